@@ -1,0 +1,202 @@
+"""Every RECIST 1.1 threshold and protocol choice, in one validated object.
+
+The defaults are RECIST 1.1 (Eisenhauer et al., Eur J Cancer 2009;45:228-247, "R11") and
+the decisions of ``RECIST_RULES.md`` (``DEC-n``). A protocol overrides them from a TOML
+file::
+
+    [criteria]
+    confirmation = true
+    confirmation_min_days = 28
+    sd_min_days = 56
+
+No rule function writes one of these numbers itself; it reads them from a ``Criteria``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from recist.errors import CriteriaError
+
+__all__ = ["Criteria", "RECIST_1_1", "load_criteria"]
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """Thresholds and protocol options of a RECIST 1.1 assessment.
+
+    Attributes are grouped by the rule they serve; each cites its source.
+
+    Examples
+    --------
+    >>> Criteria().pd_increase_pct, Criteria().pd_min_increase_mm
+    (20.0, 5.0)
+    >>> Criteria(confirmation=True).replace(sd_min_days=56).sd_min_days
+    56
+    """
+
+    # --- Measurability at baseline (MEAS-1, MEAS-2, MEAS-4..6; R11 3.1.1, 3.1.2, 4.2) ---
+    measurable_ld_mm: float = 10.0
+    """MEAS-1: minimum LD of a measurable non-nodal lesion on CT with slices <= 5 mm."""
+    fixed_threshold_max_slice_mm: float = 5.0
+    """MEAS-2: slice thickness up to which the fixed 10 mm threshold applies."""
+    slice_thickness_factor: float = 2.0
+    """MEAS-2: above that thickness the minimum LD is this factor times the thickness."""
+    node_measurable_sa_mm: float = 15.0
+    """MEAS-4: a lymph node with SA >= this is measurable (target-eligible)."""
+    node_pathological_sa_mm: float = 10.0
+    """MEAS-5/6, TGT-CR: SA >= this is pathological; below it a node is normal."""
+
+    # --- Target selection (SEL-1; R11 4.2) ---
+    max_targets: int = 5
+    """SEL-1: at most this many target lesions in total."""
+    max_targets_per_organ: int = 2
+    """SEL-1, SEL-3, DEC-21: at most this many per organ (all nodes one organ)."""
+
+    # --- Sums (SUM-4; R11 4.3.2) ---
+    too_small_mm: float = 5.0
+    """SUM-4: diameter counted for a target 'too small to measure'."""
+
+    # --- Target response thresholds (TGT-PR, TGT-PD; R11 4.3.1) ---
+    pr_decrease_pct: float = 30.0
+    """TGT-PR: at least this % decrease of the sum from baseline."""
+    pd_increase_pct: float = 20.0
+    """TGT-PD: at least this % increase of the sum over the nadir ..."""
+    pd_min_increase_mm: float = 5.0
+    """TGT-PD: ... and at least this absolute increase in mm."""
+    rounding_decimals: int = 2
+    """DEC-22: sums (mm) and percentages are rounded half away from zero to this many
+    decimals before the inclusive comparisons."""
+    continuing_response: bool = False
+    """DEC-1: carry a reached (and, if required, confirmed) response forward until PD."""
+
+    # --- Best overall response (BOR-4, BOR-6, CONF-1..3; R11 4.4.3, 4.6.1) ---
+    sd_min_days: int = 42
+    """BOR-4: SD counts for BOR only at or after this many days from start_date."""
+    sd_min_for_non_cr_non_pd: bool = True
+    """DEC-6 / BOR-6: apply the SD minimum to NON-CR/NON-PD too (admiralonco)."""
+    confirmation: bool = False
+    """CONF-1: CR/PR must be confirmed (non-randomised trials, response primary)."""
+    confirmation_min_days: int = 28
+    """CONF-2: the confirming assessment is at least this many days later."""
+    max_ne_between: int = 1
+    """CONF-3 / DEC-8: NE time points allowed between a response and its confirmation."""
+    accept_sd: bool = False
+    """CONF-3 / DEC-8: an SD between a PR and its confirmation still confirms it."""
+
+    # --- Time to event (TTE-5, TTE-6, TTE-10, DEC-16, DEC-17) ---
+    death_is_pfs_event: bool = True
+    """TTE-4: death from any cause without prior PD is a PFS event."""
+    death_is_dor_event: bool = True
+    """TTE-6 [SAP]: death ends a duration of response as an event."""
+    censor_at_new_therapy: bool = True
+    """DEC-17: assessments on or after new anticancer therapy are excluded; PFS censored
+    at the last adequate assessment before it."""
+    censor_after_missed_assessments: bool = False
+    """TTE-5 [SAP]: censor a PD/death that follows ``missed_assessments_limit`` or more
+    missed scheduled assessments (FDA table) instead of counting the event."""
+    missed_assessments_limit: int = 2
+    """TTE-5 [SAP]: how many missed scheduled assessments trigger that censoring."""
+    assessment_interval_days: int = 56
+    """TTE-5 [SAP]: the protocol's scheduled assessment interval, to count missed ones."""
+    add_one_day: bool = True
+    """TTE-10 [SAP]: durations are ``end - start + 1`` days (admiralonco)."""
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.type == "bool":
+                if not isinstance(value, bool):
+                    raise CriteriaError(
+                        f"criteria option {field.name!r} must be true or false, got {value!r}"
+                    )
+                continue
+            numeric = (int,) if field.type == "int" else (int, float)
+            if isinstance(value, bool) or not isinstance(value, numeric):
+                kind = "a whole number" if field.type == "int" else "a number"
+                raise CriteriaError(
+                    f"criteria option {field.name!r} must be {kind}, got {value!r}"
+                )
+            if value < 0:
+                raise CriteriaError(
+                    f"criteria option {field.name!r} must not be negative, got {value!r}"
+                )
+        if not 0 < self.pr_decrease_pct < 100:
+            raise CriteriaError(
+                f"pr_decrease_pct must be between 0 and 100, got {self.pr_decrease_pct}"
+            )
+        if self.node_pathological_sa_mm > self.node_measurable_sa_mm:
+            raise CriteriaError(
+                "node_pathological_sa_mm must not exceed node_measurable_sa_mm "
+                f"({self.node_pathological_sa_mm} > {self.node_measurable_sa_mm})"
+            )
+        if self.max_targets_per_organ > self.max_targets or self.max_targets < 1:
+            raise CriteriaError(
+                "max_targets must be at least 1 and at least max_targets_per_organ "
+                f"(got {self.max_targets} and {self.max_targets_per_organ})"
+            )
+
+    def replace(self, **changes: Any) -> Criteria:
+        """Return a copy with some options changed (validated again)."""
+        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        if unknown:
+            raise CriteriaError(_unknown_message(unknown))
+        return dataclasses.replace(self, **changes)
+
+    def min_measurable_ld_mm(self, slice_thickness_mm: float | None) -> float:
+        """Minimum measurable LD of a non-nodal lesion for a CT slice thickness.
+
+        MEAS-1, MEAS-2 (R11 3.1.1, Appendix II): 10 mm when the slice thickness is
+        <= 5 mm or unknown, otherwise twice the slice thickness.
+
+        >>> Criteria().min_measurable_ld_mm(6.0)
+        12.0
+        >>> Criteria().min_measurable_ld_mm(None)
+        10.0
+        """
+        if slice_thickness_mm is None or slice_thickness_mm != slice_thickness_mm:
+            return self.measurable_ld_mm
+        if slice_thickness_mm <= self.fixed_threshold_max_slice_mm:
+            return self.measurable_ld_mm
+        return max(self.measurable_ld_mm, self.slice_thickness_factor * slice_thickness_mm)
+
+    def as_dict(self) -> dict[str, Any]:
+        """All options as a plain dict (for provenance headers)."""
+        return dataclasses.asdict(self)
+
+
+RECIST_1_1 = Criteria()
+"""The RECIST 1.1 defaults with the decisions of the rule book."""
+
+
+def _unknown_message(unknown: list[str]) -> str:
+    known = ", ".join(f.name for f in fields(Criteria))
+    return f"unknown criteria option(s) {', '.join(unknown)}; known options are: {known}"
+
+
+def load_criteria(path: str | Path, base: Criteria = RECIST_1_1) -> Criteria:
+    """Read a protocol's criteria from a TOML file.
+
+    The options are read from a ``[criteria]`` table if there is one, else from the top
+    level. Unknown options and wrong types are errors naming the file and the option.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"criteria file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CriteriaError(f"criteria file {path} is not valid TOML: {error}") from None
+    options = document.get("criteria", document)
+    if not isinstance(options, dict):
+        raise CriteriaError(f"criteria file {path}: [criteria] must be a table")
+    options = {k: v for k, v in options.items() if not isinstance(v, dict)}
+    try:
+        return base.replace(**options)
+    except CriteriaError as error:
+        raise CriteriaError(f"criteria file {path}: {error}") from None
