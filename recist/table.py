@@ -1,0 +1,203 @@
+"""The measurements table: the one contract between measurement and response.
+
+Long format, one row per lesion per scan (DESIGN.md, "The measurements table"). This
+module reads it from CSV, normalises types and vocabularies, and refuses rows it cannot
+interpret with a message naming the file, row, patient, date and lesion.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recist.errors import RecistDataError
+from recist.outputs import write_csv_atomic
+
+__all__ = [
+    "KINDS",
+    "STATUSES",
+    "REQUIRED_COLUMNS",
+    "CORE_COLUMNS",
+    "PROVENANCE_COLUMNS",
+    "read_measurements",
+    "normalise_measurements",
+    "write_measurements",
+    "parse_bool",
+]
+
+KINDS = ("target", "non-target", "new")
+STATUSES: dict[str, tuple[str, ...]] = {
+    "target": ("measured", "too_small", "absent", "merged", "not_evaluated"),
+    "non-target": ("present", "absent", "progression", "not_evaluated"),
+    "new": ("unequivocal", "equivocal"),
+}
+REQUIRED_COLUMNS = ("patient_id", "date", "lesion_id", "kind", "status")
+CORE_COLUMNS = (
+    "patient_id", "date", "visit", "lesion_id", "kind", "organ", "nodal",
+    "ld_mm", "sa_mm", "status", "slice_thickness_mm",
+)
+PROVENANCE_COLUMNS = (
+    "series_uid", "sop_instance_uid", "slice_index", "method",
+    "ld_x1", "ld_y1", "ld_z1", "ld_x2", "ld_y2", "ld_z2",
+    "sa_x1", "sa_y1", "sa_z1", "sa_x2", "sa_y2", "sa_z2",
+    "volume_mm3",
+)
+
+_TRUE = {"true", "yes", "1", "y", "t"}
+_FALSE = {"false", "no", "0", "n", "f"}
+
+
+def parse_bool(value: object) -> bool | None:
+    """Parse a CSV boolean (``true/false``, ``yes/no``, ``1/0``); empty is None.
+
+    >>> parse_bool("Yes"), parse_bool("0"), parse_bool("")
+    (True, False, None)
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text == "":
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"expected true/false, yes/no or 1/0, found {value!r}")
+
+
+def _where(source: str, row: int, frame: pd.DataFrame) -> str:
+    """Describe a row for messages: file, CSV line, patient, date and lesion."""
+    record = frame.loc[row]
+    parts = [f"{source} row {int(row) + 2}"]  # +1 for the header, +1 for 1-based lines
+    for column in ("patient_id", "date", "visit", "lesion_id"):
+        if column in frame.columns and pd.notna(record.get(column)) and record.get(column) != "":
+            parts.append(f"{column} {record[column]}")
+    return ", ".join(parts)
+
+
+def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") -> pd.DataFrame:
+    """Return a typed copy of a measurements table, or raise ``RecistDataError``.
+
+    Column names are lower-cased; ``kind``, ``status`` and ``organ`` are lower-cased and
+    stripped; ``nodal`` becomes bool (missing -> False); ``date`` becomes a
+    ``datetime64`` date; ``ld_mm``, ``sa_mm`` and ``slice_thickness_mm`` become floats;
+    ``patient_id``, ``visit`` and ``lesion_id`` become strings. Missing optional core
+    columns are added empty; extra columns pass through unchanged.
+    """
+    frame = frame.copy()
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame = frame.reset_index(drop=True)
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise RecistDataError(
+            f"{source}: missing required column(s) {', '.join(missing)}; a measurements "
+            f"table needs at least {', '.join(REQUIRED_COLUMNS)} (see DESIGN.md)"
+        )
+    for column in CORE_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = pd.NA
+    for column in ("patient_id", "visit", "lesion_id"):
+        frame[column] = frame[column].map(
+            lambda v: pd.NA if v is None or (isinstance(v, float) and np.isnan(v))
+            or str(v).strip() == "" else str(v).strip()
+        ).astype("string")
+    for column in ("kind", "status", "organ"):
+        frame[column] = frame[column].astype("string").str.strip().str.lower()
+    frame["organ"] = frame["organ"].replace("", pd.NA)
+
+    for row in frame.index[frame["patient_id"].isna() | frame["lesion_id"].isna()]:
+        which = "patient_id" if pd.isna(frame.at[row, "patient_id"]) else "lesion_id"
+        raise RecistDataError(f"{_where(source, row, frame)}: {which} is empty; every row "
+                              f"needs a patient_id and a lesion_id")
+
+    dates = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
+    bad_dates = frame.index[dates.isna()]
+    if len(bad_dates):
+        row = bad_dates[0]
+        raise RecistDataError(
+            f"{_where(source, row, frame)}: date {frame.at[row, 'date']!r} is not an ISO "
+            "date (YYYY-MM-DD); write it like 2024-03-01"
+        )
+    frame["date"] = dates
+
+    bad_kind = frame.index[~frame["kind"].isin(KINDS)]
+    if len(bad_kind):
+        row = bad_kind[0]
+        raise RecistDataError(
+            f"{_where(source, row, frame)}: kind {frame.at[row, 'kind']!r} is not one of "
+            f"{', '.join(KINDS)}"
+        )
+    for kind, allowed in STATUSES.items():
+        rows = frame.index[(frame["kind"] == kind) & ~frame["status"].isin(allowed)]
+        if len(rows):
+            row = rows[0]
+            raise RecistDataError(
+                f"{_where(source, row, frame)}: status {frame.at[row, 'status']!r} is not "
+                f"allowed for a {kind} lesion; use one of {', '.join(allowed)} (DEC-18)"
+            )
+
+    nodal = []
+    for row, value in frame["nodal"].items():
+        try:
+            parsed = parse_bool(value)
+        except ValueError as error:
+            raise RecistDataError(f"{_where(source, row, frame)}: nodal: {error}") from None
+        nodal.append(bool(parsed) if parsed is not None else False)
+    frame["nodal"] = np.array(nodal, dtype=bool)
+
+    for column in ("ld_mm", "sa_mm", "slice_thickness_mm"):
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = frame.index[numbers.isna() & frame[column].notna()
+                          & (frame[column].astype("string").str.strip() != "")]
+        if len(bad):
+            row = bad[0]
+            raise RecistDataError(
+                f"{_where(source, row, frame)}: {column} {frame.at[row, column]!r} is not a "
+                "number of millimetres"
+            )
+        negative = frame.index[numbers < 0]
+        if len(negative):
+            row = negative[0]
+            raise RecistDataError(
+                f"{_where(source, row, frame)}: {column} is negative ({numbers[row]}); "
+                "diameters and thicknesses are >= 0 mm"
+            )
+        frame[column] = numbers.astype(float)
+    return frame
+
+
+def read_measurements(path: str | Path) -> pd.DataFrame:
+    """Read a measurements CSV (DESIGN.md conventions) and normalise it.
+
+    Raises ``RecistDataError`` naming the file and row for anything it cannot interpret,
+    ``FileNotFoundError`` when the file does not exist.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"measurements table {path} does not exist")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                            encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RecistDataError(f"{path}: not UTF-8 text; save the table as UTF-8 CSV") from None
+    except pd.errors.ParserError as error:
+        raise RecistDataError(f"{path}: not a readable CSV table ({error})") from None
+    except pd.errors.EmptyDataError:
+        raise RecistDataError(f"{path}: the file is empty; expected a header row") from None
+    return normalise_measurements(frame, source=str(path))
+
+
+def write_measurements(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a measurements table as CSV (ISO dates, true/false), whole or not at all."""
+    out = frame.copy()
+    if "date" in out.columns:
+        out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
+    if "nodal" in out.columns:
+        out["nodal"] = out["nodal"].map({True: "true", False: "false"}).fillna("")
+    ordered = [c for c in CORE_COLUMNS if c in out.columns]
+    ordered += [c for c in out.columns if c not in ordered]
+    return write_csv_atomic(out[ordered], path)
