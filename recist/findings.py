@@ -1,0 +1,71 @@
+"""Findings: what a data-quality check or a rule decision reports to the user.
+
+A check function (``check_…``) returns a list of ``Finding``; the caller decides whether
+a finding is a warning to print or an error to raise (``raise_for_errors``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+import pandas as pd
+
+from recist.errors import RecistDataError
+
+__all__ = ["Severity", "Finding", "findings_frame", "raise_for_errors"]
+
+
+class Severity(StrEnum):
+    """How serious a finding is."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observation about the input or a decision, with where it applies.
+
+    Parameters
+    ----------
+    code
+        Stable short name of the check, e.g. ``"cr-then-pr"``.
+    message
+        A complete sentence naming patient, date and lesion, what was found and what to do.
+    severity
+        ``Severity.WARNING`` by default.
+    rule
+        The rule or decision id behind it (e.g. ``"DEC-2"``), if any.
+    """
+
+    code: str
+    message: str
+    severity: Severity = Severity.WARNING
+    patient_id: str | None = None
+    date: str | None = None
+    visit: str | None = None
+    lesion_id: str | None = None
+    rule: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.message}"
+
+
+def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
+    """Findings as a table (one row each), for CSV output."""
+    columns = list(Finding.__dataclass_fields__)
+    return pd.DataFrame([asdict(f) for f in findings], columns=columns)
+
+
+def raise_for_errors(findings: Iterable[Finding]) -> None:
+    """Raise ``RecistDataError`` carrying all findings if any has severity error.
+
+    The message is the first error's message, followed by a count of further errors.
+    """
+    errors = [f for f in findings if f.severity == Severity.ERROR]
+    if errors:
+        more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
+        raise RecistDataError(errors[0].message + more, findings=errors)
