@@ -1,0 +1,394 @@
+"""Time points, target sums, baseline, nadir and % changes (RECIST_RULES.md SUM-1..8).
+
+Everything here is vectorised over the whole measurements table: rows are grouped into
+time points with integer codes and aggregated with numpy/pandas group operations, never
+with a Python loop per row. The per-time-point frame built here (``timepoint_features``)
+feeds the response rules of ``recist.timepoints``.
+
+Threshold arithmetic follows DEC-22: sums (mm) and percentages are rounded half away
+from zero to ``criteria.rounding_decimals`` decimals before any inclusive comparison,
+and a nadir of 0 is never a divisor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from recist.criteria import RECIST_1_1, Criteria
+from recist.errors import RecistDataError
+
+__all__ = [
+    "index_timepoints",
+    "nadir_before",
+    "round_half_away",
+    "target_contribution_mm",
+    "timepoint_features",
+]
+
+_NAT = np.iinfo(np.int64).max  # "no date" sentinel for int64 nanosecond minima
+
+
+def round_half_away(values, decimals: int = 2):
+    """Round half away from zero to ``decimals`` decimals (DEC-22).
+
+    Binary floating point noise is removed first (values are rounded to 6 decimals of
+    the scaled number), so a value meant to be exactly halfway rounds away from zero.
+
+    >>> round_half_away(1.005), round_half_away(-2.675), round_half_away(30 / 25 * 100 - 100)
+    (1.01, -2.68, 20.0)
+    >>> round_half_away(np.array([0.125, np.nan]))
+    array([0.13,  nan])
+    """
+    scale = 10.0 ** decimals
+    array = np.asarray(values, dtype=float)
+    scaled = np.round(np.abs(array) * scale, 6)
+    result = np.sign(array) * np.floor(scaled + 0.5) / scale
+    result = result + 0.0  # no negative zero
+    if np.ndim(result) == 0:
+        return float(result)
+    return result
+
+
+def target_contribution_mm(status, nodal, ld_mm, sa_mm, criteria: Criteria = RECIST_1_1):
+    """What one target row adds to the sum of diameters, in mm (SUM-1, SUM-4, SUM-6).
+
+    SUM-1, SUM-4, SUM-6 (R11 4.2, 4.3.2):
+
+    1. ``measured``: the LD of a non-nodal lesion, the SA of a node (SUM-1).
+    2. ``too_small``: ``criteria.too_small_mm`` (5 mm), nodes too (SUM-4, DEC-10).
+    3. ``absent`` or ``merged``: 0 mm (SUM-4, SUM-6).
+    4. ``not_evaluated``: 0 mm in the *partial* sum; the time point has no evaluable sum
+       (SUM-7), which the caller tracks separately.
+
+    Works on scalars or arrays. A ``measured`` row without its diameter is NaN here.
+
+    >>> target_contribution_mm("measured", True, 30.0, 12.0)
+    12.0
+    >>> target_contribution_mm(np.array(["too_small", "merged"]), False, np.nan, np.nan)
+    array([5., 0.])
+    """
+    status = np.asarray(status)
+    nodal = np.asarray(nodal, dtype=bool)
+    measured = np.where(nodal, np.asarray(sa_mm, dtype=float), np.asarray(ld_mm, dtype=float))
+    result = np.select(
+        [status == "measured", status == "too_small"],
+        [measured, np.full(np.shape(measured), criteria.too_small_mm)],
+        default=0.0,
+    ).astype(float)
+    if result.ndim == 0:
+        return float(result)
+    return result
+
+
+def nadir_before(sums_mm, evaluable, patient_codes) -> np.ndarray:
+    """Nadir per time point: the smallest evaluable sum strictly before it (SUM-8).
+
+    SUM-8 (R11 4.3.1): minimum of all evaluable sums from baseline up to, excluding, the
+    current time point, baseline included; an incomplete time point is never a nadir
+    (SUM-7, NE-4). Rows must be sorted by patient, then chronologically. The first time
+    point of a patient (baseline) has no nadir (NaN).
+
+    >>> nadir_before([50, 40, 60, 45], [True, False, True, True], [0, 0, 0, 0])
+    array([nan, 50., 50., 50.])
+    >>> nadir_before([10, 8, 20], [True, True, True], [0, 0, 1])
+    array([nan, 10., nan])
+    """
+    sums = np.where(np.asarray(evaluable, dtype=bool), np.asarray(sums_mm, dtype=float), np.inf)
+    sums = np.where(np.isnan(sums), np.inf, sums)
+    codes = pd.Series(np.asarray(patient_codes))
+    running = pd.Series(sums).groupby(codes.to_numpy(), sort=False).cummin()
+    previous = running.groupby(codes.to_numpy(), sort=False).shift(1).to_numpy(dtype=float)
+    previous[np.isinf(previous)] = np.nan
+    return previous
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Assign every row to a time point of its patient (RECIST_RULES.md section 1).
+
+    Rows of one patient with the same ``visit`` form one time point; a row without a
+    visit (or a table without the column) is grouped by its scan date. Time points are
+    ordered by their earliest scan date, then latest scan date, then label; the first
+    is the baseline.
+
+    Returns
+    -------
+    row_tp
+        For each row, the index of its time point in the frame below.
+    timepoints
+        One row per time point sorted by patient, then chronologically: ``patient_id``,
+        ``visit`` (the label: visit, or ISO date), ``patient_code``, ``tp_order``
+        (0 = baseline), ``first_ns``, ``last_ns`` (scan dates as int64 ns).
+    """
+    dates = pd.to_datetime(measurements["date"]).to_numpy(dtype="datetime64[ns]")
+    date_ns = dates.view(np.int64)
+    date_codes, date_uniques = pd.factorize(date_ns, sort=True)
+    iso = pd.DatetimeIndex(date_uniques.astype("datetime64[ns]")).strftime("%Y-%m-%d")
+    if "visit" in measurements.columns:
+        visit = measurements["visit"].astype("string")
+        has_visit = visit.notna().to_numpy()
+    else:
+        visit = pd.Series(pd.NA, index=measurements.index, dtype="string")
+        has_visit = np.zeros(len(measurements), dtype=bool)
+    labels = np.where(has_visit, visit.fillna("").to_numpy(dtype=object),
+                      np.asarray(iso, dtype=object)[date_codes])
+    # Visit labels and date labels must not collide: prefix the kind in the key.
+    key_labels = np.where(has_visit, "v:", "d:").astype(object) + labels
+    patient_codes, patients = _codes(measurements["patient_id"].astype("string"))
+    label_codes, label_uniques = _codes(pd.Series(key_labels))
+    combined = patient_codes * (len(label_uniques) + 1) + label_codes
+    row_group, group_keys = pd.factorize(combined)
+    n_groups = len(group_keys)
+    grouped = pd.DataFrame({"g": row_group, "d": date_ns}).groupby("g", sort=True)["d"]
+    first_ns = grouped.min().to_numpy()
+    last_ns = grouped.max().to_numpy()
+    group_patient = np.empty(n_groups, dtype=np.int64)
+    group_patient[row_group] = patient_codes
+    group_label = np.empty(n_groups, dtype=np.int64)
+    group_label[row_group] = label_codes
+    order = np.lexsort((group_label, last_ns, first_ns, group_patient))
+    position = np.empty(n_groups, dtype=np.int64)
+    position[order] = np.arange(n_groups)
+    sorted_patient = group_patient[order]
+    starts = np.r_[True, sorted_patient[1:] != sorted_patient[:-1]]
+    start_index = np.maximum.accumulate(np.where(starts, np.arange(n_groups), 0))
+    tp_order = np.arange(n_groups) - start_index
+    label_text = np.asarray([k[2:] for k in label_uniques], dtype=object)
+    timepoints = pd.DataFrame({
+        "patient_id": patients[sorted_patient],
+        "visit": label_text[group_label[order]],
+        "patient_code": sorted_patient,
+        "tp_order": tp_order,
+        "first_ns": first_ns[order],
+        "last_ns": last_ns[order],
+    })
+    return position[row_group], timepoints
+
+
+def _check_measured_diameters(frame: pd.DataFrame, diameter: np.ndarray,
+                              is_target: np.ndarray, status: np.ndarray) -> None:
+    bad = np.flatnonzero(is_target & (status == "measured") & np.isnan(diameter))
+    if len(bad):
+        row = frame.iloc[bad[0]]
+        which = "sa_mm (nodal target)" if bool(row["nodal"]) else "ld_mm"
+        raise RecistDataError(
+            f"patient {row['patient_id']}, date {pd.Timestamp(row['date']).date()}, lesion "
+            f"{row['lesion_id']}: target is 'measured' but {which} is empty; enter the "
+            "diameter, or use status too_small / absent / not_evaluated (DEC-18)"
+        )
+
+
+def _group_min(keys: np.ndarray, values: np.ndarray, n: int, fill: int) -> np.ndarray:
+    out = np.full(n, fill, dtype=np.int64)
+    if len(keys):
+        series = pd.Series(values).groupby(keys, sort=False).min()
+        out[series.index.to_numpy()] = series.to_numpy()
+    return out
+
+
+def timepoint_features(measurements: pd.DataFrame,
+                       criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
+    """Per-time-point quantities the response rules need (SUM-1..8, NE-2, NT, NEW).
+
+    ``measurements`` is a table normalised by ``recist.table.normalise_measurements``.
+    One row per patient and time point, sorted by patient then chronologically, with:
+
+    - ``sum_mm``: the sum of target diameters (SUM-1..6), rounded (DEC-22); NaN when the
+      time point is incomplete (SUM-7) or the patient has no targets; ``partial_sum_mm``:
+      the same sum with unevaluated targets counted 0 mm (NE-2).
+    - ``targets_complete``; ``n_targets_missing`` (baseline targets not evaluated or
+      absent from the time point); ``target_cr_met`` (every non-nodal target 0 mm and
+      every nodal target SA < ``node_pathological_sa_mm``, TGT-CR; fragments added).
+    - ``baseline_sum_mm``, ``nadir_mm`` (SUM-8), ``pct_from_baseline``,
+      ``pct_from_nadir`` (missing when the nadir is 0, DEC-22), ``has_targets``.
+    - non-targets: ``has_nontargets``, ``n_nt_progression``, ``n_nt_missing``,
+      ``n_nt_present``, ``nt_all_gone``; new lesions: ``n_new_unequivocal``,
+      ``n_new_equivocal``; DEC-13: ``backdated_lesions``, ``backdated_confirmed``.
+    - dates (int64 ns): ``first_ns``, ``last_ns``, ``target_first_ns``,
+      ``nt_progression_ns``, ``new_unequivocal_ns``, ``backdated_ns``.
+    """
+    frame = measurements.reset_index(drop=True)
+    row_tp, tps = index_timepoints(frame)
+    n_tp = len(tps)
+    kind = frame["kind"].to_numpy(dtype=object)
+    status = frame["status"].to_numpy(dtype=object)
+    nodal = frame["nodal"].to_numpy(dtype=bool)
+    ld = frame["ld_mm"].to_numpy(dtype=float)
+    sa = frame["sa_mm"].to_numpy(dtype=float)
+    date_ns = pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    is_target = kind == "target"
+    is_nt = kind == "non-target"
+    is_new = kind == "new"
+    diameter = np.where(nodal, sa, ld)
+    _check_measured_diameters(frame, diameter, is_target, status)
+    decimals = criteria.rounding_decimals
+
+    patient_of_tp = tps["patient_code"].to_numpy()
+    tp_order = tps["tp_order"].to_numpy()
+    baseline_tp = np.flatnonzero(tp_order == 0)
+    baseline_of_tp = baseline_tp[np.searchsorted(baseline_tp, np.arange(n_tp), side="right") - 1]
+    row_is_baseline = tp_order[row_tp] == 0
+
+    lesion_codes, lesion_uniques = _codes(frame["lesion_id"].astype("string"))
+    n_les = len(lesion_uniques) + 1
+    row_patient = patient_of_tp[row_tp]
+    patient_lesion = row_patient * n_les + lesion_codes
+
+    # ---- targets: lesion level (fragments added, SUM-5, DEC-11) ----
+    contribution = target_contribution_mm(status, nodal, ld, sa, criteria)
+    t_rows = np.flatnonzero(is_target)
+    baseline_targets = np.unique(patient_lesion[t_rows[row_is_baseline[t_rows]]])
+    lesions = pd.DataFrame({
+        "tp": row_tp[t_rows],
+        "les": lesion_codes[t_rows],
+        "mm": contribution[t_rows],
+        "ne": status[t_rows] == "not_evaluated",
+        "nodal": nodal[t_rows],
+        "in_base": np.isin(patient_lesion[t_rows], baseline_targets),
+    }).groupby(["tp", "les"], sort=False).agg(
+        mm=("mm", "sum"), ne=("ne", "max"), nodal=("nodal", "max"), in_base=("in_base", "max"))
+    les_tp = lesions.index.get_level_values("tp").to_numpy()
+    les_mm = round_half_away(lesions["mm"].to_numpy(), decimals)
+    les_ne = lesions["ne"].to_numpy(dtype=bool)
+    les_nodal = lesions["nodal"].to_numpy(dtype=bool)
+    not_cr = np.where(les_nodal, les_mm >= criteria.node_pathological_sa_mm, les_mm > 0)
+    n_target_lesions = np.bincount(les_tp, minlength=n_tp)
+    n_evaluated_base = np.bincount(
+        les_tp, weights=(~les_ne & lesions["in_base"].to_numpy(dtype=bool)), minlength=n_tp)
+    any_ne = np.bincount(les_tp, weights=les_ne, minlength=n_tp) > 0
+    any_not_cr = np.bincount(les_tp, weights=not_cr, minlength=n_tp) > 0
+    partial = round_half_away(
+        np.bincount(row_tp[t_rows], weights=contribution[t_rows], minlength=n_tp), decimals)
+
+    n_base_targets = n_target_lesions[baseline_of_tp]
+    has_targets = n_base_targets > 0
+    n_missing = np.where(has_targets, n_base_targets - n_evaluated_base, 0).astype(np.int64)
+    n_missing = np.maximum(n_missing, any_ne.astype(np.int64))
+    complete = has_targets & (n_missing == 0) & ~any_ne
+    sum_mm = np.where(complete, partial, np.nan)
+    partial = np.where(has_targets, partial, np.nan)
+    baseline_sum = sum_mm[baseline_of_tp]
+    nadir = nadir_before(sum_mm, complete, patient_of_tp)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct_base = np.where(baseline_sum > 0,
+                            (sum_mm - baseline_sum) / baseline_sum * 100.0, np.nan)
+        pct_nadir = np.where(nadir > 0, (sum_mm - nadir) / nadir * 100.0, np.nan)
+    pct_base = round_half_away(pct_base, decimals)
+    pct_nadir = round_half_away(pct_nadir, decimals)
+    first_target_ns = _group_min(row_tp[t_rows], date_ns[t_rows], n_tp, _NAT)
+
+    # ---- non-targets (NT-*, DEC-5) ----
+    nt_rows = np.flatnonzero(is_nt)
+    nt_status = status[nt_rows]
+    gone = (nt_status == "absent") & ~(nodal[nt_rows]
+                                       & (sa[nt_rows] >= criteria.node_pathological_sa_mm))
+    baseline_nts = np.unique(patient_lesion[nt_rows[row_is_baseline[nt_rows]]])
+    nt_les = pd.DataFrame({
+        "tp": row_tp[nt_rows],
+        "les": lesion_codes[nt_rows],
+        "prog": nt_status == "progression",
+        "ne": nt_status == "not_evaluated",
+        "gone": gone,
+        "in_base": np.isin(patient_lesion[nt_rows], baseline_nts),
+    }).groupby(["tp", "les"], sort=False).agg(
+        prog=("prog", "max"), ne=("ne", "max"), gone=("gone", "min"), in_base=("in_base", "max"))
+    nt_tp = nt_les.index.get_level_values("tp").to_numpy()
+    nt_prog = nt_les["prog"].to_numpy(dtype=bool)
+    nt_ne = nt_les["ne"].to_numpy(dtype=bool)
+    nt_gone = nt_les["gone"].to_numpy(dtype=bool)
+    n_nt_lesions = np.bincount(nt_tp, minlength=n_tp)
+    n_nt_base = n_nt_lesions[baseline_of_tp]
+    n_nt_seen_base = np.bincount(nt_tp, weights=nt_les["in_base"].to_numpy(dtype=bool),
+                                 minlength=n_tp)
+    n_nt_ne = np.bincount(nt_tp, weights=nt_ne & ~nt_prog, minlength=n_tp)
+    n_nt_missing = (np.maximum(n_nt_base - n_nt_seen_base, 0) + n_nt_ne).astype(np.int64)
+    n_nt_prog = np.bincount(nt_tp, weights=nt_prog, minlength=n_tp).astype(np.int64)
+    n_nt_present = np.bincount(nt_tp, weights=~nt_gone & ~nt_ne & ~nt_prog,
+                               minlength=n_tp).astype(np.int64)
+    prog_rows = nt_rows[nt_status == "progression"]
+    nt_prog_ns = _group_min(row_tp[prog_rows], date_ns[prog_rows], n_tp, _NAT)
+
+    # ---- new lesions (NEW-1, NEW-3, DEC-13, DEC-14) ----
+    new_status = status[is_new]
+    unequivocal_rows = np.flatnonzero(is_new)[new_status == "unequivocal"]
+    equivocal_rows = np.flatnonzero(is_new)[new_status == "equivocal"]
+    n_unequivocal = np.bincount(row_tp[unequivocal_rows], minlength=n_tp).astype(np.int64)
+    n_equivocal = np.bincount(row_tp[equivocal_rows], minlength=n_tp).astype(np.int64)
+    unequivocal_ns = _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp, _NAT)
+    backdated_lesions, backdated_confirmed, backdated_ns = _backdate_confirmed_new(
+        frame, row_tp, tp_order, patient_lesion, unequivocal_rows, equivocal_rows, date_ns, n_tp)
+
+    return pd.DataFrame({
+        "patient_id": tps["patient_id"].to_numpy(),
+        "visit": tps["visit"].to_numpy(),
+        "patient_code": patient_of_tp,
+        "tp_order": tp_order,
+        "first_ns": tps["first_ns"].to_numpy(),
+        "last_ns": tps["last_ns"].to_numpy(),
+        "has_targets": has_targets,
+        "targets_complete": complete,
+        "n_targets_missing": n_missing,
+        "target_cr_met": complete & ~any_not_cr,
+        "sum_mm": sum_mm,
+        "partial_sum_mm": partial,
+        "baseline_sum_mm": np.where(has_targets, baseline_sum, np.nan),
+        "nadir_mm": nadir,
+        "pct_from_baseline": pct_base,
+        "pct_from_nadir": pct_nadir,
+        "target_first_ns": first_target_ns,
+        "has_nontargets": (n_nt_base > 0) | (n_nt_lesions > 0),
+        "n_nt_progression": n_nt_prog,
+        "n_nt_missing": n_nt_missing,
+        "n_nt_present": n_nt_present,
+        "nt_all_gone": (n_nt_lesions > 0) & (n_nt_present + n_nt_missing + n_nt_prog == 0),
+        "nt_progression_ns": nt_prog_ns,
+        "n_new_unequivocal": n_unequivocal,
+        "n_new_equivocal": n_equivocal,
+        "new_unequivocal_ns": unequivocal_ns,
+        "backdated_lesions": backdated_lesions,
+        "backdated_confirmed": backdated_confirmed,
+        "backdated_ns": backdated_ns,
+    })
+
+
+def _backdate_confirmed_new(frame, row_tp, tp_order, patient_lesion, unequivocal_rows,
+                            equivocal_rows, date_ns, n_tp):
+    """DEC-13: find each equivocal new lesion's first sighting that a later scan confirms.
+
+    A new lesion (same patient and lesion_id, kind ``new``) seen ``equivocal`` at one
+    time point and ``unequivocal`` at a later one is back-dated: its first equivocal
+    time point is marked with the lesion ids and the confirming date.
+    """
+    lesions = np.full(n_tp, "", dtype=object)
+    confirmed = np.full(n_tp, "", dtype=object)
+    dates = np.full(n_tp, _NAT, dtype=np.int64)
+    if not len(unequivocal_rows) or not len(equivocal_rows):
+        return lesions, confirmed, dates
+    confirm = pd.DataFrame({
+        "key": patient_lesion[unequivocal_rows],
+        "order": tp_order[row_tp[unequivocal_rows]],
+        "ns": date_ns[unequivocal_rows],
+    }).sort_values(["key", "order", "ns"]).drop_duplicates("key")
+    seen = pd.DataFrame({
+        "key": patient_lesion[equivocal_rows],
+        "order": tp_order[row_tp[equivocal_rows]],
+        "tp": row_tp[equivocal_rows],
+        "ns": date_ns[equivocal_rows],
+        "lesion": frame["lesion_id"].to_numpy(dtype=object)[equivocal_rows],
+    }).merge(confirm, on="key", suffixes=("", "_confirm"))
+    seen = seen[seen["order"] < seen["order_confirm"]]
+    if seen.empty:
+        return lesions, confirmed, dates
+    seen = seen.sort_values(["key", "order", "ns"]).drop_duplicates("key")
+    for tp, group in seen.groupby("tp", sort=True):
+        group = group.sort_values("lesion")
+        lesions[tp] = ", ".join(group["lesion"].astype(str))
+        confirmed[tp] = ", ".join(
+            pd.to_datetime(group["ns_confirm"]).dt.strftime("%Y-%m-%d"))
+        dates[tp] = int(group["ns"].min())
+    return lesions, confirmed, dates

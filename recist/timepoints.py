@@ -1,0 +1,469 @@
+"""Time point responses: target, non-target, new lesions and overall (R11 4.3-4.4).
+
+Two paths compute the same thing:
+
+- small rule functions, one per rule, whose docstrings are the specification
+  (``is_target_progression``, ``classify_target_response``, ``overall_response`` ...);
+- a vectorised path (``assess_timepoints``) that applies the same rules to whole columns
+  with ``numpy.select``. A test checks that both agree on every time point of a
+  randomised cohort.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from recist.criteria import RECIST_1_1, Criteria
+from recist.sums import _NAT, round_half_away, timepoint_features
+
+__all__ = [
+    "NEW_LESION_VALUES",
+    "NONTARGET_RESPONSES",
+    "OVERALL_RESPONSES",
+    "TARGET_RESPONSES",
+    "TIMEPOINT_COLUMNS",
+    "assess_timepoints",
+    "classify_new_lesions",
+    "classify_nontarget_response",
+    "classify_target_response",
+    "is_target_partial_response",
+    "is_target_progression",
+    "overall_response",
+]
+
+TIMEPOINT_COLUMNS = (
+    "patient_id", "visit", "date", "sum_mm", "baseline_sum_mm", "nadir_mm",
+    "pct_from_baseline", "pct_from_nadir", "target_response", "nontarget_response",
+    "new_lesions", "overall_response", "reasons",
+)
+TARGET_RESPONSES = ("CR", "PR", "SD", "PD", "NE", "NA")
+NONTARGET_RESPONSES = ("CR", "NON-CR/NON-PD", "PD", "NE", "NA")
+NEW_LESION_VALUES = ("Y", "N", "EQUIVOCAL")
+OVERALL_RESPONSES = ("CR", "PR", "SD", "PD", "NE", "NON-CR/NON-PD")
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def is_target_progression(sum_mm: float, nadir_mm: float,
+                          criteria: Criteria = RECIST_1_1) -> bool:
+    """Whether a sum of target diameters is progression against the nadir.
+
+    TGT-PD, R11 4.3.1 (threshold arithmetic DEC-22):
+
+    1. Round the sum and the nadir to ``criteria.rounding_decimals`` (0.01 mm).
+    2. The increase ``sum - nadir`` (rounded) must be ≥ ``pd_min_increase_mm`` (5 mm).
+    3. And the increase must be ≥ ``pd_increase_pct`` (20 %) of the nadir, the
+       percentage rounded to 0.01; with a nadir of 0 this condition holds (no division).
+    4. Both 2 and 3 are required. A missing sum or nadir is never PD.
+
+    Interpretation: ``sum_mm`` may be the partial sum of the evaluated targets (NE-2);
+    missing targets count at least 0 mm, so a partial sum meeting PD proves PD.
+
+    >>> is_target_progression(30.0, 25.0), is_target_progression(25.2, 21.0)
+    (True, False)
+    >>> is_target_progression(5.0, 0.0), is_target_progression(4.99, 0.0)
+    (True, False)
+    """
+    if _missing(sum_mm) or _missing(nadir_mm):
+        return False
+    decimals = criteria.rounding_decimals
+    total = round_half_away(sum_mm, decimals)
+    nadir = round_half_away(nadir_mm, decimals)
+    increase = round_half_away(total - nadir, decimals)
+    if increase < criteria.pd_min_increase_mm:
+        return False
+    if nadir == 0:
+        return True
+    pct = round_half_away((total - nadir) / nadir * 100.0, decimals)
+    return bool(pct >= criteria.pd_increase_pct)
+
+
+def is_target_partial_response(sum_mm: float, baseline_sum_mm: float,
+                               criteria: Criteria = RECIST_1_1) -> bool:
+    """Whether a sum is at least a 30 % decrease from the baseline sum.
+
+    TGT-PR, R11 4.3.1 (DEC-22):
+
+    1. Round the sum and the baseline sum to 0.01 mm.
+    2. The change from baseline in % (rounded to 0.01) must be ≤ -``pr_decrease_pct``,
+       i.e. the sum ≤ 70 % of the baseline sum, inclusive.
+    3. A missing sum or a baseline sum that is missing or 0 is never PR.
+
+    >>> is_target_partial_response(35.0, 50.0), is_target_partial_response(35.01, 50.0)
+    (True, False)
+    """
+    if _missing(sum_mm) or _missing(baseline_sum_mm):
+        return False
+    decimals = criteria.rounding_decimals
+    baseline = round_half_away(baseline_sum_mm, decimals)
+    if baseline <= 0:
+        return False
+    total = round_half_away(sum_mm, decimals)
+    pct = round_half_away((total - baseline) / baseline * 100.0, decimals)
+    return bool(pct <= -criteria.pr_decrease_pct)
+
+
+def classify_target_response(*, has_targets: bool, complete: bool, cr_met: bool,
+                             partial_sum_mm: float, baseline_sum_mm: float,
+                             nadir_mm: float, criteria: Criteria = RECIST_1_1) -> str:
+    """Target lesion response at one follow-up time point.
+
+    TGT-NA, TGT-PD, TGT-CR, TGT-PR, TGT-SD, TGT-NE (R11 4.3.1, 4.4.2), in this order:
+
+    1. No target lesion at baseline → ``NA`` (TGT-NA; Table 2 patient).
+    2. The sum of the evaluated targets (``partial_sum_mm``; the full sum when every
+       target was evaluated) meets TGT-PD against the nadir → ``PD`` (NE-2).
+    3. Some target not evaluated (or no evaluable baseline sum) → ``NE`` (TGT-NE, SUM-7).
+    4. Every non-nodal target 0 mm and every nodal target SA < 10 mm (``cr_met``)
+       → ``CR`` (TGT-CR; DEC-4: non-target nodes do not matter here).
+    5. Sum ≤ 70 % of the baseline sum → ``PR`` (TGT-PR).
+    6. Otherwise ``SD`` (TGT-SD: neither PR against baseline nor PD against nadir).
+
+    >>> classify_target_response(has_targets=True, complete=True, cr_met=False,
+    ...     partial_sum_mm=30.0, baseline_sum_mm=100.0, nadir_mm=25.0)
+    'PD'
+    >>> classify_target_response(has_targets=True, complete=False, cr_met=False,
+    ...     partial_sum_mm=20.0, baseline_sum_mm=50.0, nadir_mm=50.0)
+    'NE'
+    """
+    if not has_targets:
+        return "NA"
+    if is_target_progression(partial_sum_mm, nadir_mm, criteria):
+        return "PD"
+    if not complete or _missing(baseline_sum_mm):
+        return "NE"
+    if cr_met:
+        return "CR"
+    if is_target_partial_response(partial_sum_mm, baseline_sum_mm, criteria):
+        return "PR"
+    return "SD"
+
+
+def classify_nontarget_response(*, has_nontargets: bool, n_progression: int,
+                                n_missing: int, n_present: int) -> str:
+    """Non-target lesion response at one follow-up time point.
+
+    NT-NA, NT-PD, NT-NE, NT-CR, NT-NON-CR/NON-PD (R11 4.3.3, Table 1; DEC-5):
+
+    1. No non-target at baseline (nor at this time point) → ``NA`` (NT-NA).
+    2. Any non-target with ``progression`` (unequivocal; the reader's call) → ``PD``.
+    3. Any baseline non-target not evaluated or not reported → ``NE`` (NT-NE, DEC-5:
+       also when the others are present).
+    4. Every non-target gone (``absent``; a node also with SA < 10 mm) → ``CR``.
+    5. Otherwise (some present) → ``NON-CR/NON-PD``.
+
+    >>> classify_nontarget_response(has_nontargets=True, n_progression=0, n_missing=1,
+    ...                             n_present=2)
+    'NE'
+    """
+    if not has_nontargets:
+        return "NA"
+    if n_progression > 0:
+        return "PD"
+    if n_missing > 0:
+        return "NE"
+    if n_present == 0:
+        return "CR"
+    return "NON-CR/NON-PD"
+
+
+def classify_new_lesions(n_unequivocal: int, n_equivocal: int) -> str:
+    """New-lesion column of Tables 1-2 at one time point.
+
+    NEW-1, NEW-3 (R11 4.3.5; DEC-14):
+
+    1. Any ``unequivocal`` new lesion → ``Y`` (PD whatever else, NEW-1).
+    2. Otherwise any ``equivocal`` new lesion → ``EQUIVOCAL``; Tables 1-2 read it as
+       "No" (DEC-14) until a later scan confirms it (DEC-13, handled by the caller).
+    3. Otherwise ``N``.
+
+    >>> classify_new_lesions(0, 2), classify_new_lesions(1, 2), classify_new_lesions(0, 0)
+    ('EQUIVOCAL', 'Y', 'N')
+    """
+    if n_unequivocal > 0:
+        return "Y"
+    if n_equivocal > 0:
+        return "EQUIVOCAL"
+    return "N"
+
+
+# Table 1 (patients with targets) and Table 2 (non-target only), cell by cell.
+# Key: (target, non-target, new) with new in {"Y", "N"}; EQUIVOCAL reads as "N".
+def _table_cells() -> dict[tuple[str, str, str], tuple[str, str]]:
+    cells: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for target in TARGET_RESPONSES:
+        for nontarget in NONTARGET_RESPONSES:
+            for new in ("Y", "N"):
+                if target != "NA":  # Table 1
+                    if target == "PD":
+                        cell = ("PD", "OVR-T1-7")
+                    elif nontarget == "PD":
+                        cell = ("PD", "OVR-T1-8")
+                    elif new == "Y":
+                        cell = ("PD", "OVR-T1-9")
+                    elif target == "NE":
+                        cell = ("NE", "OVR-T1-6")
+                    elif target == "CR":
+                        cell = {"CR": ("CR", "OVR-T1-1"), "NA": ("CR", "OVR-T1-1, DEC-19"),
+                                "NON-CR/NON-PD": ("PR", "OVR-T1-2"),
+                                "NE": ("PR", "OVR-T1-3")}[nontarget]
+                    elif target == "PR":
+                        cell = ("PR", "OVR-T1-4")
+                    else:
+                        cell = ("SD", "OVR-T1-5")
+                else:  # Table 2
+                    if nontarget == "PD":
+                        cell = ("PD", "OVR-T2-4")
+                    elif new == "Y":
+                        cell = ("PD", "OVR-T2-5")
+                    elif nontarget == "NA":
+                        cell = ("NE", "no baseline disease")
+                    else:
+                        cell = {"CR": ("CR", "OVR-T2-1"),
+                                "NON-CR/NON-PD": ("NON-CR/NON-PD", "OVR-T2-2"),
+                                "NE": ("NE", "OVR-T2-3")}[nontarget]
+                cells[(target, nontarget, new)] = cell
+    return cells
+
+
+OVERALL_TABLE = _table_cells()
+"""(target, non-target, new) → (overall response, rule id) for R11 Tables 1 and 2."""
+
+
+def overall_response(target: str, nontarget: str, new: str) -> tuple[str, str]:
+    """Overall time point response from R11 Table 1 or Table 2, with the rule id.
+
+    OVR-T1-1..9 (R11 4.4.1 Table 1) when the patient has targets, OVR-T2-1..5 (Table 2)
+    when the target response is NA:
+
+    1. Target PD, non-target PD or an unequivocal new lesion (``Y``) → ``PD``
+       (OVR-T1-7/8/9, OVR-T2-4/5); precedence in that order.
+    2. Target NE → ``NE`` (OVR-T1-6).
+    3. Target CR with non-target CR or NA → ``CR`` (OVR-T1-1, DEC-19); with
+       NON-CR/NON-PD or NE → ``PR`` (OVR-T1-2, OVR-T1-3).
+    4. Target PR → ``PR`` (OVR-T1-4); target SD → ``SD`` (OVR-T1-5).
+    5. Table 2: non-target CR → ``CR``, NON-CR/NON-PD → ``NON-CR/NON-PD``, NE → ``NE``.
+    Interpretation: ``EQUIVOCAL`` new lesions read as "No" (DEC-14); no disease at
+    baseline at all (target and non-target NA) → ``NE``.
+
+    >>> overall_response("CR", "NON-CR/NON-PD", "N")
+    ('PR', 'OVR-T1-2')
+    >>> overall_response("NA", "NON-CR/NON-PD", "EQUIVOCAL")
+    ('NON-CR/NON-PD', 'OVR-T2-2')
+    """
+    key = (target, nontarget, "Y" if new == "Y" else "N")
+    try:
+        return OVERALL_TABLE[key]
+    except KeyError:
+        raise ValueError(
+            f"no overall response for target {target!r}, non-target {nontarget!r}, new "
+            f"{new!r}; expected target in {TARGET_RESPONSES}, non-target in "
+            f"{NONTARGET_RESPONSES}, new in {NEW_LESION_VALUES}") from None
+
+
+# ----------------------------------------------------------------- vectorised path
+
+def _vector_target_pd(partial, nadir, criteria: Criteria) -> np.ndarray:
+    decimals = criteria.rounding_decimals
+    total = round_half_away(partial, decimals)
+    nadir = round_half_away(nadir, decimals)
+    increase = round_half_away(total - nadir, decimals)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = round_half_away(np.where(nadir > 0, (total - nadir) / nadir * 100.0, np.nan),
+                              decimals)
+    valid = ~np.isnan(total) & ~np.isnan(nadir)
+    return valid & (increase >= criteria.pd_min_increase_mm) & (
+        (nadir == 0) | (pct >= criteria.pd_increase_pct))
+
+
+def _classify(features: pd.DataFrame, criteria: Criteria) -> dict[str, np.ndarray]:
+    """Vectorised TGT-*, NT-*, NEW-*, OVR-* over all time points (same rules as above)."""
+    has_targets = features["has_targets"].to_numpy(dtype=bool)
+    complete = features["targets_complete"].to_numpy(dtype=bool)
+    partial = features["partial_sum_mm"].to_numpy(dtype=float)
+    nadir = features["nadir_mm"].to_numpy(dtype=float)
+    baseline = features["baseline_sum_mm"].to_numpy(dtype=float)
+    pct_base = features["pct_from_baseline"].to_numpy(dtype=float)
+    target_pd = _vector_target_pd(partial, nadir, criteria)
+    target = np.select(
+        [~has_targets, target_pd, ~complete | np.isnan(baseline),
+         features["target_cr_met"].to_numpy(dtype=bool),
+         (baseline > 0) & (pct_base <= -criteria.pr_decrease_pct)],
+        ["NA", "PD", "NE", "CR", "PR"], default="SD").astype(object)
+    n_prog = features["n_nt_progression"].to_numpy()
+    nontarget = np.select(
+        [~features["has_nontargets"].to_numpy(dtype=bool), n_prog > 0,
+         features["n_nt_missing"].to_numpy() > 0, features["n_nt_present"].to_numpy() == 0],
+        ["NA", "PD", "NE", "CR"], default="NON-CR/NON-PD").astype(object)
+    n_unequivocal = features["n_new_unequivocal"].to_numpy()
+    new = np.select([n_unequivocal > 0, features["n_new_equivocal"].to_numpy() > 0],
+                    ["Y", "EQUIVOCAL"], default="N").astype(object)
+    table1 = target != "NA"
+    nt_pd = nontarget == "PD"
+    new_y = new == "Y"
+    conditions = [
+        table1 & (target == "PD"), table1 & nt_pd, table1 & new_y, table1 & (target == "NE"),
+        table1 & (target == "CR") & ((nontarget == "CR") | (nontarget == "NA")),
+        table1 & (target == "CR"), table1 & (target == "PR"), table1,
+        nt_pd, new_y, nontarget == "NA", nontarget == "CR", nontarget == "NON-CR/NON-PD",
+    ]
+    overall = np.select(conditions, ["PD", "PD", "PD", "NE", "CR", "PR", "PR", "SD", "PD",
+                                     "PD", "NE", "CR", "NON-CR/NON-PD"],
+                        default="NE").astype(object)
+    cr_rule = np.where(nontarget == "NA", "OVR-T1-1, DEC-19", "OVR-T1-1")
+    cr_pr_rule = np.where(nontarget == "NE", "OVR-T1-3", "OVR-T1-2")
+    rule = np.select(conditions, ["OVR-T1-7", "OVR-T1-8", "OVR-T1-9", "OVR-T1-6", cr_rule,
+                                  cr_pr_rule, "OVR-T1-4", "OVR-T1-5", "OVR-T2-4", "OVR-T2-5",
+                                  "no baseline disease", "OVR-T2-1", "OVR-T2-2"],
+                     default="OVR-T2-3").astype(object)
+    return {"target": target, "nontarget": nontarget, "new": new, "overall": overall,
+            "rule": rule}
+
+
+def _fmt(value: float) -> str:
+    """A number of mm or % with at least one and at most two decimals."""
+    text = f"{value:.2f}"
+    return text.removesuffix("0")
+
+
+def _signed(value: float) -> str:
+    return ("+" if value >= 0 else "") + _fmt(value)
+
+
+def _target_reason(response, partial, nadir, baseline, pct_base, pct_nadir, n_missing,
+                   complete, criteria: Criteria) -> str:
+    if response == "NA":
+        return "no target lesions at baseline (TGT-NA)"
+    if response == "PD":
+        increase = round_half_away(partial - nadir, criteria.rounding_decimals)
+        if nadir > 0:
+            pct = round_half_away((partial - nadir) / nadir * 100.0, criteria.rounding_decimals)
+            change = f"{_signed(increase)} mm and {_signed(pct)}% over nadir {_fmt(nadir)} mm"
+        else:
+            change = (f"{_signed(increase)} mm over nadir 0.0 mm (≥ "
+                      f"{_fmt(criteria.pd_min_increase_mm)} mm after a nadir of 0)")
+        if complete:
+            return f"target PD (TGT-PD, R11 4.3.1): sum {_fmt(partial)} mm is {change}"
+        return (f"target PD (TGT-PD, NE-2, R11 4.4.2): the evaluated targets alone sum to "
+                f"{_fmt(partial)} mm, {change}, with {n_missing} target(s) not evaluated")
+    if response == "NE":
+        if complete:
+            return "target NE (TGT-NE, SUM-7): the baseline sum is not evaluable"
+        return (f"target NE (TGT-NE, R11 4.4.2): {n_missing} target(s) not evaluated; the "
+                f"partial sum {_fmt(partial)} mm does not meet PD")
+    from_base = f"{_signed(pct_base)}% from baseline {_fmt(baseline)} mm"
+    if response == "CR":
+        return (f"target CR (TGT-CR, R11 4.3.1): every non-nodal target gone and every "
+                f"nodal target SA < {_fmt(criteria.node_pathological_sa_mm)} mm "
+                f"(sum {_fmt(partial)} mm)")
+    if response == "PR":
+        return (f"target PR (TGT-PR, R11 4.3.1): sum {_fmt(partial)} mm is {from_base} "
+                f"(≤ -{_fmt(criteria.pr_decrease_pct)}%)")
+    from_nadir = (f"{_signed(pct_nadir)}% from nadir {_fmt(nadir)} mm" if nadir > 0
+                  else f"{_signed(partial - nadir)} mm from nadir 0.0 mm")
+    return (f"target SD (TGT-SD, R11 4.3.1): sum {_fmt(partial)} mm is {from_base} "
+            f"and {from_nadir}")
+
+
+_NT_REASONS = {
+    "NA": "",
+    "PD": "non-target PD (NT-PD, R11 4.3.3): {prog} non-target(s) with unequivocal "
+          "progression",
+    "NE": "non-target NE (NT-NE, DEC-5): {missing} non-target(s) not evaluated",
+    "CR": "non-target CR (NT-CR, R11 4.3.3): every non-target gone",
+    "NON-CR/NON-PD": "non-target NON-CR/NON-PD (R11 4.3.3): {present} non-target(s) present",
+}
+_NEW_REASONS = {
+    "Y": "{n} unequivocal new lesion(s) (NEW-1, R11 4.3.5)",
+    "EQUIVOCAL": "equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)",
+    "N": "",
+}
+
+
+def assess_timepoints(measurements: pd.DataFrame,
+                      criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
+    """Assess every time point of every patient (RECIST 1.1 Tables 1 and 2).
+
+    ``measurements`` is normalised by ``recist.table.normalise_measurements``. Returns
+    the ``timepoints`` table of DESIGN.md with exactly ``TIMEPOINT_COLUMNS``, one row per
+    patient and time point, sorted by patient then date; each patient's first row is
+    the baseline (response columns empty, ``reasons`` = ``"baseline"``).
+
+    Rules: SUM-1..8 (``recist.sums``), TGT-*, NT-*, NEW-*, OVR-T1-*, OVR-T2-*, DEC-13
+    (an equivocal new lesion later confirmed makes its first-sighting time point PD),
+    DEC-20 (a PD time point takes the earliest scan date among the rows documenting the
+    progression, any other its latest scan date).
+    """
+    features = timepoint_features(measurements, criteria)
+    result = _classify(features, criteria)
+    baseline = features["tp_order"].to_numpy() == 0
+    target, nontarget, new = result["target"], result["nontarget"], result["new"]
+    overall, rule = result["overall"].copy(), result["rule"].copy()
+
+    backdated = (features["backdated_lesions"].to_numpy(dtype=object) != "") & ~baseline
+    newly_pd = backdated & (overall != "PD")
+    overall[newly_pd] = "PD"
+    rule[newly_pd] = "NEW-3, DEC-13"
+    is_pd = overall == "PD"
+
+    # DEC-20 dates.
+    candidates = np.stack([
+        np.where(target == "PD", features["target_first_ns"].to_numpy(), _NAT),
+        np.where(nontarget == "PD", features["nt_progression_ns"].to_numpy(), _NAT),
+        np.where(new == "Y", features["new_unequivocal_ns"].to_numpy(), _NAT),
+        np.where(backdated, features["backdated_ns"].to_numpy(), _NAT),
+    ])
+    pd_ns = candidates.min(axis=0)
+    date_ns = np.where(is_pd & (pd_ns != _NAT), pd_ns, features["last_ns"].to_numpy())
+
+    reasons = _reasons(features, result, overall, rule, backdated, criteria)
+    reasons[baseline] = "baseline"
+    blank = np.array([None] * len(features), dtype=object)
+    out = pd.DataFrame({
+        "patient_id": features["patient_id"].to_numpy(dtype=object),
+        "visit": features["visit"].to_numpy(dtype=object),
+        "date": date_ns.astype("datetime64[ns]"),
+        "sum_mm": features["sum_mm"].to_numpy(dtype=float),
+        "baseline_sum_mm": features["baseline_sum_mm"].to_numpy(dtype=float),
+        "nadir_mm": features["nadir_mm"].to_numpy(dtype=float),
+        "pct_from_baseline": features["pct_from_baseline"].to_numpy(dtype=float),
+        "pct_from_nadir": features["pct_from_nadir"].to_numpy(dtype=float),
+        "target_response": np.where(baseline, blank, target),
+        "nontarget_response": np.where(baseline, blank, nontarget),
+        "new_lesions": np.where(baseline, blank, new),
+        "overall_response": np.where(baseline, blank, overall),
+        "reasons": reasons,
+    })
+    order = np.lexsort((features["tp_order"].to_numpy(), date_ns,
+                        features["patient_code"].to_numpy()))
+    return out.iloc[order].reset_index(drop=True)[list(TIMEPOINT_COLUMNS)]
+
+
+def _reasons(features, result, overall, rule, backdated, criteria) -> np.ndarray:
+    columns = [features[c].to_numpy() for c in (
+        "partial_sum_mm", "nadir_mm", "baseline_sum_mm", "pct_from_baseline",
+        "pct_from_nadir", "n_targets_missing", "targets_complete", "n_nt_progression",
+        "n_nt_missing", "n_nt_present", "n_new_unequivocal", "backdated_lesions",
+        "backdated_confirmed")]
+    texts = []
+    for (t, nt, nw, ov, rl, back, partial, nadir, base, pct_b, pct_n, n_miss, complete,
+         prog, nt_miss, present, n_new, b_les, b_conf) in zip(
+            result["target"], result["nontarget"], result["new"], overall, rule, backdated,
+            *columns):
+        parts = [_target_reason(t, partial, nadir, base, pct_b, pct_n, n_miss, complete,
+                                criteria)] if t != "NA" else []
+        if nt != "NA":
+            parts.append(_NT_REASONS[nt].format(prog=prog, missing=nt_miss, present=present))
+        if nw != "N":
+            parts.append(_NEW_REASONS[nw].format(n=n_new))
+        if back:
+            parts.append(f"new lesion {b_les} first seen here, confirmed on {b_conf} "
+                         "(NEW-3, DEC-13)")
+        parts.append(f"overall {ov} ({rl})")
+        texts.append("; ".join(parts))
+    return np.array(texts, dtype=object)
