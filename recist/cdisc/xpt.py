@@ -1,0 +1,127 @@
+"""SDTM/ADaM tables on disk: CSV or SAS transport (XPT version 5) through pyreadstat.
+
+A CDISC dataset is read into a pandas DataFrame whose column names are upper-case and
+whose cells are strings (numbers as written, missing as ``pd.NA``), so that the SDTM
+readers see the same thing whether the sponsor sent CSV or XPT. Writers produce
+XPT v5 (8-character names, 40-character labels, table name = domain) or CSV, whole or
+not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recist.errors import RecistDataError
+from recist.outputs import write_csv_atomic
+
+__all__ = ["as_cdisc_frame", "read_cdisc_table", "write_cdisc_table"]
+
+
+def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Upper-case column names; every cell a stripped string or ``pd.NA``."""
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_float_dtype(values):
+            # XPT stores numbers as floats: write 3.0 as "3", keep 3.25 as "3.25".
+            as_int = values.dropna()
+            if len(as_int) and np.all(np.mod(as_int, 1) == 0) and as_int.abs().max() < 2**53:
+                text = values.map(lambda v: pd.NA if pd.isna(v) else str(int(v)))
+            else:
+                text = values.map(lambda v: pd.NA if pd.isna(v) else repr(float(v)))
+            out[str(column).strip().upper()] = text.astype("string")
+        else:
+            text = values.astype("string").str.strip()
+            out[str(column).strip().upper()] = text.mask(text == "", pd.NA)
+    return out
+
+
+def as_cdisc_frame(table: pd.DataFrame | str | Path, name: str) -> pd.DataFrame:
+    """Return ``table`` as a CDISC string frame, reading it first if it is a path.
+
+    Parameters
+    ----------
+    table
+        A DataFrame, or the path of a ``.csv`` or ``.xpt`` file.
+    name
+        The dataset's role for messages (``"TU"``, ``"TR"``, ``"DM"``).
+    """
+    if isinstance(table, pd.DataFrame):
+        return _as_strings(table)
+    return read_cdisc_table(table, name)
+
+
+def read_cdisc_table(path: str | Path, name: str = "dataset") -> pd.DataFrame:
+    """Read a CDISC dataset from CSV (UTF-8) or SAS transport XPT v5/v8.
+
+    Raises ``FileNotFoundError`` when the file does not exist and ``RecistDataError``
+    naming the file when it cannot be parsed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{name} dataset {path} does not exist")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xpt", ".xport"):
+            import pyreadstat
+
+            frame, _meta = pyreadstat.read_xport(str(path))
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False,
+                                na_values=["", "NA"], encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RecistDataError(f"{name} dataset {path}: not UTF-8 text; save it as UTF-8 "
+                              "CSV or as SAS transport (.xpt)") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise RecistDataError(f"{name} dataset {path}: not a readable CSV table ({error})"
+                              ) from None
+    except Exception as error:  # pyreadstat raises its own ReadstatError / PyreadstatError
+        if type(error).__module__.startswith("pyreadstat"):
+            raise RecistDataError(
+                f"{name} dataset {path}: not a readable SAS transport file ({error}); "
+                "expected XPT version 5 or 8"
+            ) from None
+        raise
+    return _as_strings(frame)
+
+
+def write_cdisc_table(frame: pd.DataFrame, path: str | Path, table_name: str,
+                      labels: Mapping[str, str] | None = None) -> Path:
+    """Write a dataset as CSV or XPT v5 (chosen by the suffix), whole or not at all.
+
+    For XPT, column names must be at most 8 characters and labels at most 40; the table
+    name is the domain (e.g. ``"RS"``). Date columns must already be ISO 8601 strings.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xpt":
+        return write_csv_atomic(frame, path)
+    import pyreadstat
+
+    long_names = [c for c in frame.columns if len(str(c)) > 8]
+    if long_names:
+        raise ValueError(f"cannot write {path} as XPT v5: column name(s) longer than 8 "
+                         f"characters: {', '.join(map(str, long_names))}")
+    labels = dict(labels or {})
+    column_labels = [str(labels.get(c, c))[:40] for c in frame.columns]
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].astype("string").fillna("").astype(object)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xpt",
+                                             dir=path.parent)
+    os.close(descriptor)
+    try:
+        pyreadstat.write_xport(out, temporary, file_format_version=5,
+                               table_name=table_name[:8], column_labels=column_labels)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
