@@ -1,0 +1,165 @@
+"""DEC-1 continuing response: keep a reached (and confirmed) response as PR until PD.
+
+RECIST 1.1 judges PR against the baseline sum at every time point, so 100 → 70 → 80 mm
+reads PR then SD. The RECIST FAQ ("The definition of SD: a clarification", "Managing PR
+when TP measurements change slightly over time") keeps the response until PD. The project
+default is the paper (``Criteria.continuing_response = False``); with the option on,
+``apply_continuing_response`` relabels the time point table accordingly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from recist.best_response import CR, PD, PR, SD, confirming_time_point, counted_time_points
+from recist.criteria import RECIST_1_1, Criteria
+
+__all__ = ["continuing_response_start", "continued_positions", "apply_continuing_response"]
+
+
+def continuing_response_start(
+    responses: Sequence[str], dates: Sequence[date], criteria: Criteria = RECIST_1_1
+) -> int | None:
+    """Position of the time point from which a response is carried forward, or None.
+
+    DEC-1 (TGT-after-PR; FAQ "The definition of SD: a clarification").
+
+    1. Only time points before the first PD are considered (BOR-1).
+    2. Without ``criteria.confirmation``: the first CR or PR time point.
+    3. With it: the earliest time point that confirms some CR or PR
+       (``confirming_time_point``) — a response is carried only once it is confirmed.
+
+    Interpretation: carrying starts *after* that time point, so a carried label can never
+    be what confirms the response it continues.
+
+    >>> d = [date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)]
+    >>> continuing_response_start(["SD", "PR", "SD"], d)
+    1
+    >>> continuing_response_start(["PR", "SD", "SD"], d, Criteria(confirmation=True)) is None
+    True
+    """
+    count = counted_time_points(responses)
+    if responses[:count] and responses[count - 1] == PD:
+        count -= 1
+    if not criteria.confirmation:
+        for position in range(count):
+            if responses[position] in (CR, PR):
+                return position
+        return None
+    earliest = None
+    for position in range(count):
+        if responses[position] in (CR, PR):
+            confirmer = confirming_time_point(responses[:count], dates[:count], position,
+                                              criteria)
+            if confirmer is not None and (earliest is None or confirmer < earliest):
+                earliest = confirmer
+    return earliest
+
+
+def continued_positions(
+    target_responses: Sequence[str | None],
+    responses: Sequence[str],
+    dates: Sequence[date],
+    criteria: Criteria = RECIST_1_1,
+) -> list[int]:
+    """Positions whose target SD is relabelled PR under continuing response.
+
+    DEC-1. With ``criteria.continuing_response`` off → none.
+
+    1. Find the start with ``continuing_response_start``; none → none.
+    2. Every later time point before the first PD whose target response is SD and whose
+       overall response is SD (target SD, non-targets not PD, no new lesion: OVR-T1-5) is
+       relabelled: target PR and overall PR (OVR-T1-4).
+    3. A CR is never carried forward: the carried label is PR even after a CR.
+
+    >>> d = [date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)]
+    >>> continued_positions(["PR", "SD", "PD"], ["PR", "SD", "PD"], d,
+    ...                     Criteria(continuing_response=True))
+    [1]
+    """
+    if not criteria.continuing_response:
+        return []
+    start = continuing_response_start(responses, dates, criteria)
+    if start is None:
+        return []
+    relabelled = []
+    for position in range(start + 1, len(responses)):
+        if responses[position] == PD:
+            break
+        if target_responses[position] == SD and responses[position] == SD:
+            relabelled.append(position)
+    return relabelled
+
+
+def apply_continuing_response(
+    timepoints: pd.DataFrame, criteria: Criteria = RECIST_1_1
+) -> pd.DataFrame:
+    """Return a copy of the time point table with DEC-1 continuing response applied.
+
+    DEC-1. With ``criteria.continuing_response`` off the copy is unchanged. Otherwise, per
+    patient (rows whose ``overall_response`` is missing, such as the baseline row, are not
+    assessments), the positions of ``continued_positions`` get ``target_response`` and
+    ``overall_response`` PR and the reason "DEC-1 continuing response: …" appended to
+    ``reasons``. The input is not modified; row order is kept.
+
+    Examples
+    --------
+    FAQ example 100 → 70 → 80 mm:
+
+    >>> table = pd.DataFrame({
+    ...     "patient_id": ["p1"] * 3,
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-05-01"]),
+    ...     "target_response": [None, "PR", "SD"], "overall_response": [None, "PR", "SD"],
+    ...     "reasons": ["baseline", "TGT-PR", "TGT-SD"]})
+    >>> list(apply_continuing_response(table)["overall_response"])
+    [None, 'PR', 'SD']
+    >>> out = apply_continuing_response(table, Criteria(continuing_response=True))
+    >>> list(out["overall_response"]), list(out["target_response"])
+    ([None, 'PR', 'PR'], [None, 'PR', 'PR'])
+    """
+    table = timepoints.copy()
+    if not criteria.continuing_response or table.empty:
+        return table
+    order = np.lexsort((table["date"].to_numpy("datetime64[ns]"),
+                        pd.factorize(table["patient_id"], sort=True)[0]))
+    patients = table["patient_id"].to_numpy(object)[order]
+    overall = table["overall_response"].astype(object).where(
+        table["overall_response"].notna(), None).to_numpy(object)[order]
+    target = table["target_response"].astype(object).where(
+        table["target_response"].notna(), None).to_numpy(object)[order]
+    days = table["date"].to_numpy("datetime64[D]")[order].tolist()
+    changed_rows: list[int] = []
+    changed_reasons: list[str] = []
+    boundaries = np.flatnonzero(patients[1:] != patients[:-1]) + 1
+    for begin, end in zip(np.r_[0, boundaries], np.r_[boundaries, len(order)]):
+        rows = [r for r in range(begin, end) if overall[r] is not None]
+        if not rows:
+            continue
+        responses = [overall[r] for r in rows]
+        dates = [days[r] for r in rows]
+        positions = continued_positions([target[r] for r in rows], responses, dates, criteria)
+        if not positions:
+            continue
+        start = continuing_response_start(responses, dates, criteria)
+        since = dates[start].isoformat()
+        for position in positions:
+            changed_rows.append(int(order[rows[position]]))
+            changed_reasons.append(
+                f"DEC-1 continuing response: target SD kept as PR, response reached on "
+                f"{since} continues until PD"
+            )
+    if changed_rows:
+        index = table.index[changed_rows]
+        for column in ("target_response", "overall_response"):
+            table.loc[index, column] = PR
+        if "reasons" in table.columns:
+            old = table.loc[index, "reasons"].astype(object).where(
+                table.loc[index, "reasons"].notna(), "")
+            table.loc[index, "reasons"] = [
+                f"{text}; {extra}" if text else extra for text, extra in zip(old, changed_reasons)
+            ]
+    return table

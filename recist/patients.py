@@ -1,0 +1,145 @@
+"""The patients table: reference dates for best response and time-to-event endpoints.
+
+Columns (DESIGN.md, "patients table"): ``patient_id``, ``start_date`` (treatment start or
+randomisation), optional ``death_date``, ``last_contact_date``, ``new_therapy_date``
+(start of a new anticancer therapy, DEC-17) and ``arm``. CSV conventions are those of the
+measurements table: UTF-8, ISO dates, an empty cell is missing, extra columns pass through.
+
+A missing ``start_date`` is allowed: durations then run from the patient's baseline scan
+(DEC-7; ``recist.patient_summary`` reports it as a finding). Dates that cannot be read, a
+death before the start of treatment and duplicated patients are refused with
+``RecistDataError`` naming the file, the CSV row, the patient and the column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recist.errors import RecistDataError
+
+__all__ = ["PATIENT_COLUMNS", "DATE_COLUMNS", "read_patients", "normalise_patients"]
+
+PATIENT_COLUMNS = (
+    "patient_id", "start_date", "death_date", "last_contact_date", "new_therapy_date", "arm",
+)
+DATE_COLUMNS = ("start_date", "death_date", "last_contact_date", "new_therapy_date")
+
+
+def _where(source: str, row: int, patient_id: object) -> str:
+    """Describe a row for messages: file, CSV line (header is line 1), patient."""
+    text = f"{source} row {int(row) + 2}"
+    if patient_id is not None and not pd.isna(patient_id):
+        text += f", patient_id {patient_id}"
+    return text
+
+
+def _clean_text(value: object) -> object:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return pd.NA
+    text = str(value).strip()
+    return pd.NA if text == "" else text
+
+
+def _parse_dates(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
+    """Parse one ISO date column; empty cells become NaT, anything else unreadable raises."""
+    values = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return pd.to_datetime(values).dt.normalize().astype("datetime64[ns]")
+    text = values.map(_clean_text)
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    bad = frame.index[parsed.isna() & text.notna()]
+    if len(bad):
+        row = bad[0]
+        raise RecistDataError(
+            f"{_where(source, row, frame.at[row, 'patient_id'])}: {column} "
+            f"{values[row]!r} is not an ISO date (YYYY-MM-DD); write it like 2024-03-01 "
+            "or leave the cell empty"
+        )
+    return parsed.astype("datetime64[ns]")
+
+
+def normalise_patients(frame: pd.DataFrame, source: str = "patients") -> pd.DataFrame:
+    """Return a typed copy of a patients table, or raise ``RecistDataError``.
+
+    Column names are lower-cased and stripped; ``patient_id`` and ``arm`` become strings;
+    the four date columns become ``datetime64`` (empty → NaT). Missing optional columns
+    are added empty; extra columns pass through. The input is not modified.
+
+    Refused, with the file, CSV row, patient and column named:
+
+    1. no ``patient_id`` column, or an empty ``patient_id``;
+    2. a patient listed twice;
+    3. a date that is not ISO ``YYYY-MM-DD``;
+    4. ``death_date`` before ``start_date`` (a patient cannot die before treatment).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"patient_id": [7], "start_date": ["2024-01-02"]})
+    >>> out = normalise_patients(table)
+    >>> out.loc[0, "patient_id"], str(out.loc[0, "start_date"].date()), out.loc[0, "death_date"]
+    ('7', '2024-01-02', NaT)
+    """
+    frame = frame.copy()
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame = frame.reset_index(drop=True)
+    if "patient_id" not in frame.columns:
+        raise RecistDataError(
+            f"{source}: missing required column patient_id; a patients table has the "
+            f"columns {', '.join(PATIENT_COLUMNS)} (only patient_id is required)"
+        )
+    for column in PATIENT_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = pd.NA
+    frame["patient_id"] = frame["patient_id"].map(_clean_text).astype("string")
+    frame["arm"] = frame["arm"].map(_clean_text).astype("string")
+    empty = frame.index[frame["patient_id"].isna()]
+    if len(empty):
+        raise RecistDataError(
+            f"{_where(source, empty[0], None)}: patient_id is empty; every row of the "
+            "patients table needs the patient_id used in the measurements table"
+        )
+    duplicated = frame.index[frame["patient_id"].duplicated()]
+    if len(duplicated):
+        row = duplicated[0]
+        patient = frame.at[row, "patient_id"]
+        first = int(frame.index[frame["patient_id"] == patient][0]) + 2
+        raise RecistDataError(
+            f"{_where(source, row, patient)}: patient_id is listed twice (also on row "
+            f"{first}); give each patient one row"
+        )
+    for column in DATE_COLUMNS:
+        frame[column] = _parse_dates(frame, column, source)
+    early = frame.index[frame["death_date"] < frame["start_date"]]
+    if len(early):
+        row = early[0]
+        raise RecistDataError(
+            f"{_where(source, row, frame.at[row, 'patient_id'])}: death_date "
+            f"{frame.at[row, 'death_date'].date()} is before start_date "
+            f"{frame.at[row, 'start_date'].date()}; a death cannot precede the start of "
+            "treatment — correct one of the two dates"
+        )
+    return frame
+
+
+def read_patients(path: str | Path) -> pd.DataFrame:
+    """Read a patients CSV (DESIGN.md conventions) and normalise it.
+
+    Raises ``FileNotFoundError`` when the file does not exist and ``RecistDataError``
+    naming the file and row for anything it cannot interpret (see ``normalise_patients``).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"patients table {path} does not exist")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                            encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RecistDataError(f"{path}: not UTF-8 text; save the table as UTF-8 CSV") from None
+    except pd.errors.EmptyDataError:
+        raise RecistDataError(f"{path}: the file is empty; expected a header row") from None
+    except pd.errors.ParserError as error:
+        raise RecistDataError(f"{path}: not a readable CSV table ({error})") from None
+    return normalise_patients(frame, source=str(path))
