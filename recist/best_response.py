@@ -18,10 +18,22 @@ from typing import NamedTuple
 from recist.criteria import RECIST_1_1, Criteria
 
 __all__ = [
-    "CR", "PR", "SD", "NON_CR_NON_PD", "PD", "NE", "RESPONSES", "RESPONSE_RANK",
-    "BestResponse", "ConfirmedResponse", "counted_time_points", "meets_sd_minimum",
-    "best_overall_response", "confirming_time_point", "confirmed_best_overall_response",
+    "CR",
+    "NE",
+    "NON_CR_NON_PD",
+    "PD",
+    "PR",
+    "RESPONSES",
+    "RESPONSE_RANK",
+    "SD",
+    "BestResponse",
+    "ConfirmedResponse",
+    "best_overall_response",
+    "confirmed_best_overall_response",
+    "confirming_time_point",
+    "counted_time_points",
     "first_response_index",
+    "meets_sd_minimum",
 ]
 
 CR, PR, SD, NON_CR_NON_PD, PD, NE = "CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"

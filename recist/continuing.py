@@ -18,7 +18,7 @@ import pandas as pd
 from recist.best_response import CR, PD, PR, SD, confirming_time_point, counted_time_points
 from recist.criteria import RECIST_1_1, Criteria
 
-__all__ = ["continuing_response_start", "continued_positions", "apply_continuing_response"]
+__all__ = ["apply_continuing_response", "continued_positions", "continuing_response_start"]
 
 
 def continuing_response_start(

@@ -19,9 +19,15 @@ from recist.best_response import NE, PD
 from recist.criteria import RECIST_1_1, Criteria
 
 __all__ = [
-    "TimeToEvent", "kept_before_new_therapy", "progression_date", "is_adequate",
-    "last_adequate_assessment", "duration_days", "progression_free_survival",
-    "duration_of_response", "time_to_response_days",
+    "TimeToEvent",
+    "duration_days",
+    "duration_of_response",
+    "is_adequate",
+    "kept_before_new_therapy",
+    "last_adequate_assessment",
+    "progression_date",
+    "progression_free_survival",
+    "time_to_response_days",
 ]
 
 

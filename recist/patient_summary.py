@@ -32,8 +32,12 @@ from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
 from recist.patients import normalise_patients
 
-__all__ = ["SUMMARY_COLUMNS", "summary_columns", "summarise_patients",
-           "summarise_patients_with_findings"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "summarise_patients",
+    "summarise_patients_with_findings",
+    "summary_columns",
+]
 
 SUMMARY_COLUMNS = (
     "patient_id", "bor", "bor_date", "confirmed_bor", "pd_date", "pfs_event", "pfs_date",

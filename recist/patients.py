@@ -20,7 +20,7 @@ import pandas as pd
 
 from recist.errors import RecistDataError
 
-__all__ = ["PATIENT_COLUMNS", "DATE_COLUMNS", "read_patients", "normalise_patients"]
+__all__ = ["DATE_COLUMNS", "PATIENT_COLUMNS", "normalise_patients", "read_patients"]
 
 PATIENT_COLUMNS = (
     "patient_id", "start_date", "death_date", "last_contact_date", "new_therapy_date", "arm",
