@@ -1,0 +1,265 @@
+"""LD, SA, volume and maximum 3-D diameter of a lesion given as a binary mask.
+
+Estimator (stated, because a digitised mask has no unique boundary): on each axial slice
+the lesion's outline is the **0.5-level iso-contour** of the binary slice
+(``skimage.measure.find_contours``, marching squares, foreground 8-connected, padded so
+every contour closes), with **one pass of binomial smoothing [1/4, 1/2, 1/4] of its
+vertices along the loop**, scaled to millimetres by the pixel spacing.
+
+Why, and what bias remains: a raw 0.5 contour vertex lies half-way between an inside and an
+outside pixel centre, so along an image axis it sits on average on the true edge (error
+uniform in +/-0.5 pixel, no mean bias). But LD is a *maximum* over directions and SA a
+maximum over chord positions, and the maximum of noisy values is biased upward: on random
+ellipses the raw contour over-estimates LD by +0.4 pixel and SA by +0.3 pixel on average
+(up to +0.95 pixel on near-circles). Averaging each vertex with its neighbours halves the
+staircase noise (the quantisation errors of adjacent vertices are nearly independent) while
+moving a smooth boundary of curvature radius rho by only about 1/(8 rho) pixel, so the
+upward bias falls to about +0.2 pixel and the mean absolute error to about 0.3 pixel (LD)
+and 0.2 pixel (SA); on 1000 random ellipses of 5-100 mm with axis ratio up to 1:4, pixels
+0.5-1 mm (anisotropic included), every error stayed below 0.9 pixel (pixel = the larger
+spacing; ``tests/measure/test_mask_accuracy.py`` prints the statistics). Rarely (2 of 1000
+with ratios to 1:10) a near-circle's SA reaches +1.04 pixel: the maximum of noise again.
+What cannot be recovered: the tip of a needle-thin lesion (axis ratio beyond
+about 1:10) falls between pixel centres and is under-measured by up to ~1 pixel. More
+smoothing trades the upward bias for that tip shrinkage (tested: two passes already exceed
+1 pixel at 1:5). The union of pixel squares (another common choice) would be biased by +1
+pixel along the axes and +1.4 pixel along diagonals.
+
+- **LD** on a slice: convex hull + rotating calipers over the outline vertices
+  (``calipers.longest_diameter_2d``): exact on the polygon, no pairwise pixel search.
+- **SA** on a slice: longest chord inside the outline perpendicular to LD
+  (``short_axis.longest_perpendicular_chord``); ``sa_caliper_mm`` is the width across
+  LD (larger for non-convex lesions).
+- **Slice**: a non-nodal lesion is measured on the slice where its LD is largest, a nodal
+  lesion on the slice where its SA is largest (R11 4.2, 4.3.2). When the lesion is in
+  several pieces on a slice, each piece (8-connected component) is a **fragment** with its
+  own LD/SA; the slice score is the sum of the fragments' LDs (nodal: SAs), as SUM-5 and
+  DEC-11 add them. Ties go to the lowest slice index.
+- **Volume**: voxel count x voxel volume.
+- **Maximum 3-D diameter**: marching-cubes surface at 0.5 (as pyradiomics' mesh), convex
+  hull of its vertices in mm, largest pairwise distance between hull vertices.
+
+Coordinates: a mask is ``(n_slices, rows, columns)``; spacing is ``(slice, row, column)``
+in mm where row spacing is the distance between rows (DICOM PixelSpacing[0]). Endpoints
+are returned as fractional voxel indices ``(slice, row, column)`` so the caller maps them
+to patient mm with its own geometry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
+from scipy.spatial.distance import pdist, squareform
+from skimage.measure import find_contours, marching_cubes
+
+from recist.measure.planar import PlanarMeasurement, measure_outline_2d
+
+__all__ = [
+    "FragmentMeasurement",
+    "MaskMeasurement",
+    "measure_mask",
+    "measure_mask_slice",
+    "max_3d_diameter_mm",
+]
+
+_EIGHT = np.ones((3, 3), dtype=bool)
+
+
+@dataclass(frozen=True)
+class FragmentMeasurement:
+    """One connected piece of a lesion on its measured slice.
+
+    Attributes
+    ----------
+    slice_index
+        Index of the slice in the mask given.
+    ld_mm, sa_mm, sa_caliper_mm, area_mm2
+        As ``planar.PlanarMeasurement``.
+    ld_index, sa_index
+        ``(2, 3)`` endpoints as fractional voxel indices ``(slice, row, column)``.
+    """
+
+    slice_index: int
+    ld_mm: float
+    sa_mm: float
+    sa_caliper_mm: float
+    area_mm2: float
+    ld_index: np.ndarray
+    sa_index: np.ndarray
+
+
+@dataclass(frozen=True)
+class MaskMeasurement:
+    """A lesion measured from its mask: fragments on the chosen slice, plus 3-D figures."""
+
+    slice_index: int
+    fragments: tuple[FragmentMeasurement, ...]
+    n_voxels: int
+    volume_mm3: float
+    max_3d_diameter_mm: float | None
+
+    @property
+    def n_fragments(self) -> int:
+        """Number of pieces on the measured slice."""
+        return len(self.fragments)
+
+    @property
+    def ld_mm(self) -> float:
+        """Sum of the fragments' LDs (SUM-5); the LD itself for one piece."""
+        return float(sum(f.ld_mm for f in self.fragments))
+
+    @property
+    def sa_mm(self) -> float:
+        """Sum of the fragments' SAs (DEC-11); the SA itself for one piece."""
+        return float(sum(f.sa_mm for f in self.fragments))
+
+
+def _outline_loops(piece: np.ndarray) -> list[np.ndarray]:
+    """Smoothed 0.5-level contours of a 2-D boolean piece, in (row, column) pixel indices.
+
+    Each closed loop's vertices get one pass of the binomial filter [1/4, 1/2, 1/4] along
+    the loop (see the module docstring: it halves the staircase quantisation noise).
+    """
+    padded = np.pad(piece.astype(np.float32), 1)
+    loops = []
+    for loop in find_contours(padded, 0.5, fully_connected="high"):
+        ring = loop[:-1] - 1.0  # find_contours repeats the first vertex of a closed loop
+        if len(ring) >= 3:
+            ring = 0.5 * ring + 0.25 * (np.roll(ring, 1, axis=0) + np.roll(ring, -1, axis=0))
+        loops.append(ring)
+    return loops
+
+
+def measure_mask_slice(
+    mask_slice: np.ndarray,
+    pixel_spacing_mm: tuple[float, float],
+    *,
+    with_short_axis: bool = True,
+) -> list[tuple[PlanarMeasurement, tuple[int, int]]]:
+    """Measure every 8-connected piece of a 2-D mask; one ``PlanarMeasurement`` each.
+
+    Returns pairs ``(measurement, (row0, col0))``: the measurement's 2-D coordinates are
+    millimetres ``(row * row_spacing, column * column_spacing)`` relative to pixel
+    ``(row0, col0)`` (the piece's bounding-box corner), largest area first.
+
+    A digitised disc of diameter 16.6 pixels (the estimate is +0.6 pixel, see above):
+
+    >>> disc = np.hypot(*np.mgrid[-10:11, -10:11]) <= 8.3
+    >>> [(round(m.ld_mm, 1), round(m.sa_mm, 1)) for m, _ in measure_mask_slice(disc, (1, 1))]
+    [(17.2, 17.2)]
+    """
+    row_mm, col_mm = (float(s) for s in pixel_spacing_mm)
+    labels, count = ndimage.label(mask_slice, structure=_EIGHT)
+    results = []
+    for number, box in enumerate(ndimage.find_objects(labels), start=1):
+        piece = labels[box] == number
+        loops = [loop * (row_mm, col_mm) for loop in _outline_loops(piece)]
+        measured = measure_outline_2d(loops, with_short_axis=with_short_axis)
+        results.append((measured, (box[0].start, box[1].start)))
+    results.sort(key=lambda item: -item[0].area_mm2)
+    return results
+
+
+def _to_index(point_mm: np.ndarray, corner: tuple[int, int], spacing: tuple[float, float],
+              slice_index: int) -> np.ndarray:
+    return np.array([slice_index, point_mm[0] / spacing[0] + corner[0],
+                     point_mm[1] / spacing[1] + corner[1]])
+
+
+def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float]) -> float:
+    """Largest distance between two points of the lesion's 0.5 iso-surface, in mm.
+
+    Marching cubes on the padded mask (as pyradiomics' ``Maximum3DDiameter``), convex hull
+    of the vertices, then all pairs of hull vertices.
+
+    A digitised ball of diameter 11 voxels: the mesh reaches the outermost voxels' corners
+    along the diagonals, hence +0.9 voxel (pyradiomics' mesh diameter does the same).
+
+    >>> ball = np.hypot.reduce(np.mgrid[-6:7, -6:7, -6:7].astype(float)) <= 5.5
+    >>> round(max_3d_diameter_mm(ball, (1.0, 1.0, 1.0)), 1)
+    11.9
+    """
+    padded = np.pad(mask.astype(np.float32), 1)
+    vertices, _, _, _ = marching_cubes(padded, 0.5, spacing=tuple(float(s) for s in spacing_mm))
+    try:
+        vertices = vertices[ConvexHull(vertices).vertices]
+    except QhullError:  # flat surface (should not happen with padding): use all vertices
+        pass
+    if len(vertices) < 2:
+        return 0.0
+    return float(squareform(pdist(vertices)).max())
+
+
+def measure_mask(
+    mask: np.ndarray,
+    spacing_mm: tuple[float, float, float],
+    *,
+    nodal: bool = False,
+    with_3d_diameter: bool = True,
+) -> MaskMeasurement:
+    """Measure one lesion from its 3-D binary mask (see the module docstring).
+
+    Parameters
+    ----------
+    mask
+        ``(n_slices, rows, columns)`` boolean (or 0/1) array of the lesion.
+    spacing_mm
+        ``(slice_spacing, row_spacing, column_spacing)`` in mm.
+    nodal
+        Lymph node: choose the slice with the largest SA instead of the largest LD.
+    with_3d_diameter
+        Also compute the maximum 3-D diameter (``None`` otherwise).
+
+    Raises
+    ------
+    ValueError
+        If the mask is empty (the caller names the label and lesion).
+
+    Examples
+    --------
+    An ellipse 21 x 11 pixels of 0.5 mm on one slice: LD 10.5 mm, SA 5.5 mm.
+
+    >>> rr, cc = np.mgrid[-15:16, -15:16]
+    >>> one = ((cc / 10.5) ** 2 + (rr / 5.5) ** 2 <= 1)[None]
+    >>> m = measure_mask(one, (5.0, 0.5, 0.5), with_3d_diameter=False)
+    >>> round(m.ld_mm, 2), round(m.sa_mm, 2), m.n_fragments, m.volume_mm3
+    (10.5, 5.5, 1, 228.75)
+    """
+    mask = np.asarray(mask).astype(bool, copy=False)
+    if mask.ndim != 3:
+        raise ValueError(f"expected a 3-D mask (slices, rows, columns), got shape {mask.shape}")
+    spacing = tuple(float(s) for s in spacing_mm)
+    n_voxels = int(np.count_nonzero(mask))
+    if n_voxels == 0:
+        raise ValueError("the mask is empty: no voxel belongs to the lesion")
+    in_plane = (spacing[1], spacing[2])
+    slices = np.flatnonzero(mask.any(axis=(1, 2)))
+    best_index, best_score, best_pieces = -1, -np.inf, None
+    for k in slices:
+        pieces = measure_mask_slice(mask[k], in_plane, with_short_axis=nodal)
+        score = sum((m.sa_mm if nodal else m.ld_mm) for m, _ in pieces)
+        if score > best_score + 1e-9:
+            best_index, best_score, best_pieces = int(k), score, pieces
+    if not nodal:  # SA only on the chosen slice
+        best_pieces = measure_mask_slice(mask[best_index], in_plane, with_short_axis=True)
+    fragments = tuple(
+        FragmentMeasurement(
+            slice_index=best_index,
+            ld_mm=m.ld_mm, sa_mm=m.sa_mm, sa_caliper_mm=m.sa_caliper_mm, area_mm2=m.area_mm2,
+            ld_index=np.stack([_to_index(m.ld_start, corner, in_plane, best_index),
+                               _to_index(m.ld_end, corner, in_plane, best_index)]),
+            sa_index=np.stack([_to_index(m.sa_start, corner, in_plane, best_index),
+                               _to_index(m.sa_end, corner, in_plane, best_index)]),
+        )
+        for m, corner in best_pieces
+    )
+    return MaskMeasurement(
+        slice_index=best_index,
+        fragments=fragments,
+        n_voxels=n_voxels,
+        volume_mm3=n_voxels * spacing[0] * spacing[1] * spacing[2],
+        max_3d_diameter_mm=max_3d_diameter_mm(mask, spacing) if with_3d_diameter else None,
+    )
