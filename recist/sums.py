@@ -131,7 +131,9 @@ def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFra
     iso = pd.DatetimeIndex(date_uniques.astype("datetime64[ns]")).strftime("%Y-%m-%d")
     if "visit" in measurements.columns:
         visit = measurements["visit"].astype("string")
-        has_visit = visit.notna().to_numpy()
+        # normalise_measurements (0.1.0) turns an added, all-missing visit column into the
+        # text "<NA>": read that as "no visit" too.
+        has_visit = (visit.notna() & (visit != "<NA>")).fillna(False).to_numpy(dtype=bool)
     else:
         visit = pd.Series(pd.NA, index=measurements.index, dtype="string")
         has_visit = np.zeros(len(measurements), dtype=bool)

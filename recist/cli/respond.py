@@ -1,0 +1,97 @@
+"""``recist respond``: RECIST 1.1 responses from a measurements table.
+
+Writes ``timepoints.csv``, ``patient_summary.csv``, ``findings.csv`` and
+``provenance.json`` into ``--out`` and prints the warnings and one line per patient.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from recist.criteria import RECIST_1_1, load_criteria
+from recist.respond import respond, warnings_of, write_respond_outputs
+from recist.table import read_measurements
+
+__all__ = ["add_parser", "run"]
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of days >= 0, got {value}")
+    return value
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``respond`` sub-command."""
+    p = subparsers.add_parser(
+        "respond",
+        help="time point responses, best overall response and PFS from a measurements table",
+        description=(
+            "Assess RECIST 1.1 responses: per time point target / non-target / new-lesion "
+            "/ overall response with the deciding rule, then per patient best overall "
+            "response (confirmed with --confirm), PD date, PFS and DoR. Writes "
+            "timepoints.csv, patient_summary.csv, findings.csv and provenance.json."),
+    )
+    p.add_argument("measurements", help="measurements table (CSV, DESIGN.md format)")
+    p.add_argument("--patients", metavar="CSV",
+                   help="patients table: patient_id, start_date, optional death_date, "
+                        "last_contact_date, new_therapy_date, arm")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--criteria", metavar="FILE",
+                   help="criteria TOML ([criteria] table); the flags below override it")
+    p.add_argument("--confirm", action="store_true", default=None,
+                   help="require confirmation of CR/PR (R11 4.6.1, Table 3)")
+    p.add_argument("--confirm-min-days", type=_non_negative_int, metavar="N",
+                   help="minimum days between a response and its confirmation (default 28)")
+    p.add_argument("--sd-min-days", type=_non_negative_int, metavar="N",
+                   help="minimum days from start for SD to count as BOR (default 42)")
+    p.set_defaults(func=run)
+    return p
+
+
+def _criteria(args: argparse.Namespace):
+    criteria = load_criteria(args.criteria) if args.criteria else RECIST_1_1
+    changes = {}
+    if args.confirm:
+        changes["confirmation"] = True
+    if args.confirm_min_days is not None:
+        changes["confirmation_min_days"] = args.confirm_min_days
+    if args.sd_min_days is not None:
+        changes["sd_min_days"] = args.sd_min_days
+    return criteria.replace(**changes) if changes else criteria
+
+
+def _date(value) -> str:
+    return "-" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``recist respond``; returns the exit status."""
+    criteria = _criteria(args)
+    measurements = read_measurements(args.measurements)
+    patients = None
+    if args.patients:
+        from recist.patients import read_patients
+
+        patients = read_patients(args.patients)
+    result = respond(measurements, patients, criteria)
+    write_respond_outputs(result, args.out, input_path=args.measurements,
+                          patients_path=args.patients)
+    for finding in warnings_of(result):
+        print(finding, file=sys.stderr)
+    summary = result.patient_summary
+    bor_column = "confirmed_bor" if "confirmed_bor" in summary.columns else "bor"
+    label = "confirmed BOR" if bor_column == "confirmed_bor" else "BOR"
+    for record in summary.itertuples(index=False):
+        print(f"{record.patient_id}: {label} {getattr(record, bor_column)}, "
+              f"PD {_date(record.pd_date)}")
+    print(f"recist respond: {len(result.timepoints)} time points of {len(summary)} "
+          f"patient(s) written to {args.out}")
+    return 0

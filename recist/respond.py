@@ -1,0 +1,139 @@
+"""Response assessment end to end: measurements in, time points and patient summary out.
+
+``respond`` chains the engine's pure functions (input checks, time point responses, the
+optional continuing-response rule, best response and time-to-event, time point checks);
+``write_respond_outputs`` writes its three tables and a provenance file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from recist import __version__
+from recist.criteria import RECIST_1_1, Criteria
+from recist.findings import Finding, Severity, findings_frame, raise_for_errors
+from recist.outputs import write_text_atomic
+from recist.timepoints import assess_timepoints
+
+__all__ = ["RESPOND_FILES", "RespondResult", "respond", "warnings_of", "write_respond_outputs"]
+
+RESPOND_FILES = ("timepoints.csv", "patient_summary.csv", "findings.csv", "provenance.json")
+
+
+@dataclass(frozen=True)
+class RespondResult:
+    """What ``respond`` returns.
+
+    Attributes
+    ----------
+    timepoints
+        One row per patient and time point (``recist.timepoints.TIMEPOINT_COLUMNS``).
+    patient_summary
+        One row per patient: BOR, PD date, PFS, DoR (``recist.patient_summary``).
+    findings
+        Warnings and notes from the data-quality checks (errors are raised instead).
+    criteria
+        The criteria the assessment used.
+    """
+
+    timepoints: pd.DataFrame
+    patient_summary: pd.DataFrame
+    findings: tuple[Finding, ...] = ()
+    criteria: Criteria = field(default=RECIST_1_1)
+
+    def findings_table(self) -> pd.DataFrame:
+        """The findings as a table (one row each)."""
+        return findings_frame(self.findings)
+
+
+def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
+            criteria: Criteria = RECIST_1_1) -> RespondResult:
+    """Assess RECIST 1.1 responses for every patient of a measurements table.
+
+    Steps: ``recist.checks.run_input_checks`` (findings with severity error raise
+    ``RecistDataError`` naming patient, date and lesion); ``assess_timepoints``;
+    ``recist.continuing.apply_continuing_response`` when ``criteria.continuing_response``
+    (DEC-1); ``recist.patient_summary.summarise_patients``;
+    ``recist.checks.run_timepoint_checks``.
+
+    Parameters
+    ----------
+    measurements
+        A table normalised by ``recist.table.normalise_measurements`` (it is not
+        modified).
+    patients
+        The patients table (``start_date``, optional ``death_date`` …) or None; without
+        it durations run from each patient's baseline scan (DEC-7).
+    criteria
+        Thresholds and options; RECIST 1.1 defaults.
+    """
+    from recist.checks import run_input_checks, run_timepoint_checks
+    from recist.patient_summary import summarise_patients
+
+    findings: list[Finding] = list(run_input_checks(measurements, criteria))
+    raise_for_errors(findings)
+    timepoints = assess_timepoints(measurements, criteria)
+    if criteria.continuing_response:
+        from recist.continuing import apply_continuing_response
+
+        timepoints = apply_continuing_response(timepoints, criteria)
+    summary = summarise_patients(timepoints, patients, criteria)
+    findings.extend(run_timepoint_checks(timepoints, measurements))
+    raise_for_errors(findings)
+    return RespondResult(timepoints=timepoints, patient_summary=summary,
+                         findings=tuple(findings), criteria=criteria)
+
+
+def _format_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """ISO dates and 2-decimal millimetres / percentages, for CSV output."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            out[column] = series.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(series) and (
+                column.endswith("_mm") or column.startswith("pct_")):
+            out[column] = series.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    return out
+
+
+def write_respond_outputs(result: RespondResult, out_dir: str | Path,
+                          input_path: str | Path | None = None,
+                          patients_path: str | Path | None = None) -> list[Path]:
+    """Write ``timepoints.csv``, ``patient_summary.csv``, ``findings.csv`` and
+    ``provenance.json`` into ``out_dir``.
+
+    Every table is formatted before anything is written, and each file is replaced
+    atomically, so a failure leaves no partial file. Dates are ISO (``2024-03-01``),
+    millimetres and percentages have 2 decimals. ``provenance.json`` records the package
+    version, the criteria and the input paths.
+    """
+    out_dir = Path(out_dir)
+    tables = {
+        "timepoints.csv": _format_table(result.timepoints),
+        "patient_summary.csv": _format_table(result.patient_summary),
+        "findings.csv": result.findings_table(),
+    }
+    provenance = {
+        "package": "recist",
+        "version": __version__,
+        "criteria": result.criteria.as_dict(),
+        "measurements": None if input_path is None else str(input_path),
+        "patients": None if patients_path is None else str(patients_path),
+        "rows": {name.removesuffix(".csv"): len(table) for name, table in tables.items()},
+    }
+    texts = {name: table.to_csv(index=False, lineterminator="\n")
+             for name, table in tables.items()}
+    texts["provenance.json"] = json.dumps(provenance, indent=2, sort_keys=True) + "\n"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [write_text_atomic(out_dir / name, texts[name]) for name in RESPOND_FILES]
+
+
+def warnings_of(result: RespondResult) -> list[Finding]:
+    """The findings worth printing (warnings and errors, not notes)."""
+    return [f for f in result.findings if f.severity != Severity.INFO]
+
