@@ -67,3 +67,42 @@ def small_tr() -> pd.DataFrame:
 @pytest.fixture
 def small_dm() -> pd.DataFrame:
     return _frame(DM_CSV)
+
+
+TIMEPOINTS_CSV = """patient_id,visit,date,sum_mm,baseline_sum_mm,nadir_mm,pct_from_baseline,pct_from_nadir,target_response,nontarget_response,new_lesions,overall_response,reasons
+A,V0,2024-01-01,50,50,,,,,,,,baseline
+A,V1,2024-03-01,30,50,50,-40,-40,PR,NA,N,PR,r
+A,V2,2024-05-01,20,50,30,-60,-33.33,PR,NA,N,PR,r
+B,V0,2024-01-10,40,40,,,,,,,,baseline
+B,V1,2024-03-10,44,40,40,10,10,SD,NA,N,SD,r
+B,V2,2024-05-10,52,40,40,30,30,PD,NA,N,PD,r
+C,V0,2024-02-01,20,20,,,,,,,,baseline
+C,V1,2024-04-01,21,20,20,5,5,SD,NA,N,SD,r
+"""
+
+SUMMARY_CSV = """patient_id,bor,bor_date,pd_date,pfs_event,pfs_date,pfs_days,response_date,dor_days,censor_reason
+A,PR,2024-03-01,,false,2024-05-01,122,2024-03-01,62,no progression
+B,SD,2024-03-10,2024-05-10,true,2024-05-10,122,,,
+C,SD,2024-04-01,,true,2024-06-01,122,,,death
+"""
+
+PATIENTS_CSV = """patient_id,start_date,death_date,last_contact_date,arm
+A,2024-01-01,,2024-06-01,Deferred
+B,2024-01-10,,2024-05-20,Immediate
+C,2024-02-01,2024-06-01,,Immediate
+"""
+
+
+@pytest.fixture
+def timepoints() -> pd.DataFrame:
+    return _frame(TIMEPOINTS_CSV)
+
+
+@pytest.fixture
+def patient_summary() -> pd.DataFrame:
+    return _frame(SUMMARY_CSV)
+
+
+@pytest.fixture
+def patients() -> pd.DataFrame:
+    return _frame(PATIENTS_CSV)

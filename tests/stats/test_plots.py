@@ -1,0 +1,120 @@
+"""Plots render headless and draw what the tables say (recist.plots)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from recist.cdisc import read_sdtm  # noqa: E402
+from recist.criteria import RECIST_1_1  # noqa: E402
+from recist.plots import (  # noqa: E402
+    BOR_COLOURS,
+    best_pct_change,
+    plot_kaplan_meier,
+    plot_lesion_trajectories,
+    plot_spider,
+    plot_swimmer,
+    plot_waterfall,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def test_best_pct_change(timepoints):
+    assert best_pct_change(timepoints).to_dict() == {"A": -60.0, "B": 10.0, "C": 5.0}
+
+
+def test_waterfall_bars_sorted_and_coloured(timepoints, patient_summary):
+    ax = plot_waterfall(timepoints, patient_summary)
+    heights = [bar.get_height() for bar in ax.patches]
+    assert heights == [10.0, 5.0, -60.0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["B", "C", "A"]
+    colour = matplotlib.colors.to_rgba(BOR_COLOURS["PR"])
+    assert ax.patches[2].get_facecolor() == pytest.approx(colour)
+    lines = sorted(line.get_ydata()[0] for line in ax.get_lines())
+    assert lines == [-RECIST_1_1.pr_decrease_pct, 0, RECIST_1_1.pd_increase_pct]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["PR", "SD"]
+
+
+def test_waterfall_by_arm_groups_bars(timepoints, patient_summary, patients):
+    ax = plot_waterfall(timepoints, patient_summary, patients, by_arm=True)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["A", "B", "C"]
+    assert {t.get_text() for t in ax.texts} == {"Deferred", "Immediate"}
+
+
+def test_spider_lines_follow_pct_change(timepoints, patients):
+    ax = plot_spider(timepoints, patients, by_arm=True)
+    data = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert len(data) == 3
+    first = data[0]  # patient A, start 2024-01-01
+    assert list(first.get_xdata()) == [0, 60, 121]
+    assert list(first.get_ydata()) == [0.0, -40.0, -60.0]
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == [
+        "Deferred", "Immediate"]
+
+
+def test_swimmer_bars_and_markers(timepoints, patient_summary, patients):
+    ax = plot_swimmer(patient_summary, timepoints, patients)
+    widths = {label.get_text(): bar.get_width() for label, bar in
+              zip(ax.get_yticklabels(), ax.patches)}
+    # A: last contact 2024-06-01 (152 d); B: last contact 2024-05-20 (131 d);
+    # C: death 2024-06-01 from 2024-02-01 (121 d)
+    assert widths == {"C": 121.0, "B": 131.0, "A": 152.0}
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:4] == ["Response onset", "Progression", "Death", "Ongoing"]
+    arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    assert len(arrows) == 1  # only A is progression-free and alive
+    response = ax.collections[0].get_offsets()
+    finite = response[~np.isnan(np.asarray(response[:, 0], dtype=float))]
+    assert finite.tolist() == [[60.0, 2.0]]  # A responded at day 60, top bar
+
+
+def test_kaplan_meier_per_arm(patient_summary, patients):
+    ax = plot_kaplan_meier(patient_summary, patients)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["Deferred", "Immediate"]
+    immediate = [line for line in ax.get_lines() if line.get_label() == "Immediate"][0]
+    # both Immediate patients have an event at 122 days: S drops from 1 to 0
+    assert immediate.get_ydata()[0] == 1.0 and immediate.get_ydata()[-1] == 0.0
+    assert len(ax.figure.axes) >= 2  # the at-risk table
+
+
+def test_lesion_trajectories(small_tu, small_tr):
+    measurements = read_sdtm(small_tu, small_tr).measurements
+    ax = plot_lesion_trajectories(measurements, "P1")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"T01 (LD, target)", "T02 (LD, target)", "T03 (LD, target)",
+                          "T04 (SA, target)"}
+    # T01: 20 mm, then fragments 8 + 6 = 14 mm, then 12 mm
+    assert list(lines["T01 (LD, target)"].get_ydata()) == [20.0, 14.0, 12.0]
+    # T02: 15, too small (5 mm), then the merged mass 21 mm
+    assert list(lines["T02 (LD, target)"].get_ydata()) == [15.0, 5.0, 21.0]
+    # T03: 12, absent (0), merged (0)
+    assert list(lines["T03 (LD, target)"].get_ydata()) == [12.0, 0.0, 0.0]
+    y = np.asarray(lines["T04 (SA, target)"].get_ydata(), dtype=float)
+    assert y[:2].tolist() == [18.0, 9.0] and np.isnan(y[2])
+
+
+def test_plots_save_png_and_svg(tmp_path, timepoints, patient_summary):
+    ax = plot_waterfall(timepoints, patient_summary)
+    ax.figure.savefig(tmp_path / "w.png")
+    ax.figure.savefig(tmp_path / "w.svg")
+    assert (tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
+    assert b"<svg" in (tmp_path / "w.svg").read_bytes()[:400]
+
+
+def test_waterfall_without_follow_up_is_an_error(patient_summary):
+    only_baseline = pd.DataFrame({"patient_id": ["A"], "date": ["2024-01-01"],
+                                  "pct_from_baseline": [None]})
+    with pytest.raises(ValueError, match="no patient has a % change"):
+        plot_waterfall(only_baseline, patient_summary)
