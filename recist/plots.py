@@ -102,7 +102,7 @@ def plot_waterfall(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
     arms = _arms(patients)
     frame["arm"] = arms.reindex(frame.index).fillna("—") if (by_arm and arms is not None) \
         else ""
-    position, positions, tick_labels = 0.0, [], []
+    position, positions = 0.0, []
     ordered = []
     for arm in sorted(frame["arm"].unique()):
         group = frame[frame["arm"] == arm].sort_values("best", ascending=False)
@@ -239,7 +239,7 @@ def plot_swimmer(patient_summary: pd.DataFrame, timepoints: pd.DataFrame,
     ax.set_title("Swimmer plot")
     from matplotlib.patches import Patch
 
-    handles, labels = ax.get_legend_handles_labels()
+    handles = ax.get_legend_handles_labels()[0]
     handles += [Patch(color=colour_of[a], label=str(a)) for a in arm_names]
     ax.legend(handles=handles, fontsize=7, loc="lower right")
     return ax

@@ -6,14 +6,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-from recist.cdisc import read_sdtm  # noqa: E402
-from recist.criteria import RECIST_1_1  # noqa: E402
-from recist.plots import (  # noqa: E402
+from recist.cdisc import read_sdtm
+from recist.criteria import RECIST_1_1
+from recist.plots import (
     BOR_COLOURS,
     best_pct_change,
     plot_kaplan_meier,
@@ -83,7 +83,7 @@ def test_kaplan_meier_per_arm(patient_summary, patients):
     ax = plot_kaplan_meier(patient_summary, patients)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["Deferred", "Immediate"]
-    immediate = [line for line in ax.get_lines() if line.get_label() == "Immediate"][0]
+    immediate = next(line for line in ax.get_lines() if line.get_label() == "Immediate")
     # both Immediate patients have an event at 122 days: S drops from 1 to 0
     assert immediate.get_ydata()[0] == 1.0 and immediate.get_ydata()[-1] == 0.0
     assert len(ax.figure.axes) >= 2  # the at-risk table
