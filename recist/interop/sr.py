@@ -1,0 +1,351 @@
+"""DICOM SR TID 1500 <-> the measurements table.
+
+Reading (:func:`read_sr_lines`, :func:`measure_sr`): every linear measurement of one or
+more SR reports becomes a line record (the line-annotation CSV columns of DESIGN.md plus
+provenance); the length is always recomputed from the coordinates and the geometry of the
+referenced image, and a stated value that disagrees by more than ``length_tolerance_mm``
+— or is in pixels, or has no unit — is reported as a finding. Several reports of one
+patient (one per visit) load into one table.
+
+Writing (:func:`export_sr`): the rows of one study, with their provenance endpoints in
+patient mm, become one SR (``dicom_io.sr.write_measurement_report``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydicom.dataset import Dataset
+
+from dicom_io.errors import DicomInputError
+from dicom_io.sr import (
+    ImagePlane,
+    SRLesion,
+    read_measurement_report,
+    read_source_images,
+    tracking_uid_for,
+    write_measurement_report,
+)
+from recist.findings import Finding, Severity
+from recist.table import normalise_measurements, read_measurements
+
+__all__ = [
+    "DEFAULT_LENGTH_TOLERANCE_MM",
+    "LINE_COLUMNS",
+    "export_sr",
+    "lines_to_measurements",
+    "measure_sr",
+    "read_sr_lines",
+]
+
+DEFAULT_LENGTH_TOLERANCE_MM = 0.5
+"""Largest accepted gap between a stated length and the one recomputed from coordinates."""
+
+LINE_COLUMNS = (
+    "patient_id", "date", "visit", "lesion_id", "kind", "organ", "nodal", "axis",
+    "sop_instance_uid", "x1", "y1", "x2", "y2",
+    "x1_mm", "y1_mm", "z1_mm", "x2_mm", "y2_mm", "z2_mm", "length_mm",
+    "stated_value", "stated_unit", "tracking_uid", "group", "series_uid",
+    "slice_thickness_mm", "sr_file",
+)
+_UNIT_TO_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "um": 0.001}
+
+
+def _planes(images: Iterable[Dataset]) -> dict[str, tuple[ImagePlane, Dataset]]:
+    return {str(ds.SOPInstanceUID): (ImagePlane.from_dataset(ds), ds) for ds in images}
+
+
+def _plane_containing(points_mm: np.ndarray, planes: dict[str, tuple[ImagePlane, Dataset]],
+                      frame_uid: str | None) -> tuple[str, ImagePlane, Dataset] | None:
+    best = None
+    for uid, (plane, ds) in planes.items():
+        if frame_uid and str(ds.get("FrameOfReferenceUID", frame_uid)) != frame_uid:
+            continue
+        _, off = plane.patient_mm_to_pixel(points_mm)
+        worst = float(np.max(off))
+        if best is None or worst < best[0]:
+            best = (worst, uid, plane, ds)
+    if best is None:
+        return None
+    thickness = float(best[3].get("SliceThickness", 0) or 0) or 1.0
+    if best[0] > thickness / 2:
+        return None
+    return best[1], best[2], best[3]
+
+
+def read_sr_lines(
+    sr_paths: Sequence[str | Path],
+    source_images: Sequence[Dataset] | None = None,
+    *,
+    length_tolerance_mm: float = DEFAULT_LENGTH_TOLERANCE_MM,
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """Read the linear measurements of SR reports as line records, with checks.
+
+    Parameters
+    ----------
+    sr_paths
+        SR files; several reports of one patient (one per visit) give one table.
+    source_images
+        Headers of the images the reports reference (``dicom_io.sr.read_source_images``).
+        Pixel coordinates are placed in patient mm on their image; SCOORD3D lines are
+        matched to the image whose plane holds them, to give pixel coordinates.
+    length_tolerance_mm
+        A stated mm value further than this from the recomputed length is a finding.
+
+    Returns
+    -------
+    (pandas.DataFrame, list of Finding)
+        One row per line, columns :data:`LINE_COLUMNS` (pixel ``x1 … y2`` on
+        ``sop_instance_uid``; the same endpoints in patient mm ``x1_mm … z2_mm``;
+        ``length_mm`` recomputed), and the findings.
+    """
+    planes = _planes(source_images or [])
+    rows: list[dict[str, object]] = []
+    findings: list[Finding] = []
+    for sr_path in sr_paths:
+        report = read_measurement_report(sr_path)
+        name = Path(sr_path).name
+        for note in report.notes:
+            findings.append(Finding("sr-skipped", note, Severity.WARNING,
+                                    patient_id=report.patient_id, date=report.study_date))
+        for line in report.lines:
+            where = (f"{name}: lesion {line.lesion_id} ({line.axis} axis, group "
+                     f"{line.group_index + 1})")
+            row: dict[str, object] = {
+                "patient_id": report.patient_id, "date": report.study_date,
+                "visit": line.visit, "lesion_id": line.lesion_id, "kind": line.kind,
+                "organ": line.organ.lower() if line.organ else None, "nodal": line.nodal,
+                "axis": line.axis, "sop_instance_uid": line.sop_instance_uid,
+                "stated_value": line.stated_value, "stated_unit": line.stated_unit,
+                "tracking_uid": line.tracking_uid, "group": line.group_index,
+                "sr_file": str(sr_path),
+            }
+            points_mm = None
+            image = None
+            if line.points_px is not None:
+                entry = planes.get(line.sop_instance_uid or "")
+                if entry is None and planes:
+                    raise DicomInputError(
+                        f"{where} is drawn on image {line.sop_instance_uid}, which is not "
+                        "in the series given; pass the series the report was made on",
+                        path=sr_path, sop_instance_uid=line.sop_instance_uid)
+                px = np.asarray(line.points_px)
+                row.update(x1=px[0, 0], y1=px[0, 1], x2=px[1, 0], y2=px[1, 1])
+                if entry is not None:
+                    points_mm = entry[0].pixel_to_patient_mm(px)
+                    image = entry[1]
+            elif line.points_mm is not None:
+                points_mm = np.asarray(line.points_mm)
+                found = _plane_containing(points_mm, planes, line.frame_of_reference_uid)
+                if found is not None:
+                    uid, plane, image = found
+                    px, _ = plane.patient_mm_to_pixel(points_mm)
+                    row.update(sop_instance_uid=uid, x1=px[0, 0], y1=px[0, 1],
+                               x2=px[1, 0], y2=px[1, 1])
+                elif planes:
+                    findings.append(Finding(
+                        "sr-off-slice", f"{where}: its 3D endpoints lie on no image of the "
+                        "series (further than half a slice thickness from every plane); "
+                        "measured in 3D as given", Severity.WARNING,
+                        patient_id=report.patient_id, lesion_id=line.lesion_id))
+            if image is not None:
+                row["series_uid"] = str(image.get("SeriesInstanceUID", ""))
+                thickness = image.get("SliceThickness")
+                row["slice_thickness_mm"] = float(thickness) if thickness else None
+            if points_mm is not None:
+                for i in (0, 1):
+                    for axis_name, value in zip("xyz", points_mm[i]):
+                        row[f"{axis_name}{i + 1}_mm"] = float(value)
+                length = float(np.linalg.norm(points_mm[1] - points_mm[0]))
+                row["length_mm"] = length
+                _check_stated(line.stated_value, line.stated_unit, length, where,
+                              length_tolerance_mm, report.patient_id, line.lesion_id,
+                              findings)
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(LINE_COLUMNS))
+    return frame, findings
+
+
+def _check_stated(value: float | None, unit: str | None, length_mm: float, where: str,
+                  tolerance_mm: float, patient_id: str, lesion_id: str,
+                  findings: list[Finding]) -> None:
+    if value is None:
+        return
+    factor = _UNIT_TO_MM.get((unit or "").strip())
+    if factor is None:
+        unit_text = repr(unit) if unit else "no unit"
+        findings.append(Finding(
+            "sr-unit", f"{where}: the stated value {value:g} is in "
+            f"{unit_text}, not a length unit; the length recomputed "
+            f"from the coordinates ({length_mm:.2f} mm) is used", Severity.INFO,
+            patient_id=patient_id, lesion_id=lesion_id))
+        return
+    stated_mm = value * factor
+    if abs(stated_mm - length_mm) > tolerance_mm:
+        findings.append(Finding(
+            "sr-length-mismatch", f"{where}: the report states {stated_mm:.2f} mm but the "
+            f"line's coordinates on its image measure {length_mm:.2f} mm (more than "
+            f"{tolerance_mm:g} mm apart); the recomputed length is used — check the "
+            "pixel spacing the viewer used", Severity.WARNING,
+            patient_id=patient_id, lesion_id=lesion_id))
+
+
+def lines_to_measurements(lines: pd.DataFrame, *, default_kind: str = "target"
+                          ) -> pd.DataFrame:
+    """Pair the lines of each measurement group into one measurements-table row.
+
+    The long axis (or single length) gives ``ld_mm`` and the ``ld_*`` endpoints, the short
+    axis ``sa_mm`` and ``sa_*``; lines without mm endpoints are left out of the
+    diameters. Rows are ``status = measured``, ``method = sr``.
+    """
+    records = []
+    for _, group in lines.groupby(["sr_file", "group"], sort=False):
+        first = group.iloc[0]
+        record: dict[str, object] = {
+            column: first[column] for column in
+            ("patient_id", "date", "visit", "lesion_id", "organ", "nodal",
+             "sop_instance_uid", "series_uid", "slice_thickness_mm")
+        }
+        record["kind"] = first["kind"] if pd.notna(first["kind"]) else default_kind
+        record["status"] = "measured" if record["kind"] == "target" else (
+            "present" if record["kind"] == "non-target" else "unequivocal")
+        record["method"] = "sr"
+        for prefix, axes in (("ld", ("long", "length")), ("sa", ("short",))):
+            chosen = group[group["axis"].isin(axes) & group["length_mm"].notna()]
+            if chosen.empty:
+                continue
+            line = chosen.iloc[0]
+            record[f"{prefix}_mm"] = float(line["length_mm"])
+            for i in (1, 2):
+                for a in "xyz":
+                    record[f"{prefix}_{a}{i}"] = float(line[f"{a}{i}_mm"])
+        records.append(record)
+    frame = pd.DataFrame(records)
+    if frame.empty:
+        return frame
+    return normalise_measurements(frame, source="SR measurements")
+
+
+def measure_sr(sr_paths: Sequence[str | Path], series_dirs: Sequence[str | Path], *,
+               length_tolerance_mm: float = DEFAULT_LENGTH_TOLERANCE_MM,
+               default_kind: str = "target") -> tuple[pd.DataFrame, list[Finding]]:
+    """Measure the lesions of SR reports on their series: a measurements table.
+
+    Parameters
+    ----------
+    sr_paths
+        One SR per visit (or any number).
+    series_dirs
+        Folders holding the CT series the reports reference (one per visit).
+    length_tolerance_mm, default_kind
+        See :func:`read_sr_lines`; ``default_kind`` is used where the report has no
+        baseline category (e.g. OHIF, 3D Slicer).
+
+    Returns
+    -------
+    (pandas.DataFrame, list of Finding)
+        The measurements table (with provenance columns) and the findings.
+    """
+    images: list[Dataset] = []
+    for folder in series_dirs:
+        images.extend(read_source_images(folder))
+    lines, findings = read_sr_lines(sr_paths, images,
+                                    length_tolerance_mm=length_tolerance_mm)
+    return lines_to_measurements(lines, default_kind=default_kind), findings
+
+
+def _pixel_line(row: pd.Series, prefix: str, plane: ImagePlane, where: str,
+                tolerance_mm: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    points = np.array([[row[f"{prefix}_{a}{i}"] for a in "xyz"] for i in (1, 2)],
+                      dtype=float)
+    if not np.all(np.isfinite(points)):
+        raise ValueError(f"{where}: {prefix}_x1 … {prefix}_z2 endpoints are incomplete; "
+                         "export-sr needs the provenance endpoints written by recist "
+                         "measure")
+    px, off = plane.patient_mm_to_pixel(points)
+    if float(np.max(off)) > tolerance_mm:
+        raise ValueError(
+            f"{where}: the {prefix.upper()} endpoints lie {float(np.max(off)):.2f} mm off "
+            f"the plane of image {plane.sop_instance_uid} (more than {tolerance_mm} mm); "
+            "an SR line must be drawn on its image — check sop_instance_uid")
+    return (tuple(float(v) for v in px[0]), tuple(float(v) for v in px[1]))  # type: ignore[return-value]
+
+
+def export_sr(measurements: pd.DataFrame | str | Path, series_dir: str | Path,
+              out_path: str | Path, *, series_uid: str | None = None,
+              plane_tolerance_mm: float = 0.05) -> tuple[Path, list[Finding]]:
+    """Write the measured lesions of one study as a DICOM SR TID 1500.
+
+    Parameters
+    ----------
+    measurements
+        A measurements table (or its CSV) with provenance columns ``sop_instance_uid``
+        and ``ld_x1 … ld_z2`` (and ``sa_x1 … sa_z2``), as written by ``recist measure``.
+    series_dir
+        The CT series those rows were measured on; the rows whose ``sop_instance_uid``
+        is in it are written.
+    out_path
+        The SR file to write.
+    series_uid
+        Keep only this series of the folder.
+    plane_tolerance_mm
+        Largest accepted distance of an endpoint from the plane of its image.
+
+    Returns
+    -------
+    (Path, list of Finding)
+        The file written, and findings for rows left out (no endpoints).
+    """
+    if not isinstance(measurements, pd.DataFrame):
+        source = str(measurements)
+        measurements = read_measurements(measurements)
+    else:
+        source = "measurements"
+        measurements = normalise_measurements(measurements, source=source)
+    images = read_source_images(series_dir, series_uid)
+    planes = _planes(images)
+    if "sop_instance_uid" not in measurements.columns:
+        raise ValueError(f"{source}: no sop_instance_uid column; export-sr needs the "
+                         "provenance columns written by recist measure")
+    rows = measurements[measurements["sop_instance_uid"].astype("string").isin(
+        list(planes))]
+    if rows.empty:
+        raise ValueError(f"{source}: no row references an image of the series in "
+                         f"{series_dir}; pass the series the rows were measured on")
+    visits = {str(v) for v in rows["visit"].dropna()}
+    if len(visits) > 1:
+        raise ValueError(f"{source}: rows on series {series_dir} belong to visits "
+                         f"{sorted(visits)}; one SR holds one visit")
+    lesions: list[SRLesion] = []
+    findings: list[Finding] = []
+    for index, row in rows.iterrows():
+        where = (f"{source} row {int(index) + 2}, patient_id {row['patient_id']}, lesion "
+                 f"{row['lesion_id']}")
+        if "ld_x1" not in rows.columns or pd.isna(row.get("ld_x1")) or pd.isna(
+                row.get("ld_mm")):
+            findings.append(Finding(
+                "sr-export-skipped", f"{where}: no long-axis endpoints (status "
+                f"{row['status']}); not written to the SR", Severity.INFO,
+                patient_id=str(row["patient_id"]), lesion_id=str(row["lesion_id"])))
+            continue
+        plane = planes[str(row["sop_instance_uid"])][0]
+        long_px = _pixel_line(row, "ld", plane, where, plane_tolerance_mm)
+        short_px = short_mm = None
+        if "sa_x1" in rows.columns and pd.notna(row.get("sa_x1")) and pd.notna(
+                row.get("sa_mm")):
+            short_px = _pixel_line(row, "sa", plane, where, plane_tolerance_mm)
+            short_mm = float(row["sa_mm"])
+        lesions.append(SRLesion(
+            lesion_id=str(row["lesion_id"]),
+            tracking_uid=tracking_uid_for(str(row["patient_id"]), str(row["lesion_id"])),
+            kind=str(row["kind"]), organ=str(row["organ"]) if pd.notna(row["organ"])
+            else "unspecified", nodal=bool(row["nodal"]),
+            sop_instance_uid=str(row["sop_instance_uid"]), long_axis_px=long_px,
+            long_axis_mm=float(row["ld_mm"]), short_axis_px=short_px,
+            short_axis_mm=short_mm))
+    path = write_measurement_report(lesions, images, out_path,
+                                    visit=next(iter(visits), None))
+    return path, findings

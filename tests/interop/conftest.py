@@ -1,0 +1,163 @@
+"""Fixtures for the interoperability tests: small CT series written with pydicom, and
+checks that the external validators (dicom3tools, PixelMed) are installed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+from pydicom.dataset import FileDataset, FileMetaDataset
+from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+
+INSTALL_HINT = "run tests/interop/install_tools.sh (as root) to install it"
+PIXELMED_JAR = Path("/usr/share/java/pixelmed.jar")
+
+
+def require_tool(name: str, present: bool) -> None:
+    """Fail under CI (env CI set), skip otherwise, when an external tool is absent."""
+    if present:
+        return
+    message = f"{name} is not installed; {INSTALL_HINT}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def make_ct_series(
+    folder: Path,
+    *,
+    n_slices: int = 4,
+    rows: int = 48,
+    columns: int = 40,
+    pixel_spacing: tuple[float, float] = (0.8, 0.7),
+    slice_spacing: float = 2.5,
+    origin: tuple[float, float, float] = (-20.0, -30.0, 100.0),
+    orientation: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0),
+    patient_id: str = "P001",
+    study_uid: str | None = None,
+    study_date: str = "20240301",
+    seed: str = "ct",
+) -> list[Path]:
+    """Write a small axial CT series (a bright disc on each slice) and return its files.
+
+    Slice k's ImagePositionPatient is origin + k * slice_spacing * normal.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    study_uid = study_uid or generate_uid(entropy_srcs=["study", seed])
+    series_uid = generate_uid(entropy_srcs=["series", seed])
+    frame_uid = generate_uid(entropy_srcs=["for", seed])
+    row_dir = np.array(orientation[:3])
+    col_dir = np.array(orientation[3:])
+    normal = np.cross(row_dir, col_dir)
+    yy, xx = np.mgrid[0:rows, 0:columns]
+    disc = ((yy - rows / 2) ** 2 + (xx - columns / 2) ** 2) < (min(rows, columns) / 4) ** 2
+    paths = []
+    for k in range(n_slices):
+        sop_uid = generate_uid(entropy_srcs=["sop", seed, str(k)])
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = CTImageStorage
+        meta.MediaStorageSOPInstanceUID = sop_uid
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        path = folder / f"IM{k:04d}.dcm"
+        ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+        ds.SOPClassUID = CTImageStorage
+        ds.SOPInstanceUID = sop_uid
+        ds.StudyInstanceUID = study_uid
+        ds.SeriesInstanceUID = series_uid
+        ds.FrameOfReferenceUID = frame_uid
+        ds.PatientName = "Test^Patient"
+        ds.PatientID = patient_id
+        ds.PatientBirthDate = "19600101"
+        ds.PatientSex = "O"
+        ds.StudyDate = study_date
+        ds.SeriesDate = study_date
+        ds.ContentDate = study_date
+        ds.StudyTime = "101010"
+        ds.SeriesTime = "101010"
+        ds.ContentTime = "101010"
+        ds.AccessionNumber = "A1"
+        ds.ReferringPhysicianName = ""
+        ds.StudyID = "1"
+        ds.SeriesNumber = 2
+        ds.InstanceNumber = k + 1
+        ds.Modality = "CT"
+        ds.Manufacturer = "test"
+        ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+        ds.PositionReferenceIndicator = ""
+        ds.KVP = "120"
+        ds.ImagePositionPatient = [float(v) for v in np.array(origin)
+                                   + k * slice_spacing * normal]
+        ds.ImageOrientationPatient = [float(v) for v in orientation]
+        ds.PixelSpacing = [pixel_spacing[0], pixel_spacing[1]]
+        ds.SliceThickness = slice_spacing
+        ds.Rows = rows
+        ds.Columns = columns
+        ds.SamplesPerPixel = 1
+        ds.PhotometricInterpretation = "MONOCHROME2"
+        ds.BitsAllocated = 16
+        ds.BitsStored = 16
+        ds.HighBit = 15
+        ds.PixelRepresentation = 1
+        ds.RescaleIntercept = 0
+        ds.RescaleSlope = 1
+        ds.RescaleType = "HU"
+        pixels = np.where(disc, 60, -800).astype(np.int16)
+        ds.PixelData = pixels.tobytes()
+        ds.save_as(path, enforce_file_format=True)
+        paths.append(path)
+    return paths
+
+
+def read_headers(paths: list[Path]) -> list[pydicom.Dataset]:
+    return [pydicom.dcmread(p, stop_before_pixels=True) for p in paths]
+
+
+@pytest.fixture(scope="session")
+def ct_factory():
+    """``make_ct_series`` (write a small CT series), for tests that need several."""
+    return make_ct_series
+
+
+@pytest.fixture(scope="session")
+def headers_of():
+    """``read_headers`` (headers of written files, no pixel data)."""
+    return read_headers
+
+
+@pytest.fixture
+def ct_series(tmp_path: Path) -> list[Path]:
+    """A 4-slice axial CT with anisotropic pixels (rows 0.8 mm apart, columns 0.7 mm)."""
+    return make_ct_series(tmp_path / "ct")
+
+
+@pytest.fixture(scope="session")
+def dciodvfy():
+    """A function running dciodvfy on a file: returns (error lines, whole output)."""
+    path = shutil.which("dciodvfy")
+    require_tool("dciodvfy (Debian package dicom3tools)", path is not None)
+    return lambda file: run_dciodvfy(path, file)
+
+
+@pytest.fixture(scope="session")
+def sr_validator() -> list[str]:
+    """Command prefix running PixelMed's DicomSRValidator on one file."""
+    java = shutil.which("java")
+    require_tool("PixelMed DicomSRValidator (Debian package pixelmed-apps)",
+                 java is not None and PIXELMED_JAR.exists())
+    classpath = [str(PIXELMED_JAR)] + [str(p) for p in Path("/usr/share/java").glob("*.jar")
+                                       if p.name.startswith(("commons-", "vecmath"))]
+    return [java, "-Djdk.xml.xpathExprOpLimit=0", "-Djdk.xml.xpathExprGrpLimit=0",
+            "-Djdk.xml.xpathTotalOpLimit=0", "-cp", ":".join(classpath),
+            "com.pixelmed.validate.DicomSRValidator"]
+
+
+def run_dciodvfy(tool: str, path: Path) -> tuple[list[str], str]:
+    """Run dciodvfy; return the error lines and the whole output."""
+    done = subprocess.run([tool, str(path)], check=False, capture_output=True, text=True, timeout=60)
+    output = done.stdout + done.stderr
+    return [line for line in output.splitlines() if line.startswith("Error")], output
