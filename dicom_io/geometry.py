@@ -31,7 +31,7 @@ from dicom_io.errors import DicomInputError
 if TYPE_CHECKING:  # pragma: no cover
     import SimpleITK as sitk
 
-__all__ = ["SeriesGeometry", "ORTHONORMAL_TOLERANCE"]
+__all__ = ["ORTHONORMAL_TOLERANCE", "SeriesGeometry"]
 
 #: Largest accepted deviation of a direction cosine vector from unit length, and of the
 #: dot product of the row and column directions from zero.

@@ -145,9 +145,9 @@ def test_slice_index_of_and_unknown_uid_error():
     ],
 )
 def test_invalid_geometry_is_refused(kwargs, message):
-    base = dict(shape=(3, 2, 2), origin_mm=[0, 0, 0], row_direction=[1, 0, 0],
-                column_direction=[0, 1, 0], slice_direction=[0, 0, 1],
-                pixel_spacing_mm=(1, 1), slice_spacing_mm=1)
+    base = {"shape": (3, 2, 2), "origin_mm": [0, 0, 0], "row_direction": [1, 0, 0],
+            "column_direction": [0, 1, 0], "slice_direction": [0, 0, 1],
+            "pixel_spacing_mm": (1, 1), "slice_spacing_mm": 1}
     base.update(kwargs)
     with pytest.raises(ValueError, match=None) as info:
         SeriesGeometry(**base)

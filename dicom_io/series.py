@@ -1,0 +1,287 @@
+"""Load one DICOM series into a Hounsfield-unit volume with its checked geometry.
+
+Headers are read once (:mod:`dicom_io.discover`), checked and ordered
+(:mod:`dicom_io.stack`), then each slice's pixels are decoded straight into a
+preallocated volume by a small thread pool. Uncompressed little-endian pixel data is read
+from its known file offset without parsing the file again; compressed transfer syntaxes
+(RLE, JPEG lossless, JPEG-LS, JPEG 2000) decode through pydicom's pixel-data plugins.
+
+Rescale: ``HU = stored * RescaleSlope + RescaleIntercept`` per slice. The volume is
+``int16`` when every slope and intercept is an integer and every HU value fits int16,
+otherwise ``float32``.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pydicom
+
+from dicom_io.discover import SeriesRecord, SliceHeader, _group, _read_headers, open_input
+from dicom_io.errors import DicomInputError
+from dicom_io.geometry import SeriesGeometry
+from dicom_io.stack import StackPlan, plan_stack
+
+__all__ = ["LoadedSeries", "SeriesInfo", "load_series", "select_series"]
+
+_INT16 = np.iinfo(np.int16)
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """Descriptive fields of a loaded series (also readable as ``info["patient_id"]``).
+
+    ``patient_id`` is the study's (pseudonymous) PatientID: fine in tables and inventories,
+    never printed in error messages.
+    """
+
+    patient_id: str
+    study_date: str
+    series_description: str
+    modality: str
+    study_instance_uid: str
+    series_instance_uid: str
+    series_number: int | None
+    sop_class_uid: str
+    frame_of_reference_uid: str
+    transfer_syntax_uid: str
+    n_slices: int
+    source: str
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedSeries:
+    """A series in Hounsfield units: ``volume[k, j, i]`` is slice ``k``, row ``j``, column ``i``."""
+
+    volume: np.ndarray
+    geometry: SeriesGeometry
+    info: SeriesInfo
+    notes: tuple[str, ...] = ()
+
+    def to_sitk_image(self) -> Any:
+        """Return the volume as a SimpleITK image with the series geometry."""
+        return self.geometry.to_sitk_image(self.volume)
+
+
+def _iso_date(value: str) -> str:
+    value = value.strip()
+    if len(value) == 8 and value.isdigit():
+        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    return value
+
+
+def _describe(record: SeriesRecord) -> str:
+    return (f"{record.series_instance_uid} '{record.series_description or '(no description)'}'"
+            f" {record.modality or '?'} {record.n_files} file(s)")
+
+
+def select_series(records: list[SeriesRecord] | tuple[SeriesRecord, ...], source: str | Path,
+                  series_uid: str | None = None) -> SeriesRecord:
+    """Return the record of ``series_uid``, or the only image series when it is None.
+
+    Raises
+    ------
+    DicomInputError
+        When the UID is not there, or no choice is made among several image series.
+    """
+    if series_uid is not None:
+        for record in records:
+            if record.series_instance_uid == series_uid.strip():
+                return record
+        listing = "; ".join(_describe(r) for r in records)
+        raise DicomInputError(
+            f"series {series_uid} is not in {source}. Series found: {listing}. Pass one of "
+            "these UIDs with --series-uid.", path=source, keyword="SeriesInstanceUID")
+    images = [r for r in records if r.is_image_series
+              or r.sop_class_uid.startswith("1.2.840.10008.5.1.4.1.1.2")]
+    if len(images) == 1:
+        return images[0]
+    if not images:
+        listing = "; ".join(_describe(r) for r in records)
+        raise DicomInputError(
+            f"no image series in {source}: only {listing}. Point at the folder of the CT "
+            "images.", path=source, keyword="SOPClassUID")
+    listing = "; ".join(_describe(r) for r in images)
+    raise DicomInputError(
+        f"{source} holds {len(images)} image series and none was chosen: {listing}. "
+        "Pass the one to load with --series-uid (series_uid=...).",
+        path=source, keyword="SeriesInstanceUID")
+
+
+def _stored_dtype(header: SliceHeader) -> np.dtype:
+    bits, signed = header.bits_allocated, header.pixel_representation == 1
+    if bits not in (8, 16, 32):
+        raise DicomInputError(
+            f"cannot load {header.name} (SOP Instance UID {header.sop_instance_uid}): "
+            f"BitsAllocated is {bits}, expected 8, 16 or 32.", path=header.path,
+            sop_instance_uid=header.sop_instance_uid, keyword="BitsAllocated")
+    return np.dtype(f"{'i' if signed else 'u'}{bits // 8}").newbyteorder("<")
+
+
+class _Reader:
+    """Decodes slices into preallocated storage; one instance per load."""
+
+    def __init__(self, plan: StackPlan) -> None:
+        self.plan = plan
+        headers = plan.headers
+        self.dtype = _stored_dtype(headers[0])
+        slopes = np.array([h.rescale_slope for h in headers])
+        intercepts = np.array([h.rescale_intercept for h in headers])
+        self.slopes, self.intercepts = slopes, intercepts
+        self.integral = bool(np.all(slopes == np.round(slopes))
+                             and np.all(intercepts == np.round(intercepts))
+                             and np.all(slopes != 0) and self.dtype.itemsize == 2)
+        shape = plan.geometry.shape
+        if self.integral:
+            self.raw = np.empty(shape, dtype=self.dtype)
+            self.hu16 = self.raw.view(np.int16)
+            self.out = None
+        else:
+            self.raw = None
+            self.out = np.empty(shape, dtype=np.float32)
+        self.fits = np.zeros(shape[0], dtype=bool)
+
+    def _fail(self, header: SliceHeader, what: str) -> DicomInputError:
+        return DicomInputError(
+            f"cannot decode the pixels of {header.name} (SOP Instance UID "
+            f"{header.sop_instance_uid}): {what}. Copy the file again from the source, or "
+            "remove it and load the rest as a separate series.",
+            path=header.path, sop_instance_uid=header.sop_instance_uid, keyword="PixelData")
+
+    def _read_stored(self, k: int, target: np.ndarray) -> None:
+        header = self.plan.headers[k]
+        if _stored_dtype(header) != self.dtype:
+            raise self._fail(header, f"its stored pixel type is {_stored_dtype(header)}, the "
+                             f"first slice's is {self.dtype}")
+        if header.is_native:
+            with open(header.path, "rb") as handle:
+                handle.seek(header.pixel_data_offset)
+                view = memoryview(target.reshape(-1).view(np.uint8))
+                got = handle.readinto(view)
+            if got != view.nbytes:
+                raise self._fail(header, f"PixelData holds {got} bytes, expected "
+                                 f"{view.nbytes} (truncated file)")
+            stored_bits = header.bits_stored or 8 * self.dtype.itemsize
+            if stored_bits < 8 * self.dtype.itemsize:
+                shift = 8 * self.dtype.itemsize - stored_bits
+                if self.dtype.kind == "i":
+                    np.left_shift(target, shift, out=target)
+                    np.right_shift(target, shift, out=target)
+                else:
+                    np.bitwise_and(target, (1 << stored_bits) - 1, out=target)
+            return
+        try:
+            array = pydicom.dcmread(header.path).pixel_array
+        except Exception as error:  # noqa: BLE001 - any decoder failure names the file
+            raise self._fail(header, f"{type(error).__name__}: {error}") from None
+        if array.shape != target.shape:
+            raise self._fail(header, f"decoded shape {array.shape}, expected {target.shape}")
+        target[...] = array
+
+    def read(self, k: int) -> None:
+        slope, intercept = self.slopes[k], self.intercepts[k]
+        if self.integral:
+            raw = self.raw[k]
+            self._read_stored(k, raw)
+            low, high = sorted((float(raw.min()) * slope + intercept,
+                                float(raw.max()) * slope + intercept))
+            if low < _INT16.min or high > _INT16.max:
+                return  # left as stored values; converted to float32 afterwards
+            if self.dtype == np.int16 and slope == 1:
+                np.add(raw, np.int16(intercept), out=raw)
+            else:
+                self.hu16[k] = raw.astype(np.int32) * int(slope) + int(intercept)
+            self.fits[k] = True
+        else:
+            buffer = np.empty(self.out.shape[1:], dtype=self.dtype)
+            self._read_stored(k, buffer)
+            np.multiply(buffer, np.float32(slope), out=self.out[k], casting="unsafe")
+            self.out[k] += np.float32(intercept)
+
+    def volume(self) -> np.ndarray:
+        if not self.integral:
+            return self.out
+        if self.fits.all():
+            return self.hu16
+        out = np.empty(self.raw.shape, dtype=np.float32)
+        for k in range(out.shape[0]):
+            if self.fits[k]:
+                out[k] = self.hu16[k]
+            else:
+                out[k] = self.raw[k].astype(np.float32) * self.slopes[k] + self.intercepts[k]
+        self.raw = self.hu16 = None
+        return out
+
+
+def read_volume(plan: StackPlan, *, workers: int | None = None) -> np.ndarray:
+    """Decode the slices of a checked plan into one HU volume (see module docstring)."""
+    reader = _Reader(plan)
+    n = plan.geometry.shape[0]
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers <= 1 or n < 4:
+        for k in range(n):
+            reader.read(k)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for _ in pool.map(reader.read, range(n)):
+                pass
+    return reader.volume()
+
+
+def load_series(path: str | Path, series_uid: str | None = None, *,
+                workers: int | None = None) -> LoadedSeries:
+    """Load one series from a folder, a ``.zip`` or a single file, in Hounsfield units.
+
+    Parameters
+    ----------
+    path
+        Folder (walked recursively), zip archive, or one DICOM file.
+    series_uid
+        SeriesInstanceUID to load; may be omitted when ``path`` holds one image series.
+    workers
+        Threads that decode slices (default: up to 4, at most the CPU count).
+
+    Returns
+    -------
+    LoadedSeries
+        ``volume`` (``(n_slices, rows, columns)``, slices ascending along the normal),
+        ``geometry``, ``info`` and ``notes`` (e.g. localizers excluded).
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    DicomInputError
+        When the series cannot be stacked or decoded, naming the file, SOP Instance UID
+        and DICOM keyword concerned.
+    """
+    with open_input(path) as (root, prefix):
+        headers, skipped, unreadable, _, n_files = _read_headers(root, prefix)
+        if unreadable:
+            raise unreadable[0]
+        if not headers:
+            raise DicomInputError(
+                f"no DICOM files found in {path}: {n_files} file(s) looked at, {len(skipped)} "
+                "not DICOM. Point at the folder that holds the DICOM images.", path=path)
+        record = select_series(_group(headers, check=False), path, series_uid)
+        plan = plan_stack(record)
+        volume = read_volume(plan, workers=workers)
+    first = plan.headers[0]
+    info = SeriesInfo(
+        patient_id=record.patient_id, study_date=_iso_date(record.study_date),
+        series_description=record.series_description, modality=record.modality,
+        study_instance_uid=record.study_instance_uid,
+        series_instance_uid=record.series_instance_uid, series_number=record.series_number,
+        sop_class_uid=record.sop_class_uid, frame_of_reference_uid=first.frame_of_reference_uid,
+        transfer_syntax_uid=first.transfer_syntax_uid, n_slices=volume.shape[0],
+        source=str(path),
+    )
+    return LoadedSeries(volume=volume, geometry=plan.geometry, info=info, notes=plan.notes)

@@ -1,0 +1,298 @@
+"""Check the slices of one series and decide how they stack into a volume.
+
+Tolerances (chosen for CT; a scanner writes identical values within a series, so these
+only absorb decimal-string rounding):
+
+* orientation: every ImageOrientationPatient component within ``1e-4`` of the first slice;
+* pixel spacing: within a relative ``1e-4`` of the first slice;
+* slice order: by position along the normal ``row_direction x column_direction``
+  (never file name, never InstanceNumber);
+* duplicate positions: two slices closer than ``1e-3`` mm along the normal;
+* shear (gantry tilt): a slice whose position leaves the normal through the first slice by
+  more than a tenth of the smaller pixel spacing;
+* missing slices: a step larger than ``1.5 x`` the median step;
+* non-uniform spacing: a step that differs from the median step by more than 1 %;
+* localizers: images whose ImageType contains LOCALIZER, and at most
+  :data:`MAX_SCOUT_IMAGES` untagged images whose plane is more than 45 degrees from the
+  series' main plane, are excluded with a note (not an error). A smaller rotation is a
+  mixed-orientation error.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from dicom_io.discover import (
+    ENHANCED_STORAGE_CLASSES,
+    IMAGE_STORAGE_CLASSES,
+    SeriesRecord,
+    SliceHeader,
+)
+from dicom_io.errors import DicomInputError
+from dicom_io.geometry import SeriesGeometry
+
+__all__ = [
+    "DUPLICATE_POSITION_MM",
+    "GAP_FACTOR",
+    "MAX_SCOUT_IMAGES",
+    "ORIENTATION_TOLERANCE",
+    "PIXEL_SPACING_RELATIVE_TOLERANCE",
+    "SHEAR_TOLERANCE_PIXELS",
+    "SPACING_RELATIVE_TOLERANCE",
+    "StackPlan",
+    "describe_problem",
+    "plan_stack",
+]
+
+ORIENTATION_TOLERANCE = 1e-4
+PIXEL_SPACING_RELATIVE_TOLERANCE = 1e-4
+DUPLICATE_POSITION_MM = 1e-3
+SHEAR_TOLERANCE_PIXELS = 0.1
+GAP_FACTOR = 1.5
+SPACING_RELATIVE_TOLERANCE = 0.01
+MAX_SCOUT_IMAGES = 3
+_SCOUT_MIN_ANGLE_COS = np.cos(np.radians(45.0))
+
+
+@dataclass(frozen=True, eq=False)
+class StackPlan:
+    """Slices in volume order, the geometry they make, and what was left out."""
+
+    headers: tuple[SliceHeader, ...]
+    geometry: SeriesGeometry
+    notes: tuple[str, ...]
+    excluded: tuple[SliceHeader, ...]
+
+
+def _fmt(values) -> str:
+    return "\\".join(f"{float(v):g}" for v in values)
+
+
+def _short(uid: str) -> str:
+    return uid if len(uid) <= 28 else f"{uid[:12]}…{uid[-12:]}"
+
+
+def _where(header: SliceHeader) -> str:
+    return f"{header.name} (SOP Instance UID {header.sop_instance_uid})"
+
+
+def _error(series_uid: str, what: str, header: SliceHeader | None, keyword: str | None,
+           fix: str) -> DicomInputError:
+    return DicomInputError(
+        f"cannot stack series {_short(series_uid)}: {what}. {fix}",
+        path=None if header is None else header.path,
+        sop_instance_uid=None if header is None else header.sop_instance_uid,
+        keyword=keyword,
+    )
+
+
+def _check_class(record: SeriesRecord) -> None:
+    uid = record.series_instance_uid
+    first = record.headers[0]
+    if record.sop_class_uid in ENHANCED_STORAGE_CLASSES:
+        raise _error(
+            uid, f"{first.name} is {ENHANCED_STORAGE_CLASSES[record.sop_class_uid]} "
+            f"({record.sop_class_uid}), a multi-frame object that recist does not read yet",
+            first, "SOPClassUID",
+            "Export the series as single-frame CT Image Storage (one file per slice), e.g. "
+            "with dcmtk's or your PACS's 'legacy / classic' export")
+    if record.sop_class_uid not in IMAGE_STORAGE_CLASSES:
+        raise _error(
+            uid, f"it is not an image series (SOP Class UID {record.sop_class_uid}, "
+            f"modality {record.modality or 'unknown'})", first, "SOPClassUID",
+            "Choose a CT image series with --series-uid")
+    for header in record.headers:
+        if header.sop_class_uid != record.sop_class_uid:
+            raise _error(uid, f"{_where(header)} has SOP Class UID {header.sop_class_uid}, "
+                         f"the other files {record.sop_class_uid}", header, "SOPClassUID",
+                         "Remove the foreign file from the series")
+
+
+def _check_required(uid: str, header: SliceHeader) -> None:
+    for keyword, value in (("ImagePositionPatient", header.position_mm),
+                           ("ImageOrientationPatient", header.orientation),
+                           ("PixelSpacing", header.pixel_spacing_mm),
+                           ("Rows", header.rows), ("Columns", header.columns),
+                           ("BitsAllocated", header.bits_allocated),
+                           ("PixelRepresentation", header.pixel_representation)):
+        if value is None:
+            raise _error(uid, f"{_where(header)} has no {keyword}, which is required to "
+                         "place the slice in the patient", header, keyword,
+                         "Re-export the series from the scanner or PACS with full headers")
+    if not header.has_pixel_data:
+        raise _error(uid, f"{_where(header)} has no PixelData", header, "PixelData",
+                     "Remove the file or re-export the series")
+    if header.number_of_frames != 1:
+        raise _error(uid, f"{_where(header)} has {header.number_of_frames} frames, "
+                     "expected single-frame slices", header, "NumberOfFrames",
+                     "Export the series as one file per slice")
+    if header.samples_per_pixel != 1:
+        raise _error(uid, f"{_where(header)} has SamplesPerPixel {header.samples_per_pixel}"
+                     ", expected 1 (greyscale)", header, "SamplesPerPixel",
+                     "Load a greyscale CT series")
+    if min(header.pixel_spacing_mm) <= 0:
+        raise _error(uid, f"{_where(header)} has PixelSpacing "
+                     f"{_fmt(header.pixel_spacing_mm)} mm, expected positive values",
+                     header, "PixelSpacing", "Correct the header")
+
+
+def _split_scouts(headers: list[SliceHeader]) -> tuple[list[SliceHeader], list[SliceHeader]]:
+    tagged = [h for h in headers if h.is_localizer]
+    rest = [h for h in headers if not h.is_localizer]
+    if not rest:
+        return headers, []
+
+    def normal(h: SliceHeader) -> np.ndarray:
+        return np.cross(h.orientation[:3], h.orientation[3:]) if h.orientation is not None \
+            else np.zeros(3)
+
+    counts = Counter(tuple(np.round(h.orientation, 3)) if h.orientation is not None else None
+                     for h in rest)
+    main_key = counts.most_common(1)[0][0]
+    if main_key is None:
+        return rest, tagged
+    main_normal = np.cross(main_key[:3], main_key[3:])
+    off_plane = [h for h in rest if h.orientation is not None
+                 and abs(float(normal(h) @ main_normal)) < _SCOUT_MIN_ANGLE_COS]
+    if 0 < len(off_plane) <= MAX_SCOUT_IMAGES and len(off_plane) < len(rest) // 2:
+        rest = [h for h in rest if all(h is not o for o in off_plane)]
+        return rest, tagged + off_plane
+    return rest, tagged
+
+
+def plan_stack(record: SeriesRecord) -> StackPlan:
+    """Check ``record``'s slices and return them in volume order with their geometry.
+
+    Raises
+    ------
+    DicomInputError
+        For the first problem found, naming the file, SOP Instance UID and element.
+    """
+    uid = record.series_instance_uid
+    _check_class(record)
+    slices, excluded = _split_scouts(list(record.headers))
+    notes = []
+    if excluded:
+        names = ", ".join(h.name for h in excluded[:3]) + (" …" if len(excluded) > 3 else "")
+        notes.append(f"excluded {len(excluded)} localizer/scout image(s) from series "
+                     f"{_short(uid)}: {names}")
+    if not slices:
+        raise _error(uid, f"all {len(excluded)} images are localizers", excluded[0],
+                     "ImageType", "Choose the axial series with --series-uid")
+    for header in slices:
+        _check_required(uid, header)
+    first = slices[0]
+    for header in slices[1:]:
+        if np.max(np.abs(header.orientation - first.orientation)) > ORIENTATION_TOLERANCE:
+            raise _error(
+                uid, f"(0020,0037) ImageOrientationPatient differs — {_where(header)} has "
+                f"{_fmt(header.orientation)}, {first.name} has {_fmt(first.orientation)} "
+                f"(tolerance {ORIENTATION_TOLERANCE})", header, "ImageOrientationPatient",
+                "Load the slices as separate series or resample them to one orientation")
+        spacing_a, spacing_b = np.array(header.pixel_spacing_mm), np.array(first.pixel_spacing_mm)
+        if np.max(np.abs(spacing_a - spacing_b) / spacing_b) > PIXEL_SPACING_RELATIVE_TOLERANCE:
+            raise _error(
+                uid, f"(0028,0030) PixelSpacing differs — {_where(header)} has "
+                f"{_fmt(spacing_a)} mm, {first.name} has {_fmt(spacing_b)} mm", header,
+                "PixelSpacing", "Load them as separate series or resample first")
+        if (header.rows, header.columns) != (first.rows, first.columns):
+            raise _error(
+                uid, f"the matrix size differs — {_where(header)} is {header.rows}x"
+                f"{header.columns} (Rows x Columns), {first.name} is {first.rows}x"
+                f"{first.columns}", header, "Rows",
+                "Load them as separate series or resample first")
+        if header.bits_allocated != first.bits_allocated:
+            raise _error(
+                uid, f"(0028,0100) BitsAllocated differs — {_where(header)} has "
+                f"{header.bits_allocated}, {first.name} has {first.bits_allocated}",
+                header, "BitsAllocated", "Re-export the series with one pixel format")
+    row, col = first.orientation[:3], first.orientation[3:]
+    if abs(np.linalg.norm(row) - 1) > 1e-3 or abs(np.linalg.norm(col) - 1) > 1e-3 \
+            or abs(float(row @ col)) > 1e-3:
+        raise _error(uid, f"{_where(first)} has ImageOrientationPatient {_fmt(first.orientation)}"
+                     ", which is not two orthogonal unit vectors", first,
+                     "ImageOrientationPatient", "Correct the header")
+    row, col = row / np.linalg.norm(row), col / np.linalg.norm(col)
+    normal = np.cross(row, col)
+    normal /= np.linalg.norm(normal)
+    positions = np.array([h.position_mm for h in slices])
+    along = positions @ normal
+    order = np.argsort(along, kind="stable")
+    slices = [slices[k] for k in order]
+    positions, along = positions[order], along[order]
+    _check_positions(uid, slices, positions, along, normal, min(first.pixel_spacing_mm))
+    n = len(slices)
+    if n > 1:
+        slice_spacing = float((along[-1] - along[0]) / (n - 1))
+    else:
+        slice_spacing = first.slice_thickness_mm or 1.0
+    geometry = SeriesGeometry(
+        shape=(n, first.rows, first.columns), origin_mm=positions[0], row_direction=row,
+        column_direction=col, slice_direction=normal, pixel_spacing_mm=first.pixel_spacing_mm,
+        slice_spacing_mm=slice_spacing, slice_thickness_mm=first.slice_thickness_mm,
+        slice_positions_mm=positions,
+        sop_instance_uids=tuple(h.sop_instance_uid for h in slices),
+        series_instance_uid=uid, study_instance_uid=record.study_instance_uid,
+    )
+    return StackPlan(tuple(slices), geometry, tuple(notes), tuple(excluded))
+
+
+def _check_positions(uid: str, slices: list[SliceHeader], positions: np.ndarray,
+                     along: np.ndarray, normal: np.ndarray, min_pixel_mm: float) -> None:
+    steps = np.diff(along)
+    for k, step in enumerate(steps):
+        if step < DUPLICATE_POSITION_MM:
+            a, b = slices[k], slices[k + 1]
+            raise _error(
+                uid, f"two slices share position {along[k]:.3f} mm along the slice normal — "
+                f"{_where(a)} and {_where(b)} (ImagePositionPatient {_fmt(a.position_mm)} and "
+                f"{_fmt(b.position_mm)})", b, "ImagePositionPatient",
+                "Remove the duplicate files, or split the series by AcquisitionNumber")
+    offsets = positions - positions[0]
+    in_plane = offsets - np.outer(offsets @ normal, normal)
+    shear = np.linalg.norm(in_plane, axis=1)
+    worst = int(np.argmax(shear)) if len(shear) else 0
+    if len(shear) and shear[worst] > SHEAR_TOLERANCE_PIXELS * min_pixel_mm:
+        h = slices[worst]
+        angle = np.degrees(np.arctan2(shear[worst], abs(along[worst] - along[0])))
+        raise _error(
+            uid, f"the slices are not stacked along their normal (sheared stack, e.g. gantry "
+            f"tilt of about {angle:.1f} degrees) — {_where(h)} lies {shear[worst]:.2f} mm "
+            f"off the normal through {slices[0].name}", h, "ImagePositionPatient",
+            "Resample the series to an orthogonal grid (e.g. SimpleITK or your PACS's "
+            "tilt correction) before loading")
+    if len(steps) < 2:
+        return
+    median = float(np.median(steps))
+    for k, step in enumerate(steps):
+        if step > GAP_FACTOR * median:
+            a, b = slices[k], slices[k + 1]
+            missing = round(step / median) - 1
+            raise _error(
+                uid, f"about {missing} slice(s) missing between {_where(a)} and {_where(b)}: "
+                f"they are {step:.3f} mm apart, the median slice spacing is {median:.3f} mm "
+                f"(a gap above {GAP_FACTOR} x median is treated as missing slices)", b,
+                "ImagePositionPatient", "Copy the complete series again from the source")
+    tolerance = max(SPACING_RELATIVE_TOLERANCE * median, DUPLICATE_POSITION_MM)
+    for k, step in enumerate(steps):
+        if abs(step - median) > tolerance:
+            a, b = slices[k], slices[k + 1]
+            raise _error(
+                uid, f"slice spacing is not uniform — {_where(a)} and {_where(b)} are "
+                f"{step:.3f} mm apart, the median step is {median:.3f} mm (tolerance "
+                f"{SPACING_RELATIVE_TOLERANCE:.0%})", b, "ImagePositionPatient",
+                "Resample the series to uniform spacing before loading")
+
+
+def describe_problem(record: SeriesRecord) -> tuple[str, tuple[str, ...]]:
+    """Return ``("ok", notes)`` when ``record`` stacks, else ``(problem in words, ())``."""
+    try:
+        plan = plan_stack(record)
+    except DicomInputError as error:
+        text = str(error)
+        prefix = f"cannot stack series {_short(record.series_instance_uid)}: "
+        return (text.removeprefix(prefix)), ()
+    return "ok", plan.notes
