@@ -31,11 +31,11 @@ from recist.measure.planar import PlanarMeasurement, measure_outline_2d, polygon
 from recist.measure.short_axis import longest_perpendicular_chord
 
 __all__ = [
+    "MAX_PERPENDICULAR_DEVIATION_DEG",
     "ContourMeasurement",
     "DrawnLine",
     "FragmentMeasurement",
     "LineMeasurement",
-    "MAX_PERPENDICULAR_DEVIATION_DEG",
     "MaskMeasurement",
     "PlanarMeasurement",
     "caliper_width_mm",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
-__all__ = ["convex_hull_2d", "longest_diameter_2d", "caliper_width_mm"]
+__all__ = ["caliper_width_mm", "convex_hull_2d", "longest_diameter_2d"]
 
 
 def convex_hull_2d(points_mm: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 
 from recist.measure.planar import PlanarMeasurement, measure_outline_2d
 
-__all__ = ["ContourMeasurement", "plane_basis", "measure_planar_contours"]
+__all__ = ["ContourMeasurement", "measure_planar_contours", "plane_basis"]
 
 
 @dataclass(frozen=True)

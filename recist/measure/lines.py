@@ -21,9 +21,9 @@ from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
 
 __all__ = [
+    "MAX_PERPENDICULAR_DEVIATION_DEG",
     "DrawnLine",
     "LineMeasurement",
-    "MAX_PERPENDICULAR_DEVIATION_DEG",
     "image_point_to_patient_mm",
     "measure_lines",
 ]

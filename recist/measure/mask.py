@@ -60,9 +60,9 @@ from recist.measure.planar import PlanarMeasurement, measure_outline_2d
 __all__ = [
     "FragmentMeasurement",
     "MaskMeasurement",
+    "max_3d_diameter_mm",
     "measure_mask",
     "measure_mask_slice",
-    "max_3d_diameter_mm",
 ]
 
 _EIGHT = np.ones((3, 3), dtype=bool)
@@ -152,7 +152,7 @@ def measure_mask_slice(
     [(17.2, 17.2)]
     """
     row_mm, col_mm = (float(s) for s in pixel_spacing_mm)
-    labels, count = ndimage.label(mask_slice, structure=_EIGHT)
+    labels, _ = ndimage.label(mask_slice, structure=_EIGHT)
     results = []
     for number, box in enumerate(ndimage.find_objects(labels), start=1):
         piece = labels[box] == number
