@@ -56,10 +56,20 @@ def summary_columns(criteria: Criteria = RECIST_1_1) -> list[str]:
     return [c for c in SUMMARY_COLUMNS if c != "confirmed_bor" or criteria.confirmation]
 
 
-def _text_or_none(values: pd.Series) -> np.ndarray:
-    """Strings stripped and upper-cased, missing → None, as an object array."""
-    text = values.astype("string").str.strip().str.upper()
-    return text.astype(object).where(text.notna() & (text != ""), None).to_numpy(object)
+def _text_or_none(values: pd.Series, upper: bool = True) -> tuple[np.ndarray, set]:
+    """Strings stripped (and upper-cased), missing → None, as an object array.
+
+    Works on the distinct values only (a cohort has a handful of response labels), and
+    returns the set of distinct cleaned values too.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    cleaned = []
+    for value in uniques:
+        text = str(value).strip()
+        text = text.upper() if upper else text
+        cleaned.append(text if text else None)
+    lookup = np.array(cleaned + [None], dtype=object)
+    return lookup[codes], set(cleaned)
 
 
 def _timepoint_arrays(timepoints: pd.DataFrame) -> dict[str, object]:
@@ -71,39 +81,42 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> dict[str, object]:
             f"{', '.join(_REQUIRED_TIMEPOINT_COLUMNS)} (recist.timepoints.assess_timepoints "
             "writes them)"
         )
-    patient_ids = timepoints["patient_id"].astype("string").str.strip()
-    if patient_ids.isna().any():
-        row = int(np.flatnonzero(patient_ids.isna().to_numpy())[0])
-        raise RecistDataError(f"timepoints table row {row}: patient_id is empty")
+    patient_ids, _ = _text_or_none(timepoints["patient_id"], upper=False)
+    empty = np.flatnonzero(pd.isna(patient_ids))
+    if len(empty):
+        raise RecistDataError(
+            f"timepoints table row {int(empty[0])}: patient_id is empty; every time point "
+            "needs the patient it belongs to")
     dates = pd.to_datetime(timepoints["date"], errors="coerce")
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise RecistDataError(
-            f"timepoints table, patient_id {patient_ids.iloc[row]}: date "
-            f"{timepoints['date'].iloc[row]!r} is missing or not a date"
+            f"timepoints table, patient_id {patient_ids[row]}: date "
+            f"{timepoints['date'].iloc[row]!r} is missing or not a date; every time point "
+            "needs its scan date"
         )
-    overall = _text_or_none(timepoints["overall_response"])
-    valid = np.isin(overall, np.array(RESPONSES + (None,), dtype=object))
-    if not valid.all():
-        row = int(np.flatnonzero(~valid)[0])
+    overall, labels = _text_or_none(timepoints["overall_response"])
+    unknown = labels - set(RESPONSES) - {None}
+    if unknown:
+        row = next(i for i, label in enumerate(overall) if label in unknown)
         raise RecistDataError(
-            f"timepoints table, patient_id {patient_ids.iloc[row]}, date "
+            f"timepoints table, patient_id {patient_ids[row]}, date "
             f"{dates.iloc[row].date()}: overall_response {overall[row]!r} is not one of "
             f"{', '.join(RESPONSES)}"
         )
     if "target_response" in timepoints.columns:
-        target = _text_or_none(timepoints["target_response"])
+        target = _text_or_none(timepoints["target_response"])[0]
     else:
         target = np.full(len(timepoints), None, dtype=object)
     codes, uniques = pd.factorize(patient_ids, sort=True)
     days = dates.to_numpy("datetime64[D]")
     order = np.lexsort((days, codes))
     codes = codes[order]
-    boundaries = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
     return {
-        "ids": [str(uniques[c]) for c in codes[np.r_[0, boundaries]]] if len(codes) else [],
-        "starts": np.r_[0, boundaries] if len(codes) else np.array([], dtype=int),
-        "ends": np.r_[boundaries, len(codes)] if len(codes) else np.array([], dtype=int),
+        "ids": [str(uniques[c]) for c in codes[starts]],
+        "starts": starts,
+        "ends": np.r_[starts[1:], len(codes)] if len(codes) else starts,
         "dates": days[order].tolist(),
         "overall": overall[order].tolist(),
         "target": target[order].tolist(),
@@ -171,8 +184,15 @@ def _summarise_one(
     )
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_NAT = np.iinfo(np.int64).min
+
+
 def _as_dates(values: list) -> np.ndarray:
-    return np.array(values, dtype="datetime64[D]").astype("datetime64[ns]")
+    """``date``/None list → datetime64[ns] array (NaT for None), without per-item numpy."""
+    days = np.array([_NAT if d is None else d.toordinal() - _EPOCH_ORDINAL for d in values],
+                    dtype=np.int64)
+    return days.view("datetime64[D]").astype("datetime64[ns]")
 
 
 def summarise_patients_with_findings(

@@ -48,16 +48,19 @@ def _parse_dates(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     values = frame[column]
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values).dt.normalize().astype("datetime64[ns]")
-    text = values.map(_clean_text)
-    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    bad = frame.index[parsed.isna() & text.notna()]
-    if len(bad):
-        row = bad[0]
-        raise RecistDataError(
-            f"{_where(source, row, frame.at[row, 'patient_id'])}: {column} "
-            f"{values[row]!r} is not an ISO date (YYYY-MM-DD); write it like 2024-03-01 "
-            "or leave the cell empty"
-        )
+    parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+    retry = parsed.isna() & values.notna()
+    if retry.any():  # blanks and padded text: clean only those cells
+        text = values[retry].map(_clean_text)
+        parsed[retry] = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        bad = text.index[parsed[retry].isna() & text.notna()]
+        if len(bad):
+            row = bad[0]
+            raise RecistDataError(
+                f"{_where(source, row, frame.at[row, 'patient_id'])}: {column} "
+                f"{values[row]!r} is not an ISO date (YYYY-MM-DD); write it like 2024-03-01 "
+                "or leave the cell empty"
+            )
     return parsed.astype("datetime64[ns]")
 
 

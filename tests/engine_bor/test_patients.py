@@ -1,0 +1,73 @@
+"""The patients table reader (DESIGN.md patients table, DEC-7)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from recist.errors import RecistDataError
+from recist.patients import normalise_patients, read_patients
+
+
+def write(tmp_path, text):
+    path = tmp_path / "patients.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_read_patients_types(tmp_path):
+    path = write(tmp_path, "Patient_ID,start_date,death_date,arm,site\n"
+                           "007,2024-01-02,,A,x\n8,,2024-05-01,,y\n")
+    frame = read_patients(path)
+    assert list(frame["patient_id"]) == ["007", "8"]
+    assert frame.loc[0, "start_date"] == pd.Timestamp("2024-01-02")
+    assert pd.isna(frame.loc[1, "start_date"])  # allowed: DEC-7 fallback later
+    assert pd.isna(frame.loc[0, "death_date"]) and pd.isna(frame.loc[0, "new_therapy_date"])
+    assert frame["start_date"].dtype == "datetime64[ns]"
+    assert list(frame["site"]) == ["x", "y"]  # extra columns pass through
+    assert pd.isna(frame.loc[1, "arm"])
+
+
+def test_unparsable_date_names_file_row_patient_and_column(tmp_path):
+    path = write(tmp_path, "patient_id,start_date,death_date\np1,2024-01-02,\n"
+                           "p2,2024-01-02,03/05/2024\n")
+    with pytest.raises(RecistDataError) as caught:
+        read_patients(path)
+    message = str(caught.value)
+    assert str(path) in message and "row 3" in message and "patient_id p2" in message
+    assert "death_date '03/05/2024'" in message and "YYYY-MM-DD" in message
+
+
+def test_death_before_start_is_refused(tmp_path):
+    path = write(tmp_path, "patient_id,start_date,death_date\np1,2024-03-01,2024-02-01\n")
+    with pytest.raises(RecistDataError, match=r"row 2, patient_id p1: death_date 2024-02-01 "
+                                              r"is before start_date 2024-03-01"):
+        read_patients(path)
+
+
+def test_duplicate_patient_is_refused():
+    frame = pd.DataFrame({"patient_id": ["p1", "p2", "p1"], "start_date": ["2024-01-01"] * 3})
+    with pytest.raises(RecistDataError, match="row 4, patient_id p1: patient_id is listed "
+                                              "twice \\(also on row 2\\)"):
+        normalise_patients(frame)
+
+
+def test_missing_patient_id_column_or_value():
+    with pytest.raises(RecistDataError, match="missing required column patient_id"):
+        normalise_patients(pd.DataFrame({"start_date": ["2024-01-01"]}))
+    with pytest.raises(RecistDataError, match="row 2: patient_id is empty"):
+        normalise_patients(pd.DataFrame({"patient_id": [" "], "start_date": ["2024-01-01"]}))
+
+
+def test_missing_file():
+    with pytest.raises(FileNotFoundError, match="patients table .* does not exist"):
+        read_patients("/nonexistent/patients.csv")
+
+
+def test_input_frame_not_modified_and_datetimes_accepted():
+    frame = pd.DataFrame({"patient_id": [1], "start_date": pd.to_datetime(["2024-01-02"])})
+    before = frame.copy()
+    out = normalise_patients(frame)
+    pd.testing.assert_frame_equal(frame, before)
+    assert out.loc[0, "patient_id"] == "1"
+    assert out.loc[0, "start_date"] == pd.Timestamp("2024-01-02")
