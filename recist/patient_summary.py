@@ -96,6 +96,9 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> dict[str, object]:
             "needs its scan date"
         )
     overall, labels = _text_or_none(timepoints["overall_response"])
+    if "NA" in labels:  # a baseline row written with the literal label NA
+        overall[overall == "NA"] = None
+        labels.discard("NA")
     unknown = labels - set(RESPONSES) - {None}
     if unknown:
         row = next(i for i, label in enumerate(overall) if label in unknown)
@@ -292,7 +295,8 @@ def summarise_patients(
     4. ``bor``/``bor_date``: ``best_overall_response``; ``confirmed_bor`` (only with
        ``criteria.confirmation``): ``confirmed_best_overall_response``, with a patient
        without any target response treated as non-target only.
-    5. ``pd_date``: first PD (TTE-1); ``pfs_*``: ``progression_free_survival``;
+    5. ``pd_date``: first PD among the time points of step 3 (TTE-1); ``pfs_*``:
+       ``progression_free_survival``;
        ``pfs_days`` = pfs_date − reference (+1 with ``add_one_day``, TTE-10).
     6. ``response_date``: first CR/PR, or first of the confirmed pair when confirmation is
        on (CONF-7); ``dor_days``: ``duration_of_response`` (responders only).
