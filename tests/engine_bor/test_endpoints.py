@@ -233,3 +233,26 @@ def test_unsorted_time_points_are_ordered_by_date(tables):
     shuffled = tp.sample(frac=1.0, random_state=3)
     pd.testing.assert_frame_equal(summarise_patients(shuffled, None),
                                   summarise_patients(tp, None))
+
+
+def test_new_therapy_before_any_adequate_assessment(tables):
+    row = one(tables, [(56, "NE"), (112, "PD")], new_therapy_date=tables.day(80))
+    assert not row["pfs_event"] and row["pfs_date"] == ts(tables.START)
+    assert row["censor_reason"] == ("new anticancer therapy on 2024-03-21 before progression "
+                                    "and before any adequate assessment: censored at start "
+                                    "date 2024-01-01")
+
+
+def test_duration_of_response_censored_at_new_therapy(tables):
+    row = one(tables, [(56, "PR"), (112, "PR"), (168, "PD")], new_therapy_date=tables.day(140))
+    assert row["response_date"] == ts(tables.day(56))
+    assert row["dor_days"] == 57  # 2024-02-26 .. 2024-04-22, the last assessment before it
+
+
+def test_non_target_only_patient_unconfirmed_cr_in_summary(tables):
+    """No target lesions (target response NA): an unconfirmed CR is NON-CR/NON-PD."""
+    tp = tables.timepoints({"p1": [(56, "NON-CR/NON-PD"), (84, "CR")]},
+                           targets={"p1": ["NA", "NA"]})
+    frame = summarise_patients(tp, tables.patients(p1={}), Criteria(confirmation=True))
+    assert (frame.loc[0, "bor"], frame.loc[0, "confirmed_bor"]) == ("CR", "NON-CR/NON-PD")
+    assert frame.loc[0, "bor_date"] == ts(tables.day(84))
