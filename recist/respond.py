@@ -72,7 +72,7 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
         Thresholds and options; RECIST 1.1 defaults.
     """
     from recist.checks import run_input_checks, run_timepoint_checks
-    from recist.patient_summary import summarise_patients
+    from recist.patient_summary import summarise_patients_with_findings
 
     findings: list[Finding] = list(run_input_checks(measurements, criteria))
     raise_for_errors(findings)
@@ -81,7 +81,8 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
         from recist.continuing import apply_continuing_response
 
         timepoints = apply_continuing_response(timepoints, criteria)
-    summary = summarise_patients(timepoints, patients, criteria)
+    summary, summary_findings = summarise_patients_with_findings(timepoints, patients, criteria)
+    findings.extend(summary_findings)
     findings.extend(run_timepoint_checks(timepoints, measurements))
     raise_for_errors(findings)
     return RespondResult(timepoints=timepoints, patient_summary=summary,

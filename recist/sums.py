@@ -387,10 +387,11 @@ def _backdate_confirmed_new(frame, row_tp, tp_order, patient_lesion, unequivocal
     if seen.empty:
         return lesions, confirmed, dates
     seen = seen.sort_values(["key", "order", "ns"]).drop_duplicates("key")
-    for tp, group in seen.groupby("tp", sort=True):
-        group = group.sort_values("lesion")
-        lesions[tp] = ", ".join(group["lesion"].astype(str))
-        confirmed[tp] = ", ".join(
-            pd.to_datetime(group["ns_confirm"]).dt.strftime("%Y-%m-%d"))
-        dates[tp] = int(group["ns"].min())
+    seen = seen.assign(confirmed=pd.to_datetime(seen["ns_confirm"]).dt.strftime("%Y-%m-%d"),
+                       lesion=seen["lesion"].astype(str)).sort_values(["tp", "lesion"])
+    grouped = seen.groupby("tp", sort=True)
+    tps = grouped.size().index.to_numpy()
+    lesions[tps] = grouped["lesion"].agg(", ".join).to_numpy()
+    confirmed[tps] = grouped["confirmed"].agg(", ".join).to_numpy()
+    dates[tps] = grouped["ns"].min().to_numpy()
     return lesions, confirmed, dates

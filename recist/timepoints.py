@@ -325,64 +325,121 @@ def _classify(features: pd.DataFrame, criteria: Criteria) -> dict[str, np.ndarra
             "rule": rule}
 
 
-def _fmt(value: float) -> str:
-    """A number of mm or % with at least one and at most two decimals."""
-    text = f"{value:.2f}"
-    return text.removesuffix("0")
+_CENTS = np.array([f"{c:02d}".removesuffix("0") if c % 10 == 0 else f"{c:02d}"
+                   for c in range(100)], dtype=object)
+_CENTS[0] = "0"
 
 
-def _signed(value: float) -> str:
-    return ("+" if value >= 0 else "") + _fmt(value)
+def _fmt(values, signed: bool = False) -> np.ndarray:
+    """Numbers of mm or % as text with one or two decimals (vectorised; NaN → "nan").
+
+    >>> list(_fmt(np.array([30.0, 25.25, -0.5, 20.1])))
+    ['30.0', '25.25', '-0.5', '20.1']
+    >>> list(_fmt(np.array([5.0, -30.0]), signed=True))
+    ['+5.0', '-30.0']
+    """
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    cents = np.where(finite, np.rint(np.abs(values) * 100.0), 0).astype(np.int64)
+    text = (cents // 100).astype(str).astype(object) + "." + _CENTS[cents % 100]
+    negative = finite & (values < 0) & (cents > 0)
+    sign = np.where(negative, "-", "+" if signed else "").astype(object)
+    return np.where(finite, sign + text, "nan").astype(object)
 
 
-def _target_reason(response, partial, nadir, baseline, pct_base, pct_nadir, n_missing,
-                   complete, criteria: Criteria) -> str:
-    if response == "NA":
-        return "no target lesions at baseline (TGT-NA)"
-    if response == "PD":
-        increase = round_half_away(partial - nadir, criteria.rounding_decimals)
-        if nadir > 0:
-            pct = round_half_away((partial - nadir) / nadir * 100.0, criteria.rounding_decimals)
-            change = f"{_signed(increase)} mm and {_signed(pct)}% over nadir {_fmt(nadir)} mm"
-        else:
-            change = (f"{_signed(increase)} mm over nadir 0.0 mm (≥ "
-                      f"{_fmt(criteria.pd_min_increase_mm)} mm after a nadir of 0)")
-        if complete:
-            return f"target PD (TGT-PD, R11 4.3.1): sum {_fmt(partial)} mm is {change}"
-        return (f"target PD (TGT-PD, NE-2, R11 4.4.2): the evaluated targets alone sum to "
-                f"{_fmt(partial)} mm, {change}, with {n_missing} target(s) not evaluated")
-    if response == "NE":
-        if complete:
-            return "target NE (TGT-NE, SUM-7): the baseline sum is not evaluable"
-        return (f"target NE (TGT-NE, R11 4.4.2): {n_missing} target(s) not evaluated; the "
-                f"partial sum {_fmt(partial)} mm does not meet PD")
-    from_base = f"{_signed(pct_base)}% from baseline {_fmt(baseline)} mm"
-    if response == "CR":
-        return (f"target CR (TGT-CR, R11 4.3.1): every non-nodal target gone and every "
-                f"nodal target SA < {_fmt(criteria.node_pathological_sa_mm)} mm "
-                f"(sum {_fmt(partial)} mm)")
-    if response == "PR":
-        return (f"target PR (TGT-PR, R11 4.3.1): sum {_fmt(partial)} mm is {from_base} "
-                f"(≤ -{_fmt(criteria.pr_decrease_pct)}%)")
-    from_nadir = (f"{_signed(pct_nadir)}% from nadir {_fmt(nadir)} mm" if nadir > 0
-                  else f"{_signed(partial - nadir)} mm from nadir 0.0 mm")
-    return (f"target SD (TGT-SD, R11 4.3.1): sum {_fmt(partial)} mm is {from_base} "
-            f"and {from_nadir}")
+def _count(values) -> np.ndarray:
+    return np.asarray(values).astype(np.int64).astype(str).astype(object)
 
 
-_NT_REASONS = {
-    "NA": "",
-    "PD": "non-target PD (NT-PD, R11 4.3.3): {prog} non-target(s) with unequivocal "
-          "progression",
-    "NE": "non-target NE (NT-NE, DEC-5): {missing} non-target(s) not evaluated",
-    "CR": "non-target CR (NT-CR, R11 4.3.3): every non-target gone",
-    "NON-CR/NON-PD": "non-target NON-CR/NON-PD (R11 4.3.3): {present} non-target(s) present",
-}
-_NEW_REASONS = {
-    "Y": "{n} unequivocal new lesion(s) (NEW-1, R11 4.3.5)",
-    "EQUIVOCAL": "equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)",
-    "N": "",
-}
+def _join(*parts: np.ndarray) -> np.ndarray:
+    """Join per-row texts with "; ", skipping empty ones."""
+    result = parts[0]
+    for part in parts[1:]:
+        result = np.where(part == "", result,
+                          np.where(result == "", part, result + "; " + part))
+    return result
+
+
+def _target_reasons(target, f: pd.DataFrame, criteria: Criteria) -> np.ndarray:
+    """Why each target response was given, with the numbers (vectorised)."""
+    n = len(target)
+    out = np.full(n, "", dtype=object)
+    partial = f["partial_sum_mm"].to_numpy(dtype=float)
+    nadir = f["nadir_mm"].to_numpy(dtype=float)
+    complete = f["targets_complete"].to_numpy(dtype=bool)
+    decimals = criteria.rounding_decimals
+    with np.errstate(divide="ignore", invalid="ignore"):
+        increase = round_half_away(partial - nadir, decimals)
+        pct_nadir = round_half_away(np.where(nadir > 0, (partial - nadir) / nadir * 100.0,
+                                             np.nan), decimals)
+    s_partial, s_nadir = _fmt(partial), _fmt(nadir)
+    s_base = _fmt(f["baseline_sum_mm"].to_numpy(dtype=float))
+    s_pct_base = _fmt(f["pct_from_baseline"].to_numpy(dtype=float), signed=True)
+    s_increase, s_pct_nadir = _fmt(increase, signed=True), _fmt(pct_nadir, signed=True)
+    missing = _count(f["n_targets_missing"].to_numpy())
+
+    def put(mask, *pieces):
+        if mask.any():
+            text = np.full(mask.sum(), "", dtype=object)
+            for piece in pieces:
+                text = text + (piece[mask] if isinstance(piece, np.ndarray) else piece)
+            out[mask] = text
+
+    pd_mask = target == "PD"
+    change = np.where(
+        nadir > 0, s_increase + " mm and " + s_pct_nadir + "% over nadir " + s_nadir + " mm",
+        s_increase + f" mm over nadir 0.0 mm (≥ {_fmt([criteria.pd_min_increase_mm])[0]} "
+        "mm after a nadir of 0)")
+    put(pd_mask & complete, "target PD (TGT-PD, R11 4.3.1): sum ", s_partial, " mm is ",
+        change)
+    put(pd_mask & ~complete, "target PD (TGT-PD, NE-2, R11 4.4.2): the evaluated targets "
+        "alone sum to ", s_partial, " mm, ", change, ", with ", missing,
+        " target(s) not evaluated")
+    ne_mask = target == "NE"
+    put(ne_mask & complete, "target NE (TGT-NE, SUM-7): the baseline sum is not evaluable")
+    put(ne_mask & ~complete, "target NE (TGT-NE, R11 4.4.2): ", missing, " target(s) not "
+        "evaluated; the partial sum ", s_partial, " mm does not meet PD")
+    from_base = s_pct_base + "% from baseline " + s_base + " mm"
+    put(target == "CR", "target CR (TGT-CR, R11 4.3.1): every non-nodal target gone and "
+        "every nodal target SA < "
+        f"{_fmt([criteria.node_pathological_sa_mm])[0]} mm (sum ", s_partial, " mm)")
+    put(target == "PR", "target PR (TGT-PR, R11 4.3.1): sum ", s_partial, " mm is ",
+        from_base, f" (≤ -{_fmt([criteria.pr_decrease_pct])[0]}%)")
+    from_nadir = np.where(nadir > 0, s_pct_nadir + "% from nadir " + s_nadir + " mm",
+                          s_increase + " mm from nadir 0.0 mm")
+    put(target == "SD", "target SD (TGT-SD, R11 4.3.1): sum ", s_partial, " mm is ",
+        from_base, " and ", from_nadir)
+    return out
+
+
+def _reasons(features, result, overall, rule, backdated, criteria) -> np.ndarray:
+    """The ``reasons`` text of every time point: each rule that decided, with numbers."""
+    nontarget, new = result["nontarget"], result["new"]
+    nt_text = np.select(
+        [nontarget == "PD", nontarget == "NE", nontarget == "CR",
+         nontarget == "NON-CR/NON-PD"],
+        ["non-target PD (NT-PD, R11 4.3.3): " + _count(features["n_nt_progression"])
+         + " non-target(s) with unequivocal progression",
+         "non-target NE (NT-NE, DEC-5): " + _count(features["n_nt_missing"])
+         + " non-target(s) not evaluated",
+         np.full(len(new), "non-target CR (NT-CR, R11 4.3.3): every non-target gone",
+                 dtype=object),
+         "non-target NON-CR/NON-PD (R11 4.3.3): " + _count(features["n_nt_present"])
+         + " non-target(s) present"], default="").astype(object)
+    new_text = np.select(
+        [new == "Y", new == "EQUIVOCAL"],
+        [_count(features["n_new_unequivocal"])
+         + " unequivocal new lesion(s) (NEW-1, R11 4.3.5)",
+         np.full(len(new), "equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)",
+                 dtype=object)], default="").astype(object)
+    back_text = np.where(
+        backdated, "new lesion " + features["backdated_lesions"].to_numpy(dtype=object)
+        + " first seen here, confirmed on "
+        + features["backdated_confirmed"].to_numpy(dtype=object) + " (NEW-3, DEC-13)",
+        "").astype(object)
+    overall_text = "overall " + overall + " (" + rule + ")"
+    return _join(_target_reasons(result["target"], features, criteria), nt_text, new_text,
+                 back_text, overall_text)
 
 
 def assess_timepoints(measurements: pd.DataFrame,
@@ -443,27 +500,3 @@ def assess_timepoints(measurements: pd.DataFrame,
                         features["patient_code"].to_numpy()))
     return out.iloc[order].reset_index(drop=True)[list(TIMEPOINT_COLUMNS)]
 
-
-def _reasons(features, result, overall, rule, backdated, criteria) -> np.ndarray:
-    columns = [features[c].to_numpy() for c in (
-        "partial_sum_mm", "nadir_mm", "baseline_sum_mm", "pct_from_baseline",
-        "pct_from_nadir", "n_targets_missing", "targets_complete", "n_nt_progression",
-        "n_nt_missing", "n_nt_present", "n_new_unequivocal", "backdated_lesions",
-        "backdated_confirmed")]
-    texts = []
-    for (t, nt, nw, ov, rl, back, partial, nadir, base, pct_b, pct_n, n_miss, complete,
-         prog, nt_miss, present, n_new, b_les, b_conf) in zip(
-            result["target"], result["nontarget"], result["new"], overall, rule, backdated,
-            *columns):
-        parts = [_target_reason(t, partial, nadir, base, pct_b, pct_n, n_miss, complete,
-                                criteria)] if t != "NA" else []
-        if nt != "NA":
-            parts.append(_NT_REASONS[nt].format(prog=prog, missing=nt_miss, present=present))
-        if nw != "N":
-            parts.append(_NEW_REASONS[nw].format(n=n_new))
-        if back:
-            parts.append(f"new lesion {b_les} first seen here, confirmed on {b_conf} "
-                         "(NEW-3, DEC-13)")
-        parts.append(f"overall {ov} ({rl})")
-        texts.append("; ".join(parts))
-    return np.array(texts, dtype=object)
