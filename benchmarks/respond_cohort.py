@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -35,9 +36,9 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from recist import respond as respond_module  # noqa: E402
-from recist.criteria import RECIST_1_1  # noqa: E402
-from recist.table import normalise_measurements  # noqa: E402
+from recist import respond as respond_module
+from recist.criteria import RECIST_1_1
+from recist.table import normalise_measurements
 
 WORK = Path(__file__).resolve().parent / ".work"
 VENV = WORK / "pyrecist-venv"
@@ -153,7 +154,7 @@ class PeakRSS:
         self.interval, self.peak, self._stop = interval, 0, threading.Event()
         self._process = psutil.Process()
 
-    def __enter__(self) -> PeakRSS:
+    def __enter__(self) -> Self:
         self.peak = self._process.memory_info().rss
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
