@@ -17,6 +17,9 @@ import pandas as pd
 
 from recist.best_response import CR, PD, PR, SD, confirming_time_point, counted_time_points
 from recist.criteria import RECIST_1_1, Criteria
+from recist.errors import RecistDataError
+
+_NEEDED_COLUMNS = ("patient_id", "date", "target_response", "overall_response")
 
 __all__ = ["apply_continuing_response", "continued_positions", "continuing_response_start"]
 
@@ -124,6 +127,12 @@ def apply_continuing_response(
     table = timepoints.copy()
     if not criteria.continuing_response or table.empty:
         return table
+    missing = [c for c in _NEEDED_COLUMNS if c not in table.columns]
+    if missing:
+        raise RecistDataError(
+            f"timepoints table: missing column(s) {', '.join(missing)}; continuing response "
+            f"(DEC-1) needs {', '.join(_NEEDED_COLUMNS)}"
+        )
     order = np.lexsort((table["date"].to_numpy("datetime64[ns]"),
                         pd.factorize(table["patient_id"], sort=True)[0]))
     patients = table["patient_id"].to_numpy(object)[order]

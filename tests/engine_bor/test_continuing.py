@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from recist.continuing import apply_continuing_response
 from recist.criteria import Criteria
+from recist.errors import RecistDataError
 from recist.patient_summary import summarise_patients
 
 ON = Criteria(continuing_response=True)
@@ -73,3 +75,9 @@ def test_patient_summary_is_unchanged_by_continuing_response(tables):
         assert not carried.equals(tp)
         pd.testing.assert_frame_equal(summarise_patients(carried, None, criteria),
                                       summarise_patients(tp, None, criteria))
+
+
+def test_missing_column_is_an_error_naming_it(tables):
+    tp = tables.timepoints({"p1": [(56, "PR")]}).drop(columns=["target_response"])
+    with pytest.raises(RecistDataError, match="missing column\\(s\\) target_response"):
+        apply_continuing_response(tp, ON)
