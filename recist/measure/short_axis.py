@@ -10,7 +10,7 @@ across the lesion's boundary polygon(s) and returns the longest interval that li
 Exactness: along the sweep, the length of each inside interval is a piecewise linear
 function of the chord position whose breakpoints are the polygon vertices' positions, so
 its maximum is reached at (a one-sided limit at) a vertex position. Evaluating every
-vertex position just before and just after (``1e-9`` relative) therefore gives the exact
+vertex position just before and just after (``1e-11`` relative) therefore gives the exact
 maximum over all positions, in O((V + P) log V) for V vertices and P chord-edge crossings,
 all vectorised.
 """
@@ -80,6 +80,8 @@ def longest_perpendicular_chord(
     a, b = polygon_edges(loops)
     if len(a) == 0:
         raise ValueError("cannot measure a short axis without a boundary polygon")
+    centre = a.mean(axis=0)  # work near the origin: the result does not depend on position
+    a, b = a - centre, b - centre
     u = np.asarray(long_axis_direction, dtype=float)
     u = u / np.hypot(*u)
     n = np.array([-u[1], u[0]])
@@ -87,7 +89,7 @@ def longest_perpendicular_chord(
     sa, sb = a @ n, b @ n
 
     scale = max(1.0, float(np.abs(np.concatenate([ta, sa])).max()))
-    eps = 1e-9 * scale
+    eps = 1e-11 * scale
     vertex_t = np.unique(ta)
     positions = np.unique(np.concatenate([vertex_t - eps, vertex_t + eps]))
 
@@ -97,7 +99,7 @@ def longest_perpendicular_chord(
     counts = stop - first
     total = int(counts.sum())
     if total == 0:
-        return 0.0, a[0].copy(), a[0].copy()
+        return 0.0, a[0] + centre, a[0] + centre
     edge = np.repeat(np.arange(len(a)), counts)
     offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     position = first[edge] + offset
@@ -111,9 +113,9 @@ def longest_perpendicular_chord(
     rank = np.arange(total) - np.repeat(group_start, sizes)
     enter = np.flatnonzero((rank % 2 == 0)[:-1] & (position[1:] == position[:-1]))
     if len(enter) == 0:
-        return 0.0, a[0].copy(), a[0].copy()
+        return 0.0, a[0] + centre, a[0] + centre
     lengths = s[enter + 1] - s[enter]
     best = enter[int(np.argmax(lengths))]
-    start = t[best] * u + s[best] * n
-    end = t[best] * u + s[best + 1] * n
+    start = centre + t[best] * u + s[best] * n
+    end = centre + t[best] * u + s[best + 1] * n
     return float(s[best + 1] - s[best]), start, end
