@@ -2,13 +2,16 @@
 
 A straightforward reference method, not the project's measurement library:
 
-* On every axial slice of the lesion, the in-plane long axis is the farthest pair of
-  boundary pixel centres, extended by half a pixel at each end along the line so that it
-  runs edge to edge (a digitised disc of diameter D pixels then measures about D).
+* On every axial slice of the lesion, the in-plane long axis runs through the farthest
+  pair of boundary pixel centres and is extended outward from each of them, in steps of
+  0.05 px, to where it leaves the mask, so it runs edge to edge (a point is inside when the
+  pixel containing it is; a digitised disc of diameter D pixels measures about D).
 * The slice with the largest long axis carries the lines (first such slice on ties).
 * The short axis is the longest chord perpendicular to the long axis that lies inside the
-  lesion: chords are marched from points every 0.25 px along the long axis, in steps of
-  0.05 px, until they leave the mask (a point is inside when the pixel containing it is).
+  lesion: chords are marched from points every 0.25 px along the long axis, in the same
+  0.05 px steps, until they leave the mask.
+* Should that chord come out longer than the long axis (possible for near-round lesions
+  after digitisation), it becomes the long axis and the short axis is searched again.
 
 Coordinates are DICOM image-relative pixel coordinates: ``x`` along columns, ``y`` along
 rows, the top-left corner of the first pixel at (0, 0), so the centre of row ``j``,
@@ -51,6 +54,19 @@ def line_length_mm(line, pixel_spacing_mm) -> float:
     return float(np.hypot((x2 - x1) * column_spacing, (y2 - y1) * row_spacing))
 
 
+def _march(mask2d: np.ndarray, start: np.ndarray, unit_px: np.ndarray) -> float:
+    """Distance (px) from ``start`` along ``unit_px`` to the last point inside the mask."""
+    steps = np.arange(1, int(np.ceil(2 * sum(mask2d.shape) / _MARCH_STEP_PX))) * _MARCH_STEP_PX
+    pts = start[None, :] + steps[:, None] * unit_px[None, :]
+    cols = np.floor(pts[:, 0]).astype(int)
+    rows = np.floor(pts[:, 1]).astype(int)
+    ok = (cols >= 0) & (cols < mask2d.shape[1]) & (rows >= 0) & (rows < mask2d.shape[0])
+    inside = np.zeros(len(steps), dtype=bool)
+    inside[ok] = mask2d[rows[ok], cols[ok]]
+    leading = int(np.argmin(inside)) if not inside.all() else len(steps)
+    return float(steps[leading - 1]) if leading > 0 else 0.0
+
+
 def _long_axis(mask2d: np.ndarray, pixel_spacing_mm):
     """Edge-to-edge long axis on one slice: (x1, y1, x2, y2) in pixel coordinates."""
     row_spacing, column_spacing = pixel_spacing_mm
@@ -64,7 +80,8 @@ def _long_axis(mask2d: np.ndarray, pixel_spacing_mm):
     if np.array_equal(p1, p2):  # one-pixel lesion: a horizontal line across the pixel
         return (p1[0] - 0.5, p1[1], p1[0] + 0.5, p1[1])
     unit = (p2 - p1) / np.linalg.norm(p2 - p1)
-    p1, p2 = p1 - 0.5 * unit, p2 + 0.5 * unit
+    p1 = p1 - _march(mask2d, p1, -unit) * unit
+    p2 = p2 + _march(mask2d, p2, unit) * unit
     # Order endpoints left to right (then top to bottom) for a stable CSV.
     if (p2[0], p2[1]) < (p1[0], p1[1]):
         p1, p2 = p2, p1
@@ -141,6 +158,14 @@ def measure_lesion_lines(mask: np.ndarray, pixel_spacing_mm) -> LesionLines:
             best = (length, int(k), line)
     _, k, long_axis = best
     short_axis = _short_axis(mask[k], long_axis, pixel_spacing_mm)
+    for _ in range(5):
+        if line_length_mm(short_axis, pixel_spacing_mm) <= line_length_mm(
+                long_axis, pixel_spacing_mm):
+            break
+        long_axis = short_axis
+        short_axis = _short_axis(mask[k], long_axis, pixel_spacing_mm)
+    else:
+        raise ValueError("could not find a short axis shorter than the long axis")
     long_axis = tuple(round(v, _DECIMALS) for v in long_axis)
     short_axis = tuple(round(v, _DECIMALS) for v in short_axis)
     return LesionLines(
