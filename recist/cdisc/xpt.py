@@ -10,6 +10,7 @@ not at all.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -91,13 +92,29 @@ def read_cdisc_table(path: str | Path, name: str = "dataset") -> pd.DataFrame:
     return _as_strings(frame)
 
 
+_XPT_STAMP = re.compile(rb"\d{2}[A-Z]{3}\d{2}:\d{2}:\d{2}:\d{2}")
+
+
+def _stamp_xpt(path: str, created: str) -> None:
+    """Replace the header's creation/modification date-times (ddMMMyy:hh:mm:ss)."""
+    data = Path(path).read_bytes()
+    end = data.find(b"OBS     HEADER RECORD")
+    head = _XPT_STAMP.sub(created.encode("ascii"), data[:end])
+    Path(path).write_bytes(head + data[end:])
+
+
 def write_cdisc_table(frame: pd.DataFrame, path: str | Path, table_name: str,
-                      labels: Mapping[str, str] | None = None) -> Path:
+                      labels: Mapping[str, str] | None = None, *,
+                      created: str | None = None) -> Path:
     """Write a dataset as CSV or XPT v5 (chosen by the suffix), whole or not at all.
 
     For XPT, column names must be at most 8 characters and labels at most 40; the table
     name is the domain (e.g. ``"RS"``). Date columns must already be ISO 8601 strings.
+    ``created`` (``"01JAN24:00:00:00"``) fixes the header date-times so that the file's
+    bytes are reproducible; by default they are the time of writing.
     """
+    if created is not None and not _XPT_STAMP.fullmatch(created.encode("ascii")):
+        raise ValueError(f"created must look like 01JAN24:00:00:00, got {created!r}")
     path = Path(path)
     if path.suffix.lower() != ".xpt":
         return write_csv_atomic(frame, path)
@@ -120,6 +137,8 @@ def write_cdisc_table(frame: pd.DataFrame, path: str | Path, table_name: str,
     try:
         pyreadstat.write_xport(out, temporary, file_format_version=5,
                                table_name=table_name[:8], column_labels=column_labels)
+        if created is not None:
+            _stamp_xpt(temporary, created)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
