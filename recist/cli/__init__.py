@@ -27,6 +27,7 @@ _COMMAND_MODULES: dict[str, str] = {
     "measure": "recist.cli.measure",
     "scan": "recist.cli.scan",
     "export-sr": "recist.cli.export_sr",
+    "fetch": "recist.cli.fetch",
 }
 
 

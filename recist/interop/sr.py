@@ -30,6 +30,7 @@ from dicom_io.sr import (
     write_measurement_report,
 )
 from recist.findings import Finding, Severity
+from recist.measure import DrawnLine, measure_lines
 from recist.table import normalise_measurements, read_measurements
 
 __all__ = [
@@ -51,6 +52,7 @@ LINE_COLUMNS = (
     "stated_value", "stated_unit", "tracking_uid", "group", "series_uid",
     "slice_thickness_mm", "sr_file",
 )
+_PRESENT_STATUS = {"target": "measured", "non-target": "present", "new": "unequivocal"}
 _UNIT_TO_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "um": 0.001}
 
 
@@ -194,39 +196,54 @@ def _check_stated(value: float | None, unit: str | None, length_mm: float, where
 
 
 def lines_to_measurements(lines: pd.DataFrame, *, default_kind: str = "target"
-                          ) -> pd.DataFrame:
-    """Pair the lines of each measurement group into one measurements-table row.
+                          ) -> tuple[pd.DataFrame, list[Finding]]:
+    """Measure each measurement group's lines with ``recist.measure.measure_lines``.
 
-    The long axis (or single length) gives ``ld_mm`` and the ``ld_*`` endpoints, the short
-    axis ``sa_mm`` and ``sa_*``; lines without mm endpoints are left out of the
-    diameters. Rows are ``status = measured``, ``method = sr``.
+    Each group (one lesion of one report) becomes one measurements-table row: the long
+    axis (or single length) gives ``ld_mm`` and ``ld_*`` endpoints, the short axis
+    ``sa_mm`` and ``sa_*``; ``measure_lines`` checks the pair (same image, short not
+    longer than long, near-perpendicular). Lines without patient-mm endpoints are left
+    out. ``method = sr``; status ``measured`` / ``present`` / ``unequivocal`` by kind.
     """
     records = []
+    findings: list[Finding] = []
     for _, group in lines.groupby(["sr_file", "group"], sort=False):
         first = group.iloc[0]
+        kind = str(first["kind"]) if pd.notna(first["kind"]) else default_kind
+        drawn = []
+        for _, line in group[group["length_mm"].notna()].iterrows():
+            drawn.append(DrawnLine(
+                lesion_id=str(line["lesion_id"]),
+                axis="short" if line["axis"] == "short" else "long",
+                start_mm=np.array([line[f"{a}1_mm"] for a in "xyz"], dtype=float),
+                end_mm=np.array([line[f"{a}2_mm"] for a in "xyz"], dtype=float),
+                slice_key=str(line["sop_instance_uid"]), kind=kind,
+                organ=first["organ"], nodal=bool(first["nodal"]),
+                source=f"{Path(str(line['sr_file'])).name} group {int(line['group']) + 1}"))
+        if not drawn:
+            continue
+        (measured,) = measure_lines(drawn)
+        findings.extend(measured.findings)
         record: dict[str, object] = {
             column: first[column] for column in
             ("patient_id", "date", "visit", "lesion_id", "organ", "nodal",
              "sop_instance_uid", "series_uid", "slice_thickness_mm")
         }
-        record["kind"] = first["kind"] if pd.notna(first["kind"]) else default_kind
-        record["status"] = "measured" if record["kind"] == "target" else (
-            "present" if record["kind"] == "non-target" else "unequivocal")
-        record["method"] = "sr"
-        for prefix, axes in (("ld", ("long", "length")), ("sa", ("short",))):
-            chosen = group[group["axis"].isin(axes) & group["length_mm"].notna()]
-            if chosen.empty:
+        record.update(kind=kind, method="sr", status=_PRESENT_STATUS.get(kind, "measured"))
+        for prefix in ("ld", "sa"):
+            start = getattr(measured, f"{prefix}_start")
+            if start is None:
                 continue
-            line = chosen.iloc[0]
-            record[f"{prefix}_mm"] = float(line["length_mm"])
-            for i in (1, 2):
-                for a in "xyz":
-                    record[f"{prefix}_{a}{i}"] = float(line[f"{a}{i}_mm"])
+            end = getattr(measured, f"{prefix}_end")
+            record[f"{prefix}_mm"] = getattr(measured, f"{prefix}_mm")
+            for i, point in ((1, start), (2, end)):
+                for a, value in zip("xyz", point):
+                    record[f"{prefix}_{a}{i}"] = float(value)
         records.append(record)
     frame = pd.DataFrame(records)
     if frame.empty:
-        return frame
-    return normalise_measurements(frame, source="SR measurements")
+        return frame, findings
+    return normalise_measurements(frame, source="SR measurements"), findings
 
 
 def measure_sr(sr_paths: Sequence[str | Path], series_dirs: Sequence[str | Path], *,
@@ -254,7 +271,8 @@ def measure_sr(sr_paths: Sequence[str | Path], series_dirs: Sequence[str | Path]
         images.extend(read_source_images(folder))
     lines, findings = read_sr_lines(sr_paths, images,
                                     length_tolerance_mm=length_tolerance_mm)
-    return lines_to_measurements(lines, default_kind=default_kind), findings
+    table, line_findings = lines_to_measurements(lines, default_kind=default_kind)
+    return table, findings + line_findings
 
 
 def _pixel_line(row: pd.Series, prefix: str, plane: ImagePlane, where: str,

@@ -161,3 +161,82 @@ def run_dciodvfy(tool: str, path: Path) -> tuple[list[str], str]:
     done = subprocess.run([tool, str(path)], check=False, capture_output=True, text=True, timeout=60)
     output = done.stdout + done.stderr
     return [line for line in output.splitlines() if line.startswith("Error")], output
+
+
+def _dicomweb_plugin() -> Path | None:
+    """Path of Orthanc's DICOMweb plugin, from the orthanc-dicomweb package file list."""
+    try:
+        listing = subprocess.run(["dpkg", "-L", "orthanc-dicomweb"], check=False,
+                                 capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in listing.splitlines():
+        if "libOrthancDicomWeb.so" in line and Path(line).is_file():
+            return Path(line)
+    return None
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def orthanc(tmp_path_factory):
+    """A real Orthanc with the DICOMweb plugin on 127.0.0.1:<free port>, temporary storage.
+
+    Yields the HTTP root URL (``http://127.0.0.1:PORT``); DICOMweb is under
+    ``/dicom-web``. The server is stopped (and its storage dropped) afterwards.
+    """
+    import json
+    import time
+
+    import requests
+
+    binary = shutil.which("Orthanc")
+    plugin = _dicomweb_plugin()
+    require_tool("Orthanc with its DICOMweb plugin (Debian packages orthanc, "
+                 "orthanc-dicomweb)", binary is not None and plugin is not None)
+    root = tmp_path_factory.mktemp("orthanc")
+    port = _free_port()
+    config = {
+        "Name": "recist-test", "StorageDirectory": str(root / "db"),
+        "IndexDirectory": str(root / "db"), "HttpPort": port,
+        "DicomServerEnabled": False, "RemoteAccessAllowed": False,
+        "AuthenticationEnabled": False, "HttpServerEnabled": True,
+        "Plugins": [str(plugin)], "ConcurrentJobs": 1, "HttpThreadsCount": 4,
+        "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
+        "UnknownSopClassAccepted": True,
+    }
+    config_path = root / "orthanc.json"
+    config_path.write_text(json.dumps(config))
+    log = (root / "orthanc.log").open("w")
+    process = subprocess.Popen([binary, str(config_path)], stdout=log,
+                               stderr=subprocess.STDOUT, cwd=root)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"Orthanc exited with status {process.returncode}; see "
+                            f"{root / 'orthanc.log'}")
+            try:
+                if requests.get(f"{url}/system", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"Orthanc did not answer on {url} within 30 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()

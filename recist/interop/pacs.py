@@ -1,0 +1,58 @@
+"""Series in from, and reports out to, a PACS over DICOMweb (``dicom_io.dicomweb``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dicom_io.dicomweb import connect, retrieve_series, search_series, store_instances
+from dicom_io.errors import DicomInputError
+
+__all__ = ["fetch_study", "store_report"]
+
+
+def fetch_study(url: str, study_uid: str, out_dir: str | Path, *,
+                series_uid: str | None = None,
+                modality: str | None = None) -> dict[str, Path]:
+    """Retrieve a study's series (or one series) from a DICOMweb server into folders.
+
+    With ``series_uid`` the series is written into ``out_dir`` itself; otherwise each
+    series goes to ``out_dir/<SeriesInstanceUID>/``.
+
+    Parameters
+    ----------
+    url
+        DICOMweb service root, e.g. ``http://localhost:8042/dicom-web``.
+    study_uid, series_uid
+        What to retrieve.
+    out_dir
+        Destination folder (created).
+    modality
+        Without ``series_uid``: keep only series of this modality (e.g. ``CT``).
+
+    Returns
+    -------
+    dict
+        SeriesInstanceUID -> folder written.
+    """
+    client = connect(url)
+    out_dir = Path(out_dir)
+    if series_uid is not None:
+        retrieve_series(client, study_uid, series_uid, out_dir)
+        return {series_uid: out_dir}
+    series = search_series(client, study_uid, modality=modality)
+    if not series:
+        what = f"{modality} series" if modality else "series"
+        raise DicomInputError(f"DICOMweb server {client.base_url} has no {what} in study "
+                              f"{study_uid}; check the Study Instance UID with a study "
+                              "search")
+    written = {}
+    for record in series:
+        uid = str(record["SeriesInstanceUID"])
+        written[uid] = out_dir / uid
+        retrieve_series(client, study_uid, uid, written[uid])
+    return written
+
+
+def store_report(url: str, path: str | Path) -> str:
+    """Store one report (e.g. an SR written by ``export_sr``) on the server; its UID."""
+    return store_instances(connect(url), [path])[0]
