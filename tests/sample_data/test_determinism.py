@@ -14,9 +14,8 @@ import SimpleITK as sitk
 from .conftest import SAMPLE, SCRIPT, SOURCE, SOURCES
 
 sys.path.insert(0, str(SAMPLE))
-from samplegen.ct_dicom import SeriesSpec, build_slice_dataset, visit_uids  # noqa: E402
-from samplegen.lines import measure_lesion_lines  # noqa: E402
-
+from samplegen.ct_dicom import SeriesSpec, build_slice_dataset, visit_uids
+from samplegen.lines import measure_lesion_lines
 
 TOP_LEVEL = ("manifest.csv", "measurements_expected.csv", "patients.csv", "truth.csv")
 

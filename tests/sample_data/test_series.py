@@ -17,7 +17,7 @@ def _source(patient: str):
 
 @pytest.mark.parametrize("patient", ["LUNG1", "LUNG2"])
 def test_baseline_series_reproduces_nrrd_voxel_for_voxel(patient, series_cache):
-    image, reference = _source(patient)
+    _image, reference = _source(patient)
     volume, datasets = series_cache(patient, "V0")
     assert volume.shape == reference.shape
     assert np.array_equal(volume, reference)
