@@ -130,7 +130,7 @@ def plot_waterfall(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
     present = [b for b in BOR_COLOURS if b in set(frame["bor"])]
     ax.legend(handles=[Patch(color=BOR_COLOURS[b], label=b) for b in present],
               title="BOR", loc="upper right", fontsize=7)
-    ax.set_title("Waterfall: best % change from baseline")
+    ax.set_title("Waterfall: best % change from baseline", pad=18 if by_arm else 6)
     return ax
 
 

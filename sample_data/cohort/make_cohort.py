@@ -72,9 +72,12 @@ def _lesions(rng: np.random.Generator, patient: str) -> list[dict]:
     return lesions
 
 
-def _factor(course: str, week: float, rng: np.random.Generator) -> float:
-    """Size multiplier of a target at ``week`` for a course (plus measurement noise)."""
-    months = week / 4.35
+def _factor(course: str, week: float, rng: np.random.Generator, speed: float = 1.0) -> float:
+    """Size multiplier of a target at ``week`` for a course (plus measurement noise).
+
+    ``speed`` scales the patient's clock: the same course runs faster or slower.
+    """
+    months = speed * week / 4.35
     if course == "complete":
         base = max(0.0, 1.0 - 0.45 * months)
     elif course == "partial":
@@ -112,6 +115,7 @@ def _simulate_patient(rng: np.random.Generator, number: int) -> tuple[dict, list
     start = pd.Timestamp("2022-01-10") + pd.Timedelta(days=int(rng.integers(0, 540)))
     baseline = start - pd.Timedelta(days=int(rng.integers(3, 25)))
     thickness = float(rng.choice([1.25, 2.5]))
+    speed = float(rng.uniform(0.5, 1.6))
     lesions = _lesions(rng, patient)
     dropout_week = 8 * int(rng.integers(2, 12)) if rng.random() < 0.12 else None
     death_without_pd = rng.random() < 0.06
@@ -151,7 +155,8 @@ def _simulate_patient(rng: np.random.Generator, number: int) -> tuple[dict, list
                    "laterality": lesion["laterality"], "ld_mm": np.nan, "sa_mm": np.nan,
                    "slice_thickness_mm": thickness}
             if lesion["kind"] == "target":
-                size = lesion["size"] * (1.0 if is_baseline else _factor(course, week, rng))
+                factor = 1.0 if is_baseline else _factor(course, week, rng, speed)
+                size = lesion["size"] * factor
                 if not is_baseline and rng.random() < 0.02:
                     row["status"] = "not_evaluated"
                 elif lesion["nodal"]:
@@ -193,7 +198,7 @@ def _simulate_patient(rng: np.random.Generator, number: int) -> tuple[dict, list
             t02 = [le for le in lesions if le["lesion_id"] == "T02" and not le["nodal"]]
             if t01 and t02:
                 t01[0]["ld_mm"] = round(t01[0]["ld_mm"] + 0.8 * t02[0]["size"]
-                                        * _factor(course, week, rng), 1)
+                                        * _factor(course, week, rng, speed), 1)
         if new_lesion_week is not None and week >= new_lesion_week:
             status = "equivocal" if equivocal_first and week < new_lesion_week + 8 \
                 else "unequivocal"
