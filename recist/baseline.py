@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 import numpy as np
@@ -161,14 +160,16 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
 
     RECIST_RULES.md section 1: the rows of one visit form a time point; without a visit
     (column absent or cell empty) each distinct date is one. Time points are ordered by
-    their earliest scan date; order 0 is the baseline.
+    their earliest scan date (then label); order 0 is the baseline.
 
     Returns
     -------
     pandas.DataFrame
         Aligned with ``measurements.index``: ``timepoint`` (visit label or ISO date),
         ``timepoint_start`` (earliest date of its rows), ``timepoint_order`` (0, 1, …),
-        ``is_baseline``.
+        ``is_baseline``, integer codes ``patient_code`` and ``timepoint_code`` (unique
+        per patient and time point) for fast grouping, and ``has_visit`` (the row has a
+        visit label).
 
     Examples
     --------
@@ -177,31 +178,61 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     >>> timepoint_index(m)[["timepoint", "timepoint_order", "is_baseline"]].values.tolist()
     [['V2', 1, False], ['V1', 0, True], ['V1', 0, True]]
     """
-    dates = pd.to_datetime(measurements["date"])
-    visit = None
+    dates = pd.to_datetime(measurements["date"]).to_numpy(dtype="datetime64[ns]")
+    patient_code = pd.factorize(measurements["patient_id"].to_numpy(dtype=object))[0]
+    date_code, date_values = pd.factorize(dates)
+    date_labels = pd.DatetimeIndex(date_values).strftime("%Y-%m-%d").to_numpy(dtype=object)
+    labels = date_labels[date_code] if len(dates) else np.array([], dtype=object)
     if "visit" in measurements.columns:
-        visit = measurements["visit"].astype("string")
-        # Work-around: recist.table (0.1.0) turns an absent visit into the text "<NA>".
-        visit = visit.mask(visit.str.strip().isin(["", "<NA>"]))
-    if visit is not None and visit.notna().any():
-        key = visit
-        missing = key.isna()
-        if missing.any():
-            key = key.copy()
-            key[missing] = dates[missing].dt.strftime("%Y-%m-%d")
+        visit_code, visit_values = pd.factorize(measurements["visit"].to_numpy(dtype=object))
+        cleaned = np.array([_visit_label(v) for v in visit_values] + [None], dtype=object)
+        visit = cleaned[visit_code]  # code -1 (missing) picks the trailing None
+        has_visit = np.array([v is not None for v in cleaned])[visit_code]
+        if has_visit.any():
+            labels = np.where(has_visit, visit, labels)
     else:
-        key = dates.dt.strftime("%Y-%m-%d").astype("string")
-    frame = pd.DataFrame({"patient_id": measurements["patient_id"].to_numpy(),
-                          "timepoint": key.to_numpy(), "date": dates.to_numpy()})
-    frame["timepoint_start"] = frame.groupby(["patient_id", "timepoint"], sort=False)[
-        "date"].transform("min")
-    order = (frame[["patient_id", "timepoint_start", "timepoint"]].drop_duplicates()
-             .sort_values(["patient_id", "timepoint_start", "timepoint"], kind="stable"))
-    order["timepoint_order"] = order.groupby("patient_id", sort=False).cumcount()
-    frame = frame.merge(order, on=["patient_id", "timepoint_start", "timepoint"], how="left")
-    frame.index = measurements.index
-    frame["is_baseline"] = frame["timepoint_order"] == 0
-    return frame[["timepoint", "timepoint_start", "timepoint_order", "is_baseline"]]
+        has_visit = np.zeros(len(dates), dtype=bool)
+    # A visit label and a date that happen to read alike are different time points.
+    key_code, key_values = pd.factorize(
+        pd.Series(np.where(has_visit, "v", "d"), dtype=object) + pd.Series(labels, dtype=object))
+    n_keys = max(len(key_values), 1)
+    timepoint_code, _ = pd.factorize(patient_code.astype(np.int64) * n_keys + key_code)
+    n_tp = int(timepoint_code.max()) + 1 if len(timepoint_code) else 0
+    start = pd.Series(dates).groupby(timepoint_code).min().to_numpy(dtype="datetime64[ns]")
+    first_row = np.full(n_tp, -1, dtype=np.int64)
+    first_row[timepoint_code[::-1]] = np.arange(len(timepoint_code))[::-1]
+    tp_patient = patient_code[first_row]
+    label_rank = np.argsort(np.argsort(np.asarray(key_values, dtype=object).astype(str),
+                                       kind="stable"), kind="stable")
+    tp_label_rank = label_rank[key_code[first_row]] if n_tp else np.array([], dtype=int)
+    order = np.lexsort((tp_label_rank, start.astype(np.int64), tp_patient))
+    sorted_patient = tp_patient[order]
+    is_first = np.r_[True, sorted_patient[1:] != sorted_patient[:-1]] if n_tp else order
+    group_start = np.maximum.accumulate(np.where(is_first, np.arange(n_tp), 0)) if n_tp \
+        else order
+    tp_order = np.empty(n_tp, dtype=np.int64)
+    tp_order[order] = np.arange(n_tp) - group_start
+    row_order = tp_order[timepoint_code]
+    return pd.DataFrame({
+        "timepoint": labels,
+        "timepoint_start": start[timepoint_code],
+        "timepoint_order": row_order,
+        "is_baseline": row_order == 0,
+        "patient_code": patient_code,
+        "timepoint_code": timepoint_code,
+        "has_visit": has_visit,
+    }, index=measurements.index)
+
+
+def _visit_label(value: object) -> str | None:
+    """A visit label, or None when empty.
+
+    Work-around: ``recist.table`` 0.1.0 turns an absent visit into the text "<NA>".
+    """
+    if _is_missing(value):
+        return None
+    text = str(value).strip()
+    return None if text in ("", "<NA>") else text
 
 
 def baseline_rows(measurements: pd.DataFrame) -> pd.DataFrame:
@@ -211,10 +242,19 @@ def baseline_rows(measurements: pd.DataFrame) -> pd.DataFrame:
 
 # --- measurability -----------------------------------------------------------------------
 
-def _round(value: float, decimals: int) -> float:
-    """Round half away from zero on the shortest decimal form of ``value`` (DEC-22)."""
-    quantum = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+def _round(values, decimals: int):
+    """Round half away from zero to ``decimals`` (DEC-22); arrays or scalars, NaN kept.
+
+    The scaled value is first rounded to 6 decimals to remove binary noise, so that
+    2.675 (stored as 2.67499…) rounds to 2.68 as written.
+
+    >>> [float(v) for v in _round(np.array([2.675, -0.125, 9.994]), 2)]
+    [2.68, -0.13, 9.99]
+    """
+    scale = 10.0 ** decimals
+    array = np.asarray(values, dtype=float)
+    scaled = np.round(np.abs(array) * scale, 6)
+    return np.copysign(np.floor(scaled + 0.5), array) / scale
 
 
 def _is_missing(value: object) -> bool:
@@ -222,7 +262,62 @@ def _is_missing(value: object) -> bool:
 
 
 def _mm(value: float) -> str:
-    return f"{value:.1f}" if _round(value, 1) == value else f"{value:g}"
+    """Millimetres for messages: one decimal unless more are significant."""
+    value = float(value)
+    return f"{value:.1f}" if abs(value * 10 - round(value * 10)) < 1e-9 else f"{value:g}"
+
+
+def _classify_arrays(ld_mm, sa_mm, nodal, slice_thickness_mm,
+                     criteria: Criteria) -> tuple[list[str], list[str], list[str]]:
+    """Categories, reasons and notes for arrays of lesions (see ``classify_measurability``)."""
+    ld = _round(np.asarray(ld_mm, dtype=float), criteria.rounding_decimals)
+    sa = _round(np.asarray(sa_mm, dtype=float), criteria.rounding_decimals)
+    nodal = np.asarray(nodal, dtype=bool)
+    thickness = np.asarray(slice_thickness_mm, dtype=float)
+    thick = ~np.isnan(thickness) & (thickness > criteria.fixed_threshold_max_slice_mm)
+    threshold = _round(np.where(thick, np.maximum(
+        criteria.measurable_ld_mm, criteria.slice_thickness_factor * np.nan_to_num(thickness)),
+        criteria.measurable_ld_mm), criteria.rounding_decimals)
+    msa, psa = criteria.node_measurable_sa_mm, criteria.node_pathological_sa_mm
+    C = LesionCategory
+    category = np.select(
+        [nodal & np.isnan(sa), nodal & (sa >= msa), nodal & (sa >= psa), nodal,
+         np.isnan(ld), ld >= threshold],
+        [C.NOT_ASSESSABLE.value, C.MEASURABLE.value, C.PATHOLOGICAL_NODE.value,
+         C.NORMAL_NODE.value, C.NOT_ASSESSABLE.value, C.MEASURABLE.value],
+        default=C.NON_MEASURABLE.value)
+    reasons, notes = [], []
+    for i, cat in enumerate(category.tolist()):
+        note = ""
+        if nodal[i]:
+            if cat == C.NOT_ASSESSABLE:
+                reason = ("nodal lesion without a short axis: nodes are judged on their SA "
+                          "(MEAS-4, R11 3.1.1)")
+            elif cat == C.MEASURABLE:
+                reason = f"nodal SA {_mm(sa[i])} mm ≥ {_mm(msa)} mm (MEAS-4, R11 3.1.1)"
+            elif cat == C.PATHOLOGICAL_NODE:
+                reason = (f"nodal SA {_mm(sa[i])} mm is ≥ {_mm(psa)} and < {_mm(msa)} mm: "
+                          "pathological but not measurable, non-target only (MEAS-5, R11 3.1.2)")
+            else:
+                reason = (f"nodal SA {_mm(sa[i])} mm < {_mm(psa)} mm: normal node, not to be "
+                          "recorded (MEAS-6, R11 4.2)")
+            if thick[i]:
+                note = (f"node measured on {_mm(thickness[i])} mm slices (> "
+                        f"{_mm(criteria.fixed_threshold_max_slice_mm)} mm): the fixed "
+                        f"{_mm(msa)} mm SA threshold was applied (DEC-12, MEAS-4)")
+        elif cat == C.NOT_ASSESSABLE:
+            reason = "non-nodal lesion without an LD (MEAS-1, R11 3.1.1)"
+        else:
+            if thick[i] and threshold[i] > criteria.measurable_ld_mm:
+                where = (f"{_mm(threshold[i])} mm = {criteria.slice_thickness_factor:g} × "
+                         f"{_mm(thickness[i])} mm slice thickness (MEAS-2, R11 3.1.1)")
+            else:
+                where = f"{_mm(threshold[i])} mm (MEAS-1, R11 3.1.1)"
+            sign = "≥" if cat == C.MEASURABLE else "<"
+            reason = f"non-nodal LD {_mm(ld[i])} mm {sign} {where}"
+        reasons.append(reason)
+        notes.append(note)
+    return category.tolist(), reasons, notes
 
 
 def classify_measurability(ld_mm: float | None, sa_mm: float | None, nodal: bool,
@@ -255,58 +350,19 @@ def classify_measurability(ld_mm: float | None, sa_mm: float | None, nodal: bool
     >>> classify_measurability(25.0, 12.0, nodal=True).category.value
     'pathological node, non-measurable'
     """
-    decimals = criteria.rounding_decimals
-    thick = (not _is_missing(slice_thickness_mm)
-             and slice_thickness_mm > criteria.fixed_threshold_max_slice_mm)
-    if nodal:
-        if _is_missing(sa_mm):
-            return Measurability(
-                LesionCategory.NOT_ASSESSABLE,
-                "nodal lesion without a short axis: nodes are judged on their SA "
-                "(MEAS-4, R11 3.1.1)")
-        sa = _round(sa_mm, decimals)
-        notes = ()
-        if thick:
-            notes = ((f"node measured on {_mm(slice_thickness_mm)} mm slices (> "
-                     f"{_mm(criteria.fixed_threshold_max_slice_mm)} mm): the fixed "
-                     f"{_mm(criteria.node_measurable_sa_mm)} mm SA threshold was applied "
-                     "(DEC-12, MEAS-4)"),)
-        measurable_sa = criteria.node_measurable_sa_mm
-        pathological_sa = criteria.node_pathological_sa_mm
-        if sa >= measurable_sa:
-            return Measurability(
-                LesionCategory.MEASURABLE,
-                f"nodal SA {_mm(sa)} mm ≥ {_mm(measurable_sa)} mm (MEAS-4, R11 3.1.1)", notes)
-        if sa >= pathological_sa:
-            return Measurability(
-                LesionCategory.PATHOLOGICAL_NODE,
-                f"nodal SA {_mm(sa)} mm is ≥ {_mm(pathological_sa)} and < "
-                f"{_mm(measurable_sa)} mm: pathological but not measurable, non-target only "
-                "(MEAS-5, R11 3.1.2)", notes)
-        return Measurability(
-            LesionCategory.NORMAL_NODE,
-            f"nodal SA {_mm(sa)} mm < {_mm(pathological_sa)} mm: normal node, not to be "
-            "recorded (MEAS-6, R11 4.2)", notes)
-    if _is_missing(ld_mm):
-        return Measurability(LesionCategory.NOT_ASSESSABLE,
-                             "non-nodal lesion without an LD (MEAS-1, R11 3.1.1)")
-    ld = _round(ld_mm, decimals)
-    threshold = _round(criteria.min_measurable_ld_mm(
-        None if _is_missing(slice_thickness_mm) else float(slice_thickness_mm)), decimals)
-    if thick and threshold > criteria.measurable_ld_mm:
-        where = (f"{_mm(threshold)} mm = {criteria.slice_thickness_factor:g} × "
-                 f"{_mm(slice_thickness_mm)} mm slice thickness (MEAS-2, R11 3.1.1)")
-    else:
-        where = f"{_mm(threshold)} mm (MEAS-1, R11 3.1.1)"
-    if ld >= threshold:
-        return Measurability(LesionCategory.MEASURABLE, f"non-nodal LD {_mm(ld)} mm ≥ {where}")
-    return Measurability(LesionCategory.NON_MEASURABLE, f"non-nodal LD {_mm(ld)} mm < {where}")
+    def number(value: object) -> float:
+        return np.nan if _is_missing(value) else float(value)
+
+    categories, reasons, notes = _classify_arrays(
+        [number(ld_mm)], [number(sa_mm)], [bool(nodal)], [number(slice_thickness_mm)],
+        criteria)
+    return Measurability(LesionCategory(categories[0]), reasons[0],
+                         (notes[0],) if notes[0] else ())
 
 
 _STATUS_REASONS = {
     "too_small": (LesionCategory.NON_MEASURABLE,
-                  ("status too_small at baseline: present but too small to measure (SUM-4, "
-                  "R11 4.3.2)")),
+                  "status too_small at baseline: present but too small to measure (SUM-4)"),
     "absent": (LesionCategory.NOT_ASSESSABLE,
                "status absent at baseline: a lesion recorded at baseline must be present"),
     "merged": (LesionCategory.NOT_ASSESSABLE,
@@ -321,42 +377,54 @@ def classify_lesions(measurements: pd.DataFrame,
     """The baseline ``lesions`` table: one row per baseline lesion with its measurability.
 
     Uses the baseline rows only (``baseline_rows``). Several rows of one lesion at
-    baseline are fragments whose diameters add (SUM-5). Columns: ``LESION_COLUMNS`` plus
+    baseline are fragments whose diameters add (SUM-5). A baseline target whose status is
+    not ``measured`` is judged by its status. Columns: ``LESION_COLUMNS`` plus
     ``baseline_date`` (latest scan date of the baseline time point, DEC-20) and ``notes``.
     """
+    columns = [*LESION_COLUMNS, "baseline_date", "notes"]
     base = baseline_rows(measurements)
     if base.empty:
-        return pd.DataFrame(columns=[*LESION_COLUMNS, "baseline_date", "notes"])
-    keys = ["patient_id", "lesion_id"]
-    first = base.drop_duplicates(keys)[
-        [*keys, "kind", "organ", "nodal", "status"]].reset_index(drop=True)
-    grouped = base.groupby(keys, sort=False)
-    sizes = grouped[["ld_mm", "sa_mm"]].sum(min_count=1)
-    thickness = grouped["slice_thickness_mm"].max()
-    lesions = first.join(sizes, on=keys).join(thickness, on=keys)
-    latest = base.groupby("patient_id", sort=False)["date"].max()
-    lesions["baseline_date"] = lesions["patient_id"].map(latest)
+        return pd.DataFrame(columns=columns)
+    base = base.copy()
+    for column, default in (("organ", pd.NA), ("nodal", False), ("ld_mm", np.nan),
+                            ("sa_mm", np.nan), ("slice_thickness_mm", np.nan)):
+        if column not in base.columns:
+            base[column] = default
+    patient = pd.factorize(base["patient_id"].to_numpy(dtype=object))[0].astype(np.int64)
+    lesion = pd.factorize(base["lesion_id"].to_numpy(dtype=object))[0].astype(np.int64)
+    code = patient * (int(lesion.max(initial=0)) + 1) + lesion
+    base["_code"] = code
+    fragments = pd.Series(code).duplicated(keep=False).to_numpy()
+    lesions = base.drop_duplicates("_code")[
+        ["_code", "patient_id", "lesion_id", "kind", "organ", "nodal", "status", "ld_mm",
+         "sa_mm", "slice_thickness_mm"]].reset_index(drop=True)
+    if fragments.any():
+        grouped = base[fragments].groupby("_code")
+        sums = grouped[["ld_mm", "sa_mm"]].sum(min_count=1)
+        thickest = grouped["slice_thickness_mm"].max()
+        split = lesions["_code"].isin(sums.index)
+        lesions.loc[split, "ld_mm"] = lesions.loc[split, "_code"].map(sums["ld_mm"])
+        lesions.loc[split, "sa_mm"] = lesions.loc[split, "_code"].map(sums["sa_mm"])
+        lesions.loc[split, "slice_thickness_mm"] = lesions.loc[split, "_code"].map(thickest)
+    latest = base.groupby(patient)["date"].max()
+    lesions["baseline_date"] = latest.to_numpy()[pd.factorize(
+        lesions["patient_id"].to_numpy(dtype=object))[0]]
     lesions["nodal"] = lesions["nodal"].astype(bool)
     lesions["organ_key"] = [organ_key(o, n) for o, n in
                             zip(lesions["organ"].tolist(), lesions["nodal"].tolist())]
-    categories, reasons, notes = [], [], []
-    for kind, status, nodal, ld, sa, thickness in zip(
-            lesions["kind"].tolist(), lesions["status"].tolist(), lesions["nodal"].tolist(),
-            lesions["ld_mm"].tolist(), lesions["sa_mm"].tolist(),
-            lesions["slice_thickness_mm"].tolist()):
-        if kind == "target" and status in _STATUS_REASONS:
-            category, reason = _STATUS_REASONS[status]
-            result = Measurability(category, reason)
-        else:
-            result = classify_measurability(ld, sa, nodal, thickness, criteria)
-        categories.append(result.category.value)
-        reasons.append(result.reason)
-        notes.append("; ".join(result.notes))
+    categories, reasons, notes = _classify_arrays(
+        lesions["ld_mm"].astype(float), lesions["sa_mm"].astype(float), lesions["nodal"],
+        lesions["slice_thickness_mm"].astype(float), criteria)
+    by_status = ((lesions["kind"] == "target")
+                 & lesions["status"].isin(list(_STATUS_REASONS))).to_numpy()
+    for i in np.flatnonzero(by_status):
+        category, reason = _STATUS_REASONS[lesions.at[i, "status"]]
+        categories[i], reasons[i], notes[i] = category.value, reason, ""
     lesions["category"] = categories
     lesions["reason"] = reasons
     lesions["notes"] = notes
     lesions["measurable"] = lesions["category"] == LesionCategory.MEASURABLE.value
-    return lesions[[*LESION_COLUMNS, "baseline_date", "notes"]]
+    return lesions[columns]
 
 
 # --- target selection --------------------------------------------------------------------
@@ -408,69 +476,68 @@ def check_target_selection(lesions: pd.DataFrame,
     findings: list[Finding] = []
     if lesions.empty:
         return findings
-    records = lesions.to_dict("records")
-    by_patient: dict[str, list[dict]] = {}
-    for record in records:
-        by_patient.setdefault(record["patient_id"], []).append(record)
-    pathological = LesionCategory.PATHOLOGICAL_NODE.value
-    normal = LesionCategory.NORMAL_NODE.value
-    for rows in by_patient.values():
-        targets = [r for r in rows if r["kind"] == "target"]
-        if len(targets) > criteria.max_targets:
-            findings.append(_selection_problem(
-                {**targets[0], "lesion_id": None}, "too-many-targets", "SEL-1",
-                f"{len(targets)} target lesions ({', '.join(r['lesion_id'] for r in targets)}) "
-                f"exceed the maximum of {criteria.max_targets} (SEL-1, R11 4.2); record the "
-                "others as non-targets"))
-        per_organ: dict[str, list[dict]] = {}
-        for r in targets:
-            if r["organ_key"] is not None:
-                per_organ.setdefault(r["organ_key"], []).append(r)
-        for key, members in per_organ.items():
-            if len(members) > criteria.max_targets_per_organ:
-                described = ", ".join(
-                    f"{r['lesion_id']} ({r['organ'] if not _is_missing(r['organ']) else 'node'})"
-                    for r in members)
-                findings.append(_selection_problem(
-                    {**members[0], "lesion_id": None}, "too-many-targets-in-organ", "SEL-1",
-                    f"{len(members)} targets in organ '{key}': {described}; at most "
-                    f"{criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all lymph "
-                    "nodes and both sides of a paired organ count as one organ, SEL-3, "
-                    "DEC-21)"))
-        for r in targets:
-            if r["measurable"]:
-                continue
-            if r["category"] == pathological:
-                findings.append(_selection_problem(
-                    r, "node-target-not-measurable", "MEAS-5",
-                    f"target {r['lesion_id']}: {r['reason']}; record it as a non-target"))
-            elif r["category"] == normal:
-                findings.append(_selection_problem(
-                    r, "normal-node-recorded", "MEAS-6",
-                    f"target {r['lesion_id']}: {r['reason']}"))
-            else:
-                findings.append(_selection_problem(
-                    r, "non-measurable-target", "SEL-1",
-                    f"target {r['lesion_id']} is not measurable: {r['reason']}; targets must "
-                    "be measurable (SEL-1, R11 4.2)"))
-        for r in rows:
-            if r["kind"] == "non-target" and r["category"] == normal:
-                findings.append(_selection_problem(
-                    r, "normal-node-recorded", "MEAS-6",
-                    f"non-target {r['lesion_id']}: {r['reason']}"))
-        if not targets and any(r["measurable"] for r in rows):
-            measurable = ", ".join(r["lesion_id"] for r in rows if r["measurable"])
-            findings.append(_selection_problem(
-                {**rows[0], "lesion_id": None}, "no-target-selected", "SEL-1",
-                f"no target lesion although {measurable} is measurable; measurable lesions "
-                "up to the limits are targets (SEL-1, R11 4.2)"))
-        for r in targets:
-            if r["organ_key"] is None:
-                findings.append(_selection_problem(
-                    r, "organ-missing", "SEL-1",
-                    f"target {r['lesion_id']} has no organ: the limit of "
-                    f"{criteria.max_targets_per_organ} targets per organ cannot be checked; "
-                    "fill the organ column"))
+    lesions = lesions.reset_index(drop=True)
+    is_target = (lesions["kind"] == "target").to_numpy()
+    targets = lesions[is_target]
+    patient_order = {p: i for i, p in enumerate(pd.unique(lesions["patient_id"]))}
+
+    def add(frame_rows: pd.DataFrame, code: str, rule: str, text) -> None:
+        for record in frame_rows.to_dict("records"):
+            findings.append(_selection_problem(record, code, rule, text(record)))
+
+    n_targets = targets.groupby("patient_id", sort=False)["lesion_id"].transform("size")
+    for patient_id, group in targets[n_targets > criteria.max_targets].groupby(
+            "patient_id", sort=False):
+        ids = group["lesion_id"].tolist()
+        first = group.iloc[0].to_dict()
+        findings.append(_selection_problem(
+            {**first, "lesion_id": None}, "too-many-targets", "SEL-1",
+            f"{len(ids)} target lesions ({', '.join(ids)}) exceed the maximum of "
+            f"{criteria.max_targets} (SEL-1, R11 4.2); record the others as non-targets"))
+
+    keyed = targets[targets["organ_key"].notna()]
+    per_organ = keyed.groupby(["patient_id", "organ_key"], sort=False)["lesion_id"].transform(
+        "size")
+    crowded = keyed[per_organ > criteria.max_targets_per_organ]
+    for (patient_id, key), members in crowded.groupby(["patient_id", "organ_key"], sort=False):
+        described = ", ".join(
+            f"{lid} ({organ if not _is_missing(organ) else 'node'})"
+            for lid, organ in zip(members["lesion_id"], members["organ"]))
+        findings.append(_selection_problem(
+            {**members.iloc[0].to_dict(), "lesion_id": None}, "too-many-targets-in-organ",
+            "SEL-1",
+            f"{len(members)} targets in organ '{key}': {described}; at most "
+            f"{criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all lymph nodes and "
+            "both sides of a paired organ count as one organ, SEL-3, DEC-21)"))
+
+    unmeasurable = targets[~targets["measurable"].astype(bool)]
+    pathological = unmeasurable["category"] == LesionCategory.PATHOLOGICAL_NODE.value
+    normal = unmeasurable["category"] == LesionCategory.NORMAL_NODE.value
+    add(unmeasurable[pathological], "node-target-not-measurable", "MEAS-5",
+        lambda r: f"target {r['lesion_id']}: {r['reason']}; record it as a non-target")
+    add(unmeasurable[normal], "normal-node-recorded", "MEAS-6",
+        lambda r: f"target {r['lesion_id']}: {r['reason']}")
+    add(unmeasurable[~pathological & ~normal], "non-measurable-target", "SEL-1",
+        lambda r: f"target {r['lesion_id']} is not measurable: {r['reason']}; targets must be "
+                  "measurable (SEL-1, R11 4.2)")
+    normal_nt = lesions[(lesions["kind"] == "non-target")
+                        & (lesions["category"] == LesionCategory.NORMAL_NODE.value)]
+    add(normal_nt, "normal-node-recorded", "MEAS-6",
+        lambda r: f"non-target {r['lesion_id']}: {r['reason']}")
+
+    with_targets = set(targets["patient_id"])
+    measurable = lesions[lesions["measurable"].astype(bool)
+                         & ~lesions["patient_id"].isin(with_targets)]
+    for patient_id, group in measurable.groupby("patient_id", sort=False):
+        findings.append(_selection_problem(
+            {**group.iloc[0].to_dict(), "lesion_id": None}, "no-target-selected", "SEL-1",
+            f"no target lesion although {', '.join(group['lesion_id'])} is measurable; "
+            "measurable lesions up to the limits are targets (SEL-1, R11 4.2)"))
+    add(targets[targets["organ_key"].isna()], "organ-missing", "SEL-1",
+        lambda r: f"target {r['lesion_id']} has no organ: the limit of "
+                  f"{criteria.max_targets_per_organ} targets per organ cannot be checked; fill "
+                  "the organ column")
+    findings.sort(key=lambda f: patient_order.get(f.patient_id, 0))
     return findings
 
 
