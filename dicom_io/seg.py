@@ -1,0 +1,216 @@
+"""DICOM SEG in and out: segments <-> a label volume aligned to a CT series.
+
+Reading (:func:`read_segmentation`) turns each segment into one label value (its segment
+number) of a ``(n_slices, rows, columns)`` volume on the series grid — frames are matched
+to slices by their referenced source SOP Instance UID — and reports per segment its
+label, tracking identifier / UID, anatomic region (organ), whether that region is a lymph
+node, and a RECIST kind if the segment description holds one.
+
+Writing (:func:`write_segmentation`) makes a binary SEG with highdicom from a label volume
+and segment records; the patient and study attributes come from the source images.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import highdicom as hd
+import numpy as np
+from pydicom.dataset import Dataset
+
+from dicom_io.errors import DicomInputError
+from dicom_io.geometry import SeriesGeometry
+from dicom_io.sr import organ_code
+
+__all__ = ["SegmentInfo", "SegmentationLabels", "read_segmentation", "write_segmentation"]
+
+_KINDS = ("target", "non-target", "new")
+_LYMPH_NODE_CODES = {("SCT", "59441001"), ("SRT", "T-C4000")}
+_ABNORMAL = hd.sr.CodedConcept("49755003", "SCT", "Morphologically abnormal structure")
+_LESION = hd.sr.CodedConcept("52988006", "SCT", "Lesion")
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    """One segment: ``number`` is its label value in the volume."""
+
+    number: int
+    label: str
+    tracking_id: str | None = None
+    tracking_uid: str | None = None
+    organ: str | None = None
+    nodal: bool = False
+    kind: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentationLabels:
+    """A label volume on the series grid and the segments it holds."""
+
+    labels: np.ndarray
+    segments: tuple[SegmentInfo, ...]
+    path: Path | None = None
+
+
+def _segment_info(item: Dataset) -> SegmentInfo:
+    regions = list(item.get("AnatomicRegionSequence", []))
+    keys = [(str(r.get("CodingSchemeDesignator", "")), str(r.get("CodeValue", "")))
+            for r in regions]
+    meanings = [str(r.get("CodeMeaning", "")) for r in regions]
+    nodal = any(k in _LYMPH_NODE_CODES or "lymph node" in m.lower()
+                for k, m in zip(keys, meanings))
+    organs = [m for k, m in zip(keys, meanings)
+              if m and k not in _LYMPH_NODE_CODES and "lymph node" not in m.lower()]
+    organ = (organs or [m for m in meanings if m] or [None])[0]
+    description = str(item.get("SegmentDescription", "")).strip().lower()
+    return SegmentInfo(
+        number=int(item.SegmentNumber), label=str(item.get("SegmentLabel", "")).strip(),
+        tracking_id=str(item.TrackingID) if "TrackingID" in item else None,
+        tracking_uid=str(item.TrackingUID) if "TrackingUID" in item else None,
+        organ=organ.lower() if organ else None, nodal=nodal,
+        kind=description if description in _KINDS else None)
+
+
+def read_segmentation(path: str | Path, geometry: SeriesGeometry) -> SegmentationLabels:
+    """Read a DICOM SEG as a label volume aligned to a series.
+
+    Parameters
+    ----------
+    path
+        The SEG file.
+    geometry
+        Geometry of the CT series the SEG was drawn on (its ``sop_instance_uids`` give
+        the slice order).
+
+    Returns
+    -------
+    SegmentationLabels
+        ``labels[k, j, i]`` = segment number (0 = background).
+
+    Raises
+    ------
+    DicomInputError
+        If the file is not a SEG, references none of the series' images, has another
+        grid, or its segments overlap (a voxel can carry only one label).
+    """
+    path = Path(path)
+    try:
+        seg = hd.seg.segread(path)
+    except (ValueError, AttributeError, OSError) as error:
+        raise DicomInputError(f"cannot read {path} as DICOM SEG: {error}; pass a "
+                              "Segmentation Storage object", path=path) from error
+    uid = str(seg.SOPInstanceUID)
+    referenced = {str(ref.ReferencedSOPInstanceUID)
+                  for series in seg.get("ReferencedSeriesSequence", [])
+                  for ref in series.get("ReferencedInstanceSequence", [])}
+    if referenced and not referenced & set(geometry.sop_instance_uids):
+        raise DicomInputError(
+            f"SEG {path} (SOP Instance {uid}) references none of the images of series "
+            f"{geometry.series_instance_uid}; pass the series it was drawn on",
+            path=path, sop_instance_uid=uid, keyword="ReferencedSeriesSequence")
+    if (int(seg.Rows), int(seg.Columns)) != tuple(geometry.shape[1:]):
+        raise DicomInputError(
+            f"SEG {path} (SOP Instance {uid}) has {seg.Rows}x{seg.Columns} frames, the "
+            f"series has {geometry.shape[1]}x{geometry.shape[2]} images; resample the "
+            "segmentation onto the series grid", path=path, sop_instance_uid=uid,
+            keyword="Rows")
+    try:
+        labels = seg.get_pixels_by_source_instance(
+            source_sop_instance_uids=list(geometry.sop_instance_uids),
+            combine_segments=True, relabel=False)
+    except (ValueError, KeyError, RuntimeError) as error:
+        raise DicomInputError(
+            f"cannot place the frames of SEG {path} (SOP Instance {uid}) on series "
+            f"{geometry.series_instance_uid}: {error}; segments must not overlap and every "
+            "frame must reference an image of the series", path=path,
+            sop_instance_uid=uid) from error
+    segments = tuple(_segment_info(item) for item in seg.SegmentSequence)
+    return SegmentationLabels(labels=np.asarray(labels).astype(np.uint16),
+                              segments=segments, path=path)
+
+
+def _derived_uid(*parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+    return f"2.25.{int.from_bytes(digest[:16], 'big')}"
+
+
+def write_segmentation(
+    labels: np.ndarray,
+    segments: Sequence[SegmentInfo],
+    source_images: Sequence[Dataset],
+    geometry: SeriesGeometry,
+    out_path: str | Path,
+    *,
+    series_number: int = 9002,
+) -> Path:
+    """Write a label volume as a binary DICOM SEG (one segment per label value).
+
+    Parameters
+    ----------
+    labels
+        ``(n_slices, rows, columns)`` integer volume on ``geometry``'s grid.
+    segments
+        One record per label value present; ``label`` becomes SegmentLabel, ``kind`` the
+        SegmentDescription, ``organ`` the anatomic region (``dicom_io.sr.organ_code``).
+    source_images
+        Headers of the series' images (any order).
+    geometry
+        The series geometry (slice order).
+    out_path
+        The SEG file to write.
+    """
+    labels = np.asarray(labels)
+    if labels.shape != tuple(geometry.shape):
+        raise ValueError(f"label volume shape {labels.shape} differs from the series shape "
+                         f"{tuple(geometry.shape)}")
+    by_uid = {str(ds.SOPInstanceUID): ds for ds in source_images}
+    missing = [u for u in geometry.sop_instance_uids if u not in by_uid]
+    if missing:
+        raise DicomInputError(f"source image {missing[0]} of series "
+                              f"{geometry.series_instance_uid} was not given; pass the "
+                              "headers of every slice", sop_instance_uid=missing[0])
+    ordered = [by_uid[u] for u in geometry.sop_instance_uids]
+    present = sorted(int(v) for v in np.unique(labels) if v != 0)
+    numbers = sorted(s.number for s in segments)
+    if present != numbers:
+        raise ValueError(f"label values present {present} differ from the segment numbers "
+                         f"given {numbers}; give one segment record per label value")
+    descriptions = []
+    for segment in sorted(segments, key=lambda s: s.number):
+        organ = (segment.organ or "").strip()
+        code = organ_code(organ) if organ else None
+        regions = [code] if code is not None else []
+        if segment.nodal and (code is None or code.value != "59441001"):
+            regions.append(hd.sr.CodedConcept("59441001", "SCT", "Lymph node"))
+        description = hd.seg.SegmentDescription(
+            segment_number=segment.number, segment_label=segment.label[:64],
+            segmented_property_category=_ABNORMAL, segmented_property_type=_LESION,
+            algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
+            tracking_id=segment.tracking_id or segment.label,
+            tracking_uid=segment.tracking_uid or _derived_uid("seg-tracking", segment.label),
+            anatomic_regions=regions or None)
+        if segment.kind:
+            description.SegmentDescription = segment.kind
+        descriptions.append(description)
+    seed = [geometry.series_instance_uid, hashlib.sha256(labels.tobytes()).hexdigest()]
+    seg = hd.seg.Segmentation(
+        source_images=ordered, pixel_array=labels.astype(np.uint16),
+        segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
+        segment_descriptions=descriptions,
+        series_instance_uid=_derived_uid("seg-series", *seed), series_number=series_number,
+        sop_instance_uid=_derived_uid("seg", *seed), instance_number=1,
+        manufacturer="recist", manufacturer_model_name="recist",
+        software_versions="recist", device_serial_number="0",
+        content_label="LESIONS", content_description="RECIST lesion masks")
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    try:
+        seg.save_as(tmp)
+        tmp.replace(out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out_path

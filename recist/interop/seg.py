@@ -1,0 +1,99 @@
+"""DICOM SEG <-> the mask measurement path of ``recist.pipeline.measure``.
+
+:func:`measure_seg` reads a SEG onto its series and measures every segment as a lesion
+(segment label -> lesion_id, anatomic region -> organ / nodal, segment description ->
+kind, or a lesions CSV keyed by segment number); :func:`export_seg` writes our label
+image + lesions CSV as a SEG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dicom_io.annotations import LabelLesion, read_label_image, read_label_lesions
+from dicom_io.seg import SegmentInfo, read_segmentation, write_segmentation
+from dicom_io.series import load_series
+from dicom_io.sr import read_source_images, tracking_uid_for
+from recist.findings import Finding, Severity
+from recist.pipeline.measure import MeasureResult, measure_masks_on_series
+
+__all__ = ["export_seg", "measure_seg"]
+
+
+def measure_seg(seg_path: str | Path, series_dir: str | Path, *,
+                series_uid: str | None = None, lesions: str | Path | None = None,
+                visit: str | None = None, default_kind: str = "target",
+                overlays_dir: str | Path | None = None) -> MeasureResult:
+    """Measure the segments of a DICOM SEG on the series it was drawn on.
+
+    Parameters
+    ----------
+    seg_path
+        The SEG file.
+    series_dir, series_uid
+        The CT series (folder, and series UID when the folder holds several).
+    lesions
+        Optional lesions CSV (``label`` = segment number, lesion_id, kind, organ, nodal)
+        overriding what the SEG says.
+    visit
+        Visit label for the rows.
+    default_kind
+        Kind of segments whose description is not ``target`` / ``non-target`` / ``new``.
+    overlays_dir
+        Write one PNG per lesion here.
+
+    Returns
+    -------
+    MeasureResult
+        Rows with ``method = mask`` (the SEG is a mask), and findings (one per segment
+        that took the default kind).
+    """
+    series = load_series(series_dir, series_uid)
+    seg = read_segmentation(seg_path, series.geometry)
+    findings: list[Finding] = []
+    if lesions is not None:
+        records = read_label_lesions(lesions)
+    else:
+        records = []
+        for segment in seg.segments:
+            kind = segment.kind or default_kind
+            if segment.kind is None:
+                findings.append(Finding(
+                    "seg-default-kind", f"{Path(seg_path).name}: segment "
+                    f"{segment.number} ({segment.label}) does not say target / non-target "
+                    f"/ new in its description; taken as {kind}", Severity.INFO,
+                    lesion_id=segment.label))
+            records.append(LabelLesion(
+                row=segment.number, label=segment.number,
+                lesion_id=segment.label or segment.tracking_id or f"segment-{segment.number}",
+                kind=kind, organ=segment.organ or "", nodal=segment.nodal,
+                source=f"{Path(seg_path).name} segment"))
+    result = measure_masks_on_series(series, seg.labels, records, visit=visit,
+                                     overlays_dir=overlays_dir)
+    return MeasureResult(result.table, tuple(findings) + tuple(result.findings))
+
+
+def export_seg(labels_path: str | Path, lesions_csv: str | Path, series_dir: str | Path,
+               out_path: str | Path, *, series_uid: str | None = None) -> Path:
+    """Write a label image (NRRD / NIfTI on the series grid) and its lesions as a SEG.
+
+    Segment number = label value, segment label and tracking id = lesion_id, tracking UID
+    derived from patient and lesion (stable across visits, as in the SR), description =
+    kind, anatomic region = organ (plus lymph node when nodal).
+    """
+    series = load_series(series_dir, series_uid)
+    labels = read_label_image(labels_path, series.geometry)
+    records = read_label_lesions(lesions_csv)
+    present = {int(v) for v in np.unique(labels) if v}
+    segments = [SegmentInfo(
+        number=r.label, label=r.lesion_id, tracking_id=r.lesion_id,
+        tracking_uid=tracking_uid_for(series.info.patient_id, r.lesion_id),
+        organ=r.organ or None, nodal=r.nodal, kind=r.kind)
+        for r in records if r.label in present]
+    labels = labels.copy()
+    labels[~np.isin(labels, [s.number for s in segments])] = 0
+    headers = read_source_images(series_dir, series.geometry.series_instance_uid)
+    return write_segmentation(labels, segments, headers, series.geometry, out_path)
+
