@@ -23,6 +23,8 @@ from pydicom.uid import (
 )
 from pydicom.valuerep import format_number_as_ds
 
+from samplegen.scenarios import series_file_name
+
 __all__ = [
     "RESCALE_INTERCEPT_HU",
     "SeriesSpec",
@@ -105,11 +107,6 @@ def _ds(value: float) -> str:
     if value == 0:
         value = 0.0  # no "-0.0"
     return format_number_as_ds(value)
-
-
-def series_file_name(k: int) -> str:
-    """File name of slice ``k`` inside a series folder."""
-    return f"CT{k + 1:04d}.dcm"
 
 
 def build_slice_dataset(
