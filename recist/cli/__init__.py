@@ -28,6 +28,10 @@ _COMMAND_MODULES: dict[str, str] = {
     "scan": "recist.cli.scan",
     "export-sr": "recist.cli.export_sr",
     "fetch": "recist.cli.fetch",
+    "sdtm-in": "recist.cli.sdtm",
+    "sdtm-out": "recist.cli.sdtm",
+    "summary": "recist.cli.summary",
+    "plot": "recist.cli.plot",
 }
 
 

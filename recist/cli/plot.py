@@ -1,0 +1,98 @@
+"""``recist plot KIND``: waterfall, spider, swimmer, Kaplan-Meier or lesion trajectories."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["KINDS", "add_parser", "run"]
+
+KINDS = ("waterfall", "spider", "swimmer", "km", "lesions")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``plot`` sub-command."""
+    p = subparsers.add_parser(
+        "plot", help="standard figures from recist respond outputs",
+        description=(
+            "Draw one figure to a PNG or SVG file. waterfall: best %% change of the target "
+            "sum by BOR (needs --timepoints, --summary); spider: %% change over time "
+            "(--timepoints); swimmer: time on study with responses, PD, deaths "
+            "(--timepoints, --summary); km: Kaplan-Meier PFS or DoR with numbers at risk "
+            "(--summary); lesions: diameters of one patient's lesions (--measurements, "
+            "--patient). --patients adds start dates, deaths and arms."))
+    p.add_argument("kind", choices=KINDS, help="which figure")
+    p.add_argument("--timepoints", metavar="CSV", help="timepoints.csv of recist respond")
+    p.add_argument("--summary", metavar="CSV", help="patient_summary.csv of recist respond")
+    p.add_argument("--patients", metavar="CSV", help="patients table")
+    p.add_argument("--measurements", metavar="CSV", help="measurements table (lesions)")
+    p.add_argument("--patient", metavar="ID", help="patient_id (lesions)")
+    p.add_argument("--by-arm", action="store_true", help="group by the patients' arm")
+    p.add_argument("--endpoint", choices=("pfs", "dor"), default="pfs",
+                   help="Kaplan-Meier endpoint (default pfs)")
+    p.add_argument("--out", required=True, metavar="FILE", help="output .png or .svg")
+    p.set_defaults(func=run)
+    return p
+
+
+def _table(path: str | None, option: str, kind: str):
+    import pandas as pd
+
+    if not path:
+        raise ValueError(f"recist plot {kind} needs {option} FILE")
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{option} {path} does not exist")
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``recist plot``; returns the exit status."""
+    out = Path(args.out)
+    if out.suffix.lower() not in (".png", ".svg"):
+        raise ValueError(f"--out {out}: the figure is written as .png or .svg; give a file "
+                         "name ending in one of them")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from recist import plots
+
+    patients = None
+    if args.patients:
+        from recist.patients import read_patients
+
+        patients = read_patients(args.patients)
+    kind = args.kind
+    if kind == "waterfall":
+        ax = plots.plot_waterfall(_table(args.timepoints, "--timepoints", kind),
+                                  _table(args.summary, "--summary", kind), patients,
+                                  by_arm=args.by_arm)
+    elif kind == "spider":
+        ax = plots.plot_spider(_table(args.timepoints, "--timepoints", kind), patients,
+                               by_arm=args.by_arm)
+    elif kind == "swimmer":
+        summary = _table(args.summary, "--summary", kind)
+        _figure, ax = plt.subplots(figsize=(8, max(4.0, 0.18 * len(summary) + 1)))
+        plots.plot_swimmer(summary, _table(args.timepoints, "--timepoints", kind), patients,
+                           ax=ax)
+    elif kind == "km":
+        ax = plots.plot_kaplan_meier(_table(args.summary, "--summary", kind), patients,
+                                     endpoint=args.endpoint)
+    else:
+        from recist.table import read_measurements
+
+        if not args.measurements or not args.patient:
+            raise ValueError("recist plot lesions needs --measurements FILE and --patient ID")
+        ax = plots.plot_lesion_trajectories(read_measurements(args.measurements),
+                                            args.patient)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(f".{out.stem}.tmp{out.suffix}")
+    try:
+        ax.figure.savefig(temporary, bbox_inches="tight", dpi=120)
+        temporary.replace(out)
+    finally:
+        temporary.unlink(missing_ok=True)
+        plt.close("all")
+    print(f"recist plot: {kind} written to {out}")
+    return 0

@@ -1,0 +1,122 @@
+"""``recist sdtm-in`` and ``recist sdtm-out``: CDISC SDTM exchange.
+
+``sdtm-in`` reads TU and TR (and DM) as CSV or XPT into the measurements (and patients)
+tables; ``sdtm-out`` writes TU, TR, RS (responses computed by ``recist.respond``), DM
+(with ``--patients``) and, with ``--adam``, the ADaM-style ADRS and ADTTE tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from recist.findings import Severity
+
+__all__ = ["add_parser", "run_sdtm_in", "run_sdtm_out"]
+
+
+def add_parser(subparsers) -> None:
+    """Register ``sdtm-in`` and ``sdtm-out`` (once, whichever registration calls first)."""
+    if "sdtm-in" not in subparsers.choices:
+        p = subparsers.add_parser(
+            "sdtm-in", help="SDTM TU/TR (and DM) to a measurements (and patients) table",
+            description=(
+                "Read CDISC SDTM TU and TR (CSV or SAS transport .xpt; RECIST 1.1 "
+                "conventions: LDIAM, LPERP, TUMSTATE, split T04.1 / merged T02/T03 link "
+                "ids) and write the measurements table; with --dm and --patients-out also "
+                "the patients table from DM."))
+        p.add_argument("tu", help="TU dataset (.csv or .xpt)")
+        p.add_argument("tr", help="TR dataset (.csv or .xpt)")
+        p.add_argument("--dm", metavar="FILE", help="DM dataset for start/death dates, arm")
+        p.add_argument("--evaluator", metavar="NAME",
+                       help="reader to use when TR has several (a TREVAL or TREVALID value, "
+                            "or 'accepted' for TRACPTFL = Y); default INVESTIGATOR")
+        p.add_argument("--out", required=True, metavar="CSV",
+                       help="measurements table to write")
+        p.add_argument("--patients-out", metavar="CSV",
+                       help="patients table to write (needs --dm)")
+        p.set_defaults(func=run_sdtm_in)
+    if "sdtm-out" not in subparsers.choices:
+        p = subparsers.add_parser(
+            "sdtm-out", help="measurements and responses to SDTM TU/TR/RS (and DM, ADaM)",
+            description=(
+                "Assess responses (as recist respond does) and write SDTM TU, TR, RS "
+                "(TRGRESP, NTRGRESP, NEWLIND, OVRLRESP, BESTRSP) and, with --patients, DM "
+                "as CSV (and XPT v5 with --xpt); --adam adds adrs and adtte."))
+        p.add_argument("measurements", help="measurements table (CSV)")
+        p.add_argument("--patients", metavar="CSV", help="patients table (CSV)")
+        p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+        p.add_argument("--xpt", action="store_true", help="also write SAS transport v5")
+        p.add_argument("--adam", action="store_true", help="also write ADRS and ADTTE")
+        p.add_argument("--studyid", default="RECIST", help="STUDYID (default RECIST)")
+        p.add_argument("--confirm", action="store_true",
+                       help="require confirmation of CR/PR (BESTRSP is then confirmed)")
+        p.add_argument("--criteria", metavar="FILE", help="criteria TOML")
+        p.set_defaults(func=run_sdtm_out)
+
+
+def _print_findings(findings) -> None:
+    for finding in findings:
+        if finding.severity != Severity.INFO:
+            print(finding, file=sys.stderr)
+
+
+def run_sdtm_in(args: argparse.Namespace) -> int:
+    """Run ``recist sdtm-in``; returns the exit status."""
+    from recist.cdisc import read_sdtm
+    from recist.outputs import write_csv_atomic
+    from recist.table import write_measurements
+
+    if args.patients_out and not args.dm:
+        raise ValueError("--patients-out needs --dm: the patients table comes from SDTM DM")
+    result = read_sdtm(args.tu, args.tr, args.dm, evaluator=args.evaluator)
+    _print_findings(result.findings)
+    write_measurements(result.measurements, args.out)
+    if args.patients_out:
+        write_csv_atomic(result.patients, args.patients_out)
+    patients = result.measurements["patient_id"].nunique()
+    print(f"recist sdtm-in: {len(result.measurements)} measurement rows of {patients} "
+          f"patient(s) written to {args.out}"
+          + (f", patients to {args.patients_out}" if args.patients_out else ""))
+    return 0
+
+
+def run_sdtm_out(args: argparse.Namespace) -> int:
+    """Run ``recist sdtm-out``; returns the exit status."""
+    from recist.cdisc.sdtm_out import (
+        dm_from_patients,
+        measurements_to_sdtm,
+        rs_from_responses,
+        write_sdtm,
+    )
+    from recist.criteria import RECIST_1_1, load_criteria
+    from recist.respond import respond, warnings_of
+    from recist.table import read_measurements
+
+    criteria = load_criteria(args.criteria) if args.criteria else RECIST_1_1
+    if args.confirm:
+        criteria = criteria.replace(confirmation=True)
+    measurements = read_measurements(args.measurements)
+    patients = None
+    if args.patients:
+        from recist.patients import read_patients
+
+        patients = read_patients(args.patients)
+    result = respond(measurements, patients, criteria)
+    _print_findings(warnings_of(result))
+    tables = measurements_to_sdtm(measurements, studyid=args.studyid)
+    tables["RS"] = rs_from_responses(result.timepoints, result.patient_summary,
+                                     studyid=args.studyid)
+    if patients is not None:
+        tables["DM"] = dm_from_patients(patients, studyid=args.studyid)
+    if args.adam:
+        from recist.cdisc.adam import adrs_from_responses, adtte_from_responses
+
+        tables["ADRS"] = adrs_from_responses(result.timepoints, result.patient_summary,
+                                             patients, studyid=args.studyid,
+                                             criteria=criteria)
+        tables["ADTTE"] = adtte_from_responses(result.patient_summary, patients,
+                                               studyid=args.studyid, criteria=criteria)
+    written = write_sdtm(tables, args.out, xpt=args.xpt)
+    print(f"recist sdtm-out: {', '.join(p.name for p in written)} written to {args.out}")
+    return 0

@@ -1,0 +1,61 @@
+"""``recist summary``: cohort statistics (ORR, DCR, BOR, PFS, DoR) from measurements."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["add_parser", "run"]
+
+SUMMARY_FILES = ("response_rates.csv", "bor_distribution.csv", "pfs.csv", "dor.csv")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``summary`` sub-command."""
+    p = subparsers.add_parser(
+        "summary", help="cohort statistics: ORR/DCR with exact CIs, BOR, PFS and DoR",
+        description=(
+            "Assess responses (as recist respond does), then summarise the cohort by arm: "
+            "BOR distribution, ORR and DCR with exact Clopper-Pearson 95%% CIs, "
+            "Kaplan-Meier median PFS and DoR with 95%% CIs and 6/12-month rates. Writes "
+            + ", ".join(SUMMARY_FILES) + " and prints a readable table."))
+    p.add_argument("measurements", help="measurements table (CSV)")
+    p.add_argument("--patients", required=True, metavar="CSV",
+                   help="patients table (start_date; arm splits the summary)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--confirm", action="store_true",
+                   help="require confirmation of CR/PR; rates then use the confirmed BOR")
+    p.add_argument("--criteria", metavar="FILE", help="criteria TOML")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``recist summary``; returns the exit status."""
+    from pathlib import Path
+
+    from recist.criteria import RECIST_1_1, load_criteria
+    from recist.outputs import write_csv_atomic
+    from recist.patients import read_patients
+    from recist.respond import respond, warnings_of
+    from recist.stats import cohort_summary, format_cohort_summary
+    from recist.table import read_measurements
+
+    criteria = load_criteria(args.criteria) if args.criteria else RECIST_1_1
+    if args.confirm:
+        criteria = criteria.replace(confirmation=True)
+    measurements = read_measurements(args.measurements)
+    patients = read_patients(args.patients)
+    result = respond(measurements, patients, criteria)
+    for finding in warnings_of(result):
+        print(finding, file=sys.stderr)
+    summary = cohort_summary(result.patient_summary, patients,
+                             use_confirmed=criteria.confirmation)
+    tables = dict(zip(SUMMARY_FILES, (summary.response_rates, summary.bor_distribution,
+                                      summary.pfs, summary.dor)))
+    out = Path(args.out)
+    for name, table in tables.items():
+        write_csv_atomic(table, out / name)
+    print(format_cohort_summary(summary))
+    print(f"recist summary: {', '.join(SUMMARY_FILES)} written to {out}")
+    return 0

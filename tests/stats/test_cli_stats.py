@@ -1,0 +1,90 @@
+"""The statistician's commands in a subprocess: sdtm-in, sdtm-out, summary, plot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+COHORT = Path(__file__).resolve().parents[2] / "sample_data" / "cohort"
+
+
+def _recist(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "recist", *map(str, args)],
+                          check=False, capture_output=True, text=True, timeout=120)
+
+
+def test_sdtm_in_writes_measurements_and_patients(tmp_path):
+    done = _recist("sdtm-in", COHORT / "tu.xpt", COHORT / "tr.xpt", "--dm",
+                   COHORT / "dm.xpt", "--out", tmp_path / "m.csv", "--patients-out",
+                   tmp_path / "p.csv")
+    assert done.returncode == 0, done.stderr
+    written = pd.read_csv(tmp_path / "m.csv")
+    original = pd.read_csv(COHORT / "measurements.csv")
+    assert len(written) == len(original)
+    assert pd.read_csv(tmp_path / "p.csv")["patient_id"].nunique() == 60
+    assert "measurement rows of 60 patient(s)" in done.stdout
+
+
+def test_sdtm_in_bad_input_is_one_line(tmp_path):
+    bad = tmp_path / "tr.csv"
+    bad.write_text("USUBJID,TRTESTCD\nP1,LDIAM\n")
+    done = _recist("sdtm-in", COHORT / "tu.csv", bad, "--out", tmp_path / "m.csv")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "missing column(s) TRLNKID" in done.stderr
+    assert not (tmp_path / "m.csv").exists()
+
+
+def test_sdtm_out_with_adam(tmp_path):
+    done = _recist("sdtm-out", COHORT / "measurements.csv", "--patients",
+                   COHORT / "patients.csv", "--out", tmp_path, "--xpt", "--adam",
+                   "--studyid", "CRC")
+    assert done.returncode == 0, done.stderr
+    for name in ("tu", "tr", "rs", "dm", "adrs", "adtte"):
+        assert (tmp_path / f"{name}.csv").is_file() and (tmp_path / f"{name}.xpt").is_file()
+    rs = pd.read_csv(tmp_path / "rs.csv")
+    assert set(rs["STUDYID"]) == {"CRC"} and (rs["RSTESTCD"] == "BESTRSP").sum() == 60
+
+
+def test_summary_prints_and_writes(tmp_path):
+    done = _recist("summary", COHORT / "measurements.csv", "--patients",
+                   COHORT / "patients.csv", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    rates = pd.read_csv(tmp_path / "response_rates.csv").set_index("arm")
+    assert list(rates.index) == ["Deferred therapy", "Immediate therapy", "All"]
+    assert rates.loc["All", "n"] == 60
+    assert "ORR" in done.stdout and "Kaplan" in done.stdout
+    for name in ("bor_distribution.csv", "pfs.csv", "dor.csv"):
+        assert (tmp_path / name).is_file()
+
+
+@pytest.fixture(scope="module")
+def responses(tmp_path_factory):
+    out = tmp_path_factory.mktemp("respond")
+    done = _recist("respond", COHORT / "measurements.csv", "--patients",
+                   COHORT / "patients.csv", "--out", out)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.mark.parametrize("kind,extra", [
+    ("waterfall", ["--by-arm"]), ("spider", []), ("swimmer", []), ("km", []),
+    ("lesions", ["--measurements", str(COHORT / "measurements.csv"), "--patient",
+                 "CRC-007"]),
+])
+def test_plot_kinds(tmp_path, responses, kind, extra):
+    out = tmp_path / f"{kind}.png"
+    done = _recist("plot", kind, "--timepoints", responses / "timepoints.csv", "--summary",
+                   responses / "patient_summary.csv", "--patients",
+                   COHORT / "patients.csv", "--out", out, *extra)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_plot_rejects_other_formats(tmp_path, responses):
+    done = _recist("plot", "km", "--summary", responses / "patient_summary.csv", "--out",
+                   tmp_path / "km.pdf")
+    assert done.returncode == 2 and ".png or .svg" in done.stderr
