@@ -23,6 +23,7 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 
 from dicom_io.errors import DicomInputError
+from dicom_io.fast_header import WANTED_TAGS, RawHeader, read_raw_header
 
 __all__ = [
     "ENHANCED_STORAGE_CLASSES",
@@ -52,15 +53,7 @@ _DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 _PIXEL_CLASSES = set(IMAGE_STORAGE_CLASSES) | set(ENHANCED_STORAGE_CLASSES)
 _NATIVE_SYNTAXES = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}
 
-_HEADER_TAGS = [
-    "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID",
-    "PatientID", "StudyDate", "Modality", "SeriesDescription", "SeriesNumber",
-    "InstanceNumber", "ImageType", "ImagePositionPatient", "ImageOrientationPatient",
-    "PixelSpacing", "SliceThickness", "Rows", "Columns", "RescaleSlope",
-    "RescaleIntercept", "BitsAllocated", "BitsStored", "PixelRepresentation",
-    "SamplesPerPixel", "PhotometricInterpretation", "NumberOfFrames", "PixelData",
-    "FrameOfReferenceUID",
-]
+_HEADER_TAGS = [*WANTED_TAGS, "PixelData"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,33 +163,61 @@ class Inventory:
     dicomdir_found: bool
 
 
-def _text(ds: pydicom.Dataset, keyword: str) -> str:
-    value = ds.get(keyword, "")
-    return "" if value is None else str(value).strip()
+def _corrupt(path: Path, name: str, sop_uid: str, what: str) -> DicomInputError:
+    known = f" (SOP Instance UID {sop_uid})" if sop_uid else ""
+    return DicomInputError(
+        f"cannot read DICOM file {name}{known}: it is truncated or corrupt ({what}). "
+        "Copy it again from the source, or remove it from the folder.",
+        path=path, sop_instance_uid=sop_uid or None,
+    )
 
 
-def _float(ds: pydicom.Dataset, keyword: str, default: float | None = None) -> float | None:
-    value = ds.get(keyword)
-    if value is None or value == "":
-        return default
-    return float(value)
+def _pydicom_values(path: Path) -> RawHeader:
+    """Read the wanted elements with pydicom (the general, slower path)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = pydicom.dcmread(path, defer_size=256, specific_tags=_HEADER_TAGS)
+    eof = [str(w.message) for w in caught if "end of file" in str(w.message).lower()]
+    if eof:
+        raise EOFError(eof[0].split(" found in file")[0])
+    values: dict[str, object] = {}
+    for keyword in WANTED_TAGS:
+        element = ds.get(keyword)
+        if element is None or element == "":
+            continue
+        if isinstance(element, (list, tuple, pydicom.multival.MultiValue)):
+            values[keyword] = "\\".join(str(v) for v in element)
+        elif isinstance(element, int) and not isinstance(element, bool):
+            values[keyword] = element
+        else:
+            values[keyword] = str(element).strip()
+    pixel = ds._dict.get(0x7FE00010)
+    syntax = str(getattr(ds.file_meta, "TransferSyntaxUID", "") or "")
+    offset = getattr(pixel, "value_tell", None) if syntax in _NATIVE_SYNTAXES else None
+    if offset is not None and (pixel.length == 0xFFFFFFFF
+                               or offset + pixel.length > os.path.getsize(path)):
+        raise EOFError(f"PixelData needs {pixel.length} bytes from offset {offset}, the file "
+                       f"has {os.path.getsize(path)}")
+    return RawHeader(values, syntax,
+                     str(getattr(ds.file_meta, "MediaStorageSOPClassUID", "") or ""),
+                     offset if pixel is not None else None,
+                     int(pixel.length) if pixel is not None else None,
+                     os.path.getsize(path))
 
 
-def _int(ds: pydicom.Dataset, keyword: str) -> int | None:
-    value = ds.get(keyword)
+def _numbers(value: object, keyword: str, size: int | None = None) -> list[float] | None:
     if value is None or value == "":
         return None
-    return int(value)
+    numbers = [float(v) for v in str(value).split("\\")]
+    if size is not None and len(numbers) != size:
+        raise ValueError(f"{keyword} has {len(numbers)} values, expected {size}")
+    return numbers
 
 
-def _vector(ds: pydicom.Dataset, keyword: str, size: int) -> np.ndarray | None:
-    value = ds.get(keyword)
+def _integer(value: object) -> int | None:
     if value is None or value == "":
         return None
-    array = np.array([float(v) for v in value], dtype=np.float64)
-    if array.shape != (size,):
-        raise ValueError(f"{keyword} has {array.size} values, expected {size}")
-    return array
+    return int(float(str(value).split("\\")[0]))
 
 
 def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
@@ -211,79 +232,66 @@ def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
     """
     path = Path(path)
     name = name or path.name
-    sop_uid = ""
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            ds = pydicom.dcmread(path, defer_size=256, specific_tags=_HEADER_TAGS)
-        sop_uid = _text(ds, "SOPInstanceUID")
-        meta_class = str(getattr(ds.file_meta, "MediaStorageSOPClassUID", "") or "")
-        eof = [str(w.message) for w in caught if "end of file" in str(w.message).lower()]
-        if eof:
-            raise EOFError(eof[0].split(" found in file")[0])
-        if not sop_uid and meta_class != _DICOMDIR_CLASS:
-            raise EOFError("no SOP Instance UID could be read")
-        if meta_class in _PIXEL_CLASSES and 0x7FE00010 not in ds._dict:
-            raise EOFError("the file ends before its PixelData")
+        raw = read_raw_header(path)
+        if raw is None:
+            raw = _pydicom_values(path)
     except InvalidDicomError:
         raise
     except (EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        known = f" (SOP Instance UID {sop_uid})" if sop_uid else ""
-        raise DicomInputError(
-            f"cannot read DICOM file {name}{known}: it is truncated or corrupt ({error}). "
-            "Copy it again from the source, or remove it from the folder.",
-            path=path, sop_instance_uid=sop_uid or None,
-        ) from None
+        raise _corrupt(path, name, "", str(error)) from None
+    v = raw.values
+    sop_uid = str(v.get("SOPInstanceUID", "") or "")
+    sop_class = str(v.get("SOPClassUID", "") or "") or raw.media_storage_sop_class_uid
+    if sop_class == _DICOMDIR_CLASS or raw.media_storage_sop_class_uid == _DICOMDIR_CLASS:
+        sop_class = _DICOMDIR_CLASS
+    elif not sop_uid:
+        raise _corrupt(path, name, "", "no SOP Instance UID could be read")
+    elif sop_class in _PIXEL_CLASSES and raw.pixel_data_offset is None \
+            and raw.transfer_syntax_uid in _NATIVE_SYNTAXES:
+        raise _corrupt(path, name, sop_uid, "the file ends before its PixelData")
     try:
-        pixel = ds._dict.get(0x7FE00010)
-        offset = getattr(pixel, "value_tell", None)
-        syntax = str(getattr(ds.file_meta, "TransferSyntaxUID", "") or "")
-        if pixel is not None and syntax in _NATIVE_SYNTAXES and offset is not None:
-            expected_end = offset + int(pixel.length)
-            if pixel.length == 0xFFFFFFFF or expected_end > os.path.getsize(path):
-                raise EOFError(
-                    f"PixelData needs {pixel.length} bytes from offset {offset}, the file "
-                    f"has {os.path.getsize(path)}")
-        spacing = _vector(ds, "PixelSpacing", 2)
-        image_type = ds.get("ImageType") or ()
-        if isinstance(image_type, str):
-            image_type = image_type.split("\\")
+        position = _numbers(v.get("ImagePositionPatient"), "ImagePositionPatient", 3)
+        orientation = _numbers(v.get("ImageOrientationPatient"), "ImageOrientationPatient", 6)
+        spacing = _numbers(v.get("PixelSpacing"), "PixelSpacing", 2)
+        thickness = _numbers(v.get("SliceThickness"), "SliceThickness")
+        slope = _numbers(v.get("RescaleSlope"), "RescaleSlope")
+        intercept = _numbers(v.get("RescaleIntercept"), "RescaleIntercept")
+        image_type = str(v.get("ImageType", "") or "")
         return SliceHeader(
-            path=path, name=name, transfer_syntax_uid=syntax,
-            sop_class_uid=_text(ds, "SOPClassUID")
-            or str(getattr(ds.file_meta, "MediaStorageSOPClassUID", "") or ""),
-            sop_instance_uid=sop_uid,
-            study_instance_uid=_text(ds, "StudyInstanceUID"),
-            series_instance_uid=_text(ds, "SeriesInstanceUID"),
-            patient_id=_text(ds, "PatientID"),
-            study_date=_text(ds, "StudyDate"),
-            modality=_text(ds, "Modality"),
-            series_description=_text(ds, "SeriesDescription"),
-            series_number=_int(ds, "SeriesNumber"),
-            instance_number=_int(ds, "InstanceNumber"),
-            image_type=tuple(str(v).upper() for v in image_type),
-            position_mm=_vector(ds, "ImagePositionPatient", 3),
-            orientation=_vector(ds, "ImageOrientationPatient", 6),
-            pixel_spacing_mm=None if spacing is None else (float(spacing[0]), float(spacing[1])),
-            slice_thickness_mm=_float(ds, "SliceThickness"),
-            rows=_int(ds, "Rows"), columns=_int(ds, "Columns"),
-            rescale_slope=_float(ds, "RescaleSlope", 1.0),
-            rescale_intercept=_float(ds, "RescaleIntercept", 0.0),
-            bits_allocated=_int(ds, "BitsAllocated"), bits_stored=_int(ds, "BitsStored"),
-            pixel_representation=_int(ds, "PixelRepresentation"),
-            samples_per_pixel=_int(ds, "SamplesPerPixel") or 1,
-            photometric_interpretation=_text(ds, "PhotometricInterpretation"),
-            number_of_frames=_int(ds, "NumberOfFrames") or 1,
-            has_pixel_data=pixel is not None,
-            pixel_data_offset=offset if syntax in _NATIVE_SYNTAXES else None,
-            frame_of_reference_uid=_text(ds, "FrameOfReferenceUID"),
+            path=path, name=name, transfer_syntax_uid=raw.transfer_syntax_uid,
+            sop_class_uid=sop_class, sop_instance_uid=sop_uid,
+            study_instance_uid=str(v.get("StudyInstanceUID", "") or ""),
+            series_instance_uid=str(v.get("SeriesInstanceUID", "") or ""),
+            patient_id=str(v.get("PatientID", "") or ""),
+            study_date=str(v.get("StudyDate", "") or ""),
+            modality=str(v.get("Modality", "") or ""),
+            series_description=str(v.get("SeriesDescription", "") or ""),
+            series_number=_integer(v.get("SeriesNumber")),
+            instance_number=_integer(v.get("InstanceNumber")),
+            image_type=tuple(t.strip().upper() for t in image_type.split("\\") if t.strip()),
+            position_mm=None if position is None else np.array(position),
+            orientation=None if orientation is None else np.array(orientation),
+            pixel_spacing_mm=None if spacing is None else (spacing[0], spacing[1]),
+            slice_thickness_mm=None if thickness is None else thickness[0],
+            rows=_integer(v.get("Rows")), columns=_integer(v.get("Columns")),
+            rescale_slope=1.0 if slope is None else slope[0],
+            rescale_intercept=0.0 if intercept is None else intercept[0],
+            bits_allocated=_integer(v.get("BitsAllocated")),
+            bits_stored=_integer(v.get("BitsStored")),
+            pixel_representation=_integer(v.get("PixelRepresentation")),
+            samples_per_pixel=_integer(v.get("SamplesPerPixel")) or 1,
+            photometric_interpretation=str(v.get("PhotometricInterpretation", "") or ""),
+            number_of_frames=_integer(v.get("NumberOfFrames")) or 1,
+            has_pixel_data=raw.pixel_data_length is not None,
+            pixel_data_offset=raw.pixel_data_offset,
+            frame_of_reference_uid=str(v.get("FrameOfReferenceUID", "") or ""),
         )
-    except (EOFError, ValueError, TypeError) as error:
+    except (ValueError, TypeError) as error:
         raise DicomInputError(
-            f"cannot read DICOM file {name} (SOP Instance UID {sop_uid or 'unknown'}): "
-            f"a header value is malformed or the file is truncated ({error}). Copy it again "
-            "from the source, or remove it from the folder.",
-            path=path, sop_instance_uid=sop_uid or None,
+            f"cannot read DICOM file {name} (SOP Instance UID {sop_uid}): a header value is "
+            f"malformed ({error}). Correct the header, or remove the file from the folder.",
+            path=path, sop_instance_uid=sop_uid,
         ) from None
 
 

@@ -13,7 +13,6 @@ otherwise ``float32``.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import pydicom
+from pydicom.pixels import get_decoder
+from pydicom.uid import UID
 
 from dicom_io.discover import SeriesRecord, SliceHeader, _group, _read_headers, open_input
 from dicom_io.errors import DicomInputError
@@ -126,6 +127,22 @@ def _stored_dtype(header: SliceHeader) -> np.dtype:
     return np.dtype(f"{'i' if signed else 'u'}{bits // 8}").newbyteorder("<")
 
 
+def _decode_encapsulated(header: SliceHeader) -> np.ndarray:
+    """Decode one compressed frame from its known offset with pydicom's decoder plugins."""
+    syntax = UID(header.transfer_syntax_uid)
+    decoder = get_decoder(syntax)
+    with open(header.path, "rb") as handle:
+        handle.seek(header.pixel_data_offset)
+        array, _ = decoder.as_array(
+            handle, rows=header.rows, columns=header.columns, samples_per_pixel=1,
+            bits_allocated=header.bits_allocated,
+            bits_stored=header.bits_stored or header.bits_allocated,
+            pixel_representation=header.pixel_representation,
+            photometric_interpretation=header.photometric_interpretation or "MONOCHROME2",
+            number_of_frames=1, transfer_syntax_uid=syntax)
+    return array
+
+
 class _Reader:
     """Decodes slices into preallocated storage; one instance per load."""
 
@@ -179,7 +196,8 @@ class _Reader:
                     np.bitwise_and(target, (1 << stored_bits) - 1, out=target)
             return
         try:
-            array = pydicom.dcmread(header.path).pixel_array
+            array = _decode_encapsulated(header) if header.pixel_data_offset is not None \
+                else pydicom.dcmread(header.path).pixel_array
         except Exception as error:  # noqa: BLE001 - any decoder failure names the file
             raise self._fail(header, f"{type(error).__name__}: {error}") from None
         if array.shape != target.shape:
@@ -225,7 +243,7 @@ def read_volume(plan: StackPlan, *, workers: int | None = None) -> np.ndarray:
     """Decode the slices of a checked plan into one HU volume (see module docstring)."""
     reader = _Reader(plan)
     n = plan.geometry.shape[0]
-    workers = workers or min(4, os.cpu_count() or 1)
+    workers = workers or 1
     if workers <= 1 or n < 4:
         for k in range(n):
             reader.read(k)

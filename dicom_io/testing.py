@@ -29,7 +29,9 @@ from pydicom.uid import (
     UID,
     CTImageStorage,
     EnhancedCTImageStorage,
+    ExplicitVRBigEndian,
     ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
     generate_uid,
 )
 
@@ -59,6 +61,12 @@ __all__ = [
 UID_ROOT = "1.2.826.0.1.3680043.10.1111."
 
 AXIAL = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+# Uncompressed transfer syntax -> (implicit VR, little endian) for Dataset.save_as.
+_NATIVE_WRITERS = {
+    ExplicitVRLittleEndian: (False, True),
+    ImplicitVRLittleEndian: (True, True),
+    ExplicitVRBigEndian: (False, False),
+}
 
 SliceHook = Callable[[int, Dataset], None]
 
@@ -155,12 +163,9 @@ def write_ct_series(
     if slice_positions_mm is None:
         slice_positions_mm = np.asarray(origin_mm, float) + np.outer(
             np.arange(n) * slice_spacing_mm, normal)
-    stored = np.round((volume.astype(np.float64) - rescale_intercept) / rescale_slope)
     stored_dtype = np.int16 if pixel_representation == 1 else np.uint16
-    info = np.iinfo(stored_dtype)
-    if stored.min() < info.min or stored.max() > info.max:
-        raise ValueError("volume does not fit the stored type with this rescale")
-    stored = stored.astype(stored_dtype)
+    integral = float(rescale_slope).is_integer() and float(rescale_intercept).is_integer()
+    expected = np.empty(volume.shape, dtype=np.int32 if integral else np.float64)
     series_uid, study_uid = _uid(seed), _uid(study_seed)
     frame_uid = _uid(study_seed + "-frame")
     sop_uids = tuple(_uid(f"{seed}-{k}") for k in range(n))
@@ -184,12 +189,22 @@ def write_ct_series(
         ds.PixelRepresentation = pixel_representation
         ds.RescaleSlope = rescale_slope
         ds.RescaleIntercept = rescale_intercept
-        ds.PixelData = stored[k].tobytes()
+        stored = _stored_slice(volume[k], rescale_slope, rescale_intercept, stored_dtype)
+        expected[k] = stored.astype(expected.dtype) * rescale_slope + rescale_intercept
+        ds.PixelData = stored.tobytes()
         if slice_hook is not None:
             slice_hook(k, ds)
-        if transfer_syntax != ExplicitVRLittleEndian:
-            ds.compress(transfer_syntax, generate_instance_uid=False)
         path = folder / file_name.format(index=k + 1, k=k, uid=sop_uids[k])
+        if transfer_syntax in _NATIVE_WRITERS:
+            ds.file_meta.TransferSyntaxUID = transfer_syntax
+            if transfer_syntax == ExplicitVRBigEndian:
+                ds.PixelData = stored.byteswap().tobytes()
+            implicit_vr, little_endian = _NATIVE_WRITERS[transfer_syntax]
+            ds.save_as(path, implicit_vr=implicit_vr, little_endian=little_endian,
+                       enforce_file_format=True)
+            paths.append(path)
+            continue
+        ds.compress(transfer_syntax, generate_instance_uid=False)
         ds.save_as(path, enforce_file_format=True)
         paths.append(path)
     geometry = SeriesGeometry(
@@ -201,8 +216,21 @@ def write_ct_series(
         sop_instance_uids=sop_uids, series_instance_uid=series_uid,
         study_instance_uid=study_uid,
     )
-    expected = stored.astype(np.float64) * rescale_slope + rescale_intercept
+    for k in skip_slices:
+        expected[k] = _stored_slice(volume[k], rescale_slope, rescale_intercept,
+                                    stored_dtype).astype(expected.dtype) * rescale_slope \
+            + rescale_intercept
     return WrittenSeries(folder, tuple(paths), expected, geometry, series_uid, study_uid)
+
+
+def _stored_slice(hu: np.ndarray, slope: float, intercept: float,
+                  dtype: type[np.integer]) -> np.ndarray:
+    stored = np.round((hu.astype(np.float64) - intercept) / slope)
+    info = np.iinfo(dtype)
+    if stored.min() < info.min or stored.max() > info.max:
+        raise ValueError(f"volume does not fit {np.dtype(dtype).name} with slope {slope} and "
+                         f"intercept {intercept}")
+    return stored.astype(dtype)
 
 
 def _ct_dataset(sop_uid: str, series_uid: str, study_uid: str, frame_uid: str) -> Dataset:

@@ -1,0 +1,248 @@
+"""A small, fast reader of the few header elements discovery needs.
+
+pydicom parses and converts every element it meets; scanning thousands of files only needs
+some 30 top-level elements, so this module walks the byte stream itself: the Part 10
+preamble and file meta group, then top-level elements (skipping sequences by their item
+structure) up to PixelData, whose file offset and length it records. It handles Explicit
+and Implicit VR Little Endian and the encapsulated (compressed) transfer syntaxes, whose
+dataset is Explicit VR Little Endian. Anything else -- no ``DICM`` prefix, big endian,
+deflate, an unusual character set, a structure it does not expect -- returns ``None`` and
+the caller falls back to pydicom.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["PIXEL_DATA_TAG", "WANTED_TAGS", "RawHeader", "read_raw_header"]
+
+PIXEL_DATA_TAG = 0x7FE00010
+_ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
+_LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR",
+             b"UT", b"UV"}
+_IMPLICIT_LE = "1.2.840.10008.1.2"
+_UNSUPPORTED = {"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}  # big endian, deflate
+_UNDEFINED = 0xFFFFFFFF
+_CHARSETS = {"": "ascii", "ISO_IR 6": "ascii", "ISO_IR 100": "latin-1", "ISO_IR 192": "utf-8"}
+_FIRST_READ = 16 * 1024
+
+#: keyword -> (tag, kind); kind is "text", "us" (binary unsigned short) or "number".
+WANTED_TAGS = {
+    "SpecificCharacterSet": (0x00080005, "text"),
+    "ImageType": (0x00080008, "text"),
+    "SOPClassUID": (0x00080016, "text"),
+    "SOPInstanceUID": (0x00080018, "text"),
+    "StudyDate": (0x00080020, "text"),
+    "Modality": (0x00080060, "text"),
+    "SeriesDescription": (0x0008103E, "text"),
+    "PatientID": (0x00100020, "text"),
+    "SliceThickness": (0x00180050, "text"),
+    "StudyInstanceUID": (0x0020000D, "text"),
+    "SeriesInstanceUID": (0x0020000E, "text"),
+    "SeriesNumber": (0x00200011, "text"),
+    "InstanceNumber": (0x00200013, "text"),
+    "ImagePositionPatient": (0x00200032, "text"),
+    "ImageOrientationPatient": (0x00200037, "text"),
+    "FrameOfReferenceUID": (0x00200052, "text"),
+    "SamplesPerPixel": (0x00280002, "us"),
+    "PhotometricInterpretation": (0x00280004, "text"),
+    "NumberOfFrames": (0x00280008, "text"),
+    "Rows": (0x00280010, "us"),
+    "Columns": (0x00280011, "us"),
+    "PixelSpacing": (0x00280030, "text"),
+    "BitsAllocated": (0x00280100, "us"),
+    "BitsStored": (0x00280101, "us"),
+    "PixelRepresentation": (0x00280103, "us"),
+    "RescaleIntercept": (0x00281052, "text"),
+    "RescaleSlope": (0x00281053, "text"),
+}
+_BY_TAG = {tag: (keyword, kind) for keyword, (tag, kind) in WANTED_TAGS.items()}
+
+
+class _NeedMore(Exception):
+    """The buffer ended before the structure did."""
+
+
+class _Unexpected(Exception):
+    """A structure this reader does not handle: fall back to pydicom."""
+
+
+@dataclass(frozen=True)
+class RawHeader:
+    """Values found (``None`` when absent), as str / int, and where PixelData lies."""
+
+    values: dict[str, object]
+    transfer_syntax_uid: str
+    media_storage_sop_class_uid: str
+    pixel_data_offset: int | None
+    pixel_data_length: int | None
+    file_size: int
+
+
+def _parse(data: bytes, pos: int, implicit: bool, end: int | None,
+           found: dict[int, bytes] | None,
+           complete: bool = False) -> tuple[int, int | None, int | None]:
+    """Walk elements from ``pos``; return (position, PixelData offset, PixelData length).
+
+    ``end`` is the end of a defined-length container, or None for the top level (stop at
+    PixelData) / an undefined-length item (stop at its delimiter). ``complete`` says that
+    ``data`` is the whole file, so the top level may end without PixelData.
+    """
+    unpack = struct.unpack_from
+    size = len(data)
+    while end is None or pos < end:
+        if complete and pos == size:
+            return pos, None, None
+        if pos + 8 > size:
+            raise _NeedMore
+        group, element = unpack("<HH", data, pos)
+        tag = (group << 16) | element
+        if tag in (_ITEM_END, _SEQUENCE_END):
+            return pos + 8, None, None
+        if implicit or group == 0xFFFE:
+            length = unpack("<I", data, pos + 4)[0]
+            vr = b"SQ" if length == _UNDEFINED else None
+            pos += 8
+        else:
+            vr = data[pos + 4:pos + 6]
+            if vr in _LONG_VRS:
+                if pos + 12 > size:
+                    raise _NeedMore
+                length = unpack("<I", data, pos + 8)[0]
+                pos += 12
+            elif vr.isalpha() and vr.isupper():
+                length = unpack("<H", data, pos + 6)[0]
+                pos += 8
+            else:
+                raise _Unexpected(f"bad VR {vr!r}")
+        if found is not None and tag == PIXEL_DATA_TAG:
+            return pos, pos, length
+        if length == _UNDEFINED:
+            # An undefined-length UN element holds an Implicit VR sequence (PS3.5 6.2.2).
+            pos = _skip_undefined_sequence(data, pos, implicit or vr == b"UN")
+            continue
+        if found is not None and tag in _BY_TAG:
+            if pos + length > size:
+                raise _NeedMore
+            found[tag] = data[pos:pos + length]
+        pos += length
+    return pos, None, None
+
+
+def _skip_undefined_sequence(data: bytes, pos: int, implicit: bool) -> int:
+    unpack = struct.unpack_from
+    while True:
+        if pos + 8 > len(data):
+            raise _NeedMore
+        group, element = unpack("<HH", data, pos)
+        tag = (group << 16) | element
+        length = unpack("<I", data, pos + 4)[0]
+        pos += 8
+        if tag == _SEQUENCE_END:
+            return pos
+        if tag != _ITEM:
+            raise _Unexpected(f"tag {tag:08X} inside a sequence")
+        if length == _UNDEFINED:
+            pos, _, _ = _parse(data, pos, implicit, None, None)
+        else:
+            pos += length
+
+
+def _meta(data: bytes) -> tuple[int, dict[int, bytes]]:
+    pos, meta = 132, {}
+    while pos + 8 <= len(data) and struct.unpack_from("<H", data, pos)[0] == 0x0002:
+        tag = struct.unpack_from("<I", data, pos)[0]
+        tag = ((tag & 0xFFFF) << 16) | (tag >> 16)
+        vr = data[pos + 4:pos + 6]
+        if vr in _LONG_VRS:
+            length = struct.unpack_from("<I", data, pos + 8)[0]
+            pos += 12
+        else:
+            length = struct.unpack_from("<H", data, pos + 6)[0]
+            pos += 8
+        if length == _UNDEFINED or pos + length > len(data):
+            raise _NeedMore
+        meta[tag] = data[pos:pos + length]
+        pos += length
+    return pos, meta
+
+
+def _text(raw: bytes, encoding: str) -> str:
+    return raw.decode(encoding, errors="replace").strip(" \x00")
+
+
+def read_raw_header(path: str | Path) -> RawHeader | None:
+    """Return the wanted header values of ``path``, or None to ask for pydicom's reader.
+
+    Raises
+    ------
+    EOFError
+        When the file ends before its PixelData (truncated).
+    """
+    file_size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        data = handle.read(_FIRST_READ)
+        while True:
+            if len(data) < 132 or data[128:132] != b"DICM":
+                return None
+            try:
+                result = _read(data, file_size)
+            except _Unexpected:
+                return None
+            except (_NeedMore, struct.error):
+                if len(data) >= file_size:
+                    raise EOFError("the file ends inside its header") from None
+                data += handle.read(max(len(data), _FIRST_READ))
+                continue
+            if result is None:
+                return None
+            values, syntax, sop_class, offset, length = result
+            if offset is not None and length == _UNDEFINED:
+                _check_fragments(handle, offset, file_size)
+            elif offset is not None and offset + length > file_size:
+                raise EOFError(f"PixelData needs {length} bytes from offset {offset}, "
+                               f"the file has {file_size}")
+            return RawHeader(values, syntax, sop_class, offset, length, file_size)
+
+
+def _read(data: bytes, file_size: int):
+    pos, meta = _meta(data)
+    syntax = _text(meta.get(0x00020010, b""), "ascii")
+    if not syntax or syntax in _UNSUPPORTED:
+        return None
+    found: dict[int, bytes] = {}
+    complete = len(data) >= file_size
+    _, offset, length = _parse(data, pos, syntax == _IMPLICIT_LE, None, found, complete)
+    charset = _text(found.get(0x00080005, b""), "ascii").split("\\")[-1].strip()
+    encoding = _CHARSETS.get(charset)
+    if encoding is None:
+        return None
+    values: dict[str, object] = {}
+    for tag, raw in found.items():
+        keyword, kind = _BY_TAG[tag]
+        if kind == "us":
+            values[keyword] = struct.unpack_from("<H", raw)[0] if len(raw) >= 2 else None
+        else:
+            values[keyword] = _text(raw, encoding)
+    sop_class = _text(meta.get(0x00020002, b""), "ascii")
+    return values, syntax, sop_class, offset, length
+
+
+def _check_fragments(handle, offset: int, file_size: int) -> None:
+    """Walk the encapsulated fragments' item headers; EOFError if the file is cut short."""
+    pos = offset
+    while True:
+        if pos + 8 > file_size:
+            raise EOFError("the file ends inside its encapsulated PixelData")
+        handle.seek(pos)
+        group, element, length = struct.unpack("<HHI", handle.read(8))
+        tag = (group << 16) | element
+        pos += 8
+        if tag == _SEQUENCE_END:
+            return
+        if tag != _ITEM or length == _UNDEFINED:
+            raise EOFError(f"unexpected tag {tag:08X} in the encapsulated PixelData")
+        pos += length
