@@ -1,0 +1,152 @@
+"""RTSTRUCT ROI contours -> ``recist.measure.measure_planar_contours`` -> the table.
+
+Each lesion ROI is measured on every slice it has contours on (all loops of a slice
+together, in the slice plane); the row is the slice where LD is largest — for a nodal
+lesion, where SA is largest (as the mask path does). ROIs that are anatomy or planning
+structures (RT ROI interpreted type EXTERNAL, ORGAN, AVOIDANCE, …) are skipped with a
+finding unless a lesions CSV names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dicom_io.annotations import read_label_lesions
+from dicom_io.errors import DicomInputError
+from dicom_io.rtstruct import RTROI, read_rtstruct
+from dicom_io.series import LoadedSeries, load_series
+from recist.findings import Finding, Severity
+from recist.measure import measure_planar_contours
+from recist.pipeline.measure import MEASUREMENT_COLUMNS, MeasureResult
+
+__all__ = ["MAX_OFF_SLICE_MM", "NON_LESION_TYPES", "measure_rtstruct"]
+
+NON_LESION_TYPES = frozenset({
+    "EXTERNAL", "ORGAN", "AVOIDANCE", "BOLUS", "SUPPORT", "FIXATION", "CONTROL", "CAVITY",
+    "REGISTRATION", "ISOCENTER", "MARKER", "CONTRAST_AGENT", "DOSE_REGION",
+    "TREATED_VOLUME", "IRRAD_VOLUME", "BRACHY_CHANNEL", "BRACHY_ACCESSORY",
+    "BRACHY_SRC_APP", "BRACHY_CHNL_SHLD",
+})
+"""RT ROI interpreted types that are not lesions (skipped unless a lesions CSV lists them)."""
+
+MAX_OFF_SLICE_MM = 0.1
+"""Largest distance (mm) of a contour without an image reference from its slice plane."""
+
+_PRESENT_STATUS = {"target": "measured", "non-target": "present", "new": "unequivocal"}
+
+
+def _slice_of(contour, series: LoadedSeries, where: str) -> int:
+    geometry = series.geometry
+    if contour.sop_instance_uid and contour.sop_instance_uid in geometry.sop_instance_uids:
+        return geometry.slice_index_of(contour.sop_instance_uid)
+    k = geometry.patient_mm_to_voxel(contour.points_mm)[:, 0]
+    index = int(np.rint(np.mean(k)))
+    off_mm = float(np.max(np.abs(k - index))) * geometry.slice_spacing_mm
+    if not 0 <= index < geometry.shape[0] or off_mm > MAX_OFF_SLICE_MM:
+        raise DicomInputError(
+            f"{where}: a contour lies on no slice of series {geometry.series_instance_uid} "
+            f"(slice index {float(np.mean(k)):.2f}, more than {MAX_OFF_SLICE_MM} mm from "
+            "the nearest slice plane); pass the series it was drawn on")
+    return index
+
+
+def _measure_roi(roi: RTROI, series: LoadedSeries, nodal: bool, where: str):
+    by_slice: dict[int, list[np.ndarray]] = {}
+    for contour in roi.contours:
+        by_slice.setdefault(_slice_of(contour, series, where), []).append(contour.points_mm)
+    normal = np.asarray(series.geometry.slice_direction, dtype=float)
+    measured = {k: measure_planar_contours(loops, normal=normal, max_off_plane_mm=0.05)
+                for k, loops in sorted(by_slice.items())}
+    key = (lambda k: measured[k].sa_mm) if nodal else (lambda k: measured[k].ld_mm)
+    best = max(measured, key=key)
+    return best, measured[best]
+
+
+def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
+                     series_uid: str | None = None, lesions: str | Path | None = None,
+                     visit: str | None = None, default_kind: str = "target",
+                     rois: Sequence[str] | None = None) -> MeasureResult:
+    """Measure the lesion ROIs of an RTSTRUCT on the series they were drawn on.
+
+    Parameters
+    ----------
+    rtstruct_path
+        The RTSTRUCT file.
+    series_dir, series_uid
+        The CT series.
+    lesions
+        Optional lesions CSV whose ``label`` is the ROI number (lesion_id, kind, organ,
+        nodal); only those ROIs are measured.
+    visit
+        Visit label for the rows.
+    default_kind
+        Kind of ROIs measured without a lesions CSV.
+    rois
+        Without a lesions CSV: measure only ROIs with these names.
+
+    Returns
+    -------
+    MeasureResult
+        One row per ROI, ``method = contour``, endpoints in patient mm; findings for
+        skipped ROIs.
+    """
+    series = load_series(series_dir, series_uid)
+    structure = read_rtstruct(rtstruct_path)
+    name = Path(rtstruct_path).name
+    findings = [Finding("rtstruct-skipped", note, Severity.WARNING)
+                for note in structure.notes]
+    by_number = {roi.number: roi for roi in structure.rois}
+    plan: list[tuple[RTROI, str, str, str | None, bool]] = []
+    if lesions is not None:
+        for record in read_label_lesions(lesions):
+            roi = by_number.get(record.label)
+            if roi is None:
+                raise DicomInputError(
+                    f"{record.source} row {record.row}: ROI number {record.label} is not in "
+                    f"{name}, which has ROI numbers {sorted(by_number)}", path=rtstruct_path)
+            plan.append((roi, record.lesion_id, record.kind, record.organ or None,
+                         record.nodal))
+    else:
+        for roi in structure.rois:
+            if rois is not None and roi.name not in rois:
+                continue
+            if rois is None and (roi.interpreted_type or "").upper() in NON_LESION_TYPES:
+                findings.append(Finding(
+                    "rtstruct-not-lesion", f"{name}: ROI {roi.number} ({roi.name}) is of "
+                    f"type {roi.interpreted_type}, not a lesion; not measured (list it in a "
+                    "lesions CSV to measure it)", Severity.INFO))
+                continue
+            plan.append((roi, roi.name, default_kind, None, False))
+    geometry = series.geometry
+    rows = []
+    for roi, lesion_id, kind, organ, nodal in plan:
+        if not roi.contours:
+            continue
+        where = f"{name} ROI {roi.number} ({roi.name})"
+        k, m = _measure_roi(roi, series, nodal, where)
+        if kind not in _PRESENT_STATUS:
+            raise DicomInputError(f"{where}: kind {kind!r} is not one of target, "
+                                  "non-target, new")
+        row = {
+            "patient_id": series.info.patient_id, "date": series.info.study_date,
+            "visit": visit if visit else pd.NA, "lesion_id": lesion_id, "kind": kind,
+            "organ": organ if organ else pd.NA, "nodal": nodal,
+            "ld_mm": round(m.ld_mm, 3), "sa_mm": round(m.sa_mm, 3),
+            "status": _PRESENT_STATUS[kind],
+            "slice_thickness_mm": geometry.slice_thickness_mm,
+            "series_uid": geometry.series_instance_uid or series.info.series_instance_uid,
+            "sop_instance_uid": geometry.sop_instance_uids[k], "slice_index": k,
+            "method": "contour", "sa_caliper_mm": round(m.sa_caliper_mm, 3),
+        }
+        for prefix, start, end in (("ld", m.ld_start_mm, m.ld_end_mm),
+                                   ("sa", m.sa_start_mm, m.sa_end_mm)):
+            for i, point in ((1, start), (2, end)):
+                for j, a in enumerate("xyz"):
+                    row[f"{prefix}_{a}{i}"] = round(float(point[j]), 4)
+        rows.append(row)
+    return MeasureResult(pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS)),
+                         tuple(findings))
