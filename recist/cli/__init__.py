@@ -23,6 +23,7 @@ EXIT_INTERNAL_ERROR = 70
 
 # Sub-command name -> module that implements it (imported when the parser is built).
 _COMMAND_MODULES: dict[str, str] = {
+    "baseline": "recist.cli.baseline",
     "respond": "recist.cli.respond",
     "measure": "recist.cli.measure",
     "scan": "recist.cli.scan",
