@@ -29,6 +29,7 @@ _COMMAND_MODULES: dict[str, str] = {
     "scan": "recist.cli.scan",
     "export-sr": "recist.cli.export_sr",
     "fetch": "recist.cli.fetch",
+    "report": "recist.cli.report",
     "sdtm-in": "recist.cli.sdtm",
     "sdtm-out": "recist.cli.sdtm",
     "summary": "recist.cli.summary",

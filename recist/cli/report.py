@@ -1,0 +1,78 @@
+"""``recist report``: self-contained HTML reports (one per patient and a cohort page)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["add_parser", "run"]
+
+_DESCRIPTION = """\
+Assess RECIST 1.1 responses of a measurements table and write one self-contained HTML
+report per patient (patient_<id>.html) and a cohort page (cohort.html) into --out.
+
+A patient page shows the visits, the lesions of each visit with LD/SA and status, the
+baseline measurability and target-selection check, the time point responses with the rule
+that decided each, best overall response (confirmed with --confirm), PD/PFS/response
+dates, the lesion pictures of `recist measure --overlays DIR` (pass the same DIR), a
+lesion-trajectory plot and a provenance block (version, criteria, inputs, series and SOP
+Instance UIDs). The pages open offline in any browser: no script, no external URL.
+"""
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``report`` sub-command."""
+    p = subparsers.add_parser(
+        "report", help="self-contained HTML reports per patient and for the cohort",
+        description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--measurements", required=True, metavar="CSV",
+                   help="measurements table (CSV, DESIGN.md format)")
+    p.add_argument("--patients", metavar="CSV",
+                   help="patients table: patient_id, start_date, optional death_date, "
+                        "last_contact_date, new_therapy_date, arm")
+    p.add_argument("--overlays", metavar="DIR",
+                   help="lesion pictures written by `recist measure --overlays DIR`")
+    p.add_argument("--criteria", metavar="FILE", help="criteria TOML ([criteria] table)")
+    p.add_argument("--confirm", action="store_true",
+                   help="require confirmation of CR/PR (R11 4.6.1, Table 3)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``recist report``; returns the exit status."""
+    from pathlib import Path
+
+    from recist.criteria import RECIST_1_1, load_criteria
+    from recist.report import write_reports
+    from recist.table import read_measurements
+
+    criteria = load_criteria(args.criteria) if args.criteria else RECIST_1_1
+    if args.confirm:
+        criteria = criteria.replace(confirmation=True)
+    if args.overlays and not Path(args.overlays).is_dir():
+        raise NotADirectoryError(f"--overlays {args.overlays} is not a folder; give the "
+                                 "folder passed to `recist measure --overlays`")
+    measurements = read_measurements(args.measurements)
+    patients = None
+    inputs = {"measurements": args.measurements}
+    if args.patients:
+        from recist.patients import read_patients
+
+        patients = read_patients(args.patients)
+        inputs["patients"] = args.patients
+    if args.criteria:
+        inputs["criteria"] = args.criteria
+    if args.overlays:
+        inputs["overlays"] = args.overlays
+    files = write_reports(measurements, args.out, patients=patients, criteria=criteria,
+                          overlays_dir=args.overlays, inputs=inputs)
+    for finding in files.result.findings:
+        if finding.severity != "info":
+            print(f"recist report: {finding}", file=sys.stderr)
+    for patient_id, path in files.patients.items():
+        print(f"{patient_id}: {path}")
+    print(f"recist report: {len(files.patients)} patient report(s) and {files.cohort} "
+          "written")
+    return 0

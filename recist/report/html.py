@@ -1,0 +1,200 @@
+"""HTML building blocks of the reports: escaping, cell formatting, tables, the page shell.
+
+Every piece of text that comes from the data (CSV cells, DICOM attributes, file names,
+findings) goes through ``esc`` or ``cell_text`` before it reaches the page; the only
+markup in a report is written here and in the page modules. The page carries its CSS
+inline, no script and no external URL: it opens offline in any browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "CSS",
+    "cell_text",
+    "data_uri",
+    "esc",
+    "page",
+    "response_badge",
+    "table",
+]
+
+MISSING = "—"
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       margin: 24px auto; max-width: 1180px; color: #1d2733; background: #ffffff;
+       line-height: 1.4; font-size: 14px; padding: 0 16px; }
+h1 { font-size: 24px; margin: 0 0 4px 0; }
+h2 { font-size: 18px; border-bottom: 2px solid #d7dee8; padding-bottom: 3px;
+     margin-top: 28px; }
+h3 { font-size: 15px; margin: 18px 0 6px 0; }
+p.sub { color: #56616e; margin: 0 0 16px 0; }
+table { border-collapse: collapse; margin: 6px 0 12px 0; font-size: 13px; }
+th, td { border: 1px solid #d0d7e0; padding: 3px 7px; text-align: left;
+         vertical-align: top; }
+th { background: #eef2f7; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.uid, td.path { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11px;
+                  word-break: break-all; }
+tr:nth-child(even) td { background: #fafbfd; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0; }
+.card { border: 1px solid #d0d7e0; border-radius: 6px; padding: 8px 12px;
+        min-width: 130px; background: #f7f9fc; }
+.card .label { font-size: 11px; color: #56616e; text-transform: uppercase; }
+.card .value { font-size: 18px; font-weight: 600; }
+.badge { display: inline-block; padding: 1px 7px; border-radius: 10px; color: #ffffff;
+         font-weight: 600; font-size: 12px; background: #969696; }
+.badge.CR { background: #1a9850; } .badge.PR { background: #5aa832; }
+.badge.SD { background: #4575b4; } .badge.NON-CR-NON-PD { background: #74add1; }
+.badge.PD { background: #d73027; } .badge.NE { background: #969696; }
+figure { display: inline-block; margin: 6px 12px 12px 0; vertical-align: top; }
+figure img { border: 1px solid #d0d7e0; max-width: 100%; }
+figure.lesion img { width: 340px; }
+figure.plot img { width: 560px; }
+figcaption { font-size: 12px; color: #56616e; max-width: 560px; }
+td.date { white-space: nowrap; }
+.note { color: #56616e; font-size: 12px; }
+.warning { color: #9a4a00; }
+dl.kv { display: grid; grid-template-columns: max-content auto; gap: 2px 14px; }
+dl.kv dt { font-weight: 600; } dl.kv dd { margin: 0; }
+footer { margin-top: 32px; color: #8a94a0; font-size: 11px; }
+"""
+
+
+def esc(value: object) -> str:
+    """Escape any value for HTML text or a quoted attribute (``html.escape`` with quotes).
+
+    Examples
+    --------
+    >>> esc('<script>alert("x")</script>')
+    '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
+    """
+    return html.escape(str(value), quote=True)
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def cell_text(value: object, decimals: int = 2) -> str:
+    """Plain text for one table cell: ISO dates, rounded floats, yes/no; missing → ``—``.
+
+    Examples
+    --------
+    >>> cell_text(pd.Timestamp("2024-03-11")), cell_text(9.7023), cell_text(None)
+    ('2024-03-11', '9.70', '—')
+    >>> cell_text(True), cell_text(np.int64(42))
+    ('yes', '42')
+    """
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.{decimals}f}"
+    return str(value)
+
+
+def response_badge(value: object) -> str:
+    """A coloured badge for a response category (escaped; ``—`` when missing)."""
+    if _is_missing(value) or str(value).strip() == "":
+        return MISSING
+    text = str(value)
+    css_class = "".join(c if c.isalnum() else "-" for c in text.upper())
+    return f'<span class="badge {esc(css_class)}">{esc(text)}</span>'
+
+
+_RESPONSE_COLUMNS = {"target_response", "nontarget_response", "overall_response", "bor",
+                     "confirmed_bor"}
+_MONO_COLUMNS = {"series_uid", "sop_instance_uid", "study_instance_uid", "file", "path"}
+
+
+def table(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
+          headers: dict[str, str] | None = None, decimals: dict[str, int] | None = None,
+          raw_html: dict[str, Iterable[str]] | None = None,
+          empty: str = "none") -> str:
+    """Render ``frame`` as an HTML table; every cell is escaped.
+
+    Parameters
+    ----------
+    frame
+        The rows to show.
+    columns
+        Columns in order (those missing from ``frame`` are skipped); all by default.
+    headers
+        Display names of columns (escaped too).
+    decimals
+        Decimals per float column (2 by default).
+    raw_html
+        Column → already-escaped HTML per row (links, badges built by this module).
+    empty
+        Text shown instead of a table when ``frame`` has no row.
+    """
+    headers = headers or {}
+    decimals = decimals or {}
+    raw_html = {k: list(v) for k, v in (raw_html or {}).items()}
+    columns = [c for c in (columns or list(frame.columns))
+               if c in frame.columns or c in raw_html]
+    if frame.empty:
+        return f'<p class="note">{esc(empty)}</p>'
+    out = ["<table>", "<tr>" + "".join(f"<th>{esc(headers.get(c, c))}</th>"
+                                       for c in columns) + "</tr>"]
+    for position, (_, row) in enumerate(frame.iterrows()):
+        cells = []
+        for column in columns:
+            if column in raw_html:
+                cells.append(f"<td>{raw_html[column][position]}</td>")
+                continue
+            value = row[column]
+            if column in _RESPONSE_COLUMNS:
+                cells.append(f"<td>{response_badge(value)}</td>")
+                continue
+            css = ""
+            if column in _MONO_COLUMNS:
+                css = ' class="uid"'
+            elif isinstance(value, pd.Timestamp):
+                css = ' class="date"'
+            elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+                    value, (bool, np.bool_)):
+                css = ' class="num"'
+            cells.append(f"<td{css}>{esc(cell_text(value, decimals.get(column, 2)))}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def data_uri(payload: bytes, mime: str) -> str:
+    """A ``data:`` URI holding ``payload`` in base64 (inlined images).
+
+    Examples
+    --------
+    >>> data_uri(b"<svg/>", "image/svg+xml")
+    'data:image/svg+xml;base64,PHN2Zy8+'
+    """
+    return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
+
+
+def page(title: str, body: str, *, footer: str = "") -> str:
+    """The whole HTML document: ``title`` is escaped here, ``body`` is trusted markup."""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"{body}\n<footer>{footer}</footer>\n</body>\n</html>\n"
+    )
