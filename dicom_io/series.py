@@ -13,7 +13,9 @@ otherwise ``float32``.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import mmap
+import multiprocessing
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,9 @@ from dicom_io.stack import StackPlan, plan_stack
 __all__ = ["LoadedSeries", "SeriesInfo", "load_series", "select_series"]
 
 _INT16 = np.iinfo(np.int16)
+
+#: Compressed series with at least this many slices are decoded by forked processes.
+PROCESS_MIN_SLICES = 32
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def _decode_encapsulated(header: SliceHeader) -> np.ndarray:
 class _Reader:
     """Decodes slices into preallocated storage; one instance per load."""
 
-    def __init__(self, plan: StackPlan) -> None:
+    def __init__(self, plan: StackPlan, shared: bool = False) -> None:
         self.plan = plan
         headers = plan.headers
         self.dtype = _stored_dtype(headers[0])
@@ -157,14 +162,16 @@ class _Reader:
                              and np.all(intercepts == np.round(intercepts))
                              and np.all(slopes != 0) and self.dtype.itemsize == 2)
         shape = plan.geometry.shape
+        empty = _shared_empty if shared else np.empty
         if self.integral:
-            self.raw = np.empty(shape, dtype=self.dtype)
+            self.raw = empty(shape, dtype=self.dtype)
             self.hu16 = self.raw.view(np.int16)
             self.out = None
         else:
             self.raw = None
-            self.out = np.empty(shape, dtype=np.float32)
-        self.fits = np.zeros(shape[0], dtype=bool)
+            self.out = empty(shape, dtype=np.float32)
+        self.fits = empty(shape[0], dtype=bool)
+        self.fits[:] = False
 
     def _fail(self, header: SliceHeader, what: str) -> DicomInputError:
         return DicomInputError(
@@ -239,18 +246,61 @@ class _Reader:
         return out
 
 
+def _shared_empty(shape: Any, dtype: Any) -> np.ndarray:
+    """An uninitialised array in anonymous shared memory (visible to forked workers)."""
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape))
+    buffer = mmap.mmap(-1, max(count * dtype.itemsize, 1))
+    return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)
+
+
+_ACTIVE_READER: _Reader | None = None
+
+
+def _read_in_child(indices: list[int]) -> None:
+    for k in indices:
+        _ACTIVE_READER.read(k)
+
+
+def _use_processes(plan: StackPlan, workers: int | None) -> int:
+    """How many forked processes decode the slices (0: decode in this process).
+
+    Compressed frames are decoded by plugins that hold the GIL, so threads do not help;
+    forked processes writing into shared memory do. Uncompressed slices are read at
+    memory speed and never need them; nor do short series.
+    """
+    if workers is not None and workers <= 1:
+        return 0
+    if plan.headers[0].is_native or len(plan.headers) < PROCESS_MIN_SLICES:
+        return 0
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return min(workers or os.cpu_count() or 1, len(plan.headers) // 8)
+
+
 def read_volume(plan: StackPlan, *, workers: int | None = None) -> np.ndarray:
-    """Decode the slices of a checked plan into one HU volume (see module docstring)."""
-    reader = _Reader(plan)
+    """Decode the slices of a checked plan into one HU volume (see module docstring).
+
+    ``workers``: None chooses (forked processes for compressed series of at least
+    :data:`PROCESS_MIN_SLICES` slices on a multi-core machine, else this process); 1 forces
+    sequential decoding in this process; ``n > 1`` allows ``n`` processes.
+    """
+    global _ACTIVE_READER
     n = plan.geometry.shape[0]
-    workers = workers or 1
-    if workers <= 1 or n < 4:
+    processes = _use_processes(plan, workers)
+    if processes <= 1:
+        reader = _Reader(plan)
         for k in range(n):
             reader.read(k)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for _ in pool.map(reader.read, range(n)):
-                pass
+        return reader.volume()
+    reader = _Reader(plan, shared=True)
+    chunks = [list(range(start, n, processes)) for start in range(processes)]
+    _ACTIVE_READER = reader
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            pool.map(_read_in_child, chunks)
+    finally:
+        _ACTIVE_READER = None
     return reader.volume()
 
 
@@ -265,7 +315,8 @@ def load_series(path: str | Path, series_uid: str | None = None, *,
     series_uid
         SeriesInstanceUID to load; may be omitted when ``path`` holds one image series.
     workers
-        Threads that decode slices (default: up to 4, at most the CPU count).
+        Processes that decode compressed slices: None chooses (one per CPU for compressed
+        series of 32 slices or more), 1 decodes in this process.
 
     Returns
     -------

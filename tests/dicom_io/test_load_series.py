@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydicom.uid import JPEG2000Lossless, JPEGLSLossless, RLELossless
 
-from dicom_io import LoadedSeries, SeriesGeometry, discover_series, load_series
+from dicom_io import DicomInputError, LoadedSeries, SeriesGeometry, discover_series, load_series
 from dicom_io.testing import (
     write_ct_series,
     write_non_dicom_file,
@@ -186,8 +186,42 @@ def test_to_sitk_image_matches_geometry(tmp_path):
                                loaded.geometry.voxel_to_patient_mm([2, 4, 6]), atol=1e-9)
 
 
-def test_sequential_and_threaded_decoding_agree(tmp_path):
-    write_ct_series(tmp_path, shape=(9, 16, 16), transfer_syntax=RLELossless)
+def test_sequential_and_process_decoding_agree(tmp_path, monkeypatch):
+    from dicom_io import series
+
+    written = write_ct_series(tmp_path, shape=(9, 16, 16), transfer_syntax=RLELossless)
+    monkeypatch.setattr(series, "PROCESS_MIN_SLICES", 4)
+    plan = series.plan_stack(discover_series(tmp_path).series[0])
+    assert series._use_processes(plan, None) >= 1
+    assert series._use_processes(plan, 2) == 1  # 9 slices // 8
+    assert series._use_processes(plan, 1) == 0
     a = load_series(tmp_path, workers=1).volume
-    b = load_series(tmp_path, workers=3).volume
-    np.testing.assert_array_equal(a, b)
+    b = series.read_volume(plan, workers=2)
+    np.testing.assert_array_equal(a, written.volume)
+    np.testing.assert_array_equal(b, written.volume)
+
+
+def test_corrupt_compressed_frame_is_named_from_a_worker_process(tmp_path, monkeypatch):
+    from dicom_io import series
+
+    written = write_ct_series(tmp_path, shape=(16, 16, 16), transfer_syntax=RLELossless)
+    broken = written.paths[5]
+    data = bytearray(broken.read_bytes())
+    header = series.plan_stack(discover_series(tmp_path).series[0]).headers[5]
+    # Point the second RLE segment (offset at bytes 8-11 of the frame's 64-byte RLE header,
+    # after the basic offset table item) past the end of the frame: decoders refuse it.
+    offset = header.pixel_data_offset
+    table_length = int.from_bytes(data[offset + 4:offset + 8], "little")
+    fragment = offset + 8 + table_length + 8
+    assert int.from_bytes(data[fragment:fragment + 4], "little") == 2  # two byte segments
+    data[fragment + 8:fragment + 12] = (0xFFFF).to_bytes(4, "little")
+    broken.write_bytes(bytes(data))
+    monkeypatch.setattr(series, "PROCESS_MIN_SLICES", 4)
+    for workers in (1, 2):
+        with pytest.raises(DicomInputError) as info:
+            load_series(tmp_path, workers=workers)
+        assert info.value.path == broken
+        assert info.value.keyword == "PixelData"
+        assert info.value.sop_instance_uid == written.sop_instance_uids[5]
+        assert str(info.value).startswith(f"cannot decode the pixels of {broken.name} (SOP "
+                                          f"Instance UID {written.sop_instance_uids[5]}):")
