@@ -47,6 +47,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, metavar="N",
                    help="processes for --manifest (default: all cores)")
     p.add_argument("--out", metavar="CSV", required=True, help="measurements table to write")
+    # --- interop sources (helper F): --sr/--seg/--rtstruct/--dicomweb ---
+    from recist.interop.measure_cli import add_interop_arguments
+    add_interop_arguments(p, source)
+    # --- end interop ---
     p.set_defaults(func=run)
     return p
 
@@ -58,7 +62,14 @@ def _print_findings(findings) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``recist measure``; returns the exit status."""
+    # --- interop sources (helper F): handled in recist.interop.measure_cli ---
+    from recist.interop.measure_cli import run_interop
     from recist.pipeline.measure import measure_manifest, measure_study
+
+    status = run_interop(args)
+    if status is not None:
+        return status
+    # --- end interop ---
 
     if args.manifest:
         for option in ("lines", "masks", "lesions", "series_uid", "visit"):

@@ -98,3 +98,25 @@ def test_unknown_series_is_a_one_line_error_naming_server_and_uids(orthanc, uplo
 def test_unreachable_server_says_so(tmp_path):
     with pytest.raises(DicomInputError, match="cannot reach the server"):
         search_series(connect("http://127.0.0.1:9/dicom-web", max_attempts=1), "1.2.3")
+
+
+def test_measure_command_reads_the_series_from_the_pacs(orthanc, uploaded, tmp_path,
+                                                        capsys):
+    paths, study_uid, series_uid = uploaded
+    header = pydicom.dcmread(paths[2], stop_before_pixels=True)
+    plane = ImagePlane.from_dataset(header)
+    ends = plane.pixel_to_patient_mm(np.array([[5.5, 6.5], [5.5, 31.5]]))  # 25 rows, 20 mm
+    row = {"patient_id": "PX9", "date": "2024-03-01", "lesion_id": "T2", "kind": "target",
+           "organ": "liver", "nodal": False, "status": "measured", "ld_mm": 20.0,
+           "sop_instance_uid": header.SOPInstanceUID}
+    row.update({f"ld_{a}{i + 1}": float(ends[i][k]) for i in (0, 1)
+                for k, a in enumerate("xyz")})
+    sr_path, _ = export_sr(pd.DataFrame([row]), paths[0].parent, tmp_path / "t2.dcm")
+    out = tmp_path / "m.csv"
+    status = main(["measure", "--dicomweb", f"{orthanc}/dicom-web", "--study", study_uid,
+                   "--series-uid", series_uid, "--sr", str(sr_path), "--out", str(out)])
+    assert status == 0, capsys.readouterr().err
+    table = pd.read_csv(out)
+    assert table.loc[0, "lesion_id"] == "T2"
+    assert table.loc[0, "ld_mm"] == pytest.approx(20.0, abs=1e-4)
+    assert table.loc[0, "sop_instance_uid"] == header.SOPInstanceUID
