@@ -68,26 +68,25 @@ def longest_diameter_2d(points_mm: np.ndarray) -> tuple[float, np.ndarray, np.nd
     if len(hull) == 2:
         return float(np.linalg.norm(hull[1] - hull[0])), hull[0].copy(), hull[1].copy()
     h = len(hull)
-    edges = np.roll(hull, -1, axis=0) - hull
+    xs, ys = hull[:, 0].tolist(), hull[:, 1].tolist()  # plain floats: fast scalar loop
 
     def area2(i: int, j: int) -> float:
         # twice the area of triangle (edge i, vertex j): distance of j from edge i's line
-        e = edges[i]
-        d = hull[j] - hull[i]
-        return e[0] * d[1] - e[1] * d[0]
+        i2 = (i + 1) % h
+        ex, ey = xs[i2] - xs[i], ys[i2] - ys[i]
+        return ex * (ys[j] - ys[i]) - ey * (xs[j] - xs[i])
 
-    best = (-1.0, 0, 0)
+    best, best_a, best_b = -1.0, 0, 0
     j = 1
     for i in range(h):
         # advance j while it moves farther from edge i (rotating the caliper pair)
         while area2(i, (j + 1) % h) > area2(i, j):
             j = (j + 1) % h
         for a in (i, (i + 1) % h):
-            d = float(np.hypot(*(hull[j] - hull[a])))
-            if d > best[0]:
-                best = (d, a, j)
-    length, a, b = best
-    return length, hull[a].copy(), hull[b].copy()
+            d = (xs[j] - xs[a]) ** 2 + (ys[j] - ys[a]) ** 2
+            if d > best:
+                best, best_a, best_b = d, a, j
+    return float(np.sqrt(best)), hull[best_a].copy(), hull[best_b].copy()
 
 
 def caliper_width_mm(points_mm: np.ndarray, direction: np.ndarray) -> float:

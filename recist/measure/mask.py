@@ -34,7 +34,9 @@ pixel along the axes and +1.4 pixel along diagonals.
   lesion on the slice where its SA is largest (R11 4.2, 4.3.2). When the lesion is in
   several pieces on a slice, each piece (8-connected component) is a **fragment** with its
   own LD/SA; the slice score is the sum of the fragments' LDs (nodal: SAs), as SUM-5 and
-  DEC-11 add them. Ties go to the lowest slice index.
+  DEC-11 add them. Ties go to the lowest slice index. Slices are visited from the
+  largest upper bound of their LD (widths of the pixel squares) down, stopping when no
+  remaining slice can win: the same answer as measuring every slice, faster.
 - **Volume**: voxel count x voxel volume.
 - **Maximum 3-D diameter**: marching-cubes surface at 0.5 (as pyradiomics' mesh), convex
   hull of its vertices in mm, largest pairwise distance between hull vertices.
@@ -169,6 +171,58 @@ def _to_index(point_mm: np.ndarray, corner: tuple[int, int], spacing: tuple[floa
                      point_mm[1] / spacing[1] + corner[1]])
 
 
+_BOUND_DIRECTIONS = 32
+
+
+def _slice_upper_bounds_mm(mask: np.ndarray, in_plane: tuple[float, float]) -> np.ndarray:
+    """Per slice, an upper bound of its LD (0 for an empty slice, inf when unknown).
+
+    The outline lies inside the union of the foreground pixels' squares, whose extreme
+    points are corners of each row's first and last foreground pixel. The LD's direction
+    is within pi/(2K) of one of K sampled directions, along which the squares' width is
+    at least LD cos(pi/(2K)); so LD <= max width / cos(pi/(2K)) (K = 32: +0.12 %). That
+    holds for one piece; a slice whose rows are not single runs overlapping from row to
+    row (possibly several pieces, whose LDs add) gets ``inf`` and is always measured.
+    Vectorised over all slices.
+    """
+    n, rows, columns = mask.shape
+    any_row = mask.any(axis=2)
+    first = np.argmax(mask, axis=2)
+    last = columns - 1 - np.argmax(np.ascontiguousarray(mask[:, :, ::-1]), axis=2)
+    count = np.count_nonzero(mask, axis=2)
+    present = any_row.any(axis=1)
+
+    n_rows = any_row.sum(axis=1)
+    top = np.argmax(any_row, axis=1)
+    bottom = rows - 1 - np.argmax(any_row[:, ::-1], axis=1)
+    contiguous = n_rows == bottom - top + 1
+    single_runs = np.all(~any_row | (count == last - first + 1), axis=1)
+    both = any_row[:, 1:] & any_row[:, :-1]
+    overlap = np.all(~both | ((first[:, 1:] <= last[:, :-1] + 1)
+                              & (last[:, 1:] >= first[:, :-1] - 1)), axis=1)
+    simple = present & contiguous & single_runs & overlap
+
+    row_mm, col_mm = in_plane
+    r = (np.arange(rows)[None, :, None] + np.array([-0.5, 0.5])[None, None, :]) * row_mm
+    angles = np.linspace(0.0, np.pi, _BOUND_DIRECTIONS, endpoint=False)
+    cos, sin = np.cos(angles), np.sin(angles)
+    # projections of the corners (row +/- 0.5, first - 0.5) and (row +/- 0.5, last + 0.5)
+    left = (first[..., None] - 0.5) * col_mm
+    right = (last[..., None] + 0.5) * col_mm
+    high = np.full((n, _BOUND_DIRECTIONS), -np.inf)
+    low = np.full((n, _BOUND_DIRECTIONS), np.inf)
+    valid = any_row[..., None, None]
+    for x in (left, right):
+        projection = x[..., None] * cos + r[..., None] * sin  # (n, rows, 2, K)
+        high = np.maximum(high, np.where(valid, projection, -np.inf).max(axis=(1, 2)))
+        low = np.minimum(low, np.where(valid, projection, np.inf).min(axis=(1, 2)))
+    width = np.where(present[:, None], high - low, 0.0).max(axis=1)
+    bounds = width / np.cos(np.pi / (2 * _BOUND_DIRECTIONS)) + 1e-9
+    bounds[present & ~simple] = np.inf
+    bounds[~present] = 0.0
+    return bounds
+
+
 def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float]) -> float:
     """Largest distance between two points of the lesion's 0.5 iso-surface, in mm.
 
@@ -236,12 +290,17 @@ def measure_mask(
     if n_voxels == 0:
         raise ValueError("the mask is empty: no voxel belongs to the lesion")
     in_plane = (spacing[1], spacing[2])
-    slices = np.flatnonzero(mask.any(axis=(1, 2)))
+    bounds = _slice_upper_bounds_mm(mask, in_plane)
+    # Visit slices from the largest possible diameter down; stop when no remaining slice
+    # can beat the best score (exact: the bound is >= LD >= SA of a one-piece slice).
+    order = sorted(np.flatnonzero(bounds > 0), key=lambda k: (-bounds[k], k))
     best_index, best_score, best_pieces = -1, -np.inf, None
-    for k in slices:
+    for k in order:
+        if bounds[k] < best_score - 1e-9:
+            break
         pieces = measure_mask_slice(mask[k], in_plane, with_short_axis=nodal)
         score = sum((m.sa_mm if nodal else m.ld_mm) for m, _ in pieces)
-        if score > best_score + 1e-9:
+        if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and k < best_index):
             best_index, best_score, best_pieces = int(k), score, pieces
     if not nodal:  # SA only on the chosen slice
         best_pieces = measure_mask_slice(mask[best_index], in_plane, with_short_axis=True)
