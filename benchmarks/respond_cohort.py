@@ -201,14 +201,20 @@ def run_pyrecist(targets: pd.DataFrame, n_patients: int) -> dict:
     if not python.exists():
         WORK.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "pyrecist"],
+    # pyrecist 0.1.0 imports pandas without declaring it; pandas < 3, the pandas of its
+    # release (2025-07)
+    probe = subprocess.run([str(python), "-c", "import pyrecist.assessment"], check=False,
+                           capture_output=True)
+    if probe.returncode != 0:
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "pyrecist", "pandas<3"],
                        check=True)
     chosen = targets["patient_id"].isin(sorted(targets["patient_id"].unique())[:n_patients])
     subset = targets[chosen]
     from recist.sums import target_contribution_mm
 
     frame = pd.DataFrame({
-        "patient_id": subset["patient_id"].to_numpy(),
+        # pyrecist takes diff() of the whole per-patient frame: patient ids must be numbers
+        "patient_id": subset["patient_id"].str.slice(1).astype(int).to_numpy(),
         "study_date": subset["date"].dt.strftime("%Y%m%d").astype(int).to_numpy(),
         "measurement": target_contribution_mm(subset["status"].to_numpy(dtype=object),
                                               subset["nodal"].to_numpy(),
@@ -232,6 +238,22 @@ def run_pyrecist(targets: pd.DataFrame, n_patients: int) -> dict:
     result = subprocess.run([str(python), "-c", script, str(csv)], check=True,
                             capture_output=True, text=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def float_threshold_flips(timepoints: pd.DataFrame, criteria=RECIST_1_1) -> int:
+    """Count evaluable time points where raw binary floats decide PR or the 20 % PD
+    condition differently from the DEC-22 rounded comparison (exact-threshold cases such
+    as 25 -> 30 mm, 50 -> 35 mm)."""
+    total = timepoints["sum_mm"].to_numpy(dtype=float)
+    base = timepoints["baseline_sum_mm"].to_numpy(dtype=float)
+    nadir = timepoints["nadir_mm"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw_pr = (total - base) / base * 100 <= -criteria.pr_decrease_pct
+        raw_pd = (total - nadir) / nadir * 100 >= criteria.pd_increase_pct
+    pr = timepoints["pct_from_baseline"].to_numpy(dtype=float) <= -criteria.pr_decrease_pct
+    pd_ = timepoints["pct_from_nadir"].to_numpy(dtype=float) >= criteria.pd_increase_pct
+    valid = ~np.isnan(total) & (nadir > 0)
+    return int(((raw_pr != pr) | (raw_pd != pd_))[valid].sum())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"overall responses: {counts}")
     bor = "confirmed_bor" if "confirmed_bor" in result.patient_summary else "bor"
     print(f"{bor}: {result.patient_summary[bor].value_counts().to_dict()}")
+
+    print(f"time points whose PR/PD call would differ with raw float comparisons "
+          f"(DEC-22 rounding fixes them): {float_threshold_flips(result.timepoints)}")
 
     if args.no_pyrecist:
         return 0

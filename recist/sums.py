@@ -103,7 +103,7 @@ def nadir_before(sums_mm, evaluable, patient_codes) -> np.ndarray:
     return previous
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _codes(values) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
@@ -130,19 +130,21 @@ def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFra
     date_codes, date_uniques = pd.factorize(date_ns, sort=True)
     iso = pd.DatetimeIndex(date_uniques.astype("datetime64[ns]")).strftime("%Y-%m-%d")
     if "visit" in measurements.columns:
-        visit = measurements["visit"].astype("string")
+        visit = measurements["visit"].to_numpy(dtype=object, na_value=None)
         # normalise_measurements (0.1.0) turns an added, all-missing visit column into the
         # text "<NA>": read that as "no visit" too.
-        has_visit = (visit.notna() & (visit != "<NA>")).fillna(False).to_numpy(dtype=bool)
+        visit_codes, visit_uniques = pd.factorize(visit, sort=True)
+        missing = np.flatnonzero(np.asarray(visit_uniques, dtype=object) == "<NA>")
+        if len(missing):
+            visit_codes = np.where(visit_codes == missing[0], -1, visit_codes)
     else:
-        visit = pd.Series(pd.NA, index=measurements.index, dtype="string")
-        has_visit = np.zeros(len(measurements), dtype=bool)
-    labels = np.where(has_visit, visit.fillna("").to_numpy(dtype=object),
-                      np.asarray(iso, dtype=object)[date_codes])
-    # Visit labels and date labels must not collide: prefix the kind in the key.
-    key_labels = np.where(has_visit, "v:", "d:").astype(object) + labels
-    patient_codes, patients = _codes(measurements["patient_id"].astype("string"))
-    label_codes, label_uniques = _codes(pd.Series(key_labels))
+        visit_codes, visit_uniques = np.full(len(measurements), -1), np.array([], dtype=object)
+    has_visit = visit_codes >= 0
+    # Visit labels first, then dates: the two kinds of label never collide.
+    label_codes = np.where(has_visit, visit_codes, len(visit_uniques) + date_codes)
+    label_uniques = np.concatenate([np.asarray(visit_uniques, dtype=object),
+                                    np.asarray(iso, dtype=object)])
+    patient_codes, patients = _codes(measurements["patient_id"].to_numpy(dtype=object))
     combined = patient_codes * (len(label_uniques) + 1) + label_codes
     row_group, group_keys = pd.factorize(combined)
     n_groups = len(group_keys)
@@ -160,10 +162,9 @@ def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFra
     starts = np.r_[True, sorted_patient[1:] != sorted_patient[:-1]]
     start_index = np.maximum.accumulate(np.where(starts, np.arange(n_groups), 0))
     tp_order = np.arange(n_groups) - start_index
-    label_text = np.asarray([k[2:] for k in label_uniques], dtype=object)
     timepoints = pd.DataFrame({
         "patient_id": patients[sorted_patient],
-        "visit": label_text[group_label[order]],
+        "visit": label_uniques[group_label[order]],
         "patient_code": sorted_patient,
         "tp_order": tp_order,
         "first_ns": first_ns[order],
@@ -236,7 +237,7 @@ def timepoint_features(measurements: pd.DataFrame,
     baseline_of_tp = baseline_tp[np.searchsorted(baseline_tp, np.arange(n_tp), side="right") - 1]
     row_is_baseline = tp_order[row_tp] == 0
 
-    lesion_codes, lesion_uniques = _codes(frame["lesion_id"].astype("string"))
+    lesion_codes, lesion_uniques = _codes(frame["lesion_id"].to_numpy(dtype=object))
     n_les = len(lesion_uniques) + 1
     row_patient = patient_of_tp[row_tp]
     patient_lesion = row_patient * n_les + lesion_codes

@@ -325,121 +325,105 @@ def _classify(features: pd.DataFrame, criteria: Criteria) -> dict[str, np.ndarra
             "rule": rule}
 
 
-_CENTS = np.array([f"{c:02d}".removesuffix("0") if c % 10 == 0 else f"{c:02d}"
-                   for c in range(100)], dtype=object)
-_CENTS[0] = "0"
-
-
-def _fmt(values, signed: bool = False) -> np.ndarray:
-    """Numbers of mm or % as text with one or two decimals (vectorised; NaN → "nan").
-
-    >>> list(_fmt(np.array([30.0, 25.25, -0.5, 20.1])))
-    ['30.0', '25.25', '-0.5', '20.1']
-    >>> list(_fmt(np.array([5.0, -30.0]), signed=True))
-    ['+5.0', '-30.0']
-    """
-    values = np.asarray(values, dtype=float)
-    finite = np.isfinite(values)
-    cents = np.where(finite, np.rint(np.abs(values) * 100.0), 0).astype(np.int64)
-    text = (cents // 100).astype(str).astype(object) + "." + _CENTS[cents % 100]
-    negative = finite & (values < 0) & (cents > 0)
-    sign = np.where(negative, "-", "+" if signed else "").astype(object)
-    return np.where(finite, sign + text, "nan").astype(object)
-
-
-def _count(values) -> np.ndarray:
-    return np.asarray(values).astype(np.int64).astype(str).astype(object)
-
-
-def _join(*parts: np.ndarray) -> np.ndarray:
-    """Join per-row texts with "; ", skipping empty ones."""
-    result = parts[0]
-    for part in parts[1:]:
-        result = np.where(part == "", result,
-                          np.where(result == "", part, result + "; " + part))
-    return result
+def _texts(mask: np.ndarray, template: str, *columns) -> list[str]:
+    """``template % row`` for the rows of ``mask`` (numbers as ``%.2f``, as in the CSVs)."""
+    picked = [np.asarray(c)[mask].tolist() for c in columns]
+    return [template % row for row in zip(*picked)] if columns else [template] * int(mask.sum())
 
 
 def _target_reasons(target, f: pd.DataFrame, criteria: Criteria) -> np.ndarray:
-    """Why each target response was given, with the numbers (vectorised)."""
-    n = len(target)
-    out = np.full(n, "", dtype=object)
+    """Why each target response was given, with the numbers (vectorised per rule).
+
+    >>> f = pd.DataFrame({"partial_sum_mm": [30.0], "nadir_mm": [25.0],
+    ...     "targets_complete": [True], "baseline_sum_mm": [40.0],
+    ...     "pct_from_baseline": [-25.0], "n_targets_missing": [0]})
+    >>> _target_reasons(np.array(["PD"], dtype=object), f, RECIST_1_1)[0]
+    'target PD (TGT-PD, R11 4.3.1): sum 30.00 mm is +5.00 mm and +20.00% over nadir 25.00 mm'
+    """
+    out = np.full(len(target), "", dtype=object)
     partial = f["partial_sum_mm"].to_numpy(dtype=float)
     nadir = f["nadir_mm"].to_numpy(dtype=float)
+    base = f["baseline_sum_mm"].to_numpy(dtype=float)
+    pct_base = f["pct_from_baseline"].to_numpy(dtype=float)
     complete = f["targets_complete"].to_numpy(dtype=bool)
+    missing = f["n_targets_missing"].to_numpy()
     decimals = criteria.rounding_decimals
     with np.errstate(divide="ignore", invalid="ignore"):
         increase = round_half_away(partial - nadir, decimals)
         pct_nadir = round_half_away(np.where(nadir > 0, (partial - nadir) / nadir * 100.0,
                                              np.nan), decimals)
-    s_partial, s_nadir = _fmt(partial), _fmt(nadir)
-    s_base = _fmt(f["baseline_sum_mm"].to_numpy(dtype=float))
-    s_pct_base = _fmt(f["pct_from_baseline"].to_numpy(dtype=float), signed=True)
-    s_increase, s_pct_nadir = _fmt(increase, signed=True), _fmt(pct_nadir, signed=True)
-    missing = _count(f["n_targets_missing"].to_numpy())
-
-    def put(mask, *pieces):
-        if mask.any():
-            text = np.full(mask.sum(), "", dtype=object)
-            for piece in pieces:
-                text = text + (piece[mask] if isinstance(piece, np.ndarray) else piece)
-            out[mask] = text
-
+    positive = nadir > 0
     pd_mask = target == "PD"
-    change = np.where(
-        nadir > 0, s_increase + " mm and " + s_pct_nadir + "% over nadir " + s_nadir + " mm",
-        s_increase + f" mm over nadir 0.0 mm (≥ {_fmt([criteria.pd_min_increase_mm])[0]} "
-        "mm after a nadir of 0)")
-    put(pd_mask & complete, "target PD (TGT-PD, R11 4.3.1): sum ", s_partial, " mm is ",
-        change)
-    put(pd_mask & ~complete, "target PD (TGT-PD, NE-2, R11 4.4.2): the evaluated targets "
-        "alone sum to ", s_partial, " mm, ", change, ", with ", missing,
-        " target(s) not evaluated")
-    ne_mask = target == "NE"
-    put(ne_mask & complete, "target NE (TGT-NE, SUM-7): the baseline sum is not evaluable")
-    put(ne_mask & ~complete, "target NE (TGT-NE, R11 4.4.2): ", missing, " target(s) not "
-        "evaluated; the partial sum ", s_partial, " mm does not meet PD")
-    from_base = s_pct_base + "% from baseline " + s_base + " mm"
-    put(target == "CR", "target CR (TGT-CR, R11 4.3.1): every non-nodal target gone and "
-        "every nodal target SA < "
-        f"{_fmt([criteria.node_pathological_sa_mm])[0]} mm (sum ", s_partial, " mm)")
-    put(target == "PR", "target PR (TGT-PR, R11 4.3.1): sum ", s_partial, " mm is ",
-        from_base, f" (≤ -{_fmt([criteria.pr_decrease_pct])[0]}%)")
-    from_nadir = np.where(nadir > 0, s_pct_nadir + "% from nadir " + s_nadir + " mm",
-                          s_increase + " mm from nadir 0.0 mm")
-    put(target == "SD", "target SD (TGT-SD, R11 4.3.1): sum ", s_partial, " mm is ",
-        from_base, " and ", from_nadir)
+    pd_full = "target PD (TGT-PD, R11 4.3.1): sum %.2f mm is "
+    pd_part = ("target PD (TGT-PD, NE-2, R11 4.4.2): the evaluated targets alone sum to "
+               "%.2f mm, ")
+    over = "%+.2f mm and %+.2f%% over nadir %.2f mm"
+    over_zero = (f"%+.2f mm over nadir 0.00 mm (≥ {criteria.pd_min_increase_mm:.2f} mm after "
+                 "a nadir of 0)")
+    not_evaluated = ", with %d target(s) not evaluated"
+    for mask, template, columns in (
+        (pd_mask & complete & positive, pd_full + over, (partial, increase, pct_nadir, nadir)),
+        (pd_mask & complete & ~positive, pd_full + over_zero, (partial, increase)),
+        (pd_mask & ~complete & positive, pd_part + over + not_evaluated,
+         (partial, increase, pct_nadir, nadir, missing)),
+        (pd_mask & ~complete & ~positive, pd_part + over_zero + not_evaluated,
+         (partial, increase, missing)),
+        ((target == "NE") & complete,
+         "target NE (TGT-NE, SUM-7): the baseline sum is not evaluable", ()),
+        ((target == "NE") & ~complete, ("target NE (TGT-NE, R11 4.4.2): %d target(s) not "
+         "evaluated; the partial sum %.2f mm does not meet PD"), (missing, partial)),
+        (target == "CR", ("target CR (TGT-CR, R11 4.3.1): every non-nodal target gone and "
+         f"every nodal target SA < {criteria.node_pathological_sa_mm:.2f} mm (sum %.2f mm)"),
+         (partial,)),
+        (target == "PR", ("target PR (TGT-PR, R11 4.3.1): sum %.2f mm is %+.2f%% from "
+         f"baseline %.2f mm (≤ -{criteria.pr_decrease_pct:.2f}%%)"),
+         (partial, pct_base, base)),
+        ((target == "SD") & positive, ("target SD (TGT-SD, R11 4.3.1): sum %.2f mm is %+.2f%% "
+         "from baseline %.2f mm and %+.2f%% from nadir %.2f mm"),
+         (partial, pct_base, base, pct_nadir, nadir)),
+        ((target == "SD") & ~positive, ("target SD (TGT-SD, R11 4.3.1): sum %.2f mm is "
+         "%+.2f%% from baseline %.2f mm and %+.2f mm from nadir 0.00 mm"),
+         (partial, pct_base, base, increase)),
+    ):
+        if mask.any():
+            out[mask] = _texts(mask, template, *columns)
     return out
 
 
 def _reasons(features, result, overall, rule, backdated, criteria) -> np.ndarray:
     """The ``reasons`` text of every time point: each rule that decided, with numbers."""
     nontarget, new = result["nontarget"], result["new"]
-    nt_text = np.select(
-        [nontarget == "PD", nontarget == "NE", nontarget == "CR",
-         nontarget == "NON-CR/NON-PD"],
-        ["non-target PD (NT-PD, R11 4.3.3): " + _count(features["n_nt_progression"])
-         + " non-target(s) with unequivocal progression",
-         "non-target NE (NT-NE, DEC-5): " + _count(features["n_nt_missing"])
-         + " non-target(s) not evaluated",
-         np.full(len(new), "non-target CR (NT-CR, R11 4.3.3): every non-target gone",
-                 dtype=object),
-         "non-target NON-CR/NON-PD (R11 4.3.3): " + _count(features["n_nt_present"])
-         + " non-target(s) present"], default="").astype(object)
-    new_text = np.select(
-        [new == "Y", new == "EQUIVOCAL"],
-        [_count(features["n_new_unequivocal"])
-         + " unequivocal new lesion(s) (NEW-1, R11 4.3.5)",
-         np.full(len(new), "equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)",
-                 dtype=object)], default="").astype(object)
-    back_text = np.where(
-        backdated, "new lesion " + features["backdated_lesions"].to_numpy(dtype=object)
-        + " first seen here, confirmed on "
-        + features["backdated_confirmed"].to_numpy(dtype=object) + " (NEW-3, DEC-13)",
-        "").astype(object)
-    overall_text = "overall " + overall + " (" + rule + ")"
-    return _join(_target_reasons(result["target"], features, criteria), nt_text, new_text,
-                 back_text, overall_text)
+    nt_text = np.full(len(new), "", dtype=object)
+    for value, template, column in (
+        ("PD", ("non-target PD (NT-PD, R11 4.3.3): %d non-target(s) with unequivocal "
+         "progression"), "n_nt_progression"),
+        ("NE", "non-target NE (NT-NE, DEC-5): %d non-target(s) not evaluated", "n_nt_missing"),
+        ("CR", "non-target CR (NT-CR, R11 4.3.3): every non-target gone", None),
+        ("NON-CR/NON-PD", "non-target NON-CR/NON-PD (R11 4.3.3): %d non-target(s) present",
+         "n_nt_present"),
+    ):
+        mask = nontarget == value
+        if mask.any():
+            columns = () if column is None else (features[column].to_numpy(),)
+            nt_text[mask] = _texts(mask, template, *columns)
+    new_text = np.full(len(new), "", dtype=object)
+    mask = new == "Y"
+    if mask.any():
+        new_text[mask] = _texts(mask, "%d unequivocal new lesion(s) (NEW-1, R11 4.3.5)",
+                                features["n_new_unequivocal"].to_numpy())
+    new_text[new == "EQUIVOCAL"] = "equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)"
+    back_text = np.full(len(new), "", dtype=object)
+    if backdated.any():
+        back_text[backdated] = _texts(
+            backdated, "new lesion %s first seen here, confirmed on %s (NEW-3, DEC-13)",
+            features["backdated_lesions"].to_numpy(dtype=object),
+            features["backdated_confirmed"].to_numpy(dtype=object))
+    text = "overall " + overall + " (" + rule + ")"
+    for part in (back_text, new_text, nt_text, _target_reasons(result["target"], features,
+                                                                criteria)):
+        given = part != ""
+        text[given] = part[given] + "; " + text[given]
+    return text
 
 
 def assess_timepoints(measurements: pd.DataFrame,

@@ -59,8 +59,8 @@ def test_golden_r11_4_4_2_three_targets_two_assessed():
     row = tp.iloc[1]
     assert (row["target_response"], row["overall_response"]) == ("PD", "PD")
     assert row["reasons"] == (
-        "target PD (TGT-PD, NE-2, R11 4.4.2): the evaluated targets alone sum to 80.0 mm, "
-        "+30.0 mm and +60.0% over nadir 50.0 mm, with 1 target(s) not evaluated; "
+        "target PD (TGT-PD, NE-2, R11 4.4.2): the evaluated targets alone sum to 80.00 mm, "
+        "+30.00 mm and +60.00% over nadir 50.00 mm, with 1 target(s) not evaluated; "
         "overall PD (OVR-T1-7)")
 
 

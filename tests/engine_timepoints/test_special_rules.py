@@ -50,7 +50,8 @@ def test_pd_against_nadir_while_still_30pct_below_baseline():
     assert list(tp["target_response"][1:]) == ["PR", "PD"]
     assert tp["pct_from_baseline"].iloc[2] == -75.0
     assert tp["reasons"].iloc[2].startswith(
-        "target PD (TGT-PD, R11 4.3.1): sum 25.0 mm is +5.0 mm and +25.0% over nadir 20.0 mm")
+        "target PD (TGT-PD, R11 4.3.1): sum 25.00 mm is +5.00 mm and +25.00% over nadir "
+        "20.00 mm")
 
 
 def test_25_to_30_is_pd_exactly():
@@ -140,7 +141,7 @@ def test_r11_4_4_2_missing_target_partial_sum_pd():
     assert tp["target_response"].iloc[1] == "PD"
     assert tp["overall_response"].iloc[1] == "PD"
     assert math.isnan(tp["sum_mm"].iloc[1])  # no evaluable sum (SUM-7)
-    assert "the evaluated targets alone sum to 80.0 mm" in tp["reasons"].iloc[1]
+    assert "the evaluated targets alone sum to 80.00 mm" in tp["reasons"].iloc[1]
     # a target simply not reported is also not evaluated
     rows = rows[:3] + rows[3:5]
     assert assess_timepoints(table(rows))["target_response"].iloc[1] == "PD"
@@ -155,7 +156,7 @@ def test_missing_target_is_ne_and_never_a_nadir():
     assert list(tp["overall_response"][1:]) == ["NE", "PR"]
     # V2: sum 34 is +24 mm over the partial 10 mm of V1, but V1 is not a nadir
     assert tp["nadir_mm"].iloc[2] == 50.0
-    assert "1 target(s) not evaluated; the partial sum 10.0 mm" in tp["reasons"].iloc[1]
+    assert "1 target(s) not evaluated; the partial sum 10.00 mm" in tp["reasons"].iloc[1]
 
 
 def test_target_cr_with_non_target_present_is_pr():
