@@ -62,7 +62,7 @@ def render_lesion_overlay(
     organ: str | None = None,
     extra_lines: list[np.ndarray] | None = None,
     window: Window | None = None,
-    margin_mm: float = 25.0,
+    min_field_mm: float = 30.0,
 ):
     """Write one lesion picture as PNG and return the main axes.
 
@@ -81,8 +81,8 @@ def render_lesion_overlay(
         Written in the title; ``organ`` chooses the window unless ``window`` is given.
     extra_lines
         More ``(2, 2)`` segments (other fragments' axes), drawn thinner.
-    margin_mm
-        Space shown around the lines.
+    min_field_mm
+        The zoomed view is twice the lesion's extent, and at least this wide.
     """
     import matplotlib
 
@@ -105,7 +105,7 @@ def render_lesion_overlay(
     if segments:
         points = np.concatenate([to_mm(s) for s in segments])
         centre = (points.min(axis=0) + points.max(axis=0)) / 2
-        half = max(float(np.ptp(points, axis=0).max()) / 2 + margin_mm, 2 * margin_mm)
+        half = max(float(np.ptp(points, axis=0).max()), min_field_mm / 2)
     else:
         centre = np.array([columns * col_mm / 2, rows * row_mm / 2])
         half = max(columns * col_mm, rows * row_mm) / 2
