@@ -10,6 +10,7 @@ import requests
 
 from dicom_io.dicomweb import connect, retrieve_series, search_series, search_studies
 from dicom_io.errors import DicomInputError
+from dicom_io.series import load_series
 from dicom_io.sr import ImagePlane, read_measurement_report
 from recist.cli import EXIT_INPUT_ERROR, main
 from recist.interop.pacs import fetch_study, store_report
@@ -52,6 +53,9 @@ def test_fetch_command_retrieves_identical_pixels_and_geometry(orthanc, uploaded
         np.testing.assert_array_equal(copy.pixel_array, original.pixel_array)
         assert list(copy.ImagePositionPatient) == list(original.ImagePositionPatient)
         assert list(copy.PixelSpacing) == list(original.PixelSpacing)
+    fetched_series, original_series = load_series(out), load_series(paths[0].parent)
+    assert fetched_series.geometry == original_series.geometry
+    np.testing.assert_array_equal(fetched_series.volume, original_series.volume)
 
 
 def test_fetched_series_is_measured_and_the_sr_stored_back_reads_the_same(
