@@ -16,6 +16,7 @@ from __future__ import annotations
 import mmap
 import multiprocessing
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -267,15 +268,21 @@ def _use_processes(plan: StackPlan, workers: int | None) -> int:
 
     Compressed frames are decoded by plugins that hold the GIL, so threads do not help;
     forked processes writing into shared memory do. Uncompressed slices are read at
-    memory speed and never need them; nor do short series.
+    memory speed and never need them; nor do short series. A process that runs other
+    threads is never forked (a lock held by another thread would stay locked in the child).
     """
     if workers is not None and workers <= 1:
         return 0
     if plan.headers[0].is_native or len(plan.headers) < PROCESS_MIN_SLICES:
         return 0
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods() or _other_threads_running():
         return 0
     return min(workers or os.cpu_count() or 1, len(plan.headers) // 8)
+
+
+def _other_threads_running() -> bool:
+    """True when forking could copy a lock held by another thread: decode in-process then."""
+    return threading.active_count() > 1
 
 
 def read_volume(plan: StackPlan, *, workers: int | None = None) -> np.ndarray:

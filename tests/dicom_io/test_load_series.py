@@ -189,11 +189,13 @@ def test_to_sitk_image_matches_geometry(tmp_path):
 def test_sequential_and_process_decoding_agree(tmp_path, monkeypatch):
     from dicom_io import series
 
-    written = write_ct_series(tmp_path, shape=(9, 16, 16), transfer_syntax=RLELossless)
+    written = write_ct_series(tmp_path, shape=(17, 16, 16), transfer_syntax=RLELossless)
     monkeypatch.setattr(series, "PROCESS_MIN_SLICES", 4)
+    monkeypatch.setattr(series, "_other_threads_running", lambda: False)
     plan = series.plan_stack(discover_series(tmp_path).series[0])
     assert series._use_processes(plan, None) >= 1
-    assert series._use_processes(plan, 2) == 1  # 9 slices // 8
+    assert series._use_processes(plan, 2) == 2  # at least 8 slices per process
+    assert series._use_processes(plan, 5) == 2
     assert series._use_processes(plan, 1) == 0
     a = load_series(tmp_path, workers=1).volume
     b = series.read_volume(plan, workers=2)
@@ -217,6 +219,7 @@ def test_corrupt_compressed_frame_is_named_from_a_worker_process(tmp_path, monke
     data[fragment + 8:fragment + 12] = (0xFFFF).to_bytes(4, "little")
     broken.write_bytes(bytes(data))
     monkeypatch.setattr(series, "PROCESS_MIN_SLICES", 4)
+    monkeypatch.setattr(series, "_other_threads_running", lambda: False)
     for workers in (1, 2):
         with pytest.raises(DicomInputError) as info:
             load_series(tmp_path, workers=workers)
