@@ -31,4 +31,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/load_series.py
 
 clean:
-	rm -rf $(VENV) $(OUT) sample_data/generated
+	rm -rf $(VENV) $(OUT) sample_data/patients/*/V[1-9]*/ct
