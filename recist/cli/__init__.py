@@ -30,6 +30,7 @@ _COMMAND_MODULES: dict[str, str] = {
     "export-sr": "recist.cli.export_sr",
     "fetch": "recist.cli.fetch",
     "report": "recist.cli.report",
+    "demo": "recist.cli.demo",
     "sdtm-in": "recist.cli.sdtm",
     "sdtm-out": "recist.cli.sdtm",
     "summary": "recist.cli.summary",

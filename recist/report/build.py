@@ -33,7 +33,8 @@ def write_reports(measurements: pd.DataFrame, out_dir: str | Path, *,
                   patients: pd.DataFrame | None = None, criteria: Criteria = RECIST_1_1,
                   overlays_dir: str | Path | None = None,
                   inputs: Mapping[str, object] | None = None,
-                  result=None, baseline=None) -> ReportFiles:
+                  result=None, baseline=None,
+                  screening: pd.DataFrame | None = None) -> ReportFiles:
     """Assess responses and baseline, then write ``patient_<id>.html`` and ``cohort.html``.
 
     Parameters
@@ -53,6 +54,8 @@ def write_reports(measurements: pd.DataFrame, out_dir: str | Path, *,
     result, baseline
         An existing ``RespondResult`` / ``BaselineResult`` to show instead of assessing
         again (they must come from the same tables and criteria).
+    screening
+        Protocol eligibility rows (``recist.eligibility.screen_patients``) to show.
 
     Returns
     -------
@@ -76,7 +79,7 @@ def write_reports(measurements: pd.DataFrame, out_dir: str | Path, *,
             out_dir / pages[patient_id], patient_id, measurements, result.timepoints,
             result.patient_summary, patients=patients, baseline=baseline,
             findings=findings, overlays_dir=overlays_dir, criteria=criteria,
-            inputs=inputs, cohort_link=COHORT_FILE)
+            inputs=inputs, cohort_link=COHORT_FILE, screening=screening)
     cohort = write_cohort_report(out_dir / COHORT_FILE, measurements, result.timepoints,
                                  result.patient_summary, patients=patients,
                                  patient_pages=pages, findings=findings, criteria=criteria,

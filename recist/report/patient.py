@@ -168,6 +168,18 @@ def _baseline_section(baseline, patient_id: str) -> str:
     return "\n".join(parts)
 
 
+def _screening_section(screening: pd.DataFrame | None, patient_id: str) -> str:
+    rows = _rows_of(screening, patient_id)
+    if rows.empty:
+        return ""
+    verdict = cell_text(rows["verdict"].iloc[0]) if "verdict" in rows.columns else MISSING
+    return ("<h2>Protocol eligibility</h2>"
+            f"<p>Verdict: <strong>{esc(verdict)}</strong> (each criterion met / not met / "
+            "unknown with its reason)</p>"
+            + table(rows, ("criterion_id", "category", "criterion", "result", "reason"),
+                    headers={"criterion_id": "id"}))
+
+
 def _findings_section(findings: Iterable[Finding], patient_id: str) -> str:
     mine = [f for f in findings if f.patient_id is None or str(f.patient_id) == patient_id]
     if not mine:
@@ -210,7 +222,8 @@ def render_patient_html(patient_id: str, measurements: pd.DataFrame,
                         overlays_dir: str | Path | None = None,
                         criteria: Criteria = RECIST_1_1,
                         inputs: Mapping[str, object] | None = None,
-                        cohort_link: str | None = None) -> str:
+                        cohort_link: str | None = None,
+                        screening: pd.DataFrame | None = None) -> str:
     """The HTML text of one patient's report (see the module docstring).
 
     Parameters
@@ -233,6 +246,8 @@ def render_patient_html(patient_id: str, measurements: pd.DataFrame,
         Label → input file shown in the provenance block.
     cohort_link
         Relative link to the cohort page, if any.
+    screening
+        Protocol eligibility rows (``recist.eligibility.screen_patients``) or None.
     """
     patient_id = str(patient_id)
     rows = _rows_of(measurements, patient_id)
@@ -257,6 +272,7 @@ def render_patient_html(patient_id: str, measurements: pd.DataFrame,
                     "scan (DEC-7)</p>")
     body.append(_visits_table(rows))
     body.append(_baseline_section(baseline, patient_id))
+    body.append(_screening_section(screening, patient_id))
     body.append("<h2>Time point responses</h2>")
     body.append(table(tp, _TIMEPOINT_COLUMNS, headers=_TIMEPOINT_HEADERS))
     body.append("<h2>Lesions per visit</h2>")
