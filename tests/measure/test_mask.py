@@ -173,3 +173,28 @@ def test_slice_pieces_sorted_by_area():
     pieces = measure_mask_slice((np.hypot(yy - 15, xx - 45) <= 4) | (np.hypot(yy - 15, xx - 12) <= 9),
                                 (0.5, 0.5))
     assert [round(m.ld_mm) for m, _ in pieces] == [9, 4]
+
+
+def _exhaustive_slice(mask, spacing, nodal):
+    scores = []
+    for k in range(mask.shape[0]):
+        pieces = measure_mask_slice(mask[k], spacing[1:]) if mask[k].any() else []
+        scores.append(sum((m.sa_mm if nodal else m.ld_mm) for m, _ in pieces))
+    return int(np.argmax(scores)), max(scores)
+
+
+@pytest.mark.parametrize("nodal", [False, True])
+def test_pruned_slice_choice_equals_measuring_every_slice(lung_labels, nodal):
+    """The upper-bound pruning is exact: same slice and value as the exhaustive loop."""
+    rng = np.random.default_rng(3)
+    cases = list(lung_labels.values())
+    for _ in range(6):
+        a = rng.uniform(5, 25)
+        spacing = (rng.uniform(1, 3), rng.uniform(0.5, 1.0), rng.uniform(0.5, 1.0))
+        cases.append((_ellipsoid((a, a * rng.uniform(0.4, 1), a * rng.uniform(0.4, 1)),
+                                 _random_rotation(rng), spacing, (0.3, 0.1, 0.7))[0], spacing))
+    for mask, spacing in cases:
+        m = measure_mask(mask, spacing, nodal=nodal, with_3d_diameter=False)
+        k, score = _exhaustive_slice(mask, spacing, nodal)
+        assert m.slice_index == k
+        assert (m.sa_mm if nodal else m.ld_mm) == pytest.approx(score, abs=1e-9)
