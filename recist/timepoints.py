@@ -432,7 +432,8 @@ def assess_timepoints(measurements: pd.DataFrame,
 
     ``measurements`` is normalised by ``recist.table.normalise_measurements``. Returns
     the ``timepoints`` table of DESIGN.md with exactly ``TIMEPOINT_COLUMNS``, one row per
-    patient and time point, sorted by patient then date; each patient's first row is
+    patient and time point, sorted by patient then date (time points ordered by their
+    earliest scan; the ``date`` shown follows DEC-20); each patient's first row is
     the baseline (response columns empty, ``reasons`` = ``"baseline"``).
 
     Rules: SUM-1..8 (``recist.sums``), TGT-*, NT-*, NEW-*, OVR-T1-*, OVR-T2-*, DEC-13
@@ -480,7 +481,7 @@ def assess_timepoints(measurements: pd.DataFrame,
         "overall_response": np.where(baseline, blank, overall),
         "reasons": reasons,
     })
-    order = np.lexsort((features["tp_order"].to_numpy(), date_ns,
-                        features["patient_code"].to_numpy()))
-    return out.iloc[order].reset_index(drop=True)[list(TIMEPOINT_COLUMNS)]
+    # ``features`` is already sorted by patient, then chronologically (earliest scan of
+    # each time point), so the baseline stays first even if DEC-20 moves a PD date.
+    return out
 
