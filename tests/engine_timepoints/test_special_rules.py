@@ -260,3 +260,27 @@ def test_input_is_not_modified():
     copy = frame.copy()
     assess_timepoints(frame)
     pd.testing.assert_frame_equal(frame, copy)
+
+
+def test_nodal_non_target_needs_short_axis_below_10mm_for_cr():
+    rows = (targets(D[0], "V0", ("T1", 20.0))
+            + [(D[0], "V0", "NT1", "non-target", True, None, 14.0, "present")]
+            + targets(D[1], "V1", ("T1", 0.0, "absent"))
+            + [(D[1], "V1", "NT1", "non-target", True, None, 10.0, "absent")]
+            + targets(D[2], "V2", ("T1", 0.0, "absent"))
+            + [(D[2], "V2", "NT1", "non-target", True, None, 9.9, "absent")])
+    tp = assess_timepoints(table(rows))
+    assert list(tp["nontarget_response"][1:]) == ["NON-CR/NON-PD", "CR"]
+    assert list(tp["overall_response"][1:]) == ["PR", "CR"]  # DEC-4, OVR-T1-2 / OVR-T1-1
+
+
+def test_non_target_progression_alone_is_pd_with_its_scan_date():
+    rows = (targets(D[0], "V0", ("T1", 20.0))
+            + [(D[0], "V0", "NT1", "non-target", False, None, None, "present")]
+            + targets("2024-03-01", "V1", ("T1", 10.0))
+            + [("2024-02-27", "V1", "NT1", "non-target", False, None, None, "progression")])
+    tp = assess_timepoints(table(rows))
+    assert (tp["target_response"].iloc[1], tp["nontarget_response"].iloc[1],
+            tp["overall_response"].iloc[1]) == ("PR", "PD", "PD")
+    assert tp["reasons"].iloc[1].endswith("overall PD (OVR-T1-8)")
+    assert tp["date"].iloc[1] == pd.Timestamp("2024-02-27")
