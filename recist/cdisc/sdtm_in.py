@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recist.cdisc.xpt import as_cdisc_frame
+from recist.cdisc.xpt import apply_to_unique, as_cdisc_frame
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
 from recist.table import normalise_measurements
@@ -51,6 +51,9 @@ __all__ = ["SdtmInput", "read_sdtm", "read_sdtm_patients"]
 _MEASURE_TESTS = ("LDIAM", "LPERP")
 _STATE_TESTS = ("TUMSTATE", "LNSTATE")
 _KEY = ["USUBJID", "VISIT_", "LNK"]
+_TR_COLUMNS = ("STUDYID", "USUBJID", "TRSEQ", "TRGRPID", "TRLNKID", "TRTESTCD", "TRORRES",
+               "TRSTRESC", "TRSTRESN", "TRSTAT", "TRREASND", "VISITNUM", "VISIT", "TRDTC",
+               "TREVAL", "TREVALID", "TRACPTFL")
 _NODE_PATTERN = r"LYMPH\s*NODE|\bNODES?\b|NODAL"
 
 
@@ -77,7 +80,7 @@ class SdtmInput:
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
     """A column as upper-case strings, or an all-missing string column."""
     if name in frame.columns:
-        return frame[name].astype("string").str.strip().str.upper()
+        return apply_to_unique(frame[name], lambda s: s.str.strip().str.upper())
     return pd.Series(pd.NA, index=frame.index, dtype="string")
 
 
@@ -140,8 +143,10 @@ def _dates(frame: pd.DataFrame, column: str, domain: str,
            findings: list[Finding]) -> pd.Series:
     """ISO dates from --DTC: the date part; YYYY-MM imputed to the 1st with a finding."""
     text = _col(frame, column)
-    full = text.str.extract(r"^(\d{4}-\d{2}-\d{2})", expand=False)
-    month = text.str.extract(r"^(\d{4}-\d{2})$", expand=False)
+    full = apply_to_unique(text, lambda s: s.str.extract(r"^(\d{4}-\d{2}-\d{2})",
+                                                         expand=False).astype("string"))
+    month = apply_to_unique(text, lambda s: s.str.extract(r"^(\d{4}-\d{2})$",
+                                                          expand=False).astype("string"))
     partial = full.isna() & month.notna()
     if partial.any():
         rows = frame.index[partial.to_numpy()]
@@ -155,8 +160,27 @@ def _dates(frame: pd.DataFrame, column: str, domain: str,
     return full.fillna(month + "-01")
 
 
+def _as_datetime(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
+    """ISO date strings → datetime64; an impossible date (2024-02-30) is an error."""
+    dates = pd.to_datetime(frame[column], format="%Y-%m-%d", errors="coerce")
+    bad = frame.index[dates.isna() & frame[column].notna()]
+    if len(bad):
+        domain = name[:2]
+        raise RecistDataError(
+            f"{domain}: {name} {frame.at[bad[0], column]!r} is not a valid date "
+            f"({_records(frame, bad, domain)}); write ISO 8601 dates like 2024-03-01"
+        )
+    return dates
+
+
 def _kind_from_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Map TUORRES / TRGRPID text to our ``kind`` and an equivocal flag."""
+    kind = apply_to_unique(text, lambda s: _kind_and_equivocal(s)[0])
+    equivocal = apply_to_unique(text, lambda s: _kind_and_equivocal(s)[1])
+    return kind.astype("string"), equivocal.astype(bool)
+
+
+def _kind_and_equivocal(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     kind = pd.Series(pd.NA, index=text.index, dtype="string")
     kind = kind.mask(text.str.contains("TARGET", na=False), "target")
     kind = kind.mask(text.str.contains(r"NON[- ]?TARGET", na=False), "non-target")
@@ -168,9 +192,9 @@ def _kind_from_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _lesion_ids(link: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Lesion id (fragment suffix removed, first id of a merged pair) and a merged flag."""
-    combined = link.str.contains("/", na=False)
-    first = link.str.split("/").str[0].str.strip()
-    lesion = first.str.replace(r"\.\d+$", "", regex=True)
+    combined = apply_to_unique(link, lambda s: s.str.contains("/", na=False).astype(bool))
+    lesion = apply_to_unique(link, lambda s: s.str.split("/").str[0].str.strip().str.replace(
+        r"\.\d+$", "", regex=True).astype("string"))
     return lesion, combined
 
 
@@ -208,6 +232,7 @@ def _tu_lookup(tu: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
             message=f"TU: TUORRES {text[unknown[0]]!r} is not TARGET, NON-TARGET or NEW "
                     f"({_records(tu, unknown, 'TU')}); TRGRPID is used for those lesions.",
         ))
+    look["tu_date"] = _as_datetime(tu.assign(tu_date=look["tu_date"]), "tu_date", "TUDTC")
     return look.drop_duplicates(["USUBJID", "LNK"], keep="first").set_index(["USUBJID", "LNK"])
 
 
@@ -225,11 +250,12 @@ def _row_flags(tr: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     flag[(stat == "NOT DONE").fillna(False).to_numpy() | (value.isna() & orres.isna())
          .to_numpy()] = "not_done"
     flag[value.notna().to_numpy()] = "num"
-    flag[(reason.str.contains("MERGE", na=False) | orres.str.contains("MERGE", na=False))
-         .to_numpy()] = "merged"
-    flag[(orres.str.contains("TOO SMALL", na=False) | reason.str.contains("TOO SMALL",
-                                                                          na=False))
-         .to_numpy()] = "too_small"
+    def has(values: pd.Series, word: str) -> np.ndarray:
+        return apply_to_unique(values, lambda s: s.str.contains(word, na=False).astype(
+            bool)).to_numpy(dtype=bool)
+
+    flag[has(reason, "MERGE") | has(orres, "MERGE")] = "merged"
+    flag[has(orres, "TOO SMALL") | has(reason, "TOO SMALL")] = "too_small"
     return value, orres, flag
 
 
@@ -268,7 +294,7 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
     """
     findings: list[Finding] = []
     tu = as_cdisc_frame(tu, "TU")
-    tr = as_cdisc_frame(tr, "TR")
+    tr = as_cdisc_frame(tr, "TR", _TR_COLUMNS)
     missing = [c for c in ("USUBJID", "TRTESTCD", "TRLNKID") if c not in tr.columns]
     if "VISIT" not in tr.columns and "VISITNUM" not in tr.columns:
         missing.append("VISIT or VISITNUM")
@@ -288,6 +314,7 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
     tr["VISIT_"] = tr["VISIT_"].fillna(_col(tr, "VISITNUM"))
     tr["DATE"] = _dates(tr, "TRDTC", "TR", findings) if "TRDTC" in tr.columns \
         else pd.Series(pd.NA, index=tr.index, dtype="string")
+    tr["DATE"] = _as_datetime(tr, "DATE", "TRDTC")
     no_date = tr["DATE"].isna()
     if no_date.any():
         # A record without TRDTC takes the latest date of its visit.

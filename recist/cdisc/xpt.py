@@ -21,7 +21,23 @@ import pandas as pd
 from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
 
-__all__ = ["as_cdisc_frame", "read_cdisc_table", "write_cdisc_table"]
+__all__ = ["apply_to_unique", "as_cdisc_frame", "read_cdisc_table", "write_cdisc_table"]
+
+
+def apply_to_unique(values: pd.Series, func) -> pd.Series:
+    """``func(values)`` computed once per distinct value (fast for coded columns).
+
+    ``func`` takes and returns a Series element-wise (e.g. ``lambda s: s.str.upper()``);
+    missing values get ``func`` of a missing string.
+
+    >>> apply_to_unique(pd.Series([" a", "b", None, " a"]), lambda s: s.str.strip()).tolist()
+    ['a', 'b', <NA>, 'a']
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = func(pd.Series(uniques, dtype="string"))
+    missing = func(pd.Series([pd.NA], dtype="string")).iloc[0]
+    table = np.append(mapped.to_numpy(dtype=object), np.array([missing], dtype=object))
+    return pd.Series(table[codes], index=values.index).astype(mapped.dtype)
 
 
 def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -32,18 +48,21 @@ def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(values):
             # XPT stores numbers as floats: write 3.0 as "3", keep 3.25 as "3.25".
             as_int = values.dropna()
-            if len(as_int) and np.all(np.mod(as_int, 1) == 0) and as_int.abs().max() < 2**53:
-                text = values.map(lambda v: pd.NA if pd.isna(v) else str(int(v)))
-            else:
-                text = values.map(lambda v: pd.NA if pd.isna(v) else repr(float(v)))
+            integral = len(as_int) and np.all(np.mod(as_int, 1) == 0) and \
+                as_int.abs().max() < 2**53
+            text = apply_to_unique(values, lambda s, whole=integral: pd.Series(
+                [pd.NA if pd.isna(v) else (str(int(float(v))) if whole
+                                          else repr(float(v))) for v in s],
+                dtype="string"))
             out[str(column).strip().upper()] = text.astype("string")
         else:
-            text = values.astype("string").str.strip()
+            text = apply_to_unique(values.astype("string"), lambda s: s.str.strip())
             out[str(column).strip().upper()] = text.mask(text == "", pd.NA)
     return out
 
 
-def as_cdisc_frame(table: pd.DataFrame | str | Path, name: str) -> pd.DataFrame:
+def as_cdisc_frame(table: pd.DataFrame | str | Path, name: str,
+                   columns: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Return ``table`` as a CDISC string frame, reading it first if it is a path.
 
     Parameters
@@ -52,10 +71,16 @@ def as_cdisc_frame(table: pd.DataFrame | str | Path, name: str) -> pd.DataFrame:
         A DataFrame, or the path of a ``.csv`` or ``.xpt`` file.
     name
         The dataset's role for messages (``"TU"``, ``"TR"``, ``"DM"``).
+    columns
+        Keep only these variables (upper-case names; absent ones are skipped), which
+        saves time on large datasets.
     """
-    if isinstance(table, pd.DataFrame):
-        return _as_strings(table)
-    return read_cdisc_table(table, name)
+    if not isinstance(table, pd.DataFrame):
+        table = read_cdisc_table(table, name)
+    if columns is not None:
+        wanted = set(columns)
+        table = table[[c for c in table.columns if str(c).strip().upper() in wanted]]
+    return _as_strings(table)
 
 
 def read_cdisc_table(path: str | Path, name: str = "dataset") -> pd.DataFrame:

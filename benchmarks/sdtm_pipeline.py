@@ -1,0 +1,139 @@
+"""Benchmark: SDTM TR of ~1.5 million records → measurements → responses → ADaM.
+
+Generates a deterministic synthetic SDTM TU/TR (20,000 patients × 10 visits by default;
+``numpy.random.default_rng(seed)``; vectorised, no loop per record), then times each
+stage in one process:
+
+1. ``recist.cdisc.read_sdtm`` (TR → measurements table, normalised),
+2. ``recist.respond.respond`` (time point responses, BOR, PFS),
+3. ``recist.cdisc.adam`` (ADRS and ADTTE).
+
+Target: < 60 s in total. Run ``python benchmarks/sdtm_pipeline.py [--patients N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+VISIT_INTERVAL_DAYS = 56
+
+
+def make_sdtm(n_patients: int = 20_000, n_visits: int = 10,
+              seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Synthetic TU, TR and DM; every patient has 2 lung targets, 1 nodal target (LDIAM
+    and LPERP), half a 4th target, 3 non-targets (TUMSTATE), ≈ 7.5 TR records a visit."""
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"BM-{i:06d}" for i in range(n_patients)])
+    start = pd.Timestamp("2021-01-04") + pd.to_timedelta(rng.integers(0, 700, n_patients),
+                                                         unit="D")
+    # lesion layout per patient: (link id, test, nodal, kind)
+    lesions = [("T01", "LDIAM", "LUNG", "TARGET"), ("T02", "LDIAM", "LIVER", "TARGET"),
+               ("T03", "LDIAM", "MEDIASTINAL LYMPH NODE", "TARGET"),
+               ("T03", "LPERP", "MEDIASTINAL LYMPH NODE", "TARGET"),
+               ("T04", "LDIAM", "LUNG", "TARGET"),
+               ("NT01", "TUMSTATE", "BONE", "NON-TARGET"),
+               ("NT02", "TUMSTATE", "PLEURA", "NON-TARGET"),
+               ("NT03", "TUMSTATE", "LIVER", "NON-TARGET")]
+    has_t04 = rng.random(n_patients) < 0.5
+    baseline_mm = rng.uniform(12, 40, (n_patients, len(lesions)))
+    baseline_mm[:, 3] = rng.uniform(15, 30, n_patients)  # node short axis
+    baseline_mm[:, 2] = baseline_mm[:, 3] * 1.4
+    slope = rng.normal(0.0, 0.12, n_patients)  # relative change per visit
+    same_lesion = np.array([0, 1, 2, 2, 3, 4, 5, 6])  # LDIAM and LPERP of T03 move together
+    noise = rng.normal(0, 0.03, (n_patients, n_visits, same_lesion.max() + 1))
+
+    p, v, le = np.meshgrid(np.arange(n_patients), np.arange(n_visits),
+                           np.arange(len(lesions)), indexing="ij")
+    p, v, le = p.ravel(), v.ravel(), le.ravel()
+    keep = (le != 4) | has_t04[p]
+    p, v, le = p[keep], v[keep], le[keep]
+    factor = np.clip(1 + slope[p] * v + noise[p, v, same_lesion[le]], 0, None)
+    value = np.where(factor < 0.05, 0.0, np.round(baseline_mm[p, le] * factor, 1))
+    link = np.array([x[0] for x in lesions])[le]
+    test = np.array([x[1] for x in lesions])[le]
+    kind = np.array([x[3] for x in lesions])[le]
+    is_state = test == "TUMSTATE"
+    state = np.where(factor > 1.6, "UNEQUIVOCAL PROGRESSION",
+                     np.where(factor < 0.3, "ABSENT", "PRESENT"))
+    jitter = rng.integers(-5, 6, len(p))
+    dates = start[p] + pd.to_timedelta(v * VISIT_INTERVAL_DAYS + np.where(v > 0, jitter, 0),
+                                       unit="D")
+    orres = np.where(is_state, state, value.astype(str))
+    tr = pd.DataFrame({
+        "STUDYID": "BENCH", "DOMAIN": "TR", "USUBJID": ids[p],
+        "TRSEQ": np.arange(len(p)), "TRGRPID": kind, "TRLNKID": link, "TRTESTCD": test,
+        "TRORRES": orres, "TRSTRESC": orres,
+        "TRSTRESN": np.where(is_state, np.nan, value), "VISITNUM": v + 1,
+        "VISIT": np.where(v == 0, "BASELINE", "WEEK " + (8 * v).astype(str)),
+        "TRDTC": dates.strftime("%Y-%m-%d"),
+    })
+    first = tr.drop_duplicates(["USUBJID", "TRLNKID"])
+    location = {x[0]: x[2] for x in lesions}
+    tu = pd.DataFrame({
+        "STUDYID": "BENCH", "DOMAIN": "TU", "USUBJID": first["USUBJID"],
+        "TULNKID": first["TRLNKID"], "TUTESTCD": "TUMIDENT", "TUORRES": first["TRGRPID"],
+        "TUSTRESC": first["TRGRPID"], "TULOC": first["TRLNKID"].map(location),
+        "VISITNUM": 1, "VISIT": "BASELINE", "TUDTC": first["TRDTC"],
+    })
+    dm = pd.DataFrame({"STUDYID": "BENCH", "DOMAIN": "DM", "USUBJID": ids,
+                       "RFSTDTC": start.strftime("%Y-%m-%d"),
+                       "ARM": np.where(np.arange(n_patients) % 2, "A", "B")})
+    return tu, tr, dm
+
+
+def run(n_patients: int, n_visits: int) -> dict[str, float]:
+    """Run every stage once and return the seconds each took."""
+    from recist.cdisc import read_sdtm
+    from recist.cdisc.adam import adrs_from_responses, adtte_from_responses
+    from recist.respond import respond
+
+    times: dict[str, float] = {}
+    clock = time.perf_counter()
+    tu, tr, dm = make_sdtm(n_patients, n_visits)
+    times["generate SDTM"] = time.perf_counter() - clock
+    print(f"TR: {len(tr):,} records, TU: {len(tu):,}, DM: {len(dm):,}", flush=True)
+
+    clock = time.perf_counter()
+    sdtm = read_sdtm(tu, tr, dm)
+    times["TR -> measurements"] = time.perf_counter() - clock
+    print(f"measurements: {len(sdtm.measurements):,} rows "
+          f"({times['TR -> measurements']:.1f} s)", flush=True)
+
+    clock = time.perf_counter()
+    result = respond(sdtm.measurements, sdtm.patients)
+    times["responses"] = time.perf_counter() - clock
+    print(f"responses: {len(result.timepoints):,} time points, "
+          f"{len(result.patient_summary):,} patients ({times['responses']:.1f} s)",
+          flush=True)
+
+    clock = time.perf_counter()
+    adrs = adrs_from_responses(result.timepoints, result.patient_summary, sdtm.patients)
+    adtte = adtte_from_responses(result.patient_summary, sdtm.patients)
+    times["ADaM"] = time.perf_counter() - clock
+    print(f"ADaM: ADRS {len(adrs):,} rows, ADTTE {len(adtte):,} rows", flush=True)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=20_000)
+    parser.add_argument("--visits", type=int, default=10)
+    args = parser.parse_args(argv)
+    times = run(args.patients, args.visits)
+    total = sum(times.values())
+    for stage, seconds in times.items():
+        print(f"{stage:<22} {seconds:7.2f} s")
+    print(f"{'total':<22} {total:7.2f} s (target < 60 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
