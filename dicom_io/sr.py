@@ -74,6 +74,8 @@ _KIND_CODES = {
 _LYMPH_NODE_CODES = {("SCT", "59441001"), ("SRT", "T-C4000")}
 # Tool names OHIF / Cornerstone put in the tracking identifier (the lesion label is
 # then the finding's code meaning).
+_FREE_TEXT_CODES = {"CORNERSTONEFREETEXT", "CS3DTEXT"}
+_COMMENT = ("DCM", "121106")
 _TOOL_MARKERS = ("cornerstone", "@", "bidirectional", "arrowannotate", "ohif")
 _SR_SOP_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.88.11": "Basic Text SR",
@@ -373,7 +375,13 @@ def _read_group(group: Dataset, index: int, where: str, document_visit: str | No
     tracking_identifier = _find_text(items, {_TRACKING_IDENTIFIER})
     tracking_uid = _find_text(items, {_TRACKING_UID})
     finding = next((_code_meaning(i) for i in items if _code_key(i) == _FINDING), None)
-    sites = [i for i in items if _code_key(i) in _FINDING_SITES]
+    label = _find_text(items, {_COMMENT})  # OHIF 3.x: the label as a comment
+    for item in items:  # older OHIF: a private free-text code as finding or finding site
+        if label is None and item.get("ConceptCodeSequence") and str(
+                item.ConceptCodeSequence[0].get("CodeValue", "")) in _FREE_TEXT_CODES:
+            label = _code_meaning(item)
+    sites = [i for i in items if _code_key(i) in _FINDING_SITES and str(
+        i.ConceptCodeSequence[0].get("CodeValue", "")) not in _FREE_TEXT_CODES]
     site_meanings = [(_code_key(s, "ConceptCodeSequence"), _code_meaning(s)) for s in sites]
     nodal = any(key in _LYMPH_NODE_CODES or "lymph node" in (meaning or "").lower()
                 for key, meaning in site_meanings)
@@ -385,13 +393,15 @@ def _read_group(group: Dataset, index: int, where: str, document_visit: str | No
     for item in items:
         if _code_key(item) == _BASELINE_CATEGORY:
             value = _code_key(item, "ConceptCodeSequence")
-            for name, code in _KIND_CODES.items():
-                if value == (code.scheme_designator, code.value):
-                    kind = name
+            kind = next((name for name, code in _KIND_CODES.items()
+                         if value == (code.scheme_designator, code.value)), kind)
     visit = _find_text(items, _TIME_POINT) or document_visit
-    if _is_tool_name(tracking_identifier) and finding and not finding.lower().startswith(
-            ("lesion", "neoplasm", "finding")):
-        lesion_id = finding
+    if finding and finding.lower().startswith(("lesion", "neoplasm", "finding")):
+        finding_label = None
+    else:
+        finding_label = finding
+    if _is_tool_name(tracking_identifier) and (label or finding_label):
+        lesion_id = label or finding_label
     else:
         lesion_id = tracking_identifier or tracking_uid or f"group-{index + 1}"
     region = next((_scoord_of(i) for i in items if _code_key(i) in _IMAGE_REGION), None)

@@ -256,3 +256,43 @@ def test_reading_an_image_as_sr_names_file_and_class(ct_series):
     assert caught.value.keyword == "SOPClassUID"
     assert "expected a structured report" in str(caught.value)
     assert "P001" not in str(caught.value)
+
+
+def _edit_group(path, edit):
+    ds = pydicom.dcmread(path)
+    group = ds.ContentSequence[-1].ContentSequence[0]
+    edit(group)
+    ds.save_as(path)
+    return path
+
+
+@pytest.mark.filterwarnings("ignore:The value length")
+def test_ohif3_label_in_a_comment_and_legacy_label_as_finding_site(ct_series, tmp_path):
+    headers = headers_of(ct_series)
+
+    def comment_label(group):  # OHIF 3.x: TEXT (121106, DCM, "Comment") holds the label
+        items = [i for i in group.ContentSequence
+                 if i.ConceptNameCodeSequence[0].CodeValue != "121071"]
+        items.append(hd.sr.TextContentItem(
+            name=hd.sr.CodedConcept("121106", "DCM", "Comment"), value="Liver met 2",
+            relationship_type="CONTAINS"))
+        group.ContentSequence = items
+
+    def site_label(group):  # older OHIF: the label as a free-text finding site
+        items = [i for i in group.ContentSequence
+                 if i.ConceptNameCodeSequence[0].CodeValue != "121071"]
+        items.append(hd.sr.CodeContentItem(
+            name=hd.sr.CodedConcept("363698007", "SCT", "Finding Site"),
+            value=hd.sr.CodedConcept("CS3DTEXT", "99dcmjs", "Node 4R"),
+            relationship_type="HAS CONCEPT MOD"))
+        group.ContentSequence = items
+
+    found = {}
+    for name, edit in (("comment", comment_label), ("site", site_label)):
+        path = _foreign_sr(headers, tmp_path, long_code=OLD_LONG, short_code=OLD_SHORT,
+                           stated_unit=MM, long_value=14.0, name=f"{name}.dcm")
+        lines, _ = read_sr_lines([_edit_group(path, edit)], headers)
+        found[name] = lines[["lesion_id", "organ", "nodal"]].iloc[0].tolist()
+    # the free-text site is a label, not an organ: the lymph node site stays the organ
+    assert found == {"comment": ["Liver met 2", "lymph node", True],
+                     "site": ["Node 4R", "lymph node", True]}
