@@ -90,11 +90,13 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
 
 
 def _format_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """ISO dates and 2-decimal millimetres / percentages, for CSV output."""
+    """ISO dates, true/false and 2-decimal millimetres / percentages, for CSV output."""
     out = frame.copy()
     for column in out.columns:
         series = out[column]
-        if pd.api.types.is_datetime64_any_dtype(series):
+        if pd.api.types.is_bool_dtype(series):
+            out[column] = series.map({True: "true", False: "false"}).fillna("")
+        elif pd.api.types.is_datetime64_any_dtype(series):
             out[column] = series.dt.strftime("%Y-%m-%d")
         elif pd.api.types.is_float_dtype(series) and (
                 column.endswith("_mm") or column.startswith("pct_")):

@@ -88,6 +88,7 @@ def test_write_respond_outputs(tmp_path):
     summary = pd.read_csv(tmp_path / "out" / "patient_summary.csv", dtype=str,
                           keep_default_na=False)
     assert summary.set_index("patient_id").loc["P1", "pd_date"] == D[3]
+    assert summary.set_index("patient_id").loc["P1", "pfs_event"] == "true"
     provenance = json.loads((tmp_path / "out" / "provenance.json").read_text())
     assert provenance["version"] == __version__
     assert provenance["criteria"]["pd_increase_pct"] == 20.0
