@@ -50,7 +50,7 @@ LINE_COLUMNS = (
     "sop_instance_uid", "x1", "y1", "x2", "y2",
     "x1_mm", "y1_mm", "z1_mm", "x2_mm", "y2_mm", "z2_mm", "length_mm",
     "stated_value", "stated_unit", "tracking_uid", "group", "series_uid",
-    "slice_thickness_mm", "sr_file",
+    "slice_thickness_mm", "slice_index", "sr_file",
 )
 _PRESENT_STATUS = {"target": "measured", "non-target": "present", "new": "unequivocal"}
 _UNIT_TO_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "um": 0.001}
@@ -58,6 +58,17 @@ _UNIT_TO_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "um": 0.001}
 
 def _planes(images: Iterable[Dataset]) -> dict[str, tuple[ImagePlane, Dataset]]:
     return {str(ds.SOPInstanceUID): (ImagePlane.from_dataset(ds), ds) for ds in images}
+
+
+def _slice_indices(planes: dict[str, tuple[ImagePlane, Dataset]]) -> dict[str, int]:
+    """Slice index of each image in its series: rank along the slice normal, ascending."""
+    by_series: dict[str, list[tuple[float, str]]] = {}
+    for uid, (plane, ds) in planes.items():
+        normal = np.cross(plane.row_direction, plane.column_direction)
+        position = float(np.dot(plane.position_mm, normal))
+        by_series.setdefault(str(ds.get("SeriesInstanceUID", "")), []).append((position, uid))
+    return {uid: k for members in by_series.values()
+            for k, (_, uid) in enumerate(sorted(members))}
 
 
 def _plane_containing(points_mm: np.ndarray, planes: dict[str, tuple[ImagePlane, Dataset]],
@@ -105,6 +116,7 @@ def read_sr_lines(
         ``length_mm`` recomputed), and the findings.
     """
     planes = _planes(source_images or [])
+    slice_index = _slice_indices(planes)
     rows: list[dict[str, object]] = []
     findings: list[Finding] = []
     for sr_path in sr_paths:
@@ -157,6 +169,7 @@ def read_sr_lines(
                 row["series_uid"] = str(image.get("SeriesInstanceUID", ""))
                 thickness = image.get("SliceThickness")
                 row["slice_thickness_mm"] = float(thickness) if thickness else None
+                row["slice_index"] = slice_index.get(str(image.SOPInstanceUID))
             if points_mm is not None:
                 for i in (0, 1):
                     for axis_name, value in zip("xyz", points_mm[i]):
@@ -227,7 +240,7 @@ def lines_to_measurements(lines: pd.DataFrame, *, default_kind: str = "target"
         record: dict[str, object] = {
             column: first[column] for column in
             ("patient_id", "date", "visit", "lesion_id", "organ", "nodal",
-             "sop_instance_uid", "series_uid", "slice_thickness_mm")
+             "sop_instance_uid", "series_uid", "slice_thickness_mm", "slice_index")
         }
         record.update(kind=kind, method="sr", status=_PRESENT_STATUS.get(kind, "measured"))
         for prefix in ("ld", "sa"):

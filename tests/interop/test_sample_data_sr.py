@@ -43,7 +43,8 @@ def test_sr_round_trip_gives_the_same_measurements(both):
     left = from_csv.sort_values(keys).reset_index(drop=True)
     right = from_sr.sort_values(keys).reset_index(drop=True)
     assert len(left) == len(right) > 0
-    for column in keys + ["kind", "organ", "nodal", "status", "date", "sop_instance_uid"]:
+    for column in keys + ["kind", "organ", "nodal", "status", "date", "sop_instance_uid",
+                          "slice_index", "series_uid"]:
         assert left[column].astype(str).tolist() == right[column].astype(str).tolist(), column
     # CSV side rounded to 0.001 mm by measure; SR side recomputed from float32 pixels.
     for column in ("ld_mm", "sa_mm"):

@@ -80,6 +80,7 @@ def test_export_then_read_gives_identical_measurements(ct_series, tmp_path):
     assert pd.isna(back.loc["X1", "sa_mm"])
     assert set(back["method"]) == {"sr"}
     assert back.loc["L1", "slice_thickness_mm"] == pytest.approx(2.5)
+    assert back["slice_index"].tolist() == [1, 2, 2]
 
 
 def test_written_sr_carries_study_identity_recist_method_and_stable_tracking(ct_series,
