@@ -24,18 +24,21 @@ def convex_hull_2d(points_mm: np.ndarray) -> np.ndarray:
     >>> convex_hull_2d(np.array([[0, 0], [2, 0], [1.5, 1.5], [1, 0.2], [0, 2.0]])).tolist()
     [[0.0, 0.0], [2.0, 0.0], [1.5, 1.5], [0.0, 2.0]]
     """
-    points = np.unique(np.asarray(points_mm, dtype=float).reshape(-1, 2), axis=0)
+    points = np.asarray(points_mm, dtype=float).reshape(-1, 2)
+    if len(points) >= 3:
+        try:  # qhull copes with repeated points; only degenerate sets need the slow path
+            vertices = points[ConvexHull(points).vertices]  # counter-clockwise in 2-D
+        except QhullError:
+            vertices = None
+        if vertices is not None:
+            start = int(np.lexsort((vertices[:, 1], vertices[:, 0]))[0])
+            return np.roll(vertices, -start, axis=0)
+    points = np.unique(points, axis=0)
     if len(points) < 3:
         return points
-    try:
-        hull = ConvexHull(points)
-    except QhullError:  # all points on one line
-        direction = points[-1] - points[0]
-        t = points @ direction
-        return points[[int(np.argmin(t)), int(np.argmax(t))]]
-    vertices = points[hull.vertices]  # counter-clockwise for 2-D input
-    start = int(np.lexsort((vertices[:, 1], vertices[:, 0]))[0])
-    return np.roll(vertices, -start, axis=0)
+    direction = points[-1] - points[0]  # all on one line
+    t = points @ direction
+    return points[[int(np.argmin(t)), int(np.argmax(t))]]
 
 
 def longest_diameter_2d(points_mm: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
