@@ -172,9 +172,6 @@ class PeakRSS:
 
 def _timed_stages() -> dict[str, float]:
     """Wrap the engine stages ``respond`` calls so that each one's time is recorded."""
-    import recist.checks
-    import recist.patient_summary
-
     stages: dict[str, float] = {}
 
     def wrap(owner, name, label):
@@ -188,10 +185,10 @@ def _timed_stages() -> dict[str, float]:
                 stages[label] = stages.get(label, 0.0) + time.perf_counter() - began
         setattr(owner, name, timed)
 
-    wrap(recist.checks, "run_input_checks", "input checks (C3)")
+    wrap(respond_module, "run_input_checks", "input checks (C3)")
     wrap(respond_module, "assess_timepoints", "assess_timepoints (C1)")
-    wrap(recist.patient_summary, "summarise_patients_with_findings", "patient summary (C2)")
-    wrap(recist.checks, "run_timepoint_checks", "time point checks (C3)")
+    wrap(respond_module, "summarise_patients_with_findings", "patient summary (C2)")
+    wrap(respond_module, "run_timepoint_checks", "time point checks (C3)")
     return stages
 
 

@@ -14,9 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from recist import __version__
+from recist.checks import run_input_checks, run_timepoint_checks
+from recist.continuing import apply_continuing_response
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity, findings_frame, raise_for_errors
 from recist.outputs import write_text_atomic
+from recist.patient_summary import summarise_patients_with_findings
 from recist.timepoints import assess_timepoints
 
 __all__ = ["RESPOND_FILES", "RespondResult", "respond", "warnings_of", "write_respond_outputs"]
@@ -71,15 +74,10 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     criteria
         Thresholds and options; RECIST 1.1 defaults.
     """
-    from recist.checks import run_input_checks, run_timepoint_checks
-    from recist.patient_summary import summarise_patients_with_findings
-
     findings: list[Finding] = list(run_input_checks(measurements, criteria))
     raise_for_errors(findings)
     timepoints = assess_timepoints(measurements, criteria)
     if criteria.continuing_response:
-        from recist.continuing import apply_continuing_response
-
         timepoints = apply_continuing_response(timepoints, criteria)
     summary, summary_findings = summarise_patients_with_findings(timepoints, patients, criteria)
     findings.extend(summary_findings)
