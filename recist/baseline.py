@@ -410,8 +410,10 @@ def classify_lesions(measurements: pd.DataFrame,
     lesions["baseline_date"] = latest.to_numpy()[pd.factorize(
         lesions["patient_id"].to_numpy(dtype=object))[0]]
     lesions["nodal"] = lesions["nodal"].astype(bool)
-    lesions["organ_key"] = [organ_key(o, n) for o, n in
-                            zip(lesions["organ"].tolist(), lesions["nodal"].tolist())]
+    organ_code, organ_values = pd.factorize(lesions["organ"].to_numpy(dtype=object))
+    keys = np.array([organ_key(o) for o in organ_values] + [None], dtype=object)
+    lesions["organ_key"] = np.where(lesions["nodal"].to_numpy(), "lymph node",
+                                    keys[organ_code])  # code -1 (missing) -> None
     categories, reasons, notes = _classify_arrays(
         lesions["ld_mm"].astype(float), lesions["sa_mm"].astype(float), lesions["nodal"],
         lesions["slice_thickness_mm"].astype(float), criteria)
@@ -456,8 +458,9 @@ def check_target_selection(lesions: pd.DataFrame,
     4. A non-target node with SA < ``node_pathological_sa_mm`` → ``normal-node-recorded``
        (MEAS-6: normal nodes are not recorded).
     5. At least one measurable lesion but no target → ``no-target-selected`` (SEL-1).
-    6. A non-nodal target without an organ → ``organ-missing``: the per-organ limit cannot
-       be checked (the selection is then neither valid nor invalid).
+    6. A non-nodal target without an organ, in a patient with more than
+       ``max_targets_per_organ`` targets → ``organ-missing``: the per-organ limit cannot be
+       checked (the selection is then neither valid nor invalid).
 
     All are warnings: a selection problem is the reader's to resolve.
 
@@ -498,14 +501,17 @@ def check_target_selection(lesions: pd.DataFrame,
     keyed = targets[targets["organ_key"].notna()]
     per_organ = keyed.groupby(["patient_id", "organ_key"], sort=False)["lesion_id"].transform(
         "size")
-    crowded = keyed[per_organ > criteria.max_targets_per_organ]
-    for (patient_id, key), members in crowded.groupby(["patient_id", "organ_key"], sort=False):
+    crowded: dict[tuple, list] = {}
+    for row in keyed[per_organ > criteria.max_targets_per_organ].itertuples(index=False):
+        crowded.setdefault((row.patient_id, row.organ_key), []).append(row)
+    for (patient_id, key), members in crowded.items():
         described = ", ".join(
-            f"{lid} ({organ if not _is_missing(organ) else 'node'})"
-            for lid, organ in zip(members["lesion_id"], members["organ"]))
+            f"{m.lesion_id} ({m.organ if not _is_missing(m.organ) else 'node'})"
+            for m in members)
         findings.append(_selection_problem(
-            {**members.iloc[0].to_dict(), "lesion_id": None}, "too-many-targets-in-organ",
-            "SEL-1",
+            {"patient_id": patient_id,
+             "baseline_date": getattr(members[0], "baseline_date", None),
+             "lesion_id": None}, "too-many-targets-in-organ", "SEL-1",
             f"{len(members)} targets in organ '{key}': {described}; at most "
             f"{criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all lymph nodes and "
             "both sides of a paired organ count as one organ, SEL-3, DEC-21)"))
@@ -533,7 +539,8 @@ def check_target_selection(lesions: pd.DataFrame,
             {**group.iloc[0].to_dict(), "lesion_id": None}, "no-target-selected", "SEL-1",
             f"no target lesion although {', '.join(group['lesion_id'])} is measurable; "
             "measurable lesions up to the limits are targets (SEL-1, R11 4.2)"))
-    add(targets[targets["organ_key"].isna()], "organ-missing", "SEL-1",
+    unkeyed = targets["organ_key"].isna() & (n_targets > criteria.max_targets_per_organ)
+    add(targets[unkeyed], "organ-missing", "SEL-1",
         lambda r: f"target {r['lesion_id']} has no organ: the limit of "
                   f"{criteria.max_targets_per_organ} targets per organ cannot be checked; fill "
                   "the organ column")

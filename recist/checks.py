@@ -54,10 +54,15 @@ def _indexed(measurements: pd.DataFrame) -> pd.DataFrame:
         return measurements  # already indexed (run_input_checks indexes once)
     frame = measurements.copy()
     for column, default in (("visit", pd.NA), ("nodal", False), ("status", pd.NA),
+                            ("kind", pd.NA),
                             ("ld_mm", np.nan), ("sa_mm", np.nan),
                             ("slice_thickness_mm", np.nan)):
         if column not in frame.columns:
             frame[column] = default
+    for column in ("kind", "status"):  # categorical: fast comparisons on a cohort
+        frame[column] = frame[column].astype(object).astype("category")
+    if not pd.api.types.is_datetime64_any_dtype(frame["date"]):
+        frame["date"] = pd.to_datetime(frame["date"])
     frame = frame.drop(columns=[c for c in _TIMEPOINT_COLUMNS if c in frame.columns])
     frame = pd.concat([frame, timepoint_index(frame)], axis=1)
     lesion = pd.factorize(frame["lesion_id"].to_numpy(dtype=object))[0].astype(np.int64)
@@ -96,6 +101,14 @@ def _finding(row: dict, code: str, rule: str, severity: Severity, text: str,
                    patient_id=patient, date=date, visit=visit, lesion_id=lesion_id)
 
 
+def _sorted_contains(pool: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Whether each value occurs in the sorted array ``pool`` (binary search)."""
+    if len(pool) == 0:
+        return np.zeros(len(values), dtype=bool)
+    position = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    return pool[position] == values
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.to_dict("records")
 
@@ -118,7 +131,8 @@ def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
     ['missing-baseline']
     """
     frame = _indexed(measurements)
-    base = frame[frame["is_baseline"]]
+    base = frame.loc[frame["is_baseline"].to_numpy(),
+                     ["patient_id", "patient_code", "date", "visit", "kind"]]
     has_lesions = base["kind"].isin(["target", "non-target"]).groupby(
         base["patient_code"].to_numpy()).any()
     missing = has_lesions[~has_lesions].index
@@ -150,41 +164,62 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     """
     frame = _indexed(measurements)
     findings: list[Finding] = []
-    base = frame[frame["is_baseline"] & frame["kind"].isin(["target", "non-target"])]
-    base_lesions = base.drop_duplicates("lesion_code")[
-        ["patient_code", "lesion_code", "lesion_id", "kind"]].rename(
-        columns={"kind": "baseline_kind"})
-    follow = frame[~frame["is_baseline"]]
-    tps = follow.drop_duplicates("timepoint_code")[
-        ["patient_code", "patient_id", "timepoint_code", "timepoint_order", "date", "visit"]]
+    is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
+    kind = frame["kind"].astype(object).to_numpy()
+    lesion_code = frame["lesion_code"].to_numpy(dtype=np.int64)
+    tp_code = frame["timepoint_code"].to_numpy(dtype=np.int64)
+    patient_code = frame["patient_code"].to_numpy(dtype=np.int64)
+    followed = is_baseline & ((kind == "target") | (kind == "non-target"))
+    base_lesions = pd.DataFrame({"patient_code": patient_code[followed],
+                                 "lesion_code": lesion_code[followed],
+                                 "row": np.flatnonzero(followed)}).drop_duplicates(
+                                     "lesion_code")
+    tps = pd.DataFrame({"patient_code": patient_code[~is_baseline],
+                        "timepoint_code": tp_code[~is_baseline],
+                        "tp_row": np.flatnonzero(~is_baseline)}).drop_duplicates(
+                            "timepoint_code")
     expected = base_lesions.merge(tps, on="patient_code")
-    present = follow[["timepoint_code", "lesion_code"]].drop_duplicates()
-    present["_seen"] = True
-    expected = expected.merge(present, on=["timepoint_code", "lesion_code"], how="left")
-    missing = expected[expected["_seen"].isna()].sort_values(
-        ["patient_id", "timepoint_order", "lesion_id"])
-    for r in _records(missing):
-        findings.append(_finding(
-            r, "lesion-missing-at-timepoint", "SEL-5", Severity.WARNING,
-            f"{r['baseline_kind']} recorded at baseline has no row at this time point; record "
-            "it (measured, absent, merged or not_evaluated) so that the time point can be "
-            "assessed (R11 4.3)"))
+    n_lesions = int(lesion_code.max(initial=0)) + 1
+    present = np.sort(tp_code[~is_baseline] * n_lesions + lesion_code[~is_baseline])
+    wanted = (expected["timepoint_code"].to_numpy(dtype=np.int64) * n_lesions
+              + expected["lesion_code"].to_numpy(dtype=np.int64))
+    missing = expected[~_sorted_contains(present, wanted)]
+    if len(missing):
+        lesion_rows = frame.iloc[missing["row"].to_numpy()]
+        tp_rows = frame.iloc[missing["tp_row"].to_numpy()]
+        table = pd.DataFrame({
+            "patient_id": lesion_rows["patient_id"].to_numpy(),
+            "lesion_id": lesion_rows["lesion_id"].to_numpy(),
+            "baseline_kind": lesion_rows["kind"].to_numpy(),
+            "date": tp_rows["date"].to_numpy(), "visit": tp_rows["visit"].to_numpy(),
+            "order": tp_rows["timepoint_order"].to_numpy()}).sort_values(
+            ["patient_id", "order", "lesion_id"])
+        for r in _records(table):
+            findings.append(_finding(
+                r, "lesion-missing-at-timepoint", "SEL-5", Severity.WARNING,
+                f"{r['baseline_kind']} recorded at baseline has no row at this time point; "
+                "record it (measured, absent, merged or not_evaluated) so that the time "
+                "point can be assessed (R11 4.3)"))
 
-    later = follow.merge(base_lesions[["lesion_code", "baseline_kind"]], on="lesion_code",
-                         how="inner")
-    changed = later[later["kind"] != later["baseline_kind"]].drop_duplicates("lesion_code")
-    for r in _records(changed):
-        if r["baseline_kind"] == "target":
-            findings.append(_finding(
-                r, "lesion-kind-changed", "DEC-18", Severity.ERROR,
-                f"a target at baseline is recorded here as {r['kind']}; a target stays a "
-                "target at every time point (SEL-5, R11 4.2); correct the kind or the "
-                "lesion_id"))
-        elif r["kind"] != "target":  # non-target -> target: check_no_new_targets_…
-            findings.append(_finding(
-                r, "lesion-kind-changed", "SEL-5", Severity.WARNING,
-                f"a {r['baseline_kind']} at baseline is recorded here as {r['kind']}; check "
-                "the lesion_id"))
+    base_kind = pd.Series(kind[base_lesions["row"].to_numpy()],
+                          index=base_lesions["lesion_code"].to_numpy())
+    later_base = pd.Series(lesion_code).map(base_kind).to_numpy(dtype=object)
+    changed = ~is_baseline & pd.notna(later_base) & (later_base != kind)
+    if changed.any():
+        rows = frame[changed].assign(baseline_kind=later_base[changed]).drop_duplicates(
+            "lesion_code")
+        for r in _records(rows):
+            if r["baseline_kind"] == "target":
+                findings.append(_finding(
+                    r, "lesion-kind-changed", "DEC-18", Severity.ERROR,
+                    f"a target at baseline is recorded here as {r['kind']}; a target stays a "
+                    "target at every time point (SEL-5, R11 4.2); correct the kind or the "
+                    "lesion_id"))
+            elif r["kind"] != "target":  # non-target -> target: check_no_new_targets_…
+                findings.append(_finding(
+                    r, "lesion-kind-changed", "SEL-5", Severity.WARNING,
+                    f"a {r['baseline_kind']} at baseline is recorded here as {r['kind']}; "
+                    "check the lesion_id"))
 
     nodal = frame["nodal"].astype(bool)
     first_nodal = nodal.groupby(frame["lesion_code"].to_numpy(), sort=False).transform("first")
@@ -216,7 +251,8 @@ def check_targets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]
     """
     frame = _indexed(measurements)
     at_baseline = frame.loc[frame["is_baseline"], "lesion_code"].unique()
-    follow = frame[~frame["is_baseline"] & (frame["kind"] == "target")]
+    follow = frame.loc[~frame["is_baseline"].to_numpy() & (frame["kind"] == "target").to_numpy(),
+                       ["patient_id", "date", "visit", "lesion_id", "lesion_code"]]
     offenders = follow[~follow["lesion_code"].isin(at_baseline)].drop_duplicates(
         "lesion_code")
     return [_finding(r, "target-not-at-baseline", "DEC-18", Severity.ERROR,
@@ -243,9 +279,10 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Find
     [('target-added-after-baseline', 'L2', '2024-05-01')]
     """
     frame = _indexed(measurements)
-    target_rows = frame[frame["kind"] == "target"]
+    columns = ["patient_id", "date", "visit", "lesion_id", "lesion_code", "timepoint_order"]
+    target_rows = frame.loc[(frame["kind"] == "target").to_numpy(), columns]
     first_target = target_rows.groupby("lesion_code")["timepoint_order"].min()
-    other = frame[frame["kind"] != "target"]
+    other = frame.loc[(frame["kind"] != "target").to_numpy(), columns]
     first_other = other.groupby("lesion_code")["timepoint_order"].min()
     both = pd.concat([first_target.rename("t"), first_other.rename("o")], axis=1,
                      join="inner")
@@ -290,7 +327,9 @@ def check_dates(measurements: pd.DataFrame, today: object = None,
         findings.append(_finding(
             r, "impossible-date", "DEC-20", Severity.ERROR,
             f"scan date {_iso(r['date'])} is {problem}; correct the date (ISO YYYY-MM-DD)"))
-    labelled = frame[frame["has_visit"].to_numpy(dtype=bool)]
+    labelled = frame.loc[frame["has_visit"].to_numpy(dtype=bool),
+                         ["patient_id", "patient_code", "timepoint_code", "timepoint_order",
+                          "date", "visit"]]
     if labelled.empty:
         return findings
     grouped = labelled.groupby("timepoint_code", sort=True)["date"]
@@ -504,19 +543,27 @@ def check_slice_thickness_changes(measurements: pd.DataFrame) -> list[Finding]:
     if "slice_thickness_mm" not in measurements.columns:
         return []
     frame = _indexed(measurements)
-    known = frame[frame["slice_thickness_mm"].notna()]
-    base = known[known["is_baseline"]].groupby("lesion_code")[
-        "slice_thickness_mm"].first().rename("baseline_thickness")
-    follow = known[~known["is_baseline"]].join(base, on="lesion_code", how="inner")
-    changed = follow[~np.isclose(follow["slice_thickness_mm"], follow["baseline_thickness"])]
-    findings = []
-    for _, group in changed.groupby("timepoint_code", sort=False):
-        r = group.iloc[0].to_dict()
-        lesions = ", ".join(
-            f"{lid} {b:g} → {t:g} mm" for lid, b, t in
-            zip(group["lesion_id"], group["baseline_thickness"], group["slice_thickness_mm"]))
+    thickness = frame["slice_thickness_mm"].to_numpy(dtype=float)
+    is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
+    known = ~np.isnan(thickness)
+    base = pd.Series(thickness[known & is_baseline],
+                     index=frame["lesion_code"].to_numpy()[known & is_baseline])
+    base = base[~base.index.duplicated()]
+    baseline_thickness = frame["lesion_code"].map(base).to_numpy(dtype=float)
+    changed = (known & ~is_baseline & ~np.isnan(baseline_thickness)
+               & ~np.isclose(thickness, np.nan_to_num(baseline_thickness)))
+    findings: list[Finding] = []
+    if not changed.any():
+        return findings
+    rows = frame[changed].assign(baseline_thickness=baseline_thickness[changed])
+    groups: dict[int, list[dict]] = {}
+    for r in _records(rows):
+        groups.setdefault(r["timepoint_code"], []).append(r)
+    for members in groups.values():
+        lesions = ", ".join(f"{r['lesion_id']} {r['baseline_thickness']:g} → "
+                            f"{r['slice_thickness_mm']:g} mm" for r in members)
         findings.append(_finding(
-            r, "slice-thickness-changed", "R11 3.2", Severity.WARNING,
+            members[0], "slice-thickness-changed", "R11 3.2", Severity.WARNING,
             f"slice thickness differs from baseline ({lesions}); use the same technique at "
             "every assessment (R11 3.2, Appendix II) or note why", lesion=False))
     return findings
@@ -625,7 +672,10 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
     for check in checks:
         findings.extend(check(indexed))
     if include_selection:
-        findings.extend(check_target_selection(indexed[indexed["is_baseline"]], criteria))
+        columns = ["patient_id", "date", "visit", "lesion_id", "kind", "organ", "nodal",
+                   "ld_mm", "sa_mm", "status", "slice_thickness_mm"]
+        baseline = indexed.loc[indexed["is_baseline"].to_numpy(), columns]
+        findings.extend(check_target_selection(baseline, criteria))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(findings, key=lambda f: order[f.severity])
 

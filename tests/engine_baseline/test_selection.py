@@ -174,7 +174,20 @@ def test_baseline_is_first_visit_even_across_dates():
 
 
 def test_organ_missing_leaves_selection_undecided():
-    m = table({"lesion_id": "T1", "ld_mm": 20.0, "organ": ""})
+    m = table({"lesion_id": "T1", "ld_mm": 20.0, "organ": ""},
+              {"lesion_id": "T2", "ld_mm": 20.0, "organ": "liver"},
+              {"lesion_id": "T3", "ld_mm": 20.0, "organ": "lung"})
     result = assess_baseline(m)
     assert pd.isna(result.patients.loc[0, "selection_valid"])
-    assert [f.code for f in result.findings] == ["organ-missing"]
+    assert [(f.code, f.lesion_id) for f in result.findings] == [("organ-missing", "T1")]
+    # With at most 2 targets the per-organ limit cannot be exceeded: nothing to check.
+    two = assess_baseline(table({"lesion_id": "T1", "ld_mm": 20.0, "organ": ""},
+                                {"lesion_id": "T2", "ld_mm": 20.0, "organ": ""}))
+    assert two.findings == [] and bool(two.patients.loc[0, "selection_valid"])
+
+
+def test_empty_table():
+    empty = table({"lesion_id": "T1", "ld_mm": 20.0}).iloc[0:0]
+    result = assess_baseline(empty)
+    assert result.lesions.empty and result.patients.empty and result.findings == []
+    assert list(result.patients.columns) == list(PATIENT_COLUMNS)
