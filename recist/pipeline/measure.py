@@ -43,6 +43,7 @@ __all__ = [
     "MEASUREMENT_COLUMNS",
     "MeasureResult",
     "StudyFailure",
+    "line_annotation_to_drawn_line",
     "measure_lines_on_series",
     "measure_manifest",
     "measure_masks_on_series",
@@ -104,8 +105,14 @@ def _base_row(series: LoadedSeries, visit: str | None) -> dict:
     }
 
 
-def _to_drawn_line(record: LineAnnotation, series: LoadedSeries) -> DrawnLine:
-    geometry = series.geometry
+def line_annotation_to_drawn_line(record: LineAnnotation, geometry) -> DrawnLine:
+    """Convert one pixel-coordinate line (CSV row, or SR SCOORD + SOP UID) to patient mm.
+
+    ``geometry`` is the ``dicom_io.geometry.SeriesGeometry`` of the series the line was
+    drawn on. Raises ``DicomInputError`` naming the row, lesion and SOP Instance UID when
+    the image is not in the series or a point lies outside it (``0 <= x <= columns``,
+    ``0 <= y <= rows``: image-relative coordinates, top-left corner of the first pixel 0,0).
+    """
     try:
         k = geometry.slice_index_of(record.sop_instance_uid)
     except DicomInputError as error:
@@ -141,7 +148,7 @@ def measure_lines_on_series(
     overlays_dir: str | Path | None = None,
 ) -> MeasureResult:
     """Measure drawn lines (pixel coordinates on images of ``series``) in mm."""
-    drawn = [_to_drawn_line(record, series) for record in records]
+    drawn = [line_annotation_to_drawn_line(record, series.geometry) for record in records]
     measured = measure_lines(drawn)
     base = _base_row(series, visit)
     rows, findings = [], []
