@@ -15,8 +15,8 @@ under ``benchmarks/.work/`` (git-ignored), then times, in one run:
 Each timing is the best of ``--repeat`` runs on a warm page cache. Peak memory of our
 loader is measured in separate runs: with ``tracemalloc`` (numpy reports its buffers to
 it), the peak of traced Python + numpy allocations during a ``workers=1`` load; with
-psutil, the peak growth of the resident set during a default load (sampled every 2 ms);
-both divided by the size of the returned volume. Targets: >= 1.3x SimpleITK uncompressed, >= 10x on RLE, validation
+psutil, the peak growth of the resident set during a load (sampled every 2 ms by a
+thread, so in-process decoding); both divided by the size of the returned volume. Targets: >= 1.3x SimpleITK uncompressed, >= 10x on RLE, validation
 <= 25 % over the bare loop, scan >= 2,000 files/s, peak memory <= 1.5x the volume.
 """
 
@@ -111,9 +111,8 @@ def _peak_memory(folder: Path) -> tuple[float, int]:
 def _peak_rss(folder: Path) -> float:
     """Peak resident-set growth of this process during a default load, / volume size.
 
-    Sampled every 2 ms by a thread (psutil). With forked decoding the volume lives in
-    shared memory that counts here once touched; the children's own per-slice buffers do
-    not.
+    Sampled every 2 ms by a thread (psutil). While that thread runs, load_series does not
+    fork (it never forks a multi-threaded process), so this is the in-process path.
     """
     import threading
 
@@ -178,8 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label:<14}{name:<10}{seconds:>9.3f}{n / seconds:>10,.0f}  {note}")
         ratio, nbytes = _peak_memory(folder)
         print(f"{label:<14}{'memory':<10}peak traced (tracemalloc, workers=1) = {ratio:.2f}x "
-              f"the {nbytes / 2**20:.0f} MiB volume; peak RSS growth (psutil, default "
-              f"workers) = {_peak_rss(folder):.2f}x")
+              f"the {nbytes / 2**20:.0f} MiB volume; peak RSS growth (psutil) = "
+              f"{_peak_rss(folder):.2f}x")
     return 0
 
 

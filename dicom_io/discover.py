@@ -9,6 +9,7 @@ walking the folder).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import warnings
@@ -419,7 +420,7 @@ def _group(headers: list[SliceHeader], check: bool) -> list[SeriesRecord]:
         )
         if check:
             verdict, notes = describe_problem(record)
-            record = SeriesRecord(**{**record.__dict__, "verdict": verdict, "notes": notes})
+            record = dataclasses.replace(record, verdict=verdict, notes=notes)
         records.append(record)
     records.sort(key=lambda r: (r.study_date, r.study_instance_uid,
                                 r.series_number if r.series_number is not None else 1 << 30,

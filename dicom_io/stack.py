@@ -4,6 +4,8 @@ Tolerances (chosen for CT; a scanner writes identical values within a series, so
 only absorb decimal-string rounding):
 
 * orientation: every ImageOrientationPatient component within ``1e-4`` of the first slice;
+  its two vectors of length 1 within ``1e-3`` (then normalised) and orthogonal within
+  ``1e-4`` (|cosine|);
 * pixel spacing: within a relative ``1e-4`` of the first slice;
 * slice order: by position along the normal ``row_direction x column_direction``
   (never file name, never InstanceNumber);
@@ -32,7 +34,7 @@ from dicom_io.discover import (
     SliceHeader,
 )
 from dicom_io.errors import DicomInputError
-from dicom_io.geometry import SeriesGeometry
+from dicom_io.geometry import ORTHONORMAL_TOLERANCE, SeriesGeometry
 
 __all__ = [
     "DUPLICATE_POSITION_MM",
@@ -210,12 +212,13 @@ def plan_stack(record: SeriesRecord) -> StackPlan:
                 f"{header.bits_allocated}, {first.name} has {first.bits_allocated}",
                 header, "BitsAllocated", "Re-export the series with one pixel format")
     row, col = first.orientation[:3], first.orientation[3:]
-    if abs(np.linalg.norm(row) - 1) > 1e-3 or abs(np.linalg.norm(col) - 1) > 1e-3 \
-            or abs(float(row @ col)) > 1e-3:
+    row_norm, col_norm = float(np.linalg.norm(row)), float(np.linalg.norm(col))
+    unit = abs(row_norm - 1) <= 1e-3 and abs(col_norm - 1) <= 1e-3
+    if not (unit and abs(float(row @ col)) / (row_norm * col_norm) <= ORTHONORMAL_TOLERANCE):
         raise _error(uid, f"{_where(first)} has ImageOrientationPatient {_fmt(first.orientation)}"
                      ", which is not two orthogonal unit vectors", first,
                      "ImageOrientationPatient", "Correct the header")
-    row, col = row / np.linalg.norm(row), col / np.linalg.norm(col)
+    row, col = row / row_norm, col / col_norm
     normal = np.cross(row, col)
     normal /= np.linalg.norm(normal)
     positions = np.array([h.position_mm for h in slices])

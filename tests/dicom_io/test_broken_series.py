@@ -139,3 +139,17 @@ def test_slice_without_position_is_refused(tmp_path):
     assert info.value.sop_instance_uid == written.geometry.sop_instance_uids[0]
     assert "IM0001.dcm (SOP Instance UID" in str(info.value)
     assert "has no ImagePositionPatient" in str(info.value)
+
+
+@pytest.mark.parametrize("orientation", [(0, 0, 0, 0, 1, 0), (1, 0, 0, 0.1, 1, 0),
+                                         (1, 0, 0, 0.01, 0.99995, 0)],
+                         ids=["zero-vector", "not-unit", "not-orthogonal"])
+def test_invalid_orientation_is_refused(tmp_path, orientation):
+    written = write_ct_series(tmp_path, shape=(3, 4, 4), slice_positions_mm=np.array(
+        [[0.0, 0.0, 2.0 * k] for k in range(3)]),
+        slice_hook=lambda k, ds: setattr(ds, "ImageOrientationPatient", list(orientation)))
+    with pytest.raises(DicomInputError) as info:
+        load_series(tmp_path)
+    assert info.value.keyword == "ImageOrientationPatient"
+    assert info.value.sop_instance_uid in written.sop_instance_uids
+    assert "which is not two orthogonal unit vectors. Correct the header" in str(info.value)
