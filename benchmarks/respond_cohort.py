@@ -6,7 +6,8 @@ confirmed at the next visit), about 1.5 million rows; runs ``respond`` (all rule
 confirmation on) in this process and prints rows/s and the peak memory; then compares
 target-only throughput with the PyPI package ``pyrecist``, installed in its own virtual
 environment (``benchmarks/.work/pyrecist-venv``, never the project's ``.venv``) and run
-in a subprocess on a subset of patients.
+in a subprocess on a subset of patients. The machine may be shared: pyrecist and the
+engine-only figure are the best of 3 runs, taken one right after the other.
 
 Usage::
 
@@ -227,10 +228,12 @@ def run_pyrecist(targets: pd.DataFrame, n_patients: int) -> dict:
         "from pyrecist.data import Reader\n"
         "from pyrecist.assessment import Evaluator\n"
         "reader = Reader(); reader.read_measurements(sys.argv[1])\n"
-        "began = time.perf_counter()\n"
-        "out = Evaluator(reader).evaluate_recist()\n"
-        "print(json.dumps({'seconds': time.perf_counter() - began, 'rows': len(reader.df),"
-        " 'timepoints': len(out)}))\n"
+        "best = float('inf')\n"
+        "for _ in range(3):\n"
+        "    began = time.perf_counter()\n"
+        "    out = Evaluator(reader).evaluate_recist()\n"
+        "    best = min(best, time.perf_counter() - began)\n"
+        "print(json.dumps({'seconds': best, 'rows': len(reader.df), 'timepoints': len(out)}))\n"
     )
     result = subprocess.run([str(python), "-c", script, str(csv)], check=True,
                             capture_output=True, text=True)
@@ -303,16 +306,20 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     respond_module.respond(targets, patients, criteria)
     ours = len(targets) / (time.perf_counter() - began)
-    began = time.perf_counter()
-    respond_module.assess_timepoints(targets, criteria)
-    ours_engine = len(targets) / (time.perf_counter() - began)
+    best = float("inf")
+    for _ in range(3):
+        began = time.perf_counter()
+        respond_module.assess_timepoints(targets, criteria)
+        best = min(best, time.perf_counter() - began)
+    ours_engine = len(targets) / best
     theirs = run_pyrecist(targets, args.pyrecist_patients)
     theirs_rate = theirs["rows"] / theirs["seconds"]
     print(f"target-only: pyrecist {theirs_rate:,.0f} rows/s ({theirs['rows']:,} rows of "
-          f"{args.pyrecist_patients} patients, subprocess, evaluate_recist only)")
+          f"{args.pyrecist_patients} patients, subprocess, evaluate_recist only, best of 3)")
     print(f"  recist respond (checks, time points, BOR/PFS): {ours:,.0f} rows/s "
           f"({len(targets):,} rows) -> ratio {ours / theirs_rate:,.1f}x")
-    print(f"  recist assess_timepoints (the part pyrecist does): {ours_engine:,.0f} rows/s "
+    print(f"  recist assess_timepoints (the part pyrecist does, best of 3): "
+          f"{ours_engine:,.0f} rows/s "
           f"-> ratio {ours_engine / theirs_rate:,.1f}x")
     return 0
 
