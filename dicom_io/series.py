@@ -269,7 +269,7 @@ def _use_processes(plan: StackPlan, workers: int | None) -> int:
     Compressed frames are decoded by plugins that hold the GIL, so threads do not help;
     forked processes writing into shared memory do. Uncompressed slices are read at
     memory speed and never need them; nor do short series. A process that runs other
-    threads is never forked (a lock held by another thread would stay locked in the child).
+    threads, or is itself a pool worker, is never forked.
     """
     if workers is not None and workers <= 1:
         return 0
@@ -281,8 +281,9 @@ def _use_processes(plan: StackPlan, workers: int | None) -> int:
 
 
 def _other_threads_running() -> bool:
-    """True when forking could copy a lock held by another thread: decode in-process then."""
-    return threading.active_count() > 1
+    """True when this process should not fork: other threads (a lock they hold would stay
+    locked in the child) or already a worker of a process pool (parallel one level up)."""
+    return threading.active_count() > 1 or multiprocessing.parent_process() is not None
 
 
 def read_volume(plan: StackPlan, *, workers: int | None = None) -> np.ndarray:

@@ -228,3 +228,16 @@ def test_corrupt_compressed_frame_is_named_from_a_worker_process(tmp_path, monke
         assert info.value.sop_instance_uid == written.sop_instance_uids[5]
         assert str(info.value).startswith(f"cannot decode the pixels of {broken.name} (SOP "
                                           f"Instance UID {written.sop_instance_uids[5]}):")
+
+
+def _load_volume(path):
+    return load_series(path).volume
+
+
+def test_load_inside_a_process_pool_worker(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    written = write_ct_series(tmp_path, shape=(40, 8, 8), transfer_syntax=RLELossless)
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        volume = pool.submit(_load_volume, tmp_path).result(timeout=120)
+    np.testing.assert_array_equal(volume, written.volume)
