@@ -23,12 +23,15 @@ from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 
 __all__ = [
+    "BASELINE_WINDOW_DAYS",
+    "check_baseline_window",
     "check_cr_then_pr",
     "check_dates",
     "check_duplicate_rows",
     "check_equivocal_new_lesions",
     "check_lesion_ids_stable",
     "check_missing_baseline",
+    "check_new_at_baseline",
     "check_no_new_targets_after_baseline",
     "check_present_after_cr",
     "check_slice_thickness_changes",
@@ -296,6 +299,83 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Find
                      "earlier; targets are fixed at baseline and new lesions never enter the "
                      "sum (SEL-5, NEW-6, R11 4.2); keep its earlier kind")
             for r in _records(rows)]
+
+
+def check_new_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
+    """A lesion recorded as ``new`` at the baseline time point (SEL-4; R11 4.2, 4.3.5).
+
+    1. Every ``new`` row of a patient's baseline → warning ``new-at-baseline``: at
+       baseline every site of disease is a target or a non-target; "new" means appearing
+       after baseline. Interpretation: it is kept (eligibility counts it as a lesion of
+       its organ) but never makes the baseline PD.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"] * 2, "lesion_id": ["T1", "N1"],
+    ...     "kind": ["target", "new"], "date": pd.to_datetime(["2024-01-02"] * 2)})
+    >>> [(f.code, f.lesion_id) for f in check_new_at_baseline(m)]
+    [('new-at-baseline', 'N1')]
+    """
+    frame = _indexed(measurements)
+    rows = frame.loc[frame["is_baseline"].to_numpy() & (frame["kind"] == "new").to_numpy(),
+                     ["patient_id", "date", "visit", "lesion_id"]]
+    return [_finding(r, "new-at-baseline", "SEL-4", Severity.WARNING,
+                     "recorded as new at the baseline time point; at baseline every lesion "
+                     "is a target or a non-target (SEL-4, R11 4.2) — record it as a "
+                     "non-target")
+            for r in _records(rows)]
+
+
+BASELINE_WINDOW_DAYS = 28
+"""MEAS-11 (R11 3.2.1): baseline imaging is at most 4 weeks before treatment start."""
+
+
+def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame,
+                          max_days_before_start: int = BASELINE_WINDOW_DAYS) -> list[Finding]:
+    """Baseline scans are close to the start of treatment (MEAS-11, R11 3.2.1).
+
+    ``patients`` is the patients table (``patient_id``, ``start_date``).
+
+    1. For each patient with a ``start_date``, take the earliest scan date of the
+       baseline time point.
+    2. start_date − baseline date > ``max_days_before_start`` (28) → warning
+       ``baseline-too-early``.
+    3. Baseline date > start_date → warning ``baseline-after-start``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"], "lesion_id": ["T1"], "kind": ["target"],
+    ...                   "date": pd.to_datetime(["2024-01-02"])})
+    >>> p = pd.DataFrame({"patient_id": ["P"], "start_date": pd.to_datetime(["2024-02-15"])})
+    >>> [f.code for f in check_baseline_window(m, p)]
+    ['baseline-too-early']
+    """
+    if patients is None or "start_date" not in patients.columns:
+        return []
+    frame = _indexed(measurements)
+    base = frame.loc[frame["is_baseline"].to_numpy(), ["patient_id", "date", "visit"]]
+    first = base.sort_values("date", kind="stable").drop_duplicates("patient_id")
+    starts = patients[["patient_id", "start_date"]].dropna().copy()
+    starts["patient_id"] = starts["patient_id"].astype(str)
+    starts["start_date"] = pd.to_datetime(starts["start_date"])
+    joined = first.assign(patient_id=first["patient_id"].astype(str)).merge(
+        starts, on="patient_id")
+    gap = (joined["start_date"] - joined["date"]).dt.days
+    findings = []
+    for r, days in zip(_records(joined), gap.tolist()):
+        if days > max_days_before_start:
+            findings.append(_finding(
+                r, "baseline-too-early", "MEAS-11", Severity.WARNING,
+                f"baseline scan {days} days before the start of treatment "
+                f"({_iso(r['start_date'])}); RECIST asks for at most {max_days_before_start} "
+                "days (MEAS-11, R11 3.2.1)", lesion=False))
+        elif days < 0:
+            findings.append(_finding(
+                r, "baseline-after-start", "MEAS-11", Severity.WARNING,
+                f"baseline scan {-days} days after the start of treatment "
+                f"({_iso(r['start_date'])}); the baseline precedes treatment (MEAS-11)",
+                lesion=False))
+    return findings
 
 
 def check_dates(measurements: pd.DataFrame, today: object = None,
@@ -648,13 +728,14 @@ def check_present_after_cr(timepoints: pd.DataFrame,
 
 
 def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1, *,
-                     include_selection: bool = True,
+                     include_selection: bool = True, patients: pd.DataFrame | None = None,
                      today: object = None) -> list[Finding]:
     """Every check of a measurements table before response assessment.
 
     Errors (DEC-18 contradictions, missing baseline, impossible dates) first, then
-    warnings; ``include_selection`` adds ``recist.baseline.check_target_selection``.
-    Pass the result to ``recist.findings.raise_for_errors`` to stop on errors.
+    warnings; ``include_selection`` adds ``recist.baseline.check_target_selection``;
+    a ``patients`` table adds ``check_baseline_window``. Pass the result to
+    ``recist.findings.raise_for_errors`` to stop on errors.
     """
     findings: list[Finding] = []
     indexed = _indexed(measurements)
@@ -665,6 +746,8 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
         check_lesion_ids_stable,
         lambda m: check_dates(m, today=today),
         check_duplicate_rows,
+        check_new_at_baseline,
+        lambda m: check_baseline_window(m, patients),
         lambda m: check_status_diameters(m, criteria),
         check_equivocal_new_lesions,
         check_slice_thickness_changes,

@@ -229,3 +229,35 @@ def test_inputs_are_not_modified():
     before = m.copy()
     checks.run_input_checks(m, today="2026-01-01")
     pd.testing.assert_frame_equal(m, before)
+
+
+def test_new_at_baseline():
+    m = table(BASE, {"lesion_id": "N1", "kind": "new", "status": "unequivocal",
+                     "organ": "lung", "ld_mm": 6.0})
+    found = checks.check_new_at_baseline(m)
+    assert [(f.code, f.lesion_id, f.severity) for f in found] == [
+        ("new-at-baseline", "N1", Severity.WARNING)]
+    later = table(BASE, FU, {"lesion_id": "N1", "kind": "new", "status": "unequivocal",
+                             "date": "2024-03-10"})
+    assert checks.check_new_at_baseline(later) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        pytest.param("2024-02-07", [], id="28-days-before-inclusive"),
+        pytest.param("2024-02-08", ["baseline-too-early"], id="29-days-before"),
+        pytest.param("2024-01-10", [], id="same-day"),
+        pytest.param("2024-01-09", ["baseline-after-start"], id="after-start"),
+    ],
+)
+def test_baseline_window_meas11(start, expected):
+    patients = pd.DataFrame({"patient_id": ["P1"], "start_date": pd.to_datetime([start])})
+    assert codes(checks.check_baseline_window(table(BASE, FU), patients)) == expected
+
+
+def test_run_input_checks_with_patients_table():
+    patients = pd.DataFrame({"patient_id": ["P1"],
+                             "start_date": pd.to_datetime(["2024-03-01"])})
+    found = checks.run_input_checks(table(BASE, FU), patients=patients, today="2026-01-01")
+    assert codes(found) == ["baseline-too-early"] and "51 days" in found[0].message
