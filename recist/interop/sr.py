@@ -208,26 +208,61 @@ def _check_stated(value: float | None, unit: str | None, length_mm: float, where
             patient_id=patient_id, lesion_id=lesion_id))
 
 
+def _lesion_keys(lines: pd.DataFrame) -> list[str]:
+    """Group key of each line: its measurement group, except that groups holding only
+    single lengths (3D Slicer style: one line per group) of the same lesion on the same
+    image form one lesion."""
+    only_lengths = lines.groupby(["sr_file", "group"])["axis"].transform(
+        lambda axes: bool((axes == "length").all()))
+    return [f"{row.sr_file}|L|{row.lesion_id}|{row.sop_instance_uid}" if single
+            else f"{row.sr_file}|G|{row.group}"
+            for row, single in zip(lines.itertuples(), only_lengths)]
+
+
+def _axes_of(lines: pd.DataFrame, findings: list[Finding]) -> list[str | None]:
+    """Axis of each line: long/short as written; single lengths of one lesion on one
+    image are long (the longest) and short (the next); further lengths are ignored."""
+    if not len(lines) or not (lines["axis"] == "length").all():
+        return ["short" if axis == "short" else "long" for axis in lines["axis"]]
+    order = np.argsort(-lines["length_mm"].to_numpy(dtype=float), kind="stable")
+    axes: list[str | None] = [None] * len(lines)
+    for rank, position in enumerate(order):
+        axes[position] = ("long", "short")[rank] if rank < 2 else None
+    if len(lines) > 2:
+        first = lines.iloc[0]
+        findings.append(Finding(
+            "sr-extra-lengths", f"{Path(str(first['sr_file'])).name}: lesion "
+            f"{first['lesion_id']} has {len(lines)} single lengths on image "
+            f"{first['sop_instance_uid']}; the longest is taken as the long axis, the "
+            "next as the short axis, the others are ignored", Severity.WARNING,
+            lesion_id=str(first["lesion_id"])))
+    return axes
+
+
 def lines_to_measurements(lines: pd.DataFrame, *, default_kind: str = "target"
                           ) -> tuple[pd.DataFrame, list[Finding]]:
     """Measure each measurement group's lines with ``recist.measure.measure_lines``.
 
     Each group (one lesion of one report) becomes one measurements-table row: the long
-    axis (or single length) gives ``ld_mm`` and ``ld_*`` endpoints, the short axis
-    ``sa_mm`` and ``sa_*``; ``measure_lines`` checks the pair (same image, short not
+    axis gives ``ld_mm`` and ``ld_*`` endpoints, the short axis ``sa_mm`` and ``sa_*``.
+    Single lengths of one lesion on one image (one per group, 3D Slicer style) are
+    paired: the longest is LD, the next SA; ``measure_lines`` checks the pair (same image, short not
     longer than long, near-perpendicular). Lines without patient-mm endpoints are left
     out. ``method = sr``; status ``measured`` / ``present`` / ``unequivocal`` by kind.
     """
     records = []
     findings: list[Finding] = []
-    for _, group in lines.groupby(["sr_file", "group"], sort=False):
+    for _, group in lines.groupby(_lesion_keys(lines), sort=False):
         first = group.iloc[0]
         kind = str(first["kind"]) if pd.notna(first["kind"]) else default_kind
         drawn = []
-        for _, line in group[group["length_mm"].notna()].iterrows():
+        usable = group[group["length_mm"].notna()]
+        axes = _axes_of(usable, findings)
+        for (_, line), axis in zip(usable.iterrows(), axes):
+            if axis is None:
+                continue
             drawn.append(DrawnLine(
-                lesion_id=str(line["lesion_id"]),
-                axis="short" if line["axis"] == "short" else "long",
+                lesion_id=str(line["lesion_id"]), axis=axis,
                 start_mm=np.array([line[f"{a}1_mm"] for a in "xyz"], dtype=float),
                 end_mm=np.array([line[f"{a}2_mm"] for a in "xyz"], dtype=float),
                 slice_key=str(line["sop_instance_uid"]), kind=kind,

@@ -297,3 +297,38 @@ def test_ohif3_label_in_a_comment_and_legacy_label_as_finding_site(ct_series, tm
     # the free-text site is a label, not an organ: the lymph node site stays the organ
     assert found == {"comment": ["Liver met 2", "lymph node", True],
                      "site": ["Node 4R", "lymph node", True]}
+
+
+def _length_group(tracking_id, ends_mm, frame_uid, value_mm):
+    return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(),
+                                                     identifier=tracking_id),
+        referenced_region=hd.sr.ImageRegion3D("POLYLINE", ends_mm, frame_uid),
+        finding_sites=[hd.sr.FindingSite(codes.SCT.Lung)],
+        measurements=[hd.sr.Measurement(name=codes.SCT.Length, value=value_mm, unit=MM)])
+
+
+def test_single_lengths_of_one_lesion_pair_into_long_and_short_axes(ct_series, tmp_path):
+    headers = headers_of(ct_series)
+    plane = ImagePlane.from_dataset(headers[2])
+    frame = headers[2].FrameOfReferenceUID
+    short = plane.pixel_to_patient_mm(np.array([[10.5, 20.5], [10.5, 30.5]]))  # 8 mm
+    long = plane.pixel_to_patient_mm(np.array([[2.5, 25.5], [22.5, 25.5]]))   # 14 mm
+    other = plane.pixel_to_patient_mm(np.array([[30.5, 5.5], [30.5, 20.5]]))  # 12 mm
+    groups = [_length_group("T3", short, frame, 8.0), _length_group("T3", long, frame, 14.0),
+              _length_group("T4", other, frame, 12.0)]
+    report = hd.sr.MeasurementReport(
+        observation_context=hd.sr.ObservationContext(),
+        procedure_reported=codes.LN.CTUnspecifiedBodyRegion, imaging_measurements=groups)
+    sr = hd.sr.Comprehensive3DSR(evidence=[headers[2]], content=report,
+                                 series_instance_uid=generate_uid(), series_number=5,
+                                 sop_instance_uid=generate_uid(), instance_number=1)
+    sr.save_as(tmp_path / "lengths.dcm")
+    table, findings = measure_sr([tmp_path / "lengths.dcm"], [ct_series[0].parent])
+    assert findings == []
+    table = table.set_index("lesion_id")
+    assert list(table.index) == ["T3", "T4"]
+    assert table.loc["T3", "ld_mm"] == pytest.approx(14.0)
+    assert table.loc["T3", "sa_mm"] == pytest.approx(8.0)
+    assert table.loc["T4", "ld_mm"] == pytest.approx(12.0)
+    assert pd.isna(table.loc["T4", "sa_mm"])
