@@ -371,9 +371,9 @@ def discover_series(path: str | Path, *, check: bool = True) -> Inventory:
     Returns
     -------
     Inventory
-        Series sorted by study date, study UID, series number and series UID. Paths inside
-        a zip point into a temporary folder removed on return: load a zip with
-        :func:`dicom_io.load_series`, which extracts it again.
+        Series sorted by patient ID, study date, study UID, series number and series UID.
+        Paths inside a zip point into a temporary folder removed on return: load a zip
+        with :func:`dicom_io.load_series`, which extracts it again.
 
     Raises
     ------
@@ -422,7 +422,7 @@ def _group(headers: list[SliceHeader], check: bool) -> list[SeriesRecord]:
             verdict, notes = describe_problem(record)
             record = dataclasses.replace(record, verdict=verdict, notes=notes)
         records.append(record)
-    records.sort(key=lambda r: (r.study_date, r.study_instance_uid,
+    records.sort(key=lambda r: (r.patient_id, r.study_date, r.study_instance_uid,
                                 r.series_number if r.series_number is not None else 1 << 30,
                                 r.series_instance_uid))
     return records
