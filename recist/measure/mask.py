@@ -35,8 +35,9 @@ pixel along the axes and +1.4 pixel along diagonals.
   several pieces on a slice, each piece (8-connected component) is a **fragment** with its
   own LD/SA; the slice score is the sum of the fragments' LDs (nodal: SAs), as SUM-5 and
   DEC-11 add them. Ties go to the lowest slice index. Slices are visited from the
-  largest upper bound of their LD (widths of the pixel squares) down, stopping when no
-  remaining slice can win: the same answer as measuring every slice, faster.
+  largest upper bound of their LD (bounding box, then widths of the pixel squares)
+  down, stopping when no remaining slice can win: the same answer as measuring every
+  slice, faster.
 - **Volume**: voxel count x voxel volume.
 - **Maximum 3-D diameter**: marching-cubes surface at 0.5 (as pyradiomics' mesh), convex
   hull of its vertices in mm, largest pairwise distance between hull vertices.
@@ -172,55 +173,57 @@ def _to_index(point_mm: np.ndarray, corner: tuple[int, int], spacing: tuple[floa
 
 
 _BOUND_DIRECTIONS = 32
+_ANGLES = np.linspace(0.0, np.pi, _BOUND_DIRECTIONS, endpoint=False)
+_DIRECTIONS = np.stack([np.cos(_ANGLES), np.sin(_ANGLES)])  # (2, K): (column, row) parts
 
 
-def _slice_upper_bounds_mm(mask: np.ndarray, in_plane: tuple[float, float]) -> np.ndarray:
-    """Per slice, an upper bound of its LD (0 for an empty slice, inf when unknown).
+class _SliceBounds:
+    """Upper bounds of each slice's LD, cheap first (bounding box), tighter on demand.
 
-    The outline lies inside the union of the foreground pixels' squares, whose extreme
-    points are corners of each row's first and last foreground pixel. The LD's direction
-    is within pi/(2K) of one of K sampled directions, along which the squares' width is
-    at least LD cos(pi/(2K)); so LD <= max width / cos(pi/(2K)) (K = 32: +0.12 %). That
-    holds for one piece; a slice whose rows are not single runs overlapping from row to
-    row (possibly several pieces, whose LDs add) gets ``inf`` and is always measured.
-    Vectorised over all slices.
+    The outline lies inside the convex hull of the foreground pixels' squares (marching
+    squares puts every vertex on an inside pixel's square boundary and the smoothing
+    averages vertices), and that hull's extreme points are corners of each row's first and
+    last foreground pixel. So LD <= the bounding-box diagonal (``coarse``) and, since the
+    LD direction is within pi/(2K) of one of K sampled directions along which the width is
+    at least LD cos(pi/(2K)), LD <= max sampled width / cos(pi/(2K)) (``fine``; K = 32:
+    +0.12 %). Valid for one piece: a slice whose rows are not single runs overlapping from
+    row to row (possibly several pieces, whose LDs add) has an infinite bound.
     """
-    n, rows, columns = mask.shape
-    any_row = mask.any(axis=2)
-    first = np.argmax(mask, axis=2)
-    last = columns - 1 - np.argmax(np.ascontiguousarray(mask[:, :, ::-1]), axis=2)
-    count = np.count_nonzero(mask, axis=2)
-    present = any_row.any(axis=1)
 
-    n_rows = any_row.sum(axis=1)
-    top = np.argmax(any_row, axis=1)
-    bottom = rows - 1 - np.argmax(any_row[:, ::-1], axis=1)
-    contiguous = n_rows == bottom - top + 1
-    single_runs = np.all(~any_row | (count == last - first + 1), axis=1)
-    both = any_row[:, 1:] & any_row[:, :-1]
-    overlap = np.all(~both | ((first[:, 1:] <= last[:, :-1] + 1)
-                              & (last[:, 1:] >= first[:, :-1] - 1)), axis=1)
-    simple = present & contiguous & single_runs & overlap
+    def __init__(self, mask: np.ndarray, in_plane: tuple[float, float]) -> None:
+        _, rows, columns = mask.shape
+        self.row_mm, self.col_mm = in_plane
+        self.any_row = mask.any(axis=2)
+        self.first = np.argmax(mask, axis=2)
+        self.last = columns - 1 - np.argmax(np.ascontiguousarray(mask[:, :, ::-1]), axis=2)
+        count = np.count_nonzero(mask, axis=2)
+        present = self.any_row.any(axis=1)
+        top = np.argmax(self.any_row, axis=1)
+        bottom = rows - 1 - np.argmax(self.any_row[:, ::-1], axis=1)
+        contiguous = self.any_row.sum(axis=1) == bottom - top + 1
+        single_runs = np.all(~self.any_row | (count == self.last - self.first + 1), axis=1)
+        both = self.any_row[:, 1:] & self.any_row[:, :-1]
+        overlap = np.all(~both | ((self.first[:, 1:] <= self.last[:, :-1] + 1)
+                                  & (self.last[:, 1:] >= self.first[:, :-1] - 1)), axis=1)
+        self.simple = present & contiguous & single_runs & overlap
+        left = np.where(self.any_row, self.first, columns).min(axis=1)
+        right = np.where(self.any_row, self.last, -1).max(axis=1)
+        coarse = np.hypot((bottom - top + 1) * self.row_mm, (right - left + 1) * self.col_mm)
+        self.coarse = np.where(present, np.where(self.simple, coarse + 1e-9, np.inf), 0.0)
 
-    row_mm, col_mm = in_plane
-    r = (np.arange(rows)[None, :, None] + np.array([-0.5, 0.5])[None, None, :]) * row_mm
-    angles = np.linspace(0.0, np.pi, _BOUND_DIRECTIONS, endpoint=False)
-    cos, sin = np.cos(angles), np.sin(angles)
-    # projections of the corners (row +/- 0.5, first - 0.5) and (row +/- 0.5, last + 0.5)
-    left = (first[..., None] - 0.5) * col_mm
-    right = (last[..., None] + 0.5) * col_mm
-    high = np.full((n, _BOUND_DIRECTIONS), -np.inf)
-    low = np.full((n, _BOUND_DIRECTIONS), np.inf)
-    valid = any_row[..., None, None]
-    for x in (left, right):
-        projection = x[..., None] * cos + r[..., None] * sin  # (n, rows, 2, K)
-        high = np.maximum(high, np.where(valid, projection, -np.inf).max(axis=(1, 2)))
-        low = np.minimum(low, np.where(valid, projection, np.inf).min(axis=(1, 2)))
-    width = np.where(present[:, None], high - low, 0.0).max(axis=1)
-    bounds = width / np.cos(np.pi / (2 * _BOUND_DIRECTIONS)) + 1e-9
-    bounds[present & ~simple] = np.inf
-    bounds[~present] = 0.0
-    return bounds
+    def fine(self, k: int) -> float:
+        """The directional-width bound of slice ``k`` (inf when not one simple piece)."""
+        if not self.simple[k]:
+            return np.inf
+        rows = np.flatnonzero(self.any_row[k])
+        r = np.concatenate([rows - 0.5, rows + 0.5]) * self.row_mm
+        f = np.tile(self.first[k, rows] - 0.5, 2) * self.col_mm
+        g = np.tile(self.last[k, rows] + 0.5, 2) * self.col_mm
+        row_part = r[:, None] * _DIRECTIONS[1]
+        high = np.maximum(f[:, None] * _DIRECTIONS[0], g[:, None] * _DIRECTIONS[0]) + row_part
+        low = np.minimum(f[:, None] * _DIRECTIONS[0], g[:, None] * _DIRECTIONS[0]) + row_part
+        width = float((high.max(axis=0) - low.min(axis=0)).max())
+        return width / np.cos(np.pi / (2 * _BOUND_DIRECTIONS)) + 1e-9
 
 
 def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float]) -> float:
@@ -290,14 +293,16 @@ def measure_mask(
     if n_voxels == 0:
         raise ValueError("the mask is empty: no voxel belongs to the lesion")
     in_plane = (spacing[1], spacing[2])
-    bounds = _slice_upper_bounds_mm(mask, in_plane)
+    bounds = _SliceBounds(mask, in_plane)
     # Visit slices from the largest possible diameter down; stop when no remaining slice
-    # can beat the best score (exact: the bound is >= LD >= SA of a one-piece slice).
-    order = sorted(np.flatnonzero(bounds > 0), key=lambda k: (-bounds[k], k))
+    # can beat the best score (exact: the bounds are >= LD >= SA of a one-piece slice).
+    order = sorted(np.flatnonzero(bounds.coarse > 0), key=lambda k: (-bounds.coarse[k], k))
     best_index, best_score, best_pieces = -1, -np.inf, None
     for k in order:
-        if bounds[k] < best_score - 1e-9:
+        if bounds.coarse[k] < best_score - 1e-9:
             break
+        if bounds.fine(k) < best_score - 1e-9:
+            continue
         pieces = measure_mask_slice(mask[k], in_plane, with_short_axis=nodal)
         score = sum((m.sa_mm if nodal else m.ld_mm) for m, _ in pieces)
         if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and k < best_index):
