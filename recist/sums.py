@@ -215,6 +215,12 @@ def timepoint_features(measurements: pd.DataFrame,
     - dates (int64 ns): ``first_ns``, ``last_ns``, ``target_first_ns``,
       ``nt_progression_ns``, ``new_unequivocal_ns``, ``backdated_ns``.
     """
+    return pd.DataFrame(_timepoint_columns(measurements, criteria))
+
+
+def _timepoint_columns(measurements: pd.DataFrame,
+                       criteria: Criteria = RECIST_1_1) -> dict[str, np.ndarray]:
+    """The columns of ``timepoint_features`` as plain arrays (no DataFrame copy)."""
     frame = measurements.reset_index(drop=True)
     row_tp, tps = index_timepoints(frame)
     n_tp = len(tps)
@@ -326,7 +332,7 @@ def timepoint_features(measurements: pd.DataFrame,
     backdated_lesions, backdated_confirmed, backdated_ns = _backdate_confirmed_new(
         frame, row_tp, tp_order, patient_lesion, unequivocal_rows, equivocal_rows, date_ns, n_tp)
 
-    return pd.DataFrame({
+    return {
         "patient_id": tps["patient_id"].to_numpy(),
         "visit": tps["visit"].to_numpy(),
         "patient_code": patient_of_tp,
@@ -356,7 +362,7 @@ def timepoint_features(measurements: pd.DataFrame,
         "backdated_lesions": backdated_lesions,
         "backdated_confirmed": backdated_confirmed,
         "backdated_ns": backdated_ns,
-    })
+    }
 
 
 def _backdate_confirmed_new(frame, row_tp, tp_order, patient_lesion, unequivocal_rows,

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from recist.criteria import RECIST_1_1, Criteria
-from recist.sums import _NAT, round_half_away, timepoint_features
+from recist.sums import _NAT, _timepoint_columns, round_half_away
 
 __all__ = [
     "NEW_LESION_VALUES",
@@ -283,25 +283,25 @@ def _vector_target_pd(partial, nadir, criteria: Criteria) -> np.ndarray:
 
 def _classify(features: pd.DataFrame, criteria: Criteria) -> dict[str, np.ndarray]:
     """Vectorised TGT-*, NT-*, NEW-*, OVR-* over all time points (same rules as above)."""
-    has_targets = features["has_targets"].to_numpy(dtype=bool)
-    complete = features["targets_complete"].to_numpy(dtype=bool)
-    partial = features["partial_sum_mm"].to_numpy(dtype=float)
-    nadir = features["nadir_mm"].to_numpy(dtype=float)
-    baseline = features["baseline_sum_mm"].to_numpy(dtype=float)
-    pct_base = features["pct_from_baseline"].to_numpy(dtype=float)
+    has_targets = np.asarray(features["has_targets"], dtype=bool)
+    complete = np.asarray(features["targets_complete"], dtype=bool)
+    partial = np.asarray(features["partial_sum_mm"], dtype=float)
+    nadir = np.asarray(features["nadir_mm"], dtype=float)
+    baseline = np.asarray(features["baseline_sum_mm"], dtype=float)
+    pct_base = np.asarray(features["pct_from_baseline"], dtype=float)
     target_pd = _vector_target_pd(partial, nadir, criteria)
     target = np.select(
         [~has_targets, target_pd, ~complete | np.isnan(baseline),
-         features["target_cr_met"].to_numpy(dtype=bool),
+         np.asarray(features["target_cr_met"], dtype=bool),
          (baseline > 0) & (pct_base <= -criteria.pr_decrease_pct)],
         ["NA", "PD", "NE", "CR", "PR"], default="SD").astype(object)
-    n_prog = features["n_nt_progression"].to_numpy()
+    n_prog = np.asarray(features["n_nt_progression"])
     nontarget = np.select(
-        [~features["has_nontargets"].to_numpy(dtype=bool), n_prog > 0,
-         features["n_nt_missing"].to_numpy() > 0, features["n_nt_present"].to_numpy() == 0],
+        [~np.asarray(features["has_nontargets"], dtype=bool), n_prog > 0,
+         np.asarray(features["n_nt_missing"]) > 0, np.asarray(features["n_nt_present"]) == 0],
         ["NA", "PD", "NE", "CR"], default="NON-CR/NON-PD").astype(object)
-    n_unequivocal = features["n_new_unequivocal"].to_numpy()
-    new = np.select([n_unequivocal > 0, features["n_new_equivocal"].to_numpy() > 0],
+    n_unequivocal = np.asarray(features["n_new_unequivocal"])
+    new = np.select([n_unequivocal > 0, np.asarray(features["n_new_equivocal"]) > 0],
                     ["Y", "EQUIVOCAL"], default="N").astype(object)
     table1 = target != "NA"
     nt_pd = nontarget == "PD"
@@ -341,12 +341,12 @@ def _target_reasons(target, f: pd.DataFrame, criteria: Criteria) -> np.ndarray:
     'target PD (TGT-PD, R11 4.3.1): sum 30.00 mm is +5.00 mm and +20.00% over nadir 25.00 mm'
     """
     out = np.full(len(target), "", dtype=object)
-    partial = f["partial_sum_mm"].to_numpy(dtype=float)
-    nadir = f["nadir_mm"].to_numpy(dtype=float)
-    base = f["baseline_sum_mm"].to_numpy(dtype=float)
-    pct_base = f["pct_from_baseline"].to_numpy(dtype=float)
-    complete = f["targets_complete"].to_numpy(dtype=bool)
-    missing = f["n_targets_missing"].to_numpy()
+    partial = np.asarray(f["partial_sum_mm"], dtype=float)
+    nadir = np.asarray(f["nadir_mm"], dtype=float)
+    base = np.asarray(f["baseline_sum_mm"], dtype=float)
+    pct_base = np.asarray(f["pct_from_baseline"], dtype=float)
+    complete = np.asarray(f["targets_complete"], dtype=bool)
+    missing = np.asarray(f["n_targets_missing"])
     decimals = criteria.rounding_decimals
     with np.errstate(divide="ignore", invalid="ignore"):
         increase = round_half_away(partial - nadir, decimals)
@@ -404,20 +404,20 @@ def _reasons(features, result, overall, rule, backdated, criteria) -> np.ndarray
     ):
         mask = nontarget == value
         if mask.any():
-            columns = () if column is None else (features[column].to_numpy(),)
+            columns = () if column is None else (np.asarray(features[column]),)
             nt_text[mask] = _texts(mask, template, *columns)
     new_text = np.full(len(new), "", dtype=object)
     mask = new == "Y"
     if mask.any():
         new_text[mask] = _texts(mask, "%d unequivocal new lesion(s) (NEW-1, R11 4.3.5)",
-                                features["n_new_unequivocal"].to_numpy())
+                                np.asarray(features["n_new_unequivocal"]))
     new_text[new == "EQUIVOCAL"] = "equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)"
     back_text = np.full(len(new), "", dtype=object)
     if backdated.any():
         back_text[backdated] = _texts(
             backdated, "new lesion %s first seen here, confirmed on %s (NEW-3, DEC-13)",
-            features["backdated_lesions"].to_numpy(dtype=object),
-            features["backdated_confirmed"].to_numpy(dtype=object))
+            np.asarray(features["backdated_lesions"], dtype=object),
+            np.asarray(features["backdated_confirmed"], dtype=object))
     text = "overall " + overall + " (" + rule + ")"
     for part in (back_text, new_text, nt_text, _target_reasons(result["target"], features,
                                                                 criteria)):
@@ -441,13 +441,13 @@ def assess_timepoints(measurements: pd.DataFrame,
     DEC-20 (a PD time point takes the earliest scan date among the rows documenting the
     progression, any other its latest scan date).
     """
-    features = timepoint_features(measurements, criteria)
+    features = _timepoint_columns(measurements, criteria)
     result = _classify(features, criteria)
-    baseline = features["tp_order"].to_numpy() == 0
+    baseline = np.asarray(features["tp_order"]) == 0
     target, nontarget, new = result["target"], result["nontarget"], result["new"]
     overall, rule = result["overall"].copy(), result["rule"].copy()
 
-    backdated = (features["backdated_lesions"].to_numpy(dtype=object) != "") & ~baseline
+    backdated = (np.asarray(features["backdated_lesions"], dtype=object) != "") & ~baseline
     newly_pd = backdated & (overall != "PD")
     overall[newly_pd] = "PD"
     rule[newly_pd] = "NEW-3, DEC-13"
@@ -455,26 +455,26 @@ def assess_timepoints(measurements: pd.DataFrame,
 
     # DEC-20 dates.
     candidates = np.stack([
-        np.where(target == "PD", features["target_first_ns"].to_numpy(), _NAT),
-        np.where(nontarget == "PD", features["nt_progression_ns"].to_numpy(), _NAT),
-        np.where(new == "Y", features["new_unequivocal_ns"].to_numpy(), _NAT),
-        np.where(backdated, features["backdated_ns"].to_numpy(), _NAT),
+        np.where(target == "PD", np.asarray(features["target_first_ns"]), _NAT),
+        np.where(nontarget == "PD", np.asarray(features["nt_progression_ns"]), _NAT),
+        np.where(new == "Y", np.asarray(features["new_unequivocal_ns"]), _NAT),
+        np.where(backdated, np.asarray(features["backdated_ns"]), _NAT),
     ])
     pd_ns = candidates.min(axis=0)
-    date_ns = np.where(is_pd & (pd_ns != _NAT), pd_ns, features["last_ns"].to_numpy())
+    date_ns = np.where(is_pd & (pd_ns != _NAT), pd_ns, np.asarray(features["last_ns"]))
 
     reasons = _reasons(features, result, overall, rule, backdated, criteria)
     reasons[baseline] = "baseline"
-    blank = np.array([None] * len(features), dtype=object)
+    blank = np.array([None] * len(baseline), dtype=object)
     out = pd.DataFrame({
-        "patient_id": features["patient_id"].to_numpy(dtype=object),
-        "visit": features["visit"].to_numpy(dtype=object),
+        "patient_id": np.asarray(features["patient_id"], dtype=object),
+        "visit": np.asarray(features["visit"], dtype=object),
         "date": date_ns.astype("datetime64[ns]"),
-        "sum_mm": features["sum_mm"].to_numpy(dtype=float),
-        "baseline_sum_mm": features["baseline_sum_mm"].to_numpy(dtype=float),
-        "nadir_mm": features["nadir_mm"].to_numpy(dtype=float),
-        "pct_from_baseline": features["pct_from_baseline"].to_numpy(dtype=float),
-        "pct_from_nadir": features["pct_from_nadir"].to_numpy(dtype=float),
+        "sum_mm": np.asarray(features["sum_mm"], dtype=float),
+        "baseline_sum_mm": np.asarray(features["baseline_sum_mm"], dtype=float),
+        "nadir_mm": np.asarray(features["nadir_mm"], dtype=float),
+        "pct_from_baseline": np.asarray(features["pct_from_baseline"], dtype=float),
+        "pct_from_nadir": np.asarray(features["pct_from_nadir"], dtype=float),
         "target_response": np.where(baseline, blank, target),
         "nontarget_response": np.where(baseline, blank, nontarget),
         "new_lesions": np.where(baseline, blank, new),
