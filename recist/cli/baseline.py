@@ -1,21 +1,23 @@
 """``recist baseline``: measurability, target selection and protocol eligibility.
 
-Writes ``lesions.csv``, ``patients.csv`` and ``findings.csv`` into ``--out`` (plus
-``eligibility.csv`` with ``--protocol``) and prints a verdict per patient. An ineligible
+Writes ``lesions.csv``, ``patients.csv``, ``findings.csv`` and ``provenance.json`` into
+``--out`` (plus ``eligibility.csv`` with ``--protocol``) and prints a verdict per patient. An ineligible
 patient is a result (exit 0); unreadable or contradictory input exits 2 with one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from recist import __version__
 from recist.criteria import RECIST_1_1, load_criteria
 from recist.findings import Severity, findings_frame, raise_for_errors
-from recist.outputs import write_csv_atomic
+from recist.outputs import write_csv_atomic, write_text_atomic
 from recist.table import read_measurements
 
 __all__ = ["add_parser", "run"]
@@ -32,7 +34,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
             "(at most 5 targets, 2 per organ; all lymph nodes one organ, paired organs one "
             "organ), measurable disease; with --protocol, each eligibility criterion met / "
             "not met / unknown and the verdict. Writes lesions.csv, patients.csv, "
-            "findings.csv (and eligibility.csv) into --out."),
+            "findings.csv, provenance.json (and eligibility.csv) into --out."),
     )
     p.add_argument("measurements", help="measurements table (CSV, DESIGN.md format)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
@@ -106,11 +108,24 @@ def run(args: argparse.Namespace) -> int:
                      criteria=criteria, eligibility=protocol.eligibility))
 
     out = Path(args.out)
-    write_csv_atomic(result.lesions, out / "lesions.csv")
-    write_csv_atomic(_write_dates(result.patients, ("baseline_date",)), out / "patients.csv")
-    write_csv_atomic(findings_frame(findings), out / "findings.csv")
+    tables = {"lesions.csv": result.lesions,
+              "patients.csv": _write_dates(result.patients, ("baseline_date",)),
+              "findings.csv": findings_frame(findings)}
     if screening is not None:
-        write_csv_atomic(screening, out / "eligibility.csv")
+        tables["eligibility.csv"] = screening
+    provenance = {
+        "package": "recist", "version": __version__, "command": "baseline",
+        "criteria": criteria.as_dict(),
+        "protocol": None if protocol is None else {
+            "path": str(args.protocol), "name": protocol.name, "version": protocol.version},
+        "measurements": str(args.measurements),
+        "clinical": None if args.clinical is None else str(args.clinical),
+        "rows": {name.removesuffix(".csv"): len(table) for name, table in tables.items()},
+    }
+    for name, table in tables.items():
+        write_csv_atomic(table, out / name)
+    write_text_atomic(out / "provenance.json",
+                      json.dumps(provenance, indent=2, sort_keys=True) + "\n")
 
     for finding in input_findings:
         if finding.severity == Severity.WARNING:

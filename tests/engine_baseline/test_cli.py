@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,14 @@ def test_baseline_with_protocol_writes_tables_and_verdicts(tmp_path):
                   "--clinical", PROTOCOLS / "clinical_example.csv")
     assert done.returncode == 0, done.stderr  # ineligible patients are a result
     assert sorted(p.name for p in out.iterdir()) == [
-        "eligibility.csv", "findings.csv", "lesions.csv", "patients.csv"]
+        "eligibility.csv", "findings.csv", "lesions.csv", "patients.csv", "provenance.json"]
+    provenance = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    assert provenance["protocol"]["name"] == "oligometastatic_crc_lung"
+    assert provenance["criteria"]["measurable_ld_mm"] == 10.0
+    assert provenance["rows"]["eligibility"] == 8 * 12
+    findings = pd.read_csv(out / "findings.csv")
+    assert set(findings["code"]) == {"non-measurable-target", "new-at-baseline"}
+    assert "lesion N1: recorded as new at the baseline time point" in done.stderr
     patients = pd.read_csv(out / "patients.csv").set_index("patient_id")
     assert patients.loc["LUNG1", "baseline_date"] == "2024-01-08"
     assert bool(patients.loc["SCR-06", "selection_valid"]) is False
