@@ -25,9 +25,17 @@ from dicom_io.errors import DicomInputError
 from dicom_io.geometry import SeriesGeometry
 from dicom_io.sr import organ_code
 
-__all__ = ["SegmentInfo", "SegmentationLabels", "read_segmentation", "write_segmentation"]
+__all__ = [
+    "POSITION_TOLERANCE_MM",
+    "SegmentInfo",
+    "SegmentationLabels",
+    "read_segmentation",
+    "write_segmentation",
+]
 
 _KINDS = ("target", "non-target", "new")
+POSITION_TOLERANCE_MM = 0.01
+"""Largest offset (mm) of a SEG frame without source references from a series pixel grid."""
 _LYMPH_NODE_CODES = {("SCT", "59441001"), ("SRT", "T-C4000")}
 _ABNORMAL = hd.sr.CodedConcept("49755003", "SCT", "Morphologically abnormal structure")
 _LESION = hd.sr.CodedConcept("52988006", "SCT", "Lesion")
@@ -117,19 +125,75 @@ def read_segmentation(path: str | Path, geometry: SeriesGeometry) -> Segmentatio
             f"series has {geometry.shape[1]}x{geometry.shape[2]} images; resample the "
             "segmentation onto the series grid", path=path, sop_instance_uid=uid,
             keyword="Rows")
-    try:
-        labels = seg.get_pixels_by_source_instance(
-            source_sop_instance_uids=list(geometry.sop_instance_uids),
-            combine_segments=True, relabel=False)
-    except (ValueError, KeyError, RuntimeError) as error:
-        raise DicomInputError(
-            f"cannot place the frames of SEG {path} (SOP Instance {uid}) on series "
-            f"{geometry.series_instance_uid}: {error}; segments must not overlap and every "
-            "frame must reference an image of the series", path=path,
-            sop_instance_uid=uid) from error
+    if _frames_reference_sources(seg):
+        try:
+            labels = seg.get_pixels_by_source_instance(
+                source_sop_instance_uids=list(geometry.sop_instance_uids),
+                combine_segments=True, relabel=False)
+        except (ValueError, KeyError, RuntimeError) as error:
+            raise DicomInputError(
+                f"cannot place the frames of SEG {path} (SOP Instance {uid}) on series "
+                f"{geometry.series_instance_uid}: {error}; segments must not overlap and "
+                "every frame must reference an image of the series", path=path,
+                sop_instance_uid=uid) from error
+    else:
+        labels = _labels_by_position(seg, geometry, path)
     segments = tuple(_segment_info(item) for item in seg.SegmentSequence)
     return SegmentationLabels(labels=np.asarray(labels).astype(np.uint16),
                               segments=segments, path=path)
+
+
+def _frames_reference_sources(seg: Dataset) -> bool:
+    frames = seg.get("PerFrameFunctionalGroupsSequence", [])
+    return bool(frames) and all(
+        item.get("DerivationImageSequence")
+        and item.DerivationImageSequence[0].get("SourceImageSequence") for item in frames)
+
+
+def _labels_by_position(seg: Dataset, geometry: SeriesGeometry, path: Path) -> np.ndarray:
+    """Place frames by their ImagePositionPatient when they name no source image.
+
+    A frame must lie on a slice plane of the series (within ``POSITION_TOLERANCE_MM``)
+    with the series' orientation; overlapping segments are refused.
+    """
+    uid = str(seg.SOPInstanceUID)
+    shared = seg.get("SharedFunctionalGroupsSequence", [Dataset()])[0]
+    orientation = shared.get("PlaneOrientationSequence", [Dataset()])[0].get(
+        "ImageOrientationPatient")
+    expected = np.concatenate([geometry.row_direction, geometry.column_direction])
+    if orientation is None or not np.allclose([float(v) for v in orientation], expected,
+                                              atol=1e-4):
+        raise DicomInputError(
+            f"SEG {path} (SOP Instance {uid}) frames name no source image and their "
+            "ImageOrientationPatient is missing or differs from the series "
+            f"{geometry.series_instance_uid}; resample the segmentation onto the series",
+            path=path, sop_instance_uid=uid, keyword="ImageOrientationPatient")
+    pixels = np.asarray(seg.pixel_array)
+    pixels = pixels.reshape((-1,) + pixels.shape[-2:])
+    fractional = str(seg.get("SegmentationType", "")) == "FRACTIONAL"
+    threshold = float(seg.get("MaximumFractionalValue", 1)) / 2 if fractional else 0
+    labels = np.zeros(tuple(geometry.shape), np.uint16)
+    for index, frame in enumerate(seg.PerFrameFunctionalGroupsSequence):
+        position = [float(v) for v in frame.PlanePositionSequence[0].ImagePositionPatient]
+        kji = geometry.patient_mm_to_voxel(np.asarray(position))
+        k = int(np.rint(kji[0]))
+        off_mm = np.abs(kji - np.array([k, 0.0, 0.0])) * np.array(
+            [geometry.slice_spacing_mm, *geometry.pixel_spacing_mm])
+        if not 0 <= k < geometry.shape[0] or float(off_mm.max()) > POSITION_TOLERANCE_MM:
+            raise DicomInputError(
+                f"SEG {path} (SOP Instance {uid}) frame {index + 1} at {position} mm lies "
+                f"on no slice of series {geometry.series_instance_uid} (or is shifted "
+                "within it); resample the segmentation onto the series grid",
+                path=path, sop_instance_uid=uid, keyword="ImagePositionPatient")
+        number = int(frame.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+        mask = pixels[index] > threshold
+        if np.any(labels[k][mask]):
+            raise DicomInputError(
+                f"SEG {path} (SOP Instance {uid}): segment {number} overlaps another "
+                f"segment on slice {k}; a label volume holds one segment per voxel",
+                path=path, sop_instance_uid=uid)
+        labels[k][mask] = number
+    return labels
 
 
 def _derived_uid(*parts: str) -> str:

@@ -90,3 +90,24 @@ def test_seg_on_another_series_is_refused_naming_the_file(labelled, ct_series, t
         read_segmentation(out, other.geometry)
     assert caught.value.path == out
     assert "references none of the images" in str(caught.value)
+
+
+def test_frames_without_source_references_are_placed_by_position(labelled, ct_series,
+                                                                  tmp_path):
+    series, labels, nrrd, lesions = labelled
+    out = export_seg(nrrd, lesions, ct_series[0].parent, tmp_path / "seg.dcm")
+    ds = pydicom.dcmread(out)
+    for frame in ds.PerFrameFunctionalGroupsSequence:
+        del frame.DerivationImageSequence
+    del ds.ReferencedSeriesSequence
+    ds.save_as(tmp_path / "positions.dcm")
+    seg = read_segmentation(tmp_path / "positions.dcm", series.geometry)
+    np.testing.assert_array_equal(seg.labels, labels)
+    # shift every frame by half a pixel: no longer on the series grid
+    for frame in ds.PerFrameFunctionalGroupsSequence:
+        x, y, z = (float(v) for v in frame.PlanePositionSequence[0].ImagePositionPatient)
+        frame.PlanePositionSequence[0].ImagePositionPatient = [x + 0.35, y, z]
+    ds.save_as(tmp_path / "shifted.dcm")
+    with pytest.raises(DicomInputError, match="lies on no slice") as caught:
+        read_segmentation(tmp_path / "shifted.dcm", series.geometry)
+    assert caught.value.keyword == "ImagePositionPatient"
