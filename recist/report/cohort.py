@@ -15,9 +15,8 @@ import pandas as pd
 from recist import __version__
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
-from recist.outputs import write_text_atomic
 from recist.report.figures import figure_img
-from recist.report.html import cell_text, esc, page, table
+from recist.report.html import cell_text, esc, page, table, write_html
 from recist.report.patient import provenance_block
 
 __all__ = ["render_cohort_html", "write_cohort_report"]
@@ -128,4 +127,4 @@ def write_cohort_report(path: str | Path, measurements: pd.DataFrame,
                         **options) -> Path:
     """Write the cohort page to ``path`` atomically; ``options`` as ``render_cohort_html``."""
     text = render_cohort_html(measurements, timepoints, patient_summary, **options)
-    return write_text_atomic(path, text)
+    return write_html(path, text)

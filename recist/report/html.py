@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from recist.outputs import write_text_atomic
 
 __all__ = [
     "CSS",
@@ -23,6 +27,7 @@ __all__ = [
     "page",
     "response_badge",
     "table",
+    "write_html",
 ]
 
 MISSING = "—"
@@ -198,3 +203,14 @@ def page(title: str, body: str, *, footer: str = "") -> str:
         f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
         f"{body}\n<footer>{footer}</footer>\n</body>\n</html>\n"
     )
+
+
+def write_html(path: str | Path, text: str) -> Path:
+    """Write an HTML page atomically, readable by everyone (mode 0644) like a web page.
+
+    ``recist.outputs.write_text_atomic`` keeps the private mode of its temporary file
+    (0600); a report is meant to be opened by others and served as is.
+    """
+    path = write_text_atomic(path, text)
+    os.chmod(path, 0o644)
+    return path

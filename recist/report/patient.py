@@ -17,9 +17,8 @@ import pandas as pd
 from recist import __version__
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
-from recist.outputs import write_text_atomic
 from recist.report.figures import overlay_file_name, png_img, trajectory_img
-from recist.report.html import MISSING, cell_text, esc, page, response_badge, table
+from recist.report.html import MISSING, cell_text, esc, page, response_badge, table, write_html
 
 __all__ = ["patient_report_file_name", "render_patient_html", "write_patient_report"]
 
@@ -295,4 +294,4 @@ def write_patient_report(path: str | Path, patient_id: str, measurements: pd.Dat
     """
     text = render_patient_html(patient_id, measurements, timepoints, patient_summary,
                                **options)
-    return write_text_atomic(path, text)
+    return write_html(path, text)

@@ -33,6 +33,32 @@ def _text(html_text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", html_text))
 
 
+_VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "area", "base", "wbr"}
+
+
+def _assert_well_formed(html_text: str) -> None:
+    """Every element opened is closed in order (the pages are written by hand)."""
+    from html.parser import HTMLParser
+
+    class Nesting(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in _VOID:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            assert self.stack and self.stack[-1] == tag, (tag, self.stack[-5:])
+            self.stack.pop()
+
+    parser = Nesting()
+    parser.feed(html_text)
+    parser.close()
+    assert parser.stack == []
+
+
 def _assert_offline(html_text: str) -> None:
     lowered = html_text.lower()
     assert "<script" not in lowered
@@ -72,6 +98,8 @@ def test_patient_pages_show_the_sample_scenario(tmp_path, sample_measurements,
     assert "NEW-1, R11 4.3.5" in lung2 and "2024-05-06" in lung2
     assert "LUNG1" not in lung2.replace("patient_LUNG1", "")
     _assert_offline(lung1)
+    _assert_well_formed(lung1)
+    assert files.patients["LUNG1"].stat().st_mode & 0o777 == 0o644  # a page for others
 
 
 def test_cohort_page_links_and_rates(tmp_path, sample_measurements, sample_patients):
@@ -85,6 +113,7 @@ def test_cohort_page_links_and_rates(tmp_path, sample_measurements, sample_patie
     # waterfall, spider, swimmer, Kaplan-Meier
     assert cohort.count('src="data:image/svg+xml;base64,') == 4
     _assert_offline(cohort)
+    _assert_well_formed(cohort)
 
 
 def test_overlay_pictures_are_inlined(tmp_path, sample_measurements, tiny_png):
@@ -120,6 +149,7 @@ def test_every_data_string_is_escaped(tmp_path, sample_measurements, sample_pati
     assert "&lt;u&gt;in.csv&lt;/u&gt;" in lung2
     for page in pages:  # ... and never as markup
         _assert_offline(page)
+        _assert_well_formed(page)
         for raw in ("<b>bold", "<i>pleura", "onerror=\"alert", "<u>in.csv"):
             assert raw not in page
     # the escaped lesion's picture was found and its caption escaped too
