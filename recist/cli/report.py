@@ -32,7 +32,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "last_contact_date, new_therapy_date, arm")
     p.add_argument("--overlays", metavar="DIR",
                    help="lesion pictures written by `recist measure --overlays DIR`")
-    p.add_argument("--criteria", metavar="FILE", help="criteria TOML ([criteria] table)")
+    p.add_argument("--criteria", metavar="FILE",
+                   help="criteria TOML ([criteria] table); applied over the protocol's")
+    p.add_argument("--protocol", metavar="FILE",
+                   help="protocol TOML: its [criteria] and an eligibility section per "
+                        "patient (met / not met / unknown with reasons)")
+    p.add_argument("--clinical", metavar="CSV",
+                   help="clinical table for the protocol's clinical criteria "
+                        "(needs --protocol)")
     p.add_argument("--confirm", action="store_true",
                    help="require confirmation of CR/PR (R11 4.6.1, Table 3)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
@@ -48,7 +55,18 @@ def run(args: argparse.Namespace) -> int:
     from recist.report import write_reports
     from recist.table import read_measurements
 
-    criteria = load_criteria(args.criteria) if args.criteria else RECIST_1_1
+    if args.clinical and not args.protocol:
+        raise ValueError("--clinical needs --protocol: the protocol says which clinical "
+                         "columns are eligibility criteria")
+    protocol = None
+    criteria = RECIST_1_1
+    if args.protocol:
+        from recist.protocol import load_protocol
+
+        protocol = load_protocol(args.protocol)
+        criteria = protocol.criteria
+    if args.criteria:
+        criteria = load_criteria(args.criteria, base=criteria)
     if args.confirm:
         criteria = criteria.replace(confirmation=True)
     if args.overlays and not Path(args.overlays).is_dir():
@@ -66,8 +84,23 @@ def run(args: argparse.Namespace) -> int:
         inputs["criteria"] = args.criteria
     if args.overlays:
         inputs["overlays"] = args.overlays
+    screening = None
+    if protocol is not None:
+        from dataclasses import replace
+
+        from recist.eligibility import read_clinical, screen_patients
+
+        clinical = None
+        if args.clinical:
+            clinical = read_clinical(args.clinical)
+            ids = set(measurements["patient_id"].astype(str))
+            clinical = clinical[clinical["patient_id"].astype(str).isin(ids)]
+            inputs["clinical"] = args.clinical
+        inputs["protocol"] = args.protocol
+        screening = screen_patients(measurements, clinical,
+                                    replace(protocol, criteria=criteria))
     files = write_reports(measurements, args.out, patients=patients, criteria=criteria,
-                          overlays_dir=args.overlays, inputs=inputs)
+                          overlays_dir=args.overlays, inputs=inputs, screening=screening)
     for finding in files.result.findings:
         if finding.severity != "info":
             print(f"recist report: {finding}", file=sys.stderr)
