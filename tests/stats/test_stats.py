@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recist.stats import (
     DAYS_PER_MONTH,
@@ -126,3 +128,16 @@ def test_cohort_summary_text_mentions_arms():
     text = format_cohort_summary(summary)
     assert "ORR 1/2 50.0%" in text and "All" in text and "PFS" in text
     assert summary.bor_column == "bor"
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(st.integers(1, 300).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_clopper_pearson_laws(case):
+    successes, n = case
+    low, high = clopper_pearson(successes, n)
+    assert 0.0 <= low <= successes / n <= high <= 1.0
+    wide_low, wide_high = clopper_pearson(successes, n, confidence=0.99)
+    assert wide_low <= low and high <= wide_high  # more confidence, wider interval
+    # symmetry: failures' interval mirrors successes'
+    mirror_low, mirror_high = clopper_pearson(n - successes, n)
+    assert mirror_low == pytest.approx(1 - high) and mirror_high == pytest.approx(1 - low)
