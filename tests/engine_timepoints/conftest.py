@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from recist.table import normalise_measurements
 
@@ -84,7 +83,3 @@ def random_cohort(n_patients: int, seed: int) -> pd.DataFrame:
                                 None, None, status))
     return pd.DataFrame(records, columns=COLUMNS)
 
-
-@pytest.fixture
-def build():
-    return table
