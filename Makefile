@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: demo test install sample-data bench clean
+.PHONY: demo test install sample-data system-tools bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,15 @@ sample-data: $(STAMP)
 demo: sample-data
 	$(BIN)/recist demo --out $(OUT)
 
-test: sample-data
+# Real tools the tests use: dicom3tools and PixelMed (SR/SEG validation), Orthanc with its
+# DICOMweb plugin (a real PACS), Chromium (report rendering). Installed from Debian once.
+system-tools:
+	@command -v dciodvfy >/dev/null && command -v Orthanc >/dev/null \
+	  && [ -f /usr/share/java/pixelmed.jar ] && dpkg -s orthanc-dicomweb >/dev/null 2>&1 \
+	  || sh tests/interop/install_tools.sh
+	@[ -x /usr/bin/chromium ] || sh tests/report/install_browser.sh
+
+test: sample-data system-tools
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
