@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -75,6 +76,9 @@ def _date(value) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``recist respond``; returns the exit status."""
     criteria = _criteria(args)
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ValueError(f"--out {args.out} is a file; give a folder for timepoints.csv, "
+                         "patient_summary.csv, findings.csv and provenance.json")
     measurements = read_measurements(args.measurements)
     patients = None
     if args.patients:

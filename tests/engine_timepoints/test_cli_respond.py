@@ -79,3 +79,13 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     (tmp_path / "m.csv").write_text(MEASUREMENTS)
     done = _run("m.csv", "--out", "out", "--criteria", "bad.toml", cwd=tmp_path)
     assert done.returncode == 2 and "confirmation" in done.stderr
+
+
+def test_out_must_be_a_folder_and_help_works(tmp_path):
+    (tmp_path / "m.csv").write_text(MEASUREMENTS)
+    (tmp_path / "taken").write_text("not a folder")
+    done = _run("m.csv", "--out", "taken", cwd=tmp_path)
+    assert done.returncode == 2 and "is a file" in done.stderr
+    assert (tmp_path / "taken").read_text() == "not a folder"
+    done = _run("--help", cwd=tmp_path)
+    assert done.returncode == 0 and "--confirm-min-days" in done.stdout
