@@ -1,0 +1,349 @@
+"""Data-quality checks on the content of measurement rows: dates, duplicates, statuses
+against diameters (DEC-18), equivocal new lesions (DEC-14), slice thickness, and the
+baseline window (MEAS-11). Re-exported by ``recist.checks``; see its docstring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from recist._checks_support import finding as _finding
+from recist._checks_support import indexed as _indexed
+from recist._checks_support import iso as _iso
+from recist._checks_support import records as _records
+from recist.criteria import RECIST_1_1, Criteria
+from recist.findings import Finding, Severity
+
+__all__ = [
+    "BASELINE_WINDOW_DAYS",
+    "check_baseline_window",
+    "check_dates",
+    "check_duplicate_rows",
+    "check_equivocal_new_lesions",
+    "check_slice_thickness_changes",
+    "check_status_diameters",
+]
+
+
+BASELINE_WINDOW_DAYS = 28
+"""MEAS-11 (R11 3.2.1): baseline imaging is at most 4 weeks before treatment start."""
+
+
+def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame,
+                          max_days_before_start: int = BASELINE_WINDOW_DAYS) -> list[Finding]:
+    """Baseline scans are close to the start of treatment (MEAS-11, R11 3.2.1).
+
+    ``patients`` is the patients table (``patient_id``, ``start_date``).
+
+    1. For each patient with a ``start_date``, take the earliest scan date of the
+       baseline time point.
+    2. start_date − baseline date > ``max_days_before_start`` (28) → warning
+       ``baseline-too-early``.
+    3. Baseline date > start_date → warning ``baseline-after-start``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"], "lesion_id": ["T1"], "kind": ["target"],
+    ...                   "date": pd.to_datetime(["2024-01-02"])})
+    >>> p = pd.DataFrame({"patient_id": ["P"], "start_date": pd.to_datetime(["2024-02-15"])})
+    >>> [f.code for f in check_baseline_window(m, p)]
+    ['baseline-too-early']
+    """
+    if patients is None or "start_date" not in patients.columns:
+        return []
+    frame = _indexed(measurements)
+    base = frame.loc[frame["is_baseline"].to_numpy(), ["patient_id", "date", "visit"]]
+    first = base.sort_values("date", kind="stable").drop_duplicates("patient_id")
+    starts = patients[["patient_id", "start_date"]].dropna().copy()
+    starts["patient_id"] = starts["patient_id"].astype(str)
+    starts["start_date"] = pd.to_datetime(starts["start_date"])
+    joined = first.assign(patient_id=first["patient_id"].astype(str)).merge(
+        starts, on="patient_id")
+    gap = (joined["start_date"] - joined["date"]).dt.days
+    findings = []
+    for r, days in zip(_records(joined), gap.tolist()):
+        if days > max_days_before_start:
+            findings.append(_finding(
+                r, "baseline-too-early", "MEAS-11", Severity.WARNING,
+                f"baseline scan {days} days before the start of treatment "
+                f"({_iso(r['start_date'])}); RECIST asks for at most {max_days_before_start} "
+                "days (MEAS-11, R11 3.2.1)", lesion=False))
+        elif days < 0:
+            findings.append(_finding(
+                r, "baseline-after-start", "MEAS-11", Severity.WARNING,
+                f"baseline scan {-days} days after the start of treatment "
+                f"({_iso(r['start_date'])}); the baseline precedes treatment (MEAS-11)",
+                lesion=False))
+    return findings
+
+
+def check_dates(measurements: pd.DataFrame, today: object = None,
+                earliest: str = "1900-01-01") -> list[Finding]:
+    """Scan dates are possible and visits follow each other in time (section 1, DEC-20).
+
+    1. A date after ``today`` (default: the current date) or before ``earliest`` → error
+       ``impossible-date``. Interpretation: a scan cannot be dated in the future; the row
+       would otherwise decide the order of time points.
+    2. With visit labels: a time point whose first scan is on or before the last scan of
+       the previous time point → warning ``visits-overlap`` (the rows' dates interleave).
+    3. Visit labels ending in a number (``C2``, ``Week 8``) whose numbers do not increase
+       with the dates → warning ``visit-order``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"] * 2, "lesion_id": ["T1"] * 2,
+    ...     "visit": ["C2", "C1"], "date": pd.to_datetime(["2024-01-02", "2024-03-01"])})
+    >>> [f.code for f in check_dates(m, today="2025-01-01")]
+    ['visit-order']
+    """
+    frame = _indexed(measurements)
+    findings: list[Finding] = []
+    upper = pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize()
+    lower = pd.Timestamp(earliest)
+    bad = frame[(frame["date"] > upper) | (frame["date"] < lower)]
+    for r in _records(bad):
+        problem = "in the future" if r["date"] > upper else f"before {_iso(lower)}"
+        findings.append(_finding(
+            r, "impossible-date", "DEC-20", Severity.ERROR,
+            f"scan date {_iso(r['date'])} is {problem}; correct the date (ISO YYYY-MM-DD)"))
+    labelled = frame.loc[frame["has_visit"].to_numpy(dtype=bool),
+                         ["patient_id", "patient_code", "timepoint_code", "timepoint_order",
+                          "date", "visit"]]
+    if labelled.empty:
+        return findings
+    grouped = labelled.groupby("timepoint_code", sort=True)["date"]
+    spans = labelled.drop_duplicates("timepoint_code").set_index("timepoint_code")[
+        ["patient_id", "patient_code", "timepoint_order", "visit"]].sort_index()
+    spans = spans.assign(start=grouped.min(), end=grouped.max()).rename(
+        columns={"timepoint_order": "order"}).reset_index().sort_values(
+        ["patient_code", "order"])
+    previous_end = spans.groupby("patient_code")["end"].shift()
+    previous_visit = spans.groupby("patient_code")["visit"].shift()
+    overlap = spans[spans["start"] <= previous_end]
+    for r, prev_v, prev_end in zip(_records(overlap), previous_visit[overlap.index],
+                                   previous_end[overlap.index]):
+        findings.append(_finding(
+            {**r, "date": r["start"]}, "visits-overlap", "DEC-20", Severity.WARNING,
+            f"visit {r['visit']} starts on {_iso(r['start'])}, on or before the last scan of "
+            f"visit {prev_v} ({_iso(prev_end)}); check the dates or visit labels",
+            lesion=False))
+    labels = pd.Series(pd.unique(spans["visit"].astype(str)))
+    numbers = labels.str.extract(r"(\d+)\s*$")[0].astype(float)
+    spans = spans.assign(number=spans["visit"].astype(str).map(
+        dict(zip(labels, numbers)))).dropna(subset=["number"])
+    previous_number = spans.groupby("patient_code")["number"].cummax().groupby(
+        spans["patient_code"]).shift()
+    backwards = spans[spans["number"] < previous_number]
+    for r in _records(backwards):
+        findings.append(_finding(
+            {**r, "date": r["start"]}, "visit-order", "DEC-20", Severity.WARNING,
+            f"visit {r['visit']} is dated after a visit with a higher number; the time points "
+            "are ordered by date, check the dates or visit labels", lesion=False))
+    return findings
+
+
+def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
+    """Repeated rows of one lesion at one time point (SUM-5, DEC-18).
+
+    1. Rows identical in patient, time point, lesion, kind, status and diameters →
+       warning ``duplicate-row``: target rows would be added as fragments of a split
+       lesion (SUM-5); delete the copy if it is one.
+    2. Rows of one lesion at one time point with different kinds, or non-target / new
+       rows with different statuses → error ``conflicting-rows`` (DEC-18).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"] * 2, "lesion_id": ["NT1"] * 2,
+    ...     "kind": ["non-target"] * 2, "status": ["present", "absent"],
+    ...     "ld_mm": [None, None], "sa_mm": [None, None],
+    ...     "date": pd.to_datetime(["2024-01-02"] * 2)})
+    >>> [f.code for f in check_duplicate_rows(m)]
+    ['conflicting-rows']
+    """
+    frame = _indexed(measurements)
+    findings: list[Finding] = []
+    lesion_tp = (frame["timepoint_code"].to_numpy(dtype=np.int64)
+                 * (int(frame["lesion_code"].to_numpy().max(initial=0)) + 1)
+                 + frame["lesion_code"].to_numpy(dtype=np.int64))
+    repeated = pd.Series(lesion_tp).duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return findings
+    frame = frame[repeated].assign(_lesion_tp=lesion_tp[repeated])
+    keys = ["_lesion_tp", "kind", "status", "ld_mm", "sa_mm"]
+    copies = frame[frame.duplicated(keys, keep="first")].drop_duplicates(keys)
+    for r in _records(copies):
+        findings.append(_finding(
+            r, "duplicate-row", "SUM-5", Severity.WARNING,
+            "two identical rows of this lesion at one time point; target rows are added as "
+            "fragments of a split lesion (SUM-5): delete the copy if it is one"))
+    kinds = frame.groupby("_lesion_tp", sort=False)["kind"].nunique()
+    qualitative = frame[frame["kind"].isin(["non-target", "new"])]
+    statuses = qualitative.groupby("_lesion_tp", sort=False)["status"].nunique()
+    conflicting = kinds[kinds > 1].index.union(statuses[statuses > 1].index)
+    for _, group in frame[frame["_lesion_tp"].isin(conflicting)].groupby("_lesion_tp",
+                                                                         sort=False):
+        values = ", ".join(f"{k} {v}" for k, v in zip(group["kind"], group["status"]))
+        findings.append(_finding(
+            group.iloc[0].to_dict(), "conflicting-rows", "DEC-18", Severity.ERROR,
+            f"several rows of this lesion at one time point contradict each other ({values}); "
+            "keep one row per non-target or new lesion per time point"))
+    return findings
+
+
+def check_status_diameters(measurements: pd.DataFrame,
+                           criteria: Criteria = RECIST_1_1) -> list[Finding]:
+    """Status and diameters agree (DEC-18; SUM-1, SUM-4, NT-CR).
+
+    1. ``absent`` with an LD or SA > 0 → error ``absent-with-diameter``.
+    2. A ``measured`` target without its diameter (SA if nodal, LD otherwise, SUM-1) →
+       error ``measured-without-diameter``.
+    3. A ``present`` nodal non-target at a follow-up with SA < ``node_pathological_sa_mm``
+       → error ``present-normal-node`` (such a node is normal, NT-CR). Interpretation: at
+       baseline it is the selection problem ``normal-node-recorded`` (MEAS-6) instead.
+    4. A status not allowed for the row's kind → error ``status-not-allowed``.
+    5. ``merged``, ``too_small`` or ``not_evaluated`` with a diameter > 0 → warning
+       ``status-with-diameter`` (the diameter is not used: merged 0 mm, too small 5 mm).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"], "lesion_id": ["T1"], "kind": ["target"],
+    ...     "status": ["absent"], "nodal": [False], "ld_mm": [4.0], "sa_mm": [None],
+    ...     "date": pd.to_datetime(["2024-01-02"])})
+    >>> [f.code for f in check_status_diameters(m)]
+    ['absent-with-diameter']
+    """
+    from recist.table import STATUSES
+
+    frame = _indexed(measurements)
+    findings: list[Finding] = []
+    ld = frame["ld_mm"].astype(float)
+    sa = frame["sa_mm"].astype(float)
+    nodal = frame["nodal"].astype(bool)
+    has_size = (ld > 0) | (sa > 0)
+    status = frame["status"]
+    kind = frame["kind"]
+
+    for r in _records(frame[(status == "absent") & has_size]):
+        findings.append(_finding(
+            r, "absent-with-diameter", "DEC-18", Severity.ERROR,
+            f"status absent but a diameter is recorded (LD {r['ld_mm']}, SA {r['sa_mm']} mm); "
+            "use status measured with the diameter, or clear the diameter"))
+    own = np.where(nodal, sa, ld)
+    unmeasured = (kind == "target") & (status == "measured") & np.isnan(own)
+    for r in _records(frame[unmeasured]):
+        axis = "SA (nodal)" if r["nodal"] else "LD (non-nodal)"
+        findings.append(_finding(
+            r, "measured-without-diameter", "DEC-18", Severity.ERROR,
+            f"target with status measured has no {axis}; fill it in, or use too_small, absent "
+            "or not_evaluated (SUM-1, SUM-4)"))
+    normal = ((kind == "non-target") & (status == "present") & nodal & ~frame["is_baseline"]
+              & (sa.round(criteria.rounding_decimals) < criteria.node_pathological_sa_mm))
+    for r in _records(frame[normal]):
+        findings.append(_finding(
+            r, "present-normal-node", "DEC-18", Severity.ERROR,
+            f"nodal non-target present with SA {r['sa_mm']} mm < "
+            f"{criteria.node_pathological_sa_mm} mm: a node that small is normal (NT-CR, "
+            "R11 4.3.3); record it as absent, or correct the SA"))
+    allowed = pd.Series(False, index=frame.index)
+    for lesion_kind, statuses in STATUSES.items():
+        allowed |= (kind == lesion_kind) & status.isin(statuses)
+    for r in _records(frame[~allowed & kind.isin(list(STATUSES))]):
+        findings.append(_finding(
+            r, "status-not-allowed", "DEC-18", Severity.ERROR,
+            f"status {r['status']!r} is not allowed for a {r['kind']} lesion; use one of "
+            f"{', '.join(STATUSES[r['kind']])}"))
+    ignored = status.isin(["merged", "too_small", "not_evaluated"]) & has_size
+    for r in _records(frame[ignored]):
+        findings.append(_finding(
+            r, "status-with-diameter", "SUM-4", Severity.WARNING,
+            f"status {r['status']} with a diameter (LD {r['ld_mm']}, SA {r['sa_mm']} mm): the "
+            "diameter is not used; if the lesion was measured, use status measured"))
+    return findings
+
+
+def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
+    """Equivocal new lesions that were never confirmed (DEC-14; NEW-3, R11 4.3.5).
+
+    1. For each new lesion with an ``equivocal`` row, look for a later ``unequivocal`` row
+       of the same ``lesion_id``: found → confirmed (PD back-dated, DEC-13), no finding.
+    2. Otherwise → warning ``equivocal-new-unresolved``: the lesion counts as no new
+       lesion (DEC-14); the message says whether it is still equivocal at the patient's
+       last time point.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"] * 2, "lesion_id": ["T1", "N1"],
+    ...     "kind": ["target", "new"], "status": ["measured", "equivocal"],
+    ...     "date": pd.to_datetime(["2024-01-02", "2024-03-01"])})
+    >>> [(f.code, f.lesion_id) for f in check_equivocal_new_lesions(m)]
+    [('equivocal-new-unresolved', 'N1')]
+    """
+    frame = _indexed(measurements)
+    new = frame[frame["kind"] == "new"]
+    equivocal = new[new["status"] == "equivocal"]
+    if equivocal.empty:
+        return []
+    first_eq = equivocal.sort_values("timepoint_order", kind="stable").drop_duplicates(
+        "lesion_code")
+    confirmed = new[new["status"] == "unequivocal"].groupby("lesion_code")[
+        "timepoint_order"].max()
+    last_eq = equivocal.groupby("lesion_code")["timepoint_order"].max()
+    last_tp = frame.groupby("patient_code")["timepoint_order"].max()
+    findings = []
+    for r in _records(first_eq):
+        key = r["lesion_code"]
+        if key in confirmed.index and confirmed[key] > r["timepoint_order"]:
+            continue
+        still_open = last_eq[key] == last_tp[r["patient_code"]]
+        state = ("it is still equivocal at the last time point" if still_open else
+                 "it was not confirmed later")
+        findings.append(_finding(
+            r, "equivocal-new-unresolved", "DEC-14", Severity.WARNING,
+            f"equivocal new lesion first seen here; {state}, so it counts as no new lesion "
+            "(DEC-14, R11 4.3.5); confirm (unequivocal) or rule it out at the next scan"))
+    return findings
+
+
+def check_slice_thickness_changes(measurements: pd.DataFrame) -> list[Finding]:
+    """A lesion is imaged with the same slice thickness as at baseline (R11 3.2, App. II).
+
+    1. For each follow-up row whose lesion has a baseline ``slice_thickness_mm``, a
+       different thickness → warning ``slice-thickness-changed``, one per patient and
+       time point (the lesions listed).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"] * 2, "lesion_id": ["T1"] * 2,
+    ...     "slice_thickness_mm": [2.5, 5.0],
+    ...     "date": pd.to_datetime(["2024-01-02", "2024-03-01"])})
+    >>> [f.code for f in check_slice_thickness_changes(m)]
+    ['slice-thickness-changed']
+    """
+    if "slice_thickness_mm" not in measurements.columns:
+        return []
+    frame = _indexed(measurements)
+    thickness = frame["slice_thickness_mm"].to_numpy(dtype=float)
+    is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
+    known = ~np.isnan(thickness)
+    base = pd.Series(thickness[known & is_baseline],
+                     index=frame["lesion_code"].to_numpy()[known & is_baseline])
+    base = base[~base.index.duplicated()]
+    baseline_thickness = frame["lesion_code"].map(base).to_numpy(dtype=float)
+    changed = (known & ~is_baseline & ~np.isnan(baseline_thickness)
+               & ~np.isclose(thickness, np.nan_to_num(baseline_thickness)))
+    findings: list[Finding] = []
+    if not changed.any():
+        return findings
+    rows = frame[changed].assign(baseline_thickness=baseline_thickness[changed])
+    groups: dict[int, list[dict]] = {}
+    for r in _records(rows):
+        groups.setdefault(r["timepoint_code"], []).append(r)
+    for members in groups.values():
+        lesions = ", ".join(f"{r['lesion_id']} {r['baseline_thickness']:g} → "
+                            f"{r['slice_thickness_mm']:g} mm" for r in members)
+        findings.append(_finding(
+            members[0], "slice-thickness-changed", "R11 3.2", Severity.WARNING,
+            f"slice thickness differs from baseline ({lesions}); use the same technique at "
+            "every assessment (R11 3.2, Appendix II) or note why", lesion=False))
+    return findings
