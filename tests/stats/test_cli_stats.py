@@ -88,3 +88,37 @@ def test_plot_rejects_other_formats(tmp_path, responses):
     done = _recist("plot", "km", "--summary", responses / "patient_summary.csv", "--out",
                    tmp_path / "km.pdf")
     assert done.returncode == 2 and ".png or .svg" in done.stderr
+
+
+def test_summary_confirm_uses_confirmed_bor(tmp_path, capsys):
+    from recist.cli import main
+
+    assert main(["summary", str(COHORT / "measurements.csv"), "--patients",
+                 str(COHORT / "patients.csv"), "--out", str(tmp_path), "--confirm"]) == 0
+    printed = capsys.readouterr().out
+    assert "Best overall response (confirmed_bor)" in printed
+    confirmed = pd.read_csv(tmp_path / "response_rates.csv").set_index("arm")
+    assert main(["summary", str(COHORT / "measurements.csv"), "--patients",
+                 str(COHORT / "patients.csv"), "--out", str(tmp_path / "u")]) == 0
+    unconfirmed = pd.read_csv(tmp_path / "u" / "response_rates.csv").set_index("arm")
+    # confirmation can only remove responders (CONF-1), never add them
+    assert (confirmed["orr_n"] <= unconfirmed["orr_n"]).all()
+
+
+def test_sdtm_in_prints_findings(tmp_path, capsys, small_tu, small_tr, small_dm):
+    from recist.cli import main
+
+    small_tu.to_csv(tmp_path / "tu.csv", index=False)
+    small_tr.to_csv(tmp_path / "tr.csv", index=False)
+    small_dm.to_csv(tmp_path / "dm.csv", index=False)
+    status = main(["sdtm-in", str(tmp_path / "tu.csv"), str(tmp_path / "tr.csv"), "--dm",
+                   str(tmp_path / "dm.csv"), "--out", str(tmp_path / "m.csv"),
+                   "--patients-out", str(tmp_path / "p.csv")])
+    assert status == 0
+    captured = capsys.readouterr()
+    assert "TRSEQ 2" in captured.err and "imputed" in captured.err
+    assert pd.read_csv(tmp_path / "p.csv")["arm"].tolist() == ["Deferred therapy",
+                                                               "Immediate therapy"]
+    assert main(["sdtm-in", str(tmp_path / "tu.csv"), str(tmp_path / "tr.csv"), "--out",
+                 str(tmp_path / "m2.csv"), "--patients-out", str(tmp_path / "p2.csv")]) == 2
+    assert "--patients-out needs --dm" in capsys.readouterr().err
