@@ -27,7 +27,12 @@ from recist.measure.mask import (
     measure_mask,
     measure_mask_slice,
 )
-from recist.measure.planar import PlanarMeasurement, measure_outline_2d, polygon_area_mm2
+from recist.measure.planar import (
+    PlanarMeasurement,
+    measure_edges_2d,
+    measure_outline_2d,
+    polygon_area_mm2,
+)
 from recist.measure.short_axis import longest_perpendicular_chord
 
 __all__ = [
@@ -44,6 +49,7 @@ __all__ = [
     "longest_diameter_2d",
     "longest_perpendicular_chord",
     "max_3d_diameter_mm",
+    "measure_edges_2d",
     "measure_lines",
     "measure_mask",
     "measure_mask_slice",

@@ -79,17 +79,21 @@ def longest_diameter_2d(points_mm: np.ndarray) -> tuple[float, np.ndarray, np.nd
         ex, ey = xs[i2] - xs[i], ys[i2] - ys[i]
         return ex * (ys[j] - ys[i]) - ey * (xs[j] - xs[i])
 
-    best, best_a, best_b = -1.0, 0, 0
+    pairs: list[tuple[float, int, int]] = []
     j = 1
     for i in range(h):
         # advance j while it moves farther from edge i (rotating the caliper pair)
         while area2(i, (j + 1) % h) > area2(i, j):
             j = (j + 1) % h
         for a in (i, (i + 1) % h):
-            d = (xs[j] - xs[a]) ** 2 + (ys[j] - ys[a]) ** 2
-            if d > best:
-                best, best_a, best_b = d, a, j
-    return float(np.sqrt(best)), hull[best_a].copy(), hull[best_b].copy()
+            pairs.append(((xs[j] - xs[a]) ** 2 + (ys[j] - ys[a]) ** 2, a, j))
+    longest = max(d for d, _, _ in pairs)
+    # Ties (a lattice outline often has several longest pairs): take the pair whose
+    # endpoints sort first, so the answer does not depend on the order of the input.
+    tied = {tuple(sorted(((xs[a], ys[a]), (xs[b], ys[b]))))
+            for d, a, b in pairs if d >= longest * (1.0 - 1e-12)}
+    start, end = min(tied)
+    return float(np.sqrt(longest)), np.array(start), np.array(end)
 
 
 def caliper_width_mm(points_mm: np.ndarray, direction: np.ndarray) -> float:

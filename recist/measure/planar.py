@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from recist.measure.calipers import caliper_width_mm, longest_diameter_2d
-from recist.measure.short_axis import longest_perpendicular_chord
+from recist.measure.short_axis import longest_perpendicular_chord_edges, polygon_edges
 
-__all__ = ["PlanarMeasurement", "measure_outline_2d", "polygon_area_mm2"]
+__all__ = ["PlanarMeasurement", "measure_edges_2d", "measure_outline_2d", "polygon_area_mm2"]
 
 
 @dataclass(frozen=True)
@@ -84,18 +84,36 @@ def measure_outline_2d(loops: Sequence[np.ndarray], *, with_short_axis: bool = T
     loops = [loop for loop in loops if len(loop)]
     if not loops:
         raise ValueError("cannot measure an outline without points")
-    points = np.concatenate(loops)
+    starts, ends = polygon_edges(loops)
+    if len(starts) == 0:  # single points
+        starts = ends = np.concatenate(loops)
+    return measure_edges_2d(starts, ends, area_mm2=polygon_area_mm2(loops),
+                            with_short_axis=with_short_axis)
+
+
+def measure_edges_2d(starts: np.ndarray, ends: np.ndarray, *, area_mm2: float,
+                     with_short_axis: bool = True) -> PlanarMeasurement:
+    """``measure_outline_2d`` on a boundary given as unordered edges (mm).
+
+    Every boundary vertex must be the start or end of an edge; ``area_mm2`` is reported
+    as given.
+    """
+    starts = np.asarray(starts, dtype=float).reshape(-1, 2)
+    ends = np.asarray(ends, dtype=float).reshape(-1, 2)
+    points = np.concatenate([starts, ends])
+    if len(points) == 0:
+        raise ValueError("cannot measure an outline without points")
     ld_mm, ld_start, ld_end = longest_diameter_2d(points)
     direction = ld_end - ld_start
     if ld_mm == 0.0:
         direction = np.array([1.0, 0.0])
     caliper = caliper_width_mm(points, direction)
     if with_short_axis:
-        sa_mm, sa_start, sa_end = longest_perpendicular_chord(loops, direction)
+        sa_mm, sa_start, sa_end = longest_perpendicular_chord_edges(starts, ends, direction)
     else:
         sa_mm, sa_start, sa_end = float("nan"), np.full(2, np.nan), np.full(2, np.nan)
     return PlanarMeasurement(
         ld_mm=float(ld_mm), sa_mm=float(sa_mm), sa_caliper_mm=caliper,
         ld_start=ld_start, ld_end=ld_end, sa_start=sa_start, sa_end=sa_end,
-        area_mm2=polygon_area_mm2(loops),
+        area_mm2=float(area_mm2),
     )

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["longest_perpendicular_chord", "polygon_edges"]
+__all__ = ["longest_perpendicular_chord", "longest_perpendicular_chord_edges", "polygon_edges"]
 
 
 def polygon_edges(loops: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -78,6 +78,19 @@ def longest_perpendicular_chord(
     5.0
     """
     a, b = polygon_edges(loops)
+    return longest_perpendicular_chord_edges(a, b, long_axis_direction)
+
+
+def longest_perpendicular_chord_edges(
+    starts: np.ndarray, ends: np.ndarray, long_axis_direction: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """``longest_perpendicular_chord`` on the boundary given as unordered edges.
+
+    ``starts[i]`` -> ``ends[i]`` are the ``(m, 2)`` edges of closed boundaries (any order,
+    any orientation): the even-odd rule needs only the set of edges.
+    """
+    a = np.asarray(starts, dtype=float).reshape(-1, 2)
+    b = np.asarray(ends, dtype=float).reshape(-1, 2)
     if len(a) == 0:
         raise ValueError("cannot measure a short axis without a boundary polygon")
     centre = a.mean(axis=0)  # work near the origin: the result does not depend on position
@@ -88,9 +101,9 @@ def longest_perpendicular_chord(
     ta, tb = a @ u, b @ u
     sa, sb = a @ n, b @ n
 
-    scale = max(1.0, float(np.abs(np.concatenate([ta, sa])).max()))
+    scale = max(1.0, float(np.abs(np.concatenate([ta, tb, sa, sb])).max()))
     eps = 1e-11 * scale
-    vertex_t = np.unique(ta)
+    vertex_t = np.unique(np.concatenate([ta, tb]))
     positions = np.unique(np.concatenate([vertex_t - eps, vertex_t + eps]))
 
     t_low, t_high = np.minimum(ta, tb), np.maximum(ta, tb)

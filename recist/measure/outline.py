@@ -1,0 +1,81 @@
+"""The smoothed 0.5-level outline of a binary image, as vertices and unordered edges.
+
+Marching squares on a 0/1 image at level 0.5 puts one vertex at the midpoint of every
+pair of 4-neighbour pixels that differ, and joins the vertices of each 2 x 2 cell by one
+segment (two in a saddle cell). This module builds all vertices and segments at once with
+numpy, without tracing loops: the short-axis sweep needs only the set of edges and the
+long axis only the vertices. Saddles are resolved with the foreground 8-connected
+(``skimage.measure.find_contours(..., fully_connected="high")`` gives the same outline).
+
+Every vertex has exactly two segments, so the loop smoothing of ``recist.measure.mask``
+(each vertex moved to 1/2 itself + 1/4 each neighbour) is computed from the segment list.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["smoothed_outline_edges"]
+
+
+def smoothed_outline_edges(piece: np.ndarray, *, smooth: bool = True
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices and segments of the (smoothed) 0.5 iso-contour of a 2-D boolean image.
+
+    Parameters
+    ----------
+    piece
+        2-D boolean image (the outside of the array counts as background).
+    smooth
+        Apply one pass of [1/4, 1/2, 1/4] smoothing along the outline.
+
+    Returns
+    -------
+    vertices, segments
+        ``(V, 2)`` float ``(row, column)`` pixel-index coordinates and ``(S, 2)`` int
+        vertex indices, one row per segment.
+
+    Examples
+    --------
+    One pixel: a diamond of four vertices half a pixel from its centre.
+
+    >>> v, s = smoothed_outline_edges(np.array([[True]]), smooth=False)
+    >>> sorted(map(tuple, v.tolist())), len(s)
+    ([(-0.5, 0.0), (0.0, -0.5), (0.0, 0.5), (0.5, 0.0)], 4)
+    """
+    b = np.pad(np.asarray(piece, dtype=bool), 1)
+    horizontal = b[:, :-1] != b[:, 1:]  # vertex between (i, j) and (i, j + 1)
+    vertical = b[:-1, :] != b[1:, :]    # vertex between (i, j) and (i + 1, j)
+    h_id = np.full(horizontal.shape, -1, dtype=np.int64)
+    v_id = np.full(vertical.shape, -1, dtype=np.int64)
+    hi, hj = np.nonzero(horizontal)
+    vi, vj = np.nonzero(vertical)
+    h_id[hi, hj] = np.arange(len(hi))
+    v_id[vi, vj] = np.arange(len(hi), len(hi) + len(vi))
+    vertices = np.concatenate([
+        np.stack([hi.astype(float), hj + 0.5], axis=1),
+        np.stack([vi + 0.5, vj.astype(float)], axis=1),
+    ]) - 1.0  # undo the padding
+
+    top, bottom = h_id[:-1, :], h_id[1:, :]
+    left, right = v_id[:, :-1], v_id[:, 1:]
+    crossings = (top >= 0).astype(np.int8) + (bottom >= 0) + (left >= 0) + (right >= 0)
+    two = crossings == 2
+    ids = np.stack([top[two], right[two], bottom[two], left[two]], axis=1)
+    simple = np.sort(ids, axis=1)[:, 2:]
+    four = crossings == 4
+    tl_foreground = b[:-1, :-1][four]
+    t, r, bo, le = top[four], right[four], bottom[four], left[four]
+    # TL and BR foreground: cut off the background corners TR (top-right) and BL
+    # (left-bottom); otherwise cut off TL (top-left) and BR (right-bottom).
+    first = np.where(tl_foreground[:, None], np.stack([t, r], 1), np.stack([t, le], 1))
+    second = np.where(tl_foreground[:, None], np.stack([le, bo], 1), np.stack([r, bo], 1))
+    segments = np.concatenate([simple, first, second]).astype(np.int64)
+    if smooth and len(segments):
+        n = len(vertices)
+        total = np.empty_like(vertices)
+        for axis in (0, 1):
+            total[:, axis] = (np.bincount(segments[:, 0], vertices[segments[:, 1], axis], n)
+                              + np.bincount(segments[:, 1], vertices[segments[:, 0], axis], n))
+        vertices = 0.5 * vertices + 0.25 * total
+    return vertices, segments
