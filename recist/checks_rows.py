@@ -5,6 +5,8 @@ baseline window (MEAS-11). Re-exported by ``recist.checks``; see its docstring.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -87,8 +89,9 @@ def check_dates(measurements: pd.DataFrame, today: object = None,
        would otherwise decide the order of time points.
     2. With visit labels: a time point whose first scan is on or before the last scan of
        the previous time point → warning ``visits-overlap`` (the rows' dates interleave).
-    3. Visit labels ending in a number (``C2``, ``Week 8``) whose numbers do not increase
-       with the dates → warning ``visit-order``.
+    3. Visit labels with numbers (``C2``, ``Week 8``, ``C2D15``) whose numbers do not
+       increase with the dates → warning ``visit-order``; only labels of one pattern are
+       compared (``C1D15`` with ``C2D1``, not ``Week 8`` with ``Unscheduled 1``).
 
     Examples
     --------
@@ -128,12 +131,20 @@ def check_dates(measurements: pd.DataFrame, today: object = None,
             f"visit {r['visit']} starts on {_iso(r['start'])}, on or before the last scan of "
             f"visit {prev_v} ({_iso(prev_end)}); check the dates or visit labels",
             lesion=False))
-    labels = pd.Series(pd.unique(spans["visit"].astype(str)))
-    numbers = labels.str.extract(r"(\d+)\s*$")[0].astype(float)
-    spans = spans.assign(number=spans["visit"].astype(str).map(
-        dict(zip(labels, numbers)))).dropna(subset=["number"])
-    previous_number = spans.groupby("patient_code")["number"].cummax().groupby(
-        spans["patient_code"]).shift()
+    # Labels compared only within one pattern ("C#D#", "week #"), by their numbers.
+    labels = pd.unique(spans["visit"].astype(str))
+    parsed = {label: (re.sub(r"\d+", "#", label.strip().lower()),
+                      tuple(int(n) for n in re.findall(r"\d+", label))) for label in labels}
+    ranks = {}
+    for template in {t for t, n in parsed.values() if n}:
+        numbers = sorted({n for t, n in parsed.values() if t == template})
+        ranks.update({(template, n): i for i, n in enumerate(numbers)})
+    visit_text = spans["visit"].astype(str)
+    spans = spans.assign(
+        template=visit_text.map(lambda v: parsed[v][0]),
+        number=visit_text.map(lambda v: ranks.get(parsed[v]))).dropna(subset=["number"])
+    group = [spans["patient_code"], spans["template"]]
+    previous_number = spans.groupby(group)["number"].cummax().groupby(group).shift()
     backwards = spans[spans["number"] < previous_number]
     for r in _records(backwards):
         findings.append(_finding(

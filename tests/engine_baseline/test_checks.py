@@ -87,6 +87,14 @@ def test_visits_overlap_and_order():
     ok = table({**BASE, "visit": "Baseline"}, {**FU, "visit": "C1"},
                {**FU, "visit": "C2", "date": "2024-05-10"})
     assert checks.check_dates(ok, today="2026-01-01") == []
+    # C1D15 then C2D1 is in order; an unscheduled visit is not compared with cycles.
+    cycles = table({**BASE, "visit": "C1D1"}, {**FU, "visit": "C1D15"},
+                   {**FU, "visit": "C2D1", "date": "2024-05-10"},
+                   {**FU, "visit": "Unscheduled 1", "date": "2024-06-10"})
+    assert checks.check_dates(cycles, today="2026-01-01") == []
+    swapped_cycles = table({**BASE, "visit": "C1D1"}, {**FU, "visit": "C2D1"},
+                           {**FU, "visit": "C1D15", "date": "2024-05-10"})
+    assert codes(checks.check_dates(swapped_cycles, today="2026-01-01")) == ["visit-order"]
 
 
 def test_duplicate_and_conflicting_rows():
