@@ -24,8 +24,9 @@ what ended the interval:
   "PROGRESSIVE DISEASE" when pd_date is the PFS date, else "DEATH"; censored rows carry
   the censoring reason of the patient summary.
 * ``DOR`` (TTE-6): responders (response_date and dor_days present); ``STARTDT`` =
-  response_date, ``ADT`` = pfs_date, ``AVAL`` = dor_days; event = PD or death after the
-  response (``pfs_event``).
+  response_date, ``AVAL`` = dor_days, ``ADT`` = response_date + dor_days (− 1 with
+  ``add_one_day``); event = PD after the response, or death when
+  ``criteria.death_is_dor_event``.
 * ``TTR`` (TTE-9): every patient; responders have an event at response_date; the others
   are censored at pfs_date (their last adequate assessment, or PD / death) — the usual
   SAP convention, noted as an interpretation.
@@ -152,10 +153,15 @@ def adtte_from_responses(patient_summary: pd.DataFrame,
     dor_days = pd.to_numeric(summary.get("dor_days"), errors="coerce") \
         if "dor_days" in summary.columns else pd.Series(np.nan, index=summary.index)
     responders = (response.notna() & dor_days.notna()).to_numpy()
+    by_pd = (pd_date.notna() & (pd_date == pfs_date)).to_numpy()
+    dor_event = event & (by_pd | criteria.death_is_dor_event)
+    dor_end = response + pd.to_timedelta(dor_days - one, unit="D")
     dor = pd.DataFrame({
         "USUBJID": ids, "PARAMCD": "DOR", "PARAM": "Duration of Response (days)",
-        "AVAL": dor_days, "CNSR": np.where(event, 0, 1), "STARTDT": response,
-        "ADT": pfs_date, "EVNTDESC": description})[responders]
+        "AVAL": dor_days, "CNSR": np.where(dor_event, 0, 1), "STARTDT": response,
+        "ADT": dor_end, "EVNTDESC": np.where(dor_event | ~event, description,
+                                             "DEATH (NOT A DOR EVENT): CENSORED")})[
+        responders]
     responded = response.notna().to_numpy()
     ttr_days = (response - pd.Series(start)).dt.days + one
     ttr = pd.DataFrame({

@@ -41,6 +41,7 @@ def test_adtte_pfs_dor_ttr(patient_summary, patients):
     assert list(dor["USUBJID"]) == ["A"]
     assert (dor.iloc[0]["AVAL"], dor.iloc[0]["CNSR"], dor.iloc[0]["STARTDT"]) == (
         62, 1, "2024-03-01")
+    assert dor.iloc[0]["ADT"] == "2024-05-01"  # 2024-03-01 + 62 days - 1 (TTE-10)
     ttr = adtte[adtte["PARAMCD"] == "TTR"].set_index("USUBJID")
     assert (ttr.loc["A", "AVAL"], ttr.loc["A", "CNSR"]) == (61, 0)
     assert (ttr.loc["B", "AVAL"], ttr.loc["B", "CNSR"]) == (122, 1)
@@ -55,3 +56,15 @@ def test_adam_tables_write_as_xpt(tmp_path, timepoints, patient_summary, patient
     frame, meta = pyreadstat.read_xport(str(tmp_path / "adtte.xpt"))
     assert meta.table_name == "ADTTE" and len(frame) == len(tables["ADTTE"])
     assert sorted(frame["CNSR"].astype(int)) == sorted(tables["ADTTE"]["CNSR"])
+
+
+def test_dor_death_counts_only_when_the_criteria_say_so(patient_summary, patients):
+    died = patient_summary.copy()
+    died.loc[died["patient_id"] == "A", "pfs_event"] = "true"  # A died, no PD
+    as_event = adtte_from_responses(died, patients)
+    as_censor = adtte_from_responses(died, patients,
+                                     criteria=RECIST_1_1.replace(death_is_dor_event=False))
+    dor_event = as_event[as_event["PARAMCD"] == "DOR"].iloc[0]
+    dor_censor = as_censor[as_censor["PARAMCD"] == "DOR"].iloc[0]
+    assert (dor_event["CNSR"], dor_event["EVNTDESC"]) == (0, "DEATH")
+    assert dor_censor["CNSR"] == 1 and "NOT A DOR EVENT" in dor_censor["EVNTDESC"]
