@@ -105,3 +105,15 @@ def test_bad_clinical_cell_exits_2(tmp_path):
                                   "--protocol", PROTOCOLS / "oligometastatic_crc_lung.toml",
                                   "--clinical", clinical))
     assert "row 2, patient LUNG1, column ecog: 'two' is not a number" in line
+
+
+def test_criteria_file_overrides_thresholds(tmp_path):
+    criteria = tmp_path / "strict.toml"
+    criteria.write_text("[criteria]\nmeasurable_ld_mm = 20.0\n", encoding="utf-8")
+    done = recist(SAMPLE / "measurements_expected.csv", "--out", tmp_path / "o",
+                  "--criteria", criteria)
+    assert done.returncode == 0, done.stderr
+    patients = pd.read_csv(tmp_path / "o" / "patients.csv").set_index("patient_id")
+    # LUNG1's 16.7 mm lesion is below a 20 mm threshold; LUNG2's 55.9 mm is not.
+    assert patients["measurable_disease"].to_dict() == {"LUNG1": False, "LUNG2": True}
+    assert "LUNG1 (baseline 2024-01-08): measurable disease no" in done.stdout
