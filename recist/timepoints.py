@@ -29,6 +29,7 @@ __all__ = [
     "classify_new_lesions",
     "classify_nontarget_response",
     "classify_target_response",
+    "is_target_complete_response",
     "is_target_partial_response",
     "is_target_progression",
     "overall_response",
@@ -106,6 +107,36 @@ def is_target_partial_response(sum_mm: float, baseline_sum_mm: float,
     total = round_half_away(sum_mm, decimals)
     pct = round_half_away((total - baseline) / baseline * 100.0, decimals)
     return bool(pct <= -criteria.pr_decrease_pct)
+
+
+def is_target_complete_response(lesion_mm, nodal, criteria: Criteria = RECIST_1_1) -> bool:
+    """Whether the target lesions of a time point meet complete response.
+
+    TGT-CR, R11 4.3.1 (DEC-4, DEC-10, DEC-22):
+
+    1. ``lesion_mm`` holds each target lesion's contribution (fragments added, SUM-5;
+       ``absent`` and ``merged`` 0 mm, ``too_small`` 5 mm), rounded to 0.01 mm.
+    2. Every non-nodal target is 0 mm (disappeared); a ``too_small`` one (5 mm) is not.
+    3. Every nodal target has SA < ``node_pathological_sa_mm`` (10 mm; 10.0 is not CR);
+       a ``too_small`` node (5 mm) is normal (DEC-10).
+    4. No target at all is never CR.
+    Interpretation: non-target nodes do not matter here (DEC-4); the caller also
+    requires every target to be evaluated.
+
+    >>> is_target_complete_response([0.0, 9.9], [False, True])
+    True
+    >>> is_target_complete_response([0.0, 10.0], [False, True])
+    False
+    >>> is_target_complete_response([5.0], [False])
+    False
+    """
+    sizes = round_half_away(np.atleast_1d(np.asarray(lesion_mm, dtype=float)),
+                            criteria.rounding_decimals)
+    nodes = np.atleast_1d(np.asarray(nodal, dtype=bool))
+    if sizes.size == 0:
+        return False
+    normal = np.where(nodes, sizes < criteria.node_pathological_sa_mm, sizes == 0)
+    return bool(normal.all())
 
 
 def classify_target_response(*, has_targets: bool, complete: bool, cr_met: bool,

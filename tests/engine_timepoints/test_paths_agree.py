@@ -15,6 +15,7 @@ from recist.timepoints import (
     classify_new_lesions,
     classify_nontarget_response,
     classify_target_response,
+    is_target_complete_response,
     overall_response,
 )
 
@@ -98,3 +99,26 @@ def test_nadir_is_min_of_earlier_evaluable_sums(cohort):
 def test_order_of_rows_does_not_matter(cohort):
     shuffled = cohort.sample(frac=1.0, random_state=3).reset_index(drop=True)
     pd.testing.assert_frame_equal(assess_timepoints(shuffled), assess_timepoints(cohort))
+
+
+def test_target_cr_rule_function_matches_the_vectorised_flag(cohort):
+    features = timepoint_features(cohort).set_index(["patient_id", "visit"])
+    targets = cohort[cohort["kind"] == "target"]
+    checked = {True: 0, False: 0}
+    for (pid, visit), rows in targets.groupby(["patient_id", "visit"], sort=False):
+        f = features.loc[(pid, visit)]
+        if not f["targets_complete"]:
+            assert not f["target_cr_met"]
+            continue
+        lesions = {}
+        for r in rows.itertuples(index=False):
+            mm, node = lesions.get(r.lesion_id, (0.0, False))
+            lesions[r.lesion_id] = (
+                mm + target_contribution_mm(r.status, r.nodal, r.ld_mm, r.sa_mm),
+                node or r.nodal)
+        sizes = [mm for mm, _ in lesions.values()]
+        nodal = [node for _, node in lesions.values()]
+        expected = is_target_complete_response(sizes, nodal)
+        assert bool(f["target_cr_met"]) == expected, (pid, visit)
+        checked[expected] += 1
+    assert checked[True] > 5 and checked[False] > 100
