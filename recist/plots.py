@@ -247,7 +247,7 @@ def plot_swimmer(patient_summary: pd.DataFrame, timepoints: pd.DataFrame,
 
 def plot_kaplan_meier(patient_summary: pd.DataFrame, patients: pd.DataFrame | None = None,
                       *, endpoint: str = "pfs", ax=None, at_risk: bool = True,
-                      confidence: float = 0.95):
+                      confidence: float = 0.95, criteria: Criteria = RECIST_1_1):
     """Kaplan–Meier curve(s) of PFS or DoR with the CI band, per arm, numbers at risk below.
 
     Uses ``recist.stats`` to select durations and events (DoR: responders only).
@@ -255,7 +255,7 @@ def plot_kaplan_meier(patient_summary: pd.DataFrame, patients: pd.DataFrame | No
     from recist.stats import _endpoint_data, _with_arm, fit_kaplan_meier
 
     ax = _axes(ax)
-    frame = _endpoint_data(_with_arm(patient_summary, patients), endpoint)
+    frame = _endpoint_data(_with_arm(patient_summary, patients), endpoint, criteria)
     if frame.empty:
         raise RecistDataError(f"Kaplan–Meier: no patient has {endpoint}_days")
     groups = [(str(a), g) for a, g in frame.groupby(frame["arm"].astype("string"))] \

@@ -13,8 +13,7 @@ every summary by arm, plus an ``All`` row).
   lifelines computes) and the PFS rate at 6 and 12 months (1 month = 30.4375 days).
 * **DoR**: responders only (BOR CR/PR with ``response_date`` and ``dor_days``); the end
   of a response is an event when ``pfs_event`` is true (PD or death after the response,
-  TTE-6), censored otherwise — an approximation when a protocol counts deaths
-  differently for PFS and DoR.
+  TTE-6) — a death only when ``criteria.death_is_dor_event`` — censored otherwise.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import beta
 
+from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
 
 __all__ = [
@@ -176,7 +176,8 @@ def _rate_at(fitter, days: float) -> tuple[float, float, float]:
             float(band.iloc[position, 1]))
 
 
-def _endpoint_data(frame: pd.DataFrame, endpoint: str) -> pd.DataFrame:
+def _endpoint_data(frame: pd.DataFrame, endpoint: str,
+                   criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
     """Durations and events for ``pfs`` or ``dor`` (see module docstring)."""
     endpoint = endpoint.lower()
     if endpoint not in ("pfs", "dor"):
@@ -191,6 +192,10 @@ def _endpoint_data(frame: pd.DataFrame, endpoint: str) -> pd.DataFrame:
                                                                        "1.0"))
     data["event"] = event.astype(bool)
     if endpoint == "dor":
+        if not criteria.death_is_dor_event and "pd_date" in data.columns:
+            by_pd = pd.to_datetime(data["pd_date"], errors="coerce") == pd.to_datetime(
+                data["pfs_date"], errors="coerce")
+            data["event"] = data["event"] & by_pd.to_numpy()
         data = data[data["days"].notna()]
         if "response_date" in data.columns:
             data = data[data["response_date"].notna()]
@@ -200,7 +205,8 @@ def _endpoint_data(frame: pd.DataFrame, endpoint: str) -> pd.DataFrame:
 def time_to_event_summary(patient_summary: pd.DataFrame,
                           patients: pd.DataFrame | None = None, *, endpoint: str = "pfs",
                           months: tuple[float, ...] = (6, 12),
-                          confidence: float = 0.95) -> pd.DataFrame:
+                          confidence: float = 0.95,
+                          criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
     """Kaplan–Meier median and rates for PFS or DoR, per arm.
 
     Returns ``endpoint, arm, n, events, median_days, median_low, median_high`` and, for
@@ -209,7 +215,7 @@ def time_to_event_summary(patient_summary: pd.DataFrame,
     """
     from lifelines.utils import median_survival_times
 
-    frame = _endpoint_data(_with_arm(patient_summary, patients), endpoint)
+    frame = _endpoint_data(_with_arm(patient_summary, patients), endpoint, criteria)
     rows = []
     for arm, group in _groups(frame):
         row: dict[str, object] = {"endpoint": endpoint.upper(), "arm": arm, "n": len(group),
@@ -248,7 +254,8 @@ class CohortSummary:
 
 
 def cohort_summary(patient_summary: pd.DataFrame, patients: pd.DataFrame | None = None, *,
-                   use_confirmed: bool | None = None) -> CohortSummary:
+                   use_confirmed: bool | None = None,
+                   criteria: Criteria = RECIST_1_1) -> CohortSummary:
     """Compute every cohort table at once (see the module docstring)."""
     has_confirmed = ("confirmed_bor" in patient_summary.columns
                      and patient_summary["confirmed_bor"].notna().any())
@@ -257,7 +264,8 @@ def cohort_summary(patient_summary: pd.DataFrame, patients: pd.DataFrame | None 
         response_rates=response_rates(patient_summary, patients, use_confirmed=chosen),
         bor_distribution=bor_distribution(patient_summary, patients, use_confirmed=chosen),
         pfs=time_to_event_summary(patient_summary, patients, endpoint="pfs"),
-        dor=time_to_event_summary(patient_summary, patients, endpoint="dor"),
+        dor=time_to_event_summary(patient_summary, patients, endpoint="dor",
+                                  criteria=criteria),
         bor_column="confirmed_bor" if chosen else "bor",
     )
 

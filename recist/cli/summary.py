@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     for finding in warnings_of(result):
         print(finding, file=sys.stderr)
     summary = cohort_summary(result.patient_summary, patients,
-                             use_confirmed=criteria.confirmation)
+                             use_confirmed=criteria.confirmation, criteria=criteria)
     tables = dict(zip(SUMMARY_FILES, (summary.response_rates, summary.bor_distribution,
                                       summary.pfs, summary.dor)))
     out = Path(args.out)

@@ -141,3 +141,19 @@ def test_clopper_pearson_laws(case):
     # symmetry: failures' interval mirrors successes'
     mirror_low, mirror_high = clopper_pearson(n - successes, n)
     assert mirror_low == pytest.approx(1 - high) and mirror_high == pytest.approx(1 - low)
+
+
+def test_dor_death_is_censored_when_not_an_event():
+    from recist.criteria import RECIST_1_1
+
+    frame = pd.DataFrame({
+        "patient_id": ["P1", "P2"], "bor": ["PR", "PR"],
+        "response_date": ["2024-03-01", "2024-03-01"], "dor_days": [100, 80],
+        "pfs_days": [160, 140], "pfs_event": [True, True],
+        "pd_date": ["2024-06-08", None], "pfs_date": ["2024-06-08", "2024-05-19"],
+    })
+    default = time_to_event_summary(frame, endpoint="dor").iloc[-1]
+    assert default["events"] == 2
+    strict = time_to_event_summary(
+        frame, endpoint="dor", criteria=RECIST_1_1.replace(death_is_dor_event=False))
+    assert strict.iloc[-1]["events"] == 1  # P2 died without PD: censored
