@@ -70,17 +70,28 @@ def responses(tmp_path_factory):
     return out
 
 
+def test_plot_in_a_subprocess(tmp_path, responses):
+    out = tmp_path / "waterfall.svg"
+    done = _recist("plot", "waterfall", "--timepoints", responses / "timepoints.csv",
+                   "--summary", responses / "patient_summary.csv", "--patients",
+                   COHORT / "patients.csv", "--by-arm", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert b"<svg" in out.read_bytes()[:400]
+
+
 @pytest.mark.parametrize("kind,extra", [
-    ("waterfall", ["--by-arm"]), ("spider", []), ("swimmer", []), ("km", []),
+    ("spider", ["--by-arm"]), ("swimmer", []), ("km", ["--endpoint", "dor"]),
     ("lesions", ["--measurements", str(COHORT / "measurements.csv"), "--patient",
                  "CRC-007"]),
 ])
 def test_plot_kinds(tmp_path, responses, kind, extra):
+    from recist.cli import main
+
     out = tmp_path / f"{kind}.png"
-    done = _recist("plot", kind, "--timepoints", responses / "timepoints.csv", "--summary",
-                   responses / "patient_summary.csv", "--patients",
-                   COHORT / "patients.csv", "--out", out, *extra)
-    assert done.returncode == 0, done.stderr
+    status = main(["plot", kind, "--timepoints", str(responses / "timepoints.csv"),
+                   "--summary", str(responses / "patient_summary.csv"), "--patients",
+                   str(COHORT / "patients.csv"), "--out", str(out), *extra])
+    assert status == 0
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
