@@ -333,7 +333,8 @@ def screen_patients(measurements: pd.DataFrame | None, clinical: pd.DataFrame | 
        ``organ_lesion_count`` (distinct baseline lesions whose organ key, DEC-21, is the
        organ; every kind counts unless ``kinds`` says otherwise). No baseline rows →
        unknown.
-    3. Clinical criteria read the clinical table; an empty cell, a missing column or a
+    3. Clinical criteria read the clinical table (``normalise_clinical`` is applied to a
+       plain DataFrame); an empty cell, a missing column or a
        patient without a row → unknown with the reason. Comparisons are inclusive
        (≥, ≤) on values rounded to 0.01 (DEC-22).
     4. Verdict: ``ineligible`` if any criterion is not met; else ``incomplete data`` if
@@ -367,7 +368,9 @@ def screen_patients(measurements: pd.DataFrame | None, clinical: pd.DataFrame | 
     source = ""
     rows: dict[str, pd.Series] = {}
     if clinical is not None:
-        source = clinical.attrs.get("source", "clinical table")
+        if "source" not in clinical.attrs:  # a plain DataFrame: normalise it first
+            clinical = normalise_clinical(clinical)
+        source = clinical.attrs["source"]
         for _, row in clinical.iterrows():
             rows[str(row["patient_id"])] = row
             patients.setdefault(str(row["patient_id"]), None)

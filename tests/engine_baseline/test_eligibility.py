@@ -158,3 +158,9 @@ def test_protocol_file_errors(tmp_path):
         load_protocol(bad)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_protocol(tmp_path / "missing.toml")
+
+
+def test_plain_dataframe_clinical_table_is_normalised(protocol):
+    raw = pd.DataFrame({"patient_id": ["A"], "ecog": [float("nan")], "crc_confirmed": [True]})
+    s = screen_patients(None, raw, protocol).set_index("criterion_id")
+    assert s.loc["IC-7", "result"] == "unknown" and s.loc["IC-1", "result"] == "met"
