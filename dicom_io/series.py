@@ -269,7 +269,8 @@ def _use_processes(plan: StackPlan, workers: int | None) -> int:
     Compressed frames are decoded by plugins that hold the GIL, so threads do not help;
     forked processes writing into shared memory do. Uncompressed slices are read at
     memory speed and never need them; nor do short series. A process that runs other
-    threads, or is itself a pool worker, is never forked.
+    threads, or is itself a pool worker, is never forked. ``workers=None`` uses the CPUs
+    left idle by the current load.
     """
     if workers is not None and workers <= 1:
         return 0
@@ -277,7 +278,22 @@ def _use_processes(plan: StackPlan, workers: int | None) -> int:
         return 0
     if "fork" not in multiprocessing.get_all_start_methods() or _other_threads_running():
         return 0
-    return min(workers or os.cpu_count() or 1, len(plan.headers) // 8)
+    if workers is None:
+        workers = _idle_cpus()
+    return min(workers, len(plan.headers) // 8)
+
+
+def _idle_cpus() -> int:
+    """CPUs not busy over the last minute (load average); all of them if unknown.
+
+    On a machine whose cores are already busy, extra processes only add contention.
+    """
+    cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cpus
+    return max(1, min(cpus, round(cpus - load + 0.5)))
 
 
 def _other_threads_running() -> bool:
@@ -323,8 +339,8 @@ def load_series(path: str | Path, series_uid: str | None = None, *,
     series_uid
         SeriesInstanceUID to load; may be omitted when ``path`` holds one image series.
     workers
-        Processes that decode compressed slices: None chooses (one per CPU for compressed
-        series of 32 slices or more), 1 decodes in this process.
+        Processes that decode compressed slices: None chooses (one per idle CPU for
+        compressed series of 32 slices or more), 1 decodes in this process.
 
     Returns
     -------

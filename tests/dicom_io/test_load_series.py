@@ -241,3 +241,12 @@ def test_load_inside_a_process_pool_worker(tmp_path):
     with ProcessPoolExecutor(max_workers=1) as pool:
         volume = pool.submit(_load_volume, tmp_path).result(timeout=120)
     np.testing.assert_array_equal(volume, written.volume)
+
+
+def test_idle_cpus_follow_the_load_average(monkeypatch):
+    from dicom_io import series
+
+    monkeypatch.setattr(series.os, "cpu_count", lambda: 4)
+    for load, idle in ((0.0, 4), (1.2, 3), (2.6, 2), (3.8, 1), (9.0, 1)):
+        monkeypatch.setattr(series.os, "getloadavg", lambda load=load: (load, load, load))
+        assert series._idle_cpus() == idle
