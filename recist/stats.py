@@ -154,7 +154,11 @@ def bor_distribution(patient_summary: pd.DataFrame, patients: pd.DataFrame | Non
 
 def fit_kaplan_meier(durations_days, events, label: str = "KM", confidence: float = 0.95):
     """Fit a lifelines ``KaplanMeierFitter`` to durations (days) and event flags."""
-    from lifelines import KaplanMeierFitter
+    try:
+        from lifelines import KaplanMeierFitter
+    except ImportError:
+        raise ImportError("Kaplan–Meier estimates need lifelines: pip install "
+                          "'recist[stats]'") from None
 
     durations = np.asarray(durations_days, dtype=float)
     observed = np.asarray(events, dtype=bool)

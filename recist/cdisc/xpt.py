@@ -40,6 +40,16 @@ def apply_to_unique(values: pd.Series, func) -> pd.Series:
     return pd.Series(table[codes], index=values.index).astype(mapped.dtype)
 
 
+def _pyreadstat():
+    """pyreadstat (the ``stats`` extra), with an installation hint when missing."""
+    try:
+        import pyreadstat
+    except ImportError:
+        raise ImportError("SAS transport (.xpt) needs pyreadstat: pip install "
+                          "'recist[stats]'") from None
+    return pyreadstat
+
+
 def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
     """Upper-case column names; every cell a stripped string or ``pd.NA``."""
     out = pd.DataFrame(index=frame.index)
@@ -95,9 +105,7 @@ def read_cdisc_table(path: str | Path, name: str = "dataset") -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xpt", ".xport"):
-            import pyreadstat
-
-            frame, _meta = pyreadstat.read_xport(str(path))
+            frame, _meta = _pyreadstat().read_xport(str(path))
         else:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False,
                                 na_values=["", "NA"], encoding="utf-8")
@@ -143,8 +151,7 @@ def write_cdisc_table(frame: pd.DataFrame, path: str | Path, table_name: str,
     path = Path(path)
     if path.suffix.lower() != ".xpt":
         return write_csv_atomic(frame, path)
-    import pyreadstat
-
+    pyreadstat = _pyreadstat()
     long_names = [c for c in frame.columns if len(str(c)) > 8]
     if long_names:
         raise ValueError(f"cannot write {path} as XPT v5: column name(s) longer than 8 "
