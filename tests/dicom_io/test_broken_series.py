@@ -153,3 +153,35 @@ def test_invalid_orientation_is_refused(tmp_path, orientation):
     assert info.value.keyword == "ImageOrientationPatient"
     assert info.value.sop_instance_uid in written.sop_instance_uids
     assert "which is not two orthogonal unit vectors. Correct the header" in str(info.value)
+
+
+def _write_sr(folder):
+    from pydicom.dataset import Dataset, FileMetaDataset
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.88.22"  # Enhanced SR
+    meta.MediaStorageSOPInstanceUID = "1.2.3.4.100.1"
+    meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, "1.2.3.4.100.1"
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = "1.2.3.4", "1.2.3.4.100"
+    ds.Modality, ds.PatientID = "SR", "SYNTH-001"
+    path = folder / "SR.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def test_non_image_series_gets_a_verdict_and_is_not_a_candidate(tmp_path):
+    written = write_ct_series(tmp_path, shape=(3, 4, 4))
+    _write_sr(tmp_path)
+    inventory = discover_series(tmp_path)
+    verdicts = {r.series_instance_uid: r.verdict for r in inventory.series}
+    assert verdicts[written.series_instance_uid] == "ok"
+    assert verdicts["1.2.3.4.100"] == ("it is not an image series (SOP Class UID "
+                                       "1.2.840.10008.5.1.4.1.1.88.22, modality SR). Choose a "
+                                       "CT image series with --series-uid")
+    np.testing.assert_array_equal(load_series(tmp_path).volume, written.volume)
+    with pytest.raises(DicomInputError, match="it is not an image series") as info:
+        load_series(tmp_path, series_uid="1.2.3.4.100")
+    assert info.value.keyword == "SOPClassUID"
