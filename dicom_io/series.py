@@ -26,7 +26,14 @@ import pydicom
 from pydicom.pixels import get_decoder
 from pydicom.uid import UID
 
-from dicom_io.discover import SeriesRecord, SliceHeader, _group, _read_headers, open_input
+from dicom_io.discover import (
+    ENHANCED_STORAGE_CLASSES,
+    SeriesRecord,
+    SliceHeader,
+    _group,
+    _read_headers,
+    open_input,
+)
 from dicom_io.errors import DicomInputError
 from dicom_io.geometry import SeriesGeometry
 from dicom_io.stack import StackPlan, plan_stack
@@ -108,7 +115,7 @@ def select_series(records: list[SeriesRecord] | tuple[SeriesRecord, ...], source
             f"series {series_uid} is not in {source}. Series found: {listing}. Pass one of "
             "these UIDs with --series-uid.", path=source, keyword="SeriesInstanceUID")
     images = [r for r in records if r.is_image_series
-              or r.sop_class_uid.startswith("1.2.840.10008.5.1.4.1.1.2")]
+              or r.sop_class_uid in ENHANCED_STORAGE_CLASSES]
     if len(images) == 1:
         return images[0]
     if not images:
