@@ -16,15 +16,15 @@ from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
 
 __all__ = [
-    "KINDS",
-    "STATUSES",
-    "REQUIRED_COLUMNS",
     "CORE_COLUMNS",
+    "KINDS",
     "PROVENANCE_COLUMNS",
-    "read_measurements",
+    "REQUIRED_COLUMNS",
+    "STATUSES",
     "normalise_measurements",
-    "write_measurements",
     "parse_bool",
+    "read_measurements",
+    "write_measurements",
 ]
 
 KINDS = ("target", "non-target", "new")
@@ -55,7 +55,7 @@ def parse_bool(value: object) -> bool | None:
     >>> parse_bool("Yes"), parse_bool("0"), parse_bool("")
     (True, False, None)
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -74,8 +74,12 @@ def _where(source: str, row: int, frame: pd.DataFrame) -> str:
     record = frame.loc[row]
     parts = [f"{source} row {int(row) + 2}"]  # +1 for the header, +1 for 1-based lines
     for column in ("patient_id", "date", "visit", "lesion_id"):
-        if column in frame.columns and pd.notna(record.get(column)) and record.get(column) != "":
-            parts.append(f"{column} {record[column]}")
+        value = record.get(column) if column in frame.columns else None
+        if value is None or pd.isna(value) or str(value).strip() == "":
+            continue
+        if isinstance(value, pd.Timestamp):
+            value = value.strftime("%Y-%m-%d")
+        parts.append(f"{column} {value}")
     return ", ".join(parts)
 
 
@@ -101,10 +105,8 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
         if column not in frame.columns:
             frame[column] = pd.NA
     for column in ("patient_id", "visit", "lesion_id"):
-        frame[column] = frame[column].map(
-            lambda v: pd.NA if v is None or (isinstance(v, float) and np.isnan(v))
-            or str(v).strip() == "" else str(v).strip()
-        ).astype("string")
+        text = frame[column].astype("string").str.strip()
+        frame[column] = text.mask(text == "")
     for column in ("kind", "status", "organ"):
         frame[column] = frame[column].astype("string").str.strip().str.lower()
     frame["organ"] = frame["organ"].replace("", pd.NA)
@@ -140,14 +142,16 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
                 f"allowed for a {kind} lesion; use one of {', '.join(allowed)} (DEC-18)"
             )
 
-    nodal = []
-    for row, value in frame["nodal"].items():
-        try:
-            parsed = parse_bool(value)
-        except ValueError as error:
-            raise RecistDataError(f"{_where(source, row, frame)}: nodal: {error}") from None
-        nodal.append(bool(parsed) if parsed is not None else False)
-    frame["nodal"] = np.array(nodal, dtype=bool)
+    if frame["nodal"].dtype != bool:
+        words = frame["nodal"].astype("string").str.strip().str.lower().fillna("")
+        known = words.isin(_TRUE | _FALSE | {""})
+        if not known.all():
+            row = frame.index[~known][0]
+            raise RecistDataError(
+                f"{_where(source, row, frame)}: nodal: expected true/false, yes/no or 1/0, "
+                f"found {frame.at[row, 'nodal']!r}"
+            )
+        frame["nodal"] = words.isin(_TRUE).to_numpy(dtype=bool)
 
     for column in ("ld_mm", "sa_mm", "slice_thickness_mm"):
         numbers = pd.to_numeric(frame[column], errors="coerce")
