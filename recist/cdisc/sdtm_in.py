@@ -413,37 +413,55 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
 
 
 def _add_merged_components(rows: pd.DataFrame, tr: pd.DataFrame) -> pd.DataFrame:
-    """Apply SUM-6 to ``A/B`` link ids: A carries the mass, B (and others) are merged."""
-    combined = rows[rows["combined"]]
-    if combined.empty:
-        return rows.drop(columns="combined")
-    components = combined["trlnkid"].str.split("/")
-    extra = []
-    replaced = pd.Series(False, index=rows.index)
-    for index, parts in components.items():
-        record = combined.loc[index]
-        parts = [p.strip() for p in parts]
-        same_visit = (rows["patient_id"] == record["patient_id"]) & \
-            (rows["visit"] == record["visit"])
-        # the surviving lesion's own NOT DONE / MERGED record is replaced by the mass
-        replaced |= same_visit & (rows["trlnkid"] == parts[0]) & \
-            rows["status"].isin(["merged", "not_evaluated"]) & ~rows["combined"]
-        for part in parts[1:]:
-            if not (same_visit & (rows["trlnkid"] == part)).any():
-                merged = record.copy()
-                merged["lesion_id"] = part.split(".")[0] if "." in part else part
-                merged["trlnkid"] = part
-                merged["status"] = "merged"
-                merged["ld_mm"] = np.nan
-                merged["sa_mm"] = np.nan
-                extra.append(merged)
-            else:
-                rows.loc[same_visit & (rows["trlnkid"] == part), "status"] = "merged"
-    rows = rows[~replaced.to_numpy()]
-    if extra:
-        extra = pd.DataFrame(extra).dropna(axis=1, how="all")
-        rows = pd.concat([rows, extra], ignore_index=True)
-    return rows.drop(columns="combined")
+    """Apply SUM-6 to ``A/B`` link ids: A carries the mass, B (and others) are merged.
+
+    Vectorised: the combined records are exploded into their parts; the survivor's own
+    NOT DONE / MERGED record at that visit is dropped, each absorbed lesion's record is
+    marked ``merged`` (or created, with the lesion's attributes, when TR has none).
+    """
+    is_combined = rows["combined"].to_numpy(dtype=bool)
+    rows = rows.drop(columns="combined")
+    if not is_combined.any():
+        return rows
+    key = ["patient_id", "visit", "trlnkid"]
+    combined = rows[is_combined]
+    parts = combined.assign(part=combined["trlnkid"].astype(str).str.split("/")).explode(
+        "part")
+    parts["part"] = parts["part"].str.strip()
+    parts["position"] = parts.groupby(level=0).cumcount()
+    single = rows[~is_combined].reset_index()
+
+    def matching(position_test) -> pd.DataFrame:
+        wanted = parts[position_test(parts["position"])][["patient_id", "visit", "part"]]
+        return single.merge(wanted.rename(columns={"part": "trlnkid"}), on=key)
+
+    survivors = matching(lambda position: position == 0)
+    drop = survivors.loc[survivors["status"].isin(["merged", "not_evaluated"]), "index"]
+    absorbed_rows = matching(lambda position: position > 0)["index"]
+    rows.loc[absorbed_rows, "status"] = "merged"
+
+    absorbed = parts[parts["position"] > 0]
+    present = pd.MultiIndex.from_frame(single[key].astype(str))
+    wanted = pd.MultiIndex.from_arrays([absorbed["patient_id"].astype(str),
+                                        absorbed["visit"].astype(str),
+                                        absorbed["part"].astype(str)])
+    new = absorbed[~wanted.isin(present)].copy()
+    if not new.empty:
+        new["trlnkid"] = new["part"]
+        new["lesion_id"] = new["part"].str.replace(r"\.\d+$", "", regex=True)
+        new["status"], new["ld_mm"], new["sa_mm"] = "merged", np.nan, np.nan
+        attributes = rows.drop_duplicates(["patient_id", "lesion_id"]).set_index(
+            ["patient_id", "lesion_id"])[["kind", "organ", "nodal", "laterality"]]
+        found = attributes.reindex(pd.MultiIndex.from_frame(new[["patient_id",
+                                                                 "lesion_id"]]))
+        known = found["kind"].notna().to_numpy()
+        for column in ("kind", "organ", "nodal", "laterality"):
+            new.loc[known, column] = found.loc[known, column].to_numpy()
+        new = new.drop(columns=["part", "position"]).dropna(axis=1, how="all")
+        rows = pd.concat([rows.drop(index=drop), new], ignore_index=True)
+    else:
+        rows = rows.drop(index=drop)
+    return rows
 
 
 def _add_tu_only_new_lesions(rows: pd.DataFrame, look: pd.DataFrame) -> pd.DataFrame:

@@ -162,3 +162,13 @@ def test_lpperp_only_lesion_is_nodal(small_tu, small_tr):
     table = read_sdtm(tu, tr).measurements
     assert bool(_row(table, "P1", "SCREENING", "T04")["nodal"])
     assert not bool(_row(table, "P1", "SCREENING", "T01")["nodal"])
+
+
+def test_merged_lesion_without_its_own_record_is_created(small_tu, small_tr):
+    tr = small_tr[small_tr["TRSEQ"] != "16"]  # no T03 "TUMOR MERGED" record at WEEK 16
+    table = read_sdtm(small_tu, tr).measurements
+    t03 = table[(table["visit"] == "WEEK 16") & (table["lesion_id"] == "T03")]
+    assert len(t03) == 1
+    row = t03.iloc[0]
+    assert (row["status"], row["organ"], row["kind"]) == ("merged", "liver", "target")
+    assert pd.isna(row["ld_mm"]) and row["date"] == pd.Timestamp("2024-04-23")
