@@ -471,10 +471,11 @@ def _add_tu_only_new_lesions(rows: pd.DataFrame, look: pd.DataFrame) -> pd.DataF
     new = new[new["USUBJID"].isin(set(rows["patient_id"]))]  # patients assessed in TR
     if new.empty:
         return rows
-    have = set(zip(rows["patient_id"], rows["visit"], rows["trlnkid"]))
-    keep = [(p, v, k) not in have for p, v, k in zip(new["USUBJID"], new["tu_visit"],
-                                                     new["LNK"])]
-    new = new[keep]
+    have = pd.MultiIndex.from_arrays([rows["patient_id"].astype(str),
+                                      rows["visit"].astype(str), rows["trlnkid"].astype(str)])
+    wanted = pd.MultiIndex.from_arrays([new["USUBJID"].astype(str),
+                                        new["tu_visit"].astype(str), new["LNK"].astype(str)])
+    new = new[~wanted.isin(have)]
     if new.empty:
         return rows
     extra = pd.DataFrame({
