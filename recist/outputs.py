@@ -20,6 +20,8 @@ def write_atomic(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        # mkstemp creates the file private (0600); give it the usual mode for new files.
+        os.chmod(temporary, 0o666 & ~_current_umask())
         with os.fdopen(descriptor, "wb") as handle:
             write(handle)
         os.replace(temporary, path)
@@ -27,6 +29,12 @@ def write_atomic(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
