@@ -182,8 +182,14 @@ def _row_flags(tr: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
         return apply_to_unique(values, lambda s: s.str.contains(word, na=False).astype(
             bool)).to_numpy(dtype=bool)
 
+    original = _col(tr, "TRORRES")
     flag[has(reason, "MERGE") | has(orres, "MERGE")] = "merged"
-    flag[has(orres, "TOO SMALL") | has(reason, "TOO SMALL")] = "too_small"
+    # CDISC RECIST 1.1 supplement: TRORRES "TOO SMALL TO MEASURE" with TRSTRESC/TRSTRESN
+    # standardised to 5; the 5 is a convention, not a measurement: the row keeps no value.
+    too_small = has(orres, "TOO SMALL") | has(original, "TOO SMALL") | has(reason,
+                                                                          "TOO SMALL")
+    flag[too_small] = "too_small"
+    value[too_small] = np.nan
     return value, orres, flag
 
 
@@ -248,6 +254,22 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
         # A record without TRDTC takes the latest date of its visit.
         visit_date = tr.groupby(["USUBJID", "VISIT_"])["DATE"].transform("max")
         tr["DATE"] = tr["DATE"].fillna(visit_date)
+        undated = tr["DATE"].isna()
+        # CDISC: a scan not performed has no TRDTC; with no dated record in its visit, it
+        # cannot be placed in time: leave it out (a missed assessment), with a finding.
+        not_done = (_col(tr, "TRSTAT") == "NOT DONE").fillna(False)
+        visit_not_done = not_done.groupby([tr["USUBJID"], tr["VISIT_"]]).transform("all")
+        dropped = tr.index[(undated & visit_not_done).to_numpy()]
+        if len(dropped):
+            findings.append(Finding(
+                code="sdtm-scan-not-done",
+                message=f"TR: {len(dropped)} NOT DONE record(s) without TRDTC in visits with "
+                        f"no dated record ({_records(tr, dropped)}); those visits were left "
+                        "out as missed assessments.",
+                patient_id=str(tr.at[dropped[0], "USUBJID"]),
+                visit=str(tr.at[dropped[0], "VISIT_"]),
+            ))
+            tr = tr.drop(index=dropped).reset_index(drop=True)
         still = tr.index[tr["DATE"].isna()]
         if len(still):
             raise RecistDataError(

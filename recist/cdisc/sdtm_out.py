@@ -8,7 +8,8 @@ The inverse of ``recist.cdisc.sdtm_in`` (its module docstring gives the mapping)
   nodal status travels in ``TULOC``), ``TULAT`` from an optional ``laterality`` column.
 * **TR** — per measurements row: targets and measured new/non-target lesions give
   ``LDIAM`` (ld_mm) and ``LPERP`` (sa_mm) records; status ``absent`` → the counting
-  diameter 0, ``too_small`` → ``TRORRES`` "TOO SMALL TO MEASURE", ``merged`` →
+  diameter 0, ``too_small`` → ``TRORRES`` "TOO SMALL TO MEASURE" (standardised to 5 mm
+  in ``TRSTRESC``/``TRSTRESN``, as the CDISC supplement shows), ``merged`` →
   ``TRSTAT`` NOT DONE / ``TRREASND`` "TUMOR MERGED", ``not_evaluated`` → NOT DONE /
   "NOT EVALUABLE". Non-target and new lesions get a ``TUMSTATE`` record (PRESENT,
   ABSENT, UNEQUIVOCAL PROGRESSION, EQUIVOCAL). Fragments of a split lesion get link ids
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from recist.cdisc.xpt import write_cdisc_table
+from recist.criteria import RECIST_1_1
 from recist.errors import RecistDataError
 
 __all__ = ["LABELS", "dm_from_patients", "measurements_to_sdtm", "rs_from_responses",
@@ -97,8 +99,14 @@ def _visit_numbers(frame: pd.DataFrame) -> pd.Series:
 
 
 def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
-                         method: str = "CT SCAN") -> dict[str, pd.DataFrame]:
+                         method: str = "CT SCAN",
+                         too_small_mm: float = RECIST_1_1.too_small_mm
+                         ) -> dict[str, pd.DataFrame]:
     """SDTM TU and TR for a measurements table (normalised by ``normalise_measurements``).
+
+    A ``too_small`` target is written as the CDISC RECIST 1.1 supplement shows it:
+    ``TRORRES`` "TOO SMALL TO MEASURE", ``TRSTRESC``/``TRSTRESN`` standardised to
+    ``too_small_mm`` (SUM-4, 5 mm by default).
 
     Returns ``{"TU": ..., "TR": ...}`` with string cells (``TRSTRESN``, ``VISITNUM`` and
     the ``--SEQ`` columns numeric).
@@ -150,7 +158,7 @@ def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
     parts = []
 
     def records(mask: pd.Series, test: str, value: pd.Series | None, orres: pd.Series | str,
-                stat: str = "", reason: str = "") -> None:
+                stat: str = "", reason: str = "", standard: float | None = None) -> None:
         rows = frame[mask.to_numpy()]
         if rows.empty:
             return
@@ -159,12 +167,18 @@ def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
         result = orres[mask.to_numpy()] if isinstance(orres, pd.Series) else pd.Series(
             orres, index=rows.index)
         units = np.where(numeric.notna(), "mm", "")
+        standard_text = result
+        if standard is not None:  # a standardised result (TOO SMALL TO MEASURE -> 5 mm)
+            numeric = pd.Series(standard, index=rows.index)
+            standard_text = _number_text(numeric)
+            units = np.full(len(rows), "mm")
         parts.append(pd.DataFrame({
             "STUDYID": rows["STUDYID"] if isinstance(frame["STUDYID"], pd.Series)
             else studyid, "DOMAIN": "TR", "USUBJID": rows["patient_id"],
             "TRGRPID": rows["kind"].map(_KIND_RESULT), "TRLNKID": rows["LNK"],
             "TRTESTCD": test, "TRTEST": _TEST_NAMES[test], "TRORRES": result,
-            "TRORRESU": units, "TRSTRESC": result, "TRSTRESN": numeric, "TRSTRESU": units,
+            "TRORRESU": np.where(standard is None, units, ""), "TRSTRESC": standard_text,
+            "TRSTRESN": numeric, "TRSTRESU": units,
             "TRSTAT": stat, "TRREASND": reason, "TRMETHOD": method,
             "VISITNUM": rows["VISITNUM"], "VISIT": rows["VISIT"], "TRDTC": rows["DTC"],
             "_order": rows.index.to_numpy() * 10 + len(parts),
@@ -184,7 +198,7 @@ def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
         records(absent_zero, test, pd.Series(0.0, index=frame.index),
                 pd.Series("0", index=frame.index))
         records(target & is_primary & (status == "too_small"), test, None,
-                "TOO SMALL TO MEASURE")
+                "TOO SMALL TO MEASURE", standard=too_small_mm)
         records(target & is_primary & (status == "merged"), test, None, "", "NOT DONE",
                 "TUMOR MERGED")
         records(target & is_primary & (status == "not_evaluated"), test, None, "",

@@ -172,3 +172,32 @@ def test_merged_lesion_without_its_own_record_is_created(small_tu, small_tr):
     row = t03.iloc[0]
     assert (row["status"], row["organ"], row["kind"]) == ("merged", "liver", "target")
     assert pd.isna(row["ld_mm"]) and row["date"] == pd.Timestamp("2024-04-23")
+
+
+def test_too_small_standardised_to_5_is_still_too_small(small_tu, small_tr):
+    # CDISC RECIST 1.1 supplement: TRORRES "TOO SMALL TO MEASURE", TRSTRESC/N = 5 mm
+    tr = small_tr.copy()
+    row = tr["TRSEQ"] == "9"
+    tr.loc[row, ["TRSTRESC", "TRSTRESN", "TRSTRESU"]] = ["5", "5", "mm"]
+    table = read_sdtm(small_tu, tr).measurements
+    t02 = _row(table, "P1", "WEEK 8", "T02")
+    assert t02["status"] == "too_small" and pd.isna(t02["ld_mm"])
+
+
+def test_visit_not_performed_without_dates_is_left_out(small_tu, small_tr):
+    extra = small_tr[(small_tr["USUBJID"] == "P2") & (small_tr["TRSEQ"] == "2")].copy()
+    extra[["TRSEQ", "VISITNUM", "VISIT", "TRDTC", "TRORRES", "TRSTRESC", "TRSTRESN",
+           "TRSTAT", "TRREASND"]] = ["3", "4", "WEEK 24", None, None, None, None,
+                                     "NOT DONE", "SCAN NOT PERFORMED"]
+    result = read_sdtm(small_tu, pd.concat([small_tr, extra], ignore_index=True))
+    assert "WEEK 24" not in set(result.measurements["visit"])
+    finding = next(f for f in result.findings if f.code == "sdtm-scan-not-done")
+    assert "USUBJID P2, TRSEQ 3" in finding.message and finding.visit == "WEEK 24"
+
+
+def test_undated_result_in_an_undated_visit_is_an_error(small_tu, small_tr):
+    extra = small_tr[(small_tr["USUBJID"] == "P2") & (small_tr["TRSEQ"] == "2")].copy()
+    extra[["TRSEQ", "VISITNUM", "VISIT", "TRDTC"]] = ["3", "4", "WEEK 24", None]
+    with pytest.raises(RecistDataError, match=r"no TRDTC for STUDYID S1, USUBJID P2, "
+                                              r"TRSEQ 3 \(visit WEEK 24\)"):
+        read_sdtm(small_tu, pd.concat([small_tr, extra], ignore_index=True))
