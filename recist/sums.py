@@ -103,6 +103,11 @@ def nadir_before(sums_mm, evaluable, patient_codes) -> np.ndarray:
     return previous
 
 
+def _objects(column: pd.Series) -> np.ndarray:
+    """A text column as an object array without a copy (missing values stay ``pd.NA``)."""
+    return np.asarray(column.array, dtype=object)
+
+
 def _codes(values) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
@@ -130,7 +135,7 @@ def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFra
     date_codes, date_uniques = pd.factorize(date_ns, sort=True)
     iso = pd.DatetimeIndex(date_uniques.astype("datetime64[ns]")).strftime("%Y-%m-%d")
     if "visit" in measurements.columns:
-        visit = measurements["visit"].to_numpy(dtype=object, na_value=None)
+        visit = _objects(measurements["visit"])
         # normalise_measurements (0.1.0) turns an added, all-missing visit column into the
         # text "<NA>": read that as "no visit" too.
         visit_codes, visit_uniques = pd.factorize(visit, sort=True)
@@ -144,7 +149,7 @@ def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFra
     label_codes = np.where(has_visit, visit_codes, len(visit_uniques) + date_codes)
     label_uniques = np.concatenate([np.asarray(visit_uniques, dtype=object),
                                     np.asarray(iso, dtype=object)])
-    patient_codes, patients = _codes(measurements["patient_id"].to_numpy(dtype=object))
+    patient_codes, patients = _codes(_objects(measurements["patient_id"]))
     combined = patient_codes * (len(label_uniques) + 1) + label_codes
     row_group, group_keys = pd.factorize(combined)
     n_groups = len(group_keys)
@@ -224,8 +229,8 @@ def _timepoint_columns(measurements: pd.DataFrame,
     frame = measurements.reset_index(drop=True)
     row_tp, tps = index_timepoints(frame)
     n_tp = len(tps)
-    kind = frame["kind"].to_numpy(dtype=object)
-    status = frame["status"].to_numpy(dtype=object)
+    kind = _objects(frame["kind"])
+    status = _objects(frame["status"])
     nodal = frame["nodal"].to_numpy(dtype=bool)
     ld = frame["ld_mm"].to_numpy(dtype=float)
     sa = frame["sa_mm"].to_numpy(dtype=float)
@@ -243,7 +248,7 @@ def _timepoint_columns(measurements: pd.DataFrame,
     baseline_of_tp = baseline_tp[np.searchsorted(baseline_tp, np.arange(n_tp), side="right") - 1]
     row_is_baseline = tp_order[row_tp] == 0
 
-    lesion_codes, lesion_uniques = _codes(frame["lesion_id"].to_numpy(dtype=object))
+    lesion_codes, lesion_uniques = _codes(_objects(frame["lesion_id"]))
     n_les = len(lesion_uniques) + 1
     row_patient = patient_of_tp[row_tp]
     patient_lesion = row_patient * n_les + lesion_codes
