@@ -114,3 +114,22 @@ def test_rs_records(tmp_path, cohort_responses):
     assert meta.table_name == "RS" and len(frame) == len(rs)
     assert all(len(c) <= 8 for c in frame.columns)
     assert meta.column_names_to_labels["RSTESTCD"] == "Assessment Short Name"
+
+
+def test_rs_compare_agrees_with_itself_and_finds_a_change(cohort_responses):
+    from recist.cdisc.rs_compare import compare_responses, read_sdtm_responses
+
+    tp, summary = cohort_responses.timepoints, cohort_responses.patient_summary
+    rs = rs_from_responses(tp, summary)
+    reported = read_sdtm_responses(rs)
+    table = compare_responses(tp, summary, reported)
+    assert len(table) == len(rs) and table["agree"].all()
+    changed = rs.copy()
+    first = changed.index[changed["RSTESTCD"] == "OVRLRESP"][0]
+    original = changed.at[first, "RSSTRESC"]
+    changed.loc[first, ["RSORRES", "RSSTRESC"]] = "PD" if original != "PD" else "SD"
+    table = compare_responses(tp, summary, read_sdtm_responses(changed))
+    assert (~table["agree"]).sum() == 1
+    # without VISIT the assessments are matched by date
+    by_date = compare_responses(tp, summary, read_sdtm_responses(rs.drop(columns="VISIT")))
+    assert by_date["agree"].all()
