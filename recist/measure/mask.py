@@ -165,7 +165,7 @@ def _to_index(point_mm: np.ndarray, corner: tuple[int, int], spacing: tuple[floa
                      point_mm[1] / spacing[1] + corner[1]])
 
 
-_BOUND_DIRECTIONS = 64  # even: every sampled direction's perpendicular is sampled too
+_BOUND_DIRECTIONS = 128  # even: every sampled direction's perpendicular is sampled too
 _ANGLES = np.linspace(0.0, np.pi, _BOUND_DIRECTIONS, endpoint=False)
 _DIRECTIONS = np.stack([np.cos(_ANGLES), np.sin(_ANGLES)])  # (2, K): (column, row) parts
 
@@ -178,8 +178,8 @@ class _SliceBounds:
     averages vertices), and that hull's extreme points are corners of each row's first and
     last foreground pixel. So LD <= the bounding-box diagonal (``coarse``) and, since the
     LD direction is within pi/(2K) of one of K sampled directions along which the width is
-    at least LD cos(pi/(2K)), LD <= max sampled width / cos(pi/(2K)) (``fine``; K = 64:
-    +0.03 %). Valid for one piece: a slice whose rows are not single runs overlapping from
+    at least LD cos(pi/(2K)), LD <= max sampled width / cos(pi/(2K)) (``fine``; K = 128:
+    +0.008 %). Valid for one piece: a slice whose rows are not single runs overlapping from
     row to row (possibly several pieces, whose LDs add) has an infinite coarse bound and a
     fine bound only once labelling shows it is one piece.
     """
@@ -210,10 +210,18 @@ class _SliceBounds:
         """Bounds ``(LD, SA)`` of slice ``k`` from its sampled widths (inf, inf when the
         slice is in several pieces).
 
-        LD <= max width / cos(pi/2K). SA lies along the perpendicular of the LD direction
-        t*, so SA <= W(t* + 90) = min(W(t*), W(t* + 90)) <= max_t min(W(t), W(t + 90));
-        W is Lipschitz in the angle with constant <= LD, so between samples
-        pi/K apart the maximum exceeds the sampled one by at most LD pi/(2K).
+        W(t) is the width of the pixel squares along direction t, sampled at K angles
+        pi/K apart; it is Lipschitz in t with constant <= their diameter <= the LD bound
+        B, so between samples it exceeds the nearest sample by at most s = B pi/(2K).
+        Every extreme corner of the squares is within d = the larger pixel spacing of a
+        smoothed outline vertex (half a pixel to an edge midpoint, at most half a pixel
+        of smoothing), so the outline's width is >= W - 2d. Hence:
+
+        1. LD <= max W / cos(pi/2K) = B;
+        2. the LD direction t* has W(t*) >= LD >= max W - 2d, so it is within pi/2K of a
+           sample with W >= max W - 2d - s;
+        3. SA lies along t* + 90 degrees: SA <= W(t* + 90) <= max of W(t_i + 90) over
+           those samples, + s.
         """
         if not self.simple[k] and ndimage.label(self.mask[k], structure=_EIGHT)[1] != 1:
             return np.inf, np.inf  # several pieces: their diameters add
@@ -227,8 +235,9 @@ class _SliceBounds:
         width = high.max(axis=0) - low.min(axis=0)
         ld_bound = float(width.max()) / np.cos(np.pi / (2 * _BOUND_DIRECTIONS)) + 1e-9
         half = _BOUND_DIRECTIONS // 2
-        crossed = np.minimum(width, np.roll(width, half)).max()
-        sa_bound = float(crossed) + ld_bound * np.pi / (2 * _BOUND_DIRECTIONS) + 1e-9
+        slack = ld_bound * np.pi / (2 * _BOUND_DIRECTIONS)
+        candidates = width >= width.max() - 2 * max(self.row_mm, self.col_mm) - slack
+        sa_bound = float(np.roll(width, half)[candidates].max()) + slack + 1e-9
         return ld_bound, min(sa_bound, ld_bound)
 
 

@@ -187,13 +187,19 @@ def _exhaustive_slice(mask, spacing, nodal):
 @pytest.mark.parametrize("nodal", [False, True])
 def test_pruned_slice_choice_equals_measuring_every_slice(lung_labels, nodal):
     """The upper-bound pruning is exact: same slice and value as the exhaustive loop."""
+    from scipy import ndimage
+
     rng = np.random.default_rng(3)
     cases = list(lung_labels.values())
-    for _ in range(6):
+    for _ in range(16):
         a = rng.uniform(5, 25)
         spacing = (rng.uniform(1, 3), rng.uniform(0.5, 1.0), rng.uniform(0.5, 1.0))
-        cases.append((_ellipsoid((a, a * rng.uniform(0.4, 1), a * rng.uniform(0.4, 1)),
+        cases.append((_ellipsoid((a, a * rng.uniform(0.3, 1), a * rng.uniform(0.3, 1)),
                                  _random_rotation(rng), spacing, (0.3, 0.1, 0.7))[0], spacing))
+    for _ in range(10):  # lumpy blobs: non-convex, sometimes in pieces
+        noise = ndimage.gaussian_filter(rng.normal(size=(8, 40, 40)), (1, 4, 4))
+        blob = noise > np.quantile(noise, rng.uniform(0.6, 0.9))
+        cases.append((blob, (2.0, rng.uniform(0.5, 1.0), rng.uniform(0.5, 1.0))))
     for mask, spacing in cases:
         m = measure_mask(mask, spacing, nodal=nodal, with_3d_diameter=False)
         k, score = _exhaustive_slice(mask, spacing, nodal)
