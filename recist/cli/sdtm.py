@@ -35,6 +35,11 @@ def add_parser(subparsers) -> None:
                        help="measurements table to write")
         p.add_argument("--patients-out", metavar="CSV",
                        help="patients table to write (needs --dm)")
+        p.add_argument("--rs", metavar="FILE",
+                       help="the sponsor's RS dataset: recompute the responses from TR and "
+                            "compare (needs --compare-out)")
+        p.add_argument("--compare-out", metavar="CSV",
+                       help="where to write the reported-vs-recomputed comparison")
         p.set_defaults(func=run_sdtm_in)
     if "sdtm-out" not in subparsers.choices:
         p = subparsers.add_parser(
@@ -69,7 +74,15 @@ def run_sdtm_in(args: argparse.Namespace) -> int:
 
     if args.patients_out and not args.dm:
         raise ValueError("--patients-out needs --dm: the patients table comes from SDTM DM")
+    if bool(args.rs) != bool(args.compare_out):
+        raise ValueError("--rs and --compare-out go together: give the RS dataset and the "
+                         "CSV to write the comparison to")
     result = read_sdtm(args.tu, args.tr, args.dm, evaluator=args.evaluator)
+    reported = None
+    if args.rs:  # read every input before writing anything
+        from recist.cdisc.rs_compare import read_sdtm_responses
+
+        reported = read_sdtm_responses(args.rs, evaluator=args.evaluator)
     _print_findings(result.findings)
     write_measurements(result.measurements, args.out)
     if args.patients_out:
@@ -78,7 +91,25 @@ def run_sdtm_in(args: argparse.Namespace) -> int:
     print(f"recist sdtm-in: {len(result.measurements)} measurement rows of {patients} "
           f"patient(s) written to {args.out}"
           + (f", patients to {args.patients_out}" if args.patients_out else ""))
+    if reported is not None:
+        _compare(args, result, reported)
     return 0
+
+
+def _compare(args: argparse.Namespace, result, reported) -> None:
+    """Recompute responses from the SDTM measurements and compare them with RS."""
+    from recist.cdisc.rs_compare import compare_responses
+    from recist.outputs import write_csv_atomic
+    from recist.respond import respond
+
+    computed = respond(result.measurements, result.patients)
+    table = compare_responses(computed.timepoints, computed.patient_summary, reported)
+    out = table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
+    write_csv_atomic(out, args.compare_out)
+    for test, group in table.groupby("test", sort=True):
+        print(f"  {test:<9} {int(group['agree'].sum())}/{len(group)} reported results "
+              f"agree with the recomputed ones ({100 * group['agree'].mean():.1f}%)")
+    print(f"recist sdtm-in: comparison written to {args.compare_out}")
 
 
 def run_sdtm_out(args: argparse.Namespace) -> int:

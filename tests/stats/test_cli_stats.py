@@ -133,3 +133,26 @@ def test_sdtm_in_prints_findings(tmp_path, capsys, small_tu, small_tr, small_dm)
     assert main(["sdtm-in", str(tmp_path / "tu.csv"), str(tmp_path / "tr.csv"), "--out",
                  str(tmp_path / "m2.csv"), "--patients-out", str(tmp_path / "p2.csv")]) == 2
     assert "--patients-out needs --dm" in capsys.readouterr().err
+
+
+def test_sdtm_in_compares_with_rs(tmp_path, capsys):
+    from recist.cli import main
+
+    assert main(["sdtm-out", str(COHORT / "measurements.csv"), "--patients",
+                 str(COHORT / "patients.csv"), "--out", str(tmp_path / "sdtm")]) == 0
+    rs = pd.read_csv(tmp_path / "sdtm" / "rs.csv", dtype=str)
+    first = rs.index[rs["RSTESTCD"] == "OVRLRESP"][0]
+    rs.loc[first, ["RSORRES", "RSSTRESC"]] = "NE" if rs.at[first, "RSORRES"] != "NE" \
+        else "SD"
+    rs.to_csv(tmp_path / "rs_changed.csv", index=False)
+    capsys.readouterr()
+    status = main(["sdtm-in", str(COHORT / "tu.csv"), str(COHORT / "tr.csv"), "--dm",
+                   str(COHORT / "dm.csv"), "--out", str(tmp_path / "m.csv"), "--rs",
+                   str(tmp_path / "rs_changed.csv"), "--compare-out",
+                   str(tmp_path / "compare.csv")])
+    assert status == 0
+    compare = pd.read_csv(tmp_path / "compare.csv")
+    disagree = compare[~compare["agree"]]
+    # the edited record, plus patients whose new-therapy date DM does not carry
+    assert rs.at[first, "USUBJID"] in set(disagree["patient_id"])
+    assert "OVRLRESP" in capsys.readouterr().out
