@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
@@ -171,12 +172,15 @@ class PeakRSS:
         self.peak = max(self.peak, self._process.memory_info().rss)
 
 
-def _timed_stages() -> dict[str, float]:
-    """Wrap the engine stages ``respond`` calls so that each one's time is recorded."""
+@contextmanager
+def _timed_stages():
+    """Time each engine stage ``respond`` calls (wrapped in ``recist.respond`` while the
+    block runs, restored after)."""
     stages: dict[str, float] = {}
+    originals = {}
 
-    def wrap(owner, name, label):
-        original = getattr(owner, name)
+    def wrap(name, label):
+        original = originals[name] = getattr(respond_module, name)
 
         def timed(*args, **kwargs):
             began = time.perf_counter()
@@ -184,13 +188,17 @@ def _timed_stages() -> dict[str, float]:
                 return original(*args, **kwargs)
             finally:
                 stages[label] = stages.get(label, 0.0) + time.perf_counter() - began
-        setattr(owner, name, timed)
+        setattr(respond_module, name, timed)
 
-    wrap(respond_module, "run_input_checks", "input checks (C3)")
-    wrap(respond_module, "assess_timepoints", "assess_timepoints (C1)")
-    wrap(respond_module, "summarise_patients_with_findings", "patient summary (C2)")
-    wrap(respond_module, "run_timepoint_checks", "time point checks (C3)")
-    return stages
+    wrap("run_input_checks", "input checks (C3)")
+    wrap("assess_timepoints", "assess_timepoints (C1)")
+    wrap("summarise_patients_with_findings", "patient summary (C2)")
+    wrap("run_timepoint_checks", "time point checks (C3)")
+    try:
+        yield stages
+    finally:
+        for name, original in originals.items():
+            setattr(respond_module, name, original)
 
 
 def run_pyrecist(targets: pd.DataFrame, n_patients: int) -> dict:
@@ -277,8 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     del raw
 
     criteria = RECIST_1_1.replace(confirmation=True)
-    stages = _timed_stages()
-    with PeakRSS() as memory:
+    with _timed_stages() as stages, PeakRSS() as memory:
         began = time.perf_counter()
         result = respond_module.respond(measurements, patients, criteria)
         elapsed = time.perf_counter() - began
@@ -301,8 +308,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_pyrecist:
         return 0
     targets = measurements[measurements["kind"] == "target"].reset_index(drop=True)
-    for label in list(stages):
-        del stages[label]
     began = time.perf_counter()
     respond_module.respond(targets, patients, criteria)
     ours = len(targets) / (time.perf_counter() - began)
