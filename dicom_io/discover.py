@@ -96,6 +96,7 @@ class SliceHeader:
     has_pixel_data: bool
     pixel_data_offset: int | None
     frame_of_reference_uid: str
+    frame_index: int | None = None  # set on the per-frame headers of a multi-frame object
 
     @property
     def is_native(self) -> bool:
@@ -132,6 +133,11 @@ class SeriesRecord:
     def n_files(self) -> int:
         """Number of files (instances) in the series."""
         return len(self.headers)
+
+    @property
+    def n_images(self) -> int:
+        """Number of images: files, counting every frame of a multi-frame file."""
+        return sum(h.number_of_frames for h in self.headers)
 
     @property
     def is_image_series(self) -> bool:

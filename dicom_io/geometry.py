@@ -88,6 +88,9 @@ class SeriesGeometry:
         read from NRRD).
     series_instance_uid, study_instance_uid
         The series' and study's UIDs (empty when unknown).
+    frame_numbers
+        For a multi-frame (enhanced) object, the 1-based frame number of each slice, whose
+        ``sop_instance_uids`` then repeat; empty for single-frame slices.
 
     Examples
     --------
@@ -113,6 +116,7 @@ class SeriesGeometry:
     sop_instance_uids: tuple[str, ...] = ()
     series_instance_uid: str = ""
     study_instance_uid: str = ""
+    frame_numbers: tuple[int, ...] = ()
     _matrix: np.ndarray = field(init=False, repr=False)
     _inverse: np.ndarray = field(init=False, repr=False)
 
@@ -178,6 +182,13 @@ class SeriesGeometry:
                 f"({shape[0]}), got {len(uids)}"
             )
         put(self, "sop_instance_uids", uids)
+        frames = tuple(int(f) for f in self.frame_numbers)
+        if frames and len(frames) != shape[0]:
+            raise ValueError(
+                f"SeriesGeometry.frame_numbers must list one frame number per slice "
+                f"({shape[0]}), got {len(frames)}"
+            )
+        put(self, "frame_numbers", frames)
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -275,19 +286,39 @@ class SeriesGeometry:
         kji = self.patient_mm_to_voxel(xyz)
         return np.stack([kji[..., 0], kji[..., 2] + 0.5, kji[..., 1] + 0.5], axis=-1)
 
-    def slice_index_of(self, sop_instance_uid: str) -> int:
-        """Return the slice index of an SOP Instance UID of this series."""
-        try:
-            return self.sop_instance_uids.index(str(sop_instance_uid))
-        except ValueError:
+    def slice_index_of(self, sop_instance_uid: str, frame_number: int | None = None) -> int:
+        """Return the slice index of an SOP Instance UID (and frame number) of this series.
+
+        ``frame_number`` (1-based, DICOM ReferencedFrameNumber) is required when the UID is
+        a multi-frame object holding several slices, and ignored otherwise.
+        """
+        uid = str(sop_instance_uid)
+        matches = [k for k, u in enumerate(self.sop_instance_uids) if u == uid]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
             raise DicomInputError(
-                f"SOP Instance UID {sop_instance_uid} is not a slice of series "
+                f"SOP Instance UID {uid} is not a slice of series "
                 f"{self.series_instance_uid or '(unknown UID)'} ({self.shape[0]} slices). "
                 "Check that the annotation refers to this series, or pass the series it "
                 "was drawn on.",
-                sop_instance_uid=str(sop_instance_uid),
+                sop_instance_uid=uid,
                 keyword="ReferencedSOPInstanceUID",
-            ) from None
+            )
+        for k in matches:
+            if frame_number is not None and self.frame_numbers[k] == int(frame_number):
+                return k
+        raise DicomInputError(
+            f"SOP Instance UID {uid} is a multi-frame image holding {len(matches)} slices of "
+            f"series {self.series_instance_uid or '(unknown UID)'}; "
+            + ("no frame number was given" if frame_number is None
+               else f"it has no frame {frame_number}")
+            + f" (frames {min(self.frame_numbers[k] for k in matches)}-"
+            f"{max(self.frame_numbers[k] for k in matches)}). Give the ReferencedFrameNumber "
+            "of the annotation.",
+            sop_instance_uid=uid,
+            keyword="ReferencedFrameNumber",
+        )
 
     # ------------------------------------------------------------------ SimpleITK bridge
     @property
@@ -325,6 +356,7 @@ class SeriesGeometry:
             and self.sop_instance_uids == other.sop_instance_uids
             and self.series_instance_uid == other.series_instance_uid
             and self.study_instance_uid == other.study_instance_uid
+            and self.frame_numbers == other.frame_numbers
             and all(
                 np.array_equal(getattr(self, name), getattr(other, name))
                 for name in ("origin_mm", "row_direction", "column_direction",

@@ -5,6 +5,8 @@ Headers are read once (:mod:`dicom_io.discover`), checked and ordered
 preallocated volume by a small thread pool. Uncompressed little-endian pixel data is read
 from its known file offset without parsing the file again; compressed transfer syntaxes
 (RLE, JPEG lossless, JPEG-LS, JPEG 2000) decode through pydicom's pixel-data plugins.
+Enhanced (multi-frame) CT/MR objects are stacked frame by frame from their functional
+groups (:mod:`dicom_io.enhanced`); the geometry then records each slice's frame number.
 
 Rescale: ``HU = stored * RescaleSlope + RescaleIntercept`` per slice. The volume is
 ``int16`` when every slope and intercept is an integer and every HU value fits int16,
@@ -23,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pydicom
-from pydicom.pixels import get_decoder
+from pydicom.pixels import get_decoder, pixel_array
 from pydicom.uid import UID
 
 from dicom_io.discover import (
@@ -152,7 +154,8 @@ def _decode_encapsulated(header: SliceHeader) -> np.ndarray:
             bits_stored=header.bits_stored or header.bits_allocated,
             pixel_representation=header.pixel_representation,
             photometric_interpretation=header.photometric_interpretation or "MONOCHROME2",
-            number_of_frames=1, transfer_syntax_uid=syntax)
+            number_of_frames=header.number_of_frames, transfer_syntax_uid=syntax,
+            index=header.frame_index or 0)
     return array
 
 
@@ -195,7 +198,7 @@ class _Reader:
                              f"first slice's is {self.dtype}")
         if header.is_native:
             with open(header.path, "rb") as handle:
-                handle.seek(header.pixel_data_offset)
+                handle.seek(header.pixel_data_offset + (header.frame_index or 0) * target.nbytes)
                 view = memoryview(target.reshape(-1).view(np.uint8))
                 got = handle.readinto(view)
             if got != view.nbytes:
@@ -211,8 +214,12 @@ class _Reader:
                     np.bitwise_and(target, (1 << stored_bits) - 1, out=target)
             return
         try:
-            array = _decode_encapsulated(header) if header.pixel_data_offset is not None \
-                else pydicom.dcmread(header.path).pixel_array
+            if header.pixel_data_offset is not None:
+                array = _decode_encapsulated(header)
+            elif header.frame_index is not None:
+                array = pixel_array(header.path, index=header.frame_index)
+            else:
+                array = pydicom.dcmread(header.path).pixel_array
         except Exception as error:  # noqa: BLE001 - any decoder failure names the file
             raise self._fail(header, f"{type(error).__name__}: {error}") from None
         if array.shape != target.shape:

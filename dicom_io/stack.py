@@ -1,5 +1,9 @@
 """Check the slices of one series and decide how they stack into a volume.
 
+Multi-frame (enhanced) objects are first split into one header per frame
+(:func:`dicom_io.enhanced.frame_headers`); every check below then applies to frames as to
+single-frame slices.
+
 Tolerances (chosen for CT; a scanner writes identical values within a series, so these
 only absorb decimal-string rounding):
 
@@ -33,6 +37,7 @@ from dicom_io.discover import (
     SeriesRecord,
     SliceHeader,
 )
+from dicom_io.enhanced import frame_headers
 from dicom_io.errors import DicomInputError
 from dicom_io.geometry import ORTHONORMAL_TOLERANCE, SeriesGeometry
 
@@ -94,14 +99,8 @@ def _error(series_uid: str, what: str, header: SliceHeader | None, keyword: str 
 def _check_class(record: SeriesRecord) -> None:
     uid = record.series_instance_uid
     first = record.headers[0]
-    if record.sop_class_uid in ENHANCED_STORAGE_CLASSES:
-        raise _error(
-            uid, f"{first.name} is {ENHANCED_STORAGE_CLASSES[record.sop_class_uid]} "
-            f"({record.sop_class_uid}), a multi-frame object that recist does not read yet",
-            first, "SOPClassUID",
-            "Export the series as single-frame CT Image Storage (one file per slice), e.g. "
-            "with dcmtk's or your PACS's 'legacy / classic' export")
-    if record.sop_class_uid not in IMAGE_STORAGE_CLASSES:
+    if record.sop_class_uid not in IMAGE_STORAGE_CLASSES \
+            and record.sop_class_uid not in ENHANCED_STORAGE_CLASSES:
         raise _error(
             uid, f"it is not an image series (SOP Class UID {record.sop_class_uid}, "
             f"modality {record.modality or 'unknown'})", first, "SOPClassUID",
@@ -127,7 +126,7 @@ def _check_required(uid: str, header: SliceHeader) -> None:
     if not header.has_pixel_data:
         raise _error(uid, f"{_where(header)} has no PixelData", header, "PixelData",
                      "Remove the file or re-export the series")
-    if header.number_of_frames != 1:
+    if header.number_of_frames != 1 and header.frame_index is None:
         raise _error(uid, f"{_where(header)} has {header.number_of_frames} frames, "
                      "expected single-frame slices", header, "NumberOfFrames",
                      "Export the series as one file per slice")
@@ -175,7 +174,13 @@ def plan_stack(record: SeriesRecord) -> StackPlan:
     """
     uid = record.series_instance_uid
     _check_class(record)
-    slices, excluded = _split_scouts(list(record.headers))
+    headers: list[SliceHeader] = []
+    for header in record.headers:
+        if header.sop_class_uid in ENHANCED_STORAGE_CLASSES:
+            headers.extend(frame_headers(header))
+        else:
+            headers.append(header)
+    slices, excluded = _split_scouts(headers)
     notes = []
     if excluded:
         names = ", ".join(h.name for h in excluded[:3]) + (" …" if len(excluded) > 3 else "")
@@ -238,6 +243,8 @@ def plan_stack(record: SeriesRecord) -> StackPlan:
         slice_spacing_mm=slice_spacing, slice_thickness_mm=first.slice_thickness_mm,
         slice_positions_mm=positions,
         sop_instance_uids=tuple(h.sop_instance_uid for h in slices),
+        frame_numbers=tuple(h.frame_index + 1 for h in slices)
+        if any(h.frame_index is not None for h in slices) else (),
         series_instance_uid=uid, study_instance_uid=record.study_instance_uid,
     )
     return StackPlan(tuple(slices), geometry, tuple(notes), tuple(excluded))

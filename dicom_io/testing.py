@@ -410,21 +410,91 @@ def write_series_with_localizer(folder: str | Path, **kwargs: Any) -> WrittenSer
     return written
 
 
-def write_enhanced_ct(folder: str | Path, name: str = "ENHANCED.dcm",
-                      seed: str = "enhanced") -> Path:
-    """Write a minimal Enhanced CT Image Storage (multi-frame) object."""
+def write_enhanced_ct(
+    folder: str | Path,
+    shape: Sequence[int] = (4, 8, 8),
+    *,
+    volume: np.ndarray | None = None,
+    pixel_spacing_mm: Sequence[float] = (0.7, 0.8),
+    slice_spacing_mm: float = 2.5,
+    orientation: Sequence[float] = AXIAL,
+    origin_mm: Sequence[float] = (-120.0, -100.0, -50.0),
+    frame_order: Sequence[int] | None = None,
+    transfer_syntax: str = ExplicitVRLittleEndian,
+    rescale_intercept: float = -1024.0,
+    with_functional_groups: bool = True,
+    name: str = "ENHANCED.dcm",
+    seed: str = "enhanced",
+) -> WrittenSeries:
+    """Write one Enhanced CT Image Storage (multi-frame) object holding a whole series.
+
+    Geometry goes in the functional groups: Pixel Measures, Plane Orientation and Pixel
+    Value Transformation shared, Plane Position per frame. ``frame_order[f]`` is the slice
+    stored as frame ``f`` (default: slice order); the returned geometry lists the slices in
+    position order with their 1-based ``frame_numbers``. ``with_functional_groups=False``
+    writes a broken object without them.
+    """
+    from pydicom.sequence import Sequence as DicomSequence
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    volume = _default_volume(shape) if volume is None else np.asarray(volume)
+    n, rows, cols = volume.shape
+    order = list(range(n)) if frame_order is None else list(frame_order)
+    iop = np.asarray(orientation, dtype=float)
+    normal = np.cross(iop[:3], iop[3:])
+    positions = np.asarray(origin_mm, float) + np.outer(np.arange(n) * slice_spacing_mm, normal)
     sop_uid = _uid(seed + "-sop")
-    ds = _ct_dataset(sop_uid, _uid(seed), _uid("study-1"), _uid("study-1-frame"))
+    series_uid, study_uid = _uid(seed), _uid("study-1")
+    ds = _ct_dataset(sop_uid, series_uid, study_uid, _uid("study-1-frame"))
     ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = EnhancedCTImageStorage
-    ds.PatientID = "SYNTH-001"
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL", "NONE"]
+    ds.PatientID, ds.PatientName = "SYNTH-001", "Synthetic^Patient"
     ds.StudyDate = "20240115"
     ds.SeriesDescription = "enhanced multi-frame"
-    ds.NumberOfFrames = 3
-    ds.Rows = ds.Columns = 4
+    ds.SeriesNumber, ds.InstanceNumber = 1, 1
+    ds.NumberOfFrames = n
+    ds.Rows, ds.Columns = rows, cols
     ds.PixelRepresentation = 1
-    ds.PixelData = np.zeros((3, 4, 4), np.int16).tobytes()
+    for keyword in ("RescaleType", "WindowCenter", "WindowWidth"):
+        delattr(ds, keyword)
+    if with_functional_groups:
+        shared = Dataset()
+        measures = Dataset()
+        measures.PixelSpacing = [float(v) for v in pixel_spacing_mm]
+        measures.SliceThickness = float(slice_spacing_mm)
+        shared.PixelMeasuresSequence = DicomSequence([measures])
+        plane = Dataset()
+        plane.ImageOrientationPatient = [round(float(v), 8) for v in iop]
+        shared.PlaneOrientationSequence = DicomSequence([plane])
+        transform = Dataset()
+        transform.RescaleSlope, transform.RescaleIntercept = 1.0, rescale_intercept
+        transform.RescaleType = "HU"
+        shared.PixelValueTransformationSequence = DicomSequence([transform])
+        ds.SharedFunctionalGroupsSequence = DicomSequence([shared])
+        per_frame = []
+        for k in order:
+            group, position = Dataset(), Dataset()
+            position.ImagePositionPatient = [round(float(v), 6) for v in positions[k]]
+            group.PlanePositionSequence = DicomSequence([position])
+            per_frame.append(group)
+        ds.PerFrameFunctionalGroupsSequence = DicomSequence(per_frame)
+    stored = np.stack([_stored_slice(volume[k], 1.0, rescale_intercept, np.int16)
+                       for k in order])
+    ds.PixelData = stored.tobytes()
+    if transfer_syntax != ExplicitVRLittleEndian:
+        ds.compress(transfer_syntax, generate_instance_uid=False)
     path = folder / name
     ds.save_as(path, enforce_file_format=True)
-    return path
+    frame_of_slice = {k: f + 1 for f, k in enumerate(order)}
+    geometry = SeriesGeometry(
+        shape=(n, rows, cols), origin_mm=positions[0], row_direction=iop[:3],
+        column_direction=iop[3:], slice_direction=normal,
+        pixel_spacing_mm=tuple(pixel_spacing_mm), slice_spacing_mm=slice_spacing_mm,
+        slice_thickness_mm=float(slice_spacing_mm), slice_positions_mm=positions,
+        sop_instance_uids=(sop_uid,) * n, series_instance_uid=series_uid,
+        study_instance_uid=study_uid, frame_numbers=tuple(frame_of_slice[k] for k in range(n)),
+    )
+    expected = np.stack([_stored_slice(volume[k], 1.0, rescale_intercept, np.int16)
+                         for k in range(n)]).astype(np.int32) + int(rescale_intercept)
+    return WrittenSeries(folder, (path,), expected, geometry, series_uid, study_uid)

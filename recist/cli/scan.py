@@ -20,7 +20,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=(
             "Walk a folder (or a .zip), read DICOM headers only, group the files by study "
             "and series, and print one line per series: patient ID, study date, modality, "
-            "description, number of slices, slice thickness, pixel spacing, series UID and "
+            "description, number of images (frames of multi-frame files included), slice "
+            "thickness, pixel spacing, series UID and "
             "a geometry verdict ('ok' or the problem in words). Exits 0 when the folder "
             "could be scanned, even if some series have problems; 2 when it does not exist "
             "or holds no DICOM."
@@ -48,7 +49,7 @@ def format_inventory(inventory, out: TextIO) -> None:
             verdict += " (" + "; ".join(record.notes) + ")"
         rows.append((
             record.patient_id or "-", date or "-", record.modality or "-",
-            record.series_description or "-", str(record.n_files),
+            record.series_description or "-", str(record.n_images),
             _fmt_number(record.slice_thickness_mm),
             "-" if spacing is None else "\\".join(f"{v:g}" for v in spacing),
             record.series_instance_uid or "-", verdict,

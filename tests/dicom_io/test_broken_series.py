@@ -85,15 +85,18 @@ def test_unknown_series_uid_lists_what_is_there(tmp_path):
     assert info.value.keyword == "SeriesInstanceUID"
 
 
-def test_enhanced_multiframe_is_refused_by_name(tmp_path):
-    path = factories.write_enhanced_ct(tmp_path)
+def test_enhanced_ct_without_functional_groups_is_refused(tmp_path):
+    written = factories.write_enhanced_ct(tmp_path, with_functional_groups=False)
     with pytest.raises(DicomInputError) as info:
         load_series(tmp_path)
-    assert info.value.keyword == "SOPClassUID"
-    assert info.value.path == path
-    assert "ENHANCED.dcm is Enhanced CT Image Storage (1.2.840.10008.5.1.4.1.1.2.1), a " \
-           "multi-frame object" in str(info.value)
-    assert "single-frame CT Image Storage" in str(info.value)
+    assert info.value.keyword == "PerFrameFunctionalGroupsSequence"
+    assert info.value.path == written.paths[0]
+    assert info.value.sop_instance_uid == written.sop_instance_uids[0]
+    assert str(info.value) == (
+        f"cannot read the frames of ENHANCED.dcm (SOP Instance UID "
+        f"{written.sop_instance_uids[0]}): (5200,9230) PerFrameFunctionalGroupsSequence has "
+        "0 item(s), NumberOfFrames is 4. Re-export the object, or export the series as "
+        "single-frame images.")
 
 
 @pytest.mark.parametrize("keep_fraction", [0.1, 0.6, 0.99])

@@ -250,3 +250,27 @@ def test_idle_cpus_follow_the_load_average(monkeypatch):
     for load, idle in ((0.0, 4), (1.2, 3), (2.6, 2), (3.8, 1), (9.0, 1)):
         monkeypatch.setattr(series.os, "getloadavg", lambda load=load: (load, load, load))
         assert series._idle_cpus() == idle
+
+
+@pytest.mark.parametrize("transfer_syntax", [None, RLELossless], ids=["native", "rle"])
+def test_enhanced_ct_frames_are_stacked_by_position(tmp_path, transfer_syntax):
+    from dicom_io.testing import write_enhanced_ct
+
+    kwargs = {} if transfer_syntax is None else {"transfer_syntax": transfer_syntax}
+    written = write_enhanced_ct(tmp_path, shape=(5, 6, 7), orientation=OBLIQUE,
+                                frame_order=[3, 0, 4, 1, 2], **kwargs)
+    loaded = load_series(tmp_path)
+    np.testing.assert_array_equal(loaded.volume, written.volume)
+    _assert_same_geometry(loaded.geometry, written.geometry)
+    # Slice k is stored as frame frame_order.index(k) + 1.
+    assert loaded.geometry.frame_numbers == (2, 4, 5, 1, 3)
+    uid = written.sop_instance_uids[0]
+    assert loaded.geometry.slice_index_of(uid, frame_number=5) == 2
+    with pytest.raises(DicomInputError, match=r"is a multi-frame image holding 5 slices .*no "
+                       r"frame number was given \(frames 1-5\)") as info:
+        loaded.geometry.slice_index_of(uid)
+    assert info.value.keyword == "ReferencedFrameNumber"
+    with pytest.raises(DicomInputError, match="it has no frame 9"):
+        loaded.geometry.slice_index_of(uid, frame_number=9)
+    record = discover_series(tmp_path).series[0]
+    assert (record.verdict, record.n_files, record.n_images) == ("ok", 1, 5)
