@@ -52,7 +52,7 @@ to patient mm with its own geometry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import ndimage
@@ -62,6 +62,7 @@ from skimage.measure import marching_cubes
 
 from recist.measure.outline import smoothed_outline_edges
 from recist.measure.planar import PlanarMeasurement, measure_edges_2d
+from recist.measure.short_axis import longest_perpendicular_chord_edges
 
 __all__ = [
     "FragmentMeasurement",
@@ -143,6 +144,13 @@ def measure_mask_slice(
     >>> [(round(m.ld_mm, 1), round(m.sa_mm, 1)) for m, _ in measure_mask_slice(disc, (1, 1))]
     [(17.2, 17.2)]
     """
+    return [(m, corner) for m, corner, _ in _measure_pieces(mask_slice, pixel_spacing_mm,
+                                                           with_short_axis)]
+
+
+def _measure_pieces(mask_slice: np.ndarray, pixel_spacing_mm: tuple[float, float],
+                    with_short_axis: bool):
+    """``measure_mask_slice`` keeping each piece's outline edges (mm) for a later SA."""
     row_mm, col_mm = (float(s) for s in pixel_spacing_mm)
     labels, _ = ndimage.label(mask_slice, structure=_EIGHT)
     results = []
@@ -150,13 +158,22 @@ def measure_mask_slice(
         piece = labels[box] == number
         vertices, segments = smoothed_outline_edges(piece)
         vertices = vertices * (row_mm, col_mm)
+        edges = (vertices[segments[:, 0]], vertices[segments[:, 1]])
         measured = measure_edges_2d(
-            vertices[segments[:, 0]], vertices[segments[:, 1]], points=vertices,
+            *edges, points=vertices,
             area_mm2=float(np.count_nonzero(piece)) * row_mm * col_mm,
             with_short_axis=with_short_axis)
-        results.append((measured, (box[0].start, box[1].start)))
+        results.append((measured, (box[0].start, box[1].start), edges))
     results.sort(key=lambda item: -item[0].area_mm2)
     return results
+
+
+def _add_short_axis(measured: PlanarMeasurement, edges) -> PlanarMeasurement:
+    direction = measured.ld_end - measured.ld_start
+    if measured.ld_mm == 0.0:
+        direction = np.array([1.0, 0.0])
+    sa_mm, sa_start, sa_end = longest_perpendicular_chord_edges(*edges, direction)
+    return replace(measured, sa_mm=float(sa_mm), sa_start=sa_start, sa_end=sa_end)
 
 
 def _to_index(point_mm: np.ndarray, corner: tuple[int, int], spacing: tuple[float, float],
@@ -319,12 +336,13 @@ def measure_mask(
         ld_bound, sa_bound = bounds.fine(k)
         if (sa_bound if nodal else ld_bound) < best_score - 1e-9:
             continue
-        pieces = measure_mask_slice(mask[k], in_plane, with_short_axis=nodal)
-        score = sum((m.sa_mm if nodal else m.ld_mm) for m, _ in pieces)
+        pieces = _measure_pieces(mask[k], in_plane, with_short_axis=nodal)
+        score = sum((m.sa_mm if nodal else m.ld_mm) for m, _, _ in pieces)
         if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and k < best_index):
             best_index, best_score, best_pieces = int(k), score, pieces
-    if not nodal:  # SA only on the chosen slice
-        best_pieces = measure_mask_slice(mask[best_index], in_plane, with_short_axis=True)
+    if not nodal:  # SA only on the chosen slice, on the outlines already traced
+        best_pieces = [(_add_short_axis(m, edges), corner, edges)
+                       for m, corner, edges in best_pieces]
     fragments = tuple(
         FragmentMeasurement(
             slice_index=best_index,
@@ -334,7 +352,7 @@ def measure_mask(
             sa_index=np.stack([_to_index(m.sa_start, corner, in_plane, best_index),
                                _to_index(m.sa_end, corner, in_plane, best_index)]),
         )
-        for m, corner in best_pieces
+        for m, corner, _ in best_pieces
     )
     return MaskMeasurement(
         slice_index=best_index,
