@@ -51,6 +51,7 @@ __all__ = [
     "check_missing_baseline",
     "check_new_at_baseline",
     "check_no_new_targets_after_baseline",
+    "check_nontargets_exist_at_baseline",
     "check_present_after_cr",
     "check_slice_thickness_changes",
     "check_status_diameters",
@@ -209,6 +210,43 @@ def check_targets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]
             for r in _records(offenders)]
 
 
+def check_nontargets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
+    """Every follow-up non-target was recorded at baseline (SEL-4, SEL-5, NEW-1; R11 4.2).
+
+    Non-targets are the sites of disease recorded at baseline (SEL-4); a lesion that
+    appears later is a *new* lesion (NEW-1: PD when unequivocal). Assessed as a
+    non-target it would only block CR (an overall CR read as PR), hiding the PD.
+
+    1. A non-target row at a follow-up time point whose ``lesion_id`` has no row at the
+       patient's baseline → warning ``non-target-not-at-baseline``, at its first
+       follow-up row. Interpretation: a warning, not a DEC-18 error, since the reader may
+       have forgotten the baseline row; the time point is still assessed with it.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"] * 3, "lesion_id": ["T1", "T1", "NT9"],
+    ...     "kind": ["target", "target", "non-target"],
+    ...     "date": pd.to_datetime(["2024-01-02", "2024-03-01", "2024-03-01"])})
+    >>> [(f.code, f.lesion_id) for f in check_nontargets_exist_at_baseline(m)]
+    [('non-target-not-at-baseline', 'NT9')]
+    """
+    frame = _indexed(measurements)
+    at_baseline = frame.loc[frame["is_baseline"], "lesion_code"].unique()
+    follow = frame.loc[~frame["is_baseline"].to_numpy()
+                       & (frame["kind"] == "non-target").to_numpy(),
+                       ["patient_id", "date", "visit", "lesion_id", "lesion_code",
+                        "timepoint_order"]]
+    offenders = follow[~follow["lesion_code"].isin(at_baseline)].sort_values(
+        "timepoint_order", kind="stable").drop_duplicates("lesion_code")
+    return [_finding(r, "non-target-not-at-baseline", "SEL-4", Severity.WARNING,
+                     "a non-target first recorded after baseline; non-targets are the "
+                     "disease recorded at baseline (SEL-4, R11 4.2) and a lesion appearing "
+                     "later is new (NEW-1: PD if unequivocal). It is assessed here as a "
+                     "non-target, which only blocks CR: record it as new, or add its "
+                     "baseline row")
+            for r in _records(offenders)]
+
+
 def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Finding]:
     """No lesion becomes a target after baseline (SEL-5; R11 4.2, FAQ on new lesions).
 
@@ -285,6 +323,7 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
     checks: Iterable = (
         check_missing_baseline,
         check_targets_exist_at_baseline,
+        check_nontargets_exist_at_baseline,
         check_no_new_targets_after_baseline,
         check_lesion_ids_stable,
         lambda m: check_dates(m, today=today),

@@ -202,6 +202,25 @@ def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
     return findings
 
 
+def _diameters(row: dict) -> str:
+    """The recorded diameters of a row for messages, e.g. ``LD 3.0 mm``."""
+    parts = [f"{name} {float(row[column]):g} mm" for name, column in
+             (("LD", "ld_mm"), ("SA", "sa_mm"))
+             if not pd.isna(row.get(column)) and float(row[column]) > 0]
+    return ", ".join(parts)
+
+
+def _absent_fix(row: dict, criteria: Criteria) -> str:
+    """How to resolve an ``absent`` row with a diameter, by lesion kind (DEC-18)."""
+    if row.get("kind") == "target":
+        return "use status measured with the diameter, or clear the diameter"
+    if row.get("kind") == "non-target" and bool(row.get("nodal")):
+        return (f"a node with SA < {criteria.node_pathological_sa_mm:g} mm is recorded as "
+                f"absent without a diameter (NT-CR); one with SA ≥ "
+                f"{criteria.node_pathological_sa_mm:g} mm is present")
+    return "use status present, or clear the diameter"
+
+
 def check_status_diameters(measurements: pd.DataFrame,
                            criteria: Criteria = RECIST_1_1) -> list[Finding]:
     """Status and diameters agree (DEC-18; SUM-1, SUM-4, NT-CR).
@@ -238,8 +257,8 @@ def check_status_diameters(measurements: pd.DataFrame,
     for r in _records(frame[(status == "absent") & has_size]):
         findings.append(_finding(
             r, "absent-with-diameter", "DEC-18", Severity.ERROR,
-            f"status absent but a diameter is recorded (LD {r['ld_mm']}, SA {r['sa_mm']} mm); "
-            "use status measured with the diameter, or clear the diameter"))
+            f"status absent but a diameter is recorded ({_diameters(r)}); "
+            f"{_absent_fix(r, criteria)}"))
     own = np.where(nodal, sa, ld)
     unmeasured = (kind == "target") & (status == "measured") & np.isnan(own)
     for r in _records(frame[unmeasured]):

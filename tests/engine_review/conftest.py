@@ -58,7 +58,7 @@ def raw_table(*visits, patient_id: str = "P1") -> pd.DataFrame:
     rows = []
     for number, (date, *tokens) in enumerate(visits):
         rows.extend(_row(patient_id, date, f"V{number}", token) for token in tokens)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"ld_mm": float, "sa_mm": float})
 
 
 def patient(*visits, patient_id: str = "P1") -> pd.DataFrame:
