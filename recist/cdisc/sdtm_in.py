@@ -342,29 +342,36 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
 
 def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     """One row per (patient, visit, link id): diameters and status."""
-    first = tr.groupby(_KEY, sort=False).agg(
-        STUDYID=("STUDYID", "first") if "STUDYID" in tr.columns else ("USUBJID", "size"),
-        VISITNUM=("VISITNUM", "first") if "VISITNUM" in tr.columns else ("USUBJID", "size"),
-        DATE=("DATE", "max"), KIND=("KIND", "first"), EQUIVOCAL=("EQUIVOCAL", "max"),
-        ORGAN=("ORGAN", "first"), LATERALITY=("LATERALITY", "first"),
-        NODAL=("NODAL", "first"), LESION=("LESION", "first"), COMBINED=("COMBINED", "max"),
-    )
-    if "STUDYID" not in tr.columns:
-        first["STUDYID"] = pd.NA
-    if "VISITNUM" not in tr.columns:
-        first["VISITNUM"] = pd.NA
-    wide = tr.pivot(index=_KEY, columns="TEST", values=["VALUE", "FLAG", "ORRES"])
-    out = first.copy()
-    for test in _MEASURE_TESTS + _STATE_TESTS:
+    # One integer code per (patient, visit, link id); values are placed by code with
+    # numpy (records are unique per key and test here), no MultiIndex alignment.
+    codes = tr.groupby(_KEY, sort=False).ngroup().to_numpy()
+    n_keys = int(codes.max()) + 1 if len(codes) else 0
+    _unique, first_position = np.unique(codes, return_index=True)
+    head = tr.iloc[first_position]
+    out = pd.DataFrame({column: head[column].to_numpy() if column in head.columns
+                        else pd.NA for column in
+                        _KEY + ["STUDYID", "VISITNUM", "KIND", "ORGAN", "LATERALITY",
+                                "NODAL", "LESION"]})
+    by_code = pd.DataFrame({"DATE": tr["DATE"].to_numpy(),
+                            "EQUIVOCAL": tr["EQUIVOCAL"].to_numpy(dtype=bool),
+                            "COMBINED": tr["COMBINED"].to_numpy(dtype=bool)}).groupby(
+        codes).max()
+    out["DATE"] = by_code["DATE"].to_numpy()
+    out["EQUIVOCAL"] = by_code["EQUIVOCAL"].to_numpy(dtype=bool)
+    out["COMBINED"] = by_code["COMBINED"].to_numpy(dtype=bool)
+    test = tr["TEST"].to_numpy(dtype=object)
+    for name in _MEASURE_TESTS + _STATE_TESTS:
+        rows_of_test = test == name
         for field in ("VALUE", "FLAG", "ORRES"):
-            out[f"{field}_{test}"] = wide[(field, test)].reindex(out.index).to_numpy() \
-                if (field, test) in wide.columns else np.nan
+            column = np.full(n_keys, np.nan, dtype=float if field == "VALUE" else object)
+            column[codes[rows_of_test]] = tr[field].to_numpy()[rows_of_test]
+            out[f"{field}_{name}"] = column
     nodal = out["NODAL"].to_numpy(dtype=bool)
     primary_flag = np.where(nodal, out["FLAG_LPERP"], out["FLAG_LDIAM"])
     secondary_flag = np.where(nodal, out["FLAG_LDIAM"], out["FLAG_LPERP"])
     primary_value = np.where(nodal, out["VALUE_LPERP"], out["VALUE_LDIAM"]).astype(float)
-    primary_flag = pd.Series(primary_flag, index=out.index).fillna(
-        pd.Series(secondary_flag, index=out.index))
+    primary_flag = pd.Series(np.where(pd.isna(primary_flag), secondary_flag, primary_flag),
+                             index=out.index, dtype=object)
     secondary_value = np.where(nodal, out["VALUE_LDIAM"], out["VALUE_LPERP"]).astype(float)
     primary_value = np.where(np.isnan(primary_value), secondary_value, primary_value)
     measure_status = pd.Series(pd.NA, index=out.index, dtype=object)
@@ -376,16 +383,19 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
 
     state_text = pd.Series(out["ORRES_TUMSTATE"], index=out.index).astype("string").fillna(
         pd.Series(out["ORRES_LNSTATE"], index=out.index).astype("string"))
-    state_flag = pd.Series(out["FLAG_TUMSTATE"], index=out.index).fillna(
-        pd.Series(out["FLAG_LNSTATE"], index=out.index))
+    tumour_flag, node_flag = out["FLAG_TUMSTATE"].to_numpy(), out["FLAG_LNSTATE"].to_numpy()
+    state_flag = pd.Series(np.where(pd.isna(tumour_flag), node_flag, tumour_flag),
+                           index=out.index, dtype=object)
     state = state_text.map(_STATE_MAP).astype(object)
     state[(state_flag == "not_done").to_numpy()] = "not_evaluated"
     unknown = state.isna() & state_text.notna()
     if unknown.any():
-        key = out.index[unknown.to_numpy()][0]
+        position = int(np.flatnonzero(unknown.to_numpy())[0])
+        key = tuple(out.loc[position, _KEY])
         raise RecistDataError(
             f"TR: USUBJID {key[0]}, visit {key[1]}, lesion {key[2]}: TUMSTATE/LNSTATE "
-            f"result {state_text[key]!r} is not one of {', '.join(sorted(_STATE_MAP))}"
+            f"result {state_text.iloc[position]!r} is not one of "
+            f"{', '.join(sorted(_STATE_MAP))}"
         )
     kind = out["KIND"].astype(str).to_numpy()
     status = pd.Series(pd.NA, index=out.index, dtype=object)
@@ -404,7 +414,7 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     status[is_new] = new_status[is_new]
     gone = is_new & (status == "absent").to_numpy()
     if gone.any():
-        keys = out.index[gone]
+        keys = [tuple(k) for k in out.loc[gone, _KEY].itertuples(index=False)]
         findings.append(Finding(
             code="sdtm-new-absent", severity=Severity.INFO,
             message=f"TR: {len(keys)} new-lesion record(s) say ABSENT (e.g. USUBJID "
@@ -413,9 +423,9 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
             patient_id=str(keys[0][0]), visit=str(keys[0][1]), lesion_id=str(keys[0][2]),
         ))
     rows = pd.DataFrame({
-        "patient_id": out.index.get_level_values(0).astype(str),
+        "patient_id": out["USUBJID"].astype(str).to_numpy(),
         "date": out["DATE"].to_numpy(),
-        "visit": out.index.get_level_values(1),
+        "visit": out["VISIT_"].to_numpy(),
         "lesion_id": out["LESION"].to_numpy(),
         "kind": kind,
         "organ": out["ORGAN"].to_numpy(),
@@ -426,7 +436,7 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
         "studyid": out["STUDYID"].to_numpy(),
         "visitnum": out["VISITNUM"].to_numpy(),
         "laterality": out["LATERALITY"].to_numpy(),
-        "trlnkid": out.index.get_level_values(2),
+        "trlnkid": out["LNK"].to_numpy(),
         "combined": out["COMBINED"].to_numpy(dtype=bool),
     })
     rows = rows[~gone].reset_index(drop=True)
