@@ -31,7 +31,7 @@ Mapping (CDISC SDTM oncology domains, RECIST 1.1; conventions of pharmaversesdtm
 
 Every ambiguity becomes a ``Finding`` naming STUDYID, USUBJID and TRSEQ. The reader is
 vectorised (pandas group-bys and string work once per distinct value, no loop per
-record): 1.5 million TR records take about 18 s of CPU (``benchmarks/sdtm_pipeline.py``).
+record): 1.5 million TR records take about 14 s of CPU (``benchmarks/sdtm_pipeline.py``).
 """
 
 from __future__ import annotations
