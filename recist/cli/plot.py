@@ -15,8 +15,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "plot", help="standard figures from recist respond outputs",
         description=(
-            "Draw one figure to a PNG or SVG file. waterfall: best %% change of the target "
-            "sum by BOR (needs --timepoints, --summary); spider: %% change over time "
+            "Draw one figure to a PNG or SVG file. waterfall: best % change of the target "
+            "sum by BOR (needs --timepoints, --summary); spider: % change over time "
             "(--timepoints); swimmer: time on study with responses, PD, deaths "
             "(--timepoints, --summary); km: Kaplan-Meier PFS or DoR with numbers at risk "
             "(--summary); lesions: diameters of one patient's lesions (--measurements, "

@@ -16,8 +16,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "summary", help="cohort statistics: ORR/DCR with exact CIs, BOR, PFS and DoR",
         description=(
             "Assess responses (as recist respond does), then summarise the cohort by arm: "
-            "BOR distribution, ORR and DCR with exact Clopper-Pearson 95%% CIs, "
-            "Kaplan-Meier median PFS and DoR with 95%% CIs and 6/12-month rates. Writes "
+            "BOR distribution, ORR and DCR with exact Clopper-Pearson 95% CIs, "
+            "Kaplan-Meier median PFS and DoR with 95% CIs and 6/12-month rates. Writes "
             + ", ".join(SUMMARY_FILES) + " and prints a readable table."))
     p.add_argument("measurements", help="measurements table (CSV)")
     p.add_argument("--patients", required=True, metavar="CSV",
