@@ -35,8 +35,12 @@ system-tools:
 test: sample-data system-tools
 	$(BIN)/python -m pytest -q
 
+# Speed and memory against the reference tools, printed as ratios (not part of the tests).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/load_series.py
+	$(BIN)/python benchmarks/measure_masks.py
+	$(BIN)/python benchmarks/respond_cohort.py
+	$(BIN)/python benchmarks/sdtm_pipeline.py
 
 clean:
 	rm -rf $(VENV) $(OUT) sample_data/patients/*/V[1-9]*/ct
