@@ -218,7 +218,12 @@ def measure_masks_on_series(
         raise ValueError(f"label volume shape {labels.shape} differs from the series shape "
                          f"{tuple(geometry.shape)}")
     base = _base_row(series, visit)
-    boxes = ndimage.find_objects(np.where(labels > 0, labels, 0).astype(np.int64))
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"a label volume holds whole numbers, got {labels.dtype}")
+    if labels.dtype.kind == "i" and labels.size and labels.min() < 0:
+        raise ValueError(f"the label volume has negative labels (down to {labels.min()}); "
+                         "0 is background and lesions are 1, 2, ...")
+    boxes = ndimage.find_objects(labels)
     empty = [lesion for lesion in lesions
              if lesion.label > len(boxes) or boxes[lesion.label - 1] is None]
     if empty:
