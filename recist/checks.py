@@ -27,7 +27,7 @@ from recist._checks_support import indexed as _indexed
 from recist._checks_support import records as _records
 from recist._checks_support import sorted_contains as _sorted_contains
 from recist.baseline import check_target_selection
-from recist.checks_response import check_cr_then_pr, check_present_after_cr
+from recist.checks_response import check_cr_then_pr, check_cr_then_sd, check_present_after_cr
 from recist.checks_rows import (
     BASELINE_WINDOW_DAYS,
     check_baseline_window,
@@ -35,6 +35,7 @@ from recist.checks_rows import (
     check_duplicate_rows,
     check_equivocal_new_lesions,
     check_slice_thickness_changes,
+    check_split_or_merged_nodes,
     check_status_diameters,
 )
 from recist.criteria import RECIST_1_1, Criteria
@@ -44,6 +45,7 @@ __all__ = [
     "BASELINE_WINDOW_DAYS",
     "check_baseline_window",
     "check_cr_then_pr",
+    "check_cr_then_sd",
     "check_dates",
     "check_duplicate_rows",
     "check_equivocal_new_lesions",
@@ -54,6 +56,7 @@ __all__ = [
     "check_nontargets_exist_at_baseline",
     "check_present_after_cr",
     "check_slice_thickness_changes",
+    "check_split_or_merged_nodes",
     "check_status_diameters",
     "check_targets_exist_at_baseline",
     "run_input_checks",
@@ -333,6 +336,7 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
         lambda m: check_status_diameters(m, criteria),
         check_equivocal_new_lesions,
         check_slice_thickness_changes,
+        check_split_or_merged_nodes,
     )
     for check in checks:
         findings.extend(check(indexed))
@@ -347,5 +351,7 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
 
 def run_timepoint_checks(timepoints: pd.DataFrame,
                          measurements: pd.DataFrame) -> list[Finding]:
-    """The checks on assessed time points: ``check_cr_then_pr``, ``check_present_after_cr``."""
-    return [*check_cr_then_pr(timepoints), *check_present_after_cr(timepoints, measurements)]
+    """The checks on assessed time points: ``check_cr_then_pr``, ``check_cr_then_sd``,
+    ``check_present_after_cr``."""
+    return [*check_cr_then_pr(timepoints), *check_cr_then_sd(timepoints),
+            *check_present_after_cr(timepoints, measurements)]

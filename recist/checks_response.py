@@ -1,5 +1,6 @@
-"""Data-quality checks on assessed time points: CR followed by PR (DEC-2) and a
-non-target present after an overall CR (DEC-9). Re-exported by ``recist.checks``.
+"""Data-quality checks on assessed time points: CR followed by PR (DEC-2) or by SD
+(DEC-3) and a non-target present after an overall CR (DEC-9). Re-exported by
+``recist.checks``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from recist._checks_support import iso as _iso
 from recist._checks_support import records as _records
 from recist.findings import Finding, Severity
 
-__all__ = ["check_cr_then_pr", "check_present_after_cr"]
+__all__ = ["check_cr_then_pr", "check_cr_then_sd", "check_present_after_cr"]
 
 
 def check_cr_then_pr(timepoints: pd.DataFrame) -> list[Finding]:
@@ -44,6 +45,42 @@ def check_cr_then_pr(timepoints: pd.DataFrame) -> list[Finding]:
                      "overall PR after an earlier CR: either the CR was real and this is "
                      "recurrence, or small lesions remained and the CR was a PR (R11 Table 3 "
                      "footnote); labels are kept as computed (DEC-2), please review",
+                     lesion=False)
+            for r in _records(hits)]
+
+
+def check_cr_then_sd(timepoints: pd.DataFrame) -> list[Finding]:
+    """An overall CR followed later by an SD (DEC-3; R11 Table 3 CONF-T3-3).
+
+    Works on the ``timepoints`` table (``patient_id, visit, date, overall_response``).
+    After a CR, nodal targets (SA < 10 mm, sum > 0) that regrow by less than 5 mm in
+    total give a sum-based SD instead of PD.
+
+    1. Order each patient's time points by date.
+    2. The first SD after a CR, with no PD in between → warning ``cr-then-sd``: labels
+       stay as computed and the confirmed BOR follows CONF-5 (DEC-3); the FAQ reads it as
+       PD after a definitive CR, otherwise the CR as a PR.
+
+    Examples
+    --------
+    >>> tp = pd.DataFrame({"patient_id": ["P"] * 3, "visit": ["V0", "V1", "V2"],
+    ...     "date": pd.to_datetime(["2024-01-02", "2024-03-01", "2024-05-01"]),
+    ...     "overall_response": [None, "CR", "SD"]})
+    >>> [(f.code, f.visit) for f in check_cr_then_sd(tp)]
+    [('cr-then-sd', 'V2')]
+    """
+    frame = timepoints.sort_values(["patient_id", "date"], kind="stable")
+    response = frame["overall_response"].astype("string").fillna("")
+    pd_count = (response == "PD").groupby(frame["patient_id"]).cumsum()
+    cr_seen = (response == "CR").groupby(frame["patient_id"]).cummax()
+    cr_before = cr_seen.groupby(frame["patient_id"]).shift(fill_value=False).astype(bool)
+    hits = frame[(response == "SD") & cr_before & (pd_count == 0)]
+    hits = hits.drop_duplicates("patient_id")
+    return [_finding(r, "cr-then-sd", "DEC-3", Severity.WARNING,
+                     "overall SD after an earlier CR (typically nodal targets regrowing to "
+                     "SA >= 10 mm by < 5 mm in total): labels are kept as computed and the "
+                     "confirmed BOR follows CONF-5 (DEC-3); if the CR was definitive this "
+                     "may be recurrence (PD), otherwise the CR was a PR — please review",
                      lesion=False)
             for r in _records(hits)]
 

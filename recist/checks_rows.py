@@ -292,6 +292,50 @@ def check_status_diameters(measurements: pd.DataFrame,
     return findings
 
 
+def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
+    """Nodal targets that split or merge (DEC-11; SUM-5, SUM-6).
+
+    R11 gives no rule for nodes that fragment or coalesce. Interpretation (DEC-11): the
+    arithmetic of non-nodal lesions is used (fragments' SAs added, a ``merged`` node
+    0 mm), and the reader is told so:
+
+    1. A nodal target with several ``measured`` rows at one time point → warning
+       ``node-split`` (its fragments' SAs are added).
+    2. A nodal target with status ``merged`` → warning ``node-merged`` (0 mm; the
+       conglomerate's SA is carried by the surviving node).
+
+    Alternative: measure a nodal conglomerate as one node.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"] * 3, "lesion_id": ["L1", "L1", "L1"],
+    ...     "kind": ["target"] * 3, "nodal": [True] * 3,
+    ...     "status": ["measured"] * 3, "sa_mm": [20.0, 8.0, 7.0], "ld_mm": [None] * 3,
+    ...     "date": pd.to_datetime(["2024-01-02", "2024-03-01", "2024-03-01"])})
+    >>> [(f.code, f.date) for f in check_split_or_merged_nodes(m)]
+    [('node-split', '2024-03-01')]
+    """
+    frame = _indexed(measurements)
+    nodal_targets = frame[(frame["kind"] == "target").to_numpy()
+                          & frame["nodal"].astype(bool).to_numpy()]
+    findings: list[Finding] = []
+    measured = nodal_targets[nodal_targets["status"] == "measured"]
+    split = measured[measured.duplicated(["timepoint_code", "lesion_code"], keep=False)]
+    for r in _records(split.drop_duplicates(["timepoint_code", "lesion_code"])):
+        findings.append(_finding(
+            r, "node-split", "DEC-11", Severity.WARNING,
+            "several measured rows of a nodal target at one time point: their short axes "
+            "are added as fragments of a split lesion (DEC-11, SUM-5); R11 has no rule for "
+            "split nodes — if it is one node, record one row"))
+    for r in _records(nodal_targets[nodal_targets["status"] == "merged"]):
+        findings.append(_finding(
+            r, "node-merged", "DEC-11", Severity.WARNING,
+            "nodal target merged into another target: it counts 0 mm and the surviving "
+            "target carries the conglomerate (DEC-11, SUM-6); R11 has no rule for merged "
+            "nodes"))
+    return findings
+
+
 def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     """Equivocal new lesions that were never confirmed (DEC-14; NEW-3, R11 4.3.5).
 
