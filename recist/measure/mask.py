@@ -57,7 +57,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
-from scipy.spatial.distance import pdist, squareform
+from scipy.spatial.distance import pdist
 from skimage.measure import marching_cubes
 
 from recist.measure.outline import smoothed_outline_edges
@@ -279,7 +279,7 @@ def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float])
         pass
     if len(vertices) < 2:
         return 0.0
-    return float(squareform(pdist(vertices)).max())
+    return float(pdist(vertices).max())
 
 
 def measure_mask(
