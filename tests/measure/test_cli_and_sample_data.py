@@ -123,3 +123,19 @@ def test_sample_data_lines_and_masks_match_truth(sample_manifest):
         assert np.all(np.abs(merged.sa_mm - merged.measured_sa_mm) < 0.01), merged
         checked += 1
     assert checked == len(manifest)
+
+
+def test_cli_manifest_on_sample_data(sample_manifest, tmp_path):
+    """The batch command on the whole sample cohort: every study measured (lines, as the
+    manifest gives both), one row per truth row."""
+    out = tmp_path / "measurements.csv"
+    done = run_recist("--manifest", sample_manifest, "--out", out, "--workers", "2")
+    assert done.returncode == 0, done.stderr
+    table = read_measurements(out)
+    truth = pd.read_csv(sample_manifest.parent / "truth.csv", dtype={"visit": str})
+    merged = truth.merge(table.astype({"visit": str}), on=["patient_id", "visit", "lesion_id"])
+    assert len(merged) == len(truth) == len(table)
+    assert np.all(np.abs(merged.ld_mm - merged.measured_ld_mm) < 0.01)
+    assert set(table.method) == {"line"}
+    assert set(zip(table.kind, table.status)) <= {("target", "measured"), ("new", "unequivocal"),
+                                                  ("non-target", "present")}
