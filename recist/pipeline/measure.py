@@ -6,6 +6,10 @@ DESIGN.md columns plus the provenance columns (``series_uid, sop_instance_uid,
 slice_index, method, ld_x1 ... sa_z2, volume_mm3``) and ``sa_caliper_mm`` (caliper width
 across LD), ``max_3d_diameter_mm`` and ``n_fragments``.
 
+``status`` is what a measured lesion of its kind is: ``measured`` (target), ``present``
+(non-target), ``unequivocal`` (new). Patient id and scan date come from the DICOM
+(``LoadedSeries.info``), ``slice_thickness_mm`` from the series geometry.
+
 Fragments (SUM-5, DEC-11): a mask lesion in several pieces on its measured slice gives one
 row per piece, all with the same ``lesion_id`` (their diameters add in the sums) and
 ``n_fragments`` on each, plus a warning finding.
