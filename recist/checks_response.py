@@ -77,8 +77,9 @@ def check_cr_then_sd(timepoints: pd.DataFrame) -> list[Finding]:
     hits = frame[(response == "SD") & cr_before & (pd_count == 0)]
     hits = hits.drop_duplicates("patient_id")
     return [_finding(r, "cr-then-sd", "DEC-3", Severity.WARNING,
-                     "overall SD after an earlier CR (typically nodal targets regrowing to "
-                     "SA >= 10 mm by < 5 mm in total): labels are kept as computed and the "
+                     "overall SD after an earlier CR (typically nodal targets regrowing to a "
+                     "pathological SA by less than the PD minimum in total): labels are kept "
+                     "as computed and the "
                      "confirmed BOR follows CONF-5 (DEC-3); if the CR was definitive this "
                      "may be recurrence (PD), otherwise the CR was a PR — please review",
                      lesion=False)
