@@ -83,6 +83,35 @@ def _where(source: str, row: int, frame: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
+def _clean_text(column: pd.Series, lower: bool = False,
+                empty_is_missing: bool = False) -> pd.Series:
+    """``column.astype("string").str.strip()`` (then ``.str.lower()``; ``""`` -> missing
+    when ``empty_is_missing``), computed once per distinct value.
+
+    A cohort table repeats few texts (kinds, statuses, visit labels, ids) over millions of
+    rows, so the strings are factorised, cleaned, and the codes mapped back. Columns
+    holding anything but text and missing values take the plain per-row path (the same
+    result: ``1`` and ``1.0`` would share one factorised value but not one text).
+
+    >>> _clean_text(pd.Series([" Target", None, "target", ""]), lower=True).tolist()
+    ['target', <NA>, 'target', '']
+    """
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        text = column.astype("string").str.strip()
+        if lower:
+            text = text.str.lower()
+        return text.mask(text == "") if empty_is_missing else text
+    codes, uniques = pd.factorize(values)  # missing values -> code -1
+    text = pd.Series(uniques, dtype="string").str.strip()
+    if lower:
+        text = text.str.lower()
+    if empty_is_missing:
+        text = text.mask(text == "")
+    return pd.Series(text.array.take(codes, allow_fill=True), index=column.index,
+                     name=column.name)
+
+
 def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") -> pd.DataFrame:
     """Return a typed copy of a measurements table, or raise ``RecistDataError``.
 
@@ -92,9 +121,8 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
     ``patient_id``, ``visit`` and ``lesion_id`` become strings. Missing optional core
     columns are added empty; extra columns pass through unchanged.
     """
-    frame = frame.copy()
+    frame = frame.reset_index(drop=True)  # a (deep) copy: the input is never modified
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    frame = frame.reset_index(drop=True)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise RecistDataError(
@@ -105,10 +133,9 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
         if column not in frame.columns:
             frame[column] = pd.NA
     for column in ("patient_id", "visit", "lesion_id"):
-        text = frame[column].astype("string").str.strip()
-        frame[column] = text.mask(text == "")
+        frame[column] = _clean_text(frame[column], empty_is_missing=True)
     for column in ("kind", "status", "organ"):
-        frame[column] = frame[column].astype("string").str.strip().str.lower()
+        frame[column] = _clean_text(frame[column], lower=True)
     frame["organ"] = frame["organ"].replace("", pd.NA)
 
     for row in frame.index[frame["patient_id"].isna() | frame["lesion_id"].isna()]:
@@ -143,7 +170,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
             )
 
     if frame["nodal"].dtype != bool:
-        words = frame["nodal"].astype("string").str.strip().str.lower().fillna("")
+        words = _clean_text(frame["nodal"], lower=True).fillna("")
         known = words.isin(_TRUE | _FALSE | {""})
         if not known.all():
             row = frame.index[~known][0]
@@ -155,8 +182,9 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
 
     for column in ("ld_mm", "sa_mm", "slice_thickness_mm"):
         numbers = pd.to_numeric(frame[column], errors="coerce")
-        bad = frame.index[numbers.isna() & frame[column].notna()
-                          & (frame[column].astype("string").str.strip() != "")]
+        unread = frame.index[numbers.isna() & frame[column].notna()]
+        bad = unread[(frame.loc[unread, column].astype("string").str.strip() != "")
+                     .to_numpy(dtype=bool)]
         if len(bad):
             row = bad[0]
             raise RecistDataError(
