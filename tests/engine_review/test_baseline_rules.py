@@ -70,3 +70,14 @@ def test_sel_1_sel_3_findings(baseline):
     verdict = baseline.patients.iloc[0]
     assert bool(verdict["measurable_disease"]) and not bool(verdict["selection_valid"])
     assert int(verdict["n_targets"]) == 9 and int(verdict["n_non_targets"]) == 4
+
+
+def test_meas_12_no_measurable_lesion_no_measurable_disease():
+    rows = [("P2", "2024-01-01", "V0", "T1", "target", "liver", False, 9.9, None, "measured",
+             None),
+            ("P2", "2024-01-01", "V0", "N1", "non-target", "neck", True, 20.0, 14.9, "present",
+             None)]
+    result = assess_baseline(normalise_measurements(pd.DataFrame(rows, columns=COLUMNS)))
+    verdict = result.patients.iloc[0]
+    assert not bool(verdict["measurable_disease"])
+    assert not bool(verdict["selection_valid"])  # T1 is not measurable (SEL-1)

@@ -8,10 +8,13 @@ was worked out by hand from RECIST_RULES.md; dates are compared exactly.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
 from recist.criteria import Criteria
+from recist.endpoints import time_to_response_days
 from recist.respond import respond
 
 from .conftest import iso, patient, patients_table
@@ -197,3 +200,11 @@ def test_golden_summary(case_id, visits, options, dates, expected):
             assert bool(got) is value, column
         else:
             assert got == value, column
+
+
+def test_tte_9_time_to_response_from_start_date():
+    """TTE-9 [SAP]: start_date to the first CR/PR date (first of the confirmed pair)."""
+    result = respond(patient((B, "T1 50"), (D1, "T1 40"), (D2, PR_), (D3, PR_)),
+                     patients_table(B), Criteria(confirmation=True))
+    response_date = result.patient_summary["response_date"].iloc[0].date()
+    assert time_to_response_days(date(2024, 1, 1), response_date) == 85  # D2 is day 84

@@ -141,6 +141,8 @@ CASES = [
     ("ovr-t2-equivocal-reads-no", [(B, "NT1"), (D1, "NT1", "NEW1 equivocal")],
      ["NA NON-CR/NON-PD EQUIVOCAL NON-CR/NON-PD"], {}, {}),
     # --- NE-* -----------------------------------------------------------------------
+    ("ne-1-nothing-evaluated", [(B, "T1 20", "NT1"), (D1, "T1 not_evaluated", "NT1 not_evaluated")],
+     ["NE NE N NE"], {"sum_mm": [20, NAN]}, {}),
     ("ne-2a-r11-example-partial-sum-pd",
      [(B, "T1 20", "T2 20", "T3 10"), (D1, "T1 40", "T2 40", "T3 not_evaluated")],
      ["PD NA N PD"], {"sum_mm": [50, NAN]}, {}),
