@@ -1,0 +1,221 @@
+"""An independent, deliberately plain re-implementation of RECIST_RULES.md (time point
+responses, sums, nadir, DEC-13 back-dating, unconfirmed BOR, PD date) compared with
+``recist.respond.respond`` on seeded random cohorts.
+
+The oracle is written from the rule book alone, one patient at a time with Python
+floats and ``decimal`` rounding, sharing no code with the engine. The random values sit
+on a grid that hits the thresholds exactly (±20 %, 5 mm, -30 %, SA 10 mm).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recist.respond import respond
+from recist.table import normalise_measurements
+
+START = date(2024, 1, 1)
+COLUMNS = ["patient_id", "date", "visit", "lesion_id", "kind", "organ", "nodal", "ld_mm",
+           "sa_mm", "status"]
+
+
+def r2(value: float) -> float:
+    """Round half away from zero to 0.01 (DEC-22), via the shortest decimal repr."""
+    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+# ------------------------------------------------------------------ random patients
+def random_patient(rng: np.random.Generator, pid: str) -> list[tuple]:
+    rows = []
+    n_t = int(rng.integers(0, 4))
+    n_nt = int(rng.integers(0 if n_t else 1, 3))
+    nodal = rng.random(n_t) < 0.35
+    base = [float(rng.choice([15.0, 16.0, 20.0, 25.0] if nodal[t] else
+                             [10.0, 12.5, 20.0, 25.0, 30.0, 50.0])) for t in range(n_t)]
+    gaps = rng.choice([28, 35, 41, 42, 56], size=int(rng.integers(1, 6)))
+    days = np.r_[0, np.cumsum(gaps)]
+    factors = [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.25, 1.5, 2.0]
+    for v, day in enumerate(days):
+        when = (START + timedelta(days=int(day))).isoformat()
+        visit = f"V{v}"
+        for t in range(n_t):
+            lid = f"T{t}"
+            if v and rng.random() < 0.05:
+                continue  # target not reported at all
+            if v == 0:
+                status, mm = "measured", base[t]
+            else:
+                status = str(rng.choice(["measured"] * 6 + ["too_small", "absent", "merged",
+                                                            "not_evaluated"]))
+                mm = r2(base[t] * float(rng.choice(factors)))
+                if nodal[t] and status == "measured":
+                    mm = float(rng.choice([mm, 9.9, 10.0, 4.0]))
+                if status == "measured" and mm == 0:
+                    status = "absent"
+            parts = 2 if (v and status == "measured" and rng.random() < 0.1) else 1
+            for _ in range(parts):
+                value = r2(mm / parts) if status == "measured" else None
+                rows.append((pid, when, visit, lid, "target", "lymph node" if nodal[t]
+                             else f"organ{t}", bool(nodal[t]),
+                             None if nodal[t] else value, value if nodal[t] else None, status))
+        for n in range(n_nt):
+            if v and rng.random() < 0.05:
+                continue
+            status = "present" if v == 0 else str(rng.choice(
+                ["present"] * 4 + ["absent"] * 3 + ["progression", "not_evaluated"]))
+            rows.append((pid, when, visit, f"NT{n}", "non-target", f"site{n}", False, None,
+                         None, status))
+        if v and rng.random() < 0.25:
+            status = str(rng.choice(["equivocal", "equivocal", "unequivocal"]))
+            rows.append((pid, when, visit, "NEW1", "new", "liver", False, None, None, status))
+    return rows
+
+
+# ------------------------------------------------------------------ the oracle
+def oracle(rows: list[tuple]) -> tuple[list[dict], dict]:
+    visits: dict[str, dict] = {}
+    for pid, when, visit, lid, kind, _organ, nodal, ld, sa, status in rows:
+        v = visits.setdefault(visit, {"date": date.fromisoformat(when), "t": {}, "nt": {},
+                                      "new": {}, "nodal": {}})
+        if kind == "target":
+            v["t"].setdefault(lid, []).append((status, sa if nodal else ld))
+            v["nodal"][lid] = nodal
+        elif kind == "non-target":
+            v["nt"][lid] = status
+        else:
+            v["new"][lid] = status
+    order = sorted(visits, key=lambda k: int(k[1:]))
+    base = visits[order[0]]
+    base_targets, base_nts = list(base["t"]), list(base["nt"])
+    base_sum = r2(sum(mm for frags in base["t"].values() for _, mm in frags))
+    sums = [base_sum if base_targets else None]
+    out = []
+    for key in order[1:]:
+        v = visits[key]
+        complete, partial, cr = True, 0.0, True
+        for lid in base_targets:
+            frags = v["t"].get(lid)
+            if not frags or any(s == "not_evaluated" for s, _ in frags):
+                complete = False
+                continue
+            mm = r2(sum(x if s == "measured" else 5.0 if s == "too_small" else 0.0
+                        for s, x in frags))
+            partial += mm
+            if (mm >= 10.0) if base["nodal"][lid] else (mm > 0):
+                cr = False
+        partial = r2(partial)
+        evaluable = [s for s in sums if s is not None]
+        nadir = min(evaluable) if evaluable else None
+        if not base_targets:
+            target = "NA"
+        elif nadir is not None and r2(partial - nadir) >= 5.0 and (
+                nadir == 0 or r2((partial - nadir) / nadir * 100) >= 20.0):
+            target = "PD"
+        elif not complete:
+            target = "NE"
+        elif cr:
+            target = "CR"
+        elif r2((partial - base_sum) / base_sum * 100) <= -30.0:
+            target = "PR"
+        else:
+            target = "SD"
+        sums.append(partial if (base_targets and complete) else None)
+        if not base_nts:
+            nontarget = "NA"
+        elif any(s == "progression" for s in v["nt"].values()):
+            nontarget = "PD"
+        elif any(v["nt"].get(n) in (None, "not_evaluated") for n in base_nts):
+            nontarget = "NE"
+        elif all(v["nt"][n] == "absent" for n in base_nts):
+            nontarget = "CR"
+        else:
+            nontarget = "NON-CR/NON-PD"
+        new = ("Y" if "unequivocal" in v["new"].values() else
+               "EQUIVOCAL" if "equivocal" in v["new"].values() else "N")
+        if target == "PD" or nontarget == "PD" or new == "Y":
+            overall = "PD"
+        elif target == "NA":
+            overall = {"CR": "CR", "NON-CR/NON-PD": "NON-CR/NON-PD", "NE": "NE"}[nontarget]
+        elif target == "NE":
+            overall = "NE"
+        elif target == "CR":
+            overall = "CR" if nontarget in ("CR", "NA") else "PR"
+        else:
+            overall = target
+        out.append({"date": v["date"], "sum_mm": sums[-1], "nadir_mm": nadir,
+                    "target_response": target, "nontarget_response": nontarget,
+                    "new_lesions": new, "overall_response": overall, "new": v["new"]})
+    # DEC-13: an equivocal new lesion confirmed later makes its first sighting PD.
+    first_eq = next((i for i, tp in enumerate(out) if tp["new"].get("NEW1") == "equivocal"),
+                    None)
+    first_uneq = next((i for i, tp in enumerate(out)
+                       if tp["new"].get("NEW1") == "unequivocal"), None)
+    if first_eq is not None and first_uneq is not None and first_eq < first_uneq:
+        out[first_eq]["overall_response"] = "PD"
+    # BOR without confirmation (BOR-1..8) and PD date (TTE-1).
+    rank = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
+    best, best_date, pd_date = "NE", None, None
+    for tp in out:
+        response = tp["overall_response"]
+        late = (tp["date"] - START).days >= 42
+        if response in ("SD", "NON-CR/NON-PD") and not late:
+            response = "NE"
+        if rank.index(response) < rank.index(best):
+            best, best_date = response, tp["date"]
+        if tp["overall_response"] == "PD":
+            pd_date = tp["date"]
+            break
+    if best == "NE" and out:
+        best_date = out[0]["date"] if best_date is None else best_date
+    return out, {"bor": best, "pd_date": pd_date}
+
+
+def _same(got, want) -> bool:
+    if want is None:
+        return got is None or (isinstance(got, float) and math.isnan(got))
+    return got is not None and not (isinstance(got, float) and math.isnan(got)) \
+        and abs(got - want) < 0.005
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_engine_matches_independent_oracle(seed):
+    rng = np.random.default_rng(seed)
+    rows, patients = [], []
+    for p in range(150):
+        pid = f"S{seed}-{p:03d}"
+        rows.extend(random_patient(rng, pid))
+        patients.append({"patient_id": pid, "start_date": START.isoformat()})
+    frame = normalise_measurements(pd.DataFrame(rows, columns=COLUMNS).astype(
+        {"ld_mm": float, "sa_mm": float}))
+    result = respond(frame, pd.DataFrame(patients))
+    tps = {pid: group.reset_index(drop=True)
+           for pid, group in result.timepoints.groupby("patient_id", sort=False)}
+    summary = result.patient_summary.set_index("patient_id")
+    mismatches = []
+    by_patient: dict[str, list] = {}
+    for row in rows:
+        by_patient.setdefault(row[0], []).append(row)
+    for pid, patient_rows in by_patient.items():
+        expected, bor = oracle(patient_rows)
+        got = tps[pid].iloc[1:]
+        for (_, g), e in zip(got.iterrows(), expected):
+            for column in ("target_response", "nontarget_response", "new_lesions",
+                           "overall_response"):
+                if g[column] != e[column]:
+                    mismatches.append((pid, str(e["date"]), column, g[column], e[column]))
+            for column in ("sum_mm", "nadir_mm"):
+                if not _same(g[column], e[column]):
+                    mismatches.append((pid, str(e["date"]), column, g[column], e[column]))
+        if summary.loc[pid, "bor"] != bor["bor"]:
+            mismatches.append((pid, "", "bor", summary.loc[pid, "bor"], bor["bor"]))
+        pd_date = summary.loc[pid, "pd_date"]
+        pd_date = None if pd.isna(pd_date) else pd_date.date()
+        if pd_date != bor["pd_date"]:
+            mismatches.append((pid, "", "pd_date", pd_date, bor["pd_date"]))
+    assert mismatches == []
