@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from recist import __version__
+from recist._checks_support import indexed as _indexed
 from recist.checks import run_input_checks, run_timepoint_checks
 from recist.continuing import apply_continuing_response
 from recist.criteria import RECIST_1_1, Criteria
@@ -74,14 +75,16 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     criteria
         Thresholds and options; RECIST 1.1 defaults.
     """
-    findings: list[Finding] = list(run_input_checks(measurements, criteria))
+    # The checks share one indexed copy of the table (time point columns added once).
+    indexed = _indexed(measurements)
+    findings: list[Finding] = list(run_input_checks(indexed, criteria))
     raise_for_errors(findings)
     timepoints = assess_timepoints(measurements, criteria)
     if criteria.continuing_response:
         timepoints = apply_continuing_response(timepoints, criteria)
     summary, summary_findings = summarise_patients_with_findings(timepoints, patients, criteria)
     findings.extend(summary_findings)
-    findings.extend(run_timepoint_checks(timepoints, measurements))
+    findings.extend(run_timepoint_checks(timepoints, indexed))
     raise_for_errors(findings)
     return RespondResult(timepoints=timepoints, patient_summary=summary,
                          findings=tuple(findings), criteria=criteria)
