@@ -1,5 +1,6 @@
 """An independent, deliberately plain re-implementation of RECIST_RULES.md (time point
-responses, sums, nadir, DEC-13 back-dating, unconfirmed BOR, PD date) compared with
+responses, sums, nadir, DEC-13 back-dating, BOR with and without confirmation (CONF-5,
+DEC-8 defaults), PD date, PFS and DoR without deaths) compared with
 ``recist.respond.respond`` on seeded random cohorts.
 
 The oracle is written from the rule book alone, one patient at a time with Python
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recist.criteria import Criteria
 from recist.respond import respond
 from recist.table import normalise_measurements
 
@@ -171,9 +173,70 @@ def oracle(rows: list[tuple]) -> tuple[list[dict], dict]:
         if tp["overall_response"] == "PD":
             pd_date = tp["date"]
             break
-    if best == "NE" and out:
-        best_date = out[0]["date"] if best_date is None else best_date
-    return out, {"bor": best, "pd_date": pd_date}
+    counted = []
+    for tp in out:
+        counted.append(tp)
+        if tp["overall_response"] == "PD":
+            break
+    confirmed, response_date = confirmed_bor(counted, non_target_only=not base_targets)
+    adequate = [tp["date"] for tp in out if tp["overall_response"] != "NE"]
+    if pd_date is not None:
+        pfs = (True, pd_date)
+    else:
+        pfs = (False, adequate[-1] if adequate else START)
+    dor = None
+    if response_date is not None:
+        end = pd_date if pd_date is not None else max(
+            d for d in adequate if d >= response_date)
+        dor = (end - response_date).days + 1
+    return out, {"bor": best, "pd_date": pd_date, "confirmed_bor": confirmed,
+                 "response_date": response_date, "pfs_event": pfs[0], "pfs_date": pfs[1],
+                 "pfs_days": (pfs[1] - START).days + 1, "dor_days": dor}
+
+
+def _confirms(tps: list[dict], i: int) -> bool:
+    """CONF-2, CONF-3, DEC-8 defaults: is the CR/PR at ``i`` confirmed?"""
+    first = tps[i]["overall_response"]
+    allowed = {"CR", "NE"} if first == "CR" else {"CR", "PR", "NE"}
+    confirmers = {"CR"} if first == "CR" else {"CR", "PR"}
+    ne = 0
+    seen_cr = False
+    for tp in tps[i + 1:]:
+        response = tp["overall_response"]
+        if response not in allowed or (response == "PR" and seen_cr):
+            return False
+        ne += response == "NE"
+        if ne > 1:
+            return False
+        seen_cr = seen_cr or response == "CR"
+        if response in confirmers and (tp["date"] - tps[i]["date"]).days >= 28:
+            return True
+    return False
+
+
+def confirmed_bor(tps: list[dict], non_target_only: bool):
+    """CONF-5 on the time points up to the first PD; returns (BOR, response date)."""
+    pairs = [i for i, tp in enumerate(tps)
+             if tp["overall_response"] in ("CR", "PR") and _confirms(tps, i)]
+    response_date = tps[pairs[0]]["date"] if pairs else None
+    kinds = {tps[i]["overall_response"] for i in pairs}
+    if "CR" in kinds:
+        return "CR", response_date
+    if "PR" in kinds:
+        return "PR", response_date
+
+    def late(tp):
+        return (tp["date"] - START).days >= 42
+
+    stable = ("PR", "SD") if non_target_only else ("CR", "PR", "SD")
+    if any(tp["overall_response"] in stable and late(tp) for tp in tps):
+        return "SD", None
+    calm = ("NON-CR/NON-PD", "CR") if non_target_only else ("NON-CR/NON-PD",)
+    if any(tp["overall_response"] in calm and late(tp) for tp in tps):
+        return "NON-CR/NON-PD", None
+    if tps and tps[-1]["overall_response"] == "PD":
+        return "PD", None
+    return "NE", None
 
 
 def _same(got, want) -> bool:
@@ -193,7 +256,7 @@ def test_engine_matches_independent_oracle(seed):
         patients.append({"patient_id": pid, "start_date": START.isoformat()})
     frame = normalise_measurements(pd.DataFrame(rows, columns=COLUMNS).astype(
         {"ld_mm": float, "sa_mm": float}))
-    result = respond(frame, pd.DataFrame(patients))
+    result = respond(frame, pd.DataFrame(patients), Criteria(confirmation=True))
     tps = {pid: group.reset_index(drop=True)
            for pid, group in result.timepoints.groupby("patient_id", sort=False)}
     summary = result.patient_summary.set_index("patient_id")
@@ -212,10 +275,14 @@ def test_engine_matches_independent_oracle(seed):
             for column in ("sum_mm", "nadir_mm"):
                 if not _same(g[column], e[column]):
                     mismatches.append((pid, str(e["date"]), column, g[column], e[column]))
-        if summary.loc[pid, "bor"] != bor["bor"]:
-            mismatches.append((pid, "", "bor", summary.loc[pid, "bor"], bor["bor"]))
-        pd_date = summary.loc[pid, "pd_date"]
-        pd_date = None if pd.isna(pd_date) else pd_date.date()
-        if pd_date != bor["pd_date"]:
-            mismatches.append((pid, "", "pd_date", pd_date, bor["pd_date"]))
+        for column, want in bor.items():
+            got = summary.loc[pid, column]
+            if column.endswith("_date"):
+                got = None if pd.isna(got) else got.date()
+            elif column in ("pfs_days", "dor_days"):
+                got = None if pd.isna(got) else int(got)
+            elif column == "pfs_event":
+                got = bool(got)
+            if got != want:
+                mismatches.append((pid, "", column, got, want))
     assert mismatches == []
