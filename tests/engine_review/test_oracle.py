@@ -1,6 +1,6 @@
 """An independent, deliberately plain re-implementation of RECIST_RULES.md (time point
 responses, sums, nadir, DEC-13 back-dating, BOR with and without confirmation (CONF-5,
-DEC-8 defaults), PD date, PFS and DoR without deaths) compared with
+DEC-8 defaults), PD date, PFS and DoR with deaths and new therapies, DEC-17) compared with
 ``recist.respond.respond`` on seeded random cohorts.
 
 The oracle is written from the rule book alone, one patient at a time with Python
@@ -80,7 +80,8 @@ def random_patient(rng: np.random.Generator, pid: str) -> list[tuple]:
 
 
 # ------------------------------------------------------------------ the oracle
-def oracle(rows: list[tuple]) -> tuple[list[dict], dict]:
+def oracle(rows: list[tuple], death: date | None = None,
+           new_therapy: date | None = None) -> tuple[list[dict], dict]:
     visits: dict[str, dict] = {}
     for pid, when, visit, lid, kind, _organ, nodal, ld, sa, status in rows:
         v = visits.setdefault(visit, {"date": date.fromisoformat(when), "t": {}, "nt": {},
@@ -160,10 +161,14 @@ def oracle(rows: list[tuple]) -> tuple[list[dict], dict]:
                        if tp["new"].get("NEW1") == "unequivocal"), None)
     if first_eq is not None and first_uneq is not None and first_eq < first_uneq:
         out[first_eq]["overall_response"] = "PD"
+    # DEC-17: time points on or after a new anticancer therapy are not analysed.
+    kept = [tp for tp in out if new_therapy is None or tp["date"] < new_therapy]
+    if death is not None and new_therapy is not None and death >= new_therapy:
+        death = None
     # BOR without confirmation (BOR-1..8) and PD date (TTE-1).
     rank = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
     best, best_date, pd_date = "NE", None, None
-    for tp in out:
+    for tp in kept:
         response = tp["overall_response"]
         late = (tp["date"] - START).days >= 42
         if response in ("SD", "NON-CR/NON-PD") and not late:
@@ -174,20 +179,20 @@ def oracle(rows: list[tuple]) -> tuple[list[dict], dict]:
             pd_date = tp["date"]
             break
     counted = []
-    for tp in out:
+    for tp in kept:
         counted.append(tp)
         if tp["overall_response"] == "PD":
             break
     confirmed, response_date = confirmed_bor(counted, non_target_only=not base_targets)
-    adequate = [tp["date"] for tp in out if tp["overall_response"] != "NE"]
-    if pd_date is not None:
-        pfs = (True, pd_date)
+    adequate = [tp["date"] for tp in kept if tp["overall_response"] != "NE"]
+    events = [d for d in (pd_date, death) if d is not None]
+    if events:
+        pfs = (True, min(events))
     else:
         pfs = (False, adequate[-1] if adequate else START)
     dor = None
     if response_date is not None:
-        end = pd_date if pd_date is not None else max(
-            d for d in adequate if d >= response_date)
+        end = min(events) if events else max(d for d in adequate if d >= response_date)
         dor = (end - response_date).days + 1
     return out, {"bor": best, "pd_date": pd_date, "confirmed_bor": confirmed,
                  "response_date": response_date, "pfs_event": pfs[0], "pfs_date": pfs[1],
@@ -250,10 +255,20 @@ def _same(got, want) -> bool:
 def test_engine_matches_independent_oracle(seed):
     rng = np.random.default_rng(seed)
     rows, patients = [], []
+    dates: dict[str, tuple] = {}
     for p in range(150):
         pid = f"S{seed}-{p:03d}"
-        rows.extend(random_patient(rng, pid))
-        patients.append({"patient_id": pid, "start_date": START.isoformat()})
+        patient_rows = random_patient(rng, pid)
+        rows.extend(patient_rows)
+        last = max(date.fromisoformat(r[1]) for r in patient_rows)
+        death = (last + timedelta(days=int(rng.integers(1, 120)))
+                 if rng.random() < 0.3 else None)
+        therapy = (START + timedelta(days=int(rng.integers(20, 200)))
+                   if rng.random() < 0.2 else None)
+        dates[pid] = (death, therapy)
+        patients.append({"patient_id": pid, "start_date": START.isoformat(),
+                         "death_date": death.isoformat() if death else None,
+                         "new_therapy_date": therapy.isoformat() if therapy else None})
     frame = normalise_measurements(pd.DataFrame(rows, columns=COLUMNS).astype(
         {"ld_mm": float, "sa_mm": float}))
     result = respond(frame, pd.DataFrame(patients), Criteria(confirmation=True))
@@ -265,7 +280,7 @@ def test_engine_matches_independent_oracle(seed):
     for row in rows:
         by_patient.setdefault(row[0], []).append(row)
     for pid, patient_rows in by_patient.items():
-        expected, bor = oracle(patient_rows)
+        expected, bor = oracle(patient_rows, *dates[pid])
         got = tps[pid].iloc[1:]
         for (_, g), e in zip(got.iterrows(), expected):
             for column in ("target_response", "nontarget_response", "new_lesions",
