@@ -167,3 +167,26 @@ def test_cli_respond_success_exit_0(tmp_path, capsys):
     assert "P3: confirmed BOR PR, PD -" in out
     tp = pd.read_csv(tmp_path / "out" / "timepoints.csv", dtype=str, keep_default_na=False)
     assert list(tp["overall_response"]) == ["", "PR", "PR"]
+
+
+def test_cli_respond_bad_patients_date_exit_2(tmp_path, capsys):
+    csv = tmp_path / "m.csv"
+    raw_table((B, "T1 50"), (D1, "T1 30"), patient_id="P4").to_csv(csv, index=False)
+    patients = tmp_path / "patients.csv"
+    patients.write_text("patient_id,start_date\nP4,01/02/2024\n", encoding="utf-8")
+    status = main(["respond", str(csv), "--patients", str(patients), "--out",
+                   str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and len(err.splitlines()) == 1
+    assert "patients.csv row 2" in err and "P4" in err and "start_date" in err
+
+
+def test_cli_respond_unknown_criteria_option_exit_2(tmp_path, capsys):
+    csv = tmp_path / "m.csv"
+    raw_table((B, "T1 50"), (D1, "T1 30")).to_csv(csv, index=False)
+    toml = tmp_path / "c.toml"
+    toml.write_text("[criteria]\nsd_minimum_days = 56\n", encoding="utf-8")
+    status = main(["respond", str(csv), "--criteria", str(toml), "--out",
+                   str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and "sd_minimum_days" in err and len(err.splitlines()) == 1

@@ -178,6 +178,8 @@ def oracle(rows: list[tuple], death: date | None = None,
         if tp["overall_response"] == "PD":
             pd_date = tp["date"]
             break
+    if best == "NE":  # BOR-8: an NE BOR is dated by the first analysed time point
+        best_date = kept[0]["date"] if kept else None
     counted = []
     for tp in kept:
         counted.append(tp)
@@ -194,7 +196,7 @@ def oracle(rows: list[tuple], death: date | None = None,
     if response_date is not None:
         end = min(events) if events else max(d for d in adequate if d >= response_date)
         dor = (end - response_date).days + 1
-    return out, {"bor": best, "pd_date": pd_date, "confirmed_bor": confirmed,
+    return out, {"bor": best, "bor_date": best_date, "pd_date": pd_date, "confirmed_bor": confirmed,
                  "response_date": response_date, "pfs_event": pfs[0], "pfs_date": pfs[1],
                  "pfs_days": (pfs[1] - START).days + 1, "dor_days": dor}
 
