@@ -98,11 +98,12 @@ def _endpoint_columns(prefix: str, start: np.ndarray | None, end: np.ndarray | N
             for i, p in ((1, start), (2, end)) for j, a in enumerate("xyz")}
 
 
-def _base_row(series: LoadedSeries, visit: str | None) -> dict:
+def _base_row(series: LoadedSeries, visit: str | None, patient_id: str | None = None,
+              date: str | None = None) -> dict:
     geometry = series.geometry
     return {
-        "patient_id": series.info.patient_id,
-        "date": series.info.study_date,
+        "patient_id": patient_id or series.info.patient_id,
+        "date": date or series.info.study_date,
         "visit": visit if visit else pd.NA,
         "slice_thickness_mm": geometry.slice_thickness_mm,
         "series_uid": geometry.series_instance_uid or series.info.series_instance_uid,
@@ -149,12 +150,14 @@ def measure_lines_on_series(
     records: Sequence[LineAnnotation],
     *,
     visit: str | None = None,
+    patient_id: str | None = None,
+    date: str | None = None,
     overlays_dir: str | Path | None = None,
 ) -> MeasureResult:
     """Measure drawn lines (pixel coordinates on images of ``series``) in mm."""
     drawn = [line_annotation_to_drawn_line(record, series.geometry) for record in records]
     measured = measure_lines(drawn)
-    base = _base_row(series, visit)
+    base = _base_row(series, visit, patient_id, date)
     rows, findings = [], []
     for m in measured:
         where = f"lines of lesion {m.lesion_id}"
@@ -210,6 +213,8 @@ def measure_masks_on_series(
     lesions: Sequence[LabelLesion],
     *,
     visit: str | None = None,
+    patient_id: str | None = None,
+    date: str | None = None,
     overlays_dir: str | Path | None = None,
 ) -> MeasureResult:
     """Measure each labelled lesion of a label volume aligned on ``series``.
@@ -221,7 +226,7 @@ def measure_masks_on_series(
     if labels.shape != tuple(geometry.shape):
         raise ValueError(f"label volume shape {labels.shape} differs from the series shape "
                          f"{tuple(geometry.shape)}")
-    base = _base_row(series, visit)
+    base = _base_row(series, visit, patient_id, date)
     if labels.dtype.kind not in "iu":
         raise ValueError(f"a label volume holds whole numbers, got {labels.dtype}")
     if labels.dtype.kind == "i" and labels.size and labels.min() < 0:
@@ -308,12 +313,15 @@ def measure_study(
     lesions: str | Path | None = None,
     resample: bool = False,
     visit: str | None = None,
+    patient_id: str | None = None,
+    date: str | None = None,
     overlays_dir: str | Path | None = None,
 ) -> MeasureResult:
     """Load one series and measure its annotations (drawn lines, or masks + lesions CSV).
 
     Exactly one of ``lines`` or (``masks`` and ``lesions``) must be given. Patient id and
-    scan date come from the DICOM (``LoadedSeries.info``).
+    scan date come from the DICOM (``LoadedSeries.info``) unless ``patient_id`` / ``date``
+    (ISO) are given, e.g. a study's pseudonymous key from a manifest.
     """
     if (lines is None) == (masks is None):
         raise ValueError("give either a lines CSV or a label image with its lesions CSV")
@@ -323,12 +331,13 @@ def measure_study(
     if lines is not None:
         records = read_line_annotations(lines)  # read first: cheap errors before loading
         series = load_series(series_dir, series_uid)
-        return measure_lines_on_series(series, records, visit=visit,
-                                       overlays_dir=overlays_dir)
+        return measure_lines_on_series(series, records, visit=visit, patient_id=patient_id,
+                                       date=date, overlays_dir=overlays_dir)
     lesion_records = read_label_lesions(lesions)
     series = load_series(series_dir, series_uid)
     labels = read_label_image(masks, series.geometry, resample=resample)
     return measure_masks_on_series(series, labels, lesion_records, visit=visit,
+                                   patient_id=patient_id, date=date,
                                    overlays_dir=overlays_dir)
 
 
@@ -362,12 +371,9 @@ def _measure_manifest_row(job: tuple[int, dict, str, str | None, bool]):
             masks = None  # both given: the drawn lines are the reader's measurement
         result = measure_study(resolve(row["series_dir"]), lines=lines, masks=masks,
                                lesions=resolve(row["lesions"]), resample=resample,
-                               visit=row["visit"] or None, overlays_dir=overlays_dir)
-        table = result.table
-        if row["patient_id"]:
-            table["patient_id"] = row["patient_id"]
-        if row["date"]:
-            table["date"] = row["date"]
+                               visit=row["visit"] or None,
+                               patient_id=row["patient_id"] or None,
+                               date=row["date"] or None, overlays_dir=overlays_dir)
         return number, result, None
     except Exception as error:  # noqa: BLE001 - reported per row, the others go on
         return number, None, f"{type(error).__name__}: {error}"

@@ -82,13 +82,17 @@ def test_cli_manifest_one_failure_others_written(study, tmp_path):
         for p, v, d, s, li in rows)
     manifest.write_text(text)
     out = tmp_path / "all.csv"
-    done = run_recist("--manifest", manifest, "--out", out, "--workers", "2")
+    done = run_recist("--manifest", manifest, "--out", out, "--workers", "2",
+                      "--overlays", tmp_path / "png")
     assert done.returncode == 1
     assert "manifest row 3 (patient_id P1, visit V1)" in done.stderr
     assert "written with the 2 stud(y/ies) that succeeded" in done.stderr
     table = pd.read_csv(out)
     assert list(table.patient_id) == ["P1", "P2"]
     assert list(table.date) == ["2024-01-01", "2024-01-15"]  # manifest, else DICOM
+    # pictures are named with the manifest's pseudonymous patient ids, like the table
+    assert sorted(p.name for p in (tmp_path / "png").glob("*.png")) == [
+        "P1_V0_T1.png", "P2_V0_T1.png"]
 
 
 # ------------------------------------------------------------------------ sample data
