@@ -84,11 +84,10 @@ def render_lesion_overlay(
     min_field_mm
         The zoomed view is twice the lesion's extent, and at least this wide.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # A bare Figure renders with the Agg canvas without touching pyplot's global backend,
+    # so inline plots in a notebook keep working after an overlay is drawn.
     from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
 
     image = np.asarray(slice_hu, dtype=float)
     rows, columns = image.shape
@@ -142,7 +141,7 @@ def render_lesion_overlay(
     inset = figure.add_axes((0.72, 0.66, 0.25, 0.21))
     inset.imshow(image, cmap="gray", vmin=low, vmax=high, extent=extent,
                  interpolation="nearest")
-    inset.add_patch(plt.Rectangle((centre[0] - half, centre[1] - half), 2 * half, 2 * half,
+    inset.add_patch(Rectangle((centre[0] - half, centre[1] - half), 2 * half, 2 * half,
                                   fill=False, edgecolor="#ffff00", lw=1.0))
     inset.set_xlim(0, columns * col_mm)
     inset.set_ylim(rows * row_mm, 0)
