@@ -26,24 +26,31 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
     """
     if _INDEX_COLUMNS.issubset(measurements.columns):
         return measurements  # already indexed (run_input_checks indexes once)
-    frame = measurements.copy()
+    # Built as one frame from its columns (one copy, no re-consolidation of a 1.4 M-row
+    # cohort as columns are added).
+    index = measurements.index
+    columns = {name: measurements[name] for name in measurements.columns
+               if name not in _TIMEPOINT_COLUMNS}
     for column, default in (("visit", pd.NA), ("nodal", False), ("status", pd.NA),
                             ("kind", pd.NA),
                             ("ld_mm", np.nan), ("sa_mm", np.nan),
                             ("slice_thickness_mm", np.nan)):
-        if column not in frame.columns:
-            frame[column] = default
+        if column not in columns:
+            columns[column] = pd.Series(default, index=index,
+                                        dtype=object if default is pd.NA else None)
     for column in ("kind", "status"):  # categorical: fast comparisons on a cohort
-        frame[column] = frame[column].astype(object).astype("category")
-    if not pd.api.types.is_datetime64_any_dtype(frame["date"]):
-        frame["date"] = pd.to_datetime(frame["date"])
-    frame = frame.drop(columns=[c for c in _TIMEPOINT_COLUMNS if c in frame.columns])
-    frame = pd.concat([frame, timepoint_index(frame)], axis=1)
-    lesion = pd.factorize(frame["lesion_id"].to_numpy(dtype=object))[0].astype(np.int64)
-    frame["lesion_code"] = pd.factorize(
-        frame["patient_code"].to_numpy(dtype=np.int64) * (int(lesion.max(initial=0)) + 1)
+        columns[column] = columns[column].astype(object).astype("category")
+    if not pd.api.types.is_datetime64_any_dtype(columns["date"]):
+        columns["date"] = pd.to_datetime(columns["date"])
+    timepoints = timepoint_index(pd.DataFrame(
+        {name: columns[name] for name in ("patient_id", "date", "visit")}, copy=False))
+    lesion = pd.factorize(columns["lesion_id"].to_numpy(dtype=object))[0].astype(np.int64)
+    lesion_code = pd.factorize(
+        timepoints["patient_code"].to_numpy(dtype=np.int64) * (int(lesion.max(initial=0)) + 1)
         + lesion)[0]
-    return frame
+    columns.update({name: timepoints[name] for name in timepoints.columns})
+    columns["lesion_code"] = pd.Series(lesion_code, index=index)
+    return pd.DataFrame(columns, index=index)
 
 
 def iso(value: object) -> str | None:

@@ -113,6 +113,11 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     date_code, date_values = pd.factorize(dates)
     date_labels = pd.DatetimeIndex(date_values).strftime("%Y-%m-%d").to_numpy(dtype=object)
     labels = date_labels[date_code] if len(dates) else np.array([], dtype=object)
+    # Each distinct label gets an integer: ISO dates first, then visit labels (a visit
+    # label and a date that happen to read alike are different time points).
+    date_label_code, date_label_values = pd.factorize(date_labels)
+    label_int = date_label_code[date_code] if len(dates) else np.array([], dtype=np.int64)
+    key_names = ["d" + str(label) for label in date_label_values]
     if "visit" in measurements.columns:
         visit_code, visit_values = pd.factorize(measurements["visit"].to_numpy(dtype=object))
         cleaned = np.array([_visit_label(v) for v in visit_values] + [None], dtype=object)
@@ -120,11 +125,17 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
         has_visit = np.array([v is not None for v in cleaned])[visit_code]
         if has_visit.any():
             labels = np.where(has_visit, visit, labels)
+            known = np.array([v is not None for v in cleaned[:-1]], dtype=bool)
+            cleaned_code, cleaned_values = pd.factorize(cleaned[:-1][known])
+            visit_int = np.full(len(visit_values) + 1, -1, dtype=np.int64)
+            visit_int[:-1][known] = len(key_names) + cleaned_code
+            label_int = np.where(has_visit, visit_int[visit_code], label_int)
+            key_names += ["v" + str(label) for label in cleaned_values]
     else:
         has_visit = np.zeros(len(dates), dtype=bool)
-    # A visit label and a date that happen to read alike are different time points.
-    key_code, key_values = pd.factorize(
-        pd.Series(np.where(has_visit, "v", "d"), dtype=object) + pd.Series(labels, dtype=object))
+    key_code, key_first = pd.factorize(label_int)
+    key_values = np.array(key_names, dtype=object)[key_first] if len(key_first) \
+        else np.array([], dtype=object)
     n_keys = max(len(key_values), 1)
     timepoint_code, _ = pd.factorize(patient_code.astype(np.int64) * n_keys + key_code)
     n_tp = int(timepoint_code.max()) + 1 if len(timepoint_code) else 0
