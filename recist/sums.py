@@ -223,6 +223,27 @@ def timepoint_features(measurements: pd.DataFrame,
     return pd.DataFrame(_timepoint_columns(measurements, criteria))
 
 
+def _lesion_groups(row_tp: np.ndarray, lesion_codes: np.ndarray,
+                   n_les: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows by (time point, lesion): each row's group and each group's time point.
+
+    Several rows of one lesion at one time point are its fragments (SUM-5, DEC-11).
+
+    >>> _lesion_groups(np.array([0, 0, 1, 0]), np.array([2, 2, 2, 1]), 3)
+    (array([0, 0, 1, 2]), array([0, 1, 0]))
+    """
+    group, keys = pd.factorize(row_tp.astype(np.int64) * n_les + lesion_codes)
+    return group.astype(np.int64), keys // n_les
+
+
+def _group_sum(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    return np.bincount(group, weights=values, minlength=int(group.max(initial=-1)) + 1)
+
+
+def _group_any(group: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    return _group_sum(group, np.asarray(flags, dtype=bool)) > 0
+
+
 def _timepoint_columns(measurements: pd.DataFrame,
                        criteria: Criteria = RECIST_1_1) -> dict[str, np.ndarray]:
     """The columns of ``timepoint_features`` as plain arrays (no DataFrame copy)."""
@@ -257,23 +278,14 @@ def _timepoint_columns(measurements: pd.DataFrame,
     contribution = target_contribution_mm(status, nodal, ld, sa, criteria)
     t_rows = np.flatnonzero(is_target)
     baseline_targets = np.unique(patient_lesion[t_rows[row_is_baseline[t_rows]]])
-    lesions = pd.DataFrame({
-        "tp": row_tp[t_rows],
-        "les": lesion_codes[t_rows],
-        "mm": contribution[t_rows],
-        "ne": status[t_rows] == "not_evaluated",
-        "nodal": nodal[t_rows],
-        "in_base": np.isin(patient_lesion[t_rows], baseline_targets),
-    }).groupby(["tp", "les"], sort=False).agg(
-        mm=("mm", "sum"), ne=("ne", "max"), nodal=("nodal", "max"), in_base=("in_base", "max"))
-    les_tp = lesions.index.get_level_values("tp").to_numpy()
-    les_mm = round_half_away(lesions["mm"].to_numpy(), decimals)
-    les_ne = lesions["ne"].to_numpy(dtype=bool)
-    les_nodal = lesions["nodal"].to_numpy(dtype=bool)
+    les_of_row, les_tp = _lesion_groups(row_tp[t_rows], lesion_codes[t_rows], n_les)
+    les_mm = round_half_away(_group_sum(les_of_row, contribution[t_rows]), decimals)
+    les_ne = _group_any(les_of_row, status[t_rows] == "not_evaluated")
+    les_nodal = _group_any(les_of_row, nodal[t_rows])
+    les_in_base = _group_any(les_of_row, np.isin(patient_lesion[t_rows], baseline_targets))
     not_cr = np.where(les_nodal, les_mm >= criteria.node_pathological_sa_mm, les_mm > 0)
     n_target_lesions = np.bincount(les_tp, minlength=n_tp)
-    n_evaluated_base = np.bincount(
-        les_tp, weights=(~les_ne & lesions["in_base"].to_numpy(dtype=bool)), minlength=n_tp)
+    n_evaluated_base = np.bincount(les_tp, weights=(~les_ne & les_in_base), minlength=n_tp)
     any_ne = np.bincount(les_tp, weights=les_ne, minlength=n_tp) > 0
     any_not_cr = np.bincount(les_tp, weights=not_cr, minlength=n_tp) > 0
     partial = round_half_away(
@@ -302,23 +314,14 @@ def _timepoint_columns(measurements: pd.DataFrame,
     gone = (nt_status == "absent") & ~(nodal[nt_rows]
                                        & (sa[nt_rows] >= criteria.node_pathological_sa_mm))
     baseline_nts = np.unique(patient_lesion[nt_rows[row_is_baseline[nt_rows]]])
-    nt_les = pd.DataFrame({
-        "tp": row_tp[nt_rows],
-        "les": lesion_codes[nt_rows],
-        "prog": nt_status == "progression",
-        "ne": nt_status == "not_evaluated",
-        "gone": gone,
-        "in_base": np.isin(patient_lesion[nt_rows], baseline_nts),
-    }).groupby(["tp", "les"], sort=False).agg(
-        prog=("prog", "max"), ne=("ne", "max"), gone=("gone", "min"), in_base=("in_base", "max"))
-    nt_tp = nt_les.index.get_level_values("tp").to_numpy()
-    nt_prog = nt_les["prog"].to_numpy(dtype=bool)
-    nt_ne = nt_les["ne"].to_numpy(dtype=bool)
-    nt_gone = nt_les["gone"].to_numpy(dtype=bool)
+    nt_of_row, nt_tp = _lesion_groups(row_tp[nt_rows], lesion_codes[nt_rows], n_les)
+    nt_prog = _group_any(nt_of_row, nt_status == "progression")
+    nt_ne = _group_any(nt_of_row, nt_status == "not_evaluated")
+    nt_gone = ~_group_any(nt_of_row, ~gone)  # every row of the lesion gone
+    nt_in_base = _group_any(nt_of_row, np.isin(patient_lesion[nt_rows], baseline_nts))
     n_nt_lesions = np.bincount(nt_tp, minlength=n_tp)
     n_nt_base = n_nt_lesions[baseline_of_tp]
-    n_nt_seen_base = np.bincount(nt_tp, weights=nt_les["in_base"].to_numpy(dtype=bool),
-                                 minlength=n_tp)
+    n_nt_seen_base = np.bincount(nt_tp, weights=nt_in_base, minlength=n_tp)
     n_nt_ne = np.bincount(nt_tp, weights=nt_ne & ~nt_prog, minlength=n_tp)
     n_nt_missing = (np.maximum(n_nt_base - n_nt_seen_base, 0) + n_nt_ne).astype(np.int64)
     n_nt_prog = np.bincount(nt_tp, weights=nt_prog, minlength=n_tp).astype(np.int64)
