@@ -1,7 +1,8 @@
 """An independent, deliberately plain re-implementation of RECIST_RULES.md (time point
-responses, sums, nadir, DEC-13 back-dating, BOR with and without confirmation (CONF-5,
-DEC-8 defaults), PD date, PFS and DoR with deaths and new therapies, DEC-17) compared with
-``recist.respond.respond`` on seeded random cohorts.
+responses, sums, nadir, DEC-20 dates, DEC-13 back-dating, DEC-1 continuing response, BOR
+with and without confirmation (CONF-5, DEC-8 and its options), PD date, PFS and DoR with
+deaths and new therapies (TTE-4..6, DEC-17)) compared with ``recist.respond.respond`` on
+seeded random cohorts, under several criteria variants.
 
 The oracle is written from the rule book alone, one patient at a time with Python
 floats and ``decimal`` rounding, sharing no code with the engine. The random values sit
@@ -34,6 +35,8 @@ def r2(value: float) -> float:
 
 # ------------------------------------------------------------------ random patients
 def random_patient(rng: np.random.Generator, pid: str) -> list[tuple]:
+    """Rows of one random patient; a row may be scanned up to 3 days before its visit
+    date (DEC-20), except ``not_evaluated`` target rows (see the C1 xfail on DEC-20)."""
     rows = []
     n_t = int(rng.integers(0, 4))
     n_nt = int(rng.integers(0 if n_t else 1, 3))
@@ -43,8 +46,17 @@ def random_patient(rng: np.random.Generator, pid: str) -> list[tuple]:
     gaps = rng.choice([28, 35, 41, 42, 56], size=int(rng.integers(1, 6)))
     days = np.r_[0, np.cumsum(gaps)]
     factors = [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.25, 1.5, 2.0]
+    # A "smooth" patient: every target follows one factor per visit, mostly measured
+    # (responses that come and go around -30 %: DEC-1, confirmation windows).
+    smooth = bool(rng.random() < 0.4)
+    smooth_factor = [float(rng.choice([0.6, 0.65, 0.7, 0.7, 0.72, 0.75, 0.8, 0.85, 1.0]))
+                     for _ in range(len(days))]
+
+    def when(day: int, status: str = "") -> str:
+        offset = 0 if status == "not_evaluated" else int(rng.choice([0, 0, 0, 1, 2, 3]))
+        return (START + timedelta(days=int(day) - offset)).isoformat()
+
     for v, day in enumerate(days):
-        when = (START + timedelta(days=int(day))).isoformat()
         visit = f"V{v}"
         for t in range(n_t):
             lid = f"T{t}"
@@ -52,6 +64,9 @@ def random_patient(rng: np.random.Generator, pid: str) -> list[tuple]:
                 continue  # target not reported at all
             if v == 0:
                 status, mm = "measured", base[t]
+            elif smooth:
+                status = "measured" if rng.random() < 0.95 else "not_evaluated"
+                mm = r2(base[t] * smooth_factor[v])
             else:
                 status = str(rng.choice(["measured"] * 6 + ["too_small", "absent", "merged",
                                                             "not_evaluated"]))
@@ -63,129 +78,160 @@ def random_patient(rng: np.random.Generator, pid: str) -> list[tuple]:
             parts = 2 if (v and status == "measured" and rng.random() < 0.1) else 1
             for _ in range(parts):
                 value = r2(mm / parts) if status == "measured" else None
-                rows.append((pid, when, visit, lid, "target", "lymph node" if nodal[t]
-                             else f"organ{t}", bool(nodal[t]),
+                rows.append((pid, when(day, status), visit, lid, "target", "lymph node"
+                             if nodal[t] else f"organ{t}", bool(nodal[t]),
                              None if nodal[t] else value, value if nodal[t] else None, status))
         for n in range(n_nt):
             if v and rng.random() < 0.05:
                 continue
             status = "present" if v == 0 else str(rng.choice(
-                ["present"] * 4 + ["absent"] * 3 + ["progression", "not_evaluated"]))
-            rows.append((pid, when, visit, f"NT{n}", "non-target", f"site{n}", False, None,
-                         None, status))
-        if v and rng.random() < 0.25:
+                ["present"] * 4 + ["absent"] * 3 + ([] if smooth else ["progression"])
+                + ["not_evaluated"]))
+            rows.append((pid, when(day), visit, f"NT{n}", "non-target", f"site{n}", False,
+                         None, None, status))
+        if v and rng.random() < (0.05 if smooth else 0.25):
             status = str(rng.choice(["equivocal", "equivocal", "unequivocal"]))
-            rows.append((pid, when, visit, "NEW1", "new", "liver", False, None, None, status))
+            rows.append((pid, when(day), visit, "NEW1", "new", "liver", False, None, None,
+                         status))
     return rows
 
 
 # ------------------------------------------------------------------ the oracle
-def oracle(rows: list[tuple], death: date | None = None,
-           new_therapy: date | None = None) -> tuple[list[dict], dict]:
+DEFAULTS = {"confirmation_min_days": 28, "sd_min_days": 42, "max_ne_between": 1,
+            "accept_sd": False, "continuing_response": False}
+
+
+def _timepoint(v: dict, base: dict, base_sum: float, sums: list) -> dict:
+    """TGT-*, NT-*, NEW-*, OVR-T1/T2 and SUM-* for one follow-up visit."""
+    complete, partial, cr = True, 0.0, True
+    for lid in base["t"]:
+        frags = v["t"].get(lid)
+        if not frags or any(s == "not_evaluated" for s, _ in frags):
+            complete = False
+            continue
+        mm = r2(sum(x if s == "measured" else 5.0 if s == "too_small" else 0.0
+                    for s, x in frags))
+        partial += mm
+        if (mm >= 10.0) if base["nodal"][lid] else (mm > 0):
+            cr = False
+    partial = r2(partial)
+    evaluable = [x for x in sums if x is not None]
+    nadir = min(evaluable) if evaluable else None
+    if not base["t"]:
+        target = "NA"
+    elif nadir is not None and r2(partial - nadir) >= 5.0 and (
+            nadir == 0 or r2((partial - nadir) / nadir * 100) >= 20.0):
+        target = "PD"
+    elif not complete:
+        target = "NE"
+    elif cr:
+        target = "CR"
+    elif r2((partial - base_sum) / base_sum * 100) <= -30.0:
+        target = "PR"
+    else:
+        target = "SD"
+    sums.append(partial if (base["t"] and complete) else None)
+    if not base["nt"]:
+        nontarget = "NA"
+    elif any(s == "progression" for s in v["nt"].values()):
+        nontarget = "PD"
+    elif any(v["nt"].get(n) in (None, "not_evaluated") for n in base["nt"]):
+        nontarget = "NE"
+    elif all(v["nt"][n] == "absent" for n in base["nt"]):
+        nontarget = "CR"
+    else:
+        nontarget = "NON-CR/NON-PD"
+    new = ("Y" if "unequivocal" in v["new"].values() else
+           "EQUIVOCAL" if "equivocal" in v["new"].values() else "N")
+    if target == "PD" or nontarget == "PD" or new == "Y":
+        overall = "PD"
+    elif target == "NA":
+        overall = {"CR": "CR", "NON-CR/NON-PD": "NON-CR/NON-PD", "NE": "NE"}[nontarget]
+    elif target == "NE":
+        overall = "NE"
+    elif target == "CR":
+        overall = "CR" if nontarget in ("CR", "NA") else "PR"
+    else:
+        overall = target
+    # DEC-20: a PD time point is dated by its earliest documenting row, others by the
+    # latest scan.
+    documenting = []
+    if target == "PD":
+        documenting += v["dates"]["target"]
+    if nontarget == "PD":
+        documenting += v["dates"]["progression"]
+    if new == "Y":
+        documenting += v["dates"]["unequivocal"]
+    when = min(documenting) if documenting else max(v["dates"]["all"])
+    return {"date": when, "sum_mm": sums[-1], "nadir_mm": nadir, "target_response": target,
+            "nontarget_response": nontarget, "new_lesions": new, "overall_response": overall,
+            "new": v["new"], "equivocal_dates": v["dates"]["equivocal"]}
+
+
+def oracle(rows: list[tuple], death: date | None = None, new_therapy: date | None = None,
+           options: dict | None = None) -> tuple[list[dict], dict]:
+    opt = {**DEFAULTS, **(options or {})}
     visits: dict[str, dict] = {}
-    for pid, when, visit, lid, kind, _organ, nodal, ld, sa, status in rows:
-        v = visits.setdefault(visit, {"date": date.fromisoformat(when), "t": {}, "nt": {},
-                                      "new": {}, "nodal": {}})
+    for _pid, when, visit, lid, kind, _organ, nodal, ld, sa, status in rows:
+        day = date.fromisoformat(when)
+        v = visits.setdefault(visit, {"t": {}, "nt": {}, "new": {}, "nodal": {}, "dates": {
+            "all": [], "target": [], "progression": [], "unequivocal": [],
+            "equivocal": []}})
+        v["dates"]["all"].append(day)
         if kind == "target":
             v["t"].setdefault(lid, []).append((status, sa if nodal else ld))
             v["nodal"][lid] = nodal
+            v["dates"]["target"].append(day)
         elif kind == "non-target":
             v["nt"][lid] = status
+            if status == "progression":
+                v["dates"]["progression"].append(day)
         else:
             v["new"][lid] = status
+            v["dates"][status].append(day)
     order = sorted(visits, key=lambda k: int(k[1:]))
     base = visits[order[0]]
-    base_targets, base_nts = list(base["t"]), list(base["nt"])
     base_sum = r2(sum(mm for frags in base["t"].values() for _, mm in frags))
-    sums = [base_sum if base_targets else None]
-    out = []
-    for key in order[1:]:
-        v = visits[key]
-        complete, partial, cr = True, 0.0, True
-        for lid in base_targets:
-            frags = v["t"].get(lid)
-            if not frags or any(s == "not_evaluated" for s, _ in frags):
-                complete = False
-                continue
-            mm = r2(sum(x if s == "measured" else 5.0 if s == "too_small" else 0.0
-                        for s, x in frags))
-            partial += mm
-            if (mm >= 10.0) if base["nodal"][lid] else (mm > 0):
-                cr = False
-        partial = r2(partial)
-        evaluable = [s for s in sums if s is not None]
-        nadir = min(evaluable) if evaluable else None
-        if not base_targets:
-            target = "NA"
-        elif nadir is not None and r2(partial - nadir) >= 5.0 and (
-                nadir == 0 or r2((partial - nadir) / nadir * 100) >= 20.0):
-            target = "PD"
-        elif not complete:
-            target = "NE"
-        elif cr:
-            target = "CR"
-        elif r2((partial - base_sum) / base_sum * 100) <= -30.0:
-            target = "PR"
-        else:
-            target = "SD"
-        sums.append(partial if (base_targets and complete) else None)
-        if not base_nts:
-            nontarget = "NA"
-        elif any(s == "progression" for s in v["nt"].values()):
-            nontarget = "PD"
-        elif any(v["nt"].get(n) in (None, "not_evaluated") for n in base_nts):
-            nontarget = "NE"
-        elif all(v["nt"][n] == "absent" for n in base_nts):
-            nontarget = "CR"
-        else:
-            nontarget = "NON-CR/NON-PD"
-        new = ("Y" if "unequivocal" in v["new"].values() else
-               "EQUIVOCAL" if "equivocal" in v["new"].values() else "N")
-        if target == "PD" or nontarget == "PD" or new == "Y":
-            overall = "PD"
-        elif target == "NA":
-            overall = {"CR": "CR", "NON-CR/NON-PD": "NON-CR/NON-PD", "NE": "NE"}[nontarget]
-        elif target == "NE":
-            overall = "NE"
-        elif target == "CR":
-            overall = "CR" if nontarget in ("CR", "NA") else "PR"
-        else:
-            overall = target
-        out.append({"date": v["date"], "sum_mm": sums[-1], "nadir_mm": nadir,
-                    "target_response": target, "nontarget_response": nontarget,
-                    "new_lesions": new, "overall_response": overall, "new": v["new"]})
-    # DEC-13: an equivocal new lesion confirmed later makes its first sighting PD.
+    sums = [base_sum if base["t"] else None]
+    out = [_timepoint(visits[key], base, base_sum, sums) for key in order[1:]]
+    # DEC-13: an equivocal new lesion confirmed later makes its first sighting PD,
+    # dated by that sighting (DEC-20).
     first_eq = next((i for i, tp in enumerate(out) if tp["new"].get("NEW1") == "equivocal"),
                     None)
     first_uneq = next((i for i, tp in enumerate(out)
                        if tp["new"].get("NEW1") == "unequivocal"), None)
     if first_eq is not None and first_uneq is not None and first_eq < first_uneq:
-        out[first_eq]["overall_response"] = "PD"
+        tp = out[first_eq]
+        earliest = min(tp["equivocal_dates"])
+        tp["date"] = earliest if tp["overall_response"] != "PD" else min(tp["date"], earliest)
+        tp["overall_response"] = "PD"
+    if opt["continuing_response"]:
+        _continue_response(out, opt)
     # DEC-17: time points on or after a new anticancer therapy are not analysed.
     kept = [tp for tp in out if new_therapy is None or tp["date"] < new_therapy]
     if death is not None and new_therapy is not None and death >= new_therapy:
         death = None
-    # BOR without confirmation (BOR-1..8) and PD date (TTE-1).
-    rank = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
-    best, best_date, pd_date = "NE", None, None
-    for tp in kept:
-        response = tp["overall_response"]
-        late = (tp["date"] - START).days >= 42
-        if response in ("SD", "NON-CR/NON-PD") and not late:
-            response = "NE"
-        if rank.index(response) < rank.index(best):
-            best, best_date = response, tp["date"]
-        if tp["overall_response"] == "PD":
-            pd_date = tp["date"]
-            break
-    if best == "NE":  # BOR-8: an NE BOR is dated by the first analysed time point
-        best_date = kept[0]["date"] if kept else None
     counted = []
     for tp in kept:
         counted.append(tp)
         if tp["overall_response"] == "PD":
             break
-    confirmed, response_date = confirmed_bor(counted, non_target_only=not base_targets)
+    pd_date = counted[-1]["date"] if counted and counted[-1]["overall_response"] == "PD" \
+        else None
+    # BOR without confirmation (BOR-1..8).
+    rank = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
+    best, best_date = "NE", (counted[0]["date"] if counted else None)
+    for tp in counted:
+        response = tp["overall_response"]
+        if response in ("SD", "NON-CR/NON-PD") and not _late(tp, opt):
+            response = "NE"
+        if rank.index(response) < rank.index(best):
+            best, best_date = response, tp["date"]
+    confirmed, response_date = confirmed_bor(counted, not base["t"], opt)
+    if not opt.get("confirmation"):  # TTE-6: the first CR/PR, no confirmed BOR column
+        confirmed = None
+        response_date = next((tp["date"] for tp in counted
+                              if tp["overall_response"] in ("CR", "PR")), None)
     adequate = [tp["date"] for tp in kept if tp["overall_response"] != "NE"]
     events = [d for d in (pd_date, death) if d is not None]
     if events:
@@ -196,50 +242,71 @@ def oracle(rows: list[tuple], death: date | None = None,
     if response_date is not None:
         end = min(events) if events else max(d for d in adequate if d >= response_date)
         dor = (end - response_date).days + 1
-    return out, {"bor": best, "bor_date": best_date, "pd_date": pd_date, "confirmed_bor": confirmed,
-                 "response_date": response_date, "pfs_event": pfs[0], "pfs_date": pfs[1],
+    return out, {"bor": best, "bor_date": best_date, "pd_date": pd_date,
+                 "confirmed_bor": confirmed, "response_date": response_date,
+                 "pfs_event": pfs[0], "pfs_date": pfs[1],
                  "pfs_days": (pfs[1] - START).days + 1, "dor_days": dor}
 
 
-def _confirms(tps: list[dict], i: int) -> bool:
-    """CONF-2, CONF-3, DEC-8 defaults: is the CR/PR at ``i`` confirmed?"""
+def _late(tp: dict, opt: dict) -> bool:
+    """BOR-4: at or after the SD minimum from start_date."""
+    return (tp["date"] - START).days >= opt["sd_min_days"]
+
+
+def _confirmer(tps: list[dict], i: int, opt: dict) -> int | None:
+    """CONF-2, CONF-3, DEC-8: the time point confirming the CR/PR at ``i``, or None."""
     first = tps[i]["overall_response"]
     allowed = {"CR", "NE"} if first == "CR" else {"CR", "PR", "NE"}
+    if first == "PR" and opt["accept_sd"]:
+        allowed.add("SD")
     confirmers = {"CR"} if first == "CR" else {"CR", "PR"}
-    ne = 0
+    ne = sd = 0
     seen_cr = False
-    for tp in tps[i + 1:]:
-        response = tp["overall_response"]
+    for j in range(i + 1, len(tps)):
+        response = tps[j]["overall_response"]
         if response not in allowed or (response == "PR" and seen_cr):
-            return False
+            return None
         ne += response == "NE"
-        if ne > 1:
-            return False
+        sd += response == "SD"
+        if ne > opt["max_ne_between"] or sd > 1:
+            return None
         seen_cr = seen_cr or response == "CR"
-        if response in confirmers and (tp["date"] - tps[i]["date"]).days >= 28:
-            return True
-    return False
+        if response in confirmers and (
+                tps[j]["date"] - tps[i]["date"]).days >= opt["confirmation_min_days"]:
+            return j
+    return None
 
 
-def confirmed_bor(tps: list[dict], non_target_only: bool):
+def _continue_response(tps: list[dict], opt: dict) -> None:
+    """DEC-1 (option on): target SD after a reached (confirmed) response reads PR."""
+    first_pd = next((i for i, tp in enumerate(tps) if tp["overall_response"] == "PD"),
+                    len(tps))
+    before = tps[:first_pd]
+    starts = [i for i, tp in enumerate(before) if tp["overall_response"] in ("CR", "PR")]
+    if opt.get("confirmation"):
+        starts = [j for j in (_confirmer(before, i, opt) for i in starts) if j is not None]
+    if not starts:
+        return
+    for tp in tps[min(starts) + 1:first_pd]:
+        if tp["target_response"] == "SD" and tp["overall_response"] == "SD":
+            tp["target_response"] = tp["overall_response"] = "PR"
+
+
+def confirmed_bor(tps: list[dict], non_target_only: bool, opt: dict):
     """CONF-5 on the time points up to the first PD; returns (BOR, response date)."""
     pairs = [i for i, tp in enumerate(tps)
-             if tp["overall_response"] in ("CR", "PR") and _confirms(tps, i)]
+             if tp["overall_response"] in ("CR", "PR") and _confirmer(tps, i, opt) is not None]
     response_date = tps[pairs[0]]["date"] if pairs else None
     kinds = {tps[i]["overall_response"] for i in pairs}
     if "CR" in kinds:
         return "CR", response_date
     if "PR" in kinds:
         return "PR", response_date
-
-    def late(tp):
-        return (tp["date"] - START).days >= 42
-
     stable = ("PR", "SD") if non_target_only else ("CR", "PR", "SD")
-    if any(tp["overall_response"] in stable and late(tp) for tp in tps):
+    if any(tp["overall_response"] in stable and _late(tp, opt) for tp in tps):
         return "SD", None
     calm = ("NON-CR/NON-PD", "CR") if non_target_only else ("NON-CR/NON-PD",)
-    if any(tp["overall_response"] in calm and late(tp) for tp in tps):
+    if any(tp["overall_response"] in calm and _late(tp, opt) for tp in tps):
         return "NON-CR/NON-PD", None
     if tps and tps[-1]["overall_response"] == "PD":
         return "PD", None
@@ -253,12 +320,23 @@ def _same(got, want) -> bool:
         and abs(got - want) < 0.005
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_engine_matches_independent_oracle(seed):
+VARIANTS = [
+    (1, {}),
+    (2, {}),
+    (3, {"accept_sd": True, "max_ne_between": 0}),
+    (4, {"confirmation_min_days": 35, "sd_min_days": 56, "max_ne_between": 2}),
+    (5, {"continuing_response": True, "confirmation": False}),
+    (6, {"continuing_response": True}),
+]
+
+
+@pytest.mark.parametrize("seed, options", VARIANTS,
+                         ids=[f"seed{s}-" + ("-".join(o) or "defaults") for s, o in VARIANTS])
+def test_engine_matches_independent_oracle(seed, options):
     rng = np.random.default_rng(seed)
     rows, patients = [], []
     dates: dict[str, tuple] = {}
-    for p in range(150):
+    for p in range(400 if options.get("continuing_response") else 150):
         pid = f"S{seed}-{p:03d}"
         patient_rows = random_patient(rng, pid)
         rows.extend(patient_rows)
@@ -273,7 +351,8 @@ def test_engine_matches_independent_oracle(seed):
                          "new_therapy_date": therapy.isoformat() if therapy else None})
     frame = normalise_measurements(pd.DataFrame(rows, columns=COLUMNS).astype(
         {"ld_mm": float, "sa_mm": float}))
-    result = respond(frame, pd.DataFrame(patients), Criteria(confirmation=True))
+    options = {"confirmation": True, **options}
+    result = respond(frame, pd.DataFrame(patients), Criteria(**options))
     tps = {pid: group.reset_index(drop=True)
            for pid, group in result.timepoints.groupby("patient_id", sort=False)}
     summary = result.patient_summary.set_index("patient_id")
@@ -282,7 +361,7 @@ def test_engine_matches_independent_oracle(seed):
     for row in rows:
         by_patient.setdefault(row[0], []).append(row)
     for pid, patient_rows in by_patient.items():
-        expected, bor = oracle(patient_rows, *dates[pid])
+        expected, bor = oracle(patient_rows, *dates[pid], options)
         got = tps[pid].iloc[1:]
         for (_, g), e in zip(got.iterrows(), expected):
             for column in ("target_response", "nontarget_response", "new_lesions",
@@ -292,7 +371,12 @@ def test_engine_matches_independent_oracle(seed):
             for column in ("sum_mm", "nadir_mm"):
                 if not _same(g[column], e[column]):
                     mismatches.append((pid, str(e["date"]), column, g[column], e[column]))
+            if g["date"].date() != e["date"]:
+                mismatches.append((pid, str(e["date"]), "date", g["date"].date(), e["date"]))
         for column, want in bor.items():
+            if column == "confirmed_bor" and not options["confirmation"]:
+                assert column not in summary.columns
+                continue
             got = summary.loc[pid, column]
             if column.endswith("_date"):
                 got = None if pd.isna(got) else got.date()
