@@ -449,12 +449,13 @@ def _reasons(features, result, overall, rule, backdated, criteria) -> np.ndarray
             backdated, "new lesion %s first seen here, confirmed on %s (NEW-3, DEC-13)",
             np.asarray(features["backdated_lesions"], dtype=object),
             np.asarray(features["backdated_confirmed"], dtype=object))
-    text = "overall " + overall + " (" + rule + ")"
-    for part in (back_text, new_text, nt_text, _target_reasons(result["target"], features,
-                                                                criteria)):
-        given = part != ""
-        text[given] = part[given] + "; " + text[given]
-    return text
+    target_text = _target_reasons(result["target"], features, criteria)
+    # target; non-target; new lesions; DEC-13; overall — the empty parts left out
+    return np.array(["; ".join(filter(None, (t, n, w, b, f"overall {o} ({r})")))
+                     for t, n, w, b, o, r in zip(target_text.tolist(), nt_text.tolist(),
+                                                 new_text.tolist(), back_text.tolist(),
+                                                 overall.tolist(), rule.tolist())],
+                    dtype=object)
 
 
 def assess_timepoints(measurements: pd.DataFrame,
