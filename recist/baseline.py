@@ -90,7 +90,8 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
 
     RECIST_RULES.md section 1: the rows of one visit form a time point; without a visit
     (column absent or cell empty) each distinct date is one. Time points are ordered by
-    their earliest scan date (then label); order 0 is the baseline.
+    their earliest scan date, then latest scan date, then label (visit labels before
+    dates), as ``recist.sums.index_timepoints`` orders them; order 0 is the baseline.
 
     Returns
     -------
@@ -139,14 +140,22 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     n_keys = max(len(key_values), 1)
     timepoint_code, _ = pd.factorize(patient_code.astype(np.int64) * n_keys + key_code)
     n_tp = int(timepoint_code.max()) + 1 if len(timepoint_code) else 0
-    start = pd.Series(dates).groupby(timepoint_code).min().to_numpy(dtype="datetime64[ns]")
+    grouped_dates = pd.Series(dates).groupby(timepoint_code)
+    start = grouped_dates.min().to_numpy(dtype="datetime64[ns]")
+    last = grouped_dates.max().to_numpy(dtype="datetime64[ns]")
     first_row = np.full(n_tp, -1, dtype=np.int64)
     first_row[timepoint_code[::-1]] = np.arange(len(timepoint_code))[::-1]
     tp_patient = patient_code[first_row]
-    label_rank = np.argsort(np.argsort(np.asarray(key_values, dtype=object).astype(str),
-                                       kind="stable"), kind="stable")
+    # Ties on the earliest date are broken as ``recist.sums.index_timepoints`` does, so
+    # the checks and the response engine agree on the baseline: latest scan date, then
+    # visit labels before date labels, then the label text.
+    sortable = np.array([("0" if key.startswith("v") else "1") + key[1:]
+                         for key in np.asarray(key_values, dtype=object).astype(str)],
+                        dtype=object)
+    label_rank = np.argsort(np.argsort(sortable.astype(str), kind="stable"), kind="stable")
     tp_label_rank = label_rank[key_code[first_row]] if n_tp else np.array([], dtype=int)
-    order = np.lexsort((tp_label_rank, start.astype(np.int64), tp_patient))
+    order = np.lexsort((tp_label_rank, last.astype(np.int64), start.astype(np.int64),
+                        tp_patient))
     sorted_patient = tp_patient[order]
     is_first = np.r_[True, sorted_patient[1:] != sorted_patient[:-1]] if n_tp else order
     group_start = np.maximum.accumulate(np.where(is_first, np.arange(n_tp), 0)) if n_tp \
