@@ -117,6 +117,38 @@ COVERAGE = {
 }
 
 
+# RECIST_RULES.md section 15, "Subtle rules an implementation is most likely to get wrong".
+SUBTLE = {
+    1: ["tgt-pd-20pct-but-under-5mm", "tgt-pd-5mm-but-under-20pct", "tgt-pd-vs-nadir-not-previous",
+        "ne-4-incomplete-never-nadir", "tgt-pd-while-30pct-below-baseline"],
+    2: ["tgt-pd-inclusive-25-to-30", "tgt-pr-inclusive-50-to-35", "tgt-pd-nadir-zero-5mm"],
+    3: ["sum-8-nadir-is-running-minimum", "tgt-after-pr-default-paper-sd"],
+    4: ["sum-1-nodal-uses-sa", "tgt-cr-node-10.0-not-cr", "sum-3-cr-sum-not-zero"],
+    5: ["tgt-cr-too-small-nonnodal-not-cr", "sum-6-merged-0mm-evaluable",
+        "sum-5-split-fragments-add"],
+    6: ["tgt-ne-missing-target-row", "ne-2a-r11-example-partial-sum-pd",
+        "ne-2b-nt-progression-with-target-missing", "ne-2c-new-lesion-with-target-missing",
+        "ne-4-incomplete-never-nadir"],
+    7: ["ovr-t1-2-cr-noncr", "ovr-t1-3-cr-nt-ne"],
+    8: ["ovr-t2-2-non-cr-non-pd-never-sd"],
+    9: ["new-3-equivocal-not-pd", "new-3-dec-13-backdated", "tte-1-backdated-equivocal"],
+    10: ["bor-1-stops-at-first-pd", "bor-3-early-pr-counts", "bor-4-sd-day-42-inclusive",
+         "bor-5-sd-day-41-then-pd", "bor-5-sd-day-41-then-nothing-ne"],
+    11: ["conf-2-interval-28-inclusive", "conf-3-pr-ne-pr-confirmed",
+         "conf-t3-9-pr-pd-too-early", "conf-t3-10-pr-ne-too-early",
+         "conf-5-lone-pr-at-last-time-point"],
+    12: ["test_dec_21_organ_keys", "test_sel_1_sel_3_findings"],
+    13: ["tte-3-death-is-not-pd"],
+}
+
+
+def test_every_subtle_rule_has_cases():
+    known = _known_ids()
+    assert sorted(SUBTLE) == list(range(1, 14))
+    for number, cases in SUBTLE.items():
+        assert set(cases) <= known, (number, sorted(set(cases) - known))
+
+
 def _known_ids() -> set[str]:
     known: set[str] = set()
     for module in (test_baseline_rules, test_c1_issues, test_cohort_isolation,
