@@ -236,8 +236,17 @@ def _classify_arrays(ld_mm, sa_mm, nodal, slice_thickness_mm,
         [C.NOT_ASSESSABLE.value, C.MEASURABLE.value, C.PATHOLOGICAL_NODE.value,
          C.NORMAL_NODE.value, C.NOT_ASSESSABLE.value, C.MEASURABLE.value],
         default=C.NON_MEASURABLE.value)
+    categories = category.tolist()
+    # The texts are built once per distinct (category, node, slices, LD, SA, threshold,
+    # thickness): a cohort repeats them. Floats are keyed by their bits (-0.0 != 0.0).
+    keys = np.stack([pd.factorize(category)[0], nodal, thick] + [
+        np.ascontiguousarray(a, dtype=float).view(np.int64)
+        for a in (ld, sa, threshold, thickness)], axis=1) if len(categories) else None
+    distinct, inverse = (np.unique(keys, axis=0, return_index=True, return_inverse=True)[1:]
+                         if len(categories) else (np.array([], dtype=int), None))
     reasons, notes = [], []
-    for i, cat in enumerate(category.tolist()):
+    for i in distinct.tolist():
+        cat = categories[i]
         note = ""
         if nodal[i]:
             if cat == C.NOT_ASSESSABLE:
@@ -267,7 +276,11 @@ def _classify_arrays(ld_mm, sa_mm, nodal, slice_thickness_mm,
             reason = f"non-nodal LD {_mm(ld[i])} mm {sign} {where}"
         reasons.append(reason)
         notes.append(note)
-    return category.tolist(), reasons, notes
+    if not categories:
+        return [], [], []
+    inverse = inverse.reshape(-1)
+    return (categories, np.array(reasons, dtype=object)[inverse].tolist(),
+            np.array(notes, dtype=object)[inverse].tolist())
 
 
 def classify_measurability(ld_mm: float | None, sa_mm: float | None, nodal: bool,
@@ -452,7 +465,10 @@ def check_target_selection(lesions: pd.DataFrame,
     per_organ = keyed.groupby(["patient_id", "organ_key"], sort=False)["lesion_id"].transform(
         "size")
     crowded: dict[tuple, list] = {}
-    for row in keyed[per_organ > criteria.max_targets_per_organ].itertuples(index=False):
+    described_columns = [c for c in ("patient_id", "organ_key", "lesion_id", "organ",
+                                     "baseline_date") if c in keyed.columns]
+    for row in keyed.loc[per_organ > criteria.max_targets_per_organ,
+                         described_columns].itertuples(index=False):
         crowded.setdefault((row.patient_id, row.organ_key), []).append(row)
     for (patient_id, key), members in crowded.items():
         described = ", ".join(
@@ -481,7 +497,7 @@ def check_target_selection(lesions: pd.DataFrame,
     add(normal_nt, "normal-node-recorded", "MEAS-6",
         lambda r: f"non-target {r['lesion_id']}: {r['reason']}")
 
-    with_targets = set(targets["patient_id"])
+    with_targets = set(targets["patient_id"].to_numpy(dtype=object).tolist())
     measurable = lesions[lesions["measurable"].astype(bool)
                          & ~lesions["patient_id"].isin(with_targets)]
     for patient_id, group in measurable.groupby("patient_id", sort=False):
