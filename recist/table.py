@@ -45,6 +45,10 @@ PROVENANCE_COLUMNS = (
     "volume_mm3",
 )
 
+_REBUILT_COLUMNS = frozenset({"patient_id", "visit", "lesion_id", "kind", "status", "organ",
+                              "ld_mm", "sa_mm", "slice_thickness_mm"})
+"""Core columns ``normalise_measurements`` always replaces by new arrays."""
+
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
 
@@ -121,7 +125,10 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
     ``patient_id``, ``visit`` and ``lesion_id`` become strings. Missing optional core
     columns are added empty; extra columns pass through unchanged.
     """
-    frame = frame.reset_index(drop=True)  # a (deep) copy: the input is never modified
+    # A shallow copy: the core columns are rebuilt below and every other column is copied
+    # at the end, so the input is never modified and the result shares no data with it.
+    frame = frame.copy(deep=False)
+    frame.index = pd.RangeIndex(len(frame))
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
@@ -198,7 +205,10 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
                 f"{_where(source, row, frame)}: {column} is negative ({numbers[row]}); "
                 "diameters and thicknesses are >= 0 mm"
             )
-        frame[column] = numbers.astype(float)
+        frame[column] = numbers.astype(float, copy=True)
+    kept = [i for i, column in enumerate(frame.columns) if column not in _REBUILT_COLUMNS]
+    if kept:
+        frame.isetitem(kept, frame.iloc[:, kept].copy(deep=True))
     return frame
 
 

@@ -92,7 +92,7 @@ def test_golden_cohort_reaches_every_response(result):
 def test_shared_index_gives_the_findings_of_the_plain_calls(cohort, result):
     measurements, patients = cohort
     before = measurements.copy()
-    expected = list(run_input_checks(measurements, CRITERIA))
+    expected = list(run_input_checks(measurements, CRITERIA, patients=patients))
     timepoints = assess_timepoints(measurements, CRITERIA)
     expected += summarise_patients_with_findings(timepoints, patients, CRITERIA)[1]
     expected += run_timepoint_checks(timepoints, measurements)
@@ -145,3 +145,21 @@ def test_clean_text_equals_the_per_row_string_methods(lower, empty_is_missing):
         if empty_is_missing:
             expected = expected.mask(expected == "")
         pd.testing.assert_series_equal(_clean_text(column, lower, empty_is_missing), expected)
+
+
+def test_normalise_never_shares_data_with_its_input():
+    raw = pd.DataFrame({
+        "Patient_ID": [" P1", "P1"], "date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+        "lesion_id": ["T1", "T1"], "kind": ["Target", "target"],
+        "status": ["measured", "measured"], "ld_mm": [10.0, 12.0], "sa_mm": ["1", " "],
+        "nodal": [True, False], "notes": [[1], [2]], "volume_mm3": [1.5, 2.5],
+        "visit": pd.array(["V1", "V2"], dtype="string")}, index=[5, 7])
+    before = raw.copy(deep=True)
+    out = normalise_measurements(raw)
+    assert list(out.index) == [0, 1] and out["patient_id"].tolist() == ["P1", "P1"]
+    assert out["sa_mm"].isna().tolist() == [False, True]
+    out.loc[0, ["ld_mm", "volume_mm3", "nodal"]] = [99.0, 99.0, False]
+    out.loc[0, "date"] = pd.Timestamp("2000-01-01")
+    out.loc[0, "visit"] = "X"
+    out.iloc[0, out.columns.get_loc("notes")] = "x"
+    pd.testing.assert_frame_equal(raw, before)
