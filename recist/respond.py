@@ -77,7 +77,7 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     """
     # The checks share one indexed copy of the table (time point columns added once).
     indexed = _indexed(measurements)
-    findings: list[Finding] = list(run_input_checks(indexed, criteria))
+    findings: list[Finding] = list(run_input_checks(indexed, criteria, patients=patients))
     raise_for_errors(findings)
     timepoints = assess_timepoints(measurements, criteria)
     if criteria.continuing_response:

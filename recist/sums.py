@@ -306,7 +306,11 @@ def _timepoint_columns(measurements: pd.DataFrame,
         pct_nadir = np.where(nadir > 0, (sum_mm - nadir) / nadir * 100.0, np.nan)
     pct_base = round_half_away(pct_base, decimals)
     pct_nadir = round_half_away(pct_nadir, decimals)
-    first_target_ns = _group_min(row_tp[t_rows], date_ns[t_rows], n_tp, _NAT)
+    # DEC-20: a sum-based PD is dated by the earliest scan of the targets that documented
+    # it, so rows of targets not evaluated at that time point do not count.
+    evaluated_t_rows = t_rows[status[t_rows] != "not_evaluated"]
+    first_target_ns = _group_min(row_tp[evaluated_t_rows], date_ns[evaluated_t_rows],
+                                 n_tp, _NAT)
 
     # ---- non-targets (NT-*, DEC-5) ----
     nt_rows = np.flatnonzero(is_nt)

@@ -442,7 +442,9 @@ def _reasons(features, result, overall, rule, backdated, criteria) -> np.ndarray
     if mask.any():
         new_text[mask] = _texts(mask, "%d unequivocal new lesion(s) (NEW-1, R11 4.3.5)",
                                 np.asarray(features["n_new_unequivocal"]))
-    new_text[new == "EQUIVOCAL"] = "equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)"
+    # A back-dated time point (DEC-13) says so below instead of the DEC-14 sentence.
+    new_text[(new == "EQUIVOCAL") & ~backdated] = (
+        "equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)")
     back_text = np.full(len(new), "", dtype=object)
     if backdated.any():
         back_text[backdated] = _texts(

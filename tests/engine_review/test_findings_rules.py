@@ -61,10 +61,6 @@ def test_dec_7_and_dec_16_reference_date_findings():
             if f.code == "no-patients-table"] == ["no-patients-table"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MEAS-11 (R11 3.2.1): respond() calls run_input_checks(measurements, criteria) "
-    "without patients=, so check_baseline_window never runs in respond / recist respond "
-    "(recist/respond.py, C1)"))
 def test_meas_11_baseline_window_checked_by_respond():
     # Baseline scan 40 days before treatment start: more than 4 weeks (MEAS-11).
     result = respond(patient(("2023-11-22", "T1 50"), (D1, "T1 50")), patients_table(B))
