@@ -36,10 +36,12 @@ pixel along the axes and +1.4 pixel along diagonals.
   several pieces on a slice, each piece (8-connected component) is a **fragment** with its
   own LD/SA; the slice score is the sum of the fragments' LDs (nodal: SAs), as SUM-5 and
   DEC-11 add them. Ties go to the lowest slice index. Slices are visited from the
-  largest upper bound of their LD (bounding box) down, stopping when no remaining slice
-  can win, and skipping a slice whose tighter bound of LD (nodal: of SA, from the widths
-  of its pixel squares in perpendicular directions) cannot win: the same answer as
-  measuring every slice, faster.
+  largest upper bound of their LD (widths of the pixel squares along four directions)
+  down, stopping when no remaining slice can win, and skipping a slice whose tighter
+  bound of LD (nodal: of SA, from the widths of the raw contour's hull in perpendicular
+  directions) cannot win; a nodal slice's chord sweep is also skipped when the caliper
+  width across its LD (>= its SA) cannot win: the same answer as measuring every slice,
+  faster (``tests/measure/test_mask.py`` compares with the exhaustive search).
 - **Volume**: voxel count x voxel volume.
 - **Maximum 3-D diameter**: marching-cubes surface at 0.5 (as pyradiomics' mesh), convex
   hull of its vertices in mm, largest pairwise distance between hull vertices.
@@ -52,6 +54,7 @@ to patient mm with its own geometry.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -149,13 +152,21 @@ def measure_mask_slice(
 
 
 def _measure_pieces(mask_slice: np.ndarray, pixel_spacing_mm: tuple[float, float],
-                    with_short_axis: bool):
-    """``measure_mask_slice`` keeping each piece's outline edges (mm) for a later SA."""
+                    with_short_axis: bool, box: tuple[slice, slice] | None = None):
+    """``measure_mask_slice`` keeping each piece's outline edges (mm) for a later SA.
+
+    ``box``: the slice is known to be one 8-connected piece with this bounding box (no
+    labelling needed; the result is the same).
+    """
     row_mm, col_mm = (float(s) for s in pixel_spacing_mm)
-    labels, _ = ndimage.label(mask_slice, structure=_EIGHT)
+    if box is not None:
+        found = [(mask_slice[box], box)]
+    else:
+        labels, _ = ndimage.label(mask_slice, structure=_EIGHT)
+        found = [(labels[b] == number, b)
+                 for number, b in enumerate(ndimage.find_objects(labels), start=1)]
     results = []
-    for number, box in enumerate(ndimage.find_objects(labels), start=1):
-        piece = labels[box] == number
+    for piece, piece_box in found:
         vertices, segments = smoothed_outline_edges(piece)
         vertices = vertices * (row_mm, col_mm)
         edges = (vertices[segments[:, 0]], vertices[segments[:, 1]])
@@ -163,7 +174,7 @@ def _measure_pieces(mask_slice: np.ndarray, pixel_spacing_mm: tuple[float, float
             *edges, points=vertices,
             area_mm2=float(np.count_nonzero(piece)) * row_mm * col_mm,
             with_short_axis=with_short_axis)
-        results.append((measured, (box[0].start, box[1].start), edges))
+        results.append((measured, (piece_box[0].start, piece_box[1].start), edges))
     results.sort(key=lambda item: -item[0].area_mm2)
     return results
 
@@ -182,78 +193,120 @@ def _to_index(point_mm: np.ndarray, corner: tuple[int, int], spacing: tuple[floa
                      point_mm[1] / spacing[1] + corner[1]])
 
 
-_BOUND_DIRECTIONS = 128  # even: every sampled direction's perpendicular is sampled too
+_BOUND_DIRECTIONS = 1024  # even: every sampled direction's perpendicular is sampled too
 _ANGLES = np.linspace(0.0, np.pi, _BOUND_DIRECTIONS, endpoint=False)
 _DIRECTIONS = np.stack([np.cos(_ANGLES), np.sin(_ANGLES)])  # (2, K): (column, row) parts
 
 
 class _SliceBounds:
-    """Upper bounds of each slice's LD, cheap first (bounding box), tighter on demand.
+    """Upper bounds of each slice's LD and SA, cheap first (bounding box), tighter on demand.
 
-    The outline lies inside the convex hull of the foreground pixels' squares (marching
-    squares puts every vertex on an inside pixel's square boundary and the smoothing
-    averages vertices), and that hull's extreme points are corners of each row's first and
-    last foreground pixel. So LD <= the bounding-box diagonal (``coarse``) and, since the
-    LD direction is within pi/(2K) of one of K sampled directions along which the width is
-    at least LD cos(pi/(2K)), LD <= max sampled width / cos(pi/(2K)) (``fine``; K = 128:
-    +0.008 %). Valid for one piece: a slice whose rows are not single runs overlapping from
-    row to row (possibly several pieces, whose LDs add) has an infinite coarse bound and a
-    fine bound only once labelling shows it is one piece.
+    Let R be the raw (unsmoothed) 0.5 contour's vertices: midpoints between 4-neighbour
+    inside and outside pixel centres. The smoothed outline's vertices are averages of R's,
+    so the outline lies in R's convex hull; and smoothing moves a vertex by a quarter of
+    the sum of the vectors to its two neighbours, which (the neighbours being crossings of
+    the two cells sharing the vertex's cell edge) is at most ``delta`` = a quarter of the
+    larger pixel spacing. Along any direction the outline's width W_out is therefore
+    between W_R - 2 delta and W_R. R's extreme points, one piece with rows ``top..bottom``
+    whose first and last foreground columns are ``f``, ``g``: ``(r, f - 1/2)``,
+    ``(r, g + 1/2)`` on each row, ``(r + 1/2, min f)`` and ``(r + 1/2, max g)`` between
+    rows ``r`` and ``r + 1`` (a vertex of R, or inside R's hull), and the first and last
+    foreground pixels' outer edge midpoints on the top and bottom rows. So LD <= the
+    bounding-box diagonal of R (``coarse``); finer bounds come from ``fine``. Valid for one
+    piece: a slice whose rows are not single runs overlapping from row to row (possibly
+    several pieces, whose LDs add) has an infinite coarse bound and a fine bound only once
+    labelling shows it is one piece.
     """
 
     def __init__(self, mask: np.ndarray, in_plane: tuple[float, float]) -> None:
         _, rows, columns = mask.shape
         self.mask = mask
         self.row_mm, self.col_mm = in_plane
+        self.delta_mm = max(in_plane) / 4.0
         self.any_row = mask.any(axis=2)
         self.first = np.argmax(mask, axis=2)
         self.last = columns - 1 - np.argmax(np.ascontiguousarray(mask[:, :, ::-1]), axis=2)
         count = np.count_nonzero(mask, axis=2)
         present = self.any_row.any(axis=1)
-        top = np.argmax(self.any_row, axis=1)
-        bottom = rows - 1 - np.argmax(self.any_row[:, ::-1], axis=1)
-        contiguous = self.any_row.sum(axis=1) == bottom - top + 1
+        self.top = np.argmax(self.any_row, axis=1)
+        self.bottom = rows - 1 - np.argmax(self.any_row[:, ::-1], axis=1)
+        contiguous = self.any_row.sum(axis=1) == self.bottom - self.top + 1
         single_runs = np.all(~self.any_row | (count == self.last - self.first + 1), axis=1)
         both = self.any_row[:, 1:] & self.any_row[:, :-1]
         overlap = np.all(~both | ((self.first[:, 1:] <= self.last[:, :-1] + 1)
                                   & (self.last[:, 1:] >= self.first[:, :-1] - 1)), axis=1)
         self.simple = present & contiguous & single_runs & overlap
-        left = np.where(self.any_row, self.first, columns).min(axis=1)
-        right = np.where(self.any_row, self.last, -1).max(axis=1)
-        coarse = np.hypot((bottom - top + 1) * self.row_mm, (right - left + 1) * self.col_mm)
+        self.left = np.where(self.any_row, self.first, columns).min(axis=1)
+        self.right = np.where(self.any_row, self.last, -1).max(axis=1)
+        # Widths of the pixel squares (which contain R) along 0, 45, 90 and 135 degrees
+        # in mm: LD <= the largest / cos(22.5 degrees), and <= the box diagonal.
+        height = (self.bottom - self.top + 1) * self.row_mm
+        width = (self.right - self.left + 1) * self.col_mm
+        y = np.arange(rows)[None, :] * self.row_mm
+        half_r, half_c = self.row_mm / 2, self.col_mm / 2
+        x_last = np.where(self.any_row, self.last * self.col_mm + half_c, np.nan)
+        x_first = np.where(self.any_row, self.first * self.col_mm - half_c, np.nan)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows of empty slices
+            diagonal = (np.nanmax(x_last + y, axis=1) - np.nanmin(x_first + y, axis=1)
+                        + 2 * half_r) / np.sqrt(2.0)
+            anti = (np.nanmax(x_last - y, axis=1) - np.nanmin(x_first - y, axis=1)
+                    + 2 * half_r) / np.sqrt(2.0)
+        widest = np.fmax(np.fmax(height, width), np.fmax(diagonal, anti))
+        coarse = np.fmin(np.hypot(height, width), widest / np.cos(np.pi / 8) + 1e-9)
         self.coarse = np.where(present, np.where(self.simple, coarse + 1e-9, np.inf), 0.0)
 
-    def fine(self, k: int) -> tuple[float, float]:
-        """Bounds ``(LD, SA)`` of slice ``k`` from its sampled widths (inf, inf when the
-        slice is in several pieces).
+    def box(self, k: int) -> tuple[slice, slice] | None:
+        """Bounding box of slice ``k`` when it is known to be one piece, else None."""
+        if not self.simple[k]:
+            return None
+        return (slice(int(self.top[k]), int(self.bottom[k]) + 1),
+                slice(int(self.left[k]), int(self.right[k]) + 1))
 
-        W(t) is the width of the pixel squares along direction t, sampled at K angles
-        pi/K apart; it is Lipschitz in t with constant <= their diameter <= the LD bound
-        B, so between samples it exceeds the nearest sample by at most s = B pi/(2K).
-        Every extreme corner of the squares is within d = the larger pixel spacing of a
-        smoothed outline vertex (half a pixel to an edge midpoint, at most half a pixel
-        of smoothing), so the outline's width is >= W - 2d. Hence:
+    def fine(self, k: int) -> tuple[float, float]:
+        """Bounds ``(LD, SA)`` of slice ``k`` (inf, inf when it is in several pieces).
+
+        W(t), the width of R along direction t, is sampled at K angles pi/K apart on the
+        vertices of R's convex hull; it is Lipschitz in t with constant <= R's diameter
+        <= the LD bound B, so between samples it exceeds the nearest sample by at most
+        s = B pi/(2K). With W_out between W - 2 delta and W (class docstring):
 
         1. LD <= max W / cos(pi/2K) = B;
-        2. the LD direction t* has W(t*) >= LD >= max W - 2d, so it is within pi/2K of a
-           sample with W >= max W - 2d - s;
-        3. SA lies along t* + 90 degrees: SA <= W(t* + 90) <= max of W(t_i + 90) over
-           those samples, + s.
+        2. the LD direction t* has W(t*) >= W_out(t*) = LD >= max W - 2 delta, so it is
+           within pi/2K of a sample with W >= max W - 2 delta - s;
+        3. SA <= the outline's width across LD = W_out(t* + 90 degrees) <= W(t* + 90)
+           <= the largest W(t_i + 90) over those samples, + s.
         """
-        if not self.simple[k] and ndimage.label(self.mask[k], structure=_EIGHT)[1] != 1:
+        top, bottom = int(self.top[k]), int(self.bottom[k])
+        if not self.simple[k] and (
+                ndimage.label(self.mask[k], structure=_EIGHT)[1] != 1):
             return np.inf, np.inf  # several pieces: their diameters add
-        rows = np.flatnonzero(self.any_row[k])
-        r = np.concatenate([rows - 0.5, rows + 0.5]) * self.row_mm
-        f = np.tile(self.first[k, rows] - 0.5, 2) * self.col_mm
-        g = np.tile(self.last[k, rows] + 0.5, 2) * self.col_mm
-        row_part = r[:, None] * _DIRECTIONS[1]
-        high = np.maximum(f[:, None] * _DIRECTIONS[0], g[:, None] * _DIRECTIONS[0]) + row_part
-        low = np.minimum(f[:, None] * _DIRECTIONS[0], g[:, None] * _DIRECTIONS[0]) + row_part
-        width = high.max(axis=0) - low.min(axis=0)
+        f = self.first[k, top:bottom + 1].astype(float)
+        g = self.last[k, top:bottom + 1].astype(float)
+        r = np.arange(top, bottom + 1, dtype=float)
+        level = r[:-1] + 0.5
+        # Fewer points, same hull: a row point inside a vertical run of equal first
+        # (last) columns lies between the run's ends, and a point between two rows with
+        # equal first (last) column lies between their row points and the other side.
+        f_moves, g_moves = f[1:] != f[:-1], g[1:] != g[:-1]
+        f_row = np.r_[True, f_moves] | np.r_[f_moves, True]
+        g_row = np.r_[True, g_moves] | np.r_[g_moves, True]
+        row = np.concatenate([r[f_row], r[g_row], level[f_moves], level[g_moves],
+                              [top - 0.5, top - 0.5, bottom + 0.5, bottom + 0.5]])
+        col = np.concatenate([f[f_row] - 0.5, g[g_row] + 0.5,
+                              np.minimum(f[1:], f[:-1])[f_moves],
+                              np.maximum(g[1:], g[:-1])[g_moves], [f[0], g[0], f[-1], g[-1]]])
+        points = np.stack([col * self.col_mm, row * self.row_mm], axis=1)
+        try:
+            points = points[ConvexHull(points).vertices]
+        except QhullError:  # degenerate (one row or column): all points are few anyway
+            pass
+        projection = points @ _DIRECTIONS
+        width = projection.max(axis=0) - projection.min(axis=0)
         ld_bound = float(width.max()) / np.cos(np.pi / (2 * _BOUND_DIRECTIONS)) + 1e-9
         half = _BOUND_DIRECTIONS // 2
         slack = ld_bound * np.pi / (2 * _BOUND_DIRECTIONS)
-        candidates = width >= width.max() - 2 * max(self.row_mm, self.col_mm) - slack
+        candidates = width >= width.max() - 2 * self.delta_mm - slack
         sa_bound = float(np.roll(width, half)[candidates].max()) + slack + 1e-9
         return ld_bound, min(sa_bound, ld_bound)
 
@@ -336,7 +389,14 @@ def measure_mask(
         ld_bound, sa_bound = bounds.fine(k)
         if (sa_bound if nodal else ld_bound) < best_score - 1e-9:
             continue
-        pieces = _measure_pieces(mask[k], in_plane, with_short_axis=nodal)
+        pieces = _measure_pieces(mask[k], in_plane, with_short_axis=False, box=bounds.box(k))
+        if nodal:
+            # SA <= the caliper width across LD (the inside chord lies in the hull): skip
+            # the chord sweep on a slice whose widths cannot reach the best SA.
+            if sum(m.sa_caliper_mm for m, _, _ in pieces) < best_score - 1e-9:
+                continue
+            pieces = [(_add_short_axis(m, edges), corner, edges)
+                      for m, corner, edges in pieces]
         score = sum((m.sa_mm if nodal else m.ld_mm) for m, _, _ in pieces)
         if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and k < best_index):
             best_index, best_score, best_pieces = int(k), score, pieces

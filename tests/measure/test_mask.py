@@ -181,7 +181,8 @@ def _exhaustive_slice(mask, spacing, nodal):
     for k in range(mask.shape[0]):
         pieces = measure_mask_slice(mask[k], spacing[1:]) if mask[k].any() else []
         scores.append(sum((m.sa_mm if nodal else m.ld_mm) for m, _ in pieces))
-    return int(np.argmax(scores)), max(scores)
+    best = max(scores)  # ties (within 1e-9 mm, e.g. mirror-image slices) -> lowest index
+    return next(k for k, score in enumerate(scores) if score >= best - 1e-9), best
 
 
 @pytest.mark.parametrize("nodal", [False, True])
@@ -200,6 +201,26 @@ def test_pruned_slice_choice_equals_measuring_every_slice(lung_labels, nodal):
         noise = ndimage.gaussian_filter(rng.normal(size=(8, 40, 40)), (1, 4, 4))
         blob = noise > np.quantile(noise, rng.uniform(0.6, 0.9))
         cases.append((blob, (2.0, rng.uniform(0.5, 1.0), rng.uniform(0.5, 1.0))))
+    for mask, spacing in cases:
+        m = measure_mask(mask, spacing, nodal=nodal, with_3d_diameter=False)
+        k, score = _exhaustive_slice(mask, spacing, nodal)
+        assert m.slice_index == k
+        assert (m.sa_mm if nodal else m.ld_mm) == pytest.approx(score, abs=1e-9)
+
+
+@pytest.mark.parametrize("nodal", [False, True])
+def test_pruned_slice_choice_equals_measuring_every_slice_on_large_lesions(nodal):
+    """Large lesions at fine pixels (where the bounds prune most): the benchmark's 100 mm
+    ellipsoid at 0.5 mm pixels, and rotated, anisotropic ones with near-equal slices."""
+    rng = np.random.default_rng(11)
+    spacing = (2.5, 0.5, 0.5)
+    z, y, x = np.mgrid[-22:23, -105:106, -105:106].astype(float)
+    cases = [((z * 2.5 / 45) ** 2 + (y * 0.5 / 40) ** 2 + (x * 0.5 / 50) ** 2 <= 1, spacing)]
+    for _ in range(3):
+        spacing = (rng.uniform(1.0, 3.0), rng.uniform(0.5, 0.8), rng.uniform(0.5, 0.8))
+        a = rng.uniform(30, 50)
+        cases.append((_ellipsoid((a, a * rng.uniform(0.6, 1), a * rng.uniform(0.6, 1)),
+                                 _random_rotation(rng), spacing, (0.3, 0.1, 0.7))[0], spacing))
     for mask, spacing in cases:
         m = measure_mask(mask, spacing, nodal=nodal, with_3d_diameter=False)
         k, score = _exhaustive_slice(mask, spacing, nodal)
