@@ -217,6 +217,22 @@ def _mm(value: float) -> str:
     return f"{value:.1f}" if abs(value * 10 - round(value * 10)) < 1e-9 else f"{value:g}"
 
 
+def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct combination of ``columns``, and each row's combination.
+
+    >>> _distinct_rows([np.array([1, 2, 1, 1]), np.array(["a", "b", "a", "c"])])
+    (array([0, 1, 3]), array([0, 1, 0, 2]))
+    """
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)  # missing -> -1
+        key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
+    n_keys = int(key.max(initial=-1)) + 1
+    first = np.empty(n_keys, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key))[::-1]
+    return first, key
+
+
 def _classify_arrays(ld_mm, sa_mm, nodal, slice_thickness_mm,
                      criteria: Criteria) -> tuple[list[str], list[str], list[str]]:
     """Categories, reasons and notes for arrays of lesions (see ``classify_measurability``)."""
@@ -239,11 +255,9 @@ def _classify_arrays(ld_mm, sa_mm, nodal, slice_thickness_mm,
     categories = category.tolist()
     # The texts are built once per distinct (category, node, slices, LD, SA, threshold,
     # thickness): a cohort repeats them. Floats are keyed by their bits (-0.0 != 0.0).
-    keys = np.stack([pd.factorize(category)[0], nodal, thick] + [
+    distinct, inverse = _distinct_rows([category, nodal, thick] + [
         np.ascontiguousarray(a, dtype=float).view(np.int64)
-        for a in (ld, sa, threshold, thickness)], axis=1) if len(categories) else None
-    distinct, inverse = (np.unique(keys, axis=0, return_index=True, return_inverse=True)[1:]
-                         if len(categories) else (np.array([], dtype=int), None))
+        for a in (ld, sa, threshold, thickness)])
     reasons, notes = [], []
     for i in distinct.tolist():
         cat = categories[i]
@@ -276,9 +290,6 @@ def _classify_arrays(ld_mm, sa_mm, nodal, slice_thickness_mm,
             reason = f"non-nodal LD {_mm(ld[i])} mm {sign} {where}"
         reasons.append(reason)
         notes.append(note)
-    if not categories:
-        return [], [], []
-    inverse = inverse.reshape(-1)
     return (categories, np.array(reasons, dtype=object)[inverse].tolist(),
             np.array(notes, dtype=object)[inverse].tolist())
 
@@ -468,7 +479,7 @@ def check_target_selection(lesions: pd.DataFrame,
     described_columns = [c for c in ("patient_id", "organ_key", "lesion_id", "organ",
                                      "baseline_date") if c in keyed.columns]
     for row in keyed.loc[per_organ > criteria.max_targets_per_organ,
-                         described_columns].itertuples(index=False):
+                         described_columns].astype(object).itertuples(index=False):
         crowded.setdefault((row.patient_id, row.organ_key), []).append(row)
     for (patient_id, key), members in crowded.items():
         described = ", ".join(
