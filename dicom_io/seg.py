@@ -21,9 +21,11 @@ import highdicom as hd
 import numpy as np
 from pydicom.dataset import Dataset
 
+from dicom_io.codes import LYMPH_NODE_CODES as _LYMPH_NODE_CODES
+from dicom_io.codes import derived_uid as _derived_uid
+from dicom_io.codes import organ_code
 from dicom_io.errors import DicomInputError
 from dicom_io.geometry import SeriesGeometry
-from dicom_io.sr import organ_code
 
 __all__ = [
     "POSITION_TOLERANCE_MM",
@@ -36,7 +38,6 @@ __all__ = [
 _KINDS = ("target", "non-target", "new")
 POSITION_TOLERANCE_MM = 0.01
 """Largest offset (mm) of a SEG frame without source references from a series pixel grid."""
-_LYMPH_NODE_CODES = {("SCT", "59441001"), ("SRT", "T-C4000")}
 _ABNORMAL = hd.sr.CodedConcept("49755003", "SCT", "Morphologically abnormal structure")
 _LESION = hd.sr.CodedConcept("52988006", "SCT", "Lesion")
 
@@ -196,11 +197,6 @@ def _labels_by_position(seg: Dataset, geometry: SeriesGeometry, path: Path) -> n
     return labels
 
 
-def _derived_uid(*parts: str) -> str:
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
-    return f"2.25.{int.from_bytes(digest[:16], 'big')}"
-
-
 def write_segmentation(
     labels: np.ndarray,
     segments: Sequence[SegmentInfo],
@@ -218,7 +214,7 @@ def write_segmentation(
         ``(n_slices, rows, columns)`` integer volume on ``geometry``'s grid.
     segments
         One record per label value present; ``label`` becomes SegmentLabel, ``kind`` the
-        SegmentDescription, ``organ`` the anatomic region (``dicom_io.sr.organ_code``).
+        SegmentDescription, ``organ`` the anatomic region (``dicom_io.codes.organ_code``).
     source_images
         Headers of the series' images (any order).
     geometry

@@ -14,14 +14,16 @@ as SCOORD POLYLINE on the referenced slice, the RECIST 1.1 measurement method (D
 126081, CID 6147), the finding site, a time point context (TID 1502) and the patient
 and study attributes of the CT, so a PACS files it with the images.
 
-Pixel coordinates follow DICOM: the top-left corner of the first pixel is (0, 0), x runs
-along columns, y along rows; the centre of pixel (row i, column j) is (j + 0.5, i + 0.5).
+Image planes (``ImagePlane``, ``read_source_images``) live in ``dicom_io.image_planes``
+and finding-site codes and derived UIDs (``organ_code``, ``tracking_uid_for``) in
+``dicom_io.codes``; they are re-exported here. Pixel coordinates follow DICOM: the
+top-left corner of the first pixel is (0, 0), x runs along columns, y along rows; the
+centre of pixel (row i, column j) is (j + 0.5, i + 0.5).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +34,11 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 
+from dicom_io.codes import LYMPH_NODE_CODES as _LYMPH_NODE_CODES
+from dicom_io.codes import derived_uid as _derived_uid
+from dicom_io.codes import organ_code, tracking_uid_for
 from dicom_io.errors import DicomInputError
+from dicom_io.image_planes import ImagePlane, read_source_images
 
 __all__ = [
     "AXES",
@@ -71,7 +77,6 @@ _KIND_CODES = {
     "non-target": hd.sr.CodedConcept("112075", "DCM", "Non-Target Lesion at Baseline"),
     "new": hd.sr.CodedConcept("NEW", "99RECIST", "New lesion"),
 }
-_LYMPH_NODE_CODES = {("SCT", "59441001"), ("SRT", "T-C4000")}
 # Tool names OHIF / Cornerstone put in the tracking identifier (the lesion label is
 # then the finding's code meaning).
 _FREE_TEXT_CODES = {"CORNERSTONEFREETEXT", "CS3DTEXT"}
@@ -84,169 +89,6 @@ _SR_SOP_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.88.34": "Comprehensive 3D SR",
 }
 _MM = hd.sr.CodedConcept("mm", "UCUM", "millimeter")
-
-# Organ (lower case) -> SNOMED CT body structure used as the finding site.
-_ORGAN_CODES: dict[str, tuple[str, str]] = {
-    "lung": ("39607008", "Lung"),
-    "liver": ("10200004", "Liver"),
-    "lymph node": ("59441001", "Lymph node"),
-    "adrenal gland": ("23451007", "Adrenal gland"),
-    "adrenal": ("23451007", "Adrenal gland"),
-    "kidney": ("64033007", "Kidney"),
-    "brain": ("12738006", "Brain"),
-    "bone": ("272673000", "Bone"),
-    "pleura": ("3120008", "Pleura"),
-    "peritoneum": ("15425007", "Peritoneum"),
-    "pancreas": ("15776009", "Pancreas"),
-    "spleen": ("78961009", "Spleen"),
-}
-
-
-def organ_code(organ: str) -> hd.sr.CodedConcept:
-    """Return the finding-site code for an organ name (case-insensitive).
-
-    Known organs get their SNOMED CT body-structure code; any other name gets a private
-    code (scheme ``99RECIST``) whose meaning is the name itself, so it reads back as is.
-
-    >>> organ_code("Lung").value, organ_code("Lung").scheme_designator
-    ('39607008', 'SCT')
-    >>> organ_code("omentum").meaning
-    'omentum'
-    """
-    text = str(organ).strip()
-    if not text:
-        raise ValueError("organ name is empty; give the organ the lesion is in, e.g. 'lung'")
-    known = _ORGAN_CODES.get(text.lower())
-    if known is not None:
-        return hd.sr.CodedConcept(known[0], "SCT", known[1])
-    value = "".join(c if c.isalnum() else "-" for c in text.upper())[:16]
-    return hd.sr.CodedConcept(value, "99RECIST", text[:64])
-
-
-def _derived_uid(*parts: str) -> str:
-    """A UID under the 2.25 root derived from ``parts`` (same parts, same UID)."""
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
-    return f"2.25.{int.from_bytes(digest[:16], 'big')}"
-
-
-def tracking_uid_for(patient_id: str, lesion_id: str) -> str:
-    """Return a tracking UID derived from patient and lesion, stable across visits.
-
-    >>> tracking_uid_for("P1", "L1") == tracking_uid_for("P1", "L1")
-    True
-    >>> tracking_uid_for("P1", "L1") != tracking_uid_for("P1", "L2")
-    True
-    """
-    return _derived_uid("recist-tracking", str(patient_id), str(lesion_id))
-
-
-@dataclass(frozen=True)
-class ImagePlane:
-    """Geometry of one image: pixel coordinates <-> patient mm (LPS).
-
-    Parameters
-    ----------
-    sop_instance_uid
-        The image's SOP Instance UID.
-    position_mm
-        ImagePositionPatient: centre of the first (top-left) pixel, mm.
-    row_direction, column_direction
-        ImageOrientationPatient[0:3] (increasing column) and [3:6] (increasing row).
-    pixel_spacing_mm
-        PixelSpacing as in DICOM: (distance between rows, distance between columns).
-    """
-
-    sop_instance_uid: str
-    position_mm: tuple[float, float, float]
-    row_direction: tuple[float, float, float]
-    column_direction: tuple[float, float, float]
-    pixel_spacing_mm: tuple[float, float]
-
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, path: str | Path | None = None) -> ImagePlane:
-        """Read the plane of an image dataset (needs IPP, IOP and PixelSpacing)."""
-        uid = str(getattr(dataset, "SOPInstanceUID", ""))
-        for keyword in ("ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"):
-            if keyword not in dataset:
-                raise DicomInputError(
-                    f"cannot place coordinates on image {uid} ({path}): {keyword} is "
-                    "missing; an image plane needs ImagePositionPatient, "
-                    "ImageOrientationPatient and PixelSpacing",
-                    path=path, sop_instance_uid=uid, keyword=keyword)
-        ipp = tuple(float(v) for v in dataset.ImagePositionPatient)
-        iop = [float(v) for v in dataset.ImageOrientationPatient]
-        spacing = tuple(float(v) for v in dataset.PixelSpacing)
-        return cls(uid, ipp, tuple(iop[:3]), tuple(iop[3:]), spacing)  # type: ignore[arg-type]
-
-    def pixel_to_patient_mm(self, points_px: np.ndarray) -> np.ndarray:
-        """Map (..., 2) image-relative (x, y) pixel coordinates to (..., 3) LPS mm.
-
-        >>> plane = ImagePlane("1.2", (0.0, 0.0, 5.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0),
-        ...                    (0.5, 0.25))
-        >>> plane.pixel_to_patient_mm(np.array([0.5, 0.5])).tolist()
-        [0.0, 0.0, 5.0]
-        >>> plane.pixel_to_patient_mm(np.array([4.5, 2.5])).tolist()
-        [1.0, 1.0, 5.0]
-        """
-        points = np.asarray(points_px, dtype=float)
-        column_offset = (points[..., 0] - 0.5) * self.pixel_spacing_mm[1]
-        row_offset = (points[..., 1] - 0.5) * self.pixel_spacing_mm[0]
-        return (np.asarray(self.position_mm)
-                + column_offset[..., None] * np.asarray(self.row_direction)
-                + row_offset[..., None] * np.asarray(self.column_direction))
-
-    def patient_mm_to_pixel(self, points_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Map (..., 3) LPS mm to (..., 2) pixel (x, y) and the distance off the plane, mm.
-
-        >>> plane = ImagePlane("1.2", (0.0, 0.0, 5.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0),
-        ...                    (0.5, 0.25))
-        >>> xy, off = plane.patient_mm_to_pixel(np.array([1.0, 1.0, 5.5]))
-        >>> xy.tolist(), float(off)
-        ([4.5, 2.5], 0.5)
-        """
-        delta = np.asarray(points_mm, dtype=float) - np.asarray(self.position_mm)
-        row_dir = np.asarray(self.row_direction)
-        col_dir = np.asarray(self.column_direction)
-        x = delta @ row_dir / self.pixel_spacing_mm[1] + 0.5
-        y = delta @ col_dir / self.pixel_spacing_mm[0] + 0.5
-        normal = np.cross(row_dir, col_dir)
-        return np.stack([x, y], axis=-1), np.abs(delta @ normal)
-
-
-def read_source_images(folder: str | Path, series_uid: str | None = None) -> list[Dataset]:
-    """Read the image headers (no pixel data) of the DICOM files under a folder.
-
-    Files that are not DICOM, and non-image objects (SR, SEG, RTSTRUCT: no
-    ImagePositionPatient), are skipped; with ``series_uid`` only that series is kept.
-
-    Raises
-    ------
-    DicomInputError
-        If no image is found.
-    """
-    folder = Path(folder)
-    if not folder.exists():
-        raise DicomInputError(f"series folder {folder} does not exist; pass the folder "
-                              "holding the CT images", path=folder)
-    files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*")
-                                                     if p.is_file())
-    images = []
-    for path in files:
-        try:
-            dataset = pydicom.dcmread(path, stop_before_pixels=True)
-        except (pydicom.errors.InvalidDicomError, OSError, EOFError, ValueError):
-            continue
-        if "ImagePositionPatient" not in dataset or "SOPInstanceUID" not in dataset:
-            continue
-        if series_uid is not None and str(dataset.get("SeriesInstanceUID")) != series_uid:
-            continue
-        images.append(dataset)
-    if not images:
-        which = f" of series {series_uid}" if series_uid else ""
-        raise DicomInputError(f"found no DICOM image{which} under {folder}; expected the "
-                              "CT series the annotations were drawn on", path=folder)
-    return images
-
 
 @dataclass(frozen=True)
 class SRLine:
