@@ -247,7 +247,7 @@ def _group_any(group: np.ndarray, flags: np.ndarray) -> np.ndarray:
 def _timepoint_columns(measurements: pd.DataFrame,
                        criteria: Criteria = RECIST_1_1) -> dict[str, np.ndarray]:
     """The columns of ``timepoint_features`` as plain arrays (no DataFrame copy)."""
-    frame = measurements.reset_index(drop=True)
+    frame = measurements  # read column by column, by position; never modified (no copy)
     row_tp, tps = index_timepoints(frame)
     n_tp = len(tps)
     kind = _objects(frame["kind"])
