@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from recist import __version__
-from recist.criteria import RECIST_1_1, load_criteria
+from recist.cli._criteria_options import protocol_and_criteria
 from recist.findings import Severity, findings_frame, raise_for_errors
 from recist.outputs import write_csv_atomic, write_text_atomic
 from recist.table import read_measurements
@@ -73,18 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from recist.baseline import assess_baseline
     from recist.checks import run_input_checks
 
-    if args.clinical and not args.protocol:
-        raise ValueError("--clinical needs --protocol: the protocol says which clinical "
-                         "columns are eligibility criteria")
-    protocol = None
-    criteria = RECIST_1_1
-    if args.protocol:
-        from recist.protocol import load_protocol
-
-        protocol = load_protocol(args.protocol)
-        criteria = protocol.criteria
-    if args.criteria:
-        criteria = load_criteria(args.criteria, base=criteria)
+    protocol, criteria = protocol_and_criteria(args)
     measurements = read_measurements(args.measurements)
     clinical = None
     if args.clinical:

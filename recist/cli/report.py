@@ -51,22 +51,11 @@ def run(args: argparse.Namespace) -> int:
     """Run ``recist report``; returns the exit status."""
     from pathlib import Path
 
-    from recist.criteria import RECIST_1_1, load_criteria
+    from recist.cli._criteria_options import protocol_and_criteria
     from recist.report import write_reports
     from recist.table import read_measurements
 
-    if args.clinical and not args.protocol:
-        raise ValueError("--clinical needs --protocol: the protocol says which clinical "
-                         "columns are eligibility criteria")
-    protocol = None
-    criteria = RECIST_1_1
-    if args.protocol:
-        from recist.protocol import load_protocol
-
-        protocol = load_protocol(args.protocol)
-        criteria = protocol.criteria
-    if args.criteria:
-        criteria = load_criteria(args.criteria, base=criteria)
+    protocol, criteria = protocol_and_criteria(args)
     if args.confirm:
         criteria = criteria.replace(confirmation=True)
     if args.overlays and not Path(args.overlays).is_dir():
