@@ -98,6 +98,22 @@ def _visit_numbers(frame: pd.DataFrame) -> pd.Series:
     return rank
 
 
+def _with_visits(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with ``patient_id`` as text, ``date`` as datetime, VISITNUM and VISIT.
+
+    VISIT is the ``visit`` column, else ``ASSESSMENT <VISITNUM>``.
+    """
+    frame = frame.copy()
+    frame["patient_id"] = frame["patient_id"].astype(str)
+    frame["date"] = pd.to_datetime(frame["date"])
+    if "visit" not in frame.columns:
+        frame["visit"] = pd.NA
+    frame["VISITNUM"] = _visit_numbers(frame)
+    frame["VISIT"] = frame["visit"].astype("string").fillna(
+        "ASSESSMENT " + frame["VISITNUM"].astype(int).astype(str))
+    return frame
+
+
 def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
                          method: str = "CT SCAN",
                          too_small_mm: float = RECIST_1_1.too_small_mm
@@ -111,14 +127,7 @@ def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
     Returns ``{"TU": ..., "TR": ...}`` with string cells (``TRSTRESN``, ``VISITNUM`` and
     the ``--SEQ`` columns numeric).
     """
-    frame = measurements.copy().reset_index(drop=True)
-    frame["patient_id"] = frame["patient_id"].astype(str)
-    frame["date"] = pd.to_datetime(frame["date"])
-    if "visit" not in frame.columns:
-        frame["visit"] = pd.NA
-    frame["VISITNUM"] = _visit_numbers(frame)
-    frame["VISIT"] = frame["visit"].astype("string").fillna(
-        "ASSESSMENT " + frame["VISITNUM"].astype(int).astype(str))
+    frame = _with_visits(measurements.reset_index(drop=True))
     frame["STUDYID"] = frame["studyid"].astype("string").fillna(studyid) \
         if "studyid" in frame.columns else studyid
     frame["DTC"] = _iso(frame["date"])
@@ -221,14 +230,7 @@ def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
 def rs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame, *,
                       studyid: str = "RECIST", evaluator: str = "INVESTIGATOR") -> pd.DataFrame:
     """SDTM RS: per-visit TRGRESP, NTRGRESP, NEWLIND, OVRLRESP and per-patient BESTRSP."""
-    tp = timepoints.copy()
-    tp["patient_id"] = tp["patient_id"].astype(str)
-    tp["date"] = pd.to_datetime(tp["date"])
-    if "visit" not in tp.columns:
-        tp["visit"] = pd.NA
-    tp["VISITNUM"] = _visit_numbers(tp)
-    tp["VISIT"] = tp["visit"].astype("string").fillna(
-        "ASSESSMENT " + tp["VISITNUM"].astype(int).astype(str))
+    tp = _with_visits(timepoints)
     follow = tp[tp["overall_response"].notna() & (tp["overall_response"].astype(str) != "")]
     parts = []
     for order, (code, (column, name)) in enumerate(_RS_TESTS.items()):
