@@ -22,7 +22,7 @@ from typing import Any
 
 from recist.errors import CriteriaError
 
-__all__ = ["Criteria", "RECIST_1_1", "load_criteria"]
+__all__ = ["RECIST_1_1", "Criteria", "load_criteria", "read_toml"]
 
 
 @dataclass(frozen=True)
@@ -178,6 +178,26 @@ def _unknown_message(unknown: list[str]) -> str:
     return f"unknown criteria option(s) {', '.join(unknown)}; known options are: {known}"
 
 
+def read_toml(path: str | Path, *, what: str) -> dict[str, Any]:
+    """Read a TOML file; errors name it as ``what`` (e.g. ``"criteria file"``) and its path.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    CriteriaError
+        If it is not valid TOML.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CriteriaError(f"{what} {path} is not valid TOML: {error}") from None
+
+
 def load_criteria(path: str | Path, base: Criteria = RECIST_1_1) -> Criteria:
     """Read a protocol's criteria from a TOML file.
 
@@ -185,13 +205,7 @@ def load_criteria(path: str | Path, base: Criteria = RECIST_1_1) -> Criteria:
     level. Unknown options and wrong types are errors naming the file and the option.
     """
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"criteria file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as error:
-        raise CriteriaError(f"criteria file {path} is not valid TOML: {error}") from None
+    document = read_toml(path, what="criteria file")
     options = document.get("criteria", document)
     if not isinstance(options, dict):
         raise CriteriaError(f"criteria file {path}: [criteria] must be a table")

@@ -45,14 +45,13 @@ naming the file and the criterion.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from recist.criteria import RECIST_1_1, Criteria
+from recist.criteria import RECIST_1_1, Criteria, read_toml
 from recist.errors import CriteriaError
 
 __all__ = ["CHECKS", "IMAGING_CHECKS", "EligibilityCriterion", "Protocol", "load_protocol",
@@ -213,11 +212,5 @@ def parse_protocol(document: Mapping[str, Any], name: str = "protocol",
 def load_protocol(path: str | Path, base: Criteria = RECIST_1_1) -> Protocol:
     """Read a protocol TOML file; errors name the file and the criterion."""
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"protocol file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as error:
-        raise CriteriaError(f"protocol file {path} is not valid TOML: {error}") from None
+    document = read_toml(path, what="protocol file")
     return parse_protocol(document, name=path.stem, where=f"protocol file {path}", base=base)
