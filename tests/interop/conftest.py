@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
-from pydicom.dataset import FileDataset, FileMetaDataset
-from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+
+from dicom_io.testing import write_ct_series
 
 INSTALL_HINT = "run tests/interop/install_tools.sh (as root) to install it"
 PIXELMED_JAR = Path("/usr/share/java/pixelmed.jar")
@@ -39,78 +39,23 @@ def make_ct_series(
     origin: tuple[float, float, float] = (-20.0, -30.0, 100.0),
     orientation: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0),
     patient_id: str = "P001",
-    study_uid: str | None = None,
     study_date: str = "20240301",
     seed: str = "ct",
 ) -> list[Path]:
     """Write a small axial CT series (a bright disc on each slice) and return its files.
 
-    Slice k's ImagePositionPatient is origin + k * slice_spacing * normal.
+    Slice k's ImagePositionPatient is origin + k * slice_spacing * normal; files are
+    ``IM0000.dcm`` ... in slice order (``dicom_io.testing.write_ct_series`` writes them).
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    study_uid = study_uid or generate_uid(entropy_srcs=["study", seed])
-    series_uid = generate_uid(entropy_srcs=["series", seed])
-    frame_uid = generate_uid(entropy_srcs=["for", seed])
-    row_dir = np.array(orientation[:3])
-    col_dir = np.array(orientation[3:])
-    normal = np.cross(row_dir, col_dir)
     yy, xx = np.mgrid[0:rows, 0:columns]
     disc = ((yy - rows / 2) ** 2 + (xx - columns / 2) ** 2) < (min(rows, columns) / 4) ** 2
-    paths = []
-    for k in range(n_slices):
-        sop_uid = generate_uid(entropy_srcs=["sop", seed, str(k)])
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = CTImageStorage
-        meta.MediaStorageSOPInstanceUID = sop_uid
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        path = folder / f"IM{k:04d}.dcm"
-        ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
-        ds.SOPClassUID = CTImageStorage
-        ds.SOPInstanceUID = sop_uid
-        ds.StudyInstanceUID = study_uid
-        ds.SeriesInstanceUID = series_uid
-        ds.FrameOfReferenceUID = frame_uid
-        ds.PatientName = "Test^Patient"
-        ds.PatientID = patient_id
-        ds.PatientBirthDate = "19600101"
-        ds.PatientSex = "O"
-        ds.StudyDate = study_date
-        ds.SeriesDate = study_date
-        ds.ContentDate = study_date
-        ds.StudyTime = "101010"
-        ds.SeriesTime = "101010"
-        ds.ContentTime = "101010"
-        ds.AccessionNumber = "A1"
-        ds.ReferringPhysicianName = ""
-        ds.StudyID = "1"
-        ds.SeriesNumber = 2
-        ds.InstanceNumber = k + 1
-        ds.Modality = "CT"
-        ds.Manufacturer = "test"
-        ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
-        ds.PositionReferenceIndicator = ""
-        ds.KVP = "120"
-        ds.ImagePositionPatient = [float(v) for v in np.array(origin)
-                                   + k * slice_spacing * normal]
-        ds.ImageOrientationPatient = [float(v) for v in orientation]
-        ds.PixelSpacing = [pixel_spacing[0], pixel_spacing[1]]
-        ds.SliceThickness = slice_spacing
-        ds.Rows = rows
-        ds.Columns = columns
-        ds.SamplesPerPixel = 1
-        ds.PhotometricInterpretation = "MONOCHROME2"
-        ds.BitsAllocated = 16
-        ds.BitsStored = 16
-        ds.HighBit = 15
-        ds.PixelRepresentation = 1
-        ds.RescaleIntercept = 0
-        ds.RescaleSlope = 1
-        ds.RescaleType = "HU"
-        pixels = np.where(disc, 60, -800).astype(np.int16)
-        ds.PixelData = pixels.tobytes()
-        ds.save_as(path, enforce_file_format=True)
-        paths.append(path)
-    return paths
+    volume = np.repeat(np.where(disc, 60, -800).astype(np.int16)[None], n_slices, axis=0)
+    written = write_ct_series(
+        folder, volume=volume, pixel_spacing_mm=pixel_spacing, slice_spacing_mm=slice_spacing,
+        origin_mm=origin, orientation=orientation, rescale_intercept=0.0,
+        seed=f"interop-{seed}-series", study_seed=f"interop-{seed}-study", series_number=2,
+        patient_id=patient_id, study_date=study_date, file_name="IM{k:04d}.dcm")
+    return list(written.paths)
 
 
 def read_headers(paths: list[Path]) -> list[pydicom.Dataset]:
