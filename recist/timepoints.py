@@ -12,6 +12,7 @@ Two paths compute the same thing:
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -356,10 +357,39 @@ def _classify(features: pd.DataFrame, criteria: Criteria) -> dict[str, np.ndarra
             "rule": rule}
 
 
+_CONVERSION = re.compile(r"%%|%[-+ #0]*\d*(?:\.\d+)?[diouxXeEfFgGs]")
+
+
+def _formatted(values: np.ndarray, spec: str) -> list[str]:
+    """``spec % value`` for each value, formatted once per distinct value (numbers are
+    keyed by their bits, so -0.0 and 0.0 stay apart)."""
+    if values.dtype.kind not in "fiub":
+        return [spec % v for v in values.tolist()]
+    bits = values.view(np.int64) if values.dtype.kind == "f" else values
+    _, first, inverse = np.unique(bits, return_index=True, return_inverse=True)
+    texts = np.array([spec % v for v in values[first].tolist()], dtype=object)
+    return texts[inverse.reshape(-1)].tolist()
+
+
 def _texts(mask: np.ndarray, template: str, *columns) -> list[str]:
-    """``template % row`` for the rows of ``mask`` (numbers as ``%.2f``, as in the CSVs)."""
-    picked = [np.asarray(c)[mask].tolist() for c in columns]
-    return [template % row for row in zip(*picked)] if columns else [template] * int(mask.sum())
+    """``template % row`` for the rows of ``mask`` (numbers as ``%.2f``, as in the CSVs).
+
+    Each column is formatted with its conversion of ``template`` once per distinct value
+    (sums and counts repeat across a cohort); the texts are then put in place with ``%s``.
+
+    >>> _texts(np.array([True, False, True]), "sum %.2f mm, %+d%%",
+    ...        np.array([30.0, 1.0, 30.0]), np.array([5, 6, -7]))
+    ['sum 30.00 mm, +5%', 'sum 30.00 mm, -7%']
+    """
+    if not columns:
+        return [template] * int(mask.sum())
+    specs = [c for c in _CONVERSION.findall(template) if c != "%%"]
+    if len(specs) != len(columns):
+        raise ValueError(f"template {template!r} has {len(specs)} conversions for "
+                         f"{len(columns)} columns")
+    plain = _CONVERSION.sub(lambda m: "%%" if m.group(0) == "%%" else "%s", template)
+    picked = [_formatted(np.asarray(c)[mask], spec) for c, spec in zip(columns, specs)]
+    return [plain % row for row in zip(*picked)]
 
 
 def _target_reasons(target, f: pd.DataFrame, criteria: Criteria) -> np.ndarray:
@@ -452,11 +482,18 @@ def _reasons(features, result, overall, rule, backdated, criteria) -> np.ndarray
             np.asarray(features["backdated_lesions"], dtype=object),
             np.asarray(features["backdated_confirmed"], dtype=object))
     target_text = _target_reasons(result["target"], features, criteria)
-    # target; non-target; new lesions; DEC-13; overall — the empty parts left out
-    return np.array(["; ".join(filter(None, (t, n, w, b, f"overall {o} ({r})")))
-                     for t, n, w, b, o, r in zip(target_text.tolist(), nt_text.tolist(),
-                                                 new_text.tolist(), back_text.tolist(),
-                                                 overall.tolist(), rule.tolist())],
+    # target; non-target; new lesions; DEC-13; overall — the empty parts left out. The
+    # parts after the target repeat across time points: joined once per combination.
+    key = np.zeros(len(new), dtype=np.int64)
+    for part in (nt_text, new_text, back_text, overall, rule):
+        codes, uniques = pd.factorize(part)
+        key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
+    first = np.empty(int(key.max(initial=-1)) + 1, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key))[::-1]
+    suffix = np.array(["; ".join(filter(None, (nt_text[i], new_text[i], back_text[i],
+                                               f"overall {overall[i]} ({rule[i]})")))
+                       for i in first.tolist()], dtype=object)[key].tolist()
+    return np.array([f"{t}; {s}" if t else s for t, s in zip(target_text.tolist(), suffix)],
                     dtype=object)
 
 
