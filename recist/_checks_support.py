@@ -54,9 +54,17 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
 
 
 def iso(value: object) -> str | None:
+    """A date as ``YYYY-MM-DD`` (None when missing).
+
+    >>> iso(pd.Timestamp("2024-03-01 10:00")), iso(pd.NaT), iso("2024-03-01")
+    ('2024-03-01', None, '2024-03-01')
+    """
     if value is None or value is pd.NA or pd.isna(value):
         return None
-    return pd.Timestamp(value).strftime("%Y-%m-%d")
+    stamp = value if isinstance(value, pd.Timestamp) else pd.Timestamp(value)
+    if 1000 <= stamp.year:  # what strftime("%Y-%m-%d") writes, without its cost
+        return f"{stamp.year}-{stamp.month:02d}-{stamp.day:02d}"
+    return stamp.strftime("%Y-%m-%d")
 
 
 def _text(value: object) -> str | None:

@@ -63,6 +63,8 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame,
     joined = first.assign(patient_id=first["patient_id"].astype(str)).merge(
         starts, on="patient_id")
     gap = (joined["start_date"] - joined["date"]).dt.days
+    flagged = ((gap > max_days_before_start) | (gap < 0)).to_numpy()  # records of these only
+    joined, gap = joined[flagged], gap[flagged]
     findings = []
     for r, days in zip(_records(joined), gap.tolist()):
         if days > max_days_before_start:
