@@ -116,14 +116,16 @@ def check_present_after_cr(timepoints: pd.DataFrame,
         return []
     first_cr = cr.groupby("patient_id")["date"].min().rename("first_cr_date")
     frame = _indexed(measurements)
-    present = frame[(frame["kind"] == "non-target") & (frame["status"] == "present")
-                    & frame["patient_id"].isin(first_cr.index)]
+    present = frame.loc[(frame["kind"] == "non-target") & (frame["status"] == "present")
+                        & frame["patient_id"].isin(first_cr.index),
+                        ["patient_id", "date", "visit", "lesion_id", "timepoint"]]
     tp_dates = timepoints[["patient_id", "visit", "date"]].rename(
         columns={"visit": "timepoint", "date": "tp_date"})
     tp_dates["timepoint"] = tp_dates["timepoint"].astype("string")
     present = present.assign(timepoint=present["timepoint"].astype("string")).merge(
         tp_dates, on=["patient_id", "timepoint"], how="inner").join(first_cr, on="patient_id")
-    hits = present[present["tp_date"] > present["first_cr_date"]]
+    hits = present.loc[present["tp_date"] > present["first_cr_date"],
+                       ["patient_id", "date", "visit", "lesion_id", "first_cr_date"]]
     return [_finding(r, "present-after-cr", "DEC-9", Severity.WARNING,
                      f"non-target present after the overall CR of {_iso(r['first_cr_date'])}; "
                      "if it reappeared after a definitive CR enter it as progression (PD), "
