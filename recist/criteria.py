@@ -15,6 +15,7 @@ No rule function writes one of these numbers itself; it reads them from a ``Crit
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -158,7 +159,7 @@ class Criteria:
         >>> Criteria().min_measurable_ld_mm(None)
         10.0
         """
-        if slice_thickness_mm is None or slice_thickness_mm != slice_thickness_mm:
+        if slice_thickness_mm is None or math.isnan(slice_thickness_mm):
             return self.measurable_ld_mm
         if slice_thickness_mm <= self.fixed_threshold_max_slice_mm:
             return self.measurable_ld_mm

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from recist import __version__
 
-__all__ = ["main", "build_parser", "EXIT_INPUT_ERROR", "EXIT_INTERNAL_ERROR"]
+__all__ = ["EXIT_INPUT_ERROR", "EXIT_INTERNAL_ERROR", "build_parser", "main"]
 
 EXIT_INPUT_ERROR = 2
 EXIT_INTERNAL_ERROR = 70
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"recist {args.command}: error: {error}", file=sys.stderr)
         return EXIT_INPUT_ERROR
-    except Exception as error:  # noqa: BLE001 - the CLI never shows a traceback
+    except Exception as error:
         if os.environ.get("RECIST_DEBUG"):
             raise
         print(
