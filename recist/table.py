@@ -160,7 +160,14 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
         )
     frame["date"] = dates
 
-    bad_kind = frame.index[~frame["kind"].isin(KINDS)]
+    # Vocabularies checked on the distinct values (code -1, missing, is never allowed).
+    kind_codes, kinds = pd.factorize(np.asarray(frame["kind"].array, dtype=object))
+    status_codes, statuses = pd.factorize(np.asarray(frame["status"].array, dtype=object))
+
+    def where_in(values, allowed) -> np.ndarray:
+        return np.array([value in allowed for value in values] + [False], dtype=bool)
+
+    bad_kind = frame.index[~where_in(kinds, KINDS)[kind_codes]]
     if len(bad_kind):
         row = bad_kind[0]
         raise RecistDataError(
@@ -168,7 +175,8 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
             f"{', '.join(KINDS)}"
         )
     for kind, allowed in STATUSES.items():
-        rows = frame.index[(frame["kind"] == kind) & ~frame["status"].isin(allowed)]
+        rows = frame.index[where_in(kinds, (kind,))[kind_codes]
+                           & ~where_in(statuses, allowed)[status_codes]]
         if len(rows):
             row = rows[0]
             raise RecistDataError(

@@ -163,3 +163,25 @@ def test_normalise_never_shares_data_with_its_input():
     out.loc[0, "visit"] = "X"
     out.iloc[0, out.columns.get_loc("notes")] = "x"
     pd.testing.assert_frame_equal(raw, before)
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"kind": ["target", "Target ", "nontarget", "new"]},
+     "row 4, patient_id P1, date 2024-01-01, lesion_id N1: kind 'nontarget' is not one of"),
+    ({"status": ["measured", "absent", None, "equivocal"]},
+     "row 4, patient_id P1, date 2024-01-01, lesion_id N1: status <NA> is not allowed for a "
+     "non-target lesion"),
+    ({"status": ["measured", "absent", "present", "measured"]},
+     "row 5, patient_id P1, date 2024-01-01, lesion_id X: status 'measured' is not allowed "
+     "for a new lesion"),
+])
+def test_vocabulary_errors_name_the_first_bad_row(change, message):
+    from recist.errors import RecistDataError
+
+    table = {"patient_id": ["P1"] * 4, "date": ["2024-01-01"] * 4,
+             "lesion_id": ["T1", "T2", "N1", "X"],
+             "kind": ["target", "target", "non-target", "new"],
+             "status": ["measured", "absent", "present", "equivocal"],
+             "ld_mm": ["10", "", "", ""], **change}
+    with pytest.raises(RecistDataError, match=message.replace("(", r"\(")):
+        normalise_measurements(pd.DataFrame(table))
