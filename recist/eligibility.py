@@ -45,7 +45,7 @@ import pandas as pd
 from recist.baseline import _round, assess_baseline
 from recist.errors import RecistDataError
 from recist.protocol import EligibilityCriterion, Protocol
-from recist.table import parse_bool
+from recist.table import parse_bool, read_csv_table
 
 __all__ = [
     "SCREENING_COLUMNS",
@@ -109,15 +109,7 @@ def normalise_clinical(frame: pd.DataFrame, source: str = "clinical table") -> p
 
 def read_clinical(path: str | Path) -> pd.DataFrame:
     """Read a clinical CSV table (see the module docstring) and normalise it."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"clinical table {path} does not exist")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError:
-        raise RecistDataError(f"{path}: not UTF-8 text; save the table as UTF-8 CSV") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise RecistDataError(f"{path}: not a readable CSV table ({error})") from None
+    frame = read_csv_table(path, "clinical table", empty_as_missing=False)
     return normalise_clinical(frame, source=str(path))
 
 

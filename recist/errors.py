@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["RecistDataError", "CriteriaError"]
+__all__ = ["CriteriaError", "RecistDataError"]
 
 
 class RecistDataError(ValueError):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from recist.errors import RecistDataError
 
-__all__ = ["Severity", "Finding", "findings_frame", "raise_for_errors"]
+__all__ = ["Finding", "Severity", "findings_frame", "raise_for_errors"]
 
 
 class Severity(StrEnum):

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from recist.errors import RecistDataError
+from recist.table import read_csv_table
 
 __all__ = ["DATE_COLUMNS", "PATIENT_COLUMNS", "normalise_patients", "read_patients"]
 
@@ -133,16 +134,5 @@ def read_patients(path: str | Path) -> pd.DataFrame:
     Raises ``FileNotFoundError`` when the file does not exist and ``RecistDataError``
     naming the file and row for anything it cannot interpret (see ``normalise_patients``).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"patients table {path} does not exist")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                            encoding="utf-8")
-    except UnicodeDecodeError:
-        raise RecistDataError(f"{path}: not UTF-8 text; save the table as UTF-8 CSV") from None
-    except pd.errors.EmptyDataError:
-        raise RecistDataError(f"{path}: the file is empty; expected a header row") from None
-    except pd.errors.ParserError as error:
-        raise RecistDataError(f"{path}: not a readable CSV table ({error})") from None
+    frame = read_csv_table(path, "patients table")
     return normalise_patients(frame, source=str(path))

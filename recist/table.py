@@ -23,6 +23,7 @@ __all__ = [
     "STATUSES",
     "normalise_measurements",
     "parse_bool",
+    "read_csv_table",
     "read_measurements",
     "write_measurements",
 ]
@@ -220,24 +221,43 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
     return frame
 
 
+def read_csv_table(path: str | Path, what: str, *,
+                   empty_as_missing: bool = True) -> pd.DataFrame:
+    """Read a UTF-8 CSV table as text cells, with one clear error for an unreadable file.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    what
+        What the table is, for messages (``"measurements table"``, ``"manifest"`` …).
+    empty_as_missing
+        Empty cells become missing values (else they stay empty strings).
+
+    Raises ``FileNotFoundError`` when the file does not exist and ``RecistDataError``
+    naming the file when it is not UTF-8, empty or not a CSV table.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} {path} does not exist")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False,
+                           na_values=[""] if empty_as_missing else None, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RecistDataError(f"{path}: not UTF-8 text; save the {what} as UTF-8 CSV") from None
+    except pd.errors.EmptyDataError:
+        raise RecistDataError(f"{path}: the file is empty; expected a header row") from None
+    except pd.errors.ParserError as error:
+        raise RecistDataError(f"{path}: not a readable CSV table ({error})") from None
+
+
 def read_measurements(path: str | Path) -> pd.DataFrame:
     """Read a measurements CSV (DESIGN.md conventions) and normalise it.
 
     Raises ``RecistDataError`` naming the file and row for anything it cannot interpret,
     ``FileNotFoundError`` when the file does not exist.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"measurements table {path} does not exist")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                            encoding="utf-8")
-    except UnicodeDecodeError:
-        raise RecistDataError(f"{path}: not UTF-8 text; save the table as UTF-8 CSV") from None
-    except pd.errors.ParserError as error:
-        raise RecistDataError(f"{path}: not a readable CSV table ({error})") from None
-    except pd.errors.EmptyDataError:
-        raise RecistDataError(f"{path}: the file is empty; expected a header row") from None
+    frame = read_csv_table(path, "measurements table")
     return normalise_measurements(frame, source=str(path))
 
 

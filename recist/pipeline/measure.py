@@ -41,7 +41,7 @@ from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
 from recist.measure import DrawnLine, measure_lines, measure_mask
 from recist.overlays import render_lesion_overlay
-from recist.table import CORE_COLUMNS, PROVENANCE_COLUMNS
+from recist.table import CORE_COLUMNS, PROVENANCE_COLUMNS, read_csv_table
 
 __all__ = [
     "MEASUREMENT_COLUMNS",
@@ -344,9 +344,7 @@ def measure_study(
 def read_manifest(path: str | Path) -> pd.DataFrame:
     """Read a studies manifest (``MANIFEST_COLUMNS``; paths relative to the manifest)."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"manifest {path} does not exist")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = read_csv_table(path, "manifest", empty_as_missing=False)
     frame.columns = [c.strip().lower() for c in frame.columns]
     missing = [c for c in ("series_dir",) if c not in frame.columns]
     if missing:
