@@ -39,12 +39,14 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
             columns[column] = pd.Series(default, index=index,
                                         dtype=object if default is pd.NA else None)
     for column in ("kind", "status"):  # categorical: fast comparisons on a cohort
-        columns[column] = columns[column].astype(object).astype("category")
+        columns[column] = pd.Series(pd.Categorical(
+            np.asarray(columns[column].array, dtype=object)), index=index, name=column)
     if not pd.api.types.is_datetime64_any_dtype(columns["date"]):
         columns["date"] = pd.to_datetime(columns["date"])
     timepoints = timepoint_index(pd.DataFrame(
         {name: columns[name] for name in ("patient_id", "date", "visit")}, copy=False))
-    lesion = pd.factorize(columns["lesion_id"].to_numpy(dtype=object))[0].astype(np.int64)
+    lesion = pd.factorize(np.asarray(columns["lesion_id"].array, dtype=object))[0].astype(
+        np.int64)
     lesion_code = pd.factorize(
         timepoints["patient_code"].to_numpy(dtype=np.int64) * (int(lesion.max(initial=0)) + 1)
         + lesion)[0]
