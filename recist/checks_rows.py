@@ -142,9 +142,10 @@ def check_dates(measurements: pd.DataFrame, today: object = None,
         numbers = sorted({n for t, n in parsed.values() if t == template})
         ranks.update({(template, n): i for i, n in enumerate(numbers)})
     visit_text = spans["visit"].astype(str)
-    spans = spans.assign(
-        template=visit_text.map(lambda v: parsed[v][0]),
-        number=visit_text.map(lambda v: ranks.get(parsed[v]))).dropna(subset=["number"])
+    spans = spans.assign(  # looked up per distinct label
+        template=visit_text.map({label: parsed[label][0] for label in parsed}),
+        number=visit_text.map({label: ranks.get(parsed[label]) for label in parsed}),
+    ).dropna(subset=["number"])
     group = [spans["patient_code"], spans["template"]]
     previous_number = spans.groupby(group)["number"].cummax().groupby(group).shift()
     backwards = spans[spans["number"] < previous_number]
