@@ -110,7 +110,8 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     [['V2', 1, False], ['V1', 0, True], ['V1', 0, True]]
     """
     dates = pd.to_datetime(measurements["date"]).to_numpy(dtype="datetime64[ns]")
-    patient_code = pd.factorize(_objects(measurements["patient_id"]))[0]
+    # text columns as object arrays without a copy (to_numpy(dtype=object) copies)
+    patient_code = pd.factorize(np.asarray(measurements["patient_id"].array, dtype=object))[0]
     date_code, date_values = pd.factorize(dates)
     date_labels = pd.DatetimeIndex(date_values).strftime("%Y-%m-%d").to_numpy(dtype=object)
     labels = date_labels[date_code] if len(dates) else np.array([], dtype=object)
@@ -120,7 +121,8 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     label_int = date_label_code[date_code] if len(dates) else np.array([], dtype=np.int64)
     key_names = ["d" + str(label) for label in date_label_values]
     if "visit" in measurements.columns:
-        visit_code, visit_values = pd.factorize(_objects(measurements["visit"]))
+        visit_code, visit_values = pd.factorize(
+            np.asarray(measurements["visit"].array, dtype=object))
         cleaned = np.array([_visit_label(v) for v in visit_values] + [None], dtype=object)
         visit = cleaned[visit_code]  # code -1 (missing) picks the trailing None
         has_visit = np.array([v is not None for v in cleaned])[visit_code]
@@ -172,12 +174,6 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
         "timepoint_code": timepoint_code,
         "has_visit": has_visit,
     }, index=measurements.index)
-
-
-def _objects(column: pd.Series) -> np.ndarray:
-    """A column as an object array, without a copy for text columns (missing stays
-    ``pd.NA``): what ``to_numpy(dtype=object)`` gives, minus its per-row NA pass."""
-    return np.asarray(column.array, dtype=object)
 
 
 def _visit_label(value: object) -> str | None:

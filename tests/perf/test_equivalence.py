@@ -169,11 +169,11 @@ def test_normalise_never_shares_data_with_its_input():
     ({"kind": ["target", "Target ", "nontarget", "new"]},
      "row 4, patient_id P1, date 2024-01-01, lesion_id N1: kind 'nontarget' is not one of"),
     ({"status": ["measured", "absent", None, "equivocal"]},
-     "row 4, patient_id P1, date 2024-01-01, lesion_id N1: status <NA> is not allowed for a "
-     "non-target lesion"),
+     ("row 4, patient_id P1, date 2024-01-01, lesion_id N1: status <NA> is not allowed for a "
+      "non-target lesion")),
     ({"status": ["measured", "absent", "present", "measured"]},
-     "row 5, patient_id P1, date 2024-01-01, lesion_id X: status 'measured' is not allowed "
-     "for a new lesion"),
+     ("row 5, patient_id P1, date 2024-01-01, lesion_id X: status 'measured' is not allowed "
+      "for a new lesion")),
 ])
 def test_vocabulary_errors_name_the_first_bad_row(change, message):
     from recist.errors import RecistDataError
