@@ -6,8 +6,8 @@ confirmed at the next visit), about 1.5 million rows; runs ``respond`` (all rule
 confirmation on) in this process and prints rows/s and the peak memory; then compares
 target-only throughput with the PyPI package ``pyrecist``, installed in its own virtual
 environment (``benchmarks/.work/pyrecist-venv``, never the project's ``.venv``) and run
-in a subprocess on a subset of patients. The machine may be shared: pyrecist and the
-engine-only figure are the best of 3 runs, taken one right after the other.
+in a subprocess on a subset of patients. The machine may be shared: pyrecist and our
+target-only figures are the best of 3 runs, taken one right after the other.
 
 Usage::
 
@@ -348,9 +348,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_pyrecist:
         return 0
     targets = measurements[measurements["kind"] == "target"].reset_index(drop=True)
-    began = time.perf_counter()
-    respond_module.respond(targets, patients, criteria)
-    ours = len(targets) / (time.perf_counter() - began)
+    fastest = float("inf")
+    for _ in range(3):  # best of 3, as for pyrecist
+        began = time.perf_counter()
+        respond_module.respond(targets, patients, criteria)
+        fastest = min(fastest, time.perf_counter() - began)
+    ours = len(targets) / fastest
     best = float("inf")
     for _ in range(3):
         began = time.perf_counter()
@@ -362,9 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"target-only ({len(targets):,} rows) against pyrecist {theirs_rate:,.0f} rows/s "
           f"({theirs['rows']:,} rows of {args.pyrecist_patients} patients, subprocess, "
           "evaluate_recist only, best of 3):")
-    print(f"  assess_timepoints (what pyrecist does; best of 3): {ours_engine:>11,.0f} rows/s "
+    print(f"  assess_timepoints (what pyrecist does):   {ours_engine:>11,.0f} rows/s "
           f"-> ratio {ours_engine / theirs_rate:,.1f}x")
-    print(f"  whole respond (checks, time points, BOR/PFS):      {ours:>11,.0f} rows/s "
+    print(f"  whole respond (checks, BOR/PFS included): {ours:>11,.0f} rows/s "
           f"-> ratio {ours / theirs_rate:,.1f}x")
     return 0
 
