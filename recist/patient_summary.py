@@ -16,7 +16,13 @@ import pandas as pd
 
 from recist.best_response import (
     NE,
+    NON_CR_NON_PD,
+    PD,
+    PR,
+    RESPONSE_RANK,
     RESPONSES,
+    SD,
+    BestResponse,
     best_overall_response,
     confirmed_best_overall_response,
     first_response_index,
@@ -121,6 +127,7 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> dict[str, object]:
         "starts": starts,
         "ends": np.r_[starts[1:], len(codes)] if len(codes) else starts,
         "dates": days[order].tolist(),
+        "days": days[order].astype(np.int64),
         "overall": overall[order].tolist(),
         "target": target[order].tolist(),
     }
@@ -136,55 +143,104 @@ def _patient_records(patients: pd.DataFrame | None) -> dict[str, tuple]:
     return {str(pid): record for pid, record in zip(table["patient_id"], zip(*columns))}
 
 
-class _Rows:
-    """Column lists of the summary being built."""
-
-    def __init__(self) -> None:
-        self.columns: dict[str, list] = {c: [] for c in SUMMARY_COLUMNS}
-
-    def add(self, **values: object) -> None:
-        for column, cells in self.columns.items():
-            cells.append(values.get(column))
-
-
 def _summarise_one(
-    rows: _Rows, patient_id: str, responses: list[str], dates: list[date],
+    columns: dict[str, list], patient_id: str, responses: list[str], dates: list[date],
     non_target_only: bool, start: date | None, death: date | None,
-    new_therapy: date | None, criteria: Criteria,
+    new_therapy: date | None, criteria: Criteria, best: BestResponse | None = None,
+    has_response: bool = True,
 ) -> None:
-    """Append one patient's summary (BOR, CONF, TTE rules) to ``rows``."""
+    """Append one patient's summary (BOR, CONF, TTE rules) to the column lists.
+
+    ``best``: the patient's ``best_overall_response`` when already known (computed for
+    the cohort at once by ``_vector_bor``, valid only without a new therapy);
+    ``has_response`` False: no CR/PR among the counted time points, so the confirmed BOR
+    equals ``best`` and there is no response date (checked by the perf tests).
+    """
     if start is None:  # no reference date at all (no start_date and no time point)
-        rows.add(patient_id=patient_id, bor=NE, confirmed_bor=NE if criteria.confirmation
-                 else None, pfs_event=False,
-                 censor_reason="no start date and no assessment: PFS cannot be dated")
+        for column, value in zip(SUMMARY_COLUMNS, (
+                patient_id, NE, None, NE if criteria.confirmation else None, None, False,
+                None, None, None, None,
+                "no start date and no assessment: PFS cannot be dated")):
+            columns[column].append(value)
         return
-    kept = kept_before_new_therapy(dates, new_therapy, criteria)
+    kept = len(dates) if best is not None else kept_before_new_therapy(
+        dates, new_therapy, criteria)
     analysed, analysed_dates = responses[:kept], dates[:kept]
-    best = best_overall_response(analysed, analysed_dates, start, criteria)
-    confirmed_bor = None
+    if best is None:
+        best = best_overall_response(analysed, analysed_dates, start, criteria)
+    confirmed_bor = response_index = None
     if criteria.confirmation:
-        confirmed = confirmed_best_overall_response(analysed, analysed_dates, start, criteria,
-                                                    non_target_only=non_target_only)
-        confirmed_bor = confirmed.response
-        response_index = confirmed.response_index
-    else:
+        if has_response:
+            confirmed = confirmed_best_overall_response(
+                analysed, analysed_dates, start, criteria, non_target_only=non_target_only)
+            confirmed_bor, response_index = confirmed.response, confirmed.response_index
+        else:
+            confirmed_bor = best.response
+    elif has_response:
         response_index = first_response_index(analysed)
     response_date = None if response_index is None else analysed_dates[response_index]
     pfs = progression_free_survival(responses, dates, start, death, new_therapy, criteria)
     dor = duration_of_response(response_date, responses, dates, death, new_therapy, criteria)
-    rows.add(
-        patient_id=patient_id,
-        bor=best.response,
-        bor_date=None if best.index is None else analysed_dates[best.index],
-        confirmed_bor=confirmed_bor,
-        pd_date=progression_date(analysed, analysed_dates),
-        pfs_event=pfs.event,
-        pfs_date=pfs.date,
-        pfs_days=(pfs.date - start).days + (1 if criteria.add_one_day else 0),
-        response_date=response_date,
-        dor_days=None if dor is None else dor[1],
-        censor_reason=pfs.reason,
-    )
+    for column, value in zip(SUMMARY_COLUMNS, (
+            patient_id, best.response,
+            None if best.index is None else analysed_dates[best.index], confirmed_bor,
+            progression_date(analysed, analysed_dates), pfs.event, pfs.date,
+            (pfs.date - start).days + (1 if criteria.add_one_day else 0), response_date,
+            None if dor is None else dor[1], pfs.reason)):
+        columns[column].append(value)
+
+
+_RANK_OF = {None: RESPONSE_RANK[NE], **RESPONSE_RANK}
+_PD_RANK, _NE_RANK = RESPONSE_RANK[PD], RESPONSE_RANK[NE]
+_SD_RANK, _NCNP_RANK = RESPONSE_RANK[SD], RESPONSE_RANK[NON_CR_NON_PD]
+
+
+def _vector_bor(overall: list, days: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                start_days: np.ndarray, criteria: Criteria) -> tuple[list, np.ndarray]:
+    """``best_overall_response`` of every patient at once, on all their time points.
+
+    ``overall``/``days`` are the sorted time point rows, ``starts``/``ends`` each
+    patient's rows (baseline row included when its response is empty), ``start_days`` each
+    patient's reference date (days since 1970). Returns the ``BestResponse`` per patient
+    and whether a CR or PR is among the counted time points (BOR-1..8, as the rule
+    function; the perf tests compare both on random cohorts).
+    """
+    n_rows, n_patients = len(overall), len(starts)
+    if n_patients == 0:
+        return [], np.zeros(0, dtype=bool)
+    rank = np.array([_RANK_OF[r] for r in overall], dtype=np.int64)
+    # every patient has a row; the first is the baseline when its response is empty
+    first = starts + np.array([overall[i] is None for i in starts.tolist()], dtype=np.int64)
+    group = np.repeat(np.arange(n_patients), ends - starts)
+    position = np.arange(n_rows) - first[group]  # position among post-baseline rows
+    post = position >= 0
+    # BOR-1: rows up to and including the first PD
+    is_pd = post & (rank == _PD_RANK)
+    pd_before = np.cumsum(is_pd) - is_pd
+    pd_before -= np.r_[0, np.cumsum(is_pd)][starts][group]
+    counted = post & (pd_before == 0)
+    late = (days - start_days[group]) >= criteria.sd_min_days  # BOR-4
+    contribution = rank.copy()
+    early = ~late & ((rank == _SD_RANK) | ((rank == _NCNP_RANK)
+                                          & criteria.sd_min_for_non_cr_non_pd))
+    contribution[early] = _NE_RANK
+    contribution[~counted] = _NE_RANK + 1  # never the best
+    best = np.full(n_patients, _NE_RANK + 1, dtype=np.int64)
+    np.minimum.at(best, group, contribution)
+    reaching = np.flatnonzero(counted & (contribution == best[group]))
+    first_reaching = np.full(n_patients, -1, dtype=np.int64)
+    first_reaching[group[reaching[::-1]]] = reaching[::-1]  # first row per patient wins
+    has_response = np.zeros(n_patients, dtype=bool)
+    has_response[group[counted & (rank <= RESPONSE_RANK[PR])]] = True
+    results = []
+    for rank_of, row, head in zip(best.tolist(), first_reaching.tolist(), first.tolist()):
+        if rank_of > _NE_RANK:  # no counted time point (BOR-7)
+            results.append(BestResponse(NE, None))
+        elif rank_of == _NE_RANK:  # NE never replaces the first time point
+            results.append(BestResponse(NE, 0))
+        else:
+            results.append(BestResponse(RESPONSES[rank_of], row - head))
+    return results, has_response
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -224,32 +280,40 @@ def summarise_patients_with_findings(
             "patient's baseline scan date, and deaths and new therapies are unknown (DEC-7); "
             "pass a patients table with start_date to use treatment start",
             Severity.INFO, rule="DEC-7"))
-    rows = _Rows()
+    columns: dict[str, list] = {c: [] for c in SUMMARY_COLUMNS}
     seen = set()
     dates, overall, target = arrays["dates"], arrays["overall"], arrays["target"]
-    for patient_id, begin, end in zip(arrays["ids"], arrays["starts"], arrays["ends"]):
+    ids, starts, ends = arrays["ids"], arrays["starts"], arrays["ends"]
+    references = []  # (start, death, new_therapy, baseline fallback used) per patient
+    for patient_id, begin in zip(ids, starts.tolist()):
+        start, death, new_therapy = records.get(patient_id, (None, None, None))
+        references.append((start or dates[begin], death, new_therapy, start is None))
+    start_days = np.array([r[0].toordinal() - _EPOCH_ORDINAL for r in references],
+                          dtype=np.int64)
+    bests, responders = _vector_bor(overall, arrays["days"], starts, ends, start_days,
+                                    criteria)
+    for patient_id, begin, end, (start, death, new_therapy, fallback), best, responder in zip(
+            ids, starts.tolist(), ends.tolist(), references, bests, responders.tolist()):
         seen.add(patient_id)
         baseline_date = dates[begin]
         first = begin + 1 if overall[begin] is None else begin
         responses = [NE if r is None else r for r in overall[first:end]]
         patient_dates = dates[first:end]
         non_target_only = all(t in _NO_TARGET for t in target[first:end])
-        start, death, new_therapy = records.get(patient_id, (None, None, None))
-        if start is None:
-            start = baseline_date
-            if patients is not None:
-                code, why = (("start-date-missing", "start_date is empty")
-                             if patient_id in records else
-                             ("patient-not-in-patients-table",
-                              "is not in the patients table"))
-                findings.append(Finding(
-                    code,
-                    f"patient {patient_id}: {why}; the SD minimum and durations run from "
-                    f"the baseline scan date {baseline_date.isoformat()} instead (DEC-7)",
-                    Severity.WARNING, patient_id=patient_id, date=baseline_date.isoformat(),
-                    rule="DEC-7"))
-        _summarise_one(rows, patient_id, responses, patient_dates, non_target_only, start,
-                       death, new_therapy, criteria)
+        if fallback and patients is not None:
+            code, why = (("start-date-missing", "start_date is empty")
+                         if patient_id in records else
+                         ("patient-not-in-patients-table", "is not in the patients table"))
+            findings.append(Finding(
+                code,
+                f"patient {patient_id}: {why}; the SD minimum and durations run from "
+                f"the baseline scan date {baseline_date.isoformat()} instead (DEC-7)",
+                Severity.WARNING, patient_id=patient_id, date=baseline_date.isoformat(),
+                rule="DEC-7"))
+        if new_therapy is not None:  # DEC-17 may drop time points: the rule functions
+            best, responder = None, True
+        _summarise_one(columns, patient_id, responses, patient_dates, non_target_only, start,
+                       death, new_therapy, criteria, best, responder)
     for patient_id, (start, death, new_therapy) in records.items():
         if patient_id in seen:
             continue
@@ -258,8 +322,8 @@ def summarise_patients_with_findings(
             f"patient {patient_id} is in the patients table but has no time point: BOR NE "
             "and PFS from start_date (DEC-16)", Severity.INFO, patient_id=patient_id,
             rule="DEC-16"))
-        _summarise_one(rows, patient_id, [], [], False, start, death, new_therapy, criteria)
-    columns = rows.columns
+        _summarise_one(columns, patient_id, [], [], False, start, death, new_therapy,
+                       criteria)
     frame = pd.DataFrame({
         "patient_id": pd.array(columns["patient_id"], dtype="string"),
         "bor": pd.Series(columns["bor"], dtype=object),
