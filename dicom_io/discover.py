@@ -3,8 +3,11 @@
 Every file is opened once and read up to (not including) its pixel data; the file offset
 of native pixel data is remembered so :func:`dicom_io.load_series` can read the pixels
 straight into its volume without parsing the header again. Files that are not DICOM are
-counted and skipped; a DICOMDIR is recognised and skipped (its images are found by
-walking the folder).
+counted and skipped. A DICOMDIR given as the path, or found at the top of the folder or
+zip, is followed (:mod:`dicom_io.dicomdir`): the files its records reference are read,
+referenced files that are missing are reported by file ID (an unreadable error and the
+series verdict), and files it does not reference are counted and noted, not read. A
+DICOMDIR elsewhere, or one that cannot be read, is skipped and the folder is walked.
 """
 
 from __future__ import annotations
@@ -168,6 +171,14 @@ class Inventory:
     skipped_examples: tuple[str, ...]
     unreadable: tuple[DicomInputError, ...]
     dicomdir_found: bool
+    #: The DICOMDIR whose records listed the files, named as in messages (relative to
+    #: the folder scanned, or ``archive.zip:DICOMDIR``); None when the folder was walked.
+    dicomdir: str | None = None
+    #: Files under the DICOMDIR's folder that no record references (not read).
+    n_unreferenced: int = 0
+    unreferenced_examples: tuple[str, ...] = ()
+    #: Sentences about the input as a whole (DICOMDIR used, files not referenced, ...).
+    notes: tuple[str, ...] = ()
 
 
 def _corrupt(path: Path, name: str, sop_uid: str, what: str) -> DicomInputError:
@@ -337,30 +348,97 @@ def _walk(root: Path) -> Iterator[Path]:
             yield Path(folder) / name
 
 
-def _read_headers(root: Path, prefix: str) -> tuple[list[SliceHeader], list[str],
-                                                  list[DicomInputError], bool, int]:
-    headers: list[SliceHeader] = []
-    skipped: list[str] = []
-    unreadable: list[DicomInputError] = []
-    dicomdir = False
-    n_files = 0
-    base = root.parent if root.is_file() else root
-    for path in _walk(root):
-        n_files += 1
-        name = prefix + path.relative_to(base).as_posix()
+@dataclass
+class _Collected:
+    """Headers read under one root, and what was skipped or missing on the way."""
+
+    headers: list[SliceHeader] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unreadable: list[DicomInputError] = field(default_factory=list)
+    dicomdir_skipped: bool = False
+    n_files: int = 0
+    dicomdir: str | None = None
+    missing_by_series: dict[str, list[str]] = field(default_factory=dict)
+    unreferenced: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def read(self, path: Path, name: str) -> None:
+        self.n_files += 1
+        if path.name.upper() == "DICOMDIR":  # a media directory, not an image
+            self.dicomdir_skipped = True
+            return
         try:
             header = read_slice_header(path, name)
         except InvalidDicomError:
-            skipped.append(name)
-            continue
+            self.skipped.append(name)
+            return
         except DicomInputError as error:
-            unreadable.append(error)
-            continue
-        if header.sop_class_uid == _DICOMDIR_CLASS or path.name.upper() == "DICOMDIR":
-            dicomdir = True
-            continue
-        headers.append(header)
-    return headers, skipped, unreadable, dicomdir, n_files
+            self.unreadable.append(error)
+            return
+        if header.sop_class_uid == _DICOMDIR_CLASS:
+            self.dicomdir_skipped = True
+            return
+        self.headers.append(header)
+
+
+def _collect(root: Path, prefix: str) -> _Collected:
+    """Read the headers under ``root``: through its DICOMDIR if it has one, else walking."""
+    from dicom_io.dicomdir import find_dicomdir, read_dicomdir
+
+    base = root.parent if root.is_file() else root
+    found = _Collected()
+    dicomdir = find_dicomdir(root)
+    if dicomdir is not None:
+        dir_name = prefix + dicomdir.relative_to(base).as_posix()
+        try:
+            index = read_dicomdir(dicomdir, name=dir_name)
+        except DicomInputError as error:
+            found.notes.append(f"cannot read the DICOMDIR {dir_name} ({error.reason}); the "
+                               "folder was walked instead")
+            index = None
+        if index is not None and not index.entries:
+            found.notes.append(f"the DICOMDIR {dir_name} references no file; the folder was "
+                               "walked instead")
+            index = None
+        if index is not None:
+            found.dicomdir = dir_name
+            for entry in index.entries:
+                if entry.path is not None:
+                    found.read(entry.path, prefix + entry.path.relative_to(base).as_posix())
+                    continue
+                found.unreadable.append(DicomInputError(
+                    f"cannot read a file of the DICOMDIR: {index.missing_message(entry, dir_name)}",
+                    path=index.folder / entry.file_id,
+                    sop_instance_uid=entry.sop_instance_uid or None, keyword="ReferencedFileID"))
+                found.missing_by_series.setdefault(entry.series_instance_uid, []).append(
+                    entry.file_id)
+            found.unreferenced = [prefix + p.relative_to(base).as_posix()
+                                  for p in index.unreferenced]
+            found.notes.append(
+                f"files listed by the DICOMDIR {dir_name}: {len(index.entries)} referenced, "
+                f"{len(index.missing)} missing")
+            if found.unreferenced:
+                found.notes.append(
+                    f"{len(found.unreferenced)} file(s) under {dir_name}'s folder are not "
+                    f"referenced by it and were not read (e.g. "
+                    f"{', '.join(found.unreferenced[:3])}); scan them on their own to include "
+                    "them")
+            return found
+    for path in _walk(root):
+        found.read(path, prefix + path.relative_to(base).as_posix())
+    return found
+
+
+def _read_headers(root: Path, prefix: str) -> tuple[list[SliceHeader], list[str],
+                                                  list[DicomInputError], bool, int]:
+    """``(headers, non-DICOM names, unreadable errors, DICOMDIR skipped, files looked at)``.
+
+    A DICOMDIR at the top of ``root`` lists the files (see :func:`_collect`); each of its
+    referenced files that is missing is one unreadable error.
+    """
+    found = _collect(root, prefix)
+    return (found.headers, found.skipped, found.unreadable, found.dicomdir_skipped,
+            found.n_files)
 
 
 def discover_series(path: str | Path, *, check: bool = True) -> Inventory:
@@ -389,19 +467,28 @@ def discover_series(path: str | Path, *, check: bool = True) -> Inventory:
         When it holds no readable DICOM file.
     """
     with open_input(path) as (root, prefix):
-        headers, skipped, unreadable, dicomdir, n_files = _read_headers(root, prefix)
-        if not headers and not unreadable:
+        found = _collect(root, prefix)
+        if not found.headers and not found.unreadable:
             raise DicomInputError(
-                f"no DICOM files found in {path}: {n_files} file(s) looked at, "
-                f"{len(skipped)} not DICOM. Point at the folder that holds the DICOM "
+                f"no DICOM files found in {path}: {found.n_files} file(s) looked at, "
+                f"{len(found.skipped)} not DICOM. Point at the folder that holds the DICOM "
                 "images (or the .zip / DICOMDIR's folder).",
                 path=path,
             )
-        records = _group(headers, check)
+        records = _group(found.headers, check)
+    for k, record in enumerate(records):
+        missing = found.missing_by_series.get(record.series_instance_uid)
+        if missing:
+            shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+            records[k] = dataclasses.replace(record, verdict=(
+                f"{len(missing)} file(s) referenced by the DICOMDIR are missing: {shown}; "
+                "copy the complete media again"))
     return Inventory(
-        root=Path(path), series=tuple(records), n_files=n_files,
-        n_skipped_non_dicom=len(skipped), skipped_examples=tuple(skipped[:5]),
-        unreadable=tuple(unreadable), dicomdir_found=dicomdir,
+        root=Path(path), series=tuple(records), n_files=found.n_files,
+        n_skipped_non_dicom=len(found.skipped), skipped_examples=tuple(found.skipped[:5]),
+        unreadable=tuple(found.unreadable), dicomdir_found=found.dicomdir_skipped,
+        dicomdir=found.dicomdir, n_unreferenced=len(found.unreferenced),
+        unreferenced_examples=tuple(found.unreferenced[:5]), notes=tuple(found.notes),
     )
 
 

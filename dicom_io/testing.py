@@ -42,6 +42,7 @@ __all__ = [
     "WrittenSeries",
     "truncate_file",
     "write_ct_series",
+    "write_dicomdir_media",
     "write_enhanced_ct",
     "write_gantry_tilted_series",
     "write_non_dicom_file",
@@ -498,3 +499,21 @@ def write_enhanced_ct(
     expected = np.stack([_stored_slice(volume[k], 1.0, rescale_intercept, np.int16)
                          for k in range(n)]).astype(np.int32) + int(rescale_intercept)
     return WrittenSeries(folder, (path,), expected, geometry, series_uid, study_uid)
+
+
+def write_dicomdir_media(media_folder: str | Path, *series: WrittenSeries) -> Path:
+    """Copy factory series into a DICOM media layout with a DICOMDIR (pydicom FileSet).
+
+    The layout is the one CDs have: upper-case names of at most eight characters without
+    extension, ``PT000000/ST000000/SE000000/IM000000``, and ``DICOMDIR`` at the top.
+    Returns the DICOMDIR's path; the source files are left as they are.
+    """
+    from pydicom import dcmread
+    from pydicom.fileset import FileSet
+
+    fileset = FileSet()
+    for written in series:
+        for path in written.paths:
+            fileset.add(dcmread(path))
+    fileset.write(Path(media_folder))
+    return Path(media_folder) / "DICOMDIR"

@@ -153,18 +153,13 @@ def test_untagged_orthogonal_scout_is_excluded(tmp_path):
     assert "SAG.dcm" in loaded.notes[0]
 
 
-def test_dicomdir_is_skipped_and_images_found(tmp_path):
-    from pydicom import dcmread
-    from pydicom.fileset import FileSet
+def test_dicomdir_lists_the_images(tmp_path):
+    from dicom_io.testing import write_dicomdir_media
 
     written = write_ct_series(tmp_path / "src", shape=(3, 4, 4))
-    fileset = FileSet()
-    for path in written.paths:
-        fileset.add(dcmread(path))
-    fileset.write(tmp_path / "media")
-    assert (tmp_path / "media" / "DICOMDIR").exists()
+    assert write_dicomdir_media(tmp_path / "media", written).exists()
     inventory = discover_series(tmp_path / "media")
-    assert inventory.dicomdir_found
+    assert inventory.dicomdir == "DICOMDIR" and not inventory.dicomdir_found
     assert [r.n_files for r in inventory.series] == [3]
     np.testing.assert_array_equal(load_series(tmp_path / "media").volume, written.volume)
 
