@@ -99,7 +99,7 @@ def continued_positions(
 
 
 def apply_continuing_response(
-    timepoints: pd.DataFrame, criteria: Criteria = RECIST_1_1
+    timepoints: pd.DataFrame, criteria: Criteria = RECIST_1_1, cutoffs=None
 ) -> pd.DataFrame:
     """Return a copy of the time point table with DEC-1 continuing response applied.
 
@@ -108,6 +108,11 @@ def apply_continuing_response(
     assessments), the positions of ``continued_positions`` get ``target_response`` and
     ``overall_response`` PR and the reason "DEC-1 continuing response: …" appended to
     ``reasons``. The input is not modified; row order is kept.
+
+    DEC-17: ``cutoffs`` (optional) maps patient_id → ``new_therapy_date``; that patient's
+    time points dated on or after it are left out: they neither start, confirm nor
+    receive a continued response (``recist.respond`` passes the cut-offs when
+    ``criteria.censor_at_new_therapy``).
 
     Examples
     --------
@@ -123,6 +128,13 @@ def apply_continuing_response(
     >>> out = apply_continuing_response(table, Criteria(continuing_response=True))
     >>> list(out["overall_response"]), list(out["target_response"])
     ([None, 'PR', 'PR'], [None, 'PR', 'PR'])
+
+    New therapy on 2024-04-01: the SD of 2024-05-01 is after it and stays SD.
+
+    >>> out = apply_continuing_response(table, Criteria(continuing_response=True),
+    ...                                 cutoffs={"p1": "2024-04-01"})
+    >>> list(out["overall_response"])
+    [None, 'PR', 'SD']
     """
     table = timepoints.copy()
     if not criteria.continuing_response or table.empty:
@@ -141,11 +153,16 @@ def apply_continuing_response(
     target = table["target_response"].astype(object).where(
         table["target_response"].notna(), None).to_numpy(object)[order]
     days = table["date"].to_numpy("datetime64[D]")[order].tolist()
+    given = {} if cutoffs is None else cutoffs
+    cut = {str(k): pd.Timestamp(v).date() for k, v in given.items()
+           if not pd.isna(v)}
     changed_rows: list[int] = []
     changed_reasons: list[str] = []
     boundaries = np.flatnonzero(patients[1:] != patients[:-1]) + 1
     for begin, end in zip(np.r_[0, boundaries], np.r_[boundaries, len(order)]):
-        rows = [r for r in range(begin, end) if overall[r] is not None]
+        limit = cut.get(str(patients[begin]))
+        rows = [r for r in range(begin, end) if overall[r] is not None
+                and (limit is None or days[r] < limit)]
         if not rows:
             continue
         responses = [overall[r] for r in rows]

@@ -21,9 +21,13 @@ from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity, findings_frame, raise_for_errors
 from recist.outputs import write_text_atomic
 from recist.patient_summary import summarise_patients_with_findings
-from recist.timepoints import assess_timepoints
+from recist.patients import normalise_patients
+from recist.timepoints import assess_timepoints, assess_timepoints_with_findings  # noqa: F401
 
-__all__ = ["RESPOND_FILES", "RespondResult", "respond", "warnings_of", "write_respond_outputs"]
+# ``assess_timepoints`` stays importable from here (the benchmark and its smoke test use it).
+
+__all__ = ["RESPOND_FILES", "RespondResult", "new_therapy_cutoffs", "respond", "warnings_of",
+           "write_respond_outputs"]
 
 RESPOND_FILES = ("timepoints.csv", "patient_summary.csv", "findings.csv", "provenance.json")
 
@@ -59,9 +63,12 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     """Assess RECIST 1.1 responses for every patient of a measurements table.
 
     Steps: ``recist.checks.run_input_checks`` (findings with severity error raise
-    ``RecistDataError`` naming patient, date and lesion); ``assess_timepoints``;
+    ``RecistDataError`` naming patient, date and lesion); ``assess_timepoints`` with each
+    patient's new-therapy cut-off (``new_therapy_cutoffs``, DEC-17: scans on or after it
+    confirm no equivocal new lesion, DEC-13);
     ``recist.continuing.apply_continuing_response`` when ``criteria.continuing_response``
-    (DEC-1); ``recist.patient_summary.summarise_patients``;
+    (DEC-1; time points on or after the cut-off are neither carried nor carry);
+    ``recist.patient_summary.summarise_patients`` (drops them from BOR and PFS);
     ``recist.checks.run_timepoint_checks``.
 
     Parameters
@@ -79,15 +86,41 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     indexed = _indexed(measurements)
     findings: list[Finding] = list(run_input_checks(indexed, criteria, patients=patients))
     raise_for_errors(findings)
-    timepoints = assess_timepoints(measurements, criteria)
+    cutoffs = new_therapy_cutoffs(patients, criteria)
+    timepoints, timepoint_findings = assess_timepoints_with_findings(measurements, criteria,
+                                                                     cutoffs)
+    findings.extend(timepoint_findings)
     if criteria.continuing_response:
-        timepoints = apply_continuing_response(timepoints, criteria)
+        timepoints = apply_continuing_response(timepoints, criteria, cutoffs)
     summary, summary_findings = summarise_patients_with_findings(timepoints, patients, criteria)
     findings.extend(summary_findings)
     findings.extend(run_timepoint_checks(timepoints, indexed))
     raise_for_errors(findings)
     return RespondResult(timepoints=timepoints, patient_summary=summary,
                          findings=tuple(findings), criteria=criteria)
+
+
+def new_therapy_cutoffs(patients: pd.DataFrame | None,
+                        criteria: Criteria = RECIST_1_1) -> dict[str, pd.Timestamp]:
+    """patient_id → ``new_therapy_date`` for the patients who have one (DEC-17).
+
+    Empty without a patients table, without a ``new_therapy_date`` column, or when
+    ``criteria.censor_at_new_therapy`` is off (DEC-17's alternative: new therapy ignored,
+    so a later scan still confirms an equivocal new lesion, DEC-13).
+
+    >>> table = pd.DataFrame({"patient_id": ["P1", "P2"],
+    ...                       "new_therapy_date": ["2024-02-20", None]})
+    >>> {k: str(v.date()) for k, v in new_therapy_cutoffs(table).items()}
+    {'P1': '2024-02-20'}
+    >>> new_therapy_cutoffs(table, RECIST_1_1.replace(censor_at_new_therapy=False))
+    {}
+    """
+    if (patients is None or not criteria.censor_at_new_therapy
+            or "new_therapy_date" not in {str(c).strip().lower() for c in patients.columns}):
+        return {}
+    table = normalise_patients(patients)
+    dated = table[table["new_therapy_date"].notna()]
+    return dict(zip(dated["patient_id"].astype(str), dated["new_therapy_date"]))
 
 
 def _format_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,8 @@ and a nadir of 0 is never a divisor.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,7 @@ from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
 
 __all__ = [
+    "cutoff_ns_of_timepoints",
     "index_timepoints",
     "nadir_before",
     "round_half_away",
@@ -199,8 +202,36 @@ def _group_min(keys: np.ndarray, values: np.ndarray, n: int, fill: int) -> np.nd
     return out
 
 
-def timepoint_features(measurements: pd.DataFrame,
-                       criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
+def cutoff_ns_of_timepoints(patient_ids, cutoffs) -> np.ndarray:
+    """Each time point's new-therapy cut-off (DEC-17) as int64 ns; ``_NAT`` when none.
+
+    ``cutoffs`` maps patient_id → the first date excluded (``new_therapy_date``): a dict
+    or a Series indexed by patient_id, values ISO text, dates or Timestamps; missing
+    values, unknown patients and ``cutoffs=None`` mean no cut-off.
+
+    >>> ns = cutoff_ns_of_timepoints(np.array(["P1", "P2"], dtype=object),
+    ...                              {"P1": "2024-02-20", "P3": "2024-01-01"})
+    >>> str(pd.Timestamp(ns[0]).date()), bool(ns[1] == _NAT)
+    ('2024-02-20', True)
+    """
+    patient_ids = np.asarray(patient_ids, dtype=object)
+    out = np.full(len(patient_ids), _NAT, dtype=np.int64)
+    if cutoffs is None or len(cutoffs) == 0:
+        return out
+    table = pd.Series(dict(cutoffs.items()), dtype=object)
+    days = pd.to_datetime(table, errors="raise").dropna()
+    if days.empty:
+        return out
+    by_patient = pd.Series(days.to_numpy(dtype="datetime64[ns]").view(np.int64),
+                           index=days.index.astype(str))
+    mapped = pd.Series(patient_ids).astype(str).map(by_patient)
+    found = mapped.notna().to_numpy()
+    out[found] = mapped.to_numpy()[found].astype(np.int64)
+    return out
+
+
+def timepoint_features(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
+                       cutoffs=None) -> pd.DataFrame:
     """Per-time-point quantities the response rules need (SUM-1..8, NE-2, NT, NEW).
 
     ``measurements`` is a table normalised by ``recist.table.normalise_measurements``.
@@ -217,10 +248,17 @@ def timepoint_features(measurements: pd.DataFrame,
     - non-targets: ``has_nontargets``, ``n_nt_progression``, ``n_nt_missing``,
       ``n_nt_present``, ``nt_all_gone``; new lesions: ``n_new_unequivocal``,
       ``n_new_equivocal``; DEC-13: ``backdated_lesions``, ``backdated_confirmed``.
+    - DEC-17 (``cutoffs``: patient_id → ``new_therapy_date``, see
+      ``cutoff_ns_of_timepoints``): a scan dated on or after its patient's cut-off
+      confirms nothing, so DEC-13 back-dates only to confirmations before it;
+      ``late_lesions``, ``late_confirmed``: the equivocal new lesions first seen before
+      the cut-off whose first confirmation is on or after it (not back-dated: DEC-14),
+      at their first-sighting time point (tuples, one item per lesion; None elsewhere).
     - dates (int64 ns): ``first_ns``, ``last_ns``, ``target_first_ns``,
-      ``nt_progression_ns``, ``new_unequivocal_ns``, ``backdated_ns``.
+      ``nt_progression_ns``, ``new_unequivocal_ns``, ``backdated_ns``,
+      ``new_therapy_ns`` (the patient's cut-off; the "no date" sentinel when none).
     """
-    return pd.DataFrame(_timepoint_columns(measurements, criteria))
+    return pd.DataFrame(_timepoint_columns(measurements, criteria, cutoffs))
 
 
 def _lesion_groups(row_tp: np.ndarray, lesion_codes: np.ndarray,
@@ -244,12 +282,13 @@ def _group_any(group: np.ndarray, flags: np.ndarray) -> np.ndarray:
     return _group_sum(group, np.asarray(flags, dtype=bool)) > 0
 
 
-def _timepoint_columns(measurements: pd.DataFrame,
-                       criteria: Criteria = RECIST_1_1) -> dict[str, np.ndarray]:
+def _timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
+                       cutoffs=None) -> dict[str, np.ndarray]:
     """The columns of ``timepoint_features`` as plain arrays (no DataFrame copy)."""
     frame = measurements  # read column by column, by position; never modified (no copy)
     row_tp, tps = index_timepoints(frame)
     n_tp = len(tps)
+    tp_cutoff_ns = cutoff_ns_of_timepoints(tps["patient_id"].to_numpy(), cutoffs)
     kind = _objects(frame["kind"])
     status = _objects(frame["status"])
     nodal = frame["nodal"].to_numpy(dtype=bool)
@@ -341,8 +380,9 @@ def _timepoint_columns(measurements: pd.DataFrame,
     n_unequivocal = np.bincount(row_tp[unequivocal_rows], minlength=n_tp).astype(np.int64)
     n_equivocal = np.bincount(row_tp[equivocal_rows], minlength=n_tp).astype(np.int64)
     unequivocal_ns = _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp, _NAT)
-    backdated_lesions, backdated_confirmed, backdated_ns = _backdate_confirmed_new(
-        frame, row_tp, tp_order, patient_lesion, unequivocal_rows, equivocal_rows, date_ns, n_tp)
+    backdated, late = _backdate_confirmed_new(
+        frame, row_tp, tp_order, patient_lesion, unequivocal_rows, equivocal_rows, date_ns,
+        tp_cutoff_ns[row_tp], n_tp)
 
     return {
         "patient_id": tps["patient_id"].to_numpy(),
@@ -371,46 +411,113 @@ def _timepoint_columns(measurements: pd.DataFrame,
         "n_new_unequivocal": n_unequivocal,
         "n_new_equivocal": n_equivocal,
         "new_unequivocal_ns": unequivocal_ns,
-        "backdated_lesions": backdated_lesions,
-        "backdated_confirmed": backdated_confirmed,
-        "backdated_ns": backdated_ns,
+        "backdated_lesions": backdated[0],
+        "backdated_confirmed": backdated[1],
+        "backdated_ns": backdated[2],
+        "late_lesions": late[0],
+        "late_confirmed": late[1],
+        "new_therapy_ns": tp_cutoff_ns,
     }
 
 
 def _backdate_confirmed_new(frame, row_tp, tp_order, patient_lesion, unequivocal_rows,
-                            equivocal_rows, date_ns, n_tp):
+                            equivocal_rows, date_ns, row_cutoff_ns, n_tp):
     """DEC-13: find each equivocal new lesion's first sighting that a later scan confirms.
 
     A new lesion (same patient and lesion_id, kind ``new``) seen ``equivocal`` at one
     time point and ``unequivocal`` at a later one is back-dated: its first equivocal
-    time point is marked with the lesion ids and the confirming date.
+    time point is marked with the lesion ids and the confirming date. DEC-17: only an
+    ``unequivocal`` row dated before the patient's cut-off (``row_cutoff_ns``) confirms;
+    a lesion first seen before the cut-off and first confirmed on or after it is
+    returned apart ("late": not back-dated, DEC-14).
+
+    Returns ``(lesions, confirmed, dates)`` per time point for the back-dated lesions
+    (joined text, first-sighting ns) and ``(lesions, confirmed)`` per time point for the
+    late ones (tuples; None where there is none).
     """
     lesions = np.full(n_tp, "", dtype=object)
     confirmed = np.full(n_tp, "", dtype=object)
     dates = np.full(n_tp, _NAT, dtype=np.int64)
+    late_lesions = np.full(n_tp, None, dtype=object)
+    late_confirmed = np.full(n_tp, None, dtype=object)
+    backdated, late = (lesions, confirmed, dates), (late_lesions, late_confirmed)
     if not len(unequivocal_rows) or not len(equivocal_rows):
-        return lesions, confirmed, dates
+        return backdated, late
     confirm = pd.DataFrame({
         "key": patient_lesion[unequivocal_rows],
         "order": tp_order[row_tp[unequivocal_rows]],
         "ns": date_ns[unequivocal_rows],
-    }).sort_values(["key", "order", "ns"]).drop_duplicates("key")
+        "in_time": date_ns[unequivocal_rows] < row_cutoff_ns[unequivocal_rows],
+    }).sort_values(["key", "order", "ns"])
     seen = pd.DataFrame({
         "key": patient_lesion[equivocal_rows],
         "order": tp_order[row_tp[equivocal_rows]],
         "tp": row_tp[equivocal_rows],
         "ns": date_ns[equivocal_rows],
+        "before_cutoff": date_ns[equivocal_rows] < row_cutoff_ns[equivocal_rows],
         "lesion": frame["lesion_id"].to_numpy(dtype=object)[equivocal_rows],
-    }).merge(confirm, on="key", suffixes=("", "_confirm"))
+    })
+    in_time = confirm[confirm["in_time"].to_numpy()].drop_duplicates("key")
+    first = _first_sightings(seen, in_time)
+    if not first.empty:
+        grouped = first.groupby("tp", sort=True)
+        tps = grouped.size().index.to_numpy()
+        lesions[tps] = grouped["lesion"].agg(", ".join).to_numpy()
+        confirmed[tps] = grouped["confirmed"].agg(", ".join).to_numpy()
+        dates[tps] = grouped["ns"].min().to_numpy()
+    if not confirm["in_time"].all():
+        too_late = confirm[~confirm["key"].isin(in_time["key"])].drop_duplicates("key")
+        first = _first_sightings(seen[seen["before_cutoff"].to_numpy()], too_late)
+        for tp, group in first.groupby("tp", sort=True):
+            late_lesions[tp] = tuple(group["lesion"])
+            late_confirmed[tp] = tuple(group["confirmed"])
+    return backdated, late
+
+
+def _first_sightings(seen: pd.DataFrame, confirm: pd.DataFrame) -> pd.DataFrame:
+    """Each lesion's first equivocal row before its confirmation (one per lesion), with
+    the confirming date as ISO text, sorted by time point and lesion id."""
+    seen = seen.merge(confirm, on="key", suffixes=("", "_confirm"))
     seen = seen[seen["order"] < seen["order_confirm"]]
     if seen.empty:
-        return lesions, confirmed, dates
+        return seen.assign(confirmed=pd.Series(dtype=object))
     seen = seen.sort_values(["key", "order", "ns"]).drop_duplicates("key")
-    seen = seen.assign(confirmed=pd.to_datetime(seen["ns_confirm"]).dt.strftime("%Y-%m-%d"),
+    return seen.assign(confirmed=pd.to_datetime(seen["ns_confirm"]).dt.strftime("%Y-%m-%d"),
                        lesion=seen["lesion"].astype(str)).sort_values(["tp", "lesion"])
-    grouped = seen.groupby("tp", sort=True)
-    tps = grouped.size().index.to_numpy()
-    lesions[tps] = grouped["lesion"].agg(", ".join).to_numpy()
-    confirmed[tps] = grouped["confirmed"].agg(", ".join).to_numpy()
-    dates[tps] = grouped["ns"].min().to_numpy()
-    return lesions, confirmed, dates
+
+
+# ------------------------------------------------ reason texts (recist.timepoints)
+
+_CONVERSION = re.compile(r"%%|%[-+ #0]*\d*(?:\.\d+)?[diouxXeEfFgGs]")
+
+
+def _formatted(values: np.ndarray, spec: str) -> list[str]:
+    """``spec % value`` for each value, formatted once per distinct value (numbers are
+    keyed by their bits, so -0.0 and 0.0 stay apart)."""
+    if values.dtype.kind not in "fiub":
+        return [spec % v for v in values.tolist()]
+    bits = values.view(np.int64) if values.dtype.kind == "f" else values
+    _, first, inverse = np.unique(bits, return_index=True, return_inverse=True)
+    texts = np.array([spec % v for v in values[first].tolist()], dtype=object)
+    return texts[inverse.reshape(-1)].tolist()
+
+
+def _texts(mask: np.ndarray, template: str, *columns) -> list[str]:
+    """``template % row`` for the rows of ``mask`` (numbers as ``%.2f``, as in the CSVs).
+
+    Each column is formatted with its conversion of ``template`` once per distinct value
+    (sums and counts repeat across a cohort); the texts are then put in place with ``%s``.
+
+    >>> _texts(np.array([True, False, True]), "sum %.2f mm, %+d%%",
+    ...        np.array([30.0, 1.0, 30.0]), np.array([5, 6, -7]))
+    ['sum 30.00 mm, +5%', 'sum 30.00 mm, -7%']
+    """
+    if not columns:
+        return [template] * int(mask.sum())
+    specs = [c for c in _CONVERSION.findall(template) if c != "%%"]
+    if len(specs) != len(columns):
+        raise ValueError(f"template {template!r} has {len(specs)} conversions for "
+                         f"{len(columns)} columns")
+    plain = _CONVERSION.sub(lambda m: "%%" if m.group(0) == "%%" else "%s", template)
+    picked = [_formatted(np.asarray(c)[mask], spec) for c, spec in zip(columns, specs)]
+    return [plain % row for row in zip(*picked)]

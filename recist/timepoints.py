@@ -12,13 +12,13 @@ Two paths compute the same thing:
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pandas as pd
 
 from recist.criteria import RECIST_1_1, Criteria
-from recist.sums import _NAT, _timepoint_columns, round_half_away
+from recist.findings import Finding, Severity
+from recist.sums import _NAT, _texts, _timepoint_columns, round_half_away
 
 __all__ = [
     "NEW_LESION_VALUES",
@@ -27,6 +27,7 @@ __all__ = [
     "TARGET_RESPONSES",
     "TIMEPOINT_COLUMNS",
     "assess_timepoints",
+    "assess_timepoints_with_findings",
     "classify_new_lesions",
     "classify_nontarget_response",
     "classify_target_response",
@@ -357,41 +358,6 @@ def _classify(features: pd.DataFrame, criteria: Criteria) -> dict[str, np.ndarra
             "rule": rule}
 
 
-_CONVERSION = re.compile(r"%%|%[-+ #0]*\d*(?:\.\d+)?[diouxXeEfFgGs]")
-
-
-def _formatted(values: np.ndarray, spec: str) -> list[str]:
-    """``spec % value`` for each value, formatted once per distinct value (numbers are
-    keyed by their bits, so -0.0 and 0.0 stay apart)."""
-    if values.dtype.kind not in "fiub":
-        return [spec % v for v in values.tolist()]
-    bits = values.view(np.int64) if values.dtype.kind == "f" else values
-    _, first, inverse = np.unique(bits, return_index=True, return_inverse=True)
-    texts = np.array([spec % v for v in values[first].tolist()], dtype=object)
-    return texts[inverse.reshape(-1)].tolist()
-
-
-def _texts(mask: np.ndarray, template: str, *columns) -> list[str]:
-    """``template % row`` for the rows of ``mask`` (numbers as ``%.2f``, as in the CSVs).
-
-    Each column is formatted with its conversion of ``template`` once per distinct value
-    (sums and counts repeat across a cohort); the texts are then put in place with ``%s``.
-
-    >>> _texts(np.array([True, False, True]), "sum %.2f mm, %+d%%",
-    ...        np.array([30.0, 1.0, 30.0]), np.array([5, 6, -7]))
-    ['sum 30.00 mm, +5%', 'sum 30.00 mm, -7%']
-    """
-    if not columns:
-        return [template] * int(mask.sum())
-    specs = [c for c in _CONVERSION.findall(template) if c != "%%"]
-    if len(specs) != len(columns):
-        raise ValueError(f"template {template!r} has {len(specs)} conversions for "
-                         f"{len(columns)} columns")
-    plain = _CONVERSION.sub(lambda m: "%%" if m.group(0) == "%%" else "%s", template)
-    picked = [_formatted(np.asarray(c)[mask], spec) for c, spec in zip(columns, specs)]
-    return [plain % row for row in zip(*picked)]
-
-
 def _target_reasons(target, f: pd.DataFrame, criteria: Criteria) -> np.ndarray:
     """Why each target response was given, with the numbers (vectorised per rule).
 
@@ -451,7 +417,8 @@ def _target_reasons(target, f: pd.DataFrame, criteria: Criteria) -> np.ndarray:
     return out
 
 
-def _reasons(features, result, overall, rule, backdated, criteria) -> np.ndarray:
+def _reasons(features, result, overall, rule, backdated, therapy_text,
+             criteria) -> np.ndarray:
     """The ``reasons`` text of every time point: each rule that decided, with numbers."""
     nontarget, new = result["nontarget"], result["new"]
     nt_text = np.full(len(new), "", dtype=object)
@@ -482,23 +449,24 @@ def _reasons(features, result, overall, rule, backdated, criteria) -> np.ndarray
             np.asarray(features["backdated_lesions"], dtype=object),
             np.asarray(features["backdated_confirmed"], dtype=object))
     target_text = _target_reasons(result["target"], features, criteria)
-    # target; non-target; new lesions; DEC-13; overall — the empty parts left out. The
-    # parts after the target repeat across time points: joined once per combination.
+    # target; non-target; new lesions; DEC-13; DEC-17; overall — the empty parts left
+    # out. The parts after the target repeat: joined once per combination.
     key = np.zeros(len(new), dtype=np.int64)
-    for part in (nt_text, new_text, back_text, overall, rule):
+    for part in (nt_text, new_text, back_text, therapy_text, overall, rule):
         codes, uniques = pd.factorize(part)
         key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
     first = np.empty(int(key.max(initial=-1)) + 1, dtype=np.int64)
     first[key[::-1]] = np.arange(len(key))[::-1]
     suffix = np.array(["; ".join(filter(None, (nt_text[i], new_text[i], back_text[i],
+                                               therapy_text[i],
                                                f"overall {overall[i]} ({rule[i]})")))
                        for i in first.tolist()], dtype=object)[key].tolist()
     return np.array([f"{t}; {s}" if t else s for t, s in zip(target_text.tolist(), suffix)],
                     dtype=object)
 
 
-def assess_timepoints(measurements: pd.DataFrame,
-                      criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
+def assess_timepoints(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
+                      cutoffs=None) -> pd.DataFrame:
     """Assess every time point of every patient (RECIST 1.1 Tables 1 and 2).
 
     ``measurements`` is normalised by ``recist.table.normalise_measurements``. Returns
@@ -510,9 +478,25 @@ def assess_timepoints(measurements: pd.DataFrame,
     Rules: SUM-1..8 (``recist.sums``), TGT-*, NT-*, NEW-*, OVR-T1-*, OVR-T2-*, DEC-13
     (an equivocal new lesion later confirmed makes its first-sighting time point PD),
     DEC-20 (a PD time point takes the earliest scan date among the rows documenting the
-    progression, any other its latest scan date).
+    progression, any other its latest scan date), DEC-17 with ``cutoffs``.
+
+    DEC-17: ``cutoffs`` (optional) maps patient_id → ``new_therapy_date`` (``respond``
+    passes them when ``criteria.censor_at_new_therapy``). A scan on or after it confirms
+    no equivocal new lesion, so DEC-13 back-dates only to earlier confirmations; a lesion
+    confirmed only later stays "no new lesion" (DEC-14), with a reason and a finding
+    (``assess_timepoints_with_findings``). Time points dated on or after it keep their
+    own responses; ``reasons`` says they are not counted for BOR or PFS.
     """
-    features = _timepoint_columns(measurements, criteria)
+    return assess_timepoints_with_findings(measurements, criteria, cutoffs)[0]
+
+
+def assess_timepoints_with_findings(
+    measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1, cutoffs=None,
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """``assess_timepoints`` plus its findings: a warning
+    ``equivocal-new-confirmed-after-new-therapy`` (DEC-14, DEC-17) per equivocal new
+    lesion first seen before the patient's cut-off and confirmed only on or after it."""
+    features = _timepoint_columns(measurements, criteria, cutoffs)
     result = _classify(features, criteria)
     baseline = np.asarray(features["tp_order"]) == 0
     target, nontarget, new = result["target"], result["nontarget"], result["new"]
@@ -534,7 +518,8 @@ def assess_timepoints(measurements: pd.DataFrame,
     pd_ns = candidates.min(axis=0)
     date_ns = np.where(is_pd & (pd_ns != _NAT), pd_ns, np.asarray(features["last_ns"]))
 
-    reasons = _reasons(features, result, overall, rule, backdated, criteria)
+    therapy_text, findings = _new_therapy_notes(features, date_ns, baseline)
+    reasons = _reasons(features, result, overall, rule, backdated, therapy_text, criteria)
     reasons[baseline] = "baseline"
     blank = np.array([None] * len(baseline), dtype=object)
     out = pd.DataFrame({
@@ -554,5 +539,43 @@ def assess_timepoints(measurements: pd.DataFrame,
     })
     # ``features`` is already sorted by patient, then chronologically (earliest scan of
     # each time point), so the baseline stays first even if DEC-20 moves a PD date.
-    return out
+    return out, findings
+
+
+def _new_therapy_notes(features, date_ns, baseline) -> tuple[np.ndarray, list[Finding]]:
+    """DEC-17 reason parts (late confirmations, time points after new therapy) and the
+    findings of the late confirmations."""
+    text = np.full(len(baseline), "", dtype=object)
+    cutoff_ns = np.asarray(features["new_therapy_ns"])
+    if not (cutoff_ns != _NAT).any():
+        return text, []
+    cutoff_iso = {}  # formatted once per distinct cut-off
+    for ns in np.unique(cutoff_ns[cutoff_ns != _NAT]).tolist():
+        cutoff_iso[ns] = pd.Timestamp(ns).strftime("%Y-%m-%d")
+    after = ~baseline & (cutoff_ns != _NAT) & (date_ns >= cutoff_ns)
+    text[after] = [f"on or after new anticancer therapy on {cutoff_iso[ns]}: not counted "
+                   "for BOR or PFS (DEC-17)" for ns in cutoff_ns[after].tolist()]
+    late = np.asarray(features["late_lesions"], dtype=object)
+    findings = []
+    for i in np.flatnonzero(~np.equal(late, None) & ~baseline).tolist():
+        pairs = list(zip(late[i], features["late_confirmed"][i]))
+        note = ", ".join(f"new lesion {lesion} confirmed only on {when}"
+                         for lesion, when in pairs)
+        therapy = cutoff_iso[int(cutoff_ns[i])]
+        note = (f"{note}, on or after new anticancer therapy on {therapy}: not "
+                "back-dated (NEW-3, DEC-13, DEC-17)")
+        text[i] = f"{note}; {text[i]}" if text[i] else note
+        when = pd.Timestamp(int(date_ns[i])).strftime("%Y-%m-%d")
+        for lesion, confirmed in pairs:
+            findings.append(Finding(
+                "equivocal-new-confirmed-after-new-therapy",
+                f"patient {features['patient_id'][i]}, time point {features['visit'][i]} "
+                f"({when}), new lesion {lesion}: equivocal here and confirmed only on "
+                f"{confirmed}, on or after new anticancer therapy on {therapy}; a "
+                "scan after new therapy confirms nothing, so the lesion counts as no new "
+                "lesion (DEC-14) and PD is not back-dated (DEC-17, DEC-13)",
+                Severity.WARNING, patient_id=str(features["patient_id"][i]), date=when,
+                visit=str(features["visit"][i]), lesion_id=str(lesion),
+                rule="DEC-14, DEC-17"))
+    return text, findings
 

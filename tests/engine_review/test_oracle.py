@@ -165,7 +165,8 @@ def _timepoint(v: dict, base: dict, base_sum: float, sums: list) -> dict:
     when = min(documenting) if documenting else max(v["dates"]["all"])
     return {"date": when, "sum_mm": sums[-1], "nadir_mm": nadir, "target_response": target,
             "nontarget_response": nontarget, "new_lesions": new, "overall_response": overall,
-            "new": v["new"], "equivocal_dates": v["dates"]["equivocal"]}
+            "new": v["new"], "equivocal_dates": v["dates"]["equivocal"],
+            "unequivocal_dates": v["dates"]["unequivocal"]}
 
 
 def oracle(rows: list[tuple], death: date | None = None, new_therapy: date | None = None,
@@ -195,18 +196,22 @@ def oracle(rows: list[tuple], death: date | None = None, new_therapy: date | Non
     sums = [base_sum if base["t"] else None]
     out = [_timepoint(visits[key], base, base_sum, sums) for key in order[1:]]
     # DEC-13: an equivocal new lesion confirmed later makes its first sighting PD,
-    # dated by that sighting (DEC-20).
+    # dated by that sighting (DEC-20). DEC-17: a scan on or after new therapy confirms
+    # nothing.
     first_eq = next((i for i, tp in enumerate(out) if tp["new"].get("NEW1") == "equivocal"),
                     None)
     first_uneq = next((i for i, tp in enumerate(out)
-                       if tp["new"].get("NEW1") == "unequivocal"), None)
+                       if tp["new"].get("NEW1") == "unequivocal" and any(
+                           new_therapy is None or d < new_therapy
+                           for d in tp["unequivocal_dates"])), None)
     if first_eq is not None and first_uneq is not None and first_eq < first_uneq:
         tp = out[first_eq]
         earliest = min(tp["equivocal_dates"])
         tp["date"] = earliest if tp["overall_response"] != "PD" else min(tp["date"], earliest)
         tp["overall_response"] = "PD"
-    if opt["continuing_response"]:
-        _continue_response(out, opt)
+    if opt["continuing_response"]:  # DEC-1 ignores time points after new therapy (DEC-17)
+        _continue_response([tp for tp in out if new_therapy is None or tp["date"] < new_therapy],
+                           opt)
     # DEC-17: time points on or after a new anticancer therapy are not analysed.
     kept = [tp for tp in out if new_therapy is None or tp["date"] < new_therapy]
     if death is not None and new_therapy is not None and death >= new_therapy:
