@@ -74,8 +74,9 @@ def progression_date(responses: Sequence[str], dates: Sequence[date]) -> date | 
     """Date of the first time point whose overall response is PD.
 
     TTE-1 (R11 4.3.5, 4.6.2; FDA Appendix 2), TTE-3. The time point table already dates a
-    confirmed equivocal new lesion back to its first sighting (DEC-13) and a PD time
-    point to its earliest progression scan (DEC-20); death never sets this date.
+    confirmed equivocal new lesion back to its first sighting (DEC-13; only a confirming
+    scan before new anticancer therapy counts, DEC-17) and a PD time point to its
+    earliest progression scan (DEC-20); death never sets this date.
 
     1. Return the date of the first PD, or None when there is none.
 
@@ -226,7 +227,8 @@ def progression_free_survival(
 
     1. With ``criteria.censor_at_new_therapy`` and a ``new_therapy_date``, only time
        points with ``date < new_therapy_date`` are used, and a death on or after it is not
-       an event (DEC-17).
+       an event (DEC-17). (``recist.respond`` also stops a scan on or after it from
+       back-dating PD to an equivocal new lesion seen before it: DEC-13, DEC-14.)
     2. Event candidates: the first PD (TTE-1) and, if ``criteria.death_is_pfs_event``,
        death from any cause (TTE-4). Death is not PD (TTE-3). The earlier one is the event.
     3. With ``criteria.censor_after_missed_assessments``: if the event comes more than
