@@ -406,10 +406,12 @@ def _collect(root: Path, prefix: str) -> _Collected:
                 if entry.path is not None:
                     found.read(entry.path, prefix + entry.path.relative_to(base).as_posix())
                     continue
-                found.unreadable.append(DicomInputError(
+                missing = DicomInputError(
                     f"cannot read a file of the DICOMDIR: {index.missing_message(entry, dir_name)}",
                     path=index.folder / entry.file_id,
-                    sop_instance_uid=entry.sop_instance_uid or None, keyword="ReferencedFileID"))
+                    sop_instance_uid=entry.sop_instance_uid or None, keyword="ReferencedFileID")
+                missing.series_instance_uid = entry.series_instance_uid  # from the record
+                found.unreadable.append(missing)
                 found.missing_by_series.setdefault(entry.series_instance_uid, []).append(
                     entry.file_id)
             found.unreferenced = [prefix + p.relative_to(base).as_posix()

@@ -100,6 +100,7 @@ def test_missing_referenced_file_is_named_by_its_file_id(media):
     (error,) = inventory.unreadable
     assert error.keyword == "ReferencedFileID"
     assert error.sop_instance_uid == first.sop_instance_uids[2]
+    assert error.series_instance_uid == first.series_instance_uid
     assert error.path == dicomdir.parent / gone.file_id
     assert str(error) == (
         f"cannot read a file of the DICOMDIR: DICOMDIR references file {gone.file_id} "
