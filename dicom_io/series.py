@@ -372,8 +372,12 @@ def load_series(path: str | Path, series_uid: str | None = None, *,
     """
     with open_input(path) as (root, prefix):
         headers, skipped, unreadable, _, n_files = _read_headers(root, prefix)
-        if unreadable:
-            raise unreadable[0]
+        # A file known to belong to another series (a DICOMDIR record) does not stop this one.
+        blocking = [error for error in unreadable
+                    if series_uid is None
+                    or getattr(error, "series_instance_uid", None) in (None, series_uid)]
+        if blocking:
+            raise blocking[0]
         if not headers:
             raise DicomInputError(
                 f"no DICOM files found in {path}: {n_files} file(s) looked at, {len(skipped)} "

@@ -63,9 +63,12 @@ def format_inventory(inventory, out: TextIO) -> None:
     if inventory.n_skipped_non_dicom:
         examples = ", ".join(inventory.skipped_examples)
         out.write(f"; {inventory.n_skipped_non_dicom} non-DICOM file(s) skipped ({examples})")
-    if inventory.dicomdir_found:
+    if inventory.dicomdir:
+        out.write(f"; files listed by {inventory.dicomdir}")
+    elif inventory.dicomdir_found:
         out.write("; DICOMDIR found and skipped (images found by walking the folder)")
     out.write("\n")
+    out.writelines(f"note: {note}\n" for note in inventory.notes)
     out.writelines(f"unreadable: {error}\n" for error in inventory.unreadable)
 
 

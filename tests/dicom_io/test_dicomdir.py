@@ -111,6 +111,10 @@ def test_missing_referenced_file_is_named_by_its_file_id(media):
         load_series(dicomdir.parent, first.series_instance_uid)
     assert str(raised.value) == str(error)
     assert inventory.notes[0] == "files listed by the DICOMDIR DICOMDIR: 8 referenced, 1 missing"
+    # The other, complete series of the same media still loads.
+    other = load_series(dicomdir.parent, second.series_instance_uid)
+    assert other.geometry.series_instance_uid == second.series_instance_uid
+    assert other.volume.shape[0] == 3
 
 
 def test_lower_case_copy_of_upper_case_file_ids_is_found(media, tmp_path):
