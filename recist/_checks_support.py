@@ -11,7 +11,8 @@ import pandas as pd
 from recist.baseline import timepoint_index
 from recist.findings import Finding, Severity
 
-__all__ = ["finding", "indexed", "iso", "records", "sorted_contains"]
+__all__ = ["finding", "findings_at", "indexed", "iso", "iso_dates", "records",
+           "sorted_contains"]
 
 _TIMEPOINT_COLUMNS = ("timepoint", "timepoint_start", "timepoint_order", "is_baseline",
                       "patient_code", "timepoint_code", "has_visit", "lesion_code")
@@ -61,6 +62,8 @@ def iso(value: object) -> str | None:
     >>> iso(pd.Timestamp("2024-03-01 10:00")), iso(pd.NaT), iso("2024-03-01")
     ('2024-03-01', None, '2024-03-01')
     """
+    if isinstance(value, pd.Timestamp) and 1000 <= value.year:  # the common case, first
+        return f"{value.year}-{value.month:02d}-{value.day:02d}"
     if value is None or value is pd.NA or pd.isna(value):
         return None
     stamp = value if isinstance(value, pd.Timestamp) else pd.Timestamp(value)
@@ -90,6 +93,54 @@ def finding(row: dict, code: str, rule: str, severity: Severity, text: str,
         where += f", lesion {lesion_id}"
     return Finding(code=code, message=f"{where}: {text}", severity=severity, rule=rule,
                    patient_id=patient, date=date, visit=visit, lesion_id=lesion_id)
+
+
+def iso_dates(values: pd.Series | np.ndarray) -> list[str | None]:
+    """``iso`` of every value, computed on the whole column when it holds datetime64.
+
+    >>> iso_dates(pd.Series(pd.to_datetime(["2024-03-01 10:00", None])))
+    ['2024-03-01', None]
+    """
+    array = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if array.dtype.kind == "M":
+        days = array.astype("datetime64[D]")
+        years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+        if not ((years < 1000) | (years > 9999))[~np.isnat(days)].any():
+            return [None if text == "NaT" else text for text in days.astype(str).tolist()]
+    return [iso(value) for value in (values.tolist() if isinstance(values, pd.Series)
+                                     else array.tolist())]
+
+
+def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str, severity: Severity,
+                texts: str | list[str], lesion: bool = True) -> list[Finding]:
+    """``finding`` for every row of ``frame`` (the same findings, built column-wise).
+
+    ``codes``, ``texts``: one for all rows, or one per row.
+    """
+    n_rows = len(frame)
+    if n_rows == 0:
+        return []
+    if isinstance(texts, str):
+        texts = [texts] * n_rows
+    if isinstance(codes, str):
+        codes = [codes] * n_rows
+    patients = [str(p) for p in frame["patient_id"].tolist()]
+    dates = iso_dates(frame["date"]) if "date" in frame.columns else [None] * n_rows
+    visits = ([_text(v) for v in frame["visit"].tolist()] if "visit" in frame.columns
+              else [None] * n_rows)
+    lesions = ([_text(v) for v in frame["lesion_id"].tolist()]
+               if lesion and "lesion_id" in frame.columns else [None] * n_rows)
+    out = []
+    for patient, date, visit, lesion_id, code, text in zip(patients, dates, visits, lesions,
+                                                           codes, texts):
+        where = f"patient {patient}, {date}"
+        if visit is not None:
+            where += f" (visit {visit})"
+        if lesion_id is not None:
+            where += f", lesion {lesion_id}"
+        out.append(Finding(code=code, message=f"{where}: {text}", severity=severity, rule=rule,
+                           patient_id=patient, date=date, visit=visit, lesion_id=lesion_id))
+    return out
 
 
 def sorted_contains(pool: np.ndarray, values: np.ndarray) -> np.ndarray:

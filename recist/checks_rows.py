@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 
 from recist._checks_support import finding as _finding
+from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso as _iso
+from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
@@ -65,21 +67,18 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame,
     gap = (joined["start_date"] - joined["date"]).dt.days
     flagged = ((gap > max_days_before_start) | (gap < 0)).to_numpy()  # records of these only
     joined, gap = joined[flagged], gap[flagged]
-    findings = []
-    for r, days in zip(_records(joined), gap.tolist()):
+    texts, codes = [], []
+    for days, start in zip(gap.tolist(), _iso_dates(joined["start_date"])):
         if days > max_days_before_start:
-            findings.append(_finding(
-                r, "baseline-too-early", "MEAS-11", Severity.WARNING,
-                f"baseline scan {days} days before the start of treatment "
-                f"({_iso(r['start_date'])}); RECIST asks for at most {max_days_before_start} "
-                "days (MEAS-11, R11 3.2.1)", lesion=False))
-        elif days < 0:
-            findings.append(_finding(
-                r, "baseline-after-start", "MEAS-11", Severity.WARNING,
-                f"baseline scan {-days} days after the start of treatment "
-                f"({_iso(r['start_date'])}); the baseline precedes treatment (MEAS-11)",
-                lesion=False))
-    return findings
+            codes.append("baseline-too-early")
+            texts.append(f"baseline scan {days} days before the start of treatment "
+                         f"({start}); RECIST asks for at most {max_days_before_start} "
+                         "days (MEAS-11, R11 3.2.1)")
+        else:
+            codes.append("baseline-after-start")
+            texts.append(f"baseline scan {-days} days after the start of treatment "
+                         f"({start}); the baseline precedes treatment (MEAS-11)")
+    return _findings_at(joined, codes, "MEAS-11", Severity.WARNING, texts, lesion=False)
 
 
 def check_dates(measurements: pd.DataFrame, today: object = None,
