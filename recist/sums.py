@@ -219,7 +219,13 @@ def cutoff_ns_of_timepoints(patient_ids, cutoffs) -> np.ndarray:
     if cutoffs is None or len(cutoffs) == 0:
         return out
     table = pd.Series(dict(cutoffs.items()), dtype=object)
-    days = pd.to_datetime(table, errors="raise").dropna()
+    try:
+        days = pd.to_datetime(table, errors="raise").dropna()
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"new-therapy cut-offs: expected patient_id → date (ISO text, date or Timestamp), "
+            f"could not read them as dates ({error}); pass e.g. {{'P1': '2024-02-20'}}"
+        ) from None
     if days.empty:
         return out
     by_patient = pd.Series(days.to_numpy(dtype="datetime64[ns]").view(np.int64),

@@ -179,3 +179,8 @@ def test_patient_without_a_therapy_date_is_not_affected():
     summary = result.patient_summary.set_index("patient_id")
     assert summary.loc["P2", "pd_date"] == _day("2024-02-12")
     assert pd.isna(summary.loc["P1", "pd_date"])
+
+
+def test_unreadable_cutoff_is_a_clear_error():
+    with pytest.raises(ValueError, match="new-therapy cut-offs: expected patient_id → date"):
+        assess_timepoints(measurements(EQUIVOCAL_THEN_CONFIRMED), cutoffs={"P1": "soon"})
