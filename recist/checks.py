@@ -25,9 +25,13 @@ import pandas as pd
 from recist._checks_support import finding as _finding
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import records as _records
-from recist._checks_support import sorted_contains as _sorted_contains
 from recist.baseline import check_target_selection
-from recist.checks_response import check_cr_then_pr, check_cr_then_sd, check_present_after_cr
+from recist.checks_response import (
+    check_cr_then_pr,
+    check_cr_then_sd,
+    check_present_after_cr,
+    cr_followed_checks,
+)
 from recist.checks_rows import (
     BASELINE_WINDOW_DAYS,
     check_baseline_window,
@@ -116,28 +120,19 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     frame = _indexed(measurements)
     findings: list[Finding] = []
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
-    kind = frame["kind"].astype(object).to_numpy()
+    # kinds as integer codes (-1: missing); the indexed table has them categorical
+    kind_code, kind_values = pd.factorize(frame["kind"], use_na_sentinel=True)
+    kind_values = np.asarray(kind_values, dtype=object)
     lesion_code = frame["lesion_code"].to_numpy(dtype=np.int64)
     tp_code = frame["timepoint_code"].to_numpy(dtype=np.int64)
     patient_code = frame["patient_code"].to_numpy(dtype=np.int64)
-    followed = is_baseline & ((kind == "target") | (kind == "non-target"))
-    base_lesions = pd.DataFrame({"patient_code": patient_code[followed],
-                                 "lesion_code": lesion_code[followed],
-                                 "row": np.flatnonzero(followed)}).drop_duplicates(
-                                     "lesion_code")
-    tps = pd.DataFrame({"patient_code": patient_code[~is_baseline],
-                        "timepoint_code": tp_code[~is_baseline],
-                        "tp_row": np.flatnonzero(~is_baseline)}).drop_duplicates(
-                            "timepoint_code")
-    expected = base_lesions.merge(tps, on="patient_code")
-    n_lesions = int(lesion_code.max(initial=0)) + 1
-    present = np.sort(tp_code[~is_baseline] * n_lesions + lesion_code[~is_baseline])
-    wanted = (expected["timepoint_code"].to_numpy(dtype=np.int64) * n_lesions
-              + expected["lesion_code"].to_numpy(dtype=np.int64))
-    missing = expected[~_sorted_contains(present, wanted)]
-    if len(missing):
-        lesion_rows = frame.iloc[missing["row"].to_numpy()]
-        tp_rows = frame.iloc[missing["tp_row"].to_numpy()]
+    followed = is_baseline & np.isin(kind_code, np.flatnonzero(
+        (kind_values == "target") | (kind_values == "non-target")))
+    missing = _missing_baseline_lesions(patient_code, lesion_code, tp_code, is_baseline,
+                                        followed)
+    if len(missing[0]):
+        lesion_rows = frame.iloc[missing[0]]
+        tp_rows = frame.iloc[missing[1]]
         table = pd.DataFrame({
             "patient_id": lesion_rows["patient_id"].to_numpy(),
             "lesion_id": lesion_rows["lesion_id"].to_numpy(),
@@ -152,13 +147,15 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
                 "record it (measured, absent, merged or not_evaluated) so that the time "
                 "point can be assessed (R11 4.3)"))
 
-    base_kind = pd.Series(kind[base_lesions["row"].to_numpy()],
-                          index=base_lesions["lesion_code"].to_numpy())
-    later_base = pd.Series(lesion_code).map(base_kind).to_numpy(dtype=object)
-    changed = ~is_baseline & pd.notna(later_base) & (later_base != kind)
+    # kind at baseline of every row's lesion (code -2: not a followed baseline lesion)
+    base_kind = np.full(int(lesion_code.max(initial=-1)) + 1, -2, dtype=np.int64)
+    followed_rows = np.flatnonzero(followed)
+    base_kind[lesion_code[followed_rows[::-1]]] = kind_code[followed_rows[::-1]]  # first row
+    later_base = base_kind[lesion_code]
+    changed = ~is_baseline & (later_base != -2) & (later_base != kind_code)
     if changed.any():
-        rows = frame[changed].assign(baseline_kind=later_base[changed]).drop_duplicates(
-            "lesion_code")
+        rows = frame[changed].assign(baseline_kind=kind_values[later_base[changed]])
+        rows = rows.drop_duplicates("lesion_code")
         for r in _records(rows):
             if r["baseline_kind"] == "target":
                 findings.append(_finding(
@@ -172,9 +169,10 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
                     f"a {r['baseline_kind']} at baseline is recorded here as {r['kind']}; "
                     "check the lesion_id"))
 
-    nodal = frame["nodal"].astype(bool)
-    first_nodal = nodal.groupby(frame["lesion_code"].to_numpy(), sort=False).transform("first")
-    flipped = (nodal != first_nodal).to_numpy()
+    nodal = frame["nodal"].to_numpy(dtype=bool)
+    first_row = np.zeros(len(base_kind), dtype=np.int64)
+    first_row[lesion_code[::-1]] = np.arange(len(lesion_code))[::-1]
+    flipped = nodal != nodal[first_row[lesion_code]]
     if flipped.any():
         rows = frame[flipped].sort_values("timepoint_order", kind="stable").drop_duplicates(
             "lesion_code")
@@ -185,6 +183,44 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
                 "an earlier row of the same lesion; a lesion is measured by its SA if nodal, "
                 "its LD otherwise (SUM-1), so keep the flag constant"))
     return findings
+
+
+def _missing_baseline_lesions(patient_code: np.ndarray, lesion_code: np.ndarray,
+                              tp_code: np.ndarray, is_baseline: np.ndarray,
+                              followed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lesion row, time point row) of every followed baseline lesion without a row at a
+    follow-up time point of its patient (first rows of the lesion and of the time point).
+
+    Each patient's baseline lesions are numbered 0, 1, …; the pairs (time point, number)
+    seen at follow-up are marked in a table of n_time_points x max_lesions cells, and every
+    expected pair is looked up there.
+    """
+    n_rows = len(lesion_code)
+    first_of = np.full(int(lesion_code.max(initial=-1)) + 1, n_rows, dtype=np.int64)
+    rows = np.flatnonzero(followed)
+    np.minimum.at(first_of, lesion_code[rows], rows)
+    base_rows = rows[first_of[lesion_code[rows]] == rows]  # one row per baseline lesion
+    base_rows = base_rows[np.argsort(patient_code[base_rows], kind="stable")]
+    base_patient = patient_code[base_rows]
+    n_patients = int(patient_code.max(initial=-1)) + 1
+    per_patient = np.bincount(base_patient, minlength=n_patients)
+    patient_start = np.r_[0, np.cumsum(per_patient)[:-1]] if n_patients else per_patient
+    number = np.full(len(first_of), -1, dtype=np.int64)
+    number[lesion_code[base_rows]] = np.arange(len(base_rows)) - patient_start[base_patient]
+    follow = np.flatnonzero(~is_baseline)
+    tp_first = np.full(int(tp_code.max(initial=-1)) + 1, n_rows, dtype=np.int64)
+    np.minimum.at(tp_first, tp_code[follow], follow)
+    tp_rows = follow[tp_first[tp_code[follow]] == follow]  # one per follow-up time point
+    width = max(int(per_patient.max(initial=0)), 1)
+    seen = np.zeros(len(tp_first) * width, dtype=bool)
+    numbered = follow[number[lesion_code[follow]] >= 0]
+    seen[tp_code[numbered] * width + number[lesion_code[numbered]]] = True
+    counts = per_patient[patient_code[tp_rows]]
+    expected_tp = np.repeat(tp_rows, counts)
+    offsets = np.arange(len(expected_tp)) - np.repeat(np.cumsum(counts) - counts, counts)
+    absent = ~seen[tp_code[expected_tp] * width + offsets]
+    lesion_rows = base_rows[patient_start[patient_code[expected_tp]] + offsets]
+    return lesion_rows[absent], expected_tp[absent]
 
 
 def check_targets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
@@ -353,5 +389,5 @@ def run_timepoint_checks(timepoints: pd.DataFrame,
                          measurements: pd.DataFrame) -> list[Finding]:
     """The checks on assessed time points: ``check_cr_then_pr``, ``check_cr_then_sd``,
     ``check_present_after_cr``."""
-    return [*check_cr_then_pr(timepoints), *check_cr_then_sd(timepoints),
+    return [*cr_followed_checks(timepoints),
             *check_present_after_cr(timepoints, measurements)]

@@ -5,15 +5,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from recist._checks_support import finding as _finding
+from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
-from recist._checks_support import iso as _iso
-from recist._checks_support import records as _records
+from recist._checks_support import iso_dates as _iso_dates
 from recist.findings import Finding, Severity
 
-__all__ = ["check_cr_then_pr", "check_cr_then_sd", "check_present_after_cr"]
+__all__ = ["check_cr_then_pr", "check_cr_then_sd", "check_present_after_cr",
+           "cr_followed_checks"]
 
 
 def check_cr_then_pr(timepoints: pd.DataFrame) -> list[Finding]:
@@ -34,19 +35,8 @@ def check_cr_then_pr(timepoints: pd.DataFrame) -> list[Finding]:
     >>> [(f.code, f.visit) for f in check_cr_then_pr(tp)]
     [('cr-then-pr', 'V2')]
     """
-    frame = timepoints.sort_values(["patient_id", "date"], kind="stable")
-    response = frame["overall_response"].astype("string").fillna("")
-    pd_count = (response == "PD").groupby(frame["patient_id"]).cumsum()
-    cr_seen = (response == "CR").groupby(frame["patient_id"]).cummax()
-    cr_before = cr_seen.groupby(frame["patient_id"]).shift(fill_value=False).astype(bool)
-    hits = frame[(response == "PR") & cr_before & (pd_count == 0)]
-    hits = hits.drop_duplicates("patient_id")
-    return [_finding(r, "cr-then-pr", "DEC-2", Severity.WARNING,
-                     "overall PR after an earlier CR: either the CR was real and this is "
-                     "recurrence, or small lesions remained and the CR was a PR (R11 Table 3 "
-                     "footnote); labels are kept as computed (DEC-2), please review",
-                     lesion=False)
-            for r in _records(hits)]
+    return _findings_at(_first_after_cr(timepoints)["PR"], "cr-then-pr", "DEC-2",
+                        Severity.WARNING, _CR_THEN_PR, lesion=False)
 
 
 def check_cr_then_sd(timepoints: pd.DataFrame) -> list[Finding]:
@@ -69,21 +59,54 @@ def check_cr_then_sd(timepoints: pd.DataFrame) -> list[Finding]:
     >>> [(f.code, f.visit) for f in check_cr_then_sd(tp)]
     [('cr-then-sd', 'V2')]
     """
-    frame = timepoints.sort_values(["patient_id", "date"], kind="stable")
-    response = frame["overall_response"].astype("string").fillna("")
-    pd_count = (response == "PD").groupby(frame["patient_id"]).cumsum()
-    cr_seen = (response == "CR").groupby(frame["patient_id"]).cummax()
-    cr_before = cr_seen.groupby(frame["patient_id"]).shift(fill_value=False).astype(bool)
-    hits = frame[(response == "SD") & cr_before & (pd_count == 0)]
-    hits = hits.drop_duplicates("patient_id")
-    return [_finding(r, "cr-then-sd", "DEC-3", Severity.WARNING,
-                     "overall SD after an earlier CR (typically nodal targets regrowing to a "
-                     "pathological SA by less than the PD minimum in total): labels are kept "
-                     "as computed and the "
-                     "confirmed BOR follows CONF-5 (DEC-3); if the CR was definitive this "
-                     "may be recurrence (PD), otherwise the CR was a PR — please review",
-                     lesion=False)
-            for r in _records(hits)]
+    return _findings_at(_first_after_cr(timepoints)["SD"], "cr-then-sd", "DEC-3",
+                        Severity.WARNING, _CR_THEN_SD, lesion=False)
+
+
+def cr_followed_checks(timepoints: pd.DataFrame) -> list[Finding]:
+    """``check_cr_then_pr`` then ``check_cr_then_sd``, sharing one pass over the table."""
+    hits = _first_after_cr(timepoints)
+    return [*_findings_at(hits["PR"], "cr-then-pr", "DEC-2", Severity.WARNING, _CR_THEN_PR,
+                          lesion=False),
+            *_findings_at(hits["SD"], "cr-then-sd", "DEC-3", Severity.WARNING, _CR_THEN_SD,
+                          lesion=False)]
+
+
+def _first_after_cr(timepoints: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per overall response PR and SD: each patient's first time point with it after a CR
+    and with no PD before (time points by patient_id, then date; stable), in that order.
+    """
+    patient_code = pd.factorize(np.asarray(timepoints["patient_id"].array, dtype=object),
+                                sort=True)[0]
+    when = timepoints["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    when = np.where(when == np.iinfo(np.int64).min, np.iinfo(np.int64).max, when)  # NaT last
+    order = np.lexsort((when, patient_code))
+    response = np.asarray(timepoints["overall_response"].array, dtype=object)[order]
+    patient = patient_code[order]
+    head = np.r_[True, patient[1:] != patient[:-1]] if len(patient) else patient.astype(bool)
+    group_start = np.maximum.accumulate(np.where(head, np.arange(len(patient)), 0))
+    is_pd, is_cr = response == "PD", response == "CR"
+    pd_count = np.cumsum(is_pd)
+    pd_count -= np.r_[0, pd_count][group_start]  # PD so far within the patient, row included
+    cr_count = np.cumsum(is_cr) - is_cr
+    cr_before = cr_count - np.r_[0, np.cumsum(is_cr)][group_start] > 0
+    hits = {}
+    for label in ("PR", "SD"):
+        rows = np.flatnonzero((response == label) & cr_before & (pd_count == 0))
+        first = rows[np.r_[True, patient[rows][1:] != patient[rows][:-1]]] if len(rows) \
+            else rows
+        hits[label] = timepoints.iloc[order[first]]
+    return hits
+
+
+_CR_THEN_PR = ("overall PR after an earlier CR: either the CR was real and this is "
+               "recurrence, or small lesions remained and the CR was a PR (R11 Table 3 "
+               "footnote); labels are kept as computed (DEC-2), please review")
+_CR_THEN_SD = ("overall SD after an earlier CR (typically nodal targets regrowing to a "
+               "pathological SA by less than the PD minimum in total): labels are kept as "
+               "computed and the confirmed BOR follows CONF-5 (DEC-3); if the CR was "
+               "definitive this may be recurrence (PD), otherwise the CR was a PR — please "
+               "review")
 
 
 def check_present_after_cr(timepoints: pd.DataFrame,
@@ -116,9 +139,10 @@ def check_present_after_cr(timepoints: pd.DataFrame,
         return []
     first_cr = cr.groupby("patient_id")["date"].min().rename("first_cr_date")
     frame = _indexed(measurements)
-    present = frame.loc[(frame["kind"] == "non-target") & (frame["status"] == "present")
-                        & frame["patient_id"].isin(first_cr.index),
+    present = frame.loc[((frame["kind"] == "non-target") & (frame["status"] == "present"))
+                        .to_numpy(dtype=bool),
                         ["patient_id", "date", "visit", "lesion_id", "timepoint"]]
+    present = present[present["patient_id"].isin(first_cr.index).to_numpy()]
     tp_dates = timepoints[["patient_id", "visit", "date"]].rename(
         columns={"visit": "timepoint", "date": "tp_date"})
     tp_dates["timepoint"] = tp_dates["timepoint"].astype("string")
@@ -126,8 +150,7 @@ def check_present_after_cr(timepoints: pd.DataFrame,
         tp_dates, on=["patient_id", "timepoint"], how="inner").join(first_cr, on="patient_id")
     hits = present.loc[present["tp_date"] > present["first_cr_date"],
                        ["patient_id", "date", "visit", "lesion_id", "first_cr_date"]]
-    return [_finding(r, "present-after-cr", "DEC-9", Severity.WARNING,
-                     f"non-target present after the overall CR of {_iso(r['first_cr_date'])}; "
-                     "if it reappeared after a definitive CR enter it as progression (PD), "
-                     "otherwise it is non-CR/non-PD (DEC-9)")
-            for r in _records(hits)]
+    texts = [f"non-target present after the overall CR of {first_cr}; if it reappeared "
+             "after a definitive CR enter it as progression (PD), otherwise it is "
+             "non-CR/non-PD (DEC-9)" for first_cr in _iso_dates(hits["first_cr_date"])]
+    return _findings_at(hits, "present-after-cr", "DEC-9", Severity.WARNING, texts)

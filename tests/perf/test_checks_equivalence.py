@@ -21,7 +21,13 @@ import pandas as pd
 import pytest
 
 from recist._checks_support import finding, findings_at, iso, iso_dates
-from recist.checks import run_input_checks, run_timepoint_checks
+from recist.checks import (
+    check_cr_then_pr,
+    check_cr_then_sd,
+    run_input_checks,
+    run_timepoint_checks,
+)
+from recist.checks_response import cr_followed_checks
 from recist.criteria import RECIST_1_1
 from recist.findings import Severity, findings_frame
 from recist.patients import normalise_patients
@@ -135,3 +141,42 @@ def test_findings_at_equals_finding_per_record(dtype):
 if __name__ == "__main__":  # regenerate the golden file (an intended change of a check)
     all_findings().to_csv(GOLDEN, index=False)
     print(f"wrote {GOLDEN}")
+
+
+def _cr_followed_by_oracle(timepoints: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The rows ``check_cr_then_pr``/``_sd`` flag, by the per-patient pandas formulation
+    the checks had before (sort, group-wise cumulative PD count and CR seen before)."""
+    frame = timepoints.sort_values(["patient_id", "date"], kind="stable")
+    response = frame["overall_response"].astype("string").fillna("")
+    pd_count = (response == "PD").groupby(frame["patient_id"]).cumsum()
+    cr_seen = (response == "CR").groupby(frame["patient_id"]).cummax()
+    cr_before = cr_seen.groupby(frame["patient_id"]).shift(fill_value=False).astype(bool)
+    return frame[(response == label) & cr_before & (pd_count == 0)].drop_duplicates(
+        "patient_id")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_cr_followed_checks_equal_the_groupby_formulation(seed):
+    rng = np.random.default_rng(seed)
+    n = 2000
+    timepoints = pd.DataFrame({
+        "patient_id": rng.choice([f"P{i}" for i in range(250)], n),
+        "visit": rng.choice(["V1", "V2", None, "C3D1"], n),
+        "date": pd.to_datetime("2024-01-01")
+        + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+        "overall_response": rng.choice(["CR", "PR", "SD", "PD", "NE", None, "NON-CR/NON-PD"],
+                                       n, p=[0.3, 0.2, 0.2, 0.05, 0.1, 0.1, 0.05])},
+        index=rng.permutation(n) * 2)
+    timepoints.loc[timepoints.index[:3], "date"] = pd.NaT
+    got = cr_followed_checks(timepoints)
+    expected = []
+    for label, code, check in (("PR", "cr-then-pr", check_cr_then_pr),
+                               ("SD", "cr-then-sd", check_cr_then_sd)):
+        rows = _cr_followed_by_oracle(timepoints, label)
+        assert len(rows) > 5
+        mine = check(timepoints)
+        assert [(f.code, f.patient_id, f.date, f.visit) for f in mine] == [
+            (code, r.patient_id, iso(r.date), None if r.visit is None else r.visit)
+            for r in rows.itertuples()]
+        expected += mine
+    assert got == expected
