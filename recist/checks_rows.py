@@ -111,17 +111,9 @@ def check_dates(measurements: pd.DataFrame, today: object = None,
         findings.append(_finding(
             r, "impossible-date", "DEC-20", Severity.ERROR,
             f"scan date {_iso(r['date'])} is {problem}; correct the date (ISO YYYY-MM-DD)"))
-    labelled = frame.loc[frame["has_visit"].to_numpy(dtype=bool),
-                         ["patient_id", "patient_code", "timepoint_code", "timepoint_order",
-                          "date", "visit"]]
-    if labelled.empty:
+    spans = _visit_spans(frame)
+    if spans is None:
         return findings
-    grouped = labelled.groupby("timepoint_code", sort=True)["date"]
-    spans = labelled.drop_duplicates("timepoint_code").set_index("timepoint_code")[
-        ["patient_id", "patient_code", "timepoint_order", "visit"]].sort_index()
-    spans = spans.assign(start=grouped.min(), end=grouped.max()).rename(
-        columns={"timepoint_order": "order"}).reset_index().sort_values(
-        ["patient_code", "order"])
     previous_end = spans.groupby("patient_code")["end"].shift()
     previous_visit = spans.groupby("patient_code")["visit"].shift()
     overlap = spans[spans["start"] <= previous_end]
@@ -154,6 +146,41 @@ def check_dates(measurements: pd.DataFrame, today: object = None,
             f"visit {r['visit']} is dated after a visit with a higher number; the time points "
             "are ordered by date, check the dates or visit labels", lesion=False))
     return findings
+
+
+def _visit_spans(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """One row per time point with a visit label: patient, visit (label of its first row),
+    order, first and last scan date; sorted by patient and order. None without labels."""
+    rows = np.flatnonzero(frame["has_visit"].to_numpy(dtype=bool))
+    if len(rows) == 0:
+        return None
+    tp = frame["timepoint_code"].to_numpy(dtype=np.int64)[rows]
+    when = frame["date"].to_numpy(dtype="datetime64[ns]")[rows].view(np.int64)
+    nat = np.iinfo(np.int64).min
+    valid = when != nat  # missing dates are skipped, as by a groupby min/max
+    n_tp = int(tp.max()) + 1
+    start = np.full(n_tp, np.iinfo(np.int64).max, dtype=np.int64)
+    end = np.full(n_tp, nat, dtype=np.int64)
+    np.minimum.at(start, tp[valid], when[valid])
+    np.maximum.at(end, tp[valid], when[valid])
+    first = np.full(n_tp, -1, dtype=np.int64)
+    first[tp[::-1]] = rows[::-1]  # first labelled row of each time point
+    codes = np.flatnonzero(first >= 0)
+    first = first[codes]
+    start = np.where(start[codes] == np.iinfo(np.int64).max, nat, start[codes])
+    patient_code = frame["patient_code"].to_numpy(dtype=np.int64)[first]
+    order = frame["timepoint_order"].to_numpy(dtype=np.int64)[first]
+    ranked = np.lexsort((order, patient_code))
+    first = first[ranked]
+    return pd.DataFrame({
+        "timepoint_code": codes[ranked],
+        "patient_id": np.asarray(frame["patient_id"].array, dtype=object)[first],
+        "patient_code": patient_code[ranked],
+        "order": order[ranked],
+        "visit": np.asarray(frame["visit"].array, dtype=object)[first],
+        "start": start[ranked].view("datetime64[ns]"),
+        "end": end[codes][ranked].view("datetime64[ns]"),
+    })
 
 
 def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
