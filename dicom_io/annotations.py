@@ -84,11 +84,17 @@ class LabelLesion:
 
 
 def _read_rows(path: Path, required: tuple[str, ...], what: str) -> list[tuple[int, dict]]:
+    if path.is_dir():
+        raise IsADirectoryError(f"{what} {path} is a folder; give the path of the CSV file")
     if not path.is_file():
         raise FileNotFoundError(f"{what} {path} does not exist")
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
+            if reader.fieldnames is None:
+                raise DicomInputError(f"{path}: the file is empty; a {what} needs a header "
+                                      f"row {','.join(required)} and one row per annotation",
+                                      path=path)
             header = [name.strip().lower() for name in (reader.fieldnames or [])]
             missing = [c for c in required if c not in header]
             if missing:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import highdicom as hd
 import numpy as np
+import pydicom.errors
 from pydicom.dataset import Dataset
 
 from dicom_io.codes import LYMPH_NODE_CODES as _LYMPH_NODE_CODES
@@ -108,7 +109,8 @@ def read_segmentation(path: str | Path, geometry: SeriesGeometry) -> Segmentatio
     path = Path(path)
     try:
         seg = hd.seg.segread(path)
-    except (ValueError, AttributeError, OSError) as error:
+    except (ValueError, AttributeError, OSError, EOFError, KeyError,
+            pydicom.errors.InvalidDicomError) as error:
         raise DicomInputError(f"cannot read {path} as DICOM SEG: {error}; pass a "
                               "Segmentation Storage object", path=path) from error
     uid = str(seg.SOPInstanceUID)

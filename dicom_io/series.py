@@ -383,7 +383,17 @@ def load_series(path: str | Path, series_uid: str | None = None, *,
                 f"no DICOM files found in {path}: {n_files} file(s) looked at, {len(skipped)} "
                 "not DICOM. Point at the folder that holds the DICOM images.", path=path)
         record = select_series(_group(headers, check=False), path, series_uid)
-        plan = plan_stack(record)
+        try:
+            plan = plan_stack(record)
+        except DicomInputError as error:
+            if not skipped:
+                raise
+            names = ", ".join(Path(name).name for name in skipped[:3])
+            raise DicomInputError(
+                f"{error} ({len(skipped)} file(s) here were skipped as not DICOM: {names}"
+                f"{' …' if len(skipped) > 3 else ''}; if one is a slice cut short, copy it "
+                "again)", path=error.path, sop_instance_uid=error.sop_instance_uid,
+                keyword=error.keyword) from error
         volume = read_volume(plan, workers=workers)
     first = plan.headers[0]
     info = SeriesInfo(

@@ -195,6 +195,13 @@ def read_toml(path: str | Path, *, what: str) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise FileNotFoundError(f"{what} {path} does not exist") from None
+    except IsADirectoryError:
+        raise IsADirectoryError(f"{what} {path} is a folder; give the path of a .toml "
+                                "file") from None
+    except UnicodeDecodeError as error:
+        raise CriteriaError(f"{what} {path} is not UTF-8 text (byte {error.start} is "
+                            f"0x{error.object[error.start]:02x}); TOML files are UTF-8: "
+                            "check that this is the .toml file and save it as UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise CriteriaError(f"{what} {path} is not valid TOML: {error}") from None
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-__all__ = ["write_atomic", "write_csv_atomic", "write_text_atomic"]
+__all__ = ["make_output_folder", "write_atomic", "write_csv_atomic", "write_text_atomic"]
 
 
 def write_atomic(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
@@ -17,7 +17,10 @@ def write_atomic(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
     A failure part-way leaves no partial file behind and any older ``path`` untouched.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {path}: it is a folder; give a file name "
+                                "for the output")
+    make_output_folder(path.parent)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         # mkstemp creates the file private (0600); give it the usual mode for new files.
@@ -29,6 +32,32 @@ def write_atomic(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def make_output_folder(folder: str | Path) -> Path:
+    """Create ``folder`` and its parents; a file in the way is a clear ``NotADirectoryError``.
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "f.txt").write_text("x")
+    >>> make_output_folder(root / "f.txt" / "out")
+    Traceback (most recent call last):
+    ...
+    NotADirectoryError: cannot create the output folder .../f.txt/out: .../f.txt is a file, not a folder; choose an output path whose parents are folders
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()),
+                       folder)
+        raise NotADirectoryError(
+            f"cannot create the output folder {folder}: {blocker} is a file, not a folder; "
+            "choose an output path whose parents are folders") from None
+    except PermissionError:
+        raise PermissionError(f"cannot create the output folder {folder}: permission "
+                              "denied; choose a folder you can write to") from None
+    return folder
 
 
 def _current_umask() -> int:

@@ -238,6 +238,8 @@ def read_csv_table(path: str | Path, what: str, *,
     naming the file when it is not UTF-8, empty or not a CSV table.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{what} {path} is a folder; give the path of the CSV file")
     if not path.is_file():
         raise FileNotFoundError(f"{what} {path} does not exist")
     try:

@@ -131,6 +131,11 @@ def _tu_lookup(tu: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     if "TULNKID" not in tu.columns or "USUBJID" not in tu.columns:
         raise RecistDataError("TU: missing column USUBJID or TULNKID; TU identifies each "
                               "lesion by USUBJID and TULNKID (SDTM oncology domains)")
+    if len(tu) and "TUORRES" not in tu.columns and "TUSTRESC" not in tu.columns:
+        raise RecistDataError(
+            f"TU: missing column TUORRES (and TUSTRESC); found {', '.join(tu.columns)}. TU "
+            "says whether each lesion is TARGET, NON-TARGET or NEW in TUORRES/TUSTRESC: "
+            "give the complete TU dataset")
     text = _col(tu, "TUSTRESC").fillna(_col(tu, "TUORRES"))
     kind, equivocal = _kind_from_text(text)
     loc, lat = _col(tu, "TULOC"), _col(tu, "TULAT")
@@ -162,6 +167,26 @@ def _tu_lookup(tu: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
         ))
     look["tu_date"] = _as_datetime(tu.assign(tu_date=look["tu_date"]), "tu_date", "TUDTC")
     return look.drop_duplicates(["USUBJID", "LNK"], keep="first").set_index(["USUBJID", "LNK"])
+
+
+def _check_links_in_tu(tr: pd.DataFrame, look: pd.DataFrame) -> None:
+    """Refuse a TR record whose TRLNKID no TU record has, for a subject TU describes.
+
+    A subject with no TU record at all is left to the TRGRPID fallback; a subject whose
+    other lesions TU identifies but not this one has a link that points nowhere.
+    """
+    by_link = pd.MultiIndex.from_arrays([tr["USUBJID"], tr["LNK"]]).isin(look.index)
+    by_lesion = pd.MultiIndex.from_arrays([tr["USUBJID"], tr["LESION"]]).isin(look.index)
+    described = tr["USUBJID"].isin(look.index.get_level_values(0)).to_numpy()
+    orphan = tr.index[~by_link & ~by_lesion & described]
+    if len(orphan):
+        first = orphan[0]
+        raise RecistDataError(
+            f"TR: TRLNKID {tr.at[first, 'LNK']} ({_records(tr, orphan)}) matches no TU "
+            f"record of USUBJID {tr.at[first, 'USUBJID']} (TU identifies other lesions of "
+            "this subject by TULNKID); add the TU identification record of this lesion or "
+            "correct TRLNKID"
+        )
 
 
 def _row_flags(tr: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -312,6 +337,7 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
             "record with TUORRES TARGET / NON-TARGET / NEW and no TRGRPID; add its TU "
             "identification record"
         )
+    _check_links_in_tu(tr, look)
     lesion_key = [tr["USUBJID"], tr["LESION"]]
     has_ld = (tr["TEST"] == "LDIAM").groupby(lesion_key).transform("any")
     has_sa = (tr["TEST"] == "LPERP").groupby(lesion_key).transform("any")

@@ -38,9 +38,17 @@ _COMMAND_MODULES: dict[str, str] = {
 }
 
 
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (the usage is in ``--help``)."""
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        self.exit(EXIT_INPUT_ERROR, f"{self.prog}: error: {message}; see "
+                                    f"'{self.prog} --help'\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every registered sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrorParser(
         prog="recist",
         description="RECIST 1.1 tumour measurement and response tracking.",
     )

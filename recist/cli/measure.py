@@ -80,6 +80,13 @@ def run(args: argparse.Namespace) -> int:
                                             overlays_dir=args.overlays,
                                             resample=args.resample)
         _print_findings(result.findings)
+        if failures and not len(result.table):
+            # Nothing measured: no output file, exit 2 (a batch with some success is 1).
+            for failure in failures[:-1]:
+                print(f"recist measure: error: {failure}", file=sys.stderr)
+            suffix = (f" ({len(failures)} studies failed; nothing written)"
+                      if len(failures) > 1 else "")
+            raise ValueError(f"{failures[-1]}{suffix}")
         write_measurements(result.table, args.out)
         for failure in failures:
             print(f"recist measure: error: {failure}", file=sys.stderr)

@@ -35,14 +35,27 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+# Columns each input table must have, and the file of ``recist respond`` that has them.
+_NEEDED = {
+    "--timepoints": (("patient_id", "date", "pct_from_baseline"), "timepoints.csv"),
+    "--summary": (("patient_id", "bor"), "patient_summary.csv"),
+}
+
+
 def _table(path: str | None, option: str, kind: str):
-    import pandas as pd
+    from recist.table import read_csv_table
 
     if not path:
         raise ValueError(f"recist plot {kind} needs {option} FILE")
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"{option} {path} does not exist")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    frame = read_csv_table(path, option.lstrip("-") + " table")
+    needed, produced_by = _NEEDED[option]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{option} {path}: missing column(s) {', '.join(missing)} (found "
+            f"{', '.join(map(str, frame.columns[:8])) or 'none'}); give the {produced_by} "
+            "written by recist respond")
+    return frame
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     from recist import plots
+    from recist.outputs import make_output_folder
 
     patients = None
     if args.patients:
@@ -86,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("recist plot lesions needs --measurements FILE and --patient ID")
         ax = plots.plot_lesion_trajectories(read_measurements(args.measurements),
                                             args.patient)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_output_folder(out.parent)
     temporary = out.with_name(f".{out.stem}.tmp{out.suffix}")
     try:
         ax.figure.savefig(temporary, bbox_inches="tight", dpi=120)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from recist.errors import RecistDataError
 from recist.findings import Severity
 
 __all__ = ["add_parser", "run_sdtm_in", "run_sdtm_out"]
@@ -66,6 +67,16 @@ def _print_findings(findings) -> None:
             print(finding, file=sys.stderr)
 
 
+def _naming_file(error: RecistDataError, files: dict[str, str | None]) -> RecistDataError:
+    """Put the file name after the domain a reader's message starts with ("TR: …")."""
+    text = str(error)
+    for domain, path in files.items():
+        if path and text.startswith(f"{domain}:"):
+            return RecistDataError(f"{domain} {path}:{text[len(domain) + 1:]}",
+                                   findings=error.findings)
+    return error
+
+
 def run_sdtm_in(args: argparse.Namespace) -> int:
     """Run ``recist sdtm-in``; returns the exit status."""
     from recist.cdisc import read_sdtm
@@ -77,7 +88,11 @@ def run_sdtm_in(args: argparse.Namespace) -> int:
     if bool(args.rs) != bool(args.compare_out):
         raise ValueError("--rs and --compare-out go together: give the RS dataset and the "
                          "CSV to write the comparison to")
-    result = read_sdtm(args.tu, args.tr, args.dm, evaluator=args.evaluator)
+    files = {"TU": args.tu, "TR": args.tr, "DM": args.dm}
+    try:
+        result = read_sdtm(args.tu, args.tr, args.dm, evaluator=args.evaluator)
+    except RecistDataError as error:
+        raise _naming_file(error, files) from None
     reported = None
     if args.rs:  # read every input before writing anything
         from recist.cdisc.rs_compare import read_sdtm_responses

@@ -350,9 +350,20 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)}; a manifest has "
                          f"{', '.join(MANIFEST_COLUMNS)}")
+    if "lines" not in frame.columns and "masks" not in frame.columns:
+        raise ValueError(f"{path}: no lines or masks column (found "
+                         f"{', '.join(frame.columns)}); each study needs a lines CSV or a "
+                         f"label image with its lesions CSV; a manifest has "
+                         f"{', '.join(MANIFEST_COLUMNS)}")
     for column in MANIFEST_COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
+    for index, value in frame["date"].items():
+        text = str(value).strip()
+        if text and pd.isna(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")):
+            raise ValueError(f"{path} row {int(index) + 2}: date {text!r} is not a calendar "
+                             "date in YYYY-MM-DD form (e.g. 2024-03-01); correct it or leave "
+                             "it empty to use the DICOM StudyDate")
     return frame
 
 
@@ -373,8 +384,10 @@ def _measure_manifest_row(job: tuple[int, dict, str, str | None, bool]):
                                patient_id=row["patient_id"] or None,
                                date=row["date"] or None, overlays_dir=overlays_dir)
         return number, result, None
+    except (ValueError, OSError) as error:  # bad input: the message is complete
+        return number, None, str(error)
     except Exception as error:  # noqa: BLE001 - reported per row, the others go on
-        return number, None, f"{type(error).__name__}: {error}"
+        return number, None, f"internal error ({type(error).__name__}: {error})"
 
 
 def measure_manifest(
