@@ -410,7 +410,9 @@ def classify_lesions(measurements: pd.DataFrame,
 def _selection_problem(lesion: dict, code: str, rule: str, text: str,
                        severity: Severity = Severity.WARNING) -> Finding:
     date = lesion.get("baseline_date")
-    iso = pd.Timestamp(date).strftime("%Y-%m-%d") if not _is_missing(date) else None
+    stamp = None if _is_missing(date) else pd.Timestamp(date)  # strftime is slow
+    iso = None if stamp is None else stamp.strftime("%Y-%m-%d") if stamp.year < 1000 else (
+        f"{stamp.year}-{stamp.month:02d}-{stamp.day:02d}")
     return Finding(code=code, severity=severity, rule=rule, patient_id=str(lesion["patient_id"]),
                    date=iso, lesion_id=lesion.get("lesion_id"),
                    message=f"patient {lesion['patient_id']}, baseline {iso}: {text}")
@@ -477,21 +479,19 @@ def check_target_selection(lesions: pd.DataFrame,
     keyed = targets[targets["organ_key"].notna()]
     per_organ = keyed.groupby(["patient_id", "organ_key"], sort=False)["lesion_id"].transform(
         "size")
-    crowded: dict[tuple, list] = {}
-    described_columns = [c for c in ("patient_id", "organ_key", "lesion_id", "organ",
-                                     "baseline_date") if c in keyed.columns]
-    for row in keyed.loc[per_organ > criteria.max_targets_per_organ,
-                         described_columns].astype(object).itertuples(index=False):
-        crowded.setdefault((row.patient_id, row.organ_key), []).append(row)
+    chosen, crowded = keyed[(per_organ > criteria.max_targets_per_organ).to_numpy()], {}
+    for i, (patient_id, key, lesion_id, organ) in enumerate(zip(*(chosen[c].tolist() for c in (
+            "patient_id", "organ_key", "lesion_id", "organ")))):  # column lists: no boxing
+        crowded.setdefault((patient_id, key), []).append(
+            (i, f"{lesion_id} ({organ if not _is_missing(organ) else 'node'})"))
+    dates = chosen["baseline_date"].to_numpy() if "baseline_date" in chosen.columns else (
+        [None] * len(chosen))
     for (patient_id, key), members in crowded.items():
-        described = ", ".join(
-            f"{m.lesion_id} ({m.organ if not _is_missing(m.organ) else 'node'})"
-            for m in members)
         findings.append(_selection_problem(
-            {"patient_id": patient_id,
-             "baseline_date": getattr(members[0], "baseline_date", None),
+            {"patient_id": patient_id, "baseline_date": dates[members[0][0]],
              "lesion_id": None}, "too-many-targets-in-organ", "SEL-1",
-            f"{len(members)} targets in organ '{key}': {described}; at most "
+            f"{len(members)} targets in organ '{key}': {', '.join(m[1] for m in members)}; "
+            f"at most "
             f"{criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all lymph nodes and "
             "both sides of a paired organ count as one organ, SEL-3, DEC-21)"))
 
