@@ -180,3 +180,16 @@ def test_cr_followed_checks_equal_the_groupby_formulation(seed):
             for r in rows.itertuples()]
         expected += mine
     assert got == expected
+
+
+def test_checks_and_respond_leave_the_measurements_unchanged():
+    from recist.respond import respond
+
+    raw, patients_raw = _benchmark().make_cohort(60, seed=12)
+    measurements = normalise_measurements(raw)
+    patients = normalise_patients(patients_raw)
+    before = measurements.copy(deep=True)
+    result = respond(measurements, patients, CRITERIA)
+    run_input_checks(measurements, CRITERIA, patients=patients, today=TODAY)
+    run_timepoint_checks(result.timepoints, measurements)
+    pd.testing.assert_frame_equal(measurements, before)
