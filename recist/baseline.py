@@ -142,9 +142,12 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     n_keys = max(len(key_values), 1)
     timepoint_code, _ = pd.factorize(patient_code.astype(np.int64) * n_keys + key_code)
     n_tp = int(timepoint_code.max()) + 1 if len(timepoint_code) else 0
-    grouped_dates = pd.Series(dates).groupby(timepoint_code)
-    start = grouped_dates.min().to_numpy(dtype="datetime64[ns]")
-    last = grouped_dates.max().to_numpy(dtype="datetime64[ns]")
+    nat, when, valid = np.iinfo(np.int64).min, dates.view(np.int64), ~np.isnat(dates)
+    last, start = np.full(n_tp, nat), np.full(n_tp, nat)  # NaT skipped, as by groupby
+    np.maximum.at(last, timepoint_code[valid], when[valid])
+    np.maximum.at(start, timepoint_code[valid], -when[valid])  # the earliest date, negated
+    start = np.where(start == nat, nat, -start).view("datetime64[ns]")
+    last = last.view("datetime64[ns]")
     first_row = np.full(n_tp, -1, dtype=np.int64)
     first_row[timepoint_code[::-1]] = np.arange(len(timepoint_code))[::-1]
     tp_patient = patient_code[first_row]
@@ -166,12 +169,9 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     tp_order[order] = np.arange(n_tp) - group_start
     row_order = tp_order[timepoint_code]
     return pd.DataFrame({
-        "timepoint": labels,
-        "timepoint_start": start[timepoint_code],
-        "timepoint_order": row_order,
-        "is_baseline": row_order == 0,
-        "patient_code": patient_code,
-        "timepoint_code": timepoint_code,
+        "timepoint": labels, "timepoint_start": start[timepoint_code],
+        "timepoint_order": row_order, "is_baseline": row_order == 0,
+        "patient_code": patient_code, "timepoint_code": timepoint_code,
         "has_visit": has_visit,
     }, index=measurements.index)
 
