@@ -292,14 +292,15 @@ def summarise_patients_with_findings(
                           dtype=np.int64)
     bests, responders = _vector_bor(overall, arrays["days"], starts, ends, start_days,
                                     criteria)
-    for patient_id, begin, end, (start, death, new_therapy, fallback), best, responder in zip(
-            ids, starts.tolist(), ends.tolist(), references, bests, responders.tolist()):
+    assessed = [NE if r is None else r for r in overall]  # an empty response counts as NE
+    firsts = starts + np.array([overall[i] is None for i in starts.tolist()], dtype=np.int64)
+    with_target = np.r_[0, np.cumsum([t not in _NO_TARGET for t in target])]
+    non_target_only = (with_target[ends] - with_target[firsts]) == 0
+    for patient_id, begin, first, end, (start, death, new_therapy, fallback), best, responder, \
+            no_target in zip(ids, starts.tolist(), firsts.tolist(), ends.tolist(), references,
+                             bests, responders.tolist(), non_target_only.tolist()):
         seen.add(patient_id)
         baseline_date = dates[begin]
-        first = begin + 1 if overall[begin] is None else begin
-        responses = [NE if r is None else r for r in overall[first:end]]
-        patient_dates = dates[first:end]
-        non_target_only = all(t in _NO_TARGET for t in target[first:end])
         if fallback and patients is not None:
             code, why = (("start-date-missing", "start_date is empty")
                          if patient_id in records else
@@ -312,8 +313,8 @@ def summarise_patients_with_findings(
                 rule="DEC-7"))
         if new_therapy is not None:  # DEC-17 may drop time points: the rule functions
             best, responder = None, True
-        _summarise_one(columns, patient_id, responses, patient_dates, non_target_only, start,
-                       death, new_therapy, criteria, best, responder)
+        _summarise_one(columns, patient_id, assessed[first:end], dates[first:end], no_target,
+                       start, death, new_therapy, criteria, best, responder)
     for patient_id, (start, death, new_therapy) in records.items():
         if patient_id in seen:
             continue
