@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 
-from dicom_io.errors import DicomInputError
+from dicom_io.errors import DicomInputError, unreadable_file_error
 
 __all__ = ["RTROI", "RTContour", "RTStructureSet", "read_rtstruct"]
 
@@ -65,8 +65,7 @@ def read_rtstruct(path: str | Path) -> RTStructureSet:
     try:
         dataset = pydicom.dcmread(path)
     except (pydicom.errors.InvalidDicomError, OSError, EOFError) as error:
-        raise DicomInputError(f"cannot read RTSTRUCT {path}: {error}; expected a DICOM RT "
-                              "Structure Set file", path=path) from error
+        raise unreadable_file_error(path, error, "DICOM RT Structure Set") from error
     uid = str(dataset.get("SOPInstanceUID", ""))
     if str(dataset.get("SOPClassUID", "")) != _RTSTRUCT_CLASS:
         raise DicomInputError(

@@ -25,7 +25,7 @@ from pydicom.dataset import Dataset
 from dicom_io.codes import LYMPH_NODE_CODES as _LYMPH_NODE_CODES
 from dicom_io.codes import derived_uid as _derived_uid
 from dicom_io.codes import organ_code
-from dicom_io.errors import DicomInputError
+from dicom_io.errors import DicomInputError, unreadable_file_error
 from dicom_io.geometry import SeriesGeometry
 
 __all__ = [
@@ -111,8 +111,8 @@ def read_segmentation(path: str | Path, geometry: SeriesGeometry) -> Segmentatio
         seg = hd.seg.segread(path)
     except (ValueError, AttributeError, OSError, EOFError, KeyError,
             pydicom.errors.InvalidDicomError) as error:
-        raise DicomInputError(f"cannot read {path} as DICOM SEG: {error}; pass a "
-                              "Segmentation Storage object", path=path) from error
+        raise unreadable_file_error(path, error, "DICOM SEG (Segmentation Storage)") \
+            from error
     uid = str(seg.SOPInstanceUID)
     referenced = {str(ref.ReferencedSOPInstanceUID)
                   for series in seg.get("ReferencedSeriesSequence", [])

@@ -37,7 +37,7 @@ from pydicom.sr.codedict import codes
 from dicom_io.codes import LYMPH_NODE_CODES as _LYMPH_NODE_CODES
 from dicom_io.codes import derived_uid as _derived_uid
 from dicom_io.codes import organ_code, tracking_uid_for
-from dicom_io.errors import DicomInputError
+from dicom_io.errors import DicomInputError, unreadable_file_error
 from dicom_io.image_planes import ImagePlane, read_source_images
 
 __all__ = [
@@ -305,8 +305,7 @@ def read_measurement_report(path: str | Path) -> SRMeasurementReport:
     try:
         dataset = pydicom.dcmread(path)
     except (pydicom.errors.InvalidDicomError, OSError, EOFError) as error:
-        raise DicomInputError(f"cannot read SR {path}: {error}; expected a DICOM "
-                              "structured report file", path=path) from error
+        raise unreadable_file_error(path, error, "DICOM structured report") from error
     sop_class = str(dataset.get("SOPClassUID", ""))
     uid = str(dataset.get("SOPInstanceUID", ""))
     if sop_class not in _SR_SOP_CLASSES:

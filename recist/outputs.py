@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-__all__ = ["make_output_folder", "write_atomic", "write_csv_atomic", "write_text_atomic"]
+__all__ = ["check_output_path", "make_output_folder", "write_atomic", "write_csv_atomic", "write_text_atomic"]
 
 
 def write_atomic(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
@@ -31,6 +31,37 @@ def write_atomic(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return path
+
+
+def check_output_path(path: str | Path, *, folder: bool = False) -> Path:
+    """Refuse, before any work, an output path that cannot be written; create nothing.
+
+    ``folder`` says whether ``path`` is an output folder (``--out DIR``) or a file.
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> check_output_path(root, folder=False)
+    Traceback (most recent call last):
+    ...
+    IsADirectoryError: cannot write .../...: it is a folder; give a file name for the output
+    """
+    path = Path(path)
+    if path.exists():
+        if folder and not path.is_dir():
+            raise NotADirectoryError(f"cannot write into {path}: it is a file; give an "
+                                     "output folder")
+        if not folder and path.is_dir():
+            raise IsADirectoryError(f"cannot write {path}: it is a folder; give a file name "
+                                    "for the output")
+        return path
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise NotADirectoryError(
+                    f"cannot write {path}: {parent} is a file, not a folder; choose an "
+                    "output path whose parents are folders")
+            break
     return path
 
 

@@ -41,7 +41,7 @@ _COMMAND_MODULES: dict[str, str] = {
 class _OneLineErrorParser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line (the usage is in ``--help``)."""
 
-    def error(self, message: str):  # noqa: D102 - argparse's hook
+    def error(self, message: str):
         self.exit(EXIT_INPUT_ERROR, f"{self.prog}: error: {message}; see "
                                     f"'{self.prog} --help'\n")
 

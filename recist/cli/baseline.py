@@ -70,6 +70,9 @@ def _write_dates(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``recist baseline``; returns the exit status."""
+    from recist.outputs import check_output_path
+
+    check_output_path(args.out, folder=True)
     from recist.baseline import assess_baseline
     from recist.checks import run_input_checks
 

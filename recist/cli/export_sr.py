@@ -33,6 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export the SR; print findings (rows left out) on stderr."""
+    from recist.outputs import check_output_path
+
+    check_output_path(args.out, folder=False)
     from recist.interop.sr import export_sr
 
     path, findings = export_sr(args.measurements, args.series, args.out,

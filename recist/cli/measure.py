@@ -62,6 +62,9 @@ def _print_findings(findings) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``recist measure``; returns the exit status."""
+    from recist.outputs import check_output_path
+
+    check_output_path(args.out, folder=False)
     # --- interop sources (helper F): handled in recist.interop.measure_cli ---
     from recist.interop.measure_cli import run_interop
     from recist.pipeline.measure import measure_manifest, measure_study

@@ -60,6 +60,9 @@ def _table(path: str | None, option: str, kind: str):
 
 def run(args: argparse.Namespace) -> int:
     """Run ``recist plot``; returns the exit status."""
+    from recist.outputs import check_output_path
+
+    check_output_path(args.out, folder=False)
     out = Path(args.out)
     if out.suffix.lower() not in (".png", ".svg"):
         raise ValueError(f"--out {out}: the figure is written as .png or .svg; give a file "

@@ -49,6 +49,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``recist report``; returns the exit status."""
+    from recist.outputs import check_output_path
+
+    check_output_path(args.out, folder=True)
     from pathlib import Path
 
     from recist.cli._criteria_options import protocol_and_criteria

@@ -75,6 +75,9 @@ def _date(value) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``recist respond``; returns the exit status."""
+    from recist.outputs import check_output_path
+
+    check_output_path(args.out, folder=True)
     criteria = _criteria(args)
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise ValueError(f"--out {args.out} is a file; give a folder for timepoints.csv, "

@@ -79,6 +79,11 @@ def _naming_file(error: RecistDataError, files: dict[str, str | None]) -> Recist
 
 def run_sdtm_in(args: argparse.Namespace) -> int:
     """Run ``recist sdtm-in``; returns the exit status."""
+    from recist.outputs import check_output_path
+
+    for output in (args.out, args.patients_out, args.compare_out):
+        if output:
+            check_output_path(output)
     from recist.cdisc import read_sdtm
     from recist.outputs import write_csv_atomic
     from recist.table import write_measurements
@@ -129,6 +134,9 @@ def _compare(args: argparse.Namespace, result, reported) -> None:
 
 def run_sdtm_out(args: argparse.Namespace) -> int:
     """Run ``recist sdtm-out``; returns the exit status."""
+    from recist.outputs import check_output_path
+
+    check_output_path(args.out, folder=True)
     from recist.cdisc.sdtm_out import (
         dm_from_patients,
         measurements_to_sdtm,

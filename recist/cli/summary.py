@@ -32,6 +32,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``recist summary``; returns the exit status."""
+    from recist.outputs import check_output_path
+
+    check_output_path(args.out, folder=True)
     from pathlib import Path
 
     from recist.criteria import RECIST_1_1, load_criteria
