@@ -158,6 +158,7 @@ def measure_lines_on_series(
     drawn = [line_annotation_to_drawn_line(record, series.geometry) for record in records]
     measured = measure_lines(drawn)
     base = _base_row(series, visit, patient_id, date)
+    who = _who(series, patient_id, base)
     rows, findings = [], []
     for m in measured:
         where = f"lines of lesion {m.lesion_id}"
@@ -171,7 +172,7 @@ def measure_lines_on_series(
             "volume_mm3": np.nan, "sa_caliper_mm": np.nan, "max_3d_diameter_mm": np.nan,
             "n_fragments": 1,
         })
-        findings.extend(_with_context(f, base) for f in m.findings)
+        findings.extend(_with_context(f, base, who) for f in m.findings)
         if overlays_dir is not None:
             geometry = series.geometry
             render_lesion_overlay(
@@ -201,9 +202,19 @@ def _overlay_name(base: dict, visit: str | None, lesion_id: str) -> str:
     return "_".join(safe) + ".png"
 
 
-def _with_context(finding: Finding, base: dict) -> Finding:
-    return Finding(finding.code, f"patient {base['patient_id']}, {base['date']}: "
-                   f"{finding.message}", finding.severity, patient_id=str(base["patient_id"]),
+def _who(series: LoadedSeries, patient_id: str | None, base: dict) -> str:
+    """Whom a message is about: the caller's (pseudonymous) patient_id, else the series.
+
+    The DICOM PatientID is often a hospital record number: messages never print it and
+    point at the series UID and its file or folder instead.
+    """
+    if patient_id:
+        return f"patient {patient_id}, {base['date']}"
+    return f"series {series.info.series_instance_uid} ({series.info.source}), {base['date']}"
+
+
+def _with_context(finding: Finding, base: dict, who: str) -> Finding:
+    return Finding(finding.code, f"{who}: {finding.message}", finding.severity, patient_id=str(base["patient_id"]),
                    date=str(base["date"]), lesion_id=finding.lesion_id, rule=finding.rule)
 
 
@@ -227,6 +238,7 @@ def measure_masks_on_series(
         raise ValueError(f"label volume shape {labels.shape} differs from the series shape "
                          f"{tuple(geometry.shape)}")
     base = _base_row(series, visit, patient_id, date)
+    who = _who(series, patient_id, base)
     if labels.dtype.kind not in "iu":
         raise ValueError(f"a label volume holds whole numbers, got {labels.dtype}")
     if labels.dtype.kind == "i" and labels.size and labels.min() < 0:
@@ -239,7 +251,7 @@ def measure_masks_on_series(
         names = "; ".join(f"label {e.label} (lesion {e.lesion_id}, {e.source} row {e.row})"
                           for e in empty)
         raise RecistDataError(
-            f"patient {base['patient_id']}, {base['date']}: no voxel carries {names}; the "
+            f"{who}: no voxel carries {names}; the "
             "label image has labels "
             f"{sorted(i + 1 for i, b in enumerate(boxes) if b is not None)}. Check the "
             "label numbers in the lesions CSV against the mask")
@@ -248,7 +260,7 @@ def measure_masks_on_series(
     unlisted = [i + 1 for i, b in enumerate(boxes) if b is not None and i + 1 not in listed]
     if unlisted:
         findings.append(Finding("label-not-listed", (
-            f"patient {base['patient_id']}, {base['date']}: label(s) {unlisted} of the mask "
+            f"{who}: label(s) {unlisted} of the mask "
             "are not in the lesions CSV and were not measured"), Severity.WARNING,
             patient_id=str(base["patient_id"]), date=str(base["date"])))
     rows = []
@@ -261,7 +273,7 @@ def measure_masks_on_series(
         where = f"{lesion.source} row {lesion.row}"
         if m.n_fragments > 1:
             findings.append(Finding("fragments", (
-                f"patient {base['patient_id']}, {base['date']}: lesion {lesion.lesion_id} "
+                f"{who}: lesion {lesion.lesion_id} "
                 f"(label {lesion.label}) is in {m.n_fragments} pieces on slice {k}; each "
                 "piece is a row with its own LD/SA (SUM-5, DEC-11: their diameters add)"),
                 Severity.WARNING, patient_id=str(base["patient_id"]),

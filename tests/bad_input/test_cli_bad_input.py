@@ -60,8 +60,9 @@ def _measure_lines(ws: Workspace, *rows: str) -> list:
             "--lines", str(ws.lines(written, *rows)), "--out", str(ws.out("m.csv"))]
 
 
-def _measure_masks(ws: Workspace, shape=None, lesion_rows=(), lesion_header=None) -> list:
-    written = ws.series()
+def _measure_masks(ws: Workspace, shape=None, lesion_rows=(), lesion_header=None,
+                   written=None) -> list:
+    written = written or ws.series()
     kwargs = {"header": lesion_header} if lesion_header else {}
     return ["measure", "--series", str(written.folder),
             "--masks", str(ws.labels(written, shape=shape)),
@@ -182,6 +183,10 @@ CASES = [
     Case("measure-lesions-label-absent",
          lambda ws: _measure_masks(ws, lesion_rows=("7,T1,target,lung,false",)),
          ("7", "t1")),
+    Case("measure-pii-lesions-label-absent",
+         lambda ws: _measure_masks(ws, lesion_rows=("7,T1,target,lung,false",),
+                                   written=ws.pii_series()),
+         ("label 7", "t1", "series")),
     Case("measure-lesions-missing-column",
          lambda ws: _measure_masks(ws, lesion_rows=("1,T1",), lesion_header="label,lesion_id"),
          ("lesions.csv", "kind")),
