@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from recist._checks_support import finding as _finding
+from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import records as _records
 from recist.baseline import check_target_selection
@@ -68,6 +69,27 @@ __all__ = [
 ]
 
 
+def _kind_is(frame: pd.DataFrame, *kinds: str) -> np.ndarray:
+    """Whether each row's kind is one of ``kinds`` (on the categorical codes when it is one)."""
+    column = frame["kind"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        wanted = [i for i, k in enumerate(column.cat.categories) if k in kinds]
+        return np.isin(column.cat.codes.to_numpy(), wanted)
+    return column.isin(kinds).to_numpy(dtype=bool)
+
+
+def _first_rows(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``rows`` keeping the first of each key, in their order (as ``drop_duplicates``)."""
+    if len(rows) == 0:
+        return rows
+    _, first = np.unique(keys[rows], return_index=True)
+    return rows[np.sort(first)]
+
+
+def _codes(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return frame[column].to_numpy(dtype=np.int64)
+
+
 def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
     """A patient's first time point must record their baseline lesions (R11 4.2, SEL-5).
 
@@ -86,16 +108,15 @@ def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
     ['missing-baseline']
     """
     frame = _indexed(measurements)
-    base = frame.loc[frame["is_baseline"].to_numpy(),
-                     ["patient_id", "patient_code", "date", "visit", "kind"]]
-    has_lesions = base["kind"].isin(["target", "non-target"]).groupby(
-        base["patient_code"].to_numpy()).any()
-    missing = has_lesions[~has_lesions].index
-    rows = base[base["patient_code"].isin(missing)].drop_duplicates("patient_code")
-    return [_finding(r, "missing-baseline", "SEL-5", Severity.ERROR,
-                     "the first time point has no target or non-target lesion, so there is "
-                     "no baseline (RECIST_RULES section 1); add the baseline rows or correct "
-                     "the dates", lesion=False) for r in _records(rows)]
+    is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
+    patient = _codes(frame, "patient_code")
+    has_lesions = np.zeros(int(patient.max(initial=-1)) + 1, dtype=bool)
+    has_lesions[patient[is_baseline & _kind_is(frame, "target", "non-target")]] = True
+    rows = _first_rows(np.flatnonzero(is_baseline & ~has_lesions[patient]), patient)
+    return _findings_at(frame.iloc[rows], "missing-baseline", "SEL-5", Severity.ERROR,
+                        "the first time point has no target or non-target lesion, so there "
+                        "is no baseline (RECIST_RULES section 1); add the baseline rows or "
+                        "correct the dates", lesion=False)
 
 
 def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
@@ -237,16 +258,24 @@ def check_targets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]
     [('target-not-at-baseline', 'T9')]
     """
     frame = _indexed(measurements)
-    at_baseline = frame.loc[frame["is_baseline"], "lesion_code"].unique()
-    follow = frame.loc[~frame["is_baseline"].to_numpy() & (frame["kind"] == "target").to_numpy(),
-                       ["patient_id", "date", "visit", "lesion_id", "lesion_code"]]
-    offenders = follow[~follow["lesion_code"].isin(at_baseline)].drop_duplicates(
-        "lesion_code")
-    return [_finding(r, "target-not-at-baseline", "DEC-18", Severity.ERROR,
-                     "a target lesion first recorded after baseline; targets are chosen at "
-                     "baseline only (SEL-5, R11 4.2): record a lesion appearing later as new, "
-                     "or fix the lesion_id to match its baseline row")
-            for r in _records(offenders)]
+    rows = _not_at_baseline(frame, "target")
+    return _findings_at(frame.iloc[rows], "target-not-at-baseline", "DEC-18", Severity.ERROR,
+                        "a target lesion first recorded after baseline; targets are chosen at "
+                        "baseline only (SEL-5, R11 4.2): record a lesion appearing later as "
+                        "new, or fix the lesion_id to match its baseline row")
+
+
+def _not_at_baseline(frame: pd.DataFrame, kind: str, by_order: bool = False) -> np.ndarray:
+    """Rows of ``kind`` after baseline whose lesion has no baseline row: the first row of
+    each lesion (in time point order when ``by_order``, a stable sort, else row order)."""
+    is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
+    lesion = _codes(frame, "lesion_code")
+    at_baseline = np.zeros(int(lesion.max(initial=-1)) + 1, dtype=bool)
+    at_baseline[lesion[is_baseline]] = True
+    rows = np.flatnonzero(~is_baseline & _kind_is(frame, kind) & ~at_baseline[lesion])
+    if by_order:
+        rows = rows[np.argsort(_codes(frame, "timepoint_order")[rows], kind="stable")]
+    return _first_rows(rows, lesion)
 
 
 def check_nontargets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
@@ -270,20 +299,14 @@ def check_nontargets_exist_at_baseline(measurements: pd.DataFrame) -> list[Findi
     [('non-target-not-at-baseline', 'NT9')]
     """
     frame = _indexed(measurements)
-    at_baseline = frame.loc[frame["is_baseline"], "lesion_code"].unique()
-    follow = frame.loc[~frame["is_baseline"].to_numpy()
-                       & (frame["kind"] == "non-target").to_numpy(),
-                       ["patient_id", "date", "visit", "lesion_id", "lesion_code",
-                        "timepoint_order"]]
-    offenders = follow[~follow["lesion_code"].isin(at_baseline)].sort_values(
-        "timepoint_order", kind="stable").drop_duplicates("lesion_code")
-    return [_finding(r, "non-target-not-at-baseline", "SEL-4", Severity.WARNING,
-                     "a non-target first recorded after baseline; non-targets are the "
-                     "disease recorded at baseline (SEL-4, R11 4.2) and a lesion appearing "
-                     "later is new (NEW-1: PD if unequivocal). It is assessed here as a "
-                     "non-target, which only blocks CR: record it as new, or add its "
-                     "baseline row")
-            for r in _records(offenders)]
+    rows = _not_at_baseline(frame, "non-target", by_order=True)
+    return _findings_at(frame.iloc[rows], "non-target-not-at-baseline", "SEL-4",
+                        Severity.WARNING,
+                        "a non-target first recorded after baseline; non-targets are the "
+                        "disease recorded at baseline (SEL-4, R11 4.2) and a lesion appearing "
+                        "later is new (NEW-1: PD if unequivocal). It is assessed here as a "
+                        "non-target, which only blocks CR: record it as new, or add its "
+                        "baseline row")
 
 
 def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Finding]:
@@ -303,23 +326,21 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Find
     [('target-added-after-baseline', 'L2', '2024-05-01')]
     """
     frame = _indexed(measurements)
-    columns = ["patient_id", "date", "visit", "lesion_id", "lesion_code", "timepoint_order"]
-    target_rows = frame.loc[(frame["kind"] == "target").to_numpy(), columns]
-    first_target = target_rows.groupby("lesion_code")["timepoint_order"].min()
-    other = frame.loc[(frame["kind"] != "target").to_numpy(), columns]
-    first_other = other.groupby("lesion_code")["timepoint_order"].min()
-    both = pd.concat([first_target.rename("t"), first_other.rename("o")], axis=1,
-                     join="inner")
-    promoted = both[(both["o"] < both["t"]) & (both["t"] > 0)]
-    if promoted.empty:
-        return []
-    rows = target_rows.merge(promoted.reset_index(), on="lesion_code")
-    rows = rows[rows["timepoint_order"] == rows["t"]].drop_duplicates("lesion_code")
-    return [_finding(r, "target-added-after-baseline", "SEL-5", Severity.ERROR,
-                     "recorded as a target here after being a non-target or new lesion "
-                     "earlier; targets are fixed at baseline and new lesions never enter the "
-                     "sum (SEL-5, NEW-6, R11 4.2); keep its earlier kind")
-            for r in _records(rows)]
+    lesion, order = _codes(frame, "lesion_code"), _codes(frame, "timepoint_order")
+    is_target = _kind_is(frame, "target")
+    never = np.iinfo(np.int64).max
+    first_target = np.full(int(lesion.max(initial=-1)) + 1, never, dtype=np.int64)
+    first_other = first_target.copy()
+    np.minimum.at(first_target, lesion[is_target], order[is_target])
+    np.minimum.at(first_other, lesion[~is_target], order[~is_target])
+    promoted = ((first_target != never) & (first_other < first_target)  # both exist
+                & (first_target > 0))
+    rows = np.flatnonzero(is_target & promoted[lesion] & (order == first_target[lesion]))
+    return _findings_at(frame.iloc[_first_rows(rows, lesion)], "target-added-after-baseline",
+                        "SEL-5", Severity.ERROR,
+                        "recorded as a target here after being a non-target or new lesion "
+                        "earlier; targets are fixed at baseline and new lesions never enter "
+                        "the sum (SEL-5, NEW-6, R11 4.2); keep its earlier kind")
 
 
 def check_new_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
@@ -338,13 +359,11 @@ def check_new_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
     [('new-at-baseline', 'N1')]
     """
     frame = _indexed(measurements)
-    rows = frame.loc[frame["is_baseline"].to_numpy() & (frame["kind"] == "new").to_numpy(),
-                     ["patient_id", "date", "visit", "lesion_id"]]
-    return [_finding(r, "new-at-baseline", "SEL-4", Severity.WARNING,
-                     "recorded as new at the baseline time point; at baseline every lesion "
-                     "is a target or a non-target (SEL-4, R11 4.2) — record it as a "
-                     "non-target")
-            for r in _records(rows)]
+    rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool) & _kind_is(frame, "new"))
+    return _findings_at(frame.iloc[rows], "new-at-baseline", "SEL-4", Severity.WARNING,
+                        "recorded as new at the baseline time point; at baseline every lesion "
+                        "is a target or a non-target (SEL-4, R11 4.2) — record it as a "
+                        "non-target")
 
 
 def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1, *,

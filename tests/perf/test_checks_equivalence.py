@@ -78,6 +78,8 @@ def messy_cohort() -> tuple[pd.DataFrame, pd.DataFrame]:
     at_baseline_new = (pick > 0.95) & (pick < 0.952) & (visit == "V0") & (kind == "non-target")
     kind[at_baseline_new], status[at_baseline_new] = "new", "unequivocal"
     thickness = np.where((pick > 0.4) & (pick < 0.401), 5.0, 1.25)
+    only_new = np.isin(patient, ["S00007", "S00211"]) & (visit == "V0")  # missing baseline
+    kind[only_new], status[only_new] = "new", "unequivocal"
     raw = raw.assign(kind=kind, status=status, nodal=nodal, visit=visit, date=dates,
                      organ=organ, slice_thickness_mm=thickness)
     starts = patients["start_date"].to_numpy(dtype=object).copy()
