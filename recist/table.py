@@ -256,10 +256,14 @@ def read_csv_table(path: str | Path, what: str, *,
 def read_measurements(path: str | Path) -> pd.DataFrame:
     """Read a measurements CSV (DESIGN.md conventions) and normalise it.
 
-    Raises ``RecistDataError`` naming the file and row for anything it cannot interpret,
-    ``FileNotFoundError`` when the file does not exist.
+    Raises ``RecistDataError`` naming the file and row for anything it cannot interpret
+    (and for a table without rows), ``FileNotFoundError`` when the file does not exist.
     """
     frame = read_csv_table(path, "measurements table")
+    if frame.dropna(how="all").empty:
+        raise RecistDataError(
+            f"{path}: the measurements table has a header but no rows; expected one row per "
+            "lesion per scan (DESIGN.md) — check that this is the right file")
     return normalise_measurements(frame, source=str(path))
 
 

@@ -17,7 +17,14 @@ import pytest
 
 from dicom_io.testing import truncate_file
 
-from .conftest import IDENTIFYING, LINES_HEADER, REPO, SAMPLE, Workspace
+from .conftest import (
+    IDENTIFYING,
+    LINES_HEADER,
+    MEASUREMENTS_HEADER,
+    REPO,
+    SAMPLE,
+    Workspace,
+)
 
 
 @dataclass(frozen=True)
@@ -245,6 +252,12 @@ CASES = [
                                        str(ws.out("b"))], ("m.csv", "empty")),
     Case("baseline-random-bytes", lambda ws: ["baseline", str(ws.random("m.csv")), "--out",
                                               str(ws.out("b"))], ("m.csv",)),
+    Case("baseline-header-only",
+         lambda ws: ["baseline", str(ws.file("m.csv", MEASUREMENTS_HEADER + "\n")),
+                     "--out", str(ws.out("b"))], ("m.csv", "no rows")),
+    Case("report-header-only",
+         lambda ws: ["report", "--measurements", str(ws.file("m.csv", MEASUREMENTS_HEADER + "\n")),
+                     "--out", str(ws.out("h"))], ("m.csv", "no rows")),
     Case("baseline-missing-columns",
          lambda ws: ["baseline", str(ws.file("m.csv", "patient_id,date\nP1,2024-01-08\n")),
                      "--out", str(ws.out("b"))], ("m.csv", "lesion_id")),
