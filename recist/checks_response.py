@@ -139,17 +139,32 @@ def check_present_after_cr(timepoints: pd.DataFrame,
         return []
     first_cr = cr.groupby("patient_id")["date"].min().rename("first_cr_date")
     frame = _indexed(measurements)
-    present = frame.loc[((frame["kind"] == "non-target") & (frame["status"] == "present"))
-                        .to_numpy(dtype=bool),
-                        ["patient_id", "date", "visit", "lesion_id", "timepoint"]]
-    present = present[present["patient_id"].isin(first_cr.index).to_numpy()]
+    # Patients with a CR, looked up once per patient code (not per row)
+    patient_code = frame["patient_code"].to_numpy(dtype=np.int64)
+    first_of_patient = np.full(int(patient_code.max(initial=-1)) + 1, -1, dtype=np.int64)
+    first_of_patient[patient_code[::-1]] = np.arange(len(patient_code))[::-1]
+    patient_ids = np.asarray(frame["patient_id"].array, dtype=object)
+    with_cr = pd.Series(patient_ids[first_of_patient]).isin(first_cr.index).to_numpy()
+    rows = np.flatnonzero(((frame["kind"] == "non-target") & (frame["status"] == "present"))
+                          .to_numpy(dtype=bool) & with_cr[patient_code])
+    # the time point date of each row, matched on patient and label per time point code
+    tp_code = frame["timepoint_code"].to_numpy(dtype=np.int64)[rows]
+    codes, first = np.unique(tp_code, return_index=True)
+    labels = pd.DataFrame({"timepoint_code": codes, "patient_id": patient_ids[rows[first]],
+                           "timepoint": pd.array(np.asarray(frame["timepoint"].array,
+                                                            dtype=object)[rows[first]],
+                                                 dtype="string")})
     tp_dates = timepoints[["patient_id", "visit", "date"]].rename(
         columns={"visit": "timepoint", "date": "tp_date"})
     tp_dates["timepoint"] = tp_dates["timepoint"].astype("string")
-    present = present.assign(timepoint=present["timepoint"].astype("string")).merge(
-        tp_dates, on=["patient_id", "timepoint"], how="inner").join(first_cr, on="patient_id")
-    hits = present.loc[present["tp_date"] > present["first_cr_date"],
-                       ["patient_id", "date", "visit", "lesion_id", "first_cr_date"]]
+    labels = labels.merge(tp_dates, on=["patient_id", "timepoint"], how="inner")
+    present = pd.DataFrame({"row": rows, "timepoint_code": tp_code,
+                            "patient_id": patient_ids[rows]}).merge(
+        labels[["timepoint_code", "tp_date"]], on="timepoint_code", how="inner").join(
+        first_cr, on="patient_id")
+    present = present[(present["tp_date"] > present["first_cr_date"]).to_numpy()]
+    hits = frame.iloc[present["row"].to_numpy()][["patient_id", "date", "visit", "lesion_id"]]
+    hits = hits.assign(first_cr_date=present["first_cr_date"].to_numpy())
     texts = [f"non-target present after the overall CR of {first_cr}; if it reappeared "
              "after a definitive CR enter it as progression (PD), otherwise it is "
              "non-CR/non-PD (DEC-9)" for first_cr in _iso_dates(hits["first_cr_date"])]
