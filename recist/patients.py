@@ -77,7 +77,8 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients") -> pd.Data
     1. no ``patient_id`` column, or an empty ``patient_id``;
     2. a patient listed twice;
     3. a date that is not ISO ``YYYY-MM-DD``;
-    4. ``death_date`` before ``start_date`` (a patient cannot die before treatment).
+    4. ``death_date``, ``last_contact_date`` or ``new_therapy_date`` before
+       ``start_date`` (none can precede the start of treatment).
 
     Examples
     --------
@@ -116,15 +117,17 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients") -> pd.Data
         )
     for column in DATE_COLUMNS:
         frame[column] = _parse_dates(frame, column, source)
-    early = frame.index[frame["death_date"] < frame["start_date"]]
-    if len(early):
-        row = early[0]
-        raise RecistDataError(
-            f"{_where(source, row, frame.at[row, 'patient_id'])}: death_date "
-            f"{frame.at[row, 'death_date'].date()} is before start_date "
-            f"{frame.at[row, 'start_date'].date()}; a death cannot precede the start of "
-            "treatment — correct one of the two dates"
-        )
+    for column, event in (("death_date", "a death"), ("last_contact_date", "a last contact"),
+                          ("new_therapy_date", "a new anticancer therapy")):
+        early = frame.index[frame[column] < frame["start_date"]]
+        if len(early):
+            row = early[0]
+            raise RecistDataError(
+                f"{_where(source, row, frame.at[row, 'patient_id'])}: {column} "
+                f"{frame.at[row, column].date()} is before start_date "
+                f"{frame.at[row, 'start_date'].date()}; {event} cannot precede the start of "
+                "treatment — correct one of the two dates"
+            )
     return frame
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from recist.cli._arguments import positive_workers
+
 __all__ = ["add_parser", "run"]
 
 
@@ -24,7 +26,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="output folder (default: out)")
     p.add_argument("--data", metavar="DIR",
                    help="sample data folder (default: sample_data/ of the source tree)")
-    p.add_argument("--workers", type=int, metavar="N",
+    p.add_argument("--workers", type=positive_workers, metavar="N",
                    help="processes for measuring (default: all cores)")
     p.set_defaults(func=run)
     return p

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from recist.cli._arguments import positive_workers
 from recist.table import write_measurements
 
 __all__ = ["add_parser", "run"]
@@ -44,7 +45,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "neighbour) instead of refusing it")
     p.add_argument("--visit", metavar="V", help="visit label written in the table")
     p.add_argument("--overlays", metavar="DIR", help="write one PNG per lesion here")
-    p.add_argument("--workers", type=int, metavar="N",
+    p.add_argument("--workers", type=positive_workers, metavar="N",
                    help="processes for --manifest (default: all cores)")
     p.add_argument("--out", metavar="CSV", required=True, help="measurements table to write")
     # --- interop sources (helper F): --sr/--seg/--rtstruct/--dicomweb ---

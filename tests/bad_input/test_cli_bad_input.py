@@ -214,6 +214,9 @@ CASES = [
          lambda ws: _manifest(ws, "P1,V0,2024-01-08,nowhere,lines.csv,,"
                                   if _any_lines(ws) else ""),
          ("nowhere",)),
+    Case("measure-manifest-workers-zero",
+         lambda ws: ["measure", "--manifest", str(ws.missing("manifest.csv")), "--workers", "0",
+                     "--out", str(ws.out("m.csv"))], ("--workers", "0")),
     # ---- measure: SR / SEG / RTSTRUCT ---------------------------------------------------
     Case("measure-sr-is-ct",
          lambda ws: ["measure", "--series", str(ws.series().folder), "--sr",
@@ -307,6 +310,10 @@ CASES = [
          lambda ws: ["respond", _m(ws), "--patients", str(ws.patients(
              "P1,2024-01-15,2023-12-01", header="patient_id,start_date,death_date")),
              "--out", str(ws.out("r"))], ("patients.csv", "death_date", "p1")),
+    Case("respond-last-contact-before-start",
+         lambda ws: ["respond", _m(ws), "--patients", str(ws.patients(
+             "P1,2024-01-15,2023-12-01", header="patient_id,start_date,last_contact_date")),
+             "--out", str(ws.out("r"))], ("patients.csv", "last_contact_date", "p1")),
     Case("respond-patients-duplicate",
          lambda ws: ["respond", _m(ws), "--patients",
                      str(ws.patients("P1,2024-01-15,A", "P1,2024-01-16,A")),
