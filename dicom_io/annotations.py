@@ -45,6 +45,7 @@ LABEL_ORIGIN_TOLERANCE_MM = 0.01
 LABEL_DIRECTION_TOLERANCE = 1e-4
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f", ""}
+_KINDS = ("target", "non-target", "new")  # the measurements table's vocabulary (DESIGN.md)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,14 @@ def _read_rows(path: Path, required: tuple[str, ...], what: str) -> list[tuple[i
                               path=path) from None
 
 
+def _parse_kind(value: str, path: Path, row: int) -> str:
+    kind = value.strip().lower() or "target"
+    if kind not in _KINDS:
+        raise DicomInputError(f"{path} row {row}: kind {value!r} is not one of "
+                              f"{', '.join(_KINDS)} (empty means target)", path=path)
+    return kind
+
+
 def _parse_bool(value: str, path: Path, row: int, column: str) -> bool:
     text = value.strip().lower()
     if text in _TRUE:
@@ -154,7 +163,7 @@ def read_line_annotations(path: str | Path) -> list[LineAnnotation]:
             raise DicomInputError(f"{path} row {row}: axis {rec['axis']!r} is not 'long' or "
                                   "'short'", path=path)
         records.append(LineAnnotation(
-            row=row, lesion_id=rec["lesion_id"], kind=rec["kind"].lower() or "target",
+            row=row, lesion_id=rec["lesion_id"], kind=_parse_kind(rec["kind"], path, row),
             organ=rec["organ"], nodal=_parse_bool(rec["nodal"], path, row, "nodal"),
             axis=axis, sop_instance_uid=rec["sop_instance_uid"],
             **{c: _parse_float(rec[c], path, row, c) for c in ("x1", "y1", "x2", "y2")},
@@ -187,7 +196,7 @@ def read_label_lesions(path: str | Path) -> list[LabelLesion]:
         seen_labels[label] = row
         records.append(LabelLesion(
             row=row, label=label, lesion_id=rec["lesion_id"],
-            kind=rec["kind"].lower() or "target", organ=rec["organ"],
+            kind=_parse_kind(rec["kind"], path, row), organ=rec["organ"],
             nodal=_parse_bool(rec["nodal"], path, row, "nodal"), source=str(path),
         ))
     if not records:

@@ -154,7 +154,12 @@ def measure_lines_on_series(
     date: str | None = None,
     overlays_dir: str | Path | None = None,
 ) -> MeasureResult:
-    """Measure drawn lines (pixel coordinates on images of ``series``) in mm."""
+    """Measure drawn lines (pixel coordinates on images of ``series``) in mm.
+
+    Raises ``RecistDataError`` for a non-nodal target drawn with a short axis only: its
+    RECIST size is the long axis (R11 3.1.1), which would be missing from the table.
+    """
+    _check_long_axis_drawn(records)
     drawn = [line_annotation_to_drawn_line(record, series.geometry) for record in records]
     measured = measure_lines(drawn)
     base = _base_row(series, visit, patient_id, date)
@@ -183,6 +188,19 @@ def measure_lines_on_series(
                 ld_mm=m.ld_mm, sa_mm=m.sa_mm, lesion_id=m.lesion_id, date=base["date"],
                 organ=m.organ)
     return MeasureResult(_frame(rows), tuple(findings))
+
+
+def _check_long_axis_drawn(records: Sequence[LineAnnotation]) -> None:
+    by_lesion: dict[str, list[LineAnnotation]] = {}
+    for record in records:
+        by_lesion.setdefault(record.lesion_id, []).append(record)
+    for lesion_id, lines in by_lesion.items():
+        if lines[0].kind == "target" and not any(r.axis == "long" for r in lines) \
+                and not any(r.nodal for r in lines):
+            raise RecistDataError(
+                f"{lines[0].where}: target lesion {lesion_id} has a short axis but no long "
+                "axis and is not a lymph node (nodal false); a non-nodal target is measured by its "
+                "long axis (R11 3.1.1): draw it, or set nodal to true for a lymph node")
 
 
 def _pixel_xy(geometry, start: np.ndarray | None, end: np.ndarray | None):
