@@ -41,7 +41,6 @@ def run(args: argparse.Namespace) -> int:
     from recist.outputs import write_csv_atomic
     from recist.patients import read_patients
     from recist.respond import respond, warnings_of
-    from recist.stats import cohort_summary, format_cohort_summary
     from recist.table import read_measurements
 
     criteria = load_criteria(args.criteria) if args.criteria else RECIST_1_1
@@ -50,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     measurements = read_measurements(args.measurements)
     patients = read_patients(args.patients)
     result = respond(measurements, patients, criteria)
+    from recist.stats import cohort_summary, format_cohort_summary  # scipy: after the inputs
+
     for finding in warnings_of(result):
         print(finding, file=sys.stderr)
     summary = cohort_summary(result.patient_summary, patients,
