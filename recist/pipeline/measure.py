@@ -98,12 +98,24 @@ def _endpoint_columns(prefix: str, start: np.ndarray | None, end: np.ndarray | N
             for i, p in ((1, start), (2, end)) for j, a in enumerate("xyz")}
 
 
+def _study_date(series: LoadedSeries) -> str:
+    """The series' StudyDate (ISO), refused with the tag named when it is no calendar date."""
+    text = series.info.study_date
+    if text and pd.isna(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")):
+        raise DicomInputError(
+            f"series {series.info.series_instance_uid} in {series.info.source}: (0008,0020) "
+            f"StudyDate {text.replace('-', '')!r} is not a calendar date (YYYYMMDD); correct "
+            "the header, or give the scan date in a manifest's date column",
+            path=series.info.source, keyword="StudyDate")
+    return text
+
+
 def _base_row(series: LoadedSeries, visit: str | None, patient_id: str | None = None,
               date: str | None = None) -> dict:
     geometry = series.geometry
     return {
         "patient_id": patient_id or series.info.patient_id,
-        "date": date or series.info.study_date,
+        "date": date or _study_date(series),
         "visit": visit if visit else pd.NA,
         "slice_thickness_mm": geometry.slice_thickness_mm,
         "series_uid": geometry.series_instance_uid or series.info.series_instance_uid,

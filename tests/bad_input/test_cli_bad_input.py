@@ -61,8 +61,8 @@ def _pii_lines(ws: Workspace, defect=_no_spacing) -> list:
             "--out", str(ws.out("m.csv"))]
 
 
-def _measure_lines(ws: Workspace, *rows: str) -> list:
-    written = ws.series()
+def _measure_lines(ws: Workspace, *rows: str, written=None) -> list:
+    written = written or ws.series()
     return ["measure", "--series", str(written.folder),
             "--lines", str(ws.lines(written, *rows)), "--out", str(ws.out("m.csv"))]
 
@@ -174,6 +174,9 @@ CASES = [
          lambda ws: ["measure", "--series", str(ws.series().folder), "--series-uid",
                      "1.2.3.999", "--lines", _any_lines(ws), "--out", str(ws.out("m.csv"))],
          ("1.2.3.999",)),
+    Case("measure-impossible-study-date",
+         lambda ws: _measure_lines(ws, written=ws.series(study_date="20240230")),
+         ("studydate", "20240230", "calendar date")),
     Case("measure-pii-no-pixel-spacing", _pii_lines, ("pixelspacing",)),
     Case("measure-out-parent-is-file",
          lambda ws: [*_measure_lines(ws)[:-1], str(ws.out_under_file("m.csv"))],
