@@ -39,6 +39,7 @@ from recist.checks_rows import (
     check_dates,
     check_duplicate_rows,
     check_equivocal_new_lesions,
+    check_scans_after_death,
     check_slice_thickness_changes,
     check_split_or_merged_nodes,
     check_status_diameters,
@@ -60,6 +61,7 @@ __all__ = [
     "check_no_new_targets_after_baseline",
     "check_nontargets_exist_at_baseline",
     "check_present_after_cr",
+    "check_scans_after_death",
     "check_slice_thickness_changes",
     "check_split_or_merged_nodes",
     "check_status_diameters",
@@ -373,7 +375,7 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
 
     Errors (DEC-18 contradictions, missing baseline, impossible dates) first, then
     warnings; ``include_selection`` adds ``recist.baseline.check_target_selection``;
-    a ``patients`` table adds ``check_baseline_window``. Pass the result to
+    a ``patients`` table adds ``check_baseline_window`` and ``check_scans_after_death``. Pass the result to
     ``recist.findings.raise_for_errors`` to stop on errors.
     """
     findings: list[Finding] = []
@@ -388,6 +390,7 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
         check_duplicate_rows,
         check_new_at_baseline,
         lambda m: check_baseline_window(m, patients),
+        lambda m: check_scans_after_death(m, patients),
         lambda m: check_status_diameters(m, criteria),
         check_equivocal_new_lesions,
         check_slice_thickness_changes,

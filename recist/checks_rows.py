@@ -25,6 +25,7 @@ __all__ = [
     "check_dates",
     "check_duplicate_rows",
     "check_equivocal_new_lesions",
+    "check_scans_after_death",
     "check_slice_thickness_changes",
     "check_status_diameters",
 ]
@@ -79,6 +80,40 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame,
             texts.append(f"baseline scan {-days} days after the start of treatment "
                          f"({start}); the baseline precedes treatment (MEAS-11)")
     return _findings_at(joined, codes, "MEAS-11", Severity.WARNING, texts, lesion=False)
+
+
+def check_scans_after_death(measurements: pd.DataFrame,
+                            patients: pd.DataFrame | None) -> list[Finding]:
+    """No scan is dated after the patient's death (impossible dates, DEC-18; TTE-3).
+
+    1. For each patient with a ``death_date`` in the patients table, every measurement
+       row dated after it → error ``scan-after-death`` naming the row and the death date.
+
+    Interpretation: one of the two dates is wrong; a scan after death would otherwise be
+    a time point (and possibly a PD) after the PFS event.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"], "lesion_id": ["T1"], "kind": ["target"],
+    ...                   "date": pd.to_datetime(["2024-05-02"])})
+    >>> p = pd.DataFrame({"patient_id": ["P"], "death_date": pd.to_datetime(["2024-04-01"])})
+    >>> [f.code for f in check_scans_after_death(m, p)]
+    ['scan-after-death']
+    """
+    if patients is None or "death_date" not in patients.columns:
+        return []
+    deaths = patients[["patient_id", "death_date"]].dropna()
+    if deaths.empty:
+        return []
+    death_of = dict(zip(deaths["patient_id"].astype(str),
+                        pd.to_datetime(deaths["death_date"])))
+    death = measurements["patient_id"].astype(str).map(death_of)
+    after = (pd.to_datetime(measurements["date"]) > death).fillna(False).to_numpy(bool)
+    rows = measurements.loc[after]
+    texts = [f"scan dated after the death date {_iso(death_of[str(p)])} in the patients "
+             "table; correct the scan date or the death date"
+             for p in rows["patient_id"].tolist()]
+    return _findings_at(rows, "scan-after-death", "DEC-18", Severity.ERROR, texts)
 
 
 def check_dates(measurements: pd.DataFrame, today: object = None,
