@@ -260,7 +260,7 @@ def read_measurements(path: str | Path) -> pd.DataFrame:
     (and for a table without rows), ``FileNotFoundError`` when the file does not exist.
     """
     frame = read_csv_table(path, "measurements table")
-    if frame.dropna(how="all").empty:
+    if len(frame) == 0:  # rows of empty cells are refused by the normaliser (no patient_id)
         raise RecistDataError(
             f"{path}: the measurements table has a header but no rows; expected one row per "
             "lesion per scan (DESIGN.md) — check that this is the right file")
