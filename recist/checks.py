@@ -46,6 +46,7 @@ from recist.checks_rows import (
 )
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
+from recist.organs import organ_key
 
 __all__ = [
     "BASELINE_WINDOW_DAYS",
@@ -131,6 +132,9 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     2. A baseline target recorded later with another kind → error ``lesion-kind-changed``
        (DEC-18: its diameters would leave the sum); another kind change → warning.
     3. A lesion whose ``nodal`` flag differs between rows → warning ``nodal-flag-changed``.
+    4. A non-nodal lesion whose organ (as its DEC-21 organ key, so "left lung" and "lung"
+       agree) differs from its first recorded organ → warning ``organ-changed``; a lesion
+       does not move between organs, so the lesion_id is probably wrong.
 
     Examples
     --------
@@ -205,6 +209,40 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
                 f"nodal is {str(r['nodal']).lower()} here but {str(not r['nodal']).lower()} at "
                 "an earlier row of the same lesion; a lesion is measured by its SA if nodal, "
                 "its LD otherwise (SUM-1), so keep the flag constant"))
+
+    if "organ" in frame.columns:
+        findings.extend(_organ_changes(frame, lesion_code, nodal))
+    return findings
+
+
+def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray,
+                   nodal: np.ndarray) -> list[Finding]:
+    """Step 4 of ``check_lesion_ids_stable``: non-nodal lesions whose organ key changes."""
+    findings: list[Finding] = []
+    organ_code, organ_values = pd.factorize(frame["organ"], use_na_sentinel=True)
+    organ_values = np.asarray(organ_values, dtype=object)
+    keys = [organ_key(value) for value in organ_values]  # one call per distinct organ text
+    # organ code -1 (no organ) indexes the appended -1
+    key_of_value = np.append(pd.factorize(np.array(keys, dtype=object))[0], -1)
+    key_code = key_of_value[organ_code]
+    # first row (in time point order) of each lesion that names an organ
+    order = np.argsort(frame["timepoint_order"].to_numpy(), kind="stable")
+    known = order[key_code[order] >= 0]
+    first = np.full(int(lesion_code.max(initial=-1)) + 1, -1, dtype=np.int64)
+    first[lesion_code[known[::-1]]] = known[::-1]
+    first_row = first[lesion_code]
+    moved = (key_code >= 0) & ~nodal & (first_row >= 0) & (
+        key_code != key_code[np.maximum(first_row, 0)])
+    if moved.any():
+        rows = frame[moved].assign(
+            first_organ=organ_values[organ_code[first_row[moved]]]).sort_values(
+            "timepoint_order", kind="stable").drop_duplicates("lesion_code")
+        for r in _records(rows):
+            findings.append(_finding(
+                r, "organ-changed", "SEL-5", Severity.WARNING,
+                f"organ is {r['organ']} here but {r['first_organ']} at an earlier row of the "
+                "same lesion; the same lesions are followed at every time point (SEL-5), so "
+                "check the lesion_id or the organ"))
     return findings
 
 

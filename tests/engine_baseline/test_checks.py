@@ -33,7 +33,8 @@ def test_lesion_missing_at_follow_up():
     assert [(f.code, f.lesion_id, f.date) for f in found] == [
         ("lesion-missing-at-timepoint", "T2", "2024-03-10")]
     ok = table(BASE, {**BASE, "lesion_id": "T2", "organ": "lung"}, FU,
-               {**FU, "lesion_id": "T2", "status": "not_evaluated", "ld_mm": None})
+               {**FU, "lesion_id": "T2", "organ": "lung", "status": "not_evaluated",
+                "ld_mm": None})
     assert checks.check_lesion_ids_stable(ok) == []
 
 
