@@ -175,9 +175,9 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
                 "point can be assessed (R11 4.3)"))
 
     # kind at baseline of every row's lesion (code -2: not a followed baseline lesion)
-    base_kind = np.full(int(lesion_code.max(initial=-1)) + 1, -2, dtype=np.int64)
-    followed_rows = np.flatnonzero(followed)
-    base_kind[lesion_code[followed_rows[::-1]]] = kind_code[followed_rows[::-1]]  # first row
+    n_lesions = int(lesion_code.max(initial=-1)) + 1
+    first_followed = _first_row_per_lesion(lesion_code, np.flatnonzero(followed), n_lesions)
+    base_kind = np.where(first_followed >= 0, kind_code[first_followed], -2)
     later_base = base_kind[lesion_code]
     changed = ~is_baseline & (later_base != -2) & (later_base != kind_code)
     if changed.any():
@@ -197,8 +197,7 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
                     "check the lesion_id"))
 
     nodal = frame["nodal"].to_numpy(dtype=bool)
-    first_row = np.zeros(len(base_kind), dtype=np.int64)
-    first_row[lesion_code[::-1]] = np.arange(len(lesion_code))[::-1]
+    first_row = _first_row_per_lesion(lesion_code, np.arange(len(lesion_code)), n_lesions)
     flipped = nodal != nodal[first_row[lesion_code]]
     if flipped.any():
         rows = frame[flipped].sort_values("timepoint_order", kind="stable").drop_duplicates(
@@ -215,6 +214,19 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     return findings
 
 
+def _first_row_per_lesion(lesion_code: np.ndarray, rows: np.ndarray,
+                          n_lesions: int) -> np.ndarray:
+    """For each lesion code, the first of ``rows`` (in their order) of that lesion; -1 if none.
+
+    >>> _first_row_per_lesion(np.array([1, 0, 1, 0]), np.array([3, 2, 1, 0]), 3).tolist()
+    [3, 2, -1]
+    """
+    first = np.full(n_lesions, -1, dtype=np.int64)
+    codes, at = np.unique(lesion_code[rows], return_index=True)
+    first[codes] = rows[at]
+    return first
+
+
 def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray,
                    nodal: np.ndarray) -> list[Finding]:
     """Step 4 of ``check_lesion_ids_stable``: non-nodal lesions whose organ key changes."""
@@ -228,9 +240,8 @@ def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray,
     # first row (in time point order) of each lesion that names an organ
     order = np.argsort(frame["timepoint_order"].to_numpy(), kind="stable")
     known = order[key_code[order] >= 0]
-    first = np.full(int(lesion_code.max(initial=-1)) + 1, -1, dtype=np.int64)
-    first[lesion_code[known[::-1]]] = known[::-1]
-    first_row = first[lesion_code]
+    n_lesions = int(lesion_code.max(initial=-1)) + 1
+    first_row = _first_row_per_lesion(lesion_code, known, n_lesions)[lesion_code]
     moved = (key_code >= 0) & ~nodal & (first_row >= 0) & (
         key_code != key_code[np.maximum(first_row, 0)])
     if moved.any():
