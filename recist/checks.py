@@ -34,7 +34,6 @@ from recist.checks_response import (
     cr_followed_checks,
 )
 from recist.checks_rows import (
-    BASELINE_WINDOW_DAYS,
     check_baseline_window,
     check_dates,
     check_duplicate_rows,
@@ -49,7 +48,6 @@ from recist.findings import Finding, Severity
 from recist.organs import organ_key
 
 __all__ = [
-    "BASELINE_WINDOW_DAYS",
     "check_baseline_window",
     "check_cr_then_pr",
     "check_cr_then_sd",
@@ -438,7 +436,7 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
         lambda m: check_dates(m, today=today),
         check_duplicate_rows,
         check_new_at_baseline,
-        lambda m: check_baseline_window(m, patients),
+        lambda m: check_baseline_window(m, patients, criteria),
         lambda m: check_scans_after_death(m, patients),
         lambda m: check_status_diameters(m, criteria),
         check_equivocal_new_lesions,

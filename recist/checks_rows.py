@@ -20,7 +20,6 @@ from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 
 __all__ = [
-    "BASELINE_WINDOW_DAYS",
     "check_baseline_window",
     "check_dates",
     "check_duplicate_rows",
@@ -31,19 +30,15 @@ __all__ = [
 ]
 
 
-BASELINE_WINDOW_DAYS = 28
-"""MEAS-11 (R11 3.2.1): baseline imaging is at most 4 weeks before treatment start."""
-
-
 def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame,
-                          max_days_before_start: int = BASELINE_WINDOW_DAYS) -> list[Finding]:
+                          criteria: Criteria = RECIST_1_1) -> list[Finding]:
     """Baseline scans are close to the start of treatment (MEAS-11, R11 3.2.1).
 
     ``patients`` is the patients table (``patient_id``, ``start_date``).
 
     1. For each patient with a ``start_date``, take the earliest scan date of the
        baseline time point.
-    2. start_date − baseline date > ``max_days_before_start`` (28) → warning
+    2. start_date − baseline date > ``criteria.baseline_max_days_before_start`` (28) → warning
        ``baseline-too-early``.
     3. Baseline date > start_date → warning ``baseline-after-start``.
 
@@ -66,6 +61,7 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame,
     joined = first.assign(patient_id=first["patient_id"].astype(str)).merge(
         starts, on="patient_id")
     gap = (joined["start_date"] - joined["date"]).dt.days
+    max_days_before_start = criteria.baseline_max_days_before_start
     flagged = ((gap > max_days_before_start) | (gap < 0)).to_numpy()  # records of these only
     joined, gap = joined[flagged], gap[flagged]
     texts, codes = [], []

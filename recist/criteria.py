@@ -52,6 +52,10 @@ class Criteria:
     node_pathological_sa_mm: float = 10.0
     """MEAS-5/6, TGT-CR: SA >= this is pathological; below it a node is normal."""
 
+    baseline_max_days_before_start: int = 28
+    """MEAS-11 (R11 3.2.1): baseline imaging at most this many days (4 weeks) before the
+    start of treatment (a data-quality warning)."""
+
     # --- Target selection (SEL-1; R11 4.2) ---
     max_targets: int = 5
     """SEL-1: at most this many target lesions in total."""
