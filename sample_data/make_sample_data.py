@@ -6,10 +6,16 @@ Run from the repository root::
     .venv/bin/python sample_data/make_sample_data.py --if-missing   # what make does
     .venv/bin/python sample_data/make_sample_data.py                 # rewrite everything
 
-Inputs: ``../shared/data/pyradiomics_lung/`` beside the repository (two chest CTs with an
-expert tumour mask each, NRRD, LPS). Outputs under ``sample_data/`` (see README.md there):
+Input: the repository's own baselines -- the committed V0 DICOM series
+``patients/<PATIENT>/V0/ct/`` and tumour masks ``patients/<PATIENT>/V0/labels.nrrd`` (made
+from two pyradiomics 3.0.1 chest CTs, BSD-3; see README.md), checked against
+``baseline_source.json``. Nothing outside the repository is needed. ``--source DIR``
+instead rebuilds everything, the V0 series included, from the original pyradiomics files
+``lung{1,2}_{image,label}.nrrd`` in DIR (same result, byte for byte).
+
+Outputs under ``sample_data/`` (or ``--out``; see README.md there):
 ``patients/<PATIENT>/<VISIT>/{ct/, labels.nrrd, lesions.csv, lines.csv}``, ``patients.csv``,
-``manifest.csv``, ``truth.csv``, ``measurements_expected.csv``.
+``manifest.csv``, ``truth.csv``, ``measurements_expected.csv``, ``baseline_source.json``.
 
 The baseline (V0) series are the real scans, written as RLE Lossless DICOM and committed;
 the follow-up series (V1, V2, ...) are synthesised from them with known tumour size changes
@@ -28,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from samplegen.scenarios import all_present
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SOURCE = HERE.parent / ".." / "shared" / "data" / "pyradiomics_lung"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,19 +43,23 @@ def main(argv: list[str] | None = None) -> int:
                              "everything is there)")
     parser.add_argument("--out", type=Path, default=HERE,
                         help="output root (default: the sample_data folder)")
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
-                        help="folder with lung{1,2}_{image,label}.nrrd")
+    parser.add_argument("--source", type=Path, default=None,
+                        help="optional: rebuild from the original pyradiomics 3.0.1 files "
+                             "lung{1,2}_{image,label}.nrrd in this folder, V0 series "
+                             "included (default: the committed V0 series and masks)")
     parser.add_argument("--no-ct", action="store_true",
                         help="skip the DICOM series (tables, labels and lines only)")
     args = parser.parse_args(argv)
-    root, source = args.out.resolve(), args.source.resolve()
+    root = args.out.resolve()
+    source = None if args.source is None else args.source.resolve()
     if args.if_missing and not args.no_ct and all_present(root):
         return 0
     from samplegen.build import build  # numpy, SimpleITK, pydicom: only when needed
 
     started = time.perf_counter()
     try:
-        written = build(root, source, if_missing=args.if_missing, write_ct=not args.no_ct)
+        written = build(root, source, if_missing=args.if_missing, write_ct=not args.no_ct,
+                        baseline_root=HERE)
     except (FileNotFoundError, ValueError) as error:
         print(f"make_sample_data: {error}", file=sys.stderr)
         return 2

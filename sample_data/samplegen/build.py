@@ -1,4 +1,8 @@
-"""Build the sample data: series, label images, lesions, lines and the top-level tables."""
+"""Build the sample data: series, label images, lesions, lines and the top-level tables.
+
+The input is each patient's baseline (V0): by default the committed V0 series and label
+image, optionally the original pyradiomics NRRDs (:mod:`samplegen.baseline`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,16 @@ import numpy as np
 import SimpleITK as sitk
 from scipy import ndimage
 
+from samplegen.baseline import (
+    RECORD_FILE,
+    Baseline,
+    baseline_record,
+    check_record,
+    load_committed_baseline,
+    load_nrrd_baseline,
+    read_records,
+    records_text,
+)
 from samplegen.ct_dicom import SeriesSpec, visit_uids, write_ct_series
 from samplegen.lines import LesionLines, measure_lesion_lines
 from samplegen.scenarios import (
@@ -101,25 +115,20 @@ def _patient_mm(ipp: np.ndarray, direction: np.ndarray, pixel_spacing, x: float,
     return ipp + (x - 0.5) * column_spacing * direction[:, 0] + (y - 0.5) * row_spacing * direction[:, 1]
 
 
-def _load_source(source_dir: Path, name: str):
-    image = sitk.ReadImage(str(source_dir / f"{name}_image.nrrd"))
-    label = sitk.ReadImage(str(source_dir / f"{name}_label.nrrd"))
-    return image, sitk.GetArrayFromImage(image), sitk.GetArrayFromImage(label) > 0
+def build_patient(scenario: Scenario, baseline: Baseline, writer: Writer, out: Outputs,
+                  write_baseline_ct: bool = True) -> None:
+    """Every visit of one sample patient: series, label image, lesions, lines, table rows.
 
-
-def build_patient(scenario: Scenario, source_dir: Path, writer: Writer, out: Outputs) -> None:
-    """Every visit of one sample patient: series, label image, lesions, lines, table rows."""
-    image, volume, tumour_mask = _load_source(source_dir, scenario.source)
-    origin = np.array(image.GetOrigin())
-    spacing = image.GetSpacing()  # (column, row, slice) spacing, mm
-    direction = np.array(image.GetDirection()).reshape(3, 3)
+    ``baseline`` is the V0 image and tumour mask (see :mod:`samplegen.baseline`); with
+    ``write_baseline_ct`` False the V0 series is not written (it is the input).
+    """
+    image, volume, tumour_mask = baseline.geometry, baseline.volume, baseline.mask
+    origin = baseline.origin
+    spacing = baseline.spacing  # (column, row, slice) spacing, mm
+    direction = baseline.direction
     spacing_kji = (spacing[2], spacing[1], spacing[0])
     pixel_spacing = (spacing[1], spacing[0])  # DICOM PixelSpacing order
     n_slices = volume.shape[0]
-    if n_slices != scenario.n_slices:
-        raise ValueError(
-            f"{scenario.source}_image.nrrd in {source_dir} has {n_slices} slices, expected "
-            f"{scenario.n_slices} (pyradiomics 3.0.1 data); use the unchanged source files")
 
     baseline_lines = measure_lesion_lines(tumour_mask, pixel_spacing)
     k0 = baseline_lines.slice_index
@@ -178,7 +187,8 @@ def build_patient(scenario: Scenario, source_dir: Path, writer: Writer, out: Out
         # DICOM series (baseline compressed and committed, follow-ups generated).
         ct_dir = folder / "ct"
         uids = visit_uids(spec, n_slices)
-        if writer.write_ct and not (writer.if_missing and series_complete(ct_dir, n_slices)):
+        if (writer.write_ct and (n > 0 or write_baseline_ct)
+                and not (writer.if_missing and series_complete(ct_dir, n_slices))):
             write_ct_series(ct_dir, spec, visit_volume, origin, spacing, direction.ravel(),
                             compress=(n == 0))
             writer.written.append(f"{relative}/ct/")
@@ -255,20 +265,44 @@ def _record_lesion(scenario, n, when, lesion, lines: LesionLines, scale, baselin
     out.measurements.append(row)
 
 
-def build(root: Path, source_dir: Path, if_missing: bool = False, write_ct: bool = True) -> list[str]:
-    """Build the sample data under ``root``; return the paths written (relative)."""
+def build(root: Path, source_dir: Path | None = None, if_missing: bool = False,
+          write_ct: bool = True, baseline_root: Path | None = None) -> list[str]:
+    """Build the sample data under ``root``; return the paths written (relative).
+
+    The baselines come from the committed V0 series and label images under
+    ``baseline_root`` (default ``root``) or, with ``source_dir``, from the original
+    pyradiomics NRRDs there; both are checked against ``baseline_source.json`` of
+    ``baseline_root``. The V0 series is written only when it is not the input itself.
+    """
+    root = Path(root)
+    baseline_root = root if baseline_root is None else Path(baseline_root)
+    records_path = baseline_root / RECORD_FILE
+    records = read_records(baseline_root) if (source_dir is None
+                                              or records_path.is_file()) else {}
+    baselines, new_records = {}, {}
     for scenario in SCENARIOS:
-        for suffix in ("image", "label"):
-            path = source_dir / f"{scenario.source}_{suffix}.nrrd"
-            if not path.is_file():
-                raise FileNotFoundError(
-                    f"sample data source {path} not found; the pyradiomics lung CTs are "
-                    "expected in ../shared/data/pyradiomics_lung/ beside the repository "
-                    "(or pass --source DIR)")
+        if source_dir is None:
+            baseline = load_committed_baseline(baseline_root, scenario)
+            where, record = f"{baseline_root / 'patients' / scenario.patient_id / 'V0'}", {}
+        else:
+            baseline, files = load_nrrd_baseline(source_dir, scenario)
+            where, record = str(source_dir), {"source_files": files}
+        record = {"source": f"pyradiomics 3.0.1 data/{scenario.source}_{{image,label}}.nrrd",
+                  **record, **baseline_record(baseline)}
+        if scenario.patient_id in records:
+            check_record(scenario.patient_id, record, records[scenario.patient_id], where)
+            record = records[scenario.patient_id]
+        elif records:
+            raise ValueError(f"{records_path} has no record of {scenario.patient_id}")
+        baselines[scenario.patient_id], new_records[scenario.patient_id] = baseline, record
+    # The V0 series is the input unless it comes from the NRRDs or goes to another folder.
+    write_baseline_ct = source_dir is not None or root.resolve() != baseline_root.resolve()
     writer = Writer(root, if_missing, write_ct)
     out = Outputs()
     for scenario in SCENARIOS:
-        build_patient(scenario, source_dir, writer, out)
+        build_patient(scenario, baselines.pop(scenario.patient_id), writer, out,
+                      write_baseline_ct=write_baseline_ct)
+    writer.text(RECORD_FILE, records_text(new_records))
     writer.text("patients.csv", _csv_text(PATIENT_COLUMNS, out.patients))
     writer.text("manifest.csv", _csv_text(MANIFEST_COLUMNS, out.manifest))
     writer.text("truth.csv", _csv_text(TRUTH_COLUMNS, out.truth))

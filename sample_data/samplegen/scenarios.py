@@ -102,7 +102,7 @@ def series_complete(folder: Path, n_slices: int) -> bool:
 def expected_files(root: Path) -> list[Path]:
     """Every file ``--if-missing`` checks for (series folders are checked slice by slice)."""
     files = [root / name for name in ("patients.csv", "manifest.csv", "truth.csv",
-                                      "measurements_expected.csv")]
+                                      "measurements_expected.csv", "baseline_source.json")]
     for scenario in SCENARIOS:
         for n in range(len(scenario.scales)):
             folder = root / "patients" / scenario.patient_id / visit_name(n)
