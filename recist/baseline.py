@@ -17,6 +17,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.organs import organ_key
@@ -148,8 +149,7 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     np.maximum.at(start, timepoint_code[valid], -when[valid])  # the earliest date, negated
     start = np.where(start == nat, nat, -start).view("datetime64[ns]")
     last = last.view("datetime64[ns]")
-    first_row = np.full(n_tp, -1, dtype=np.int64)
-    first_row[timepoint_code[::-1]] = np.arange(len(timepoint_code))[::-1]
+    first_row = first_row_of_each(timepoint_code, n_tp)
     tp_patient = patient_code[first_row]
     # Ties on the earliest date are broken as ``recist.sums.index_timepoints`` does, so
     # the checks and the response engine agree on the baseline: latest scan date, then
@@ -194,21 +194,6 @@ def baseline_rows(measurements: pd.DataFrame) -> pd.DataFrame:
 
 # --- measurability -----------------------------------------------------------------------
 
-def _round(values, decimals: int):
-    """Round half away from zero to ``decimals`` (DEC-22); arrays or scalars, NaN kept.
-
-    The scaled value is first rounded to 6 decimals to remove binary noise, so that
-    2.675 (stored as 2.67499…) rounds to 2.68 as written.
-
-    >>> [float(v) for v in _round(np.array([2.675, -0.125, 9.994]), 2)]
-    [2.68, -0.13, 9.99]
-    """
-    scale = 10.0 ** decimals
-    array = np.asarray(values, dtype=float)
-    scaled = np.round(np.abs(array) * scale, 6)
-    return np.copysign(np.floor(scaled + 0.5), array) / scale
-
-
 def _is_missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
@@ -225,25 +210,19 @@ def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     >>> _distinct_rows([np.array([1, 2, 1, 1]), np.array(["a", "b", "a", "c"])])
     (array([0, 1, 3]), array([0, 1, 0, 2]))
     """
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        codes, uniques = pd.factorize(column)  # missing -> -1
-        key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
-    n_keys = int(key.max(initial=-1)) + 1
-    first = np.empty(n_keys, dtype=np.int64)
-    first[key[::-1]] = np.arange(len(key))[::-1]
-    return first, key
+    key = combined_codes(columns)
+    return first_row_of_each(key), key
 
 
 def _classify_arrays(ld_mm, sa_mm, nodal, slice_thickness_mm,
                      criteria: Criteria) -> tuple[list[str], list[str], list[str]]:
     """Categories, reasons and notes for arrays of lesions (see ``classify_measurability``)."""
-    ld = _round(np.asarray(ld_mm, dtype=float), criteria.rounding_decimals)
-    sa = _round(np.asarray(sa_mm, dtype=float), criteria.rounding_decimals)
+    ld = round_half_away(np.asarray(ld_mm, dtype=float), criteria.rounding_decimals)
+    sa = round_half_away(np.asarray(sa_mm, dtype=float), criteria.rounding_decimals)
     nodal = np.asarray(nodal, dtype=bool)
     thickness = np.asarray(slice_thickness_mm, dtype=float)
     thick = ~np.isnan(thickness) & (thickness > criteria.fixed_threshold_max_slice_mm)
-    threshold = _round(np.where(thick, np.maximum(
+    threshold = round_half_away(np.where(thick, np.maximum(
         criteria.measurable_ld_mm, criteria.slice_thickness_factor * np.nan_to_num(thickness)),
         criteria.measurable_ld_mm), criteria.rounding_decimals)
     msa, psa = criteria.node_measurable_sa_mm, criteria.node_pathological_sa_mm

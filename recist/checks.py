@@ -43,6 +43,7 @@ from recist.checks_rows import (
     check_split_or_merged_nodes,
     check_status_diameters,
 )
+from recist.arrays import first_row_of_each
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.organs import organ_key
@@ -174,7 +175,7 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
 
     # kind at baseline of every row's lesion (code -2: not a followed baseline lesion)
     n_lesions = int(lesion_code.max(initial=-1)) + 1
-    first_followed = _first_row_per_lesion(lesion_code, np.flatnonzero(followed), n_lesions)
+    first_followed = _first_of_lesions(lesion_code, np.flatnonzero(followed), n_lesions)
     base_kind = np.where(first_followed >= 0, kind_code[first_followed], -2)
     later_base = base_kind[lesion_code]
     changed = ~is_baseline & (later_base != -2) & (later_base != kind_code)
@@ -195,7 +196,7 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
                     "check the lesion_id"))
 
     nodal = frame["nodal"].to_numpy(dtype=bool)
-    first_row = _first_row_per_lesion(lesion_code, np.arange(len(lesion_code)), n_lesions)
+    first_row = first_row_of_each(lesion_code, n_lesions)
     flipped = nodal != nodal[first_row[lesion_code]]
     if flipped.any():
         rows = frame[flipped].sort_values("timepoint_order", kind="stable").drop_duplicates(
@@ -212,16 +213,16 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     return findings
 
 
-def _first_row_per_lesion(lesion_code: np.ndarray, rows: np.ndarray,
-                          n_lesions: int) -> np.ndarray:
+def _first_of_lesions(lesion_code: np.ndarray, rows: np.ndarray, n_lesions: int) -> np.ndarray:
     """For each lesion code, the first of ``rows`` (in their order) of that lesion; -1 if none.
 
-    >>> _first_row_per_lesion(np.array([1, 0, 1, 0]), np.array([3, 2, 1, 0]), 3).tolist()
+    >>> _first_of_lesions(np.array([1, 0, 1, 0]), np.array([3, 2, 1, 0]), 3).tolist()
     [3, 2, -1]
     """
+    position = first_row_of_each(lesion_code[rows], n_lesions)
     first = np.full(n_lesions, -1, dtype=np.int64)
-    codes, at = np.unique(lesion_code[rows], return_index=True)
-    first[codes] = rows[at]
+    found = position >= 0
+    first[found] = rows[position[found]]
     return first
 
 
@@ -239,7 +240,7 @@ def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray,
     order = np.argsort(frame["timepoint_order"].to_numpy(), kind="stable")
     known = order[key_code[order] >= 0]
     n_lesions = int(lesion_code.max(initial=-1)) + 1
-    first_row = _first_row_per_lesion(lesion_code, known, n_lesions)[lesion_code]
+    first_row = _first_of_lesions(lesion_code, known, n_lesions)[lesion_code]
     moved = (key_code >= 0) & ~nodal & (first_row >= 0) & (
         key_code != key_code[np.maximum(first_row, 0)])
     if moved.any():

@@ -11,6 +11,7 @@ import pandas as pd
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
+from recist.arrays import first_row_of_each
 from recist.findings import Finding, Severity
 
 __all__ = ["check_cr_then_pr", "check_cr_then_sd", "check_present_after_cr",
@@ -141,8 +142,7 @@ def check_present_after_cr(timepoints: pd.DataFrame,
     frame = _indexed(measurements)
     # Patients with a CR, looked up once per patient code (not per row)
     patient_code = frame["patient_code"].to_numpy(dtype=np.int64)
-    first_of_patient = np.full(int(patient_code.max(initial=-1)) + 1, -1, dtype=np.int64)
-    first_of_patient[patient_code[::-1]] = np.arange(len(patient_code))[::-1]
+    first_of_patient = first_row_of_each(patient_code)
     patient_ids = np.asarray(frame["patient_id"].array, dtype=object)
     with_cr = pd.Series(patient_ids[first_of_patient]).isin(first_cr.index).to_numpy()
     rows = np.flatnonzero(((frame["kind"] == "non-target") & (frame["status"] == "present"))

@@ -16,6 +16,7 @@ from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso as _iso
 from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
+from recist.arrays import first_row_of_each
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 
@@ -194,8 +195,7 @@ def _visit_spans(frame: pd.DataFrame) -> pd.DataFrame | None:
     end = np.full(n_tp, nat, dtype=np.int64)
     np.minimum.at(start, tp[valid], when[valid])
     np.maximum.at(end, tp[valid], when[valid])
-    first = np.full(n_tp, -1, dtype=np.int64)
-    first[tp[::-1]] = rows[::-1]  # first labelled row of each time point
+    first = first_row_of_each(tp, n_tp, rows=rows)  # first labelled row of each time point
     codes = np.flatnonzero(first >= 0)
     first = first[codes]
     start = np.where(start[codes] == np.iinfo(np.int64).max, nat, start[codes])

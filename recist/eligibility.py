@@ -42,7 +42,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recist.baseline import _round, assess_baseline
+from recist.arrays import round_half_away
+from recist.baseline import assess_baseline
 from recist.errors import RecistDataError
 from recist.protocol import EligibilityCriterion, Protocol
 from recist.table import parse_bool, read_csv_table
@@ -209,7 +210,7 @@ def _check_number(c: EligibilityCriterion, cell: _Cell):
         return CriterionResult.UNKNOWN, _missing(c, cell, [column])
     unit = f" {c.params['unit']}" if "unit" in c.params else ""
     low, high = c.params.get("minimum"), c.params.get("maximum")
-    rounded = float(_round(value, 2))
+    rounded = float(round_half_away(value, 2))
     if low is not None and rounded < low:
         return CriterionResult.NOT_MET, f"{column} {_fmt(value)}{unit} < {_fmt(low)}{unit}"
     if high is not None and rounded > high:
@@ -254,7 +255,7 @@ def _check_lab_without_support(c: EligibilityCriterion, cell: _Cell):
     value = cell.number(column)
     support = cell.date(support_column, allow_none=True)
     tested = cell.date(test_column)
-    if value is not None and float(_round(value, 2)) < low:
+    if value is not None and float(round_half_away(value, 2)) < low:
         return CriterionResult.NOT_MET, f"{column} {_fmt(value)}{unit} < {_fmt(low)}{unit}"
     if value is None:
         return CriterionResult.UNKNOWN, _missing(c, cell, [column])

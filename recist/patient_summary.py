@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from recist.arrays import first_row_of_each
 from recist.best_response import (
     NE,
     NON_CR_NON_PD,
@@ -228,8 +229,7 @@ def _vector_bor(overall: list, days: np.ndarray, starts: np.ndarray, ends: np.nd
     best = np.full(n_patients, _NE_RANK + 1, dtype=np.int64)
     np.minimum.at(best, group, contribution)
     reaching = np.flatnonzero(counted & (contribution == best[group]))
-    first_reaching = np.full(n_patients, -1, dtype=np.int64)
-    first_reaching[group[reaching[::-1]]] = reaching[::-1]  # first row per patient wins
+    first_reaching = first_row_of_each(group[reaching], n_patients, rows=reaching)
     has_response = np.zeros(n_patients, dtype=bool)
     has_response[group[counted & (rank <= RESPONSE_RANK[PR])]] = True
     results = []

@@ -12,11 +12,10 @@ and a nadir of 0 is never a divisor.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
+from recist.arrays import NO_DATE_NS, round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
 
@@ -24,33 +23,10 @@ __all__ = [
     "cutoff_ns_of_timepoints",
     "index_timepoints",
     "nadir_before",
-    "round_half_away",
     "target_contribution_mm",
+    "timepoint_columns",
     "timepoint_features",
 ]
-
-_NAT = np.iinfo(np.int64).max  # "no date" sentinel for int64 nanosecond minima
-
-
-def round_half_away(values, decimals: int = 2):
-    """Round half away from zero to ``decimals`` decimals (DEC-22).
-
-    Binary floating point noise is removed first (values are rounded to 6 decimals of
-    the scaled number), so a value meant to be exactly halfway rounds away from zero.
-
-    >>> round_half_away(1.005), round_half_away(-2.675), round_half_away(30 / 25 * 100 - 100)
-    (1.01, -2.68, 20.0)
-    >>> round_half_away(np.array([0.125, np.nan]))
-    array([0.13,  nan])
-    """
-    scale = 10.0 ** decimals
-    array = np.asarray(values, dtype=float)
-    scaled = np.round(np.abs(array) * scale, 6)
-    result = np.sign(array) * np.floor(scaled + 0.5) / scale
-    result = result + 0.0  # no negative zero
-    if np.ndim(result) == 0:
-        return float(result)
-    return result
 
 
 def target_contribution_mm(status, nodal, ld_mm, sa_mm, criteria: Criteria = RECIST_1_1):
@@ -203,7 +179,7 @@ def _group_min(keys: np.ndarray, values: np.ndarray, n: int, fill: int) -> np.nd
 
 
 def cutoff_ns_of_timepoints(patient_ids, cutoffs) -> np.ndarray:
-    """Each time point's new-therapy cut-off (DEC-17) as int64 ns; ``_NAT`` when none.
+    """Each time point's new-therapy cut-off (DEC-17) as int64 ns; ``NO_DATE_NS`` when none.
 
     ``cutoffs`` maps patient_id → the first date excluded (``new_therapy_date``): a dict
     or a Series indexed by patient_id, values ISO text, dates or Timestamps; missing
@@ -211,11 +187,11 @@ def cutoff_ns_of_timepoints(patient_ids, cutoffs) -> np.ndarray:
 
     >>> ns = cutoff_ns_of_timepoints(np.array(["P1", "P2"], dtype=object),
     ...                              {"P1": "2024-02-20", "P3": "2024-01-01"})
-    >>> str(pd.Timestamp(ns[0]).date()), bool(ns[1] == _NAT)
+    >>> str(pd.Timestamp(ns[0]).date()), bool(ns[1] == NO_DATE_NS)
     ('2024-02-20', True)
     """
     patient_ids = np.asarray(patient_ids, dtype=object)
-    out = np.full(len(patient_ids), _NAT, dtype=np.int64)
+    out = np.full(len(patient_ids), NO_DATE_NS, dtype=np.int64)
     if cutoffs is None or len(cutoffs) == 0:
         return out
     table = pd.Series(dict(cutoffs.items()), dtype=object)
@@ -264,7 +240,7 @@ def timepoint_features(measurements: pd.DataFrame, criteria: Criteria = RECIST_1
       ``nt_progression_ns``, ``new_unequivocal_ns``, ``backdated_ns``,
       ``new_therapy_ns`` (the patient's cut-off; the "no date" sentinel when none).
     """
-    return pd.DataFrame(_timepoint_columns(measurements, criteria, cutoffs))
+    return pd.DataFrame(timepoint_columns(measurements, criteria, cutoffs))
 
 
 def _lesion_groups(row_tp: np.ndarray, lesion_codes: np.ndarray,
@@ -288,7 +264,7 @@ def _group_any(group: np.ndarray, flags: np.ndarray) -> np.ndarray:
     return _group_sum(group, np.asarray(flags, dtype=bool)) > 0
 
 
-def _timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
+def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
                        cutoffs=None) -> dict[str, np.ndarray]:
     """The columns of ``timepoint_features`` as plain arrays (no DataFrame copy)."""
     frame = measurements  # read column by column, by position; never modified (no copy)
@@ -355,7 +331,7 @@ def _timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1
     # it, so rows of targets not evaluated at that time point do not count.
     evaluated_t_rows = t_rows[status[t_rows] != "not_evaluated"]
     first_target_ns = _group_min(row_tp[evaluated_t_rows], date_ns[evaluated_t_rows],
-                                 n_tp, _NAT)
+                                 n_tp, NO_DATE_NS)
 
     # ---- non-targets (NT-*, DEC-5) ----
     nt_rows = np.flatnonzero(is_nt)
@@ -377,7 +353,7 @@ def _timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1
     n_nt_present = np.bincount(nt_tp, weights=~nt_gone & ~nt_ne & ~nt_prog,
                                minlength=n_tp).astype(np.int64)
     prog_rows = nt_rows[nt_status == "progression"]
-    nt_prog_ns = _group_min(row_tp[prog_rows], date_ns[prog_rows], n_tp, _NAT)
+    nt_prog_ns = _group_min(row_tp[prog_rows], date_ns[prog_rows], n_tp, NO_DATE_NS)
 
     # ---- new lesions (NEW-1, NEW-3, DEC-13, DEC-14) ----
     new_status = status[is_new]
@@ -385,7 +361,7 @@ def _timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1
     equivocal_rows = np.flatnonzero(is_new)[new_status == "equivocal"]
     n_unequivocal = np.bincount(row_tp[unequivocal_rows], minlength=n_tp).astype(np.int64)
     n_equivocal = np.bincount(row_tp[equivocal_rows], minlength=n_tp).astype(np.int64)
-    unequivocal_ns = _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp, _NAT)
+    unequivocal_ns = _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp, NO_DATE_NS)
     backdated, late = _backdate_confirmed_new(
         frame, row_tp, tp_order, patient_lesion, unequivocal_rows, equivocal_rows, date_ns,
         tp_cutoff_ns[row_tp], n_tp)
@@ -443,7 +419,7 @@ def _backdate_confirmed_new(frame, row_tp, tp_order, patient_lesion, unequivocal
     """
     lesions = np.full(n_tp, "", dtype=object)
     confirmed = np.full(n_tp, "", dtype=object)
-    dates = np.full(n_tp, _NAT, dtype=np.int64)
+    dates = np.full(n_tp, NO_DATE_NS, dtype=np.int64)
     late_lesions = np.full(n_tp, None, dtype=object)
     late_confirmed = np.full(n_tp, None, dtype=object)
     backdated, late = (lesions, confirmed, dates), (late_lesions, late_confirmed)
@@ -490,40 +466,3 @@ def _first_sightings(seen: pd.DataFrame, confirm: pd.DataFrame) -> pd.DataFrame:
     seen = seen.sort_values(["key", "order", "ns"]).drop_duplicates("key")
     return seen.assign(confirmed=pd.to_datetime(seen["ns_confirm"]).dt.strftime("%Y-%m-%d"),
                        lesion=seen["lesion"].astype(str)).sort_values(["tp", "lesion"])
-
-
-# ------------------------------------------------ reason texts (recist.timepoints)
-
-_CONVERSION = re.compile(r"%%|%[-+ #0]*\d*(?:\.\d+)?[diouxXeEfFgGs]")
-
-
-def _formatted(values: np.ndarray, spec: str) -> list[str]:
-    """``spec % value`` for each value, formatted once per distinct value (numbers are
-    keyed by their bits, so -0.0 and 0.0 stay apart)."""
-    if values.dtype.kind not in "fiub":
-        return [spec % v for v in values.tolist()]
-    bits = values.view(np.int64) if values.dtype.kind == "f" else values
-    _, first, inverse = np.unique(bits, return_index=True, return_inverse=True)
-    texts = np.array([spec % v for v in values[first].tolist()], dtype=object)
-    return texts[inverse.reshape(-1)].tolist()
-
-
-def _texts(mask: np.ndarray, template: str, *columns) -> list[str]:
-    """``template % row`` for the rows of ``mask`` (numbers as ``%.2f``, as in the CSVs).
-
-    Each column is formatted with its conversion of ``template`` once per distinct value
-    (sums and counts repeat across a cohort); the texts are then put in place with ``%s``.
-
-    >>> _texts(np.array([True, False, True]), "sum %.2f mm, %+d%%",
-    ...        np.array([30.0, 1.0, 30.0]), np.array([5, 6, -7]))
-    ['sum 30.00 mm, +5%', 'sum 30.00 mm, -7%']
-    """
-    if not columns:
-        return [template] * int(mask.sum())
-    specs = [c for c in _CONVERSION.findall(template) if c != "%%"]
-    if len(specs) != len(columns):
-        raise ValueError(f"template {template!r} has {len(specs)} conversions for "
-                         f"{len(columns)} columns")
-    plain = _CONVERSION.sub(lambda m: "%%" if m.group(0) == "%%" else "%s", template)
-    picked = [_formatted(np.asarray(c)[mask], spec) for c, spec in zip(columns, specs)]
-    return [plain % row for row in zip(*picked)]

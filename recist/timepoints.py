@@ -16,9 +16,20 @@ import math
 import numpy as np
 import pandas as pd
 
+from recist.arrays import NO_DATE_NS, combined_codes, first_row_of_each, round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
-from recist.sums import _NAT, _texts, _timepoint_columns, round_half_away
+from recist.reason_text import format_rows
+from recist.response_table import (
+    NEW_LESION_ORDER,
+    NONTARGET_ORDER,
+    OVERALL_ORDER,
+    TARGET_ORDER,
+    lookup,
+    overall_response,
+)
+from recist.sums import timepoint_columns
+from recist.vocabulary import NewLesions, NonTargetResponse, OverallResponse, TargetResponse
 
 __all__ = [
     "NEW_LESION_VALUES",
@@ -42,10 +53,10 @@ TIMEPOINT_COLUMNS = (
     "pct_from_baseline", "pct_from_nadir", "target_response", "nontarget_response",
     "new_lesions", "overall_response", "reasons",
 )
-TARGET_RESPONSES = ("CR", "PR", "SD", "PD", "NE", "NA")
-NONTARGET_RESPONSES = ("CR", "NON-CR/NON-PD", "PD", "NE", "NA")
-NEW_LESION_VALUES = ("Y", "N", "EQUIVOCAL")
-OVERALL_RESPONSES = ("CR", "PR", "SD", "PD", "NE", "NON-CR/NON-PD")
+TARGET_RESPONSES = TARGET_ORDER
+NONTARGET_RESPONSES = NONTARGET_ORDER
+NEW_LESION_VALUES = NEW_LESION_ORDER
+OVERALL_RESPONSES = OVERALL_ORDER
 
 
 def _missing(value) -> bool:
@@ -165,16 +176,16 @@ def classify_target_response(*, has_targets: bool, complete: bool, cr_met: bool,
     'NE'
     """
     if not has_targets:
-        return "NA"
+        return TargetResponse.NA.value
     if is_target_progression(partial_sum_mm, nadir_mm, criteria):
-        return "PD"
+        return TargetResponse.PD.value
     if not complete or _missing(baseline_sum_mm):
-        return "NE"
+        return TargetResponse.NE.value
     if cr_met:
-        return "CR"
+        return TargetResponse.CR.value
     if is_target_partial_response(partial_sum_mm, baseline_sum_mm, criteria):
-        return "PR"
-    return "SD"
+        return TargetResponse.PR.value
+    return TargetResponse.SD.value
 
 
 def classify_nontarget_response(*, has_nontargets: bool, n_progression: int,
@@ -195,14 +206,14 @@ def classify_nontarget_response(*, has_nontargets: bool, n_progression: int,
     'NE'
     """
     if not has_nontargets:
-        return "NA"
+        return NonTargetResponse.NA.value
     if n_progression > 0:
-        return "PD"
+        return NonTargetResponse.PD.value
     if n_missing > 0:
-        return "NE"
+        return NonTargetResponse.NE.value
     if n_present == 0:
-        return "CR"
-    return "NON-CR/NON-PD"
+        return NonTargetResponse.CR.value
+    return NonTargetResponse.NON_CR_NON_PD.value
 
 
 def classify_new_lesions(n_unequivocal: int, n_equivocal: int) -> str:
@@ -219,84 +230,10 @@ def classify_new_lesions(n_unequivocal: int, n_equivocal: int) -> str:
     ('EQUIVOCAL', 'Y', 'N')
     """
     if n_unequivocal > 0:
-        return "Y"
+        return NewLesions.Y.value
     if n_equivocal > 0:
-        return "EQUIVOCAL"
-    return "N"
-
-
-# Table 1 (patients with targets) and Table 2 (non-target only), cell by cell.
-# Key: (target, non-target, new) with new in {"Y", "N"}; EQUIVOCAL reads as "N".
-def _table_cells() -> dict[tuple[str, str, str], tuple[str, str]]:
-    cells: dict[tuple[str, str, str], tuple[str, str]] = {}
-    for target in TARGET_RESPONSES:
-        for nontarget in NONTARGET_RESPONSES:
-            for new in ("Y", "N"):
-                if target != "NA":  # Table 1
-                    if target == "PD":
-                        cell = ("PD", "OVR-T1-7")
-                    elif nontarget == "PD":
-                        cell = ("PD", "OVR-T1-8")
-                    elif new == "Y":
-                        cell = ("PD", "OVR-T1-9")
-                    elif target == "NE":
-                        cell = ("NE", "OVR-T1-6")
-                    elif target == "CR":
-                        cell = {"CR": ("CR", "OVR-T1-1"), "NA": ("CR", "OVR-T1-1, DEC-19"),
-                                "NON-CR/NON-PD": ("PR", "OVR-T1-2"),
-                                "NE": ("PR", "OVR-T1-3")}[nontarget]
-                    elif target == "PR":
-                        cell = ("PR", "OVR-T1-4")
-                    else:
-                        cell = ("SD", "OVR-T1-5")
-                else:  # Table 2
-                    if nontarget == "PD":
-                        cell = ("PD", "OVR-T2-4")
-                    elif new == "Y":
-                        cell = ("PD", "OVR-T2-5")
-                    elif nontarget == "NA":
-                        cell = ("NE", "no baseline disease")
-                    else:
-                        cell = {"CR": ("CR", "OVR-T2-1"),
-                                "NON-CR/NON-PD": ("NON-CR/NON-PD", "OVR-T2-2"),
-                                "NE": ("NE", "OVR-T2-3")}[nontarget]
-                cells[(target, nontarget, new)] = cell
-    return cells
-
-
-OVERALL_TABLE = _table_cells()
-"""(target, non-target, new) → (overall response, rule id) for R11 Tables 1 and 2."""
-
-
-def overall_response(target: str, nontarget: str, new: str) -> tuple[str, str]:
-    """Overall time point response from R11 Table 1 or Table 2, with the rule id.
-
-    OVR-T1-1..9 (R11 4.4.1 Table 1) when the patient has targets, OVR-T2-1..5 (Table 2)
-    when the target response is NA:
-
-    1. Target PD, non-target PD or an unequivocal new lesion (``Y``) → ``PD``
-       (OVR-T1-7/8/9, OVR-T2-4/5); precedence in that order.
-    2. Target NE → ``NE`` (OVR-T1-6).
-    3. Target CR with non-target CR or NA → ``CR`` (OVR-T1-1, DEC-19); with
-       NON-CR/NON-PD or NE → ``PR`` (OVR-T1-2, OVR-T1-3).
-    4. Target PR → ``PR`` (OVR-T1-4); target SD → ``SD`` (OVR-T1-5).
-    5. Table 2: non-target CR → ``CR``, NON-CR/NON-PD → ``NON-CR/NON-PD``, NE → ``NE``.
-    Interpretation: ``EQUIVOCAL`` new lesions read as "No" (DEC-14); no disease at
-    baseline at all (target and non-target NA) → ``NE``.
-
-    >>> overall_response("CR", "NON-CR/NON-PD", "N")
-    ('PR', 'OVR-T1-2')
-    >>> overall_response("NA", "NON-CR/NON-PD", "EQUIVOCAL")
-    ('NON-CR/NON-PD', 'OVR-T2-2')
-    """
-    key = (target, nontarget, "Y" if new == "Y" else "N")
-    try:
-        return OVERALL_TABLE[key]
-    except KeyError:
-        raise ValueError(
-            f"no overall response for target {target!r}, non-target {nontarget!r}, new "
-            f"{new!r}; expected target in {TARGET_RESPONSES}, non-target in "
-            f"{NONTARGET_RESPONSES}, new in {NEW_LESION_VALUES}") from None
+        return NewLesions.EQUIVOCAL.value
+    return NewLesions.N.value
 
 
 # ----------------------------------------------------------------- vectorised path
@@ -315,7 +252,8 @@ def _vector_target_pd(partial, nadir, criteria: Criteria) -> np.ndarray:
 
 
 def _classify(features: pd.DataFrame, criteria: Criteria) -> dict[str, np.ndarray]:
-    """Vectorised TGT-*, NT-*, NEW-*, OVR-* over all time points (same rules as above)."""
+    """Vectorised TGT-*, NT-*, NEW-* over all time points (the rules above), then the
+    overall response and its rule id looked up in Tables 1-2 (``recist.response_table``)."""
     has_targets = np.asarray(features["has_targets"], dtype=bool)
     complete = np.asarray(features["targets_complete"], dtype=bool)
     partial = np.asarray(features["partial_sum_mm"], dtype=float)
@@ -323,39 +261,30 @@ def _classify(features: pd.DataFrame, criteria: Criteria) -> dict[str, np.ndarra
     baseline = np.asarray(features["baseline_sum_mm"], dtype=float)
     pct_base = np.asarray(features["pct_from_baseline"], dtype=float)
     target_pd = _vector_target_pd(partial, nadir, criteria)
-    target = np.select(
+    t = TARGET_ORDER.index
+    target_code = np.select(
         [~has_targets, target_pd, ~complete | np.isnan(baseline),
          np.asarray(features["target_cr_met"], dtype=bool),
          (baseline > 0) & (pct_base <= -criteria.pr_decrease_pct)],
-        ["NA", "PD", "NE", "CR", "PR"], default="SD").astype(object)
-    n_prog = np.asarray(features["n_nt_progression"])
-    nontarget = np.select(
-        [~np.asarray(features["has_nontargets"], dtype=bool), n_prog > 0,
+        [t(TargetResponse.NA), t(TargetResponse.PD), t(TargetResponse.NE),
+         t(TargetResponse.CR), t(TargetResponse.PR)], default=t(TargetResponse.SD))
+    n = NONTARGET_ORDER.index
+    nontarget_code = np.select(
+        [~np.asarray(features["has_nontargets"], dtype=bool),
+         np.asarray(features["n_nt_progression"]) > 0,
          np.asarray(features["n_nt_missing"]) > 0, np.asarray(features["n_nt_present"]) == 0],
-        ["NA", "PD", "NE", "CR"], default="NON-CR/NON-PD").astype(object)
-    n_unequivocal = np.asarray(features["n_new_unequivocal"])
-    new = np.select([n_unequivocal > 0, np.asarray(features["n_new_equivocal"]) > 0],
-                    ["Y", "EQUIVOCAL"], default="N").astype(object)
-    table1 = target != "NA"
-    nt_pd = nontarget == "PD"
-    new_y = new == "Y"
-    conditions = [
-        table1 & (target == "PD"), table1 & nt_pd, table1 & new_y, table1 & (target == "NE"),
-        table1 & (target == "CR") & ((nontarget == "CR") | (nontarget == "NA")),
-        table1 & (target == "CR"), table1 & (target == "PR"), table1,
-        nt_pd, new_y, nontarget == "NA", nontarget == "CR", nontarget == "NON-CR/NON-PD",
-    ]
-    overall = np.select(conditions, ["PD", "PD", "PD", "NE", "CR", "PR", "PR", "SD", "PD",
-                                     "PD", "NE", "CR", "NON-CR/NON-PD"],
-                        default="NE").astype(object)
-    cr_rule = np.where(nontarget == "NA", "OVR-T1-1, DEC-19", "OVR-T1-1")
-    cr_pr_rule = np.where(nontarget == "NE", "OVR-T1-3", "OVR-T1-2")
-    rule = np.select(conditions, ["OVR-T1-7", "OVR-T1-8", "OVR-T1-9", "OVR-T1-6", cr_rule,
-                                  cr_pr_rule, "OVR-T1-4", "OVR-T1-5", "OVR-T2-4", "OVR-T2-5",
-                                  "no baseline disease", "OVR-T2-1", "OVR-T2-2"],
-                     default="OVR-T2-3").astype(object)
-    return {"target": target, "nontarget": nontarget, "new": new, "overall": overall,
-            "rule": rule}
+        [n(NonTargetResponse.NA), n(NonTargetResponse.PD), n(NonTargetResponse.NE),
+         n(NonTargetResponse.CR)], default=n(NonTargetResponse.NON_CR_NON_PD))
+    w = NEW_LESION_ORDER.index
+    new_code = np.select(
+        [np.asarray(features["n_new_unequivocal"]) > 0,
+         np.asarray(features["n_new_equivocal"]) > 0],
+        [w(NewLesions.Y), w(NewLesions.EQUIVOCAL)], default=w(NewLesions.N))
+    overall, rule = lookup(target_code, nontarget_code, new_code)
+    return {"target": np.array(TARGET_ORDER, dtype=object)[target_code],
+            "nontarget": np.array(NONTARGET_ORDER, dtype=object)[nontarget_code],
+            "new": np.array(NEW_LESION_ORDER, dtype=object)[new_code],
+            "overall": overall, "rule": rule}
 
 
 def _target_reasons(target, f: pd.DataFrame, criteria: Criteria) -> np.ndarray:
@@ -380,7 +309,7 @@ def _target_reasons(target, f: pd.DataFrame, criteria: Criteria) -> np.ndarray:
         pct_nadir = round_half_away(np.where(nadir > 0, (partial - nadir) / nadir * 100.0,
                                              np.nan), decimals)
     positive = nadir > 0
-    pd_mask = target == "PD"
+    pd_mask = target == TargetResponse.PD
     pd_full = "target PD (TGT-PD, R11 4.3.1): sum %.2f mm is "
     pd_part = ("target PD (TGT-PD, NE-2, R11 4.4.2): the evaluated targets alone sum to "
                "%.2f mm, ")
@@ -395,25 +324,25 @@ def _target_reasons(target, f: pd.DataFrame, criteria: Criteria) -> np.ndarray:
          (partial, increase, pct_nadir, nadir, missing)),
         (pd_mask & ~complete & ~positive, pd_part + over_zero + not_evaluated,
          (partial, increase, missing)),
-        ((target == "NE") & complete,
+        ((target == TargetResponse.NE) & complete,
          "target NE (TGT-NE, SUM-7): the baseline sum is not evaluable", ()),
-        ((target == "NE") & ~complete, ("target NE (TGT-NE, R11 4.4.2): %d target(s) not "
+        ((target == TargetResponse.NE) & ~complete, ("target NE (TGT-NE, R11 4.4.2): %d target(s) not "
          "evaluated; the partial sum %.2f mm does not meet PD"), (missing, partial)),
-        (target == "CR", ("target CR (TGT-CR, R11 4.3.1): every non-nodal target gone and "
+        (target == TargetResponse.CR, ("target CR (TGT-CR, R11 4.3.1): every non-nodal target gone and "
          f"every nodal target SA < {criteria.node_pathological_sa_mm:.2f} mm (sum %.2f mm)"),
          (partial,)),
-        (target == "PR", ("target PR (TGT-PR, R11 4.3.1): sum %.2f mm is %+.2f%% from "
+        (target == TargetResponse.PR, ("target PR (TGT-PR, R11 4.3.1): sum %.2f mm is %+.2f%% from "
          f"baseline %.2f mm (≤ -{criteria.pr_decrease_pct:.2f}%%)"),
          (partial, pct_base, base)),
-        ((target == "SD") & positive, ("target SD (TGT-SD, R11 4.3.1): sum %.2f mm is %+.2f%% "
+        ((target == TargetResponse.SD) & positive, ("target SD (TGT-SD, R11 4.3.1): sum %.2f mm is %+.2f%% "
          "from baseline %.2f mm and %+.2f%% from nadir %.2f mm"),
          (partial, pct_base, base, pct_nadir, nadir)),
-        ((target == "SD") & ~positive, ("target SD (TGT-SD, R11 4.3.1): sum %.2f mm is "
+        ((target == TargetResponse.SD) & ~positive, ("target SD (TGT-SD, R11 4.3.1): sum %.2f mm is "
          "%+.2f%% from baseline %.2f mm and %+.2f mm from nadir 0.00 mm"),
          (partial, pct_base, base, increase)),
     ):
         if mask.any():
-            out[mask] = _texts(mask, template, *columns)
+            out[mask] = format_rows(mask, template, *columns)
     return out
 
 
@@ -423,40 +352,36 @@ def _reasons(features, result, overall, rule, backdated, therapy_text,
     nontarget, new = result["nontarget"], result["new"]
     nt_text = np.full(len(new), "", dtype=object)
     for value, template, column in (
-        ("PD", ("non-target PD (NT-PD, R11 4.3.3): %d non-target(s) with unequivocal "
+        (NonTargetResponse.PD, ("non-target PD (NT-PD, R11 4.3.3): %d non-target(s) with unequivocal "
          "progression"), "n_nt_progression"),
-        ("NE", "non-target NE (NT-NE, DEC-5): %d non-target(s) not evaluated", "n_nt_missing"),
-        ("CR", "non-target CR (NT-CR, R11 4.3.3): every non-target gone", None),
-        ("NON-CR/NON-PD", "non-target NON-CR/NON-PD (R11 4.3.3): %d non-target(s) present",
+        (NonTargetResponse.NE, "non-target NE (NT-NE, DEC-5): %d non-target(s) not evaluated", "n_nt_missing"),
+        (NonTargetResponse.CR, "non-target CR (NT-CR, R11 4.3.3): every non-target gone", None),
+        (NonTargetResponse.NON_CR_NON_PD, "non-target NON-CR/NON-PD (R11 4.3.3): %d non-target(s) present",
          "n_nt_present"),
     ):
         mask = nontarget == value
         if mask.any():
             columns = () if column is None else (np.asarray(features[column]),)
-            nt_text[mask] = _texts(mask, template, *columns)
+            nt_text[mask] = format_rows(mask, template, *columns)
     new_text = np.full(len(new), "", dtype=object)
-    mask = new == "Y"
+    mask = new == NewLesions.Y
     if mask.any():
-        new_text[mask] = _texts(mask, "%d unequivocal new lesion(s) (NEW-1, R11 4.3.5)",
+        new_text[mask] = format_rows(mask, "%d unequivocal new lesion(s) (NEW-1, R11 4.3.5)",
                                 np.asarray(features["n_new_unequivocal"]))
     # A back-dated time point (DEC-13) says so below instead of the DEC-14 sentence.
-    new_text[(new == "EQUIVOCAL") & ~backdated] = (
+    new_text[(new == NewLesions.EQUIVOCAL) & ~backdated] = (
         "equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)")
     back_text = np.full(len(new), "", dtype=object)
     if backdated.any():
-        back_text[backdated] = _texts(
+        back_text[backdated] = format_rows(
             backdated, "new lesion %s first seen here, confirmed on %s (NEW-3, DEC-13)",
             np.asarray(features["backdated_lesions"], dtype=object),
             np.asarray(features["backdated_confirmed"], dtype=object))
     target_text = _target_reasons(result["target"], features, criteria)
     # target; non-target; new lesions; DEC-13; DEC-17; overall — the empty parts left
     # out. The parts after the target repeat: joined once per combination.
-    key = np.zeros(len(new), dtype=np.int64)
-    for part in (nt_text, new_text, back_text, therapy_text, overall, rule):
-        codes, uniques = pd.factorize(part)
-        key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
-    first = np.empty(int(key.max(initial=-1)) + 1, dtype=np.int64)
-    first[key[::-1]] = np.arange(len(key))[::-1]
+    key = combined_codes([nt_text, new_text, back_text, therapy_text, overall, rule])
+    first = first_row_of_each(key)
     suffix = np.array(["; ".join(filter(None, (nt_text[i], new_text[i], back_text[i],
                                                therapy_text[i],
                                                f"overall {overall[i]} ({rule[i]})")))
@@ -496,27 +421,27 @@ def assess_timepoints_with_findings(
     """``assess_timepoints`` plus its findings: a warning
     ``equivocal-new-confirmed-after-new-therapy`` (DEC-14, DEC-17) per equivocal new
     lesion first seen before the patient's cut-off and confirmed only on or after it."""
-    features = _timepoint_columns(measurements, criteria, cutoffs)
+    features = timepoint_columns(measurements, criteria, cutoffs)
     result = _classify(features, criteria)
     baseline = np.asarray(features["tp_order"]) == 0
     target, nontarget, new = result["target"], result["nontarget"], result["new"]
     overall, rule = result["overall"].copy(), result["rule"].copy()
 
     backdated = (np.asarray(features["backdated_lesions"], dtype=object) != "") & ~baseline
-    newly_pd = backdated & (overall != "PD")
-    overall[newly_pd] = "PD"
+    newly_pd = backdated & (overall != OverallResponse.PD)
+    overall[newly_pd] = OverallResponse.PD.value
     rule[newly_pd] = "NEW-3, DEC-13"
-    is_pd = overall == "PD"
+    is_pd = overall == OverallResponse.PD
 
     # DEC-20 dates.
     candidates = np.stack([
-        np.where(target == "PD", np.asarray(features["target_first_ns"]), _NAT),
-        np.where(nontarget == "PD", np.asarray(features["nt_progression_ns"]), _NAT),
-        np.where(new == "Y", np.asarray(features["new_unequivocal_ns"]), _NAT),
-        np.where(backdated, np.asarray(features["backdated_ns"]), _NAT),
+        np.where(target == TargetResponse.PD, np.asarray(features["target_first_ns"]), NO_DATE_NS),
+        np.where(nontarget == TargetResponse.PD, np.asarray(features["nt_progression_ns"]), NO_DATE_NS),
+        np.where(new == NewLesions.Y, np.asarray(features["new_unequivocal_ns"]), NO_DATE_NS),
+        np.where(backdated, np.asarray(features["backdated_ns"]), NO_DATE_NS),
     ])
     pd_ns = candidates.min(axis=0)
-    date_ns = np.where(is_pd & (pd_ns != _NAT), pd_ns, np.asarray(features["last_ns"]))
+    date_ns = np.where(is_pd & (pd_ns != NO_DATE_NS), pd_ns, np.asarray(features["last_ns"]))
 
     therapy_text, findings = _new_therapy_notes(features, date_ns, baseline)
     reasons = _reasons(features, result, overall, rule, backdated, therapy_text, criteria)
@@ -547,12 +472,12 @@ def _new_therapy_notes(features, date_ns, baseline) -> tuple[np.ndarray, list[Fi
     findings of the late confirmations."""
     text = np.full(len(baseline), "", dtype=object)
     cutoff_ns = np.asarray(features["new_therapy_ns"])
-    if not (cutoff_ns != _NAT).any():
+    if not (cutoff_ns != NO_DATE_NS).any():
         return text, []
     cutoff_iso = {}  # formatted once per distinct cut-off
-    for ns in np.unique(cutoff_ns[cutoff_ns != _NAT]).tolist():
+    for ns in np.unique(cutoff_ns[cutoff_ns != NO_DATE_NS]).tolist():
         cutoff_iso[ns] = pd.Timestamp(ns).strftime("%Y-%m-%d")
-    after = ~baseline & (cutoff_ns != _NAT) & (date_ns >= cutoff_ns)
+    after = ~baseline & (cutoff_ns != NO_DATE_NS) & (date_ns >= cutoff_ns)
     text[after] = [f"on or after new anticancer therapy on {cutoff_iso[ns]}: not counted "
                    "for BOR or PFS (DEC-17)" for ns in cutoff_ns[after].tolist()]
     late = np.asarray(features["late_lesions"], dtype=object)

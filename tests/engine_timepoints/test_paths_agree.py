@@ -8,7 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from recist.sums import round_half_away, target_contribution_mm, timepoint_features
+from recist.arrays import round_half_away
+from recist.sums import target_contribution_mm, timepoint_features
 from recist.table import normalise_measurements
 from recist.timepoints import (
     assess_timepoints,
