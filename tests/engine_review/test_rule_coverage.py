@@ -1,14 +1,13 @@
-"""Every rule id of RECIST_RULES.md is checked by a named golden case here, or is stated
-as not modelled by the toolkit (with the reason). Parses the shared rule book when it is
-beside the repository, so a rule added there without a test here fails."""
+"""Every rule id of docs/rules.md is checked by a named golden case here, or is stated
+as not modelled by the toolkit (with the reason) — in both places. The rule book is part
+of the repository, so a rule added there without a test here fails, and so does a missing
+or unparsable rule book."""
 
 from __future__ import annotations
 
 import inspect
 import re
 from pathlib import Path
-
-import pytest
 
 from . import (
     test_baseline_rules,
@@ -20,8 +19,10 @@ from . import (
     test_timepoint_rules,
 )
 
-RULES = Path(__file__).resolve().parents[2] / ".." / "shared" / "RECIST_RULES.md"
+RULES = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 NOT_MODELLED = "not modelled"
+RULE_ID = (r"(?:MEAS|SEL|SUM|TGT|NT|NEW|OVR|NE|BOR|CONF|TTE|DEC)"
+           r"-[A-Za-z0-9/-]*[A-Za-z0-9]")
 
 COVERAGE = {
     "MEAS-1": ["meas-13-10.0-inclusive"], "MEAS-2": ["meas-2-6mm-12.0", "meas-2-5.5mm-is-11"],
@@ -56,10 +57,11 @@ COVERAGE = {
     "NT-NA": ["ovr-t1-1-dec-19-cr-no-nontargets"],
     "NT-reappearance": ["nt-reappearance-present-not-pd", "dec-9-present-after-cr"],
     "NEW-1": ["new-1-unequivocal-pd-despite-cr"],
-    "NEW-2": NOT_MODELLED + ": the reader records such a lesion as new (then NEW-1)",
+    "NEW-2": NOT_MODELLED + ": the reader records such a lesion as new (then NEW-1 applies)",
     "NEW-3": ["new-3-equivocal-not-pd", "new-3-dec-13-backdated"],
     "NEW-4": NOT_MODELLED + ": no PET rows",
-    "NEW-5": NOT_MODELLED + ": the reader records a small new node as equivocal (then NEW-3)",
+    "NEW-5": NOT_MODELLED + (": the reader records such a small new node as equivocal "
+                            "(then NEW-3 applies)"),
     "NEW-6": ["new-6-not-in-sum"],
     **{f"OVR-T1-{i}": [c[0] for c in test_timepoint_rules.CASES
                        if c[0].startswith(f"ovr-t1-{i}-")] for i in range(1, 10)},
@@ -117,7 +119,7 @@ COVERAGE = {
 }
 
 
-# RECIST_RULES.md section 15, "Subtle rules an implementation is most likely to get wrong".
+# docs/rules.md section 15, "The rules an implementation most often gets wrong".
 SUBTLE = {
     1: ["tgt-pd-20pct-but-under-5mm", "tgt-pd-5mm-but-under-20pct", "tgt-pd-vs-nadir-not-previous",
         "ne-4-incomplete-never-nadir", "tgt-pd-while-30pct-below-baseline"],
@@ -172,11 +174,62 @@ def test_every_mapped_case_exists():
         assert set(cases) <= known, (rule, sorted(set(cases) - known))
 
 
+def rule_book() -> dict[str, str]:
+    """Rule id -> its text in docs/rules.md.
+
+    A rule is defined by a heading ``### <id> — title`` (its text runs to the next
+    heading) or by a table row whose first cell is the id (its text is the row). Each id
+    is defined once.
+    """
+    assert RULES.is_file(), f"the rule book {RULES} is missing"
+    rules: dict[str, str] = {}
+    current: str | None = None
+    for line in RULES.read_text(encoding="utf-8").splitlines():
+        heading = re.match(rf"#+ ({RULE_ID})(?: |$)", line)
+        row = re.match(rf"\| ({RULE_ID}) \|", line)
+        if line.startswith("#"):
+            current = None
+        rule = heading or row
+        if rule:
+            assert rule.group(1) not in rules, f"{rule.group(1)} is defined twice"
+            rules[rule.group(1)] = ""
+            current = rule.group(1) if heading else None
+            if row:
+                rules[rule.group(1)] = line
+                continue
+        if current is not None:
+            rules[current] += line + "\n"
+    return rules
+
+
 def test_every_rule_of_the_rule_book_is_covered():
-    if not RULES.is_file():
-        pytest.skip("the shared RECIST_RULES.md is not beside the repository")
+    rules = rule_book()
+    assert len(rules) > 100
+    assert sorted(set(rules) - set(COVERAGE)) == []  # a rule without a case
+    assert sorted(set(COVERAGE) - set(rules)) == []  # a case for a rule not in the book
+
+
+def test_not_modelled_rules_agree_with_the_rule_book():
+    """A rule is marked "**Not modelled:** <reason>" in the book exactly when it is here."""
+    rules = rule_book()
+    in_book = {rule for rule, text in rules.items()
+               if re.search(r"^\*\*Not modelled:\*\* \S", text, re.MULTILINE)}
+    here = {rule for rule, cases in COVERAGE.items() if isinstance(cases, str)}
+    assert sorted(in_book ^ here) == []
+    for rule in in_book:  # the mark is the rule's own, and gives the reason stated here
+        assert rules[rule].count("**Not modelled:**") == 1, rule
+        reason = _words(rules[rule].split("**Not modelled:**", 1)[1])
+        assert _words(COVERAGE[rule].split(":", 1)[1]) in reason, (rule, reason)
+
+
+def test_every_rule_id_the_rule_book_mentions_is_defined_there():
+    """Cross-references ("see DEC-5", "OVR-T1-3") name rules the book defines."""
+    rules = rule_book()
     text = RULES.read_text(encoding="utf-8")
-    ids = set(re.findall(r"\*\*((?:MEAS|SEL|SUM|TGT|NT|NEW|OVR|NE|BOR|CONF|TTE|DEC)"
-                         r"-[A-Za-z0-9/-]*[A-Za-z0-9])", text))
-    assert len(ids) > 100
-    assert sorted(ids - set(COVERAGE)) == []
+    mentioned = set(re.findall(rf"(?<![A-Za-z0-9-]){RULE_ID}", text))
+    assert sorted(mentioned - set(rules)) == []
+
+
+def _words(text: str) -> str:
+    """Text without markup and with single spaces, for comparing reasons."""
+    return " ".join(text.replace("`", "").split())
