@@ -19,6 +19,7 @@ from recist._checks_support import records as _records
 from recist.arrays import first_row_of_each
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
+from recist.vocabulary import LesionKind, NonTargetStatus
 
 __all__ = [
     "check_baseline_window",
@@ -275,8 +276,8 @@ def _absent_fix(row: dict, criteria: Criteria) -> str:
     if row.get("kind") == "target":
         return "use status measured with the diameter, or clear the diameter"
     if row.get("kind") == "non-target" and bool(row.get("nodal")):
-        return (f"a node with SA < {criteria.node_pathological_sa_mm:g} mm is recorded as "
-                f"absent without a diameter (NT-CR); one with SA ≥ "
+        return (f"a node is absent (normal size, NT-CR) only with SA < "
+                f"{criteria.node_pathological_sa_mm:g} mm; one with SA ≥ "
                 f"{criteria.node_pathological_sa_mm:g} mm is present")
     return "use status present, or clear the diameter"
 
@@ -285,7 +286,11 @@ def check_status_diameters(measurements: pd.DataFrame,
                            criteria: Criteria = RECIST_1_1) -> list[Finding]:
     """Status and diameters agree (DEC-18; SUM-1, SUM-4, NT-CR).
 
-    1. ``absent`` with an LD or SA > 0 → error ``absent-with-diameter``.
+    1. ``absent`` with an LD or SA > 0 → error ``absent-with-diameter``, except a node
+       whose recorded SA is < ``node_pathological_sa_mm`` (10 mm): for a node, absent
+       means back to normal size, and CRFs often keep the SA, so the row is consistent
+       and accepted (DEC-18). A *target* node so recorded counts 0 mm (SUM-4), not its
+       SA: warning ``absent-node-with-sa`` says so (RECIST records a target node's SA).
     2. A ``measured`` target without its diameter (SA if nodal, LD otherwise, SUM-1) →
        error ``measured-without-diameter``.
     3. A ``present`` nodal non-target at a follow-up with SA < ``node_pathological_sa_mm``
@@ -314,11 +319,20 @@ def check_status_diameters(measurements: pd.DataFrame,
     status = frame["status"]
     kind = frame["kind"]
 
-    for r in _records(frame[(status == "absent") & has_size]):
+    absent = (status == NonTargetStatus.ABSENT) & has_size
+    normal_node = nodal & (sa.round(criteria.rounding_decimals)
+                           < criteria.node_pathological_sa_mm)
+    for r in _records(frame[absent & ~normal_node]):
         findings.append(_finding(
             r, "absent-with-diameter", "DEC-18", Severity.ERROR,
             f"status absent but a diameter is recorded ({_diameters(r)}); "
             f"{_absent_fix(r, criteria)}"))
+    for r in _records(frame[absent & normal_node & (kind == LesionKind.TARGET)]):
+        findings.append(_finding(
+            r, "absent-node-with-sa", "DEC-18", Severity.WARNING,
+            f"target node recorded absent with SA {r['sa_mm']} mm (< "
+            f"{criteria.node_pathological_sa_mm:g} mm, normal size): it counts 0 mm in the "
+            "sum (SUM-4), not its SA; to count the SA, use status measured (R11 4.3.2)"))
     own = np.where(nodal, sa, ld)
     unmeasured = (kind == "target") & (status == "measured") & np.isnan(own)
     for r in _records(frame[unmeasured]):

@@ -270,3 +270,35 @@ def test_run_input_checks_with_patients_table():
                              "start_date": pd.to_datetime(["2024-03-01"])})
     found = checks.run_input_checks(table(BASE, FU), patients=patients, today="2026-01-01")
     assert codes(found) == ["baseline-too-early"] and "51 days" in found[0].message
+
+
+# DEC-18 (revised): a node recorded absent with its SA < 10 mm is consistent.
+NODE_NT = {"lesion_id": "N1", "kind": "non-target", "status": "present", "nodal": "true",
+           "organ": "hilum", "sa_mm": 14.0}
+
+
+@pytest.mark.parametrize(("sa_mm", "expected"), [
+    pytest.param(7.0, [], id="nt-node-absent-sa-7-accepted"),
+    pytest.param(9.994, [], id="nt-node-absent-sa-9.994-rounds-below-10"),
+    pytest.param(10.0, [("absent-with-diameter", Severity.ERROR)], id="nt-node-absent-sa-10"),
+    pytest.param(15.0, [("absent-with-diameter", Severity.ERROR)], id="nt-node-absent-sa-15"),
+])
+def test_absent_nontarget_node_with_small_sa(sa_mm, expected):
+    m = table(BASE, NODE_NT, FU,
+              {**NODE_NT, "status": "absent", "sa_mm": sa_mm, "date": "2024-03-10"})
+    found = checks.check_status_diameters(m)
+    assert [(f.code, f.severity) for f in found] == expected
+
+
+def test_absent_target_node_with_small_sa_is_accepted_with_a_warning():
+    node = {"lesion_id": "T1", "nodal": "true", "organ": "hilum", "ld_mm": 25.0, "sa_mm": 16.0}
+    m = table({**BASE, **node}, {**FU, **node, "status": "absent", "ld_mm": None, "sa_mm": 6.0})
+    found = checks.check_status_diameters(m)
+    assert [(f.code, f.severity, f.lesion_id) for f in found] == [
+        ("absent-node-with-sa", Severity.WARNING, "T1")]
+    assert "counts 0 mm" in found[0].message
+
+
+def test_absent_non_nodal_with_small_diameter_is_still_refused():
+    m = table(BASE, {**FU, "status": "absent", "ld_mm": 4.0})
+    assert codes(checks.check_status_diameters(m)) == ["absent-with-diameter"]

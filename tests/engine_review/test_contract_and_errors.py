@@ -122,11 +122,19 @@ def test_contradictory_input_is_rejected_naming_patient_date_lesion(case_id, vis
         assert code in {f.code for f in caught.value.findings}
 
 
-def test_absent_nodal_nontarget_with_sa_message_says_how_to_record_it():
+def test_absent_nodal_nontarget_with_normal_sa_is_accepted():
+    """DEC-18 (revised): a node recorded absent with its SA < 10 mm is normal size."""
+    result = respond(patient((B, "T1 20", "NTLN1 present 12"), (D1, "T1 20", "NTLN1 absent 8")),
+                     patients_table(B))
+    follow_up = result.timepoints.iloc[1]
+    assert (follow_up["nontarget_response"], follow_up["overall_response"]) == ("CR", "SD")
+
+
+def test_absent_nodal_nontarget_with_pathological_sa_message_says_how_to_record_it():
     with pytest.raises(RecistDataError) as caught:
-        respond(patient((B, "T1 20", "NTLN1 present 12"), (D1, "T1 20", "NTLN1 absent 8")))
+        respond(patient((B, "T1 20", "NTLN1 present 12"), (D1, "T1 20", "NTLN1 absent 12")))
     message = str(caught.value)
-    assert "SA 8 mm" in message and "nan" not in message
+    assert "SA 12 mm" in message and "nan" not in message
     assert "status measured" not in message  # not allowed for a non-target
 
 
