@@ -1,8 +1,15 @@
-"""Fixtures for the sample-data tests: paths, series loading with pydicom + numpy only."""
+"""Fixtures for the sample-data tests: paths, series loading with pydicom + numpy only.
+
+Known truth about the baselines is ``sample_data/baseline_source.json``: the geometry of the
+original pyradiomics 3.0.1 NRRDs and SHA-256 digests of their voxels (int16) and tumour
+masks (uint8), recorded from those files. Nothing outside the repository is read.
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +20,22 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data"
-SOURCE = REPO / ".." / "shared" / "data" / "pyradiomics_lung"
 SCRIPT = SAMPLE / "make_sample_data.py"
-SOURCES = {"LUNG1": "lung1", "LUNG2": "lung2"}
+#: Per patient: shape_kji, origin_mm, spacing_mm (column, row, slice), direction (row-major
+#: 3x3, SimpleITK order), image_int16_sha256, mask_uint8_sha256 of the pyradiomics source.
+SOURCE_RECORDS = json.loads((SAMPLE / "baseline_source.json").read_text(encoding="utf-8"))
+
+
+def sha256_of(array: np.ndarray, dtype: str) -> str:
+    """SHA-256 of ``array`` as C-ordered bytes of ``dtype`` (as in baseline_source.json)."""
+    return hashlib.sha256(np.ascontiguousarray(array, dtype=dtype).tobytes()).hexdigest()
+
+
+def source_geometry(patient: str):
+    """(origin, spacing, direction 3x3) of the patient's pyradiomics source NRRD."""
+    record = SOURCE_RECORDS[patient]
+    return (np.array(record["origin_mm"]), tuple(record["spacing_mm"]),
+            np.array(record["direction"]).reshape(3, 3))
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -45,8 +65,6 @@ def load_series(folder: Path):
 @pytest.fixture(scope="session")
 def sample_root() -> Path:
     """The sample data folder, with the generated follow-up series made if missing."""
-    if not SOURCE.is_dir():
-        pytest.skip(f"source data {SOURCE} not available")
     subprocess.run([sys.executable, str(SCRIPT), "--if-missing"], check=True,
                    capture_output=True, text=True)
     return SAMPLE

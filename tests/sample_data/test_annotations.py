@@ -10,7 +10,7 @@ from scipy.spatial.distance import pdist
 from recist.criteria import Criteria
 from recist.table import read_measurements
 
-from .conftest import SOURCE, SOURCES, read_csv
+from .conftest import SOURCE_RECORDS, read_csv, sha256_of
 
 VISITS = [("LUNG1", "V0"), ("LUNG1", "V1"), ("LUNG1", "V2"), ("LUNG1", "V3"),
           ("LUNG2", "V0"), ("LUNG2", "V1"), ("LUNG2", "V2")]
@@ -107,16 +107,21 @@ def test_line_lengths_agree_with_truth_within_one_pixel(sample_root, series_cach
 def test_followup_masks_are_scaled_baseline_within_one_pixel(patient, sample_root):
     truth = [r for r in read_csv(sample_root / "truth.csv")
              if r["patient_id"] == patient and r["lesion_id"] == "T1"]
-    source = sitk.ReadImage(str(SOURCE / f"{SOURCES[patient]}_label.nrrd"))
-    baseline = sitk.GetArrayFromImage(source) > 0
-    pixel_mm = source.GetSpacing()[0]
+    # The expert mask: the committed V0 label image, which must be the pyradiomics label
+    # NRRD's mask voxel for voxel (its recorded digest), on the NRRD's exact geometry.
+    source = SOURCE_RECORDS[patient]
+    _, baseline_labels = _labels(sample_root, patient, "V0")
+    baseline = baseline_labels > 0
+    assert sha256_of(baseline, "u1") == source["mask_uint8_sha256"]
+    pixel_mm = source["spacing_mm"][0]
     baseline_ld = _in_plane_ld_mm(baseline, pixel_mm)
     k0 = int(truth[0]["slice_index"])
     for record in truth:
         image, labels = _labels(sample_root, patient, record["visit"])
-        assert image.GetSpacing() == source.GetSpacing()
-        assert image.GetOrigin() == source.GetOrigin()
-        assert image.GetDirection() == source.GetDirection()
+        assert image.GetSpacing() == tuple(source["spacing_mm"])
+        assert image.GetOrigin() == tuple(source["origin_mm"])
+        assert image.GetDirection() == tuple(source["direction"])
+        assert list(labels.shape) == source["shape_kji"]
         mask = labels == 1
         scale = float(record["scale"])
         if record["visit"] == "V0":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 
@@ -10,14 +11,16 @@ import numpy as np
 import pydicom
 import pytest
 import SimpleITK as sitk
+from pydicom.uid import RLELossless
 
-from .conftest import SAMPLE, SCRIPT, SOURCE, SOURCES
+from .conftest import SAMPLE, SCRIPT, SOURCE_RECORDS, sha256_of, source_geometry
 
 sys.path.insert(0, str(SAMPLE))
 from samplegen.ct_dicom import SeriesSpec, build_slice_dataset, visit_uids
 from samplegen.lines import measure_lesion_lines
 
-TOP_LEVEL = ("manifest.csv", "measurements_expected.csv", "patients.csv", "truth.csv")
+TOP_LEVEL = ("baseline_source.json", "manifest.csv", "measurements_expected.csv",
+             "patients.csv", "truth.csv")
 
 
 def _small_files(root):
@@ -35,7 +38,7 @@ def test_tables_labels_and_lines_regenerate_identically(sample_root, tmp_path):
     assert "wrote" in result.stdout
     committed = _small_files(sample_root)
     assert _small_files(tmp_path) == committed
-    assert len(committed) == 4 + 3 * 7
+    assert len(committed) == 5 + 3 * 7
     for relative in committed:
         assert (tmp_path / relative).read_bytes() == (sample_root / relative).read_bytes(), relative
 
@@ -50,21 +53,65 @@ def test_if_missing_is_a_no_op_when_complete(sample_root):
 
 @pytest.mark.parametrize("patient,k", [("LUNG1", 0), ("LUNG2", 24)])
 def test_baseline_slice_regenerates_byte_identical(patient, k, sample_root):
-    image = sitk.ReadImage(str(SOURCE / f"{SOURCES[patient]}_image.nrrd"))
-    volume = sitk.GetArrayFromImage(image)
+    """A committed baseline slice, decoded and written again, gives the same bytes."""
+    origin, spacing, direction = source_geometry(patient)
+    n_slices = SOURCE_RECORDS[patient]["shape_kji"][0]
     committed = sorted((sample_root / "patients" / patient / "V0" / "ct").glob("*.dcm"))[k]
     original = pydicom.dcmread(committed)
+    hu = original.pixel_array.astype(np.int32) + int(original.RescaleIntercept)
     spec = SeriesSpec(patient_id=patient, patient_name=str(original.PatientName), visit="V0",
                       date="2024-01-08", description=original.SeriesDescription,
                       source=original.ImageComments)
-    uids = visit_uids(spec, volume.shape[0])
-    position = np.array(image.GetOrigin()) + k * image.GetSpacing()[2] * np.array(
-        image.GetDirection()).reshape(3, 3)[:, 2]
-    ds = build_slice_dataset(spec, uids, k, volume[k], position, image.GetSpacing(),
-                             image.GetDirection(), compress=True)
+    uids = visit_uids(spec, n_slices)
+    position = origin + k * spacing[2] * direction[:, 2]
+    ds = build_slice_dataset(spec, uids, k, hu.astype(np.int16), position, spacing,
+                             direction.ravel(), compress=True)
     buffer = io.BytesIO()
     pydicom.dcmwrite(buffer, ds, enforce_file_format=True)
     assert buffer.getvalue() == committed.read_bytes()
+
+
+def _baseline_copy(sample_root, folder):
+    """The committed baselines and their record, copied to ``folder``."""
+    shutil.copy(sample_root / "baseline_source.json", folder)
+    for patient in SOURCE_RECORDS:
+        shutil.copytree(sample_root / "patients" / patient / "V0",
+                        folder / "patients" / patient / "V0")
+
+
+def test_altered_baseline_mask_is_refused(sample_root, tmp_path):
+    """One voxel less in a committed V0 mask: the build stops instead of drifting."""
+    from samplegen.build import build
+
+    _baseline_copy(sample_root, tmp_path)
+    path = tmp_path / "patients" / "LUNG1" / "V0" / "labels.nrrd"
+    image = sitk.ReadImage(str(path))
+    labels = sitk.GetArrayFromImage(image)
+    assert sha256_of(labels == 1, "u1") == SOURCE_RECORDS["LUNG1"]["mask_uint8_sha256"]
+    labels[tuple(np.argwhere(labels == 1)[0])] = 0
+    altered = sitk.GetImageFromArray(labels)
+    altered.CopyInformation(image)
+    sitk.WriteImage(altered, str(path), useCompression=True)
+    with pytest.raises(ValueError, match="mask_uint8_sha256"):
+        build(tmp_path / "out", write_ct=False, baseline_root=tmp_path)
+
+
+def test_altered_baseline_series_is_refused(sample_root, tmp_path):
+    """A committed V0 slice with other pixels (or a missing slice) is an error."""
+    from samplegen.build import build
+
+    _baseline_copy(sample_root, tmp_path)
+    path = tmp_path / "patients" / "LUNG2" / "V0" / "ct" / "CT0030.dcm"
+    ds = pydicom.dcmread(path)
+    pixels = ds.pixel_array.copy()
+    pixels[100, 100] += 1
+    ds.compress(RLELossless, pixels, generate_instance_uid=False)
+    ds.save_as(path, enforce_file_format=True)
+    with pytest.raises(ValueError, match="image_int16_sha256"):
+        build(tmp_path / "out", write_ct=False, baseline_root=tmp_path)
+    path.unlink()
+    with pytest.raises(FileNotFoundError, match="CT0030.dcm"):
+        build(tmp_path / "out", write_ct=False, baseline_root=tmp_path)
 
 
 @pytest.mark.parametrize("angle_deg", [0.0, 30.0, 90.0, 135.0])

@@ -1,4 +1,9 @@
-"""The sample DICOM series: baseline voxel-for-voxel equal to the source NRRD, exact geometry."""
+"""The sample DICOM series: baseline voxel-for-voxel equal to the source NRRD, exact geometry.
+
+The source NRRDs (pyradiomics 3.0.1) are not needed: ``baseline_source.json`` records their
+geometry and the SHA-256 of their voxels, and the committed series is also read a second,
+independent way (SimpleITK / GDCM instead of pydicom).
+"""
 
 from __future__ import annotations
 
@@ -7,31 +12,37 @@ import pytest
 import SimpleITK as sitk
 from pydicom.uid import CTImageStorage, RLELossless
 
-from .conftest import SOURCE, SOURCES, read_csv
+from .conftest import SOURCE_RECORDS, read_csv, sha256_of, source_geometry
 
 
-def _source(patient: str):
-    image = sitk.ReadImage(str(SOURCE / f"{SOURCES[patient]}_image.nrrd"))
-    return image, sitk.GetArrayFromImage(image)
+def _gdcm_volume(folder) -> np.ndarray:
+    """The series as SimpleITK's GDCM reader decodes it (its own order and rescale)."""
+    reader = sitk.ImageSeriesReader()
+    reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(folder)))
+    return sitk.GetArrayFromImage(reader.Execute())
 
 
 @pytest.mark.parametrize("patient", ["LUNG1", "LUNG2"])
-def test_baseline_series_reproduces_nrrd_voxel_for_voxel(patient, series_cache):
-    _image, reference = _source(patient)
+def test_baseline_series_reproduces_nrrd_voxel_for_voxel(patient, sample_root, series_cache):
+    record = SOURCE_RECORDS[patient]
     volume, datasets = series_cache(patient, "V0")
-    assert volume.shape == reference.shape
-    assert np.array_equal(volume, reference)
+    assert list(volume.shape) == record["shape_kji"]
+    assert volume.min() >= -1024 and volume.max() <= 3071  # fits int16 exactly
+    # pydicom's decoding equals the pyradiomics NRRD's voxels (their recorded digest) ...
+    assert sha256_of(volume, "<i2") == record["image_int16_sha256"]
+    # ... and so does GDCM's, an independent RLE decoder and slice sorter.
+    assert np.array_equal(_gdcm_volume(sample_root / "patients" / patient / "V0" / "ct"),
+                          volume)
     assert all(ds.file_meta.TransferSyntaxUID == RLELossless for ds in datasets)
 
 
 @pytest.mark.parametrize("patient,visit", [("LUNG1", "V0"), ("LUNG1", "V3"),
                                            ("LUNG2", "V0"), ("LUNG2", "V2")])
 def test_series_geometry_matches_nrrd(patient, visit, series_cache):
-    image, _ = _source(patient)
+    origin, spacing, direction = source_geometry(patient)  # (column, row, slice) spacing
+    shape = SOURCE_RECORDS[patient]["shape_kji"]
     _, datasets = series_cache(patient, visit)
-    origin = np.array(image.GetOrigin())
-    spacing = image.GetSpacing()  # (column, row, slice)
-    direction = np.array(image.GetDirection()).reshape(3, 3)
+    assert len(datasets) == shape[0]
     for k, ds in enumerate(datasets):
         ipp = np.array([float(v) for v in ds.ImagePositionPatient])
         expected = origin + k * spacing[2] * direction[:, 2]
@@ -43,7 +54,7 @@ def test_series_geometry_matches_nrrd(patient, visit, series_cache):
                                                                    abs=1e-7)
         assert float(ds.SliceThickness) == float(ds.SpacingBetweenSlices) == 5.0
         assert ds.InstanceNumber == k + 1
-    assert (datasets[0].Rows, datasets[0].Columns) == (image.GetSize()[1], image.GetSize()[0])
+    assert (datasets[0].Rows, datasets[0].Columns) == (shape[1], shape[2])
 
 
 @pytest.mark.parametrize("patient", ["LUNG1", "LUNG2"])
