@@ -27,7 +27,8 @@ pytestmark = pytest.mark.skipif(not get_decoder(JPEGLosslessSV1).is_available,
                                 reason="no JPEG Lossless decoder plugin (pylibjpeg-libjpeg)")
 
 REPO = Path(__file__).resolve().parents[2]
-LUNG1 = REPO / ".." / "shared" / "data" / "pyradiomics_lung" / "lung1_image.nrrd"
+#: The real lung1 CT (pyradiomics 3.0.1, BSD-3): the committed sample-data baseline series.
+LUNG1 = REPO / "sample_data" / "patients" / "LUNG1" / "V0" / "ct"
 
 # Huffman table: category SSSS (0..16) -> 5-bit code SSSS (canonical: 17 codes of length 5).
 _CODE_LENGTH = 5
@@ -165,19 +166,20 @@ def test_process_14_other_predictors(tmp_path, selection_value):
 
 
 def test_real_lung_ct_patch_as_sv1(tmp_path):
-    if not LUNG1.exists():
-        pytest.skip(f"source data {LUNG1} is not available")
-    import SimpleITK as sitk
-
-    image = sitk.ReadImage(str(LUNG1))
-    hu = sitk.GetArrayFromImage(image)
-    k, j = hu.shape[0] // 2, hu.shape[1] // 2
-    patch = hu[k - 2:k + 2, j - 32:j + 32, 192:256].astype(np.int16)  # lung, soft tissue, bone
+    files = sorted(LUNG1.glob("*.dcm"))  # CT0001.dcm ... in slice order
+    assert len(files) == 48
+    k = len(files) // 2
+    slices = [pydicom.dcmread(path) for path in files[k - 2:k + 2]]
+    hu = np.stack([ds.pixel_array.astype(np.int32) * int(ds.RescaleSlope)
+                   + int(ds.RescaleIntercept) for ds in slices])
+    j = hu.shape[1] // 2
+    patch = hu[:, j - 32:j + 32, 192:256].astype(np.int16)  # lung, soft tissue, bone
     assert patch.min() < -1000 and patch.max() > 700
+    slice_spacing = float(slices[0].SpacingBetweenSlices)
     written = write_ct_series(tmp_path / "native", volume=patch,
-                              pixel_spacing_mm=image.GetSpacing()[1::-1],
-                              slice_spacing_mm=image.GetSpacing()[2])
+                              pixel_spacing_mm=tuple(float(v) for v in slices[0].PixelSpacing),
+                              slice_spacing_mm=slice_spacing)
     _jpeg_copy(written, tmp_path / "jpeg")
     loaded = load_series(tmp_path / "jpeg")
     np.testing.assert_array_equal(loaded.volume, patch)
-    assert loaded.geometry.slice_spacing_mm == pytest.approx(image.GetSpacing()[2])
+    assert loaded.geometry.slice_spacing_mm == pytest.approx(slice_spacing)
