@@ -1,8 +1,9 @@
 """Benchmark: dicom_io.load_series against SimpleITK and a bare pydicom loop.
 
 Run as ``.venv/bin/python benchmarks/load_series.py [--slices 400]``. Generates a CT series
-(512 x 512 x N, slices from the pyradiomics lung1 scan when it is available, else a
-synthetic phantom) twice -- uncompressed (Explicit VR Little Endian) and RLE Lossless --
+(512 x 512 x N: the 48 slices of the committed sample-data LUNG1 baseline -- the
+pyradiomics lung1 scan -- repeated in order, with new positions 1 mm apart; a synthetic
+phantom for other sizes) twice -- uncompressed (Explicit VR Little Endian) and RLE Lossless --
 under ``benchmarks/.work/`` (git-ignored), then times, in one run:
 
 * ``scan``: :func:`dicom_io.discover_series` (header-only read of every file, grouping and
@@ -49,17 +50,28 @@ sys.path.insert(0, str(REPO))
 from dicom_io import discover_series, load_series
 from dicom_io.testing import write_ct_series
 
-SOURCE = REPO / ".." / "shared" / "data" / "pyradiomics_lung" / "lung1_image.nrrd"
+#: The real lung1 CT (pyradiomics 3.0.1, BSD-3) as committed: 48 RLE slices, 512 x 512.
+SOURCE = REPO / "sample_data" / "patients" / "LUNG1" / "V0" / "ct"
 RLE = "1.2.840.10008.1.2.5"
 
 
-def _volume(n_slices: int, size: int) -> tuple[np.ndarray, str]:
-    if SOURCE.exists() and size == 512:
-        import SimpleITK as sitk
+def _source_slices() -> np.ndarray:
+    """The committed LUNG1 baseline in HU (int16, slice order = file order CT0001...)."""
+    import pydicom
 
-        source = sitk.GetArrayFromImage(sitk.ReadImage(str(SOURCE)))
+    slices = []
+    for path in sorted(SOURCE.glob("CT*.dcm")):
+        ds = pydicom.dcmread(path)
+        slices.append(ds.pixel_array.astype(np.int32) * int(float(ds.RescaleSlope))
+                      + int(float(ds.RescaleIntercept)))
+    return np.stack(slices).astype(np.int16)
+
+
+def _volume(n_slices: int, size: int) -> tuple[np.ndarray, str]:
+    if SOURCE.is_dir() and size == 512:
+        source = _source_slices()
         index = np.arange(n_slices) % source.shape[0]
-        return source[index], "lung1 slices repeated"
+        return source[index], "sample-data lung1 slices repeated"
     k, j, i = np.ogrid[:n_slices, :size, :size]
     body = ((j - size / 2) ** 2 + (i - size / 2) ** 2) < (0.4 * size) ** 2
     rng = np.random.default_rng(0)
@@ -157,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
                         / "load_series")
     parser.add_argument("--skip-sitk", action="store_true", help="skip SimpleITK (slow on RLE)")
     args = parser.parse_args(argv)
-    _, source = _volume(1, args.size)
+    source = ("sample-data lung1 slices repeated" if SOURCE.is_dir() and args.size == 512
+              else "synthetic phantom")
     print(f"load_series benchmark: {args.slices} slices of {args.size}x{args.size} ({source}), "
           f"{os.cpu_count()} CPU(s), best of {args.repeat}")
     print(f"{'series':<14}{'reader':<10}{'seconds':>9}{'slices/s':>10}  ratio")

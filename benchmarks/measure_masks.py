@@ -1,7 +1,8 @@
 """Benchmark: per-lesion LD/SA from a mask, against pyradiomics and a brute-force search.
 
-Cases: the two sample tumours (pyradiomics' lung1 / lung2 masks, pre-cropped to their
-bounding box plus one voxel) and a synthetic 100 mm ellipsoid at 0.5 mm pixels.
+Cases: the two sample tumours (pyradiomics' lung1 / lung2 masks, as committed in
+``sample_data/patients/LUNG{1,2}/V0/labels.nrrd``, pre-cropped to their bounding box plus
+one voxel) and a synthetic 100 mm ellipsoid at 0.5 mm pixels.
 Timings are medians of repeated runs in one process:
 
 - ours: ``recist.measure.measure_mask`` (best axial slice, LD by hull + rotating calipers,
@@ -35,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from recist.measure import measure_mask
 
-DATA = REPO / ".." / "shared" / "data" / "pyradiomics_lung"
+DATA = REPO / "sample_data" / "patients"
 WORK = REPO / "benchmarks" / ".work"
 VENV = WORK / "pyradiomics-venv"
 
@@ -78,7 +79,7 @@ def load_cases() -> dict[str, tuple[np.ndarray, tuple[float, float, float]]]:
 
     cases = {}
     for name in ("lung1", "lung2"):
-        image = sitk.ReadImage(str(DATA / f"{name}_label.nrrd"))
+        image = sitk.ReadImage(str(DATA / name.upper() / "V0" / "labels.nrrd"))
         cases[name] = (crop(sitk.GetArrayFromImage(image) == 1), image.GetSpacing()[::-1])
     spacing = (2.5, 0.5, 0.5)
     z, y, x = np.mgrid[-22:23, -105:106, -105:106].astype(float)
