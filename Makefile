@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Follow-up scans are generated deterministically from ../shared/data on first use.
+# Follow-up scans are synthesised deterministically from the committed baselines on first use.
 sample-data: $(STAMP)
 	$(BIN)/python sample_data/make_sample_data.py --if-missing
 
