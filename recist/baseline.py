@@ -21,6 +21,7 @@ from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.organs import organ_key
+from recist.vocabulary import LesionKind, TargetStatus
 
 __all__ = [
     "LESION_COLUMNS",
@@ -316,13 +317,13 @@ def classify_measurability(ld_mm: float | None, sa_mm: float | None, nodal: bool
 
 
 _STATUS_REASONS = {
-    "too_small": (LesionCategory.NON_MEASURABLE,
+    TargetStatus.TOO_SMALL: (LesionCategory.NON_MEASURABLE,
                   "status too_small at baseline: present but too small to measure (SUM-4)"),
-    "absent": (LesionCategory.NOT_ASSESSABLE,
+    TargetStatus.ABSENT: (LesionCategory.NOT_ASSESSABLE,
                "status absent at baseline: a lesion recorded at baseline must be present"),
-    "merged": (LesionCategory.NOT_ASSESSABLE,
+    TargetStatus.MERGED: (LesionCategory.NOT_ASSESSABLE,
                "status merged at baseline: lesions are merged only at follow-up (SUM-6)"),
-    "not_evaluated": (LesionCategory.NOT_ASSESSABLE,
+    TargetStatus.NOT_EVALUATED: (LesionCategory.NOT_ASSESSABLE,
                       "status not_evaluated at baseline: no measurement to judge"),
 }
 
@@ -372,7 +373,7 @@ def classify_lesions(measurements: pd.DataFrame,
     categories, reasons, notes = _classify_arrays(
         lesions["ld_mm"].astype(float), lesions["sa_mm"].astype(float), lesions["nodal"],
         lesions["slice_thickness_mm"].astype(float), criteria)
-    by_status = ((lesions["kind"] == "target")
+    by_status = ((lesions["kind"] == LesionKind.TARGET)
                  & lesions["status"].isin(list(_STATUS_REASONS))).to_numpy()
     for i in np.flatnonzero(by_status):
         category, reason = _STATUS_REASONS[lesions.at[i, "status"]]
@@ -437,7 +438,7 @@ def check_target_selection(lesions: pd.DataFrame,
     if lesions.empty:
         return findings
     lesions = lesions.reset_index(drop=True)
-    is_target = (lesions["kind"] == "target").to_numpy()
+    is_target = (lesions["kind"] == LesionKind.TARGET).to_numpy()
     targets = lesions[is_target]
     patient_order = {p: i for i, p in enumerate(pd.unique(lesions["patient_id"]))}
 
@@ -484,7 +485,7 @@ def check_target_selection(lesions: pd.DataFrame,
     add(unmeasurable[~pathological & ~normal], "non-measurable-target", "SEL-1",
         lambda r: f"target {r['lesion_id']} is not measurable: {r['reason']}; targets must be "
                   "measurable (SEL-1, R11 4.2)")
-    normal_nt = lesions[(lesions["kind"] == "non-target")
+    normal_nt = lesions[(lesions["kind"] == LesionKind.NON_TARGET)
                         & (lesions["category"] == LesionCategory.NORMAL_NODE.value)]
     add(normal_nt, "normal-node-recorded", "MEAS-6",
         lambda r: f"non-target {r['lesion_id']}: {r['reason']}")
@@ -554,8 +555,8 @@ def assess_baseline(measurements: pd.DataFrame,
         counts = pd.DataFrame({
             "patient_id": lesions["patient_id"],
             "baseline_date": lesions["baseline_date"],
-            "n_targets": (lesions["kind"] == "target").astype(int),
-            "n_non_targets": (lesions["kind"] == "non-target").astype(int),
+            "n_targets": (lesions["kind"] == LesionKind.TARGET).astype(int),
+            "n_non_targets": (lesions["kind"] == LesionKind.NON_TARGET).astype(int),
             "measurable_disease": lesions["measurable"].astype(bool),
         })
         patients = counts.groupby("patient_id", sort=False).agg(

@@ -26,6 +26,7 @@ from recist._checks_support import finding as _finding
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import records as _records
+from recist.arrays import first_row_of_each
 from recist.baseline import check_target_selection
 from recist.checks_response import (
     check_cr_then_pr,
@@ -43,10 +44,10 @@ from recist.checks_rows import (
     check_split_or_merged_nodes,
     check_status_diameters,
 )
-from recist.arrays import first_row_of_each
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.organs import organ_key
+from recist.vocabulary import LesionKind
 
 __all__ = [
     "check_baseline_window",
@@ -113,7 +114,7 @@ def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     patient = _codes(frame, "patient_code")
     has_lesions = np.zeros(int(patient.max(initial=-1)) + 1, dtype=bool)
-    has_lesions[patient[is_baseline & _kind_is(frame, "target", "non-target")]] = True
+    has_lesions[patient[is_baseline & _kind_is(frame, LesionKind.TARGET, LesionKind.NON_TARGET)]] = True
     rows = _first_rows(np.flatnonzero(is_baseline & ~has_lesions[patient]), patient)
     return _findings_at(frame.iloc[rows], "missing-baseline", "SEL-5", Severity.ERROR,
                         "the first time point has no target or non-target lesion, so there "
@@ -153,7 +154,7 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     tp_code = frame["timepoint_code"].to_numpy(dtype=np.int64)
     patient_code = frame["patient_code"].to_numpy(dtype=np.int64)
     followed = is_baseline & np.isin(kind_code, np.flatnonzero(
-        (kind_values == "target") | (kind_values == "non-target")))
+        (kind_values == LesionKind.TARGET) | (kind_values == LesionKind.NON_TARGET)))
     missing = _missing_baseline_lesions(patient_code, lesion_code, tp_code, is_baseline,
                                         followed)
     if len(missing[0]):
@@ -183,13 +184,13 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
         rows = frame[changed].assign(baseline_kind=kind_values[later_base[changed]])
         rows = rows.drop_duplicates("lesion_code")
         for r in _records(rows):
-            if r["baseline_kind"] == "target":
+            if r["baseline_kind"] == LesionKind.TARGET:
                 findings.append(_finding(
                     r, "lesion-kind-changed", "DEC-18", Severity.ERROR,
                     f"a target at baseline is recorded here as {r['kind']}; a target stays a "
                     "target at every time point (SEL-5, R11 4.2); correct the kind or the "
                     "lesion_id"))
-            elif r["kind"] != "target":  # non-target -> target: check_no_new_targets_…
+            elif r["kind"] != LesionKind.TARGET:  # non-target -> target: check_no_new_targets_…
                 findings.append(_finding(
                     r, "lesion-kind-changed", "SEL-5", Severity.WARNING,
                     f"a {r['baseline_kind']} at baseline is recorded here as {r['kind']}; "
@@ -308,7 +309,7 @@ def check_targets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]
     [('target-not-at-baseline', 'T9')]
     """
     frame = _indexed(measurements)
-    rows = _not_at_baseline(frame, "target")
+    rows = _not_at_baseline(frame, LesionKind.TARGET)
     return _findings_at(frame.iloc[rows], "target-not-at-baseline", "DEC-18", Severity.ERROR,
                         "a target lesion first recorded after baseline; targets are chosen at "
                         "baseline only (SEL-5, R11 4.2): record a lesion appearing later as "
@@ -349,7 +350,7 @@ def check_nontargets_exist_at_baseline(measurements: pd.DataFrame) -> list[Findi
     [('non-target-not-at-baseline', 'NT9')]
     """
     frame = _indexed(measurements)
-    rows = _not_at_baseline(frame, "non-target", by_order=True)
+    rows = _not_at_baseline(frame, LesionKind.NON_TARGET, by_order=True)
     return _findings_at(frame.iloc[rows], "non-target-not-at-baseline", "SEL-4",
                         Severity.WARNING,
                         "a non-target first recorded after baseline; non-targets are the "
@@ -377,7 +378,7 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Find
     """
     frame = _indexed(measurements)
     lesion, order = _codes(frame, "lesion_code"), _codes(frame, "timepoint_order")
-    is_target = _kind_is(frame, "target")
+    is_target = _kind_is(frame, LesionKind.TARGET)
     never = np.iinfo(np.int64).max
     first_target = np.full(int(lesion.max(initial=-1)) + 1, never, dtype=np.int64)
     first_other = first_target.copy()
@@ -409,7 +410,7 @@ def check_new_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
     [('new-at-baseline', 'N1')]
     """
     frame = _indexed(measurements)
-    rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool) & _kind_is(frame, "new"))
+    rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool) & _kind_is(frame, LesionKind.NEW))
     return _findings_at(frame.iloc[rows], "new-at-baseline", "SEL-4", Severity.WARNING,
                         "recorded as new at the baseline time point; at baseline every lesion "
                         "is a target or a non-target (SEL-4, R11 4.2) — record it as a "

@@ -13,6 +13,7 @@ from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
 from recist.arrays import first_row_of_each
 from recist.findings import Finding, Severity
+from recist.vocabulary import LesionKind, NonTargetStatus
 
 __all__ = ["check_cr_then_pr", "check_cr_then_sd", "check_present_after_cr",
            "cr_followed_checks"]
@@ -145,7 +146,8 @@ def check_present_after_cr(timepoints: pd.DataFrame,
     first_of_patient = first_row_of_each(patient_code)
     patient_ids = np.asarray(frame["patient_id"].array, dtype=object)
     with_cr = pd.Series(patient_ids[first_of_patient]).isin(first_cr.index).to_numpy()
-    rows = np.flatnonzero(((frame["kind"] == "non-target") & (frame["status"] == "present"))
+    rows = np.flatnonzero(((frame["kind"] == LesionKind.NON_TARGET)
+                           & (frame["status"] == NonTargetStatus.PRESENT))
                           .to_numpy(dtype=bool) & with_cr[patient_code])
     # the time point date of each row, matched on patient and label per time point code
     tp_code = frame["timepoint_code"].to_numpy(dtype=np.int64)[rows]

@@ -19,7 +19,13 @@ from recist._checks_support import records as _records
 from recist.arrays import first_row_of_each
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
-from recist.vocabulary import LesionKind, NonTargetStatus
+from recist.vocabulary import (
+    LESION_STATUSES,
+    LesionKind,
+    NewLesionStatus,
+    NonTargetStatus,
+    TargetStatus,
+)
 
 __all__ = [
     "check_baseline_window",
@@ -250,7 +256,7 @@ def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
             "two identical rows of this lesion at one time point; target rows are added as "
             "fragments of a split lesion (SUM-5): delete the copy if it is one"))
     kinds = frame.groupby("_lesion_tp", sort=False)["kind"].nunique()
-    qualitative = frame[frame["kind"].isin(["non-target", "new"])]
+    qualitative = frame[frame["kind"].isin([LesionKind.NON_TARGET, LesionKind.NEW])]
     statuses = qualitative.groupby("_lesion_tp", sort=False)["status"].nunique()
     conflicting = kinds[kinds > 1].index.union(statuses[statuses > 1].index)
     for _, group in frame[frame["_lesion_tp"].isin(conflicting)].groupby("_lesion_tp",
@@ -273,9 +279,9 @@ def _diameters(row: dict) -> str:
 
 def _absent_fix(row: dict, criteria: Criteria) -> str:
     """How to resolve an ``absent`` row with a diameter, by lesion kind (DEC-18)."""
-    if row.get("kind") == "target":
+    if row.get("kind") == LesionKind.TARGET:
         return "use status measured with the diameter, or clear the diameter"
-    if row.get("kind") == "non-target" and bool(row.get("nodal")):
+    if row.get("kind") == LesionKind.NON_TARGET and bool(row.get("nodal")):
         return (f"a node is absent (normal size, NT-CR) only with SA < "
                 f"{criteria.node_pathological_sa_mm:g} mm; one with SA ≥ "
                 f"{criteria.node_pathological_sa_mm:g} mm is present")
@@ -308,8 +314,6 @@ def check_status_diameters(measurements: pd.DataFrame,
     >>> [f.code for f in check_status_diameters(m)]
     ['absent-with-diameter']
     """
-    from recist.table import STATUSES
-
     frame = _indexed(measurements)
     findings: list[Finding] = []
     ld = frame["ld_mm"].astype(float)
@@ -334,14 +338,15 @@ def check_status_diameters(measurements: pd.DataFrame,
             f"{criteria.node_pathological_sa_mm:g} mm, normal size): it counts 0 mm in the "
             "sum (SUM-4), not its SA; to count the SA, use status measured (R11 4.3.2)"))
     own = np.where(nodal, sa, ld)
-    unmeasured = (kind == "target") & (status == "measured") & np.isnan(own)
+    unmeasured = (kind == LesionKind.TARGET) & (status == TargetStatus.MEASURED) & np.isnan(own)
     for r in _records(frame[unmeasured]):
         axis = "SA (nodal)" if r["nodal"] else "LD (non-nodal)"
         findings.append(_finding(
             r, "measured-without-diameter", "DEC-18", Severity.ERROR,
             f"target with status measured has no {axis}; fill it in, or use too_small, absent "
             "or not_evaluated (SUM-1, SUM-4)"))
-    normal = ((kind == "non-target") & (status == "present") & nodal & ~frame["is_baseline"]
+    normal = ((kind == LesionKind.NON_TARGET) & (status == NonTargetStatus.PRESENT) & nodal
+              & ~frame["is_baseline"]
               & (sa.round(criteria.rounding_decimals) < criteria.node_pathological_sa_mm))
     for r in _records(frame[normal]):
         findings.append(_finding(
@@ -350,14 +355,14 @@ def check_status_diameters(measurements: pd.DataFrame,
             f"{criteria.node_pathological_sa_mm} mm: a node that small is normal (NT-CR, "
             "R11 4.3.3); record it as absent, or correct the SA"))
     allowed = pd.Series(False, index=frame.index)
-    for lesion_kind, statuses in STATUSES.items():
+    for lesion_kind, statuses in LESION_STATUSES.items():
         allowed |= (kind == lesion_kind) & status.isin(statuses)
-    for r in _records(frame[~allowed & kind.isin(list(STATUSES))]):
+    for r in _records(frame[~allowed & kind.isin(list(LESION_STATUSES))]):
         findings.append(_finding(
             r, "status-not-allowed", "DEC-18", Severity.ERROR,
             f"status {r['status']!r} is not allowed for a {r['kind']} lesion; use one of "
-            f"{', '.join(STATUSES[r['kind']])}"))
-    ignored = status.isin(["merged", "too_small", "not_evaluated"]) & has_size
+            f"{', '.join(LESION_STATUSES[r['kind']])}"))
+    ignored = status.isin([TargetStatus.MERGED, TargetStatus.TOO_SMALL, TargetStatus.NOT_EVALUATED]) & has_size
     for r in _records(frame[ignored]):
         findings.append(_finding(
             r, "status-with-diameter", "SUM-4", Severity.WARNING,
@@ -390,10 +395,10 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
     [('node-split', '2024-03-01')]
     """
     frame = _indexed(measurements)
-    nodal_targets = frame[(frame["kind"] == "target").to_numpy()
+    nodal_targets = frame[(frame["kind"] == LesionKind.TARGET).to_numpy()
                           & frame["nodal"].astype(bool).to_numpy()]
     findings: list[Finding] = []
-    measured = nodal_targets[nodal_targets["status"] == "measured"]
+    measured = nodal_targets[nodal_targets["status"] == TargetStatus.MEASURED]
     split = measured[measured.duplicated(["timepoint_code", "lesion_code"], keep=False)]
     for r in _records(split.drop_duplicates(["timepoint_code", "lesion_code"])):
         findings.append(_finding(
@@ -401,7 +406,7 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
             "several measured rows of a nodal target at one time point: their short axes "
             "are added as fragments of a split lesion (DEC-11, SUM-5); R11 has no rule for "
             "split nodes — if it is one node, record one row"))
-    for r in _records(nodal_targets[nodal_targets["status"] == "merged"]):
+    for r in _records(nodal_targets[nodal_targets["status"] == TargetStatus.MERGED]):
         findings.append(_finding(
             r, "node-merged", "DEC-11", Severity.WARNING,
             "nodal target merged into another target: it counts 0 mm and the surviving "
@@ -428,13 +433,13 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     [('equivocal-new-unresolved', 'N1')]
     """
     frame = _indexed(measurements)
-    new = frame[frame["kind"] == "new"]
-    equivocal = new[new["status"] == "equivocal"]
+    new = frame[frame["kind"] == LesionKind.NEW]
+    equivocal = new[new["status"] == NewLesionStatus.EQUIVOCAL]
     if equivocal.empty:
         return []
     first_eq = equivocal.sort_values("timepoint_order", kind="stable").drop_duplicates(
         "lesion_code")
-    confirmed = new[new["status"] == "unequivocal"].groupby("lesion_code")[
+    confirmed = new[new["status"] == NewLesionStatus.UNEQUIVOCAL].groupby("lesion_code")[
         "timepoint_order"].max()
     last_eq = equivocal.groupby("lesion_code")["timepoint_order"].max()
     last_tp = frame.groupby("patient_code")["timepoint_order"].max()

@@ -47,6 +47,7 @@ from recist.baseline import assess_baseline
 from recist.errors import RecistDataError
 from recist.protocol import EligibilityCriterion, Protocol
 from recist.table import parse_bool, read_csv_table
+from recist.vocabulary import LesionKind
 
 __all__ = [
     "SCREENING_COLUMNS",
@@ -304,7 +305,7 @@ def _imaging(c: EligibilityCriterion, lesions: pd.DataFrame | None):
         why = "; ".join(f"{r.lesion_id}: {r.reason}" for r in lesions.itertuples())
         return CriterionResult.NOT_MET, f"no measurable lesion (MEAS-12): {why}"
     organ = c.params["organ"]
-    kinds = c.params.get("kinds", ["target", "non-target", "new"])
+    kinds = c.params.get("kinds", [str(kind) for kind in LesionKind])
     low, high = c.params.get("min_lesions", 0), c.params["max_lesions"]
     found = lesions[(lesions["organ_key"] == organ) & lesions["kind"].isin(kinds)]
     listed = f" ({', '.join(found['lesion_id'])})" if len(found) else ""

@@ -53,6 +53,7 @@ from typing import Any
 
 from recist.criteria import RECIST_1_1, Criteria, read_toml
 from recist.errors import CriteriaError
+from recist.vocabulary import LesionKind
 
 __all__ = ["CHECKS", "IMAGING_CHECKS", "EligibilityCriterion", "Protocol", "load_protocol",
            "parse_protocol"]
@@ -76,7 +77,7 @@ CHECKS: dict[str, tuple[dict[str, tuple[type, ...]], dict[str, tuple[type, ...]]
     "date_recorded": ({"column": (str,)}, {}),
 }
 IMAGING_CHECKS = frozenset({"measurable_disease", "organ_lesion_count"})
-_KINDS = ("target", "non-target", "new")
+_KINDS = tuple(str(kind) for kind in LesionKind)
 
 
 @dataclass(frozen=True)

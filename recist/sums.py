@@ -18,6 +18,7 @@ import pandas as pd
 from recist.arrays import NO_DATE_NS, round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
+from recist.vocabulary import LesionKind, NewLesionStatus, NonTargetStatus, TargetStatus
 
 __all__ = [
     "cutoff_ns_of_timepoints",
@@ -51,7 +52,7 @@ def target_contribution_mm(status, nodal, ld_mm, sa_mm, criteria: Criteria = REC
     nodal = np.asarray(nodal, dtype=bool)
     measured = np.where(nodal, np.asarray(sa_mm, dtype=float), np.asarray(ld_mm, dtype=float))
     result = np.select(
-        [status == "measured", status == "too_small"],
+        [status == TargetStatus.MEASURED, status == TargetStatus.TOO_SMALL],
         [measured, np.full(np.shape(measured), criteria.too_small_mm)],
         default=0.0,
     ).astype(float)
@@ -159,7 +160,7 @@ def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFra
 
 def _check_measured_diameters(frame: pd.DataFrame, diameter: np.ndarray,
                               is_target: np.ndarray, status: np.ndarray) -> None:
-    bad = np.flatnonzero(is_target & (status == "measured") & np.isnan(diameter))
+    bad = np.flatnonzero(is_target & (status == TargetStatus.MEASURED) & np.isnan(diameter))
     if len(bad):
         row = frame.iloc[bad[0]]
         which = "sa_mm (nodal target)" if bool(row["nodal"]) else "ld_mm"
@@ -277,9 +278,9 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     ld = frame["ld_mm"].to_numpy(dtype=float)
     sa = frame["sa_mm"].to_numpy(dtype=float)
     date_ns = pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
-    is_target = kind == "target"
-    is_nt = kind == "non-target"
-    is_new = kind == "new"
+    is_target = kind == LesionKind.TARGET
+    is_nt = kind == LesionKind.NON_TARGET
+    is_new = kind == LesionKind.NEW
     diameter = np.where(nodal, sa, ld)
     _check_measured_diameters(frame, diameter, is_target, status)
     decimals = criteria.rounding_decimals
@@ -301,7 +302,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     baseline_targets = np.unique(patient_lesion[t_rows[row_is_baseline[t_rows]]])
     les_of_row, les_tp = _lesion_groups(row_tp[t_rows], lesion_codes[t_rows], n_les)
     les_mm = round_half_away(_group_sum(les_of_row, contribution[t_rows]), decimals)
-    les_ne = _group_any(les_of_row, status[t_rows] == "not_evaluated")
+    les_ne = _group_any(les_of_row, status[t_rows] == TargetStatus.NOT_EVALUATED)
     les_nodal = _group_any(les_of_row, nodal[t_rows])
     les_in_base = _group_any(les_of_row, np.isin(patient_lesion[t_rows], baseline_targets))
     not_cr = np.where(les_nodal, les_mm >= criteria.node_pathological_sa_mm, les_mm > 0)
@@ -329,19 +330,19 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     pct_nadir = round_half_away(pct_nadir, decimals)
     # DEC-20: a sum-based PD is dated by the earliest scan of the targets that documented
     # it, so rows of targets not evaluated at that time point do not count.
-    evaluated_t_rows = t_rows[status[t_rows] != "not_evaluated"]
+    evaluated_t_rows = t_rows[status[t_rows] != TargetStatus.NOT_EVALUATED]
     first_target_ns = _group_min(row_tp[evaluated_t_rows], date_ns[evaluated_t_rows],
                                  n_tp, NO_DATE_NS)
 
     # ---- non-targets (NT-*, DEC-5) ----
     nt_rows = np.flatnonzero(is_nt)
     nt_status = status[nt_rows]
-    gone = (nt_status == "absent") & ~(nodal[nt_rows]
+    gone = (nt_status == NonTargetStatus.ABSENT) & ~(nodal[nt_rows]
                                        & (sa[nt_rows] >= criteria.node_pathological_sa_mm))
     baseline_nts = np.unique(patient_lesion[nt_rows[row_is_baseline[nt_rows]]])
     nt_of_row, nt_tp = _lesion_groups(row_tp[nt_rows], lesion_codes[nt_rows], n_les)
-    nt_prog = _group_any(nt_of_row, nt_status == "progression")
-    nt_ne = _group_any(nt_of_row, nt_status == "not_evaluated")
+    nt_prog = _group_any(nt_of_row, nt_status == NonTargetStatus.PROGRESSION)
+    nt_ne = _group_any(nt_of_row, nt_status == NonTargetStatus.NOT_EVALUATED)
     nt_gone = ~_group_any(nt_of_row, ~gone)  # every row of the lesion gone
     nt_in_base = _group_any(nt_of_row, np.isin(patient_lesion[nt_rows], baseline_nts))
     n_nt_lesions = np.bincount(nt_tp, minlength=n_tp)
@@ -352,13 +353,13 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_nt_prog = np.bincount(nt_tp, weights=nt_prog, minlength=n_tp).astype(np.int64)
     n_nt_present = np.bincount(nt_tp, weights=~nt_gone & ~nt_ne & ~nt_prog,
                                minlength=n_tp).astype(np.int64)
-    prog_rows = nt_rows[nt_status == "progression"]
+    prog_rows = nt_rows[nt_status == NonTargetStatus.PROGRESSION]
     nt_prog_ns = _group_min(row_tp[prog_rows], date_ns[prog_rows], n_tp, NO_DATE_NS)
 
     # ---- new lesions (NEW-1, NEW-3, DEC-13, DEC-14) ----
     new_status = status[is_new]
-    unequivocal_rows = np.flatnonzero(is_new)[new_status == "unequivocal"]
-    equivocal_rows = np.flatnonzero(is_new)[new_status == "equivocal"]
+    unequivocal_rows = np.flatnonzero(is_new)[new_status == NewLesionStatus.UNEQUIVOCAL]
+    equivocal_rows = np.flatnonzero(is_new)[new_status == NewLesionStatus.EQUIVOCAL]
     n_unequivocal = np.bincount(row_tp[unequivocal_rows], minlength=n_tp).astype(np.int64)
     n_equivocal = np.bincount(row_tp[equivocal_rows], minlength=n_tp).astype(np.int64)
     unequivocal_ns = _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp, NO_DATE_NS)

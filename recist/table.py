@@ -14,6 +14,7 @@ import pandas as pd
 
 from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
+from recist.vocabulary import LESION_STATUSES, LesionKind
 
 __all__ = [
     "CORE_COLUMNS",
@@ -28,11 +29,10 @@ __all__ = [
     "write_measurements",
 ]
 
-KINDS = ("target", "non-target", "new")
+KINDS: tuple[str, ...] = tuple(str(kind) for kind in LesionKind)
 STATUSES: dict[str, tuple[str, ...]] = {
-    "target": ("measured", "too_small", "absent", "merged", "not_evaluated"),
-    "non-target": ("present", "absent", "progression", "not_evaluated"),
-    "new": ("unequivocal", "equivocal"),
+    str(kind): tuple(str(status) for status in statuses)
+    for kind, statuses in LESION_STATUSES.items()
 }
 REQUIRED_COLUMNS = ("patient_id", "date", "lesion_id", "kind", "status")
 CORE_COLUMNS = (
