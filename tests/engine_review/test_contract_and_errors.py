@@ -1,4 +1,4 @@
-"""Output contract (DESIGN.md columns and vocabularies), DEC-18 errors, CLI exit codes."""
+"""Output contract (docs/tables.md columns and vocabularies), DEC-18 errors, CLI exit codes."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from recist.respond import respond, write_respond_outputs
 from .conftest import cohort, patient, patients_table, raw_table
 
 B, D1, D2, D3 = "2024-01-01", "2024-02-12", "2024-03-25", "2024-05-06"
-DESIGN = Path(__file__).resolve().parents[2] / ".." / "shared" / "DESIGN.md"
+TABLES = Path(__file__).resolve().parents[2] / "docs" / "tables.md"
 
-# DESIGN.md, "Outputs of response assessment".
+# docs/tables.md, "Outputs of `recist respond`".
 TIMEPOINT_COLUMNS = ["patient_id", "visit", "date", "sum_mm", "baseline_sum_mm", "nadir_mm",
                      "pct_from_baseline", "pct_from_nadir", "target_response",
                      "nontarget_response", "new_lesions", "overall_response", "reasons"]
@@ -48,19 +48,60 @@ def _cohort_every_label() -> pd.DataFrame:
     )
 
 
-def test_design_md_lists_the_columns_checked_here():
-    if not DESIGN.is_file():
-        pytest.skip("the shared DESIGN.md is not beside the repository")
-    text = DESIGN.read_text(encoding="utf-8")
-    line = next(x for x in text.splitlines() if x.startswith("- `timepoints`:"))
-    names = [n.strip() for n in re.sub(r"\([^)]*\)", "", line.split(":", 1)[1]).split(",")]
-    assert [n.rstrip(".").strip() for n in names] == TIMEPOINT_COLUMNS
-    for column, values in VOCABULARY.items():
-        listed = re.search(rf"{column} \(`([^`]*)`\)", line).group(1).split()
-        assert set(listed) == values, column
-    summary = next(x for x in text.splitlines() if x.startswith("- `patient_summary`:"))
-    for column in SUMMARY_COLUMNS[:-1]:
-        assert column in summary
+def doc_table(heading: str) -> list[list[str]]:
+    """Rows (cells as text) of the first table under ``heading`` in docs/tables.md.
+
+    The table ends at its first non-table line; the header and separator rows are left
+    out. ``heading`` is the whole heading line, e.g. ``### `timepoints.csv` ``.
+    """
+    assert TABLES.is_file(), f"the table contracts {TABLES} are missing"
+    lines = TABLES.read_text(encoding="utf-8").splitlines()
+    assert heading in lines, f"no heading {heading!r} in {TABLES.name}"
+    start = lines.index(heading) + 1
+    while not lines[start].startswith("|"):
+        assert not lines[start].startswith("#"), f"no table under {heading!r}"
+        start += 1
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def doc_columns(heading: str) -> list[str]:
+    """Column names listed (in backticks) in the first cell of each row of that table."""
+    return [name for row in doc_table(heading) for name in re.findall(r"`([^`]+)`", row[0])]
+
+
+def test_tables_md_lists_the_columns_checked_here():
+    rows = doc_table("### `timepoints.csv`")
+    assert [re.fullmatch(r"`(\w+)`", row[0]).group(1) for row in rows] == TIMEPOINT_COLUMNS
+    for row in rows:
+        column = row[0].strip("`")
+        if column in VOCABULARY:
+            assert set(re.findall(r"`([^`]+)`", row[2])) == VOCABULARY[column], column
+    assert doc_columns("### `patient_summary.csv`") == SUMMARY_COLUMNS
+
+
+def test_tables_md_lists_the_columns_the_code_writes():
+    from recist.findings import Finding
+    from recist.patient_summary import SUMMARY_COLUMNS as WRITTEN_SUMMARY
+    from recist.timepoints import (
+        NEW_LESION_VALUES,
+        NONTARGET_RESPONSES,
+        OVERALL_RESPONSES,
+        TARGET_RESPONSES,
+    )
+    from recist.timepoints import TIMEPOINT_COLUMNS as WRITTEN_TIMEPOINTS
+
+    assert list(WRITTEN_TIMEPOINTS) == TIMEPOINT_COLUMNS
+    assert list(WRITTEN_SUMMARY) == SUMMARY_COLUMNS
+    assert {column: set(values) for column, values in (
+        ("target_response", TARGET_RESPONSES), ("nontarget_response", NONTARGET_RESPONSES),
+        ("new_lesions", NEW_LESION_VALUES), ("overall_response", OVERALL_RESPONSES))} \
+        == VOCABULARY
+    assert doc_columns("### `findings.csv`") == list(Finding.__dataclass_fields__)
 
 
 def test_timepoints_and_summary_csv_contract(tmp_path):
