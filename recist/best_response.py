@@ -16,6 +16,7 @@ from datetime import date
 from typing import NamedTuple
 
 from recist.criteria import RECIST_1_1, Criteria
+from recist.vocabulary import OverallResponse
 
 __all__ = [
     "CR",
@@ -36,10 +37,10 @@ __all__ = [
     "meets_sd_minimum",
 ]
 
-CR, PR, SD, NON_CR_NON_PD, PD, NE = "CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"
-RESPONSES = (CR, PR, SD, NON_CR_NON_PD, PD, NE)
-"""Overall time point responses, best first (BOR-2)."""
-RESPONSE_RANK = {response: rank for rank, response in enumerate(RESPONSES)}
+CR, PR, SD, NON_CR_NON_PD, PD, NE = (response.value for response in OverallResponse)
+RESPONSES: tuple[str, ...] = (CR, PR, SD, NON_CR_NON_PD, PD, NE)
+"""Overall time point responses, best first (BOR-2; ``recist.vocabulary.OverallResponse``)."""
+RESPONSE_RANK: dict[str, int] = {str(response): response.rank for response in OverallResponse}
 """BOR-2 ranking: a smaller rank is a better response."""
 
 

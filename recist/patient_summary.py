@@ -38,6 +38,7 @@ from recist.endpoints import (
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
 from recist.patients import normalise_patients
+from recist.vocabulary import TargetResponse
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -51,7 +52,7 @@ SUMMARY_COLUMNS = (
     "pfs_days", "response_date", "dor_days", "censor_reason",
 )
 _REQUIRED_TIMEPOINT_COLUMNS = ("patient_id", "date", "overall_response")
-_NO_TARGET = {None, "NA"}
+_NO_TARGET = {None, TargetResponse.NA.value}
 
 
 def summary_columns(criteria: Criteria = RECIST_1_1) -> list[str]:
@@ -103,9 +104,9 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> dict[str, object]:
             "needs its scan date"
         )
     overall, labels = _text_or_none(timepoints["overall_response"])
-    if "NA" in labels:  # a baseline row written with the literal label NA
-        overall[overall == "NA"] = None
-        labels.discard("NA")
+    if TargetResponse.NA in labels:  # a baseline row written with the literal label NA
+        overall[overall == TargetResponse.NA] = None
+        labels.discard(TargetResponse.NA)
     unknown = labels - set(RESPONSES) - {None}
     if unknown:
         row = next(i for i, label in enumerate(overall) if label in unknown)

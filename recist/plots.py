@@ -14,6 +14,7 @@ import pandas as pd
 
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
+from recist.vocabulary import OverallResponse
 
 __all__ = [
     "BOR_COLOURS",
@@ -25,9 +26,10 @@ __all__ = [
     "plot_waterfall",
 ]
 
+_R = OverallResponse
 BOR_COLOURS = {
-    "CR": "#1a9850", "PR": "#91cf60", "SD": "#4575b4", "NON-CR/NON-PD": "#74add1",
-    "PD": "#d73027", "NE": "#969696",
+    _R.CR.value: "#1a9850", _R.PR.value: "#91cf60", _R.SD.value: "#4575b4",
+    _R.NON_CR_NON_PD.value: "#74add1", _R.PD.value: "#d73027", _R.NE.value: "#969696",
 }
 _ARM_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 

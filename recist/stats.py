@@ -26,6 +26,7 @@ from scipy.stats import beta
 
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
+from recist.vocabulary import OverallResponse
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -42,9 +43,10 @@ __all__ = [
 DAYS_PER_MONTH = 30.4375
 """Average month (365.25 / 12 days), for rates at 6 and 12 months."""
 
-RESPONDERS = ("CR", "PR")
-DISEASE_CONTROL = ("CR", "PR", "SD", "NON-CR/NON-PD")
-BOR_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+_R = OverallResponse
+RESPONDERS: tuple[str, ...] = (_R.CR.value, _R.PR.value)
+DISEASE_CONTROL: tuple[str, ...] = (_R.CR.value, _R.PR.value, _R.SD.value, _R.NON_CR_NON_PD.value)
+BOR_ORDER: tuple[str, ...] = tuple(response.value for response in OverallResponse)
 ALL_ARMS = "All"
 
 

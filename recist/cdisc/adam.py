@@ -38,10 +38,11 @@ import numpy as np
 import pandas as pd
 
 from recist.criteria import RECIST_1_1, Criteria
+from recist.vocabulary import OverallResponse
 
 __all__ = ["AVAL_RESPONSE", "adrs_from_responses", "adtte_from_responses"]
 
-AVAL_RESPONSE = {"CR": 1, "PR": 2, "SD": 3, "NON-CR/NON-PD": 4, "PD": 5, "NE": 6}
+AVAL_RESPONSE = {response.value: response.rank + 1 for response in OverallResponse}
 MISSING_RESPONSE = 7
 _MAX_TEXT = 200  # XPT v5 character columns hold at most 200 bytes
 

@@ -36,6 +36,7 @@ import pandas as pd
 from recist.cdisc.xpt import write_cdisc_table
 from recist.criteria import RECIST_1_1
 from recist.errors import RecistDataError
+from recist.vocabulary import LesionKind
 
 __all__ = ["LABELS", "dm_from_patients", "measurements_to_sdtm", "rs_from_responses",
            "write_sdtm"]
@@ -66,7 +67,7 @@ LABELS = {
 
 _TEST_NAMES = {"LDIAM": "Longest Diameter", "LPERP": "Longest Perpendicular",
                "TUMSTATE": "Tumor State"}
-_KIND_RESULT = {"target": "TARGET", "non-target": "NON-TARGET", "new": "NEW"}
+_KIND_RESULT = {kind.value: kind.value.upper() for kind in LesionKind}  # TARGET, NON-TARGET, NEW
 _STATE_RESULT = {"present": "PRESENT", "absent": "ABSENT",
                  "progression": "UNEQUIVOCAL PROGRESSION", "equivocal": "EQUIVOCAL",
                  "unequivocal": "PRESENT"}
