@@ -92,8 +92,9 @@ def combined_codes(columns: Sequence[npt.ArrayLike]) -> npt.NDArray[np.int64]:
     >>> combined_codes([np.array([1, 2, 1, 1]), np.array(["a", "b", "a", None], dtype=object)])
     array([0, 1, 0, 2])
     """
-    key = np.zeros(len(columns[0]) if len(columns) else 0, dtype=np.int64)
-    for column in columns:
-        codes, uniques = pd.factorize(np.asarray(column))  # missing -> -1
+    arrays = [np.asarray(column) for column in columns]
+    key = np.zeros(len(arrays[0]) if arrays else 0, dtype=np.int64)
+    for array in arrays:
+        codes, uniques = pd.factorize(array)  # missing -> -1
         key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
     return key

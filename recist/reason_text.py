@@ -25,7 +25,8 @@ def _formatted(values: npt.NDArray[Any], spec: str) -> list[str]:
     bits = values.view(np.int64) if values.dtype.kind == "f" else values
     _, first, inverse = np.unique(bits, return_index=True, return_inverse=True)
     texts = np.array([spec % v for v in values[first].tolist()], dtype=object)
-    return texts[inverse.reshape(-1)].tolist()
+    formatted: list[str] = texts[inverse.reshape(-1)].tolist()
+    return formatted
 
 
 def format_rows(mask: npt.NDArray[np.bool_], template: str, *columns: npt.ArrayLike) -> list[str]:

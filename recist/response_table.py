@@ -37,7 +37,7 @@ __all__ = [
     "overall_response",
 ]
 
-T, N, NEW, O = TargetResponse, NonTargetResponse, NewLesions, OverallResponse
+T, N, NEW, OVR = TargetResponse, NonTargetResponse, NewLesions, OverallResponse
 
 TARGET_ORDER: tuple[str, ...] = tuple(str(v) for v in TargetResponse)
 NONTARGET_ORDER: tuple[str, ...] = tuple(str(v) for v in NonTargetResponse)
@@ -70,23 +70,23 @@ def _row(target: str | frozenset[str], nontarget: str | frozenset[str],
 
 RESPONSE_ROWS: tuple[ResponseRow, ...] = (
     # Table 1: patients with target lesions (R11 4.4.1). PD first, in the paper's order.
-    _row(T.PD, ANY, ANY, O.PD, "OVR-T1-7"),
-    _row(WITH_TARGETS, N.PD, ANY, O.PD, "OVR-T1-8"),
-    _row(WITH_TARGETS, ANY, NEW.Y, O.PD, "OVR-T1-9"),
-    _row(T.NE, ANY, ANY, O.NE, "OVR-T1-6"),
-    _row(T.CR, N.CR, ANY, O.CR, "OVR-T1-1"),
-    _row(T.CR, N.NA, ANY, O.CR, "OVR-T1-1, DEC-19"),  # targets only at baseline
-    _row(T.CR, N.NON_CR_NON_PD, ANY, O.PR, "OVR-T1-2"),
-    _row(T.CR, N.NE, ANY, O.PR, "OVR-T1-3"),
-    _row(T.PR, ANY, ANY, O.PR, "OVR-T1-4"),
-    _row(T.SD, ANY, ANY, O.SD, "OVR-T1-5"),
+    _row(T.PD, ANY, ANY, OVR.PD, "OVR-T1-7"),
+    _row(WITH_TARGETS, N.PD, ANY, OVR.PD, "OVR-T1-8"),
+    _row(WITH_TARGETS, ANY, NEW.Y, OVR.PD, "OVR-T1-9"),
+    _row(T.NE, ANY, ANY, OVR.NE, "OVR-T1-6"),
+    _row(T.CR, N.CR, ANY, OVR.CR, "OVR-T1-1"),
+    _row(T.CR, N.NA, ANY, OVR.CR, "OVR-T1-1, DEC-19"),  # targets only at baseline
+    _row(T.CR, N.NON_CR_NON_PD, ANY, OVR.PR, "OVR-T1-2"),
+    _row(T.CR, N.NE, ANY, OVR.PR, "OVR-T1-3"),
+    _row(T.PR, ANY, ANY, OVR.PR, "OVR-T1-4"),
+    _row(T.SD, ANY, ANY, OVR.SD, "OVR-T1-5"),
     # Table 2: non-target lesions only (target response NA).
-    _row(T.NA, N.PD, ANY, O.PD, "OVR-T2-4"),
-    _row(T.NA, ANY, NEW.Y, O.PD, "OVR-T2-5"),
-    _row(T.NA, N.NA, ANY, O.NE, "no baseline disease"),
-    _row(T.NA, N.CR, ANY, O.CR, "OVR-T2-1"),
-    _row(T.NA, N.NON_CR_NON_PD, ANY, O.NON_CR_NON_PD, "OVR-T2-2"),
-    _row(T.NA, N.NE, ANY, O.NE, "OVR-T2-3"),
+    _row(T.NA, N.PD, ANY, OVR.PD, "OVR-T2-4"),
+    _row(T.NA, ANY, NEW.Y, OVR.PD, "OVR-T2-5"),
+    _row(T.NA, N.NA, ANY, OVR.NE, "no baseline disease"),
+    _row(T.NA, N.CR, ANY, OVR.CR, "OVR-T2-1"),
+    _row(T.NA, N.NON_CR_NON_PD, ANY, OVR.NON_CR_NON_PD, "OVR-T2-2"),
+    _row(T.NA, N.NE, ANY, OVR.NE, "OVR-T2-3"),
 )
 """Tables 1 and 2, read top to bottom; the first matching row decides."""
 

@@ -71,7 +71,8 @@ def longest_diameter_2d(points_mm: np.ndarray) -> tuple[float, np.ndarray, np.nd
     if len(hull) == 2:
         return float(np.linalg.norm(hull[1] - hull[0])), hull[0].copy(), hull[1].copy()
     h = len(hull)
-    xs, ys = hull[:, 0].tolist(), hull[:, 1].tolist()  # plain floats: fast scalar loop
+    xs: list[float] = hull[:, 0].tolist()  # plain floats: fast scalar loop
+    ys: list[float] = hull[:, 1].tolist()
 
     def area2(i: int, j: int) -> float:
         # twice the area of triangle (edge i, vertex j): distance of j from edge i's line

@@ -102,7 +102,8 @@ def measure_planar_contours(
     )
 
     def lift(p: np.ndarray) -> np.ndarray:
-        return origin + p[0] * u + p[1] * v
+        lifted: np.ndarray = origin + p[0] * u + p[1] * v
+        return lifted
 
     return ContourMeasurement(
         ld_mm=planar.ld_mm, sa_mm=planar.sa_mm, sa_caliper_mm=planar.sa_caliper_mm,

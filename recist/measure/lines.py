@@ -64,9 +64,10 @@ def image_point_to_patient_mm(
     x = np.asarray(x, dtype=float)[..., None]
     y = np.asarray(y, dtype=float)[..., None]
     row_spacing, column_spacing = (float(s) for s in pixel_spacing_mm)
-    return (np.asarray(slice_position_mm, dtype=float)
-            + (x - 0.5) * column_spacing * np.asarray(row_direction, dtype=float)
-            + (y - 0.5) * row_spacing * np.asarray(column_direction, dtype=float))
+    patient: np.ndarray = (np.asarray(slice_position_mm, dtype=float)
+                           + (x - 0.5) * column_spacing * np.asarray(row_direction, dtype=float)
+                           + (y - 0.5) * row_spacing * np.asarray(column_direction, dtype=float))
+    return patient
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ def measure_lines(
     --------
     >>> long = DrawnLine("L1", "long", np.array([0, 0, 0.0]), np.array([30, 40, 0.0]), "1.2.3")
     >>> short = DrawnLine("L1", "short", np.array([0, 10, 0.0]), np.array([8, 4, 0.0]), "1.2.3")
-    >>> [(m.lesion_id, m.ld_mm, m.sa_mm, round(m.angle_deg, 1)) for m in measure_lines([long, short])]
+    >>> [(m.lesion_id, m.ld_mm, m.sa_mm, round(m.angle_deg, 1))
+    ...  for m in measure_lines([long, short])]
     [('L1', 50.0, 10.0, 90.0)]
     """
     by_lesion: dict[str, list[DrawnLine]] = {}
@@ -194,6 +196,7 @@ def measure_lines(
         axes = {line.axis: line for line in group}
         long, short = axes.get("long"), axes.get("short")
         first = long or short
+        assert first is not None  # a group has one or two lines, each "long" or "short"
         angle = None
         findings: list[Finding] = []
         if long and short:

@@ -56,8 +56,10 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, replace
+from typing import TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 from scipy.spatial.distance import pdist
@@ -76,6 +78,11 @@ __all__ = [
 ]
 
 _EIGHT = np.ones((3, 3), dtype=bool)
+
+_Edges: TypeAlias = tuple[np.ndarray, np.ndarray]
+"""A piece's outline as unordered edges ``(starts, ends)``, each ``(m, 2)`` in mm."""
+_Piece: TypeAlias = tuple[PlanarMeasurement, tuple[int, int], _Edges]
+"""A measured piece, the corner pixel of its bounding box and its outline edges."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,8 @@ def measure_mask_slice(
 
 
 def _measure_pieces(mask_slice: np.ndarray, pixel_spacing_mm: tuple[float, float],
-                    with_short_axis: bool, box: tuple[slice, slice] | None = None):
+                    with_short_axis: bool,
+                    box: tuple[slice, slice] | None = None) -> list[_Piece]:
     """``measure_mask_slice`` keeping each piece's outline edges (mm) for a later SA.
 
     ``box``: the slice is known to be one 8-connected piece with this bounding box (no
@@ -165,7 +173,7 @@ def _measure_pieces(mask_slice: np.ndarray, pixel_spacing_mm: tuple[float, float
         labels, _ = ndimage.label(mask_slice, structure=_EIGHT)
         found = [(labels[b] == number, b)
                  for number, b in enumerate(ndimage.find_objects(labels), start=1)]
-    results = []
+    results: list[_Piece] = []
     for piece, piece_box in found:
         vertices, segments = smoothed_outline_edges(piece)
         vertices = vertices * (row_mm, col_mm)
@@ -179,7 +187,7 @@ def _measure_pieces(mask_slice: np.ndarray, pixel_spacing_mm: tuple[float, float
     return results
 
 
-def _add_short_axis(measured: PlanarMeasurement, edges) -> PlanarMeasurement:
+def _add_short_axis(measured: PlanarMeasurement, edges: _Edges) -> PlanarMeasurement:
     direction = measured.ld_end - measured.ld_start
     if measured.ld_mm == 0.0:
         direction = np.array([1.0, 0.0])
@@ -223,7 +231,7 @@ class _SliceBounds:
         self.mask = mask
         self.row_mm, self.col_mm = in_plane
         self.delta_mm = max(in_plane) / 4.0
-        self.any_row = mask.any(axis=2)
+        self.any_row: npt.NDArray[np.bool_] = np.any(mask, axis=2)
         self.first = np.argmax(mask, axis=2)
         self.last = columns - 1 - np.argmax(np.ascontiguousarray(mask[:, :, ::-1]), axis=2)
         count = np.count_nonzero(mask, axis=2)
@@ -373,7 +381,7 @@ def measure_mask(
     mask = np.asarray(mask).astype(bool, copy=False)
     if mask.ndim != 3:
         raise ValueError(f"expected a 3-D mask (slices, rows, columns), got shape {mask.shape}")
-    spacing = tuple(float(s) for s in spacing_mm)
+    spacing = (float(spacing_mm[0]), float(spacing_mm[1]), float(spacing_mm[2]))
     n_voxels = int(np.count_nonzero(mask))
     if n_voxels == 0:
         raise ValueError("the mask is empty: no voxel belongs to the lesion")
@@ -381,8 +389,10 @@ def measure_mask(
     bounds = _SliceBounds(mask, in_plane)
     # Visit slices from the largest possible diameter down; stop when no remaining slice
     # can beat the best score (exact: the bounds are >= LD >= SA of a one-piece slice).
-    order = sorted(np.flatnonzero(bounds.coarse > 0), key=lambda k: (-bounds.coarse[k], k))
-    best_index, best_score, best_pieces = -1, -np.inf, None
+    order = sorted(np.flatnonzero(bounds.coarse > 0).tolist(),
+                   key=lambda k: (-bounds.coarse[k], k))
+    best_index, best_score = -1, -np.inf
+    best_pieces: list[_Piece] | None = None
     for k in order:
         if bounds.coarse[k] < best_score - 1e-9:
             break
@@ -400,6 +410,7 @@ def measure_mask(
         score = sum((m.sa_mm if nodal else m.ld_mm) for m, _, _ in pieces)
         if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and k < best_index):
             best_index, best_score, best_pieces = int(k), score, pieces
+    assert best_pieces is not None  # the mask is not empty: the first slice visited wins
     if not nodal:  # SA only on the chosen slice, on the outlines already traced
         best_pieces = [(_add_short_axis(m, edges), corner, edges)
                        for m, corner, edges in best_pieces]
