@@ -11,11 +11,15 @@ Organ keys for the 2-per-organ limit (SEL-1, SEL-3, DEC-21) come from
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from pandas.api.typing import NAType
 
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.criteria import RECIST_1_1, Criteria
@@ -215,12 +219,13 @@ def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return first_row_of_each(key), key
 
 
-def _classify_arrays(ld_mm, sa_mm, nodal, slice_thickness_mm,
+def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.ArrayLike,
+                     slice_thickness_mm: npt.ArrayLike,
                      criteria: Criteria) -> tuple[list[str], list[str], list[str]]:
     """Categories, reasons and notes for arrays of lesions (see ``classify_measurability``)."""
     ld = round_half_away(np.asarray(ld_mm, dtype=float), criteria.rounding_decimals)
     sa = round_half_away(np.asarray(sa_mm, dtype=float), criteria.rounding_decimals)
-    nodal = np.asarray(nodal, dtype=bool)
+    node = np.asarray(nodal, dtype=bool)
     thickness = np.asarray(slice_thickness_mm, dtype=float)
     thick = ~np.isnan(thickness) & (thickness > criteria.fixed_threshold_max_slice_mm)
     threshold = round_half_away(np.where(thick, np.maximum(
@@ -229,7 +234,7 @@ def _classify_arrays(ld_mm, sa_mm, nodal, slice_thickness_mm,
     msa, psa = criteria.node_measurable_sa_mm, criteria.node_pathological_sa_mm
     C = LesionCategory
     category = np.select(
-        [nodal & np.isnan(sa), nodal & (sa >= msa), nodal & (sa >= psa), nodal,
+        [node & np.isnan(sa), node & (sa >= msa), node & (sa >= psa), node,
          np.isnan(ld), ld >= threshold],
         [C.NOT_ASSESSABLE.value, C.MEASURABLE.value, C.PATHOLOGICAL_NODE.value,
          C.NORMAL_NODE.value, C.NOT_ASSESSABLE.value, C.MEASURABLE.value],
@@ -237,14 +242,14 @@ def _classify_arrays(ld_mm, sa_mm, nodal, slice_thickness_mm,
     categories = category.tolist()
     # The texts are built once per distinct (category, node, slices, LD, SA, threshold,
     # thickness): a cohort repeats them. Floats are keyed by their bits (-0.0 != 0.0).
-    distinct, inverse = _distinct_rows([category, nodal, thick] + [
+    distinct, inverse = _distinct_rows([category, node, thick] + [
         np.ascontiguousarray(a, dtype=float).view(np.int64)
         for a in (ld, sa, threshold, thickness)])
     reasons, notes = [], []
     for i in distinct.tolist():
         cat = categories[i]
         note = ""
-        if nodal[i]:
+        if node[i]:
             if cat == C.NOT_ASSESSABLE:
                 reason = ("nodal lesion without a short axis: nodes are judged on their SA "
                           "(MEAS-4, R11 3.1.1)")
@@ -306,8 +311,8 @@ def classify_measurability(ld_mm: float | None, sa_mm: float | None, nodal: bool
     >>> classify_measurability(25.0, 12.0, nodal=True).category.value
     'pathological node, non-measurable'
     """
-    def number(value: object) -> float:
-        return np.nan if _is_missing(value) else float(value)
+    def number(value: float | None) -> float:
+        return np.nan if value is None or _is_missing(value) else float(value)
 
     categories, reasons, notes = _classify_arrays(
         [number(ld_mm)], [number(sa_mm)], [bool(nodal)], [number(slice_thickness_mm)],
@@ -316,7 +321,7 @@ def classify_measurability(ld_mm: float | None, sa_mm: float | None, nodal: bool
                          (notes[0],) if notes[0] else ())
 
 
-_STATUS_REASONS = {
+_STATUS_REASONS: dict[str, tuple[LesionCategory, str]] = {
     TargetStatus.TOO_SMALL: (LesionCategory.NON_MEASURABLE,
                   "status too_small at baseline: present but too small to measure (SUM-4)"),
     TargetStatus.ABSENT: (LesionCategory.NOT_ASSESSABLE,
@@ -376,7 +381,7 @@ def classify_lesions(measurements: pd.DataFrame,
     by_status = ((lesions["kind"] == LesionKind.TARGET)
                  & lesions["status"].isin(list(_STATUS_REASONS))).to_numpy()
     for i in np.flatnonzero(by_status):
-        category, reason = _STATUS_REASONS[lesions.at[i, "status"]]
+        category, reason = _STATUS_REASONS[str(lesions.at[i, "status"])]
         categories[i], reasons[i], notes[i] = category.value, reason, ""
     lesions["category"] = categories
     lesions["reason"] = reasons
@@ -387,9 +392,9 @@ def classify_lesions(measurements: pd.DataFrame,
 
 # --- target selection --------------------------------------------------------------------
 
-def _selection_problem(lesion: dict, code: str, rule: str, text: str,
+def _selection_problem(lesion: Mapping[Hashable, Any], code: str, rule: str, text: str,
                        severity: Severity = Severity.WARNING) -> Finding:
-    date = lesion.get("baseline_date")
+    date: Any = lesion.get("baseline_date")  # a table cell: date, text or missing
     stamp = None if _is_missing(date) else pd.Timestamp(date)  # strftime is slow
     iso = None if stamp is None else stamp.strftime("%Y-%m-%d") if stamp.year < 1000 else (
         f"{stamp.year}-{stamp.month:02d}-{stamp.day:02d}")
@@ -442,7 +447,8 @@ def check_target_selection(lesions: pd.DataFrame,
     targets = lesions[is_target]
     patient_order = {p: i for i, p in enumerate(pd.unique(lesions["patient_id"]))}
 
-    def add(frame_rows: pd.DataFrame, code: str, rule: str, text) -> None:
+    def add(frame_rows: pd.DataFrame, code: str, rule: str,
+            text: Callable[[dict[Hashable, Any]], str]) -> None:
         for record in frame_rows.to_dict("records"):
             findings.append(_selection_problem(record, code, rule, text(record)))
 
@@ -459,7 +465,8 @@ def check_target_selection(lesions: pd.DataFrame,
     keyed = targets[targets["organ_key"].notna()]
     per_organ = keyed.groupby(["patient_id", "organ_key"], sort=False)["lesion_id"].transform(
         "size")
-    chosen, crowded = keyed[(per_organ > criteria.max_targets_per_organ).to_numpy()], {}
+    chosen = keyed[(per_organ > criteria.max_targets_per_organ).to_numpy()]
+    crowded: dict[tuple[Any, Any], list[tuple[int, str]]] = {}  # (patient_id, organ key)
     for i, (patient_id, key, lesion_id, organ) in enumerate(zip(*(chosen[c].tolist() for c in (
             "patient_id", "organ_key", "lesion_id", "organ")))):  # column lists: no boxing
         crowded.setdefault((patient_id, key), []).append(
@@ -539,8 +546,8 @@ def assess_baseline(measurements: pd.DataFrame,
         findings.append(_selection_problem(record, "node-thick-slices", "DEC-12",
                                            f"lesion {record['lesion_id']}: {record['notes']}",
                                            Severity.INFO))
-    problems: dict[str, list[str]] = {}
-    undecided: set[str] = set()
+    problems: dict[str | None, list[str]] = {}
+    undecided: set[str | None] = set()
     for finding in findings:
         if finding.severity == Severity.INFO:
             continue
@@ -563,7 +570,7 @@ def assess_baseline(measurements: pd.DataFrame,
             baseline_date=("baseline_date", "first"), n_targets=("n_targets", "sum"),
             n_non_targets=("n_non_targets", "sum"),
             measurable_disease=("measurable_disease", "any")).reset_index()
-        valid = []
+        valid: list[bool | NAType] = []
         for patient_id in patients["patient_id"].tolist():
             if patient_id in problems:
                 valid.append(False)

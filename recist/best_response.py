@@ -52,7 +52,8 @@ class BestResponse(NamedTuple):
     """
 
     response: str
-    index: int | None
+    # The public field shadows tuple.index (a method); callers read ``.index``.
+    index: int | None  # type: ignore[assignment]
 
 
 class ConfirmedResponse(NamedTuple):
@@ -65,7 +66,8 @@ class ConfirmedResponse(NamedTuple):
     """
 
     response: str
-    index: int | None
+    # The public field shadows tuple.index (a method); callers read ``.index``.
+    index: int | None  # type: ignore[assignment]
     confirmed_by: int | None
     response_index: int | None
 

@@ -18,6 +18,7 @@ import pandas as pd
 from recist.best_response import CR, PD, PR, SD, confirming_time_point, counted_time_points
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
+from recist.sums import NewTherapyCutoffs
 
 _NEEDED_COLUMNS = ("patient_id", "date", "target_response", "overall_response")
 
@@ -99,7 +100,8 @@ def continued_positions(
 
 
 def apply_continuing_response(
-    timepoints: pd.DataFrame, criteria: Criteria = RECIST_1_1, cutoffs=None
+    timepoints: pd.DataFrame, criteria: Criteria = RECIST_1_1,
+    cutoffs: NewTherapyCutoffs | None = None,
 ) -> pd.DataFrame:
     """Return a copy of the time point table with DEC-1 continuing response applied.
 
@@ -171,6 +173,7 @@ def apply_continuing_response(
         if not positions:
             continue
         start = continuing_response_start(responses, dates, criteria)
+        assert start is not None  # continued positions follow a response start
         since = dates[start].isoformat()
         for position in positions:
             changed_rows.append(int(order[rows[position]]))

@@ -165,10 +165,11 @@ def _end_of_follow_up(
     """Shared event/censoring logic of PFS and DoR (TTE-4, TTE-5, TTE-6, DEC-17)."""
     kept = kept_before_new_therapy(dates, new_therapy_date, criteria)
     responses, dates = responses[:kept], dates[:kept]
-    therapy_cut = new_therapy_date is not None and criteria.censor_at_new_therapy
+    # the new-therapy date when it censors (DEC-17), else None
+    therapy_cut = new_therapy_date if criteria.censor_at_new_therapy else None
     progression = progression_date(responses, dates)
     death = death_date if death_counts else None
-    if death is not None and therapy_cut and death >= new_therapy_date:
+    if death is not None and therapy_cut is not None and death >= therapy_cut:
         death = None
     candidates = [(when, kind) for when, kind in ((progression, "progression"),
                                                   (death, "death")) if when is not None]
@@ -185,17 +186,17 @@ def _end_of_follow_up(
             f"or more missed assessments: censored at {where} {censor_date.isoformat()}",
         )
     last = last_adequate_assessment(responses, dates)
-    if therapy_cut:
+    if therapy_cut is not None:
         if last is None:
             return TimeToEvent(
                 False, origin, None,
-                f"new anticancer therapy on {new_therapy_date.isoformat()} before "
+                f"new anticancer therapy on {therapy_cut.isoformat()} before "
                 f"progression and before any adequate assessment: censored at "
                 f"{origin_words} {origin.isoformat()}",
             )
         return TimeToEvent(
             False, last, None,
-            f"new anticancer therapy on {new_therapy_date.isoformat()} before progression: "
+            f"new anticancer therapy on {therapy_cut.isoformat()} before progression: "
             f"censored at last adequate assessment {last.isoformat()}",
         )
     if last is None:

@@ -12,7 +12,11 @@ and a nadir of 0 is never a divisor.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, TypeAlias, cast, overload
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from recist.arrays import NO_DATE_NS, round_half_away
@@ -29,8 +33,25 @@ __all__ = [
     "timepoint_features",
 ]
 
+NewTherapyCutoffs: TypeAlias = "Mapping[str, Any] | pd.Series[Any]"
+"""patient_id → ``new_therapy_date`` (DEC-17): a mapping or a Series indexed by patient_id,
+values ISO text, dates, Timestamps or missing (see ``cutoff_ns_of_timepoints``)."""
 
-def target_contribution_mm(status, nodal, ld_mm, sa_mm, criteria: Criteria = RECIST_1_1):
+
+@overload
+def target_contribution_mm(status: str, nodal: bool, ld_mm: float | None, sa_mm: float | None,
+                           criteria: Criteria = ...) -> float: ...
+
+
+@overload
+def target_contribution_mm(status: npt.ArrayLike, nodal: npt.ArrayLike, ld_mm: npt.ArrayLike,
+                           sa_mm: npt.ArrayLike,
+                           criteria: Criteria = ...) -> float | npt.NDArray[np.float64]: ...
+
+
+def target_contribution_mm(status: npt.ArrayLike, nodal: npt.ArrayLike,
+                           ld_mm: npt.ArrayLike | None, sa_mm: npt.ArrayLike | None,
+                           criteria: Criteria = RECIST_1_1) -> float | npt.NDArray[np.float64]:
     """What one target row adds to the sum of diameters, in mm (SUM-1, SUM-4, SUM-6).
 
     SUM-1, SUM-4, SUM-6 (R11 4.2, 4.3.2):
@@ -41,18 +62,19 @@ def target_contribution_mm(status, nodal, ld_mm, sa_mm, criteria: Criteria = REC
     4. ``not_evaluated``: 0 mm in the *partial* sum; the time point has no evaluable sum
        (SUM-7), which the caller tracks separately.
 
-    Works on scalars or arrays. A ``measured`` row without its diameter is NaN here.
+    Works on scalars (gives a float) or arrays (gives an array). A ``measured`` row
+    without its diameter is NaN here.
 
     >>> target_contribution_mm("measured", True, 30.0, 12.0)
     12.0
     >>> target_contribution_mm(np.array(["too_small", "merged"]), False, np.nan, np.nan)
     array([5., 0.])
     """
-    status = np.asarray(status)
-    nodal = np.asarray(nodal, dtype=bool)
-    measured = np.where(nodal, np.asarray(sa_mm, dtype=float), np.asarray(ld_mm, dtype=float))
+    statuses = np.asarray(status)
+    nodes = np.asarray(nodal, dtype=bool)
+    measured = np.where(nodes, np.asarray(sa_mm, dtype=float), np.asarray(ld_mm, dtype=float))
     result = np.select(
-        [status == TargetStatus.MEASURED, status == TargetStatus.TOO_SMALL],
+        [statuses == TargetStatus.MEASURED, statuses == TargetStatus.TOO_SMALL],
         [measured, np.full(np.shape(measured), criteria.too_small_mm)],
         default=0.0,
     ).astype(float)
@@ -61,7 +83,8 @@ def target_contribution_mm(status, nodal, ld_mm, sa_mm, criteria: Criteria = REC
     return result
 
 
-def nadir_before(sums_mm, evaluable, patient_codes) -> np.ndarray:
+def nadir_before(sums_mm: npt.ArrayLike, evaluable: npt.ArrayLike,
+                 patient_codes: npt.ArrayLike) -> npt.NDArray[np.floating[Any]]:
     """Nadir per time point: the smallest evaluable sum strictly before it (SUM-8).
 
     SUM-8 (R11 4.3.1): minimum of all evaluable sums from baseline up to, excluding, the
@@ -88,7 +111,7 @@ def _objects(column: pd.Series) -> np.ndarray:
     return np.asarray(column.array, dtype=object)
 
 
-def _codes(values) -> tuple[np.ndarray, np.ndarray]:
+def _codes(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
@@ -179,7 +202,8 @@ def _group_min(keys: np.ndarray, values: np.ndarray, n: int, fill: int) -> np.nd
     return out
 
 
-def cutoff_ns_of_timepoints(patient_ids, cutoffs) -> np.ndarray:
+def cutoff_ns_of_timepoints(patient_ids: npt.ArrayLike,
+                            cutoffs: NewTherapyCutoffs | None) -> npt.NDArray[np.int64]:
     """Each time point's new-therapy cut-off (DEC-17) as int64 ns; ``NO_DATE_NS`` when none.
 
     ``cutoffs`` maps patient_id → the first date excluded (``new_therapy_date``): a dict
@@ -191,8 +215,8 @@ def cutoff_ns_of_timepoints(patient_ids, cutoffs) -> np.ndarray:
     >>> str(pd.Timestamp(ns[0]).date()), bool(ns[1] == NO_DATE_NS)
     ('2024-02-20', True)
     """
-    patient_ids = np.asarray(patient_ids, dtype=object)
-    out = np.full(len(patient_ids), NO_DATE_NS, dtype=np.int64)
+    ids = np.asarray(patient_ids, dtype=object)
+    out = np.full(len(ids), NO_DATE_NS, dtype=np.int64)
     if cutoffs is None or len(cutoffs) == 0:
         return out
     table = pd.Series(dict(cutoffs.items()), dtype=object)
@@ -207,14 +231,14 @@ def cutoff_ns_of_timepoints(patient_ids, cutoffs) -> np.ndarray:
         return out
     by_patient = pd.Series(days.to_numpy(dtype="datetime64[ns]").view(np.int64),
                            index=days.index.astype(str))
-    mapped = pd.Series(patient_ids).astype(str).map(by_patient)
+    mapped = pd.Series(ids).astype(str).map(by_patient)
     found = mapped.notna().to_numpy()
     out[found] = mapped.to_numpy()[found].astype(np.int64)
     return out
 
 
 def timepoint_features(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
-                       cutoffs=None) -> pd.DataFrame:
+                       cutoffs: NewTherapyCutoffs | None = None) -> pd.DataFrame:
     """Per-time-point quantities the response rules need (SUM-1..8, NE-2, NT, NEW).
 
     ``measurements`` is a table normalised by ``recist.table.normalise_measurements``.
@@ -266,7 +290,7 @@ def _group_any(group: np.ndarray, flags: np.ndarray) -> np.ndarray:
 
 
 def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
-                       cutoffs=None) -> dict[str, np.ndarray]:
+                      cutoffs: NewTherapyCutoffs | None = None) -> dict[str, npt.NDArray[Any]]:
     """The columns of ``timepoint_features`` as plain arrays (no DataFrame copy)."""
     frame = measurements  # read column by column, by position; never modified (no copy)
     row_tp, tps = index_timepoints(frame)
@@ -297,7 +321,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     patient_lesion = row_patient * n_les + lesion_codes
 
     # ---- targets: lesion level (fragments added, SUM-5, DEC-11) ----
-    contribution = target_contribution_mm(status, nodal, ld, sa, criteria)
+    contribution = np.asarray(target_contribution_mm(status, nodal, ld, sa, criteria))
     t_rows = np.flatnonzero(is_target)
     baseline_targets = np.unique(patient_lesion[t_rows[row_is_baseline[t_rows]]])
     les_of_row, les_tp = _lesion_groups(row_tp[t_rows], lesion_codes[t_rows], n_les)
@@ -403,8 +427,13 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     }
 
 
-def _backdate_confirmed_new(frame, row_tp, tp_order, patient_lesion, unequivocal_rows,
-                            equivocal_rows, date_ns, row_cutoff_ns, n_tp):
+def _backdate_confirmed_new(
+    frame: pd.DataFrame, row_tp: npt.NDArray[np.int64], tp_order: npt.NDArray[np.int64],
+    patient_lesion: npt.NDArray[np.int64], unequivocal_rows: npt.NDArray[np.intp],
+    equivocal_rows: npt.NDArray[np.intp], date_ns: npt.NDArray[np.int64],
+    row_cutoff_ns: npt.NDArray[np.int64], n_tp: int,
+) -> tuple[tuple[npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.int64]],
+           tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]]:
     """DEC-13: find each equivocal new lesion's first sighting that a later scan confirms.
 
     A new lesion (same patient and lesion_id, kind ``new``) seen ``equivocal`` at one
@@ -451,7 +480,8 @@ def _backdate_confirmed_new(frame, row_tp, tp_order, patient_lesion, unequivocal
     if not confirm["in_time"].all():
         too_late = confirm[~confirm["key"].isin(in_time["key"])].drop_duplicates("key")
         first = _first_sightings(seen[seen["before_cutoff"].to_numpy()], too_late)
-        for tp, group in first.groupby("tp", sort=True):
+        for key, group in first.groupby("tp", sort=True):
+            tp = cast(int, key)  # the "tp" column holds time point positions (int64)
             late_lesions[tp] = tuple(group["lesion"])
             late_confirmed[tp] = tuple(group["confirmed"])
     return backdated, late

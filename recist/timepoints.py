@@ -12,8 +12,11 @@ Two paths compute the same thing:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from recist.arrays import NO_DATE_NS, combined_codes, first_row_of_each, round_half_away
@@ -28,7 +31,7 @@ from recist.response_table import (
     lookup,
     overall_response,
 )
-from recist.sums import timepoint_columns
+from recist.sums import NewTherapyCutoffs, timepoint_columns
 from recist.vocabulary import NewLesions, NonTargetResponse, OverallResponse, TargetResponse
 
 __all__ = [
@@ -59,7 +62,7 @@ NEW_LESION_VALUES = NEW_LESION_ORDER
 OVERALL_RESPONSES = OVERALL_ORDER
 
 
-def _missing(value) -> bool:
+def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -122,7 +125,8 @@ def is_target_partial_response(sum_mm: float, baseline_sum_mm: float,
     return bool(pct <= -criteria.pr_decrease_pct)
 
 
-def is_target_complete_response(lesion_mm, nodal, criteria: Criteria = RECIST_1_1) -> bool:
+def is_target_complete_response(lesion_mm: npt.ArrayLike, nodal: npt.ArrayLike,
+                                criteria: Criteria = RECIST_1_1) -> bool:
     """Whether the target lesions of a time point meet complete response.
 
     TGT-CR, R11 4.3.1 (DEC-4, DEC-10, DEC-22):
@@ -238,20 +242,23 @@ def classify_new_lesions(n_unequivocal: int, n_equivocal: int) -> str:
 
 # ----------------------------------------------------------------- vectorised path
 
-def _vector_target_pd(partial, nadir, criteria: Criteria) -> np.ndarray:
+def _vector_target_pd(partial: npt.NDArray[np.float64], nadir_mm: npt.NDArray[np.float64],
+                      criteria: Criteria) -> npt.NDArray[np.bool_]:
     decimals = criteria.rounding_decimals
     total = round_half_away(partial, decimals)
-    nadir = round_half_away(nadir, decimals)
+    nadir = round_half_away(nadir_mm, decimals)
     increase = round_half_away(total - nadir, decimals)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = round_half_away(np.where(nadir > 0, (total - nadir) / nadir * 100.0, np.nan),
                               decimals)
     valid = ~np.isnan(total) & ~np.isnan(nadir)
-    return valid & (increase >= criteria.pd_min_increase_mm) & (
+    is_pd: npt.NDArray[np.bool_] = valid & (increase >= criteria.pd_min_increase_mm) & (
         (nadir == 0) | (pct >= criteria.pd_increase_pct))
+    return is_pd
 
 
-def _classify(features: pd.DataFrame, criteria: Criteria) -> dict[str, np.ndarray]:
+def _classify(features: Mapping[str, npt.NDArray[Any]],
+              criteria: Criteria) -> dict[str, npt.NDArray[Any]]:
     """Vectorised TGT-*, NT-*, NEW-* over all time points (the rules above), then the
     overall response and its rule id looked up in Tables 1-2 (``recist.response_table``)."""
     has_targets = np.asarray(features["has_targets"], dtype=bool)
@@ -287,7 +294,9 @@ def _classify(features: pd.DataFrame, criteria: Criteria) -> dict[str, np.ndarra
             "overall": overall, "rule": rule}
 
 
-def _target_reasons(target, f: pd.DataFrame, criteria: Criteria) -> np.ndarray:
+def _target_reasons(target: npt.NDArray[np.object_],
+                    f: Mapping[str, npt.NDArray[Any]] | pd.DataFrame,
+                    criteria: Criteria) -> npt.NDArray[np.object_]:
     """Why each target response was given, with the numbers (vectorised per rule).
 
     >>> f = pd.DataFrame({"partial_sum_mm": [30.0], "nadir_mm": [25.0],
@@ -346,8 +355,11 @@ def _target_reasons(target, f: pd.DataFrame, criteria: Criteria) -> np.ndarray:
     return out
 
 
-def _reasons(features, result, overall, rule, backdated, therapy_text,
-             criteria) -> np.ndarray:
+def _reasons(features: Mapping[str, npt.NDArray[Any]],
+             result: Mapping[str, npt.NDArray[Any]], overall: npt.NDArray[np.object_],
+             rule: npt.NDArray[np.object_], backdated: npt.NDArray[np.bool_],
+             therapy_text: npt.NDArray[np.object_],
+             criteria: Criteria) -> npt.NDArray[np.object_]:
     """The ``reasons`` text of every time point: each rule that decided, with numbers."""
     nontarget, new = result["nontarget"], result["new"]
     nt_text = np.full(len(new), "", dtype=object)
@@ -391,7 +403,7 @@ def _reasons(features, result, overall, rule, backdated, therapy_text,
 
 
 def assess_timepoints(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
-                      cutoffs=None) -> pd.DataFrame:
+                      cutoffs: NewTherapyCutoffs | None = None) -> pd.DataFrame:
     """Assess every time point of every patient (RECIST 1.1 Tables 1 and 2).
 
     ``measurements`` is normalised by ``recist.table.normalise_measurements``. Returns
@@ -416,7 +428,8 @@ def assess_timepoints(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
 
 
 def assess_timepoints_with_findings(
-    measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1, cutoffs=None,
+    measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
+    cutoffs: NewTherapyCutoffs | None = None,
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """``assess_timepoints`` plus its findings: a warning
     ``equivocal-new-confirmed-after-new-therapy`` (DEC-14, DEC-17) per equivocal new
@@ -467,7 +480,10 @@ def assess_timepoints_with_findings(
     return out, findings
 
 
-def _new_therapy_notes(features, date_ns, baseline) -> tuple[np.ndarray, list[Finding]]:
+def _new_therapy_notes(
+    features: Mapping[str, npt.NDArray[Any]], date_ns: npt.NDArray[np.int64],
+    baseline: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.object_], list[Finding]]:
     """DEC-17 reason parts (late confirmations, time points after new therapy) and the
     findings of the late confirmations."""
     text = np.full(len(baseline), "", dtype=object)
@@ -481,8 +497,10 @@ def _new_therapy_notes(features, date_ns, baseline) -> tuple[np.ndarray, list[Fi
     text[after] = [f"on or after new anticancer therapy on {cutoff_iso[ns]}: not counted "
                    "for BOR or PFS (DEC-17)" for ns in cutoff_ns[after].tolist()]
     late = np.asarray(features["late_lesions"], dtype=object)
-    findings = []
-    for i in np.flatnonzero(~np.equal(late, None) & ~baseline).tolist():
+    findings: list[Finding] = []
+    # None as the 0-d object array numpy makes of it (the stubs take no bare None here).
+    none = np.array(None, dtype=object)
+    for i in np.flatnonzero(~np.equal(late, none) & ~baseline).tolist():
         pairs = list(zip(late[i], features["late_confirmed"][i]))
         note = ", ".join(f"new lesion {lesion} confirmed only on {when}"
                          for lesion, when in pairs)
