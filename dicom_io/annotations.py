@@ -1,7 +1,8 @@
 """Read lesion annotations from files: drawn-line CSVs, label-mask lesion CSVs, label images.
 
 Plain readers with row-level errors (``DicomInputError`` naming the file, the CSV line and
-the column); they return simple records and know nothing of RECIST rules. A label image
+the column); they return simple records and know nothing of RECIST rules: the ``kind``
+column is returned as written, and the caller checks it against its own vocabulary. A label image
 (NRRD, NIfTI, anything SimpleITK reads) is checked against the series it annotates —
 size, spacing, origin and direction within a small tolerance — and refused with a clear
 message unless resampling is asked (nearest neighbour onto the series grid).
@@ -45,12 +46,14 @@ LABEL_ORIGIN_TOLERANCE_MM = 0.01
 LABEL_DIRECTION_TOLERANCE = 1e-4
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f", ""}
-_KINDS = ("target", "non-target", "new")  # the measurements table's vocabulary (DESIGN.md)
 
 
 @dataclass(frozen=True)
 class LineAnnotation:
-    """One drawn axis from a line CSV (``row`` is the 1-based CSV line number)."""
+    """One drawn axis from a line CSV (``row`` is the 1-based CSV line number).
+
+    ``kind`` is the text of the kind column as written (stripped, possibly empty).
+    """
 
     row: int
     lesion_id: str
@@ -73,7 +76,10 @@ class LineAnnotation:
 
 @dataclass(frozen=True)
 class LabelLesion:
-    """One label value of a label image and the lesion it is."""
+    """One label value of a label image and the lesion it is.
+
+    ``kind`` is the text of the kind column as written (stripped, possibly empty).
+    """
 
     row: int
     label: int
@@ -113,14 +119,6 @@ def _read_rows(path: Path, required: tuple[str, ...], what: str) -> list[tuple[i
     except UnicodeDecodeError:
         raise DicomInputError(f"{path}: not UTF-8 text; save the {what} as UTF-8 CSV",
                               path=path) from None
-
-
-def _parse_kind(value: str, path: Path, row: int) -> str:
-    kind = value.strip().lower() or "target"
-    if kind not in _KINDS:
-        raise DicomInputError(f"{path} row {row}: kind {value!r} is not one of "
-                              f"{', '.join(_KINDS)} (empty means target)", path=path)
-    return kind
 
 
 def _parse_bool(value: str, path: Path, row: int, column: str) -> bool:
@@ -163,7 +161,7 @@ def read_line_annotations(path: str | Path) -> list[LineAnnotation]:
             raise DicomInputError(f"{path} row {row}: axis {rec['axis']!r} is not 'long' or "
                                   "'short'", path=path)
         records.append(LineAnnotation(
-            row=row, lesion_id=rec["lesion_id"], kind=_parse_kind(rec["kind"], path, row),
+            row=row, lesion_id=rec["lesion_id"], kind=rec["kind"],
             organ=rec["organ"], nodal=_parse_bool(rec["nodal"], path, row, "nodal"),
             axis=axis, sop_instance_uid=rec["sop_instance_uid"],
             **{c: _parse_float(rec[c], path, row, c) for c in ("x1", "y1", "x2", "y2")},
@@ -196,7 +194,7 @@ def read_label_lesions(path: str | Path) -> list[LabelLesion]:
         seen_labels[label] = row
         records.append(LabelLesion(
             row=row, label=label, lesion_id=rec["lesion_id"],
-            kind=_parse_kind(rec["kind"], path, row), organ=rec["organ"],
+            kind=rec["kind"], organ=rec["organ"],
             nodal=_parse_bool(rec["nodal"], path, row, "nodal"), source=str(path),
         ))
     if not records:

@@ -4,7 +4,7 @@ Reading (:func:`read_segmentation`) turns each segment into one label value (its
 number) of a ``(n_slices, rows, columns)`` volume on the series grid — frames are matched
 to slices by their referenced source SOP Instance UID — and reports per segment its
 label, tracking identifier / UID, anatomic region (organ), whether that region is a lymph
-node, and a RECIST kind if the segment description holds one.
+node, and its description as written (where a writer may have put what the lesion is).
 
 Writing (:func:`write_segmentation`) makes a binary SEG with highdicom from a label volume
 and segment records; the patient and study attributes come from the source images.
@@ -36,7 +36,6 @@ __all__ = [
     "write_segmentation",
 ]
 
-_KINDS = ("target", "non-target", "new")
 POSITION_TOLERANCE_MM = 0.01
 """Largest offset (mm) of a SEG frame without source references from a series pixel grid."""
 _ABNORMAL = hd.sr.CodedConcept("49755003", "SCT", "Morphologically abnormal structure")
@@ -45,7 +44,10 @@ _LESION = hd.sr.CodedConcept("52988006", "SCT", "Lesion")
 
 @dataclass(frozen=True)
 class SegmentInfo:
-    """One segment: ``number`` is its label value in the volume."""
+    """One segment: ``number`` is its label value in the volume.
+
+    ``description`` is the SegmentDescription (stripped; None when absent or empty).
+    """
 
     number: int
     label: str
@@ -53,7 +55,7 @@ class SegmentInfo:
     tracking_uid: str | None = None
     organ: str | None = None
     nodal: bool = False
-    kind: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,13 +77,13 @@ def _segment_info(item: Dataset) -> SegmentInfo:
     organs = [m for k, m in zip(keys, meanings)
               if m and k not in _LYMPH_NODE_CODES and "lymph node" not in m.lower()]
     organ = (organs or [m for m in meanings if m] or [None])[0]
-    description = str(item.get("SegmentDescription", "")).strip().lower()
+    description = str(item.get("SegmentDescription", "")).strip()
     return SegmentInfo(
         number=int(item.SegmentNumber), label=str(item.get("SegmentLabel", "")).strip(),
         tracking_id=str(item.TrackingID) if "TrackingID" in item else None,
         tracking_uid=str(item.TrackingUID) if "TrackingUID" in item else None,
         organ=organ.lower() if organ else None, nodal=nodal,
-        kind=description if description in _KINDS else None)
+        description=description or None)
 
 
 def read_segmentation(path: str | Path, geometry: SeriesGeometry) -> SegmentationLabels:
@@ -215,8 +217,9 @@ def write_segmentation(
     labels
         ``(n_slices, rows, columns)`` integer volume on ``geometry``'s grid.
     segments
-        One record per label value present; ``label`` becomes SegmentLabel, ``kind`` the
-        SegmentDescription, ``organ`` the anatomic region (``dicom_io.codes.organ_code``).
+        One record per label value present; ``label`` becomes SegmentLabel,
+        ``description`` the SegmentDescription, ``organ`` the anatomic region
+        (``dicom_io.codes.organ_code``).
     source_images
         Headers of the series' images (any order).
     geometry
@@ -254,8 +257,8 @@ def write_segmentation(
             tracking_id=segment.tracking_id or segment.label,
             tracking_uid=segment.tracking_uid or _derived_uid("seg-tracking", segment.label),
             anatomic_regions=regions or None)
-        if segment.kind:
-            description.SegmentDescription = segment.kind
+        if segment.description:
+            description.SegmentDescription = segment.description
         descriptions.append(description)
     seed = [geometry.series_instance_uid, hashlib.sha256(labels.tobytes()).hexdigest()]
     seg = hd.seg.Segmentation(

@@ -72,11 +72,6 @@ _FINDING_SITES = {("SCT", "363698007"), ("SRT", "G-C0E3")}
 _IMAGE_REGION = {("DCM", "111030"), ("DCM", "130488")}
 _TIME_POINT = {("UMLS", "C2348792"), ("DCM", "126070"), ("DCM", "126071")}
 _BASELINE_CATEGORY = ("DCM", "112016")
-_KIND_CODES = {
-    "target": hd.sr.CodedConcept("112074", "DCM", "Target Lesion at Baseline"),
-    "non-target": hd.sr.CodedConcept("112075", "DCM", "Non-Target Lesion at Baseline"),
-    "new": hd.sr.CodedConcept("NEW", "99RECIST", "New lesion"),
-}
 # Tool names OHIF / Cornerstone put in the tracking identifier (the lesion label is
 # then the finding's code meaning).
 _FREE_TEXT_CODES = {"CORNERSTONEFREETEXT", "CS3DTEXT"}
@@ -98,6 +93,9 @@ class SRLine:
     ``points_mm`` (2, 3) are patient mm in ``frame_of_reference_uid`` (SCOORD3D). One of
     them is set when the measurement had usable coordinates. ``stated_value`` and
     ``stated_unit`` (UCUM code) are what the writer put in the NUM item, unchecked.
+    ``baseline_categories`` are the (coding scheme designator, code value) pairs of the
+    group's Baseline Category (DCM 112016) evaluations, in document order; what they mean
+    is the reader's business.
     """
 
     lesion_id: str
@@ -107,7 +105,7 @@ class SRLine:
     finding: str | None = None
     organ: str | None = None
     nodal: bool = False
-    kind: str | None = None
+    baseline_categories: tuple[tuple[str, str], ...] = ()
     visit: str | None = None
     sop_instance_uid: str | None = None
     frame_of_reference_uid: str | None = None
@@ -231,12 +229,8 @@ def _read_group(group: Dataset, index: int, where: str, document_visit: str | No
               and "lymph node" not in m.lower()]
     node_names = [m for key, m in site_meanings if m and m not in organs]
     organ = (organs or node_names or [None])[0]
-    kind = None
-    for item in items:
-        if _code_key(item) == _BASELINE_CATEGORY:
-            value = _code_key(item, "ConceptCodeSequence")
-            kind = next((name for name, code in _KIND_CODES.items()
-                         if value == (code.scheme_designator, code.value)), kind)
+    categories = tuple(_code_key(item, "ConceptCodeSequence") for item in items
+                       if _code_key(item) == _BASELINE_CATEGORY)
     visit = _find_text(items, _TIME_POINT) or document_visit
     if finding and finding.lower().startswith(("lesion", "neoplasm", "finding")):
         finding_label = None
@@ -270,7 +264,8 @@ def _read_group(group: Dataset, index: int, where: str, document_visit: str | No
                          "line coordinates; its stated value cannot be checked")
         lines.append(SRLine(
             lesion_id=lesion_id, axis=axis, tracking_identifier=tracking_identifier,
-            tracking_uid=tracking_uid, finding=finding, organ=organ, nodal=nodal, kind=kind,
+            tracking_uid=tracking_uid, finding=finding, organ=organ, nodal=nodal,
+            baseline_categories=categories,
             visit=visit, stated_value=value, stated_unit=unit, group_index=index,
             **(coords or {})))
     if not lines:
@@ -292,7 +287,7 @@ def read_measurement_report(path: str | Path) -> SRMeasurementReport:
     SRMeasurementReport
         One :class:`SRLine` per linear measurement, with lesion id (tracking identifier,
         or the finding's meaning when the identifier is an OHIF tool name), organ and
-        nodal flag (finding site), kind (baseline category, if written), visit (time
+        nodal flag (finding site), baseline category codes (if written), visit (time
         point context), coordinates and the stated value; plus notes on what was
         skipped.
 
@@ -339,11 +334,12 @@ class SRLesion:
 
     ``long_axis_px`` / ``short_axis_px`` are ((x1, y1), (x2, y2)) on ``sop_instance_uid``;
     the values in mm are written as the NUM values. ``short_axis_px`` may be None.
+    ``baseline_category`` is the coded value (code value, coding scheme designator, code
+    meaning) of the group's Baseline Category (DCM 112016) evaluation, none when None.
     """
 
     lesion_id: str
     tracking_uid: str
-    kind: str
     organ: str
     nodal: bool
     sop_instance_uid: str
@@ -351,11 +347,9 @@ class SRLesion:
     long_axis_mm: float
     short_axis_px: tuple[tuple[float, float], tuple[float, float]] | None = None
     short_axis_mm: float | None = None
+    baseline_category: tuple[str, str, str] | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in _KIND_CODES:
-            raise ValueError(f"lesion {self.lesion_id}: kind {self.kind!r} is not one of "
-                             f"{', '.join(_KIND_CODES)}")
         if (self.short_axis_px is None) != (self.short_axis_mm is None):
             raise ValueError(f"lesion {self.lesion_id}: give both short_axis_px and "
                              "short_axis_mm, or neither")
@@ -451,9 +445,10 @@ def write_measurement_report(
             method=codes.DCM.RECIST1Point1,
             finding_sites=sites,
             measurements=measurements,
-            qualitative_evaluations=[hd.sr.QualitativeEvaluation(
-                name=hd.sr.CodedConcept("112016", "DCM", "Baseline Category"),
-                value=_KIND_CODES[lesion.kind])],
+            qualitative_evaluations=None if lesion.baseline_category is None else [
+                hd.sr.QualitativeEvaluation(
+                    name=hd.sr.CodedConcept("112016", "DCM", "Baseline Category"),
+                    value=hd.sr.CodedConcept(*lesion.baseline_category))],
         ))
     observer = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,

@@ -1,4 +1,4 @@
-"""``recist demo``: the main job end to end on ``sample_data/`` (``recist.demo``)."""
+"""``recist demo``: the main job end to end on ``sample_data/`` (``recist.pipeline.demo``)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``recist demo``; returns the exit status."""
-    from recist.demo import format_demo_summary, run_demo
+    from recist.pipeline.demo import format_demo_summary, run_demo
 
     result = run_demo(args.out, data_dir=args.data, workers=args.workers,
                       log=lambda line: print(f"recist demo: {line}", file=sys.stderr))

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from recist.outputs import check_output_path
 
     check_output_path(args.out, folder=False)
-    from recist.interop.sr import export_sr
+    from recist.pipeline.sources.sr import export_sr
 
     path, findings = export_sr(args.measurements, args.series, args.out,
                                series_uid=args.series_uid)

@@ -31,7 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Fetch and print one line per series written."""
-    from recist.interop.pacs import fetch_study
+    from recist.pipeline.pacs import fetch_study
 
     written = fetch_study(args.dicomweb, args.study, args.out, series_uid=args.series,
                           modality=args.modality)

@@ -1,4 +1,10 @@
-"""``recist measure``: lesion diameters in mm from drawn lines or label masks on a CT series."""
+"""``recist measure``: lesion diameters in mm from annotations on a CT series.
+
+The annotation options (``--lines``, ``--masks``, ``--sr``, ``--seg``, ``--rtstruct`` …)
+are those of the registered sources (``recist.pipeline.sources.SOURCES``): a source
+registered there is an option here and a manifest column, and this module dispatches to
+it without knowing it.
+"""
 
 from __future__ import annotations
 
@@ -6,52 +12,77 @@ import argparse
 import sys
 
 from recist.cli._arguments import positive_workers
-from recist.table import write_measurements
 
 __all__ = ["add_parser", "run"]
 
-_DESCRIPTION = """\
-Measure lesions on a DICOM CT series and write the measurements table (DESIGN.md columns
-plus provenance: series/SOP UIDs, slice, method, LD/SA endpoints in patient mm, volume).
+_INTRO = """\
+Measure lesions on a DICOM CT series and write the measurements table (docs/tables.md
+columns plus provenance: series/SOP UIDs, slice, method, LD/SA endpoints in patient mm,
+volume). Give the series with --series DIR (or --dicomweb URL --study UID --series-uid UID
+to read it from a PACS) and one annotation source:
+"""
 
-From drawn lines: --lines CSV with lesion_id, kind, organ, nodal, axis (long|short),
-sop_instance_uid, x1, y1, x2, y2 (image-relative pixels, top-left corner 0,0).
-From masks: --masks LABELS (NRRD/NIfTI on the series grid; --resample to resample it) and
---lesions CSV with label, lesion_id, kind, organ, nodal. LD: longest diameter on the
-axial slice where it is largest (nodes: the slice where SA is largest); SA: longest chord
-inside the lesion perpendicular to LD.
-
-Many studies: --manifest CSV (patient_id, visit, date, series_dir, lines, masks, lesions;
-paths relative to the manifest) measures them in parallel; a failed study is reported and
-the others are still written (exit status 1).
+_MANIFEST = """\
+Many studies: --manifest CSV (patient_id, visit, date, series_dir, series_uid, one
+annotation column per source: {columns}, and lesions; paths relative to the manifest;
+docs/tables.md) measures them in parallel; a failed study is reported and the others are
+still written (exit status 1). See docs/cli.md.
 """
 
 
+def _sources():
+    from recist.pipeline.sources import SOURCES
+
+    return list(SOURCES.values())
+
+
+def _dest(source) -> str:
+    return source.name.replace("-", "_")
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Add the ``measure`` sub-command."""
+    """Add the ``measure`` sub-command, with one option per registered source."""
+    import textwrap
+
+    sources = _sources()
+    paragraphs = [textwrap.fill(getattr(s, "description", "") or f"{s.option} FILE",
+                                width=88, initial_indent="  ", subsequent_indent="    ")
+                  for s in sources]
+    description = (_INTRO + "\n".join(paragraphs) + "\n\n"
+                   + _MANIFEST.format(columns=", ".join(s.name for s in sources)))
     p = subparsers.add_parser(
-        "measure", help="measure lesions (lines or masks) on a CT series in mm",
-        description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--series", metavar="DIR", help="DICOM series: folder, zip or file")
-    source.add_argument("--manifest", metavar="CSV", help="measure every study of a manifest")
+        "measure", help="measure lesions (lines, masks, SR, SEG, RTSTRUCT) on a CT series "
+                        "in mm",
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--series", metavar="DIR", help="DICOM series: folder, zip or file")
+    where.add_argument("--manifest", metavar="CSV", help="measure every study of a manifest")
+    where.add_argument("--dicomweb", metavar="URL",
+                       help="read the series from this DICOMweb service root")
     p.add_argument("--series-uid", metavar="UID",
-                   help="SeriesInstanceUID to use when DIR holds several series")
-    p.add_argument("--lines", metavar="CSV", help="drawn long/short axes (pixel coordinates)")
-    p.add_argument("--masks", metavar="LABELS", help="label image (NRRD, NIfTI)")
-    p.add_argument("--lesions", metavar="CSV", help="label -> lesion table for --masks")
+                   help="SeriesInstanceUID to use when DIR holds several series (with "
+                        "--dicomweb: the series to fetch)")
+    for source in sources:
+        p.add_argument(source.option, dest=_dest(source),
+                       metavar=getattr(source, "metavar", "FILE"),
+                       nargs="+" if getattr(source, "many", False) else None,
+                       help=getattr(source, "help", None))
+    p.add_argument("--lesions", metavar="CSV",
+                   help="label -> lesion table for --masks (or --seg / --rtstruct)")
     p.add_argument("--resample", action="store_true",
                    help="resample a label image that is not on the series grid (nearest "
                         "neighbour) instead of refusing it")
+    p.add_argument("--default-kind", default="target", choices=("target", "non-target", "new"),
+                   help="kind of lesions whose source does not say it (SR, SEG, RTSTRUCT; "
+                        "default: target)")
     p.add_argument("--visit", metavar="V", help="visit label written in the table")
     p.add_argument("--overlays", metavar="DIR", help="write one PNG per lesion here")
     p.add_argument("--workers", type=positive_workers, metavar="N",
                    help="processes for --manifest (default: all cores)")
+    p.add_argument("--study", metavar="UID", help="with --dicomweb: Study Instance UID")
+    p.add_argument("--fetch-dir", metavar="DIR",
+                   help="with --dicomweb: keep the fetched series here")
     p.add_argument("--out", metavar="CSV", required=True, help="measurements table to write")
-    # --- interop sources (helper F): --sr/--seg/--rtstruct/--dicomweb ---
-    from recist.interop.measure_cli import add_interop_arguments
-    add_interop_arguments(p, source)
-    # --- end interop ---
     p.set_defaults(func=run)
     return p
 
@@ -61,60 +92,102 @@ def _print_findings(findings) -> None:
         print(f"recist measure: {finding}", file=sys.stderr)
 
 
+def _chosen_source(args: argparse.Namespace):
+    """The one source the options name, after the checks of the option combinations."""
+    sources = _sources()
+    given = [s for s in sources if getattr(args, _dest(s), None)]
+    if args.manifest:
+        options = [*(s.option for s in given), *(f"--{o.replace('_', '-')}" for o in
+                                                 ("lesions", "series_uid", "visit")
+                                                 if getattr(args, o))]
+        if options:
+            raise ValueError(f"{options[0]} cannot be combined with --manifest: give it per "
+                             "study in the manifest's columns")
+        return None
+    if len(given) > 1:
+        if {s.name for s in given} == {"lines", "masks"}:
+            raise ValueError("give either --lines or --masks with --lesions, not both")
+        raise ValueError("give one annotation source, not "
+                         + " and ".join(s.option for s in given))
+    if args.dicomweb and not (args.study and args.series_uid):
+        raise ValueError("--dicomweb needs --study UID and --series-uid UID to know which "
+                         "series to fetch")
+    if not given:
+        if args.lesions:
+            raise ValueError("--lesions is the table of a label image: give --masks LABELS "
+                             "too")
+        raise ValueError("nothing to measure: give --lines CSV or --masks LABELS --lesions "
+                         "CSV (or " + ", ".join(s.option for s in sources
+                                                if s.name not in ("lines", "masks"))
+                         + ")")
+    source = given[0]
+    lesions = getattr(source, "lesions", "no")
+    if args.lesions and lesions == "no":
+        raise ValueError(getattr(source, "lesions_refusal", "")
+                         or f"--lesions does not go with {source.option}")
+    if not args.lesions and lesions == "required":
+        raise ValueError(f"{source.option} needs --lesions CSV (label, lesion_id, kind, "
+                         "organ, nodal)")
+    return source
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``recist measure``; returns the exit status."""
     from recist.outputs import check_output_path
 
     check_output_path(args.out, folder=False)
-    # --- interop sources (helper F): handled in recist.interop.measure_cli ---
-    from recist.interop.measure_cli import run_interop
-    from recist.pipeline.measure import measure_manifest, measure_study
+    source = _chosen_source(args)
+    if source is None:
+        return _run_manifest(args)
+    from pathlib import Path
 
-    status = run_interop(args)
-    if status is not None:
-        return status
-    # --- end interop ---
+    from recist.pipeline.sources import SourceSpec
+    from recist.table import write_measurements
 
-    if args.manifest:
-        for option in ("lines", "masks", "lesions", "series_uid", "visit"):
-            if getattr(args, option):
-                raise ValueError(f"--{option.replace('_', '-')} cannot be combined with "
-                                 "--manifest: give it per study in the manifest's columns")
-        result, failures = measure_manifest(args.manifest, workers=args.workers,
-                                            overlays_dir=args.overlays,
-                                            resample=args.resample)
-        _print_findings(result.findings)
-        if failures and not len(result.table):
-            # Nothing measured: no output file, exit 2 (a batch with some success is 1).
-            for failure in failures[:-1]:
-                print(f"recist measure: error: {failure}", file=sys.stderr)
-            suffix = (f" ({len(failures)} studies failed; nothing written)"
-                      if len(failures) > 1 else "")
-            raise ValueError(f"{failures[-1]}{suffix}")
-        write_measurements(result.table, args.out)
-        for failure in failures:
-            print(f"recist measure: error: {failure}", file=sys.stderr)
-        n_ok = result.table[["patient_id", "visit", "date"]].drop_duplicates().shape[0]
-        if failures:
-            print(f"recist measure: {len(failures)} stud(y/ies) failed; {args.out} was "
-                  f"written with the {n_ok} stud(y/ies) that succeeded "
-                  f"({len(result.table)} rows)", file=sys.stderr)
-            return 1
-        print(f"recist measure: {len(result.table)} rows from {n_ok} stud(y/ies) written "
-              f"to {args.out}", file=sys.stderr)
-        return 0
-    if args.lines and (args.masks or args.lesions):
-        raise ValueError("give either --lines or --masks with --lesions, not both")
-    if not args.lines and not args.masks:
-        raise ValueError("nothing to measure: give --lines CSV or --masks LABELS --lesions CSV")
-    if args.masks and not args.lesions:
-        raise ValueError("--masks needs --lesions CSV (label, lesion_id, kind, organ, nodal)")
-    if args.lesions and not args.masks:
-        raise ValueError("--lesions is the table of a label image: give --masks LABELS too")
-    result = measure_study(args.series, series_uid=args.series_uid, lines=args.lines,
-                           masks=args.masks, lesions=args.lesions, resample=args.resample,
-                           visit=args.visit, overlays_dir=args.overlays)
+    files = getattr(args, _dest(source))
+    spec = SourceSpec(
+        paths=tuple(Path(f) for f in (files if isinstance(files, list) else [files])),
+        lesions=Path(args.lesions) if args.lesions else None, series_uid=args.series_uid,
+        visit=args.visit, resample=args.resample, default_kind=args.default_kind,
+        overlays_dir=Path(args.overlays) if args.overlays else None)
+    if args.dicomweb:
+        from recist.pipeline.pacs import fetched_series
+
+        with fetched_series(args.dicomweb, args.study, args.series_uid,
+                            keep_in=args.fetch_dir) as folder:
+            result = source.measure(folder, spec)
+    else:
+        result = source.measure(args.series, spec)
     _print_findings(result.findings)
     write_measurements(result.table, args.out)
     print(f"recist measure: {len(result.table)} rows written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _run_manifest(args: argparse.Namespace) -> int:
+    from recist.pipeline.manifest import measure_manifest
+    from recist.table import write_measurements
+
+    result, failures = measure_manifest(args.manifest, workers=args.workers,
+                                        overlays_dir=args.overlays, resample=args.resample,
+                                        default_kind=args.default_kind)
+    _print_findings(result.findings)
+    if failures and not len(result.table):
+        # Nothing measured: no output file, exit 2 (a batch with some success is 1).
+        for failure in failures[:-1]:
+            print(f"recist measure: error: {failure}", file=sys.stderr)
+        suffix = (f" ({len(failures)} studies failed; nothing written)"
+                  if len(failures) > 1 else "")
+        raise ValueError(f"{failures[-1]}{suffix}")
+    write_measurements(result.table, args.out)
+    for failure in failures:
+        print(f"recist measure: error: {failure}", file=sys.stderr)
+    n_ok = result.table[["patient_id", "visit", "date"]].drop_duplicates().shape[0]
+    if failures:
+        print(f"recist measure: {len(failures)} stud(y/ies) failed; {args.out} was "
+              f"written with the {n_ok} stud(y/ies) that succeeded "
+              f"({len(result.table)} rows)", file=sys.stderr)
+        return 1
+    print(f"recist measure: {len(result.table)} rows from {n_ok} stud(y/ies) written "
+          f"to {args.out}", file=sys.stderr)
     return 0

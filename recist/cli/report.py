@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from recist.cli._arguments import add_criteria_arguments, resolved_criteria
+
 __all__ = ["add_parser", "run"]
 
 _DESCRIPTION = """\
@@ -26,22 +28,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "report", help="self-contained HTML reports per patient and for the cohort",
         description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--measurements", required=True, metavar="CSV",
-                   help="measurements table (CSV, DESIGN.md format)")
+                   help="measurements table (CSV, docs/tables.md)")
     p.add_argument("--patients", metavar="CSV",
                    help="patients table: patient_id, start_date, optional death_date, "
                         "last_contact_date, new_therapy_date, arm")
     p.add_argument("--overlays", metavar="DIR",
                    help="lesion pictures written by `recist measure --overlays DIR`")
-    p.add_argument("--criteria", metavar="FILE",
-                   help="criteria TOML ([criteria] table); applied over the protocol's")
-    p.add_argument("--protocol", metavar="FILE",
-                   help="protocol TOML: its [criteria] and an eligibility section per "
-                        "patient (met / not met / unknown with reasons)")
-    p.add_argument("--clinical", metavar="CSV",
-                   help="clinical table for the protocol's clinical criteria "
-                        "(needs --protocol)")
-    p.add_argument("--confirm", action="store_true",
-                   help="require confirmation of CR/PR (R11 4.6.1, Table 3)")
+    add_criteria_arguments(p, protocol=True, confirm=True)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(func=run)
     return p
@@ -54,13 +47,10 @@ def run(args: argparse.Namespace) -> int:
     check_output_path(args.out, folder=True)
     from pathlib import Path
 
-    from recist.cli._criteria_options import protocol_and_criteria
     from recist.report import write_reports
     from recist.table import read_measurements
 
-    protocol, criteria = protocol_and_criteria(args)
-    if args.confirm:
-        criteria = criteria.replace(confirmation=True)
+    criteria, protocol = resolved_criteria(args)
     if args.overlays and not Path(args.overlays).is_dir():
         raise NotADirectoryError(f"--overlays {args.overlays} is not a folder; give the "
                                  "folder passed to `recist measure --overlays`")
@@ -78,8 +68,6 @@ def run(args: argparse.Namespace) -> int:
         inputs["overlays"] = args.overlays
     screening = None
     if protocol is not None:
-        from dataclasses import replace
-
         from recist.eligibility import read_clinical, screen_patients
 
         clinical = None
@@ -89,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
             clinical = clinical[clinical["patient_id"].astype(str).isin(ids)]
             inputs["clinical"] = args.clinical
         inputs["protocol"] = args.protocol
-        screening = screen_patients(measurements, clinical,
-                                    replace(protocol, criteria=criteria))
+        screening = screen_patients(measurements, clinical, protocol)
     files = write_reports(measurements, args.out, patients=patients, criteria=criteria,
                           overlays_dir=args.overlays, inputs=inputs, screening=screening)
     for finding in files.result.findings:

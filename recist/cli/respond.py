@@ -10,23 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
-from recist.criteria import RECIST_1_1, load_criteria
-from recist.respond import respond, warnings_of, write_respond_outputs
-from recist.table import read_measurements
+from recist.cli._arguments import add_criteria_arguments, resolved_criteria
 
 __all__ = ["add_parser", "run"]
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {text!r}")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of days >= 0, got {value}")
-    return value
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -38,38 +24,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
             "Assess RECIST 1.1 responses: per time point target / non-target / new-lesion "
             "/ overall response with the deciding rule, then per patient best overall "
             "response (confirmed with --confirm), PD date, PFS and DoR. Writes "
-            "timepoints.csv, patient_summary.csv, findings.csv and provenance.json."),
+            "timepoints.csv, patient_summary.csv, findings.csv and provenance.json. "
+            "Tables: docs/tables.md; rules: docs/rules.md."),
     )
-    p.add_argument("measurements", help="measurements table (CSV, DESIGN.md format)")
+    p.add_argument("measurements", help="measurements table (CSV, docs/tables.md)")
     p.add_argument("--patients", metavar="CSV",
                    help="patients table: patient_id, start_date, optional death_date, "
                         "last_contact_date, new_therapy_date, arm")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--criteria", metavar="FILE",
-                   help="criteria TOML ([criteria] table); the flags below override it")
-    p.add_argument("--confirm", action="store_true", default=None,
-                   help="require confirmation of CR/PR (R11 4.6.1, Table 3)")
-    p.add_argument("--confirm-min-days", type=_non_negative_int, metavar="N",
-                   help="minimum days between a response and its confirmation (default 28)")
-    p.add_argument("--sd-min-days", type=_non_negative_int, metavar="N",
-                   help="minimum days from start for SD to count as BOR (default 42)")
+    add_criteria_arguments(p, confirm=True, days=True)
     p.set_defaults(func=run)
     return p
 
 
-def _criteria(args: argparse.Namespace):
-    criteria = load_criteria(args.criteria) if args.criteria else RECIST_1_1
-    changes = {}
-    if args.confirm:
-        changes["confirmation"] = True
-    if args.confirm_min_days is not None:
-        changes["confirmation_min_days"] = args.confirm_min_days
-    if args.sd_min_days is not None:
-        changes["sd_min_days"] = args.sd_min_days
-    return criteria.replace(**changes) if changes else criteria
-
-
 def _date(value) -> str:
+    import pandas as pd
+
     return "-" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
@@ -78,10 +48,13 @@ def run(args: argparse.Namespace) -> int:
     from recist.outputs import check_output_path
 
     check_output_path(args.out, folder=True)
-    criteria = _criteria(args)
+    criteria = resolved_criteria(args).criteria
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise ValueError(f"--out {args.out} is a file; give a folder for timepoints.csv, "
                          "patient_summary.csv, findings.csv and provenance.json")
+    from recist.respond import respond, warnings_of, write_respond_outputs
+    from recist.table import read_measurements
+
     measurements = read_measurements(args.measurements)
     patients = None
     if args.patients:

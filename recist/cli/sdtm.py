@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from recist.errors import RecistDataError
-from recist.findings import Severity
+from recist.cli._arguments import add_criteria_arguments, resolved_criteria
 
 __all__ = ["add_parser", "run_sdtm_in", "run_sdtm_out"]
 
@@ -55,20 +54,23 @@ def add_parser(subparsers) -> None:
         p.add_argument("--xpt", action="store_true", help="also write SAS transport v5")
         p.add_argument("--adam", action="store_true", help="also write ADRS and ADTTE")
         p.add_argument("--studyid", default="RECIST", help="STUDYID (default RECIST)")
-        p.add_argument("--confirm", action="store_true",
-                       help="require confirmation of CR/PR (BESTRSP is then confirmed)")
-        p.add_argument("--criteria", metavar="FILE", help="criteria TOML")
+        add_criteria_arguments(p, confirm=True, confirm_help=(
+            "require confirmation of CR/PR (BESTRSP is then confirmed)"))
         p.set_defaults(func=run_sdtm_out)
 
 
 def _print_findings(findings) -> None:
+    from recist.findings import Severity
+
     for finding in findings:
         if finding.severity != Severity.INFO:
             print(finding, file=sys.stderr)
 
 
-def _naming_file(error: RecistDataError, files: dict[str, str | None]) -> RecistDataError:
+def _naming_file(error, files: dict[str, str | None]):
     """Put the file name after the domain a reader's message starts with ("TR: …")."""
+    from recist.errors import RecistDataError
+
     text = str(error)
     for domain, path in files.items():
         if path and text.startswith(f"{domain}:"):
@@ -85,6 +87,7 @@ def run_sdtm_in(args: argparse.Namespace) -> int:
         if output:
             check_output_path(output)
     from recist.cdisc import read_sdtm
+    from recist.errors import RecistDataError
     from recist.outputs import write_csv_atomic
     from recist.table import write_measurements
 
@@ -143,13 +146,10 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
         rs_from_responses,
         write_sdtm,
     )
-    from recist.criteria import RECIST_1_1, load_criteria
     from recist.respond import respond, warnings_of
     from recist.table import read_measurements
 
-    criteria = load_criteria(args.criteria) if args.criteria else RECIST_1_1
-    if args.confirm:
-        criteria = criteria.replace(confirmation=True)
+    criteria = resolved_criteria(args).criteria
     measurements = read_measurements(args.measurements)
     patients = None
     if args.patients:

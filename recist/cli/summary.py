@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from recist.cli._arguments import add_criteria_arguments, resolved_criteria
+
 __all__ = ["add_parser", "run"]
 
 SUMMARY_FILES = ("response_rates.csv", "bor_distribution.csv", "pfs.csv", "dor.csv")
@@ -23,9 +25,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--patients", required=True, metavar="CSV",
                    help="patients table (start_date; arm splits the summary)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--confirm", action="store_true",
-                   help="require confirmation of CR/PR; rates then use the confirmed BOR")
-    p.add_argument("--criteria", metavar="FILE", help="criteria TOML")
+    add_criteria_arguments(p, confirm=True, confirm_help=(
+        "require confirmation of CR/PR; rates then use the confirmed BOR"))
     p.set_defaults(func=run)
     return p
 
@@ -37,15 +38,12 @@ def run(args: argparse.Namespace) -> int:
     check_output_path(args.out, folder=True)
     from pathlib import Path
 
-    from recist.criteria import RECIST_1_1, load_criteria
     from recist.outputs import write_csv_atomic
     from recist.patients import read_patients
     from recist.respond import respond, warnings_of
     from recist.table import read_measurements
 
-    criteria = load_criteria(args.criteria) if args.criteria else RECIST_1_1
-    if args.confirm:
-        criteria = criteria.replace(confirmation=True)
+    criteria = resolved_criteria(args).criteria
     measurements = read_measurements(args.measurements)
     patients = read_patients(args.patients)
     result = respond(measurements, patients, criteria)

@@ -2,9 +2,9 @@
 
 Loads the series (``dicom_io.series.load_series``), converts the annotations through its
 ``SeriesGeometry`` and calls the pure ``recist.measure`` functions. The table has the
-DESIGN.md columns plus the provenance columns (``series_uid, sop_instance_uid,
-slice_index, method, ld_x1 ... sa_z2, volume_mm3``) and ``sa_caliper_mm`` (caliper width
-across LD), ``max_3d_diameter_mm`` and ``n_fragments``.
+columns of ``docs/tables.md`` plus the provenance columns (``series_uid,
+sop_instance_uid, slice_index, method, ld_x1 ... sa_z2, volume_mm3``) and
+``sa_caliper_mm`` (caliper width across LD), ``max_3d_diameter_mm`` and ``n_fragments``.
 
 ``status`` is what a measured lesion of its kind is: ``measured`` (target), ``present``
 (non-target), ``unequivocal`` (new). Patient id and scan date come from the DICOM
@@ -13,15 +13,15 @@ across LD), ``max_3d_diameter_mm`` and ``n_fragments``.
 Fragments (SUM-5, DEC-11): a mask lesion in several pieces on its measured slice gives one
 row per piece, all with the same ``lesion_id`` (their diameters add in the sums) and
 ``n_fragments`` on each, plus a warning finding.
+
+:func:`measure_study` measures one study with any registered annotation source
+(``recist.pipeline.sources``); ``recist.pipeline.manifest`` measures many.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,34 +31,39 @@ from scipy import ndimage
 from dicom_io.annotations import (
     LabelLesion,
     LineAnnotation,
-    read_label_image,
     read_label_lesions,
     read_line_annotations,
 )
 from dicom_io.errors import DicomInputError
-from dicom_io.series import LoadedSeries, load_series
+from dicom_io.series import LoadedSeries
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
 from recist.measure import DrawnLine, measure_lines, measure_mask
 from recist.overlays import render_lesion_overlay
-from recist.table import CORE_COLUMNS, PROVENANCE_COLUMNS, read_csv_table
+from recist.table import CORE_COLUMNS, PROVENANCE_COLUMNS
+from recist.vocabulary import KINDS, LesionKind, NewLesionStatus, NonTargetStatus, TargetStatus
 
 __all__ = [
     "MEASUREMENT_COLUMNS",
+    "PRESENT_STATUS",
     "MeasureResult",
-    "StudyFailure",
+    "lesion_kind",
     "line_annotation_to_drawn_line",
     "measure_lines_on_series",
-    "measure_manifest",
     "measure_masks_on_series",
     "measure_study",
-    "read_manifest",
+    "read_label_lesions_checked",
+    "read_line_annotations_checked",
 ]
 
 EXTRA_COLUMNS = ("sa_caliper_mm", "max_3d_diameter_mm", "n_fragments")
 MEASUREMENT_COLUMNS = CORE_COLUMNS + PROVENANCE_COLUMNS + EXTRA_COLUMNS
-MANIFEST_COLUMNS = ("patient_id", "visit", "date", "series_dir", "lines", "masks", "lesions")
-_PRESENT_STATUS = {"target": "measured", "non-target": "present", "new": "unequivocal"}
+PRESENT_STATUS: dict[str, str] = {
+    str(LesionKind.TARGET): str(TargetStatus.MEASURED),
+    str(LesionKind.NON_TARGET): str(NonTargetStatus.PRESENT),
+    str(LesionKind.NEW): str(NewLesionStatus.UNEQUIVOCAL),
+}
+"""The status of a lesion seen and measured, by kind."""
 
 
 @dataclass(frozen=True)
@@ -69,23 +74,42 @@ class MeasureResult:
     findings: tuple[Finding, ...] = ()
 
 
-@dataclass(frozen=True)
-class StudyFailure:
-    """A manifest row that could not be measured."""
+def lesion_kind(text: str, source: str | Path, row: int) -> str:
+    """The lesion kind written in row ``row`` of annotation file ``source``.
 
-    row: int
-    patient_id: str
-    visit: str
-    reason: str
+    Case and surrounding blanks are ignored and an empty cell means target; anything
+    else than the kinds of ``recist.vocabulary.LesionKind`` is a ``DicomInputError``
+    naming the file, the row and the expected values.
 
-    def __str__(self) -> str:
-        return (f"manifest row {self.row} (patient_id {self.patient_id}, visit "
-                f"{self.visit}): {self.reason}")
+    >>> lesion_kind(" Non-Target ", "lines.csv", 2)
+    'non-target'
+    >>> lesion_kind("", "lines.csv", 2)
+    'target'
+    """
+    kind = text.strip().lower() or str(LesionKind.TARGET)
+    if kind not in KINDS:
+        raise DicomInputError(f"{source} row {row}: kind {text!r} is not one of "
+                              f"{', '.join(KINDS)} (empty means target)", path=source)
+    return kind
+
+
+def read_line_annotations_checked(path: str | Path) -> list[LineAnnotation]:
+    """``dicom_io.annotations.read_line_annotations`` with each kind checked
+    (:func:`lesion_kind`)."""
+    return [replace(r, kind=lesion_kind(r.kind, r.source, r.row))
+            for r in read_line_annotations(path)]
+
+
+def read_label_lesions_checked(path: str | Path) -> list[LabelLesion]:
+    """``dicom_io.annotations.read_label_lesions`` with each kind checked
+    (:func:`lesion_kind`)."""
+    return [replace(r, kind=lesion_kind(r.kind, r.source, r.row))
+            for r in read_label_lesions(path)]
 
 
 def _status(kind: str, where: str) -> str:
     try:
-        return _PRESENT_STATUS[kind]
+        return PRESENT_STATUS[kind]
     except KeyError:
         raise RecistDataError(f"{where}: kind {kind!r} is not one of target, non-target, "
                               "new") from None
@@ -358,121 +382,61 @@ def measure_study(
     patient_id: str | None = None,
     date: str | None = None,
     overlays_dir: str | Path | None = None,
+    source: str | None = None,
+    paths: str | Path | Sequence[str | Path] | None = None,
+    default_kind: str = "target",
 ) -> MeasureResult:
-    """Load one series and measure its annotations (drawn lines, or masks + lesions CSV).
+    """Load one series and measure its annotations with a registered source.
 
-    Exactly one of ``lines`` or (``masks`` and ``lesions``) must be given. Patient id and
-    scan date come from the DICOM (``LoadedSeries.info``) unless ``patient_id`` / ``date``
-    (ISO) are given, e.g. a study's pseudonymous key from a manifest.
+    Parameters
+    ----------
+    series_dir
+        The DICOM series: folder, zip or file.
+    series_uid
+        SeriesInstanceUID to use when ``series_dir`` holds several series.
+    lines, masks, lesions
+        Drawn lines CSV, or label image (NRRD/NIfTI) with its lesions CSV: exactly one of
+        ``lines`` or ``masks`` unless ``source`` is given. ``lesions`` also goes with the
+        ``seg`` and ``rtstruct`` sources.
+    resample
+        Resample a label image that is not on the series grid (nearest neighbour).
+    visit, patient_id, date
+        Written in the table; ``patient_id`` and ``date`` (ISO) replace the DICOM's, e.g.
+        a study's pseudonymous key from a manifest.
+    overlays_dir
+        Write one PNG per lesion here.
+    source, paths
+        Any registered annotation source (``recist.pipeline.sources.SOURCES``: ``sr``,
+        ``seg``, ``rtstruct`` …) and its file(s), instead of ``lines`` / ``masks``.
+    default_kind
+        Kind of lesions whose source does not say it (SR, SEG, RTSTRUCT).
+
+    Returns
+    -------
+    MeasureResult
+        ``table`` (one row per lesion, or per fragment) and ``findings``.
+
+    Examples
+    --------
+    >>> from recist.pipeline.measure import measure_study
+    >>> result = measure_study("ct/", lines="lines.csv")  # doctest: +SKIP
+    >>> result.table[["lesion_id", "ld_mm", "sa_mm"]]  # doctest: +SKIP
     """
-    if (lines is None) == (masks is None):
-        raise ValueError("give either a lines CSV or a label image with its lesions CSV")
-    if masks is not None and lesions is None:
-        raise ValueError(f"the label image {masks} needs a lesions CSV (label, lesion_id, "
-                         "kind, organ, nodal) to say which label is which lesion")
-    if lines is not None:
-        records = read_line_annotations(lines)  # read first: cheap errors before loading
-        series = load_series(series_dir, series_uid)
-        return measure_lines_on_series(series, records, visit=visit, patient_id=patient_id,
-                                       date=date, overlays_dir=overlays_dir)
-    lesion_records = read_label_lesions(lesions)
-    series = load_series(series_dir, series_uid)
-    labels = read_label_image(masks, series.geometry, resample=resample)
-    return measure_masks_on_series(series, labels, lesion_records, visit=visit,
-                                   patient_id=patient_id, date=date,
-                                   overlays_dir=overlays_dir)
+    from recist.pipeline.sources import SourceSpec, get_source
 
-
-def read_manifest(path: str | Path) -> pd.DataFrame:
-    """Read a studies manifest (``MANIFEST_COLUMNS``; paths relative to the manifest)."""
-    path = Path(path)
-    frame = read_csv_table(path, "manifest", empty_as_missing=False)
-    frame.columns = [c.strip().lower() for c in frame.columns]
-    missing = [c for c in ("series_dir",) if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}; a manifest has "
-                         f"{', '.join(MANIFEST_COLUMNS)}")
-    if "lines" not in frame.columns and "masks" not in frame.columns:
-        raise ValueError(f"{path}: no lines or masks column (found "
-                         f"{', '.join(frame.columns)}); each study needs a lines CSV or a "
-                         f"label image with its lesions CSV; a manifest has "
-                         f"{', '.join(MANIFEST_COLUMNS)}")
-    for column in MANIFEST_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = ""
-    for index, value in frame["date"].items():
-        text = str(value).strip()
-        if text and pd.isna(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")):
-            raise ValueError(f"{path} row {int(index) + 2}: date {text!r} is not a calendar "
-                             "date in YYYY-MM-DD form (e.g. 2024-03-01); correct it or leave "
-                             "it empty to use the DICOM StudyDate")
-    return frame
-
-
-def _measure_manifest_row(job: tuple[int, dict, str, str | None, bool]):
-    number, row, folder, overlays_dir, resample = job
-    base = Path(folder)
-
-    def resolve(value: str) -> Path | None:
-        return (base / value) if value else None
-
-    try:
-        lines, masks = resolve(row["lines"]), resolve(row["masks"])
-        if lines is not None and masks is not None:
-            masks = None  # both given: the drawn lines are the reader's measurement
-        result = measure_study(resolve(row["series_dir"]), lines=lines, masks=masks,
-                               lesions=resolve(row["lesions"]), resample=resample,
-                               visit=row["visit"] or None,
-                               patient_id=row["patient_id"] or None,
-                               date=row["date"] or None, overlays_dir=overlays_dir)
-        return number, result, None
-    except (ValueError, OSError) as error:  # bad input: the message is complete
-        return number, None, str(error)
-    except Exception as error:  # noqa: BLE001 - reported per row, the others go on
-        return number, None, f"internal error ({type(error).__name__}: {error})"
-
-
-def measure_manifest(
-    manifest: str | Path,
-    *,
-    workers: int | None = None,
-    overlays_dir: str | Path | None = None,
-    resample: bool = False,
-    progress: bool = True,
-) -> tuple[MeasureResult, list[StudyFailure]]:
-    """Measure every study of a manifest in parallel processes.
-
-    Each row gives ``series_dir`` and either ``lines`` or ``masks`` + ``lesions`` (when a
-    row gives both, the lines are used); ``patient_id`` / ``date``, when filled, replace
-    the DICOM values in the table (the manifest is the study's pseudonymous key).
-    A row that fails is returned as a ``StudyFailure``; the other rows still complete.
-    """
-    manifest = Path(manifest)
-    frame = read_manifest(manifest)
-    jobs = [(i + 2, {c: str(frame.at[i, c]).strip() for c in MANIFEST_COLUMNS},
-             str(manifest.parent), str(overlays_dir) if overlays_dir else None, resample)
-            for i in frame.index]
-    workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
-    results: dict[int, MeasureResult] = {}
-    failures: list[StudyFailure] = []
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(jobs), desc="measuring studies", unit="study", file=sys.stderr,
-               disable=not progress)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_measure_manifest_row, job) for job in jobs]
-        for future in as_completed(futures):
-            number, result, error = future.result()
-            if error is None:
-                results[number] = result
-            else:
-                row = jobs[number - 2][1]
-                failures.append(StudyFailure(number, row["patient_id"], row["visit"], error))
-            bar.update(1)
-    bar.close()
-    ordered = [results[n] for n in sorted(results)]
-    tables = [r.table for r in ordered if len(r.table)]
-    table = (pd.concat(tables, ignore_index=True) if tables
-             else pd.DataFrame(columns=list(MEASUREMENT_COLUMNS)))
-    findings = tuple(f for r in ordered for f in r.findings)
-    return MeasureResult(table, findings), sorted(failures, key=lambda f: f.row)
+    if source is None:
+        if (lines is None) == (masks is None):
+            raise ValueError("give either a lines CSV or a label image with its lesions CSV")
+        source, paths = ("lines", lines) if lines is not None else ("masks", masks)
+    elif lines is not None or masks is not None:
+        raise ValueError(f"give the {source} source's files as paths, not lines or masks")
+    if paths is None:
+        raise ValueError(f"the {source} source needs its file(s) (paths)")
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    spec = SourceSpec(
+        paths=tuple(Path(p) for p in paths), lesions=Path(lesions) if lesions else None,
+        series_uid=series_uid, visit=visit, patient_id=patient_id, date=date,
+        resample=resample, default_kind=default_kind,
+        overlays_dir=Path(overlays_dir) if overlays_dir is not None else None)
+    return get_source(source).measure(series_dir, spec)

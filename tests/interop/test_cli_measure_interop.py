@@ -11,8 +11,8 @@ import SimpleITK as sitk
 from dicom_io.series import load_series
 from dicom_io.sr import ImagePlane
 from recist.cli import EXIT_INPUT_ERROR, main
-from recist.interop.seg import export_seg
-from recist.interop.sr import export_sr
+from recist.pipeline.sources.seg import export_seg
+from recist.pipeline.sources.sr import export_sr
 
 
 def _sr(ct_series, tmp_path):

@@ -13,8 +13,8 @@ from dicom_io.errors import DicomInputError
 from dicom_io.series import load_series
 from dicom_io.sr import ImagePlane, read_measurement_report
 from recist.cli import EXIT_INPUT_ERROR, main
-from recist.interop.pacs import fetch_study, store_report
-from recist.interop.sr import export_sr, measure_sr
+from recist.pipeline.pacs import fetch_study, store_report
+from recist.pipeline.sources.sr import export_sr, measure_sr
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,8 @@ def test_fetched_series_is_measured_and_the_sr_stored_back_reads_the_same(
     back = retrieve_series(url, study_uid, str(sr_series[0]["SeriesInstanceUID"]),
                            tmp_path / "sr_back")
     assert [p.name for p in back] == [f"{stored_uid}.dcm"]
-    table, findings = measure_sr(back, [series_dir])
+    result = measure_sr(back, [series_dir])
+    table, findings = result.table, list(result.findings)
     assert findings == []
     assert table.loc[0, "lesion_id"] == "T1"
     assert table.loc[0, "ld_mm"] == pytest.approx(14.0, abs=1e-4)  # float32 SCOORD

@@ -11,7 +11,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from dicom_io.errors import DicomInputError
 from dicom_io.rtstruct import read_rtstruct
-from recist.interop.rtstruct import measure_rtstruct
+from recist.pipeline.sources.rtstruct import measure_rtstruct
 
 RTSTRUCT = "1.2.840.10008.5.1.4.1.1.481.3"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from recist.interop.sr import export_sr, measure_sr
+from recist.pipeline.sources.sr import export_sr, measure_sr
 from recist.pipeline.measure import measure_study
 from recist.table import normalise_measurements
 from recist.timepoints import assess_timepoints
@@ -32,7 +32,8 @@ def both(request, tmp_path_factory):
         tables.append(table)
         reports.append(export_sr(table, folder / "ct", out / f"{visit}.dcm")[0])
     from_csv = normalise_measurements(pd.concat(tables, ignore_index=True))
-    from_sr, findings = measure_sr(reports, [patient / v / "ct" for v in visits])
+    result = measure_sr(reports, [patient / v / "ct" for v in visits])
+    from_sr, findings = result.table, list(result.findings)
     return from_csv, from_sr, findings, reports, len(visits)
 
 

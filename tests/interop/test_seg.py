@@ -11,7 +11,7 @@ import SimpleITK as sitk
 from dicom_io.errors import DicomInputError
 from dicom_io.seg import SegmentInfo, read_segmentation, write_segmentation
 from dicom_io.series import load_series
-from recist.interop.seg import export_seg, measure_seg
+from recist.pipeline.sources.seg import export_seg, measure_seg
 from recist.pipeline.measure import measure_study
 
 
@@ -37,7 +37,7 @@ def test_export_seg_reads_back_to_the_same_labels_and_segments(labelled, ct_seri
     out = export_seg(nrrd, lesions, ct_series[0].parent, tmp_path / "seg.dcm")
     seg = read_segmentation(out, series.geometry)
     np.testing.assert_array_equal(seg.labels, labels)
-    assert [(s.number, s.label, s.kind, s.organ, s.nodal) for s in seg.segments] == [
+    assert [(s.number, s.label, s.description, s.organ, s.nodal) for s in seg.segments] == [
         (1, "L1", "target", "lung", False), (2, "N1", "non-target", "lymph node", True)]
 
 

@@ -14,7 +14,7 @@ from pydicom.uid import generate_uid
 
 from dicom_io.errors import DicomInputError
 from dicom_io.sr import ImagePlane, read_measurement_report, tracking_uid_for
-from recist.interop.sr import export_sr, measure_sr, read_sr_lines
+from recist.pipeline.sources.sr import export_sr, measure_sr, read_sr_lines
 
 
 def headers_of(paths):
@@ -63,7 +63,8 @@ def test_export_then_read_gives_identical_measurements(ct_series, tmp_path):
     table = _table_for(headers)
     out, findings = export_sr(table, ct_series[0].parent, tmp_path / "sr" / "report.dcm")
     assert findings == []
-    back, read_findings = measure_sr([out], [ct_series[0].parent])
+    result = measure_sr([out], [ct_series[0].parent])
+    back, read_findings = result.table, list(result.findings)
     assert read_findings == []
     back = back.set_index("lesion_id").sort_index()
     want = table.set_index("lesion_id").sort_index()
@@ -131,7 +132,8 @@ def test_several_reports_one_per_visit_load_into_one_table(tmp_path, ct_factory)
     t1 = _table_for(headers_of(follow), visit="week8", date="2024-05-01")
     sr0, _ = export_sr(t0, base[0].parent, tmp_path / "sr0.dcm")
     sr1, _ = export_sr(t1, follow[0].parent, tmp_path / "sr1.dcm")
-    table, _ = measure_sr([sr0, sr1], [base[0].parent, follow[0].parent])
+    result = measure_sr([sr0, sr1], [base[0].parent, follow[0].parent])
+    table, _ = result.table, list(result.findings)
     assert sorted(table["visit"].unique()) == ["baseline", "week8"]
     assert sorted(str(d.date()) for d in table["date"].unique()) == ["2024-03-01",
                                                                        "2024-05-01"]
@@ -201,7 +203,8 @@ def test_stated_value_in_pixels_is_recomputed_with_a_finding(ct_series, tmp_path
     headers = headers_of(ct_series)
     path = _foreign_sr(headers, tmp_path, long_code=codes.SCT.LongAxis,
                        short_code=codes.SCT.ShortAxis, stated_unit=PIXEL, long_value=20.0)
-    table, findings = measure_sr([path], [ct_series[0].parent])
+    result = measure_sr([path], [ct_series[0].parent])
+    table, findings = result.table, list(result.findings)
     assert table.loc[0, "ld_mm"] == pytest.approx(14.0, abs=1e-6)
     assert table.loc[0, "sa_mm"] == pytest.approx(5.6, abs=1e-6)
     assert table.loc[0, "kind"] == "target"  # no baseline category: the default
@@ -324,7 +327,8 @@ def test_single_lengths_of_one_lesion_pair_into_long_and_short_axes(ct_series, t
                                  series_instance_uid=generate_uid(), series_number=5,
                                  sop_instance_uid=generate_uid(), instance_number=1)
     sr.save_as(tmp_path / "lengths.dcm")
-    table, findings = measure_sr([tmp_path / "lengths.dcm"], [ct_series[0].parent])
+    result = measure_sr([tmp_path / "lengths.dcm"], [ct_series[0].parent])
+    table, findings = result.table, list(result.findings)
     assert findings == []
     table = table.set_index("lesion_id")
     assert list(table.index) == ["T3", "T4"]

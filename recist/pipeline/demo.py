@@ -5,7 +5,7 @@
 1. **scan** the sample DICOM (``dicom_io.discover.discover_series``): every series with
    its geometry verdict → ``scan.csv``;
 2. **measure** every visit of ``manifest.csv`` twice, in parallel processes
-   (``recist.pipeline.measure.measure_manifest``): from the drawn lines (the reader's
+   (``recist.pipeline.manifest.measure_manifest``): from the drawn lines (the reader's
    measurement, used downstream) → ``measurements.csv`` with lesion pictures in
    ``overlays/``, and from the label masks → ``measurements_masks.csv`` (pictures in
    ``overlays_masks/``); the line-vs-mask LD agreement is reported;
@@ -39,7 +39,7 @@ __all__ = ["DemoResult", "default_sample_data", "format_demo_summary", "run_demo
 
 def default_sample_data() -> Path:
     """``sample_data/`` of the source tree this package was imported from."""
-    return Path(__file__).resolve().parents[1] / "sample_data"
+    return Path(__file__).resolve().parents[2] / "sample_data"
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
     from recist.baseline import assess_baseline
     from recist.eligibility import read_clinical, screen_patients
     from recist.patients import read_patients
-    from recist.pipeline.measure import measure_manifest
+    from recist.pipeline.manifest import measure_manifest
     from recist.protocol import load_protocol
     from recist.report import write_reports
     from recist.respond import respond, write_respond_outputs

@@ -1,4 +1,5 @@
-"""RTSTRUCT ROI contours -> ``recist.measure.measure_planar_contours`` -> the table.
+"""The ``rtstruct`` source: RTSTRUCT ROI contours -> ``recist.measure.measure_planar_contours``
+-> the table.
 
 Each lesion ROI is measured on every slice it has contours on (all loops of a slice
 together, in the slice plane); the row is the slice where LD is largest — for a nodal
@@ -15,15 +16,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dicom_io.annotations import read_label_lesions
 from dicom_io.errors import DicomInputError
 from dicom_io.rtstruct import RTROI, read_rtstruct
 from dicom_io.series import LoadedSeries, load_series
 from recist.findings import Finding, Severity
 from recist.measure import measure_planar_contours
-from recist.pipeline.measure import MEASUREMENT_COLUMNS, MeasureResult
+from recist.pipeline.measure import (
+    MEASUREMENT_COLUMNS,
+    PRESENT_STATUS,
+    MeasureResult,
+    read_label_lesions_checked,
+)
+from recist.pipeline.sources import SourceSpec
 
-__all__ = ["MAX_OFF_SLICE_MM", "NON_LESION_TYPES", "measure_rtstruct"]
+__all__ = ["MAX_OFF_SLICE_MM", "NON_LESION_TYPES", "measure", "measure_rtstruct"]
 
 NON_LESION_TYPES = frozenset({
     "EXTERNAL", "ORGAN", "AVOIDANCE", "BOLUS", "SUPPORT", "FIXATION", "CONTROL", "CAVITY",
@@ -35,8 +41,6 @@ NON_LESION_TYPES = frozenset({
 
 MAX_OFF_SLICE_MM = 0.1
 """Largest distance (mm) of a contour without an image reference from its slice plane."""
-
-_PRESENT_STATUS = {"target": "measured", "non-target": "present", "new": "unequivocal"}
 
 
 def _slice_of(contour, series: LoadedSeries, where: str) -> int:
@@ -69,7 +73,8 @@ def _measure_roi(roi: RTROI, series: LoadedSeries, nodal: bool, where: str):
 def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
                      series_uid: str | None = None, lesions: str | Path | None = None,
                      visit: str | None = None, default_kind: str = "target",
-                     rois: Sequence[str] | None = None) -> MeasureResult:
+                     rois: Sequence[str] | None = None, patient_id: str | None = None,
+                     date: str | None = None) -> MeasureResult:
     """Measure the lesion ROIs of an RTSTRUCT on the series they were drawn on.
 
     Parameters
@@ -87,6 +92,8 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
         Kind of ROIs measured without a lesions CSV.
     rois
         Without a lesions CSV: measure only ROIs with these names.
+    patient_id, date
+        Written in the table instead of the DICOM's (e.g. from a manifest).
 
     Returns
     -------
@@ -102,7 +109,7 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
     by_number = {roi.number: roi for roi in structure.rois}
     plan: list[tuple[RTROI, str, str, str | None, bool]] = []
     if lesions is not None:
-        for record in read_label_lesions(lesions):
+        for record in read_label_lesions_checked(lesions):
             roi = by_number.get(record.label)
             if roi is None:
                 raise DicomInputError(
@@ -128,15 +135,16 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
             continue
         where = f"{name} ROI {roi.number} ({roi.name})"
         k, m = _measure_roi(roi, series, nodal, where)
-        if kind not in _PRESENT_STATUS:
+        if kind not in PRESENT_STATUS:
             raise DicomInputError(f"{where}: kind {kind!r} is not one of target, "
                                   "non-target, new")
         row = {
-            "patient_id": series.info.patient_id, "date": series.info.study_date,
+            "patient_id": patient_id or series.info.patient_id,
+            "date": date or series.info.study_date,
             "visit": visit if visit else pd.NA, "lesion_id": lesion_id, "kind": kind,
             "organ": organ if organ else pd.NA, "nodal": nodal,
             "ld_mm": round(m.ld_mm, 3), "sa_mm": round(m.sa_mm, 3),
-            "status": _PRESENT_STATUS[kind],
+            "status": PRESENT_STATUS[kind],
             "slice_thickness_mm": geometry.slice_thickness_mm,
             "series_uid": geometry.series_instance_uid or series.info.series_instance_uid,
             "sop_instance_uid": geometry.sop_instance_uids[k], "slice_index": k,
@@ -150,3 +158,11 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
         rows.append(row)
     return MeasureResult(pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS)),
                          tuple(findings))
+
+
+def measure(series_dir: str | Path, spec: SourceSpec) -> MeasureResult:
+    """The ``rtstruct`` source: the RT Structure Set ``spec.path`` measured on ``series_dir``."""
+    return measure_rtstruct(spec.path, series_dir, series_uid=spec.series_uid,
+                            lesions=spec.lesions, visit=spec.visit,
+                            default_kind=spec.default_kind, patient_id=spec.patient_id,
+                            date=spec.date)

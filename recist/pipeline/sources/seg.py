@@ -1,9 +1,10 @@
-"""DICOM SEG <-> the mask measurement path of ``recist.pipeline.measure``.
+"""The ``seg`` source: DICOM SEG <-> the mask measurement path of ``recist.pipeline.measure``.
 
 :func:`measure_seg` reads a SEG onto its series and measures every segment as a lesion
 (segment label -> lesion_id, anatomic region -> organ / nodal, segment description ->
-kind, or a lesions CSV keyed by segment number); :func:`export_seg` writes our label
-image + lesions CSV as a SEG.
+kind when it is one of ``recist.vocabulary.LesionKind``, or a lesions CSV keyed by segment
+number); :func:`export_seg` writes our label image + lesions CSV as a SEG, the kind as the
+segment description.
 """
 
 from __future__ import annotations
@@ -12,20 +13,33 @@ from pathlib import Path
 
 import numpy as np
 
-from dicom_io.annotations import LabelLesion, read_label_image, read_label_lesions
+from dicom_io.annotations import LabelLesion, read_label_image
 from dicom_io.seg import SegmentInfo, read_segmentation, write_segmentation
 from dicom_io.series import load_series
 from dicom_io.sr import read_source_images, tracking_uid_for
 from recist.findings import Finding, Severity
-from recist.pipeline.measure import MeasureResult, measure_masks_on_series
+from recist.pipeline.measure import (
+    MeasureResult,
+    measure_masks_on_series,
+    read_label_lesions_checked,
+)
+from recist.pipeline.sources import SourceSpec
+from recist.vocabulary import KINDS
 
-__all__ = ["export_seg", "measure_seg"]
+__all__ = ["export_seg", "measure", "measure_seg"]
+
+
+def _kind_of(segment: SegmentInfo) -> str | None:
+    """The lesion kind a segment's description names, if it names one."""
+    description = (segment.description or "").lower()
+    return description if description in KINDS else None
 
 
 def measure_seg(seg_path: str | Path, series_dir: str | Path, *,
                 series_uid: str | None = None, lesions: str | Path | None = None,
                 visit: str | None = None, default_kind: str = "target",
-                overlays_dir: str | Path | None = None) -> MeasureResult:
+                overlays_dir: str | Path | None = None, patient_id: str | None = None,
+                date: str | None = None) -> MeasureResult:
     """Measure the segments of a DICOM SEG on the series it was drawn on.
 
     Parameters
@@ -43,6 +57,8 @@ def measure_seg(seg_path: str | Path, series_dir: str | Path, *,
         Kind of segments whose description is not ``target`` / ``non-target`` / ``new``.
     overlays_dir
         Write one PNG per lesion here.
+    patient_id, date
+        Written in the table instead of the DICOM's (e.g. from a manifest).
 
     Returns
     -------
@@ -54,12 +70,13 @@ def measure_seg(seg_path: str | Path, series_dir: str | Path, *,
     seg = read_segmentation(seg_path, series.geometry)
     findings: list[Finding] = []
     if lesions is not None:
-        records = read_label_lesions(lesions)
+        records = read_label_lesions_checked(lesions)
     else:
         records = []
         for segment in seg.segments:
-            kind = segment.kind or default_kind
-            if segment.kind is None:
+            kind = _kind_of(segment)
+            if kind is None:
+                kind = default_kind
                 findings.append(Finding(
                     "seg-default-kind", f"{Path(seg_path).name}: segment "
                     f"{segment.number} ({segment.label}) does not say target / non-target "
@@ -71,8 +88,17 @@ def measure_seg(seg_path: str | Path, series_dir: str | Path, *,
                 kind=kind, organ=segment.organ or "", nodal=segment.nodal,
                 source=f"{Path(seg_path).name} segment"))
     result = measure_masks_on_series(series, seg.labels, records, visit=visit,
+                                     patient_id=patient_id, date=date,
                                      overlays_dir=overlays_dir)
     return MeasureResult(result.table, tuple(findings) + tuple(result.findings))
+
+
+def measure(series_dir: str | Path, spec: SourceSpec) -> MeasureResult:
+    """The ``seg`` source: the SEG ``spec.path`` measured on ``series_dir``."""
+    return measure_seg(spec.path, series_dir, series_uid=spec.series_uid,
+                       lesions=spec.lesions, visit=spec.visit,
+                       default_kind=spec.default_kind, overlays_dir=spec.overlays_dir,
+                       patient_id=spec.patient_id, date=spec.date)
 
 
 def export_seg(labels_path: str | Path, lesions_csv: str | Path, series_dir: str | Path,
@@ -85,12 +111,12 @@ def export_seg(labels_path: str | Path, lesions_csv: str | Path, series_dir: str
     """
     series = load_series(series_dir, series_uid)
     labels = read_label_image(labels_path, series.geometry)
-    records = read_label_lesions(lesions_csv)
+    records = read_label_lesions_checked(lesions_csv)
     present = {int(v) for v in np.unique(labels) if v}
     segments = [SegmentInfo(
         number=r.label, label=r.lesion_id, tracking_id=r.lesion_id,
         tracking_uid=tracking_uid_for(series.info.patient_id, r.lesion_id),
-        organ=r.organ or None, nodal=r.nodal, kind=r.kind)
+        organ=r.organ or None, nodal=r.nodal, description=r.kind)
         for r in records if r.label in present]
     labels = labels.copy()
     labels[~np.isin(labels, [s.number for s in segments])] = 0

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dicom_io.dicomweb import connect, retrieve_series, search_series, store_instances
 from dicom_io.errors import DicomInputError
 
-__all__ = ["fetch_study", "store_report"]
+__all__ = ["fetch_study", "fetched_series", "store_report"]
 
 
 def fetch_study(url: str, study_uid: str, out_dir: str | Path, *,
@@ -56,3 +59,19 @@ def fetch_study(url: str, study_uid: str, out_dir: str | Path, *,
 def store_report(url: str, path: str | Path) -> str:
     """Store one report (e.g. an SR written by ``export_sr``) on the server; its UID."""
     return store_instances(connect(url), [path])[0]
+
+
+@contextmanager
+def fetched_series(url: str, study_uid: str, series_uid: str, *,
+                   keep_in: str | Path | None = None) -> Iterator[Path]:
+    """Fetch one series into a folder for the duration of a ``with`` block.
+
+    The folder is temporary (removed afterwards) unless ``keep_in`` names one to keep.
+
+    >>> with fetched_series(url, study, series) as folder:  # doctest: +SKIP
+    ...     result = measure_study(folder, lines="lines.csv")
+    """
+    with tempfile.TemporaryDirectory(prefix="recist-fetch-") as scratch:
+        folder = Path(keep_in) if keep_in else Path(scratch) / "series"
+        fetch_study(url, study_uid, folder, series_uid=series_uid)
+        yield folder

@@ -1,14 +1,18 @@
-"""DICOM SR TID 1500 <-> the measurements table.
+"""The ``sr`` source: DICOM SR TID 1500 <-> the measurements table.
 
-Reading (:func:`read_sr_lines`, :func:`measure_sr`): every linear measurement of one or
-more SR reports becomes a line record (the line-annotation CSV columns of DESIGN.md plus
-provenance); the length is always recomputed from the coordinates and the geometry of the
+Reading (:func:`read_sr_lines`, :func:`measure_sr`, the source's :func:`measure`): every
+linear measurement of one or more SR reports becomes a line record (the line-annotation
+CSV columns of ``docs/tables.md`` plus provenance); the length is always recomputed from the coordinates and the geometry of the
 referenced image, and a stated value that disagrees by more than ``length_tolerance_mm``
 — or is in pixels, or has no unit — is reported as a finding. Several reports of one
 patient (one per visit) load into one table.
 
 Writing (:func:`export_sr`): the rows of one study, with their provenance endpoints in
 patient mm, become one SR (``dicom_io.sr.write_measurement_report``).
+
+The lesion kind travels as the group's Baseline Category (DCM 112016): target and
+non-target as DCM 112074 / 112075, new as the private code NEW (99RECIST); the mapping is
+:data:`BASELINE_CATEGORY_CODES`.
 """
 
 from __future__ import annotations
@@ -31,13 +35,18 @@ from dicom_io.sr import (
 )
 from recist.findings import Finding, Severity
 from recist.measure import DrawnLine, measure_lines
+from recist.pipeline.measure import PRESENT_STATUS, MeasureResult
+from recist.pipeline.sources import SourceSpec
 from recist.table import normalise_measurements, read_measurements
+from recist.vocabulary import KINDS, LesionKind
 
 __all__ = [
+    "BASELINE_CATEGORY_CODES",
     "DEFAULT_LENGTH_TOLERANCE_MM",
     "LINE_COLUMNS",
     "export_sr",
     "lines_to_measurements",
+    "measure",
     "measure_sr",
     "read_sr_lines",
 ]
@@ -52,7 +61,12 @@ LINE_COLUMNS = (
     "stated_value", "stated_unit", "tracking_uid", "group", "series_uid",
     "slice_thickness_mm", "slice_index", "sr_file",
 )
-_PRESENT_STATUS = {"target": "measured", "non-target": "present", "new": "unequivocal"}
+BASELINE_CATEGORY_CODES: dict[str, tuple[str, str, str]] = {
+    str(LesionKind.TARGET): ("112074", "DCM", "Target Lesion at Baseline"),
+    str(LesionKind.NON_TARGET): ("112075", "DCM", "Non-Target Lesion at Baseline"),
+    str(LesionKind.NEW): ("NEW", "99RECIST", "New lesion"),
+}
+"""Lesion kind -> Baseline Category value (code value, coding scheme, meaning)."""
 _UNIT_TO_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "um": 0.001}
 
 
@@ -130,7 +144,8 @@ def read_sr_lines(
                      f"{line.group_index + 1})")
             row: dict[str, object] = {
                 "patient_id": report.patient_id, "date": report.study_date,
-                "visit": line.visit, "lesion_id": line.lesion_id, "kind": line.kind,
+                "visit": line.visit, "lesion_id": line.lesion_id,
+                "kind": _kind_of(line.baseline_categories),
                 "organ": line.organ.lower() if line.organ else None, "nodal": line.nodal,
                 "axis": line.axis, "sop_instance_uid": line.sop_instance_uid,
                 "stated_value": line.stated_value, "stated_unit": line.stated_unit,
@@ -182,6 +197,15 @@ def read_sr_lines(
             rows.append(row)
     frame = pd.DataFrame(rows, columns=list(LINE_COLUMNS))
     return frame, findings
+
+
+def _kind_of(categories: Sequence[tuple[str, str]]) -> str | None:
+    """The lesion kind of a group's Baseline Category codes (the last one we know)."""
+    kind = None
+    for scheme, value in categories:
+        kind = next((name for name, code in BASELINE_CATEGORY_CODES.items()
+                     if (scheme, value) == (code[1], code[0])), kind)
+    return kind
 
 
 def _check_stated(value: float | None, unit: str | None, length_mm: float, where: str,
@@ -277,7 +301,7 @@ def lines_to_measurements(lines: pd.DataFrame, *, default_kind: str = "target"
             ("patient_id", "date", "visit", "lesion_id", "organ", "nodal",
              "sop_instance_uid", "series_uid", "slice_thickness_mm", "slice_index")
         }
-        record.update(kind=kind, method="sr", status=_PRESENT_STATUS.get(kind, "measured"))
+        record.update(kind=kind, method="sr", status=PRESENT_STATUS.get(kind, "measured"))
         for prefix in ("ld", "sa"):
             start = getattr(measured, f"{prefix}_start")
             if start is None:
@@ -296,7 +320,7 @@ def lines_to_measurements(lines: pd.DataFrame, *, default_kind: str = "target"
 
 def measure_sr(sr_paths: Sequence[str | Path], series_dirs: Sequence[str | Path], *,
                length_tolerance_mm: float = DEFAULT_LENGTH_TOLERANCE_MM,
-               default_kind: str = "target") -> tuple[pd.DataFrame, list[Finding]]:
+               default_kind: str = "target") -> MeasureResult:
     """Measure the lesions of SR reports on their series: a measurements table.
 
     Parameters
@@ -311,7 +335,7 @@ def measure_sr(sr_paths: Sequence[str | Path], series_dirs: Sequence[str | Path]
 
     Returns
     -------
-    (pandas.DataFrame, list of Finding)
+    MeasureResult
         The measurements table (with provenance columns) and the findings.
     """
     images: list[Dataset] = []
@@ -320,7 +344,25 @@ def measure_sr(sr_paths: Sequence[str | Path], series_dirs: Sequence[str | Path]
     lines, findings = read_sr_lines(sr_paths, images,
                                     length_tolerance_mm=length_tolerance_mm)
     table, line_findings = lines_to_measurements(lines, default_kind=default_kind)
-    return table, findings + line_findings
+    return MeasureResult(table, tuple(findings + line_findings))
+
+
+def measure(series_dir: str | Path, spec: SourceSpec) -> MeasureResult:
+    """The ``sr`` source: the reports ``spec.paths`` measured on ``series_dir``.
+
+    ``spec.visit`` / ``spec.patient_id`` / ``spec.date``, when given, replace what the
+    reports say.
+    """
+    result = measure_sr(spec.paths, [series_dir], default_kind=spec.default_kind)
+    table = result.table
+    if not table.empty:
+        if spec.visit:
+            table["visit"] = spec.visit
+        if spec.patient_id:
+            table["patient_id"] = spec.patient_id
+        if spec.date:
+            table["date"] = pd.Timestamp(spec.date)
+    return MeasureResult(table, result.findings)
 
 
 def _pixel_line(row: pd.Series, prefix: str, plane: ImagePlane, where: str,
@@ -404,10 +446,15 @@ def export_sr(measurements: pd.DataFrame | str | Path, series_dir: str | Path,
                 row.get("sa_mm")):
             short_px = _pixel_line(row, "sa", plane, where, plane_tolerance_mm)
             short_mm = float(row["sa_mm"])
+        kind = str(row["kind"])
+        if kind not in BASELINE_CATEGORY_CODES:
+            raise ValueError(f"lesion {row['lesion_id']}: kind {kind!r} is not one of "
+                             f"{', '.join(KINDS)}")
         lesions.append(SRLesion(
             lesion_id=str(row["lesion_id"]),
             tracking_uid=tracking_uid_for(str(row["patient_id"]), str(row["lesion_id"])),
-            kind=str(row["kind"]), organ=str(row["organ"]) if pd.notna(row["organ"])
+            baseline_category=BASELINE_CATEGORY_CODES[kind],
+            organ=str(row["organ"]) if pd.notna(row["organ"])
             else "unspecified", nodal=bool(row["nodal"]),
             sop_instance_uid=str(row["sop_instance_uid"]), long_axis_px=long_px,
             long_axis_mm=float(row["ld_mm"]), short_axis_px=short_px,

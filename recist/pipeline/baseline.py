@@ -1,0 +1,209 @@
+"""The baseline job: input checks, measurability, target selection and eligibility.
+
+:func:`run_baseline` checks a measurements table (``recist.checks``), judges each
+patient's baseline (``recist.baseline.assess_baseline``) and, with a protocol, screens
+every patient against its eligibility criteria (``recist.eligibility``);
+:func:`write_baseline_outputs` writes ``lesions.csv``, ``patients.csv``,
+``findings.csv``, ``eligibility.csv`` (with a protocol) and ``provenance.json``
+(``docs/tables.md``). ``recist baseline`` is these two calls and a printout.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from recist.criteria import Criteria
+    from recist.findings import Finding
+    from recist.protocol import Protocol
+
+__all__ = ["BaselineRun", "run_baseline", "write_baseline_outputs"]
+
+
+@dataclass(frozen=True)
+class BaselineRun:
+    """What :func:`run_baseline` found.
+
+    Attributes
+    ----------
+    lesions, patients
+        ``recist.baseline.BaselineResult``'s tables: every baseline lesion with its
+        measurability and reason; one row per patient (measurable disease, targets,
+        selection valid).
+    baseline_findings, input_findings
+        The findings of the baseline assessment and of the input checks (warnings; an
+        input error is raised instead).
+    eligibility
+        With a protocol: every eligibility criterion of every patient and the verdict.
+    criteria, protocol
+        What was applied.
+    """
+
+    lesions: pd.DataFrame
+    patients: pd.DataFrame
+    baseline_findings: tuple[Finding, ...] = ()
+    input_findings: tuple[Finding, ...] = ()
+    eligibility: pd.DataFrame | None = None
+    criteria: Criteria | None = None
+    protocol: Protocol | None = None
+    inputs: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every finding: the baseline assessment's, then the input checks'."""
+        return (*self.baseline_findings, *self.input_findings)
+
+
+def _path_or_none(value) -> str | None:
+    return str(value) if isinstance(value, (str, Path)) else None
+
+
+def run_baseline(
+    measurements: pd.DataFrame | str | Path,
+    *,
+    criteria: Criteria | None = None,
+    protocol: Protocol | None = None,
+    clinical: pd.DataFrame | str | Path | None = None,
+) -> BaselineRun:
+    """Check a measurements table and judge every patient's baseline.
+
+    Parameters
+    ----------
+    measurements
+        The measurements table, or its CSV (read with ``recist.table.read_measurements``).
+    criteria
+        The criteria (``recist.pipeline.criteria.resolve_criteria``); RECIST 1.1 by
+        default, or the protocol's when only a protocol is given.
+    protocol
+        A protocol (``recist.protocol.load_protocol``): every patient is screened against
+        its eligibility criteria, with ``criteria``.
+    clinical
+        The clinical table (or its CSV) for the protocol's clinical criteria; needs
+        ``protocol``.
+
+    Returns
+    -------
+    BaselineRun
+
+    Raises
+    ------
+    recist.errors.RecistDataError
+        When the table cannot be interpreted or contradicts itself (input errors).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"patient_id": ["P"], "lesion_id": ["T1"],
+    ...     "date": pd.to_datetime(["2024-01-02"]), "kind": ["target"],
+    ...     "status": ["measured"], "organ": ["liver"], "nodal": [False],
+    ...     "ld_mm": [25.0], "sa_mm": [None], "slice_thickness_mm": [5.0]})
+    >>> run = run_baseline(m)
+    >>> bool(run.patients["measurable_disease"].iloc[0])
+    True
+    """
+    from recist.checks import run_input_checks
+    from recist.criteria import RECIST_1_1
+    from recist.findings import raise_for_errors
+    from recist.table import normalise_measurements, read_measurements
+
+    if clinical is not None and protocol is None:
+        raise ValueError("--clinical needs --protocol: the protocol says which clinical "
+                         "columns are eligibility criteria")
+    if criteria is None:
+        criteria = protocol.criteria if protocol is not None else RECIST_1_1
+    inputs = {"measurements": _path_or_none(measurements),
+              "clinical": _path_or_none(clinical)}
+    if isinstance(measurements, pd.DataFrame):
+        measurements = normalise_measurements(measurements, source="measurements")
+    else:
+        measurements = read_measurements(measurements)
+    if clinical is not None and not isinstance(clinical, pd.DataFrame):
+        from recist.eligibility import read_clinical
+
+        clinical = read_clinical(clinical)
+
+    from recist.baseline import assess_baseline
+
+    input_findings = run_input_checks(measurements, criteria, include_selection=False)
+    raise_for_errors(input_findings)
+    result = assess_baseline(measurements, criteria)
+
+    screening = None
+    if protocol is not None:
+        from dataclasses import replace
+
+        from recist.eligibility import screen_patients
+
+        protocol = replace(protocol, criteria=criteria)
+        screening = screen_patients(measurements, clinical, protocol)
+    return BaselineRun(lesions=result.lesions, patients=result.patients,
+                       baseline_findings=tuple(result.findings),
+                       input_findings=tuple(input_findings), eligibility=screening,
+                       criteria=criteria, protocol=protocol, inputs=inputs)
+
+
+def _write_dates(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    out = frame.copy()
+    for column in columns:
+        if column in out.columns:
+            out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d")
+    return out
+
+
+def write_baseline_outputs(
+    result: BaselineRun,
+    out_dir: str | Path,
+    *,
+    inputs: Mapping[str, str | Path | None] | None = None,
+) -> list[Path]:
+    """Write the baseline tables and ``provenance.json`` into ``out_dir``.
+
+    Parameters
+    ----------
+    result
+        What :func:`run_baseline` returned.
+    out_dir
+        Output folder (created); each file is written whole or not at all.
+    inputs
+        File names for the provenance (``measurements``, ``protocol``, ``clinical``),
+        over the ones :func:`run_baseline` read itself.
+
+    Returns
+    -------
+    list of Path
+        The files written: lesions.csv, patients.csv, findings.csv, eligibility.csv (with
+        a protocol), provenance.json.
+    """
+    from recist import __version__
+    from recist.findings import findings_frame
+    from recist.outputs import write_csv_atomic, write_text_atomic
+
+    names = {**result.inputs, **{k: None if v is None else str(v)
+                                 for k, v in (inputs or {}).items()}}
+    out = Path(out_dir)
+    tables = {"lesions.csv": result.lesions,
+              "patients.csv": _write_dates(result.patients, ("baseline_date",)),
+              "findings.csv": findings_frame(list(result.findings))}
+    if result.eligibility is not None:
+        tables["eligibility.csv"] = result.eligibility
+    protocol = result.protocol
+    provenance = {
+        "package": "recist", "version": __version__, "command": "baseline",
+        "criteria": result.criteria.as_dict(),
+        "protocol": None if protocol is None else {
+            "path": names.get("protocol"), "name": protocol.name,
+            "version": protocol.version},
+        "measurements": names.get("measurements"),
+        "clinical": names.get("clinical"),
+        "rows": {name.removesuffix(".csv"): len(table) for name, table in tables.items()},
+    }
+    written = [write_csv_atomic(table, out / name) for name, table in tables.items()]
+    written.append(write_text_atomic(out / "provenance.json",
+                                     json.dumps(provenance, indent=2, sort_keys=True) + "\n"))
+    return written
