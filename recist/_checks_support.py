@@ -5,14 +5,25 @@ Not public API: use the ``check_…`` functions of ``recist.checks``.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from datetime import date
+from typing import Any, TypeAlias
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from pandas.api.typing import NaTType, NAType
 
 from recist.baseline import timepoint_index
 from recist.findings import Finding, Severity
 
 __all__ = ["finding", "findings_at", "indexed", "iso", "iso_dates", "records",
            "sorted_contains"]
+
+Row: TypeAlias = "dict[Hashable, Any]"
+"""One table row as a dict (column name → cell), as ``DataFrame.to_dict("records")``."""
+DateValue: TypeAlias = "date | str | float | np.datetime64 | NaTType | NAType | None"
+"""A date cell: a date, Timestamp, ISO text or datetime64, or missing."""
 
 _TIMEPOINT_COLUMNS = ("timepoint", "timepoint_start", "timepoint_order", "is_baseline",
                       "patient_code", "timepoint_code", "has_visit", "lesion_code")
@@ -58,7 +69,7 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index, copy=False)
 
 
-def iso(value: object) -> str | None:
+def iso(value: DateValue) -> str | None:
     """A date as ``YYYY-MM-DD`` (None when missing).
 
     >>> iso(pd.Timestamp("2024-03-01 10:00")), iso(pd.NaT), iso("2024-03-01")
@@ -81,7 +92,7 @@ def _text(value: object) -> str | None:
     return None if text in ("", "<NA>") else text
 
 
-def finding(row: dict, code: str, rule: str, severity: Severity, text: str,
+def finding(row: Mapping[Hashable, Any], code: str, rule: str, severity: Severity, text: str,
              lesion: bool = True) -> Finding:
     """A finding located at a row: patient, date, visit and (optionally) lesion."""
     patient = str(row["patient_id"])
@@ -97,7 +108,7 @@ def finding(row: dict, code: str, rule: str, severity: Severity, text: str,
                    patient_id=patient, date=date, visit=visit, lesion_id=lesion_id)
 
 
-def iso_dates(values: pd.Series | np.ndarray) -> list[str | None]:
+def iso_dates(values: pd.Series[Any] | npt.NDArray[Any]) -> list[str | None]:
     """``iso`` of every value, computed on the whole column when it holds datetime64.
 
     >>> iso_dates(pd.Series(pd.to_datetime(["2024-03-01 10:00", None])))
@@ -132,26 +143,27 @@ def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str, severity
               else [None] * n_rows)
     lesions = ([_text(v) for v in frame["lesion_id"].tolist()]
                if lesion and "lesion_id" in frame.columns else [None] * n_rows)
-    out = []
-    for patient, date, visit, lesion_id, code, text in zip(patients, dates, visits, lesions,
-                                                           codes, texts):
-        where = f"patient {patient}, {date}"
+    out: list[Finding] = []
+    for patient, day, visit, lesion_id, code, text in zip(patients, dates, visits, lesions,
+                                                          codes, texts):
+        where = f"patient {patient}, {day}"
         if visit is not None:
             where += f" (visit {visit})"
         if lesion_id is not None:
             where += f", lesion {lesion_id}"
         out.append(Finding(code=code, message=f"{where}: {text}", severity=severity, rule=rule,
-                           patient_id=patient, date=date, visit=visit, lesion_id=lesion_id))
+                           patient_id=patient, date=day, visit=visit, lesion_id=lesion_id))
     return out
 
 
-def sorted_contains(pool: np.ndarray, values: np.ndarray) -> np.ndarray:
+def sorted_contains(pool: npt.NDArray[Any], values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     """Whether each value occurs in the sorted array ``pool`` (binary search)."""
     if len(pool) == 0:
         return np.zeros(len(values), dtype=bool)
     position = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
-    return pool[position] == values
+    found: npt.NDArray[np.bool_] = pool[position] == values
+    return found
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
+def records(frame: pd.DataFrame) -> list[Row]:
     return frame.to_dict("records")

@@ -17,7 +17,8 @@ All are re-exported from this module.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -148,8 +149,8 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     findings: list[Finding] = []
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     # kinds as integer codes (-1: missing); the indexed table has them categorical
-    kind_code, kind_values = pd.factorize(frame["kind"], use_na_sentinel=True)
-    kind_values = np.asarray(kind_values, dtype=object)
+    kind_code, kind_uniques = pd.factorize(frame["kind"], use_na_sentinel=True)
+    kind_values = np.asarray(kind_uniques, dtype=object)
     lesion_code = frame["lesion_code"].to_numpy(dtype=np.int64)
     tp_code = frame["timepoint_code"].to_numpy(dtype=np.int64)
     patient_code = frame["patient_code"].to_numpy(dtype=np.int64)
@@ -231,8 +232,8 @@ def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray,
                    nodal: np.ndarray) -> list[Finding]:
     """Step 4 of ``check_lesion_ids_stable``: non-nodal lesions whose organ key changes."""
     findings: list[Finding] = []
-    organ_code, organ_values = pd.factorize(frame["organ"], use_na_sentinel=True)
-    organ_values = np.asarray(organ_values, dtype=object)
+    organ_code, organ_uniques = pd.factorize(frame["organ"], use_na_sentinel=True)
+    organ_values = np.asarray(organ_uniques, dtype=object)
     keys = [organ_key(value) for value in organ_values]  # one call per distinct organ text
     # organ code -1 (no organ) indexes the appended -1
     key_of_value = np.append(pd.factorize(np.array(keys, dtype=object))[0], -1)
@@ -419,7 +420,7 @@ def check_new_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
 
 def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1, *,
                      include_selection: bool = True, patients: pd.DataFrame | None = None,
-                     today: object = None) -> list[Finding]:
+                     today: str | date | None = None) -> list[Finding]:
     """Every check of a measurements table before response assessment.
 
     Errors (DEC-18 contradictions, missing baseline, impossible dates) first, then
@@ -429,7 +430,7 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
     """
     findings: list[Finding] = []
     indexed = _indexed(measurements)
-    checks: Iterable = (
+    checks: Iterable[Callable[[pd.DataFrame], list[Finding]]] = (
         check_missing_baseline,
         check_targets_exist_at_baseline,
         check_nontargets_exist_at_baseline,

@@ -6,10 +6,12 @@ baseline window (MEAS-11). Re-exported by ``recist.checks``; see its docstring.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from recist._checks_support import Row
 from recist._checks_support import finding as _finding
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 
-def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame,
+def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | None,
                           criteria: Criteria = RECIST_1_1) -> list[Finding]:
     """Baseline scans are close to the start of treatment (MEAS-11, R11 3.2.1).
 
@@ -120,7 +122,7 @@ def check_scans_after_death(measurements: pd.DataFrame,
     return _findings_at(rows, "scan-after-death", "DEC-18", Severity.ERROR, texts)
 
 
-def check_dates(measurements: pd.DataFrame, today: object = None,
+def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
                 earliest: str = "1900-01-01") -> list[Finding]:
     """Scan dates are possible and visits follow each other in time (section 1, DEC-20).
 
@@ -269,7 +271,7 @@ def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
     return findings
 
 
-def _diameters(row: dict) -> str:
+def _diameters(row: Row) -> str:
     """The recorded diameters of a row for messages, e.g. ``LD 3.0 mm``."""
     parts = [f"{name} {float(row[column]):g} mm" for name, column in
              (("LD", "ld_mm"), ("SA", "sa_mm"))
@@ -277,7 +279,7 @@ def _diameters(row: dict) -> str:
     return ", ".join(parts)
 
 
-def _absent_fix(row: dict, criteria: Criteria) -> str:
+def _absent_fix(row: Row, criteria: Criteria) -> str:
     """How to resolve an ``absent`` row with a diameter, by lesion kind (DEC-18)."""
     if row.get("kind") == LesionKind.TARGET:
         return "use status measured with the diameter, or clear the diameter"
@@ -489,7 +491,7 @@ def check_slice_thickness_changes(measurements: pd.DataFrame) -> list[Finding]:
     if not changed.any():
         return findings
     rows = frame[changed].assign(baseline_thickness=baseline_thickness[changed])
-    groups: dict[int, list[dict]] = {}
+    groups: dict[int, list[Row]] = {}
     for r in _records(rows):
         groups.setdefault(r["timepoint_code"], []).append(r)
     for members in groups.values():

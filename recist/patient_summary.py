@@ -9,9 +9,12 @@ columns of DESIGN.md. The cohort is handled as numpy arrays and plain lists per 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from recist.arrays import first_row_of_each
@@ -64,14 +67,15 @@ def summary_columns(criteria: Criteria = RECIST_1_1) -> list[str]:
     return [c for c in SUMMARY_COLUMNS if c != "confirmed_bor" or criteria.confirmation]
 
 
-def _text_or_none(values: pd.Series, upper: bool = True) -> tuple[np.ndarray, set]:
+def _text_or_none(values: pd.Series[Any],
+                  upper: bool = True) -> tuple[npt.NDArray[np.object_], set[str | None]]:
     """Strings stripped (and upper-cased), missing → None, as an object array.
 
     Works on the distinct values only (a cohort has a handful of response labels), and
     returns the set of distinct cleaned values too.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    cleaned = []
+    cleaned: list[str | None] = []
     for value in uniques:
         text = str(value).strip()
         text = text.upper() if upper else text
@@ -80,7 +84,19 @@ def _text_or_none(values: pd.Series, upper: bool = True) -> tuple[np.ndarray, se
     return lookup[codes], set(cleaned)
 
 
-def _timepoint_arrays(timepoints: pd.DataFrame) -> dict[str, object]:
+class _TimepointArrays(TypedDict):
+    """The time point table as arrays and lists sorted by patient, then date."""
+
+    ids: list[str]  # one per patient
+    starts: npt.NDArray[np.intp]  # each patient's first row
+    ends: npt.NDArray[np.intp]  # each patient's row after the last
+    dates: list[date]  # one per row
+    days: npt.NDArray[np.int64]  # the dates as days since 1970
+    overall: list[str | None]
+    target: list[str | None]
+
+
+def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
     """Validate the time point table and return its columns sorted by patient and date."""
     missing = [c for c in _REQUIRED_TIMEPOINT_COLUMNS if c not in timepoints.columns]
     if missing:
@@ -135,7 +151,9 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def _patient_records(patients: pd.DataFrame | None) -> dict[str, tuple]:
+def _patient_records(
+    patients: pd.DataFrame | None,
+) -> dict[str, tuple[date | None, date | None, date | None]]:
     """patient_id → (start_date, death_date, new_therapy_date) as ``date`` or None."""
     if patients is None:
         return {}
@@ -146,7 +164,7 @@ def _patient_records(patients: pd.DataFrame | None) -> dict[str, tuple]:
 
 
 def _summarise_one(
-    columns: dict[str, list], patient_id: str, responses: list[str], dates: list[date],
+    columns: dict[str, list[Any]], patient_id: str, responses: list[str], dates: list[date],
     non_target_only: bool, start: date | None, death: date | None,
     new_therapy: date | None, criteria: Criteria, best: BestResponse | None = None,
     has_response: bool = True,
@@ -170,7 +188,8 @@ def _summarise_one(
     analysed, analysed_dates = responses[:kept], dates[:kept]
     if best is None:
         best = best_overall_response(analysed, analysed_dates, start, criteria)
-    confirmed_bor = response_index = None
+    confirmed_bor: str | None = None
+    response_index: int | None = None
     if criteria.confirmation:
         if has_response:
             confirmed = confirmed_best_overall_response(
@@ -183,22 +202,25 @@ def _summarise_one(
     response_date = None if response_index is None else analysed_dates[response_index]
     pfs = progression_free_survival(responses, dates, start, death, new_therapy, criteria)
     dor = duration_of_response(response_date, responses, dates, death, new_therapy, criteria)
-    for column, value in zip(SUMMARY_COLUMNS, (
+    for column, cell in zip(SUMMARY_COLUMNS, (
             patient_id, best.response,
             None if best.index is None else analysed_dates[best.index], confirmed_bor,
             progression_date(analysed, analysed_dates), pfs.event, pfs.date,
             (pfs.date - start).days + (1 if criteria.add_one_day else 0), response_date,
             None if dor is None else dor[1], pfs.reason)):
-        columns[column].append(value)
+        columns[column].append(cell)
 
 
-_RANK_OF = {None: RESPONSE_RANK[NE], **RESPONSE_RANK}
+_RANK_OF: dict[str | None, int] = {None: RESPONSE_RANK[NE]}  # an empty response is NE
+_RANK_OF.update(RESPONSE_RANK.items())
 _PD_RANK, _NE_RANK = RESPONSE_RANK[PD], RESPONSE_RANK[NE]
 _SD_RANK, _NCNP_RANK = RESPONSE_RANK[SD], RESPONSE_RANK[NON_CR_NON_PD]
 
 
-def _vector_bor(overall: list, days: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                start_days: np.ndarray, criteria: Criteria) -> tuple[list, np.ndarray]:
+def _vector_bor(
+    overall: Sequence[str | None], days: npt.NDArray[np.int64], starts: npt.NDArray[np.intp],
+    ends: npt.NDArray[np.intp], start_days: npt.NDArray[np.int64], criteria: Criteria,
+) -> tuple[list[BestResponse], npt.NDArray[np.bool_]]:
     """``best_overall_response`` of every patient at once, on all their time points.
 
     ``overall``/``days`` are the sorted time point rows, ``starts``/``ends`` each
@@ -233,7 +255,7 @@ def _vector_bor(overall: list, days: np.ndarray, starts: np.ndarray, ends: np.nd
     first_reaching = first_row_of_each(group[reaching], n_patients, rows=reaching)
     has_response = np.zeros(n_patients, dtype=bool)
     has_response[group[counted & (rank <= RESPONSE_RANK[PR])]] = True
-    results = []
+    results: list[BestResponse] = []
     for rank_of, row, head in zip(best.tolist(), first_reaching.tolist(), first.tolist()):
         if rank_of > _NE_RANK:  # no counted time point (BOR-7)
             results.append(BestResponse(NE, None))
@@ -248,7 +270,7 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _NAT = np.iinfo(np.int64).min
 
 
-def _as_dates(values: list) -> np.ndarray:
+def _as_dates(values: Sequence[date | None]) -> npt.NDArray[np.datetime64]:
     """``date``/None list → datetime64[ns] array (NaT for None), without per-item numpy."""
     days = np.array([_NAT if d is None else d.toordinal() - _EPOCH_ORDINAL for d in values],
                     dtype=np.int64)
@@ -281,11 +303,12 @@ def summarise_patients_with_findings(
             "patient's baseline scan date, and deaths and new therapies are unknown (DEC-7); "
             "pass a patients table with start_date to use treatment start",
             Severity.INFO, rule="DEC-7"))
-    columns: dict[str, list] = {c: [] for c in SUMMARY_COLUMNS}
-    seen = set()
+    columns: dict[str, list[Any]] = {c: [] for c in SUMMARY_COLUMNS}
+    seen: set[str] = set()
     dates, overall, target = arrays["dates"], arrays["overall"], arrays["target"]
     ids, starts, ends = arrays["ids"], arrays["starts"], arrays["ends"]
-    references = []  # (start, death, new_therapy, baseline fallback used) per patient
+    # (start, death, new_therapy, baseline fallback used) per patient
+    references: list[tuple[date, date | None, date | None, bool]] = []
     for patient_id, begin in zip(ids, starts.tolist()):
         start, death, new_therapy = records.get(patient_id, (None, None, None))
         references.append((start or dates[begin], death, new_therapy, start is None))
