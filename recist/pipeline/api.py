@@ -31,7 +31,47 @@ if TYPE_CHECKING:
     from recist.respond import RespondResult
     from recist.stats import CohortSummary
 
-__all__ = ["baseline", "read_measurements", "read_patients", "respond", "summary"]
+__all__ = ["baseline", "load_series", "read_measurements", "read_patients", "respond",
+           "summary"]
+
+
+def load_series(path: str | Path, series_uid: str | None = None, *,
+                workers: int | None = None):
+    """Load one DICOM series from a folder, a ``.zip`` or a single file, in HU.
+
+    Parameters
+    ----------
+    path
+        Folder (walked recursively), zip archive, or one DICOM file.
+    series_uid
+        SeriesInstanceUID to load; may be omitted when ``path`` holds one image series.
+    workers
+        Processes that decode compressed slices (None chooses; 1 decodes here).
+
+    Returns
+    -------
+    dicom_io.series.LoadedSeries
+        ``volume`` (``(n_slices, rows, columns)``, slices ascending along the normal),
+        ``geometry`` (``dicom_io.geometry.SeriesGeometry``: spacing, orientation, pixel
+        <-> patient mm), ``info`` (patient, study date, UIDs) and ``notes``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    dicom_io.errors.DicomInputError
+        When the series cannot be stacked or decoded, naming the file and the DICOM
+        attribute concerned.
+
+    Examples
+    --------
+    >>> import recist
+    >>> series = recist.load_series("sample_data/patients/LUNG1/V0/ct")  # doctest: +SKIP
+    >>> series.volume.shape, series.geometry.voxel_spacing_mm  # doctest: +SKIP
+    """
+    from dicom_io.series import load_series as load
+
+    return load(path, series_uid, workers=workers)
 
 
 def read_measurements(path: str | Path) -> pd.DataFrame:
@@ -179,8 +219,8 @@ def respond(
     ...     "date": ["2024-01-02", "2024-03-01"], "kind": ["target"] * 2,
     ...     "status": ["measured"] * 2, "organ": ["liver"] * 2, "nodal": [False] * 2,
     ...     "ld_mm": [40.0, 20.0], "sa_mm": [None] * 2, "slice_thickness_mm": [5.0] * 2})
-    >>> recist.respond(m).timepoints["overall_response"].tolist()
-    ['NA', 'PR']
+    >>> recist.respond(m).timepoints["overall_response"].iloc[-1]
+    'PR'
     """
     from recist.pipeline.criteria import resolve_criteria
     from recist.respond import respond as assess

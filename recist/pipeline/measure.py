@@ -268,7 +268,8 @@ def _who(series: LoadedSeries, patient_id: str | None, base: dict) -> str:
 
 
 def _with_context(finding: Finding, base: dict, who: str) -> Finding:
-    return Finding(finding.code, f"{who}: {finding.message}", finding.severity, patient_id=str(base["patient_id"]),
+    return Finding(finding.code, f"{who}: {finding.message}", finding.severity,
+                   patient_id=str(base["patient_id"]),
                    date=str(base["date"]), lesion_id=finding.lesion_id, rule=finding.rule)
 
 

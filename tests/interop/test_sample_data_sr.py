@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from recist.pipeline.sources.sr import export_sr, measure_sr
 from recist.pipeline.measure import measure_study
+from recist.pipeline.sources.sr import export_sr, measure_sr
 from recist.table import normalise_measurements
 from recist.timepoints import assess_timepoints
 

@@ -11,8 +11,8 @@ import SimpleITK as sitk
 from dicom_io.errors import DicomInputError
 from dicom_io.seg import SegmentInfo, read_segmentation, write_segmentation
 from dicom_io.series import load_series
-from recist.pipeline.sources.seg import export_seg, measure_seg
 from recist.pipeline.measure import measure_study
+from recist.pipeline.sources.seg import export_seg, measure_seg
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 
 Reading (:func:`read_sr_lines`, :func:`measure_sr`, the source's :func:`measure`): every
 linear measurement of one or more SR reports becomes a line record (the line-annotation
-CSV columns of ``docs/tables.md`` plus provenance); the length is always recomputed from the coordinates and the geometry of the
-referenced image, and a stated value that disagrees by more than ``length_tolerance_mm``
-— or is in pixels, or has no unit — is reported as a finding. Several reports of one
-patient (one per visit) load into one table.
+CSV columns of ``docs/tables.md`` plus provenance); the length is always recomputed from
+the coordinates and the geometry of the referenced image, and a stated value that
+disagrees by more than ``length_tolerance_mm`` — or is in pixels, or has no unit — is
+reported as a finding. Several reports of one patient (one per visit) load into one table.
 
 Writing (:func:`export_sr`): the rows of one study, with their provenance endpoints in
 patient mm, become one SR (``dicom_io.sr.write_measurement_report``).
