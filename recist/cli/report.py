@@ -47,39 +47,24 @@ def run(args: argparse.Namespace) -> int:
     check_output_path(args.out, folder=True)
     from pathlib import Path
 
-    from recist.report import write_reports
-    from recist.table import read_measurements
+    from recist.pipeline.report import run_report
 
     criteria, protocol = resolved_criteria(args)
     if args.overlays and not Path(args.overlays).is_dir():
         raise NotADirectoryError(f"--overlays {args.overlays} is not a folder; give the "
                                  "folder passed to `recist measure --overlays`")
-    measurements = read_measurements(args.measurements)
-    patients = None
     inputs = {"measurements": args.measurements}
-    if args.patients:
-        from recist.patients import read_patients
-
-        patients = read_patients(args.patients)
-        inputs["patients"] = args.patients
-    if args.criteria:
-        inputs["criteria"] = args.criteria
-    if args.overlays:
-        inputs["overlays"] = args.overlays
-    screening = None
+    for name in ("patients", "criteria", "overlays"):
+        if getattr(args, name):
+            inputs[name] = getattr(args, name)
     if protocol is not None:
-        from recist.eligibility import read_clinical, screen_patients
-
-        clinical = None
         if args.clinical:
-            clinical = read_clinical(args.clinical)
-            ids = set(measurements["patient_id"].astype(str))
-            clinical = clinical[clinical["patient_id"].astype(str).isin(ids)]
             inputs["clinical"] = args.clinical
         inputs["protocol"] = args.protocol
-        screening = screen_patients(measurements, clinical, protocol)
-    files = write_reports(measurements, args.out, patients=patients, criteria=criteria,
-                          overlays_dir=args.overlays, inputs=inputs, screening=screening)
+    files = run_report(args.measurements, args.out, patients=args.patients or None,
+                       criteria=criteria, protocol=protocol,
+                       clinical=(args.clinical or None) if protocol is not None else None,
+                       overlays_dir=args.overlays, inputs=inputs)
     for finding in files.result.findings:
         if finding.severity != "info":
             print(f"recist report: {finding}", file=sys.stderr)

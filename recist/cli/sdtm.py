@@ -121,12 +121,10 @@ def run_sdtm_in(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace, result, reported) -> None:
     """Recompute responses from the SDTM measurements and compare them with RS."""
-    from recist.cdisc.rs_compare import compare_responses
     from recist.outputs import write_csv_atomic
-    from recist.respond import respond
+    from recist.pipeline.sdtm import compare_with_reported
 
-    computed = respond(result.measurements, result.patients)
-    table = compare_responses(computed.timepoints, computed.patient_summary, reported)
+    table = compare_with_reported(result, reported)
     out = table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
     write_csv_atomic(out, args.compare_out)
     for test, group in table.groupby("test", sort=True):
@@ -140,12 +138,8 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
     from recist.outputs import check_output_path
 
     check_output_path(args.out, folder=True)
-    from recist.cdisc.sdtm_out import (
-        dm_from_patients,
-        measurements_to_sdtm,
-        rs_from_responses,
-        write_sdtm,
-    )
+    from recist.cdisc.sdtm_out import write_sdtm
+    from recist.pipeline.sdtm import sdtm_tables
     from recist.respond import respond, warnings_of
     from recist.table import read_measurements
 
@@ -158,19 +152,8 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
         patients = read_patients(args.patients)
     result = respond(measurements, patients, criteria)
     _print_findings(warnings_of(result))
-    tables = measurements_to_sdtm(measurements, studyid=args.studyid)
-    tables["RS"] = rs_from_responses(result.timepoints, result.patient_summary,
-                                     studyid=args.studyid)
-    if patients is not None:
-        tables["DM"] = dm_from_patients(patients, studyid=args.studyid)
-    if args.adam:
-        from recist.cdisc.adam import adrs_from_responses, adtte_from_responses
-
-        tables["ADRS"] = adrs_from_responses(result.timepoints, result.patient_summary,
-                                             patients, studyid=args.studyid,
-                                             criteria=criteria)
-        tables["ADTTE"] = adtte_from_responses(result.patient_summary, patients,
-                                               studyid=args.studyid, criteria=criteria)
+    tables = sdtm_tables(measurements, result, patients, criteria, studyid=args.studyid,
+                         adam=args.adam)
     written = write_sdtm(tables, args.out, xpt=args.xpt)
     print(f"recist sdtm-out: {', '.join(p.name for p in written)} written to {args.out}")
     return 0

@@ -1,0 +1,84 @@
+"""The report job: responses, baseline and eligibility of a measurements table as HTML.
+
+:func:`run_report` reads the tables (when given files), screens the patients against a
+protocol's eligibility criteria and writes one page per patient and ``cohort.html``
+(``recist.report.write_reports``). ``recist report`` is this call and a printout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from recist.criteria import Criteria
+    from recist.protocol import Protocol
+    from recist.report import ReportFiles
+
+__all__ = ["run_report"]
+
+
+def run_report(
+    measurements: pd.DataFrame | str | Path,
+    out_dir: str | Path,
+    *,
+    patients: pd.DataFrame | str | Path | None = None,
+    criteria: Criteria | None = None,
+    protocol: Protocol | None = None,
+    clinical: pd.DataFrame | str | Path | None = None,
+    overlays_dir: str | Path | None = None,
+    inputs: Mapping[str, str] | None = None,
+) -> ReportFiles:
+    """Write the HTML reports of a measurements table.
+
+    Parameters
+    ----------
+    measurements
+        The measurements table, or its CSV.
+    out_dir
+        Output folder: ``patient_<id>.html`` per patient and ``cohort.html``.
+    patients
+        The patients table (or its CSV): start dates, deaths, arms.
+    criteria
+        The criteria (``recist.pipeline.criteria.resolve_criteria``); RECIST 1.1 by default.
+    protocol
+        With a protocol, each page has an eligibility section (its criteria should be
+        ``criteria``, as ``resolve_criteria`` returns it).
+    clinical
+        The clinical table (or its CSV) for the protocol's clinical criteria; its rows of
+        patients without measurements are left out.
+    overlays_dir
+        The lesion pictures of ``recist measure --overlays``.
+    inputs
+        What the provenance block lists as the inputs (name -> file).
+
+    Returns
+    -------
+    recist.report.ReportFiles
+        The pages written and the assessment behind them (``result``).
+    """
+    from recist.report import write_reports
+    from recist.table import read_measurements
+
+    if isinstance(measurements, (str, Path)):
+        measurements = read_measurements(measurements)
+    if isinstance(patients, (str, Path)):
+        from recist.patients import read_patients
+
+        patients = read_patients(patients)
+    screening = None
+    if protocol is not None:
+        from recist.eligibility import read_clinical, screen_patients
+
+        if isinstance(clinical, (str, Path)):
+            clinical = read_clinical(clinical)
+        if clinical is not None:
+            ids = set(measurements["patient_id"].astype(str))
+            clinical = clinical[clinical["patient_id"].astype(str).isin(ids)]
+        screening = screen_patients(measurements, clinical, protocol)
+    kwargs = {} if criteria is None else {"criteria": criteria}
+    return write_reports(measurements, out_dir, patients=patients, overlays_dir=overlays_dir,
+                         inputs=dict(inputs or {}), screening=screening, **kwargs)
