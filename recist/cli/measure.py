@@ -22,12 +22,12 @@ volume). Give the series with --series DIR (or --dicomweb URL --study UID --seri
 to read it from a PACS) and one annotation source:
 """
 
-_MANIFEST = """\
-Many studies: --manifest CSV (patient_id, visit, date, series_dir, series_uid, one
-annotation column per source: {columns}, and lesions; paths relative to the manifest;
-docs/tables.md) measures them in parallel; a failed study is reported and the others are
-still written (exit status 1). See docs/cli.md.
-"""
+_MANIFEST = (
+    "Many studies: --manifest CSV (docs/tables.md: patient_id, visit, date, series_dir, "
+    "series_uid, one annotation column per source: {columns}, and lesions; paths relative "
+    "to the manifest; several SR files in one cell separated by ';'; a row filling both "
+    "lines and masks is measured from the lines) measures them in parallel; a failed study "
+    "is reported and the others are still written (exit status 1). See docs/cli.md.")
 
 
 def _sources():
@@ -48,8 +48,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     paragraphs = [textwrap.fill(getattr(s, "description", "") or f"{s.option} FILE",
                                 width=88, initial_indent="  ", subsequent_indent="    ")
                   for s in sources]
+    manifest = _MANIFEST.format(columns=", ".join(s.name for s in sources))
     description = (_INTRO + "\n".join(paragraphs) + "\n\n"
-                   + _MANIFEST.format(columns=", ".join(s.name for s in sources)))
+                   + textwrap.fill(manifest, width=90) + "\n")
     p = subparsers.add_parser(
         "measure", help="measure lesions (lines, masks, SR, SEG, RTSTRUCT) on a CT series "
                         "in mm",
