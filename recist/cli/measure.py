@@ -73,7 +73,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--resample", action="store_true",
                    help="resample a label image that is not on the series grid (nearest "
                         "neighbour) instead of refusing it")
-    p.add_argument("--default-kind", default="target", choices=("target", "non-target", "new"),
+    from recist.vocabulary import KINDS, LesionKind
+
+    p.add_argument("--default-kind", default=str(LesionKind.TARGET),
+                   choices=[str(kind) for kind in KINDS],
                    help="kind of lesions whose source does not say it (SR, SEG, RTSTRUCT; "
                         "default: target)")
     p.add_argument("--visit", metavar="V", help="visit label written in the table")

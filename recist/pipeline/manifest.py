@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from recist.pipeline.measure import MEASUREMENT_COLUMNS, MeasureResult
-from recist.pipeline.sources import SOURCES, AnnotationSource, SourceSpec
+from recist.pipeline.sources import DEFAULT_KIND, SOURCES, AnnotationSource, SourceSpec
 from recist.table import read_csv_table
 
 __all__ = [
@@ -161,7 +161,7 @@ def measure_manifest(
     executor: Executor | None = None,
     overlays_dir: str | Path | None = None,
     resample: bool = False,
-    default_kind: str = "target",
+    default_kind: str = DEFAULT_KIND,
     progress: bool = True,
 ) -> tuple[MeasureResult, list[StudyFailure]]:
     """Measure every study of a manifest, in parallel.

@@ -111,8 +111,8 @@ def _status(kind: str, where: str) -> str:
     try:
         return PRESENT_STATUS[kind]
     except KeyError:
-        raise RecistDataError(f"{where}: kind {kind!r} is not one of target, non-target, "
-                              "new") from None
+        raise RecistDataError(f"{where}: kind {kind!r} is not one of "
+                              f"{', '.join(KINDS)}") from None
 
 
 def _endpoint_columns(prefix: str, start: np.ndarray | None, end: np.ndarray | None) -> dict:
@@ -231,7 +231,7 @@ def _check_long_axis_drawn(records: Sequence[LineAnnotation]) -> None:
     for record in records:
         by_lesion.setdefault(record.lesion_id, []).append(record)
     for lesion_id, lines in by_lesion.items():
-        if lines[0].kind == "target" and not any(r.axis == "long" for r in lines) \
+        if lines[0].kind == LesionKind.TARGET and not any(r.axis == "long" for r in lines) \
                 and not any(r.nodal for r in lines):
             raise RecistDataError(
                 f"{lines[0].where}: target lesion {lesion_id} has a short axis but no long "
@@ -385,7 +385,7 @@ def measure_study(
     overlays_dir: str | Path | None = None,
     source: str | None = None,
     paths: str | Path | Sequence[str | Path] | None = None,
-    default_kind: str = "target",
+    default_kind: str = str(LesionKind.TARGET),
 ) -> MeasureResult:
     """Load one series and measure its annotations with a registered source.
 

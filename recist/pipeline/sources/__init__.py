@@ -26,10 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
+from recist.vocabulary import LesionKind
+
 if TYPE_CHECKING:
     from recist.pipeline.measure import MeasureResult
 
 __all__ = [
+    "DEFAULT_KIND",
     "SOURCES",
     "AnnotationSource",
     "Source",
@@ -38,6 +41,10 @@ __all__ = [
     "register_source",
     "unregister_source",
 ]
+
+
+DEFAULT_KIND = str(LesionKind.TARGET)
+"""The kind of a lesion whose annotations do not say it."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ class SourceSpec:
     patient_id: str | None = None
     date: str | None = None
     resample: bool = False
-    default_kind: str = "target"
+    default_kind: str = DEFAULT_KIND
     overlays_dir: Path | None = None
 
     @property

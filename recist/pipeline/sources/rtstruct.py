@@ -27,7 +27,7 @@ from recist.pipeline.measure import (
     MeasureResult,
     read_label_lesions_checked,
 )
-from recist.pipeline.sources import SourceSpec
+from recist.pipeline.sources import DEFAULT_KIND, SourceSpec
 
 __all__ = ["MAX_OFF_SLICE_MM", "NON_LESION_TYPES", "measure", "measure_rtstruct"]
 
@@ -72,7 +72,7 @@ def _measure_roi(roi: RTROI, series: LoadedSeries, nodal: bool, where: str):
 
 def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
                      series_uid: str | None = None, lesions: str | Path | None = None,
-                     visit: str | None = None, default_kind: str = "target",
+                     visit: str | None = None, default_kind: str = DEFAULT_KIND,
                      rois: Sequence[str] | None = None, patient_id: str | None = None,
                      date: str | None = None) -> MeasureResult:
     """Measure the lesion ROIs of an RTSTRUCT on the series they were drawn on.

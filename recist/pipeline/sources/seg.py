@@ -23,7 +23,7 @@ from recist.pipeline.measure import (
     measure_masks_on_series,
     read_label_lesions_checked,
 )
-from recist.pipeline.sources import SourceSpec
+from recist.pipeline.sources import DEFAULT_KIND, SourceSpec
 from recist.vocabulary import KINDS
 
 __all__ = ["export_seg", "measure", "measure_seg"]
@@ -37,7 +37,7 @@ def _kind_of(segment: SegmentInfo) -> str | None:
 
 def measure_seg(seg_path: str | Path, series_dir: str | Path, *,
                 series_uid: str | None = None, lesions: str | Path | None = None,
-                visit: str | None = None, default_kind: str = "target",
+                visit: str | None = None, default_kind: str = DEFAULT_KIND,
                 overlays_dir: str | Path | None = None, patient_id: str | None = None,
                 date: str | None = None) -> MeasureResult:
     """Measure the segments of a DICOM SEG on the series it was drawn on.

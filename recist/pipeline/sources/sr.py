@@ -36,7 +36,7 @@ from dicom_io.sr import (
 from recist.findings import Finding, Severity
 from recist.measure import DrawnLine, measure_lines
 from recist.pipeline.measure import PRESENT_STATUS, MeasureResult
-from recist.pipeline.sources import SourceSpec
+from recist.pipeline.sources import DEFAULT_KIND, SourceSpec
 from recist.table import normalise_measurements, read_measurements
 from recist.vocabulary import KINDS, LesionKind
 
@@ -263,7 +263,7 @@ def _axes_of(lines: pd.DataFrame, findings: list[Finding]) -> list[str | None]:
     return axes
 
 
-def lines_to_measurements(lines: pd.DataFrame, *, default_kind: str = "target"
+def lines_to_measurements(lines: pd.DataFrame, *, default_kind: str = DEFAULT_KIND
                           ) -> tuple[pd.DataFrame, list[Finding]]:
     """Measure each measurement group's lines with ``recist.measure.measure_lines``.
 
@@ -320,7 +320,7 @@ def lines_to_measurements(lines: pd.DataFrame, *, default_kind: str = "target"
 
 def measure_sr(sr_paths: Sequence[str | Path], series_dirs: Sequence[str | Path], *,
                length_tolerance_mm: float = DEFAULT_LENGTH_TOLERANCE_MM,
-               default_kind: str = "target") -> MeasureResult:
+               default_kind: str = DEFAULT_KIND) -> MeasureResult:
     """Measure the lesions of SR reports on their series: a measurements table.
 
     Parameters
