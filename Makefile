@@ -33,7 +33,15 @@ system-tools:
 	@[ -x /usr/bin/chromium ] || sh tests/report/install_browser.sh
 
 test: sample-data system-tools
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# Static checks alone (also the first steps of `make test`); settings in pyproject.toml.
+.PHONY: lint
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Speed and memory against the reference tools, printed as ratios (not part of the tests).
 bench: $(STAMP)
