@@ -190,13 +190,10 @@ def test_tables_md_input_and_baseline_tables(heading, columns):
 
         assert sorted(table_columns(heading)) == sorted(LESION_COLUMNS)
         return
-    if columns == "manifest":  # the manifest reader: recist.pipeline.manifest (or .measure)
-        import importlib.util
+    if columns == "manifest":
+        from recist.pipeline.manifest import manifest_columns
 
-        module = next(name for name in ("recist.pipeline.manifest", "recist.pipeline.measure")
-                      if importlib.util.find_spec(name) is not None
-                      and hasattr(importlib.import_module(name), "MANIFEST_COLUMNS"))
-        assert table_columns(heading) == list(importlib.import_module(module).MANIFEST_COLUMNS)
+        assert table_columns(heading) == list(manifest_columns())
         return
     module, name = columns.split(":")
     expected = list(getattr(importlib.import_module(module), name))
