@@ -3,7 +3,7 @@
 Pure functions on the normalised measurements table (``recist.table``); every threshold
 comes from a ``recist.criteria.Criteria``. The baseline of a patient is their earliest
 time point: the rows of the visit (or, without a ``visit`` column, the date) holding the
-patient's earliest scan date (RECIST_RULES.md section 1).
+patient's earliest scan date (docs/rules.md section 1).
 
 Organ keys for the 2-per-organ limit (SEL-1, SEL-3, DEC-21) come from
 ``recist.organs.organ_key``.
@@ -94,7 +94,7 @@ class BaselineResult:
 def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     """Time point of every row: key, start date, order within the patient, baseline flag.
 
-    RECIST_RULES.md section 1: the rows of one visit form a time point; without a visit
+    docs/rules.md section 1: the rows of one visit form a time point; without a visit
     (column absent or cell empty) each distinct date is one. Time points are ordered by
     their earliest scan date, then latest scan date, then label (visit labels before
     dates), as ``recist.sums.index_timepoints`` orders them; order 0 is the baseline.

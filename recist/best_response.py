@@ -5,7 +5,7 @@ responses (``CR PR SD NON-CR/NON-PD PD NE``) and their dates (``datetime.date``)
 know nothing of tables; ``recist.patient_summary`` feeds them the whole cohort. Time points
 on or after a new anticancer therapy (DEC-17) are removed by the caller before the call.
 
-Sources: R11 4.4.3, 4.6.1 and Table 3; RECIST_RULES.md BOR-1..8, CONF-1..7, DEC-2, DEC-3,
+Sources: R11 4.4.3, 4.6.1 and Table 3; docs/rules.md BOR-1..8, CONF-1..7, DEC-2, DEC-3,
 DEC-6, DEC-8, DEC-16; admiralonco ``derive_param_bor`` / ``derive_param_confirmed_bor``.
 """
 

@@ -6,7 +6,7 @@ caller decides what to do; ``run_input_checks`` gathers the checks that ``respon
 before assessing (findings of severity error are raised as ``RecistDataError`` by
 ``recist.findings.raise_for_errors``), ``run_timepoint_checks`` those on its results.
 
-Severity: contradictions of DEC-18 (RECIST_RULES.md section 14) are errors; everything
+Severity: contradictions of DEC-18 (docs/rules.md section 14) are errors; everything
 else is a warning unless its docstring says otherwise. The checks work on whole columns
 (no per-patient DataFrame loop), so a cohort of 10⁶ rows is checked in seconds.
 
@@ -119,7 +119,7 @@ def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
     rows = _first_rows(np.flatnonzero(is_baseline & ~has_lesions[patient]), patient)
     return _findings_at(frame.iloc[rows], "missing-baseline", "SEL-5", Severity.ERROR,
                         "the first time point has no target or non-target lesion, so there "
-                        "is no baseline (RECIST_RULES section 1); add the baseline rows or "
+                        "is no baseline (docs/rules.md section 1); add the baseline rows or "
                         "correct the dates", lesion=False)
 
 

@@ -1,7 +1,7 @@
 """Every RECIST 1.1 threshold and protocol choice, in one validated object.
 
 The defaults are RECIST 1.1 (Eisenhauer et al., Eur J Cancer 2009;45:228-247, "R11") and
-the decisions of ``RECIST_RULES.md`` (``DEC-n``). A protocol overrides them from a TOML
+the decisions of ``docs/rules.md`` (``DEC-n``). A protocol overrides them from a TOML
 file::
 
     [criteria]

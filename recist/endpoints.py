@@ -4,7 +4,7 @@ Rule functions on one patient's post-baseline time points in date order (overall
 responses and ``datetime.date`` dates) plus the dates of the patients table.
 ``recist.patient_summary`` applies them to a cohort.
 
-Sources: R11 4.6.2, 4.7; RECIST_RULES.md TTE-1..10, DEC-7, DEC-13, DEC-16, DEC-17; FDA
+Sources: R11 4.6.2, 4.7; docs/rules.md TTE-1..10, DEC-7, DEC-13, DEC-16, DEC-17; FDA
 guidance (PFS censoring tables); admiralonco ``tte_sources`` (``pd_event``,
 ``death_event``, ``lastalive_censor``, ``rand_censor``).
 """

@@ -3,7 +3,7 @@
 ``summarise_patients(timepoints, patients, criteria)`` turns the time point table of
 ``recist.timepoints`` (one row per patient and time point, the baseline row first) and the
 optional patients table (``recist.patients``) into ``patient_summary`` with exactly the
-columns of DESIGN.md. The cohort is handled as numpy arrays and plain lists per patient
+columns of docs/tables.md. The cohort is handled as numpy arrays and plain lists per patient
 (no per-patient DataFrame), so 20,000 patients take about a second.
 """
 
@@ -373,7 +373,7 @@ def summarise_patients(
 ) -> pd.DataFrame:
     """One row per patient: BOR, confirmed BOR, PD date, PFS and DoR, censoring reason.
 
-    BOR-1..8, CONF-1..7, TTE-1..10, DEC-7, DEC-16, DEC-17 (RECIST_RULES.md).
+    BOR-1..8, CONF-1..7, TTE-1..10, DEC-7, DEC-16, DEC-17 (docs/rules.md).
 
     1. Per patient, the first row is the baseline when its ``overall_response`` is empty;
        the later rows are the assessments (an empty response there counts as NE).

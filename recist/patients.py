@@ -1,6 +1,6 @@
 """The patients table: reference dates for best response and time-to-event endpoints.
 
-Columns (DESIGN.md, "patients table"): ``patient_id``, ``start_date`` (treatment start or
+Columns (docs/tables.md, "patients table"): ``patient_id``, ``start_date`` (treatment start or
 randomisation), optional ``death_date``, ``last_contact_date``, ``new_therapy_date``
 (start of a new anticancer therapy, DEC-17) and ``arm``. CSV conventions are those of the
 measurements table: UTF-8, ISO dates, an empty cell is missing, extra columns pass through.
@@ -132,7 +132,7 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients") -> pd.Data
 
 
 def read_patients(path: str | Path) -> pd.DataFrame:
-    """Read a patients CSV (DESIGN.md conventions) and normalise it.
+    """Read a patients CSV (docs/tables.md conventions) and normalise it.
 
     Raises ``FileNotFoundError`` when the file does not exist and ``RecistDataError``
     naming the file and row for anything it cannot interpret (see ``normalise_patients``).

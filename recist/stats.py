@@ -1,6 +1,6 @@
 """Cohort summaries of RECIST 1.1 results: response rates, BOR distribution, PFS, DoR.
 
-Inputs are the ``patient_summary`` table of ``recist.respond`` (DESIGN.md, "Outputs of
+Inputs are the ``patient_summary`` table of ``recist.respond`` (docs/tables.md, "Outputs of
 response assessment") and, optionally, the patients table (its ``arm`` column splits
 every summary by arm, plus an ``All`` row).
 

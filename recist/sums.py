@@ -1,4 +1,4 @@
-"""Time points, target sums, baseline, nadir and % changes (RECIST_RULES.md SUM-1..8).
+"""Time points, target sums, baseline, nadir and % changes (docs/rules.md SUM-1..8).
 
 Everything here is vectorised over the whole measurements table: rows are grouped into
 time points with integer codes and aggregated with numpy/pandas group operations, never
@@ -117,7 +117,7 @@ def _codes(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray
 
 
 def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    """Assign every row to a time point of its patient (RECIST_RULES.md section 1).
+    """Assign every row to a time point of its patient (docs/rules.md section 1).
 
     Rows of one patient with the same ``visit`` form one time point; a row without a
     visit (or a table without the column) is grouped by its scan date. Time points are

@@ -1,6 +1,6 @@
 """The measurements table: the one contract between measurement and response.
 
-Long format, one row per lesion per scan (DESIGN.md, "The measurements table"). This
+Long format, one row per lesion per scan (docs/tables.md, "The measurements table"). This
 module reads it from CSV, normalises types and vocabularies, and refuses rows it cannot
 interpret with a message naming the file, row, patient, date and lesion.
 """
@@ -135,7 +135,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
     if missing:
         raise RecistDataError(
             f"{source}: missing required column(s) {', '.join(missing)}; a measurements "
-            f"table needs at least {', '.join(REQUIRED_COLUMNS)} (see DESIGN.md)"
+            f"table needs at least {', '.join(REQUIRED_COLUMNS)} (see docs/tables.md)"
         )
     for column in CORE_COLUMNS:
         if column not in frame.columns:
@@ -254,7 +254,7 @@ def read_csv_table(path: str | Path, what: str, *,
 
 
 def read_measurements(path: str | Path) -> pd.DataFrame:
-    """Read a measurements CSV (DESIGN.md conventions) and normalise it.
+    """Read a measurements CSV (docs/tables.md conventions) and normalise it.
 
     Raises ``RecistDataError`` naming the file and row for anything it cannot interpret
     (and for a table without rows), ``FileNotFoundError`` when the file does not exist.
@@ -263,7 +263,7 @@ def read_measurements(path: str | Path) -> pd.DataFrame:
     if len(frame) == 0:  # rows of empty cells are refused by the normaliser (no patient_id)
         raise RecistDataError(
             f"{path}: the measurements table has a header but no rows; expected one row per "
-            "lesion per scan (DESIGN.md) — check that this is the right file")
+            "lesion per scan (docs/tables.md) — check that this is the right file")
     return normalise_measurements(frame, source=str(path))
 
 

@@ -407,7 +407,7 @@ def assess_timepoints(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     """Assess every time point of every patient (RECIST 1.1 Tables 1 and 2).
 
     ``measurements`` is normalised by ``recist.table.normalise_measurements``. Returns
-    the ``timepoints`` table of DESIGN.md with exactly ``TIMEPOINT_COLUMNS``, one row per
+    the ``timepoints`` table of docs/tables.md with exactly ``TIMEPOINT_COLUMNS``, one row per
     patient and time point, sorted by patient then date (time points ordered by their
     earliest scan; the ``date`` shown follows DEC-20); each patient's first row is
     the baseline (response columns empty, ``reasons`` = ``"baseline"``).

@@ -74,7 +74,7 @@ class SdtmInput:
     Attributes
     ----------
     measurements
-        The measurements table (DESIGN.md), normalised by ``normalise_measurements``.
+        The measurements table (docs/tables.md), normalised by ``normalise_measurements``.
     patients
         The patients table from DM (``patient_id, start_date, death_date,
         last_contact_date, arm``), or None without DM.

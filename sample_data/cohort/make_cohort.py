@@ -1,6 +1,6 @@
 """Generate the synthetic trial cohort in this folder, deterministically.
 
-The trial of DESIGN.md, simulated: colorectal cancer patients with 1–5 lung metastases
+The trial of docs/README.md, simulated: colorectal cancer patients with 1–5 lung metastases
 after no evidence of disease, 60 patients randomised 1:1 to "Deferred therapy" (local
 destructive treatment, systemic therapy deferred) or "Immediate therapy", CT every 8
 weeks from the start date. The mix: responses (some complete), stable disease,
@@ -9,7 +9,7 @@ equivocal, confirmed at the next scan), deaths with and without progression, dro
 missed and unscheduled visits, lesions not evaluated, too small to measure, a split
 lesion and merged lesions, a few mediastinal lymph nodes (nodal targets, short axis).
 
-Outputs (small, committed): ``measurements.csv`` and ``patients.csv`` (DESIGN.md
+Outputs (small, committed): ``measurements.csv`` and ``patients.csv`` (docs/tables.md
 formats) and SDTM ``tu``, ``tr``, ``dm`` as ``.csv`` and ``.xpt`` (via
 ``recist.cdisc.sdtm_out``). Run ``python sample_data/cohort/make_cohort.py`` (same
 bytes every time: ``numpy.random.default_rng(SEED)``, no clock).

@@ -1,4 +1,4 @@
-"""Protocol loading and eligibility screening of the example patients (DESIGN.md trial)."""
+"""Protocol loading and eligibility screening of the example patients (docs/README.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Hand-built time point and patients tables for the BOR and time-to-event tests.
 
-The engine is tested on its own contract (the timepoints table of DESIGN.md), built by
+The engine is tested on its own contract (the timepoints table of docs/tables.md), built by
 hand here, so these tests do not depend on ``recist.timepoints``.
 """
 

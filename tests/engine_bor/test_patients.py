@@ -1,4 +1,4 @@
-"""The patients table reader (DESIGN.md patients table, DEC-7)."""
+"""The patients table reader (docs/tables.md patients table, DEC-7)."""
 
 from __future__ import annotations
 

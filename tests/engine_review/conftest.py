@@ -1,4 +1,4 @@
-"""Builders for the engine review's golden patients (hand-checked against RECIST_RULES.md).
+"""Builders for the engine review's golden patients (hand-checked against docs/rules.md).
 
 A patient is written as a list of visits; each visit is ``(date, token, token, ...)``
 where a token is ``"<lesion_id> <status-or-mm> [mm] [@date]"``:

@@ -1,4 +1,4 @@
-"""An independent, deliberately plain re-implementation of RECIST_RULES.md (time point
+"""An independent, deliberately plain re-implementation of docs/rules.md (time point
 responses, sums, nadir, DEC-20 dates, DEC-13 back-dating, DEC-1 continuing response, BOR
 with and without confirmation (CONF-5, DEC-8 and its options), PD date, PFS and DoR with
 deaths and new therapies (TTE-4..6, DEC-17)) compared with ``recist.respond.respond`` on

@@ -3,7 +3,7 @@
 Every patient starts treatment on 2024-01-01 (the baseline scan date unless a case says
 otherwise); follow-ups at day 42 (D1), 84 (D2), 126 (D3), 168 (D4), or earlier (E28 =
 day 28, E35, E41). Durations are ``end - start + 1`` days (TTE-10). Each expected value
-was worked out by hand from RECIST_RULES.md; dates are compared exactly.
+was worked out by hand from docs/rules.md; dates are compared exactly.
 """
 
 from __future__ import annotations

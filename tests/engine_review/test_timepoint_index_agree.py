@@ -1,6 +1,6 @@
 """The checks (``recist.baseline.timepoint_index``) and the response engine
 (``recist.sums.index_timepoints``) group rows into the same time points in the same
-order, so both name the same baseline (RECIST_RULES.md section 1) — including tables
+order, so both name the same baseline (docs/rules.md section 1) — including tables
 where visit labels are missing for some rows and time points start on the same day."""
 
 from __future__ import annotations

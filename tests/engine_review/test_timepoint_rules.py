@@ -1,4 +1,4 @@
-"""Golden time point responses, one hand-checked patient per rule of RECIST_RULES.md.
+"""Golden time point responses, one hand-checked patient per rule of docs/rules.md.
 
 Each case is a patient (see ``conftest``), the expected labels of every follow-up time
 point as ``"target nontarget new overall"``, and optionally the expected sums, nadirs,

@@ -25,7 +25,7 @@ def _single_target(sums):
 GOLDEN = [
     # (id, provenance, sums per visit, expected target responses after baseline,
     #  expected nadirs after baseline)
-    ("pyr-21-to-25.2", "PYR: +20 % but +4.2 mm is not PD (RECIST_RULES TGT-PD)",
+    ("pyr-21-to-25.2", "PYR: +20 % but +4.2 mm is not PD (docs/rules.md TGT-PD)",
      [21.0, 25.2], ["SD"], [21.0]),
     ("r11-25-to-30", "R11 4.3.1 / DEC-22: exactly +20 % and +5 mm is PD",
      [25.0, 30.0], ["PD"], [25.0]),

@@ -1,4 +1,4 @@
-"""Hand-checked patients for the subtle rules (RECIST_RULES.md section 15)."""
+"""Hand-checked patients for the subtle rules (docs/rules.md section 15)."""
 
 from __future__ import annotations
 
