@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             print(finding, file=sys.stderr)
     problems: dict[str, list[str]] = {}
     for finding in result.baseline_findings:
-        if finding.severity != Severity.INFO:
+        if finding.severity != Severity.INFO and finding.patient_id is not None:
             problems.setdefault(finding.patient_id, []).append(
                 finding.message.split(": ", 1)[-1])
     _print_patients(result.patients, problems, result.eligibility)

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
                        criteria=criteria, protocol=protocol,
                        clinical=(args.clinical or None) if protocol is not None else None,
                        overlays_dir=args.overlays, inputs=inputs)
-    for finding in files.result.findings:
+    for finding in getattr(files.result, "findings", ()):
         if finding.severity != "info":
             print(f"recist report: {finding}", file=sys.stderr)
     for patient_id, path in files.patients.items():

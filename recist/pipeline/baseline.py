@@ -181,6 +181,7 @@ def write_baseline_outputs(
         a protocol), provenance.json.
     """
     from recist import __version__
+    from recist.criteria import RECIST_1_1
     from recist.findings import findings_frame
     from recist.outputs import write_csv_atomic, write_text_atomic
 
@@ -195,7 +196,7 @@ def write_baseline_outputs(
     protocol = result.protocol
     provenance = {
         "package": "recist", "version": __version__, "command": "baseline",
-        "criteria": result.criteria.as_dict(),
+        "criteria": (result.criteria or RECIST_1_1).as_dict(),
         "protocol": None if protocol is None else {
             "path": names.get("protocol"), "name": protocol.name,
             "version": protocol.version},

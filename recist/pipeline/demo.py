@@ -154,9 +154,9 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
                          + "; ".join(str(f) for f in failures))
     descriptions = dict(zip(scan["series_uid"], scan["series_description"]))
     tables = {}
-    for name, result in (("measurements.csv", lines_result),
-                         ("measurements_masks.csv", masks_result)):
-        table = result.table.copy()
+    for name, measured in (("measurements.csv", lines_result),
+                           ("measurements_masks.csv", masks_result)):
+        table = measured.table.copy()
         table["series_description"] = table["series_uid"].map(descriptions)
         write_measurements(table, out / name)
         tables[name] = table

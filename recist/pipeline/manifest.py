@@ -146,7 +146,10 @@ def measure_manifest_row(job: _Job) -> tuple[int, MeasureResult | None, str | No
             visit=row["visit"] or None, patient_id=row["patient_id"] or None,
             date=row["date"] or None, resample=job.resample, default_kind=job.default_kind,
             overlays_dir=Path(job.overlays_dir) if job.overlays_dir else None)
-        result = source.measure(resolve(row["series_dir"]), spec)
+        if not row["series_dir"]:
+            raise ValueError("series_dir is empty; give the folder of the study's DICOM "
+                             "series (relative to the manifest)")
+        result = source.measure(base / row["series_dir"], spec)
         return job.number, result, None
     except (ValueError, OSError) as error:  # bad input: the message is complete
         return job.number, None, str(error)
@@ -225,11 +228,12 @@ def _run(jobs: Sequence[_Job], executor: Executor,
     futures = [executor.submit(measure_manifest_row, job) for job in jobs]
     for future in as_completed(futures):
         number, result, error = future.result()
-        if error is None:
+        if result is not None:
             results[number] = result
         else:
             row = by_number[number].row
-            failures.append(StudyFailure(number, row["patient_id"], row["visit"], error))
+            failures.append(StudyFailure(number, row["patient_id"], row["visit"],
+                                         error or "not measured"))
         bar.update(1)
     bar.close()
     ordered = [results[n] for n in sorted(results)]

@@ -200,7 +200,8 @@ def measure_lines_on_series(
     measured = measure_lines(drawn)
     base = _base_row(series, visit, patient_id, date)
     who = _who(series, patient_id, base)
-    rows, findings = [], []
+    rows: list[dict] = []
+    findings: list[Finding] = []
     for m in measured:
         where = f"lines of lesion {m.lesion_id}"
         rows.append({

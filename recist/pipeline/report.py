@@ -73,12 +73,11 @@ def run_report(
     if protocol is not None:
         from recist.eligibility import read_clinical, screen_patients
 
-        if isinstance(clinical, (str, Path)):
-            clinical = read_clinical(clinical)
-        if clinical is not None:
+        table = read_clinical(clinical) if isinstance(clinical, (str, Path)) else clinical
+        if table is not None:
             ids = set(measurements["patient_id"].astype(str))
-            clinical = clinical[clinical["patient_id"].astype(str).isin(ids)]
-        screening = screen_patients(measurements, clinical, protocol)
+            table = table[table["patient_id"].astype(str).isin(ids)]
+        screening = screen_patients(measurements, table, protocol)
     kwargs = {} if criteria is None else {"criteria": criteria}
     return write_reports(measurements, out_dir, patients=patients, overlays_dir=overlays_dir,
                          inputs=dict(inputs or {}), screening=screening, **kwargs)

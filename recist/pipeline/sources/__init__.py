@@ -95,9 +95,20 @@ class AnnotationSource(Protocol):
     option (``option``); ``measure`` reads the annotations of one series.
     """
 
-    name: str
-    option: str
-    lesions: Literal["required", "optional", "no"]
+    @property
+    def name(self) -> str:
+        """Manifest column and option name."""
+        ...
+
+    @property
+    def option(self) -> str:
+        """The ``recist measure`` option."""
+        ...
+
+    @property
+    def lesions(self) -> Literal["required", "optional", "no"]:
+        """Whether it needs, takes or refuses a lesions CSV."""
+        ...
 
     def measure(self, series_dir: str | Path, spec: SourceSpec) -> MeasureResult:
         """Measure the annotations of ``spec`` drawn on the series in ``series_dir``."""
