@@ -55,7 +55,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from recist import respond as respond_module
+from recist import response as respond_module
 from recist.criteria import RECIST_1_1
 from recist.table import normalise_measurements, read_measurements
 

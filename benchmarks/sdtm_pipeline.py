@@ -5,7 +5,7 @@ Generates a deterministic synthetic SDTM TU/TR (20,000 patients × 10 visits by 
 stage in one process:
 
 1. ``recist.cdisc.read_sdtm`` (TR → measurements table, normalised),
-2. ``recist.respond.respond`` (time point responses, BOR, PFS),
+2. ``recist.response.respond`` (time point responses, BOR, PFS),
 3. ``recist.cdisc.adam`` (ADRS and ADTTE).
 
 Target: < 60 s in total. Run ``python benchmarks/sdtm_pipeline.py [--patients N]``.
@@ -110,7 +110,7 @@ def run(n_patients: int, n_visits: int) -> dict[str, tuple[float, float]]:
     """Run every stage once; return (wall, CPU) seconds per stage."""
     from recist.cdisc import read_sdtm
     from recist.cdisc.adam import adrs_from_responses, adtte_from_responses
-    from recist.respond import respond
+    from recist.response import respond
 
     times: dict[str, tuple[float, float]] = {}
     with _Stage(times, "generate SDTM (setup)"):

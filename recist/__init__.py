@@ -17,8 +17,8 @@ neither pandas nor any DICOM library):
 ``plot_waterfall`` …        the standard figures (``recist.plots``)
 ==========================  ==============================================================
 
-``recist.baseline`` and ``recist.respond`` are also the rule modules of those names; the
-modules are callable, and calling them calls the functions of ``recist.pipeline.api``.
+The rules behind them live in their own modules (``recist.baseline_rules``,
+``recist.response``, ``recist.timepoints`` …), which these functions call.
 
 >>> import recist
 >>> sorted(recist.__all__)[:3]
@@ -28,8 +28,6 @@ modules are callable, and calling them calls the functions of ``recist.pipeline.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 __version__ = "0.1.0"
 
@@ -39,17 +37,14 @@ _LAZY: dict[str, tuple[str, str]] = {
     "measure_study": ("recist.pipeline.measure", "measure_study"),
     "read_measurements": ("recist.pipeline.api", "read_measurements"),
     "read_patients": ("recist.pipeline.api", "read_patients"),
+    "baseline": ("recist.pipeline.api", "baseline"),
+    "respond": ("recist.pipeline.api", "respond"),
     "summary": ("recist.pipeline.api", "summary"),
     "plot_waterfall": ("recist.plots", "plot_waterfall"),
     "plot_spider": ("recist.plots", "plot_spider"),
     "plot_swimmer": ("recist.plots", "plot_swimmer"),
     "plot_kaplan_meier": ("recist.plots", "plot_kaplan_meier"),
     "plot_lesion_trajectories": ("recist.plots", "plot_lesion_trajectories"),
-}
-# Public functions named like a submodule: the submodule, made callable.
-_CALLABLE_MODULES: dict[str, tuple[str, str]] = {
-    "baseline": ("recist.pipeline.api", "baseline"),
-    "respond": ("recist.pipeline.api", "respond"),
 }
 
 __all__ = [
@@ -69,40 +64,7 @@ __all__ = [
 ]
 
 
-class _CallableModule(types.ModuleType):
-    """A rule module whose name is also a public function; calling it calls that function.
-
-    ``recist.respond(measurements, patients)`` is ``recist.pipeline.api.respond(...)``;
-    ``recist.respond.respond`` is still the rule module's own function.
-    """
-
-    def __call__(self, *args, **kwargs):
-        module, attribute = _CALLABLE_MODULES[self.__name__.rpartition(".")[2]]
-        return getattr(importlib.import_module(module), attribute)(*args, **kwargs)
-
-
-def _callable(module: object) -> object:
-    if type(module) is types.ModuleType:
-        module.__class__ = _CallableModule
-    return module
-
-
-class _Package(types.ModuleType):
-    """``recist`` itself: the submodules in ``_CALLABLE_MODULES`` become callable when they
-    are imported, however they are imported."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in _CALLABLE_MODULES and isinstance(value, types.ModuleType):
-            _callable(value)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
 def __getattr__(name: str) -> object:
-    if name in _CALLABLE_MODULES:
-        return _callable(importlib.import_module(f"{__name__}.{name}"))
     if name in _LAZY:
         module, attribute = _LAZY[name]
         value = getattr(importlib.import_module(module), attribute)

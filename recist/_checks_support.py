@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.typing import NaTType, NAType
 
-from recist.baseline import timepoint_index
+from recist.baseline_rules import timepoint_index
 from recist.findings import Finding, Severity
 
 __all__ = ["finding", "findings_at", "indexed", "iso", "iso_dates", "records",

@@ -28,7 +28,7 @@ from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import records as _records
 from recist.arrays import first_row_of_each
-from recist.baseline import check_target_selection
+from recist.baseline_rules import check_target_selection
 from recist.checks_response import (
     check_cr_then_pr,
     check_cr_then_sd,
@@ -424,7 +424,7 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
     """Every check of a measurements table before response assessment.
 
     Errors (DEC-18 contradictions, missing baseline, impossible dates) first, then
-    warnings; ``include_selection`` adds ``recist.baseline.check_target_selection``;
+    warnings; ``include_selection`` adds ``recist.baseline_rules.check_target_selection``;
     a ``patients`` table adds ``check_baseline_window`` and ``check_scans_after_death``. Pass the result to
     ``recist.findings.raise_for_errors`` to stop on errors.
     """

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from recist.arrays import round_half_away
-from recist.baseline import assess_baseline
+from recist.baseline_rules import assess_baseline
 from recist.errors import RecistDataError
 from recist.protocol import EligibilityCriterion, Protocol
 from recist.table import parse_bool, read_csv_table
@@ -322,7 +322,7 @@ def screen_patients(measurements: pd.DataFrame | None, clinical: pd.DataFrame | 
     """Every eligibility criterion of ``protocol`` for every patient, with the verdict.
 
     1. Patients: those of the measurements table and of the clinical table.
-    2. Imaging criteria use ``recist.baseline.assess_baseline`` with
+    2. Imaging criteria use ``recist.baseline_rules.assess_baseline`` with
        ``protocol.criteria``: ``measurable_disease`` (MEAS-12) and
        ``organ_lesion_count`` (distinct baseline lesions whose organ key, DEC-21, is the
        organ; every kind counts unless ``kinds`` says otherwise). No baseline rows →

@@ -101,7 +101,8 @@ def nadir_before(sums_mm: npt.ArrayLike, evaluable: npt.ArrayLike,
     sums = np.where(np.isnan(sums), np.inf, sums)
     codes = pd.Series(np.asarray(patient_codes))
     running = pd.Series(sums).groupby(codes.to_numpy(), sort=False).cummin()
-    previous = running.groupby(codes.to_numpy(), sort=False).shift(1).to_numpy(dtype=float)
+    previous: npt.NDArray[np.float64] = running.groupby(
+        codes.to_numpy(), sort=False).shift(1).to_numpy(dtype=float)
     previous[np.isinf(previous)] = np.nan
     return previous
 

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise ValueError(f"--out {args.out} is a file; give a folder for timepoints.csv, "
                          "patient_summary.csv, findings.csv and provenance.json")
-    from recist.respond import respond, warnings_of, write_respond_outputs
+    from recist.response import respond, warnings_of, write_respond_outputs
     from recist.table import read_measurements
 
     measurements = read_measurements(args.measurements)

@@ -140,7 +140,7 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
     check_output_path(args.out, folder=True)
     from recist.cdisc.sdtm_out import write_sdtm
     from recist.pipeline.sdtm import sdtm_tables
-    from recist.respond import respond, warnings_of
+    from recist.response import respond, warnings_of
     from recist.table import read_measurements
 
     criteria = resolved_criteria(args).criteria

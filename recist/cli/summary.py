@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     from recist.outputs import write_csv_atomic
     from recist.patients import read_patients
-    from recist.respond import respond, warnings_of
+    from recist.response import respond, warnings_of
     from recist.table import read_measurements
 
     criteria = resolved_criteria(args).criteria

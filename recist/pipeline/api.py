@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from recist.criteria import Criteria
     from recist.pipeline.baseline import BaselineRun
     from recist.protocol import Protocol
-    from recist.respond import RespondResult
+    from recist.response import RespondResult
     from recist.stats import CohortSummary
 
 __all__ = ["baseline", "load_series", "read_measurements", "read_patients", "respond",
@@ -207,7 +207,7 @@ def respond(
 
     Returns
     -------
-    recist.respond.RespondResult
+    recist.response.RespondResult
         ``timepoints`` (target / non-target / new-lesion / overall response per time
         point, with the deciding rule), ``patient_summary`` (BOR, PD date, PFS, DoR) and
         ``findings``.
@@ -223,7 +223,7 @@ def respond(
     'PR'
     """
     from recist.pipeline.criteria import resolve_criteria
-    from recist.respond import respond as assess
+    from recist.response import respond as assess
     from recist.table import normalise_measurements
 
     chosen = resolve_criteria(criteria, confirm=confirm, confirm_min_days=confirm_min_days,
@@ -261,7 +261,7 @@ def summary(
         ``response_rates``, ``bor_distribution``, ``pfs`` and ``dor`` tables
         (``recist.stats.format_cohort_summary`` prints them).
     """
-    from recist.respond import RespondResult
+    from recist.response import RespondResult
     from recist.stats import cohort_summary
 
     patients = _table(patients, read_patients)

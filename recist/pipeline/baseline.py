@@ -1,7 +1,7 @@
 """The baseline job: input checks, measurability, target selection and eligibility.
 
 :func:`run_baseline` checks a measurements table (``recist.checks``), judges each
-patient's baseline (``recist.baseline.assess_baseline``) and, with a protocol, screens
+patient's baseline (``recist.baseline_rules.assess_baseline``) and, with a protocol, screens
 every patient against its eligibility criteria (``recist.eligibility``);
 :func:`write_baseline_outputs` writes ``lesions.csv``, ``patients.csv``,
 ``findings.csv``, ``eligibility.csv`` (with a protocol) and ``provenance.json``
@@ -33,7 +33,7 @@ class BaselineRun:
     Attributes
     ----------
     lesions, patients
-        ``recist.baseline.BaselineResult``'s tables: every baseline lesion with its
+        ``recist.baseline_rules.BaselineResult``'s tables: every baseline lesion with its
         measurability and reason; one row per patient (measurable disease, targets,
         selection valid).
     baseline_findings, input_findings
@@ -128,7 +128,7 @@ def run_baseline(
 
         clinical = read_clinical(clinical)
 
-    from recist.baseline import assess_baseline
+    from recist.baseline_rules import assess_baseline
 
     input_findings = run_input_checks(measurements, criteria, include_selection=False)
     raise_for_errors(input_findings)

@@ -110,13 +110,13 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
         Called with one line per step (e.g. ``print``); silent when None.
     """
     from dicom_io.discover import discover_series
-    from recist.baseline import assess_baseline
+    from recist.baseline_rules import assess_baseline
     from recist.eligibility import read_clinical, screen_patients
     from recist.patients import read_patients
     from recist.pipeline.manifest import measure_manifest
     from recist.protocol import load_protocol
     from recist.report import write_reports
-    from recist.respond import respond, write_respond_outputs
+    from recist.response import respond, write_respond_outputs
     from recist.table import normalise_measurements, write_measurements
 
     say = log or (lambda _line: None)

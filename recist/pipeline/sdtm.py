@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from recist.cdisc import SdtmInput
     from recist.criteria import Criteria
-    from recist.respond import RespondResult
+    from recist.response import RespondResult
 
 __all__ = ["compare_with_reported", "sdtm_tables"]
 
@@ -37,7 +37,7 @@ def compare_with_reported(sdtm: SdtmInput, reported: pd.DataFrame) -> pd.DataFra
         ``agree`` (``recist.cdisc.rs_compare.compare_responses``).
     """
     from recist.cdisc.rs_compare import compare_responses
-    from recist.respond import respond
+    from recist.response import respond
 
     computed = respond(sdtm.measurements, sdtm.patients)
     return compare_responses(computed.timepoints, computed.patient_summary, reported)
@@ -53,7 +53,7 @@ def sdtm_tables(measurements: pd.DataFrame, result: RespondResult,
     measurements, patients
         The tables the responses were assessed on (``patients`` may be None: no DM).
     result
-        ``recist.respond.respond``'s result.
+        ``recist.response.respond``'s result.
     criteria
         The criteria of the assessment (for ADTTE's censoring rules).
     studyid

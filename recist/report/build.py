@@ -24,9 +24,9 @@ class ReportFiles:
     cohort: Path
     patients: dict[str, Path] = field(default_factory=dict)
     result: object = None
-    """The ``recist.respond.RespondResult`` the pages show."""
+    """The ``recist.response.RespondResult`` the pages show."""
     baseline: object = None
-    """The ``recist.baseline.BaselineResult`` the pages show."""
+    """The ``recist.baseline_rules.BaselineResult`` the pages show."""
 
 
 def write_reports(measurements: pd.DataFrame, out_dir: str | Path, *,
@@ -62,8 +62,8 @@ def write_reports(measurements: pd.DataFrame, out_dir: str | Path, *,
     ReportFiles
         Paths of the cohort page and of each patient's page, and the assessment.
     """
-    from recist.baseline import assess_baseline
-    from recist.respond import respond
+    from recist.baseline_rules import assess_baseline
+    from recist.response import respond
 
     if result is None:
         result = respond(measurements, patients, criteria)

@@ -63,7 +63,7 @@ def render_cohort_html(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     Parameters
     ----------
     measurements, timepoints, patient_summary
-        The measurements table and the outputs of ``recist.respond.respond``.
+        The measurements table and the outputs of ``recist.response.respond``.
     patients
         The patients table (arm, dates) or None.
     patient_pages

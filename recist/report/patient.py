@@ -230,11 +230,11 @@ def render_patient_html(patient_id: str, measurements: pd.DataFrame,
     patient_id
         The patient (as in the tables).
     measurements, timepoints, patient_summary
-        The measurements table and the outputs of ``recist.respond.respond``.
+        The measurements table and the outputs of ``recist.response.respond``.
     patients
         The patients table (start date, arm …) or None.
     baseline
-        A ``recist.baseline.BaselineResult`` or None (section left out).
+        A ``recist.baseline_rules.BaselineResult`` or None (section left out).
     findings
         Findings to list (those of other patients are skipped).
     overlays_dir

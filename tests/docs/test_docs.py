@@ -180,13 +180,13 @@ def test_tables_md_columns_written_by_measure():
      "dicom_io.annotations:LESION_COLUMNS"),
     ("## The manifest CSV (`recist measure --manifest`)", "manifest"),
     ("### `lesions.csv` (baseline)", None),
-    ("### `patients.csv` (baseline)", "recist.baseline:PATIENT_COLUMNS"),
+    ("### `patients.csv` (baseline)", "recist.baseline_rules:PATIENT_COLUMNS"),
 ])
 def test_tables_md_input_and_baseline_tables(heading, columns):
     import importlib
 
     if columns is None:  # lesions.csv: LESION_COLUMNS, grouped differently in the doc
-        from recist.baseline import LESION_COLUMNS
+        from recist.baseline_rules import LESION_COLUMNS
 
         assert sorted(table_columns(heading)) == sorted(LESION_COLUMNS)
         return

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recist.baseline import assess_baseline, classify_measurability
+from recist.baseline_rules import assess_baseline, classify_measurability
 from recist.checks import run_input_checks
 
 from .conftest import table

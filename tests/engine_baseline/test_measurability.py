@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recist.baseline import LesionCategory, classify_measurability
+from recist.baseline_rules import LesionCategory, classify_measurability
 from recist.criteria import Criteria
 
 M = LesionCategory.MEASURABLE

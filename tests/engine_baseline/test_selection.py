@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from recist.baseline import (
+from recist.baseline_rules import (
     LESION_COLUMNS,
     PATIENT_COLUMNS,
     assess_baseline,

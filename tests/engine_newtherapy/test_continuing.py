@@ -11,7 +11,7 @@ import pandas as pd
 
 from recist.continuing import apply_continuing_response
 from recist.criteria import RECIST_1_1
-from recist.respond import respond
+from recist.response import respond
 
 from .conftest import measurements, patients
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from recist.criteria import RECIST_1_1
-from recist.respond import new_therapy_cutoffs, respond
+from recist.response import new_therapy_cutoffs, respond
 from recist.timepoints import assess_timepoints, assess_timepoints_with_findings
 
 from .conftest import EQUIVOCAL_THEN_CONFIRMED, measurements, patients

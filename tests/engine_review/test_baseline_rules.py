@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from recist.baseline import assess_baseline
+from recist.baseline_rules import assess_baseline
 from recist.table import normalise_measurements
 
 COLUMNS = ["patient_id", "date", "visit", "lesion_id", "kind", "organ", "nodal", "ld_mm",

@@ -6,7 +6,7 @@ the engine review; now fixed).
 
 from __future__ import annotations
 
-from recist.respond import respond
+from recist.response import respond
 
 from .conftest import iso, patient, patients_table
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from recist.respond import respond
+from recist.response import respond
 from recist.table import normalise_measurements
 
 from . import test_summary_rules as summary_cases

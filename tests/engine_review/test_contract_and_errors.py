@@ -11,7 +11,7 @@ import pytest
 from recist.cli import main
 from recist.criteria import Criteria
 from recist.errors import RecistDataError
-from recist.respond import respond, write_respond_outputs
+from recist.response import respond, write_respond_outputs
 
 from .conftest import cohort, patient, patients_table, raw_table
 

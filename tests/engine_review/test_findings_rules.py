@@ -1,11 +1,11 @@
 """Findings the rule book asks for (DEC-2, DEC-3, DEC-7, DEC-9, DEC-11, DEC-14, DEC-16,
-MEAS-11), each on a hand-made patient run through ``recist.respond.respond``."""
+MEAS-11), each on a hand-made patient run through ``recist.response.respond``."""
 
 from __future__ import annotations
 
 import pytest
 
-from recist.respond import respond
+from recist.response import respond
 
 from .conftest import cohort, patient, patients_table, raw_table
 

@@ -1,7 +1,7 @@
 """An independent, deliberately plain re-implementation of docs/rules.md (time point
 responses, sums, nadir, DEC-20 dates, DEC-13 back-dating, DEC-1 continuing response, BOR
 with and without confirmation (CONF-5, DEC-8 and its options), PD date, PFS and DoR with
-deaths and new therapies (TTE-4..6, DEC-17)) compared with ``recist.respond.respond`` on
+deaths and new therapies (TTE-4..6, DEC-17)) compared with ``recist.response.respond`` on
 seeded random cohorts, under several criteria variants.
 
 The oracle is written from the rule book alone, one patient at a time with Python
@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from recist.criteria import Criteria
-from recist.respond import respond
+from recist.response import respond
 from recist.table import normalise_measurements
 
 START = date(2024, 1, 1)

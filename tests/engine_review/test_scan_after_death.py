@@ -10,7 +10,7 @@ import pytest
 
 from recist.errors import RecistDataError
 from recist.patients import normalise_patients
-from recist.respond import respond
+from recist.response import respond
 from recist.table import normalise_measurements
 
 MEASUREMENTS = pd.DataFrame({

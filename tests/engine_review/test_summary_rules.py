@@ -15,7 +15,7 @@ import pytest
 
 from recist.criteria import Criteria
 from recist.endpoints import time_to_response_days
-from recist.respond import respond
+from recist.response import respond
 
 from .conftest import iso, patient, patients_table
 

@@ -1,4 +1,4 @@
-"""The checks (``recist.baseline.timepoint_index``) and the response engine
+"""The checks (``recist.baseline_rules.timepoint_index``) and the response engine
 (``recist.sums.index_timepoints``) group rows into the same time points in the same
 order, so both name the same baseline (docs/rules.md section 1) — including tables
 where visit labels are missing for some rows and time points start on the same day."""
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recist.baseline import timepoint_index
-from recist.respond import respond
+from recist.baseline_rules import timepoint_index
+from recist.response import respond
 from recist.sums import index_timepoints
 from recist.table import normalise_measurements
 

@@ -3,7 +3,7 @@
 Each case is a patient (see ``conftest``), the expected labels of every follow-up time
 point as ``"target nontarget new overall"``, and optionally the expected sums, nadirs,
 percentages and dates of every time point (baseline first). Everything goes through
-``recist.respond.respond`` with a patients table whose start_date is the baseline date.
+``recist.response.respond`` with a patients table whose start_date is the baseline date.
 Sums are compared with an absolute tolerance of 0.005 mm (they are rounded to 0.01 mm,
 DEC-22); categories and dates exactly.
 """
@@ -15,7 +15,7 @@ import math
 import pytest
 
 from recist.criteria import Criteria
-from recist.respond import respond
+from recist.response import respond
 
 from .conftest import iso, patient, patients_table
 

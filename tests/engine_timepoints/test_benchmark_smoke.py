@@ -33,6 +33,6 @@ def test_generator_is_deterministic_and_valid(capsys):
     assert bench.main(["--patients", "40", "--no-pyrecist"]) == 0
     out = capsys.readouterr().out
     assert "rows/s" in out and "peak RSS" in out
-    import recist.respond
+    import recist.response
 
-    assert recist.respond.assess_timepoints is assess_timepoints  # stage timers removed
+    assert recist.response.assess_timepoints is assess_timepoints  # stage timers removed

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from recist.criteria import Criteria
-from recist.respond import respond
+from recist.response import respond
 from recist.timepoints import assess_timepoints
 
 from .conftest import table, targets

@@ -11,7 +11,7 @@ from recist import __version__
 from recist.criteria import Criteria
 from recist.errors import RecistDataError
 from recist.patients import normalise_patients
-from recist.respond import RESPOND_FILES, RespondResult, respond, write_respond_outputs
+from recist.response import RESPOND_FILES, RespondResult, respond, write_respond_outputs
 from recist.timepoints import TIMEPOINT_COLUMNS, assess_timepoints
 
 from .conftest import table, targets

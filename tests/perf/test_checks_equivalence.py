@@ -185,7 +185,7 @@ def test_cr_followed_checks_equal_the_groupby_formulation(seed):
 
 
 def test_checks_and_respond_leave_the_measurements_unchanged():
-    from recist.respond import respond
+    from recist.response import respond
 
     raw, patients_raw = _benchmark().make_cohort(60, seed=12)
     measurements = normalise_measurements(raw)

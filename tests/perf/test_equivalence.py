@@ -27,7 +27,7 @@ from recist.criteria import RECIST_1_1
 from recist.findings import findings_frame
 from recist.patient_summary import summarise_patients_with_findings
 from recist.patients import normalise_patients
-from recist.respond import respond
+from recist.response import respond
 from recist.sums import timepoint_features
 from recist.table import _clean_text, normalise_measurements
 from recist.timepoints import (

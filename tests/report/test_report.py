@@ -19,7 +19,7 @@ from recist.report import (
 )
 from recist.report.figures import overlay_file_name
 from recist.report.html import cell_text, esc, table
-from recist.respond import respond
+from recist.response import respond
 
 EVIL_LESION = "<script>alert(1)</script>"
 EVIL_SERIES = '<b>bold</b><img src=x onerror="alert(2)">'

@@ -17,7 +17,7 @@ from recist.cdisc.sdtm_out import (
     write_sdtm,
 )
 from recist.patients import read_patients
-from recist.respond import respond
+from recist.response import respond
 from recist.table import read_measurements
 
 COHORT = Path(__file__).resolve().parents[2] / "sample_data" / "cohort"
