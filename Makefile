@@ -29,8 +29,8 @@ demo: sample-data
 system-tools:
 	@command -v dciodvfy >/dev/null && command -v Orthanc >/dev/null \
 	  && [ -f /usr/share/java/pixelmed.jar ] && dpkg -s orthanc-dicomweb >/dev/null 2>&1 \
-	  || sh tests/interop/install_tools.sh
-	@[ -x /usr/bin/chromium ] || sh tests/report/install_browser.sh
+	  || sh tests/system_tools/install_tools.sh
+	@[ -x /usr/bin/chromium ] || sh tests/system_tools/install_browser.sh
 
 test: sample-data system-tools
 	$(BIN)/ruff check .

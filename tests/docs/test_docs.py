@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import re
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from support.paths import REPO
+
 DOCS = REPO / "docs"
 RULE_ID = (r"(?:MEAS|SEL|SUM|TGT|NT|NEW|OVR|NE|BOR|CONF|TTE|DEC)"
            r"-[A-Za-z0-9/-]*[A-Za-z0-9]")

@@ -18,7 +18,8 @@ import numpy as np
 import pydicom
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from support.paths import REPO
+
 SAMPLE = REPO / "sample_data"
 SCRIPT = SAMPLE / "make_sample_data.py"
 #: Per patient: shape_kji, origin_mm, spacing_mm (column, row, slice), direction (row-major

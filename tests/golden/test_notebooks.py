@@ -1,0 +1,83 @@
+"""The three notebooks run top to bottom in the project's kernel.
+
+Each notebook asserts its own results against the sample scenario (sample_data/README.md)
+in its cells, so a wrong number fails the run. Outputs go to ``RECIST_NOTEBOOK_OUT`` (a
+temporary folder); sample_data/ is never written. The committed notebooks carry no output.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from support.paths import REPO
+
+NOTEBOOKS = REPO / "notebooks"
+NAMES = ("01_verify_measurable_disease", "02_follow_a_patient", "03_trial_statistics")
+CELL_TIMEOUT_S = 600  # a hung kernel fails the test; speed is not tested here
+
+
+@pytest.fixture(scope="module")
+def kernel_name() -> str:
+    """The ``python3`` kernel of this interpreter (installed into sys.prefix if missing)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    def venv_kernel() -> bool:
+        try:
+            spec = KernelSpecManager().get_kernel_spec("python3")
+        except NoSuchKernel:
+            return False
+        # "python" in argv is replaced by sys.executable when the kernel starts
+        return spec.argv[0] in ("python", "python3", sys.executable) or Path(
+            spec.resource_dir).resolve().is_relative_to(Path(sys.prefix).resolve())
+
+    if not venv_kernel():
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix"],
+                       check=True, capture_output=True, timeout=120)
+    assert venv_kernel()
+    return "python3"
+
+
+@pytest.fixture(scope="module")
+def sample_data_ready():
+    subprocess.run([sys.executable, str(REPO / "sample_data" / "make_sample_data.py"),
+                    "--if-missing"], check=True, cwd=REPO, capture_output=True, timeout=600)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_without_outputs(name):
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.outputs == [] and c.execution_count is None for c in code)
+    assert nb.cells[0].cell_type == "markdown"  # each starts by saying what it does
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_top_to_bottom(name, kernel_name, sample_data_ready, tmp_path,
+                                     monkeypatch):
+    from nbclient import NotebookClient
+
+    out = tmp_path / "out"
+    monkeypatch.setenv("RECIST_NOTEBOOK_OUT", str(out))
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable)"))
+    sample = REPO / "sample_data"
+    before = {p for p in sample.rglob("*") if "__pycache__" not in p.parts}
+    NotebookClient(nb, kernel_name=kernel_name, timeout=CELL_TIMEOUT_S,
+                   resources={"metadata": {"path": str(REPO)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert errors == []
+    assert nb.cells[-1].outputs[0]["text"].strip() == sys.executable  # the venv's python
+    figures = sum("image/png" in o.get("data", {}) for c in nb.cells
+                  if c.cell_type == "code" for o in c.outputs)
+    assert figures >= 2, "the notebook shows its figures and lesion pictures"
+    assert any(out.rglob("*.html")) or any(out.rglob("*.png"))  # wrote into its folder
+    # nothing new in sample_data (compared as paths: robust to parallel rebuilds)
+    assert {p for p in sample.rglob("*") if "__pycache__" not in p.parts} == before

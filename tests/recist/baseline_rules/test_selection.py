@@ -1,0 +1,193 @@
+"""Target selection (SEL-1..5, DEC-21) and the per-patient baseline verdict."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from recist.baseline_rules import (
+    LESION_COLUMNS,
+    PATIENT_COLUMNS,
+    assess_baseline,
+    check_target_selection,
+    organ_key,
+)
+from recist.criteria import Criteria
+from recist.findings import Severity
+
+from support.baseline_tables import table
+
+
+def codes(findings):
+    return sorted(f.code for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("organ", "nodal", "key"),
+    [
+        ("left lung", False, "lung"), ("Right Lung", False, "lung"),
+        ("lung, left", False, "lung"), ("LUL", False, "lung"), ("lungs", False, "lung"),
+        ("left kidney", False, "kidney"), ("Ovary (right)", False, "ovary"),
+        ("left adrenal gland", False, "adrenal"), ("breasts", False, "breast"),
+        ("right lobe of liver", False, "liver"), ("Peritoneum", False, "peritoneum"),
+        ("mediastinum", True, "lymph node"), ("neck", True, "lymph node"),
+        ("axillary lymph node", False, "lymph node"), (None, True, "lymph node"),
+        (None, False, None),
+    ],
+)
+def test_organ_key_dec21(organ, nodal, key):
+    assert organ_key(organ, nodal) == key
+
+
+def test_six_targets_exceed_five():
+    organs = ["liver", "liver", "lung", "lung", "spleen", "bone"]
+    m = table(*[{"lesion_id": f"T{i}", "organ": o, "ld_mm": 20.0}
+                for i, o in enumerate(organs, 1)])
+    findings = check_target_selection(m)
+    assert codes(findings) == ["too-many-targets"]
+    assert "6 target lesions" in findings[0].message and findings[0].rule == "SEL-1"
+    assert findings[0].patient_id == "P1" and findings[0].date == "2024-01-10"
+
+
+def test_five_targets_two_per_organ_valid():
+    organs = ["liver", "liver", "lung", "lung", "spleen"]
+    m = table(*[{"lesion_id": f"T{i}", "organ": o, "ld_mm": 20.0}
+                for i, o in enumerate(organs, 1)])
+    assert check_target_selection(m) == []
+
+
+def test_three_targets_in_one_organ():
+    m = table(*[{"lesion_id": f"T{i}", "organ": "liver", "ld_mm": 20.0} for i in (1, 2, 3)])
+    assert codes(check_target_selection(m)) == ["too-many-targets-in-organ"]
+
+
+def test_left_and_right_lung_are_one_organ():
+    m = table({"lesion_id": "T1", "organ": "left lung", "ld_mm": 20.0},
+              {"lesion_id": "T2", "organ": "right lung", "ld_mm": 20.0},
+              {"lesion_id": "T3", "organ": "lung, left", "ld_mm": 20.0})
+    findings = check_target_selection(m)
+    assert codes(findings) == ["too-many-targets-in-organ"]
+    assert "organ 'lung'" in findings[0].message
+    two = table({"lesion_id": "T1", "organ": "left lung", "ld_mm": 20.0},
+                {"lesion_id": "T2", "organ": "right lung", "ld_mm": 20.0})
+    assert check_target_selection(two) == []
+
+
+def test_three_nodes_in_different_stations_are_one_organ():
+    m = table(*[{"lesion_id": f"N{i}", "organ": station, "nodal": "true", "sa_mm": 18.0}
+                for i, station in enumerate(["mediastinal", "cervical", "inguinal"], 1)])
+    findings = check_target_selection(m)
+    assert codes(findings) == ["too-many-targets-in-organ"]
+    assert "organ 'lymph node'" in findings[0].message
+
+
+def test_pathological_node_as_target_is_a_problem():
+    m = table({"lesion_id": "N1", "organ": "mediastinum", "nodal": "true", "sa_mm": 12.0,
+               "ld_mm": 25.0})
+    findings = check_target_selection(m)
+    assert codes(findings) == ["node-target-not-measurable"]
+    assert "record it as a non-target" in findings[0].message
+    assert findings[0].lesion_id == "N1" and findings[0].rule == "MEAS-5"
+    # The same node as a non-target is fine.
+    ok = table({"lesion_id": "N1", "kind": "non-target", "status": "present",
+                "organ": "mediastinum", "nodal": "true", "sa_mm": 12.0})
+    assert check_target_selection(ok) == []
+
+
+def test_non_measurable_target_is_a_problem():
+    m = table({"lesion_id": "T1", "ld_mm": 9.9}, {"lesion_id": "T2", "ld_mm": 20.0})
+    findings = check_target_selection(m)
+    assert codes(findings) == ["non-measurable-target"]
+    assert findings[0].lesion_id == "T1" and "9.9 mm < 10.0 mm" in findings[0].message
+
+
+def test_normal_node_recorded_as_non_target():
+    m = table({"lesion_id": "T1", "ld_mm": 20.0},
+              {"lesion_id": "N1", "kind": "non-target", "status": "present", "nodal": "true",
+               "organ": "hilum", "sa_mm": 8.0})
+    assert codes(check_target_selection(m)) == ["normal-node-recorded"]
+
+
+def test_measurable_lesion_but_no_target():
+    m = table({"lesion_id": "NT1", "kind": "non-target", "status": "present", "ld_mm": 30.0})
+    assert codes(check_target_selection(m)) == ["no-target-selected"]
+    qualitative = table({"lesion_id": "NT1", "kind": "non-target", "status": "present"})
+    assert check_target_selection(qualitative) == []
+
+
+def test_limits_come_from_criteria():
+    m = table(*[{"lesion_id": f"T{i}", "organ": "liver", "ld_mm": 20.0} for i in (1, 2, 3)])
+    assert check_target_selection(m, Criteria(max_targets_per_organ=3)) == []
+
+
+def test_only_baseline_rows_count():
+    # Follow-up rows (later date) do not add targets to the selection.
+    rows = [{"lesion_id": f"T{i}", "organ": "liver", "ld_mm": 20.0} for i in (1, 2)]
+    later = [{**r, "date": "2024-03-10"} for r in rows]
+    assert check_target_selection(table(*rows, *later)) == []
+
+
+def test_assess_baseline_tables_and_verdicts():
+    m = table(
+        # P1: valid, measurable (follow-up row must not count).
+        {"lesion_id": "T1", "ld_mm": 16.0, "organ": "lung", "slice_thickness_mm": 5.0},
+        {"lesion_id": "T1", "ld_mm": 30.0, "organ": "lung", "date": "2024-03-10"},
+        # P2: a 12 mm node as target and a thick-slice measurable node.
+        {"patient_id": "P2", "lesion_id": "N1", "nodal": "true", "organ": "neck",
+         "sa_mm": 12.0},
+        {"patient_id": "P2", "lesion_id": "N2", "nodal": "true", "organ": "axilla",
+         "sa_mm": 16.0, "slice_thickness_mm": 7.0},
+        # P3: non-target only, not measurable.
+        {"patient_id": "P3", "lesion_id": "NT1", "kind": "non-target", "status": "present",
+         "organ": "pleura"},
+    )
+    result = assess_baseline(m)
+    assert list(result.lesions.columns) == list(LESION_COLUMNS)
+    assert list(result.patients.columns) == list(PATIENT_COLUMNS)
+    assert len(result.lesions) == 4
+    p = result.patients.set_index("patient_id")
+    assert p.loc["P1", "measurable_disease"] and p.loc["P1", "selection_valid"]
+    assert p.loc["P1", "baseline_date"] == pd.Timestamp("2024-01-10")
+    assert p.loc["P1", "problems"] == ""
+    assert p.loc["P2", "measurable_disease"] and not p.loc["P2", "selection_valid"]
+    assert p.loc["P2", "n_targets"] == 2 and "N1" in p.loc["P2", "problems"]
+    assert not p.loc["P3", "measurable_disease"] and p.loc["P3", "selection_valid"]
+    assert (p.loc["P3", "n_targets"], p.loc["P3", "n_non_targets"]) == (0, 1)
+    lesions = result.lesions.set_index("lesion_id")
+    assert lesions.loc["N1", "category"] == "pathological node, non-measurable"
+    assert lesions.loc["T1", "ld_mm"] == 16.0 and lesions.loc["T1", "organ_key"] == "lung"
+    info = [f for f in result.findings if f.severity == Severity.INFO]
+    assert [(f.code, f.lesion_id, f.rule) for f in info] == [("node-thick-slices", "N2",
+                                                               "DEC-12")]
+
+
+def test_baseline_is_first_visit_even_across_dates():
+    # Visit V1 spans two dates; both rows are baseline; the baseline date is the latest
+    # scan of the visit (DEC-20).
+    m = table({"visit": "V1", "lesion_id": "T1", "ld_mm": 20.0, "date": "2024-01-10"},
+              {"visit": "V1", "lesion_id": "T2", "ld_mm": 25.0, "date": "2024-01-12",
+               "organ": "lung"},
+              {"visit": "V2", "lesion_id": "T1", "ld_mm": 10.0, "date": "2024-03-01"})
+    result = assess_baseline(m)
+    assert sorted(result.lesions["lesion_id"]) == ["T1", "T2"]
+    assert result.patients.loc[0, "baseline_date"] == pd.Timestamp("2024-01-12")
+
+
+def test_organ_missing_leaves_selection_undecided():
+    m = table({"lesion_id": "T1", "ld_mm": 20.0, "organ": ""},
+              {"lesion_id": "T2", "ld_mm": 20.0, "organ": "liver"},
+              {"lesion_id": "T3", "ld_mm": 20.0, "organ": "lung"})
+    result = assess_baseline(m)
+    assert pd.isna(result.patients.loc[0, "selection_valid"])
+    assert [(f.code, f.lesion_id) for f in result.findings] == [("organ-missing", "T1")]
+    # With at most 2 targets the per-organ limit cannot be exceeded: nothing to check.
+    two = assess_baseline(table({"lesion_id": "T1", "ld_mm": 20.0, "organ": ""},
+                                {"lesion_id": "T2", "ld_mm": 20.0, "organ": ""}))
+    assert two.findings == [] and bool(two.patients.loc[0, "selection_valid"])
+
+
+def test_empty_table():
+    empty = table({"lesion_id": "T1", "ld_mm": 20.0}).iloc[0:0]
+    result = assess_baseline(empty)
+    assert result.lesions.empty and result.patients.empty and result.findings == []
+    assert list(result.patients.columns) == list(PATIENT_COLUMNS)

@@ -1,0 +1,304 @@
+"""Data-quality checks: each with a case that triggers it and one that does not."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from recist import checks
+from recist.errors import RecistDataError
+from recist.findings import Severity, raise_for_errors
+
+from support.baseline_tables import table
+
+BASE = {"lesion_id": "T1", "ld_mm": 20.0, "date": "2024-01-10"}
+FU = {"lesion_id": "T1", "ld_mm": 18.0, "date": "2024-03-10"}
+
+
+def codes(findings):
+    return [f.code for f in findings]
+
+
+def test_missing_baseline():
+    bad = table({"lesion_id": "N1", "kind": "new", "status": "unequivocal"}, FU)
+    found = checks.check_missing_baseline(bad)
+    assert codes(found) == ["missing-baseline"]
+    assert found[0].severity == Severity.ERROR and found[0].date == "2024-01-10"
+    assert checks.check_missing_baseline(table(BASE, FU)) == []
+
+
+def test_lesion_missing_at_follow_up():
+    m = table(BASE, {**BASE, "lesion_id": "T2", "organ": "lung"}, FU)
+    found = checks.check_lesion_ids_stable(m)
+    assert [(f.code, f.lesion_id, f.date) for f in found] == [
+        ("lesion-missing-at-timepoint", "T2", "2024-03-10")]
+    ok = table(BASE, {**BASE, "lesion_id": "T2", "organ": "lung"}, FU,
+               {**FU, "lesion_id": "T2", "organ": "lung", "status": "not_evaluated",
+                "ld_mm": None})
+    assert checks.check_lesion_ids_stable(ok) == []
+
+
+def test_target_kind_changed_is_error():
+    m = table(BASE, {**FU, "kind": "non-target", "status": "present", "ld_mm": None})
+    found = checks.check_lesion_ids_stable(m)
+    assert codes(found) == ["lesion-kind-changed"]
+    assert found[0].severity == Severity.ERROR and found[0].rule == "DEC-18"
+
+
+def test_nodal_flag_changed():
+    m = table({**BASE, "nodal": "true", "sa_mm": 20.0}, {**FU, "nodal": "false"})
+    found = checks.check_lesion_ids_stable(m)
+    assert codes(found) == ["nodal-flag-changed"] and found[0].date == "2024-03-10"
+
+
+def test_target_not_at_baseline():
+    m = table(BASE, FU, {**FU, "lesion_id": "T9"})
+    found = checks.check_targets_exist_at_baseline(m)
+    assert [(f.code, f.lesion_id, f.severity) for f in found] == [
+        ("target-not-at-baseline", "T9", Severity.ERROR)]
+    assert checks.check_targets_exist_at_baseline(table(BASE, FU)) == []
+
+
+def test_no_new_targets_after_baseline():
+    m = table(BASE, {"lesion_id": "NT1", "kind": "non-target", "status": "present"},
+              FU, {**FU, "lesion_id": "NT1", "ld_mm": 25.0})
+    found = checks.check_no_new_targets_after_baseline(m)
+    assert [(f.code, f.lesion_id) for f in found] == [("target-added-after-baseline", "NT1")]
+    assert checks.check_no_new_targets_after_baseline(table(BASE, FU)) == []
+
+
+def test_impossible_dates():
+    m = table(BASE, {**FU, "date": "2031-05-01"})
+    found = checks.check_dates(m, today="2026-01-01")
+    assert codes(found) == ["impossible-date"] and "in the future" in found[0].message
+    assert checks.check_dates(table(BASE, FU), today="2026-01-01") == []
+    old = checks.check_dates(table({**BASE, "date": "1850-01-01"}), today="2026-01-01")
+    assert codes(old) == ["impossible-date"] and "before 1900-01-01" in old[0].message
+
+
+def test_visits_overlap_and_order():
+    overlap = table({**BASE, "visit": "V1", "date": "2024-01-10"},
+                    {**BASE, "visit": "V1", "lesion_id": "T2", "date": "2024-03-20"},
+                    {**FU, "visit": "V2", "date": "2024-03-10"},
+                    {**FU, "visit": "V2", "lesion_id": "T2", "date": "2024-03-10"})
+    assert codes(checks.check_dates(overlap, today="2026-01-01")) == ["visits-overlap"]
+    swapped = table({**BASE, "visit": "C2"}, {**FU, "visit": "C1"})
+    found = checks.check_dates(swapped, today="2026-01-01")
+    assert codes(found) == ["visit-order"] and found[0].visit == "C1"
+    ok = table({**BASE, "visit": "Baseline"}, {**FU, "visit": "C1"},
+               {**FU, "visit": "C2", "date": "2024-05-10"})
+    assert checks.check_dates(ok, today="2026-01-01") == []
+    # C1D15 then C2D1 is in order; an unscheduled visit is not compared with cycles.
+    cycles = table({**BASE, "visit": "C1D1"}, {**FU, "visit": "C1D15"},
+                   {**FU, "visit": "C2D1", "date": "2024-05-10"},
+                   {**FU, "visit": "Unscheduled 1", "date": "2024-06-10"})
+    assert checks.check_dates(cycles, today="2026-01-01") == []
+    swapped_cycles = table({**BASE, "visit": "C1D1"}, {**FU, "visit": "C2D1"},
+                           {**FU, "visit": "C1D15", "date": "2024-05-10"})
+    assert codes(checks.check_dates(swapped_cycles, today="2026-01-01")) == ["visit-order"]
+
+
+def test_duplicate_and_conflicting_rows():
+    dup = table(BASE, BASE)
+    assert [(f.code, f.severity) for f in checks.check_duplicate_rows(dup)] == [
+        ("duplicate-row", Severity.WARNING)]
+    conflict = table(BASE, {"lesion_id": "NT1", "kind": "non-target", "status": "present"},
+                     {"lesion_id": "NT1", "kind": "non-target", "status": "absent"})
+    found = checks.check_duplicate_rows(conflict)
+    assert [(f.code, f.lesion_id, f.severity) for f in found] == [
+        ("conflicting-rows", "NT1", Severity.ERROR)]
+    # Two fragments of a split target (different LDs) are neither.
+    split = table(BASE, {**FU, "ld_mm": 8.0}, {**FU, "ld_mm": 7.0})
+    assert checks.check_duplicate_rows(split) == []
+
+
+@pytest.mark.parametrize(
+    ("row", "code", "severity"),
+    [
+        pytest.param({"status": "absent", "ld_mm": 3.0}, "absent-with-diameter",
+                     Severity.ERROR, id="absent-with-ld"),
+        pytest.param({"status": "measured", "ld_mm": None}, "measured-without-diameter",
+                     Severity.ERROR, id="measured-no-ld"),
+        pytest.param({"status": "measured", "nodal": "true", "ld_mm": 20.0, "sa_mm": None},
+                     "measured-without-diameter", Severity.ERROR, id="measured-node-no-sa"),
+        pytest.param({"status": "too_small", "ld_mm": 3.0}, "status-with-diameter",
+                     Severity.WARNING, id="too-small-with-ld"),
+        pytest.param({"status": "merged", "ld_mm": 3.0}, "status-with-diameter",
+                     Severity.WARNING, id="merged-with-ld"),
+    ],
+)
+def test_status_diameter_contradictions(row, code, severity):
+    m = table(BASE, {**FU, **row})
+    found = checks.check_status_diameters(m)
+    assert [(f.code, f.severity, f.date, f.lesion_id) for f in found] == [
+        (code, severity, "2024-03-10", "T1")]
+
+
+def test_present_normal_node_at_follow_up_is_error():
+    nt = {"lesion_id": "N1", "kind": "non-target", "status": "present", "nodal": "true",
+          "organ": "hilum"}
+    m = table(BASE, {**nt, "sa_mm": 12.0}, FU, {**nt, "sa_mm": 8.0, "date": "2024-03-10"})
+    found = checks.check_status_diameters(m)
+    assert [(f.code, f.date) for f in found] == [("present-normal-node", "2024-03-10")]
+    fine = table(BASE, {**nt, "sa_mm": 12.0}, FU, {**nt, "sa_mm": 10.0, "date": "2024-03-10"})
+    assert checks.check_status_diameters(fine) == []
+
+
+def test_status_not_allowed_for_kind():
+    # Built without normalise_measurements (which would refuse it already).
+    m = pd.DataFrame({"patient_id": ["P1"], "lesion_id": ["T1"], "kind": ["target"],
+                      "status": ["present"], "nodal": [False], "ld_mm": [20.0],
+                      "sa_mm": [None], "date": pd.to_datetime(["2024-01-10"])})
+    assert codes(checks.check_status_diameters(m)) == ["status-not-allowed"]
+
+
+def test_consistent_statuses_pass():
+    m = table(BASE, {**FU, "status": "absent", "ld_mm": 0.0},
+              {"lesion_id": "T2", "organ": "lung", "ld_mm": 15.0},
+              {"lesion_id": "T2", "organ": "lung", "status": "too_small",
+               "date": "2024-03-10"})
+    assert checks.check_status_diameters(m) == []
+
+
+def test_equivocal_new_lesion_unresolved():
+    eq = {"lesion_id": "L1", "kind": "new", "status": "equivocal", "date": "2024-03-10"}
+    m = table(BASE, FU, eq)
+    found = checks.check_equivocal_new_lesions(m)
+    assert codes(found) == ["equivocal-new-unresolved"]
+    assert "still equivocal at the last time point" in found[0].message
+    later = table(BASE, FU, eq, {**FU, "date": "2024-05-10"})
+    assert "not confirmed later" in checks.check_equivocal_new_lesions(later)[0].message
+    confirmed = table(BASE, FU, eq, {**FU, "date": "2024-05-10"},
+                      {**eq, "status": "unequivocal", "date": "2024-05-10"})
+    assert checks.check_equivocal_new_lesions(confirmed) == []
+
+
+def test_slice_thickness_change():
+    m = table({**BASE, "slice_thickness_mm": 2.5}, {**FU, "slice_thickness_mm": 5.0})
+    found = checks.check_slice_thickness_changes(m)
+    assert codes(found) == ["slice-thickness-changed"] and "T1 2.5 → 5 mm" in found[0].message
+    same = table({**BASE, "slice_thickness_mm": 5.0}, {**FU, "slice_thickness_mm": 5.0})
+    assert checks.check_slice_thickness_changes(same) == []
+
+
+def _timepoints(*responses):
+    dates = pd.date_range("2024-01-10", periods=len(responses), freq="56D")
+    return pd.DataFrame({"patient_id": "P1", "visit": [d.strftime("%Y-%m-%d") for d in dates],
+                         "date": dates, "overall_response": list(responses)})
+
+
+def test_cr_then_pr():
+    found = checks.check_cr_then_pr(_timepoints(None, "PR", "CR", "PR"))
+    assert [(f.code, f.rule, f.date) for f in found] == [("cr-then-pr", "DEC-2", "2024-06-26")]
+    assert checks.check_cr_then_pr(_timepoints(None, "PR", "CR", "CR")) == []
+    assert checks.check_cr_then_pr(_timepoints(None, "CR", "PD", "PR")) == []
+
+
+def test_present_after_cr():
+    tp = _timepoints(None, "CR", "NON-CR/NON-PD")
+    nt = {"lesion_id": "NT1", "kind": "non-target", "organ": "pleura"}
+    m = table({**BASE, "date": "2024-01-10"}, {**nt, "status": "present", "date": "2024-01-10"},
+              {**FU, "status": "absent", "ld_mm": 0.0, "date": "2024-03-06"},
+              {**nt, "status": "absent", "date": "2024-03-06"},
+              {**FU, "status": "absent", "ld_mm": 0.0, "date": "2024-05-01"},
+              {**nt, "status": "present", "date": "2024-05-01"})
+    found = checks.check_present_after_cr(tp, m)
+    assert [(f.code, f.lesion_id, f.date) for f in found] == [
+        ("present-after-cr", "NT1", "2024-05-01")]
+    progression = m.copy()
+    progression.loc[5, "status"] = "progression"
+    assert checks.check_present_after_cr(_timepoints(None, "CR", "PD"), progression) == []
+
+
+def test_run_input_checks_raises_with_patient_date_lesion():
+    m = table(BASE, {**FU, "status": "absent", "ld_mm": 4.0})
+    findings = checks.run_input_checks(m, today="2026-01-01")
+    assert codes(findings) == ["absent-with-diameter"]
+    with pytest.raises(RecistDataError) as error:
+        raise_for_errors(findings)
+    assert str(error.value).startswith("patient P1, 2024-03-10, lesion T1: status absent")
+    assert error.value.findings[0].rule == "DEC-18"
+
+
+def test_run_input_checks_clean_table_and_selection_warning():
+    assert checks.run_input_checks(table(BASE, FU), today="2026-01-01") == []
+    three = table(BASE, {**BASE, "lesion_id": "T2"}, {**BASE, "lesion_id": "T3"})
+    assert codes(checks.run_input_checks(three, today="2026-01-01")) == [
+        "too-many-targets-in-organ"]
+    assert checks.run_input_checks(three, today="2026-01-01", include_selection=False) == []
+
+
+def test_run_timepoint_checks_combines():
+    tp = _timepoints(None, "CR", "PR")
+    assert codes(checks.run_timepoint_checks(tp, table(BASE))) == ["cr-then-pr"]
+
+
+def test_inputs_are_not_modified():
+    m = table(BASE, FU, {**FU, "lesion_id": "T9"})
+    before = m.copy()
+    checks.run_input_checks(m, today="2026-01-01")
+    pd.testing.assert_frame_equal(m, before)
+
+
+def test_new_at_baseline():
+    m = table(BASE, {"lesion_id": "N1", "kind": "new", "status": "unequivocal",
+                     "organ": "lung", "ld_mm": 6.0})
+    found = checks.check_new_at_baseline(m)
+    assert [(f.code, f.lesion_id, f.severity) for f in found] == [
+        ("new-at-baseline", "N1", Severity.WARNING)]
+    later = table(BASE, FU, {"lesion_id": "N1", "kind": "new", "status": "unequivocal",
+                             "date": "2024-03-10"})
+    assert checks.check_new_at_baseline(later) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        pytest.param("2024-02-07", [], id="28-days-before-inclusive"),
+        pytest.param("2024-02-08", ["baseline-too-early"], id="29-days-before"),
+        pytest.param("2024-01-10", [], id="same-day"),
+        pytest.param("2024-01-09", ["baseline-after-start"], id="after-start"),
+    ],
+)
+def test_baseline_window_meas11(start, expected):
+    patients = pd.DataFrame({"patient_id": ["P1"], "start_date": pd.to_datetime([start])})
+    assert codes(checks.check_baseline_window(table(BASE, FU), patients)) == expected
+
+
+def test_run_input_checks_with_patients_table():
+    patients = pd.DataFrame({"patient_id": ["P1"],
+                             "start_date": pd.to_datetime(["2024-03-01"])})
+    found = checks.run_input_checks(table(BASE, FU), patients=patients, today="2026-01-01")
+    assert codes(found) == ["baseline-too-early"] and "51 days" in found[0].message
+
+
+# DEC-18 (revised): a node recorded absent with its SA < 10 mm is consistent.
+NODE_NT = {"lesion_id": "N1", "kind": "non-target", "status": "present", "nodal": "true",
+           "organ": "hilum", "sa_mm": 14.0}
+
+
+@pytest.mark.parametrize(("sa_mm", "expected"), [
+    pytest.param(7.0, [], id="nt-node-absent-sa-7-accepted"),
+    pytest.param(9.994, [], id="nt-node-absent-sa-9.994-rounds-below-10"),
+    pytest.param(10.0, [("absent-with-diameter", Severity.ERROR)], id="nt-node-absent-sa-10"),
+    pytest.param(15.0, [("absent-with-diameter", Severity.ERROR)], id="nt-node-absent-sa-15"),
+])
+def test_absent_nontarget_node_with_small_sa(sa_mm, expected):
+    m = table(BASE, NODE_NT, FU,
+              {**NODE_NT, "status": "absent", "sa_mm": sa_mm, "date": "2024-03-10"})
+    found = checks.check_status_diameters(m)
+    assert [(f.code, f.severity) for f in found] == expected
+
+
+def test_absent_target_node_with_small_sa_is_accepted_with_a_warning():
+    node = {"lesion_id": "T1", "nodal": "true", "organ": "hilum", "ld_mm": 25.0, "sa_mm": 16.0}
+    m = table({**BASE, **node}, {**FU, **node, "status": "absent", "ld_mm": None, "sa_mm": 6.0})
+    found = checks.check_status_diameters(m)
+    assert [(f.code, f.severity, f.lesion_id) for f in found] == [
+        ("absent-node-with-sa", Severity.WARNING, "T1")]
+    assert "counts 0 mm" in found[0].message
+
+
+def test_absent_non_nodal_with_small_diameter_is_still_refused():
+    m = table(BASE, {**FU, "status": "absent", "ld_mm": 4.0})
+    assert codes(checks.check_status_diameters(m)) == ["absent-with-diameter"]

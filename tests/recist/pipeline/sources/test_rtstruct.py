@@ -1,0 +1,84 @@
+"""RTSTRUCT in: ROI contours measured in patient mm against analytic rectangles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pydicom
+import pytest
+
+from dicom_io.errors import DicomInputError
+from dicom_io.rtstruct import read_rtstruct
+from recist.pipeline.sources.rtstruct import measure_rtstruct
+
+from support.annotation_files import _rectangle, write_rtstruct, z_of
+
+
+@pytest.fixture
+def structure(ct_series, tmp_path):
+    headers = [pydicom.dcmread(p, stop_before_pixels=True) for p in ct_series]
+    rois = [
+        (1, "GTV_lung", "GTV", [(1, _rectangle(-15, -25, 20, 10, z_of(1))),
+                                (2, _rectangle(-14, -24, 16, 8, z_of(2)))]),
+        (2, "node_7", "GTV", [(1, _rectangle(-15, -10, 20, 6, z_of(1))),
+                              (2, _rectangle(-15, -10, 14, 10, z_of(2)))]),
+        (3, "BODY", "EXTERNAL", [(1, _rectangle(-19, -29, 26, 36, z_of(1)))]),
+    ]
+    return headers, rois
+
+
+def test_lesion_rois_are_measured_on_their_largest_slice(ct_series, tmp_path, structure):
+    headers, rois = structure
+    path = write_rtstruct(tmp_path / "rs.dcm", headers, rois)
+    result = measure_rtstruct(path, ct_series[0].parent, visit="baseline")
+    table = result.table.set_index("lesion_id")
+    assert list(table.index) == ["GTV_lung", "node_7"]  # BODY skipped
+    lung = table.loc["GTV_lung"]
+    # a x b rectangle: LD = diagonal; SA = longest chord perpendicular to it = b * LD / a.
+    assert lung["ld_mm"] == pytest.approx(np.hypot(20, 10), abs=1e-3)
+    assert lung["sa_mm"] == pytest.approx(10 * np.hypot(20, 10) / 20, abs=1e-3)
+    assert lung["slice_index"] == 1 and lung["sop_instance_uid"] == headers[1].SOPInstanceUID
+    assert lung["method"] == "contour" and lung["status"] == "measured"
+    assert {lung["ld_z1"], lung["ld_z2"]} == {z_of(1)}
+    assert [f.code for f in result.findings] == ["rtstruct-not-lesion"]
+
+
+def test_nodal_lesion_takes_the_slice_of_largest_short_axis(ct_series, tmp_path, structure):
+    headers, rois = structure
+    path = write_rtstruct(tmp_path / "rs.dcm", headers, rois, image_refs=False)
+    lesions = tmp_path / "lesions.csv"
+    pd.DataFrame({"label": [2, 3], "lesion_id": ["N7", "BODY"], "kind": ["target",
+                  "non-target"], "organ": ["lymph node", "body"],
+                  "nodal": [True, False]}).to_csv(lesions, index=False)
+    table = measure_rtstruct(path, ct_series[0].parent, lesions=lesions).table
+    table = table.set_index("lesion_id")
+    assert list(table.index) == ["N7", "BODY"]
+    node = table.loc["N7"]
+    # slice 1: 20 x 6 (LD 20.88, SA 6.26); slice 2: 14 x 10 (LD 17.20, SA 12.29)
+    assert node["slice_index"] == 2  # matched by position: no ContourImageSequence
+    assert node["sa_mm"] == pytest.approx(10 * np.hypot(14, 10) / 14, abs=1e-3)
+    assert bool(node["nodal"]) and node["organ"] == "lymph node"
+    assert table.loc["BODY", "status"] == "present"
+
+
+def test_reader_keeps_names_types_and_image_references(ct_series, tmp_path, structure):
+    headers, rois = structure
+    read = read_rtstruct(write_rtstruct(tmp_path / "rs.dcm", headers, rois))
+    assert [(r.number, r.name, r.interpreted_type, len(r.contours)) for r in read.rois] == [
+        (1, "GTV_lung", "GTV", 2), (2, "node_7", "GTV", 2), (3, "BODY", "EXTERNAL", 1)]
+    assert read.rois[0].contours[0].sop_instance_uid == headers[1].SOPInstanceUID
+    assert read.rois[0].contours[0].points_mm.shape == (4, 3)
+
+
+def test_contour_off_every_slice_is_refused(ct_series, tmp_path, structure):
+    headers, _ = structure
+    rois = [(1, "GTV", "GTV", [(0, _rectangle(-15, -25, 20, 10, z_of(1) + 1.25))])]
+    path = write_rtstruct(tmp_path / "rs.dcm", headers, rois, image_refs=False)
+    with pytest.raises(DicomInputError, match="lies on no slice"):
+        measure_rtstruct(path, ct_series[0].parent)
+
+
+def test_an_image_is_not_an_rtstruct(ct_series):
+    with pytest.raises(DicomInputError) as caught:
+        read_rtstruct(ct_series[0])
+    assert caught.value.keyword == "SOPClassUID" and caught.value.path == ct_series[0]
