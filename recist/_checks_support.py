@@ -36,7 +36,7 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
 
     Optional columns that are absent are added empty, so hand-made tables work too.
     The result shares the input's column arrays (no copy): read it, never write to it
-    (the checks only read; ``tests/perf`` checks that the input stays unchanged).
+    (the checks only read; ``tests/golden/perf`` checks that the input stays unchanged).
     """
     if _INDEX_COLUMNS.issubset(measurements.columns):
         return measurements  # already indexed (run_input_checks indexes once)

@@ -18,7 +18,7 @@ moving a smooth boundary of curvature radius rho by only about 1/(8 rho) pixel, 
 upward bias falls to about +0.2 pixel and the mean absolute error to about 0.3 pixel (LD)
 and 0.2 pixel (SA); on 1000 random ellipses of 5-100 mm with axis ratio up to 1:4, pixels
 0.5-1 mm (anisotropic included), every error stayed below 0.9 pixel (pixel = the larger
-spacing; ``tests/measure/test_mask_accuracy.py`` prints the statistics). Rarely (2 of 1000
+spacing; ``tests/recist/measure/test_mask.py`` prints the statistics). Rarely (2 of 1000
 with ratios to 1:10) a near-circle's SA reaches +1.04 pixel: the maximum of noise again.
 What cannot be recovered: the tip of a needle-thin lesion (axis ratio beyond
 about 1:10) falls between pixel centres and is under-measured by up to ~1 pixel. More
@@ -41,7 +41,7 @@ pixel along the axes and +1.4 pixel along diagonals.
   bound of LD (nodal: of SA, from the widths of the raw contour's hull in perpendicular
   directions) cannot win; a nodal slice's chord sweep is also skipped when the caliper
   width across its LD (>= its SA) cannot win: the same answer as measuring every slice,
-  faster (``tests/measure/test_mask.py`` compares with the exhaustive search).
+  faster (``tests/recist/measure/test_mask.py`` compares with the exhaustive search).
 - **Volume**: voxel count x voxel volume.
 - **Maximum 3-D diameter**: marching-cubes surface at 0.5 (as pyradiomics' mesh), convex
   hull of its vertices in mm, largest pairwise distance between hull vertices.

@@ -1,7 +1,7 @@
 """Composition layer: joins ``dicom_io`` (files, DICOM, geometry) with ``recist``'s pure
 measurement and rule modules, and runs the jobs the commands are made of. Only this
 package, ``recist.cli`` and ``recist.__main__`` import ``dicom_io`` or a DICOM library
-(``tests/test_layering.py``).
+(``tests/golden/test_layering.py``).
 
 ==============================  ==========================================================
 ``sources``                     the registry of annotation sources (``lines``, ``masks``,
