@@ -82,7 +82,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--visit", metavar="V", help="visit label written in the table")
     p.add_argument("--overlays", metavar="DIR", help="write one PNG per lesion here")
     p.add_argument("--workers", type=positive_workers, metavar="N",
-                   help="processes for --manifest (default: all cores)")
+                   help="processes for --manifest: the local pool's, or with --dask the "
+                        "local Dask cluster's (default: all cores)")
+    p.add_argument("--dask", action="store_true",
+                   help="with --manifest: run each study as a task on a local Dask cluster "
+                        "(distributed.LocalCluster of --workers processes; needs "
+                        "recist[dask])")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --manifest: run each study as a task on the Dask cluster of "
+                        "this scheduler (e.g. tcp://host:8786); its workers need recist[dask] "
+                        "and must see the manifest's paths")
     p.add_argument("--study", metavar="UID", help="with --dicomweb: Study Instance UID")
     p.add_argument("--fetch-dir", metavar="DIR",
                    help="with --dicomweb: keep the fetched series here")
@@ -107,7 +116,17 @@ def _chosen_source(args: argparse.Namespace):
         if options:
             raise ValueError(f"{options[0]} cannot be combined with --manifest: give it per "
                              "study in the manifest's columns")
+        if args.scheduler and args.dask:
+            raise ValueError("give --scheduler ADDRESS (an existing Dask cluster) or --dask "
+                             "(a local one), not both")
+        if args.scheduler and args.workers:
+            raise ValueError("--workers sizes a local pool or --dask cluster; the cluster of "
+                             "--scheduler has its own workers: leave --workers out")
         return None
+    for flag, given_ in (("--dask", args.dask), ("--scheduler", args.scheduler)):
+        if given_:
+            raise ValueError(f"{flag} runs the studies of a manifest: give --manifest CSV "
+                             "with it")
     if len(given) > 1:
         if {s.name for s in given} == {"lines", "masks"}:
             raise ValueError("give either --lines or --masks with --lesions, not both")
@@ -169,29 +188,39 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_manifest(args: argparse.Namespace) -> int:
-    from recist.pipeline.manifest import measure_manifest
-    from recist.table import write_measurements
+    from concurrent.futures import Executor
+    from contextlib import AbstractContextManager, nullcontext
 
-    result, failures = measure_manifest(args.manifest, workers=args.workers,
-                                        overlays_dir=args.overlays, resample=args.resample,
-                                        default_kind=args.default_kind)
-    _print_findings(result.findings)
-    if failures and not len(result.table):
+    from recist.pipeline.manifest import measure_manifest_to_csv
+
+    running: AbstractContextManager[Executor | None]
+    if args.dask or args.scheduler:
+        from recist.pipeline.cluster import dask_executor
+
+        running = dask_executor(args.scheduler, args.workers)
+    else:  # the default local process pool: Dask is never imported
+        running = nullcontext(None)
+    with running as executor:
+        run = measure_manifest_to_csv(args.manifest, args.out, workers=args.workers,
+                                      executor=executor, overlays_dir=args.overlays,
+                                      resample=args.resample,
+                                      default_kind=args.default_kind)
+    _print_findings(run.findings)
+    failures = run.failures
+    if run.out is None:
         # Nothing measured: no output file, exit 2 (a batch with some success is 1).
         for failure in failures[:-1]:
             print(f"recist measure: error: {failure}", file=sys.stderr)
         suffix = (f" ({len(failures)} studies failed; nothing written)"
                   if len(failures) > 1 else "")
         raise ValueError(f"{failures[-1]}{suffix}")
-    write_measurements(result.table, args.out)
     for failure in failures:
         print(f"recist measure: error: {failure}", file=sys.stderr)
-    n_ok = result.table[["patient_id", "visit", "date"]].drop_duplicates().shape[0]
     if failures:
         print(f"recist measure: {len(failures)} stud(y/ies) failed; {args.out} was "
-              f"written with the {n_ok} stud(y/ies) that succeeded "
-              f"({len(result.table)} rows)", file=sys.stderr)
+              f"written with the {run.studies} stud(y/ies) that succeeded "
+              f"({run.rows} rows)", file=sys.stderr)
         return 1
-    print(f"recist measure: {len(result.table)} rows from {n_ok} stud(y/ies) written "
+    print(f"recist measure: {run.rows} rows from {run.studies} stud(y/ies) written "
           f"to {args.out}", file=sys.stderr)
     return 0

@@ -10,30 +10,45 @@ values in the table (the manifest is the study's pseudonymous key). A row that g
 row must fill exactly one annotation column.
 
 The studies run on any ``concurrent.futures.Executor`` (:func:`measure_manifest`'s
-``executor``); by default a process pool. A study that fails is reported as a
-:class:`StudyFailure` naming its manifest row; the others still complete.
+``executor``); by default a process pool, or a Dask cluster
+(``recist.pipeline.cluster.dask_executor``). A job carries paths, never arrays: the worker
+loads its own series and returns the study's rows and findings. A study that fails is
+reported as a :class:`StudyFailure` naming its manifest row; the others still complete
+(also when the worker running a study dies and the executor gives up on it).
+
+:func:`measure_manifest` returns the whole table; :func:`measure_manifest_to_csv` streams
+each study's rows to a spool file beside the output as it finishes and writes the table
+in manifest order at the end, whole or not at all, so the cohort never sits in memory.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import sys
-from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+import tempfile
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
+from recist.findings import Finding
+from recist.outputs import make_output_folder, write_atomic
 from recist.pipeline.measure import MEASUREMENT_COLUMNS, MeasureResult
 from recist.pipeline.sources import DEFAULT_KIND, SOURCES, AnnotationSource, SourceSpec
-from recist.table import read_csv_table
+from recist.table import CORE_COLUMNS, read_csv_table
 
 __all__ = [
     "STUDY_COLUMNS",
+    "ManifestRun",
     "StudyFailure",
     "manifest_columns",
+    "manifest_jobs",
     "measure_manifest",
+    "measure_manifest_to_csv",
     "read_manifest",
 ]
 
@@ -157,6 +172,27 @@ def measure_manifest_row(job: _Job) -> tuple[int, MeasureResult | None, str | No
         return job.number, None, f"internal error ({type(error).__name__}: {error})"
 
 
+def manifest_jobs(
+    manifest: str | Path,
+    *,
+    overlays_dir: str | Path | None = None,
+    resample: bool = False,
+    default_kind: str = DEFAULT_KIND,
+) -> list[_Job]:
+    """One picklable job per manifest row, with absolute paths (a worker on another
+    machine sees the same shared filesystem, not this process's working folder)."""
+    manifest = Path(manifest)
+    frame = read_manifest(manifest)
+    columns = manifest_columns()
+    sources = tuple(SOURCES.values())
+    folder = str(manifest.parent.absolute())
+    overlays = str(Path(overlays_dir).absolute()) if overlays_dir else None
+    return [_Job(number=i + 2, row={c: str(frame.at[i, c]).strip() for c in columns},
+                 folder=folder, sources=sources, overlays_dir=overlays, resample=resample,
+                 default_kind=default_kind)
+            for i in frame.index]
+
+
 def measure_manifest(
     manifest: str | Path,
     *,
@@ -167,7 +203,10 @@ def measure_manifest(
     default_kind: str = DEFAULT_KIND,
     progress: bool = True,
 ) -> tuple[MeasureResult, list[StudyFailure]]:
-    """Measure every study of a manifest, in parallel.
+    """Measure every study of a manifest, in parallel, and return the whole table.
+
+    For a large cohort, :func:`measure_manifest_to_csv` writes the same table without
+    holding it in memory.
 
     Parameters
     ----------
@@ -177,8 +216,9 @@ def measure_manifest(
         Processes of the default pool (default: one per core, at most one per study).
     executor
         Any ``concurrent.futures.Executor`` to run the studies on instead of the default
-        process pool (e.g. a ``ThreadPoolExecutor``, or a cluster's executor); it is used,
-        not shut down. Its workers must be able to import ``recist``.
+        process pool (e.g. a ``ThreadPoolExecutor``, or a Dask cluster's,
+        ``recist.pipeline.cluster.dask_executor``); it is used, not shut down. Its workers
+        must be able to import ``recist`` and read the manifest's paths.
     overlays_dir
         Write one picture per lesion here.
     resample
@@ -200,45 +240,210 @@ def measure_manifest(
     >>> with ThreadPoolExecutor(2) as pool:  # doctest: +SKIP
     ...     result, failures = measure_manifest("manifest.csv", executor=pool)
     """
-    manifest = Path(manifest)
-    frame = read_manifest(manifest)
-    columns = manifest_columns()
-    sources = tuple(SOURCES.values())
-    jobs = [_Job(number=i + 2, row={c: str(frame.at[i, c]).strip() for c in columns},
-                 folder=str(manifest.parent), sources=sources,
-                 overlays_dir=str(overlays_dir) if overlays_dir else None,
-                 resample=resample, default_kind=default_kind)
-            for i in frame.index]
-    if executor is None:
-        workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return _run(jobs, pool, progress)
-    return _run(jobs, executor, progress)
-
-
-def _run(jobs: Sequence[_Job], executor: Executor,
-         progress: bool) -> tuple[MeasureResult, list[StudyFailure]]:
-    from tqdm import tqdm
-
+    jobs = manifest_jobs(manifest, overlays_dir=overlays_dir, resample=resample,
+                         default_kind=default_kind)
     results: dict[int, MeasureResult] = {}
     failures: list[StudyFailure] = []
-    by_number = {job.number: job for job in jobs}
-    bar = tqdm(total=len(jobs), desc="measuring studies", unit="study", file=sys.stderr,
-               disable=not progress)
-    futures = [executor.submit(measure_manifest_row, job) for job in jobs]
-    for future in as_completed(futures):
-        number, result, error = future.result()
+    for job, result, failure in _measured(jobs, workers, executor, progress):
         if result is not None:
-            results[number] = result
-        else:
-            row = by_number[number].row
-            failures.append(StudyFailure(number, row["patient_id"], row["visit"],
-                                         error or "not measured"))
-        bar.update(1)
-    bar.close()
+            results[job.number] = result
+        elif failure is not None:
+            failures.append(failure)
     ordered = [results[n] for n in sorted(results)]
     tables = [r.table for r in ordered if len(r.table)]
     table = (pd.concat(tables, ignore_index=True) if tables
              else pd.DataFrame(columns=list(MEASUREMENT_COLUMNS)))
     findings = tuple(f for r in ordered for f in r.findings)
     return MeasureResult(table, findings), sorted(failures, key=lambda f: f.row)
+
+
+@dataclass(frozen=True)
+class ManifestRun:
+    """What :func:`measure_manifest_to_csv` did.
+
+    Attributes
+    ----------
+    out
+        The table written, or None when no study could be measured (nothing written).
+    rows
+        Rows written.
+    studies
+        Studies (distinct patient, visit and date) in the table.
+    findings
+        The findings of the studies measured, in manifest order.
+    failures
+        The rows that failed, in manifest order.
+    """
+
+    out: Path | None
+    rows: int
+    studies: int
+    findings: tuple[Finding, ...]
+    failures: list[StudyFailure]
+
+
+def measure_manifest_to_csv(
+    manifest: str | Path,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    overlays_dir: str | Path | None = None,
+    resample: bool = False,
+    default_kind: str = DEFAULT_KIND,
+    progress: bool = True,
+) -> ManifestRun:
+    """Measure every study of a manifest and stream the measurements table to ``out``.
+
+    Each study's rows are appended to a spool file beside ``out`` as soon as it finishes
+    (in whatever order the workers finish); at the end the table is assembled in manifest
+    order into a temporary file beside ``out`` and renamed to it, so ``out`` is written
+    whole or not at all, and this process holds one study's rows at a time. The table is
+    the one :func:`measure_manifest` returns, written as ``recist.table.write_measurements``
+    writes it (integer columns as integers even where another study left them empty).
+    When every study fails, nothing is written and ``ManifestRun.out`` is None.
+
+    The parameters are those of :func:`measure_manifest`.
+    """
+    out = Path(out)
+    jobs = manifest_jobs(manifest, overlays_dir=overlays_dir, resample=resample,
+                         default_kind=default_kind)
+    make_output_folder(out.parent)
+    descriptor, spool_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".spool",
+                                              dir=out.parent)
+    spool_path = Path(spool_name)
+    blocks: dict[int, tuple[int, int]] = {}  # row number -> (offset, length) in the spool
+    column_lists: dict[int, list[str]] = {}
+    findings: dict[int, tuple[Finding, ...]] = {}
+    failures: list[StudyFailure] = []
+    studies: set[tuple[str, str, str]] = set()
+    rows = 0
+    try:
+        with os.fdopen(descriptor, "w+b") as spool:
+            for job, result, failure in _measured(jobs, workers, executor, progress):
+                if result is None:
+                    if failure is not None:
+                        failures.append(failure)
+                    continue
+                findings[job.number] = result.findings
+                table = result.table
+                if not len(table):
+                    continue
+                rows += len(table)
+                studies.update(_study_keys(table))
+                column_lists[job.number] = [str(c) for c in table.columns]
+                offset = spool.tell()
+                pickle.dump(table, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                blocks[job.number] = (offset, spool.tell() - offset)
+                del table, result
+            ordered_findings = tuple(f for n in sorted(findings) for f in findings[n])
+            failures.sort(key=lambda f: f.row)
+            if failures and not blocks:  # nothing measured: nothing written
+                return ManifestRun(None, 0, 0, ordered_findings, failures)
+            columns = _table_columns(column_lists[n] for n in sorted(column_lists))
+
+            def assemble(handle: IO[bytes]) -> None:
+                header = pd.DataFrame(columns=columns).to_csv(index=False, lineterminator="\n")
+                handle.write(header.encode("utf-8"))
+                for number in sorted(blocks):
+                    offset, length = blocks[number]
+                    spool.seek(offset)
+                    table = pickle.loads(spool.read(length))
+                    handle.write(_csv_rows(table, columns).encode("utf-8"))
+
+            write_atomic(out, assemble)
+    finally:
+        spool_path.unlink(missing_ok=True)
+    return ManifestRun(out, rows, len(studies), ordered_findings, failures)
+
+
+_INTEGER_COLUMNS = ("slice_index", "n_fragments")
+"""Whole numbers, written without a decimal point even where a study left them empty."""
+
+
+def _study_keys(table: pd.DataFrame) -> set[tuple[str, str, str]]:
+    keys = table.reindex(columns=["patient_id", "visit", "date"]).astype(str)
+    return set(keys.itertuples(index=False, name=None))
+
+
+def _table_columns(column_lists: Iterator[list[str]]) -> list[str]:
+    """The columns of the table: the core columns first, then the others in the order
+    they first appear (as ``write_measurements`` orders a concatenated table)."""
+    seen: dict[str, None] = {}
+    for names in column_lists:
+        seen.update(dict.fromkeys(names))
+    if not seen:  # no study had a lesion: the columns of an empty table
+        seen = dict.fromkeys(MEASUREMENT_COLUMNS)
+    ordered = [c for c in CORE_COLUMNS if c in seen]
+    return ordered + [c for c in seen if c not in ordered]
+
+
+def _csv_rows(table: pd.DataFrame, columns: list[str]) -> str:
+    """One study's rows as CSV lines (no header), formatted as ``write_measurements``
+    formats the whole table."""
+    out = table.reindex(columns=columns)
+    if "date" in out.columns:
+        out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
+    if "nodal" in out.columns:
+        out["nodal"] = out["nodal"].map({True: "true", False: "false"}).fillna("")
+    for column in _INTEGER_COLUMNS:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
+    return str(out.to_csv(index=False, header=False, lineterminator="\n"))
+
+
+def _measured(jobs: Sequence[_Job], workers: int | None, executor: Executor | None,
+              progress: bool) -> Iterator[tuple[_Job, MeasureResult | None,
+                                                StudyFailure | None]]:
+    """Run the jobs on ``executor`` (default: a process pool of ``workers``) and yield
+    ``(job, result, None)`` or ``(job, None, failure)`` as each finishes."""
+    if executor is not None:
+        yield from _completed(jobs, executor, progress)
+        return
+    workers = workers or min(len(jobs), os.cpu_count() or 1) or 1
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from _completed(jobs, pool, progress)
+
+
+def _completed(jobs: Sequence[_Job], executor: Executor,
+               progress: bool) -> Iterator[tuple[_Job, MeasureResult | None,
+                                                 StudyFailure | None]]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(jobs), desc="measuring studies", unit="study", file=sys.stderr,
+               disable=not progress)
+    # A finished future is dropped at once (its result with it): the rows of the cohort
+    # never accumulate here.
+    pending: dict[Future, _Job] = {executor.submit(measure_manifest_row, job): job
+                                   for job in jobs}
+    try:
+        for future in as_completed(list(pending)):
+            job = pending.pop(future)
+            error: str | None
+            try:
+                _, result, error = future.result()
+            except Exception as lost:  # noqa: BLE001 - the executor lost the study
+                result, error = None, _lost(lost)
+            del future
+            if result is not None:
+                yield job, result, None
+            else:
+                yield job, None, StudyFailure(job.number, job.row["patient_id"],
+                                              job.row["visit"], error or "not measured")
+            bar.update(1)
+    finally:
+        for future in pending:
+            future.cancel()
+        bar.close()
+
+
+def _lost(error: BaseException) -> str:
+    """Why the executor returned no result for a study (the worker died, or more)."""
+    name = type(error).__name__
+    if name == "KilledWorker":
+        return ("not measured: every worker that ran this study died (Dask KilledWorker: "
+                f"{error}); it may need more memory than a worker has, or crash its reader")
+    if name == "BrokenProcessPool":
+        return ("not measured: a worker process of the pool died (out of memory, or killed); "
+                "rerun with fewer --workers")
+    return f"not measured: the executor failed ({name}: {error})"
