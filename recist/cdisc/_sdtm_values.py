@@ -38,9 +38,29 @@ def _records(frame: pd.DataFrame, rows: pd.Index, domain: str = "TR") -> str:
     return "; ".join(parts) + more
 
 
+IMPUTATIONS = ("first", "mid", "last")
+"""Day imputation of a YYYY-MM date, admiral's ``date_imputation`` with
+``highest_imputation = "D"``: the 1st, the 15th or the last day of the month. A date
+with the year only is not imputed (admiral imputes no month at that level)."""
+
+
+def _impute_day(months: pd.Series, imputation: str) -> pd.Series:
+    """``YYYY-MM`` strings → ``YYYY-MM-DD`` by the imputation rule (missing stay missing)."""
+    if imputation == "first":
+        return months + "-01"
+    if imputation == "mid":
+        return months + "-15"
+    last = pd.to_datetime(months + "-01", format="%Y-%m-%d", errors="coerce") \
+        + pd.offsets.MonthEnd(0)
+    return pd.Series(last.dt.strftime("%Y-%m-%d"), index=months.index, dtype="string")
+
+
 def _dates(frame: pd.DataFrame, column: str, domain: str,
-           findings: list[Finding]) -> pd.Series:
-    """ISO dates from --DTC: the date part; YYYY-MM imputed to the 1st with a finding."""
+           findings: list[Finding], imputation: str = "first") -> pd.Series:
+    """ISO dates from --DTC: the date part; YYYY-MM imputed (``imputation``) with a finding."""
+    if imputation not in IMPUTATIONS:
+        raise ValueError(f"date imputation must be one of {', '.join(IMPUTATIONS)}, not "
+                         f"{imputation!r}")
     text = _col(frame, column)
     full = apply_to_unique(text, lambda s: s.str.extract(r"^(\d{4}-\d{2}-\d{2})",
                                                          expand=False).astype("string"))
@@ -49,14 +69,29 @@ def _dates(frame: pd.DataFrame, column: str, domain: str,
     partial = full.isna() & month.notna()
     if partial.any():
         rows = frame.index[partial.to_numpy()]
+        day = {"first": "the 1st", "mid": "the 15th", "last": "the last day of the month"}
         findings.append(Finding(
             code="sdtm-partial-date",
             message=f"{domain}: {column} gives only year and month for {len(rows)} "
                     f"record(s) ({_records(frame, rows, domain)}); the day was imputed "
-                    "as the 1st (earliest possible date). Complete the dates if known.",
+                    f"as {day[imputation]} (date imputation '{imputation}', admiral's "
+                    "convention). Complete the dates if known, or choose another "
+                    "imputation (first / mid / last).",
             patient_id=str(frame.at[rows[0], "USUBJID"]),
         ))
-    return full.fillna(month + "-01")
+    return full.fillna(apply_to_unique(month, lambda s: _impute_day(s, imputation)))
+
+
+def reader_labels(frame: pd.DataFrame, domain: str) -> pd.Series | None:
+    """Who assessed each record: ``--EVALID`` (e.g. RADIOLOGIST 1), else ``--EVAL``
+    (e.g. INVESTIGATOR), upper-case; None when the domain names no evaluator."""
+    eval_col, evalid_col = f"{domain}EVAL", f"{domain}EVALID"
+    if eval_col not in frame.columns and evalid_col not in frame.columns:
+        return None
+    label = _col(frame, evalid_col).fillna(_col(frame, eval_col)).fillna("")
+    if not (label != "").any():
+        return None
+    return label
 
 
 def _as_datetime(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
@@ -70,23 +105,6 @@ def _as_datetime(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
             f"({_records(frame, bad, domain)}); write ISO 8601 dates like 2024-03-01"
         )
     return dates
-
-
-def _kind_from_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Map TUORRES / TRGRPID text to our ``kind`` and an equivocal flag."""
-    kind = apply_to_unique(text, lambda s: _kind_and_equivocal(s)[0])
-    equivocal = apply_to_unique(text, lambda s: _kind_and_equivocal(s)[1])
-    return kind.astype("string"), equivocal.astype(bool)
-
-
-def _kind_and_equivocal(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    kind = pd.Series(pd.NA, index=text.index, dtype="string")
-    kind = kind.mask(text.str.contains("TARGET", na=False), "target")
-    kind = kind.mask(text.str.contains(r"NON[- ]?TARGET", na=False), "non-target")
-    equivocal = text.str.contains("EQUIVOCAL", na=False) & ~text.str.contains(
-        "UNEQUIVOCAL", na=False)
-    kind = kind.mask(text.str.contains("NEW", na=False) | equivocal, "new")
-    return kind, equivocal
 
 
 def _lesion_ids(link: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -1,37 +1,56 @@
 """Read SDTM TU / TR (and DM) into the measurements and patients tables.
 
 Mapping (CDISC SDTM oncology domains, RECIST 1.1; conventions of pharmaversesdtm's
-``tu_onco_recist`` / ``tr_onco_recist``):
+``tu_onco_recist`` / ``tr_onco_recist``; every coded value is listed in
+``recist.cdisc.terminology`` and anything else is refused with the record named):
 
 * ``USUBJID`` → ``patient_id``; ``VISIT`` (else ``VISITNUM``) → ``visit``; the date part
-  of ``TRDTC`` → ``date``; ``VISITNUM`` and ``STUDYID`` are kept as extra columns
-  ``visitnum`` and ``studyid``, the original link id as ``trlnkid``.
+  of ``TRDTC`` → ``date`` (``YYYY-MM`` imputed: ``date_imputation`` first / mid / last, as
+  admiral's ``date_imputation`` with ``highest_imputation = "D"``, with a finding);
+  ``VISITNUM`` and ``STUDYID`` are kept as extra columns ``visitnum`` and ``studyid``, the
+  original link id as ``trlnkid``.
+* **Time points by visit and date.** Records of one ``VISIT`` form one time point, which
+  may span several scan days (DEC-20). When one lesion is assessed twice under the same
+  ``VISIT`` on different dates (repeated visit names such as ``UNSCHEDULED``), those are
+  two assessments: the visit is split at that date into time points labelled
+  ``VISIT (YYYY-MM-DD)``, with the finding ``sdtm-repeated-visit``.
 * The lesion is ``TRLNKID`` joined to ``TULNKID``. ``TUORRES``/``TUSTRESC`` TARGET,
   NON-TARGET, NEW (``NEW EQUIVOCAL``/``EQUIVOCAL`` → an equivocal new lesion) give
   ``kind``; without a TU record ``TRGRPID`` is used. ``TULOC`` → ``organ`` (``TULAT`` →
   extra column ``laterality``).
 * ``nodal`` is true when ``TULOC`` or ``TULAT`` names a lymph node, when the lesion has
   ``LNSTATE`` records, or when it has ``LPERP`` (short axis) and never ``LDIAM``.
-* ``TRTESTCD`` LDIAM → ``ld_mm``, LPERP → ``sa_mm`` (values in mm, ``TRSTRESN`` else
-  ``TRORRES``); the diameter that counts (SUM-1: SA for nodes, LD otherwise) sets a
-  target's status: > 0 measured, 0 absent, "TOO SMALL TO MEASURE" (``TRORRES`` or
-  ``TRREASND``) too_small, ``TRREASND`` containing MERGED → merged, any other
-  ``TRSTAT`` NOT DONE → not_evaluated.
+* ``TRTESTCD`` LDIAM → ``ld_mm``, LPERP → ``sa_mm``; ``DIAMETER`` (the RECIST diameter) →
+  ``sa_mm`` for a node and ``ld_mm`` otherwise, when LDIAM / LPERP do not give it. Values
+  are ``TRSTRESN`` (else ``TRSTRESC``, else ``TRORRES``) in the unit of ``TRSTRESU`` /
+  ``TRORRESU`` (mm, cm or m; none given = mm). The diameter that counts (SUM-1: SA for
+  nodes, LD otherwise) sets a target's status: > 0 measured, 0 absent, "TOO SMALL TO
+  MEASURE" (``TRORRES`` or ``TRREASND``) too_small, "TUMOR MERGED" / ``TRREASND``
+  containing MERGED → merged, ``TRSTAT`` NOT DONE or "NOT EVALUABLE" → not_evaluated.
+* ``SUMDIAM`` is not used for the responses: it is compared with the sum computed from
+  the lesions (finding ``sdtm-sum-differs`` when they are more than 0.5 mm apart). The
+  derived summaries (``SUMNLNLD``, ``PCBSD`` …) and any other test (``AREA``,
+  ``VOLUME`` …) are listed in one finding, ``sdtm-test-ignored``.
 * Split lesions: link ids ``T04.1``, ``T04.2`` are fragments of ``T04`` (SUM-5, rows of
   one lesion_id that add up). Merged lesions: a record whose link id is ``T02/T03``
   carries the coalesced diameter; it goes to ``T02`` and ``T03`` becomes ``merged``
   (SUM-6), whatever the individual NOT DONE / TUMOR MERGED records said.
 * ``TUMSTATE``/``LNSTATE`` give non-target and new-lesion status: PRESENT → present,
-  ABSENT (or NON-PATHOLOGICAL for a node) → absent, UNEQUIVOCAL PROGRESSION →
-  progression, NOT EVALUABLE / NOT DONE → not_evaluated; for new lesions EQUIVOCAL →
-  equivocal, PRESENT / UNEQUIVOCAL or a diameter → unequivocal, ABSENT → row dropped.
-* Several readers (``TREVAL``/``TREVALID``): choose one with ``evaluator`` (a TREVAL or
-  TREVALID value, or ``"accepted"`` for the ``TRACPTFL = "Y"`` records); by default the
-  INVESTIGATOR records when there are several.
+  ABSENT (or NON-PATHOLOGICAL for a node) → absent, UNEQUIVOCAL PROGRESSION (or the short
+  form UNEQUIVOCAL) → progression, NOT EVALUABLE / NE / NOT DONE → not_evaluated; for new
+  lesions EQUIVOCAL → equivocal, PRESENT / UNEQUIVOCAL or a diameter → unequivocal,
+  ABSENT → row dropped.
+* **Readers** (``TREVAL``/``TREVALID``, ``TUEVAL``/``TUEVALID``): a reader is named by
+  ``--EVALID`` (RADIOLOGIST 1), else ``--EVAL`` (INVESTIGATOR). TU and TR are always
+  taken from the same reader. With several readers and no ``evaluator`` chosen, every
+  reader is read separately and the table gets an ``evaluator`` column (never a mixture);
+  ``evaluator`` picks one (a TREVAL or TREVALID value naming one reader), or
+  ``"accepted"`` takes the ``TRACPTFL = "Y"`` records (the adjudicated reads), with TU
+  from ``TUACPTFL = "Y"`` when TU flags them.
 
 Every ambiguity becomes a ``Finding`` naming STUDYID, USUBJID and TRSEQ. The reader is
 vectorised (pandas group-bys and string work once per distinct value, no loop per
-record): 1.5 million TR records take about 14 s of CPU (``benchmarks/sdtm_pipeline.py``).
+record; ``benchmarks/sdtm_pipeline.py``).
 """
 
 from __future__ import annotations
@@ -46,24 +65,37 @@ from recist.cdisc._sdtm_values import (
     _as_datetime,
     _col,
     _dates,
-    _kind_from_text,
     _lesion_ids,
     _recode,
     _records,
+    reader_labels,
+)
+from recist.cdisc.terminology import (
+    DERIVED_TESTS,
+    DIAMETER_TESTS,
+    DIAMETER_TEXT_RESULTS,
+    LESION_ROLES,
+    STATE_RESULTS,
+    STATE_TESTS,
+    SUM_TESTS,
+    UNIT_FACTORS,
+    canonical,
 )
 from recist.cdisc.xpt import apply_to_unique, as_cdisc_frame
+from recist.criteria import RECIST_1_1
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
 from recist.table import normalise_measurements
 
-__all__ = ["SdtmInput", "read_sdtm", "read_sdtm_patients"]
+__all__ = ["SUM_TOLERANCE_MM", "SdtmInput", "read_sdtm", "read_sdtm_patients"]
 
-_MEASURE_TESTS = ("LDIAM", "LPERP")
-_STATE_TESTS = ("TUMSTATE", "LNSTATE")
-_KEY = ["USUBJID", "VISIT_", "LNK"]
+SUM_TOLERANCE_MM = 0.5
+"""A reported SUMDIAM further than this from the computed sum is a finding."""
+_LESION_TESTS = DIAMETER_TESTS + STATE_TESTS
+_KEY = ["USUBJID", "TP", "LNK"]
 _TR_COLUMNS = ("STUDYID", "USUBJID", "TRSEQ", "TRGRPID", "TRLNKID", "TRTESTCD", "TRORRES",
-               "TRSTRESC", "TRSTRESN", "TRSTAT", "TRREASND", "VISITNUM", "VISIT", "TRDTC",
-               "TREVAL", "TREVALID", "TRACPTFL")
+               "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU", "TRSTAT", "TRREASND",
+               "VISITNUM", "VISIT", "TRDTC", "TREVAL", "TREVALID", "TRACPTFL")
 _NODE_PATTERN = r"LYMPH\s*NODE|\bNODES?\b|NODAL"
 
 
@@ -74,7 +106,9 @@ class SdtmInput:
     Attributes
     ----------
     measurements
-        The measurements table (docs/tables.md), normalised by ``normalise_measurements``.
+        The measurements table (docs/tables.md), normalised by ``normalise_measurements``;
+        with an ``evaluator`` column when TR names its readers (one reader's rows never
+        mix with another's).
     patients
         The patients table from DM (``patient_id, start_date, death_date,
         last_contact_date, arm``), or None without DM.
@@ -87,50 +121,88 @@ class SdtmInput:
     findings: tuple[Finding, ...]
 
 
-def _select_evaluator(frame: pd.DataFrame, domain: str, evaluator: str | None,
-                      findings: list[Finding]) -> pd.DataFrame:
-    """Keep one reader's records when ``--EVAL`` shows several (see module docstring)."""
-    eval_col, evalid_col, accept_col = f"{domain}EVAL", f"{domain}EVALID", f"{domain}ACPTFL"
-    if eval_col not in frame.columns:
-        return frame
-    who = _col(frame, eval_col).fillna("") + "/" + _col(frame, evalid_col).fillna("")
-    readers = sorted(set(who))
-    if evaluator is None:
-        if len(readers) <= 1:
-            return frame
-        investigator = _col(frame, eval_col) == "INVESTIGATOR"
-        if not investigator.any():
+def _kind_from_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """TUORRES / TRGRPID text → (kind, equivocal) by ``LESION_ROLES`` (unknown: missing)."""
+    kinds = {value: role[0] for value, role in LESION_ROLES.items()}
+    equivocal = {value: role[1] for value, role in LESION_ROLES.items()}
+    clean = apply_to_unique(text, canonical)
+    kind = apply_to_unique(clean, lambda s: s.map(kinds).astype("string"))
+    flag = apply_to_unique(clean, lambda s: s.map(equivocal).astype(object).eq(True))
+    return kind.astype("string"), flag.astype(bool)
+
+
+def _reader_groups(tu: pd.DataFrame, tr: pd.DataFrame, evaluator: str | None,
+                   findings: list[Finding]) -> list[tuple[str | None, pd.DataFrame,
+                                                          pd.DataFrame]]:
+    """(reader label, its TU, its TR) for each reader to read (see the module docstring)."""
+    tr_reader, tu_reader = reader_labels(tr, "TR"), reader_labels(tu, "TU")
+    present = sorted(set(tr_reader)) if tr_reader is not None else []
+
+    def tu_of(label: str) -> pd.DataFrame:
+        if tu_reader is None:
+            return tu
+        mine = tu[(tu_reader == label).to_numpy()]
+        if mine.empty:
             raise RecistDataError(
-                f"{domain}: records from several readers ({', '.join(readers)}) and no "
-                "INVESTIGATOR records; choose one with evaluator= (a TREVAL or TREVALID "
-                "value, or 'accepted' for the TRACPTFL = 'Y' records)"
-            )
+                f"TU: no identification record of reader {label or '(none named)'} "
+                f"(TUEVAL/TUEVALID), whose results TR holds; TU names the readers "
+                f"{', '.join(sorted(set(tu_reader))) or '(none)'}. Give TU the records of "
+                "every reader in TR, or leave TUEVAL/TUEVALID empty when TU is common "
+                "to all readers")
+        return mine
+
+    if evaluator is not None:
+        wanted = evaluator.strip().upper()
+        if wanted == "ACCEPTED":
+            keep = (_col(tr, "TRACPTFL") == "Y").fillna(False).to_numpy(dtype=bool)
+            if not keep.any():
+                raise RecistDataError("TR: no record has TRACPTFL = 'Y' (accepted); choose "
+                                      "a reader by TREVAL or TREVALID instead")
+            accepted_tu = (_col(tu, "TUACPTFL") == "Y").fillna(False).to_numpy(dtype=bool)
+            return [("ACCEPTED", tu[accepted_tu] if accepted_tu.any() else tu, tr[keep])]
+        if tr_reader is None:
+            raise RecistDataError(f"TR: no TREVAL/TREVALID column, so evaluator "
+                                  f"{evaluator!r} cannot be chosen; leave it out")
+        keep = ((_col(tr, "TREVAL") == wanted) | (_col(tr, "TREVALID") == wanted)).fillna(
+            False).to_numpy(dtype=bool)
+        chosen = sorted(set(tr_reader[keep]))
+        if not chosen:
+            raise RecistDataError(f"TR: no record for evaluator {evaluator!r}; the readers "
+                                  f"present are {', '.join(present)}")
+        if len(chosen) > 1:
+            raise RecistDataError(
+                f"TR: evaluator {evaluator!r} matches several readers ({', '.join(chosen)}); "
+                "name one of them (a TREVALID value) so that readers are not mixed")
+        return [(chosen[0], tu_of(chosen[0]), tr[keep])]
+    if tr_reader is None:
+        return [(None, tu, tr)]
+    if len(present) > 1:
         findings.append(Finding(
-            code="sdtm-evaluator",
-            message=f"{domain}: several readers ({', '.join(readers)}); the INVESTIGATOR "
-                    "records were used. Pass evaluator= to choose another.",
-            severity=Severity.INFO,
-        ))
-        return frame[investigator.to_numpy()]
-    wanted = evaluator.strip().upper()
-    if wanted == "ACCEPTED":
-        keep = _col(frame, accept_col) == "Y"
-    else:
-        keep = (_col(frame, eval_col) == wanted) | (_col(frame, evalid_col) == wanted)
-    keep = keep.fillna(False).to_numpy(dtype=bool)
-    if not keep.any():
-        raise RecistDataError(
-            f"{domain}: no record for evaluator {evaluator!r}; the readers present are "
-            f"{', '.join(readers)}"
-        )
-    return frame[keep]
+            code="sdtm-evaluator", severity=Severity.INFO,
+            message=f"TR: several readers ({', '.join(present)}); each was read separately "
+                    "(column evaluator). Pass evaluator= (--evaluator) to keep one, or "
+                    "'accepted' for the TRACPTFL = 'Y' records."))
+    return [(label, tu_of(label), tr[(tr_reader == label).to_numpy()]) for label in present]
 
 
-def _tu_lookup(tu: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
-    """One TU identification per (USUBJID, TULNKID): kind, organ, laterality, nodal."""
-    if "TULNKID" not in tu.columns or "USUBJID" not in tu.columns:
-        raise RecistDataError("TU: missing column USUBJID or TULNKID; TU identifies each "
-                              "lesion by USUBJID and TULNKID (SDTM oncology domains)")
+def _tu_lookup(tu: pd.DataFrame, findings: list[Finding],
+               imputation: str = "first") -> pd.DataFrame:
+    """One TU identification per (USUBJID, TULNKID): kind, organ, laterality, nodal.
+
+    Only ``TUTESTCD = TUMIDENT`` records identify lesions (when TU has TUTESTCD); other TU
+    tests (split / merge flags) are left out with a finding.
+    """
+    if "TUTESTCD" in tu.columns:
+        test = _col(tu, "TUTESTCD")
+        other = (test.notna() & (test != "TUMIDENT")).to_numpy()
+        if other.any():
+            rows = tu.index[other]
+            findings.append(Finding(
+                code="sdtm-tu-test-ignored", severity=Severity.INFO,
+                message=f"TU: {len(rows)} record(s) with TUTESTCD "
+                        f"{', '.join(sorted(set(test[other])))} were not read (only "
+                        f"TUMIDENT identifies lesions), e.g. {_records(tu, rows[:1], 'TU')}."))
+            tu = tu[~other].reset_index(drop=True)
     if len(tu) and "TUORRES" not in tu.columns and "TUSTRESC" not in tu.columns:
         raise RecistDataError(
             f"TU: missing column TUORRES (and TUSTRESC); found {', '.join(tu.columns)}. TU "
@@ -153,18 +225,17 @@ def _tu_lookup(tu: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
         "tu_visit": tu["VISIT"].astype("string") if "VISIT" in tu.columns
         else pd.Series(pd.NA, index=tu.index, dtype="string"),
         "tu_visitnum": _col(tu, "VISITNUM"),
-        "tu_date": _dates(tu, "TUDTC", "TU", findings) if "TUDTC" in tu.columns
+        "tu_date": _dates(tu, "TUDTC", "TU", findings, imputation) if "TUDTC" in tu.columns
         else pd.Series(pd.NA, index=tu.index, dtype="string"),
         "TUSEQ": _col(tu, "TUSEQ"),
         "STUDYID": _col(tu, "STUDYID"),
     })
     unknown = look.index[look["tu_kind"].isna() & text.notna().to_numpy()]
     if len(unknown):
-        findings.append(Finding(
-            code="sdtm-tu-kind",
-            message=f"TU: TUORRES {text[unknown[0]]!r} is not TARGET, NON-TARGET or NEW "
-                    f"({_records(tu, unknown, 'TU')}); TRGRPID is used for those lesions.",
-        ))
+        raise RecistDataError(
+            f"TU: TUORRES/TUSTRESC {text[unknown[0]]!r} ({_records(tu, unknown, 'TU')}) is "
+            "not a lesion role this reader knows; correct it to TARGET, NON-TARGET, NEW "
+            "or NEW EQUIVOCAL (the short forms accepted are listed in docs/tables.md)")
     look["tu_date"] = _as_datetime(tu.assign(tu_date=look["tu_date"]), "tu_date", "TUDTC")
     return look.drop_duplicates(["USUBJID", "LNK"], keep="first").set_index(["USUBJID", "LNK"])
 
@@ -189,47 +260,199 @@ def _check_links_in_tu(tr: pd.DataFrame, look: pd.DataFrame) -> None:
         )
 
 
-def _row_flags(tr: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Per TR record: numeric value (mm), result text and a flag.
 
-    The flag is ``num``, ``too_small``, ``merged``, ``not_done`` or ``text``.
+def _values_mm(tr: pd.DataFrame, rows: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """Numeric result of each record in mm, and its text (TRSTRESC, else TRORRES).
+
+    The number is ``TRSTRESN``, else a numeric ``TRSTRESC`` (both in ``TRSTRESU``), else a
+    numeric ``TRORRES`` (in ``TRORRESU``); a unit other than mm / cm / m is refused.
     """
-    orres = _col(tr, "TRSTRESC").fillna(_col(tr, "TRORRES"))
-    value = pd.to_numeric(tr["TRSTRESN"], errors="coerce") if "TRSTRESN" in tr.columns \
+    std, original = _col(tr, "TRSTRESC"), _col(tr, "TRORRES")
+    text = std.fillna(original)
+    number = pd.to_numeric(tr["TRSTRESN"], errors="coerce") if "TRSTRESN" in tr.columns \
         else pd.Series(np.nan, index=tr.index)
-    value = value.fillna(pd.to_numeric(orres, errors="coerce")).astype(float)
-    stat, reason = _col(tr, "TRSTAT"), _col(tr, "TRREASND")
-    flag = pd.Series("text", index=tr.index, dtype=object)
-    flag[(stat == "NOT DONE").fillna(False).to_numpy() | (value.isna() & orres.isna())
-         .to_numpy()] = "not_done"
-    flag[value.notna().to_numpy()] = "num"
+    number = number.fillna(pd.to_numeric(std, errors="coerce")).astype(float)
+    unit = _col(tr, "TRSTRESU").where(number.notna())
+    from_original = number.isna()
+    number = number.fillna(pd.to_numeric(original, errors="coerce"))
+    unit = unit.where(~from_original, _col(tr, "TRORRESU"))
+    unit = unit.where(number.notna())
+    factor = unit.map(UNIT_FACTORS)
+    bad = tr.index[rows & unit.notna().to_numpy() & factor.isna().to_numpy()]
+    if len(bad):
+        raise RecistDataError(
+            f"TR: unit {unit[bad[0]]!r} of a diameter ({_records(tr, bad)}) is not a length "
+            f"unit this reader knows ({', '.join(u.lower() for u in UNIT_FACTORS)}); give "
+            "TRSTRESN in mm with TRSTRESU = 'mm'")
+    return number * factor.fillna(1.0).astype(float), text
+
+
+def _row_flags(tr: pd.DataFrame, findings: list[Finding]) -> tuple[pd.Series, pd.Series,
+                                                                   pd.Series]:
+    """Per TR record: the value in mm, a flag and a state.
+
+    Diameter records get a flag ``num``, ``too_small``, ``absent``, ``merged`` or
+    ``not_done``; state records a state of ``STATE_RESULTS``. An unknown result text is an
+    error naming the record; an empty result without ``TRSTAT = NOT DONE`` is read as not
+    evaluated, with a finding.
+    """
+    test = tr["TEST"].to_numpy(dtype=object)
+    is_diameter = np.isin(test, DIAMETER_TESTS)
+    is_state = np.isin(test, STATE_TESTS)
+    value, text = _values_mm(tr, is_diameter)
+    clean = apply_to_unique(text, canonical)
+    original = apply_to_unique(_col(tr, "TRORRES"), canonical)
+    reason = apply_to_unique(_col(tr, "TRREASND"), canonical)
+    not_done = (_col(tr, "TRSTAT") == "NOT DONE").fillna(False).to_numpy(dtype=bool)
+    empty = (clean.isna() & value.isna()).to_numpy()
+
     def has(values: pd.Series, word: str) -> np.ndarray:
         return apply_to_unique(values, lambda s: s.str.contains(word, na=False).astype(
             bool)).to_numpy(dtype=bool)
 
-    original = _col(tr, "TRORRES")
-    flag[has(reason, "MERGE") | has(orres, "MERGE")] = "merged"
+    flag = pd.Series(pd.NA, index=tr.index, dtype=object)
+    mapped = clean.map(DIAMETER_TEXT_RESULTS)
+    numeric = value.notna().to_numpy()
+    flag[is_diameter & numeric] = "num"
+    text_flag = is_diameter & ~numeric & mapped.notna().to_numpy()
+    flag[text_flag] = mapped[text_flag]
+    flag[is_diameter & empty] = "not_done"
     # CDISC RECIST 1.1 supplement: TRORRES "TOO SMALL TO MEASURE" with TRSTRESC/TRSTRESN
     # standardised to 5; the 5 is a convention, not a measurement: the row keeps no value.
-    too_small = has(orres, "TOO SMALL") | has(original, "TOO SMALL") | has(reason,
-                                                                          "TOO SMALL")
+    too_small = is_diameter & ((original.map(DIAMETER_TEXT_RESULTS) == "too_small")
+                               .fillna(False).to_numpy(dtype=bool) | has(reason, "TOO SMALL"))
     flag[too_small] = "too_small"
+    flag[is_diameter & has(reason, "MERGE") & ~numeric] = "merged"
     value[too_small] = np.nan
-    return value, orres, flag
+    unknown = tr.index[is_diameter & flag.isna().to_numpy()]
+    if len(unknown):
+        raise RecistDataError(
+            f"TR: {tr.at[unknown[0], 'TEST']} result {text[unknown[0]]!r} "
+            f"({_records(tr, unknown)}) is neither a number nor a value this reader knows; "
+            "give the diameter in mm, or TOO SMALL TO MEASURE, or TRSTAT = 'NOT DONE' with "
+            "TRREASND (the text values accepted are listed in docs/tables.md)")
+
+    state = pd.Series(pd.NA, index=tr.index, dtype=object)
+    state_mapped = clean.map(STATE_RESULTS)
+    state[is_state] = state_mapped[is_state]
+    state[is_state & (not_done | empty)] = "not_evaluated"
+    unknown = tr.index[is_state & state.isna().to_numpy()]
+    if len(unknown):
+        raise RecistDataError(
+            f"TR: {tr.at[unknown[0], 'TEST']} result {text[unknown[0]]!r} "
+            f"({_records(tr, unknown)}) is not a tumour state this reader knows; correct "
+            "TRORRES/TRSTRESC to a CDISC value (PRESENT, ABSENT, UNEQUIVOCAL PROGRESSION, "
+            "EQUIVOCAL, NOT EVALUABLE, NON-PATHOLOGICAL, PATHOLOGICAL; the short forms "
+            "accepted are listed in docs/tables.md)")
+    silent = tr.index[(is_diameter | is_state) & empty & ~not_done]
+    if len(silent):
+        findings.append(Finding(
+            code="sdtm-empty-result",
+            message=f"TR: {len(silent)} record(s) with no result and no TRSTAT = 'NOT DONE' "
+                    f"({_records(tr, silent)}) were read as not evaluated; set TRSTAT = 'NOT "
+                    "DONE' with a TRREASND, or give the result.",
+            patient_id=str(tr.at[silent[0], "USUBJID"])))
+    return value, flag, state
 
 
-_STATE_MAP = {
-    "PRESENT": "present", "ABSENT": "absent", "UNEQUIVOCAL PROGRESSION": "progression",
-    "PROGRESSION": "progression", "NOT EVALUABLE": "not_evaluated", "NE": "not_evaluated",
-    "NOT ASSESSED": "not_evaluated", "NOT DONE": "not_evaluated",
-    "NON-PATHOLOGICAL": "absent", "NORMAL": "absent", "PATHOLOGICAL": "present",
-    "EQUIVOCAL": "equivocal", "UNEQUIVOCAL": "present",
-}
+def _split_repeated_visits(tr: pd.DataFrame, findings: list[Finding]) -> pd.Series:
+    """A time point label per record: ``VISIT``, or ``VISIT (date)`` when one VISIT holds
+    two assessments (a lesion assessed again on a later date under the same VISIT).
+
+    Only the visits with such a repeat are walked date by date (few; the rest is
+    vectorised): a new assessment starts at a date on which a lesion / test already seen
+    in the current one is assessed again.
+    """
+    label = tr["VISIT_"].astype("string")
+    dates = tr.groupby(["USUBJID", "VISIT_", "LNK", "TEST"], sort=False, dropna=False)[
+        "DATE"].transform("nunique")
+    repeated = tr.loc[(dates > 1).to_numpy(), ["USUBJID", "VISIT_"]].drop_duplicates()
+    if repeated.empty:
+        return label
+    examples = []
+    for patient, visit in repeated.itertuples(index=False):
+        mine = tr.index[((tr["USUBJID"] == patient) & (tr["VISIT_"] == visit)).to_numpy()]
+        sub = tr.loc[mine]
+        cluster_start: dict[pd.Timestamp, pd.Timestamp] = {}
+        seen: set[tuple[object, object]] = set()
+        start = None
+        for day, records in sub.groupby("DATE", sort=True):
+            items = set(zip(records["LNK"], records["TEST"], strict=True))
+            if start is None or items & seen:
+                start, seen = day, set()
+            seen |= items
+            cluster_start[day] = start
+        starts = sub["DATE"].map(cluster_start)
+        label[mine] = visit + " (" + starts.dt.strftime("%Y-%m-%d") + ")"
+        examples.append(f"USUBJID {patient} VISIT {visit}: "
+                        f"{', '.join(sorted(set(starts.dt.strftime('%Y-%m-%d'))))}")
+    findings.append(Finding(
+        code="sdtm-repeated-visit",
+        message=f"TR: the same VISIT name holds several assessments on different dates (a "
+                f"lesion is assessed again), so each became its own time point labelled "
+                f"'VISIT (date)': {'; '.join(examples[:5])}"
+                + (f" and {len(examples) - 5} more" if len(examples) > 5 else "")
+                + ". Give repeated visits distinct VISIT / VISITNUM values.",
+        patient_id=str(repeated.iloc[0, 0]), visit=str(repeated.iloc[0, 1])))
+    return label
+
+
+def _ignored_tests(tr: pd.DataFrame, findings: list[Finding]) -> None:
+    """One finding listing every test that is neither a lesion test nor SUMDIAM."""
+    other = tr.index[~tr["TEST"].isin(_LESION_TESTS + SUM_TESTS).to_numpy()]
+    if not len(other):
+        return
+    counts = tr.loc[other, "TEST"].fillna("(empty)").value_counts().sort_index()
+    listed = ", ".join(f"{test} ({count})" for test, count in counts.items())
+    derived = [test for test in counts.index if test in DERIVED_TESTS]
+    findings.append(Finding(
+        code="sdtm-test-ignored",
+        message=f"TR: {len(other)} record(s) of tests that do not enter RECIST 1.1 were not "
+                f"read: {listed}, e.g. {_records(tr, other[:1])}. Only LDIAM, LPERP, "
+                "DIAMETER, TUMSTATE and LNSTATE are used (SUMDIAM is cross-checked)"
+                + (f"; {', '.join(derived)} are recomputed from the lesions" if derived
+                   else "") + ".",
+        patient_id=str(tr.at[other[0], "USUBJID"])))
+
+
+def _check_sums(rows: pd.DataFrame, sums: pd.DataFrame, findings: list[Finding],
+                too_small_mm: float) -> None:
+    """Compare the sponsor's SUMDIAM with the sum of the target rows (SUM-1..SUM-7)."""
+    if sums.empty:
+        return
+    target = rows[rows["kind"] == "target"]
+    counted = np.where(target["nodal"].to_numpy(dtype=bool), target["sa_mm"], target["ld_mm"])
+    status = target["status"].astype(str).to_numpy()
+    mm = np.select([status == "measured", status == "too_small",
+                    np.isin(status, ["absent", "merged"])],
+                   [counted.astype(float), too_small_mm, 0.0], np.nan)
+    per_visit = pd.DataFrame({"USUBJID": target["patient_id"].to_numpy(),
+                              "TP": target["visit"].to_numpy(), "mm": mm}).groupby(
+        ["USUBJID", "TP"])["mm"].agg(lambda v: v.sum(min_count=len(v)))
+    reported = sums.assign(TP=sums["TP"].astype(str))
+    computed = per_visit.reindex(pd.MultiIndex.from_frame(reported[["USUBJID", "TP"]]))
+    difference = (reported["VALUE"].to_numpy(dtype=float) - computed.to_numpy(dtype=float))
+    far = np.abs(difference) > SUM_TOLERANCE_MM
+    if far.any():
+        bad = reported.index[far]
+        first = int(np.flatnonzero(far)[0])
+        findings.append(Finding(
+            code="sdtm-sum-differs",
+            message=f"TR: {len(bad)} SUMDIAM record(s) differ by more than "
+                    f"{SUM_TOLERANCE_MM} mm from the sum of the target lesions, e.g. "
+                    f"{_records(reported, bad)}: reported "
+                    f"{reported['VALUE'].iloc[first]:g} mm, computed "
+                    f"{computed.iloc[first]:.2f} mm at {reported['TP'].iloc[first]}. The "
+                    "computed sum is used; check the lesion records (a nodal target "
+                    "counts its short axis, TOO SMALL counts 5 mm).",
+            patient_id=str(reported["USUBJID"].iloc[first]),
+            visit=str(reported["TP"].iloc[first])))
 
 
 def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
               dm: pd.DataFrame | str | Path | None = None, *,
-              evaluator: str | None = None) -> SdtmInput:
+              evaluator: str | None = None, date_imputation: str = "first",
+              too_small_mm: float = RECIST_1_1.too_small_mm) -> SdtmInput:
     """Read SDTM TU and TR (and DM) into the measurements (and patients) tables.
 
     Parameters
@@ -237,8 +460,13 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
     tu, tr, dm
         DataFrames or paths of ``.csv`` / ``.xpt`` files. DM is optional.
     evaluator
-        Which reader's records to use when TR has several (``TREVAL``/``TREVALID``
-        value, or ``"accepted"``); default: the only one, else INVESTIGATOR.
+        Which reader's records to read when TR names several (a ``TREVAL``/``TREVALID``
+        value naming one reader, or ``"accepted"``); default: every reader, separately,
+        in the ``evaluator`` column.
+    date_imputation
+        Day of a ``YYYY-MM`` date: ``"first"``, ``"mid"`` (15th) or ``"last"``.
+    too_small_mm
+        What a TOO SMALL target counts in the SUMDIAM cross-check (SUM-4).
 
     Returns
     -------
@@ -248,8 +476,8 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
     Raises
     ------
     RecistDataError
-        Missing columns, a lesion without kind, a date that cannot be found, an unknown
-        TUMSTATE value — naming STUDYID, USUBJID and TRSEQ.
+        Missing columns, a lesion without kind, a date that cannot be found, a result
+        outside the controlled terminology — naming STUDYID, USUBJID and TRSEQ.
     """
     findings: list[Finding] = []
     tu = as_cdisc_frame(tu, "TU")
@@ -260,23 +488,39 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
     if missing:
         raise RecistDataError(f"TR: missing column(s) {', '.join(missing)}; TR needs "
                               "USUBJID, TRLNKID, TRTESTCD, VISIT/VISITNUM and TRDTC")
-    tr = _select_evaluator(tr, "TR", evaluator, findings).reset_index(drop=True)
-    if evaluator is not None and evaluator.strip().upper() != "ACCEPTED":
-        tu = _select_evaluator(tu, "TU", evaluator, [])
-    look = _tu_lookup(tu.reset_index(drop=True), findings)
+    if "TULNKID" not in tu.columns or "USUBJID" not in tu.columns:
+        raise RecistDataError("TU: missing column USUBJID or TULNKID; TU identifies each "
+                              "lesion by USUBJID and TULNKID (SDTM oncology domains)")
+    parts = []
+    for label, tu_part, tr_part in _reader_groups(tu, tr, evaluator, findings):
+        rows = _read_reader(tu_part.reset_index(drop=True), tr_part.reset_index(drop=True),
+                            findings, date_imputation, too_small_mm)
+        rows = normalise_measurements(rows.reset_index(drop=True), source="SDTM TR")
+        if label is not None:
+            rows["evaluator"] = label
+        parts.append(rows)
+    measurements = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    patients = read_sdtm_patients(dm) if dm is not None else None
+    return SdtmInput(measurements, patients, tuple(findings))
 
+
+def _read_reader(tu: pd.DataFrame, tr: pd.DataFrame, findings: list[Finding],
+                 imputation: str, too_small_mm: float) -> pd.DataFrame:
+    """One reader's TU and TR → measurement rows (not yet normalised)."""
+    look = _tu_lookup(tu, findings, imputation)
     tr["USUBJID"] = tr["USUBJID"].astype("string")
     tr["LNK"] = _col(tr, "TRLNKID")
     tr["TEST"] = _col(tr, "TRTESTCD")
     tr["VISIT_"] = (tr["VISIT"].astype("string") if "VISIT" in tr.columns
                     else tr["VISITNUM"].astype("string"))
     tr["VISIT_"] = tr["VISIT_"].fillna(_col(tr, "VISITNUM"))
-    tr["DATE"] = _dates(tr, "TRDTC", "TR", findings) if "TRDTC" in tr.columns \
+    tr["DATE"] = _dates(tr, "TRDTC", "TR", findings, imputation) if "TRDTC" in tr.columns \
         else pd.Series(pd.NA, index=tr.index, dtype="string")
     tr["DATE"] = _as_datetime(tr, "DATE", "TRDTC")
     no_date = tr["DATE"].isna()
     if no_date.any():
-        # A record without TRDTC takes the latest date of its visit.
+        # A record without TRDTC (a summary result, or one of several scans) takes the
+        # latest date of its visit.
         visit_date = tr.groupby(["USUBJID", "VISIT_"])["DATE"].transform("max")
         tr["DATE"] = tr["DATE"].fillna(visit_date)
         undated = tr["DATE"].isna()
@@ -301,21 +545,52 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
                 f"TR: no TRDTC for {_records(tr, still)} (visit {tr.at[still[0], 'VISIT_']})"
                 " and no other record of that visit has a date; add TRDTC"
             )
-    tr["VALUE"], tr["ORRES"], tr["FLAG"] = _row_flags(tr)
+    _ignored_tests(tr, findings)
+    is_sum = tr["TEST"].isin(SUM_TESTS).to_numpy()
+    sums = tr[is_sum]
+    tr = tr[tr["TEST"].isin(_LESION_TESTS).to_numpy()].reset_index(drop=True)
+    no_link = tr.index[tr["LNK"].isna().to_numpy()]
+    if len(no_link):
+        raise RecistDataError(f"TR: {tr.at[no_link[0], 'TEST']} record(s) without TRLNKID "
+                              f"({_records(tr, no_link)}); every lesion result needs the "
+                              "TRLNKID of its lesion")
+    tr["TP"] = _split_repeated_visits(tr, findings)
+    tr["VALUE"], tr["FLAG"], tr["STATE"] = _row_flags(tr, findings)
     tr["LESION"], tr["COMBINED"] = _lesion_ids(tr["LNK"])
+    tr = _lesion_attributes(tr, look)
 
-    other = tr.index[~tr["TEST"].isin(_MEASURE_TESTS + _STATE_TESTS).to_numpy()]
-    if len(other):
+    duplicated = tr.duplicated(_KEY + ["TEST"], keep=False)
+    if duplicated.any():
+        rows = tr.index[duplicated.to_numpy()]
         findings.append(Finding(
-            code="sdtm-test-ignored", severity=Severity.INFO,
-            message=f"TR: {len(other)} record(s) with TRTESTCD "
-                    f"{', '.join(sorted(set(tr.loc[other, 'TEST'].dropna())))} were ignored "
-                    f"(only LDIAM, LPERP, TUMSTATE, LNSTATE are used), e.g. "
-                    f"{_records(tr, other[:1])}",
+            code="sdtm-duplicate-result",
+            message=f"TR: {len(rows)} records repeat a test for the same lesion, visit and "
+                    f"date ({_records(tr, rows)}); the first of each was used. Remove the "
+                    "duplicates.",
+            patient_id=str(tr.at[rows[0], "USUBJID"]),
         ))
-        tr = tr.drop(index=other)
+        tr = tr[~tr.duplicated(_KEY + ["TEST"], keep="first").to_numpy()]
+    rows = _assemble(tr, findings)
+    rows = _add_merged_components(rows, tr)
+    rows = _add_tu_only_new_lesions(rows, look)
+    rows = rows.sort_values(["patient_id", "visitnum_sort", "date", "lesion_id", "trlnkid"],
+                            kind="stable").drop(columns="visitnum_sort")
+    if len(sums):
+        value, _text = _values_mm(sums, np.ones(len(sums), dtype=bool))
+        tp = sums["VISIT_"].astype("string")
+        labels = tr.drop_duplicates(["USUBJID", "VISIT_", "DATE"]).set_index(
+            ["USUBJID", "VISIT_", "DATE"])["TP"]
+        relabelled = labels.reindex(pd.MultiIndex.from_frame(sums[["USUBJID", "VISIT_",
+                                                                   "DATE"]]))
+        tp = tp.where(relabelled.isna().to_numpy(), relabelled.to_numpy())
+        _check_sums(rows, sums.assign(VALUE=value.to_numpy(), TP=tp.to_numpy())[
+            value.notna().to_numpy()], findings, too_small_mm)
+    return rows
 
-    # --- lesion attributes: TU by full link id, then by lesion id; TRGRPID fallback ---
+
+def _lesion_attributes(tr: pd.DataFrame, look: pd.DataFrame) -> pd.DataFrame:
+    """Kind, organ, laterality and nodal of each record's lesion (TU by full link id, then
+    by lesion id; TRGRPID when TU has no record)."""
     attrs = look.reindex(pd.MultiIndex.from_arrays([tr["USUBJID"], tr["LNK"]])
                          ).reset_index(drop=True)
     by_lesion = look.reindex(pd.MultiIndex.from_arrays([tr["USUBJID"], tr["LESION"]])
@@ -344,31 +619,12 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
     has_ln = (tr["TEST"] == "LNSTATE").groupby(lesion_key).transform("any")
     tr["NODAL"] = tu_nodal | has_ln.to_numpy() | (has_sa & ~has_ld).to_numpy()
     tr["NODAL"] = tr["NODAL"].groupby(lesion_key).transform("max").astype(bool)
-
-    duplicated = tr.duplicated(_KEY + ["TEST"], keep=False)
-    if duplicated.any():
-        rows = tr.index[duplicated.to_numpy()]
-        findings.append(Finding(
-            code="sdtm-duplicate-result",
-            message=f"TR: {len(rows)} records repeat a test for the same lesion and visit "
-                    f"({_records(tr, rows)}); the first of each was used. Choose one "
-                    "reader with evaluator= or remove the duplicates.",
-            patient_id=str(tr.at[rows[0], "USUBJID"]),
-        ))
-        tr = tr[~tr.duplicated(_KEY + ["TEST"], keep="first").to_numpy()]
-    rows = _assemble(tr, findings)
-    rows = _add_merged_components(rows, tr)
-    rows = _add_tu_only_new_lesions(rows, look)
-    rows = rows.sort_values(["patient_id", "visitnum_sort", "date", "lesion_id", "trlnkid"],
-                            kind="stable").drop(columns="visitnum_sort")
-    measurements = normalise_measurements(rows.reset_index(drop=True), source="SDTM TR")
-    patients = read_sdtm_patients(dm) if dm is not None else None
-    return SdtmInput(measurements, patients, tuple(findings))
+    return tr
 
 
 def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
-    """One row per (patient, visit, link id): diameters and status."""
-    # One integer code per (patient, visit, link id); values are placed by code with
+    """One row per (patient, time point, link id): diameters and status."""
+    # One integer code per (patient, time point, link id); values are placed by code with
     # numpy (records are unique per key and test here), no MultiIndex alignment.
     codes = tr.groupby(_KEY, sort=False).ngroup().to_numpy()
     n_keys = int(codes.max()) + 1 if len(codes) else 0
@@ -386,43 +642,44 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     out["EQUIVOCAL"] = by_code["EQUIVOCAL"].to_numpy(dtype=bool)
     out["COMBINED"] = by_code["COMBINED"].to_numpy(dtype=bool)
     test = tr["TEST"].to_numpy(dtype=object)
-    for name in _MEASURE_TESTS + _STATE_TESTS:
+    columns = {}
+    for name in _LESION_TESTS:
         rows_of_test = test == name
-        for field in ("VALUE", "FLAG", "ORRES"):
+        fields = ("VALUE", "FLAG") if name in DIAMETER_TESTS else ("STATE",)
+        for field in fields:
             column = np.full(n_keys, np.nan, dtype=float if field == "VALUE" else object)
             column[codes[rows_of_test]] = tr[field].to_numpy()[rows_of_test]
-            out[f"{field}_{name}"] = column
+            columns[f"{field}_{name}"] = column
     nodal = out["NODAL"].to_numpy(dtype=bool)
-    primary_flag = np.where(nodal, out["FLAG_LPERP"], out["FLAG_LDIAM"])
-    secondary_flag = np.where(nodal, out["FLAG_LDIAM"], out["FLAG_LPERP"])
-    primary_value = np.where(nodal, out["VALUE_LPERP"], out["VALUE_LDIAM"]).astype(float)
+    # DIAMETER is the RECIST diameter: the short axis of a node, the LD otherwise.
+    ld = np.where(np.isnan(columns["VALUE_LDIAM"]) & ~nodal, columns["VALUE_DIAMETER"],
+                  columns["VALUE_LDIAM"])
+    sa = np.where(np.isnan(columns["VALUE_LPERP"]) & nodal, columns["VALUE_DIAMETER"],
+                  columns["VALUE_LPERP"])
+    ld_flag = np.where(pd.isna(columns["FLAG_LDIAM"]) & ~nodal, columns["FLAG_DIAMETER"],
+                       columns["FLAG_LDIAM"])
+    sa_flag = np.where(pd.isna(columns["FLAG_LPERP"]) & nodal, columns["FLAG_DIAMETER"],
+                       columns["FLAG_LPERP"])
+    _check_diameter_agrees(out, columns, nodal, findings)
+    primary_flag = np.where(nodal, sa_flag, ld_flag)
+    secondary_flag = np.where(nodal, ld_flag, sa_flag)
+    primary_value = np.where(nodal, sa, ld).astype(float)
     primary_flag = pd.Series(np.where(pd.isna(primary_flag), secondary_flag, primary_flag),
                              index=out.index, dtype=object)
-    secondary_value = np.where(nodal, out["VALUE_LDIAM"], out["VALUE_LPERP"]).astype(float)
+    secondary_value = np.where(nodal, ld, sa).astype(float)
     primary_value = np.where(np.isnan(primary_value), secondary_value, primary_value)
     measure_status = pd.Series(pd.NA, index=out.index, dtype=object)
-    measure_status[(primary_flag == "num").to_numpy() & (primary_value > 0)] = "measured"
-    measure_status[(primary_flag == "num").to_numpy() & (primary_value == 0)] = "absent"
+    is_number = (primary_flag == "num").to_numpy()
+    measure_status[is_number & (primary_value > 0)] = "measured"
+    measure_status[is_number & (primary_value == 0)] = "absent"
+    measure_status[(primary_flag == "absent").to_numpy()] = "absent"
     measure_status[(primary_flag == "too_small").to_numpy()] = "too_small"
     measure_status[(primary_flag == "merged").to_numpy()] = "merged"
-    measure_status[(primary_flag.isin(["not_done", "text"])).to_numpy()] = "not_evaluated"
+    measure_status[(primary_flag == "not_done").to_numpy()] = "not_evaluated"
 
-    state_text = pd.Series(out["ORRES_TUMSTATE"], index=out.index).astype("string").fillna(
-        pd.Series(out["ORRES_LNSTATE"], index=out.index).astype("string"))
-    tumour_flag, node_flag = out["FLAG_TUMSTATE"].to_numpy(), out["FLAG_LNSTATE"].to_numpy()
-    state_flag = pd.Series(np.where(pd.isna(tumour_flag), node_flag, tumour_flag),
-                           index=out.index, dtype=object)
-    state = state_text.map(_STATE_MAP).astype(object)
-    state[(state_flag == "not_done").to_numpy()] = "not_evaluated"
-    unknown = state.isna() & state_text.notna()
-    if unknown.any():
-        position = int(np.flatnonzero(unknown.to_numpy())[0])
-        key = tuple(out.loc[position, _KEY])
-        raise RecistDataError(
-            f"TR: USUBJID {key[0]}, visit {key[1]}, lesion {key[2]}: TUMSTATE/LNSTATE "
-            f"result {state_text.iloc[position]!r} is not one of "
-            f"{', '.join(sorted(_STATE_MAP))}"
-        )
+    tumour, node = columns["STATE_TUMSTATE"], columns["STATE_LNSTATE"]
+    state = pd.Series(np.where(pd.isna(tumour), node, tumour), index=out.index,
+                      dtype=object)
     kind = out["KIND"].astype(str).to_numpy()
     status = pd.Series(pd.NA, index=out.index, dtype=object)
     is_t, is_nt, is_new = kind == "target", kind == "non-target", kind == "new"
@@ -451,13 +708,13 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     rows = pd.DataFrame({
         "patient_id": out["USUBJID"].astype(str).to_numpy(),
         "date": out["DATE"].to_numpy(),
-        "visit": out["VISIT_"].to_numpy(),
+        "visit": out["TP"].to_numpy(),
         "lesion_id": out["LESION"].to_numpy(),
         "kind": kind,
         "organ": out["ORGAN"].to_numpy(),
         "nodal": nodal,
-        "ld_mm": out["VALUE_LDIAM"].astype(float).to_numpy(),
-        "sa_mm": out["VALUE_LPERP"].astype(float).to_numpy(),
+        "ld_mm": ld.astype(float),
+        "sa_mm": sa.astype(float),
         "status": status.to_numpy(),
         "studyid": out["STUDYID"].to_numpy(),
         "visitnum": out["VISITNUM"].to_numpy(),
@@ -468,6 +725,28 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     rows = rows[~gone].reset_index(drop=True)
     rows["visitnum_sort"] = pd.to_numeric(rows["visitnum"], errors="coerce")
     return rows
+
+
+def _check_diameter_agrees(out: pd.DataFrame, columns: dict[str, np.ndarray],
+                           nodal: np.ndarray, findings: list[Finding]) -> None:
+    """A DIAMETER record next to the LDIAM / LPERP it stands for must agree (0.5 mm)."""
+    counted = np.where(nodal, columns["VALUE_LPERP"], columns["VALUE_LDIAM"]).astype(float)
+    diameter = columns["VALUE_DIAMETER"].astype(float)
+    far = ~np.isnan(counted) & ~np.isnan(diameter) & (np.abs(counted - diameter)
+                                                       > SUM_TOLERANCE_MM)
+    if far.any():
+        first = int(np.flatnonzero(far)[0])
+        axis = "LPERP" if nodal[first] else "LDIAM"
+        findings.append(Finding(
+            code="sdtm-diameter-differs",
+            message=f"TR: {int(far.sum())} lesion(s) have a DIAMETER that differs from "
+                    f"their {axis} by more than {SUM_TOLERANCE_MM} mm, e.g. USUBJID "
+                    f"{out.at[first, 'USUBJID']}, visit {out.at[first, 'TP']}, lesion "
+                    f"{out.at[first, 'LNK']}: DIAMETER {diameter[first]:g} mm, {axis} "
+                    f"{counted[first]:g} mm; {axis} was used (LD for a non-nodal lesion, "
+                    "the short axis for a node).",
+            patient_id=str(out.at[first, "USUBJID"]), visit=str(out.at[first, "TP"]),
+            lesion_id=str(out.at[first, "LNK"])))
 
 
 def _add_merged_components(rows: pd.DataFrame, tr: pd.DataFrame) -> pd.DataFrame:

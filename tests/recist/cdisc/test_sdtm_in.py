@@ -114,12 +114,15 @@ def _two_readers(small_tu, small_tr):
     return small_tu, pd.concat([first, second], ignore_index=True)
 
 
-def test_several_readers_default_to_investigator(small_tu, small_tr):
+def test_several_readers_are_read_separately(small_tu, small_tr):
     tu, tr = _two_readers(small_tu, small_tr)
     result = read_sdtm(tu, tr)
     p2 = result.measurements[result.measurements["lesion_id"] == "T01"]
-    assert list(p2["ld_mm"]) == [31.0, 25.0]
+    by_reader = p2.groupby("evaluator")["ld_mm"].apply(list).to_dict()
+    assert by_reader == {"INVESTIGATOR": [31.0, 25.0], "RADIOLOGIST 1": [30.0, 20.0]}
     assert any(f.code == "sdtm-evaluator" for f in result.findings)
+    investigator = read_sdtm(tu, tr, evaluator="INVESTIGATOR").measurements
+    assert list(investigator[investigator["lesion_id"] == "T01"]["ld_mm"]) == [31.0, 25.0]
     chosen = read_sdtm(tu, tr, evaluator="RADIOLOGIST 1").measurements
     assert list(chosen[chosen["lesion_id"] == "T01"]["ld_mm"]) == [30.0, 20.0]
     accepted = read_sdtm(tu, tr, evaluator="accepted").measurements
@@ -146,7 +149,8 @@ def test_lesion_without_kind_names_the_record(small_tu, small_tr):
 def test_unknown_tumour_state_is_an_error(small_tu, small_tr):
     tr = small_tr.copy()
     tr.loc[tr["TRSEQ"] == "12", ["TRORRES", "TRSTRESC"]] = "SMALLER"
-    with pytest.raises(RecistDataError, match="'SMALLER' is not one of"):
+    with pytest.raises(RecistDataError, match=r"TUMSTATE result 'SMALLER' \(STUDYID S1, "
+                                              r"USUBJID P1, TRSEQ 12\) is not a tumour state"):
         read_sdtm(small_tu, tr)
 
 
