@@ -50,13 +50,15 @@ def _recist_version() -> str:
 
 @contextmanager
 def dask_client(scheduler: str | None = None, workers: int | None = None, *,
-                connect_timeout: float = 10.0) -> Iterator[Any]:
+                connect_timeout: float | None = None) -> Iterator[Any]:
     """A ``distributed.Client``: on the cluster of ``scheduler``, or on a new
     ``LocalCluster`` of ``workers`` single-threaded processes (default: one per core).
 
     Raises ``ValueError`` with one line when Dask is not installed, when the scheduler
-    cannot be reached, or when a worker cannot import this version of ``recist``. The
-    local cluster (not an existing one) is shut down on exit.
+    cannot be reached within ``connect_timeout`` seconds (default: Dask's
+    ``distributed.comm.timeouts.connect``, 30 s, e.g. from the environment variable
+    ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``), or when a worker cannot import this
+    version of ``recist``. The local cluster (not an existing one) is shut down on exit.
     """
     require_dask("--scheduler" if scheduler else "--dask")
     from distributed import Client, LocalCluster
@@ -65,7 +67,11 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, *,
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout=connect_timeout)
+            client = (Client(scheduler) if connect_timeout is None
+                      else Client(scheduler, timeout=connect_timeout))
+        except ValueError as error:  # distributed's own message for a malformed address
+            raise ValueError(f"--scheduler {scheduler}: {error}; give the scheduler's "
+                             "address, e.g. tcp://host:8786") from None
         except (OSError, TimeoutError) as error:
             raise ValueError(
                 f"cannot reach the Dask scheduler at {scheduler} ({type(error).__name__}: "
