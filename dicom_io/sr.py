@@ -1,12 +1,15 @@
-"""DICOM SR TID 1500 measurement reports: read line measurements, write our own.
+"""DICOM SR TID 1500 measurement reports: read what viewers write, write what they read.
 
 Reading is tolerant but loud: every measurement group (DCM 125007) in the content tree is
-visited, whatever template it came from (TID 1501 / 1410 / 1411), and each linear
-measurement — long axis, short axis or length, under the old SNOMED-RT codes (SRT
-G-A185, G-A186, G-A22A) or the current SNOMED CT ones (SCT 103339001, 103340004,
-410668003) — becomes one :class:`SRLine` with its coordinates (SCOORD on an image in
-pixels, or SCOORD3D in patient mm). What cannot be used is reported in
-``SRMeasurementReport.notes``, never silently dropped.
+visited, whatever template it came from (TID 1501 / 1410 / 1411). A group is one lesion
+identity — the lesion it names, or its Tracking UID when it names none (never a viewer's
+tool name: two unlabelled OHIF "Length" measurements are two lesions). Each of its
+shapes — a line (long axis, short axis or length, under the old SNOMED-RT codes SRT
+G-A185, G-A186, G-A22A or the current SNOMED CT ones SCT 103339001, 103340004,
+410668003), a closed contour, an ellipse or a circle — becomes one :class:`SRLine` with
+its coordinates (SCOORD on an image in pixels, or SCOORD3D in patient mm). What cannot
+be used (points, areas, volumes, unnamed groups …) is reported in
+``SRMeasurementReport.notes`` with a stable code, never silently dropped.
 
 Writing is strict: :func:`write_measurement_report` builds a Comprehensive 3D SR with
 highdicom, one TID 1501 measurement group per lesion with a long axis (and short axis)
@@ -24,6 +27,8 @@ centre of pixel (row i, column j) is (j + 0.5, i + 0.5).
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,19 +47,28 @@ from dicom_io.image_planes import ImagePlane, read_source_images
 
 __all__ = [
     "AXES",
+    "LENGTH_UNITS_MM",
+    "PIXEL_UNITS",
+    "SHAPES",
+    "UNITLESS_UNITS",
     "ImagePlane",
     "SRLesion",
     "SRLine",
     "SRMeasurementReport",
+    "SRNote",
     "organ_code",
     "read_measurement_report",
     "read_source_images",
     "tracking_uid_for",
+    "unnamed_lesion_id",
     "write_measurement_report",
 ]
 
 AXES = ("long", "short", "length")
 """Axis names of an :class:`SRLine`: a long axis, a short axis, or a single length."""
+
+SHAPES = ("line", "contour", "ellipse", "circle")
+"""What the coordinates of an :class:`SRLine` are (see :func:`read_measurement_report`)."""
 
 # (scheme, code) -> axis. Old SNOMED-RT (SRT / SNM3) and current SNOMED CT (SCT).
 _AXIS_CODES: dict[tuple[str, str], str] = {
@@ -64,12 +78,18 @@ _AXIS_CODES: dict[tuple[str, str], str] = {
     ("SNM3", "G-A22A"): "length", ("SCT", "81827009"): "length",  # Diameter
     ("SRT", "G-D7FE"): "length",
 }
+# UCUM units: lengths (factor to mm), and the unitless / pixel codes viewers write.
+LENGTH_UNITS_MM: dict[str, float] = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "um": 0.001}
+"""UCUM length units and their factor to mm."""
+UNITLESS_UNITS = frozenset({"1", ""})
+"""Units that say nothing (Cornerstone3D writes ``1`` for mm); read as mm, with a finding."""
+PIXEL_UNITS = frozenset({"{pixel}", "{pixels}", "pixel", "pixels", "px"})
 _MEASUREMENT_GROUP = ("DCM", "125007")
 _TRACKING_IDENTIFIER = ("DCM", "112039")
 _TRACKING_UID = ("DCM", "112040")
 _FINDING = ("DCM", "121071")
 _FINDING_SITES = {("SCT", "363698007"), ("SRT", "G-C0E3")}
-_IMAGE_REGION = {("DCM", "111030"), ("DCM", "130488")}
+_IMAGE_REGION = {("DCM", "111030"), ("DCM", "130488"), ("DCM", "111041")}
 _TIME_POINT = {("UMLS", "C2348792"), ("DCM", "126070"), ("DCM", "126071")}
 _BASELINE_CATEGORY = ("DCM", "112016")
 # Tool names OHIF / Cornerstone put in the tracking identifier (the lesion label is
@@ -77,6 +97,10 @@ _BASELINE_CATEGORY = ("DCM", "112016")
 _FREE_TEXT_CODES = {"CORNERSTONEFREETEXT", "CS3DTEXT"}
 _COMMENT = ("DCM", "121106")
 _TOOL_MARKERS = ("cornerstone", "@", "bidirectional", "arrowannotate", "ohif")
+# Tracking identifiers that name a template, not a lesion (highdicom's defaults).
+_GENERIC_IDENTIFIERS = {"planar roi measurements", "volumetric roi measurements",
+                        "measurement group", "imaging measurements", "measurements"}
+_GENERIC_FINDINGS = ("lesion", "neoplasm", "finding", "measurement")
 _SR_SOP_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.88.11": "Basic Text SR",
     "1.2.840.10008.5.1.4.1.1.88.22": "Enhanced SR",
@@ -85,17 +109,42 @@ _SR_SOP_CLASSES = {
 }
 _MM = hd.sr.CodedConcept("mm", "UCUM", "millimeter")
 
+
+@dataclass(frozen=True)
+class SRNote:
+    """Something of a report that could not be used, and why (``code`` is stable).
+
+    Codes: ``sr-not-measurable`` (a point, an open path, an ellipsoid …),
+    ``sr-not-a-length`` (an area, volume, HU or other value, not used),
+    ``sr-no-coordinates`` (a stated length without coordinates), ``sr-unnamed-lesion``
+    (a group that names no lesion), ``sr-no-measurement`` (a group with nothing to
+    measure), ``sr-empty`` (a report without any measurement group).
+    """
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass(frozen=True)
 class SRLine:
-    """One linear measurement read from a measurement group.
+    """One measured shape read from a measurement group.
 
-    ``points_px`` (2, 2) are (x, y) pixel coordinates on ``sop_instance_uid`` (SCOORD);
-    ``points_mm`` (2, 3) are patient mm in ``frame_of_reference_uid`` (SCOORD3D). One of
-    them is set when the measurement had usable coordinates. ``stated_value`` and
-    ``stated_unit`` (UCUM code) are what the writer put in the NUM item, unchecked.
-    ``baseline_categories`` are the (coding scheme designator, code value) pairs of the
-    group's Baseline Category (DCM 112016) evaluations, in document order; what they mean
-    is the reader's business.
+    ``shape`` says what the points are: ``line`` (2 points), ``contour`` (a closed
+    polygon, first point not repeated), ``ellipse`` (4 points: the ends of the major
+    axis, then of the minor axis) or ``circle`` (2 points: centre, then a point on the
+    circle). ``points_px`` are (x, y) pixel coordinates on ``sop_instance_uid`` (SCOORD);
+    ``points_mm`` patient mm in ``frame_of_reference_uid`` (SCOORD3D); one of them is set
+    when the measurement had usable coordinates.
+
+    ``lesion_id`` is the lesion the group names (``named``), or, for a group naming no
+    lesion, an id derived from its Tracking UID (``named`` false). ``stated_value`` and
+    ``stated_unit`` (UCUM code) are what the writer put in the NUM item, when it is a
+    length (or a unitless / pixel value), unchecked. ``baseline_categories`` are the
+    (coding scheme designator, code value) pairs of the group's Baseline Category
+    (DCM 112016) evaluations, in document order; what they mean is the reader's business.
     """
 
     lesion_id: str
@@ -109,16 +158,25 @@ class SRLine:
     visit: str | None = None
     sop_instance_uid: str | None = None
     frame_of_reference_uid: str | None = None
-    points_px: tuple[tuple[float, float], tuple[float, float]] | None = None
-    points_mm: tuple[tuple[float, float, float], tuple[float, float, float]] | None = None
+    points_px: tuple[tuple[float, ...], ...] | None = None
+    points_mm: tuple[tuple[float, ...], ...] | None = None
     stated_value: float | None = None
     stated_unit: str | None = None
     group_index: int = 0
+    shape: str = "line"
+    graphic_type: str | None = None
+    named: bool = True
+    concept: str | None = None
 
 
 @dataclass(frozen=True)
 class SRMeasurementReport:
-    """What :func:`read_measurement_report` found in one SR file."""
+    """What :func:`read_measurement_report` found in one SR file.
+
+    ``referenced_sop_instance_uids`` are the images the report names as evidence
+    (CurrentRequestedProcedureEvidenceSequence) or in its content; ``patient_id`` and
+    ``study_date`` are empty / None when the report leaves them empty.
+    """
 
     path: Path
     sop_instance_uid: str
@@ -126,7 +184,8 @@ class SRMeasurementReport:
     patient_id: str
     study_date: str | None
     lines: tuple[SRLine, ...]
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[SRNote, ...] = field(default=())
+    referenced_sop_instance_uids: tuple[str, ...] = ()
 
 
 def _code_key(item: Dataset, keyword: str = "ConceptNameCodeSequence") -> tuple[str, str]:
@@ -160,56 +219,111 @@ def _find_text(items: Iterable[Dataset], keys: set[tuple[str, str]]) -> str | No
         if _code_key(item) in keys:
             for keyword in ("TextValue", "UID", "DateTime", "Date"):
                 if keyword in item:
-                    return str(item.get(keyword)).strip()
+                    return str(item.get(keyword)).strip() or None
             meaning = _code_meaning(item)
             if meaning:
                 return meaning
     return None
 
 
-def _scoord_of(item: Dataset) -> tuple[str, Dataset] | None:
+def _scoord_of(item: Dataset) -> Dataset | None:
     """The first SCOORD / SCOORD3D child of an item (or the item itself)."""
     if item.get("ValueType") in ("SCOORD", "SCOORD3D"):
-        return item.ValueType, item
+        return item
     for child in _children(item):
         if child.get("ValueType") in ("SCOORD", "SCOORD3D"):
-            return child.ValueType, child
+            return child
     return None
 
 
-def _coordinates(scoord: tuple[str, Dataset], where: str,
-                 notes: list[str]) -> dict[str, object] | None:
-    value_type, item = scoord
-    data = np.asarray([float(v) for v in item.GraphicData])
-    width = 2 if value_type == "SCOORD" else 3
-    points = data.reshape(-1, width)
-    if points.shape[0] != 2:
-        notes.append(f"{where}: {value_type} {item.get('GraphicType')} has "
-                     f"{points.shape[0]} points, a line needs exactly 2; ignored")
-        return None
-    if value_type == "SCOORD3D":
-        return {"points_mm": tuple(tuple(float(v) for v in p) for p in points),
-                "frame_of_reference_uid": str(item.get("ReferencedFrameOfReferenceUID", ""))}
-    uid = None
-    for child in _children(item):
+def _image_of(scoord: Dataset) -> str | None:
+    for child in _children(scoord):
         refs = child.get("ReferencedSOPSequence")
         if child.get("ValueType") == "IMAGE" and refs:
-            uid = str(refs[0].ReferencedSOPInstanceUID)
-            break
-    if uid is None:
-        notes.append(f"{where}: SCOORD has no SELECTED FROM image reference, so its pixel "
-                     "coordinates cannot be placed; ignored")
+            return str(refs[0].ReferencedSOPInstanceUID)
+    return None
+
+
+def _shape_of(scoord: Dataset, where: str, notes: list[SRNote]
+              ) -> tuple[str, np.ndarray] | None:
+    """The shape and points of a SCOORD / SCOORD3D, or None (with a note) when none."""
+    graphic = str(scoord.get("GraphicType", "")).upper()
+    width = 2 if scoord.ValueType == "SCOORD" else 3
+    data = np.asarray([float(v) for v in scoord.get("GraphicData", [])])
+    if data.size == 0 or data.size % width:
+        notes.append(SRNote("sr-not-measurable", f"{where}: {scoord.ValueType} {graphic} "
+                            f"has {data.size} coordinates, not a whole number of "
+                            f"{width}-D points; ignored"))
         return None
-    return {"points_px": tuple(tuple(float(v) for v in p) for p in points),
-            "sop_instance_uid": uid}
+    points = data.reshape(-1, width)
+    count = len(points)
+    closed = count >= 4 and bool(np.allclose(points[0], points[-1]))
+    if graphic in ("POLYLINE", "POLYGON") and count == 2:
+        return "line", points
+    if (graphic == "POLYGON" and count >= 3) or (graphic == "POLYLINE" and closed):
+        if closed:
+            points = points[:-1]
+        return "contour", points
+    if graphic == "ELLIPSE" and count == 4:
+        return "ellipse", points
+    if graphic == "CIRCLE" and count == 2:
+        return "circle", points
+    what = {"POINT": "a point", "MULTIPOINT": "a set of points",
+            "POLYLINE": f"an open path of {count} points (neither a line nor closed)",
+            "ELLIPSOID": "an ellipsoid (a volume)"}.get(graphic, f"{count} point(s)")
+    notes.append(SRNote("sr-not-measurable", f"{where}: {scoord.ValueType} {graphic} is "
+                        f"{what}: no diameter can be measured from it; ignored"))
+    return None
 
 
 def _is_tool_name(text: str | None) -> bool:
-    return text is None or any(marker in text.lower() for marker in _TOOL_MARKERS)
+    return text is None or any(marker in text.lower() for marker in _TOOL_MARKERS) or (
+        text.strip().lower() in _GENERIC_IDENTIFIERS)
+
+
+def unnamed_lesion_id(tracking_identifier: str | None, tracking_uid: str | None,
+                      fallback: str) -> str:
+    """The lesion id of a measurement group that names no lesion.
+
+    The tool (the part of an OHIF tracking identifier after its last ``:``, else
+    ``group``) and 8 hexadecimal digits derived from the Tracking UID (``fallback`` —
+    the report's SOP Instance UID and the group's position — when there is none): two
+    groups get the same id only when they share a Tracking UID.
+
+    >>> unnamed_lesion_id("cornerstoneTools@^4.0.0:Length", "2.25.1", "x")
+    'Length-49b1b035'
+    >>> unnamed_lesion_id(None, None, "1.2.3#4")
+    'group-14e58433'
+    """
+    tool = "group"
+    if tracking_identifier and ":" in tracking_identifier:
+        tail = tracking_identifier.rsplit(":", 1)[1].strip()
+        tool = "".join(c for c in tail if c.isalnum()) or "group"
+    seed = tracking_uid or fallback
+    return f"{tool}-{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:8]}"
+
+
+def _unit_of(measured: Dataset) -> str | None:
+    units = measured.get("MeasurementUnitsCodeSequence")
+    return str(units[0].get("CodeValue", "")).strip() if units else None
+
+
+def _unit_kind(unit: str | None) -> str:
+    """``length`` (mm, cm …, unitless or pixels: a length to check) or what else it is."""
+    text = (unit or "").strip()
+    if text in LENGTH_UNITS_MM or text in UNITLESS_UNITS or text in PIXEL_UNITS:
+        return "length"
+    if text.endswith("2"):
+        return "an area"
+    if text.endswith("3") or text.lower() in ("ml", "l", "ul"):
+        return "a volume"
+    if "hnsf" in text.lower() or text.upper() == "HU":
+        return "a density (HU)"
+    return "not a length"
 
 
 def _read_group(group: Dataset, index: int, where: str, document_visit: str | None,
-                notes: list[str]) -> list[SRLine]:
+                sop_uid: str, notes: list[SRNote]) -> list[SRLine]:
     items = _children(group)
     here = f"{where} measurement group #{index + 1}"
     tracking_identifier = _find_text(items, {_TRACKING_IDENTIFIER})
@@ -232,50 +346,119 @@ def _read_group(group: Dataset, index: int, where: str, document_visit: str | No
     categories = tuple(_code_key(item, "ConceptCodeSequence") for item in items
                        if _code_key(item) == _BASELINE_CATEGORY)
     visit = _find_text(items, _TIME_POINT) or document_visit
-    if finding and finding.lower().startswith(("lesion", "neoplasm", "finding")):
-        finding_label = None
-    else:
-        finding_label = finding
-    if _is_tool_name(tracking_identifier) and (label or finding_label):
-        lesion_id = label or finding_label
-    else:
-        lesion_id = tracking_identifier or tracking_uid or f"group-{index + 1}"
-    region = next((_scoord_of(i) for i in items if _code_key(i) in _IMAGE_REGION), None)
+    finding_label = None if finding is None or finding.lower().startswith(
+        _GENERIC_FINDINGS) else finding
+    name = (tracking_identifier if not _is_tool_name(tracking_identifier)
+            else label or finding_label)
+    lesion_id = name or unnamed_lesion_id(tracking_identifier, tracking_uid,
+                                          f"{sop_uid}#{index}")
+    common = dict(
+        lesion_id=lesion_id, tracking_identifier=tracking_identifier,
+        tracking_uid=tracking_uid, finding=finding, organ=organ, nodal=nodal,
+        baseline_categories=categories, visit=visit, group_index=index,
+        named=name is not None)
+    region_item = next((i for i in items if _code_key(i) in _IMAGE_REGION
+                        and i.get("ValueType") in ("SCOORD", "SCOORD3D")), None)
+    # Each SCOORD of the group with the NUM items that refer to it (in document order).
+    shapes: dict[int, tuple[Dataset, list[Dataset]]] = {}
+    if region_item is not None:
+        shapes[id(region_item)] = (region_item, [])
+    skipped: list[str] = []
     lines: list[SRLine] = []
     for item in items:
         if item.get("ValueType") != "NUM":
             continue
-        axis = _AXIS_CODES.get(_code_key(item))
-        if axis is None:
-            continue
-        value = unit = None
+        concept = _code_meaning(item, "ConceptNameCodeSequence") or "value"
         measured = item.get("MeasuredValueSequence")
-        if measured:
-            value = float(measured[0].NumericValue)
-            units = measured[0].get("MeasurementUnitsCodeSequence")
-            unit = str(units[0].CodeValue) if units else None
+        unit = _unit_of(measured[0]) if measured else None
         scoord = _scoord_of(item) if item.get("ContentSequence") else None
-        if scoord is None and region is not None and axis == "length":
-            scoord = region
-        coords = (_coordinates(scoord, f"{here} ({axis} axis)", notes)
-                  if scoord is not None else None)
-        if coords is None:
-            notes.append(f"{here}: {axis} measurement of lesion {lesion_id} has no usable "
-                         "line coordinates; its stated value cannot be checked")
+        scoord = scoord if scoord is not None else region_item
+        if measured and _unit_kind(unit) != "length":
+            skipped.append(f"{concept} {float(measured[0].NumericValue):g} {unit or ''}"
+                           f" ({_unit_kind(unit)})")
+        if scoord is not None:
+            shapes.setdefault(id(scoord), (scoord, []))[1].append(item)
+        elif measured and _unit_kind(unit) == "length" and _code_key(item) in _AXIS_CODES:
+            notes.append(SRNote("sr-no-coordinates", (
+                f"{here}: the {concept} of lesion {lesion_id} "
+                f"({float(measured[0].NumericValue):g} {unit or 'without unit'}) has no "
+                "coordinates, so it cannot be checked or placed on an image; ignored")))
+    if skipped:
+        notes.append(SRNote("sr-not-a-length", (
+            f"{here} (lesion {lesion_id}): {len(skipped)} value(s) that are not lengths "
+            f"are not used: {'; '.join(skipped[:4])}{' …' if len(skipped) > 4 else ''}")))
+    for scoord, nums in shapes.values():
+        found = _shape_of(scoord, here, notes)
+        if found is None:
+            continue
+        shape, points = found
+        axis, value, unit, concept = "length", None, None, None
+        for num in nums:
+            measured = num.get("MeasuredValueSequence")
+            num_unit = _unit_of(measured[0]) if measured else None
+            if measured and _unit_kind(num_unit) == "length":
+                axis = _AXIS_CODES.get(_code_key(num), "length")
+                value, unit = float(measured[0].NumericValue), num_unit
+                concept = _code_meaning(num, "ConceptNameCodeSequence")
+                break
+        if scoord.ValueType == "SCOORD3D":
+            place: dict[str, object] = {
+                "points_mm": tuple(tuple(float(v) for v in p) for p in points),
+                "frame_of_reference_uid": str(scoord.get(
+                    "ReferencedFrameOfReferenceUID", "")) or None}
+        else:
+            image_uid = _image_of(scoord)
+            if image_uid is None:
+                notes.append(SRNote("sr-not-measurable", (
+                    f"{here}: a SCOORD of lesion {lesion_id} has no SELECTED FROM image "
+                    "reference, so its pixel coordinates cannot be placed; ignored")))
+                continue
+            place = {"points_px": tuple(tuple(float(v) for v in p) for p in points),
+                     "sop_instance_uid": image_uid}
         lines.append(SRLine(
-            lesion_id=lesion_id, axis=axis, tracking_identifier=tracking_identifier,
-            tracking_uid=tracking_uid, finding=finding, organ=organ, nodal=nodal,
-            baseline_categories=categories,
-            visit=visit, stated_value=value, stated_unit=unit, group_index=index,
-            **(coords or {})))
+            axis=axis, stated_value=value, stated_unit=unit, shape=shape,
+            graphic_type=str(scoord.get("GraphicType", "")), concept=concept,
+            **common, **place))  # type: ignore[arg-type]
     if not lines:
-        notes.append(f"{here} (tracking identifier {tracking_identifier!r}) has no long "
-                     "axis, short axis or length measurement; ignored")
+        notes.append(SRNote("sr-no-measurement", (
+            f"{here} (lesion {lesion_id}, tracking identifier {tracking_identifier!r}) has "
+            "no line, contour, ellipse or circle to measure; ignored")))
+    elif name is None:
+        notes.append(SRNote("sr-unnamed-lesion", (
+            f"{here}: the measurement (tracking identifier {tracking_identifier!r}) names "
+            f"no lesion (no label, finding or lesion tracking identifier), so it is lesion "
+            f"{lesion_id} (derived from its Tracking UID); label it in the viewer, or "
+            "rename lesion_id in the table, to follow it across visits")))
     return lines
 
 
+def _evidence_uids(dataset: Dataset) -> list[str]:
+    uids: list[str] = []
+    for keyword in ("CurrentRequestedProcedureEvidenceSequence",
+                    "PertinentOtherEvidenceSequence"):
+        for study in dataset.get(keyword, []):
+            for series in study.get("ReferencedSeriesSequence", []):
+                for ref in series.get("ReferencedSOPSequence", []):
+                    uids.append(str(ref.get("ReferencedSOPInstanceUID", "")))
+    return [u for u in uids if u]
+
+
 def read_measurement_report(path: str | Path) -> SRMeasurementReport:
-    """Read the line measurements of a DICOM SR measurement report (TID 1500).
+    """Read the measured shapes of a DICOM SR measurement report (TID 1500).
+
+    Every measurement group (DCM 125007) is visited, whatever template it came from
+    (TID 1501 / 1410 / 1411). Its lesion identity is the lesion it names — a tracking
+    identifier that is not a viewer's tool name (``cornerstoneTools@^4.0.0:Length``) or
+    a template's name, else the label (OHIF's comment or free-text finding), else a
+    finding that is not generic ("Lesion", "Neoplasm" …) — or, when it names none, an id
+    derived from its Tracking UID (:func:`unnamed_lesion_id`), with a note.
+
+    Each SCOORD / SCOORD3D of a group (a NUM's own, or the group's image region) is one
+    :class:`SRLine`: POLYLINE / POLYGON of 2 points = a line; a closed POLYLINE or a
+    POLYGON = a contour; ELLIPSE = its two axes; CIRCLE = centre and radius. POINT,
+    MULTIPOINT, open paths and ellipsoids are not measurable (a note). The NUM's value is
+    kept as the stated value when its unit is a length (mm, cm, m, um), unitless (``1``)
+    or pixels; areas, volumes, densities and other values are not used (a note).
 
     Parameters
     ----------
@@ -285,11 +468,9 @@ def read_measurement_report(path: str | Path) -> SRMeasurementReport:
     Returns
     -------
     SRMeasurementReport
-        One :class:`SRLine` per linear measurement, with lesion id (tracking identifier,
-        or the finding's meaning when the identifier is an OHIF tool name), organ and
-        nodal flag (finding site), baseline category codes (if written), visit (time
-        point context), coordinates and the stated value; plus notes on what was
-        skipped.
+        The shapes with lesion id, organ and nodal flag (finding site), baseline
+        category codes, visit (time point context), coordinates and stated value; the
+        notes on what was skipped; the images the report references.
 
     Raises
     ------
@@ -309,23 +490,34 @@ def read_measurement_report(path: str | Path) -> SRMeasurementReport:
             f"{sop_class or 'missing'}, expected a structured report "
             f"({', '.join(_SR_SOP_CLASSES.values())}); pass the SR file, not an image",
             path=path, sop_instance_uid=uid, keyword="SOPClassUID")
-    notes: list[str] = []
-    top = _children(dataset)
-    outside = [i for i in top if i.get("ValueType") != "CONTAINER"]
-    document_visit = _find_text(outside, _TIME_POINT)
+    notes: list[SRNote] = []
     lines: list[SRLine] = []
-    for index, group in enumerate(_iter_groups(top)):
-        lines.extend(_read_group(group, index, f"{path.name}", document_visit, notes))
-    if not lines:
-        notes.append(f"{path.name}: no linear measurement found in any measurement group")
-    date = str(dataset.get("StudyDate", "")) or None
+    # Reading is tolerant: viewers write over-long code values (OHIF's free-text codes
+    # in SH), which pydicom reports as warnings when the element is first read.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        top = _children(dataset)
+        outside = [i for i in top if i.get("ValueType") != "CONTAINER"]
+        document_visit = _find_text(outside, _TIME_POINT)
+        groups = list(_iter_groups(top))
+        for index, group in enumerate(groups):
+            lines.extend(_read_group(group, index, f"{path.name}", document_visit, uid,
+                                     notes))
+    if not groups:
+        notes.append(SRNote("sr-empty", f"{path.name}: no measurement group (DCM 125007) "
+                            "in the report"))
+    date = str(dataset.get("StudyDate", "")).strip() or None
     if date and len(date) == 8 and date.isdigit():
         date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    referenced = dict.fromkeys(_evidence_uids(dataset))
+    referenced.update(dict.fromkeys(
+        line.sop_instance_uid for line in lines if line.sop_instance_uid))
     return SRMeasurementReport(
         path=path, sop_instance_uid=uid,
         study_instance_uid=str(dataset.get("StudyInstanceUID", "")),
-        patient_id=str(dataset.get("PatientID", "")), study_date=date,
-        lines=tuple(lines), notes=tuple(notes))
+        patient_id=str(dataset.get("PatientID", "")).strip(), study_date=date,
+        lines=tuple(lines), notes=tuple(notes),
+        referenced_sop_instance_uids=tuple(referenced))
 
 
 @dataclass(frozen=True)
