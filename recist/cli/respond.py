@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from recist.cli._arguments import add_criteria_arguments, resolved_criteria
+from recist.cli._arguments import add_criteria_arguments, positive_workers, resolved_criteria
 
 __all__ = ["add_parser", "run"]
 
@@ -33,6 +33,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "last_contact_date, new_therapy_date, arm")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_criteria_arguments(p, confirm=True, days=True)
+    p.add_argument("--partitions", type=positive_workers, metavar="N",
+                   help="assess the patients in N partitions read and shuffled with "
+                        "dask.dataframe (same files; only needed beyond ~10^7 rows; needs "
+                        "recist[dask])")
+    p.add_argument("--dask", action="store_true",
+                   help="the partitioned path with its default partitions (one per 64 MiB "
+                        "of CSV, at least two per core)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the partitions on the Dask cluster of this scheduler (e.g. "
+                        "tcp://host:8786; its workers must see the CSV at the same path)")
     p.set_defaults(func=run)
     return p
 
@@ -52,16 +62,24 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise ValueError(f"--out {args.out} is a file; give a folder for timepoints.csv, "
                          "patient_summary.csv, findings.csv and provenance.json")
-    from recist.response import respond, warnings_of, write_respond_outputs
-    from recist.table import read_measurements
+    from dataclasses import replace
 
-    measurements = read_measurements(args.measurements)
+    from recist.pipeline.partitioned import patient_ordered
+    from recist.response import respond, warnings_of, write_respond_outputs
+
     patients = None
     if args.patients:
         from recist.patients import read_patients
 
         patients = read_patients(args.patients)
-    result = respond(measurements, patients, criteria)
+    if args.partitions or args.dask or args.scheduler:
+        result = _respond_partitioned(args, patients, criteria)
+    else:
+        from recist.table import read_measurements
+
+        result = respond(read_measurements(args.measurements), patients, criteria)
+    # Findings grouped by patient: the same order whichever path assessed them.
+    result = replace(result, findings=patient_ordered(result.findings))
     write_respond_outputs(result, args.out, input_path=args.measurements,
                           patients_path=args.patients)
     for finding in warnings_of(result):
@@ -75,3 +93,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"recist respond: {len(result.timepoints)} time points of {len(summary)} "
           f"patient(s) written to {args.out}")
     return 0
+
+
+def _respond_partitioned(args: argparse.Namespace, patients, criteria):
+    """The partitioned path (``recist.pipeline.partitioned``), here or on a cluster."""
+    from recist.pipeline.partitioned import respond_partitioned
+
+    if not args.scheduler:
+        return respond_partitioned(args.measurements, patients, criteria,
+                                   partitions=args.partitions)
+    from recist.pipeline.cluster import dask_client
+
+    with dask_client(args.scheduler) as client:
+        return respond_partitioned(args.measurements, patients, criteria,
+                                   partitions=args.partitions, scheduler=client)
