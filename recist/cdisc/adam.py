@@ -183,3 +183,13 @@ def adtte_from_responses(patient_summary: pd.DataFrame,
     adtte = adtte.assign(_o=adtte["PARAMCD"].map(order)).sort_values(
         ["USUBJID", "_o"], kind="stable").drop(columns="_o")
     return adtte.reset_index(drop=True)
+
+
+def adam_tables(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
+                patients: pd.DataFrame | None = None, *, studyid: str = "RECIST",
+                criteria: Criteria = RECIST_1_1) -> dict[str, pd.DataFrame]:
+    """ADRS and ADTTE of one assessment."""
+    return {"ADRS": adrs_from_responses(timepoints, patient_summary, patients,
+                                        studyid=studyid, criteria=criteria),
+            "ADTTE": adtte_from_responses(patient_summary, patients, studyid=studyid,
+                                          criteria=criteria)}

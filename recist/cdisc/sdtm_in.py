@@ -55,7 +55,8 @@ record; ``benchmarks/sdtm_pipeline.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -492,9 +493,15 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
         raise RecistDataError("TU: missing column USUBJID or TULNKID; TU identifies each "
                               "lesion by USUBJID and TULNKID (SDTM oncology domains)")
     parts = []
-    for label, tu_part, tr_part in _reader_groups(tu, tr, evaluator, findings):
+    groups = _reader_groups(tu, tr, evaluator, findings)
+    for label, tu_part, tr_part in groups:
+        mine: list[Finding] = []
         rows = _read_reader(tu_part.reset_index(drop=True), tr_part.reset_index(drop=True),
-                            findings, date_imputation, too_small_mm)
+                            mine, date_imputation, too_small_mm)
+        if len(groups) > 1:  # name the reader in each message: "TR (reader X): ..."
+            mine = [replace(f, message=re.sub(r"^(T[RU]):", rf"\1 (reader {label}):",
+                                              f.message)) for f in mine]
+        findings.extend(mine)
         rows = normalise_measurements(rows.reset_index(drop=True), source="SDTM TR")
         if label is not None:
             rows["evaluator"] = label

@@ -15,11 +15,16 @@ The inverse of ``recist.cdisc.sdtm_in`` (its module docstring gives the mapping)
   ABSENT, UNEQUIVOCAL PROGRESSION, EQUIVOCAL). Fragments of a split lesion get link ids
   ``T04.1``, ``T04.2`` … (SUM-5).
 * **RS** — per post-baseline time point ``TRGRESP``, ``NTRGRESP``, ``NEWLIND`` (Y, N or
-  EQUIVOCAL) and ``OVRLRESP``; per patient one ``BESTRSP`` (the confirmed BOR when the
+  EQUIVOCAL), ``NEWLPROG`` (Y when an unequivocal new lesion makes it PD) and
+  ``OVRLRESP``; per patient one ``BESTRSP`` (the confirmed BOR when the
   summary has ``confirmed_bor``, else ``bor``; ``RSDTC`` = bor_date). ``RSCAT`` is
   "RECIST 1.1"; values are those of the timepoints table (NA kept as "NA").
 * **DM** — ``RFSTDTC`` start_date, ``RFPENDTC`` last_contact_date, ``DTHDTC``/``DTHFL``,
   ``ARM``/``ACTARM``.
+
+Readers: an ``evaluator`` column (several readers, as ``read_sdtm`` returns them) becomes
+``--EVAL`` / ``--EVALID`` (INVESTIGATOR, else INDEPENDENT ASSESSOR with the reader's name
+in ``--EVALID``), each reader's lesions identified in TU on their own.
 
 ``VISITNUM`` is the measurements' ``visitnum`` column when present, otherwise the rank of
 the visit by date within the patient (baseline = 1). XPT output is version 5 with
@@ -59,7 +64,9 @@ LABELS = {
     "RSSEQ": "Sequence Number", "RSCAT": "Category for Assessment",
     "RSTESTCD": "Assessment Short Name", "RSTEST": "Assessment Name",
     "RSORRES": "Result or Finding in Original Units", "RSSTRESC": "Character Result/Finding "
-    "in Std Format", "RSEVAL": "Evaluator", "RSDTC": "Date/Time of Assessment",
+    "in Std Format", "RSEVAL": "Evaluator", "RSEVALID": "Evaluator Identifier",
+    "TREVAL": "Evaluator", "TREVALID": "Evaluator Identifier", "TUEVAL": "Evaluator",
+    "TUEVALID": "Evaluator Identifier", "RSDTC": "Date/Time of Assessment",
     "RFSTDTC": "Subject Reference Start Date/Time", "RFPENDTC": "Subject Reference End "
     "Date/Time", "DTHDTC": "Date/Time of Death", "DTHFL": "Subject Death Flag",
     "ARM": "Description of Planned Arm", "ACTARM": "Description of Actual Arm",
@@ -74,7 +81,19 @@ _STATE_RESULT = {"present": "PRESENT", "absent": "ABSENT",
 _RS_TESTS = {"TRGRESP": ("target_response", "Target Response"),
              "NTRGRESP": ("nontarget_response", "Non-target Response"),
              "NEWLIND": ("new_lesions", "New Lesion Indicator"),
+             "NEWLPROG": ("new_lesion_progression", "New Lesion Progression"),
              "OVRLRESP": ("overall_response", "Overall Response")}
+
+
+def _evaluator_columns(frame: pd.DataFrame, domain: str,
+                       default: str | None = None) -> dict[str, object]:
+    """``--EVAL``/``--EVALID`` of each row from an ``evaluator`` column (or ``default``)."""
+    if "evaluator" not in frame.columns:
+        return {f"{domain}EVAL": default} if default is not None else {}
+    label = frame["evaluator"].astype("string").fillna("").str.upper()
+    investigator = label.isin(["INVESTIGATOR", ""])
+    return {f"{domain}EVAL": np.where(investigator, "INVESTIGATOR", "INDEPENDENT ASSESSOR"),
+            f"{domain}EVALID": np.where(investigator, "", label)}
 
 
 def _iso(values: pd.Series) -> pd.Series:
@@ -137,15 +156,18 @@ def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
     status = frame["status"].astype(str)
 
     # split lesions: several target rows of one lesion at one time point -> T04.1, T04.2
-    group = [frame["patient_id"], frame["VISIT"], frame["lesion_id"].astype(str)]
+    reader = frame["evaluator"].astype(str) if "evaluator" in frame.columns else pd.Series(
+        "", index=frame.index)
+    frame["_reader"] = reader
+    group = [reader, frame["patient_id"], frame["VISIT"], frame["lesion_id"].astype(str)]
     size = frame.groupby(group)["lesion_id"].transform("size")
     order = frame.groupby(group).cumcount() + 1
     frame["LNK"] = frame["lesion_id"].astype(str).where(
         size == 1, frame["lesion_id"].astype(str) + "." + order.astype(str))
 
     # --- TU: first appearance of each lesion ---
-    first = frame.sort_values(["patient_id", "date"], kind="stable").drop_duplicates(
-        ["patient_id", "lesion_id"])
+    first = frame.sort_values(["_reader", "patient_id", "date"], kind="stable"
+                              ).drop_duplicates(["_reader", "patient_id", "lesion_id"])
     organ = first["organ"].astype("string").str.upper().fillna("")
     node = first["nodal"].astype(bool)
     needs_node = node & ~organ.str.contains("LYMPH NODE", na=False)
@@ -158,8 +180,8 @@ def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
         "TULOC": organ,
         "TULAT": first["laterality"].astype("string").fillna("")
         if "laterality" in first.columns else "",
-        "TUMETHOD": method, "VISITNUM": first["VISITNUM"], "VISIT": first["VISIT"],
-        "TUDTC": first["DTC"],
+        "TUMETHOD": method, **_evaluator_columns(first, "TU"),
+        "VISITNUM": first["VISITNUM"], "VISIT": first["VISIT"], "TUDTC": first["DTC"],
     })
     tu.insert(3, "TUSEQ", tu.groupby("USUBJID").cumcount() + 1)
 
@@ -190,7 +212,8 @@ def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
             "TRORRESU": np.where(standard is None, units, ""), "TRSTRESC": standard_text,
             "TRSTRESN": numeric, "TRSTRESU": units,
             "TRSTAT": stat, "TRREASND": reason, "TRMETHOD": method,
-            "VISITNUM": rows["VISITNUM"], "VISIT": rows["VISIT"], "TRDTC": rows["DTC"],
+            **_evaluator_columns(rows, "TR"), "VISITNUM": rows["VISITNUM"],
+            "VISIT": rows["VISIT"], "TRDTC": rows["DTC"],
             "_order": rows.index.to_numpy() * 10 + len(parts),
         }))
 
@@ -233,6 +256,8 @@ def rs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame, *
     """SDTM RS: per-visit TRGRESP, NTRGRESP, NEWLIND, OVRLRESP and per-patient BESTRSP."""
     tp = _with_visits(timepoints)
     follow = tp[tp["overall_response"].notna() & (tp["overall_response"].astype(str) != "")]
+    follow = follow.assign(new_lesion_progression=np.where(
+        follow["new_lesions"].astype(str) == "Y", "Y", "N"))
     parts = []
     for order, (code, (column, name)) in enumerate(_RS_TESTS.items()):
         values = follow[column].astype("string")
@@ -241,7 +266,8 @@ def rs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame, *
         parts.append(pd.DataFrame({
             "USUBJID": rows["patient_id"], "RSTESTCD": code, "RSTEST": name,
             "RSORRES": values[keep], "VISITNUM": rows["VISITNUM"], "VISIT": rows["VISIT"],
-            "RSDTC": _iso(rows["date"]), "_order": rows.index.to_numpy() * 10 + order,
+            "RSDTC": _iso(rows["date"]), **_evaluator_columns(rows, "RS", evaluator),
+            "_order": rows.index.to_numpy() * 10 + order,
         }))
     summary = patient_summary.copy()
     column = "confirmed_bor" if "confirmed_bor" in summary.columns else "bor"
@@ -250,6 +276,7 @@ def rs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame, *
         "USUBJID": summary["patient_id"].astype(str), "RSTESTCD": "BESTRSP",
         "RSTEST": "Best Overall Response", "RSORRES": summary[column].astype(str),
         "VISITNUM": np.nan, "VISIT": "", "RSDTC": _iso(summary["bor_date"]).fillna(""),
+        **_evaluator_columns(summary, "RS", evaluator),
         "_order": 10 ** 12 + np.arange(len(summary)),
     }))
     rs = pd.concat(parts, ignore_index=True).sort_values(["USUBJID", "_order"],
@@ -260,8 +287,8 @@ def rs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame, *
     rs.insert(3, "RSSEQ", rs.groupby("USUBJID").cumcount() + 1)
     rs.insert(4, "RSCAT", "RECIST 1.1")
     rs.insert(7, "RSSTRESC", rs["RSORRES"])
-    rs["RSEVAL"] = evaluator
-    return rs
+    evaluator_columns = [c for c in ("RSEVAL", "RSEVALID") if c in rs.columns]
+    return rs[[c for c in rs.columns if c not in evaluator_columns] + evaluator_columns]
 
 
 def dm_from_patients(patients: pd.DataFrame, *, studyid: str = "RECIST") -> pd.DataFrame:

@@ -22,15 +22,23 @@ def add_parser(subparsers) -> None:
             "sdtm-in", help="SDTM TU/TR (and DM) to a measurements (and patients) table",
             description=(
                 "Read CDISC SDTM TU and TR (CSV or SAS transport .xpt; RECIST 1.1 "
-                "conventions: LDIAM, LPERP, TUMSTATE, split T04.1 / merged T02/T03 link "
-                "ids) and write the measurements table; with --dm and --patients-out also "
-                "the patients table from DM."))
+                "conventions: LDIAM, LPERP, DIAMETER, TUMSTATE, LNSTATE, split T04.1 / "
+                "merged T02/T03 link ids; every coded value checked against the CDISC "
+                "terminology) and write the measurements table; with --dm and "
+                "--patients-out also the patients table from DM; with --rs, compare the "
+                "sponsor's OVRLRESP, TRGRESP, NTRGRESP, NEWLIND, NEWLPROG and best response "
+                "with the recomputed ones, explaining each disagreement."))
         p.add_argument("tu", help="TU dataset (.csv or .xpt)")
         p.add_argument("tr", help="TR dataset (.csv or .xpt)")
         p.add_argument("--dm", metavar="FILE", help="DM dataset for start/death dates, arm")
         p.add_argument("--evaluator", metavar="NAME",
-                       help="reader to use when TR has several (a TREVAL or TREVALID value, "
-                            "or 'accepted' for TRACPTFL = Y); default INVESTIGATOR")
+                       help="reader to keep when TR has several (a TREVAL or TREVALID value "
+                            "naming one reader, or 'accepted' for TRACPTFL = Y); default: "
+                            "every reader, separately, in an evaluator column")
+        p.add_argument("--impute-dates", choices=("first", "mid", "last"), default="first",
+                       help="day of a YYYY-MM date (admiral's date_imputation): the 1st, "
+                            "the 15th or the last day of the month (default first, with a "
+                            "warning naming the records)")
         p.add_argument("--out", required=True, metavar="CSV",
                        help="measurements table to write")
         p.add_argument("--patients-out", metavar="CSV",
@@ -46,13 +54,16 @@ def add_parser(subparsers) -> None:
             "sdtm-out", help="measurements and responses to SDTM TU/TR/RS (and DM, ADaM)",
             description=(
                 "Assess responses (as recist respond does) and write SDTM TU, TR, RS "
-                "(TRGRESP, NTRGRESP, NEWLIND, OVRLRESP, BESTRSP) and, with --patients, DM "
-                "as CSV (and XPT v5 with --xpt); --adam adds adrs and adtte."))
+                "(TRGRESP, NTRGRESP, NEWLIND, NEWLPROG, OVRLRESP, BESTRSP) and, with "
+                "--patients, DM as CSV (and XPT v5 with --xpt); --adam adds ADSL, ADRS and "
+                "ADTTE shaped as admiralonco derives them. A table with an evaluator column "
+                "is assessed reader by reader."))
         p.add_argument("measurements", help="measurements table (CSV)")
         p.add_argument("--patients", metavar="CSV", help="patients table (CSV)")
         p.add_argument("--out", required=True, metavar="DIR", help="output folder")
         p.add_argument("--xpt", action="store_true", help="also write SAS transport v5")
-        p.add_argument("--adam", action="store_true", help="also write ADRS and ADTTE")
+        p.add_argument("--adam", action="store_true",
+                       help="also write ADSL, ADRS and ADTTE")
         p.add_argument("--studyid", default="RECIST", help="STUDYID (default RECIST)")
         add_criteria_arguments(p, confirm=True, confirm_help=(
             "require confirmation of CR/PR (BESTRSP is then confirmed)"))
@@ -98,22 +109,35 @@ def run_sdtm_in(args: argparse.Namespace) -> int:
                          "CSV to write the comparison to")
     files = {"TU": args.tu, "TR": args.tr, "DM": args.dm}
     try:
-        result = read_sdtm(args.tu, args.tr, args.dm, evaluator=args.evaluator)
+        result = read_sdtm(args.tu, args.tr, args.dm, evaluator=args.evaluator,
+                           date_imputation=args.impute_dates)
+        reported = None
+        findings = list(result.findings)
+        if args.rs:  # read every input before writing anything
+            from recist.cdisc.rs_compare import read_sdtm_responses
+
+            files["RS"] = args.rs
+            reported = read_sdtm_responses(args.rs, evaluator=args.evaluator,
+                                           date_imputation=args.impute_dates,
+                                           findings=findings)
     except RecistDataError as error:
         raise _naming_file(error, files) from None
-    reported = None
-    if args.rs:  # read every input before writing anything
-        from recist.cdisc.rs_compare import read_sdtm_responses
-
-        reported = read_sdtm_responses(args.rs, evaluator=args.evaluator)
-    _print_findings(result.findings)
+    _print_findings(findings)
     write_measurements(result.measurements, args.out)
     if args.patients_out:
         write_csv_atomic(result.patients, args.patients_out)
     patients = result.measurements["patient_id"].nunique()
+    readers = sorted(set(result.measurements["evaluator"])) \
+        if "evaluator" in result.measurements.columns else []
     print(f"recist sdtm-in: {len(result.measurements)} measurement rows of {patients} "
           f"patient(s) written to {args.out}"
+          + (f" ({len(readers)} readers: {', '.join(readers)}; column evaluator)"
+             if len(readers) > 1 else "")
           + (f", patients to {args.patients_out}" if args.patients_out else ""))
+    if len(readers) > 1:
+        print("recist sdtm-in: note: each reader is a separate assessment; recist sdtm-out "
+              "and recist bicr assess them one by one, or keep one with --evaluator",
+              file=sys.stderr)
     if reported is not None:
         _compare(args, result, reported)
     return 0
@@ -127,8 +151,10 @@ def _compare(args: argparse.Namespace, result, reported) -> None:
     table = compare_with_reported(result, reported)
     out = table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
     write_csv_atomic(out, args.compare_out)
-    for test, group in table.groupby("test", sort=True):
-        print(f"  {test:<9} {int(group['agree'].sum())}/{len(group)} reported results "
+    keys = ["evaluator", "test"] if "evaluator" in table.columns else ["test"]
+    for key, group in table.groupby(keys, sort=True):
+        name = " ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+        print(f"  {name:<24} {int(group['agree'].sum())}/{len(group)} reported results "
               f"agree with the recomputed ones ({100 * group['agree'].mean():.1f}%)")
     print(f"recist sdtm-in: comparison written to {args.compare_out}")
 
@@ -139,8 +165,8 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
 
     check_output_path(args.out, folder=True)
     from recist.cdisc.sdtm_out import write_sdtm
-    from recist.pipeline.sdtm import sdtm_tables
-    from recist.response import respond, warnings_of
+    from recist.pipeline.sdtm import respond_by_evaluator, sdtm_tables
+    from recist.response import warnings_of
     from recist.table import read_measurements
 
     criteria = resolved_criteria(args).criteria
@@ -150,7 +176,7 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
         from recist.patients import read_patients
 
         patients = read_patients(args.patients)
-    result = respond(measurements, patients, criteria)
+    result = respond_by_evaluator(measurements, patients, criteria)
     _print_findings(warnings_of(result))
     tables = sdtm_tables(measurements, result, patients, criteria, studyid=args.studyid,
                          adam=args.adam)

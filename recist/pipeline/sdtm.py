@@ -3,11 +3,14 @@
 ``recist sdtm-in`` reads TU/TR/DM with ``recist.cdisc.read_sdtm`` and, with an RS dataset,
 recomputes the responses and compares them (:func:`compare_with_reported`); ``recist
 sdtm-out`` assesses the responses and builds TU, TR, RS, DM and the ADaM tables
-(:func:`sdtm_tables`).
+(:func:`sdtm_tables`). A measurements table with an ``evaluator`` column (several readers,
+as ``read_sdtm`` writes it) is assessed one reader at a time (:func:`respond_by_evaluator`),
+never as one mixture.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,10 +20,44 @@ if TYPE_CHECKING:
     from recist.criteria import Criteria
     from recist.response import RespondResult
 
-__all__ = ["compare_with_reported", "sdtm_tables"]
+__all__ = ["compare_with_reported", "respond_by_evaluator", "sdtm_tables"]
 
 
-def compare_with_reported(sdtm: SdtmInput, reported: pd.DataFrame) -> pd.DataFrame:
+def respond_by_evaluator(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
+                         criteria: Criteria | None = None) -> RespondResult:
+    """``recist.respond`` once per reader of the ``evaluator`` column, results stacked.
+
+    Without an ``evaluator`` column this is ``recist.respond``. With one, each reader's
+    rows are assessed alone; ``timepoints`` and ``patient_summary`` get an ``evaluator``
+    first column and each finding's message starts with ``reader <name>:``.
+    """
+    import pandas as pd
+
+    from recist.criteria import RECIST_1_1
+    from recist.response import RespondResult, respond
+
+    criteria = criteria or RECIST_1_1
+    if "evaluator" not in measurements.columns:
+        return respond(measurements, patients, criteria)
+    readers = measurements["evaluator"].astype("string").fillna("")
+    timepoints, summaries, findings = [], [], []
+    for reader in sorted(set(readers)):
+        rows = measurements[(readers == reader).to_numpy()].drop(columns="evaluator")
+        result = respond(rows.reset_index(drop=True), patients, criteria)
+        timepoints.append(result.timepoints.assign(evaluator=reader))
+        summaries.append(result.patient_summary.assign(evaluator=reader))
+        findings.extend(replace(f, message=f"reader {reader}: {f.message}")
+                        for f in result.findings)
+
+    def stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        table = pd.concat(parts, ignore_index=True)
+        return table[["evaluator", *[c for c in table.columns if c != "evaluator"]]]
+
+    return RespondResult(stacked(timepoints), stacked(summaries), tuple(findings), criteria)
+
+
+def compare_with_reported(sdtm: SdtmInput, reported: pd.DataFrame,
+                          criteria: Criteria | None = None) -> pd.DataFrame:
     """Recompute the responses of SDTM measurements and compare them with RS.
 
     Parameters
@@ -29,18 +66,23 @@ def compare_with_reported(sdtm: SdtmInput, reported: pd.DataFrame) -> pd.DataFra
         What ``recist.cdisc.read_sdtm`` read (measurements and patients).
     reported
         The sponsor's responses (``recist.cdisc.rs_compare.read_sdtm_responses``).
+    criteria
+        The criteria to recompute with (RECIST 1.1 by default).
 
     Returns
     -------
     pandas.DataFrame
         One row per reported result: ``test``, ``date``, reported and recomputed values,
-        ``agree`` (``recist.cdisc.rs_compare.compare_responses``).
+        ``agree`` and an ``explanation`` of each disagreement
+        (``recist.cdisc.rs_compare.compare_responses``); per reader when TR has several.
     """
     from recist.cdisc.rs_compare import compare_responses
-    from recist.response import respond
+    from recist.criteria import RECIST_1_1
 
-    computed = respond(sdtm.measurements, sdtm.patients)
-    return compare_responses(computed.timepoints, computed.patient_summary, reported)
+    criteria = criteria or RECIST_1_1
+    computed = respond_by_evaluator(sdtm.measurements, sdtm.patients, criteria)
+    return compare_responses(computed.timepoints, computed.patient_summary, reported,
+                             sdtm.measurements, criteria)
 
 
 def sdtm_tables(measurements: pd.DataFrame, result: RespondResult,
@@ -53,18 +95,18 @@ def sdtm_tables(measurements: pd.DataFrame, result: RespondResult,
     measurements, patients
         The tables the responses were assessed on (``patients`` may be None: no DM).
     result
-        ``recist.response.respond``'s result.
+        ``recist.response.respond``'s result (or :func:`respond_by_evaluator`'s).
     criteria
         The criteria of the assessment (for ADTTE's censoring rules).
     studyid
         STUDYID of every record.
     adam
-        Add ADRS and ADTTE.
+        Add ADSL, ADRS and ADTTE.
 
     Returns
     -------
     dict
-        Domain name (TU, TR, RS, DM, ADRS, ADTTE) -> table, for
+        Domain name (TU, TR, RS, DM, ADSL, ADRS, ADTTE) -> table, for
         ``recist.cdisc.sdtm_out.write_sdtm``.
     """
     from recist.cdisc.sdtm_out import (
@@ -79,10 +121,8 @@ def sdtm_tables(measurements: pd.DataFrame, result: RespondResult,
     if patients is not None:
         tables["DM"] = dm_from_patients(patients, studyid=studyid)
     if adam:
-        from recist.cdisc.adam import adrs_from_responses, adtte_from_responses
+        from recist.cdisc.adam import adam_tables
 
-        tables["ADRS"] = adrs_from_responses(result.timepoints, result.patient_summary,
-                                             patients, studyid=studyid, criteria=criteria)
-        tables["ADTTE"] = adtte_from_responses(result.patient_summary, patients,
-                                               studyid=studyid, criteria=criteria)
+        tables.update(adam_tables(result.timepoints, result.patient_summary, patients,
+                                  studyid=studyid, criteria=criteria))
     return tables

@@ -103,7 +103,8 @@ def test_rs_records(tmp_path, cohort_responses):
     follow = cohort_responses.timepoints["overall_response"].notna().sum()
     assert (rs["RSTESTCD"] == "OVRLRESP").sum() == follow
     assert (rs["RSTESTCD"] == "BESTRSP").sum() == 60
-    assert set(rs["RSTESTCD"]) == {"TRGRESP", "NTRGRESP", "NEWLIND", "OVRLRESP", "BESTRSP"}
+    assert set(rs["RSTESTCD"]) == {"TRGRESP", "NTRGRESP", "NEWLIND", "NEWLPROG", "OVRLRESP",
+                                   "BESTRSP"}
     assert set(rs.loc[rs["RSTESTCD"] == "NEWLIND", "RSORRES"]) <= {"Y", "N", "EQUIVOCAL"}
     summary = cohort_responses.patient_summary.set_index("patient_id")
     best = rs[rs["RSTESTCD"] == "BESTRSP"].set_index("USUBJID")["RSORRES"]
