@@ -33,9 +33,14 @@ _COMMAND_MODULES: dict[str, str] = {
     "demo": "recist.cli.demo",
     "sdtm-in": "recist.cli.sdtm",
     "sdtm-out": "recist.cli.sdtm",
+    "bicr": "recist.cli.bicr",
     "summary": "recist.cli.summary",
     "plot": "recist.cli.plot",
 }
+
+
+# Sub-commands that read no table or DICOM of the user's (no --allow-implausible).
+_NO_INPUT_BOUNDS = frozenset({"demo", "fetch"})
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -56,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in _COMMAND_MODULES.values():
         importlib.import_module(module_name).add_parser(subparsers)
+    for name, sub in subparsers.choices.items():
+        if name not in _NO_INPUT_BOUNDS:
+            sub.add_argument("--allow-implausible", action="store_true",
+                             help="accept values outside the plausibility bounds (a diameter "
+                                  "over 1000 mm, a slice thickness or spacing over 20 mm, a "
+                                  "date before 1900 or over a year ahead; docs/tables.md); "
+                                  "impossible values are still refused")
     return parser
 
 
@@ -74,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_INPUT_ERROR
+    if getattr(args, "allow_implausible", False):
+        # An environment variable, so that worker processes (manifest, Dask) inherit it.
+        os.environ["RECIST_ALLOW_IMPLAUSIBLE"] = "1"
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -157,3 +157,39 @@ def test_sdtm_in_compares_with_rs(tmp_path, capsys):
     # the edited record, plus patients whose new-therapy date DM does not carry
     assert rs.at[first, "USUBJID"] in set(disagree["patient_id"])
     assert "OVRLRESP" in capsys.readouterr().out
+
+
+SPONSOR = SAMPLE_DATA.parent / "tests" / "data" / "sponsor_sdtm"
+
+
+def test_sdtm_in_rs_comparison_per_reader_without_warnings(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "recist", "sdtm-in", SPONSOR / "tu.csv",
+         SPONSOR / "tr.csv", "--dm", SPONSOR / "dm.csv", "--out", tmp_path / "m.csv",
+         "--rs", SPONSOR / "rs.csv", "--compare-out", tmp_path / "c.csv", "--impute-dates",
+         "last"], check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr.replace("warning: ", "")
+    assert "3 readers: INVESTIGATOR, RADIOLOGIST 1, RADIOLOGIST 2" in done.stdout
+    assert "RADIOLOGIST 1 TRGRESP" in done.stdout
+    compare = pd.read_csv(tmp_path / "c.csv")
+    assert set(compare["test"]) == {"OVRLRESP", "TRGRESP", "NTRGRESP", "NEWLIND", "NEWLPROG"}
+    assert compare.loc[~compare["agree"], "explanation"].notna().all()
+    measurements = pd.read_csv(tmp_path / "m.csv")
+    assert "2024-05-31" in set(measurements["date"])  # the partial date, imputed last day
+
+
+def test_bicr_command(tmp_path):
+    done = _recist("bicr", SPONSOR / "tu.csv", SPONSOR / "tr.csv", "--dm", SPONSOR / "dm.csv",
+                   "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "3 sent to adjudication" in done.stdout and "EDR  50.0%" in done.stdout
+    final = pd.read_csv(tmp_path / "final.csv")
+    assert set(final["source_reader"]) == {"RADIOLOGIST 1"}
+    for name in ("timepoints", "reader_summary", "discordance", "agreement",
+                 "site_vs_central", "findings"):
+        assert (tmp_path / f"{name}.csv").is_file()
+    bad = _recist("bicr", SPONSOR / "tu.csv", SPONSOR / "tr.csv", "--readers", "RADIOLOGIST 1",
+                  "NOBODY", "--out", tmp_path / "b")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    assert "no assessment by reader 'NOBODY'" in bad.stderr

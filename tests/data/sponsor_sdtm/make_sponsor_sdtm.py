@@ -84,9 +84,11 @@ r1 = {"BASELINE": (30, 18), "WEEK 8": (20, 12), "WEEK 16": (19, 11),
       "2024-05-24": (22, 12), "2024-07-19": (30, 16)}
 for num, visit, date in V:
     ld, sa = r1[visit if visit != "UNSCHEDULED" else date]
-    tr(S, R1, "T01", "DIAMETER", str(ld), num, visit, date, group="TARGET")
-    tr(S, R1, "T02", "DIAMETER", str(sa), num, visit, date, group="TARGET")
-    tr(S, R1, "NT01", "TUMSTATE", "PRESENT", num, visit, date, group="NON-TARGET")
+    # the adjudicator chose radiologist 1 for this subject (TRACPTFL = Y)
+    tr(S, R1, "T01", "DIAMETER", str(ld), num, visit, date, group="TARGET", accepted="Y")
+    tr(S, R1, "T02", "DIAMETER", str(sa), num, visit, date, group="TARGET", accepted="Y")
+    tr(S, R1, "NT01", "TUMSTATE", "PRESENT", num, visit, date, group="NON-TARGET",
+       accepted="Y")
 # radiologist 2: like the investigator's sizes, NT01 present, a new liver lesion at week 16
 for num, visit, date in V[:3]:
     ld, node_ld, node_sa, _state = inv[visit]
@@ -134,8 +136,9 @@ for reader in (INV, R1, R2):
     tu(S, reader, "NT02", "NON-TARGET", "AXILLARY LYMPH NODE", 1, "BASELINE", "2024-01-15")
     tu(S, reader, "NEW01", "NEW EQUIVOCAL", "LIVER", 2, "WEEK 8", "2024-03-11")
 for reader in (INV, R1, R2):
+    accepted = "Y" if reader == R1 else ""  # the adjudicator chose radiologist 1
     tr(S, reader, "NT01", "TUMSTATE", "PRESENT", 1, "BASELINE", "2024-01-15",
-       group="NON-TARGET")
+       group="NON-TARGET", accepted=accepted)
     tr(S, reader, "NT02", "LNSTATE", "PATHOLOGICAL", 1, "BASELINE", "2024-01-15",
        group="NON-TARGET")
     tr(S, reader, "NT01", "TUMSTATE", "PRESENT", 2, "WEEK 8", "2024-03-11",

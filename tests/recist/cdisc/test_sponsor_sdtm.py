@@ -63,8 +63,10 @@ def test_one_reader_by_name_and_the_accepted_records(sponsor):
     with pytest.raises(RecistDataError, match="matches several readers"):
         read_sdtm(SPONSOR / "tu.csv", SPONSOR / "tr.csv", evaluator="INDEPENDENT ASSESSOR")
     accepted = read_sdtm(SPONSOR / "tu.csv", SPONSOR / "tr.csv", evaluator="accepted")
-    assert set(accepted.measurements["patient_id"]) == {"ONC-201-002"}
-    assert sorted(accepted.measurements["ld_mm"].dropna()) == [24.0, 25.0, 40.0]
+    table = accepted.measurements
+    assert set(table["evaluator"]) == {"ACCEPTED"}
+    assert sorted(table.loc[table["patient_id"] == "ONC-201-002", "ld_mm"].dropna()) == [
+        24.0, 25.0, 40.0]
 
 
 def test_tu_of_another_reader_is_not_borrowed(tmp_path):
