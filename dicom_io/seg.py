@@ -1,10 +1,13 @@
 """DICOM SEG in and out: segments <-> a label volume aligned to a CT series.
 
-Reading (:func:`read_segmentation`) turns each segment into one label value (its segment
-number) of a ``(n_slices, rows, columns)`` volume on the series grid — frames are matched
-to slices by their referenced source SOP Instance UID — and reports per segment its
-label, tracking identifier / UID, anatomic region (organ), whether that region is a lymph
-node, and its description as written (where a writer may have put what the lesion is).
+Reading (:func:`read_segmentation`) places each segment on the series grid as its own
+mask — frames are placed by their plane position, whether or not the writer declared
+SpatialLocationsPreserved (dcmqi and 3D Slicer leave it out), so overlapping segments
+(an organ and its tumour) are each measured whole; a FRACTIONAL segment is thresholded
+at a fraction of 0.5 — and reports per segment its label, tracking identifier / UID,
+anatomic region (organ), whether that region is a lymph node, and its description as
+written (where a writer may have put what the lesion is). A SEG of another series or
+frame of reference, or frames off the series' slices or pixel grid, are refused.
 
 Writing (:func:`write_segmentation`) makes a binary SEG with highdicom from a label volume
 and segment records; the patient and study attributes come from the source images.
@@ -29,15 +32,24 @@ from dicom_io.errors import DicomInputError, unreadable_file_error
 from dicom_io.geometry import SeriesGeometry
 
 __all__ = [
+    "FRACTIONAL_THRESHOLD",
     "POSITION_TOLERANCE_MM",
     "SegmentInfo",
+    "SegmentMask",
     "SegmentationLabels",
     "read_segmentation",
     "write_segmentation",
 ]
 
 POSITION_TOLERANCE_MM = 0.01
-"""Largest offset (mm) of a SEG frame without source references from a series pixel grid."""
+"""Largest offset (mm) of a SEG frame from a slice plane and pixel grid of the series."""
+FRACTIONAL_THRESHOLD = 0.5
+"""A FRACTIONAL segment holds a voxel when its fraction (value / MaximumFractionalValue)
+is at least this."""
+_SEG_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
+_ORIENTATION_TOLERANCE = 1e-4
+_SPACING_TOLERANCE_MM = 1e-3
+_MAX_LISTED = 5
 _ABNORMAL = hd.sr.CodedConcept("49755003", "SCT", "Morphologically abnormal structure")
 _LESION = hd.sr.CodedConcept("52988006", "SCT", "Lesion")
 
@@ -59,12 +71,64 @@ class SegmentInfo:
 
 
 @dataclass(frozen=True, eq=False)
-class SegmentationLabels:
-    """A label volume on the series grid and the segments it holds."""
+class SegmentMask:
+    """The voxels of one segment: ``mask`` (bool) placed at ``offset`` (slice, row, column)
+    of the series grid (the bounding box of its frames)."""
 
-    labels: np.ndarray
+    number: int
+    offset: tuple[int, int, int]
+    mask: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentationLabels:
+    """The segments of a SEG placed on a series grid.
+
+    ``masks`` holds one :class:`SegmentMask` per segment that has voxels (segments may
+    overlap: each is kept whole); ``shape`` is the series grid's; ``segmentation_type`` is
+    ``BINARY``, ``FRACTIONAL`` (thresholded at :data:`FRACTIONAL_THRESHOLD`) or
+    ``LABELMAP``.
+    """
+
     segments: tuple[SegmentInfo, ...]
+    masks: dict[int, SegmentMask]
+    shape: tuple[int, int, int]
+    segmentation_type: str = "BINARY"
     path: Path | None = None
+
+    @property
+    def overlapping(self) -> list[tuple[int, int]]:
+        """Pairs of segment numbers sharing at least one voxel."""
+        pairs = []
+        numbers = sorted(self.masks)
+        for i, a in enumerate(numbers):
+            for b in numbers[i + 1:]:
+                if np.any(self._full(a) & self._full(b)):
+                    pairs.append((a, b))
+        return pairs
+
+    def _full(self, number: int) -> np.ndarray:
+        item = self.masks[number]
+        full = np.zeros(self.shape, dtype=bool)
+        k, r, c = item.offset
+        n, rows, columns = item.mask.shape
+        full[k:k + n, r:r + rows, c:c + columns] = item.mask
+        return full
+
+    @property
+    def labels(self) -> np.ndarray:
+        """One label volume (segment number per voxel; 0 = none).
+
+        Raises ``ValueError`` when segments overlap (a voxel can carry only one label).
+        """
+        labels = np.zeros(self.shape, np.uint16)
+        for number in sorted(self.masks):
+            full = self._full(number)
+            if np.any(labels[full]):
+                raise ValueError(f"segment {number} overlaps another segment; a label "
+                                 "volume holds one segment per voxel (use masks)")
+            labels[full] = number
+        return labels
 
 
 def _segment_info(item: Dataset) -> SegmentInfo:
@@ -86,119 +150,213 @@ def _segment_info(item: Dataset) -> SegmentInfo:
         description=description or None)
 
 
-def read_segmentation(path: str | Path, geometry: SeriesGeometry) -> SegmentationLabels:
-    """Read a DICOM SEG as a label volume aligned to a series.
+def _listed(values: list[str]) -> str:
+    more = f" and {len(values) - _MAX_LISTED} more" if len(values) > _MAX_LISTED else ""
+    return ", ".join(values[:_MAX_LISTED]) + more
+
+
+def _functional(seg: Dataset, frame: Dataset, sequence: str, keyword: str) -> object:
+    """A frame's functional-group value: per-frame first, then shared."""
+    for groups in (frame, seg.get("SharedFunctionalGroupsSequence", [Dataset()])[0]):
+        items = groups.get(sequence)
+        if items and keyword in items[0]:
+            return items[0].get(keyword)
+    return None
+
+
+def read_segmentation(path: str | Path, geometry: SeriesGeometry, *,
+                      frame_of_reference_uid: str | None = None) -> SegmentationLabels:
+    """Read a DICOM SEG and place each segment on the grid of a series.
+
+    Frames are placed by their position (ImagePositionPatient of the Plane Position
+    functional group) on the series' slice planes and pixel grid, whether or not the
+    writer declared SpatialLocationsPreserved (dcmqi and 3D Slicer leave it out); a frame
+    that names a source image must name one of the series. Each segment is kept as its
+    own mask, so overlapping segments (an organ and its tumour) are both measured.
+    A FRACTIONAL segment holds a voxel where its fraction is at least
+    :data:`FRACTIONAL_THRESHOLD`.
 
     Parameters
     ----------
     path
         The SEG file.
     geometry
-        Geometry of the CT series the SEG was drawn on (its ``sop_instance_uids`` give
-        the slice order).
+        Geometry of the CT series the SEG was drawn on.
+    frame_of_reference_uid
+        The series' FrameOfReferenceUID, checked against the SEG's when given.
 
     Returns
     -------
     SegmentationLabels
-        ``labels[k, j, i]`` = segment number (0 = background).
 
     Raises
     ------
     DicomInputError
-        If the file is not a SEG, references none of the series' images, has another
-        grid, or its segments overlap (a voxel can carry only one label).
+        If the file is not a SEG; belongs to another series or frame of reference; or a
+        frame lies off the series' slices or pixel grid, has another orientation or pixel
+        spacing, or names no segment. The message names the file, the UIDs and the fix.
     """
     path = Path(path)
     try:
-        seg = hd.seg.segread(path)
-    except (ValueError, AttributeError, OSError, EOFError, KeyError,
-            pydicom.errors.InvalidDicomError) as error:
+        seg = pydicom.dcmread(path)
+    except (pydicom.errors.InvalidDicomError, OSError, EOFError) as error:
         raise unreadable_file_error(path, error, "DICOM SEG (Segmentation Storage)") \
             from error
-    uid = str(seg.SOPInstanceUID)
-    referenced = {str(ref.ReferencedSOPInstanceUID)
-                  for series in seg.get("ReferencedSeriesSequence", [])
-                  for ref in series.get("ReferencedInstanceSequence", [])}
-    if referenced and not referenced & set(geometry.sop_instance_uids):
+    uid = str(seg.get("SOPInstanceUID", ""))
+    where = f"SEG {path} (SOP Instance {uid})"
+    series_uid = geometry.series_instance_uid or "(unknown UID)"
+    if str(seg.get("SOPClassUID", "")) != _SEG_CLASS:
         raise DicomInputError(
-            f"SEG {path} (SOP Instance {uid}) references none of the images of series "
-            f"{geometry.series_instance_uid}; pass the series it was drawn on",
-            path=path, sop_instance_uid=uid, keyword="ReferencedSeriesSequence")
-    if (int(seg.Rows), int(seg.Columns)) != tuple(geometry.shape[1:]):
-        raise DicomInputError(
-            f"SEG {path} (SOP Instance {uid}) has {seg.Rows}x{seg.Columns} frames, the "
-            f"series has {geometry.shape[1]}x{geometry.shape[2]} images; resample the "
-            "segmentation onto the series grid", path=path, sop_instance_uid=uid,
-            keyword="Rows")
-    if _frames_reference_sources(seg):
-        try:
-            labels = seg.get_pixels_by_source_instance(
-                source_sop_instance_uids=list(geometry.sop_instance_uids),
-                combine_segments=True, relabel=False)
-        except (ValueError, KeyError, RuntimeError) as error:
-            raise DicomInputError(
-                f"cannot place the frames of SEG {path} (SOP Instance {uid}) on series "
-                f"{geometry.series_instance_uid}: {error}; segments must not overlap and "
-                "every frame must reference an image of the series", path=path,
-                sop_instance_uid=uid) from error
-    else:
-        labels = _labels_by_position(seg, geometry, path)
-    segments = tuple(_segment_info(item) for item in seg.SegmentSequence)
-    return SegmentationLabels(labels=np.asarray(labels).astype(np.uint16),
-                              segments=segments, path=path)
-
-
-def _frames_reference_sources(seg: Dataset) -> bool:
-    frames = seg.get("PerFrameFunctionalGroupsSequence", [])
-    return bool(frames) and all(
-        item.get("DerivationImageSequence")
-        and item.DerivationImageSequence[0].get("SourceImageSequence") for item in frames)
-
-
-def _labels_by_position(seg: Dataset, geometry: SeriesGeometry, path: Path) -> np.ndarray:
-    """Place frames by their ImagePositionPatient when they name no source image.
-
-    A frame must lie on a slice plane of the series (within ``POSITION_TOLERANCE_MM``)
-    with the series' orientation; overlapping segments are refused.
-    """
-    uid = str(seg.SOPInstanceUID)
-    shared = seg.get("SharedFunctionalGroupsSequence", [Dataset()])[0]
-    orientation = shared.get("PlaneOrientationSequence", [Dataset()])[0].get(
-        "ImageOrientationPatient")
+            f"cannot read segments from {path} (SOP Instance {uid}): SOPClassUID is "
+            f"{seg.get('SOPClassUID', 'missing')}, expected Segmentation Storage "
+            f"({_SEG_CLASS}); pass the SEG file", path=path, sop_instance_uid=uid,
+            keyword="SOPClassUID")
+    _check_series(seg, geometry, frame_of_reference_uid, where, path)
+    orientation = _functional(seg, Dataset(), "PlaneOrientationSequence",
+                              "ImageOrientationPatient")
     expected = np.concatenate([geometry.row_direction, geometry.column_direction])
     if orientation is None or not np.allclose([float(v) for v in orientation], expected,
-                                              atol=1e-4):
+                                              atol=_ORIENTATION_TOLERANCE):
         raise DicomInputError(
-            f"SEG {path} (SOP Instance {uid}) frames name no source image and their "
-            "ImageOrientationPatient is missing or differs from the series "
-            f"{geometry.series_instance_uid}; resample the segmentation onto the series",
-            path=path, sop_instance_uid=uid, keyword="ImageOrientationPatient")
+            f"{where}: ImageOrientationPatient {list(orientation or [])} differs from "
+            f"series {series_uid} ({np.round(expected, 4).tolist()}); resample the "
+            "segmentation onto the series", path=path, sop_instance_uid=uid,
+            keyword="ImageOrientationPatient")
+    spacing = _functional(seg, Dataset(), "PixelMeasuresSequence", "PixelSpacing")
+    if spacing is not None and not np.allclose(
+            [float(v) for v in spacing], geometry.pixel_spacing_mm,
+            atol=_SPACING_TOLERANCE_MM):
+        raise DicomInputError(
+            f"{where}: PixelSpacing {[float(v) for v in spacing]} mm differs from series "
+            f"{series_uid} ({list(geometry.pixel_spacing_mm)} mm); resample the "
+            "segmentation onto the series grid", path=path, sop_instance_uid=uid,
+            keyword="PixelSpacing")
+    kind = str(seg.get("SegmentationType", "BINARY")).upper()
     pixels = np.asarray(seg.pixel_array)
     pixels = pixels.reshape((-1,) + pixels.shape[-2:])
-    fractional = str(seg.get("SegmentationType", "")) == "FRACTIONAL"
-    threshold = float(seg.get("MaximumFractionalValue", 1)) / 2 if fractional else 0
-    labels = np.zeros(tuple(geometry.shape), np.uint16)
-    for index, frame in enumerate(seg.PerFrameFunctionalGroupsSequence):
-        position = [float(v) for v in frame.PlanePositionSequence[0].ImagePositionPatient]
-        kji = geometry.patient_mm_to_voxel(np.asarray(position))
-        k = int(np.rint(kji[0]))
-        off_mm = np.abs(kji - np.array([k, 0.0, 0.0])) * np.array(
-            [geometry.slice_spacing_mm, *geometry.pixel_spacing_mm])
-        if not 0 <= k < geometry.shape[0] or float(off_mm.max()) > POSITION_TOLERANCE_MM:
+    if kind == "FRACTIONAL":
+        maximum = float(seg.get("MaximumFractionalValue", 255) or 255)
+        present = pixels.astype(np.float32) >= FRACTIONAL_THRESHOLD * maximum
+    else:
+        present = pixels > 0
+    segments = tuple(_segment_info(item) for item in seg.get("SegmentSequence", []))
+    numbers = {s.number for s in segments}
+    pieces: dict[int, list[tuple[int, int, int, np.ndarray]]] = {}
+    frames = seg.get("PerFrameFunctionalGroupsSequence", [])
+    if len(frames) != len(pixels):
+        raise DicomInputError(
+            f"{where}: {len(pixels)} frame(s) of pixel data but {len(frames)} per-frame "
+            "functional group item(s); the file is damaged — export it again",
+            path=path, sop_instance_uid=uid, keyword="PerFrameFunctionalGroupsSequence")
+    for index, frame in enumerate(frames):
+        k, row, column = _place_frame(seg, frame, index, geometry, pixels.shape[1:],
+                                      where, path)
+        if kind == "LABELMAP":
+            for number in (int(v) for v in np.unique(pixels[index]) if v):
+                pieces.setdefault(number, []).append(
+                    (k, row, column, pixels[index] == number))
+            continue
+        number = _functional(seg, frame, "SegmentIdentificationSequence",
+                             "ReferencedSegmentNumber")
+        if number is None or int(number) not in numbers:  # type: ignore[call-overload]
             raise DicomInputError(
-                f"SEG {path} (SOP Instance {uid}) frame {index + 1} at {position} mm lies "
-                f"on no slice of series {geometry.series_instance_uid} (or is shifted "
-                "within it); resample the segmentation onto the series grid",
-                path=path, sop_instance_uid=uid, keyword="ImagePositionPatient")
-        number = int(frame.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
-        mask = pixels[index] > threshold
-        if np.any(labels[k][mask]):
-            raise DicomInputError(
-                f"SEG {path} (SOP Instance {uid}): segment {number} overlaps another "
-                f"segment on slice {k}; a label volume holds one segment per voxel",
-                path=path, sop_instance_uid=uid)
-        labels[k][mask] = number
-    return labels
+                f"{where}: frame {index + 1} names segment {number}, which is not in its "
+                f"SegmentSequence ({sorted(numbers)}); the file is damaged — export it "
+                "again", path=path, sop_instance_uid=uid,
+                keyword="ReferencedSegmentNumber")
+        if present[index].any():
+            pieces.setdefault(int(number), []).append(  # type: ignore[call-overload]
+                (k, row, column, present[index]))
+    masks = {number: _segment_mask(number, items, tuple(geometry.shape))
+             for number, items in pieces.items()}
+    return SegmentationLabels(segments=segments, masks=masks,
+                              shape=tuple(geometry.shape),  # type: ignore[arg-type]
+                              segmentation_type=kind, path=path)
+
+
+def _check_series(seg: Dataset, geometry: SeriesGeometry, frame_uid: str | None,
+                  where: str, path: Path) -> None:
+    uid = str(seg.get("SOPInstanceUID", ""))
+    series_uid = geometry.series_instance_uid
+    seg_frame = str(seg.get("FrameOfReferenceUID", "")).strip()
+    if frame_uid and seg_frame and seg_frame != frame_uid:
+        raise DicomInputError(
+            f"{where} is in frame of reference {seg_frame}, series {series_uid} in "
+            f"{frame_uid}: it was drawn on another acquisition; pass the series it was "
+            "drawn on", path=path, sop_instance_uid=uid, keyword="FrameOfReferenceUID")
+    referenced_series = [str(item.get("SeriesInstanceUID", ""))
+                         for item in seg.get("ReferencedSeriesSequence", [])]
+    if series_uid and referenced_series and series_uid not in referenced_series:
+        raise DicomInputError(
+            f"{where} was drawn on series {_listed(referenced_series)}, not on series "
+            f"{series_uid} given (it references none of the images of that series); pass "
+            "the series it was drawn on", path=path, sop_instance_uid=uid,
+            keyword="ReferencedSeriesSequence")
+    ours = set(geometry.sop_instance_uids)
+    sources = [str(source.get("ReferencedSOPInstanceUID", ""))
+               for frame in seg.get("PerFrameFunctionalGroupsSequence", [])
+               for derivation in frame.get("DerivationImageSequence", [])
+               for source in derivation.get("SourceImageSequence", [])]
+    missing = sorted({s for s in sources if s and s not in ours}) if ours else []
+    if missing:
+        raise DicomInputError(
+            f"{where}: its frames were derived from {len(missing)} image(s) that are not in "
+            f"series {series_uid}: {_listed(missing)}; pass the series it was drawn on",
+            path=path, sop_instance_uid=uid, keyword="SourceImageSequence")
+
+
+def _place_frame(seg: Dataset, frame: Dataset, index: int, geometry: SeriesGeometry,
+                 frame_shape: tuple[int, ...], where: str, path: Path
+                 ) -> tuple[int, int, int]:
+    """Slice index and (row, column) offset of a frame on the series grid, or refuse it."""
+    uid = str(seg.get("SOPInstanceUID", ""))
+    position = _functional(seg, frame, "PlanePositionSequence", "ImagePositionPatient")
+    if position is None:
+        raise DicomInputError(
+            f"{where}: frame {index + 1} has no ImagePositionPatient (Plane Position "
+            "functional group), so it cannot be placed on the series; export the "
+            "segmentation with plane positions", path=path, sop_instance_uid=uid,
+            keyword="ImagePositionPatient")
+    point = np.asarray([float(v) for v in position])  # type: ignore[union-attr]
+    kji = geometry.patient_mm_to_voxel(point)
+    grid = np.rint(kji)
+    off_mm = np.abs(kji - grid) * np.array(
+        [geometry.slice_spacing_mm, *geometry.pixel_spacing_mm])
+    k, row, column = (int(v) for v in grid)
+    rows, columns = frame_shape
+    inside = (0 <= k < geometry.shape[0] and 0 <= row and 0 <= column
+              and row + rows <= geometry.shape[1] and column + columns <= geometry.shape[2])
+    if not inside or float(off_mm.max()) > POSITION_TOLERANCE_MM:
+        raise DicomInputError(
+            f"{where}: frame {index + 1} at {np.round(point, 3).tolist()} mm lies on no "
+            f"slice and pixel grid of series {geometry.series_instance_uid} (slice "
+            f"{kji[0]:.2f}, row {kji[1]:.2f}, column {kji[2]:.2f}: more than "
+            f"{POSITION_TOLERANCE_MM} mm off, or outside it); resample the segmentation "
+            "onto the series grid", path=path, sop_instance_uid=uid,
+            keyword="ImagePositionPatient")
+    return k, row, column
+
+
+def _segment_mask(number: int, items: list[tuple[int, int, int, np.ndarray]],
+                  shape: tuple[int, int, int]) -> SegmentMask:
+    """The frames of one segment cropped to their common bounding box."""
+    parts = []
+    for k, row, column, frame in items:
+        rr, cc = np.nonzero(frame)
+        top, left = int(rr.min()), int(cc.min())
+        part = frame[top:int(rr.max()) + 1, left:int(cc.max()) + 1]
+        parts.append((k, row + top, column + left, part))
+    k0 = min(p[0] for p in parts)
+    r0 = min(p[1] for p in parts)
+    c0 = min(p[2] for p in parts)
+    k1 = max(p[0] for p in parts) + 1
+    r1 = max(p[1] + p[3].shape[0] for p in parts)
+    c1 = max(p[2] + p[3].shape[1] for p in parts)
+    mask = np.zeros((k1 - k0, r1 - r0, c1 - c0), dtype=bool)
+    for k, row, column, part in parts:
+        mask[k - k0, row - r0:row - r0 + part.shape[0],
+             column - c0:column - c0 + part.shape[1]] |= part
+    return SegmentMask(number=number, offset=(k0, r0, c0), mask=mask)
 
 
 def write_segmentation(

@@ -21,8 +21,11 @@ from recist.measure.lines import (
     measure_lines,
 )
 from recist.measure.mask import (
+    MIN_PIECE_VOXELS,
+    DroppedPiece,
     FragmentMeasurement,
     MaskMeasurement,
+    drop_stray_pieces,
     max_3d_diameter_mm,
     measure_mask,
     measure_mask_slice,
@@ -37,8 +40,10 @@ from recist.measure.short_axis import longest_perpendicular_chord
 
 __all__ = [
     "MAX_PERPENDICULAR_DEVIATION_DEG",
+    "MIN_PIECE_VOXELS",
     "ContourMeasurement",
     "DrawnLine",
+    "DroppedPiece",
     "FragmentMeasurement",
     "LineMeasurement",
     "MaskMeasurement",
@@ -48,6 +53,7 @@ __all__ = [
     "image_point_to_patient_mm",
     "longest_diameter_2d",
     "longest_perpendicular_chord",
+    "drop_stray_pieces",
     "max_3d_diameter_mm",
     "measure_edges_2d",
     "measure_lines",

@@ -42,6 +42,10 @@ pixel along the axes and +1.4 pixel along diagonals.
   directions) cannot win; a nodal slice's chord sweep is also skipped when the caliper
   width across its LD (>= its SA) cannot win: the same answer as measuring every slice,
   faster (``tests/recist/measure/test_mask.py`` compares with the exhaustive search).
+- **Strays**: before anything is measured, a piece of fewer than ``MIN_PIECE_VOXELS`` (3)
+  voxels on its slice (8-connected) is dropped and reported (``MaskMeasurement.dropped``):
+  a click or brush edge left in a label, whose LD (under 2 pixel spacings) would
+  otherwise be added to the lesion as a fragment. Not when every piece is that small.
 - **Volume**: voxel count x voxel volume.
 - **Maximum 3-D diameter**: marching-cubes surface at 0.5 (as pyradiomics' mesh), convex
   hull of its vertices in mm, largest pairwise distance between hull vertices.
@@ -70,12 +74,23 @@ from recist.measure.planar import PlanarMeasurement, measure_edges_2d
 from recist.measure.short_axis import longest_perpendicular_chord_edges
 
 __all__ = [
+    "MIN_PIECE_VOXELS",
+    "DroppedPiece",
     "FragmentMeasurement",
     "MaskMeasurement",
+    "drop_stray_pieces",
     "max_3d_diameter_mm",
     "measure_mask",
     "measure_mask_slice",
 ]
+
+MIN_PIECE_VOXELS = 3
+"""The floor of a lesion piece: a connected piece (8-connected on its slice) of fewer
+voxels is a stray — a click or a brush edge left in a label, not a fragment of a split
+lesion. Its LD is under about 2 pixel spacings (one voxel: about 0.5 pixel, two: about
+1.5; three in a row: 2.5), too small for any RECIST measurement (the smallest measurable
+lesion is 10 mm, MEAS-1). Strays are dropped before anything is measured (LD, SA,
+volume, maximum 3-D diameter), unless every piece of the lesion is one."""
 
 _EIGHT = np.ones((3, 3), dtype=bool)
 
@@ -111,14 +126,32 @@ class FragmentMeasurement:
 
 
 @dataclass(frozen=True)
+class DroppedPiece:
+    """A stray piece left out of a lesion (:data:`MIN_PIECE_VOXELS`).
+
+    ``slice_index`` is its slice in the mask given, ``row`` and ``column`` one of its
+    voxels, ``n_voxels`` its size.
+    """
+
+    slice_index: int
+    row: int
+    column: int
+    n_voxels: int
+
+
+@dataclass(frozen=True)
 class MaskMeasurement:
-    """A lesion measured from its mask: fragments on the chosen slice, plus 3-D figures."""
+    """A lesion measured from its mask: fragments on the chosen slice, plus 3-D figures.
+
+    ``dropped`` are the stray pieces left out before measuring (:func:`drop_stray_pieces`).
+    """
 
     slice_index: int
     fragments: tuple[FragmentMeasurement, ...]
     n_voxels: int
     volume_mm3: float
     max_3d_diameter_mm: float | None
+    dropped: tuple[DroppedPiece, ...] = ()
 
     @property
     def n_fragments(self) -> int:
@@ -319,6 +352,44 @@ class _SliceBounds:
         return ld_bound, min(sa_bound, ld_bound)
 
 
+_IN_PLANE = np.zeros((3, 3, 3), dtype=bool)
+_IN_PLANE[1] = True  # 8-connected within a slice, never across slices
+
+
+def drop_stray_pieces(mask: np.ndarray, min_voxels: int = MIN_PIECE_VOXELS
+                      ) -> tuple[np.ndarray, tuple[DroppedPiece, ...]]:
+    """The mask without its pieces of fewer than ``min_voxels`` voxels on their slice.
+
+    A piece is an 8-connected component of one slice. When every piece is below the
+    floor (the whole lesion is a few voxels), nothing is dropped.
+
+    >>> mask = np.zeros((1, 8, 8), dtype=bool)
+    >>> mask[0, 1:5, 1:5] = True   # the lesion
+    >>> mask[0, 7, 7] = True       # a stray voxel
+    >>> kept, dropped = drop_stray_pieces(mask)
+    >>> int(kept.sum()), dropped
+    (16, (DroppedPiece(slice_index=0, row=7, column=7, n_voxels=1),))
+    """
+    mask = np.asarray(mask).astype(bool, copy=False)
+    if min_voxels <= 1 or not mask.any():
+        return mask, ()
+    labels, count = ndimage.label(mask, structure=_IN_PLANE)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    small = sizes < min_voxels
+    small[0] = False
+    if not small.any() or small[1:].all():
+        return mask, ()
+    dropped = []
+    for number, box in enumerate(ndimage.find_objects(labels), start=1):
+        if box is not None and small[number]:
+            k, r, c = (int(v) for v in np.argwhere(labels[box] == number)[0])
+            dropped.append(DroppedPiece(slice_index=k + box[0].start, row=r + box[1].start,
+                                        column=c + box[2].start,
+                                        n_voxels=int(sizes[number])))
+    kept: np.ndarray = mask & ~small[labels]
+    return kept, tuple(dropped)
+
+
 def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float]) -> float:
     """Largest distance between two points of the lesion's 0.5 iso-surface, in mm.
 
@@ -349,6 +420,7 @@ def measure_mask(
     *,
     nodal: bool = False,
     with_3d_diameter: bool = True,
+    min_piece_voxels: int = MIN_PIECE_VOXELS,
 ) -> MaskMeasurement:
     """Measure one lesion from its 3-D binary mask (see the module docstring).
 
@@ -362,6 +434,9 @@ def measure_mask(
         Lymph node: choose the slice with the largest SA instead of the largest LD.
     with_3d_diameter
         Also compute the maximum 3-D diameter (``None`` otherwise).
+    min_piece_voxels
+        Pieces of fewer voxels on their slice are strays, dropped first
+        (:func:`drop_stray_pieces`; 1 keeps every voxel).
 
     Raises
     ------
@@ -381,6 +456,7 @@ def measure_mask(
     mask = np.asarray(mask).astype(bool, copy=False)
     if mask.ndim != 3:
         raise ValueError(f"expected a 3-D mask (slices, rows, columns), got shape {mask.shape}")
+    mask, dropped = drop_stray_pieces(mask, min_piece_voxels)
     spacing = (float(spacing_mm[0]), float(spacing_mm[1]), float(spacing_mm[2]))
     n_voxels = int(np.count_nonzero(mask))
     if n_voxels == 0:
@@ -431,4 +507,5 @@ def measure_mask(
         n_voxels=n_voxels,
         volume_mm3=n_voxels * spacing[0] * spacing[1] * spacing[2],
         max_3d_diameter_mm=max_3d_diameter_mm(mask, spacing) if with_3d_diameter else None,
+        dropped=dropped,
     )

@@ -20,7 +20,7 @@ row per piece, all with the same ``lesion_id`` (their diameters add in the sums)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -38,7 +38,7 @@ from dicom_io.errors import DicomInputError
 from dicom_io.series import LoadedSeries
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
-from recist.measure import DrawnLine, measure_lines, measure_mask
+from recist.measure import MIN_PIECE_VOXELS, DrawnLine, measure_lines, measure_mask
 from recist.overlays import render_lesion_overlay
 from recist.table import CORE_COLUMNS, PROVENANCE_COLUMNS
 from recist.vocabulary import KINDS, LesionKind, NewLesionStatus, NonTargetStatus, TargetStatus
@@ -49,6 +49,7 @@ __all__ = [
     "MeasureResult",
     "lesion_kind",
     "line_annotation_to_drawn_line",
+    "measure_lesion_masks",
     "measure_lines_on_series",
     "measure_masks_on_series",
     "measure_study",
@@ -319,14 +320,56 @@ def measure_masks_on_series(
             f"{who}: label(s) {unlisted} of the mask "
             "are not in the lesions CSV and were not measured"), Severity.WARNING,
             patient_id=str(base["patient_id"]), date=str(base["date"])))
+    crops = {lesion.label: (tuple(s.start for s in boxes[lesion.label - 1]),
+                            labels[boxes[lesion.label - 1]] == lesion.label)
+             for lesion in lesions}
+    result = measure_lesion_masks(series, crops, lesions, visit=visit,
+                                  patient_id=patient_id, date=date,
+                                  overlays_dir=overlays_dir)
+    return MeasureResult(result.table, tuple(findings) + result.findings)
+
+
+def measure_lesion_masks(
+    series: LoadedSeries,
+    masks: Mapping[int, tuple[tuple[int, int, int], np.ndarray]],
+    lesions: Sequence[LabelLesion],
+    *,
+    visit: str | None = None,
+    patient_id: str | None = None,
+    date: str | None = None,
+    overlays_dir: str | Path | None = None,
+    method: str = "mask",
+) -> MeasureResult:
+    """Measure each lesion from its own mask (``masks[label] = (offset, crop)``).
+
+    ``offset`` is the (slice, row, column) of the crop's first voxel on the series grid;
+    masks may overlap (each lesion is measured whole). Stray pieces below
+    ``recist.measure.MIN_PIECE_VOXELS`` are dropped with the finding ``stray-voxels``; a
+    lesion in several real pieces on its measured slice gives one row per piece
+    (``fragments``). ``method`` is written in the rows.
+    """
+    geometry = series.geometry
+    base = _base_row(series, visit, patient_id, date)
+    who = _who(series, patient_id, base)
+    findings: list[Finding] = []
     rows = []
     for lesion in lesions:
-        box = boxes[lesion.label - 1]
-        crop = labels[box] == lesion.label
-        offset = np.array([s.start for s in box], dtype=float)
+        start, crop = masks[lesion.label]
+        offset = np.array(start, dtype=float)
         m = measure_mask(crop, geometry.voxel_spacing_mm, nodal=lesion.nodal)
         k = int(offset[0]) + m.slice_index
         where = f"{lesion.source} row {lesion.row}"
+        if m.dropped:
+            slices = sorted({int(offset[0]) + d.slice_index for d in m.dropped})
+            findings.append(Finding("stray-voxels", (
+                f"{who}: lesion {lesion.lesion_id} (label {lesion.label}): "
+                f"{len(m.dropped)} stray piece(s) of "
+                f"{'/'.join(str(n) for n in sorted({d.n_voxels for d in m.dropped}))} "
+                f"voxel(s) (fewer than {MIN_PIECE_VOXELS} on their slice) on slice(s) "
+                f"{slices[:10]}{' …' if len(slices) > 10 else ''} were dropped, not "
+                "measured as fragments; clean the label if they are lesion"),
+                Severity.WARNING, patient_id=str(base["patient_id"]),
+                date=str(base["date"]), lesion_id=lesion.lesion_id))
         if m.n_fragments > 1:
             findings.append(Finding("fragments", (
                 f"{who}: lesion {lesion.lesion_id} "
@@ -345,7 +388,7 @@ def measure_masks_on_series(
                 "status": _status(lesion.kind, where),
                 "sop_instance_uid": (geometry.sop_instance_uids[k]
                                      if geometry.sop_instance_uids else pd.NA),
-                "slice_index": k, "method": "mask",
+                "slice_index": k, "method": method,
                 **_endpoint_columns("ld", ld[0], ld[1]),
                 **_endpoint_columns("sa", sa[0], sa[1]),
                 "volume_mm3": round(m.volume_mm3, 2),

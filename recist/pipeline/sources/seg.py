@@ -1,9 +1,11 @@
 """The ``seg`` source: DICOM SEG <-> the mask measurement path of ``recist.pipeline.measure``.
 
-:func:`measure_seg` reads a SEG onto its series and measures every segment as a lesion
-(segment label -> lesion_id, anatomic region -> organ / nodal, segment description ->
-kind when it is one of ``recist.vocabulary.LesionKind``, or a lesions CSV keyed by segment
-number); :func:`export_seg` writes our label image + lesions CSV as a SEG, the kind as the
+:func:`measure_seg` reads a SEG onto its series and measures every segment as a lesion,
+each on its own mask (segments may overlap: an organ and its tumour; a FRACTIONAL SEG is
+thresholded at a fraction of 0.5, which ``method`` says) — segment label -> lesion_id,
+anatomic region -> organ / nodal, segment description -> kind when it is one of
+``recist.vocabulary.LesionKind``, or a lesions CSV keyed by segment number;
+:func:`export_seg` writes our label image + lesions CSV as a SEG, the kind as the
 segment description.
 """
 
@@ -14,13 +16,19 @@ from pathlib import Path
 import numpy as np
 
 from dicom_io.annotations import LabelLesion, read_label_image
-from dicom_io.seg import SegmentInfo, read_segmentation, write_segmentation
+from dicom_io.errors import DicomInputError
+from dicom_io.seg import (
+    FRACTIONAL_THRESHOLD,
+    SegmentInfo,
+    read_segmentation,
+    write_segmentation,
+)
 from dicom_io.series import load_series
 from dicom_io.sr import read_source_images, tracking_uid_for
 from recist.findings import Finding, Severity
 from recist.pipeline.measure import (
     MeasureResult,
-    measure_masks_on_series,
+    measure_lesion_masks,
     read_label_lesions_checked,
 )
 from recist.pipeline.sources import DEFAULT_KIND, SourceSpec
@@ -67,29 +75,62 @@ def measure_seg(seg_path: str | Path, series_dir: str | Path, *,
         that took the default kind).
     """
     series = load_series(series_dir, series_uid)
-    seg = read_segmentation(seg_path, series.geometry)
+    seg = read_segmentation(seg_path, series.geometry,
+                            frame_of_reference_uid=series.info.frame_of_reference_uid)
+    name = Path(seg_path).name
     findings: list[Finding] = []
+    by_number = {segment.number: segment for segment in seg.segments}
     if lesions is not None:
         records = read_label_lesions_checked(lesions)
+        for record in records:
+            if record.label not in seg.masks:
+                raise DicomInputError(
+                    f"{record.source} row {record.row}: segment {record.label} (lesion "
+                    f"{record.lesion_id}) "
+                    + ("has no voxel in " if record.label in by_number else "is not in ")
+                    + f"SEG {seg_path}, whose segments with voxels are {sorted(seg.masks)}; "
+                    "check the label numbers in the lesions CSV", path=seg_path)
     else:
         records = []
+        labels = [s.label for s in seg.segments]
         for segment in seg.segments:
+            if segment.number not in seg.masks:
+                findings.append(Finding(
+                    "seg-empty-segment", f"{name}: segment {segment.number} "
+                    f"({segment.label}) has no voxel; not measured", Severity.WARNING))
+                continue
             kind = _kind_of(segment)
+            lesion_id = segment.label or segment.tracking_id or f"segment-{segment.number}"
+            if segment.label and labels.count(segment.label) > 1:
+                lesion_id = f"{segment.label}-{segment.number}"
+                findings.append(Finding(
+                    "seg-duplicate-label", f"{name}: {labels.count(segment.label)} segments "
+                    f"are labelled {segment.label!r}; segment {segment.number} is lesion "
+                    f"{lesion_id} (segments are never added up as fragments)",
+                    Severity.WARNING, lesion_id=lesion_id))
             if kind is None:
                 kind = default_kind
                 findings.append(Finding(
-                    "seg-default-kind", f"{Path(seg_path).name}: segment "
+                    "seg-default-kind", f"{name}: segment "
                     f"{segment.number} ({segment.label}) does not say target / non-target "
                     f"/ new in its description; taken as {kind}", Severity.INFO,
-                    lesion_id=segment.label))
+                    lesion_id=lesion_id))
             records.append(LabelLesion(
-                row=segment.number, label=segment.number,
-                lesion_id=segment.label or segment.tracking_id or f"segment-{segment.number}",
+                row=segment.number, label=segment.number, lesion_id=lesion_id,
                 kind=kind, organ=segment.organ or "", nodal=segment.nodal,
-                source=f"{Path(seg_path).name} segment"))
-    result = measure_masks_on_series(series, seg.labels, records, visit=visit,
-                                     patient_id=patient_id, date=date,
-                                     overlays_dir=overlays_dir)
+                source=f"{name} segment"))
+    overlapping = seg.overlapping
+    if overlapping:
+        findings.append(Finding(
+            "seg-overlap", f"{name}: segments {', '.join(f'{a} and {b}' for a, b in overlapping)} "
+            "overlap; each is measured whole, on its own", Severity.INFO))
+    method = "mask"
+    if seg.segmentation_type == "FRACTIONAL":
+        method = f"mask (fractional >= {FRACTIONAL_THRESHOLD:g})"
+    masks = {number: (item.offset, item.mask) for number, item in seg.masks.items()}
+    result = measure_lesion_masks(series, masks, records, visit=visit,
+                                  patient_id=patient_id, date=date,
+                                  overlays_dir=overlays_dir, method=method)
     return MeasureResult(result.table, tuple(findings) + tuple(result.findings))
 
 
