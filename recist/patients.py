@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from recist.errors import RecistDataError
+from recist.plausibility import check_dates
 from recist.table import read_csv_table
 
 __all__ = ["DATE_COLUMNS", "PATIENT_COLUMNS", "normalise_patients", "read_patients"]
@@ -65,7 +66,8 @@ def _parse_dates(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     return parsed.astype("datetime64[ns]")
 
 
-def normalise_patients(frame: pd.DataFrame, source: str = "patients") -> pd.DataFrame:
+def normalise_patients(frame: pd.DataFrame, source: str = "patients", *,
+                       allow_implausible: bool | None = None) -> pd.DataFrame:
     """Return a typed copy of a patients table, or raise ``RecistDataError``.
 
     Column names are lower-cased and stripped; ``patient_id`` and ``arm`` become strings;
@@ -78,7 +80,10 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients") -> pd.Data
     2. a patient listed twice;
     3. a date that is not ISO ``YYYY-MM-DD``;
     4. ``death_date``, ``last_contact_date`` or ``new_therapy_date`` before
-       ``start_date`` (none can precede the start of treatment).
+       ``start_date`` (none can precede the start of treatment);
+    5. a date outside the plausibility bounds (``recist.plausibility``: 1900-01-01 to a
+       year from today) unless ``allow_implausible`` (default: the
+       ``RECIST_ALLOW_IMPLAUSIBLE`` environment variable).
 
     Examples
     --------
@@ -117,6 +122,9 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients") -> pd.Data
         )
     for column in DATE_COLUMNS:
         frame[column] = _parse_dates(frame, column, source)
+    check_dates(frame, DATE_COLUMNS,
+                lambda row: _where(source, row, frame.at[row, "patient_id"]),
+                allow=allow_implausible)
     for column, event in (("death_date", "a death"), ("last_contact_date", "a last contact"),
                           ("new_therapy_date", "a new anticancer therapy")):
         early = frame.index[frame[column] < frame["start_date"]]
@@ -131,11 +139,11 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients") -> pd.Data
     return frame
 
 
-def read_patients(path: str | Path) -> pd.DataFrame:
+def read_patients(path: str | Path, *, allow_implausible: bool | None = None) -> pd.DataFrame:
     """Read a patients CSV (docs/tables.md conventions) and normalise it.
 
     Raises ``FileNotFoundError`` when the file does not exist and ``RecistDataError``
     naming the file and row for anything it cannot interpret (see ``normalise_patients``).
     """
     frame = read_csv_table(path, "patients table")
-    return normalise_patients(frame, source=str(path))
+    return normalise_patients(frame, source=str(path), allow_implausible=allow_implausible)

@@ -22,6 +22,7 @@ from recist.findings import Finding, Severity, findings_frame, raise_for_errors
 from recist.outputs import write_text_atomic
 from recist.patient_summary import summarise_patients_with_findings
 from recist.patients import normalise_patients
+from recist.plausibility import check_durations
 from recist.timepoints import assess_timepoints, assess_timepoints_with_findings  # noqa: F401
 
 # ``assess_timepoints`` stays importable from here (the benchmark and its smoke test use it).
@@ -96,6 +97,7 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     findings.extend(summary_findings)
     findings.extend(run_timepoint_checks(timepoints, indexed))
     raise_for_errors(findings)
+    check_durations(summary)  # follow-up days >= 0 (recist.plausibility)
     return RespondResult(timepoints=timepoints, patient_summary=summary,
                          findings=tuple(findings), criteria=criteria)
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
+from recist.plausibility import BOUNDS, check_numbers
 from recist.vocabulary import LESION_STATUSES, LesionKind
 
 __all__ = [
@@ -117,7 +118,8 @@ def _clean_text(column: pd.Series, lower: bool = False,
                      name=column.name)
 
 
-def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") -> pd.DataFrame:
+def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
+                           allow_implausible: bool | None = None) -> pd.DataFrame:
     """Return a typed copy of a measurements table, or raise ``RecistDataError``.
 
     Column names are lower-cased; ``kind``, ``status`` and ``organ`` are lower-cased and
@@ -125,6 +127,11 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
     ``datetime64`` date; ``ld_mm``, ``sa_mm`` and ``slice_thickness_mm`` become floats;
     ``patient_id``, ``visit`` and ``lesion_id`` become strings. Missing optional core
     columns are added empty; extra columns pass through unchanged.
+
+    Values outside the plausibility bounds (``recist.plausibility``: diameters 0-1000 mm,
+    slice thickness > 0 and <= 20 mm) are refused naming the row; ``allow_implausible``
+    (default: the ``RECIST_ALLOW_IMPLAUSIBLE`` environment variable) accepts the
+    implausible ones, never the impossible ones.
     """
     # A shallow copy: the core columns are rebuilt below and every other column is copied
     # at the end, so the input is never modified and the result shares no data with it.
@@ -207,14 +214,16 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements") ->
                 f"{_where(source, row, frame)}: {column} {frame.at[row, column]!r} is not a "
                 "number of millimetres"
             )
-        negative = frame.index[numbers < 0]
-        if len(negative):
-            row = negative[0]
-            raise RecistDataError(
-                f"{_where(source, row, frame)}: {column} is negative ({numbers[row]}); "
-                "diameters and thicknesses are >= 0 mm"
-            )
         frame[column] = numbers.astype(float, copy=True)
+    # Plausibility bounds (recist.plausibility, docs/tables.md): impossible values always
+    # refused, implausible ones unless allowed.
+    def where(row: int) -> str:
+        return _where(source, row, frame)
+
+    check_numbers(frame, BOUNDS["diameter"], where, allow=allow_implausible)
+    check_numbers(frame, BOUNDS["slice_thickness"], where, allow=allow_implausible)
+    # Scan dates: the input checks refuse one before 1900 or after today
+    # (recist.checks_rows.check_dates, impossible-date, DEC-20).
     kept = [i for i, column in enumerate(frame.columns) if column not in _REBUILT_COLUMNS]
     if kept:
         frame.isetitem(kept, frame.iloc[:, kept].copy(deep=True))
@@ -253,7 +262,8 @@ def read_csv_table(path: str | Path, what: str, *,
         raise RecistDataError(f"{path}: not a readable CSV table ({error})") from None
 
 
-def read_measurements(path: str | Path) -> pd.DataFrame:
+def read_measurements(path: str | Path, *,
+                      allow_implausible: bool | None = None) -> pd.DataFrame:
     """Read a measurements CSV (docs/tables.md conventions) and normalise it.
 
     Raises ``RecistDataError`` naming the file and row for anything it cannot interpret
@@ -264,11 +274,28 @@ def read_measurements(path: str | Path) -> pd.DataFrame:
         raise RecistDataError(
             f"{path}: the measurements table has a header but no rows; expected one row per "
             "lesion per scan (docs/tables.md) — check that this is the right file")
-    return normalise_measurements(frame, source=str(path))
+    return normalise_measurements(frame, source=str(path),
+                                  allow_implausible=allow_implausible)
 
 
-def write_measurements(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a measurements table as CSV (ISO dates, true/false), whole or not at all."""
+def write_measurements(frame: pd.DataFrame, path: str | Path, *,
+                       allow_implausible: bool | None = None) -> Path:
+    """Write a measurements table as CSV (ISO dates, true/false), whole or not at all.
+
+    Diameters and slice thicknesses outside the plausibility bounds (``recist.plausibility``)
+    are refused before anything is written (``allow_implausible`` as in
+    :func:`normalise_measurements`).
+    """
+    numeric = pd.DataFrame({c: pd.to_numeric(frame[c], errors="coerce")
+                            for c in ("ld_mm", "sa_mm", "slice_thickness_mm")
+                            if c in frame.columns}, index=frame.index)
+    numeric = numeric.reset_index(drop=True)
+
+    def where(row: int) -> str:
+        return _where(f"{path} (not written)", row, frame.reset_index(drop=True))
+
+    check_numbers(numeric, BOUNDS["diameter"], where, allow=allow_implausible)
+    check_numbers(numeric, BOUNDS["slice_thickness"], where, allow=allow_implausible)
     out = frame.copy()
     if "date" in out.columns:
         out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")

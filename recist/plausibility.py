@@ -1,0 +1,226 @@
+"""Plausibility bounds: the values no real CT measurement or trial date can take.
+
+One table, :data:`BOUNDS`, documented in docs/tables.md ("Plausibility bounds"). Two kinds
+of limit:
+
+* **impossible** values are always refused: a diameter, thickness or spacing that is not a
+  finite number, a negative diameter, a slice thickness or spacing of 0 or less, a negative
+  duration;
+* **implausible** values are refused unless the user says the data are exotic
+  (``--allow-implausible`` on the command line, ``allow_implausible=True`` in Python, or
+  the environment variable ``RECIST_ALLOW_IMPLAUSIBLE=1``, which the command line sets so
+  that worker processes inherit it): a diameter over 1,000 mm, a slice thickness or
+  spacing over 20 mm, a date before 1900-01-01 or more than a year after today.
+
+``dicom_io`` cannot import this module (the layering rule, docs/README.md); it applies
+the same spacing, thickness and date bounds to DICOM headers from its own constants in
+``dicom_io.geometry`` (``MAX_SPACING_MM``, ``EARLIEST_DATE``, ``LATEST_DATE_MARGIN_DAYS``),
+and a test keeps the two equal.
+
+Every refusal names the table, the row and the column, and says how to proceed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from recist.errors import RecistDataError
+
+__all__ = [
+    "ALLOW_ENVIRONMENT_VARIABLE",
+    "BOUNDS",
+    "Bound",
+    "check_dates",
+    "check_durations",
+    "check_numbers",
+    "date_bounds",
+    "implausible_allowed",
+]
+
+ALLOW_ENVIRONMENT_VARIABLE = "RECIST_ALLOW_IMPLAUSIBLE"
+_OVERRIDE_HINT = "if the data really are so, rerun with --allow-implausible (docs/tables.md)"
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The accepted range of one quantity.
+
+    ``low`` / ``high``: the impossible side (always refused) when ``hard_low`` /
+    ``hard_high``; else the implausible side (refused unless allowed). ``low_open``: the
+    low limit itself is refused (``> low`` rather than ``>= low``).
+    """
+
+    quantity: str
+    columns: tuple[str, ...]
+    unit: str
+    low: float | None
+    high: float | None
+    low_open: bool = False
+    hard_low: bool = True
+    hard_high: bool = False
+    why: str = ""
+
+    def describe(self) -> str:
+        """The range in words, e.g. ``0 <= x <= 1000 mm``."""
+        low = "" if self.low is None else f"{self.low:g} {'<' if self.low_open else '<='} "
+        high = "" if self.high is None else f" <= {self.high:g}"
+        return f"{low}{self.quantity}{high} {self.unit}".strip()
+
+
+#: The plausibility table (docs/tables.md, "Plausibility bounds").
+BOUNDS: dict[str, Bound] = {
+    "diameter": Bound(
+        "diameter", ("ld_mm", "sa_mm"), "mm", 0.0, 1000.0,
+        why="a finite number >= 0; over 1 m is larger than any human lesion"),
+    "slice_thickness": Bound(
+        "slice thickness", ("slice_thickness_mm",), "mm", 0.0, 20.0, low_open=True,
+        why="a finite number > 0; CT reconstructions are at most a few mm thick, 20 mm "
+            "leaves room for old step-and-shoot scanners"),
+    "spacing": Bound(
+        "pixel or slice spacing", (), "mm", 0.0, 20.0, low_open=True,
+        why="DICOM PixelSpacing and the step between slices (checked by dicom_io)"),
+    "date": Bound(
+        "date", ("date", "start_date", "death_date", "last_contact_date",
+                 "new_therapy_date"), "", None, None, hard_low=False,
+        why="from 1900-01-01 to one year after today (scan dates: not after today, "
+            "DEC-20)"),
+    "follow_up_days": Bound(
+        "follow-up days", ("pfs_days", "dor_days"), "days", 0.0, None,
+        why="a duration from start_date or from the response cannot be negative"),
+}
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE_MARGIN_DAYS = 365
+
+
+def implausible_allowed(allow: bool | None = None) -> bool:
+    """``allow`` when given, else whether ``RECIST_ALLOW_IMPLAUSIBLE`` is set (not ``0``).
+
+    >>> implausible_allowed(True), implausible_allowed(False)
+    (True, False)
+    """
+    if allow is not None:
+        return bool(allow)
+    return os.environ.get(ALLOW_ENVIRONMENT_VARIABLE, "").strip() not in ("", "0")
+
+
+def date_bounds(today: date | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The accepted dates, ``(1900-01-01, today + 1 year)``."""
+    today = today or date.today()
+    return (pd.Timestamp(EARLIEST_DATE),
+            pd.Timestamp(today + timedelta(days=LATEST_DATE_MARGIN_DAYS)))
+
+
+def _number(value: float) -> str:
+    """A number for a message, never longer than a few characters."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "infinite" if value > 0 else "minus infinite"
+    return f"{value:.6g}"
+
+
+def check_numbers(frame: pd.DataFrame, bound: Bound, where, *,
+                  allow: bool | None = None, columns: tuple[str, ...] | None = None) -> None:
+    """Refuse the first value of ``columns`` (default ``bound.columns``) outside ``bound``.
+
+    ``frame`` holds floats (missing values are NaN and pass: absence is not checked here).
+    ``where(row)`` describes a row for the message. Raises ``RecistDataError``.
+
+    >>> table = pd.DataFrame({"ld_mm": [12.0, 1e308], "sa_mm": [np.nan, np.nan]})
+    >>> check_numbers(table, BOUNDS["diameter"], lambda row: f"row {row + 2}")
+    Traceback (most recent call last):
+    ...
+    recist.errors.RecistDataError: row 3: ld_mm 1e+308 is outside 0 <= diameter <= 1000 mm; ...
+    """
+    lenient = implausible_allowed(allow)
+    for column in columns or bound.columns:
+        if column not in frame.columns:
+            continue
+        values = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        present = ~np.isnan(values)
+        infinite = np.isinf(values)
+        hard = infinite.copy()
+        soft = np.zeros(len(values), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if bound.low is not None:
+                below = (values <= bound.low) if bound.low_open else (values < bound.low)
+                (hard if bound.hard_low else soft)[...] |= below & present & ~infinite
+            if bound.high is not None:
+                above = (values > bound.high) & present & ~infinite
+                (hard if bound.hard_high else soft)[...] |= above
+        bad = hard | (soft & ~lenient)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            value = float(values[row])
+            hint = "" if hard[row] else f"; {_OVERRIDE_HINT}"
+            raise RecistDataError(
+                f"{where(frame.index[row])}: {column} {_number(value)} is outside "
+                f"{bound.describe()}{hint}")
+
+
+def check_dates(frame: pd.DataFrame, columns: tuple[str, ...], where, *,
+                allow: bool | None = None, today: date | None = None) -> None:
+    """Refuse the first date of ``columns`` outside :func:`date_bounds` (unless allowed).
+
+    ``frame`` holds ``datetime64`` columns (NaT passes).
+
+    >>> table = pd.DataFrame({"date": pd.to_datetime(["2024-01-08", "1899-12-31"])})
+    >>> check_dates(table, ("date",), lambda row: f"row {row + 2}", today=date(2025, 1, 1))
+    Traceback (most recent call last):
+    ...
+    recist.errors.RecistDataError: row 3: date 1899-12-31 is outside 1900-01-01 … 2026-01-01; ...
+    """
+    if implausible_allowed(allow):
+        return
+    low, high = date_bounds(today)
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        bad = values.notna() & ((values < low) | (values > high))
+        if bad.any():
+            row = values.index[bad.to_numpy(dtype=bool)][0]
+            raise RecistDataError(
+                f"{where(row)}: {column} {values[row].strftime('%Y-%m-%d')} is outside "
+                f"{low.strftime('%Y-%m-%d')} … {high.strftime('%Y-%m-%d')}; "
+                f"{_OVERRIDE_HINT}")
+
+
+def check_durations(summary: pd.DataFrame) -> None:
+    """Refuse a negative duration (``pfs_days``, ``dor_days``) of a patient summary.
+
+    A negative PFS means the PFS date (a scan, or a death) lies before the reference
+    date: the dates of the tables contradict each other (e.g. a scan dated 1900).
+
+    >>> summary = pd.DataFrame({"patient_id": ["P1"], "pfs_days": [-5], "dor_days": [None],
+    ...     "pfs_date": pd.to_datetime(["2024-01-01"])})
+    >>> check_durations(summary)
+    Traceback (most recent call last):
+    ...
+    recist.errors.RecistDataError: patient P1: pfs_days is -5 (PFS date 2024-01-01): a ...
+    """
+    for column in BOUNDS["follow_up_days"].columns:
+        if column not in summary.columns:
+            continue
+        days = pd.to_numeric(summary[column], errors="coerce")
+        negative = summary.index[(days < 0).fillna(False).to_numpy(dtype=bool)]
+        if len(negative):
+            row = negative[0]
+            record = summary.loc[row]
+            when = ""
+            if column == "pfs_days" and "pfs_date" in summary.columns \
+                    and not pd.isna(record["pfs_date"]):
+                when = f" (PFS date {pd.Timestamp(record['pfs_date']).strftime('%Y-%m-%d')})"
+            start = ("the start of follow-up" if column == "pfs_days"
+                     else "the response date")
+            raise RecistDataError(
+                f"patient {record['patient_id']}: {column} is {int(days[row])}{when}: a "
+                f"duration cannot be negative; the {'PFS' if column == 'pfs_days' else 'end'}"
+                f" date lies before {start} — check the scan dates and start_date")
