@@ -1,35 +1,50 @@
-"""ADaM-style analysis tables: ADRS (responses) and ADTTE (time to event).
+"""ADaM tables shaped as admiralonco derives them: ADSL (minimal), ADRS and ADTTE.
 
-Shaped like CDISC ADaM BDS datasets as admiralonco derives them (ADM), from the outputs of
-``recist.respond``; not a validated submission dataset.
+Built from the outputs of ``recist.respond`` (one reader, or several stacked with an
+``evaluator`` column, see ``recist.pipeline.sdtm.respond_by_evaluator``); variable names,
+parameter codes and value conventions follow admiral / admiralonco so that an R user can
+take the tables over (``haven::read_xpt``). Not a validated submission dataset.
 
-**ADRS** — one row per parameter and assessment:
+**ADSL** — one row per subject: ``STUDYID, USUBJID, ARM, ACTARM, RANDDT, TRTSDT`` (the
+patients table's start_date), ``DTHDT, DTHFL``, ``LSTALVDT`` (last contact, else the last
+assessment).
 
-* ``PARAMCD = OVR`` — overall response per post-baseline time point: ``AVALC`` =
-  overall_response, ``ADT`` = the time point date, ``AVISIT`` = visit, ``RULE`` = the
-  rule that decided it (the ``reasons`` of the timepoints table).
-* ``PARAMCD = BOR`` — best overall response (BOR-1..7, R11 4.4), ``ADT`` = bor_date.
-* ``PARAMCD = CBOR`` — confirmed BOR (CONF-1..6, R11 4.4.3 Table 3), only when the
-  summary has ``confirmed_bor``.
+**ADRS** — BDS, one row per parameter and assessment (per reader with ``evaluator``):
 
-``AVAL`` codes ``AVALC`` as admiralonco's ``aval_resp``: CR 1, PR 2, SD 3,
-NON-CR/NON-PD 4, PD 5, NE 6, missing 7. ``ADY`` = ADT − start date (+1 when the criteria's
-``add_one_day``).
+* ``OVR`` — overall response per post-baseline time point (``AVISIT``/``AVISITN`` the
+  visit, ``ADT`` its date, ``RULE`` the rule that decided it); ``ANL01FL = "Y"`` unless
+  the time point is on or after new anticancer therapy (DEC-17: not counted);
+* ``BOR`` / ``CBOR`` — best overall response without / with confirmation (BOR-1..7,
+  CONF-1..6), ``ADT`` its date;
+* ``RSP`` / ``CRSP`` — response (CR or PR), Y/N, ``ADT`` the first response
+  (confirmed: the first of the confirmed pair, CONF-7);
+* ``CB`` / ``CCB`` — clinical benefit (CR, PR, SD or NON-CR/NON-PD as best response),
+  Y/N;
+* ``PD`` — disease progression, Y/N, ``ADT`` the PD date (TTE-1, DEC-13).
 
-**ADTTE** — one row per parameter and patient, ``AVAL`` in days, ``CNSR`` 0 = event,
-1 = censored, ``STARTDT`` the origin, ``ADT`` the event or censoring date, ``EVNTDESC``
-what ended the interval:
+``AVAL`` codes a response as admiralonco's ``aval_resp``: CR 1, PR 2, SD 3, NON-CR/NON-PD
+4, PD 5, NE 6, missing 7; Y/N as 1/0 (``yn_to_numeric``). ``ASEQ`` numbers each subject's
+records. ``PARCAT1`` "Tumor Response", ``PARCAT2`` the evaluator, ``PARCAT3`` "RECIST
+1.1"; ``RSEVAL``/``RSEVALID`` as in RS. Traceability: an ``OVR`` record points to its RS
+record (``SRCDOM = "RS"``, ``SRCVAR = "RSSTRESC"``, ``SRCSEQ = RSSEQ`` of the RS that
+``recist sdtm-out`` writes); a derived parameter points to the ``OVR`` record it comes
+from (``SRCDOM = "ADRS"``, ``SRCVAR = "AVALC"``, ``SRCSEQ`` its ``ASEQ``).
 
-* ``PFS`` (TTE-4, TTE-5): every patient; ``AVAL`` = pfs_days, ``ADT`` = pfs_date; event
-  "PROGRESSIVE DISEASE" when pd_date is the PFS date, else "DEATH"; censored rows carry
-  the censoring reason of the patient summary.
-* ``DOR`` (TTE-6): responders (response_date and dor_days present); ``STARTDT`` =
-  response_date, ``AVAL`` = dor_days, ``ADT`` = response_date + dor_days (− 1 with
-  ``add_one_day``); event = PD after the response, or death when
-  ``criteria.death_is_dor_event``.
-* ``TTR`` (TTE-9): every patient; responders have an event at response_date; the others
-  are censored at pfs_date (their last adequate assessment, or PD / death) — the usual
-  SAP convention, noted as an interpretation.
+**ADTTE** — one row per parameter and subject, ``AVAL`` in whole days (``ADT − STARTDT +
+1`` with the criteria's ``add_one_day``, as admiral's ``derive_vars_duration``),
+``AVALU = "DAYS"``, ``CNSR`` 0 = event, 1 = censored, ``EVNTDESC`` what ended the
+interval and, for censored rows, ``CNSDTDSC`` the censoring date's description:
+
+* ``OS`` (with a patients table): death (``ADSL.DTHDT``), else censored at the last date
+  known alive (``ADSL.LSTALVDT``);
+* ``PFS`` (TTE-4, TTE-5): PD (``ADRS`` PD date) or death, else censored at the last
+  adequate tumour assessment (or the start date without one);
+* ``RSD`` — duration of response (TTE-6), responders only, from the first response;
+  event PD, or death when ``criteria.death_is_dor_event``;
+* ``TTR`` — time to response (TTE-9): responders have an event at the first response;
+  the others are censored at their PFS date (an interpretation: the usual SAP choice).
+
+Dates are ISO strings in CSV and SAS dates (``DATE9.``) in XPT.
 """
 
 from __future__ import annotations
@@ -40,37 +55,20 @@ import pandas as pd
 from recist.criteria import RECIST_1_1, Criteria
 from recist.vocabulary import OverallResponse
 
-__all__ = ["AVAL_RESPONSE", "adrs_from_responses", "adtte_from_responses"]
+__all__ = ["AVAL_RESPONSE", "adam_tables", "adrs_from_responses", "adsl_from_patients",
+           "adtte_from_responses"]
 
 AVAL_RESPONSE = {response.value: response.rank + 1 for response in OverallResponse}
 MISSING_RESPONSE = 7
 _MAX_TEXT = 200  # XPT v5 character columns hold at most 200 bytes
+_ORDER = {"OVR": 0, "BOR": 1, "CBOR": 2, "RSP": 3, "CRSP": 4, "CB": 5, "CCB": 6, "PD": 7}
+_TTE_ORDER = {"OS": 0, "PFS": 1, "RSD": 2, "TTR": 3}
+_CLINICAL_BENEFIT = ("CR", "PR", "SD", "NON-CR/NON-PD")
+_NOT_COUNTED = "not counted for BOR or PFS (DEC-17)"
 
 
 def _dates(values) -> pd.Series:
     return pd.to_datetime(values, errors="coerce")
-
-
-def _starts(summary: pd.DataFrame, patients: pd.DataFrame | None,
-            criteria: Criteria) -> pd.Series:
-    """Origin per patient: start_date, else pfs_date − pfs_days (+1 day convention)."""
-    ids = summary["patient_id"].astype(str)
-    days = pd.to_numeric(summary["pfs_days"], errors="coerce")
-    offset = days - (1 if criteria.add_one_day else 0)
-    derived = _dates(summary["pfs_date"]) - pd.to_timedelta(offset, unit="D")
-    derived.index = ids
-    if patients is not None and "start_date" in patients.columns:
-        given = _dates(patients["start_date"])
-        given.index = patients["patient_id"].astype(str)
-        return given.reindex(ids).fillna(derived)
-    return derived
-
-
-def _arm(ids: pd.Series, patients: pd.DataFrame | None) -> pd.Series:
-    if patients is None or "arm" not in patients.columns:
-        return pd.Series("", index=ids.index)
-    arms = patients.set_index(patients["patient_id"].astype(str))["arm"].astype("string")
-    return ids.map(arms).fillna("")
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -82,60 +80,228 @@ def _event(values: pd.Series) -> np.ndarray:
         dtype=bool)
 
 
+def _readers(frame: pd.DataFrame) -> pd.Series:
+    if "evaluator" in frame.columns:
+        return frame["evaluator"].astype("string").fillna("INVESTIGATOR").str.upper()
+    return pd.Series("INVESTIGATOR", index=frame.index, dtype="string")
+
+
+def _reader_columns(readers: pd.Series) -> dict[str, np.ndarray]:
+    investigator = (readers == "INVESTIGATOR").to_numpy()
+    return {"PARCAT2": np.where(investigator, "Investigator",
+                                "Independent Assessor " + readers.to_numpy(dtype=object)),
+            "RSEVAL": np.where(investigator, "INVESTIGATOR", "INDEPENDENT ASSESSOR"),
+            "RSEVALID": np.where(investigator, "", readers.to_numpy(dtype=object))}
+
+
+def _by(readers: pd.Series) -> np.ndarray:
+    return np.where((readers == "INVESTIGATOR").to_numpy(), "Investigator",
+                    readers.to_numpy(dtype=object))
+
+
+def _starts(summary: pd.DataFrame, patients: pd.DataFrame | None,
+            criteria: Criteria) -> pd.Series:
+    """Origin per summary row: start_date, else pfs_date − pfs_days (+1 day convention)."""
+    ids = summary["patient_id"].astype(str)
+    days = pd.to_numeric(summary["pfs_days"], errors="coerce")
+    offset = days - (1 if criteria.add_one_day else 0)
+    derived = pd.Series((_dates(summary["pfs_date"]) - pd.to_timedelta(offset, unit="D"))
+                        .to_numpy(), index=summary.index)
+    if patients is not None and "start_date" in patients.columns:
+        given = _dates(patients["start_date"])
+        given.index = patients["patient_id"].astype(str)
+        return pd.Series(ids.map(given).to_numpy(), index=summary.index).fillna(derived)
+    return derived
+
+
+def _arm(ids: pd.Series, patients: pd.DataFrame | None) -> pd.Series:
+    if patients is None or "arm" not in patients.columns:
+        return pd.Series("", index=ids.index)
+    arms = patients.set_index(patients["patient_id"].astype(str))["arm"].astype("string")
+    return ids.map(arms).fillna("")
+
+
+def adsl_from_patients(patients: pd.DataFrame, timepoints: pd.DataFrame | None = None, *,
+                       studyid: str = "RECIST") -> pd.DataFrame:
+    """A minimal ADSL: one row per patient of the patients table."""
+    ids = patients["patient_id"].astype(str)
+
+    def column(name: str) -> pd.Series:
+        return _dates(patients[name]) if name in patients.columns else pd.Series(
+            pd.NaT, index=patients.index)
+
+    start, death = column("start_date"), column("death_date")
+    last_alive = column("last_contact_date")
+    if timepoints is not None and len(timepoints):
+        last_scan = _dates(timepoints["date"]).groupby(
+            timepoints["patient_id"].astype(str).to_numpy()).max()
+        last_alive = last_alive.fillna(pd.Series(ids.map(last_scan).to_numpy(),
+                                                 index=patients.index))
+    arm = _arm(ids, patients)
+    return pd.DataFrame({
+        "STUDYID": studyid, "USUBJID": ids, "ARM": arm, "ACTARM": arm, "RANDDT": start,
+        "TRTSDT": start, "DTHDT": death, "DTHFL": np.where(death.notna(), "Y", ""),
+        "LSTALVDT": last_alive}).reset_index(drop=True)
+
+
+def _rs_sequence(timepoints: pd.DataFrame, summary: pd.DataFrame,
+                 studyid: str) -> pd.Series:
+    """RSSEQ of each time point's OVRLRESP record in the RS ``recist sdtm-out`` writes."""
+    from recist.cdisc.sdtm_out import rs_from_responses
+
+    rs = rs_from_responses(timepoints, summary, studyid=studyid)
+    ovr = rs[rs["RSTESTCD"] == "OVRLRESP"]
+    reader = ovr["RSEVALID"].where(ovr["RSEVALID"] != "", ovr["RSEVAL"]) \
+        if "RSEVALID" in ovr.columns else pd.Series("INVESTIGATOR", index=ovr.index)
+    key = pd.MultiIndex.from_arrays([reader.astype(str).str.upper(), ovr["USUBJID"],
+                                     ovr["RSDTC"]])
+    return pd.Series(ovr["RSSEQ"].to_numpy(), index=key)
+
+
 def adrs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
                         patients: pd.DataFrame | None = None, *, studyid: str = "RECIST",
                         criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
-    """ADRS-like table (see the module docstring for rows and columns)."""
-    start = _starts(patient_summary, patients, criteria)
+    """ADRS (see the module docstring for parameters and variables)."""
     one = 1 if criteria.add_one_day else 0
     tp = timepoints[timepoints["overall_response"].notna()
                     & (timepoints["overall_response"].astype(str) != "")].copy()
+    tp["patient_id"] = tp["patient_id"].astype(str)
+    readers = _readers(tp)
+    visits = tp["visit"].astype("string").fillna("") if "visit" in tp.columns else \
+        pd.Series("", index=tp.index, dtype="string")
+    all_tp = timepoints.assign(patient_id=timepoints["patient_id"].astype(str))
+    all_readers = _readers(all_tp)
+    order = _dates(all_tp["date"]).groupby([all_readers.to_numpy(),
+                                            all_tp["patient_id"].to_numpy()]).rank(
+        method="dense").astype(int) - 1  # baseline 0, first follow-up 1 …
+    avisitn = order.loc[tp.index]
+    if "visitnum" in timepoints.columns:
+        given = pd.to_numeric(timepoints.loc[tp.index, "visitnum"], errors="coerce")
+        avisitn = given.where(given.notna(), avisitn)
+    dates = _dates(tp["date"])
+    rs_seq = _rs_sequence(timepoints, patient_summary, studyid)
+    seq = rs_seq.reindex(pd.MultiIndex.from_arrays([readers.astype(str), tp["patient_id"],
+                                                    dates.dt.strftime("%Y-%m-%d")]))
+    counted = ~tp["reasons"].astype(str).str.contains(_NOT_COUNTED, regex=False) \
+        if "reasons" in tp.columns else pd.Series(True, index=tp.index)
     ovr = pd.DataFrame({
-        "USUBJID": tp["patient_id"].astype(str), "PARAMCD": "OVR",
-        "PARAM": "Overall Response by Investigator (RECIST 1.1)",
-        "AVALC": tp["overall_response"].astype(str), "ADT": _dates(tp["date"]),
-        "AVISIT": tp["visit"].astype("string").fillna("") if "visit" in tp.columns else "",
+        "USUBJID": tp["patient_id"], "evaluator": readers.to_numpy(), "PARAMCD": "OVR",
+        "PARAM": "Overall Response by " + _by(readers),
+        "AVALC": tp["overall_response"].astype(str), "ADT": dates,
+        "AVISIT": visits, "AVISITN": avisitn.to_numpy(dtype=float),
+        "ANL01FL": np.where(counted.to_numpy(dtype=bool), "Y", ""),
         "RULE": _text(tp["reasons"]) if "reasons" in tp.columns else "",
-    })
+        "SRCDOM": "RS", "SRCVAR": "RSSTRESC", "SRCSEQ": seq.to_numpy(dtype=float)})
     parts = [ovr]
-    summary = patient_summary.copy()
+    summary = patient_summary.assign(patient_id=patient_summary["patient_id"].astype(str))
+    s_readers = _readers(summary)
+    by = _by(s_readers)
+    pd_date = _dates(summary["pd_date"])
+    response = _dates(summary["response_date"]) if "response_date" in summary.columns \
+        else pd.Series(pd.NaT, index=summary.index)
+
+    def best(code: str, name: str, column: str, rule: str, date_column: str) -> None:
+        value = summary[column].astype("string").fillna("")
+        parts.append(pd.DataFrame({
+            "USUBJID": summary["patient_id"], "evaluator": s_readers.to_numpy(),
+            "PARAMCD": code, "PARAM": name + " by " + by, "AVALC": value,
+            "ADT": _dates(summary[date_column]), "AVISIT": "", "AVISITN": np.nan,
+            "ANL01FL": "Y", "RULE": rule}))
+
+    def flag(code: str, name: str, yes: np.ndarray, when: pd.Series, rule: str) -> None:
+        parts.append(pd.DataFrame({
+            "USUBJID": summary["patient_id"], "evaluator": s_readers.to_numpy(),
+            "PARAMCD": code, "PARAM": name + " by " + by,
+            "AVALC": np.where(yes, "Y", "N"), "ADT": when.where(yes), "AVISIT": "",
+            "AVISITN": np.nan, "ANL01FL": "Y", "RULE": rule}))
+
     bor_rule = (f"BOR-1..7 (R11 4.4.2): best time point response up to the first PD; SD "
                 f"counts from day {criteria.sd_min_days} after start (BOR-4)")
-    parts.append(pd.DataFrame({
-        "USUBJID": summary["patient_id"].astype(str), "PARAMCD": "BOR",
-        "PARAM": "Best Overall Response (RECIST 1.1)",
-        "AVALC": summary["bor"].astype("string").fillna(""),
-        "ADT": _dates(summary["bor_date"]), "AVISIT": "", "RULE": bor_rule}))
-    if "confirmed_bor" in summary.columns:
+    best("BOR", "Best Overall Response (confirmation not required)", "bor", bor_rule,
+         "bor_date")
+    bor = summary["bor"].astype(str)
+    confirmed = "confirmed_bor" in summary.columns
+    if confirmed:
         conf_rule = (f"CONF-1..6 (R11 4.4.3, Table 3): CR/PR confirmed by an assessment "
                      f">= {criteria.confirmation_min_days} days later, at most "
                      f"{criteria.max_ne_between} NE between")
-        parts.append(pd.DataFrame({
-            "USUBJID": summary["patient_id"].astype(str), "PARAMCD": "CBOR",
-            "PARAM": "Confirmed Best Overall Response (RECIST 1.1)",
-            "AVALC": summary["confirmed_bor"].astype("string").fillna(""),
-            "ADT": _dates(summary["bor_date"]), "AVISIT": "", "RULE": conf_rule}))
-    adrs = pd.concat(parts, ignore_index=True)
-    adrs["AVAL"] = adrs["AVALC"].map(AVAL_RESPONSE).fillna(MISSING_RESPONSE).astype(int)
-    adrs["ADY"] = (adrs["ADT"] - adrs["USUBJID"].map(start)).dt.days + one
-    order = {"OVR": 0, "BOR": 1, "CBOR": 2}
-    adrs = adrs.assign(_o=adrs["PARAMCD"].map(order)).sort_values(
-        ["USUBJID", "_o", "ADT"], kind="stable").drop(columns="_o")
-    adrs["ADT"] = adrs["ADT"].dt.strftime("%Y-%m-%d").fillna("")
+        best("CBOR", "Best Overall Response (confirmation required)", "confirmed_bor",
+             conf_rule, "bor_date")
+        cbor = summary["confirmed_bor"].astype(str)
+        # the summary's response_date is the confirmed pair's first date with confirmation
+        flag("CRSP", "Confirmed Response", cbor.isin(["CR", "PR"]).to_numpy(), response,
+             "confirmed BOR CR or PR (CONF-7: dated at the first of the pair)")
+        flag("CCB", "Clinical Benefit (confirmation for response required)",
+             cbor.isin(_CLINICAL_BENEFIT).to_numpy(), _dates(summary["bor_date"]),
+             "confirmed BOR CR, PR, SD or NON-CR/NON-PD")
+    else:
+        flag("RSP", "Response (confirmation not required)", bor.isin(["CR", "PR"]).to_numpy(),
+             response, "BOR CR or PR")
+    if confirmed:
+        # RSP without confirmation: the first CR/PR time point of each patient
+        ovr_resp = ovr[ovr["AVALC"].isin(["CR", "PR"]) & (ovr["ANL01FL"] == "Y")]
+        first = ovr_resp.groupby(["evaluator", "USUBJID"])["ADT"].min()
+        when = pd.Series(first.reindex(pd.MultiIndex.from_arrays(
+            [s_readers.to_numpy(), summary["patient_id"]])).to_numpy(), index=summary.index)
+        flag("RSP", "Response (confirmation not required)", bor.isin(["CR", "PR"]).to_numpy(),
+             when, "BOR CR or PR")
+    flag("CB", "Clinical Benefit (confirmation for response not required)",
+         bor.isin(_CLINICAL_BENEFIT).to_numpy(), _dates(summary["bor_date"]),
+         "BOR CR, PR, SD or NON-CR/NON-PD")
+    flag("PD", "Disease Progression", pd_date.notna().to_numpy(), pd_date,
+         "first PD (TTE-1), dated back for a confirmed equivocal new lesion (DEC-13)")
+    adrs = pd.concat([p.astype({"AVISITN": float}) for p in parts], ignore_index=True)
+    is_yn = adrs["AVALC"].isin(["Y", "N"]) & ~adrs["PARAMCD"].isin(["OVR", "BOR", "CBOR"])
+    adrs["AVAL"] = np.where(is_yn, (adrs["AVALC"] == "Y").astype(int),
+                            adrs["AVALC"].map(AVAL_RESPONSE).fillna(MISSING_RESPONSE))
+    adrs["AVAL"] = adrs["AVAL"].astype(int)
+    start = _starts(summary, patients, criteria)
+    start.index = pd.MultiIndex.from_arrays([s_readers.to_numpy(), summary["patient_id"]])
+    origin = start[~start.index.duplicated()].reindex(pd.MultiIndex.from_arrays(
+        [adrs["evaluator"], adrs["USUBJID"]]))
+    adrs["ADY"] = ((adrs["ADT"] - origin.to_numpy()).dt.days + one).astype("Int64")
+    adrs["_o"] = adrs["PARAMCD"].map(_ORDER)
+    adrs = adrs.sort_values(["evaluator", "USUBJID", "_o", "ADT"], kind="stable",
+                            na_position="last").drop(columns="_o").reset_index(drop=True)
+    adrs["ASEQ"] = adrs.groupby("USUBJID").cumcount() + 1
+    # derived parameters point to the OVR record of their date
+    ovr_seq = adrs[adrs["PARAMCD"] == "OVR"].drop_duplicates(["evaluator", "USUBJID", "ADT"])
+    lookup = pd.Series(ovr_seq["ASEQ"].to_numpy(), index=pd.MultiIndex.from_frame(
+        ovr_seq[["evaluator", "USUBJID", "ADT"]]))
+    derived = (adrs["PARAMCD"] != "OVR").to_numpy()
+    found = lookup.reindex(pd.MultiIndex.from_frame(adrs[["evaluator", "USUBJID", "ADT"]]))
+    adrs.loc[derived, "SRCSEQ"] = found.to_numpy(dtype=float)[derived]
+    has_source = derived & found.notna().to_numpy()
+    adrs.loc[has_source, "SRCDOM"] = "ADRS"
+    adrs.loc[has_source, "SRCVAR"] = "AVALC"
+    adrs["SRCDOM"] = adrs["SRCDOM"].fillna("")
+    adrs["SRCVAR"] = adrs["SRCVAR"].fillna("")
+    adrs["SRCSEQ"] = adrs["SRCSEQ"].astype("Int64")
+    adrs["AVISITN"] = adrs["AVISITN"].astype("Int64")
     adrs.insert(0, "STUDYID", studyid)
-    adrs.insert(2, "ARM", _arm(adrs["USUBJID"], patients).to_numpy())
-    columns = ["STUDYID", "USUBJID", "ARM", "PARAMCD", "PARAM", "AVALC", "AVAL", "ADT",
-               "ADY", "AVISIT", "RULE"]
-    return adrs[columns].reset_index(drop=True)
+    adrs["ARM"] = _arm(adrs["USUBJID"], patients).to_numpy()
+    extra = _reader_columns(adrs["evaluator"].astype("string"))
+    for name, values in extra.items():
+        adrs[name] = values
+    adrs["PARCAT1"], adrs["PARCAT3"] = "Tumor Response", "RECIST 1.1"
+    columns = ["STUDYID", "USUBJID", "ARM", "ASEQ", "PARAMCD", "PARAM", "PARCAT1",
+               "PARCAT2", "PARCAT3", "RSEVAL", "RSEVALID", "AVALC", "AVAL", "ADT", "ADY",
+               "AVISIT", "AVISITN", "ANL01FL", "SRCDOM", "SRCVAR", "SRCSEQ", "RULE"]
+    if "evaluator" in timepoints.columns:
+        columns.insert(2, "EVALUATR")
+        adrs["EVALUATR"] = adrs["evaluator"]
+    return adrs[columns]
 
 
 def adtte_from_responses(patient_summary: pd.DataFrame,
                          patients: pd.DataFrame | None = None, *, studyid: str = "RECIST",
-                         criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
-    """ADTTE-like table with PFS, DOR and TTR (see the module docstring)."""
+                         criteria: Criteria = RECIST_1_1,
+                         timepoints: pd.DataFrame | None = None) -> pd.DataFrame:
+    """ADTTE with OS (needs ``patients``), PFS, RSD and TTR (see the module docstring)."""
     summary = patient_summary.copy().reset_index(drop=True)
     ids = summary["patient_id"].astype(str)
-    start = _starts(summary, patients, criteria).reindex(ids).to_numpy()
+    readers = _readers(summary)
+    start = _starts(summary, patients, criteria)
     one = 1 if criteria.add_one_day else 0
     event = _event(summary["pfs_event"])
     pfs_date, pd_date = _dates(summary["pfs_date"]), _dates(summary["pd_date"])
@@ -143,53 +309,93 @@ def adtte_from_responses(patient_summary: pd.DataFrame,
         else pd.Series(pd.NaT, index=summary.index)
     reason = summary["censor_reason"].astype("string").fillna("") \
         if "censor_reason" in summary.columns else pd.Series("", index=summary.index)
-    event_text = np.where(pd_date.notna() & (pd_date == pfs_date), "PROGRESSIVE DISEASE",
-                          "DEATH")
-    description = np.where(event, event_text, reason.to_numpy(dtype=object))
-    pfs = pd.DataFrame({
-        "USUBJID": ids, "PARAMCD": "PFS", "PARAM": "Progression-Free Survival (days)",
-        "AVAL": pd.to_numeric(summary["pfs_days"], errors="coerce"),
-        "CNSR": np.where(event, 0, 1), "STARTDT": start, "ADT": pfs_date,
-        "EVNTDESC": description})
-    dor_days = pd.to_numeric(summary.get("dor_days"), errors="coerce") \
+    by_pd = (pd_date.notna() & (pd_date == pfs_date)).to_numpy()
+    at_start = (pfs_date == start).to_numpy()
+    censor_text = np.where(at_start, "START OF FOLLOW-UP", "LAST TUMOR ASSESSMENT")
+    # the engine's reason in words says which last assessment (new therapy, missed scans)
+    therapy = reason.str.contains("new anticancer therapy", regex=False).to_numpy(dtype=bool)
+    missed = reason.str.contains("missed assessments", regex=False).to_numpy(dtype=bool)
+    censor_text = np.where(therapy & ~at_start, "LAST TUMOR ASSESSMENT BEFORE NEW ANTICANCER"
+                           " THERAPY", censor_text)
+    censor_text = np.where(missed & ~at_start, "LAST TUMOR ASSESSMENT BEFORE MISSED "
+                           "ASSESSMENTS", censor_text)
+
+    def rows(code: str, name: str, keep: np.ndarray, start_date, end_date, days, censored,
+             event_text, censor_description, source: tuple[np.ndarray, np.ndarray]) -> None:
+        parts.append(pd.DataFrame({
+            "USUBJID": ids, "evaluator": readers.to_numpy(), "PARAMCD": code,
+            "PARAM": name, "STARTDT": start_date, "ADT": end_date, "AVAL": days,
+            "CNSR": censored.astype(int), "EVNTDESC": event_text,
+            "CNSDTDSC": np.where(censored, censor_description, ""),
+            "SRCDOM": source[0], "SRCVAR": source[1]})[keep])
+
+    parts: list[pd.DataFrame] = []
+    everyone = np.ones(len(summary), dtype=bool)
+    if patients is not None:
+        adsl = adsl_from_patients(patients, timepoints, studyid=studyid).set_index("USUBJID")
+        death = _dates(ids.map(adsl["DTHDT"]))
+        alive = _dates(ids.map(adsl["LSTALVDT"])).fillna(pfs_date)
+        died = death.notna().to_numpy()
+        end = death.where(died, alive)
+        rows("OS", "Overall Survival", everyone, start, end,
+             (end - start).dt.days + one, ~died,
+             np.where(died, "DEATH", "LAST DATE KNOWN ALIVE"), "LAST DATE KNOWN ALIVE",
+             (np.where(died, "ADSL", "ADSL"), np.where(died, "DTHDT", "LSTALVDT")))
+    pfs_event_text = np.where(by_pd, "PD", "DEATH")
+    rows("PFS", "Progression Free Survival", everyone, start, pfs_date,
+         pd.to_numeric(summary["pfs_days"], errors="coerce"), ~event,
+         np.where(event, pfs_event_text, censor_text), censor_text,
+         (np.where(event & ~by_pd, "ADSL", "ADRS"),
+          np.where(event & ~by_pd, "DTHDT", "ADT")))
+    dor_days = pd.to_numeric(summary["dor_days"], errors="coerce") \
         if "dor_days" in summary.columns else pd.Series(np.nan, index=summary.index)
     responders = (response.notna() & dor_days.notna()).to_numpy()
-    by_pd = (pd_date.notna() & (pd_date == pfs_date)).to_numpy()
     dor_event = event & (by_pd | criteria.death_is_dor_event)
     dor_end = response + pd.to_timedelta(dor_days - one, unit="D")
-    dor = pd.DataFrame({
-        "USUBJID": ids, "PARAMCD": "DOR", "PARAM": "Duration of Response (days)",
-        "AVAL": dor_days, "CNSR": np.where(dor_event, 0, 1), "STARTDT": response,
-        "ADT": dor_end, "EVNTDESC": np.where(dor_event | ~event, description,
-                                             "DEATH (NOT A DOR EVENT): CENSORED")})[
-        responders]
+    dor_text = np.where(dor_event, pfs_event_text,
+                        np.where(event, "DEATH (NOT A DOR EVENT)", censor_text))
+    rows("RSD", "Duration of Response", responders, response, dor_end, dor_days, ~dor_event,
+         dor_text, "LAST TUMOR ASSESSMENT",
+         (np.where(dor_event & ~by_pd, "ADSL", "ADRS"),
+          np.where(dor_event & ~by_pd, "DTHDT", "ADT")))
     responded = response.notna().to_numpy()
-    ttr_days = (response - pd.Series(start)).dt.days + one
-    ttr = pd.DataFrame({
-        "USUBJID": ids, "PARAMCD": "TTR", "PARAM": "Time to Response (days)",
-        "AVAL": np.where(responded, ttr_days, pd.to_numeric(summary["pfs_days"],
-                                                             errors="coerce")),
-        "CNSR": np.where(responded, 0, 1), "STARTDT": start,
-        "ADT": np.where(responded, response, pfs_date),
-        "EVNTDESC": np.where(responded, "RESPONSE (CR OR PR)",
-                             "NO RESPONSE: CENSORED AT THE PFS DATE")})
-    adtte = pd.concat([pfs, dor, ttr], ignore_index=True)
-    for column in ("STARTDT", "ADT"):
-        adtte[column] = _dates(adtte[column]).dt.strftime("%Y-%m-%d").fillna("")
+    ttr_days = (response - start).dt.days + one
+    rows("TTR", "Time to Response", everyone, start, response.where(responded, pfs_date),
+         np.where(responded, ttr_days, pd.to_numeric(summary["pfs_days"], errors="coerce")),
+         ~responded, np.where(responded, "RESPONSE (CR OR PR)", "NO RESPONSE"),
+         "PFS DATE (NO RESPONSE)", (np.full(len(summary), "ADRS"),
+                                    np.full(len(summary), "ADT")))
+    adtte = pd.concat(parts, ignore_index=True)
+    adtte["AVAL"] = pd.to_numeric(adtte["AVAL"], errors="coerce").round().astype("Int64")
+    adtte["AVALU"] = "DAYS"
     adtte["EVNTDESC"] = _text(adtte["EVNTDESC"])
+    adtte["_o"] = adtte["PARAMCD"].map(_TTE_ORDER)
+    adtte = adtte.sort_values(["evaluator", "USUBJID", "_o"], kind="stable").drop(
+        columns="_o").reset_index(drop=True)
+    adtte["ASEQ"] = adtte.groupby("USUBJID").cumcount() + 1
     adtte.insert(0, "STUDYID", studyid)
-    adtte.insert(2, "ARM", _arm(adtte["USUBJID"], patients).to_numpy())
-    order = {"PFS": 0, "DOR": 1, "TTR": 2}
-    adtte = adtte.assign(_o=adtte["PARAMCD"].map(order)).sort_values(
-        ["USUBJID", "_o"], kind="stable").drop(columns="_o")
-    return adtte.reset_index(drop=True)
+    adtte["ARM"] = _arm(adtte["USUBJID"], patients).to_numpy()
+    for name, values in _reader_columns(adtte["evaluator"].astype("string")).items():
+        adtte[name] = values
+    adtte["SRCSEQ"] = pd.array([pd.NA] * len(adtte), dtype="Int64")
+    columns = ["STUDYID", "USUBJID", "ARM", "ASEQ", "PARAMCD", "PARAM", "PARCAT2", "RSEVAL",
+               "RSEVALID", "STARTDT", "ADT", "AVAL", "AVALU", "CNSR", "EVNTDESC",
+               "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ"]
+    if "evaluator" in patient_summary.columns:
+        columns.insert(2, "EVALUATR")
+        adtte["EVALUATR"] = adtte["evaluator"]
+    return adtte[columns]
 
 
 def adam_tables(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
                 patients: pd.DataFrame | None = None, *, studyid: str = "RECIST",
                 criteria: Criteria = RECIST_1_1) -> dict[str, pd.DataFrame]:
-    """ADRS and ADTTE of one assessment."""
-    return {"ADRS": adrs_from_responses(timepoints, patient_summary, patients,
-                                        studyid=studyid, criteria=criteria),
-            "ADTTE": adtte_from_responses(patient_summary, patients, studyid=studyid,
-                                          criteria=criteria)}
+    """ADSL (with a patients table), ADRS and ADTTE of one assessment."""
+    tables = {}
+    if patients is not None:
+        tables["ADSL"] = adsl_from_patients(patients, timepoints, studyid=studyid)
+    tables["ADRS"] = adrs_from_responses(timepoints, patient_summary, patients,
+                                         studyid=studyid, criteria=criteria)
+    tables["ADTTE"] = adtte_from_responses(patient_summary, patients, studyid=studyid,
+                                           criteria=criteria, timepoints=timepoints)
+    return tables

@@ -159,16 +159,26 @@ def write_cdisc_table(frame: pd.DataFrame, path: str | Path, table_name: str,
     labels = dict(labels or {})
     column_labels = [str(labels.get(c, c))[:40] for c in frame.columns]
     out = frame.copy()
+    formats = {}
     for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]):
-            out[column] = out[column].astype("string").fillna("").astype(object)
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values):  # a SAS date (DATE9.)
+            out[column] = pd.Series([None if pd.isna(v) else v.date() for v in values],
+                                    index=out.index, dtype=object)
+            formats[column] = "DATE9."
+        elif pd.api.types.is_extension_array_dtype(values) and \
+                pd.api.types.is_numeric_dtype(values):
+            out[column] = values.astype("float64")
+        elif not pd.api.types.is_numeric_dtype(values):
+            out[column] = values.astype("string").fillna("").astype(object)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xpt",
                                              dir=path.parent)
     os.close(descriptor)
     try:
         pyreadstat.write_xport(out, temporary, file_format_version=5,
-                               table_name=table_name[:8], column_labels=column_labels)
+                               table_name=table_name[:8], column_labels=column_labels,
+                               **({"variable_format": formats} if formats else {}))
         if created is not None:
             _stamp_xpt(temporary, created)
         os.replace(temporary, path)

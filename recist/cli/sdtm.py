@@ -2,7 +2,7 @@
 
 ``sdtm-in`` reads TU and TR (and DM) as CSV or XPT into the measurements (and patients)
 tables; ``sdtm-out`` writes TU, TR, RS (responses computed by ``recist.respond``), DM
-(with ``--patients``) and, with ``--adam``, the ADaM-style ADRS and ADTTE tables.
+(with ``--patients``) and, with ``--adam``, ADSL, ADRS and ADTTE as admiralonco derives them.
 """
 
 from __future__ import annotations

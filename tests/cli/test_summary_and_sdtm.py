@@ -44,7 +44,7 @@ def test_sdtm_out_with_adam(tmp_path):
                    COHORT / "patients.csv", "--out", tmp_path, "--xpt", "--adam",
                    "--studyid", "CRC")
     assert done.returncode == 0, done.stderr
-    for name in ("tu", "tr", "rs", "dm", "adrs", "adtte"):
+    for name in ("tu", "tr", "rs", "dm", "adsl", "adrs", "adtte"):
         assert (tmp_path / f"{name}.csv").is_file() and (tmp_path / f"{name}.xpt").is_file()
     rs = pd.read_csv(tmp_path / "rs.csv")
     assert set(rs["STUDYID"]) == {"CRC"} and (rs["RSTESTCD"] == "BESTRSP").sum() == 60
