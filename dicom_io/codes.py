@@ -1,7 +1,7 @@
 """Coded concepts and derived UIDs shared by the SR and SEG writers and readers.
 
-Finding sites are SNOMED CT body structures (a private ``99RECIST`` code for any other
-organ name, so it reads back as written); lymph nodes are recognised under the SNOMED CT
+Finding sites are SNOMED CT body structures (a private ``99RECIST`` code only for an
+organ name without one, so it reads back as written); lymph nodes are recognised under the SNOMED CT
 and the older SNOMED-RT code. UIDs we create are derived (SHA-256 under the ``2.25``
 root) from what identifies the object, so writing the same input twice gives the same
 UIDs, and a lesion keeps its tracking UID across visits.
@@ -32,6 +32,29 @@ _ORGAN_CODES: dict[str, tuple[str, str]] = {
     "peritoneum": ("15425007", "Peritoneum"),
     "pancreas": ("15776009", "Pancreas"),
     "spleen": ("78961009", "Spleen"),
+    "mediastinum": ("72410000", "Mediastinum"),
+    "omentum": ("27398004", "Omentum"),
+    "soft tissue": ("87784001", "Soft tissue"),
+    "skin": ("39937001", "Skin"),
+    "stomach": ("69695003", "Stomach"),
+    "colon": ("71854001", "Colon"),
+    "rectum": ("34402009", "Rectum"),
+    "breast": ("76752008", "Breast"),
+    "thyroid": ("69748006", "Thyroid"),
+    "prostate": ("41216001", "Prostate"),
+    "ovary": ("15497006", "Ovary"),
+    "pericardium": ("76848001", "Pericardium"),
+    "esophagus": ("32849002", "Esophagus"),
+    "oesophagus": ("32849002", "Esophagus"),
+    "muscle": ("71616004", "Muscle"),
+    "heart": ("80891009", "Heart"),
+    "small intestine": ("30315005", "Small intestine"),
+    "gallbladder": ("28231008", "Gallbladder"),
+    "uterus": ("35039007", "Uterus"),
+    "retroperitoneum": ("82849001", "Retroperitoneum"),
+    "chest wall": ("78904004", "Chest wall"),
+    "bone marrow": ("14016003", "Bone Marrow"),
+    "spine": ("421060004", "Spine"),
 }
 
 
@@ -43,8 +66,10 @@ def organ_code(organ: str) -> hd.sr.CodedConcept:
 
     >>> organ_code("Lung").value, organ_code("Lung").scheme_designator
     ('39607008', 'SCT')
-    >>> organ_code("omentum").meaning
-    'omentum'
+    >>> organ_code("omentum").value
+    '27398004'
+    >>> organ_code("left hilum").scheme_designator, organ_code("left hilum").meaning
+    ('99RECIST', 'left hilum')
     """
     text = str(organ).strip()
     if not text:

@@ -15,7 +15,11 @@ Writing is strict: :func:`write_measurement_report` builds a Comprehensive 3D SR
 highdicom, one TID 1501 measurement group per lesion with a long axis (and short axis)
 as SCOORD POLYLINE on the referenced slice, the RECIST 1.1 measurement method (DCM
 126081, CID 6147), the finding site, a time point context (TID 1502) and the patient
-and study attributes of the CT, so a PACS files it with the images.
+and study attributes of the CT, so a PACS files it with the images. The groups are
+those OHIF writes and reloads (dcmjs' Cornerstone adapter): tracking identifier
+``cornerstoneTools@^4.0.0:Bidirectional`` (``:Length`` without a short axis), the lesion
+id as the finding's meaning (:func:`lesion_label_code`), and the lesion's stable
+Tracking UID, which is what identifies it when read back.
 
 Image planes (``ImagePlane``, ``read_source_images``) live in ``dicom_io.image_planes``
 and finding-site codes and derived UIDs (``organ_code``, ``tracking_uid_for``) in
@@ -47,7 +51,9 @@ from dicom_io.image_planes import ImagePlane, read_source_images
 
 __all__ = [
     "AXES",
+    "LABEL_SCHEME",
     "LENGTH_UNITS_MM",
+    "OHIF_TOOL_PREFIX",
     "PIXEL_UNITS",
     "SHAPES",
     "UNITLESS_UNITS",
@@ -56,6 +62,7 @@ __all__ = [
     "SRLine",
     "SRMeasurementReport",
     "SRNote",
+    "lesion_label_code",
     "organ_code",
     "read_measurement_report",
     "read_source_images",
@@ -108,6 +115,9 @@ _SR_SOP_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.88.34": "Comprehensive 3D SR",
 }
 _MM = hd.sr.CodedConcept("mm", "UCUM", "millimeter")
+# dcmjs finds the axes by their code meaning, spelled as it writes them.
+_LONG_AXIS = hd.sr.CodedConcept("103339001", "SCT", "Long Axis")
+_SHORT_AXIS = hd.sr.CodedConcept("103340004", "SCT", "Short Axis")
 
 
 @dataclass(frozen=True)
@@ -331,8 +341,10 @@ def _read_group(group: Dataset, index: int, where: str, document_visit: str | No
     finding = next((_code_meaning(i) for i in items if _code_key(i) == _FINDING), None)
     label = _find_text(items, {_COMMENT})  # OHIF 3.x: the label as a comment
     for item in items:  # older OHIF: a private free-text code as finding or finding site
-        if label is None and item.get("ConceptCodeSequence") and str(
-                item.ConceptCodeSequence[0].get("CodeValue", "")) in _FREE_TEXT_CODES:
+        if label is None and item.get("ConceptCodeSequence") and (str(
+                item.ConceptCodeSequence[0].get("CodeValue", "")) in _FREE_TEXT_CODES or (
+                _code_key(item) == _FINDING and _code_key(item, "ConceptCodeSequence")[0]
+                == LABEL_SCHEME)):  # ours: the label as the finding's meaning
             label = _code_meaning(item)
     sites = [i for i in items if _code_key(i) in _FINDING_SITES and str(
         i.ConceptCodeSequence[0].get("CodeValue", "")) not in _FREE_TEXT_CODES]
@@ -547,6 +559,29 @@ class SRLesion:
                              "short_axis_mm, or neither")
 
 
+OHIF_TOOL_PREFIX = "cornerstoneTools@^4.0.0"
+"""The tool tag dcmjs' Cornerstone adapter (OHIF) looks for in a tracking identifier."""
+LABEL_SCHEME = "99RECIST"
+"""Coding scheme of the finding that carries a lesion's label (there is no standard code
+for a name): the code meaning is the lesion id, which OHIF shows as the label."""
+
+
+def lesion_label_code(lesion_id: str) -> hd.sr.CodedConcept:
+    """The Finding (DCM 121071) of a lesion: its label as the code meaning.
+
+    OHIF (dcmjs' Cornerstone adapter) shows the finding's meaning as the measurement's
+    label, and reads the tool from the tracking identifier, so our groups carry
+    ``cornerstoneTools@^4.0.0:Bidirectional`` there and the lesion id here.
+
+    >>> code = lesion_label_code("Liver met 2")
+    >>> code.value, code.scheme_designator, code.meaning
+    ('LIVER-MET-2', '99RECIST', 'Liver met 2')
+    """
+    text = str(lesion_id).strip()
+    value = "".join(c if c.isalnum() else "-" for c in text.upper())[:16] or "LESION"
+    return hd.sr.CodedConcept(value, LABEL_SCHEME, text[:64])
+
+
 def _measurement(name: hd.sr.CodedConcept, value_mm: float, points_px: object,
                  image: Dataset) -> hd.sr.Measurement:
     source = hd.sr.SourceImageForRegion(
@@ -620,20 +655,21 @@ def write_measurement_report(
                 f"lesion {lesion.lesion_id} references image {lesion.sop_instance_uid}, "
                 "which is not among the source images; pass the series it was measured on",
                 sop_instance_uid=lesion.sop_instance_uid)
-        measurements = [_measurement(codes.SCT.LongAxis, lesion.long_axis_mm,
+        measurements = [_measurement(_LONG_AXIS, lesion.long_axis_mm,
                                      lesion.long_axis_px, image)]
         if lesion.short_axis_px is not None:
-            measurements.append(_measurement(codes.SCT.ShortAxis, lesion.short_axis_mm,
+            measurements.append(_measurement(_SHORT_AXIS, lesion.short_axis_mm,
                                              lesion.short_axis_px, image))
         sites = [hd.sr.FindingSite(organ_code(lesion.organ))]
         if lesion.nodal and (organ_code(lesion.organ).value != "59441001"):
             sites.append(hd.sr.FindingSite(organ_code("lymph node")))
+        tool = "Bidirectional" if lesion.short_axis_px is not None else "Length"
         groups.append(hd.sr.MeasurementsAndQualitativeEvaluations(
             tracking_identifier=hd.sr.TrackingIdentifier(
-                uid=lesion.tracking_uid, identifier=lesion.lesion_id),
+                uid=lesion.tracking_uid, identifier=f"{OHIF_TOOL_PREFIX}:{tool}"),
             time_point_context=(hd.sr.TimePointContext(time_point=visit)
                                 if visit else None),
-            finding_type=hd.sr.CodedConcept("52988006", "SCT", "Lesion"),
+            finding_type=lesion_label_code(lesion.lesion_id),
             method=codes.DCM.RECIST1Point1,
             finding_sites=sites,
             measurements=measurements,

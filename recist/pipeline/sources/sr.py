@@ -3,8 +3,8 @@
 Reading (:func:`read_sr_lines`, :func:`measure_sr`, the source's :func:`measure`; the
 details in ``recist.pipeline.sources.sr_read``): every line, closed contour, ellipse or
 circle of one or more SR reports becomes line records placed on the CT series, one
-lesion per lesion identity (``docs/tables.md``, "Lesions read from a DICOM SR"); lengths are always recomputed
-from the coordinates, and a stated value that disagrees by more than
+lesion per lesion identity (``docs/tables.md``, "Lesions read from a DICOM SR"); lengths
+are always recomputed from the coordinates, and a stated value that disagrees by more than
 ``length_tolerance_mm`` — or is in pixels, or has no unit — is reported as a finding.
 Several reports of one patient (one per visit) load into one table. A report drawn on
 images absent from the series, or without any measurable lesion, is refused.

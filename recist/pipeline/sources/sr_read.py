@@ -16,9 +16,9 @@ stated value (mm, cm, m, um; unitless ``1`` read as mm) further than
 ``length_tolerance_mm`` from it is a finding, and so is a stated value in pixels.
 
 :func:`lines_to_measurements` makes one measurements-table row per lesion identity of a
-report (``docs/tables.md``, "Lesions read from a DICOM SR"): groups merge only when they name the same lesion or
-share a Tracking UID; groups naming no lesion get distinct ids derived from their
-Tracking UID.
+report (``docs/tables.md``, "Lesions read from a DICOM SR"): groups merge only when they
+name the same lesion or share a Tracking UID; groups naming no lesion get distinct ids
+derived from their Tracking UID.
 """
 
 from __future__ import annotations
