@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: demo test install sample-data system-tools bench clean
+.PHONY: demo test install sample-data system-tools node-tools bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,11 @@ system-tools:
 	  || sh tests/system_tools/install_tools.sh
 	@[ -x /usr/bin/chromium ] || sh tests/system_tools/install_browser.sh
 
-test: sample-data system-tools
+# dcmjs, pinned in tests/node/package-lock.json: a test reads our DICOM SR with it, as OHIF does.
+node-tools:
+	@[ -d tests/node/node_modules/dcmjs ] || (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+
+test: sample-data system-tools node-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
