@@ -83,9 +83,17 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, *,
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                           processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
+    import dask
+
+    # The workers get the environment of the local pool's processes: Dask's nanny would set
+    # MALLOC_TRIM_THRESHOLD_ and OMP_NUM_THREADS=1, which cost a study here +70 ms and
+    # +40 ms (~100 ms on the pool's ~110 ms; benchmarks/measure_cluster.py).
+    unset = {f"distributed.nanny.pre-spawn-environ.{name}": None
+             for name in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")}
+    with dask.config.set(unset):
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                               threads_per_worker=1, processes=True,
+                               dashboard_address=":0", silence_logs=logging.ERROR)
     try:
         client = Client(cluster)
         try:
