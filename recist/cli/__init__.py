@@ -28,6 +28,7 @@ _COMMAND_MODULES: dict[str, str] = {
     "measure": "recist.cli.measure",
     "scan": "recist.cli.scan",
     "export-sr": "recist.cli.export_sr",
+    "export-seg": "recist.cli.export_seg",
     "fetch": "recist.cli.fetch",
     "report": "recist.cli.report",
     "demo": "recist.cli.demo",
