@@ -50,12 +50,37 @@ def _slice_of(contour, series: LoadedSeries, where: str) -> int:
     k = geometry.patient_mm_to_voxel(contour.points_mm)[:, 0]
     index = int(np.rint(np.mean(k)))
     off_mm = float(np.max(np.abs(k - index))) * geometry.slice_spacing_mm
-    if not 0 <= index < geometry.shape[0] or off_mm > MAX_OFF_SLICE_MM:
+    if not 0 <= index < geometry.shape[0]:
+        raise DicomInputError(
+            f"{where}: a contour lies outside series {geometry.series_instance_uid} (at "
+            f"slice index {float(np.mean(k)):.2f}; the series has slices 0 to "
+            f"{geometry.shape[0] - 1}); pass the series it was drawn on")
+    if off_mm > MAX_OFF_SLICE_MM:
         raise DicomInputError(
             f"{where}: a contour lies on no slice of series {geometry.series_instance_uid} "
             f"(slice index {float(np.mean(k)):.2f}, more than {MAX_OFF_SLICE_MM} mm from "
             "the nearest slice plane); pass the series it was drawn on")
     return index
+
+
+def _check_images(plan, series: LoadedSeries, path: str | Path, uid: str) -> None:
+    """Refuse contours drawn on images absent from the series, naming every one."""
+    ours = set(series.geometry.sop_instance_uids)
+    missing: dict[str, list[str]] = {}
+    for roi, *_ in plan:
+        for contour in roi.contours:
+            if contour.sop_instance_uid and contour.sop_instance_uid not in ours:
+                missing.setdefault(contour.sop_instance_uid, []).append(roi.name)
+    if missing:
+        names = sorted({name for rois in missing.values() for name in rois})
+        uids = sorted(missing)
+        more = f" and {len(uids) - 5} more" if len(uids) > 5 else ""
+        raise DicomInputError(
+            f"RTSTRUCT {path} (SOP Instance {uid}): contours of ROI(s) {', '.join(names)} "
+            f"are drawn on {len(uids)} image(s) that are not in series "
+            f"{series.geometry.series_instance_uid}: {', '.join(uids[:5])}{more}; pass "
+            "the series it was drawn on (or choose the ROIs with a lesions CSV)",
+            path=path, sop_instance_uid=uid, keyword="ReferencedSOPInstanceUID")
 
 
 def _measure_roi(roi: RTROI, series: LoadedSeries, nodal: bool, where: str):
@@ -128,6 +153,7 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
                     "lesions CSV to measure it)", Severity.INFO))
                 continue
             plan.append((roi, roi.name, default_kind, None, False))
+    _check_images(plan, series, rtstruct_path, structure.sop_instance_uid)
     geometry = series.geometry
     rows = []
     for roi, lesion_id, kind, organ, nodal in plan:
