@@ -87,6 +87,14 @@ class DicomdirIndex:
                 "remove the DICOMDIR to load the files that are there.")
 
 
+def _is(entry: os.DirEntry, what: str) -> bool:
+    """``entry.is_file()`` / ``is_dir()``, False for a link that loops or dangles."""
+    try:
+        return entry.is_file() if what == "file" else entry.is_dir()
+    except OSError:
+        return False
+
+
 def find_dicomdir(path: Path) -> Path | None:
     """Return the DICOMDIR to use for ``path``, or None.
 
@@ -104,9 +112,9 @@ def find_dicomdir(path: Path) -> Path | None:
         except OSError:
             return None
         for child in children:
-            if child.name.upper() == "DICOMDIR" and child.is_file():
+            if child.name.upper() == "DICOMDIR" and _is(child, "file"):
                 return Path(child.path)
-        dirs = [c for c in children if c.is_dir()]
+        dirs = [c for c in children if _is(c, "dir")]
         if len(children) != 1 or len(dirs) != 1:
             return None
         folder = Path(dirs[0].path)

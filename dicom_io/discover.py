@@ -26,8 +26,20 @@ import numpy as np
 import pydicom
 from pydicom.errors import InvalidDicomError
 
-from dicom_io.errors import DicomInputError
-from dicom_io.fast_header import WANTED_TAGS, RawHeader, read_raw_header
+from dicom_io.errors import (
+    DicomInputError,
+    safe_text,
+    safe_uid,
+    warning_note,
+)
+from dicom_io.fast_header import (
+    WANTED_TAGS,
+    NotRegularFile,
+    RawHeader,
+    TruncatedFile,
+    read_raw_header,
+    special_file_kind,
+)
 
 __all__ = [
     "ENHANCED_STORAGE_CLASSES",
@@ -100,6 +112,13 @@ class SliceHeader:
     pixel_data_offset: int | None
     frame_of_reference_uid: str
     frame_index: int | None = None  # set on the per-frame headers of a multi-frame object
+    #: SeriesDate, AcquisitionDate and ContentDate as ``(keyword, value)`` when present
+    #: (the scan date when StudyDate is empty).
+    other_dates: tuple[tuple[str, str], ...] = ()
+    #: What the DICOM reader warned about while reading the header (no values).
+    notes: tuple[str, ...] = ()
+    #: Length of the PixelData element in bytes (0xFFFFFFFF when encapsulated).
+    pixel_data_length: int | None = None
 
     @property
     def is_native(self) -> bool:
@@ -110,6 +129,12 @@ class SliceHeader:
     def is_localizer(self) -> bool:
         """True when ImageType says LOCALIZER (a scout / topogram)."""
         return "LOCALIZER" in self.image_type
+
+    @property
+    def where(self) -> str:
+        """The file and its instance number, for messages: ``IM0002.dcm (instance 2)``."""
+        number = "" if self.instance_number is None else f" (instance {self.instance_number})"
+        return f"{safe_text(self.name)}{number}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,43 +204,70 @@ class Inventory:
     unreferenced_examples: tuple[str, ...] = ()
     #: Sentences about the input as a whole (DICOMDIR used, files not referenced, ...).
     notes: tuple[str, ...] = ()
+    #: Entries that are no regular file (FIFO, device, socket, dangling or looping link),
+    #: as ``(name, what)``: skipped without being opened.
+    special: tuple[tuple[str, str], ...] = ()
 
 
 def _corrupt(path: Path, name: str, sop_uid: str, what: str) -> DicomInputError:
-    known = f" (SOP Instance UID {sop_uid})" if sop_uid else ""
+    known = f" (SOP Instance UID {safe_uid(sop_uid)})" if sop_uid else ""
     return DicomInputError(
-        f"cannot read DICOM file {name}{known}: it is truncated or corrupt ({what}). "
-        "Copy it again from the source, or remove it from the folder.",
+        f"cannot read DICOM file {safe_text(name)}{known}: it is truncated or corrupt "
+        f"({what}). Copy it again from the source, or remove it from the folder.",
         path=path, sop_instance_uid=sop_uid or None,
     )
 
 
-def _pydicom_values(path: Path) -> RawHeader:
-    """Read the wanted elements with pydicom (the general, slower path)."""
+def _read_problem(error: BaseException) -> str:
+    """What went wrong reading a header, in words that quote nothing from the file (a
+    reader's own message may hold the bytes of a damaged element: a patient's name)."""
+    if isinstance(error, (TruncatedFile, NotRegularFile)):
+        return str(error)
+    if isinstance(error, EOFError):
+        return "the file ends early"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, OSError):
+        return "the file cannot be read from the disk"
+    if type(error).__name__ == "error" and type(error).__module__ == "zlib":
+        return "it says its data are deflated, but they cannot be inflated"
+    if isinstance(error, RecursionError):
+        return "its sequences are nested too deeply"
+    return "its header cannot be parsed"
+
+
+def _pydicom_values(path: Path, name: str, notes: list[str]) -> RawHeader:
+    """Read the wanted elements with pydicom (the general, slower path); its warnings
+    become ``notes`` (:func:`dicom_io.errors.warning_note`), never stderr."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ds = pydicom.dcmread(path, defer_size=256, specific_tags=_HEADER_TAGS)
-    eof = [str(w.message) for w in caught if "end of file" in str(w.message).lower()]
-    if eof:
-        raise EOFError(eof[0].split(" found in file")[0])
-    values: dict[str, object] = {}
-    for keyword in WANTED_TAGS:
-        element = ds.get(keyword)
-        if element is None or element == "":
-            continue
-        if isinstance(element, (list, tuple, pydicom.multival.MultiValue)):
-            values[keyword] = "\\".join(str(v) for v in element)
-        elif isinstance(element, int) and not isinstance(element, bool):
-            values[keyword] = element
-        else:
-            values[keyword] = str(element).strip()
+        values: dict[str, object] = {}
+        for keyword in WANTED_TAGS:
+            element = ds.get(keyword)
+            if element is None or element == "":
+                continue
+            if isinstance(element, (list, tuple, pydicom.multival.MultiValue)):
+                values[keyword] = "\\".join(str(v) for v in element)
+            elif isinstance(element, int) and not isinstance(element, bool):
+                values[keyword] = element
+            elif isinstance(element, (bytes, bytearray)):
+                values[keyword] = bytes(element).decode("latin-1").strip(" \x00")
+            else:
+                values[keyword] = str(element).strip()
+    if any("end of file" in str(w.message).lower() for w in caught):
+        raise EOFError("end of file")
+    for warning in caught:
+        note = warning_note(warning.message, name)
+        if note not in notes:
+            notes.append(note)
     pixel = ds._dict.get(0x7FE00010)
     syntax = str(getattr(ds.file_meta, "TransferSyntaxUID", "") or "")
     offset = getattr(pixel, "value_tell", None) if syntax in _NATIVE_SYNTAXES else None
     if offset is not None and (pixel.length == 0xFFFFFFFF
                                or offset + pixel.length > os.path.getsize(path)):
-        raise EOFError(f"PixelData needs {pixel.length} bytes from offset {offset}, the file "
-                       f"has {os.path.getsize(path)}")
+        raise TruncatedFile(f"PixelData needs {pixel.length} bytes from offset {offset}, the "
+                         f"file has {os.path.getsize(path)}")
     return RawHeader(values, syntax,
                      str(getattr(ds.file_meta, "MediaStorageSOPClassUID", "") or ""),
                      offset if pixel is not None else None,
@@ -223,19 +275,44 @@ def _pydicom_values(path: Path) -> RawHeader:
                      os.path.getsize(path))
 
 
+class _Malformed(ValueError):
+    """A header value that is not what its element holds (our words, no value quoted)."""
+
+
 def _numbers(value: object, keyword: str, size: int | None = None) -> list[float] | None:
     if value is None or value == "":
         return None
-    numbers = [float(v) for v in str(value).split("\\")]
+    try:
+        numbers = [float(v) for v in str(value).split("\\")]
+    except ValueError:
+        raise _Malformed(f"{keyword} is not a list of numbers") from None
     if size is not None and len(numbers) != size:
-        raise ValueError(f"{keyword} has {len(numbers)} values, expected {size}")
+        raise _Malformed(f"{keyword} has {len(numbers)} values, expected {size}")
     return numbers
 
 
-def _integer(value: object) -> int | None:
+def _integer(value: object, keyword: str = "a header value") -> int | None:
     if value is None or value == "":
         return None
-    return int(float(str(value).split("\\")[0]))
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(str(value).split("\\")[0])
+    except ValueError:
+        raise _Malformed(f"{keyword} is not a whole number") from None
+    if not number.is_integer() or abs(number) > 2 ** 31:
+        raise _Malformed(f"{keyword} is not a whole number")
+    return int(number)
+
+
+def _clean(value: object) -> str:
+    """A header text value: printable characters only (a damaged element may hold control
+    characters); the value is still never put into a message unvalidated."""
+    text = "" if value is None else str(value)
+    return "".join(c for c in text if c.isprintable()).strip()
+
+
+_OTHER_DATES = ("SeriesDate", "AcquisitionDate", "ContentDate")
 
 
 def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
@@ -250,17 +327,20 @@ def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
     """
     path = Path(path)
     name = name or path.name
+    notes: list[str] = []
     try:
         raw = read_raw_header(path)
         if raw is None:
-            raw = _pydicom_values(path)
+            raw = _pydicom_values(path, name, notes)
     except InvalidDicomError:
         raise
-    except (EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise _corrupt(path, name, "", str(error)) from None
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # noqa: BLE001 - any reader failure: one sentence, no bytes
+        raise _corrupt(path, name, "", _read_problem(error)) from None
     v = raw.values
-    sop_uid = str(v.get("SOPInstanceUID", "") or "")
-    sop_class = str(v.get("SOPClassUID", "") or "") or raw.media_storage_sop_class_uid
+    sop_uid = _clean(v.get("SOPInstanceUID", ""))
+    sop_class = _clean(v.get("SOPClassUID", "")) or _clean(raw.media_storage_sop_class_uid)
     if sop_class == _DICOMDIR_CLASS or raw.media_storage_sop_class_uid == _DICOMDIR_CLASS:
         sop_class = _DICOMDIR_CLASS
     elif not sop_uid:
@@ -275,41 +355,44 @@ def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
         thickness = _numbers(v.get("SliceThickness"), "SliceThickness")
         slope = _numbers(v.get("RescaleSlope"), "RescaleSlope")
         intercept = _numbers(v.get("RescaleIntercept"), "RescaleIntercept")
-        image_type = str(v.get("ImageType", "") or "")
+        image_type = _clean(v.get("ImageType", ""))
         return SliceHeader(
-            path=path, name=name, transfer_syntax_uid=raw.transfer_syntax_uid,
+            path=path, name=name, transfer_syntax_uid=_clean(raw.transfer_syntax_uid),
             sop_class_uid=sop_class, sop_instance_uid=sop_uid,
-            study_instance_uid=str(v.get("StudyInstanceUID", "") or ""),
-            series_instance_uid=str(v.get("SeriesInstanceUID", "") or ""),
-            patient_id=str(v.get("PatientID", "") or ""),
-            study_date=str(v.get("StudyDate", "") or ""),
-            modality=str(v.get("Modality", "") or ""),
-            series_description=str(v.get("SeriesDescription", "") or ""),
-            series_number=_integer(v.get("SeriesNumber")),
-            instance_number=_integer(v.get("InstanceNumber")),
+            study_instance_uid=_clean(v.get("StudyInstanceUID", "")),
+            series_instance_uid=_clean(v.get("SeriesInstanceUID", "")),
+            patient_id=_clean(v.get("PatientID", "")),
+            study_date=_clean(v.get("StudyDate", "")),
+            modality=_clean(v.get("Modality", "")),
+            series_description=_clean(v.get("SeriesDescription", "")),
+            series_number=_integer(v.get("SeriesNumber"), "SeriesNumber"),
+            instance_number=_integer(v.get("InstanceNumber"), "InstanceNumber"),
             image_type=tuple(t.strip().upper() for t in image_type.split("\\") if t.strip()),
             position_mm=None if position is None else np.array(position),
             orientation=None if orientation is None else np.array(orientation),
             pixel_spacing_mm=None if spacing is None else (spacing[0], spacing[1]),
             slice_thickness_mm=None if thickness is None else thickness[0],
-            rows=_integer(v.get("Rows")), columns=_integer(v.get("Columns")),
+            rows=_integer(v.get("Rows"), "Rows"),
+            columns=_integer(v.get("Columns"), "Columns"),
             rescale_slope=1.0 if slope is None else slope[0],
             rescale_intercept=0.0 if intercept is None else intercept[0],
-            bits_allocated=_integer(v.get("BitsAllocated")),
-            bits_stored=_integer(v.get("BitsStored")),
-            pixel_representation=_integer(v.get("PixelRepresentation")),
-            samples_per_pixel=_integer(v.get("SamplesPerPixel")) or 1,
-            photometric_interpretation=str(v.get("PhotometricInterpretation", "") or ""),
-            number_of_frames=_integer(v.get("NumberOfFrames")) or 1,
+            bits_allocated=_integer(v.get("BitsAllocated"), "BitsAllocated"),
+            bits_stored=_integer(v.get("BitsStored"), "BitsStored"),
+            pixel_representation=_integer(v.get("PixelRepresentation"), "PixelRepresentation"),
+            samples_per_pixel=_integer(v.get("SamplesPerPixel"), "SamplesPerPixel") or 1,
+            photometric_interpretation=_clean(v.get("PhotometricInterpretation", "")),
+            number_of_frames=_integer(v.get("NumberOfFrames"), "NumberOfFrames") or 1,
             has_pixel_data=raw.pixel_data_length is not None,
             pixel_data_offset=raw.pixel_data_offset,
-            frame_of_reference_uid=str(v.get("FrameOfReferenceUID", "") or ""),
+            frame_of_reference_uid=_clean(v.get("FrameOfReferenceUID", "")),
+            other_dates=tuple((k, _clean(v.get(k))) for k in _OTHER_DATES if _clean(v.get(k))),
+            notes=tuple(notes), pixel_data_length=raw.pixel_data_length,
         )
-    except (ValueError, TypeError) as error:
+    except _Malformed as error:
         raise DicomInputError(
-            f"cannot read DICOM file {name} (SOP Instance UID {sop_uid}): a header value is "
-            f"malformed ({error}). Correct the header, or remove the file from the folder.",
-            path=path, sop_instance_uid=sop_uid,
+            f"cannot read DICOM file {safe_text(name)} (SOP Instance UID {safe_uid(sop_uid)}):"
+            f" {error}. Correct the header, or remove the file from the folder.",
+            path=path, sop_instance_uid=sop_uid, keyword=str(error).split()[0],
         ) from None
 
 
@@ -329,17 +412,22 @@ def open_input(path: str | Path) -> Iterator[tuple[Path, str]]:
             try:
                 with zipfile.ZipFile(path) as archive:
                     archive.extractall(tmp)
-            except (zipfile.BadZipFile, OSError) as error:
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
+                    RuntimeError):  # RuntimeError: an encrypted member
                 raise DicomInputError(
-                    f"cannot extract {path.name}: {error}. Check the archive.", path=path
-                ) from None
+                    f"cannot extract {safe_text(path.name)}: the archive is damaged, "
+                    "encrypted or uses a compression that cannot be read. Check the archive.",
+                    path=path) from None
             yield Path(tmp), f"{path.name}:"
     else:
         yield path, ""
 
 
 def _walk(root: Path) -> Iterator[Path]:
-    if root.is_file():
+    """Every entry under ``root`` that is not a folder (links to folders are not followed;
+    links that loop or dangle, FIFOs, devices and sockets are yielded and skipped by
+    ``_Collected.read`` without being opened)."""
+    if not root.is_dir():
         yield root
         return
     for folder, dirs, files in os.walk(root):
@@ -361,9 +449,14 @@ class _Collected:
     missing_by_series: dict[str, list[str]] = field(default_factory=dict)
     unreferenced: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    special: list[tuple[str, str]] = field(default_factory=list)
 
     def read(self, path: Path, name: str) -> None:
         self.n_files += 1
+        kind = special_file_kind(path)
+        if kind is not None:  # FIFO, device, socket, dangling or looping link: not opened
+            self.special.append((name, kind))
+            return
         if path.name.upper() == "DICOMDIR":  # a media directory, not an image
             self.dicomdir_skipped = True
             return
@@ -431,6 +524,14 @@ def _collect(root: Path, prefix: str) -> _Collected:
     return found
 
 
+def special_files_note(special: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> str:
+    """The note listing the entries skipped because they are no regular file."""
+    shown = ", ".join(f"{safe_text(name)} ({kind})" for name, kind in special[:3])
+    more = f" and {len(special) - 3} more" if len(special) > 3 else ""
+    return (f"{len(special)} entr(y/ies) skipped without being opened, as they are no "
+            f"regular file: {shown}{more}")
+
+
 def _read_headers(root: Path, prefix: str) -> tuple[list[SliceHeader], list[str],
                                                   list[DicomInputError], bool, int]:
     """``(headers, non-DICOM names, unreadable errors, DICOMDIR skipped, files looked at)``.
@@ -471,13 +572,16 @@ def discover_series(path: str | Path, *, check: bool = True) -> Inventory:
     with open_input(path) as (root, prefix):
         found = _collect(root, prefix)
         if not found.headers and not found.unreadable:
+            special = f", {len(found.special)} no regular file" if found.special else ""
             raise DicomInputError(
-                f"no DICOM files found in {path}: {found.n_files} file(s) looked at, "
-                f"{len(found.skipped)} not DICOM. Point at the folder that holds the DICOM "
-                "images (or the .zip / DICOMDIR's folder).",
+                f"no DICOM files found in {safe_text(path, 120)}: {found.n_files} file(s) "
+                f"looked at, {len(found.skipped)} not DICOM{special}. Point at the folder "
+                "that holds the DICOM images (or the .zip / DICOMDIR's folder).",
                 path=path,
             )
         records = _group(found.headers, check)
+    if found.special:
+        found.notes.append(special_files_note(found.special))
     for k, record in enumerate(records):
         missing = found.missing_by_series.get(record.series_instance_uid)
         if missing:
@@ -491,24 +595,42 @@ def discover_series(path: str | Path, *, check: bool = True) -> Inventory:
         unreadable=tuple(found.unreadable), dicomdir_found=found.dicomdir_skipped,
         dicomdir=found.dicomdir, n_unreferenced=len(found.unreferenced),
         unreferenced_examples=tuple(found.unreferenced[:5]), notes=tuple(found.notes),
+        special=tuple(found.special),
     )
 
 
+def scan_date(headers: tuple[SliceHeader, ...] | list[SliceHeader]) -> tuple[str, str]:
+    """``(date, keyword)``: the series' StudyDate, else its first SeriesDate,
+    AcquisitionDate or ContentDate (in that order); ``("", "")`` when no file has one."""
+    for header in headers:
+        if header.study_date:
+            return header.study_date, "StudyDate"
+    for keyword in _OTHER_DATES:
+        for header in headers:
+            value = dict(header.other_dates).get(keyword)
+            if value:
+                return value, keyword
+    return "", ""
+
+
 def _group(headers: list[SliceHeader], check: bool) -> list[SeriesRecord]:
+    """Group headers by SeriesInstanceUID (a series is one UID: a slice whose other UIDs
+    differ stays in it and is refused by ``dicom_io.stack``'s consistency check)."""
     from dicom_io.stack import describe_problem
 
-    groups: dict[tuple[str, str], list[SliceHeader]] = {}
+    groups: dict[str, list[SliceHeader]] = {}
     for header in headers:
-        groups.setdefault((header.study_instance_uid, header.series_instance_uid),
-                          []).append(header)
+        groups.setdefault(header.series_instance_uid, []).append(header)
     records = []
-    for (study_uid, series_uid), members in groups.items():
+    for series_uid, members in groups.items():
         first = members[0]
-        classes = {h.sop_class_uid for h in members}
-        main_class = max(classes, key=lambda c: sum(h.sop_class_uid == c for h in members))
+        counts: dict[str, int] = {}
+        for h in members:
+            counts[h.sop_class_uid] = counts.get(h.sop_class_uid, 0) + 1
+        main_class = max(counts, key=lambda c: counts[c])
         record = SeriesRecord(
-            study_instance_uid=study_uid, series_instance_uid=series_uid,
-            patient_id=first.patient_id, study_date=first.study_date,
+            study_instance_uid=first.study_instance_uid, series_instance_uid=series_uid,
+            patient_id=first.patient_id, study_date=scan_date(members)[0],
             modality=first.modality, series_description=first.series_description,
             series_number=first.series_number, sop_class_uid=main_class,
             headers=tuple(members),

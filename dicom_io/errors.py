@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["DicomInputError", "unreadable_file_error"]
+__all__ = ["DicomInputError", "captured_warnings", "is_valid_uid", "safe_text", "safe_uid",
+           "unreadable_file_error", "warning_note"]
 
 
 class DicomInputError(ValueError):
@@ -60,6 +65,77 @@ def unreadable_file_error(path: str | Path, error: BaseException, what: str) -> 
                  f"pass the {what} file")
     elif isinstance(error, EOFError):
         found = "the file ends too early (truncated); copy it again from the source"
-    else:
-        found = f"{error}; pass a {what} file"
-    return DicomInputError(f"cannot read {path} as {what}: {found}", path=path)
+    else:  # the reader's own words may quote the file's bytes: never shown
+        found = f"its content cannot be parsed (damaged, or not a {what}); pass a {what} file"
+    return DicomInputError(f"cannot read {safe_text(path, 120)} as {what}: {found}", path=path)
+
+
+# ------------------------------------------------------------------ safe message values
+_UID_PATTERN = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*")
+
+
+def is_valid_uid(value: object) -> bool:
+    """True when ``value`` follows the DICOM UID grammar (PS3.5 9.1): dot-separated
+    numbers without leading zeros, at most 64 characters.
+
+    >>> is_valid_uid("1.2.840.10008.1.2.1"), is_valid_uid("1.02.3"), is_valid_uid("Doe^Jane")
+    (True, False, False)
+    """
+    text = str(value)
+    return 0 < len(text) <= 64 and _UID_PATTERN.fullmatch(text) is not None
+
+
+def safe_uid(value: object) -> str:
+    """A UID for a message: itself when it follows the UID grammar, else ``(invalid UID)``
+    (a damaged element may hold any bytes, a patient's name among them).
+
+    >>> safe_uid("1.2.3"), safe_uid("1.2.3\\nDoe^Jane"), safe_uid("")
+    ('1.2.3', '(invalid UID)', '(no UID)')
+    """
+    if value is None or str(value) == "":
+        return "(no UID)"
+    return str(value) if is_valid_uid(value) else "(invalid UID)"
+
+
+def safe_text(value: object, limit: int = 80) -> str:
+    """Text from a file system or a header made fit for a one-line message: every
+    non-printable character (control characters, newlines) becomes ``?`` and a text
+    longer than ``limit`` keeps its start and end around ``…``.
+
+    >>> safe_text("IM\\n0001.dcm"), safe_text("x" * 10, limit=5)
+    ('IM?0001.dcm', 'xx…xx')
+    """
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    if len(text) > limit:
+        keep = max(limit - 1, 2)
+        text = text[: (keep + 1) // 2] + "…" + text[len(text) - keep // 2:]
+    return text
+
+
+_VR_IN_WARNING = re.compile(r"\bVR ([A-Z]{2})\b")
+
+
+def warning_note(message: object, name: str) -> str:
+    """A pydicom / highdicom warning about file ``name`` in our words, without any value
+    from the file (its raw bytes may be a patient's name): only the VR it names is kept.
+
+    >>> warning_note("Invalid value for VR DS: 'Doe^Jane'.", "IM0001.dcm")
+    'IM0001.dcm: the DICOM reader warned about a value that does not match its VR DS; ...'
+    """
+    vr = _VR_IN_WARNING.search(str(message))
+    what = f"a value that does not match its VR {vr.group(1)}" if vr else "an irregular header"
+    return f"{safe_text(name)}: the DICOM reader warned about {what}; it was ignored or read as is"
+
+
+@contextmanager
+def captured_warnings(name: str, notes: list[str] | None = None) -> Iterator[list[str]]:
+    """Catch the warnings of a DICOM library call; append each (as :func:`warning_note`,
+    once per distinct note) to ``notes`` and to the yielded list, never to stderr."""
+    found: list[str] = [] if notes is None else notes
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield found
+    for warning in caught:
+        note = warning_note(warning.message, name)
+        if note not in found:
+            found.append(note)

@@ -12,12 +12,15 @@ the caller falls back to pydicom.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PIXEL_DATA_TAG", "WANTED_TAGS", "RawHeader", "read_raw_header"]
+__all__ = ["PIXEL_DATA_TAG", "WANTED_TAGS", "NotRegularFile", "RawHeader", "TruncatedFile",
+           "read_raw_header", "special_file_kind"]
 
 PIXEL_DATA_TAG = 0x7FE00010
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
@@ -36,6 +39,9 @@ WANTED_TAGS = {
     "SOPClassUID": (0x00080016, "text"),
     "SOPInstanceUID": (0x00080018, "text"),
     "StudyDate": (0x00080020, "text"),
+    "SeriesDate": (0x00080021, "text"),
+    "AcquisitionDate": (0x00080022, "text"),
+    "ContentDate": (0x00080023, "text"),
     "Modality": (0x00080060, "text"),
     "SeriesDescription": (0x0008103E, "text"),
     "PatientID": (0x00100020, "text"),
@@ -60,6 +66,41 @@ WANTED_TAGS = {
     "RescaleSlope": (0x00281053, "text"),
 }
 _BY_TAG = {tag: (keyword, kind) for keyword, (tag, kind) in WANTED_TAGS.items()}
+
+
+class TruncatedFile(EOFError):
+    """The file ends before its header or its PixelData does (the message is ours and
+    quotes nothing from the file)."""
+
+
+class NotRegularFile(OSError):
+    """The path is a FIFO, a device, a socket or a folder: never read."""
+
+
+def _kind_of(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+def special_file_kind(path: str | Path) -> str | None:
+    """None for a regular file (or a link to one); else what the entry is, in words:
+    ``"a FIFO (named pipe)"``, ``"a device"``, ``"a socket"``, ``"a dangling link"``,
+    ``"a looping link"``, ``"a folder"``. Nothing is opened."""
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        if os.path.islink(path):
+            return "a looping link" if error.errno == errno.ELOOP else "a dangling link"
+        return "an entry that cannot be examined"
+    return None if stat.S_ISREG(status.st_mode) else _kind_of(status.st_mode)
 
 
 class _NeedMore(Exception):
@@ -182,8 +223,19 @@ def read_raw_header(path: str | Path) -> RawHeader | None:
     EOFError
         When the file ends before its PixelData (truncated).
     """
-    file_size = os.path.getsize(path)
-    with open(path, "rb") as handle:
+    # Opened without blocking and checked to be a regular file before any read: a FIFO or
+    # a device put in a series folder never hangs the reader.
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        status = os.fstat(descriptor)
+    except OSError:
+        os.close(descriptor)
+        raise
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        raise NotRegularFile(f"{_kind_of(status.st_mode)}, not a regular file")
+    file_size = status.st_size
+    with os.fdopen(descriptor, "rb") as handle:
         data = handle.read(_FIRST_READ)
         while True:
             if len(data) < 132 or data[128:132] != b"DICM":
@@ -194,7 +246,7 @@ def read_raw_header(path: str | Path) -> RawHeader | None:
                 return None
             except (_NeedMore, struct.error):
                 if len(data) >= file_size:
-                    raise EOFError("the file ends inside its header") from None
+                    raise TruncatedFile("the file ends inside its header") from None
                 data += handle.read(max(len(data), _FIRST_READ))
                 continue
             if result is None:
@@ -203,7 +255,7 @@ def read_raw_header(path: str | Path) -> RawHeader | None:
             if offset is not None and length == _UNDEFINED:
                 _check_fragments(handle, offset, file_size)
             elif offset is not None and offset + length > file_size:
-                raise EOFError(f"PixelData needs {length} bytes from offset {offset}, "
+                raise TruncatedFile(f"PixelData needs {length} bytes from offset {offset}, "
                                f"the file has {file_size}")
             return RawHeader(values, syntax, sop_class, offset, length, file_size)
 
@@ -236,7 +288,7 @@ def _check_fragments(handle, offset: int, file_size: int) -> None:
     pos = offset
     while True:
         if pos + 8 > file_size:
-            raise EOFError("the file ends inside its encapsulated PixelData")
+            raise TruncatedFile("the file ends inside its encapsulated PixelData")
         handle.seek(pos)
         group, element, length = struct.unpack("<HHI", handle.read(8))
         tag = (group << 16) | element
@@ -244,5 +296,5 @@ def _check_fragments(handle, offset: int, file_size: int) -> None:
         if tag == _SEQUENCE_END:
             return
         if tag != _ITEM or length == _UNDEFINED:
-            raise EOFError(f"unexpected tag {tag:08X} in the encapsulated PixelData")
+            raise TruncatedFile(f"unexpected tag {tag:08X} in the encapsulated PixelData")
         pos += length

@@ -20,22 +20,70 @@ Conventions (the shared contract of ``dicom_io``, ``recist.measure`` and the sam
 
 from __future__ import annotations
 
+import datetime
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dicom_io.errors import DicomInputError
+from dicom_io.errors import DicomInputError, safe_uid
 
 if TYPE_CHECKING:  # pragma: no cover
     import SimpleITK as sitk
 
-__all__ = ["ORTHONORMAL_TOLERANCE", "SeriesGeometry"]
+__all__ = ["ALLOW_IMPLAUSIBLE_VARIABLE", "EARLIEST_DATE", "LATEST_DATE_MARGIN_DAYS",
+           "MAX_SPACING_MM", "ORTHONORMAL_TOLERANCE", "SeriesGeometry", "date_problem",
+           "implausible_allowed"]
 
 #: Largest accepted deviation of a direction cosine vector from unit length, and of the
 #: dot product of the row and column directions from zero.
 ORTHONORMAL_TOLERANCE = 1e-4
+
+# Plausibility bounds of DICOM headers: the DICOM rows of the table recist.plausibility
+# (docs/tables.md, "Plausibility bounds"), repeated here because dicom_io never imports
+# recist; tests/recist/plausibility keeps the two equal.
+#: Largest plausible PixelSpacing, step between slices and SliceThickness (mm).
+MAX_SPACING_MM = 20.0
+#: Earliest plausible StudyDate.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+#: A StudyDate later than today by more than this many days is implausible.
+LATEST_DATE_MARGIN_DAYS = 365
+#: Set (not ``0``) to accept implausible values (``recist --allow-implausible`` sets it).
+ALLOW_IMPLAUSIBLE_VARIABLE = "RECIST_ALLOW_IMPLAUSIBLE"
+
+
+def implausible_allowed() -> bool:
+    """Whether ``RECIST_ALLOW_IMPLAUSIBLE`` asks to accept implausible header values."""
+    return os.environ.get(ALLOW_IMPLAUSIBLE_VARIABLE, "").strip() not in ("", "0")
+
+
+def date_problem(text: str, today: datetime.date | None = None) -> str | None:
+    """Why a DICOM DA value (``YYYYMMDD``) cannot be a scan date, or None when it can.
+
+    The value itself is quoted only when it is 8 digits (anything else in a damaged
+    element could be a patient's name).
+
+    >>> date_problem("20240115") is None, date_problem("20240230")
+    (True, "'20240230' is not a calendar date (YYYYMMDD)")
+    >>> date_problem("Doe^Jane"), date_problem("18991231", datetime.date(2024, 1, 1))
+    ('is not a date of 8 digits (YYYYMMDD)', "'18991231' is before 1900-01-01")
+    """
+    if not (len(text) == 8 and text.isdigit() and text.isascii()):
+        return "is not a date of 8 digits (YYYYMMDD)"
+    try:
+        value = datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return f"{text!r} is not a calendar date (YYYYMMDD)"
+    if implausible_allowed():
+        return None
+    latest = (today or datetime.date.today()) + datetime.timedelta(days=LATEST_DATE_MARGIN_DAYS)
+    if value < EARLIEST_DATE:
+        return f"{text!r} is before {EARLIEST_DATE.isoformat()}"
+    if value > latest:
+        return f"{text!r} is after {latest.isoformat()} (more than a year from today)"
+    return None
 
 
 def _vector3(value: Any, name: str) -> np.ndarray:
@@ -296,21 +344,28 @@ class SeriesGeometry:
         matches = [k for k, u in enumerate(self.sop_instance_uids) if u == uid]
         if len(matches) == 1:
             return matches[0]
+        series = safe_uid(self.series_instance_uid) if self.series_instance_uid \
+            else "(unknown UID)"
         if not matches:
             raise DicomInputError(
-                f"SOP Instance UID {uid} is not a slice of series "
-                f"{self.series_instance_uid or '(unknown UID)'} ({self.shape[0]} slices). "
+                f"SOP Instance UID {safe_uid(uid)} is not a slice of series "
+                f"{series} ({self.shape[0]} slices). "
                 "Check that the annotation refers to this series, or pass the series it "
                 "was drawn on.",
                 sop_instance_uid=uid,
                 keyword="ReferencedSOPInstanceUID",
             )
+        if len(self.frame_numbers) != len(self.sop_instance_uids):
+            raise DicomInputError(
+                f"SOP Instance UID {safe_uid(uid)} names {len(matches)} slices of series "
+                f"{series}; each slice needs its own UID. Re-export the series.",
+                sop_instance_uid=uid, keyword="SOPInstanceUID")
         for k in matches:
             if frame_number is not None and self.frame_numbers[k] == int(frame_number):
                 return k
         raise DicomInputError(
-            f"SOP Instance UID {uid} is a multi-frame image holding {len(matches)} slices of "
-            f"series {self.series_instance_uid or '(unknown UID)'}; "
+            f"SOP Instance UID {safe_uid(uid)} is a multi-frame image holding {len(matches)} "
+            f"slices of series {series}; "
             + ("no frame number was given" if frame_number is None
                else f"it has no frame {frame_number}")
             + f" (frames {min(self.frame_numbers[k] for k in matches)}-"

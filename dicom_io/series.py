@@ -32,13 +32,14 @@ from dicom_io.discover import (
     ENHANCED_STORAGE_CLASSES,
     SeriesRecord,
     SliceHeader,
+    _collect,
     _group,
-    _read_headers,
     open_input,
+    special_files_note,
 )
-from dicom_io.errors import DicomInputError
+from dicom_io.errors import DicomInputError, captured_warnings, safe_text, safe_uid
 from dicom_io.geometry import SeriesGeometry
-from dicom_io.stack import StackPlan, plan_stack
+from dicom_io.stack import StackPlan, plan_stack, series_date
 
 __all__ = ["LoadedSeries", "SeriesInfo", "load_series", "select_series"]
 
@@ -53,11 +54,15 @@ class SeriesInfo:
     """Descriptive fields of a loaded series (also readable as ``info["patient_id"]``).
 
     ``patient_id`` is the study's (pseudonymous) PatientID: fine in tables and inventories,
-    never printed in error messages.
+    never printed in error messages. ``study_date`` is the scan date (ISO): StudyDate, or
+    SeriesDate / AcquisitionDate / ContentDate when StudyDate is empty (with a note);
+    reading it raises ``DicomInputError`` when the series has no usable date
+    (``date_problem``), so a caller that has the date from elsewhere (a manifest) never
+    needs it.
     """
 
     patient_id: str
-    study_date: str
+    scan_date: str
     series_description: str
     modality: str
     study_instance_uid: str
@@ -68,6 +73,17 @@ class SeriesInfo:
     transfer_syntax_uid: str
     n_slices: int
     source: str
+    date_problem: str | None = None
+
+    @property
+    def study_date(self) -> str:
+        """The scan date, ``YYYY-MM-DD``; ``DicomInputError`` when there is none."""
+        if self.date_problem is not None:
+            raise DicomInputError(
+                f"series {safe_uid(self.series_instance_uid)} in {safe_text(self.source)}: "
+                f"{self.date_problem}; correct the header, or give the scan date in a "
+                "manifest's date column", path=self.source, keyword="StudyDate")
+        return self.scan_date
 
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)
@@ -87,16 +103,16 @@ class LoadedSeries:
         return self.geometry.to_sitk_image(self.volume)
 
 
-def _iso_date(value: str) -> str:
-    value = value.strip()
-    if len(value) == 8 and value.isdigit():
-        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
-    return value
-
-
 def _describe(record: SeriesRecord) -> str:
-    return (f"{record.series_instance_uid} '{record.series_description or '(no description)'}'"
-            f" {record.modality or '?'} {record.n_files} file(s)")
+    description = safe_text(record.series_description or "(no description)", 40)
+    return (f"{safe_uid(record.series_instance_uid)} '{description}'"
+            f" {safe_text(record.modality or '?', 16)} {record.n_files} file(s)")
+
+
+def _listing(records) -> str:
+    """The series for a message: at most 3 described, then a count."""
+    shown = "; ".join(_describe(r) for r in list(records)[:3])
+    return shown + (f"; and {len(records) - 3} more" if len(records) > 3 else "")
 
 
 def select_series(records: list[SeriesRecord] | tuple[SeriesRecord, ...], source: str | Path,
@@ -112,32 +128,34 @@ def select_series(records: list[SeriesRecord] | tuple[SeriesRecord, ...], source
         for record in records:
             if record.series_instance_uid == series_uid.strip():
                 return record
-        listing = "; ".join(_describe(r) for r in records)
         raise DicomInputError(
-            f"series {series_uid} is not in {source}. Series found: {listing}. Pass one of "
-            "these UIDs with --series-uid.", path=source, keyword="SeriesInstanceUID")
+            f"series {safe_text(series_uid, 64)} is not in {safe_text(source, 120)}. Series "
+            f"found: {_listing(records)}. Pass one of these UIDs with --series-uid.",
+            path=source, keyword="SeriesInstanceUID")
     images = [r for r in records if r.is_image_series
               or r.sop_class_uid in ENHANCED_STORAGE_CLASSES]
     if len(images) == 1:
         return images[0]
     if not images:
-        listing = "; ".join(_describe(r) for r in records)
         raise DicomInputError(
-            f"no image series in {source}: only {listing}. Point at the folder of the CT "
-            "images.", path=source, keyword="SOPClassUID")
-    listing = "; ".join(_describe(r) for r in images)
+            f"no image series in {safe_text(source, 120)}: only {_listing(records)}. Point at "
+            "the folder of the CT images.", path=source, keyword="SOPClassUID")
     raise DicomInputError(
-        f"{source} holds {len(images)} image series and none was chosen: {listing}. "
-        "Pass the one to load with --series-uid (series_uid=...).",
+        f"{safe_text(source, 120)} holds {len(images)} image series and none was chosen: "
+        f"{_listing(images)}. Pass the one to load with --series-uid (series_uid=...).",
         path=source, keyword="SeriesInstanceUID")
+
+
+def _named(header: SliceHeader) -> str:
+    return f"{safe_text(header.name)} (SOP Instance UID {safe_uid(header.sop_instance_uid)})"
 
 
 def _stored_dtype(header: SliceHeader) -> np.dtype:
     bits, signed = header.bits_allocated, header.pixel_representation == 1
     if bits not in (8, 16, 32):
         raise DicomInputError(
-            f"cannot load {header.name} (SOP Instance UID {header.sop_instance_uid}): "
-            f"BitsAllocated is {bits}, expected 8, 16 or 32.", path=header.path,
+            f"cannot load {_named(header)}: BitsAllocated is {bits}, expected 8, 16 or 32.",
+            path=header.path,
             sop_instance_uid=header.sop_instance_uid, keyword="BitsAllocated")
     return np.dtype(f"{'i' if signed else 'u'}{bits // 8}").newbyteorder("<")
 
@@ -186,9 +204,8 @@ class _Reader:
 
     def _fail(self, header: SliceHeader, what: str) -> DicomInputError:
         return DicomInputError(
-            f"cannot decode the pixels of {header.name} (SOP Instance UID "
-            f"{header.sop_instance_uid}): {what}. Copy the file again from the source, or "
-            "remove it and load the rest as a separate series.",
+            f"cannot decode the pixels of {_named(header)}: {what}. Copy the file again from "
+            "the source, or remove it and load the rest as a separate series.",
             path=header.path, sop_instance_uid=header.sop_instance_uid, keyword="PixelData")
 
     def _read_stored(self, k: int, target: np.ndarray) -> None:
@@ -220,8 +237,11 @@ class _Reader:
                 array = pixel_array(header.path, index=header.frame_index)
             else:
                 array = pydicom.dcmread(header.path).pixel_array
-        except Exception as error:  # noqa: BLE001 - any decoder failure names the file
-            raise self._fail(header, f"{type(error).__name__}: {error}") from None
+        except (MemoryError, KeyboardInterrupt):
+            raise
+        except Exception:  # noqa: BLE001 - any decoder failure names the file, no bytes
+            raise self._fail(header, "the pixel data are damaged or do not match the "
+                             "header (transfer syntax, Rows, Columns, bits)") from None
         if array.shape != target.shape:
             raise self._fail(header, f"decoded shape {array.shape}, expected {target.shape}")
         target[...] = array
@@ -371,7 +391,9 @@ def load_series(path: str | Path, series_uid: str | None = None, *,
         and DICOM keyword concerned.
     """
     with open_input(path) as (root, prefix):
-        headers, skipped, unreadable, _, n_files = _read_headers(root, prefix)
+        found = _collect(root, prefix)
+        headers, skipped, unreadable, n_files = (found.headers, found.skipped,
+                                                 found.unreadable, found.n_files)
         # A file known to belong to another series (a DICOMDIR record) does not stop this one.
         blocking = [error for error in unreadable
                     if series_uid is None
@@ -394,10 +416,18 @@ def load_series(path: str | Path, series_uid: str | None = None, *,
                 f"{' …' if len(skipped) > 3 else ''}; if one is a slice cut short, copy it "
                 "again)", path=error.path, sop_instance_uid=error.sop_instance_uid,
                 keyword=error.keyword) from error
-        volume = read_volume(plan, workers=workers)
+        reader_notes: list[str] = []
+        with captured_warnings(record.headers[0].name, reader_notes):
+            volume = read_volume(plan, workers=workers)
     first = plan.headers[0]
+    date, date_problem, date_note = series_date(record)
+    notes = list(plan.notes)
+    notes += [date_note] if date_note else []
+    notes += [special_files_note(found.special)] if found.special else []
+    notes += list(dict.fromkeys(n for h in plan.headers for n in h.notes))
+    notes += [n for n in reader_notes if n not in notes]
     info = SeriesInfo(
-        patient_id=record.patient_id, study_date=_iso_date(record.study_date),
+        patient_id=record.patient_id, scan_date=date, date_problem=date_problem,
         series_description=record.series_description, modality=record.modality,
         study_instance_uid=record.study_instance_uid,
         series_instance_uid=record.series_instance_uid, series_number=record.series_number,
@@ -405,4 +435,4 @@ def load_series(path: str | Path, series_uid: str | None = None, *,
         transfer_syntax_uid=first.transfer_syntax_uid, n_slices=volume.shape[0],
         source=str(path),
     )
-    return LoadedSeries(volume=volume, geometry=plan.geometry, info=info, notes=plan.notes)
+    return LoadedSeries(volume=volume, geometry=plan.geometry, info=info, notes=tuple(notes))

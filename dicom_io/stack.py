@@ -38,8 +38,14 @@ from dicom_io.discover import (
     SliceHeader,
 )
 from dicom_io.enhanced import frame_headers
-from dicom_io.errors import DicomInputError
-from dicom_io.geometry import ORTHONORMAL_TOLERANCE, SeriesGeometry
+from dicom_io.errors import DicomInputError, safe_text, safe_uid
+from dicom_io.geometry import (
+    MAX_SPACING_MM,
+    ORTHONORMAL_TOLERANCE,
+    SeriesGeometry,
+    date_problem,
+    implausible_allowed,
+)
 
 __all__ = [
     "DUPLICATE_POSITION_MM",
@@ -50,8 +56,10 @@ __all__ = [
     "SHEAR_TOLERANCE_PIXELS",
     "SPACING_RELATIVE_TOLERANCE",
     "StackPlan",
+    "check_consistency",
     "describe_problem",
     "plan_stack",
+    "series_date",
 ]
 
 ORIENTATION_TOLERANCE = 1e-4
@@ -79,11 +87,12 @@ def _fmt(values) -> str:
 
 
 def _short(uid: str) -> str:
+    uid = safe_uid(uid)
     return uid if len(uid) <= 28 else f"{uid[:12]}…{uid[-12:]}"
 
 
 def _where(header: SliceHeader) -> str:
-    return f"{header.name} (SOP Instance UID {header.sop_instance_uid})"
+    return f"{safe_text(header.name)} (SOP Instance UID {safe_uid(header.sop_instance_uid)})"
 
 
 def _error(series_uid: str, what: str, header: SliceHeader | None, keyword: str | None,
@@ -112,6 +121,109 @@ def _check_class(record: SeriesRecord) -> None:
                          "Remove the foreign file from the series")
 
 
+#: Elements every file of a series must agree on: (attribute, keyword).
+_AGREEING = (("patient_id", "PatientID"), ("study_instance_uid", "StudyInstanceUID"),
+             ("frame_of_reference_uid", "FrameOfReferenceUID"), ("modality", "Modality"),
+             ("study_date", "StudyDate"))
+
+
+def check_consistency(record: SeriesRecord) -> None:
+    """Refuse a series whose files disagree on PatientID, StudyInstanceUID,
+    FrameOfReferenceUID, Modality or StudyDate, or share a SOP Instance UID.
+
+    The files are named with their instance numbers; the values themselves are never
+    shown (a PatientID is an identifier).
+    """
+    uid = record.series_instance_uid
+    first = record.headers[0]
+    for header in record.headers[1:]:
+        for attribute, keyword in _AGREEING:
+            if getattr(header, attribute) != getattr(first, attribute):
+                raise _error(
+                    uid, f"{header.where} has another {keyword} than {first.where}; the "
+                    "files of one series belong to one patient, study and scan", header,
+                    keyword, "Remove the foreign file from the folder, or export the "
+                    "series again")
+    seen: dict[str, SliceHeader] = {}
+    for header in record.headers:
+        other = seen.setdefault(header.sop_instance_uid, header)
+        if other is not header:
+            raise _error(
+                uid, f"{other.where} and {header.where} have the same SOP Instance UID "
+                f"{_short(header.sop_instance_uid)}; every image has its own", header,
+                "SOPInstanceUID", "Remove the copy, or export the series again")
+
+
+def series_date(record: SeriesRecord) -> tuple[str, str | None, str | None]:
+    """``(iso_date, problem, note)`` of a series' scan date.
+
+    The date is StudyDate, else (with a note) SeriesDate, AcquisitionDate or ContentDate;
+    ``problem`` says why there is no usable date (none in any file, not a calendar date,
+    outside the plausibility bounds), in which case ``iso_date`` is empty.
+    """
+    from dicom_io.discover import scan_date
+
+    value, keyword = scan_date(record.headers)
+    if not value:
+        return "", ("no file has a StudyDate (nor SeriesDate, AcquisitionDate or "
+                    "ContentDate), so the scan date is unknown"), None
+    problem = date_problem(value)
+    if problem is not None:
+        return "", f"(0008,0020) {keyword} {problem}", None
+    iso = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    note = None if keyword == "StudyDate" else (
+        f"StudyDate is empty in series {_short(record.series_instance_uid)}; the scan date "
+        f"{iso} is taken from {keyword}")
+    return iso, None, note
+
+
+def _finite(values) -> bool:
+    return bool(np.all(np.isfinite(np.asarray(values, dtype=float))))
+
+
+def _check_values(uid: str, header: SliceHeader) -> None:
+    """Numbers that cannot be (not finite, 0 or less) or are implausible (over
+    :data:`dicom_io.geometry.MAX_SPACING_MM`, unless ``RECIST_ALLOW_IMPLAUSIBLE``)."""
+    fix = "Correct the header, or export the series again"
+    for keyword, value in (("ImagePositionPatient", header.position_mm),
+                           ("ImageOrientationPatient", header.orientation),
+                           ("RescaleSlope", header.rescale_slope),
+                           ("RescaleIntercept", header.rescale_intercept)):
+        if not _finite(value):
+            raise _error(uid, f"{header.where} has a {keyword} that is not finite",
+                         header, keyword, fix)
+    lenient = implausible_allowed()
+    for keyword, values in (("PixelSpacing", header.pixel_spacing_mm),
+                            ("SliceThickness", None if header.slice_thickness_mm is None
+                             else (header.slice_thickness_mm,))):
+        if values is None:
+            continue
+        if not _finite(values) or min(values) <= 0:
+            raise _error(uid, f"{header.where} has {keyword} {_fmt(values)} mm, expected "
+                         "finite values > 0", header, keyword, fix)
+        if max(values) > MAX_SPACING_MM and not lenient:
+            raise _error(uid, f"{header.where} has {keyword} {_fmt(values)} mm, over the "
+                         f"plausible {MAX_SPACING_MM:g} mm", header, keyword,
+                         "Correct the header, or rerun with --allow-implausible")
+    if not (header.rows and header.columns and header.rows > 0 and header.columns > 0):
+        raise _error(uid, f"{header.where} has {header.rows}x{header.columns} pixels "
+                     "(Rows x Columns)", header, "Rows", fix)
+    if header.bits_allocated not in (8, 16, 32) or header.pixel_representation not in (0, 1):
+        raise _error(uid, f"{header.where} has BitsAllocated {header.bits_allocated} and "
+                     f"PixelRepresentation {header.pixel_representation}, expected 8, 16 or "
+                     "32 and 0 or 1", header, "BitsAllocated", fix)
+    if header.bits_stored is not None and not 1 <= header.bits_stored <= header.bits_allocated:
+        raise _error(uid, f"{header.where} has BitsStored {header.bits_stored}, more than "
+                     f"BitsAllocated {header.bits_allocated}", header, "BitsStored", fix)
+    expected = (header.rows * header.columns * header.number_of_frames
+                * header.bits_allocated // 8)
+    if header.is_native and header.pixel_data_length is not None \
+            and header.pixel_data_length < expected:
+        raise _error(uid, f"{header.where} holds {header.pixel_data_length} bytes of "
+                     f"PixelData, its Rows, Columns and BitsAllocated need {expected}",
+                     header, "PixelData", fix)
+
+
 def _check_required(uid: str, header: SliceHeader) -> None:
     for keyword, value in (("ImagePositionPatient", header.position_mm),
                            ("ImageOrientationPatient", header.orientation),
@@ -134,10 +246,7 @@ def _check_required(uid: str, header: SliceHeader) -> None:
         raise _error(uid, f"{_where(header)} has SamplesPerPixel {header.samples_per_pixel}"
                      ", expected 1 (greyscale)", header, "SamplesPerPixel",
                      "Load a greyscale CT series")
-    if min(header.pixel_spacing_mm) <= 0:
-        raise _error(uid, f"{_where(header)} has PixelSpacing "
-                     f"{_fmt(header.pixel_spacing_mm)} mm, expected positive values",
-                     header, "PixelSpacing", "Correct the header")
+    _check_values(uid, header)
 
 
 def _split_scouts(headers: list[SliceHeader]) -> tuple[list[SliceHeader], list[SliceHeader]]:
@@ -173,6 +282,7 @@ def plan_stack(record: SeriesRecord) -> StackPlan:
         For the first problem found, naming the file, SOP Instance UID and element.
     """
     uid = record.series_instance_uid
+    check_consistency(record)
     _check_class(record)
     headers: list[SliceHeader] = []
     for header in record.headers:
@@ -237,7 +347,24 @@ def plan_stack(record: SeriesRecord) -> StackPlan:
         slice_spacing = float((along[-1] - along[0]) / (n - 1))
     else:
         slice_spacing = first.slice_thickness_mm or 1.0
-    geometry = SeriesGeometry(
+    if slice_spacing > MAX_SPACING_MM and not implausible_allowed():
+        raise _error(uid, f"the slices are {slice_spacing:.3f} mm apart, over the plausible "
+                     f"{MAX_SPACING_MM:g} mm", slices[-1], "ImagePositionPatient",
+                     "Correct the positions, or rerun with --allow-implausible")
+    try:
+        geometry = _geometry(record, slices, positions, row, col, normal, slice_spacing)
+    except ValueError:
+        raise _error(uid, "the slice positions, orientation and spacing do not make a valid "
+                     "geometry", first, "ImagePositionPatient",
+                     "Correct the header, or export the series again") from None
+    return StackPlan(tuple(slices), geometry, tuple(notes), tuple(excluded))
+
+
+def _geometry(record: SeriesRecord, slices: list[SliceHeader], positions: np.ndarray,
+              row: np.ndarray, col: np.ndarray, normal: np.ndarray,
+              slice_spacing: float) -> SeriesGeometry:
+    first, n, uid = slices[0], len(slices), record.series_instance_uid
+    return SeriesGeometry(
         shape=(n, first.rows, first.columns), origin_mm=positions[0], row_direction=row,
         column_direction=col, slice_direction=normal, pixel_spacing_mm=first.pixel_spacing_mm,
         slice_spacing_mm=slice_spacing, slice_thickness_mm=first.slice_thickness_mm,
@@ -247,7 +374,6 @@ def plan_stack(record: SeriesRecord) -> StackPlan:
         if any(h.frame_index is not None for h in slices) else (),
         series_instance_uid=uid, study_instance_uid=record.study_instance_uid,
     )
-    return StackPlan(tuple(slices), geometry, tuple(notes), tuple(excluded))
 
 
 def _check_positions(uid: str, slices: list[SliceHeader], positions: np.ndarray,
@@ -298,11 +424,19 @@ def _check_positions(uid: str, slices: list[SliceHeader], positions: np.ndarray,
 
 
 def describe_problem(record: SeriesRecord) -> tuple[str, tuple[str, ...]]:
-    """Return ``("ok", notes)`` when ``record`` stacks, else ``(problem in words, ())``."""
+    """Return ``("ok", notes)`` when ``record`` stacks and has a scan date, else
+    ``(problem in words, notes)``. Never raises: one series' problem is its verdict."""
+    reader_notes = tuple(dict.fromkeys(n for h in record.headers for n in h.notes))
     try:
         plan = plan_stack(record)
     except DicomInputError as error:
         text = str(error)
         prefix = f"cannot stack series {_short(record.series_instance_uid)}: "
-        return (text.removeprefix(prefix)), ()
-    return "ok", plan.notes
+        return (text.removeprefix(prefix)), reader_notes
+    except (ValueError, ArithmeticError, IndexError, TypeError):
+        return "its headers do not make a valid series", reader_notes
+    _, problem, note = series_date(record)
+    notes = plan.notes + ((note,) if note else ()) + reader_notes
+    if problem is not None:
+        return problem, notes
+    return "ok", notes
