@@ -35,6 +35,8 @@ from recist.errors import RecistDataError
 __all__ = [
     "ALLOW_ENVIRONMENT_VARIABLE",
     "BOUNDS",
+    "EARLIEST_DATE",
+    "LATEST_DATE_MARGIN_DAYS",
     "Bound",
     "check_dates",
     "check_durations",

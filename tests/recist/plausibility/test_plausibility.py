@@ -106,3 +106,14 @@ def test_a_negative_follow_up_is_refused():
     patients = pd.DataFrame({"patient_id": ["P1"], "start_date": ["2024-01-01"]})
     with pytest.raises(RecistDataError, match="patient P1: pfs_days is -.*cannot be negative"):
         respond(measurements, normalise_patients(patients))
+
+
+def test_dicom_io_applies_the_same_bounds():
+    # dicom_io never imports recist: its copy of the DICOM rows must stay equal.
+    from dicom_io import geometry
+    from recist import plausibility
+
+    assert geometry.MAX_SPACING_MM == BOUNDS["spacing"].high == BOUNDS["slice_thickness"].high
+    assert geometry.EARLIEST_DATE == plausibility.EARLIEST_DATE
+    assert geometry.LATEST_DATE_MARGIN_DAYS == plausibility.LATEST_DATE_MARGIN_DAYS
+    assert geometry.ALLOW_IMPLAUSIBLE_VARIABLE == ALLOW_ENVIRONMENT_VARIABLE
