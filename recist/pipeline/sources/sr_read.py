@@ -42,7 +42,7 @@ from dicom_io.sr import (
 )
 from recist.findings import Finding, Severity
 from recist.measure import DrawnLine, measure_lines, measure_planar_contours
-from recist.pipeline.measure import PRESENT_STATUS
+from recist.pipeline.measure import MEASUREMENT_COLUMNS, PRESENT_STATUS
 from recist.pipeline.sources import DEFAULT_KIND
 from recist.table import normalise_measurements
 
@@ -277,7 +277,7 @@ def read_sr_lines(
             check_references(report, planes)
         name = Path(sr_path).name
         patient, when = (patient_id or report.patient_id, date or report.study_date)
-        if planes:
+        if planes and report.lines:  # without shapes, the report is refused later
             patient, when = _context(report, planes, patient_id, date, findings)
         for note in report.notes:
             severity = Severity.INFO if note.code == "sr-not-a-length" else Severity.WARNING
@@ -477,7 +477,8 @@ def lines_to_measurements(lines: pd.DataFrame, *, default_kind: str = DEFAULT_KI
             ("patient_id", "date", "visit", "lesion_id", "organ", "nodal",
              "sop_instance_uid", "series_uid", "slice_thickness_mm", "slice_index")
         }
-        record.update(kind=kind, method="sr", status=PRESENT_STATUS.get(kind, "measured"))
+        record.update(kind=kind, method="sr", status=PRESENT_STATUS.get(kind, "measured"),
+                      n_fragments=1)
         for prefix in ("ld", "sa"):
             start = getattr(measured, f"{prefix}_start")
             if start is None:
@@ -488,7 +489,7 @@ def lines_to_measurements(lines: pd.DataFrame, *, default_kind: str = DEFAULT_KI
                 for a, value in zip("xyz", point):
                     record[f"{prefix}_{a}{i}"] = round(float(value), 4)
         records.append(record)
-    frame = pd.DataFrame(records)
-    if frame.empty:
-        return frame, findings
+    if not records:
+        return pd.DataFrame(), findings
+    frame = pd.DataFrame(records, columns=list(MEASUREMENT_COLUMNS))
     return normalise_measurements(frame, source="SR measurements"), findings
