@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/measure_masks.py
 	$(BIN)/python benchmarks/respond_cohort.py
 	$(BIN)/python benchmarks/sdtm_pipeline.py
+	$(BIN)/python benchmarks/measure_cluster.py
 
 clean:
 	rm -rf $(VENV) $(OUT) sample_data/patients/*/V[1-9]*/ct
