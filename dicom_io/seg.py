@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import highdicom as hd
 import numpy as np
@@ -155,7 +156,7 @@ def _listed(values: list[str]) -> str:
     return ", ".join(values[:_MAX_LISTED]) + more
 
 
-def _functional(seg: Dataset, frame: Dataset, sequence: str, keyword: str) -> object:
+def _functional(seg: Dataset, frame: Dataset, sequence: str, keyword: str) -> Any:
     """A frame's functional-group value: per-frame first, then shared."""
     for groups in (frame, seg.get("SharedFunctionalGroupsSequence", [Dataset()])[0]):
         items = groups.get(sequence)
@@ -258,19 +259,18 @@ def read_segmentation(path: str | Path, geometry: SeriesGeometry, *,
             continue
         number = _functional(seg, frame, "SegmentIdentificationSequence",
                              "ReferencedSegmentNumber")
-        if number is None or int(number) not in numbers:  # type: ignore[call-overload]
+        if number is None or int(number) not in numbers:
             raise DicomInputError(
                 f"{where}: frame {index + 1} names segment {number}, which is not in its "
                 f"SegmentSequence ({sorted(numbers)}); the file is damaged — export it "
                 "again", path=path, sop_instance_uid=uid,
                 keyword="ReferencedSegmentNumber")
         if present[index].any():
-            pieces.setdefault(int(number), []).append(  # type: ignore[call-overload]
+            pieces.setdefault(int(number), []).append(
                 (k, row, column, present[index]))
-    masks = {number: _segment_mask(number, items, tuple(geometry.shape))
-             for number, items in pieces.items()}
-    return SegmentationLabels(segments=segments, masks=masks,
-                              shape=tuple(geometry.shape),  # type: ignore[arg-type]
+    shape = (int(geometry.shape[0]), int(geometry.shape[1]), int(geometry.shape[2]))
+    masks = {number: _segment_mask(number, items, shape) for number, items in pieces.items()}
+    return SegmentationLabels(segments=segments, masks=masks, shape=shape,
                               segmentation_type=kind, path=path)
 
 
@@ -317,7 +317,7 @@ def _place_frame(seg: Dataset, frame: Dataset, index: int, geometry: SeriesGeome
             "functional group), so it cannot be placed on the series; export the "
             "segmentation with plane positions", path=path, sop_instance_uid=uid,
             keyword="ImagePositionPatient")
-    point = np.asarray([float(v) for v in position])  # type: ignore[union-attr]
+    point = np.asarray([float(v) for v in position])
     kji = geometry.patient_mm_to_voxel(point)
     grid = np.rint(kji)
     off_mm = np.abs(kji - grid) * np.array(
