@@ -15,6 +15,54 @@ from recist.findings import Finding
 
 __all__: list[str] = []
 
+def to_dates(values: pd.Series) -> pd.Series:
+    """``YYYY-MM-DD`` texts → datetime64 (missing or impossible → NaT), parsed once per
+    distinct text."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = pd.to_datetime(pd.Series(np.asarray(uniques, dtype=object), dtype=object),
+                            format="%Y-%m-%d", errors="coerce").to_numpy()
+    table = np.append(parsed, np.array(["NaT"], dtype="datetime64[ns]"))
+    return pd.Series(table[codes], index=values.index)
+
+
+def group_keys(*columns: pd.Series | np.ndarray) -> np.ndarray:
+    """One dense integer per distinct combination of ``columns`` (missing is a value).
+
+    Categorical columns cost only their codes, so grouping millions of records by
+    patient, visit and lesion is a few integer operations.
+    """
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        key = key * (len(uniques) + 1) + (np.asarray(codes, dtype=np.int64) + 1)
+        key, _ = pd.factorize(key)  # keep the key small (no overflow)
+        key = np.asarray(key, dtype=np.int64)
+    return key
+
+
+def coalesce(first: pd.Series, *others: pd.Series | str) -> pd.Series:
+    """``first`` where present, else the next of ``others`` (a Series or one text);
+    categorical columns stay categorical (their categories united, no text per record)."""
+    out = first
+    for other in others:
+        if isinstance(other, str):
+            if isinstance(out.dtype, pd.CategoricalDtype):
+                if other not in out.cat.categories:
+                    out = out.cat.add_categories([other])
+                out = out.fillna(other)
+            else:
+                out = out.fillna(other)
+            continue
+        if isinstance(out.dtype, pd.CategoricalDtype) or isinstance(other.dtype,
+                                                                    pd.CategoricalDtype):
+            a, b = out.astype("category"), other.astype("category")
+            categories = a.cat.categories.union(b.cat.categories)
+            out = a.cat.set_categories(categories).fillna(b.cat.set_categories(categories))
+        else:
+            out = out.fillna(other)
+    return out
+
+
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
     """A column as upper-case strings, or an all-missing string column."""
     if name in frame.columns:
@@ -79,7 +127,7 @@ def _dates(frame: pd.DataFrame, column: str, domain: str,
                     "imputation (first / mid / last).",
             patient_id=str(frame.at[rows[0], "USUBJID"]),
         ))
-    return full.fillna(apply_to_unique(month, lambda s: _impute_day(s, imputation)))
+    return coalesce(full, apply_to_unique(month, lambda s: _impute_day(s, imputation)))
 
 
 def reader_labels(frame: pd.DataFrame, domain: str) -> pd.Series | None:
@@ -88,7 +136,7 @@ def reader_labels(frame: pd.DataFrame, domain: str) -> pd.Series | None:
     eval_col, evalid_col = f"{domain}EVAL", f"{domain}EVALID"
     if eval_col not in frame.columns and evalid_col not in frame.columns:
         return None
-    label = _col(frame, evalid_col).fillna(_col(frame, eval_col)).fillna("")
+    label = coalesce(_col(frame, evalid_col), _col(frame, eval_col), "")
     if not (label != "").any():
         return None
     return label
@@ -96,7 +144,7 @@ def reader_labels(frame: pd.DataFrame, domain: str) -> pd.Series | None:
 
 def _as_datetime(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
     """ISO date strings → datetime64; an impossible date (2024-02-30) is an error."""
-    dates = pd.to_datetime(frame[column], format="%Y-%m-%d", errors="coerce")
+    dates = to_dates(frame[column])
     bad = frame.index[dates.isna() & frame[column].notna()]
     if len(bad):
         domain = name[:2]
@@ -116,8 +164,33 @@ def _lesion_ids(link: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _recode(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
-    """Replace values by ``mapping`` (others kept), as an object series (vectorised)."""
-    values = values.astype(object)
-    hit = values.isin(list(mapping)).to_numpy()
-    return pd.Series(np.where(hit, values.map(mapping), values), index=values.index,
-                     dtype=object)
+    """Replace values by ``mapping`` (others kept), as an object series (once per
+    distinct value)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    table = np.append(np.array([mapping.get(v, v) for v in uniques], dtype=object),
+                      np.array([None], dtype=object))
+    out = table[codes]
+    missing = codes < 0
+    if missing.any():
+        out[missing] = values.to_numpy(dtype=object)[missing]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def is_in(values: pd.Series, wanted) -> np.ndarray:
+    """``values.isin(wanted)`` as a bool array, once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    hit = np.append(pd.Index(np.asarray(uniques, dtype=object)).isin(list(wanted)), False)
+    return hit[codes]
+
+
+def numbers(values: pd.Series) -> pd.Series:
+    """Numbers of a column of numbers or number texts (NaN where not a number), parsed once
+    per distinct text."""
+    if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype,
+                                                                pd.CategoricalDtype):
+        return values.astype(float)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = pd.to_numeric(pd.Series(np.asarray(uniques, dtype=object), dtype=object),
+                           errors="coerce").to_numpy(dtype=float)
+    return pd.Series(np.append(parsed, np.nan)[codes], index=values.index)

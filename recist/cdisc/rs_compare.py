@@ -27,7 +27,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recist.cdisc._sdtm_values import _col, _dates, _records, reader_labels
+from recist.cdisc._sdtm_values import (
+    _col,
+    _dates,
+    _records,
+    coalesce,
+    reader_labels,
+    to_dates,
+)
 from recist.cdisc.terminology import RESPONSE_RESULTS, YES_NO_RESULTS, canonical
 from recist.cdisc.xpt import as_cdisc_frame
 from recist.criteria import RECIST_1_1, Criteria
@@ -80,7 +87,12 @@ def read_sdtm_responses(rs: pd.DataFrame | str | Path, *, evaluator: str | None 
     date = _dates(rs, "RSDTC", "RS", findings if findings is not None else [],
                   date_imputation) if "RSDTC" in rs.columns else pd.Series(
         pd.NA, index=rs.index, dtype="string")
-    text = canonical(_col(rs, "RSSTRESC").fillna(_col(rs, "RSORRES")))
+    text = canonical(coalesce(_col(rs, "RSSTRESC"), _col(rs, "RSORRES")))
+    # TRGRESP / NTRGRESP "NA" (not applicable: no target / no non-target lesion) is what a
+    # CSV reader cannot tell from an empty cell; both are read as NA.
+    component = test.isin(["TRGRESP", "NTRGRESP"]).to_numpy()
+    text = coalesce(text.astype("category"), "NA").where(component, text) \
+        if component.any() else text
     yes_no = test.isin(_YES_NO_TESTS).to_numpy()
     result = pd.Series(pd.NA, index=rs.index, dtype="string")
     result[yes_no] = text[yes_no].map(YES_NO_RESULTS)
@@ -95,8 +107,8 @@ def read_sdtm_responses(rs: pd.DataFrame | str | Path, *, evaluator: str | None 
     table = pd.DataFrame({
         "patient_id": rs["USUBJID"].astype(str),
         "visit": rs["VISIT"].astype("string") if "VISIT" in rs.columns else pd.NA,
-        "date": pd.to_datetime(date, errors="coerce"),
-        "test": test,
+        "date": to_dates(date),
+        "test": test.astype(str).to_numpy(),
         "result": result,
     })
     if readers is not None:

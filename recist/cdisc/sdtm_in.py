@@ -69,6 +69,10 @@ from recist.cdisc._sdtm_values import (
     _lesion_ids,
     _recode,
     _records,
+    coalesce,
+    group_keys,
+    is_in,
+    numbers,
     reader_labels,
 )
 from recist.cdisc.terminology import (
@@ -209,7 +213,7 @@ def _tu_lookup(tu: pd.DataFrame, findings: list[Finding],
             f"TU: missing column TUORRES (and TUSTRESC); found {', '.join(tu.columns)}. TU "
             "says whether each lesion is TARGET, NON-TARGET or NEW in TUORRES/TUSTRESC: "
             "give the complete TU dataset")
-    text = _col(tu, "TUSTRESC").fillna(_col(tu, "TUORRES"))
+    text = coalesce(_col(tu, "TUSTRESC"), _col(tu, "TUORRES"))
     kind, equivocal = _kind_from_text(text)
     loc, lat = _col(tu, "TULOC"), _col(tu, "TULAT")
     look = pd.DataFrame({
@@ -241,16 +245,50 @@ def _tu_lookup(tu: pd.DataFrame, findings: list[Finding],
     return look.drop_duplicates(["USUBJID", "LNK"], keep="first").set_index(["USUBJID", "LNK"])
 
 
-def _check_links_in_tu(tr: pd.DataFrame, look: pd.DataFrame) -> None:
+def _positions(look: pd.DataFrame, patients: pd.Series, links: pd.Series) -> np.ndarray:
+    """Row of ``look`` (indexed by USUBJID, LNK) of each (patient, link) pair, -1 if none;
+    computed on the categories and integer codes, not per record text."""
+    if look.empty:
+        return np.full(len(patients), -1, dtype=np.int64)
+    look_patients = look.index.get_level_values(0).astype(str)
+    look_links = look.index.get_level_values(1).astype(str)
+    patient_ids = pd.Index(pd.unique(look_patients))
+    link_ids = pd.Index(pd.unique(look_links))
+
+    def codes_of(values: pd.Series, reference: pd.Index) -> np.ndarray:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        found = reference.get_indexer(pd.Index(np.asarray(uniques, dtype=object)).astype(str))
+        return np.append(found, -1)[codes]
+
+    width = len(link_ids) + 1
+    look_key = patient_ids.get_indexer(look_patients) * width + link_ids.get_indexer(
+        look_links)
+    patient, link = codes_of(patients, patient_ids), codes_of(links, link_ids)
+    key = np.where((patient >= 0) & (link >= 0), patient * width + link, -1)
+    return pd.Index(look_key).get_indexer(key)
+
+
+def _take(frame: pd.DataFrame, position: np.ndarray) -> pd.DataFrame:
+    """Rows of ``frame`` at ``position`` (-1: a row of missing values)."""
+    missing = position < 0
+    safe = np.where(missing, 0, position)
+    out = {}
+    for column in frame.columns:
+        values = frame[column].to_numpy(dtype=object)[safe] if len(frame) else \
+            np.full(len(position), None, dtype=object)
+        values[missing] = None
+        out[column] = values
+    return pd.DataFrame(out)
+
+
+def _check_links_in_tu(tr: pd.DataFrame, look: pd.DataFrame, position: np.ndarray) -> None:
     """Refuse a TR record whose TRLNKID no TU record has, for a subject TU describes.
 
     A subject with no TU record at all is left to the TRGRPID fallback; a subject whose
     other lesions TU identifies but not this one has a link that points nowhere.
     """
-    by_link = pd.MultiIndex.from_arrays([tr["USUBJID"], tr["LNK"]]).isin(look.index)
-    by_lesion = pd.MultiIndex.from_arrays([tr["USUBJID"], tr["LESION"]]).isin(look.index)
-    described = tr["USUBJID"].isin(look.index.get_level_values(0)).to_numpy()
-    orphan = tr.index[~by_link & ~by_lesion & described]
+    described = is_in(tr["USUBJID"], set(look.index.get_level_values(0).astype(str)))
+    orphan = tr.index[(position < 0) & described]
     if len(orphan):
         first = orphan[0]
         raise RecistDataError(
@@ -261,7 +299,6 @@ def _check_links_in_tu(tr: pd.DataFrame, look: pd.DataFrame) -> None:
         )
 
 
-
 def _values_mm(tr: pd.DataFrame, rows: np.ndarray) -> tuple[pd.Series, pd.Series]:
     """Numeric result of each record in mm, and its text (TRSTRESC, else TRORRES).
 
@@ -269,13 +306,13 @@ def _values_mm(tr: pd.DataFrame, rows: np.ndarray) -> tuple[pd.Series, pd.Series
     numeric ``TRORRES`` (in ``TRORRESU``); a unit other than mm / cm / m is refused.
     """
     std, original = _col(tr, "TRSTRESC"), _col(tr, "TRORRES")
-    text = std.fillna(original)
-    number = pd.to_numeric(tr["TRSTRESN"], errors="coerce") if "TRSTRESN" in tr.columns \
+    text = coalesce(std, original)
+    number = numbers(tr["TRSTRESN"]) if "TRSTRESN" in tr.columns \
         else pd.Series(np.nan, index=tr.index)
-    number = number.fillna(pd.to_numeric(std, errors="coerce")).astype(float)
+    number = number.fillna(numbers(std)).astype(float)
     unit = _col(tr, "TRSTRESU").where(number.notna())
     from_original = number.isna()
-    number = number.fillna(pd.to_numeric(original, errors="coerce"))
+    number = number.fillna(numbers(original))
     unit = unit.where(~from_original, _col(tr, "TRORRESU"))
     unit = unit.where(number.notna())
     factor = unit.map(UNIT_FACTORS)
@@ -297,9 +334,8 @@ def _row_flags(tr: pd.DataFrame, findings: list[Finding]) -> tuple[pd.Series, pd
     error naming the record; an empty result without ``TRSTAT = NOT DONE`` is read as not
     evaluated, with a finding.
     """
-    test = tr["TEST"].to_numpy(dtype=object)
-    is_diameter = np.isin(test, DIAMETER_TESTS)
-    is_state = np.isin(test, STATE_TESTS)
+    is_diameter = is_in(tr["TEST"], DIAMETER_TESTS)
+    is_state = is_in(tr["TEST"], STATE_TESTS)
     value, text = _values_mm(tr, is_diameter)
     clean = apply_to_unique(text, canonical)
     original = apply_to_unique(_col(tr, "TRORRES"), canonical)
@@ -364,10 +400,11 @@ def _split_repeated_visits(tr: pd.DataFrame, findings: list[Finding]) -> pd.Seri
     vectorised): a new assessment starts at a date on which a lesion / test already seen
     in the current one is assessed again.
     """
-    label = tr["VISIT_"].astype("string")
-    dates = tr.groupby(["USUBJID", "VISIT_", "LNK", "TEST"], sort=False, dropna=False)[
-        "DATE"].transform("nunique")
-    repeated = tr.loc[(dates > 1).to_numpy(), ["USUBJID", "VISIT_"]].drop_duplicates()
+    label = tr["VISIT_"].astype("category")
+    dates = tr["DATE"].groupby(group_keys(tr["USUBJID"], tr["VISIT_"], tr["LNK"],
+                                          tr["TEST"])).transform("nunique")
+    repeated = tr.loc[(dates > 1).to_numpy(), ["USUBJID", "VISIT_"]].astype(str)\
+        .drop_duplicates()
     if repeated.empty:
         return label
     examples = []
@@ -384,7 +421,9 @@ def _split_repeated_visits(tr: pd.DataFrame, findings: list[Finding]) -> pd.Seri
             seen |= items
             cluster_start[day] = start
         starts = sub["DATE"].map(cluster_start)
-        label[mine] = visit + " (" + starts.dt.strftime("%Y-%m-%d") + ")"
+        new = visit + " (" + starts.dt.strftime("%Y-%m-%d") + ")"
+        label = label.cat.add_categories(sorted(set(new) - set(label.cat.categories)))
+        label[mine] = new.to_numpy()
         examples.append(f"USUBJID {patient} VISIT {visit}: "
                         f"{', '.join(sorted(set(starts.dt.strftime('%Y-%m-%d'))))}")
     findings.append(Finding(
@@ -400,10 +439,10 @@ def _split_repeated_visits(tr: pd.DataFrame, findings: list[Finding]) -> pd.Seri
 
 def _ignored_tests(tr: pd.DataFrame, findings: list[Finding]) -> None:
     """One finding listing every test that is neither a lesion test nor SUMDIAM."""
-    other = tr.index[~tr["TEST"].isin(_LESION_TESTS + SUM_TESTS).to_numpy()]
+    other = tr.index[~is_in(tr["TEST"], _LESION_TESTS + SUM_TESTS)]
     if not len(other):
         return
-    counts = tr.loc[other, "TEST"].fillna("(empty)").value_counts().sort_index()
+    counts = tr.loc[other, "TEST"].astype(object).fillna("(empty)").value_counts().sort_index()
     listed = ", ".join(f"{test} ({count})" for test, count in counts.items())
     derived = [test for test in counts.index if test in DERIVED_TESTS]
     findings.append(Finding(
@@ -515,12 +554,12 @@ def _read_reader(tu: pd.DataFrame, tr: pd.DataFrame, findings: list[Finding],
                  imputation: str, too_small_mm: float) -> pd.DataFrame:
     """One reader's TU and TR → measurement rows (not yet normalised)."""
     look = _tu_lookup(tu, findings, imputation)
-    tr["USUBJID"] = tr["USUBJID"].astype("string")
+    tr["USUBJID"] = tr["USUBJID"].astype("category")
     tr["LNK"] = _col(tr, "TRLNKID")
     tr["TEST"] = _col(tr, "TRTESTCD")
-    tr["VISIT_"] = (tr["VISIT"].astype("string") if "VISIT" in tr.columns
-                    else tr["VISITNUM"].astype("string"))
-    tr["VISIT_"] = tr["VISIT_"].fillna(_col(tr, "VISITNUM"))
+    tr["VISIT_"] = (tr["VISIT"] if "VISIT" in tr.columns else tr["VISITNUM"]).astype(
+        "category")
+    tr["VISIT_"] = coalesce(tr["VISIT_"], _col(tr, "VISITNUM"))
     tr["DATE"] = _dates(tr, "TRDTC", "TR", findings, imputation) if "TRDTC" in tr.columns \
         else pd.Series(pd.NA, index=tr.index, dtype="string")
     tr["DATE"] = _as_datetime(tr, "DATE", "TRDTC")
@@ -528,13 +567,14 @@ def _read_reader(tu: pd.DataFrame, tr: pd.DataFrame, findings: list[Finding],
     if no_date.any():
         # A record without TRDTC (a summary result, or one of several scans) takes the
         # latest date of its visit.
-        visit_date = tr.groupby(["USUBJID", "VISIT_"])["DATE"].transform("max")
+        visit = group_keys(tr["USUBJID"], tr["VISIT_"])
+        visit_date = tr["DATE"].groupby(visit).transform("max")
         tr["DATE"] = tr["DATE"].fillna(visit_date)
         undated = tr["DATE"].isna()
         # CDISC: a scan not performed has no TRDTC; with no dated record in its visit, it
         # cannot be placed in time: leave it out (a missed assessment), with a finding.
         not_done = (_col(tr, "TRSTAT") == "NOT DONE").fillna(False)
-        visit_not_done = not_done.groupby([tr["USUBJID"], tr["VISIT_"]]).transform("all")
+        visit_not_done = not_done.groupby(visit).transform("all")
         dropped = tr.index[(undated & visit_not_done).to_numpy()]
         if len(dropped):
             findings.append(Finding(
@@ -553,9 +593,9 @@ def _read_reader(tu: pd.DataFrame, tr: pd.DataFrame, findings: list[Finding],
                 " and no other record of that visit has a date; add TRDTC"
             )
     _ignored_tests(tr, findings)
-    is_sum = tr["TEST"].isin(SUM_TESTS).to_numpy()
+    is_sum = is_in(tr["TEST"], SUM_TESTS)
     sums = tr[is_sum]
-    tr = tr[tr["TEST"].isin(_LESION_TESTS).to_numpy()].reset_index(drop=True)
+    tr = tr[is_in(tr["TEST"], _LESION_TESTS)].reset_index(drop=True)
     no_link = tr.index[tr["LNK"].isna().to_numpy()]
     if len(no_link):
         raise RecistDataError(f"TR: {tr.at[no_link[0], 'TEST']} record(s) without TRLNKID "
@@ -598,15 +638,13 @@ def _read_reader(tu: pd.DataFrame, tr: pd.DataFrame, findings: list[Finding],
 def _lesion_attributes(tr: pd.DataFrame, look: pd.DataFrame) -> pd.DataFrame:
     """Kind, organ, laterality and nodal of each record's lesion (TU by full link id, then
     by lesion id; TRGRPID when TU has no record)."""
-    attrs = look.reindex(pd.MultiIndex.from_arrays([tr["USUBJID"], tr["LNK"]])
-                         ).reset_index(drop=True)
-    by_lesion = look.reindex(pd.MultiIndex.from_arrays([tr["USUBJID"], tr["LESION"]])
-                             ).reset_index(drop=True)
-    matched = attrs["tu_kind"].notna().to_numpy()
-    attrs = attrs.where(np.repeat(matched[:, None], attrs.shape[1], axis=1), by_lesion)
+    by_link = _positions(look, tr["USUBJID"], tr["LNK"])
+    by_lesion = _positions(look, tr["USUBJID"], tr["LESION"])
+    position = np.where(by_link >= 0, by_link, by_lesion)
+    attrs = _take(look.reset_index(drop=True), position)
     grp_kind, grp_equivocal = _kind_from_text(_col(tr, "TRGRPID"))
     tr["KIND"] = attrs["tu_kind"].to_numpy()
-    tr["KIND"] = tr["KIND"].astype("string").fillna(grp_kind)
+    tr["KIND"] = coalesce(tr["KIND"].astype("category"), grp_kind)
     tr["EQUIVOCAL"] = attrs["tu_equivocal"].eq(True).to_numpy(dtype=bool) \
         | grp_equivocal.to_numpy()
     tr["ORGAN"] = attrs["organ"].to_numpy()
@@ -619,8 +657,8 @@ def _lesion_attributes(tr: pd.DataFrame, look: pd.DataFrame) -> pd.DataFrame:
             "record with TUORRES TARGET / NON-TARGET / NEW and no TRGRPID; add its TU "
             "identification record"
         )
-    _check_links_in_tu(tr, look)
-    lesion_key = [tr["USUBJID"], tr["LESION"]]
+    _check_links_in_tu(tr, look, position)
+    lesion_key = group_keys(tr["USUBJID"], tr["LESION"])
     has_ld = (tr["TEST"] == "LDIAM").groupby(lesion_key).transform("any")
     has_sa = (tr["TEST"] == "LPERP").groupby(lesion_key).transform("any")
     has_ln = (tr["TEST"] == "LNSTATE").groupby(lesion_key).transform("any")
@@ -633,7 +671,7 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     """One row per (patient, time point, link id): diameters and status."""
     # One integer code per (patient, time point, link id); values are placed by code with
     # numpy (records are unique per key and test here), no MultiIndex alignment.
-    codes = tr.groupby(_KEY, sort=False).ngroup().to_numpy()
+    codes = group_keys(*(tr[column] for column in _KEY))
     n_keys = int(codes.max()) + 1 if len(codes) else 0
     _unique, first_position = np.unique(codes, return_index=True)
     head = tr.iloc[first_position]
@@ -648,10 +686,11 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     out["DATE"] = by_code["DATE"].to_numpy()
     out["EQUIVOCAL"] = by_code["EQUIVOCAL"].to_numpy(dtype=bool)
     out["COMBINED"] = by_code["COMBINED"].to_numpy(dtype=bool)
-    test = tr["TEST"].to_numpy(dtype=object)
+    test_codes, test_names = pd.factorize(tr["TEST"], use_na_sentinel=True)
+    names = [str(n) for n in test_names]
     columns = {}
     for name in _LESION_TESTS:
-        rows_of_test = test == name
+        rows_of_test = test_codes == (names.index(name) if name in names else -2)
         fields = ("VALUE", "FLAG") if name in DIAMETER_TESTS else ("STATE",)
         for field in fields:
             column = np.full(n_keys, np.nan, dtype=float if field == "VALUE" else object)

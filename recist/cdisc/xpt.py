@@ -28,15 +28,25 @@ def apply_to_unique(values: pd.Series, func) -> pd.Series:
     """``func(values)`` computed once per distinct value (fast for coded columns).
 
     ``func`` takes and returns a Series element-wise (e.g. ``lambda s: s.str.upper()``);
-    missing values get ``func`` of a missing string.
+    missing values get ``func`` of a missing string. A text result comes back as a
+    categorical Series (one code per record, the texts once), any other result with
+    ``func``'s dtype.
 
     >>> apply_to_unique(pd.Series([" a", "b", None, " a"]), lambda s: s.str.strip()).tolist()
-    ['a', 'b', <NA>, 'a']
+    ['a', 'b', nan, 'a']
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if isinstance(uniques, pd.Categorical | pd.CategoricalIndex):
+        uniques = np.asarray(uniques, dtype=object)
     mapped = func(pd.Series(uniques, dtype="string"))
     missing = func(pd.Series([pd.NA], dtype="string")).iloc[0]
     table = np.append(mapped.to_numpy(dtype=object), np.array([missing], dtype=object))
+    if pd.api.types.is_string_dtype(mapped.dtype) or mapped.dtype == object:
+        table_codes, categories = pd.factorize(table, use_na_sentinel=True)
+        return pd.Series(pd.Categorical.from_codes(table_codes[codes],
+                                                   categories=pd.Index(categories,
+                                                                       dtype=object)),
+                         index=values.index)
     return pd.Series(table[codes], index=values.index).astype(mapped.dtype)
 
 
@@ -51,7 +61,11 @@ def _pyreadstat():
 
 
 def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """Upper-case column names; every cell a stripped string or ``pd.NA``."""
+    """Upper-case column names; every cell a stripped string or missing.
+
+    Columns come back categorical (each distinct text stored once): a cohort's TR repeats
+    few texts over millions of records, and every later step works once per category.
+    """
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         values = frame[column]
@@ -64,10 +78,11 @@ def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
                 [pd.NA if pd.isna(v) else (str(int(float(v))) if whole
                                           else repr(float(v))) for v in s],
                 dtype="string"))
-            out[str(column).strip().upper()] = text.astype("string")
+            out[str(column).strip().upper()] = text
         else:
-            text = apply_to_unique(values.astype("string"), lambda s: s.str.strip())
-            out[str(column).strip().upper()] = text.mask(text == "", pd.NA)
+            text = apply_to_unique(values, lambda s: s.astype("string").str.strip().mask(
+                lambda t: t == ""))
+            out[str(column).strip().upper()] = text
     return out
 
 
