@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recist.cdisc.xpt import apply_to_unique
+from recist.cdisc.xpt import apply_to_unique, codes_and_uniques
 from recist.errors import RecistDataError
 from recist.findings import Finding
 
@@ -18,8 +18,8 @@ __all__: list[str] = []
 def to_dates(values: pd.Series) -> pd.Series:
     """``YYYY-MM-DD`` texts → datetime64 (missing or impossible → NaT), parsed once per
     distinct text."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    parsed = pd.to_datetime(pd.Series(np.asarray(uniques, dtype=object), dtype=object),
+    codes, uniques = codes_and_uniques(values)
+    parsed = pd.to_datetime(pd.Series(uniques, dtype=object),
                             format="%Y-%m-%d", errors="coerce").to_numpy()
     table = np.append(parsed, np.array(["NaT"], dtype="datetime64[ns]"))
     return pd.Series(table[codes], index=values.index)
@@ -33,7 +33,10 @@ def group_keys(*columns: pd.Series | np.ndarray) -> np.ndarray:
     """
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        if isinstance(column, pd.Series):
+            codes, uniques = codes_and_uniques(column)
+        else:
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
         key = key * (len(uniques) + 1) + (np.asarray(codes, dtype=np.int64) + 1)
         key, _ = pd.factorize(key)  # keep the key small (no overflow)
         key = np.asarray(key, dtype=np.int64)
@@ -166,8 +169,7 @@ def _lesion_ids(link: pd.Series) -> tuple[pd.Series, pd.Series]:
 def _recode(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
     """Replace values by ``mapping`` (others kept), as an object series (once per
     distinct value)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    uniques = np.asarray(uniques, dtype=object)
+    codes, uniques = codes_and_uniques(values)
     table = np.append(np.array([mapping.get(v, v) for v in uniques], dtype=object),
                       np.array([None], dtype=object))
     out = table[codes]
@@ -179,8 +181,8 @@ def _recode(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
 
 def is_in(values: pd.Series, wanted) -> np.ndarray:
     """``values.isin(wanted)`` as a bool array, once per distinct value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    hit = np.append(pd.Index(np.asarray(uniques, dtype=object)).isin(list(wanted)), False)
+    codes, uniques = codes_and_uniques(values)
+    hit = np.append(pd.Index(uniques).isin(list(wanted)), False)
     return hit[codes]
 
 
@@ -190,7 +192,7 @@ def numbers(values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype,
                                                                 pd.CategoricalDtype):
         return values.astype(float)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    parsed = pd.to_numeric(pd.Series(np.asarray(uniques, dtype=object), dtype=object),
+    codes, uniques = codes_and_uniques(values)
+    parsed = pd.to_numeric(pd.Series(uniques, dtype=object),
                            errors="coerce").to_numpy(dtype=float)
     return pd.Series(np.append(parsed, np.nan)[codes], index=values.index)

@@ -86,7 +86,7 @@ from recist.cdisc.terminology import (
     UNIT_FACTORS,
     canonical,
 )
-from recist.cdisc.xpt import apply_to_unique, as_cdisc_frame
+from recist.cdisc.xpt import apply_to_unique, as_cdisc_frame, codes_and_uniques
 from recist.criteria import RECIST_1_1
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
@@ -242,6 +242,9 @@ def _tu_lookup(tu: pd.DataFrame, findings: list[Finding],
             "not a lesion role this reader knows; correct it to TARGET, NON-TARGET, NEW "
             "or NEW EQUIVOCAL (the short forms accepted are listed in docs/tables.md)")
     look["tu_date"] = _as_datetime(tu.assign(tu_date=look["tu_date"]), "tu_date", "TUDTC")
+    for column in ("tu_kind", "organ", "laterality", "tu_visit", "tu_visitnum", "TUSEQ",
+                   "STUDYID"):
+        look[column] = look[column].astype("category")
     return look.drop_duplicates(["USUBJID", "LNK"], keep="first").set_index(["USUBJID", "LNK"])
 
 
@@ -256,8 +259,8 @@ def _positions(look: pd.DataFrame, patients: pd.Series, links: pd.Series) -> np.
     link_ids = pd.Index(pd.unique(look_links))
 
     def codes_of(values: pd.Series, reference: pd.Index) -> np.ndarray:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        found = reference.get_indexer(pd.Index(np.asarray(uniques, dtype=object)).astype(str))
+        codes, uniques = codes_and_uniques(values)
+        found = reference.get_indexer(pd.Index(uniques).astype(str))
         return np.append(found, -1)[codes]
 
     width = len(link_ids) + 1
@@ -269,15 +272,28 @@ def _positions(look: pd.DataFrame, patients: pd.Series, links: pd.Series) -> np.
 
 
 def _take(frame: pd.DataFrame, position: np.ndarray) -> pd.DataFrame:
-    """Rows of ``frame`` at ``position`` (-1: a row of missing values)."""
+    """Rows of ``frame`` at ``position`` (-1: a row of missing values), column types kept
+    (categorical columns by their codes)."""
     missing = position < 0
     safe = np.where(missing, 0, position)
     out = {}
     for column in frame.columns:
-        values = frame[column].to_numpy(dtype=object)[safe] if len(frame) else \
-            np.full(len(position), None, dtype=object)
-        values[missing] = None
-        out[column] = values
+        values = frame[column]
+        if not len(frame):
+            out[column] = pd.Series(np.full(len(position), None, dtype=object), dtype=object)
+        elif isinstance(values.dtype, pd.CategoricalDtype):
+            codes = np.where(missing, -1, values.cat.codes.to_numpy()[safe])
+            out[column] = pd.Categorical.from_codes(codes, dtype=values.dtype)
+        elif values.dtype == bool:
+            out[column] = np.where(missing, False, values.to_numpy()[safe])
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            taken = values.to_numpy()[safe]
+            taken[missing] = np.datetime64("NaT")
+            out[column] = taken
+        else:
+            taken = values.to_numpy(dtype=object)[safe]
+            taken[missing] = None
+            out[column] = pd.Series(taken, dtype=object)
     return pd.DataFrame(out)
 
 
@@ -686,7 +702,7 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     out["DATE"] = by_code["DATE"].to_numpy()
     out["EQUIVOCAL"] = by_code["EQUIVOCAL"].to_numpy(dtype=bool)
     out["COMBINED"] = by_code["COMBINED"].to_numpy(dtype=bool)
-    test_codes, test_names = pd.factorize(tr["TEST"], use_na_sentinel=True)
+    test_codes, test_names = codes_and_uniques(tr["TEST"])
     names = [str(n) for n in test_names]
     columns = {}
     for name in _LESION_TESTS:

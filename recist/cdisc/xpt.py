@@ -21,7 +21,18 @@ import pandas as pd
 from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
 
-__all__ = ["apply_to_unique", "as_cdisc_frame", "read_cdisc_table", "write_cdisc_table"]
+__all__ = ["apply_to_unique", "as_cdisc_frame", "codes_and_uniques", "read_cdisc_table",
+           "write_cdisc_table"]
+
+
+def codes_and_uniques(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """One integer code per record (-1 = missing) and the distinct values (object array);
+    free for a categorical column (its codes and categories)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return (np.asarray(values.cat.codes, dtype=np.int64),
+                np.asarray(values.cat.categories, dtype=object))
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
 
 
 def apply_to_unique(values: pd.Series, func) -> pd.Series:
@@ -35,9 +46,7 @@ def apply_to_unique(values: pd.Series, func) -> pd.Series:
     >>> apply_to_unique(pd.Series([" a", "b", None, " a"]), lambda s: s.str.strip()).tolist()
     ['a', 'b', nan, 'a']
     """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if isinstance(uniques, pd.Categorical | pd.CategoricalIndex):
-        uniques = np.asarray(uniques, dtype=object)
+    codes, uniques = codes_and_uniques(values)
     mapped = func(pd.Series(uniques, dtype="string"))
     missing = func(pd.Series([pd.NA], dtype="string")).iloc[0]
     table = np.append(mapped.to_numpy(dtype=object), np.array([missing], dtype=object))
