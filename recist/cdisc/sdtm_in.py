@@ -323,22 +323,29 @@ def _values_mm(tr: pd.DataFrame, rows: np.ndarray) -> tuple[pd.Series, pd.Series
     """
     std, original = _col(tr, "TRSTRESC"), _col(tr, "TRORRES")
     text = coalesce(std, original)
-    number = numbers(tr["TRSTRESN"]) if "TRSTRESN" in tr.columns \
-        else pd.Series(np.nan, index=tr.index)
-    number = number.fillna(numbers(std)).astype(float)
-    unit = _col(tr, "TRSTRESU").where(number.notna())
-    from_original = number.isna()
-    number = number.fillna(numbers(original))
-    unit = unit.where(~from_original, _col(tr, "TRORRESU"))
-    unit = unit.where(number.notna())
-    factor = unit.map(UNIT_FACTORS)
-    bad = tr.index[rows & unit.notna().to_numpy() & factor.isna().to_numpy()]
-    if len(bad):
+    number = numbers(tr["TRSTRESN"]).to_numpy() if "TRSTRESN" in tr.columns \
+        else np.full(len(tr), np.nan)
+    number = np.where(np.isnan(number), numbers(std).to_numpy(), number)
+    from_original = np.isnan(number)
+    number = np.where(from_original, numbers(original).to_numpy(), number)
+
+    def factors(name: str) -> tuple[np.ndarray, np.ndarray]:
+        codes, units = codes_and_uniques(_col(tr, name))
+        table = np.array([UNIT_FACTORS.get(str(u), np.nan) for u in units] + [1.0])
+        return table[codes], np.isnan(table[codes])
+
+    std_factor, std_bad = factors("TRSTRESU")
+    original_factor, original_bad = factors("TRORRESU")
+    factor = np.where(from_original, original_factor, std_factor)
+    unknown = np.where(from_original, original_bad, std_bad) & ~np.isnan(number) & rows
+    if unknown.any():
+        bad = tr.index[unknown]
+        column = "TRORRESU" if from_original[unknown][0] else "TRSTRESU"
         raise RecistDataError(
-            f"TR: unit {unit[bad[0]]!r} of a diameter ({_records(tr, bad)}) is not a length "
-            f"unit this reader knows ({', '.join(u.lower() for u in UNIT_FACTORS)}); give "
-            "TRSTRESN in mm with TRSTRESU = 'mm'")
-    return number * factor.fillna(1.0).astype(float), text
+            f"TR: unit {tr.at[bad[0], column]!r} of a diameter ({_records(tr, bad)}) is not a "
+            f"length unit this reader knows ({', '.join(u.lower() for u in UNIT_FACTORS)}); "
+            "give TRSTRESN in mm with TRSTRESU = 'mm'")
+    return pd.Series(number * np.where(np.isnan(factor), 1.0, factor), index=tr.index), text
 
 
 def _row_flags(tr: pd.DataFrame, findings: list[Finding]) -> tuple[pd.Series, pd.Series,
@@ -785,7 +792,7 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
         "combined": out["COMBINED"].to_numpy(dtype=bool),
     })
     rows = rows[~gone].reset_index(drop=True)
-    rows["visitnum_sort"] = pd.to_numeric(rows["visitnum"], errors="coerce")
+    rows["visitnum_sort"] = numbers(rows["visitnum"]).to_numpy()
     return rows
 
 

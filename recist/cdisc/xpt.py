@@ -78,16 +78,14 @@ def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         values = frame[column]
-        if pd.api.types.is_float_dtype(values):
-            # XPT stores numbers as floats: write 3.0 as "3", keep 3.25 as "3.25".
-            as_int = values.dropna()
-            integral = len(as_int) and np.all(np.mod(as_int, 1) == 0) and \
-                as_int.abs().max() < 2**53
-            text = apply_to_unique(values, lambda s, whole=integral: pd.Series(
-                [pd.NA if pd.isna(v) else (str(int(float(v))) if whole
-                                          else repr(float(v))) for v in s],
-                dtype="string"))
-            out[str(column).strip().upper()] = text
+        if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
+            # XPT stores numbers as floats: whole numbers (--SEQ, VISITNUM) become Int64,
+            # others stay float; both print as the sponsor wrote them ("3", "3.25").
+            finite = values.dropna()
+            integral = bool(len(finite)) and bool(np.all(np.mod(finite, 1) == 0)) and \
+                float(finite.abs().max()) < 2**53
+            out[str(column).strip().upper()] = values.astype("Int64") if integral \
+                else values.astype(float)
         else:
             text = apply_to_unique(values, lambda s: s.astype("string").str.strip().mask(
                 lambda t: t == ""))

@@ -127,7 +127,8 @@ def test_a_diameter_in_cm_is_converted_and_an_unknown_unit_refused():
     table = read_sdtm(tu, tr).measurements
     assert sorted(table.loc[table["lesion_id"] == "T01", "ld_mm"]) == [19.0, 20.0]
     tr["TRORRESU"] = ["in", "", "in", ""]
-    with pytest.raises(RecistDataError, match="unit 'IN'"):
+    with pytest.raises(RecistDataError, match=r"unit 'in' of a diameter \(STUDYID S, USUBJID P1, "
+                                              r"TRSEQ 1"):
         read_sdtm(tu, tr)
 
 
