@@ -90,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "allow_implausible", False):
         # An environment variable, so that worker processes (manifest, Dask) inherit it.
         os.environ["RECIST_ALLOW_IMPLAUSIBLE"] = "1"
+    import warnings
+
+    previous_showwarning = warnings.showwarning
+    warnings.showwarning = _one_line_warning(args.command)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -98,17 +102,126 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _input_error_types() as error:
         if os.environ.get("RECIST_DEBUG"):
             raise
-        print(f"recist {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+        text = _input_message(error)
+        if text is not None:
+            print(_one_line(f"recist {args.command}: error: {text}"), file=sys.stderr)
+            return EXIT_INPUT_ERROR
+        print(_internal_error(args.command, error), file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
     except Exception as error:
         if os.environ.get("RECIST_DEBUG"):
             raise
-        print(
-            f"recist {args.command}: internal error ({type(error).__name__}: {error}). "
-            "This is a bug in recist; rerun with RECIST_DEBUG=1 and report the traceback.",
-            file=sys.stderr,
-        )
+        print(_internal_error(args.command, error), file=sys.stderr)
         return EXIT_INTERNAL_ERROR
+    finally:
+        warnings.showwarning = previous_showwarning
+
+
+# --------------------------------------------------------------- one-line messages
+#: Longest message line printed on stderr (docs/cli.md, "Exit status and messages").
+MAX_MESSAGE_CHARS = 300
+_PACKAGES = ("recist", "dicom_io")
+
+
+def _one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` as one printable line of at most ``limit`` characters.
+
+    Too long a line first loses the middle of its long UIDs (``1.2.826.0.1.…7575505243265``)
+    and of its long paths (``…/in/ct/IM0001.dcm``), then, if still too long, the middle of
+    the sentence (the start says what and where, the end how to fix it).
+
+    >>> _one_line("a" + chr(10) + "b  c")
+    'a b c'
+    >>> len(_one_line("x " * 400))
+    300
+    """
+    import re
+
+    line = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    if len(line) > limit:
+        line = re.sub(r"\b\d+(?:\.\d+){5,}\b",
+                      lambda m: m[0] if len(m[0]) <= 28 else f"{m[0][:12]}…{m[0][-12:]}", line)
+    if len(line) > limit:
+        def path(m: re.Match[str]) -> str:
+            parts = m[0].split("/")
+            return m[0] if len(m[0]) <= 40 or len(parts) <= 3 else "…/" + "/".join(parts[-3:])
+
+        line = re.sub(r"(?<![\w.])(?:/|\./|\.\./)?(?:[\w.+-]+/){2,}[\w.+:-]*", path, line)
+    if len(line) > limit:
+        head = (limit - 3) * 2 // 3
+        line = line[:head] + " … " + line[len(line) - (limit - 3 - head):]
+    return line
+
+
+def _our_frame(error: BaseException) -> tuple[str, int] | None:
+    """File (relative to the package root) and line of the innermost traceback frame in
+    ``recist`` or ``dicom_io``; None when there is none."""
+    found = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        parts = filename.replace("\\", "/").split("/")
+        for k in range(len(parts) - 1, -1, -1):
+            if parts[k] in _PACKAGES:
+                found = ("/".join(parts[k:]), traceback.tb_lineno)
+                break
+        traceback = traceback.tb_next
+    return found
+
+
+def _raised_by_us(error: BaseException) -> bool:
+    """True when the innermost frame of the traceback is ours: the message is one of our
+    sentences, not a library's (whose words may quote raw input)."""
+    traceback = error.__traceback__
+    last = None
+    while traceback is not None:
+        last = traceback
+        traceback = traceback.tb_next
+    if last is None:
+        return True
+    parts = last.tb_frame.f_code.co_filename.replace("\\", "/").split("/")
+    return any(part in _PACKAGES for part in parts)
+
+
+def _input_message(error: BaseException) -> str | None:
+    """The user-facing text of an input error; None when it is a library's ValueError
+    (a bug of ours: the input should have been checked before)."""
+    if isinstance(error, OSError) and error.errno is not None and error.strerror:
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror[:1].lower()}{error.strerror[1:]}"
+    if type(error) is ValueError and not _raised_by_us(error):
+        return None
+    return str(error)
+
+
+def _internal_error(command: str, error: BaseException) -> str:
+    """One line for a bug: the exception type and where, never its message (which may
+    quote input values)."""
+    frame = _our_frame(error)
+    where = f" in {frame[0]}:{frame[1]}" if frame else ""
+    return _one_line(f"recist {command}: internal error ({type(error).__name__}{where}). This "
+                     "is a bug in recist; rerun with RECIST_DEBUG=1 and report the traceback.")
+
+
+def _one_line_warning(command: str):
+    """A ``warnings.showwarning`` that prints one line without quoted values: a warning of
+    a DICOM library may quote a damaged element's bytes (a patient's name)."""
+    import re
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = str(message).splitlines()[0] if str(message) else ""
+        source = filename.replace("\\", "/")
+        if "/pydicom/" in source or "/highdicom/" in source:
+            vr = re.search(r"\bVR ([A-Z]{2})\b", text)
+            text = ("the DICOM reader warned about a value that does not match its VR "
+                    f"{vr.group(1)}" if vr else "the DICOM reader warned about an irregular "
+                    "header")
+        else:
+            text = re.sub(r"(?s)'[^']*'|\"[^\"]*\"|b'[^']*'", "…", text)
+        print(_one_line(f"recist {command}: warning: {category.__name__}: {text}"),
+              file=sys.stderr if file is None else file)
+
+    return show
 
 
 if __name__ == "__main__":
