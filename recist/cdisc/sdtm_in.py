@@ -698,10 +698,10 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     n_keys = int(codes.max()) + 1 if len(codes) else 0
     _unique, first_position = np.unique(codes, return_index=True)
     head = tr.iloc[first_position]
-    out = pd.DataFrame({column: head[column].to_numpy() if column in head.columns
-                        else pd.NA for column in
-                        _KEY + ["STUDYID", "VISITNUM", "KIND", "ORGAN", "LATERALITY",
-                                "NODAL", "LESION"]})
+    out = pd.DataFrame({column: head[column].reset_index(drop=True) if column in head.columns
+                        else pd.Series(pd.NA, index=range(len(head)), dtype=object)
+                        for column in _KEY + ["STUDYID", "VISITNUM", "KIND", "ORGAN",
+                                              "LATERALITY", "NODAL", "LESION"]})
     by_code = pd.DataFrame({"DATE": tr["DATE"].to_numpy(),
                             "EQUIVOCAL": tr["EQUIVOCAL"].to_numpy(dtype=bool),
                             "COMBINED": tr["COMBINED"].to_numpy(dtype=bool)}).groupby(
@@ -775,20 +775,20 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
             patient_id=str(keys[0][0]), visit=str(keys[0][1]), lesion_id=str(keys[0][2]),
         ))
     rows = pd.DataFrame({
-        "patient_id": out["USUBJID"].astype(str).to_numpy(),
-        "date": out["DATE"].to_numpy(),
-        "visit": out["TP"].to_numpy(),
-        "lesion_id": out["LESION"].to_numpy(),
-        "kind": kind,
-        "organ": out["ORGAN"].to_numpy(),
+        "patient_id": out["USUBJID"].astype("category"),
+        "date": out["DATE"],
+        "visit": out["TP"].astype("category"),
+        "lesion_id": out["LESION"].astype("category"),
+        "kind": pd.Categorical(kind),
+        "organ": out["ORGAN"],
         "nodal": nodal,
         "ld_mm": ld.astype(float),
         "sa_mm": sa.astype(float),
-        "status": status.to_numpy(),
-        "studyid": out["STUDYID"].to_numpy(),
-        "visitnum": out["VISITNUM"].to_numpy(),
-        "laterality": out["LATERALITY"].to_numpy(),
-        "trlnkid": out["LNK"].to_numpy(),
+        "status": pd.Categorical(status.to_numpy(dtype=object)),
+        "studyid": out["STUDYID"],
+        "visitnum": out["VISITNUM"],
+        "laterality": out["LATERALITY"],
+        "trlnkid": out["LNK"].astype("category"),
         "combined": out["COMBINED"].to_numpy(dtype=bool),
     })
     rows = rows[~gone].reset_index(drop=True)
