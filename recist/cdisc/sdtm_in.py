@@ -67,7 +67,6 @@ from recist.cdisc._sdtm_values import (
     _col,
     _dates,
     _lesion_ids,
-    _recode,
     _records,
     coalesce,
     group_keys,
@@ -348,43 +347,71 @@ def _values_mm(tr: pd.DataFrame, rows: np.ndarray) -> tuple[pd.Series, pd.Series
     return pd.Series(number * np.where(np.isnan(factor), 1.0, factor), index=tr.index), text
 
 
-def _row_flags(tr: pd.DataFrame, findings: list[Finding]) -> tuple[pd.Series, pd.Series,
-                                                                   pd.Series]:
-    """Per TR record: the value in mm, a flag and a state.
+_FLAGS = ("num", "too_small", "absent", "merged", "not_done")
+"""What a diameter record says, as small integer codes (-1: no record)."""
+_STATES = ("present", "absent", "progression", "equivocal", "not_evaluated")
+"""What a TUMSTATE / LNSTATE record says (``STATE_RESULTS`` values), as codes."""
+_STATUSES = ("measured", "absent", "too_small", "merged", "not_evaluated", "present",
+             "progression", "equivocal", "unequivocal")
+"""The measurements table's statuses, as codes (-1: none)."""
 
-    Diameter records get a flag ``num``, ``too_small``, ``absent``, ``merged`` or
-    ``not_done``; state records a state of ``STATE_RESULTS``. An unknown result text is an
-    error naming the record; an empty result without ``TRSTAT = NOT DONE`` is read as not
-    evaluated, with a finding.
+
+def _canonical_text(value: object) -> str | None:
+    """The form ``recist.cdisc.terminology`` lists: upper case, single spaces."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    text = " ".join(str(value).split()).upper()
+    return text or None
+
+
+def _per_value(values: pd.Series, func, missing, dtype) -> np.ndarray:
+    """``func`` of each record's value as an array, computed once per distinct value."""
+    codes, uniques = codes_and_uniques(values)
+    table = np.array([func(u) for u in uniques] + [missing], dtype=dtype)
+    return table[codes]
+
+
+def _row_flags(tr: pd.DataFrame, findings: list[Finding]) -> tuple[pd.Series, np.ndarray,
+                                                                   np.ndarray]:
+    """Per TR record: the value in mm, a flag code and a state code.
+
+    Diameter records get a flag of ``_FLAGS`` (``num``, ``too_small``, ``absent``,
+    ``merged``, ``not_done``); state records a state of ``_STATES`` (from
+    ``STATE_RESULTS``). An unknown result text is an error naming the record; an empty
+    result without ``TRSTAT = NOT DONE`` is read as not evaluated, with a finding.
     """
     is_diameter = is_in(tr["TEST"], DIAMETER_TESTS)
     is_state = is_in(tr["TEST"], STATE_TESTS)
     value, text = _values_mm(tr, is_diameter)
-    clean = apply_to_unique(text, canonical)
-    original = apply_to_unique(_col(tr, "TRORRES"), canonical)
-    reason = apply_to_unique(_col(tr, "TRREASND"), canonical)
-    not_done = (_col(tr, "TRSTAT") == "NOT DONE").fillna(False).to_numpy(dtype=bool)
-    empty = (clean.isna() & value.isna()).to_numpy()
+    numeric = ~np.isnan(value.to_numpy())
+    has_text = _per_value(text, lambda u: _canonical_text(u) is not None, False, bool)
+    not_done = _per_value(_col(tr, "TRSTAT"), lambda u: _canonical_text(u) == "NOT DONE",
+                          False, bool)
+    empty = ~has_text & ~numeric
 
-    def has(values: pd.Series, word: str) -> np.ndarray:
-        return apply_to_unique(values, lambda s: s.str.contains(word, na=False).astype(
-            bool)).to_numpy(dtype=bool)
+    def code_of(table: dict[str, str], names: tuple[str, ...]):
+        return lambda u: names.index(table[t]) if (t := _canonical_text(u)) in table else -1
 
-    flag = pd.Series(pd.NA, index=tr.index, dtype=object)
-    mapped = clean.map(DIAMETER_TEXT_RESULTS)
-    numeric = value.notna().to_numpy()
-    flag[is_diameter & numeric] = "num"
-    text_flag = is_diameter & ~numeric & mapped.notna().to_numpy()
-    flag[text_flag] = mapped[text_flag]
-    flag[is_diameter & empty] = "not_done"
+    text_flag = _per_value(text, code_of(DIAMETER_TEXT_RESULTS, _FLAGS), -1, np.int8)
+    too_small_text = _per_value(_col(tr, "TRORRES"), lambda u: DIAMETER_TEXT_RESULTS.get(
+        _canonical_text(u) or "") == "too_small", False, bool)
+    reason = _col(tr, "TRREASND")
+    reason_too_small = _per_value(reason, lambda u: "TOO SMALL" in (_canonical_text(u) or ""),
+                                  False, bool)
+    reason_merged = _per_value(reason, lambda u: "MERGE" in (_canonical_text(u) or ""),
+                               False, bool)
+    flag = np.full(len(tr), -1, dtype=np.int8)
+    flag[is_diameter & numeric] = _FLAGS.index("num")
+    with_text = is_diameter & ~numeric
+    flag[with_text] = text_flag[with_text]
+    flag[is_diameter & empty] = _FLAGS.index("not_done")
     # CDISC RECIST 1.1 supplement: TRORRES "TOO SMALL TO MEASURE" with TRSTRESC/TRSTRESN
     # standardised to 5; the 5 is a convention, not a measurement: the row keeps no value.
-    too_small = is_diameter & ((original.map(DIAMETER_TEXT_RESULTS) == "too_small")
-                               .fillna(False).to_numpy(dtype=bool) | has(reason, "TOO SMALL"))
-    flag[too_small] = "too_small"
-    flag[is_diameter & has(reason, "MERGE") & ~numeric] = "merged"
+    too_small = is_diameter & (too_small_text | reason_too_small)
+    flag[too_small] = _FLAGS.index("too_small")
+    flag[is_diameter & reason_merged & ~numeric] = _FLAGS.index("merged")
     value[too_small] = np.nan
-    unknown = tr.index[is_diameter & flag.isna().to_numpy()]
+    unknown = tr.index[is_diameter & (flag < 0)]
     if len(unknown):
         raise RecistDataError(
             f"TR: {tr.at[unknown[0], 'TEST']} result {text[unknown[0]]!r} "
@@ -392,11 +419,11 @@ def _row_flags(tr: pd.DataFrame, findings: list[Finding]) -> tuple[pd.Series, pd
             "give the diameter in mm, or TOO SMALL TO MEASURE, or TRSTAT = 'NOT DONE' with "
             "TRREASND (the text values accepted are listed in docs/tables.md)")
 
-    state = pd.Series(pd.NA, index=tr.index, dtype=object)
-    state_mapped = clean.map(STATE_RESULTS)
-    state[is_state] = state_mapped[is_state]
-    state[is_state & (not_done | empty)] = "not_evaluated"
-    unknown = tr.index[is_state & state.isna().to_numpy()]
+    state = np.full(len(tr), -1, dtype=np.int8)
+    mapped = _per_value(text, code_of(STATE_RESULTS, _STATES), -1, np.int8)
+    state[is_state] = mapped[is_state]
+    state[is_state & (not_done | empty)] = _STATES.index("not_evaluated")
+    unknown = tr.index[is_state & (state < 0)]
     if len(unknown):
         raise RecistDataError(
             f"TR: {tr.at[unknown[0], 'TEST']} result {text[unknown[0]]!r} "
@@ -690,6 +717,28 @@ def _lesion_attributes(tr: pd.DataFrame, look: pd.DataFrame) -> pd.DataFrame:
     return tr
 
 
+def _codes(names: tuple[str, ...], mapping: dict[str, str]) -> np.ndarray:
+    """A lookup array: code in ``names`` → code in ``_STATUSES`` (extra slot for -1)."""
+    return np.array([_STATUSES.index(mapping[n]) if n in mapping else -1 for n in names]
+                    + [-1], dtype=np.int8)
+
+
+_TARGET_FROM_STATE = _codes(_STATES, {"absent": "absent", "present": "not_evaluated",
+                                      "progression": "not_evaluated",
+                                      "equivocal": "not_evaluated",
+                                      "not_evaluated": "not_evaluated"})
+_NON_TARGET_FROM_STATE = _codes(_STATES, {"present": "present", "absent": "absent",
+                                          "progression": "progression",
+                                          "equivocal": "present",
+                                          "not_evaluated": "not_evaluated"})
+_NON_TARGET_FROM_MEASURE = _codes(_STATUSES, {"measured": "present", "too_small": "present",
+                                              "merged": "present", "absent": "absent",
+                                              "not_evaluated": "not_evaluated"})
+_NEW_FROM_STATE = _codes(_STATES, {"present": "unequivocal", "progression": "unequivocal",
+                                   "not_evaluated": "unequivocal", "equivocal": "equivocal",
+                                   "absent": "absent"})
+
+
 def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     """One row per (patient, time point, link id): diameters and status."""
     # One integer code per (patient, time point, link id); values are placed by code with
@@ -697,27 +746,31 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     codes = group_keys(*(tr[column] for column in _KEY))
     n_keys = int(codes.max()) + 1 if len(codes) else 0
     _unique, first_position = np.unique(codes, return_index=True)
-    head = tr.iloc[first_position]
-    out = pd.DataFrame({column: head[column].reset_index(drop=True) if column in head.columns
-                        else pd.Series(pd.NA, index=range(len(head)), dtype=object)
-                        for column in _KEY + ["STUDYID", "VISITNUM", "KIND", "ORGAN",
-                                              "LATERALITY", "NODAL", "LESION"]})
-    by_code = pd.DataFrame({"DATE": tr["DATE"].to_numpy(),
-                            "EQUIVOCAL": tr["EQUIVOCAL"].to_numpy(dtype=bool),
-                            "COMBINED": tr["COMBINED"].to_numpy(dtype=bool)}).groupby(
-        codes).max()
-    out["DATE"] = by_code["DATE"].to_numpy()
-    out["EQUIVOCAL"] = by_code["EQUIVOCAL"].to_numpy(dtype=bool)
-    out["COMBINED"] = by_code["COMBINED"].to_numpy(dtype=bool)
+    wanted = _KEY + ["STUDYID", "VISITNUM", "KIND", "ORGAN", "LATERALITY", "NODAL", "LESION"]
+    head = tr[[c for c in wanted if c in tr.columns]].iloc[first_position].reset_index(
+        drop=True)
+    out = pd.DataFrame({column: head[column] if column in head.columns
+                        else pd.Series(pd.NA, index=head.index, dtype=object)
+                        for column in wanted})
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(n_keys))
+    dates = tr["DATE"].to_numpy()[order]
+    out["DATE"] = np.maximum.reduceat(dates.astype("int64"), starts).astype(
+        "datetime64[ns]") if n_keys else np.array([], dtype="datetime64[ns]")
+    for name in ("EQUIVOCAL", "COMBINED"):
+        flags = tr[name].to_numpy(dtype=bool)[order]
+        out[name] = np.logical_or.reduceat(flags, starts) if n_keys else np.array([], bool)
     test_codes, test_names = codes_and_uniques(tr["TEST"])
     names = [str(n) for n in test_names]
-    columns = {}
+    columns: dict[str, np.ndarray] = {}
     for name in _LESION_TESTS:
         rows_of_test = test_codes == (names.index(name) if name in names else -2)
         fields = ("VALUE", "FLAG") if name in DIAMETER_TESTS else ("STATE",)
         for field in fields:
-            column = np.full(n_keys, np.nan, dtype=float if field == "VALUE" else object)
-            column[codes[rows_of_test]] = tr[field].to_numpy()[rows_of_test]
+            column = np.full(n_keys, np.nan) if field == "VALUE" else np.full(n_keys, -1,
+                                                                             dtype=np.int8)
+            source = tr[field].to_numpy() if field == "VALUE" else tr[field]
+            column[codes[rows_of_test]] = np.asarray(source)[rows_of_test]
             columns[f"{field}_{name}"] = column
     nodal = out["NODAL"].to_numpy(dtype=bool)
     # DIAMETER is the RECIST diameter: the short axis of a node, the LD otherwise.
@@ -725,46 +778,41 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
                   columns["VALUE_LDIAM"])
     sa = np.where(np.isnan(columns["VALUE_LPERP"]) & nodal, columns["VALUE_DIAMETER"],
                   columns["VALUE_LPERP"])
-    ld_flag = np.where(pd.isna(columns["FLAG_LDIAM"]) & ~nodal, columns["FLAG_DIAMETER"],
+    ld_flag = np.where((columns["FLAG_LDIAM"] < 0) & ~nodal, columns["FLAG_DIAMETER"],
                        columns["FLAG_LDIAM"])
-    sa_flag = np.where(pd.isna(columns["FLAG_LPERP"]) & nodal, columns["FLAG_DIAMETER"],
+    sa_flag = np.where((columns["FLAG_LPERP"] < 0) & nodal, columns["FLAG_DIAMETER"],
                        columns["FLAG_LPERP"])
     _check_diameter_agrees(out, columns, nodal, findings)
     primary_flag = np.where(nodal, sa_flag, ld_flag)
     secondary_flag = np.where(nodal, ld_flag, sa_flag)
+    primary_flag = np.where(primary_flag < 0, secondary_flag, primary_flag)
     primary_value = np.where(nodal, sa, ld).astype(float)
-    primary_flag = pd.Series(np.where(pd.isna(primary_flag), secondary_flag, primary_flag),
-                             index=out.index, dtype=object)
     secondary_value = np.where(nodal, ld, sa).astype(float)
     primary_value = np.where(np.isnan(primary_value), secondary_value, primary_value)
-    measure_status = pd.Series(pd.NA, index=out.index, dtype=object)
-    is_number = (primary_flag == "num").to_numpy()
-    measure_status[is_number & (primary_value > 0)] = "measured"
-    measure_status[is_number & (primary_value == 0)] = "absent"
-    measure_status[(primary_flag == "absent").to_numpy()] = "absent"
-    measure_status[(primary_flag == "too_small").to_numpy()] = "too_small"
-    measure_status[(primary_flag == "merged").to_numpy()] = "merged"
-    measure_status[(primary_flag == "not_done").to_numpy()] = "not_evaluated"
+    flag = {name: primary_flag == code for code, name in enumerate(_FLAGS)}
+    measure = np.select(
+        [flag["num"] & (primary_value > 0), flag["num"] & (primary_value == 0),
+         flag["absent"], flag["too_small"], flag["merged"], flag["not_done"]],
+        [_STATUSES.index(s) for s in ("measured", "absent", "absent", "too_small", "merged",
+                                      "not_evaluated")], -1).astype(np.int8)
 
     tumour, node = columns["STATE_TUMSTATE"], columns["STATE_LNSTATE"]
-    state = pd.Series(np.where(pd.isna(tumour), node, tumour), index=out.index,
-                      dtype=object)
-    kind = out["KIND"].astype(str).to_numpy()
-    status = pd.Series(pd.NA, index=out.index, dtype=object)
+    state = np.where(tumour < 0, node, tumour)
+    kind_codes, kind_names = codes_and_uniques(out["KIND"])
+    kind_table = np.append(np.asarray(kind_names, dtype=object), None)
+    kind = kind_table[kind_codes]
     is_t, is_nt, is_new = kind == "target", kind == "non-target", kind == "new"
-    target_state = _recode(state[is_t], {"present": "not_evaluated", "progression":
-                                         "not_evaluated", "equivocal": "not_evaluated"})
-    status[is_t] = measure_status[is_t].where(measure_status[is_t].notna(), target_state)
-    from_measure = _recode(measure_status, {"measured": "present", "too_small": "present",
-                                            "merged": "present"})
-    status[is_nt] = _recode(state[is_nt].where(state[is_nt].notna(), from_measure[is_nt]),
-                            {"equivocal": "present"})
-    new_status = _recode(state, {"present": "unequivocal", "progression": "unequivocal",
-                                 "not_evaluated": "unequivocal"})
-    new_status = new_status.where(new_status.notna(), pd.Series(np.where(
-        out["EQUIVOCAL"].to_numpy(dtype=bool), "equivocal", "unequivocal"), index=out.index))
-    status[is_new] = new_status[is_new]
-    gone = is_new & (status == "absent").to_numpy()
+    status = np.full(len(out), -1, dtype=np.int8)
+    target = np.where(measure >= 0, measure, _TARGET_FROM_STATE[state])
+    status[is_t] = target[is_t]
+    non_target = np.where(state >= 0, _NON_TARGET_FROM_STATE[state],
+                          _NON_TARGET_FROM_MEASURE[measure])
+    status[is_nt] = non_target[is_nt]
+    new = np.where(state >= 0, _NEW_FROM_STATE[state], np.where(
+        out["EQUIVOCAL"].to_numpy(dtype=bool), _STATUSES.index("equivocal"),
+        _STATUSES.index("unequivocal")))
+    status[is_new] = new[is_new]
+    gone = is_new & (status == _STATUSES.index("absent"))
     if gone.any():
         keys = [tuple(k) for k in out.loc[gone, _KEY].itertuples(index=False)]
         findings.append(Finding(
@@ -779,12 +827,12 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
         "date": out["DATE"],
         "visit": out["TP"].astype("category"),
         "lesion_id": out["LESION"].astype("category"),
-        "kind": pd.Categorical(kind),
+        "kind": out["KIND"].astype("category"),
         "organ": out["ORGAN"],
         "nodal": nodal,
         "ld_mm": ld.astype(float),
         "sa_mm": sa.astype(float),
-        "status": pd.Categorical(status.to_numpy(dtype=object)),
+        "status": pd.Categorical.from_codes(status, categories=list(_STATUSES)),
         "studyid": out["STUDYID"],
         "visitnum": out["VISITNUM"],
         "laterality": out["LATERALITY"],
