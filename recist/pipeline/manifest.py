@@ -4,7 +4,9 @@ A manifest (``docs/tables.md``) has one row per study: ``series_dir`` and one an
 column naming the study's file, any registered source (``lines``, ``masks`` with
 ``lesions``, ``sr``, ``seg``, ``rtstruct`` …; see ``recist.pipeline.sources``), plus the
 optional ``patient_id``, ``visit``, ``date``, ``series_uid`` and ``lesions`` columns. Paths
-are relative to the manifest. ``patient_id`` / ``date``, when filled, replace the DICOM's
+are relative to the manifest. Instead of ``series_dir``, a row may name a PACS: ``dicomweb``
+(the DICOMweb service root), ``study_uid`` and ``series_uid``; the worker then retrieves
+the series itself into a temporary folder, measures it and removes it. ``patient_id`` / ``date``, when filled, replace the DICOM's
 values in the table (the manifest is the study's pseudonymous key). A row that gives both
 ``lines`` and ``masks`` is measured from the lines (the reader's measurement); any other
 row must fill exactly one annotation column.
@@ -55,6 +57,8 @@ __all__ = [
 STUDY_COLUMNS = ("patient_id", "visit", "date", "series_dir")
 """The columns that say which study a manifest row is."""
 _OPTIONAL_COLUMNS = ("lesions", "series_uid")
+_PACS_COLUMNS = ("dicomweb", "study_uid")
+"""A study read from a PACS over DICOMweb instead of ``series_dir`` (with ``series_uid``)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def manifest_columns() -> tuple[str, ...]:
     >>> manifest_columns()[:6]
     ('patient_id', 'visit', 'date', 'series_dir', 'lines', 'masks')
     """
-    return STUDY_COLUMNS + tuple(SOURCES) + _OPTIONAL_COLUMNS
+    return STUDY_COLUMNS + tuple(SOURCES) + _OPTIONAL_COLUMNS + _PACS_COLUMNS
 
 
 def read_manifest(path: str | Path) -> pd.DataFrame:
@@ -85,16 +89,16 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
 
     Every column of :func:`manifest_columns` is present in the result (empty when the file
     has not got it). Raises ``ValueError`` naming the file (and row) for a missing
-    ``series_dir`` or annotation column, or a date that is not a calendar date.
+    ``series_dir`` (or ``dicomweb``) or annotation column, or a date that is not a calendar
+    date.
     """
     path = Path(path)
     columns = manifest_columns()
     frame = read_csv_table(path, "manifest", empty_as_missing=False)
     frame.columns = [c.strip().lower() for c in frame.columns]
-    missing = [c for c in ("series_dir",) if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}; a manifest has "
-                         f"{', '.join(columns)}")
+    if "series_dir" not in frame.columns and "dicomweb" not in frame.columns:
+        raise ValueError(f"{path}: missing column series_dir (or dicomweb, study_uid and "
+                         f"series_uid for a PACS); a manifest has {', '.join(columns)}")
     if not any(name in frame.columns for name in SOURCES):
         names = list(SOURCES)
         raise ValueError(f"{path}: no {', '.join(names[:-1])} or {names[-1]} column (found "
@@ -161,15 +165,34 @@ def measure_manifest_row(job: _Job) -> tuple[int, MeasureResult | None, str | No
             visit=row["visit"] or None, patient_id=row["patient_id"] or None,
             date=row["date"] or None, resample=job.resample, default_kind=job.default_kind,
             overlays_dir=Path(job.overlays_dir) if job.overlays_dir else None)
+        if row["dicomweb"]:
+            return job.number, _measure_from_pacs(source, spec, row), None
         if not row["series_dir"]:
             raise ValueError("series_dir is empty; give the folder of the study's DICOM "
-                             "series (relative to the manifest)")
+                             "series (relative to the manifest), or dicomweb, study_uid "
+                             "and series_uid to read it from a PACS")
         result = source.measure(base / row["series_dir"], spec)
         return job.number, result, None
     except (ValueError, OSError) as error:  # bad input: the message is complete
         return job.number, None, str(error)
     except Exception as error:  # noqa: BLE001 - reported per row, the others go on
         return job.number, None, f"internal error ({type(error).__name__}: {error})"
+
+
+def _measure_from_pacs(source: AnnotationSource, spec: SourceSpec,
+                       row: dict[str, str]) -> MeasureResult:
+    """Retrieve the row's series from its DICOMweb server into a temporary folder (on the
+    worker: the series never passes through the scheduler) and measure it there."""
+    if row["series_dir"]:
+        raise ValueError("give series_dir or dicomweb, not both: the series is read from "
+                         "one place")
+    if not (row["study_uid"] and row["series_uid"]):
+        raise ValueError("dicomweb needs study_uid and series_uid: the Study and Series "
+                         "Instance UIDs of the CT series to retrieve")
+    from recist.pipeline.pacs import fetched_series  # DICOMweb client only when needed
+
+    with fetched_series(row["dicomweb"], row["study_uid"], row["series_uid"]) as folder:
+        return source.measure(folder, spec)
 
 
 def manifest_jobs(
