@@ -6,8 +6,9 @@ column naming the study's file, any registered source (``lines``, ``masks`` with
 optional ``patient_id``, ``visit``, ``date``, ``series_uid`` and ``lesions`` columns. Paths
 are relative to the manifest. Instead of ``series_dir``, a row may name a PACS: ``dicomweb``
 (the DICOMweb service root), ``study_uid`` and ``series_uid``; the worker then retrieves
-the series itself into a temporary folder, measures it and removes it. ``patient_id`` / ``date``, when filled, replace the DICOM's
-values in the table (the manifest is the study's pseudonymous key). A row that gives both
+the series itself into a temporary folder, measures it and removes it. ``patient_id`` /
+``date``, when filled, replace the DICOM's values in the table (the manifest is the
+study's pseudonymous key). A row that gives both
 ``lines`` and ``masks`` is measured from the lines (the reader's measurement); any other
 row must fill exactly one annotation column.
 

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from recist.pipeline.manifest import StudyFailure, measure_manifest
+
 from support.paths import SAMPLE_DATA
 
 LUNG1 = SAMPLE_DATA / "patients" / "LUNG1" / "V0"
