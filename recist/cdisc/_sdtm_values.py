@@ -166,19 +166,6 @@ def _lesion_ids(link: pd.Series) -> tuple[pd.Series, pd.Series]:
     return lesion, combined
 
 
-def _recode(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
-    """Replace values by ``mapping`` (others kept), as an object series (once per
-    distinct value)."""
-    codes, uniques = codes_and_uniques(values)
-    table = np.append(np.array([mapping.get(v, v) for v in uniques], dtype=object),
-                      np.array([None], dtype=object))
-    out = table[codes]
-    missing = codes < 0
-    if missing.any():
-        out[missing] = values.to_numpy(dtype=object)[missing]
-    return pd.Series(out, index=values.index, dtype=object)
-
-
 def is_in(values: pd.Series, wanted) -> np.ndarray:
     """``values.isin(wanted)`` as a bool array, once per distinct value."""
     codes, uniques = codes_and_uniques(values)

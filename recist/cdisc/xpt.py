@@ -129,8 +129,7 @@ def read_cdisc_table(path: str | Path, name: str = "dataset") -> pd.DataFrame:
         if suffix in (".xpt", ".xport"):
             frame, _meta = _pyreadstat().read_xport(str(path))
         else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False,
-                                na_values=["", "NA"], encoding="utf-8")
+            frame = _read_csv_coded(path)
     except UnicodeDecodeError:
         raise RecistDataError(f"{name} dataset {path}: not UTF-8 text; save it as UTF-8 "
                               "CSV or as SAS transport (.xpt)") from None
@@ -145,6 +144,32 @@ def read_cdisc_table(path: str | Path, name: str = "dataset") -> pd.DataFrame:
             ) from None
         raise
     return _as_strings(frame)
+
+
+def _read_csv_coded(path: Path) -> pd.DataFrame:
+    """A UTF-8 CSV with every column as categorical text ("" and NA missing).
+
+    With pyarrow installed it parses in parallel straight into dictionary-encoded columns;
+    otherwise pandas' parser builds the categories. Either way the texts are kept as
+    written (no type guessing: "001" stays "001") and each distinct text is stored once,
+    so a 1.5-million-record TR fits in a few hundred MB.
+    """
+    try:
+        from pyarrow import csv as arrow_csv
+        from pyarrow import dictionary, int32, string
+    except ImportError:
+        return pd.read_csv(path, dtype="category", keep_default_na=False,
+                           na_values=["", "NA"], encoding="utf-8")
+    with open(path, encoding="utf-8") as handle:
+        header = pd.read_csv(handle, nrows=0).columns
+    coded = dictionary(int32(), string())
+    try:
+        table = arrow_csv.read_csv(path, convert_options=arrow_csv.ConvertOptions(
+            column_types={name: coded for name in header}, null_values=["", "NA"],
+            strings_can_be_null=True, quoted_strings_can_be_null=True))
+    except Exception as error:  # pyarrow.lib.ArrowInvalid: a malformed row
+        raise pd.errors.ParserError(str(error).splitlines()[0]) from None
+    return table.to_pandas()
 
 
 _XPT_STAMP = re.compile(rb"\d{2}[A-Z]{3}\d{2}:\d{2}:\d{2}:\d{2}")
