@@ -1,20 +1,31 @@
 """Benchmark: SDTM TR of ~1.5 million records → measurements → responses → ADaM.
 
 Generates a deterministic synthetic SDTM TU/TR (20,000 patients × 10 visits by default;
-``numpy.random.default_rng(seed)``; vectorised, no loop per record), then times each
-stage in one process:
+``numpy.random.default_rng(seed)``; vectorised, no loop per record), then:
 
-1. ``recist.cdisc.read_sdtm`` (TR → measurements table, normalised),
-2. ``recist.response.respond`` (time point responses, BOR, PFS),
-3. ``recist.cdisc.adam`` (ADRS and ADTTE).
+* ``--stages`` (default): times each stage in one process — ``recist.cdisc.read_sdtm``
+  (TR → measurements table, normalised), ``recist.response.respond`` and the ADaM tables
+  (``recist.cdisc.adam``). Target: < 60 s in total.
+* ``--read``: the TR → measurements step as a user meets it — TU/TR/DM written to CSV,
+  then ``read_sdtm`` on the files in a fresh process, wall-clock seconds and peak
+  resident memory (``ru_maxrss``) of that process; with ``--against REV`` the same run on
+  the ``recist`` of git revision REV (extracted with ``git archive``) alternates with this
+  one (``--repeat`` times each, interleaved so that a busy machine slows both alike).
+  Target: ≤ 5 s and ≤ 1 GB.
 
-Target: < 60 s in total. Run ``python benchmarks/sdtm_pipeline.py [--patients N]``.
+Run ``python benchmarks/sdtm_pipeline.py [--patients N] [--read [--against REV]]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 from typing import Self
@@ -130,11 +141,83 @@ def run(n_patients: int, n_visits: int) -> dict[str, tuple[float, float]]:
     return times
 
 
+_CHILD = """
+import json, resource, sys, time
+from recist.cdisc import read_sdtm
+folder = sys.argv[1]
+start = time.perf_counter()
+result = read_sdtm(folder + "/tu.csv", folder + "/tr.csv", folder + "/dm.csv")
+seconds = time.perf_counter() - start
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec
+peak = [line for line in open("/proc/self/status") if line.startswith("VmHWM")]
+peak_mb = (int(peak[0].split()[1]) / 1024 if peak
+           else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(json.dumps({"seconds": seconds, "rows": len(result.measurements), "peak_mb": peak_mb}))
+"""
+
+
+def _one_read(folder: Path, code_root: Path) -> dict[str, float]:
+    """read_sdtm on the CSV files in a fresh process importing ``recist`` from code_root."""
+    env = {**os.environ, "PYTHONPATH": str(code_root)}
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(folder)], env=env,
+                          capture_output=True, text=True, check=False, cwd=code_root)
+    if done.returncode != 0:
+        raise RuntimeError(f"read_sdtm failed with {code_root}: {done.stderr[-1500:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _revision(revision: str, into: Path) -> Path:
+    """The ``recist`` package of git revision ``revision``, extracted under ``into``."""
+    root = Path(__file__).resolve().parents[1]
+    archive = into / "recist.tar"
+    with open(archive, "wb") as handle:
+        subprocess.run(["git", "-C", str(root), "archive", revision, "recist"],
+                       stdout=handle, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into / "code", filter="data")
+    return into / "code"
+
+
+def run_read(n_patients: int, n_visits: int, against: str | None, repeat: int) -> int:
+    """The ``--read`` benchmark (see the module docstring); prints medians."""
+    with tempfile.TemporaryDirectory(prefix="recist-sdtm-bench-") as tmp:
+        folder = Path(tmp)
+        tu, tr, dm = make_sdtm(n_patients, n_visits)
+        for name, table in (("tu", tu), ("tr", tr), ("dm", dm)):
+            table.to_csv(folder / f"{name}.csv", index=False)
+        print(f"TR: {len(tr):,} records ({(folder / 'tr.csv').stat().st_size / 2**20:.0f} "
+              f"MiB CSV)", flush=True)
+        del tu, tr, dm
+        roots = {"this tree": Path(__file__).resolve().parents[1]}
+        if against:
+            roots[f"revision {against}"] = _revision(against, folder)
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
+        for _ in range(repeat):
+            for name, root in roots.items():  # interleaved
+                runs[name].append(_one_read(folder, root))
+                print(f"  {name:<24} {runs[name][-1]['seconds']:6.2f} s  "
+                      f"{runs[name][-1]['peak_mb']:7.0f} MB peak", flush=True)
+        print(f"{'TR -> measurements':<24} {'median s':>9} {'peak MB':>9} {'rows':>10}")
+        for name, results in runs.items():
+            print(f"{name:<24} {statistics.median(r['seconds'] for r in results):9.2f} "
+                  f"{max(r['peak_mb'] for r in results):9.0f} "
+                  f"{int(results[0]['rows']):>10,}")
+        print("(target: <= 5 s and <= 1 GB)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=20_000)
     parser.add_argument("--visits", type=int, default=10)
+    parser.add_argument("--read", action="store_true",
+                        help="time TR -> measurements from CSV files in a fresh process")
+    parser.add_argument("--against", metavar="REV",
+                        help="with --read: also run the recist of git revision REV")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each (--read)")
     args = parser.parse_args(argv)
+    if args.read:
+        return run_read(args.patients, args.visits, args.against, args.repeat)
     times = run(args.patients, args.visits)
     print(f"{'stage':<24} {'wall s':>8} {'CPU s':>8}")
     for stage, (wall, cpu) in times.items():

@@ -108,15 +108,17 @@ def as_cdisc_frame(table: pd.DataFrame | str | Path, name: str,
         saves time on large datasets.
     """
     if not isinstance(table, pd.DataFrame):
-        table = read_cdisc_table(table, name)
+        return read_cdisc_table(table, name, columns)
     if columns is not None:
         wanted = set(columns)
         table = table[[c for c in table.columns if str(c).strip().upper() in wanted]]
     return _as_strings(table)
 
 
-def read_cdisc_table(path: str | Path, name: str = "dataset") -> pd.DataFrame:
-    """Read a CDISC dataset from CSV (UTF-8) or SAS transport XPT v5/v8.
+def read_cdisc_table(path: str | Path, name: str = "dataset",
+                     columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Read a CDISC dataset from CSV (UTF-8) or SAS transport XPT v5/v8 (only ``columns``,
+    upper-case names, when given).
 
     Raises ``FileNotFoundError`` when the file does not exist and ``RecistDataError``
     naming the file when it cannot be parsed.
@@ -128,8 +130,11 @@ def read_cdisc_table(path: str | Path, name: str = "dataset") -> pd.DataFrame:
     try:
         if suffix in (".xpt", ".xport"):
             frame, _meta = _pyreadstat().read_xport(str(path))
+            if columns is not None:
+                frame = frame[[c for c in frame.columns if str(c).strip().upper()
+                               in set(columns)]]
         else:
-            frame = _read_csv_coded(path)
+            frame = _read_csv_coded(path, columns)
     except UnicodeDecodeError:
         raise RecistDataError(f"{name} dataset {path}: not UTF-8 text; save it as UTF-8 "
                               "CSV or as SAS transport (.xpt)") from None
@@ -146,30 +151,44 @@ def read_cdisc_table(path: str | Path, name: str = "dataset") -> pd.DataFrame:
     return _as_strings(frame)
 
 
-def _read_csv_coded(path: Path) -> pd.DataFrame:
+def _read_csv_coded(path: Path, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
     """A UTF-8 CSV with every column as categorical text ("" and NA missing).
 
-    With pyarrow installed it parses in parallel straight into dictionary-encoded columns;
+    With pyarrow installed it parses in parallel straight into dictionary-encoded columns
+    (only ``columns``, when given; ``--SEQ`` columns as integers when they all are);
     otherwise pandas' parser builds the categories. Either way the texts are kept as
     written (no type guessing: "001" stays "001") and each distinct text is stored once,
     so a 1.5-million-record TR fits in a few hundred MB.
     """
-    try:
-        from pyarrow import csv as arrow_csv
-        from pyarrow import dictionary, int32, string
-    except ImportError:
-        return pd.read_csv(path, dtype="category", keep_default_na=False,
-                           na_values=["", "NA"], encoding="utf-8")
     with open(path, encoding="utf-8") as handle:
-        header = pd.read_csv(handle, nrows=0).columns
-    coded = dictionary(int32(), string())
+        header = [str(c) for c in pd.read_csv(handle, nrows=0).columns]
+    keep = [c for c in header if columns is None or c.strip().upper() in set(columns)]
     try:
-        table = arrow_csv.read_csv(path, convert_options=arrow_csv.ConvertOptions(
-            column_types={name: coded for name in header}, null_values=["", "NA"],
+        import pyarrow as pa
+        from pyarrow import csv as arrow_csv
+    except ImportError:
+        return pd.read_csv(path, dtype="category", keep_default_na=False, usecols=keep,
+                           na_values=["", "NA"], encoding="utf-8")
+    coded = pa.dictionary(pa.int32(), pa.string())
+
+    def read(sequence_type):
+        types = {name: sequence_type if name.strip().upper().endswith("SEQ") else coded
+                 for name in keep}
+        return arrow_csv.read_csv(path, convert_options=arrow_csv.ConvertOptions(
+            column_types=types, include_columns=keep, null_values=["", "NA"],
             strings_can_be_null=True, quoted_strings_can_be_null=True))
-    except Exception as error:  # pyarrow.lib.ArrowInvalid: a malformed row
+
+    try:
+        try:
+            table = read(pa.int64())
+        except pa.ArrowInvalid:  # a --SEQ that is not a whole number: read it as text
+            table = read(coded)
+    except pa.ArrowInvalid as error:
         raise pd.errors.ParserError(str(error).splitlines()[0]) from None
-    return table.to_pandas()
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    pa.default_memory_pool().release_unused()  # give the parse buffers back now
+    return frame
 
 
 _XPT_STAMP = re.compile(rb"\d{2}[A-Z]{3}\d{2}:\d{2}:\d{2}:\d{2}")
