@@ -693,13 +693,11 @@ def _lesion_attributes(tr: pd.DataFrame, look: pd.DataFrame) -> pd.DataFrame:
     position = np.where(by_link >= 0, by_link, by_lesion)
     attrs = _take(look.reset_index(drop=True), position)
     grp_kind, grp_equivocal = _kind_from_text(_col(tr, "TRGRPID"))
-    tr["KIND"] = attrs["tu_kind"].to_numpy()
-    tr["KIND"] = coalesce(tr["KIND"].astype("category"), grp_kind)
-    tr["EQUIVOCAL"] = attrs["tu_equivocal"].eq(True).to_numpy(dtype=bool) \
-        | grp_equivocal.to_numpy()
-    tr["ORGAN"] = attrs["organ"].to_numpy()
-    tr["LATERALITY"] = attrs["laterality"].to_numpy()
-    tu_nodal = attrs["tu_nodal"].eq(True).to_numpy(dtype=bool)
+    tr["KIND"] = coalesce(pd.Series(attrs["tu_kind"].array, index=tr.index), grp_kind)
+    tr["EQUIVOCAL"] = attrs["tu_equivocal"].to_numpy(dtype=bool) | grp_equivocal.to_numpy()
+    tr["ORGAN"] = pd.Series(attrs["organ"].array, index=tr.index)
+    tr["LATERALITY"] = pd.Series(attrs["laterality"].array, index=tr.index)
+    tu_nodal = attrs["tu_nodal"].to_numpy(dtype=bool)
     no_kind = tr.index[tr["KIND"].isna()]
     if len(no_kind):
         raise RecistDataError(
@@ -709,11 +707,13 @@ def _lesion_attributes(tr: pd.DataFrame, look: pd.DataFrame) -> pd.DataFrame:
         )
     _check_links_in_tu(tr, look, position)
     lesion_key = group_keys(tr["USUBJID"], tr["LESION"])
-    has_ld = (tr["TEST"] == "LDIAM").groupby(lesion_key).transform("any")
-    has_sa = (tr["TEST"] == "LPERP").groupby(lesion_key).transform("any")
-    has_ln = (tr["TEST"] == "LNSTATE").groupby(lesion_key).transform("any")
-    tr["NODAL"] = tu_nodal | has_ln.to_numpy() | (has_sa & ~has_ld).to_numpy()
-    tr["NODAL"] = tr["NODAL"].groupby(lesion_key).transform("max").astype(bool)
+
+    def per_lesion(flags: np.ndarray) -> np.ndarray:  # any record of the lesion
+        return (np.bincount(lesion_key, weights=flags) > 0)[lesion_key]
+
+    has_ld, has_sa, has_ln = (per_lesion(is_in(tr["TEST"], [name]))
+                              for name in ("LDIAM", "LPERP", "LNSTATE"))
+    tr["NODAL"] = per_lesion(tu_nodal | has_ln | (has_sa & ~has_ld))
     return tr
 
 
