@@ -799,7 +799,8 @@ def _assemble(tr: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     tumour, node = columns["STATE_TUMSTATE"], columns["STATE_LNSTATE"]
     state = np.where(tumour < 0, node, tumour)
     kind_codes, kind_names = codes_and_uniques(out["KIND"])
-    kind_table = np.append(np.asarray(kind_names, dtype=object), None)
+    kind_table = np.append(np.asarray(kind_names, dtype=object),
+                           np.array([None], dtype=object))
     kind = kind_table[kind_codes]
     is_t, is_nt, is_new = kind == "target", kind == "non-target", kind == "new"
     status = np.full(len(out), -1, dtype=np.int8)

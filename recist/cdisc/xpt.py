@@ -164,8 +164,8 @@ def _read_csv_coded(path: Path, columns: tuple[str, ...] | None = None) -> pd.Da
         header = [str(c) for c in pd.read_csv(handle, nrows=0).columns]
     keep = [c for c in header if columns is None or c.strip().upper() in set(columns)]
     try:
-        import pyarrow as pa
-        from pyarrow import csv as arrow_csv
+        import pyarrow as pa  # type: ignore[import-untyped, import-not-found]
+        from pyarrow import csv as arrow_csv  # type: ignore[import-untyped, import-not-found]
     except ImportError:
         return pd.read_csv(path, dtype="category", keep_default_na=False, usecols=keep,
                            na_values=["", "NA"], encoding="utf-8")

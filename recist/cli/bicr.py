@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if args.adjudication:
         from recist.table import read_csv_table
 
-        adjudication = read_csv_table(args.adjudication)
+        adjudication = read_csv_table(args.adjudication, "adjudication table")
         missing = {"patient_id", "chosen_reader"} - set(adjudication.columns)
         if missing:
             raise ValueError(f"{args.adjudication}: missing column(s) "

@@ -234,8 +234,10 @@ def assess_bicr(measurements: pd.DataFrame, patients: pd.DataFrame | None = None
             "chosen_reader"].astype("string").reindex(ids)
     source = np.where(needs, chosen.to_numpy(dtype=object), readers[0])
     pending = needs & pd.isna(chosen).to_numpy()
-    source = np.where(pending, None, source)
-    discordance["adjudicated_reader"] = np.where(needs, chosen.to_numpy(dtype=object), None)
+    nothing = np.array(None, dtype=object)
+    source = np.where(pending, nothing, source)
+    discordance["adjudicated_reader"] = np.where(needs, chosen.to_numpy(dtype=object),
+                                                 nothing)
     if pending.any():
         waiting = list(ids[pending])
         findings.append(Finding(

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from recist.cdisc import SdtmInput
     from recist.criteria import Criteria
+    from recist.findings import Finding
     from recist.response import RespondResult
 
 __all__ = ["compare_with_reported", "respond_by_evaluator", "sdtm_tables"]
@@ -40,7 +41,9 @@ def respond_by_evaluator(measurements: pd.DataFrame, patients: pd.DataFrame | No
     if "evaluator" not in measurements.columns:
         return respond(measurements, patients, criteria)
     readers = measurements["evaluator"].astype("string").fillna("")
-    timepoints, summaries, findings = [], [], []
+    timepoints: list[pd.DataFrame] = []
+    summaries: list[pd.DataFrame] = []
+    findings: list[Finding] = []
     for reader in sorted(set(readers)):
         rows = measurements[(readers == reader).to_numpy()].drop(columns="evaluator")
         result = respond(rows.reset_index(drop=True), patients, criteria)
