@@ -487,6 +487,37 @@ def _split_repeated_visits(tr: pd.DataFrame, findings: list[Finding]) -> pd.Seri
     return label
 
 
+VISIT_SPAN_DAYS = 28
+"""A time point whose scans span more than this many days is reported (not split)."""
+
+
+def _check_visit_spans(tr: pd.DataFrame, findings: list[Finding]) -> None:
+    """Warn about a time point whose scan dates lie more than ``VISIT_SPAN_DAYS`` apart
+    with no lesion assessed twice: one VISIT name may hold two assessments."""
+    key = group_keys(tr["USUBJID"], tr["TP"])
+    dates = tr["DATE"].to_numpy().astype("int64")
+    n = int(key.max()) + 1 if len(key) else 0
+    first = np.full(n, np.iinfo(np.int64).max)
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.minimum.at(first, key, dates)
+    np.maximum.at(last, key, dates)
+    span_days = (last - first) / 86_400e9
+    wide = np.flatnonzero(span_days > VISIT_SPAN_DAYS)
+    if not len(wide):
+        return
+    rows = tr.index[np.isin(key, wide)]
+    row = rows[0]
+    days = int(span_days[key[row]])
+    findings.append(Finding(
+        code="sdtm-visit-span",
+        message=f"TR: {len(wide)} time point(s) have scan dates more than {VISIT_SPAN_DAYS} "
+                f"days apart, e.g. USUBJID {tr.at[row, 'USUBJID']} VISIT {tr.at[row, 'TP']} "
+                f"spans {days} days ({_records(tr, rows[:2])}); each is read as one time "
+                "point dated by its latest scan (DEC-20). If these are two assessments, give "
+                "them distinct VISIT / VISITNUM values.",
+        patient_id=str(tr.at[row, "USUBJID"]), visit=str(tr.at[row, "TP"])))
+
+
 def _ignored_tests(tr: pd.DataFrame, findings: list[Finding]) -> None:
     """One finding listing every test that is neither a lesion test nor SUMDIAM."""
     other = tr.index[~is_in(tr["TEST"], _LESION_TESTS + SUM_TESTS)]
@@ -652,6 +683,7 @@ def _read_reader(tu: pd.DataFrame, tr: pd.DataFrame, findings: list[Finding],
                               f"({_records(tr, no_link)}); every lesion result needs the "
                               "TRLNKID of its lesion")
     tr["TP"] = _split_repeated_visits(tr, findings)
+    _check_visit_spans(tr, findings)
     tr["VALUE"], tr["FLAG"], tr["STATE"] = _row_flags(tr, findings)
     tr["LESION"], tr["COMBINED"] = _lesion_ids(tr["LNK"])
     tr = _lesion_attributes(tr, look)

@@ -149,3 +149,17 @@ def test_pharmaversesdtm_recist_readers_agree_with_their_rs():
     assert table.groupby("evaluator").size().to_dict() == {
         "INVESTIGATOR": 22, "RADIOLOGIST 1": 22, "RADIOLOGIST 2": 22}
     assert table["agree"].all(), table[~table["agree"]]
+
+
+def test_a_visit_spanning_weeks_without_repeats_is_reported():
+    tr = pd.read_csv(SPONSOR / "tr.csv", dtype=str)
+    tu = pd.read_csv(SPONSOR / "tu.csv", dtype=str)
+    mine = (tr["USUBJID"] == "ONC-201-003") & (tr["TREVAL"] == "INVESTIGATOR") \
+        & (tr["VISIT"] == "WEEK 16") & (tr["TRLNKID"] == "NT02")
+    tr.loc[mine, "TRDTC"] = "2024-06-20"  # 45 days after the other WEEK 16 scans
+    result = read_sdtm(tu, tr, evaluator="INVESTIGATOR")
+    finding = _codes(result)["sdtm-visit-span"]
+    assert "USUBJID ONC-201-003 VISIT WEEK 16 spans 45 days" in finding
+    week16 = result.measurements[(result.measurements["patient_id"] == "ONC-201-003")
+                                 & (result.measurements["visit"] == "WEEK 16")]
+    assert len(set(week16["visit"])) == 1  # reported, not split
