@@ -152,7 +152,7 @@ def _compare(args: argparse.Namespace, result, reported) -> None:
     out = table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
     write_csv_atomic(out, args.compare_out)
     keys = ["evaluator", "test"] if "evaluator" in table.columns else ["test"]
-    for key, group in table.groupby(keys, sort=True):
+    for key, group in table.groupby(keys, sort=True, observed=True):
         name = " ".join(map(str, key)) if isinstance(key, tuple) else str(key)
         print(f"  {name:<24} {int(group['agree'].sum())}/{len(group)} reported results "
               f"agree with the recomputed ones ({100 * group['agree'].mean():.1f}%)")
