@@ -47,6 +47,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The long fuzz run (10,000 cases of hostile DICOM and tables; the short one is in make test).
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz/run_fuzz.py --cases 10000 --seed 1
+
 # Speed and memory against the reference tools, printed as ratios (not part of the tests).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/load_series.py

@@ -33,7 +33,8 @@ from pathlib import Path
 import pydicom
 from pydicom.errors import InvalidDicomError
 
-from dicom_io.errors import DicomInputError
+from dicom_io.errors import DicomInputError, safe_text, safe_uid
+from dicom_io.fast_header import special_file_kind
 
 __all__ = ["DICOMDIR_SOP_CLASS", "DicomdirEntry", "DicomdirIndex", "find_dicomdir",
            "read_dicomdir"]
@@ -80,11 +81,14 @@ class DicomdirIndex:
 
     def missing_message(self, entry: DicomdirEntry, name: str) -> str:
         """The user-facing sentence for a missing referenced file (``name``: DICOMDIR)."""
-        return (f"{name} references file {entry.file_id} ({entry.record_type} record, "
-                f"SOP Instance UID {entry.sop_instance_uid or 'not given'}, series "
-                f"{entry.series_instance_uid or 'not given'}), which is not in "
-                f"{self.folder.name or self.folder}. Copy the complete media again, or "
-                "remove the DICOMDIR to load the files that are there.")
+        sop = safe_uid(entry.sop_instance_uid) if entry.sop_instance_uid else "not given"
+        series = (safe_uid(entry.series_instance_uid) if entry.series_instance_uid
+                  else "not given")
+        return (f"{safe_text(name)} references file {entry.file_id} "
+                f"({safe_text(entry.record_type, 20)} record, SOP Instance UID {sop}, series "
+                f"{series}), which is not in {safe_text(self.folder.name or self.folder)}. "
+                "Copy the complete media again, or remove the DICOMDIR to load the files "
+                "that are there.")
 
 
 def _is(entry: os.DirEntry, what: str) -> bool:
@@ -145,7 +149,9 @@ def _file_id_parts(value: object) -> list[str]:
         parts = value.split("\\")
     else:
         parts = [str(v) for v in value]
-    return [p.strip() for p in parts if p.strip() and p.strip() not in (".", "..")]
+    # A component never leaves the DICOMDIR's folder: no "..", no separator, no NUL.
+    return [p.strip() for p in parts if p.strip() and p.strip() not in (".", "..")
+            and not any(c in p for c in "/\x00")]
 
 
 def _walk_records(ds: pydicom.Dataset, file_size: int
@@ -161,7 +167,7 @@ def _walk_records(ds: pydicom.Dataset, file_size: int
                         "OffsetOfReferencedLowerLevelDirectoryEntity"):
             offset = record.get(keyword) or 0
             if offset >= file_size:
-                raise ValueError(
+                raise _Problem(
                     f"the file is truncated: a {record.get('DirectoryRecordType', '?')} "
                     f"record's {keyword} is {offset}, the file has {file_size} bytes")
     first = ds.get("OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity")
@@ -193,6 +199,31 @@ def _walk_records(ds: pydicom.Dataset, file_size: int
         if level < 3:
             ancestors.append(record)
     return out
+
+
+class _Problem(ValueError):
+    """Why a DICOMDIR cannot be used, in our words."""
+
+
+def _entries(chains, folder: Path) -> list[DicomdirEntry]:
+    listing: dict[Path, dict[str, str]] = {}
+    entries = []
+    for record, ancestors in chains:
+        file_id = record.get("ReferencedFileID")
+        if not file_id:
+            continue
+        parts = _file_id_parts(file_id)
+        if not parts:
+            continue
+        chain = [*ancestors, record]
+        entries.append(DicomdirEntry(
+            file_id=safe_text("/".join(parts), 200), path=_resolve(folder, parts, listing),
+            record_type=str(record.get("DirectoryRecordType", "") or "?").upper(),
+            study_instance_uid=_uid_of(chain, "STUDY", "StudyInstanceUID"),
+            series_instance_uid=_uid_of(chain, "SERIES", "SeriesInstanceUID"),
+            sop_instance_uid=str(record.get("ReferencedSOPInstanceUIDInFile", "") or ""),
+        ))
+    return entries
 
 
 def _uid_of(chain: list[pydicom.Dataset], record_type: str, keyword: str) -> str:
@@ -228,40 +259,36 @@ def read_dicomdir(dicomdir_path: str | Path, *, name: str | None = None) -> Dico
     name = name or dicomdir_path.name
     folder = dicomdir_path.parent
     try:
+        if special_file_kind(dicomdir_path) is not None:
+            raise _Problem("it is no regular file")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             ds = pydicom.dcmread(dicomdir_path)
-        eof = [str(w.message) for w in caught if "end of file" in str(w.message).lower()]
-        if eof:
-            raise EOFError(f"the file is truncated ({eof[0].split(' found in file')[0]})")
-        if "DirectoryRecordSequence" not in ds:
-            raise ValueError("it has no DirectoryRecordSequence")
-        chains = _walk_records(ds, os.path.getsize(dicomdir_path))
-    except (InvalidDicomError, OSError, EOFError, ValueError, KeyError, TypeError,
-            AttributeError) as error:
+            if any("end of file" in str(w.message).lower() for w in caught):
+                raise _Problem("the file is truncated")
+            if "DirectoryRecordSequence" not in ds:
+                raise _Problem("it has no DirectoryRecordSequence")
+            chains = _walk_records(ds, os.path.getsize(dicomdir_path))
+            entries = _entries(chains, folder)
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # noqa: BLE001 - in our words: a reader's may quote bytes
+        if isinstance(error, _Problem):
+            reason = str(error)
+        elif isinstance(error, InvalidDicomError):
+            reason = "it is not a DICOM file"
+        elif isinstance(error, EOFError):
+            reason = "the file is truncated"
+        elif isinstance(error, OSError):
+            reason = "the file cannot be read from the disk"
+        else:
+            reason = "its records cannot be parsed"
         unreadable = DicomInputError(
-            f"cannot read the DICOMDIR {name}: {type(error).__name__}: {error}. Copy the "
-            "media again, or remove the DICOMDIR so the images are found by walking the "
-            "folder.", path=dicomdir_path, keyword="DirectoryRecordSequence")
-        unreadable.reason = f"{type(error).__name__}: {error}"
+            f"cannot read the DICOMDIR {safe_text(name)}: {reason}. Copy the media again, or "
+            "remove the DICOMDIR so the images are found by walking the folder.",
+            path=dicomdir_path, keyword="DirectoryRecordSequence")
+        unreadable.reason = reason
         raise unreadable from None
-    listing: dict[Path, dict[str, str]] = {}
-    entries = []
-    for record, ancestors in chains:
-        file_id = record.get("ReferencedFileID")
-        if not file_id:
-            continue
-        parts = _file_id_parts(file_id)
-        if not parts:
-            continue
-        chain = [*ancestors, record]
-        entries.append(DicomdirEntry(
-            file_id="/".join(parts), path=_resolve(folder, parts, listing),
-            record_type=str(record.get("DirectoryRecordType", "") or "?").upper(),
-            study_instance_uid=_uid_of(chain, "STUDY", "StudyInstanceUID"),
-            series_instance_uid=_uid_of(chain, "SERIES", "SeriesInstanceUID"),
-            sop_instance_uid=str(record.get("ReferencedSOPInstanceUIDInFile", "") or ""),
-        ))
     referenced = {os.path.normcase(os.path.abspath(e.path)) for e in entries if e.path}
     referenced.add(os.path.normcase(os.path.abspath(dicomdir_path)))
     unreferenced = []

@@ -305,11 +305,15 @@ def _integer(value: object, keyword: str = "a header value") -> int | None:
     return int(number)
 
 
-def _clean(value: object) -> str:
-    """A header text value: printable characters only (a damaged element may hold control
-    characters); the value is still never put into a message unvalidated."""
-    text = "" if value is None else str(value)
-    return "".join(c for c in text if c.isprintable()).strip()
+def _clean(value: object, *, uid: bool = False) -> str:
+    """A header text value without its padding. A value holding control characters is
+    damaged (an element whose length field grew swallows the next elements' bytes, a
+    patient's name among them): a text becomes empty, a UID keeps them (it stays distinct
+    and is shown as ``(invalid UID)``, :func:`dicom_io.errors.safe_uid`)."""
+    text = ("" if value is None else str(value)).strip(" \x00")
+    if uid or all(c.isprintable() for c in text):
+        return text
+    return ""
 
 
 _OTHER_DATES = ("SeriesDate", "AcquisitionDate", "ContentDate")
@@ -339,8 +343,9 @@ def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
     except Exception as error:  # noqa: BLE001 - any reader failure: one sentence, no bytes
         raise _corrupt(path, name, "", _read_problem(error)) from None
     v = raw.values
-    sop_uid = _clean(v.get("SOPInstanceUID", ""))
-    sop_class = _clean(v.get("SOPClassUID", "")) or _clean(raw.media_storage_sop_class_uid)
+    sop_uid = _clean(v.get("SOPInstanceUID", ""), uid=True)
+    sop_class = _clean(v.get("SOPClassUID", ""), uid=True) \
+        or _clean(raw.media_storage_sop_class_uid, uid=True)
     if sop_class == _DICOMDIR_CLASS or raw.media_storage_sop_class_uid == _DICOMDIR_CLASS:
         sop_class = _DICOMDIR_CLASS
     elif not sop_uid:
@@ -357,10 +362,10 @@ def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
         intercept = _numbers(v.get("RescaleIntercept"), "RescaleIntercept")
         image_type = _clean(v.get("ImageType", ""))
         return SliceHeader(
-            path=path, name=name, transfer_syntax_uid=_clean(raw.transfer_syntax_uid),
+            path=path, name=name, transfer_syntax_uid=_clean(raw.transfer_syntax_uid, uid=True),
             sop_class_uid=sop_class, sop_instance_uid=sop_uid,
-            study_instance_uid=_clean(v.get("StudyInstanceUID", "")),
-            series_instance_uid=_clean(v.get("SeriesInstanceUID", "")),
+            study_instance_uid=_clean(v.get("StudyInstanceUID", ""), uid=True),
+            series_instance_uid=_clean(v.get("SeriesInstanceUID", ""), uid=True),
             patient_id=_clean(v.get("PatientID", "")),
             study_date=_clean(v.get("StudyDate", "")),
             modality=_clean(v.get("Modality", "")),
@@ -384,7 +389,7 @@ def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
             number_of_frames=_integer(v.get("NumberOfFrames"), "NumberOfFrames") or 1,
             has_pixel_data=raw.pixel_data_length is not None,
             pixel_data_offset=raw.pixel_data_offset,
-            frame_of_reference_uid=_clean(v.get("FrameOfReferenceUID", "")),
+            frame_of_reference_uid=_clean(v.get("FrameOfReferenceUID", ""), uid=True),
             other_dates=tuple((k, _clean(v.get(k))) for k in _OTHER_DATES if _clean(v.get(k))),
             notes=tuple(notes), pixel_data_length=raw.pixel_data_length,
         )

@@ -111,13 +111,14 @@ def _check_class(record: SeriesRecord) -> None:
     if record.sop_class_uid not in IMAGE_STORAGE_CLASSES \
             and record.sop_class_uid not in ENHANCED_STORAGE_CLASSES:
         raise _error(
-            uid, f"it is not an image series (SOP Class UID {record.sop_class_uid}, "
-            f"modality {record.modality or 'unknown'})", first, "SOPClassUID",
+            uid, f"it is not an image series (SOP Class UID {safe_uid(record.sop_class_uid)}, "
+            f"modality {safe_text(record.modality or 'unknown', 16)})", first, "SOPClassUID",
             "Choose a CT image series with --series-uid")
     for header in record.headers:
         if header.sop_class_uid != record.sop_class_uid:
-            raise _error(uid, f"{_where(header)} has SOP Class UID {header.sop_class_uid}, "
-                         f"the other files {record.sop_class_uid}", header, "SOPClassUID",
+            raise _error(uid, f"{_where(header)} has SOP Class UID "
+                         f"{safe_uid(header.sop_class_uid)}, the other files "
+                         f"{safe_uid(record.sop_class_uid)}", header, "SOPClassUID",
                          "Remove the foreign file from the series")
 
 

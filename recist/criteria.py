@@ -126,9 +126,18 @@ class Criteria:
                 raise CriteriaError(
                     f"criteria option {field.name!r} must be {kind}, got {value!r}"
                 )
+            if isinstance(value, float) and not math.isfinite(value):
+                raise CriteriaError(
+                    f"criteria option {field.name!r} must be a finite number, got {value!r}"
+                )
             if value < 0:
                 raise CriteriaError(
                     f"criteria option {field.name!r} must not be negative, got {value!r}"
+                )
+            high = _UPPER_LIMITS.get(field.name, _upper_limit(field.name))
+            if value > high:
+                raise CriteriaError(
+                    f"criteria option {field.name!r} must be at most {high:g}, got {value!r}"
                 )
         if not 0 < self.pr_decrease_pct < 100:
             raise CriteriaError(
@@ -172,6 +181,30 @@ class Criteria:
     def as_dict(self) -> dict[str, Any]:
         """All options as a plain dict (for provenance headers)."""
         return dataclasses.asdict(self)
+
+
+#: Upper limits of the options (beyond them a protocol value is a typing error).
+_UPPER_LIMITS: dict[str, float] = {
+    "rounding_decimals": 6,
+    "max_targets": 100,
+    "max_targets_per_organ": 100,
+    "max_ne_between": 100,
+    "missed_assessments_limit": 100,
+    "slice_thickness_factor": 100.0,
+    "baseline_max_days_before_start": 36525,
+}
+
+
+def _upper_limit(name: str) -> float:
+    """The limit of an option by its unit: millimetres up to the plausible diameter
+    (recist.plausibility), percentages up to 1000 %, days up to 100 years."""
+    if name.endswith("_mm"):
+        return 1000.0
+    if name.endswith("_pct"):
+        return 1000.0
+    if name.endswith("_days"):
+        return 36525
+    return math.inf
 
 
 RECIST_1_1 = Criteria()

@@ -37,39 +37,49 @@ def _fmt_number(value: float | None) -> str:
 
 
 def format_inventory(inventory, out: TextIO) -> None:
-    """Write the inventory table and a summary of skipped or unreadable files to ``out``."""
+    """Write the inventory table and a summary of skipped or unreadable files to ``out``.
+
+    Every cell is one printable line (``dicom_io.errors.safe_text``); a UID that does not
+    follow the UID grammar is shown as ``(invalid UID)``.
+    """
+    from dicom_io.errors import safe_text, safe_uid
+
     rows = [_COLUMNS]
     for record in inventory.series:
         spacing = record.pixel_spacing_mm
         date = record.study_date
-        if len(date) == 8 and date.isdigit():
+        if len(date) == 8 and date.isdigit() and date.isascii():
             date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+        elif date:
+            date = "(invalid)"  # never shown unvalidated: a damaged element holds anything
         verdict = record.verdict
         if record.notes:
             verdict += " (" + "; ".join(record.notes) + ")"
         rows.append((
-            record.patient_id or "-", date or "-", record.modality or "-",
-            record.series_description or "-", str(record.n_images),
+            safe_text(record.patient_id or "-", 64), safe_text(date or "-", 10),
+            safe_text(record.modality or "-", 16),
+            safe_text(record.series_description or "-", 64), str(record.n_images),
             _fmt_number(record.slice_thickness_mm),
             "-" if spacing is None else "\\".join(f"{v:g}" for v in spacing),
-            record.series_instance_uid or "-", verdict,
+            safe_uid(record.series_instance_uid) if record.series_instance_uid else "-",
+            safe_text(verdict, 2000),
         ))
     widths = [max(len(row[c]) for row in rows) for c in range(len(_COLUMNS) - 1)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths)]
         out.write("  ".join(cells + [row[-1]]) + "\n")
     out.write(f"\n{len(inventory.series)} series in {inventory.n_files} file(s) under "
-              f"{inventory.root}")
+              f"{safe_text(inventory.root, 200)}")
     if inventory.n_skipped_non_dicom:
-        examples = ", ".join(inventory.skipped_examples)
+        examples = ", ".join(safe_text(e) for e in inventory.skipped_examples)
         out.write(f"; {inventory.n_skipped_non_dicom} non-DICOM file(s) skipped ({examples})")
     if inventory.dicomdir:
         out.write(f"; files listed by {inventory.dicomdir}")
     elif inventory.dicomdir_found:
         out.write("; DICOMDIR found and skipped (images found by walking the folder)")
     out.write("\n")
-    out.writelines(f"note: {note}\n" for note in inventory.notes)
-    out.writelines(f"unreadable: {error}\n" for error in inventory.unreadable)
+    out.writelines(f"note: {safe_text(note, 1000)}\n" for note in inventory.notes)
+    out.writelines(f"unreadable: {safe_text(error, 1000)}\n" for error in inventory.unreadable)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -180,7 +180,7 @@ def test_unreadable_dicomdir_falls_back_to_walking(media):
     whole = dicomdir.read_bytes()
     dicomdir.write_bytes(whole[:200])  # file meta only
     with pytest.raises(DicomInputError, match=r"^cannot read the DICOMDIR DICOMDIR: "
-                       "ValueError: it has no DirectoryRecordSequence. Copy the media"):
+                       "it has no DirectoryRecordSequence. Copy the media"):
         read_dicomdir(dicomdir)
     dicomdir.write_bytes(whole[:len(whole) // 2])
     inventory = discover_series(dicomdir.parent)
@@ -188,7 +188,7 @@ def test_unreadable_dicomdir_falls_back_to_walking(media):
     assert [r.n_files for r in inventory.series] == [5, 3]
     assert len(inventory.notes) == 1
     assert inventory.notes[0].startswith(
-        "cannot read the DICOMDIR DICOMDIR (ValueError: the file is truncated: a ")
+        "cannot read the DICOMDIR DICOMDIR (the file is truncated: a ")
     assert inventory.notes[0].endswith(
         f"the file has {len(whole) // 2} bytes); the folder was walked instead")
     np.testing.assert_array_equal(
