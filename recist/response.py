@@ -18,6 +18,7 @@ from recist._checks_support import indexed as _indexed
 from recist.checks import run_input_checks, run_timepoint_checks
 from recist.continuing import apply_continuing_response
 from recist.criteria import RECIST_1_1, Criteria
+from recist.errors import RecistDataError
 from recist.findings import Finding, Severity, findings_frame, raise_for_errors
 from recist.outputs import write_text_atomic
 from recist.patient_summary import summarise_patients_with_findings
@@ -27,8 +28,8 @@ from recist.timepoints import assess_timepoints, assess_timepoints_with_findings
 
 # ``assess_timepoints`` stays importable from here (the benchmark and its smoke test use it).
 
-__all__ = ["RESPOND_FILES", "RespondResult", "new_therapy_cutoffs", "respond", "warnings_of",
-           "write_respond_outputs"]
+__all__ = ["RESPOND_FILES", "RespondResult", "check_one_reader", "new_therapy_cutoffs",
+           "readers_of", "respond", "warnings_of", "write_respond_outputs"]
 
 RESPOND_FILES = ("timepoints.csv", "patient_summary.csv", "findings.csv", "provenance.json")
 
@@ -59,6 +60,46 @@ class RespondResult:
         return findings_frame(self.findings)
 
 
+def readers_of(measurements: pd.DataFrame) -> list[str]:
+    """The distinct readers of a table's ``evaluator`` column (empty: one unnamed reader).
+
+    >>> readers_of(pd.DataFrame({"evaluator": ["R1", "R2", "R1"]}))
+    ['R1', 'R2']
+    >>> readers_of(pd.DataFrame({"lesion_id": ["T1"]}))
+    []
+    """
+    if "evaluator" not in measurements.columns:
+        return []
+    names = measurements["evaluator"].astype("string").fillna("").str.strip()
+    return sorted(set(names.tolist()))
+
+
+def check_one_reader(measurements: pd.DataFrame) -> None:
+    """Refuse a table that mixes the assessments of several readers.
+
+    RECIST assesses one reader's measurements at a time: rows of two readers for one
+    lesion and date would be read as the fragments of a split lesion (SUM-5) and added,
+    and one reader's new lesions would count at the other's time points. A table with an
+    ``evaluator`` column (e.g. from ``recist sdtm-in`` with several readers) must hold one
+    value; ``recist.pipeline.sdtm.respond_by_evaluator`` assesses each reader apart.
+
+    >>> check_one_reader(pd.DataFrame({"evaluator": ["R1", "R1"]}))
+    >>> check_one_reader(pd.DataFrame({"evaluator": ["R1", "R2"]}))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    recist.errors.RecistDataError: the measurements hold the assessments of 2 readers ...
+    """
+    readers = readers_of(measurements)
+    if len(readers) > 1:
+        shown = ", ".join(name or "(empty)" for name in readers[:5])
+        more = f" and {len(readers) - 5} more" if len(readers) > 5 else ""
+        raise RecistDataError(
+            f"the measurements hold the assessments of {len(readers)} readers (evaluator "
+            f"{shown}{more}); RECIST assesses one reader at a time, and mixed rows would add "
+            "one reader's lesions to another's: keep one reader's rows (e.g. recist sdtm-in "
+            "--evaluator NAME), or assess each reader apart (recist respond does so)")
+
+
 def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
             criteria: Criteria = RECIST_1_1) -> RespondResult:
     """Assess RECIST 1.1 responses for every patient of a measurements table.
@@ -76,13 +117,14 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     ----------
     measurements
         A table normalised by ``recist.table.normalise_measurements`` (it is not
-        modified).
+        modified), holding one reader's assessments (``check_one_reader``).
     patients
         The patients table (``start_date``, optional ``death_date`` …) or None; without
         it durations run from each patient's baseline scan (DEC-7).
     criteria
         Thresholds and options; RECIST 1.1 defaults.
     """
+    check_one_reader(measurements)
     # The checks share one indexed copy of the table (time point columns added once).
     indexed = _indexed(measurements)
     findings: list[Finding] = list(run_input_checks(indexed, criteria, patients=patients))

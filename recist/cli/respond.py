@@ -75,9 +75,16 @@ def run(args: argparse.Namespace) -> int:
     if args.partitions or args.dask or args.scheduler:
         result = _respond_partitioned(args, patients, criteria)
     else:
+        from recist.response import readers_of
         from recist.table import read_measurements
 
-        result = respond(read_measurements(args.measurements), patients, criteria)
+        measurements = read_measurements(args.measurements)
+        if len(readers_of(measurements)) > 1:  # several readers: each assessed apart
+            from recist.pipeline.sdtm import respond_by_evaluator
+
+            result = respond_by_evaluator(measurements, patients, criteria)
+        else:
+            result = respond(measurements, patients, criteria)
     # Findings grouped by patient: the same order whichever path assessed them.
     result = replace(result, findings=patient_ordered(result.findings))
     write_respond_outputs(result, args.out, input_path=args.measurements,
@@ -87,9 +94,11 @@ def run(args: argparse.Namespace) -> int:
     summary = result.patient_summary
     bor_column = "confirmed_bor" if "confirmed_bor" in summary.columns else "bor"
     label = "confirmed BOR" if bor_column == "confirmed_bor" else "BOR"
+    by_reader = "evaluator" in summary.columns
     for record in summary.itertuples(index=False):
-        print(f"{record.patient_id}: {label} {getattr(record, bor_column)}, "
-              f"PD {_date(record.pd_date)}")
+        who = f"{record.patient_id} (reader {record.evaluator})" if by_reader \
+            else record.patient_id
+        print(f"{who}: {label} {getattr(record, bor_column)}, PD {_date(record.pd_date)}")
     print(f"recist respond: {len(result.timepoints)} time points of {len(summary)} "
           f"patient(s) written to {args.out}")
     return 0

@@ -110,6 +110,7 @@ def run_baseline(
     from recist.checks import run_input_checks
     from recist.criteria import RECIST_1_1
     from recist.findings import raise_for_errors
+    from recist.response import check_one_reader
     from recist.table import normalise_measurements, read_measurements
 
     if clinical is not None and protocol is None:
@@ -123,6 +124,7 @@ def run_baseline(
         measurements = normalise_measurements(measurements, source="measurements")
     else:
         measurements = read_measurements(measurements)
+    check_one_reader(measurements)
     if clinical is not None and not isinstance(clinical, pd.DataFrame):
         from recist.eligibility import read_clinical
 
