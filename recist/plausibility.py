@@ -5,7 +5,7 @@ of limit:
 
 * **impossible** values are always refused: a diameter, thickness or spacing that is not a
   finite number, a negative diameter, a slice thickness or spacing of 0 or less, a negative
-  duration;
+  duration, a diameter or thickness over 1 km (10⁶ mm: no sum or percentage stays exact);
 * **implausible** values are refused unless the user says the data are exotic
   (``--allow-implausible`` on the command line, ``allow_implausible=True`` in Python, or
   the environment variable ``RECIST_ALLOW_IMPLAUSIBLE=1``, which the command line sets so
@@ -67,6 +67,8 @@ class Bound:
     hard_low: bool = True
     hard_high: bool = False
     why: str = ""
+    limit: float | None = None
+    """Above this even allowed values are refused: beyond it no computation is exact."""
 
     def describe(self) -> str:
         """The range in words, e.g. ``0 <= x <= 1000 mm``."""
@@ -79,11 +81,12 @@ class Bound:
 BOUNDS: dict[str, Bound] = {
     "diameter": Bound(
         "diameter", ("ld_mm", "sa_mm"), "mm", 0.0, 1000.0,
-        why="a finite number >= 0; over 1 m is larger than any human lesion"),
+        why="a finite number >= 0; over 1 m is larger than any human lesion",
+        limit=1e6),
     "slice_thickness": Bound(
         "slice thickness", ("slice_thickness_mm",), "mm", 0.0, 20.0, low_open=True,
         why="a finite number > 0; CT reconstructions are at most a few mm thick, 20 mm "
-            "leaves room for old step-and-shoot scanners"),
+            "leaves room for old step-and-shoot scanners", limit=1e6),
     "spacing": Bound(
         "pixel or slice spacing", (), "mm", 0.0, 20.0, low_open=True,
         why="DICOM PixelSpacing and the step between slices (checked by dicom_io)"),
@@ -135,11 +138,11 @@ def check_numbers(frame: pd.DataFrame, bound: Bound, where, *,
     ``frame`` holds floats (missing values are NaN and pass: absence is not checked here).
     ``where(row)`` describes a row for the message. Raises ``RecistDataError``.
 
-    >>> table = pd.DataFrame({"ld_mm": [12.0, 1e308], "sa_mm": [np.nan, np.nan]})
+    >>> table = pd.DataFrame({"ld_mm": [12.0, 1500.0], "sa_mm": [np.nan, np.nan]})
     >>> check_numbers(table, BOUNDS["diameter"], lambda row: f"row {row + 2}")
     Traceback (most recent call last):
     ...
-    recist.errors.RecistDataError: row 3: ld_mm 1e+308 is outside 0 <= diameter <= 1000 mm; ...
+    recist.errors.RecistDataError: row 3: ld_mm 1500 is outside 0 <= diameter <= 1000 mm; ...
     """
     lenient = implausible_allowed(allow)
     for column in columns or bound.columns:
@@ -157,6 +160,8 @@ def check_numbers(frame: pd.DataFrame, bound: Bound, where, *,
             if bound.high is not None:
                 above = (values > bound.high) & present & ~infinite
                 (hard if bound.hard_high else soft)[...] |= above
+            if bound.limit is not None:
+                hard |= (values > bound.limit) & present
         bad = hard | (soft & ~lenient)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])

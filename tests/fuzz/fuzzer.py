@@ -819,9 +819,12 @@ def _number(text: str) -> float | None:
 
 
 def _read_rows(path: Path) -> list[dict[str, str]]:
-    csv.field_size_limit(1 << 30)
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    previous = csv.field_size_limit(1 << 30)  # process-wide: restored for the next case
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _impossible_outputs(case: Case, outcome: Outcome, work: Path) -> list[tuple[str, str]]:
