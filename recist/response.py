@@ -20,7 +20,7 @@ from recist.continuing import apply_continuing_response
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity, findings_frame, raise_for_errors
-from recist.outputs import write_text_atomic
+from recist.outputs import output_transaction, write_text_atomic
 from recist.patient_summary import summarise_patients_with_findings
 from recist.patients import normalise_patients
 from recist.plausibility import check_durations
@@ -188,8 +188,10 @@ def write_respond_outputs(result: RespondResult, out_dir: str | Path,
     """Write ``timepoints.csv``, ``patient_summary.csv``, ``findings.csv`` and
     ``provenance.json`` into ``out_dir``.
 
-    Every table is formatted before anything is written, and each file is replaced
-    atomically, so a failure leaves no partial file. Dates are ISO (``2024-03-01``),
+    Every table is formatted before anything is written, and the four files are written
+    into a staging folder moved into place at the end
+    (``recist.outputs.output_transaction``), so a failure or a kill leaves ``out_dir`` as
+    it was. Dates are ISO (``2024-03-01``),
     millimetres and percentages have 2 decimals. ``provenance.json`` records the package
     version, the criteria and the input paths.
     """
@@ -210,8 +212,10 @@ def write_respond_outputs(result: RespondResult, out_dir: str | Path,
     texts = {name: table.to_csv(index=False, lineterminator="\n")
              for name, table in tables.items()}
     texts["provenance.json"] = json.dumps(provenance, indent=2, sort_keys=True) + "\n"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return [write_text_atomic(out_dir / name, texts[name]) for name in RESPOND_FILES]
+    with output_transaction(out_dir, RESPOND_FILES) as staging:  # all four or none
+        for name in RESPOND_FILES:
+            write_text_atomic(staging / name, texts[name])
+    return [out_dir / name for name in RESPOND_FILES]
 
 
 def warnings_of(result: RespondResult) -> list[Finding]:

@@ -76,8 +76,8 @@ def _input_error_types() -> tuple[type[BaseException], ...]:
     from dicom_io.errors import DicomInputError
     from recist.errors import CriteriaError, RecistDataError
 
-    return (DicomInputError, RecistDataError, CriteriaError, FileNotFoundError,
-            PermissionError, IsADirectoryError, NotADirectoryError, ValueError)
+    # OSError: a missing file, a permission, a file in the way, a full disk: never a bug.
+    return (DicomInputError, RecistDataError, CriteriaError, OSError, ValueError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,11 @@ if TYPE_CHECKING:
     from recist.findings import Finding
     from recist.protocol import Protocol
 
-__all__ = ["BaselineRun", "run_baseline", "write_baseline_outputs"]
+__all__ = ["BASELINE_FILES", "BaselineRun", "run_baseline", "write_baseline_outputs"]
+
+#: The files ``write_baseline_outputs`` writes (``eligibility.csv`` with a protocol).
+BASELINE_FILES = ("lesions.csv", "patients.csv", "findings.csv", "eligibility.csv",
+                  "provenance.json")
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,9 @@ def write_baseline_outputs(
     result
         What :func:`run_baseline` returned.
     out_dir
-        Output folder (created); each file is written whole or not at all.
+        Output folder (created). The files are written into a staging folder moved into
+        place at the end (``recist.outputs.output_transaction``): a failure or a kill
+        leaves ``out_dir`` as it was.
     inputs
         File names for the provenance (``measurements``, ``protocol``, ``clinical``),
         over the ones :func:`run_baseline` read itself.
@@ -185,7 +191,7 @@ def write_baseline_outputs(
     from recist import __version__
     from recist.criteria import RECIST_1_1
     from recist.findings import findings_frame
-    from recist.outputs import write_csv_atomic, write_text_atomic
+    from recist.outputs import output_transaction, write_csv_atomic, write_text_atomic
 
     names = {**result.inputs, **{k: None if v is None else str(v)
                                  for k, v in (inputs or {}).items()}}
@@ -206,7 +212,9 @@ def write_baseline_outputs(
         "clinical": names.get("clinical"),
         "rows": {name.removesuffix(".csv"): len(table) for name, table in tables.items()},
     }
-    written = [write_csv_atomic(table, out / name) for name, table in tables.items()]
-    written.append(write_text_atomic(out / "provenance.json",
-                                     json.dumps(provenance, indent=2, sort_keys=True) + "\n"))
-    return written
+    text = json.dumps(provenance, indent=2, sort_keys=True) + "\n"
+    with output_transaction(out, BASELINE_FILES) as staging:  # every file or none
+        for name, table in tables.items():
+            write_csv_atomic(table, staging / name)
+        write_text_atomic(staging / "provenance.json", text)
+    return [out / name for name in [*tables, "provenance.json"]]

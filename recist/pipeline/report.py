@@ -7,6 +7,7 @@ protocol's eligibility criteria and writes one page per patient and ``cohort.htm
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
     from recist.protocol import Protocol
     from recist.report import ReportFiles
 
-__all__ = ["run_report"]
+__all__ = ["REPORT_FILES", "run_report"]
+
+#: The files ``run_report`` writes.
+REPORT_FILES = ("patient_*.html", "cohort.html")
 
 
 def run_report(
@@ -39,7 +43,9 @@ def run_report(
     measurements
         The measurements table, or its CSV.
     out_dir
-        Output folder: ``patient_<id>.html`` per patient and ``cohort.html``.
+        Output folder: ``patient_<id>.html`` per patient and ``cohort.html``, written into
+        a staging folder moved into place at the end
+        (``recist.outputs.output_transaction``): a failure or a kill leaves it as it was.
     patients
         The patients table (or its CSV): start dates, deaths, arms.
     criteria
@@ -60,6 +66,7 @@ def run_report(
     recist.report.ReportFiles
         The pages written and the assessment behind them (``result``).
     """
+    from recist.outputs import output_transaction
     from recist.report import write_reports
     from recist.table import read_measurements
 
@@ -79,5 +86,11 @@ def run_report(
             table = table[table["patient_id"].astype(str).isin(ids)]
         screening = screen_patients(measurements, table, protocol)
     kwargs = {} if criteria is None else {"criteria": criteria}
-    return write_reports(measurements, out_dir, patients=patients, overlays_dir=overlays_dir,
-                         inputs=dict(inputs or {}), screening=screening, **kwargs)
+    out = Path(out_dir)
+    with output_transaction(out, REPORT_FILES) as staging:  # every page or none
+        files = write_reports(measurements, staging, patients=patients,
+                              overlays_dir=overlays_dir, inputs=dict(inputs or {}),
+                              screening=screening, **kwargs)
+    return dataclasses.replace(
+        files, cohort=out / files.cohort.name,
+        patients={patient: out / page.name for patient, page in files.patients.items()})
