@@ -416,7 +416,10 @@ def open_input(path: str | Path) -> Iterator[tuple[Path, str]]:
         with tempfile.TemporaryDirectory(prefix="recist-zip-") as tmp:
             try:
                 with zipfile.ZipFile(path) as archive:
+                    _check_zip_size(path, archive)
                     archive.extractall(tmp)
+            except DicomInputError:
+                raise
             except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
                     RuntimeError):  # RuntimeError: an encrypted member
                 raise DicomInputError(
@@ -426,6 +429,24 @@ def open_input(path: str | Path) -> Iterator[tuple[Path, str]]:
             yield Path(tmp), f"{path.name}:"
     else:
         yield path, ""
+
+
+#: Largest total of a zip's members extracted, and largest ratio to the archive's size
+#: beyond 1 GiB (a "zip bomb" would fill the disk).
+MAX_ZIP_BYTES = 64 << 30
+MAX_ZIP_RATIO = 200
+
+
+def _check_zip_size(path: Path, archive: zipfile.ZipFile) -> None:
+    members = archive.infolist()
+    total = sum(member.file_size for member in members)
+    packed = max(os.path.getsize(path), 1)
+    if total > MAX_ZIP_BYTES or (total > 1 << 30 and total > MAX_ZIP_RATIO * packed):
+        raise DicomInputError(
+            f"cannot extract {safe_text(path.name)}: its {len(members)} member(s) would take "
+            f"{total / (1 << 30):.1f} GiB, {total / packed:.0f} times the archive (at most "
+            f"{MAX_ZIP_BYTES >> 30} GiB, and {MAX_ZIP_RATIO} times beyond 1 GiB). Extract it "
+            "yourself and pass the folder.", path=path)
 
 
 def _walk(root: Path) -> Iterator[Path]:

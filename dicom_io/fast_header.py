@@ -31,6 +31,7 @@ _UNSUPPORTED = {"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}  # big endian, 
 _UNDEFINED = 0xFFFFFFFF
 _CHARSETS = {"": "ascii", "ISO_IR 6": "ascii", "ISO_IR 100": "latin-1", "ISO_IR 192": "utf-8"}
 _FIRST_READ = 16 * 1024
+_MAX_HEADER_READ = 64 << 20  # never more than this read into memory for a header
 
 #: keyword -> (tag, kind); kind is "text", "us" (binary unsigned short) or "number".
 WANTED_TAGS = {
@@ -247,6 +248,8 @@ def read_raw_header(path: str | Path) -> RawHeader | None:
             except (_NeedMore, struct.error):
                 if len(data) >= file_size:
                     raise TruncatedFile("the file ends inside its header") from None
+                if len(data) >= _MAX_HEADER_READ:
+                    return None  # a header this long is pydicom's (it defers large values)
                 data += handle.read(max(len(data), _FIRST_READ))
                 continue
             if result is None:

@@ -167,6 +167,7 @@ class SeriesGeometry:
     frame_numbers: tuple[int, ...] = ()
     _matrix: np.ndarray = field(init=False, repr=False)
     _inverse: np.ndarray = field(init=False, repr=False)
+    _slices_of_uid: dict[str, list[int]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         put = object.__setattr__
@@ -230,6 +231,10 @@ class SeriesGeometry:
                 f"({shape[0]}), got {len(uids)}"
             )
         put(self, "sop_instance_uids", uids)
+        slices_of_uid: dict[str, list[int]] = {}
+        for k, uid in enumerate(uids):
+            slices_of_uid.setdefault(uid, []).append(k)
+        put(self, "_slices_of_uid", slices_of_uid)  # slice_index_of in O(1)
         frames = tuple(int(f) for f in self.frame_numbers)
         if frames and len(frames) != shape[0]:
             raise ValueError(
@@ -341,7 +346,7 @@ class SeriesGeometry:
         a multi-frame object holding several slices, and ignored otherwise.
         """
         uid = str(sop_instance_uid)
-        matches = [k for k, u in enumerate(self.sop_instance_uids) if u == uid]
+        matches = self._slices_of_uid.get(uid, [])
         if len(matches) == 1:
             return matches[0]
         series = safe_uid(self.series_instance_uid) if self.series_instance_uid \

@@ -51,6 +51,7 @@ __all__ = [
     "DUPLICATE_POSITION_MM",
     "GAP_FACTOR",
     "MAX_SCOUT_IMAGES",
+    "MAX_VOXELS",
     "ORIENTATION_TOLERANCE",
     "PIXEL_SPACING_RELATIVE_TOLERANCE",
     "SHEAR_TOLERANCE_PIXELS",
@@ -69,6 +70,8 @@ SHEAR_TOLERANCE_PIXELS = 0.1
 GAP_FACTOR = 1.5
 SPACING_RELATIVE_TOLERANCE = 0.01
 MAX_SCOUT_IMAGES = 3
+#: Largest volume loaded (voxels): 8 GiB of int16; a CT series is well under 2^31.
+MAX_VOXELS = 1 << 32
 _SCOUT_MIN_ANGLE_COS = np.cos(np.radians(45.0))
 
 
@@ -348,6 +351,12 @@ def plan_stack(record: SeriesRecord) -> StackPlan:
         slice_spacing = float((along[-1] - along[0]) / (n - 1))
     else:
         slice_spacing = first.slice_thickness_mm or 1.0
+    voxels = n * first.rows * first.columns
+    if voxels > MAX_VOXELS:
+        raise _error(uid, f"its {n} slices of {first.rows}x{first.columns} pixels are "
+                     f"{voxels / 1e9:.1f} billion voxels, more than the {MAX_VOXELS / 1e9:.1f} "
+                     "billion a volume may hold", first, "Rows",
+                     "Check Rows and Columns, or load a part of the series")
     if slice_spacing > MAX_SPACING_MM and not implausible_allowed():
         raise _error(uid, f"the slices are {slice_spacing:.3f} mm apart, over the plausible "
                      f"{MAX_SPACING_MM:g} mm", slices[-1], "ImagePositionPatient",

@@ -62,3 +62,25 @@ def test_a_fifo_given_as_the_path(tmp_path):
     os.mkfifo(tmp_path / "pipe.dcm")
     with pytest.raises(DicomInputError, match="1 no regular file"):
         discover_series(tmp_path / "pipe.dcm")
+
+
+def test_a_zip_that_would_fill_the_disk_is_refused(tmp_path, monkeypatch):
+    import zipfile
+
+    from dicom_io import discover
+
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
+        handle.writestr("zeros.dcm", b"\x00" * (4 << 20))
+    monkeypatch.setattr(discover, "MAX_ZIP_BYTES", 1 << 20)
+    with pytest.raises(DicomInputError, match="bomb.zip: its 1 member.*Extract it yourself"):
+        discover_series(archive)
+
+
+def test_a_volume_too_large_to_hold_is_refused(tmp_path, monkeypatch):
+    from dicom_io import stack
+
+    write_ct_series(tmp_path, (3, 8, 8))
+    monkeypatch.setattr(stack, "MAX_VOXELS", 100)
+    with pytest.raises(DicomInputError, match="192 slices|3 slices of 8x8 pixels"):
+        load_series(tmp_path)
