@@ -30,7 +30,8 @@ from dicom_io.errors import (
     DicomInputError,
     safe_text,
     safe_uid,
-    warning_note,
+    warning_what,
+    warnings_note,
 )
 from dicom_io.fast_header import (
     WANTED_TAGS,
@@ -115,7 +116,8 @@ class SliceHeader:
     #: SeriesDate, AcquisitionDate and ContentDate as ``(keyword, value)`` when present
     #: (the scan date when StudyDate is empty).
     other_dates: tuple[tuple[str, str], ...] = ()
-    #: What the DICOM reader warned about while reading the header (no values).
+    #: What the DICOM reader warned about while reading the header
+    #: (:func:`dicom_io.errors.warning_what`: no values).
     notes: tuple[str, ...] = ()
     #: Length of the PixelData element in bytes (0xFFFFFFFF when encapsulated).
     pixel_data_length: int | None = None
@@ -238,7 +240,7 @@ def _read_problem(error: BaseException) -> str:
 
 def _pydicom_values(path: Path, name: str, notes: list[str]) -> RawHeader:
     """Read the wanted elements with pydicom (the general, slower path); its warnings
-    become ``notes`` (:func:`dicom_io.errors.warning_note`), never stderr."""
+    become ``notes`` (:func:`dicom_io.errors.warning_what`), never stderr."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ds = pydicom.dcmread(path, defer_size=256, specific_tags=_HEADER_TAGS)
@@ -258,7 +260,7 @@ def _pydicom_values(path: Path, name: str, notes: list[str]) -> RawHeader:
     if any("end of file" in str(w.message).lower() for w in caught):
         raise EOFError("end of file")
     for warning in caught:
-        note = warning_note(warning.message, name)
+        note = warning_what(warning.message)
         if note not in notes:
             notes.append(note)
     pixel = ds._dict.get(0x7FE00010)
@@ -623,6 +625,15 @@ def discover_series(path: str | Path, *, check: bool = True) -> Inventory:
         unreferenced_examples=tuple(found.unreferenced[:5]), notes=tuple(found.notes),
         special=tuple(found.special),
     )
+
+
+def reader_notes(headers) -> tuple[str, ...]:
+    """One note per thing the DICOM reader warned about, with how many files and one."""
+    files: dict[str, list[str]] = {}
+    for header in headers:
+        for what in header.notes:
+            files.setdefault(what, []).append(header.name)
+    return tuple(warnings_note(what, names) for what, names in files.items())
 
 
 def scan_date(headers: tuple[SliceHeader, ...] | list[SliceHeader]) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["DicomInputError", "captured_warnings", "is_valid_uid", "safe_text", "safe_uid",
-           "unreadable_file_error", "warning_note"]
+           "unreadable_file_error", "warning_note", "warning_what", "warnings_note"]
 
 
 class DicomInputError(ValueError):
@@ -115,16 +115,35 @@ def safe_text(value: object, limit: int = 80) -> str:
 _VR_IN_WARNING = re.compile(r"\bVR ([A-Z]{2})\b")
 
 
+def warning_what(message: object) -> str:
+    """What a pydicom / highdicom warning is about, without any value from the file (its
+    raw bytes may be a patient's name): only the VR it names is kept.
+
+    >>> warning_what("Invalid value for VR DS: 'Doe^Jane'.")
+    'a value that does not match its VR DS'
+    """
+    vr = _VR_IN_WARNING.search(str(message))
+    return f"a value that does not match its VR {vr.group(1)}" if vr else "an irregular header"
+
+
 def warning_note(message: object, name: str) -> str:
-    """A pydicom / highdicom warning about file ``name`` in our words, without any value
-    from the file (its raw bytes may be a patient's name): only the VR it names is kept.
+    """A DICOM library's warning about file ``name`` in our words (:func:`warning_what`).
 
     >>> warning_note("Invalid value for VR DS: 'Doe^Jane'.", "IM0001.dcm")
     'IM0001.dcm: the DICOM reader warned about a value that does not match its VR DS; ...'
     """
-    vr = _VR_IN_WARNING.search(str(message))
-    what = f"a value that does not match its VR {vr.group(1)}" if vr else "an irregular header"
-    return f"{safe_text(name)}: the DICOM reader warned about {what}; it was ignored or read as is"
+    return (f"{safe_text(name)}: the DICOM reader warned about {warning_what(message)}; it "
+            "was ignored or read as is")
+
+
+def warnings_note(what: str, names: list[str]) -> str:
+    """One note for the files a DICOM reader warned about ``what`` (:func:`warning_what`).
+
+    >>> warnings_note("an irregular header", ["IM0001.dcm", "IM0002.dcm"])
+    'the DICOM reader warned about an irregular header in 2 file(s), e.g. IM0001.dcm; ...'
+    """
+    return (f"the DICOM reader warned about {what} in {len(names)} file(s), e.g. "
+            f"{safe_text(names[0])}; it was ignored or read as is")
 
 
 @contextmanager

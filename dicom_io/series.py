@@ -37,6 +37,7 @@ from dicom_io.discover import (
     open_input,
     special_files_note,
 )
+from dicom_io.discover import reader_notes as reader_notes_of
 from dicom_io.errors import DicomInputError, captured_warnings, safe_text, safe_uid
 from dicom_io.geometry import SeriesGeometry
 from dicom_io.stack import StackPlan, plan_stack, series_date
@@ -424,7 +425,7 @@ def load_series(path: str | Path, series_uid: str | None = None, *,
     notes = list(plan.notes)
     notes += [date_note] if date_note else []
     notes += [special_files_note(found.special)] if found.special else []
-    notes += list(dict.fromkeys(n for h in plan.headers for n in h.notes))
+    notes += list(reader_notes_of(plan.headers))
     notes += [n for n in reader_notes if n not in notes]
     info = SeriesInfo(
         patient_id=record.patient_id, scan_date=date, date_problem=date_problem,

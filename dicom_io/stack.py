@@ -436,7 +436,9 @@ def _check_positions(uid: str, slices: list[SliceHeader], positions: np.ndarray,
 def describe_problem(record: SeriesRecord) -> tuple[str, tuple[str, ...]]:
     """Return ``("ok", notes)`` when ``record`` stacks and has a scan date, else
     ``(problem in words, notes)``. Never raises: one series' problem is its verdict."""
-    reader_notes = tuple(dict.fromkeys(n for h in record.headers for n in h.notes))
+    from dicom_io.discover import reader_notes as notes_of
+
+    reader_notes = notes_of(record.headers)
     try:
         plan = plan_stack(record)
     except DicomInputError as error:

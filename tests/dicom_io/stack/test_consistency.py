@@ -137,3 +137,20 @@ def _write(folder, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return write_ct_series(folder, SHAPE, **kwargs)
+
+
+def test_reader_warnings_become_one_note_without_values(tmp_path):
+    from pydicom.dataelem import RawDataElement
+
+    def hook(k, ds):
+        ds.SpecificCharacterSet = "ISO 2022 IR 87"  # read by pydicom, which warns
+        ds[0x00200052] = RawDataElement(0x00200052, "UI", 8, b"Doe^Jane", 0, False, True)
+
+    _write(tmp_path, slice_hook=hook)
+    record = discover_series(tmp_path).series[0]
+    assert record.verdict == "ok"
+    assert ("the DICOM reader warned about a value that does not match its VR UI in 4 "
+            "file(s), e.g. IM0001.dcm; it was ignored or read as is") in record.notes
+    assert "Doe" not in " ".join(record.notes)
+    loaded = load_series(tmp_path)
+    assert any("VR UI in 4 file(s)" in note for note in loaded.notes)
