@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from recist.errors import RecistDataError
-from recist.plausibility import check_dates
+from recist.plausibility import check_dates, unreadable_date
 from recist.table import read_csv_table
 
 __all__ = ["DATE_COLUMNS", "PATIENT_COLUMNS", "normalise_patients", "read_patients"]
@@ -60,7 +60,7 @@ def _parse_dates(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
             row = bad[0]
             raise RecistDataError(
                 f"{_where(source, row, frame.at[row, 'patient_id'])}: {column} "
-                f"{values[row]!r} is not an ISO date (YYYY-MM-DD); write it like 2024-03-01 "
+                f"{values[row]!r} {unreadable_date(values[row])}; write it like 2024-03-01 "
                 "or leave the cell empty"
             )
     return parsed.astype("datetime64[ns]")

@@ -43,6 +43,7 @@ __all__ = [
     "check_numbers",
     "date_bounds",
     "implausible_allowed",
+    "unreadable_date",
 ]
 
 ALLOW_ENVIRONMENT_VARIABLE = "RECIST_ALLOW_IMPLAUSIBLE"
@@ -120,6 +121,23 @@ def date_bounds(today: date | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
     today = today or date.today()
     return (pd.Timestamp(EARLIEST_DATE),
             pd.Timestamp(today + timedelta(days=LATEST_DATE_MARGIN_DAYS)))
+
+
+def unreadable_date(text: object) -> str:
+    """Why a date cell could not be read, in words (for a cell pandas could not parse).
+
+    >>> unreadable_date("2999-01-01"), unreadable_date("08/01/2024")
+    ('is outside the dates recist can hold (up to 2262-04-11)', 'is not an ISO date (YYYY-MM-DD)')
+    """
+    value = str(text).strip()
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return "is outside the dates recist can hold (up to 2262-04-11)"
+    return "is not an ISO date (YYYY-MM-DD)"
 
 
 def _number(value: float) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
-from recist.plausibility import BOUNDS, check_numbers
+from recist.plausibility import BOUNDS, check_numbers, unreadable_date
 from recist.vocabulary import LESION_STATUSES, LesionKind
 
 __all__ = [
@@ -163,8 +163,8 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     if len(bad_dates):
         row = bad_dates[0]
         raise RecistDataError(
-            f"{_where(source, row, frame)}: date {frame.at[row, 'date']!r} is not an ISO "
-            "date (YYYY-MM-DD); write it like 2024-03-01"
+            f"{_where(source, row, frame)}: date {frame.at[row, 'date']!r} "
+            f"{unreadable_date(frame.at[row, 'date'])}; write it like 2024-03-01"
         )
     frame["date"] = dates
 
@@ -259,7 +259,28 @@ def read_csv_table(path: str | Path, what: str, *,
     except pd.errors.EmptyDataError:
         raise RecistDataError(f"{path}: the file is empty; expected a header row") from None
     except pd.errors.ParserError as error:
-        raise RecistDataError(f"{path}: not a readable CSV table ({error})") from None
+        raise RecistDataError(f"{path}: not a readable CSV table ({_csv_problem(error)})"
+                              ) from None
+
+
+def _csv_problem(error: Exception) -> str:
+    """The CSV parser's complaint in our words (its own are a programmer's).
+
+    >>> _csv_problem(ValueError("C error: Expected 2 fields in line 3, saw 3"))
+    'line 3 has 3 fields, the header 2'
+    >>> _csv_problem(ValueError("EOF inside string starting at row 1"))
+    'a quote opened on line 2 is never closed'
+    """
+    import re
+
+    text = str(error)
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if fields:
+        return f"line {fields[2]} has {fields[3]} fields, the header {fields[1]}"
+    quote = re.search(r"inside string starting at row (\d+)", text)
+    if quote:
+        return f"a quote opened on line {int(quote[1]) + 1} is never closed"
+    return "its quoting or field counts are broken"
 
 
 def read_measurements(path: str | Path, *,
