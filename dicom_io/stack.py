@@ -26,6 +26,7 @@ only absorb decimal-string rounding):
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -131,15 +132,31 @@ _AGREEING = (("patient_id", "PatientID"), ("study_instance_uid", "StudyInstanceU
              ("study_date", "StudyDate"))
 
 
+#: The UIDs of a file that end up in the geometry, the tables and others' messages: never
+#: anything but digits and dots (a damaged element may hold a patient's name).
+_UIDS = (("sop_instance_uid", "SOPInstanceUID"), ("series_instance_uid", "SeriesInstanceUID"),
+         ("study_instance_uid", "StudyInstanceUID"),
+         ("frame_of_reference_uid", "FrameOfReferenceUID"))
+_UID_CHARACTERS = re.compile(r"[0-9.]{1,64}")
+
+
 def check_consistency(record: SeriesRecord) -> None:
     """Refuse a series whose files disagree on PatientID, StudyInstanceUID,
-    FrameOfReferenceUID, Modality or StudyDate, or share a SOP Instance UID.
+    FrameOfReferenceUID, Modality or StudyDate, share a SOP Instance UID, or have a UID
+    that holds anything but digits and dots.
 
     The files are named with their instance numbers; the values themselves are never
     shown (a PatientID is an identifier).
     """
     uid = record.series_instance_uid
     first = record.headers[0]
+    for header in record.headers:
+        for attribute, keyword in _UIDS:
+            value = getattr(header, attribute)
+            if value and not _UID_CHARACTERS.fullmatch(value):
+                raise _error(
+                    uid, f"{header.where} has a {keyword} that is not a UID (digits and dots, "
+                    "at most 64)", header, keyword, "Export the series again")
     for header in record.headers[1:]:
         for attribute, keyword in _AGREEING:
             if getattr(header, attribute) != getattr(first, attribute):

@@ -173,16 +173,19 @@ class Report:
 # ---------------------------------------------------------------------- templates
 @dataclass
 class Templates:
-    """Valid inputs every case starts from (written once per run)."""
+    """Valid inputs every case starts from (written once per run): the series in
+    explicit VR little endian (``series``), and the variants mutated too: implicit VR, RLE
+    compressed, an enhanced (multi-frame) CT and DICOMDIR media."""
 
     root: Path
     series: Path
     sop_uids: tuple[str, ...]
     lines: list[list[str]]
+    variants: dict[str, Path] = field(default_factory=dict)
 
     @classmethod
     def build(cls, root: Path) -> Templates:
-        from dicom_io.testing import write_ct_series
+        from dicom_io.testing import write_ct_series, write_dicomdir_media, write_enhanced_ct
 
         root.mkdir(parents=True, exist_ok=True)
         written = write_ct_series(root / "series", (4, 16, 16), patient_id=PATIENT_ID,
@@ -192,7 +195,25 @@ class Templates:
                  ["T1", "target", "lung", "false", "short", uid, "2.5", "12.5", "7.5", "7.5"],
                  ["N1", "non-target", "pleura", "false", "long", written.sop_instance_uids[2],
                   "3", "3", "9", "4"]]
-        return cls(root, written.folder, written.sop_instance_uids, lines)
+        variants = {"explicit": written.folder}
+        for name, syntax in (("implicit", "1.2.840.10008.1.2"),
+                             ("rle", "1.2.840.10008.1.2.5")):
+            variants[name] = write_ct_series(
+                root / name, (4, 16, 16), patient_id=PATIENT_ID, transfer_syntax=syntax,
+                slice_hook=_plant_identifiers, seed="fuzz-series").folder
+        enhanced = write_enhanced_ct(root / "enhanced", (4, 16, 16), seed="fuzz-series")
+        for path in enhanced.paths:  # plant the identifiers in the multi-frame file too
+            import pydicom
+
+            dataset = pydicom.dcmread(path)
+            dataset.PatientID = PATIENT_ID
+            _plant_identifiers(0, dataset)
+            dataset.save_as(path, enforce_file_format=True)
+        variants["enhanced"] = enhanced.folder
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydicom's FileSet leaves a staging folder
+            variants["dicomdir"] = write_dicomdir_media(root / "media", written).parent
+        return cls(root, written.folder, written.sop_instance_uids, lines, variants)
 
 
 def _plant_identifiers(index: int, dataset) -> None:
@@ -646,18 +667,21 @@ def build_case(seed: int, work: Path, templates: Templates) -> Case:
         if family == "dicom-values":
             case.description, case.expect_patient = write_value_case(rng, series)
         else:
-            shutil.copytree(templates.series, series)
+            variant = rng.choice(["explicit"] * 6 + ["implicit", "rle", "enhanced",
+                                                     "dicomdir"])
+            shutil.copytree(templates.variants.get(variant, templates.series), series)
             if family in BYTE_MUTATIONS:
-                files = sorted(series.iterdir())
-                victims = rng.sample(files, rng.choice([1, 1, 1, 2, len(files)]))
+                files = sorted(p for p in series.rglob("*") if p.is_file())
+                count = min(len(files), rng.choice([1, 1, 1, 2, len(files)]))
+                victims = rng.sample(files, count)
                 texts = []
                 for path in victims:
                     data, text = BYTE_MUTATIONS[family](rng, path.read_bytes())
                     path.write_bytes(data)
                     texts.append(f"{path.name}: {text}")
-                case.description = "; ".join(texts)
+                case.description = f"{variant}: " + "; ".join(texts)
             elif family == "dicom-special":
-                case.description = add_special_files(rng, series)
+                case.description = f"{variant}: " + add_special_files(rng, series)
             elif family == "dicom-zip":
                 archive = inputs / "ct.zip"
                 case.description = zip_series(rng, series, archive)

@@ -144,13 +144,32 @@ def test_reader_warnings_become_one_note_without_values(tmp_path):
 
     def hook(k, ds):
         ds.SpecificCharacterSet = "ISO 2022 IR 87"  # read by pydicom, which warns
-        ds[0x00200052] = RawDataElement(0x00200052, "UI", 8, b"Doe^Jane", 0, False, True)
+        value = b"Doe^Jane " * 8  # longer than LO's 64 characters
+        ds[0x0008103E] = RawDataElement(0x0008103E, "LO", len(value), value, 0, False, True)
 
     _write(tmp_path, slice_hook=hook)
     record = discover_series(tmp_path).series[0]
     assert record.verdict == "ok"
-    assert ("the DICOM reader warned about a value that does not match its VR UI in 4 "
+    assert ("the DICOM reader warned about a value that does not match its VR LO in 4 "
             "file(s), e.g. IM0001.dcm; it was ignored or read as is") in record.notes
     assert "Doe" not in " ".join(record.notes)
     loaded = load_series(tmp_path)
-    assert any("VR UI in 4 file(s)" in note for note in loaded.notes)
+    assert any("VR LO in 4 file(s)" in note for note in loaded.notes)
+
+
+@pytest.mark.parametrize("keyword", ["SOPInstanceUID", "SeriesInstanceUID",
+                                     "StudyInstanceUID", "FrameOfReferenceUID"])
+def test_a_uid_holding_letters_is_refused(tmp_path, keyword):
+    # A damaged UID may hold a patient's name; every other message prints UIDs.
+    from pydicom.datadict import tag_for_keyword
+    from pydicom.dataelem import RawDataElement
+
+    def hook(k, ds):
+        tag = tag_for_keyword(keyword)
+        ds[tag] = RawDataElement(tag, "UI", 10, b"HOSP123456", 0, False, True)
+        if keyword == "SOPInstanceUID":
+            ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3"
+
+    _write(tmp_path, slice_hook=hook)
+    verdict = discover_series(tmp_path).series[0].verdict
+    assert f"has a {keyword} that is not a UID" in verdict and "HOSP" not in verdict
