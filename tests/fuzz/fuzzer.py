@@ -558,29 +558,30 @@ def mutate_table(rng: random.Random, header: list[str], rows: list[list[str]],
             columns = [k for k, h in enumerate(header) if h in date_columns]
             if columns:
                 c, r = rng.choice(columns), rng.randrange(len(rows))
-                rows[r][c] = rng.choice(HOSTILE_DATES + [_future(400), _future(30),
-                                                         _future(-365 * 200)])
-                done.append(f"{header[c]}[{r}]={rows[r][c]!r}")
+                if c < len(rows[r]):
+                    rows[r][c] = rng.choice(HOSTILE_DATES + [_future(400), _future(30),
+                                                             _future(-365 * 200)])
+                    done.append(f"{header[c]}[{r}]={rows[r][c]!r}")
         elif what == "duplicate-row" and rows:
             rows.insert(rng.randrange(len(rows) + 1), list(rng.choice(rows)))
             done.append("row duplicated")
         elif what == "drop-row" and rows:
             rows.pop(rng.randrange(len(rows)))
             done.append("row dropped")
-        elif what == "drop-column":
+        elif what == "drop-column" and len(header) > 1:
             c = rng.randrange(len(header))
             done.append(f"column {header[c]} dropped")
             header.pop(c)
             for row in rows:
                 if c < len(row):
                     row.pop(c)
-        elif what == "duplicate-column":
+        elif what == "duplicate-column" and header:
             c = rng.randrange(len(header))
             header.append(header[c])
             for row in rows:
                 row.append(row[c] if c < len(row) else "")
             done.append(f"column {header[c]} twice")
-        elif what == "rename-column":
+        elif what == "rename-column" and header:
             c = rng.randrange(len(header))
             header[c] = rng.choice([header[c].upper(), f" {header[c]} ", "", header[c] + "x",
                                     "\ufeff" + header[c], "Doe^Jane"])
@@ -589,12 +590,14 @@ def mutate_table(rng: random.Random, header: list[str], rows: list[list[str]],
             options["encoding"] = rng.choice(["utf-16", "latin-1", "utf-8-sig", "cp1252",
                                               "utf-32"])
             options["newline"] = rng.choice(["\n", "\r\n", "\r"])
-            if rows:
+            if rows and rows[0]:
                 rows[0][min(5, len(rows[0]) - 1)] = "Poumon é ü"
             done.append(f"encoding {options['encoding']}")
         elif what == "huge-field" and rows:
-            rows[rng.randrange(len(rows))][rng.randrange(len(header))] = "x" * 140_000
-            done.append("field of 140 kB")
+            row = rows[rng.randrange(len(rows))]
+            if row:
+                row[rng.randrange(len(row))] = "x" * 140_000
+                done.append("field of 140 kB")
         elif what == "many-rows" and rows:
             base = rows[:]
             n = rng.choice([500, 3000, 20000])
@@ -896,9 +899,16 @@ def run(seeds, work: Path, *, timeout: float = 20.0, keep_failing: bool = False,
     for n, seed in enumerate(seeds):
         case_dir = work / f"case-{seed}"
         shutil.rmtree(case_dir, ignore_errors=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            case = build_case(seed, case_dir, templates)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                case = build_case(seed, case_dir, templates)
+        except Exception as error:  # noqa: BLE001 - a bug of the fuzzer: report, go on
+            report.cases += 1
+            report.failures.append(Failure(seed, "?", "", "the fuzzer could not build the "
+                                           "case", [], f"{type(error).__name__}: {error}"))
+            shutil.rmtree(case_dir, ignore_errors=True)
+            continue
         report.cases += 1
         report.by_family[case.family] += 1
         failed = False
