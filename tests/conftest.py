@@ -5,17 +5,15 @@ hand-made SDTM tables."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from support.ct_series import make_ct_series, read_headers
+from support.orthanc import running_orthanc
 from support.system_tools import (
     PIXELMED_JAR,
-    dicomweb_plugin,
-    free_port,
     require_tool,
     run_dciodvfy,
 )
@@ -68,55 +66,8 @@ def orthanc(tmp_path_factory):
     Yields the HTTP root URL (``http://127.0.0.1:PORT``); DICOMweb is under
     ``/dicom-web``. The server is stopped (and its storage dropped) afterwards.
     """
-    import json
-    import time
-
-    import requests
-
-    binary = shutil.which("Orthanc")
-    plugin = dicomweb_plugin()
-    require_tool("Orthanc with its DICOMweb plugin (Debian packages orthanc, "
-                 "orthanc-dicomweb)", binary is not None and plugin is not None)
-    root = tmp_path_factory.mktemp("orthanc")
-    port = free_port()
-    config = {
-        "Name": "recist-test", "StorageDirectory": str(root / "db"),
-        "IndexDirectory": str(root / "db"), "HttpPort": port,
-        "DicomServerEnabled": False, "RemoteAccessAllowed": False,
-        "AuthenticationEnabled": False, "HttpServerEnabled": True,
-        "Plugins": [str(plugin)], "ConcurrentJobs": 1, "HttpThreadsCount": 4,
-        "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
-        "UnknownSopClassAccepted": True,
-    }
-    config_path = root / "orthanc.json"
-    config_path.write_text(json.dumps(config))
-    log = (root / "orthanc.log").open("w")
-    process = subprocess.Popen([binary, str(config_path)], stdout=log,
-                               stderr=subprocess.STDOUT, cwd=root)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Orthanc exited with status {process.returncode}; see "
-                            f"{root / 'orthanc.log'}")
-            try:
-                if requests.get(f"{url}/system", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Orthanc did not answer on {url} within 30 s")
-            time.sleep(0.2)
+    with running_orthanc(tmp_path_factory.mktemp("orthanc"), name="recist-test") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
 
 
 @pytest.fixture

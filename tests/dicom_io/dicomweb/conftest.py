@@ -4,16 +4,14 @@ tokens, TLS with a self-signed certificate) for the DICOMweb authentication test
 from __future__ import annotations
 
 import http.server
-import json
 import shutil
 import ssl
 import subprocess
 import threading
-import time
 
 import pytest
 
-from support.system_tools import dicomweb_plugin, free_port, require_tool
+from support.orthanc import running_orthanc
 
 USER, PASSWORD = "reader", "s3cret-Pw-77"
 TOKEN = "tok-abc-123-secret"
@@ -25,50 +23,9 @@ def orthanc_with_auth(tmp_path_factory):
 
     Yields the DICOMweb root URL.
     """
-    import requests
-
-    binary = shutil.which("Orthanc")
-    plugin = dicomweb_plugin()
-    require_tool("Orthanc with its DICOMweb plugin (Debian packages orthanc, "
-                 "orthanc-dicomweb)", binary is not None and plugin is not None)
-    root = tmp_path_factory.mktemp("orthanc-auth")
-    port = free_port()
-    config = {
-        "Name": "recist-auth-test", "StorageDirectory": str(root / "db"),
-        "IndexDirectory": str(root / "db"), "HttpPort": port,
-        "DicomServerEnabled": False, "RemoteAccessAllowed": False,
-        "AuthenticationEnabled": True, "RegisteredUsers": {USER: PASSWORD},
-        "HttpServerEnabled": True, "Plugins": [str(plugin)], "ConcurrentJobs": 1,
-        "HttpThreadsCount": 4, "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
-        "UnknownSopClassAccepted": True,
-    }
-    (root / "orthanc.json").write_text(json.dumps(config))
-    log = (root / "orthanc.log").open("w")
-    process = subprocess.Popen([binary, str(root / "orthanc.json")], stdout=log,
-                               stderr=subprocess.STDOUT, cwd=root)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Orthanc exited with status {process.returncode}")
-            try:
-                if requests.get(f"{url}/system", timeout=1, auth=(USER, PASSWORD)).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Orthanc did not answer on {url} within 30 s")
-            time.sleep(0.2)
+    with running_orthanc(tmp_path_factory.mktemp("orthanc-auth"), name="recist-auth-test",
+                         users={USER: PASSWORD}) as url:
         yield f"{url}/dicom-web"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
