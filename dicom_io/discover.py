@@ -298,8 +298,11 @@ def _integer(value: object, keyword: str = "a header value") -> int | None:
         return None
     if isinstance(value, int):
         return value
+    parts = str(value).split("\\")
+    if len(parts) != 1:
+        raise _Malformed(f"{keyword} holds {len(parts)} values, expected 1")
     try:
-        number = float(str(value).split("\\")[0])
+        number = float(parts[0])
     except ValueError:
         raise _Malformed(f"{keyword} is not a whole number") from None
     if not number.is_integer() or abs(number) > 2 ** 31:
@@ -359,9 +362,9 @@ def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
         position = _numbers(v.get("ImagePositionPatient"), "ImagePositionPatient", 3)
         orientation = _numbers(v.get("ImageOrientationPatient"), "ImageOrientationPatient", 6)
         spacing = _numbers(v.get("PixelSpacing"), "PixelSpacing", 2)
-        thickness = _numbers(v.get("SliceThickness"), "SliceThickness")
-        slope = _numbers(v.get("RescaleSlope"), "RescaleSlope")
-        intercept = _numbers(v.get("RescaleIntercept"), "RescaleIntercept")
+        thickness = _numbers(v.get("SliceThickness"), "SliceThickness", 1)
+        slope = _numbers(v.get("RescaleSlope"), "RescaleSlope", 1)
+        intercept = _numbers(v.get("RescaleIntercept"), "RescaleIntercept", 1)
         image_type = _clean(v.get("ImageType", ""))
         return SliceHeader(
             path=path, name=name, transfer_syntax_uid=_clean(raw.transfer_syntax_uid, uid=True),
