@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gc
 import io
 import math
 import os
@@ -213,6 +214,7 @@ class Templates:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pydicom's FileSet leaves a staging folder
             variants["dicomdir"] = write_dicomdir_media(root / "media", written).parent
+            gc.collect()  # ... cleaned up here, its ResourceWarning ignored
         return cls(root, written.folder, written.sop_instance_uids, lines, variants)
 
 

@@ -76,9 +76,9 @@ def test_unknown_vr_in_a_header_element(workspace: Workspace, vr):
     _clean(_run(workspace, *_measure(workspace, written)))
 
 
-@pytest.mark.parametrize("tag", [0x00100010, 0x00100020, 0x0008103E],
-                         ids=["PatientName", "PatientID", "SeriesDescription"])
-@pytest.mark.parametrize("delta", [-1, 8, 300])
+@pytest.mark.parametrize("tag", [0x00100010, 0x0008103E],
+                         ids=["PatientName", "SeriesDescription"])
+@pytest.mark.parametrize("delta", [-1, 300])
 def test_damaged_length_of_a_small_element_prints_no_identifier(workspace: Workspace, tag,
                                                                 delta):
     written = workspace.pii_series()
