@@ -21,6 +21,7 @@ __all__ = [
     "CORE_COLUMNS",
     "KINDS",
     "PROVENANCE_COLUMNS",
+    "check_measurement_bounds",
     "REQUIRED_COLUMNS",
     "STATUSES",
     "normalise_measurements",
@@ -299,6 +300,23 @@ def read_measurements(path: str | Path, *,
                                   allow_implausible=allow_implausible)
 
 
+def check_measurement_bounds(frame: pd.DataFrame, source: str, *,
+                             allow_implausible: bool | None = None) -> None:
+    """Refuse diameters and slice thicknesses outside ``recist.plausibility``'s bounds,
+    naming ``source`` and the row (``allow_implausible`` as in
+    :func:`normalise_measurements`)."""
+    numeric = pd.DataFrame({c: pd.to_numeric(frame[c], errors="coerce")
+                            for c in ("ld_mm", "sa_mm", "slice_thickness_mm")
+                            if c in frame.columns}, index=frame.index)
+    numeric = numeric.reset_index(drop=True)
+
+    def where(row: int) -> str:
+        return _where(source, row, frame.reset_index(drop=True))
+
+    check_numbers(numeric, BOUNDS["diameter"], where, allow=allow_implausible)
+    check_numbers(numeric, BOUNDS["slice_thickness"], where, allow=allow_implausible)
+
+
 def write_measurements(frame: pd.DataFrame, path: str | Path, *,
                        allow_implausible: bool | None = None) -> Path:
     """Write a measurements table as CSV (ISO dates, true/false), whole or not at all.
@@ -307,16 +325,7 @@ def write_measurements(frame: pd.DataFrame, path: str | Path, *,
     are refused before anything is written (``allow_implausible`` as in
     :func:`normalise_measurements`).
     """
-    numeric = pd.DataFrame({c: pd.to_numeric(frame[c], errors="coerce")
-                            for c in ("ld_mm", "sa_mm", "slice_thickness_mm")
-                            if c in frame.columns}, index=frame.index)
-    numeric = numeric.reset_index(drop=True)
-
-    def where(row: int) -> str:
-        return _where(f"{path} (not written)", row, frame.reset_index(drop=True))
-
-    check_numbers(numeric, BOUNDS["diameter"], where, allow=allow_implausible)
-    check_numbers(numeric, BOUNDS["slice_thickness"], where, allow=allow_implausible)
+    check_measurement_bounds(frame, f"{path} (not written)", allow_implausible=allow_implausible)
     out = frame.copy()
     if "date" in out.columns:
         out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")

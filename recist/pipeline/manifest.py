@@ -38,11 +38,12 @@ from typing import IO
 
 import pandas as pd
 
+from recist.errors import RecistDataError
 from recist.findings import Finding
 from recist.outputs import make_output_folder, write_atomic
 from recist.pipeline.measure import MEASUREMENT_COLUMNS, MeasureResult
 from recist.pipeline.sources import DEFAULT_KIND, SOURCES, AnnotationSource, SourceSpec
-from recist.table import CORE_COLUMNS, read_csv_table
+from recist.table import CORE_COLUMNS, check_measurement_bounds, read_csv_table
 
 __all__ = [
     "STUDY_COLUMNS",
@@ -352,6 +353,13 @@ def measure_manifest_to_csv(
                 findings[job.number] = result.findings
                 table = result.table
                 if not len(table):
+                    continue
+                try:  # the streamed table skips write_measurements: same bounds here
+                    check_measurement_bounds(table, f"manifest row {job.number}")
+                except RecistDataError as error:
+                    failures.append(StudyFailure(job.number, job.row.get("patient_id", ""),
+                                                 job.row.get("visit", ""), str(error)))
+                    del findings[job.number]
                     continue
                 rows += len(table)
                 studies.update(_study_keys(table))
