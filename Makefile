@@ -52,13 +52,16 @@ lint: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/python tests/fuzz/run_fuzz.py --cases 10000 --seed 1
 
-# Speed and memory against the reference tools, printed as ratios (not part of the tests).
+# Speed and memory against the reference tools, measured interleaved in the same run
+# (benchmarks/harness.py); each benchmark saves its figures, then one table is printed.
 bench: $(STAMP)
+	rm -rf benchmarks/.work/results
 	$(BIN)/python benchmarks/load_series.py
 	$(BIN)/python benchmarks/measure_masks.py
 	$(BIN)/python benchmarks/respond_cohort.py
 	$(BIN)/python benchmarks/sdtm_pipeline.py
 	$(BIN)/python benchmarks/measure_cluster.py
+	$(BIN)/python benchmarks/report.py
 
 clean:
 	rm -rf $(VENV) $(OUT) sample_data/patients/*/V[1-9]*/ct

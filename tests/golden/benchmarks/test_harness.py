@@ -1,0 +1,98 @@
+"""The shared benchmark harness: rotation, warm-up, per-round ratios, workers, the table."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import pytest
+
+from support.paths import REPO
+
+BENCHMARKS = REPO / "benchmarks"
+
+
+def _load(name):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return module
+
+
+harness = _load("harness")
+
+
+def test_rounds_rotate_after_warmup_and_ratios_are_per_round():
+    calls = []
+    # self-timed methods (they return their seconds): exact, deterministic figures
+    times = {"a": iter([9.0, 2.0, 4.0, 8.0]), "b": iter([9.0, 1.0, 1.0, 2.0])}
+
+    def method(name):
+        def run():
+            calls.append(name)
+            return next(times[name])
+        return run
+
+    result = harness.compare({"a": method("a"), "b": method("b")}, rounds=3, warmup=1)
+    # warm-up a b, then rounds: a b / b a / a b
+    assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]
+    assert result.orders == [["a", "b"], ["b", "a"], ["a", "b"]]
+    assert result.seconds == {"a": [2.0, 4.0, 8.0], "b": [1.0, 1.0, 2.0]}
+    assert result.ratios("a", "b") == [2.0, 4.0, 4.0]
+    assert result.ratio("a", "b") == (2.0, 4.0)
+    assert result.min("a") == 2.0 and result.median("a") == 4.0
+    assert len(result.load_before) == 3
+
+
+def test_three_methods_each_lead_one_round():
+    order = []
+    methods = {name: (lambda name=name: order.append(name)) for name in "xyz"}
+    result = harness.compare(methods, rounds=3, warmup=0)
+    assert [round_[0] for round_ in result.orders] == ["x", "y", "z"]
+    assert order == list("xyz" "yzx" "zxy")
+    assert all(len(v) == 3 and all(t >= 0 for t in v) for v in result.seconds.values())
+
+
+def test_rounds_must_be_positive():
+    with pytest.raises(ValueError, match="rounds"):
+        harness.compare({"a": lambda: None}, rounds=0)
+
+
+def test_worker_runs_named_functions_in_another_process():
+    setup = "import os\ndef pid():\n    return os.getpid()\n"
+    with harness.Worker(sys.executable, setup) as worker:
+        seconds = worker.call("pid")
+        assert 0 <= seconds < 5
+        assert isinstance(worker.last_result, int)
+        assert worker.last_result != __import__("os").getpid()
+        timed = worker.method("pid")
+        assert isinstance(timed(), float)
+    assert worker.process.poll() == 0
+
+
+def test_saved_rows_print_as_one_table(tmp_path, capsys):
+    report = _load("report")
+    row = harness.Row(benchmark="demo", case="respond 1.4 M rows", value=1_523_004.4,
+                      unit="rows/s", reference="pyrecist", reference_value=21_000.0,
+                      ratio_min=60.2, ratio_median=72.53, target=">= 50x", met=True)
+    path = harness.save_rows("demo", [row], results=tmp_path)
+    assert path.name == "demo.json" and not list(tmp_path.glob("*.tmp"))
+    assert report.main(["--results", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("demo"))
+    assert "1,523,004 rows/s" in line and "pyrecist 21,000 rows/s" in line
+    assert "72.5× (60.2×)" in line and line.rstrip().endswith("yes")
+    assert "load average" in out and "UTC" in out
+    assert report.main(["--results", str(tmp_path), "--markdown"]) == 0
+    assert "| demo | respond 1.4 M rows |" in capsys.readouterr().out
+
+
+def test_no_results_is_an_error(tmp_path, capsys):
+    report = _load("report")
+    assert report.main(["--results", str(tmp_path / "none")]) == 1
+    assert "make bench" in capsys.readouterr().err
