@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: demo test install sample-data system-tools node-tools bench clean
+.PHONY: demo test install sample-data system-tools node-tools bench clean viewer
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,22 @@ system-tools:
 	@[ -x /usr/bin/chromium ] || sh tests/system_tools/install_browser.sh
 
 # dcmjs, pinned in tests/node/package-lock.json: a test reads our DICOM SR with it, as OHIF does.
+# OHIF's built viewer (@ohif/app's dist/, served by `recist viewer`) and playwright-core (drives
+# Chromium in the round-trip test), pinned in tests/node/viewer/package-lock.json.
 node-tools:
 	@[ -d tests/node/node_modules/dcmjs ] || (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+	@[ -f tests/node/viewer/node_modules/@ohif/app/package.json ] \
+	  && [ -d tests/node/viewer/node_modules/playwright-core ] \
+	  || (cd tests/node/viewer && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+
+# Orthanc and OHIF on 127.0.0.1 with the sample patients and recist's SR of LUNG1's baseline
+# (measured from its drawn lines); prints the address, Ctrl-C stops it.
+viewer: sample-data system-tools node-tools
+	$(BIN)/recist measure --series sample_data/patients/LUNG1/V0/ct \
+	  --lines sample_data/patients/LUNG1/V0/lines.csv --out $(OUT)/viewer/LUNG1_V0.csv
+	$(BIN)/recist export-sr $(OUT)/viewer/LUNG1_V0.csv --series sample_data/patients/LUNG1/V0/ct \
+	  --out $(OUT)/viewer/LUNG1_V0_sr.dcm
+	$(BIN)/recist viewer --upload sample_data/patients --upload $(OUT)/viewer/LUNG1_V0_sr.dcm
 
 test: sample-data system-tools node-tools
 	$(BIN)/ruff check .

@@ -37,11 +37,12 @@ _COMMAND_MODULES: dict[str, str] = {
     "bicr": "recist.cli.bicr",
     "summary": "recist.cli.summary",
     "plot": "recist.cli.plot",
+    "viewer": "recist.cli.viewer",
 }
 
 
 # Sub-commands that read no table or DICOM of the user's (no --allow-implausible).
-_NO_INPUT_BOUNDS = frozenset({"demo", "fetch"})
+_NO_INPUT_BOUNDS = frozenset({"demo", "fetch", "viewer"})
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):

@@ -1,0 +1,124 @@
+"""``recist viewer``: the installed command starts a real Orthanc and serves OHIF's built app
+on one origin, uploads a series, and leaves no process or file behind on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from recist.pipeline.viewer import default_ohif_dist
+
+from support.system_tools import dicomweb_plugin, require_tool
+
+RECIST = [sys.executable, "-m", "recist"]
+
+
+def _ohif_dist() -> Path:
+    dist = default_ohif_dist()
+    require_tool("OHIF's built app (npm package @ohif/app, `make node-tools`)",
+                 dist is not None)
+    require_tool("Orthanc with its DICOMweb plugin", dicomweb_plugin() is not None)
+    assert dist is not None
+    return dist
+
+
+def _get(url: str) -> tuple[int, dict[str, str], bytes]:
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        return answer.status, dict(answer.headers.items()), answer.read()
+
+
+def _read_until_url(process: subprocess.Popen[str], deadline_s: float = 90) -> list[str]:
+    lines: list[str] = []
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        line = process.stdout.readline() if process.stdout else ""
+        if not line:
+            break
+        lines.append(line)
+        if "press Ctrl-C to stop" in line:
+            return lines
+    pytest.fail(f"recist viewer printed no address: {''.join(lines)}")
+
+
+def test_viewer_serves_ohif_and_orthanc_on_one_origin_and_stops_cleanly(
+        tmp_path: Path, ct_factory, headers_of) -> None:
+    dist = _ohif_dist()
+    series = ct_factory(tmp_path / "ct")
+    study_uid = str(headers_of(series)[0].StudyInstanceUID)
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen([*RECIST, "viewer", "--upload", str(tmp_path / "ct")],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=env)
+    try:
+        lines = _read_until_url(process)
+        children = psutil.Process(process.pid).children(recursive=True)
+        assert [c.name() for c in children] == ["Orthanc"]
+        upload = next(line for line in lines if line.startswith("uploaded"))
+        assert upload.startswith(f"uploaded {len(series)} instance(s) of study {study_uid}")
+        url = re.search(r"on (http://127\.0\.0\.1:\d+) ", lines[-1])[1]
+        assert upload.rstrip().endswith(f"{url}/viewer?StudyInstanceUIDs={study_uid}")
+
+        status, headers, page = _get(f"{url}/")
+        assert status == 200 and page == (dist / "index.html").read_bytes()
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+        # A route of the single-page app, and a path trying to leave dist/: index.html.
+        for path in (f"/viewer?StudyInstanceUIDs={study_uid}", "/%2e%2e/%2e%2e/etc/passwd"):
+            assert _get(url + path)[2] == page
+        wasm = next(dist.glob("*.wasm"))
+        status, headers, body = _get(f"{url}/{wasm.name}")
+        assert headers["Content-Type"] == "application/wasm"
+        assert body == wasm.read_bytes()
+        config = _get(f"{url}/app-config.js")[2].decode()
+        assert "window.config" in config and "window.location.origin + '/dicom-web'" in config
+        assert config != (dist / "app-config.js").read_text()  # ours, not OHIF's demo servers
+
+        # Orthanc's DICOMweb through the same origin (QIDO), with the uploaded study.
+        status, headers, body = _get(f"{url}/dicom-web/studies")
+        studies = json.loads(body)
+        assert [s["0020000D"]["Value"] for s in studies] == [[study_uid]]
+        series_found = json.loads(_get(f"{url}/dicom-web/studies/{study_uid}/series")[2])
+        assert series_found[0]["00201209"]["Value"] == [len(series)]
+
+        storage = [p for p in tmp_path.iterdir() if p.name.startswith("recist-viewer-")]
+        assert len(storage) == 1 and (storage[0] / "orthanc.json").is_file()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE
+                       for c in children)
+        assert not storage[0].exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+def test_viewer_without_ohif_app_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = subprocess.run([*RECIST, "viewer", "--ohif", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "is not OHIF's built app" in result.stderr and "@ohif/app" in result.stderr
+
+
+def test_viewer_upload_of_a_folder_without_dicom_is_refused(tmp_path: Path) -> None:
+    _ohif_dist()
+    (tmp_path / "notes.txt").write_text("not DICOM")
+    result = subprocess.run([*RECIST, "viewer", "--upload", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "no DICOM file" in result.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("recist-viewer-")]
