@@ -38,6 +38,7 @@ __all__ = [
     "check_target_selection",
     "classify_lesions",
     "classify_measurability",
+    "meas_10_treated_lesions",
     "organ_key",
     "timepoint_index",
 ]
@@ -333,14 +334,83 @@ _STATUS_REASONS: dict[str, tuple[LesionCategory, str]] = {
 }
 
 
+def meas_10_treated_lesions(lesions: pd.DataFrame, history: pd.DataFrame | None,
+                            criteria: Criteria = RECIST_1_1,
+                            ) -> list[tuple[int, LesionCategory | None, str]]:
+    """Baseline lesions treated locally before baseline: MEAS-10 (R11 3.1.3).
+
+    ``history`` is the lesion history (``recist.oligo.lesion_history``: ``local_therapy``,
+    ``local_therapy_date``, ``progressed_since_therapy``). A lesion whose local treatment
+    (any but ``none``) is dated strictly before its baseline date is in a treated area
+    (with several treatments, the latest before baseline counts):
+
+    1. progressed since (``progressed_since_therapy`` true) → judged as any lesion, with a
+       note;
+    2. the protocol allows treated lesions (``criteria.treated_lesions_measurable``) →
+       judged as any lesion, with a note;
+    3. otherwise it is not measurable (it may still be a non-target), whatever its size;
+       "progression not recorded" is said when the flag is empty.
+
+    Returns ``(position in lesions, new category or None, text)`` for each such lesion:
+    a category with the reason that replaces the size verdict, or None with a note.
+
+    >>> lesions = pd.DataFrame({"patient_id": ["P", "P"], "lesion_id": ["T1", "T2"],
+    ...     "baseline_date": pd.to_datetime(["2024-01-08"] * 2)})
+    >>> history = pd.DataFrame({"patient_id": ["P"], "lesion_id": ["T1"],
+    ...     "local_therapy": ["sbrt"], "local_therapy_date": pd.to_datetime(["2023-05-02"]),
+    ...     "progressed_since_therapy": pd.array([None], dtype="boolean")})
+    >>> [(i, str(c), t[:64]) for i, c, t in meas_10_treated_lesions(lesions, history)]
+    [(0, 'non-measurable', 'treated by sbrt on 2023-05-02, before the baseline of 2024-01-08')]
+    """
+    if history is None or history.empty or lesions.empty:
+        return []
+    treated = history[(history["local_therapy"] != "none")
+                      & history["local_therapy_date"].notna()]
+    by_lesion: dict[tuple[str, str], list[Any]] = {}
+    for record in treated.itertuples():
+        by_lesion.setdefault((str(record.patient_id), str(record.lesion_id)), []).append(record)
+    out: list[tuple[int, LesionCategory | None, str]] = []
+    for position, (patient_id, lesion_id, baseline) in enumerate(zip(
+            lesions["patient_id"].tolist(), lesions["lesion_id"].tolist(),
+            lesions["baseline_date"].tolist())):
+        if _is_missing(baseline) or pd.isna(baseline):
+            continue
+        before = [r for r in by_lesion.get((str(patient_id), str(lesion_id)), [])
+                  if pd.Timestamp(r.local_therapy_date) < pd.Timestamp(baseline)]
+        if not before:
+            continue
+        record = max(before, key=lambda r: pd.Timestamp(r.local_therapy_date))  # the latest
+        when = pd.Timestamp(record.local_therapy_date)
+        treated_text = (f"treated by {record.local_therapy} on {when:%Y-%m-%d}, before the "
+                        f"baseline of {pd.Timestamp(baseline):%Y-%m-%d}")
+        flag = record.progressed_since_therapy
+        progressed = None if flag is None or flag is pd.NA else bool(flag)
+        if progressed:
+            out.append((position, None, f"{treated_text}, and progressed since: judged as "
+                                        "any lesion (MEAS-10, R11 3.1.3)"))
+        elif criteria.treated_lesions_measurable:
+            out.append((position, None, f"{treated_text}: measurable by the protocol "
+                                        "(treated_lesions_measurable, MEAS-10)"))
+        else:
+            since = ("not progressed since" if progressed is False
+                     else "progression since not recorded")
+            out.append((position, LesionCategory.NON_MEASURABLE,
+                        f"{treated_text}, {since}: not measurable, non-target only "
+                        "(MEAS-10, R11 3.1.3)"))
+    return out
+
+
 def classify_lesions(measurements: pd.DataFrame,
-                     criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
+                     criteria: Criteria = RECIST_1_1,
+                     history: pd.DataFrame | None = None) -> pd.DataFrame:
     """The baseline ``lesions`` table: one row per baseline lesion with its measurability.
 
     Uses the baseline rows only (``baseline_rows``). Several rows of one lesion at
     baseline are fragments whose diameters add (SUM-5). A baseline target whose status is
-    not ``measured`` is judged by its status. Columns: ``LESION_COLUMNS`` plus
-    ``baseline_date`` (latest scan date of the baseline time point, DEC-20) and ``notes``.
+    not ``measured`` is judged by its status. With a lesion ``history``, a lesion treated
+    locally before baseline follows MEAS-10 (``meas_10_treated_lesions``). Columns:
+    ``LESION_COLUMNS`` plus ``baseline_date`` (latest scan date of the baseline time
+    point, DEC-20) and ``notes``.
     """
     columns = [*LESION_COLUMNS, "baseline_date", "notes"]
     base = baseline_rows(measurements)
@@ -383,6 +453,11 @@ def classify_lesions(measurements: pd.DataFrame,
     for i in np.flatnonzero(by_status):
         category, reason = _STATUS_REASONS[str(lesions.at[i, "status"])]
         categories[i], reasons[i], notes[i] = category.value, reason, ""
+    for k, category_10, text in meas_10_treated_lesions(lesions, history, criteria):
+        if category_10 is not None and categories[k] == LesionCategory.MEASURABLE.value:
+            categories[k], reasons[k] = category_10.value, text
+        else:
+            notes[k] = "; ".join(n for n in (notes[k], text) if n)
     lesions["category"] = categories
     lesions["reason"] = reasons
     lesions["notes"] = notes
@@ -517,7 +592,8 @@ def check_target_selection(lesions: pd.DataFrame,
 # --- per-patient verdict -----------------------------------------------------------------
 
 def assess_baseline(measurements: pd.DataFrame,
-                    criteria: Criteria = RECIST_1_1) -> BaselineResult:
+                    criteria: Criteria = RECIST_1_1,
+                    history: pd.DataFrame | None = None) -> BaselineResult:
     """Measurability of every baseline lesion and a verdict per patient.
 
     MEAS-1..13, SEL-1..5 (R11 3.1, 4.1, 4.2).
@@ -529,6 +605,9 @@ def assess_baseline(measurements: pd.DataFrame,
        ``selection_valid`` is False when a problem was found, missing (NA) when only the
        organ was missing, else True; ``problems`` joins the problems with "; ".
     5. Nodes on slices > 5 mm add a DEC-12 note as an info finding.
+    6. With a lesion ``history``, lesions treated locally before baseline are not
+       measurable unless they progressed since (MEAS-10); a target among them is then a
+       ``non-measurable-target``.
 
     Examples
     --------
@@ -540,10 +619,12 @@ def assess_baseline(measurements: pd.DataFrame,
     >>> result.patients[["measurable_disease", "selection_valid"]].values.tolist()
     [[False, False]]
     """
-    lesions = classify_lesions(measurements, criteria)
+    lesions = classify_lesions(measurements, criteria, history)
     findings = check_target_selection(lesions, criteria)
     for record in lesions.loc[lesions["notes"] != ""].to_dict("records"):
-        findings.append(_selection_problem(record, "node-thick-slices", "DEC-12",
+        code, rule = (("treated-lesion", "MEAS-10") if "MEAS-10" in record["notes"]
+                      else ("node-thick-slices", "DEC-12"))
+        findings.append(_selection_problem(record, code, rule,
                                            f"lesion {record['lesion_id']}: {record['notes']}",
                                            Severity.INFO))
     problems: dict[str | None, list[str]] = {}

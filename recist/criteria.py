@@ -52,6 +52,10 @@ class Criteria:
     node_pathological_sa_mm: float = 10.0
     """MEAS-5/6, TGT-CR: SA >= this is pathological; below it a node is normal."""
 
+    treated_lesions_measurable: bool = False
+    """MEAS-10 (R11 3.1.3): a protocol may allow lesions treated locally before baseline
+    as measurable; by default they are not, unless they progressed since."""
+
     baseline_max_days_before_start: int = 28
     """MEAS-11 (R11 3.2.1): baseline imaging at most this many days (4 weeks) before the
     start of treatment (a data-quality warning)."""
@@ -110,6 +114,21 @@ class Criteria:
     """TTE-5 [SAP]: the protocol's scheduled assessment interval, to count missed ones."""
     add_one_day: bool = True
     """TTE-10 [SAP]: durations are ``end - start + 1`` days (admiralonco)."""
+
+    # --- Follow-up after local treatment (DEC-23..DEC-27; the oligometastatic trial) ---
+    local_therapy_ends_followup: bool = False
+    """DEC-23: a local re-treatment ends RECIST follow-up as a new therapy would (DEC-17);
+    by default only the first systemic therapy does."""
+    local_failure_increase_pct: float = 20.0
+    """DEC-24: local failure when a treated lesion's LD grows at least this % over its
+    post-treatment nadir ..."""
+    local_failure_min_increase_mm: float = 5.0
+    """DEC-24: ... and at least this many mm."""
+    oligo_max_lesions: int = 5
+    """DEC-26: a recurrence is still oligometastatic with at most this many active
+    lesions ..."""
+    oligo_max_organs: int = 3
+    """DEC-26: ... in at most this many organs."""
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -192,6 +211,8 @@ _UPPER_LIMITS: dict[str, float] = {
     "missed_assessments_limit": 100,
     "slice_thickness_factor": 100.0,
     "baseline_max_days_before_start": 36525,
+    "oligo_max_lesions": 1000,
+    "oligo_max_organs": 100,
 }
 
 

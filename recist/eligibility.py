@@ -318,7 +318,8 @@ def _imaging(c: EligibilityCriterion, lesions: pd.DataFrame | None):
 
 
 def screen_patients(measurements: pd.DataFrame | None, clinical: pd.DataFrame | None,
-                    protocol: Protocol) -> pd.DataFrame:
+                    protocol: Protocol, history: pd.DataFrame | None = None,
+                    scans: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every eligibility criterion of ``protocol`` for every patient, with the verdict.
 
     1. Patients: those of the measurements table and of the clinical table.
@@ -326,7 +327,9 @@ def screen_patients(measurements: pd.DataFrame | None, clinical: pd.DataFrame | 
        ``protocol.criteria``: ``measurable_disease`` (MEAS-12) and
        ``organ_lesion_count`` (distinct baseline lesions whose organ key, DEC-21, is the
        organ; every kind counts unless ``kinds`` says otherwise). No baseline rows →
-       unknown.
+       unknown. With a lesion ``history`` (``recist.oligo.lesion_history``), a lesion
+       treated locally before baseline is not measurable unless it progressed since
+       (MEAS-10), so it does not make the disease measurable.
     3. Clinical criteria read the clinical table (``normalise_clinical`` is applied to a
        plain DataFrame); an empty cell, a missing column or a
        patient without a row → unknown with the reason. Comparisons are inclusive
@@ -354,7 +357,7 @@ def screen_patients(measurements: pd.DataFrame | None, clinical: pd.DataFrame | 
     patients: dict[str, None] = {}
     lesions_by_patient: dict[str, pd.DataFrame] = {}
     if measurements is not None and len(measurements):
-        lesions = assess_baseline(measurements, protocol.criteria).lesions
+        lesions = assess_baseline(measurements, protocol.criteria, history).lesions
         for patient_id, group in lesions.groupby("patient_id", sort=False):
             lesions_by_patient[str(patient_id)] = group
         for patient_id in pd.unique(measurements["patient_id"]):

@@ -8,6 +8,7 @@ optional continuing-response rule, best response and time-to-event, time point c
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,7 +185,9 @@ def _format_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_respond_outputs(result: RespondResult, out_dir: str | Path,
                           input_path: str | Path | None = None,
-                          patients_path: str | Path | None = None) -> list[Path]:
+                          patients_path: str | Path | None = None,
+                          extra: Mapping[str, pd.DataFrame] | None = None,
+                          extra_inputs: Mapping[str, str | None] | None = None) -> list[Path]:
     """Write ``timepoints.csv``, ``patient_summary.csv``, ``findings.csv`` and
     ``provenance.json`` into ``out_dir``.
 
@@ -193,13 +196,16 @@ def write_respond_outputs(result: RespondResult, out_dir: str | Path,
     (``recist.outputs.output_transaction``), so a failure or a kill leaves ``out_dir`` as
     it was. Dates are ISO (``2024-03-01``),
     millimetres and percentages have 2 decimals. ``provenance.json`` records the package
-    version, the criteria and the input paths.
+    version, the criteria and the input paths. ``extra`` adds tables (file name → table,
+    e.g. those of ``recist.pipeline.oligo``) to the same transaction; ``extra_inputs``
+    adds input paths to the provenance.
     """
     out_dir = Path(out_dir)
     tables = {
         "timepoints.csv": _format_table(result.timepoints),
         "patient_summary.csv": _format_table(result.patient_summary),
         "findings.csv": result.findings_table(),
+        **{name: _format_table(table) for name, table in (extra or {}).items()},
     }
     provenance = {
         "package": "recist",
@@ -208,14 +214,16 @@ def write_respond_outputs(result: RespondResult, out_dir: str | Path,
         "measurements": None if input_path is None else str(input_path),
         "patients": None if patients_path is None else str(patients_path),
         "rows": {name.removesuffix(".csv"): len(table) for name, table in tables.items()},
+        **dict(extra_inputs or {}),
     }
     texts = {name: table.to_csv(index=False, lineterminator="\n")
              for name, table in tables.items()}
     texts["provenance.json"] = json.dumps(provenance, indent=2, sort_keys=True) + "\n"
-    with output_transaction(out_dir, RESPOND_FILES) as staging:  # all four or none
-        for name in RESPOND_FILES:
+    names = (*RESPOND_FILES, *(extra or {}))
+    with output_transaction(out_dir, names) as staging:  # every file or none
+        for name in names:
             write_text_atomic(staging / name, texts[name])
-    return [out_dir / name for name in RESPOND_FILES]
+    return [out_dir / name for name in names]
 
 
 def warnings_of(result: RespondResult) -> list[Finding]:

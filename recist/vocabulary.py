@@ -24,6 +24,7 @@ __all__ = [
     "KINDS",
     "LESION_STATUSES",
     "LesionKind",
+    "LocalTherapy",
     "NewLesionStatus",
     "NewLesions",
     "NonTargetResponse",
@@ -31,6 +32,7 @@ __all__ = [
     "OverallResponse",
     "TargetResponse",
     "TargetStatus",
+    "TherapyKind",
 ]
 
 
@@ -128,3 +130,29 @@ class OverallResponse(StrEnum):
 
 
 _OVERALL_ORDER: tuple[OverallResponse, ...] = tuple(OverallResponse)
+
+
+class LocalTherapy(StrEnum):
+    """Local treatment of one lesion (lesion history, column ``local_therapy``; MEAS-10).
+
+    ``none`` says the lesion was not treated locally; the others are the destructive
+    treatments of oligometastatic disease (surgery, stereotactic body radiotherapy,
+    conventional radiotherapy, radiofrequency / microwave ablation, cryoablation,
+    endoscopic mucosal resection).
+    """
+
+    SURGERY = "surgery"
+    SBRT = "sbrt"
+    RADIOTHERAPY = "radiotherapy"
+    RFA = "rfa"
+    MWA = "mwa"
+    CRYO = "cryo"
+    EMR = "emr"
+    NONE = "none"
+
+
+class TherapyKind(StrEnum):
+    """A row of the therapies table: a local treatment or a systemic therapy (DEC-23)."""
+
+    LOCAL = "local"
+    SYSTEMIC = "systemic"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from recist.pipeline.criteria import ResolvedCriteria
 
-__all__ = ["add_criteria_arguments", "non_negative_days", "positive_workers",
+__all__ = ["add_criteria_arguments", "add_oligo_arguments", "non_negative_days", "positive_workers",
            "resolved_criteria"]
 
 
@@ -96,3 +96,16 @@ def resolved_criteria(args: argparse.Namespace) -> ResolvedCriteria:
         confirm_min_days=getattr(args, "confirm_min_days", None),
         sd_min_days=getattr(args, "sd_min_days", None),
         clinical=getattr(args, "clinical", None))
+
+
+def add_oligo_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--lesions CSV`` and ``--therapies CSV``: the lesion history and therapy timeline of
+    follow-up after local treatment (``recist.oligo``; docs/tables.md)."""
+    parser.add_argument("--lesions", metavar="CSV",
+                        help="lesions table: patient_id, lesion_id, local_therapy, "
+                             "local_therapy_date (a lesion treated before baseline is not "
+                             "measurable unless it progressed since, MEAS-10)")
+    parser.add_argument("--therapies", metavar="CSV",
+                        help="therapies table: patient_id, date, kind (local/systemic), "
+                             "lesion_ids, regimen; the first systemic therapy ends RECIST "
+                             "follow-up (DEC-23, replaces new_therapy_date)")

@@ -11,7 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from recist.cli._arguments import add_criteria_arguments, resolved_criteria
+from recist.cli._arguments import (
+    add_criteria_arguments,
+    add_oligo_arguments,
+    resolved_criteria,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -33,6 +37,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("measurements", help="measurements table (CSV, docs/tables.md)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_criteria_arguments(p, protocol=True)
+    add_oligo_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -47,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
 
     criteria, protocol = resolved_criteria(args)
     result = run_baseline(args.measurements, criteria=criteria, protocol=protocol,
-                          clinical=args.clinical or None)
+                          clinical=args.clinical or None, lesions=args.lesions or None,
+                          therapies=args.therapies or None)
     write_baseline_outputs(result, args.out, inputs={"protocol": args.protocol})
 
     for finding in result.input_findings:

@@ -10,7 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from recist.cli._arguments import add_criteria_arguments, positive_workers, resolved_criteria
+from recist.cli._arguments import (
+    add_criteria_arguments,
+    add_oligo_arguments,
+    positive_workers,
+    resolved_criteria,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -33,6 +38,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "last_contact_date, new_therapy_date, arm")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_criteria_arguments(p, confirm=True, days=True)
+    add_oligo_arguments(p)
     p.add_argument("--partitions", type=positive_workers, metavar="N",
                    help="assess the patients in N partitions read and shuffled with "
                         "dask.dataframe (same files; only needed beyond ~10^7 rows; needs "
@@ -72,8 +78,18 @@ def run(args: argparse.Namespace) -> int:
         from recist.patients import read_patients
 
         patients = read_patients(args.patients)
+    oligo = None
+    if (args.lesions or args.therapies) and (args.partitions or args.dask or args.scheduler):
+        raise ValueError("--lesions and --therapies need the whole table at once: leave out "
+                         "--partitions, --dask and --scheduler")
     if args.partitions or args.dask or args.scheduler:
         result = _respond_partitioned(args, patients, criteria)
+    elif args.lesions or args.therapies:
+        from recist.pipeline.oligo import respond_oligo
+        from recist.table import read_measurements
+
+        result, oligo = respond_oligo(read_measurements(args.measurements), patients,
+                                      criteria, lesions=args.lesions, therapies=args.therapies)
     else:
         from recist.response import readers_of
         from recist.table import read_measurements
@@ -88,7 +104,10 @@ def run(args: argparse.Namespace) -> int:
     # Findings grouped by patient: the same order whichever path assessed them.
     result = replace(result, findings=patient_ordered(result.findings))
     write_respond_outputs(result, args.out, input_path=args.measurements,
-                          patients_path=args.patients)
+                          patients_path=args.patients,
+                          extra=None if oligo is None else oligo.tables(),
+                          extra_inputs=None if oligo is None else {
+                              "lesions": args.lesions, "therapies": args.therapies})
     for finding in warnings_of(result):
         print(finding, file=sys.stderr)
     summary = result.patient_summary
@@ -98,7 +117,14 @@ def run(args: argparse.Namespace) -> int:
     for record in summary.itertuples(index=False):
         who = f"{record.patient_id} (reader {record.evaluator})" if by_reader \
             else record.patient_id
-        print(f"{who}: {label} {getattr(record, bor_column)}, PD {_date(record.pd_date)}")
+        line = f"{who}: {label} {getattr(record, bor_column)}, PD {_date(record.pd_date)}"
+        if oligo is not None:
+            line += (f"; first recurrence {_date(record.first_recurrence_date)}"
+                     + (f" ({record.first_recurrence_pattern})"
+                        if isinstance(record.first_recurrence_pattern, str) else "")
+                     + f", repeat local {record.n_repeat_local}, first systemic "
+                     + _date(record.first_systemic_date))
+        print(line)
     print(f"recist respond: {len(result.timepoints)} time points of {len(summary)} "
           f"patient(s) written to {args.out}")
     return 0

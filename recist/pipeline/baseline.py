@@ -74,6 +74,8 @@ def run_baseline(
     criteria: Criteria | None = None,
     protocol: Protocol | None = None,
     clinical: pd.DataFrame | str | Path | None = None,
+    lesions: pd.DataFrame | str | Path | None = None,
+    therapies: pd.DataFrame | str | Path | None = None,
 ) -> BaselineRun:
     """Check a measurements table and judge every patient's baseline.
 
@@ -90,6 +92,13 @@ def run_baseline(
     clinical
         The clinical table (or its CSV) for the protocol's clinical criteria; needs
         ``protocol``.
+    lesions
+        The lesions table (or its CSV, ``recist.oligo.lesion_history``): lesions treated
+        locally before baseline are not measurable unless they progressed since
+        (MEAS-10). Its columns may instead be columns of the measurements table.
+    therapies
+        The therapies table (or its CSV, ``recist.oligo.therapies``): its local therapies
+        dated before baseline count for MEAS-10 too.
 
     Returns
     -------
@@ -123,7 +132,8 @@ def run_baseline(
     if criteria is None:
         criteria = protocol.criteria if protocol is not None else RECIST_1_1
     inputs = {"measurements": _path_or_none(measurements),
-              "clinical": _path_or_none(clinical)}
+              "clinical": _path_or_none(clinical), "lesions": _path_or_none(lesions),
+              "therapies": _path_or_none(therapies)}
     if isinstance(measurements, pd.DataFrame):
         measurements = normalise_measurements(measurements, source="measurements")
     else:
@@ -138,7 +148,10 @@ def run_baseline(
 
     input_findings = run_input_checks(measurements, criteria, include_selection=False)
     raise_for_errors(input_findings)
-    result = assess_baseline(measurements, criteria)
+    from recist.pipeline.oligo import lesion_history_of, therapies_of
+
+    history = lesion_history_of(measurements, lesions, therapies_of(therapies, measurements))
+    result = assess_baseline(measurements, criteria, history)
 
     screening = None
     if protocol is not None:
@@ -147,7 +160,7 @@ def run_baseline(
         from recist.eligibility import screen_patients
 
         protocol = replace(protocol, criteria=criteria)
-        screening = screen_patients(measurements, clinical, protocol)
+        screening = screen_patients(measurements, clinical, protocol, history)
     return BaselineRun(lesions=result.lesions, patients=result.patients,
                        baseline_findings=tuple(result.findings),
                        input_findings=tuple(input_findings), eligibility=screening,
@@ -210,6 +223,8 @@ def write_baseline_outputs(
             "version": protocol.version},
         "measurements": names.get("measurements"),
         "clinical": names.get("clinical"),
+        "lesions": names.get("lesions"),
+        "therapies": names.get("therapies"),
         "rows": {name.removesuffix(".csv"): len(table) for name, table in tables.items()},
     }
     text = json.dumps(provenance, indent=2, sort_keys=True) + "\n"

@@ -18,6 +18,10 @@ test_contract_and_errors = load_module("recist/response/test_contract_and_errors
 test_findings_rules = load_module("recist/checks/test_findings_rules.py")
 test_summary_rules = load_module("recist/patient_summary/test_summary_rules.py")
 test_timepoint_rules = load_module("recist/timepoints/test_timepoint_rules.py")
+test_lesion_history = load_module("recist/oligo/test_lesion_history.py")
+test_therapies = load_module("recist/oligo/test_therapies.py")
+test_failure_pattern = load_module("recist/oligo/test_failure_pattern.py")
+test_oligo_endpoints = load_module("recist/oligo/test_endpoints.py")
 
 RULES = REPO / "docs" / "rules.md"
 NOT_MODELLED = "not modelled"
@@ -31,7 +35,8 @@ COVERAGE = {
     "MEAS-6": ["meas-6-sa-9.9"], "MEAS-7": ["meas-13-9.9", "meas-5-sa-14.9"],
     "MEAS-8": NOT_MODELLED + ": no bone-lesion type column",
     "MEAS-9": NOT_MODELLED + ": no cyst column",
-    "MEAS-10": NOT_MODELLED + ": no previous-irradiation column",
+    "MEAS-10": ["test_meas_10_treated_before_baseline_not_measurable",
+                "test_meas_10_protocol_override", "test_meas_10_screening_uses_it"],
     "MEAS-11": ["test_meas_11_baseline_window_checked_by_respond"],
     "MEAS-12": ["test_meas_12_no_measurable_lesion_no_measurable_disease"],
     "MEAS-13": ["meas-13-10.0-inclusive", "meas-13-9.9"],
@@ -116,6 +121,17 @@ COVERAGE = {
                "dec-20-other-timepoint-latest-scan"],
     "DEC-21": ["test_dec_21_organ_keys"],
     "DEC-22": ["tgt-pd-inclusive-25-to-30", "tgt-pr-inclusive-50-to-35", "dec-22-float-noise-sums"],
+    "DEC-23": ["test_dec_23_repeat_local_treatment_does_not_end_followup",
+               "test_dec_23_protocol_option_local_treatment_ends_followup",
+               "test_dec_23_first_systemic_therapy_ends_followup",
+               "test_dec_23_new_therapy_date_must_agree"],
+    "DEC-24": ["test_dec_24_local_failure_over_post_treatment_nadir",
+               "test_dec_24_thresholds_inclusive_and_both_needed"],
+    "DEC-25": ["test_dec_25_recurrence_events_and_pattern"],
+    "DEC-26": ["test_dec_26_still_oligometastatic"],
+    "DEC-27": ["test_dec_27_patient_endpoints", "test_dec_27_pfs_after_systemic_therapy_is_censored",
+               "test_dec_27_time_to_local_failure_death_competes",
+               "test_dec_27_local_control_aalen_johansen_by_hand"],
 }
 
 
@@ -155,7 +171,8 @@ def _known_ids() -> set[str]:
     known: set[str] = set()
     for module in (test_review, test_c1_issues, test_cohort_isolation,
                    test_contract_and_errors, test_findings_rules, test_summary_rules,
-                   test_timepoint_rules):
+                   test_timepoint_rules, test_lesion_history, test_therapies,
+                   test_failure_pattern, test_oligo_endpoints):
         known |= {name for name, _ in inspect.getmembers(module, inspect.isfunction)
                   if name.startswith("test_")}
         for table in ("CASES", "CONTRADICTIONS"):

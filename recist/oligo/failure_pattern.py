@@ -1,0 +1,311 @@
+"""Pattern of failure after local treatment: local failure, new lung and extrapulmonary
+disease, and whether a recurrence is still oligometastatic (DEC-24, DEC-25, DEC-26).
+
+Pure functions on the normalised measurements table (``recist.table``) and a table of
+local treatments (``local_treatments``: one row per treated lesion and date, from the
+lesion history and the therapies table). Three tables come out:
+
+* ``lesion_control`` — one row per treatment episode of a treated lesion: its
+  post-treatment nadir and the date of local failure, with the reason (DEC-24);
+* ``recurrences`` — one row per recurrence event: local, intrapulmonary, extrapulmonary
+  (DEC-25), with the lesion and the rule;
+* ``recurrence_status`` — one row per patient and date with a recurrence event: the
+  active lesions and organs then, and whether the disease is still oligometastatic
+  (DEC-26).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from recist.arrays import round_half_away
+from recist.criteria import RECIST_1_1, Criteria
+from recist.organs import organ_key
+from recist.table import parse_bool
+from recist.vocabulary import LesionKind, LocalTherapy, NonTargetStatus, TargetStatus, TherapyKind
+
+__all__ = ["CONTROL_COLUMNS", "RECURRENCE_COLUMNS", "STATUS_COLUMNS", "FailurePattern",
+           "Pattern", "episode_failure", "failure_pattern", "local_treatments"]
+
+CONTROL_COLUMNS = ("patient_id", "lesion_id", "organ", "episode", "treatment_date", "therapy",
+                   "nadir_mm", "local_failure", "local_failure_date", "last_assessment_date",
+                   "reason")
+RECURRENCE_COLUMNS = ("patient_id", "date", "pattern", "lesion_id", "organ", "rule", "reason")
+STATUS_COLUMNS = ("patient_id", "date", "patterns", "n_active_lesions", "n_active_organs",
+                  "active_lesions", "oligometastatic", "reason")
+
+
+class Pattern:
+    """Kinds of recurrence event (DEC-25)."""
+
+    LOCAL = "local"
+    INTRAPULMONARY = "intrapulmonary"
+    EXTRAPULMONARY = "extrapulmonary"
+    UNCLASSIFIED = "unclassified"  # a new lesion without an organ
+    ORDER = (LOCAL, INTRAPULMONARY, EXTRAPULMONARY, UNCLASSIFIED)
+
+
+@dataclass(frozen=True)
+class FailurePattern:
+    """The three tables of ``failure_pattern``."""
+
+    lesion_control: pd.DataFrame
+    recurrences: pd.DataFrame
+    recurrence_status: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class _Assessment:
+    """One lesion at one scan date: its diameter (None if unmeasured) and flags."""
+
+    date: pd.Timestamp
+    diameter: float | None
+    disease: bool | None  # shows disease; None when not evaluated
+    reader_failure: bool
+
+
+def local_treatments(history: pd.DataFrame | None,
+                     therapies: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per locally treated lesion and treatment date (``patient_id``,
+    ``lesion_id``, ``date``, ``therapy``), from the lesion history (``local_therapy`` other
+    than ``none``) and the local therapies of the therapies table; duplicates dropped.
+
+    >>> t = pd.DataFrame({"patient_id": ["P"], "date": pd.to_datetime(["2024-02-01"]),
+    ...     "kind": ["local"], "lesion_ids": [("T1", "T2")], "regimen": ["sbrt"]})
+    >>> local_treatments(None, t)[["lesion_id", "therapy"]].values.tolist()
+    [['T1', 'sbrt'], ['T2', 'sbrt']]
+    """
+    rows: list[tuple[str, str, pd.Timestamp, str]] = []
+    if history is not None:
+        for record in history.itertuples():
+            if record.local_therapy != LocalTherapy.NONE and not pd.isna(
+                    record.local_therapy_date):
+                rows.append((str(record.patient_id), str(record.lesion_id),
+                             pd.Timestamp(record.local_therapy_date), str(record.local_therapy)))
+    if therapies is not None:
+        for record in therapies[therapies["kind"] == TherapyKind.LOCAL].itertuples():
+            for lesion_id in record.lesion_ids:
+                rows.append((str(record.patient_id), str(lesion_id), pd.Timestamp(record.date),
+                             record.regimen or "local therapy"))
+    frame = pd.DataFrame(rows, columns=["patient_id", "lesion_id", "date", "therapy"])
+    frame = frame.drop_duplicates(["patient_id", "lesion_id", "date"])
+    return frame.sort_values(["patient_id", "lesion_id", "date"], kind="stable").reset_index(
+        drop=True)
+
+
+def episode_failure(assessments: Sequence[tuple[pd.Timestamp, float | None, bool]],
+                    criteria: Criteria = RECIST_1_1,
+                    ) -> tuple[pd.Timestamp | None, float | None, str]:
+    """Local failure within one treatment episode (DEC-24).
+
+    ``assessments`` are the lesion's post-treatment assessments in date order:
+    ``(date, diameter or None, reader called a failure)``. Returns ``(failure date or
+    None, post-treatment nadir before the failure, reason)``.
+
+    >>> d = pd.Timestamp
+    >>> when, nadir, reason = episode_failure([(d("2024-04-01"), 20.0, False),
+    ...                                        (d("2024-07-01"), 25.0, False)])
+    >>> f"{when:%Y-%m-%d}", nadir
+    ('2024-07-01', 20.0)
+    >>> reason
+    'LD 25.0 mm is +25.0% and +5.0 mm over the post-treatment nadir 20.0 mm (DEC-24)'
+
+    >>> episode_failure([(d("2024-04-01"), 20.0, False), (d("2024-07-01"), 24.9, False)])[0]
+    """
+    nadir: float | None = None
+    pct, mm, decimals = (criteria.local_failure_increase_pct,
+                         criteria.local_failure_min_increase_mm, criteria.rounding_decimals)
+    for when, diameter, reader in assessments:
+        if reader:
+            return when, nadir, "the reader recorded local failure (progression) (DEC-24)"
+        if diameter is None:
+            continue
+        if nadir is not None:
+            growth = float(round_half_away(diameter - nadir, decimals))
+            change = (None if nadir == 0 else
+                      float(round_half_away((diameter / nadir - 1) * 100, decimals)))
+            if growth >= mm and (change is None or change >= pct):
+                shown = "from a nadir of 0" if change is None else f"+{change:.1f}%"
+                return when, nadir, (f"LD {diameter:.1f} mm is {shown} and +{growth:.1f} mm "
+                                     f"over the post-treatment nadir {nadir:.1f} mm (DEC-24)")
+        nadir = diameter if nadir is None else min(nadir, diameter)
+    return None, nadir, "no local failure (DEC-24)"
+
+
+def _lesion_assessments(rows: pd.DataFrame, criteria: Criteria) -> list[_Assessment]:
+    """One assessment per scan date of one lesion (fragments add, SUM-5)."""
+    out = []
+    for when, group in rows.groupby("date", sort=True):
+        diameters, disease, reader = [], [], False
+        for record in group.itertuples():
+            status = str(record.status)
+            nodal = bool(getattr(record, "nodal", False)) if not pd.isna(
+                getattr(record, "nodal", False)) else False
+            value = getattr(record, "sa_mm" if nodal else "ld_mm", np.nan)
+            flag = getattr(record, "local_failure", None)
+            if status == NonTargetStatus.PROGRESSION or parse_bool(flag):
+                reader = True
+            if status == TargetStatus.ABSENT:
+                diameters.append(0.0)
+                disease.append(False)
+            elif status == TargetStatus.TOO_SMALL:
+                diameters.append(criteria.too_small_mm)
+                disease.append(True)
+            elif status in (TargetStatus.NOT_EVALUATED, TargetStatus.MERGED):
+                continue
+            else:  # measured, present, progression, unequivocal, equivocal
+                if not pd.isna(value):
+                    diameters.append(float(value))
+                disease.append(status != "equivocal")
+        out.append(_Assessment(
+            date=pd.Timestamp(when), diameter=float(sum(diameters)) if diameters else None,
+            disease=any(disease) if disease else None, reader_failure=reader))
+    return out
+
+
+def _organ(rows: pd.DataFrame) -> tuple[str | None, str | None]:
+    """The organ text and key of a lesion (nodes → "lymph node", DEC-21)."""
+    organ = next((str(o) for o in rows.get("organ", pd.Series([], dtype=object))
+                  if not pd.isna(o)), None)
+    nodal = bool(rows["nodal"].fillna(False).astype(bool).any()) if "nodal" in rows else False
+    return organ, (organ_key(organ, nodal) if organ is not None or nodal else None)
+
+
+def _pattern(key: str | None) -> str:
+    if key is None:
+        return Pattern.UNCLASSIFIED
+    return Pattern.INTRAPULMONARY if key == "lung" else Pattern.EXTRAPULMONARY
+
+
+def failure_pattern(measurements: pd.DataFrame, treatments: pd.DataFrame,
+                    criteria: Criteria = RECIST_1_1) -> FailurePattern:
+    """Local control, recurrence events and oligometastatic status of every patient.
+
+    DEC-24 (local failure per treatment episode), DEC-25 (events and their pattern),
+    DEC-26 (active lesions and organs at each recurrence date).
+
+    1. Treatments dated before the patient's baseline scan are left out (MEAS-10 judges
+       them); each remaining treatment of a lesion opens an episode whose assessments
+       are the lesion's rows dated after it and not after the next treatment.
+    2. Each episode's failure is ``episode_failure``; a failure is a ``local`` event.
+    3. A new lesion with an unequivocal row is an event at its first row (equivocal
+       included); an untreated lesion recorded ``progression`` is an event at its first
+       such row; both are ``intrapulmonary`` when the organ key is ``lung``,
+       ``extrapulmonary`` otherwise (``unclassified`` without an organ).
+    4. At each event date, the active lesions (DEC-26) and the verdict.
+    """
+    m = measurements.copy()
+    m["patient_id"] = m["patient_id"].astype(str)
+    m["lesion_id"] = m["lesion_id"].astype(str)
+    m["date"] = pd.to_datetime(m["date"])
+    baseline = m.groupby("patient_id")["date"].min()
+    treated = treatments.copy()
+    if len(treated):
+        treated = treated[treated["date"] >= treated["patient_id"].map(baseline)]
+    by_lesion_treatments: dict[tuple[str, str], list[tuple[pd.Timestamp, str]]] = {}
+    for record in treated.itertuples():
+        by_lesion_treatments.setdefault((record.patient_id, record.lesion_id), []).append(
+            (pd.Timestamp(record.date), str(record.therapy)))
+    control, events, status = [], [], []
+    for patient_id, rows in m.groupby("patient_id", sort=True):
+        lesions = {lesion: group for lesion, group in rows.groupby("lesion_id", sort=False)}
+        series = {lesion: _lesion_assessments(group, criteria)
+                  for lesion, group in lesions.items()}
+        organs = {lesion: _organ(group) for lesion, group in lesions.items()}
+        failures: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] = {}  # (treated, failed)
+        for lesion, group in lesions.items():
+            episodes = sorted(by_lesion_treatments.get((str(patient_id), lesion), []))
+            organ, key = organs[lesion]
+            for number, (start, therapy) in enumerate(episodes, 1):
+                end = episodes[number][0] if number < len(episodes) else None
+                window = [a for a in series[lesion]
+                          if a.date > start and (end is None or a.date <= end)]
+                failed, nadir, reason = episode_failure(
+                    [(a.date, a.diameter, a.reader_failure) for a in window], criteria)
+                last = window[-1].date if window else pd.NaT
+                if failed is not None:
+                    failures.setdefault(lesion, []).append((start, failed))
+                    events.append((patient_id, failed, Pattern.LOCAL, lesion, organ, "DEC-24",
+                                   f"{lesion} treated by {therapy} on {start:%Y-%m-%d}: {reason}"))
+                elif not window:
+                    reason = "no assessment after the treatment (DEC-24)"
+                control.append((patient_id, lesion, organ, number, start, therapy, nadir,
+                                failed is not None, failed if failed is not None else pd.NaT,
+                                last, reason))
+            first_treated = episodes[0][0] if episodes else None
+            kinds = set(group["kind"].astype(str))
+            if LesionKind.NEW in kinds:
+                unequivocal = group[group["status"].astype(str) == "unequivocal"]
+                if len(unequivocal):
+                    first = group["date"].min()
+                    backdated = (" (first seen equivocal, dated back as DEC-13)"
+                                 if first < unequivocal["date"].min() else "")
+                    events.append((patient_id, first, _pattern(key), lesion, organ, "DEC-25",
+                                   f"new lesion {lesion} ({organ or 'organ not recorded'}) "
+                                   f"first seen on {first:%Y-%m-%d}{backdated}"))
+            progressing = group[group["status"].astype(str) == NonTargetStatus.PROGRESSION]
+            if first_treated is not None:
+                progressing = progressing[progressing["date"] < first_treated]
+            if len(progressing) and LesionKind.NEW not in kinds:
+                when = progressing["date"].min()
+                events.append((patient_id, when, _pattern(key), lesion, organ, "DEC-25",
+                               f"untreated lesion {lesion} ({organ or 'organ not recorded'}) "
+                               f"recorded progression on {when:%Y-%m-%d}"))
+        patient_events = [e for e in events if e[0] == patient_id]
+        for when in sorted({e[1] for e in patient_events}):
+            kinds_then = sorted({e[2] for e in patient_events if e[1] == when},
+                                key=Pattern.ORDER.index)
+            active = _active_lesions(when, series, by_lesion_treatments, failures,
+                                     str(patient_id))
+            keys = sorted({organs[lesion][1] or "organ not recorded" for lesion in active})
+            oligo = (len(active) <= criteria.oligo_max_lesions
+                     and len(keys) <= criteria.oligo_max_organs)
+            verdict = "still oligometastatic" if oligo else "no longer oligometastatic"
+            reason = (f"{len(active)} active lesion(s) in {len(keys)} organ(s) "
+                      f"({', '.join(keys) or 'none'}); at most {criteria.oligo_max_lesions} "
+                      f"lesions in {criteria.oligo_max_organs} organs: {verdict} (DEC-26)")
+            status.append((patient_id, when, "+".join(kinds_then), len(active), len(keys),
+                           ";".join(active), oligo, reason))
+    control_frame = pd.DataFrame(control, columns=list(CONTROL_COLUMNS))
+    event_frame = pd.DataFrame(events, columns=list(RECURRENCE_COLUMNS))
+    if len(event_frame):
+        event_frame["_order"] = event_frame["pattern"].map(Pattern.ORDER.index)
+        event_frame = event_frame.sort_values(["patient_id", "date", "_order", "lesion_id"],
+                                              kind="stable").drop(columns="_order")
+    status_frame = pd.DataFrame(status, columns=list(STATUS_COLUMNS))
+    for frame, columns in ((control_frame, ("treatment_date", "local_failure_date",
+                                            "last_assessment_date")),
+                           (event_frame, ("date",)), (status_frame, ("date",))):
+        for column in columns:
+            frame[column] = pd.to_datetime(frame[column])
+    if len(control_frame):
+        control_frame["local_failure"] = control_frame["local_failure"].astype(bool)
+        control_frame["nadir_mm"] = control_frame["nadir_mm"].astype(float)
+    if len(status_frame):
+        status_frame["oligometastatic"] = status_frame["oligometastatic"].astype(bool)
+    return FailurePattern(control_frame, event_frame.reset_index(drop=True), status_frame)
+
+
+def _active_lesions(when: pd.Timestamp, series: dict[str, list[_Assessment]],
+                    treatments: dict[tuple[str, str], list[tuple[pd.Timestamp, str]]],
+                    failures: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]],
+                    patient_id: str) -> list[str]:
+    """Lesions showing disease at ``when`` that are untreated or failed since their latest
+    treatment (DEC-26), sorted by id."""
+    active = []
+    for lesion, assessments in series.items():
+        known = [a for a in assessments if a.date <= when and a.disease is not None]
+        if not known or not known[-1].disease:
+            continue
+        done = [d for d, _ in treatments.get((patient_id, lesion), []) if d < when]
+        if done:
+            latest = max(done)
+            if not any(start == latest and failed <= when
+                       for start, failed in failures.get(lesion, [])):
+                continue  # treated and still controlled
+        active.append(lesion)
+    return sorted(active)
