@@ -10,18 +10,26 @@ message unless resampling is asked (nearest neighbour onto the series grid).
 Line CSV columns: ``lesion_id, kind, organ, nodal, axis, sop_instance_uid, x1, y1, x2,
 y2`` (DICOM image-relative pixel coordinates, top-left corner of the first pixel = 0,0).
 Label lesions CSV columns: ``label, lesion_id, kind, organ, nodal``.
+
+Resource bound (issue #13): an annotation CSV holds at most ``max_annotation_rows()`` rows
+(20,000 unless the environment variable ``RECIST_MAX_ANNOTATION_ROWS`` says otherwise)
+and at most 4 KiB per row on disk. Both are checked before the file is parsed — its size
+from the file system, its rows by counting line ends — so a file of a million rows is
+refused in a fraction of a second with its size named, instead of taking minutes and
+gigabytes (each drawn line costs about 5 KB of memory and 0.15 ms to measure).
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from dicom_io.errors import DicomInputError
+from dicom_io.errors import DicomInputError, safe_text
 from dicom_io.geometry import SeriesGeometry
 
 __all__ = [
@@ -30,9 +38,11 @@ __all__ = [
     "LABEL_SPACING_TOLERANCE_MM",
     "LESION_COLUMNS",
     "LINE_COLUMNS",
+    "MAX_ROWS_VARIABLE",
     "LabelLesion",
     "LineAnnotation",
     "check_label_geometry",
+    "max_annotation_rows",
     "read_label_image",
     "read_label_lesions",
     "read_line_annotations",
@@ -44,6 +54,10 @@ LESION_COLUMNS = ("label", "lesion_id", "kind", "organ", "nodal")
 LABEL_SPACING_TOLERANCE_MM = 1e-3
 LABEL_ORIGIN_TOLERANCE_MM = 0.01
 LABEL_DIRECTION_TOLERANCE = 1e-4
+MAX_ROWS_VARIABLE = "RECIST_MAX_ANNOTATION_ROWS"
+DEFAULT_MAX_ROWS = 20_000
+BYTES_PER_ROW = 4096
+"""The largest size on disk of one row: a longer file is refused before it is read."""
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f", ""}
 
@@ -90,35 +104,90 @@ class LabelLesion:
     source: str
 
 
+def max_annotation_rows() -> int:
+    """The most rows an annotation CSV may hold: ``RECIST_MAX_ANNOTATION_ROWS`` when set
+    (a whole number >= 1), else 20,000.
+
+    Raises ``DicomInputError`` naming the variable when it is set to anything else.
+    """
+    text = os.environ.get(MAX_ROWS_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_MAX_ROWS
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise DicomInputError(f"{MAX_ROWS_VARIABLE}={safe_text(text, 20)} is not a whole "
+                              "number of rows >= 1; unset it for the default of "
+                              f"{DEFAULT_MAX_ROWS:,}")
+    return value
+
+
+def _check_size(path: Path, what: str) -> None:
+    """Refuse, before parsing, a CSV larger than the row budget allows (size named)."""
+    limit = max_annotation_rows()
+    advice = f"split it by series or raise {MAX_ROWS_VARIABLE} (about 5 KB of memory a row)"
+    size = path.stat().st_size
+    if size > limit * BYTES_PER_ROW:
+        raise DicomInputError(f"{path}: {size / 2 ** 20:,.1f} MiB, over the "
+                              f"{limit * BYTES_PER_ROW / 2 ** 20:,.0f} MiB of a {what} of at "
+                              f"most {limit:,} rows; {advice}", path=path)
+    lines, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while (chunk := handle.read(1 << 20)) and lines <= limit + 1:
+            lines, last = lines + chunk.count(b"\n"), chunk[-1:]
+    lines += last != b"\n"  # a last line without its line end
+    if lines > limit + 1:  # the header and ``limit`` rows
+        raise DicomInputError(f"{path}: more than {limit:,} rows, the most a {what} may "
+                              f"hold; {advice}", path=path)
+
+
 def _read_rows(path: Path, required: tuple[str, ...], what: str) -> list[tuple[int, dict]]:
     if path.is_dir():
         raise IsADirectoryError(f"{what} {path} is a folder; give the path of the CSV file")
     if not path.is_file():
         raise FileNotFoundError(f"{what} {path} does not exist")
+    _check_size(path, what)
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            if reader.fieldnames is None:
-                raise DicomInputError(f"{path}: the file is empty; a {what} needs a header "
-                                      f"row {','.join(required)} and one row per annotation",
-                                      path=path)
-            header = [name.strip().lower() for name in (reader.fieldnames or [])]
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise DicomInputError(
-                    f"{path}: missing column(s) {', '.join(missing)}; a {what} needs "
-                    f"{', '.join(required)} (found {', '.join(header) or 'no header'})",
-                    path=path)
-            rows = []
-            for number, record in enumerate(reader, start=2):
-                clean = {str(k).strip().lower(): (v or "").strip()
-                         for k, v in record.items() if k is not None}
-                if any(clean.values()):
-                    rows.append((number, clean))
-            return rows
+            try:
+                return _records(reader, path, required, what)
+            except csv.Error as error:
+                if "field limit" in str(error):
+                    found = (f"a field longer than {csv.field_size_limit():,} characters; "
+                             "cells hold short texts and numbers")
+                else:  # the csv module's words may quote the file: not shown
+                    found = "not well-formed CSV"
+                raise DicomInputError(f"{path} row {reader.line_num + 1}: {found}; check "
+                                      f"that this is the {what} and save it again as CSV",
+                                      path=path) from None
     except UnicodeDecodeError:
         raise DicomInputError(f"{path}: not UTF-8 text; save the {what} as UTF-8 CSV",
                               path=path) from None
+
+
+def _records(reader: csv.DictReader, path: Path, required: tuple[str, ...],
+             what: str) -> list[tuple[int, dict]]:
+    if reader.fieldnames is None:
+        raise DicomInputError(f"{path}: the file is empty; a {what} needs a header "
+                              f"row {','.join(required)} and one row per annotation",
+                              path=path)
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DicomInputError(
+            f"{path}: missing column(s) {', '.join(missing)}; a {what} needs "
+            f"{', '.join(required)} (found {', '.join(header) or 'no header'})",
+            path=path)
+    rows = []
+    for number, record in enumerate(reader, start=2):
+        clean = {str(k).strip().lower(): (v or "").strip()
+                 for k, v in record.items() if k is not None}
+        if any(clean.values()):
+            rows.append((number, clean))
+    return rows
 
 
 def _parse_bool(value: str, path: Path, row: int, column: str) -> bool:

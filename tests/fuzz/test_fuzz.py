@@ -6,7 +6,6 @@ The long run is ``make fuzz`` (``tests/fuzz/run_fuzz.py``, 10,000 cases)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,8 @@ from .fuzzer import read_regressions, run
 HERE = Path(__file__).parent
 SHORT_RUN = range(500)  # seeds 0-499: about 500 cases, 20-40 s
 
-#: Failures whose cause lies in a module of another owner, fix described in the issue #13
-#: report: printed, not failed. Delete an entry once its owner has fixed it.
-KNOWN_OPEN = {
-    r"^internal error .*dicom_io/annotations\.py": (
-        "dicom_io/annotations.py (annotation sources): a field over 128 kB in a lines or "
-        "lesions CSV raises csv.Error (catch it in _read_rows, refuse naming the row)"),
-}
-
-
 def _check(report) -> None:
-    known = [f for f in report.failures
-             if any(re.search(pattern, f"{f.reason} {f.excerpt}") for pattern in KNOWN_OPEN)]
-    for failure in known:
-        print(f"known open: seed {failure.seed}: {failure.reason}: {failure.excerpt[:120]}")
-    unexpected = [f for f in report.failures if f not in known]
-    assert unexpected == [], report.summary()
+    assert report.failures == [], report.summary()
 
 
 @pytest.mark.slow

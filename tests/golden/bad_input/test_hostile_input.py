@@ -237,29 +237,31 @@ def test_a_measurements_field_over_128_kb(workspace: Workspace):
     assert result.returncode == 0
 
 
-@pytest.mark.xfail(strict=True, reason="dicom_io/annotations.py (annotation sources): "
-                   "csv.Error for a field over 128 kB is an internal error (issue #13)")
 def test_a_lines_field_over_128_kb(workspace: Workspace):
     written = workspace.pii_series()
     uid = written.sop_instance_uids[1]
     lines = workspace.file("lines.csv", "lesion_id,kind,organ,nodal,axis,sop_instance_uid,"
                            f"x1,y1,x2,y2\nT1,target,{'x' * 140_000},false,long,{uid},"
                            "2.5,2.5,12.5,12.5\n")
-    _clean(_run(workspace, "measure", "--series", written.folder, "--lines", lines,
-                "--out", workspace.out("m.csv")))
+    result = _run(workspace, "measure", "--series", written.folder, "--lines", lines,
+                  "--out", workspace.out("m.csv"))
+    _clean(result)
+    assert result.returncode == 2
+    assert "lines.csv row 2: a field longer than 131,072 characters" in result.stderr
 
 
-@pytest.mark.xfail(run=False, reason="dicom_io/annotations.py, recist/pipeline/measure.py "
-                   "(annotation sources): a 10^6-row lines CSV takes minutes and GBs; to be "
-                   "refused by a row limit before parsing (issue #13)")
-def test_a_million_row_lines_csv_is_refused_or_done_in_20_s(workspace: Workspace):
+def test_a_million_row_lines_csv_is_refused_up_front(workspace: Workspace):
     written = workspace.pii_series()
     uid = written.sop_instance_uids[1]
-    rows = (f"T{k},target,lung,false,long,{uid},2.5,2.5,12.5,12.5\n" for k in range(10 ** 6))
+    row = f"T1,target,lung,false,long,{uid},2.5,2.5,12.5,12.5\n"
     lines = workspace.file("lines.csv", "lesion_id,kind,organ,nodal,axis,sop_instance_uid,"
-                           "x1,y1,x2,y2\n" + "".join(rows))
+                           "x1,y1,x2,y2\n" + row * 10 ** 6)
     start = time.monotonic()
     result = _run(workspace, "measure", "--series", written.folder, "--lines", lines,
                   "--out", workspace.out("m.csv"), timeout=60)
+    seconds = time.monotonic() - start
     _clean(result)
-    assert time.monotonic() - start <= 20
+    assert result.returncode == 2 and seconds <= 20, seconds
+    assert "lines.csv: 104.0 MiB, over the 78 MiB of a line annotations CSV of at most " \
+        "20,000 rows; split it by series or raise RECIST_MAX_ANNOTATION_ROWS" in result.stderr
+    assert not workspace.out("m.csv").exists()
