@@ -188,9 +188,11 @@ def failure_pattern(measurements: pd.DataFrame, treatments: pd.DataFrame,
     DEC-24 (local failure per treatment episode), DEC-25 (events and their pattern),
     DEC-26 (active lesions and organs at each recurrence date).
 
-    1. Treatments dated before the patient's baseline scan are left out (MEAS-10 judges
-       them); each remaining treatment of a lesion opens an episode whose assessments
-       are the lesion's rows dated after it and not after the next treatment.
+    1. Treatments dated before the patient's baseline scan open no episode (MEAS-10
+       judges them); each other treatment of a lesion opens an episode whose assessments
+       are the lesion's rows dated after it and not after the next treatment. A lesion
+       treated before baseline that the reader records ``progression`` fails locally on
+       that date.
     2. Each episode's failure is ``episode_failure``; a failure is a ``local`` event.
     3. A new lesion with an unequivocal row is an event at its first row (equivocal
        included); an untreated lesion recorded ``progression`` is an event at its first
@@ -203,13 +205,13 @@ def failure_pattern(measurements: pd.DataFrame, treatments: pd.DataFrame,
     m["lesion_id"] = m["lesion_id"].astype(str)
     m["date"] = pd.to_datetime(m["date"])
     baseline = m.groupby("patient_id")["date"].min()
-    treated = treatments.copy()
-    if len(treated):
-        treated = treated[treated["date"] >= treated["patient_id"].map(baseline)]
     by_lesion_treatments: dict[tuple[str, str], list[tuple[pd.Timestamp, str]]] = {}
-    for record in treated.itertuples():
-        by_lesion_treatments.setdefault((record.patient_id, record.lesion_id), []).append(
-            (pd.Timestamp(record.date), str(record.therapy)))
+    every_treatment: dict[tuple[str, str], list[tuple[pd.Timestamp, str]]] = {}
+    for record in treatments.itertuples():
+        key, when = (str(record.patient_id), str(record.lesion_id)), pd.Timestamp(record.date)
+        every_treatment.setdefault(key, []).append((when, str(record.therapy)))
+        if key[0] in baseline.index and when >= baseline[key[0]]:
+            by_lesion_treatments.setdefault(key, []).append((when, str(record.therapy)))
     control, events, status = [], [], []
     for patient_id, rows in m.groupby("patient_id", sort=True):
         lesions = {lesion: group for lesion, group in rows.groupby("lesion_id", sort=False)}
@@ -250,16 +252,27 @@ def failure_pattern(measurements: pd.DataFrame, treatments: pd.DataFrame,
             progressing = group[group["status"].astype(str) == NonTargetStatus.PROGRESSION]
             if first_treated is not None:
                 progressing = progressing[progressing["date"] < first_treated]
+            before = sorted(every_treatment.get((str(patient_id), lesion), []))
             if len(progressing) and LesionKind.NEW not in kinds:
                 when = progressing["date"].min()
-                events.append((patient_id, when, _pattern(key), lesion, organ, "DEC-25",
-                               f"untreated lesion {lesion} ({organ or 'organ not recorded'}) "
-                               f"recorded progression on {when:%Y-%m-%d}"))
+                earlier = [(d, t) for d, t in before if d < when]
+                if earlier:  # treated before baseline (MEAS-10) and now progressing
+                    start, therapy = earlier[-1]
+                    failures.setdefault(lesion, []).append((start, when))
+                    events.append((patient_id, when, Pattern.LOCAL, lesion, organ, "DEC-24",
+                                   f"{lesion} treated by {therapy} on {start:%Y-%m-%d}, "
+                                   "before baseline: the reader recorded progression on "
+                                   f"{when:%Y-%m-%d}"))
+                else:
+                    where = organ or "organ not recorded"
+                    events.append((patient_id, when, _pattern(key), lesion, organ, "DEC-25",
+                                   f"untreated lesion {lesion} ({where}) recorded progression "
+                                   f"on {when:%Y-%m-%d}"))
         patient_events = [e for e in events if e[0] == patient_id]
         for when in sorted({e[1] for e in patient_events}):
             kinds_then = sorted({e[2] for e in patient_events if e[1] == when},
                                 key=Pattern.ORDER.index)
-            active = _active_lesions(when, series, by_lesion_treatments, failures,
+            active = _active_lesions(when, series, every_treatment, failures,
                                      str(patient_id))
             keys = sorted({organs[lesion][1] or "organ not recorded" for lesion in active})
             oligo = (len(active) <= criteria.oligo_max_lesions
