@@ -208,10 +208,10 @@ def failure_pattern(measurements: pd.DataFrame, treatments: pd.DataFrame,
     by_lesion_treatments: dict[tuple[str, str], list[tuple[pd.Timestamp, str]]] = {}
     every_treatment: dict[tuple[str, str], list[tuple[pd.Timestamp, str]]] = {}
     for record in treatments.itertuples():
-        key, when = (str(record.patient_id), str(record.lesion_id)), pd.Timestamp(record.date)
-        every_treatment.setdefault(key, []).append((when, str(record.therapy)))
-        if key[0] in baseline.index and when >= baseline[key[0]]:
-            by_lesion_treatments.setdefault(key, []).append((when, str(record.therapy)))
+        ids, when = (str(record.patient_id), str(record.lesion_id)), pd.Timestamp(record.date)
+        every_treatment.setdefault(ids, []).append((when, str(record.therapy)))
+        if ids[0] in baseline.index and when >= baseline[ids[0]]:
+            by_lesion_treatments.setdefault(ids, []).append((when, str(record.therapy)))
     control, events, status = [], [], []
     for patient_id, rows in m.groupby("patient_id", sort=True):
         lesions = {lesion: group for lesion, group in rows.groupby("lesion_id", sort=False)}

@@ -4,15 +4,17 @@ The trial behind this project (docs/README.md), simulated as tables only: 40 col
 cancer patients with 1–5 lung metastases, all treated locally on their start date (SBRT,
 surgery or radiofrequency ablation), then a CT every 3 months for 2 years. Along the way:
 local failures at treated sites (growth over the post-treatment nadir, or a non-target the
-reader calls progressing), new lung lesions (a few first equivocal), extrapulmonary spread
-(liver, mediastinal nodes, bone, adrenal; sometimes widespread), repeat local treatments of oligoprogression,
-starts of systemic therapy (after which scans stop), deaths; three patients carry a lung
-lesion treated by SBRT before baseline (MEAS-10, in ``lesions.csv``).
+reader calls progressing), new lung lesions (some may be first equivocal), extrapulmonary
+spread (liver, mediastinal nodes, bone, adrenal; sometimes widespread), repeat local
+treatments of oligoprogression, starts of systemic therapy (after which scans stop),
+deaths; three patients carry a lung lesion treated by SBRT before baseline (MEAS-10, in
+``lesions.csv``).
 
 Outputs (committed, docs/tables.md formats): ``measurements.csv``, ``patients.csv``,
-``therapies.csv`` and ``lesions.csv``. Run ``python sample_data/oligo_trial/make_oligo_trial.py``
-(same bytes every time: ``numpy.random.default_rng(SEED)``, no clock); ``--out DIR`` writes
-elsewhere. Nothing here is a real patient.
+``therapies.csv`` and ``lesions.csv``. Run
+``python sample_data/oligo_trial/make_oligo_trial.py`` (same bytes every time:
+``numpy.random.default_rng(SEED)``, no clock); ``--out DIR`` writes elsewhere. Nothing
+here is a real patient.
 """
 
 from __future__ import annotations
