@@ -129,6 +129,45 @@ class Criteria:
     lesions ..."""
     oligo_max_organs: int = 3
     """DEC-26: ... in at most this many organs."""
+    # --- Measurement uncertainty (UNC-1..6; docs/rules.md section 16) ---
+    error_floor_mm: float = 1.5
+    """UNC-1: the size-independent part of one diameter's measurement error (SD, mm)."""
+    error_relative_pct: float = 3.0
+    """UNC-1: the part growing with the diameter (SD as % of it); combined in quadrature."""
+    uncertainty_draws: int = 200
+    """UNC-3: Monte Carlo draws of the measurement error (seeded)."""
+    uncertainty_seed: int = 20110705
+    """UNC-3: seed of the draws (same inputs and seed, same probabilities)."""
+    fragile_below_pct: float = 90.0
+    """UNC-4: a call is fragile when its probability under the error model is below this %."""
+
+    # --- iRECIST (Seymour et al. 2017) ---
+    irecist_confirm_min_days: int = 28
+    """iRECIST: iUPD is confirmed at the next assessment at least 4 weeks later ..."""
+    irecist_confirm_max_days: int = 56
+    """iRECIST: ... and at most 8 weeks later (a later one still confirms, with a finding)."""
+    irecist_max_new_targets: int = 5
+    """iRECIST: at most this many new lesions are measured as new-lesion targets ..."""
+    irecist_max_new_targets_per_organ: int = 2
+    """iRECIST: ... and at most this many per organ (DEC-21 organ keys)."""
+    irecist_new_sum_increase_mm: float = 5.0
+    """iRECIST: growth of the new-lesion target sum (mm) that is progression."""
+    irecist_target_increase_mm: float = 5.0
+    """iRECIST: further growth of the target sum over the iUPD sum (mm) that confirms it."""
+
+    # --- WHO and volumetric response ---
+    who_pr_decrease_pct: float = 50.0
+    """WHO: PR is a decrease of the sum of products of at least this % from baseline."""
+    who_pd_increase_pct: float = 25.0
+    """WHO: PD is an increase of the sum of products of at least this % over the nadir."""
+    volume_pr_decrease_pct: float = 65.7
+    """volumetric: PR is a decrease of the summed volume of at least this % (a sphere shrinking
+    30 % in diameter: 1 - 0.7**3 = 65.7 %)."""
+    volume_pd_increase_pct: float = 72.8
+    """volumetric: PD is an increase of the summed volume of at least this % over the nadir (a
+    sphere growing 20 % in diameter: 1.2**3 - 1 = 72.8 %)."""
+    volume_pd_min_increase_mm3: float = 0.0
+    """volumetric: and at least this absolute increase in mm3 (0: none, as published)."""
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -158,10 +197,19 @@ class Criteria:
                 raise CriteriaError(
                     f"criteria option {field.name!r} must be at most {high:g}, got {value!r}"
                 )
-        if not 0 < self.pr_decrease_pct < 100:
+        for name in ("pr_decrease_pct", "who_pr_decrease_pct", "volume_pr_decrease_pct",
+                     "fragile_below_pct"):
+            if not 0 < getattr(self, name) < 100:
+                raise CriteriaError(
+                    f"{name} must be between 0 and 100, got {getattr(self, name)}"
+                )
+        if self.uncertainty_draws < 10:
             raise CriteriaError(
-                f"pr_decrease_pct must be between 0 and 100, got {self.pr_decrease_pct}"
-            )
+                f"uncertainty_draws must be at least 10, got {self.uncertainty_draws}")
+        if self.irecist_confirm_min_days > self.irecist_confirm_max_days:
+            raise CriteriaError(
+                "irecist_confirm_min_days must not exceed irecist_confirm_max_days "
+                f"({self.irecist_confirm_min_days} > {self.irecist_confirm_max_days})")
         if self.node_pathological_sa_mm > self.node_measurable_sa_mm:
             raise CriteriaError(
                 "node_pathological_sa_mm must not exceed node_measurable_sa_mm "
@@ -213,6 +261,11 @@ _UPPER_LIMITS: dict[str, float] = {
     "baseline_max_days_before_start": 36525,
     "oligo_max_lesions": 1000,
     "oligo_max_organs": 100,
+    "uncertainty_draws": 100_000,
+    "uncertainty_seed": 2**32 - 1,
+    "irecist_max_new_targets": 100,
+    "irecist_max_new_targets_per_organ": 100,
+    "volume_pd_min_increase_mm3": 1e9,
 }
 
 

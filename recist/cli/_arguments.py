@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from recist.pipeline.criteria import ResolvedCriteria
 
-__all__ = ["add_criteria_arguments", "add_oligo_arguments", "non_negative_days", "positive_workers",
-           "resolved_criteria"]
+__all__ = ["add_criteria_arguments", "add_oligo_arguments", "add_response_criteria_arguments",
+           "non_negative_days", "positive_workers", "resolved_criteria", "wants_extension"]
 
 
 def positive_workers(text: str) -> int:
@@ -109,3 +109,22 @@ def add_oligo_arguments(parser: argparse.ArgumentParser) -> None:
                         help="therapies table: patient_id, date, kind (local/systemic), "
                              "lesion_ids, regimen; the first systemic therapy ends RECIST "
                              "follow-up (DEC-23, replaces new_therapy_date)")
+def add_response_criteria_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--response-criteria LIST`` (iRECIST, WHO, volumetric beside RECIST 1.1) and
+    ``--uncertainty`` (how fragile each call is), read by
+    ``recist.pipeline.response_criteria``."""
+    parser.add_argument("--response-criteria", metavar="LIST",
+                        help="also assess these criteria, comma-separated: recist1.1, "
+                             "irecist, who, volumetric (docs/rules.md); each adds its "
+                             "own columns")
+    parser.add_argument("--uncertainty", action="store_true",
+                        help="how fragile each call is: distances to the thresholds and "
+                             "probabilities under a measurement-error model (UNC-1..6)")
+
+
+def wants_extension(args: argparse.Namespace) -> bool:
+    """Whether ``--response-criteria`` (beyond RECIST 1.1) or ``--uncertainty`` was given."""
+    from recist.pipeline.response_criteria import parse_response_criteria
+
+    names = parse_response_criteria(getattr(args, "response_criteria", None))
+    return len(names) > 1 or bool(getattr(args, "uncertainty", False))

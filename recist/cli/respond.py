@@ -13,8 +13,10 @@ from pathlib import Path
 from recist.cli._arguments import (
     add_criteria_arguments,
     add_oligo_arguments,
+    add_response_criteria_arguments,
     positive_workers,
     resolved_criteria,
+    wants_extension,
 )
 
 __all__ = ["add_parser", "run"]
@@ -39,6 +41,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_criteria_arguments(p, confirm=True, days=True)
     add_oligo_arguments(p)
+    add_response_criteria_arguments(p)
     p.add_argument("--partitions", type=positive_workers, metavar="N",
                    help="assess the patients in N partitions read and shuffled with "
                         "dask.dataframe (same files; only needed beyond ~10^7 rows; needs "
@@ -73,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from recist.pipeline.partitioned import patient_ordered
     from recist.response import respond, warnings_of, write_respond_outputs
 
+    extension = wants_extension(args)
     patients = None
     if args.patients:
         from recist.patients import read_patients
@@ -83,19 +87,27 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--lesions and --therapies need the whole table at once: leave out "
                          "--partitions, --dask and --scheduler")
     if args.partitions or args.dask or args.scheduler:
+        if extension:
+            raise ValueError("--response-criteria and --uncertainty run on one process: "
+                             "leave out --partitions, --dask and --scheduler")
         result = _respond_partitioned(args, patients, criteria)
     elif args.lesions or args.therapies:
         from recist.pipeline.oligo import respond_oligo
         from recist.table import read_measurements
 
-        result, oligo = respond_oligo(read_measurements(args.measurements), patients,
-                                      criteria, lesions=args.lesions, therapies=args.therapies)
+        measurements = read_measurements(args.measurements)
+        result, oligo = respond_oligo(measurements, patients, criteria, lesions=args.lesions,
+                                      therapies=args.therapies)
     else:
         from recist.response import readers_of
         from recist.table import read_measurements
 
         measurements = read_measurements(args.measurements)
         if len(readers_of(measurements)) > 1:  # several readers: each assessed apart
+            if extension:
+                raise ValueError("--response-criteria and --uncertainty assess one reader: "
+                                 "the measurements hold several (evaluator column); keep "
+                                 "one reader's rows (e.g. recist sdtm-in --evaluator NAME)")
             from recist.pipeline.sdtm import respond_by_evaluator
 
             result = respond_by_evaluator(measurements, patients, criteria)
@@ -103,11 +115,27 @@ def run(args: argparse.Namespace) -> int:
             result = respond(measurements, patients, criteria)
     # Findings grouped by patient: the same order whichever path assessed them.
     result = replace(result, findings=patient_ordered(result.findings))
-    write_respond_outputs(result, args.out, input_path=args.measurements,
-                          patients_path=args.patients,
-                          extra=None if oligo is None else oligo.tables(),
-                          extra_inputs=None if oligo is None else {
-                              "lesions": args.lesions, "therapies": args.therapies})
+    extra = None if oligo is None else oligo.tables()
+    extra_inputs = None if oligo is None else {"lesions": args.lesions,
+                                               "therapies": args.therapies}
+    if extension:
+        from recist.pipeline.response_criteria import (
+            extend_result,
+            parse_response_criteria,
+            write_extended_outputs,
+        )
+
+        extended = extend_result(result, measurements, patients,
+                                 criteria_names=parse_response_criteria(args.response_criteria),
+                                 uncertainty=args.uncertainty)
+        result = extended.result
+        write_extended_outputs(extended, args.out, input_path=args.measurements,
+                               patients_path=args.patients, extra=extra,
+                               extra_inputs=extra_inputs)
+    else:
+        write_respond_outputs(result, args.out, input_path=args.measurements,
+                              patients_path=args.patients, extra=extra,
+                              extra_inputs=extra_inputs)
     for finding in warnings_of(result):
         print(finding, file=sys.stderr)
     summary = result.patient_summary

@@ -18,7 +18,7 @@ import pytest
 from support.paths import REPO
 
 DOCS = REPO / "docs"
-RULE_ID = (r"(?:MEAS|SEL|SUM|TGT|NT|NEW|OVR|NE|BOR|CONF|TTE|DEC)"
+RULE_ID = (r"(?:MEAS|SEL|SUM|TGT|NT|NEW|OVR|NE|BOR|CONF|TTE|DEC|UNC|IR|WHO|VOL|AGR)"
            r"-[A-Za-z0-9/-]*[A-Za-z0-9]")
 CITED = re.compile(rf"(?<![A-Za-z0-9-]){RULE_ID}")
 

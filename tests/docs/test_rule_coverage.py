@@ -22,10 +22,11 @@ test_lesion_history = load_module("recist/oligo/test_lesion_history.py")
 test_therapies = load_module("recist/oligo/test_therapies.py")
 test_failure_pattern = load_module("recist/oligo/test_failure_pattern.py")
 test_oligo_endpoints = load_module("recist/oligo/test_endpoints.py")
+test_uncertainty = load_module("recist/uncertainty/test_uncertainty.py")
 
 RULES = REPO / "docs" / "rules.md"
 NOT_MODELLED = "not modelled"
-RULE_ID = (r"(?:MEAS|SEL|SUM|TGT|NT|NEW|OVR|NE|BOR|CONF|TTE|DEC)"
+RULE_ID = (r"(?:MEAS|SEL|SUM|TGT|NT|NEW|OVR|NE|BOR|CONF|TTE|DEC|UNC|IR|WHO|VOL|AGR)"
            r"-[A-Za-z0-9/-]*[A-Za-z0-9]")
 
 COVERAGE = {
@@ -132,6 +133,14 @@ COVERAGE = {
     "DEC-27": ["test_dec_27_patient_endpoints", "test_dec_27_pfs_after_systemic_therapy_is_censored",
                "test_dec_27_time_to_local_failure_death_competes",
                "test_dec_27_local_control_aalen_johansen_by_hand"],
+    "UNC-1": ["test_unc_1_error_model_matches_oxnard"],
+    "UNC-2": [c for c in ("unc-2-pd-at-threshold", "unc-2-pr-margin", "unc-2-20pct-binds",
+                          "unc-2-5mm-binds", "unc-2-dec-22-rounding")],
+    "UNC-3": ["test_unc_3_probability_of_pr_matches_the_normal_distribution",
+              "test_unc_3_far_calls_are_certain_and_draws_are_seeded"],
+    "UNC-4": ["test_unc_4_pd_by_a_fraction_of_a_millimetre"],
+    "UNC-5": ["test_unc_5_confirmed_bor_probability"],
+    "UNC-6": ["test_unc_6_cohort_intervals_contain_the_rate"],
 }
 
 
@@ -172,7 +181,7 @@ def _known_ids() -> set[str]:
     for module in (test_review, test_c1_issues, test_cohort_isolation,
                    test_contract_and_errors, test_findings_rules, test_summary_rules,
                    test_timepoint_rules, test_lesion_history, test_therapies,
-                   test_failure_pattern, test_oligo_endpoints):
+                   test_failure_pattern, test_oligo_endpoints, test_uncertainty):
         known |= {name for name, _ in inspect.getmembers(module, inspect.isfunction)
                   if name.startswith("test_")}
         for table in ("CASES", "CONTRADICTIONS"):

@@ -1,0 +1,121 @@
+"""Target response from a size sum against its baseline and nadir, for any size measure.
+
+RECIST 1.1 sums diameters (mm), WHO sums products of two diameters (mm²), volumetric
+response sums volumes (mm³); all three read the sum the same way (TGT-*, and the WHO and
+volumetric rules): progression against the nadir first, then not evaluable, complete response,
+partial response against the baseline, else stable disease. :func:`classify_size_sums`
+applies that order to whole columns with one :class:`SizeThresholds`; the engine's own
+RECIST 1.1 path (``recist.timepoints``) stays the reference, and a test checks that this
+function gives its target responses on a cohort.
+
+Arithmetic follows DEC-22: sums and percentages rounded half away from zero to
+``decimals`` decimals before the inclusive comparisons; a nadir of 0 is never divided by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from recist.arrays import round_half_away
+from recist.criteria import RECIST_1_1, Criteria
+from recist.response_table import TARGET_ORDER
+from recist.vocabulary import TargetResponse
+
+__all__ = ["SizeThresholds", "classify_size_sums", "percent_change", "recist_thresholds"]
+
+
+@dataclass(frozen=True)
+class SizeThresholds:
+    """The thresholds of one size criterion (values from ``recist.criteria.Criteria``).
+
+    ``pd_min_increase`` is in the unit of the sum (mm, mm², mm³); 0 means no absolute
+    minimum.
+    """
+
+    pr_decrease_pct: float
+    pd_increase_pct: float
+    pd_min_increase: float
+    decimals: int = 2
+
+
+def recist_thresholds(criteria: Criteria = RECIST_1_1) -> SizeThresholds:
+    """The RECIST 1.1 thresholds of ``criteria`` (TGT-PR, TGT-PD).
+
+    >>> recist_thresholds()
+    SizeThresholds(pr_decrease_pct=30.0, pd_increase_pct=20.0, pd_min_increase=5.0, decimals=2)
+    """
+    return SizeThresholds(criteria.pr_decrease_pct, criteria.pd_increase_pct,
+                          criteria.pd_min_increase_mm, criteria.rounding_decimals)
+
+
+def percent_change(current: npt.ArrayLike, reference: npt.ArrayLike,
+                   decimals: int = 2) -> npt.NDArray[np.float64]:
+    """``(current - reference) / reference`` in %, rounded (DEC-22); NaN where the
+    reference is 0 or missing.
+
+    >>> percent_change([30.0, 1.0], [25.0, 0.0]).tolist()
+    [20.0, nan]
+    """
+    now = round_half_away(np.asarray(current, dtype=float), decimals)
+    ref = round_half_away(np.asarray(reference, dtype=float), decimals)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(ref > 0, (now - ref) / np.where(ref > 0, ref, 1.0) * 100.0, np.nan)
+    return np.asarray(round_half_away(pct, decimals), dtype=float)
+
+
+def classify_size_sums(
+    current: npt.ArrayLike, baseline: npt.ArrayLike, nadir: npt.ArrayLike, *,
+    complete: npt.ArrayLike, cr_met: npt.ArrayLike, has_targets: npt.ArrayLike,
+    thresholds: SizeThresholds, half_away: bool = True,
+) -> npt.NDArray[np.int64]:
+    """Target response codes (positions in ``recist.response_table.TARGET_ORDER``).
+
+    TGT-NA, TGT-PD, TGT-NE, TGT-CR, TGT-PR, TGT-SD (R11 4.3.1, 4.4.2), with the size
+    measure and thresholds of the criterion (WHO, volumetric), in this order:
+
+    1. No target at baseline (``has_targets`` false) → ``NA``.
+    2. ``current - nadir`` ≥ ``pd_min_increase`` and the increase ≥ ``pd_increase_pct``
+       of the nadir (always true over a nadir of 0) → ``PD``; ``current`` may be the sum
+       of the evaluated targets only (NE-2). A missing sum or nadir is never PD.
+    3. Not every target evaluated (``complete`` false) or no baseline sum → ``NE``.
+    4. ``cr_met`` (every target gone, nodes normal: TGT-CR) → ``CR``.
+    5. Change from a baseline above 0 ≤ −``pr_decrease_pct`` → ``PR``.
+    6. Otherwise ``SD``.
+
+    ``half_away=False`` rounds with ``numpy.round`` (half to even) instead, which is
+    faster and differs only for values exactly halfway between two steps: the Monte
+    Carlo of ``recist.uncertainty`` uses it, where such values have probability 0.
+
+    >>> t = recist_thresholds()
+    >>> codes = classify_size_sums([30.0, 35.0, 35.01], [50.0, 50.0, 50.0],
+    ...     [25.0, 40.0, 40.0], complete=[True] * 3, cr_met=[False] * 3,
+    ...     has_targets=[True] * 3, thresholds=t)
+    >>> [TARGET_ORDER[c] for c in codes]
+    ['PD', 'PR', 'SD']
+    """
+    d = thresholds.decimals
+    rnd = round_half_away if half_away else np.round
+    now = rnd(np.asarray(current, dtype=float), d)
+    ref = rnd(np.asarray(nadir, dtype=float), d)
+    base = rnd(np.asarray(baseline, dtype=float), d)
+    increase = rnd(now - ref, d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct_nadir = rnd((now - ref) / ref * 100.0, d)
+        pct_base = rnd((now - base) / base * 100.0, d)
+    valid = ~np.isnan(now) & ~np.isnan(ref)
+    is_pd = valid & (increase >= thresholds.pd_min_increase) & (
+        (ref == 0) | ((ref > 0) & (pct_nadir >= thresholds.pd_increase_pct)))
+    # An increase of 0 over a nadir of 0 is not progression, even without a minimum.
+    is_pd &= increase > 0
+    code = TARGET_ORDER.index
+    return np.select(
+        [~np.asarray(has_targets, dtype=bool), is_pd,
+         ~np.asarray(complete, dtype=bool) | np.isnan(base),
+         np.asarray(cr_met, dtype=bool),
+         (base > 0) & (pct_base <= -thresholds.pr_decrease_pct)],
+        [code(TargetResponse.NA), code(TargetResponse.PD), code(TargetResponse.NE),
+         code(TargetResponse.CR), code(TargetResponse.PR)],
+        default=code(TargetResponse.SD)).astype(np.int64)

@@ -1,0 +1,670 @@
+"""How fragile each RECIST 1.1 call is: distances to the thresholds and probabilities
+under a measurement-error model (docs/rules.md section 16, UNC-1..6).
+
+Two parts:
+
+* exact arithmetic (:func:`threshold_distances`): for every follow-up time point with an
+  evaluable sum, the sum at which the target response would change — the PR threshold
+  against the baseline, the PD threshold against the nadir (the larger of +20 % and
+  +5 mm, each also given alone) — and the change in mm and percentage points that
+  reaches each (UNC-2), with DEC-22 rounding;
+* a seeded, vectorised Monte Carlo (:func:`simulate_calls`) of the per-lesion
+  measurement error of UNC-1 (independent normal errors whose SD grows with the
+  diameter): the sums, baselines and nadirs of every draw, the target and overall
+  responses (the engine's non-target and new-lesion calls kept), and per patient the
+  probability that BOR, confirmed BOR and PD date stay as computed (UNC-3, UNC-5), and
+  per cohort the spread of ORR and DCR (UNC-6). Patients whose every call lies more than
+  ``SAFE_Z`` standard deviations from every threshold are not simulated: their
+  probabilities are 1 (UNC-3).
+
+The module is pure (numpy/pandas): it reads the measurements table and the engine's
+time points and summary, and returns its own frames; ``recist.pipeline`` joins them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from recist.arrays import combined_codes, first_row_of_each, round_half_away
+from recist.criteria import RECIST_1_1, Criteria
+from recist.patient_summary import summarise_patients
+from recist.response_table import (
+    CELLS,
+    NEW_LESION_ORDER,
+    NONTARGET_ORDER,
+    OVERALL_ORDER,
+    TARGET_ORDER,
+)
+from recist.size_response import classify_size_sums, recist_thresholds
+from recist.sums import index_timepoints
+from recist.vocabulary import LesionKind, TargetResponse, TargetStatus
+
+__all__ = [
+    "DISTANCE_COLUMNS",
+    "PATIENT_COLUMNS",
+    "PROBABILITY_COLUMNS",
+    "SAFE_Z",
+    "UncertaintyResult",
+    "assess_uncertainty",
+    "lesion_error_sd_mm",
+    "threshold_distances",
+]
+
+SAFE_Z = 5.0
+"""UNC-3: a call further than this many SDs from every threshold is not simulated."""
+
+DISTANCE_COLUMNS = ("sum_sd_mm", "pr_threshold_mm", "to_pr_mm", "to_pr_pct",
+                    "pd_threshold_mm", "to_pd_mm", "to_pd_pct", "to_pd_5mm_mm", "flip_mm",
+                    "flip_to")
+PROBABILITY_COLUMNS = ("p_cr", "p_pr", "p_sd", "p_pd", "p_same", "fragile", "fragility")
+PATIENT_COLUMNS = ("p_bor_same", "p_confirmed_bor_same", "p_pd_date_same", "bor_fragile",
+                   "bor_fragility")
+
+_CR, _PR, _SD, _PD = (OVERALL_ORDER.index(v) for v in ("CR", "PR", "SD", "PD"))
+
+
+def lesion_error_sd_mm(diameter_mm: npt.ArrayLike,
+                       criteria: Criteria = RECIST_1_1) -> npt.NDArray[np.float64]:
+    """SD of one diameter measurement, mm (UNC-1).
+
+    UNC-1: ``sqrt(error_floor_mm**2 + (error_relative_pct / 100 * d)**2)``: a floor that
+    dominates small lesions and a part proportional to the diameter. With the defaults
+    (1.5 mm, 3 %) a 25 mm lesion has an SD of 1.68 mm, so the difference of two repeat
+    measurements has an SD of 2.37 mm (Oxnard et al. 2011: 2.4 mm).
+
+    >>> lesion_error_sd_mm([0.0, 25.0, 40.0]).round(3).tolist()
+    [1.5, 1.677, 1.921]
+    """
+    d = np.asarray(diameter_mm, dtype=float)
+    return np.asarray(np.hypot(criteria.error_floor_mm, criteria.error_relative_pct / 100.0 * d),
+                      dtype=float)
+
+
+# ------------------------------------------------------------------ the target rows
+@dataclass(frozen=True)
+class _Layout:
+    """The target rows of a table, mapped onto the engine's time points."""
+
+    n_tp: int
+    tp_patient: npt.NDArray[np.int64]  # patient code of each time point
+    tp_order: npt.NDArray[np.int64]  # 0 = baseline
+    row_tp: npt.NDArray[np.int64]  # time point of each target row
+    lesion: npt.NDArray[np.int64]  # (time point, lesion) group of each target row
+    lesion_tp: npt.NDArray[np.int64]
+    lesion_nodal: npt.NDArray[np.bool_]
+    value: npt.NDArray[np.float64]  # contribution (mm) of each target row
+    measured: npt.NDArray[np.bool_]  # rows whose value carries measurement error
+    sum_var: npt.NDArray[np.float64]  # variance of each time point's sum (mm²)
+    fixed_not_cr: npt.NDArray[np.bool_]  # a non-nodal target not gone
+
+
+def _layout(measurements: pd.DataFrame, timepoints: pd.DataFrame,
+            criteria: Criteria) -> _Layout:
+    row_tp, tps = index_timepoints(measurements)
+    if len(tps) != len(timepoints) or not np.array_equal(
+            tps["patient_id"].to_numpy(dtype=object).astype(str),
+            timepoints["patient_id"].to_numpy(dtype=object).astype(str)):
+        raise ValueError("the time points do not belong to these measurements: assess the "
+                         "uncertainty with the time points respond() returned for them")
+    kind = measurements["kind"].to_numpy(dtype=object)
+    status = measurements["status"].to_numpy(dtype=object)
+    nodal = measurements["nodal"].to_numpy(dtype=bool)
+    diameter = np.where(nodal, measurements["sa_mm"].to_numpy(dtype=float),
+                        measurements["ld_mm"].to_numpy(dtype=float))
+    t_rows = np.flatnonzero(kind == LesionKind.TARGET)
+    t_status = status[t_rows]
+    measured = t_status == TargetStatus.MEASURED
+    value = np.select([measured, t_status == TargetStatus.TOO_SMALL],
+                      [diameter[t_rows], np.full(len(t_rows), criteria.too_small_mm)], 0.0)
+    value = np.nan_to_num(value)
+    order = np.argsort(row_tp[t_rows], kind="stable")
+    t_rows, measured, value = t_rows[order], measured[order], value[order]
+    lesion_codes = pd.factorize(measurements["lesion_id"].to_numpy(dtype=object)[t_rows])[0]
+    n_les = int(lesion_codes.max(initial=0)) + 1
+    lesion, keys = pd.factorize(row_tp[t_rows].astype(np.int64) * n_les + lesion_codes)
+    lesion = lesion.astype(np.int64)
+    lesion_tp = (keys // n_les).astype(np.int64)
+    lesion_nodal = np.bincount(lesion, weights=nodal[t_rows], minlength=len(keys)) > 0
+    lesion_value = np.bincount(lesion, weights=value, minlength=len(keys))
+    n_tp = len(tps)
+    not_gone = ~lesion_nodal & (round_half_away(lesion_value, criteria.rounding_decimals) > 0)
+    sd = np.where(measured, lesion_error_sd_mm(value, criteria), 0.0)
+    return _Layout(
+        n_tp=n_tp, tp_patient=tps["patient_code"].to_numpy(dtype=np.int64),
+        tp_order=tps["tp_order"].to_numpy(dtype=np.int64),
+        row_tp=row_tp[t_rows].astype(np.int64), lesion=lesion, lesion_tp=lesion_tp,
+        lesion_nodal=lesion_nodal, value=value, measured=measured,
+        sum_var=np.bincount(row_tp[t_rows], weights=sd ** 2, minlength=n_tp).astype(float),
+        fixed_not_cr=np.bincount(lesion_tp, weights=not_gone, minlength=n_tp) > 0)
+
+
+# ------------------------------------------------------------------ exact distances
+def threshold_distances(timepoints: pd.DataFrame, sum_sd_mm: npt.ArrayLike | None = None,
+                        criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
+    """Distances of every time point's sum to the PR and PD thresholds (UNC-2).
+
+    UNC-2 (exact, DEC-22 rounding; TGT-PR, TGT-PD):
+
+    1. ``pr_threshold_mm`` = baseline × (1 − 30 %): PR when the sum is at most this;
+       ``to_pr_mm`` = threshold − sum (negative: the sum must fall that much to be PR;
+       zero or positive: PR holds unless it grows by more), ``to_pr_pct`` the same in
+       percentage points of the baseline (−30 − % from baseline).
+    2. ``pd_threshold_mm`` = nadir + max(5 mm, 20 % of the nadir): PD when the sum is at
+       least this; ``to_pd_mm`` = threshold − sum (positive: growth needed for PD;
+       zero or negative: PD holds unless it falls below), ``to_pd_pct`` = 20 − % from the
+       nadir (missing over a nadir of 0), ``to_pd_5mm_mm`` = nadir + 5 − sum.
+    3. ``flip_mm``: the smallest change of the sum, in steps of 0.01 mm, that changes the
+       target response among PR, SD and PD (computed with the rule itself, so rounding
+       at the boundary counts); ``flip_to``: the target response it would become.
+    Missing where the time point has no evaluable sum (baseline, NE, no targets).
+
+    >>> tp = pd.DataFrame({"sum_mm": [np.nan, 30.0, 34.6], "baseline_sum_mm": [50.0] * 3,
+    ...                    "nadir_mm": [np.nan, 25.0, 50.0]})
+    >>> d = threshold_distances(tp)
+    >>> d[["to_pr_mm", "to_pd_mm", "flip_mm"]].iloc[1:].values.tolist()
+    [[5.0, 0.0, 0.01], [0.4, 25.4, 0.41]]
+    """
+    d = criteria.rounding_decimals
+    step = 10.0 ** -d
+    total = round_half_away(timepoints["sum_mm"].to_numpy(dtype=float), d)
+    base = round_half_away(timepoints["baseline_sum_mm"].to_numpy(dtype=float), d)
+    nadir = round_half_away(timepoints["nadir_mm"].to_numpy(dtype=float), d)
+    follow_up = ~np.isnan(nadir) & ~np.isnan(total)
+    pr_thr = round_half_away(base * (1 - criteria.pr_decrease_pct / 100.0), d)
+    pd_thr = round_half_away(np.maximum(nadir * (1 + criteria.pd_increase_pct / 100.0),
+                                        nadir + criteria.pd_min_increase_mm), d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct_base = round_half_away(np.where(base > 0, (total - base) / base * 100, np.nan), d)
+        pct_nadir = round_half_away(np.where(nadir > 0, (total - nadir) / nadir * 100,
+                                             np.nan), d)
+
+    thresholds = recist_thresholds(criteria)
+
+    def classify_rows(values: npt.NDArray[np.float64],
+                      rows: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
+        return classify_size_sums(values, base[rows], nadir[rows], complete=follow_up[rows],
+                                  cr_met=np.zeros(len(rows), dtype=bool),
+                                  has_targets=follow_up[rows], thresholds=thresholds)
+
+    now = classify_rows(total, np.arange(len(total)))
+    flip = np.full(len(total), np.inf)
+    flip_to = np.full(len(total), -1, dtype=np.int64)
+    # The rounded percentage moves a boundary by up to half a percentage step of the
+    # reference (0.05 mm over 1000 mm): each row searches that many steps around it.
+    for threshold, reference in ((pr_thr, base), (pd_thr, nadir)):
+        reach = 2 + np.ceil(np.nan_to_num(reference) * 0.5 * step / 100.0 / step)
+        for offset in range(-int(reach.max(initial=2)), int(reach.max(initial=2)) + 1):
+            rows = np.flatnonzero(follow_up & (reach >= abs(offset)))
+            candidate = round_half_away(threshold[rows] + offset * step, d)
+            then = classify_rows(candidate, rows)
+            distance = np.abs(round_half_away(candidate - total[rows], d))
+            better = (then != now[rows]) & (distance < flip[rows])
+            flip[rows] = np.where(better, distance, flip[rows])
+            flip_to[rows] = np.where(better, then, flip_to[rows])
+    out = pd.DataFrame({
+        "sum_sd_mm": (np.full(len(total), np.nan) if sum_sd_mm is None
+                      else np.asarray(sum_sd_mm, dtype=float)),
+        "pr_threshold_mm": np.where(follow_up, pr_thr, np.nan),
+        "to_pr_mm": np.where(follow_up, round_half_away(pr_thr - total, d), np.nan),
+        "to_pr_pct": np.where(follow_up, round_half_away(-criteria.pr_decrease_pct - pct_base,
+                                                         d), np.nan),
+        "pd_threshold_mm": np.where(follow_up, pd_thr, np.nan),
+        "to_pd_mm": np.where(follow_up, round_half_away(pd_thr - total, d), np.nan),
+        "to_pd_pct": np.where(follow_up, round_half_away(criteria.pd_increase_pct - pct_nadir,
+                                                         d), np.nan),
+        "to_pd_5mm_mm": np.where(follow_up, round_half_away(
+            nadir + criteria.pd_min_increase_mm - total, d), np.nan),
+        "flip_mm": np.where(follow_up & np.isfinite(flip), flip, np.nan),
+        "flip_to": np.array([*TARGET_ORDER, None], dtype=object)[
+            np.where(flip_to < 0, len(TARGET_ORDER), flip_to)],
+    }, index=timepoints.index)
+    return out
+
+
+# ------------------------------------------------------------------ Monte Carlo
+@dataclass(frozen=True)
+class UncertaintyResult:
+    """What :func:`assess_uncertainty` returns.
+
+    ``timepoints``: ``DISTANCE_COLUMNS`` and ``PROBABILITY_COLUMNS``, one row per row of
+    the engine's time points (same index); ``patients``: ``patient_id`` and
+    ``PATIENT_COLUMNS``; ``cohort``: one row per measure (ORR, DCR, fragile BOR calls)
+    with its value and intervals; ``draws``: the number of draws.
+    """
+
+    timepoints: pd.DataFrame
+    patients: pd.DataFrame
+    cohort: pd.DataFrame
+    draws: int
+
+
+def _nadirs(sums: npt.NDArray[np.float64], complete: npt.NDArray[np.bool_],
+            tp_order: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Running minimum of the earlier complete sums of each patient (SUM-8), per draw.
+
+    Time points are sorted by patient then chronologically, so a time point of order
+    j ≥ 1 follows its predecessor directly.
+    """
+    nadir = np.full(sums.shape, np.inf)
+    usable = np.where(complete[:, None], sums, np.inf)
+    for j in range(1, int(tp_order.max(initial=0)) + 1):
+        at = np.flatnonzero(tp_order == j)
+        nadir[at] = np.minimum(nadir[at - 1], usable[at - 1])
+    nadir[tp_order == 0] = np.nan
+    return np.where(np.isinf(nadir), np.nan, nadir)
+
+
+def _draw_target_codes(layout: _Layout, tps: pd.DataFrame, z: npt.NDArray[np.float64],
+                       criteria: Criteria) -> npt.NDArray[np.int64]:
+    """Target response codes (n_tp × draws) of one chunk of standard-normal draws ``z``
+    (one row per measured target row)."""
+    d = criteria.rounding_decimals
+    k = z.shape[1]
+    values = np.repeat(layout.value[:, None], k, axis=1)
+    sd = lesion_error_sd_mm(layout.value[layout.measured], criteria)
+    values[layout.measured] = np.maximum(values[layout.measured] + sd[:, None] * z, 0.0)
+    sums = np.zeros((layout.n_tp, k))
+    if len(layout.row_tp):
+        starts = np.flatnonzero(np.r_[True, layout.row_tp[1:] != layout.row_tp[:-1]])
+        sums[layout.row_tp[starts]] = np.add.reduceat(values, starts, axis=0)
+    sums = np.round(sums, d)  # continuous errors: no value lies exactly halfway
+    nodes_pathological = np.zeros((layout.n_tp, k), dtype=bool)
+    node_rows = np.flatnonzero(layout.lesion_nodal[layout.lesion])
+    if len(node_rows):
+        # Fragments of one node add up (SUM-5): rows sorted by lesion, summed per lesion.
+        by_lesion = node_rows[np.argsort(layout.lesion[node_rows], kind="stable")]
+        lesion_of = layout.lesion[by_lesion]
+        first = np.flatnonzero(np.r_[True, lesion_of[1:] != lesion_of[:-1]])
+        lesion_sum = np.add.reduceat(values[by_lesion], first, axis=0)
+        bad = np.round(lesion_sum, d) >= criteria.node_pathological_sa_mm
+        node_tp = layout.lesion_tp[lesion_of[first]]  # nondecreasing
+        tp_first = np.flatnonzero(np.r_[True, node_tp[1:] != node_tp[:-1]])
+        nodes_pathological[node_tp[tp_first]] = np.logical_or.reduceat(bad, tp_first, axis=0)
+    complete = tps["_complete"].to_numpy(dtype=bool)
+    has_targets = tps["_has_targets"].to_numpy(dtype=bool)
+    base_index = np.flatnonzero(layout.tp_order == 0)
+    baseline_of = base_index[np.searchsorted(base_index, np.arange(layout.n_tp),
+                                             side="right") - 1]
+    baseline = np.where(complete[baseline_of][:, None], sums[baseline_of], np.nan)
+    nadir = _nadirs(sums, complete, layout.tp_order)
+    cr_met = complete[:, None] & ~layout.fixed_not_cr[:, None] & ~nodes_pathological
+    codes = classify_size_sums(
+        sums, baseline, nadir, complete=np.repeat(complete[:, None], k, axis=1),
+        cr_met=cr_met, has_targets=np.repeat(has_targets[:, None], k, axis=1),
+        thresholds=recist_thresholds(criteria), half_away=False)
+    return codes
+
+
+def _codes(values: pd.Series, order: tuple[str, ...]) -> npt.NDArray[np.int64]:
+    """Codes of a response column; missing (the baseline) → -1."""
+    array = values.to_numpy(dtype=object)
+    out = np.full(len(array), -1, dtype=np.int64)
+    for code, value in enumerate(order):
+        out[array == value] = code
+    return out
+
+
+def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
+                       summary: pd.DataFrame, patients: pd.DataFrame | None = None,
+                       criteria: Criteria = RECIST_1_1) -> UncertaintyResult:
+    """Distances and probabilities of every call of a RECIST 1.1 assessment (UNC-1..6).
+
+    Parameters
+    ----------
+    measurements
+        The normalised measurements table the assessment read (one reader).
+    timepoints, summary
+        ``respond``'s time points and patient summary of that table.
+    patients
+        The patients table ``respond`` was given (start dates, new therapies), or None.
+    criteria
+        The criteria ``respond`` used; the error model and the draws are its
+        ``error_floor_mm``, ``error_relative_pct``, ``uncertainty_draws``,
+        ``uncertainty_seed`` and ``fragile_below_pct``.
+
+    Steps (UNC-3): the engine's non-target and new-lesion calls are kept; each draw adds
+    an independent error (UNC-1) to every ``measured`` target diameter (clipped at 0;
+    ``too_small``, ``absent`` and ``merged`` are categories, without error), rounds the
+    sums, takes the baseline and running nadir of the draw, calls the target response
+    with the RECIST thresholds and the overall response from Tables 1-2. A time point
+    whose overall response the engine changed after Tables 1-2 (DEC-13 back-dating, DEC-1
+    continuing response) keeps the engine's label while the draw's target response is
+    the engine's. The draws of a patient whose sequence of overall responses changed are
+    summarised again with ``recist.patient_summary.summarise_patients`` (once per
+    distinct sequence); time point dates stay those of the engine (DEC-20).
+    """
+    n_tp = len(timepoints)
+    layout = _layout(measurements, timepoints, criteria)
+    sums_sd = np.sqrt(layout.sum_var)
+    distances = threshold_distances(timepoints, np.where(np.isnan(
+        timepoints["sum_mm"].to_numpy(dtype=float)), np.nan, sums_sd), criteria)
+    tps = pd.DataFrame({
+        "_complete": ~np.isnan(timepoints["sum_mm"].to_numpy(dtype=float)),
+        "_has_targets": ~np.isnan(timepoints["baseline_sum_mm"].to_numpy(dtype=float)),
+    })
+    target = _codes(timepoints["target_response"], TARGET_ORDER)
+    nontarget = _codes(timepoints["nontarget_response"], NONTARGET_ORDER)
+    new = _codes(timepoints["new_lesions"], NEW_LESION_ORDER)
+    engine = _codes(timepoints["overall_response"], OVERALL_ORDER)
+    follow = engine >= 0
+    table_overall = np.full(n_tp, -1, dtype=np.int64)
+    if follow.any():
+        table_overall[follow] = _OVERALL_CELLS[target[follow], nontarget[follow], new[follow]]
+    kept_label = follow & (table_overall != engine)
+
+    # UNC-3: which patients need draws at all.
+    z_scores = _z_scores(distances, layout, timepoints, criteria)
+    near = follow & (z_scores < SAFE_Z)
+    patient_near = np.bincount(layout.tp_patient, weights=near,
+                               minlength=int(layout.tp_patient.max(initial=-1)) + 1) > 0
+    simulate = patient_near[layout.tp_patient] if n_tp else np.zeros(0, dtype=bool)
+
+    draws = criteria.uncertainty_draws
+    rng = np.random.default_rng(criteria.uncertainty_seed)
+    counts = np.zeros((n_tp, len(OVERALL_ORDER)), dtype=np.int64)
+    sim_tp = np.flatnonzero(simulate)
+    overall_draws = np.zeros((len(sim_tp), draws), dtype=np.int8)
+    if len(sim_tp):
+        sub_layout, sub_tps = _restrict(layout, tps, simulate)
+        n_measured = int(sub_layout.measured.sum())
+        chunk = max(1, min(draws, 4_000_000 // max(len(sub_layout.value), 1)))
+        for start in range(0, draws, chunk):
+            k = min(chunk, draws - start)
+            z = rng.standard_normal((n_measured, k))
+            t_codes = _draw_target_codes(sub_layout, sub_tps, z, criteria)
+            overall = _overall_of_draws(t_codes, nontarget[sim_tp], new[sim_tp],
+                                        engine[sim_tp], target[sim_tp], kept_label[sim_tp])
+            overall_draws[:, start:start + k] = overall
+    for code in range(len(OVERALL_ORDER)):
+        counts[sim_tp, code] = (overall_draws == code).sum(axis=1)
+    fixed = follow & ~simulate
+    counts[np.flatnonzero(fixed), engine[fixed]] = draws
+    probabilities = counts / draws
+    p_same = np.where(follow, probabilities[np.arange(n_tp), np.maximum(engine, 0)], np.nan)
+    fragile = follow & (p_same < criteria.fragile_below_pct / 100.0)
+    tp_out = pd.concat([distances, pd.DataFrame({
+        "p_cr": np.where(follow, probabilities[:, _CR], np.nan),
+        "p_pr": np.where(follow, probabilities[:, _PR], np.nan),
+        "p_sd": np.where(follow, probabilities[:, _SD], np.nan),
+        "p_pd": np.where(follow, probabilities[:, _PD], np.nan),
+        "p_same": p_same,
+        "fragile": fragile,
+    }, index=timepoints.index)], axis=1)
+    tp_out["fragility"] = _timepoint_sentences(timepoints, tp_out, criteria)
+    patients_out, cohort = _patient_level(timepoints, summary, patients, criteria, layout,
+                                          sim_tp, overall_draws, engine, draws)
+    return UncertaintyResult(tp_out, patients_out, cohort, draws)
+
+
+def _restrict(layout: _Layout, tps: pd.DataFrame,
+              keep: npt.NDArray[np.bool_]) -> tuple[_Layout, pd.DataFrame]:
+    """The layout of the kept time points only (whole patients), renumbered."""
+    new_index = np.cumsum(keep) - 1
+    rows = keep[layout.row_tp]
+    lesions = keep[layout.lesion_tp]
+    lesion_index = np.cumsum(lesions) - 1
+    return _Layout(
+        n_tp=int(keep.sum()), tp_patient=layout.tp_patient[keep], tp_order=layout.tp_order[keep],
+        row_tp=new_index[layout.row_tp[rows]], lesion=lesion_index[layout.lesion[rows]],
+        lesion_tp=new_index[layout.lesion_tp[lesions]],
+        lesion_nodal=layout.lesion_nodal[lesions], value=layout.value[rows],
+        measured=layout.measured[rows], sum_var=layout.sum_var[keep],
+        fixed_not_cr=layout.fixed_not_cr[keep]), tps[keep].reset_index(drop=True)
+
+
+_OVERALL_CELLS = np.zeros((len(TARGET_ORDER), len(NONTARGET_ORDER), len(NEW_LESION_ORDER)),
+                          dtype=np.int8)
+for (_t, _nt, _new), (_overall, _rule) in CELLS.items():
+    _OVERALL_CELLS[TARGET_ORDER.index(_t), NONTARGET_ORDER.index(_nt),
+                   NEW_LESION_ORDER.index(_new)] = OVERALL_ORDER.index(_overall)
+
+
+def _overall_of_draws(t_codes: npt.NDArray[np.int64], nontarget: npt.NDArray[np.int64],
+                      new: npt.NDArray[np.int64], engine: npt.NDArray[np.int64],
+                      engine_target: npt.NDArray[np.int64],
+                      kept_label: npt.NDArray[np.bool_]) -> npt.NDArray[np.int8]:
+    """Overall response codes of the draws (the cells of Tables 1-2,
+    ``recist.response_table.CELLS``); -1 at baselines."""
+    follow = engine >= 0
+    codes = _OVERALL_CELLS[t_codes, np.maximum(nontarget, 0)[:, None],
+                           np.maximum(new, 0)[:, None]]
+    keep = (kept_label[:, None] & (t_codes == engine_target[:, None])) | ~follow[:, None]
+    return np.where(keep, np.where(follow, engine, -1).astype(np.int8)[:, None], codes)
+
+
+def _z_scores(distances: pd.DataFrame, layout: _Layout, timepoints: pd.DataFrame,
+              criteria: Criteria) -> npt.NDArray[np.float64]:
+    """How many SDs each call lies from its nearest threshold (UNC-3, conservative).
+
+    The SD combines the time point's sum with the baseline's (× PR factor) and the
+    largest earlier sum variance (× PD factor), for the nadir may come from any of them.
+    Time points without an evaluable sum but with measured targets (NE, or PD from a
+    partial sum) get 0: always simulated. Nodal targets near 10 mm (CR) likewise.
+    """
+    var = layout.sum_var
+    base_index = np.flatnonzero(layout.tp_order == 0)
+    baseline_of = base_index[np.searchsorted(base_index, np.arange(layout.n_tp),
+                                             side="right") - 1] if layout.n_tp else base_index
+    earlier_max = np.zeros(layout.n_tp)
+    running = np.zeros(layout.n_tp)
+    for j in range(1, int(layout.tp_order.max(initial=0)) + 1):
+        at = np.flatnonzero(layout.tp_order == j)
+        running[at] = np.maximum(running[at - 1], var[at - 1])
+    earlier_max = running
+    pr_factor = 1 - criteria.pr_decrease_pct / 100.0
+    pd_factor = 1 + criteria.pd_increase_pct / 100.0
+    sd_pr = np.sqrt(var + pr_factor ** 2 * var[baseline_of]) + 1e-12
+    sd_pd = np.sqrt(var + pd_factor ** 2 * earlier_max) + 1e-12
+    z_pr = np.abs(distances["to_pr_mm"].to_numpy(dtype=float)) / sd_pr
+    z_pd = np.abs(distances["to_pd_mm"].to_numpy(dtype=float)) / sd_pd
+    z = np.fmin(z_pr, z_pd)
+    z = np.where(np.isnan(z), np.where(var > 0, 0.0, np.inf), z)
+    # Nodal targets near the 10 mm CR boundary.
+    node_rows = layout.lesion_nodal[layout.lesion] & layout.measured
+    if node_rows.any():
+        gap = np.abs(layout.value[node_rows] - criteria.node_pathological_sa_mm)
+        z_node = gap / lesion_error_sd_mm(layout.value[node_rows], criteria)
+        per_tp = np.full(layout.n_tp, np.inf)
+        np.minimum.at(per_tp, layout.row_tp[node_rows], z_node)
+        z = np.minimum(z, per_tp)
+    return np.asarray(z, dtype=float)
+
+
+def _timepoint_sentences(timepoints: pd.DataFrame, out: pd.DataFrame,
+                         criteria: Criteria) -> npt.NDArray[np.object_]:
+    """UNC-4: one sentence per fragile time point, e.g. "PD by 0.40 mm: within
+    measurement error (sum SD 2.37 mm, P(PD) 0.61; UNC-4)"."""
+    text = np.full(len(out), "", dtype=object)
+    overall = timepoints["overall_response"].to_numpy(dtype=object)
+    target = timepoints["target_response"].to_numpy(dtype=object)
+    for i in np.flatnonzero(out["fragile"].to_numpy(dtype=bool)).tolist():
+        call, sd, p = overall[i], out["sum_sd_mm"].iat[i], out["p_same"].iat[i]
+        flip, flip_to = out["flip_mm"].iat[i], out["flip_to"].iat[i]
+        if np.isnan(flip):
+            margin = f"{call} (target {target[i]})"
+        elif target[i] == TargetResponse.PD:
+            margin = f"PD by {flip:.2f} mm"
+        else:
+            margin = f"{call}, {flip:.2f} mm from target {flip_to}"
+        text[i] = (f"{margin}: within measurement error (sum SD {sd:.2f} mm, "
+                   f"P({call}) {p:.2f}; UNC-4)")
+    return text
+
+
+def _patient_level(timepoints: pd.DataFrame, summary: pd.DataFrame,
+                   patients: pd.DataFrame | None, criteria: Criteria, layout: _Layout,
+                   sim_tp: npt.NDArray[np.int64], overall_draws: npt.NDArray[np.int8],
+                   engine: npt.NDArray[np.int64], draws: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """UNC-5 and UNC-6: per patient the probability that BOR, confirmed BOR and PD date
+    stay; per cohort ORR and DCR over the draws."""
+    ids = summary["patient_id"].astype(str).to_numpy(dtype=object)
+    position = {pid: i for i, pid in enumerate(ids.tolist())}
+    confirmed = criteria.confirmation and "confirmed_bor" in summary.columns
+    bor_column = "confirmed_bor" if confirmed else "bor"
+    engine_bor = summary["bor"].to_numpy(dtype=object)
+    engine_cbor = summary[bor_column].to_numpy(dtype=object)
+    engine_pd = summary["pd_date"].to_numpy(dtype="datetime64[ns]")
+    same_bor = np.full(len(ids), draws, dtype=np.int64)
+    same_cbor = np.full(len(ids), draws, dtype=np.int64)
+    same_pd = np.full(len(ids), draws, dtype=np.int64)
+    responder = np.isin(engine_cbor, ["CR", "PR"])
+    controlled = np.isin(engine_cbor, ["CR", "PR", "SD", "NON-CR/NON-PD"])
+    orr_draws = np.full(draws, int(responder.sum()), dtype=np.int64)
+    dcr_draws = np.full(draws, int(controlled.sum()), dtype=np.int64)
+    if len(sim_tp):
+        alternatives = _alternative_sequences(timepoints, sim_tp, overall_draws, engine,
+                                              layout)
+        if alternatives is not None:
+            frame, owners, draw_lists = alternatives
+            again = summarise_patients(frame, _patients_for(patients, frame, owners),
+                                       criteria)
+            again = again.set_index("patient_id").loc[
+                [f"{owner}\x1f{n}" for n, owner in enumerate(owners)]]
+            bor = again["bor"].to_numpy(dtype=object)
+            cbor = again[bor_column].to_numpy(dtype=object)
+            pd_date = again["pd_date"].to_numpy(dtype="datetime64[ns]")
+            owner_index = np.array([position[o] for o in owners], dtype=np.int64)
+            weight = np.array([len(d) for d in draw_lists], dtype=np.int64)
+            np.subtract.at(same_bor, owner_index, weight * (bor != engine_bor[owner_index]))
+            np.subtract.at(same_cbor, owner_index,
+                           weight * (cbor != engine_cbor[owner_index]))
+            reference = engine_pd[owner_index]
+            same_date = (np.isnat(pd_date) & np.isnat(reference)) | (pd_date == reference)
+            np.subtract.at(same_pd, owner_index, weight * ~same_date)
+            all_draws = np.concatenate(draw_lists)
+            orr_delta = np.isin(cbor, ["CR", "PR"]).astype(np.int64) - responder[owner_index]
+            dcr_delta = (np.isin(cbor, ["CR", "PR", "SD", "NON-CR/NON-PD"]).astype(np.int64)
+                         - controlled[owner_index])
+            np.add.at(orr_draws, all_draws, np.repeat(orr_delta, weight))
+            np.add.at(dcr_draws, all_draws, np.repeat(dcr_delta, weight))
+    p_bor = same_bor / draws
+    p_cbor = same_cbor / draws
+    fragile = (p_cbor if confirmed else p_bor) < criteria.fragile_below_pct / 100.0
+    sentences = np.full(len(ids), "", dtype=object)
+    for i in np.flatnonzero(fragile).tolist():
+        sentences[i] = (f"{'confirmed ' if confirmed else ''}BOR {engine_cbor[i]} holds in "
+                        f"{(p_cbor if confirmed else p_bor)[i]:.0%} of the draws of the "
+                        "measurement error: fragile (UNC-5)")
+    patients_out = pd.DataFrame({
+        "patient_id": summary["patient_id"].to_numpy(dtype=object),
+        "p_bor_same": p_bor,
+        "p_confirmed_bor_same": p_cbor if confirmed else np.full(len(ids), np.nan),
+        "p_pd_date_same": same_pd / draws,
+        "bor_fragile": fragile,
+        "bor_fragility": sentences,
+    })
+    if not confirmed:
+        patients_out = patients_out.drop(columns="p_confirmed_bor_same")
+    cohort = _cohort_rows(len(ids), int(fragile.sum()), int(responder.sum()),
+                          int(controlled.sum()), orr_draws, dcr_draws)
+    return patients_out, cohort
+
+
+def _alternative_sequences(
+    timepoints: pd.DataFrame, sim_tp: npt.NDArray[np.int64],
+    overall_draws: npt.NDArray[np.int8], engine: npt.NDArray[np.int64], layout: _Layout,
+) -> tuple[pd.DataFrame, list[str], list[npt.NDArray[np.int64]]] | None:
+    """The distinct changed sequences of overall responses of each simulated patient,
+    as a time point frame (patient ids ``<id>\\x1f<n>``), with their owners and draws."""
+    patient = layout.tp_patient[sim_tp]
+    starts = np.flatnonzero(np.r_[True, patient[1:] != patient[:-1]])
+    lengths = np.diff(np.r_[starts, len(sim_tp)])
+    # BOR, confirmed BOR and the PD date read nothing after the first PD (BOR-1, TTE-1):
+    # every later time point is written PD, so sequences differing only there are one.
+    overall_draws = _after_first_pd(overall_draws, starts, lengths)
+    reference = _after_first_pd(engine[sim_tp][:, None].astype(np.int8), starts, lengths)
+    changed = overall_draws != reference
+    changed_seg = np.logical_or.reduceat(changed, starts, axis=0)
+    seg, drawn = np.nonzero(changed_seg)
+    if not len(seg):
+        return None
+    # One exact integer key per (patient, draw) sequence: 20 time points per int64 word.
+    position = np.arange(len(sim_tp)) - np.repeat(starts, lengths)
+    digits = overall_draws.astype(np.int64) + 2  # -1 (baseline) .. 5 -> 1 .. 7
+    keys: list[npt.NDArray[np.int64]] = [seg]
+    for block in range(int(position.max()) // 20 + 1):
+        weight = np.where(position // 20 == block, 8 ** (position % 20), 0).astype(np.int64)
+        word = np.add.reduceat(digits * weight[:, None], starts, axis=0)
+        keys.append(word[seg, drawn])
+    alternative = combined_codes(keys)
+    n_alt = int(alternative.max()) + 1
+    first = first_row_of_each(alternative, n_alt)
+    alt_seg, alt_draw = seg[first], drawn[first]
+    order = np.argsort(alternative, kind="stable")
+    bounds = np.searchsorted(alternative[order], np.arange(n_alt + 1))
+    draw_lists = [drawn[order[bounds[a]:bounds[a + 1]]] for a in range(n_alt)]
+    local = np.repeat(starts[alt_seg], lengths[alt_seg]) + (
+        np.arange(int(lengths[alt_seg].sum())) - np.repeat(
+            np.cumsum(lengths[alt_seg]) - lengths[alt_seg], lengths[alt_seg]))
+    alias = np.repeat(np.arange(n_alt), lengths[alt_seg])
+    codes = overall_draws[local, np.repeat(alt_draw, lengths[alt_seg])].astype(np.int64)
+    labels = np.array([*OVERALL_ORDER, None], dtype=object)[
+        np.where(codes < 0, len(OVERALL_ORDER), codes)]
+    rows_all = sim_tp[local]
+    ids = timepoints["patient_id"].to_numpy(dtype=object)
+    owners = [str(ids[sim_tp[starts[g]]]) for g in alt_seg.tolist()]
+    names = np.array([f"{o}\x1f{n}" for n, o in enumerate(owners)], dtype=object)
+    frame = pd.DataFrame({
+        "patient_id": names[alias],
+        "date": timepoints["date"].to_numpy()[rows_all],
+        "target_response": timepoints["target_response"].to_numpy(dtype=object)[rows_all],
+        "overall_response": labels,
+    })
+    return frame, owners, draw_lists
+
+
+def _after_first_pd(codes: npt.NDArray[np.int8], starts: npt.NDArray[np.intp],
+                    lengths: npt.NDArray[np.intp]) -> npt.NDArray[np.int8]:
+    """``codes`` (time points × draws, patients in segments) with every time point after
+    a patient's first PD set to PD."""
+    is_pd = (codes == _PD).astype(np.int32)
+    running = np.cumsum(is_pd, axis=0)
+    offset = np.repeat(running[starts] - is_pd[starts], lengths, axis=0)
+    before = running - offset - is_pd  # PDs strictly before, within the patient
+    return np.where(before > 0, np.int8(_PD), codes).astype(np.int8)
+
+
+def _patients_for(patients: pd.DataFrame | None, frame: pd.DataFrame,
+                  owners: list[str]) -> pd.DataFrame | None:
+    """The patients table rows of the owners, under the synthetic ids."""
+    if patients is None:
+        return None
+    table = patients.copy()
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    table["patient_id"] = table["patient_id"].astype(str)
+    wanted = pd.DataFrame({"patient_id": owners,
+                           "_alias": [f"{o}\x1f{n}" for n, o in enumerate(owners)]})
+    merged = wanted.merge(table, on="patient_id", how="inner")
+    merged["patient_id"] = merged.pop("_alias")
+    return merged
+
+
+def _cohort_rows(n: int, n_fragile: int, responders: int, controlled: int,
+                 orr_draws: npt.NDArray[np.int64],
+                 dcr_draws: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """UNC-6: ORR and DCR with their measurement-error spread and a combined interval."""
+    from recist.stats import clopper_pearson
+
+    rows: list[dict[str, Any]] = []
+    for measure, count, counts in (("ORR", responders, orr_draws),
+                                   ("DCR", controlled, dcr_draws)):
+        # The computed count always lies inside (the draws may all move one way: noise
+        # lowers the running nadir, so PD comes earlier more often than later).
+        low_count = min(int(np.floor(np.percentile(counts, 2.5))), count) if n else 0
+        high_count = max(int(np.ceil(np.percentile(counts, 97.5))), count) if n else 0
+        ci_low = clopper_pearson(low_count, n)[0] if n else np.nan
+        ci_high = clopper_pearson(high_count, n)[1] if n else np.nan
+        rows.append({"measure": measure, "n": n, "count": count,
+                     "rate": count / n if n else np.nan,
+                     "error_low": low_count / n if n else np.nan,
+                     "error_high": high_count / n if n else np.nan,
+                     "ci_low": ci_low, "ci_high": ci_high})
+    rows.append({"measure": "fragile BOR", "n": n, "count": n_fragile,
+                 "rate": n_fragile / n if n else np.nan, "error_low": np.nan,
+                 "error_high": np.nan, "ci_low": np.nan, "ci_high": np.nan})
+    return pd.DataFrame(rows)

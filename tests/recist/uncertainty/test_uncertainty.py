@@ -1,0 +1,173 @@
+"""Measurement uncertainty of RECIST 1.1 calls (recist.uncertainty, docs/rules.md UNC-1..6).
+
+Truth: the error model's arithmetic by hand, the threshold distances by hand (DEC-22
+boundaries included), the probability of PR against a normal distribution computed
+independently (the difference of two sums of independent normal errors is normal), and
+the engine's own target responses for the size classifier.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recist.criteria import RECIST_1_1
+from recist.response import respond
+from recist.response_table import TARGET_ORDER
+from recist.size_response import classify_size_sums, recist_thresholds
+from recist.table import normalise_measurements
+from recist.uncertainty import assess_uncertainty, lesion_error_sd_mm, threshold_distances
+
+from support.timepoint_rows import random_cohort, table, targets
+
+CRITERIA = RECIST_1_1.replace(confirmation=False)
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _assess(rows, criteria=CRITERIA, patients=None):
+    measurements = table(rows)
+    result = respond(measurements, patients, criteria)
+    return result, assess_uncertainty(measurements, result.timepoints,
+                                      result.patient_summary, patients, criteria)
+
+
+def test_unc_1_error_model_matches_oxnard():
+    # 25 mm: sqrt(1.5^2 + 0.75^2) = 1.677 mm; two measurements differ by sqrt(2) x that.
+    sd = lesion_error_sd_mm([25.0, 10.0, 40.0])
+    assert sd[0] == pytest.approx(math.sqrt(1.5 ** 2 + 0.75 ** 2))
+    assert math.sqrt(2) * sd[0] == pytest.approx(2.37, abs=0.005)  # OX11: 2.4 mm
+    assert 1.96 * math.sqrt(2) * sd[2] == pytest.approx(5.33, abs=0.01)  # 4 cm: +-5 mm
+    assert sd[1] / 10 > sd[2] / 40  # smaller lesions vary more in percent
+    assert lesion_error_sd_mm([25.0], RECIST_1_1.replace(error_floor_mm=0.0,
+                                                         error_relative_pct=10.0))[0] == 2.5
+
+
+CASES = [  # (case, sum, baseline, nadir, expected distances), each checked by hand
+    # 25 -> 30 mm is PD exactly at the threshold: 0.01 mm less is SD (DEC-22).
+    ("unc-2-pd-at-threshold", 30.0, 40.0, 25.0,
+     {"to_pd_mm": 0.0, "to_pd_5mm_mm": 0.0, "to_pd_pct": 0.0, "flip_mm": 0.01,
+      "flip_to": "SD"}),
+    # 50 -> 34.6: PR; 0.4 mm under the 35 mm threshold, leaves PR at 35.01 (0.41 mm).
+    ("unc-2-pr-margin", 34.6, 50.0, 50.0,
+     {"pr_threshold_mm": 35.0, "to_pr_mm": 0.4, "to_pr_pct": 0.8, "flip_mm": 0.41,
+      "flip_to": "SD"}),
+    # Large nadir: the 20 % term binds (100 -> 120), the 5 mm term is passed already; PR
+    # (150 x 0.7 = 105 mm) is nearer than PD: flip 5 mm to PR.
+    ("unc-2-20pct-binds", 110.0, 150.0, 100.0,
+     {"pd_threshold_mm": 120.0, "to_pd_mm": 10.0, "to_pd_5mm_mm": -5.0, "to_pd_pct": 10.0,
+      "to_pr_mm": -5.0, "flip_mm": 5.0, "flip_to": "PR"}),
+    # Small nadir: 5 mm binds (10 -> 15).
+    ("unc-2-5mm-binds", 13.0, 30.0, 10.0,
+     {"pd_threshold_mm": 15.0, "to_pd_mm": 2.0, "to_pd_5mm_mm": 2.0, "flip_mm": 2.0}),
+    # DEC-22: 1000 -> 700.04 mm is -29.996 %, rounded -30.00 %: PR; 700.05 is -29.995
+    # -> -30.00 as well (half away from zero), 700.06 -> -29.99: SD. flip = 0.02 mm.
+    ("unc-2-dec-22-rounding", 700.04, 1000.0, 1000.0, {"flip_mm": 0.02, "flip_to": "SD"}),
+]
+
+
+@pytest.mark.parametrize("case, sum_mm, baseline, nadir, expected", CASES,
+                         ids=[c[0] for c in CASES])
+def test_unc_2_threshold_distances(case, sum_mm, baseline, nadir, expected):
+    frame = pd.DataFrame({"sum_mm": [sum_mm], "baseline_sum_mm": [baseline],
+                          "nadir_mm": [nadir]})
+    got = threshold_distances(frame).iloc[0]
+    for column, value in expected.items():
+        assert got[column] == (value if isinstance(value, str) else pytest.approx(value)), \
+            (case, column)
+
+
+def test_unc_3_probability_of_pr_matches_the_normal_distribution():
+    # One lesion, 50 mm -> 35.5 mm: PR needs S1 <= 0.7 S0; S1 - 0.7 S0 is normal.
+    criteria = CRITERIA.replace(uncertainty_draws=20000)
+    result, unc = _assess([*targets("2024-01-01", "BL", ("T1", 50.0)),
+                           *targets("2024-03-01", "W8", ("T1", 35.5))], criteria)
+    s0, s1 = lesion_error_sd_mm([50.0, 35.5])
+    expected = _normal_cdf((0.7 * 50.0 - 35.5) / math.sqrt(s1 ** 2 + 0.49 * s0 ** 2))
+    row = unc.timepoints.iloc[1]
+    assert result.timepoints["overall_response"].iloc[1] == "SD"
+    assert row["p_pr"] == pytest.approx(expected, abs=0.01)  # 20,000 draws: SE 0.0035
+    assert row["p_sd"] == pytest.approx(1 - expected, abs=0.01)
+    assert row["p_same"] == row["p_sd"]
+    assert row["sum_sd_mm"] == pytest.approx(s1)
+    assert bool(row["fragile"]) is True
+    assert row["fragility"].startswith("SD, 0.50 mm from target PR: within measurement")
+    # One follow-up: the BOR is that time point's call.
+    assert unc.patients["p_bor_same"].iloc[0] == pytest.approx(row["p_same"])
+
+
+def test_unc_3_far_calls_are_certain_and_draws_are_seeded():
+    rows = [*targets("2024-01-01", "BL", ("T1", 50.0), ("T2", 30.0)),
+            *targets("2024-03-01", "W8", ("T1", 20.0), ("T2", 10.0))]
+    first = _assess(rows)[1]
+    row = first.timepoints.iloc[1]
+    assert (row["p_pr"], row["p_same"], bool(row["fragile"])) == (1.0, 1.0, False)
+    assert row["fragility"] == ""
+    near = [*targets("2024-01-01", "BL", ("T1", 50.0)), *targets("2024-03-01", "W8",
+                                                                 ("T1", 35.2))]
+    a, b = _assess(near)[1], _assess(near)[1]
+    pd.testing.assert_frame_equal(a.timepoints, b.timepoints)
+    other = _assess(near, CRITERIA.replace(uncertainty_seed=7))[1]
+    assert other.timepoints["p_pr"].iloc[1] != a.timepoints["p_pr"].iloc[1]
+
+
+def test_unc_4_pd_by_a_fraction_of_a_millimetre():
+    # Nadir 25 mm, sum 30.4 mm: PD by 0.41 mm (30.4 -> 29.99 is SD), within error.
+    _, unc = _assess([*targets("2024-01-01", "BL", ("T1", 25.0)),
+                      *targets("2024-03-01", "W8", ("T1", 30.4))])
+    row = unc.timepoints.iloc[1]
+    assert row["fragility"].startswith("PD by 0.41 mm: within measurement error")
+    assert 0.4 < row["p_pd"] < 0.9
+
+
+def test_unc_5_confirmed_bor_probability():
+    # PR at W8 (34 mm of 50), confirmed at W16 (34.5 mm): each PR is ~1 SD from 35 mm.
+    criteria = CRITERIA.replace(confirmation=True, uncertainty_draws=2000)
+    rows = [*targets("2024-01-01", "BL", ("T1", 50.0)),
+            *targets("2024-03-01", "W8", ("T1", 34.0)),
+            *targets("2024-05-01", "W16", ("T1", 34.5))]
+    result, unc = _assess(rows, criteria)
+    assert result.patient_summary["confirmed_bor"].iloc[0] == "PR"
+    p = unc.timepoints["p_pr"].to_numpy()[1:]
+    patient = unc.patients.iloc[0]
+    # Confirmation needs both PRs: at most the smaller one; BOR (unconfirmed) needs either.
+    assert patient["p_confirmed_bor_same"] <= min(p) + 0.02
+    assert patient["p_bor_same"] >= max(p) - 0.02
+    assert bool(patient["bor_fragile"]) is True
+    cohort = unc.cohort.set_index("measure")
+    assert cohort.loc["ORR", "error_low"] == 0.0 and cohort.loc["ORR", "error_high"] == 1.0
+    assert cohort.loc["fragile BOR", "count"] == 1
+
+
+def test_unc_6_cohort_intervals_contain_the_rate():
+    measurements = normalise_measurements(random_cohort(40, seed=3))
+    result = respond(measurements, None, CRITERIA)
+    unc = assess_uncertainty(measurements, result.timepoints, result.patient_summary,
+                             None, CRITERIA)
+    for row in unc.cohort.itertuples():
+        if row.measure == "fragile BOR":
+            continue
+        assert row.ci_low <= row.error_low <= row.rate <= row.error_high <= row.ci_high
+    assert unc.patients["p_bor_same"].between(0, 1).all()
+    assert len(unc.timepoints) == len(result.timepoints)
+
+
+def test_size_classifier_agrees_with_the_engine_on_a_random_cohort():
+    measurements = normalise_measurements(random_cohort(150, seed=11))
+    tp = respond(measurements, None, CRITERIA).timepoints
+    follow = tp["target_response"].notna().to_numpy()
+    # The engine's target CR and NE come from lesion rows; compare PR/SD/PD where the sum
+    # is complete (the classifier's sum arithmetic).
+    complete = tp["sum_mm"].notna().to_numpy() & follow
+    cr = (tp["target_response"] == "CR").to_numpy()
+    codes = classify_size_sums(tp["sum_mm"], tp["baseline_sum_mm"], tp["nadir_mm"],
+                               complete=complete, cr_met=cr, has_targets=complete,
+                               thresholds=recist_thresholds(CRITERIA))
+    got = np.array(TARGET_ORDER, dtype=object)[codes]
+    assert complete.sum() > 100
+    assert (got[complete] == tp["target_response"].to_numpy()[complete]).all()
