@@ -55,6 +55,7 @@ __all__ = [
     "measure_study",
     "read_label_lesions_checked",
     "read_line_annotations_checked",
+    "series_note_findings",
 ]
 
 EXTRA_COLUMNS = ("sa_caliper_mm", "max_3d_diameter_mm", "n_fragments")
@@ -202,7 +203,7 @@ def measure_lines_on_series(
     base = _base_row(series, visit, patient_id, date)
     who = _who(series, patient_id, base)
     rows: list[dict] = []
-    findings: list[Finding] = []
+    findings: list[Finding] = series_note_findings(series, patient_id, date)
     for m in measured:
         where = f"lines of lesion {m.lesion_id}"
         rows.append({
@@ -273,6 +274,22 @@ def _with_context(finding: Finding, base: dict, who: str) -> Finding:
     return Finding(finding.code, f"{who}: {finding.message}", finding.severity,
                    patient_id=str(base["patient_id"]),
                    date=str(base["date"]), lesion_id=finding.lesion_id, rule=finding.rule)
+
+
+def series_note_findings(series: LoadedSeries, patient_id: str | None = None,
+                         date: str | None = None) -> list[Finding]:
+    """What loading ``series`` left out or took from elsewhere, as findings
+    ``series-note`` (warning): images left out of the stack (a localizer, an image of
+    another orientation), special files skipped, a date taken from another element, a
+    reader's warning. ``recist scan`` lists the same notes; ``measure`` reports them too so
+    that a measurement never hides what its series lost (issue #13). The notes are
+    ``dicom_io``'s own words and never quote a header value.
+    """
+    base = _base_row(series, None, patient_id, date)
+    who = _who(series, patient_id, base)
+    return [Finding("series-note", f"{who}: {note}", Severity.WARNING,
+                    patient_id=str(base["patient_id"]), date=str(base["date"]))
+            for note in series.notes]
 
 
 def measure_masks_on_series(
@@ -351,7 +368,7 @@ def measure_lesion_masks(
     geometry = series.geometry
     base = _base_row(series, visit, patient_id, date)
     who = _who(series, patient_id, base)
-    findings: list[Finding] = []
+    findings: list[Finding] = series_note_findings(series, patient_id, date)
     rows = []
     for lesion in lesions:
         start, crop = masks[lesion.label]

@@ -26,6 +26,7 @@ from recist.pipeline.measure import (
     PRESENT_STATUS,
     MeasureResult,
     read_label_lesions_checked,
+    series_note_findings,
 )
 from recist.pipeline.sources import DEFAULT_KIND, SourceSpec
 
@@ -129,8 +130,9 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
     series = load_series(series_dir, series_uid)
     structure = read_rtstruct(rtstruct_path)
     name = Path(rtstruct_path).name
-    findings = [Finding("rtstruct-skipped", note, Severity.WARNING)
-                for note in structure.notes]
+    findings = series_note_findings(series, patient_id, date)
+    findings += [Finding("rtstruct-skipped", note, Severity.WARNING)
+                 for note in structure.notes]
     by_number = {roi.number: roi for roi in structure.rois}
     plan: list[tuple[RTROI, str, str, str | None, bool]] = []
     if lesions is not None:

@@ -265,3 +265,27 @@ def test_a_million_row_lines_csv_is_refused_up_front(workspace: Workspace):
     assert "lines.csv: 104.0 MiB, over the 78 MiB of a line annotations CSV of at most " \
         "20,000 rows; split it by series or raise RECIST_MAX_ANNOTATION_ROWS" in result.stderr
     assert not workspace.out("m.csv").exists()
+
+
+@pytest.mark.parametrize("source", ["lines", "masks"])
+def test_measure_reports_the_images_its_series_left_out(workspace: Workspace, source):
+    """A localizer left out of the stack and a FIFO skipped are findings of ``measure``
+    (code series-note), not only notes of ``scan``; the measurement itself is unchanged."""
+    from dicom_io.testing import write_series_with_localizer
+
+    written = write_series_with_localizer(workspace.inputs / "ct", shape=(4, 16, 16))
+    os.mkfifo(written.folder / "pipe.dcm")
+    if source == "lines":
+        argv = _measure(workspace, written)
+    else:
+        argv = ["measure", "--series", written.folder, "--masks", workspace.labels(written),
+                "--lesions", workspace.lesions("1,T1,target,lung,false"),
+                "--out", workspace.out("m.csv")]
+    result = _run(workspace, *argv)
+    _clean(result)
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if "warning: series " in line]
+    assert len(notes) == 2, result.stderr
+    assert "excluded 1 localizer/scout image(s)" in notes[0]
+    assert "pipe.dcm" in notes[1] and "skipped without being opened" in notes[1]
+    assert all(line.startswith("recist measure: warning: series 1.") for line in notes)
