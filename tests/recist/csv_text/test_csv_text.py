@@ -1,0 +1,82 @@
+"""``recist.csv_text``: the vectorised CSV bytes equal pandas' ``to_csv`` after the
+response tables' formatting, on hostile values and on every type it formats."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recist.csv_text import fixed_decimals, response_csv_text, table_csv_bytes
+
+
+def _pandas(frame: pd.DataFrame) -> bytes:
+    return response_csv_text(frame).to_csv(index=False, lineterminator="\n").encode()
+
+
+def test_two_decimals_equal_python_formatting_including_ties():
+    rng = np.random.default_rng(7)
+    values = np.concatenate([
+        rng.uniform(-1000, 1000, 20_000),
+        np.round(rng.uniform(-100, 100, 20_000), 3),  # many near-ties x.xx5
+        np.arange(-2000, 2000) / 200,  # exact halves of the last digit
+        [np.nan, -0.0, 0.0, np.inf, -np.inf, 1e300, -1e300, 5e-324, -1e-9, 0.005, 0.015,
+         1.005, 2.675, 2**31 / 100, 99.995, 9.995, -99.995],
+    ])
+    got = fixed_decimals(values).to_pylist()
+    expected = [None if np.isnan(v) else f"{v:.2f}" for v in values]
+    assert got == expected
+    # hand-checked: the double nearest 0.005 lies just above the tie, those nearest 0.015,
+    # 1.005 and 2.675 just below theirs (so not round-half-even on the decimal text)
+    assert got[-8:-4] == ["0.01", "0.01", "1.00", "2.67"]
+
+
+HOSTILE = ["a", 'q"x', "l\nb", "c\rr", None, "", "a,b", "é", ' "', "t\tab", "\u2028"]
+
+
+def test_every_formatted_type_and_quoting_like_pandas():
+    n = len(HOSTILE)
+    frame = pd.DataFrame({
+        "patient_id": pd.array(HOSTILE, dtype="string"),
+        "visit": HOSTILE[::-1],
+        "date": pd.to_datetime(["2024-01-02", None, "1999-12-31", "2262-01-01", "1900-03-04",
+                                "2024-02-29", "2000-01-01", "1970-01-01", None,
+                                "2030-06-30", "1999-01-01"]),
+        "sum_mm": [1.005, np.nan, -0.0, 20.2, 3.0, 1e-9, -5.555, 100.0, 0.125, 2.675, 7.0],
+        "pct_from_nadir": [-30.0, np.nan, 20.0, -0.004, 1e6, 0.1 + 0.2, 33.3333, 50, 1, 2, 3],
+        "other": [1e-5, np.nan, -0.0, 20.0, 1e16, 0.1 + 0.2, 123456789.123, 1 / 3, 2, 3, 4],
+        "pfs_event": [True, False] * 5 + [True],
+        "maybe": pd.array([True, None, False] * 3 + [None, True], dtype="boolean"),
+        "count": np.arange(n) - 5,
+        "pfs_days": pd.array([59, None, -3, 0] * 2 + [1, None, 2], dtype="Int64"),
+        'odd,"name': "x",
+    })
+    assert bytes(table_csv_bytes(frame)) == _pandas(frame)
+
+
+def test_rows_beyond_one_arrow_chunk_and_a_sliced_frame():
+    frame = pd.DataFrame({"patient_id": [f"P{i}" for i in range(50_000)],
+                          "sum_mm": np.linspace(0, 500, 50_000)})
+    assert bytes(table_csv_bytes(frame)) == _pandas(frame)
+    part = frame.iloc[1234:4321]
+    assert bytes(table_csv_bytes(part)) == _pandas(part)
+
+
+@pytest.mark.parametrize("column", [
+    pd.Series(["a", 1.5, None], dtype=object),  # an object column with a number
+    pd.Series(pd.to_datetime(["2024-01-01", None, "2024-02-02"]).tz_localize("UTC")),
+    pd.Series(["a", "b", "a"], dtype="category"),
+    pd.Series([1.5, None, 2.25], dtype="Float64"),
+    pd.Series(np.array([1.5, 2.5, 3.5], dtype=np.float32)),
+])
+def test_types_it_does_not_format_go_through_pandas(column):
+    frame = pd.DataFrame({"patient_id": ["P1", "P2", "P3"], "x_mm": column})
+    assert bytes(table_csv_bytes(frame)) == _pandas(frame)
+
+
+def test_empty_and_single_column_tables():
+    empty = pd.DataFrame({"patient_id": pd.Series([], dtype=object),
+                          "sum_mm": pd.Series([], dtype=float)})
+    assert bytes(table_csv_bytes(empty)) == b"patient_id,sum_mm\n"
+    single = pd.DataFrame({"patient_id": ["", "P1"]})
+    assert bytes(table_csv_bytes(single)) == _pandas(single) == b'patient_id\n""\nP1\n'
