@@ -7,11 +7,13 @@ interpret with a message naming the file, row, patient, date and lesion.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from recist.csv_read import read_text_table
 from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
 from recist.plausibility import BOUNDS, check_numbers, unreadable_date
@@ -90,6 +92,21 @@ def _where(source: str, row: int, frame: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
+def _decoded(column: pd.Series) -> pd.Series:
+    """A categorical column as the object column of its values (NaN where missing)."""
+    return column.astype(object)
+
+
+def _by_distinct(column: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``convert(column)``, computed once per distinct value of a categorical column (as
+    ``recist.csv_read`` reads text) and spread back by its codes; missing stays missing."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return convert(column)
+    distinct = convert(pd.Series(column.cat.categories.to_numpy(dtype=object), dtype=object))
+    return pd.Series(distinct.array.take(column.cat.codes.to_numpy(), allow_fill=True),
+                     index=column.index, name=column.name)
+
+
 def _clean_text(column: pd.Series, lower: bool = False,
                 empty_is_missing: bool = False) -> pd.Series:
     """``column.astype("string").str.strip()`` (then ``.str.lower()``; ``""`` -> missing
@@ -103,13 +120,19 @@ def _clean_text(column: pd.Series, lower: bool = False,
     >>> _clean_text(pd.Series([" Target", None, "target", ""]), lower=True).tolist()
     ['target', <NA>, 'target', '']
     """
-    values = column.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-        text = column.astype("string").str.strip()
-        if lower:
-            text = text.str.lower()
-        return text.mask(text == "") if empty_is_missing else text
-    codes, uniques = pd.factorize(values)  # missing values -> code -1
+    if isinstance(column.dtype, pd.CategoricalDtype):  # as recist.csv_read reads text
+        uniques = column.cat.categories.to_numpy(dtype=object)
+        codes = column.cat.codes.to_numpy()
+        if pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
+            return _clean_text(_decoded(column), lower, empty_is_missing)
+    else:
+        values = column.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            text = column.astype("string").str.strip()
+            if lower:
+                text = text.str.lower()
+            return text.mask(text == "") if empty_is_missing else text
+        codes, uniques = pd.factorize(values)  # missing values -> code -1
     text = pd.Series(uniques, dtype="string").str.strip()
     if lower:
         text = text.str.lower()
@@ -159,7 +182,8 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
         raise RecistDataError(f"{_where(source, row, frame)}: {which} is empty; every row "
                               f"needs a patient_id and a lesion_id")
 
-    dates = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
+    dates = _by_distinct(frame["date"], lambda text: pd.to_datetime(
+        text, format="%Y-%m-%d", errors="coerce"))
     bad_dates = frame.index[dates.isna()]
     if len(bad_dates):
         row = bad_dates[0]
@@ -205,7 +229,8 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
         frame["nodal"] = words.isin(_TRUE).to_numpy(dtype=bool)
 
     for column in ("ld_mm", "sa_mm", "slice_thickness_mm"):
-        numbers = pd.to_numeric(frame[column], errors="coerce")
+        numbers = _by_distinct(frame[column],
+                               lambda text: pd.to_numeric(text, errors="coerce").astype(float))
         unread = frame.index[numbers.isna() & frame[column].notna()]
         bad = unread[(frame.loc[unread, column].astype("string").str.strip() != "")
                      .to_numpy(dtype=bool)]
@@ -288,10 +313,15 @@ def read_measurements(path: str | Path, *,
                       allow_implausible: bool | None = None) -> pd.DataFrame:
     """Read a measurements CSV (docs/tables.md conventions) and normalise it.
 
+    The cells are read as text through Arrow (``recist.csv_read``: types fixed up front,
+    each distinct text parsed once), or by pandas when that reader is unsure of the file.
+
     Raises ``RecistDataError`` naming the file and row for anything it cannot interpret
     (and for a table without rows), ``FileNotFoundError`` when the file does not exist.
     """
-    frame = read_csv_table(path, "measurements table")
+    frame = read_text_table(path, CORE_COLUMNS) if Path(path).is_file() else None
+    if frame is None:  # what the fast reader is unsure of, pandas reads (and explains)
+        frame = read_csv_table(path, "measurements table")
     if len(frame) == 0:  # rows of empty cells are refused by the normaliser (no patient_id)
         raise RecistDataError(
             f"{path}: the measurements table has a header but no rows; expected one row per "

@@ -1,0 +1,75 @@
+"""Read a large CSV table as text through Arrow: every cell's text, no Python string per row.
+
+pandas' ``read_csv(dtype=str)`` makes a Python string object for every cell of a
+million-row table. Arrow's multithreaded reader is asked here for the same text cells,
+with every column's type fixed up front (no inference: an id ``007`` stays ``007``) as a
+dictionary of its distinct strings; the result is a pandas table whose columns are
+categoricals (the distinct texts and one integer code per row), so that the normaliser
+cleans, parses and checks each distinct text once (``recist.table``).
+
+The cells are those of ``recist.table.read_csv_table`` (empty cell -> missing, every other
+text as written, quoted fields unquoted, blank lines skipped, a UTF-8 byte-order mark
+dropped). Whatever this reader is unsure of -- a file Arrow refuses (not UTF-8, ragged
+rows, an empty file), a header with an empty, duplicated or unreadable name -- returns
+None, and the caller reads the file with pandas, whose behaviour and error messages are
+the reference.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+
+__all__ = ["read_text_table"]
+
+_TEXT = pa.dictionary(pa.int32(), pa.string())
+
+
+def _header(path: Path) -> list[str] | None:
+    """The header's column names as the ``csv`` module reads them (None if unreadable)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline(1 << 20)
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not first.endswith(("\n", "\r")) or '"' in first:
+        return None  # a header without a line end, or quoted names: pandas decides
+    return next(csv.reader(io.StringIO(first)), None)
+
+
+def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFrame | None:
+    """The cells of a CSV file as text, or None when pandas must read it.
+
+    Columns whose stripped, lower-cased name is in ``categorical`` are categoricals of
+    their texts (missing cells are missing); the others are object columns of ``str``
+    with NaN for a missing cell, as ``pandas.read_csv(dtype=str)`` gives them.
+    """
+    path = Path(path)
+    names = _header(path)
+    if not names or len(set(names)) != len(names) or any(not n.strip() for n in names):
+        return None
+    options = pcsv.ConvertOptions(column_types={name: _TEXT for name in names},
+                                  null_values=[""], strings_can_be_null=True,
+                                  quoted_strings_can_be_null=True)
+    try:
+        table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(use_threads=True),
+                              parse_options=pcsv.ParseOptions(newlines_in_values=True),
+                              convert_options=options)
+    except (pa.ArrowException, OSError):
+        return None
+    if table.column_names != names:
+        return None
+    wanted = {str(name).strip().lower() for name in categorical}
+    columns = {}
+    for name, column in zip(names, table.columns):
+        values = pd.Series(column.to_pandas(), name=name)
+        if name.strip().lower() not in wanted:
+            values = values.astype(object)
+        columns[name] = values
+    return pd.DataFrame(columns, columns=names)

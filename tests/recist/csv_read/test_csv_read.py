@@ -1,0 +1,69 @@
+"""``recist.csv_read``: the Arrow reader gives ``read_measurements`` exactly the table the
+pandas reader gives, and hands to pandas every file it is unsure of."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from recist.csv_read import read_text_table
+from recist.errors import RecistDataError
+from recist.table import CORE_COLUMNS, normalise_measurements, read_csv_table, read_measurements
+
+HEADER = "patient_id,date,visit,lesion_id,kind,organ,nodal,ld_mm,sa_mm,status,Laterality"
+ROWS = [
+    "007,2024-01-02,BASELINE,T1,target,lung,false,20.2,,measured,LEFT",
+    '007,2024-03-01,"WEEK, 8",T1, Target ,Lung,no,14.0,,measured,',
+    '007,2024-03-01,"WEEK, 8",N1,non-target,"liver\nsegment 4",,,,present,"a ""b"""',
+    "",
+    "P2,2024-01-05,,T1,target,lymph node,true,,16,measured,RIGHT",
+    "P2,2024-02-05,,T1,target,lymph node,1,,9.5,measured,  ",
+    "P2,2024-02-05,,NEW1,new,,,,,equivocal,",
+]
+
+
+def _both(tmp_path, text: str, encoding="utf-8"):
+    path = tmp_path / "m.csv"
+    path.write_bytes(text.encode(encoding))
+    fast = read_measurements(path)
+    reference = normalise_measurements(read_csv_table(path, "measurements table"),
+                                       source=str(path))
+    return path, fast, reference
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_same_table_as_the_pandas_reader(tmp_path, line_end):
+    text = line_end.join([HEADER, *ROWS]) + line_end
+    path, fast, reference = _both(tmp_path, "\ufeff" + text)
+    assert read_text_table(path, CORE_COLUMNS) is not None  # the Arrow path was taken
+    pd.testing.assert_frame_equal(fast, reference)
+    assert fast["patient_id"].tolist()[:1] == ["007"]  # no type inference
+    assert fast["organ"].tolist()[2] == "liver\nsegment 4"
+    assert fast["laterality"].dtype == object and pd.isna(fast["laterality"].iloc[1])
+
+
+@pytest.mark.parametrize("text", [
+    "patient_id,date,date\nP,2024-01-01,2024-01-01\n",  # duplicated name
+    "patient_id,,date\nP,x,2024-01-01\n",  # empty name
+    '"patient_id",date\nP,2024-01-01\n',  # quoted header
+    "patient_id,date\nP,2024-01-01,extra\n",  # ragged row
+    "patient_id,date",  # header without a line end
+])
+def test_files_it_is_unsure_of_go_to_pandas(tmp_path, text):
+    path = tmp_path / "m.csv"
+    path.write_text(text)
+    assert read_text_table(path, CORE_COLUMNS) is None
+
+
+def test_errors_name_the_row_on_either_path(tmp_path):
+    bad = "\n".join([HEADER, ROWS[0], "007,2024-13-01,V,T1,target,lung,false,20,,measured,"])
+    path = tmp_path / "m.csv"
+    path.write_text(bad + "\n")
+    with pytest.raises(RecistDataError, match=r"row 3, patient_id 007.*2024-13-01"):
+        read_measurements(path)
+    path.write_bytes(b"patient_id,date\n\xff,2024-01-01\n")
+    with pytest.raises(RecistDataError, match="not UTF-8"):
+        read_measurements(path)
+    path.write_text("\n".join([HEADER, ROWS[0].replace("20.2", "nan")]) + "\n")
+    with pytest.raises(RecistDataError, match="ld_mm 'nan' is not a number"):
+        read_measurements(path)
