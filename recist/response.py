@@ -8,9 +8,10 @@ optional continuing-response rule, best response and time-to-event, time point c
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -210,8 +211,15 @@ def write_respond_outputs(result: RespondResult, out_dir: str | Path,
     names = (*RESPOND_FILES, *(extra or {}))
     with output_transaction(out_dir, names) as staging:  # every file or none
         for name in names:
-            write_atomic(staging / name, lambda handle, text=texts[name]: handle.write(text))
+            write_atomic(staging / name, _writer(texts[name]))
     return [out_dir / name for name in names]
+
+
+def _writer(data: bytes | memoryview) -> Callable[[IO[bytes]], None]:
+    """What ``recist.outputs.write_atomic`` calls to write ``data``."""
+    def write(handle: IO[bytes]) -> None:
+        handle.write(data)
+    return write
 
 
 def warnings_of(result: RespondResult) -> list[Finding]:
