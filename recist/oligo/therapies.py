@@ -52,7 +52,13 @@ _LOCAL_REGIMENS = tuple(str(t) for t in LocalTherapy if t != LocalTherapy.NONE)
 
 
 def _lesion_ids(value: object) -> tuple[str, ...]:
-    """``"T1; T2"`` → ``("T1", "T2")``; empty → ``()``."""
+    """``"T1; T2"`` → ``("T1", "T2")``; empty → ``()``; a tuple (a normalised table) stays.
+
+    >>> _lesion_ids("T1; T2"), _lesion_ids(("T1",)), _lesion_ids(None)
+    (('T1', 'T2'), ('T1',), ())
+    """
+    if isinstance(value, (tuple, list)):
+        return tuple(str(v).strip() for v in value if str(v).strip())
     text = clean_text(value)
     if text is None:
         return ()

@@ -1,4 +1,4 @@
-"""The three notebooks run top to bottom in the project's kernel.
+"""The four notebooks run top to bottom in the project's kernel.
 
 Each notebook asserts its own results against the sample scenario (sample_data/README.md)
 in its cells, so a wrong number fails the run. Outputs go to ``RECIST_NOTEBOOK_OUT`` (a
@@ -17,7 +17,8 @@ import pytest
 from support.paths import REPO
 
 NOTEBOOKS = REPO / "notebooks"
-NAMES = ("01_verify_measurable_disease", "02_follow_a_patient", "03_trial_statistics")
+NAMES = ("01_verify_measurable_disease", "02_follow_a_patient", "03_trial_statistics",
+         "04_oligometastatic_trial")
 CELL_TIMEOUT_S = 600  # a hung kernel fails the test; speed is not tested here
 
 

@@ -126,3 +126,10 @@ def test_therapies_contradicting_other_tables_are_refused():
     with pytest.raises(RecistDataError, match="the same therapy .* is listed twice"):
         normalise_therapies(pd.concat([table.assign(
             lesion_ids=[";".join(ids) for ids in table["lesion_ids"]])] * 2))
+
+
+def test_normalising_twice_changes_nothing():
+    once = therapies(systemic=True)
+    twice = normalise_therapies(once)
+    assert twice[["kind", "lesion_ids", "regimen"]].values.tolist() == once[
+        ["kind", "lesion_ids", "regimen"]].values.tolist()
