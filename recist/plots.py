@@ -1,13 +1,24 @@
 """The standard oncology figures: waterfall, spider, swimmer, Kaplan–Meier, lesion curves.
 
-Every function draws on ``ax`` (a new figure's axes when None) and returns the axes; none
-calls ``plt.show()``. Inputs are the tables of ``recist.respond`` (``timepoints``,
-``patient_summary``), the patients table (``start_date``, ``death_date``,
+One API for all: every function draws on ``ax`` (a new figure's axes when None) and
+returns the axes; none calls ``plt.show()``. Inputs are the tables of ``recist.respond``
+(``timepoints``, ``patient_summary``), the patients table (``start_date``, ``death_date``,
 ``last_contact_date``, ``arm``) and the measurements table. Thresholds drawn on the
-figures come from a ``Criteria`` (RECIST 1.1 defaults), never from bare numbers.
+figures come from a ``Criteria`` (RECIST 1.1 defaults), never from bare numbers, and every
+reference line carries its label (``PD +20%``, ``PR −30%``).
+
+Colours are colour-blind safe: groups take the Okabe–Ito palette (``PALETTE``; Okabe &
+Ito, "Color Universal Design", 2008) and responses ``BOR_COLOURS`` (blues for CR/PR,
+bluish green for SD, vermillion for PD, grey for NE). ``color_by=`` names any column of
+the tables given (``arm`` of the patients table, ``evaluator`` of a BICR time point table,
+a ``criteria`` column …): a column of the plotted table splits its rows (one bar or line
+per patient and value), any other is looked up per patient in the summary, then the
+patients table. Text is at least 8 pt.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,27 +29,37 @@ from recist.vocabulary import OverallResponse
 
 __all__ = [
     "BOR_COLOURS",
+    "PALETTE",
     "best_pct_change",
+    "group_colours",
     "plot_kaplan_meier",
     "plot_lesion_trajectories",
     "plot_spider",
     "plot_swimmer",
+    "plot_target_sum",
     "plot_waterfall",
 ]
 
 _R = OverallResponse
 BOR_COLOURS = {
-    _R.CR.value: "#1a9850", _R.PR.value: "#91cf60", _R.SD.value: "#4575b4",
-    _R.NON_CR_NON_PD.value: "#74add1", _R.PD.value: "#d73027", _R.NE.value: "#969696",
+    _R.CR.value: "#0072B2", _R.PR.value: "#56B4E9", _R.SD.value: "#009E73",
+    _R.NON_CR_NON_PD.value: "#CC79A7", _R.PD.value: "#D55E00", _R.NE.value: "#999999",
 }
-_ARM_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
+"""Colour of each response category (Okabe–Ito, colour-blind safe)."""
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000",
+           "#F0E442")
+"""Okabe–Ito colours of groups (arms, readers …), in order."""
+_NO_GROUP = "#4c4c4c"
+_PD_LINE = "#D55E00"
+_PR_LINE = "#0072B2"
+_SMALL = 8  # pt, the smallest text on a figure
 
 
-def _axes(ax):
+def _axes(ax, size: tuple[float, float] = (8, 4.5)):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _figure, ax = plt.subplots(figsize=(8, 4.5))
+        _figure, ax = plt.subplots(figsize=size)
     return ax
 
 
@@ -46,17 +67,33 @@ def _dates(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce")
 
 
+def group_colours(values: Sequence[object]) -> dict[str, str]:
+    """Colour of each distinct value (sorted), from ``PALETTE`` in order.
+
+    >>> group_colours(["B", "A", "B"])
+    {'A': '#0072B2', 'B': '#E69F00'}
+    """
+    names = sorted({str(v) for v in values if v is not None and not pd.isna(v)})
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
 def _bor(summary: pd.DataFrame, bor_column: str | None) -> pd.Series:
     column = bor_column or ("confirmed_bor" if "confirmed_bor" in summary.columns
                             and summary["confirmed_bor"].notna().any() else "bor")
-    return summary.set_index(summary["patient_id"].astype(str))[column].astype(
+    return summary.drop_duplicates("patient_id").set_index(
+        summary.drop_duplicates("patient_id")["patient_id"].astype(str))[column].astype(
         "string").fillna("NE")
 
 
-def _arms(patients: pd.DataFrame | None) -> pd.Series | None:
-    if patients is None or "arm" not in patients.columns:
-        return None
-    return patients.set_index(patients["patient_id"].astype(str))["arm"].astype("string")
+def _per_patient(column: str, *tables: pd.DataFrame | None) -> pd.Series:
+    """``column`` per patient id from the first table that has it (error otherwise)."""
+    for frame in tables:
+        if frame is not None and column in frame.columns and "patient_id" in frame.columns:
+            first = frame.drop_duplicates("patient_id")
+            return first.set_index(first["patient_id"].astype(str))[column].astype("string")
+    raise RecistDataError(f"color_by={column!r}: no such column in the tables given (the "
+                          "summary, the patients table or the plotted table); name one of "
+                          "their columns, e.g. arm")
 
 
 def _start_dates(timepoints: pd.DataFrame, patients: pd.DataFrame | None) -> pd.Series:
@@ -70,127 +107,205 @@ def _start_dates(timepoints: pd.DataFrame, patients: pd.DataFrame | None) -> pd.
     return first
 
 
-def best_pct_change(timepoints: pd.DataFrame) -> pd.Series:
+def _reference_lines(ax, criteria: Criteria, *, horizontal: bool = True) -> None:
+    """The PD (+20 %) and PR (−30 %) lines of % change plots, labelled at the right."""
+    from matplotlib.transforms import blended_transform_factory
+
+    transform = blended_transform_factory(ax.transAxes, ax.transData)
+    for value, colour, text in (
+            (criteria.pd_increase_pct, _PD_LINE, f"PD +{criteria.pd_increase_pct:g}%"),
+            (-criteria.pr_decrease_pct, _PR_LINE, f"PR −{criteria.pr_decrease_pct:g}%")):
+        ax.axhline(value, color=colour, linestyle="--", linewidth=1.1, zorder=1)
+        ax.text(1.0, value, f" {text}", transform=transform, color=colour,
+                fontsize=_SMALL, va="center", ha="left", clip_on=False)
+    ax.axhline(0, color="black", linewidth=0.8, zorder=1)
+
+
+def best_pct_change(timepoints: pd.DataFrame, by: str | None = None) -> pd.Series:
     """Best (smallest) % change of the target sum from baseline after baseline, per patient.
 
     Only time points with a ``pct_from_baseline`` count; patients without one are left
-    out (no target lesions, or no evaluable follow-up).
+    out (no target lesions, or no evaluable follow-up). With ``by`` (a column of
+    ``timepoints``), one value per patient and value of ``by``, indexed by both.
     """
     values = pd.to_numeric(timepoints["pct_from_baseline"], errors="coerce")
     dates = _dates(timepoints["date"])
-    patient = timepoints["patient_id"].astype(str)
-    baseline = dates == dates.groupby(patient).transform("min")
+    keys = [timepoints["patient_id"].astype(str)]
+    if by is not None:
+        keys.append(timepoints[by].astype(str))
+    baseline = dates == dates.groupby(keys).transform("min")
     follow = values[~baseline & values.notna()]
-    return follow.groupby(patient[follow.index]).min()
+    return follow.groupby([k[follow.index] for k in keys]).min()
+
+
+def _split_and_colour(table: pd.DataFrame, color_by: str | None,
+                      *lookups: pd.DataFrame | None) -> tuple[str | None, pd.Series | None]:
+    """(column of ``table`` to split rows by, or None; per-patient values, or None)."""
+    if color_by is None:
+        return None, None
+    if color_by in table.columns and color_by != "patient_id":
+        return color_by, None
+    return None, _per_patient(color_by, *lookups)
 
 
 def plot_waterfall(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
                    patients: pd.DataFrame | None = None, *, ax=None,
                    bor_column: str | None = None, by_arm: bool = False,
-                   criteria: Criteria = RECIST_1_1):
-    """Waterfall: one bar per patient, best % change of the target sum, coloured by BOR.
+                   color_by: str | None = None, criteria: Criteria = RECIST_1_1):
+    """Waterfall: one bar per patient, best % change of the target sum from baseline.
 
-    Bars are sorted from largest increase to largest decrease (within each arm when
-    ``by_arm``, arms separated by a gap and named above). Dashed lines mark
+    Bars run from the largest increase to the largest decrease. Without ``color_by`` a
+    bar's colour is the patient's BOR (``BOR_COLOURS``); with it, the group's colour
+    (``PALETTE``) and the BOR is written at the bar's end. ``by_arm`` puts each arm's
+    bars apart, named above (and colours by arm). Dashed, labelled lines mark
     +``criteria.pd_increase_pct`` and −``criteria.pr_decrease_pct``.
     """
     ax = _axes(ax)
-    best = best_pct_change(timepoints)
+    if by_arm and color_by is None and patients is not None and "arm" in patients.columns:
+        color_by = "arm"
+    split, lookup = _split_and_colour(timepoints, color_by, patient_summary, patients)
+    best = best_pct_change(timepoints, by=split)
     if best.empty:
         raise RecistDataError("waterfall: no patient has a % change from baseline after "
                               "baseline (are there target lesions and follow-up scans?)")
-    bor = _bor(patient_summary, bor_column).reindex(best.index).fillna("NE")
-    frame = pd.DataFrame({"best": best, "bor": bor})
-    arms = _arms(patients)
-    frame["arm"] = arms.reindex(frame.index).fillna("—") if (by_arm and arms is not None) \
-        else ""
-    position, positions = 0.0, []
-    ordered = []
-    for arm in sorted(frame["arm"].unique()):
-        group = frame[frame["arm"] == arm].sort_values("best", ascending=False)
+    if split is not None:
+        frame = pd.DataFrame({"patient": best.index.get_level_values(0),
+                              "group": best.index.get_level_values(1), "best": best.values})
+    else:
+        frame = pd.DataFrame({"patient": best.index.astype(str), "best": best.values})
+        frame["group"] = (frame["patient"].map(lookup).fillna("—") if lookup is not None
+                          else "")
+    frame["bor"] = frame["patient"].map(_bor(patient_summary, bor_column)).fillna("NE")
+    colour_of = group_colours(frame["group"]) if color_by else {}
+    blocks = sorted(frame["group"].unique()) if by_arm else [None]
+    position, positions, ordered = 0.0, [], []
+    for block in blocks:
+        group = frame if block is None else frame[frame["group"] == block]
+        group = group.sort_values(["best", "patient"], ascending=[False, True])
         start = position
-        for patient in group.index:
+        for index in group.index:
             positions.append(position)
-            ordered.append(patient)
+            ordered.append(index)
             position += 1
-        if by_arm and arms is not None:
-            ax.text((start + position - 1) / 2, 1.02, str(arm), ha="center", va="bottom",
-                    transform=ax.get_xaxis_transform())
+        if block is not None:
+            ax.text((start + position - 1) / 2, 1.02, str(block), ha="center", va="bottom",
+                    transform=ax.get_xaxis_transform(), fontsize=9,
+                    color=colour_of.get(str(block), _NO_GROUP))
         position += 1.5
     frame = frame.loc[ordered]
-    colours = [BOR_COLOURS.get(b, "#333333") for b in frame["bor"]]
-    ax.bar(positions, frame["best"].to_numpy(), color=colours, width=0.8)
-    ax.axhline(criteria.pd_increase_pct, color="#d73027", linestyle="--", linewidth=1)
-    ax.axhline(-criteria.pr_decrease_pct, color="#1a9850", linestyle="--", linewidth=1)
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_ylabel("Best change of target sum from baseline (%)")
+    if color_by:
+        colours = [colour_of.get(str(g), _NO_GROUP) for g in frame["group"]]
+    else:
+        colours = [BOR_COLOURS.get(b, "#333333") for b in frame["bor"]]
+    ax.bar(positions, frame["best"].to_numpy(), color=colours, width=0.8, zorder=2)
+    _reference_lines(ax, criteria)
+    if color_by:
+        for x, (value, bor) in zip(positions, zip(frame["best"], frame["bor"])):
+            ax.text(x, value + (2 if value >= 0 else -2), str(bor), rotation=90,
+                    ha="center", va="bottom" if value >= 0 else "top", fontsize=_SMALL - 1
+                    if len(frame) > 40 else _SMALL, color="#333333")
+    ax.set_ylabel("Best change of target sum (%)")
     ax.set_xticks(positions)
-    ax.set_xticklabels(list(frame.index), rotation=90, fontsize=6)
+    labels = list(frame["patient"]) if split is None else [
+        f"{p} · {g}" for p, g in zip(frame["patient"], frame["group"])]
+    ax.set_xticklabels(labels, rotation=90, fontsize=_SMALL)
+    ax.set_xlim(min(positions) - 1, max(positions) + 1)
+    low, high = float(frame["best"].min()), float(frame["best"].max())
+    ax.set_ylim(min(low - 12, -criteria.pr_decrease_pct - 10),
+                max(high + 12, criteria.pd_increase_pct + 10))
     ax.set_xlabel("Patient")
     from matplotlib.patches import Patch
 
-    present = [b for b in BOR_COLOURS if b in set(frame["bor"])]
-    ax.legend(handles=[Patch(color=BOR_COLOURS[b], label=b) for b in present],
-              title="BOR", loc="upper right", fontsize=7)
+    if color_by:
+        handles = [Patch(color=c, label=g) for g, c in colour_of.items()]
+        title = color_by
+    else:
+        present = [b for b in BOR_COLOURS if b in set(frame["bor"])]
+        handles = [Patch(color=BOR_COLOURS[b], label=b) for b in present]
+        title = "BOR"
+    ax.legend(handles=handles, title=title, loc="upper right", fontsize=_SMALL,
+              title_fontsize=_SMALL)
     ax.set_title("Waterfall: best % change from baseline", pad=18 if by_arm else 6)
     return ax
 
 
 def plot_spider(timepoints: pd.DataFrame, patients: pd.DataFrame | None = None, *,
-                ax=None, by_arm: bool = False, criteria: Criteria = RECIST_1_1):
+                ax=None, by_arm: bool = False, color_by: str | None = None,
+                criteria: Criteria = RECIST_1_1, label_lines: bool | None = None,
+                patient_summary: pd.DataFrame | None = None):
     """Spider: % change of the target sum from baseline over days since start, per patient.
 
-    One line per patient with a ``pct_from_baseline`` (baseline plotted at 0 %); coloured
-    by arm when ``by_arm`` and the patients table has one.
+    One line per patient (and ``color_by`` value when it is a column of ``timepoints``)
+    with a ``pct_from_baseline``, baseline at 0 %; coloured by ``color_by`` (``by_arm`` is
+    ``color_by="arm"``). ``label_lines`` writes the patient id at each line's end (default:
+    up to 15 lines). Labelled PD/PR reference lines.
     """
     ax = _axes(ax)
+    if by_arm and color_by is None:
+        color_by = "arm"
+    split, lookup = _split_and_colour(timepoints, color_by, patient_summary, patients)
     start = _start_dates(timepoints, patients)
     frame = timepoints.copy()
     frame["patient_id"] = frame["patient_id"].astype(str)
     frame["date"] = _dates(frame["date"])
     frame["days"] = (frame["date"] - frame["patient_id"].map(start)).dt.days
+    frame["_group"] = frame[split].astype(str) if split is not None else (
+        frame["patient_id"].map(lookup).fillna("—") if lookup is not None else "")
+    keys = ["patient_id", "_group"]
     pct = pd.to_numeric(frame["pct_from_baseline"], errors="coerce")
-    baseline = frame["date"] == frame.groupby("patient_id")["date"].transform("min")
+    baseline = frame["date"] == frame.groupby(keys)["date"].transform("min")
     frame["pct"] = pct.where(~baseline, 0.0)
-    arms = _arms(patients) if by_arm else None
-    arm_names = sorted(arms.dropna().unique()) if arms is not None else []
-    colour_of = {a: _ARM_COLOURS[i % len(_ARM_COLOURS)] for i, a in enumerate(arm_names)}
-    labelled = set()
-    for patient, group in frame.groupby("patient_id", sort=True):
+    colour_of = group_colours(frame["_group"]) if color_by else {}
+    lines = []
+    for (patient, group_name), group in frame.groupby(keys, sort=True):
         group = group[group["pct"].notna()].sort_values("date")
         if len(group) < 2 or baseline[group.index].sum() == 0:
             continue
-        arm = arms.get(patient) if arms is not None else None
+        lines.append((patient, group_name, group))
+    label_lines = len(lines) <= 15 if label_lines is None else label_lines
+    labelled = set()
+    for patient, group_name, group in lines:
+        colour = colour_of.get(str(group_name), _NO_GROUP) if color_by else _NO_GROUP
         label = None
-        if arm is not None and not pd.isna(arm) and arm not in labelled:
-            label = str(arm)
-            labelled.add(arm)
+        if color_by and group_name not in labelled:
+            label = str(group_name)
+            labelled.add(group_name)
         ax.plot(group["days"].to_numpy(), group["pct"].to_numpy(), marker="o",
-                markersize=3, linewidth=1, color=colour_of.get(arm, "#4c72b0"),
-                label=label, alpha=0.8)
-    ax.axhline(criteria.pd_increase_pct, color="#d73027", linestyle="--", linewidth=1)
-    ax.axhline(-criteria.pr_decrease_pct, color="#1a9850", linestyle="--", linewidth=1)
+                markersize=3, linewidth=1.2, color=colour, label=label, alpha=0.85,
+                zorder=2)
+        if label_lines:
+            ax.annotate(str(patient), (group["days"].iloc[-1], group["pct"].iloc[-1]),
+                        xytext=(3, 0), textcoords="offset points", fontsize=_SMALL,
+                        color=colour, va="center")
+    _reference_lines(ax, criteria)
     ax.set_xlabel("Days since start")
     ax.set_ylabel("Change of target sum from baseline (%)")
     ax.set_title("Spider plot")
     if labelled:
-        ax.legend(title="Arm", fontsize=7)
+        handles, names = ax.get_legend_handles_labels()
+        order = sorted(range(len(names)), key=lambda i: names[i])
+        ax.legend([handles[i] for i in order], [names[i] for i in order], title=color_by,
+                  fontsize=_SMALL, title_fontsize=_SMALL, loc="lower left",
+                  bbox_to_anchor=(0.0, 1.0), ncol=min(len(names), 4), frameon=False)
     return ax
 
 
 def plot_swimmer(patient_summary: pd.DataFrame, timepoints: pd.DataFrame,
-                 patients: pd.DataFrame | None = None, *, ax=None):
+                 patients: pd.DataFrame | None = None, *, ax=None,
+                 color_by: str | None = None):
     """Swimmer: time on study per patient with response onset, PD, death and ongoing arrows.
 
     A bar runs from start (day 0) to the last of: last assessment, death, last contact.
     Markers: ▲ first response (``response_date``), ✕ progression (``pd_date``),
     ■ death; an arrow at the end of the bar when the patient is still progression-free
-    and alive (no PFS event). Bars are coloured by arm when the patients table has one.
+    and alive (no PFS event). Bars are coloured by ``color_by`` (default: the arm, when
+    the patients table has one). Patient labels are 8 pt: size the figure to the number
+    of patients (about 0.17 in per patient, as the cohort report does).
     """
-    ax = _axes(ax)
+    ax = _axes(ax, (8, max(4.0, 0.17 * len(patient_summary) + 1.4)))
     start = _start_dates(timepoints, patients)
     last = _dates(timepoints["date"]).groupby(timepoints["patient_id"].astype(str)).max()
-    summary = patient_summary.copy()
+    summary = patient_summary.drop_duplicates("patient_id").copy()
     summary.index = summary["patient_id"].astype(str)
     ends = pd.DataFrame({"last": last})
     death = pd.Series(pd.NaT, index=ends.index, dtype="datetime64[ns]")
@@ -204,14 +319,15 @@ def plot_swimmer(patient_summary: pd.DataFrame, timepoints: pd.DataFrame,
                     death = values
     end_date = ends.max(axis=1)
     days = (end_date - start.reindex(end_date.index)).dt.days.astype(float)
-    order = days.sort_values().index
-    arms = _arms(patients)
-    arm_names = sorted(arms.dropna().unique()) if arms is not None else []
-    colour_of = {a: _ARM_COLOURS[i % len(_ARM_COLOURS)] for i, a in enumerate(arm_names)}
+    order = days.sort_values(kind="stable").index
+    if color_by is None and patients is not None and "arm" in patients.columns:
+        color_by = "arm"
+    groups = _per_patient(color_by, summary, patients) if color_by else None
+    colour_of = group_colours(groups.reindex(order).dropna()) if groups is not None else {}
     y = np.arange(len(order))
-    colours = [colour_of.get(arms.get(p), "#9ecae1") if arms is not None else "#9ecae1"
-               for p in order]
-    ax.barh(y, days[order].to_numpy(), color=colours, height=0.6)
+    colours = [colour_of.get(str(groups.get(p)), "#bbbbbb") if groups is not None
+               else "#9ecae1" for p in order]
+    ax.barh(y, days[order].to_numpy(), color=colours, height=0.65, alpha=0.55)
 
     def offsets(column: str) -> np.ndarray:
         if column not in summary.columns:
@@ -221,64 +337,169 @@ def plot_swimmer(patient_summary: pd.DataFrame, timepoints: pd.DataFrame,
 
     response, progression = offsets("response_date"), offsets("pd_date")
     died = (death.reindex(order) - start.reindex(order)).dt.days.to_numpy(dtype=float)
-    ax.scatter(response, y, marker="^", color="#1a9850", zorder=3, label="Response onset")
-    ax.scatter(progression, y, marker="x", color="#d73027", zorder=3, label="Progression")
-    ax.scatter(died, y, marker="s", color="black", zorder=3, label="Death")
+    ax.scatter(response, y, marker="^", color=BOR_COLOURS["CR"], s=28, zorder=3,
+               label="Response onset")
+    ax.scatter(progression, y, marker="X", color=_PD_LINE, s=30, zorder=3,
+               label="Progression")
+    ax.scatter(died, y, marker="s", color="black", s=20, zorder=3, label="Death")
     event = summary["pfs_event"].reindex(order).map(
         lambda v: str(v).strip().lower() in ("true", "1", "yes")) if "pfs_event" in \
         summary.columns else pd.Series(False, index=order)
     ongoing = ~event.to_numpy(dtype=bool) & np.isnan(died)
     span = float(np.nanmax(days.to_numpy())) if len(days) else 1.0
     for row in np.flatnonzero(ongoing):
-        ax.annotate("", xy=(days[order[row]] + 0.06 * span, y[row]),
+        ax.annotate("", xy=(days[order[row]] + 0.04 * span, y[row]),
                     xytext=(days[order[row]], y[row]),
-                    arrowprops={"arrowstyle": "->", "color": "#555555"})
-    ax.scatter([], [], marker=r"$\rightarrow$", color="#555555", label="Ongoing")
+                    arrowprops={"arrowstyle": "->", "color": "#333333"})
+    ax.scatter([], [], marker=r"$\rightarrow$", color="#333333", label="Ongoing")
     ax.set_yticks(y)
-    ax.set_yticklabels(list(order), fontsize=6)
+    ax.set_yticklabels(list(order), fontsize=_SMALL)
+    ax.set_ylim(-0.8, len(order) - 0.2)
+    ax.set_xlim(0, span * 1.08 if span > 0 else 1)
     ax.set_xlabel("Days since start")
     ax.set_ylabel("Patient")
     ax.set_title("Swimmer plot")
     from matplotlib.patches import Patch
 
     handles = ax.get_legend_handles_labels()[0]
-    handles += [Patch(color=colour_of[a], label=str(a)) for a in arm_names]
-    ax.legend(handles=handles, fontsize=7, loc="lower right")
+    handles += [Patch(color=c, alpha=0.55, label=str(a)) for a, c in colour_of.items()]
+    ax.legend(handles=handles, fontsize=_SMALL, loc="lower right", framealpha=0.95)
     return ax
 
 
 def plot_kaplan_meier(patient_summary: pd.DataFrame, patients: pd.DataFrame | None = None,
                       *, endpoint: str = "pfs", ax=None, at_risk: bool = True,
-                      confidence: float = 0.95, criteria: Criteria = RECIST_1_1):
-    """Kaplan–Meier curve(s) of PFS or DoR with the CI band, per arm, numbers at risk below.
+                      confidence: float = 0.95, criteria: Criteria = RECIST_1_1,
+                      color_by: str | None = "arm", medians: bool = True,
+                      title: str | None = None):
+    """Kaplan–Meier curve(s) of PFS or DoR per group, CI as dotted steps, at-risk table.
 
-    Uses ``recist.stats`` to select durations and events (DoR: responders only).
+    Uses ``recist.stats`` to select durations and events (DoR: responders only). One
+    curve per value of ``color_by`` (``arm`` by default, looked up in the summary, then
+    the patients table; all patients together when absent). The confidence band of each
+    curve is drawn as two thin dotted step lines of its colour (bands filled on top of
+    each other blend into colours no curve has); censored patients are ticks; with
+    ``medians`` a dashed line marks each reached median, labelled with its value. With
+    ``at_risk`` the numbers at risk are written under the axes (lifelines).
     """
-    from recist.stats import _endpoint_data, _with_arm, fit_kaplan_meier
+    from recist.stats import _endpoint_data, fit_kaplan_meier
 
-    ax = _axes(ax)
-    frame = _endpoint_data(_with_arm(patient_summary, patients), endpoint, criteria)
+    ax = _axes(ax, (8, 5))
+    frame = _endpoint_data(patient_summary.copy(), endpoint, criteria)
     if frame.empty:
         raise RecistDataError(f"Kaplan–Meier: no patient has {endpoint}_days")
-    groups = [(str(a), g) for a, g in frame.groupby(frame["arm"].astype("string"))] \
-        if frame["arm"].notna().any() else [("All", frame)]
+    groups_of = None
+    if color_by is not None:
+        try:
+            groups_of = _per_patient(color_by, patient_summary, patients)
+        except RecistDataError:
+            if color_by != "arm":
+                raise
+    if groups_of is not None:
+        frame["_group"] = frame["patient_id"].astype(str).map(groups_of)
+    groups = ([(str(a), g) for a, g in frame.groupby(frame["_group"].astype("string"))]
+              if groups_of is not None and frame["_group"].notna().any()
+              else [("All", frame)])
+    colour_of = group_colours([name for name, _ in groups])
     fitters = []
-    for index, (arm, group) in enumerate(groups):
-        fitter = fit_kaplan_meier(group["days"], group["event"], label=arm,
+    for name, group in groups:
+        colour = colour_of[name] if len(groups) > 1 else PALETTE[0]
+        fitter = fit_kaplan_meier(group["days"], group["event"], label=name,
                                   confidence=confidence)
-        fitter.plot_survival_function(ax=ax, ci_show=True, show_censors=True,
-                                      color=_ARM_COLOURS[index % len(_ARM_COLOURS)],
-                                      censor_styles={"marker": "|", "ms": 6})
+        fitter.plot_survival_function(ax=ax, ci_show=False, show_censors=True,
+                                      color=colour, linewidth=1.8,
+                                      censor_styles={"marker": "|", "ms": 7})
+        band = fitter.confidence_interval_survival_function_
+        for column in band.columns:
+            ax.step(band.index, band[column], where="post", color=colour, linewidth=0.8,
+                    linestyle=":", label="_band")
+        median = float(fitter.median_survival_time_)
+        if medians and np.isfinite(median):
+            ax.plot([0, median, median], [0.5, 0.5, 0], color=colour, linewidth=0.9,
+                    linestyle="--", label="_median")
+            ax.annotate(f"median {median:.0f} d", (median, 0.02), xytext=(3, 0),
+                        textcoords="offset points", fontsize=_SMALL, color=colour,
+                        rotation=90, va="bottom")
         fitters.append(fitter)
     if at_risk:
         from lifelines.plotting import add_at_risk_counts
 
         add_at_risk_counts(*fitters, ax=ax, rows_to_show=["At risk"])
+        for text in ax.figure.axes[-1].texts if len(ax.figure.axes) > 1 else []:
+            text.set_fontsize(_SMALL)
     names = {"pfs": "Progression-free survival", "dor": "Duration of response"}
+    name = title or names.get(endpoint.lower(), endpoint)
     ax.set_xlabel("Days")
-    ax.set_ylabel(f"{names.get(endpoint.lower(), endpoint)} probability")
+    ax.set_ylabel(f"{name} probability")
     ax.set_ylim(0, 1.05)
-    ax.set_title(f"Kaplan–Meier: {names.get(endpoint.lower(), endpoint)}")
+    ax.set_xlim(left=0)
+    ax.set_title(f"Kaplan–Meier: {name}")
+    ax.legend(fontsize=_SMALL, loc="upper right")
+    return ax
+
+
+def plot_target_sum(timepoints: pd.DataFrame, patient_id: str, *, ax=None,
+                    criteria: Criteria = RECIST_1_1):
+    """One patient's sum of target diameters over time with the thresholds that judge it.
+
+    The y axis starts at 0 mm. The PR threshold is fixed by the baseline sum
+    (baseline × (1 − ``pr_decrease_pct``/100), TGT-PR, SUM-2); the PD threshold moves with
+    the nadir each time point is compared with (the larger of nadir × (1 +
+    ``pd_increase_pct``/100) and nadir + ``pd_min_increase_mm``, TGT-PD, SUM-8), drawn as
+    steps. Each time point is labelled with its overall response.
+    """
+    ax = _axes(ax, (8, 4))
+    rows = timepoints[timepoints["patient_id"].astype(str) == str(patient_id)].copy()
+    rows["date"] = _dates(rows["date"])
+    rows = rows.sort_values("date")
+    sums = pd.to_numeric(rows["sum_mm"], errors="coerce")
+    if rows.empty or sums.notna().sum() == 0:
+        raise RecistDataError(f"target sum: patient {patient_id} has no sum of target "
+                              "diameters (no target lesion)")
+    dates = rows["date"]
+    ax.plot(dates, sums, marker="o", color="#1d2733", linewidth=1.8, zorder=3,
+            label="sum of target diameters")
+    baseline = pd.to_numeric(rows["baseline_sum_mm"], errors="coerce").dropna()
+    base = float(baseline.iloc[0]) if len(baseline) else float(sums.dropna().iloc[0])
+    pr_level = base * (1 - criteria.pr_decrease_pct / 100)
+    ax.axhline(pr_level, color=_PR_LINE, linestyle="--", linewidth=1.1, zorder=1,
+               label=f"PR: −{criteria.pr_decrease_pct:g}% from baseline "
+                     f"({pr_level:.1f} mm)")
+    nadir = pd.to_numeric(rows["nadir_mm"], errors="coerce")
+    threshold = np.maximum(nadir * (1 + criteria.pd_increase_pct / 100),
+                           nadir + criteria.pd_min_increase_mm)
+    follow = threshold.notna().to_numpy() & (dates > dates.min()).to_numpy()
+    if follow.any():
+        # the threshold of a time point holds from the previous scan up to this one
+        x = [dates.iloc[int(np.flatnonzero(follow)[0]) - 1]] + list(dates[follow])
+        y = [float(threshold[follow].iloc[0])] + list(threshold[follow])
+        ax.step(x, y, where="pre", color=_PD_LINE, linestyle="--", linewidth=1.1,
+                zorder=1, label=f"PD: +{criteria.pd_increase_pct:g}% and "
+                                f"+{criteria.pd_min_increase_mm:g} mm over nadir")
+    top = float(np.nanmax([sums.max(), np.nanmax(threshold.to_numpy(dtype=float))
+                           if threshold.notna().any() else 0.0, base]))
+    for date, value, response in zip(dates, sums, rows["overall_response"]):
+        text = "baseline" if date == dates.min() else (
+            str(response) if isinstance(response, str) and response else "—")
+        if pd.isna(value):
+            value = 0.0
+        ax.annotate(text, (date, value), xytext=(0, 9), textcoords="offset points",
+                    ha="center", fontsize=9, fontweight="bold",
+                    color=BOR_COLOURS.get(text, "#1d2733"), zorder=4)
+    ax.set_ylim(0, top * 1.25 + 1)
+    ax.set_ylabel("Sum of target diameters (mm)")
+    visits = rows["visit"].astype("string").fillna("") if "visit" in rows.columns else \
+        pd.Series("", index=rows.index)
+    ax.set_xticks(list(dates))
+    ax.set_xticklabels([f"{v}\n{d:%Y-%m-%d}" if v else f"{d:%Y-%m-%d}"
+                        for v, d in zip(visits, dates)], fontsize=_SMALL,
+                       rotation=0 if len(dates) <= 8 else 45,
+                       ha="center" if len(dates) <= 8 else "right")
+    span = dates.max() - dates.min()
+    pad = span * 0.06 if span > pd.Timedelta(0) else pd.Timedelta(days=7)
+    ax.set_xlim(dates.min() - pad, dates.max() + pad)
+    ax.set_title(f"Target sum of patient {patient_id}")
+    ax.legend(fontsize=_SMALL, loc="lower left")
     return ax
 
 
@@ -319,6 +540,6 @@ def plot_lesion_trajectories(measurements: pd.DataFrame, patient_id: str, *, ax=
     ax.set_xlabel("Scan date")
     ax.set_ylabel("Diameter (mm)")
     ax.set_title(f"Lesions of patient {patient_id}")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=_SMALL)
     ax.figure.autofmt_xdate()
     return ax

@@ -8,7 +8,7 @@ protocol's eligibility criteria and writes one page per patient and ``cohort.htm
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,8 @@ def run_report(
     clinical: pd.DataFrame | str | Path | None = None,
     overlays_dir: str | Path | None = None,
     inputs: Mapping[str, str] | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReportFiles:
     """Write the HTML reports of a measurements table.
 
@@ -60,6 +62,9 @@ def run_report(
         The lesion pictures of ``recist measure --overlays``.
     inputs
         What the provenance block lists as the inputs (name -> file).
+    workers, progress
+        Processes writing the patient pages and the callback told (pages written, pages
+        in all) after each, as ``recist.report.write_reports``.
 
     Returns
     -------
@@ -85,12 +90,14 @@ def run_report(
             ids = set(measurements["patient_id"].astype(str))
             table = table[table["patient_id"].astype(str).isin(ids)]
         screening = screen_patients(measurements, table, protocol)
-    kwargs = {} if criteria is None else {"criteria": criteria}
+    from recist.criteria import RECIST_1_1
+
     out = Path(out_dir)
     with output_transaction(out, REPORT_FILES) as staging:  # every page or none
         files = write_reports(measurements, staging, patients=patients,
+                              criteria=criteria or RECIST_1_1,
                               overlays_dir=overlays_dir, inputs=dict(inputs or {}),
-                              screening=screening, **kwargs)
+                              screening=screening, workers=workers, progress=progress)
     return dataclasses.replace(
         files, cohort=out / files.cohort.name,
         patients={patient: out / page.name for patient, page in files.patients.items()})

@@ -56,15 +56,36 @@ tr:nth-child(even) td { background: #fafbfd; }
 .card .value { font-size: 18px; font-weight: 600; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; color: #ffffff;
          font-weight: 600; font-size: 12px; background: #969696; }
-.badge.CR { background: #1a9850; } .badge.PR { background: #5aa832; }
-.badge.SD { background: #4575b4; } .badge.NON-CR-NON-PD { background: #74add1; }
-.badge.PD { background: #d73027; } .badge.NE { background: #969696; }
+.badge.CR { background: #0072B2; } .badge.PR { background: #3a8fc4; }
+.badge.SD { background: #00795a; } .badge.NON-CR-NON-PD { background: #a8578a; }
+.badge.PD { background: #c0470b; } .badge.NE { background: #767676; }
 figure { display: inline-block; margin: 6px 12px 12px 0; vertical-align: top; }
 figure img { border: 1px solid #d0d7e0; max-width: 100%; }
 figure.lesion img { width: 340px; }
 figure.plot img { width: 560px; }
+figure.plot.waterfall img, figure.plot.spider img, figure.plot.swimmer img,
+figure.plot.trajectory img { width: 100%; max-width: 1100px; }
+figure.plot.waterfall, figure.plot.spider, figure.plot.swimmer,
+figure.plot.trajectory { display: block; }
 figcaption { font-size: 12px; color: #56616e; max-width: 560px; }
-td.date { white-space: nowrap; }
+nav.toc { font-size: 13px; margin: 8px 0 4px 0; }
+div.wide { overflow-x: auto; max-width: 100%; }
+table.course th { text-align: left; font-weight: 600; }
+table.course td { min-width: 74px; }
+table.course tr.total th, table.course tr.total td { background: #eef2f7; }
+table.course .size { font-weight: 600; }
+.status.progression, .status.unequivocal { color: #c0470b; font-weight: 600; }
+.strip { display: flex; flex-wrap: wrap; gap: 8px; }
+figure.thumb { margin: 0; width: 220px; }
+figure.thumb img { width: 220px; display: block; }
+figure.thumb .nopic { width: 218px; height: 120px; border: 1px dashed #c0c8d2;
+                      color: #8a94a0; font-size: 12px; display: flex;
+                      align-items: center; justify-content: center; }
+.lesion-row h3 { margin: 12px 0 4px 0; }
+details { margin: 6px 0; } details > summary { cursor: pointer; font-weight: 600; }
+@media (max-width: 900px) { figure.thumb, figure.thumb img { width: 160px; }
+  figure.thumb .nopic { width: 158px; } }
+td.date { white-space: nowrap; } td a { white-space: nowrap; }
 .note { color: #56616e; font-size: 12px; }
 .warning { color: #9a4a00; }
 dl.kv { display: grid; grid-template-columns: max-content auto; gap: 2px 14px; }

@@ -1,10 +1,15 @@
-"""One patient's self-contained HTML report.
+"""One patient's self-contained HTML report, the course first.
 
-Sections: summary cards (BOR, confirmed BOR, PD, PFS, response, DoR), patient and visits,
-baseline measurability and target selection, time point responses with the rule that
-decided each (``reasons``), the lesions of every visit with their pictures, the lesion
-trajectory, findings, and a provenance block (package version, criteria, input files,
-series and SOP Instance UIDs). Every data string is escaped (``recist.report.html``).
+Order: summary cards (BOR, confirmed BOR, PD, PFS, first response, DoR, baseline sum and
+best change); then the course — a lesion × visit table (LD/SA or status per lesion and
+visit, % change of each target from baseline, the target sum and the overall response of
+each visit), one row of lesion pictures per lesion across the visits (``recist measure
+--overlays``: the measured axes, and the outline of a mask), the time point responses
+with the rule that decided each (``reasons``) and the target sum over time with the PR
+and PD thresholds as they move with the nadir; then findings; then, folded in
+``<details>`` (no script), the visits, baseline measurability and target selection,
+protocol eligibility and provenance (package version, criteria, input files, series and
+SOP Instance UIDs). Every data string is escaped (``recist.report.html``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import pandas as pd
 from recist import __version__
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
-from recist.report.figures import overlay_file_name, png_img, trajectory_img
+from recist.report.course import lesion_picture_rows, lesion_visit_table
+from recist.report.figures import target_sum_img
 from recist.report.html import MISSING, cell_text, esc, page, response_badge, table, write_html
 
 __all__ = ["patient_report_file_name", "render_patient_html", "write_patient_report"]
@@ -69,7 +75,7 @@ def _card(label: str, value_html: str) -> str:
             f'<div class="value">{value_html}</div></div>')
 
 
-def _summary_cards(summary: dict) -> str:
+def _summary_cards(summary: dict, tp: pd.DataFrame | None = None) -> str:
     cards = [_card("Best overall response", response_badge(summary.get("bor")))]
     if "confirmed_bor" in summary:
         cards.append(_card("Confirmed BOR", response_badge(summary.get("confirmed_bor"))))
@@ -84,6 +90,13 @@ def _summary_cards(summary: dict) -> str:
     cards.append(_card("First response", esc(cell_text(summary.get("response_date")))))
     dor = cell_text(summary.get("dor_days"))
     cards.append(_card("Duration of response", esc(dor + " d" if dor != MISSING else dor)))
+    if tp is not None and not tp.empty and "baseline_sum_mm" in tp.columns:
+        base = pd.to_numeric(tp["baseline_sum_mm"], errors="coerce").dropna()
+        change = pd.to_numeric(tp["pct_from_baseline"], errors="coerce").iloc[1:].dropna()
+        if len(base):
+            cards.append(_card("Baseline target sum", esc(f"{float(base.iloc[0]):.1f} mm")))
+        if len(change):
+            cards.append(_card("Best change", esc(f"{float(change.min()):+.1f}%")))
     body = '<div class="cards">' + "".join(cards) + "</div>"
     reason = summary.get("censor_reason")
     if cell_text(reason) != MISSING:
@@ -118,43 +131,12 @@ def _visits_table(rows: pd.DataFrame) -> str:
     return table(visits)
 
 
-def _lesion_sections(rows: pd.DataFrame, patient_id: str,
-                     overlays_dir: str | Path | None) -> str:
-    if rows.empty:
-        return '<p class="note">no lesion rows</p>'
-    frame = rows.copy()
-    frame["_key"] = [_visit_key(r) for r in frame.to_dict("records")]
-    frame["_date"] = pd.to_datetime(frame["date"], errors="coerce")
-    frame = frame.sort_values(["_date", "_key"], kind="stable")
-    parts = []
-    for key, group in frame.groupby("_key", sort=False):
-        date = cell_text(group["_date"].iloc[0])
-        title = key if key == date else f"{key} ({date})"
-        parts.append(f"<h3>Visit {esc(title)}</h3>")
-        parts.append(table(group, _LESION_COLUMNS, headers=_LESION_HEADERS,
-                           decimals={"volume_mm3": 0}))
-        if overlays_dir is None:
-            continue
-        pictures = []
-        for lesion_id in dict.fromkeys(group["lesion_id"].astype(str)):
-            path = Path(overlays_dir) / overlay_file_name(patient_id, key, lesion_id)
-            if path.is_file():
-                pictures.append(png_img(path, f"{lesion_id} at {title}: long axis (red) "
-                                        "and short axis (blue)"))
-        if pictures:
-            parts.append("<div>" + "".join(pictures) + "</div>")
-        else:
-            parts.append('<p class="note">no lesion picture for this visit in '
-                         f"{esc(overlays_dir)}</p>")
-    return "\n".join(parts)
-
-
 def _baseline_section(baseline, patient_id: str) -> str:
     if baseline is None:
         return ""
     verdict = _record(baseline.patients, patient_id)
     lesions = _rows_of(baseline.lesions, patient_id)
-    parts = ["<h2>Baseline: measurability and target selection</h2>"]
+    parts = []
     if verdict:
         parts.append('<dl class="kv">'
                      f"<dt>Baseline date</dt><dd>{esc(cell_text(verdict.get('baseline_date')))}"
@@ -172,8 +154,7 @@ def _screening_section(screening: pd.DataFrame | None, patient_id: str) -> str:
     if rows.empty:
         return ""
     verdict = cell_text(rows["verdict"].iloc[0]) if "verdict" in rows.columns else MISSING
-    return ("<h2>Protocol eligibility</h2>"
-            f"<p>Verdict: <strong>{esc(verdict)}</strong> (each criterion met / not met / "
+    return (f"<p>Verdict: <strong>{esc(verdict)}</strong> (each criterion met / not met / "
             "unknown with its reason)</p>"
             + table(rows, ("criterion_id", "category", "criterion", "result", "reason"),
                     headers={"criterion_id": "id"}))
@@ -191,9 +172,10 @@ def _findings_section(findings: Iterable[Finding], patient_id: str) -> str:
 
 
 def provenance_block(criteria: Criteria, inputs: Mapping[str, object] | None,
-                     rows: pd.DataFrame | None = None) -> str:
+                     rows: pd.DataFrame | None = None, *, heading: bool = True) -> str:
     """Package version, criteria, input files and (when ``rows``) series / SOP UIDs."""
-    parts = ["<h2>Provenance</h2>", '<dl class="kv">',
+    parts = ["<h2>Provenance</h2>"] if heading else []
+    parts += ['<dl class="kv">',
              f"<dt>Package</dt><dd>recist {esc(__version__)}</dd>"]
     for label, value in (inputs or {}).items():
         parts.append(f"<dt>{esc(label)}</dt><dd><code>{esc(cell_text(value))}</code></dd>")
@@ -258,29 +240,42 @@ def render_patient_html(patient_id: str, measurements: pd.DataFrame,
     summary = _record(patient_summary, patient_id)
     info = _record(patients, patient_id)
     tp = _rows_of(timepoints, patient_id)
+    if not tp.empty:
+        tp = tp.assign(_date=pd.to_datetime(tp["date"], errors="coerce")).sort_values(
+            "_date", kind="stable").drop(columns="_date")
+    arm = cell_text(info.get("arm")) if info else MISSING
     body = [f"<h1>RECIST 1.1 report: patient {esc(patient_id)}</h1>",
-            '<p class="sub">Generated by recist ' + esc(__version__)
+            '<p class="sub">' + (f"{esc(arm)} · " if arm != MISSING else "")
+            + "generated by recist " + esc(__version__)
             + (f' · <a href="{esc(cohort_link)}">cohort overview</a>' if cohort_link else "")
-            + "</p>", _summary_cards(summary), "<h2>Patient and visits</h2>"]
+            + "</p>", _summary_cards(summary, tp),
+            "<h2>Lesions across visits</h2>", lesion_visit_table(rows, tp),
+            lesion_picture_rows(rows, patient_id, overlays_dir),
+            "<h2>Time point responses</h2>",
+            table(tp, _TIMEPOINT_COLUMNS, headers=_TIMEPOINT_HEADERS),
+            "<h2>Target sum and thresholds</h2>", target_sum_img(timepoints, patient_id,
+                                                                criteria),
+            "<h2>Findings</h2>", _findings_section(findings, patient_id)]
+    folded = []
     if info:
-        body.append('<dl class="kv">' + "".join(
+        folded.append(("Patient", '<dl class="kv">' + "".join(
             f"<dt>{esc(key.replace('_', ' '))}</dt><dd>{esc(cell_text(info.get(key)))}</dd>"
-            for key in info if key != "patient_id") + "</dl>")
+            for key in info if key != "patient_id") + "</dl>"))
     else:
-        body.append('<p class="note">no patients table: durations run from the baseline '
-                    "scan (DEC-7)</p>")
-    body.append(_visits_table(rows))
-    body.append(_baseline_section(baseline, patient_id))
-    body.append(_screening_section(screening, patient_id))
-    body.append("<h2>Time point responses</h2>")
-    body.append(table(tp, _TIMEPOINT_COLUMNS, headers=_TIMEPOINT_HEADERS))
-    body.append("<h2>Lesions per visit</h2>")
-    body.append(_lesion_sections(rows, patient_id, overlays_dir))
-    body.append("<h2>Lesion trajectories</h2>")
-    body.append(trajectory_img(measurements, patient_id, criteria))
-    body.append("<h2>Findings</h2>")
-    body.append(_findings_section(findings, patient_id))
-    body.append(provenance_block(criteria, inputs, rows))
+        folded.append(("Patient", '<p class="note">no patients table: durations run from '
+                                  "the baseline scan (DEC-7)</p>"))
+    folded.append(("Visits and lesion rows", _visits_table(rows) + table(
+        rows, _LESION_COLUMNS, headers=_LESION_HEADERS, decimals={"volume_mm3": 0})))
+    baseline_html = _baseline_section(baseline, patient_id)
+    if baseline_html:
+        folded.append(("Baseline: measurability and target selection", baseline_html))
+    screening_html = _screening_section(screening, patient_id)
+    if screening_html:
+        folded.append(("Protocol eligibility", screening_html))
+    folded.append(("Provenance", provenance_block(criteria, inputs, rows, heading=False)))
+    body.append("<h2>Details</h2>")
+    for title, html_text in folded:
+        body.append(f"<details><summary>{esc(title)}</summary>\n{html_text}</details>")
     return page(f"RECIST 1.1 report: patient {patient_id}", "\n".join(body),
                 footer=f"recist {esc(__version__)} · offline report, no script")
 

@@ -49,7 +49,10 @@ def test_waterfall_bars_sorted_and_coloured(timepoints, patient_summary):
 def test_waterfall_by_arm_groups_bars(timepoints, patient_summary, patients):
     ax = plot_waterfall(timepoints, patient_summary, patients, by_arm=True)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["A", "B", "C"]
-    assert {t.get_text() for t in ax.texts} == {"Deferred", "Immediate"}
+    texts = {t.get_text() for t in ax.texts}
+    assert {"Deferred", "Immediate"} <= texts  # the arm names above their bars
+    assert {" PD +20%", " PR −30%"} <= texts  # the labelled reference lines
+    assert {"PR", "SD"} <= texts  # coloured by arm, each bar says its BOR
 
 
 def test_spider_lines_follow_pct_change(timepoints, patients):

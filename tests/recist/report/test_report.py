@@ -110,8 +110,13 @@ def test_cohort_page_links_and_rates(tmp_path, sample_measurements, sample_patie
     # ORR: LUNG1 PR of 2 patients; DCR: PR + SD = 2/2 (Clopper-Pearson 1.3-98.7 %)
     assert "1/2 = 50.0% (1.3–98.7%)" in text
     assert "2/2 = 100.0% (15.8–100.0%)" in text
-    # waterfall, spider, swimmer, Kaplan-Meier
-    assert cohort.count('src="data:image/svg+xml;base64,') == 4
+    # waterfall, spider, swimmer, Kaplan-Meier of PFS, OS and DoR
+    assert cohort.count('src="data:image/svg+xml;base64,') == 6
+    # statistician first: rates, then time to event, ..., the patient list near the end
+    order = [cohort.index(f'<section id="{key}">') for key in (
+        "response", "time-to-event", "shrinkage", "time-on-study", "findings", "patients",
+        "provenance")]
+    assert order == sorted(order)
     _assert_offline(cohort)
     _assert_well_formed(cohort)
 
@@ -124,7 +129,9 @@ def test_overlay_pictures_are_inlined(tmp_path, sample_measurements, tiny_png):
                                     result.patient_summary, overlays_dir=overlays)
     assert base64.b64encode(payload).decode() in html_text
     assert html_text.count('src="data:image/png;base64,') == 1
-    assert "no lesion picture for this visit" in html_text  # V0, V1 have none
+    # NEW1 exists at V2 only: one tile; T1's visits have no picture, each says so
+    assert html_text.count('class="thumb missing"') == 3
+    assert "V2 · 2024-05-06" in html_text
 
 
 def test_every_data_string_is_escaped(tmp_path, sample_measurements, sample_patients,
