@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from recist.cli._arguments import add_criteria_arguments, resolved_criteria
+from recist.cli._arguments import (
+    add_criteria_arguments,
+    add_oligo_arguments,
+    resolved_criteria,
+)
 
 __all__ = ["add_parser", "run"]
 
 SUMMARY_FILES = ("response_rates.csv", "bor_distribution.csv", "pfs.csv", "dor.csv")
+#: Written too with --lesions / --therapies (recist.oligo.cohort, recist.oligo.incidence).
+OLIGO_SUMMARY_FILES = ("oligo_endpoints.csv", "local_control.csv", "recurrence_patterns.csv")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -27,6 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_criteria_arguments(p, confirm=True, confirm_help=(
         "require confirmation of CR/PR; rates then use the confirmed BOR"))
+    add_oligo_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -46,7 +53,14 @@ def run(args: argparse.Namespace) -> int:
     criteria = resolved_criteria(args).criteria
     measurements = read_measurements(args.measurements)
     patients = read_patients(args.patients)
-    result = respond(measurements, patients, criteria)
+    oligo = None
+    if args.lesions or args.therapies:
+        from recist.pipeline.oligo import respond_oligo
+
+        result, oligo = respond_oligo(measurements, patients, criteria, lesions=args.lesions,
+                                      therapies=args.therapies)
+    else:
+        result = respond(measurements, patients, criteria)
     from recist.stats import cohort_summary, format_cohort_summary  # scipy: after the inputs
 
     for finding in warnings_of(result):
@@ -55,9 +69,17 @@ def run(args: argparse.Namespace) -> int:
                              use_confirmed=criteria.confirmation, criteria=criteria)
     tables = dict(zip(SUMMARY_FILES, (summary.response_rates, summary.bor_distribution,
                                       summary.pfs, summary.dor)))
+    text = format_cohort_summary(summary)
+    if oligo is not None:
+        from recist.oligo.cohort import endpoint_summary, format_endpoint_summary, pattern_counts
+
+        endpoints, patterns = endpoint_summary(oligo.patients), pattern_counts(oligo.patients)
+        tables.update(zip(OLIGO_SUMMARY_FILES, (endpoints, oligo.local_control, patterns)))
+        text += "\n" + format_endpoint_summary(endpoints, oligo.local_control, patterns,
+                                               int(oligo.patients["n_repeat_local"].sum()))
     out = Path(args.out)
     for name, table in tables.items():
         write_csv_atomic(table, out / name)
-    print(format_cohort_summary(summary))
-    print(f"recist summary: {', '.join(SUMMARY_FILES)} written to {out}")
+    print(text)
+    print(f"recist summary: {', '.join(tables)} written to {out}")
     return 0

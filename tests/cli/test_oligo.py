@@ -63,3 +63,24 @@ def test_baseline_with_a_lesions_table_applies_meas_10(tmp_path):
     assert lesions.loc[("A", "T2"), "category"] == "non-measurable"
     assert "MEAS-10" in lesions.loc[("A", "T2"), "reason"]
     assert "target T2 is not measurable" in done.stdout
+
+
+def test_summary_with_therapies_prints_and_writes_the_trial_endpoints(tmp_path):
+    _write(tmp_path)
+    done = _recist(tmp_path, "summary", "m.csv", "--patients", "p.csv", "--therapies",
+                   "t.csv", "--out", "out")
+    assert done.returncode == 0, done.stderr
+    # the hand-checked cohort: 1 year local control 2/5 (tests/recist/oligo/test_endpoints.py)
+    assert ("Local control at 1 year: 40% of 6 treated lesions (3 local failures, 1 deaths "
+            "first; Aalen-Johansen)") in done.stdout
+    assert "Repeat local treatments: 1" in done.stdout
+    endpoints = pd.read_csv(tmp_path / "out" / "oligo_endpoints.csv").set_index("endpoint")
+    # STFS: events A (FOLFOX, day 478) and B (death, day 228); C censored at day 276
+    assert endpoints.loc["stfs", "events"] == 2 and endpoints.loc["os", "events"] == 1
+    # Kaplan-Meier by hand: S = 1 - 1/3 after day 228, 0 after day 478 (the median)
+    assert endpoints.loc["stfs", "median_days"] == 478
+    assert abs(endpoints.loc["stfs", "rate_1y"] - 2 / 3) < 1e-6
+    assert pd.isna(endpoints.loc["stfs", "rate_2y"])  # beyond the longest follow-up
+    patterns = pd.read_csv(tmp_path / "out" / "recurrence_patterns.csv")
+    assert patterns.values.tolist() == [["intrapulmonary", 1, 1],
+                                        ["local+intrapulmonary", 1, 1], ["none", 1, 0]]
