@@ -18,8 +18,10 @@ as SCOORD POLYLINE on the referenced slice, the RECIST 1.1 measurement method (D
 and study attributes of the CT, so a PACS files it with the images. The groups are
 those OHIF writes and reloads (dcmjs' Cornerstone adapter): tracking identifier
 ``cornerstoneTools@^4.0.0:Bidirectional`` (``:Length`` without a short axis), the lesion
-id as the finding's meaning (:func:`lesion_label_code`), and the lesion's stable
-Tracking UID, which is what identifies it when read back.
+id as the finding's meaning (:func:`lesion_label_code`, the label dcmjs' legacy adapter
+shows) and as a TEXT (121106, DCM, "Comment") item (the label OHIF 3's
+@cornerstonejs/adapters show), and the lesion's stable Tracking UID, which is what
+identifies it when read back.
 
 Image planes (``ImagePlane``, ``read_source_images``) live in ``dicom_io.image_planes``
 and finding-site codes and derived UIDs (``organ_code``, ``tracking_uid_for``) in
@@ -608,6 +610,27 @@ def _fix_method_relationship(items: Iterable[Dataset]) -> None:
         _fix_method_relationship(_children(item))
 
 
+LABEL_COMMENT = hd.sr.CodedConcept("121106", "DCM", "Comment")
+"""The text item that carries a lesion's label as Cornerstone3D and OHIF 3 read it back."""
+
+
+def _add_label_comments(report: Dataset, labels: Sequence[str]) -> None:
+    """Append a TEXT (121106, DCM, "Comment") holding the lesion id to each measurement
+    group, in the order written.
+
+    OHIF 3 (@cornerstonejs/adapters, ``getCornerstoneLabelFromDefaultState``) takes a
+    measurement's label from this Comment, else from a finding or finding site coded
+    ``CORNERSTONEFREETEXT``, a code value longer than SH allows; the finding we write
+    (:func:`lesion_label_code`) is what dcmjs' legacy adapter shows.
+    """
+    groups = list(_iter_groups(report))
+    if len(groups) != len(labels):
+        raise ValueError(f"{len(groups)} measurement groups for {len(labels)} lesions")
+    for group, label in zip(groups, labels):
+        group.ContentSequence.append(hd.sr.TextContentItem(
+            name=LABEL_COMMENT, value=str(label)[:1024], relationship_type="CONTAINS"))
+
+
 def write_measurement_report(
     lesions: Sequence[SRLesion],
     source_images: Sequence[Dataset],
@@ -688,6 +711,7 @@ def write_measurement_report(
         imaging_measurements=groups,
     )
     _fix_method_relationship(report)
+    _add_label_comments(report, [lesion.lesion_id for lesion in lesions])
     study_uid = next(iter(studies))
     seed = [study_uid, visit or ""] + sorted(
         f"{x.lesion_id}:{x.sop_instance_uid}:{x.long_axis_px}" for x in lesions)

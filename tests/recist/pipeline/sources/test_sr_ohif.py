@@ -113,3 +113,19 @@ def test_our_reader_reads_the_ohif_encoding_back_to_the_same_lesions(ct_series, 
                for item in group.ContentSequence
                if item.ConceptNameCodeSequence[0].CodeValue == "363698007"}
     assert schemes == {"SCT"}  # liver, lymph node, omentum: standard codes, none private
+
+
+def test_each_group_carries_its_label_as_the_comment_ohif3_reads(ct_series, tmp_path):
+    # @cornerstonejs/adapters (OHIF 3) take a measurement's label from TEXT (121106, DCM,
+    # "Comment"); tests/recist/pipeline/viewer/test_ohif_round_trip.py checks it in OHIF.
+    headers = [pydicom.dcmread(p, stop_before_pixels=True) for p in ct_series]
+    out, _ = export_sr(_table(headers), ct_series[0].parent, tmp_path / "ours.dcm")
+    sr = pydicom.dcmread(out)
+    comments = {}
+    for group in sr.ContentSequence[-1].ContentSequence:
+        items = {item.ConceptNameCodeSequence[0].CodeValue: item
+                 for item in group.ContentSequence}
+        comment = items["121106"]
+        assert (comment.ValueType, comment.RelationshipType) == ("TEXT", "CONTAINS")
+        comments[items["121071"].ConceptCodeSequence[0].CodeMeaning] = comment.TextValue
+    assert comments == {"Liver met 2": "Liver met 2", "N1": "N1", "X1": "X1"}
