@@ -93,6 +93,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "this scheduler (e.g. tcp://host:8786); its workers need recist[dask] "
                         "and must see the manifest's paths")
     p.add_argument("--study", metavar="UID", help="with --dicomweb: Study Instance UID")
+    p.add_argument("--sr-series", metavar="UID",
+                   help="with --dicomweb: measure the SR report(s) of this series of the "
+                        "study, fetched from the PACS (e.g. a report saved in OHIF), like "
+                        "--sr FILE")
     p.add_argument("--fetch-dir", metavar="DIR",
                    help="with --dicomweb: keep the fetched series here")
     p.add_argument("--out", metavar="CSV", required=True, help="measurements table to write")
@@ -109,6 +113,14 @@ def _chosen_source(args: argparse.Namespace):
     """The one source the options name, after the checks of the option combinations."""
     sources = _sources()
     given = [s for s in sources if getattr(args, _dest(s), None)]
+    if args.sr_series:
+        if not args.dicomweb:
+            raise ValueError("--sr-series reads an SR series from a PACS: give it with "
+                             "--dicomweb URL --study UID --series-uid UID (or give the "
+                             "report file with --sr FILE)")
+        if args.sr:
+            raise ValueError("give the SR as --sr FILE or as --sr-series UID, not both")
+        given.append(next(s for s in sources if s.name == "sr"))
     if args.manifest:
         options = [*(s.option for s in given), *(f"--{o.replace('_', '-')}" for o in
                                                  ("lesions", "series_uid", "visit")
@@ -162,23 +174,28 @@ def run(args: argparse.Namespace) -> int:
     source = _chosen_source(args)
     if source is None:
         return _run_manifest(args)
+    from dataclasses import replace
     from pathlib import Path
 
     from recist.pipeline.sources import SourceSpec
     from recist.table import write_measurements
 
-    files = getattr(args, _dest(source))
+    files = getattr(args, _dest(source)) or []
     spec = SourceSpec(
         paths=tuple(Path(f) for f in (files if isinstance(files, list) else [files])),
         lesions=Path(args.lesions) if args.lesions else None, series_uid=args.series_uid,
         visit=args.visit, resample=args.resample, default_kind=args.default_kind,
         overlays_dir=Path(args.overlays) if args.overlays else None)
     if args.dicomweb:
-        from recist.pipeline.pacs import fetched_series
+        from recist.pipeline.pacs import fetched_reports, fetched_series
 
         with fetched_series(args.dicomweb, args.study, args.series_uid,
                             keep_in=args.fetch_dir) as folder:
-            result = source.measure(folder, spec)
+            if args.sr_series:
+                with fetched_reports(args.dicomweb, args.study, args.sr_series) as reports:
+                    result = source.measure(folder, replace(spec, paths=reports))
+            else:
+                result = source.measure(folder, spec)
     else:
         result = source.measure(args.series, spec)
     _print_findings(result.findings)

@@ -10,7 +10,7 @@ from pathlib import Path
 from dicom_io.dicomweb import connect, retrieve_series, search_series, store_instances
 from dicom_io.errors import DicomInputError
 
-__all__ = ["fetch_study", "fetched_series", "store_report"]
+__all__ = ["fetch_study", "fetched_reports", "fetched_series", "store_report"]
 
 
 def fetch_study(url: str, study_uid: str, out_dir: str | Path, *,
@@ -75,3 +75,24 @@ def fetched_series(url: str, study_uid: str, series_uid: str, *,
         folder = Path(keep_in) if keep_in else Path(scratch) / "series"
         fetch_study(url, study_uid, folder, series_uid=series_uid)
         yield folder
+
+
+@contextmanager
+def fetched_reports(url: str, study_uid: str, series_uid: str) -> Iterator[tuple[Path, ...]]:
+    """Fetch the instances of one report series (e.g. the SR a viewer saved) for the
+    duration of a ``with`` block; yields their files (removed afterwards).
+
+    Raises
+    ------
+    DicomInputError
+        If the series holds no instance.
+    """
+    with tempfile.TemporaryDirectory(prefix="recist-fetch-reports-") as scratch:
+        folder = Path(scratch) / "reports"
+        fetch_study(url, study_uid, folder, series_uid=series_uid)
+        files = tuple(sorted(p for p in folder.iterdir() if p.is_file()))
+        if not files:
+            raise DicomInputError(f"series {series_uid} of study {study_uid} on "
+                                  "the DICOMweb server holds no instance; check the "
+                                  "SR's Series Instance UID")
+        yield files

@@ -106,6 +106,8 @@ def app_config() -> str:
         "showLoadingIndicator": True,
         "strictZSpacingForVolumeViewport": True,
         "investigationalUseDialog": {"option": "never"},
+        # The first measurement drawn starts tracking, without OHIF's yes/no prompts.
+        "measurementTrackingMode": "simplified",
         "defaultDataSourceName": "orthanc",
         "dataSources": [source],
     }

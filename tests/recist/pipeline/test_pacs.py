@@ -125,3 +125,48 @@ def test_measure_command_reads_the_series_from_the_pacs(orthanc, uploaded, tmp_p
     assert table.loc[0, "lesion_id"] == "T2"
     assert table.loc[0, "ld_mm"] == pytest.approx(20.0, abs=1e-4)
     assert table.loc[0, "sop_instance_uid"] == header.SOPInstanceUID
+
+
+def test_measure_reads_an_sr_series_stored_in_the_pacs(orthanc, uploaded, tmp_path, capsys):
+    # `recist measure --dicomweb … --sr-series UID`: the report a viewer saved to the PACS
+    # (tests/recist/pipeline/test_viewer_ohif.py does it with OHIF) measured in place.
+    paths, study_uid, series_uid = uploaded
+    header = pydicom.dcmread(paths[3], stop_before_pixels=True)
+    plane = ImagePlane.from_dataset(header)
+    ends = plane.pixel_to_patient_mm(np.array([[4.5, 4.5], [34.5, 4.5]]))  # 30 cols, 21 mm
+    row = {"patient_id": "PX9", "date": "2024-03-01", "lesion_id": "Node 7",
+           "kind": "target", "organ": "lymph node", "nodal": True, "status": "measured",
+           "ld_mm": 21.0, "sop_instance_uid": header.SOPInstanceUID}
+    row.update({f"ld_{a}{i + 1}": float(ends[i][k]) for i in (0, 1)
+                for k, a in enumerate("xyz")})
+    sr_path, _ = export_sr(pd.DataFrame([row]), paths[0].parent, tmp_path / "n7.dcm")
+    store_report(f"{orthanc}/dicom-web", sr_path)
+    sr_series = str(pydicom.dcmread(sr_path).SeriesInstanceUID)
+    out = tmp_path / "m.csv"
+    status = main(["measure", "--dicomweb", f"{orthanc}/dicom-web", "--study", study_uid,
+                   "--series-uid", series_uid, "--sr-series", sr_series, "--out", str(out)])
+    assert status == 0, capsys.readouterr().err
+    capsys.readouterr()
+    table = pd.read_csv(out)
+    assert table["lesion_id"].tolist() == ["Node 7"]
+    assert table.loc[0, "ld_mm"] == pytest.approx(21.0, abs=1e-4)
+    assert table.loc[0, "sop_instance_uid"] == header.SOPInstanceUID
+
+    status = main(["measure", "--dicomweb", f"{orthanc}/dicom-web", "--study", study_uid,
+                   "--series-uid", series_uid, "--sr-series", "1.2.3.4.5",
+                   "--out", str(tmp_path / "none.csv")])
+    err = capsys.readouterr().err
+    assert status == EXIT_INPUT_ERROR and "1.2.3.4.5" in err and err.count("\n") == 1
+    assert not (tmp_path / "none.csv").exists()
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--series", "ct"], "--sr-series reads an SR series from a PACS"),
+    (["--dicomweb", "http://127.0.0.1:9/dicom-web", "--study", "1.2", "--series-uid", "1.3",
+      "--sr", "a.dcm"], "give the SR as --sr FILE or as --sr-series UID, not both"),
+])
+def test_sr_series_without_a_pacs_or_with_a_file_is_refused(extra, message, tmp_path,
+                                                            capsys):
+    status = main(["measure", *extra, "--sr-series", "1.4", "--out", str(tmp_path / "m.csv")])
+    err = capsys.readouterr().err
+    assert status == EXIT_INPUT_ERROR and message in err and err.count("\n") == 1

@@ -1,0 +1,215 @@
+// Drive a real OHIF (served by `recist viewer`) in Debian's Chromium, headless, and print
+// what OHIF itself shows as JSON. Used by tests/recist/pipeline/test_viewer_ohif.py.
+//
+// Usage: node ohif_round_trip.js VIEWER_URL STUDY_UID OUT_DIR DRAW_JSON
+//   DRAW_JSON: {"sop": SOP Instance UID of the image to draw on, "label": lesion label,
+//               "from": [x, y], "to": [x, y]} (pixel column/row of the long axis ends)
+// Steps:
+//   1. recist -> OHIF: hydrate the study's SR (our export-sr) with OHIF's own command, read
+//      the measurement service and the measurement panel; screenshot.
+//   2. the study's SEG (our export-seg): hydrate it, read the segmentation service, count
+//      each segment's voxels in OHIF's labelmap; screenshot.
+//   3. OHIF -> recist: on a fresh page, activate OHIF's Bidirectional tool, drag its long
+//      axis with the mouse on the image, label it through OHIF's rename dialog, and save
+//      the report with OHIF's storeMeasurements (STOW-RS to the viewer's Orthanc).
+"use strict";
+const path = require("path");
+const { chromium } = require("playwright-core");
+
+const [url, studyUid, outDir, drawJson] = process.argv.slice(2);
+const draw = JSON.parse(drawJson);
+const CHROMIUM = process.env.RECIST_CHROMIUM || "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"];
+const log = (...a) => process.stderr.write(a.join(" ") + "\n");
+
+async function openStudy(browser) {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on("pageerror", e => log("page error:", e.message));
+    await page.goto(`${url}/viewer?StudyInstanceUIDs=${studyUid}`);
+    await page.waitForFunction(() => {
+        const s = window.services;
+        if (!s || !window.cornerstone) return false;
+        const engine = window.cornerstone.getRenderingEngines()[0];
+        const viewport = engine && engine.getViewports()[0];
+        return Boolean(viewport && viewport.getCurrentImageId && viewport.getCurrentImageId());
+    }, null, { timeout: 90000 });
+    await skipTour(page);
+    return page;
+}
+
+async function skipTour(page) {
+    const skip = page.getByText("Skip all");
+    try {
+        await skip.waitFor({ timeout: 3000 });
+        await skip.click();
+    } catch (e) { /* no tour shown */ }
+}
+
+const PANELS = {
+    measurements: "@ohif/extension-measurement-tracking.panelModule.trackedMeasurements",
+    segmentation: "@ohif/extension-cornerstone.panelModule.panelSegmentation",
+};
+
+async function showPanel(page, name) {
+    await page.evaluate(id => window.services.panelService.activatePanel(id, true),
+        PANELS[name]);
+    await page.waitForTimeout(1000);
+}
+
+async function activeViewport(page) {
+    return page.evaluate(() => window.services.viewportGridService.getActiveViewportId());
+}
+
+async function srStep(page) {
+    const result = await page.evaluate(async () => {
+        const { displaySetService, measurementService } = window.services;
+        const sr = displaySetService.getActiveDisplaySets().find(d => d.Modality === "SR");
+        if (!sr) return { error: "no SR display set" };
+        if (!sr.isLoaded) await sr.load();
+        await window.commandsManager.runCommand("hydrateStructuredReport",
+            { displaySetInstanceUID: sr.displaySetInstanceUID });
+        const annotationOf = uid => window.cornerstoneTools.annotation.state.getAnnotation(uid);
+        return {
+            rehydratable: Boolean(sr.isRehydratable),
+            measurements: measurementService.getMeasurements().map(m => {
+                const annotation = annotationOf(m.uid);
+                const points = annotation ? annotation.data.handles.points : [];
+                const stats = Object.values(m.data || {})[0] || {};
+                return {
+                    uid: m.uid, label: m.label, toolName: m.toolName,
+                    sop: m.SOPInstanceUID || null,
+                    imageId: m.referencedImageId || null,
+                    length: stats.length, width: stats.width, unit: stats.unit,
+                    displayText: m.displayText, points,
+                };
+            }),
+        };
+    });
+    return result;
+}
+
+async function segStep(page) {
+    const viewportId = await activeViewport(page);
+    return page.evaluate(async viewportId => {
+        const { displaySetService, segmentationService } = window.services;
+        const seg = displaySetService.getActiveDisplaySets().find(d => d.Modality === "SEG");
+        if (!seg) return { error: "no SEG display set" };
+        if (!seg.isLoaded) await seg.load({ headers: {} });
+        const segmentationId = await segmentationService.createSegmentationForSEGDisplaySet(seg);
+        await segmentationService.addSegmentationRepresentation(viewportId, { segmentationId });
+        const deadline = Date.now() + 20000;
+        while (!segmentationService.getSegmentations().length && Date.now() < deadline) {
+            await new Promise(r => setTimeout(r, 250));
+        }
+        const { cache } = window.cornerstone;
+        return {
+            segmentations: segmentationService.getSegmentations().map(s => {
+                const labelmap = s.representationData.Labelmap || {};
+                const counts = {};
+                for (const imageId of labelmap.imageIds || []) {
+                    const image = cache.getImage(imageId);
+                    if (!image) continue;
+                    const pixels = image.getPixelData();
+                    for (let i = 0; i < pixels.length; i++) {
+                        if (pixels[i]) counts[pixels[i]] = (counts[pixels[i]] || 0) + 1;
+                    }
+                }
+                return {
+                    label: s.label,
+                    segments: Object.values(s.segments).filter(Boolean).map(g => ({
+                        index: g.segmentIndex, label: g.label, voxels: counts[g.segmentIndex] || 0,
+                    })),
+                };
+            }),
+        };
+    }, viewportId);
+}
+
+async function drawStep(page) {
+    const viewportId = await activeViewport(page);
+    // Show the image to draw on, and make OHIF's Bidirectional tool the active one.
+    const where = await page.evaluate(async ({ viewportId, draw }) => {
+        const { cornerstoneViewportService } = window.services;
+        const viewport = cornerstoneViewportService.getCornerstoneViewport(viewportId);
+        const index = viewport.getImageIds().findIndex(id => id.includes(`/instances/${draw.sop}/`));
+        if (index < 0) return { error: `image ${draw.sop} not in the viewport` };
+        await viewport.setImageIdIndex(index);
+        window.commandsManager.runCommand("setToolActive", { toolName: "Bidirectional" });
+        const imageId = viewport.getCurrentImageId();
+        const { imageToWorldCoords } = window.cornerstone.utilities;
+        const rect = viewport.canvas.getBoundingClientRect();
+        const toPage = xy => {
+            const [cx, cy] = viewport.worldToCanvas(imageToWorldCoords(imageId, xy));
+            return [rect.left + cx, rect.top + cy];
+        };
+        return { index, imageId, from: toPage(draw.from), to: toPage(draw.to) };
+    }, { viewportId, draw });
+    if (where.error) return where;
+    await page.waitForTimeout(1000);
+    // A radiologist's drag: press at one end of the long axis, move, release at the other.
+    await page.mouse.move(...where.from);
+    await page.mouse.down();
+    await page.mouse.move(...where.to, { steps: 12 });
+    await page.mouse.up();
+    await page.waitForFunction(() => window.services.measurementService.getMeasurements().length === 1,
+        null, { timeout: 20000 });
+    const uid = await page.evaluate(() => window.services.measurementService.getMeasurements()[0].uid);
+    // Label it as a user does: OHIF's rename dialog, typed, Enter.
+    page.evaluate(uid => window.commandsManager.runCommand("renameMeasurement", { uid }), uid);
+    const input = page.locator("input[type=text], input:not([type])").last();
+    await input.waitFor({ timeout: 10000 });
+    await input.fill("");
+    await input.type(draw.label);
+    await input.press("Enter");
+    await page.waitForFunction(label => window.services.measurementService.getMeasurements()[0].label === label,
+        draw.label, { timeout: 10000 });
+    await showPanel(page, "measurements");
+    const shown = await page.evaluate(() => {
+        const m = window.services.measurementService.getMeasurements()[0];
+        const annotation = window.cornerstoneTools.annotation.state.getAnnotation(m.uid);
+        const stats = Object.values(m.data || {})[0] || {};
+        return { uid: m.uid, label: m.label, toolName: m.toolName, sop: m.SOPInstanceUID,
+                 length: stats.length, width: stats.width, unit: stats.unit,
+                 displayText: m.displayText, points: annotation.data.handles.points };
+    });
+    shown.panelText = await page.evaluate(() => document.body.innerText);
+    await page.screenshot({ path: path.join(outDir, "ohif_drawn.png") });
+    // Save: OHIF's own report writer (the command behind "Create SR"), stored by STOW-RS.
+    shown.saved = await page.evaluate(async () => {
+        const dataSource = window.extensionManager.getActiveDataSource()[0];
+        const report = await window.commandsManager.runCommand("storeMeasurements", {
+            measurementData: window.services.measurementService.getMeasurements(),
+            dataSource, additionalFindingTypes: ["ArrowAnnotate"],
+            options: { SeriesDescription: "Drawn in OHIF" },
+        }, "CORNERSTONE_STRUCTURED_REPORT");
+        return { series: report.SeriesInstanceUID, sop: report.SOPInstanceUID };
+    });
+    return shown;
+}
+
+(async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const out = {};
+    try {
+        const page = await openStudy(browser);
+        out.sr = await srStep(page);
+        await showPanel(page, "measurements");
+        await page.evaluate(uid => window.commandsManager.runCommand("jumpToMeasurement",
+            { uid }), out.sr.measurements[0].uid);
+        await page.waitForTimeout(1500);
+        out.sr.panelText = await page.evaluate(() => document.body.innerText);
+        await page.screenshot({ path: path.join(outDir, "ohif_sr.png") });
+        out.seg = await segStep(page);
+        await showPanel(page, "segmentation");
+        await page.waitForTimeout(1500);
+        out.seg.panelText = await page.evaluate(() => document.body.innerText);
+        await page.screenshot({ path: path.join(outDir, "ohif_seg.png") });
+        await page.close();
+        if (draw.sop) out.drawn = await drawStep(await openStudy(browser));
+    } finally {
+        await browser.close();
+    }
+    process.stdout.write(JSON.stringify(out));
+})().catch(e => { log("failed:", e.stack || e); process.exit(1); });
