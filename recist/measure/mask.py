@@ -47,8 +47,9 @@ pixel along the axes and +1.4 pixel along diagonals.
   a click or brush edge left in a label, whose LD (under 2 pixel spacings) would
   otherwise be added to the lesion as a fragment. Not when every piece is that small.
 - **Volume**: voxel count x voxel volume.
-- **Maximum 3-D diameter**: marching-cubes surface at 0.5 (as pyradiomics' mesh), convex
-  hull of its vertices in mm, largest pairwise distance between hull vertices.
+- **Maximum 3-D diameter**: the largest distance between two vertices of the marching-cubes
+  surface at 0.5 (as pyradiomics' mesh), found from each grid line's two extreme surface
+  points without building the mesh (``recist.measure.diameter_3d``).
 
 Coordinates: a mask is ``(n_slices, rows, columns)``; spacing is ``(slice, row, column)``
 in mm where row spacing is the distance between rows (DICOM PixelSpacing[0]). Endpoints
@@ -66,9 +67,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
-from scipy.spatial.distance import pdist
-from skimage.measure import marching_cubes
 
+from recist.measure.diameter_3d import max_3d_diameter_mm
 from recist.measure.outline import smoothed_outline_edges
 from recist.measure.planar import PlanarMeasurement, measure_edges_2d
 from recist.measure.short_axis import longest_perpendicular_chord_edges
@@ -388,30 +388,6 @@ def drop_stray_pieces(mask: np.ndarray, min_voxels: int = MIN_PIECE_VOXELS
                                         n_voxels=int(sizes[number])))
     kept: np.ndarray = mask & ~small[labels]
     return kept, tuple(dropped)
-
-
-def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float]) -> float:
-    """Largest distance between two points of the lesion's 0.5 iso-surface, in mm.
-
-    Marching cubes on the padded mask (as pyradiomics' ``Maximum3DDiameter``), convex hull
-    of the vertices, then all pairs of hull vertices.
-
-    A digitised ball of diameter 11 voxels: the mesh reaches the outermost voxels' corners
-    along the diagonals, hence +0.9 voxel (pyradiomics' mesh diameter does the same).
-
-    >>> ball = np.hypot.reduce(np.mgrid[-6:7, -6:7, -6:7].astype(float)) <= 5.5
-    >>> round(max_3d_diameter_mm(ball, (1.0, 1.0, 1.0)), 1)
-    11.9
-    """
-    padded = np.pad(mask.astype(np.float32), 1)
-    vertices, _, _, _ = marching_cubes(padded, 0.5, spacing=tuple(float(s) for s in spacing_mm))
-    try:
-        vertices = vertices[ConvexHull(vertices).vertices]
-    except QhullError:  # flat surface (should not happen with padding): use all vertices
-        pass
-    if len(vertices) < 2:
-        return 0.0
-    return float(pdist(vertices).max())
 
 
 def measure_mask(

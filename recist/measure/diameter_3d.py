@@ -1,0 +1,172 @@
+"""Maximum 3-D diameter of a lesion mask: the largest distance between two points of its
+0.5 iso-surface, found without building the surface.
+
+The surface is the one marching cubes draws at level 0.5 on the zero-padded mask (as
+pyradiomics' ``Maximum3DDiameter``). On a binary mask every grid edge joining a lesion voxel
+and a background voxel carries a vertex of that mesh, half-way along it (the interpolation
+``(0.5 - 0) / (1 - 0)``); the only other vertices, which Lewiner's variant (scikit-image)
+adds at the centre of some ambiguous cubes, lie half-way between two of those. So the
+largest distance between two vertices is the largest distance between two midpoints of
+6-neighbour voxels of different value (the set ``V``); no mesh is needed to know it
+(``tests/recist/measure/test_diameter_3d.py`` checks both facts on random masks).
+
+The largest distance between two points of a set is reached between two of its extreme
+points (vertices of its convex hull). Along any grid line the points of ``V`` lie between
+the first and the last of them, so only those two can be extreme: on each line along
+columns, rows and slices that crosses the lesion, the midpoints just outside its first and
+its last voxel (``surface_extreme_points``). That leaves a few points per grid line instead
+of the whole surface, with the same hull and therefore the same maximum distance.
+
+The farthest pair among those points (``max_pair_distance``) is exact too: a lower bound
+``d0`` (two farthest-point steps) and the largest distance ``R`` from the centre of the
+points' bounding box rule out every point nearer the centre than ``d0 - R`` (two points
+farther apart than ``d0`` have distances from the centre adding to more than ``d0``, and
+neither exceeds ``R``); the convex hull of what is left keeps its extreme points, and all
+pairs of those are compared.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import ConvexHull, QhullError
+from scipy.spatial.distance import cdist, pdist
+
+__all__ = ["line_ends", "max_3d_diameter_mm", "max_pair_distance", "surface_extreme_points"]
+
+_HULL_FROM = 64  # fewer candidate points: compare all pairs directly
+_BLOCK = 512  # rows of the pairwise-distance blocks (memory: _BLOCK x n doubles)
+
+
+def surface_extreme_points(mask: np.ndarray,
+                           spacing_mm: tuple[float, float, float]) -> np.ndarray:
+    """The surface vertices that can be extreme: two per grid line crossing the lesion.
+
+    Returns ``(m, 3)`` points in mm, ``(slice, row, column)`` index times spacing (the
+    coordinates marching cubes gives on the mask padded by one voxel, less that voxel).
+
+    A single voxel: the six face centres of its cube.
+
+    >>> one = np.ones((1, 1, 1), dtype=bool)
+    >>> surface_extreme_points(one, (1.0, 1.0, 1.0))
+    array([[-0.5,  0. ,  0. ],
+           [ 0.5,  0. ,  0. ],
+           [ 0. , -0.5,  0. ],
+           [ 0. ,  0.5,  0. ],
+           [ 0. ,  0. , -0.5],
+           [ 0. ,  0. ,  0.5]])
+    """
+    return _surface_axes(np.asarray(mask, dtype=bool), spacing_mm).T
+
+
+def _surface_axes(mask: np.ndarray, spacing_mm: tuple[float, float, float]) -> np.ndarray:
+    """``surface_extreme_points`` as ``(3, m)``: one row per axis."""
+    parts = []
+    for axis in range(3):
+        first, last = line_ends(mask, axis)
+        where = np.nonzero(last >= 0)
+        others = [a for a in range(3) if a != axis]
+        for ends in (first[where] - 0.5, last[where] + 0.5):
+            points = np.empty((3, len(ends)))
+            points[axis] = ends
+            points[others[0]] = where[0]
+            points[others[1]] = where[1]
+            parts.append(points)
+    axes = np.concatenate(parts, axis=1)
+    axes *= np.asarray(spacing_mm, dtype=float)[:, None]
+    return axes
+
+
+def line_ends(mask: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the first and the last lesion voxel on each grid line along ``axis``.
+
+    Two 2-D integer arrays over the other two axes; -1 in both where the line misses the
+    lesion. One multiply and one maximum per end, on small integers (faster than argmax,
+    which copies the mask for every axis but the last).
+
+    >>> first, last = line_ends(np.array([[[0, 1, 1, 0], [0, 0, 0, 0]]], dtype=bool), 2)
+    >>> first.tolist(), last.tolist()
+    ([[1, -1]], [[2, -1]])
+    """
+    n = mask.shape[axis]
+    dtype = np.uint8 if n < 255 else np.uint16 if n < 65535 else np.int64
+    shape = [1, 1, 1]
+    shape[axis] = n
+    up = np.arange(1, n + 1, dtype=dtype).reshape(shape)
+    down = np.arange(n, 0, -1, dtype=dtype).reshape(shape)
+    last = np.max(mask * up, axis=axis).astype(np.int64) - 1
+    from_end = np.max(mask * down, axis=axis).astype(np.int64)
+    first = np.where(last >= 0, n - from_end, -1)
+    return first, last
+
+
+def _max_squared_distance(points: np.ndarray) -> float:
+    """Largest squared distance between two of ``points``, all pairs compared."""
+    n = len(points)
+    if n <= _BLOCK:
+        return float(pdist(points, "sqeuclidean").max())
+    best = 0.0
+    for start in range(0, n - 1, _BLOCK):
+        block = points[start:start + _BLOCK]
+        best = max(best, float(cdist(block, points[start:], "sqeuclidean").max()))
+    return best
+
+
+def max_pair_distance(points: np.ndarray) -> float:
+    """Largest distance between two of ``points`` (``(n, 3)``), exact (module docstring).
+
+    >>> max_pair_distance(np.array([[0, 0, 0], [3, 4, 0], [1, 1, 1.0]]))
+    5.0
+    """
+    points = np.asarray(points, dtype=float).reshape(-1, 3)
+    return _max_pair_distance_axes(np.ascontiguousarray(points.T))
+
+
+def _max_pair_distance_axes(axes: np.ndarray) -> float:
+    """``max_pair_distance`` of points given as ``(3, n)`` (reductions along a long
+    contiguous axis are fast; along a short one they are not)."""
+    n = axes.shape[1]
+    if n < 2:
+        return 0.0
+    if n < _HULL_FROM:
+        return float(np.sqrt(_max_squared_distance(axes.T)))
+    centre = (axes.min(axis=1) + axes.max(axis=1)) / 2
+    radius = np.sqrt(_squared_norms(axes, centre))
+    a = axes[:, int(np.argmax(radius))]
+    b = axes[:, int(np.argmax(_squared_norms(axes, a)))]
+    a = axes[:, int(np.argmax(_squared_norms(axes, b)))]
+    lower = float(np.sqrt(((a - b) ** 2).sum()))
+    far = float(radius.max())
+    tolerance = 1e-9 * (1.0 + far)
+    points = axes[:, radius >= lower - far - tolerance].T
+    if len(points) >= _HULL_FROM:
+        try:
+            points = points[ConvexHull(points).vertices]
+        except QhullError:  # all in a plane or on a line: compare them all
+            pass
+    if len(points) < 2:
+        return lower
+    return float(np.sqrt(_max_squared_distance(points)))
+
+
+def _squared_norms(axes: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    """Squared distances of the points ``axes`` (``(3, n)``) from ``origin``."""
+    return ((axes[0] - origin[0]) ** 2 + (axes[1] - origin[1]) ** 2
+            + (axes[2] - origin[2]) ** 2)
+
+
+def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float]) -> float:
+    """Largest distance between two points of the lesion's 0.5 iso-surface, in mm.
+
+    The same value as the largest distance between two vertices of marching cubes' mesh on
+    the padded mask (as pyradiomics' ``Maximum3DDiameter``), computed from the grid lines'
+    extreme surface points (module docstring).
+
+    A digitised ball of diameter 11 voxels: the mesh reaches the outermost voxels' corners
+    along the diagonals, hence +0.9 voxel (pyradiomics' mesh diameter does the same).
+
+    >>> ball = np.hypot.reduce(np.mgrid[-6:7, -6:7, -6:7].astype(float)) <= 5.5
+    >>> round(max_3d_diameter_mm(ball, (1.0, 1.0, 1.0)), 1)
+    11.9
+    """
+    spacing = (float(spacing_mm[0]), float(spacing_mm[1]), float(spacing_mm[2]))
+    return _max_pair_distance_axes(_surface_axes(np.asarray(mask, dtype=bool), spacing))
