@@ -150,8 +150,9 @@ def _max_pair_distance_axes(axes: np.ndarray) -> float:
 
 def _squared_norms(axes: np.ndarray, origin: np.ndarray) -> np.ndarray:
     """Squared distances of the points ``axes`` (``(3, n)``) from ``origin``."""
-    return ((axes[0] - origin[0]) ** 2 + (axes[1] - origin[1]) ** 2
-            + (axes[2] - origin[2]) ** 2)
+    squared: np.ndarray = ((axes[0] - origin[0]) ** 2 + (axes[1] - origin[1]) ** 2
+                           + (axes[2] - origin[2]) ** 2)
+    return squared
 
 
 def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float]) -> float:

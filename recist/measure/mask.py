@@ -68,7 +68,7 @@ import numpy.typing as npt
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 
-from recist.measure.diameter_3d import max_3d_diameter_mm
+from recist.measure.diameter_3d import line_ends, max_3d_diameter_mm
 from recist.measure.outline import smoothed_outline_edges
 from recist.measure.planar import PlanarMeasurement, measure_edges_2d
 from recist.measure.short_axis import longest_perpendicular_chord_edges
@@ -239,6 +239,39 @@ _ANGLES = np.linspace(0.0, np.pi, _BOUND_DIRECTIONS, endpoint=False)
 _DIRECTIONS = np.stack([np.cos(_ANGLES), np.sin(_ANGLES)])  # (2, K): (column, row) parts
 
 
+class _RowRuns:
+    """Each row's first and last lesion column, and which slices are one simple piece.
+
+    A slice is *simple* when its lesion rows are contiguous, each row is a single run and
+    the runs of consecutive rows overlap or touch diagonally: then it is one 8-connected
+    piece of ``voxels[k]`` voxels, known without labelling.
+    """
+
+    def __init__(self, mask: np.ndarray) -> None:
+        _, rows, columns = mask.shape
+        first, last = line_ends(mask, 2)
+        self.first, self.last = first, last
+        self.any_row: npt.NDArray[np.bool_] = last >= 0
+        count = mask.sum(axis=2, dtype=np.int64)
+        self.voxels = count.sum(axis=1)
+        self.present = self.voxels > 0
+        self.top = np.argmax(self.any_row, axis=1)
+        self.bottom = rows - 1 - np.argmax(self.any_row[:, ::-1], axis=1)
+        contiguous = self.any_row.sum(axis=1) == self.bottom - self.top + 1
+        single_runs = np.all(~self.any_row | (count == last - first + 1), axis=1)
+        both = self.any_row[:, 1:] & self.any_row[:, :-1]
+        overlap = np.all(~both | ((first[:, 1:] <= last[:, :-1] + 1)
+                                  & (last[:, 1:] >= first[:, :-1] - 1)), axis=1)
+        self.simple = self.present & contiguous & single_runs & overlap
+
+    def refresh(self, mask: np.ndarray, slices: list[int]) -> None:
+        """Recompute the figures of ``slices`` after they changed (strays dropped)."""
+        again = _RowRuns(mask[slices])
+        for name in ("first", "last", "any_row", "voxels", "present", "top", "bottom",
+                     "simple"):
+            getattr(self, name)[slices] = getattr(again, name)
+
+
 class _SliceBounds:
     """Upper bounds of each slice's LD and SA, cheap first (bounding box), tighter on demand.
 
@@ -259,24 +292,17 @@ class _SliceBounds:
     labelling shows it is one piece.
     """
 
-    def __init__(self, mask: np.ndarray, in_plane: tuple[float, float]) -> None:
+    def __init__(self, mask: np.ndarray, in_plane: tuple[float, float],
+                 runs: _RowRuns | None = None) -> None:
         _, rows, columns = mask.shape
+        runs = _RowRuns(mask) if runs is None else runs
         self.mask = mask
         self.row_mm, self.col_mm = in_plane
         self.delta_mm = max(in_plane) / 4.0
-        self.any_row: npt.NDArray[np.bool_] = np.any(mask, axis=2)
-        self.first = np.argmax(mask, axis=2)
-        self.last = columns - 1 - np.argmax(np.ascontiguousarray(mask[:, :, ::-1]), axis=2)
-        count = np.count_nonzero(mask, axis=2)
-        present = self.any_row.any(axis=1)
-        self.top = np.argmax(self.any_row, axis=1)
-        self.bottom = rows - 1 - np.argmax(self.any_row[:, ::-1], axis=1)
-        contiguous = self.any_row.sum(axis=1) == self.bottom - self.top + 1
-        single_runs = np.all(~self.any_row | (count == self.last - self.first + 1), axis=1)
-        both = self.any_row[:, 1:] & self.any_row[:, :-1]
-        overlap = np.all(~both | ((self.first[:, 1:] <= self.last[:, :-1] + 1)
-                                  & (self.last[:, 1:] >= self.first[:, :-1] - 1)), axis=1)
-        self.simple = present & contiguous & single_runs & overlap
+        self.any_row = runs.any_row
+        self.first, self.last = runs.first, runs.last
+        self.top, self.bottom, self.simple = runs.top, runs.bottom, runs.simple
+        present = runs.present
         self.left = np.where(self.any_row, self.first, columns).min(axis=1)
         self.right = np.where(self.any_row, self.last, -1).max(axis=1)
         # Widths of the pixel squares (which contain R) along 0, 45, 90 and 135 degrees
@@ -352,16 +378,13 @@ class _SliceBounds:
         return ld_bound, min(sa_bound, ld_bound)
 
 
-_IN_PLANE = np.zeros((3, 3, 3), dtype=bool)
-_IN_PLANE[1] = True  # 8-connected within a slice, never across slices
-
-
 def drop_stray_pieces(mask: np.ndarray, min_voxels: int = MIN_PIECE_VOXELS
                       ) -> tuple[np.ndarray, tuple[DroppedPiece, ...]]:
     """The mask without its pieces of fewer than ``min_voxels`` voxels on their slice.
 
     A piece is an 8-connected component of one slice. When every piece is below the
-    floor (the whole lesion is a few voxels), nothing is dropped.
+    floor (the whole lesion is a few voxels), nothing is dropped. Only slices that are not
+    one simple piece (``_RowRuns``) of at least ``min_voxels`` voxels are labelled.
 
     >>> mask = np.zeros((1, 8, 8), dtype=bool)
     >>> mask[0, 1:5, 1:5] = True   # the lesion
@@ -371,23 +394,44 @@ def drop_stray_pieces(mask: np.ndarray, min_voxels: int = MIN_PIECE_VOXELS
     (16, (DroppedPiece(slice_index=0, row=7, column=7, n_voxels=1),))
     """
     mask = np.asarray(mask).astype(bool, copy=False)
-    if min_voxels <= 1 or not mask.any():
+    return _drop_strays(mask, min_voxels, _RowRuns(mask) if mask.ndim == 3 else None)
+
+
+def _drop_strays(mask: np.ndarray, min_voxels: int, runs: _RowRuns | None
+                 ) -> tuple[np.ndarray, tuple[DroppedPiece, ...]]:
+    if min_voxels <= 1 or runs is None or not runs.present.any():
         return mask, ()
-    labels, count = ndimage.label(mask, structure=_IN_PLANE)
-    sizes = np.bincount(labels.ravel(), minlength=count + 1)
-    small = sizes < min_voxels
-    small[0] = False
-    if not small.any() or small[1:].all():
+    whole = runs.simple & (runs.voxels >= min_voxels)  # one piece, above the floor
+    any_large = bool(whole.any())
+    small: list[tuple[int, int, int, int, np.ndarray | None]] = []  # k, r, c, n, where
+    for k in np.flatnonzero(runs.present & ~whole).tolist():
+        if runs.simple[k]:  # one piece, below the floor
+            top = int(runs.top[k])
+            small.append((k, top, int(runs.first[k, top]), int(runs.voxels[k]), None))
+            continue
+        labels, count = ndimage.label(mask[k], structure=_EIGHT)
+        flat = labels.ravel()
+        where = np.flatnonzero(flat)
+        numbers, first_index, sizes = np.unique(flat[where], return_index=True,
+                                                return_counts=True)
+        for number, index, size in zip(numbers.tolist(), where[first_index].tolist(),
+                                       sizes.tolist()):
+            if size >= min_voxels:
+                any_large = True
+            else:
+                row, column = divmod(index, mask.shape[2])
+                small.append((k, row, column, size, labels == number))
+    if not small or not any_large:
         return mask, ()
-    dropped = []
-    for number, box in enumerate(ndimage.find_objects(labels), start=1):
-        if box is not None and small[number]:
-            k, r, c = (int(v) for v in np.argwhere(labels[box] == number)[0])
-            dropped.append(DroppedPiece(slice_index=k + box[0].start, row=r + box[1].start,
-                                        column=c + box[2].start,
-                                        n_voxels=int(sizes[number])))
-    kept: np.ndarray = mask & ~small[labels]
-    return kept, tuple(dropped)
+    small.sort(key=lambda piece: piece[:3])
+    kept = mask.copy()
+    for k, _, _, _, where_piece in small:
+        if where_piece is None:
+            kept[k] = False
+        else:
+            kept[k][where_piece] = False
+    return kept, tuple(DroppedPiece(slice_index=k, row=r, column=c, n_voxels=n)
+                       for k, r, c, n, _ in small)
 
 
 def measure_mask(
@@ -432,13 +476,16 @@ def measure_mask(
     mask = np.asarray(mask).astype(bool, copy=False)
     if mask.ndim != 3:
         raise ValueError(f"expected a 3-D mask (slices, rows, columns), got shape {mask.shape}")
-    mask, dropped = drop_stray_pieces(mask, min_piece_voxels)
+    runs = _RowRuns(mask)
+    mask, dropped = _drop_strays(mask, min_piece_voxels, runs)
+    if dropped:
+        runs.refresh(mask, sorted({d.slice_index for d in dropped}))
     spacing = (float(spacing_mm[0]), float(spacing_mm[1]), float(spacing_mm[2]))
-    n_voxels = int(np.count_nonzero(mask))
+    n_voxels = int(runs.voxels.sum())
     if n_voxels == 0:
         raise ValueError("the mask is empty: no voxel belongs to the lesion")
     in_plane = (spacing[1], spacing[2])
-    bounds = _SliceBounds(mask, in_plane)
+    bounds = _SliceBounds(mask, in_plane, runs)
     # Visit slices from the largest possible diameter down; stop when no remaining slice
     # can beat the best score (exact: the bounds are >= LD >= SA of a one-piece slice).
     order = sorted(np.flatnonzero(bounds.coarse > 0).tolist(),
