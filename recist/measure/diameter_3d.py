@@ -58,11 +58,16 @@ def surface_extreme_points(mask: np.ndarray,
     return _surface_axes(np.asarray(mask, dtype=bool), spacing_mm).T
 
 
-def _surface_axes(mask: np.ndarray, spacing_mm: tuple[float, float, float]) -> np.ndarray:
-    """``surface_extreme_points`` as ``(3, m)``: one row per axis."""
+def _surface_axes(mask: np.ndarray, spacing_mm: tuple[float, float, float],
+                  column_ends: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``surface_extreme_points`` as ``(3, m)``: one row per axis (``column_ends``: the
+    ``line_ends`` along columns when the caller has them)."""
     parts = []
     for axis in range(3):
-        first, last = line_ends(mask, axis)
+        if axis == 2 and column_ends is not None:
+            first, last = column_ends
+        else:
+            first, last = line_ends(mask, axis)
         where = np.nonzero(last >= 0)
         others = [a for a in range(3) if a != axis]
         for ends in (first[where] - 0.5, last[where] + 0.5):
@@ -155,7 +160,8 @@ def _squared_norms(axes: np.ndarray, origin: np.ndarray) -> np.ndarray:
     return squared
 
 
-def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float]) -> float:
+def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float], *,
+                       column_ends: tuple[np.ndarray, np.ndarray] | None = None) -> float:
     """Largest distance between two points of the lesion's 0.5 iso-surface, in mm.
 
     The same value as the largest distance between two vertices of marching cubes' mesh on
@@ -168,6 +174,9 @@ def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float])
     >>> ball = np.hypot.reduce(np.mgrid[-6:7, -6:7, -6:7].astype(float)) <= 5.5
     >>> round(max_3d_diameter_mm(ball, (1.0, 1.0, 1.0)), 1)
     11.9
+
+    ``column_ends``: ``line_ends(mask, 2)``, when already computed.
     """
     spacing = (float(spacing_mm[0]), float(spacing_mm[1]), float(spacing_mm[2]))
-    return _max_pair_distance_axes(_surface_axes(np.asarray(mask, dtype=bool), spacing))
+    mask = np.asarray(mask, dtype=bool)
+    return _max_pair_distance_axes(_surface_axes(mask, spacing, column_ends))

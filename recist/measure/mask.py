@@ -495,9 +495,10 @@ def measure_mask(
     for k in order:
         if bounds.coarse[k] < best_score - 1e-9:
             break
-        ld_bound, sa_bound = bounds.fine(k)
-        if (sa_bound if nodal else ld_bound) < best_score - 1e-9:
-            continue
+        if best_pieces is not None:  # the first slice visited is measured anyway
+            ld_bound, sa_bound = bounds.fine(k)
+            if (sa_bound if nodal else ld_bound) < best_score - 1e-9:
+                continue
         pieces = _measure_pieces(mask[k], in_plane, with_short_axis=False, box=bounds.box(k))
         if nodal:
             # SA <= the caliper width across LD (the inside chord lies in the hull): skip
@@ -529,6 +530,7 @@ def measure_mask(
         fragments=fragments,
         n_voxels=n_voxels,
         volume_mm3=n_voxels * spacing[0] * spacing[1] * spacing[2],
-        max_3d_diameter_mm=max_3d_diameter_mm(mask, spacing) if with_3d_diameter else None,
+        max_3d_diameter_mm=(max_3d_diameter_mm(mask, spacing, column_ends=(runs.first, runs.last))
+                            if with_3d_diameter else None),
         dropped=dropped,
     )

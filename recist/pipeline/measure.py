@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
 from dicom_io.annotations import (
     LabelLesion,
@@ -39,6 +38,7 @@ from dicom_io.series import LoadedSeries
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
 from recist.measure import MIN_PIECE_VOXELS, DrawnLine, measure_lines, measure_mask
+from recist.measure.label_boxes import label_boxes
 from recist.overlays import render_lesion_overlay
 from recist.table import CORE_COLUMNS, PROVENANCE_COLUMNS
 from recist.vocabulary import KINDS, LesionKind, NewLesionStatus, NonTargetStatus, TargetStatus
@@ -315,30 +315,29 @@ def measure_masks_on_series(
     who = _who(series, patient_id, base)
     if labels.dtype.kind not in "iu":
         raise ValueError(f"a label volume holds whole numbers, got {labels.dtype}")
-    if labels.dtype.kind == "i" and labels.size and labels.min() < 0:
-        raise ValueError(f"the label volume has negative labels (down to {labels.min()}); "
+    boxes = label_boxes(labels)  # one pass over the volume for every lesion's crop
+    if boxes and min(boxes) < 0:
+        raise ValueError(f"the label volume has negative labels (down to {min(boxes)}); "
                          "0 is background and lesions are 1, 2, ...")
-    boxes = ndimage.find_objects(labels)
-    empty = [lesion for lesion in lesions
-             if lesion.label > len(boxes) or boxes[lesion.label - 1] is None]
+    empty = [lesion for lesion in lesions if lesion.label not in boxes]
     if empty:
         names = "; ".join(f"label {e.label} (lesion {e.lesion_id}, {e.source} row {e.row})"
                           for e in empty)
         raise RecistDataError(
             f"{who}: no voxel carries {names}; the "
             "label image has labels "
-            f"{sorted(i + 1 for i, b in enumerate(boxes) if b is not None)}. Check the "
+            f"{sorted(boxes)}. Check the "
             "label numbers in the lesions CSV against the mask")
     findings: list[Finding] = []
     listed = {lesion.label for lesion in lesions}
-    unlisted = [i + 1 for i, b in enumerate(boxes) if b is not None and i + 1 not in listed]
+    unlisted = [label for label in boxes if label not in listed]
     if unlisted:
         findings.append(Finding("label-not-listed", (
             f"{who}: label(s) {unlisted} of the mask "
             "are not in the lesions CSV and were not measured"), Severity.WARNING,
             patient_id=str(base["patient_id"]), date=str(base["date"])))
-    crops = {lesion.label: (tuple(s.start for s in boxes[lesion.label - 1]),
-                            labels[boxes[lesion.label - 1]] == lesion.label)
+    crops = {lesion.label: (tuple(s.start for s in boxes[lesion.label]),
+                            labels[boxes[lesion.label]] == lesion.label)
              for lesion in lesions}
     result = measure_lesion_masks(series, crops, lesions, visit=visit,
                                   patient_id=patient_id, date=date,

@@ -1,0 +1,49 @@
+"""Label boxes from one pass: the same boxes as scipy.ndimage.find_objects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from recist.measure.label_boxes import label_boxes
+
+
+def _find_objects_boxes(labels):
+    """The reference, label by label (negative labels shifted out of find_objects' way)."""
+    out = {}
+    for value in np.unique(labels[labels != 0]).tolist():
+        out[value] = ndimage.find_objects((labels == value).astype(np.uint8))[0]
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.uint16, np.int32, np.int64])
+def test_same_boxes_as_find_objects(dtype):
+    rng = np.random.default_rng(np.dtype(dtype).itemsize)
+    for _ in range(40):
+        shape = tuple(int(v) for v in rng.integers(1, 30, 3))
+        labels = np.zeros(shape, dtype=dtype)
+        for _ in range(int(rng.integers(0, 5))):  # boxes that may overlap and share slices
+            value = int(rng.integers(1, 120))
+            if np.dtype(dtype).kind == "i" and rng.uniform() < 0.2:
+                value = -value
+            lo = [int(rng.integers(0, s)) for s in shape]
+            hi = [int(rng.integers(a, s)) + 1 for a, s in zip(lo, shape)]
+            region = tuple(slice(a, b) for a, b in zip(lo, hi))
+            labels[region] = np.where(rng.uniform(size=labels[region].shape) < 0.6, value,
+                                      labels[region])
+        assert label_boxes(labels) == _find_objects_boxes(labels)
+
+
+def test_large_label_values_and_an_empty_volume():
+    labels = np.zeros((3, 4, 5), dtype=np.uint16)
+    assert label_boxes(labels) == {}
+    labels[2, 3, 4] = 65535
+    labels[0, 0, 0] = 1
+    assert label_boxes(labels) == {1: (slice(0, 1), slice(0, 1), slice(0, 1)),
+                                   65535: (slice(2, 3), slice(3, 4), slice(4, 5))}
+
+
+def test_not_a_label_volume():
+    with pytest.raises(ValueError, match="integer label volume"):
+        label_boxes(np.zeros((2, 2, 2), dtype=float))
