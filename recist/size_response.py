@@ -18,13 +18,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from recist.arrays import round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.response_table import TARGET_ORDER
+from recist.sums import index_timepoints
 from recist.vocabulary import TargetResponse
 
-__all__ = ["SizeThresholds", "classify_size_sums", "percent_change", "recist_thresholds"]
+__all__ = ["SizeThresholds", "classify_size_sums", "percent_change", "recist_thresholds",
+           "timepoint_of_rows"]
 
 
 @dataclass(frozen=True)
@@ -119,3 +122,21 @@ def classify_size_sums(
         [code(TargetResponse.NA), code(TargetResponse.PD), code(TargetResponse.NE),
          code(TargetResponse.CR), code(TargetResponse.PR)],
         default=code(TargetResponse.SD)).astype(np.int64)
+
+
+def timepoint_of_rows(measurements: pd.DataFrame,
+                      timepoints: pd.DataFrame) -> tuple[npt.NDArray[np.int64], pd.DataFrame]:
+    """Each measurement row's time point, as positions in the engine's ``timepoints``.
+
+    The time points are those of ``recist.sums.index_timepoints`` (section 1 of
+    docs/rules.md), which ``respond`` lists in the same order; a table and time points
+    that do not match (another table, or rows sorted differently) are a ``ValueError``.
+    Returns the row positions and the index frame (``patient_code``, ``tp_order`` …).
+    """
+    row_tp, tps = index_timepoints(measurements)
+    if len(tps) != len(timepoints) or not np.array_equal(
+            tps["patient_id"].to_numpy(dtype=object).astype(str),
+            timepoints["patient_id"].to_numpy(dtype=object).astype(str)):
+        raise ValueError("the time points do not belong to these measurements: pass the "
+                         "time points respond() returned for this table")
+    return np.asarray(row_tp, dtype=np.int64), tps

@@ -40,8 +40,7 @@ from recist.response_table import (
     OVERALL_ORDER,
     TARGET_ORDER,
 )
-from recist.size_response import classify_size_sums, recist_thresholds
-from recist.sums import index_timepoints
+from recist.size_response import classify_size_sums, recist_thresholds, timepoint_of_rows
 from recist.vocabulary import LesionKind, TargetResponse, TargetStatus
 
 __all__ = [
@@ -105,12 +104,7 @@ class _Layout:
 
 def _layout(measurements: pd.DataFrame, timepoints: pd.DataFrame,
             criteria: Criteria) -> _Layout:
-    row_tp, tps = index_timepoints(measurements)
-    if len(tps) != len(timepoints) or not np.array_equal(
-            tps["patient_id"].to_numpy(dtype=object).astype(str),
-            timepoints["patient_id"].to_numpy(dtype=object).astype(str)):
-        raise ValueError("the time points do not belong to these measurements: assess the "
-                         "uncertainty with the time points respond() returned for them")
+    row_tp, tps = timepoint_of_rows(measurements, timepoints)
     kind = measurements["kind"].to_numpy(dtype=object)
     status = measurements["status"].to_numpy(dtype=object)
     nodal = measurements["nodal"].to_numpy(dtype=bool)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "IRecistResponse",
     "KINDS",
     "LESION_STATUSES",
     "LesionKind",
@@ -156,3 +157,21 @@ class TherapyKind(StrEnum):
 
     LOCAL = "local"
     SYSTEMIC = "systemic"
+
+
+class IRecistResponse(StrEnum):
+    """iRECIST time point response and best overall iResponse, best first (IR-7, IR-9;
+    Seymour et al. 2017). ``NON-iCR/NON-iUPD`` is Table 2's non-target-only category."""
+
+    ICR = "iCR"
+    IPR = "iPR"
+    ISD = "iSD"
+    NON_ICR_NON_IUPD = "NON-iCR/NON-iUPD"
+    IUPD = "iUPD"
+    ICPD = "iCPD"
+    INE = "iNE"
+
+    @property
+    def rank(self) -> int:
+        """Position in the best-first order (IR-9), 0 for iCR."""
+        return tuple(IRecistResponse).index(self)

@@ -92,6 +92,13 @@ def extend_result(result: RespondResult, measurements: pd.DataFrame,
         timepoints = pd.concat([timepoints, unc.timepoints], axis=1)
         summary = summary.merge(unc.patients, on="patient_id", how="left", validate="1:1")
         tables["uncertainty_cohort.csv"] = unc.cohort
+    if "irecist" in criteria_names:
+        from recist.irecist import assess_irecist
+
+        ir = assess_irecist(measurements, timepoints, patients, result.criteria)
+        timepoints = pd.concat([timepoints, ir.timepoints], axis=1)
+        summary = summary.merge(ir.patients, on="patient_id", how="left", validate="1:1")
+        findings.extend(ir.findings)
     extended = replace(result, timepoints=timepoints, patient_summary=summary,
                        findings=tuple(findings))
     return ExtendedResult(extended, criteria_names, uncertainty, tables)

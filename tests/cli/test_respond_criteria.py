@@ -86,3 +86,22 @@ def test_extension_refused_on_the_partitioned_path(tmp_path, capsys, extra):
                    "--uncertainty", *extra])
     assert status == 2
     assert "one process" in capsys.readouterr().err
+
+
+def test_irecist_columns_as_documented(tmp_path):
+    from recist.irecist import IRECIST_PATIENT_COLUMNS, IRECIST_TIMEPOINT_COLUMNS
+
+    (tmp_path / "m.csv").write_text(MEASUREMENTS)
+    out = tmp_path / "out"
+    assert main(["respond", str(tmp_path / "m.csv"), "--out", str(out),
+                 "--response-criteria", "irecist"]) == 0
+    tp = pd.read_csv(out / "timepoints.csv", dtype=str, keep_default_na=False)
+    summary = pd.read_csv(out / "patient_summary.csv", dtype=str, keep_default_na=False)
+    heading = "### Columns added by `--response-criteria irecist`"
+    assert _doc_columns(heading, 0) == list(IRECIST_TIMEPOINT_COLUMNS)
+    assert _doc_columns(heading, 1) == list(IRECIST_PATIENT_COLUMNS)
+    assert list(tp.columns[-len(IRECIST_TIMEPOINT_COLUMNS):]) == list(IRECIST_TIMEPOINT_COLUMNS)
+    assert list(summary.columns[-len(IRECIST_PATIENT_COLUMNS):]) == list(
+        IRECIST_PATIENT_COLUMNS)
+    assert tp["irecist_response"].tolist() == ["", "iUPD", "", "iPR"]
+    assert summary["irecist_bor"].tolist() == ["iUPD", "iPR"]

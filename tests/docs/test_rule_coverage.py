@@ -23,6 +23,7 @@ test_therapies = load_module("recist/oligo/test_therapies.py")
 test_failure_pattern = load_module("recist/oligo/test_failure_pattern.py")
 test_oligo_endpoints = load_module("recist/oligo/test_endpoints.py")
 test_uncertainty = load_module("recist/uncertainty/test_uncertainty.py")
+test_irecist = load_module("recist/irecist/test_irecist.py")
 
 RULES = REPO / "docs" / "rules.md"
 NOT_MODELLED = "not modelled"
@@ -141,6 +142,20 @@ COVERAGE = {
     "UNC-4": ["test_unc_4_pd_by_a_fraction_of_a_millimetre"],
     "UNC-5": ["test_unc_5_confirmed_bor_probability"],
     "UNC-6": ["test_unc_6_cohort_intervals_contain_the_rate"],
+    "IR-1": ["ir-1-no-iupd-is-recist",
+             "test_ir_1_irecist_equals_recist_until_the_first_pd_on_a_random_cohort"],
+    "IR-2": ["ir-1-no-iupd-is-recist", "ir-4-target-growth-confirms"],
+    "IR-3": ["ir-3-too-early-then-confirmed", "ir-3-late-confirmation",
+             "test_ir_3_late_confirmation_is_a_finding"],
+    "IR-4": ["ir-4-target-growth-confirms", "ir-4-more-new-lesions",
+             "ir-4-non-target-progression-confirms"],
+    "IR-5": ["ir-5-new-lesion-target-sum-grows-5mm", "ir-5-new-lesion-target-sum-grows-4.9mm",
+             "test_ir_5_new_lesion_targets_at_most_5_and_2_per_organ"],
+    "IR-6": ["ir-6-growth-under-5mm-persists", "test_ir_6_ne_after_iupd_keeps_it_pending"],
+    "IR-7": ["ir-7-after-icpd"],
+    "IR-8": ["ir-8-reset-then-new-iupd", "ir-8-new-lesion-gone-resets"],
+    "IR-9": ["ir-8-new-lesion-gone-resets", "ir-4-target-growth-confirms"],
+    "IR-10": ["test_ir_10_unmeasured_new_lesion_is_a_finding"],
 }
 
 
@@ -181,7 +196,8 @@ def _known_ids() -> set[str]:
     for module in (test_review, test_c1_issues, test_cohort_isolation,
                    test_contract_and_errors, test_findings_rules, test_summary_rules,
                    test_timepoint_rules, test_lesion_history, test_therapies,
-                   test_failure_pattern, test_oligo_endpoints, test_uncertainty):
+                   test_failure_pattern, test_oligo_endpoints, test_uncertainty,
+                   test_irecist):
         known |= {name for name, _ in inspect.getmembers(module, inspect.isfunction)
                   if name.startswith("test_")}
         for table in ("CASES", "CONTRADICTIONS"):
