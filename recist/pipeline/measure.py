@@ -225,7 +225,7 @@ def measure_lines_on_series(
                 ld_xy=_pixel_xy(geometry, m.ld_start, m.ld_end),
                 sa_xy=_pixel_xy(geometry, m.sa_start, m.sa_end),
                 ld_mm=m.ld_mm, sa_mm=m.sa_mm, lesion_id=m.lesion_id, date=base["date"],
-                organ=m.organ)
+                organ=m.organ, nodal=m.nodal, **_picture_context(series, m.slice_index))
     return MeasureResult(_frame(rows), tuple(findings))
 
 
@@ -240,6 +240,25 @@ def _check_long_axis_drawn(records: Sequence[LineAnnotation]) -> None:
                 f"{lines[0].where}: target lesion {lesion_id} has a short axis but no long "
                 "axis and is not a lymph node (nodal false); a non-nodal target is measured by its "
                 "long axis (R11 3.1.1): draw it, or set nodal to true for a lymph node")
+
+
+def _picture_context(series: LoadedSeries, k: int) -> dict:
+    """Orientation and slice position of slice ``k`` for its lesion picture."""
+    geometry = series.geometry
+    position = float(geometry.voxel_to_patient_mm(np.array([k, 0.0, 0.0]))
+                     @ geometry.slice_direction)
+    return {"orientation": (geometry.row_direction, geometry.column_direction),
+            "slice_label": f"slice {k + 1}/{len(series.volume)} · {position:.1f} mm"}
+
+
+def _slice_outline(shape: tuple[int, ...], offset: np.ndarray, crop: np.ndarray,
+                   k: int) -> np.ndarray:
+    """The lesion's mask on its measured slice, on the whole slice's grid."""
+    outline = np.zeros(shape, dtype=bool)
+    r, c = int(offset[1]), int(offset[2])
+    piece = np.asarray(crop[k], dtype=bool)
+    outline[r:r + piece.shape[0], c:c + piece.shape[1]] = piece
+    return outline
 
 
 def _pixel_xy(geometry, start: np.ndarray | None, end: np.ndarray | None):
@@ -421,8 +440,11 @@ def measure_lesion_masks(
                 Path(overlays_dir) / _overlay_name(base, visit, lesion.lesion_id),
                 ld_xy=segments[0][0], sa_xy=segments[0][1], ld_mm=m.fragments[0].ld_mm,
                 sa_mm=m.fragments[0].sa_mm, lesion_id=lesion.lesion_id, date=base["date"],
-                organ=lesion.organ,
-                extra_lines=[s for pair in segments[1:] for s in pair])
+                organ=lesion.organ, nodal=lesion.nodal,
+                extra_lines=[s for pair in segments[1:] for s in pair],
+                outline=_slice_outline(series.volume.shape[1:], offset, crop,
+                                       k - int(offset[0])),
+                **_picture_context(series, k))
     return MeasureResult(_frame(rows), tuple(findings))
 
 

@@ -34,7 +34,7 @@ MISSING = "—"
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-       margin: 24px auto; max-width: 1180px; color: #1d2733; background: #ffffff;
+       margin: 24px auto; max-width: 1280px; color: #1d2733; background: #ffffff;
        line-height: 1.4; font-size: 14px; padding: 0 16px; }
 h1 { font-size: 24px; margin: 0 0 4px 0; }
 h2 { font-size: 18px; border-bottom: 2px solid #d7dee8; padding-bottom: 3px;
@@ -76,9 +76,9 @@ table.course tr.total th, table.course tr.total td { background: #eef2f7; }
 table.course .size { font-weight: 600; }
 .status.progression, .status.unequivocal { color: #c0470b; font-weight: 600; }
 .strip { display: flex; flex-wrap: wrap; gap: 8px; }
-figure.thumb { margin: 0; width: 220px; }
-figure.thumb img { width: 220px; display: block; }
-figure.thumb .nopic { width: 218px; height: 120px; border: 1px dashed #c0c8d2;
+figure.thumb { margin: 0; width: 250px; }
+figure.thumb img { width: 250px; display: block; }
+figure.thumb .nopic { width: 248px; height: 120px; border: 1px dashed #c0c8d2;
                       color: #8a94a0; font-size: 12px; display: flex;
                       align-items: center; justify-content: center; }
 .lesion-row h3 { margin: 12px 0 4px 0; }
