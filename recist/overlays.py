@@ -251,8 +251,8 @@ def render_lesion_overlay(
         letters = orientation_letters(*orientation)
         where = {"left": (0.02, 0.5, "left", "center"), "right": (0.98, 0.5, "right", "center"),
                  "top": (0.5, 0.98, "center", "top"), "bottom": (0.5, 0.02, "center", "bottom")}
-        for edge, (x, y, ha, va) in where.items():
-            axes.text(x, y, letters[edge], transform=axes.transAxes, color="#ffff66",
+        for edge, (edge_x, edge_y, ha, va) in where.items():
+            axes.text(edge_x, edge_y, letters[edge], transform=axes.transAxes, color="#ffff66",
                       fontsize=12, fontweight="bold", ha=ha, va=va, path_effects=halo)
     figure.text(0.5, 0.975, f"{lesion_id}  ·  {date}", ha="center", va="top", fontsize=13,
                 fontweight="bold")

@@ -242,8 +242,10 @@ def _check_long_axis_drawn(records: Sequence[LineAnnotation]) -> None:
                 "long axis (R11 3.1.1): draw it, or set nodal to true for a lymph node")
 
 
-def _picture_context(series: LoadedSeries, k: int) -> dict:
+def _picture_context(series: LoadedSeries, k: int | None) -> dict:
     """Orientation and slice position of slice ``k`` for its lesion picture."""
+    if k is None:
+        return {}
     geometry = series.geometry
     position = float(geometry.voxel_to_patient_mm(np.array([k, 0.0, 0.0]))
                      @ geometry.slice_direction)
