@@ -164,8 +164,7 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
     from recist.outputs import check_output_path
 
     check_output_path(args.out, folder=True)
-    from recist.cdisc.sdtm_out import write_sdtm
-    from recist.pipeline.sdtm import respond_by_evaluator, sdtm_tables
+    from recist.pipeline.sdtm import respond_by_evaluator, sdtm_tables, write_sdtm_outputs
     from recist.response import warnings_of
     from recist.table import read_measurements
 
@@ -180,6 +179,6 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
     _print_findings(warnings_of(result))
     tables = sdtm_tables(measurements, result, patients, criteria, studyid=args.studyid,
                          adam=args.adam)
-    written = write_sdtm(tables, args.out, xpt=args.xpt)
+    written = write_sdtm_outputs(tables, args.out, xpt=args.xpt)
     print(f"recist sdtm-out: {', '.join(p.name for p in written)} written to {args.out}")
     return 0

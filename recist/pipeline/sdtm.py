@@ -3,7 +3,8 @@
 ``recist sdtm-in`` reads TU/TR/DM with ``recist.cdisc.read_sdtm`` and, with an RS dataset,
 recomputes the responses and compares them (:func:`compare_with_reported`); ``recist
 sdtm-out`` assesses the responses and builds TU, TR, RS, DM and the ADaM tables
-(:func:`sdtm_tables`). A measurements table with an ``evaluator`` column (several readers,
+(:func:`sdtm_tables`) and writes them into ``--out`` as one transaction
+(:func:`write_sdtm_outputs`). A measurements table with an ``evaluator`` column (several readers,
 as ``read_sdtm`` writes it) is assessed one reader at a time (:func:`respond_by_evaluator`),
 never as one mixture.
 """
@@ -11,6 +12,7 @@ never as one mixture.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,7 +23,11 @@ if TYPE_CHECKING:
     from recist.findings import Finding
     from recist.response import RespondResult
 
-__all__ = ["compare_with_reported", "respond_by_evaluator", "sdtm_tables"]
+__all__ = ["SDTM_DOMAINS", "compare_with_reported", "respond_by_evaluator", "sdtm_tables",
+           "write_sdtm_outputs"]
+
+SDTM_DOMAINS = ("TU", "TR", "RS", "DM", "ADSL", "ADRS", "ADTTE")
+"""The tables ``sdtm-out`` may write; their files in ``--out`` are a previous run's."""
 
 
 def respond_by_evaluator(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
@@ -129,3 +135,25 @@ def sdtm_tables(measurements: pd.DataFrame, result: RespondResult,
         tables.update(adam_tables(result.timepoints, result.patient_summary, patients,
                                   studyid=studyid, criteria=criteria))
     return tables
+
+
+def write_sdtm_outputs(tables: dict[str, pd.DataFrame], out_dir: str | Path, *,
+                       xpt: bool = False, created: str | None = None) -> list[Path]:
+    """Write :func:`sdtm_tables`' tables into ``out_dir`` as one transaction.
+
+    Every file (``<domain>.csv``, and ``.xpt`` with ``xpt``) is staged beside ``out_dir``
+    and moved into place at the end (``recist.outputs.output_transaction``): a failure or a
+    kill midway leaves the folder as it was, never TU of this run beside RS of the last.
+    A folder holding only a previous run's files is replaced whole (a domain this run does
+    not write, e.g. ADSL without ``--adam``, goes); other files of the user's are kept.
+    Returns the paths written, in ``out_dir``.
+    """
+    from recist.cdisc.sdtm_out import write_sdtm
+    from recist.outputs import output_transaction
+
+    out_dir = Path(out_dir)
+    domains = dict.fromkeys(d.lower() for d in (*SDTM_DOMAINS, *tables))
+    names = [f"{domain}.{ext}" for domain in domains for ext in ("csv", "xpt")]
+    with output_transaction(out_dir, names) as staging:
+        staged = write_sdtm(tables, staging, xpt=xpt, created=created)
+    return [out_dir / path.name for path in staged]

@@ -1,5 +1,5 @@
-"""Output folders as one transaction (issue #13): respond, baseline and report stage their
-files beside ``--out`` and move them into place at the end, so a run that fails or is
+"""Output folders as one transaction (issue #13): respond, baseline, sdtm-out and report stage
+their files beside ``--out`` and move them into place at the end, so a run that fails or is
 killed midway leaves the folder as it was."""
 
 from __future__ import annotations
@@ -21,23 +21,33 @@ from support.paths import REPO, SAMPLE_DATA
 MEASUREMENTS = SAMPLE_DATA / "cohort" / "measurements.csv"
 PATIENTS = SAMPLE_DATA / "cohort" / "patients.csv"
 
-# A real `recist respond` whose second file write waits until it is killed.
-_SLOW_RESPOND = """
+# A real `recist respond` (or `sdtm-out`) whose second file write waits until it is killed.
+_SLOW_RUN = """
 import sys, time
 import recist.outputs as outputs
-original, calls = outputs.write_text_atomic, []
-def slow(path, text):
-    calls.append(path)
-    if len(calls) == 2:
-        open(sys.argv[1], "w").close()  # the test kills us now
-        time.sleep(60)
-    return original(path, text)
-outputs.write_text_atomic = slow
 import recist.response
-recist.response.write_text_atomic = slow
+import recist.cdisc.xpt
+calls = []
+def slowed(original):
+    def slow(path, content):
+        calls.append(path)
+        if len(calls) == 2:
+            open(sys.argv[1], "w").close()  # the test kills us now
+            time.sleep(60)
+        return original(path, content)
+    return slow
+targets = {"respond": ((outputs, "write_text_atomic"), (recist.response, "write_text_atomic")),
+           "sdtm-out": ((recist.cdisc.xpt, "write_csv_atomic"),)}[sys.argv[2]]
+for module, name in targets:
+    setattr(module, name, slowed(getattr(module, name)))
 from recist.cli import main
 sys.exit(main(sys.argv[2:]))
 """
+_KILLED = {  # argv, the file staged before the kill
+    "respond": (["respond", MEASUREMENTS, "--confirm"], "timepoints.csv"),
+    "sdtm-out": (["sdtm-out", MEASUREMENTS, "--patients", PATIENTS, "--studyid", "S1"],
+                 "tu.csv"),
+}
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -55,15 +65,16 @@ def _run(*argv) -> None:
     assert main([str(a) for a in argv]) == 0
 
 
-def test_a_killed_respond_leaves_the_previous_outputs_untouched(tmp_path):
+@pytest.mark.parametrize("command", sorted(_KILLED))
+def test_a_killed_run_leaves_the_previous_outputs_untouched(tmp_path, command):
+    argv, staged_first = _KILLED[command]
     out = tmp_path / "r"
-    _run("respond", MEASUREMENTS, "--patients", PATIENTS, "--out", out)
+    _run(*argv, "--out", out)
     before = _snapshot(out)
     marker = tmp_path / "second-file"
     process = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_RESPOND, str(marker), "respond", str(MEASUREMENTS),
-         "--out", str(out), "--confirm"], cwd=tmp_path, env={**os.environ,
-                                                             "PYTHONPATH": str(REPO)},
+        [sys.executable, "-c", _SLOW_RUN, str(marker), *map(str, argv), "--out", str(out)],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -71,23 +82,25 @@ def test_a_killed_respond_leaves_the_previous_outputs_untouched(tmp_path):
             assert process.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
         staged = [p for p in tmp_path.iterdir() if p.name.startswith(".r.partial-")]
-        assert len(staged) == 1 and [p.name for p in staged[0].iterdir()] == ["timepoints.csv"]
+        assert len(staged) == 1 and [p.name for p in staged[0].iterdir()] == [staged_first]
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert _snapshot(out) == before  # the killed run changed nothing
     # The next run into the folder removes the killed run's staging folder.
-    _run("respond", MEASUREMENTS, "--out", out, "--confirm")
+    _run(*argv, "--out", out)
     assert _hidden(tmp_path) == []
-    assert _snapshot(out) != before and set(_snapshot(out)) == set(before)
+    assert set(_snapshot(out)) == set(before)
 
 
-@pytest.mark.parametrize("command", ["respond", "baseline", "report"])
+@pytest.mark.parametrize("command", ["respond", "baseline", "report", "sdtm-out"])
 def test_a_failure_midway_changes_nothing(tmp_path, monkeypatch, command):
     out = tmp_path / "out"
     argv = {"respond": ["respond", MEASUREMENTS, "--out", out],
             "baseline": ["baseline", MEASUREMENTS, "--out", out],
-            "report": ["report", "--measurements", MEASUREMENTS, "--out", out]}[command]
+            "report": ["report", "--measurements", MEASUREMENTS, "--out", out],
+            "sdtm-out": ["sdtm-out", MEASUREMENTS, "--patients", PATIENTS, "--studyid", "S1",
+                         "--out", out]}[command]
     if command == "report":  # a small table: the report draws a page per patient
         small = tmp_path / "m.csv"
         lines = MEASUREMENTS.read_text().splitlines()
@@ -105,8 +118,9 @@ def test_a_failure_midway_changes_nothing(tmp_path, monkeypatch, command):
 
     for module in ("recist.outputs", "recist.response", "recist.report.html"):
         monkeypatch.setattr(f"{module}.write_text_atomic", failing, raising=False)
-    monkeypatch.setattr(outputs, "write_csv_atomic",
-                        lambda frame, path: failing(path, frame.to_csv(index=False)))
+    for module in ("recist.outputs", "recist.cdisc.xpt"):
+        monkeypatch.setattr(f"{module}.write_csv_atomic",
+                            lambda frame, path: failing(path, frame.to_csv(index=False)))
     from recist.cli import main
 
     assert main([str(a) for a in argv]) == 2
