@@ -8,12 +8,12 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from recist import outputs
 from recist.outputs import output_transaction
 
 from support.paths import REPO, SAMPLE_DATA
@@ -22,24 +22,18 @@ MEASUREMENTS = SAMPLE_DATA / "cohort" / "measurements.csv"
 PATIENTS = SAMPLE_DATA / "cohort" / "patients.csv"
 
 # A real `recist respond` (or `sdtm-out`) whose second file write waits until it is killed.
+# Every output file is written by ``recist.outputs.write_atomic`` through a temporary file
+# (``tempfile.mkstemp``), whatever name a module imported the writer under.
 _SLOW_RUN = """
-import sys, time
-import recist.outputs as outputs
-import recist.response
-import recist.cdisc.xpt
-calls = []
-def slowed(original):
-    def slow(path, content):
-        calls.append(path)
-        if len(calls) == 2:
-            open(sys.argv[1], "w").close()  # the test kills us now
-            time.sleep(60)
-        return original(path, content)
-    return slow
-targets = {"respond": ((outputs, "write_text_atomic"), (recist.response, "write_text_atomic")),
-           "sdtm-out": ((recist.cdisc.xpt, "write_csv_atomic"),)}[sys.argv[2]]
-for module, name in targets:
-    setattr(module, name, slowed(getattr(module, name)))
+import sys, tempfile, time
+original, calls = tempfile.mkstemp, []
+def slow(*args, **kwargs):
+    calls.append(kwargs.get("prefix"))
+    if len(calls) == 2:
+        open(sys.argv[1], "w").close()  # the test kills us now
+        time.sleep(60)
+    return original(*args, **kwargs)
+tempfile.mkstemp = slow
 from recist.cli import main
 sys.exit(main(sys.argv[2:]))
 """
@@ -108,19 +102,15 @@ def test_a_failure_midway_changes_nothing(tmp_path, monkeypatch, command):
         argv[2] = small
     _run(*argv)
     before = _snapshot(out)
-    original, calls = outputs.write_text_atomic, []
+    original, calls = tempfile.mkstemp, []
 
-    def failing(path, text):
-        calls.append(path)
+    def failing(*args, **kwargs):  # every output file is written through one
+        calls.append(kwargs.get("prefix"))
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return original(path, text)
+        return original(*args, **kwargs)
 
-    for module in ("recist.outputs", "recist.response", "recist.report.html"):
-        monkeypatch.setattr(f"{module}.write_text_atomic", failing, raising=False)
-    for module in ("recist.outputs", "recist.cdisc.xpt"):
-        monkeypatch.setattr(f"{module}.write_csv_atomic",
-                            lambda frame, path: failing(path, frame.to_csv(index=False)))
+    monkeypatch.setattr(tempfile, "mkstemp", failing)
     from recist.cli import main
 
     assert main([str(a) for a in argv]) == 2
