@@ -85,15 +85,14 @@ def _text_or_none(values: pd.Series[Any],
 
 
 class _TimepointArrays(TypedDict):
-    """The time point table as arrays and lists sorted by patient, then date."""
+    """The time point table as arrays sorted by patient, then date."""
 
     ids: list[str]  # one per patient
     starts: npt.NDArray[np.intp]  # each patient's first row
     ends: npt.NDArray[np.intp]  # each patient's row after the last
-    dates: list[date]  # one per row
     days: npt.NDArray[np.int64]  # the dates as days since 1970
-    overall: list[str | None]
-    target: list[str | None]
+    overall: npt.NDArray[np.object_]  # cleaned labels, None when empty
+    target: npt.NDArray[np.object_]
 
 
 def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
@@ -141,13 +140,12 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
     codes = codes[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
     return {
-        "ids": [str(uniques[c]) for c in codes[starts]],
+        "ids": np.asarray(uniques, dtype=object)[codes[starts]].astype(str).tolist(),
         "starts": starts,
         "ends": np.r_[starts[1:], len(codes)] if len(codes) else starts,
-        "dates": days[order].tolist(),
         "days": days[order].astype(np.int64),
-        "overall": overall[order].tolist(),
-        "target": target[order].tolist(),
+        "overall": overall[order],
+        "target": target[order],
     }
 
 
@@ -217,24 +215,34 @@ _PD_RANK, _NE_RANK = RESPONSE_RANK[PD], RESPONSE_RANK[NE]
 _SD_RANK, _NCNP_RANK = RESPONSE_RANK[SD], RESPONSE_RANK[NON_CR_NON_PD]
 
 
+def _ranks(overall: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.int64],
+                                                    npt.NDArray[np.bool_]]:
+    """BOR-2 rank of every row's overall response (an empty one ranked NE), and which
+    rows are empty; computed on the distinct labels."""
+    codes, uniques = pd.factorize(overall, use_na_sentinel=True)
+    lookup = np.array([_RANK_OF[u] for u in uniques] + [_RANK_OF[None]], dtype=np.int64)
+    return lookup[codes], codes < 0
+
+
 def _vector_bor(
-    overall: Sequence[str | None], days: npt.NDArray[np.int64], starts: npt.NDArray[np.intp],
-    ends: npt.NDArray[np.intp], start_days: npt.NDArray[np.int64], criteria: Criteria,
-) -> tuple[list[BestResponse], npt.NDArray[np.bool_]]:
+    rank: npt.NDArray[np.int64], missing: npt.NDArray[np.bool_], days: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp],
+    start_days: npt.NDArray[np.int64], criteria: Criteria,
+) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """``best_overall_response`` of every patient at once, on all their time points.
 
-    ``overall``/``days`` are the sorted time point rows, ``starts``/``ends`` each
-    patient's rows (baseline row included when its response is empty), ``start_days`` each
-    patient's reference date (days since 1970). Returns the ``BestResponse`` per patient
-    and whether a CR or PR is among the counted time points (BOR-1..8, as the rule
-    function; the perf tests compare both on random cohorts).
+    ``rank``/``missing``/``days`` are the sorted time point rows (``_ranks``),
+    ``starts``/``ends`` each patient's rows (baseline row included when its response is
+    empty), ``start_days`` each patient's reference date (days since 1970). Returns per
+    patient the best response, the row reaching it (-1 when none, BOR-7), whether a CR or
+    PR is among the counted time points, and per row whether it counts (BOR-1..8, as the
+    rule function; the perf tests compare both on random cohorts).
     """
-    n_rows, n_patients = len(overall), len(starts)
+    n_rows, n_patients = len(rank), len(starts)
     if n_patients == 0:
-        return [], np.zeros(0, dtype=bool)
-    rank = np.array([_RANK_OF[r] for r in overall], dtype=np.int64)
+        return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), np.zeros(0, bool)
     # every patient has a row; the first is the baseline when its response is empty
-    first = starts + np.array([overall[i] is None for i in starts.tolist()], dtype=np.int64)
+    first = starts + missing[starts]
     group = np.repeat(np.arange(n_patients), ends - starts)
     position = np.arange(n_rows) - first[group]  # position among post-baseline rows
     post = position >= 0
@@ -255,15 +263,63 @@ def _vector_bor(
     first_reaching = first_row_of_each(group[reaching], n_patients, rows=reaching)
     has_response = np.zeros(n_patients, dtype=bool)
     has_response[group[counted & (rank <= RESPONSE_RANK[PR])]] = True
-    results: list[BestResponse] = []
-    for rank_of, row, head in zip(best.tolist(), first_reaching.tolist(), first.tolist()):
-        if rank_of > _NE_RANK:  # no counted time point (BOR-7)
-            results.append(BestResponse(NE, None))
-        elif rank_of == _NE_RANK:  # NE never replaces the first time point
-            results.append(BestResponse(NE, 0))
-        else:
-            results.append(BestResponse(RESPONSES[rank_of], row - head))
-    return results, has_response
+    labels = np.array([*RESPONSES, NE], dtype=object)  # rank _NE_RANK + 1: no time point
+    # BOR-7: no counted time point -> NE without a row; NE never replaces the first row
+    rows = np.where(best > _NE_RANK, -1, np.where(best == _NE_RANK, first, first_reaching))
+    return labels[best].tolist(), rows.astype(np.int64), has_response, counted
+
+
+def _first_response_rows(rank: npt.NDArray[np.int64], counted: npt.NDArray[np.bool_],
+                         group: npt.NDArray[np.intp], n: int) -> npt.NDArray[np.int64]:
+    """Each patient's first counted CR or PR row, -1 for none (``first_response_index``,
+    TTE-6, TTE-9)."""
+    rows = np.flatnonzero(counted & (rank <= RESPONSE_RANK[PR]))
+    return first_row_of_each(group[rows], n, rows=rows)
+
+
+def _target_missing(target: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """Rows without a target response (empty or NA)."""
+    codes, uniques = pd.factorize(target, use_na_sentinel=True)
+    lookup = np.array([u in _NO_TARGET for u in uniques] + [True], dtype=bool)
+    return lookup[codes]
+
+
+def _record_days(table: pd.DataFrame | None, column: str,
+                 position: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
+    """A date column of the patients table at ``position`` (-1: none) as days since 1970,
+    ``_NAT`` where missing."""
+    if table is None:
+        return np.full(len(position), _NAT, dtype=np.int64)
+    values = table[column].to_numpy("datetime64[D]").view(np.int64)
+    return np.where(position >= 0, values[np.maximum(position, 0)], _NAT)
+
+
+def _day(value: int) -> date | None:
+    """Days since 1970 as a ``date`` (None for ``_NAT``)."""
+    return None if value == _NAT else date.fromordinal(int(value) + _EPOCH_ORDINAL)
+
+
+def _rows_of(overall: npt.NDArray[np.object_], days: npt.NDArray[np.int64], first: int,
+             end: int) -> tuple[list[str], list[date]]:
+    """One patient's post-baseline responses (empty → NE) and dates, for the rule
+    functions."""
+    responses = [NE if r is None else r for r in overall[first:end].tolist()]
+    dates = days[first:end].view("datetime64[D]").tolist()
+    return responses, dates
+
+
+def _dates_of(days: npt.NDArray[np.int64], more: list[date | None]) -> npt.NDArray[Any]:
+    """Days since 1970 (``_NAT`` for none) and more ``date``/None as datetime64[ns]."""
+    return np.r_[np.asarray(days, dtype=np.int64).view("datetime64[D]").astype(
+        "datetime64[ns]"), _as_dates(more)]
+
+
+def _integers_of(values: npt.NDArray[np.int64], more: list[int | None]) -> Any:
+    """Whole days (``_NAT`` for none) and more int/None as a nullable Int64 array."""
+    tail = np.array([_NAT if v is None else v for v in more], dtype=np.int64)
+    every = np.r_[np.asarray(values, dtype=np.int64), tail]
+    absent = every == _NAT
+    return pd.arrays.IntegerArray(np.where(absent, 0, every), absent)
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -275,6 +331,78 @@ def _as_dates(values: Sequence[date | None]) -> npt.NDArray[np.datetime64]:
     days = np.array([_NAT if d is None else d.toordinal() - _EPOCH_ORDINAL for d in values],
                     dtype=np.int64)
     return days.view("datetime64[D]").astype("datetime64[ns]")
+
+
+def _iso(days: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+    """Days since 1970 as ISO date strings (``2024-03-01``), vectorised."""
+    text = pd.DatetimeIndex(days.view("datetime64[D]").astype("datetime64[ns]"))
+    return np.asarray(text.strftime("%Y-%m-%d"), dtype=object)
+
+
+def _vector_endpoints(
+    responses: npt.NDArray[np.int64], days: npt.NDArray[np.int64],
+    group: npt.NDArray[np.intp], post: npt.NDArray[np.bool_], n_patients: int,
+    start_days: npt.NDArray[np.int64], death_days: npt.NDArray[np.int64],
+    response_days: npt.NDArray[np.int64], criteria: Criteria,
+) -> dict[str, Any]:
+    """PD date, PFS and DoR of every patient at once (TTE-1, TTE-3, TTE-4, TTE-6, TTE-10,
+    DEC-16), for patients without a new therapy and without the missed-assessment rule.
+
+    ``responses`` are the ranks of the sorted time point rows (an empty response ranked
+    NE), ``post`` marks the post-baseline rows, ``group`` each row's patient; dates are
+    days since 1970 with ``_NAT`` for none. Equal, patient by patient, to
+    ``progression_free_survival`` and ``duration_of_response`` (the perf tests compare
+    them on random cohorts):
+
+    * PD date: the first PD; PFS event: the earlier of it and death (when
+      ``death_is_pfs_event``), progression first on a tie; else censored at the last
+      adequate (not NE) assessment, or at the start date when there is none.
+    * DoR end (responders): the earlier of the first PD (which follows the response) and
+      death (when ``death_is_dor_event``); else the last adequate assessment (the response
+      at the latest).
+    """
+    big = np.iinfo(np.int64).max
+    pd_rows = post & (responses == _PD_RANK)
+    first_pd = np.full(n_patients, big, dtype=np.int64)
+    np.minimum.at(first_pd, group[pd_rows], days[pd_rows])
+    adequate = post & (responses != _NE_RANK)
+    last = np.full(n_patients, _NAT, dtype=np.int64)
+    np.maximum.at(last, group[adequate], days[adequate])
+    has_pd, has_last = first_pd != big, last != _NAT
+    has_death = death_days != _NAT
+
+    def end_of(death_counts: bool) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+        death = np.where(has_death, death_days, big) if death_counts else np.full_like(
+            first_pd, big)
+        event_date = np.minimum(first_pd, death)
+        return event_date != big, event_date
+
+    pfs_event, event_date = end_of(criteria.death_is_pfs_event)
+    pfs_date = np.where(pfs_event, event_date, np.where(has_last, last, start_days))
+    reason = np.full(n_patients, None, dtype=object)
+    never = ~pfs_event & ~has_last
+    reason[never] = "no adequate post-baseline assessment: censored at start date " + \
+        _iso(start_days[never])
+    uncounted = ~pfs_event & has_last & has_death & (not criteria.death_is_pfs_event)
+    reason[uncounted] = ("death on " + _iso(death_days[uncounted])
+                         + " not counted as an event: censored at last adequate "
+                         "assessment " + _iso(last[uncounted]))
+    plain = ~pfs_event & has_last & ~uncounted
+    reason[plain] = "no progression or death: censored at last adequate assessment " + \
+        _iso(last[plain])
+    responder = response_days != _NAT
+    dor_event, dor_event_date = end_of(criteria.death_is_dor_event)
+    dor_end = np.where(dor_event, dor_event_date, last)
+    extra = 1 if criteria.add_one_day else 0
+    return {
+        "pd_date": np.where(has_pd, first_pd, _NAT),
+        "pfs_event": pfs_event,
+        "pfs_date": pfs_date,
+        "pfs_days": pfs_date - start_days + extra,
+        "censor_reason": reason,
+        "dor_days": np.where(responder, dor_end - response_days + extra, _NAT),
+    }
+
 
 
 def summarise_patients_with_findings(
@@ -295,7 +423,6 @@ def summarise_patients_with_findings(
     """
     findings: list[Finding] = []
     arrays = _timepoint_arrays(timepoints)
-    records = _patient_records(patients)
     if patients is None:
         findings.append(Finding(
             "no-patients-table",
@@ -303,64 +430,115 @@ def summarise_patients_with_findings(
             "patient's baseline scan date, and deaths and new therapies are unknown (DEC-7); "
             "pass a patients table with start_date to use treatment start",
             Severity.INFO, rule="DEC-7"))
-    columns: dict[str, list[Any]] = {c: [] for c in SUMMARY_COLUMNS}
-    seen: set[str] = set()
-    dates, overall, target = arrays["dates"], arrays["overall"], arrays["target"]
-    ids, starts, ends = arrays["ids"], arrays["starts"], arrays["ends"]
-    # (start, death, new_therapy, baseline fallback used) per patient
-    references: list[tuple[date, date | None, date | None, bool]] = []
-    for patient_id, begin in zip(ids, starts.tolist()):
-        start, death, new_therapy = records.get(patient_id, (None, None, None))
-        references.append((start or dates[begin], death, new_therapy, start is None))
-    start_days = np.array([r[0].toordinal() - _EPOCH_ORDINAL for r in references],
-                          dtype=np.int64)
-    bests, responders = _vector_bor(overall, arrays["days"], starts, ends, start_days,
-                                    criteria)
-    assessed = [NE if r is None else r for r in overall]  # an empty response counts as NE
-    firsts = starts + np.array([overall[i] is None for i in starts.tolist()], dtype=np.int64)
-    with_target = np.r_[0, np.cumsum([t not in _NO_TARGET for t in target])]
-    non_target_only = (with_target[ends] - with_target[firsts]) == 0
-    for patient_id, begin, first, end, (start, death, new_therapy, fallback), best, responder, \
-            no_target in zip(ids, starts.tolist(), firsts.tolist(), ends.tolist(), references,
-                             bests, responders.tolist(), non_target_only.tolist()):
-        seen.add(patient_id)
-        baseline_date = dates[begin]
-        if fallback and patients is not None:
-            code, why = (("start-date-missing", "start_date is empty")
-                         if patient_id in records else
-                         ("patient-not-in-patients-table", "is not in the patients table"))
+    ids, starts, ends, days = arrays["ids"], arrays["starts"], arrays["ends"], arrays["days"]
+    overall = arrays["overall"]
+    n = len(ids)
+    table = None if patients is None else normalise_patients(patients)
+    # each patient's row of the patients table (-1: none), and its dates as days
+    if table is None:
+        position = np.full(n, -1, dtype=np.intp)
+    else:
+        position = pd.Index(table["patient_id"].astype(str)).get_indexer(ids)
+    start_days, death_days, therapy_days = (_record_days(table, column, position)
+                                            for column in ("start_date", "death_date",
+                                                           "new_therapy_date"))
+    baseline_days = days[starts]
+    fallback = start_days == _NAT
+    start_days = np.where(fallback, baseline_days, start_days)
+    if table is not None:
+        for i in np.flatnonzero(fallback).tolist():  # DEC-7 findings, one per such patient
+            patient_id, baseline = ids[i], _iso(baseline_days[i:i + 1])[0]
+            code, why = (("start-date-missing", "start_date is empty") if position[i] >= 0
+                         else ("patient-not-in-patients-table",
+                               "is not in the patients table"))
             findings.append(Finding(
                 code,
                 f"patient {patient_id}: {why}; the SD minimum and durations run from "
-                f"the baseline scan date {baseline_date.isoformat()} instead (DEC-7)",
-                Severity.WARNING, patient_id=patient_id, date=baseline_date.isoformat(),
-                rule="DEC-7"))
-        if new_therapy is not None:  # DEC-17 may drop time points: the rule functions
-            best, responder = None, True
-        _summarise_one(columns, patient_id, assessed[first:end], dates[first:end], no_target,
-                       start, death, new_therapy, criteria, best, responder)
-    for patient_id, (start, death, new_therapy) in records.items():
-        if patient_id in seen:
-            continue
+                f"the baseline scan date {baseline} instead (DEC-7)",
+                Severity.WARNING, patient_id=patient_id, date=baseline, rule="DEC-7"))
+    rank, missing = _ranks(overall)
+    bests, best_rows, responders, counted = _vector_bor(rank, missing, days, starts, ends,
+                                                        start_days, criteria)
+    group = np.repeat(np.arange(n), ends - starts)
+    firsts = starts + missing[starts]
+    post = np.arange(len(rank)) >= firsts[group]
+    has_target = ~_target_missing(arrays["target"]) & post
+    non_target_only = np.bincount(group[has_target], minlength=n) == 0
+    # the confirmed BOR and the response date (CONF-1..7, TTE-6): rule functions for the
+    # patients with a CR or PR only
+    confirmed = np.array(bests, dtype=object)
+    response_days = np.full(n, _NAT, dtype=np.int64)
+    if criteria.confirmation:
+        for i in np.flatnonzero(responders).tolist():
+            responses, dates = _rows_of(overall, days, firsts[i], ends[i])
+            result = confirmed_best_overall_response(
+                responses, dates, date.fromordinal(int(start_days[i]) + _EPOCH_ORDINAL),
+                criteria,
+                non_target_only=bool(non_target_only[i]))
+            confirmed[i] = result.response
+            if result.response_index is not None:
+                response_days[i] = days[firsts[i] + result.response_index]
+    else:
+        first_response = _first_response_rows(rank, counted, group, n)
+        response_days = np.where(first_response >= 0, days[first_response], _NAT)
+    ends_of = _vector_endpoints(rank, days, group, post, n, start_days, death_days,
+                                response_days, criteria)
+    columns: dict[str, Any] = {
+        "patient_id": np.asarray(ids, dtype=object), "bor": np.array(bests, dtype=object),
+        "bor_date": np.where(best_rows >= 0, days[np.maximum(best_rows, 0)], _NAT),
+        "confirmed_bor": confirmed if criteria.confirmation else np.full(n, None, object),
+        "response_date": response_days, **ends_of,
+    }
+    # patients whose time points a new therapy cuts (DEC-17), or with the missed-assessment
+    # rule on (TTE-5): the rule functions, patient by patient
+    slow = (therapy_days != _NAT) | criteria.censor_after_missed_assessments
+    rows: dict[str, list[Any]] = {c: [] for c in SUMMARY_COLUMNS}
+    slow_at = np.flatnonzero(slow).tolist()
+    for i in slow_at:
+        responses, dates = _rows_of(overall, days, firsts[i], ends[i])
+        _summarise_one(rows, ids[i], responses, dates, bool(non_target_only[i]),
+                       _day(start_days[i]), _day(death_days[i]), _day(therapy_days[i]),
+                       criteria)
+    for column in SUMMARY_COLUMNS:
+        if slow_at and column != "patient_id":
+            values = rows[column]
+            if column.endswith("_date"):
+                values = [_NAT if v is None else v.toordinal() - _EPOCH_ORDINAL
+                          for v in values]
+            elif column.endswith("_days"):
+                values = [_NAT if v is None else v for v in values]
+            columns[column][slow_at] = values
+    # patients of the patients table without any time point (DEC-16)
+    extra: dict[str, list[Any]] = {c: [] for c in SUMMARY_COLUMNS}
+    unseen = [] if table is None else np.flatnonzero(
+        ~pd.Index(table["patient_id"].astype(str)).isin(ids)).tolist()
+    for row in unseen:
+        assert table is not None
+        patient_id = str(table["patient_id"].iloc[row])
         findings.append(Finding(
             "no-assessment",
             f"patient {patient_id} is in the patients table but has no time point: BOR NE "
             "and PFS from start_date (DEC-16)", Severity.INFO, patient_id=patient_id,
             rule="DEC-16"))
-        _summarise_one(columns, patient_id, [], [], False, start, death, new_therapy,
-                       criteria)
+        start, death, therapy = (_day(_record_days(table, c, np.array([row]))[0])
+                                 for c in ("start_date", "death_date", "new_therapy_date"))
+        _summarise_one(extra, patient_id, [], [], False, start, death, therapy, criteria)
     frame = pd.DataFrame({
-        "patient_id": pd.array(columns["patient_id"], dtype="string"),
-        "bor": pd.Series(columns["bor"], dtype=object),
-        "bor_date": _as_dates(columns["bor_date"]),
-        "confirmed_bor": pd.Series(columns["confirmed_bor"], dtype=object),
-        "pd_date": _as_dates(columns["pd_date"]),
-        "pfs_event": np.array(columns["pfs_event"], dtype=bool),
-        "pfs_date": _as_dates(columns["pfs_date"]),
-        "pfs_days": pd.array(columns["pfs_days"], dtype="Int64"),
-        "response_date": _as_dates(columns["response_date"]),
-        "dor_days": pd.array(columns["dor_days"], dtype="Int64"),
-        "censor_reason": pd.Series(columns["censor_reason"], dtype=object),
+        "patient_id": pd.array([*columns["patient_id"], *extra["patient_id"]],
+                               dtype="string"),
+        "bor": pd.Series([*columns["bor"], *extra["bor"]], dtype=object),
+        "bor_date": _dates_of(columns["bor_date"], extra["bor_date"]),
+        "confirmed_bor": pd.Series([*columns["confirmed_bor"], *extra["confirmed_bor"]],
+                                   dtype=object),
+        "pd_date": _dates_of(columns["pd_date"], extra["pd_date"]),
+        "pfs_event": np.r_[columns["pfs_event"].astype(bool),
+                           np.array(extra["pfs_event"], dtype=bool)],
+        "pfs_date": _dates_of(columns["pfs_date"], extra["pfs_date"]),
+        "pfs_days": _integers_of(columns["pfs_days"], extra["pfs_days"]),
+        "response_date": _dates_of(columns["response_date"], extra["response_date"]),
+        "dor_days": _integers_of(columns["dor_days"], extra["dor_days"]),
+        "censor_reason": pd.Series([*columns["censor_reason"], *extra["censor_reason"]],
+                                   dtype=object),
     })
     frame = frame.sort_values("patient_id", kind="stable").reset_index(drop=True)
     return frame[summary_columns(criteria)], findings
