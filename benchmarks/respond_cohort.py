@@ -1,38 +1,33 @@
-"""Benchmark: ``recist.respond`` on a synthetic cohort, and against ``pyrecist``.
+"""Benchmark: ``recist respond`` and its engine on a synthetic cohort, against ``pyrecist``.
 
-Generates deterministically (numpy, fixed seed) a cohort of 20,000 patients x 10 visits
-with 1-5 targets, 0-8 non-targets and occasional new lesions (equivocal ones sometimes
-confirmed at the next visit), about 1.5 million rows; runs ``respond`` (all rules,
-confirmation on) in this process and prints rows/s and the peak memory; then compares
-target-only throughput with the PyPI package ``pyrecist``, installed in its own virtual
-environment (``benchmarks/.work/pyrecist-venv``, never the project's ``.venv``) and run
-in a subprocess on a subset of patients. The machine may be shared: pyrecist and our
-target-only figures are the best of 3 runs, taken one right after the other.
+Generates deterministically (numpy, fixed seed) a cohort of ``--patients`` patients (20,000
+by default) x 10 visits with 1-5 targets, 0-8 non-targets and occasional new lesions
+(equivocal ones sometimes confirmed at the next visit): about 1.4 million rows. Every
+timing goes through ``benchmarks/harness.py`` (warm-up, methods interleaved in rotating
+order, min/median of per-round ratios, machine and load stamped) and is saved for the
+``make bench`` table (``benchmarks/.work/results/respond_cohort.json``):
+
+* **engine**: ``recist.response.respond`` (every input and time point check, confirmation
+  on) on the normalised table, in rows/s (target >= 1.5 M rows/s); the time of its stages
+  (checks against the assessment) from one further run; the extra memory it needs (peak
+  resident set size growth during the call, sampled every 5 ms, per input row; target
+  <= 150 B/row).
+* **command**: ``recist respond --confirm`` in this process (read the CSV, assess, write
+  every output) against pandas' default ``read_csv`` of the same file, interleaved
+  (target: the command no slower, ratio >= 1). Interpreter start-up is in neither.
+* **pyrecist**: the PyPI package ``pyrecist`` (installed on first use in its own virtual
+  environment ``benchmarks/.work/pyrecist-venv``, never in the project's ``.venv``; run in a
+  persistent worker process that times its own calls) on the target rows of the first
+  300 / 1,000 / 3,000 patients, interleaved with our ``respond`` on exactly those rows
+  (same patients, same lesions, same dates; checks, BOR and PFS included on our side) and
+  with our ``assess_timepoints`` alone (what pyrecist does). Target >= 50x at 3,000.
+* **scaling**: ``respond`` on cohorts of 10 k to 3 M rows (``--scaling``), rows/s at each
+  size, to show that the time grows linearly with the rows.
 
 Usage::
 
-    .venv/bin/python benchmarks/respond_cohort.py [--patients 20000] [--pyrecist-patients 1000]
-                                                  [--no-pyrecist] [--no-csv]
-
-Printed: seconds, rows/s and peak memory of ``normalise_measurements`` (the CSV-typed
-table to the engine's types), of ``respond`` and of both together; the time of each stage
-of ``respond``; and, target-only, the ratio of our rows/s to pyrecist's for
-``assess_timepoints`` (the part pyrecist does) and for the whole ``respond``, against
-pyrecist as measured here and against the brief's reference figure of 13,000-17,000
-rows/s (labelled as such).
-
-The cohort is also written to ``benchmarks/.work/cohort.csv`` (untimed) and read back with
-``read_measurements`` (timed), the path of ``recist respond`` (``--no-csv`` skips it).
-
-Memory: the peak resident set size (RSS) of the whole process (so the generated cohort
-is included) is sampled with psutil every 20 ms while each stage runs, and the
-process-wide peak RSS is read from ``getrusage`` at the end.
-
-pyrecist evaluates patient by patient (a Python loop with a pandas filter per patient);
-its rows/s is measured on the ``--pyrecist-patients`` subset (1,000 by default: on
-200 patients the run lasts ~0.2 s and the figure is noisy; measured on this machine,
-2026-11: ~39,000 rows/s on 1,000 and on 4,000 patients alike) and compared with ours on
-the whole cohort's target rows.
+    .venv/bin/python benchmarks/respond_cohort.py [--patients 20000] [--rounds 3]
+        [--no-pyrecist] [--no-command] [--scaling 10000,...] [--results DIR]
 """
 
 from __future__ import annotations
@@ -55,9 +50,15 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import RESULTS, Row, Worker, compare, load_average, rate, save_rows
+
 from recist import response as respond_module
 from recist.criteria import RECIST_1_1
-from recist.table import normalise_measurements, read_measurements
+from recist.patients import normalise_patients
+from recist.sums import target_contribution_mm
+from recist.table import normalise_measurements
 
 WORK = Path(__file__).resolve().parent / ".work"
 VENV = WORK / "pyrecist-venv"
@@ -65,8 +66,9 @@ SEED = 20241125
 VISITS = 10
 MAX_TARGETS = 5
 MAX_NONTARGETS = 8
-REFERENCE_PYRECIST_ROWS_PER_S = (13_000, 17_000)
-"""pyrecist's throughput as the issue's brief states it (rows/s), for the second ratio."""
+PYRECIST_PATIENTS = (300, 1_000, 3_000)
+SCALING_ROWS = (10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000)
+ROWS_PER_PATIENT = 70  # about what make_cohort gives (1.4 M rows for 20,000 patients)
 
 
 def make_cohort(n_patients: int, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -171,7 +173,7 @@ def make_cohort(n_patients: int, seed: int = SEED) -> tuple[pd.DataFrame, pd.Dat
 class PeakRSS:
     """Sample this process's RSS every ``interval`` seconds in a background thread."""
 
-    def __init__(self, interval: float = 0.02) -> None:
+    def __init__(self, interval: float = 0.005) -> None:
         self.interval, self.peak, self._stop = interval, 0, threading.Event()
         self._process = psutil.Process()
 
@@ -226,53 +228,6 @@ def _timed_stages():
             setattr(respond_module, name, original)
 
 
-def run_pyrecist(targets: pd.DataFrame, n_patients: int) -> dict:
-    """Run pyrecist on the target rows of the first ``n_patients`` patients."""
-    python = VENV / "bin" / "python"
-    if not python.exists():
-        WORK.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    # pyrecist 0.1.0 imports pandas without declaring it; pandas < 3, the pandas of its
-    # release (2025-07)
-    probe = subprocess.run([str(python), "-c", "import pyrecist.assessment"], check=False,
-                           capture_output=True)
-    if probe.returncode != 0:
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "pyrecist", "pandas<3"],
-                       check=True)
-    chosen = targets["patient_id"].isin(sorted(targets["patient_id"].unique())[:n_patients])
-    subset = targets[chosen]
-    from recist.sums import target_contribution_mm
-
-    frame = pd.DataFrame({
-        # pyrecist takes diff() of the whole per-patient frame: patient ids must be numbers
-        "patient_id": subset["patient_id"].str.slice(1).astype(int).to_numpy(),
-        "study_date": subset["date"].dt.strftime("%Y%m%d").astype(int).to_numpy(),
-        "measurement": target_contribution_mm(subset["status"].to_numpy(dtype=object),
-                                              subset["nodal"].to_numpy(),
-                                              subset["ld_mm"].to_numpy(),
-                                              subset["sa_mm"].to_numpy()),
-        "lesion_label_alias": subset["lesion_id"].to_numpy(),
-        "lesion_category": "target",
-    })
-    csv = WORK / "pyrecist_subset.csv"
-    frame.to_csv(csv, index=False)
-    script = (
-        "import json, sys, time\n"
-        "from pyrecist.data import Reader\n"
-        "from pyrecist.assessment import Evaluator\n"
-        "reader = Reader(); reader.read_measurements(sys.argv[1])\n"
-        "best = float('inf')\n"
-        "for _ in range(3):\n"
-        "    began = time.perf_counter()\n"
-        "    out = Evaluator(reader).evaluate_recist()\n"
-        "    best = min(best, time.perf_counter() - began)\n"
-        "print(json.dumps({'seconds': best, 'rows': len(reader.df), 'timepoints': len(out)}))\n"
-    )
-    result = subprocess.run([str(python), "-c", script, str(csv)], check=True,
-                            capture_output=True, text=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def float_threshold_flips(timepoints: pd.DataFrame, criteria=RECIST_1_1) -> int:
     """Count evaluable time points where raw binary floats decide PR or the 20 % PD
     condition differently from the DEC-22 rounded comparison (exact-threshold cases such
@@ -289,100 +244,230 @@ def float_threshold_flips(timepoints: pd.DataFrame, criteria=RECIST_1_1) -> int:
     return int(((raw_pr != pr) | (raw_pd != pd_))[valid].sum())
 
 
+
+
+# --- pyrecist in its own environment ----------------------------------------------------
+
+PYRECIST_SETUP = """
+import json, sys, warnings
+warnings.simplefilter("ignore")  # pyrecist divides by a zero nadir (RuntimeWarning each)
+from pyrecist.data import Reader
+from pyrecist.assessment import Evaluator
+readers = {}
+for size, path in json.loads(sys.argv[2]).items():
+    readers[size] = Reader()
+    readers[size].read_measurements(path)
+def _runner(size):
+    return lambda: len(Evaluator(readers[size]).evaluate_recist())
+for size in readers:
+    globals()["evaluate_" + size] = _runner(size)
+"""
+
+
+def pyrecist_python() -> Path:
+    """pyrecist's interpreter (its venv created and filled on first use)."""
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    # pyrecist 0.1.0 imports pandas without declaring it; pandas < 3, the pandas of its
+    # release (2025-07)
+    probe = subprocess.run([str(python), "-c", "import pyrecist.assessment"], check=False,
+                           capture_output=True)
+    if probe.returncode != 0:
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "pyrecist", "pandas<3"],
+                       check=True)
+    return python
+
+
+def pyrecist_table(targets: pd.DataFrame) -> pd.DataFrame:
+    """Our target rows in pyrecist's input layout (one measurement per lesion and scan:
+    the lesion's contribution to the sum, as our engine computes it)."""
+    return pd.DataFrame({
+        # pyrecist takes diff() of the whole per-patient frame: patient ids must be numbers
+        "patient_id": targets["patient_id"].str.slice(1).astype(int).to_numpy(),
+        "study_date": targets["date"].dt.strftime("%Y%m%d").astype(int).to_numpy(),
+        "measurement": target_contribution_mm(targets["status"].to_numpy(dtype=object),
+                                              targets["nodal"].to_numpy(),
+                                              targets["ld_mm"].to_numpy(),
+                                              targets["sa_mm"].to_numpy()),
+        "lesion_label_alias": targets["lesion_id"].to_numpy(),
+        "lesion_category": "target",
+    })
+
+
+def against_pyrecist(measurements: pd.DataFrame, patients: pd.DataFrame, criteria,
+                     rounds: int) -> list[Row]:
+    """Ours and pyrecist, interleaved, on the target rows of 300 / 1,000 / 3,000 patients."""
+    targets = measurements[measurements["kind"] == "target"].reset_index(drop=True)
+    ids = sorted(targets["patient_id"].unique())
+    subsets, paths = {}, {}
+    for size in PYRECIST_PATIENTS:
+        if size > len(ids):
+            continue
+        chosen = set(ids[:size])
+        rows = targets[targets["patient_id"].isin(chosen)].reset_index(drop=True)
+        subsets[size] = (rows, patients[patients["patient_id"].isin(chosen)])
+        paths[str(size)] = str(WORK / f"pyrecist_{size}.csv")
+        pyrecist_table(rows).to_csv(paths[str(size)], index=False)
+    out = []
+    with Worker(pyrecist_python(), PYRECIST_SETUP, [json.dumps(paths)]) as worker:
+        for size, (rows, chosen_patients) in subsets.items():
+            result = compare({
+                "pyrecist": worker.method(f"evaluate_{size}"),
+                "respond": lambda r=rows, p=chosen_patients: respond_module.respond(
+                    r, p, criteria),
+                "assess": lambda r=rows: respond_module.assess_timepoints(r, criteria),
+            }, rounds=rounds, warmup=1)
+            n = len(rows)
+            theirs = rate(n, result.median("pyrecist"))
+            for method, what in (("respond", "whole respond (checks, BOR, PFS)"),
+                                 ("assess", "assess_timepoints (what pyrecist does)")):
+                low, median = result.ratio("pyrecist", method)
+                out.append(Row(
+                    "respond_cohort", f"vs pyrecist, {size:,} patients: {what}",
+                    rate(n, result.median(method)), "rows/s", reference="pyrecist",
+                    reference_value=theirs, ratio_min=low, ratio_median=median,
+                    target=">= 50x at 3,000 patients" if method == "respond" else "",
+                    met=(median >= 50) if method == "respond" and size == 3_000 else None,
+                    note=f"{n:,} target rows, {worker.last_result} pyrecist time points",
+                    rounds=rounds, load_average=result.load_after))
+    return out
+
+
+# --- the engine, the command, the scaling -----------------------------------------------
+
+def engine_rows(measurements: pd.DataFrame, patients: pd.DataFrame, criteria,
+                rounds: int) -> list[Row]:
+    """``respond`` on the whole cohort: rows/s, stages, extra memory per row."""
+    n = len(measurements)
+    result = compare({"respond": lambda: respond_module.respond(measurements, patients,
+                                                                criteria)},
+                     rounds=rounds, warmup=1)
+    seconds = result.median("respond")
+    with _timed_stages() as stages, PeakRSS() as memory:
+        before = memory.peak
+        respond_module.respond(measurements, patients, criteria)
+    extra = (memory.peak - before) / n
+    checks = sum(t for label, t in stages.items() if "(C3)" in label)
+    assessment = sum(t for label, t in stages.items() if "(C3)" not in label)
+    print(f"respond on {n:,} rows: median {seconds:.2f} s of {rounds} rounds "
+          f"(min {result.min('respond'):.2f} s); stages of one more run:")
+    for label, t in stages.items():
+        print(f"    {label:<32} {t:6.2f} s")
+    load = result.load_after
+    return [
+        Row("respond_cohort", f"respond(), {n:,} rows, confirmation on", rate(n, seconds),
+            "rows/s", target=">= 1.5 M rows/s", met=rate(n, seconds) >= 1.5e6,
+            note=f"median of {rounds} rounds, {seconds:.2f} s", rounds=rounds,
+            load_average=load),
+        Row("respond_cohort", "respond(): checks / assessment time", checks / assessment,
+            "x", target="<= 1", met=checks / assessment <= 1,
+            note=f"checks {checks:.2f} s, assessment {assessment:.2f} s (one run)",
+            load_average=load),
+        Row("respond_cohort", "respond(): extra memory per input row", extra, "B/row",
+            target="<= 150 B/row", met=extra <= 150,
+            note="peak RSS growth during the call (sampled every 5 ms) / rows",
+            load_average=load),
+    ]
+
+
+def command_rows(raw: pd.DataFrame, patients_raw: pd.DataFrame, rounds: int) -> list[Row]:
+    """``recist respond --confirm`` against pandas' ``read_csv`` of its input file."""
+    import contextlib
+    import io
+    import tempfile
+
+    from recist.cli import main as recist_main
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    csv_path, patients_path = WORK / "cohort.csv", WORK / "cohort_patients.csv"
+    raw.to_csv(csv_path, index=False)
+    patients_raw.to_csv(patients_path, index=False)
+
+    with tempfile.TemporaryDirectory(dir=WORK) as out:
+        def command() -> None:
+            with contextlib.redirect_stdout(io.StringIO()):
+                status = recist_main(["respond", str(csv_path), "--patients",
+                                      str(patients_path), "--confirm", "--out", out])
+            if status != 0:
+                raise RuntimeError(f"recist respond failed with status {status}")
+
+        result = compare({"read_csv": lambda: pd.read_csv(csv_path), "command": command},
+                         rounds=rounds, warmup=1)
+    low, median = result.ratio("read_csv", "command")
+    size = csv_path.stat().st_size / 2**20
+    return [Row("respond_cohort", f"recist respond --confirm, {len(raw):,}-row CSV "
+                f"({size:,.0f} MiB)", result.median("command"), "s",
+                reference="pandas read_csv", reference_value=result.median("read_csv"),
+                ratio_min=low, ratio_median=median, target=">= 1x (no slower than read_csv)",
+                met=median >= 1, note="in-process, every output written", rounds=rounds,
+                load_average=result.load_after)]
+
+
+def scaling_rows(sizes: list[int], criteria, rounds: int) -> list[Row]:
+    """``respond`` on cohorts of growing size: rows/s at each (linear growth = flat)."""
+    out = []
+    for target_rows in sizes:
+        raw, patients_raw = make_cohort(max(1, round(target_rows / ROWS_PER_PATIENT)))
+        measurements = normalise_measurements(raw)
+        patients = normalise_patients(patients_raw)
+        del raw
+        n = len(measurements)
+        big = n > 1_000_000
+        result = compare({"respond": lambda m=measurements, p=patients: respond_module.respond(
+            m, p, criteria)}, rounds=1 if big else rounds, warmup=0 if big else 1)
+        seconds = result.median("respond")
+        print(f"scaling: {n:>10,} rows  {seconds:7.3f} s  {rate(n, seconds):>11,.0f} rows/s")
+        out.append(Row("scaling", f"respond(), {n:,} rows", rate(n, seconds), "rows/s",
+                       note=f"{seconds:.3f} s, {len(patients):,} patients",
+                       rounds=len(result.seconds["respond"]), load_average=result.load_after))
+        del measurements, patients
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=20_000)
-    parser.add_argument("--pyrecist-patients", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-pyrecist", action="store_true")
-    parser.add_argument("--no-csv", action="store_true",
-                        help="skip timing read_measurements on the cohort written as CSV")
+    parser.add_argument("--no-command", action="store_true",
+                        help="skip timing recist respond against read_csv")
+    parser.add_argument("--scaling", default=",".join(str(n) for n in SCALING_ROWS),
+                        help="comma-separated cohort sizes in rows ('' for none)")
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    print(f"load average before: {load_average()}")
 
     began = time.perf_counter()
     raw, patients_raw = make_cohort(args.patients)
     print(f"generated {len(raw):,} rows for {args.patients:,} patients x {VISITS} visits "
           f"in {time.perf_counter() - began:.1f} s")
-    rows = len(raw)
-    csv_seconds = csv_peak = None
-    if not args.no_csv:  # the CLI's path: CSV text -> typed table (written untimed)
-        WORK.mkdir(parents=True, exist_ok=True)
-        csv_path = WORK / "cohort.csv"
-        raw.to_csv(csv_path, index=False)
-        with PeakRSS() as csv_memory:
-            began = time.perf_counter()
-            from_csv = read_measurements(csv_path)
-            csv_seconds, csv_peak = time.perf_counter() - began, csv_memory.peak
-        del from_csv
-    with PeakRSS() as normalise_memory:
-        began = time.perf_counter()
-        measurements = normalise_measurements(raw)
-        normalise_seconds = time.perf_counter() - began
-    from recist.patients import normalise_patients
-
+    measurements = normalise_measurements(raw)
     patients = normalise_patients(patients_raw)
-    del raw
-
     criteria = RECIST_1_1.replace(confirmation=True)
-    with _timed_stages() as stages, PeakRSS() as respond_memory:
-        began = time.perf_counter()
-        result = respond_module.respond(measurements, patients, criteria)
-        respond_seconds = time.perf_counter() - began
-    total_seconds = normalise_seconds + respond_seconds
-    print(f"{rows:,} rows -> {len(result.timepoints):,} time points (confirmation on); "
-          "peak = resident set size (psutil, sampled every 20 ms)")
-    figures = [("normalise_measurements", normalise_seconds, normalise_memory.peak),
-               ("respond", respond_seconds, respond_memory.peak),
-               ("total (normalise + respond)", total_seconds,
-                max(normalise_memory.peak, respond_memory.peak))]
-    if csv_seconds is not None:
-        figures += [("read_measurements (CSV)", csv_seconds, csv_peak),
-                    ("total (read CSV + respond)", csv_seconds + respond_seconds,
-                     max(csv_peak, respond_memory.peak))]
-    for label, seconds, memory in figures:
-        print(f"  {label:<28} {seconds:6.2f} s  {rows / seconds:>11,.0f} rows/s  "
-              f"peak {memory / 2**20:,.0f} MiB")
-    print("  respond stages:")
-    for label, seconds in stages.items():
-        print(f"    {label:<28} {seconds:6.2f} s")
-    print(f"  process peak RSS (getrusage, includes generating the cohort): "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
-    counts = result.timepoints["overall_response"].value_counts().to_dict()
-    print(f"overall responses: {counts}")
-    bor = "confirmed_bor" if "confirmed_bor" in result.patient_summary else "bor"
-    print(f"{bor}: {result.patient_summary[bor].value_counts().to_dict()}")
-
+    rows = engine_rows(measurements, patients, criteria, args.rounds)
+    result = respond_module.respond(measurements, patients, criteria)
+    print(f"{len(measurements):,} rows -> {len(result.timepoints):,} time points; overall "
+          f"responses {result.timepoints['overall_response'].value_counts().to_dict()}")
     print(f"time points whose PR/PD call would differ with raw float comparisons "
           f"(DEC-22 rounding fixes them): {float_threshold_flips(result.timepoints)}")
-
-    if args.no_pyrecist:
-        return 0
-    targets = measurements[measurements["kind"] == "target"].reset_index(drop=True)
-    fastest = float("inf")
-    for _ in range(3):  # best of 3, as for pyrecist
-        began = time.perf_counter()
-        respond_module.respond(targets, patients, criteria)
-        fastest = min(fastest, time.perf_counter() - began)
-    ours = len(targets) / fastest
-    best = float("inf")
-    for _ in range(3):
-        began = time.perf_counter()
-        respond_module.assess_timepoints(targets, criteria)
-        best = min(best, time.perf_counter() - began)
-    ours_engine = len(targets) / best
-    theirs = run_pyrecist(targets, args.pyrecist_patients)
-    theirs_rate = theirs["rows"] / theirs["seconds"]
-    print(f"target-only ({len(targets):,} rows) against pyrecist {theirs_rate:,.0f} rows/s "
-          f"({theirs['rows']:,} rows of {args.pyrecist_patients} patients, subprocess, "
-          "evaluate_recist only, best of 3):")
-    print(f"  assess_timepoints (what pyrecist does):   {ours_engine:>11,.0f} rows/s "
-          f"-> ratio {ours_engine / theirs_rate:,.1f}x (pyrecist measured here)")
-    print(f"  whole respond (checks, BOR/PFS included): {ours:>11,.0f} rows/s "
-          f"-> ratio {ours / theirs_rate:,.1f}x (pyrecist measured here)")
-    low, high = REFERENCE_PYRECIST_ROWS_PER_S
-    print(f"against the brief's reference pyrecist figure {low:,}-{high:,} rows/s "
-          "(not measured here):")
-    print(f"  assess_timepoints: ratio {ours_engine / high:,.1f}x-{ours_engine / low:,.1f}x; "
-          f"whole respond: ratio {ours / high:,.1f}x-{ours / low:,.1f}x")
+    del result
+    if not args.no_command:
+        rows += command_rows(raw, patients_raw, args.rounds)
+    del raw
+    if not args.no_pyrecist:
+        rows += against_pyrecist(measurements, patients, criteria, max(args.rounds, 3))
+    del measurements
+    sizes = [int(n) for n in args.scaling.split(",") if n.strip()]
+    rows += scaling_rows(sizes, criteria, args.rounds)
+    for row in rows:
+        ratio = f"  {row.ratio_median:,.1f}x (min {row.ratio_min:,.1f}x)" \
+            if row.ratio_median is not None else ""
+        print(f"{row.case:<64} {row.value:>12,.2f} {row.unit}{ratio}")
+    print(f"process peak RSS (getrusage): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+    save_rows("respond_cohort", rows, results=args.results)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 
 import pandas as pd
 
@@ -21,7 +22,7 @@ def _module():
     return module
 
 
-def test_generator_is_deterministic_and_valid(capsys):
+def test_generator_is_deterministic_and_valid(capsys, tmp_path):
     bench = _module()
     first, patients = bench.make_cohort(60, seed=5)
     second, _ = bench.make_cohort(60, seed=5)
@@ -31,9 +32,16 @@ def test_generator_is_deterministic_and_valid(capsys):
     timepoints = assess_timepoints(measurements)
     assert len(timepoints) == 60 * bench.VISITS
     assert set(measurements["kind"]) == {"target", "non-target", "new"}
-    assert bench.main(["--patients", "40", "--no-pyrecist"]) == 0
+    assert bench.main(["--patients", "40", "--no-pyrecist", "--rounds", "1",
+                       "--scaling", "700", "--results", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "rows/s" in out and "peak RSS" in out
+    saved = json.loads((tmp_path / "respond_cohort.json").read_text())
+    cases = [row["case"] for row in saved["rows"]]
+    assert any(case.startswith("recist respond --confirm") for case in cases)
+    assert any(case.startswith("respond(), ") for case in cases)
+    assert [row["benchmark"] for row in saved["rows"]].count("scaling") == 1
+    assert saved["machine"]["cores"] and len(saved["machine"]["load_average"]) == 3
     import recist.response
 
     assert recist.response.assess_timepoints is assess_timepoints  # stage timers removed
