@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from recist.cli._arguments import add_criteria_arguments, resolved_criteria
+from recist.cli._arguments import (
+    add_criteria_arguments,
+    add_oligo_arguments,
+    resolved_criteria,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -35,6 +39,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--overlays", metavar="DIR",
                    help="lesion pictures written by `recist measure --overlays DIR`")
     add_criteria_arguments(p, protocol=True, confirm=True)
+    add_oligo_arguments(p)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(func=run)
     return p
@@ -57,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
     for name in ("patients", "criteria", "overlays"):
         if getattr(args, name):
             inputs[name] = getattr(args, name)
+    for name in ("lesions", "therapies"):
+        if getattr(args, name):
+            inputs[name] = getattr(args, name)
     if protocol is not None:
         if args.clinical:
             inputs["clinical"] = args.clinical
@@ -64,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     files = run_report(args.measurements, args.out, patients=args.patients or None,
                        criteria=criteria, protocol=protocol,
                        clinical=(args.clinical or None) if protocol is not None else None,
-                       overlays_dir=args.overlays, inputs=inputs)
+                       overlays_dir=args.overlays, inputs=inputs,
+                       lesions=args.lesions or None, therapies=args.therapies or None)
     for finding in getattr(files.result, "findings", ()):
         if finding.severity != "info":
             print(f"recist report: {finding}", file=sys.stderr)

@@ -37,6 +37,8 @@ def run_report(
     inputs: Mapping[str, str] | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    lesions: pd.DataFrame | str | Path | None = None,
+    therapies: pd.DataFrame | str | Path | None = None,
 ) -> ReportFiles:
     """Write the HTML reports of a measurements table.
 
@@ -65,6 +67,10 @@ def run_report(
     workers, progress
         Processes writing the patient pages and the callback told (pages written, pages
         in all) after each, as ``recist.report.write_reports``.
+    lesions, therapies
+        The lesions and therapies tables (or their CSVs) of follow-up after local
+        treatment: the responses are those of ``recist.pipeline.oligo.respond_oligo``
+        and the cohort page gets the section of ``recist.report.oligo_section``.
 
     Returns
     -------
@@ -92,12 +98,22 @@ def run_report(
         screening = screen_patients(measurements, table, protocol)
     from recist.criteria import RECIST_1_1
 
+    oligo_options: dict[str, object] = {}
+    if lesions is not None or therapies is not None:
+        from recist.pipeline.oligo import respond_oligo
+        from recist.report.oligo_section import OLIGO_SECTION
+
+        result, oligo = respond_oligo(measurements, patients, criteria or RECIST_1_1,
+                                      lesions=lesions, therapies=therapies)
+        oligo_options = {"result": result, "extra_sections": [OLIGO_SECTION],
+                         "extras": {"oligo": oligo}}
     out = Path(out_dir)
     with output_transaction(out, REPORT_FILES) as staging:  # every page or none
         files = write_reports(measurements, staging, patients=patients,
                               criteria=criteria or RECIST_1_1,
                               overlays_dir=overlays_dir, inputs=dict(inputs or {}),
-                              screening=screening, workers=workers, progress=progress)
+                              screening=screening, workers=workers, progress=progress,
+                              **oligo_options)  # type: ignore[arg-type]
     return dataclasses.replace(
         files, cohort=out / files.cohort.name,
         patients={patient: out / page.name for patient, page in files.patients.items()})

@@ -1,0 +1,90 @@
+"""The cohort-page section of follow-up after local treatment (DEC-23..DEC-27).
+
+Shown when the page gets ``extras["oligo"]``, the ``recist.pipeline.oligo.OligoResult``
+of the cohort (``recist report --lesions / --therapies``, ``recist demo``'s sample trial):
+
+* the trial's endpoints — Kaplan–Meier medians and 1- and 2-year rates of
+  systemic-therapy-free survival, PFS after local treatment and overall survival
+  (``recist.oligo.cohort``), local control at 1 and 2 years (Aalen–Johansen, death
+  competing), the first-recurrence patterns and the repeat local treatments;
+* the cumulative incidence of local failure and a swimmer plot marking every local and
+  systemic therapy (``recist.plots_oligo``);
+* one row per patient: first recurrence, its pattern, still oligometastatic, the local
+  and systemic therapies, STFS and PFS after local treatment.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from recist.report.figures import figure_img
+from recist.report.html import table
+from recist.report.sections import CohortContext, CohortSection
+
+__all__ = ["OLIGO_SECTION", "oligo_section"]
+
+_PATIENT_COLUMNS = ("patient_id", "first_recurrence_date", "first_recurrence_pattern",
+                    "first_recurrence_oligometastatic", "n_repeat_local", "local_therapies",
+                    "systemic_therapies", "stfs_days", "stfs_event", "pfs_local_days",
+                    "pfs_local_event")
+_HEADERS = {"patient_id": "patient", "first_recurrence_date": "first recurrence",
+            "first_recurrence_pattern": "pattern",
+            "first_recurrence_oligometastatic": "still oligometastatic",
+            "n_repeat_local": "repeat local", "local_therapies": "local therapies",
+            "systemic_therapies": "systemic therapies", "stfs_days": "STFS (days)",
+            "stfs_event": "STFS event", "pfs_local_days": "PFS-LT (days)",
+            "pfs_local_event": "PFS-LT event"}
+
+
+def oligo_section(context: CohortContext) -> str:
+    """The section's HTML, or ``""`` without ``extras["oligo"]``."""
+    oligo = context.extras.get("oligo")
+    if oligo is None:
+        return ""
+    from recist.oligo.cohort import endpoint_summary, pattern_counts
+    from recist.plots_oligo import plot_cumulative_incidence, plot_therapy_swimmer
+
+    endpoints = oligo.patients  # type: ignore[attr-defined]
+    summary = endpoint_summary(endpoints)
+    shown = pd.DataFrame({
+        "endpoint": summary["label"], "patients": summary["n"], "events": summary["events"],
+        "median (days)": summary["median_days"].map(
+            lambda v: "NR" if pd.isna(v) else f"{v:.0f}"),
+        "1-year rate": summary["rate_1y"].map(lambda v: "-" if pd.isna(v) else f"{v:.0%}"),
+        "2-year rate": summary["rate_2y"].map(lambda v: "-" if pd.isna(v) else f"{v:.0%}")})
+    control = oligo.local_control  # type: ignore[attr-defined]
+    lesions = oligo.lesions  # type: ignore[attr-defined]
+    repeat = int(endpoints["n_repeat_local"].sum())
+    parts = [table(shown),
+             '<p class="note">Kaplan–Meier; NR = not reached; days from the start (the local '
+             "treatment), + 1 (TTE-10). STFS: first systemic therapy or death; PFS after "
+             "local treatment (PFS-LT): first recurrence or death before systemic therapy "
+             "(DEC-27).</p>",
+             "<h3>Local control of the treated lesions</h3>",
+             table(control, ("horizon", "n_lesions", "local_failures", "deaths_first",
+                             "cumulative_incidence", "local_control"),
+                   decimals={"cumulative_incidence": 3, "local_control": 3}),
+             '<p class="note">Aalen–Johansen cumulative incidence of local failure (DEC-24), '
+             "death without local failure competing; local control = 1 − incidence.</p>",
+             f"<h3>First recurrence</h3>{table(pattern_counts(endpoints))}"
+             f'<p class="note">{repeat} repeat local treatment(s) in all (DEC-23); a '
+             "recurrence is still oligometastatic with at most "
+             f"{context.criteria.oligo_max_lesions} active lesions in at most "
+             f"{context.criteria.oligo_max_organs} organs (DEC-26).</p>"]
+    if len(lesions):
+        parts.append('<div class="figures">' + figure_img(
+            lambda ax: plot_cumulative_incidence(lesions, ax=ax),
+            "Cumulative incidence of local failure, death competing", figsize=(7.0, 4.0))
+            + "</div>")
+    height = max(3.0, 0.22 * len(endpoints) + 1.5)
+    parts.append('<div class="figures">' + figure_img(
+        lambda ax: plot_therapy_swimmer(endpoints, oligo.therapies,  # type: ignore[attr-defined]
+                                        context.patients, ax=ax),
+        "Follow-up after local treatment: local and systemic therapies",
+        figsize=(8.0, height)) + "</div>")
+    parts.append('<div class="wide">' + table(endpoints, _PATIENT_COLUMNS, headers=_HEADERS)
+                 + "</div>")
+    return "\n".join(parts)
+
+
+OLIGO_SECTION = CohortSection("oligo", "Follow-up after local treatment", oligo_section)
