@@ -359,6 +359,17 @@ def _segment_mask(number: int, items: list[tuple[int, int, int, np.ndarray]],
     return SegmentMask(number=number, offset=(k0, r0, c0), mask=mask)
 
 
+# Okabe-Ito colours (distinguishable with any colour vision), segment by segment.
+_SEGMENT_COLOURS = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66),
+                    (0, 114, 178), (213, 94, 0), (204, 121, 167))
+
+
+def _display_color(number: int) -> hd.color.CIELabColor:
+    """RecommendedDisplayCIELabValue of a segment: viewers (OHIF) otherwise pick one and
+    warn that none was recommended."""
+    return hd.color.CIELabColor.from_rgb(*_SEGMENT_COLOURS[(number - 1) % len(_SEGMENT_COLOURS)])
+
+
 def write_segmentation(
     labels: np.ndarray,
     segments: Sequence[SegmentInfo],
@@ -414,7 +425,8 @@ def write_segmentation(
             algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
             tracking_id=segment.tracking_id or segment.label,
             tracking_uid=segment.tracking_uid or _derived_uid("seg-tracking", segment.label),
-            anatomic_regions=regions or None)
+            anatomic_regions=regions or None,
+            display_color=_display_color(segment.number))
         if segment.description:
             description.SegmentDescription = segment.description
         descriptions.append(description)
@@ -427,7 +439,8 @@ def write_segmentation(
         sop_instance_uid=_derived_uid("seg", *seed), instance_number=1,
         manufacturer="recist", manufacturer_model_name="recist",
         software_versions="recist", device_serial_number="0",
-        content_label="LESIONS", content_description="RECIST lesion masks")
+        content_label="LESIONS", content_description="RECIST lesion masks",
+        series_description="RECIST lesion masks")
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.tmp")

@@ -42,7 +42,7 @@ NODE_DIR = TESTS / "node" / "viewer"
 VISIT = SAMPLE_DATA / "patients" / "LUNG1" / "V0"
 SCREENSHOTS = REPO / "out" / "ohif"
 MM = 0.1  # agreement asked of every length and end point, mm
-DRAWN_LABEL = "Liver met 1"
+DRAWN_LABEL = "T2 left lung"
 
 
 def _recist(*args: str) -> None:
@@ -151,6 +151,9 @@ def test_ohif_shows_our_seg_with_its_label_and_every_voxel(round_trip):
     expected = [{"index": int(row.label), "label": row.lesion_id,
                  "voxels": int((labels == row.label).sum())} for row in lesions.itertuples()]
     assert [s["segments"] for s in seg["segmentations"]] == [expected]
+    assert [s["label"] for s in seg["segmentations"]] == ["RECIST lesion masks"]
+    # each segment recommends its colour: OHIF has nothing to warn about
+    assert "RecommendedDisplayCIELabValue" not in seg["panelText"]
     assert expected[0]["voxels"] > 100
     assert "Segmentations" in seg["panelText"] and "T1" in seg["panelText"]
     assert (SCREENSHOTS / "ohif_seg.png").stat().st_size > 10_000
