@@ -117,6 +117,17 @@ def _codes(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
+def _datetime_ns(column: pd.Series[Any]) -> npt.NDArray[np.datetime64]:
+    """``pd.to_datetime(column)`` as datetime64[ns]; a column already of that type is used
+    as it is (pandas would re-check every value)."""
+    if column.dtype == np.dtype("datetime64[ns]"):
+        values: npt.NDArray[np.datetime64] = column.to_numpy()
+        return values
+    converted: npt.NDArray[np.datetime64] = pd.to_datetime(column).to_numpy(
+        dtype="datetime64[ns]")
+    return converted
+
+
 def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """Assign every row to a time point of its patient (docs/rules.md section 1).
 
@@ -134,7 +145,7 @@ def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFra
         ``visit`` (the label: visit, or ISO date), ``patient_code``, ``tp_order``
         (0 = baseline), ``first_ns``, ``last_ns`` (scan dates as int64 ns).
     """
-    dates = pd.to_datetime(measurements["date"]).to_numpy(dtype="datetime64[ns]")
+    dates = _datetime_ns(measurements["date"])
     date_ns = dates.view(np.int64)
     date_codes, date_uniques = pd.factorize(date_ns, sort=True)
     iso = pd.DatetimeIndex(date_uniques.astype("datetime64[ns]")).strftime("%Y-%m-%d")
@@ -302,7 +313,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     nodal = frame["nodal"].to_numpy(dtype=bool)
     ld = frame["ld_mm"].to_numpy(dtype=float)
     sa = frame["sa_mm"].to_numpy(dtype=float)
-    date_ns = pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    date_ns = _datetime_ns(frame["date"]).view(np.int64)
     is_target = kind == LesionKind.TARGET
     is_nt = kind == LesionKind.NON_TARGET
     is_new = kind == LesionKind.NEW
