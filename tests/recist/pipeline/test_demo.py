@@ -47,6 +47,11 @@ def test_demo_end_to_end(tmp_path, sample_data_ready):
     assert lung1.endswith("-> demo_out/report/patient_LUNG1.html")
     assert lung2.endswith("-> demo_out/report/patient_LUNG2.html")
     assert "cohort report: demo_out/report/cohort.html" in lines
+    # step 6, the synthetic oligometastatic trial (sample_data/oligo_trial/README.md)
+    assert "oligometastatic trial cohort report: demo_out/oligo_trial/cohort.html" in lines
+    trial_page = (out / "oligo_trial" / "cohort.html").read_text(encoding="utf-8")
+    assert 'id="oligo"' in trial_page and "<script" not in trial_page
+    assert (out / "oligo_trial" / "local_control.csv").is_file()
     for name in ("patient_LUNG1.html", "patient_LUNG2.html", "cohort.html"):
         page = (out / "report" / name).read_text(encoding="utf-8")
         assert page.startswith("<!DOCTYPE html>") and "<script" not in page
