@@ -27,7 +27,7 @@ from recist.sums import index_timepoints
 from recist.vocabulary import TargetResponse
 
 __all__ = ["SizeThresholds", "classify_size_sums", "percent_change", "recist_thresholds",
-           "timepoint_of_rows"]
+           "running_nadir", "timepoint_of_rows"]
 
 
 @dataclass(frozen=True)
@@ -140,3 +140,26 @@ def timepoint_of_rows(measurements: pd.DataFrame,
         raise ValueError("the time points do not belong to these measurements: pass the "
                          "time points respond() returned for this table")
     return np.asarray(row_tp, dtype=np.int64), tps
+
+
+def running_nadir(sums: npt.NDArray[np.float64], complete: npt.NDArray[np.bool_],
+                  tp_order: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Nadir of every time point: the smallest complete sum before it, baseline included
+    (SUM-8, NE-4); NaN at baselines and where no earlier sum is complete.
+
+    Time points are sorted by patient then chronologically (``tp_order`` 0 at each
+    baseline), so a time point of order j ≥ 1 follows its predecessor directly. ``sums``
+    may have a second axis (draws of ``recist.uncertainty``).
+
+    >>> running_nadir(np.array([50.0, 40.0, 60.0, 45.0]), np.array([True, False, True, True]),
+    ...               np.array([0, 1, 2, 3])).tolist()
+    [nan, 50.0, 50.0, 50.0]
+    """
+    nadir = np.full(sums.shape, np.inf)
+    usable = np.where(complete.reshape(-1, *([1] * (sums.ndim - 1))), sums, np.inf)
+    usable = np.where(np.isnan(usable), np.inf, usable)
+    for j in range(1, int(tp_order.max(initial=0)) + 1):
+        at = np.flatnonzero(tp_order == j)
+        nadir[at] = np.minimum(nadir[at - 1], usable[at - 1])
+    nadir[tp_order == 0] = np.nan
+    return np.asarray(np.where(np.isinf(nadir), np.nan, nadir), dtype=float)

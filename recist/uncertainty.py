@@ -40,7 +40,12 @@ from recist.response_table import (
     OVERALL_ORDER,
     TARGET_ORDER,
 )
-from recist.size_response import classify_size_sums, recist_thresholds, timepoint_of_rows
+from recist.size_response import (
+    classify_size_sums,
+    recist_thresholds,
+    running_nadir,
+    timepoint_of_rows,
+)
 from recist.vocabulary import LesionKind, TargetResponse, TargetStatus
 
 __all__ = [
@@ -237,22 +242,6 @@ class UncertaintyResult:
     draws: int
 
 
-def _nadirs(sums: npt.NDArray[np.float64], complete: npt.NDArray[np.bool_],
-            tp_order: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-    """Running minimum of the earlier complete sums of each patient (SUM-8), per draw.
-
-    Time points are sorted by patient then chronologically, so a time point of order
-    j ≥ 1 follows its predecessor directly.
-    """
-    nadir = np.full(sums.shape, np.inf)
-    usable = np.where(complete[:, None], sums, np.inf)
-    for j in range(1, int(tp_order.max(initial=0)) + 1):
-        at = np.flatnonzero(tp_order == j)
-        nadir[at] = np.minimum(nadir[at - 1], usable[at - 1])
-    nadir[tp_order == 0] = np.nan
-    return np.where(np.isinf(nadir), np.nan, nadir)
-
-
 def _draw_target_codes(layout: _Layout, tps: pd.DataFrame, z: npt.NDArray[np.float64],
                        criteria: Criteria) -> npt.NDArray[np.int64]:
     """Target response codes (n_tp × draws) of one chunk of standard-normal draws ``z``
@@ -285,7 +274,7 @@ def _draw_target_codes(layout: _Layout, tps: pd.DataFrame, z: npt.NDArray[np.flo
     baseline_of = base_index[np.searchsorted(base_index, np.arange(layout.n_tp),
                                              side="right") - 1]
     baseline = np.where(complete[baseline_of][:, None], sums[baseline_of], np.nan)
-    nadir = _nadirs(sums, complete, layout.tp_order)
+    nadir = running_nadir(sums, complete, layout.tp_order)
     cr_met = complete[:, None] & ~layout.fixed_not_cr[:, None] & ~nodes_pathological
     codes = classify_size_sums(
         sums, baseline, nadir, complete=np.repeat(complete[:, None], k, axis=1),

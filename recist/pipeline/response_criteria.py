@@ -99,6 +99,17 @@ def extend_result(result: RespondResult, measurements: pd.DataFrame,
         timepoints = pd.concat([timepoints, ir.timepoints], axis=1)
         summary = summary.merge(ir.patients, on="patient_id", how="left", validate="1:1")
         findings.extend(ir.findings)
+    for name, module, function in (("who", "recist.who_criteria", "assess_who"),
+                                   ("volumetric", "recist.volumetric", "assess_volumetric")):
+        if name not in criteria_names:
+            continue
+        import importlib
+
+        assess = getattr(importlib.import_module(module), function)
+        sized = assess(measurements, result.timepoints, patients, result.criteria)
+        timepoints = pd.concat([timepoints, sized.timepoints], axis=1)
+        summary = summary.merge(sized.patients, on="patient_id", how="left", validate="1:1")
+        findings.extend(sized.findings)
     extended = replace(result, timepoints=timepoints, patient_summary=summary,
                        findings=tuple(findings))
     return ExtendedResult(extended, criteria_names, uncertainty, tables)

@@ -105,3 +105,32 @@ def test_irecist_columns_as_documented(tmp_path):
         IRECIST_PATIENT_COLUMNS)
     assert tp["irecist_response"].tolist() == ["", "iUPD", "", "iPR"]
     assert summary["irecist_bor"].tolist() == ["iUPD", "iPR"]
+
+
+def test_who_and_volumetric_columns_as_documented(tmp_path):
+    from recist.size_criterion import size_patient_columns, size_timepoint_columns
+
+    table = MEASUREMENTS.replace("status\n", "status,volume_mm3\n")
+    lines = table.splitlines()
+    sizes = [("25,12", "3000"), ("30.4,12", "5000"), ("50,30", "60000"), ("20,10", "4000")]
+    for i, (diameters, volume) in enumerate(sizes, start=1):
+        head, tail = lines[i].rsplit(",,", 1)
+        ld = head.rsplit(",", 1)[0]
+        lines[i] = f"{ld},{diameters},{tail},{volume}"
+    (tmp_path / "m.csv").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    assert main(["respond", str(tmp_path / "m.csv"), "--out", str(out),
+                 "--response-criteria", "volumetric,who"]) == 0
+    tp = pd.read_csv(out / "timepoints.csv", dtype=str, keep_default_na=False)
+    documented = _doc_columns("### Columns added by `--response-criteria who` and "
+                              "`volumetric`")
+    assert documented == list(size_timepoint_columns("who", "mm2"))
+    for prefix, unit in (("who", "mm2"), ("volume", "mm3")):
+        assert set(size_timepoint_columns(prefix, unit)) <= set(tp.columns)
+    summary = pd.read_csv(out / "patient_summary.csv", dtype=str, keep_default_na=False)
+    assert set(size_patient_columns("who", False)) <= set(summary.columns)
+    # P1: 25x12 = 300 -> 30.4x12 = 364.8 mm²: +21.6 %, not WHO PD (25 %); RECIST PD.
+    assert tp["who_response"].tolist() == ["", "SD", "", "PR"]
+    assert tp["overall_response"].tolist() == ["", "PD", "", "PR"]
+    # volumes 3000 -> 5000: +66.7 % (< 72.8 %): SD; 60000 -> 4000: -93.3 %: PR.
+    assert tp["volume_response"].tolist() == ["", "SD", "", "PR"]

@@ -24,6 +24,8 @@ test_failure_pattern = load_module("recist/oligo/test_failure_pattern.py")
 test_oligo_endpoints = load_module("recist/oligo/test_endpoints.py")
 test_uncertainty = load_module("recist/uncertainty/test_uncertainty.py")
 test_irecist = load_module("recist/irecist/test_irecist.py")
+test_who = load_module("recist/who_criteria/test_who.py")
+test_volumetric = load_module("recist/volumetric/test_volumetric.py")
 
 RULES = REPO / "docs" / "rules.md"
 NOT_MODELLED = "not modelled"
@@ -156,6 +158,18 @@ COVERAGE = {
     "IR-8": ["ir-8-reset-then-new-iupd", "ir-8-new-lesion-gone-resets"],
     "IR-9": ["ir-8-new-lesion-gone-resets", "ir-4-target-growth-confirms"],
     "IR-10": ["test_ir_10_unmeasured_new_lesion_is_a_finding"],
+    "WHO-1": ["who-1-too-small-and-node", "test_who_1_sums_and_changes_by_hand",
+              "test_who_1_table_without_perpendiculars_is_refused"],
+    "WHO-2": ["who-2-pr-at-50pct", "who-2-dec-22-49.995", "who-2-49.99-is-sd",
+              "who-2-recist-pr-who-sd"],
+    "WHO-3": ["who-3-pd-at-25pct", "who-3-dec-22-24.995", "who-3-24.99-is-sd",
+              "who-3-pd-over-nadir"],
+    "WHO-4": ["test_who_4_missing_perpendicular_is_ne_with_a_finding"],
+    "VOL-1": ["test_vol_1_too_small_counts_a_5mm_sphere"],
+    "VOL-2": ["vol-2-pr-at-65.7", "vol-2-dec-22-65.699", "vol-2-65.69-is-sd",
+              "test_vol_2_3_sphere_volumes_follow_recist_diameters"],
+    "VOL-3": ["vol-3-pd-at-72.8", "vol-3-72.79-is-sd", "test_vol_3_absolute_minimum_is_an_option"],
+    "VOL-4": ["test_vol_4_missing_volumes"],
 }
 
 
@@ -197,7 +211,7 @@ def _known_ids() -> set[str]:
                    test_contract_and_errors, test_findings_rules, test_summary_rules,
                    test_timepoint_rules, test_lesion_history, test_therapies,
                    test_failure_pattern, test_oligo_endpoints, test_uncertainty,
-                   test_irecist):
+                   test_irecist, test_who, test_volumetric):
         known |= {name for name, _ in inspect.getmembers(module, inspect.isfunction)
                   if name.startswith("test_")}
         for table in ("CASES", "CONTRADICTIONS"):
