@@ -63,7 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in _COMMAND_MODULES.values():
         importlib.import_module(module_name).add_parser(subparsers)
+    from recist.cli._terminal import add_verbosity_arguments
+
     for name, sub in subparsers.choices.items():
+        add_verbosity_arguments(sub)
         if name not in _NO_INPUT_BOUNDS:
             sub.add_argument("--allow-implausible", action="store_true",
                              help="accept values outside the plausibility bounds (a diameter "
@@ -95,8 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     previous_showwarning = warnings.showwarning
     warnings.showwarning = _one_line_warning(args.command)
+    import contextlib
+
+    from recist.cli._terminal import Discard
+
+    quiet = (contextlib.redirect_stdout(Discard()) if getattr(args, "quiet", False)
+             else contextlib.nullcontext())
     try:
-        return int(args.func(args) or 0)
+        with quiet:
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("recist: interrupted", file=sys.stderr)
         return 130

@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         if finding.severity != Severity.INFO and finding.patient_id is not None:
             problems.setdefault(finding.patient_id, []).append(
                 finding.message.split(": ", 1)[-1])
-    _print_patients(result.patients, problems, result.eligibility)
+    if getattr(args, "verbose", False):
+        _print_patients(result.patients, problems, result.eligibility)
     summary = f"{len(result.patients)} patient(s), {len(result.lesions)} baseline lesion(s)"
     if result.eligibility is not None:
         verdicts = result.eligibility.drop_duplicates("patient_id")["verdict"].value_counts()

@@ -34,9 +34,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``recist demo``; returns the exit status."""
+    from recist.cli._terminal import shows_progress
     from recist.pipeline.demo import format_demo_summary, run_demo
 
     result = run_demo(args.out, data_dir=args.data, workers=args.workers,
-                      log=lambda line: print(f"recist demo: {line}", file=sys.stderr))
+                      log=None if args.quiet else
+                      (lambda line: print(f"recist demo: {line}", file=sys.stderr)),
+                      progress=shows_progress(args))
     print(format_demo_summary(result))
     return 0

@@ -200,7 +200,9 @@ def run(args: argparse.Namespace) -> int:
         result = source.measure(args.series, spec)
     _print_findings(result.findings)
     write_measurements(result.table, args.out)
-    print(f"recist measure: {len(result.table)} rows written to {args.out}", file=sys.stderr)
+    if not args.quiet:
+        print(f"recist measure: {len(result.table)} rows written to {args.out}",
+              file=sys.stderr)
     return 0
 
 
@@ -208,6 +210,7 @@ def _run_manifest(args: argparse.Namespace) -> int:
     from concurrent.futures import Executor
     from contextlib import AbstractContextManager, nullcontext
 
+    from recist.cli._terminal import shows_progress
     from recist.pipeline.manifest import measure_manifest_to_csv
 
     running: AbstractContextManager[Executor | None]
@@ -221,7 +224,8 @@ def _run_manifest(args: argparse.Namespace) -> int:
         run = measure_manifest_to_csv(args.manifest, args.out, workers=args.workers,
                                       executor=executor, overlays_dir=args.overlays,
                                       resample=args.resample,
-                                      default_kind=args.default_kind)
+                                      default_kind=args.default_kind,
+                                      progress=shows_progress(args))
     _print_findings(run.findings)
     failures = run.failures
     if run.out is None:
@@ -238,6 +242,7 @@ def _run_manifest(args: argparse.Namespace) -> int:
               f"written with the {run.studies} stud(y/ies) that succeeded "
               f"({run.rows} rows)", file=sys.stderr)
         return 1
-    print(f"recist measure: {run.rows} rows from {run.studies} stud(y/ies) written "
-          f"to {args.out}", file=sys.stderr)
+    if not args.quiet:
+        print(f"recist measure: {run.rows} rows from {run.studies} stud(y/ies) written "
+              f"to {args.out}", file=sys.stderr)
     return 0

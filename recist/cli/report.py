@@ -69,16 +69,23 @@ def run(args: argparse.Namespace) -> int:
         if args.clinical:
             inputs["clinical"] = args.clinical
         inputs["protocol"] = args.protocol
-    files = run_report(args.measurements, args.out, patients=args.patients or None,
-                       criteria=criteria, protocol=protocol,
-                       clinical=(args.clinical or None) if protocol is not None else None,
-                       overlays_dir=args.overlays, inputs=inputs,
-                       lesions=args.lesions or None, therapies=args.therapies or None)
+    import time
+
+    from recist.cli._terminal import detail, progress_bar
+
+    clock = time.perf_counter()
+    with progress_bar(args, "recist report") as progress:
+        files = run_report(args.measurements, args.out, patients=args.patients or None,
+                           criteria=criteria, protocol=protocol,
+                           clinical=(args.clinical or None) if protocol is not None
+                           else None, overlays_dir=args.overlays, inputs=inputs,
+                           lesions=args.lesions or None, therapies=args.therapies or None,
+                           progress=progress)
     for finding in getattr(files.result, "findings", ()):
         if finding.severity != "info":
             print(f"recist report: {finding}", file=sys.stderr)
     for patient_id, path in files.patients.items():
-        print(f"{patient_id}: {path}")
-    print(f"recist report: {len(files.patients)} patient report(s) and {files.cohort} "
-          "written")
+        detail(args, f"{patient_id}: {path}")
+    print(f"recist report: {len(files.patients)} patient page(s) and {files.cohort.name} "
+          f"written to {args.out} in {time.perf_counter() - clock:.1f} s")
     return 0

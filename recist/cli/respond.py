@@ -138,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
                               extra_inputs=extra_inputs)
     for finding in warnings_of(result):
         print(finding, file=sys.stderr)
+    from recist.cli._terminal import detail
+
     summary = result.patient_summary
     bor_column = "confirmed_bor" if "confirmed_bor" in summary.columns else "bor"
     label = "confirmed BOR" if bor_column == "confirmed_bor" else "BOR"
@@ -152,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
                         if isinstance(record.first_recurrence_pattern, str) else "")
                      + f", repeat local {record.n_repeat_local}, first systemic "
                      + _date(record.first_systemic_date))
-        print(line)
+        detail(args, line)
     print(f"recist respond: {len(result.timepoints)} time points of {len(summary)} "
           f"patient(s) written to {args.out}")
     return 0

@@ -101,7 +101,8 @@ def _line_vs_mask(lines: pd.DataFrame, masks: pd.DataFrame) -> float:
 
 def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
              workers: int | None = None,
-             log: Callable[[str], None] | None = None) -> DemoResult:
+             log: Callable[[str], None] | None = None,
+             progress: bool | None = None) -> DemoResult:
     """Run the sample job end to end into ``out_dir`` (see the module docstring).
 
     Parameters
@@ -114,6 +115,9 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
         Processes for measuring (default: all cores).
     log
         Called with one line per step (e.g. ``print``); silent when None.
+    progress
+        Progress bars on stderr for the measure and report steps; by default when stderr
+        is a terminal.
     """
     from dicom_io.discover import discover_series
     from recist.baseline_rules import assess_baseline
@@ -130,7 +134,8 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
     out = Path(out_dir)
     manifest_frame = _check_sample_data(data)
     timings: dict[str, float] = {}
-    progress = sys.stderr.isatty()
+    if progress is None:
+        progress = sys.stderr.isatty()
 
     clock = time.perf_counter()
     inventory = discover_series(data / "patients")
@@ -208,9 +213,25 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
               "patients": "sample_data/patients.csv",
               "protocol": "sample_data/protocols/oligometastatic_crc_lung.toml"
               if screening is not None else "none"}
-    files = write_reports(measurements, out / "report", patients=patients,
-                          criteria=criteria, overlays_dir=out / "overlays", inputs=inputs,
-                          result=result, baseline=baseline, screening=screening)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(desc="writing reports", unit="page", file=sys.stderr, leave=False)
+
+    def tick(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        files = write_reports(measurements, out / "report", patients=patients,
+                              criteria=criteria, overlays_dir=out / "overlays",
+                              inputs=inputs, result=result, baseline=baseline,
+                              screening=screening, progress=tick)
+    finally:
+        if bar is not None:
+            bar.close()
     timings["report"] = time.perf_counter() - clock
     say(f"report: {len(files.patients)} patient pages and {files.cohort}")
 

@@ -24,7 +24,7 @@ def test_baseline_with_protocol_writes_tables_and_verdicts(tmp_path):
                pd.read_csv(PROTOCOLS / "screening_measurements.csv", dtype=str)]
               ).to_csv(combined, index=False)
     out = tmp_path / "out"
-    done = recist(combined, "--out", out, "--protocol",
+    done = recist(combined, "-v", "--out", out, "--protocol",
                   PROTOCOLS / "oligometastatic_crc_lung.toml",
                   "--clinical", PROTOCOLS / "clinical_example.csv")
     assert done.returncode == 0, done.stderr  # ineligible patients are a result
@@ -54,7 +54,7 @@ def test_baseline_with_protocol_writes_tables_and_verdicts(tmp_path):
 
 
 def test_baseline_without_protocol(tmp_path):
-    done = recist(SAMPLE / "measurements_expected.csv", "--out", tmp_path)
+    done = recist(SAMPLE / "measurements_expected.csv", "--verbose", "--out", tmp_path)
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "eligibility.csv").exists()
     lesions = pd.read_csv(tmp_path / "lesions.csv")
@@ -111,7 +111,7 @@ def test_criteria_file_overrides_thresholds(tmp_path):
     criteria = tmp_path / "strict.toml"
     criteria.write_text("[criteria]\nmeasurable_ld_mm = 20.0\n", encoding="utf-8")
     done = recist(SAMPLE / "measurements_expected.csv", "--out", tmp_path / "o",
-                  "--criteria", criteria)
+                  "--criteria", criteria, "-v")
     assert done.returncode == 0, done.stderr
     patients = pd.read_csv(tmp_path / "o" / "patients.csv").set_index("patient_id")
     # LUNG1's 16.7 mm lesion is below a 20 mm threshold; LUNG2's 55.9 mm is not.

@@ -15,7 +15,9 @@ def test_cli_writes_a_page_per_patient_and_the_cohort(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "cohort.html", "patient_LUNG1.html", "patient_LUNG2.html"]
     out = capsys.readouterr().out
-    assert "LUNG1: " in out and "cohort.html written" in out
+    # one summary line (per-patient lines with -v only), no progress bar off a terminal
+    assert out.count("\n") == 1
+    assert out.startswith("recist report: 2 patient page(s) and cohort.html written to ")
     page = (tmp_path / "patient_LUNG1.html").read_text(encoding="utf-8")
     assert "Confirmed BOR" in page and "confirmation" in page  # criteria changed
 

@@ -37,7 +37,7 @@ def test_respond_writes_tables_and_prints_one_line_per_patient(tmp_path):
     (tmp_path / "m.csv").write_text(MEASUREMENTS)
     (tmp_path / "p.csv").write_text(PATIENTS)
     done = _run("m.csv", "--patients", "p.csv", "--out", "out", "--confirm",
-                "--sd-min-days", "42", cwd=tmp_path)
+                "--sd-min-days", "42", "-v", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "P1: confirmed BOR PR, PD 2024-06-18" in done.stdout
     assert "P2: confirmed BOR NON-CR/NON-PD, PD -" in done.stdout
@@ -56,12 +56,12 @@ def test_criteria_file_and_flag_override(tmp_path):
     (tmp_path / "m.csv").write_text(MEASUREMENTS)
     (tmp_path / "c.toml").write_text("[criteria]\nconfirmation = true\n"
                                      "confirmation_min_days = 100\n")
-    done = _run("m.csv", "--out", "out", "--criteria", "c.toml", cwd=tmp_path)
+    done = _run("m.csv", "--out", "out", "--criteria", "c.toml", "-v", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     # PR on 02-27 and 04-23 are 56 days apart: not confirmed with a 100-day interval
     assert "P1: confirmed BOR SD" in done.stdout
     done = _run("m.csv", "--out", "out", "--criteria", "c.toml", "--confirm-min-days", "28",
-                cwd=tmp_path)
+                "-v", cwd=tmp_path)
     assert "P1: confirmed BOR PR" in done.stdout
 
 
