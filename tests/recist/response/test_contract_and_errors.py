@@ -210,7 +210,7 @@ def test_cli_respond_success_exit_0(tmp_path, capsys):
     csv = tmp_path / "m.csv"
     raw_table((B, "T1 50"), (D1, "T1 30"), (D2, "T1 30"), patient_id="P3").to_csv(
         csv, index=False)
-    status = main(["respond", str(csv), "--out", str(tmp_path / "out"), "--confirm"])
+    status = main(["respond", str(csv), "--out", str(tmp_path / "out"), "--confirm", "-v"])
     out = capsys.readouterr().out
     assert status == 0
     assert "P3: confirmed BOR PR, PD -" in out
