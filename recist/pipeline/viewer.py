@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from recist.pipeline.viewer_http import serving_viewer_app
@@ -48,6 +48,8 @@ class Viewer:
     url: str
     dicomweb_url: str
     orthanc_url: str
+    orthanc_running: Callable[[], bool] = field(default=lambda: True, repr=False,
+                                                compare=False)
 
     def study_url(self, study_uid: str) -> str:
         """OHIF's address for one study (its default, longitudinal mode)."""
@@ -224,11 +226,12 @@ def running_viewer(ohif_dist: str | Path | None = None, *, storage: str | Path |
     _check_dist(dist)
     with tempfile.TemporaryDirectory(prefix="recist-viewer-") as scratch:
         folder = Path(storage) if storage is not None else Path(scratch)
-        with _running_orthanc(folder) as (_process, orthanc_port), \
+        with _running_orthanc(folder) as (process, orthanc_port), \
                 serving_viewer_app(dist, app_config(), orthanc_port, port=port) as web_port:
             url = f"http://127.0.0.1:{web_port}"
             yield Viewer(url=url, dicomweb_url=f"{url}/dicom-web",
-                         orthanc_url=f"http://127.0.0.1:{orthanc_port}")
+                         orthanc_url=f"http://127.0.0.1:{orthanc_port}",
+                         orthanc_running=lambda: process.poll() is None)
 
 
 def _is_dicom(path: Path) -> bool:
@@ -304,6 +307,11 @@ def run_viewer(ohif_dist: str | Path | None = None, *, uploads: tuple[str | Path
             sys.stdout.flush()
             try:
                 while until is None or not until():
+                    if not viewer.orthanc_running():
+                        where = (f"its log is {Path(storage) / 'orthanc.log'}" if storage
+                                 else "give --storage DIR to keep its log")
+                        raise ValueError(f"Orthanc stopped while the viewer was running; "
+                                         f"{where}; start recist viewer again")
                     time.sleep(0.5)
             except KeyboardInterrupt:
                 pass

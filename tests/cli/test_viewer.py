@@ -122,3 +122,27 @@ def test_viewer_upload_of_a_folder_without_dicom_is_refused(tmp_path: Path) -> N
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and "no DICOM file" in result.stderr
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("recist-viewer-")]
+
+
+def test_viewer_whose_orthanc_dies_stops_with_one_line_and_exit_2(tmp_path: Path) -> None:
+    _ohif_dist()
+    storage = tmp_path / "orthanc"
+    process = subprocess.Popen([*RECIST, "viewer", "--storage", str(storage)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _read_until_url(process)
+        (orthanc,) = psutil.Process(process.pid).children()
+        orthanc.kill()
+        assert process.wait(timeout=30) == 2
+        err = process.stderr.read() if process.stderr else ""
+        assert err.count("\n") == 1, err
+        assert "Orthanc stopped while the viewer was running" in err
+        assert str(storage / "orthanc.log") in err
+        assert (storage / "orthanc.log").is_file()  # --storage is kept
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream:
+                stream.close()

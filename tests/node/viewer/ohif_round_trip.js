@@ -3,7 +3,8 @@
 //
 // Usage: node ohif_round_trip.js VIEWER_URL STUDY_UID OUT_DIR DRAW_JSON
 //   DRAW_JSON: {"sop": SOP Instance UID of the image to draw on, "label": lesion label,
-//               "from": [x, y], "to": [x, y]} (pixel column/row of the long axis ends)
+//               "report": report name, "from": [x, y], "to": [x, y]} (pixel column/row
+//               of the long axis ends)
 // Steps:
 //   1. recist -> OHIF: hydrate the study's SR (our export-sr) with OHIF's own command, read
 //      the measurement service and the measurement panel; screenshot.
@@ -11,7 +12,8 @@
 //      each segment's voxels in OHIF's labelmap; screenshot.
 //   3. OHIF -> recist: on a fresh page, activate OHIF's Bidirectional tool, drag its long
 //      axis with the mouse on the image, label it through OHIF's rename dialog, and save
-//      the report with OHIF's storeMeasurements (STOW-RS to the viewer's Orthanc).
+//      it with the measurement panel's "Create SR" button and report dialog (OHIF writes
+//      the SR and stores it in the viewer's Orthanc by STOW-RS).
 "use strict";
 const path = require("path");
 const { chromium } = require("playwright-core");
@@ -176,16 +178,18 @@ async function drawStep(page) {
     });
     shown.panelText = await page.evaluate(() => document.body.innerText);
     await page.screenshot({ path: path.join(outDir, "ohif_drawn.png") });
-    // Save: OHIF's own report writer (the command behind "Create SR"), stored by STOW-RS.
-    shown.saved = await page.evaluate(async () => {
-        const dataSource = window.extensionManager.getActiveDataSource()[0];
-        const report = await window.commandsManager.runCommand("storeMeasurements", {
-            measurementData: window.services.measurementService.getMeasurements(),
-            dataSource, additionalFindingTypes: ["ArrowAnnotate"],
-            options: { SeriesDescription: "Drawn in OHIF" },
-        }, "CORNERSTONE_STRUCTURED_REPORT");
-        return { series: report.SeriesInstanceUID, sop: report.SOPInstanceUID };
-    });
+    // Save as a user does: "Create SR" in the measurement panel, a report name, "Save";
+    // OHIF writes the SR with its own adapter and stores it in Orthanc (STOW-RS).
+    await page.getByText("Create SR", { exact: true }).click();
+    const name = page.getByPlaceholder("Report name");
+    await name.waitFor({ timeout: 15000 });
+    await name.fill(draw.report);
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    shown.saved = await page.waitForFunction(report => {
+        const found = window.services.displaySetService.getActiveDisplaySets()
+            .find(d => d.Modality === "SR" && d.SeriesDescription === report);
+        return found ? { series: found.SeriesInstanceUID } : null;
+    }, draw.report, { timeout: 60000 }).then(handle => handle.jsonValue());
     return shown;
 }
 
@@ -195,17 +199,21 @@ async function drawStep(page) {
     try {
         const page = await openStudy(browser);
         out.sr = await srStep(page);
-        await showPanel(page, "measurements");
-        await page.evaluate(uid => window.commandsManager.runCommand("jumpToMeasurement",
-            { uid }), out.sr.measurements[0].uid);
-        await page.waitForTimeout(1500);
-        out.sr.panelText = await page.evaluate(() => document.body.innerText);
-        await page.screenshot({ path: path.join(outDir, "ohif_sr.png") });
+        if (!out.sr.error) {
+            await showPanel(page, "measurements");
+            await page.evaluate(uid => window.commandsManager.runCommand("jumpToMeasurement",
+                { uid }), out.sr.measurements[0].uid);
+            await page.waitForTimeout(1500);
+            out.sr.panelText = await page.evaluate(() => document.body.innerText);
+            await page.screenshot({ path: path.join(outDir, "ohif_sr.png") });
+        }
         out.seg = await segStep(page);
-        await showPanel(page, "segmentation");
-        await page.waitForTimeout(1500);
-        out.seg.panelText = await page.evaluate(() => document.body.innerText);
-        await page.screenshot({ path: path.join(outDir, "ohif_seg.png") });
+        if (!out.seg.error) {
+            await showPanel(page, "segmentation");
+            await page.waitForTimeout(1500);
+            out.seg.panelText = await page.evaluate(() => document.body.innerText);
+            await page.screenshot({ path: path.join(outDir, "ohif_seg.png") });
+        }
         await page.close();
         if (draw.sop) out.drawn = await drawStep(await openStudy(browser));
     } finally {

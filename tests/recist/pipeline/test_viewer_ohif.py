@@ -9,9 +9,10 @@ Debian's Chromium by playwright-core (tests/node/viewer/ohif_round_trip.js):
   export-seg`` is shown in the segmentation panel with its segment label, and OHIF's
   labelmap holds exactly the voxels of the label image;
 * OHIF -> recist: a Bidirectional measurement dragged with the mouse using OHIF's tool,
-  labelled in OHIF's rename dialog and saved by OHIF's report writer (storeMeasurements,
-  STOW-RS to Orthanc) is read by ``recist measure --dicomweb … --sr-series`` under the
-  typed label with OHIF's LD and SA (within 0.1 mm).
+  labelled in OHIF's rename dialog and saved with the measurement panel's "Create SR"
+  button (OHIF's report dialog and writer, STOW-RS to Orthanc) is read by ``recist
+  measure --dicomweb … --sr-series`` under the typed label with OHIF's LD and SA (within
+  0.1 mm).
 
 Screenshots are kept in out/ohif/ (the README's come from there).
 """
@@ -31,6 +32,7 @@ import pydicom
 import pytest
 import SimpleITK as sitk
 
+from dicom_io.dicomweb import search_series
 from recist.pipeline.viewer import default_ohif_dist, running_viewer, upload_folder
 
 from support.paths import REPO, SAMPLE_DATA, TESTS
@@ -43,6 +45,7 @@ VISIT = SAMPLE_DATA / "patients" / "LUNG1" / "V0"
 SCREENSHOTS = REPO / "out" / "ohif"
 MM = 0.1  # agreement asked of every length and end point, mm
 DRAWN_LABEL = "T2 left lung"
+REPORT = "Drawn in OHIF"  # the report name typed in OHIF's "Create SR" dialog
 
 
 def _recist(*args: str) -> None:
@@ -93,7 +96,7 @@ def round_trip(tmp_path_factory):
             "--out", str(work / "upload" / "seg.dcm"))
     table = pd.read_csv(work / "measured.csv").set_index("lesion_id")
     draw_on = headers[30]
-    draw = {"sop": str(draw_on.SOPInstanceUID), "label": DRAWN_LABEL,
+    draw = {"sop": str(draw_on.SOPInstanceUID), "label": DRAWN_LABEL, "report": REPORT,
             "from": [300.5, 280.5], "to": [340.5, 300.5]}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     study = str(headers[0].StudyInstanceUID)
@@ -106,12 +109,14 @@ def round_trip(tmp_path_factory):
         assert done.returncode == 0, done.stderr[-3000:]
         shown = json.loads(done.stdout)
         drawn = shown.get("drawn", {})
+        series_in_pacs = search_series(viewer.dicomweb_url, study)
         if "saved" in drawn:
             _recist("measure", "--dicomweb", viewer.dicomweb_url, "--study", study,
                     "--series-uid", str(draw_on.SeriesInstanceUID),
                     "--sr-series", drawn["saved"]["series"],
                     "--out", str(work / "from_ohif.csv"))
-    return {"table": table, "shown": shown, "draw": draw, "draw_on": draw_on, "work": work}
+    return {"table": table, "shown": shown, "draw": draw, "draw_on": draw_on, "work": work,
+            "series_in_pacs": series_in_pacs}
 
 
 def test_ohif_restores_our_sr_as_its_own_tools_with_labels_lengths_and_end_points(
@@ -169,6 +174,9 @@ def test_recist_reads_what_ohif_drew_and_saved_under_the_typed_label(round_trip)
     row_mm, col_mm = (float(v) for v in draw_on.PixelSpacing)
     dragged = math.hypot((x2 - x1) * col_mm, (y2 - y1) * row_mm)
     assert drawn["length"] == pytest.approx(dragged, abs=1.0)
+    saved = [s for s in round_trip["series_in_pacs"]
+             if s["SeriesInstanceUID"] == drawn["saved"]["series"]]
+    assert [(s["Modality"], s["SeriesDescription"]) for s in saved] == [("SR", REPORT)]
     measured = pd.read_csv(round_trip["work"] / "from_ohif.csv")
     assert measured["lesion_id"].tolist() == [DRAWN_LABEL]
     row = measured.iloc[0]
