@@ -26,7 +26,7 @@ def _write(tmp_path):
 
 def test_respond_with_therapies_writes_the_follow_up_tables(tmp_path):
     _write(tmp_path)
-    done = _recist(tmp_path, "respond", "m.csv", "--patients", "p.csv", "--therapies", "t.csv",
+    done = _recist(tmp_path, "respond", "-v", "m.csv", "--patients", "p.csv", "--therapies", "t.csv",
                    "--out", "out")
     assert done.returncode == 0, done.stderr
     assert ("A: BOR SD, PD 2024-10-01; first recurrence 2024-10-01 (local+intrapulmonary), "
@@ -44,7 +44,7 @@ def test_respond_with_therapies_writes_the_follow_up_tables(tmp_path):
 def test_a_bad_therapies_table_is_one_line_and_nothing_is_written(tmp_path):
     _write(tmp_path)
     (tmp_path / "t.csv").write_text(THERAPIES_CSV + "C,2024-05-01,local,T7,sbrt\n")
-    done = _recist(tmp_path, "respond", "m.csv", "--patients", "p.csv", "--therapies", "t.csv",
+    done = _recist(tmp_path, "respond", "-v", "m.csv", "--patients", "p.csv", "--therapies", "t.csv",
                    "--out", "out")
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0
@@ -56,7 +56,7 @@ def test_baseline_with_a_lesions_table_applies_meas_10(tmp_path):
     _write(tmp_path)
     (tmp_path / "l.csv").write_text("patient_id,lesion_id,local_therapy,local_therapy_date\n"
                                     "A,T2,sbrt,2023-06-01\n")
-    done = _recist(tmp_path, "baseline", "m.csv", "--lesions", "l.csv", "--out", "out")
+    done = _recist(tmp_path, "baseline", "-v", "m.csv", "--lesions", "l.csv", "--out", "out")
     assert done.returncode == 0, done.stderr
     lesions = pd.read_csv(tmp_path / "out" / "lesions.csv").set_index(
         ["patient_id", "lesion_id"])

@@ -25,7 +25,7 @@ def _run(tmp_path, *extra):
     (tmp_path / "p.csv").write_text(PATIENTS)
     done = subprocess.run(
         [sys.executable, "-m", "recist", "respond", "m.csv", "--patients", "p.csv", "--out",
-         "out", *extra], check=False, cwd=tmp_path, capture_output=True, text=True,
+         "out", "-v", *extra], check=False, cwd=tmp_path, capture_output=True, text=True,
         timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     read = {name: pd.read_csv(tmp_path / "out" / f"{name}.csv", dtype=str,

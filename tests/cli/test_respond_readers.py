@@ -33,7 +33,7 @@ def _table() -> pd.DataFrame:
 def test_respond_assesses_each_reader_apart(tmp_path, capsys):
     path = tmp_path / "m.csv"
     _table().to_csv(path, index=False)
-    status = main(["respond", str(path), "--out", str(tmp_path / "out")])
+    status = main(["respond", str(path), "--out", str(tmp_path / "out"), "-v"])
     out = capsys.readouterr().out
     assert status == 0
     summary = pd.read_csv(tmp_path / "out" / "patient_summary.csv")
