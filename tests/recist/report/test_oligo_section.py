@@ -5,28 +5,31 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 from recist.criteria import RECIST_1_1
 from recist.patients import normalise_patients
 from recist.pipeline.oligo import respond_oligo
 from recist.report.cohort import render_cohort_html
 from recist.report.oligo_section import OLIGO_SECTION
+from recist.report.sections import CohortContext
 from recist.table import normalise_measurements
 
 from support.oligo_cohort import MEASUREMENTS_CSV, PATIENTS_CSV, THERAPIES_CSV, csv
 
 
-def _page(with_oligo: bool) -> str:
+def _page() -> str:
     measurements = normalise_measurements(csv(MEASUREMENTS_CSV))
     patients = normalise_patients(csv(PATIENTS_CSV))
     result, oligo = respond_oligo(measurements, patients, RECIST_1_1,
                                   therapies=csv(THERAPIES_CSV))
     return render_cohort_html(measurements, result.timepoints, result.patient_summary,
                               patients=patients, extra_sections=[OLIGO_SECTION],
-                              extras={"oligo": oligo} if with_oligo else {})
+                              extras={"oligo": oligo})
 
 
 def test_section_shows_endpoints_local_control_figures_and_patients():
-    page = _page(True)
+    page = _page()
     section = page[page.index('<section id="oligo">'):]
     section = section[:section.index("</section>")]
     assert "Systemic-therapy-free survival" in section
@@ -40,4 +43,6 @@ def test_section_shows_endpoints_local_control_figures_and_patients():
 
 
 def test_section_left_out_without_the_follow_up():
-    assert 'id="oligo"' not in _page(False)
+    empty = pd.DataFrame()
+    context = CohortContext(measurements=empty, timepoints=empty, patient_summary=empty)
+    assert OLIGO_SECTION.build(context) == ""
