@@ -248,6 +248,39 @@ def _check_months_between(c: EligibilityCriterion, cell: _Cell):
     return CriterionResult.NOT_MET, f"{span}: < {months} months (needed {_iso(needed)} or later)"
 
 
+def _check_months_between_scans(c: EligibilityCriterion, cell: _Cell,
+                                scans: pd.DataFrame | None,
+                                measurements: pd.DataFrame | None):
+    """``months_between`` with ``from_scans``: a date the clinical table lacks comes from
+    the imaging history (DEC-28, ``recist.oligo.scan_history``)."""
+    from recist.oligo.scan_history import ned_interval_from_scans
+
+    first, last = c.params["start_column"], c.params["end_column"]
+    months = c.params["min_months"]
+    start, end = cell.date(first), cell.date(last)
+    if start is not None and end is not None:
+        return _check_months_between(c, cell)
+    found = ned_interval_from_scans(scans, measurements, c.params.get("organ", "lung"),
+                                    c.params.get("ned_from", "first"))
+    start_text = f"{first} {_iso(start)}" if start is not None else None
+    end_text = f"{last} {_iso(end)}" if end is not None else None
+    if start is None and found.ned_date is not None:
+        start, start_text = found.ned_date, f"NED scan {_iso(found.ned_date)}"
+    if end is None and found.detected_date is not None:
+        end, end_text = found.detected_date, f"first metastasis scan {_iso(found.detected_date)}"
+    if start is None or end is None:
+        return CriterionResult.UNKNOWN, (f"{_missing(c, cell, [first, last])}, and from the "
+                                         f"scans: {found.reason}")
+    needed = start + pd.DateOffset(months=months)
+    span = f"{start_text} to {end_text}"
+    note = f" (from the scans: {found.reason})"
+    if end >= needed:
+        return CriterionResult.MET, (f"{span}: ≥ {months} months (on or after "
+                                     f"{_iso(needed)}){note}")
+    return CriterionResult.NOT_MET, (f"{span}: < {months} months (needed {_iso(needed)} or "
+                                     f"later){note}")
+
+
 def _check_lab_without_support(c: EligibilityCriterion, cell: _Cell):
     column, low = c.params["column"], c.params["minimum"]
     test_column, support_column = c.params["test_date_column"], c.params["support_date_column"]
@@ -329,7 +362,10 @@ def screen_patients(measurements: pd.DataFrame | None, clinical: pd.DataFrame | 
        organ; every kind counts unless ``kinds`` says otherwise). No baseline rows →
        unknown. With a lesion ``history`` (``recist.oligo.lesion_history``), a lesion
        treated locally before baseline is not measurable unless it progressed since
-       (MEAS-10), so it does not make the disease measurable.
+       (MEAS-10), so it does not make the disease measurable. A ``months_between``
+       criterion with ``from_scans`` takes a date the clinical table lacks from the scan
+       history (``scans``, ``recist.oligo.scan_history``) and the measurements (DEC-28);
+       without a scan history it reads the clinical table alone.
     3. Clinical criteria read the clinical table (``normalise_clinical`` is applied to a
        plain DataFrame); an empty cell, a missing column or a
        patient without a row → unknown with the reason. Comparisons are inclusive
@@ -362,6 +398,14 @@ def screen_patients(measurements: pd.DataFrame | None, clinical: pd.DataFrame | 
             lesions_by_patient[str(patient_id)] = group
         for patient_id in pd.unique(measurements["patient_id"]):
             patients.setdefault(str(patient_id), None)
+    scans_by_patient: dict[str, pd.DataFrame] = {}
+    if scans is not None and len(scans):
+        scans_by_patient = {str(p): g for p, g in scans.groupby(
+            scans["patient_id"].astype(str), sort=False)}
+    rows_by_patient: dict[str, pd.DataFrame] = {}
+    if measurements is not None and len(measurements):
+        rows_by_patient = {str(p): g for p, g in measurements.groupby(
+            measurements["patient_id"].astype(str), sort=False)}
     source = ""
     rows: dict[str, pd.Series] = {}
     if clinical is not None:
@@ -378,6 +422,11 @@ def screen_patients(measurements: pd.DataFrame | None, clinical: pd.DataFrame | 
         for criterion in protocol.eligibility:
             if criterion.category == "imaging":
                 result, reason = _imaging(criterion, lesions_by_patient.get(patient_id))
+            elif (criterion.check == "months_between" and criterion.params.get("from_scans")
+                  and scans is not None):
+                result, reason = _check_months_between_scans(
+                    criterion, cell, scans_by_patient.get(patient_id),
+                    rows_by_patient.get(patient_id))
             else:
                 result, reason = _CLINICAL[criterion.check](criterion, cell)
             results.append((criterion, result, reason))

@@ -32,7 +32,11 @@ clinical (from the clinical table, one row per patient; an empty cell is unknown
     ``unit`` (text for messages).
     ``one_of`` — ``column``, ``allowed`` (list of values, case-insensitive).
     ``months_between`` — ``start_column``, ``end_column`` (ISO dates), ``min_months``:
-    met when end ≥ start + min_months calendar months.
+    met when end ≥ start + min_months calendar months. With ``from_scans = true`` a date
+    missing from the clinical table is taken from the imaging history (DEC-28): the start
+    is the NED date and the end the date the metastases of ``organ`` (default ``lung``)
+    were first seen, from the scan history and the measurements; ``ned_from`` is
+    ``first`` (default: the first NED scan of the run) or ``last``.
     ``lab_without_support`` — ``column`` (the lab value), ``minimum``, ``test_date_column``,
     ``support_date_column`` (last date of supportive treatment, or ``none``),
     ``support_free_days``: value ≥ minimum and no support within that many days before
@@ -70,7 +74,8 @@ CHECKS: dict[str, tuple[dict[str, tuple[type, ...]], dict[str, tuple[type, ...]]
                {"minimum": _NUMBER, "maximum": _NUMBER, "unit": (str,)}),
     "one_of": ({"column": (str,), "allowed": (list,)}, {}),
     "months_between": ({"start_column": (str,), "end_column": (str,),
-                        "min_months": (int,)}, {}),
+                        "min_months": (int,)},
+                       {"from_scans": (bool,), "organ": (str,), "ned_from": (str,)}),
     "lab_without_support": ({"column": (str,), "minimum": _NUMBER,
                              "test_date_column": (str,), "support_date_column": (str,),
                              "support_free_days": (int,)}, {"unit": (str,)}),
@@ -165,6 +170,8 @@ def _criterion(entry: object, number: int, where: str) -> EligibilityCriterion:
             raise CriteriaError(f"{label}: kinds must list some of {', '.join(_KINDS)}")
         if params.get("min_lesions", 0) > params["max_lesions"]:
             raise CriteriaError(f"{label}: min_lesions exceeds max_lesions")
+    if check == "months_between" and params.get("ned_from", "first") not in ("first", "last"):
+        raise CriteriaError(f"{label}: ned_from must be first or last")
     if check == "one_of" and not all(isinstance(v, str) for v in params["allowed"]):
         raise CriteriaError(f"{label}: allowed must be a list of strings")
     return EligibilityCriterion(id=entry["id"].strip(), text=entry["text"].strip(),

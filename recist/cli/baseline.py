@@ -38,6 +38,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_criteria_arguments(p, protocol=True)
     add_oligo_arguments(p)
+    p.add_argument("--scans", metavar="CSV",
+                   help="scan history (patient_id, date, result ned/disease, organ): dates "
+                        "the protocol's NED criterion when the clinical table lacks them "
+                        "(needs --protocol; DEC-28)")
     p.set_defaults(func=run)
     return p
 
@@ -53,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     criteria, protocol = resolved_criteria(args)
     result = run_baseline(args.measurements, criteria=criteria, protocol=protocol,
                           clinical=args.clinical or None, lesions=args.lesions or None,
-                          therapies=args.therapies or None)
+                          therapies=args.therapies or None, scans=args.scans or None)
     write_baseline_outputs(result, args.out, inputs={"protocol": args.protocol})
 
     for finding in result.input_findings:

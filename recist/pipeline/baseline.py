@@ -76,6 +76,7 @@ def run_baseline(
     clinical: pd.DataFrame | str | Path | None = None,
     lesions: pd.DataFrame | str | Path | None = None,
     therapies: pd.DataFrame | str | Path | None = None,
+    scans: pd.DataFrame | str | Path | None = None,
 ) -> BaselineRun:
     """Check a measurements table and judge every patient's baseline.
 
@@ -99,6 +100,10 @@ def run_baseline(
     therapies
         The therapies table (or its CSV, ``recist.oligo.therapies``): its local therapies
         dated before baseline count for MEAS-10 too.
+    scans
+        The scan history (or its CSV, ``recist.oligo.scan_history``): the NED and
+        detection dates of a ``months_between`` criterion with ``from_scans`` when the
+        clinical table lacks them (DEC-28); needs ``protocol``.
 
     Returns
     -------
@@ -126,6 +131,9 @@ def run_baseline(
     from recist.response import check_one_reader
     from recist.table import normalise_measurements, read_measurements
 
+    if scans is not None and protocol is None:
+        raise ValueError("--scans needs --protocol: the scan history dates the protocol's "
+                         "NED criterion")
     if clinical is not None and protocol is None:
         raise ValueError("--clinical needs --protocol: the protocol says which clinical "
                          "columns are eligibility criteria")
@@ -133,7 +141,7 @@ def run_baseline(
         criteria = protocol.criteria if protocol is not None else RECIST_1_1
     inputs = {"measurements": _path_or_none(measurements),
               "clinical": _path_or_none(clinical), "lesions": _path_or_none(lesions),
-              "therapies": _path_or_none(therapies)}
+              "therapies": _path_or_none(therapies), "scans": _path_or_none(scans)}
     if isinstance(measurements, pd.DataFrame):
         measurements = normalise_measurements(measurements, source="measurements")
     else:
@@ -160,7 +168,15 @@ def run_baseline(
         from recist.eligibility import screen_patients
 
         protocol = replace(protocol, criteria=criteria)
-        screening = screen_patients(measurements, clinical, protocol, history)
+        from recist.oligo.scan_history import normalise_scan_history, read_scan_history
+
+        history_of_scans = None
+        if isinstance(scans, (str, Path)):
+            history_of_scans = read_scan_history(scans)
+        elif scans is not None:
+            history_of_scans = normalise_scan_history(scans)
+        screening = screen_patients(measurements, clinical, protocol, history,
+                                    history_of_scans)
     return BaselineRun(lesions=result.lesions, patients=result.patients,
                        baseline_findings=tuple(result.findings),
                        input_findings=tuple(input_findings), eligibility=screening,
@@ -225,6 +241,7 @@ def write_baseline_outputs(
         "clinical": names.get("clinical"),
         "lesions": names.get("lesions"),
         "therapies": names.get("therapies"),
+        "scans": names.get("scans"),
         "rows": {name.removesuffix(".csv"): len(table) for name, table in tables.items()},
     }
     text = json.dumps(provenance, indent=2, sort_keys=True) + "\n"

@@ -177,6 +177,7 @@ def test_tables_md_columns_written_by_measure():
     ("## The patients table", "recist.patients:PATIENT_COLUMNS"),
     ("## The lesions table (`--lesions`)", "recist.oligo.lesion_history:LESION_HISTORY_COLUMNS"),
     ("## The therapies table (`--therapies`)", "recist.oligo.therapies:THERAPY_COLUMNS"),
+    ("## The scan history (`--scans`)", "recist.oligo.scan_history:SCAN_HISTORY_COLUMNS"),
     ("## The drawn-lines CSV (`recist measure --lines`)", "dicom_io.annotations:LINE_COLUMNS"),
     ("## The label-mask lesions CSV (`recist measure --masks LABELS --lesions CSV`)",
      "dicom_io.annotations:LESION_COLUMNS"),

@@ -22,6 +22,7 @@ test_lesion_history = load_module("recist/oligo/test_lesion_history.py")
 test_therapies = load_module("recist/oligo/test_therapies.py")
 test_failure_pattern = load_module("recist/oligo/test_failure_pattern.py")
 test_oligo_endpoints = load_module("recist/oligo/test_endpoints.py")
+test_scan_history = load_module("recist/oligo/test_scan_history.py")
 test_uncertainty = load_module("recist/uncertainty/test_uncertainty.py")
 test_irecist = load_module("recist/irecist/test_irecist.py")
 test_who = load_module("recist/who_criteria/test_who.py")
@@ -136,6 +137,8 @@ COVERAGE = {
     "DEC-27": ["test_dec_27_patient_endpoints", "test_dec_27_pfs_after_systemic_therapy_is_censored",
                "test_dec_27_time_to_local_failure_death_competes",
                "test_dec_27_local_control_aalen_johansen_by_hand"],
+    "DEC-28": ["test_dec_28_ned_interval_from_the_scans",
+               "test_dec_28_clinical_dates_win_and_the_alternative_reading"],
     "UNC-1": ["test_unc_1_error_model_matches_oxnard"],
     "UNC-2": [c for c in ("unc-2-pd-at-threshold", "unc-2-pr-margin", "unc-2-20pct-binds",
                           "unc-2-5mm-binds", "unc-2-dec-22-rounding")],
@@ -210,8 +213,8 @@ def _known_ids() -> set[str]:
     for module in (test_review, test_c1_issues, test_cohort_isolation,
                    test_contract_and_errors, test_findings_rules, test_summary_rules,
                    test_timepoint_rules, test_lesion_history, test_therapies,
-                   test_failure_pattern, test_oligo_endpoints, test_uncertainty,
-                   test_irecist, test_who, test_volumetric):
+                   test_failure_pattern, test_oligo_endpoints, test_scan_history,
+                   test_uncertainty, test_irecist, test_who, test_volumetric):
         known |= {name for name, _ in inspect.getmembers(module, inspect.isfunction)
                   if name.startswith("test_")}
         for table in ("CASES", "CONTRADICTIONS"):
