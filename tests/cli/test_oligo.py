@@ -26,8 +26,8 @@ def _write(tmp_path):
 
 def test_respond_with_therapies_writes_the_follow_up_tables(tmp_path):
     _write(tmp_path)
-    done = _recist(tmp_path, "respond", "-v", "m.csv", "--patients", "p.csv", "--therapies", "t.csv",
-                   "--out", "out")
+    done = _recist(tmp_path, "respond", "-v", "m.csv", "--patients", "p.csv", "--therapies",
+                   "t.csv", "--out", "out")
     assert done.returncode == 0, done.stderr
     assert ("A: BOR SD, PD 2024-10-01; first recurrence 2024-10-01 (local+intrapulmonary), "
             "repeat local 1, first systemic 2025-05-01") in done.stdout
@@ -44,8 +44,8 @@ def test_respond_with_therapies_writes_the_follow_up_tables(tmp_path):
 def test_a_bad_therapies_table_is_one_line_and_nothing_is_written(tmp_path):
     _write(tmp_path)
     (tmp_path / "t.csv").write_text(THERAPIES_CSV + "C,2024-05-01,local,T7,sbrt\n")
-    done = _recist(tmp_path, "respond", "-v", "m.csv", "--patients", "p.csv", "--therapies", "t.csv",
-                   "--out", "out")
+    done = _recist(tmp_path, "respond", "-v", "m.csv", "--patients", "p.csv", "--therapies",
+                   "t.csv", "--out", "out")
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0
     assert "lesion T7 is not in the measurements table" in done.stderr
