@@ -29,7 +29,7 @@ from pathlib import Path
 
 from recist.pipeline.viewer_http import serving_viewer_app
 
-__all__ = ["OHIF_VERSION", "Viewer", "app_config", "default_ohif_dist", "run_viewer",
+__all__ = ["OHIF_VERSION", "Upload", "Viewer", "app_config", "default_ohif_dist", "run_viewer",
            "running_viewer", "upload_folder"]
 
 # The version pinned in tests/node/viewer/package-lock.json (what `make node-tools` installs).
@@ -242,19 +242,31 @@ def _is_dicom(path: Path) -> bool:
         return False
 
 
-def upload_folder(viewer: Viewer, folder: str | Path) -> dict[str, int]:
-    """Send every DICOM file under ``folder`` (Part 10, ``DICM`` preamble) to the viewer's
-    Orthanc; return the number of instances stored per Study Instance UID.
+@dataclass(frozen=True)
+class Upload:
+    """What :func:`upload_folder` stored: instances per Study Instance UID, and how many
+    files were left out because they are not DICOM files."""
 
-    Files without the preamble are not DICOM files and are left alone.
+    studies: dict[str, int]
+    not_dicom: int
+
+
+def upload_folder(viewer: Viewer, folder: str | Path) -> Upload:
+    """Send every DICOM file under ``folder`` (Part 10, ``DICM`` preamble) to the viewer's
+    Orthanc.
+
+    Files without the preamble (a CSV, a label image beside the series …) are not sent;
+    their number is in the result.
     """
     root = Path(folder)
     if not root.exists():
         raise FileNotFoundError(f"--upload {root}: no such file or folder")
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-    studies: dict[str, int] = {}
+    by_orthanc_id: dict[str, int] = {}
+    not_dicom = 0
     for path in files:
         if not _is_dicom(path):
+            not_dicom += 1
             continue
         request = urllib.request.Request(f"{viewer.orthanc_url}/instances",
                                          data=path.read_bytes(), method="POST",
@@ -266,11 +278,12 @@ def upload_folder(viewer: Viewer, folder: str | Path) -> dict[str, int]:
             raise ValueError(f"Orthanc refused {path} (HTTP {error.code}): see its log; is "
                              "it a complete DICOM file?") from None
         study = str(stored.get("ParentStudy", "?"))
-        studies[study] = studies.get(study, 0) + 1
-    if not studies:
+        by_orthanc_id[study] = by_orthanc_id.get(study, 0) + 1
+    if not by_orthanc_id:
         raise ValueError(f"--upload {root}: no DICOM file (Part 10, with the DICM preamble) "
                          "in it")
-    return studies
+    uids = _study_uids(viewer, list(by_orthanc_id))
+    return Upload(studies=dict(zip(uids, by_orthanc_id.values())), not_dicom=not_dicom)
 
 
 def _study_uids(viewer: Viewer, orthanc_ids: list[str]) -> list[str]:
@@ -298,10 +311,13 @@ def run_viewer(ohif_dist: str | Path | None = None, *, uploads: tuple[str | Path
     try:
         with running_viewer(ohif_dist, storage=storage, port=port) as viewer:
             for folder in uploads:
-                studies = upload_folder(viewer, folder)
-                for orthanc_id, uid in zip(studies, _study_uids(viewer, list(studies))):
-                    say(f"uploaded {studies[orthanc_id]} instance(s) of study {uid} from "
-                        f"{folder}: {viewer.study_url(uid)}")
+                upload = upload_folder(viewer, folder)
+                for uid, count in upload.studies.items():
+                    say(f"uploaded {count} instance(s) of study {uid} from {folder}: "
+                        f"{viewer.study_url(uid)}")
+                if upload.not_dicom:
+                    say(f"{upload.not_dicom} file(s) of {folder} are not DICOM files (no "
+                        "DICM preamble): not uploaded")
             say(f"OHIF {OHIF_VERSION} with Orthanc on {viewer.url} (DICOMweb: "
                 f"{viewer.dicomweb_url}); press Ctrl-C to stop")
             sys.stdout.flush()

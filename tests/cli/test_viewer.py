@@ -55,6 +55,7 @@ def test_viewer_serves_ohif_and_orthanc_on_one_origin_and_stops_cleanly(
     dist = _ohif_dist()
     series = ct_factory(tmp_path / "ct")
     study_uid = str(headers_of(series)[0].StudyInstanceUID)
+    (tmp_path / "ct" / "lesions.csv").write_text("label,lesion_id\n1,T1\n")
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     process = subprocess.Popen([*RECIST, "viewer", "--upload", str(tmp_path / "ct")],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -65,6 +66,7 @@ def test_viewer_serves_ohif_and_orthanc_on_one_origin_and_stops_cleanly(
         assert [c.name() for c in children] == ["Orthanc"]
         upload = next(line for line in lines if line.startswith("uploaded"))
         assert upload.startswith(f"uploaded {len(series)} instance(s) of study {study_uid}")
+        assert f"1 file(s) of {tmp_path / 'ct'} are not DICOM files" in "".join(lines)
         url = re.search(r"on (http://127\.0\.0\.1:\d+) ", lines[-1])[1]
         assert upload.rstrip().endswith(f"{url}/viewer?StudyInstanceUIDs={study_uid}")
 
