@@ -8,6 +8,7 @@ import sys
 from recist.cli._arguments import (
     add_criteria_arguments,
     add_oligo_arguments,
+    add_response_criteria_arguments,
     resolved_criteria,
 )
 
@@ -40,6 +41,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="lesion pictures written by `recist measure --overlays DIR`")
     add_criteria_arguments(p, protocol=True, confirm=True)
     add_oligo_arguments(p)
+    add_response_criteria_arguments(p)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(func=run)
     return p
@@ -53,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from recist.pipeline.report import run_report
+    from recist.pipeline.response_criteria import parse_response_criteria
 
     criteria, protocol = resolved_criteria(args)
     if args.overlays and not Path(args.overlays).is_dir():
@@ -80,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
                            clinical=(args.clinical or None) if protocol is not None
                            else None, overlays_dir=args.overlays, inputs=inputs,
                            lesions=args.lesions or None, therapies=args.therapies or None,
-                           progress=progress)
+                           response_criteria=parse_response_criteria(args.response_criteria),
+                           uncertainty=bool(args.uncertainty), progress=progress)
     for finding in getattr(files.result, "findings", ()):
         if finding.severity != "info":
             print(f"recist report: {finding}", file=sys.stderr)

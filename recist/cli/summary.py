@@ -8,6 +8,7 @@ import sys
 from recist.cli._arguments import (
     add_criteria_arguments,
     add_oligo_arguments,
+    add_response_criteria_arguments,
     resolved_criteria,
 )
 
@@ -34,6 +35,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_criteria_arguments(p, confirm=True, confirm_help=(
         "require confirmation of CR/PR; rates then use the confirmed BOR"))
     add_oligo_arguments(p)
+    add_response_criteria_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -77,6 +79,31 @@ def run(args: argparse.Namespace) -> int:
         tables.update(zip(OLIGO_SUMMARY_FILES, (endpoints, oligo.local_control, patterns)))
         text += "\n" + format_endpoint_summary(endpoints, oligo.local_control, patterns,
                                                int(oligo.patients["n_repeat_local"].sum()))
+    from recist.pipeline.response_criteria import parse_response_criteria
+
+    names = parse_response_criteria(args.response_criteria)
+    if len(names) > 1 or args.uncertainty:
+        from recist.criteria_agreement import criteria_rates
+        from recist.pipeline.response_criteria import extend_result
+
+        extended = extend_result(result, measurements, patients, criteria_names=names,
+                                 uncertainty=bool(args.uncertainty))
+        for name in ("uncertainty_cohort.csv", "criteria_kappa.csv"):
+            if name in extended.tables:
+                tables[name] = extended.tables[name]
+        rates = criteria_rates(extended.result.patient_summary, names, criteria.confirmation)
+        tables["criteria_rates.csv"] = rates
+        text += "\nORR / DCR by criterion:\n" + "\n".join(
+            f"  {r.criterion:<11} ORR {r.orr:.1%} ({r.orr_ci_low:.1%}-{r.orr_ci_high:.1%})  "
+            f"DCR {r.dcr:.1%} ({r.dcr_ci_low:.1%}-{r.dcr_ci_high:.1%})"
+            for r in rates.itertuples())
+        if "uncertainty_cohort.csv" in extended.tables:
+            cohort = extended.tables["uncertainty_cohort.csv"].set_index("measure")
+            text += (f"\nfragile BOR calls: {int(cohort.loc['fragile BOR', 'count'])} of "
+                     f"{int(cohort.loc['fragile BOR', 'n'])}; ORR with measurement error "
+                     f"{cohort.loc['ORR', 'error_low']:.1%}-{cohort.loc['ORR', 'error_high']:.1%}"
+                     f" (with sampling {cohort.loc['ORR', 'ci_low']:.1%}-"
+                     f"{cohort.loc['ORR', 'ci_high']:.1%})")
     out = Path(args.out)
     for name, table in tables.items():
         write_csv_atomic(table, out / name)

@@ -39,6 +39,8 @@ def run_report(
     progress: Callable[[int, int], None] | None = None,
     lesions: pd.DataFrame | str | Path | None = None,
     therapies: pd.DataFrame | str | Path | None = None,
+    response_criteria: tuple[str, ...] = ("recist1.1",),
+    uncertainty: bool = False,
 ) -> ReportFiles:
     """Write the HTML reports of a measurements table.
 
@@ -71,6 +73,10 @@ def run_report(
         The lesions and therapies tables (or their CSVs) of follow-up after local
         treatment: the responses are those of ``recist.pipeline.oligo.respond_oligo``
         and the cohort page gets the section of ``recist.report.oligo_section``.
+    response_criteria, uncertainty
+        Other criteria beside RECIST 1.1 and the measurement uncertainty
+        (``recist.pipeline.response_criteria.extend_result``): the cohort page gets the
+        section of ``recist.report.criteria_section``.
 
     Returns
     -------
@@ -107,6 +113,20 @@ def run_report(
                                       lesions=lesions, therapies=therapies)
         oligo_options = {"result": result, "extra_sections": [OLIGO_SECTION],
                          "extras": {"oligo": oligo}}
+    if len(response_criteria) > 1 or uncertainty:
+        from recist.pipeline.response_criteria import extend_result
+        from recist.report.criteria_section import CRITERIA_SECTION
+        from recist.response import respond
+
+        chosen = criteria or RECIST_1_1
+        base = oligo_options.get("result") or respond(measurements, patients, chosen)
+        extended = extend_result(base, measurements, patients,  # type: ignore[arg-type]
+                                 criteria_names=response_criteria, uncertainty=uncertainty)
+        oligo_options["result"] = extended.result
+        oligo_options["extra_sections"] = [
+            *oligo_options.get("extra_sections", []), CRITERIA_SECTION]  # type: ignore[misc]
+        oligo_options["extras"] = {**oligo_options.get("extras", {}),  # type: ignore[dict-item]
+                                   "criteria": extended}
     out = Path(out_dir)
     with output_transaction(out, REPORT_FILES) as staging:  # every page or none
         files = write_reports(measurements, staging, patients=patients,

@@ -110,6 +110,14 @@ def extend_result(result: RespondResult, measurements: pd.DataFrame,
         timepoints = pd.concat([timepoints, sized.timepoints], axis=1)
         summary = summary.merge(sized.patients, on="patient_id", how="left", validate="1:1")
         findings.extend(sized.findings)
+    if len(criteria_names) > 1:
+        from recist.criteria_agreement import agreement_tables
+
+        bor = "confirmed_bor" if "confirmed_bor" in summary.columns else "bor"
+        agreement = agreement_tables(timepoints, summary, criteria_names, bor)
+        tables["criteria_agreement.csv"] = agreement["agreement"]
+        tables["criteria_kappa.csv"] = agreement["kappa"]
+        tables["criteria_disagreements.csv"] = agreement["disagreements"]
     extended = replace(result, timepoints=timepoints, patient_summary=summary,
                        findings=tuple(findings))
     return ExtendedResult(extended, criteria_names, uncertainty, tables)

@@ -134,3 +134,21 @@ def test_who_and_volumetric_columns_as_documented(tmp_path):
     assert tp["overall_response"].tolist() == ["", "PD", "", "PR"]
     # volumes 3000 -> 5000: +66.7 % (< 72.8 %): SD; 60000 -> 4000: -93.3 %: PR.
     assert tp["volume_response"].tolist() == ["", "SD", "", "PR"]
+
+
+def test_summary_prints_and_writes_rates_by_criterion(tmp_path, capsys):
+    (tmp_path / "m.csv").write_text(MEASUREMENTS)
+    (tmp_path / "p.csv").write_text("patient_id,start_date\nP1,2024-01-01\nP2,2024-01-01\n")
+    out = tmp_path / "out"
+    assert main(["summary", str(tmp_path / "m.csv"), "--patients", str(tmp_path / "p.csv"),
+                 "--out", str(out), "--response-criteria", "irecist", "--uncertainty"]) == 0
+    printed = capsys.readouterr().out
+    assert "ORR / DCR by criterion:" in printed and "fragile BOR calls: 1 of 2" in printed
+    rates = pd.read_csv(out / "criteria_rates.csv")
+    assert rates["criterion"].tolist() == ["recist1.1", "irecist"]
+    assert rates["responders"].tolist() == [1, 1]
+    assert _doc_columns("### `criteria_rates.csv` (`recist summary --response-criteria`)") \
+        == list(rates.columns)
+    kappa = pd.read_csv(out / "criteria_kappa.csv")
+    assert _doc_columns("### Criteria comparison tables (`--response-criteria` with two or "
+                        "more criteria)", 1) == list(kappa.columns)

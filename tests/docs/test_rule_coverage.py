@@ -27,6 +27,7 @@ test_uncertainty = load_module("recist/uncertainty/test_uncertainty.py")
 test_irecist = load_module("recist/irecist/test_irecist.py")
 test_who = load_module("recist/who_criteria/test_who.py")
 test_volumetric = load_module("recist/volumetric/test_volumetric.py")
+test_criteria_agreement = load_module("recist/criteria_agreement/test_criteria_agreement.py")
 
 RULES = REPO / "docs" / "rules.md"
 NOT_MODELLED = "not modelled"
@@ -173,6 +174,8 @@ COVERAGE = {
               "test_vol_2_3_sphere_volumes_follow_recist_diameters"],
     "VOL-3": ["vol-3-pd-at-72.8", "vol-3-72.79-is-sd", "test_vol_3_absolute_minimum_is_an_option"],
     "VOL-4": ["test_vol_4_missing_volumes"],
+    "AGR-1": ["test_agr_1_3_tables_and_reasons"], "AGR-2": ["test_agr_2_kappa_by_hand"],
+    "AGR-3": ["test_agr_1_3_tables_and_reasons"],
 }
 
 
@@ -214,7 +217,8 @@ def _known_ids() -> set[str]:
                    test_contract_and_errors, test_findings_rules, test_summary_rules,
                    test_timepoint_rules, test_lesion_history, test_therapies,
                    test_failure_pattern, test_oligo_endpoints, test_scan_history,
-                   test_uncertainty, test_irecist, test_who, test_volumetric):
+                   test_uncertainty, test_irecist, test_who, test_volumetric,
+                   test_criteria_agreement):
         known |= {name for name, _ in inspect.getmembers(module, inspect.isfunction)
                   if name.startswith("test_")}
         for table in ("CASES", "CONTRADICTIONS"):
