@@ -42,7 +42,7 @@ def test_section_says_how_robust_each_response_is_and_why_criteria_differ():
     assert "Fragile time points (2)" in section
     assert "PR, 0.01 mm from target SD: within measurement error" in section
     assert "Best response under each criterion" in section
-    assert "Why they differ (1 time points)" in section
+    assert "Why they differ (2 time points)" in section  # P1: 456 mm² is +21.6 % (WHO SD)
     assert "who: target SD (WHO-2, WHO-3)" in section
     assert section.count("<figure") == 2  # margins and agreement
 
