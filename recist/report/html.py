@@ -171,6 +171,9 @@ def table(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
         Column → already-escaped HTML per row (links, badges built by this module).
     empty
         Text shown instead of a table when ``frame`` has no row.
+
+    The table is wrapped in a ``div`` that scrolls sideways on a narrow screen, so a
+    wide table never widens the page.
     """
     headers = headers or {}
     decimals = decimals or {}
@@ -179,7 +182,7 @@ def table(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
                if c in frame.columns or c in raw_html]
     if frame.empty:
         return f'<p class="note">{esc(empty)}</p>'
-    out = ["<table>", "<tr>" + "".join(f"<th>{esc(headers.get(c, c))}</th>"
+    out = ['<div class="wide"><table>', "<tr>" + "".join(f"<th>{esc(headers.get(c, c))}</th>"
                                        for c in columns) + "</tr>"]
     for position, (_, row) in enumerate(frame.iterrows()):
         cells = []
@@ -201,7 +204,7 @@ def table(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
                 css = ' class="num"'
             cells.append(f"<td{css}>{esc(cell_text(value, decimals.get(column, 2)))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</table>")
+    out.append("</table></div>")
     return "\n".join(out)
 
 

@@ -33,7 +33,7 @@ _LESION_COLUMNS = ("lesion_id", "kind", "organ", "nodal", "ld_mm", "sa_mm", "sta
 _LESION_HEADERS = {"lesion_id": "lesion", "ld_mm": "LD (mm)", "sa_mm": "SA (mm)",
                    "slice_index": "slice", "volume_mm3": "volume (mm³)",
                    "slice_thickness_mm": "slice thickness (mm)"}
-_TIMEPOINT_COLUMNS = ("visit", "date", "sum_mm", "baseline_sum_mm", "nadir_mm",
+_TIMEPOINT_COLUMNS = ("visit", "date", "sum_mm", "nadir_mm",
                       "pct_from_baseline", "pct_from_nadir", "target_response",
                       "nontarget_response", "new_lesions", "overall_response", "reasons")
 _TIMEPOINT_HEADERS = {"sum_mm": "sum (mm)", "baseline_sum_mm": "baseline sum (mm)",
