@@ -101,7 +101,7 @@ async function segStep(page) {
         if (!seg.isLoaded) await seg.load({ headers: {} });
         const segmentationId = await segmentationService.createSegmentationForSEGDisplaySet(seg);
         await segmentationService.addSegmentationRepresentation(viewportId, { segmentationId });
-        const deadline = Date.now() + 20000;
+        const deadline = Date.now() + 60000;
         while (!segmentationService.getSegmentations().length && Date.now() < deadline) {
             await new Promise(r => setTimeout(r, 250));
         }
@@ -156,7 +156,7 @@ async function drawStep(page) {
     await page.mouse.move(...where.to, { steps: 12 });
     await page.mouse.up();
     await page.waitForFunction(() => window.services.measurementService.getMeasurements().length === 1,
-        null, { timeout: 20000 });
+        null, { timeout: 30000 });
     const uid = await page.evaluate(() => window.services.measurementService.getMeasurements()[0].uid);
     // Label it as a user does: OHIF's rename dialog, typed, Enter.
     page.evaluate(uid => window.commandsManager.runCommand("renameMeasurement", { uid }), uid);

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +54,21 @@ def _recist(*args: str) -> None:
     done = subprocess.run([sys.executable, "-m", "recist", *args], capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+
+
+def _run_browser(command: list[str], timeout_s: float = 300) -> tuple[int, str, str]:
+    """Run the node script in its own process group, so that a timeout also ends the
+    Chromium it started."""
+    with subprocess.Popen(command, cwd=NODE_DIR, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+            pytest.fail(f"OHIF round trip did not finish in {timeout_s} s: {stderr[-3000:]}")
+        return process.returncode, stdout, stderr
 
 
 def _require_tools() -> str:
@@ -103,11 +120,11 @@ def round_trip(tmp_path_factory):
     with running_viewer(storage=work / "orthanc") as viewer:
         upload_folder(viewer, VISIT / "ct")
         upload_folder(viewer, work / "upload")
-        done = subprocess.run([node, "ohif_round_trip.js", viewer.url, study,
-                               str(SCREENSHOTS), json.dumps(draw)],
-                              cwd=NODE_DIR, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr[-3000:]
-        shown = json.loads(done.stdout)
+        returncode, stdout, stderr = _run_browser(
+            [node, "ohif_round_trip.js", viewer.url, study, str(SCREENSHOTS),
+             json.dumps(draw)])
+        assert returncode == 0, stderr[-3000:]
+        shown = json.loads(stdout)
         drawn = shown.get("drawn", {})
         series_in_pacs = search_series(viewer.dicomweb_url, study)
         if "saved" in drawn:
