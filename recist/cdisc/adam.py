@@ -68,35 +68,55 @@ _NOT_COUNTED = "not counted for BOR or PFS (DEC-17)"
 
 
 def _dates(values) -> pd.Series:
+    if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values):
+        return pd.Series(values.to_numpy(), index=values.index, name=values.name)  # no copy
     return pd.to_datetime(values, errors="coerce")
 
 
-def _text(values: pd.Series) -> pd.Series:
-    return values.astype("string").fillna("").str.slice(0, _MAX_TEXT)
+def _per_unique(values: pd.Series | np.ndarray, func) -> np.ndarray:
+    """``func`` of each distinct value (missing as None), spread back over the records:
+    ADaM columns repeat a few texts (readers, rules, parameter names) over many rows."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    table = np.array([func(u) for u in uniques] + [func(None)], dtype=object)
+    return table[codes]
+
+
+def _text(values: pd.Series) -> np.ndarray:
+    """Text cells cut to what XPT v5 holds (missing → empty)."""
+    return values.astype(object).fillna("").astype(str).str.slice(0, _MAX_TEXT).to_numpy(
+        dtype=object)
 
 
 def _event(values: pd.Series) -> np.ndarray:
-    return values.map(lambda v: str(v).strip().lower() in ("true", "1", "yes")).to_numpy(
-        dtype=bool)
+    if values.dtype == bool:
+        return values.to_numpy(dtype=bool)
+    return _per_unique(values, lambda v: str(v).strip().lower() in ("true", "1", "yes")
+                       ).astype(bool)
 
 
 def _readers(frame: pd.DataFrame) -> pd.Series:
     if "evaluator" in frame.columns:
-        return frame["evaluator"].astype("string").fillna("INVESTIGATOR").str.upper()
-    return pd.Series("INVESTIGATOR", index=frame.index, dtype="string")
+        return pd.Series(_per_unique(frame["evaluator"], lambda v: "INVESTIGATOR"
+                                     if v is None or pd.isna(v) else str(v).upper()),
+                         index=frame.index, dtype=object)
+    return pd.Series("INVESTIGATOR", index=frame.index, dtype=object)
 
 
 def _reader_columns(readers: pd.Series) -> dict[str, np.ndarray]:
-    investigator = (readers == "INVESTIGATOR").to_numpy()
-    return {"PARCAT2": np.where(investigator, "Investigator",
-                                "Independent Assessor " + readers.to_numpy(dtype=object)),
-            "RSEVAL": np.where(investigator, "INVESTIGATOR", "INDEPENDENT ASSESSOR"),
-            "RSEVALID": np.where(investigator, "", readers.to_numpy(dtype=object))}
+    def investigator(v: object) -> bool:
+        return v == "INVESTIGATOR"
+
+    return {"PARCAT2": _per_unique(readers, lambda v: "Investigator" if investigator(v)
+                                   else f"Independent Assessor {v}"),
+            "RSEVAL": _per_unique(readers, lambda v: "INVESTIGATOR" if investigator(v)
+                                  else "INDEPENDENT ASSESSOR"),
+            "RSEVALID": _per_unique(readers, lambda v: "" if investigator(v) else v)}
 
 
-def _by(readers: pd.Series) -> np.ndarray:
-    return np.where((readers == "INVESTIGATOR").to_numpy(), "Investigator",
-                    readers.to_numpy(dtype=object))
+def _by(readers: pd.Series, name: str) -> np.ndarray:
+    """``PARAM``: the parameter's name "by" its reader."""
+    return _per_unique(readers, lambda v: f"{name} by "
+                       + ("Investigator" if v == "INVESTIGATOR" else str(v)))
 
 
 def _starts(summary: pd.DataFrame, patients: pd.DataFrame | None,
@@ -144,20 +164,6 @@ def adsl_from_patients(patients: pd.DataFrame, timepoints: pd.DataFrame | None =
         "LSTALVDT": last_alive}).reset_index(drop=True)
 
 
-def _rs_sequence(timepoints: pd.DataFrame, summary: pd.DataFrame,
-                 studyid: str) -> pd.Series:
-    """RSSEQ of each time point's OVRLRESP record in the RS ``recist sdtm-out`` writes."""
-    from recist.cdisc.sdtm_out import rs_from_responses
-
-    rs = rs_from_responses(timepoints, summary, studyid=studyid)
-    ovr = rs[rs["RSTESTCD"] == "OVRLRESP"]
-    reader = ovr["RSEVALID"].where(ovr["RSEVALID"] != "", ovr["RSEVAL"]) \
-        if "RSEVALID" in ovr.columns else pd.Series("INVESTIGATOR", index=ovr.index)
-    key = pd.MultiIndex.from_arrays([reader.astype(str).str.upper(), ovr["USUBJID"],
-                                     ovr["RSDTC"]])
-    return pd.Series(ovr["RSSEQ"].to_numpy(), index=key)
-
-
 def adrs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
                         patients: pd.DataFrame | None = None, *, studyid: str = "RECIST",
                         criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
@@ -179,14 +185,16 @@ def adrs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
         given = pd.to_numeric(timepoints.loc[tp.index, "visitnum"], errors="coerce")
         avisitn = given.where(given.notna(), avisitn)
     dates = _dates(tp["date"])
-    rs_seq = _rs_sequence(timepoints, patient_summary, studyid)
-    seq = rs_seq.reindex(pd.MultiIndex.from_arrays([readers.astype(str), tp["patient_id"],
-                                                    dates.dt.strftime("%Y-%m-%d")]))
-    counted = ~tp["reasons"].astype(str).str.contains(_NOT_COUNTED, regex=False) \
-        if "reasons" in tp.columns else pd.Series(True, index=tp.index)
+    from recist.cdisc.sdtm_out import overall_response_rsseq
+
+    seq = pd.Series(overall_response_rsseq(timepoints),
+                    index=timepoints.index).loc[tp.index]
+    counted = ~tp["reasons"].astype(object).fillna("").astype(str).str.contains(
+        _NOT_COUNTED, regex=False) if "reasons" in tp.columns \
+        else pd.Series(True, index=tp.index)
     ovr = pd.DataFrame({
         "USUBJID": tp["patient_id"], "evaluator": readers.to_numpy(), "PARAMCD": "OVR",
-        "PARAM": "Overall Response by " + _by(readers),
+        "PARAM": _by(readers, "Overall Response"),
         "AVALC": tp["overall_response"].astype(str), "ADT": dates,
         "AVISIT": visits, "AVISITN": avisitn.to_numpy(dtype=float),
         "ANL01FL": np.where(counted.to_numpy(dtype=bool), "Y", ""),
@@ -195,7 +203,6 @@ def adrs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
     parts = [ovr]
     summary = patient_summary.assign(patient_id=patient_summary["patient_id"].astype(str))
     s_readers = _readers(summary)
-    by = _by(s_readers)
     pd_date = _dates(summary["pd_date"])
     response = _dates(summary["response_date"]) if "response_date" in summary.columns \
         else pd.Series(pd.NaT, index=summary.index)
@@ -204,14 +211,14 @@ def adrs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
         value = summary[column].astype("string").fillna("")
         parts.append(pd.DataFrame({
             "USUBJID": summary["patient_id"], "evaluator": s_readers.to_numpy(),
-            "PARAMCD": code, "PARAM": name + " by " + by, "AVALC": value,
+            "PARAMCD": code, "PARAM": _by(s_readers, name), "AVALC": value,
             "ADT": _dates(summary[date_column]), "AVISIT": "", "AVISITN": np.nan,
             "ANL01FL": "Y", "RULE": rule}))
 
     def flag(code: str, name: str, yes: np.ndarray, when: pd.Series, rule: str) -> None:
         parts.append(pd.DataFrame({
             "USUBJID": summary["patient_id"], "evaluator": s_readers.to_numpy(),
-            "PARAMCD": code, "PARAM": name + " by " + by,
+            "PARAMCD": code, "PARAM": _by(s_readers, name),
             "AVALC": np.where(yes, "Y", "N"), "ADT": when.where(yes), "AVISIT": "",
             "AVISITN": np.nan, "ANL01FL": "Y", "RULE": rule}))
 
@@ -260,16 +267,25 @@ def adrs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
     origin = start[~start.index.duplicated()].reindex(pd.MultiIndex.from_arrays(
         [adrs["evaluator"], adrs["USUBJID"]]))
     adrs["ADY"] = ((adrs["ADT"] - origin.to_numpy()).dt.days + one).astype("Int64")
-    adrs["_o"] = adrs["PARAMCD"].map(_ORDER)
-    adrs = adrs.sort_values(["evaluator", "USUBJID", "_o", "ADT"], kind="stable",
-                            na_position="last").drop(columns="_o").reset_index(drop=True)
-    adrs["ASEQ"] = adrs.groupby("USUBJID").cumcount() + 1
+    # sort by reader, subject, parameter, date (missing last); codes, not texts
+    reader_code = pd.factorize(adrs["evaluator"].to_numpy(dtype=object), sort=True)[0]
+    subject_code = pd.factorize(adrs["USUBJID"].astype(str).to_numpy(dtype=object),
+                                sort=True)[0]
+    day = adrs["ADT"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    day = np.where(adrs["ADT"].isna().to_numpy(), np.iinfo(np.int64).max, day)
+    parameter = adrs["PARAMCD"].map(_ORDER).to_numpy()
+    order = np.lexsort((day, parameter, subject_code, reader_code))
+    adrs = adrs.take(order).reset_index(drop=True)
+    reader_code, subject_code, day = reader_code[order], subject_code[order], day[order]
+    adrs["ASEQ"] = pd.Series(subject_code).groupby(subject_code).cumcount().to_numpy() + 1
     # derived parameters point to the OVR record of their date
-    ovr_seq = adrs[adrs["PARAMCD"] == "OVR"].drop_duplicates(["evaluator", "USUBJID", "ADT"])
-    lookup = pd.Series(ovr_seq["ASEQ"].to_numpy(), index=pd.MultiIndex.from_frame(
-        ovr_seq[["evaluator", "USUBJID", "ADT"]]))
-    derived = (adrs["PARAMCD"] != "OVR").to_numpy()
-    found = lookup.reindex(pd.MultiIndex.from_frame(adrs[["evaluator", "USUBJID", "ADT"]]))
+    is_ovr = (adrs["PARAMCD"] == "OVR").to_numpy()
+    key = pd.MultiIndex.from_arrays([reader_code * (subject_code.max(initial=0) + 1)
+                                     + subject_code, day])
+    lookup = pd.Series(adrs["ASEQ"].to_numpy()[is_ovr], index=key[is_ovr])
+    lookup = lookup[~lookup.index.duplicated()]
+    derived = ~is_ovr
+    found = lookup.reindex(key)
     adrs.loc[derived, "SRCSEQ"] = found.to_numpy(dtype=float)[derived]
     has_source = derived & found.notna().to_numpy()
     adrs.loc[has_source, "SRCDOM"] = "ADRS"
@@ -280,7 +296,7 @@ def adrs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
     adrs["AVISITN"] = adrs["AVISITN"].astype("Int64")
     adrs.insert(0, "STUDYID", studyid)
     adrs["ARM"] = _arm(adrs["USUBJID"], patients).to_numpy()
-    extra = _reader_columns(adrs["evaluator"].astype("string"))
+    extra = _reader_columns(adrs["evaluator"])
     for name, values in extra.items():
         adrs[name] = values
     adrs["PARCAT1"], adrs["PARCAT3"] = "Tumor Response", "RECIST 1.1"
@@ -375,7 +391,7 @@ def adtte_from_responses(patient_summary: pd.DataFrame,
     adtte["ASEQ"] = adtte.groupby("USUBJID").cumcount() + 1
     adtte.insert(0, "STUDYID", studyid)
     adtte["ARM"] = _arm(adtte["USUBJID"], patients).to_numpy()
-    for name, values in _reader_columns(adtte["evaluator"].astype("string")).items():
+    for name, values in _reader_columns(adtte["evaluator"]).items():
         adtte[name] = values
     adtte["SRCSEQ"] = pd.array([pd.NA] * len(adtte), dtype="Int64")
     columns = ["STUDYID", "USUBJID", "ARM", "ASEQ", "PARAMCD", "PARAM", "PARCAT2", "RSEVAL",

@@ -43,8 +43,8 @@ from recist.criteria import RECIST_1_1
 from recist.errors import RecistDataError
 from recist.vocabulary import LesionKind
 
-__all__ = ["LABELS", "dm_from_patients", "measurements_to_sdtm", "rs_from_responses",
-           "write_sdtm"]
+__all__ = ["LABELS", "dm_from_patients", "measurements_to_sdtm", "overall_response_rsseq",
+           "rs_from_responses", "write_sdtm"]
 
 LABELS = {
     "STUDYID": "Study Identifier", "DOMAIN": "Domain Abbreviation",
@@ -289,6 +289,43 @@ def rs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame, *
     rs.insert(7, "RSSTRESC", rs["RSORRES"])
     evaluator_columns = [c for c in ("RSEVAL", "RSEVALID") if c in rs.columns]
     return rs[[c for c in rs.columns if c not in evaluator_columns] + evaluator_columns]
+
+
+def _has_value(values: pd.Series) -> np.ndarray:
+    """Cells ``rs_from_responses`` writes a record for: present and not empty."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    written = np.array([str(u) != "" for u in uniques] + [False], dtype=bool)
+    return written[codes]
+
+
+def overall_response_rsseq(timepoints: pd.DataFrame) -> np.ndarray:
+    """``RSSEQ`` of each time point's ``OVRLRESP`` record in the RS that
+    :func:`rs_from_responses` writes (NaN for a time point without an overall response).
+
+    Computed without building RS: within a subject, records follow the time points in
+    index order, each time point writing one record per non-empty result of
+    ``_RS_TESTS`` (``NEWLPROG`` always), ``OVRLRESP`` last; so the sequence number of an
+    ``OVRLRESP`` is the running count of the subject's records up to it. The test suite
+    checks it against :func:`rs_from_responses`.
+    """
+    overall = timepoints["overall_response"]
+    follow = _has_value(overall)
+    per_row = follow.astype(np.int64) * 2  # NEWLPROG and OVRLRESP
+    for column in ("target_response", "nontarget_response", "new_lesions"):
+        if column in timepoints.columns:
+            per_row += follow & _has_value(timepoints[column])
+    patient_codes, _ = pd.factorize(timepoints["patient_id"].astype(str).to_numpy())
+    order = np.lexsort((np.asarray(timepoints.index), patient_codes))
+    counts = per_row[order]
+    running = np.cumsum(counts)
+    group = patient_codes[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    before = np.repeat(running[starts] - counts[starts],
+                       np.diff(np.r_[starts, len(group)]))
+    sequence = np.full(len(timepoints), np.nan)
+    sequence[order] = (running - before).astype(float)
+    sequence[~follow] = np.nan
+    return sequence
 
 
 def dm_from_patients(patients: pd.DataFrame, *, studyid: str = "RECIST") -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
@@ -135,3 +136,26 @@ def test_rs_compare_agrees_with_itself_and_finds_a_change(cohort_responses):
     # without VISIT the assessments are matched by date
     by_date = compare_responses(tp, summary, read_sdtm_responses(rs.drop(columns="VISIT")))
     assert by_date["agree"].all()
+
+
+def test_overall_response_rsseq_is_the_rsseq_rs_writes(cohort_responses):
+    """ADRS points each OVR record to its RS record (SRCSEQ); the sequence numbers are
+    computed without building RS and must be those RS holds, with several readers too."""
+    from recist.cdisc.sdtm_out import overall_response_rsseq
+
+    tp, summary = cohort_responses.timepoints, cohort_responses.patient_summary
+    two = pd.concat([tp.assign(evaluator="R1"), tp.iloc[::-1].assign(evaluator="R2")],
+                    ignore_index=True)
+    two.loc[3, "target_response"] = ""  # one result not written: the count skips it
+    summaries = pd.concat([summary.assign(evaluator="R1"), summary.assign(evaluator="R2")],
+                          ignore_index=True)
+    rs = rs_from_responses(two, summaries)
+    ovr = rs[rs["RSTESTCD"] == "OVRLRESP"]
+    expected = dict(zip(zip(ovr["RSEVALID"], ovr["USUBJID"], ovr["RSDTC"]), ovr["RSSEQ"],
+                        strict=True))
+    computed = overall_response_rsseq(two)
+    has = two["overall_response"].notna().to_numpy()
+    assert np.isnan(computed[~has]).all()
+    keys = zip(two.loc[has, "evaluator"], two.loc[has, "patient_id"].astype(str),
+               two.loc[has, "date"].astype(str).str[:10], strict=True)
+    assert [expected[k] for k in keys] == list(computed[has].astype(int))
