@@ -32,15 +32,21 @@ def group_keys(*columns: pd.Series | np.ndarray) -> np.ndarray:
     patient, visit and lesion is a few integer operations.
     """
     key = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1  # key < span
     for column in columns:
         if isinstance(column, pd.Series):
             codes, uniques = codes_and_uniques(column)
         else:
             codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        key = key * (len(uniques) + 1) + (np.asarray(codes, dtype=np.int64) + 1)
-        key, _ = pd.factorize(key)  # keep the key small (no overflow)
-        key = np.asarray(key, dtype=np.int64)
-    return key
+        width = len(uniques) + 1
+        if span * width >= 2**62:  # would overflow: make the key dense first
+            key, _ = pd.factorize(key)
+            key = np.asarray(key, dtype=np.int64)
+            span = int(key.max(initial=0)) + 1
+        key = key * width + (np.asarray(codes, dtype=np.int64) + 1)
+        span *= width
+    key, _ = pd.factorize(key)
+    return np.asarray(key, dtype=np.int64)
 
 
 def coalesce(first: pd.Series, *others: pd.Series | str) -> pd.Series:
@@ -48,6 +54,8 @@ def coalesce(first: pd.Series, *others: pd.Series | str) -> pd.Series:
     categorical columns stay categorical (their categories united, no text per record)."""
     out = first
     for other in others:
+        if not out.isna().any():  # nothing left to fill
+            break
         if isinstance(other, str):
             if isinstance(out.dtype, pd.CategoricalDtype):
                 if other not in out.cat.categories:
@@ -70,7 +78,10 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
     """A column as upper-case strings, or an all-missing string column."""
     if name in frame.columns:
         return apply_to_unique(frame[name], lambda s: s.str.strip().str.upper())
-    return pd.Series(pd.NA, index=frame.index, dtype="string")
+    # absent: all missing, as a categorical (free to factorise, unlike a string column)
+    return pd.Series(pd.Categorical.from_codes(np.full(len(frame), -1, dtype=np.int8),
+                                               categories=pd.Index([], dtype=object)),
+                     index=frame.index)
 
 
 def _records(frame: pd.DataFrame, rows: pd.Index, domain: str = "TR") -> str:

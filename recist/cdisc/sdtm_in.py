@@ -85,7 +85,7 @@ from recist.cdisc.terminology import (
     UNIT_FACTORS,
     canonical,
 )
-from recist.cdisc.xpt import apply_to_unique, as_cdisc_frame, codes_and_uniques
+from recist.cdisc.xpt import as_cdisc_frame, codes_and_uniques
 from recist.criteria import RECIST_1_1
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
@@ -126,13 +126,18 @@ class SdtmInput:
 
 
 def _kind_from_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """TUORRES / TRGRPID text → (kind, equivocal) by ``LESION_ROLES`` (unknown: missing)."""
-    kinds = {value: role[0] for value, role in LESION_ROLES.items()}
-    equivocal = {value: role[1] for value, role in LESION_ROLES.items()}
-    clean = apply_to_unique(text, canonical)
-    kind = apply_to_unique(clean, lambda s: s.map(kinds).astype("string"))
-    flag = apply_to_unique(clean, lambda s: s.map(equivocal).astype(object).eq(True))
-    return kind.astype("string"), flag.astype(bool)
+    """TUORRES / TRGRPID text → (kind, equivocal) by ``LESION_ROLES`` (unknown: missing);
+    looked up once per distinct text."""
+    codes, uniques = codes_and_uniques(text)
+    clean = canonical(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
+    roles = [LESION_ROLES.get(c) if isinstance(c, str) else None for c in clean]
+    kinds = ["target", "non-target", "new"]
+    kind_code = np.array([kinds.index(r[0]) if r else -1 for r in roles] + [-1],
+                         dtype=np.int8)
+    equivocal = np.array([bool(r and r[1]) for r in roles] + [False], dtype=bool)
+    kind = pd.Series(pd.Categorical.from_codes(kind_code[codes], categories=kinds),
+                     index=text.index)
+    return kind, pd.Series(equivocal[codes], index=text.index)
 
 
 def _reader_groups(tu: pd.DataFrame, tr: pd.DataFrame, evaluator: str | None,
@@ -451,8 +456,13 @@ def _split_repeated_visits(tr: pd.DataFrame, findings: list[Finding]) -> pd.Seri
     in the current one is assessed again.
     """
     label = tr["VISIT_"].astype("category")
-    dates = tr["DATE"].groupby(group_keys(tr["USUBJID"], tr["VISIT_"], tr["LNK"],
-                                          tr["TEST"])).transform("nunique")
+    item = group_keys(tr["USUBJID"], tr["VISIT_"], tr["LNK"], tr["TEST"])
+    # an item (lesion test of a visit) on several dates: its (item, date) pairs outnumber it
+    day, days = pd.factorize(tr["DATE"].to_numpy())
+    pairs = pd.factorize(item * (len(days) + 1) + (day + 1))[0]
+    if int(pairs.max(initial=-1)) == int(item.max(initial=-1)):
+        return label
+    dates = pd.Series(tr["DATE"].to_numpy()).groupby(item).transform("nunique")
     repeated = tr.loc[(dates > 1).to_numpy(), ["USUBJID", "VISIT_"]].astype(str)\
         .drop_duplicates()
     if repeated.empty:
@@ -622,6 +632,7 @@ def read_sdtm(tu: pd.DataFrame | str | Path, tr: pd.DataFrame | str | Path,
             mine = [replace(f, message=re.sub(r"^(T[RU]):", rf"\1 (reader {label}):",
                                               f.message)) for f in mine]
         findings.extend(mine)
+        rows["slice_thickness_mm"] = np.nan  # SDTM TR has none (a number column, not NA)
         rows = normalise_measurements(rows.reset_index(drop=True), source="SDTM TR")
         if label is not None:
             rows["evaluator"] = label
@@ -688,9 +699,10 @@ def _read_reader(tu: pd.DataFrame, tr: pd.DataFrame, findings: list[Finding],
     tr["LESION"], tr["COMBINED"] = _lesion_ids(tr["LNK"])
     tr = _lesion_attributes(tr, look)
 
-    duplicated = tr.duplicated(_KEY + ["TEST"], keep=False)
+    result_key = pd.Series(group_keys(*(tr[column] for column in [*_KEY, "TEST"])))
+    duplicated = result_key.duplicated(keep=False).to_numpy()
     if duplicated.any():
-        rows = tr.index[duplicated.to_numpy()]
+        rows = tr.index[duplicated]
         findings.append(Finding(
             code="sdtm-duplicate-result",
             message=f"TR: {len(rows)} records repeat a test for the same lesion, visit and "
@@ -698,7 +710,7 @@ def _read_reader(tu: pd.DataFrame, tr: pd.DataFrame, findings: list[Finding],
                     "duplicates.",
             patient_id=str(tr.at[rows[0], "USUBJID"]),
         ))
-        tr = tr[~tr.duplicated(_KEY + ["TEST"], keep="first").to_numpy()]
+        tr = tr[~result_key.duplicated(keep="first").to_numpy()]
     rows = _assemble(tr, findings)
     rows = _add_merged_components(rows, tr)
     rows = _add_tu_only_new_lesions(rows, look)
@@ -723,7 +735,8 @@ def _lesion_attributes(tr: pd.DataFrame, look: pd.DataFrame) -> pd.DataFrame:
     by_link = _positions(look, tr["USUBJID"], tr["LNK"])
     by_lesion = _positions(look, tr["USUBJID"], tr["LESION"])
     position = np.where(by_link >= 0, by_link, by_lesion)
-    attrs = _take(look.reset_index(drop=True), position)
+    attrs = _take(look.reset_index(drop=True)[["tu_kind", "tu_equivocal", "organ",
+                                               "laterality", "tu_nodal"]], position)
     grp_kind, grp_equivocal = _kind_from_text(_col(tr, "TRGRPID"))
     tr["KIND"] = coalesce(pd.Series(attrs["tu_kind"].array, index=tr.index), grp_kind)
     tr["EQUIVOCAL"] = attrs["tu_equivocal"].to_numpy(dtype=bool) | grp_equivocal.to_numpy()

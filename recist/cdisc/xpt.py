@@ -28,9 +28,8 @@ __all__ = ["apply_to_unique", "as_cdisc_frame", "codes_and_uniques", "read_cdisc
 def codes_and_uniques(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """One integer code per record (-1 = missing) and the distinct values (object array);
     free for a categorical column (its codes and categories)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return (np.asarray(values.cat.codes, dtype=np.int64),
-                np.asarray(values.cat.categories, dtype=object))
+    if isinstance(values.dtype, pd.CategoricalDtype):  # codes as stored (int8 … int32)
+        return (np.asarray(values.cat.codes), np.asarray(values.cat.categories, dtype=object))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
 
@@ -86,11 +85,22 @@ def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
                 float(finite.abs().max()) < 2**53
             out[str(column).strip().upper()] = values.astype("Int64") if integral \
                 else values.astype(float)
+        elif isinstance(values.dtype, pd.CategoricalDtype) and _clean_categories(values):
+            out[str(column).strip().upper()] = values  # already clean: no work per record
         else:
             text = apply_to_unique(values, lambda s: s.astype("string").str.strip().mask(
                 lambda t: t == ""))
             out[str(column).strip().upper()] = text
     return out
+
+
+def _clean_categories(values: pd.Series) -> bool:
+    """A categorical column whose categories are distinct texts, none empty or padded."""
+    categories = pd.Series(values.cat.categories, dtype=object)
+    if not all(isinstance(c, str) for c in categories):
+        return False
+    stripped = categories.str.strip()
+    return bool((stripped == categories).all() and (stripped != "").all())
 
 
 def as_cdisc_frame(table: pd.DataFrame | str | Path, name: str,
@@ -155,7 +165,8 @@ def _read_csv_coded(path: Path, columns: tuple[str, ...] | None = None) -> pd.Da
     """A UTF-8 CSV with every column as categorical text ("" and NA missing).
 
     With pyarrow installed it parses in parallel straight into dictionary-encoded columns
-    (only ``columns``, when given; ``--SEQ`` columns as integers when they all are);
+    (only ``columns``, when given; ``--SEQ`` columns as integers and ``--STRESN`` as numbers
+    when they all are);
     otherwise pandas' parser builds the categories. Either way the texts are kept as
     written (no type guessing: "001" stays "001") and each distinct text is stored once,
     so a 1.5-million-record TR fits in a few hundred MB.
@@ -171,18 +182,23 @@ def _read_csv_coded(path: Path, columns: tuple[str, ...] | None = None) -> pd.Da
                            na_values=["", "NA"], encoding="utf-8")
     coded = pa.dictionary(pa.int32(), pa.string())
 
-    def read(sequence_type):
-        types = {name: sequence_type if name.strip().upper().endswith("SEQ") else coded
-                 for name in keep}
+    def read(sequence_type, number_type):
+        def type_of(name: str):
+            name = name.strip().upper()
+            if name.endswith("SEQ"):
+                return sequence_type
+            return number_type if name.endswith("STRESN") else coded
+
         return arrow_csv.read_csv(path, convert_options=arrow_csv.ConvertOptions(
-            column_types=types, include_columns=keep, null_values=["", "NA"],
-            strings_can_be_null=True, quoted_strings_can_be_null=True))
+            column_types={name: type_of(name) for name in keep}, include_columns=keep,
+            null_values=["", "NA"], strings_can_be_null=True,
+            quoted_strings_can_be_null=True))
 
     try:
-        try:
-            table = read(pa.int64())
-        except pa.ArrowInvalid:  # a --SEQ that is not a whole number: read it as text
-            table = read(coded)
+        try:  # --SEQ whole numbers, --STRESN numbers (SDTM numeric variables)
+            table = read(pa.int64(), pa.float64())
+        except pa.ArrowInvalid:  # one that is not: read them as text, judged later
+            table = read(coded, coded)
     except pa.ArrowInvalid as error:
         raise pd.errors.ParserError(str(error).splitlines()[0]) from None
     frame = table.to_pandas(split_blocks=True, self_destruct=True)
