@@ -1,39 +1,49 @@
 """Benchmark: SDTM TR of ~1.5 million records → measurements → responses → ADaM.
 
-Generates a deterministic synthetic SDTM TU/TR (20,000 patients × 10 visits by default;
-``numpy.random.default_rng(seed)``; vectorised, no loop per record), then:
+Generates a deterministic synthetic SDTM TU/TR/DM (20,000 patients × 10 visits by
+default; ``numpy.random.default_rng(seed)``; vectorised), writes it as CSV (and TR as
+XPT v5), then times, with the shared harness (``benchmarks/harness.py``: warm-up,
+interleaved rotating rounds, medians of per-round ratios, machine and load stamped):
 
-* ``--stages`` (default): times each stage in one process — ``recist.cdisc.read_sdtm``
-  (TR → measurements table, normalised), ``recist.response.respond`` and the ADaM tables
-  (``recist.cdisc.adam``). Target: < 60 s in total.
-* ``--read``: the TR → measurements step as a user meets it — TU/TR/DM written to CSV,
-  then ``read_sdtm`` on the files in a fresh process, wall-clock seconds and peak
-  resident memory (``ru_maxrss``) of that process; with ``--against REV`` the same run on
-  the ``recist`` of git revision REV (extracted with ``git archive``) alternates with this
-  one (``--repeat`` times each, interleaved so that a busy machine slows both alike).
-  Target: ≤ 5 s and ≤ 1 GB.
+* **TR → measurements**: ``recist.cdisc.read_sdtm`` on the CSV files, as ``recist
+  sdtm-in`` meets them (target ≤ 5 s, and ≤ 1 GB peak memory, measured alone in a fresh
+  process: ``VmHWM``);
+* **pipeline**: CSV files → ``read_sdtm`` → ``respond_by_evaluator`` → ADSL/ADRS/ADTTE
+  (``recist.cdisc.adam.adam_tables``) (target ≤ 10 s);
+* **TR from XPT**: ``recist.cdisc.xpt.read_cdisc_table`` on the TR XPT v5 file, against the
+  same table from CSV (no target; the figure a sponsor's XPT costs).
 
-Run ``python benchmarks/sdtm_pipeline.py [--patients N] [--read [--against REV]]``.
+Each method runs in a persistent worker process (``harness.Worker``) importing
+``recist`` from this tree or, as the comparison, from git revision ``--against``
+(default ``a0d3ee9``: the SDTM reader and ADaM writer before they were made faster;
+extracted with ``git archive``; skipped with ``--against none``). Both see the same
+files, in alternating order.
+
+Run ``python benchmarks/sdtm_pipeline.py [--patients N] [--rounds R] [--against REV]``;
+``--stages`` prints the time of each stage once, in this process.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
 from pathlib import Path
-from typing import Self
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Row, Worker, compare, save_rows
+
+REFERENCE = "a0d3ee9"
+"""The revision compared with: the SDTM reader and ADaM writer as they were before."""
 
 VISIT_INTERVAL_DAYS = 56
 
@@ -101,6 +111,137 @@ def make_sdtm(n_patients: int = 20_000, n_visits: int = 10,
     return tu, tr, dm
 
 
+def write_files(folder: Path, n_patients: int, n_visits: int, xpt: bool = True) -> int:
+    """TU, TR, DM as CSV (and TR as XPT v5) in ``folder``; returns the TR record count."""
+    from recist.cdisc.xpt import write_cdisc_table
+
+    tu, tr, dm = make_sdtm(n_patients, n_visits)
+    for name, table in (("tu", tu), ("tr", tr), ("dm", dm)):
+        table.to_csv(folder / f"{name}.csv", index=False)
+    if xpt:
+        write_cdisc_table(tr, folder / "tr.xpt", "TR", created="01JAN26:00:00:00")
+    return len(tr)
+
+
+_SETUP = """
+import sys
+sys.path.insert(0, {root!r})
+folder = {folder!r}
+from recist.cdisc import read_sdtm
+
+def read():
+    return len(read_sdtm(folder + "/tu.csv", folder + "/tr.csv", folder + "/dm.csv").measurements)
+
+def pipeline():
+    from recist.cdisc.adam import adam_tables
+    from recist.pipeline.sdtm import respond_by_evaluator
+    sdtm = read_sdtm(folder + "/tu.csv", folder + "/tr.csv", folder + "/dm.csv")
+    result = respond_by_evaluator(sdtm.measurements, sdtm.patients)
+    tables = adam_tables(result.timepoints, result.patient_summary, sdtm.patients)
+    return len(tables["ADRS"])
+
+def read_xpt():
+    from recist.cdisc.xpt import read_cdisc_table
+    return len(read_cdisc_table(folder + "/tr.xpt", "TR"))
+
+def read_csv():
+    from recist.cdisc.xpt import read_cdisc_table
+    return len(read_cdisc_table(folder + "/tr.csv", "TR"))
+"""
+
+_PEAK = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from recist.cdisc import read_sdtm
+folder = sys.argv[1]
+read_sdtm(folder + "/tu.csv", folder + "/tr.csv", folder + "/dm.csv")
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec
+print([line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")][0])
+"""
+
+
+def peak_mb(folder: Path, root: Path) -> float:
+    """Peak resident memory (MB) of ``read_sdtm`` on the files, alone in a fresh process."""
+    done = subprocess.run([sys.executable, "-c", _PEAK, str(folder), str(root)],
+                          capture_output=True, text=True, check=True, cwd=root)
+    return int(done.stdout.strip().splitlines()[-1]) / 1024
+
+
+def _revision(revision: str, into: Path) -> Path:
+    """The ``recist`` package of git revision ``revision``, extracted under ``into``."""
+    archive = into / "recist.tar"
+    with open(archive, "wb") as handle:
+        subprocess.run(["git", "-C", str(ROOT), "archive", revision, "recist"],
+                       stdout=handle, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into / "code", filter="data")
+    return into / "code"
+
+
+def run_harness(n_patients: int, n_visits: int, rounds: int, against: str | None,
+                save: bool = True) -> list[Row]:
+    """The benchmark (module docstring): rows printed and saved for ``make bench``."""
+    with tempfile.TemporaryDirectory(prefix="recist-sdtm-bench-") as tmp:
+        folder = Path(tmp)
+        records = write_files(folder, n_patients, n_visits)
+        print(f"TR: {records:,} records ({(folder / 'tr.csv').stat().st_size / 2**20:.0f} "
+              f"MiB CSV, {(folder / 'tr.xpt').stat().st_size / 2**20:.0f} MiB XPT)",
+              flush=True)
+        roots = {"ours": ROOT}
+        if against:
+            roots["reference"] = _revision(against, folder)
+        workers = {name: Worker(sys.executable, _SETUP.format(root=str(root),
+                                                              folder=str(folder)))
+                   for name, root in roots.items()}
+        try:
+            def methods(function: str) -> dict:
+                return {name: worker.method(function) for name, worker in workers.items()}
+
+            read = compare(methods("read"), rounds=rounds)
+            pipeline = compare(methods("pipeline"), rounds=rounds)
+            xpt = compare({"xpt": workers["ours"].method("read_xpt"),
+                           "csv": workers["ours"].method("read_csv")}, rounds=rounds)
+        finally:
+            for worker in workers.values():
+                worker.close()
+        peaks = {name: peak_mb(folder, root) for name, root in roots.items()}
+    note = f"{n_patients:,} patients x {n_visits} visits, {records:,} TR records"
+    rows = []
+    for case, result, target, limit in (
+            ("TR -> measurements (CSV)", read, "<= 5 s", 5.0),
+            ("SDTM -> responses -> ADaM (CSV)", pipeline, "<= 10 s", 10.0)):
+        row = Row(benchmark="sdtm_pipeline", case=case, value=result.median("ours"),
+                  unit="s", target=target, met=result.median("ours") <= limit, note=note,
+                  rounds=rounds, load_average=result.load_after)
+        if against:
+            low, median = result.ratio("reference", "ours")
+            row.reference = f"revision {against}"
+            row.reference_value = result.median("reference")
+            row.ratio_min, row.ratio_median = low, median
+        rows.append(row)
+    rows.append(Row(benchmark="sdtm_pipeline", case="TR -> measurements peak memory",
+                    value=peaks["ours"], unit="MB", target="<= 1 GB",
+                    met=peaks["ours"] <= 1024, note=note + "; VmHWM of a fresh process",
+                    reference=f"revision {against}" if against else "",
+                    reference_value=peaks.get("reference")))
+    low, median = xpt.ratio("xpt", "csv")
+    rows.append(Row(benchmark="sdtm_pipeline", case="TR read from XPT v5 (vs CSV)",
+                    value=xpt.median("xpt"), unit="s", reference="the same TR from CSV",
+                    reference_value=xpt.median("csv"), ratio_min=1 / median,
+                    ratio_median=1 / low, note=note, rounds=rounds,
+                    load_average=xpt.load_after))
+    print(f"{'case':<34} {'ours':>8} {'reference':>10} {'ratio':>7}  target")
+    for row in rows:
+        reference = f"{row.reference_value:10.2f}" if row.reference_value else " " * 10
+        ratio = f"{row.ratio_median:6.2f}x" if row.ratio_median else " " * 7
+        print(f"{row.case:<34} {row.value:8.2f} {reference} {ratio}  {row.target} "
+              f"({row.unit})")
+    print(f"load average before/after: {read.load_before} / {xpt.load_after}")
+    if save:
+        save_rows("sdtm_pipeline", rows)
+    return rows
+
+
 class _Stage:
     """Wall-clock and CPU seconds of one stage (CPU shows the work when the machine is
     shared; wall clock is what a user waits)."""
@@ -108,7 +249,7 @@ class _Stage:
     def __init__(self, times: dict[str, tuple[float, float]], name: str) -> None:
         self.times, self.name = times, name
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> _Stage:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         return self
 
@@ -141,90 +282,27 @@ def run(n_patients: int, n_visits: int) -> dict[str, tuple[float, float]]:
     return times
 
 
-_CHILD = """
-import json, resource, sys, time
-from recist.cdisc import read_sdtm
-folder = sys.argv[1]
-start = time.perf_counter()
-result = read_sdtm(folder + "/tu.csv", folder + "/tr.csv", folder + "/dm.csv")
-seconds = time.perf_counter() - start
-# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec
-peak = [line for line in open("/proc/self/status") if line.startswith("VmHWM")]
-peak_mb = (int(peak[0].split()[1]) / 1024 if peak
-           else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-print(json.dumps({"seconds": seconds, "rows": len(result.measurements), "peak_mb": peak_mb}))
-"""
-
-
-def _one_read(folder: Path, code_root: Path) -> dict[str, float]:
-    """read_sdtm on the CSV files in a fresh process importing ``recist`` from code_root."""
-    env = {**os.environ, "PYTHONPATH": str(code_root)}
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(folder)], env=env,
-                          capture_output=True, text=True, check=False, cwd=code_root)
-    if done.returncode != 0:
-        raise RuntimeError(f"read_sdtm failed with {code_root}: {done.stderr[-1500:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _revision(revision: str, into: Path) -> Path:
-    """The ``recist`` package of git revision ``revision``, extracted under ``into``."""
-    root = Path(__file__).resolve().parents[1]
-    archive = into / "recist.tar"
-    with open(archive, "wb") as handle:
-        subprocess.run(["git", "-C", str(root), "archive", revision, "recist"],
-                       stdout=handle, check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into / "code", filter="data")
-    return into / "code"
-
-
-def run_read(n_patients: int, n_visits: int, against: str | None, repeat: int) -> int:
-    """The ``--read`` benchmark (see the module docstring); prints medians."""
-    with tempfile.TemporaryDirectory(prefix="recist-sdtm-bench-") as tmp:
-        folder = Path(tmp)
-        tu, tr, dm = make_sdtm(n_patients, n_visits)
-        for name, table in (("tu", tu), ("tr", tr), ("dm", dm)):
-            table.to_csv(folder / f"{name}.csv", index=False)
-        print(f"TR: {len(tr):,} records ({(folder / 'tr.csv').stat().st_size / 2**20:.0f} "
-              f"MiB CSV)", flush=True)
-        del tu, tr, dm
-        roots = {"this tree": Path(__file__).resolve().parents[1]}
-        if against:
-            roots[f"revision {against}"] = _revision(against, folder)
-        runs: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
-        for _ in range(repeat):
-            for name, root in roots.items():  # interleaved
-                runs[name].append(_one_read(folder, root))
-                print(f"  {name:<24} {runs[name][-1]['seconds']:6.2f} s  "
-                      f"{runs[name][-1]['peak_mb']:7.0f} MB peak", flush=True)
-        print(f"{'TR -> measurements':<24} {'median s':>9} {'peak MB':>9} {'rows':>10}")
-        for name, results in runs.items():
-            print(f"{name:<24} {statistics.median(r['seconds'] for r in results):9.2f} "
-                  f"{max(r['peak_mb'] for r in results):9.0f} "
-                  f"{int(results[0]['rows']):>10,}")
-        print("(target: <= 5 s and <= 1 GB)")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=20_000)
     parser.add_argument("--visits", type=int, default=10)
-    parser.add_argument("--read", action="store_true",
-                        help="time TR -> measurements from CSV files in a fresh process")
-    parser.add_argument("--against", metavar="REV",
-                        help="with --read: also run the recist of git revision REV")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each (--read)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds after one warm-up (default 3)")
+    parser.add_argument("--against", default=REFERENCE, metavar="REV",
+                        help=f"git revision to compare with (default {REFERENCE}; 'none')")
+    parser.add_argument("--no-save", action="store_true",
+                        help="print only (do not save the figures for make bench)")
+    parser.add_argument("--stages", action="store_true",
+                        help="time each stage once in this process instead")
     args = parser.parse_args(argv)
-    if args.read:
-        return run_read(args.patients, args.visits, args.against, args.repeat)
-    times = run(args.patients, args.visits)
-    print(f"{'stage':<24} {'wall s':>8} {'CPU s':>8}")
-    for stage, (wall, cpu) in times.items():
-        print(f"{stage:<24} {wall:8.2f} {cpu:8.2f}")
-    pipeline = [v for k, v in times.items() if not k.startswith("generate")]
-    wall, cpu = sum(v[0] for v in pipeline), sum(v[1] for v in pipeline)
-    print(f"{'pipeline total':<24} {wall:8.2f} {cpu:8.2f}   (target < 60 s)")
+    if args.stages:
+        times = run(args.patients, args.visits)
+        print(f"{'stage':<24} {'wall s':>8} {'CPU s':>8}")
+        for stage, (wall, cpu) in times.items():
+            print(f"{stage:<24} {wall:8.2f} {cpu:8.2f}")
+        return 0
+    against = None if args.against.lower() == "none" else args.against
+    run_harness(args.patients, args.visits, args.rounds, against, save=not args.no_save)
     return 0
 
 
