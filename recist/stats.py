@@ -8,6 +8,12 @@ every summary by arm, plus an ``All`` row).
 * **DCR** (disease control rate) = BOR CR, PR, SD or NON-CR/NON-PD / all patients.
   Both with exact Clopper–Pearson intervals (``scipy.stats.beta``). The BOR used is
   ``confirmed_bor`` when the table has it (confirmation asked) unless told otherwise.
+
+**One scale for rates** (a project convention, docs/tables.md "Numbers in outputs"): every rate or
+proportion in a table, printed line or report is a percentage on 0–100, in a column whose
+name ends in ``_pct``, rounded half away from zero to ``PCT_DECIMALS`` (2) decimals —
+never a 0–1 proportion and never a float artefact such as ``0.49999999999999994``. Days
+are whole numbers (Kaplan–Meier medians fall on event days).
 * **PFS**: Kaplan–Meier (lifelines) on ``pfs_days`` with event ``pfs_event``; median
   with its 95 % CI (Brookmeyer–Crowley style, from the pointwise log(-log) band that
   lifelines computes) and the PFS rate at 6 and 12 months (1 month = 30.4375 days).
@@ -24,13 +30,16 @@ import numpy as np
 import pandas as pd
 from scipy.stats import beta
 
+from recist.arrays import round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
 from recist.vocabulary import OverallResponse
 
 __all__ = [
     "DAYS_PER_MONTH",
+    "PCT_DECIMALS",
     "CohortSummary",
+    "as_pct",
     "bor_distribution",
     "clopper_pearson",
     "cohort_summary",
@@ -42,6 +51,8 @@ __all__ = [
 
 DAYS_PER_MONTH = 30.4375
 """Average month (365.25 / 12 days), for rates at 6 and 12 months."""
+PCT_DECIMALS = 2
+"""Decimals of every percentage in the summary tables (as the respond outputs)."""
 
 _R = OverallResponse
 RESPONDERS: tuple[str, ...] = (_R.CR.value, _R.PR.value)
@@ -70,6 +81,18 @@ def clopper_pearson(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     high = 1.0 if successes == n else float(beta.ppf(1 - alpha / 2, successes + 1,
                                                      n - successes))
     return (low, high)
+
+
+def as_pct(proportion: float) -> float:
+    """A proportion (0–1) as a percentage rounded to ``PCT_DECIMALS`` (NaN stays NaN).
+
+    >>> as_pct(0.49999999999999994), as_pct(1 / 3), as_pct(0.08657)
+    (50.0, 33.33, 8.66)
+    """
+    value = float(proportion)
+    if np.isnan(value):
+        return value
+    return float(round_half_away(100.0 * value, PCT_DECIMALS))
 
 
 def _with_arm(summary: pd.DataFrame, patients: pd.DataFrame | None) -> pd.DataFrame:
@@ -115,8 +138,9 @@ def response_rates(patient_summary: pd.DataFrame, patients: pd.DataFrame | None 
                    confidence: float = 0.95) -> pd.DataFrame:
     """ORR and DCR per arm with exact confidence intervals.
 
-    Returns one row per arm (and ``All``): ``arm, n, orr_n, orr, orr_low, orr_high,
-    dcr_n, dcr, dcr_low, dcr_high`` (proportions in 0–1).
+    Returns one row per arm (and ``All``): ``arm, n, orr_n, orr_pct, orr_low_pct,
+    orr_high_pct, dcr_n, dcr_pct, dcr_low_pct, dcr_high_pct`` (percentages 0–100,
+    ``PCT_DECIMALS`` decimals).
     """
     frame = _with_arm(patient_summary, patients)
     frame["_bor"] = _bor_column(frame, use_confirmed)
@@ -128,10 +152,10 @@ def response_rates(patient_summary: pd.DataFrame, patients: pd.DataFrame | None 
         orr_low, orr_high = clopper_pearson(orr_n, n, confidence)
         dcr_low, dcr_high = clopper_pearson(dcr_n, n, confidence)
         rows.append({"arm": arm, "n": n, "orr_n": orr_n,
-                     "orr": orr_n / n if n else float("nan"), "orr_low": orr_low,
-                     "orr_high": orr_high, "dcr_n": dcr_n,
-                     "dcr": dcr_n / n if n else float("nan"), "dcr_low": dcr_low,
-                     "dcr_high": dcr_high})
+                     "orr_pct": as_pct(orr_n / n if n else float("nan")),
+                     "orr_low_pct": as_pct(orr_low), "orr_high_pct": as_pct(orr_high),
+                     "dcr_n": dcr_n, "dcr_pct": as_pct(dcr_n / n if n else float("nan")),
+                     "dcr_low_pct": as_pct(dcr_low), "dcr_high_pct": as_pct(dcr_high)})
     return pd.DataFrame(rows)
 
 
@@ -150,7 +174,7 @@ def bor_distribution(patient_summary: pd.DataFrame, patients: pd.DataFrame | Non
         for category in categories:
             count = int((group["_bor"] == category).sum())
             rows.append({"arm": arm, "bor": category, "n": count,
-                         "pct": 100.0 * count / len(group) if len(group) else float("nan")})
+                         "pct": as_pct(count / len(group) if len(group) else float("nan"))})
     return pd.DataFrame(rows)
 
 
@@ -215,9 +239,10 @@ def time_to_event_summary(patient_summary: pd.DataFrame,
                           criteria: Criteria = RECIST_1_1) -> pd.DataFrame:
     """Kaplan–Meier median and rates for PFS or DoR, per arm.
 
-    Returns ``endpoint, arm, n, events, median_days, median_low, median_high`` and, for
-    each month m, ``rate_{m}m, rate_{m}m_low, rate_{m}m_high`` (proportions; NaN when
-    follow-up does not reach m months or no median is reached).
+    Returns ``endpoint, arm, n, events, median_days, median_low, median_high`` (days) and,
+    for each month m, ``rate_{m}m_pct, rate_{m}m_low_pct, rate_{m}m_high_pct``
+    (percentages 0–100; NaN when follow-up does not reach m months or no median is
+    reached).
     """
     from lifelines.utils import median_survival_times
 
@@ -238,9 +263,15 @@ def time_to_event_summary(patient_summary: pd.DataFrame,
         for month in months:
             rate, low, high = _rate_at(fitter, month * DAYS_PER_MONTH)
             key = f"rate_{int(month) if float(month).is_integer() else month}m"
-            row.update({key: rate, f"{key}_low": low, f"{key}_high": high})
+            row.update({f"{key}_pct": as_pct(rate), f"{key}_low_pct": as_pct(low),
+                        f"{key}_high_pct": as_pct(high)})
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    for column in ("median_days", "median_low", "median_high"):
+        if column in table.columns:  # medians fall on event days: whole days
+            table[column] = round_half_away(table[column].to_numpy(dtype=float), 0)
+            table[column] = table[column].astype("Int64")
+    return table
 
 
 def _finite(value: float) -> float:
@@ -277,7 +308,8 @@ def cohort_summary(patient_summary: pd.DataFrame, patients: pd.DataFrame | None 
 
 
 def _pct(value: float) -> str:
-    return "—" if pd.isna(value) else f"{100 * value:.1f}%"
+    """A percentage (0–100) for the terminal: one decimal."""
+    return "—" if pd.isna(value) else f"{value:.1f}%"
 
 
 def _days(value: object) -> str:
@@ -298,9 +330,10 @@ def format_cohort_summary(summary: CohortSummary) -> str:
     for _, row in summary.response_rates.iterrows():
         lines.append(
             f"  {row['arm']:<20} n={row['n']:<4} ORR {row['orr_n']}/{row['n']} "
-            f"{_pct(row['orr'])} ({_pct(row['orr_low'])}–{_pct(row['orr_high'])})   "
-            f"DCR {row['dcr_n']}/{row['n']} {_pct(row['dcr'])} "
-            f"({_pct(row['dcr_low'])}–{_pct(row['dcr_high'])})"
+            f"{_pct(row['orr_pct'])} ({_pct(row['orr_low_pct'])}–"
+            f"{_pct(row['orr_high_pct'])})   "
+            f"DCR {row['dcr_n']}/{row['n']} {_pct(row['dcr_pct'])} "
+            f"({_pct(row['dcr_low_pct'])}–{_pct(row['dcr_high_pct'])})"
         )
     for name, table in (("PFS", summary.pfs), ("Duration of response", summary.dor)):
         lines.append("")
@@ -311,7 +344,7 @@ def format_cohort_summary(summary: CohortSummary) -> str:
                 text += (f" median {_days(row.get('median_days'))} "
                          f"({_days(row.get('median_low'))}–{_days(row.get('median_high'))})")
                 for month in (6, 12):
-                    key = f"rate_{month}m"
+                    key = f"rate_{month}m_pct"
                     if key in row:
                         text += f"  {month}-mo {_pct(row[key])}"
             lines.append(text)

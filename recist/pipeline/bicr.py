@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from recist.arrays import round_half_away
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
 
@@ -46,6 +47,13 @@ __all__ = ["TRIGGERS", "BicrResult", "accepted_readers", "assess_bicr", "cohen_k
            "write_bicr"]
 
 TRIGGERS = ("bor", "pd-date")
+KAPPA_DECIMALS = 3
+
+
+def as_pct(proportion: float) -> float:
+    """A proportion as a percentage with 2 decimals (docs/tables.md, "Numbers in
+    outputs"; the same as ``recist.stats.as_pct``, without importing scipy)."""
+    return float(round_half_away(100.0 * float(proportion), 2))
 _BOR_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
 
 
@@ -104,9 +112,9 @@ def discrepancy_rates(site_pd: pd.Series, central_pd: pd.Series) -> dict[str, fl
     c = int((~has_site & has_central).sum())
     d = int((~has_site & ~has_central).sum())
     a = a1 + a2 + a3
-    edr = 100.0 * (a1 + b) / (a + b) if a + b else float("nan")
+    edr = as_pct((a1 + b) / (a + b)) if a + b else float("nan")
     discrepancies = a1 + a3 + b + c
-    ldr = 100.0 * (a3 + c) / discrepancies if discrepancies else float("nan")
+    ldr = as_pct((a3 + c) / discrepancies) if discrepancies else float("nan")
     return {"a1": a1, "a2": a2, "a3": a3, "b": b, "c": c, "d": d, "edr_pct": edr,
             "ldr_pct": ldr}
 
@@ -199,7 +207,7 @@ def assess_bicr(measurements: pd.DataFrame, patients: pd.DataFrame | None = None
     one, two = (_per_patient(summary, r, bor_column) for r in readers)
     ids = one.index.union(two.index)
     one, two = one.reindex(ids), two.reindex(ids)
-    days_apart = (one["pd_date"] - two["pd_date"]).dt.days.abs()
+    days_apart = (one["pd_date"] - two["pd_date"]).dt.days.abs().astype("Int64")
     bor_differs = (one["bor"] != two["bor"]).fillna(True).to_numpy(dtype=bool)
     one_pd, two_pd = one["pd_date"].notna(), two["pd_date"].notna()
     pd_differs = ((one_pd != two_pd) | (days_apart > pd_window_days).fillna(False)
@@ -284,23 +292,24 @@ def _agreement(discordance: pd.DataFrame, readers: tuple[str, str], bor_column: 
     any_pd = discordance["pd_date_reader1"].notna() | discordance["pd_date_reader2"].notna()
     rows = [
         ("patients read by both readers", n, ""),
-        (f"{bor_column} agreement (%)", 100.0 * float((one[paired] == two[paired]).mean())
+        (f"{bor_column} agreement (%)", as_pct((one[paired] == two[paired]).mean())
          if n else float("nan"), f"{readers[0]} vs {readers[1]}"),
-        (f"{bor_column} Cohen's kappa", cohen_kappa(one[paired], two[paired]),
+        (f"{bor_column} Cohen's kappa",
+         float(round_half_away(cohen_kappa(one[paired], two[paired]), KAPPA_DECIMALS)),
          "categories " + ", ".join(_BOR_ORDER)),
         ("patients with PD by either reader", int(any_pd.sum()), ""),
         ("PD-date discordance (%)",
-         100.0 * float(discordance.loc[any_pd, "pd_date_discordant"].mean())
+         as_pct(discordance.loc[any_pd, "pd_date_discordant"].mean())
          if any_pd.any() else float("nan"),
          "of the patients with PD by either reader: PD by one reader only, or dates "
          "further apart than the window"),
-        ("adjudication rate (%)", 100.0 * float(needs.mean()) if len(needs) else float("nan"),
+        ("adjudication rate (%)", as_pct(needs.mean()) if len(needs) else float("nan"),
          "patients sent to the adjudicator"),
     ]
     decided = chosen[needs].dropna()
     for reader in readers:
         rows.append((f"adjudicator chose {reader} (%)",
-                     100.0 * float((decided == reader).mean()) if len(decided)
+                     as_pct((decided == reader).mean()) if len(decided)
                      else float("nan"), f"of {len(decided)} adjudicated patient(s)"))
     return pd.DataFrame(rows, columns=["metric", "value", "note"], dtype=object)
 

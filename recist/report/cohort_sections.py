@@ -119,7 +119,7 @@ def _interval(value: object, low: object, high: object, *, percent: bool) -> str
         if v is None or pd.isna(v):  # type: ignore[call-overload]
             return "NR" if not percent else MISSING
         number = float(v)  # type: ignore[arg-type]
-        return f"{100 * number:.1f}%" if percent else f"{number:.0f}"
+        return f"{number:.1f}%" if percent else f"{number:.0f}"  # recist.stats: 0-100
 
     if value is None or pd.isna(value):
         return "NR" if not percent else MISSING
@@ -157,11 +157,13 @@ def survival_tables(context: CohortContext) -> tuple[pd.DataFrame, pd.DataFrame]
                 "median, days (95% CI)": _interval(row.get("median_days"),
                                                    row.get("median_low"),
                                                    row.get("median_high"), percent=False),
-                "6-month rate (95% CI)": _interval(row.get("rate_6m"), row.get("rate_6m_low"),
-                                                   row.get("rate_6m_high"), percent=True),
-                "12-month rate (95% CI)": _interval(row.get("rate_12m"),
-                                                    row.get("rate_12m_low"),
-                                                    row.get("rate_12m_high"), percent=True)})
+                "6-month rate (95% CI)": _interval(row.get("rate_6m_pct"),
+                                                   row.get("rate_6m_low_pct"),
+                                                   row.get("rate_6m_high_pct"), percent=True),
+                "12-month rate (95% CI)": _interval(row.get("rate_12m_pct"),
+                                                    row.get("rate_12m_low_pct"),
+                                                    row.get("rate_12m_high_pct"),
+                                                    percent=True)})
         data = _endpoint_data(_with_arm(frame, context.patients), endpoint, context.criteria)
         if data["arm"].notna().any() and data["arm"].nunique() > 1:
             for row in compare_arms(data["days"], data["event"], data["arm"],

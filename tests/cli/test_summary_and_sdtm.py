@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -58,6 +59,13 @@ def test_summary_prints_and_writes(tmp_path):
     assert list(rates.index) == ["Deferred therapy", "Immediate therapy", "All"]
     assert rates.loc["All", "n"] == 60
     assert "ORR" in done.stdout and "Kaplan" in done.stdout
+    # one scale: percentages 0-100 in *_pct columns, 2 decimals at most, whole days
+    assert rates.loc["All", "orr_pct"] == round(100 * rates.loc["All", "orr_n"] / 60, 2)
+    assert 0 <= rates["orr_low_pct"].min() and rates["dcr_high_pct"].max() <= 100
+    for name in ("response_rates.csv", "bor_distribution.csv", "pfs.csv", "dor.csv"):
+        text = (tmp_path / name).read_text()
+        assert not re.search(r"\d\.\d{3,}", text), (name, text)
+    assert "rate_6m_pct" in (tmp_path / "pfs.csv").read_text()
     for name in ("bor_distribution.csv", "pfs.csv", "dor.csv"):
         assert (tmp_path / name).is_file()
 

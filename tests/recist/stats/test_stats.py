@@ -50,17 +50,35 @@ def test_orr_and_dcr_by_arm():
     assert list(rates.index) == ["A", "B", "All"]
     assert rates.loc["All", "orr_n"] == 12 and rates.loc["All", "n"] == 20
     assert rates.loc["All", "dcr_n"] == 16
-    assert rates.loc["A", "orr"] == pytest.approx(0.6)
+    assert rates.loc["A", "orr_pct"] == 60.0
     low, high = clopper_pearson(6, 10)
-    assert (rates.loc["A", "orr_low"], rates.loc["A", "orr_high"]) == pytest.approx(
-        (low, high))
+    assert (rates.loc["A", "orr_low_pct"], rates.loc["A", "orr_high_pct"]) == (
+        round(100 * low, 2), round(100 * high, 2))
 
 
 def test_five_of_twenty_responders():
     frame, _ = _summary(["PR"] * 5 + ["SD"] * 5 + ["NON-CR/NON-PD"] + ["PD"] * 8 + ["NE"])
     rates = response_rates(frame).set_index("arm").loc["All"]
-    assert rates["orr"] == 0.25 and rates["dcr"] == pytest.approx(11 / 20)
-    assert rates["orr_low"] == pytest.approx(0.08657, abs=5e-5)
+    assert rates["orr_pct"] == 25.0 and rates["dcr_pct"] == 55.0
+    # R binom.test(5, 20)$conf.int: 0.08657 - 0.49105, as percentages with 2 decimals
+    assert (rates["orr_low_pct"], rates["orr_high_pct"]) == (8.66, 49.1)
+
+
+def test_percentages_on_one_scale_rounded():
+    """Every rate is a percentage (0-100) in a *_pct column, 2 decimals, no float noise."""
+    from recist.stats import as_pct
+
+    assert as_pct(0.49999999999999994) == 50.0 and as_pct(1 / 3) == 33.33
+    assert as_pct(2 / 3) == 66.67 and math.isnan(as_pct(float("nan")))
+    frame, _ = _summary(["PR", "SD", "PD"])
+    rates = response_rates(frame)
+    assert [c for c in rates.columns if "orr" in c or "dcr" in c] == [
+        "orr_n", "orr_pct", "orr_low_pct", "orr_high_pct", "dcr_n", "dcr_pct",
+        "dcr_low_pct", "dcr_high_pct"]
+    assert rates.iloc[-1]["orr_pct"] == 33.33 and rates.iloc[-1]["dcr_pct"] == 66.67
+    text = rates.to_csv(index=False)
+    assert all(len(cell.split(".")[-1]) <= 2 for cell in text.replace("\n", ",").split(",")
+               if cell.replace(".", "").isdigit())
 
 
 def test_confirmed_bor_is_used_when_present():
@@ -100,11 +118,11 @@ def test_pfs_median_and_rates_by_arm():
     # hand KM: 30 (8 at risk) 7/8; 100 (7) 6/8; 150+ ; 200 (5) 6/8*4/5 = 0.6;
     # 250 (4) 0.6*3/4 = 0.45 -> median 250 days; 400+; 500 (2) 0.225
     assert table["events"] == 5 and table["median_days"] == 250
-    assert table["rate_6m"] == pytest.approx(0.75)  # 182.6 days: after 150+, before 200
+    assert table["rate_6m_pct"] == 75.0  # 182.6 days: after 150+, before 200
     assert 6 * month < 200 < 12 * month < 400
-    assert table["rate_12m"] == pytest.approx(0.45)
-    assert table["median_low"] <= 250 <= table["median_high"] or math.isnan(
-        table["median_high"])
+    assert table["rate_12m_pct"] == 45.0
+    assert table["median_low"] <= 250
+    assert pd.isna(table["median_high"]) or 250 <= table["median_high"]
 
 
 def test_dor_uses_responders_only():
