@@ -126,7 +126,7 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
     from recist.pipeline.manifest import measure_manifest
     from recist.protocol import load_protocol
     from recist.report import write_reports
-    from recist.response import respond, write_respond_outputs
+    from recist.response import respond
     from recist.table import normalise_measurements, write_measurements
 
     say = log or (lambda _line: None)
@@ -199,14 +199,29 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
         "patients" + ("" if screening is None else "; protocol eligibility screened"))
 
     clock = time.perf_counter()
+    from recist.pipeline.response_criteria import (
+        CRITERIA_NAMES,
+        attach_volumes,
+        extend_result,
+        write_extended_outputs,
+    )
+    from recist.report.criteria_section import CRITERIA_SECTION
+
     patients = read_patients(data / "patients.csv")
     criteria = criteria.replace(confirmation=True)
     result = respond(measurements, patients, criteria)
-    write_respond_outputs(result, out / "respond", input_path=out / "measurements.csv",
-                          patients_path=data / "patients.csv")
+    # Every criterion beside RECIST 1.1, the volumes from the masks, and how fragile each
+    # call is (recist.pipeline.response_criteria).
+    extended = extend_result(
+        result, attach_volumes(measurements, tables["measurements_masks.csv"]), patients,
+        criteria_names=CRITERIA_NAMES, uncertainty=True)
+    result = extended.result
+    write_extended_outputs(extended, out / "respond", input_path=out / "measurements.csv",
+                           patients_path=data / "patients.csv")
     timings["respond"] = time.perf_counter() - clock
     say(f"respond: {len(result.timepoints)} time points of {len(result.patient_summary)} "
-        "patients (confirmation of response required)")
+        "patients (confirmation of response required), with iRECIST, WHO, volumetric "
+        "and the measurement uncertainty")
 
     clock = time.perf_counter()
     inputs = {"measurements": "measurements.csv (drawn lines, sample_data/manifest.csv)",
@@ -228,7 +243,8 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
         files = write_reports(measurements, out / "report", patients=patients,
                               criteria=criteria, overlays_dir=out / "overlays",
                               inputs=inputs, result=result, baseline=baseline,
-                              screening=screening, progress=tick)
+                              screening=screening, progress=tick,
+                              extra_sections=[CRITERIA_SECTION], extras={"criteria": extended})
     finally:
         if bar is not None:
             bar.close()

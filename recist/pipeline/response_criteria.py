@@ -27,8 +27,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from recist.response import RespondResult
 
-__all__ = ["CRITERIA_NAMES", "ExtendedResult", "extend_result", "parse_response_criteria",
-           "write_extended_outputs"]
+__all__ = ["CRITERIA_NAMES", "ExtendedResult", "attach_volumes", "extend_result",
+           "parse_response_criteria", "write_extended_outputs"]
 
 CRITERIA_NAMES = ("recist1.1", "irecist", "who", "volumetric")
 """The criteria ``--response-criteria`` selects (RECIST 1.1 is always assessed)."""
@@ -57,6 +57,40 @@ def parse_response_criteria(text: str | None) -> tuple[str, ...]:
                              f"choose from {', '.join(CRITERIA_NAMES)} (comma-separated)")
         names.add(name)
     return tuple(n for n in CRITERIA_NAMES if n in names)
+
+
+def attach_volumes(measurements: pd.DataFrame, masks: pd.DataFrame) -> pd.DataFrame:
+    """``measurements`` (e.g. from drawn lines) with the ``volume_mm3`` of the same lesion
+    measured from its mask (VOL-1), for volumetric response.
+
+    Rows match on ``patient_id``, ``date`` and ``lesion_id``; a lesion in several rows on
+    either side (fragments, SUM-5) gets no volume, nor does a row whose own
+    ``volume_mm3`` is filled already (kept). The input tables are not modified.
+
+    >>> lines = pd.DataFrame({"patient_id": ["P"], "date": ["2024-01-02"],
+    ...                       "lesion_id": ["T1"], "ld_mm": [20.0]})
+    >>> masks = lines.assign(volume_mm3=[4188.8])
+    >>> attach_volumes(lines, masks)["volume_mm3"].tolist()
+    [4188.8]
+    """
+    keys = ["patient_id", "date", "lesion_id"]
+    out = measurements.copy()
+    if "volume_mm3" not in masks.columns:
+        return out
+    right = masks[keys + ["volume_mm3"]].copy()
+    right["date"] = pd.to_datetime(right["date"])
+    right = right[~right.duplicated(keys, keep=False)]
+    left = out[keys].copy()
+    left["date"] = pd.to_datetime(left["date"])
+    single = ~left.duplicated(keys, keep=False)
+    found = left.merge(right, on=keys, how="left", validate="m:1")["volume_mm3"]
+    found = pd.to_numeric(found, errors="coerce").where(single.to_numpy())
+    if "volume_mm3" in out.columns:
+        own = pd.to_numeric(out["volume_mm3"], errors="coerce")
+        out["volume_mm3"] = own.where(own.notna(), found.to_numpy())
+    else:
+        out["volume_mm3"] = found.to_numpy()
+    return out
 
 
 @dataclass(frozen=True)
