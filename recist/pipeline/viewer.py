@@ -185,7 +185,10 @@ def _running_orthanc(storage: Path) -> Iterator[tuple[subprocess.Popen[bytes], i
     with (storage / "orthanc.log").open("wb") as log:
         process = subprocess.Popen([_orthanc_binary(), str(storage / "orthanc.json")],
                                    stdout=log, stderr=subprocess.STDOUT, cwd=storage,
-                                   stdin=subprocess.DEVNULL, preexec_fn=_stop_with_parent)
+                                   stdin=subprocess.DEVNULL, preexec_fn=_stop_with_parent,
+                                   # Its own session: a Ctrl-C in the terminal reaches recist,
+                                   # which stops Orthanc after the web server, in order.
+                                   start_new_session=True)
         try:
             deadline = time.monotonic() + 60
             while not _answering(f"http://127.0.0.1:{port}/system"):
@@ -308,6 +311,8 @@ def run_viewer(ohif_dist: str | Path | None = None, *, uploads: tuple[str | Path
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, interrupt)
+    # Ctrl-C stops the viewer even when the shell started it with SIGINT ignored.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with running_viewer(ohif_dist, storage=storage, port=port) as viewer:
             for folder in uploads:
@@ -333,3 +338,4 @@ def run_viewer(ohif_dist: str | Path | None = None, *, uploads: tuple[str | Path
                 pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)

@@ -148,3 +148,25 @@ def test_viewer_whose_orthanc_dies_stops_with_one_line_and_exit_2(tmp_path: Path
         for stream in (process.stdout, process.stderr):
             if stream:
                 stream.close()
+
+
+def test_orthanc_does_not_outlive_a_killed_viewer(tmp_path: Path) -> None:
+    # SIGKILL leaves recist no chance to clean up: Linux stops Orthanc (parent-death
+    # signal); Orthanc runs in its own session, so a terminal's Ctrl-C reaches recist only.
+    _ohif_dist()
+    process = subprocess.Popen([*RECIST, "viewer", "--storage", str(tmp_path / "db")],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        _read_until_url(process)
+        (orthanc,) = psutil.Process(process.pid).children()
+        assert os.getpgid(orthanc.pid) != os.getpgid(process.pid)
+        process.kill()
+        process.wait(timeout=10)
+        orthanc.wait(timeout=20)
+        assert not orthanc.is_running()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
