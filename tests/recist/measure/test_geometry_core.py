@@ -159,3 +159,23 @@ def test_planar_contour_oblique_equals_2d():
     bent[0] += 2.0 * np.cross(u, v)
     with pytest.raises(ValueError, match="off their plane"):
         measure_planar_contours([bent])
+
+
+def test_all_pairs_of_a_small_hull_give_the_calipers_pair():
+    """Hulls of up to 256 vertices compare all vertex pairs: the same length and the same
+    endpoints (tie rule included) as the rotating calipers, on random sets and on
+    lattice outlines full of equal diameters."""
+    from recist.measure.calipers import _longest_pair_of_hull, _rotating_calipers, convex_hull_2d
+
+    rng = np.random.default_rng(11)
+    sets = [rng.normal(size=(n, 2)) * rng.uniform(0.5, 30, size=2)
+            for n in rng.integers(3, 400, 60)]
+    sets += [np.argwhere(rng.uniform(size=(9, 9)) < 0.5) * 0.25 for _ in range(60)]
+    for points in sets:
+        hull = convex_hull_2d(points)
+        if len(hull) < 3:
+            continue
+        got, want = _longest_pair_of_hull(hull), _rotating_calipers(hull)
+        assert got[0] == want[0]
+        np.testing.assert_array_equal(got[1], want[1])
+        np.testing.assert_array_equal(got[2], want[2])
