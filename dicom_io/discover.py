@@ -316,7 +316,7 @@ def _clean(value: object, *, uid: bool = False) -> str:
     patient's name among them): a text becomes empty, a UID keeps them (it stays distinct
     and is shown as ``(invalid UID)``, :func:`dicom_io.errors.safe_uid`)."""
     text = ("" if value is None else str(value)).strip(" \x00")
-    if uid or all(c.isprintable() for c in text):
+    if uid or text.isprintable():  # every character printable (true when empty)
         return text
     return ""
 

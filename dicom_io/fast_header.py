@@ -124,6 +124,14 @@ class RawHeader:
     file_size: int
 
 
+_HEAD = struct.Struct("<HH2sH")  # group, element, VR, 16-bit length (explicit VR)
+_HEAD_IMPLICIT = struct.Struct("<HHI")  # group, element, 32-bit length
+_LENGTH = struct.Struct("<I")
+_SHORT_VRS = frozenset({b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS",
+                        b"LO", b"LT", b"PN", b"SH", b"SL", b"SS", b"ST", b"TM", b"UI", b"UL",
+                        b"US"})
+
+
 def _parse(data: bytes, pos: int, implicit: bool, end: int | None,
            found: dict[int, bytes] | None,
            complete: bool = False) -> tuple[int, int | None, int | None]:
@@ -133,30 +141,38 @@ def _parse(data: bytes, pos: int, implicit: bool, end: int | None,
     PixelData) / an undefined-length item (stop at its delimiter). ``complete`` says that
     ``data`` is the whole file, so the top level may end without PixelData.
     """
-    unpack = struct.unpack_from
+    head, head_implicit, long_length = _HEAD.unpack_from, _HEAD_IMPLICIT.unpack_from, \
+        _LENGTH.unpack_from
     size = len(data)
     while end is None or pos < end:
         if complete and pos == size:
             return pos, None, None
         if pos + 8 > size:
             raise _NeedMore
-        group, element = unpack("<HH", data, pos)
-        tag = (group << 16) | element
-        if tag in (_ITEM_END, _SEQUENCE_END):
-            return pos + 8, None, None
-        if implicit or group == 0xFFFE:
-            length = unpack("<I", data, pos + 4)[0]
+        if implicit:
+            group, element, length = head_implicit(data, pos)
+            tag = (group << 16) | element
+            if tag == _ITEM_END or tag == _SEQUENCE_END:
+                return pos + 8, None, None
             vr = b"SQ" if length == _UNDEFINED else None
             pos += 8
         else:
-            vr = data[pos + 4:pos + 6]
-            if vr in _LONG_VRS:
+            group, element, vr, length = head(data, pos)
+            tag = (group << 16) | element
+            if tag == _ITEM_END or tag == _SEQUENCE_END:
+                return pos + 8, None, None
+            if group == 0xFFFE:
+                length = long_length(data, pos + 4)[0]
+                vr = b"SQ" if length == _UNDEFINED else None
+                pos += 8
+            elif vr in _SHORT_VRS:
+                pos += 8
+            elif vr in _LONG_VRS:
                 if pos + 12 > size:
                     raise _NeedMore
-                length = unpack("<I", data, pos + 8)[0]
+                length = long_length(data, pos + 8)[0]
                 pos += 12
             elif vr.isalpha() and vr.isupper():
-                length = unpack("<H", data, pos + 6)[0]
                 pos += 8
             else:
                 raise _Unexpected(f"bad VR {vr!r}")

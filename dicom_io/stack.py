@@ -275,6 +275,15 @@ def _split_scouts(headers: list[SliceHeader]) -> tuple[list[SliceHeader], list[S
     rest = [h for h in headers if not h.is_localizer]
     if not rest:
         return headers, []
+    fast = _off_plane_all_at_once(rest)
+    if fast is not None:
+        if not fast:
+            return rest, tagged
+        off_plane = [rest[k] for k in fast]
+        if 0 < len(off_plane) <= MAX_SCOUT_IMAGES and len(off_plane) < len(rest) // 2:
+            chosen = set(fast)
+            return [h for k, h in enumerate(rest) if k not in chosen], tagged + off_plane
+        return rest, tagged
 
     def normal(h: SliceHeader) -> np.ndarray:
         return np.cross(h.orientation[:3], h.orientation[3:]) if h.orientation is not None \
@@ -292,6 +301,79 @@ def _split_scouts(headers: list[SliceHeader]) -> tuple[list[SliceHeader], list[S
         rest = [h for h in rest if all(h is not o for o in off_plane)]
         return rest, tagged + off_plane
     return rest, tagged
+
+
+def _all_pass_required(slices: list[SliceHeader]) -> bool:
+    """True when no slice can fail ``_check_required`` (vectorised; False sends the caller
+    to the slice-by-slice checks, which name the first problem)."""
+    for h in slices:
+        if (h.position_mm is None or h.orientation is None or h.pixel_spacing_mm is None
+                or not h.rows or not h.columns or h.rows <= 0 or h.columns <= 0
+                or h.bits_allocated not in (8, 16, 32) or h.pixel_representation not in (0, 1)
+                or not h.has_pixel_data or h.samples_per_pixel != 1
+                or (h.number_of_frames != 1 and h.frame_index is None)
+                or (h.bits_stored is not None and not 1 <= h.bits_stored <= h.bits_allocated)
+                or (h.is_native and h.pixel_data_length is not None
+                    and h.pixel_data_length < h.rows * h.columns * h.number_of_frames
+                    * h.bits_allocated // 8)):
+            return False
+    n = len(slices)
+    try:
+        numbers = np.concatenate([
+            np.array([h.position_mm for h in slices], dtype=float).reshape(n, -1),
+            np.array([h.orientation for h in slices], dtype=float).reshape(n, -1),
+            np.array([(h.rescale_slope, h.rescale_intercept) for h in slices], dtype=float),
+        ], axis=1)
+        sizes = np.concatenate([
+            np.array([h.pixel_spacing_mm for h in slices], dtype=float).reshape(n, -1),
+            np.array([1.0 if h.slice_thickness_mm is None else h.slice_thickness_mm
+                      for h in slices], dtype=float)[:, None],
+        ], axis=1)
+    except (TypeError, ValueError):
+        return False
+    if numbers.shape != (n, 11) or sizes.shape != (n, 3):
+        return False
+    if not (np.isfinite(numbers).all() and np.isfinite(sizes).all() and (sizes > 0).all()):
+        return False
+    return bool(sizes.max() <= MAX_SPACING_MM or implausible_allowed())
+
+
+def _first_disagreeing(slices: list[SliceHeader]) -> list[SliceHeader]:
+    """The slices from the first one whose orientation, pixel spacing, matrix or
+    BitsAllocated differs from the first slice's beyond the tolerances (vectorised); the
+    caller's slice-by-slice checks then name it. Empty when all agree."""
+    if len(slices) < 2:
+        return []
+    first = slices[0]
+    orientation = np.array([h.orientation for h in slices], dtype=float)
+    spacing = np.array([h.pixel_spacing_mm for h in slices], dtype=float)
+    differs = (np.max(np.abs(orientation - orientation[0]), axis=1) > ORIENTATION_TOLERANCE)
+    differs |= np.max(np.abs(spacing - spacing[0]) / spacing[0], axis=1) \
+        > PIXEL_SPACING_RELATIVE_TOLERANCE
+    differs |= np.array([(h.rows, h.columns, h.bits_allocated)
+                         != (first.rows, first.columns, first.bits_allocated)
+                         for h in slices])
+    where = np.flatnonzero(differs[1:])
+    return slices[1 + int(where[0]):] if len(where) else []
+
+
+def _off_plane_all_at_once(rest: list[SliceHeader]) -> list[int] | None:
+    """Indices of the images more than 45 degrees from the main plane, as the loop of
+    ``_split_scouts`` finds them, in one vectorised step; None when an image has no
+    orientation or one that is not finite (the loop handles those)."""
+    if any(h.orientation is None for h in rest):
+        return None
+    orientation = np.array([h.orientation for h in rest], dtype=float)
+    if orientation.shape != (len(rest), 6) or not np.isfinite(orientation).all():
+        return None
+    keys, first_index, counts = np.unique(np.round(orientation, 3), axis=0,
+                                          return_index=True, return_counts=True)
+    best = counts.max()
+    main_key = keys[np.flatnonzero(counts == best)[
+        np.argmin(first_index[counts == best])]]  # the most common; ties: first seen
+    main_normal = np.cross(main_key[:3], main_key[3:])
+    normals = np.cross(orientation[:, :3], orientation[:, 3:])
+    return np.flatnonzero(np.abs(normals @ main_normal) < _SCOUT_MIN_ANGLE_COS).tolist()
 
 
 def plan_stack(record: SeriesRecord) -> StackPlan:
@@ -320,10 +402,11 @@ def plan_stack(record: SeriesRecord) -> StackPlan:
     if not slices:
         raise _error(uid, f"all {len(excluded)} images are localizers", excluded[0],
                      "ImageType", "Choose the axial series with --series-uid")
-    for header in slices:
-        _check_required(uid, header)
+    if not _all_pass_required(slices):
+        for header in slices:  # finds the first problem and names it
+            _check_required(uid, header)
     first = slices[0]
-    for header in slices[1:]:
+    for header in _first_disagreeing(slices):  # the slow checks, where one fails
         if np.max(np.abs(header.orientation - first.orientation)) > ORIENTATION_TOLERANCE:
             raise _error(
                 uid, f"(0020,0037) ImageOrientationPatient differs — {_where(header)} has "
