@@ -114,9 +114,16 @@ def _reader_columns(readers: pd.Series) -> dict[str, np.ndarray]:
 
 
 def _by(readers: pd.Series, name: str) -> np.ndarray:
-    """``PARAM``: the parameter's name "by" its reader."""
-    return _per_unique(readers, lambda v: f"{name} by "
-                       + ("Investigator" if v == "INVESTIGATOR" else str(v)))
+    """``PARAM`` in admiralonco's words: the parameter's name "by" its reader, a
+    parenthesised qualifier after the reader ("Best Overall Response by Investigator
+    (confirmation not required)", "Overall Response by Radiologist 1")."""
+    head, _, qualifier = name.partition(" (")
+    tail = f" ({qualifier}" if qualifier else ""
+
+    def reader(v: object) -> str:
+        return "Investigator" if v == "INVESTIGATOR" else str(v).title()
+
+    return _per_unique(readers, lambda v: f"{head} by {reader(v)}{tail}")
 
 
 def _starts(summary: pd.DataFrame, patients: pd.DataFrame | None,
@@ -232,13 +239,13 @@ def adrs_from_responses(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
         conf_rule = (f"CONF-1..6 (R11 4.4.3, Table 3): CR/PR confirmed by an assessment "
                      f">= {criteria.confirmation_min_days} days later, at most "
                      f"{criteria.max_ne_between} NE between")
-        best("CBOR", "Best Overall Response (confirmation required)", "confirmed_bor",
+        best("CBOR", "Best Confirmed Overall Response", "confirmed_bor",
              conf_rule, "bor_date")
         cbor = summary["confirmed_bor"].astype(str)
         # the summary's response_date is the confirmed pair's first date with confirmation
         flag("CRSP", "Confirmed Response", cbor.isin(["CR", "PR"]).to_numpy(), response,
              "confirmed BOR CR or PR (CONF-7: dated at the first of the pair)")
-        flag("CCB", "Clinical Benefit (confirmation for response required)",
+        flag("CCB", "Confirmed Clinical Benefit",
              cbor.isin(_CLINICAL_BENEFIT).to_numpy(), _dates(summary["bor_date"]),
              "confirmed BOR CR, PR, SD or NON-CR/NON-PD")
     else:

@@ -129,3 +129,24 @@ def test_several_readers_keep_their_evaluator(timepoints, patient_summary, patie
         assert set(table["EVALUATR"]) == {"RADIOLOGIST 1", "RADIOLOGIST 2"}
         assert set(table["RSEVAL"]) == {"INDEPENDENT ASSESSOR"}
         assert table.groupby("USUBJID")["ASEQ"].apply(lambda s: s.is_unique).all()
+
+
+def test_param_texts_are_admiralonco_s(timepoints, patient_summary, patients):
+    """PARAMCD and PARAM as admiralonco's ADRS vignette derives them (the reader after
+    "by", the confirmation qualifier last), so an R user's filters find them."""
+    summary = patient_summary.assign(confirmed_bor=["PR", "SD", "SD"])
+    adrs = adrs_from_responses(timepoints, summary, patients)
+    params = dict(zip(adrs["PARAMCD"], adrs["PARAM"], strict=False))
+    assert params == {
+        "OVR": "Overall Response by Investigator",
+        "BOR": "Best Overall Response by Investigator (confirmation not required)",
+        "CBOR": "Best Confirmed Overall Response by Investigator",
+        "RSP": "Response by Investigator (confirmation not required)",
+        "CRSP": "Confirmed Response by Investigator",
+        "CB": "Clinical Benefit by Investigator (confirmation for response not required)",
+        "CCB": "Confirmed Clinical Benefit by Investigator",
+        "PD": "Disease Progression by Investigator"}
+    radiologist = adrs_from_responses(timepoints.assign(evaluator="RADIOLOGIST 1"),
+                                      patient_summary.assign(evaluator="RADIOLOGIST 1"))
+    assert set(radiologist.loc[radiologist["PARAMCD"] == "OVR", "PARAM"]) == {
+        "Overall Response by Radiologist 1"}
