@@ -9,6 +9,15 @@ Response" codelist) and the short forms sponsors commonly write instead (``UNEQU
 for ``UNEQUIVOCAL PROGRESSION``, ``NE`` for ``NOT EVALUABLE``, ``TOO SMALL`` …). Values are
 compared upper-cased with spaces trimmed and runs of blanks reduced to one.
 
+Provenance of the lists: the values pharmaversesdtm's independently written RECIST 1.1
+datasets use (TUMSTATE ``PRESENT``/``ABSENT``; TU ``TARGET``/``NON-TARGET``; RS
+``CR``, ``PR``, ``SD``, ``PD``, ``NE``, ``NON-CR/NON-PD``) are checked against that data
+by the test suite; the other CDISC values (``UNEQUIVOCAL PROGRESSION``, ``EQUIVOCAL``,
+``NOT EVALUABLE``, ``PATHOLOGICAL``/``NON-PATHOLOGICAL`` of LNSTATE, ``TOO SMALL TO
+MEASURE``, ``NED`` …) follow the CDISC SDTM RECIST 1.1 examples and were not checked
+against a CT release file here. Whatever is not listed is refused, so a missing value is
+an error naming the record, never a silent default.
+
 What each value means here:
 
 * ``STATE_RESULTS`` — ``TUMSTATE`` / ``LNSTATE`` results → ``present``, ``absent``,

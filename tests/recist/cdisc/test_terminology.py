@@ -142,3 +142,26 @@ def test_rs_results_outside_the_terminology_are_errors():
     with pytest.raises(RecistDataError, match=r"OVRLRESP result 'BETTER' \(STUDYID S, "
                                               r"USUBJID P1, RSSEQ 1\)"):
         read_sdtm_responses(rs)
+
+
+def test_every_value_of_the_public_sponsor_data_is_listed():
+    """The codelist values a public, independently written SDTM uses (pharmaversesdtm's
+    RECIST 1.1 TU/TR/RS, CDISC CT submission values) are each listed with their meaning:
+    the enumeration above is checked against data nobody here wrote."""
+    from recist.cdisc.terminology import canonical
+
+    from support.paths import REPO
+
+    folder = REPO / "tests" / "data" / "third_party" / "pharmaversesdtm"
+    tr = pd.read_csv(folder / "tr_onco_recist.csv", dtype=str)
+    tu = pd.read_csv(folder / "tu_onco_recist.csv", dtype=str)
+    rs = pd.read_csv(folder / "rs_onco_recist.csv", dtype=str)
+    states = set(canonical(tr.loc[tr["TRTESTCD"] == "TUMSTATE", "TRSTRESC"]).dropna())
+    roles = set(canonical(tu["TUSTRESC"]).dropna()) | set(canonical(tu["TUORRES"]).dropna())
+    responses = set(canonical(rs["RSSTRESC"]).dropna())
+    assert states == {"PRESENT", "ABSENT"} and roles == {"TARGET", "NON-TARGET"}
+    assert responses == {"CR", "PR", "SD", "PD", "NE", "NON-CR/NON-PD"}
+    assert {s: STATE_RESULTS[s] for s in states} == {s: CDISC_TUMOUR_STATES[s]
+                                                     for s in states}
+    assert {r: LESION_ROLES[r] for r in roles} == {r: CDISC_LESION_ROLES[r] for r in roles}
+    assert {r: RESPONSE_RESULTS[r] for r in responses} == {r: r for r in responses}
