@@ -107,9 +107,9 @@ def _print_patients(patients, problems: dict[str, list[str]], screening) -> None
             print(f"  problem: {problem}")
         _print_screening(by_patient.get(record.patient_id))
     for patient_id, group in by_patient.items():
-        if patient_id not in shown:
-            print(f"{patient_id}: no baseline imaging rows")
-            _print_screening(group)
+        if patient_id not in shown:  # in the clinical table only: one line, not the list
+            print(f"{patient_id}: no baseline imaging rows; eligibility "
+                  f"{group['verdict'].iloc[0].upper()} (see eligibility.csv)")
 
 
 def _print_screening(group) -> None:

@@ -47,6 +47,12 @@ def test_demo_end_to_end(tmp_path, sample_data_ready):
     assert lung1.endswith("-> demo_out/report/patient_LUNG1.html")
     assert lung2.endswith("-> demo_out/report/patient_LUNG2.html")
     assert "cohort report: demo_out/report/cohort.html" in lines
+    # the README tour shows this run's output (with --out out)
+    from support.readme import output_matches, tour_commands
+
+    shown = dict(tour_commands())[".venv/bin/recist demo --out out"]
+    assert output_matches(shown, run.stdout.replace("demo_out/", "out/").splitlines()), (
+        run.stdout)
     # step 6, the synthetic oligometastatic trial (sample_data/oligo_trial/README.md)
     assert "oligometastatic trial cohort report: demo_out/oligo_trial/cohort.html" in lines
     trial_page = (out / "oligo_trial" / "cohort.html").read_text(encoding="utf-8")
