@@ -1,7 +1,8 @@
 """Run the fuzzer from the command line: ``python tests/fuzz/run_fuzz.py --cases N``.
 
-``make fuzz`` runs 10,000 cases. Case seeds are ``seed * 1_000_000 + k`` for k < N, so a
-run is the same on every machine; a failing case is replayed by its seed
+``make fuzz`` runs 10,000 cases. Case seeds are ``seed * 1_000_000 + k`` for
+``first <= k < first + N``, so a run is the same on every machine (and can be split over
+processes with ``--first``); a failing case is replayed by its seed
 (``--replay SEED``) and kept as a regression case by adding the seed to
 ``tests/fuzz/regressions.txt``. Exits 1 when a case failed.
 """
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--first", type=int, default=0,
+                        help="index of the first case (to split a run: --first 5000)")
     parser.add_argument("--replay", type=int, nargs="*", metavar="SEED",
                         help="run these case seeds only")
     parser.add_argument("--timeout", type=float, default=20.0,
@@ -33,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="append one failing seed per distinct failure to FILE (the "
                              "format of regressions.txt)")
     args = parser.parse_args(argv)
-    seeds = args.replay or range(args.seed * 1_000_000, args.seed * 1_000_000 + args.cases)
+    start = args.seed * 1_000_000 + args.first
+    seeds = args.replay or range(start, start + args.cases)
 
     def progress(n: int, report) -> None:
         if (n + 1) % 500 == 0:
