@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["DicomInputError", "captured_warnings", "is_valid_uid", "safe_text", "safe_uid",
-           "unreadable_file_error", "warning_note", "warning_what", "warnings_note"]
+__all__ = ["DAMAGED_VALUE_ERRORS", "DicomInputError", "captured_warnings", "damaged_object",
+           "is_valid_uid", "safe_text", "safe_uid", "unreadable_file_error", "warning_note",
+           "warning_what", "warnings_note"]
 
 
 class DicomInputError(ValueError):
@@ -158,3 +160,39 @@ def captured_warnings(name: str, notes: list[str] | None = None) -> Iterator[lis
         note = warning_note(warning.message, name)
         if note not in found:
             found.append(note)
+
+
+DAMAGED_VALUE_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, EOFError,
+    struct.error)
+"""What a DICOM library, or a conversion of an element's value, raises on a damaged
+element (a UID holding a name, a number holding text, a sequence holding nothing)."""
+_LIBRARY_MODULES = ("builtins", "struct", "_struct", "pydicom", "highdicom", "numpy")
+
+
+@contextmanager
+def damaged_object(path: str | Path, what: str) -> Iterator[None]:
+    """Refuse, naming the file only, an object whose reading raised on a damaged element.
+
+    The exception's own words may quote the element's bytes (a patient's name): the
+    ``DicomInputError`` names the file, what it should be and the kind of failure, never
+    the value. Only the exceptions of Python, pydicom, highdicom and numpy are turned;
+    our own error classes (``DicomInputError``, a ``ValueError`` subclass) pass unchanged.
+
+    >>> with damaged_object("a/sr.dcm", "DICOM SR"):
+    ...     int("Doe^Jane")
+    Traceback (most recent call last):
+    dicom_io.errors.DicomInputError: cannot read a/sr.dcm as DICOM SR: an element is damaged ...
+    """
+    try:
+        yield
+    except DicomInputError:
+        raise
+    except DAMAGED_VALUE_ERRORS as error:
+        module = type(error).__module__.split(".")[0]
+        if module not in _LIBRARY_MODULES:  # an error class of ours, with our own words
+            raise
+        raise DicomInputError(
+            f"cannot read {safe_text(path, 120)} as {what}: an element is damaged or does not "
+            f"hold what its tag requires ({type(error).__name__}); export it again from its "
+            "source", path=path) from error

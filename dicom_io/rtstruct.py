@@ -9,17 +9,25 @@ the SOP Instance UID of the image it was drawn on when the writer recorded it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pydicom
 
-from dicom_io.errors import DicomInputError, unreadable_file_error
+from dicom_io.errors import (
+    DicomInputError,
+    captured_warnings,
+    damaged_object,
+    safe_text,
+    safe_uid,
+    unreadable_file_error,
+)
 
 __all__ = ["RTROI", "RTContour", "RTStructureSet", "read_rtstruct"]
 
 _RTSTRUCT_CLASS = "1.2.840.10008.5.1.4.1.1.481.3"
+_GEOMETRIC_TYPES = ("POINT", "OPEN_PLANAR", "OPEN_NONPLANAR")
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,16 +70,24 @@ def read_rtstruct(path: str | Path) -> RTStructureSet:
         does not hold NumberOfContourPoints x 3 numbers.
     """
     path = Path(path)
-    try:
-        dataset = pydicom.dcmread(path)
-    except (pydicom.errors.InvalidDicomError, OSError, EOFError) as error:
-        raise unreadable_file_error(path, error, "DICOM RT Structure Set") from error
+    warned: list[str] = []
+    with captured_warnings(path.name, warned), damaged_object(path, "DICOM RT Structure Set"):
+        try:
+            dataset = pydicom.dcmread(path)
+        except (pydicom.errors.InvalidDicomError, OSError, EOFError) as error:
+            raise unreadable_file_error(path, error, "DICOM RT Structure Set") from error
+        structure = _structure_set(path, dataset)
+    return replace(structure, notes=structure.notes + tuple(warned))
+
+
+def _structure_set(path: Path, dataset: pydicom.Dataset) -> RTStructureSet:
     uid = str(dataset.get("SOPInstanceUID", ""))
     if str(dataset.get("SOPClassUID", "")) != _RTSTRUCT_CLASS:
         raise DicomInputError(
-            f"cannot read contours from {path} (SOP Instance {uid}): SOPClassUID is "
-            f"{dataset.get('SOPClassUID', 'missing')}, expected RT Structure Set Storage "
-            f"({_RTSTRUCT_CLASS})", path=path, sop_instance_uid=uid, keyword="SOPClassUID")
+            f"cannot read contours from {safe_text(path, 120)} (SOP Instance "
+            f"{safe_uid(uid)}): SOPClassUID is {safe_uid(dataset.get('SOPClassUID'))}, "
+            f"expected RT Structure Set Storage ({_RTSTRUCT_CLASS})", path=path,
+            sop_instance_uid=safe_uid(uid), keyword="SOPClassUID")
     notes: list[str] = []
     types = {int(o.ReferencedROINumber): str(o.get("RTROIInterpretedType", "")) or None
              for o in dataset.get("RTROIObservationsSequence", [])
@@ -83,17 +99,19 @@ def read_rtstruct(path: str | Path) -> RTStructureSet:
         for index, contour in enumerate(roi_contour.get("ContourSequence", [])):
             kind = str(contour.get("ContourGeometricType", ""))
             if kind != "CLOSED_PLANAR":
-                notes.append(f"{path.name}: ROI {number} contour #{index + 1} is {kind or 'untyped'}, "
-                             "not CLOSED_PLANAR; skipped")
+                shown = kind if kind in _GEOMETRIC_TYPES else "of no known type"
+                notes.append(f"{safe_text(path.name)}: ROI {number} contour #{index + 1} is "
+                             f"{shown}, not CLOSED_PLANAR; skipped")
                 continue
             data = np.asarray([float(v) for v in contour.ContourData])
             count = int(contour.get("NumberOfContourPoints", len(data) // 3))
             if data.size != 3 * count or count < 3:
                 raise DicomInputError(
-                    f"RTSTRUCT {path} (SOP Instance {uid}), ROI {number} contour "
+                    f"RTSTRUCT {safe_text(path, 120)} (SOP Instance {safe_uid(uid)}), ROI "
+                    f"{number} contour "
                     f"#{index + 1}: ContourData has {data.size} numbers for "
                     f"NumberOfContourPoints {count}; expected 3 per point and at least 3 "
-                    "points", path=path, sop_instance_uid=uid, keyword="ContourData")
+                    "points", path=path, sop_instance_uid=safe_uid(uid), keyword="ContourData")
             images = contour.get("ContourImageSequence", [])
             image_uid = str(images[0].ReferencedSOPInstanceUID) if images else None
             loops.append(RTContour(points_mm=data.reshape(count, 3),
@@ -108,7 +126,8 @@ def read_rtstruct(path: str | Path) -> RTStructureSet:
             contours=tuple(contours_by_roi.get(number, ()))))
     for roi in rois:
         if not roi.contours:
-            notes.append(f"{path.name}: ROI {roi.number} ({roi.name}) has no closed contour")
+            notes.append(f"{safe_text(path.name)}: ROI {roi.number} ({safe_text(roi.name, 40)}) "
+                         "has no closed contour")
     return RTStructureSet(path=path, sop_instance_uid=uid,
                           study_instance_uid=str(dataset.get("StudyInstanceUID", "")),
                           rois=tuple(rois), notes=tuple(notes))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,14 @@ from pydicom.dataset import Dataset
 from dicom_io.codes import LYMPH_NODE_CODES as _LYMPH_NODE_CODES
 from dicom_io.codes import derived_uid as _derived_uid
 from dicom_io.codes import organ_code
-from dicom_io.errors import DicomInputError, unreadable_file_error
+from dicom_io.errors import (
+    DicomInputError,
+    captured_warnings,
+    damaged_object,
+    safe_text,
+    safe_uid,
+    unreadable_file_error,
+)
 from dicom_io.geometry import SeriesGeometry
 
 __all__ = [
@@ -96,6 +103,8 @@ class SegmentationLabels:
     shape: tuple[int, int, int]
     segmentation_type: str = "BINARY"
     path: Path | None = None
+    notes: tuple[str, ...] = ()
+    """What the DICOM reader warned about while reading the file (no header value)."""
 
     @property
     def overlapping(self) -> list[tuple[int, int]]:
@@ -198,28 +207,37 @@ def read_segmentation(path: str | Path, geometry: SeriesGeometry, *,
         spacing, or names no segment. The message names the file, the UIDs and the fix.
     """
     path = Path(path)
-    try:
-        seg = pydicom.dcmread(path)
-    except (pydicom.errors.InvalidDicomError, OSError, EOFError) as error:
-        raise unreadable_file_error(path, error, "DICOM SEG (Segmentation Storage)") \
-            from error
-    uid = str(seg.get("SOPInstanceUID", ""))
-    where = f"SEG {path} (SOP Instance {uid})"
-    series_uid = geometry.series_instance_uid or "(unknown UID)"
+    warned: list[str] = []
+    what = "DICOM SEG (Segmentation Storage)"
+    with captured_warnings(path.name, warned), damaged_object(path, what):
+        try:
+            seg = pydicom.dcmread(path)
+        except (pydicom.errors.InvalidDicomError, OSError, EOFError) as error:
+            raise unreadable_file_error(path, error, what) from error
+        labels = _read_segmentation(seg, path, geometry, frame_of_reference_uid)
+    return replace(labels, notes=tuple(warned))
+
+
+def _read_segmentation(seg: Dataset, path: Path, geometry: SeriesGeometry,
+                       frame_of_reference_uid: str | None) -> SegmentationLabels:
+    uid = safe_uid(seg.get("SOPInstanceUID", ""))
+    where = f"SEG {safe_text(path, 120)} (SOP Instance {uid})"
+    series_uid = safe_uid(geometry.series_instance_uid) if geometry.series_instance_uid \
+        else "(unknown UID)"
     if str(seg.get("SOPClassUID", "")) != _SEG_CLASS:
         raise DicomInputError(
-            f"cannot read segments from {path} (SOP Instance {uid}): SOPClassUID is "
-            f"{seg.get('SOPClassUID', 'missing')}, expected Segmentation Storage "
-            f"({_SEG_CLASS}); pass the SEG file", path=path, sop_instance_uid=uid,
+            f"cannot read segments from {safe_text(path, 120)} (SOP Instance {uid}): "
+            f"SOPClassUID is {safe_uid(seg.get('SOPClassUID'))}, expected Segmentation "
+            f"Storage ({_SEG_CLASS}); pass the SEG file", path=path, sop_instance_uid=uid,
             keyword="SOPClassUID")
     _check_series(seg, geometry, frame_of_reference_uid, where, path)
     orientation = _functional(seg, Dataset(), "PlaneOrientationSequence",
                               "ImageOrientationPatient")
     expected = np.concatenate([geometry.row_direction, geometry.column_direction])
-    if orientation is None or not np.allclose([float(v) for v in orientation], expected,
-                                              atol=_ORIENTATION_TOLERANCE):
+    cosines = [float(v) for v in orientation] if orientation is not None else []
+    if len(cosines) != 6 or not np.allclose(cosines, expected, atol=_ORIENTATION_TOLERANCE):
         raise DicomInputError(
-            f"{where}: ImageOrientationPatient {list(orientation or [])} differs from "
+            f"{where}: ImageOrientationPatient {np.round(cosines, 4).tolist()} differs from "
             f"series {series_uid} ({np.round(expected, 4).tolist()}); resample the "
             "segmentation onto the series", path=path, sop_instance_uid=uid,
             keyword="ImageOrientationPatient")
@@ -261,7 +279,8 @@ def read_segmentation(path: str | Path, geometry: SeriesGeometry, *,
                              "ReferencedSegmentNumber")
         if number is None or int(number) not in numbers:
             raise DicomInputError(
-                f"{where}: frame {index + 1} names segment {number}, which is not in its "
+                f"{where}: frame {index + 1} names segment {safe_text(number, 12)}, which is "
+                "not in its "
                 f"SegmentSequence ({sorted(numbers)}); the file is damaged — export it "
                 "again", path=path, sop_instance_uid=uid,
                 keyword="ReferencedSegmentNumber")
@@ -276,22 +295,23 @@ def read_segmentation(path: str | Path, geometry: SeriesGeometry, *,
 
 def _check_series(seg: Dataset, geometry: SeriesGeometry, frame_uid: str | None,
                   where: str, path: Path) -> None:
-    uid = str(seg.get("SOPInstanceUID", ""))
+    uid = safe_uid(seg.get("SOPInstanceUID", ""))
     series_uid = geometry.series_instance_uid
     seg_frame = str(seg.get("FrameOfReferenceUID", "")).strip()
     if frame_uid and seg_frame and seg_frame != frame_uid:
         raise DicomInputError(
-            f"{where} is in frame of reference {seg_frame}, series {series_uid} in "
-            f"{frame_uid}: it was drawn on another acquisition; pass the series it was "
-            "drawn on", path=path, sop_instance_uid=uid, keyword="FrameOfReferenceUID")
+            f"{where} is in frame of reference {safe_uid(seg_frame)}, series "
+            f"{safe_uid(series_uid)} in {safe_uid(frame_uid)}: it was drawn on another "
+            "acquisition; pass the series it was drawn on", path=path,
+            sop_instance_uid=uid, keyword="FrameOfReferenceUID")
     referenced_series = [str(item.get("SeriesInstanceUID", ""))
                          for item in seg.get("ReferencedSeriesSequence", [])]
     if series_uid and referenced_series and series_uid not in referenced_series:
         raise DicomInputError(
-            f"{where} was drawn on series {_listed(referenced_series)}, not on series "
-            f"{series_uid} given (it references none of the images of that series); pass "
-            "the series it was drawn on", path=path, sop_instance_uid=uid,
-            keyword="ReferencedSeriesSequence")
+            f"{where} was drawn on series {_listed([safe_uid(u) for u in referenced_series])}"
+            f", not on series {safe_uid(series_uid)} given (it references none of the "
+            "images of that series); pass the series it was drawn on", path=path,
+            sop_instance_uid=uid, keyword="ReferencedSeriesSequence")
     ours = set(geometry.sop_instance_uids)
     sources = [str(source.get("ReferencedSOPInstanceUID", ""))
                for frame in seg.get("PerFrameFunctionalGroupsSequence", [])
@@ -301,7 +321,8 @@ def _check_series(seg: Dataset, geometry: SeriesGeometry, frame_uid: str | None,
     if missing:
         raise DicomInputError(
             f"{where}: its frames were derived from {len(missing)} image(s) that are not in "
-            f"series {series_uid}: {_listed(missing)}; pass the series it was drawn on",
+            f"series {safe_uid(series_uid)}: {_listed([safe_uid(u) for u in missing])}; pass "
+            "the series it was drawn on",
             path=path, sop_instance_uid=uid, keyword="SourceImageSequence")
 
 
@@ -309,7 +330,7 @@ def _place_frame(seg: Dataset, frame: Dataset, index: int, geometry: SeriesGeome
                  frame_shape: tuple[int, ...], where: str, path: Path
                  ) -> tuple[int, int, int]:
     """Slice index and (row, column) offset of a frame on the series grid, or refuse it."""
-    uid = str(seg.get("SOPInstanceUID", ""))
+    uid = safe_uid(seg.get("SOPInstanceUID", ""))
     position = _functional(seg, frame, "PlanePositionSequence", "ImagePositionPatient")
     if position is None:
         raise DicomInputError(
@@ -329,7 +350,7 @@ def _place_frame(seg: Dataset, frame: Dataset, index: int, geometry: SeriesGeome
     if not inside or float(off_mm.max()) > POSITION_TOLERANCE_MM:
         raise DicomInputError(
             f"{where}: frame {index + 1} at {np.round(point, 3).tolist()} mm lies on no "
-            f"slice and pixel grid of series {geometry.series_instance_uid} (slice "
+            f"slice and pixel grid of series {safe_uid(geometry.series_instance_uid)} (slice "
             f"{kji[0]:.2f}, row {kji[1]:.2f}, column {kji[2]:.2f}: more than "
             f"{POSITION_TOLERANCE_MM} mm off, or outside it); resample the segmentation "
             "onto the series grid", path=path, sop_instance_uid=uid,

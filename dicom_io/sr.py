@@ -34,9 +34,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import highdicom as hd
@@ -48,7 +47,14 @@ from pydicom.sr.codedict import codes
 from dicom_io.codes import LYMPH_NODE_CODES as _LYMPH_NODE_CODES
 from dicom_io.codes import derived_uid as _derived_uid
 from dicom_io.codes import organ_code, tracking_uid_for
-from dicom_io.errors import DicomInputError, unreadable_file_error
+from dicom_io.errors import (
+    DicomInputError,
+    captured_warnings,
+    damaged_object,
+    safe_text,
+    safe_uid,
+    unreadable_file_error,
+)
 from dicom_io.image_planes import ImagePlane, read_source_images
 
 __all__ = [
@@ -110,6 +116,8 @@ _TOOL_MARKERS = ("cornerstone", "@", "bidirectional", "arrowannotate", "ohif")
 _GENERIC_IDENTIFIERS = {"planar roi measurements", "volumetric roi measurements",
                         "measurement group", "imaging measurements", "measurements"}
 _GENERIC_FINDINGS = ("lesion", "neoplasm", "finding", "measurement")
+_GRAPHIC_TYPES = ("POINT", "MULTIPOINT", "POLYLINE", "POLYGON", "CIRCLE", "ELLIPSE",
+                  "ELLIPSOID")
 _SR_SOP_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.88.11": "Basic Text SR",
     "1.2.840.10008.5.1.4.1.1.88.22": "Enhanced SR",
@@ -260,6 +268,7 @@ def _shape_of(scoord: Dataset, where: str, notes: list[SRNote]
               ) -> tuple[str, np.ndarray] | None:
     """The shape and points of a SCOORD / SCOORD3D, or None (with a note) when none."""
     graphic = str(scoord.get("GraphicType", "")).upper()
+    graphic = graphic if graphic in _GRAPHIC_TYPES else "(of no known graphic type)"
     width = 2 if scoord.ValueType == "SCOORD" else 3
     data = np.asarray([float(v) for v in scoord.get("GraphicData", [])])
     if data.size == 0 or data.size % width:
@@ -492,31 +501,40 @@ def read_measurement_report(path: str | Path) -> SRMeasurementReport:
         If the file is not DICOM or not a structured report.
     """
     path = Path(path)
-    try:
-        dataset = pydicom.dcmread(path)
-    except (pydicom.errors.InvalidDicomError, OSError, EOFError) as error:
-        raise unreadable_file_error(path, error, "DICOM structured report") from error
+    warned: list[str] = []
+    # Reading is tolerant: viewers write over-long code values (OHIF's free-text codes
+    # in SH), which pydicom reports as warnings when the element is first read; they are
+    # notes ``sr-reader-warning`` without the value, never lines on stderr.
+    with captured_warnings(path.name, warned), \
+            damaged_object(path, "DICOM structured report"):
+        try:
+            dataset = pydicom.dcmread(path)
+        except (pydicom.errors.InvalidDicomError, OSError, EOFError) as error:
+            raise unreadable_file_error(path, error, "DICOM structured report") from error
+        report = _measurement_report(path, dataset)
+    notes = tuple(SRNote(n.code, safe_text(n.message, 600)) for n in report.notes)
+    return replace(report, notes=notes + tuple(SRNote("sr-reader-warning", w)
+                                               for w in warned))
+
+
+def _measurement_report(path: Path, dataset: Dataset) -> SRMeasurementReport:
     sop_class = str(dataset.get("SOPClassUID", ""))
     uid = str(dataset.get("SOPInstanceUID", ""))
     if sop_class not in _SR_SOP_CLASSES:
         raise DicomInputError(
-            f"cannot read measurements from {path} (SOP Instance {uid}): SOPClassUID is "
-            f"{sop_class or 'missing'}, expected a structured report "
-            f"({', '.join(_SR_SOP_CLASSES.values())}); pass the SR file, not an image",
-            path=path, sop_instance_uid=uid, keyword="SOPClassUID")
+            f"cannot read measurements from {safe_text(path, 120)} (SOP Instance "
+            f"{safe_uid(uid)}): SOPClassUID is {safe_uid(sop_class)}, expected a structured "
+            f"report ({', '.join(_SR_SOP_CLASSES.values())}); pass the SR file, not an image",
+            path=path, sop_instance_uid=safe_uid(uid), keyword="SOPClassUID")
     notes: list[SRNote] = []
     lines: list[SRLine] = []
-    # Reading is tolerant: viewers write over-long code values (OHIF's free-text codes
-    # in SH), which pydicom reports as warnings when the element is first read.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        top = _children(dataset)
-        outside = [i for i in top if i.get("ValueType") != "CONTAINER"]
-        document_visit = _find_text(outside, _TIME_POINT)
-        groups = list(_iter_groups(top))
-        for index, group in enumerate(groups):
-            lines.extend(_read_group(group, index, f"{path.name}", document_visit, uid,
-                                     notes))
+    top = _children(dataset)
+    outside = [i for i in top if i.get("ValueType") != "CONTAINER"]
+    document_visit = _find_text(outside, _TIME_POINT)
+    groups = list(_iter_groups(top))
+    for index, group in enumerate(groups):
+        lines.extend(_read_group(group, index, f"{path.name}", document_visit, uid,
+                                 notes))
     if not groups:
         notes.append(SRNote("sr-empty", f"{path.name}: no measurement group (DCM 125007) "
                             "in the report"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dicom_io.errors import DicomInputError
+from dicom_io.errors import DicomInputError, safe_text, safe_uid
 from dicom_io.rtstruct import RTROI, read_rtstruct
 from dicom_io.series import LoadedSeries, load_series
 from recist.findings import Finding, Severity
@@ -53,12 +53,13 @@ def _slice_of(contour, series: LoadedSeries, where: str) -> int:
     off_mm = float(np.max(np.abs(k - index))) * geometry.slice_spacing_mm
     if not 0 <= index < geometry.shape[0]:
         raise DicomInputError(
-            f"{where}: a contour lies outside series {geometry.series_instance_uid} (at "
+            f"{where}: a contour lies outside series {safe_uid(geometry.series_instance_uid)} (at "
             f"slice index {float(np.mean(k)):.2f}; the series has slices 0 to "
             f"{geometry.shape[0] - 1}); pass the series it was drawn on")
     if off_mm > MAX_OFF_SLICE_MM:
         raise DicomInputError(
-            f"{where}: a contour lies on no slice of series {geometry.series_instance_uid} "
+            f"{where}: a contour lies on no slice of series "
+            f"{safe_uid(geometry.series_instance_uid)} "
             f"(slice index {float(np.mean(k)):.2f}, more than {MAX_OFF_SLICE_MM} mm from "
             "the nearest slice plane); pass the series it was drawn on")
     return index
@@ -73,15 +74,16 @@ def _check_images(plan, series: LoadedSeries, path: str | Path, uid: str) -> Non
             if contour.sop_instance_uid and contour.sop_instance_uid not in ours:
                 missing.setdefault(contour.sop_instance_uid, []).append(roi.name)
     if missing:
-        names = sorted({name for rois in missing.values() for name in rois})
-        uids = sorted(missing)
-        more = f" and {len(uids) - 5} more" if len(uids) > 5 else ""
+        names = sorted({safe_text(name, 40) for rois in missing.values() for name in rois})
+        uids = [safe_uid(u) for u in sorted(missing)]
+        more = f" and {len(uids) - 3} more" if len(uids) > 3 else ""
         raise DicomInputError(
-            f"RTSTRUCT {path} (SOP Instance {uid}): contours of ROI(s) {', '.join(names)} "
-            f"are drawn on {len(uids)} image(s) that are not in series "
-            f"{series.geometry.series_instance_uid}: {', '.join(uids[:5])}{more}; pass "
+            f"RTSTRUCT {safe_text(path, 120)} (SOP Instance {safe_uid(uid)}): contours of "
+            f"ROI(s) {', '.join(names[:5])} are drawn on {len(uids)} image(s) that are not in "
+            f"series {safe_uid(series.geometry.series_instance_uid)}: "
+            f"{', '.join(uids[:3])}{more}; pass "
             "the series it was drawn on (or choose the ROIs with a lesions CSV)",
-            path=path, sop_instance_uid=uid, keyword="ReferencedSOPInstanceUID")
+            path=path, sop_instance_uid=safe_uid(uid), keyword="ReferencedSOPInstanceUID")
 
 
 def _measure_roi(roi: RTROI, series: LoadedSeries, nodal: bool, where: str):
@@ -129,7 +131,7 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
     """
     series = load_series(series_dir, series_uid)
     structure = read_rtstruct(rtstruct_path)
-    name = Path(rtstruct_path).name
+    name = safe_text(Path(rtstruct_path).name)
     findings = series_note_findings(series, patient_id, date)
     findings += [Finding("rtstruct-skipped", note, Severity.WARNING)
                  for note in structure.notes]
@@ -150,9 +152,10 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
                 continue
             if rois is None and (roi.interpreted_type or "").upper() in NON_LESION_TYPES:
                 findings.append(Finding(
-                    "rtstruct-not-lesion", f"{name}: ROI {roi.number} ({roi.name}) is of "
-                    f"type {roi.interpreted_type}, not a lesion; not measured (list it in a "
-                    "lesions CSV to measure it)", Severity.INFO))
+                    "rtstruct-not-lesion", f"{name}: ROI {roi.number} "
+                    f"({safe_text(roi.name, 40)}) is of type "
+                    f"{safe_text(roi.interpreted_type, 20)}, not a lesion; not measured (list it "
+                    "in a lesions CSV to measure it)", Severity.INFO))
                 continue
             plan.append((roi, roi.name, default_kind, None, False))
     _check_images(plan, series, rtstruct_path, structure.sop_instance_uid)
@@ -161,7 +164,7 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
     for roi, lesion_id, kind, organ, nodal in plan:
         if not roi.contours:
             continue
-        where = f"{name} ROI {roi.number} ({roi.name})"
+        where = f"{name} ROI {roi.number} ({safe_text(roi.name, 40)})"
         k, m = _measure_roi(roi, series, nodal, where)
         if kind not in PRESENT_STATUS:
             raise DicomInputError(f"{where}: kind {kind!r} is not one of target, "

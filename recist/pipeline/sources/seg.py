@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from dicom_io.annotations import LabelLesion, read_label_image
-from dicom_io.errors import DicomInputError
+from dicom_io.errors import DicomInputError, safe_text
 from dicom_io.seg import (
     FRACTIONAL_THRESHOLD,
     SegmentInfo,
@@ -77,8 +77,9 @@ def measure_seg(seg_path: str | Path, series_dir: str | Path, *,
     series = load_series(series_dir, series_uid)
     seg = read_segmentation(seg_path, series.geometry,
                             frame_of_reference_uid=series.info.frame_of_reference_uid)
-    name = Path(seg_path).name
-    findings: list[Finding] = []
+    name = safe_text(Path(seg_path).name)
+    findings: list[Finding] = [Finding("seg-note", f"{name}: {note}", Severity.WARNING)
+                               for note in seg.notes]
     by_number = {segment.number: segment for segment in seg.segments}
     if lesions is not None:
         records = read_label_lesions_checked(lesions)
@@ -97,7 +98,8 @@ def measure_seg(seg_path: str | Path, series_dir: str | Path, *,
             if segment.number not in seg.masks:
                 findings.append(Finding(
                     "seg-empty-segment", f"{name}: segment {segment.number} "
-                    f"({segment.label}) has no voxel; not measured", Severity.WARNING))
+                    f"({safe_text(segment.label, 40)}) has no voxel; not measured",
+                    Severity.WARNING))
                 continue
             kind = _kind_of(segment)
             lesion_id = segment.label or segment.tracking_id or f"segment-{segment.number}"
@@ -105,15 +107,16 @@ def measure_seg(seg_path: str | Path, series_dir: str | Path, *,
                 lesion_id = f"{segment.label}-{segment.number}"
                 findings.append(Finding(
                     "seg-duplicate-label", f"{name}: {labels.count(segment.label)} segments "
-                    f"are labelled {segment.label!r}; segment {segment.number} is lesion "
-                    f"{lesion_id} (segments are never added up as fragments)",
+                    f"are labelled {safe_text(segment.label, 40)!r}; segment {segment.number} "
+                    "is lesion "
+                    f"{safe_text(lesion_id, 40)} (segments are never added up as fragments)",
                     Severity.WARNING, lesion_id=lesion_id))
             if kind is None:
                 kind = default_kind
                 findings.append(Finding(
                     "seg-default-kind", f"{name}: segment "
-                    f"{segment.number} ({segment.label}) does not say target / non-target "
-                    f"/ new in its description; taken as {kind}", Severity.INFO,
+                    f"{segment.number} ({safe_text(segment.label, 40)}) does not say target / "
+                    f"non-target / new in its description; taken as {kind}", Severity.INFO,
                     lesion_id=lesion_id))
             records.append(LabelLesion(
                 row=segment.number, label=segment.number, lesion_id=lesion_id,

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from pydicom.dataset import Dataset
 
-from dicom_io.errors import DicomInputError
+from dicom_io.errors import DicomInputError, captured_warnings, damaged_object, safe_text
 from dicom_io.sr import (
     ImagePlane,
     SRLesion,
@@ -99,11 +99,17 @@ def measure_sr(sr_paths: Sequence[str | Path], series_dirs: Sequence[str | Path]
         all can be measured (the reasons named): never an empty table.
     """
     images: list[Dataset] = []
-    for folder in series_dirs:
-        images.extend(read_source_images(folder, series_uid))
-    lines, findings = read_sr_lines(sr_paths, images,
-                                    length_tolerance_mm=length_tolerance_mm,
-                                    patient_id=patient_id, date=date)
+    warned: list[str] = []
+    for folder in series_dirs:  # the images' elements are read lazily, by read_sr_lines
+        with captured_warnings(safe_text(Path(folder).name), warned):
+            images.extend(read_source_images(folder, series_uid))
+    where = ", ".join(safe_text(Path(f).name) for f in series_dirs)
+    with captured_warnings(where, warned), \
+            damaged_object(where, "the CT images the report is drawn on"):
+        lines, findings = read_sr_lines(sr_paths, images,
+                                        length_tolerance_mm=length_tolerance_mm,
+                                        patient_id=patient_id, date=date)
+    findings += [Finding("sr-reader-warning", note, Severity.INFO) for note in warned]
     table, line_findings = lines_to_measurements(lines, default_kind=default_kind)
     if table.empty:
         names = ", ".join(Path(p).name for p in sr_paths)

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from pydicom.dataset import Dataset
 
-from dicom_io.errors import DicomInputError
+from dicom_io.errors import DicomInputError, safe_text, safe_uid
 from dicom_io.sr import (
     LENGTH_UNITS_MM,
     PIXEL_UNITS,
@@ -109,7 +109,7 @@ def _plane_containing(points_mm: np.ndarray, planes: Planes,
 
 def _listed(uids: Sequence[str]) -> str:
     more = f" and {len(uids) - _MAX_LISTED} more" if len(uids) > _MAX_LISTED else ""
-    return ", ".join(uids[:_MAX_LISTED]) + more
+    return ", ".join(safe_uid(uid) for uid in uids[:_MAX_LISTED]) + more
 
 
 def check_references(report: SRMeasurementReport, planes: Planes) -> None:
@@ -118,7 +118,8 @@ def check_references(report: SRMeasurementReport, planes: Planes) -> None:
     Raises ``DicomInputError`` naming the file, the report's SOP Instance UID and every
     missing image (or frame of reference), and what to pass instead.
     """
-    where = f"SR {report.path} (SOP Instance {report.sop_instance_uid})"
+    where = (f"SR {safe_text(report.path, 120)} (SOP Instance "
+             f"{safe_uid(report.sop_instance_uid)})")
     drawn = list(dict.fromkeys(line.sop_instance_uid for line in report.lines
                                if line.points_px is not None and line.sop_instance_uid))
     missing = [uid for uid in drawn if uid not in planes]
@@ -126,8 +127,9 @@ def check_references(report: SRMeasurementReport, planes: Planes) -> None:
         raise DicomInputError(
             f"{where}: {len(missing)} of the {len(drawn)} image(s) its measurements are "
             f"drawn on are not in the series given: {_listed(missing)} (the report "
-            f"belongs to study {report.study_instance_uid}); pass the series the report "
-            "was made on", path=report.path, sop_instance_uid=report.sop_instance_uid,
+            f"belongs to study {safe_uid(report.study_instance_uid)}); pass the series the "
+            "report was made on", path=report.path,
+            sop_instance_uid=safe_uid(report.sop_instance_uid),
             keyword="ReferencedSOPInstanceUID")
     frames = {str(ds.get("FrameOfReferenceUID", "")) for _, ds in planes.values()}
     foreign = sorted({line.frame_of_reference_uid for line in report.lines
@@ -144,7 +146,7 @@ def check_references(report: SRMeasurementReport, planes: Planes) -> None:
     if not report.lines and evidence and not any(uid in planes for uid in evidence):
         raise DicomInputError(
             f"{where} references {len(evidence)} image(s) of study "
-            f"{report.study_instance_uid}, none of which is in the series given (e.g. "
+            f"{safe_uid(report.study_instance_uid)}, none of which is in the series given (e.g. "
             f"{_listed(list(evidence))}); pass the series the report was made on",
             path=report.path, sop_instance_uid=report.sop_instance_uid,
             keyword="CurrentRequestedProcedureEvidenceSequence")
@@ -165,12 +167,18 @@ def _context(report: SRMeasurementReport, planes: Planes, patient_id: str | None
     when = date or report.study_date
     if not when and image is not None and str(image.get("StudyDate", "")).strip():
         text = str(image.StudyDate).strip()
-        when = f"{text[:4]}-{text[4:6]}-{text[6:]}" if len(text) == 8 else text
+        if not (len(text) == 8 and text.isdigit()):
+            raise DicomInputError(
+                f"{safe_text(name)}: the report's StudyDate (0008,0020) is empty and the CT "
+                "images' StudyDate is not a date (YYYYMMDD); give the date (a manifest's "
+                "date column)", path=report.path, keyword="StudyDate")
+        when = f"{text[:4]}-{text[4:6]}-{text[6:]}"
         findings.append(Finding("sr-context-from-ct", (
             f"{name}: the report's StudyDate (0008,0020) is empty; the StudyDate of the "
             f"CT images it references ({when}) is used"), Severity.INFO,
             patient_id=patient or None))
-    where = f"SR {report.path} (SOP Instance {report.sop_instance_uid})"
+    where = (f"SR {safe_text(report.path, 120)} (SOP Instance "
+             f"{safe_uid(report.sop_instance_uid)})")
     if not patient:
         raise DicomInputError(
             f"{where}: PatientID (0010,0020) is empty in the report and in the CT images "
@@ -280,7 +288,8 @@ def read_sr_lines(
         if planes and report.lines:  # without shapes, the report is refused later
             patient, when = _context(report, planes, patient_id, date, findings)
         for note in report.notes:
-            severity = Severity.INFO if note.code == "sr-not-a-length" else Severity.WARNING
+            severity = Severity.INFO if note.code in ("sr-not-a-length", "sr-reader-warning") \
+                else Severity.WARNING
             findings.append(Finding(note.code, note.message, severity,
                                     patient_id=patient or None, date=when))
         for line in report.lines:
