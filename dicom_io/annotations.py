@@ -12,7 +12,7 @@ y2`` (DICOM image-relative pixel coordinates, top-left corner of the first pixel
 Label lesions CSV columns: ``label, lesion_id, kind, organ, nodal``.
 
 Resource bound (issue #13): an annotation CSV holds at most ``max_annotation_rows()`` rows
-(20,000 unless the environment variable ``RECIST_MAX_ANNOTATION_ROWS`` says otherwise)
+(10,000 unless the environment variable ``RECIST_MAX_ANNOTATION_ROWS`` says otherwise)
 and at most 4 KiB per row on disk. Both are checked before the file is parsed — its size
 from the file system, its rows by counting line ends — so a file of a million rows is
 refused in a fraction of a second with its size named, instead of taking minutes and
@@ -55,7 +55,7 @@ LABEL_SPACING_TOLERANCE_MM = 1e-3
 LABEL_ORIGIN_TOLERANCE_MM = 0.01
 LABEL_DIRECTION_TOLERANCE = 1e-4
 MAX_ROWS_VARIABLE = "RECIST_MAX_ANNOTATION_ROWS"
-DEFAULT_MAX_ROWS = 20_000
+DEFAULT_MAX_ROWS = 10_000
 BYTES_PER_ROW = 4096
 """The largest size on disk of one row: a longer file is refused before it is read."""
 _TRUE = {"true", "yes", "1", "y", "t"}
@@ -106,7 +106,7 @@ class LabelLesion:
 
 def max_annotation_rows() -> int:
     """The most rows an annotation CSV may hold: ``RECIST_MAX_ANNOTATION_ROWS`` when set
-    (a whole number >= 1), else 20,000.
+    (a whole number >= 1), else 10,000.
 
     Raises ``DicomInputError`` naming the variable when it is set to anything else.
     """

@@ -50,11 +50,11 @@ def test_a_file_larger_than_its_rows_can_be_is_refused_from_its_size(tmp_path, m
 
 def test_the_default_and_a_wrong_setting(monkeypatch):
     monkeypatch.delenv(MAX_ROWS_VARIABLE, raising=False)
-    assert max_annotation_rows() == DEFAULT_MAX_ROWS == 20_000
+    assert max_annotation_rows() == DEFAULT_MAX_ROWS == 10_000
     for wrong in ("0", "-3", "many", "1e9"):
         monkeypatch.setenv(MAX_ROWS_VARIABLE, wrong)
         with pytest.raises(DicomInputError, match=f"{MAX_ROWS_VARIABLE}=.* is not a whole "
-                           "number of rows >= 1; unset it for the default of 20,000"):
+                           "number of rows >= 1; unset it for the default of 10,000"):
             max_annotation_rows()
 
 

@@ -11,6 +11,7 @@ import sys
 import time
 import warnings
 
+import numpy as np
 import pytest
 
 from .conftest import BIRTH_DATE, MEASUREMENTS_HEADER, PATIENT_ID, PATIENT_NAME, REPO, Workspace
@@ -262,8 +263,8 @@ def test_a_million_row_lines_csv_is_refused_up_front(workspace: Workspace):
     seconds = time.monotonic() - start
     _clean(result)
     assert result.returncode == 2 and seconds <= 20, seconds
-    assert "lines.csv: 104.0 MiB, over the 78 MiB of a line annotations CSV of at most " \
-        "20,000 rows; split it by series or raise RECIST_MAX_ANNOTATION_ROWS" in result.stderr
+    assert "lines.csv: 104.0 MiB, over the 39 MiB of a line annotations CSV of at most " \
+        "10,000 rows; split it by series or raise RECIST_MAX_ANNOTATION_ROWS" in result.stderr
     assert not workspace.out("m.csv").exists()
 
 
@@ -289,3 +290,104 @@ def test_measure_reports_the_images_its_series_left_out(workspace: Workspace, so
     assert "excluded 1 localizer/scout image(s)" in notes[0]
     assert "pipe.dcm" in notes[1] and "skipped without being opened" in notes[1]
     assert all(line.startswith("recist measure: warning: series 1.") for line in notes)
+
+
+# ---- identifiers planted in the annotation objects (SR, SEG, RTSTRUCT) ------------------
+def _plant(path, **values) -> None:
+    """Every element of these keywords, at any depth, holds the given raw bytes (a damaged
+    or hostile writer), the patient's name, ID and birth date kept in the header."""
+    import pydicom
+    from pydicom.datadict import dictionary_VR, tag_for_keyword
+    from pydicom.dataelem import RawDataElement
+    from pydicom.tag import Tag
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dataset = pydicom.dcmread(path)
+        dataset.PatientName, dataset.PatientID = PATIENT_NAME, PATIENT_ID
+        dataset.PatientBirthDate = BIRTH_DATE
+        targets = {tag_for_keyword(k): v for k, v in values.items()}
+
+        def walk(item) -> None:
+            for element in list(item):
+                if element.VR == "SQ":
+                    for child in element.value:
+                        walk(child)
+            for tag, value in targets.items():
+                if tag in item:
+                    raw = value.encode() + b" " * (len(value) % 2)
+                    item[tag] = RawDataElement(Tag(tag), dictionary_VR(tag), len(raw), raw,
+                                               0, False, True)
+
+        walk(dataset)
+        dataset.save_as(path)
+
+
+def _rtstruct(workspace: Workspace, written):
+    import pydicom
+
+    from support.annotation_files import write_rtstruct
+
+    headers = [pydicom.dcmread(p, stop_before_pixels=True) for p in written.paths]
+    header = next(h for h in headers if h.SOPInstanceUID == written.sop_instance_uids[1])
+    x, y, z = (float(v) for v in header.ImagePositionPatient)
+    square = [x + 2, y + 2, z, x + 8, y + 2, z, x + 8, y + 7, z, x + 2, y + 7, z]
+    k = headers.index(header)
+    return write_rtstruct(workspace.inputs / "rt.dcm", headers, [(1, "T1", "GTV", [(k, square)])])
+
+
+def _seg(workspace: Workspace, written):
+    from recist.pipeline.sources.seg import export_seg
+
+    return export_seg(workspace.labels(written), workspace.lesions(), written.folder,
+                      workspace.inputs / "seg.dcm")
+
+
+def _sr(workspace: Workspace, written):
+    import pandas as pd
+    import pydicom
+
+    from dicom_io.sr import ImagePlane
+    from recist.pipeline.sources.sr import export_sr
+
+    header = pydicom.dcmread(written.paths[1], stop_before_pixels=True)
+    plane = ImagePlane.from_dataset(header)
+    ld = plane.pixel_to_patient_mm(np.array([[2.5, 4.5], [12.5, 4.5]]))  # 7 mm
+    sa = plane.pixel_to_patient_mm(np.array([[7.5, 2.5], [7.5, 7.5]]))   # 3.5 mm
+    row = {"patient_id": "P1", "date": "2024-03-01", "lesion_id": "L1", "kind": "target",
+           "organ": "lung", "nodal": False, "status": "measured", "ld_mm": 7.0, "sa_mm": 3.5,
+           "sop_instance_uid": header.SOPInstanceUID}
+    for prefix, ends in (("ld", ld), ("sa", sa)):
+        row.update({f"{prefix}_{a}{i + 1}": float(ends[i][j]) for i in (0, 1)
+                    for j, a in enumerate("xyz")})
+    return export_sr(pd.DataFrame([row]), written.folder, workspace.inputs / "sr.dcm")[0]
+
+
+_PLANTED = {  # object, elements planted -> the exit status expected
+    "rtstruct-image": ("rtstruct", {"ReferencedSOPInstanceUID": PATIENT_ID,
+                                    "SOPInstanceUID": PATIENT_NAME,
+                                    "RTROIInterpretedType": BIRTH_DATE}, 2),
+    "rtstruct-number": ("rtstruct", {"ROINumber": f"{BIRTH_DATE}x"}, 2),
+    "seg-frame": ("seg", {"FrameOfReferenceUID": PATIENT_ID, "SOPInstanceUID": PATIENT_NAME},
+                  2),
+    "sr-image": ("sr", {"ReferencedSOPInstanceUID": PATIENT_ID,
+                        "SOPInstanceUID": PATIENT_NAME}, 2),
+    "sr-graphic": ("sr", {"GraphicType": PATIENT_NAME, "NumericValue": f"{BIRTH_DATE}x"}, 2),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(_PLANTED))
+def test_identifiers_planted_in_annotation_objects_reach_no_stream(workspace: Workspace,
+                                                                   case):
+    """Names, IDs and birth dates planted in the UIDs, numbers and codes of an SR, a SEG or
+    an RTSTRUCT: ``measure`` refuses in one line (or measures), never printing them."""
+    kind, values, status = _PLANTED[case]
+    written = workspace.pii_series()
+    path = {"rtstruct": _rtstruct, "seg": _seg, "sr": _sr}[kind](workspace, written)
+    _plant(path, **values)
+    result = _run(workspace, "measure", "--series", written.folder, f"--{kind}", path,
+                  "--out", workspace.out("m.csv"))
+    _clean(result)
+    assert result.returncode == status, result.stderr
+    assert "Traceback" not in result.stderr
