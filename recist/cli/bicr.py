@@ -50,6 +50,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--impute-dates", choices=("first", "mid", "last"), default="first",
                    help="day of a YYYY-MM date (admiral's date_imputation)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--report", metavar="DIR",
+                   help="also write the HTML report of the central result (each patient's "
+                        "adjudicated reader, else reader 1) with a section 'Central review "
+                        "(BICR)': agreement, adjudicated patients, site vs central")
     add_criteria_arguments(p, confirm=True, confirm_help=(
         "require confirmation of CR/PR: readers are compared on the confirmed BOR"))
     p.set_defaults(func=run)
@@ -60,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     from recist.outputs import check_output_path
 
     check_output_path(args.out, folder=True)
+    if args.report:
+        check_output_path(args.report, folder=True)
     from recist.cdisc import read_sdtm
     from recist.pipeline.bicr import (
         accepted_readers,
@@ -110,4 +116,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"  site vs central, {row.arm:<12} n={row.n:<4} EDR {row.edr_pct:5.1f}%"
                   f"  LDR {row.ldr_pct:5.1f}%")
     print(f"recist bicr: tables written to {args.out}")
+    if args.report:
+        from recist.pipeline.bicr import write_bicr_report
+
+        cohort = write_bicr_report(sdtm.measurements, result, args.report, sdtm.patients,
+                                   criteria)
+        print(f"recist bicr: report of the central result written to {cohort}")
     return 0

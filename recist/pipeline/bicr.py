@@ -30,6 +30,7 @@ central result; when they agree, reader 1's reading is the central result. The s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,7 +43,8 @@ from recist.findings import Finding, Severity
 if TYPE_CHECKING:
     from recist.criteria import Criteria
 
-__all__ = ["TRIGGERS", "BicrResult", "accepted_readers", "assess_bicr", "cohen_kappa",
+__all__ = ["TRIGGERS", "BicrResult", "accepted_readers", "assess_bicr", "central_measurements",
+           "cohen_kappa", "write_bicr_report",
            "describe_agreement", "discrepancy_rates", "findings_worth_printing",
            "write_bicr"]
 
@@ -69,6 +71,11 @@ class BicrResult:
     site_vs_central: pd.DataFrame
     readers: tuple[str, str]
     findings: tuple[Finding, ...] = field(default=())
+    triggers: tuple[str, ...] = TRIGGERS
+    """What sent a patient to adjudication (``bor``, ``pd-date``)."""
+    pd_window_days: int = 0
+    """PD dates further apart than this triggered ``pd-date``."""
+    site: str | None = "INVESTIGATOR"
 
 
 def cohen_kappa(first: pd.Series, second: pd.Series) -> float:
@@ -260,7 +267,8 @@ def assess_bicr(measurements: pd.DataFrame, patients: pd.DataFrame | None = None
     site_table = _site_vs_central(summary, final, site, patients) if site else \
         pd.DataFrame()
     return BicrResult(result.timepoints, summary, discordance, final, agreement,
-                      site_table, readers, tuple(findings))
+                      site_table, readers, tuple(findings), tuple(triggers), pd_window_days,
+                      site)
 
 
 def _final(summary: pd.DataFrame, ids: pd.Index, source: np.ndarray, needs: np.ndarray,
@@ -332,6 +340,38 @@ def _site_vs_central(summary: pd.DataFrame, final: pd.DataFrame, site: str,
         rates = discrepancy_rates(site_pd.reindex(members), central_pd.reindex(members))
         rows.append({"arm": name, "n": len(members), **rates})
     return pd.DataFrame(rows)
+
+
+def central_measurements(measurements: pd.DataFrame, result: BicrResult) -> pd.DataFrame:
+    """The central review's measurements: each patient's rows of the reader the central
+    result comes from (the adjudicated reader, else reader 1); a patient still awaiting
+    adjudication is left out. One assessment, so no ``evaluator`` column."""
+    chosen = result.final[result.final["source_reader"] != ""]
+    wanted = pd.MultiIndex.from_arrays([chosen["patient_id"].astype(str),
+                                        chosen["source_reader"].astype(str)])
+    have = pd.MultiIndex.from_arrays([measurements["patient_id"].astype(str),
+                                      measurements["evaluator"].astype(str)])
+    rows = measurements[have.isin(wanted)]
+    return rows.drop(columns="evaluator").reset_index(drop=True)
+
+
+def write_bicr_report(measurements: pd.DataFrame, result: BicrResult, out_dir,
+                      patients: pd.DataFrame | None = None,
+                      criteria: Criteria | None = None) -> Path:
+    """The cohort report of the central result with the BICR section
+    (``recist.report.bicr_section``); returns the path of ``cohort.html``."""
+    from recist.criteria import RECIST_1_1
+    from recist.report import write_reports
+    from recist.report.bicr_section import BICR_SECTION
+
+    central = central_measurements(measurements, result)
+    if central.empty:
+        raise RecistDataError("BICR report: no patient has a central result yet (every "
+                              "discordant patient awaits adjudication)")
+    files = write_reports(central, out_dir, patients=patients,
+                          criteria=criteria or RECIST_1_1, extra_sections=[BICR_SECTION],
+                          extras={"bicr": result})
+    return Path(files.cohort)
 
 
 def describe_agreement(agreement: pd.DataFrame) -> list[str]:

@@ -189,8 +189,9 @@ def test_sdtm_in_rs_comparison_per_reader_without_warnings(tmp_path):
 
 def test_bicr_command(tmp_path):
     done = _recist("bicr", SPONSOR / "tu.csv", SPONSOR / "tr.csv", "--dm", SPONSOR / "dm.csv",
-                   "--out", tmp_path)
+                   "--out", tmp_path, "--report", tmp_path / "report")
     assert done.returncode == 0, done.stderr
+    assert "Central review (BICR)" in (tmp_path / "report" / "cohort.html").read_text()
     assert "3 sent to adjudication" in done.stdout and "EDR  50.0%" in done.stdout
     final = pd.read_csv(tmp_path / "final.csv")
     assert set(final["source_reader"]) == {"RADIOLOGIST 1"}

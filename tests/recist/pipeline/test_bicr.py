@@ -108,3 +108,23 @@ def test_bad_readers_are_named(sdtm):
     with pytest.raises(ValueError, match="unknown adjudication trigger"):
         assess_bicr(sdtm.measurements, triggers=("volume",))
     assert math.isnan(cohen_kappa(pd.Series([], dtype=str), pd.Series([], dtype=str)))
+
+
+def test_report_of_the_central_result_has_the_bicr_section(tmp_path, sdtm, bicr):
+    """The central measurements are each patient's chosen reader's rows, and the cohort
+    page shows the BICR section with the figures of the tables (hand-checked above)."""
+    from recist.pipeline.bicr import central_measurements, write_bicr_report
+
+    central = central_measurements(sdtm.measurements, bicr)
+    assert "evaluator" not in central.columns
+    chosen = bicr.final.set_index("patient_id")["source_reader"]
+    for patient, rows in central.groupby("patient_id"):
+        reader = sdtm.measurements[(sdtm.measurements["patient_id"] == patient)
+                                   & (sdtm.measurements["evaluator"] == chosen[patient])]
+        assert len(rows) == len(reader)
+    page = write_bicr_report(sdtm.measurements, bicr, tmp_path, sdtm.patients).read_text()
+    assert 'id="bicr"' in page and "Central review (BICR)" in page
+    assert "33.3" in page and "0.143" in page  # BOR agreement (%), Cohen's kappa
+    assert "EDR (%)" in page and "50.0" in page  # site vs central, All
+    sent = bicr.discordance.loc[bicr.discordance["adjudication_needed"], "patient_id"]
+    assert all(patient in page for patient in sent)
