@@ -315,7 +315,8 @@ def _clean(value: object, *, uid: bool = False) -> str:
     damaged (an element whose length field grew swallows the next elements' bytes, a
     patient's name among them): a text becomes empty, a UID keeps them (it stays distinct
     and is shown as ``(invalid UID)``, :func:`dicom_io.errors.safe_uid`)."""
-    text = ("" if value is None else str(value)).strip(" \x00")
+    text = (value if type(value) is str else "" if value is None else str(value)
+            ).strip(" \x00")
     if uid or text.isprintable():  # every character printable (true when empty)
         return text
     return ""
@@ -334,7 +335,7 @@ def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
     DicomInputError
         When the file is DICOM but truncated or corrupt, or a value cannot be parsed.
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     name = name or path.name
     notes: list[str] = []
     try:
@@ -395,7 +396,8 @@ def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
             has_pixel_data=raw.pixel_data_length is not None,
             pixel_data_offset=raw.pixel_data_offset,
             frame_of_reference_uid=_clean(v.get("FrameOfReferenceUID", ""), uid=True),
-            other_dates=tuple((k, _clean(v.get(k))) for k in _OTHER_DATES if _clean(v.get(k))),
+            other_dates=tuple((k, d) for k, d in ((k, _clean(v.get(k))) for k in _OTHER_DATES)
+                              if d),
             notes=tuple(notes), pixel_data_length=raw.pixel_data_length,
         )
     except _Malformed as error:
@@ -458,13 +460,43 @@ def _walk(root: Path) -> Iterator[Path]:
     """Every entry under ``root`` that is not a folder (links to folders are not followed;
     links that loop or dangle, FIFOs, devices and sockets are yielded and skipped by
     ``_Collected.read`` without being opened)."""
+    for path, _, _ in _walk_named(root, root, ""):
+        yield path
+
+
+def _walk_named(root: Path, base: Path, prefix: str) -> Iterator[tuple[Path, str, bool]]:
+    """``_walk`` with each entry's display name (``prefix`` + its path relative to
+    ``base``, with ``/``) and whether the directory listing already says it is a regular
+    file (not a link), so that it needs no ``stat`` of its own. Same order: a folder's
+    files by name, then its subfolders by name."""
     if not root.is_dir():
-        yield root
+        yield root, prefix + root.relative_to(base).as_posix(), False
         return
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files):
-            yield Path(folder) / name
+    stack = [(str(root), prefix + (root.relative_to(base).as_posix() + "/"
+                                   if root != base else ""))]
+    while stack:
+        folder, shown = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue  # as os.walk: a folder that cannot be listed is passed over
+        folders = []
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir()  # follows links, as os.walk's listing does
+            except OSError:
+                is_folder = False
+            if is_folder:
+                if not entry.is_symlink():
+                    folders.append((entry.path, shown + entry.name + "/"))
+                continue
+            try:
+                regular = entry.is_file(follow_symlinks=False)
+            except OSError:
+                regular = False
+            yield Path(entry.path), shown + entry.name, regular
+        stack.extend(reversed(folders))
 
 
 @dataclass
@@ -482,9 +514,9 @@ class _Collected:
     notes: list[str] = field(default_factory=list)
     special: list[tuple[str, str]] = field(default_factory=list)
 
-    def read(self, path: Path, name: str) -> None:
+    def read(self, path: Path, name: str, regular: bool = False) -> None:
         self.n_files += 1
-        kind = special_file_kind(path)
+        kind = None if regular else special_file_kind(path)
         if kind is not None:  # FIFO, device, socket, dangling or looping link: not opened
             self.special.append((name, kind))
             return
@@ -550,8 +582,8 @@ def _collect(root: Path, prefix: str) -> _Collected:
                     f"{', '.join(found.unreferenced[:3])}); scan them on their own to include "
                     "them")
             return found
-    for path in _walk(root):
-        found.read(path, prefix + path.relative_to(base).as_posix())
+    for path, name, regular in _walk_named(root, base, prefix):
+        found.read(path, name, regular)
     return found
 
 
