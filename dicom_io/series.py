@@ -304,8 +304,9 @@ def _use_processes(plan: StackPlan, workers: int | None) -> int:
     Compressed frames are decoded by plugins that hold the GIL, so threads do not help;
     forked processes writing into shared memory do. Uncompressed slices are read at
     memory speed and never need them; nor do short series. A process that runs other
-    threads, or is itself a pool worker, is never forked. ``workers=None`` uses the CPUs
-    left idle by the current load.
+    threads, or is itself a pool worker, is never forked. ``workers=None`` uses every CPU
+    (whatever else the machine is doing: the operating system shares the cores; pass
+    ``workers=1`` to keep the load in this process).
     """
     if workers is not None and workers <= 1:
         return 0
@@ -314,21 +315,8 @@ def _use_processes(plan: StackPlan, workers: int | None) -> int:
     if "fork" not in multiprocessing.get_all_start_methods() or _other_threads_running():
         return 0
     if workers is None:
-        workers = _idle_cpus()
+        workers = os.cpu_count() or 1
     return min(workers, len(plan.headers) // 8)
-
-
-def _idle_cpus() -> int:
-    """CPUs not busy over the last minute (load average); all of them if unknown.
-
-    On a machine whose cores are already busy, extra processes only add contention.
-    """
-    cpus = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return cpus
-    return max(1, min(cpus, round(cpus - load + 0.5)))
 
 
 def _other_threads_running() -> bool:
@@ -374,7 +362,7 @@ def load_series(path: str | Path, series_uid: str | None = None, *,
     series_uid
         SeriesInstanceUID to load; may be omitted when ``path`` holds one image series.
     workers
-        Processes that decode compressed slices: None chooses (one per idle CPU for
+        Processes that decode compressed slices: None chooses (one per CPU for
         compressed series of 32 slices or more), 1 decodes in this process.
 
     Returns

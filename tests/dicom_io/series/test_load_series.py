@@ -238,13 +238,23 @@ def test_load_inside_a_process_pool_worker(tmp_path):
     np.testing.assert_array_equal(volume, written.volume)
 
 
-def test_idle_cpus_follow_the_load_average(monkeypatch):
+def test_compressed_series_use_every_cpu_whatever_the_load(monkeypatch, tmp_path):
+    """No load-average gate: a long compressed series is decoded by one forked process per
+    CPU (at most one per 8 slices); workers=1, short or uncompressed series stay here."""
     from dicom_io import series
+    from dicom_io.stack import plan_stack
 
     monkeypatch.setattr(series.os, "cpu_count", lambda: 4)
-    for load, idle in ((0.0, 4), (1.2, 3), (2.6, 2), (3.8, 1), (9.0, 1)):
-        monkeypatch.setattr(series.os, "getloadavg", lambda load=load: (load, load, load))
-        assert series._idle_cpus() == idle
+    monkeypatch.setattr(series.os, "getloadavg", lambda: (9.0, 9.0, 9.0), raising=False)
+    rle = write_ct_series(tmp_path / "rle", shape=(40, 8, 8), transfer_syntax=RLELossless)
+    plan = plan_stack(discover_series(tmp_path / "rle").series[0])
+    assert series._use_processes(plan, None) == 4
+    assert series._use_processes(plan, 1) == 0
+    assert series._use_processes(plan, 2) == 2
+    np.testing.assert_array_equal(series.read_volume(plan, workers=None), rle.volume)
+    write_ct_series(tmp_path / "native", shape=(40, 8, 8))
+    native = plan_stack(discover_series(tmp_path / "native").series[0])
+    assert series._use_processes(native, None) == 0
 
 
 @pytest.mark.parametrize("transfer_syntax", [None, RLELossless], ids=["native", "rle"])
