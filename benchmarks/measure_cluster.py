@@ -7,8 +7,10 @@ drawn lines) ``--repeat`` times, so every run reads the same files. The four exe
 (pool 1 and 2 processes, LocalCluster 1 and 2 single-threaded worker processes) are
 started once (their start-up time is printed apart), warmed up by one untimed run each,
 then timed in ``--rounds`` interleaved rounds (pool 1, pool 2, Dask 1, Dask 2, pool 1 …)
-so that a slower period of the shared machine touches all of them; the median of the
-rounds is reported.
+so that a slower period of the shared machine touches all of them (the shared
+``benchmarks/harness.py``: the order rotates each round); the median of the rounds is
+reported, and the Dask/pool ratios (median and minimum of the per-round ratios) are saved
+for the ``make bench`` table.
 
 Printed: studies/s per executor, the scaling efficiency from 1 to 2 workers
 (``throughput(2) / (2 x throughput(1))``), Dask's cost per study against the pool
@@ -35,6 +37,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import RESULTS, Row, compare, save_rows
 
 from recist.pipeline.cluster import dask_client
 from recist.pipeline.manifest import measure_manifest_to_csv
@@ -88,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--source", choices=("masks", "lines"), default="masks")
     parser.add_argument("--empty-tasks", type=int, default=500)
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if not (SAMPLE / "patients" / "LUNG1" / "V1" / "ct").is_dir():
         print("the sample follow-ups are missing: run make sample-data first", file=sys.stderr)
@@ -118,12 +125,11 @@ def main(argv: list[str] | None = None) -> int:
             table = out.read_bytes()
             assert reference is None or table == reference, f"{name} wrote another table"
             reference = table
-        seconds: dict[str, list[float]] = {name: [] for name in executors}
-        for _ in range(args.rounds):
-            for name, executor in executors.items():
-                t0 = time.perf_counter()
-                measure_manifest_to_csv(manifest, out, executor=executor, progress=False)
-                seconds[name].append(time.perf_counter() - t0)
+        # interleaved rounds, the order rotating (benchmarks/harness.py); warmed up above
+        result = compare({name: (lambda e=executor: measure_manifest_to_csv(
+            manifest, out, executor=e, progress=False)) for name, executor in executors.items()},
+            rounds=args.rounds, warmup=0)
+        seconds = result.seconds
         empty = {name: empty_task_seconds(executor, args.empty_tasks)
                  for name, executor in executors.items()}
 
@@ -143,6 +149,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Dask's extra cost per study with {workers} worker(s): {extra * 1e3:+.1f} ms "
               f"of worker time ({median[f'dask {workers}'] / median[f'pool {workers}']:.2f}x "
               "the pool's run time)")
+    rows = []
+    for workers in (1, 2):
+        low, middle = result.ratio(f"pool {workers}", f"dask {workers}")
+        rows.append(Row("measure_cluster", f"{n_studies} studies ({args.source}), Dask "
+                        f"LocalCluster, {workers} worker(s)", rate[f"dask {workers}"],
+                        "studies/s", reference=f"process pool {workers}",
+                        reference_value=rate[f"pool {workers}"], ratio_min=low,
+                        ratio_median=middle, note="ratio > 1: Dask faster than the pool",
+                        rounds=args.rounds, load_average=result.load_after))
+    save_rows("measure_cluster", rows, results=args.results)
     return 0
 
 
