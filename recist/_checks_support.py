@@ -166,4 +166,15 @@ def sorted_contains(pool: npt.NDArray[Any], values: npt.NDArray[Any]) -> npt.NDA
 
 
 def records(frame: pd.DataFrame) -> list[Row]:
+    if len(frame) == 0:
+        return []
     return frame.to_dict("records")
+
+
+def rows_where(frame: pd.DataFrame, mask: Any) -> list[Row]:
+    """``records(frame[mask])``, without selecting (copying) anything when a plain boolean
+    mask selects no row -- the usual case of a check on clean data."""
+    if (isinstance(mask, (pd.Series, np.ndarray)) and mask.dtype == np.bool_
+            and not mask.any()):
+        return []
+    return records(frame[mask])

@@ -18,6 +18,7 @@ from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso as _iso
 from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
+from recist._checks_support import rows_where as _rows_where
 from recist.arrays import first_row_of_each
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
@@ -328,12 +329,12 @@ def check_status_diameters(measurements: pd.DataFrame,
     absent = (status == NonTargetStatus.ABSENT) & has_size
     normal_node = nodal & (sa.round(criteria.rounding_decimals)
                            < criteria.node_pathological_sa_mm)
-    for r in _records(frame[absent & ~normal_node]):
+    for r in _rows_where(frame, absent & ~normal_node):
         findings.append(_finding(
             r, "absent-with-diameter", "DEC-18", Severity.ERROR,
             f"status absent but a diameter is recorded ({_diameters(r)}); "
             f"{_absent_fix(r, criteria)}"))
-    for r in _records(frame[absent & normal_node & (kind == LesionKind.TARGET)]):
+    for r in _rows_where(frame, absent & normal_node & (kind == LesionKind.TARGET)):
         findings.append(_finding(
             r, "absent-node-with-sa", "DEC-18", Severity.WARNING,
             f"target node recorded absent with SA {r['sa_mm']} mm (< "
@@ -341,7 +342,7 @@ def check_status_diameters(measurements: pd.DataFrame,
             "sum (SUM-4), not its SA; to count the SA, use status measured (R11 4.3.2)"))
     own = np.where(nodal, sa, ld)
     unmeasured = (kind == LesionKind.TARGET) & (status == TargetStatus.MEASURED) & np.isnan(own)
-    for r in _records(frame[unmeasured]):
+    for r in _rows_where(frame, unmeasured):
         axis = "SA (nodal)" if r["nodal"] else "LD (non-nodal)"
         findings.append(_finding(
             r, "measured-without-diameter", "DEC-18", Severity.ERROR,
@@ -350,7 +351,7 @@ def check_status_diameters(measurements: pd.DataFrame,
     normal = ((kind == LesionKind.NON_TARGET) & (status == NonTargetStatus.PRESENT) & nodal
               & ~frame["is_baseline"]
               & (sa.round(criteria.rounding_decimals) < criteria.node_pathological_sa_mm))
-    for r in _records(frame[normal]):
+    for r in _rows_where(frame, normal):
         findings.append(_finding(
             r, "present-normal-node", "DEC-18", Severity.ERROR,
             f"nodal non-target present with SA {r['sa_mm']} mm < "
@@ -359,13 +360,13 @@ def check_status_diameters(measurements: pd.DataFrame,
     allowed = pd.Series(False, index=frame.index)
     for lesion_kind, statuses in LESION_STATUSES.items():
         allowed |= (kind == lesion_kind) & status.isin(statuses)
-    for r in _records(frame[~allowed & kind.isin(list(LESION_STATUSES))]):
+    for r in _rows_where(frame, ~allowed & kind.isin(list(LESION_STATUSES))):
         findings.append(_finding(
             r, "status-not-allowed", "DEC-18", Severity.ERROR,
             f"status {r['status']!r} is not allowed for a {r['kind']} lesion; use one of "
             f"{', '.join(LESION_STATUSES[r['kind']])}"))
     ignored = status.isin([TargetStatus.MERGED, TargetStatus.TOO_SMALL, TargetStatus.NOT_EVALUATED]) & has_size
-    for r in _records(frame[ignored]):
+    for r in _rows_where(frame, ignored):
         findings.append(_finding(
             r, "status-with-diameter", "SUM-4", Severity.WARNING,
             f"status {r['status']} with a diameter (LD {r['ld_mm']}, SA {r['sa_mm']} mm): the "
@@ -408,7 +409,7 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
             "several measured rows of a nodal target at one time point: their short axes "
             "are added as fragments of a split lesion (DEC-11, SUM-5); R11 has no rule for "
             "split nodes — if it is one node, record one row"))
-    for r in _records(nodal_targets[nodal_targets["status"] == TargetStatus.MERGED]):
+    for r in _rows_where(nodal_targets, nodal_targets["status"] == TargetStatus.MERGED):
         findings.append(_finding(
             r, "node-merged", "DEC-11", Severity.WARNING,
             "nodal target merged into another target: it counts 0 mm and the surviving "
