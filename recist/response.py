@@ -194,7 +194,7 @@ def write_respond_outputs(result: RespondResult, out_dir: str | Path,
               "patient_summary.csv": result.patient_summary, **(extra or {})}
     texts: dict[str, bytes | memoryview] = {
         name: table_csv_bytes(table) for name, table in tables.items()}
-    texts["findings.csv"] = findings.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    texts["findings.csv"] = table_csv_bytes(findings)  # text columns: written as they are
     rows = {name.removesuffix(".csv"): len(table)
             for name, table in {**tables, "findings.csv": findings}.items()}
     provenance = {

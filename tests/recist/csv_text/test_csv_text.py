@@ -80,3 +80,19 @@ def test_empty_and_single_column_tables():
     assert bytes(table_csv_bytes(empty)) == b"patient_id,sum_mm\n"
     single = pd.DataFrame({"patient_id": ["", "P1"]})
     assert bytes(table_csv_bytes(single)) == _pandas(single) == b'patient_id\n""\nP1\n'
+
+
+def test_findings_table_written_as_pandas_wrote_it():
+    from dataclasses import asdict
+
+    from recist.findings import Finding, Severity, findings_frame
+
+    found = [Finding("a", 'm, "q"\nx', Severity.WARNING, "P1", "2024-01-01", None, "T1",
+                     "DEC-1"), Finding("b", "m2", Severity.INFO),
+             Finding("c", "é", Severity.ERROR, patient_id="P2")] * 2
+    columns = list(Finding.__dataclass_fields__)
+    before = pd.DataFrame([asdict(f) for f in found], columns=columns)  # the former way
+    pd.testing.assert_frame_equal(findings_frame(found), before)
+    text = before.to_csv(index=False, lineterminator="\n").encode()
+    assert bytes(table_csv_bytes(findings_frame(found))) == text
+    assert bytes(table_csv_bytes(findings_frame([]))) == (",".join(columns) + "\n").encode()
