@@ -116,8 +116,12 @@ def serving_viewer_app(dist: Path, app_config: str, orthanc_port: int, *,
 
     ``port=0`` takes a free one. The server thread stops when the block ends.
     """
-    server = ThreadingHTTPServer(("127.0.0.1", port),
-                                 _handler(dist, app_config.encode(), orthanc_port))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port),
+                                     _handler(dist, app_config.encode(), orthanc_port))
+    except OSError as error:
+        raise OSError(error.errno, f"cannot listen on 127.0.0.1:{port} ({error.strerror}); "
+                                   "give another --port, or 0 for a free one") from None
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="recist-viewer-http",
                               daemon=True)

@@ -170,3 +170,22 @@ def test_orthanc_does_not_outlive_a_killed_viewer(tmp_path: Path) -> None:
             process.wait()
         if process.stdout:
             process.stdout.close()
+
+
+def test_a_port_in_use_is_one_line_exit_2_and_orthanc_is_stopped(tmp_path: Path) -> None:
+    import socket
+
+    _ohif_dist()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([*RECIST, "viewer", "--port", str(port), "--storage",
+                                 str(tmp_path / "db")], capture_output=True, text=True,
+                                timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "give another --port" in result.stderr
+    assert not [p for p in psutil.process_iter(["cmdline"])
+                if str(tmp_path / "db") in " ".join(p.info["cmdline"] or [])]
