@@ -12,6 +12,8 @@ Durations run from ``start_date`` (DEC-7; the baseline scan when missing) and co
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from recist.criteria import RECIST_1_1, Criteria
@@ -36,22 +38,32 @@ def _days(start: pd.Timestamp, end: pd.Timestamp, criteria: Criteria) -> int:
     return int((end - start).days) + (1 if criteria.add_one_day else 0)
 
 
-def _column(table: pd.DataFrame | None, patient_id: str, column: str) -> pd.Timestamp | None:
+def _dates_of(table: pd.DataFrame | None, column: str) -> dict[str, pd.Timestamp]:
+    """patient_id → the date in ``column`` (patients without one left out)."""
     if table is None or column not in table.columns:
-        return None
-    rows = table[table["patient_id"].astype(str) == patient_id]
-    if rows.empty or pd.isna(rows[column].iloc[0]):
-        return None
-    return pd.Timestamp(rows[column].iloc[0])
+        return {}
+    return {str(p): pd.Timestamp(d) for p, d in zip(table["patient_id"], table[column])
+            if not pd.isna(d)}
 
 
-def _therapy_text(rows: pd.DataFrame) -> str:
+@dataclass(frozen=True)
+class _Therapy:
+    """One row of the therapies table, as the endpoints need it."""
+
+    date: pd.Timestamp
+    kind: str
+    lesion_ids: tuple[str, ...]
+    regimen: str | None
+    repeat: bool  # a repeat local treatment (DEC-23)
+
+
+def _therapy_text(rows: list[_Therapy]) -> str:
     """``2024-02-01 sbrt T1+T2; 2024-09-01 FOLFOX``."""
     parts = []
-    for record in rows.itertuples():
-        what = record.regimen or str(record.kind)
-        lesions = "+".join(record.lesion_ids)
-        parts.append(" ".join(p for p in (f"{record.date:%Y-%m-%d}", what, lesions) if p))
+    for therapy in sorted(rows, key=lambda t: t.date):
+        what = therapy.regimen or therapy.kind
+        lesions = "+".join(therapy.lesion_ids)
+        parts.append(" ".join(p for p in (f"{therapy.date:%Y-%m-%d}", what, lesions) if p))
     return "; ".join(parts)
 
 
@@ -75,35 +87,44 @@ def patient_endpoints(measurements: pd.DataFrame, patients: pd.DataFrame | None,
        the last scan), never before the origin.
     4. OS: event at death; else censored at last follow-up.
     """
-    m = measurements.assign(patient_id=measurements["patient_id"].astype(str),
-                            date=pd.to_datetime(measurements["date"]))
-    rows = []
-    events = pattern.recurrences
+    scan_dates = pd.DataFrame({"p": measurements["patient_id"].astype(str).to_numpy(),
+                               "d": pd.to_datetime(measurements["date"]).to_numpy()})
+    scan_dates = scan_dates.drop_duplicates().sort_values(["p", "d"], kind="stable")
+    dates_of = {p: [pd.Timestamp(d) for d in group] for p, group in
+                scan_dates.groupby("p", sort=True)["d"]}
+    starts, deaths = _dates_of(patients, "start_date"), _dates_of(patients, "death_date")
+    contacts = _dates_of(patients, "last_contact_date")
+    by_patient: dict[str, list[_Therapy]] = {}
+    if therapies is not None and len(therapies):
+        flags = (repeat.to_numpy(dtype=bool) if repeat is not None
+                 else [False] * len(therapies))
+        for p, day, kind, ids, regimen, again in zip(
+                therapies["patient_id"].astype(str), therapies["date"], therapies["kind"],
+                therapies["lesion_ids"], therapies["regimen"], flags):
+            by_patient.setdefault(p, []).append(_Therapy(
+                pd.Timestamp(day), str(kind), tuple(ids),
+                None if regimen is None or pd.isna(regimen) else str(regimen), bool(again)))
     status = pattern.recurrence_status
-    for patient_id, scans in m.groupby("patient_id", sort=True):
-        pid = str(patient_id)
-        dates = sorted(scans["date"].unique())
-        baseline, last_scan = pd.Timestamp(dates[0]), pd.Timestamp(dates[-1])
-        origin = _column(patients, pid, "start_date") or baseline
-        death = _column(patients, pid, "death_date")
-        contact = _column(patients, pid, "last_contact_date")
-        mine = (therapies[therapies["patient_id"].astype(str) == pid]
-                if therapies is not None else pd.DataFrame())
-        local = mine[mine["kind"] == TherapyKind.LOCAL] if len(mine) else mine
-        systemic = mine[mine["kind"] == TherapyKind.SYSTEMIC] if len(mine) else mine
-        first_systemic = pd.Timestamp(systemic["date"].min()) if len(systemic) else None
-        n_repeat = int(repeat.loc[local.index].sum()) if repeat is not None and len(local) \
-            else 0
+    first_status: dict[str, tuple[pd.Timestamp, str, bool]] = {}
+    for p, when, patterns, oligo in zip(status["patient_id"], status["date"],
+                                        status["patterns"], status["oligometastatic"]):
+        if str(p) not in first_status:  # rows are in date order per patient
+            first_status[str(p)] = (pd.Timestamp(when), str(patterns), bool(oligo))
+    rows = []
+    for pid, dates in dates_of.items():
+        baseline, last_scan = dates[0], dates[-1]
+        origin = starts.get(pid, baseline)
+        death = deaths.get(pid)
+        contact = contacts.get(pid)
+        mine = by_patient.get(pid, [])
+        local = [t for t in mine if t.kind == TherapyKind.LOCAL]
+        systemic = [t for t in mine if t.kind == TherapyKind.SYSTEMIC]
+        first_systemic = min(t.date for t in systemic) if systemic else None
+        n_repeat = sum(t.repeat for t in local)
         last_follow_up = max([d for d in (contact, last_scan,
-                                          pd.Timestamp(mine["date"].max()) if len(mine) else None)
+                                          max(t.date for t in mine) if mine else None)
                               if d is not None])
-        recurrences = events[events["patient_id"] == pid] if len(events) else events
-        first_recurrence = pd.Timestamp(recurrences["date"].min()) if len(recurrences) else None
-        first_pattern, first_oligo = None, None
-        if first_recurrence is not None:
-            then = status[(status["patient_id"] == pid) & (status["date"] == first_recurrence)]
-            first_pattern = str(then["patterns"].iloc[0])
-            first_oligo = bool(then["oligometastatic"].iloc[0])
+        first_recurrence, first_pattern, first_oligo = first_status.get(pid, (None, None, None))
         stfs_end = min([d for d in (first_systemic, death) if d is not None], default=None)
         stfs = (True, stfs_end) if stfs_end is not None else (False, last_follow_up)
         candidates = [d for d in (first_recurrence, death) if d is not None
@@ -115,8 +136,7 @@ def patient_endpoints(measurements: pd.DataFrame, patients: pd.DataFrame | None,
                     if first_systemic is None or pd.Timestamp(d) < first_systemic]
             pfs = (False, max([origin, *seen]))
         os_ = (True, death) if death is not None else (False, last_follow_up)
-        rows.append((pid, _therapy_text(local) if len(local) else "",
-                     _therapy_text(systemic) if len(systemic) else "", n_repeat,
+        rows.append((pid, _therapy_text(local), _therapy_text(systemic), n_repeat,
                      first_systemic, first_recurrence, first_pattern, first_oligo,
                      stfs[0], stfs[1], _days(origin, stfs[1], criteria),
                      pfs[0], pfs[1], _days(origin, pfs[1], criteria),
@@ -143,9 +163,10 @@ def lesion_endpoints(pattern: FailurePattern, patients: pd.DataFrame | None,
     """
     control = pattern.lesion_control
     first = control[control["episode"] == 1] if len(control) else control
+    deaths = _dates_of(patients, "death_date")
     rows = []
     for record in first.itertuples():
-        death = _column(patients, str(record.patient_id), "death_date")
+        death = deaths.get(str(record.patient_id))
         if record.local_failure:
             status, end = 1, pd.Timestamp(record.local_failure_date)
         elif death is not None:

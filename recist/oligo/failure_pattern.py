@@ -16,13 +16,14 @@ lesion history and the therapies table). Three tables come out:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from recist.arrays import round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.organs import organ_key
 from recist.table import parse_bool
@@ -97,6 +98,19 @@ def local_treatments(history: pd.DataFrame | None,
         drop=True)
 
 
+def _round(value: float, decimals: int) -> float:
+    """``recist.arrays.round_half_away`` for one float, without numpy's per-call cost
+    (DEC-22: the scaled magnitude is first rounded to 6 decimals, then half away from 0).
+
+    >>> _round(1.005, 2), _round(-2.675, 2), _round(30 / 25 * 100 - 100, 2)
+    (1.01, -2.68, 20.0)
+    """
+    scale = 10.0 ** decimals
+    scaled = round(abs(value) * scale * 1e6) / 1e6
+    result = math.floor(scaled + 0.5) / scale
+    return (-result if value < 0 else result) + 0.0
+
+
 def episode_failure(assessments: Sequence[tuple[pd.Timestamp, float | None, bool]],
                     criteria: Criteria = RECIST_1_1,
                     ) -> tuple[pd.Timestamp | None, float | None, str]:
@@ -125,9 +139,8 @@ def episode_failure(assessments: Sequence[tuple[pd.Timestamp, float | None, bool
         if diameter is None:
             continue
         if nadir is not None:
-            growth = float(round_half_away(diameter - nadir, decimals))
-            change = (None if nadir == 0 else
-                      float(round_half_away((diameter / nadir - 1) * 100, decimals)))
+            growth = _round(diameter - nadir, decimals)
+            change = None if nadir == 0 else _round((diameter / nadir - 1) * 100, decimals)
             if growth >= mm and (change is None or change >= pct):
                 shown = "from a nadir of 0" if change is None else f"+{change:.1f}%"
                 return when, nadir, (f"LD {diameter:.1f} mm is {shown} and +{growth:.1f} mm "
@@ -136,43 +149,84 @@ def episode_failure(assessments: Sequence[tuple[pd.Timestamp, float | None, bool
     return None, nadir, "no local failure (DEC-24)"
 
 
-def _lesion_assessments(rows: pd.DataFrame, criteria: Criteria) -> list[_Assessment]:
-    """One assessment per scan date of one lesion (fragments add, SUM-5)."""
-    out = []
-    for when, group in rows.groupby("date", sort=True):
-        diameters, disease, reader = [], [], False
-        for record in group.itertuples():
-            status = str(record.status)
-            nodal = bool(getattr(record, "nodal", False)) if not pd.isna(
-                getattr(record, "nodal", False)) else False
-            value = getattr(record, "sa_mm" if nodal else "ld_mm", np.nan)
-            flag = getattr(record, "local_failure", None)
-            if status == NonTargetStatus.PROGRESSION or parse_bool(flag):
-                reader = True
-            if status == TargetStatus.ABSENT:
-                diameters.append(0.0)
-                disease.append(False)
-            elif status == TargetStatus.TOO_SMALL:
-                diameters.append(criteria.too_small_mm)
-                disease.append(True)
-            elif status in (TargetStatus.NOT_EVALUATED, TargetStatus.MERGED):
-                continue
-            else:  # measured, present, progression, unequivocal, equivocal
-                if not pd.isna(value):
-                    diameters.append(float(value))
-                disease.append(status != "equivocal")
-        out.append(_Assessment(
-            date=pd.Timestamp(when), diameter=float(sum(diameters)) if diameters else None,
-            disease=any(disease) if disease else None, reader_failure=reader))
+@dataclass
+class _Lesion:
+    """What the rules need of one lesion, gathered in one pass over the table."""
+
+    assessments: list[_Assessment]
+    organ: str | None
+    key: str | None  # organ key (DEC-21)
+    new: bool  # recorded as a new lesion
+    first_date: pd.Timestamp
+    first_unequivocal: pd.Timestamp | None
+    progression_dates: list[pd.Timestamp]
+
+
+def _gather(m: pd.DataFrame, criteria: Criteria) -> dict[str, dict[str, _Lesion]]:
+    """patient → lesion (in order of appearance) → its facts, computed column-wise.
+
+    One assessment per lesion and scan date: fragments add (SUM-5); ``absent`` counts
+    0 mm, ``too_small`` ``criteria.too_small_mm``; ``not_evaluated`` and ``merged`` rows
+    carry neither a diameter nor a verdict; a nodal lesion is measured by its SA.
+    """
+    status = m["status"].astype(str).to_numpy(dtype=object)
+    n = len(m)
+    nodal = (np.array([bool(v) if isinstance(v, (bool, np.bool_)) else bool(parse_bool(v))
+                       for v in m["nodal"].tolist()], dtype=bool) if "nodal" in m.columns
+             else np.zeros(n, dtype=bool))
+    ld = pd.to_numeric(m["ld_mm"], errors="coerce").to_numpy(dtype=float) \
+        if "ld_mm" in m.columns else np.full(n, np.nan)
+    sa = pd.to_numeric(m["sa_mm"], errors="coerce").to_numpy(dtype=float) \
+        if "sa_mm" in m.columns else np.full(n, np.nan)
+    value = np.where(nodal, sa, ld)
+    absent = status == TargetStatus.ABSENT.value
+    small = status == TargetStatus.TOO_SMALL.value
+    skip = np.isin(status, [TargetStatus.NOT_EVALUATED.value, TargetStatus.MERGED.value])
+    diameter = np.select([absent, small, skip], [0.0, criteria.too_small_mm, np.nan], value)
+    disease = np.select([absent, small, skip], [0.0, 1.0, np.nan],
+                        (status != "equivocal").astype(float))
+    reader = status == NonTargetStatus.PROGRESSION.value
+    if "local_failure" in m.columns:
+        flags = m["local_failure"]
+        called = {v: bool(parse_bool(v)) for v in flags.dropna().unique()}
+        reader |= np.array([called.get(v, False) for v in flags.tolist()], dtype=bool)
+    frame = pd.DataFrame({"p": m["patient_id"].to_numpy(), "l": m["lesion_id"].to_numpy(),
+                          "d": m["date"].to_numpy(), "diameter": diameter,
+                          "disease": disease, "reader": reader})
+    by_scan = frame.groupby(["p", "l", "d"], sort=True).agg(
+        diameter=("diameter", "sum"), measured=("diameter", "count"),
+        disease=("disease", "max"), reader=("reader", "any"))
+    by_scan.loc[by_scan["measured"] == 0, "diameter"] = np.nan  # no diameter at that scan
+    assessments: dict[tuple[str, str], list[_Assessment]] = {}
+    for (p, lesion, when), size, sick, called in zip(
+            by_scan.index, by_scan["diameter"].to_numpy(), by_scan["disease"].to_numpy(),
+            by_scan["reader"].to_numpy()):
+        assessments.setdefault((p, lesion), []).append(_Assessment(
+            date=pd.Timestamp(when), diameter=None if np.isnan(size) else float(size),
+            disease=None if np.isnan(sick) else bool(sick), reader_failure=bool(called)))
+    keyed = frame.assign(organ=m["organ"].to_numpy() if "organ" in m.columns else None,
+                         nodal=nodal, new=(m["kind"].astype(str) == LesionKind.NEW).to_numpy(),
+                         unequivocal=np.where(status == "unequivocal", frame["d"], pd.NaT),
+                         progression=reader & (status == NonTargetStatus.PROGRESSION.value))
+    keyed["unequivocal"] = pd.to_datetime(keyed["unequivocal"])
+    per_lesion = keyed.groupby(["p", "l"], sort=False).agg(
+        organ=("organ", "first"), nodal=("nodal", "any"), new=("new", "any"),
+        first_date=("d", "min"), first_unequivocal=("unequivocal", "min"))
+    progressing = keyed[keyed["progression"]].groupby(["p", "l"])["d"].apply(
+        lambda v: sorted(pd.Timestamp(x) for x in v.unique()))
+    progression = dict(zip(progressing.index, progressing.to_numpy()))
+    out: dict[str, dict[str, _Lesion]] = {}
+    for (p, lesion), organ, node, new, first, unequivocal in zip(
+            per_lesion.index, per_lesion["organ"], per_lesion["nodal"], per_lesion["new"],
+            per_lesion["first_date"], per_lesion["first_unequivocal"]):
+        text = None if organ is None or pd.isna(organ) else str(organ)
+        key = organ_key(text, bool(node)) if text is not None or node else None
+        out.setdefault(p, {})[lesion] = _Lesion(
+            assessments=assessments[(p, lesion)], organ=text, key=key, new=bool(new),
+            first_date=pd.Timestamp(first),
+            first_unequivocal=None if pd.isna(unequivocal) else pd.Timestamp(unequivocal),
+            progression_dates=progression.get((p, lesion), []))
     return out
-
-
-def _organ(rows: pd.DataFrame) -> tuple[str | None, str | None]:
-    """The organ text and key of a lesion (nodes → "lymph node", DEC-21)."""
-    organ = next((str(o) for o in rows.get("organ", pd.Series([], dtype=object))
-                  if not pd.isna(o)), None)
-    nodal = bool(rows["nodal"].fillna(False).astype(bool).any()) if "nodal" in rows else False
-    return organ, (organ_key(organ, nodal) if organ is not None or nodal else None)
 
 
 def _pattern(key: str | None) -> str:
@@ -207,74 +261,73 @@ def failure_pattern(measurements: pd.DataFrame, treatments: pd.DataFrame,
     baseline = m.groupby("patient_id")["date"].min()
     by_lesion_treatments: dict[tuple[str, str], list[tuple[pd.Timestamp, str]]] = {}
     every_treatment: dict[tuple[str, str], list[tuple[pd.Timestamp, str]]] = {}
-    for record in treatments.itertuples():
-        ids, when = (str(record.patient_id), str(record.lesion_id)), pd.Timestamp(record.date)
-        every_treatment.setdefault(ids, []).append((when, str(record.therapy)))
-        if ids[0] in baseline.index and when >= baseline[ids[0]]:
-            by_lesion_treatments.setdefault(ids, []).append((when, str(record.therapy)))
-    control, events, status = [], [], []
-    for patient_id, rows in m.groupby("patient_id", sort=True):
-        lesions = {lesion: group for lesion, group in rows.groupby("lesion_id", sort=False)}
-        series = {lesion: _lesion_assessments(group, criteria)
-                  for lesion, group in lesions.items()}
-        organs = {lesion: _organ(group) for lesion, group in lesions.items()}
+    first_scan = dict(zip(baseline.index, baseline.to_numpy()))
+    for patient, lesion, day, therapy in zip(
+            treatments["patient_id"].astype(str), treatments["lesion_id"].astype(str),
+            treatments["date"], treatments["therapy"].astype(str)):
+        ids, when = (patient, lesion), pd.Timestamp(day)
+        every_treatment.setdefault(ids, []).append((when, therapy))
+        if patient in first_scan and when >= first_scan[patient]:
+            by_lesion_treatments.setdefault(ids, []).append((when, therapy))
+    control: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    status: list[tuple[Any, ...]] = []
+    facts = _gather(m, criteria)
+    for patient_id in sorted(facts):
+        lesions = facts[patient_id]
+        series = {lesion: fact.assessments for lesion, fact in lesions.items()}
+        mine: list[tuple[Any, ...]] = []  # this patient's events
         failures: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] = {}  # (treated, failed)
-        for lesion, group in lesions.items():
-            episodes = sorted(by_lesion_treatments.get((str(patient_id), lesion), []))
-            organ, key = organs[lesion]
+        for lesion, fact in lesions.items():
+            episodes = sorted(by_lesion_treatments.get((patient_id, lesion), []))
+            organ, key = fact.organ, fact.key
             for number, (start, therapy) in enumerate(episodes, 1):
                 end = episodes[number][0] if number < len(episodes) else None
-                window = [a for a in series[lesion]
+                window = [a for a in fact.assessments
                           if a.date > start and (end is None or a.date <= end)]
                 failed, nadir, reason = episode_failure(
                     [(a.date, a.diameter, a.reader_failure) for a in window], criteria)
                 last = window[-1].date if window else pd.NaT
                 if failed is not None:
                     failures.setdefault(lesion, []).append((start, failed))
-                    events.append((patient_id, failed, Pattern.LOCAL, lesion, organ, "DEC-24",
-                                   f"{lesion} treated by {therapy} on {start:%Y-%m-%d}: {reason}"))
+                    mine.append((patient_id, failed, Pattern.LOCAL, lesion, organ, "DEC-24",
+                                 f"{lesion} treated by {therapy} on {start:%Y-%m-%d}: {reason}"))
                 elif not window:
                     reason = "no assessment after the treatment (DEC-24)"
                 control.append((patient_id, lesion, organ, number, start, therapy, nadir,
                                 failed is not None, failed if failed is not None else pd.NaT,
                                 last, reason))
             first_treated = episodes[0][0] if episodes else None
-            kinds = set(group["kind"].astype(str))
-            if LesionKind.NEW in kinds:
-                unequivocal = group[group["status"].astype(str) == "unequivocal"]
-                if len(unequivocal):
-                    first = group["date"].min()
-                    backdated = (" (first seen equivocal, dated back as DEC-13)"
-                                 if first < unequivocal["date"].min() else "")
-                    events.append((patient_id, first, _pattern(key), lesion, organ, "DEC-25",
-                                   f"new lesion {lesion} ({organ or 'organ not recorded'}) "
-                                   f"first seen on {first:%Y-%m-%d}{backdated}"))
-            progressing = group[group["status"].astype(str) == NonTargetStatus.PROGRESSION]
-            if first_treated is not None:
-                progressing = progressing[progressing["date"] < first_treated]
-            before = sorted(every_treatment.get((str(patient_id), lesion), []))
-            if len(progressing) and LesionKind.NEW not in kinds:
-                when = progressing["date"].min()
-                earlier = [(d, t) for d, t in before if d < when]
+            if fact.new and fact.first_unequivocal is not None:
+                first = fact.first_date
+                backdated = (" (first seen equivocal, dated back as DEC-13)"
+                             if first < fact.first_unequivocal else "")
+                mine.append((patient_id, first, _pattern(key), lesion, organ, "DEC-25",
+                             f"new lesion {lesion} ({organ or 'organ not recorded'}) "
+                             f"first seen on {first:%Y-%m-%d}{backdated}"))
+            progressing = [d for d in fact.progression_dates
+                           if first_treated is None or d < first_treated]
+            if progressing and not fact.new:
+                when = progressing[0]
+                earlier = [(d, t) for d, t in sorted(every_treatment.get(
+                    (patient_id, lesion), [])) if d < when]
                 if earlier:  # treated before baseline (MEAS-10) and now progressing
                     start, therapy = earlier[-1]
                     failures.setdefault(lesion, []).append((start, when))
-                    events.append((patient_id, when, Pattern.LOCAL, lesion, organ, "DEC-24",
-                                   f"{lesion} treated by {therapy} on {start:%Y-%m-%d}, "
-                                   "before baseline: the reader recorded progression on "
-                                   f"{when:%Y-%m-%d}"))
+                    mine.append((patient_id, when, Pattern.LOCAL, lesion, organ, "DEC-24",
+                                 f"{lesion} treated by {therapy} on {start:%Y-%m-%d}, "
+                                 "before baseline: the reader recorded progression on "
+                                 f"{when:%Y-%m-%d}"))
                 else:
                     where = organ or "organ not recorded"
-                    events.append((patient_id, when, _pattern(key), lesion, organ, "DEC-25",
-                                   f"untreated lesion {lesion} ({where}) recorded progression "
-                                   f"on {when:%Y-%m-%d}"))
-        patient_events = [e for e in events if e[0] == patient_id]
-        for when in sorted({e[1] for e in patient_events}):
-            kinds_then = sorted({e[2] for e in patient_events if e[1] == when},
-                                key=Pattern.ORDER.index)
-            active = _active_lesions(when, series, every_treatment, failures,
-                                     str(patient_id))
-            keys = sorted({organs[lesion][1] or "organ not recorded" for lesion in active})
+                    mine.append((patient_id, when, _pattern(key), lesion, organ, "DEC-25",
+                                 f"untreated lesion {lesion} ({where}) recorded progression "
+                                 f"on {when:%Y-%m-%d}"))
+        events.extend(mine)
+        for when in sorted({e[1] for e in mine}):
+            kinds_then = sorted({e[2] for e in mine if e[1] == when}, key=Pattern.ORDER.index)
+            active = _active_lesions(when, series, every_treatment, failures, patient_id)
+            keys = sorted({lesions[lesion].key or "organ not recorded" for lesion in active})
             oligo = (len(active) <= criteria.oligo_max_lesions
                      and len(keys) <= criteria.oligo_max_organs)
             verdict = "still oligometastatic" if oligo else "no longer oligometastatic"

@@ -171,13 +171,10 @@ def check_therapies(therapies: pd.DataFrame, measurements: pd.DataFrame,
 
 def _first_followup_scan(measurements: pd.DataFrame) -> dict[str, pd.Timestamp]:
     """patient → date of the first scan after the baseline (the second scan date)."""
-    out: dict[str, pd.Timestamp] = {}
-    for patient_id, dates in measurements.groupby(
-            measurements["patient_id"].astype(str), sort=False)["date"]:
-        days = sorted(pd.to_datetime(dates).unique())
-        if len(days) > 1:
-            out[str(patient_id)] = pd.Timestamp(days[1])
-    return out
+    scans = pd.DataFrame({"p": measurements["patient_id"].astype(str).to_numpy(),
+                          "d": pd.to_datetime(measurements["date"]).to_numpy()})
+    second = scans.drop_duplicates().sort_values(["p", "d"]).groupby("p").nth(1)
+    return {str(p): pd.Timestamp(d) for p, d in zip(second["p"], second["d"])}
 
 
 def repeat_local_therapies(therapies: pd.DataFrame,

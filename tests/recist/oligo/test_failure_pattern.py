@@ -88,3 +88,16 @@ def test_dec_26_still_oligometastatic(pattern):
     ]
     wider = run(RECIST_1_1.replace(oligo_max_lesions=6, oligo_max_organs=4))
     assert bool(wider.recurrence_status["oligometastatic"].iloc[-1])
+
+
+def test_scalar_rounding_agrees_with_round_half_away():
+    import numpy as np
+
+    from recist.arrays import round_half_away
+    from recist.oligo.failure_pattern import _round
+
+    rng = np.random.default_rng(3)
+    values = np.r_[rng.uniform(-200, 200, 5000), np.arange(-50, 50) / 8, [2.675, 1.005]]
+    for decimals in (0, 1, 2, 3):
+        ours = [_round(float(v), decimals) for v in values]
+        assert ours == round_half_away(values, decimals).tolist()
