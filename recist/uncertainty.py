@@ -55,6 +55,7 @@ __all__ = [
     "SAFE_Z",
     "UncertaintyResult",
     "assess_uncertainty",
+    "classify_draws",
     "lesion_error_sd_mm",
     "threshold_distances",
 ]
@@ -242,32 +243,41 @@ class UncertaintyResult:
     draws: int
 
 
-def _draw_target_codes(layout: _Layout, tps: pd.DataFrame, z: npt.NDArray[np.float64],
+def _segment_sum(segment: npt.NDArray[np.int64], n_segments: int,
+                 values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Row sums of ``values`` (rows × draws) per segment: ``out[g] = Σ values[segment == g]``,
+    as a sparse indicator matrix times the dense block (an order of magnitude faster than
+    ``np.add.reduceat`` along the first axis); integer blocks stay exact."""
+    from scipy import sparse
+
+    ones = np.ones(len(segment), dtype=values.dtype)
+    indicator = sparse.csr_matrix((ones, (segment, np.arange(len(segment)))),
+                                  shape=(n_segments, len(segment)))
+    return np.asarray(indicator @ values)
+
+
+def _draw_target_codes(layout: _Layout, tps: pd.DataFrame, z: npt.NDArray[np.floating[Any]],
                        criteria: Criteria) -> npt.NDArray[np.int64]:
     """Target response codes (n_tp × draws) of one chunk of standard-normal draws ``z``
     (one row per measured target row)."""
     d = criteria.rounding_decimals
     k = z.shape[1]
-    values = np.repeat(layout.value[:, None], k, axis=1)
-    sd = lesion_error_sd_mm(layout.value[layout.measured], criteria)
-    values[layout.measured] = np.maximum(values[layout.measured] + sd[:, None] * z, 0.0)
-    sums = np.zeros((layout.n_tp, k))
-    if len(layout.row_tp):
-        starts = np.flatnonzero(np.r_[True, layout.row_tp[1:] != layout.row_tp[:-1]])
-        sums[layout.row_tp[starts]] = np.add.reduceat(values, starts, axis=0)
-    sums = np.round(sums, d)  # continuous errors: no value lies exactly halfway
+    # Single precision for the draws (1000 mm to about 0.0001 mm): the sums are rounded
+    # to 0.01 mm in double precision; continuous errors put no value exactly halfway.
+    values = np.repeat(layout.value.astype(np.float32)[:, None], k, axis=1)
+    sd = lesion_error_sd_mm(layout.value[layout.measured], criteria).astype(np.float32)
+    values[layout.measured] = np.maximum(values[layout.measured] + sd[:, None] * z,
+                                         np.float32(0.0))
+    sums = np.round(_segment_sum(layout.row_tp, layout.n_tp, values).astype(float), d)
     nodes_pathological = np.zeros((layout.n_tp, k), dtype=bool)
     node_rows = np.flatnonzero(layout.lesion_nodal[layout.lesion])
     if len(node_rows):
         # Fragments of one node add up (SUM-5): rows sorted by lesion, summed per lesion.
-        by_lesion = node_rows[np.argsort(layout.lesion[node_rows], kind="stable")]
-        lesion_of = layout.lesion[by_lesion]
-        first = np.flatnonzero(np.r_[True, lesion_of[1:] != lesion_of[:-1]])
-        lesion_sum = np.add.reduceat(values[by_lesion], first, axis=0)
-        bad = np.round(lesion_sum, d) >= criteria.node_pathological_sa_mm
-        node_tp = layout.lesion_tp[lesion_of[first]]  # nondecreasing
-        tp_first = np.flatnonzero(np.r_[True, node_tp[1:] != node_tp[:-1]])
-        nodes_pathological[node_tp[tp_first]] = np.logical_or.reduceat(bad, tp_first, axis=0)
+        lesions, lesion_of = np.unique(layout.lesion[node_rows], return_inverse=True)
+        lesion_sum = _segment_sum(lesion_of.reshape(-1), len(lesions),
+                                  values[node_rows]).astype(float)
+        bad = (np.round(lesion_sum, d) >= criteria.node_pathological_sa_mm).astype(np.int32)
+        nodes_pathological = _segment_sum(layout.lesion_tp[lesions], layout.n_tp, bad) > 0
     complete = tps["_complete"].to_numpy(dtype=bool)
     has_targets = tps["_has_targets"].to_numpy(dtype=bool)
     base_index = np.flatnonzero(layout.tp_order == 0)
@@ -276,11 +286,38 @@ def _draw_target_codes(layout: _Layout, tps: pd.DataFrame, z: npt.NDArray[np.flo
     baseline = np.where(complete[baseline_of][:, None], sums[baseline_of], np.nan)
     nadir = running_nadir(sums, complete, layout.tp_order)
     cr_met = complete[:, None] & ~layout.fixed_not_cr[:, None] & ~nodes_pathological
-    codes = classify_size_sums(
-        sums, baseline, nadir, complete=np.repeat(complete[:, None], k, axis=1),
-        cr_met=cr_met, has_targets=np.repeat(has_targets[:, None], k, axis=1),
-        thresholds=recist_thresholds(criteria), half_away=False)
-    return codes
+    return classify_draws(sums, baseline, nadir, complete[:, None], cr_met,
+                          has_targets[:, None], criteria)
+
+
+def classify_draws(sums: npt.NDArray[np.float64], baseline: npt.NDArray[np.float64],
+                   nadir: npt.NDArray[np.float64], complete: npt.NDArray[np.bool_],
+                   cr_met: npt.NDArray[np.bool_], has_targets: npt.NDArray[np.bool_],
+                   criteria: Criteria = RECIST_1_1) -> npt.NDArray[np.int64]:
+    """``recist.size_response.classify_size_sums`` with RECIST's thresholds for sums
+    already rounded to the DEC-22 step, without rounding the differences and percentages:
+    a rounded value reaches a threshold exactly when the raw one is within half a step
+    of it, so each comparison moves by half a step instead (the same answer except for
+    raw values exactly halfway, which continuous errors never produce). Arrays broadcast.
+
+    >>> classify_draws(np.array([30.0]), np.array([40.0]), np.array([25.0]),
+    ...     np.array([True]), np.array([False]), np.array([True])).tolist()  # PD
+    [3]
+    """
+    half = 0.5 * 10.0 ** -criteria.rounding_decimals
+    with np.errstate(divide="ignore", invalid="ignore"):
+        increase = sums - nadir
+        pct_nadir = increase / nadir * 100.0
+        pct_base = (sums - baseline) / baseline * 100.0
+    is_pd = (increase >= criteria.pd_min_increase_mm - half) & (
+        (nadir == 0) | (pct_nadir >= criteria.pd_increase_pct - half)) & (increase > 0)
+    code = TARGET_ORDER.index
+    return np.select(
+        [~has_targets, is_pd, ~complete | np.isnan(baseline), cr_met,
+         (baseline > 0) & (pct_base <= -criteria.pr_decrease_pct + half)],
+        [code(TargetResponse.NA), code(TargetResponse.PD), code(TargetResponse.NE),
+         code(TargetResponse.CR), code(TargetResponse.PR)],
+        default=code(TargetResponse.SD)).astype(np.int64)
 
 
 def _codes(values: pd.Series, order: tuple[str, ...]) -> npt.NDArray[np.int64]:
@@ -355,10 +392,11 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     if len(sim_tp):
         sub_layout, sub_tps = _restrict(layout, tps, simulate)
         n_measured = int(sub_layout.measured.sum())
-        chunk = max(1, min(draws, 4_000_000 // max(len(sub_layout.value), 1)))
+        # about 12 million values per block of draws (~100 MB per float array)
+        chunk = max(1, min(draws, 12_000_000 // max(len(sub_layout.value), 1)))
         for start in range(0, draws, chunk):
             k = min(chunk, draws - start)
-            z = rng.standard_normal((n_measured, k))
+            z = rng.standard_normal((n_measured, k), dtype=np.float32)
             t_codes = _draw_target_codes(sub_layout, sub_tps, z, criteria)
             overall = _overall_of_draws(t_codes, nontarget[sim_tp], new[sim_tp],
                                         engine[sim_tp], target[sim_tp], kept_label[sim_tp])
@@ -463,19 +501,25 @@ def _timepoint_sentences(timepoints: pd.DataFrame, out: pd.DataFrame,
     """UNC-4: one sentence per fragile time point, e.g. "PD by 0.40 mm: within
     measurement error (sum SD 2.37 mm, P(PD) 0.61; UNC-4)"."""
     text = np.full(len(out), "", dtype=object)
-    overall = timepoints["overall_response"].to_numpy(dtype=object)
-    target = timepoints["target_response"].to_numpy(dtype=object)
-    for i in np.flatnonzero(out["fragile"].to_numpy(dtype=bool)).tolist():
-        call, sd, p = overall[i], out["sum_sd_mm"].iat[i], out["p_same"].iat[i]
-        flip, flip_to = out["flip_mm"].iat[i], out["flip_to"].iat[i]
-        if np.isnan(flip):
-            margin = f"{call} (target {target[i]})"
-        elif target[i] == TargetResponse.PD:
-            margin = f"PD by {flip:.2f} mm"
+    rows = np.flatnonzero(out["fragile"].to_numpy(dtype=bool))
+    overall = timepoints["overall_response"].to_numpy(dtype=object)[rows]
+    target = timepoints["target_response"].to_numpy(dtype=object)[rows]
+    sd = out["sum_sd_mm"].to_numpy(dtype=float)[rows]
+    p = out["p_same"].to_numpy(dtype=float)[rows]
+    flip = out["flip_mm"].to_numpy(dtype=float)[rows]
+    flip_to = out["flip_to"].to_numpy(dtype=object)[rows]
+    sentences = []
+    for call, t, s_d, prob, f, to in zip(overall.tolist(), target.tolist(), sd.tolist(),
+                                         p.tolist(), flip.tolist(), flip_to.tolist()):
+        if np.isnan(f):
+            margin = f"{call} (target {t})"
+        elif t == TargetResponse.PD:
+            margin = f"PD by {f:.2f} mm"
         else:
-            margin = f"{call}, {flip:.2f} mm from target {flip_to}"
-        text[i] = (f"{margin}: within measurement error (sum SD {sd:.2f} mm, "
-                   f"P({call}) {p:.2f}; UNC-4)")
+            margin = f"{call}, {f:.2f} mm from target {to}"
+        sentences.append(f"{margin}: within measurement error (sum SD {s_d:.2f} mm, "
+                         f"P({call}) {prob:.2f}; UNC-4)")
+    text[rows] = sentences
     return text
 
 
@@ -562,7 +606,8 @@ def _alternative_sequences(
     overall_draws = _after_first_pd(overall_draws, starts, lengths)
     reference = _after_first_pd(engine[sim_tp][:, None].astype(np.int8), starts, lengths)
     changed = overall_draws != reference
-    changed_seg = np.logical_or.reduceat(changed, starts, axis=0)
+    segment_of = np.repeat(np.arange(len(starts)), lengths)
+    changed_seg = _segment_sum(segment_of, len(starts), changed.astype(np.int32)) > 0
     seg, drawn = np.nonzero(changed_seg)
     if not len(seg):
         return None
@@ -572,7 +617,7 @@ def _alternative_sequences(
     keys: list[npt.NDArray[np.int64]] = [seg]
     for block in range(int(position.max()) // 20 + 1):
         weight = np.where(position // 20 == block, 8 ** (position % 20), 0).astype(np.int64)
-        word = np.add.reduceat(digits * weight[:, None], starts, axis=0)
+        word = _segment_sum(segment_of, len(starts), digits * weight[:, None])
         keys.append(word[seg, drawn])
     alternative = combined_codes(keys)
     n_alt = int(alternative.max()) + 1
@@ -605,11 +650,12 @@ def _after_first_pd(codes: npt.NDArray[np.int8], starts: npt.NDArray[np.intp],
                     lengths: npt.NDArray[np.intp]) -> npt.NDArray[np.int8]:
     """``codes`` (time points × draws, patients in segments) with every time point after
     a patient's first PD set to PD."""
-    is_pd = (codes == _PD).astype(np.int32)
-    running = np.cumsum(is_pd, axis=0)
-    offset = np.repeat(running[starts] - is_pd[starts], lengths, axis=0)
-    before = running - offset - is_pd  # PDs strictly before, within the patient
-    return np.where(before > 0, np.int8(_PD), codes).astype(np.int8)
+    position = np.arange(len(codes)) - np.repeat(starts, lengths)
+    seen = np.zeros(codes.shape, dtype=bool)
+    for j in range(1, int(position.max(initial=0)) + 1):
+        at = np.flatnonzero(position == j)
+        seen[at] = seen[at - 1] | (codes[at - 1] == _PD)
+    return np.where(seen, np.int8(_PD), codes).astype(np.int8)
 
 
 def _patients_for(patients: pd.DataFrame | None, frame: pd.DataFrame,

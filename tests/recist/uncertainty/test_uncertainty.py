@@ -171,3 +171,20 @@ def test_size_classifier_agrees_with_the_engine_on_a_random_cohort():
     got = np.array(TARGET_ORDER, dtype=object)[codes]
     assert complete.sum() > 100
     assert (got[complete] == tp["target_response"].to_numpy()[complete]).all()
+
+
+def test_unc_3_draw_classifier_is_the_rule_on_continuous_values():
+    from recist.uncertainty import classify_draws
+
+    rng = np.random.default_rng(4)
+    n = 20000
+    base = np.round(rng.uniform(10, 200, n), 2)
+    nadir = np.round(base * rng.uniform(0.3, 1.0, n), 2)
+    sums = np.round(nadir * rng.uniform(0.5, 1.6, n) + rng.normal(0, 0.003, n), 2)
+    complete = rng.random(n) > 0.05
+    expected = classify_size_sums(sums, base, nadir, complete=complete,
+                                  cr_met=np.zeros(n, dtype=bool), has_targets=np.ones(n, bool),
+                                  thresholds=recist_thresholds(CRITERIA))
+    got = classify_draws(sums, base, nadir, complete, np.zeros(n, dtype=bool),
+                         np.ones(n, dtype=bool), CRITERIA)
+    assert (got == expected).mean() > 0.999
