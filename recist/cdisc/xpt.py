@@ -139,10 +139,7 @@ def read_cdisc_table(path: str | Path, name: str = "dataset",
     suffix = path.suffix.lower()
     try:
         if suffix in (".xpt", ".xport"):
-            frame, _meta = _pyreadstat().read_xport(str(path))
-            if columns is not None:
-                frame = frame[[c for c in frame.columns if str(c).strip().upper()
-                               in set(columns)]]
+            frame = _read_xport(path, columns)
         else:
             frame = _read_csv_coded(path, columns)
     except UnicodeDecodeError:
@@ -159,6 +156,24 @@ def read_cdisc_table(path: str | Path, name: str = "dataset",
             ) from None
         raise
     return _as_strings(frame)
+
+
+def _read_xport(path: Path, columns: tuple[str, ...] | None) -> pd.DataFrame:
+    """XPORT v5 by the vectorised reader (``recist.cdisc.xport5``), anything it does not
+    take (version 8, several members, a damaged file) by pyreadstat, which names the
+    problem."""
+    from recist.cdisc.xport5 import read_xport5
+
+    try:
+        frame = read_xport5(path, columns)
+    except (ValueError, IndexError, TypeError, UnicodeDecodeError):
+        frame = None
+    if frame is not None:
+        return frame
+    frame, _meta = _pyreadstat().read_xport(str(path))
+    if columns is not None:
+        frame = frame[[c for c in frame.columns if str(c).strip().upper() in set(columns)]]
+    return frame
 
 
 def _read_csv_coded(path: Path, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
