@@ -108,8 +108,9 @@ def app_config() -> str:
         "showLoadingIndicator": True,
         "strictZSpacingForVolumeViewport": True,
         "investigationalUseDialog": {"option": "never"},
-        # The first measurement drawn starts tracking, without OHIF's yes/no prompts.
-        "measurementTrackingMode": "simplified",
+        # OHIF's default: it asks before tracking a series, and offers to restore an SR's
+        # measurements when the SR is opened (the "simplified" mode has no way to do that).
+        "measurementTrackingMode": "standard",
         "defaultDataSourceName": "orthanc",
         "dataSources": [source],
     }

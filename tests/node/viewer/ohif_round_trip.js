@@ -6,8 +6,9 @@
 //               "report": report name, "from": [x, y], "to": [x, y]} (pixel column/row
 //               of the long axis ends)
 // Steps:
-//   1. recist -> OHIF: hydrate the study's SR (our export-sr) with OHIF's own command, read
-//      the measurement service and the measurement panel; screenshot.
+//   1. recist -> OHIF: double-click the study's SR (our export-sr) and answer "Yes" to OHIF's
+//      prompt to track (restore) its measurements; read the measurement service and the
+//      measurement panel; screenshot.
 //   2. the study's SEG (our export-seg): hydrate it, read the segmentation service, count
 //      each segment's voxels in OHIF's labelmap; screenshot.
 //   3. OHIF -> recist: on a fresh page, activate OHIF's Bidirectional tool, drag its long
@@ -65,13 +66,24 @@ async function activeViewport(page) {
 }
 
 async function srStep(page) {
+    // As a radiologist does: double-click the SR in the study browser, and answer "Yes"
+    // to OHIF's "continue tracking measurements for this study?" (its hydration prompt).
+    const description = await page.evaluate(() => {
+        const sr = window.services.displaySetService.getActiveDisplaySets()
+            .find(d => d.Modality === "SR");
+        return sr ? sr.SeriesDescription : null;
+    });
+    if (!description) return { error: "no SR display set" };
+    await page.getByText(description, { exact: true }).dblclick();
+    await page.getByText("continue tracking measurements for this study?").waitFor({ timeout: 60000 });
+    await page.getByRole("button", { name: "Yes", exact: true }).click();
+    await page.waitForFunction(() => window.services.measurementService.getMeasurements().length > 0,
+        null, { timeout: 60000 });
+    await page.waitForTimeout(1000);
     const result = await page.evaluate(async () => {
         const { displaySetService, measurementService } = window.services;
         const sr = displaySetService.getActiveDisplaySets().find(d => d.Modality === "SR");
         if (!sr) return { error: "no SR display set" };
-        if (!sr.isLoaded) await sr.load();
-        await window.commandsManager.runCommand("hydrateStructuredReport",
-            { displaySetInstanceUID: sr.displaySetInstanceUID });
         const annotationOf = uid => window.cornerstoneTools.annotation.state.getAnnotation(uid);
         return {
             rehydratable: Boolean(sr.isRehydratable),
@@ -157,6 +169,10 @@ async function drawStep(page) {
     await page.mouse.up();
     await page.waitForFunction(() => window.services.measurementService.getMeasurements().length === 1,
         null, { timeout: 30000 });
+    // OHIF asks whether to track this series' measurements: yes, as a radiologist would.
+    await page.getByText("Track measurements for this series?").waitFor({ timeout: 30000 });
+    await page.getByRole("button", { name: "Yes", exact: true }).click();
+    await page.waitForTimeout(500);
     const uid = await page.evaluate(() => window.services.measurementService.getMeasurements()[0].uid);
     // Label it as a user does: OHIF's rename dialog, typed, Enter.
     page.evaluate(uid => window.commandsManager.runCommand("renameMeasurement", { uid }), uid);

@@ -2,8 +2,9 @@
 and a real Orthanc, both started by ``recist.pipeline.viewer.running_viewer``, driven in
 Debian's Chromium by playwright-core (tests/node/viewer/ohif_round_trip.js):
 
-* recist -> OHIF: the SR of ``recist export-sr`` is restored by OHIF's own command
-  (hydrateStructuredReport) as editable Bidirectional / Length tools on the image each
+* recist -> OHIF: the SR of ``recist export-sr``, double-clicked in the study browser with
+  "Yes" to OHIF's offer to track its measurements, is restored as editable Bidirectional
+  / Length tools on the image each
   lesion was measured on, labelled with the lesion id, with recist's lengths and end
   points (within 0.1 mm), and listed so in the measurement panel; the SEG of ``recist
   export-seg`` is shown in the segmentation panel with its segment label, and OHIF's
