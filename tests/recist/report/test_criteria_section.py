@@ -28,7 +28,7 @@ def _section(**options) -> str:
     result = respond(measurements, None, RECIST_1_1)
     extended = extend_result(result, measurements, None, **options)
     page = render_cohort_html(measurements, extended.result.timepoints,
-                              extended.result.patient_summary,
+                              extended.result.patient_summary, sections=[],
                               extra_sections=[CRITERIA_SECTION], extras={"criteria": extended})
     start = page.index('<section id="criteria">')
     return page[start:page.index("</section>", start)]
@@ -51,5 +51,5 @@ def test_section_left_out_without_extras():
     measurements = _measurements()
     result = respond(measurements, None, RECIST_1_1)
     page = render_cohort_html(measurements, result.timepoints, result.patient_summary,
-                              extra_sections=[CRITERIA_SECTION])
+                              sections=[], extra_sections=[CRITERIA_SECTION])
     assert 'id="criteria"' not in page
