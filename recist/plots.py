@@ -19,6 +19,7 @@ patients table. Text is at least 8 pt.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from recist.vocabulary import OverallResponse
 __all__ = [
     "BOR_COLOURS",
     "PALETTE",
+    "TargetSumCourse",
     "best_pct_change",
     "group_colours",
     "plot_kaplan_meier",
@@ -38,6 +40,7 @@ __all__ = [
     "plot_swimmer",
     "plot_target_sum",
     "plot_waterfall",
+    "target_sum_course",
 ]
 
 _R = OverallResponse
@@ -438,63 +441,100 @@ def plot_kaplan_meier(patient_summary: pd.DataFrame, patients: pd.DataFrame | No
     return ax
 
 
-def plot_target_sum(timepoints: pd.DataFrame, patient_id: str, *, ax=None,
-                    criteria: Criteria = RECIST_1_1):
-    """One patient's sum of target diameters over time with the thresholds that judge it.
+@dataclass(frozen=True)
+class TargetSumCourse:
+    """What the target-sum figure of one patient shows (``target_sum_course``)."""
 
-    The y axis starts at 0 mm. The PR threshold is fixed by the baseline sum
-    (baseline × (1 − ``pr_decrease_pct``/100), TGT-PR, SUM-2); the PD threshold moves with
-    the nadir each time point is compared with (the larger of nadir × (1 +
-    ``pd_increase_pct``/100) and nadir + ``pd_min_increase_mm``, TGT-PD, SUM-8), drawn as
-    steps. Each time point is labelled with its overall response.
+    dates: list
+    """Scan date of each time point, in order (``pandas.Timestamp``)."""
+    visits: list[str]
+    sums: list[float]
+    """Sum of target diameters (NaN when not evaluable)."""
+    labels: list[str]
+    """``baseline``, then each time point's overall response (``—`` when none)."""
+    pr_level: float
+    """baseline × (1 − ``pr_decrease_pct``/100) (TGT-PR, SUM-2)."""
+    pd_x: list
+    """Dates of the PD threshold's steps: the previous scan, then each follow-up."""
+    pd_y: list[float]
+    """The PD threshold holding up to each ``pd_x`` (TGT-PD, SUM-8)."""
+    top: float
+    """The largest value drawn (sum, threshold, baseline)."""
+
+
+def target_sum_course(timepoints: pd.DataFrame, patient_id: str,
+                      criteria: Criteria = RECIST_1_1) -> TargetSumCourse:
+    """The sums, labels and thresholds of one patient's target-sum figure.
+
+    The PR threshold is fixed by the baseline sum (baseline × (1 − ``pr_decrease_pct``/100),
+    TGT-PR, SUM-2); the PD threshold moves with the nadir each time point is compared with
+    (the larger of nadir × (1 + ``pd_increase_pct``/100) and nadir +
+    ``pd_min_increase_mm``, TGT-PD, SUM-8) and holds from the previous scan up to the time
+    point it judges.
     """
-    ax = _axes(ax, (8, 4))
     rows = timepoints[timepoints["patient_id"].astype(str) == str(patient_id)].copy()
     rows["date"] = _dates(rows["date"])
-    rows = rows.sort_values("date")
+    rows = rows.sort_values("date", kind="stable")
     sums = pd.to_numeric(rows["sum_mm"], errors="coerce")
     if rows.empty or sums.notna().sum() == 0:
         raise RecistDataError(f"target sum: patient {patient_id} has no sum of target "
                               "diameters (no target lesion)")
     dates = rows["date"]
-    ax.plot(dates, sums, marker="o", color="#1d2733", linewidth=1.8, zorder=3,
-            label="sum of target diameters")
     baseline = pd.to_numeric(rows["baseline_sum_mm"], errors="coerce").dropna()
     base = float(baseline.iloc[0]) if len(baseline) else float(sums.dropna().iloc[0])
-    pr_level = base * (1 - criteria.pr_decrease_pct / 100)
-    ax.axhline(pr_level, color=_PR_LINE, linestyle="--", linewidth=1.1, zorder=1,
-               label=f"PR: −{criteria.pr_decrease_pct:g}% from baseline "
-                     f"({pr_level:.1f} mm)")
     nadir = pd.to_numeric(rows["nadir_mm"], errors="coerce")
     threshold = np.maximum(nadir * (1 + criteria.pd_increase_pct / 100),
                            nadir + criteria.pd_min_increase_mm)
     follow = threshold.notna().to_numpy() & (dates > dates.min()).to_numpy()
+    pd_x: list = []
+    pd_y: list[float] = []
     if follow.any():
-        # the threshold of a time point holds from the previous scan up to this one
-        x = [dates.iloc[int(np.flatnonzero(follow)[0]) - 1]] + list(dates[follow])
-        y = [float(threshold[follow].iloc[0])] + list(threshold[follow])
-        ax.step(x, y, where="pre", color=_PD_LINE, linestyle="--", linewidth=1.1,
-                zorder=1, label=f"PD: +{criteria.pd_increase_pct:g}% and "
-                                f"+{criteria.pd_min_increase_mm:g} mm over nadir")
-    top = float(np.nanmax([sums.max(), np.nanmax(threshold.to_numpy(dtype=float))
-                           if threshold.notna().any() else 0.0, base]))
-    for date, value, response in zip(dates, sums, rows["overall_response"]):
-        text = "baseline" if date == dates.min() else (
-            str(response) if isinstance(response, str) and response else "—")
-        if pd.isna(value):
-            value = 0.0
-        ax.annotate(text, (date, value), xytext=(0, 9), textcoords="offset points",
-                    ha="center", fontsize=9, fontweight="bold",
+        pd_x = [dates.iloc[int(np.flatnonzero(follow)[0]) - 1]] + list(dates[follow])
+        pd_y = [float(threshold[follow].iloc[0])] + [float(v) for v in threshold[follow]]
+    labels = []
+    for date, response in zip(dates, rows["overall_response"]):
+        labels.append("baseline" if date == dates.min() else (
+            str(response) if isinstance(response, str) and response else "—"))
+    visits = (rows["visit"].astype("string").fillna("").tolist() if "visit" in rows.columns
+              else [""] * len(rows))
+    top = float(np.nanmax([sums.max(), max(pd_y) if pd_y else 0.0, base]))
+    return TargetSumCourse(dates=list(dates), visits=[str(v) for v in visits],
+                           sums=[float(v) for v in sums], labels=labels,
+                           pr_level=base * (1 - criteria.pr_decrease_pct / 100),
+                           pd_x=pd_x, pd_y=pd_y, top=top)
+
+
+def plot_target_sum(timepoints: pd.DataFrame, patient_id: str, *, ax=None,
+                    criteria: Criteria = RECIST_1_1):
+    """One patient's sum of target diameters over time with the thresholds that judge it.
+
+    The y axis starts at 0 mm; the PR threshold (fixed by the baseline) and the PD
+    threshold (moving with the nadir, in steps) are those of ``target_sum_course``; each
+    time point is labelled with its overall response.
+    """
+    ax = _axes(ax, (8, 4))
+    course = target_sum_course(timepoints, patient_id, criteria)
+    dates = pd.Series(course.dates)
+    ax.plot(dates, course.sums, marker="o", color="#1d2733", linewidth=1.8, zorder=3,
+            label="sum of target diameters")
+    ax.axhline(course.pr_level, color=_PR_LINE, linestyle="--", linewidth=1.1, zorder=1,
+               label=f"PR: −{criteria.pr_decrease_pct:g}% from baseline "
+                     f"({course.pr_level:.1f} mm)")
+    if course.pd_x:
+        ax.step(course.pd_x, course.pd_y, where="pre", color=_PD_LINE, linestyle="--",
+                linewidth=1.1, zorder=1, label=f"PD: +{criteria.pd_increase_pct:g}% and "
+                                               f"+{criteria.pd_min_increase_mm:g} mm over nadir")
+    for date, value, text in zip(course.dates, course.sums, course.labels):
+        ax.annotate(text, (date, 0.0 if np.isnan(value) else value), xytext=(0, 9),
+                    textcoords="offset points", ha="center", fontsize=9, fontweight="bold",
                     color=BOR_COLOURS.get(text, "#1d2733"), zorder=4)
-    ax.set_ylim(0, top * 1.25 + 1)
+    ax.set_ylim(0, course.top * 1.25 + 1)
     ax.set_ylabel("Sum of target diameters (mm)")
-    visits = rows["visit"].astype("string").fillna("") if "visit" in rows.columns else \
-        pd.Series("", index=rows.index)
     ax.set_xticks(list(dates))
+    many = len(dates) > 8
     ax.set_xticklabels([f"{v}\n{d:%Y-%m-%d}" if v else f"{d:%Y-%m-%d}"
-                        for v, d in zip(visits, dates)], fontsize=_SMALL,
-                       rotation=0 if len(dates) <= 8 else 45,
-                       ha="center" if len(dates) <= 8 else "right")
+                        for v, d in zip(course.visits, dates)], fontsize=_SMALL,
+                       rotation=45 if many else 0, ha="right" if many else "center")
     span = dates.max() - dates.min()
     pad = span * 0.06 if span > pd.Timedelta(0) else pd.Timedelta(days=7)
     ax.set_xlim(dates.min() - pad, dates.max() + pad)

@@ -70,21 +70,21 @@ def _number(value: object) -> float:
     return number
 
 
-def _cell(group: pd.DataFrame, nodal: bool, baseline_size: float) -> str:
+def _cell(group: list[dict], nodal: bool, baseline_size: float) -> str:
     """HTML of one lesion at one visit (several rows: fragments of a split lesion)."""
-    status = str(group["status"].iloc[0])
-    kind = str(group["kind"].iloc[0])
-    ld = pd.to_numeric(group["ld_mm"], errors="coerce")
-    sa = pd.to_numeric(group["sa_mm"], errors="coerce")
+    status = str(group[0]["status"])
+    kind = str(group[0]["kind"])
+    ld = [v for v in (_number(r.get("ld_mm")) for r in group) if not np.isnan(v)]
+    sa = [v for v in (_number(r.get("sa_mm")) for r in group) if not np.isnan(v)]
     main, other = (sa, ld) if nodal else (ld, sa)
     main_name, other_name = ("SA", "LD") if nodal else ("LD", "SA")
     lines = []
-    if main.notna().any():
-        size = float(main.sum())
+    if main:
+        size = float(sum(main))
         fragments = f" ({len(group)} parts)" if len(group) > 1 else ""
         lines.append(f'<span class="size">{main_name} {size:.1f}</span>{esc(fragments)}')
-        if other.notna().any() and len(group) == 1:
-            lines.append(f'<span class="note">{other_name} {float(other.sum()):.1f}</span>')
+        if other and len(group) == 1:
+            lines.append(f'<span class="note">{other_name} {float(sum(other)):.1f}</span>')
         if kind == "target" and np.isfinite(baseline_size) and baseline_size > 0:
             change = 100.0 * (size - baseline_size) / baseline_size
             lines.append(f'<span class="note">{change:+.0f}%</span>')
@@ -100,7 +100,10 @@ def lesion_visit_table(rows: pd.DataFrame, timepoints: pd.DataFrame) -> str:
         return '<p class="note">no lesion rows</p>'
     visits = visit_columns(rows)
     frame = _keyed(rows)
-    cells_of = {key: group for key, group in frame.groupby(["_lid", "_key"], sort=False)}
+    cells_of: dict[tuple[str, str], list[dict]] = {}
+    for record in frame[[c for c in ("_lid", "_key", "status", "kind", "ld_mm", "sa_mm")
+                         if c in frame.columns]].to_dict("records"):
+        cells_of.setdefault((record["_lid"], record["_key"]), []).append(record)
     head = ["<th>lesion</th>"] + [
         f"<th>{esc(key)}<br><span class=\"note\">{esc(cell_text(date))}</span></th>"
         for key, date in zip(visits["key"], visits["date"])]
@@ -113,8 +116,10 @@ def lesion_visit_table(rows: pd.DataFrame, timepoints: pd.DataFrame) -> str:
                  f'{esc(lesion["kind"])} · {esc(organ)}{" · node" if nodal else ""}'
                  "</span>")
         first_key = mine.sort_values("date", kind="stable")["_key"].iloc[0]
-        base_axis = cells_of[(lesion["_lid"], first_key)]["sa_mm" if nodal else "ld_mm"]
-        baseline_size = float(pd.to_numeric(base_axis, errors="coerce").sum(min_count=1))
+        base_sizes = [_number(r.get("sa_mm" if nodal else "ld_mm"))
+                      for r in cells_of[(lesion["_lid"], first_key)]]
+        base_sizes = [v for v in base_sizes if not np.isnan(v)]
+        baseline_size = float(sum(base_sizes)) if base_sizes else float("nan")
         cells = [f"<th>{label}</th>"]
         for key in visits["key"]:
             group = cells_of.get((lesion["_lid"], key))

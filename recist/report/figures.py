@@ -111,13 +111,17 @@ def trajectory_img(measurements: pd.DataFrame, patient_id: str,
 
 def target_sum_img(timepoints: pd.DataFrame, patient_id: str,
                    criteria: Criteria = RECIST_1_1) -> str:
-    """The target-sum plot with its moving thresholds (``recist.plots``) as a ``<figure>``."""
-    from recist.plots import plot_target_sum
+    """The target-sum figure with its moving thresholds as a ``<figure>`` (SVG written
+    directly, ``recist.report.target_sum_svg``), or a note when there is no target sum."""
+    from recist.report.target_sum_svg import target_sum_svg
 
-    return figure_img(lambda ax: plot_target_sum(timepoints, patient_id, ax=ax,
-                                                 criteria=criteria),
-                      f"Sum of target diameters of patient {patient_id}: PR threshold "
-                      "(blue) fixed by the baseline, PD threshold (vermillion) moving with "
-                      "the nadir; each time point labelled with its overall response",
-                      figsize=(8.0, 3.6), css_class="plot trajectory",
-                      margins={"left": 0.08, "right": 0.98, "bottom": 0.2, "top": 0.91})
+    caption = (f"Sum of target diameters of patient {patient_id}: PR threshold (blue) fixed "
+               "by the baseline, PD threshold (vermillion) moving with the nadir; each time "
+               "point labelled with its overall response")
+    try:
+        svg = target_sum_svg(timepoints, patient_id, criteria)
+    except RecistDataError as error:
+        return f'<p class="note">{esc(caption)}: not drawn ({esc(error)})</p>'
+    return (f'<figure class="plot trajectory"><img alt="{esc(caption)}" '
+            f'src="{data_uri(svg, "image/svg+xml")}"><figcaption>{esc(caption)}'
+            "</figcaption></figure>")

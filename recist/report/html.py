@@ -63,8 +63,9 @@ figure { display: inline-block; margin: 6px 12px 12px 0; vertical-align: top; }
 figure img { border: 1px solid #d0d7e0; max-width: 100%; }
 figure.lesion img { width: 340px; }
 figure.plot img { width: 560px; }
-figure.plot.waterfall img, figure.plot.spider img, figure.plot.swimmer img,
-figure.plot.trajectory img { width: 100%; max-width: 1100px; }
+figure.plot.waterfall img, figure.plot.spider img, figure.plot.swimmer img
+  { width: 100%; max-width: 1100px; }
+figure.plot.trajectory img { width: 100%; max-width: 760px; }
 figure.plot.waterfall, figure.plot.spider, figure.plot.swimmer,
 figure.plot.trajectory { display: block; }
 figcaption { font-size: 12px; color: #56616e; max-width: 560px; }

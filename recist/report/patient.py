@@ -182,7 +182,8 @@ def provenance_block(criteria: Criteria, inputs: Mapping[str, object] | None,
     parts.append("</dl>")
     options = pd.DataFrame({"option": list(criteria.as_dict()),
                             "value": [str(v) for v in criteria.as_dict().values()]})
-    changed = [k for k, v in criteria.as_dict().items() if RECIST_1_1.as_dict()[k] != v]
+    defaults = RECIST_1_1.as_dict()
+    changed = [k for k, v in criteria.as_dict().items() if defaults[k] != v]
     parts.append("<h3>Criteria</h3><p class=\"note\">RECIST 1.1 defaults"
                  + (f"; changed: {esc(', '.join(changed))}" if changed else "") + "</p>")
     parts.append("<details><summary>all options</summary>" + table(options) + "</details>")
