@@ -6,7 +6,7 @@ each run, one line per figure: ours, the reference measured in the same run, the
 per-round ratio (median and minimum over the interleaved rounds), the target and whether
 it is met. ``--markdown`` prints the same table as Markdown (what the README quotes).
 
-Usage: ``.venv/bin/python benchmarks/report.py [--markdown] [--results DIR]``.
+Usage: ``.venv/bin/python benchmarks/report.py [--markdown] [--results DIR] [--only NAME]``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import RESULTS, load_results
 
-COLUMNS = ("benchmark", "case", "ours", "reference", "ratio median (min)", "target", "met")
+COLUMNS = ("benchmark", "case", "ours", "reference", "ratio median (min)", "target", "met",
+           "note")
 
 
 def number(value: float | None) -> str:
@@ -44,17 +45,21 @@ def _ratio(row: dict[str, Any]) -> str:
     return f"{number(row['ratio_median'])}× ({number(row['ratio_min'])}×)"
 
 
-def table_rows(results: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+def table_rows(results: list[dict[str, Any]],
+               only: str | None = None) -> list[tuple[str, ...]]:
     lines = []
     for result in results:
         for row in result["rows"]:
+            if only is not None and row["benchmark"] != only:
+                continue
             unit = row["unit"]
             reference = row.get("reference") or ""
             if row.get("reference_value") is not None:
                 reference = f"{reference} {number(row['reference_value'])} {unit}".strip()
             met = {True: "yes", False: "NO", None: ""}[row.get("met")]
             lines.append((row["benchmark"], row["case"], f"{number(row['value'])} {unit}",
-                          reference, _ratio(row), row.get("target") or "", met))
+                          reference, _ratio(row), row.get("target") or "", met,
+                          row.get("note") or ""))
     return lines
 
 
@@ -87,12 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--only", metavar="BENCHMARK",
+                        help="only the rows of this benchmark column (e.g. scaling)")
     args = parser.parse_args(argv)
     results = load_results(args.results)
     if not results:
         print(f"no benchmark results in {args.results}: run `make bench`", file=sys.stderr)
         return 1
-    lines = table_rows(results)
+    lines = table_rows(results, args.only)
     print(render_markdown(lines) if args.markdown else render_text(lines))
     print()
     for stamp in stamps(results):

@@ -79,14 +79,15 @@ def test_saved_rows_print_as_one_table(tmp_path, capsys):
     report = _load("report")
     row = harness.Row(benchmark="demo", case="respond 1.4 M rows", value=1_523_004.4,
                       unit="rows/s", reference="pyrecist", reference_value=21_000.0,
-                      ratio_min=60.2, ratio_median=72.53, target=">= 50x", met=True)
+                      ratio_min=60.2, ratio_median=72.53, target=">= 50x", met=True,
+                      note="3 rounds")
     path = harness.save_rows("demo", [row], results=tmp_path)
     assert path.name == "demo.json" and not list(tmp_path.glob("*.tmp"))
     assert report.main(["--results", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.startswith("demo"))
     assert "1,523,004 rows/s" in line and "pyrecist 21,000 rows/s" in line
-    assert "72.5× (60.2×)" in line and line.rstrip().endswith("yes")
+    assert "72.5× (60.2×)" in line and line.rstrip().endswith("yes  3 rounds")
     assert "load average" in out and "UTC" in out
     assert report.main(["--results", str(tmp_path), "--markdown"]) == 0
     assert "| demo | respond 1.4 M rows |" in capsys.readouterr().out
