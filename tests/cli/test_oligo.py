@@ -84,3 +84,16 @@ def test_summary_with_therapies_prints_and_writes_the_trial_endpoints(tmp_path):
     patterns = pd.read_csv(tmp_path / "out" / "recurrence_patterns.csv")
     assert patterns.values.tolist() == [["intrapulmonary", 1, 1],
                                         ["local+intrapulmonary", 1, 1], ["none", 1, 0]]
+
+
+def test_follow_up_tables_refused_on_the_partitioned_path(tmp_path, capsys, monkeypatch):
+    from recist.cli import main
+
+    _write(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    status = main(["respond", "m.csv", "--therapies", "t.csv", "--partitions", "2",
+                   "--out", "out"])
+    assert status == 2
+    error = capsys.readouterr().err.strip()
+    assert "--lesions and --therapies need the whole table at once" in error
+    assert error.count("\n") == 0 and not (tmp_path / "out").exists()
