@@ -28,6 +28,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--measurements", metavar="CSV", help="measurements table (lesions)")
     p.add_argument("--patient", metavar="ID", help="patient_id (lesions)")
     p.add_argument("--by-arm", action="store_true", help="group by the patients' arm")
+    p.add_argument("--color-by", metavar="COLUMN",
+                   help="colour waterfall bars, spider lines, swimmer bars or Kaplan-Meier "
+                        "curves by this column of the tables given (arm, evaluator, ...)")
     p.add_argument("--endpoint", choices=("pfs", "dor"), default="pfs",
                    help="Kaplan-Meier endpoint (default pfs)")
     p.add_argument("--out", required=True, metavar="FILE", help="output .png or .svg")
@@ -84,18 +87,18 @@ def run(args: argparse.Namespace) -> int:
     if kind == "waterfall":
         ax = plots.plot_waterfall(_table(args.timepoints, "--timepoints", kind),
                                   _table(args.summary, "--summary", kind), patients,
-                                  by_arm=args.by_arm)
+                                  by_arm=args.by_arm, color_by=args.color_by)
     elif kind == "spider":
         ax = plots.plot_spider(_table(args.timepoints, "--timepoints", kind), patients,
-                               by_arm=args.by_arm)
+                               by_arm=args.by_arm, color_by=args.color_by)
     elif kind == "swimmer":
         summary = _table(args.summary, "--summary", kind)
         _figure, ax = plt.subplots(figsize=(8, max(4.0, 0.18 * len(summary) + 1)))
         plots.plot_swimmer(summary, _table(args.timepoints, "--timepoints", kind), patients,
-                           ax=ax)
+                           ax=ax, color_by=args.color_by)
     elif kind == "km":
         ax = plots.plot_kaplan_meier(_table(args.summary, "--summary", kind), patients,
-                                     endpoint=args.endpoint)
+                                     endpoint=args.endpoint, color_by=args.color_by or "arm")
     else:
         from recist.table import read_measurements
 

@@ -121,8 +121,10 @@ def _interval(value: object, low: object, high: object, *, percent: bool) -> str
         number = float(v)  # type: ignore[arg-type]
         return f"{number:.1f}%" if percent else f"{number:.0f}"  # recist.stats: 0-100
 
-    if value is None or pd.isna(value):
-        return "NR" if not percent else MISSING
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        if percent or low is None or pd.isna(low):  # type: ignore[call-overload]
+            return MISSING if percent else "NR"
+        return f"NR ({text(low)}–{text(high)})"  # the median's interval may start anyway
     return f"{text(value)} ({text(low)}–{text(high)})"
 
 

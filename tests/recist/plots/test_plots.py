@@ -121,3 +121,22 @@ def test_waterfall_without_follow_up_is_an_error(patient_summary):
                                   "pct_from_baseline": [None]})
     with pytest.raises(ValueError, match="no patient has a % change"):
         plot_waterfall(only_baseline, patient_summary)
+
+
+def test_color_by_a_column_of_the_plotted_table_splits_its_rows(timepoints, patient_summary):
+    # two readers of the same patients: one bar and one line per patient and reader
+    second = timepoints.assign(evaluator="R2", pct_from_baseline=pd.to_numeric(
+        timepoints["pct_from_baseline"], errors="coerce") + 5.0)
+    both = pd.concat([timepoints.assign(evaluator="R1"), second], ignore_index=True)
+    ax = plot_waterfall(both, patient_summary, color_by="evaluator")
+    assert len(ax.patches) == 6
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"R1", "R2"}
+    colours = {matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches}
+    assert colours == {"#0072b2", "#e69f00"}  # Okabe-Ito, in order
+    heights = sorted(p.get_height() for p in ax.patches)
+    assert heights == [-60.0, -55.0, 5.0, 10.0, 10.0, 15.0]
+    spider = plot_spider(both, color_by="evaluator", ax=plt.figure().add_subplot())
+    data = [line for line in spider.get_lines() if line.get_marker() == "o"]
+    assert len(data) == 6
+    with pytest.raises(ValueError, match="color_by='site': no such column"):
+        plot_waterfall(timepoints, patient_summary, color_by="site")
