@@ -9,8 +9,8 @@
 //   1. recist -> OHIF: double-click the study's SR (our export-sr) and answer "Yes" to OHIF's
 //      prompt to track (restore) its measurements; read the measurement service and the
 //      measurement panel; screenshot.
-//   2. the study's SEG (our export-seg): hydrate it, read the segmentation service, count
-//      each segment's voxels in OHIF's labelmap; screenshot.
+//   2. the study's SEG (our export-seg): double-click it and press its LOAD button; read the
+//      segmentation service, count each segment's voxels in OHIF's labelmap; screenshot.
 //   3. OHIF -> recist: on a fresh page, activate OHIF's Bidirectional tool, drag its long
 //      axis with the mouse on the image, label it through OHIF's rename dialog, and save
 //      it with the measurement panel's "Create SR" button and report dialog (OHIF writes
@@ -105,14 +105,18 @@ async function srStep(page) {
 }
 
 async function segStep(page) {
+    // As a radiologist does: double-click the SEG in the study browser, then its LOAD button.
+    const description = await page.evaluate(() => {
+        const seg = window.services.displaySetService.getActiveDisplaySets()
+            .find(d => d.Modality === "SEG");
+        return seg ? seg.SeriesDescription : null;
+    });
+    if (!description) return { error: "no SEG display set" };
+    await page.getByText(description, { exact: true }).dblclick();
+    await page.getByText(/^load$/i).first().click({ timeout: 60000 });
     const viewportId = await activeViewport(page);
     return page.evaluate(async viewportId => {
-        const { displaySetService, segmentationService } = window.services;
-        const seg = displaySetService.getActiveDisplaySets().find(d => d.Modality === "SEG");
-        if (!seg) return { error: "no SEG display set" };
-        if (!seg.isLoaded) await seg.load({ headers: {} });
-        const segmentationId = await segmentationService.createSegmentationForSEGDisplaySet(seg);
-        await segmentationService.addSegmentationRepresentation(viewportId, { segmentationId });
+        const { segmentationService } = window.services;
         const deadline = Date.now() + 60000;
         while (!segmentationService.getSegmentations().length && Date.now() < deadline) {
             await new Promise(r => setTimeout(r, 250));

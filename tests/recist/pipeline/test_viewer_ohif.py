@@ -7,8 +7,8 @@ Debian's Chromium by playwright-core (tests/node/viewer/ohif_round_trip.js):
   / Length tools on the image each
   lesion was measured on, labelled with the lesion id, with recist's lengths and end
   points (within 0.1 mm), and listed so in the measurement panel; the SEG of ``recist
-  export-seg`` is shown in the segmentation panel with its segment label, and OHIF's
-  labelmap holds exactly the voxels of the label image;
+  export-seg``, double-clicked and LOADed, is shown in the segmentation panel with its
+  segment label, and OHIF's labelmap holds exactly the voxels of the label image;
 * OHIF -> recist: a Bidirectional measurement dragged with the mouse using OHIF's tool,
   labelled in OHIF's rename dialog and saved with the measurement panel's "Create SR"
   button (OHIF's report dialog and writer, STOW-RS to Orthanc) is read by ``recist
