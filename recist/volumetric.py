@@ -17,6 +17,7 @@ import pandas as pd
 
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
+from recist.plausibility import BOUNDS, Bound, check_numbers
 from recist.size_criterion import SizeCriterion, SizeCriterionResult, assess_size_criterion
 from recist.size_response import SizeThresholds
 from recist.vocabulary import LesionKind, TargetStatus
@@ -52,7 +53,9 @@ def volumes_mm3(measurements: pd.DataFrame) -> npt.NDArray[np.float64]:
     """Each row's ``volume_mm3`` (NaN where empty).
 
     VOL-4: a table without the column, or without a volume on any ``measured`` target, is
-    a ``RecistDataError`` naming the column; a volume below 0 is refused with its row.
+    a ``RecistDataError`` naming the column; a volume below 0, or above that of a sphere
+    of the largest plausible diameter (``recist.plausibility``: 1000 mm, unless
+    implausible values are allowed; never beyond 10⁶ mm), is refused with its row.
 
     >>> volumes_mm3(pd.DataFrame({"kind": ["target"], "status": ["measured"],
     ...                           "volume_mm3": ["523.6"]})).tolist()
@@ -76,6 +79,13 @@ def volumes_mm3(measurements: pd.DataFrame) -> npt.NDArray[np.float64]:
             f"lesion {measurements['lesion_id'].iat[row]}): volume_mm3 "
             f"{measurements['volume_mm3'].iat[row]!r} is not a volume in mm³ (a number "
             "≥ 0); fix or empty the cell (VOL-4)")
+    diameter = BOUNDS["diameter"]
+    volume = Bound("volume", ("volume_mm3",), "mm³", 0.0,
+                   round(sphere_volume_mm3(float(diameter.high or 0.0))),
+                   why="the volume of a sphere of the largest plausible diameter",
+                   limit=sphere_volume_mm3(float(diameter.limit or 0.0)))
+    check_numbers(pd.DataFrame({"volume_mm3": values}, index=measurements.index), volume,
+                  lambda row: f"measurements row {int(row) + 2}")
     if measured.any() and np.isnan(values[measured]).all():
         raise RecistDataError(
             "volumetric response needs volume_mm3 for the measured targets and none of them "

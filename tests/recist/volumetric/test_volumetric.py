@@ -66,6 +66,8 @@ def test_vol_4_missing_volumes():
         volumes_mm3(measurements.drop(columns="volume_mm3"))
     with pytest.raises(RecistDataError, match="not a volume"):
         volumes_mm3(measurements.assign(volume_mm3=["-1", "1", "1", ""]))
+    with pytest.raises(RecistDataError, match="row 3: volume_mm3 1e\\+09 is outside"):
+        volumes_mm3(measurements.assign(volume_mm3=["1", "1e9", "1", ""]))
 
 
 @settings(max_examples=10, deadline=None, derandomize=True)
