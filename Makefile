@@ -73,6 +73,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/load_series.py
 	$(BIN)/python benchmarks/measure_masks.py
 	$(BIN)/python benchmarks/respond_cohort.py
+	$(BIN)/python benchmarks/uncertainty_cohort.py
 	$(BIN)/python benchmarks/sdtm_pipeline.py
 	$(BIN)/python benchmarks/measure_cluster.py
 	$(BIN)/python benchmarks/report.py

@@ -1,0 +1,66 @@
+"""Benchmark: the measurement uncertainty (``recist.uncertainty``) against ``respond``.
+
+Issue 17 asks the uncertainty of every call to cost at most twice ``respond`` on 10⁶
+rows. The cohort is ``respond_cohort.make_cohort`` (about 70 rows per patient; random
+sizes put about a third of its time points within 5 SDs of a threshold, so it is a hard
+case for the Monte Carlo: a trial cohort has fewer calls near a threshold); confirmation
+of response on; 200 draws. Both are timed with the shared harness (warm-up, interleaved
+rounds, per-round ratio), on the same normalised table and patients.
+
+Usage::
+
+    .venv/bin/python benchmarks/uncertainty_cohort.py [--patients 14300] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Row, compare, save_rows  # noqa: E402
+from respond_cohort import make_cohort  # noqa: E402
+
+from recist.criteria import RECIST_1_1  # noqa: E402
+from recist.response import respond  # noqa: E402
+from recist.table import normalise_measurements  # noqa: E402
+from recist.uncertainty import assess_uncertainty  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--patients", type=int, default=14_300)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    raw, patients = make_cohort(args.patients)
+    measurements = normalise_measurements(raw)
+    criteria = RECIST_1_1.replace(confirmation=True)
+    result = respond(measurements, patients, criteria)
+    near = assess_uncertainty(measurements, result.timepoints, result.patient_summary,
+                              patients, criteria)
+    simulated = float((near.timepoints["p_same"] < 1).mean())
+    timing = compare({
+        "respond": lambda: respond(measurements, patients, criteria),
+        "uncertainty": lambda: assess_uncertainty(measurements, result.timepoints,
+                                                  result.patient_summary, patients, criteria),
+    }, rounds=args.rounds, warmup=0)
+    low, median = timing.ratio("uncertainty", "respond")
+    print(f"{len(measurements):,} rows, {len(result.timepoints):,} time points; respond "
+          f"{timing.median('respond'):.1f} s, uncertainty {timing.median('uncertainty'):.1f} s"
+          f" ({criteria.uncertainty_draws} draws); ratio min {low:.2f}, median {median:.2f} "
+          f"(target <= 2); {simulated:.0%} of the time points not certain")
+    save_rows("uncertainty_cohort", [Row(
+        benchmark="uncertainty_cohort", case=f"{len(measurements):,} rows, 200 draws",
+        value=timing.median("uncertainty"), unit="s", reference="respond",
+        reference_value=timing.median("respond"), ratio_min=low, ratio_median=median,
+        target="<= 2x respond", met=median <= 2.0, rounds=args.rounds,
+        load_average=timing.load_after)])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
