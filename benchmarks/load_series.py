@@ -1,35 +1,30 @@
-"""Benchmark: dicom_io.load_series against SimpleITK and a bare pydicom loop.
+"""Benchmark: dicom_io.load_series against SimpleITK and a bare pydicom loop, the header
+scan, and how both grow from 100 to 1,000 slices.
 
-Run as ``.venv/bin/python benchmarks/load_series.py [--slices 400]``. Generates a CT series
-(512 x 512 x N: the 48 slices of the committed sample-data LUNG1 baseline -- the
-pyradiomics lung1 scan -- repeated in order, with new positions 1 mm apart; a synthetic
-phantom for other sizes) twice -- uncompressed (Explicit VR Little Endian) and RLE Lossless --
-under ``benchmarks/.work/`` (git-ignored), then times, in one run:
+Run as ``.venv/bin/python benchmarks/load_series.py [--slices 400] [--scaling 100 1000]``.
+Generates CT series of 512 x 512 slices (the 48 slices of the committed sample-data LUNG1
+baseline -- the pyradiomics lung1 scan -- repeated in order, with new positions 1 mm
+apart; a synthetic phantom for other sizes), uncompressed (Explicit VR Little Endian) and
+RLE Lossless, under ``benchmarks/.work/`` (git-ignored; generated once), then times with
+the shared harness (``benchmarks/harness.py``: warm page cache, warm-up, interleaved rounds
+in rotating order, min / median of per-round ratios):
 
-* ``scan``: :func:`dicom_io.discover_series` (header-only read of every file, grouping and
-  all geometry checks), in files/s;
-* ``recist``: :func:`dicom_io.load_series` (every geometry check on), in slices/s;
-* ``sitk``: SimpleITK ``ImageSeriesReader`` with GDCM's file ordering;
-* ``bare``: a bare pydicom loop (read every file, ``pixel_array``, ``np.stack``; no checks,
-  no ordering, no rescale).
+* ``scan``: :func:`dicom_io.discover_series` -- every file's header read, grouped, every
+  geometry check -- in files/s (target: >= 10,000 files/s, warm cache);
+* ``recist``: :func:`dicom_io.load_series` (every check on; compressed slices decoded by
+  one forked process per CPU), against
+* ``sitk``: SimpleITK ``ImageSeriesReader`` with GDCM's file ordering, and
+* ``bare``: a bare pydicom loop -- read every file, ``pixel_array``, ``np.stack`` in file
+  name order. It does less than the other two: no ordering by position, no rescale to
+  Hounsfield units, no header checks. The ratio says how our complete load compares with
+  that minimum, not what "validation" costs;
+* memory: the peak of traced allocations (``tracemalloc``, decoding in this process) and
+  the peak growth of the resident set while loading in this process, each divided by the
+  volume's size (target <= 1.05x);
+* scaling: scan files/s and load slices/s of ours at each ``--scaling`` size (constant
+  throughput = linear growth).
 
-Each timing is the best of ``--repeat`` runs on a warm page cache. Peak memory of our
-loader is measured in separate runs: with ``tracemalloc`` (numpy reports its buffers to
-it), the peak of traced Python + numpy allocations during a ``workers=1`` load; with
-psutil, the peak growth of the resident set during a load (sampled every 2 ms by a
-thread, so in-process decoding); both divided by the size of the returned volume. Targets: >= 1.3x SimpleITK uncompressed, >= 10x on RLE, validation
-<= 25 % over the bare loop, scan >= 2,000 files/s, peak memory <= 1.5x the volume.
-
-Measured 2026-11-25 (2 shared cores, load average 2.4-3 from other jobs; 400 slices):
-
-============  ============  ===========  ==========  ===========  ==========  ==========
-series        scan files/s  recist sl/s  bare sl/s   sitk sl/s    vs sitk     vs bare
-============  ============  ===========  ==========  ===========  ==========  ==========
-uncompressed  11,341        3,421        1,166       958          3.6x        -66 %
-RLE lossless  5,265         727          529         34           21.4x       -27 %
-============  ============  ===========  ==========  ===========  ==========  ==========
-
-Peak memory 1.01x the 200 MiB int16 volume (tracemalloc) and 1.00x (RSS growth), both.
+The rows are saved for ``benchmarks/report.py`` (one table for ``make bench``).
 """
 
 from __future__ import annotations
@@ -46,6 +41,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from harness import Row, compare, rate, save_rows
 
 from dicom_io import discover_series, load_series
 from dicom_io.testing import write_ct_series
@@ -94,17 +92,6 @@ def _generate(folder: Path, n_slices: int, size: int, transfer_syntax: str | Non
 def _warm(folder: Path) -> None:
     for path in folder.iterdir():
         path.read_bytes()
-
-
-def _best(function, repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-        if best > 30:  # slow readers: one run is enough
-            break
-    return best, result
 
 
 def _sitk_load(folder: Path) -> np.ndarray:
@@ -160,49 +147,113 @@ def _peak_rss(folder: Path) -> float:
     return (peak[0] - base) / loaded.volume.nbytes
 
 
+SCAN_TARGET = 10_000  # files/s, warm cache (issue 15)
+MEMORY_TARGET = 1.05  # x the volume
+
+
+def _series(workdir: Path, n: int, size: int, label: str, syntax: str | None) -> Path:
+    folder = workdir / (label if n == 400 else f"{label}-{n}")
+    _generate(folder, n, size, syntax)
+    _warm(folder)
+    return folder
+
+
+def _compare_at(folder: Path, n: int, label: str, args, rows: list[Row], *,
+                references: bool) -> None:
+    """Scan and load (and, for the anchor size, SimpleITK and the bare loop) interleaved."""
+    scan = compare({"scan": lambda: discover_series(folder)}, rounds=args.rounds, warmup=1)
+    verdict = discover_series(folder).series[0].verdict
+    assert verdict == "ok", verdict
+    files_per_s = rate(n, scan.median("scan"))
+    methods = {"recist": lambda: load_series(folder)}
+    if references:
+        methods["bare"] = lambda: _bare_load(folder)
+        if not args.skip_sitk:
+            methods["sitk"] = lambda: _sitk_load(folder)
+    timed = compare(methods, rounds=args.rounds, warmup=1)
+    ours = rate(n, timed.median("recist"))
+    size = f"{n} slices {args.size}x{args.size}"
+    print(f"{label:<14}{n:>7}{'scan':>8}{scan.median('scan'):>9.3f}{files_per_s:>10,.0f} files/s")
+    print(f"{label:<14}{n:>7}{'recist':>8}{timed.median('recist'):>9.3f}{ours:>10,.0f} slices/s")
+    rows.append(Row("load_series", f"scan {label}, {n} files", files_per_s, "files/s",
+                    target=f">= {SCAN_TARGET:,} files/s", met=files_per_s >= SCAN_TARGET,
+                    note=f"discover_series: headers, grouping, geometry checks; {size}; "
+                    f"min {rate(n, scan.min('scan')):,.0f} files/s",
+                    rounds=args.rounds, load_average=scan.load_after))
+    if not references:
+        rows.append(Row("load_series", f"load {label}, {n} slices", ours, "slices/s",
+                        note=f"load_series, every check; {size}", rounds=args.rounds,
+                        load_average=timed.load_after))
+        return
+    loaded = load_series(folder)
+    bare = _bare_load(folder)
+    expected_stored = np.asarray(bare, np.int32) - 1024  # bare has no rescale
+    if not np.array_equal(np.sort(expected_stored.reshape(n, -1).sum(1)),
+                          np.sort(np.asarray(loaded.volume, np.int64).reshape(n, -1).sum(1))):
+        raise SystemExit("bare loop and recist disagree on the pixel values")
+    low, median = timed.ratio("bare", "recist")
+    print(f"{label:<14}{n:>7}{'bare':>8}{timed.median('bare'):>9.3f}"
+          f"{rate(n, timed.median('bare')):>10,.0f} slices/s  bare / recist time = "
+          f"{median:.2f}x (no sorting, no rescale, no checks in the bare loop)")
+    rows.append(Row("load_series", f"load {label}, {n} slices vs a bare pydicom loop", ours,
+                    "slices/s", reference="bare loop: read + pixel_array + stack, no "
+                    "sorting, no rescale, no checks", reference_value=rate(
+                        n, timed.median("bare")), ratio_min=low, ratio_median=median,
+                    note=f"{size}; ours sorts by position, rescales to HU and checks "
+                    "every header", rounds=args.rounds, load_average=timed.load_after))
+    if "sitk" in methods:
+        image = _sitk_load(folder)
+        np.testing.assert_array_equal(np.asarray(image, np.int32),
+                                      np.asarray(loaded.volume, np.int32))
+        low, median = timed.ratio("sitk", "recist")
+        print(f"{label:<14}{n:>7}{'sitk':>8}{timed.median('sitk'):>9.3f}"
+              f"{rate(n, timed.median('sitk')):>10,.0f} slices/s  recist speed-up over "
+              f"SimpleITK = {median:.1f}x")
+        rows.append(Row("load_series", f"load {label}, {n} slices vs SimpleITK", ours,
+                        "slices/s", reference="SimpleITK ImageSeriesReader (GDCM order)",
+                        reference_value=rate(n, timed.median("sitk")), ratio_min=low,
+                        ratio_median=median, note=size, rounds=args.rounds,
+                        load_average=timed.load_after))
+    traced, nbytes = _peak_memory(folder)
+    rss = _peak_rss(folder)
+    print(f"{label:<14}{n:>7}{'memory':>8}  peak traced (tracemalloc, workers=1) = "
+          f"{traced:.2f}x the {nbytes / 2**20:.0f} MiB volume; peak RSS growth (psutil, "
+          f"in this process) = {rss:.2f}x")
+    worst = max(traced, rss)
+    rows.append(Row("load_series", f"memory {label}, {n} slices", worst, "x volume",
+                    target=f"<= {MEMORY_TARGET}x", met=worst <= MEMORY_TARGET,
+                    note=f"larger of tracemalloc peak {traced:.2f}x and RSS growth "
+                    f"{rss:.2f}x of the {nbytes / 2**20:.0f} MiB volume, decoding in this "
+                    "process"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--slices", type=int, default=400)
     parser.add_argument("--size", type=int, default=512, help="rows = columns")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", "--repeat", type=int, default=3)
+    parser.add_argument("--scaling", type=int, nargs="*", default=[100, 1000],
+                        help="series sizes for the scaling rows (ours only)")
     parser.add_argument("--workdir", type=Path, default=REPO / "benchmarks" / ".work"
                         / "load_series")
     parser.add_argument("--skip-sitk", action="store_true", help="skip SimpleITK (slow on RLE)")
+    parser.add_argument("--no-save", action="store_true", help="print only")
     args = parser.parse_args(argv)
     source = ("sample-data lung1 slices repeated" if SOURCE.is_dir() and args.size == 512
               else "synthetic phantom")
     print(f"load_series benchmark: {args.slices} slices of {args.size}x{args.size} ({source}), "
-          f"{os.cpu_count()} CPU(s), best of {args.repeat}")
-    print(f"{'series':<14}{'reader':<10}{'seconds':>9}{'slices/s':>10}  ratio")
+          f"{os.cpu_count()} CPU(s), {args.rounds} interleaved rounds (median)")
+    print(f"{'series':<14}{'slices':>7}{'reader':>8}{'seconds':>9}{'rate':>10}")
+    rows: list[Row] = []
     for label, syntax in (("uncompressed", None), ("rle-lossless", RLE)):
-        folder = args.workdir / label
-        _generate(folder, args.slices, args.size, syntax)
-        _warm(folder)
-        n = args.slices
-        t_scan, inventory = _best(lambda f=folder: discover_series(f), args.repeat)
-        assert inventory.series[0].verdict == "ok", inventory.series[0].verdict
-        t_ours, loaded = _best(lambda f=folder: load_series(f), args.repeat)
-        t_bare, bare = _best(lambda f=folder: _bare_load(f), args.repeat)
-        rows = [("scan", t_scan, f"{n / t_scan:,.0f} files/s"),
-                ("recist", t_ours, ""),
-                ("bare", t_bare, (f"recist / bare time = {t_ours / t_bare:.2f} "
-                                  f"(validation overhead {100 * (t_ours / t_bare - 1):+.0f} %)"))]
-        if not args.skip_sitk:
-            t_sitk, image = _best(lambda f=folder: _sitk_load(f), args.repeat)
-            np.testing.assert_array_equal(np.asarray(image, np.int32),
-                                          np.asarray(loaded.volume, np.int32))
-            rows.append(("sitk", t_sitk, (f"recist speed-up over SimpleITK = "
-                                          f"{t_sitk / t_ours:.1f}x")))
-        expected_stored = np.asarray(bare, np.int32) - 1024  # bare has no rescale
-        if not np.array_equal(np.sort(expected_stored.reshape(n, -1).sum(1)),
-                              np.sort(np.asarray(loaded.volume, np.int64).reshape(n, -1).sum(1))):
-            raise SystemExit("bare loop and recist disagree on the pixel values")
-        for name, seconds, note in rows:
-            print(f"{label:<14}{name:<10}{seconds:>9.3f}{n / seconds:>10,.0f}  {note}")
-        ratio, nbytes = _peak_memory(folder)
-        print(f"{label:<14}{'memory':<10}peak traced (tracemalloc, workers=1) = {ratio:.2f}x "
-              f"the {nbytes / 2**20:.0f} MiB volume; peak RSS growth (psutil) = "
-              f"{_peak_rss(folder):.2f}x")
+        folder = _series(args.workdir, args.slices, args.size, label, syntax)
+        _compare_at(folder, args.slices, label, args, rows, references=True)
+        for n in args.scaling:
+            if n != args.slices:
+                folder = _series(args.workdir, n, args.size, label, syntax)
+                _compare_at(folder, n, label, args, rows, references=False)
+    if not args.no_save:
+        save_rows("load_series", rows)
     return 0
 
 
