@@ -39,7 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     start = args.seed * 1_000_000 + args.first
     seeds = args.replay or range(start, start + args.cases)
 
+    shown = 0
+
     def progress(n: int, report) -> None:
+        nonlocal shown
+        for failure in report.failures[shown:]:  # each failure as soon as it is found
+            print(f"  seed {failure.seed} [{failure.family}] {failure.reason}: "
+                  f"{failure.description[:90]}", file=sys.stderr, flush=True)
+        shown = len(report.failures)
         if (n + 1) % 500 == 0:
             print(f"  {n + 1} cases, {len(report.failures)} failure(s)", file=sys.stderr,
                   flush=True)
