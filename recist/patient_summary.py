@@ -288,7 +288,7 @@ def _record_days(table: pd.DataFrame | None, column: str,
                  position: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
     """A date column of the patients table at ``position`` (-1: none) as days since 1970,
     ``_NAT`` where missing."""
-    if table is None:
+    if table is None or table.empty:  # no table, or a header without rows: nobody's
         return np.full(len(position), _NAT, dtype=np.int64)
     values = table[column].to_numpy("datetime64[D]").view(np.int64)
     return np.where(position >= 0, values[np.maximum(position, 0)], _NAT)
@@ -512,7 +512,10 @@ def summarise_patients_with_findings(
     extra: dict[str, list[Any]] = {c: [] for c in SUMMARY_COLUMNS}
     unseen = [] if table is None else np.flatnonzero(
         ~pd.Index(table["patient_id"].astype(str)).isin(ids)).tolist()
-    for row in unseen:
+    unseen_days = [] if table is None or not unseen else [  # each column once, not per row
+        _record_days(table, c, np.array(unseen, dtype=np.intp))
+        for c in ("start_date", "death_date", "new_therapy_date")]
+    for k, row in enumerate(unseen):
         assert table is not None
         patient_id = str(table["patient_id"].iloc[row])
         findings.append(Finding(
@@ -520,8 +523,7 @@ def summarise_patients_with_findings(
             f"patient {patient_id} is in the patients table but has no time point: BOR NE "
             "and PFS from start_date (DEC-16)", Severity.INFO, patient_id=patient_id,
             rule="DEC-16"))
-        start, death, therapy = (_day(_record_days(table, c, np.array([row]))[0])
-                                 for c in ("start_date", "death_date", "new_therapy_date"))
+        start, death, therapy = (_day(days[k]) for days in unseen_days)
         _summarise_one(extra, patient_id, [], [], False, start, death, therapy, criteria)
     frame = pd.DataFrame({
         "patient_id": pd.array([*columns["patient_id"], *extra["patient_id"]],

@@ -391,3 +391,17 @@ def test_identifiers_planted_in_annotation_objects_reach_no_stream(workspace: Wo
     _clean(result)
     assert result.returncode == status, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_patients_table_of_a_header_only(workspace: Workspace):
+    """make fuzz seed 1007592: an IndexError; a header without rows is a table in which no
+    patient is listed (DEC-7: durations from the baseline scan, with a warning each)."""
+    result = _run(workspace, "respond", workspace.measurements(), "--patients",
+                  workspace.patients("", header="patient_id,start_date"),
+                  "--out", workspace.out("r"))
+    _clean(result)
+    assert result.returncode == 0, result.stderr
+    assert "patient P1: is not in the patients table" in result.stderr
+    summary = (workspace.out("r") / "patient_summary.csv").read_text().splitlines()
+    # from the baseline scan 2024-01-08 to 2024-03-11: 63 days later, day 64 (day 1 = start)
+    assert summary[1].startswith("P1,PR,2024-03-11,,false,2024-03-11,64,")
