@@ -19,11 +19,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pydicom
 import pytest
+from pydicom.data import get_testdata_file
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 from scipy.spatial.distance import pdist
@@ -80,10 +82,14 @@ def _segment_masks(seg_path: Path, ct_folder: Path) -> tuple[dict[int, np.ndarra
     fractional = seg.SegmentationType == "FRACTIONAL"
     maximum = float(seg.get("MaximumFractionalValue", 1))
     masks: dict[int, np.ndarray] = {}
+    shared = seg.SharedFunctionalGroupsSequence[0]
     for index, frame in enumerate(seg.PerFrameFunctionalGroupsSequence):
         k = int(np.argmin(np.abs(z - float(frame.PlanePositionSequence[0]
                                            .ImagePositionPatient[2]))))
-        number = int(frame.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+        # one segment only: its identification may be shared by all frames (highdicom)
+        identification = frame.get("SegmentIdentificationSequence") or \
+            shared.SegmentIdentificationSequence
+        number = int(identification[0].ReferencedSegmentNumber)
         mask = masks.setdefault(number, np.zeros((len(slices),) + pixels.shape[1:], bool))
         mask[k] |= pixels[index] >= 0.5 * maximum if fractional else pixels[index] > 0
     spacing = [float(v) for v in slices[0].PixelSpacing]
@@ -204,9 +210,42 @@ def test_highdicom_sr_with_several_groups_keeps_the_circle_and_flags_its_stated_
 
 
 # --- pydicom's test files: an SR that is no measurement report ----------------------------------
-def test_pydicom_test_sr_without_measurement_groups_is_refused(corpus):
-    with pytest.raises(DicomInputError, match="no measurable lesion in SR test-SR.dcm"):
-        measure_sr([corpus / "pydicom" / "test-SR.dcm"], [corpus / "highdicom" / "ct"])
+_PYDICOM_FILES = ["pydicom/test-SR.dcm", "pydicom/CT2/17136", "pydicom/CT2/17166",
+                  "pydicom/CT2/17196"]
+
+
+@pytest.fixture(scope="module")
+def pydicom_files(tmp_path_factory) -> Path:
+    """pydicom's test-SR.dcm and the 3 contiguous slices of its CT2: from the placed corpus,
+    else from the installed pydicom wheel (its bundled test files, never downloaded), so
+    that these cases run in CI. Either way each file must have the SHA-256 of files.csv."""
+    sha = {row["file"]: row["sha256"] for row in _listed() if row["file"] in _PYDICOM_FILES}
+    for folder in _CANDIDATES:
+        if all((folder / name).is_file() for name in _PYDICOM_FILES):
+            break
+    else:
+        bundled = get_testdata_file("test-SR.dcm", download=False)
+        if bundled is None:
+            pytest.skip("pydicom's test files are not installed")
+        wheel = Path(bundled).parent
+        folder = tmp_path_factory.mktemp("pydicom-files")
+        (folder / "pydicom" / "CT2").mkdir(parents=True)
+        shutil.copy(wheel / "test-SR.dcm", folder / "pydicom" / "test-SR.dcm")
+        for name in _PYDICOM_FILES[1:]:
+            shutil.copy(wheel / "dicomdirtests" / "77654033" / "CT2" / Path(name).name,
+                        folder / name)
+    for name in _PYDICOM_FILES:
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == sha[name], name
+    return folder / "pydicom"
+
+
+def test_pydicom_test_sr_without_measurement_groups_is_refused(pydicom_files):
+    # A structured report that is no TID 1500 report (no measurement group) must be
+    # refused, not give an empty table. Measured on pydicom's own CT2 (any CT would do:
+    # the report is refused before its references are looked up).
+    with pytest.raises(DicomInputError, match="no measurable lesion in SR test-SR.dcm: "
+                                              "test-SR.dcm: no measurement group"):
+        measure_sr([pydicom_files / "test-SR.dcm"], [pydicom_files / "CT2"])
 
 
 # --- rt-utils and MIM: RTSTRUCT ------------------------------------------------------------------
@@ -312,3 +351,153 @@ def test_qiicr_pet_seg_on_a_ct_of_another_patient_is_refused(corpus):
         measure_seg(corpus / "dcmjs" / "tumor_User1_Manual_Trial1.dcm",
                     corpus / "dcmqi" / "ct-3slice")
     assert caught.value.keyword in ("FrameOfReferenceUID", "ReferencedSeriesSequence")
+
+
+# --- highdicom, written at test time: SEGs and a TID 1500 SR on a synthetic CT ------------------
+# highdicom is a dependency (installed by ``make install``): these objects are written by its
+# own encoders when the test runs, so nothing third-party is committed or downloaded. The
+# expected numbers are the analytic geometry of the drawn shapes (pixel centres on a
+# 0.7 mm grid), checked again on the written file by the independent computation above.
+_PX = 0.7
+
+
+def _rectangle(shape, rows, columns, value=True):
+    plane = np.zeros(shape[1:], type(value))
+    plane[rows[0]:rows[1] + 1, columns[0]:columns[1] + 1] = value
+    return plane
+
+
+def _rectangle_diameter(rows, columns) -> float:
+    """Diagonal between the centres of opposite corner pixels, in mm."""
+    return float(np.hypot((rows[1] - rows[0]) * _PX, (columns[1] - columns[0]) * _PX))
+
+
+@pytest.fixture(scope="module")
+def synthetic_ct(tmp_path_factory):
+    return write_ct_series(tmp_path_factory.mktemp("hd-ct"), (4, 48, 48),
+                           pixel_spacing_mm=(_PX, _PX), slice_spacing_mm=2.5)
+
+
+def _hd_seg(ct, folder, pixels, labels, kind="BINARY", name="seg.dcm") -> Path:
+    import highdicom as hd
+    from pydicom.sr.codedict import codes
+    from pydicom.uid import generate_uid
+
+    seg = hd.seg.Segmentation(
+        source_images=[pydicom.dcmread(p) for p in ct.paths], pixel_array=pixels,
+        segmentation_type=getattr(hd.seg.SegmentationTypeValues, kind),
+        segment_descriptions=[hd.seg.SegmentDescription(
+            segment_number=i + 1, segment_label=label,
+            segmented_property_category=codes.SCT.MorphologicallyAbnormalStructure,
+            segmented_property_type=codes.SCT.Lesion,
+            algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL)
+            for i, label in enumerate(labels)],
+        series_instance_uid=generate_uid(), series_number=20,
+        sop_instance_uid=generate_uid(), instance_number=1, manufacturer="highdicom test",
+        manufacturer_model_name="test", software_versions=hd.__version__,
+        device_serial_number="0")
+    path = folder / name
+    seg.save_as(path)
+    return path
+
+
+def test_highdicom_written_binary_seg_is_measured_as_drawn(synthetic_ct, tmp_path):
+    # A 20 x 16 pixel rectangle on slice 1 and a 9 x 9 one on slice 2: LD is on slice 1,
+    # the rectangle's centre diagonal (16.945 mm) plus at most one pixel.
+    rows, columns = (10, 29), (8, 23)
+    volume = np.zeros(synthetic_ct.volume.shape, bool)
+    volume[1] = _rectangle(volume.shape, rows, columns)
+    volume[2] = _rectangle(volume.shape, (15, 23), (12, 20))
+    seg = _hd_seg(synthetic_ct, tmp_path, volume, ["Lesion A"])
+    table = measure_seg(seg, synthetic_ct.folder).table
+    row = table.iloc[0]
+    analytic = _rectangle_diameter(rows, columns)
+    assert analytic == pytest.approx(16.945, abs=1e-3)
+    assert (row["lesion_id"], row["slice_index"]) == ("Lesion A", 1)
+    assert 0 <= row["ld_mm"] - analytic <= _PX, (row["ld_mm"], analytic)
+    _assert_masks_measured(table, seg, synthetic_ct.folder)
+
+
+def test_highdicom_written_fractional_seg_is_thresholded_at_one_half(synthetic_ct, tmp_path):
+    # Fraction 0.75 inside the rectangle, 0.25 in a 3-pixel frame around it: the frame is
+    # out (< 0.5), so LD is the inner rectangle's, not the frame's.
+    rows, columns = (12, 27), (10, 21)
+    volume = np.zeros(synthetic_ct.volume.shape, np.float32)
+    volume[2] = _rectangle(volume.shape, (rows[0] - 3, rows[1] + 3),
+                           (columns[0] - 3, columns[1] + 3), np.float32(0.25))
+    volume[2][rows[0]:rows[1] + 1, columns[0]:columns[1] + 1] = 0.75
+    seg = _hd_seg(synthetic_ct, tmp_path, volume, ["Lesion F"], kind="FRACTIONAL")
+    table = measure_seg(seg, synthetic_ct.folder).table
+    assert table.loc[0, "method"] == "mask (fractional >= 0.5)"
+    analytic = _rectangle_diameter(rows, columns)
+    assert 0 <= table.loc[0, "ld_mm"] - analytic <= _PX, (table.loc[0, "ld_mm"], analytic)
+    _assert_masks_measured(table, seg, synthetic_ct.folder)
+
+
+def test_highdicom_written_overlapping_segments_are_each_measured_whole(synthetic_ct, tmp_path):
+    # An organ and a tumour that shares its voxels: each measured whole, the overlap named.
+    organ, tumour = ((6, 37), (5, 40)), ((20, 29), (30, 44))
+    volume = np.zeros(synthetic_ct.volume.shape + (2,), bool)
+    volume[1, ..., 0] = _rectangle(synthetic_ct.volume.shape, *organ)
+    volume[1, ..., 1] = _rectangle(synthetic_ct.volume.shape, *tumour)
+    seg = _hd_seg(synthetic_ct, tmp_path, volume, ["Organ", "Tumour"])
+    result = measure_seg(seg, synthetic_ct.folder)
+    table = result.table.set_index("lesion_id")
+    for name, shape in (("Organ", organ), ("Tumour", tumour)):
+        analytic = _rectangle_diameter(*shape)
+        assert 0 <= table.loc[name, "ld_mm"] - analytic <= _PX, (name, analytic)
+    overlap = [f for f in result.findings if f.code == "seg-overlap"]
+    assert len(overlap) == 1 and "1 and 2" in overlap[0].message
+    _assert_masks_measured(result.table, seg, synthetic_ct.folder)
+
+
+def test_highdicom_written_tid1500_sr_lines_and_polygon_are_measured_from_their_points(
+        synthetic_ct, tmp_path):
+    # TID 1501 long and short axes as 2-point POLYLINE coordinates (SCOORD), and a TID 1410
+    # planar ROI whose region is a closed polygon: LD/SA are the distances between the
+    # written points, exact.
+    import highdicom as hd
+    from pydicom.sr.codedict import codes
+    from pydicom.uid import generate_uid
+
+    image = pydicom.dcmread(synthetic_ct.paths[2], stop_before_pixels=True)
+    source = hd.sr.SourceImageForRegion(image.SOPClassUID, image.SOPInstanceUID)
+    mm = hd.sr.CodedConcept("mm", "UCUM", "millimeter")
+    long_axis, short_axis = [[8.0, 10.0], [32.0, 20.0]], [[18.0, 19.0], [22.0, 11.0]]
+
+    def axis(code, points):
+        length = float(np.hypot(*np.subtract(points[1], points[0])) * _PX)
+        return hd.sr.Measurement(
+            name=code, value=round(length, 2), unit=mm,
+            referenced_coordinates=[hd.sr.CoordinatesForMeasurement(
+                "POLYLINE", np.array(points), source)])
+
+    lines = hd.sr.MeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier="T1"),
+        finding_sites=[hd.sr.FindingSite(codes.SCT.Liver)],
+        measurements=[axis(codes.SCT.LongAxis, long_axis),
+                      axis(codes.SCT.ShortAxis, short_axis)])
+    polygon = np.array([[10.0, 30.0], [20.0, 28.0], [24.0, 40.0], [12.0, 42.0],
+                        [10.0, 30.0]])
+    contour = hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier="T2"),
+        referenced_region=hd.sr.ImageRegion("POLYLINE", polygon, source),
+        finding_sites=[hd.sr.FindingSite(codes.SCT.Liver)])
+    report = hd.sr.MeasurementReport(
+        observation_context=hd.sr.ObservationContext(),
+        procedure_reported=codes.LN.CTUnspecifiedBodyRegion,
+        imaging_measurements=[lines, contour])
+    sr = hd.sr.Comprehensive3DSR(evidence=[image], content=report,
+                                 series_instance_uid=generate_uid(), series_number=5,
+                                 sop_instance_uid=generate_uid(), instance_number=1)
+    path = tmp_path / "tid1500.dcm"
+    sr.save_as(path)
+
+    result = measure_sr([path], [synthetic_ct.folder])
+    table = result.table.set_index("lesion_id")
+    want_ld = float(np.hypot(24, 10) * _PX)  # 18.2 mm
+    want_sa = float(np.hypot(4, 8) * _PX)
+    assert (table.loc["T1", "ld_mm"], table.loc["T1", "sa_mm"]) == pytest.approx(
+        (want_ld, want_sa), abs=1e-3)
+    assert table.loc["T2", "ld_mm"] == pytest.approx(
+        float(pdist(polygon * _PX).max()), abs=1e-3)
