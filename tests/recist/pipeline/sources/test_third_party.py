@@ -5,7 +5,10 @@ repository, commit, path, licence and SHA-256, in ``files.csv`` beside it. The f
 not in the repository (third-party data is placed, not committed): the tests look for them
 in ``$RECIST_THIRD_PARTY_DICOM``, else ``tests/data/third_party/dicom/files``, else the
 team's shared data folder beside the clone (``shared/data/third_party_dicom``), check every
-file's SHA-256, and are skipped when the corpus is absent.
+file's SHA-256, and are skipped when the corpus is absent. pydicom's own files are read from
+the installed wheel when the corpus is absent, and highdicom and dcmjs (installed packages)
+write further objects at test time, so that those writers run in CI without any
+third-party file committed (``tests/data/third_party/README.md``).
 
 Every "loaded" case compares our diameters with an independent computation on the same
 file (pydicom + scipy, none of recist's code): for masks, the convex-hull diameter of the
@@ -18,8 +21,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +43,10 @@ from recist.pipeline.sources.seg import measure_seg
 from recist.pipeline.sources.sr import measure_sr
 
 from support.paths import REPO
+from support.system_tools import require_tool
 
 CORPUS = REPO / "tests" / "data" / "third_party" / "dicom"
+NODE_DIR = REPO / "tests" / "node"
 _CANDIDATES = [Path(os.environ["RECIST_THIRD_PARTY_DICOM"])] if os.environ.get(
     "RECIST_THIRD_PARTY_DICOM") else []
 _CANDIDATES += [CORPUS / "files", REPO.parent / "shared" / "data" / "third_party_dicom"]
@@ -501,3 +508,53 @@ def test_highdicom_written_tid1500_sr_lines_and_polygon_are_measured_from_their_
         (want_ld, want_sa), abs=1e-3)
     assert table.loc["T2", "ld_mm"] == pytest.approx(
         float(pdist(polygon * _PX).max()), abs=1e-3)
+
+
+# --- dcmjs, written at test time: OHIF v2's Length and Bidirectional tools ---------------------
+# dcmjs is the npm package pinned in tests/node (``make node-tools``); its Cornerstone
+# adapter writes the report from a cornerstoneTools 4 tool state, as OHIF v2 saves it.
+def test_dcmjs_written_length_and_bidirectional_are_read_from_their_handles(
+        synthetic_ct, tmp_path):
+    node = shutil.which("node")
+    require_tool("node with dcmjs (make node-tools: npm ci in tests/node)",
+                 node is not None and (NODE_DIR / "node_modules" / "dcmjs").is_dir())
+    headers = [pydicom.dcmread(p, stop_before_pixels=True) for p in synthetic_ct.paths]
+
+    def point(x, y):
+        return {"x": x, "y": y, "highlight": True, "active": False}
+
+    length = {"handles": {"start": point(6.0, 8.0), "end": point(30.0, 26.0)},
+              "length": 21.0, "finding": None}  # 30 px = 21 mm
+    bidirectional = {"handles": {"start": point(10.0, 30.0), "end": point(34.0, 40.0),
+                                 "perpendicularStart": point(20.0, 39.0),
+                                 "perpendicularEnd": point(24.0, 31.0)},
+                     "longestDiameter": 18.2, "shortestDiameter": 6.261}
+    state = {"studyInstanceUID": synthetic_ct.study_instance_uid,
+             "seriesInstanceUID": synthetic_ct.series_instance_uid,
+             "sopClassUID": str(headers[0].SOPClassUID),
+             "images": {headers[1].SOPInstanceUID: {"Length": [length]},
+                        headers[2].SOPInstanceUID: {"Bidirectional": [bidirectional]}}}
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    out = tmp_path / "dcmjs.dcm"
+    subprocess.run([node, str(NODE_DIR / "write_sr_with_dcmjs.js"),
+                    str(tmp_path / "state.json"), str(out)], check=True, cwd=NODE_DIR,
+                   timeout=60)
+    assert pydicom.dcmread(out).SOPClassUID.name == "Enhanced SR Storage"
+    result = measure_sr([out], [synthetic_ct.folder])
+    table = result.table
+    assert [name.split("-")[0] for name in table["lesion_id"]] == ["Length",
+                                                                   "Bidirectional"]
+    assert list(table["slice_index"]) == [1, 2]
+
+    def mm(a, b):  # independent: the handles given to dcmjs, on the 0.7 mm grid
+        return float(np.hypot(a["x"] - b["x"], a["y"] - b["y"]) * _PX)
+
+    handles = bidirectional["handles"]
+    want_ld = [mm(length["handles"]["start"], length["handles"]["end"]),
+               mm(handles["start"], handles["end"])]
+    assert list(table["ld_mm"]) == pytest.approx(want_ld, abs=0.1)  # 21.0, 18.2
+    assert table.loc[1, "sa_mm"] == pytest.approx(
+        mm(handles["perpendicularStart"], handles["perpendicularEnd"]), abs=0.1)  # 6.261
+    codes = sorted(f.code for f in result.findings)
+    # unlabelled tools, no PatientID/StudyDate in dcmjs' report, its unit "1" for mm
+    assert codes == ["sr-context-from-ct"] * 2 + ["sr-unit"] * 2 + ["sr-unnamed-lesion"] * 2
