@@ -51,7 +51,14 @@ class Finding:
     rule: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.severity}: {self.message}"
+        """``severity: message`` as one printable line: a control character quoted from an
+        input cell (a NUL in a visit label) is shown as ``?``, never sent to a terminal.
+
+        >>> str(Finding("x", "visit \\x00 of P1\\nnext"))
+        'warning: visit ? of P1?next'
+        """
+        text = f"{self.severity}: {self.message}"
+        return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
