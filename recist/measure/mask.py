@@ -193,17 +193,20 @@ def measure_mask_slice(
 
 def _measure_pieces(mask_slice: np.ndarray, pixel_spacing_mm: tuple[float, float],
                     with_short_axis: bool,
-                    box: tuple[slice, slice] | None = None) -> list[_Piece]:
+                    box: tuple[slice, slice] | None = None,
+                    labels: np.ndarray | None = None) -> list[_Piece]:
     """``measure_mask_slice`` keeping each piece's outline edges (mm) for a later SA.
 
     ``box``: the slice is known to be one 8-connected piece with this bounding box (no
-    labelling needed; the result is the same).
+    labelling needed; the result is the same). ``labels``: its 8-connected labelling,
+    when already done.
     """
     row_mm, col_mm = (float(s) for s in pixel_spacing_mm)
     if box is not None:
         found = [(mask_slice[box], box)]
     else:
-        labels, _ = ndimage.label(mask_slice, structure=_EIGHT)
+        if labels is None:
+            labels, _ = ndimage.label(mask_slice, structure=_EIGHT)
         found = [(labels[b] == number, b)
                  for number, b in enumerate(ndimage.find_objects(labels), start=1)]
     results: list[_Piece] = []
@@ -302,6 +305,7 @@ class _SliceBounds:
         self.any_row = runs.any_row
         self.first, self.last = runs.first, runs.last
         self.top, self.bottom, self.simple = runs.top, runs.bottom, runs.simple
+        self.labelled: dict[int, tuple[np.ndarray, int]] = {}  # slice -> its labelling
         present = runs.present
         self.left = np.where(self.any_row, self.first, columns).min(axis=1)
         self.right = np.where(self.any_row, self.last, -1).max(axis=1)
@@ -325,7 +329,7 @@ class _SliceBounds:
 
     def box(self, k: int) -> tuple[slice, slice] | None:
         """Bounding box of slice ``k`` when it is known to be one piece, else None."""
-        if not self.simple[k]:
+        if not self.simple[k] and self.labelled.get(k, (None, 0))[1] != 1:
             return None
         return (slice(int(self.top[k]), int(self.bottom[k]) + 1),
                 slice(int(self.left[k]), int(self.right[k]) + 1))
@@ -345,9 +349,11 @@ class _SliceBounds:
            <= the largest W(t_i + 90) over those samples, + s.
         """
         top, bottom = int(self.top[k]), int(self.bottom[k])
-        if not self.simple[k] and (
-                ndimage.label(self.mask[k], structure=_EIGHT)[1] != 1):
-            return np.inf, np.inf  # several pieces: their diameters add
+        if not self.simple[k]:
+            labels, count = ndimage.label(self.mask[k], structure=_EIGHT)
+            self.labelled[k] = (labels, count)  # kept for measuring the slice
+            if count != 1:
+                return np.inf, np.inf  # several pieces: their diameters add
         f = self.first[k, top:bottom + 1].astype(float)
         g = self.last[k, top:bottom + 1].astype(float)
         r = np.arange(top, bottom + 1, dtype=float)
@@ -499,7 +505,8 @@ def measure_mask(
             ld_bound, sa_bound = bounds.fine(k)
             if (sa_bound if nodal else ld_bound) < best_score - 1e-9:
                 continue
-        pieces = _measure_pieces(mask[k], in_plane, with_short_axis=False, box=bounds.box(k))
+        pieces = _measure_pieces(mask[k], in_plane, with_short_axis=False, box=bounds.box(k),
+                                 labels=bounds.labelled.get(k, (None, 0))[0])
         if nodal:
             # SA <= the caliper width across LD (the inside chord lies in the hull): skip
             # the chord sweep on a slice whose widths cannot reach the best SA.
