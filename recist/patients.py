@@ -13,6 +13,7 @@ death before the start of treatment and duplicated patients are refused with
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,13 @@ from recist.errors import RecistDataError
 from recist.plausibility import check_dates, unreadable_date
 from recist.table import read_csv_table
 
-__all__ = ["DATE_COLUMNS", "PATIENT_COLUMNS", "normalise_patients", "read_patients"]
+__all__ = ["DATE_COLUMNS", "MAX_SIZE_VARIABLE", "PATIENT_COLUMNS", "normalise_patients",
+           "read_patients"]
+
+MAX_SIZE_VARIABLE = "RECIST_MAX_PATIENTS_MB"
+DEFAULT_MAX_SIZE_MB = 256.0
+"""A patients table holds one short row per patient (a million patients: about 100 MB);
+a larger file is refused before it is read, its size named (issue #13)."""
 
 PATIENT_COLUMNS = (
     "patient_id", "start_date", "death_date", "last_contact_date", "new_therapy_date", "arm",
@@ -139,11 +146,29 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients", *,
     return frame
 
 
+def _check_size(path: Path) -> None:
+    """Refuse, before reading, a patients table over ``RECIST_MAX_PATIENTS_MB`` (256 MiB)."""
+    text = os.environ.get(MAX_SIZE_VARIABLE, "").strip()
+    try:
+        limit = float(text) if text else DEFAULT_MAX_SIZE_MB
+    except ValueError:
+        limit = -1.0
+    if not limit > 0:
+        raise RecistDataError(f"{MAX_SIZE_VARIABLE}={text[:20]!r} is not a size in MiB > 0; "
+                              f"unset it for the default of {DEFAULT_MAX_SIZE_MB:g}")
+    if path.is_file() and path.stat().st_size > limit * 2 ** 20:
+        raise RecistDataError(
+            f"{path}: {path.stat().st_size / 2 ** 20:,.1f} MiB, over the {limit:g} MiB a "
+            f"patients table may take (one short row per patient); check that this is the "
+            f"patients table, or raise {MAX_SIZE_VARIABLE}")
+
+
 def read_patients(path: str | Path, *, allow_implausible: bool | None = None) -> pd.DataFrame:
     """Read a patients CSV (docs/tables.md conventions) and normalise it.
 
     Raises ``FileNotFoundError`` when the file does not exist and ``RecistDataError``
     naming the file and row for anything it cannot interpret (see ``normalise_patients``).
     """
+    _check_size(Path(path))
     frame = read_csv_table(path, "patients table")
     return normalise_patients(frame, source=str(path), allow_implausible=allow_implausible)

@@ -71,3 +71,27 @@ def test_input_frame_not_modified_and_datetimes_accepted():
     pd.testing.assert_frame_equal(frame, before)
     assert out.loc[0, "patient_id"] == "1"
     assert out.loc[0, "start_date"] == pd.Timestamp("2024-01-02")
+
+
+def test_a_patients_table_over_the_size_bound_is_refused_before_reading(tmp_path,
+                                                                        monkeypatch):
+    """make fuzz seed 1002667: 20,000 rows of a 140 kB cell (1.4 GB) took 11 s of CPU to
+    refuse; the size is now checked first (issue #13)."""
+    import pytest as _pytest
+
+    from recist.errors import RecistDataError
+    from recist.patients import MAX_SIZE_VARIABLE, read_patients
+
+    path = tmp_path / "p.csv"
+    path.write_text("patient_id,start_date\n"
+                    + "".join(f"P{k:05d},2024-01-10\n" for k in range(40_000)))
+    assert path.stat().st_size == 22 + 40_000 * 18  # 0.69 MiB
+    monkeypatch.setenv(MAX_SIZE_VARIABLE, "0.5")
+    with _pytest.raises(RecistDataError, match=r"p\.csv: 0\.7 MiB, over the 0\.5 MiB a "
+                        "patients table may take"):
+        read_patients(path)
+    monkeypatch.setenv(MAX_SIZE_VARIABLE, "1")
+    assert len(read_patients(path)) == 40_000
+    monkeypatch.setenv(MAX_SIZE_VARIABLE, "lots")
+    with _pytest.raises(RecistDataError, match="RECIST_MAX_PATIENTS_MB='lots' is not a size"):
+        read_patients(path)
