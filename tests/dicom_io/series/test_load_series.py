@@ -246,6 +246,8 @@ def test_compressed_series_use_every_cpu_whatever_the_load(monkeypatch, tmp_path
 
     monkeypatch.setattr(series.os, "cpu_count", lambda: 4)
     monkeypatch.setattr(series.os, "getloadavg", lambda: (9.0, 9.0, 9.0), raising=False)
+    # threads left by earlier tests of the session (a thread pool, a server) must not decide
+    monkeypatch.setattr(series, "_other_threads_running", lambda: False)
     rle = write_ct_series(tmp_path / "rle", shape=(40, 8, 8), transfer_syntax=RLELossless)
     plan = plan_stack(discover_series(tmp_path / "rle").series[0])
     assert series._use_processes(plan, None) == 4
