@@ -58,10 +58,9 @@ def test_committed_without_outputs(name):
     assert nb.cells[0].cell_type == "markdown"  # each starts by saying what it does
 
 
-@pytest.mark.parametrize("name", NAMES[:3])
+@pytest.mark.parametrize("name", NAMES)
 def test_the_reader_sees_sentences_not_bare_asserts(name):
-    """A check is ``check(condition, "what it means")``, printed as a sentence (notebook
-    04 still has its own asserts)."""
+    """A check is ``check(condition, "what it means")``, printed as a sentence."""
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     bare = [line for c in nb.cells if c.cell_type == "code"
             for line in c.source.splitlines() if line.lstrip().startswith("assert ")]
