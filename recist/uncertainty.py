@@ -677,7 +677,7 @@ def _cohort_rows(n: int, n_fragile: int, responders: int, controlled: int,
                  orr_draws: npt.NDArray[np.int64],
                  dcr_draws: npt.NDArray[np.int64]) -> pd.DataFrame:
     """UNC-6: ORR and DCR with their measurement-error spread and a combined interval."""
-    from recist.stats import clopper_pearson
+    from recist.stats import as_pct, clopper_pearson
 
     rows: list[dict[str, Any]] = []
     for measure, count, counts in (("ORR", responders, orr_draws),
@@ -689,11 +689,11 @@ def _cohort_rows(n: int, n_fragile: int, responders: int, controlled: int,
         ci_low = clopper_pearson(low_count, n)[0] if n else np.nan
         ci_high = clopper_pearson(high_count, n)[1] if n else np.nan
         rows.append({"measure": measure, "n": n, "count": count,
-                     "rate": count / n if n else np.nan,
-                     "error_low": low_count / n if n else np.nan,
-                     "error_high": high_count / n if n else np.nan,
-                     "ci_low": ci_low, "ci_high": ci_high})
+                     "rate_pct": as_pct(count / n if n else np.nan),
+                     "error_low_pct": as_pct(low_count / n if n else np.nan),
+                     "error_high_pct": as_pct(high_count / n if n else np.nan),
+                     "ci_low_pct": as_pct(ci_low), "ci_high_pct": as_pct(ci_high)})
     rows.append({"measure": "fragile BOR", "n": n, "count": n_fragile,
-                 "rate": n_fragile / n if n else np.nan, "error_low": np.nan,
-                 "error_high": np.nan, "ci_low": np.nan, "ci_high": np.nan})
+                 "rate_pct": as_pct(n_fragile / n if n else np.nan), "error_low_pct": np.nan,
+                 "error_high_pct": np.nan, "ci_low_pct": np.nan, "ci_high_pct": np.nan})
     return pd.DataFrame(rows)

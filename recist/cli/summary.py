@@ -101,9 +101,10 @@ def run(args: argparse.Namespace) -> int:
             cohort = extended.tables["uncertainty_cohort.csv"].set_index("measure")
             text += (f"\nfragile BOR calls: {int(cohort.loc['fragile BOR', 'count'])} of "
                      f"{int(cohort.loc['fragile BOR', 'n'])}; ORR with measurement error "
-                     f"{cohort.loc['ORR', 'error_low']:.1%}-{cohort.loc['ORR', 'error_high']:.1%}"
-                     f" (with sampling {cohort.loc['ORR', 'ci_low']:.1%}-"
-                     f"{cohort.loc['ORR', 'ci_high']:.1%})")
+                     f"{cohort.loc['ORR', 'error_low_pct']:.1f}%-"
+                     f"{cohort.loc['ORR', 'error_high_pct']:.1f}%"
+                     f" (with sampling {cohort.loc['ORR', 'ci_low_pct']:.1f}%-"
+                     f"{cohort.loc['ORR', 'ci_high_pct']:.1f}%)")
     out = Path(args.out)
     for name, table in tables.items():
         write_csv_atomic(table, out / name)

@@ -19,11 +19,12 @@ _YEAR = 365.25
 
 def endpoint_summary(endpoints: pd.DataFrame) -> pd.DataFrame:
     """One row per endpoint: ``endpoint``, ``label``, ``n``, ``events``, ``median_days``
-    and ``rate_1y``, ``rate_2y`` (Kaplan–Meier; NaN when not reached or beyond follow-up).
+    and ``rate_1y_pct``, ``rate_2y_pct`` (Kaplan–Meier survival as percentages 0–100, 2
+    decimals; NaN when not reached or beyond follow-up).
 
     ``endpoints`` is ``OligoResult.patients`` (``<name>_days`` and ``<name>_event``).
     """
-    from recist.stats import fit_kaplan_meier
+    from recist.stats import as_pct, fit_kaplan_meier
 
     rows = []
     for name, label in ENDPOINTS.items():
@@ -39,7 +40,7 @@ def endpoint_summary(endpoints: pd.DataFrame) -> pd.DataFrame:
             for years in (1, 2):
                 at = years * _YEAR
                 value = float(fitter.survival_function_at_times(at).iloc[0])
-                row[f"rate_{years}y"] = round(value, 6) if at <= last else float("nan")
+                row[f"rate_{years}y_pct"] = as_pct(value) if at <= last else float("nan")
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -67,8 +68,9 @@ def _days(value: object) -> str:
 
 
 def _rate(value: object) -> str:
+    """A percentage (0–100) for the terminal."""
     number = float(value)  # type: ignore[arg-type]
-    return "-" if math.isnan(number) else f"{100 * number:.0f}%"
+    return "-" if math.isnan(number) else f"{number:.0f}%"
 
 
 def format_endpoint_summary(summary: pd.DataFrame, local_control: pd.DataFrame,
@@ -77,10 +79,10 @@ def format_endpoint_summary(summary: pd.DataFrame, local_control: pd.DataFrame,
     lines = ["Follow-up after local treatment (DEC-23..DEC-27)"]
     for row in summary.itertuples():
         lines.append(f"  {row.label}: {row.events}/{row.n} events, median "
-                     f"{_days(row.median_days)}, 1 year {_rate(row.rate_1y)}, 2 years "
-                     f"{_rate(row.rate_2y)}")
+                     f"{_days(row.median_days)}, 1 year {_rate(row.rate_1y_pct)}, 2 years "
+                     f"{_rate(row.rate_2y_pct)}")
     for row in local_control.itertuples():
-        lines.append(f"  Local control at {row.horizon}: {_rate(row.local_control)} of "
+        lines.append(f"  Local control at {row.horizon}: {_rate(row.local_control_pct)} of "
                      f"{row.n_lesions} treated lesions ({row.local_failures} local failures, "
                      f"{row.deaths_first} deaths first; Aalen-Johansen)")
     shown = ", ".join(f"{r.pattern} {r.patients} ({r.still_oligometastatic} still "

@@ -18,6 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from recist.arrays import round_half_away
+
 __all__ = ["LOCAL_CONTROL_DAYS", "aalen_johansen", "cumulative_incidence", "local_control"]
 
 LOCAL_CONTROL_DAYS = {"1 year": 365.25, "2 years": 730.5}
@@ -77,12 +79,22 @@ def _at(curve: pd.Series, day: float) -> float:
     return float(curve.iloc[position])
 
 
+def _pct(proportion: float) -> float:
+    """A proportion (0–1) as a percentage with 2 decimals (NaN stays NaN).
+
+    >>> _pct(0.6), _pct(1 - 0.6), _pct(float("nan"))
+    (60.0, 40.0, nan)
+    """
+    return float(round_half_away(100.0 * proportion, 2))
+
+
 def local_control(lesions: pd.DataFrame) -> pd.DataFrame:
     """Local control at 1 and 2 years from the per-lesion ``ttlf_days``/``ttlf_status``.
 
     One row per horizon: ``horizon``, ``days``, ``n_lesions``, ``local_failures``,
-    ``deaths_first``, ``cumulative_incidence``, ``local_control`` (NaN when follow-up
-    does not reach the horizon); proportions rounded to 6 decimals.
+    ``deaths_first``, ``cumulative_incidence_pct``, ``local_control_pct`` (NaN when
+    follow-up does not reach the horizon); percentages 0–100 rounded half away from zero
+    to 2 decimals.
     """
     curve = cumulative_incidence(lesions["ttlf_days"], lesions["ttlf_status"])
     rows = []
@@ -91,6 +103,6 @@ def local_control(lesions: pd.DataFrame) -> pd.DataFrame:
         rows.append({"horizon": horizon, "days": day, "n_lesions": len(lesions),
                      "local_failures": int((lesions["ttlf_status"] == 1).sum()),
                      "deaths_first": int((lesions["ttlf_status"] == 2).sum()),
-                     "cumulative_incidence": round(cif, 6),
-                     "local_control": round(1.0 - cif, 6)})
+                     "cumulative_incidence_pct": _pct(cif),
+                     "local_control_pct": _pct(1.0 - cif)})
     return pd.DataFrame(rows)

@@ -295,9 +295,9 @@ def _oligo_trial(trial: Path, out: Path, say: Callable[[str], None]) -> Path:
                                result.patient_summary, patients=patients,
                                findings=result.findings, inputs=inputs,
                                extra_sections=[OLIGO_SECTION], extras={"oligo": oligo})
-    control = oligo.local_control.set_index("horizon")["local_control"]
+    control = oligo.local_control.set_index("horizon")["local_control_pct"]
     say(f"oligometastatic trial: {len(result.patient_summary)} patients, local control "
-        f"{control.iloc[0]:.0%} at 1 year, {control.iloc[1]:.0%} at 2 years -> {page}")
+        f"{control.iloc[0]:.0f}% at 1 year, {control.iloc[1]:.0f}% at 2 years -> {page}")
     return page
 
 

@@ -68,10 +68,10 @@ def criteria_section(context: CohortContext) -> str:
         cohort = tables.get("uncertainty_cohort.csv")
         if cohort is not None:
             parts.append("<h3>Response rates with measurement error</h3>" + table(
-                cohort, decimals={c: 3 for c in ("rate", "error_low", "error_high",
-                                                 "ci_low", "ci_high")})
-                + '<p class="note">error_low–error_high: 2.5th–97.5th percentiles over the '
-                  "draws; ci_low–ci_high: with the Clopper-Pearson 95 % interval (UNC-6)."
+                cohort)
+                + '<p class="note">Percentages; error_low_pct–error_high_pct: 2.5th–97.5th '
+                  "percentiles over the draws; ci_low_pct–ci_high_pct: with the "
+                  "Clopper-Pearson 95 % interval (UNC-6)."
                   "</p>")
         if tp["flip_mm"].notna().any():
             parts.append('<div class="figures">' + figure_img(

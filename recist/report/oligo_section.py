@@ -50,8 +50,8 @@ def oligo_section(context: CohortContext) -> str:
         "endpoint": summary["label"], "patients": summary["n"], "events": summary["events"],
         "median (days)": summary["median_days"].map(
             lambda v: "NR" if pd.isna(v) else f"{v:.0f}"),
-        "1-year rate": summary["rate_1y"].map(lambda v: "-" if pd.isna(v) else f"{v:.0%}"),
-        "2-year rate": summary["rate_2y"].map(lambda v: "-" if pd.isna(v) else f"{v:.0%}")})
+        "1-year rate": summary["rate_1y_pct"].map(lambda v: "-" if pd.isna(v) else f"{v:.0f}%"),
+        "2-year rate": summary["rate_2y_pct"].map(lambda v: "-" if pd.isna(v) else f"{v:.0f}%")})
     control = oligo.local_control  # type: ignore[attr-defined]
     lesions = oligo.lesions  # type: ignore[attr-defined]
     repeat = int(endpoints["n_repeat_local"].sum())
@@ -62,10 +62,9 @@ def oligo_section(context: CohortContext) -> str:
              "(DEC-27).</p>",
              "<h3>Local control of the treated lesions</h3>",
              table(control, ("horizon", "n_lesions", "local_failures", "deaths_first",
-                             "cumulative_incidence", "local_control"),
-                   decimals={"cumulative_incidence": 3, "local_control": 3}),
+                             "cumulative_incidence_pct", "local_control_pct")),
              '<p class="note">Aalen–Johansen cumulative incidence of local failure (DEC-24), '
-             "death without local failure competing; local control = 1 − incidence.</p>",
+             "death without local failure competing; local control = 100 − incidence (%).</p>",
              f"<h3>First recurrence</h3>{table(pattern_counts(endpoints))}"
              f'<p class="note">{repeat} repeat local treatment(s) in all (DEC-23); a '
              "recurrence is still oligometastatic with at most "

@@ -36,7 +36,7 @@ def test_respond_with_therapies_writes_the_follow_up_tables(tmp_path):
     row = summary.set_index("patient_id").loc["A"]
     assert (row["stfs_days"], row["pfs_local_days"], row["os_event"]) == ("478", "266", "false")
     control = pd.read_csv(out / "local_control.csv", dtype=str, keep_default_na=False)
-    assert control["local_control"].tolist() == ["0.4", ""]
+    assert control["local_control_pct"].tolist() == ["40.0", ""]  # 2/5 as a percentage
     assert len(pd.read_csv(out / "recurrences.csv")) == 9
     assert (out / "lesion_control.csv").is_file() and (out / "local_failure.csv").is_file()
 
@@ -79,8 +79,8 @@ def test_summary_with_therapies_prints_and_writes_the_trial_endpoints(tmp_path):
     assert endpoints.loc["stfs", "events"] == 2 and endpoints.loc["os", "events"] == 1
     # Kaplan-Meier by hand: S = 1 - 1/3 after day 228, 0 after day 478 (the median)
     assert endpoints.loc["stfs", "median_days"] == 478
-    assert abs(endpoints.loc["stfs", "rate_1y"] - 2 / 3) < 1e-6
-    assert pd.isna(endpoints.loc["stfs", "rate_2y"])  # beyond the longest follow-up
+    assert endpoints.loc["stfs", "rate_1y_pct"] == 66.67  # 2/3 as a percentage, 2 decimals
+    assert pd.isna(endpoints.loc["stfs", "rate_2y_pct"])  # beyond the longest follow-up
     patterns = pd.read_csv(tmp_path / "out" / "recurrence_patterns.csv")
     assert patterns.values.tolist() == [["intrapulmonary", 1, 1],
                                         ["local+intrapulmonary", 1, 1], ["none", 1, 0]]

@@ -83,12 +83,12 @@ def test_dec_27_local_control_aalen_johansen_by_hand(assessed):
     _, oligo = assessed
     # at risk 6; day 1: A/NEW1 censored (5 left); 181: two failures of 5 → CIF 2/5, S 3/5;
     # 224: B dies (competing) → S 3/5 · 2/3 = 2/5; 261: A/T1 fails, 2 at risk →
-    # CIF 2/5 + 2/5 · 1/2 = 3/5; 443: censored. At 1 year (365.25 d): 0.6; 2 years: beyond
-    # the last time (443) → unknown.
+    # CIF 2/5 + 2/5 · 1/2 = 3/5; 443: censored. At 1 year (365.25 d): 0.6, i.e. 60 %;
+    # 2 years: beyond the last time (443) → unknown.
     table = oligo.local_control.set_index("horizon")
-    assert table.loc["1 year", "cumulative_incidence"] == pytest.approx(0.6)
-    assert table.loc["1 year", "local_control"] == pytest.approx(0.4)
-    assert np.isnan(table.loc["2 years", "local_control"])
+    assert table.loc["1 year", "cumulative_incidence_pct"] == 60.0
+    assert table.loc["1 year", "local_control_pct"] == 40.0
+    assert np.isnan(table.loc["2 years", "local_control_pct"])
     assert (table.loc["1 year", "local_failures"], table.loc["1 year", "deaths_first"]) == (3, 1)
 
 

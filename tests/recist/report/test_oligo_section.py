@@ -33,9 +33,9 @@ def test_section_shows_endpoints_local_control_figures_and_patients():
     section = page[page.index('<section id="oligo">'):]
     section = section[:section.index("</section>")]
     assert "Systemic-therapy-free survival" in section
-    # local control at 1 year 2/5 = 0.400, 3 local failures, 1 death first
+    # local control at 1 year 2/5 = 40.00 %, 3 local failures, 1 death first
     row = re.search(r"<tr><td>1 year</td>(.*?)</tr>", section).group(1)
-    assert re.findall(r"<td[^>]*>([^<]*)</td>", row) == ["6", "3", "1", "0.600", "0.400"]
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", row) == ["6", "3", "1", "60.00", "40.00"]
     assert section.count("<figure") == 2  # cumulative incidence and the swimmer
     assert "2024-01-15 sbrt T1+T2; 2024-10-20 rfa T1+NEW1" in section
     assert "local+intrapulmonary" in section

@@ -140,7 +140,9 @@ def test_unc_5_confirmed_bor_probability():
     assert patient["p_bor_same"] >= max(p) - 0.02
     assert bool(patient["bor_fragile"]) is True
     cohort = unc.cohort.set_index("measure")
-    assert cohort.loc["ORR", "error_low"] == 0.0 and cohort.loc["ORR", "error_high"] == 1.0
+    assert cohort.loc["ORR", "error_low_pct"] == 0.0
+    assert cohort.loc["ORR", "error_high_pct"] == 100.0  # 1 of 1 patient, as a percentage
+    assert (cohort.loc["ORR", "rate_pct"], cohort.loc["ORR", "ci_high_pct"]) == (100.0, 100.0)
     assert cohort.loc["fragile BOR", "count"] == 1
 
 
@@ -152,7 +154,9 @@ def test_unc_6_cohort_intervals_contain_the_rate():
     for row in unc.cohort.itertuples():
         if row.measure == "fragile BOR":
             continue
-        assert row.ci_low <= row.error_low <= row.rate <= row.error_high <= row.ci_high
+        assert (row.ci_low_pct <= row.error_low_pct <= row.rate_pct <= row.error_high_pct
+                <= row.ci_high_pct)
+        assert row.rate_pct == round(100 * row.count / row.n, 2)  # n = 40: exact in percent
     assert unc.patients["p_bor_same"].between(0, 1).all()
     assert len(unc.timepoints) == len(result.timepoints)
 
