@@ -17,6 +17,7 @@ __all__ = [
     "NO_DATE_NS",
     "combined_codes",
     "first_row_of_each",
+    "order_codes",
     "round_half_away",
 ]
 
@@ -98,3 +99,17 @@ def combined_codes(columns: Sequence[npt.ArrayLike]) -> npt.NDArray[np.int64]:
         codes, uniques = pd.factorize(array)  # missing -> -1
         key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
     return key
+
+
+def order_codes(values: pd.Series, order: Sequence[str]) -> npt.NDArray[np.int64]:
+    """The position of each value in ``order`` (a response category's rank); missing or
+    not in ``order`` (the baseline's empty response) → -1.
+
+    >>> order_codes(pd.Series(["PR", None, "CR"], dtype=object), ("CR", "PR"))
+    array([ 1, -1,  0])
+    """
+    array = values.to_numpy(dtype=object)
+    out = np.full(len(array), -1, dtype=np.int64)
+    for code, value in enumerate(order):
+        out[array == value] = code
+    return out

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import round_half_away
+from recist.arrays import order_codes, round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.patient_summary import summarise_patients
@@ -101,14 +101,6 @@ for (_t, _nt, _new), (_overall, _rule) in CELLS.items():
              NEW_LESION_ORDER.index(_new)] = OVERALL_ORDER.index(_overall)
 
 
-def _codes(values: pd.Series, order: tuple[str, ...]) -> npt.NDArray[np.int64]:
-    array = values.to_numpy(dtype=object)
-    out = np.full(len(array), -1, dtype=np.int64)
-    for code, value in enumerate(order):
-        out[array == value] = code
-    return out
-
-
 def assess_size_criterion(measurements: pd.DataFrame, timepoints: pd.DataFrame,
                           size: npt.NDArray[np.float64], criterion: SizeCriterion,
                           patients: pd.DataFrame | None = None,
@@ -149,10 +141,10 @@ def assess_size_criterion(measurements: pd.DataFrame, timepoints: pd.DataFrame,
                                 cr_met=cr & complete, has_targets=has_targets,
                                 thresholds=criterion.thresholds)
     follow = timepoints["overall_response"].notna().to_numpy()
-    nontarget = _codes(timepoints["nontarget_response"], NONTARGET_ORDER)
-    new = _codes(timepoints["new_lesions"], NEW_LESION_ORDER)
-    engine = _codes(timepoints["overall_response"], OVERALL_ORDER)
-    engine_target = _codes(timepoints["target_response"], TARGET_ORDER)
+    nontarget = order_codes(timepoints["nontarget_response"], NONTARGET_ORDER)
+    new = order_codes(timepoints["new_lesions"], NEW_LESION_ORDER)
+    engine = order_codes(timepoints["overall_response"], OVERALL_ORDER)
+    engine_target = order_codes(timepoints["target_response"], TARGET_ORDER)
     overall = np.full(n_tp, -1, dtype=np.int64)
     table = np.full(n_tp, -1, dtype=np.int64)
     overall[follow] = _OVERALL[target[follow], nontarget[follow], new[follow]]

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import combined_codes, first_row_of_each, round_half_away
+from recist.arrays import combined_codes, first_row_of_each, order_codes, round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.patient_summary import summarise_patients
 from recist.response_table import (
@@ -320,15 +320,6 @@ def classify_draws(sums: npt.NDArray[np.float64], baseline: npt.NDArray[np.float
         default=code(TargetResponse.SD)).astype(np.int64)
 
 
-def _codes(values: pd.Series, order: tuple[str, ...]) -> npt.NDArray[np.int64]:
-    """Codes of a response column; missing (the baseline) → -1."""
-    array = values.to_numpy(dtype=object)
-    out = np.full(len(array), -1, dtype=np.int64)
-    for code, value in enumerate(order):
-        out[array == value] = code
-    return out
-
-
 def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
                        summary: pd.DataFrame, patients: pd.DataFrame | None = None,
                        criteria: Criteria = RECIST_1_1) -> UncertaintyResult:
@@ -367,10 +358,10 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
         "_complete": ~np.isnan(timepoints["sum_mm"].to_numpy(dtype=float)),
         "_has_targets": ~np.isnan(timepoints["baseline_sum_mm"].to_numpy(dtype=float)),
     })
-    target = _codes(timepoints["target_response"], TARGET_ORDER)
-    nontarget = _codes(timepoints["nontarget_response"], NONTARGET_ORDER)
-    new = _codes(timepoints["new_lesions"], NEW_LESION_ORDER)
-    engine = _codes(timepoints["overall_response"], OVERALL_ORDER)
+    target = order_codes(timepoints["target_response"], TARGET_ORDER)
+    nontarget = order_codes(timepoints["nontarget_response"], NONTARGET_ORDER)
+    new = order_codes(timepoints["new_lesions"], NEW_LESION_ORDER)
+    engine = order_codes(timepoints["overall_response"], OVERALL_ORDER)
     follow = engine >= 0
     table_overall = np.full(n_tp, -1, dtype=np.int64)
     if follow.any():

@@ -17,7 +17,7 @@ from recist.plausibility import check_dates, unreadable_date
 from recist.table import parse_bool
 
 __all__ = ["clean_text", "lower_columns", "parse_bool_column", "parse_date_column",
-           "parse_vocabulary", "require_columns", "where"]
+           "parse_vocabulary", "require_columns", "require_filled", "where"]
 
 
 def where(source: str, row: int, patient_id: object = None) -> str:
@@ -56,6 +56,17 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], source: str,
     if missing:
         raise RecistDataError(f"{source}: missing column(s) {', '.join(missing)}; the {table} "
                               f"has the columns {', '.join(wanted)}")
+
+
+def require_filled(frame: pd.DataFrame, columns: Iterable[str], source: str,
+                   meaning: str) -> None:
+    """Refuse the first row where one of ``columns`` is empty, naming the row and column;
+    ``meaning`` ends the message (what every row must have)."""
+    for column in columns:
+        empty = [i for i, v in enumerate(frame[column]) if clean_text(v) is None]
+        if empty:
+            raise RecistDataError(f"{where(source, empty[0], frame.at[empty[0], 'patient_id'])}: "
+                                  f"{column} is empty; {meaning}")
 
 
 def parse_date_column(frame: pd.DataFrame, column: str, source: str, *,

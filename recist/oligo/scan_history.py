@@ -31,6 +31,7 @@ from recist.oligo._cells import (
     parse_date_column,
     parse_vocabulary,
     require_columns,
+    require_filled,
     where,
 )
 from recist.organs import organ_key
@@ -71,12 +72,8 @@ def normalise_scan_history(frame: pd.DataFrame, source: str = "scan history", *,
         table["organ"] = None
     table["patient_id"] = [clean_text(v) for v in table["patient_id"]]
     table["organ"] = [clean_text(v) for v in table["organ"]]
-    for column in ("patient_id", "date", "result"):
-        empty = [i for i, v in enumerate(table[column]) if clean_text(v) is None]
-        if empty:
-            raise RecistDataError(f"{where(source, empty[0], table.at[empty[0], 'patient_id'])}: "
-                                  f"{column} is empty; every scan has a patient, a date and a "
-                                  "result (ned or disease)")
+    require_filled(table, ("patient_id", "date", "result"), source,
+                   "every scan has a patient, a date and a result (ned or disease)")
     table["result"] = parse_vocabulary(table, "result", _RESULTS, source)
     table["date"] = parse_date_column(table, "date", source, allow_implausible=allow_implausible)
     for row in range(len(table)):

@@ -37,6 +37,7 @@ from recist.oligo._cells import (
     parse_date_column,
     parse_vocabulary,
     require_columns,
+    require_filled,
     where,
 )
 from recist.table import read_csv_table
@@ -88,12 +89,8 @@ def normalise_therapies(frame: pd.DataFrame, source: str = "therapies table", *,
         if column not in table.columns:
             table[column] = None
     table["patient_id"] = [clean_text(v) for v in table["patient_id"]]
-    for column in ("patient_id", "date", "kind"):
-        empty = [i for i, v in enumerate(table[column]) if clean_text(v) is None]
-        if empty:
-            raise RecistDataError(f"{where(source, empty[0], table.at[empty[0], 'patient_id'])}: "
-                                  f"{column} is empty; every therapy has a patient, a start "
-                                  "date and a kind (local or systemic)")
+    require_filled(table, ("patient_id", "date", "kind"), source,
+                   "every therapy has a patient, a start date and a kind (local or systemic)")
     table["kind"] = parse_vocabulary(table, "kind", TherapyKind, source)
     table["date"] = parse_date_column(table, "date", source, allow_implausible=allow_implausible)
     table["lesion_ids"] = [_lesion_ids(v) for v in table["lesion_ids"]]
