@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from harness import Row, compare, rate, save_rows
+from harness import Row, compare, cpu_timed, rate, save_rows
 
 from dicom_io import discover_series, load_series
 from dicom_io.testing import write_ct_series
@@ -147,16 +147,6 @@ def _peak_rss(folder: Path) -> float:
     return (peak[0] - base) / loaded.volume.nbytes
 
 
-def _cpu_seconds(function):
-    """A method timed by this process's CPU time (the harness takes a returned float as the
-    seconds the method measured itself): for single-process work on a shared machine."""
-    def run() -> float:
-        began = time.process_time()
-        function()
-        return time.process_time() - began
-    return run
-
-
 SCAN_TARGET = 10_000  # files/s, warm cache (issue 15)
 MEMORY_TARGET = 1.05  # x the volume
 
@@ -172,7 +162,7 @@ def _compare_at(folder: Path, n: int, label: str, args, rows: list[Row], *,
                 references: bool) -> None:
     """Scan and load (and, for the anchor size, SimpleITK and the bare loop) interleaved."""
     scan = compare({"scan": lambda: discover_series(folder),
-                    "scan cpu": _cpu_seconds(lambda: discover_series(folder))},
+                    "scan cpu": cpu_timed(lambda: discover_series(folder))},
                    rounds=args.rounds, warmup=1)
     verdict = discover_series(folder).series[0].verdict
     assert verdict == "ok", verdict

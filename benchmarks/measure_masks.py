@@ -38,7 +38,6 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from harness import WORK, Row, Worker, compare, save_rows
+from harness import WORK, Row, Worker, compare, cpu_timed, save_rows
 
 from recist.measure import measure_mask
 from recist.measure.label_boxes import label_boxes
@@ -156,16 +155,6 @@ def ensure_pyradiomics() -> tuple[Path | None, str]:
     return python, "built now"
 
 
-def _cpu_seconds(function):
-    """A method timed by this process's CPU time (the harness takes a returned float as the
-    seconds the method measured itself): for one-thread work on a shared machine."""
-    def run() -> float:
-        began = time.process_time()
-        function()
-        return time.process_time() - began
-    return run
-
-
 # (A timed method must not return a float: the harness would read it as its own seconds.)
 def per_lesion(labels: np.ndarray, spacing) -> object:
     """The pipeline's work for one lesion (label 1): boxes, crop, measure with 3-D."""
@@ -225,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                             rounds=max(3, args.rounds // 5), warmup=1)
             labels, _ = volumes[name]
             lesion = compare({"per lesion": lambda v=labels, s=spacing: per_lesion(v, s),
-                              "per lesion cpu": _cpu_seconds(
+                              "per lesion cpu": cpu_timed(
                                   lambda v=labels, s=spacing: per_lesion(v, s))},
                              rounds=args.rounds, warmup=2)
             lesion_cpu_ms = lesion.median("per lesion cpu") * 1e3

@@ -97,3 +97,14 @@ def test_no_results_is_an_error(tmp_path, capsys):
     report = _load("report")
     assert report.main(["--results", str(tmp_path / "none")]) == 1
     assert "make bench" in capsys.readouterr().err
+
+
+def test_cpu_timed_counts_this_process_cpu_not_the_wall_clock():
+    """A method that sleeps costs almost no CPU: the harness reads the returned float."""
+    import time
+
+    harness = _load("harness")
+    sleeping = harness.cpu_timed(lambda: time.sleep(0.2))
+    assert sleeping() < 0.05
+    spinning = harness.cpu_timed(lambda: sum(i * i for i in range(300_000)))
+    assert spinning() > 0.0
