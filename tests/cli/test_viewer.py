@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -21,6 +23,23 @@ from recist.pipeline.viewer import default_ohif_dist
 from support.system_tools import dicomweb_plugin, require_tool
 
 RECIST = [sys.executable, "-m", "recist"]
+
+
+@contextmanager
+def _viewer(*args: str, **popen: object) -> Iterator[subprocess.Popen[str]]:
+    """``recist viewer ARGS`` as a child process, killed if still running and its pipes
+    closed when the test ends, whatever it asserted."""
+    process: subprocess.Popen[str] = subprocess.Popen(  # type: ignore[call-overload]
+        [*RECIST, "viewer", *args], text=True, **popen)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream:
+                stream.close()
 
 
 def _ohif_dist() -> Path:
@@ -57,10 +76,8 @@ def test_viewer_serves_ohif_and_orthanc_on_one_origin_and_stops_cleanly(
     study_uid = str(headers_of(series)[0].StudyInstanceUID)
     (tmp_path / "ct" / "lesions.csv").write_text("label,lesion_id\n1,T1\n")
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    process = subprocess.Popen([*RECIST, "viewer", "--upload", str(tmp_path / "ct")],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=env)
-    try:
+    with _viewer("--upload", str(tmp_path / "ct"), stdout=subprocess.PIPE,
+                 stderr=subprocess.STDOUT, env=env) as process:
         lines = _read_until_url(process)
         children = psutil.Process(process.pid).children(recursive=True)
         assert [c.name() for c in children] == ["Orthanc"]
@@ -99,12 +116,6 @@ def test_viewer_serves_ohif_and_orthanc_on_one_origin_and_stops_cleanly(
         assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE
                        for c in children)
         assert not storage[0].exists()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
 
 
 def test_viewer_without_ohif_app_is_one_line_exit_2(tmp_path: Path) -> None:
@@ -129,9 +140,8 @@ def test_viewer_upload_of_a_folder_without_dicom_is_refused(tmp_path: Path) -> N
 def test_viewer_whose_orthanc_dies_stops_with_one_line_and_exit_2(tmp_path: Path) -> None:
     _ohif_dist()
     storage = tmp_path / "orthanc"
-    process = subprocess.Popen([*RECIST, "viewer", "--storage", str(storage)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with _viewer("--storage", str(storage), stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE) as process:
         _read_until_url(process)
         (orthanc,) = psutil.Process(process.pid).children()
         orthanc.kill()
@@ -141,22 +151,14 @@ def test_viewer_whose_orthanc_dies_stops_with_one_line_and_exit_2(tmp_path: Path
         assert "Orthanc stopped while the viewer was running" in err
         assert str(storage / "orthanc.log") in err
         assert (storage / "orthanc.log").is_file()  # --storage is kept
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream:
-                stream.close()
 
 
 def test_orthanc_does_not_outlive_a_killed_viewer(tmp_path: Path) -> None:
     # SIGKILL leaves recist no chance to clean up: Linux stops Orthanc (parent-death
     # signal); Orthanc runs in its own session, so a terminal's Ctrl-C reaches recist only.
     _ohif_dist()
-    process = subprocess.Popen([*RECIST, "viewer", "--storage", str(tmp_path / "db")],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
+    with _viewer("--storage", str(tmp_path / "db"), stdout=subprocess.PIPE,
+                 stderr=subprocess.DEVNULL) as process:
         _read_until_url(process)
         (orthanc,) = psutil.Process(process.pid).children()
         assert os.getpgid(orthanc.pid) != os.getpgid(process.pid)
@@ -164,12 +166,6 @@ def test_orthanc_does_not_outlive_a_killed_viewer(tmp_path: Path) -> None:
         process.wait(timeout=10)
         orthanc.wait(timeout=20)
         assert not orthanc.is_running()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
 
 
 def test_a_port_in_use_is_one_line_exit_2_and_orthanc_is_stopped(tmp_path: Path) -> None:
