@@ -33,13 +33,17 @@ __all__ = [
     "PALETTE",
     "TargetSumCourse",
     "best_pct_change",
+    "PER_PAGE",
     "group_colours",
+    "page_count",
+    "page_rows",
     "plot_kaplan_meier",
     "plot_lesion_trajectories",
     "plot_spider",
     "plot_swimmer",
     "plot_target_sum",
     "plot_waterfall",
+    "page_figure_size",
     "target_sum_course",
 ]
 
@@ -56,6 +60,64 @@ _NO_GROUP = "#4c4c4c"
 _PD_LINE = "#D55E00"
 _PR_LINE = "#0072B2"
 _SMALL = 8  # pt, the smallest text on a figure
+PER_PAGE = 60
+"""Most patients one page of a swimmer or waterfall shows: at 8 pt a label needs about
+0.15 in, so 60 rows fit an 11.6 in tall swimmer and 60 bars an 11 in wide waterfall."""
+ROW_INCHES = 0.17
+"""Height (swimmer) or width (waterfall) given to each patient: an 8 pt label (0.11 in)
+plus a gap, so neighbouring labels never touch."""
+_REFERENCE_GREY = "#666666"
+
+
+def page_count(n_rows: int, per_page: int = PER_PAGE) -> int:
+    """How many pages ``n_rows`` patients take at ``per_page`` at most (at least one).
+
+    >>> page_count(60), page_count(61), page_count(200), page_count(1000)
+    (1, 2, 4, 17)
+    """
+    if per_page < 1:
+        raise ValueError(f"per_page must be at least 1, not {per_page}")
+    return max(1, -(-n_rows // per_page))
+
+
+def page_rows(n_rows: int, page: int, per_page: int = PER_PAGE) -> slice:
+    """The rows of page ``page`` (0-based) when ``n_rows`` are split into ``page_count``
+    pages of nearly equal size (they differ by one at most), in order.
+
+    >>> [page_rows(200, k) for k in range(4)]
+    [slice(0, 50, None), slice(50, 100, None), slice(100, 150, None), slice(150, 200, None)]
+    >>> page_rows(61, 1)
+    slice(31, 61, None)
+    """
+    pages = page_count(n_rows, per_page)
+    if not 0 <= page < pages:
+        raise ValueError(f"page {page} does not exist: {n_rows} patient(s) at {per_page} "
+                         f"per page make {pages} page(s), numbered from 0")
+    size, extra = divmod(n_rows, pages)
+    start = page * size + min(page, extra)
+    return slice(start, start + size + (1 if page < extra else 0))
+
+
+def page_figure_size(kind: str, n_rows: int) -> tuple[float, float]:
+    """(width, height) in inches of a ``swimmer`` or ``waterfall`` page of ``n_rows``
+    patients: ``ROW_INCHES`` per patient (swimmer: down, waterfall: across) plus room for
+    the title, axes and legend, 11 in across at least.
+
+    >>> page_figure_size("swimmer", 60), page_figure_size("waterfall", 60)
+    ((11.0, 11.6), (11.6, 4.6))
+    """
+    length = round(max(3.0, ROW_INCHES * n_rows + 1.4), 2)
+    if kind == "swimmer":
+        return 11.0, length
+    if kind == "waterfall":
+        return max(11.0, length), 4.6
+    raise ValueError(f"page_figure_size: kind is swimmer or waterfall, not {kind!r}")
+
+
+def _page_title(title: str, page: int | None, rows: slice, n_rows: int) -> str:
+    if page is None or n_rows <= rows.stop - rows.start:
+        return title
+    return f"{title} (patients {rows.start + 1}–{rows.stop} of {n_rows})"
 
 
 def _axes(ax, size: tuple[float, float] = (8, 4.5)):
@@ -110,17 +172,23 @@ def _start_dates(timepoints: pd.DataFrame, patients: pd.DataFrame | None) -> pd.
     return first
 
 
-def _reference_lines(ax, criteria: Criteria, *, horizontal: bool = True) -> None:
-    """The PD (+20 %) and PR (−30 %) lines of % change plots, labelled at the right."""
+def _labelled_line(ax, value: float, text: str, colour: str, linestyle: str = "--") -> None:
+    """A horizontal reference line at ``value`` with ``text`` written at its right end."""
     from matplotlib.transforms import blended_transform_factory
 
     transform = blended_transform_factory(ax.transAxes, ax.transData)
-    for value, colour, text in (
-            (criteria.pd_increase_pct, _PD_LINE, f"PD +{criteria.pd_increase_pct:g}%"),
-            (-criteria.pr_decrease_pct, _PR_LINE, f"PR −{criteria.pr_decrease_pct:g}%")):
-        ax.axhline(value, color=colour, linestyle="--", linewidth=1.1, zorder=1)
-        ax.text(1.0, value, f" {text}", transform=transform, color=colour,
-                fontsize=_SMALL, va="center", ha="left", clip_on=False)
+    ax.axhline(value, color=colour, linestyle=linestyle, linewidth=1.1, zorder=1,
+               label=f"_reference {text}")
+    ax.text(1.0, value, f" {text}", transform=transform, color=colour,
+            fontsize=_SMALL, va="center", ha="left", clip_on=False)
+
+
+def _reference_lines(ax, criteria: Criteria) -> None:
+    """The PD (+20 %) and PR (−30 %) lines of % change plots, labelled at the right."""
+    _labelled_line(ax, criteria.pd_increase_pct, f"PD +{criteria.pd_increase_pct:g}%",
+                   _PD_LINE)
+    _labelled_line(ax, -criteria.pr_decrease_pct, f"PR −{criteria.pr_decrease_pct:g}%",
+                   _PR_LINE)
     ax.axhline(0, color="black", linewidth=0.8, zorder=1)
 
 
@@ -154,7 +222,8 @@ def _split_and_colour(table: pd.DataFrame, color_by: str | None,
 def plot_waterfall(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
                    patients: pd.DataFrame | None = None, *, ax=None,
                    bor_column: str | None = None, by_arm: bool = False,
-                   color_by: str | None = None, criteria: Criteria = RECIST_1_1):
+                   color_by: str | None = None, criteria: Criteria = RECIST_1_1,
+                   page: int | None = None, per_page: int = PER_PAGE):
     """Waterfall: one bar per patient, best % change of the target sum from baseline.
 
     Bars run from the largest increase to the largest decrease. Without ``color_by`` a
@@ -162,6 +231,11 @@ def plot_waterfall(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
     (``PALETTE``) and the BOR is written at the bar's end. ``by_arm`` puts each arm's
     bars apart, named above (and colours by arm). Dashed, labelled lines mark
     +``criteria.pd_increase_pct`` and −``criteria.pr_decrease_pct``.
+
+    With ``page`` (0-based) only that page's bars are drawn: the bars in the order above,
+    split into ``page_count(n, per_page)`` consecutive pages (``page_rows``), every page
+    with the whole cohort's y range so pages compare. Labels stay 8 pt; a page of
+    ``per_page`` bars needs about ``ROW_INCHES`` of width per bar (``page_figure_size``).
     """
     ax = _axes(ax)
     if by_arm and color_by is None and patients is not None and "arm" in patients.columns:
@@ -180,22 +254,29 @@ def plot_waterfall(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
                           else "")
     frame["bor"] = frame["patient"].map(_bor(patient_summary, bor_column)).fillna("NE")
     colour_of = group_colours(frame["group"]) if color_by else {}
+    low, high = float(frame["best"].min()), float(frame["best"].max())
     blocks = sorted(frame["group"].unique()) if by_arm else [None]
-    position, positions, ordered = 0.0, [], []
+    ordered = []
     for block in blocks:
         group = frame if block is None else frame[frame["group"] == block]
-        group = group.sort_values(["best", "patient"], ascending=[False, True])
+        ordered.extend(group.sort_values(["best", "patient"], ascending=[False, True]).index)
+    n_bars = len(ordered)
+    rows = page_rows(n_bars, page, per_page) if page is not None else slice(0, n_bars)
+    frame = frame.loc[ordered[rows]]
+    position = 0.0
+    positions: list[float] = []
+    for block in blocks:
+        shown = len(frame) if block is None else int((frame["group"] == block).sum())
+        if not shown:
+            continue
         start = position
-        for index in group.index:
-            positions.append(position)
-            ordered.append(index)
-            position += 1
+        positions.extend(position + np.arange(shown))
+        position += shown
         if block is not None:
             ax.text((start + position - 1) / 2, 1.02, str(block), ha="center", va="bottom",
                     transform=ax.get_xaxis_transform(), fontsize=9,
                     color=colour_of.get(str(block), _NO_GROUP))
         position += 1.5
-    frame = frame.loc[ordered]
     if color_by:
         colours = [colour_of.get(str(g), _NO_GROUP) for g in frame["group"]]
     else:
@@ -205,15 +286,14 @@ def plot_waterfall(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
     if color_by:
         for x, (value, bor) in zip(positions, zip(frame["best"], frame["bor"])):
             ax.text(x, value + (2 if value >= 0 else -2), str(bor), rotation=90,
-                    ha="center", va="bottom" if value >= 0 else "top", fontsize=_SMALL - 1
-                    if len(frame) > 40 else _SMALL, color="#333333")
+                    ha="center", va="bottom" if value >= 0 else "top", fontsize=_SMALL,
+                    color="#333333")
     ax.set_ylabel("Best change of target sum (%)")
     ax.set_xticks(positions)
     labels = list(frame["patient"]) if split is None else [
         f"{p} · {g}" for p, g in zip(frame["patient"], frame["group"])]
     ax.set_xticklabels(labels, rotation=90, fontsize=_SMALL)
     ax.set_xlim(min(positions) - 1, max(positions) + 1)
-    low, high = float(frame["best"].min()), float(frame["best"].max())
     ax.set_ylim(min(low - 12, -criteria.pr_decrease_pct - 10),
                 max(high + 12, criteria.pd_increase_pct + 10))
     ax.set_xlabel("Patient")
@@ -228,20 +308,25 @@ def plot_waterfall(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
         title = "BOR"
     ax.legend(handles=handles, title=title, loc="upper right", fontsize=_SMALL,
               title_fontsize=_SMALL)
-    ax.set_title("Waterfall: best % change from baseline", pad=18 if by_arm else 6)
+    ax.set_title(_page_title("Waterfall: best % change from baseline", page, rows, n_bars),
+                 pad=18 if by_arm else 6)
     return ax
 
 
 def plot_spider(timepoints: pd.DataFrame, patients: pd.DataFrame | None = None, *,
                 ax=None, by_arm: bool = False, color_by: str | None = None,
                 criteria: Criteria = RECIST_1_1, label_lines: bool | None = None,
-                patient_summary: pd.DataFrame | None = None):
+                patient_summary: pd.DataFrame | None = None, group: object | None = None):
     """Spider: % change of the target sum from baseline over days since start, per patient.
 
     One line per patient (and ``color_by`` value when it is a column of ``timepoints``)
     with a ``pct_from_baseline``, baseline at 0 %; coloured by ``color_by`` (``by_arm`` is
     ``color_by="arm"``). ``label_lines`` writes the patient id at each line's end (default:
     up to 15 lines). Labelled PD/PR reference lines.
+
+    ``group`` (a value of ``color_by``) draws that group's lines only, in its colour, on
+    the axis ranges of all lines, so one panel per arm compares. Lines fade as they
+    grow many (``_line_alpha``) so that crossings stay visible.
     """
     ax = _axes(ax)
     if by_arm and color_by is None:
@@ -260,31 +345,43 @@ def plot_spider(timepoints: pd.DataFrame, patients: pd.DataFrame | None = None, 
     frame["pct"] = pct.where(~baseline, 0.0)
     colour_of = group_colours(frame["_group"]) if color_by else {}
     lines = []
-    for (patient, group_name), group in frame.groupby(keys, sort=True):
-        group = group[group["pct"].notna()].sort_values("date")
-        if len(group) < 2 or baseline[group.index].sum() == 0:
+    for (patient, group_name), rows in frame.groupby(keys, sort=True):
+        rows = rows[rows["pct"].notna()].sort_values("date")
+        if len(rows) < 2 or baseline[rows.index].sum() == 0:
             continue
-        lines.append((patient, group_name, group))
+        lines.append((patient, group_name, rows))
+    if group is not None:
+        if not color_by:
+            raise RecistDataError("spider: group= needs color_by (the column it is a value "
+                                  "of)")
+        everything = pd.concat([g for _, _, g in lines]) if lines else frame.iloc[:0]
+        lines = [line for line in lines if str(line[1]) == str(group)]
+        if not lines:
+            raise RecistDataError(f"spider: no line has {color_by} {group!r}")
+        if len(everything):
+            _pad_limits(ax, everything["days"], pd.concat([everything["pct"], pd.Series(
+                [criteria.pd_increase_pct, -criteria.pr_decrease_pct])]))
     label_lines = len(lines) <= 15 if label_lines is None else label_lines
+    alpha = _line_alpha(len(lines))
     labelled = set()
-    for patient, group_name, group in lines:
+    for patient, group_name, rows in lines:
         colour = colour_of.get(str(group_name), _NO_GROUP) if color_by else _NO_GROUP
         label = None
         if color_by and group_name not in labelled:
             label = str(group_name)
             labelled.add(group_name)
-        ax.plot(group["days"].to_numpy(), group["pct"].to_numpy(), marker="o",
-                markersize=3, linewidth=1.2, color=colour, label=label, alpha=0.85,
+        ax.plot(rows["days"].to_numpy(), rows["pct"].to_numpy(), marker="o",
+                markersize=3, linewidth=1.2, color=colour, label=label, alpha=alpha,
                 zorder=2)
         if label_lines:
-            ax.annotate(str(patient), (group["days"].iloc[-1], group["pct"].iloc[-1]),
+            ax.annotate(str(patient), (rows["days"].iloc[-1], rows["pct"].iloc[-1]),
                         xytext=(3, 0), textcoords="offset points", fontsize=_SMALL,
                         color=colour, va="center")
     _reference_lines(ax, criteria)
     ax.set_xlabel("Days since start")
     ax.set_ylabel("Change of target sum from baseline (%)")
-    ax.set_title("Spider plot")
-    if labelled:
+    ax.set_title("Spider plot" if group is None else f"Spider plot: {group}")
+    if labelled and group is None:  # a panel of one group says which in its title
         handles, names = ax.get_legend_handles_labels()
         order = sorted(range(len(names)), key=lambda i: names[i])
         ax.legend([handles[i] for i in order], [names[i] for i in order], title=color_by,
@@ -293,9 +390,28 @@ def plot_spider(timepoints: pd.DataFrame, patients: pd.DataFrame | None = None, 
     return ax
 
 
+def _line_alpha(n_lines: int) -> float:
+    """Opacity of spider lines: 0.85 up to 60 lines, then falling as 1/sqrt(n) to 0.25 so
+    that a few hundred lines read as a density with the outliers still visible.
+
+    >>> _line_alpha(10), _line_alpha(240), round(_line_alpha(1000), 2)
+    (0.85, 0.425, 0.25)
+    """
+    return max(0.25, 0.85 * min(1.0, (60 / max(n_lines, 1)) ** 0.5))
+
+
+def _pad_limits(ax, x: pd.Series, y: pd.Series) -> None:
+    """Axis ranges that hold every (x, y) given with a 5 % margin (panels compare)."""
+    for values, setter in ((x, ax.set_xlim), (y, ax.set_ylim)):
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        margin = 0.05 * (high - low) or 1.0
+        setter(low - margin, high + margin)
+
+
 def plot_swimmer(patient_summary: pd.DataFrame, timepoints: pd.DataFrame,
                  patients: pd.DataFrame | None = None, *, ax=None,
-                 color_by: str | None = None):
+                 color_by: str | None = None, page: int | None = None,
+                 per_page: int = PER_PAGE):
     """Swimmer: time on study per patient with response onset, PD, death and ongoing arrows.
 
     A bar runs from start (day 0) to the last of: last assessment, death, last contact.
@@ -303,9 +419,12 @@ def plot_swimmer(patient_summary: pd.DataFrame, timepoints: pd.DataFrame,
     ■ death; an arrow at the end of the bar when the patient is still progression-free
     and alive (no PFS event). Bars are coloured by ``color_by`` (default: the arm, when
     the patients table has one). Patient labels are 8 pt: size the figure to the number
-    of patients (about 0.17 in per patient, as the cohort report does).
+    of patients drawn (``page_figure_size``: ``ROW_INCHES`` per patient).
+
+    With ``page`` (0-based) only that page's patients are drawn: the patients from the
+    longest time on study down, split into ``page_count(n, per_page)`` consecutive pages
+    (``page_rows``), each page with the whole cohort's time axis so pages compare.
     """
-    ax = _axes(ax, (8, max(4.0, 0.17 * len(patient_summary) + 1.4)))
     start = _start_dates(timepoints, patients)
     last = _dates(timepoints["date"]).groupby(timepoints["patient_id"].astype(str)).max()
     summary = patient_summary.drop_duplicates("patient_id").copy()
@@ -323,10 +442,16 @@ def plot_swimmer(patient_summary: pd.DataFrame, timepoints: pd.DataFrame,
     end_date = ends.max(axis=1)
     days = (end_date - start.reindex(end_date.index)).dt.days.astype(float)
     order = days.sort_values(kind="stable").index
+    n_rows = len(order)
+    rows = page_rows(n_rows, page, per_page) if page is not None else slice(0, n_rows)
+    if page is not None:
+        order = order[::-1][rows][::-1]
+    ax = _axes(ax, page_figure_size("swimmer", len(order)))
     if color_by is None and patients is not None and "arm" in patients.columns:
         color_by = "arm"
     groups = _per_patient(color_by, summary, patients) if color_by else None
-    colour_of = group_colours(groups.reindex(order).dropna()) if groups is not None else {}
+    colour_of = (group_colours(groups.reindex(days.index).dropna()) if groups is not None
+                 else {})
     y = np.arange(len(order))
     colours = [colour_of.get(str(groups.get(p)), "#bbbbbb") if groups is not None
                else "#9ecae1" for p in order]
@@ -361,7 +486,7 @@ def plot_swimmer(patient_summary: pd.DataFrame, timepoints: pd.DataFrame,
     ax.set_xlim(0, span * 1.08 if span > 0 else 1)
     ax.set_xlabel("Days since start")
     ax.set_ylabel("Patient")
-    ax.set_title("Swimmer plot")
+    ax.set_title(_page_title("Swimmer plot", page, rows, n_rows))
     from matplotlib.patches import Patch
 
     handles = ax.get_legend_handles_labels()[0]
@@ -544,19 +669,31 @@ def plot_target_sum(timepoints: pd.DataFrame, patient_id: str, *, ax=None,
 
 
 def plot_lesion_trajectories(measurements: pd.DataFrame, patient_id: str, *, ax=None,
-                             criteria: Criteria = RECIST_1_1):
+                             criteria: Criteria = RECIST_1_1,
+                             color_by: str | None = "lesion_id"):
     """Diameter of each lesion of one patient over scan dates.
 
     Targets plot the diameter that counts (SUM-1: SA for nodes, LD otherwise; fragments of
     a split lesion added, SUM-5); ``too_small`` is drawn at ``criteria.too_small_mm``,
     ``absent`` and ``merged`` at 0 mm (SUM-4, SUM-6), ``not_evaluated`` leaves a gap.
-    Non-target and new lesions with a measured diameter are drawn dashed.
+    Non-target and new lesions with a measured diameter are drawn dashed. The y axis
+    starts at 0 mm; labelled dotted lines mark the smallest measurable long axis
+    (``criteria.measurable_ld_mm``, MEAS-1) and, when a lesion is a node, the short axis
+    of a measurable node (``node_measurable_sa_mm``, MEAS-4) and of a normal one
+    (``node_pathological_sa_mm``, MEAS-5, TGT-CR: below it a node counts as normal).
+
+    ``color_by`` names a column of the measurements (``lesion_id`` by default: one
+    Okabe–Ito colour per lesion; ``organ``, ``kind``, a reader column …): a column whose
+    value changes within a lesion (two readers) splits the lesion into one line per value.
     """
     ax = _axes(ax)
     frame = measurements[measurements["patient_id"].astype(str) == str(patient_id)].copy()
     if frame.empty:
         raise RecistDataError(f"lesion trajectories: patient_id {patient_id} is not in the "
                               "measurements table")
+    if color_by is not None and color_by not in frame.columns:
+        raise RecistDataError(f"color_by={color_by!r}: no such column in the measurements "
+                              "table; name one of its columns, e.g. lesion_id or organ")
     nodal = frame["nodal"].astype(bool).to_numpy()
     ld = pd.to_numeric(frame["ld_mm"], errors="coerce").to_numpy(dtype=float)
     sa = pd.to_numeric(frame["sa_mm"], errors="coerce").to_numpy(dtype=float)
@@ -568,15 +705,41 @@ def plot_lesion_trajectories(measurements: pd.DataFrame, patient_id: str, *, ax=
     size = np.where(status == "not_evaluated", np.nan, size)
     frame["size"] = size
     frame["date"] = _dates(frame["date"])
-    summed = frame.groupby(["lesion_id", "kind", "date"], sort=True)["size"].sum(
-        min_count=1).reset_index()
-    for (lesion, kind), group in summed.groupby(["lesion_id", "kind"], sort=True):
+    frame["_colour_group"] = frame[color_by].astype(str) if color_by else ""
+    split = color_by not in (None, "lesion_id", "kind") and bool(
+        (frame.groupby("lesion_id")["_colour_group"].nunique() > 1).any())
+    keys = ["lesion_id", "kind"] + (["_colour_group"] if split else [])
+    summed = frame.groupby(keys + ["date"], sort=True)["size"].sum(min_count=1).reset_index()
+    if not split:
+        summed["_colour_group"] = summed["lesion_id"].map(
+            frame.drop_duplicates("lesion_id").set_index("lesion_id")["_colour_group"])
+    drawn = summed.groupby(keys, sort=True)["size"].transform("count") > 0
+    colour_of = group_colours(summed.loc[drawn, "_colour_group"]) if color_by else {}
+    top = 0.0
+    for key, group in summed.groupby(keys, sort=True):
         if group["size"].notna().sum() == 0:
             continue
+        lesion, kind = key[0], key[1]
         is_node = bool(frame.loc[frame["lesion_id"] == lesion, "nodal"].any())
         label = f"{lesion} ({'SA' if is_node else 'LD'}, {kind})"
+        name = str(group["_colour_group"].iloc[0])
+        if color_by not in (None, "lesion_id"):
+            label += f" · {name}"
         ax.plot(group["date"], group["size"], marker="o", label=label,
+                color=colour_of.get(name, _NO_GROUP),
                 linestyle="-" if kind == "target" else "--")
+        top = max(top, float(group["size"].max()))
+    references = {criteria.measurable_ld_mm: [f"measurable LD {criteria.measurable_ld_mm:g} mm"]}
+    if nodal.any():
+        for value, text in (
+                (criteria.node_measurable_sa_mm,
+                 f"measurable node SA {criteria.node_measurable_sa_mm:g} mm"),
+                (criteria.node_pathological_sa_mm,
+                 f"normal node SA < {criteria.node_pathological_sa_mm:g} mm")):
+            references.setdefault(value, []).append(text)
+    for value, texts in references.items():
+        _labelled_line(ax, value, " · ".join(texts), _REFERENCE_GREY, ":")
+    ax.set_ylim(0, max(top, *references) * 1.15 + 1)
     ax.set_xlabel("Scan date")
     ax.set_ylabel("Diameter (mm)")
     ax.set_title(f"Lesions of patient {patient_id}")

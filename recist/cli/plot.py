@@ -31,6 +31,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--color-by", metavar="COLUMN",
                    help="colour waterfall bars, spider lines, swimmer bars or Kaplan-Meier "
                         "curves by this column of the tables given (arm, evaluator, ...)")
+    p.add_argument("--page", type=int, metavar="N",
+                   help="waterfall or swimmer: draw page N (from 1) of the patients split "
+                        "into pages of at most 60, 8 pt labels (default: every patient on "
+                        "one figure sized to fit)")
     p.add_argument("--endpoint", choices=("pfs", "dor"), default="pfs",
                    help="Kaplan-Meier endpoint (default pfs)")
     p.add_argument("--out", required=True, metavar="FILE", help="output .png or .svg")
@@ -61,6 +65,31 @@ def _table(path: str | None, option: str, kind: str):
     return frame
 
 
+def _page(args: argparse.Namespace, kind: str) -> int | None:
+    """``--page N`` as the 0-based page of ``recist.plots`` (None without it)."""
+    if args.page is None:
+        return None
+    if kind not in ("waterfall", "swimmer"):
+        raise ValueError(f"--page: only the waterfall and the swimmer have pages, not {kind}")
+    if args.page < 1:
+        raise ValueError(f"--page {args.page}: pages are numbered from 1")
+    return args.page - 1
+
+
+def _rows_shown(n_rows: int, page: int | None) -> int:
+    """Patients on the figure: all of them, or those of ``page`` (an error naming the
+    pages there are when it does not exist)."""
+    from recist.plots import page_count, page_rows
+
+    if page is None:
+        return n_rows
+    if page >= page_count(n_rows):
+        raise ValueError(f"--page {page + 1}: {n_rows} patient(s) make "
+                         f"{page_count(n_rows)} page(s) of at most 60")
+    rows = page_rows(n_rows, page)
+    return rows.stop - rows.start
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``recist plot``; returns the exit status."""
     from recist.outputs import check_output_path
@@ -84,18 +113,23 @@ def run(args: argparse.Namespace) -> int:
 
         patients = read_patients(args.patients)
     kind = args.kind
+    page = _page(args, kind)
     if kind == "waterfall":
-        ax = plots.plot_waterfall(_table(args.timepoints, "--timepoints", kind),
-                                  _table(args.summary, "--summary", kind), patients,
-                                  by_arm=args.by_arm, color_by=args.color_by)
+        timepoints = _table(args.timepoints, "--timepoints", kind)
+        _figure, axes = plt.subplots(figsize=plots.page_figure_size(
+            "waterfall", _rows_shown(len(plots.best_pct_change(timepoints)), page)))
+        ax = plots.plot_waterfall(timepoints, _table(args.summary, "--summary", kind),
+                                  patients, ax=axes, by_arm=args.by_arm,
+                                  color_by=args.color_by, page=page)
     elif kind == "spider":
         ax = plots.plot_spider(_table(args.timepoints, "--timepoints", kind), patients,
                                by_arm=args.by_arm, color_by=args.color_by)
     elif kind == "swimmer":
-        summary = _table(args.summary, "--summary", kind)
-        _figure, ax = plt.subplots(figsize=(8, max(4.0, 0.18 * len(summary) + 1)))
-        plots.plot_swimmer(summary, _table(args.timepoints, "--timepoints", kind), patients,
-                           ax=ax, color_by=args.color_by)
+        timepoints = _table(args.timepoints, "--timepoints", kind)
+        _figure, axes = plt.subplots(figsize=plots.page_figure_size(
+            "swimmer", _rows_shown(timepoints["patient_id"].nunique(), page)))
+        ax = plots.plot_swimmer(_table(args.summary, "--summary", kind), timepoints,
+                                patients, ax=axes, color_by=args.color_by, page=page)
     elif kind == "km":
         ax = plots.plot_kaplan_meier(_table(args.summary, "--summary", kind), patients,
                                      endpoint=args.endpoint, color_by=args.color_by or "arm")

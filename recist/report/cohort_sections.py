@@ -7,8 +7,9 @@
    (``recist.stats.time_to_event_summary``); hazard ratio of each arm against the
    reference arm with its 95 % interval and the log-rank p-value
    (``recist.arm_comparison``); Kaplan–Meier curves with the numbers at risk under them.
-3. **Tumour shrinkage** — waterfall and spider plots coloured by arm.
-4. **Time on study** — the swimmer plot.
+3. **Tumour shrinkage** — waterfall coloured by arm (pages of at most 60 patients) and
+   spider, one panel per arm on a common scale, both with the labelled PR/PD lines.
+4. **Time on study** — the swimmer plot, pages of at most 60 patients with 8 pt labels.
 5. **Findings**, 6. **Patients** (one row per patient, linking to their page),
    7. **Provenance**.
 
@@ -203,14 +204,15 @@ def survival_section(context: CohortContext) -> str:
 
 
 def shrinkage_section(context: CohortContext) -> str:
-    """Waterfall and spider plots."""
-    shown = "".join(context.figures.get(name, "") for name in ("waterfall", "spider"))
+    """Waterfall (every page) and spider plots (a panel per arm)."""
+    shown = "".join(context.figures[name] for kind in ("waterfall", "spider")
+                    for name in _figure_names(context, kind))
     return f'<div class="figures">{shown}</div>' if shown else ""
 
 
 def swimmer_section(context: CohortContext) -> str:
-    """The swimmer plot (its height grows with the number of patients)."""
-    return context.figures.get("swimmer", "")
+    """The swimmer plot, a page per ``recist.plots.PER_PAGE`` patients."""
+    return "".join(context.figures[name] for name in _figure_names(context, "swimmer"))
 
 
 def findings_section(context: CohortContext) -> str:
@@ -247,9 +249,41 @@ def provenance_section(context: CohortContext) -> str:
     return provenance_block(context.criteria, context.inputs, heading=False)
 
 
+def _figure_names(context: CohortContext, kind: str) -> list[str]:
+    """The figures of ``kind`` drawn for the page, in order (``kind``, ``kind-2`` …)."""
+    return [name for name in context.figures if name.split("-")[0] == kind]
+
+
+def _paged(kind: str, caption: str, n_rows: int, draw) -> dict[str, tuple]:
+    """One job per page of ``n_rows`` patients (``recist.plots.page_rows``), each of
+    ``recist.plots.page_figure_size``; ``draw(ax, page)`` draws a page (``page`` None when
+    everything fits on one)."""
+    from recist.plots import page_count, page_figure_size, page_rows
+
+    pages = page_count(n_rows)
+    jobs: dict[str, tuple] = {}
+    for page in range(pages):
+        rows = page_rows(n_rows, page)
+        size = page_figure_size(kind, rows.stop - rows.start)
+        name = kind if page == 0 else f"{kind}-{page + 1}"
+        text = caption if pages == 1 else (
+            f"{caption} (page {page + 1} of {pages}: patients {rows.start + 1}–{rows.stop}"
+            f" of {n_rows})")
+        jobs[name] = ((lambda ax, page=page: draw(ax, page if pages > 1 else None)), text,
+                      size)
+    return jobs
+
+
 def cohort_figure_jobs(context: CohortContext) -> dict[str, tuple]:
-    """Name → (draw function, caption, figure size) of every figure of the page."""
+    """Name → (draw function, caption, figure size) of every figure of the page.
+
+    The swimmer and the waterfall are split into pages of at most
+    ``recist.plots.PER_PAGE`` patients (each its own figure, labels 8 pt, one time or %
+    scale for all pages); with two arms or more the spider is one panel per arm on a
+    common scale.
+    """
     from recist.plots import (
+        best_pct_change,
         plot_kaplan_meier,
         plot_spider,
         plot_swimmer,
@@ -259,19 +293,30 @@ def cohort_figure_jobs(context: CohortContext) -> dict[str, tuple]:
     tp, summary, patients = context.timepoints, context.patient_summary, context.patients
     criteria = context.criteria
     colour = "arm" if context.arms is not None else None
-    n_patients = max(len(summary), 1)
-    jobs: dict[str, tuple] = {
-        "waterfall": (lambda ax: plot_waterfall(tp, summary, patients, ax=ax,
-                                                criteria=criteria, color_by=colour),
-                      "Waterfall: best % change of the target sum from baseline, coloured "
-                      "by arm; the letters at each bar's end give the best overall response",
-                      (11.0, 4.6)),
-        "spider": (lambda ax: plot_spider(tp, patients, ax=ax, criteria=criteria,
-                                          color_by=colour),
-                   "Spider: % change of the target sum from baseline over time", (11.0, 4.6)),
-        "swimmer": (lambda ax: plot_swimmer(summary, tp, patients, ax=ax, color_by=colour),
-                    "Swimmer: time on study, response onset, progression and death",
-                    (11.0, max(3.0, 0.17 * n_patients + 1.4))),
+    n_bars = len(best_pct_change(tp)) if len(tp) and "pct_from_baseline" in tp else 0
+    n_swimmers = tp["patient_id"].nunique() if len(tp) else 0
+    jobs: dict[str, tuple] = _paged(
+        "waterfall", "Waterfall: best % change of the target sum from baseline, coloured "
+        "by arm; the letters at each bar's end give the best overall response",
+        max(n_bars, 1), lambda ax, page: plot_waterfall(
+            tp, summary, patients, ax=ax, criteria=criteria, color_by=colour, page=page))
+    arms = sorted(context.arms.reindex(summary["patient_id"].astype(str)).dropna().unique()) \
+        if context.arms is not None else []
+    spider = "Spider: % change of the target sum from baseline over time"
+    if len(arms) > 1:
+        for number, arm in enumerate(arms, 1):
+            jobs["spider" if number == 1 else f"spider-{number}"] = (
+                lambda ax, arm=arm: plot_spider(tp, patients, ax=ax, criteria=criteria,
+                                                color_by="arm", group=arm),
+                f"{spider}, {arm} (every arm on the same scale)", (11.0, 4.6))
+    else:
+        jobs["spider"] = (lambda ax: plot_spider(tp, patients, ax=ax, criteria=criteria,
+                                                 color_by=colour), spider, (11.0, 4.6))
+    jobs.update(_paged(
+        "swimmer", "Swimmer: time on study, response onset, progression and death",
+        max(n_swimmers, 1), lambda ax, page: plot_swimmer(
+            summary, tp, patients, ax=ax, color_by=colour, page=page)))
+    jobs.update({
         "km_pfs": (lambda ax: plot_kaplan_meier(summary, patients, ax=ax, endpoint="pfs",
                                                 criteria=criteria),
                    "Kaplan–Meier: progression-free survival (numbers at risk below)",
@@ -279,7 +324,7 @@ def cohort_figure_jobs(context: CohortContext) -> dict[str, tuple]:
         "km_dor": (lambda ax: plot_kaplan_meier(summary, patients, ax=ax, endpoint="dor",
                                                 criteria=criteria),
                    "Kaplan–Meier: duration of response (responders)", (7.2, 4.8)),
-    }
+    })
     overall = os_summary_frame(context)
     if overall is not None:
         jobs["km_os"] = (lambda ax: plot_kaplan_meier(overall, patients, ax=ax,

@@ -63,9 +63,12 @@ def figure_img(draw: Callable, caption: str, *, figsize: tuple[float, float] = (
 def render_figures(jobs: Mapping[str, tuple]) -> dict[str, str]:
     """Draw each figure once: name → (draw, caption, figure size) becomes name → HTML.
 
-    A figure that cannot be drawn (``RecistDataError``) becomes a note (``figure_img``).
+    The figure's CSS class is ``plot`` and its name up to the first ``-`` (the pages
+    ``swimmer-2``, ``swimmer-3`` … look like ``swimmer``). A figure that cannot be drawn
+    (``RecistDataError``) becomes a note (``figure_img``).
     """
-    return {name: figure_img(draw, caption, figsize=size, css_class=f"plot {name}")
+    return {name: figure_img(draw, caption, figsize=size,
+                             css_class=f"plot {name.split('-')[0]}")
             for name, (draw, caption, size) in jobs.items()}
 
 

@@ -95,7 +95,8 @@ def test_kaplan_meier_per_arm(patient_summary, patients):
 def test_lesion_trajectories(small_tu, small_tr):
     measurements = read_sdtm(small_tu, small_tr).measurements
     ax = plot_lesion_trajectories(measurements, "P1")
-    lines = {line.get_label(): line for line in ax.get_lines()}
+    lines = {line.get_label(): line for line in ax.get_lines()
+             if not line.get_label().startswith("_")}
     assert set(lines) == {"T01 (LD, target)", "T02 (LD, target)", "T03 (LD, target)",
                           "T04 (SA, target)"}
     # T01: 20 mm, then fragments 8 + 6 = 14 mm, then 12 mm
@@ -140,3 +141,86 @@ def test_color_by_a_column_of_the_plotted_table_splits_its_rows(timepoints, pati
     assert len(data) == 6
     with pytest.raises(ValueError, match="color_by='site': no such column"):
         plot_waterfall(timepoints, patient_summary, color_by="site")
+
+
+def _references(ax) -> dict[float, str]:
+    """Horizontal reference line → the label written at its right end."""
+    texts = {round(t.get_position()[1], 6): t.get_text().strip() for t in ax.texts}
+    return {float(line.get_ydata()[0]): texts[round(float(line.get_ydata()[0]), 6)]
+            for line in ax.get_lines() if line.get_label().startswith("_reference")}
+
+
+def test_lesion_trajectories_reference_lines_and_colours(small_tu, small_tr):
+    measurements = read_sdtm(small_tu, small_tr).measurements
+    ax = plot_lesion_trajectories(measurements, "P1")
+    # P1 has a node (T04): the node lines join the 10 mm long-axis line
+    assert _references(ax) == {10.0: "measurable LD 10 mm · normal node SA < 10 mm",
+                               15.0: "measurable node SA 15 mm"}
+    assert ax.get_ylim()[0] == 0
+    drawn = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    colours = [matplotlib.colors.to_hex(line.get_color()) for line in drawn]
+    assert colours == ["#0072b2", "#e69f00", "#009e73", "#cc79a7"]  # Okabe-Ito per lesion
+    assert all(t.get_fontsize() >= 8 for t in ax.texts)
+    stricter = RECIST_1_1.replace(measurable_ld_mm=12.0)
+    ax = plot_lesion_trajectories(measurements, "P2", criteria=stricter,
+                                  ax=plt.figure().add_subplot())
+    assert _references(ax) == {12.0: "measurable LD 12 mm"}  # no node, no node lines
+
+
+def test_lesion_trajectories_color_by_any_column(small_tu, small_tr):
+    measurements = read_sdtm(small_tu, small_tr).measurements
+    ax = plot_lesion_trajectories(measurements, "P1", color_by="organ")
+    drawn = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    by_organ: dict[str, set[str]] = {}
+    for line in drawn:
+        organ = line.get_label().split(" · ")[1]
+        by_organ.setdefault(organ, set()).add(matplotlib.colors.to_hex(line.get_color()))
+    assert all(len(colours) == 1 for colours in by_organ.values())
+    assert len({c for colours in by_organ.values() for c in colours}) == len(by_organ)
+    # two readers of the same lesions: one line per lesion and reader
+    second = measurements.assign(reader="R2")
+    both = pd.concat([measurements.assign(reader="R1"), second], ignore_index=True)
+    ax = plot_lesion_trajectories(both, "P1", color_by="reader",
+                                  ax=plt.figure().add_subplot())
+    drawn = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert len(drawn) == 8
+    assert {matplotlib.colors.to_hex(line.get_color()) for line in drawn
+            if line.get_label().endswith("R2")} == {"#e69f00"}
+    with pytest.raises(ValueError, match="color_by='site': no such column"):
+        plot_lesion_trajectories(measurements, "P1", color_by="site")
+
+
+def test_reference_lines_labelled_where_drawn(timepoints, patient_summary, patients):
+    for ax in (plot_waterfall(timepoints, patient_summary),
+               plot_spider(timepoints, patients, ax=plt.figure().add_subplot())):
+        assert _references(ax) == {20.0: "PD +20%", -30.0: "PR −30%"}
+    looser = RECIST_1_1.replace(pd_increase_pct=25.0)
+    ax = plot_waterfall(timepoints, patient_summary, criteria=looser,
+                        ax=plt.figure().add_subplot())
+    assert _references(ax)[25.0] == "PD +25%"
+
+
+def test_kaplan_meier_medians_bands_and_at_risk(patient_summary, patients):
+    from matplotlib.collections import PolyCollection
+
+    ax = plot_kaplan_meier(patient_summary, patients)
+    medians = [line for line in ax.get_lines() if line.get_label() == "_median"]
+    # Immediate: both events at 122 days, the median is 122 d; Deferred never drops to 0.5
+    assert len(medians) == 1
+    assert list(medians[0].get_xdata()) == [0, 122.0, 122.0]
+    assert list(medians[0].get_ydata()) == [0.5, 0.5, 0]
+    assert [t.get_text() for t in ax.texts] == ["median 122 d"]
+    immediate = next(line for line in ax.get_lines() if line.get_label() == "Immediate")
+    assert medians[0].get_color() == immediate.get_color() == "#E69F00"
+    # bands: dotted step lines of the curve's colour, no filled areas to blend
+    bands = [line for line in ax.get_lines() if line.get_label() == "_band"]
+    assert len(bands) == 4 and {line.get_linestyle() for line in bands} == {":"}
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+    at_risk = ax.figure.axes[1]
+    counts = [t.get_text() for t in at_risk.get_xticklabels()]
+    assert [row.split() for row in counts[0].splitlines()] == [
+        ["At", "risk"], ["Deferred", "1"], ["Immediate", "2"]]  # under the curves, per arm
+    sizes = [t.get_fontsize() for a in ax.figure.axes
+             for t in a.get_xticklabels() + a.get_yticklabels()] + [
+        t.get_fontsize() for t in ax.get_legend().get_texts()]
+    assert min(sizes) >= 8
