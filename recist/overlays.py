@@ -8,12 +8,18 @@ Pure rendering (matplotlib Agg): arrays and numbers in, a PNG out; no DICOM here
 * **Zoom**: centred on the lesion, wide enough for the lesion and at least 15 mm of
   context on every side (``context_mm``), and at least ``min_field_mm`` wide.
 * **What was measured**: the long axis red, the short axis blue, other fragments' axes
-  orange, and the outline of the lesion's mask or contour yellow when it came from one
-  (``outline``): the axes can be checked against the segmentation.
+  orange, and the lesion's outline yellow when it came from one: a mask or SEG segment
+  (``outline``, drawn along its pixel edges) or an RTSTRUCT contour (``contours``, the
+  polygons as drawn); the axes can be checked against the segmentation. Drawn lines and
+  SR measurements have no outline: their picture shows the axes only.
 * **Reading aids**, each with a dark halo so they stay readable on lung, fat or bone: a
   scale bar (10 mm, 20 mm for fields over 100 mm), orientation letters at the edges
   from the image's direction cosines (A/P, R/L, H/F), the slice position and the window.
 * A small whole-slice locator in a corner.
+* **Sized for a thumbnail row**: 3.2 x 3.5 in at 140 dpi (448 x 490 px), text large for
+  that size, so that the report's 180-250 px thumbnails keep the title, the scale bar
+  and the orientation letters readable (issue 14: pictures shrunk to a row across visits
+  had 4-7 px text).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import numpy as np
 __all__ = [
     "BONE_WINDOW",
     "LUNG_WINDOW",
+    "OUTLINE_COLOUR",
     "SOFT_TISSUE_WINDOW",
     "WINDOWS",
     "Window",
@@ -52,6 +59,8 @@ class Window:
 LUNG_WINDOW = Window(1500.0, -600.0)
 SOFT_TISSUE_WINDOW = Window(400.0, 40.0)
 BONE_WINDOW = Window(2000.0, 500.0)
+OUTLINE_COLOUR = "#ffd400"
+"""Colour of a lesion's mask or contour outline (yellow)."""
 WINDOWS = {"lung": LUNG_WINDOW, "soft-tissue": SOFT_TISSUE_WINDOW, "bone": BONE_WINDOW}
 """The windows by name (an override may name one)."""
 
@@ -133,6 +142,7 @@ def render_lesion_overlay(
     extra_lines: list[np.ndarray] | None = None,
     window: Window | str | None = None,
     outline: np.ndarray | None = None,
+    contours: Sequence[np.ndarray] | None = None,
     orientation: tuple[Sequence[float], Sequence[float]] | None = None,
     slice_label: str = "",
     min_field_mm: float = 30.0,
@@ -162,6 +172,10 @@ def render_lesion_overlay(
     outline
         The lesion's mask on this slice (same shape as ``slice_hu``, true inside), drawn
         as its outline.
+    contours
+        Closed polygons ``(n, 2)`` in image-relative pixel coordinates ``(x, y)`` (e.g. an
+        RTSTRUCT ROI's loops on this slice), drawn as the outline, each closed back to its
+        first point.
     orientation
         ``(row_direction, column_direction)`` of the image: letters at its edges.
     slice_label
@@ -193,6 +207,9 @@ def render_lesion_overlay(
 
     segments = [s for s in (ld_xy, sa_xy) if s is not None] + list(extra_lines or [])
     points = [to_mm(s) for s in segments]
+    polygons = [np.asarray(p, dtype=float).reshape(-1, 2) * (col_mm, row_mm)
+                for p in contours or [] if len(p)]
+    points += polygons
     if outline is not None and np.any(outline):
         r, c = np.nonzero(outline)
         points.append(np.array([[c.min() * col_mm, r.min() * row_mm],
@@ -206,7 +223,7 @@ def render_lesion_overlay(
         centre = np.array([columns * col_mm / 2, rows * row_mm / 2])
         half = max(columns * col_mm, rows * row_mm) / 2
 
-    figure = Figure(figsize=(4.4, 4.8), dpi=100)
+    figure = Figure(figsize=(3.2, 3.5), dpi=140)
     axes = figure.add_axes((0.0, 0.0, 1.0, 0.86))
     axes.imshow(image, cmap="gray", vmin=low, vmax=high, extent=extent,
                 interpolation="nearest")
@@ -218,7 +235,11 @@ def render_lesion_overlay(
         mask = np.asarray(outline, dtype=float)
         x = (np.arange(columns) + 0.5) * col_mm
         y = (np.arange(rows) + 0.5) * row_mm
-        axes.contour(x, y, mask, levels=[0.5], colors="#ffd400", linewidths=1.1)
+        axes.contour(x, y, mask, levels=[0.5], colors=OUTLINE_COLOUR, linewidths=1.1)
+    for polygon in polygons:
+        closed = np.vstack([polygon, polygon[:1]])
+        axes.plot(closed[:, 0], closed[:, 1], color=OUTLINE_COLOUR, lw=1.1,
+                  label="_contour")
     for segment in extra_lines or []:
         p = to_mm(segment)
         axes.plot(p[:, 0], p[:, 1], color="#ffb000", lw=1.2)
@@ -241,9 +262,9 @@ def render_lesion_overlay(
     bar.set_path_effects(_halo(5.0))
     axes.text(x0, y0 - half * 0.04, f"{scale_mm:g} mm", color="white", fontsize=10,
               path_effects=halo)
-    if slice_label:
-        axes.text(centre[0] - half * 0.96, centre[1] + half * 0.96, slice_label,
-                  color="white", fontsize=9, va="bottom", path_effects=halo)
+    if slice_label:  # top left, one part a line, clear of the letters at the edges
+        axes.text(0.02, 0.98, slice_label.replace(" · ", "\n"), transform=axes.transAxes,
+                  color="white", fontsize=9, va="top", linespacing=1.1, path_effects=halo)
     axes.text(centre[0] + half * 0.96, centre[1] + half * 0.96,
               f"W{window.width:g}/L{window.level:g}", color="white", fontsize=9,
               ha="right", va="bottom", path_effects=halo)
@@ -254,10 +275,10 @@ def render_lesion_overlay(
         for edge, (edge_x, edge_y, ha, va) in where.items():
             axes.text(edge_x, edge_y, letters[edge], transform=axes.transAxes, color="#ffff66",
                       fontsize=12, fontweight="bold", ha=ha, va=va, path_effects=halo)
-    figure.text(0.5, 0.975, f"{lesion_id}  ·  {date}", ha="center", va="top", fontsize=13,
+    figure.text(0.5, 0.985, f"{lesion_id}  ·  {date}", ha="center", va="top", fontsize=12,
                 fontweight="bold")
-    figure.text(0.5, 0.915, "   ".join(labels) or "no axis measured", ha="center",
-                va="top", fontsize=11)
+    figure.text(0.5, 0.925, "   ".join(labels) or "no axis measured", ha="center",
+                va="top", fontsize=10.5)
 
     inset = figure.add_axes((0.73, 0.60, 0.26, 0.25))
     inset.imshow(image, cmap="gray", vmin=low, vmax=high, extent=extent,

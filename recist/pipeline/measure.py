@@ -40,6 +40,7 @@ from recist.findings import Finding, Severity
 from recist.measure import MIN_PIECE_VOXELS, DrawnLine, measure_lines, measure_mask
 from recist.measure.label_boxes import label_boxes
 from recist.overlays import render_lesion_overlay
+from recist.pipeline.sources.pictures import picture_context
 from recist.table import CORE_COLUMNS, PROVENANCE_COLUMNS
 from recist.vocabulary import KINDS, LesionKind, NewLesionStatus, NonTargetStatus, TargetStatus
 
@@ -225,7 +226,7 @@ def measure_lines_on_series(
                 ld_xy=_pixel_xy(geometry, m.ld_start, m.ld_end),
                 sa_xy=_pixel_xy(geometry, m.sa_start, m.sa_end),
                 ld_mm=m.ld_mm, sa_mm=m.sa_mm, lesion_id=m.lesion_id, date=base["date"],
-                organ=m.organ, nodal=m.nodal, **_picture_context(series, m.slice_index))
+                organ=m.organ, nodal=m.nodal, **picture_context(series, m.slice_index))
     return MeasureResult(_frame(rows), tuple(findings))
 
 
@@ -240,17 +241,6 @@ def _check_long_axis_drawn(records: Sequence[LineAnnotation]) -> None:
                 f"{lines[0].where}: target lesion {lesion_id} has a short axis but no long "
                 "axis and is not a lymph node (nodal false); a non-nodal target is measured by its "
                 "long axis (R11 3.1.1): draw it, or set nodal to true for a lymph node")
-
-
-def _picture_context(series: LoadedSeries, k: int | None) -> dict:
-    """Orientation and slice position of slice ``k`` for its lesion picture."""
-    if k is None:
-        return {}
-    geometry = series.geometry
-    position = float(geometry.voxel_to_patient_mm(np.array([k, 0.0, 0.0]))
-                     @ geometry.slice_direction)
-    return {"orientation": (geometry.row_direction, geometry.column_direction),
-            "slice_label": f"slice {k + 1}/{len(series.volume)} · {position:.1f} mm"}
 
 
 def _slice_outline(shape: tuple[int, ...], offset: np.ndarray, crop: np.ndarray,
@@ -446,7 +436,7 @@ def measure_lesion_masks(
                 extra_lines=[s for pair in segments[1:] for s in pair],
                 outline=_slice_outline(series.volume.shape[1:], offset, crop,
                                        k - int(offset[0])),
-                **_picture_context(series, k))
+                **picture_context(series, k))
     return MeasureResult(_frame(rows), tuple(findings))
 
 

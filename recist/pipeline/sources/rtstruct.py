@@ -6,6 +6,9 @@ together, in the slice plane); the row is the slice where LD is largest — for 
 lesion, where SA is largest (as the mask path does). ROIs that are anatomy or planning
 structures (RT ROI interpreted type EXTERNAL, ORGAN, AVOIDANCE, …) are skipped with a
 finding unless a lesions CSV names them.
+
+With ``overlays_dir`` each lesion gets its picture (``recist.pipeline.sources.pictures``):
+the measured slice with LD and SA and the ROI's loops on that slice drawn as its outline.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from recist.pipeline.measure import (
     series_note_findings,
 )
 from recist.pipeline.sources import DEFAULT_KIND, SourceSpec
+from recist.pipeline.sources.pictures import write_row_pictures
 
 __all__ = ["MAX_OFF_SLICE_MM", "NON_LESION_TYPES", "measure", "measure_rtstruct"]
 
@@ -95,14 +99,15 @@ def _measure_roi(roi: RTROI, series: LoadedSeries, nodal: bool, where: str):
                 for k, loops in sorted(by_slice.items())}
     key = (lambda k: measured[k].sa_mm) if nodal else (lambda k: measured[k].ld_mm)
     best = max(measured, key=key)
-    return best, measured[best]
+    return best, measured[best], by_slice[best]
 
 
 def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
                      series_uid: str | None = None, lesions: str | Path | None = None,
                      visit: str | None = None, default_kind: str = DEFAULT_KIND,
                      rois: Sequence[str] | None = None, patient_id: str | None = None,
-                     date: str | None = None) -> MeasureResult:
+                     date: str | None = None,
+                     overlays_dir: str | Path | None = None) -> MeasureResult:
     """Measure the lesion ROIs of an RTSTRUCT on the series they were drawn on.
 
     Parameters
@@ -122,6 +127,8 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
         Without a lesions CSV: measure only ROIs with these names.
     patient_id, date
         Written in the table instead of the DICOM's (e.g. from a manifest).
+    overlays_dir
+        Write one PNG per lesion here, its contour drawn as the outline.
 
     Returns
     -------
@@ -161,11 +168,12 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
     _check_images(plan, series, rtstruct_path, structure.sop_instance_uid)
     geometry = series.geometry
     rows = []
+    loops_of_rows = []
     for roi, lesion_id, kind, organ, nodal in plan:
         if not roi.contours:
             continue
         where = f"{name} ROI {roi.number} ({safe_text(roi.name, 40)})"
-        k, m = _measure_roi(roi, series, nodal, where)
+        k, m, loops = _measure_roi(roi, series, nodal, where)
         if kind not in PRESENT_STATUS:
             raise DicomInputError(f"{where}: kind {kind!r} is not one of target, "
                                   "non-target, new")
@@ -187,8 +195,11 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
                 for j, a in enumerate("xyz"):
                     row[f"{prefix}_{a}{i}"] = round(float(point[j]), 4)
         rows.append(row)
-    return MeasureResult(pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS)),
-                         tuple(findings))
+        loops_of_rows.append(loops)
+    table = pd.DataFrame(rows, columns=list(MEASUREMENT_COLUMNS))
+    if overlays_dir is not None:
+        write_row_pictures(series, table, overlays_dir, contours_mm=loops_of_rows)
+    return MeasureResult(table, tuple(findings))
 
 
 def measure(series_dir: str | Path, spec: SourceSpec) -> MeasureResult:
@@ -196,4 +207,4 @@ def measure(series_dir: str | Path, spec: SourceSpec) -> MeasureResult:
     return measure_rtstruct(spec.path, series_dir, series_uid=spec.series_uid,
                             lesions=spec.lesions, visit=spec.visit,
                             default_kind=spec.default_kind, patient_id=spec.patient_id,
-                            date=spec.date)
+                            date=spec.date, overlays_dir=spec.overlays_dir)

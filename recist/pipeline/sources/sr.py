@@ -28,6 +28,7 @@ import pandas as pd
 from pydicom.dataset import Dataset
 
 from dicom_io.errors import DicomInputError, captured_warnings, damaged_object, safe_text
+from dicom_io.series import load_series
 from dicom_io.sr import (
     ImagePlane,
     SRLesion,
@@ -38,6 +39,7 @@ from dicom_io.sr import (
 from recist.findings import Finding, Severity
 from recist.pipeline.measure import MeasureResult
 from recist.pipeline.sources import DEFAULT_KIND, SourceSpec
+from recist.pipeline.sources.pictures import write_row_pictures
 from recist.pipeline.sources.sr_read import (
     DEFAULT_LENGTH_TOLERANCE_MM,
     LINE_COLUMNS,
@@ -128,7 +130,9 @@ def measure(series_dir: str | Path, spec: SourceSpec) -> MeasureResult:
     """The ``sr`` source: the reports ``spec.paths`` measured on ``series_dir``.
 
     ``spec.visit`` / ``spec.patient_id`` / ``spec.date``, when given, replace what the
-    reports say.
+    reports say. With ``spec.overlays_dir`` each lesion gets its picture: its measured
+    image with the long and short axes (an SR line has no outline;
+    ``recist.pipeline.sources.pictures``).
     """
     result = measure_sr(spec.paths, [series_dir], default_kind=spec.default_kind,
                         patient_id=spec.patient_id, date=spec.date,
@@ -136,6 +140,8 @@ def measure(series_dir: str | Path, spec: SourceSpec) -> MeasureResult:
     table = result.table
     if spec.visit:
         table["visit"] = spec.visit
+    if spec.overlays_dir is not None:
+        write_row_pictures(load_series(series_dir, spec.series_uid), table, spec.overlays_dir)
     return MeasureResult(table, result.findings)
 
 

@@ -76,10 +76,25 @@ def test_outline_letters_slice_position_and_context(tmp_path):
     assert vertices[:, 0].min() >= 96.0 and vertices[:, 0].max() <= 104.0
     assert vertices[:, 1].min() >= 95.0 and vertices[:, 1].max() <= 105.0
     texts = {t.get_text() for t in axes.texts}
-    assert {"R", "L", "A", "P", "slice 3/9 · -12.5 mm", "10 mm", "W2000/L500"} <= texts
+    assert {"R", "L", "A", "P", "slice 3/9\n-12.5 mm", "10 mm", "W2000/L500"} <= texts
     # the scale bar is 10 mm long and carries a dark halo
     bar = next(line for line in axes.get_lines() if line.get_label() == "_scale")
     assert np.ptp(bar.get_xdata()) == 10.0 and bar.get_path_effects()
     with pytest.raises(ValueError, match="window 'brain' is not one of"):
         render_lesion_overlay(image, (1.0, 1.0), tmp_path / "x.png", ld_xy=None,
                               window="brain")
+
+
+def test_contour_polygons_are_drawn_closed_where_they_are_and_widen_the_view(tmp_path):
+    image = np.full((120, 120), -800.0)
+    square = np.array([[40, 50], [70, 50], [70, 80], [40, 80.0]])  # 30 x 30 px
+    axes = render_lesion_overlay(
+        image, (0.5, 0.5), tmp_path / "rt.png", ld_xy=np.array([[45, 60], [55, 60.0]]),
+        contours=[square], organ="lung")
+    drawn = [line for line in axes.get_lines() if line.get_label() == "_contour"]
+    assert len(drawn) == 1
+    # in mm (0.5 mm pixels), closed back to the first point
+    np.testing.assert_allclose(drawn[0].get_xydata(), np.vstack([square, square[:1]]) * 0.5)
+    assert drawn[0].get_color() == "#ffd400"
+    x0, x1 = axes.get_xlim()  # the view holds the 15 mm contour, not only the 5 mm LD
+    assert x1 - x0 == pytest.approx(15.0 + 2 * 15.0)

@@ -260,9 +260,9 @@ def _polygon_diameter(points_mm: np.ndarray) -> float:
     return float(pdist(points_mm).max())
 
 
-def test_rt_utils_rtstruct_is_measured_on_its_contours(corpus):
+def test_rt_utils_rtstruct_is_measured_on_its_contours(corpus, tmp_path):
     path = corpus / "rt-utils" / "rt.dcm"
-    table = measure_rtstruct(path, corpus / "rt-utils" / "ct").table
+    table = measure_rtstruct(path, corpus / "rt-utils" / "ct", overlays_dir=tmp_path).table
     assert list(table["lesion_id"]) == ["ROI-1"]
     ds = pydicom.dcmread(path)
     loops = [np.asarray(c.ContourData, dtype=float).reshape(-1, 3)
@@ -272,6 +272,13 @@ def test_rt_utils_rtstruct_is_measured_on_its_contours(corpus):
                                                   abs=1e-3)
     assert (table.loc[0, "ld_mm"], table.loc[0, "sa_mm"]) == pytest.approx(
         (33.941, 12.728), abs=1e-3)
+    # its picture draws both loops as the outline (#ffd400), around the long axis
+    from matplotlib.image import imread
+
+    pixels = imread(tmp_path / "PHANTOM_EXAMPLE_2020-11-12_ROI-1.png")[..., :3]
+    yellow = (pixels[..., 0] > 0.85) & (pixels[..., 1] > 0.65) & (
+        pixels[..., 0] - pixels[..., 1] > 0.1) & (pixels[..., 2] < 0.3)
+    assert yellow.sum() > 1000
 
 
 def test_mim_rtstruct_on_images_absent_from_the_series_names_them(corpus):
