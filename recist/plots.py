@@ -37,6 +37,7 @@ __all__ = [
     "group_colours",
     "page_count",
     "page_rows",
+    "page_title",
     "plot_kaplan_meier",
     "plot_lesion_trajectories",
     "plot_spider",
@@ -114,9 +115,17 @@ def page_figure_size(kind: str, n_rows: int) -> tuple[float, float]:
     raise ValueError(f"page_figure_size: kind is swimmer or waterfall, not {kind!r}")
 
 
-def _page_title(title: str, page: int | None, rows: slice, n_rows: int) -> str:
-    if page is None or n_rows <= rows.stop - rows.start:
+def page_title(title: str, n_rows: int, page: int | None, per_page: int = PER_PAGE) -> str:
+    """``title`` with the patients a page shows, when there is more than one page.
+
+    >>> page_title("Swimmer plot", 200, 1)
+    'Swimmer plot (patients 51–100 of 200)'
+    >>> page_title("Swimmer plot", 60, 0)
+    'Swimmer plot'
+    """
+    if page is None or page_count(n_rows, per_page) == 1:
         return title
+    rows = page_rows(n_rows, page, per_page)
     return f"{title} (patients {rows.start + 1}–{rows.stop} of {n_rows})"
 
 
@@ -308,7 +317,7 @@ def plot_waterfall(timepoints: pd.DataFrame, patient_summary: pd.DataFrame,
         title = "BOR"
     ax.legend(handles=handles, title=title, loc="upper right", fontsize=_SMALL,
               title_fontsize=_SMALL)
-    ax.set_title(_page_title("Waterfall: best % change from baseline", page, rows, n_bars),
+    ax.set_title(page_title("Waterfall: best % change from baseline", n_bars, page, per_page),
                  pad=18 if by_arm else 6)
     return ax
 
@@ -486,7 +495,7 @@ def plot_swimmer(patient_summary: pd.DataFrame, timepoints: pd.DataFrame,
     ax.set_xlim(0, span * 1.08 if span > 0 else 1)
     ax.set_xlabel("Days since start")
     ax.set_ylabel("Patient")
-    ax.set_title(_page_title("Swimmer plot", page, rows, n_rows))
+    ax.set_title(page_title("Swimmer plot", n_rows, page, per_page))
     from matplotlib.patches import Patch
 
     handles = ax.get_legend_handles_labels()[0]

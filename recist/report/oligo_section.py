@@ -42,7 +42,7 @@ def oligo_section(context: CohortContext) -> str:
     if oligo is None:
         return ""
     from recist.oligo.cohort import endpoint_summary, pattern_counts
-    from recist.plots_oligo import plot_cumulative_incidence, plot_therapy_swimmer
+    from recist.plots_oligo import plot_cumulative_incidence
 
     endpoints = oligo.patients  # type: ignore[attr-defined]
     summary = endpoint_summary(endpoints)
@@ -75,15 +75,34 @@ def oligo_section(context: CohortContext) -> str:
             lambda ax: plot_cumulative_incidence(lesions, ax=ax),
             "Cumulative incidence of local failure, death competing", figsize=(7.0, 4.0))
             + "</div>")
-    height = max(3.0, 0.22 * len(endpoints) + 1.5)
-    parts.append('<div class="figures">' + figure_img(
-        lambda ax: plot_therapy_swimmer(endpoints, oligo.therapies,  # type: ignore[attr-defined]
-                                        context.patients, ax=ax),
-        "Follow-up after local treatment: local and systemic therapies",
-        figsize=(8.0, height)) + "</div>")
+    therapies = oligo.therapies  # type: ignore[attr-defined]
+    parts.append('<div class="figures">' + _therapy_swimmer_pages(endpoints, therapies, context)
+                 + "</div>")
     parts.append('<div class="wide">' + table(endpoints, _PATIENT_COLUMNS, headers=_HEADERS)
                  + "</div>")
     return "\n".join(parts)
+
+
+def _therapy_swimmer_pages(endpoints: pd.DataFrame, therapies: pd.DataFrame | None,
+                           context: CohortContext) -> str:
+    """The therapy swimmer, one figure per page of at most ``recist.plots.PER_PAGE``
+    patients (8 pt labels, one time axis for all pages)."""
+    from recist.plots import page_count, page_figure_size, page_rows
+    from recist.plots_oligo import plot_therapy_swimmer
+
+    caption = "Follow-up after local treatment: local and systemic therapies"
+    n_rows = len(endpoints)
+    pages = page_count(n_rows)
+    figures = []
+    for page in range(pages):
+        rows = page_rows(n_rows, page)
+        figures.append(figure_img(
+            lambda ax, page=page: plot_therapy_swimmer(
+                endpoints, therapies, context.patients, ax=ax,
+                page=page if pages > 1 else None),
+            caption if pages == 1 else f"{caption} (page {page + 1} of {pages})",
+            figsize=page_figure_size("swimmer", rows.stop - rows.start)))
+    return "".join(figures)
 
 
 OLIGO_SECTION = CohortSection("oligo", "Follow-up after local treatment", oligo_section)
