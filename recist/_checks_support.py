@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.typing import NaTType, NAType
 
-from recist.baseline_rules import timepoint_index
+from recist.cohort_index import CohortIndex, IndexedMeasurements
 from recist.findings import Finding, Severity
 
 __all__ = ["finding", "findings_at", "indexed", "iso", "iso_dates", "records",
@@ -32,13 +32,18 @@ _INDEX_COLUMNS = frozenset({"visit", "nodal", "status", "ld_mm", "sa_mm", "slice
 
 
 def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
-    """The measurements with their time point columns (see ``timepoint_index``).
+    """The measurements with their time point columns (``recist.baseline_rules.timepoint_index``).
 
-    Optional columns that are absent are added empty, so hand-made tables work too.
+    Optional columns that are absent are added empty, so hand-made tables work too;
+    ``kind`` and ``status`` become categorical. The result is an ``IndexedMeasurements``
+    carrying the table's encoding (``recist.cohort_index``), which the checks, their
+    helpers' ``timepoint_index`` and the response engine
+    (``recist.sums.timepoint_columns``) all read, so each text column is hashed once.
     The result shares the input's column arrays (no copy): read it, never write to it
     (the checks only read; ``tests/golden/perf`` checks that the input stays unchanged).
     """
-    if _INDEX_COLUMNS.issubset(measurements.columns):
+    if (isinstance(measurements, IndexedMeasurements)
+            or _INDEX_COLUMNS.issubset(measurements.columns)):
         return measurements  # already indexed (run_input_checks indexes once)
     # Built as one frame from its columns (no copy, no re-consolidation of a 1.4 M-row
     # cohort as columns are added).
@@ -52,21 +57,18 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
         if column not in columns:
             columns[column] = pd.Series(default, index=index,
                                         dtype=object if default is pd.NA else None)
-    for column in ("kind", "status"):  # categorical: fast comparisons on a cohort
-        columns[column] = pd.Series(pd.Categorical(
-            np.asarray(columns[column].array, dtype=object)), index=index, name=column)
     if not pd.api.types.is_datetime64_any_dtype(columns["date"]):
         columns["date"] = pd.to_datetime(columns["date"])
-    timepoints = timepoint_index(pd.DataFrame(
-        {name: columns[name] for name in ("patient_id", "date", "visit")}, copy=False))
-    lesion = pd.factorize(np.asarray(columns["lesion_id"].array, dtype=object))[0].astype(
-        np.int64)
-    lesion_code = pd.factorize(
-        timepoints["patient_code"].to_numpy(dtype=np.int64) * (int(lesion.max(initial=0)) + 1)
-        + lesion)[0]
-    columns.update({name: timepoints[name] for name in timepoints.columns})
-    columns["lesion_code"] = pd.Series(lesion_code, index=index)
-    return pd.DataFrame(columns, index=index, copy=False)
+    encoding = CohortIndex(columns)
+    for column, coded in (("kind", encoding.kind), ("status", encoding.status)):
+        # categorical (fast comparisons on a cohort), from the codes: no hashing
+        columns[column] = pd.Series(pd.Categorical.from_codes(
+            coded.codes, categories=pd.Index(coded.uniques, dtype=object), validate=False),
+            index=index, name=column)
+    for name, values in encoding.timepoint_rows().items():
+        columns[name] = pd.Series(values, index=index, name=name)
+    columns["lesion_code"] = pd.Series(encoding.lesion_code, index=index, name="lesion_code")
+    return IndexedMeasurements.of(columns, index, encoding)
 
 
 def iso(value: DateValue) -> str | None:

@@ -22,6 +22,7 @@ import pandas as pd
 from pandas.api.typing import NAType
 
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
+from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.organs import organ_key
@@ -96,9 +97,11 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     """Time point of every row: key, start date, order within the patient, baseline flag.
 
     docs/rules.md section 1: the rows of one visit form a time point; without a visit
-    (column absent or cell empty) each distinct date is one. Time points are ordered by
-    their earliest scan date, then latest scan date, then label (visit labels before
-    dates), as ``recist.sums.index_timepoints`` orders them; order 0 is the baseline.
+    (column absent, cell empty or blank) each distinct date is one. Time points are
+    ordered by their earliest scan date, then latest scan date, then label (visit labels
+    before dates); order 0 is the baseline. The time points are those of the table's
+    encoding (``recist.cohort_index``), which ``recist.sums.index_timepoints`` reads too,
+    and an ``IndexedMeasurements`` table is not indexed again.
 
     Returns
     -------
@@ -116,81 +119,7 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     >>> timepoint_index(m)[["timepoint", "timepoint_order", "is_baseline"]].values.tolist()
     [['V2', 1, False], ['V1', 0, True], ['V1', 0, True]]
     """
-    dates = pd.to_datetime(measurements["date"]).to_numpy(dtype="datetime64[ns]")
-    # text columns as object arrays without a copy (to_numpy(dtype=object) copies)
-    patient_code = pd.factorize(np.asarray(measurements["patient_id"].array, dtype=object))[0]
-    date_code, date_values = pd.factorize(dates)
-    date_labels = pd.DatetimeIndex(date_values).strftime("%Y-%m-%d").to_numpy(dtype=object)
-    labels = date_labels[date_code] if len(dates) else np.array([], dtype=object)
-    # Each distinct label gets an integer: ISO dates first, then visit labels (a visit
-    # label and a date that happen to read alike are different time points).
-    date_label_code, date_label_values = pd.factorize(date_labels)
-    label_int = date_label_code[date_code] if len(dates) else np.array([], dtype=np.int64)
-    key_names = ["d" + str(label) for label in date_label_values]
-    if "visit" in measurements.columns:
-        visit_code, visit_values = pd.factorize(
-            np.asarray(measurements["visit"].array, dtype=object))
-        cleaned = np.array([_visit_label(v) for v in visit_values] + [None], dtype=object)
-        visit = cleaned[visit_code]  # code -1 (missing) picks the trailing None
-        has_visit = np.array([v is not None for v in cleaned])[visit_code]
-        if has_visit.any():
-            labels = np.where(has_visit, visit, labels)
-            known = np.array([v is not None for v in cleaned[:-1]], dtype=bool)
-            cleaned_code, cleaned_values = pd.factorize(cleaned[:-1][known])
-            visit_int = np.full(len(visit_values) + 1, -1, dtype=np.int64)
-            visit_int[:-1][known] = len(key_names) + cleaned_code
-            label_int = np.where(has_visit, visit_int[visit_code], label_int)
-            key_names += ["v" + str(label) for label in cleaned_values]
-    else:
-        has_visit = np.zeros(len(dates), dtype=bool)
-    key_code, key_first = pd.factorize(label_int)
-    key_values = np.array(key_names, dtype=object)[key_first] if len(key_first) \
-        else np.array([], dtype=object)
-    n_keys = max(len(key_values), 1)
-    timepoint_code, _ = pd.factorize(patient_code.astype(np.int64) * n_keys + key_code)
-    n_tp = int(timepoint_code.max()) + 1 if len(timepoint_code) else 0
-    nat, when, valid = np.iinfo(np.int64).min, dates.view(np.int64), ~np.isnat(dates)
-    last, start = np.full(n_tp, nat), np.full(n_tp, nat)  # NaT skipped, as by groupby
-    np.maximum.at(last, timepoint_code[valid], when[valid])
-    np.maximum.at(start, timepoint_code[valid], -when[valid])  # the earliest date, negated
-    start = np.where(start == nat, nat, -start).view("datetime64[ns]")
-    last = last.view("datetime64[ns]")
-    first_row = first_row_of_each(timepoint_code, n_tp)
-    tp_patient = patient_code[first_row]
-    # Ties on the earliest date are broken as ``recist.sums.index_timepoints`` does, so
-    # the checks and the response engine agree on the baseline: latest scan date, then
-    # visit labels before date labels, then the label text.
-    sortable = np.array([("0" if key.startswith("v") else "1") + key[1:]
-                         for key in np.asarray(key_values, dtype=object).astype(str)],
-                        dtype=object)
-    label_rank = np.argsort(np.argsort(sortable.astype(str), kind="stable"), kind="stable")
-    tp_label_rank = label_rank[key_code[first_row]] if n_tp else np.array([], dtype=int)
-    order = np.lexsort((tp_label_rank, last.astype(np.int64), start.astype(np.int64),
-                        tp_patient))
-    sorted_patient = tp_patient[order]
-    is_first = np.r_[True, sorted_patient[1:] != sorted_patient[:-1]] if n_tp else order
-    group_start = np.maximum.accumulate(np.where(is_first, np.arange(n_tp), 0)) if n_tp \
-        else order
-    tp_order = np.empty(n_tp, dtype=np.int64)
-    tp_order[order] = np.arange(n_tp) - group_start
-    row_order = tp_order[timepoint_code]
-    return pd.DataFrame({
-        "timepoint": labels, "timepoint_start": start[timepoint_code],
-        "timepoint_order": row_order, "is_baseline": row_order == 0,
-        "patient_code": patient_code, "timepoint_code": timepoint_code,
-        "has_visit": has_visit,
-    }, index=measurements.index)
-
-
-def _visit_label(value: object) -> str | None:
-    """A visit label, or None when empty.
-
-    Work-around: ``recist.table`` 0.1.0 turns an absent visit into the text "<NA>".
-    """
-    if _is_missing(value):
-        return None
-    text = str(value).strip()
-    return None if text in ("", "<NA>") else text
+    return pd.DataFrame(index_of(measurements).timepoint_rows(), index=measurements.index)
 
 
 def baseline_rows(measurements: pd.DataFrame) -> pd.DataFrame:

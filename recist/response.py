@@ -128,12 +128,14 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
         Thresholds and options; RECIST 1.1 defaults.
     """
     check_one_reader(measurements)
-    # The checks share one indexed copy of the table (time point columns added once).
+    # The checks and the assessment share one indexed view of the table: its encoding
+    # (recist.cohort_index: codes, time points) is computed once, each text column hashed
+    # once.
     indexed = _indexed(measurements)
     findings: list[Finding] = list(run_input_checks(indexed, criteria, patients=patients))
     raise_for_errors(findings)
     cutoffs = new_therapy_cutoffs(patients, criteria)
-    timepoints, timepoint_findings = assess_timepoints_with_findings(measurements, criteria,
+    timepoints, timepoint_findings = assess_timepoints_with_findings(indexed, criteria,
                                                                      cutoffs)
     findings.extend(timepoint_findings)
     if criteria.continuing_response:

@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from recist.arrays import NO_DATE_NS, round_half_away
+from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
 from recist.vocabulary import LesionKind, NewLesionStatus, NonTargetStatus, TargetStatus
@@ -107,34 +108,15 @@ def nadir_before(sums_mm: npt.ArrayLike, evaluable: npt.ArrayLike,
     return previous
 
 
-def _objects(column: pd.Series) -> np.ndarray:
-    """A text column as an object array without a copy (missing values stay ``pd.NA``)."""
-    return np.asarray(column.array, dtype=object)
-
-
-def _codes(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
-
-
-def _datetime_ns(column: pd.Series[Any]) -> npt.NDArray[np.datetime64]:
-    """``pd.to_datetime(column)`` as datetime64[ns]; a column already of that type is used
-    as it is (pandas would re-check every value)."""
-    if column.dtype == np.dtype("datetime64[ns]"):
-        values: npt.NDArray[np.datetime64] = column.to_numpy()
-        return values
-    converted: npt.NDArray[np.datetime64] = pd.to_datetime(column).to_numpy(
-        dtype="datetime64[ns]")
-    return converted
-
-
 def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """Assign every row to a time point of its patient (docs/rules.md section 1).
 
     Rows of one patient with the same ``visit`` form one time point; a row without a
-    visit (or a table without the column) is grouped by its scan date. Time points are
-    ordered by their earliest scan date, then latest scan date, then label; the first
-    is the baseline.
+    visit (or a table without the column; a blank label or the text "<NA>" is none) is
+    grouped by its scan date. Time points are ordered by their earliest scan date, then
+    latest scan date, then label (visit labels before dates); the first is the baseline.
+    The time points are those of the table's encoding (``recist.cohort_index``), which
+    the checks' ``recist.baseline_rules.timepoint_index`` reads too.
 
     Returns
     -------
@@ -145,57 +127,21 @@ def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFra
         ``visit`` (the label: visit, or ISO date), ``patient_code``, ``tp_order``
         (0 = baseline), ``first_ns``, ``last_ns`` (scan dates as int64 ns).
     """
-    dates = _datetime_ns(measurements["date"])
-    date_ns = dates.view(np.int64)
-    date_codes, date_uniques = pd.factorize(date_ns, sort=True)
-    iso = pd.DatetimeIndex(date_uniques.astype("datetime64[ns]")).strftime("%Y-%m-%d")
-    if "visit" in measurements.columns:
-        visit = _objects(measurements["visit"])
-        # normalise_measurements (0.1.0) turns an added, all-missing visit column into the
-        # text "<NA>": read that as "no visit" too.
-        visit_codes, visit_uniques = pd.factorize(visit, sort=True)
-        missing = np.flatnonzero(np.asarray(visit_uniques, dtype=object) == "<NA>")
-        if len(missing):
-            visit_codes = np.where(visit_codes == missing[0], -1, visit_codes)
-    else:
-        visit_codes, visit_uniques = np.full(len(measurements), -1), np.array([], dtype=object)
-    has_visit = visit_codes >= 0
-    # Visit labels first, then dates: the two kinds of label never collide.
-    label_codes = np.where(has_visit, visit_codes, len(visit_uniques) + date_codes)
-    label_uniques = np.concatenate([np.asarray(visit_uniques, dtype=object),
-                                    np.asarray(iso, dtype=object)])
-    patient_codes, patients = _codes(_objects(measurements["patient_id"]))
-    combined = patient_codes * (len(label_uniques) + 1) + label_codes
-    row_group, group_keys = pd.factorize(combined)
-    n_groups = len(group_keys)
-    grouped = pd.DataFrame({"g": row_group, "d": date_ns}).groupby("g", sort=True)["d"]
-    first_ns = grouped.min().to_numpy()
-    last_ns = grouped.max().to_numpy()
-    group_patient = np.empty(n_groups, dtype=np.int64)
-    group_patient[row_group] = patient_codes
-    group_label = np.empty(n_groups, dtype=np.int64)
-    group_label[row_group] = label_codes
-    order = np.lexsort((group_label, last_ns, first_ns, group_patient))
-    position = np.empty(n_groups, dtype=np.int64)
-    position[order] = np.arange(n_groups)
-    sorted_patient = group_patient[order]
-    starts = np.r_[True, sorted_patient[1:] != sorted_patient[:-1]]
-    start_index = np.maximum.accumulate(np.where(starts, np.arange(n_groups), 0))
-    tp_order = np.arange(n_groups) - start_index
-    timepoints = pd.DataFrame({
-        "patient_id": patients[sorted_patient],
-        "visit": label_uniques[group_label[order]],
-        "patient_code": sorted_patient,
-        "tp_order": tp_order,
-        "first_ns": first_ns[order],
-        "last_ns": last_ns[order],
+    encoding = index_of(measurements)
+    tps = encoding.timepoints
+    return tps.row_tp, pd.DataFrame({
+        "patient_id": encoding.patient.decode(tps.patient),
+        "visit": tps.label,
+        "patient_code": tps.patient,
+        "tp_order": tps.order,
+        "first_ns": tps.first_ns,
+        "last_ns": tps.last_ns,
     })
-    return position[row_group], timepoints
 
 
 def _check_measured_diameters(frame: pd.DataFrame, diameter: np.ndarray,
-                              is_target: np.ndarray, status: np.ndarray) -> None:
-    bad = np.flatnonzero(is_target & (status == TargetStatus.MEASURED) & np.isnan(diameter))
+                              measured_target: np.ndarray) -> None:
+    bad = np.flatnonzero(measured_target & np.isnan(diameter))
     if len(bad):
         row = frame.iloc[bad[0]]
         which = "sa_mm (nodal target)" if bool(row["nodal"]) else "ld_mm"
@@ -207,10 +153,16 @@ def _check_measured_diameters(frame: pd.DataFrame, diameter: np.ndarray,
 
 
 def _group_min(keys: np.ndarray, values: np.ndarray, n: int, fill: int) -> np.ndarray:
-    out = np.full(n, fill, dtype=np.int64)
-    if len(keys):
-        series = pd.Series(values).groupby(keys, sort=False).min()
-        out[series.index.to_numpy()] = series.to_numpy()
+    """The smallest of ``values`` per key 0..n-1 (int64); ``fill`` for a key without one.
+
+    >>> _group_min(np.array([2, 0, 2]), np.array([5, 7, 3]), 4, -1).tolist()
+    [7, -1, 3, -1]
+    """
+    out = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(out, keys, values)
+    seen = np.zeros(n, dtype=bool)
+    seen[keys] = True
+    out[~seen] = fill
     return out
 
 
@@ -280,17 +232,49 @@ def timepoint_features(measurements: pd.DataFrame, criteria: Criteria = RECIST_1
     return pd.DataFrame(timepoint_columns(measurements, criteria, cutoffs))
 
 
-def _lesion_groups(row_tp: np.ndarray, lesion_codes: np.ndarray,
-                   n_les: int) -> tuple[np.ndarray, np.ndarray]:
-    """Group rows by (time point, lesion): each row's group and each group's time point.
+def _lesion_groups(row_tp: np.ndarray, row_lesion: np.ndarray, row_order: np.ndarray,
+                   n_lesions: int, n_orders: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows by (lesion, time point): each row's group and each group's time point.
 
-    Several rows of one lesion at one time point are its fragments (SUM-5, DEC-11).
+    ``row_lesion`` numbers the (patient, lesion_id) pairs 0..n_lesions-1 and ``row_order``
+    is the order of the row's time point within its patient (0..n_orders-1), so that
+    (lesion, order) names one time point of the lesion. Several rows of one lesion at one
+    time point are its fragments (SUM-5, DEC-11). Groups are numbered by lesion, then
+    order: without hashing (one flag per possible pair) unless that would take more than
+    about 8 bytes a row.
 
-    >>> _lesion_groups(np.array([0, 0, 1, 0]), np.array([2, 2, 2, 1]), 3)
-    (array([0, 0, 1, 2]), array([0, 1, 0]))
+    >>> _lesion_groups(np.array([0, 0, 1, 0]), np.array([2, 2, 2, 1]), np.array([0, 0, 1, 0]),
+    ...                3, 2)
+    (array([1, 1, 2, 0]), array([0, 0, 1]))
     """
-    group, keys = pd.factorize(row_tp.astype(np.int64) * n_les + lesion_codes)
-    return group.astype(np.int64), keys // n_les
+    key = row_lesion.astype(np.int64) * n_orders + row_order
+    space = n_lesions * n_orders
+    if space <= 8 * len(key) + 4096:
+        present = np.zeros(space, dtype=bool)
+        present[key] = True
+        rank = np.cumsum(present, dtype=np.intp) - 1
+        group = rank[key]
+        n_groups = int(rank[-1]) + 1 if space else 0
+    else:
+        codes, uniques = pd.factorize(key)
+        group, n_groups = np.asarray(codes, dtype=np.intp), len(uniques)
+    group_tp = np.empty(n_groups, dtype=np.intp)
+    group_tp[group] = row_tp
+    return group, group_tp
+
+
+def _at_baseline(row_lesion: np.ndarray, rows: np.ndarray, row_is_baseline: np.ndarray,
+                 n_lesions: int) -> np.ndarray:
+    """Whether the lesion of each of ``rows`` has one of ``rows`` at its patient's baseline.
+
+    >>> _at_baseline(np.array([0, 1, 0, 1]), np.array([0, 2, 3]),
+    ...              np.array([True, True, False, False]), 2).tolist()
+    [True, True, False]
+    """
+    seen = np.zeros(n_lesions, dtype=bool)
+    seen[row_lesion[rows[row_is_baseline[rows]]]] = True
+    at_baseline: np.ndarray = seen[row_lesion[rows]]
+    return at_baseline
 
 
 def _group_sum(group: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -305,49 +289,56 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
                       cutoffs: NewTherapyCutoffs | None = None) -> dict[str, npt.NDArray[Any]]:
     """The columns of ``timepoint_features`` as plain arrays (no DataFrame copy)."""
     frame = measurements  # read column by column, by position; never modified (no copy)
-    row_tp, tps = index_timepoints(frame)
-    n_tp = len(tps)
-    tp_cutoff_ns = cutoff_ns_of_timepoints(tps["patient_id"].to_numpy(), cutoffs)
-    kind = _objects(frame["kind"])
-    status = _objects(frame["status"])
+    encoding = index_of(frame)  # codes shared with the checks when ``frame`` is indexed
+    tps = encoding.timepoints
+    row_tp, n_tp = tps.row_tp, len(tps.order)
+    # the cut-off of each patient, then of each of their time points
+    patient_cutoff_ns = np.append(cutoff_ns_of_timepoints(encoding.patient.uniques, cutoffs),
+                                  NO_DATE_NS)
+    tp_cutoff_ns = patient_cutoff_ns[tps.patient]
+    status_is = encoding.status.rows_equal
     nodal = frame["nodal"].to_numpy(dtype=bool)
     ld = frame["ld_mm"].to_numpy(dtype=float)
     sa = frame["sa_mm"].to_numpy(dtype=float)
-    date_ns = _datetime_ns(frame["date"]).view(np.int64)
-    is_target = kind == LesionKind.TARGET
-    is_nt = kind == LesionKind.NON_TARGET
-    is_new = kind == LesionKind.NEW
+    date_ns = encoding.date_ns
+    is_target = encoding.kind.rows_equal(LesionKind.TARGET)
+    is_nt = encoding.kind.rows_equal(LesionKind.NON_TARGET)
+    is_new = encoding.kind.rows_equal(LesionKind.NEW)
     diameter = np.where(nodal, sa, ld)
-    _check_measured_diameters(frame, diameter, is_target, status)
+    _check_measured_diameters(frame, diameter, is_target & status_is(TargetStatus.MEASURED))
     decimals = criteria.rounding_decimals
 
-    patient_of_tp = tps["patient_code"].to_numpy()
-    tp_order = tps["tp_order"].to_numpy()
+    patient_of_tp = tps.patient
+    tp_order = tps.order
     baseline_tp = np.flatnonzero(tp_order == 0)
     baseline_of_tp = baseline_tp[np.searchsorted(baseline_tp, np.arange(n_tp), side="right") - 1]
-    row_is_baseline = tp_order[row_tp] == 0
+    row_order = tp_order[row_tp]
+    row_is_baseline = row_order == 0
 
-    lesion_codes, lesion_uniques = _codes(_objects(frame["lesion_id"]))
-    n_les = len(lesion_uniques) + 1
-    row_patient = patient_of_tp[row_tp]
-    patient_lesion = row_patient * n_les + lesion_codes
+    patient_lesion = encoding.patient_lesion
+    row_lesion = encoding.lesion_code  # (patient, lesion_id) pairs numbered 0, 1, ...
+    n_lesions = int(row_lesion.max(initial=-1)) + 1
+    n_orders = int(tp_order.max(initial=-1)) + 1
 
     # ---- targets: lesion level (fragments added, SUM-5, DEC-11) ----
-    contribution = np.asarray(target_contribution_mm(status, nodal, ld, sa, criteria))
     t_rows = np.flatnonzero(is_target)
-    baseline_targets = np.unique(patient_lesion[t_rows[row_is_baseline[t_rows]]])
-    les_of_row, les_tp = _lesion_groups(row_tp[t_rows], lesion_codes[t_rows], n_les)
-    les_mm = round_half_away(_group_sum(les_of_row, contribution[t_rows]), decimals)
-    les_ne = _group_any(les_of_row, status[t_rows] == TargetStatus.NOT_EVALUATED)
+    t_contribution = np.asarray(target_contribution_mm(
+        encoding.status.decode(encoding.status.codes[t_rows]), nodal[t_rows], ld[t_rows],
+        sa[t_rows], criteria))
+    les_of_row, les_tp = _lesion_groups(row_tp[t_rows], row_lesion[t_rows], row_order[t_rows],
+                                        n_lesions, n_orders)
+    les_mm = round_half_away(_group_sum(les_of_row, t_contribution), decimals)
+    les_ne = _group_any(les_of_row, status_is(TargetStatus.NOT_EVALUATED)[t_rows])
     les_nodal = _group_any(les_of_row, nodal[t_rows])
-    les_in_base = _group_any(les_of_row, np.isin(patient_lesion[t_rows], baseline_targets))
+    les_in_base = _group_any(les_of_row, _at_baseline(row_lesion, t_rows, row_is_baseline,
+                                                      n_lesions))
     not_cr = np.where(les_nodal, les_mm >= criteria.node_pathological_sa_mm, les_mm > 0)
     n_target_lesions = np.bincount(les_tp, minlength=n_tp)
     n_evaluated_base = np.bincount(les_tp, weights=(~les_ne & les_in_base), minlength=n_tp)
     any_ne = np.bincount(les_tp, weights=les_ne, minlength=n_tp) > 0
     any_not_cr = np.bincount(les_tp, weights=not_cr, minlength=n_tp) > 0
     partial = round_half_away(
-        np.bincount(row_tp[t_rows], weights=contribution[t_rows], minlength=n_tp), decimals)
+        np.bincount(row_tp[t_rows], weights=t_contribution, minlength=n_tp), decimals)
 
     n_base_targets = n_target_lesions[baseline_of_tp]
     has_targets = n_base_targets > 0
@@ -366,21 +357,21 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     pct_nadir = round_half_away(pct_nadir, decimals)
     # DEC-20: a sum-based PD is dated by the earliest scan of the targets that documented
     # it, so rows of targets not evaluated at that time point do not count.
-    evaluated_t_rows = t_rows[status[t_rows] != TargetStatus.NOT_EVALUATED]
+    evaluated_t_rows = t_rows[~status_is(TargetStatus.NOT_EVALUATED)[t_rows]]
     first_target_ns = _group_min(row_tp[evaluated_t_rows], date_ns[evaluated_t_rows],
                                  n_tp, NO_DATE_NS)
 
     # ---- non-targets (NT-*, DEC-5) ----
     nt_rows = np.flatnonzero(is_nt)
-    nt_status = status[nt_rows]
-    gone = (nt_status == NonTargetStatus.ABSENT) & ~(nodal[nt_rows]
+    gone = status_is(NonTargetStatus.ABSENT)[nt_rows] & ~(nodal[nt_rows]
                                        & (sa[nt_rows] >= criteria.node_pathological_sa_mm))
-    baseline_nts = np.unique(patient_lesion[nt_rows[row_is_baseline[nt_rows]]])
-    nt_of_row, nt_tp = _lesion_groups(row_tp[nt_rows], lesion_codes[nt_rows], n_les)
-    nt_prog = _group_any(nt_of_row, nt_status == NonTargetStatus.PROGRESSION)
-    nt_ne = _group_any(nt_of_row, nt_status == NonTargetStatus.NOT_EVALUATED)
+    nt_of_row, nt_tp = _lesion_groups(row_tp[nt_rows], row_lesion[nt_rows],
+                                      row_order[nt_rows], n_lesions, n_orders)
+    nt_prog = _group_any(nt_of_row, status_is(NonTargetStatus.PROGRESSION)[nt_rows])
+    nt_ne = _group_any(nt_of_row, status_is(NonTargetStatus.NOT_EVALUATED)[nt_rows])
     nt_gone = ~_group_any(nt_of_row, ~gone)  # every row of the lesion gone
-    nt_in_base = _group_any(nt_of_row, np.isin(patient_lesion[nt_rows], baseline_nts))
+    nt_in_base = _group_any(nt_of_row, _at_baseline(row_lesion, nt_rows, row_is_baseline,
+                                                    n_lesions))
     n_nt_lesions = np.bincount(nt_tp, minlength=n_tp)
     n_nt_base = n_nt_lesions[baseline_of_tp]
     n_nt_seen_base = np.bincount(nt_tp, weights=nt_in_base, minlength=n_tp)
@@ -389,13 +380,12 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_nt_prog = np.bincount(nt_tp, weights=nt_prog, minlength=n_tp).astype(np.int64)
     n_nt_present = np.bincount(nt_tp, weights=~nt_gone & ~nt_ne & ~nt_prog,
                                minlength=n_tp).astype(np.int64)
-    prog_rows = nt_rows[nt_status == NonTargetStatus.PROGRESSION]
+    prog_rows = nt_rows[status_is(NonTargetStatus.PROGRESSION)[nt_rows]]
     nt_prog_ns = _group_min(row_tp[prog_rows], date_ns[prog_rows], n_tp, NO_DATE_NS)
 
     # ---- new lesions (NEW-1, NEW-3, DEC-13, DEC-14) ----
-    new_status = status[is_new]
-    unequivocal_rows = np.flatnonzero(is_new)[new_status == NewLesionStatus.UNEQUIVOCAL]
-    equivocal_rows = np.flatnonzero(is_new)[new_status == NewLesionStatus.EQUIVOCAL]
+    unequivocal_rows = np.flatnonzero(is_new & status_is(NewLesionStatus.UNEQUIVOCAL))
+    equivocal_rows = np.flatnonzero(is_new & status_is(NewLesionStatus.EQUIVOCAL))
     n_unequivocal = np.bincount(row_tp[unequivocal_rows], minlength=n_tp).astype(np.int64)
     n_equivocal = np.bincount(row_tp[equivocal_rows], minlength=n_tp).astype(np.int64)
     unequivocal_ns = _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp, NO_DATE_NS)
@@ -404,12 +394,12 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
         tp_cutoff_ns[row_tp], n_tp)
 
     return {
-        "patient_id": tps["patient_id"].to_numpy(),
-        "visit": tps["visit"].to_numpy(),
+        "patient_id": encoding.patient.decode(tps.patient),
+        "visit": tps.label,
         "patient_code": patient_of_tp,
         "tp_order": tp_order,
-        "first_ns": tps["first_ns"].to_numpy(),
-        "last_ns": tps["last_ns"].to_numpy(),
+        "first_ns": tps.first_ns,
+        "last_ns": tps.last_ns,
         "has_targets": has_targets,
         "targets_complete": complete,
         "n_targets_missing": n_missing,

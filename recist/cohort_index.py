@@ -1,0 +1,370 @@
+"""One integer encoding of a measurements table, shared by the input checks and the engine.
+
+``respond`` checks the table (``recist.checks``) and assesses it (``recist.sums``); both
+need the same things: each row's patient, lesion, kind and status as integer codes, its
+scan date as int64 nanoseconds, and its time point with the time point's order (docs/rules.md
+section 1). ``CohortIndex`` computes each of them once, on first use, and every reader gets
+the same arrays, so no text column is hashed more than once per ``respond`` call and the
+checks and the engine cannot disagree on a patient's baseline.
+
+Text columns are encoded by their pandas dtype: a categorical column's codes are reused (no
+hashing), an Arrow-backed one is dictionary-encoded by pyarrow, and text held as Python
+objects (``object``, ``string[python]``) is hashed by ``pandas.factorize``; all three give
+the codes ``pandas.factorize(values, sort=True)`` gives (``text_codes``).
+
+``IndexedMeasurements`` is the measurements table that carries its ``CohortIndex``
+(``recist._checks_support.indexed`` builds it): ``index_of`` finds the encoding on such a
+table and encodes any other table afresh. A selection or copy of it is a plain DataFrame,
+so an encoding is never applied to rows it was not computed from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = [
+    "CohortIndex",
+    "IndexedMeasurements",
+    "TextCodes",
+    "Timepoints",
+    "date_ns",
+    "index_of",
+    "text_codes",
+    "visit_label",
+]
+
+_NAT = np.iinfo(np.int64).min
+"""``NaT`` as int64 nanoseconds."""
+
+
+@dataclass(frozen=True, eq=False)
+class TextCodes:
+    """A text column as integer codes.
+
+    ``uniques[codes[i]]`` is row ``i``'s value; ``-1`` is a missing value. ``uniques`` is
+    sorted as ``pandas.factorize(..., sort=True)`` sorts it; every unique occurs in some
+    row, except the unused categories of a categorical column.
+    """
+
+    codes: npt.NDArray[np.intp]
+    uniques: npt.NDArray[np.object_]
+
+    def rows_equal(self, *values: object) -> npt.NDArray[np.bool_]:
+        """Whether each row holds one of ``values`` (a missing value never does).
+
+        >>> text_codes(pd.Series(["a", None, "b", "a"])).rows_equal("a").tolist()
+        [True, False, False, True]
+        """
+        wanted = np.zeros(len(self.uniques) + 1, dtype=bool)  # the last: missing (-1)
+        wanted[:-1] = [unique in values for unique in self.uniques.tolist()]
+        selected: npt.NDArray[np.bool_] = wanted[self.codes]
+        return selected
+
+    def decode(self, codes: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+        """The values of ``codes`` (None for -1), as an object array.
+
+        >>> coded = text_codes(pd.Series(["b", None, "a"]))
+        >>> coded.decode(coded.codes).tolist()
+        ['b', None, 'a']
+        """
+        with_missing = np.empty(len(self.uniques) + 1, dtype=object)  # the last: None (-1)
+        with_missing[:-1] = self.uniques
+        decoded: npt.NDArray[np.object_] = with_missing[codes]
+        return decoded
+
+
+def text_codes(column: pd.Series[Any]) -> TextCodes:
+    """``pandas.factorize(values, sort=True)`` of a column, by the fastest route its dtype
+    allows, as ``TextCodes`` (-1 for a missing value).
+
+    A categorical column's codes are renumbered by the sorted order of its categories
+    (categories no row uses stay among the uniques); an Arrow-backed column (``string[pyarrow]``,
+    ``pd.ArrowDtype``) is factorized by pyarrow's dictionary encoding; anything else is
+    factorized as Python objects (a ``string[python]`` column's own object array, no copy:
+    pandas' StringArray path is slower).
+
+    >>> coded = text_codes(pd.Series(["b", "a", None, "b"], dtype="category"))
+    >>> coded.codes.tolist(), coded.uniques.tolist()
+    ([1, 0, -1, 1], ['a', 'b'])
+    """
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _categorical_codes(column.array)
+    values: Any
+    if isinstance(dtype, pd.ArrowDtype) or (isinstance(dtype, pd.StringDtype)
+                                            and dtype.storage != "python"):
+        values = column.array
+    else:
+        values = np.asarray(column.array, dtype=object)
+    codes, uniques = pd.factorize(values, sort=True)
+    return TextCodes(np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object))
+
+
+def _categorical_codes(values: Any) -> TextCodes:
+    """A categorical's codes renumbered by the sorted order of its categories: no hashing
+    of the rows (a categorical's unused categories stay among the uniques)."""
+    rank, uniques = pd.factorize(np.asarray(values.categories, dtype=object), sort=True)
+    codes = np.asarray(values.codes, dtype=np.intp)
+    if np.array_equal(rank, np.arange(len(rank))):  # categories sorted already
+        return TextCodes(codes, np.asarray(uniques, dtype=object))
+    renumber = np.append(np.asarray(rank, dtype=np.intp), -1)  # the last: missing (-1)
+    return TextCodes(renumber[codes], np.asarray(uniques, dtype=object))
+
+
+def date_ns(column: pd.Series[Any]) -> npt.NDArray[np.int64]:
+    """``pd.to_datetime(column)`` as int64 nanoseconds (``NaT``: the int64 minimum); a
+    datetime64[ns] column is used as it is (pandas would re-check every value)."""
+    if column.dtype == np.dtype("datetime64[ns]"):
+        return column.to_numpy().view(np.int64)
+    converted = pd.to_datetime(column).to_numpy(dtype="datetime64[ns]")
+    return converted.view(np.int64)
+
+
+def visit_label(value: object) -> str | None:
+    """A visit label as text, or None when there is none (missing, empty or blank).
+
+    The text ``"<NA>"`` is no label either: ``recist.table`` 0.1.0 wrote a missing visit
+    so.
+
+    >>> visit_label(" C2 "), visit_label(""), visit_label("<NA>"), visit_label(None)
+    ('C2', None, None, None)
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return None if text in ("", "<NA>") else text
+
+
+@dataclass(frozen=True, eq=False)
+class Timepoints:
+    """The time points of a table (docs/rules.md section 1), rows and time points apart.
+
+    Per row: ``row_tp`` (position of its time point in the arrays below),
+    ``timepoint_code`` (time points numbered by their first row), ``has_visit``.
+    Per time point, sorted by patient (``TextCodes`` order), then chronologically:
+    ``patient`` (patient code), ``label`` (visit label or ISO scan date), ``order``
+    (0 = baseline), ``first_ns`` and ``last_ns`` (earliest and latest scan date of its
+    rows, int64 ns; ``NaT`` dates are skipped).
+    """
+
+    row_tp: npt.NDArray[np.intp]
+    timepoint_code: npt.NDArray[np.intp]
+    has_visit: npt.NDArray[np.bool_]
+    patient: npt.NDArray[np.intp]
+    label: npt.NDArray[np.object_]
+    order: npt.NDArray[np.int64]
+    first_ns: npt.NDArray[np.int64]
+    last_ns: npt.NDArray[np.int64]
+
+
+def _index_timepoints(patient: npt.NDArray[np.intp], dates_ns: npt.NDArray[np.int64],
+                      visit: TextCodes | None) -> Timepoints:
+    """Group rows into time points and order them (docs/rules.md section 1).
+
+    1. The rows of one patient with the same visit label (``visit_label``) form a time
+       point; a row without a label belongs to the time point of its scan date.
+    2. A patient's time points are ordered by their earliest scan date, then their latest,
+       then their label: visit labels (sorted as text) before dates (chronologically).
+    3. The first is the baseline (order 0).
+    """
+    n_rows = len(dates_ns)
+    visit_code, labels = _visit_codes(visit, n_rows)
+    has_visit = visit_code >= 0
+    label_code = visit_code
+    undated = np.flatnonzero(~has_visit)
+    if len(undated):  # rows without a label: their scan date is the label
+        day_code, days = pd.factorize(dates_ns[undated], sort=True)
+        label_code = visit_code.copy()
+        label_code[undated] = len(labels) + day_code
+        iso = np.asarray(pd.DatetimeIndex(np.asarray(days).view("datetime64[ns]"))
+                         .strftime("%Y-%m-%d"), dtype=object)
+        iso[np.asarray(days) == _NAT] = None  # no date, no label
+        labels = np.concatenate([labels, iso])
+    n_labels = len(labels) + 1
+    key = patient.astype(np.int64) * n_labels + label_code
+    group, keys = pd.factorize(key)  # numbered by first row
+    group = np.asarray(group, dtype=np.intp)
+    group_patient, group_label = np.divmod(np.asarray(keys, dtype=np.int64), n_labels)
+    n_groups = len(keys)
+    dated = dates_ns != _NAT
+    grouped, when = (group, dates_ns) if dated.all() else (group[dated], dates_ns[dated])
+    first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n_groups, _NAT, dtype=np.int64)
+    np.minimum.at(first, grouped, when)
+    np.maximum.at(last, grouped, when)
+    first[last == _NAT] = _NAT  # no dated row
+    ordered = _lexicographic_order((group_label, last, first, group_patient))
+    position = np.empty(n_groups, dtype=np.intp)
+    position[ordered] = np.arange(n_groups)
+    sorted_patient = np.asarray(group_patient[ordered], dtype=np.intp)
+    starts = np.r_[True, sorted_patient[1:] != sorted_patient[:-1]] if n_groups else \
+        np.zeros(0, dtype=bool)
+    start_of = np.maximum.accumulate(np.where(starts, np.arange(n_groups), 0)) if n_groups \
+        else np.zeros(0, dtype=np.int64)
+    return Timepoints(
+        row_tp=position[group], timepoint_code=group, has_visit=has_visit,
+        patient=sorted_patient, label=labels[group_label[ordered]],
+        order=(np.arange(n_groups) - start_of).astype(np.int64),
+        first_ns=first[ordered], last_ns=last[ordered])
+
+
+def _lexicographic_order(keys: tuple[npt.NDArray[np.int64], ...]) -> npt.NDArray[np.intp]:
+    """``np.lexsort(keys)`` (the last key primary), without sorting when the items are
+    in that order already (time points of a table sorted by patient and date).
+
+    >>> _lexicographic_order((np.array([1, 0, 0]), np.array([0, 0, 1]))).tolist()
+    [1, 0, 2]
+    """
+    n = len(keys[0])
+    later_greater = np.zeros(max(n - 1, 0), dtype=bool)  # item i+1 after item i
+    tied = np.ones(max(n - 1, 0), dtype=bool)
+    for key in reversed(keys):  # primary key first
+        later_greater |= tied & (key[1:] > key[:-1])
+        tied &= key[1:] == key[:-1]
+    if (later_greater | tied).all():
+        return np.arange(n, dtype=np.intp)
+    return np.asarray(np.lexsort(keys), dtype=np.intp)
+
+
+def _visit_codes(visit: TextCodes | None,
+                 n_rows: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """Each row's visit label as a code into the sorted labels (-1: no label); the labels
+    are cleaned per distinct value (``visit_label``), so " C2" and "C2" are one label."""
+    if visit is None:
+        return np.full(n_rows, -1, dtype=np.intp), np.array([], dtype=object)
+    cleaned = [visit_label(value) for value in visit.uniques.tolist()]
+    known = np.array([label is not None for label in cleaned], dtype=bool)
+    rank, labels = pd.factorize(np.array([label for label in cleaned if label is not None],
+                                         dtype=object), sort=True)
+    renumber = np.full(len(cleaned) + 1, -1, dtype=np.intp)  # the last: missing (-1)
+    renumber[:-1][known] = rank
+    return renumber[visit.codes], np.asarray(labels, dtype=object)
+
+
+_COLUMNS = ("patient_id", "date", "visit", "lesion_id", "kind", "status")
+"""The columns the encoding reads."""
+
+
+class CohortIndex:
+    """The integer encoding of one measurements table (a DataFrame, or its columns by
+    name), each part computed on first use.
+
+    Reads ``patient_id`` and ``date`` (and ``visit`` when present) for the time points,
+    ``lesion_id``, ``kind`` and ``status`` when those parts are asked for (a table without
+    the column raises ``KeyError`` naming it, as reading the column would). The table must
+    not change after the encoding is made.
+    """
+
+    def __init__(self, measurements: pd.DataFrame | Mapping[str, pd.Series[Any]]) -> None:
+        names = set(measurements.columns if isinstance(measurements, pd.DataFrame)
+                    else measurements.keys())
+        self._columns = {name: measurements[name] for name in _COLUMNS if name in names}
+
+    def _column(self, name: str) -> pd.Series[Any]:
+        if name not in self._columns:
+            raise KeyError(name)
+        return self._columns[name]
+
+    @cached_property
+    def patient(self) -> TextCodes:
+        """``patient_id`` codes (sorted patient ids)."""
+        return text_codes(self._column("patient_id"))
+
+    @cached_property
+    def lesion(self) -> TextCodes:
+        """``lesion_id`` codes (sorted lesion ids, all patients together)."""
+        return text_codes(self._column("lesion_id"))
+
+    @cached_property
+    def kind(self) -> TextCodes:
+        """``kind`` codes."""
+        return text_codes(self._column("kind"))
+
+    @cached_property
+    def status(self) -> TextCodes:
+        """``status`` codes."""
+        return text_codes(self._column("status"))
+
+    @cached_property
+    def date_ns(self) -> npt.NDArray[np.int64]:
+        """Scan dates as int64 ns (``NaT``: the int64 minimum)."""
+        return date_ns(self._column("date"))
+
+    @cached_property
+    def timepoints(self) -> Timepoints:
+        """The time points (docs/rules.md section 1; see ``Timepoints``)."""
+        visit = text_codes(self._columns["visit"]) if "visit" in self._columns else None
+        return _index_timepoints(self.patient.codes, self.date_ns, visit)
+
+    @cached_property
+    def patient_lesion(self) -> npt.NDArray[np.int64]:
+        """One integer per (patient, lesion_id) pair, in the order of the patient codes."""
+        lesion = self.lesion
+        key: npt.NDArray[np.int64] = (self.patient.codes.astype(np.int64)
+                                      * (len(lesion.uniques) + 1) + lesion.codes)
+        return key
+
+    @cached_property
+    def lesion_code(self) -> npt.NDArray[np.intp]:
+        """(patient, lesion_id) pairs numbered by their first row."""
+        return np.asarray(pd.factorize(self.patient_lesion)[0], dtype=np.intp)
+
+    @cached_property
+    def patient_code(self) -> npt.NDArray[np.intp]:
+        """Patients numbered by their first row (``TextCodes`` numbers them sorted)."""
+        tps = self.timepoints
+        n_groups = len(tps.patient)
+        # Time point codes are numbered by their first row, so the first time point of a
+        # patient holds the patient's first row.
+        group_patient = np.empty(n_groups, dtype=np.intp)
+        group_patient[tps.timepoint_code] = self.patient.codes
+        by_first_row = np.asarray(pd.factorize(group_patient)[0], dtype=np.intp)
+        return by_first_row[tps.timepoint_code]
+
+    def timepoint_rows(self) -> dict[str, npt.NDArray[Any]]:
+        """The columns of ``recist.baseline_rules.timepoint_index``, one value per row:
+        ``timepoint`` (label), ``timepoint_start`` (datetime64), ``timepoint_order``,
+        ``is_baseline``, ``patient_code`` and ``timepoint_code`` (numbered by first row),
+        ``has_visit``. New arrays, except the codes and ``has_visit``, which are shared."""
+        tps = self.timepoints
+        order = tps.order[tps.row_tp]
+        return {
+            "timepoint": tps.label[tps.row_tp],
+            "timepoint_start": tps.first_ns[tps.row_tp].view("datetime64[ns]"),
+            "timepoint_order": order, "is_baseline": order == 0,
+            "patient_code": self.patient_code, "timepoint_code": tps.timepoint_code,
+            "has_visit": tps.has_visit,
+        }
+
+
+class IndexedMeasurements(pd.DataFrame):
+    """A measurements table that carries its ``CohortIndex`` (``cohort_index``).
+
+    Read it, never write to it: the encoding describes the rows it was made from.
+    Selections, copies and every other pandas result are plain DataFrames.
+    """
+
+    cohort_index: CohortIndex | None = None
+
+    @classmethod
+    def of(cls, columns: dict[str, Any], index: pd.Index,
+           encoding: CohortIndex) -> IndexedMeasurements:
+        """The table of ``columns`` (shared, not copied) carrying ``encoding``."""
+        frame = cls(columns, index=index, copy=False)
+        frame.cohort_index = encoding
+        return frame
+
+
+def index_of(measurements: pd.DataFrame) -> CohortIndex:
+    """The encoding an ``IndexedMeasurements`` carries, or a new one of any other table."""
+    carried = getattr(measurements, "cohort_index", None)
+    if isinstance(measurements, IndexedMeasurements) and carried is not None:
+        return carried
+    return CohortIndex(measurements)

@@ -1,0 +1,165 @@
+"""The table encoding (``recist.cohort_index``) against independent computations.
+
+* ``text_codes`` gives ``pandas.factorize(values, sort=True)`` of the column as Python
+  objects, whatever the column's dtype (object, ``string[python]``, ``string[pyarrow]``,
+  ``pd.ArrowDtype``, categorical with unsorted or unused categories).
+* The time points (docs/rules.md section 1) equal those of a plain per-row loop, on
+  shuffled random tables with blank, padded and "<NA>" visit labels and same-day time
+  points, in every text dtype; the checks' ``timepoint_index`` and the engine's
+  ``index_timepoints`` agree with it and with each other.
+* The indexed table carries its encoding, which selections and copies do not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recist._checks_support import indexed
+from recist.baseline_rules import timepoint_index
+from recist.cohort_index import CohortIndex, IndexedMeasurements, index_of, text_codes
+from recist.sums import index_timepoints
+
+TEXT_DTYPES = ["object", "string[python]", "string[pyarrow]", "category", "arrow"]
+
+
+def _as(values: pd.Series, dtype: str) -> pd.Series:
+    if dtype == "arrow":
+        import pyarrow as pa
+
+        return values.astype(pd.ArrowDtype(pa.string()))
+    return values.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", TEXT_DTYPES)
+def test_text_codes_are_sorted_factorize_codes(dtype):
+    texts = pd.Series(["b", "a", None, "Ü", "B", "a", "", " a", "z", None], dtype=object)
+    expected_codes, expected_uniques = pd.factorize(texts.to_numpy(dtype=object), sort=True)
+    coded = text_codes(_as(texts, dtype))
+    assert coded.codes.tolist() == expected_codes.tolist()
+    assert coded.uniques.tolist() == list(expected_uniques)
+    assert all(type(value) is str for value in coded.uniques)
+
+
+def test_categorical_with_unsorted_and_unused_categories():
+    values = pd.Categorical(["c", None, "a", "c"], categories=["c", "zz", "a"])
+    coded = text_codes(pd.Series(values))
+    assert coded.uniques.tolist() == ["a", "c", "zz"]  # sorted; the unused one kept
+    assert coded.decode(coded.codes).tolist() == ["c", None, "a", "c"]
+
+
+def _clean(value):
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return None if text in ("", "<NA>") else text
+
+
+def _reference(frame: pd.DataFrame) -> pd.DataFrame:
+    """docs/rules.md section 1 by a loop: per row its time point's label, order within
+    the patient, earliest and latest scan date."""
+    groups: dict[tuple, list[int]] = {}
+    for i, row in enumerate(frame.astype(object).to_dict("records")):
+        label = _clean(row.get("visit"))
+        key = (row["patient_id"], (0, label) if label is not None
+               else (1, pd.Timestamp(row["date"]).strftime("%Y-%m-%d")))
+        groups.setdefault(key, []).append(i)
+    out = [None] * len(frame)
+    by_patient: dict[object, list] = {}
+    dates = pd.to_datetime(frame["date"]).tolist()
+    for key, rows in groups.items():
+        days = [dates[i] for i in rows]
+        by_patient.setdefault(key[0], []).append((min(days), max(days), key[1], rows))
+    for tps in by_patient.values():
+        for order, (first, last, (_, label), rows) in enumerate(sorted(tps)):
+            for i in rows:
+                out[i] = (label, order, first, last)
+    return pd.DataFrame(out, columns=["label", "order", "first", "last"])
+
+
+def _random_table(seed: int, dtype: str) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 300
+    visits = np.array(["BL", "C2", " C2", "C10", "", "<NA>", None, "Ü1"], dtype=object)
+    frame = pd.DataFrame({
+        "patient_id": rng.choice(np.array(["P2", "P10", "p1", "Q", "P2b"], dtype=object), n),
+        "date": pd.Timestamp("2024-01-01")
+        + pd.to_timedelta(rng.choice([0, 0, 1, 14, 14, 30, 31], n), unit="D"),
+        "visit": rng.choice(visits, n),
+        "lesion_id": rng.choice(np.array(["T1", "T2", "N1"], dtype=object), n),
+    })
+    for column in ("patient_id", "visit", "lesion_id"):
+        frame[column] = _as(frame[column], dtype)
+    return frame
+
+
+@pytest.mark.parametrize("dtype", TEXT_DTYPES)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_timepoints_equal_a_plain_loop(seed, dtype):
+    frame = _random_table(seed, dtype)
+    expected = _reference(frame)
+    row_tp, tps = index_timepoints(frame)
+    assert tps["visit"].to_numpy()[row_tp].tolist() == expected["label"].tolist()
+    assert tps["tp_order"].to_numpy()[row_tp].tolist() == expected["order"].tolist()
+    assert (tps["first_ns"].to_numpy()[row_tp]
+            == expected["first"].to_numpy(dtype="datetime64[ns]").view(np.int64)).all()
+    assert (tps["last_ns"].to_numpy()[row_tp]
+            == expected["last"].to_numpy(dtype="datetime64[ns]").view(np.int64)).all()
+    # one row per time point, by patient id (as text), then in order
+    keys = list(zip(tps["patient_id"].astype(str), tps["tp_order"]))
+    assert keys == sorted(keys)
+    checks = timepoint_index(frame)
+    assert checks["timepoint"].tolist() == expected["label"].tolist()
+    assert checks["timepoint_order"].tolist() == expected["order"].tolist()
+    assert checks["is_baseline"].tolist() == (expected["order"] == 0).tolist()
+    assert (checks["timepoint_start"].to_numpy() == expected["first"].to_numpy()).all()
+    assert checks["has_visit"].tolist() == [_clean(v) is not None
+                                            for v in frame["visit"].astype(object)]
+
+
+def _first_seen_codes(values) -> list[int]:
+    return pd.factorize(np.asarray(values, dtype=object))[0].tolist()
+
+
+def test_checks_codes_are_numbered_by_first_row():
+    frame = _random_table(5, "string[python]")
+    checks = timepoint_index(frame)
+    assert checks["patient_code"].tolist() == _first_seen_codes(frame["patient_id"])
+    labels = checks["timepoint"].astype(str)
+    assert checks["timepoint_code"].tolist() == _first_seen_codes(
+        frame["patient_id"].astype(str) + "\x00" + labels)
+    table = indexed(frame.assign(kind="target", status="measured"))
+    assert table["lesion_code"].tolist() == _first_seen_codes(
+        frame["patient_id"].astype(str) + "\x00" + frame["lesion_id"].astype(str))
+
+
+def test_the_indexed_table_carries_its_encoding_and_selections_do_not():
+    frame = _random_table(7, "string[python]").assign(kind="target", status="measured")
+    table = indexed(frame)
+    assert isinstance(table, IndexedMeasurements)
+    encoding = index_of(table)
+    assert index_of(table) is encoding and indexed(table) is table
+    assert table["kind"].dtype == "category"
+    for derived in (table.copy(), table.iloc[:10], table[["patient_id", "date"]]):
+        assert type(derived) is pd.DataFrame
+        assert index_of(derived) is not encoding
+    # the checks' columns are the encoding's time points
+    assert (table["timepoint_code"].to_numpy() == encoding.timepoints.timepoint_code).all()
+    pd.testing.assert_frame_equal(timepoint_index(table), timepoint_index(frame))
+
+
+def test_each_part_is_computed_once_and_only_when_asked():
+    frame = pd.DataFrame({"patient_id": ["P"], "date": pd.to_datetime(["2024-01-02"])})
+    encoding = CohortIndex(frame)
+    assert encoding.timepoints is encoding.timepoints
+    assert encoding.timepoints.order.tolist() == [0]
+    with pytest.raises(KeyError, match="kind"):
+        encoding.kind  # noqa: B018 -- the column is read when the part is asked for
+
+
+def test_a_row_without_visit_or_date_is_a_time_point_without_label():
+    frame = pd.DataFrame({"patient_id": ["P", "P", "P"], "visit": [None, "C2", None],
+                          "date": pd.to_datetime(["2024-01-02", "2024-02-01", None])})
+    row_tp, tps = index_timepoints(frame)
+    assert tps["visit"].to_numpy()[row_tp].tolist() == ["2024-01-02", "C2", None]
