@@ -7,8 +7,10 @@
   (``too small``, ``absent`` …), a non-target's or new lesion's status. The last rows give
   each visit's target sum, its % change from baseline and the overall response.
 * **Picture rows** — per lesion, the pictures of ``recist measure --overlays`` across the
-  visits side by side (``<patient>_<visit or date>_<lesion>.png``), each captioned with
-  its visit, date and diameters; a visit without a picture shows a placeholder saying so.
+  visits side by side (``<patient>_<visit or date>_<lesion>.png``, from any annotation
+  source), each captioned with its visit, date and diameters (LD · SA) in page text, which
+  stays readable at any thumbnail size; a visit without a picture shows a placeholder
+  saying so.
 
 Every data string is escaped (``recist.report.html``).
 """
@@ -151,6 +153,16 @@ def lesion_visit_table(rows: pd.DataFrame, timepoints: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
+def _sizes(group: list[dict]) -> str:
+    """The diameters under a picture: ``LD 16.7 · SA 10.4 mm`` (fragments: their LD sum)."""
+    ld = [v for v in (_number(r.get("ld_mm")) for r in group) if not np.isnan(v)]
+    sa = [v for v in (_number(r.get("sa_mm")) for r in group) if not np.isnan(v)]
+    if len(group) > 1:
+        return f"{len(group)} parts, LD {sum(ld):.1f} mm" if ld else ""
+    parts = [f"{name} {values[0]:.1f}" for name, values in (("LD", ld), ("SA", sa)) if values]
+    return " · ".join(parts) + " mm" if parts else ""
+
+
 def lesion_picture_rows(rows: pd.DataFrame, patient_id: str,
                         overlays_dir: str | Path | None) -> str:
     """Per lesion, its pictures across the visits in one row (module docstring)."""
@@ -172,9 +184,12 @@ def lesion_picture_rows(rows: pd.DataFrame, patient_id: str,
             path = Path(overlays_dir) / overlay_file_name(patient_id, key, lesion_id)
             if path.is_file():
                 any_picture = True
+                sizes = _sizes(group.to_dict("records"))
                 tiles.append(f'<figure class="thumb"><img alt="{esc(lesion_id)} at '
                              f'{esc(caption)}" src="{data_uri(path.read_bytes(), "image/png")}">'
-                             f"<figcaption>{esc(caption)}</figcaption></figure>")
+                             f"<figcaption>{esc(caption)}"
+                             + (f'<br><span class="size">{esc(sizes)}</span>' if sizes else "")
+                             + "</figcaption></figure>")
             else:
                 status = _STATUS_WORDS.get(str(group["status"].iloc[0]), "")
                 tiles.append(f'<figure class="thumb missing"><div class="nopic">no picture'
@@ -185,6 +200,7 @@ def lesion_picture_rows(rows: pd.DataFrame, patient_id: str,
                      f'</span></h3><div class="strip">{"".join(tiles)}</div></div>')
     if not any_picture:
         return f'<p class="note">no lesion picture in {esc(overlays_dir)}</p>'
-    return ('<p class="note">Long axis red, short axis blue, segmentation outline yellow; '
-            "each picture centred on the lesion with its scale bar and orientation.</p>"
+    return ('<p class="note">Long axis red, short axis blue, outline yellow (mask, SEG '
+            "segment or RTSTRUCT contour; drawn lines and SR have none); each picture "
+            "centred on the lesion with its scale bar, orientation and slice position.</p>"
             + "\n".join(parts))

@@ -84,8 +84,13 @@ figure.thumb .nopic { width: 248px; height: 120px; border: 1px dashed #c0c8d2;
                       align-items: center; justify-content: center; }
 .lesion-row h3 { margin: 12px 0 4px 0; }
 details { margin: 6px 0; } details > summary { cursor: pointer; font-weight: 600; }
-@media (max-width: 900px) { figure.thumb, figure.thumb img { width: 160px; }
-  figure.thumb .nopic { width: 158px; } }
+@media (max-width: 900px) { figure.thumb, figure.thumb img { width: 180px; }
+  figure.thumb .nopic { width: 178px; } }
+figure.thumb figcaption .size { color: #1d2733; font-weight: 600; }
+table.timepoints tbody td { background: #ffffff; }
+table.timepoints tbody:nth-of-type(even) td { background: #f6f8fb; }
+table.timepoints tbody tr:first-child td { border-bottom: none; }
+table.timepoints tr.rule td { border-top: none; padding: 0 7px 5px 18px; font-size: 12px; }
 td.date { white-space: nowrap; } td a { white-space: nowrap; }
 .note { color: #56616e; font-size: 12px; }
 .warning { color: #9a4a00; }

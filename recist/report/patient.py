@@ -4,9 +4,10 @@ Order: summary cards (BOR, confirmed BOR, PD, PFS, first response, DoR, baseline
 best change); then the course — a lesion × visit table (LD/SA or status per lesion and
 visit, % change of each target from baseline, the target sum and the overall response of
 each visit), one row of lesion pictures per lesion across the visits (``recist measure
---overlays``: the measured axes, and the outline of a mask), the time point responses
-with the rule that decided each (``reasons``) and the target sum over time with the PR
-and PD thresholds as they move with the nadir; then findings; then, folded in
+--overlays`` of any source: the measured axes, and the outline of a mask, SEG segment or
+RTSTRUCT contour), the time point responses with the rule that decided each
+(``reasons``, on a line of its own under the visit's row) and the target sum over time
+with the PR and PD thresholds as they move with the nadir; then findings; then, folded in
 ``<details>`` (no script), the visits, baseline measurability and target selection,
 protocol eligibility and provenance (package version, criteria, input files, series and
 SOP Instance UIDs). Every data string is escaped (``recist.report.html``).
@@ -35,12 +36,13 @@ _LESION_HEADERS = {"lesion_id": "lesion", "ld_mm": "LD (mm)", "sa_mm": "SA (mm)"
                    "slice_thickness_mm": "slice thickness (mm)"}
 _TIMEPOINT_COLUMNS = ("visit", "date", "sum_mm", "nadir_mm",
                       "pct_from_baseline", "pct_from_nadir", "target_response",
-                      "nontarget_response", "new_lesions", "overall_response", "reasons")
+                      "nontarget_response", "new_lesions", "overall_response")
+_RESPONSE_COLUMNS = ("target_response", "nontarget_response", "overall_response")
 _TIMEPOINT_HEADERS = {"sum_mm": "sum (mm)", "baseline_sum_mm": "baseline sum (mm)",
                       "nadir_mm": "nadir (mm)", "pct_from_baseline": "% from baseline",
                       "pct_from_nadir": "% from nadir", "target_response": "target",
                       "nontarget_response": "non-target", "new_lesions": "new lesions",
-                      "overall_response": "overall", "reasons": "rule that decided"}
+                      "overall_response": "overall"}
 _BASELINE_COLUMNS = ("lesion_id", "kind", "organ", "nodal", "ld_mm", "sa_mm",
                      "slice_thickness_mm", "category", "reason")
 
@@ -102,6 +104,35 @@ def _summary_cards(summary: dict, tp: pd.DataFrame | None = None) -> str:
     if cell_text(reason) != MISSING:
         body += f'<p class="note">PFS censored: {esc(cell_text(reason))}</p>'
     return body
+
+
+def _timepoint_table(tp: pd.DataFrame) -> str:
+    """The time point responses, each followed by the rule that decided it on a line of
+    its own across the table (``reasons``), so that the rule stays readable on a narrow
+    screen instead of filling a 100 px column (issue 14, item 1)."""
+    if tp.empty:
+        return '<p class="note">no time point</p>'
+    columns = [c for c in _TIMEPOINT_COLUMNS if c in tp.columns]
+    head = "".join(f"<th>{esc(_TIMEPOINT_HEADERS.get(c, c))}</th>" for c in columns)
+    out = ['<div class="wide"><table class="timepoints">', f"<thead><tr>{head}</tr></thead>"]
+    for record in tp.to_dict("records"):
+        cells = []
+        for column in columns:
+            value = record[column]
+            if column in _RESPONSE_COLUMNS:
+                cells.append(f"<td>{response_badge(value)}</td>")
+            elif column == "date":  # never broken over two lines
+                cells.append(f'<td class="date">{esc(cell_text(value))}</td>')
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                cells.append(f'<td class="num">{esc(cell_text(value))}</td>')
+            else:
+                cells.append(f"<td>{esc(cell_text(value))}</td>")
+        rule = esc(cell_text(record.get("reasons")))
+        out.append(f'<tbody><tr>{"".join(cells)}</tr><tr class="rule"><td colspan='
+                   f'"{len(columns)}"><span class="note">rule that decided:</span> {rule}'
+                   "</td></tr></tbody>")
+    out.append("</table></div>")
+    return "\n".join(out)
 
 
 def _visit_key(row: Mapping) -> str:
@@ -253,7 +284,7 @@ def render_patient_html(patient_id: str, measurements: pd.DataFrame,
             "<h2>Lesions across visits</h2>", lesion_visit_table(rows, tp),
             lesion_picture_rows(rows, patient_id, overlays_dir),
             "<h2>Time point responses</h2>",
-            table(tp, _TIMEPOINT_COLUMNS, headers=_TIMEPOINT_HEADERS),
+            _timepoint_table(tp),
             "<h2>Target sum and thresholds</h2>", target_sum_img(timepoints, patient_id,
                                                                 criteria),
             "<h2>Findings</h2>", _findings_section(findings, patient_id)]

@@ -16,16 +16,20 @@ from recist.report.sections import CohortContext, CohortSection
 from recist.response import respond
 
 
-def _cells(html_text: str) -> list[list[str]]:
-    """Rows of the first table, each cell's text (tags removed, spaces collapsed)."""
+def _plain(html_text: str) -> str:
+    """Visible text: tags removed, entities undone, spaces collapsed."""
     import html
 
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_text)).split())
+
+
+def _cells(html_text: str) -> list[list[str]]:
+    """Rows of the first table, each cell's text (tags removed, spaces collapsed)."""
     body = html_text.split("<table", 1)[1].split("</table>", 1)[0]
     rows = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
-        rows.append([" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split())
-                     for c in cells])
+        rows.append([_plain(c) for c in cells])
     return rows
 
 
@@ -63,8 +67,10 @@ def test_new_lesion_row_and_picture_strip(tmp_path, sample_measurements, tiny_pn
     # one strip per lesion, pictures in visit order, a placeholder where there is none
     strips = re.findall(r'<div class="strip">(.*?)</div></div>', page, re.S)
     assert len(strips) == 2
-    assert [c for c in re.findall(r"<figcaption>(.*?)</figcaption>", strips[0])] == [
-        "V0 · 2024-01-08", "V1 · 2024-03-11", "V2 · 2024-05-06"]
+    # each picture captioned in page text (readable at any size) with its diameters
+    assert [_plain(c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", strips[0])] == [
+        "V0 · 2024-01-08 LD 55.9 · SA 32.6 mm", "V1 · 2024-03-11 LD 53.1 · SA 30.9 mm",
+        "V2 · 2024-05-06"]  # V2: no picture, the placeholder's caption
     assert strips[0].count("<img") == 2 and strips[0].count("thumb missing") == 1
     # the course comes before the folded details (eligibility, provenance)
     assert page.index("Lesions across visits") < page.index("Time point responses") \
@@ -129,3 +135,21 @@ def test_cohort_survival_tables_by_arm(sample_measurements, sample_patients):
     assert "PFS A 2 2 113 (113–169) — —" in text
     assert "OS A 2 0 NR — —" in text
     assert "Comparison of arms" not in text
+
+
+def test_each_time_point_has_the_rule_that_decided_it_on_a_line_under_it(
+        sample_measurements):
+    # sample_data/README.md: LUNG1 V1 PR (-41.78 % from baseline), V3 PD over the nadir
+    result = respond(sample_measurements)
+    page = render_patient_html("LUNG1", sample_measurements, result.timepoints,
+                               result.patient_summary)
+    rows = _cells(page.split("<h2>Time point responses</h2>", 1)[1])
+    assert rows[0][:2] == ["visit", "date"] and "rule that decided" not in rows[0]
+    visits, rules = rows[1::2], rows[2::2]
+    assert [v[0] for v in visits] == ["V0", "V1", "V2", "V3"]
+    assert [len(r) for r in rules] == [1] * 4  # one cell across the whole table
+    assert rules[0] == ["rule that decided: baseline"]
+    assert rules[1][0].startswith("rule that decided: target PR (TGT-PR, R11 4.3.1): sum "
+                                  "9.70 mm is -41.78% from baseline")
+    assert "TGT-PD" in rules[3][0] and visits[3][-1] == "PD"
+    assert f'colspan="{len(rows[0])}"' in page
