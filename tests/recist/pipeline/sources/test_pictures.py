@@ -1,7 +1,8 @@
-"""Pictures of SR- and RTSTRUCT-sourced lesions: drawn where the lesion is, read in the PNG.
+"""Pictures of RTSTRUCT-, SEG- and SR-sourced lesions: drawn where the lesion is, read in
+the PNG.
 
 The CT holds a bright rectangle (40 HU in -800 HU lung) whose pixel edges are exactly the
-RTSTRUCT contour. The checks read the written PNG's pixels, independently of how the
+RTSTRUCT contour and the SEG segment's outline. The checks read the written PNG's pixels, independently of how the
 picture is laid out: the yellow outline must run along the boundary between the bright
 lesion and the dark lung (bright just inside every edge, dark just outside), be as long
 and as wide as the contour against the picture's own 10 mm scale bar, and be one
@@ -75,17 +76,30 @@ def _scale_bar_px(pixels: np.ndarray) -> int:
     return longest
 
 
-def test_rtstruct_lesion_picture_draws_its_contour_on_the_lesion_edge(rectangle_ct,
-                                                                        tmp_path):
-    path = _rtstruct(rectangle_ct, tmp_path)
+def _seg(series, tmp_path):
+    """The rectangle as a DICOM SEG segment (highdicom through dicom_io.seg)."""
+    from dicom_io.seg import SegmentInfo, write_segmentation
+
+    headers = [pydicom.dcmread(p, stop_before_pixels=True) for p in series.paths]
+    labels = np.zeros(series.volume.shape, dtype=np.uint8)
+    labels[1, ROWS, COLUMNS] = 1
+    return write_segmentation(labels, [SegmentInfo(number=1, label="GTV lung")], headers,
+                              series.geometry, tmp_path / "seg.dcm")
+
+
+@pytest.mark.parametrize("source, write", [("rtstruct", _rtstruct), ("seg", _seg)])
+def test_lesion_picture_draws_its_outline_on_the_lesion_edge(rectangle_ct, tmp_path,
+                                                              source, write):
+    path = write(rectangle_ct, tmp_path)
     overlays = tmp_path / "overlays"
     lesions = tmp_path / "lesions.csv"
     lesions.write_text("label,lesion_id,kind,organ,nodal\n1,GTV lung,target,lung,false\n")
     spec = SourceSpec(paths=(path,), lesions=lesions, visit="V0", patient_id="P1",
                       date="2024-01-08", overlays_dir=overlays)
-    table = get_source("rtstruct").measure(rectangle_ct.folder, spec).table
+    table = get_source(source).measure(rectangle_ct.folder, spec).table
     assert list(table["lesion_id"]) == ["GTV lung"]
-    assert table["ld_mm"].iloc[0] == pytest.approx(np.hypot(28.0, 19.2), abs=1e-3)
+    # the rectangle's diagonal (the mask's 0.5 iso-line cuts the corners: within a pixel)
+    assert table["ld_mm"].iloc[0] == pytest.approx(np.hypot(28.0, 19.2), abs=1.0)
     pixels = imread(overlays / "P1_V0_GTV_lung.png")[..., :3]
 
     # the outline: the yellow pieces of 50 px or more (the axes cut it at their ends)
