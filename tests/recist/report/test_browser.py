@@ -85,3 +85,32 @@ def test_page_in_chromium(browser, pages, name, least_images, width):
 
     pixels = imread(SCREENSHOTS / f"{name}_{width}.png")[..., :3]
     assert pixels.shape[1] == width and float(np.var(pixels)) > 0.005  # drawn, not blank
+
+
+PATIENT_LAYOUT = """(() => ({
+  thumbs: [...document.querySelectorAll('figure.thumb img')]
+            .map(i => Math.round(i.getBoundingClientRect().width)),
+  captions: [...document.querySelectorAll('figure.thumb figcaption')].map(c => c.innerText),
+  rules: [...document.querySelectorAll('table.timepoints tr.rule td')]
+           .map(td => [Math.round(td.getBoundingClientRect().width), td.innerText]),
+  table: Math.round(document.querySelector('table.timepoints').getBoundingClientRect().width),
+  dates: [...document.querySelectorAll('table.timepoints td.date')].map(td => {
+           const range = document.createRange(); range.selectNodeContents(td);
+           return range.getClientRects().length; }),
+}))()"""
+
+
+@pytest.mark.parametrize("width, least_thumb", [(1400, 250), (800, 180)])
+def test_patient_page_course_reads_on_one_screen_at_any_width(browser, pages, width,
+                                                             least_thumb):
+    # issue 14: thumbnails readable at 800 px (they were 160 px with 4-7 px text), each
+    # captioned with its diameters in page text; the deciding rule across the table
+    browser.open(pages["patient_LUNG1"].resolve().as_uri(), width)
+    layout = browser.evaluate(PATIENT_LAYOUT)
+    assert len(layout["thumbs"]) == 4 and min(layout["thumbs"]) >= least_thumb
+    assert 4 * least_thumb + 3 * 8 <= width - 32  # the four visits fit in one row
+    assert layout["captions"][1].replace("\n", " ") == "V1 · 2024-03-11 LD 9.7 · SA 6.2 mm"
+    assert len(layout["rules"]) == 4
+    assert all(abs(w - layout["table"]) <= 2 for w, _ in layout["rules"])
+    assert layout["rules"][1][1].startswith("rule that decided: target PR (TGT-PR")
+    assert layout["dates"] == [1, 1, 1, 1]  # each date on one line (text boxes)
