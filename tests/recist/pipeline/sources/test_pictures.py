@@ -2,11 +2,11 @@
 the PNG.
 
 The CT holds a bright rectangle (40 HU in -800 HU lung) whose pixel edges are exactly the
-RTSTRUCT contour and the SEG segment's outline. The checks read the written PNG's pixels, independently of how the
-picture is laid out: the yellow outline must run along the boundary between the bright
-lesion and the dark lung (bright just inside every edge, dark just outside), be as long
-and as wide as the contour against the picture's own 10 mm scale bar, and be one
-unbroken line; an SR lesion shows its axes and no outline.
+RTSTRUCT contour and the SEG segment's outline. The checks read the written PNG's
+pixels, independently of how the picture is laid out: the yellow outline must run along
+the boundary between the bright lesion and the dark lung (bright just inside every edge,
+dark just outside), be as long and as wide as the contour against the picture's own
+10 mm scale bar, and be one unbroken line; an SR lesion shows its axes and no outline.
 """
 
 from __future__ import annotations
