@@ -31,6 +31,7 @@ from recist.best_response import (
     confirmed_best_overall_response,
     first_response_index,
 )
+from recist.cohort_confirmation import confirmed_of_cohort
 from recist.criteria import RECIST_1_1, Criteria
 from recist.endpoints import (
     duration_of_response,
@@ -468,16 +469,12 @@ def summarise_patients_with_findings(
     # patients with a CR or PR only
     confirmed = np.array(bests, dtype=object)
     response_days = np.full(n, _NAT, dtype=np.int64)
-    if criteria.confirmation:
-        for i in np.flatnonzero(responders).tolist():
-            responses, dates = _rows_of(overall, days, firsts[i], ends[i])
-            result = confirmed_best_overall_response(
-                responses, dates, date.fromordinal(int(start_days[i]) + _EPOCH_ORDINAL),
-                criteria,
-                non_target_only=bool(non_target_only[i]))
-            confirmed[i] = result.response
-            if result.response_index is not None:
-                response_days[i] = days[firsts[i] + result.response_index]
+    if criteria.confirmation:  # the rule function for every patient at once
+        labels, response_rows = confirmed_of_cohort(rank, days, group, counted, start_days,
+                                                    non_target_only, criteria)
+        confirmed = np.where(responders, labels, confirmed)
+        response_days = np.where(responders & (response_rows >= 0),
+                                 days[np.maximum(response_rows, 0)], _NAT)
     else:
         first_response = _first_response_rows(rank, counted, group, n)
         response_days = np.where(first_response >= 0, days[first_response], _NAT)
