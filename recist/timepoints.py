@@ -19,10 +19,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import NO_DATE_NS, combined_codes, first_row_of_each, round_half_away
+from recist.arrays import NO_DATE_NS, round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
-from recist.reason_text import format_rows
 from recist.response_table import (
     NEW_LESION_ORDER,
     NONTARGET_ORDER,
@@ -32,6 +31,7 @@ from recist.response_table import (
     overall_response,
 )
 from recist.sums import NewTherapyCutoffs, timepoint_columns
+from recist.timepoint_reasons import timepoint_reasons
 from recist.vocabulary import NewLesions, NonTargetResponse, OverallResponse, TargetResponse
 
 __all__ = [
@@ -258,7 +258,7 @@ def _vector_target_pd(partial: npt.NDArray[np.float64], nadir_mm: npt.NDArray[np
 
 
 def _classify(features: Mapping[str, npt.NDArray[Any]],
-              criteria: Criteria) -> dict[str, npt.NDArray[Any]]:
+              criteria: Criteria) -> dict[str, Any]:
     """Vectorised TGT-*, NT-*, NEW-* over all time points (the rules above), then the
     overall response and its rule id looked up in Tables 1-2 (``recist.response_table``)."""
     has_targets = np.asarray(features["has_targets"], dtype=bool)
@@ -291,115 +291,8 @@ def _classify(features: Mapping[str, npt.NDArray[Any]],
     return {"target": np.array(TARGET_ORDER, dtype=object)[target_code],
             "nontarget": np.array(NONTARGET_ORDER, dtype=object)[nontarget_code],
             "new": np.array(NEW_LESION_ORDER, dtype=object)[new_code],
-            "overall": overall, "rule": rule}
-
-
-def _target_reasons(target: npt.NDArray[np.object_],
-                    f: Mapping[str, npt.NDArray[Any]] | pd.DataFrame,
-                    criteria: Criteria) -> npt.NDArray[np.object_]:
-    """Why each target response was given, with the numbers (vectorised per rule).
-
-    >>> f = pd.DataFrame({"partial_sum_mm": [30.0], "nadir_mm": [25.0],
-    ...     "targets_complete": [True], "baseline_sum_mm": [40.0],
-    ...     "pct_from_baseline": [-25.0], "n_targets_missing": [0]})
-    >>> _target_reasons(np.array(["PD"], dtype=object), f, RECIST_1_1)[0]
-    'target PD (TGT-PD, R11 4.3.1): sum 30.00 mm is +5.00 mm and +20.00% over nadir 25.00 mm'
-    """
-    out = np.full(len(target), "", dtype=object)
-    partial = np.asarray(f["partial_sum_mm"], dtype=float)
-    nadir = np.asarray(f["nadir_mm"], dtype=float)
-    base = np.asarray(f["baseline_sum_mm"], dtype=float)
-    pct_base = np.asarray(f["pct_from_baseline"], dtype=float)
-    complete = np.asarray(f["targets_complete"], dtype=bool)
-    missing = np.asarray(f["n_targets_missing"])
-    decimals = criteria.rounding_decimals
-    with np.errstate(divide="ignore", invalid="ignore"):
-        increase = round_half_away(partial - nadir, decimals)
-        pct_nadir = round_half_away(np.where(nadir > 0, (partial - nadir) / nadir * 100.0,
-                                             np.nan), decimals)
-    positive = nadir > 0
-    pd_mask = target == TargetResponse.PD
-    pd_full = "target PD (TGT-PD, R11 4.3.1): sum %.2f mm is "
-    pd_part = ("target PD (TGT-PD, NE-2, R11 4.4.2): the evaluated targets alone sum to "
-               "%.2f mm, ")
-    over = "%+.2f mm and %+.2f%% over nadir %.2f mm"
-    over_zero = (f"%+.2f mm over nadir 0.00 mm (≥ {criteria.pd_min_increase_mm:.2f} mm after "
-                 "a nadir of 0)")
-    not_evaluated = ", with %d target(s) not evaluated"
-    for mask, template, columns in (
-        (pd_mask & complete & positive, pd_full + over, (partial, increase, pct_nadir, nadir)),
-        (pd_mask & complete & ~positive, pd_full + over_zero, (partial, increase)),
-        (pd_mask & ~complete & positive, pd_part + over + not_evaluated,
-         (partial, increase, pct_nadir, nadir, missing)),
-        (pd_mask & ~complete & ~positive, pd_part + over_zero + not_evaluated,
-         (partial, increase, missing)),
-        ((target == TargetResponse.NE) & complete,
-         "target NE (TGT-NE, SUM-7): the baseline sum is not evaluable", ()),
-        ((target == TargetResponse.NE) & ~complete, ("target NE (TGT-NE, R11 4.4.2): %d target(s) not "
-         "evaluated; the partial sum %.2f mm does not meet PD"), (missing, partial)),
-        (target == TargetResponse.CR, ("target CR (TGT-CR, R11 4.3.1): every non-nodal target gone and "
-         f"every nodal target SA < {criteria.node_pathological_sa_mm:.2f} mm (sum %.2f mm)"),
-         (partial,)),
-        (target == TargetResponse.PR, ("target PR (TGT-PR, R11 4.3.1): sum %.2f mm is %+.2f%% from "
-         f"baseline %.2f mm (≤ -{criteria.pr_decrease_pct:.2f}%%)"),
-         (partial, pct_base, base)),
-        ((target == TargetResponse.SD) & positive, ("target SD (TGT-SD, R11 4.3.1): sum %.2f mm is %+.2f%% "
-         "from baseline %.2f mm and %+.2f%% from nadir %.2f mm"),
-         (partial, pct_base, base, pct_nadir, nadir)),
-        ((target == TargetResponse.SD) & ~positive, ("target SD (TGT-SD, R11 4.3.1): sum %.2f mm is "
-         "%+.2f%% from baseline %.2f mm and %+.2f mm from nadir 0.00 mm"),
-         (partial, pct_base, base, increase)),
-    ):
-        if mask.any():
-            out[mask] = format_rows(mask, template, *columns)
-    return out
-
-
-def _reasons(features: Mapping[str, npt.NDArray[Any]],
-             result: Mapping[str, npt.NDArray[Any]], overall: npt.NDArray[np.object_],
-             rule: npt.NDArray[np.object_], backdated: npt.NDArray[np.bool_],
-             therapy_text: npt.NDArray[np.object_],
-             criteria: Criteria) -> npt.NDArray[np.object_]:
-    """The ``reasons`` text of every time point: each rule that decided, with numbers."""
-    nontarget, new = result["nontarget"], result["new"]
-    nt_text = np.full(len(new), "", dtype=object)
-    for value, template, column in (
-        (NonTargetResponse.PD, ("non-target PD (NT-PD, R11 4.3.3): %d non-target(s) with unequivocal "
-         "progression"), "n_nt_progression"),
-        (NonTargetResponse.NE, "non-target NE (NT-NE, DEC-5): %d non-target(s) not evaluated", "n_nt_missing"),
-        (NonTargetResponse.CR, "non-target CR (NT-CR, R11 4.3.3): every non-target gone", None),
-        (NonTargetResponse.NON_CR_NON_PD, "non-target NON-CR/NON-PD (R11 4.3.3): %d non-target(s) present",
-         "n_nt_present"),
-    ):
-        mask = nontarget == value
-        if mask.any():
-            columns = () if column is None else (np.asarray(features[column]),)
-            nt_text[mask] = format_rows(mask, template, *columns)
-    new_text = np.full(len(new), "", dtype=object)
-    mask = new == NewLesions.Y
-    if mask.any():
-        new_text[mask] = format_rows(mask, "%d unequivocal new lesion(s) (NEW-1, R11 4.3.5)",
-                                np.asarray(features["n_new_unequivocal"]))
-    # A back-dated time point (DEC-13) says so below instead of the DEC-14 sentence.
-    new_text[(new == NewLesions.EQUIVOCAL) & ~backdated] = (
-        "equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)")
-    back_text = np.full(len(new), "", dtype=object)
-    if backdated.any():
-        back_text[backdated] = format_rows(
-            backdated, "new lesion %s first seen here, confirmed on %s (NEW-3, DEC-13)",
-            np.asarray(features["backdated_lesions"], dtype=object),
-            np.asarray(features["backdated_confirmed"], dtype=object))
-    target_text = _target_reasons(result["target"], features, criteria)
-    # target; non-target; new lesions; DEC-13; DEC-17; overall — the empty parts left
-    # out. The parts after the target repeat: joined once per combination.
-    key = combined_codes([nt_text, new_text, back_text, therapy_text, overall, rule])
-    first = first_row_of_each(key)
-    suffix = np.array(["; ".join(filter(None, (nt_text[i], new_text[i], back_text[i],
-                                               therapy_text[i],
-                                               f"overall {overall[i]} ({rule[i]})")))
-                       for i in first.tolist()], dtype=object)[key].tolist()
-    return np.array([f"{t}; {s}" if t else s for t, s in zip(target_text.tolist(), suffix)],
-                    dtype=object)
+            "overall": overall, "rule": rule,
+            "codes": {"target": target_code, "nontarget": nontarget_code, "new": new_code}}
 
 
 def assess_timepoints(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
@@ -457,8 +350,8 @@ def assess_timepoints_with_findings(
     date_ns = np.where(is_pd & (pd_ns != NO_DATE_NS), pd_ns, np.asarray(features["last_ns"]))
 
     therapy_text, findings = _new_therapy_notes(features, date_ns, baseline)
-    reasons = _reasons(features, result, overall, rule, backdated, therapy_text, criteria)
-    reasons[baseline] = "baseline"
+    reasons = timepoint_reasons(features, result["codes"], overall, rule, backdated,
+                                therapy_text, baseline, criteria)
     blank = np.array([None] * len(baseline), dtype=object)
     out = pd.DataFrame({
         "patient_id": np.asarray(features["patient_id"], dtype=object),

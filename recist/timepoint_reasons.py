@@ -1,0 +1,218 @@
+"""The ``reasons`` text of every time point (docs/tables.md ``timepoints``): each rule that
+decided, with its numbers.
+
+A reason reads ``target part; non-target part; new lesions; DEC-13; DEC-17; overall``,
+the empty parts left out (the baseline row reads ``baseline``). It is put together from
+codes, never formatted row by row (``recist.reason_text``):
+
+* the target part is one of ten sentences (``_target_templates``, by target response,
+  nadir and completeness) whose numbers are formatted once per distinct value;
+* everything after it depends on a few small codes (the responses, the counts named,
+  the DEC-17 note), so it is written once per distinct combination;
+  a back-dated time point (DEC-13) names its own lesions and is written by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from recist.arrays import combined_codes, first_row_of_each, round_half_away
+from recist.criteria import Criteria
+from recist.reason_text import compose, distinct_texts, split_template
+from recist.response_table import NEW_LESION_ORDER, NONTARGET_ORDER, TARGET_ORDER
+from recist.vocabulary import NewLesions, NonTargetResponse, TargetResponse
+
+__all__ = ["timepoint_reasons"]
+
+_EMPTY = np.array([""], dtype=object)
+
+_NONTARGET_PARTS = {  # (sentence, the count it names)
+    NonTargetResponse.PD: ("non-target PD (NT-PD, R11 4.3.3): %d non-target(s) with "
+                           "unequivocal progression", "n_nt_progression"),
+    NonTargetResponse.NE: ("non-target NE (NT-NE, DEC-5): %d non-target(s) not evaluated",
+                           "n_nt_missing"),
+    NonTargetResponse.CR: ("non-target CR (NT-CR, R11 4.3.3): every non-target gone", None),
+    NonTargetResponse.NON_CR_NON_PD: ("non-target NON-CR/NON-PD (R11 4.3.3): %d "
+                                      "non-target(s) present", "n_nt_present"),
+}
+_UNEQUIVOCAL = "%d unequivocal new lesion(s) (NEW-1, R11 4.3.5)"
+_EQUIVOCAL = "equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)"
+_BACKDATED = "new lesion %s first seen here, confirmed on %s (NEW-3, DEC-13)"
+
+
+def _target_templates(criteria: Criteria) -> list[tuple[TargetResponse, bool | None,
+                                                         bool | None, str, tuple[str, ...]]]:
+    """The target sentences: (response, nadir > 0 or None for either, all targets
+    evaluated or None for either, ``%`` template, the columns of its numbers)."""
+    pd_full = "target PD (TGT-PD, R11 4.3.1): sum %.2f mm is "
+    pd_part = ("target PD (TGT-PD, NE-2, R11 4.4.2): the evaluated targets alone sum to "
+               "%.2f mm, ")
+    over = "%+.2f mm and %+.2f%% over nadir %.2f mm"
+    over_zero = (f"%+.2f mm over nadir 0.00 mm (≥ {criteria.pd_min_increase_mm:.2f} mm "
+                 "after a nadir of 0)")
+    not_evaluated = ", with %d target(s) not evaluated"
+    return [
+        (TargetResponse.PD, True, True, pd_full + over,
+         ("partial", "increase", "pct_nadir", "nadir")),
+        (TargetResponse.PD, False, True, pd_full + over_zero, ("partial", "increase")),
+        (TargetResponse.PD, True, False, pd_part + over + not_evaluated,
+         ("partial", "increase", "pct_nadir", "nadir", "missing")),
+        (TargetResponse.PD, False, False, pd_part + over_zero + not_evaluated,
+         ("partial", "increase", "missing")),
+        (TargetResponse.NE, None, True,
+         "target NE (TGT-NE, SUM-7): the baseline sum is not evaluable", ()),
+        (TargetResponse.NE, None, False, "target NE (TGT-NE, R11 4.4.2): %d target(s) not "
+         "evaluated; the partial sum %.2f mm does not meet PD", ("missing", "partial")),
+        (TargetResponse.CR, None, None, "target CR (TGT-CR, R11 4.3.1): every non-nodal "
+         f"target gone and every nodal target SA < {criteria.node_pathological_sa_mm:.2f} "
+         "mm (sum %.2f mm)", ("partial",)),
+        (TargetResponse.PR, None, None, "target PR (TGT-PR, R11 4.3.1): sum %.2f mm is "
+         f"%+.2f%% from baseline %.2f mm (≤ -{criteria.pr_decrease_pct:.2f}%%)",
+         ("partial", "pct_base", "base")),
+        (TargetResponse.SD, True, None, "target SD (TGT-SD, R11 4.3.1): sum %.2f mm is "
+         "%+.2f%% from baseline %.2f mm and %+.2f%% from nadir %.2f mm",
+         ("partial", "pct_base", "base", "pct_nadir", "nadir")),
+        (TargetResponse.SD, False, None, "target SD (TGT-SD, R11 4.3.1): sum %.2f mm is "
+         "%+.2f%% from baseline %.2f mm and %+.2f mm from nadir 0.00 mm",
+         ("partial", "pct_base", "base", "increase")),
+    ]
+
+
+def _target_numbers(f: Mapping[str, npt.NDArray[Any]],
+                    criteria: Criteria) -> dict[str, npt.NDArray[Any]]:
+    """The numbers the target sentences name (increase and % over the nadir rounded as
+    in TGT-PD, DEC-22)."""
+    partial = np.asarray(f["partial_sum_mm"], dtype=float)
+    nadir = np.asarray(f["nadir_mm"], dtype=float)
+    decimals = criteria.rounding_decimals
+    with np.errstate(divide="ignore", invalid="ignore"):
+        increase = round_half_away(partial - nadir, decimals)
+        pct_nadir = round_half_away(np.where(nadir > 0, (partial - nadir) / nadir * 100.0,
+                                             np.nan), decimals)
+    return {"partial": partial, "nadir": nadir, "increase": increase, "pct_nadir": pct_nadir,
+            "base": np.asarray(f["baseline_sum_mm"], dtype=float),
+            "pct_base": np.asarray(f["pct_from_baseline"], dtype=float),
+            "missing": np.asarray(f["n_targets_missing"])}
+
+
+def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArray[Any]],
+                   criteria: Criteria, skip: npt.NDArray[np.bool_],
+                   ) -> list[tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]]:
+    """The target part of every row (followed by ``"; "``) as ``compose`` pieces; empty
+    for a target NA and for the ``skip`` rows."""
+    n = len(target_code)
+    templates = _target_templates(criteria)
+    positive = np.asarray(f["nadir_mm"], dtype=float) > 0
+    complete = np.asarray(f["targets_complete"], dtype=bool)
+    which = np.full(n, -1, dtype=np.intp)  # each row's template (-1: none)
+    for t, (response, nadir_positive, all_evaluated, _, _) in enumerate(templates):
+        mask = target_code == TARGET_ORDER.index(response)
+        if nadir_positive is not None:
+            mask &= positive if nadir_positive else ~positive
+        if all_evaluated is not None:
+            mask &= complete if all_evaluated else ~complete
+        which[mask & ~skip] = t
+    split = [split_template(template) for _, _, _, template, _ in templates]
+    slots = max(len(specs) for _, specs in split)
+    numbers = _target_numbers(f, criteria)
+    # each (column, conversion) formatted once, on the rows of the templates naming it
+    uses: dict[tuple[str, str], list[tuple[int, int]]] = {}  # -> (template, slot)
+    for t, (_, specs) in enumerate(split):
+        for slot, (column, spec) in enumerate(zip(templates[t][4], specs)):
+            uses.setdefault((column, spec), []).append((t, slot))
+    slot_tables: list[list[npt.NDArray[np.object_]]] = [[_EMPTY] for _ in range(slots)]
+    slot_codes = [np.zeros(n, dtype=np.intp) for _ in range(slots)]
+    slot_sizes = [1] * slots
+    for (column, spec), where in uses.items():
+        rows = np.isin(which, [t for t, _ in where])
+        texts, codes = distinct_texts(numbers[column][rows], spec)
+        for slot in sorted({slot for _, slot in where}):
+            at = rows & np.isin(which, [t for t, s in where if s == slot])
+            slot_codes[slot][at] = slot_sizes[slot] + codes[at[rows]]
+            slot_tables[slot].append(texts)
+            slot_sizes[slot] += len(texts)
+    pieces = []
+    for slot in range(slots + 1):
+        table = np.array([""] + [
+            (literals[slot] + ("; " if slot == len(literals) - 1 else ""))
+            if slot < len(literals) else "" for literals, _ in split], dtype=object)
+        pieces.append((table, which + 1))
+        if slot < slots:
+            pieces.append((np.concatenate(slot_tables[slot]), slot_codes[slot]))
+    return pieces
+
+
+def _suffix(i: int, f: Mapping[str, npt.NDArray[Any]], nontarget: str, new: str,
+            backdated: bool, therapy: str, overall: str, rule: str) -> str:
+    """Everything after the target part of row ``i``: the non-target, new-lesion,
+    DEC-13 and DEC-17 parts and the overall response with its rule."""
+    parts = []
+    if nontarget in _NONTARGET_PARTS:
+        sentence, count = _NONTARGET_PARTS[NonTargetResponse(nontarget)]
+        parts.append(sentence if count is None else sentence % f[count][i])
+    if new == NewLesions.Y:
+        parts.append(_UNEQUIVOCAL % f["n_new_unequivocal"][i])
+    elif new == NewLesions.EQUIVOCAL and not backdated:
+        parts.append(_EQUIVOCAL)
+    if backdated:
+        parts.append(_BACKDATED % (f["backdated_lesions"][i], f["backdated_confirmed"][i]))
+    if therapy:
+        parts.append(therapy)
+    parts.append(f"overall {overall} ({rule})")
+    return "; ".join(parts)
+
+
+def timepoint_reasons(
+    f: Mapping[str, npt.NDArray[Any]], codes: Mapping[str, npt.NDArray[np.int64]],
+    overall: npt.NDArray[np.object_], rule: npt.NDArray[np.object_],
+    backdated: npt.NDArray[np.bool_], therapy_text: npt.NDArray[np.object_],
+    baseline: npt.NDArray[np.bool_], criteria: Criteria,
+) -> npt.NDArray[np.object_]:
+    """The ``reasons`` of every time point.
+
+    ``f``: the time point features (``recist.sums.timepoint_columns``); ``codes``: the
+    target, non-target and new-lesion responses as codes of ``*_ORDER`` (keys
+    ``target``, ``nontarget``, ``new``); ``overall``/``rule``: the overall response and
+    its rule after DEC-13; ``backdated``: DEC-13 time points; ``therapy_text``: the
+    DEC-17 part of each row ("" for none); ``baseline``: the baseline rows.
+    """
+    n = len(baseline)
+    nontarget_code, new_code = codes["nontarget"], codes["new"]
+    # the count each non-target sentence names, and the unequivocal count when it is named
+    named = np.zeros(n, dtype=np.int64)
+    for value, (_, count) in _NONTARGET_PARTS.items():
+        if count is not None:
+            rows = nontarget_code == NONTARGET_ORDER.index(value)
+            named[rows] = np.asarray(f[count])[rows]
+    unequivocal = np.where(new_code == NEW_LESION_ORDER.index(NewLesions.Y),
+                           np.asarray(f["n_new_unequivocal"]), 0)
+    columns = [codes["target"], nontarget_code, new_code, named, unequivocal]
+    if any(therapy_text.tolist()):
+        columns.append(pd.factorize(therapy_text)[0])
+    key = combined_codes(columns)  # overall and rule follow from the three responses
+    special = baseline | backdated  # written row by row: "baseline", DEC-13 lesions
+    n_keys = int(key.max(initial=-1)) + 1
+    regular = np.flatnonzero(~special)
+    firsts = first_row_of_each(key[regular], n_keys, rows=regular)
+    nontarget_labels, new_labels = np.array(NONTARGET_ORDER), np.array(NEW_LESION_ORDER)
+
+    def suffix(i: int) -> str:
+        return _suffix(i, f, str(nontarget_labels[nontarget_code[i]]),
+                       str(new_labels[new_code[i]]), bool(backdated[i]), therapy_text[i],
+                       overall[i], rule[i])
+
+    table = [suffix(i) if i >= 0 else "" for i in firsts.tolist()]
+    suffix_code = key.astype(np.intp)
+    table.append("baseline")
+    suffix_code[baseline] = len(table) - 1
+    for i in np.flatnonzero(backdated & ~baseline).tolist():
+        table.append(suffix(i))
+        suffix_code[i] = len(table) - 1
+    pieces = _target_pieces(np.asarray(codes["target"]), f, criteria, baseline)
+    pieces.append((np.array(table, dtype=object), suffix_code))
+    return compose(n, pieces)
