@@ -13,7 +13,7 @@ and a nadir of 0 is never a divisor.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeAlias, cast, overload
+from typing import Any, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -447,7 +447,8 @@ def _backdate_confirmed_new(
 
     Returns ``(lesions, confirmed, dates)`` per time point for the back-dated lesions
     (joined text, first-sighting ns) and ``(lesions, confirmed)`` per time point for the
-    late ones (tuples; None where there is none).
+    late ones (tuples; None where there is none). Array operations on the new-lesion rows
+    only (``tests/recist/sums/test_backdate.py`` compares them with a plain reading).
     """
     lesions = np.full(n_tp, "", dtype=object)
     confirmed = np.full(n_tp, "", dtype=object)
@@ -457,45 +458,94 @@ def _backdate_confirmed_new(
     backdated, late = (lesions, confirmed, dates), (late_lesions, late_confirmed)
     if not len(unequivocal_rows) or not len(equivocal_rows):
         return backdated, late
-    confirm = pd.DataFrame({
-        "key": patient_lesion[unequivocal_rows],
-        "order": tp_order[row_tp[unequivocal_rows]],
-        "ns": date_ns[unequivocal_rows],
-        "in_time": date_ns[unequivocal_rows] < row_cutoff_ns[unequivocal_rows],
-    }).sort_values(["key", "order", "ns"])
-    seen = pd.DataFrame({
-        "key": patient_lesion[equivocal_rows],
-        "order": tp_order[row_tp[equivocal_rows]],
-        "tp": row_tp[equivocal_rows],
-        "ns": date_ns[equivocal_rows],
-        "before_cutoff": date_ns[equivocal_rows] < row_cutoff_ns[equivocal_rows],
-        "lesion": frame["lesion_id"].to_numpy(dtype=object)[equivocal_rows],
-    })
-    in_time = confirm[confirm["in_time"].to_numpy()].drop_duplicates("key")
-    first = _first_sightings(seen, in_time)
-    if not first.empty:
-        grouped = first.groupby("tp", sort=True)
-        tps = grouped.size().index.to_numpy()
-        lesions[tps] = grouped["lesion"].agg(", ".join).to_numpy()
-        confirmed[tps] = grouped["confirmed"].agg(", ".join).to_numpy()
-        dates[tps] = grouped["ns"].min().to_numpy()
-    if not confirm["in_time"].all():
-        too_late = confirm[~confirm["key"].isin(in_time["key"])].drop_duplicates("key")
-        first = _first_sightings(seen[seen["before_cutoff"].to_numpy()], too_late)
-        for key, group in first.groupby("tp", sort=True):
-            tp = cast(int, key)  # the "tp" column holds time point positions (int64)
-            late_lesions[tp] = tuple(group["lesion"])
-            late_confirmed[tp] = tuple(group["confirmed"])
+    # the confirmations by lesion, then time point and date; each lesion's first one
+    # before the cut-off ("in time"), and for the others their first one
+    confirm = unequivocal_rows[np.lexsort((date_ns[unequivocal_rows],
+                                           tp_order[row_tp[unequivocal_rows]],
+                                           patient_lesion[unequivocal_rows]))]
+    in_time = date_ns[confirm] < row_cutoff_ns[confirm]
+    first_in_time = _first_of_each_key(confirm[in_time], patient_lesion)
+    seen = equivocal_rows[np.lexsort((date_ns[equivocal_rows],
+                                      tp_order[row_tp[equivocal_rows]],
+                                      patient_lesion[equivocal_rows]))]
+    texts = np.array([str(lesion) for lesion in frame["lesion_id"].array[seen]], dtype=object)
+    first, by = _first_sightings(seen, first_in_time, row_tp, tp_order, patient_lesion)
+    if len(first):
+        at, lesion_text, confirmed_text, seen_ns = _sightings(first, by, seen, texts, row_tp,
+                                                              date_ns)
+        starts = np.r_[True, at[1:] != at[:-1]]
+        lesions[at[starts]] = _joined(lesion_text, starts)
+        confirmed[at[starts]] = _joined(confirmed_text, starts)
+        dates[at[starts]] = np.minimum.reduceat(seen_ns, np.flatnonzero(starts))
+    if not in_time.all():
+        timely = np.isin(patient_lesion[confirm], patient_lesion[first_in_time])
+        first_late = _first_of_each_key(confirm[~timely], patient_lesion)
+        before = date_ns[seen] < row_cutoff_ns[seen]
+        first, by = _first_sightings(seen, first_late, row_tp, tp_order, patient_lesion,
+                                     before)
+        if len(first):
+            at, lesion_text, confirmed_text, _ = _sightings(first, by, seen, texts, row_tp,
+                                                            date_ns)
+            bounds = np.flatnonzero(np.r_[True, at[1:] != at[:-1], True]).tolist()
+            for start, end in zip(bounds[:-1], bounds[1:]):  # rare: DEC-17 cut-offs only
+                late_lesions[at[start]] = tuple(lesion_text[start:end].tolist())
+                late_confirmed[at[start]] = tuple(confirmed_text[start:end].tolist())
     return backdated, late
 
 
-def _first_sightings(seen: pd.DataFrame, confirm: pd.DataFrame) -> pd.DataFrame:
-    """Each lesion's first equivocal row before its confirmation (one per lesion), with
-    the confirming date as ISO text, sorted by time point and lesion id."""
-    seen = seen.merge(confirm, on="key", suffixes=("", "_confirm"))
-    seen = seen[seen["order"] < seen["order_confirm"]]
-    if seen.empty:
-        return seen.assign(confirmed=pd.Series(dtype=object))
-    seen = seen.sort_values(["key", "order", "ns"]).drop_duplicates("key")
-    return seen.assign(confirmed=pd.to_datetime(seen["ns_confirm"]).dt.strftime("%Y-%m-%d"),
-                       lesion=seen["lesion"].astype(str)).sort_values(["tp", "lesion"])
+def _first_of_each_key(rows: npt.NDArray[np.intp],
+                       patient_lesion: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+    """The first of ``rows`` (sorted by lesion) of each lesion."""
+    keys = patient_lesion[rows]
+    return rows[np.r_[True, keys[1:] != keys[:-1]]] if len(rows) else rows
+
+
+def _first_sightings(
+    seen: npt.NDArray[np.intp], confirms: npt.NDArray[np.intp],
+    row_tp: npt.NDArray[np.int64], tp_order: npt.NDArray[np.int64],
+    patient_lesion: npt.NDArray[np.int64], allowed: npt.NDArray[np.bool_] | None = None,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Each lesion's first equivocal row before its confirmation: positions in ``seen``
+    (rows sorted by lesion, time point, date; only the ``allowed`` ones) and the
+    confirming row of each. ``confirms``: one row per lesion, sorted by lesion."""
+    empty = np.zeros(0, dtype=np.intp)
+    if not len(confirms):
+        return empty, empty
+    confirm_keys = patient_lesion[confirms]
+    keys = patient_lesion[seen]
+    at = np.minimum(np.searchsorted(confirm_keys, keys), len(confirms) - 1)
+    earlier = ((confirm_keys[at] == keys)
+               & (tp_order[row_tp[seen]] < tp_order[row_tp[confirms[at]]]))
+    if allowed is not None:
+        earlier &= allowed
+    candidates = np.flatnonzero(earlier)
+    first = candidates[np.r_[True, np.diff(keys[candidates]) != 0]] if len(candidates) \
+        else empty
+    return first, confirms[at[first]]
+
+
+def _sightings(first: npt.NDArray[np.intp], by: npt.NDArray[np.intp],
+               seen: npt.NDArray[np.intp], texts: npt.NDArray[np.object_],
+               row_tp: npt.NDArray[np.int64], date_ns: npt.NDArray[np.int64],
+               ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_],
+                          npt.NDArray[np.object_], npt.NDArray[np.int64]]:
+    """The first sightings sorted by time point and lesion id: their time points, lesion
+    ids, confirming dates (ISO text) and own dates."""
+    tp = row_tp[seen[first]]
+    lesion = texts[first]
+    order = np.lexsort((np.unique(lesion, return_inverse=True)[1].reshape(-1), tp))
+    iso = np.datetime_as_string(date_ns[by[order]].astype("datetime64[ns]"), unit="D")
+    return tp[order], lesion[order], iso.astype(object), date_ns[seen[first[order]]]
+
+
+def _joined(texts: npt.NDArray[np.object_], starts: npt.NDArray[np.bool_]
+            ) -> npt.NDArray[np.object_]:
+    """The texts of each group (``starts`` marks each group's first) joined with ", ".
+
+    >>> _joined(np.array(["N1", "N2", "N3"], dtype=object), np.array([True, False, True]))
+    array(['N1, N2', 'N3'], dtype=object)
+    """
+    last = np.r_[starts[1:], True]
+    pieces = np.where(last, texts, texts + ", ")
+    joined: npt.NDArray[np.object_] = np.add.reduceat(pieces, np.flatnonzero(starts))
+    return joined
