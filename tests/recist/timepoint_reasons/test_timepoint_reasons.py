@@ -63,20 +63,20 @@ def _plain(i, f, codes, overall, rule, backdated, therapy, baseline, criteria):
             parts.append(template % tuple(numbers[c] for c in columns))
     nontarget = NONTARGET_ORDER[codes["nontarget"][i]]
     if nontarget == "PD":
-        parts.append("non-target PD (NT-PD, R11 4.3.3): %d non-target(s) with unequivocal "
-                     "progression" % f["n_nt_progression"][i])
+        parts.append(f"non-target PD (NT-PD, R11 4.3.3): {f['n_nt_progression'][i]} "
+                     "non-target(s) with unequivocal progression")
     elif nontarget == "NE":
-        parts.append("non-target NE (NT-NE, DEC-5): %d non-target(s) not evaluated"
-                     % f["n_nt_missing"][i])
+        parts.append(f"non-target NE (NT-NE, DEC-5): {f['n_nt_missing'][i]} non-target(s) "
+                     "not evaluated")
     elif nontarget == "CR":
         parts.append("non-target CR (NT-CR, R11 4.3.3): every non-target gone")
     elif nontarget == "NON-CR/NON-PD":
-        parts.append("non-target NON-CR/NON-PD (R11 4.3.3): %d non-target(s) present"
-                     % f["n_nt_present"][i])
+        parts.append(f"non-target NON-CR/NON-PD (R11 4.3.3): {f['n_nt_present'][i]} "
+                     "non-target(s) present")
     new = NEW_LESION_ORDER[codes["new"][i]]
     if new == "Y":
-        parts.append("%d unequivocal new lesion(s) (NEW-1, R11 4.3.5)"
-                     % f["n_new_unequivocal"][i])
+        parts.append(f"{f['n_new_unequivocal'][i]} unequivocal new lesion(s) (NEW-1, "
+                     "R11 4.3.5)")
     elif new == "EQUIVOCAL" and not backdated[i]:
         parts.append("equivocal new lesion(s) not counted as PD (NEW-3, DEC-14)")
     if backdated[i]:
