@@ -15,7 +15,7 @@ everything a picture needs (``docs/tables.md``, provenance columns):
 The file name is the one the report looks for (``recist.report.figures.overlay_file_name``:
 patient, visit else date, lesion), so every source's lesions get their row of pictures
 on the patient page. Rows of one lesion at one visit (fragments) share one picture: the
-first row's axes, the others' as extra lines.
+first row's axes, and those of the others on the same slice as extra lines.
 """
 
 from __future__ import annotations
@@ -115,7 +115,11 @@ def write_row_pictures(series: LoadedSeries, table: pd.DataFrame,
     written = []
     for name, rows in pictures.items():
         first = rows[0][0]
-        k = geometry.slice_index_of(str(first["sop_instance_uid"]))
+        # fragments drawn with it are those on its slice: never another slice's lines
+        uid = str(first["sop_instance_uid"])
+        rows = [(record, loops) for record, loops in rows
+                if str(record["sop_instance_uid"]) == uid]
+        k = geometry.slice_index_of(uid)
         extra = [axis for record, _ in rows[1:]
                  for axis in (_pixel_axis(record, "ld", series),
                               _pixel_axis(record, "sa", series)) if axis is not None]

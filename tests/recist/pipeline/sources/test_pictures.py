@@ -183,3 +183,29 @@ def test_rows_of_another_series_are_left_to_it_and_dates_name_files_as_iso(recta
     assert [p.name for p in written] == ["P1_2024-01-08_L1.png"]
     with pytest.raises(ValueError, match="2 contour lists for 1 rows"):
         write_row_pictures(series, pd.DataFrame([row]), tmp_path, contours_mm=[None, None])
+
+
+def test_fragments_on_the_slice_are_extra_lines_and_another_slice_is_never_drawn(
+        rectangle_ct, tmp_path, monkeypatch):
+    from dicom_io.series import load_series
+    from recist.pipeline.sources import pictures
+
+    drawn = []
+    monkeypatch.setattr(pictures, "render_lesion_overlay",
+                        lambda *args, **kwargs: drawn.append(kwargs))
+    series = load_series(rectangle_ct.folder)
+    uids = rectangle_ct.sop_instance_uids
+    z1, z2 = ORIGIN[2] + 2.5, ORIGIN[2] + 5.0
+    row = {"patient_id": "P1", "date": "2024-01-08", "visit": "V0", "lesion_id": "L1",
+           "organ": "lung", "nodal": False, "ld_mm": 5.0, "sa_mm": np.nan,
+           "sop_instance_uid": uids[1], "ld_x1": 0.0, "ld_y1": 0.0, "ld_z1": z1,
+           "ld_x2": 5.0, "ld_y2": 0.0, "ld_z2": z1}
+    same_slice = {**row, "ld_y1": 4.0, "ld_y2": 4.0}
+    other_slice = {**row, "sop_instance_uid": uids[2], "ld_z1": z2, "ld_z2": z2}
+    write_row_pictures(series, pd.DataFrame([row, same_slice, other_slice]), tmp_path)
+    assert len(drawn) == 1
+    extra = drawn[0]["extra_lines"]
+    assert len(extra) == 1  # the piece on slice 1 only
+    # its pixel ends: x = (mm - origin) / 0.7 + 0.5, y = (mm - origin) / 0.8 + 0.5
+    np.testing.assert_allclose(extra[0], [[40 / 0.7 + 0.5, 34 / 0.8 + 0.5],
+                                          [45 / 0.7 + 0.5, 34 / 0.8 + 0.5]])
