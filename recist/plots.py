@@ -639,35 +639,54 @@ def target_sum_course(timepoints: pd.DataFrame, patient_id: str,
 
 
 def plot_target_sum(timepoints: pd.DataFrame, patient_id: str, *, ax=None,
-                    criteria: Criteria = RECIST_1_1):
+                    criteria: Criteria = RECIST_1_1, color_by: str | None = None):
     """One patient's sum of target diameters over time with the thresholds that judge it.
 
     The y axis starts at 0 mm; the PR threshold (fixed by the baseline) and the PD
     threshold (moving with the nadir, in steps) are those of ``target_sum_course``; each
-    time point is labelled with its overall response.
+    time point is labelled with its overall response. ``color_by`` (a column of
+    ``timepoints``, e.g. the ``evaluator`` of a BICR time point table) draws one sum per
+    value with its own thresholds, all in the value's colour (``group_colours``).
     """
     ax = _axes(ax, (8, 4))
-    course = target_sum_course(timepoints, patient_id, criteria)
-    dates = pd.Series(course.dates)
-    ax.plot(dates, course.sums, marker="o", color="#1d2733", linewidth=1.8, zorder=3,
-            label="sum of target diameters")
-    ax.axhline(course.pr_level, color=_PR_LINE, linestyle="--", linewidth=1.1, zorder=1,
-               label=f"PR: −{criteria.pr_decrease_pct:g}% from baseline "
-                     f"({course.pr_level:.1f} mm)")
-    if course.pd_x:
-        ax.step(course.pd_x, course.pd_y, where="pre", color=_PD_LINE, linestyle="--",
-                linewidth=1.1, zorder=1, label=f"PD: +{criteria.pd_increase_pct:g}% and "
-                                               f"+{criteria.pd_min_increase_mm:g} mm over nadir")
-    for date, value, text in zip(course.dates, course.sums, course.labels):
-        ax.annotate(text, (date, 0.0 if np.isnan(value) else value), xytext=(0, 9),
-                    textcoords="offset points", ha="center", fontsize=9, fontweight="bold",
-                    color=BOR_COLOURS.get(text, "#1d2733"), zorder=4)
-    ax.set_ylim(0, course.top * 1.25 + 1)
+    series: list[tuple[str, pd.DataFrame, str | None]] = []
+    if color_by is None:
+        series.append(("", timepoints, None))
+    else:
+        if color_by not in timepoints.columns:
+            raise RecistDataError(f"color_by={color_by!r}: no such column in the time point "
+                                  "table; name one of its columns, e.g. evaluator")
+        rows = timepoints[timepoints["patient_id"].astype(str) == str(patient_id)]
+        values = rows[color_by].astype("string").fillna("—")
+        series = [(f"{name}: ", rows[values == name], colour)
+                  for name, colour in group_colours(values).items()]
+    visits: dict = {}
+    top = 0.0
+    for prefix, rows, colour in series:
+        course = target_sum_course(rows, patient_id, criteria)
+        visits.update(zip(course.dates, course.visits))
+        top = max(top, course.top)
+        ax.plot(pd.Series(course.dates), course.sums, marker="o", color=colour or "#1d2733",
+                linewidth=1.8, zorder=3, label=f"{prefix}sum of target diameters")
+        ax.axhline(course.pr_level, color=colour or _PR_LINE, linestyle="--", linewidth=1.1,
+                   zorder=1, label=f"{prefix}PR: −{criteria.pr_decrease_pct:g}% from "
+                                   f"baseline ({course.pr_level:.1f} mm)")
+        if course.pd_x:
+            ax.step(course.pd_x, course.pd_y, where="pre", color=colour or _PD_LINE,
+                    linestyle="-." if colour else "--", linewidth=1.1, zorder=1,
+                    label=f"{prefix}PD: +{criteria.pd_increase_pct:g}% and "
+                          f"+{criteria.pd_min_increase_mm:g} mm over nadir")
+        for date, value, text in zip(course.dates, course.sums, course.labels):
+            ax.annotate(text, (date, 0.0 if np.isnan(value) else value), xytext=(0, 9),
+                        textcoords="offset points", ha="center", fontsize=9,
+                        fontweight="bold", color=BOR_COLOURS.get(text, "#1d2733"), zorder=4)
+    dates = pd.Series(sorted(visits))
+    ax.set_ylim(0, top * 1.25 + 1)
     ax.set_ylabel("Sum of target diameters (mm)")
     ax.set_xticks(list(dates))
     many = len(dates) > 8
-    ax.set_xticklabels([f"{v}\n{d:%Y-%m-%d}" if v else f"{d:%Y-%m-%d}"
-                        for v, d in zip(course.visits, dates)], fontsize=_SMALL,
+    ax.set_xticklabels([f"{visits[d]}\n{d:%Y-%m-%d}" if visits[d] else f"{d:%Y-%m-%d}"
+                        for d in dates], fontsize=_SMALL,
                        rotation=45 if many else 0, ha="right" if many else "center")
     span = dates.max() - dates.min()
     pad = span * 0.06 if span > pd.Timedelta(0) else pd.Timedelta(days=7)
