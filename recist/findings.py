@@ -58,6 +58,8 @@ class Finding:
         'warning: visit ? of P1?next'
         """
         text = f"{self.severity}: {self.message}"
+        if text.isprintable():
+            return text
         return "".join(c if c.isprintable() else "?" for c in text)
 
 

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 
 from recist import __version__
 
-__all__ = ["EXIT_INPUT_ERROR", "EXIT_INTERNAL_ERROR", "build_parser", "main"]
+__all__ = ["EXIT_CLOSED_PIPE", "EXIT_INPUT_ERROR", "EXIT_INTERNAL_ERROR", "build_parser",
+           "main"]
 
 EXIT_INPUT_ERROR = 2
 EXIT_INTERNAL_ERROR = 70
@@ -106,7 +107,14 @@ def main(argv: Sequence[str] | None = None) -> int:
              else contextlib.nullcontext())
     try:
         with quiet:
-            return int(args.func(args) or 0)
+            try:
+                status = int(args.func(args) or 0)
+                sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+            except BrokenPipeError:
+                if not _stdout_closed():
+                    raise  # another pipe: an OSError like any other
+                return _end_on_closed_stdout()
+            return status
     except KeyboardInterrupt:
         print("recist: interrupted", file=sys.stderr)
         return 130
@@ -126,6 +134,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL_ERROR
     finally:
         warnings.showwarning = previous_showwarning
+
+
+# ------------------------------------------------------------ a closed standard output
+#: The exit status of a process ended by SIGPIPE, as the shell reports it (128 + 13).
+EXIT_CLOSED_PIPE = 141
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe whose reader has gone (``recist … | head``)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no file descriptor (a StringIO)
+        return False
+
+
+def _end_on_closed_stdout() -> int:
+    """End quietly, as a Unix tool killed by SIGPIPE does: no message, status 141.
+
+    Standard output is pointed at ``/dev/null`` so that the interpreter's last flush at
+    exit does not report the broken pipe again (the Python documentation's recipe,
+    "Note on SIGPIPE" in the ``signal`` module).
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
+    return EXIT_CLOSED_PIPE
 
 
 # --------------------------------------------------------------- one-line messages

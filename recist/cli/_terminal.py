@@ -3,7 +3,11 @@
 * ``-q/--quiet`` (every verb): nothing on standard output; errors (and warnings) still
   go to standard error.
 * default: one summary line per verb (plus what the verb is for, e.g. ``scan``'s table).
-* ``-v/--verbose``: also one line per patient (or study) where the verb has them.
+* ``-v/--verbose``: also one line per patient (or study) where the verb has them, and one
+  line per finding on standard error.
+* Findings (warnings of the data-quality checks): by default one summary line on standard
+  error, counted by check code, with the file that lists them (:func:`report_findings`);
+  each finding on its own line with ``-v`` only.
 * A progress bar (tqdm, on standard error) only when standard error is a terminal and
   not ``--quiet``: logs and pipes get the summary line alone.
 """
@@ -13,10 +17,16 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-__all__ = ["Discard", "add_verbosity_arguments", "detail", "progress_bar", "shows_progress"]
+if TYPE_CHECKING:
+    from recist.findings import Finding
+
+__all__ = ["Discard", "add_verbosity_arguments", "detail", "findings_line", "progress_bar",
+           "report_findings", "shows_progress"]
 
 
 class Discard(io.TextIOBase):
@@ -36,7 +46,7 @@ def add_verbosity_arguments(parser: argparse.ArgumentParser) -> None:
                        help="print nothing on standard output (errors still on stderr)")
     group.add_argument("-v", "--verbose", action="store_true",
                        help="also print one line per patient (or study) where there are "
-                            "such lines")
+                            "such lines, and each finding on standard error")
 
 
 def detail(args: argparse.Namespace, line: str) -> None:
@@ -75,3 +85,54 @@ def progress_bar(args: argparse.Namespace, label: str,
     finally:
         if bar is not None:
             bar.close()
+
+
+#: Check codes named in the findings summary line (the most frequent first).
+SHOWN_CODES = 3
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+def findings_line(findings: Iterable[Finding], written_to: str | None = None) -> str | None:
+    """One line counting the findings by severity and check code, or None when there are
+    none: ``findings: 3 warnings (a 2, b 1) written to out/findings.csv; -v prints each``.
+
+    The :data:`SHOWN_CODES` most frequent codes are named (ties in first-seen order), the
+    others elided with ``…``. Notes (severity info) are not counted.
+
+    >>> from recist.findings import Finding
+    >>> findings_line([Finding("b", "m"), Finding("a", "m"), Finding("a", "m")], "o/f.csv")
+    'findings: 3 warnings (a 2, b 1) written to o/f.csv; -v prints each'
+    >>> findings_line([Finding("a", "m", severity="info")]) is None
+    True
+    """
+    listed = [f for f in findings if str(f.severity) != "info"]
+    if not listed:
+        return None
+    severities = Counter(str(f.severity) for f in listed)
+    counts = ", ".join(_plural(severities[s], s) for s in ("error", "warning") if severities[s])
+    codes = Counter(f.code for f in listed).most_common()
+    named = ", ".join(f"{code} {count:,}" for code, count in codes[:SHOWN_CODES])
+    more = ", …" if len(codes) > SHOWN_CODES else ""
+    where = f" written to {written_to}" if written_to else ""
+    return f"findings: {counts} ({named}{more}){where}; -v prints each"
+
+
+def report_findings(args: argparse.Namespace, findings: Iterable[Finding],
+                    written_to: str | None = None, prefix: str = "") -> None:
+    """Show a command's findings (warnings and errors, not notes) on standard error.
+
+    With ``--verbose`` each on its own line (``prefix`` + the finding); otherwise one
+    summary line, ``recist COMMAND: findings: …`` (:func:`findings_line`), naming the
+    file ``written_to`` that lists them all, if any. Nothing when there are none.
+    """
+    listed = [f for f in findings if str(f.severity) != "info"]
+    if getattr(args, "verbose", False):
+        for finding in listed:
+            print(f"{prefix}{finding}", file=sys.stderr)
+        return
+    line = findings_line(listed, written_to)
+    if line is not None:
+        print(f"recist {args.command}: {line}", file=sys.stderr)

@@ -9,7 +9,6 @@ with one line. The work is ``recist.pipeline.baseline``; this module parses and 
 from __future__ import annotations
 
 import argparse
-import sys
 
 from recist.cli._arguments import (
     add_criteria_arguments,
@@ -60,9 +59,14 @@ def run(args: argparse.Namespace) -> int:
                           therapies=args.therapies or None, scans=args.scans or None)
     write_baseline_outputs(result, args.out, inputs={"protocol": args.protocol})
 
-    for finding in result.input_findings:
-        if finding.severity == Severity.WARNING:
-            print(finding, file=sys.stderr)
+    from pathlib import Path
+
+    from recist.cli._terminal import report_findings
+
+    # -v: the input checks' findings each on stderr, the baseline's as each patient's
+    # "problem" lines below; otherwise one line counting them all.
+    report_findings(args, result.input_findings if getattr(args, "verbose", False)
+                    else result.findings, str(Path(args.out) / "findings.csv"))
     problems: dict[str, list[str]] = {}
     for finding in result.baseline_findings:
         if finding.severity != Severity.INFO and finding.patient_id is not None:

@@ -9,7 +9,6 @@ and writes the per-reader, discordance, final, agreement and site-versus-central
 from __future__ import annotations
 
 import argparse
-import sys
 
 from recist.cli._arguments import add_criteria_arguments, resolved_criteria
 
@@ -102,9 +101,9 @@ def run(args: argparse.Namespace) -> int:
                              readers=result.readers,
                              adjudication=accepted_readers(args.tr, result.readers),
                              **options)
-    for finding in [*[f for f in sdtm.findings if f.severity != "info"],
-                    *findings_worth_printing(result)]:
-        print(finding, file=sys.stderr)
+    from recist.cli._terminal import report_findings
+
+    report_findings(args, [*sdtm.findings, *findings_worth_printing(result)])
     write_bicr(result, args.out)
     discordance = result.discordance
     print(f"recist bicr: {len(discordance)} patient(s), "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 __all__ = ["add_parser", "run"]
 
@@ -40,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
     path, findings = export_sr(args.measurements, args.series, args.out,
                                series_uid=args.series_uid)
-    for finding in findings:
-        print(f"recist export-sr: {finding}", file=sys.stderr)
+    from recist.cli._terminal import report_findings
+
+    report_findings(args, findings, prefix="recist export-sr: ")
     print(f"wrote {path}")
     return 0

@@ -104,9 +104,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _print_findings(findings) -> None:
-    for finding in findings:
-        print(f"recist measure: {finding}", file=sys.stderr)
+def _print_findings(args: argparse.Namespace, findings) -> None:
+    from recist.cli._terminal import report_findings
+
+    report_findings(args, findings, prefix="recist measure: ")
 
 
 def _chosen_source(args: argparse.Namespace):
@@ -198,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
                 result = source.measure(folder, spec)
     else:
         result = source.measure(args.series, spec)
-    _print_findings(result.findings)
+    _print_findings(args, result.findings)
     write_measurements(result.table, args.out)
     if not args.quiet:
         print(f"recist measure: {len(result.table)} rows written to {args.out}",
@@ -226,7 +227,7 @@ def _run_manifest(args: argparse.Namespace) -> int:
                                       resample=args.resample,
                                       default_kind=args.default_kind,
                                       progress=shows_progress(args))
-    _print_findings(run.findings)
+    _print_findings(args, run.findings)
     failures = run.failures
     if run.out is None:
         # Nothing measured: no output file, exit 2 (a batch with some success is 1).

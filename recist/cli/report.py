@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from recist.cli._arguments import (
     add_criteria_arguments,
@@ -74,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         inputs["protocol"] = args.protocol
     import time
 
-    from recist.cli._terminal import detail, progress_bar
+    from recist.cli._terminal import detail, progress_bar, report_findings
 
     clock = time.perf_counter()
     with progress_bar(args, "recist report") as progress:
@@ -85,9 +84,7 @@ def run(args: argparse.Namespace) -> int:
                            lesions=args.lesions or None, therapies=args.therapies or None,
                            response_criteria=parse_response_criteria(args.response_criteria),
                            uncertainty=bool(args.uncertainty), progress=progress)
-    for finding in getattr(files.result, "findings", ()):
-        if finding.severity != "info":
-            print(f"recist report: {finding}", file=sys.stderr)
+    report_findings(args, getattr(files.result, "findings", ()), prefix="recist report: ")
     for patient_id, path in files.patients.items():
         detail(args, f"{patient_id}: {path}")
     print(f"recist report: {len(files.patients)} patient page(s) and {files.cohort.name} "

@@ -1,13 +1,13 @@
 """``recist respond``: RECIST 1.1 responses from a measurements table.
 
 Writes ``timepoints.csv``, ``patient_summary.csv``, ``findings.csv`` and
-``provenance.json`` into ``--out`` and prints the warnings and one line per patient.
+``provenance.json`` into ``--out``; prints one summary line (and one line of its findings,
+counted, on stderr); ``-v`` adds one line per patient and each finding.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from recist.cli._arguments import (
@@ -136,11 +136,23 @@ def run(args: argparse.Namespace) -> int:
         write_respond_outputs(result, args.out, input_path=args.measurements,
                               patients_path=args.patients, extra=extra,
                               extra_inputs=extra_inputs)
-    for finding in warnings_of(result):
-        print(finding, file=sys.stderr)
-    from recist.cli._terminal import detail
+    from recist.cli._terminal import report_findings
+
+    report_findings(args, warnings_of(result), str(Path(args.out) / "findings.csv"))
 
     summary = result.patient_summary
+    if getattr(args, "verbose", False):
+        _print_patients(args, summary, oligo is not None)
+    print(f"recist respond: {len(result.timepoints)} time points of {len(summary)} "
+          f"patient(s) written to {args.out}")
+    return 0
+
+
+def _print_patients(args: argparse.Namespace, summary, oligo: bool) -> None:
+    """One line per patient (``-v``): BOR (confirmed with ``--confirm``) and PD date, and
+    with ``--lesions``/``--therapies`` the first recurrence and systemic therapy."""
+    from recist.cli._terminal import detail
+
     bor_column = "confirmed_bor" if "confirmed_bor" in summary.columns else "bor"
     label = "confirmed BOR" if bor_column == "confirmed_bor" else "BOR"
     by_reader = "evaluator" in summary.columns
@@ -148,16 +160,13 @@ def run(args: argparse.Namespace) -> int:
         who = f"{record.patient_id} (reader {record.evaluator})" if by_reader \
             else record.patient_id
         line = f"{who}: {label} {getattr(record, bor_column)}, PD {_date(record.pd_date)}"
-        if oligo is not None:
+        if oligo:
             line += (f"; first recurrence {_date(record.first_recurrence_date)}"
                      + (f" ({record.first_recurrence_pattern})"
                         if isinstance(record.first_recurrence_pattern, str) else "")
                      + f", repeat local {record.n_repeat_local}, first systemic "
                      + _date(record.first_systemic_date))
         detail(args, line)
-    print(f"recist respond: {len(result.timepoints)} time points of {len(summary)} "
-          f"patient(s) written to {args.out}")
-    return 0
 
 
 def _respond_partitioned(args: argparse.Namespace, patients, criteria):

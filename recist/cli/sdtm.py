@@ -70,12 +70,10 @@ def add_parser(subparsers) -> None:
         p.set_defaults(func=run_sdtm_out)
 
 
-def _print_findings(findings) -> None:
-    from recist.findings import Severity
+def _print_findings(args: argparse.Namespace, findings) -> None:
+    from recist.cli._terminal import report_findings
 
-    for finding in findings:
-        if finding.severity != Severity.INFO:
-            print(finding, file=sys.stderr)
+    report_findings(args, findings)
 
 
 def _naming_file(error, files: dict[str, str | None]):
@@ -122,7 +120,7 @@ def run_sdtm_in(args: argparse.Namespace) -> int:
                                            findings=findings)
     except RecistDataError as error:
         raise _naming_file(error, files) from None
-    _print_findings(findings)
+    _print_findings(args, findings)
     write_measurements(result.measurements, args.out)
     if args.patients_out:
         write_csv_atomic(result.patients, args.patients_out)
@@ -176,7 +174,7 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
 
         patients = read_patients(args.patients)
     result = respond_by_evaluator(measurements, patients, criteria)
-    _print_findings(warnings_of(result))
+    _print_findings(args, warnings_of(result))
     tables = sdtm_tables(measurements, result, patients, criteria, studyid=args.studyid,
                          adam=args.adam)
     written = write_sdtm_outputs(tables, args.out, xpt=args.xpt)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from recist.cli._arguments import (
     add_criteria_arguments,
@@ -63,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
                                       therapies=args.therapies)
     else:
         result = respond(measurements, patients, criteria)
+    from recist.cli._terminal import report_findings
     from recist.stats import cohort_summary, format_cohort_summary  # scipy: after the inputs
 
-    for finding in warnings_of(result):
-        print(finding, file=sys.stderr)
+    report_findings(args, warnings_of(result))
     summary = cohort_summary(result.patient_summary, patients,
                              use_confirmed=criteria.confirmation, criteria=criteria)
     tables = dict(zip(SUMMARY_FILES, (summary.response_rates, summary.bor_distribution,

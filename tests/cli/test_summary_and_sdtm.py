@@ -125,16 +125,20 @@ def test_summary_confirm_uses_confirmed_bor(tmp_path, capsys):
     assert (confirmed["orr_n"] <= unconfirmed["orr_n"]).all()
 
 
-def test_sdtm_in_prints_findings(tmp_path, capsys, small_tu, small_tr, small_dm):
+def test_sdtm_in_counts_its_findings_and_prints_each_with_verbose(tmp_path, capsys, small_tu,
+                                                                   small_tr, small_dm):
     from recist.cli import main
 
     small_tu.to_csv(tmp_path / "tu.csv", index=False)
     small_tr.to_csv(tmp_path / "tr.csv", index=False)
     small_dm.to_csv(tmp_path / "dm.csv", index=False)
-    status = main(["sdtm-in", str(tmp_path / "tu.csv"), str(tmp_path / "tr.csv"), "--dm",
-                   str(tmp_path / "dm.csv"), "--out", str(tmp_path / "m.csv"),
-                   "--patients-out", str(tmp_path / "p.csv")])
-    assert status == 0
+    arguments = ["sdtm-in", str(tmp_path / "tu.csv"), str(tmp_path / "tr.csv"), "--dm",
+                 str(tmp_path / "dm.csv"), "--out", str(tmp_path / "m.csv"),
+                 "--patients-out", str(tmp_path / "p.csv")]
+    assert main(arguments) == 0
+    assert capsys.readouterr().err == ("recist sdtm-in: findings: 1 warning "
+                                       "(sdtm-partial-date 1); -v prints each\n")
+    assert main([*arguments, "-v"]) == 0
     captured = capsys.readouterr()
     assert "TRSEQ 2" in captured.err and "imputed" in captured.err
     assert pd.read_csv(tmp_path / "p.csv")["arm"].tolist() == ["Deferred therapy",

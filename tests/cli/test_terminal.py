@@ -63,3 +63,66 @@ def test_progress_bar_only_on_a_terminal_and_never_when_quiet(monkeypatch):
     drawn = terminal.getvalue()
     assert "recist report:" in drawn and "/3 [" in drawn  # drawn, then cleared
     assert drawn.endswith("\r")
+
+
+def test_findings_are_one_counted_line_by_default_and_each_with_verbose(tmp_path, capsys):
+    from recist.cli._terminal import report_findings
+    from recist.findings import Finding
+
+    findings = [Finding("b", "first b"), Finding("a", "an a", severity="error"),
+                Finding("c", "a c"), Finding("b", "second b"), Finding("d", "a d"),
+                Finding("n", "a note", severity="info")]
+    args = argparse.Namespace(command="respond", verbose=False)
+    report_findings(args, findings, "o/findings.csv")
+    assert capsys.readouterr().err == (
+        "recist respond: findings: 1 error, 4 warnings (b 2, a 1, c 1, …) written to "
+        "o/findings.csv; -v prints each\n")
+    report_findings(argparse.Namespace(command="respond", verbose=True), findings, None, "x: ")
+    assert capsys.readouterr().err.splitlines() == [
+        "x: warning: first b", "x: error: an a", "x: warning: a c", "x: warning: second b",
+        "x: warning: a d"]
+    report_findings(args, findings[-1:])  # notes only: nothing
+    assert capsys.readouterr().err == ""
+
+
+def test_respond_prints_one_findings_line_whatever_the_number_of_warnings(tmp_path, capsys):
+    import pandas as pd
+
+    # three patients whose baseline scan is 3 days after the start of treatment
+    rows = [f"P{p},2024-0{m}-04,V{m - 1},T1,target,lung,false,{20 - m},,measured,1"
+            for p in range(1, 4) for m in (1, 3)]
+    (tmp_path / "m.csv").write_text("patient_id,date,visit,lesion_id,kind,organ,nodal,ld_mm,"
+                                    "sa_mm,status,slice_thickness_mm\n" + "\n".join(rows))
+    (tmp_path / "p.csv").write_text("patient_id,start_date\nP1,2024-01-01\nP2,2024-01-01\n"
+                                    "P3,2024-01-01\n")
+    arguments = ["respond", str(tmp_path / "m.csv"), "--patients", str(tmp_path / "p.csv"),
+                 "--out", str(tmp_path / "o")]
+    assert main(arguments) == 0
+    lines = capsys.readouterr().err.splitlines()
+    written = pd.read_csv(tmp_path / "o" / "findings.csv")
+    counts = written.loc[written["severity"] != "info", "code"].value_counts()
+    assert counts["baseline-after-start"] == 3
+    assert lines == [f"recist respond: findings: {counts.sum()} warnings ("
+                     + ", ".join(f"{code} {n}" for code, n in counts.items())
+                     + f") written to {tmp_path / 'o' / 'findings.csv'}; -v prints each"]
+    assert main([*arguments, "-v"]) == 0
+    assert len(capsys.readouterr().err.splitlines()) == counts.sum()
+
+
+def test_a_closed_standard_output_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    from recist.cli import EXIT_CLOSED_PIPE
+
+    # standard output is a pipe whose reader has gone (what `| head` leaves behind)
+    script = ("import os, sys\n"
+              "read, write = os.pipe()\n"
+              "os.close(read)\n"
+              "os.dup2(write, 1)\n"
+              "from recist.cli import main\n"
+              f"sys.exit(main(['baseline', {str(SAMPLE / 'cohort' / 'measurements.csv')!r}, "
+              f"'--out', {str(tmp_path / 'b')!r}, '-v']))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == EXIT_CLOSED_PIPE and done.stderr == ""

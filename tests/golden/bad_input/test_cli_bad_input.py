@@ -265,10 +265,15 @@ CASES = [
          lambda ws: ["baseline", str(ws.measurements(
              "P1,2024-02-30,V0,T1,target,lung,false,20.0,,measured,5.0")),
              "--out", str(ws.out("b"))], ("measurements.csv", "2024-02-30")),
-    # Identical rows are split-lesion fragments (SUM-5): accepted with one warning.
+    # Identical rows are split-lesion fragments (SUM-5): accepted with one warning, counted
+    # in one line (printed whole with -v).
     Case("baseline-duplicate-rows-warn",
          lambda ws: ["baseline", str(ws.measurements(*(GOOD_ROW0,) * 2)),
-                     "--out", str(ws.out("b"))], ("lesion t1", "two identical rows"), 0),
+                     "--out", str(ws.out("b")), "-v"], ("lesion t1", "two identical rows"), 0),
+    Case("baseline-duplicate-rows-counted",
+         lambda ws: ["baseline", str(ws.measurements(*(GOOD_ROW0,) * 2)),
+                     "--out", str(ws.out("b"))],
+         ("findings: 1 warning (duplicate-row 1)", "findings.csv", "-v prints each"), 0),
     Case("baseline-protocol-random-toml",
          lambda ws: ["baseline", _m(ws), "--protocol", str(ws.random("p.toml")),
                      "--out", str(ws.out("b"))], ("p.toml",)),
