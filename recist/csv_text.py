@@ -112,6 +112,15 @@ def _strings(series: pd.Series) -> pa.Array:
                     from_pandas=True)
 
 
+def _dates(series: pd.Series) -> pa.Array:
+    """ISO dates of a ``datetime64`` column (null for NaT), each distinct time stamp
+    formatted once (a cohort has far fewer scan dates than rows)."""
+    codes, uniques = pd.factorize(series.to_numpy())  # NaT -> code -1
+    stamps = pa.array(uniques, type=pa.timestamp(np.datetime_data(series.dtype)[0]))
+    text = pc.strftime(stamps, format="%Y-%m-%d").cast(pa.large_string())
+    return text.take(pa.array(codes, mask=codes < 0))
+
+
 def column_text(series: pd.Series, fixed: bool) -> pa.Array | None:
     """The CSV text of one column (null for an empty field), or None when this module
     does not format its type. ``fixed``: floats with 2 decimals (else as pandas writes
@@ -121,8 +130,7 @@ def column_text(series: pd.Series, fixed: bool) -> pa.Array | None:
         # "true" / "false"; null stays null
         return pa.array(series, from_pandas=True).cast(pa.large_string())
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
-        stamps = pa.array(series, from_pandas=True)
-        return pc.strftime(stamps, format="%Y-%m-%d").cast(pa.large_string())
+        return _dates(series)
     if isinstance(dtype, np.dtype) and dtype == np.float64:
         values = series.to_numpy()
         if fixed:
@@ -138,6 +146,12 @@ def column_text(series: pd.Series, fixed: bool) -> pa.Array | None:
         except (pa.ArrowException, TypeError, ValueError):
             return None
     return None
+
+
+def _is_text(dtype: object) -> bool:
+    """Whether a column of this type holds free text (the others are formatted here as
+    digits, signs, ``.``, ``-``, ``e``, ``inf``/``nan`` or ``true``/``false``)."""
+    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
 
 
 def _fixed(name: object) -> bool:
@@ -173,12 +187,15 @@ def table_csv_bytes(frame: pd.DataFrame) -> bytes | memoryview:
         return _pandas_bytes(frame)  # one column, no row: the csv module's special cases
     columns = []
     for index, name in enumerate(names):
-        text = column_text(frame.iloc[:, index], _fixed(name))
+        series = frame.iloc[:, index]
+        text = column_text(series, _fixed(name))
         if text is None:
             return _pandas_bytes(frame)
         if pa.types.is_large_string(text.type) and text.type != pa.large_string():
             text = text.cast(pa.large_string())
-        columns.append(_quote_where_needed(text))
+        if _is_text(series.dtype):  # numbers, dates and true/false never need quotes
+            text = _quote_where_needed(text)
+        columns.append(text)
     rows = pc.binary_join_element_wise(*columns, _s(_DELIMITER), null_handling="replace",
                                        null_replacement="")
     lines = pc.binary_join_element_wise(rows, _s(""), _s(_LINE))  # each row + "\n"

@@ -62,6 +62,18 @@ def test_rows_beyond_one_arrow_chunk_and_a_sliced_frame():
     assert bytes(table_csv_bytes(part)) == _pandas(part)
 
 
+@pytest.mark.parametrize("unit", ["ns", "us", "s"])
+def test_dates_repeated_with_times_of_day_before_1970_and_missing(unit):
+    rng = np.random.default_rng(3)
+    stamps = pd.to_datetime(["2024-01-02 13:45:10", "1969-12-31 23:59:59", "1900-01-01 00:00:00",
+                             "2024-01-02 00:00:00", "1960-06-15 00:00:01", "2262-04-11 00:00:00"])
+    picked = rng.integers(0, len(stamps) + 1, 5_000)  # the last index: NaT
+    values = pd.Series(np.append(stamps.to_numpy(), np.datetime64("NaT"))[picked])
+    frame = pd.DataFrame({"patient_id": [f"P{i}" for i in range(len(values))],
+                          "date": values.astype(f"datetime64[{unit}]")})
+    assert bytes(table_csv_bytes(frame)) == _pandas(frame)
+
+
 @pytest.mark.parametrize("column", [
     pd.Series(["a", 1.5, None], dtype=object),  # an object column with a number
     pd.Series(pd.to_datetime(["2024-01-01", None, "2024-02-02"]).tz_localize("UTC")),
