@@ -52,6 +52,18 @@ def _clean_text(value: object) -> object:
     return pd.NA if text == "" else text
 
 
+def _text_column(values: pd.Series) -> pd.Series:
+    """A column as stripped strings (``string`` dtype), an empty text missing: what
+    :func:`_clean_text` gives for each cell, on arrays when the column holds text
+    (a table read from CSV, or one normalised before) and cell by cell otherwise."""
+    if isinstance(values.dtype, pd.StringDtype) or (
+            pd.api.types.is_object_dtype(values.dtype)
+            and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
+        text = values.astype("string").str.strip()
+        return text.mask(text == "")
+    return values.map(_clean_text).astype("string")
+
+
 def _parse_dates(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     """Parse one ISO date column; empty cells become NaT, anything else unreadable raises."""
     values = frame[column]
@@ -110,8 +122,8 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients", *,
     for column in PATIENT_COLUMNS:
         if column not in frame.columns:
             frame[column] = pd.NA
-    frame["patient_id"] = frame["patient_id"].map(_clean_text).astype("string")
-    frame["arm"] = frame["arm"].map(_clean_text).astype("string")
+    frame["patient_id"] = _text_column(frame["patient_id"])
+    frame["arm"] = _text_column(frame["arm"])
     empty = frame.index[frame["patient_id"].isna()]
     if len(empty):
         raise RecistDataError(

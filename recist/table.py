@@ -107,39 +107,84 @@ def _by_distinct(column: pd.Series, convert: Callable[[pd.Series], pd.Series]) -
                      index=column.index, name=column.name)
 
 
+class _Text:
+    """A cleaned text column as its distinct values and one code per row (``-1``:
+    missing), so that checks look at each distinct value once."""
+
+    def __init__(self, codes: np.ndarray, values: pd.Series, column: pd.Series) -> None:
+        self.codes, self.values, self._column = codes, values, column
+
+    def where(self, test: np.ndarray) -> np.ndarray:
+        """Per row: ``test`` (one bool per distinct value, missing ones included) of the
+        row's value; a missing cell (code -1) is False."""
+        return np.append(np.asarray(test, dtype=bool), False)[self.codes]
+
+    def missing(self) -> np.ndarray:
+        """Per row: the cleaned value is missing."""
+        return np.append(self.values.isna().to_numpy(dtype=bool), True)[self.codes]
+
+    def series(self) -> pd.Series:
+        """The cleaned column (``string`` dtype)."""
+        return pd.Series(self.values.array.take(self.codes, allow_fill=True),
+                         index=self._column.index, name=self._column.name)
+
+
+def _clean_distinct(column: pd.Series, lower: bool = False,
+                    empty_is_missing: bool = False) -> _Text | None:
+    """The distinct values of a text column, stripped (and lower-cased; ``""`` ->
+    missing when ``empty_is_missing``), with one code per row; None when the column holds
+    anything but text and missing values (``1`` and ``1.0`` would share one factorised
+    value but not one text)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # as recist.csv_read reads text
+        uniques = column.cat.categories.to_numpy(dtype=object)
+        codes = column.cat.codes.to_numpy()
+    else:
+        values = column.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            return None
+        codes, uniques = pd.factorize(values)  # missing values -> code -1
+    if pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
+        return None
+    text = pd.Series(uniques, dtype="string").str.strip()
+    if lower:
+        text = text.str.lower()
+    if empty_is_missing:
+        text = text.mask(text == "")
+    return _Text(codes, text, column)
+
+
 def _clean_text(column: pd.Series, lower: bool = False,
                 empty_is_missing: bool = False) -> pd.Series:
     """``column.astype("string").str.strip()`` (then ``.str.lower()``; ``""`` -> missing
     when ``empty_is_missing``), computed once per distinct value.
 
     A cohort table repeats few texts (kinds, statuses, visit labels, ids) over millions of
-    rows, so the strings are factorised, cleaned, and the codes mapped back. Columns
-    holding anything but text and missing values take the plain per-row path (the same
-    result: ``1`` and ``1.0`` would share one factorised value but not one text).
+    rows, so the strings are factorised, cleaned, and the codes mapped back
+    (:func:`_clean_distinct`). Columns holding anything but text and missing values take
+    the plain per-row path.
 
     >>> _clean_text(pd.Series([" Target", None, "target", ""]), lower=True).tolist()
     ['target', <NA>, 'target', '']
     """
-    if isinstance(column.dtype, pd.CategoricalDtype):  # as recist.csv_read reads text
-        uniques = column.cat.categories.to_numpy(dtype=object)
-        codes = column.cat.codes.to_numpy()
-        if pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
-            return _clean_text(_decoded(column), lower, empty_is_missing)
-    else:
-        values = column.to_numpy(dtype=object)
-        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-            text = column.astype("string").str.strip()
-            if lower:
-                text = text.str.lower()
-            return text.mask(text == "") if empty_is_missing else text
-        codes, uniques = pd.factorize(values)  # missing values -> code -1
-    text = pd.Series(uniques, dtype="string").str.strip()
+    distinct = _clean_distinct(column, lower, empty_is_missing)
+    if distinct is not None:
+        return distinct.series()
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = _decoded(column)
+    text = column.astype("string").str.strip()
     if lower:
         text = text.str.lower()
-    if empty_is_missing:
-        text = text.mask(text == "")
-    return pd.Series(text.array.take(codes, allow_fill=True), index=column.index,
-                     name=column.name)
+    return text.mask(text == "") if empty_is_missing else text
+
+
+def _cleaned(column: pd.Series, lower: bool = False, empty_is_missing: bool = False) -> _Text:
+    """:func:`_clean_distinct`, or the per-row :func:`_clean_text` factorised."""
+    distinct = _clean_distinct(column, lower, empty_is_missing)
+    if distinct is not None:
+        return distinct
+    text = _clean_text(column, lower, empty_is_missing)
+    codes, uniques = pd.factorize(text.array)
+    return _Text(np.asarray(codes), pd.Series(uniques, dtype="string"), column)
 
 
 def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
@@ -171,13 +216,17 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     for column in CORE_COLUMNS:
         if column not in frame.columns:
             frame[column] = pd.NA
-    for column in ("patient_id", "visit", "lesion_id"):
-        frame[column] = _clean_text(frame[column], empty_is_missing=True)
-    for column in ("kind", "status", "organ"):
-        frame[column] = _clean_text(frame[column], lower=True)
-    frame["organ"] = frame["organ"].replace("", pd.NA)
+    # Text columns cleaned once per distinct value; their checks look at the distinct
+    # values and index the rows by code.
+    text = {column: _cleaned(frame[column], lower=lower, empty_is_missing=empty)
+            for column, lower, empty in (
+                ("patient_id", False, True), ("visit", False, True),
+                ("lesion_id", False, True), ("kind", True, False), ("status", True, False),
+                ("organ", True, True))}
+    for column, cleaned in text.items():
+        frame[column] = cleaned.series().array
 
-    for row in frame.index[frame["patient_id"].isna() | frame["lesion_id"].isna()]:
+    for row in np.flatnonzero(text["patient_id"].missing() | text["lesion_id"].missing()):
         which = "patient_id" if pd.isna(frame.at[row, "patient_id"]) else "lesion_id"
         raise RecistDataError(f"{_where(source, row, frame)}: {which} is empty; every row "
                               f"needs a patient_id and a lesion_id")
@@ -193,14 +242,13 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
         )
     frame["date"] = dates
 
-    # Vocabularies checked on the distinct values (code -1, missing, is never allowed).
-    kind_codes, kinds = pd.factorize(np.asarray(frame["kind"].array, dtype=object))
-    status_codes, statuses = pd.factorize(np.asarray(frame["status"].array, dtype=object))
+    # Vocabularies checked on the distinct values (a missing value is never allowed).
+    kinds, statuses = text["kind"], text["status"]
 
-    def where_in(values, allowed) -> np.ndarray:
-        return np.array([value in allowed for value in values] + [False], dtype=bool)
+    def where_in(column: _Text, allowed) -> np.ndarray:
+        return column.where([value in allowed for value in column.values.array])
 
-    bad_kind = frame.index[~where_in(kinds, KINDS)[kind_codes]]
+    bad_kind = np.flatnonzero(~where_in(kinds, KINDS))
     if len(bad_kind):
         row = bad_kind[0]
         raise RecistDataError(
@@ -208,8 +256,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
             f"{', '.join(KINDS)}"
         )
     for kind, allowed in STATUSES.items():
-        rows = frame.index[where_in(kinds, (kind,))[kind_codes]
-                           & ~where_in(statuses, allowed)[status_codes]]
+        rows = np.flatnonzero(where_in(kinds, (kind,)) & ~where_in(statuses, allowed))
         if len(rows):
             row = rows[0]
             raise RecistDataError(
@@ -218,15 +265,16 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
             )
 
     if frame["nodal"].dtype != bool:
-        words = _clean_text(frame["nodal"], lower=True).fillna("")
-        known = words.isin(_TRUE | _FALSE | {""})
+        words = _cleaned(frame["nodal"], lower=True)
+        spelled = words.values.fillna("")
+        known = words.where(spelled.isin(_TRUE | _FALSE | {""})) | (words.codes == -1)
         if not known.all():
-            row = frame.index[~known][0]
+            row = np.flatnonzero(~known)[0]
             raise RecistDataError(
                 f"{_where(source, row, frame)}: nodal: expected true/false, yes/no or 1/0, "
                 f"found {frame.at[row, 'nodal']!r}"
             )
-        frame["nodal"] = words.isin(_TRUE).to_numpy(dtype=bool)
+        frame["nodal"] = words.where(spelled.isin(_TRUE))
 
     for column in ("ld_mm", "sa_mm", "slice_thickness_mm"):
         numbers = _by_distinct(frame[column],

@@ -67,3 +67,25 @@ def test_errors_name_the_row_on_either_path(tmp_path):
     path.write_text("\n".join([HEADER, ROWS[0].replace("20.2", "nan")]) + "\n")
     with pytest.raises(RecistDataError, match="ld_mm 'nan' is not a number"):
         read_measurements(path)
+
+
+@pytest.mark.parametrize("bad_row", [
+    ",2024-01-02,V0,T9,target,lung,false,20,,measured,",  # empty patient_id
+    "P3,2024-01-02,V0,  ,target,lung,false,20,,measured,",  # blank lesion_id
+    "P3,2024-01-02,V0,T9,tumour,lung,false,20,,measured,",  # unknown kind
+    "P3,2024-01-02,V0,T9,,lung,false,20,,measured,",  # missing kind
+    "P3,2024-01-02,V0,T9,TARGET,lung,false,20,,progression,",  # a non-target's status
+    "P3,2024-01-02,V0,T9,new,lung,false,,,,",  # missing status
+    "P3,2024-01-02,V0,T9,target,lung,maybe,20,,measured,",  # nodal not a yes/no
+])
+def test_each_refusal_is_the_same_on_either_path(tmp_path, bad_row):
+    text = "\n".join([HEADER, *ROWS, bad_row, ROWS[0]]) + "\n"
+    path = tmp_path / "m.csv"
+    path.write_text(text)
+    assert read_text_table(path, CORE_COLUMNS) is not None  # the Arrow path is taken
+    with pytest.raises(RecistDataError) as fast:
+        read_measurements(path)
+    with pytest.raises(RecistDataError) as reference:
+        normalise_measurements(read_csv_table(path, "measurements table"), source=str(path))
+    assert str(fast.value) == str(reference.value)
+    assert f"{path} row 8" in str(fast.value)  # the 7th row (the blank line is skipped)

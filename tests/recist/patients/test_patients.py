@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -95,3 +96,17 @@ def test_a_patients_table_over_the_size_bound_is_refused_before_reading(tmp_path
     monkeypatch.setenv(MAX_SIZE_VARIABLE, "lots")
     with _pytest.raises(RecistDataError, match="RECIST_MAX_PATIENTS_MB='lots' is not a size"):
         read_patients(path)
+
+
+@pytest.mark.parametrize("values", [
+    [" P1 ", "", None, np.nan, "P2", "\tP3\n", "  "],
+    pd.array([" P1", None, "", "P2 "], dtype="string"),
+    [7, 8.5, None, " x "],  # not all text: cell by cell
+    [None, None],
+])
+def test_text_columns_cleaned_on_arrays_as_cell_by_cell(values):
+    from recist.patients import _clean_text, _text_column
+
+    column = pd.Series(values)
+    expected = column.map(_clean_text).astype("string")
+    pd.testing.assert_series_equal(_text_column(column), expected)
