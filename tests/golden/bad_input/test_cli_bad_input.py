@@ -296,10 +296,11 @@ CASES = [
          lambda ws: ["respond", str(ws.measurements(
              "P1,2024-01-08,V0,T1,tumour,lung,false,20.0,,measured,5.0")),
              "--out", str(ws.out("r"))], ("measurements.csv", "tumour")),
-    # start_date may be missing (DEC-7): durations from the baseline scan, one warning.
+    # start_date may be missing (DEC-7): durations from the baseline scan, one warning
+    # (printed whole with -v).
     Case("respond-patients-no-start-date-warn",
          lambda ws: ["respond", _m(ws), "--patients", str(ws.patients("P1,A", header=
-                     "patient_id,arm")), "--out", str(ws.out("r"))],
+                     "patient_id,arm")), "--out", str(ws.out("r")), "-v"],
          ("patient p1", "start_date is empty"), 0),
     Case("respond-patients-impossible-date",
          lambda ws: ["respond", _m(ws), "--patients", str(ws.patients("P1,2024-02-30,A")),
