@@ -289,6 +289,11 @@ def test_measure_reports_the_images_its_series_left_out(workspace: Workspace, so
     result = _run(workspace, *argv)
     _clean(result)
     assert result.returncode == 0, result.stderr
+    assert "recist measure: findings: 2 warnings (series-note 2); -v prints each" \
+        in result.stderr.splitlines()
+    result = _run(workspace, *argv, "-v")  # each finding on its own line
+    _clean(result)
+    assert result.returncode == 0, result.stderr
     notes = [line for line in result.stderr.splitlines() if "warning: series " in line]
     assert len(notes) == 2, result.stderr
     assert "excluded 1 localizer/scout image(s)" in notes[0]
@@ -402,7 +407,7 @@ def test_a_patients_table_of_a_header_only(workspace: Workspace):
     patient is listed (DEC-7: durations from the baseline scan, with a warning each)."""
     result = _run(workspace, "respond", workspace.measurements(), "--patients",
                   workspace.patients("", header="patient_id,start_date"),
-                  "--out", workspace.out("r"))
+                  "--out", workspace.out("r"), "-v")
     _clean(result)
     assert result.returncode == 0, result.stderr
     assert "patient P1: is not in the patients table" in result.stderr
