@@ -114,7 +114,7 @@ class _Text:
     def __init__(self, codes: np.ndarray, values: pd.Series, column: pd.Series) -> None:
         self.codes, self.values, self._column = codes, values, column
 
-    def where(self, test: np.ndarray) -> np.ndarray:
+    def where(self, test: np.ndarray | list[bool]) -> np.ndarray:
         """Per row: ``test`` (one bool per distinct value, missing ones included) of the
         row's value; a missing cell (code -1) is False."""
         return np.append(np.asarray(test, dtype=bool), False)[self.codes]
@@ -226,7 +226,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     for column, cleaned in text.items():
         frame[column] = cleaned.series().array
 
-    for row in np.flatnonzero(text["patient_id"].missing() | text["lesion_id"].missing()):
+    for row in np.flatnonzero(text["patient_id"].missing() | text["lesion_id"].missing()).tolist():
         which = "patient_id" if pd.isna(frame.at[row, "patient_id"]) else "lesion_id"
         raise RecistDataError(f"{_where(source, row, frame)}: {which} is empty; every row "
                               f"needs a patient_id and a lesion_id")
