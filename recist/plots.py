@@ -475,7 +475,7 @@ def plot_swimmer(patient_summary: pd.DataFrame, timepoints: pd.DataFrame,
     response, progression = offsets("response_date"), offsets("pd_date")
     died = (death.reindex(order) - start.reindex(order)).dt.days.to_numpy(dtype=float)
     ax.scatter(response, y, marker="^", color=BOR_COLOURS["CR"], s=28, zorder=3,
-               label="Response onset")
+               edgecolors="black", linewidths=0.4, label="Response onset")
     ax.scatter(progression, y, marker="X", color=_PD_LINE, s=30, zorder=3,
                label="Progression")
     ax.scatter(died, y, marker="s", color="black", s=20, zorder=3, label="Death")

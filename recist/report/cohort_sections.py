@@ -7,7 +7,8 @@
    (``recist.stats.time_to_event_summary``); hazard ratio of each arm against the
    reference arm with its 95 % interval and the log-rank p-value
    (``recist.arm_comparison``); Kaplan–Meier curves with the numbers at risk under them.
-3. **Tumour shrinkage** — waterfall coloured by arm (pages of at most 60 patients) and
+3. **Tumour shrinkage** — waterfall, one block per arm in its colour (pages of at most 60
+   patients), and
    spider, one panel per arm on a common scale, both with the labelled PR/PD lines.
 4. **Time on study** — the swimmer plot, pages of at most 60 patients with 8 pt labels.
 5. **Findings**, 6. **Patients** (one row per patient, linking to their page),
@@ -296,10 +297,13 @@ def cohort_figure_jobs(context: CohortContext) -> dict[str, tuple]:
     n_bars = len(best_pct_change(tp)) if len(tp) and "pct_from_baseline" in tp else 0
     n_swimmers = tp["patient_id"].nunique() if len(tp) else 0
     jobs: dict[str, tuple] = _paged(
-        "waterfall", "Waterfall: best % change of the target sum from baseline, coloured "
-        "by arm; the letters at each bar's end give the best overall response",
+        "waterfall", "Waterfall: best % change of the target sum from baseline, one block "
+        "per arm in its colour; the letters at each bar's end give the best overall "
+        "response" if colour else "Waterfall: best % change of the target sum from "
+        "baseline, coloured by best overall response",
         max(n_bars, 1), lambda ax, page: plot_waterfall(
-            tp, summary, patients, ax=ax, criteria=criteria, color_by=colour, page=page))
+            tp, summary, patients, ax=ax, criteria=criteria, color_by=colour,
+            by_arm=colour is not None, page=page))
     arms = sorted(context.arms.reindex(summary["patient_id"].astype(str)).dropna().unique()) \
         if context.arms is not None else []
     spider = "Spider: % change of the target sum from baseline over time"

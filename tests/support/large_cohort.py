@@ -3,7 +3,7 @@
 ``large_cohort(n, seed)`` returns the three tables the cohort figures read, with the
 columns ``recist.respond`` writes: ``timepoints`` (baseline at day 0, then a scan every
 56 days with ``pct_from_baseline``), ``patient_summary`` (BOR, first response, PD date,
-PFS event) and ``patients`` (two arms, start, death and last contact dates). The numbers
+PFS event and date) and ``patients`` (two arms, start, death and last contact dates). The numbers
 are random, not assessed: enough to lay figures out, not to check responses.
 """
 
@@ -42,7 +42,7 @@ def large_cohort(n_patients: int, seed: int = 14) -> tuple[pd.DataFrame, pd.Data
             "response_date": f"{dates[1]:%Y-%m-%d}" if bor == "PR" else None,
             "pd_date": f"{dates[-1]:%Y-%m-%d}" if progressed else None,
             "pfs_event": "true" if progressed or died else "false",
-            "pfs_days": (dates[-1] - start).days + 1})
+            "pfs_date": f"{dates[-1]:%Y-%m-%d}", "pfs_days": (dates[-1] - start).days + 1})
         patient_rows.append({
             "patient_id": patient, "arm": ARMS[number % 2],
             "start_date": f"{start:%Y-%m-%d}",
