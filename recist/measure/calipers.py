@@ -41,7 +41,8 @@ def convex_hull_2d(points_mm: np.ndarray) -> np.ndarray:
     return points[[int(np.argmin(t)), int(np.argmax(t))]]
 
 
-def longest_diameter_2d(points_mm: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def longest_diameter_2d(points_mm: np.ndarray, *, spans_area: bool = False
+                        ) -> tuple[float, np.ndarray, np.ndarray]:
     """Longest distance between two points of a 2-D set, with its endpoints.
 
     Convex hull, then rotating calipers over the antipodal vertex pairs (Shamos 1978).
@@ -51,6 +52,11 @@ def longest_diameter_2d(points_mm: np.ndarray) -> tuple[float, np.ndarray, np.nd
     ----------
     points_mm
         ``(n, 2)`` points in millimetres (e.g. a lesion's boundary contour).
+    spans_area
+        The points are known not to lie on one line (the vertices of an outline that
+        encloses at least a pixel): the hull is skipped, and every pair of the points that
+        can be the farthest is compared (``_farthest_candidates``). The same pair and the
+        same length as through the hull.
 
     Returns
     -------
@@ -63,6 +69,10 @@ def longest_diameter_2d(points_mm: np.ndarray) -> tuple[float, np.ndarray, np.nd
     >>> round(length, 6), sorted([a.tolist(), b.tolist()])
     (5.0, [[0.0, 0.0], [3.0, 4.0]])
     """
+    if spans_area:
+        candidates = _farthest_candidates(np.asarray(points_mm, dtype=float).reshape(-1, 2))
+        if len(candidates) <= _ALL_PAIRS_UP_TO:
+            return _longest_pair_of_hull(candidates)
     hull = convex_hull_2d(points_mm)
     if len(hull) == 0:
         raise ValueError("cannot measure a diameter of an empty point set")
@@ -79,6 +89,34 @@ _ALL_PAIRS_UP_TO = 256
 """Hulls of up to this many vertices compare all their vertex pairs in one vectorised step
 (faster than the scalar caliper loop; the same pair, since the longest pairs are among
 the antipodal ones the calipers visit, and the same tie rule)."""
+
+
+def _farthest_candidates(points: np.ndarray) -> np.ndarray:
+    """The points that can be in a pair at least ``(1 - 1e-12)`` times as far apart as the
+    farthest pair (the tie tolerance of ``_longest_pair_of_hull``).
+
+    A lower bound ``d0`` of the largest distance D (two farthest-point steps) and the
+    largest distance ``R`` of a point from the centre of the points' bounding box: in a
+    pair at least ``(1 - 1e-12) D`` apart, each point is at least ``(1 - 1e-12) d0 - R``
+    from the centre (its partner is at most ``R`` from it). Those pairs are pairs of
+    extreme points (a point inside the hull is nearer every other point than some vertex,
+    by far more than the tolerance on a pixel lattice), so comparing all pairs of the
+    points kept finds the pair the hull's vertices give.
+    """
+    if len(points) <= 16:
+        return points
+    x, y = points[:, 0], points[:, 1]
+    cx = (x.min() + x.max()) / 2
+    cy = (y.min() + y.max()) / 2
+    radius = np.hypot(x - cx, y - cy)
+    a = int(np.argmax(radius))
+    b = int(np.argmax((x - x[a]) ** 2 + (y - y[a]) ** 2))
+    a = int(np.argmax((x - x[b]) ** 2 + (y - y[b]) ** 2))
+    lower = float(np.hypot(x[a] - x[b], y[a] - y[b]))
+    far = float(radius.max())
+    keep = radius >= lower * (1.0 - 1e-12) - far - 1e-9 * (1.0 + far)
+    kept: np.ndarray = points[keep]
+    return kept
 
 
 def _longest_pair_of_hull(hull: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:

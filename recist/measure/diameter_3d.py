@@ -11,11 +11,23 @@ largest distance between two vertices is the largest distance between two midpoi
 (``tests/recist/measure/test_diameter_3d.py`` checks both facts on random masks).
 
 The largest distance between two points of a set is reached between two of its extreme
-points (vertices of its convex hull). Along any grid line the points of ``V`` lie between
-the first and the last of them, so only those two can be extreme: on each line along
-columns, rows and slices that crosses the lesion, the midpoints just outside its first and
-its last voxel (``surface_extreme_points``). That leaves a few points per grid line instead
-of the whole surface, with the same hull and therefore the same maximum distance.
+points (vertices of its convex hull), so any set ``S`` with ``V``'s extreme points in it
+and inside ``V``'s hull gives the same maximum distance. ``S`` is built from each row's
+first and last lesion column alone (``line_ends`` along columns, ``f`` and ``g`` on slice
+``k`` and row ``r``; ``surface_extreme_points``):
+
+* on each row, ``(k, r, f - 1/2)`` and ``(k, r, g + 1/2)``: every column-edge vertex of
+  that row lies between them;
+* between rows ``r`` and ``r + 1`` of a slice, ``(k, r + 1/2, min f)`` and
+  ``(k, r + 1/2, max g)`` over those of the two rows that hold lesion: every row-edge
+  vertex on that line lies between them (a column left of both rows' first voxels is
+  background in both). Each is a vertex of ``V`` when the two rows' ends differ or one row
+  is empty, and otherwise lies inside the quadrilateral of the two rows' end points;
+* likewise between slices ``k`` and ``k + 1`` on row ``r``, ``(k + 1/2, r, min f)`` and
+  ``(k + 1/2, r, max g)``.
+
+That is six points per row crossing the lesion instead of two per grid line along every
+axis, and no pass over the mask beyond the one that finds ``f`` and ``g``.
 
 The farthest pair among those points (``max_pair_distance``) is exact too: a lower bound
 ``d0`` (two farthest-point steps) and the largest distance ``R`` from the centre of the
@@ -39,44 +51,59 @@ _BLOCK = 512  # rows of the pairwise-distance blocks (memory: _BLOCK x n doubles
 
 def surface_extreme_points(mask: np.ndarray,
                            spacing_mm: tuple[float, float, float]) -> np.ndarray:
-    """The surface vertices that can be extreme: two per grid line crossing the lesion.
+    """A set ``S`` of points with the surface's extreme vertices and inside its hull.
 
     Returns ``(m, 3)`` points in mm, ``(slice, row, column)`` index times spacing (the
-    coordinates marching cubes gives on the mask padded by one voxel, less that voxel).
+    coordinates marching cubes gives on the mask padded by one voxel, less that voxel):
+    six per row crossing the lesion, from its first and last lesion column (module
+    docstring).
 
-    A single voxel: the six face centres of its cube.
+    A single voxel: the six face centres of its cube (the points between rows and between
+    slices twice, their first and last column being the same).
 
     >>> one = np.ones((1, 1, 1), dtype=bool)
-    >>> surface_extreme_points(one, (1.0, 1.0, 1.0))
+    >>> np.unique(surface_extreme_points(one, (1.0, 1.0, 1.0)), axis=0)
     array([[-0.5,  0. ,  0. ],
-           [ 0.5,  0. ,  0. ],
            [ 0. , -0.5,  0. ],
-           [ 0. ,  0.5,  0. ],
            [ 0. ,  0. , -0.5],
-           [ 0. ,  0. ,  0.5]])
+           [ 0. ,  0. ,  0.5],
+           [ 0. ,  0.5,  0. ],
+           [ 0.5,  0. ,  0. ]])
     """
-    return _surface_axes(np.asarray(mask, dtype=bool), spacing_mm).T
+    mask = np.asarray(mask, dtype=bool)
+    return _candidate_axes(*line_ends(mask, 2), spacing_mm).T
 
 
-def _surface_axes(mask: np.ndarray, spacing_mm: tuple[float, float, float],
-                  column_ends: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """``surface_extreme_points`` as ``(3, m)``: one row per axis (``column_ends``: the
-    ``line_ends`` along columns when the caller has them)."""
-    parts = []
-    for axis in range(3):
-        if axis == 2 and column_ends is not None:
-            first, last = column_ends
+def _candidate_axes(first: np.ndarray, last: np.ndarray,
+                    spacing_mm: tuple[float, float, float]) -> np.ndarray:
+    """``surface_extreme_points`` as ``(3, m)`` (one row per axis), from the first and last
+    lesion column of each ``(slice, row)`` (``line_ends(mask, 2)``; -1 where none)."""
+    n, rows = first.shape
+    present = last >= 0
+    big = np.iinfo(np.int64).max
+    # Pad with an empty slice and an empty row each side: lines at -1/2 and n - 1/2.
+    low = np.full((n + 2, rows + 2), big, dtype=np.int64)
+    high = np.full((n + 2, rows + 2), -1, dtype=np.int64)
+    low[1:-1, 1:-1] = np.where(present, first, big)
+    high[1:-1, 1:-1] = last
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    k, r = np.nonzero(present)
+    parts += [(k, r, first[k, r] - 0.5), (k, r, last[k, r] + 0.5)]
+    # Between rows r and r + 1 of slice k (r = -1 .. rows - 1), then between slices.
+    for along_rows in (True, False):
+        if along_rows:
+            lo = np.minimum(low[1:-1, :-1], low[1:-1, 1:])
+            hi = np.maximum(high[1:-1, :-1], high[1:-1, 1:])
         else:
-            first, last = line_ends(mask, axis)
-        where = np.nonzero(last >= 0)
-        others = [a for a in range(3) if a != axis]
-        for ends in (first[where] - 0.5, last[where] + 0.5):
-            points = np.empty((3, len(ends)))
-            points[axis] = ends
-            points[others[0]] = where[0]
-            points[others[1]] = where[1]
-            parts.append(points)
-    axes = np.concatenate(parts, axis=1)
+            lo = np.minimum(low[:-1, 1:-1], low[1:, 1:-1])
+            hi = np.maximum(high[:-1, 1:-1], high[1:, 1:-1])
+        i, j = np.nonzero(hi >= 0)
+        if along_rows:
+            kk, rr = i.astype(float), j - 0.5
+        else:
+            kk, rr = i - 0.5, j.astype(float)
+        parts += [(kk, rr, lo[i, j].astype(float)), (kk, rr, hi[i, j].astype(float))]
+    axes = np.concatenate([np.array(part, dtype=float) for part in parts], axis=1)
     axes *= np.asarray(spacing_mm, dtype=float)[:, None]
     return axes
 
@@ -85,28 +112,39 @@ def line_ends(mask: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     """Index of the first and the last lesion voxel on each grid line along ``axis``.
 
     Two 2-D integer arrays over the other two axes; -1 in both where the line misses the
-    lesion. One multiply and one maximum per end, on small integers (faster than argmax,
-    which copies the mask for every axis but the last).
+    lesion. The last: one multiply and one maximum, on small integers (faster than argmax,
+    which copies the mask for every axis but the last, and reads a reversed view slowly);
+    the first: argmax along the last axis (which stops at a line's first lesion voxel),
+    else likewise from the other end.
 
     >>> first, last = line_ends(np.array([[[0, 1, 1, 0], [0, 0, 0, 0]]], dtype=bool), 2)
     >>> first.tolist(), last.tolist()
     ([[1, -1]], [[2, -1]])
     """
+    mask = np.asarray(mask, dtype=bool)
+    small: np.ndarray = mask.view(np.uint8)  # 0 / 1: small-integer products, no cast
     n = mask.shape[axis]
     dtype = np.uint8 if n < 255 else np.uint16 if n < 65535 else np.int64
     shape = [1, 1, 1]
     shape[axis] = n
-    up = np.arange(1, n + 1, dtype=dtype).reshape(shape)
-    down = np.arange(n, 0, -1, dtype=dtype).reshape(shape)
-    last = np.max(mask * up, axis=axis).astype(np.int64) - 1
-    from_end = np.max(mask * down, axis=axis).astype(np.int64)
-    first = np.where(last >= 0, n - from_end, -1)
+    up: np.ndarray = np.arange(1, n + 1, dtype=dtype).reshape(shape)
+    last = np.max(small * up, axis=axis).astype(np.int64) - 1
+    if axis == mask.ndim - 1:
+        first = np.where(last >= 0, np.argmax(mask, axis=axis), -1)
+    else:
+        down: np.ndarray = np.arange(n, 0, -1, dtype=dtype).reshape(shape)
+        from_end = np.max(small * down, axis=axis).astype(np.int64)
+        first = np.where(last >= 0, n - from_end, -1)
     return first, last
 
 
 def _max_squared_distance(points: np.ndarray) -> float:
     """Largest squared distance between two of ``points``, all pairs compared."""
     n = len(points)
+    if n < _HULL_FROM:  # numpy without scipy's call overhead, summed in the same order
+        d = points[:, None, :] - points[None, :, :]
+        return float((d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1]
+                      + d[..., 2] * d[..., 2]).max())
     if n <= _BLOCK:
         return float(pdist(points, "sqeuclidean").max())
     best = 0.0
@@ -165,8 +203,8 @@ def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float],
     """Largest distance between two points of the lesion's 0.5 iso-surface, in mm.
 
     The same value as the largest distance between two vertices of marching cubes' mesh on
-    the padded mask (as pyradiomics' ``Maximum3DDiameter``), computed from the grid lines'
-    extreme surface points (module docstring).
+    the padded mask (as pyradiomics' ``Maximum3DDiameter``), computed from each row's
+    first and last lesion column (module docstring).
 
     A digitised ball of diameter 11 voxels: the mesh reaches the outermost voxels' corners
     along the diagonals, hence +0.9 voxel (pyradiomics' mesh diameter does the same).
@@ -178,5 +216,6 @@ def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float],
     ``column_ends``: ``line_ends(mask, 2)``, when already computed.
     """
     spacing = (float(spacing_mm[0]), float(spacing_mm[1]), float(spacing_mm[2]))
-    mask = np.asarray(mask, dtype=bool)
-    return _max_pair_distance_axes(_surface_axes(mask, spacing, column_ends))
+    if column_ends is None:
+        column_ends = line_ends(np.asarray(mask, dtype=bool), 2)
+    return _max_pair_distance_axes(_candidate_axes(*column_ends, spacing))

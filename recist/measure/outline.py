@@ -43,7 +43,9 @@ def smoothed_outline_edges(piece: np.ndarray, *, smooth: bool = True
     >>> sorted(map(tuple, v.tolist())), len(s)
     ([(-0.5, 0.0), (0.0, -0.5), (0.0, 0.5), (0.5, 0.0)], 4)
     """
-    b = np.pad(np.asarray(piece, dtype=bool), 1)
+    piece = np.asarray(piece, dtype=bool)
+    b = np.zeros((piece.shape[0] + 2, piece.shape[1] + 2), dtype=bool)  # padded by one
+    b[1:-1, 1:-1] = piece
     horizontal = b[:, :-1] != b[:, 1:]  # vertex between (i, j) and (i, j + 1)
     vertical = b[:-1, :] != b[1:, :]    # vertex between (i, j) and (i + 1, j)
     h_id = np.full(horizontal.shape, -1, dtype=np.int64)

@@ -92,12 +92,13 @@ def measure_outline_2d(loops: Sequence[np.ndarray], *, with_short_axis: bool = T
 
 
 def measure_edges_2d(starts: np.ndarray, ends: np.ndarray, *, area_mm2: float,
-                     with_short_axis: bool = True, points: np.ndarray | None = None
-                     ) -> PlanarMeasurement:
+                     with_short_axis: bool = True, points: np.ndarray | None = None,
+                     spans_area: bool = False) -> PlanarMeasurement:
     """``measure_outline_2d`` on a boundary given as unordered edges (mm).
 
     Every boundary vertex must be the start or end of an edge; ``points`` (the vertices,
-    each once) saves the hull from the duplicates; ``area_mm2`` is reported as given.
+    each once) saves the hull from the duplicates; ``area_mm2`` is reported as given;
+    ``spans_area``: the outline is known to enclose area (``longest_diameter_2d``).
     """
     starts = np.asarray(starts, dtype=float).reshape(-1, 2)
     ends = np.asarray(ends, dtype=float).reshape(-1, 2)
@@ -106,7 +107,7 @@ def measure_edges_2d(starts: np.ndarray, ends: np.ndarray, *, area_mm2: float,
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     if len(points) == 0:
         raise ValueError("cannot measure an outline without points")
-    ld_mm, ld_start, ld_end = longest_diameter_2d(points)
+    ld_mm, ld_start, ld_end = longest_diameter_2d(points, spans_area=spans_area)
     direction = ld_end - ld_start
     if ld_mm == 0.0:
         direction = np.array([1.0, 0.0])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import ndimage
-from scipy.spatial import ConvexHull, cKDTree
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 from scipy.spatial.distance import pdist
 from skimage.measure import marching_cubes
 
@@ -109,6 +109,26 @@ def test_large_sphere_where_nothing_can_be_pruned():
     points = surface_extreme_points(ball, (1.0, 0.8, 0.8))
     hull = points[ConvexHull(points).vertices]
     assert max_3d_diameter_mm(ball, (1.0, 0.8, 0.8)) == float(pdist(hull).max())
+
+
+def test_candidates_hold_the_extreme_vertices_and_stay_in_the_hull():
+    """The points built from each row's first and last column (module docstring): every
+    vertex of the convex hull of all surface midpoints is among them, and none lies
+    outside that hull (so both sets have the same farthest pair)."""
+    checked = 0
+    for mask, spacing in _random_masks(80, seed=11):
+        midpoints = _all_midpoints(mask, spacing)
+        candidates = surface_extreme_points(mask, spacing)
+        try:
+            hull = ConvexHull(midpoints)
+        except QhullError:  # flat: no 3-D hull
+            continue
+        mine = {tuple(p) for p in candidates.tolist()}
+        assert {tuple(p) for p in midpoints[hull.vertices].tolist()} <= mine
+        outside = candidates @ hull.equations[:, :3].T + hull.equations[:, 3]
+        assert outside.max() <= 1e-9
+        checked += 1
+    assert checked > 40
 
 
 def test_max_pair_distance_degenerate_sets():

@@ -179,3 +179,28 @@ def test_all_pairs_of_a_small_hull_give_the_calipers_pair():
         assert got[0] == want[0]
         np.testing.assert_array_equal(got[1], want[1])
         np.testing.assert_array_equal(got[2], want[2])
+
+
+def test_pruned_pairs_give_the_hull_pair():
+    """``spans_area=True`` (no hull, only the points that can be farthest compared): the
+    same length and endpoints, bit for bit, as through the hull, on random sets, on
+    near-circles (little pruned) and on smoothed lattice outlines (many equal
+    diameters)."""
+    from recist.measure.outline import smoothed_outline_edges
+
+    rng = np.random.default_rng(12)
+    sets = [rng.normal(size=(n, 2)) * rng.uniform(0.5, 30, size=2)
+            for n in rng.integers(3, 600, 60)]
+    angles = [rng.uniform(0, 2 * np.pi, n) for n in rng.integers(20, 400, 20)]
+    sets += [np.c_[np.cos(t), np.sin(t)] * rng.uniform(1, 50) for t in angles]
+    for _ in range(80):
+        blob = rng.uniform(size=tuple(rng.integers(1, 40, 2))) < rng.uniform(0.3, 1.0)
+        if blob.any():
+            vertices, _ = smoothed_outline_edges(blob)
+            sets.append(vertices * rng.uniform(0.3, 1.0, 2))
+    for points in sets:
+        got = longest_diameter_2d(points, spans_area=True)
+        want = longest_diameter_2d(points)
+        assert got[0] == want[0]
+        np.testing.assert_array_equal(got[1], want[1])
+        np.testing.assert_array_equal(got[2], want[2])
