@@ -323,6 +323,19 @@ def _clean(value: object, *, uid: bool = False) -> str:
 
 
 _OTHER_DATES = ("SeriesDate", "AcquisitionDate", "ContentDate")
+_HEADER_FIELDS = frozenset(f.name for f in dataclasses.fields(SliceHeader))
+
+
+def _new_header(**fields: object) -> SliceHeader:
+    """A ``SliceHeader`` of every field given, without the frozen dataclass' ``__init__``
+    (one ``object.__setattr__`` per field: a third of a header's reading time in a scan).
+    The same object: its fields in its ``__dict__``; a missing or unknown field is an
+    error, as in ``__init__``."""
+    if fields.keys() != _HEADER_FIELDS:
+        raise TypeError(f"SliceHeader fields differ: {sorted(fields.keys() ^ _HEADER_FIELDS)}")
+    header = object.__new__(SliceHeader)
+    object.__setattr__(header, "__dict__", fields)
+    return header
 
 
 def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
@@ -367,7 +380,7 @@ def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
         slope = _numbers(v.get("RescaleSlope"), "RescaleSlope", 1)
         intercept = _numbers(v.get("RescaleIntercept"), "RescaleIntercept", 1)
         image_type = _clean(v.get("ImageType", ""))
-        return SliceHeader(
+        return _new_header(
             path=path, name=name, transfer_syntax_uid=_clean(raw.transfer_syntax_uid, uid=True),
             sop_class_uid=sop_class, sop_instance_uid=sop_uid,
             study_instance_uid=_clean(v.get("StudyInstanceUID", ""), uid=True),
@@ -398,7 +411,7 @@ def read_slice_header(path: str | Path, name: str | None = None) -> SliceHeader:
             frame_of_reference_uid=_clean(v.get("FrameOfReferenceUID", ""), uid=True),
             other_dates=tuple((k, d) for k, d in ((k, _clean(v.get(k))) for k in _OTHER_DATES)
                               if d),
-            notes=tuple(notes), pixel_data_length=raw.pixel_data_length,
+            notes=tuple(notes), pixel_data_length=raw.pixel_data_length, frame_index=None,
         )
     except _Malformed as error:
         raise DicomInputError(

@@ -30,7 +30,7 @@ _IMPLICIT_LE = "1.2.840.10008.1.2"
 _UNSUPPORTED = {"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}  # big endian, deflate
 _UNDEFINED = 0xFFFFFFFF
 _CHARSETS = {"": "ascii", "ISO_IR 6": "ascii", "ISO_IR 100": "latin-1", "ISO_IR 192": "utf-8"}
-_FIRST_READ = 16 * 1024
+_FIRST_READ = 4096  # most headers; a longer one is read on (a 16 KiB read costs 3x)
 _MAX_HEADER_READ = 64 << 20  # never more than this read into memory for a header
 
 #: keyword -> (tag, kind); kind is "text", "us" (binary unsigned short) or "number".
@@ -134,21 +134,40 @@ _SHORT_VRS = frozenset({b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", 
 
 def _parse(data: bytes, pos: int, implicit: bool, end: int | None,
            found: dict[int, bytes] | None,
-           complete: bool = False) -> tuple[int, int | None, int | None]:
+           complete: bool = False, progress: list[int] | None = None
+           ) -> tuple[int, int | None, int | None]:
     """Walk elements from ``pos``; return (position, PixelData offset, PixelData length).
 
     ``end`` is the end of a defined-length container, or None for the top level (stop at
     PixelData) / an undefined-length item (stop at its delimiter). ``complete`` says that
-    ``data`` is the whole file, so the top level may end without PixelData.
+    ``data`` is the whole file, so the top level may end without PixelData. ``progress``
+    (top level): its first item is set to the end of each element walked, so that after
+    ``_NeedMore`` the walk resumes there with more data (and the same ``found``).
     """
     head, head_implicit, long_length = _HEAD.unpack_from, _HEAD_IMPLICIT.unpack_from, \
         _LENGTH.unpack_from
     size = len(data)
+    wanted = _BY_TAG if found is not None else {}
     while end is None or pos < end:
-        if complete and pos == size:
-            return pos, None, None
+        if progress is not None:
+            progress[0] = pos
         if pos + 8 > size:
+            if complete and pos == size:
+                return pos, None, None
             raise _NeedMore
+        if not implicit:
+            group, element, vr, length = head(data, pos)
+            if group < 0x7FE0 and vr in _SHORT_VRS:
+                # The common element, as below: neither an item, a delimiter nor PixelData
+                # (group 7FE0 or FFFE), and a 16-bit length is never undefined.
+                pos += 8
+                tag = (group << 16) | element
+                if tag in wanted:
+                    if pos + length > size:
+                        raise _NeedMore
+                    found[tag] = data[pos:pos + length]  # type: ignore[index]
+                pos += length
+                continue
         if implicit:
             group, element, length = head_implicit(data, pos)
             tag = (group << 16) | element
@@ -252,13 +271,17 @@ def read_raw_header(path: str | Path) -> RawHeader | None:
         os.close(descriptor)
         raise NotRegularFile(f"{_kind_of(status.st_mode)}, not a regular file")
     file_size = status.st_size
-    with os.fdopen(descriptor, "rb") as handle:
-        data = handle.read(_FIRST_READ)
+    try:
+        data = os.read(descriptor, _FIRST_READ)
+        # Where the walk of the top-level elements got to, and what it found: a longer
+        # header is read on and the walk resumed, not started again.
+        progress: list[int] = [0]
+        found: dict[int, bytes] = {}
         while True:
             if len(data) < 132 or data[128:132] != b"DICM":
                 return None
             try:
-                result = _read(data, file_size)
+                result = _read(data, file_size, progress, found)
             except _Unexpected:
                 return None
             except (_NeedMore, struct.error):
@@ -266,27 +289,44 @@ def read_raw_header(path: str | Path) -> RawHeader | None:
                     raise TruncatedFile("the file ends inside its header") from None
                 if len(data) >= _MAX_HEADER_READ:
                     return None  # a header this long is pydicom's (it defers large values)
-                data += handle.read(max(len(data), _FIRST_READ))
+                data += _read_at(descriptor, len(data), max(len(data), _FIRST_READ))
                 continue
             if result is None:
                 return None
             values, syntax, sop_class, offset, length = result
             if offset is not None and length == _UNDEFINED:
-                _check_fragments(handle, offset, file_size)
+                _check_fragments(descriptor, offset, file_size)
             elif offset is not None and offset + length > file_size:
                 raise TruncatedFile(f"PixelData needs {length} bytes from offset {offset}, "
                                f"the file has {file_size}")
             return RawHeader(values, syntax, sop_class, offset, length, file_size)
+    finally:
+        os.close(descriptor)
 
 
-def _read(data: bytes, file_size: int):
+def _read_at(descriptor: int, offset: int, size: int) -> bytes:
+    """Up to ``size`` bytes from ``offset`` (fewer only at the end of the file)."""
+    chunks = []
+    while size > 0:
+        chunk = os.pread(descriptor, size, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read(data: bytes, file_size: int, progress: list[int], found: dict[int, bytes]):
+    """The header's values from ``data`` (the file's first bytes); ``progress`` and
+    ``found``: where an earlier call on fewer bytes got to (``_parse``)."""
     pos, meta = _meta(data)
     syntax = _text(meta.get(0x00020010, b""), "ascii")
     if not syntax or syntax in _UNSUPPORTED:
         return None
-    found: dict[int, bytes] = {}
     complete = len(data) >= file_size
-    _, offset, length = _parse(data, pos, syntax == _IMPLICIT_LE, None, found, complete)
+    _, offset, length = _parse(data, max(pos, progress[0]), syntax == _IMPLICIT_LE, None,
+                               found, complete, progress)
     charset = _text(found.get(0x00080005, b""), "ascii").split("\\")[-1].strip()
     encoding = _CHARSETS.get(charset)
     if encoding is None:
@@ -302,14 +342,13 @@ def _read(data: bytes, file_size: int):
     return values, syntax, sop_class, offset, length
 
 
-def _check_fragments(handle, offset: int, file_size: int) -> None:
+def _check_fragments(descriptor: int, offset: int, file_size: int) -> None:
     """Walk the encapsulated fragments' item headers; EOFError if the file is cut short."""
     pos = offset
     while True:
         if pos + 8 > file_size:
             raise TruncatedFile("the file ends inside its encapsulated PixelData")
-        handle.seek(pos)
-        group, element, length = struct.unpack("<HHI", handle.read(8))
+        group, element, length = struct.unpack("<HHI", _read_at(descriptor, pos, 8))
         tag = (group << 16) | element
         pos += 8
         if tag == _SEQUENCE_END:

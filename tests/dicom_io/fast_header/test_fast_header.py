@@ -42,6 +42,28 @@ def _with_sequences(undefined: bool):
     return hook
 
 
+def _long_header(undefined: bool):
+    """A header of some 20 KB: a sequence of 150 items and a 6 KB private value before most
+    wanted elements, so the reader reads on past its first read and resumes its walk."""
+
+    def hook(k, ds):
+        items = []
+        for i in range(150):
+            item = Dataset()
+            item.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+            item.ReferencedSOPInstanceUID = f"1.2.3.{k}.{i}"
+            items.append(item)
+        ds.ReferencedImageSequence = Sequence(items)
+        ds.add_new(0x00090010, "LO", "RECIST TEST")
+        ds.add_new(0x00091010, "OB", bytes(range(256)) * 24)
+        if undefined:
+            ds["ReferencedImageSequence"].is_undefined_length = True
+            for item in items:
+                item.is_undefined_length_sequence_item = True
+
+    return hook
+
+
 def _fields(header):
     values = dataclasses.asdict(header)
     for key in ("position_mm", "orientation"):
@@ -58,6 +80,11 @@ CASES = {
     "sequences-undefined-length": {"slice_hook": _with_sequences(True)},
     "implicit-undefined-sequences": {"transfer_syntax": ImplicitVRLittleEndian,
                                      "slice_hook": _with_sequences(True)},
+    "long-header": {"slice_hook": _long_header(False)},
+    "long-header-undefined": {"slice_hook": _long_header(True)},
+    "long-header-implicit": {"transfer_syntax": ImplicitVRLittleEndian,
+                             "slice_hook": _long_header(True)},
+    "long-header-rle": {"transfer_syntax": RLELossless, "slice_hook": _long_header(False)},
 }
 
 
@@ -66,7 +93,10 @@ def test_fast_reader_agrees_with_pydicom(tmp_path, monkeypatch, kwargs):
     written = write_ct_series(tmp_path, shape=(2, 8, 8), orientation=(0.8, 0.6, 0, -0.6, 0.8, 0),
                               pixel_spacing_mm=(0.5, 0.75), **kwargs)
     path = written.paths[1]
-    assert read_raw_header(path) is not None  # the fast path handles it
+    raw = read_raw_header(path)
+    assert raw is not None  # the fast path handles it
+    if "long" in str(kwargs.get("slice_hook")):
+        assert (raw.pixel_data_offset or 0) > 16_000  # read on past the first read
     fast = read_slice_header(path)
     monkeypatch.setattr(discover, "read_raw_header", lambda p: None)
     slow = read_slice_header(path)
@@ -78,7 +108,7 @@ def test_fast_reader_agrees_with_pydicom(tmp_path, monkeypatch, kwargs):
     assert fast.sop_instance_uid == written.sop_instance_uids[1]
     assert fast.pixel_spacing_mm == (0.5, 0.75)
     np.testing.assert_allclose(fast.position_mm, written.geometry.slice_positions_mm[1])
-    if "slice_hook" in kwargs:
+    if "_with_sequences" in str(kwargs.get("slice_hook")):
         assert fast.series_description == "Thorax nativ Lunge ä"
     monkeypatch.undo()
     np.testing.assert_array_equal(load_series(tmp_path).volume, written.volume)

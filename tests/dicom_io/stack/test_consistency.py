@@ -173,3 +173,47 @@ def test_a_uid_holding_letters_is_refused(tmp_path, keyword):
     _write(tmp_path, slice_hook=hook)
     verdict = discover_series(tmp_path).series[0].verdict
     assert f"has a {keyword} that is not a UID" in verdict and "HOSP" not in verdict
+
+
+def test_the_at_a_glance_test_agrees_with_the_file_by_file_loops(tmp_path, monkeypatch):
+    """``check_consistency`` first tests the distinct values of each element at once; it
+    must pass exactly the series its file-by-file loops pass (these then name the
+    problem): headers altered at random, one element at a time or several."""
+    import dataclasses
+    import random
+
+    from dicom_io import stack
+
+    write_ct_series(tmp_path, (6, 4, 4))
+    record = discover_series(tmp_path).series[0]
+    changes = [("sop_instance_uid", lambda h, i, rng: record.headers[rng.randrange(6)]
+                .sop_instance_uid),
+               ("sop_instance_uid", lambda h, i, rng: "1.2.x.3"),
+               ("series_instance_uid", lambda h, i, rng: "9" * 65),
+               ("study_instance_uid", lambda h, i, rng: ""),
+               ("study_instance_uid", lambda h, i, rng: "1.2.3"),
+               ("frame_of_reference_uid", lambda h, i, rng: "1.2.\u0663"),
+               ("patient_id", lambda h, i, rng: "ANOTHER"),
+               ("modality", lambda h, i, rng: "MR"),
+               ("study_date", lambda h, i, rng: "")]
+    rng = random.Random(5)
+    outcomes = set()
+    for _ in range(300):
+        headers = list(record.headers)
+        for _ in range(rng.randrange(1, 3)):
+            i = rng.randrange(len(headers))
+            attribute, value = rng.choice(changes)
+            headers[i] = dataclasses.replace(headers[i],
+                                             **{attribute: value(headers[i], i, rng)})
+        altered = dataclasses.replace(record, headers=tuple(headers))
+        glance = stack._consistent_at_a_glance(altered.headers)
+        with monkeypatch.context() as patch:  # the loops alone
+            patch.setattr(stack, "_consistent_at_a_glance", lambda headers: False)
+            try:
+                stack.check_consistency(altered)
+                loops = True
+            except DicomInputError:
+                loops = False
+        assert glance == loops
+        outcomes.add(glance)
+    assert outcomes == {True, False}
