@@ -118,7 +118,7 @@ def compose(n: int, pieces: Sequence[tuple[npt.NDArray[np.object_], npt.ArrayLik
     ['a', 'b-x', 'a-x']
     """
     tables = [np.asarray(table, dtype=object) for table, _ in pieces]
-    codes = [np.asarray(code, dtype=np.intp) for _, code in pieces]
+    codes = [np.asarray(code) for _, code in pieces]  # integer codes, any width
     out = np.empty(n, dtype=object)
     if any(_SEPARATOR in "".join(table.tolist()) for table in tables):
         out[:] = ["".join(parts) for parts in zip(*(t[c].tolist()

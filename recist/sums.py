@@ -306,6 +306,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     is_new = encoding.kind.rows_equal(LesionKind.NEW)
     diameter = np.where(nodal, sa, ld)
     _check_measured_diameters(frame, diameter, is_target & status_is(TargetStatus.MEASURED))
+    del diameter  # 8 bytes a row, needed for the check only
     decimals = criteria.rounding_decimals
 
     patient_of_tp = tps.patient
@@ -391,7 +392,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     unequivocal_ns = _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp, NO_DATE_NS)
     backdated, late = _backdate_confirmed_new(
         frame, row_tp, tp_order, patient_lesion, unequivocal_rows, equivocal_rows, date_ns,
-        tp_cutoff_ns[row_tp], n_tp)
+        tp_cutoff_ns, n_tp)
 
     return {
         "patient_id": encoding.patient.decode(tps.patient),
@@ -433,7 +434,7 @@ def _backdate_confirmed_new(
     frame: pd.DataFrame, row_tp: npt.NDArray[np.int64], tp_order: npt.NDArray[np.int64],
     patient_lesion: npt.NDArray[np.int64], unequivocal_rows: npt.NDArray[np.intp],
     equivocal_rows: npt.NDArray[np.intp], date_ns: npt.NDArray[np.int64],
-    row_cutoff_ns: npt.NDArray[np.int64], n_tp: int,
+    tp_cutoff_ns: npt.NDArray[np.int64], n_tp: int,
 ) -> tuple[tuple[npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.int64]],
            tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]]:
     """DEC-13: find each equivocal new lesion's first sighting that a later scan confirms.
@@ -441,7 +442,8 @@ def _backdate_confirmed_new(
     A new lesion (same patient and lesion_id, kind ``new``) seen ``equivocal`` at one
     time point and ``unequivocal`` at a later one is back-dated: its first equivocal
     time point is marked with the lesion ids and the confirming date. DEC-17: only an
-    ``unequivocal`` row dated before the patient's cut-off (``row_cutoff_ns``) confirms;
+    ``unequivocal`` row dated before the patient's cut-off (``tp_cutoff_ns``, per time
+    point) confirms;
     a lesion first seen before the cut-off and first confirmed on or after it is
     returned apart ("late": not back-dated, DEC-14).
 
@@ -463,7 +465,7 @@ def _backdate_confirmed_new(
     confirm = unequivocal_rows[np.lexsort((date_ns[unequivocal_rows],
                                            tp_order[row_tp[unequivocal_rows]],
                                            patient_lesion[unequivocal_rows]))]
-    in_time = date_ns[confirm] < row_cutoff_ns[confirm]
+    in_time = date_ns[confirm] < tp_cutoff_ns[row_tp[confirm]]
     first_in_time = _first_of_each_key(confirm[in_time], patient_lesion)
     seen = equivocal_rows[np.lexsort((date_ns[equivocal_rows],
                                       tp_order[row_tp[equivocal_rows]],
@@ -480,7 +482,7 @@ def _backdate_confirmed_new(
     if not in_time.all():
         timely = np.isin(patient_lesion[confirm], patient_lesion[first_in_time])
         first_late = _first_of_each_key(confirm[~timely], patient_lesion)
-        before = date_ns[seen] < row_cutoff_ns[seen]
+        before = date_ns[seen] < tp_cutoff_ns[row_tp[seen]]
         first, by = _first_sightings(seen, first_late, row_tp, tp_order, patient_lesion,
                                      before)
         if len(first):

@@ -27,7 +27,14 @@ from recist.reason_text import compose, distinct_texts, split_template
 from recist.response_table import NEW_LESION_ORDER, NONTARGET_ORDER, TARGET_ORDER
 from recist.vocabulary import NewLesions, NonTargetResponse, TargetResponse
 
-__all__ = ["timepoint_reasons"]
+__all__ = ["REASON_INPUTS", "timepoint_reasons"]
+
+REASON_INPUTS = (
+    "partial_sum_mm", "nadir_mm", "baseline_sum_mm", "pct_from_baseline",
+    "n_targets_missing", "targets_complete", "n_nt_progression", "n_nt_missing",
+    "n_nt_present", "n_new_unequivocal", "backdated_lesions", "backdated_confirmed",
+)
+"""The time point features (``recist.sums.timepoint_columns``) the reasons read."""
 
 _EMPTY = np.array([""], dtype=object)
 
@@ -102,7 +109,7 @@ def _target_numbers(f: Mapping[str, npt.NDArray[Any]],
 
 def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArray[Any]],
                    criteria: Criteria, skip: npt.NDArray[np.bool_],
-                   ) -> list[tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]]:
+                   ) -> list[tuple[npt.NDArray[np.object_], npt.NDArray[np.integer[Any]]]]:
     """The target part of every row (followed by ``"; "``) as ``compose`` pieces; empty
     for a target NA and for the ``skip`` rows."""
     n = len(target_code)
@@ -126,7 +133,7 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
         for slot, (column, spec) in enumerate(zip(templates[t][4], specs)):
             uses.setdefault((column, spec), []).append((t, slot))
     slot_tables: list[list[npt.NDArray[np.object_]]] = [[_EMPTY] for _ in range(slots)]
-    slot_codes = [np.zeros(n, dtype=np.intp) for _ in range(slots)]
+    slot_codes = [np.zeros(n, dtype=np.int32) for _ in range(slots)]  # into slot_tables
     slot_sizes = [1] * slots
     for (column, spec), where in uses.items():
         rows = np.isin(which, [t for t, _ in where])
@@ -136,12 +143,13 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
             slot_codes[slot][at] = slot_sizes[slot] + codes[at[rows]]
             slot_tables[slot].append(texts)
             slot_sizes[slot] += len(texts)
-    pieces = []
+    pieces: list[tuple[npt.NDArray[np.object_], npt.NDArray[np.integer[Any]]]] = []
+    template_code = (which + 1).astype(np.int32)  # 0: no target part
     for slot in range(slots + 1):
         table = np.array([""] + [
             (literals[slot] + ("; " if slot == len(literals) - 1 else ""))
             if slot < len(literals) else "" for literals, _ in split], dtype=object)
-        pieces.append((table, which + 1))
+        pieces.append((table, template_code))
         if slot < slots:
             pieces.append((np.concatenate(slot_tables[slot]), slot_codes[slot]))
     return pieces
@@ -207,7 +215,7 @@ def timepoint_reasons(
                        overall[i], rule[i])
 
     table = [suffix(i) if i >= 0 else "" for i in firsts.tolist()]
-    suffix_code = key.astype(np.intp)
+    suffix_code = key.astype(np.int32)
     table.append("baseline")
     suffix_code[baseline] = len(table) - 1
     for i in np.flatnonzero(backdated & ~baseline).tolist():

@@ -31,7 +31,7 @@ from recist.response_table import (
     overall_response,
 )
 from recist.sums import NewTherapyCutoffs, timepoint_columns
-from recist.timepoint_reasons import timepoint_reasons
+from recist.timepoint_reasons import REASON_INPUTS, timepoint_reasons
 from recist.vocabulary import NewLesions, NonTargetResponse, OverallResponse, TargetResponse
 
 __all__ = [
@@ -329,9 +329,10 @@ def assess_timepoints_with_findings(
     lesion first seen before the patient's cut-off and confirmed only on or after it."""
     features = timepoint_columns(measurements, criteria, cutoffs)
     result = _classify(features, criteria)
+    codes = result["codes"]
     baseline = np.asarray(features["tp_order"]) == 0
     target, nontarget, new = result["target"], result["nontarget"], result["new"]
-    overall, rule = result["overall"].copy(), result["rule"].copy()
+    overall, rule = result["overall"], result["rule"]  # this call's own arrays
 
     backdated = (np.asarray(features["backdated_lesions"], dtype=object) != "") & ~baseline
     newly_pd = backdated & (overall != OverallResponse.PD)
@@ -339,35 +340,36 @@ def assess_timepoints_with_findings(
     rule[newly_pd] = "NEW-3, DEC-13"
     is_pd = overall == OverallResponse.PD
 
-    # DEC-20 dates.
-    candidates = np.stack([
-        np.where(target == TargetResponse.PD, np.asarray(features["target_first_ns"]), NO_DATE_NS),
-        np.where(nontarget == TargetResponse.PD, np.asarray(features["nt_progression_ns"]), NO_DATE_NS),
-        np.where(new == NewLesions.Y, np.asarray(features["new_unequivocal_ns"]), NO_DATE_NS),
-        np.where(backdated, np.asarray(features["backdated_ns"]), NO_DATE_NS),
-    ])
-    pd_ns = candidates.min(axis=0)
+    # DEC-20 dates: the earliest scan documenting the progression.
+    pd_ns = np.full(len(baseline), NO_DATE_NS, dtype=np.int64)
+    for rows, column in (
+            (codes["target"] == TARGET_ORDER.index(TargetResponse.PD), "target_first_ns"),
+            (codes["nontarget"] == NONTARGET_ORDER.index(NonTargetResponse.PD),
+             "nt_progression_ns"),
+            (codes["new"] == NEW_LESION_ORDER.index(NewLesions.Y), "new_unequivocal_ns"),
+            (backdated, "backdated_ns")):
+        np.minimum(pd_ns, np.where(rows, np.asarray(features[column]), NO_DATE_NS), out=pd_ns)
     date_ns = np.where(is_pd & (pd_ns != NO_DATE_NS), pd_ns, np.asarray(features["last_ns"]))
+    del pd_ns
 
     therapy_text, findings = _new_therapy_notes(features, date_ns, baseline)
-    reasons = timepoint_reasons(features, result["codes"], overall, rule, backdated,
-                                therapy_text, baseline, criteria)
-    blank = np.array([None] * len(baseline), dtype=object)
-    out = pd.DataFrame({
-        "patient_id": np.asarray(features["patient_id"], dtype=object),
-        "visit": np.asarray(features["visit"], dtype=object),
-        "date": date_ns.astype("datetime64[ns]"),
-        "sum_mm": np.asarray(features["sum_mm"], dtype=float),
-        "baseline_sum_mm": np.asarray(features["baseline_sum_mm"], dtype=float),
-        "nadir_mm": np.asarray(features["nadir_mm"], dtype=float),
-        "pct_from_baseline": np.asarray(features["pct_from_baseline"], dtype=float),
-        "pct_from_nadir": np.asarray(features["pct_from_nadir"], dtype=float),
-        "target_response": np.where(baseline, blank, target),
-        "nontarget_response": np.where(baseline, blank, nontarget),
-        "new_lesions": np.where(baseline, blank, new),
-        "overall_response": np.where(baseline, blank, overall),
-        "reasons": reasons,
-    })
+    # the output's columns, built without a copy (this call's own arrays; the labels are
+    # copied, as the encoding of the measurements may hold them)
+    columns: dict[str, npt.NDArray[Any]] = {
+        "patient_id": np.array(features["patient_id"], dtype=object),
+        "visit": np.array(features["visit"], dtype=object),
+        "date": date_ns.view("datetime64[ns]"),
+        **{name: np.asarray(features[name], dtype=float) for name in (
+            "sum_mm", "baseline_sum_mm", "nadir_mm", "pct_from_baseline", "pct_from_nadir")},
+        "target_response": target, "nontarget_response": nontarget, "new_lesions": new,
+        "overall_response": overall,
+    }
+    features = {name: features[name] for name in REASON_INPUTS}  # the rest is done with
+    columns["reasons"] = timepoint_reasons(features, codes, overall, rule, backdated,
+                                           therapy_text, baseline, criteria)
+    for column in (target, nontarget, new, overall):  # the baseline has no response
+        column[baseline] = None
+    out = pd.DataFrame(columns, copy=False)
     # ``features`` is already sorted by patient, then chronologically (earliest scan of
     # each time point), so the baseline stays first even if DEC-20 moves a PD date.
     return out, findings

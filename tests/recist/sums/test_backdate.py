@@ -12,6 +12,7 @@ from recist.arrays import NO_DATE_NS
 from recist.sums import _backdate_confirmed_new
 
 DAY = 86_400 * 10**9
+VISITS = 4  # time points per patient
 
 
 def _iso(ns: int) -> str:
@@ -21,7 +22,7 @@ def _iso(ns: int) -> str:
 def _table(seed: int):
     """New-lesion rows of 80 patients x 4 time points (ordered within each patient)."""
     rng = np.random.default_rng(seed)
-    n_patients, n_visits = 80, 4
+    n_patients, n_visits = 80, VISITS
     tp_of = np.arange(n_patients * n_visits).reshape(n_patients, n_visits)
     tp_order = np.tile(np.arange(n_visits), n_patients)
     cutoff = np.where(rng.random(n_patients) < 0.6,
@@ -87,7 +88,7 @@ def test_backdating_equals_a_plain_reading():
         status = frame["status"].to_numpy()
         got = _backdate_confirmed_new(
             frame, row_tp, tp_order, patient_lesion, np.flatnonzero(status == "unequivocal"),
-            np.flatnonzero(status == "equivocal"), ns, cutoff[frame["p"].to_numpy()], n_tp)
+            np.flatnonzero(status == "equivocal"), ns, np.repeat(cutoff, VISITS), n_tp)
         expected = _plain(frame, tp_order, cutoff, n_tp)
         for got_part, expected_part in zip((*got[0], *got[1]), (*expected[0], *expected[1])):
             assert got_part.tolist() == expected_part.tolist(), seed
