@@ -23,25 +23,43 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 __all__ = [
+    "Codes",
     "CohortIndex",
     "IndexedMeasurements",
     "TextCodes",
     "Timepoints",
     "date_ns",
     "index_of",
+    "small_codes",
     "text_codes",
     "visit_label",
 ]
 
 _NAT = np.iinfo(np.int64).min
 """``NaT`` as int64 nanoseconds."""
+
+Codes: TypeAlias = "npt.NDArray[np.signedinteger[Any]]"
+"""Integer codes per row, in the smallest signed type that holds them (``small_codes``):
+int8 for a kind or status, int32 for a cohort's patients (memory: a 1.4 M-row table)."""
+
+
+def small_codes(codes: npt.ArrayLike, n_values: int) -> Codes:
+    """``codes`` (-1 .. n_values - 1) in the smallest signed integer type holding them.
+
+    >>> small_codes(np.array([0, -1, 2]), 3).dtype, small_codes(np.array([0]), 40_000).dtype
+    (dtype('int8'), dtype('int32'))
+    """
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_values < np.iinfo(dtype).max:
+            return np.asarray(codes).astype(dtype, copy=False)
+    return np.asarray(codes).astype(np.int64, copy=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,7 +71,7 @@ class TextCodes:
     row, except the unused categories of a categorical column.
     """
 
-    codes: npt.NDArray[np.intp]
+    codes: Codes
     uniques: npt.NDArray[np.object_]
 
     def rows_equal(self, *values: object) -> npt.NDArray[np.bool_]:
@@ -67,7 +85,7 @@ class TextCodes:
         selected: npt.NDArray[np.bool_] = wanted[self.codes]
         return selected
 
-    def decode(self, codes: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+    def decode(self, codes: Codes) -> npt.NDArray[np.object_]:
         """The values of ``codes`` (None for -1), as an object array.
 
         >>> coded = text_codes(pd.Series(["b", None, "a"]))
@@ -104,17 +122,17 @@ def text_codes(column: pd.Series[Any]) -> TextCodes:
     else:
         values = np.asarray(column.array, dtype=object)
     codes, uniques = pd.factorize(values, sort=True)
-    return TextCodes(np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object))
+    return TextCodes(small_codes(codes, len(uniques)), np.asarray(uniques, dtype=object))
 
 
 def _categorical_codes(values: Any) -> TextCodes:
     """A categorical's codes renumbered by the sorted order of its categories: no hashing
     of the rows (a categorical's unused categories stay among the uniques)."""
     rank, uniques = pd.factorize(np.asarray(values.categories, dtype=object), sort=True)
-    codes = np.asarray(values.codes, dtype=np.intp)
+    codes = np.asarray(values.codes)  # already the smallest type (pandas)
     if np.array_equal(rank, np.arange(len(rank))):  # categories sorted already
         return TextCodes(codes, np.asarray(uniques, dtype=object))
-    renumber = np.append(np.asarray(rank, dtype=np.intp), -1)  # the last: missing (-1)
+    renumber = small_codes(np.append(rank, -1), len(rank))  # the last: missing (-1)
     return TextCodes(renumber[codes], np.asarray(uniques, dtype=object))
 
 
@@ -154,8 +172,8 @@ class Timepoints:
     rows, int64 ns; ``NaT`` dates are skipped).
     """
 
-    row_tp: npt.NDArray[np.intp]
-    timepoint_code: npt.NDArray[np.intp]
+    row_tp: Codes
+    timepoint_code: Codes
     has_visit: npt.NDArray[np.bool_]
     patient: npt.NDArray[np.intp]
     label: npt.NDArray[np.object_]
@@ -164,7 +182,7 @@ class Timepoints:
     last_ns: npt.NDArray[np.int64]
 
 
-def _index_timepoints(patient: npt.NDArray[np.intp], dates_ns: npt.NDArray[np.int64],
+def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
                       visit: TextCodes | None) -> Timepoints:
     """Group rows into time points and order them (docs/rules.md section 1).
 
@@ -209,7 +227,8 @@ def _index_timepoints(patient: npt.NDArray[np.intp], dates_ns: npt.NDArray[np.in
     start_of = np.maximum.accumulate(np.where(starts, np.arange(n_groups), 0)) if n_groups \
         else np.zeros(0, dtype=np.int64)
     return Timepoints(
-        row_tp=position[group], timepoint_code=group, has_visit=has_visit,
+        row_tp=small_codes(position[group], n_groups),
+        timepoint_code=small_codes(group, n_groups), has_visit=has_visit,
         patient=sorted_patient, label=labels[group_label[ordered]],
         order=(np.arange(n_groups) - start_of).astype(np.int64),
         first_ns=first[ordered], last_ns=last[ordered])
@@ -234,7 +253,7 @@ def _lexicographic_order(keys: tuple[npt.NDArray[np.int64], ...]) -> npt.NDArray
 
 
 def _visit_codes(visit: TextCodes | None,
-                 n_rows: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+                 n_rows: int) -> tuple[Codes, npt.NDArray[np.object_]]:
     """Each row's visit label as a code into the sorted labels (-1: no label); the labels
     are cleaned per distinct value (``visit_label``), so " C2" and "C2" are one label."""
     if visit is None:
@@ -303,21 +322,22 @@ class CohortIndex:
         visit = text_codes(self._columns["visit"]) if "visit" in self._columns else None
         return _index_timepoints(self.patient.codes, self.date_ns, visit)
 
-    @cached_property
     def patient_lesion(self) -> npt.NDArray[np.int64]:
-        """One integer per (patient, lesion_id) pair, in the order of the patient codes."""
+        """One integer per (patient, lesion_id) pair, in the order of the patient codes
+        (computed on each call: not kept)."""
         lesion = self.lesion
         key: npt.NDArray[np.int64] = (self.patient.codes.astype(np.int64)
                                       * (len(lesion.uniques) + 1) + lesion.codes)
         return key
 
     @cached_property
-    def lesion_code(self) -> npt.NDArray[np.intp]:
+    def lesion_code(self) -> Codes:
         """(patient, lesion_id) pairs numbered by their first row."""
-        return np.asarray(pd.factorize(self.patient_lesion)[0], dtype=np.intp)
+        codes, pairs = pd.factorize(self.patient_lesion())
+        return small_codes(codes, len(pairs))
 
     @cached_property
-    def patient_code(self) -> npt.NDArray[np.intp]:
+    def patient_code(self) -> Codes:
         """Patients numbered by their first row (``TextCodes`` numbers them sorted)."""
         tps = self.timepoints
         n_groups = len(tps.patient)
@@ -325,7 +345,7 @@ class CohortIndex:
         # patient holds the patient's first row.
         group_patient = np.empty(n_groups, dtype=np.intp)
         group_patient[tps.timepoint_code] = self.patient.codes
-        by_first_row = np.asarray(pd.factorize(group_patient)[0], dtype=np.intp)
+        by_first_row = small_codes(pd.factorize(group_patient)[0], len(self.patient.uniques) + 1)
         return by_first_row[tps.timepoint_code]
 
     def timepoint_rows(self) -> dict[str, npt.NDArray[Any]]:

@@ -316,7 +316,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     row_order = tp_order[row_tp]
     row_is_baseline = row_order == 0
 
-    patient_lesion = encoding.patient_lesion
+    patient_lesion = encoding.patient_lesion()
     row_lesion = encoding.lesion_code  # (patient, lesion_id) pairs numbered 0, 1, ...
     n_lesions = int(row_lesion.max(initial=-1)) + 1
     n_orders = int(tp_order.max(initial=-1)) + 1
