@@ -105,8 +105,17 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
             f"{', '.join(_REQUIRED_TIMEPOINT_COLUMNS)} (recist.timepoints.assess_timepoints "
             "writes them)"
         )
-    patient_ids, _ = _text_or_none(timepoints["patient_id"], upper=False)
-    empty = np.flatnonzero(pd.isna(patient_ids))
+    # patient codes in the order of the sorted (stripped) ids, -1 for an empty id; the
+    # texts are cleaned once per distinct value
+    raw_codes, raw_uniques = pd.factorize(timepoints["patient_id"], use_na_sentinel=True)
+    cleaned = [str(value).strip() or None for value in raw_uniques]
+    distinct = sorted({text for text in cleaned if text is not None})
+    position = {text: i for i, text in enumerate(distinct)}
+    lookup = np.array([-1 if text is None else position[text] for text in cleaned] + [-1],
+                      dtype=np.intp)
+    patient_codes = lookup[raw_codes]
+    ids_of = np.array([*distinct, None], dtype=object)  # code -1: the last, None
+    empty = np.flatnonzero(patient_codes < 0)
     if len(empty):
         raise RecistDataError(
             f"timepoints table row {int(empty[0])}: patient_id is empty; every time point "
@@ -115,7 +124,7 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise RecistDataError(
-            f"timepoints table, patient_id {patient_ids[row]}: date "
+            f"timepoints table, patient_id {ids_of[patient_codes[row]]}: date "
             f"{timepoints['date'].iloc[row]!r} is missing or not a date; every time point "
             "needs its scan date"
         )
@@ -127,7 +136,7 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
     if unknown:
         row = next(i for i, label in enumerate(overall) if label in unknown)
         raise RecistDataError(
-            f"timepoints table, patient_id {patient_ids[row]}, date "
+            f"timepoints table, patient_id {ids_of[patient_codes[row]]}, date "
             f"{dates.iloc[row].date()}: overall_response {overall[row]!r} is not one of "
             f"{', '.join(RESPONSES)}"
         )
@@ -135,13 +144,12 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
         target = _text_or_none(timepoints["target_response"])[0]
     else:
         target = np.full(len(timepoints), None, dtype=object)
-    codes, uniques = pd.factorize(patient_ids, sort=True)
     days = dates.to_numpy("datetime64[D]")
-    order = np.lexsort((days, codes))
-    codes = codes[order]
+    order = np.lexsort((days, patient_codes))
+    codes = patient_codes[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
     return {
-        "ids": np.asarray(uniques, dtype=object)[codes[starts]].astype(str).tolist(),
+        "ids": ids_of[codes[starts]].tolist(),
         "starts": starts,
         "ends": np.r_[starts[1:], len(codes)] if len(codes) else starts,
         "days": days[order].astype(np.int64),
