@@ -10,7 +10,9 @@
   visits side by side (``<patient>_<visit or date>_<lesion>.png``, from any annotation
   source), each captioned with its visit, date and diameters (LD · SA) in page text, which
   stays readable at any thumbnail size; a visit without a picture shows a placeholder
-  saying so.
+  saying so. The row's heading says what the pictures were drawn from (``method``: drawn
+  lines, mask outline, RTSTRUCT contour, SR lines), so a picture without an outline is
+  explained.
 
 Every data string is escaped (``recist.report.html``).
 """
@@ -153,6 +155,20 @@ def lesion_visit_table(rows: pd.DataFrame, timepoints: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
+_METHOD_WORDS = {"line": "drawn lines", "mask": "mask outline", "contour": "RTSTRUCT contour",
+                 "sr": "SR lines"}
+
+
+def _source_words(rows: pd.DataFrame) -> str:
+    """What the lesion's pictures were drawn from (``method``), so that a missing outline
+    is explained: ``drawn lines``, ``mask outline``, ``RTSTRUCT contour``, ``SR lines``."""
+    if "method" not in rows.columns:
+        return ""
+    methods = [str(m) for m in rows["method"].dropna().unique()]
+    words = [_METHOD_WORDS.get(m.split(" ")[0], m) for m in methods]
+    return ", ".join(dict.fromkeys(words))
+
+
 def _sizes(group: list[dict]) -> str:
     """The diameters under a picture: ``LD 16.7 · SA 10.4 mm`` (fragments: their LD sum)."""
     ld = [v for v in (_number(r.get("ld_mm")) for r in group) if not np.isnan(v)]
@@ -195,9 +211,11 @@ def lesion_picture_rows(rows: pd.DataFrame, patient_id: str,
                 tiles.append(f'<figure class="thumb missing"><div class="nopic">no picture'
                              f"{esc(' (' + status + ')') if status else ''}</div>"
                              f"<figcaption>{esc(caption)}</figcaption></figure>")
+        source = _source_words(mine)
         parts.append(f'<div class="lesion-row"><h3>{esc(lesion_id)} <span class="note">'
                      f'{esc(lesion["kind"])} · {esc(cell_text(lesion.get("organ")))}'
-                     f'</span></h3><div class="strip">{"".join(tiles)}</div></div>')
+                     + (f" · {esc(source)}" if source else "")
+                     + f'</span></h3><div class="strip">{"".join(tiles)}</div></div>')
     if not any_picture:
         return f'<p class="note">no lesion picture in {esc(overlays_dir)}</p>'
     return ('<p class="note">Long axis red, short axis blue, outline yellow (mask, SEG '

@@ -72,6 +72,10 @@ def test_new_lesion_row_and_picture_strip(tmp_path, sample_measurements, tiny_pn
         "V0 · 2024-01-08 LD 55.9 · SA 32.6 mm", "V1 · 2024-03-11 LD 53.1 · SA 30.9 mm",
         "V2 · 2024-05-06"]  # V2: no picture, the placeholder's caption
     assert strips[0].count("<img") == 2 and strips[0].count("thumb missing") == 1
+    # each lesion's heading says what its pictures were drawn from (lines: no outline)
+    assert re.findall(r'<div class="lesion-row"><h3>(.*?)</h3>', page) == [
+        'T1 <span class="note">target · lung · drawn lines</span>',
+        'NEW1 <span class="note">new · lung · drawn lines</span>']
     # the course comes before the folded details (eligibility, provenance)
     assert page.index("Lesions across visits") < page.index("Time point responses") \
         < page.index("Target sum and thresholds") < page.index("<details>")

@@ -154,6 +154,7 @@ def test_rtstruct_lesion_gets_its_row_of_pictures_on_the_patient_page(rectangle_
         paths=(path,), visit="V0", patient_id="P1", overlays_dir=overlays)).table
     html = lesion_picture_rows(table, "P1", overlays)  # the patient page's picture rows
     assert 'alt="GTV lung at V0' in html and "no picture" not in html
+    assert "target · — · RTSTRUCT contour" in html  # where the outline comes from
 
 
 def test_sr_lesion_picture_shows_its_axes_and_no_outline(ct_series, tmp_path):
