@@ -260,13 +260,13 @@ def render_lesion_overlay(
     bar = axes.plot([x0, x0 + scale_mm], [y0, y0], color="white", lw=2.5,
                     solid_capstyle="butt", label="_scale")[0]
     bar.set_path_effects(_halo(5.0))
-    axes.text(x0, y0 - half * 0.04, f"{scale_mm:g} mm", color="white", fontsize=10,
+    axes.text(x0, y0 - half * 0.04, f"{scale_mm:g} mm", color="white", fontsize=11,
               path_effects=halo)
     if slice_label:  # top left, one part a line, clear of the letters at the edges
         axes.text(0.02, 0.98, slice_label.replace(" · ", "\n"), transform=axes.transAxes,
-                  color="white", fontsize=9, va="top", linespacing=1.1, path_effects=halo)
+                  color="white", fontsize=10, va="top", linespacing=1.1, path_effects=halo)
     axes.text(centre[0] + half * 0.96, centre[1] + half * 0.96,
-              f"W{window.width:g}/L{window.level:g}", color="white", fontsize=9,
+              f"W{window.width:g}/L{window.level:g}", color="white", fontsize=10,
               ha="right", va="bottom", path_effects=halo)
     if orientation is not None:
         letters = orientation_letters(*orientation)
