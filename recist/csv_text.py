@@ -108,8 +108,10 @@ def fixed_decimals(values: np.ndarray, decimals: int = 2) -> pa.Array:
 def _strings(series: pd.Series) -> pa.Array:
     """An object or string column as Arrow strings (raises ``pa.ArrowException`` or
     ``TypeError`` if a cell is not a string or missing)."""
-    return pa.array(series.to_numpy(dtype=object, na_value=None), type=pa.large_string(),
-                    from_pandas=True)
+    if isinstance(series.dtype, pd.StringDtype):
+        return pa.array(series.array, type=pa.large_string())
+    # None, NaN and pd.NA are null (from_pandas); no copy of the object array
+    return pa.array(series.to_numpy(), type=pa.large_string(), from_pandas=True)
 
 
 def _dates(series: pd.Series) -> pa.Array:

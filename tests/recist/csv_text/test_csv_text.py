@@ -50,6 +50,7 @@ def test_every_formatted_type_and_quoting_like_pandas():
         "count": np.arange(n) - 5,
         "pfs_days": pd.array([59, None, -3, 0] * 2 + [1, None, 2], dtype="Int64"),
         'odd,"name': "x",
+        "missing_kinds": pd.Series(["a", np.nan, pd.NA, None, "b"] * 2 + ["c"], dtype=object),
     })
     assert bytes(table_csv_bytes(frame)) == _pandas(frame)
 
