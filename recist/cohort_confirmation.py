@@ -24,7 +24,7 @@ from recist.arrays import first_row_of_each
 from recist.best_response import CR, NE, NON_CR_NON_PD, PD, PR, RESPONSE_RANK, SD
 from recist.criteria import RECIST_1_1, Criteria
 
-__all__ = ["confirmed_of_cohort"]
+__all__ = ["confirmed_of_cohort", "confirming_rows"]
 
 _CR, _PR, _SD = RESPONSE_RANK[CR], RESPONSE_RANK[PR], RESPONSE_RANK[SD]
 _NCNP, _PD, _NE = RESPONSE_RANK[NON_CR_NON_PD], RESPONSE_RANK[PD], RESPONSE_RANK[NE]
@@ -45,10 +45,14 @@ def _counts(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     return np.r_[0, np.cumsum(flags, dtype=np.int64)]
 
 
-def _confirmers(rank: npt.NDArray[np.int64], days: npt.NDArray[np.int64],
+def confirming_rows(rank: npt.NDArray[np.int64], days: npt.NDArray[np.int64],
                 group: npt.NDArray[np.intp], counted: npt.NDArray[np.bool_],
                 criteria: Criteria) -> npt.NDArray[np.intp]:
-    """``confirming_time_point`` of every counted CR/PR row (its row, -1 for none)."""
+    """``confirming_time_point`` of every counted CR/PR row (its row, -1 for none).
+
+    Rows sorted by patient (``group``, ascending) then date (``days``); ``counted``: the
+    rows each patient's sequence holds (a prefix of their rows); ``rank``: BOR-2 ranks.
+    """
     n = len(rank)
     out = np.full(n, -1, dtype=np.intp)
     rows = np.flatnonzero(counted & ((rank == _CR) | (rank == _PR)))
@@ -101,7 +105,7 @@ def confirmed_of_cohort(
     and ``non_target_only``: per patient.
     """
     n_patients = len(start_days)
-    confirmer = _confirmers(rank, days, group, counted, criteria)
+    confirmer = confirming_rows(rank, days, group, counted, criteria)
     confirmed = confirmer >= 0
     # CONF-7: the first row starting any confirmed pair
     response_row = first_row_of_each(group[confirmed], n_patients,

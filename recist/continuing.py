@@ -11,13 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from recist.best_response import CR, PD, PR, SD, confirming_time_point, counted_time_points
+from recist.best_response import (
+    CR,
+    PD,
+    PR,
+    RESPONSE_RANK,
+    SD,
+    confirming_time_point,
+    counted_time_points,
+)
+from recist.cohort_confirmation import confirming_rows
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
+from recist.reason_text import distinct_texts
 from recist.sums import NewTherapyCutoffs
 
 _NEEDED_COLUMNS = ("patient_id", "date", "target_response", "overall_response")
@@ -147,40 +159,16 @@ def apply_continuing_response(
             f"timepoints table: missing column(s) {', '.join(missing)}; continuing response "
             f"(DEC-1) needs {', '.join(_NEEDED_COLUMNS)}"
         )
-    order = np.lexsort((table["date"].to_numpy("datetime64[ns]"),
-                        pd.factorize(table["patient_id"], sort=True)[0]))
-    patients = table["patient_id"].to_numpy(object)[order]
-    overall = table["overall_response"].astype(object).where(
-        table["overall_response"].notna(), None).to_numpy(object)[order]
-    target = table["target_response"].astype(object).where(
-        table["target_response"].notna(), None).to_numpy(object)[order]
-    days = table["date"].to_numpy("datetime64[D]")[order].tolist()
-    given = {} if cutoffs is None else cutoffs
-    cut = {str(k): pd.Timestamp(v).date() for k, v in given.items()
-           if not pd.isna(v)}
-    changed_rows: list[int] = []
-    changed_reasons: list[str] = []
-    boundaries = np.flatnonzero(patients[1:] != patients[:-1]) + 1
-    for begin, end in zip(np.r_[0, boundaries], np.r_[boundaries, len(order)]):
-        limit = cut.get(str(patients[begin]))
-        rows = [r for r in range(begin, end) if overall[r] is not None
-                and (limit is None or days[r] < limit)]
-        if not rows:
-            continue
-        responses = [overall[r] for r in rows]
-        dates = [days[r] for r in rows]
-        positions = continued_positions([target[r] for r in rows], responses, dates, criteria)
-        if not positions:
-            continue
-        start = continuing_response_start(responses, dates, criteria)
-        assert start is not None  # continued positions follow a response start
-        since = dates[start].isoformat()
-        for position in positions:
-            changed_rows.append(int(order[rows[position]]))
-            changed_reasons.append(
-                f"DEC-1 continuing response: target SD kept as PR, response reached on "
-                f"{since} continues until PD"
-            )
+    patient_codes, patient_ids = pd.factorize(table["patient_id"], sort=True)
+    order = np.lexsort((table["date"].to_numpy("datetime64[ns]"), patient_codes))
+    changed, since = _continued_rows(table, order, patient_codes[order] + 1,
+                                     np.r_[[None], np.asarray(patient_ids, dtype=object)],
+                                     criteria, cutoffs)
+    changed_rows = order[changed].tolist()
+    texts, codes = distinct_texts(since, "%s")
+    changed_reasons = np.array([
+        f"DEC-1 continuing response: target SD kept as PR, response reached on {day} "
+        "continues until PD" for day in texts.tolist()], dtype=object)[codes]
     if changed_rows:
         index = table.index[changed_rows]
         for column in ("target_response", "overall_response"):
@@ -188,7 +176,73 @@ def apply_continuing_response(
         if "reasons" in table.columns:
             old = table.loc[index, "reasons"].astype(object).where(
                 table.loc[index, "reasons"].notna(), "")
-            table.loc[index, "reasons"] = [
-                f"{text}; {extra}" if text else extra for text, extra in zip(old, changed_reasons)
-            ]
+            text = old.to_numpy(dtype=object)
+            table.loc[index, "reasons"] = np.where(text != "", text + "; " + changed_reasons,
+                                                   changed_reasons)
     return table
+
+
+def _continued_rows(
+    table: pd.DataFrame, order: npt.NDArray[np.intp], group_all: npt.NDArray[np.intp],
+    patient_ids: npt.NDArray[np.object_], criteria: Criteria,
+    cutoffs: NewTherapyCutoffs | None,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[Any]]:
+    """``continued_positions`` of every patient at once: the positions in ``order`` (the
+    rows sorted by patient and date; ``group_all`` their patients, ascending, and
+    ``patient_ids`` the ids of those codes) relabelled PR, and for each the ISO date of
+    the time point the response is carried from (``continuing_response_start``).
+
+    Each patient's sequence is their rows with an overall response dated before their
+    cut-off (DEC-17); the start is the first CR/PR before the first PD, or with
+    confirmation the earliest time point confirming one (``recist.cohort_confirmation``).
+    """
+    overall = table["overall_response"].to_numpy(object)[order]
+    target = table["target_response"].to_numpy(object)[order]
+    days_all = table["date"].to_numpy("datetime64[D]")[order].view(np.int64)
+    assessed = ~pd.isna(overall)
+    given = {} if cutoffs is None else cutoffs
+    cut = {str(k): pd.Timestamp(v).date() for k, v in given.items() if not pd.isna(v)}
+    if cut:  # each patient's first excluded day
+        limit = np.full(len(patient_ids), np.iinfo(np.int64).max, dtype=np.int64)
+        at = pd.Index(np.asarray(patient_ids).astype(str)).get_indexer(list(cut))
+        limit[at[at >= 0]] = np.array(list(cut.values()), dtype="datetime64[D]").view(
+            np.int64)[at >= 0]
+        assessed &= days_all < limit[group_all]
+    rows = np.flatnonzero(assessed)
+    group, days = group_all[rows], days_all[rows]
+    rank = _ranks(overall[rows])
+    is_pd = rank == _PD
+    pd_so_far = np.cumsum(is_pd)
+    first_of_group = np.r_[True, group[1:] != group[:-1]]
+    pd_before_group = (pd_so_far - is_pd)[np.maximum.accumulate(
+        np.where(first_of_group, np.arange(len(rows)), 0))]
+    before_pd = pd_so_far - pd_before_group == 0  # strictly before the patient's first PD
+    n_patients = len(patient_ids)
+    none = len(rows)
+    start = np.full(n_patients, none, dtype=np.intp)
+    if criteria.confirmation:
+        confirmer = confirming_rows(rank, days, group, before_pd, criteria)
+        np.minimum.at(start, group[confirmer >= 0], confirmer[confirmer >= 0])
+    else:
+        responding = np.flatnonzero(before_pd & ((rank == _CR) | (rank == _PR)))
+        np.minimum.at(start, group[responding], responding)
+    started = start[group]
+    relabel = (before_pd & (np.arange(len(rows)) > started) & (started < none)
+               & (target[rows] == SD) & (overall[rows] == SD))
+    changed = rows[relabel]
+    since = np.datetime_as_string(days[started[relabel]].view("datetime64[D]"))
+    return changed, since.astype(object)
+
+
+_CR, _PR, _PD = RESPONSE_RANK[CR], RESPONSE_RANK[PR], RESPONSE_RANK[PD]
+
+
+def _ranks(labels: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
+    """The BOR-2 rank of each overall response; any other label ranks after NE (it is
+    never a response, a progression nor allowed between a response and its
+    confirmation)."""
+    codes, uniques = pd.factorize(labels)
+    lookup = np.array([RESPONSE_RANK.get(str(u), len(RESPONSE_RANK)) for u in uniques]
+                      + [len(RESPONSE_RANK)], dtype=np.int64)
+    ranks: npt.NDArray[np.int64] = lookup[codes]
+    return ranks
