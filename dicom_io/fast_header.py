@@ -127,6 +127,7 @@ class RawHeader:
 _HEAD = struct.Struct("<HH2sH")  # group, element, VR, 16-bit length (explicit VR)
 _HEAD_IMPLICIT = struct.Struct("<HHI")  # group, element, 32-bit length
 _LENGTH = struct.Struct("<I")
+_US = struct.Struct("<H").unpack_from
 _SHORT_VRS = frozenset({b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS",
                         b"LO", b"LT", b"PN", b"SH", b"SL", b"SS", b"ST", b"TM", b"UI", b"UL",
                         b"US"})
@@ -229,20 +230,22 @@ def _skip_undefined_sequence(data: bytes, pos: int, implicit: bool) -> int:
 
 
 def _meta(data: bytes) -> tuple[int, dict[int, bytes]]:
-    pos, meta = 132, {}
-    while pos + 8 <= len(data) and struct.unpack_from("<H", data, pos)[0] == 0x0002:
-        tag = struct.unpack_from("<I", data, pos)[0]
-        tag = ((tag & 0xFFFF) << 16) | (tag >> 16)
-        vr = data[pos + 4:pos + 6]
+    pos, meta, size = 132, {}, len(data)
+    head, long_length = _HEAD.unpack_from, _LENGTH.unpack_from
+    while pos + 8 <= size:
+        group, element, vr, length = head(data, pos)
+        if group != 0x0002:
+            break
         if vr in _LONG_VRS:
-            length = struct.unpack_from("<I", data, pos + 8)[0]
+            if pos + 12 > size:
+                raise struct.error("the buffer ends inside an element")
+            length = long_length(data, pos + 8)[0]
             pos += 12
         else:
-            length = struct.unpack_from("<H", data, pos + 6)[0]
             pos += 8
-        if length == _UNDEFINED or pos + length > len(data):
+        if length == _UNDEFINED or pos + length > size:
             raise _NeedMore
-        meta[tag] = data[pos:pos + length]
+        meta[(group << 16) | element] = data[pos:pos + length]
         pos += length
     return pos, meta
 
@@ -335,9 +338,9 @@ def _read(data: bytes, file_size: int, progress: list[int], found: dict[int, byt
     for tag, raw in found.items():
         keyword, kind = _BY_TAG[tag]
         if kind == "us":
-            values[keyword] = struct.unpack_from("<H", raw)[0] if len(raw) >= 2 else None
-        else:
-            values[keyword] = _text(raw, encoding)
+            values[keyword] = _US(raw)[0] if len(raw) >= 2 else None
+        else:  # as _text
+            values[keyword] = raw.decode(encoding, errors="replace").strip(" \x00")
     sop_class = _text(meta.get(0x00020002, b""), "ascii")
     return values, syntax, sop_class, offset, length
 

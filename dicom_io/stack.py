@@ -504,17 +504,23 @@ def _geometry(record: SeriesRecord, slices: list[SliceHeader], positions: np.nda
     )
 
 
+def _first(failing: np.ndarray) -> int | None:
+    """The index of the first step a check fails (as a loop over the steps finds it)."""
+    where = np.flatnonzero(failing)
+    return int(where[0]) if len(where) else None
+
+
 def _check_positions(uid: str, slices: list[SliceHeader], positions: np.ndarray,
                      along: np.ndarray, normal: np.ndarray, min_pixel_mm: float) -> None:
     steps = np.diff(along)
-    for k, step in enumerate(steps):
-        if step < DUPLICATE_POSITION_MM:
-            a, b = slices[k], slices[k + 1]
-            raise _error(
-                uid, f"two slices share position {along[k]:.3f} mm along the slice normal — "
-                f"{_where(a)} and {_where(b)} (ImagePositionPatient {_fmt(a.position_mm)} and "
-                f"{_fmt(b.position_mm)})", b, "ImagePositionPatient",
-                "Remove the duplicate files, or split the series by AcquisitionNumber")
+    k = _first(steps < DUPLICATE_POSITION_MM)
+    if k is not None:
+        a, b = slices[k], slices[k + 1]
+        raise _error(
+            uid, f"two slices share position {along[k]:.3f} mm along the slice normal — "
+            f"{_where(a)} and {_where(b)} (ImagePositionPatient {_fmt(a.position_mm)} and "
+            f"{_fmt(b.position_mm)})", b, "ImagePositionPatient",
+            "Remove the duplicate files, or split the series by AcquisitionNumber")
     offsets = positions - positions[0]
     in_plane = offsets - np.outer(offsets @ normal, normal)
     shear = np.linalg.norm(in_plane, axis=1)
@@ -531,24 +537,26 @@ def _check_positions(uid: str, slices: list[SliceHeader], positions: np.ndarray,
     if len(steps) < 2:
         return
     median = float(np.median(steps))
-    for k, step in enumerate(steps):
-        if step > GAP_FACTOR * median:
-            a, b = slices[k], slices[k + 1]
-            missing = round(step / median) - 1
-            raise _error(
-                uid, f"about {missing} slice(s) missing between {_where(a)} and {_where(b)}: "
-                f"they are {step:.3f} mm apart, the median slice spacing is {median:.3f} mm "
-                f"(a gap above {GAP_FACTOR} x median is treated as missing slices)", b,
-                "ImagePositionPatient", "Copy the complete series again from the source")
+    k = _first(steps > GAP_FACTOR * median)
+    if k is not None:
+        step = float(steps[k])
+        a, b = slices[k], slices[k + 1]
+        missing = round(step / median) - 1
+        raise _error(
+            uid, f"about {missing} slice(s) missing between {_where(a)} and {_where(b)}: "
+            f"they are {step:.3f} mm apart, the median slice spacing is {median:.3f} mm "
+            f"(a gap above {GAP_FACTOR} x median is treated as missing slices)", b,
+            "ImagePositionPatient", "Copy the complete series again from the source")
     tolerance = max(SPACING_RELATIVE_TOLERANCE * median, DUPLICATE_POSITION_MM)
-    for k, step in enumerate(steps):
-        if abs(step - median) > tolerance:
-            a, b = slices[k], slices[k + 1]
-            raise _error(
-                uid, f"slice spacing is not uniform — {_where(a)} and {_where(b)} are "
-                f"{step:.3f} mm apart, the median step is {median:.3f} mm (tolerance "
-                f"{SPACING_RELATIVE_TOLERANCE:.0%})", b, "ImagePositionPatient",
-                "Resample the series to uniform spacing before loading")
+    k = _first(np.abs(steps - median) > tolerance)
+    if k is not None:
+        step = float(steps[k])
+        a, b = slices[k], slices[k + 1]
+        raise _error(
+            uid, f"slice spacing is not uniform — {_where(a)} and {_where(b)} are "
+            f"{step:.3f} mm apart, the median step is {median:.3f} mm (tolerance "
+            f"{SPACING_RELATIVE_TOLERANCE:.0%})", b, "ImagePositionPatient",
+            "Resample the series to uniform spacing before loading")
 
 
 def describe_problem(record: SeriesRecord) -> tuple[str, tuple[str, ...]]:
