@@ -3,11 +3,12 @@
 ``scipy.ndimage.find_objects`` visits every voxel with per-voxel bookkeeping (about 30 ms
 for a 16 MB CT label volume, the same for one lesion or fifty). Lesions fill a small part
 of a scan, so this module narrows down first with fast whole-array maxima: the maximum of
-each slice (one vectorised pass over the volume); then, on each slice that holds a label,
-the maximum of each row, and on the band of rows that hold one, the smallest nonzero
-value: when it equals the slice's maximum the slice holds one label, whose columns come
-from the band's column maxima. Only a slice holding several labels is read voxel by
-voxel. Same boxes as ``find_objects`` (tested).
+each block of up to 64 rows of each slice (one vectorised pass over the volume, by long
+runs); then, on each slice that holds a label, the maximum of each row of its first and
+last block that holds one, the column maxima of the band of rows between, and within
+that box the smallest nonzero value: when it equals the slice's maximum the slice holds
+one label. Only a slice holding several labels is read voxel by voxel. Same boxes as
+``find_objects`` (tested).
 """
 
 from __future__ import annotations
@@ -40,19 +41,26 @@ def label_boxes(labels: np.ndarray) -> dict[int, Box]:
         return {}
     # Unsigned view of the same bytes: nonzero stays nonzero, and maxima find it.
     unsigned = np.ascontiguousarray(labels).view(f"u{labels.dtype.itemsize}")
-    n = labels.shape[0]
-    slice_max = unsigned.reshape(n, -1).max(axis=1)
+    n, rows, columns = labels.shape
+    # The maximum of each block of rows of each slice, in one pass (long runs, as fast as
+    # a maximum per slice): a slice's first and last rows are then looked for in its
+    # first and last block that holds a label only.
+    block = next(b for b in (64, 32, 16, 8, 4, 2, 1) if rows % b == 0)
+    block_max = unsigned.reshape(n, rows // block, block * columns).max(axis=2)
+    slice_max = block_max.max(axis=1)
     boxes: dict[int, list[int]] = {}
     for k in np.flatnonzero(slice_max).tolist():
         image = unsigned[k]
-        rows = np.flatnonzero(image.max(axis=1))
-        r0, r1 = int(rows[0]), int(rows[-1])
+        held = np.flatnonzero(block_max[k])
+        b0, b1 = int(held[0]) * block, int(held[-1]) * block
+        r0 = b0 + int(np.flatnonzero(image[b0:b0 + block].max(axis=1))[0])
+        r1 = b1 + int(np.flatnonzero(image[b1:b1 + block].max(axis=1))[-1])
         band = image[r0:r1 + 1]
+        held_columns = np.flatnonzero(band.max(axis=0))
+        c0, c1 = int(held_columns[0]), int(held_columns[-1])
         # The smallest nonzero value: zeros wrap round to the largest value after -1.
-        if int((band - 1).min()) + 1 == int(slice_max[k]):  # one label on this slice
-            columns = np.flatnonzero(band.max(axis=0))
-            _grow(boxes, _signed(slice_max[k], labels.dtype),
-                  (k, r0, int(columns[0])), (k, r1, int(columns[-1])))
+        if int((band[:, c0:c1 + 1] - 1).min()) + 1 == int(slice_max[k]):  # one label
+            _grow(boxes, _signed(slice_max[k], labels.dtype), (k, r0, c0), (k, r1, c1))
             continue
         r, c = np.nonzero(band)
         values = labels[k, r0:r1 + 1][r, c]

@@ -61,7 +61,6 @@ to patient mm with its own geometry.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
 from typing import TypeAlias
 
@@ -236,9 +235,9 @@ def _add_short_axis(measured: PlanarMeasurement, edges: _Edges) -> PlanarMeasure
 
 
 def _to_index(point_mm: np.ndarray, corner: tuple[int, int], spacing: tuple[float, float],
-              slice_index: int) -> np.ndarray:
-    return np.array([slice_index, point_mm[0] / spacing[0] + corner[0],
-                     point_mm[1] / spacing[1] + corner[1]])
+              slice_index: int) -> list[float]:
+    return [float(slice_index), float(point_mm[0] / spacing[0] + corner[0]),
+            float(point_mm[1] / spacing[1] + corner[1])]
 
 
 _BOUND_DIRECTIONS = 1024  # even: every sampled direction's perpendicular is sampled too
@@ -326,14 +325,17 @@ class _SliceBounds:
         width = (self.right - self.left + 1) * self.col_mm
         y = np.arange(rows)[None, :] * self.row_mm
         half_r, half_c = self.row_mm / 2, self.col_mm / 2
-        x_last = np.where(self.any_row, self.last * self.col_mm + half_c, np.nan)
-        x_first = np.where(self.any_row, self.first * self.col_mm - half_c, np.nan)
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows of empty slices
-            diagonal = (np.nanmax(x_last + y, axis=1) - np.nanmin(x_first + y, axis=1)
-                        + 2 * half_r) / np.sqrt(2.0)
-            anti = (np.nanmax(x_last - y, axis=1) - np.nanmin(x_first - y, axis=1)
-                    + 2 * half_r) / np.sqrt(2.0)
+        # Rows without lesion: -inf in maxima, +inf in minima (an empty slice's figures
+        # are infinite and set aside below).
+        x_last = self.last * self.col_mm + half_c
+        x_first = self.first * self.col_mm - half_c
+        off = ~self.any_row
+        high, low = x_last + y, x_first + y
+        high[off], low[off] = -np.inf, np.inf
+        diagonal = (high.max(axis=1) - low.min(axis=1) + 2 * half_r) / np.sqrt(2.0)
+        high, low = x_last - y, x_first - y
+        high[off], low[off] = -np.inf, np.inf
+        anti = (high.max(axis=1) - low.min(axis=1) + 2 * half_r) / np.sqrt(2.0)
         widest = np.fmax(np.fmax(height, width), np.fmax(diagonal, anti))
         coarse = np.fmin(np.hypot(height, width), widest / np.cos(np.pi / 8) + 1e-9)
         self.coarse = np.where(present, np.where(self.simple, coarse + 1e-9, np.inf), 0.0)
@@ -367,14 +369,17 @@ class _SliceBounds:
         # (last) columns lies between the run's ends, and a point between two rows with
         # equal first (last) column lies between their row points and the other side.
         f_moves, g_moves = f[1:] != f[:-1], g[1:] != g[:-1]
-        f_row = np.r_[True, f_moves] | np.r_[f_moves, True]
-        g_row = np.r_[True, g_moves] | np.r_[g_moves, True]
+        f_row, g_row = np.ones(len(f), dtype=bool), np.ones(len(g), dtype=bool)
+        f_row[1:-1] = f_moves[:-1] | f_moves[1:]  # the first and last rows always
+        g_row[1:-1] = g_moves[:-1] | g_moves[1:]
         row = np.concatenate([r[f_row], r[g_row], level[f_moves], level[g_moves],
                               [top - 0.5, top - 0.5, bottom + 0.5, bottom + 0.5]])
         col = np.concatenate([f[f_row] - 0.5, g[g_row] + 0.5,
                               np.minimum(f[1:], f[:-1])[f_moves],
                               np.maximum(g[1:], g[:-1])[g_moves], [f[0], g[0], f[-1], g[-1]]])
-        return np.stack([col * self.col_mm, row * self.row_mm], axis=1)
+        points = np.empty((len(col), 2))
+        points[:, 0], points[:, 1] = col * self.col_mm, row * self.row_mm
+        return points
 
     def quick(self, k: int) -> float:
         """An upper bound of slice ``k``'s LD (and so of its SA) from R's widths along
@@ -463,6 +468,13 @@ def _drop_strays(mask: np.ndarray, min_voxels: int, runs: _RowRuns | None
             continue
         labels, count = ndimage.label(mask[k], structure=_EIGHT)
         labelled[k] = (labels, count)
+        if count == 1:  # one piece after all: its size is the slice's
+            if runs.voxels[k] >= min_voxels:
+                any_large = True
+            else:
+                top = int(runs.top[k])
+                small.append((k, top, int(runs.first[k, top]), int(runs.voxels[k]), None))
+            continue
         flat = labels.ravel()
         where = np.flatnonzero(flat)
         numbers, first_index, sizes = np.unique(flat[where], return_index=True,
@@ -581,9 +593,9 @@ def measure_mask(
         FragmentMeasurement(
             slice_index=best_index,
             ld_mm=m.ld_mm, sa_mm=m.sa_mm, sa_caliper_mm=m.sa_caliper_mm, area_mm2=m.area_mm2,
-            ld_index=np.stack([_to_index(m.ld_start, corner, in_plane, best_index),
+            ld_index=np.array([_to_index(m.ld_start, corner, in_plane, best_index),
                                _to_index(m.ld_end, corner, in_plane, best_index)]),
-            sa_index=np.stack([_to_index(m.sa_start, corner, in_plane, best_index),
+            sa_index=np.array([_to_index(m.sa_start, corner, in_plane, best_index),
                                _to_index(m.sa_end, corner, in_plane, best_index)]),
         )
         for m, corner, _ in best_pieces

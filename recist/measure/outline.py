@@ -54,24 +54,28 @@ def smoothed_outline_edges(piece: np.ndarray, *, smooth: bool = True
     vi, vj = np.nonzero(vertical)
     h_id[hi, hj] = np.arange(len(hi))
     v_id[vi, vj] = np.arange(len(hi), len(hi) + len(vi))
-    vertices = np.concatenate([
-        np.stack([hi.astype(float), hj + 0.5], axis=1),
-        np.stack([vi + 0.5, vj.astype(float)], axis=1),
-    ]) - 1.0  # undo the padding
+    n_h = len(hi)
+    vertices = np.empty((n_h + len(vi), 2))
+    vertices[:n_h, 0], vertices[:n_h, 1] = hi, hj + 0.5
+    vertices[n_h:, 0], vertices[n_h:, 1] = vi + 0.5, vj
+    vertices -= 1.0  # undo the padding
 
     top, bottom = h_id[:-1, :], h_id[1:, :]
     left, right = v_id[:, :-1], v_id[:, 1:]
     crossings = (top >= 0).astype(np.int8) + (bottom >= 0) + (left >= 0) + (right >= 0)
     two = crossings == 2
-    ids = np.stack([top[two], right[two], bottom[two], left[two]], axis=1)
+    ids = np.empty((int(np.count_nonzero(two)), 4), dtype=np.int64)
+    ids[:, 0], ids[:, 1], ids[:, 2], ids[:, 3] = top[two], right[two], bottom[two], left[two]
     simple = np.sort(ids, axis=1)[:, 2:]
     four = crossings == 4
     tl_foreground = b[:-1, :-1][four]
     t, r, bo, le = top[four], right[four], bottom[four], left[four]
     # TL and BR foreground: cut off the background corners TR (top-right) and BL
     # (left-bottom); otherwise cut off TL (top-left) and BR (right-bottom).
-    first = np.where(tl_foreground[:, None], np.stack([t, r], 1), np.stack([t, le], 1))
-    second = np.where(tl_foreground[:, None], np.stack([le, bo], 1), np.stack([r, bo], 1))
+    first = np.empty((len(t), 2), dtype=np.int64)
+    second = np.empty((len(t), 2), dtype=np.int64)
+    first[:, 0], first[:, 1] = t, np.where(tl_foreground, r, le)
+    second[:, 0], second[:, 1] = np.where(tl_foreground, le, r), bo
     segments = np.concatenate([simple, first, second]).astype(np.int64)
     if smooth and len(segments):
         n = len(vertices)

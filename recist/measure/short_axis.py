@@ -43,6 +43,18 @@ def polygon_edges(loops: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(starts), np.concatenate(ends)
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of floats (sorted, each once), without its generality."""
+    ordered = np.sort(values)
+    if len(ordered) and np.isnan(ordered[-1]):  # NaNs sort last: np.unique keeps one
+        nan_kept: np.ndarray = np.unique(values)
+        return nan_kept
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    kept: np.ndarray = ordered[keep]
+    return kept
+
+
 def longest_perpendicular_chord(
     loops: Sequence[np.ndarray], long_axis_direction: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
@@ -103,8 +115,8 @@ def longest_perpendicular_chord_edges(
 
     scale = max(1.0, float(np.abs(np.concatenate([ta, tb, sa, sb])).max()))
     eps = 1e-11 * scale
-    vertex_t = np.unique(np.concatenate([ta, tb]))
-    positions = np.unique(np.concatenate([vertex_t - eps, vertex_t + eps]))
+    vertex_t = _sorted_unique(np.concatenate([ta, tb]))
+    positions = _sorted_unique(np.concatenate([vertex_t - eps, vertex_t + eps]))
 
     t_low, t_high = np.minimum(ta, tb), np.maximum(ta, tb)
     first = np.searchsorted(positions, t_low, side="left")
@@ -121,8 +133,8 @@ def longest_perpendicular_chord_edges(
 
     order = np.lexsort((s, position))
     position, s, t = position[order], s[order], t[order]
-    group_start = np.r_[0, np.flatnonzero(np.diff(position)) + 1]
-    sizes = np.diff(np.r_[group_start, total])
+    group_start = np.concatenate(([0], np.flatnonzero(np.diff(position)) + 1))
+    sizes = np.diff(np.append(group_start, total))
     rank = np.arange(total) - np.repeat(group_start, sizes)
     enter = np.flatnonzero((rank % 2 == 0)[:-1] & (position[1:] == position[:-1]))
     if len(enter) == 0:
