@@ -72,3 +72,17 @@ C,2024-03-05,local,T1;T2,sbrt
 def csv(text: str) -> pd.DataFrame:
     """A CSV text as a table of text cells (empty → missing), as ``read_csv_table`` reads."""
     return pd.read_csv(io.StringIO(text), dtype=str)
+
+
+def oligo_result():
+    """(``OligoResult``, patients table) of this cohort under RECIST 1.1 with its
+    therapies (``recist.pipeline.oligo.respond_oligo``)."""
+    from recist.criteria import RECIST_1_1
+    from recist.patients import normalise_patients
+    from recist.pipeline.oligo import respond_oligo
+    from recist.table import normalise_measurements
+
+    patients = normalise_patients(csv(PATIENTS_CSV))
+    _result, oligo = respond_oligo(normalise_measurements(csv(MEASUREMENTS_CSV)), patients,
+                                   RECIST_1_1, therapies=csv(THERAPIES_CSV))
+    return oligo, patients

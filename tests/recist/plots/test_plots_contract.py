@@ -17,12 +17,8 @@ from matplotlib.colors import to_hex
 
 from recist import plots, plots_criteria, plots_oligo
 from recist.cdisc import read_sdtm
-from recist.criteria import RECIST_1_1
-from recist.patients import normalise_patients
-from recist.pipeline.oligo import respond_oligo
-from recist.table import normalise_measurements
 
-from support.oligo_cohort import MEASUREMENTS_CSV, PATIENTS_CSV, THERAPIES_CSV, csv
+from support.oligo_cohort import oligo_result
 
 PUBLIC = sorted((module.__name__, name) for module in (plots, plots_criteria, plots_oligo)
                 for name in module.__all__ if name.startswith("plot_"))
@@ -36,11 +32,7 @@ def _close():
 
 @pytest.fixture(scope="module")
 def oligo():
-    measurements = normalise_measurements(csv(MEASUREMENTS_CSV))
-    patients = normalise_patients(csv(PATIENTS_CSV))
-    _result, result = respond_oligo(measurements, patients, RECIST_1_1,
-                                    therapies=csv(THERAPIES_CSV))
-    return result, patients
+    return oligo_result()
 
 
 @pytest.fixture

@@ -16,23 +16,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from recist.criteria import RECIST_1_1
-from recist.patients import normalise_patients
-from recist.pipeline.oligo import respond_oligo
 from recist.plots import page_count, page_figure_size, page_rows
 from recist.plots_oligo import plot_cumulative_incidence, plot_therapy_swimmer
-from recist.table import normalise_measurements
 
-from support.oligo_cohort import MEASUREMENTS_CSV, PATIENTS_CSV, THERAPIES_CSV, csv
+from support.oligo_cohort import oligo_result
 
 
 @pytest.fixture(scope="module")
 def oligo():
-    measurements = normalise_measurements(csv(MEASUREMENTS_CSV))
-    patients = normalise_patients(csv(PATIENTS_CSV))
-    _result, oligo = respond_oligo(measurements, patients, RECIST_1_1,
-                                   therapies=csv(THERAPIES_CSV))
-    return oligo, patients
+    return oligo_result()
 
 
 @pytest.fixture(autouse=True)
