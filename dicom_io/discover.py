@@ -495,6 +495,7 @@ def _walk_named(root: Path, base: Path, prefix: str) -> Iterator[tuple[Path, str
         except OSError:
             continue  # as os.walk: a folder that cannot be listed is passed over
         folders = []
+        parent = Path(folder)  # its children made by joining a name (cheaper than parsing)
         for entry in entries:
             try:
                 is_folder = entry.is_dir()  # follows links, as os.walk's listing does
@@ -508,7 +509,7 @@ def _walk_named(root: Path, base: Path, prefix: str) -> Iterator[tuple[Path, str
                 regular = entry.is_file(follow_symlinks=False)
             except OSError:
                 regular = False
-            yield Path(entry.path), shown + entry.name, regular
+            yield parent / entry.name, shown + entry.name, regular
         stack.extend(reversed(folders))
 
 

@@ -142,71 +142,76 @@ def _parse(data: bytes, pos: int, implicit: bool, end: int | None,
     ``end`` is the end of a defined-length container, or None for the top level (stop at
     PixelData) / an undefined-length item (stop at its delimiter). ``complete`` says that
     ``data`` is the whole file, so the top level may end without PixelData. ``progress``
-    (top level): its first item is set to the end of each element walked, so that after
-    ``_NeedMore`` the walk resumes there with more data (and the same ``found``).
+    (top level): on ``_NeedMore``, its first item is set to the start of the element that
+    did not fit, so that the walk resumes there with more data (and the same ``found``).
     """
     head, head_implicit, long_length = _HEAD.unpack_from, _HEAD_IMPLICIT.unpack_from, \
         _LENGTH.unpack_from
     size = len(data)
     wanted = _BY_TAG if found is not None else {}
-    while end is None or pos < end:
-        if progress is not None:
-            progress[0] = pos
-        if pos + 8 > size:
-            if complete and pos == size:
-                return pos, None, None
-            raise _NeedMore
-        if not implicit:
-            group, element, vr, length = head(data, pos)
-            if group < 0x7FE0 and vr in _SHORT_VRS:
-                # The common element, as below: neither an item, a delimiter nor PixelData
-                # (group 7FE0 or FFFE), and a 16-bit length is never undefined.
-                pos += 8
+    element_start = pos
+    try:
+        while end is None or pos < end:
+            element_start = pos
+            if pos + 8 > size:
+                if complete and pos == size:
+                    return pos, None, None
+                raise _NeedMore
+            if not implicit:
+                group, element, vr, length = head(data, pos)
+                if group < 0x7FE0 and vr in _SHORT_VRS:
+                    # The common element, as below: neither an item, a delimiter nor PixelData
+                    # (group 7FE0 or FFFE), and a 16-bit length is never undefined.
+                    pos += 8
+                    tag = (group << 16) | element
+                    if tag in wanted:
+                        if pos + length > size:
+                            raise _NeedMore
+                        found[tag] = data[pos:pos + length]  # type: ignore[index]
+                    pos += length
+                    continue
+            if implicit:
+                group, element, length = head_implicit(data, pos)
                 tag = (group << 16) | element
-                if tag in wanted:
-                    if pos + length > size:
-                        raise _NeedMore
-                    found[tag] = data[pos:pos + length]  # type: ignore[index]
-                pos += length
-                continue
-        if implicit:
-            group, element, length = head_implicit(data, pos)
-            tag = (group << 16) | element
-            if tag == _ITEM_END or tag == _SEQUENCE_END:
-                return pos + 8, None, None
-            vr = b"SQ" if length == _UNDEFINED else None
-            pos += 8
-        else:
-            group, element, vr, length = head(data, pos)
-            tag = (group << 16) | element
-            if tag == _ITEM_END or tag == _SEQUENCE_END:
-                return pos + 8, None, None
-            if group == 0xFFFE:
-                length = long_length(data, pos + 4)[0]
+                if tag == _ITEM_END or tag == _SEQUENCE_END:
+                    return pos + 8, None, None
                 vr = b"SQ" if length == _UNDEFINED else None
                 pos += 8
-            elif vr in _SHORT_VRS:
-                pos += 8
-            elif vr in _LONG_VRS:
-                if pos + 12 > size:
-                    raise _NeedMore
-                length = long_length(data, pos + 8)[0]
-                pos += 12
-            elif vr.isalpha() and vr.isupper():
-                pos += 8
             else:
-                raise _Unexpected(f"bad VR {vr!r}")
-        if found is not None and tag == PIXEL_DATA_TAG:
-            return pos, pos, length
-        if length == _UNDEFINED:
-            # An undefined-length UN element holds an Implicit VR sequence (PS3.5 6.2.2).
-            pos = _skip_undefined_sequence(data, pos, implicit or vr == b"UN")
-            continue
-        if found is not None and tag in _BY_TAG:
-            if pos + length > size:
-                raise _NeedMore
-            found[tag] = data[pos:pos + length]
-        pos += length
+                group, element, vr, length = head(data, pos)
+                tag = (group << 16) | element
+                if tag == _ITEM_END or tag == _SEQUENCE_END:
+                    return pos + 8, None, None
+                if group == 0xFFFE:
+                    length = long_length(data, pos + 4)[0]
+                    vr = b"SQ" if length == _UNDEFINED else None
+                    pos += 8
+                elif vr in _SHORT_VRS:
+                    pos += 8
+                elif vr in _LONG_VRS:
+                    if pos + 12 > size:
+                        raise _NeedMore
+                    length = long_length(data, pos + 8)[0]
+                    pos += 12
+                elif vr.isalpha() and vr.isupper():
+                    pos += 8
+                else:
+                    raise _Unexpected(f"bad VR {vr!r}")
+            if found is not None and tag == PIXEL_DATA_TAG:
+                return pos, pos, length
+            if length == _UNDEFINED:
+                # An undefined-length UN element holds an Implicit VR sequence (PS3.5 6.2.2).
+                pos = _skip_undefined_sequence(data, pos, implicit or vr == b"UN")
+                continue
+            if found is not None and tag in _BY_TAG:
+                if pos + length > size:
+                    raise _NeedMore
+                found[tag] = data[pos:pos + length]
+            pos += length
+    except (_NeedMore, struct.error):
+        if progress is not None:  # resume at the element that did not fit
+            progress[0] = element_start
+        raise
     return pos, None, None
 
 
