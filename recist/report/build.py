@@ -3,13 +3,18 @@
 Patient pages are independent: with ``workers`` > 1 they are written by that many
 processes (chunks of patients) while this process draws the cohort page, which is what
 keeps a 60-patient cohort within seconds on two cores. ``progress(done, total)`` is
-called after each page, from this process.
+called once with ``done`` 0 before anything is assessed (a bar shows at once), then after
+each page: the worker processes' pages are counted as each chunk of them is done, while
+the cohort page is still being drawn, not after it (issue 14: a bar that only moved at the
+end). It may be called from the executor's thread, one call at a time.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,15 +90,17 @@ def write_reports(measurements: pd.DataFrame, out_dir: str | Path, *,
     from recist.baseline_rules import assess_baseline
     from recist.response import respond
 
+    patient_ids = list(dict.fromkeys(measurements["patient_id"].astype(str)))
+    total = len(patient_ids) + 1
+    if progress is not None:
+        progress(0, total)
     if result is None:
         result = respond(measurements, patients, criteria)
     if baseline is None:
         baseline = assess_baseline(measurements, criteria)
     out_dir = Path(out_dir)
     findings = tuple(result.findings) + tuple(baseline.findings)
-    patient_ids = list(dict.fromkeys(measurements["patient_id"].astype(str)))
     pages = {p: patient_report_file_name(p) for p in patient_ids}
-    total = len(patient_ids) + 1
     options = {"patients": patients, "baseline": baseline, "findings": findings,
                "overlays_dir": overlays_dir, "criteria": criteria, "inputs": inputs,
                "cohort_link": COHORT_FILE, "screening": screening}
@@ -101,12 +108,18 @@ def write_reports(measurements: pd.DataFrame, out_dir: str | Path, *,
         workers = min(os.cpu_count() or 1, 4) if len(patient_ids) >= 12 else 1
     written: dict[str, Path] = {}
     done = 0
+    counting = threading.Lock()
 
-    def tick() -> None:
+    def tick(pages_done: int = 1) -> None:
         nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, total)
+        with counting:  # the main thread and the executor's thread
+            done += pages_done
+            if progress is not None:
+                progress(done, total)
+
+    def count_chunk(future: Future) -> None:
+        if not future.cancelled() and future.exception() is None:
+            tick(len(future.result()))
 
     def cohort() -> Path:
         path = write_cohort_report(
@@ -131,11 +144,11 @@ def write_reports(measurements: pd.DataFrame, out_dir: str | Path, *,
             futures = [pool.submit(_write_pages, chunk, out_dir, pages, measurements,
                                    result.timepoints, result.patient_summary, options)
                        for chunk in chunks if chunk]
+            for future in futures:
+                future.add_done_callback(count_chunk)
             cohort_path = cohort()
             for future in as_completed(futures):
-                for patient_id, path in future.result().items():
-                    written[patient_id] = path
-                    tick()
+                written.update(future.result())
         written = {p: written[p] for p in patient_ids}
     return ReportFiles(cohort=cohort_path, patients=written, result=result,
                        baseline=baseline)
