@@ -68,6 +68,20 @@ def test_the_reader_sees_sentences_not_bare_asserts(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_the_scratch_folder_is_removed_at_the_end(name):
+    """A notebook run without ``RECIST_NOTEBOOK_OUT`` writes into a ``mkdtemp`` folder; its
+    last code cell removes it (issue 14: notebook 04 left one behind in /tmp per run). The
+    run below sets the variable, so this reads the cell instead of running it."""
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    if not any("mkdtemp(" in source for source in code):
+        return
+    last = code[-1]
+    assert 'if not os.environ.get("RECIST_NOTEBOOK_OUT"):' in last
+    assert "shutil.rmtree(OUT" in last
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_top_to_bottom(name, kernel_name, sample_data_ready, tmp_path,
                                      monkeypatch):
     from nbclient import NotebookClient
