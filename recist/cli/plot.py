@@ -35,6 +35,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="waterfall or swimmer: draw page N (from 1) of the patients split "
                         "into pages of at most 60, 8 pt labels (default: every patient on "
                         "one figure sized to fit)")
+    p.add_argument("--group", metavar="VALUE",
+                   help="spider: draw only the lines whose --color-by (or --by-arm) value "
+                        "is VALUE, e.g. one arm, on the axis ranges of all lines")
     p.add_argument("--endpoint", choices=("pfs", "dor"), default="pfs",
                    help="Kaplan-Meier endpoint (default pfs)")
     p.add_argument("--out", required=True, metavar="FILE", help="output .png or .svg")
@@ -114,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
         patients = read_patients(args.patients)
     kind = args.kind
     page = _page(args, kind)
+    if args.group is not None and kind != "spider":
+        raise ValueError(f"--group: only the spider draws one group's lines, not {kind}")
     if kind == "waterfall":
         timepoints = _table(args.timepoints, "--timepoints", kind)
         _figure, axes = plt.subplots(figsize=plots.page_figure_size(
@@ -123,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
                                   color_by=args.color_by, page=page)
     elif kind == "spider":
         ax = plots.plot_spider(_table(args.timepoints, "--timepoints", kind), patients,
-                               by_arm=args.by_arm, color_by=args.color_by)
+                               by_arm=args.by_arm, color_by=args.color_by, group=args.group)
     elif kind == "swimmer":
         timepoints = _table(args.timepoints, "--timepoints", kind)
         _figure, axes = plt.subplots(figsize=plots.page_figure_size(

@@ -1,4 +1,5 @@
-"""``recist plot --page N``: one page of a waterfall or swimmer, bad pages refused in one line."""
+"""``recist plot --page N`` (one page of a waterfall or swimmer) and ``--group VALUE`` (one
+spider panel); bad values refused in one line."""
 
 from __future__ import annotations
 
@@ -46,3 +47,14 @@ def test_bad_page_is_one_line(tmp_path, responses, kind, page, message, capsys):
     error = capsys.readouterr().err
     assert message in error and error.count("\n") == 1
     assert not out.exists()
+
+
+def test_spider_panel_of_one_arm(tmp_path, responses, capsys):
+    out = tmp_path / "spider.svg"
+    assert _plot(responses, "spider", out, "--by-arm", "--group", "Immediate therapy") == 0
+    assert b"Spider plot: Immediate therapy" in out.read_bytes()
+    assert _plot(responses, "spider", out, "--by-arm", "--group", "Other arm") == 2
+    assert "spider: no line has arm 'Other arm'" in capsys.readouterr().err
+    assert _plot(responses, "swimmer", out, "--group", "Other arm") == 2
+    assert "--group: only the spider draws one group's lines, not swimmer" in (
+        capsys.readouterr().err)
