@@ -15,7 +15,7 @@ import pandas as pd
 from pandas.api.typing import NaTType, NAType
 
 from recist.cohort_index import CohortIndex, IndexedMeasurements
-from recist.findings import Finding, Severity
+from recist.findings import Finding, Severity, make_finding
 
 __all__ = ["finding", "findings_at", "indexed", "iso", "iso_dates", "records",
            "sorted_contains"]
@@ -106,8 +106,8 @@ def finding(row: Mapping[Hashable, Any], code: str, rule: str, severity: Severit
         where += f" (visit {visit})"
     if lesion_id is not None:
         where += f", lesion {lesion_id}"
-    return Finding(code=code, message=f"{where}: {text}", severity=severity, rule=rule,
-                   patient_id=patient, date=date, visit=visit, lesion_id=lesion_id)
+    return make_finding(code, f"{where}: {text}", severity, rule, patient, date, visit,
+                        lesion_id)
 
 
 def iso_dates(values: pd.Series[Any] | npt.NDArray[Any]) -> list[str | None]:
@@ -153,8 +153,8 @@ def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str, severity
             where += f" (visit {visit})"
         if lesion_id is not None:
             where += f", lesion {lesion_id}"
-        out.append(Finding(code=code, message=f"{where}: {text}", severity=severity, rule=rule,
-                           patient_id=patient, date=day, visit=visit, lesion_id=lesion_id))
+        out.append(make_finding(code, f"{where}: {text}", severity, rule, patient, day, visit,
+                                lesion_id))
     return out
 
 

@@ -24,7 +24,7 @@ from pandas.api.typing import NAType
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
-from recist.findings import Finding, Severity
+from recist.findings import Finding, Severity, make_finding
 from recist.organs import organ_key
 from recist.vocabulary import LesionKind, TargetStatus
 
@@ -127,6 +127,36 @@ def baseline_rows(measurements: pd.DataFrame) -> pd.DataFrame:
     return measurements.loc[timepoint_index(measurements)["is_baseline"].to_numpy()]
 
 
+_INDEXED_COLUMNS = frozenset({"is_baseline", "patient_code", "lesion_code", "timepoint_code",
+                              "timepoint_order"})
+"""Columns of ``recist._checks_support.indexed``'s table: its time points are known."""
+
+
+def _baseline_lesion_codes(measurements: pd.DataFrame) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The positions of the baseline rows (``baseline_rows``), and at each a patient code
+    and a code per (patient, lesion_id).
+
+    A table indexed by ``recist._checks_support.indexed`` brings its time points and codes
+    (a missing lesion_id is coded from the text, as for any other table).
+    """
+    if _INDEXED_COLUMNS.issubset(measurements.columns):
+        rows = np.flatnonzero(measurements["is_baseline"].to_numpy(dtype=bool))
+        if not pd.isna(measurements["lesion_id"].to_numpy(dtype=object)[rows]).any():
+            return (rows, measurements["patient_code"].to_numpy(dtype=np.int64)[rows],
+                    measurements["lesion_code"].to_numpy(dtype=np.int64)[rows])
+    else:
+        rows = np.flatnonzero(timepoint_index(measurements)["is_baseline"].to_numpy(
+            dtype=bool))
+    patient = pd.factorize(measurements["patient_id"].to_numpy(dtype=object)[rows])[0].astype(
+        np.int64)
+    lesion = pd.factorize(measurements["lesion_id"].to_numpy(dtype=object)[rows])[0].astype(
+        np.int64)
+    # a missing id (code -1) is a value of its own, as drop_duplicates and groupby take it
+    return rows, patient, pd.factorize(patient * (int(lesion.max(initial=0)) + 1) + lesion)[
+        0].astype(np.int64)
+
+
 # --- measurability -----------------------------------------------------------------------
 
 def _is_missing(value: object) -> bool:
@@ -149,10 +179,16 @@ def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return first_row_of_each(key), key
 
 
+_CATEGORY_VALUES = np.array([category.value for category in LesionCategory], dtype=object)
+_CATEGORY_CODE = {category: code for code, category in enumerate(LesionCategory)}
+
+
 def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.ArrayLike,
-                     slice_thickness_mm: npt.ArrayLike,
-                     criteria: Criteria) -> tuple[list[str], list[str], list[str]]:
-    """Categories, reasons and notes for arrays of lesions (see ``classify_measurability``)."""
+                     slice_thickness_mm: npt.ArrayLike, criteria: Criteria,
+                     ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_],
+                                npt.NDArray[np.object_]]:
+    """Categories, reasons and notes (object arrays of text) for arrays of lesions (see
+    ``classify_measurability``)."""
     ld = round_half_away(np.asarray(ld_mm, dtype=float), criteria.rounding_decimals)
     sa = round_half_away(np.asarray(sa_mm, dtype=float), criteria.rounding_decimals)
     node = np.asarray(nodal, dtype=bool)
@@ -163,16 +199,19 @@ def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.Arra
         criteria.measurable_ld_mm), criteria.rounding_decimals)
     msa, psa = criteria.node_measurable_sa_mm, criteria.node_pathological_sa_mm
     C = LesionCategory
-    category = np.select(
+    # categories as codes into _CATEGORY_VALUES (an object array of the values: no text
+    # array to convert on a cohort of 10⁵ lesions)
+    category_code = np.select(
         [node & np.isnan(sa), node & (sa >= msa), node & (sa >= psa), node,
          np.isnan(ld), ld >= threshold],
-        [C.NOT_ASSESSABLE.value, C.MEASURABLE.value, C.PATHOLOGICAL_NODE.value,
-         C.NORMAL_NODE.value, C.NOT_ASSESSABLE.value, C.MEASURABLE.value],
-        default=C.NON_MEASURABLE.value)
-    categories = category.tolist()
+        [_CATEGORY_CODE[C.NOT_ASSESSABLE], _CATEGORY_CODE[C.MEASURABLE],
+         _CATEGORY_CODE[C.PATHOLOGICAL_NODE], _CATEGORY_CODE[C.NORMAL_NODE],
+         _CATEGORY_CODE[C.NOT_ASSESSABLE], _CATEGORY_CODE[C.MEASURABLE]],
+        default=_CATEGORY_CODE[C.NON_MEASURABLE])
+    categories = _CATEGORY_VALUES[category_code]
     # The texts are built once per distinct (category, node, slices, LD, SA, threshold,
     # thickness): a cohort repeats them. Floats are keyed by their bits (-0.0 != 0.0).
-    distinct, inverse = _distinct_rows([category, node, thick] + [
+    distinct, inverse = _distinct_rows([category_code, node, thick] + [
         np.ascontiguousarray(a, dtype=float).view(np.int64)
         for a in (ld, sa, threshold, thickness)])
     reasons, notes = [], []
@@ -207,8 +246,8 @@ def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.Arra
             reason = f"non-nodal LD {_mm(ld[i])} mm {sign} {where}"
         reasons.append(reason)
         notes.append(note)
-    return (categories, np.array(reasons, dtype=object)[inverse].tolist(),
-            np.array(notes, dtype=object)[inverse].tolist())
+    return (categories, np.array(reasons, dtype=object)[inverse],
+            np.array(notes, dtype=object)[inverse])
 
 
 def classify_measurability(ld_mm: float | None, sa_mm: float | None, nodal: bool,
@@ -342,33 +381,39 @@ def classify_lesions(measurements: pd.DataFrame,
     point, DEC-20) and ``notes``.
     """
     columns = [*LESION_COLUMNS, "baseline_date", "notes"]
-    base = baseline_rows(measurements)
-    if base.empty:
+    rows, patient, code = _baseline_lesion_codes(measurements)
+    if len(rows) == 0:
         return pd.DataFrame(columns=columns)
-    base = base.copy()
-    for column, default in (("organ", pd.NA), ("nodal", False), ("ld_mm", np.nan),
-                            ("sa_mm", np.nan), ("slice_thickness_mm", np.nan)):
-        if column not in base.columns:
-            base[column] = default
-    patient = pd.factorize(base["patient_id"].to_numpy(dtype=object))[0].astype(np.int64)
-    lesion = pd.factorize(base["lesion_id"].to_numpy(dtype=object))[0].astype(np.int64)
-    code = patient * (int(lesion.max(initial=0)) + 1) + lesion
-    base["_code"] = code
-    fragments = pd.Series(code).duplicated(keep=False).to_numpy()
-    lesions = base.drop_duplicates("_code")[
-        ["_code", "patient_id", "lesion_id", "kind", "organ", "nodal", "status", "ld_mm",
-         "sa_mm", "slice_thickness_mm"]].reset_index(drop=True)
+    defaults = {"organ": pd.NA, "nodal": False, "ld_mm": np.nan, "sa_mm": np.nan,
+                "slice_thickness_mm": np.nan}
+
+    def column(name: str, at: npt.NDArray[np.int64]) -> pd.Series[Any]:
+        """The cells of ``name`` at the rows ``at`` (its default if the column is absent)."""
+        if name not in measurements.columns and name in defaults:
+            return pd.Series(defaults[name], index=pd.RangeIndex(len(at)))
+        return measurements[name].iloc[at].reset_index(drop=True)
+
+    # the first baseline row of each lesion, in table order (as drop_duplicates keeps)
+    first = first_row_of_each(code)
+    first = np.sort(first[first >= 0])
+    lesions = pd.DataFrame({"_code": code[first], **{
+        name: column(name, rows[first]) for name in (
+            "patient_id", "lesion_id", "kind", "organ", "nodal", "status", "ld_mm", "sa_mm",
+            "slice_thickness_mm")}})
+    fragments = np.bincount(code)[code] > 1
     if fragments.any():
-        grouped = base[fragments].groupby("_code")
+        grouped = pd.DataFrame({"_code": code[fragments], **{
+            name: column(name, rows[fragments])
+            for name in ("ld_mm", "sa_mm", "slice_thickness_mm")}}).groupby("_code")
         sums = grouped[["ld_mm", "sa_mm"]].sum(min_count=1)
         thickest = grouped["slice_thickness_mm"].max()
         split = lesions["_code"].isin(sums.index)
         lesions.loc[split, "ld_mm"] = lesions.loc[split, "_code"].map(sums["ld_mm"])
         lesions.loc[split, "sa_mm"] = lesions.loc[split, "_code"].map(sums["sa_mm"])
         lesions.loc[split, "slice_thickness_mm"] = lesions.loc[split, "_code"].map(thickest)
-    latest = base.groupby(patient)["date"].max()
-    lesions["baseline_date"] = latest.to_numpy()[pd.factorize(
-        lesions["patient_id"].to_numpy(dtype=object))[0]]
+    latest = column("date", rows).groupby(patient).max()  # by patient code, sorted
+    lesions["baseline_date"] = latest.to_numpy()[np.searchsorted(latest.index.to_numpy(),
+                                                                 patient[first])]
     lesions["nodal"] = lesions["nodal"].astype(bool)
     organ_code, organ_values = pd.factorize(lesions["organ"].to_numpy(dtype=object))
     keys = np.array([organ_key(o) for o in organ_values] + [None], dtype=object)
@@ -396,15 +441,29 @@ def classify_lesions(measurements: pd.DataFrame,
 
 # --- target selection --------------------------------------------------------------------
 
-def _selection_problem(lesion: Mapping[Hashable, Any], code: str, rule: str, text: str,
-                       severity: Severity = Severity.WARNING) -> Finding:
-    date: Any = lesion.get("baseline_date")  # a table cell: date, text or missing
+def _baseline_iso(date: Any) -> str | None:
+    """A baseline date cell (date, text or missing) as ``YYYY-MM-DD``; None when missing."""
     stamp = None if _is_missing(date) else pd.Timestamp(date)  # strftime is slow
-    iso = None if stamp is None else stamp.strftime("%Y-%m-%d") if stamp.year < 1000 else (
+    return None if stamp is None else stamp.strftime("%Y-%m-%d") if stamp.year < 1000 else (
         f"{stamp.year}-{stamp.month:02d}-{stamp.day:02d}")
-    return Finding(code=code, severity=severity, rule=rule, patient_id=str(lesion["patient_id"]),
-                   date=iso, lesion_id=lesion.get("lesion_id"),
-                   message=f"patient {lesion['patient_id']}, baseline {iso}: {text}")
+
+
+def _selection_problem(lesion: Mapping[Hashable, Any], code: str, rule: str, text: str,
+                       severity: Severity = Severity.WARNING,
+                       iso_of: dict[Any, str | None] | None = None) -> Finding:
+    """A finding at a lesion's (or a patient's) baseline; ``iso_of`` memoises the dates'
+    texts within one call (a cohort's lesions share few dates)."""
+    date: Any = lesion.get("baseline_date")  # a table cell: date, text or missing
+    if iso_of is None:
+        iso = _baseline_iso(date)
+    else:
+        try:
+            iso = iso_of[date]
+        except KeyError:
+            iso = iso_of[date] = _baseline_iso(date)
+    return make_finding(code, f"patient {lesion['patient_id']}, baseline {iso}: {text}",
+                        severity, rule, str(lesion["patient_id"]), iso, None,
+                        lesion.get("lesion_id"))
 
 
 def check_target_selection(lesions: pd.DataFrame,
@@ -447,75 +506,105 @@ def check_target_selection(lesions: pd.DataFrame,
     if lesions.empty:
         return findings
     lesions = lesions.reset_index(drop=True)
+    patient_ids = lesions["patient_id"].to_numpy(dtype=object)
+    # patient codes in order of first sight; a missing id (-1) is in no group, as in groupby
+    patient, patient_values = pd.factorize(patient_ids)
+    patient_order = {p: i for i, p in enumerate(patient_values.tolist())}
+    n_patients = len(patient_values)
+    grouped = patient >= 0
     is_target = (lesions["kind"] == LesionKind.TARGET).to_numpy()
-    targets = lesions[is_target]
-    patient_order = {p: i for i, p in enumerate(pd.unique(lesions["patient_id"]))}
+    lesion_ids = lesions["lesion_id"].to_numpy(dtype=object)
+    dates = (lesions["baseline_date"].to_numpy() if "baseline_date" in lesions.columns
+             else np.full(len(lesions), None, dtype=object))
+    iso_of: dict[Any, str | None] = {}
 
-    def add(frame_rows: pd.DataFrame, code: str, rule: str,
-            text: Callable[[dict[Hashable, Any]], str]) -> None:
-        for record in frame_rows.to_dict("records"):
-            findings.append(_selection_problem(record, code, rule, text(record)))
+    def problem(i: int, code: str, rule: str, text: str, lesion: bool = True) -> Finding:
+        """The finding at row ``i`` of ``lesions`` (at its patient when not ``lesion``)."""
+        return _selection_problem(
+            {"patient_id": patient_ids[i], "baseline_date": dates[i],
+             "lesion_id": lesion_ids[i] if lesion else None}, code, rule, text,
+            iso_of=iso_of)
 
-    n_targets = targets.groupby("patient_id", sort=False)["lesion_id"].transform("size")
-    for patient_id, group in targets[n_targets > criteria.max_targets].groupby(
-            "patient_id", sort=False):
-        ids = group["lesion_id"].tolist()
-        first = group.iloc[0].to_dict()
-        findings.append(_selection_problem(
-            {**first, "lesion_id": None}, "too-many-targets", "SEL-1",
+    def add(mask: npt.NDArray[np.bool_], code: str, rule: str,
+            text: Callable[[Any, Any], str]) -> None:
+        reasons = lesions["reason"].to_numpy(dtype=object)
+        findings.extend(problem(i, code, rule, text(lesion_ids[i], reasons[i]))
+                        for i in np.flatnonzero(mask).tolist())
+
+    target_patient = np.where(is_target & grouped, patient, n_patients)
+    n_targets = np.bincount(target_patient, minlength=n_patients + 1)[:n_patients]
+    targets_of_row = np.append(n_targets, 0)[np.where(grouped, patient, n_patients)]
+    crowded_rows = np.flatnonzero(is_target & (targets_of_row > criteria.max_targets))
+    for members in _groups_in_order(patient[crowded_rows], crowded_rows):
+        ids = [lesion_ids[i] for i in members]
+        findings.append(problem(
+            members[0], "too-many-targets", "SEL-1",
             f"{len(ids)} target lesions ({', '.join(ids)}) exceed the maximum of "
-            f"{criteria.max_targets} (SEL-1, R11 4.2); record the others as non-targets"))
+            f"{criteria.max_targets} (SEL-1, R11 4.2); record the others as non-targets",
+            lesion=False))
 
-    keyed = targets[targets["organ_key"].notna()]
-    per_organ = keyed.groupby(["patient_id", "organ_key"], sort=False)["lesion_id"].transform(
-        "size")
-    chosen = keyed[(per_organ > criteria.max_targets_per_organ).to_numpy()]
-    crowded: dict[tuple[Any, Any], list[tuple[int, str]]] = {}  # (patient_id, organ key)
-    for i, (patient_id, key, lesion_id, organ) in enumerate(zip(*(chosen[c].tolist() for c in (
-            "patient_id", "organ_key", "lesion_id", "organ")))):  # column lists: no boxing
-        crowded.setdefault((patient_id, key), []).append(
-            (i, f"{lesion_id} ({organ if not _is_missing(organ) else 'node'})"))
-    dates = chosen["baseline_date"].to_numpy() if "baseline_date" in chosen.columns else (
-        [None] * len(chosen))
-    for (patient_id, key), members in crowded.items():
-        findings.append(_selection_problem(
-            {"patient_id": patient_id, "baseline_date": dates[members[0][0]],
-             "lesion_id": None}, "too-many-targets-in-organ", "SEL-1",
-            f"{len(members)} targets in organ '{key}': {', '.join(m[1] for m in members)}; "
-            f"at most "
+    organ_keys = lesions["organ_key"].to_numpy(dtype=object)
+    organ_code = pd.factorize(organ_keys)[0]
+    keyed = is_target & grouped & (organ_code >= 0)
+    per_organ_code = pd.factorize(np.where(keyed, patient * (int(organ_code.max(initial=0)) + 1)
+                                           + organ_code, -1))[0]
+    per_organ = np.bincount(per_organ_code)[per_organ_code]
+    chosen = np.flatnonzero(keyed & (per_organ > criteria.max_targets_per_organ))
+    organs = lesions["organ"].to_numpy(dtype=object)
+    for members in _groups_in_order(per_organ_code[chosen], chosen):
+        listed = ", ".join(
+            f"{lesion_ids[i]} ({organs[i] if not _is_missing(organs[i]) else 'node'})"
+            for i in members)
+        findings.append(problem(
+            members[0], "too-many-targets-in-organ", "SEL-1",
+            f"{len(members)} targets in organ '{organ_keys[members[0]]}': {listed}; at most "
             f"{criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all lymph nodes and "
-            "both sides of a paired organ count as one organ, SEL-3, DEC-21)"))
+            "both sides of a paired organ count as one organ, SEL-3, DEC-21)", lesion=False))
 
-    unmeasurable = targets[~targets["measurable"].astype(bool)]
-    pathological = unmeasurable["category"] == LesionCategory.PATHOLOGICAL_NODE.value
-    normal = unmeasurable["category"] == LesionCategory.NORMAL_NODE.value
-    add(unmeasurable[pathological], "node-target-not-measurable", "MEAS-5",
-        lambda r: f"target {r['lesion_id']}: {r['reason']}; record it as a non-target")
-    add(unmeasurable[normal], "normal-node-recorded", "MEAS-6",
-        lambda r: f"target {r['lesion_id']}: {r['reason']}")
-    add(unmeasurable[~pathological & ~normal], "non-measurable-target", "SEL-1",
-        lambda r: f"target {r['lesion_id']} is not measurable: {r['reason']}; targets must be "
-                  "measurable (SEL-1, R11 4.2)")
-    normal_nt = lesions[(lesions["kind"] == LesionKind.NON_TARGET)
-                        & (lesions["category"] == LesionCategory.NORMAL_NODE.value)]
-    add(normal_nt, "normal-node-recorded", "MEAS-6",
-        lambda r: f"non-target {r['lesion_id']}: {r['reason']}")
+    category = lesions["category"].to_numpy(dtype=object)
+    unmeasurable = is_target & ~lesions["measurable"].astype(bool).to_numpy()
+    pathological = category == LesionCategory.PATHOLOGICAL_NODE.value
+    normal = category == LesionCategory.NORMAL_NODE.value
+    add(unmeasurable & pathological, "node-target-not-measurable", "MEAS-5",
+        lambda lesion, reason: f"target {lesion}: {reason}; record it as a non-target")
+    add(unmeasurable & normal, "normal-node-recorded", "MEAS-6",
+        lambda lesion, reason: f"target {lesion}: {reason}")
+    add(unmeasurable & ~pathological & ~normal, "non-measurable-target", "SEL-1",
+        lambda lesion, reason: f"target {lesion} is not measurable: {reason}; targets must "
+                               "be measurable (SEL-1, R11 4.2)")
+    add((lesions["kind"] == LesionKind.NON_TARGET).to_numpy() & normal,
+        "normal-node-recorded", "MEAS-6",
+        lambda lesion, reason: f"non-target {lesion}: {reason}")
 
-    with_targets = set(targets["patient_id"].to_numpy(dtype=object).tolist())
-    measurable = lesions[lesions["measurable"].astype(bool)
-                         & ~lesions["patient_id"].isin(with_targets)]
-    for patient_id, group in measurable.groupby("patient_id", sort=False):
-        findings.append(_selection_problem(
-            {**group.iloc[0].to_dict(), "lesion_id": None}, "no-target-selected", "SEL-1",
-            f"no target lesion although {', '.join(group['lesion_id'])} is measurable; "
-            "measurable lesions up to the limits are targets (SEL-1, R11 4.2)"))
-    unkeyed = targets["organ_key"].isna() & (n_targets > criteria.max_targets_per_organ)
-    add(targets[unkeyed], "organ-missing", "SEL-1",
-        lambda r: f"target {r['lesion_id']} has no organ: the limit of "
-                  f"{criteria.max_targets_per_organ} targets per organ cannot be checked; fill "
-                  "the organ column")
+    untargeted = np.flatnonzero(lesions["measurable"].astype(bool).to_numpy() & grouped
+                                & (np.append(n_targets, 0)[patient] == 0))
+    for members in _groups_in_order(patient[untargeted], untargeted):
+        findings.append(problem(
+            members[0], "no-target-selected", "SEL-1",
+            f"no target lesion although {', '.join(lesion_ids[i] for i in members)} is "
+            "measurable; measurable lesions up to the limits are targets (SEL-1, R11 4.2)",
+            lesion=False))
+    add(is_target & (organ_code < 0) & (targets_of_row > criteria.max_targets_per_organ),
+        "organ-missing", "SEL-1",
+        lambda lesion, _: f"target {lesion} has no organ: the limit of "
+                          f"{criteria.max_targets_per_organ} targets per organ cannot be "
+                          "checked; fill the organ column")
     findings.sort(key=lambda f: patient_order.get(f.patient_id, 0))
     return findings
+
+
+def _groups_in_order(codes: npt.NDArray[np.int64],
+                     rows: npt.NDArray[np.int64]) -> list[list[int]]:
+    """``rows`` grouped by their ``codes``, groups in order of first sight, rows in order
+    (as ``groupby(sort=False)``).
+
+    >>> _groups_in_order(np.array([5, 3, 5]), np.array([0, 4, 7]))
+    [[0, 7], [4]]
+    """
+    groups: dict[int, list[int]] = {}
+    for code, row in zip(codes.tolist(), rows.tolist()):
+        groups.setdefault(code, []).append(row)
+    return list(groups.values())
 
 
 # --- per-patient verdict -----------------------------------------------------------------

@@ -448,11 +448,8 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
     )
     for check in checks:
         findings.extend(check(indexed))
-    if include_selection:
-        columns = ["patient_id", "date", "visit", "lesion_id", "kind", "organ", "nodal",
-                   "ld_mm", "sa_mm", "status", "slice_thickness_mm"]
-        baseline = indexed.loc[indexed["is_baseline"].to_numpy(), columns]
-        findings.extend(check_target_selection(baseline, criteria))
+    if include_selection:  # classified from the baseline rows the indexed table marks
+        findings.extend(check_target_selection(indexed, criteria))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(findings, key=lambda f: order[f.severity])
 

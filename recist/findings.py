@@ -14,7 +14,7 @@ import pandas as pd
 
 from recist.errors import RecistDataError
 
-__all__ = ["Finding", "Severity", "findings_frame", "raise_for_errors"]
+__all__ = ["Finding", "Severity", "findings_frame", "make_finding", "raise_for_errors"]
 
 
 class Severity(StrEnum):
@@ -61,6 +61,28 @@ class Finding:
         if text.isprintable():
             return text
         return "".join(c if c.isprintable() else "?" for c in text)
+
+
+_new = object.__new__
+
+
+def make_finding(code: str, message: str, severity: Severity, rule: str | None,
+                 patient_id: str | None, date: str | None, visit: str | None,
+                 lesion_id: str | None) -> Finding:
+    """``Finding(code=…, …)`` without the per-field ``object.__setattr__`` of a frozen
+    dataclass's ``__init__`` (4x faster; a cohort gives 10⁵ findings).
+
+    ``Finding`` has no ``__post_init__``, so the instance equals the one ``Finding(…)``
+    builds (``tests/recist/test_findings.py`` checks both).
+
+    >>> make_finding("x", "m", Severity.WARNING, None, "P", None, None, None) == Finding(
+    ...     "x", "m", Severity.WARNING, "P")
+    True
+    """
+    made = _new(Finding)
+    made.__dict__.update(code=code, message=message, severity=severity, patient_id=patient_id,
+                         date=date, visit=visit, lesion_id=lesion_id, rule=rule)
+    return made
 
 
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:

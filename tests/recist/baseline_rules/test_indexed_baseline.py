@@ -1,0 +1,50 @@
+"""``classify_lesions`` and ``check_target_selection`` on the table that
+``recist._checks_support.indexed`` marks (its baseline rows and codes taken as they are)
+give what they give on the plain table (baseline found by ``timepoint_index``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recist._checks_support import indexed
+from recist.baseline_rules import check_target_selection, classify_lesions
+
+
+def _random_table(seed: int) -> pd.DataFrame:
+    """Patients with 1-3 time points (visit labels or dates), repeated lesion ids
+    (fragments), missing organs, nodes, statuses, and now and then a missing lesion id."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    visit = rng.choice(["V0", "V1", "C2D1", None], n)
+    day = np.where(visit == "V0", 0, rng.integers(0, 120, n))
+    frame = pd.DataFrame({
+        "patient_id": rng.choice([f"P{i}" for i in range(40)], n),
+        "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(day, unit="D"),
+        "visit": visit,
+        "lesion_id": rng.choice([f"L{i}" for i in range(9)] + [None], n,
+                                p=[0.11] * 9 + [0.01]),
+        "kind": rng.choice(["target", "non-target", "new"], n, p=[0.6, 0.3, 0.1]),
+        "organ": rng.choice(["lung", "left lung", "liver", "node", None], n),
+        "nodal": rng.random(n) < 0.3,
+        "ld_mm": np.where(rng.random(n) < 0.1, np.nan, rng.uniform(2, 40, n).round(1)),
+        "sa_mm": np.where(rng.random(n) < 0.5, np.nan, rng.uniform(2, 25, n).round(1)),
+        "status": rng.choice(["measured", "too_small", "absent", "present"], n,
+                             p=[0.7, 0.1, 0.1, 0.1]),
+        "slice_thickness_mm": rng.choice([1.25, 5.0, 7.0, np.nan], n),
+    })
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_indexed_table_classifies_as_the_plain_one(seed):
+    plain = _random_table(seed)
+    marked = indexed(plain)
+    expected = classify_lesions(plain)
+    got = classify_lesions(marked)
+    assert len(expected) > 50
+    pd.testing.assert_frame_equal(got.astype({"kind": object}), expected)
+    found = check_target_selection(marked)
+    assert found == check_target_selection(plain)
+    assert len({f.code for f in found}) >= 4
