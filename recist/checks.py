@@ -82,6 +82,20 @@ def _kind_is(frame: pd.DataFrame, *kinds: str) -> np.ndarray:
     return column.isin(kinds).to_numpy(dtype=bool)
 
 
+def _value_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a column's cells (-1: missing) and the value of each code (an object
+    array); a categorical column's own codes, without hashing its cells again.
+
+    >>> _value_codes(pd.Series(["b", None, "b"], dtype="category"))
+    (array([ 0, -1,  0]), array(['b'], dtype=object))
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return (column.cat.codes.to_numpy(dtype=np.int64),
+                np.asarray(column.cat.categories, dtype=object))
+    codes, uniques = pd.factorize(np.asarray(column.array, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
 def _first_rows(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """``rows`` keeping the first of each key, in their order (as ``drop_duplicates``)."""
     if len(rows) == 0:
@@ -149,8 +163,7 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     findings: list[Finding] = []
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     # kinds as integer codes (-1: missing); the indexed table has them categorical
-    kind_code, kind_uniques = pd.factorize(frame["kind"], use_na_sentinel=True)
-    kind_values = np.asarray(kind_uniques, dtype=object)
+    kind_code, kind_values = _value_codes(frame["kind"])
     lesion_code = frame["lesion_code"].to_numpy(dtype=np.int64)
     tp_code = frame["timepoint_code"].to_numpy(dtype=np.int64)
     patient_code = frame["patient_code"].to_numpy(dtype=np.int64)
@@ -232,16 +245,19 @@ def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray,
                    nodal: np.ndarray) -> list[Finding]:
     """Step 4 of ``check_lesion_ids_stable``: non-nodal lesions whose organ key changes."""
     findings: list[Finding] = []
-    organ_code, organ_uniques = pd.factorize(frame["organ"], use_na_sentinel=True)
-    organ_values = np.asarray(organ_uniques, dtype=object)
+    organ_code, organ_values = _value_codes(frame["organ"])
     keys = [organ_key(value) for value in organ_values]  # one call per distinct organ text
     # organ code -1 (no organ) indexes the appended -1
     key_of_value = np.append(pd.factorize(np.array(keys, dtype=object))[0], -1)
     key_code = key_of_value[organ_code]
-    # first row (in time point order) of each lesion that names an organ
-    order = np.argsort(frame["timepoint_order"].to_numpy(), kind="stable")
-    known = order[key_code[order] >= 0]
+    # first row (in time point order, then table order) of each lesion that names an
+    # organ: the first of its known rows at the earliest time point of those
+    order = frame["timepoint_order"].to_numpy(dtype=np.int64)
+    known = np.flatnonzero(key_code >= 0)
     n_lesions = int(lesion_code.max(initial=-1)) + 1
+    earliest = np.full(n_lesions, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(earliest, lesion_code[known], order[known])
+    known = known[order[known] == earliest[lesion_code[known]]]
     first_row = _first_of_lesions(lesion_code, known, n_lesions)[lesion_code]
     moved = (key_code >= 0) & ~nodal & (first_row >= 0) & (
         key_code != key_code[np.maximum(first_row, 0)])

@@ -156,7 +156,9 @@ def check_present_after_cr(timepoints: pd.DataFrame,
                            "timepoint": pd.array(np.asarray(frame["timepoint"].array,
                                                             dtype=object)[rows[first]],
                                                  dtype="string")})
-    tp_dates = timepoints[["patient_id", "visit", "date"]].rename(
+    # the time points of patients with a CR: no other can match a label
+    tp_dates = timepoints.loc[timepoints["patient_id"].isin(first_cr.index).to_numpy(),
+                              ["patient_id", "visit", "date"]].rename(
         columns={"visit": "timepoint", "date": "tp_date"})
     tp_dates["timepoint"] = tp_dates["timepoint"].astype("string")
     labels = labels.merge(tp_dates, on=["patient_id", "timepoint"], how="inner")

@@ -64,8 +64,7 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     if patients is None or "start_date" not in patients.columns:
         return []
     frame = _indexed(measurements)
-    base = frame.loc[frame["is_baseline"].to_numpy(), ["patient_id", "date", "visit"]]
-    first = base.sort_values("date", kind="stable").drop_duplicates("patient_id")
+    first = frame[["patient_id", "date", "visit"]].iloc[_earliest_baseline_rows(frame)]
     starts = patients[["patient_id", "start_date"]].dropna().copy()
     starts["patient_id"] = starts["patient_id"].astype(str)
     starts["start_date"] = pd.to_datetime(starts["start_date"])
@@ -87,6 +86,24 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
             texts.append(f"baseline scan {-days} days after the start of treatment "
                          f"({start}); the baseline precedes treatment (MEAS-11)")
     return _findings_at(joined, codes, "MEAS-11", Severity.WARNING, texts, lesion=False)
+
+
+def _earliest_baseline_rows(frame: pd.DataFrame) -> np.ndarray:
+    """The earliest-dated baseline row of each patient (the first in the table among
+    equals; a patient whose baseline has no date: its first row), ordered by date (none
+    last), then table order -- what sorting the baseline rows by date (stable) and
+    keeping each patient's first row gives."""
+    rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool))
+    patient = frame["patient_code"].to_numpy(dtype=np.int64)[rows]
+    patient = pd.factorize(patient)[0]  # a missing patient id (-1) is a patient too
+    when = frame["date"].to_numpy(dtype="datetime64[ns]")[rows].view(np.int64).copy()
+    undated = np.iinfo(np.int64).max
+    when[when == np.iinfo(np.int64).min] = undated  # NaT sorts last
+    earliest = np.full(int(patient.max(initial=-1)) + 1, undated, dtype=np.int64)
+    np.minimum.at(earliest, patient, when)
+    at_earliest = np.flatnonzero(when == earliest[patient])
+    first = first_row_of_each(patient[at_earliest], len(earliest), rows=at_earliest)
+    return rows[first[np.lexsort((first, when[first]))]]
 
 
 def check_scans_after_death(measurements: pd.DataFrame,
