@@ -17,8 +17,8 @@ from pandas.api.typing import NaTType, NAType
 from recist.cohort_index import CohortIndex, IndexedMeasurements
 from recist.findings import Finding, Severity, make_finding
 
-__all__ = ["finding", "findings_at", "indexed", "iso", "iso_dates", "records",
-           "sorted_contains"]
+__all__ = ["cells_in", "finding", "findings_at", "indexed", "iso", "iso_dates", "records",
+           "sorted_contains", "value_codes"]
 
 Row: TypeAlias = "dict[Hashable, Any]"
 """One table row as a dict (column name → cell), as ``DataFrame.to_dict("records")``."""
@@ -156,6 +156,32 @@ def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str, severity
         out.append(make_finding(code, f"{where}: {text}", severity, rule, patient, day, visit,
                                 lesion_id))
     return out
+
+
+def value_codes(column: pd.Series[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
+    """Integer codes of a column's cells (-1: missing) and the value of each code (an object
+    array): a categorical column's own codes (the indexed table's kind and status), else
+    the cells factorized as an object array (pandas' string dtype factorizes 2.5x slower).
+
+    >>> value_codes(pd.Series(["b", None, "b"], dtype="category"))
+    (array([ 0, -1,  0]), array(['b'], dtype=object))
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return (column.cat.codes.to_numpy(dtype=np.int64),
+                np.asarray(column.cat.categories, dtype=object))
+    codes, uniques = pd.factorize(np.asarray(column.array, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def cells_in(column: pd.Series[Any], *values: str) -> npt.NDArray[np.bool_]:
+    """Whether each cell is one of ``values`` (missing: no), looked up by ``value_codes``.
+
+    >>> cells_in(pd.Series(["new", None, "target"], dtype="category"), "new").tolist()
+    [True, False, False]
+    """
+    codes, uniques = value_codes(column)
+    wanted: npt.NDArray[np.bool_] = np.append(np.isin(uniques, list(values)), False)
+    return wanted[codes]  # code -1 picks the appended False
 
 
 def sorted_contains(pool: npt.NDArray[Any], values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:

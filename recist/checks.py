@@ -23,6 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from recist._checks_support import cells_in, value_codes
 from recist._checks_support import finding as _finding
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
@@ -74,26 +75,8 @@ __all__ = [
 
 
 def _kind_is(frame: pd.DataFrame, *kinds: str) -> np.ndarray:
-    """Whether each row's kind is one of ``kinds`` (on the categorical codes when it is one)."""
-    column = frame["kind"]
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        wanted = [i for i, k in enumerate(column.cat.categories) if k in kinds]
-        return np.isin(column.cat.codes.to_numpy(), wanted)
-    return column.isin(kinds).to_numpy(dtype=bool)
-
-
-def _value_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of a column's cells (-1: missing) and the value of each code (an object
-    array); a categorical column's own codes, without hashing its cells again.
-
-    >>> _value_codes(pd.Series(["b", None, "b"], dtype="category"))
-    (array([ 0, -1,  0]), array(['b'], dtype=object))
-    """
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return (column.cat.codes.to_numpy(dtype=np.int64),
-                np.asarray(column.cat.categories, dtype=object))
-    codes, uniques = pd.factorize(np.asarray(column.array, dtype=object), use_na_sentinel=True)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    """Whether each row's kind is one of ``kinds``."""
+    return cells_in(frame["kind"], *kinds)
 
 
 def _first_rows(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -163,7 +146,7 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     findings: list[Finding] = []
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     # kinds as integer codes (-1: missing); the indexed table has them categorical
-    kind_code, kind_values = _value_codes(frame["kind"])
+    kind_code, kind_values = value_codes(frame["kind"])
     lesion_code = frame["lesion_code"].to_numpy(dtype=np.int64)
     tp_code = frame["timepoint_code"].to_numpy(dtype=np.int64)
     patient_code = frame["patient_code"].to_numpy(dtype=np.int64)
@@ -245,7 +228,7 @@ def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray,
                    nodal: np.ndarray) -> list[Finding]:
     """Step 4 of ``check_lesion_ids_stable``: non-nodal lesions whose organ key changes."""
     findings: list[Finding] = []
-    organ_code, organ_values = _value_codes(frame["organ"])
+    organ_code, organ_values = value_codes(frame["organ"])
     keys = [organ_key(value) for value in organ_values]  # one call per distinct organ text
     # organ code -1 (no organ) indexes the appended -1
     key_of_value = np.append(pd.factorize(np.array(keys, dtype=object))[0], -1)

@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import Row
+from recist._checks_support import Row, cells_in, value_codes
 from recist._checks_support import finding as _finding
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
@@ -261,13 +261,13 @@ def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
     """
     frame = _indexed(measurements)
     findings: list[Finding] = []
-    lesion_tp = (frame["timepoint_code"].to_numpy(dtype=np.int64)
-                 * (int(frame["lesion_code"].to_numpy().max(initial=0)) + 1)
-                 + frame["lesion_code"].to_numpy(dtype=np.int64))
-    repeated = pd.Series(lesion_tp).duplicated(keep=False).to_numpy()
+    lesion_code = frame["lesion_code"].to_numpy(dtype=np.int64)
+    repeated = _repeated_pairs(lesion_code, frame["timepoint_order"].to_numpy(dtype=np.int64))
     if not repeated.any():
         return findings
-    frame = frame[repeated].assign(_lesion_tp=lesion_tp[repeated])
+    lesion_tp = (frame["timepoint_code"].to_numpy(dtype=np.int64)[repeated]
+                 * (int(lesion_code.max(initial=0)) + 1) + lesion_code[repeated])
+    frame = frame[repeated].assign(_lesion_tp=lesion_tp)
     keys = ["_lesion_tp", "kind", "status", "ld_mm", "sa_mm"]
     copies = frame[frame.duplicated(keys, keep="first")].drop_duplicates(keys)
     for r in _records(copies):
@@ -287,6 +287,21 @@ def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
             f"several rows of this lesion at one time point contradict each other ({values}); "
             "keep one row per non-target or new lesion per time point"))
     return findings
+
+
+def _repeated_pairs(lesion_code: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Whether each row's (lesion, time point) occurs in more than one row (a lesion code
+    names its patient, so its time point order names the time point); counted in a table
+    of lesions x orders when that is small, else by hashing.
+
+    >>> _repeated_pairs(np.array([0, 1, 0, 0]), np.array([0, 0, 1, 0])).tolist()
+    [True, False, False, True]
+    """
+    n_orders = int(order.max(initial=-1)) + 1
+    key = lesion_code * n_orders + order
+    if (int(lesion_code.max(initial=-1)) + 1) * n_orders <= 4 * len(key) + 1024:
+        return np.bincount(key)[key] > 1
+    return pd.Series(key).duplicated(keep=False).to_numpy()
 
 
 def _diameters(row: Row) -> str:
@@ -336,53 +351,63 @@ def check_status_diameters(measurements: pd.DataFrame,
     """
     frame = _indexed(measurements)
     findings: list[Finding] = []
-    ld = frame["ld_mm"].astype(float)
-    sa = frame["sa_mm"].astype(float)
-    nodal = frame["nodal"].astype(bool)
+    ld = frame["ld_mm"].astype(float).to_numpy()
+    sa = frame["sa_mm"].astype(float).to_numpy()
+    nodal = frame["nodal"].astype(bool).to_numpy()
     has_size = (ld > 0) | (sa > 0)
-    status = frame["status"]
-    kind = frame["kind"]
+    # kinds and statuses as codes; a row's (kind, status) is looked up in small tables
+    kind_code, kinds = value_codes(frame["kind"])
+    status_code, statuses = value_codes(frame["status"])
 
-    absent = (status == NonTargetStatus.ABSENT) & has_size
-    normal_node = nodal & (sa.round(criteria.rounding_decimals)
-                           < criteria.node_pathological_sa_mm)
+    def kind_is(*wanted: str) -> np.ndarray:
+        return np.append(np.isin(kinds, wanted), False)[kind_code]  # code -1: False
+
+    def status_is(*wanted: str) -> np.ndarray:
+        return np.append(np.isin(statuses, wanted), False)[status_code]
+
+    is_target = kind_is(LesionKind.TARGET)
+    absent = status_is(NonTargetStatus.ABSENT) & has_size
+    small_sa = np.round(sa, criteria.rounding_decimals) < criteria.node_pathological_sa_mm
+    normal_node = nodal & small_sa
     for r in _rows_where(frame, absent & ~normal_node):
         findings.append(_finding(
             r, "absent-with-diameter", "DEC-18", Severity.ERROR,
             f"status absent but a diameter is recorded ({_diameters(r)}); "
             f"{_absent_fix(r, criteria)}"))
-    for r in _rows_where(frame, absent & normal_node & (kind == LesionKind.TARGET)):
+    for r in _rows_where(frame, absent & normal_node & is_target):
         findings.append(_finding(
             r, "absent-node-with-sa", "DEC-18", Severity.WARNING,
             f"target node recorded absent with SA {r['sa_mm']} mm (< "
             f"{criteria.node_pathological_sa_mm:g} mm, normal size): it counts 0 mm in the "
             "sum (SUM-4), not its SA; to count the SA, use status measured (R11 4.3.2)"))
     own = np.where(nodal, sa, ld)
-    unmeasured = (kind == LesionKind.TARGET) & (status == TargetStatus.MEASURED) & np.isnan(own)
+    unmeasured = is_target & status_is(TargetStatus.MEASURED) & np.isnan(own)
     for r in _rows_where(frame, unmeasured):
         axis = "SA (nodal)" if r["nodal"] else "LD (non-nodal)"
         findings.append(_finding(
             r, "measured-without-diameter", "DEC-18", Severity.ERROR,
             f"target with status measured has no {axis}; fill it in, or use too_small, absent "
             "or not_evaluated (SUM-1, SUM-4)"))
-    normal = ((kind == LesionKind.NON_TARGET) & (status == NonTargetStatus.PRESENT) & nodal
-              & ~frame["is_baseline"]
-              & (sa.round(criteria.rounding_decimals) < criteria.node_pathological_sa_mm))
+    normal = (kind_is(LesionKind.NON_TARGET) & status_is(NonTargetStatus.PRESENT) & nodal
+              & ~frame["is_baseline"].to_numpy(dtype=bool) & small_sa)
     for r in _rows_where(frame, normal):
         findings.append(_finding(
             r, "present-normal-node", "DEC-18", Severity.ERROR,
             f"nodal non-target present with SA {r['sa_mm']} mm < "
             f"{criteria.node_pathological_sa_mm} mm: a node that small is normal (NT-CR, "
             "R11 4.3.3); record it as absent, or correct the SA"))
-    allowed = pd.Series(False, index=frame.index)
-    for lesion_kind, statuses in LESION_STATUSES.items():
-        allowed |= (kind == lesion_kind) & status.isin(statuses)
-    for r in _rows_where(frame, ~allowed & kind.isin(list(LESION_STATUSES))):
+    allowed = np.zeros((len(kinds) + 1, len(statuses) + 1), dtype=bool)  # code -1: last
+    for lesion_kind, kind_statuses in LESION_STATUSES.items():
+        allowed[np.ix_(np.append(kinds == lesion_kind, False),
+                       np.append(np.isin(statuses, kind_statuses), False))] = True
+    for r in _rows_where(frame, ~allowed[kind_code, status_code]
+                         & kind_is(*LESION_STATUSES)):
         findings.append(_finding(
             r, "status-not-allowed", "DEC-18", Severity.ERROR,
             f"status {r['status']!r} is not allowed for a {r['kind']} lesion; use one of "
             f"{', '.join(LESION_STATUSES[r['kind']])}"))
-    ignored = status.isin([TargetStatus.MERGED, TargetStatus.TOO_SMALL, TargetStatus.NOT_EVALUATED]) & has_size
+    ignored = status_is(TargetStatus.MERGED, TargetStatus.TOO_SMALL,
+                        TargetStatus.NOT_EVALUATED) & has_size
     for r in _rows_where(frame, ignored):
         findings.append(_finding(
             r, "status-with-diameter", "SUM-4", Severity.WARNING,
@@ -415,18 +440,22 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
     [('node-split', '2024-03-01')]
     """
     frame = _indexed(measurements)
-    nodal_targets = frame[(frame["kind"] == LesionKind.TARGET).to_numpy()
-                          & frame["nodal"].astype(bool).to_numpy()]
+    nodal_target = cells_in(frame["kind"], LesionKind.TARGET) & frame["nodal"].astype(
+        bool).to_numpy()
     findings: list[Finding] = []
-    measured = nodal_targets[nodal_targets["status"] == TargetStatus.MEASURED]
-    split = measured[measured.duplicated(["timepoint_code", "lesion_code"], keep=False)]
-    for r in _records(split.drop_duplicates(["timepoint_code", "lesion_code"])):
+    measured = np.flatnonzero(nodal_target & cells_in(frame["status"], TargetStatus.MEASURED))
+    split = measured[_repeated_pairs(
+        frame["lesion_code"].to_numpy(dtype=np.int64)[measured],
+        frame["timepoint_order"].to_numpy(dtype=np.int64)[measured])]
+    pair = (frame["lesion_code"].to_numpy(dtype=np.int64)[split] * (len(frame) + 1)
+            + frame["timepoint_order"].to_numpy(dtype=np.int64)[split])
+    for r in _records(frame.iloc[split[np.sort(np.unique(pair, return_index=True)[1])]]):
         findings.append(_finding(
             r, "node-split", "DEC-11", Severity.WARNING,
             "several measured rows of a nodal target at one time point: their short axes "
             "are added as fragments of a split lesion (DEC-11, SUM-5); R11 has no rule for "
             "split nodes — if it is one node, record one row"))
-    for r in _rows_where(nodal_targets, nodal_targets["status"] == TargetStatus.MERGED):
+    for r in _rows_where(frame, nodal_target & cells_in(frame["status"], TargetStatus.MERGED)):
         findings.append(_finding(
             r, "node-merged", "DEC-11", Severity.WARNING,
             "nodal target merged into another target: it counts 0 mm and the surviving "
@@ -453,23 +482,34 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     [('equivocal-new-unresolved', 'N1')]
     """
     frame = _indexed(measurements)
-    new = frame[frame["kind"] == LesionKind.NEW]
-    equivocal = new[new["status"] == NewLesionStatus.EQUIVOCAL]
-    if equivocal.empty:
+    is_new = cells_in(frame["kind"], LesionKind.NEW)
+    equivocal = np.flatnonzero(is_new & cells_in(frame["status"], NewLesionStatus.EQUIVOCAL))
+    if len(equivocal) == 0:
         return []
-    first_eq = equivocal.sort_values("timepoint_order", kind="stable").drop_duplicates(
-        "lesion_code")
-    confirmed = new[new["status"] == NewLesionStatus.UNEQUIVOCAL].groupby("lesion_code")[
-        "timepoint_order"].max()
-    last_eq = equivocal.groupby("lesion_code")["timepoint_order"].max()
-    last_tp = frame.groupby("patient_code")["timepoint_order"].max()
+    lesion = frame["lesion_code"].to_numpy(dtype=np.int64)
+    order = frame["timepoint_order"].to_numpy(dtype=np.int64)
+    n_lesions = int(lesion.max(initial=-1)) + 1
+    # each lesion's first equivocal row (earliest time point, then table order), in that order
+    earliest = np.full(n_lesions, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(earliest, lesion[equivocal], order[equivocal])
+    at_earliest = equivocal[order[equivocal] == earliest[lesion[equivocal]]]
+    first = first_row_of_each(lesion[at_earliest], n_lesions, rows=at_earliest)
+    first = first[first >= 0]
+    first = first[np.lexsort((first, order[first]))]
+    unequivocal = np.flatnonzero(is_new & cells_in(frame["status"],
+                                                   NewLesionStatus.UNEQUIVOCAL))
+    confirmed = np.full(n_lesions, -1, dtype=np.int64)  # latest unequivocal time point
+    np.maximum.at(confirmed, lesion[unequivocal], order[unequivocal])
+    last_eq = np.full(n_lesions, -1, dtype=np.int64)  # latest equivocal time point
+    np.maximum.at(last_eq, lesion[equivocal], order[equivocal])
+    patient = frame["patient_code"].to_numpy(dtype=np.int64) + 1  # a missing id: 0
+    last_tp = np.full(int(patient.max(initial=0)) + 1, -1, dtype=np.int64)
+    np.maximum.at(last_tp, patient, order)
+    first = first[confirmed[lesion[first]] <= order[first]]  # not confirmed later
+    still_open = last_eq[lesion[first]] == last_tp[patient[first]]
     findings = []
-    for r in _records(first_eq):
-        key = r["lesion_code"]
-        if key in confirmed.index and confirmed[key] > r["timepoint_order"]:
-            continue
-        still_open = last_eq[key] == last_tp[r["patient_code"]]
-        state = ("it is still equivocal at the last time point" if still_open else
+    for r, open_ in zip(_records(frame.iloc[first]), still_open.tolist()):
+        state = ("it is still equivocal at the last time point" if open_ else
                  "it was not confirmed later")
         findings.append(_finding(
             r, "equivocal-new-unresolved", "DEC-14", Severity.WARNING,
@@ -499,10 +539,13 @@ def check_slice_thickness_changes(measurements: pd.DataFrame) -> list[Finding]:
     thickness = frame["slice_thickness_mm"].to_numpy(dtype=float)
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     known = ~np.isnan(thickness)
-    base = pd.Series(thickness[known & is_baseline],
-                     index=frame["lesion_code"].to_numpy()[known & is_baseline])
-    base = base[~base.index.duplicated()]
-    baseline_thickness = frame["lesion_code"].map(base).to_numpy(dtype=float)
+    lesion_code = frame["lesion_code"].to_numpy(dtype=np.int64)
+    # each lesion's first baseline row with a thickness
+    first = first_row_of_each(lesion_code[known & is_baseline],
+                              int(lesion_code.max(initial=-1)) + 1,
+                              rows=np.flatnonzero(known & is_baseline))
+    baseline_thickness = np.where(first >= 0, thickness[np.maximum(first, 0)], np.nan)[
+        lesion_code]
     changed = (known & ~is_baseline & ~np.isnan(baseline_thickness)
                & ~np.isclose(thickness, np.nan_to_num(baseline_thickness)))
     findings: list[Finding] = []
