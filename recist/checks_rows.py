@@ -173,33 +173,45 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
     spans = _visit_spans(frame)
     if spans is None:
         return findings
-    previous_end = spans.groupby("patient_code")["end"].shift()
-    previous_visit = spans.groupby("patient_code")["visit"].shift()
-    overlap = spans[spans["start"] <= previous_end]
-    for r, prev_v, prev_end in zip(_records(overlap), previous_visit[overlap.index],
-                                   previous_end[overlap.index]):
+    # spans are sorted by patient and order: the previous time point is the row before
+    patient = spans["patient_code"].to_numpy()
+    same_patient = np.r_[False, patient[1:] == patient[:-1]] if len(spans) else patient > 0
+    before = np.maximum(np.arange(len(spans)) - 1, 0)
+    start, end = spans["start"].to_numpy(), spans["end"].to_numpy()
+    overlap = np.flatnonzero(same_patient & (start <= end[before]))  # NaT: never
+    visits = spans["visit"].to_numpy()
+    for r, i in zip(_records(spans.iloc[overlap]), overlap.tolist()):
         findings.append(_finding(
             {**r, "date": r["start"]}, "visits-overlap", "DEC-20", Severity.WARNING,
             f"visit {r['visit']} starts on {_iso(r['start'])}, on or before the last scan of "
-            f"visit {prev_v} ({_iso(prev_end)}); check the dates or visit labels",
+            f"visit {visits[i - 1]} ({_iso(end[i - 1])}); check the dates or visit labels",
             lesion=False))
     # Labels compared only within one pattern ("C#D#", "week #"), by their numbers.
-    labels = pd.unique(spans["visit"].astype(str))
-    parsed = {label: (re.sub(r"\d+", "#", label.strip().lower()),
-                      tuple(int(n) for n in re.findall(r"\d+", label))) for label in labels}
+    label_code, labels = pd.factorize(spans["visit"].astype(str).to_numpy(dtype=object))
+    parsed = [(re.sub(r"\d+", "#", label.strip().lower()),
+               tuple(int(n) for n in re.findall(r"\d+", label))) for label in labels]
     ranks = {}
-    for template in {t for t, n in parsed.values() if n}:
-        numbers = sorted({n for t, n in parsed.values() if t == template})
+    for template in {t for t, n in parsed if n}:
+        numbers = sorted({n for t, n in parsed if t == template})
         ranks.update({(template, n): i for i, n in enumerate(numbers)})
-    visit_text = spans["visit"].astype(str)
-    spans = spans.assign(  # looked up per distinct label
-        template=visit_text.map({label: parsed[label][0] for label in parsed}),
-        number=visit_text.map({label: ranks.get(parsed[label]) for label in parsed}),
-    ).dropna(subset=["number"]).astype({"number": "float64"})  # object if no label has one
-    group = [spans["patient_code"], spans["template"]]
-    previous_number = spans.groupby(group)["number"].cummax().groupby(group).shift()
-    backwards = spans[spans["number"] < previous_number]
-    for r in _records(backwards):
+    # per distinct label: its pattern's code and its number's rank (-1: no number)
+    template_code = pd.factorize(np.array([t for t, _ in parsed], dtype=object))[0]
+    rank = np.array([ranks.get(p, -1) for p in parsed], dtype=np.int64)
+    rows = np.flatnonzero(rank[label_code] >= 0) if len(labels) else label_code
+    number = rank[label_code[rows]]
+    # the highest number before each row among the patient's time points of its pattern
+    group = pd.factorize(patient[rows] * (int(template_code.max(initial=0)) + 1)
+                         + template_code[label_code[rows]])[0]
+    by_group = np.argsort(group, kind="stable")
+    step = int(number.max(initial=0)) + 1  # groups offset so the running max restarts
+    running = np.maximum.accumulate(group[by_group] * step + number[by_group]) if len(
+        rows) else number
+    first = np.r_[True, group[by_group][1:] != group[by_group][:-1]] if len(rows) else \
+        number > 0
+    previous = np.full(len(rows), -1, dtype=np.int64)
+    previous[by_group[~first]] = (running[:-1] - group[by_group][:-1] * step)[~first[1:]]
+    backwards = rows[number < previous]
+    for r in _records(spans.iloc[backwards]):
         findings.append(_finding(
             {**r, "date": r["start"]}, "visit-order", "DEC-20", Severity.WARNING,
             f"visit {r['visit']} is dated after a visit with a higher number; the time points "
