@@ -122,6 +122,12 @@ def timepoint_index(measurements: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(index_of(measurements).timepoint_rows(), index=measurements.index)
 
 
+def _objects(column: pd.Series[Any]) -> npt.NDArray[np.object_]:
+    """A text column's cells as an object array: what ``to_numpy(dtype=object)`` gives,
+    without the copy and the missing-value pass of pandas' string dtype."""
+    return np.asarray(column.array, dtype=object)
+
+
 def baseline_rows(measurements: pd.DataFrame) -> pd.DataFrame:
     """Rows of each patient's baseline time point (the earliest), in input order."""
     return measurements.loc[timepoint_index(measurements)["is_baseline"].to_numpy()]
@@ -142,15 +148,15 @@ def _baseline_lesion_codes(measurements: pd.DataFrame) -> tuple[
     """
     if _INDEXED_COLUMNS.issubset(measurements.columns):
         rows = np.flatnonzero(measurements["is_baseline"].to_numpy(dtype=bool))
-        if not pd.isna(measurements["lesion_id"].to_numpy(dtype=object)[rows]).any():
+        if not pd.isna(_objects(measurements["lesion_id"])[rows]).any():
             return (rows, measurements["patient_code"].to_numpy(dtype=np.int64)[rows],
                     measurements["lesion_code"].to_numpy(dtype=np.int64)[rows])
     else:
         rows = np.flatnonzero(timepoint_index(measurements)["is_baseline"].to_numpy(
             dtype=bool))
-    patient = pd.factorize(measurements["patient_id"].to_numpy(dtype=object)[rows])[0].astype(
+    patient = pd.factorize(_objects(measurements["patient_id"])[rows])[0].astype(
         np.int64)
-    lesion = pd.factorize(measurements["lesion_id"].to_numpy(dtype=object)[rows])[0].astype(
+    lesion = pd.factorize(_objects(measurements["lesion_id"])[rows])[0].astype(
         np.int64)
     # a missing id (code -1) is a value of its own, as drop_duplicates and groupby take it
     return rows, patient, pd.factorize(patient * (int(lesion.max(initial=0)) + 1) + lesion)[
@@ -415,7 +421,7 @@ def classify_lesions(measurements: pd.DataFrame,
     lesions["baseline_date"] = latest.to_numpy()[np.searchsorted(latest.index.to_numpy(),
                                                                  patient[first])]
     lesions["nodal"] = lesions["nodal"].astype(bool)
-    organ_code, organ_values = pd.factorize(lesions["organ"].to_numpy(dtype=object))
+    organ_code, organ_values = pd.factorize(_objects(lesions["organ"]))
     keys = np.array([organ_key(o) for o in organ_values] + [None], dtype=object)
     lesions["organ_key"] = np.where(lesions["nodal"].to_numpy(), "lymph node",
                                     keys[organ_code])  # code -1 (missing) -> None
@@ -506,14 +512,14 @@ def check_target_selection(lesions: pd.DataFrame,
     if lesions.empty:
         return findings
     lesions = lesions.reset_index(drop=True)
-    patient_ids = lesions["patient_id"].to_numpy(dtype=object)
+    patient_ids = _objects(lesions["patient_id"])
     # patient codes in order of first sight; a missing id (-1) is in no group, as in groupby
     patient, patient_values = pd.factorize(patient_ids)
     patient_order = {p: i for i, p in enumerate(patient_values.tolist())}
     n_patients = len(patient_values)
     grouped = patient >= 0
     is_target = (lesions["kind"] == LesionKind.TARGET).to_numpy()
-    lesion_ids = lesions["lesion_id"].to_numpy(dtype=object)
+    lesion_ids = _objects(lesions["lesion_id"])
     dates = (lesions["baseline_date"].to_numpy() if "baseline_date" in lesions.columns
              else np.full(len(lesions), None, dtype=object))
     iso_of: dict[Any, str | None] = {}
@@ -527,7 +533,7 @@ def check_target_selection(lesions: pd.DataFrame,
 
     def add(mask: npt.NDArray[np.bool_], code: str, rule: str,
             text: Callable[[Any, Any], str]) -> None:
-        reasons = lesions["reason"].to_numpy(dtype=object)
+        reasons = _objects(lesions["reason"])
         findings.extend(problem(i, code, rule, text(lesion_ids[i], reasons[i]))
                         for i in np.flatnonzero(mask).tolist())
 
@@ -543,14 +549,14 @@ def check_target_selection(lesions: pd.DataFrame,
             f"{criteria.max_targets} (SEL-1, R11 4.2); record the others as non-targets",
             lesion=False))
 
-    organ_keys = lesions["organ_key"].to_numpy(dtype=object)
+    organ_keys = _objects(lesions["organ_key"])
     organ_code = pd.factorize(organ_keys)[0]
     keyed = is_target & grouped & (organ_code >= 0)
     per_organ_code = pd.factorize(np.where(keyed, patient * (int(organ_code.max(initial=0)) + 1)
                                            + organ_code, -1))[0]
     per_organ = np.bincount(per_organ_code)[per_organ_code]
     chosen = np.flatnonzero(keyed & (per_organ > criteria.max_targets_per_organ))
-    organs = lesions["organ"].to_numpy(dtype=object)
+    organs = _objects(lesions["organ"])
     for members in _groups_in_order(per_organ_code[chosen], chosen):
         listed = ", ".join(
             f"{lesion_ids[i]} ({organs[i] if not _is_missing(organs[i]) else 'node'})"
@@ -561,7 +567,7 @@ def check_target_selection(lesions: pd.DataFrame,
             f"{criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all lymph nodes and "
             "both sides of a paired organ count as one organ, SEL-3, DEC-21)", lesion=False))
 
-    category = lesions["category"].to_numpy(dtype=object)
+    category = _objects(lesions["category"])
     unmeasurable = is_target & ~lesions["measurable"].astype(bool).to_numpy()
     pathological = category == LesionCategory.PATHOLOGICAL_NODE.value
     normal = category == LesionCategory.NORMAL_NODE.value
