@@ -78,23 +78,33 @@ def _first_after_cr(timepoints: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Per overall response PR and SD: each patient's first time point with it after a CR
     and with no PD before (time points by patient_id, then date; stable), in that order.
     """
-    patient_code = pd.factorize(np.asarray(timepoints["patient_id"].array, dtype=object),
-                                sort=True)[0]
+    # patients numbered in sorted order: the distinct ids sorted, not every row's
+    patient_code, patient_ids = pd.factorize(np.asarray(timepoints["patient_id"].array,
+                                                        dtype=object))
+    rank = pd.factorize(np.asarray(patient_ids, dtype=object), sort=True)[0]
+    patient_code = np.append(rank, -1)[patient_code]  # a missing id (-1) sorts first
     when = timepoints["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     when = np.where(when == np.iinfo(np.int64).min, np.iinfo(np.int64).max, when)  # NaT last
     order = np.lexsort((when, patient_code))
-    response = np.asarray(timepoints["overall_response"].array, dtype=object)[order]
+    response_code, responses = pd.factorize(
+        np.asarray(timepoints["overall_response"].array, dtype=object))
+    response_code = response_code[order]
+    responses = np.asarray(responses, dtype=object)
+
+    def response_is(label: str) -> np.ndarray:
+        return np.append(responses == label, False)[response_code]  # code -1: missing
+
     patient = patient_code[order]
     head = np.r_[True, patient[1:] != patient[:-1]] if len(patient) else patient.astype(bool)
     group_start = np.maximum.accumulate(np.where(head, np.arange(len(patient)), 0))
-    is_pd, is_cr = response == "PD", response == "CR"
+    is_pd, is_cr = response_is("PD"), response_is("CR")
     pd_count = np.cumsum(is_pd)
     pd_count -= np.r_[0, pd_count][group_start]  # PD so far within the patient, row included
     cr_count = np.cumsum(is_cr) - is_cr
     cr_before = cr_count - np.r_[0, np.cumsum(is_cr)][group_start] > 0
     hits = {}
     for label in ("PR", "SD"):
-        rows = np.flatnonzero((response == label) & cr_before & (pd_count == 0))
+        rows = np.flatnonzero(response_is(label) & cr_before & (pd_count == 0))
         first = rows[np.r_[True, patient[rows][1:] != patient[rows][:-1]]] if len(rows) \
             else rows
         hits[label] = timepoints.iloc[order[first]]
