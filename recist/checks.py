@@ -23,7 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import cells_in, value_codes
+from recist._checks_support import cells_in, gc_paused, value_codes
 from recist._checks_support import finding as _finding
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
@@ -445,10 +445,11 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
         check_slice_thickness_changes,
         check_split_or_merged_nodes,
     )
-    for check in checks:
-        findings.extend(check(indexed))
-    if include_selection:  # classified from the baseline rows the indexed table marks
-        findings.extend(check_target_selection(indexed, criteria))
+    with gc_paused():  # findings are built by the 10⁴
+        for check in checks:
+            findings.extend(check(indexed))
+        if include_selection:  # classified from the baseline rows the indexed table marks
+            findings.extend(check_target_selection(indexed, criteria))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(findings, key=lambda f: order[f.severity])
 
@@ -457,5 +458,6 @@ def run_timepoint_checks(timepoints: pd.DataFrame,
                          measurements: pd.DataFrame) -> list[Finding]:
     """The checks on assessed time points: ``check_cr_then_pr``, ``check_cr_then_sd``,
     ``check_present_after_cr``."""
-    return [*cr_followed_checks(timepoints),
-            *check_present_after_cr(timepoints, measurements)]
+    with gc_paused():  # findings are built by the 10⁴
+        return [*cr_followed_checks(timepoints),
+                *check_present_after_cr(timepoints, measurements)]
