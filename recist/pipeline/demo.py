@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,26 +229,12 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
               "patients": "sample_data/patients.csv",
               "protocol": "sample_data/protocols/oligometastatic_crc_lung.toml"
               if screening is not None else "none"}
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(desc="writing reports", unit="page", file=sys.stderr, leave=False)
-
-    def tick(done: int, total: int) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-    try:
+    with _progress_bar(progress, "writing reports", "page") as tick:
         files = write_reports(measurements, out / "report", patients=patients,
                               criteria=criteria, overlays_dir=out / "overlays",
                               inputs=inputs, result=result, baseline=baseline,
                               screening=screening, progress=tick,
                               extra_sections=[CRITERIA_SECTION], extras={"criteria": extended})
-    finally:
-        if bar is not None:
-            bar.close()
     timings["report"] = time.perf_counter() - clock
     say(f"report: {len(files.patients)} patient pages and {files.cohort}")
 
@@ -265,15 +252,41 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
     summary = pd.DataFrame(rows)
 
     clock = time.perf_counter()
-    oligo_report = _oligo_trial(data / "oligo_trial", out / "oligo_trial", say)
+    with _progress_bar(progress, "oligometastatic trial", "step") as tick:
+        oligo_report = _oligo_trial(data / "oligo_trial", out / "oligo_trial", say, tick)
     timings["oligo trial"] = time.perf_counter() - clock
     return DemoResult(out_dir=out, summary=summary, cohort_report=files.cohort,
                       line_vs_mask_ld_mm=agreement, timings_s=timings, n_series=len(scan),
                       oligo_report=oligo_report)
 
 
-def _oligo_trial(trial: Path, out: Path, say: Callable[[str], None]) -> Path:
-    """Step 6: the synthetic oligometastatic trial → respond files and its cohort page."""
+@contextmanager
+def _progress_bar(shown: bool, label: str,
+                  unit: str) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback drawing a bar on stderr when ``shown`` (the
+    demo's steps that take seconds: issue 14, nothing silent for long on a terminal),
+    doing nothing otherwise; the bar is drawn at once and erased at the end."""
+    if not shown:
+        yield lambda _done, _total: None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(desc=label, unit=unit, file=sys.stderr, leave=False)
+
+    def tick(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield tick
+    finally:
+        bar.close()
+
+
+def _oligo_trial(trial: Path, out: Path, say: Callable[[str], None],
+                 progress: Callable[[int, int], None]) -> Path:
+    """Step 6: the synthetic oligometastatic trial → respond files and its cohort page
+    (``progress`` told after each of its three steps)."""
     from recist.patients import read_patients
     from recist.pipeline.oligo import respond_oligo
     from recist.report.cohort import write_cohort_report
@@ -281,20 +294,24 @@ def _oligo_trial(trial: Path, out: Path, say: Callable[[str], None]) -> Path:
     from recist.response import write_respond_outputs
     from recist.table import read_measurements
 
+    progress(0, 3)
     measurements = read_measurements(trial / "measurements.csv")
     patients = read_patients(trial / "patients.csv")
     result, oligo = respond_oligo(measurements, patients, RECIST_1_1,
                                   lesions=trial / "lesions.csv",
                                   therapies=trial / "therapies.csv")
     assert oligo is not None  # the trial has a therapies table
+    progress(1, 3)
     write_respond_outputs(result, out, input_path=trial / "measurements.csv",
                           patients_path=trial / "patients.csv", extra=oligo.tables())
+    progress(2, 3)
     inputs = {name: f"sample_data/oligo_trial/{name}.csv"
               for name in ("measurements", "patients", "therapies", "lesions")}
     page = write_cohort_report(out / "cohort.html", measurements, result.timepoints,
                                result.patient_summary, patients=patients,
                                findings=result.findings, inputs=inputs,
                                extra_sections=[OLIGO_SECTION], extras={"oligo": oligo})
+    progress(3, 3)
     control = oligo.local_control.set_index("horizon")["local_control_pct"]
     say(f"oligometastatic trial: {len(result.patient_summary)} patients, local control "
         f"{control.iloc[0]:.0f}% at 1 year, {control.iloc[1]:.0f}% at 2 years -> {page}")
