@@ -10,12 +10,16 @@ from support.paths import REPO
 ELISION = "…"
 
 
+def _section(heading: str) -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index(heading)
+    end = text.find("\n## ", start + len(heading))
+    return text[start:end if end > 0 else len(text)]
+
+
 def tour_commands(section: str = "## A five-minute tour") -> list[tuple[str, list[str]]]:
     """(command, expected output lines) of every ``$`` line in the section's console blocks."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    start = text.index(section)
-    end = text.find("\n## ", start + len(section))
-    body = text[start:end if end > 0 else len(text)]
+    body = _section(section)
     commands: list[tuple[str, list[str]]] = []
     for block in re.findall(r"```console\n(.*?)```", body, re.S):
         for line in block.splitlines():
@@ -24,6 +28,15 @@ def tour_commands(section: str = "## A five-minute tour") -> list[tuple[str, lis
             elif commands:
                 commands[-1][1].append(line)
     return commands
+
+
+def tour_error_examples(section: str = "## A five-minute tour") -> list[str]:
+    """The error messages the section quotes in its prose (inline code spans starting
+    ``recist <verb>: error:``), as printed on standard error."""
+    body = _section(section)
+    prose = re.sub(r"```.*?```", "", body, flags=re.S)
+    return [span for span in re.findall(r"`([^`\n]+)`", prose)
+            if re.match(r"recist [a-z-]+: error: ", span)]
 
 
 def _line_matches(expected: str, actual: str) -> bool:
