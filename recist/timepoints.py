@@ -389,8 +389,10 @@ def _new_therapy_notes(
     for ns in np.unique(cutoff_ns[cutoff_ns != NO_DATE_NS]).tolist():
         cutoff_iso[ns] = pd.Timestamp(ns).strftime("%Y-%m-%d")
     after = ~baseline & (cutoff_ns != NO_DATE_NS) & (date_ns >= cutoff_ns)
-    text[after] = [f"on or after new anticancer therapy on {cutoff_iso[ns]}: not counted "
-                   "for BOR or PFS (DEC-17)" for ns in cutoff_ns[after].tolist()]
+    cut, which = np.unique(cutoff_ns[after], return_inverse=True)
+    sentences = np.array([f"on or after new anticancer therapy on {cutoff_iso[ns]}: not "
+                          "counted for BOR or PFS (DEC-17)" for ns in cut.tolist()], dtype=object)
+    text[after] = sentences[which.reshape(-1)] if len(cut) else ""
     late = np.asarray(features["late_lesions"], dtype=object)
     findings: list[Finding] = []
     # None as the 0-d object array numpy makes of it (the stubs take no bare None here).
