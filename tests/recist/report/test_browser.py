@@ -67,18 +67,40 @@ def pages(tmp_path_factory):
                           patients=read_patients(SAMPLE_DATA / "patients.csv"),
                           criteria=RECIST_1_1.replace(confirmation=True),
                           overlays_dir=overlays, workers=1)
-    return {"patient_LUNG1": files.patients["LUNG1"], "cohort": files.cohort}
+    return {"patient_LUNG1": files.patients["LUNG1"], "cohort": files.cohort,
+            "cohort_trial": _trial_cohort_page(folder / "trial")}
+
+
+def _trial_cohort_page(folder):
+    """The cohort page of the 60-patient two-arm trial (sample_data/cohort/): its tables,
+    paged swimmer and per-arm figures are what a statistician reads (issue 14)."""
+    from recist.patients import read_patients
+    from recist.report import write_cohort_report
+    from recist.response import respond
+    from recist.table import read_measurements
+
+    from support.paths import SAMPLE_DATA
+
+    measurements = read_measurements(SAMPLE_DATA / "cohort" / "measurements.csv")
+    patients = read_patients(SAMPLE_DATA / "cohort" / "patients.csv")
+    criteria = RECIST_1_1.replace(confirmation=True)
+    result = respond(measurements, patients, criteria)
+    folder.mkdir()
+    return write_cohort_report(folder / "cohort.html", measurements, result.timepoints,
+                               result.patient_summary, patients=patients, criteria=criteria,
+                               findings=result.findings)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name, least_images", [("patient_LUNG1", 5), ("cohort", 6)])
+@pytest.mark.parametrize("name, least_images", [("patient_LUNG1", 5), ("cohort", 6),
+                                                ("cohort_trial", 6)])
 def test_page_in_chromium(browser, pages, name, least_images, width):
     browser.open(pages[name].resolve().as_uri(), width)
     state = browser.evaluate(PAGE_STATE)
     browser.screenshot(SCREENSHOTS / f"{name}_{width}.png")
     assert browser.console_errors() == []
     assert state["overflow"] <= 0, f"{name} is {state['overflow']} px too wide at {width} px"
-    # LUNG1: 4 lesion pictures and the target-sum plot; cohort: 6 figures
+    # LUNG1: 4 lesion pictures and the target-sum plot; cohorts: 6 figures or more
     assert state["images"] >= least_images and state["broken"] == []
     assert state["title"].startswith("RECIST 1.1") and state["text"] > 500
     from matplotlib.image import imread
