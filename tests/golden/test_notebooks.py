@@ -98,6 +98,11 @@ def test_notebook_runs_top_to_bottom(name, kernel_name, sample_data_ready, tmp_p
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert errors == []
+    # dates shown as dates: no time of day at midnight, no NaT for "none" (issue 14)
+    shown = [str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+             + str(o.get("data", {}).get("text/html", ""))
+             for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert [t for t in shown if "00:00:00" in t or "NaT" in t] == []
     assert nb.cells[-1].outputs[0]["text"].strip() == sys.executable  # the venv's python
     figures = sum("image/png" in o.get("data", {}) for c in nb.cells
                   if c.cell_type == "code" for o in c.outputs)
