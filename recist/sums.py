@@ -316,7 +316,6 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     row_order = tp_order[row_tp]
     row_is_baseline = row_order == 0
 
-    patient_lesion = encoding.patient_lesion()
     row_lesion = encoding.lesion_code  # (patient, lesion_id) pairs numbered 0, 1, ...
     n_lesions = int(row_lesion.max(initial=-1)) + 1
     n_orders = int(tp_order.max(initial=-1)) + 1
@@ -361,6 +360,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     evaluated_t_rows = t_rows[~status_is(TargetStatus.NOT_EVALUATED)[t_rows]]
     first_target_ns = _group_min(row_tp[evaluated_t_rows], date_ns[evaluated_t_rows],
                                  n_tp, NO_DATE_NS)
+    del t_rows, t_contribution, les_of_row, evaluated_t_rows  # row-sized, done with
 
     # ---- non-targets (NT-*, DEC-5) ----
     nt_rows = np.flatnonzero(is_nt)
@@ -391,7 +391,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_equivocal = np.bincount(row_tp[equivocal_rows], minlength=n_tp).astype(np.int64)
     unequivocal_ns = _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp, NO_DATE_NS)
     backdated, late = _backdate_confirmed_new(
-        frame, row_tp, tp_order, patient_lesion, unequivocal_rows, equivocal_rows, date_ns,
+        frame, row_tp, tp_order, row_lesion, unequivocal_rows, equivocal_rows, date_ns,
         tp_cutoff_ns, n_tp)
 
     return {
@@ -432,7 +432,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
 
 def _backdate_confirmed_new(
     frame: pd.DataFrame, row_tp: npt.NDArray[np.int64], tp_order: npt.NDArray[np.int64],
-    patient_lesion: npt.NDArray[np.int64], unequivocal_rows: npt.NDArray[np.intp],
+    patient_lesion: npt.NDArray[np.integer[Any]], unequivocal_rows: npt.NDArray[np.intp],
     equivocal_rows: npt.NDArray[np.intp], date_ns: npt.NDArray[np.int64],
     tp_cutoff_ns: npt.NDArray[np.int64], n_tp: int,
 ) -> tuple[tuple[npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.int64]],
@@ -496,7 +496,7 @@ def _backdate_confirmed_new(
 
 
 def _first_of_each_key(rows: npt.NDArray[np.intp],
-                       patient_lesion: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+                       patient_lesion: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.intp]:
     """The first of ``rows`` (sorted by lesion) of each lesion."""
     keys = patient_lesion[rows]
     return rows[np.r_[True, keys[1:] != keys[:-1]]] if len(rows) else rows
@@ -505,7 +505,7 @@ def _first_of_each_key(rows: npt.NDArray[np.intp],
 def _first_sightings(
     seen: npt.NDArray[np.intp], confirms: npt.NDArray[np.intp],
     row_tp: npt.NDArray[np.int64], tp_order: npt.NDArray[np.int64],
-    patient_lesion: npt.NDArray[np.int64], allowed: npt.NDArray[np.bool_] | None = None,
+    patient_lesion: npt.NDArray[np.integer[Any]], allowed: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Each lesion's first equivocal row before its confirmation: positions in ``seen``
     (rows sorted by lesion, time point, date; only the ``allowed`` ones) and the
