@@ -36,6 +36,7 @@ __all__ = [
     "PER_PAGE",
     "group_colours",
     "page_count",
+    "page_margins",
     "page_rows",
     "page_title",
     "plot_kaplan_meier",
@@ -113,6 +114,30 @@ def page_figure_size(kind: str, n_rows: int) -> tuple[float, float]:
     if kind == "waterfall":
         return max(11.0, length), 4.6
     raise ValueError(f"page_figure_size: kind is swimmer or waterfall, not {kind!r}")
+
+
+def page_margins(kind: str, size: tuple[float, float],
+                 longest_label: int) -> dict[str, float]:
+    """Fixed margins (fractions, as ``Figure.subplots_adjust`` takes them) of a
+    ``swimmer``, ``waterfall`` or ``spider`` figure of ``size`` inches whose longest
+    patient label has ``longest_label`` characters: room for the 8 pt patient labels
+    (0.7 em a character, more than any digit or capital takes), the axis labels, the
+    title, the legend above a spider and the reference-line labels at the right. Drawing
+    with them skips the constrained-layout pass, about a third of a figure's time.
+
+    >>> page_margins("swimmer", (11.0, 11.6), 7)
+    {'left': 0.0995, 'right': 0.9773, 'top': 0.9655, 'bottom': 0.0474}
+    """
+    width, height = size
+    label = longest_label * _SMALL * 0.7 / 72 + 0.1  # inches
+    inches = {"swimmer": (0.45 + label, 0.25, 0.4, 0.55),
+              "waterfall": (0.8, 0.85, 0.6, 0.45 + label),
+              "spider": (0.8, 0.85, 0.6, 0.55)}
+    if kind not in inches:
+        raise ValueError(f"page_margins: kind is swimmer, waterfall or spider, not {kind!r}")
+    left, right, top, bottom = inches[kind]
+    return {"left": round(left / width, 4), "right": round(1 - right / width, 4),
+            "top": round(1 - top / height, 4), "bottom": round(bottom / height, 4)}
 
 
 def page_title(title: str, n_rows: int, page: int | None, per_page: int = PER_PAGE) -> str:

@@ -255,11 +255,12 @@ def _figure_names(context: CohortContext, kind: str) -> list[str]:
     return [name for name in context.figures if name.split("-")[0] == kind]
 
 
-def _paged(kind: str, caption: str, n_rows: int, draw) -> dict[str, tuple]:
+def _paged(kind: str, caption: str, n_rows: int, draw, longest: int) -> dict[str, tuple]:
     """One job per page of ``n_rows`` patients (``recist.plots.page_rows``), each of
-    ``recist.plots.page_figure_size``; ``draw(ax, page)`` draws a page (``page`` None when
+    ``recist.plots.page_figure_size`` with fixed margins for labels of ``longest``
+    characters (``page_margins``); ``draw(ax, page)`` draws a page (``page`` None when
     everything fits on one)."""
-    from recist.plots import page_count, page_figure_size, page_rows
+    from recist.plots import page_count, page_figure_size, page_margins, page_rows
 
     pages = page_count(n_rows)
     jobs: dict[str, tuple] = {}
@@ -271,12 +272,12 @@ def _paged(kind: str, caption: str, n_rows: int, draw) -> dict[str, tuple]:
             f"{caption} (page {page + 1} of {pages}: patients {rows.start + 1}–{rows.stop}"
             f" of {n_rows})")
         jobs[name] = ((lambda ax, page=page: draw(ax, page if pages > 1 else None)), text,
-                      size)
+                      size, page_margins(kind, size, longest))
     return jobs
 
 
 def cohort_figure_jobs(context: CohortContext) -> dict[str, tuple]:
-    """Name → (draw function, caption, figure size) of every figure of the page.
+    """Name → (draw function, caption, figure size[, margins]) of every figure of the page.
 
     The swimmer and the waterfall are split into pages of at most
     ``recist.plots.PER_PAGE`` patients (each its own figure, labels 8 pt, one time or %
@@ -285,6 +286,7 @@ def cohort_figure_jobs(context: CohortContext) -> dict[str, tuple]:
     """
     from recist.plots import (
         best_pct_change,
+        page_margins,
         plot_kaplan_meier,
         plot_spider,
         plot_swimmer,
@@ -296,6 +298,7 @@ def cohort_figure_jobs(context: CohortContext) -> dict[str, tuple]:
     colour = "arm" if context.arms is not None else None
     n_bars = len(best_pct_change(tp)) if len(tp) and "pct_from_baseline" in tp else 0
     n_swimmers = tp["patient_id"].nunique() if len(tp) else 0
+    longest = int(tp["patient_id"].astype(str).str.len().max()) if len(tp) else 1
     jobs: dict[str, tuple] = _paged(
         "waterfall", "Waterfall: best % change of the target sum from baseline, one block "
         "per arm in its colour; the letters at each bar's end give the best overall "
@@ -303,7 +306,7 @@ def cohort_figure_jobs(context: CohortContext) -> dict[str, tuple]:
         "baseline, coloured by best overall response",
         max(n_bars, 1), lambda ax, page: plot_waterfall(
             tp, summary, patients, ax=ax, criteria=criteria, color_by=colour,
-            by_arm=colour is not None, page=page))
+            by_arm=colour is not None, page=page), longest)
     arms = sorted(context.arms.reindex(summary["patient_id"].astype(str)).dropna().unique()) \
         if context.arms is not None else []
     spider = "Spider: % change of the target sum from baseline over time"
@@ -312,14 +315,16 @@ def cohort_figure_jobs(context: CohortContext) -> dict[str, tuple]:
             jobs["spider" if number == 1 else f"spider-{number}"] = (
                 lambda ax, arm=arm: plot_spider(tp, patients, ax=ax, criteria=criteria,
                                                 color_by="arm", group=arm),
-                f"{spider}, {arm} (every arm on the same scale)", (11.0, 4.6))
+                f"{spider}, {arm} (every arm on the same scale)", (11.0, 4.6),
+                page_margins("spider", (11.0, 4.6), longest))
     else:
         jobs["spider"] = (lambda ax: plot_spider(tp, patients, ax=ax, criteria=criteria,
-                                                 color_by=colour), spider, (11.0, 4.6))
+                                                 color_by=colour), spider, (11.0, 4.6),
+                          page_margins("spider", (11.0, 4.6), longest))
     jobs.update(_paged(
         "swimmer", "Swimmer: time on study, response onset, progression and death",
         max(n_swimmers, 1), lambda ax, page: plot_swimmer(
-            summary, tp, patients, ax=ax, color_by=colour, page=page)))
+            summary, tp, patients, ax=ax, color_by=colour, page=page), longest))
     jobs.update({
         "km_pfs": (lambda ax: plot_kaplan_meier(summary, patients, ax=ax, endpoint="pfs",
                                                 criteria=criteria),

@@ -61,15 +61,18 @@ def figure_img(draw: Callable, caption: str, *, figsize: tuple[float, float] = (
 
 
 def render_figures(jobs: Mapping[str, tuple]) -> dict[str, str]:
-    """Draw each figure once: name → (draw, caption, figure size) becomes name → HTML.
+    """Draw each figure once: name → (draw, caption, figure size[, margins]) becomes
+    name → HTML.
 
     The figure's CSS class is ``plot`` and its name up to the first ``-`` (the pages
-    ``swimmer-2``, ``swimmer-3`` … look like ``swimmer``). A figure that cannot be drawn
-    (``RecistDataError``) becomes a note (``figure_img``).
+    ``swimmer-2``, ``swimmer-3`` … look like ``swimmer``); ``margins`` fix the layout
+    (``render_figure_svg``). A figure that cannot be drawn (``RecistDataError``) becomes
+    a note (``figure_img``).
     """
     return {name: figure_img(draw, caption, figsize=size,
-                             css_class=f"plot {name.split('-')[0]}")
-            for name, (draw, caption, size) in jobs.items()}
+                             css_class=f"plot {name.split('-')[0]}",
+                             margins=margins[0] if margins else None)
+            for name, (draw, caption, size, *margins) in jobs.items()}
 
 
 def png_img(path: str | Path, caption: str, *, css_class: str = "lesion") -> str:

@@ -21,6 +21,7 @@ from recist.plots import (
     best_pct_change,
     page_count,
     page_figure_size,
+    page_margins,
     page_rows,
     plot_spider,
     plot_swimmer,
@@ -32,10 +33,24 @@ from support.large_cohort import large_cohort
 SIZES = {60: 1, 200: 4, 1000: 17}  # patients -> pages at PER_PAGE = 60
 
 
-def _laid_out(size: tuple[float, float]):
-    figure = Figure(figsize=size, layout="constrained")
+def _laid_out(size: tuple[float, float], kind: str | None = None, longest: int = 5):
+    """Axes on a figure laid out as the cohort report does: fixed margins
+    (``page_margins``) for ``kind``, else the constrained layout."""
+    figure = Figure(figsize=size, layout=None if kind else "constrained")
+    if kind:
+        figure.subplots_adjust(**page_margins(kind, size, longest))
     canvas = FigureCanvasAgg(figure)
     return figure.add_subplot(), canvas
+
+
+def _assert_inside(figure, canvas) -> None:
+    """Everything drawn (labels, titles, legends) lies within the figure: the fixed
+    margins clip nothing."""
+    canvas.draw()
+    drawn = figure.get_tightbbox(canvas.get_renderer())  # inches
+    width, height = figure.get_size_inches()
+    assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01, drawn
+    assert drawn.x1 <= width + 0.01 and drawn.y1 <= height + 0.01, drawn
 
 
 def _assert_labels_legible(labels, canvas, axis: str) -> None:
@@ -72,12 +87,14 @@ def test_swimmer_pages_are_legible(n):
     shown: list[str] = []
     for page in range(page_count(n)):
         rows = page_rows(n, page)
-        ax, canvas = _laid_out(page_figure_size("swimmer", rows.stop - rows.start))
+        ax, canvas = _laid_out(page_figure_size("swimmer", rows.stop - rows.start),
+                               "swimmer")
         plot_swimmer(summary, timepoints, patients, ax=ax, page=page)
         labels = ax.get_yticklabels()
         shown.extend(t.get_text() for t in reversed(labels))  # top of the page first
         if page in _pages_checked(n):
             _assert_labels_legible(labels, canvas, "y")
+            _assert_inside(ax.figure, canvas)
             assert ax.get_xlim()[1] > 0
     # longest time on study first, every patient once
     assert len(shown) == n and len(set(shown)) == n
@@ -110,15 +127,21 @@ def test_waterfall_pages_are_legible(n):
     limits = set()
     for page in range(page_count(len(best))):
         rows = page_rows(len(best), page)
-        ax, canvas = _laid_out(page_figure_size("waterfall", rows.stop - rows.start))
-        plot_waterfall(timepoints, summary, patients, ax=ax, color_by="arm", page=page)
+        ax, canvas = _laid_out(page_figure_size("waterfall", rows.stop - rows.start),
+                               "waterfall")
+        plot_waterfall(timepoints, summary, patients, ax=ax, color_by="arm", by_arm=True,
+                       page=page)
         heights.extend(bar.get_height() for bar in ax.patches)
         limits.add(ax.get_ylim())
         if page in _pages_checked(len(best)):
             _assert_labels_legible(ax.get_xticklabels(), canvas, "x")
+            _assert_inside(ax.figure, canvas)
             bor = [t for t in ax.texts if t.get_text() in ("PR", "SD", "PD")]
             assert bor and min(t.get_fontsize() for t in bor) >= 8
-    assert heights == sorted(best, reverse=True)  # one bar per patient, in order
+    arm = patients.set_index("patient_id")["arm"]
+    expected = [value for name in sorted(arm.unique())  # a block per arm, each sorted
+                for value in sorted(best[arm[best.index] == name], reverse=True)]
+    assert heights == expected  # one bar per patient, in order
     assert len(limits) == 1  # every page on the same scale
 
 
@@ -126,8 +149,9 @@ def test_spider_one_panel_per_arm_on_a_common_scale():
     timepoints, summary, patients = large_cohort(200)
     colours, limits = {}, set()
     for arm in ("Arm A", "Arm B"):
-        ax, _ = _laid_out((7.2, 4.6))
+        ax, canvas = _laid_out((11.0, 4.6), "spider")
         plot_spider(timepoints, patients, ax=ax, color_by="arm", group=arm)
+        _assert_inside(ax.figure, canvas)
         data = [line for line in ax.get_lines() if line.get_marker() == "o"]
         assert len(data) == 100  # every patient of the arm, no other
         colours[arm] = {matplotlib.colors.to_hex(line.get_color()) for line in data}
@@ -136,6 +160,9 @@ def test_spider_one_panel_per_arm_on_a_common_scale():
         alphas = {line.get_alpha() for line in data}  # 100 lines fade (1/sqrt(n))
         assert len(alphas) == 1 and alphas.pop() == pytest.approx(0.85 * (60 / 100) ** .5)
     assert colours == {"Arm A": {"#0072b2"}, "Arm B": {"#e69f00"}}
+    ax, canvas = _laid_out((11.0, 4.6), "spider")  # both arms, the legend above
+    plot_spider(timepoints, patients, ax=ax, color_by="arm")
+    _assert_inside(ax.figure, canvas)
     assert len(limits) == 1
     low, high = limits.pop()[1]
     assert low < -30 and high > 20  # both reference lines inside

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from recist.plots import page_margins
 from recist.report.cohort_sections import (
     cohort_figure_jobs,
     shrinkage_section,
@@ -41,6 +42,10 @@ def test_60_patients_fit_one_page():
     jobs = cohort_figure_jobs(_context(60))
     assert "swimmer-2" not in jobs and "waterfall-2" not in jobs
     assert jobs["swimmer"][2] == (11.0, 11.6)
+    # fixed margins for the 5-character patient ids (no constrained-layout pass)
+    assert jobs["swimmer"][3] == page_margins("swimmer", (11.0, 11.6), 5)
+    assert jobs["spider"][3] == page_margins("spider", (11.0, 4.6), 5)
+    assert len(jobs["km_pfs"]) == 3  # the at-risk table keeps the constrained layout
     assert "page" not in jobs["swimmer"][1]
 
 
