@@ -76,8 +76,12 @@ def run(args: argparse.Namespace) -> int:
         _print_patients(result.patients, problems, result.eligibility)
     summary = f"{len(result.patients)} patient(s), {len(result.lesions)} baseline lesion(s)"
     if result.eligibility is not None:
-        verdicts = result.eligibility.drop_duplicates("patient_id")["verdict"].value_counts()
-        summary += "; " + ", ".join(f"{n} {v}" for v, n in verdicts.items())
+        # The clinical table may name patients without measurements: say whose verdicts
+        # these are, so the counts add up to a number shown.
+        screened = result.eligibility.drop_duplicates("patient_id")
+        verdicts = screened["verdict"].value_counts()
+        summary += (f"; eligibility of {len(screened)} patient(s): "
+                    + ", ".join(f"{n} {v}" for v, n in verdicts.items()))
     print(f"recist baseline: {summary}; written to {args.out}")
     return 0
 
