@@ -196,12 +196,23 @@ def fit_kaplan_meier(durations_days, events, label: str = "KM", confidence: floa
 
 
 def _rate_at(fitter, days: float) -> tuple[float, float, float]:
-    """Survival estimate and CI at ``days`` (step function: last value at or before)."""
+    """Survival estimate and CI at ``days`` (step function: last value at or before).
+
+    Before the first event the Kaplan–Meier estimate is 1 with a Greenwood variance of
+    0, so lifelines' interval collapses to [1, 1]: certainty the data do not give (with
+    10 patients at risk and no event yet, an exact one-sided bound would still reach
+    down to ~74 %, 0.05 ** (1 / 10)). No interval is given then (NaN bounds), and the tables say so
+    ("no event yet: no CI"); a rate after at least one event keeps its interval.
+    """
     survival = fitter.survival_function_.iloc[:, 0]
     band = fitter.confidence_interval_survival_function_
     if days > survival.index.max():
         return (float("nan"), float("nan"), float("nan"))
     position = int(np.searchsorted(survival.index.to_numpy(), days, side="right")) - 1
+    events_so_far = fitter.event_table["observed"].to_numpy()[
+        fitter.event_table.index.to_numpy() <= days].sum()
+    if events_so_far == 0:
+        return (float(survival.iloc[position]), float("nan"), float("nan"))
     return (float(survival.iloc[position]), float(band.iloc[position, 0]),
             float(band.iloc[position, 1]))
 

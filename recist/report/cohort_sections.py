@@ -127,6 +127,8 @@ def _interval(value: object, low: object, high: object, *, percent: bool) -> str
         if percent or low is None or pd.isna(low):  # type: ignore[call-overload]
             return MISSING if percent else "NR"
         return f"NR ({text(low)}–{text(high)})"  # the median's interval may start anyway
+    if percent and (low is None or pd.isna(low)):  # type: ignore[call-overload]
+        return f"{text(value)} (no event yet: no CI)"  # recist.stats._rate_at
     return f"{text(value)} ({text(low)}–{text(high)})"
 
 

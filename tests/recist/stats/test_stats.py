@@ -125,6 +125,20 @@ def test_pfs_median_and_rates_by_arm():
     assert pd.isna(table["median_high"]) or 250 <= table["median_high"]
 
 
+def test_rate_before_any_event_has_no_interval():
+    # ten patients, the first event at 300 days: at 6 months (182.6 d) the estimate is
+    # 100 % with a Greenwood variance of 0; lifelines' band is [1, 1], false certainty
+    frame = pd.DataFrame({"patient_id": [f"P{i}" for i in range(10)], "bor": "SD",
+                          "pfs_days": [300, 320, 340, 400, 420, 440, 500, 520, 540, 560],
+                          "pfs_event": [True] * 5 + [False] * 5})
+    table = time_to_event_summary(frame).set_index("arm").loc["All"]
+    assert table["rate_6m_pct"] == 100.0
+    assert pd.isna(table["rate_6m_low_pct"]) and pd.isna(table["rate_6m_high_pct"])
+    # after the first event the interval is given (12 months = 365.2 d: 3 events, 7/10)
+    assert table["rate_12m_pct"] == 70.0
+    assert 0 < table["rate_12m_low_pct"] < 70.0 < table["rate_12m_high_pct"] < 100.0
+
+
 def test_dor_uses_responders_only():
     frame = pd.DataFrame({
         "patient_id": ["P1", "P2", "P3"], "bor": ["PR", "CR", "SD"],
