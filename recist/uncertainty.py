@@ -244,40 +244,55 @@ class UncertaintyResult:
 
 
 def _segment_sum(segment: npt.NDArray[np.int64], n_segments: int,
-                 values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+                 values: npt.NDArray[Any], cache: dict[Any, Any] | None = None,
+                 key: str = "") -> npt.NDArray[Any]:
     """Row sums of ``values`` (rows × draws) per segment: ``out[g] = Σ values[segment == g]``,
     as a sparse indicator matrix times the dense block (an order of magnitude faster than
-    ``np.add.reduceat`` along the first axis); integer blocks stay exact."""
+    ``np.add.reduceat`` along the first axis); integer blocks stay exact. With a
+    ``cache``, the indicator matrix is built once per ``key`` and dtype (the same
+    segments for every chunk of draws)."""
     from scipy import sparse
 
+    if cache is not None and (key, values.dtype) in cache:
+        return np.asarray(cache[key, values.dtype] @ values)
     ones = np.ones(len(segment), dtype=values.dtype)
     indicator = sparse.csr_matrix((ones, (segment, np.arange(len(segment)))),
                                   shape=(n_segments, len(segment)))
+    if cache is not None:
+        cache[key, values.dtype] = indicator
     return np.asarray(indicator @ values)
 
 
 def _draw_target_codes(layout: _Layout, tps: pd.DataFrame, z: npt.NDArray[np.floating[Any]],
-                       criteria: Criteria) -> npt.NDArray[np.int64]:
+                       criteria: Criteria,
+                       cache: dict[Any, Any] | None = None) -> npt.NDArray[np.int64]:
     """Target response codes (n_tp × draws) of one chunk of standard-normal draws ``z``
-    (one row per measured target row)."""
+    (one row per measured target row); ``cache`` keeps what is the same for every
+    chunk of one layout (the segment indicators)."""
     d = criteria.rounding_decimals
     k = z.shape[1]
     # Single precision for the draws (1000 mm to about 0.0001 mm): the sums are rounded
     # to 0.01 mm in double precision; continuous errors put no value exactly halfway.
-    values = np.repeat(layout.value.astype(np.float32)[:, None], k, axis=1)
-    sd = lesion_error_sd_mm(layout.value[layout.measured], criteria).astype(np.float32)
-    values[layout.measured] = np.maximum(values[layout.measured] + sd[:, None] * z,
-                                         np.float32(0.0))
-    sums = np.round(_segment_sum(layout.row_tp, layout.n_tp, values).astype(float), d)
+    value32 = layout.value.astype(np.float32)
+    values = np.empty((len(value32), k), dtype=np.float32)
+    values[...] = value32[:, None]
+    measured = np.flatnonzero(layout.measured)
+    sd = lesion_error_sd_mm(layout.value[measured], criteria).astype(np.float32)
+    noisy = value32[measured][:, None] + sd[:, None] * z
+    values[measured] = np.maximum(noisy, np.float32(0.0), out=noisy)
+    del noisy
+    sums = _segment_sum(layout.row_tp, layout.n_tp, values, cache, "tp").astype(float)
+    np.round(sums, d, out=sums)
     nodes_pathological = np.zeros((layout.n_tp, k), dtype=bool)
     node_rows = np.flatnonzero(layout.lesion_nodal[layout.lesion])
     if len(node_rows):
         # Fragments of one node add up (SUM-5): rows sorted by lesion, summed per lesion.
         lesions, lesion_of = np.unique(layout.lesion[node_rows], return_inverse=True)
         lesion_sum = _segment_sum(lesion_of.reshape(-1), len(lesions),
-                                  values[node_rows]).astype(float)
+                                  values[node_rows], cache, "node").astype(float)
         bad = (np.round(lesion_sum, d) >= criteria.node_pathological_sa_mm).astype(np.int32)
-        nodes_pathological = _segment_sum(layout.lesion_tp[lesions], layout.n_tp, bad) > 0
+        nodes_pathological = _segment_sum(layout.lesion_tp[lesions], layout.n_tp, bad, cache,
+                                          "lesion") > 0
     complete = tps["_complete"].to_numpy(dtype=bool)
     has_targets = tps["_has_targets"].to_numpy(dtype=bool)
     base_index = np.flatnonzero(layout.tp_order == 0)
@@ -385,10 +400,11 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
         n_measured = int(sub_layout.measured.sum())
         # about 12 million values per block of draws (~100 MB per float array)
         chunk = max(1, min(draws, 12_000_000 // max(len(sub_layout.value), 1)))
+        cache: dict[Any, Any] = {}
         for start in range(0, draws, chunk):
             k = min(chunk, draws - start)
             z = rng.standard_normal((n_measured, k), dtype=np.float32)
-            t_codes = _draw_target_codes(sub_layout, sub_tps, z, criteria)
+            t_codes = _draw_target_codes(sub_layout, sub_tps, z, criteria, cache)
             overall = _overall_of_draws(t_codes, nontarget[sim_tp], new[sim_tp],
                                         engine[sim_tp], target[sim_tp], kept_label[sim_tp])
             overall_draws[:, start:start + k] = overall
