@@ -459,10 +459,15 @@ def _overall_of_draws(t_codes: npt.NDArray[np.int64], nontarget: npt.NDArray[np.
     """Overall response codes of the draws (the cells of Tables 1-2,
     ``recist.response_table.CELLS``); -1 at baselines."""
     follow = engine >= 0
-    codes = _OVERALL_CELLS[t_codes, np.maximum(nontarget, 0)[:, None],
-                           np.maximum(new, 0)[:, None]]
-    keep = (kept_label[:, None] & (t_codes == engine_target[:, None])) | ~follow[:, None]
-    return np.where(keep, np.where(follow, engine, -1).astype(np.int8)[:, None], codes)
+    label = np.where(follow, engine, -1).astype(np.int8)
+    # One row of cells per time point (its non-target and new-lesion calls), indexed by
+    # the draw's target code; a kept label replaces the cell of the engine's target
+    # response, and baselines read -1.
+    table = _OVERALL_CELLS[:, np.maximum(nontarget, 0), np.maximum(new, 0)].T
+    kept_cell = kept_label[:, None] & (np.arange(table.shape[1])[None, :]
+                                       == engine_target[:, None])
+    table = np.where(kept_cell | ~follow[:, None], label[:, None], table).astype(np.int8)
+    return np.asarray(np.take_along_axis(table, t_codes, axis=1), dtype=np.int8)
 
 
 def _z_scores(distances: pd.DataFrame, layout: _Layout, timepoints: pd.DataFrame,
