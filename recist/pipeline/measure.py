@@ -265,9 +265,11 @@ def _round(value: float | None) -> float:
 
 
 def _overlay_name(base: dict, visit: str | None, lesion_id: str) -> str:
-    parts = [str(base["patient_id"]), str(visit or base["date"]), str(lesion_id)]
-    safe = ["".join(c if c.isalnum() or c in "-_." else "_" for c in p) for p in parts]
-    return "_".join(safe) + ".png"
+    """The picture's file name: the one the report looks for (one rule, in
+    ``recist.report.figures.overlay_file_name``)."""
+    from recist.report.figures import overlay_file_name
+
+    return overlay_file_name(base["patient_id"], visit or base["date"], lesion_id)
 
 
 def _who(series: LoadedSeries, patient_id: str | None, base: dict) -> str:
