@@ -20,7 +20,7 @@ from recist.cohort_index import CohortIndex, IndexedMeasurements
 from recist.findings import Finding, Severity, make_finding
 
 __all__ = ["cells_in", "finding", "findings_at", "gc_paused", "indexed", "iso", "iso_dates",
-           "records", "sorted_contains", "value_codes"]
+           "records", "value_codes"]
 
 Row: TypeAlias = "dict[Hashable, Any]"
 """One table row as a dict (column name → cell), as ``DataFrame.to_dict("records")``."""
@@ -203,15 +203,6 @@ def cells_in(column: pd.Series[Any], *values: str) -> npt.NDArray[np.bool_]:
     codes, uniques = value_codes(column)
     wanted: npt.NDArray[np.bool_] = np.append(np.isin(uniques, list(values)), False)
     return wanted[codes]  # code -1 picks the appended False
-
-
-def sorted_contains(pool: npt.NDArray[Any], values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
-    """Whether each value occurs in the sorted array ``pool`` (binary search)."""
-    if len(pool) == 0:
-        return np.zeros(len(values), dtype=bool)
-    position = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
-    found: npt.NDArray[np.bool_] = pool[position] == values
-    return found
 
 
 def records(frame: pd.DataFrame) -> list[Row]:

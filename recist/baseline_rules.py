@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.typing import NAType
 
+from recist._checks_support import iso as iso_date
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
@@ -447,13 +448,6 @@ def classify_lesions(measurements: pd.DataFrame,
 
 # --- target selection --------------------------------------------------------------------
 
-def _baseline_iso(date: Any) -> str | None:
-    """A baseline date cell (date, text or missing) as ``YYYY-MM-DD``; None when missing."""
-    stamp = None if _is_missing(date) else pd.Timestamp(date)  # strftime is slow
-    return None if stamp is None else stamp.strftime("%Y-%m-%d") if stamp.year < 1000 else (
-        f"{stamp.year}-{stamp.month:02d}-{stamp.day:02d}")
-
-
 def _selection_problem(lesion: Mapping[Hashable, Any], code: str, rule: str, text: str,
                        severity: Severity = Severity.WARNING,
                        iso_of: dict[Any, str | None] | None = None) -> Finding:
@@ -461,12 +455,12 @@ def _selection_problem(lesion: Mapping[Hashable, Any], code: str, rule: str, tex
     texts within one call (a cohort's lesions share few dates)."""
     date: Any = lesion.get("baseline_date")  # a table cell: date, text or missing
     if iso_of is None:
-        iso = _baseline_iso(date)
+        iso = iso_date(date)
     else:
         try:
             iso = iso_of[date]
         except KeyError:
-            iso = iso_of[date] = _baseline_iso(date)
+            iso = iso_of[date] = iso_date(date)
     return make_finding(code, f"patient {lesion['patient_id']}, baseline {iso}: {text}",
                         severity, rule, str(lesion["patient_id"]), iso, None,
                         lesion.get("lesion_id"))
