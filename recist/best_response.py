@@ -166,6 +166,11 @@ def best_overall_response(
     return BestResponse(best, best_index)
 
 
+MAX_SD_BETWEEN = 1
+"""With ``accept_sd``, at most one SD between a PR and its confirmation (step 3 of
+``confirming_time_point``; as ADM, DEC-8)."""
+
+
 def confirming_time_point(
     responses: Sequence[str],
     dates: Sequence[date],
@@ -229,7 +234,7 @@ def confirming_time_point(
             seen_cr = True
         elif response == PR and seen_cr:
             return None
-    if ne_count > criteria.max_ne_between or sd_count > 1:
+    if ne_count > criteria.max_ne_between or sd_count > MAX_SD_BETWEEN:
         return None
     return candidate
 

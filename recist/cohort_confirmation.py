@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recist.arrays import first_row_of_each
-from recist.best_response import CR, NE, NON_CR_NON_PD, PD, PR, RESPONSE_RANK, SD
+from recist.best_response import CR, MAX_SD_BETWEEN, NE, NON_CR_NON_PD, PD, PR, RESPONSE_RANK, SD
 from recist.criteria import RECIST_1_1, Criteria
 
 __all__ = ["confirmed_of_cohort", "confirming_rows"]
@@ -80,7 +80,7 @@ def confirming_rows(rank: npt.NDArray[np.int64], days: npt.NDArray[np.int64],
     bad = np.where(first_cr, bad_cr[hi] - bad_cr[lo], bad_pr[hi] - bad_pr[lo])
     ne, sd = _counts(is_ne), _counts(is_sd)
     ok = ((bad == 0) & (ne[hi] - ne[lo] <= criteria.max_ne_between)
-          & (sd[hi] - sd[lo] <= 1))
+          & (sd[hi] - sd[lo] <= MAX_SD_BETWEEN))
     # CONF-3: no PR after a CR inside a PR's window
     cr_at = _next_true(rank == _CR)[lo]
     pr = _counts(rank == _PR)
