@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 
 from recist.errors import RecistDataError
-from recist.plots import PALETTE, group_colours
+from recist.plots import _REFERENCE_GREY, _SMALL, PALETTE, group_colours
 
 __all__ = ["plot_criteria_agreement", "plot_threshold_margins"]
 
-_SMALL = 8  # pt, the smallest text on a figure
 _ROBUST, _FRAGILE = PALETTE[0], "#D55E00"  # Okabe-Ito blue and vermillion
 FLIP_SD = 1.645
 """The guide line of ``plot_threshold_margins``: below it a call's flip distance is
@@ -57,9 +56,9 @@ def plot_criteria_agreement(kappa: pd.DataFrame, *, ax=None, color_by: str = "le
         text = "κ n/a" if pd.isna(value) else f"κ {value:.2f}"
         ax.text(min(share, 100.0) + 1.0, y, f"{share:.0f}% of {n} · {text}", va="center",
                 fontsize=_SMALL)
-    ax.axvline(100.0, color="#666666", linestyle=":", linewidth=1, label="_reference")
+    ax.axvline(100.0, color=_REFERENCE_GREY, linestyle=":", linewidth=1, label="_reference")
     ax.text(100.0, 1.0, "full agreement", transform=ax.get_xaxis_transform(),
-            ha="center", va="bottom", fontsize=_SMALL, color="#666666")
+            ha="center", va="bottom", fontsize=_SMALL, color=_REFERENCE_GREY)
     ax.set_yticks(positions, labels)
     ax.tick_params(labelsize=_SMALL)
     ax.set_xlim(0, 135)
@@ -99,10 +98,10 @@ def plot_threshold_margins(timepoints: pd.DataFrame, *, ax=None,
                                color=colour, marker=marker, label=f"{name}{suffix}")
     if len(rows):
         sd = np.linspace(0, float(rows["sum_sd_mm"].max()) * 1.1, 20)
-        ax.plot(sd, FLIP_SD * sd, color="#666666", linestyle="--", linewidth=1,
+        ax.plot(sd, FLIP_SD * sd, color=_REFERENCE_GREY, linestyle="--", linewidth=1,
                 label=f"{FLIP_SD:g} × SD")
         ax.annotate(f"{FLIP_SD:g} × SD", (sd[-1], FLIP_SD * sd[-1]), xytext=(3, 0),
-                    textcoords="offset points", fontsize=_SMALL, color="#666666",
+                    textcoords="offset points", fontsize=_SMALL, color=_REFERENCE_GREY,
                     va="center")
     ax.set_xlabel("SD of the sum under the error model (mm)")
     ax.set_ylabel("change that flips the target response (mm)")

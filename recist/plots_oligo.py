@@ -16,6 +16,8 @@ import pandas as pd
 from recist.errors import RecistDataError
 from recist.oligo.incidence import LOCAL_CONTROL_DAYS, cumulative_incidence
 from recist.plots import (
+    _REFERENCE_GREY,
+    _SMALL,
     PER_PAGE,
     group_colours,
     page_figure_size,
@@ -29,7 +31,6 @@ __all__ = ["PATTERN_COLOURS", "plot_cumulative_incidence", "plot_therapy_swimmer
 PATTERN_COLOURS = {"local": "#D55E00", "intrapulmonary": "#E69F00",
                    "extrapulmonary": "#CC79A7", "unclassified": "#999999"}
 """Colour of each first-recurrence pattern (Okabe–Ito, colour-blind safe)."""
-_SMALL = 8  # pt, the smallest text on a figure
 _DEATH = "#4c4c4c"
 _MONTH_DAYS = 30.4375
 
@@ -74,7 +75,7 @@ def plot_cumulative_incidence(lesions: pd.DataFrame, *, ax=None,
             ax.axvline(day / _MONTH_DAYS, color="#999999", linestyle=":", linewidth=1,
                        label="_reference")
             ax.text(day / _MONTH_DAYS, 1.0, name, transform=ax.get_xaxis_transform(),
-                    ha="center", va="bottom", fontsize=_SMALL, color="#666666")
+                    ha="center", va="bottom", fontsize=_SMALL, color=_REFERENCE_GREY)
             if color_by is None:
                 value = float(failure.iloc[int(np.searchsorted(failure.index, day,
                                                                "right")) - 1])

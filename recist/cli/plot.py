@@ -82,13 +82,13 @@ def _page(args: argparse.Namespace, kind: str) -> int | None:
 def _rows_shown(n_rows: int, page: int | None) -> int:
     """Patients on the figure: all of them, or those of ``page`` (an error naming the
     pages there are when it does not exist)."""
-    from recist.plots import page_count, page_rows
+    from recist.plots import PER_PAGE, page_count, page_rows
 
     if page is None:
         return n_rows
     if page >= page_count(n_rows):
         raise ValueError(f"--page {page + 1}: {n_rows} patient(s) make "
-                         f"{page_count(n_rows)} page(s) of at most 60")
+                         f"{page_count(n_rows)} page(s) of at most {PER_PAGE}")
     rows = page_rows(n_rows, page)
     return rows.stop - rows.start
 
