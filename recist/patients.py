@@ -14,6 +14,7 @@ death before the start of treatment and duplicated patients are refused with
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -159,7 +160,11 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients", *,
 
 
 def _check_size(path: Path) -> None:
-    """Refuse, before reading, a patients table over ``RECIST_MAX_PATIENTS_MB`` (256 MiB)."""
+    """Refuse, before reading, a patients table over ``RECIST_MAX_PATIENTS_MB`` (256 MiB).
+
+    The file is looked at once (one ``stat``); a path that is not a file is left to the
+    reader, which names it.
+    """
     text = os.environ.get(MAX_SIZE_VARIABLE, "").strip()
     try:
         limit = float(text) if text else DEFAULT_MAX_SIZE_MB
@@ -168,9 +173,13 @@ def _check_size(path: Path) -> None:
     if not limit > 0:
         raise RecistDataError(f"{MAX_SIZE_VARIABLE}={text[:20]!r} is not a size in MiB > 0; "
                               f"unset it for the default of {DEFAULT_MAX_SIZE_MB:g}")
-    if path.is_file() and path.stat().st_size > limit * 2 ** 20:
+    try:
+        found = path.stat()
+    except OSError:
+        return
+    if stat.S_ISREG(found.st_mode) and found.st_size > limit * 2 ** 20:
         raise RecistDataError(
-            f"{path}: {path.stat().st_size / 2 ** 20:,.1f} MiB, over the {limit:g} MiB a "
+            f"{path}: {found.st_size / 2 ** 20:,.1f} MiB, over the {limit:g} MiB a "
             f"patients table may take (one short row per patient); check that this is the "
             f"patients table, or raise {MAX_SIZE_VARIABLE}")
 

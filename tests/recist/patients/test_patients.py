@@ -98,6 +98,36 @@ def test_a_patients_table_over_the_size_bound_is_refused_before_reading(tmp_path
         read_patients(path)
 
 
+def test_the_size_bound_looks_at_the_file_once(tmp_path, monkeypatch):
+    """One ``stat`` of the table decides the size bound (not an ``is_file`` and a ``stat``,
+    nor a second ``stat`` for the message); a folder or a missing path is left to the
+    reader, which names it."""
+    import os
+
+    from recist import patients
+    from recist.errors import RecistDataError
+
+    path = tmp_path / "p.csv"
+    path.write_text("patient_id,start_date\nP1,2024-01-10\n")
+    looked: list[str] = []
+    real_stat = os.stat
+
+    def counting_stat(target, *args, **kwargs):
+        looked.append(os.fspath(target))
+        return real_stat(target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    patients._check_size(path)
+    assert looked == [str(path)]
+    monkeypatch.setenv(patients.MAX_SIZE_VARIABLE, "0.00001")
+    looked.clear()
+    with pytest.raises(RecistDataError, match=r"p\.csv: 0\.0 MiB, over the 1e-05 MiB"):
+        patients._check_size(path)
+    assert looked == [str(path)]
+    patients._check_size(tmp_path)  # a folder: not refused by size
+    patients._check_size(tmp_path / "missing.csv")
+
+
 @pytest.mark.parametrize("values", [
     [" P1 ", "", None, np.nan, "P2", "\tP3\n", "  "],
     pd.array([" P1", None, "", "P2 "], dtype="string"),
