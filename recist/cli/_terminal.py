@@ -18,8 +18,8 @@ import argparse
 import io
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -63,28 +63,13 @@ def shows_progress(args: argparse.Namespace | None = None) -> bool:
     return bool(isatty and isatty())
 
 
-@contextmanager
 def progress_bar(args: argparse.Namespace, label: str,
-                 unit: str = "page") -> Iterator[Callable[[int, int], None] | None]:
-    """A ``progress(done, total)`` callback drawing a bar, or None when none is shown."""
-    if not shows_progress(args):
-        yield None
-        return
-    from tqdm import tqdm
+                 unit: str = "page") -> AbstractContextManager[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a bar, or None when none is shown
+    (:func:`shows_progress`; the bar is ``recist.pipeline.progress``'s)."""
+    from recist.pipeline.progress import progress_bar as bar
 
-    bar = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, desc=label, unit=unit, file=sys.stderr, leave=False)
-        bar.update(done - bar.n)
-
-    try:
-        yield update
-    finally:
-        if bar is not None:
-            bar.close()
+    return bar(shows_progress(args), label, unit)
 
 
 #: Check codes named in the findings summary line (the most frequent first).

@@ -15,5 +15,6 @@ package, ``recist.cli`` and ``recist.__main__`` import ``dicom_io`` or a DICOM l
 ``sdtm``                        SDTM in (with the RS check) and out
 ``demo``                        the sample job end to end (``recist demo``)
 ``api``                         the notebook functions ``import recist`` offers
+``progress``                    the progress bar on stderr of ``recist report`` and the demo
 ==============================  ==========================================================
 """

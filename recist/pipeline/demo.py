@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +37,7 @@ import pandas as pd
 
 from recist.criteria import RECIST_1_1
 from recist.outputs import write_csv_atomic
+from recist.pipeline.progress import progress_bar
 
 __all__ = ["DemoResult", "default_sample_data", "format_demo_summary", "run_demo"]
 
@@ -229,7 +229,7 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
               "patients": "sample_data/patients.csv",
               "protocol": "sample_data/protocols/oligometastatic_crc_lung.toml"
               if screening is not None else "none"}
-    with _progress_bar(progress, "writing reports", "page") as tick:
+    with progress_bar(progress, "writing reports", "page") as tick:
         files = write_reports(measurements, out / "report", patients=patients,
                               criteria=criteria, overlays_dir=out / "overlays",
                               inputs=inputs, result=result, baseline=baseline,
@@ -252,35 +252,17 @@ def run_demo(out_dir: str | Path = "out", *, data_dir: str | Path | None = None,
     summary = pd.DataFrame(rows)
 
     clock = time.perf_counter()
-    with _progress_bar(progress, "oligometastatic trial", "step") as tick:
-        oligo_report = _oligo_trial(data / "oligo_trial", out / "oligo_trial", say, tick)
+    with progress_bar(progress, "oligometastatic trial", "step") as tick:
+        oligo_report = _oligo_trial(data / "oligo_trial", out / "oligo_trial", say,
+                                    tick or _untold)
     timings["oligo trial"] = time.perf_counter() - clock
     return DemoResult(out_dir=out, summary=summary, cohort_report=files.cohort,
                       line_vs_mask_ld_mm=agreement, timings_s=timings, n_series=len(scan),
                       oligo_report=oligo_report)
 
 
-@contextmanager
-def _progress_bar(shown: bool, label: str,
-                  unit: str) -> Iterator[Callable[[int, int], None]]:
-    """A ``progress(done, total)`` callback drawing a bar on stderr when ``shown`` (the
-    demo's steps that take seconds: issue 14, nothing silent for long on a terminal),
-    doing nothing otherwise; the bar is drawn at once and erased at the end."""
-    if not shown:
-        yield lambda _done, _total: None
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(desc=label, unit=unit, file=sys.stderr, leave=False)
-
-    def tick(done: int, total: int) -> None:
-        bar.total = total
-        bar.update(done - bar.n)
-
-    try:
-        yield tick
-    finally:
-        bar.close()
+def _untold(_done: int, _total: int) -> None:
+    """The progress of a step without a bar: told to no one."""
 
 
 def _oligo_trial(trial: Path, out: Path, say: Callable[[str], None],
