@@ -18,7 +18,7 @@ patients table. Text is at least 8 pt.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,6 +176,22 @@ def group_colours(values: Sequence[object]) -> dict[str, str]:
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
 
 
+def _no_color_column(color_by: str, where: str, columns: Iterable[object]) -> RecistDataError:
+    """The refusal of a ``color_by`` that names no column of the table(s) plotted
+    (``where``), with the columns it may name."""
+    names = ", ".join(dict.fromkeys(map(str, columns)))
+    return RecistDataError(f"color_by={color_by!r}: no such column in the {where}; name one "
+                           f"of {names}")
+
+
+def _color_column(table: pd.DataFrame, color_by: str, where: str) -> pd.Series:
+    """``table[color_by]`` as text, a missing value drawn as the group ``—``; refused
+    (:func:`_no_color_column`) when ``table`` has no such column."""
+    if color_by not in table.columns:
+        raise _no_color_column(color_by, where, table.columns)
+    return table[color_by].astype("string").fillna("—")
+
+
 def _bor(summary: pd.DataFrame, bor_column: str | None) -> pd.Series:
     column = bor_column or ("confirmed_bor" if "confirmed_bor" in summary.columns
                             and summary["confirmed_bor"].notna().any() else "bor")
@@ -190,9 +206,9 @@ def _per_patient(column: str, *tables: pd.DataFrame | None) -> pd.Series:
         if frame is not None and column in frame.columns and "patient_id" in frame.columns:
             first = frame.drop_duplicates("patient_id")
             return first.set_index(first["patient_id"].astype(str))[column].astype("string")
-    raise RecistDataError(f"color_by={column!r}: no such column in the tables given (the "
-                          "summary, the patients table or the plotted table); name one of "
-                          "their columns, e.g. arm")
+    raise _no_color_column(
+        column, "tables given (the summary, the patients table or the plotted table)",
+        [name for frame in tables if frame is not None for name in frame.columns])
 
 
 def _start_dates(timepoints: pd.DataFrame, patients: pd.DataFrame | None) -> pd.Series:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recist.errors import RecistDataError
-from recist.plots import _REFERENCE_GREY, _SMALL, PALETTE, group_colours
+from recist.plots import _REFERENCE_GREY, _SMALL, PALETTE, _color_column, group_colours
 
 __all__ = ["plot_criteria_agreement", "plot_threshold_margins"]
 
@@ -31,13 +30,6 @@ def _axes(ax, size=(7.0, 3.5)):
     return ax
 
 
-def _column(table: pd.DataFrame, color_by: str, what: str) -> pd.Series:
-    if color_by not in table.columns:
-        raise RecistDataError(f"color_by={color_by!r}: no such column in the {what}; name "
-                              f"one of {', '.join(map(str, table.columns))}")
-    return table[color_by].astype("string").fillna("—")
-
-
 def plot_criteria_agreement(kappa: pd.DataFrame, *, ax=None, color_by: str = "level"):
     """Share of time points and of best responses on which each criterion agrees with
     RECIST 1.1, one bar each, labelled with Cohen's kappa (``criteria_agreement``'s
@@ -49,7 +41,7 @@ def plot_criteria_agreement(kappa: pd.DataFrame, *, ax=None, color_by: str = "le
     labels = [f"{row.criterion} · {row.level}" for row in kappa.itertuples()]
     shares = kappa["agreement"].to_numpy(dtype=float) * 100.0
     positions = np.arange(len(labels))
-    groups = _column(kappa, color_by, "kappa table")
+    groups = _color_column(kappa, color_by, "kappa table")
     colour_of = group_colours(groups)
     ax.barh(positions, shares, color=[colour_of[g] for g in groups])
     for y, share, value, n in zip(positions, shares, kappa["kappa"], kappa["n"]):
@@ -88,7 +80,7 @@ def plot_threshold_margins(timepoints: pd.DataFrame, *, ax=None,
         ax.scatter(rows["sum_sd_mm"][fragile], rows["flip_mm"][fragile], s=18,
                    color=_FRAGILE, label="fragile (UNC-4)")
     else:
-        groups = _column(rows, color_by, "time point table")
+        groups = _color_column(rows, color_by, "time point table")
         for name, colour in group_colours(groups).items():
             mine = (groups == name).to_numpy()
             for chosen, marker, suffix in ((~fragile, "o", ""), (fragile, "D", ", fragile")):

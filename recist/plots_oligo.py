@@ -13,12 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recist.errors import RecistDataError
 from recist.oligo.incidence import LOCAL_CONTROL_DAYS, cumulative_incidence
 from recist.plots import (
     _REFERENCE_GREY,
     _SMALL,
     PER_PAGE,
+    _color_column,
+    _no_color_column,
     group_colours,
     page_figure_size,
     page_rows,
@@ -54,13 +55,10 @@ def plot_cumulative_incidence(lesions: pd.DataFrame, *, ax=None,
     solid, death first dashed).
     """
     ax = _axes(ax)
-    if color_by is not None and color_by not in lesions.columns:
-        raise RecistDataError(f"color_by={color_by!r}: no such column in the lesions "
-                              "table; name one of its columns, e.g. organ")
     if color_by is None:
         groups = [("", lesions, {1: "#D55E00", 2: _DEATH})]
     else:
-        values = lesions[color_by].astype("string").fillna("—")
+        values = _color_column(lesions, color_by, "lesions table")
         groups = [(f"{name}: ", lesions[values == name], {1: colour, 2: colour})
                   for name, colour in group_colours(values).items()]
     for prefix, rows, colours in groups:
@@ -132,9 +130,9 @@ def plot_therapy_swimmer(endpoints: pd.DataFrame, therapies: pd.DataFrame | None
         source = next((t for t in (endpoints, patients) if t is not None
                        and color_by in t.columns), None)
         if source is None:
-            raise RecistDataError(f"color_by={color_by!r}: no such column in the endpoints "
-                                  "or the patients table; name one of their columns, e.g. "
-                                  "arm")
+            raise _no_color_column(
+                color_by, "endpoints or the patients table",
+                [name for t in (endpoints, patients) if t is not None for name in t.columns])
         values = source.set_index(source["patient_id"].astype(str))[color_by].astype(
             "string").reindex(table.index)
         colour_of = group_colours(values.dropna())

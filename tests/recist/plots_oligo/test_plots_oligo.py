@@ -61,7 +61,8 @@ def test_cumulative_incidence_color_by(oligo):
     colours = {label.split(":")[0]: to_hex(line.get_color()) for label, line in curves.items()}
     assert colours == {"A": "#0072b2", "B": "#e69f00", "C": "#009e73"}
     assert "local control 40%" not in [t.get_text() for t in ax.texts]
-    with pytest.raises(ValueError, match="color_by='arm': no such column"):
+    with pytest.raises(ValueError, match="color_by='arm': no such column in the lesions "
+                       r"table; name one of .*\borgan\b"):  # its columns listed
         plot_cumulative_incidence(result.lesions, color_by="arm")
 
 
