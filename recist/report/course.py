@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from recist.report.figures import overlay_file_name
-from recist.report.html import MISSING, cell_text, data_uri, esc, response_badge
+from recist.report.html import MISSING, cell_number, cell_text, data_uri, esc, response_badge
 
 __all__ = ["lesion_picture_rows", "lesion_visit_table", "visit_columns"]
 
@@ -66,20 +66,12 @@ def _lesions(rows: pd.DataFrame) -> pd.DataFrame:
     return first.sort_values(["_order", "_lid"], kind="stable")
 
 
-def _number(value: object) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return float("nan")
-    return number
-
-
 def _cell(group: list[dict], nodal: bool, baseline_size: float) -> str:
     """HTML of one lesion at one visit (several rows: fragments of a split lesion)."""
     status = str(group[0]["status"])
     kind = str(group[0]["kind"])
-    ld = [v for v in (_number(r.get("ld_mm")) for r in group) if not np.isnan(v)]
-    sa = [v for v in (_number(r.get("sa_mm")) for r in group) if not np.isnan(v)]
+    ld = [v for v in (cell_number(r.get("ld_mm")) for r in group) if v is not None]
+    sa = [v for v in (cell_number(r.get("sa_mm")) for r in group) if v is not None]
     main, other = (sa, ld) if nodal else (ld, sa)
     main_name, other_name = ("SA", "LD") if nodal else ("LD", "SA")
     lines = []
@@ -120,9 +112,8 @@ def lesion_visit_table(rows: pd.DataFrame, timepoints: pd.DataFrame) -> str:
                  f'{esc(lesion["kind"])} · {esc(organ)}{" · node" if nodal else ""}'
                  "</span>")
         first_key = mine.sort_values("date", kind="stable")["_key"].iloc[0]
-        base_sizes = [_number(r.get("sa_mm" if nodal else "ld_mm"))
-                      for r in cells_of[(lesion["_lid"], first_key)]]
-        base_sizes = [v for v in base_sizes if not np.isnan(v)]
+        base_sizes = [v for r in cells_of[(lesion["_lid"], first_key)]
+                      if (v := cell_number(r.get("sa_mm" if nodal else "ld_mm"))) is not None]
         baseline_size = float(sum(base_sizes)) if base_sizes else float("nan")
         cells = [f"<th>{label}</th>"]
         for key in visits["key"]:
@@ -144,10 +135,10 @@ def lesion_visit_table(rows: pd.DataFrame, timepoints: pd.DataFrame) -> str:
             return '<tr class="total">' + "".join(cells) + "</tr>"
 
         out.append(summary_row("target sum (mm)",
-                               lambda r: esc(cell_text(_number(r.get("sum_mm")), 1))))
+                               lambda r: esc(cell_text(cell_number(r.get("sum_mm")), 1))))
         out.append(summary_row("% from baseline", lambda r: esc(
-            MISSING if pd.isna(_number(r.get("pct_from_baseline")))
-            else f"{_number(r.get('pct_from_baseline')):+.1f}%")))
+            MISSING if (pct := cell_number(r.get("pct_from_baseline"))) is None
+            else f"{pct:+.1f}%")))
         out.append(summary_row("overall response", lambda r: response_badge(
             r.get("overall_response")) if cell_text(r.get("overall_response")) != MISSING
             else '<span class="note">baseline</span>'))
@@ -171,8 +162,8 @@ def _source_words(rows: pd.DataFrame) -> str:
 
 def _sizes(group: list[dict]) -> str:
     """The diameters under a picture: ``LD 16.7 · SA 10.4 mm`` (fragments: their LD sum)."""
-    ld = [v for v in (_number(r.get("ld_mm")) for r in group) if not np.isnan(v)]
-    sa = [v for v in (_number(r.get("sa_mm")) for r in group) if not np.isnan(v)]
+    ld = [v for v in (cell_number(r.get("ld_mm")) for r in group) if v is not None]
+    sa = [v for v in (cell_number(r.get("sa_mm")) for r in group) if v is not None]
     if len(group) > 1:
         return f"{len(group)} parts, LD {sum(ld):.1f} mm" if ld else ""
     parts = [f"{name} {values[0]:.1f}" for name, values in (("LD", ld), ("SA", sa)) if values]

@@ -21,6 +21,7 @@ from recist.outputs import write_text_atomic
 
 __all__ = [
     "CSS",
+    "cell_number",
     "cell_text",
     "data_uri",
     "esc",
@@ -118,6 +119,23 @@ def _is_missing(value: object) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def cell_number(value: object) -> float | None:
+    """One table cell as a number: None when it is missing or not a number.
+
+    Examples
+    --------
+    >>> cell_number("12.5"), cell_number(np.float32(3)), cell_number(pd.NA)
+    (12.5, 3.0, None)
+    >>> cell_number(float("nan")), cell_number(None), cell_number("n/a")
+    (None, None, None)
+    """
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(number) else number
 
 
 def cell_text(value: object, decimals: int = 2) -> str:

@@ -57,10 +57,6 @@ def _pixel_axis(row: dict, prefix: str, series: LoadedSeries) -> np.ndarray | No
     return series.geometry.patient_mm_to_pixel(ends)[:, 1:3]
 
 
-def _number(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
-
-
 def _flag(value: object) -> bool:
     """``nodal`` of a row as a bool (missing: not a node; it only picks the window)."""
     return False if value is None or value is pd.NA or (
@@ -93,7 +89,7 @@ def write_row_pictures(series: LoadedSeries, table: pd.DataFrame,
         The pictures written.
     """
     from recist.report.figures import overlay_file_name
-    from recist.report.html import MISSING, cell_text
+    from recist.report.html import MISSING, cell_number, cell_text
 
     geometry = series.geometry
     ours = set(geometry.sop_instance_uids)
@@ -130,7 +126,7 @@ def write_row_pictures(series: LoadedSeries, table: pd.DataFrame,
         render_lesion_overlay(
             series.volume[k], geometry.pixel_spacing_mm, path,
             ld_xy=_pixel_axis(first, "ld", series), sa_xy=_pixel_axis(first, "sa", series),
-            ld_mm=_number(first.get("ld_mm")), sa_mm=_number(first.get("sa_mm")),
+            ld_mm=cell_number(first.get("ld_mm")), sa_mm=cell_number(first.get("sa_mm")),
             lesion_id=str(first.get("lesion_id")), date=cell_text(first.get("date")),
             organ=None if organ is None or pd.isna(organ) else str(organ),
             nodal=_flag(first.get("nodal")), extra_lines=extra or None,
