@@ -26,6 +26,7 @@ import pandas as pd
 
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
+from recist.plot_pages import PER_PAGE, page_count, page_rows, page_title
 from recist.vocabulary import OverallResponse
 
 __all__ = [
@@ -62,42 +63,10 @@ _NO_GROUP = "#4c4c4c"
 _PD_LINE = "#D55E00"
 _PR_LINE = "#0072B2"
 _SMALL = 8  # pt, the smallest text on a figure
-PER_PAGE = 60
-"""Most patients one page of a swimmer or waterfall shows: at 8 pt a label needs about
-0.15 in, so 60 rows fit an 11.6 in tall swimmer and 60 bars an 11 in wide waterfall."""
 ROW_INCHES = 0.17
 """Height (swimmer) or width (waterfall) given to each patient: an 8 pt label (0.11 in)
 plus a gap, so neighbouring labels never touch."""
 _REFERENCE_GREY = "#666666"
-
-
-def page_count(n_rows: int, per_page: int = PER_PAGE) -> int:
-    """How many pages ``n_rows`` patients take at ``per_page`` at most (at least one).
-
-    >>> page_count(60), page_count(61), page_count(200), page_count(1000)
-    (1, 2, 4, 17)
-    """
-    if per_page < 1:
-        raise ValueError(f"per_page must be at least 1, not {per_page}")
-    return max(1, -(-n_rows // per_page))
-
-
-def page_rows(n_rows: int, page: int, per_page: int = PER_PAGE) -> slice:
-    """The rows of page ``page`` (0-based) when ``n_rows`` are split into ``page_count``
-    pages of nearly equal size (they differ by one at most), in order.
-
-    >>> [page_rows(200, k) for k in range(4)]
-    [slice(0, 50, None), slice(50, 100, None), slice(100, 150, None), slice(150, 200, None)]
-    >>> page_rows(61, 1)
-    slice(31, 61, None)
-    """
-    pages = page_count(n_rows, per_page)
-    if not 0 <= page < pages:
-        raise ValueError(f"page {page} does not exist: {n_rows} patient(s) at {per_page} "
-                         f"per page make {pages} page(s), numbered from 0")
-    size, extra = divmod(n_rows, pages)
-    start = page * size + min(page, extra)
-    return slice(start, start + size + (1 if page < extra else 0))
 
 
 def page_figure_size(kind: str, n_rows: int) -> tuple[float, float]:
@@ -138,20 +107,6 @@ def page_margins(kind: str, size: tuple[float, float],
     left, right, top, bottom = inches[kind]
     return {"left": round(left / width, 4), "right": round(1 - right / width, 4),
             "top": round(1 - top / height, 4), "bottom": round(bottom / height, 4)}
-
-
-def page_title(title: str, n_rows: int, page: int | None, per_page: int = PER_PAGE) -> str:
-    """``title`` with the patients a page shows, when there is more than one page.
-
-    >>> page_title("Swimmer plot", 200, 1)
-    'Swimmer plot (patients 51–100 of 200)'
-    >>> page_title("Swimmer plot", 60, 0)
-    'Swimmer plot'
-    """
-    if page is None or page_count(n_rows, per_page) == 1:
-        return title
-    rows = page_rows(n_rows, page, per_page)
-    return f"{title} (patients {rows.start + 1}–{rows.stop} of {n_rows})"
 
 
 def _axes(ax, size: tuple[float, float] = (8, 4.5)):

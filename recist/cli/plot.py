@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from recist.plot_pages import PER_PAGE
+
 __all__ = ["KINDS", "add_parser", "run"]
 
 KINDS = ("waterfall", "spider", "swimmer", "km", "lesions")
@@ -33,8 +35,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "curves by this column of the tables given (arm, evaluator, ...)")
     p.add_argument("--page", type=int, metavar="N",
                    help="waterfall or swimmer: draw page N (from 1) of the patients split "
-                        "into pages of at most 60, 8 pt labels (default: every patient on "
-                        "one figure sized to fit)")
+                        f"into pages of at most {PER_PAGE}, 8 pt labels (default: every "
+                        "patient on one figure sized to fit)")
     p.add_argument("--group", metavar="VALUE",
                    help="spider: draw only the lines whose --color-by (or --by-arm) value "
                         "is VALUE, e.g. one arm, on the axis ranges of all lines")
@@ -82,7 +84,7 @@ def _page(args: argparse.Namespace, kind: str) -> int | None:
 def _rows_shown(n_rows: int, page: int | None) -> int:
     """Patients on the figure: all of them, or those of ``page`` (an error naming the
     pages there are when it does not exist)."""
-    from recist.plots import PER_PAGE, page_count, page_rows
+    from recist.plot_pages import page_count, page_rows
 
     if page is None:
         return n_rows

@@ -58,3 +58,16 @@ def test_spider_panel_of_one_arm(tmp_path, responses, capsys):
     assert _plot(responses, "swimmer", out, "--group", "Other arm") == 2
     assert "--group: only the spider draws one group's lines, not swimmer" in (
         capsys.readouterr().err)
+
+
+def test_page_help_quotes_the_page_size_of_the_plots(capsys, monkeypatch):
+    """The help's page size is the one the figures use (one home: recist.plot_pages)."""
+    import recist.plot_pages
+    import recist.plots
+    from recist.cli import main
+
+    assert recist.plots.PER_PAGE is recist.plot_pages.PER_PAGE
+    monkeypatch.setenv("COLUMNS", "200")  # one help line per option
+    with pytest.raises(SystemExit):
+        main(["plot", "--help"])
+    assert f"pages of at most {recist.plot_pages.PER_PAGE}, 8 pt" in capsys.readouterr().out
