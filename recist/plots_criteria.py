@@ -11,23 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recist.plots import _REFERENCE_GREY, _SMALL, PALETTE, _color_column, group_colours
+from recist.plots import _REFERENCE_GREY, _SMALL, PALETTE, _axes, _color_column, group_colours
 
 __all__ = ["plot_criteria_agreement", "plot_threshold_margins"]
 
 _ROBUST, _FRAGILE = PALETTE[0], "#D55E00"  # Okabe-Ito blue and vermillion
+_SIZE = (7.0, 3.5)  # inches, a new figure of either plot
 FLIP_SD = 1.645
 """The guide line of ``plot_threshold_margins``: below it a call's flip distance is
 within 1.645 SD of its sum (the one-sided 95 % normal quantile). A guide only: which
 calls are fragile is decided by the draws (``fragile``, UNC-4)."""
-
-
-def _axes(ax, size=(7.0, 3.5)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def plot_criteria_agreement(kappa: pd.DataFrame, *, ax=None, color_by: str = "level"):
@@ -37,7 +30,7 @@ def plot_criteria_agreement(kappa: pd.DataFrame, *, ax=None, color_by: str = "le
     ``level`` by default, or ``criterion``); a dotted line marks full agreement (100 %)."""
     from matplotlib.patches import Patch
 
-    ax = _axes(ax)
+    ax = _axes(ax, _SIZE)
     labels = [f"{row.criterion} · {row.level}" for row in kappa.itertuples()]
     shares = kappa["agreement"].to_numpy(dtype=float) * 100.0
     positions = np.arange(len(labels))
@@ -71,7 +64,7 @@ def plot_threshold_margins(timepoints: pd.DataFrame, *, ax=None,
     column of ``timepoints``: ``evaluator``, ``patient_id`` …) points take their group's
     colour and fragile calls are diamonds. The dashed line is ``FLIP_SD`` × SD, labelled.
     """
-    ax = _axes(ax)
+    ax = _axes(ax, _SIZE)
     rows = timepoints[timepoints["flip_mm"].notna()]
     fragile = rows["fragile"].astype(bool).to_numpy()
     if color_by is None:

@@ -18,6 +18,7 @@ from recist.plots import (
     _REFERENCE_GREY,
     _SMALL,
     PER_PAGE,
+    _axes,
     _color_column,
     _no_color_column,
     group_colours,
@@ -36,14 +37,6 @@ _DEATH = "#4c4c4c"
 _MONTH_DAYS = 30.4375
 
 
-def _axes(ax, size=(7, 4.5)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=size)
-    return ax
-
-
 def plot_cumulative_incidence(lesions: pd.DataFrame, *, ax=None,
                               color_by: str | None = None):
     """Cumulative incidence of local failure and of death first (Aalen–Johansen, DEC-27).
@@ -54,7 +47,7 @@ def plot_cumulative_incidence(lesions: pd.DataFrame, *, ax=None,
     ``patient_id`` …) draws one pair of curves per value in its colour (local failure
     solid, death first dashed).
     """
-    ax = _axes(ax)
+    ax = _axes(ax, (7, 4.5))
     if color_by is None:
         groups = [("", lesions, {1: "#D55E00", 2: _DEATH})]
     else:
