@@ -43,7 +43,6 @@ from recist.response_table import (
 from recist.size_response import (
     classify_size_sums,
     recist_thresholds,
-    running_nadir,
     timepoint_of_rows,
 )
 from recist.vocabulary import LesionKind, TargetResponse, TargetStatus
@@ -263,46 +262,173 @@ def _segment_sum(segment: npt.NDArray[np.int64], n_segments: int,
     return np.asarray(indicator @ values)
 
 
-def _draw_target_codes(layout: _Layout, tps: pd.DataFrame, z: npt.NDArray[np.floating[Any]],
-                       criteria: Criteria,
-                       cache: dict[Any, Any] | None = None) -> npt.NDArray[np.int64]:
-    """Target response codes (n_tp × draws) of one chunk of standard-normal draws ``z``
-    (one row per measured target row); ``cache`` keeps what is the same for every
-    chunk of one layout (the segment indicators)."""
+@dataclass(frozen=True)
+class _DrawPlan:
+    """What every chunk of draws of one layout shares, its time points renumbered
+    order-major (:func:`_draw_plan`).
+
+    Time point ``i`` of the plan is time point ``perm[i]`` of the layout. The plan's time
+    points of order ``j`` are the block ``starts[j] : starts[j] + sizes[j]``. Patients are
+    ranked by their number of time points (most first), so the patients present at order
+    ``j`` are the first ``sizes[j]`` rows of every earlier block, in the same order: a
+    time point's predecessor and its baseline are the same row of the block before and of
+    block 0 (slices instead of gathers).
+    """
+
+    n_tp: int
+    perm: npt.NDArray[np.intp]
+    new_of_old: npt.NDArray[np.intp]
+    sizes: tuple[int, ...]
+    starts: tuple[int, ...]
+    kept_tp: npt.NDArray[np.int64]  # plan time point of each kept target row
+    kept_measured: npt.NDArray[np.intp]  # positions of the measured rows among the kept
+    kept_fixed: npt.NDArray[np.intp]  # positions of the other kept rows
+    fixed_value: npt.NDArray[np.float32]
+    measured_value: npt.NDArray[np.float32]
+    measured_sd: npt.NDArray[np.float32]
+    node_kept: npt.NDArray[np.intp]  # kept nodal rows at the CR candidates
+    node_lesion: npt.NDArray[np.int64]  # their lesion, 0 .. n_node_lesions - 1
+    node_lesion_candidate: npt.NDArray[np.int64]  # the CR candidate of each such lesion
+    cr_candidate: npt.NDArray[np.intp]  # complete, every non-nodal target gone
+    complete: npt.NDArray[np.bool_]
+    ne: npt.NDArray[np.bool_]  # not complete, or its baseline not complete
+    no_targets: npt.NDArray[np.bool_]
+
+
+def _draw_plan(layout: _Layout, complete: npt.NDArray[np.bool_],
+               has_targets: npt.NDArray[np.bool_], criteria: Criteria) -> _DrawPlan:
+    """The plan of the draws of ``layout`` (whole patients; time points sorted by patient,
+    ``tp_order`` 0, 1, … within each, as ``recist.sums.index_timepoints`` numbers them).
+
+    Only the target rows that can change a sum are kept: measured rows, rows whose fixed
+    value is not 0 (``too_small``) and nodal rows (the CR test sums each node). An
+    ``absent`` or ``merged`` row adds exactly 0.0 to its sum, and the kept rows are added
+    in the same order as all of them were, so every sum is the same bit for bit.
+    """
+    n_tp = layout.n_tp
+    patient = layout.tp_patient
+    seg_start = np.flatnonzero(np.r_[True, patient[1:] != patient[:-1]]) if n_tp else \
+        np.zeros(0, dtype=np.intp)
+    count = np.diff(np.r_[seg_start, n_tp])
+    rank = np.empty(len(count), dtype=np.intp)
+    rank[np.argsort(-count, kind="stable")] = np.arange(len(count))
+    sizes = np.bincount(layout.tp_order, minlength=1 if n_tp else 0)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.intp) if n_tp else \
+        np.zeros(0, dtype=np.intp)
+    new_of_old = np.asarray(starts[layout.tp_order] + np.repeat(rank, count), dtype=np.intp)
+    perm = np.empty(n_tp, dtype=np.intp)
+    perm[new_of_old] = np.arange(n_tp)
+    nodal_row = layout.lesion_nodal[layout.lesion]
+    kept = np.flatnonzero(layout.measured | (layout.value != 0) | nodal_row)
+    measured_kept = layout.measured[kept]
+    value = layout.value[kept]
+    plan_complete = complete[perm]
+    candidate = plan_complete & ~layout.fixed_not_cr[perm]
+    kept_tp = new_of_old[layout.row_tp[kept]]
+    node_kept = np.flatnonzero(nodal_row[kept] & candidate[kept_tp])
+    lesions, node_lesion = np.unique(layout.lesion[kept[node_kept]], return_inverse=True)
+    cr_candidate = np.flatnonzero(candidate)
+    candidate_of = np.cumsum(candidate) - 1
+    baseline_complete = np.concatenate(
+        [plan_complete[:size] for size in sizes.tolist()]) if n_tp else plan_complete
+    return _DrawPlan(
+        n_tp=n_tp, perm=perm, new_of_old=new_of_old, sizes=tuple(sizes.tolist()),
+        starts=tuple(starts.tolist()), kept_tp=kept_tp.astype(np.int64),
+        kept_measured=np.flatnonzero(measured_kept), kept_fixed=np.flatnonzero(~measured_kept),
+        fixed_value=value[~measured_kept].astype(np.float32),
+        measured_value=value[measured_kept].astype(np.float32),
+        measured_sd=lesion_error_sd_mm(value[measured_kept], criteria).astype(np.float32),
+        node_kept=node_kept, node_lesion=node_lesion.reshape(-1).astype(np.int64),
+        node_lesion_candidate=candidate_of[new_of_old[layout.lesion_tp[lesions]]].astype(
+            np.int64),
+        cr_candidate=cr_candidate, complete=plan_complete,
+        ne=~plan_complete | ~baseline_complete, no_targets=~has_targets[perm])
+
+
+def _draw_target_codes(plan: _DrawPlan, z: npt.NDArray[np.float32], criteria: Criteria,
+                       cache: dict[Any, Any] | None = None) -> npt.NDArray[np.int8]:
+    """Target response codes (plan time points × draws) of one chunk of standard-normal
+    draws ``z`` (one row per measured target row; overwritten); ``cache`` keeps what is
+    the same for every chunk of one plan (the segment indicators)."""
     d = criteria.rounding_decimals
     k = z.shape[1]
     # Single precision for the draws (1000 mm to about 0.0001 mm): the sums are rounded
     # to 0.01 mm in double precision; continuous errors put no value exactly halfway.
-    value32 = layout.value.astype(np.float32)
-    values = np.empty((len(value32), k), dtype=np.float32)
-    values[...] = value32[:, None]
-    measured = np.flatnonzero(layout.measured)
-    sd = lesion_error_sd_mm(layout.value[measured], criteria).astype(np.float32)
-    noisy = value32[measured][:, None] + sd[:, None] * z
-    values[measured] = np.maximum(noisy, np.float32(0.0), out=noisy)
-    del noisy
-    sums = _segment_sum(layout.row_tp, layout.n_tp, values, cache, "tp").astype(float)
-    np.round(sums, d, out=sums)
-    nodes_pathological = np.zeros((layout.n_tp, k), dtype=bool)
-    node_rows = np.flatnonzero(layout.lesion_nodal[layout.lesion])
-    if len(node_rows):
-        # Fragments of one node add up (SUM-5): rows sorted by lesion, summed per lesion.
-        lesions, lesion_of = np.unique(layout.lesion[node_rows], return_inverse=True)
-        lesion_sum = _segment_sum(lesion_of.reshape(-1), len(lesions),
-                                  values[node_rows], cache, "node").astype(float)
-        bad = (np.round(lesion_sum, d) >= criteria.node_pathological_sa_mm).astype(np.int32)
-        nodes_pathological = _segment_sum(layout.lesion_tp[lesions], layout.n_tp, bad, cache,
-                                          "lesion") > 0
-    complete = tps["_complete"].to_numpy(dtype=bool)
-    has_targets = tps["_has_targets"].to_numpy(dtype=bool)
-    base_index = np.flatnonzero(layout.tp_order == 0)
-    baseline_of = base_index[np.searchsorted(base_index, np.arange(layout.n_tp),
-                                             side="right") - 1]
-    baseline = np.where(complete[baseline_of][:, None], sums[baseline_of], np.nan)
-    nadir = running_nadir(sums, complete, layout.tp_order)
-    cr_met = complete[:, None] & ~layout.fixed_not_cr[:, None] & ~nodes_pathological
-    return classify_draws(sums, baseline, nadir, complete[:, None], cr_met,
-                          has_targets[:, None], criteria)
+    # value + sd × z clipped at 0, in place (the same float32 operations).
+    np.multiply(z, plan.measured_sd[:, None], out=z)
+    np.add(z, plan.measured_value[:, None], out=z)
+    np.maximum(z, np.float32(0.0), out=z)
+    values = np.empty((len(plan.kept_tp), k), dtype=np.float32)
+    values[plan.kept_measured] = z
+    values[plan.kept_fixed] = plan.fixed_value[:, None]
+    # np.round(x, d) is rint(x × 10^d) / 10^d: written out, without the float64 copy.
+    scale = 10.0 ** d
+    sums = np.multiply(_segment_sum(plan.kept_tp, plan.n_tp, values, cache, "tp"), scale,
+                       dtype=np.float64)
+    np.rint(sums, out=sums)
+    np.divide(sums, scale, out=sums)
+    cr_met = np.zeros((plan.n_tp, k), dtype=bool)
+    if len(plan.cr_candidate):
+        # Fragments of one node add up (SUM-5): summed per lesion, in row order.
+        pathological = np.zeros((len(plan.cr_candidate), k), dtype=bool)
+        if len(plan.node_kept):
+            lesion_sum = _segment_sum(plan.node_lesion, int(plan.node_lesion.max()) + 1,
+                                      values[plan.node_kept], cache, "node").astype(float)
+            bad = (np.round(lesion_sum, d) >= criteria.node_pathological_sa_mm).astype(np.int32)
+            pathological = _segment_sum(plan.node_lesion_candidate, len(plan.cr_candidate),
+                                        bad, cache, "lesion") > 0
+        cr_met[plan.cr_candidate] = ~pathological
+    del values
+    return _classify_blocks(plan, sums, cr_met, criteria)
+
+
+def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
+                     cr_met: npt.NDArray[np.bool_], criteria: Criteria) -> npt.NDArray[np.int8]:
+    """:func:`classify_draws` of the plan's rounded sums, block by block (one block per
+    order): the baseline (``sums`` of block 0) and the running nadir (the smallest
+    complete sum of the earlier blocks, ``inf`` while there is none: never PD, as a
+    missing nadir) are slices of earlier blocks. The comparisons are those of
+    :func:`classify_draws`, on the same float64 values, in the same priority, so the codes
+    are the same."""
+    half = 0.5 * 10.0 ** -criteria.rounding_decimals
+    code = TARGET_ORDER.index
+    cr, pr, sd, pd_, ne, na = (code(TargetResponse.CR), code(TargetResponse.PR),
+                               code(TargetResponse.SD), code(TargetResponse.PD),
+                               code(TargetResponse.NE), code(TargetResponse.NA))
+    codes = np.empty(sums.shape, dtype=np.int8)
+    running: npt.NDArray[np.float64] | None = None
+    for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
+        block = slice(start, start + size)
+        out = codes[block]
+        out[...] = sd
+        is_pd = None
+        if j:
+            before = slice(plan.starts[j - 1], plan.starts[j - 1] + size)
+            usable = sums[before]
+            incomplete = ~plan.complete[before]
+            if incomplete.any():
+                usable = usable.copy()
+                usable[incomplete] = np.inf
+            running = usable if running is None else np.minimum(running[:size], usable)
+            current, baseline = sums[block], sums[:size]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                increase = current - running
+                is_pd = increase >= criteria.pd_min_increase_mm - half
+                is_pd &= increase > 0
+                pct = np.divide(increase, running, out=increase)
+                pct *= 100.0
+                is_pd &= (running == 0) | (pct >= criteria.pd_increase_pct - half)
+                change = current - baseline
+                change /= baseline
+                change *= 100.0
+            np.copyto(out, pr, where=(baseline > 0) & (change <= -criteria.pr_decrease_pct
+                                                       + half))
+        np.copyto(out, cr, where=cr_met[block])
+        out[plan.ne[block]] = ne
+        if is_pd is not None:
+            np.copyto(out, pd_, where=is_pd)
+        out[plan.no_targets[block]] = na
+    return codes
 
 
 def classify_draws(sums: npt.NDArray[np.float64], baseline: npt.NDArray[np.float64],
@@ -369,10 +495,8 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     sums_sd = np.sqrt(layout.sum_var)
     distances = threshold_distances(timepoints, np.where(np.isnan(
         timepoints["sum_mm"].to_numpy(dtype=float)), np.nan, sums_sd), criteria)
-    tps = pd.DataFrame({
-        "_complete": ~np.isnan(timepoints["sum_mm"].to_numpy(dtype=float)),
-        "_has_targets": ~np.isnan(timepoints["baseline_sum_mm"].to_numpy(dtype=float)),
-    })
+    complete = ~np.isnan(timepoints["sum_mm"].to_numpy(dtype=float))
+    has_targets = ~np.isnan(timepoints["baseline_sum_mm"].to_numpy(dtype=float))
     target = order_codes(timepoints["target_response"], TARGET_ORDER)
     nontarget = order_codes(timepoints["nontarget_response"], NONTARGET_ORDER)
     new = order_codes(timepoints["new_lesions"], NEW_LESION_ORDER)
@@ -396,18 +520,20 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     sim_tp = np.flatnonzero(simulate)
     overall_draws = np.zeros((len(sim_tp), draws), dtype=np.int8)
     if len(sim_tp):
-        sub_layout, sub_tps = _restrict(layout, tps, simulate)
+        sub_layout = _restrict(layout, simulate)
         n_measured = int(sub_layout.measured.sum())
         # about 12 million values per block of draws (~100 MB per float array)
         chunk = max(1, min(draws, 12_000_000 // max(len(sub_layout.value), 1)))
+        plan = _draw_plan(sub_layout, complete[simulate], has_targets[simulate], criteria)
+        rows = sim_tp[plan.perm]
+        table = _overall_table(nontarget[rows], new[rows], engine[rows], target[rows],
+                               kept_label[rows])
         cache: dict[Any, Any] = {}
         for start in range(0, draws, chunk):
             k = min(chunk, draws - start)
             z = rng.standard_normal((n_measured, k), dtype=np.float32)
-            t_codes = _draw_target_codes(sub_layout, sub_tps, z, criteria, cache)
-            overall = _overall_of_draws(t_codes, nontarget[sim_tp], new[sim_tp],
-                                        engine[sim_tp], target[sim_tp], kept_label[sim_tp])
-            overall_draws[:, start:start + k] = overall
+            overall = _overall_of_draws(_draw_target_codes(plan, z, criteria, cache), table)
+            overall_draws[:, start:start + k] = overall[plan.new_of_old]
     for code in range(len(OVERALL_ORDER)):
         counts[sim_tp, code] = (overall_draws == code).sum(axis=1)
     fixed = follow & ~simulate
@@ -429,8 +555,7 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     return UncertaintyResult(tp_out, patients_out, cohort, draws)
 
 
-def _restrict(layout: _Layout, tps: pd.DataFrame,
-              keep: npt.NDArray[np.bool_]) -> tuple[_Layout, pd.DataFrame]:
+def _restrict(layout: _Layout, keep: npt.NDArray[np.bool_]) -> _Layout:
     """The layout of the kept time points only (whole patients), renumbered."""
     new_index = np.cumsum(keep) - 1
     rows = keep[layout.row_tp]
@@ -442,7 +567,7 @@ def _restrict(layout: _Layout, tps: pd.DataFrame,
         lesion_tp=new_index[layout.lesion_tp[lesions]],
         lesion_nodal=layout.lesion_nodal[lesions], value=layout.value[rows],
         measured=layout.measured[rows], sum_var=layout.sum_var[keep],
-        fixed_not_cr=layout.fixed_not_cr[keep]), tps[keep].reset_index(drop=True)
+        fixed_not_cr=layout.fixed_not_cr[keep])
 
 
 _OVERALL_CELLS = np.zeros((len(TARGET_ORDER), len(NONTARGET_ORDER), len(NEW_LESION_ORDER)),
@@ -452,22 +577,28 @@ for (_t, _nt, _new), (_overall, _rule) in CELLS.items():
                    NEW_LESION_ORDER.index(_new)] = OVERALL_ORDER.index(_overall)
 
 
-def _overall_of_draws(t_codes: npt.NDArray[np.int64], nontarget: npt.NDArray[np.int64],
-                      new: npt.NDArray[np.int64], engine: npt.NDArray[np.int64],
-                      engine_target: npt.NDArray[np.int64],
-                      kept_label: npt.NDArray[np.bool_]) -> npt.NDArray[np.int8]:
-    """Overall response codes of the draws (the cells of Tables 1-2,
-    ``recist.response_table.CELLS``); -1 at baselines."""
+def _overall_table(nontarget: npt.NDArray[np.int64], new: npt.NDArray[np.int64],
+                   engine: npt.NDArray[np.int64], engine_target: npt.NDArray[np.int64],
+                   kept_label: npt.NDArray[np.bool_]) -> npt.NDArray[np.int8]:
+    """Each time point's overall response for each target response (the cells of
+    Tables 1-2, ``recist.response_table.CELLS``, at its non-target and new-lesion calls):
+    a kept label replaces the cell of the engine's target response; -1 at baselines."""
     follow = engine >= 0
     label = np.where(follow, engine, -1).astype(np.int8)
-    # One row of cells per time point (its non-target and new-lesion calls), indexed by
-    # the draw's target code; a kept label replaces the cell of the engine's target
-    # response, and baselines read -1.
     table = _OVERALL_CELLS[:, np.maximum(nontarget, 0), np.maximum(new, 0)].T
     kept_cell = kept_label[:, None] & (np.arange(table.shape[1])[None, :]
                                        == engine_target[:, None])
-    table = np.where(kept_cell | ~follow[:, None], label[:, None], table).astype(np.int8)
-    return np.asarray(np.take_along_axis(table, t_codes, axis=1), dtype=np.int8)
+    return np.where(kept_cell | ~follow[:, None], label[:, None], table).astype(np.int8)
+
+
+def _overall_of_draws(t_codes: npt.NDArray[np.int8],
+                      table: npt.NDArray[np.int8]) -> npt.NDArray[np.int8]:
+    """Overall response codes of the draws: each time point's row of ``table``
+    (:func:`_overall_table`) read at the draw's target code."""
+    overall = np.empty(t_codes.shape, dtype=np.int8)
+    for code in range(table.shape[1]):
+        np.copyto(overall, table[:, code:code + 1], where=t_codes == code)
+    return overall
 
 
 def _z_scores(distances: pd.DataFrame, layout: _Layout, timepoints: pd.DataFrame,

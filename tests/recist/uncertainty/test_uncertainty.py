@@ -192,3 +192,55 @@ def test_unc_3_draw_classifier_is_the_rule_on_continuous_values():
     got = classify_draws(sums, base, nadir, complete, np.zeros(n, dtype=bool),
                          np.ones(n, dtype=bool), CRITERIA)
     assert (got == expected).mean() > 0.999
+
+
+def _reference_codes(layout, complete, has_targets, z, criteria):
+    """The target codes of draws ``z`` computed directly on every row and time point (the
+    rule as written: sums in row order, the baseline and running nadir of
+    ``recist.size_response``, ``classify_draws``)."""
+    from recist.size_response import running_nadir
+    from recist.uncertainty import classify_draws
+
+    values = np.repeat(layout.value.astype(np.float32)[:, None], z.shape[1], axis=1)
+    measured = np.flatnonzero(layout.measured)
+    sd = lesion_error_sd_mm(layout.value[measured], criteria).astype(np.float32)
+    values[measured] = np.maximum(layout.value[measured].astype(np.float32)[:, None]
+                                  + sd[:, None] * z, np.float32(0))
+    sums = np.zeros((layout.n_tp, z.shape[1]), dtype=np.float32)
+    np.add.at(sums, layout.row_tp, values)  # in row order, as the engine adds
+    sums = np.round(sums.astype(float), 2)
+    lesion_sum = np.zeros((len(layout.lesion_tp), z.shape[1]), dtype=np.float32)
+    np.add.at(lesion_sum, layout.lesion, values)
+    bad = layout.lesion_nodal[:, None] & (np.round(lesion_sum.astype(float), 2) >= 10.0)
+    pathological = np.zeros(sums.shape, dtype=bool)
+    np.logical_or.at(pathological, layout.lesion_tp, bad)
+    base_index = np.flatnonzero(layout.tp_order == 0)
+    baseline_of = base_index[np.searchsorted(base_index, np.arange(layout.n_tp), "right") - 1]
+    baseline = np.where(complete[baseline_of][:, None], sums[baseline_of], np.nan)
+    nadir = running_nadir(sums, complete, layout.tp_order)
+    cr_met = complete[:, None] & ~layout.fixed_not_cr[:, None] & ~pathological
+    return classify_draws(sums, baseline, nadir, complete[:, None], cr_met,
+                          has_targets[:, None], criteria)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_unc_3_draws_by_order_blocks_equal_the_direct_computation(seed):
+    # The plan renumbers time points by order and drops rows that add 0: the codes of
+    # every time point and draw must be those of the direct computation, exactly.
+    from recist.uncertainty import _draw_plan, _draw_target_codes, _layout
+
+    measurements = normalise_measurements(random_cohort(200, seed=seed))
+    tp = respond(measurements, None, CRITERIA).timepoints
+    layout = _layout(measurements, tp, CRITERIA)
+    complete = tp["sum_mm"].notna().to_numpy()
+    has_targets = tp["baseline_sum_mm"].notna().to_numpy()
+    assert len(set(np.bincount(layout.tp_patient).tolist())) > 2  # uneven follow-up
+    z = np.random.default_rng(seed).standard_normal((int(layout.measured.sum()), 60),
+                                                    dtype=np.float32)
+    expected = _reference_codes(layout, complete, has_targets, z, CRITERIA)
+    plan = _draw_plan(layout, complete, has_targets, CRITERIA)
+    got = _draw_target_codes(plan, z.copy(), CRITERIA)[plan.new_of_old]
+    follow = tp["overall_response"].notna().to_numpy()
+    codes = set(np.unique(expected[follow]).tolist())
+    assert {TARGET_ORDER.index(c) for c in ("CR", "PR", "SD", "PD", "NE")} <= codes
+    np.testing.assert_array_equal(got, expected)
