@@ -33,6 +33,7 @@ import pandas as pd
 from recist.arrays import combined_codes, first_row_of_each, order_codes, round_half_away
 from recist.criteria import RECIST_1_1, Criteria
 from recist.patient_summary import summarise_patients
+from recist.patients import normalise_patients
 from recist.response_table import (
     CELLS,
     NEW_LESION_ORDER,
@@ -518,7 +519,9 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     rng = np.random.default_rng(criteria.uncertainty_seed)
     counts = np.zeros((n_tp, len(OVERALL_ORDER)), dtype=np.int64)
     sim_tp = np.flatnonzero(simulate)
+    # The draws' overall responses of the simulated time points, in the plan's order.
     overall_draws = np.zeros((len(sim_tp), draws), dtype=np.int8)
+    plan = None
     if len(sim_tp):
         sub_layout = _restrict(layout, simulate)
         n_measured = int(sub_layout.measured.sum())
@@ -533,9 +536,9 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
             k = min(chunk, draws - start)
             z = rng.standard_normal((n_measured, k), dtype=np.float32)
             overall = _overall_of_draws(_draw_target_codes(plan, z, criteria, cache), table)
-            overall_draws[:, start:start + k] = overall[plan.new_of_old]
-    for code in range(len(OVERALL_ORDER)):
-        counts[sim_tp, code] = (overall_draws == code).sum(axis=1)
+            overall_draws[:, start:start + k] = overall
+        for code in range(len(OVERALL_ORDER)):
+            counts[rows, code] = np.count_nonzero(overall_draws == code, axis=1)
     fixed = follow & ~simulate
     counts[np.flatnonzero(fixed), engine[fixed]] = draws
     probabilities = counts / draws
@@ -550,8 +553,8 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
         "fragile": fragile,
     }, index=timepoints.index)], axis=1)
     tp_out["fragility"] = _timepoint_sentences(timepoints, tp_out, criteria)
-    patients_out, cohort = _patient_level(timepoints, summary, patients, criteria, layout,
-                                          sim_tp, overall_draws, engine, draws)
+    patients_out, cohort = _patient_level(timepoints, summary, patients, criteria, sim_tp,
+                                          plan, overall_draws, engine, draws)
     return UncertaintyResult(tp_out, patients_out, cohort, draws)
 
 
@@ -667,13 +670,14 @@ def _timepoint_sentences(timepoints: pd.DataFrame, out: pd.DataFrame,
 
 
 def _patient_level(timepoints: pd.DataFrame, summary: pd.DataFrame,
-                   patients: pd.DataFrame | None, criteria: Criteria, layout: _Layout,
-                   sim_tp: npt.NDArray[np.int64], overall_draws: npt.NDArray[np.int8],
-                   engine: npt.NDArray[np.int64], draws: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   patients: pd.DataFrame | None, criteria: Criteria,
+                   sim_tp: npt.NDArray[np.int64], plan: _DrawPlan | None,
+                   overall_draws: npt.NDArray[np.int8], engine: npt.NDArray[np.int64],
+                   draws: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """UNC-5 and UNC-6: per patient the probability that BOR, confirmed BOR and PD date
-    stay; per cohort ORR and DCR over the draws."""
+    stay; per cohort ORR and DCR over the draws. ``overall_draws``: the draws' overall
+    responses of the simulated time points ``sim_tp``, in the order of ``plan``."""
     ids = summary["patient_id"].astype(str).to_numpy(dtype=object)
-    position = {pid: i for i, pid in enumerate(ids.tolist())}
     confirmed = criteria.confirmation and "confirmed_bor" in summary.columns
     bor_column = "confirmed_bor" if confirmed else "bor"
     engine_bor = summary["bor"].to_numpy(dtype=object)
@@ -686,32 +690,28 @@ def _patient_level(timepoints: pd.DataFrame, summary: pd.DataFrame,
     controlled = np.isin(engine_cbor, ["CR", "PR", "SD", "NON-CR/NON-PD"])
     orr_draws = np.full(draws, int(responder.sum()), dtype=np.int64)
     dcr_draws = np.full(draws, int(controlled.sum()), dtype=np.int64)
-    if len(sim_tp):
-        alternatives = _alternative_sequences(timepoints, sim_tp, overall_draws, engine,
-                                              layout)
-        if alternatives is not None:
-            frame, owners, draw_lists = alternatives
-            again = summarise_patients(frame, _patients_for(patients, frame, owners),
-                                       criteria)
-            again = again.set_index("patient_id").loc[
-                [f"{owner}\x1f{n}" for n, owner in enumerate(owners)]]
-            bor = again["bor"].to_numpy(dtype=object)
-            cbor = again[bor_column].to_numpy(dtype=object)
-            pd_date = again["pd_date"].to_numpy(dtype="datetime64[ns]")
-            owner_index = np.array([position[o] for o in owners], dtype=np.int64)
-            weight = np.array([len(d) for d in draw_lists], dtype=np.int64)
-            np.subtract.at(same_bor, owner_index, weight * (bor != engine_bor[owner_index]))
-            np.subtract.at(same_cbor, owner_index,
-                           weight * (cbor != engine_cbor[owner_index]))
-            reference = engine_pd[owner_index]
-            same_date = (np.isnat(pd_date) & np.isnat(reference)) | (pd_date == reference)
-            np.subtract.at(same_pd, owner_index, weight * ~same_date)
-            all_draws = np.concatenate(draw_lists)
-            orr_delta = np.isin(cbor, ["CR", "PR"]).astype(np.int64) - responder[owner_index]
-            dcr_delta = (np.isin(cbor, ["CR", "PR", "SD", "NON-CR/NON-PD"]).astype(np.int64)
-                         - controlled[owner_index])
-            np.add.at(orr_draws, all_draws, np.repeat(orr_delta, weight))
-            np.add.at(dcr_draws, all_draws, np.repeat(dcr_delta, weight))
+    alternatives = None if plan is None else _alternative_sequences(
+        timepoints, sim_tp, plan, overall_draws, engine)
+    if alternatives is not None:
+        frame, names, owners, pair_alternative, pair_draw = alternatives
+        again = summarise_patients(frame, _patients_for(patients, names, owners), criteria)
+        again = again.set_index("patient_id").loc[names]
+        bor = again["bor"].to_numpy(dtype=object)
+        cbor = again[bor_column].to_numpy(dtype=object)
+        pd_date = again["pd_date"].to_numpy(dtype="datetime64[ns]")
+        owner_index = pd.Index(ids).get_indexer(owners)
+        weight = np.bincount(pair_alternative, minlength=len(names))
+        np.subtract.at(same_bor, owner_index, weight * (bor != engine_bor[owner_index]))
+        np.subtract.at(same_cbor, owner_index,
+                       weight * (cbor != engine_cbor[owner_index]))
+        reference = engine_pd[owner_index]
+        same_date = (np.isnat(pd_date) & np.isnat(reference)) | (pd_date == reference)
+        np.subtract.at(same_pd, owner_index, weight * ~same_date)
+        orr_delta = np.isin(cbor, ["CR", "PR"]).astype(np.int64) - responder[owner_index]
+        dcr_delta = (np.isin(cbor, ["CR", "PR", "SD", "NON-CR/NON-PD"]).astype(np.int64)
+                     - controlled[owner_index])
+        np.add.at(orr_draws, pair_draw, orr_delta[pair_alternative])
+        np.add.at(dcr_draws, pair_draw, dcr_delta[pair_alternative])
     p_bor = same_bor / draws
     p_cbor = same_cbor / draws
     fragile = (p_cbor if confirmed else p_bor) < criteria.fragile_below_pct / 100.0
@@ -736,84 +736,85 @@ def _patient_level(timepoints: pd.DataFrame, summary: pd.DataFrame,
 
 
 def _alternative_sequences(
-    timepoints: pd.DataFrame, sim_tp: npt.NDArray[np.int64],
-    overall_draws: npt.NDArray[np.int8], engine: npt.NDArray[np.int64], layout: _Layout,
-) -> tuple[pd.DataFrame, list[str], list[npt.NDArray[np.int64]]] | None:
-    """The distinct changed sequences of overall responses of each simulated patient,
-    as a time point frame (patient ids ``<id>\\x1f<n>``), with their owners and draws."""
-    patient = layout.tp_patient[sim_tp]
-    starts = np.flatnonzero(np.r_[True, patient[1:] != patient[:-1]])
-    lengths = np.diff(np.r_[starts, len(sim_tp)])
+    timepoints: pd.DataFrame, sim_tp: npt.NDArray[np.int64], plan: _DrawPlan,
+    overall_draws: npt.NDArray[np.int8], engine: npt.NDArray[np.int64],
+) -> tuple[pd.DataFrame, npt.NDArray[np.object_], npt.NDArray[np.object_],
+           npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """The distinct changed sequences of overall responses of each simulated patient.
+
+    ``overall_draws`` (the plan's time points × draws) is rewritten in place (every time
+    point after the first PD becomes PD). Returns the sequences as a time point frame
+    (patient ids ``<id>\\x1f<n>``, n the sequence), the sequences' names and owners, and
+    for each (patient, draw) whose sequence changed its sequence and draw. Patients are
+    the rows of the plan's block 0 (its rank), their time point ``j`` the same row of
+    block ``j``.
+    """
+    n_patients = plan.sizes[0]
+    draws = overall_draws.shape[1]
+    reference = engine[sim_tp][plan.perm].astype(np.int8)
     # BOR, confirmed BOR and the PD date read nothing after the first PD (BOR-1, TTE-1):
     # every later time point is written PD, so sequences differing only there are one.
-    overall_draws = _after_first_pd(overall_draws, starts, lengths)
-    reference = _after_first_pd(engine[sim_tp][:, None].astype(np.int8), starts, lengths)
-    changed = overall_draws != reference
-    segment_of = np.repeat(np.arange(len(starts)), lengths)
-    changed_seg = _segment_sum(segment_of, len(starts), changed.astype(np.int32)) > 0
-    seg, drawn = np.nonzero(changed_seg)
-    if not len(seg):
-        return None
+    seen = np.zeros((n_patients, draws), dtype=bool)
+    seen_reference = np.zeros(n_patients, dtype=bool)
+    changed = np.zeros((n_patients, draws), dtype=bool)
     # One exact integer key per (patient, draw) sequence: 20 time points per int64 word.
-    position = np.arange(len(sim_tp)) - np.repeat(starts, lengths)
-    digits = overall_draws.astype(np.int64) + 2  # -1 (baseline) .. 5 -> 1 .. 7
-    keys: list[npt.NDArray[np.int64]] = [seg]
-    for block in range(int(position.max()) // 20 + 1):
-        weight = np.where(position // 20 == block, 8 ** (position % 20), 0).astype(np.int64)
-        word = _segment_sum(segment_of, len(starts), digits * weight[:, None])
-        keys.append(word[seg, drawn])
-    alternative = combined_codes(keys)
+    words = [np.zeros((n_patients, draws), dtype=np.int64)
+             for _ in range(-(-len(plan.sizes) // 20))]
+    for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
+        block = overall_draws[start:start + size]
+        block_reference = reference[start:start + size]
+        if j:
+            before = slice(plan.starts[j - 1], plan.starts[j - 1] + size)
+            seen = seen[:size] | (overall_draws[before] == _PD)
+            seen_reference = seen_reference[:size] | (reference[before] == _PD)
+            np.copyto(block, np.int8(_PD), where=seen)
+            block_reference = np.where(seen_reference, np.int8(_PD), block_reference)
+        changed[:size] |= block != block_reference[:, None]
+        digit = block.astype(np.int64)
+        digit += 2  # -1 (baseline) .. 5 -> 1 .. 7
+        digit *= 8 ** (j % 20)
+        words[j // 20][:size] += digit
+    rank, drawn = np.nonzero(changed)
+    if not len(rank):
+        return None
+    alternative = combined_codes([rank, *(word[rank, drawn] for word in words)])
     n_alt = int(alternative.max()) + 1
     first = first_row_of_each(alternative, n_alt)
-    alt_seg, alt_draw = seg[first], drawn[first]
-    order = np.argsort(alternative, kind="stable")
-    bounds = np.searchsorted(alternative[order], np.arange(n_alt + 1))
-    draw_lists = [drawn[order[bounds[a]:bounds[a + 1]]] for a in range(n_alt)]
-    local = np.repeat(starts[alt_seg], lengths[alt_seg]) + (
-        np.arange(int(lengths[alt_seg].sum())) - np.repeat(
-            np.cumsum(lengths[alt_seg]) - lengths[alt_seg], lengths[alt_seg]))
-    alias = np.repeat(np.arange(n_alt), lengths[alt_seg])
-    codes = overall_draws[local, np.repeat(alt_draw, lengths[alt_seg])].astype(np.int64)
+    alt_rank, alt_draw = rank[first], drawn[first]
+    # The plan rows of each sequence's time points, chronologically.
+    count = np.bincount(np.concatenate([np.arange(size) for size in plan.sizes]),
+                        minlength=n_patients)
+    length = count[alt_rank]
+    order = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    plan_row = np.asarray(plan.starts)[order] + np.repeat(alt_rank, length)
+    codes = overall_draws[plan_row, np.repeat(alt_draw, length)].astype(np.int64)
     labels = np.array([*OVERALL_ORDER, None], dtype=object)[
         np.where(codes < 0, len(OVERALL_ORDER), codes)]
-    rows_all = sim_tp[local]
-    ids = timepoints["patient_id"].to_numpy(dtype=object)
-    owners = [str(ids[sim_tp[starts[g]]]) for g in alt_seg.tolist()]
-    names = np.array([f"{o}\x1f{n}" for n, o in enumerate(owners)], dtype=object)
+    rows_all = sim_tp[plan.perm[plan_row]]
+    owners = timepoints["patient_id"].to_numpy(dtype=object)[
+        sim_tp[plan.perm[alt_rank]]].astype(str)
+    names = np.asarray([f"{o}\x1f{n}" for n, o in enumerate(owners.tolist())], dtype=object)
     frame = pd.DataFrame({
-        "patient_id": names[alias],
+        "patient_id": np.repeat(names, length),
         "date": timepoints["date"].to_numpy()[rows_all],
         "target_response": timepoints["target_response"].to_numpy(dtype=object)[rows_all],
         "overall_response": labels,
     })
-    return frame, owners, draw_lists
+    return frame, names, owners.astype(object), alternative, drawn
 
 
-def _after_first_pd(codes: npt.NDArray[np.int8], starts: npt.NDArray[np.intp],
-                    lengths: npt.NDArray[np.intp]) -> npt.NDArray[np.int8]:
-    """``codes`` (time points × draws, patients in segments) with every time point after
-    a patient's first PD set to PD."""
-    position = np.arange(len(codes)) - np.repeat(starts, lengths)
-    seen = np.zeros(codes.shape, dtype=bool)
-    for j in range(1, int(position.max(initial=0)) + 1):
-        at = np.flatnonzero(position == j)
-        seen[at] = seen[at - 1] | (codes[at - 1] == _PD)
-    return np.where(seen, np.int8(_PD), codes).astype(np.int8)
-
-
-def _patients_for(patients: pd.DataFrame | None, frame: pd.DataFrame,
-                  owners: list[str]) -> pd.DataFrame | None:
-    """The patients table rows of the owners, under the synthetic ids."""
+def _patients_for(patients: pd.DataFrame | None, names: npt.NDArray[np.object_],
+                  owners: npt.NDArray[np.object_]) -> pd.DataFrame | None:
+    """The patients table rows of the owners, under the sequences' names: the table is
+    read (``normalise_patients``) once, as ``respond`` reads it, and its rows copied."""
     if patients is None:
         return None
-    table = patients.copy()
-    table.columns = [str(c).strip().lower() for c in table.columns]
-    table["patient_id"] = table["patient_id"].astype(str)
-    wanted = pd.DataFrame({"patient_id": owners,
-                           "_alias": [f"{o}\x1f{n}" for n, o in enumerate(owners)]})
-    merged = wanted.merge(table, on="patient_id", how="inner")
-    merged["patient_id"] = merged.pop("_alias")
-    return merged
+    table = normalise_patients(patients)
+    position = pd.Index(table["patient_id"].astype(str)).get_indexer(owners)
+    found = position >= 0
+    rows = table.iloc[position[found]].reset_index(drop=True)
+    rows["patient_id"] = names[found]
+    return rows
 
 
 def _cohort_rows(n: int, n_fragile: int, responders: int, controlled: int,
