@@ -4,8 +4,10 @@ The response tables are written with ISO dates, ``true``/``false`` and millimetr
 percentages with 2 decimals (``recist.response.write_respond_outputs``). Formatting that
 with ``Series.map`` and a lambda, then ``DataFrame.to_csv``, costs a Python call for every
 cell (seconds for a million rows). Here every column becomes an Arrow string array in a
-few vectorised steps, the columns are joined row-wise by Arrow's compute kernels and the
-text of the whole table is one contiguous buffer.
+few vectorised steps (numbers with fixed decimals digit by digit in numpy, dates once per
+distinct day, categories once per category), and one Arrow kernel joins the columns, the
+delimiters, the quotes of the fields that need them and the line ends into the text of the
+whole table, one contiguous buffer: each byte of a long text column is copied once.
 
 The bytes are those ``pandas.DataFrame.to_csv(index=False, lineterminator="\\n")``
 writes after the same formatting (the tests compare them on hostile values): fields
@@ -26,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["fixed_decimals", "table_csv_bytes"]
+__all__ = ["fixed_decimals", "table_csv_bytes", "table_csv_parts"]
 
 _DELIMITER, _QUOTE, _LINE = ",", '"', "\n"
 
@@ -59,14 +61,53 @@ def _quote_text(text: str) -> str:
     return text
 
 
+_SPECIAL_BYTES = tuple(ord(char) for char in _SPECIAL)  # ASCII: never inside a UTF-8 letter
+_CHUNK = 1 << 20
+
+
+def _data(array: pa.Array) -> np.ndarray:
+    """The UTF-8 bytes of a large-string array's values (its slice of the data buffer)."""
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64,
+                            count=len(array) + 1, offset=8 * array.offset)
+    data = array.buffers()[2]
+    if data is None or offsets[-1] == offsets[0]:
+        return np.zeros(0, dtype=np.uint8)
+    return np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+
+
+def _holds(data: np.ndarray, codes: tuple[int, ...]) -> bool:
+    """Whether any of the bytes ``codes`` occurs in ``data`` (scanned a MiB at a time, so
+    a long text column with a comma near its start is answered at once)."""
+    for start in range(0, len(data), _CHUNK):
+        chunk = data[start:start + _CHUNK]
+        found = chunk == codes[0]
+        for code in codes[1:]:
+            found |= chunk == code
+        if found.any():
+            return True
+    return False
+
+
+def _quote_pieces(array: pa.Array) -> list[pa.Array]:
+    """A text column as the pieces of its fields: the field alone when no field needs
+    quotes; else an opening quote (or nothing), the text with its quotes doubled, and the
+    same closing piece: the fields the ``csv`` module quotes (``QUOTE_MINIMAL``)."""
+    data = _data(array)
+    if not _holds(data, _SPECIAL_BYTES):
+        return [array]
+    needs = pc.fill_null(pc.match_substring_regex(array, _SPECIAL_PATTERN), False)
+    if _holds(data, (ord(_QUOTE),)):
+        array = pc.replace_substring(array, _QUOTE, _QUOTE * 2)
+    quote = pc.if_else(needs, _s(_QUOTE), _s(""))
+    return [quote, array, quote]
+
+
 def _quote_where_needed(array: pa.Array) -> pa.Array:
     """Quote the fields the ``csv`` module would quote, doubling their quotes."""
-    needs = pc.match_substring_regex(array, _SPECIAL_PATTERN)
-    if not pc.any(needs).as_py():
+    pieces = _quote_pieces(array)
+    if len(pieces) == 1:
         return array
-    doubled = pc.replace_substring(array, _QUOTE, _QUOTE * 2)
-    quoted = pc.binary_join_element_wise(_s(_QUOTE), doubled, _s(_QUOTE), _s(""))
-    return pc.if_else(needs, quoted, array)
+    return pc.binary_join_element_wise(*pieces, _s(""))
 
 
 def fixed_decimals(values: np.ndarray, decimals: int = 2) -> pa.Array:
@@ -82,27 +123,64 @@ def fixed_decimals(values: np.ndarray, decimals: int = 2) -> pa.Array:
     """
     values = np.asarray(values, dtype=np.float64)
     scale = 10.0 ** decimals
+    missing = np.isnan(values)
     finite = np.isfinite(values)
     safe = np.where(finite, values, 0.0)
     scaled = np.abs(safe) * scale
-    units = np.rint(scaled)
     # a tie or near-tie, or a value too large for exact integer arithmetic
     fraction = np.abs(scaled - np.floor(scaled) - 0.5)
-    python = (~finite & ~np.isnan(values)) | (fraction < 1e-6) | (scaled >= 2.0 ** 31)
-    units[python] = 0.0
-    whole = (units // scale).astype(np.int64)
-    part = (units - whole * scale).astype(np.int64)
-    text = pc.binary_join_element_wise(
-        pa.array(whole).cast(pa.large_string()),
-        pc.utf8_lpad(pa.array(part).cast(pa.large_string()), decimals, "0"), _s("."))
-    sign = np.signbit(safe)
-    if sign.any():
-        text = pc.if_else(pa.array(sign), pc.binary_join_element_wise(_s("-"), text, _s("")), text)
+    python = (~finite & ~missing) | (fraction < 1e-6) | (scaled >= 2.0 ** 31)
+    units = np.rint(np.where(python, 0.0, scaled)).astype(np.int64)
+    text = _digits(units, decimals, np.signbit(safe), missing | python)
     if python.any():
         at = np.flatnonzero(python)
         exact = pa.array([f"{v:.{decimals}f}" for v in values[at]], type=pa.large_string())
         text = pc.replace_with_mask(text, pa.array(python), exact)
-    return pc.if_else(pa.array(np.isnan(values)), _s(None), text)
+    return text
+
+
+def _digits(units: np.ndarray, decimals: int, negative: np.ndarray,
+            null: np.ndarray) -> pa.Array:
+    """``units / 10**decimals`` written with ``decimals`` decimals (a ``-`` where
+    ``negative``; null where ``null``), for ``0 <= units < 2**31``.
+
+    Every row is laid out right-aligned in a byte matrix (sign, whole digits, ``.``,
+    decimals), and the bytes in use, read row by row, are the data of a string array.
+    """
+    rows = len(units)
+    units = units.astype(np.uint32)  # faster division than int64
+    whole = units // np.uint32(10 ** decimals)
+    places = len(str(int(whole.max()))) if rows else 1  # digits of the longest whole part
+    width = 1 + places + (1 + decimals if decimals else 0)
+    matrix = np.empty((rows, width), dtype=np.uint8)
+    column = width - 1
+    rest, ten = units, np.uint32(10)
+    for place in range(decimals + places):
+        if place == decimals and decimals:
+            matrix[:, column] = ord(".")
+            column -= 1
+        rest, digit = np.divmod(rest, ten)
+        np.add(digit, ord("0"), out=matrix[:, column], casting="unsafe")
+        column -= 1
+    # the whole part's digits: at least one, none of the leading zeros
+    length = np.ones(rows, dtype=np.uint8)
+    for power in range(1, places):
+        length += whole >= 10 ** power
+    length += negative
+    length += 1 + decimals if decimals else 0
+    length[null] = 0
+    start = width - length
+    signed = np.flatnonzero(negative & ~null)
+    matrix[signed, start[signed]] = ord("-")
+    used = np.arange(width, dtype=np.uint8) >= start[:, None]
+    offsets = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum(length, dtype=np.int64, out=offsets[1:])
+    validity = None
+    if null.any():
+        validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
+    return pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets),
+                                            pa.py_buffer(matrix[used]), validity,
+                                            int(null.sum()))
 
 
 def _strings(series: pd.Series) -> pa.Array:
@@ -123,10 +201,23 @@ def _dates(series: pd.Series) -> pa.Array:
     return text.take(pa.array(codes, mask=codes < 0))
 
 
+def _categories(series: pd.Series) -> pa.Array | None:
+    """A categorical column of text as Arrow strings: each category converted (and its
+    quotes decided, :func:`_quote_where_needed`) once, then taken by the codes; None when
+    a category is not a string."""
+    categories = series.cat.categories
+    if pd.api.types.infer_dtype(categories, skipna=False) not in ("string", "empty"):
+        return None
+    text = _quote_where_needed(_array(pa.array(categories.to_numpy(dtype=object),
+                                               type=pa.large_string())))
+    codes = series.cat.codes.to_numpy()
+    return text.take(pa.array(codes, mask=codes < 0))
+
+
 def column_text(series: pd.Series, fixed: bool) -> pa.Array | None:
     """The CSV text of one column (null for an empty field), or None when this module
     does not format its type. ``fixed``: floats with 2 decimals (else as pandas writes
-    them, their shortest repr)."""
+    them, their shortest repr). A categorical column's text is already quoted."""
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         # "true" / "false"; null stays null
@@ -142,6 +233,8 @@ def column_text(series: pd.Series, fixed: bool) -> pa.Array | None:
     if pd.api.types.is_integer_dtype(dtype) and not (
             isinstance(dtype, np.dtype) and dtype.kind == "u" and dtype.itemsize == 8):
         return pa.array(series, from_pandas=True).cast(pa.large_string())
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _categories(series)
     if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
         try:
             return _strings(series)
@@ -150,9 +243,17 @@ def column_text(series: pd.Series, fixed: bool) -> pa.Array | None:
     return None
 
 
+def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One large-string array (Arrow may answer with chunks or another string type)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values if values.type == pa.large_string() else values.cast(pa.large_string())
+
+
 def _is_text(dtype: object) -> bool:
-    """Whether a column of this type holds free text (the others are formatted here as
-    digits, signs, ``.``, ``-``, ``e``, ``inf``/``nan`` or ``true``/``false``)."""
+    """Whether a column of this type holds free text to quote here (the others are
+    formatted as digits, signs, ``.``, ``-``, ``e``, ``inf``/``nan`` or
+    ``true``/``false``; a categorical's categories are quoted once, by ``_categories``)."""
     return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
 
 
@@ -180,31 +281,35 @@ def _pandas_bytes(frame: pd.DataFrame) -> bytes:
     return text.encode("utf-8")
 
 
-def table_csv_bytes(frame: pd.DataFrame) -> bytes | memoryview:
-    """The response-table CSV of ``frame`` (header, one line per row, ``\\n`` endings):
-    the bytes of ``response_csv_text(frame).to_csv(index=False, lineterminator="\\n")``,
-    made by Arrow kernels when every column's type is one this module formats."""
+def table_csv_parts(frame: pd.DataFrame) -> tuple[bytes | memoryview, ...]:
+    """The bytes of :func:`table_csv_bytes` as consecutive parts (the header, the body), so
+    that a writer need not copy a large body into one ``bytes``."""
     names = list(frame.columns)
     if len(names) < 2 or len(frame) == 0 or not frame.columns.is_unique:
-        return _pandas_bytes(frame)  # one column, no row: the csv module's special cases
-    columns = []
+        return (_pandas_bytes(frame),)  # one column, no row: the csv module's special cases
+    pieces: list[pa.Array | pa.Scalar] = []
     for index, name in enumerate(names):
         series = frame.iloc[:, index]
         text = column_text(series, _fixed(name))
         if text is None:
-            return _pandas_bytes(frame)
-        if pa.types.is_large_string(text.type) and text.type != pa.large_string():
-            text = text.cast(pa.large_string())
+            return (_pandas_bytes(frame),)
+        if index:
+            pieces.append(_s(_DELIMITER))
+        text = _array(text)
         if _is_text(series.dtype):  # numbers, dates and true/false never need quotes
-            text = _quote_where_needed(text)
-        columns.append(text)
-    rows = pc.binary_join_element_wise(*columns, _s(_DELIMITER), null_handling="replace",
-                                       null_replacement="")
-    lines = pc.binary_join_element_wise(rows, _s(""), _s(_LINE))  # each row + "\n"
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
+            pieces.extend(_quote_pieces(text))
+        else:
+            pieces.append(text)
+    pieces.append(_s(_LINE))
+    # every row's fields, delimiters, quotes and line end in one pass (a null field: empty)
+    lines = _array(pc.binary_join_element_wise(*pieces, _s(""), null_handling="replace",
+                                               null_replacement=""))
     header = _DELIMITER.join(_quote_text(str(name)) for name in names) + _LINE
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
-    start, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
-    body = memoryview(lines.buffers()[2])[start:end]
-    return header.encode("utf-8") + bytes(body)
+    return header.encode("utf-8"), _data(lines).data
+
+
+def table_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The response-table CSV of ``frame`` (header, one line per row, ``\\n`` endings):
+    the bytes of ``response_csv_text(frame).to_csv(index=False, lineterminator="\\n")``,
+    made by Arrow kernels when every column's type is one this module formats."""
+    return b"".join(table_csv_parts(frame))

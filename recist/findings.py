@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter
 
+import numpy as np
 import pandas as pd
 
 from recist.errors import RecistDataError
@@ -86,12 +88,20 @@ def make_finding(code: str, message: str, severity: Severity, rule: str | None,
 
 
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
-    """Findings as a table (one row each), for CSV output."""
+    """Findings as a table (one row each, an object column per field), for CSV output.
+
+    Column by column: what ``dataclasses.asdict`` per finding gave (the fields are plain
+    values), each column's values fetched by a C attribute getter straight into an object
+    array (no row dicts, no list per column; a cohort gives 10⁵ findings).
+
+    >>> findings_frame([Finding("x", "m", patient_id="P1")]).loc[0, ["code", "patient_id"]].tolist()
+    ['x', 'P1']
+    """
     columns = list(Finding.__dataclass_fields__)
     listed = list(findings)
-    # column by column: what asdict per finding gave (its fields are plain values), fast
-    return pd.DataFrame({name: pd.Series([getattr(f, name) for f in listed], dtype=object)
-                         for name in columns}, columns=columns)
+    return pd.DataFrame({name: np.fromiter(map(attrgetter(name), listed), dtype=object,
+                                           count=len(listed))
+                         for name in columns}, columns=columns, copy=False)
 
 
 def raise_for_errors(findings: Iterable[Finding]) -> None:

@@ -20,7 +20,7 @@ from recist._checks_support import indexed as _indexed
 from recist.checks import run_input_checks, run_timepoint_checks
 from recist.continuing import apply_continuing_response
 from recist.criteria import RECIST_1_1, Criteria
-from recist.csv_text import table_csv_bytes
+from recist.csv_text import table_csv_parts
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity, findings_frame, raise_for_errors
 from recist.outputs import output_transaction, write_atomic
@@ -180,7 +180,7 @@ def write_respond_outputs(result: RespondResult, out_dir: str | Path,
     """Write ``timepoints.csv``, ``patient_summary.csv``, ``findings.csv`` and
     ``provenance.json`` into ``out_dir``.
 
-    Every table is formatted (``recist.csv_text.table_csv_bytes``: vectorised, the bytes
+    Every table is formatted (``recist.csv_text.table_csv_parts``: vectorised, the bytes
     of pandas' ``to_csv``) before anything is written, and the four files are written
     into a staging folder moved into place at the end
     (``recist.outputs.output_transaction``), so a failure or a kill leaves ``out_dir`` as
@@ -194,9 +194,9 @@ def write_respond_outputs(result: RespondResult, out_dir: str | Path,
     findings = result.findings_table()
     tables = {"timepoints.csv": result.timepoints,
               "patient_summary.csv": result.patient_summary, **(extra or {})}
-    texts: dict[str, bytes | memoryview] = {
-        name: table_csv_bytes(table) for name, table in tables.items()}
-    texts["findings.csv"] = table_csv_bytes(findings)  # text columns: written as they are
+    texts: dict[str, tuple[bytes | memoryview, ...]] = {
+        name: table_csv_parts(table) for name, table in tables.items()}
+    texts["findings.csv"] = table_csv_parts(findings)  # text columns: written as they are
     rows = {name.removesuffix(".csv"): len(table)
             for name, table in {**tables, "findings.csv": findings}.items()}
     provenance = {
@@ -208,8 +208,8 @@ def write_respond_outputs(result: RespondResult, out_dir: str | Path,
         "rows": rows,
         **dict(extra_inputs or {}),
     }
-    texts["provenance.json"] = (json.dumps(provenance, indent=2, sort_keys=True)
-                                + "\n").encode("utf-8")
+    texts["provenance.json"] = ((json.dumps(provenance, indent=2, sort_keys=True)
+                                 + "\n").encode("utf-8"),)
     names = (*RESPOND_FILES, *(extra or {}))
     with output_transaction(out_dir, names) as staging:  # every file or none
         for name in names:
@@ -217,10 +217,12 @@ def write_respond_outputs(result: RespondResult, out_dir: str | Path,
     return [out_dir / name for name in names]
 
 
-def _writer(data: bytes | memoryview) -> Callable[[IO[bytes]], None]:
-    """What ``recist.outputs.write_atomic`` calls to write ``data``."""
+def _writer(parts: tuple[bytes | memoryview, ...]) -> Callable[[IO[bytes]], None]:
+    """What ``recist.outputs.write_atomic`` calls to write ``parts``, one after another
+    (a table's header and body: the body is never copied into one ``bytes``)."""
     def write(handle: IO[bytes]) -> None:
-        handle.write(data)
+        for part in parts:
+            handle.write(part)
     return write
 
 
