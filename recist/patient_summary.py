@@ -418,8 +418,12 @@ def summarise_patients_with_findings(
     timepoints: pd.DataFrame,
     patients: pd.DataFrame | None = None,
     criteria: Criteria = RECIST_1_1,
+    *, normalised: bool = False,
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """``summarise_patients`` plus the findings it raised (DEC-7 fallbacks, …).
+
+    ``normalised``: ``patients`` is already the result of
+    ``recist.patients.normalise_patients`` (``recist.response.respond`` normalises it once).
 
     Findings (severity warning unless stated):
 
@@ -442,7 +446,7 @@ def summarise_patients_with_findings(
     ids, starts, ends, days = arrays["ids"], arrays["starts"], arrays["ends"], arrays["days"]
     overall = arrays["overall"]
     n = len(ids)
-    table = None if patients is None else normalise_patients(patients)
+    table = patients if patients is None or normalised else normalise_patients(patients)
     # each patient's row of the patients table (-1: none), and its dates as days
     if table is None:
         position = np.full(n, -1, dtype=np.intp)

@@ -68,6 +68,8 @@ def _text_column(values: pd.Series) -> pd.Series:
 def _parse_dates(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     """Parse one ISO date column; empty cells become NaT, anything else unreadable raises."""
     values = frame[column]
+    if values.dtype == np.dtype("datetime64[ns]"):  # dates already: no conversion
+        return values.dt.normalize()
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values).dt.normalize().astype("datetime64[ns]")
     parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")

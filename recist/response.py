@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pandas as pd
 
@@ -134,13 +134,15 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     indexed = _indexed(measurements)
     findings: list[Finding] = list(run_input_checks(indexed, criteria, patients=patients))
     raise_for_errors(findings)
-    cutoffs = new_therapy_cutoffs(patients, criteria)
+    table = None if patients is None else normalise_patients(patients)  # once, not per step
+    cutoffs = _cutoff_series(table, criteria)
     timepoints, timepoint_findings = assess_timepoints_with_findings(indexed, criteria,
                                                                      cutoffs)
     findings.extend(timepoint_findings)
     if criteria.continuing_response:
         timepoints = apply_continuing_response(timepoints, criteria, cutoffs)
-    summary, summary_findings = summarise_patients_with_findings(timepoints, patients, criteria)
+    summary, summary_findings = summarise_patients_with_findings(timepoints, table, criteria,
+                                                                 normalised=True)
     findings.extend(summary_findings)
     findings.extend(run_timepoint_checks(timepoints, indexed))
     raise_for_errors(findings)
@@ -167,9 +169,17 @@ def new_therapy_cutoffs(patients: pd.DataFrame | None,
     if (patients is None or not criteria.censor_at_new_therapy
             or "new_therapy_date" not in {str(c).strip().lower() for c in patients.columns}):
         return {}
-    table = normalise_patients(patients)
-    dated = table[table["new_therapy_date"].notna()]
-    return dict(zip(dated["patient_id"].astype(str), dated["new_therapy_date"]))
+    return _cutoff_series(normalise_patients(patients), criteria).to_dict()
+
+
+def _cutoff_series(table: pd.DataFrame | None, criteria: Criteria) -> pd.Series[Any]:
+    """``new_therapy_cutoffs`` of a table normalised by ``normalise_patients`` (or None)
+    as a datetime64 Series indexed by patient_id (read without converting dates again)."""
+    if table is None or not criteria.censor_at_new_therapy:
+        return pd.Series([], dtype="datetime64[ns]")
+    dated = table["new_therapy_date"].notna().to_numpy()
+    return pd.Series(table["new_therapy_date"].to_numpy()[dated],
+                     index=table["patient_id"].astype(str).to_numpy()[dated])
 
 
 def write_respond_outputs(result: RespondResult, out_dir: str | Path,

@@ -183,6 +183,11 @@ def cutoff_ns_of_timepoints(patient_ids: npt.ArrayLike,
     out = np.full(len(ids), NO_DATE_NS, dtype=np.int64)
     if cutoffs is None or len(cutoffs) == 0:
         return out
+    if isinstance(cutoffs, pd.Series) and cutoffs.dtype == np.dtype("datetime64[ns]"):
+        days = cutoffs  # dates already (``recist.response``): no conversion
+        if days.index.has_duplicates:  # as the mapping below: the last one holds
+            days = days[~days.index.duplicated(keep="last")]
+        return _cutoffs_at(ids, days.dropna(), out)
     table = pd.Series(dict(cutoffs.items()), dtype=object)
     try:
         days = pd.to_datetime(table, errors="raise").dropna()
@@ -191,13 +196,18 @@ def cutoff_ns_of_timepoints(patient_ids: npt.ArrayLike,
             f"new-therapy cut-offs: expected patient_id → date (ISO text, date or Timestamp), "
             f"could not read them as dates ({error}); pass e.g. {{'P1': '2024-02-20'}}"
         ) from None
+    return _cutoffs_at(ids, days, out)
+
+
+def _cutoffs_at(ids: npt.NDArray[np.object_], days: pd.Series[Any],
+                out: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``out`` with each id's date of ``days`` (dates indexed by unique patient ids)."""
     if days.empty:
         return out
-    by_patient = pd.Series(days.to_numpy(dtype="datetime64[ns]").view(np.int64),
-                           index=days.index.astype(str))
-    mapped = pd.Series(ids).astype(str).map(by_patient)
-    found = mapped.notna().to_numpy()
-    out[found] = mapped.to_numpy()[found].astype(np.int64)
+    ns = days.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    at = pd.Index(days.index.astype(str)).get_indexer(pd.Index(ids).astype(str))
+    found = at >= 0
+    out[found] = ns[at[found]]
     return out
 
 
