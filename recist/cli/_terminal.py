@@ -20,6 +20,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -93,12 +94,13 @@ def findings_line(findings: Iterable[Finding], written_to: str | None = None) ->
     >>> findings_line([Finding("a", "m", severity="info")]) is None
     True
     """
-    listed = [f for f in findings if str(f.severity) != "info"]
+    # a severity is a StrEnum (or its text): equal to, and hashed as, its text
+    listed = [f for f in findings if f.severity != "info"]
     if not listed:
         return None
-    severities = Counter(str(f.severity) for f in listed)
+    severities = Counter(map(attrgetter("severity"), listed))
     counts = ", ".join(_plural(severities[s], s) for s in ("error", "warning") if severities[s])
-    codes = Counter(f.code for f in listed).most_common()
+    codes = Counter(map(attrgetter("code"), listed)).most_common()
     named = ", ".join(f"{code} {count:,}" for code, count in codes[:SHOWN_CODES])
     more = ", …" if len(codes) > SHOWN_CODES else ""
     where = f" written to {written_to}" if written_to else ""
@@ -113,7 +115,7 @@ def report_findings(args: argparse.Namespace, findings: Iterable[Finding],
     summary line, ``recist COMMAND: findings: …`` (:func:`findings_line`), naming the
     file ``written_to`` that lists them all, if any. Nothing when there are none.
     """
-    listed = [f for f in findings if str(f.severity) != "info"]
+    listed = [f for f in findings if f.severity != "info"]
     if getattr(args, "verbose", False):
         for finding in listed:
             print(f"{prefix}{finding}", file=sys.stderr)

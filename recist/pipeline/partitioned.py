@@ -38,6 +38,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,18 @@ def patient_ordered(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     This order does not depend on how the table is cut into partitions, nor on the order
     of the patients' rows in the file.
 
-    >>> a, b, c = (Finding("x", "m", patient_id=p) for p in ("P2", "P1", None))
-    >>> [f.patient_id for f in patient_ordered([a, b, c])]
-    [None, 'P1', 'P2']
+    The patients' ranks come from one sorted factorisation and the findings are put in
+    order by a stable argsort (no Python key per finding; a cohort gives 10⁵ findings).
+
+    >>> a, b, c, d = (Finding("x", "m", patient_id=p) for p in ("P2", "P1", None, ""))
+    >>> [f.patient_id for f in patient_ordered([a, b, c, d, a])]
+    [None, '', 'P1', 'P2', 'P2']
     """
-    return tuple(sorted(findings, key=lambda f: (f.patient_id is not None,
-                                                 f.patient_id or "")))
+    listed = list(findings)
+    patients = np.fromiter(map(attrgetter("patient_id"), listed), dtype=object,
+                           count=len(listed))
+    ranks, _ = pd.factorize(patients, sort=True)  # no patient (None): -1, first
+    return tuple(map(listed.__getitem__, np.argsort(ranks, kind="stable").tolist()))
 
 
 def default_partitions(path: str | Path, workers: int | None = None) -> int:
