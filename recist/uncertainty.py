@@ -347,10 +347,13 @@ def _draw_plan(layout: _Layout, complete: npt.NDArray[np.bool_],
 
 
 def _draw_target_codes(plan: _DrawPlan, z: npt.NDArray[np.float32], criteria: Criteria,
-                       cache: dict[Any, Any] | None = None) -> npt.NDArray[np.int8]:
+                       cache: dict[Any, Any] | None = None,
+                       table: npt.NDArray[np.int8] | None = None) -> npt.NDArray[np.int8]:
     """Target response codes (plan time points × draws) of one chunk of standard-normal
-    draws ``z`` (one row per measured target row; overwritten); ``cache`` keeps what is
-    the same for every chunk of one plan (the segment indicators)."""
+    draws ``z`` (one row per measured target row; overwritten), or with ``table`` (plan
+    time points × target codes, :func:`_overall_table`) each code's cell of its time
+    point's row: the overall responses. ``cache`` keeps what is the same for every chunk
+    of one plan (the segment indicators)."""
     d = criteria.rounding_decimals
     k = z.shape[1]
     # Single precision for the draws (1000 mm to about 0.0001 mm): the sums are rounded
@@ -380,28 +383,32 @@ def _draw_target_codes(plan: _DrawPlan, z: npt.NDArray[np.float32], criteria: Cr
                                         bad, cache, "lesion") > 0
         cr_met[plan.cr_candidate] = ~pathological
     del values
-    return _classify_blocks(plan, sums, cr_met, criteria)
+    return _classify_blocks(plan, sums, cr_met, criteria, table)
 
 
 def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
-                     cr_met: npt.NDArray[np.bool_], criteria: Criteria) -> npt.NDArray[np.int8]:
+                     cr_met: npt.NDArray[np.bool_], criteria: Criteria,
+                     table: npt.NDArray[np.int8] | None = None) -> npt.NDArray[np.int8]:
     """:func:`classify_draws` of the plan's rounded sums, block by block (one block per
     order): the baseline (``sums`` of block 0) and the running nadir (the smallest
     complete sum of the earlier blocks, ``inf`` while there is none: never PD, as a
     missing nadir) are slices of earlier blocks. The comparisons are those of
     :func:`classify_draws`, on the same float64 values, in the same priority, so the codes
-    are the same."""
+    are the same. Each code is written as its cell of ``table`` (default: the code
+    itself), so the overall responses need no second pass."""
     half = 0.5 * 10.0 ** -criteria.rounding_decimals
     code = TARGET_ORDER.index
     cr, pr, sd, pd_, ne, na = (code(TargetResponse.CR), code(TargetResponse.PR),
                                code(TargetResponse.SD), code(TargetResponse.PD),
                                code(TargetResponse.NE), code(TargetResponse.NA))
+    if table is None:
+        table = np.tile(np.arange(len(TARGET_ORDER), dtype=np.int8), (plan.n_tp, 1))
     codes = np.empty(sums.shape, dtype=np.int8)
     running: npt.NDArray[np.float64] | None = None
     for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
         block = slice(start, start + size)
-        out = codes[block]
-        out[...] = sd
+        out, cells = codes[block], table[block]
+        out[...] = cells[:, sd:sd + 1]
         is_pd = None
         if j:
             before = slice(plan.starts[j - 1], plan.starts[j - 1] + size)
@@ -422,13 +429,15 @@ def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
                 change = current - baseline
                 change /= baseline
                 change *= 100.0
-            np.copyto(out, pr, where=(baseline > 0) & (change <= -criteria.pr_decrease_pct
-                                                       + half))
-        np.copyto(out, cr, where=cr_met[block])
-        out[plan.ne[block]] = ne
+            np.copyto(out, cells[:, pr:pr + 1],
+                      where=(baseline > 0) & (change <= -criteria.pr_decrease_pct + half))
+        np.copyto(out, cells[:, cr:cr + 1], where=cr_met[block])
+        rows = np.flatnonzero(plan.ne[block])
+        out[rows] = cells[rows, ne:ne + 1]
         if is_pd is not None:
-            np.copyto(out, pd_, where=is_pd)
-        out[plan.no_targets[block]] = na
+            np.copyto(out, cells[:, pd_:pd_ + 1], where=is_pd)
+        rows = np.flatnonzero(plan.no_targets[block])
+        out[rows] = cells[rows, na:na + 1]
     return codes
 
 
@@ -535,8 +544,8 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
         for start in range(0, draws, chunk):
             k = min(chunk, draws - start)
             z = rng.standard_normal((n_measured, k), dtype=np.float32)
-            overall = _overall_of_draws(_draw_target_codes(plan, z, criteria, cache), table)
-            overall_draws[:, start:start + k] = overall
+            overall_draws[:, start:start + k] = _draw_target_codes(plan, z, criteria, cache,
+                                                                   table)
         for code in range(len(OVERALL_ORDER)):
             counts[rows, code] = np.count_nonzero(overall_draws == code, axis=1)
     fixed = follow & ~simulate
@@ -592,16 +601,6 @@ def _overall_table(nontarget: npt.NDArray[np.int64], new: npt.NDArray[np.int64],
     kept_cell = kept_label[:, None] & (np.arange(table.shape[1])[None, :]
                                        == engine_target[:, None])
     return np.where(kept_cell | ~follow[:, None], label[:, None], table).astype(np.int8)
-
-
-def _overall_of_draws(t_codes: npt.NDArray[np.int8],
-                      table: npt.NDArray[np.int8]) -> npt.NDArray[np.int8]:
-    """Overall response codes of the draws: each time point's row of ``table``
-    (:func:`_overall_table`) read at the draw's target code."""
-    overall = np.empty(t_codes.shape, dtype=np.int8)
-    for code in range(table.shape[1]):
-        np.copyto(overall, table[:, code:code + 1], where=t_codes == code)
-    return overall
 
 
 def _z_scores(distances: pd.DataFrame, layout: _Layout, timepoints: pd.DataFrame,

@@ -244,3 +244,10 @@ def test_unc_3_draws_by_order_blocks_equal_the_direct_computation(seed):
     codes = set(np.unique(expected[follow]).tolist())
     assert {TARGET_ORDER.index(c) for c in ("CR", "PR", "SD", "PD", "NE")} <= codes
     np.testing.assert_array_equal(got, expected)
+    # With a table of cells (overall responses), each draw reads its code's cell.
+    table = np.random.default_rng(seed).integers(-1, 6, (plan.n_tp, len(TARGET_ORDER)),
+                                                 dtype=np.int8)
+    cells = _draw_target_codes(plan, z.copy(), CRITERIA, table=table)
+    plan_codes = expected[plan.perm]
+    np.testing.assert_array_equal(cells, np.take_along_axis(table, plan_codes.astype(np.intp),
+                                                            axis=1))
