@@ -5,7 +5,9 @@ rows. The cohort is ``respond_cohort.make_cohort`` (about 70 rows per patient; r
 sizes put about a third of its time points within 5 SDs of a threshold, so it is a hard
 case for the Monte Carlo: a trial cohort has fewer calls near a threshold); confirmation
 of response on; 200 draws. Both are timed with the shared harness (warm-up, interleaved
-rounds, per-round ratio), on the same normalised table and patients.
+rounds, per-round ratio), on the same normalised table and patients; the uncertainty
+reads the table as ``respond`` read it (``RespondResult.indexed``), as
+``recist.pipeline.response_criteria.extend_result`` does.
 
 Usage::
 
@@ -40,12 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     measurements = normalise_measurements(raw)
     criteria = RECIST_1_1.replace(confirmation=True)
     result = respond(measurements, patients, criteria)
-    near = assess_uncertainty(measurements, result.timepoints, result.patient_summary,
+    near = assess_uncertainty(result.indexed, result.timepoints, result.patient_summary,
                               patients, criteria)
     simulated = float((near.timepoints["p_same"] < 1).mean())
     timing = compare({
         "respond": lambda: respond(measurements, patients, criteria),
-        "uncertainty": lambda: assess_uncertainty(measurements, result.timepoints,
+        "uncertainty": lambda: assess_uncertainty(result.indexed, result.timepoints,
                                                   result.patient_summary, patients, criteria),
     }, rounds=args.rounds, warmup=0)
     low, median = timing.ratio("uncertainty", "respond")

@@ -51,12 +51,17 @@ class RespondResult:
         Warnings and notes from the data-quality checks (errors are raised instead).
     criteria
         The criteria the assessment used.
+    indexed
+        The measurements as ``respond`` read them, carrying their encoding
+        (``recist.cohort_index``), or None: what ``recist.uncertainty`` reads after it,
+        so the table is not encoded twice. Read it, never write to it.
     """
 
     timepoints: pd.DataFrame
     patient_summary: pd.DataFrame
     findings: tuple[Finding, ...] = ()
     criteria: Criteria = field(default=RECIST_1_1)
+    indexed: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def findings_table(self) -> pd.DataFrame:
         """The findings as a table (one row each)."""
@@ -148,7 +153,7 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     raise_for_errors(findings)
     check_durations(summary)  # follow-up days >= 0 (recist.plausibility)
     return RespondResult(timepoints=timepoints, patient_summary=summary,
-                         findings=tuple(findings), criteria=criteria)
+                         findings=tuple(findings), criteria=criteria, indexed=indexed)
 
 
 def new_therapy_cutoffs(patients: pd.DataFrame | None,

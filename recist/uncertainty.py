@@ -30,7 +30,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from recist._checks_support import indexed
 from recist.arrays import combined_codes, first_row_of_each, order_codes, round_half_away
+from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.patient_summary import summarise_patients
 from recist.patients import normalise_patients
@@ -110,22 +112,25 @@ class _Layout:
 
 def _layout(measurements: pd.DataFrame, timepoints: pd.DataFrame,
             criteria: Criteria) -> _Layout:
-    row_tp, tps = timepoint_of_rows(measurements, timepoints)
-    kind = measurements["kind"].to_numpy(dtype=object)
-    status = measurements["status"].to_numpy(dtype=object)
-    nodal = measurements["nodal"].to_numpy(dtype=bool)
-    diameter = np.where(nodal, measurements["sa_mm"].to_numpy(dtype=float),
-                        measurements["ld_mm"].to_numpy(dtype=float))
-    t_rows = np.flatnonzero(kind == LesionKind.TARGET)
-    t_status = status[t_rows]
-    measured = t_status == TargetStatus.MEASURED
-    value = np.select([measured, t_status == TargetStatus.TOO_SMALL],
+    # The table's encoding (recist.cohort_index): respond's own when given the table
+    # respond read (RespondResult.indexed), else made once here.
+    table = indexed(measurements)
+    encoding = index_of(table)
+    row_tp, tps = timepoint_of_rows(table, timepoints)
+    nodal = table["nodal"].to_numpy(dtype=bool)
+    diameter = np.where(nodal, table["sa_mm"].to_numpy(dtype=float),
+                        table["ld_mm"].to_numpy(dtype=float))
+    t_rows = np.flatnonzero(encoding.kind.rows_equal(LesionKind.TARGET))
+    measured = encoding.status.rows_equal(TargetStatus.MEASURED)[t_rows]
+    too_small = encoding.status.rows_equal(TargetStatus.TOO_SMALL)[t_rows]
+    value = np.select([measured, too_small],
                       [diameter[t_rows], np.full(len(t_rows), criteria.too_small_mm)], 0.0)
     value = np.nan_to_num(value)
     order = np.argsort(row_tp[t_rows], kind="stable")
     t_rows, measured, value = t_rows[order], measured[order], value[order]
-    lesion_codes = pd.factorize(measurements["lesion_id"].to_numpy(dtype=object)[t_rows])[0]
-    n_les = int(lesion_codes.max(initial=0)) + 1
+    # Lesion ids as codes 1.. (0: none): only which rows share a lesion matters.
+    lesion_codes = encoding.lesion.codes[t_rows].astype(np.int64) + 1
+    n_les = len(encoding.lesion.uniques) + 1
     lesion, keys = pd.factorize(row_tp[t_rows].astype(np.int64) * n_les + lesion_codes)
     lesion = lesion.astype(np.int64)
     lesion_tp = (keys // n_les).astype(np.int64)

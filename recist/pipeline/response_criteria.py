@@ -122,7 +122,9 @@ def extend_result(result: RespondResult, measurements: pd.DataFrame,
     if uncertainty:
         from recist.uncertainty import assess_uncertainty
 
-        unc = assess_uncertainty(measurements, timepoints, summary, patients, result.criteria)
+        # respond's reading of the table when it kept one (its encoding is reused)
+        read = measurements if result.indexed is None else result.indexed
+        unc = assess_uncertainty(read, timepoints, summary, patients, result.criteria)
         timepoints = pd.concat([timepoints, unc.timepoints], axis=1)
         summary = summary.merge(unc.patients, on="patient_id", how="left", validate="1:1")
         tables["uncertainty_cohort.csv"] = unc.cohort

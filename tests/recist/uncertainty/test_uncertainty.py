@@ -251,3 +251,19 @@ def test_unc_3_draws_by_order_blocks_equal_the_direct_computation(seed):
     plan_codes = expected[plan.perm]
     np.testing.assert_array_equal(cells, np.take_along_axis(table, plan_codes.astype(np.intp),
                                                             axis=1))
+
+
+def test_the_table_respond_read_gives_the_same_uncertainty():
+    # RespondResult.indexed carries respond's encoding of the table; reading it instead of
+    # the plain table must change nothing.
+    measurements = normalise_measurements(random_cohort(120, seed=8))
+    criteria = CRITERIA.replace(confirmation=True)
+    result = respond(measurements, None, criteria)
+    assert result.indexed is not None and len(result.indexed) == len(measurements)
+    plain = assess_uncertainty(measurements, result.timepoints, result.patient_summary, None,
+                               criteria)
+    shared = assess_uncertainty(result.indexed, result.timepoints, result.patient_summary,
+                                None, criteria)
+    assert (plain.timepoints["p_same"] < 1).any()
+    pd.testing.assert_frame_equal(plain.timepoints, shared.timepoints, check_exact=True)
+    pd.testing.assert_frame_equal(plain.patients, shared.patients, check_exact=True)
