@@ -528,8 +528,13 @@ class _Collected:
     notes: list[str] = field(default_factory=list)
     special: list[tuple[str, str]] = field(default_factory=list)
 
-    def read(self, path: Path, name: str, regular: bool = False) -> None:
+    def read(self, path: Path, name: str, regular: bool = False,
+             header: SliceHeader | None = None) -> None:
+        """Read one entry's header (``header``: already read, by ``_read_all``)."""
         self.n_files += 1
+        if header is not None:
+            self.headers.append(header)
+            return
         kind = None if regular else special_file_kind(path)
         if kind is not None:  # FIFO, device, socket, dangling or looping link: not opened
             self.special.append((name, kind))
@@ -596,9 +601,35 @@ def _collect(root: Path, prefix: str) -> _Collected:
                     f"{', '.join(found.unreferenced[:3])}); scan them on their own to include "
                     "them")
             return found
-    for path, name, regular in _walk_named(root, base, prefix):
-        found.read(path, name, regular)
+    _read_all(found, _walk_named(root, base, prefix))
     return found
+
+
+_BATCH = 1024  # headers read together (their first 4 KiB held at once)
+_MIN_BATCH = 64  # fewer: one by one is faster (a batch's walk has a fixed cost per step)
+
+
+def _read_all(found: _Collected, entries: Iterator[tuple[Path, str, bool]]) -> None:
+    """``found.read`` of every entry, in order; the headers of regular files read in
+    batches (:func:`dicom_io.header_columns.read_slice_headers`), those it leaves one by
+    one."""
+    from dicom_io.header_columns import read_slice_headers
+
+    chunk: list[tuple[Path, str, bool]] = []
+    for entry in [*entries, None]:
+        if entry is not None:
+            chunk.append(entry)
+            if len(chunk) < _BATCH:
+                continue
+        batched = [k for k, (path, _, regular) in enumerate(chunk)
+                   if regular and path.name.upper() != "DICOMDIR"]
+        ready: dict[int, SliceHeader | None] = {}
+        if len(batched) >= _MIN_BATCH:
+            ready = dict(zip(batched, read_slice_headers([chunk[k][0] for k in batched],
+                                                         [chunk[k][1] for k in batched])))
+        for k, (path, name, regular) in enumerate(chunk):
+            found.read(path, name, regular, ready.get(k))
+        chunk = []
 
 
 def special_files_note(special: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> str:

@@ -1,0 +1,310 @@
+"""The fast header reader's walk, done for many files at once with numpy.
+
+:func:`dicom_io.fast_header.read_raw_header` walks one file's elements in Python, some
+50 steps of a loop per CT header. Here the first 4 KiB of up to :data:`BATCH` files sit
+in one array, and each step of the walk reads the next element's tag, VR and length of
+every file still walking in a few vectorised operations: as many steps as the longest
+header has elements, whatever the number of files.
+
+It walks only the common layout: the file meta group and the dataset's elements in
+Explicit VR Little Endian (or an encapsulated syntax, whose dataset is the same), known
+VRs, defined lengths, every element up to PixelData in the first read, and a character
+set the fast reader knows. A file that leaves that layout anywhere -- implicit VR, an
+undefined-length sequence, a header longer than the first read, no PixelData, an
+unusual VR or character set, a truncated file, anything that cannot be opened -- gets
+``None``, and the caller reads it with ``read_raw_header`` (and pydicom after it), which
+gives its header or its error exactly as it would have alone. A file read here gives
+the same :class:`~dicom_io.fast_header.RawHeader` as ``read_raw_header``
+(``tests/dicom_io/header_columns/test_header_columns.py`` compares them).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dicom_io.fast_header import (
+    _BY_TAG,
+    _CHARSETS,
+    _FIRST_READ,
+    _IMPLICIT_LE,
+    _LONG_VRS,
+    _SHORT_VRS,
+    _UNDEFINED,
+    _UNSUPPORTED,
+    PIXEL_DATA_TAG,
+    WANTED_TAGS,
+    RawHeader,
+    TruncatedFile,
+    _check_fragments,
+)
+
+__all__ = ["BATCH", "RawColumns", "read_raw_columns", "read_raw_headers"]
+
+#: Files walked together (their first reads held at once: 4 KiB each).
+BATCH = 1024
+
+_PAD = 16  # bytes after each first read, so that an element's fixed part is always there
+_SYNTAX_TAG, _CLASS_TAG = 0x00020010, 0x00020002
+_CHARSET_TAG = 0x00080005
+
+
+def _codes(vrs: set[bytes] | frozenset[bytes]) -> np.ndarray:
+    return np.array(sorted(vr[0] | vr[1] << 8 for vr in vrs), dtype=np.int64)
+
+
+_VR_KIND = np.zeros(1 << 16, dtype=np.int8)  # VR as a little-endian 16-bit code: 1 short, 2 long
+_VR_KIND[_codes(_SHORT_VRS)] = 1
+_VR_KIND[_codes(_LONG_VRS)] = 2
+_RECORDED = np.array(sorted([*_BY_TAG, _SYNTAX_TAG, _CLASS_TAG]), dtype=np.int64)
+_FIXED = np.arange(12)
+_WIDTH = _FIRST_READ + _PAD
+
+
+@dataclass
+class RawColumns:
+    """The headers read, by column: entry ``i`` of each list is file ``indices[i]``.
+
+    ``values[keyword]``: text values decoded and unpadded (``str``), binary unsigned
+    shorts as ``int``, ``None`` where the file lacks the element -- each what
+    ``read_raw_header`` gives in ``RawHeader.values`` (``values.get(keyword)``).
+    """
+
+    indices: list[int]
+    values: dict[str, list[Any]]
+    transfer_syntax_uid: list[str]
+    media_storage_sop_class_uid: list[str]
+    pixel_data_offset: list[int]
+    pixel_data_length: list[int]
+    file_size: list[int]
+
+
+def read_raw_columns(paths: Sequence[str | Path]) -> RawColumns:
+    """``read_raw_header`` of the paths it can read in a batch (module docstring), by
+    column; the others (not in ``indices``) are to be read on their own.
+
+    Never raises for a file: whatever is wrong with one (it cannot be opened, it is no
+    regular file, no DICOM, truncated, ...) is left to ``read_raw_header``. Text values
+    are read here only when every byte is printable ASCII (a value's last byte may be a
+    NUL pad), where every character set the fast reader knows decodes them alike.
+    """
+    columns = RawColumns([], {keyword: [] for keyword in WANTED_TAGS}, [], [], [], [], [])
+    for start in range(0, len(paths), BATCH):
+        _read_chunk(paths[start:start + BATCH], start, columns)
+    return columns
+
+
+def read_raw_headers(paths: Sequence[str | Path]) -> list[RawHeader | None]:
+    """``read_raw_header`` of each path, or ``None`` where it must be read on its own
+    (``read_raw_columns`` as one ``RawHeader`` per file)."""
+    columns = read_raw_columns(paths)
+    found: list[RawHeader | None] = [None] * len(paths)
+    for i, k in enumerate(columns.indices):
+        values = {keyword: column[i] for keyword, column in columns.values.items()
+                  if column[i] is not None}
+        found[k] = RawHeader(values, columns.transfer_syntax_uid[i],
+                             columns.media_storage_sop_class_uid[i],
+                             columns.pixel_data_offset[i], columns.pixel_data_length[i],
+                             columns.file_size[i])
+    return found
+
+
+def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
+                 ) -> tuple[list[int], list[int], list[int]]:
+    """Read the first bytes of each regular file that starts as DICOM into the next row of
+    ``buffer``; return ``(indices, bytes read, file sizes)`` of those rows."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)  # a FIFO never blocks (as alone)
+    indices: list[int] = []
+    counts: list[int] = []
+    sizes: list[int] = []
+    flat = memoryview(buffer.reshape(-1))  # type: ignore[arg-type]
+    for k, path in enumerate(paths):
+        try:
+            descriptor = os.open(path, flags)
+        except OSError:
+            continue
+        row = flat[len(indices) * _WIDTH:(len(indices) + 1) * _WIDTH]
+        try:
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode):
+                continue
+            count = os.readv(descriptor, [row[:_FIRST_READ]])
+        except OSError:
+            continue
+        finally:
+            os.close(descriptor)
+        if count >= 132 and row[128:132] == b"DICM":
+            row[count:] = bytes(_WIDTH - count)  # what an earlier file left there
+            indices.append(k)
+            counts.append(count)
+            sizes.append(status.st_size)
+    return indices, counts, sizes
+
+
+def _walk(flat: np.ndarray, available: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Walk every file's elements from offset 132 up to PixelData, all files per step.
+
+    ``flat``: the first reads, file ``j`` at ``j * _WIDTH``. Returns ``(walked, pixel
+    offset, pixel length, file, tag, value position, value length)`` -- ``walked[j]`` is
+    False where file ``j`` left the common layout -- with one entry per recorded element
+    (the wanted ones, and the meta group's transfer syntax and SOP class) in the order
+    of the walk.
+    """
+    n = len(available)
+    walked = np.ones(n, dtype=bool)
+    pixel_offset = np.full(n, -1, dtype=np.int64)
+    pixel_length = np.zeros(n, dtype=np.int64)
+    records: list[tuple[np.ndarray, ...]] = []
+    last = len(_RECORDED) - 1
+    # The files still walking, and for each: where it is, how many bytes it has, where
+    # its bytes start in ``flat``, and whether its meta group is over.
+    active = np.arange(n)
+    at = np.full(n, 132, dtype=np.int64)
+    room = available.astype(np.int64)
+    base = active * _WIDTH
+    meta_over = np.zeros(n, dtype=bool)
+    while active.size:
+        fixed = flat[(base + np.minimum(at, _WIDTH - len(_FIXED)))[:, None] + _FIXED]
+        words = fixed.view("<u2")  # group, element, VR, short length, long length (2)
+        group = words[:, 0]
+        tag = group.astype(np.int64) << 16 | words[:, 1]
+        kind = _VR_KIND[words[:, 2]]
+        long_vr = kind == 2
+        length = np.where(long_vr, fixed.view("<u4")[:, 2], words[:, 3]).astype(np.int64)
+        value = at + np.where(long_vr, 12, 8)
+        pixel = tag == PIXEL_DATA_TAG
+        in_meta = group == 0x0002
+        recorded = _RECORDED[np.minimum(np.searchsorted(_RECORDED, tag), last)] == tag
+        leaves = ((value > room) | (kind == 0)
+                  | (in_meta & meta_over)  # a meta element after the dataset began
+                  | ((tag > PIXEL_DATA_TAG) & ~in_meta)  # items, delimiters, trailers
+                  | ((length == _UNDEFINED) & ~pixel)
+                  | (recorded & (value + length > room)))
+        going = ~leaves
+        keep = going & recorded
+        if keep.any():
+            records.append((active[keep], tag[keep], value[keep], length[keep]))
+        done = going & pixel
+        if done.any():
+            pixel_offset[active[done]] = value[done]
+            pixel_length[active[done]] = length[done]
+        if leaves.any():
+            walked[active[leaves]] = False
+        going &= ~pixel
+        active, at, room, base = active[going], (value + length)[going], room[going], base[going]
+        meta_over = (meta_over | ~in_meta)[going]
+    if records:
+        files, tags, values, lengths = (np.concatenate(part) for part in zip(*records))
+    else:
+        files = tags = values = lengths = np.zeros(0, dtype=np.int64)
+    return walked, pixel_offset, pixel_length, files, tags, values, lengths
+
+
+def _texts(data: bytes, files: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+           ) -> tuple[list[Any], np.ndarray]:
+    """Text values at ``starts`` (file offsets) of ``files`` in ``data`` (the first reads),
+    unpadded; ``None`` for a value that is not printable ASCII (which decodes alike in
+    every character set the fast reader knows): its file is read on its own."""
+    begins = files * _WIDTH + starts
+    parts = [data[a:b].strip(b" \x00")
+             for a, b in zip(begins.tolist(), (begins + lengths).tolist())]
+    joined = b"\n".join(parts)  # (a line break is not printable: none in a good value)
+    text = joined.decode("latin-1")
+    if text.isascii() and text.replace("\n", " ").isprintable():  # all good (common)
+        return text.split("\n"), np.ones(len(parts), dtype=bool)
+    values = [text if text.isascii() and text.isprintable() else None
+              for text in (part.decode("latin-1") for part in parts)]
+    return values, np.array([value is not None for value in values], dtype=bool)
+
+
+def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColumns) -> None:
+    buffer = np.empty((len(paths), _WIDTH), dtype=np.uint8)
+    indices, counts, sizes = _first_reads(paths, buffer)
+    n = len(indices)
+    if n == 0:
+        return
+    flat = buffer[:n].reshape(-1)
+    available = np.array(counts, dtype=np.int64)
+    walked, pixel_offset, pixel_length, files, tags, starts, lengths = _walk(flat, available)
+    order = np.lexsort((files, tags))  # by tag, then file
+    files, tags, starts, lengths = files[order], tags[order], starts[order], lengths[order]
+    # A file with a recorded element twice is read on its own (simplest: no "last wins").
+    twice = (files[1:] == files[:-1]) & (tags[1:] == tags[:-1])
+    walked[files[1:][twice]] = False
+    data = flat.tobytes()
+    texts: dict[int, tuple[np.ndarray, list[Any]]] = {}
+    distinct, first = np.unique(tags, return_index=True)
+    bounds = [*first.tolist(), len(tags)]
+    for e, tag in enumerate(distinct.tolist()):
+        part = slice(bounds[e], bounds[e + 1])
+        f, s, ln = files[part], starts[part], lengths[part]
+        if tag in (_SYNTAX_TAG, _CLASS_TAG) or _BY_TAG[tag][1] == "text":
+            strings, good = _texts(data, f, s, ln)
+            walked[f[~good]] = False
+            texts[tag] = (f, strings)
+        else:  # a binary unsigned short: None when shorter than 2 bytes (as alone)
+            low = flat[f * _WIDTH + np.minimum(s, _WIDTH - 2)].astype(np.int64)
+            high = flat[f * _WIDTH + np.minimum(s + 1, _WIDTH - 1)].astype(np.int64)
+            number = np.where(ln >= 2, low | high << 8, -1)
+            texts[tag] = (f, [None if v < 0 else v for v in number.tolist()])
+    keep = walked.copy()
+    table: dict[int, list[Any]] = {}
+    for tag, (f, strings) in texts.items():
+        if len(f) == n and np.array_equal(f, np.arange(n)):  # every file has it, once
+            table[tag] = strings
+            continue
+        column: list[Any] = [None] * n
+        for j, value in zip(f.tolist(), strings):
+            column[j] = value
+        table[tag] = column
+    absent: list[Any] = [None] * n
+    syntax = table.get(_SYNTAX_TAG, absent)
+    sop_class = table.get(_CLASS_TAG, absent)
+    charset = table.get(_CHARSET_TAG, absent)
+    for j in np.flatnonzero(keep).tolist():
+        uid = syntax[j] or ""
+        if not uid or uid in _UNSUPPORTED or uid == _IMPLICIT_LE \
+                or _CHARSETS.get(str(charset[j] or "").split("\\")[-1].strip()) is None:
+            keep[j] = False
+            continue
+        offset, length = int(pixel_offset[j]), int(pixel_length[j])
+        if length == _UNDEFINED:
+            if not _fragments_complete(paths[indices[j]], offset, sizes[j]):
+                keep[j] = False
+        elif offset + length > sizes[j]:
+            keep[j] = False
+    chosen = np.flatnonzero(keep).tolist()
+    every = len(chosen) == n
+
+    def pick(column: list[Any]) -> list[Any]:
+        return column if every else [column[j] for j in chosen]
+
+    columns.indices.extend(first_index + indices[j] for j in chosen)
+    for keyword, (tag, _) in WANTED_TAGS.items():
+        columns.values[keyword].extend(pick(table.get(tag, absent)))
+    columns.transfer_syntax_uid.extend(pick(syntax))  # type: ignore[arg-type]
+    columns.media_storage_sop_class_uid.extend(value or "" for value in pick(sop_class))
+    columns.pixel_data_offset.extend(pixel_offset[chosen].tolist())
+    columns.pixel_data_length.extend(pixel_length[chosen].tolist())
+    columns.file_size.extend(sizes[j] for j in chosen)
+
+
+def _fragments_complete(path: str | Path, offset: int, file_size: int) -> bool:
+    """Whether the encapsulated PixelData's fragments are all in the file (as alone)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        _check_fragments(descriptor, offset, file_size)
+    except (TruncatedFile, OSError, ValueError):
+        return False
+    finally:
+        os.close(descriptor)
+    return True

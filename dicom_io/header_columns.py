@@ -1,0 +1,185 @@
+"""Slice headers of many files at once: :func:`dicom_io.discover.read_slice_header`'s
+rules applied column by column to the values :mod:`dicom_io.header_batch` read.
+
+A scan of a series folder reads thousands of headers of one layout; reading them one by
+one spent most of its time in Python calls per element and per value (``_clean``,
+``_integer``, ``_numbers``). Here the headers are read in a batch, each value is
+converted in one loop over its column, and a file that needs anything beyond the plain
+case -- one the batch does not read (``header_batch``: pydicom's reader, a read error,
+a long header, text outside printable ASCII ...), a number that does not parse, a wrong
+value count, no SOP Instance UID, a DICOMDIR -- gets ``None``: the caller reads it with
+``read_slice_header``, which gives its header or its error as it would have alone. The
+plain case gives the same ``SliceHeader``
+(``tests/dicom_io/header_columns/test_header_columns.py`` compares every field with
+``read_slice_header``'s, on plain files and on files damaged by the fuzzer's mutations).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dicom_io.discover import (
+    _DICOMDIR_CLASS,
+    _HEADER_FIELDS,
+    _OTHER_DATES,
+    SliceHeader,
+    _integer,
+    _Malformed,
+)
+from dicom_io.header_batch import read_raw_columns
+
+__all__ = ["read_slice_headers"]
+
+_REFER = object()  # this value needs read_slice_header's general path
+
+
+def _numbers(column: list[Any], size: int) -> list[Any]:
+    """``discover._numbers`` of each value: None when absent or empty, the list of
+    floats, or ``_REFER`` where it would raise."""
+    if column and all(type(text) is str and text for text in column):
+        # Every value present (the common column): split and parsed in one go when each
+        # holds ``size`` numbers (its texts are printable: no line break inside).
+        joined = "\n".join(column)  # type: ignore[arg-type]
+        if _COUNTS[size].fullmatch(joined):
+            try:
+                floats = list(map(float, joined.replace("\n", "\\").split("\\")))
+            except ValueError:
+                pass
+            else:
+                if len(floats) == size * len(column):  # (no line break inside a value)
+                    return [floats[j:j + size] for j in range(0, len(floats), size)]
+    out: list[Any] = []
+    for text in column:
+        if text is None or text == "":
+            out.append(None)
+            continue
+        parts = str(text).split("\\")
+        if len(parts) != size:
+            out.append(_REFER)
+            continue
+        try:
+            out.append([float(part) for part in parts])
+        except ValueError:
+            out.append(_REFER)
+    return out
+
+
+def _lines_of(size: int) -> re.Pattern[str]:
+    """Lines (values) of exactly ``size`` backslash-separated parts each."""
+    line = r"[^\\\n]*(?:\\[^\\\n]*){" + str(size - 1) + "}"
+    return re.compile(f"{line}(?:\n{line})*")
+
+
+_COUNTS = {size: _lines_of(size) for size in (1, 2, 3, 6)}
+
+
+def _integers(column: list[Any], keyword: str) -> list[Any]:
+    """``discover._integer`` of each value, or ``_REFER`` where it would raise."""
+    out: list[Any] = []
+    for value in column:
+        if value is None or value == "" or type(value) is int:
+            out.append(None if value == "" else value)
+        elif type(value) is str and value.isdigit() and len(value) <= 9:
+            out.append(int(value))  # ASCII digits (header_batch): as float() then int()
+        else:
+            try:
+                out.append(_integer(value, keyword))
+            except _Malformed:
+                out.append(_REFER)
+    return out
+
+
+def _texts(column: list[Any]) -> list[Any]:
+    """``discover._clean`` of each value: "" when absent; the fast reader's texts are
+    unpadded already, so a printable one is itself; ``_REFER`` for any other."""
+    return ["" if value is None else value if type(value) is str and value.isprintable()
+            else _REFER for value in column]
+
+
+def read_slice_headers(paths: Sequence[Path], names: Sequence[str]
+                       ) -> list[SliceHeader | None]:
+    """``read_slice_header(paths[k], names[k])`` of each file it can read in a batch;
+    ``None`` for the others (to be read one by one)."""
+    columns = read_raw_columns(paths)
+    values = columns.values
+    text = {keyword: _texts(values[keyword]) for keyword in (
+        "SOPInstanceUID", "SOPClassUID", "StudyInstanceUID", "SeriesInstanceUID",
+        "PatientID", "StudyDate", "Modality", "SeriesDescription", "ImageType",
+        "PhotometricInterpretation", "FrameOfReferenceUID", *_OTHER_DATES)}
+    numbers = {keyword: _numbers(values[keyword], size) for keyword, size in (
+        ("ImagePositionPatient", 3), ("ImageOrientationPatient", 6), ("PixelSpacing", 2),
+        ("SliceThickness", 1), ("RescaleSlope", 1), ("RescaleIntercept", 1))}
+    integers = {keyword: _integers(values[keyword], keyword) for keyword in (
+        "SeriesNumber", "InstanceNumber", "Rows", "Columns", "BitsAllocated", "BitsStored",
+        "PixelRepresentation", "SamplesPerPixel", "NumberOfFrames")}
+    refer = {i for column in (*text.values(), *numbers.values(), *integers.values())
+             for i, value in enumerate(column) if value is _REFER}
+    kept = [i for i, (sop_uid, sop_class, media_class) in enumerate(zip(
+        text["SOPInstanceUID"], text["SOPClassUID"], columns.media_storage_sop_class_uid))
+        if sop_uid and i not in refer and _DICOMDIR_CLASS not in (sop_class, media_class)]
+
+    def column(values: Sequence[Any]) -> list[Any]:
+        return [values[i] for i in kept]
+
+    image_types: dict[str, tuple[str, ...]] = {}  # the same few values in every file
+    for value in set(column(text["ImageType"])):
+        image_types[value] = tuple(t.strip().upper() for t in value.split("\\") if t.strip())
+    dates = zip(*(column(text[keyword]) for keyword in _OTHER_DATES))
+    fields = {
+        "path": [paths[k] for k in column(columns.indices)],
+        "name": [names[k] for k in column(columns.indices)],
+        "transfer_syntax_uid": column(columns.transfer_syntax_uid),
+        "sop_class_uid": [sop_class or media_class for sop_class, media_class in zip(
+            column(text["SOPClassUID"]), column(columns.media_storage_sop_class_uid))],
+        **{field: column(text[keyword]) for field, keyword in _TEXT_FIELDS},
+        **{field: column(integers[keyword]) for field, keyword in _INTEGER_FIELDS},
+        "image_type": [image_types[value] for value in column(text["ImageType"])],
+        "position_mm": [None if position is None else np.array(position)
+                        for position in column(numbers["ImagePositionPatient"])],
+        "orientation": [None if orientation is None else np.array(orientation)
+                        for orientation in column(numbers["ImageOrientationPatient"])],
+        "pixel_spacing_mm": [None if spacing is None else (spacing[0], spacing[1])
+                             for spacing in column(numbers["PixelSpacing"])],
+        "slice_thickness_mm": [None if thickness is None else thickness[0]
+                               for thickness in column(numbers["SliceThickness"])],
+        "rescale_slope": [1.0 if slope is None else slope[0]
+                          for slope in column(numbers["RescaleSlope"])],
+        "rescale_intercept": [0.0 if intercept is None else intercept[0]
+                              for intercept in column(numbers["RescaleIntercept"])],
+        "samples_per_pixel": [n or 1 for n in column(integers["SamplesPerPixel"])],
+        "number_of_frames": [n or 1 for n in column(integers["NumberOfFrames"])],
+        "has_pixel_data": [True] * len(kept),
+        "pixel_data_offset": column(columns.pixel_data_offset),
+        "other_dates": [tuple((keyword, date) for keyword, date in zip(_OTHER_DATES, row)
+                              if date) for row in dates],
+        "notes": [()] * len(kept),
+        "pixel_data_length": column(columns.pixel_data_length),
+        "frame_index": [None] * len(kept),
+    }
+    if fields.keys() != _HEADER_FIELDS:
+        raise TypeError(f"SliceHeader fields differ: {sorted(fields.keys() ^ _HEADER_FIELDS)}")
+    names_in_order = tuple(fields)
+    headers: list[SliceHeader | None] = [None] * len(paths)
+    for k, row in zip(column(columns.indices), zip(*fields.values())):
+        header = object.__new__(SliceHeader)  # as discover._new_header
+        object.__setattr__(header, "__dict__", dict(zip(names_in_order, row)))
+        headers[k] = header
+    return headers
+
+
+_TEXT_FIELDS = (
+    ("sop_instance_uid", "SOPInstanceUID"), ("study_instance_uid", "StudyInstanceUID"),
+    ("series_instance_uid", "SeriesInstanceUID"), ("patient_id", "PatientID"),
+    ("study_date", "StudyDate"), ("modality", "Modality"),
+    ("series_description", "SeriesDescription"),
+    ("photometric_interpretation", "PhotometricInterpretation"),
+    ("frame_of_reference_uid", "FrameOfReferenceUID"))
+_INTEGER_FIELDS = (
+    ("series_number", "SeriesNumber"), ("instance_number", "InstanceNumber"),
+    ("rows", "Rows"), ("columns", "Columns"), ("bits_allocated", "BitsAllocated"),
+    ("bits_stored", "BitsStored"), ("pixel_representation", "PixelRepresentation"))
