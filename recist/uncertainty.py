@@ -791,18 +791,22 @@ def _alternative_sequences(
     length = count[alt_rank]
     order = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
     plan_row = np.asarray(plan.starts)[order] + np.repeat(alt_rank, length)
-    codes = overall_draws[plan_row, np.repeat(alt_draw, length)].astype(np.int64)
-    labels = np.array([*OVERALL_ORDER, None], dtype=object)[
-        np.where(codes < 0, len(OVERALL_ORDER), codes)]
+    codes = overall_draws[plan_row, np.repeat(alt_draw, length)]
     rows_all = sim_tp[plan.perm[plan_row]]
     owners = timepoints["patient_id"].to_numpy(dtype=object)[
         sim_tp[plan.perm[alt_rank]]].astype(str)
     names = np.asarray([f"{o}\x1f{n}" for n, o in enumerate(owners.tolist())], dtype=object)
+    # Text columns as categoricals made from codes (a missing value: code -1): the same
+    # values, without hashing a text per row.
+    target_codes, target_labels = pd.factorize(timepoints["target_response"])
     frame = pd.DataFrame({
-        "patient_id": np.repeat(names, length),
+        "patient_id": pd.Categorical.from_codes(np.repeat(np.arange(len(names)), length),
+                                                categories=pd.Index(names, dtype=object)),
         "date": timepoints["date"].to_numpy()[rows_all],
-        "target_response": timepoints["target_response"].to_numpy(dtype=object)[rows_all],
-        "overall_response": labels,
+        "target_response": pd.Categorical.from_codes(target_codes[rows_all],
+                                                     categories=target_labels),
+        "overall_response": pd.Categorical.from_codes(
+            codes, categories=pd.Index(OVERALL_ORDER, dtype=object)),
     })
     return frame, names, owners.astype(object), alternative, drawn
 
