@@ -4,8 +4,9 @@ The response tables are written with ISO dates, ``true``/``false`` and millimetr
 percentages with 2 decimals (``recist.response.write_respond_outputs``). Formatting that
 with ``Series.map`` and a lambda, then ``DataFrame.to_csv``, costs a Python call for every
 cell (seconds for a million rows). Here every column becomes an Arrow string array in a
-few vectorised steps (numbers with fixed decimals digit by digit in numpy, dates once per
-distinct day, categories once per category), and one Arrow kernel joins the columns, the
+few vectorised steps (numbers with fixed decimals digit by digit in numpy, once per
+distinct value when they repeat, dates once per distinct day, categories once per
+category), and one Arrow kernel joins the columns, the
 delimiters, the quotes of the fields that need them and the line ends into the text of the
 whole table, one contiguous buffer: each byte of a long text column is copied once.
 
@@ -16,12 +17,18 @@ delimiter, the quote character or a line-terminator character in the field; a qu
 doubled); a missing value is an empty field. A column of a type this module does not
 format (a category, a time zone, an object column holding non-strings ...) sends the
 whole table through pandas, so the bytes never depend on the path taken.
+
+Each column's pieces carry the delimiter before the field (and the last column's the line
+end) where that costs nothing: in the bytes laid out for a number, in the text of each
+distinct date or category, in the opening and closing quote pieces of a text column; so
+the join copies few pieces per row.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -64,6 +71,8 @@ def _quote_text(text: str) -> str:
 _SPECIAL_BYTES = tuple(ord(char) for char in _SPECIAL)  # ASCII: never inside a UTF-8 letter
 _CHUNK = 1 << 20
 
+Piece: TypeAlias = "pa.Array | pa.Scalar"
+
 
 def _data(array: pa.Array) -> np.ndarray:
     """The UTF-8 bytes of a large-string array's values (its slice of the data buffer)."""
@@ -88,18 +97,25 @@ def _holds(data: np.ndarray, codes: tuple[int, ...]) -> bool:
     return False
 
 
-def _quote_pieces(array: pa.Array) -> list[pa.Array]:
-    """A text column as the pieces of its fields: the field alone when no field needs
-    quotes; else an opening quote (or nothing), the text with its quotes doubled, and the
-    same closing piece: the fields the ``csv`` module quotes (``QUOTE_MINIMAL``)."""
+def _around(array: pa.Array, prefix: str, suffix: str) -> list[Piece]:
+    """``array`` between the constant pieces ``prefix`` and ``suffix`` (left out when
+    empty)."""
+    return [*([_s(prefix)] if prefix else []), array, *([_s(suffix)] if suffix else [])]
+
+
+def _quote_pieces(array: pa.Array, prefix: str = "", suffix: str = "") -> list[Piece]:
+    """A text column as the pieces of its fields, ``prefix`` before and ``suffix`` after
+    each: the field alone when no field needs quotes; else the prefix with an opening
+    quote (or without), the text with its quotes doubled, and a closing quote (or none)
+    with the suffix: the fields the ``csv`` module quotes (``QUOTE_MINIMAL``)."""
     data = _data(array)
     if not _holds(data, _SPECIAL_BYTES):
-        return [array]
+        return _around(array, prefix, suffix)
     needs = pc.fill_null(pc.match_substring_regex(array, _SPECIAL_PATTERN), False)
     if _holds(data, (ord(_QUOTE),)):
         array = pc.replace_substring(array, _QUOTE, _QUOTE * 2)
-    quote = pc.if_else(needs, _s(_QUOTE), _s(""))
-    return [quote, array, quote]
+    return [pc.if_else(needs, _s(prefix + _QUOTE), _s(prefix)), array,
+            pc.if_else(needs, _s(_QUOTE + suffix), _s(suffix))]
 
 
 def _quote_where_needed(array: pa.Array) -> pa.Array:
@@ -110,8 +126,9 @@ def _quote_where_needed(array: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(*pieces, _s(""))
 
 
-def fixed_decimals(values: np.ndarray, decimals: int = 2) -> pa.Array:
-    """``f"{v:.{decimals}f}"`` of every value (null for NaN), computed on arrays.
+def fixed_decimals(values: np.ndarray, decimals: int = 2, prefix: str = "") -> pa.Array:
+    """``f"{v:.{decimals}f}"`` of every value (null for NaN), computed on arrays; with a
+    ``prefix`` (ASCII), ``prefix + f"{v:.{decimals}f}"`` and ``prefix`` for NaN.
 
     The value is rounded by scaling with ``10**decimals``; a scaled value within a few
     units in the last place of a tie (``x.5``), where the binary scaling could round
@@ -120,6 +137,8 @@ def fixed_decimals(values: np.ndarray, decimals: int = 2) -> pa.Array:
 
     >>> fixed_decimals(np.array([20.2, -0.0, 2.675, 0.125, np.nan, -1.005, 1e6])).to_pylist()
     ['20.20', '-0.00', '2.67', '0.12', None, '-1.00', '1000000.00']
+    >>> fixed_decimals(np.array([3.14159, np.nan, -2.5, np.inf]), 1, ",").to_pylist()
+    [',3.1', ',', ',-2.5', ',inf']
     """
     values = np.asarray(values, dtype=np.float64)
     scale = 10.0 ** decimals
@@ -131,27 +150,30 @@ def fixed_decimals(values: np.ndarray, decimals: int = 2) -> pa.Array:
     fraction = np.abs(scaled - np.floor(scaled) - 0.5)
     python = (~finite & ~missing) | (fraction < 1e-6) | (scaled >= 2.0 ** 31)
     units = np.rint(np.where(python, 0.0, scaled)).astype(np.int64)
-    text = _digits(units, decimals, np.signbit(safe), missing | python)
+    text = _digits(units, decimals, np.signbit(safe), missing | python, prefix)
     if python.any():
         at = np.flatnonzero(python)
-        exact = pa.array([f"{v:.{decimals}f}" for v in values[at]], type=pa.large_string())
+        exact = pa.array([f"{prefix}{v:.{decimals}f}" for v in values[at]],
+                         type=pa.large_string())
         text = pc.replace_with_mask(text, pa.array(python), exact)
     return text
 
 
-def _digits(units: np.ndarray, decimals: int, negative: np.ndarray,
-            null: np.ndarray) -> pa.Array:
-    """``units / 10**decimals`` written with ``decimals`` decimals (a ``-`` where
-    ``negative``; null where ``null``), for ``0 <= units < 2**31``.
+def _digits(units: np.ndarray, decimals: int, negative: np.ndarray, empty: np.ndarray,
+            prefix: str = "") -> pa.Array:
+    """``prefix`` and ``units / 10**decimals`` written with ``decimals`` decimals (a ``-``
+    where ``negative``), for ``0 <= units < 2**31``; where ``empty`` only the prefix, or
+    null without one.
 
-    Every row is laid out right-aligned in a byte matrix (sign, whole digits, ``.``,
-    decimals), and the bytes in use, read row by row, are the data of a string array.
+    Every row is laid out right-aligned in a byte matrix (prefix, sign, whole digits,
+    ``.``, decimals), and the bytes in use, read row by row, are the data of a string
+    array.
     """
-    rows = len(units)
+    rows, lead = len(units), len(prefix)
     units = units.astype(np.uint32)  # faster division than int64
     whole = units // np.uint32(10 ** decimals)
     places = len(str(int(whole.max()))) if rows else 1  # digits of the longest whole part
-    width = 1 + places + (1 + decimals if decimals else 0)
+    width = lead + 1 + places + (1 + decimals if decimals else 0)
     matrix = np.empty((rows, width), dtype=np.uint8)
     column = width - 1
     rest, ten = units, np.uint32(10)
@@ -168,19 +190,33 @@ def _digits(units: np.ndarray, decimals: int, negative: np.ndarray,
         length += whole >= 10 ** power
     length += negative
     length += 1 + decimals if decimals else 0
-    length[null] = 0
-    start = width - length
-    signed = np.flatnonzero(negative & ~null)
-    matrix[signed, start[signed]] = ord("-")
+    length[empty] = 0
+    length += lead
+    start = width - length  # the row's first byte in use
+    signed = np.flatnonzero(negative & ~empty)
+    matrix[signed, start[signed] + lead] = ord("-")
+    every = np.arange(rows)
+    for position, byte in enumerate(prefix.encode("ascii")):
+        matrix[every, start + position] = byte
     used = np.arange(width, dtype=np.uint8) >= start[:, None]
     offsets = np.zeros(rows + 1, dtype=np.int64)
     np.cumsum(length, dtype=np.int64, out=offsets[1:])
-    validity = None
-    if null.any():
-        validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
+    validity, nulls = None, 0
+    if not lead and empty.any():
+        validity, nulls = pa.py_buffer(np.packbits(~empty, bitorder="little")), int(empty.sum())
     return pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets),
-                                            pa.py_buffer(matrix[used]), validity,
-                                            int(null.sum()))
+                                            pa.py_buffer(matrix[used]), validity, nulls)
+
+
+def _fixed_column(values: np.ndarray, prefix: str) -> pa.Array:
+    """:func:`fixed_decimals` of a column, each distinct value formatted once when the
+    column repeats its values (sums and baselines do); distinct by bit pattern, so
+    ``-0.0`` and ``0.0`` stay apart."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    codes, distinct = pd.factorize(values.view(np.int64))
+    if 2 * len(distinct) > len(values):
+        return fixed_decimals(values, 2, prefix)
+    return fixed_decimals(distinct.view(np.float64), 2, prefix).take(pa.array(codes))
 
 
 def _strings(series: pd.Series) -> pa.Array:
@@ -192,54 +228,78 @@ def _strings(series: pd.Series) -> pa.Array:
     return pa.array(series.to_numpy(), type=pa.large_string(), from_pandas=True)
 
 
-def _dates(series: pd.Series) -> pa.Array:
+def _taken(distinct: pa.Array, codes: np.ndarray, prefix: str) -> pa.Array:
+    """Each row's text of ``distinct`` by its code (``-1``: missing), after ``prefix``:
+    a missing row is null without a prefix and the prefix alone with one."""
+    distinct = _array(distinct)
+    if not prefix:
+        return distinct.take(pa.array(codes, mask=codes < 0))
+    distinct = pa.concat_arrays([
+        _array(pc.binary_join_element_wise(_s(prefix), distinct, _s(""))),
+        pa.array([prefix], type=pa.large_string())])
+    return distinct.take(pa.array(np.where(codes < 0, len(distinct) - 1, codes)))
+
+
+def _dates(series: pd.Series, prefix: str = "") -> pa.Array:
     """ISO dates of a ``datetime64`` column (null for NaT), each distinct time stamp
-    formatted once (a cohort has far fewer scan dates than rows)."""
+    formatted once (a cohort has far fewer scan dates than rows); ``prefix`` before each
+    (:func:`_taken`)."""
     codes, uniques = pd.factorize(series.to_numpy())  # NaT -> code -1
     stamps = pa.array(uniques, type=pa.timestamp(np.datetime_data(series.dtype)[0]))
-    text = pc.strftime(stamps, format="%Y-%m-%d").cast(pa.large_string())
-    return text.take(pa.array(codes, mask=codes < 0))
+    return _taken(pc.strftime(stamps, format="%Y-%m-%d"), codes, prefix)
 
 
-def _categories(series: pd.Series) -> pa.Array | None:
+def _categories(series: pd.Series, prefix: str = "") -> pa.Array | None:
     """A categorical column of text as Arrow strings: each category converted (and its
-    quotes decided, :func:`_quote_where_needed`) once, then taken by the codes; None when
-    a category is not a string."""
+    quotes decided, :func:`_quote_where_needed`) once, then taken by the codes
+    (:func:`_taken`); None when a category is not a string."""
     categories = series.cat.categories
     if pd.api.types.infer_dtype(categories, skipna=False) not in ("string", "empty"):
         return None
     text = _quote_where_needed(_array(pa.array(categories.to_numpy(dtype=object),
                                                type=pa.large_string())))
-    codes = series.cat.codes.to_numpy()
-    return text.take(pa.array(codes, mask=codes < 0))
+    return _taken(text, series.cat.codes.to_numpy(), prefix)
 
 
 def column_text(series: pd.Series, fixed: bool) -> pa.Array | None:
     """The CSV text of one column (null for an empty field), or None when this module
     does not format its type. ``fixed``: floats with 2 decimals (else as pandas writes
     them, their shortest repr). A categorical column's text is already quoted."""
+    pieces = _field_pieces(series, fixed, quote=False)
+    return None if pieces is None else pieces[0]
+
+
+def _field_pieces(series: pd.Series, fixed: bool, prefix: str = "", suffix: str = "",
+                  quote: bool = True) -> list[Piece] | None:
+    """The pieces of one column's fields, ``prefix`` before and ``suffix`` after each
+    (:func:`column_text`; a text column quoted, :func:`_quote_pieces`, unless not
+    ``quote``), or None when this module does not format its type."""
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         # "true" / "false"; null stays null
-        return pa.array(series, from_pandas=True).cast(pa.large_string())
+        return _around(pa.array(series, from_pandas=True).cast(pa.large_string()),
+                       prefix, suffix)
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
-        return _dates(series)
+        return _around(_dates(series, prefix), "", suffix)
     if isinstance(dtype, np.dtype) and dtype == np.float64:
         values = series.to_numpy()
         if fixed:
-            return fixed_decimals(values)
+            return _around(_fixed_column(values, prefix), "", suffix)
         text = pa.array(values.astype(str), type=pa.large_string())
-        return pc.if_else(pa.array(np.isnan(values)), _s(None), text)
+        return _around(pc.if_else(pa.array(np.isnan(values)), _s(None), text), prefix, suffix)
     if pd.api.types.is_integer_dtype(dtype) and not (
             isinstance(dtype, np.dtype) and dtype.kind == "u" and dtype.itemsize == 8):
-        return pa.array(series, from_pandas=True).cast(pa.large_string())
+        return _around(pa.array(series, from_pandas=True).cast(pa.large_string()),
+                       prefix, suffix)
     if isinstance(dtype, pd.CategoricalDtype):
-        return _categories(series)
+        text = _categories(series, prefix)
+        return None if text is None else _around(text, "", suffix)
     if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
         try:
-            return _strings(series)
+            text = _array(_strings(series))
         except (pa.ArrowException, TypeError, ValueError):
             return None
+        return _quote_pieces(text, prefix, suffix) if quote else _around(text, prefix, suffix)
     return None
 
 
@@ -287,20 +347,14 @@ def table_csv_parts(frame: pd.DataFrame) -> tuple[bytes | memoryview, ...]:
     names = list(frame.columns)
     if len(names) < 2 or len(frame) == 0 or not frame.columns.is_unique:
         return (_pandas_bytes(frame),)  # one column, no row: the csv module's special cases
-    pieces: list[pa.Array | pa.Scalar] = []
+    pieces: list[Piece] = []
     for index, name in enumerate(names):
         series = frame.iloc[:, index]
-        text = column_text(series, _fixed(name))
-        if text is None:
+        got = _field_pieces(series, _fixed(name), _DELIMITER if index else "",
+                            _LINE if index == len(names) - 1 else "")
+        if got is None:
             return (_pandas_bytes(frame),)
-        if index:
-            pieces.append(_s(_DELIMITER))
-        text = _array(text)
-        if _is_text(series.dtype):  # numbers, dates and true/false never need quotes
-            pieces.extend(_quote_pieces(text))
-        else:
-            pieces.append(text)
-    pieces.append(_s(_LINE))
+        pieces.extend(got)
     # every row's fields, delimiters, quotes and line end in one pass (a null field: empty)
     lines = _array(pc.binary_join_element_wise(*pieces, _s(""), null_handling="replace",
                                                null_replacement=""))

@@ -109,3 +109,22 @@ def test_findings_table_written_as_pandas_wrote_it():
     text = before.to_csv(index=False, lineterminator="\n").encode()
     assert bytes(table_csv_bytes(findings_frame(found))) == text
     assert bytes(table_csv_bytes(findings_frame([]))) == (",".join(columns) + "\n").encode()
+
+
+def test_repeated_numbers_formatted_once_keep_signed_zeros_ties_and_missing():
+    rng = np.random.default_rng(11)
+    pool = np.array([0.0, -0.0, np.nan, 1.005, 2.675, -2.675, 0.125, 20.2, np.inf, -np.inf,
+                     1e12, -1e-9, 79.6, 100.0])
+    values = pool[rng.integers(0, len(pool), 3_000)]  # few distinct: formatted once each
+    frame = pd.DataFrame({"patient_id": [f"P{i % 7}" for i in range(len(values))],
+                          "sum_mm": values, "pct_from_nadir": values[::-1].copy(),
+                          "other": values})
+    got = bytes(table_csv_bytes(frame))
+    assert got == _pandas(frame)
+    assert b",-0.00," in got and b",0.00," in got and b",inf," in got
+
+
+def test_prefixed_numbers_are_the_delimiter_then_the_field():
+    values = np.array([3.14159, np.nan, -2.5, np.inf, -0.0, 123456.789])
+    assert fixed_decimals(values, 2, ",").to_pylist() == [
+        ",3.14", ",", ",-2.50", ",inf", ",-0.00", ",123456.79"]
