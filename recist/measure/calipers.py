@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
+from recist.measure.farthest import farthest_candidates
+
 __all__ = ["caliper_width_mm", "convex_hull_2d", "longest_diameter_2d"]
 
 
@@ -93,28 +95,15 @@ the antipodal ones the calipers visit, and the same tie rule)."""
 
 def _farthest_candidates(points: np.ndarray) -> np.ndarray:
     """The points that can be in a pair at least ``(1 - 1e-12)`` times as far apart as the
-    farthest pair (the tie tolerance of ``_longest_pair_of_hull``).
-
-    A lower bound ``d0`` of the largest distance D (two farthest-point steps) and the
-    largest distance ``R`` of a point from the centre of the points' bounding box: in a
-    pair at least ``(1 - 1e-12) D`` apart, each point is at least ``(1 - 1e-12) d0 - R``
-    from the centre (its partner is at most ``R`` from it). Those pairs are pairs of
-    extreme points (a point inside the hull is nearer every other point than some vertex,
-    by far more than the tolerance on a pixel lattice), so comparing all pairs of the
-    points kept finds the pair the hull's vertices give.
+    farthest pair (the tie tolerance of ``_longest_pair_of_hull``;
+    ``farthest.farthest_candidates``). Those pairs are pairs of extreme points (a point
+    inside the hull is nearer every other point than some vertex, by far more than the
+    tolerance on a pixel lattice), so comparing all pairs of the points kept finds the
+    pair the hull's vertices give.
     """
     if len(points) <= 16:
         return points
-    x, y = points[:, 0], points[:, 1]
-    cx = (x.min() + x.max()) / 2
-    cy = (y.min() + y.max()) / 2
-    radius = np.hypot(x - cx, y - cy)
-    a = int(np.argmax(radius))
-    b = int(np.argmax((x - x[a]) ** 2 + (y - y[a]) ** 2))
-    a = int(np.argmax((x - x[b]) ** 2 + (y - y[b]) ** 2))
-    lower = float(np.hypot(x[a] - x[b], y[a] - y[b]))
-    far = float(radius.max())
-    keep = radius >= lower * (1.0 - 1e-12) - far - 1e-9 * (1.0 + far)
+    keep, _ = farthest_candidates(points.T, slack=1e-12)
     kept: np.ndarray = points[keep]
     return kept
 

@@ -33,8 +33,8 @@ The farthest pair among those points (``max_pair_distance``) is exact too: a low
 ``d0`` (two farthest-point steps) and the largest distance ``R`` from the centre of the
 points' bounding box rule out every point nearer the centre than ``d0 - R`` (two points
 farther apart than ``d0`` have distances from the centre adding to more than ``d0``, and
-neither exceeds ``R``); the convex hull of what is left keeps its extreme points, and all
-pairs of those are compared.
+neither exceeds ``R``; ``recist.measure.farthest``); the convex hull of what is left keeps
+its extreme points, and all pairs of those are compared.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 from scipy.spatial.distance import cdist, pdist
+
+from recist.measure.farthest import farthest_candidates
 
 __all__ = ["line_ends", "max_3d_diameter_mm", "max_pair_distance", "surface_extreme_points"]
 
@@ -172,15 +174,8 @@ def _max_pair_distance_axes(axes: np.ndarray) -> float:
         return 0.0
     if n < _HULL_FROM:
         return float(np.sqrt(_max_squared_distance(axes.T)))
-    centre = (axes.min(axis=1) + axes.max(axis=1)) / 2
-    radius = np.sqrt(_squared_norms(axes, centre))
-    a = axes[:, int(np.argmax(radius))]
-    b = axes[:, int(np.argmax(_squared_norms(axes, a)))]
-    a = axes[:, int(np.argmax(_squared_norms(axes, b)))]
-    lower = float(np.sqrt(((a - b) ** 2).sum()))
-    far = float(radius.max())
-    tolerance = 1e-9 * (1.0 + far)
-    points = axes[:, radius >= lower - far - tolerance].T
+    keep, lower = farthest_candidates(axes)
+    points = axes[:, keep].T
     if len(points) >= _HULL_FROM:
         try:
             points = points[ConvexHull(points).vertices]
@@ -189,13 +184,6 @@ def _max_pair_distance_axes(axes: np.ndarray) -> float:
     if len(points) < 2:
         return lower
     return float(np.sqrt(_max_squared_distance(points)))
-
-
-def _squared_norms(axes: np.ndarray, origin: np.ndarray) -> np.ndarray:
-    """Squared distances of the points ``axes`` (``(3, n)``) from ``origin``."""
-    squared: np.ndarray = ((axes[0] - origin[0]) ** 2 + (axes[1] - origin[1]) ** 2
-                           + (axes[2] - origin[2]) ** 2)
-    return squared
 
 
 def max_3d_diameter_mm(mask: np.ndarray, spacing_mm: tuple[float, float, float], *,
