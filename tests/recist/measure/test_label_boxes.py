@@ -47,3 +47,19 @@ def test_large_label_values_and_an_empty_volume():
 def test_not_a_label_volume():
     with pytest.raises(ValueError, match="integer label volume"):
         label_boxes(np.zeros((2, 2, 2), dtype=float))
+
+
+def test_same_boxes_on_ct_sized_slices_with_gaps_between_lesions():
+    """Blocks of 64 rows; lesions on long runs of slices (done in whole-array steps) and
+    short ones (slice by slice) with empty slices between them; slices holding two
+    labels inside a long run; labels at the volume's edges; signed labels."""
+    rng = np.random.default_rng(7)
+    labels = np.zeros((30, 128, 96), dtype=np.int16)
+    labels[1:11, 60:70, 10:30] = 3
+    labels[3:5, 0:2, 90:96] = -9  # shares slices 3-4 with label 3
+    labels[8, 127, 0] = 300
+    labels[13:15, 100:128, 0:5] = 300
+    labels[17:30, 20:40, 40:41] = 4
+    labels[29, 127, 95] = 4
+    labels[20:27] |= np.where(rng.uniform(size=(7, 128, 96)) < 0.01, 5, 0).astype(np.int16)
+    assert label_boxes(labels) == _find_objects_boxes(labels)
