@@ -39,7 +39,8 @@ pixel along the axes and +1.4 pixel along diagonals.
   largest upper bound of their LD (widths of the pixel squares along four directions; a
   slice that may be in several pieces is labelled, and if it is one, bounded by the
   widths of the raw contour along 64 directions) down, stopping when no remaining slice
-  can win, and skipping a slice whose tighter bound of LD (the 64 widths; nodal: also of
+  can win, and skipping a slice whose tighter bound of LD (the pixel squares' widths along
+  16 directions, for all remaining slices at once; then the 64 widths; nodal: also of
   SA, from the widths of the raw contour's hull in perpendicular directions) cannot win;
   a nodal slice's chord sweep is also skipped when the caliper width across its LD (>=
   its SA) cannot win: the same answer as measuring every slice, faster
@@ -243,6 +244,10 @@ def _to_index(point_mm: np.ndarray, corner: tuple[int, int], spacing: tuple[floa
 _BOUND_DIRECTIONS = 1024  # even: every sampled direction's perpendicular is sampled too
 _ANGLES = np.linspace(0.0, np.pi, _BOUND_DIRECTIONS, endpoint=False)
 _DIRECTIONS = np.stack([np.cos(_ANGLES), np.sin(_ANGLES)])  # (2, K): (column, row) parts
+_SQUARE_DIRECTIONS = 16  # the pixel squares' bound of many slices in one step: + 0.5 %
+_SQUARE_COS = np.cos(np.pi * np.arange(_SQUARE_DIRECTIONS) / _SQUARE_DIRECTIONS)
+_SQUARE_SIN = np.sin(np.pi * np.arange(_SQUARE_DIRECTIONS) / _SQUARE_DIRECTIONS)
+_SQUARES_FROM = 4  # slices left in the running: fewer, their quick bounds one by one
 _QUICK_DIRECTIONS = 64  # the first, cheaper bound: LD within 0.03 % of R's diameter
 _QUICK = np.stack([np.cos(np.pi * np.arange(_QUICK_DIRECTIONS) / _QUICK_DIRECTIONS),
                    np.sin(np.pi * np.arange(_QUICK_DIRECTIONS) / _QUICK_DIRECTIONS)])
@@ -339,6 +344,29 @@ class _SliceBounds:
         widest = np.fmax(np.fmax(height, width), np.fmax(diagonal, anti))
         coarse = np.fmin(np.hypot(height, width), widest / np.cos(np.pi / 8) + 1e-9)
         self.coarse = np.where(present, np.where(self.simple, coarse + 1e-9, np.inf), 0.0)
+
+    def squares(self, slices: list[int]) -> np.ndarray:
+        """Upper bounds of the LD of ``slices`` (inf where not known to be one piece) from
+        the widths of their pixel squares, which contain R, along
+        :data:`_SQUARE_DIRECTIONS` directions: as ``coarse`` (4 directions), the
+        direction of R's diameter D is within pi/2K of a sampled one, along which the
+        squares are at least D cos(pi/2K) wide.
+        """
+        ks = np.asarray(slices, dtype=np.int64)
+        top, bottom = int(self.top[ks].min()), int(self.bottom[ks].max()) + 1
+        on = self.any_row[ks, top:bottom, None]
+        half_r, half_c = self.row_mm / 2, self.col_mm / 2
+        # Each row's squares span x from its first column's left edge to its last
+        # column's right edge; along (c, s), s >= 0, the row reaches from the smaller to
+        # the larger of those edges' projections, plus y s, give or take half a row.
+        right = (self.last[ks, top:bottom, None] * self.col_mm + half_c) * _SQUARE_COS
+        left = (self.first[ks, top:bottom, None] * self.col_mm - half_c) * _SQUARE_COS
+        y = (np.arange(top, bottom) * self.row_mm)[None, :, None] * _SQUARE_SIN
+        high = np.where(on, np.maximum(right, left) + y, -np.inf).max(axis=1)
+        low = np.where(on, np.minimum(right, left) + y, np.inf).min(axis=1)
+        width = high - low + 2 * half_r * _SQUARE_SIN
+        bound = width.max(axis=1) / np.cos(np.pi / (2 * _SQUARE_DIRECTIONS)) + 1e-9
+        return np.where(self.simple[ks], bound, np.inf)
 
     def box(self, k: int) -> tuple[slice, slice] | None:
         """Bounding box of slice ``k`` when it is known to be one piece, else None."""
@@ -563,11 +591,20 @@ def measure_mask(
     order = sorted(np.flatnonzero(key > 0).tolist(), key=lambda k: (-key[k], k))
     best_index, best_score = -1, -np.inf
     best_pieces: list[_Piece] | None = None
-    for k in order:
+    squares: dict[int, float] | None = None
+    for position, k in enumerate(order):
         if key[k] < best_score - 1e-9:
             break
         if best_pieces is not None:  # the first slice visited is measured anyway
-            if bounds.quick(k) < best_score - 1e-9:  # LD >= SA: a bound of both
+            if squares is None:
+                # Once the first slice is measured: the squares' bound of the slices that
+                # remain in the running, in one step (cheaper than their quick bounds).
+                rest = [j for j in order[position:] if key[j] >= best_score - 1e-9]
+                squares = (dict(zip(rest, bounds.squares(rest).tolist()))
+                           if len(rest) >= _SQUARES_FROM else {})
+            if squares.get(k, np.inf) < best_score - 1e-9:  # LD >= SA: a bound of both
+                continue
+            if bounds.quick(k) < best_score - 1e-9:
                 continue
             # The fine LD bound is at most 0.03 % below the quick one: seldom worth its
             # hull; its SA bound is.
