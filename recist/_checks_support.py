@@ -6,7 +6,7 @@ Not public API: use the ``check_…`` functions of ``recist.checks``.
 from __future__ import annotations
 
 import gc
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeAlias
@@ -16,11 +16,17 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.typing import NaTType, NAType
 
-from recist.cohort_index import CohortIndex, IndexedMeasurements
+from recist.cohort_index import (
+    CohortIndex,
+    IndexedMeasurements,
+    TextCodes,
+    text_codes,
+    visit_label,
+)
 from recist.findings import Finding, Severity, make_finding
 
-__all__ = ["cells_in", "finding", "findings_at", "gc_paused", "indexed", "iso", "iso_dates",
-           "records", "value_codes"]
+__all__ = ["codes_of", "finding", "findings_at", "findings_at_rows", "gc_paused", "indexed",
+           "iso", "iso_dates", "made_findings", "records"]
 
 Row: TypeAlias = "dict[Hashable, Any]"
 """One table row as a dict (column name → cell), as ``DataFrame.to_dict("records")``."""
@@ -45,8 +51,11 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
     (the checks only read; ``tests/golden/perf`` checks that the input stays unchanged).
     """
     if (isinstance(measurements, IndexedMeasurements)
-            or _INDEX_COLUMNS.issubset(measurements.columns)):
+            and getattr(measurements, "cohort_index", None) is not None):
         return measurements  # already indexed (run_input_checks indexes once)
+    if _INDEX_COLUMNS.issubset(measurements.columns):  # indexed, then copied: encoded anew
+        columns = {name: measurements[name] for name in measurements.columns}
+        return IndexedMeasurements.of(columns, measurements.index, CohortIndex(columns))
     # Built as one frame from its columns (no copy, no re-consolidation of a 1.4 M-row
     # cohort as columns are added).
     index = measurements.index
@@ -90,6 +99,7 @@ def iso(value: DateValue) -> str | None:
 
 
 def _text(value: object) -> str | None:
+    """A lesion id as text, or None when missing (None, NaN, ``pd.NA``, ``""``, ``"<NA>"``)."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
     text = str(value)
@@ -98,18 +108,27 @@ def _text(value: object) -> str | None:
 
 def finding(row: Mapping[Hashable, Any], code: str, rule: str, severity: Severity, text: str,
              lesion: bool = True) -> Finding:
-    """A finding located at a row: patient, date, visit and (optionally) lesion."""
+    """A finding located at a row: patient, date, visit and (optionally) lesion.
+
+    The visit is named as the time points name it (``recist.cohort_index.visit_label``:
+    stripped, a blank label is none), so a row of visit " C2 " is at visit "C2".
+    """
     patient = str(row["patient_id"])
     date = iso(row.get("date"))
-    visit = _text(row.get("visit"))
+    visit = visit_label(row.get("visit"))
     lesion_id = _text(row.get("lesion_id")) if lesion else None
+    return make_finding(code, f"{_where(patient, date, visit, lesion_id)}: {text}", severity,
+                        rule, patient, date, visit, lesion_id)
+
+
+def _where(patient: str, date: str | None, visit: str | None, lesion_id: str | None) -> str:
+    """``patient P, 2024-01-02 (visit V1), lesion T1``: where a finding applies."""
     where = f"patient {patient}, {date}"
     if visit is not None:
         where += f" (visit {visit})"
     if lesion_id is not None:
         where += f", lesion {lesion_id}"
-    return make_finding(code, f"{where}: {text}", severity, rule, patient, date, visit,
-                        lesion_id)
+    return where
 
 
 def iso_dates(values: pd.Series[Any] | npt.NDArray[Any]) -> list[str | None]:
@@ -128,8 +147,9 @@ def iso_dates(values: pd.Series[Any] | npt.NDArray[Any]) -> list[str | None]:
                                      else array.tolist())]
 
 
-def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str, severity: Severity,
-                texts: str | list[str], lesion: bool = True) -> list[Finding]:
+def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str | list[str],
+                severity: Severity | list[Severity], texts: str | list[str],
+                lesion: bool = True) -> list[Finding]:
     """``finding`` for every row of ``frame`` (the same findings, built column-wise).
 
     ``codes``, ``texts``: one for all rows, or one per row.
@@ -137,26 +157,86 @@ def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str, severity
     n_rows = len(frame)
     if n_rows == 0:
         return []
-    if isinstance(texts, str):
-        texts = [texts] * n_rows
-    if isinstance(codes, str):
-        codes = [codes] * n_rows
+    nothing: list[str | None] = [None] * n_rows
     patients = [str(p) for p in frame["patient_id"].tolist()]
-    dates = iso_dates(frame["date"]) if "date" in frame.columns else [None] * n_rows
-    visits = ([_text(v) for v in frame["visit"].tolist()] if "visit" in frame.columns
-              else [None] * n_rows)
-    lesions = ([_text(v) for v in frame["lesion_id"].tolist()]
-               if lesion and "lesion_id" in frame.columns else [None] * n_rows)
-    out: list[Finding] = []
-    for patient, day, visit, lesion_id, code, text in zip(patients, dates, visits, lesions,
-                                                          codes, texts):
-        where = f"patient {patient}, {day}"
-        if visit is not None:
-            where += f" (visit {visit})"
-        if lesion_id is not None:
-            where += f", lesion {lesion_id}"
-        out.append(make_finding(code, f"{where}: {text}", severity, rule, patient, day, visit,
-                                lesion_id))
+    dates = iso_dates(frame["date"]) if "date" in frame.columns else nothing
+    visits = (_per_distinct(visit_label, frame["visit"]) if "visit" in frame.columns
+              else nothing)
+    lesions = (_per_distinct(_text, frame["lesion_id"])
+               if lesion and "lesion_id" in frame.columns else nothing)
+    return made_findings(codes, rule, severity, texts, patients, dates, visits, lesions)
+
+
+def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike, codes: str | list[str],
+                     rule: str | list[str], severity: Severity | list[Severity],
+                     texts: str | list[str], lesion: bool = True,
+                     lesion_rows: npt.ArrayLike | None = None) -> list[Finding]:
+    """``findings_at(frame.iloc[rows], …)`` without selecting the rows' other columns: the
+    patient, visit and lesion of a row of an ``indexed`` table come from its encoding.
+
+    ``lesion_rows``: the lesion of each finding from these rows instead (the date, visit
+    and patient from ``rows``). ``rule`` and ``severity`` may also be one per row.
+    """
+    rows = np.asarray(rows, dtype=np.intp)
+    at = rows if lesion_rows is None else np.asarray(lesion_rows, dtype=np.intp)
+    encoding = getattr(frame, "cohort_index", None)
+    if len(rows) == 0:
+        return []
+    if not isinstance(frame, IndexedMeasurements) or encoding is None:
+        located = frame.iloc[rows]
+        if lesion_rows is not None:
+            located = located.assign(lesion_id=frame["lesion_id"].to_numpy()[at])
+        return findings_at(located, codes, rule, severity, texts, lesion)
+    patients = _decoded(encoding.patient, rows, str, frame["patient_id"])
+    dates = iso_dates(frame["date"].array[rows])
+    tps = encoding.timepoints
+    labels = tps.label[tps.row_tp[rows]]  # a new array: rows without a label set to None
+    labels[~tps.has_visit[rows]] = None
+    visits = labels.tolist()
+    lesions: list[str | None] = (_decoded(encoding.lesion, at, _text, frame["lesion_id"])
+                                 if lesion else [None] * len(rows))
+    return made_findings(codes, rule, severity, texts, patients, dates, visits, lesions)
+
+
+def made_findings(codes: str | list[str], rule: str | list[str],
+                  severity: Severity | list[Severity], texts: str | list[str],
+                  patients: list[str], dates: list[str | None], visits: list[str | None],
+                  lesions: list[str | None]) -> list[Finding]:
+    """The findings of columns (one value per finding; ``codes``, ``rule``, ``severity``,
+    ``texts``: one for all or one each), their messages starting with ``_where``."""
+    n = len(patients)
+    texts = [texts] * n if isinstance(texts, str) else texts
+    codes = [codes] * n if isinstance(codes, str) else codes
+    rules = [rule] * n if isinstance(rule, str) else rule
+    severities = [severity] * n if isinstance(severity, Severity) else severity
+    return [make_finding(code, f"{_where(patient, day, visit, lesion_id)}: {text}", level,
+                         why, patient, day, visit, lesion_id)
+            for patient, day, visit, lesion_id, code, text, level, why in zip(
+                patients, dates, visits, lesions, codes, texts, severities, rules)]
+
+
+def _per_distinct(convert: Callable[[Any], str | None], column: pd.Series[Any]
+                  ) -> list[str | None]:
+    """``convert`` of every cell, called once per distinct cell."""
+    coded = text_codes(column)
+    return _decoded(coded, np.arange(len(column)), convert, column)
+
+
+def _decoded(coded: TextCodes, rows: npt.NDArray[np.intp],
+             convert: Callable[[Any], str | None],
+             column: pd.Series[Any] | None = None) -> list[Any]:
+    """``convert(value)`` at each of ``rows``, once per distinct value; a missing value
+    (code -1) is converted as its cell in ``column`` when given, else as None."""
+    at = coded.codes[rows]
+    present, inverse = np.unique(at, return_inverse=True)
+    uniques = coded.uniques.tolist()
+    values = [convert(None) if code < 0 else convert(uniques[code])
+              for code in present.tolist()]
+    out = np.array(values, dtype=object)[inverse.reshape(-1)].tolist()
+    if column is not None and len(present) and present[0] < 0:
+        cells = column.array
+        for i in np.flatnonzero(at < 0).tolist():
+            out[i] = convert(cells[rows[i]])
     return out
 
 
@@ -179,30 +259,24 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def value_codes(column: pd.Series[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
-    """Integer codes of a column's cells (-1: missing) and the value of each code (an object
-    array): a categorical column's own codes (the indexed table's kind and status), else
-    the cells factorized as an object array (pandas' string dtype factorizes 2.5x slower).
-
-    >>> value_codes(pd.Series(["b", None, "b"], dtype="category"))
-    (array([ 0, -1,  0]), array(['b'], dtype=object))
-    """
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return (column.cat.codes.to_numpy(dtype=np.int64),
-                np.asarray(column.cat.categories, dtype=object))
-    codes, uniques = pd.factorize(np.asarray(column.array, dtype=object), use_na_sentinel=True)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+_ENCODED = {"patient_id": "patient", "lesion_id": "lesion", "kind": "kind",
+            "status": "status"}
+"""The text columns an ``IndexedMeasurements`` table's encoding holds codes of."""
 
 
-def cells_in(column: pd.Series[Any], *values: str) -> npt.NDArray[np.bool_]:
-    """Whether each cell is one of ``values`` (missing: no), looked up by ``value_codes``.
+def codes_of(frame: pd.DataFrame, column: str) -> TextCodes:
+    """A text column of a table as ``TextCodes``: the encoding's (computed once per table)
+    for the columns it encodes of an ``indexed`` table, else ``text_codes`` of the column.
 
-    >>> cells_in(pd.Series(["new", None, "target"], dtype="category"), "new").tolist()
+    >>> codes_of(pd.DataFrame({"kind": ["new", None, "target"]}), "kind").rows_equal(
+    ...     "new").tolist()
     [True, False, False]
     """
-    codes, uniques = value_codes(column)
-    wanted: npt.NDArray[np.bool_] = np.append(np.isin(uniques, list(values)), False)
-    return wanted[codes]  # code -1 picks the appended False
+    encoding = getattr(frame, "cohort_index", None)
+    if isinstance(frame, IndexedMeasurements) and encoding is not None and column in _ENCODED:
+        coded: TextCodes = getattr(encoding, _ENCODED[column])
+        return coded
+    return text_codes(frame[column])
 
 
 def records(frame: pd.DataFrame) -> list[Row]:

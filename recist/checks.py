@@ -23,11 +23,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import cells_in, gc_paused, value_codes
-from recist._checks_support import finding as _finding
-from recist._checks_support import findings_at as _findings_at
+from recist._checks_support import codes_of, findings_at_rows, gc_paused
 from recist._checks_support import indexed as _indexed
-from recist._checks_support import records as _records
 from recist.arrays import first_row_of_each
 from recist.baseline_rules import check_target_selection
 from recist.checks_response import (
@@ -46,6 +43,7 @@ from recist.checks_rows import (
     check_split_or_merged_nodes,
     check_status_diameters,
 )
+from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.organs import organ_key
@@ -76,7 +74,7 @@ __all__ = [
 
 def _kind_is(frame: pd.DataFrame, *kinds: str) -> np.ndarray:
     """Whether each row's kind is one of ``kinds``."""
-    return cells_in(frame["kind"], *kinds)
+    return codes_of(frame, "kind").rows_equal(*kinds)
 
 
 def _first_rows(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -88,7 +86,8 @@ def _first_rows(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 
 def _codes(frame: pd.DataFrame, column: str) -> np.ndarray:
-    return frame[column].to_numpy(dtype=np.int64)
+    """An integer column of the indexed table as it is (no copy)."""
+    return frame[column].to_numpy()
 
 
 def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
@@ -114,7 +113,7 @@ def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
     has_lesions = np.zeros(int(patient.max(initial=-1)) + 1, dtype=bool)
     has_lesions[patient[is_baseline & _kind_is(frame, LesionKind.TARGET, LesionKind.NON_TARGET)]] = True
     rows = _first_rows(np.flatnonzero(is_baseline & ~has_lesions[patient]), patient)
-    return _findings_at(frame.iloc[rows], "missing-baseline", "SEL-5", Severity.ERROR,
+    return findings_at_rows(frame, rows, "missing-baseline", "SEL-5", Severity.ERROR,
                         "the first time point has no target or non-target lesion, so there "
                         "is no baseline (docs/rules.md section 1); add the baseline rows or "
                         "correct the dates", lesion=False)
@@ -145,154 +144,141 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     frame = _indexed(measurements)
     findings: list[Finding] = []
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
-    # kinds as integer codes (-1: missing); the indexed table has them categorical
-    kind_code, kind_values = value_codes(frame["kind"])
-    lesion_code = frame["lesion_code"].to_numpy(dtype=np.int64)
-    tp_code = frame["timepoint_code"].to_numpy(dtype=np.int64)
-    patient_code = frame["patient_code"].to_numpy(dtype=np.int64)
-    followed = is_baseline & np.isin(kind_code, np.flatnonzero(
-        (kind_values == LesionKind.TARGET) | (kind_values == LesionKind.NON_TARGET)))
-    missing = _missing_baseline_lesions(patient_code, lesion_code, tp_code, is_baseline,
-                                        followed)
-    if len(missing[0]):
-        lesion_rows = frame.iloc[missing[0]]
-        tp_rows = frame.iloc[missing[1]]
-        table = pd.DataFrame({
-            "patient_id": lesion_rows["patient_id"].to_numpy(),
-            "lesion_id": lesion_rows["lesion_id"].to_numpy(),
-            "baseline_kind": lesion_rows["kind"].to_numpy(),
-            "date": tp_rows["date"].to_numpy(), "visit": tp_rows["visit"].to_numpy(),
-            "order": tp_rows["timepoint_order"].to_numpy()}).sort_values(
-            ["patient_id", "order", "lesion_id"])
-        for r in _records(table):
-            findings.append(_finding(
-                r, "lesion-missing-at-timepoint", "SEL-5", Severity.WARNING,
-                f"{r['baseline_kind']} recorded at baseline has no row at this time point; "
-                "record it (measured, absent, merged or not_evaluated) so that the time "
-                "point can be assessed (R11 4.3)"))
+    kind = codes_of(frame, "kind")  # -1: missing
+    lesion_code = frame["lesion_code"].to_numpy()
+    n_lesions = int(lesion_code.max(initial=-1)) + 1
+    followed = is_baseline & kind.rows_equal(LesionKind.TARGET, LesionKind.NON_TARGET)
+    # the first followed baseline row of each lesion (-1: not a followed baseline lesion)
+    first_followed = first_row_of_each(lesion_code[followed], n_lesions,
+                                       rows=np.flatnonzero(followed))
+    lesion_rows, tp_rows = _missing_baseline_lesions(frame, first_followed)
+    if len(lesion_rows):
+        patient = index_of(frame).patient.codes[tp_rows].astype(np.int64)
+        patient[patient < 0] = np.iinfo(np.int64).max  # a missing id sorts last
+        lesion_ids = index_of(frame).lesion.codes[lesion_rows].astype(np.int64)
+        lesion_ids[lesion_ids < 0] = np.iinfo(np.int64).max
+        ranked = np.lexsort((lesion_ids, frame["timepoint_order"].to_numpy()[tp_rows],
+                             patient))
+        lesion_rows, tp_rows = lesion_rows[ranked], tp_rows[ranked]
+        findings += findings_at_rows(
+            frame, tp_rows, "lesion-missing-at-timepoint", "SEL-5", Severity.WARNING,
+            [f"{baseline_kind} recorded at baseline has no row at this time point; record "
+             "it (measured, absent, merged or not_evaluated) so that the time point can be "
+             "assessed (R11 4.3)" for baseline_kind in kind.decode(kind.codes[lesion_rows])],
+            lesion_rows=lesion_rows)
 
     # kind at baseline of every row's lesion (code -2: not a followed baseline lesion)
-    n_lesions = int(lesion_code.max(initial=-1)) + 1
-    first_followed = _first_of_lesions(lesion_code, np.flatnonzero(followed), n_lesions)
-    base_kind = np.where(first_followed >= 0, kind_code[first_followed], -2)
+    base_kind = np.where(first_followed >= 0, kind.codes[np.maximum(first_followed, 0)], -2)
     later_base = base_kind[lesion_code]
-    changed = ~is_baseline & (later_base != -2) & (later_base != kind_code)
+    changed = ~is_baseline & (later_base != -2) & (later_base != kind.codes)
     if changed.any():
-        rows = frame[changed].assign(baseline_kind=kind_values[later_base[changed]])
-        rows = rows.drop_duplicates("lesion_code")
-        for r in _records(rows):
-            if r["baseline_kind"] == LesionKind.TARGET:
-                findings.append(_finding(
-                    r, "lesion-kind-changed", "DEC-18", Severity.ERROR,
-                    f"a target at baseline is recorded here as {r['kind']}; a target stays a "
-                    "target at every time point (SEL-5, R11 4.2); correct the kind or the "
-                    "lesion_id"))
-            elif r["kind"] != LesionKind.TARGET:  # non-target -> target: check_no_new_targets_…
-                findings.append(_finding(
-                    r, "lesion-kind-changed", "SEL-5", Severity.WARNING,
-                    f"a {r['baseline_kind']} at baseline is recorded here as {r['kind']}; "
-                    "check the lesion_id"))
+        rows = _first_rows(np.flatnonzero(changed), lesion_code)
+        was = kind.decode(later_base[rows]).tolist()
+        now = kind.decode(kind.codes[rows]).tolist()
+        kept = [i for i, (before, after) in enumerate(zip(was, now))
+                if before == LesionKind.TARGET or after != LesionKind.TARGET]
+        # non-target -> target: check_no_new_targets_after_baseline
+        target = [was[i] == LesionKind.TARGET for i in kept]
+        findings += findings_at_rows(
+            frame, rows[kept], "lesion-kind-changed",
+            ["DEC-18" if t else "SEL-5" for t in target],
+            [Severity.ERROR if t else Severity.WARNING for t in target],
+            [f"a target at baseline is recorded here as {now[i]}; a target stays a target "
+             "at every time point (SEL-5, R11 4.2); correct the kind or the lesion_id" if t
+             else f"a {was[i]} at baseline is recorded here as {now[i]}; check the lesion_id"
+             for i, t in zip(kept, target)])
 
     nodal = frame["nodal"].to_numpy(dtype=bool)
     first_row = first_row_of_each(lesion_code, n_lesions)
     flipped = nodal != nodal[first_row[lesion_code]]
     if flipped.any():
-        rows = frame[flipped].sort_values("timepoint_order", kind="stable").drop_duplicates(
-            "lesion_code")
-        for r in _records(rows):
-            findings.append(_finding(
-                r, "nodal-flag-changed", "SUM-1", Severity.WARNING,
-                f"nodal is {str(r['nodal']).lower()} here but {str(not r['nodal']).lower()} at "
-                "an earlier row of the same lesion; a lesion is measured by its SA if nodal, "
-                "its LD otherwise (SUM-1), so keep the flag constant"))
+        rows = _first_rows(_by_order(frame, np.flatnonzero(flipped)), lesion_code)
+        findings += findings_at_rows(
+            frame, rows, "nodal-flag-changed", "SUM-1", Severity.WARNING,
+            [f"nodal is {str(flag).lower()} here but {str(not flag).lower()} at an earlier "
+             "row of the same lesion; a lesion is measured by its SA if nodal, its LD "
+             "otherwise (SUM-1), so keep the flag constant" for flag in nodal[rows].tolist()])
 
     if "organ" in frame.columns:
         findings.extend(_organ_changes(frame, lesion_code, nodal))
     return findings
 
 
-def _first_of_lesions(lesion_code: np.ndarray, rows: np.ndarray, n_lesions: int) -> np.ndarray:
-    """For each lesion code, the first of ``rows`` (in their order) of that lesion; -1 if none.
-
-    >>> _first_of_lesions(np.array([1, 0, 1, 0]), np.array([3, 2, 1, 0]), 3).tolist()
-    [3, 2, -1]
-    """
-    position = first_row_of_each(lesion_code[rows], n_lesions)
-    first = np.full(n_lesions, -1, dtype=np.int64)
-    found = position >= 0
-    first[found] = rows[position[found]]
-    return first
+def _by_order(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """``rows`` sorted by their time point order (stable: table order among equals)."""
+    return rows[np.argsort(frame["timepoint_order"].to_numpy()[rows], kind="stable")]
 
 
 def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray,
                    nodal: np.ndarray) -> list[Finding]:
     """Step 4 of ``check_lesion_ids_stable``: non-nodal lesions whose organ key changes."""
-    findings: list[Finding] = []
-    organ_code, organ_values = value_codes(frame["organ"])
-    keys = [organ_key(value) for value in organ_values]  # one call per distinct organ text
+    organ = codes_of(frame, "organ")
+    keys = [organ_key(value) for value in organ.uniques.tolist()]  # once per distinct organ
     # organ code -1 (no organ) indexes the appended -1
     key_of_value = np.append(pd.factorize(np.array(keys, dtype=object))[0], -1)
-    key_code = key_of_value[organ_code]
+    key_code = key_of_value[organ.codes]
     # first row (in time point order, then table order) of each lesion that names an
     # organ: the first of its known rows at the earliest time point of those
-    order = frame["timepoint_order"].to_numpy(dtype=np.int64)
+    order = frame["timepoint_order"].to_numpy()
     known = np.flatnonzero(key_code >= 0)
     n_lesions = int(lesion_code.max(initial=-1)) + 1
     earliest = np.full(n_lesions, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(earliest, lesion_code[known], order[known])
     known = known[order[known] == earliest[lesion_code[known]]]
-    first_row = _first_of_lesions(lesion_code, known, n_lesions)[lesion_code]
+    first_row = first_row_of_each(lesion_code[known], n_lesions, rows=known)[lesion_code]
     moved = (key_code >= 0) & ~nodal & (first_row >= 0) & (
         key_code != key_code[np.maximum(first_row, 0)])
-    if moved.any():
-        rows = frame[moved].assign(
-            first_organ=organ_values[organ_code[first_row[moved]]]).sort_values(
-            "timepoint_order", kind="stable").drop_duplicates("lesion_code")
-        for r in _records(rows):
-            findings.append(_finding(
-                r, "organ-changed", "SEL-5", Severity.WARNING,
-                f"organ is {r['organ']} here but {r['first_organ']} at an earlier row of the "
-                "same lesion; the same lesions are followed at every time point (SEL-5), so "
-                "check the lesion_id or the organ"))
-    return findings
+    if not moved.any():
+        return []
+    rows = _first_rows(_by_order(frame, np.flatnonzero(moved)), lesion_code)
+    here = organ.decode(organ.codes[rows]).tolist()
+    first = organ.decode(organ.codes[first_row[rows]]).tolist()
+    return findings_at_rows(
+        frame, rows, "organ-changed", "SEL-5", Severity.WARNING,
+        [f"organ is {now} here but {then} at an earlier row of the same lesion; the same "
+         "lesions are followed at every time point (SEL-5), so check the lesion_id or the "
+         "organ" for now, then in zip(here, first)])
 
 
-def _missing_baseline_lesions(patient_code: np.ndarray, lesion_code: np.ndarray,
-                              tp_code: np.ndarray, is_baseline: np.ndarray,
-                              followed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _missing_baseline_lesions(frame: pd.DataFrame, first_followed: np.ndarray
+                              ) -> tuple[np.ndarray, np.ndarray]:
     """(lesion row, time point row) of every followed baseline lesion without a row at a
-    follow-up time point of its patient (first rows of the lesion and of the time point).
+    follow-up time point of its patient: the lesion's first followed baseline row
+    (``first_followed``, per lesion code; -1: not followed) and the time point's first row.
 
     Each patient's baseline lesions are numbered 0, 1, …; the pairs (time point, number)
-    seen at follow-up are marked in a table of n_time_points x max_lesions cells, and every
-    expected pair is looked up there.
+    seen are marked in a table of time points x numbers, and each follow-up time point's
+    row of that table is compared with its patient's count of baseline lesions.
     """
-    n_rows = len(lesion_code)
-    first_of = np.full(int(lesion_code.max(initial=-1)) + 1, n_rows, dtype=np.int64)
-    rows = np.flatnonzero(followed)
-    np.minimum.at(first_of, lesion_code[rows], rows)
-    base_rows = rows[first_of[lesion_code[rows]] == rows]  # one row per baseline lesion
-    base_rows = base_rows[np.argsort(patient_code[base_rows], kind="stable")]
-    base_patient = patient_code[base_rows]
-    n_patients = int(patient_code.max(initial=-1)) + 1
+    tps = index_of(frame).timepoints
+    lesion_code = frame["lesion_code"].to_numpy()
+    base_rows = first_followed[first_followed >= 0]  # one row per baseline lesion
+    tp_patient = tps.patient.astype(np.int64) + 1  # a missing id (-1) is patient 0
+    base_patient = tp_patient[tps.row_tp[base_rows]]
+    base_rows = base_rows[np.argsort(base_patient, kind="stable")]
+    base_patient = np.sort(base_patient, kind="stable")
+    n_patients = int(tp_patient.max(initial=0)) + 1
     per_patient = np.bincount(base_patient, minlength=n_patients)
-    patient_start = np.r_[0, np.cumsum(per_patient)[:-1]] if n_patients else per_patient
-    number = np.full(len(first_of), -1, dtype=np.int64)
+    patient_start = np.cumsum(per_patient) - per_patient
+    number = np.full(len(first_followed), -1, dtype=np.int64)
     number[lesion_code[base_rows]] = np.arange(len(base_rows)) - patient_start[base_patient]
-    follow = np.flatnonzero(~is_baseline)
-    tp_first = np.full(int(tp_code.max(initial=-1)) + 1, n_rows, dtype=np.int64)
-    np.minimum.at(tp_first, tp_code[follow], follow)
-    tp_rows = follow[tp_first[tp_code[follow]] == follow]  # one per follow-up time point
     width = max(int(per_patient.max(initial=0)), 1)
-    seen = np.zeros(len(tp_first) * width, dtype=bool)
-    numbered = follow[number[lesion_code[follow]] >= 0]
-    seen[tp_code[numbered] * width + number[lesion_code[numbered]]] = True
-    counts = per_patient[patient_code[tp_rows]]
-    expected_tp = np.repeat(tp_rows, counts)
-    offsets = np.arange(len(expected_tp)) - np.repeat(np.cumsum(counts) - counts, counts)
-    absent = ~seen[tp_code[expected_tp] * width + offsets]
-    lesion_rows = base_rows[patient_start[patient_code[expected_tp]] + offsets]
-    return lesion_rows[absent], expected_tp[absent]
+    row_number = number[lesion_code]
+    numbered = row_number >= 0
+    seen = np.zeros((len(tp_patient), width), dtype=bool)
+    seen[tps.row_tp[numbered], row_number[numbered]] = True
+    expected = np.arange(width) < per_patient[tp_patient][:, None]
+    absent = expected & ~seen
+    absent[tps.order == 0] = False  # baselines hold the lesions by definition
+    tp_at, offset = np.nonzero(absent)
+    if len(tp_at) == 0:
+        return tp_at, tp_at
+    in_missing = np.zeros(len(tp_patient), dtype=bool)
+    in_missing[tp_at] = True
+    rows = np.flatnonzero(in_missing[tps.row_tp])
+    tp_first = first_row_of_each(tps.row_tp[rows], len(tp_patient), rows=rows)
+    lesion_rows = base_rows[patient_start[tp_patient[tp_at]] + offset]
+    return lesion_rows, tp_first[tp_at]
 
 
 def check_targets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
@@ -310,7 +296,7 @@ def check_targets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]
     """
     frame = _indexed(measurements)
     rows = _not_at_baseline(frame, LesionKind.TARGET)
-    return _findings_at(frame.iloc[rows], "target-not-at-baseline", "DEC-18", Severity.ERROR,
+    return findings_at_rows(frame, rows, "target-not-at-baseline", "DEC-18", Severity.ERROR,
                         "a target lesion first recorded after baseline; targets are chosen at "
                         "baseline only (SEL-5, R11 4.2): record a lesion appearing later as "
                         "new, or fix the lesion_id to match its baseline row")
@@ -351,7 +337,7 @@ def check_nontargets_exist_at_baseline(measurements: pd.DataFrame) -> list[Findi
     """
     frame = _indexed(measurements)
     rows = _not_at_baseline(frame, LesionKind.NON_TARGET, by_order=True)
-    return _findings_at(frame.iloc[rows], "non-target-not-at-baseline", "SEL-4",
+    return findings_at_rows(frame, rows, "non-target-not-at-baseline", "SEL-4",
                         Severity.WARNING,
                         "a non-target first recorded after baseline; non-targets are the "
                         "disease recorded at baseline (SEL-4, R11 4.2) and a lesion appearing "
@@ -387,7 +373,7 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Find
     promoted = ((first_target != never) & (first_other < first_target)  # both exist
                 & (first_target > 0))
     rows = np.flatnonzero(is_target & promoted[lesion] & (order == first_target[lesion]))
-    return _findings_at(frame.iloc[_first_rows(rows, lesion)], "target-added-after-baseline",
+    return findings_at_rows(frame, _first_rows(rows, lesion), "target-added-after-baseline",
                         "SEL-5", Severity.ERROR,
                         "recorded as a target here after being a non-target or new lesion "
                         "earlier; targets are fixed at baseline and new lesions never enter "
@@ -411,7 +397,7 @@ def check_new_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
     """
     frame = _indexed(measurements)
     rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool) & _kind_is(frame, LesionKind.NEW))
-    return _findings_at(frame.iloc[rows], "new-at-baseline", "SEL-4", Severity.WARNING,
+    return findings_at_rows(frame, rows, "new-at-baseline", "SEL-4", Severity.WARNING,
                         "recorded as new at the baseline time point; at baseline every lesion "
                         "is a target or a non-target (SEL-4, R11 4.2) — record it as a "
                         "non-target")

@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import Row, cells_in, value_codes
+from recist._checks_support import Row, codes_of
 from recist._checks_support import finding as _finding
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
@@ -368,8 +368,8 @@ def check_status_diameters(measurements: pd.DataFrame,
     nodal = frame["nodal"].astype(bool).to_numpy()
     has_size = (ld > 0) | (sa > 0)
     # kinds and statuses as codes; a row's (kind, status) is looked up in small tables
-    kind_code, kinds = value_codes(frame["kind"])
-    status_code, statuses = value_codes(frame["status"])
+    kind, status = codes_of(frame, "kind"), codes_of(frame, "status")
+    kind_code, kinds, status_code, statuses = kind.codes, kind.uniques, status.codes, status.uniques
 
     def kind_is(*wanted: str) -> np.ndarray:
         return np.append(np.isin(kinds, wanted), False)[kind_code]  # code -1: False
@@ -452,10 +452,10 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
     [('node-split', '2024-03-01')]
     """
     frame = _indexed(measurements)
-    nodal_target = cells_in(frame["kind"], LesionKind.TARGET) & frame["nodal"].astype(
+    nodal_target = codes_of(frame, "kind").rows_equal(LesionKind.TARGET) & frame["nodal"].astype(
         bool).to_numpy()
     findings: list[Finding] = []
-    measured = np.flatnonzero(nodal_target & cells_in(frame["status"], TargetStatus.MEASURED))
+    measured = np.flatnonzero(nodal_target & codes_of(frame, "status").rows_equal(TargetStatus.MEASURED))
     split = measured[_repeated_pairs(
         frame["lesion_code"].to_numpy(dtype=np.int64)[measured],
         frame["timepoint_order"].to_numpy(dtype=np.int64)[measured])]
@@ -467,7 +467,7 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
             "several measured rows of a nodal target at one time point: their short axes "
             "are added as fragments of a split lesion (DEC-11, SUM-5); R11 has no rule for "
             "split nodes — if it is one node, record one row"))
-    for r in _rows_where(frame, nodal_target & cells_in(frame["status"], TargetStatus.MERGED)):
+    for r in _rows_where(frame, nodal_target & codes_of(frame, "status").rows_equal(TargetStatus.MERGED)):
         findings.append(_finding(
             r, "node-merged", "DEC-11", Severity.WARNING,
             "nodal target merged into another target: it counts 0 mm and the surviving "
@@ -494,8 +494,8 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     [('equivocal-new-unresolved', 'N1')]
     """
     frame = _indexed(measurements)
-    is_new = cells_in(frame["kind"], LesionKind.NEW)
-    equivocal = np.flatnonzero(is_new & cells_in(frame["status"], NewLesionStatus.EQUIVOCAL))
+    is_new = codes_of(frame, "kind").rows_equal(LesionKind.NEW)
+    equivocal = np.flatnonzero(is_new & codes_of(frame, "status").rows_equal(NewLesionStatus.EQUIVOCAL))
     if len(equivocal) == 0:
         return []
     lesion = frame["lesion_code"].to_numpy(dtype=np.int64)
@@ -508,7 +508,7 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     first = first_row_of_each(lesion[at_earliest], n_lesions, rows=at_earliest)
     first = first[first >= 0]
     first = first[np.lexsort((first, order[first]))]
-    unequivocal = np.flatnonzero(is_new & cells_in(frame["status"],
+    unequivocal = np.flatnonzero(is_new & codes_of(frame, "status").rows_equal(
                                                    NewLesionStatus.UNEQUIVOCAL))
     confirmed = np.full(n_lesions, -1, dtype=np.int64)  # latest unequivocal time point
     np.maximum.at(confirmed, lesion[unequivocal], order[unequivocal])
