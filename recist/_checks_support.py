@@ -25,8 +25,8 @@ from recist.cohort_index import (
 )
 from recist.findings import Finding, Severity, make_finding
 
-__all__ = ["codes_of", "finding", "findings_at", "findings_at_rows", "gc_paused", "indexed",
-           "iso", "iso_dates", "made_findings", "records"]
+__all__ = ["codes_of", "decoded", "finding", "findings_at", "findings_at_rows", "gc_paused",
+           "indexed", "iso", "iso_dates", "made_findings", "records"]
 
 Row: TypeAlias = "dict[Hashable, Any]"
 """One table row as a dict (column name → cell), as ``DataFrame.to_dict("records")``."""
@@ -187,13 +187,13 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike, codes: str | list
         if lesion_rows is not None:
             located = located.assign(lesion_id=frame["lesion_id"].to_numpy()[at])
         return findings_at(located, codes, rule, severity, texts, lesion)
-    patients = _decoded(encoding.patient, rows, str, frame["patient_id"])
+    patients = decoded(encoding.patient, rows, str, frame["patient_id"])
     dates = iso_dates(frame["date"].array[rows])
     tps = encoding.timepoints
     labels = tps.label[tps.row_tp[rows]]  # a new array: rows without a label set to None
     labels[~tps.has_visit[rows]] = None
     visits = labels.tolist()
-    lesions: list[str | None] = (_decoded(encoding.lesion, at, _text, frame["lesion_id"])
+    lesions: list[str | None] = (decoded(encoding.lesion, at, _text, frame["lesion_id"])
                                  if lesion else [None] * len(rows))
     return made_findings(codes, rule, severity, texts, patients, dates, visits, lesions)
 
@@ -219,10 +219,10 @@ def _per_distinct(convert: Callable[[Any], str | None], column: pd.Series[Any]
                   ) -> list[str | None]:
     """``convert`` of every cell, called once per distinct cell."""
     coded = text_codes(column)
-    return _decoded(coded, np.arange(len(column)), convert, column)
+    return decoded(coded, np.arange(len(column)), convert, column)
 
 
-def _decoded(coded: TextCodes, rows: npt.NDArray[np.intp],
+def decoded(coded: TextCodes, rows: npt.NDArray[np.intp],
              convert: Callable[[Any], str | None],
              column: pd.Series[Any] | None = None) -> list[Any]:
     """``convert(value)`` at each of ``rows``, once per distinct value; a missing value

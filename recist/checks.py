@@ -189,8 +189,8 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
              for i, t in zip(kept, target)])
 
     nodal = frame["nodal"].to_numpy(dtype=bool)
-    first_row = first_row_of_each(lesion_code, n_lesions)
-    flipped = nodal != nodal[first_row[lesion_code]]
+    first_row = first_row_of_each(lesion_code, n_lesions)[lesion_code]  # of each row's lesion
+    flipped = nodal != nodal[first_row]
     if flipped.any():
         rows = _first_rows(_by_order(frame, np.flatnonzero(flipped)), lesion_code)
         findings += findings_at_rows(
@@ -200,7 +200,7 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
              "otherwise (SUM-1), so keep the flag constant" for flag in nodal[rows].tolist()])
 
     if "organ" in frame.columns:
-        findings.extend(_organ_changes(frame, lesion_code, nodal))
+        findings.extend(_organ_changes(frame, lesion_code, nodal, first_row))
     return findings
 
 
@@ -209,14 +209,17 @@ def _by_order(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     return rows[np.argsort(frame["timepoint_order"].to_numpy()[rows], kind="stable")]
 
 
-def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray,
-                   nodal: np.ndarray) -> list[Finding]:
-    """Step 4 of ``check_lesion_ids_stable``: non-nodal lesions whose organ key changes."""
+def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray, nodal: np.ndarray,
+                   first_row: np.ndarray) -> list[Finding]:
+    """Step 4 of ``check_lesion_ids_stable``: non-nodal lesions whose organ key changes
+    (``first_row``: the first row of each row's lesion)."""
     organ = codes_of(frame, "organ")
     keys = [organ_key(value) for value in organ.uniques.tolist()]  # once per distinct organ
     # organ code -1 (no organ) indexes the appended -1
     key_of_value = np.append(pd.factorize(np.array(keys, dtype=object))[0], -1)
     key_code = key_of_value[organ.codes]
+    if ((key_code < 0) | (key_code == key_code[first_row])).all():
+        return []  # every organ named is its lesion's first row's: no lesion moves
     # first row (in time point order, then table order) of each lesion that names an
     # organ: the first of its known rows at the earliest time point of those
     order = frame["timepoint_order"].to_numpy()

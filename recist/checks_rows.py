@@ -6,12 +6,14 @@ baseline window (MEAS-11). Re-exported by ``recist.checks``; see its docstring.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import Row, codes_of
+from recist._checks_support import Row, codes_of, findings_at_rows, made_findings
+from recist._checks_support import decoded as _decoded
 from recist._checks_support import finding as _finding
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
@@ -20,6 +22,7 @@ from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
 from recist.arrays import first_row_of_each
+from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.vocabulary import (
@@ -64,8 +67,31 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     if patients is None or "start_date" not in patients.columns:
         return []
     frame = _indexed(measurements)
-    first = frame[["patient_id", "date", "visit"]].iloc[_earliest_baseline_rows(frame)]
-    starts = patients[["patient_id", "start_date"]].dropna().copy()
+    rows = _earliest_baseline_rows(frame)
+    starts = patients[["patient_id", "start_date"]].dropna()
+    start_ids = pd.Index(starts["patient_id"].astype(str))
+    if not start_ids.is_unique:  # several start dates of a patient: one finding each
+        return _baseline_window_joined(frame, rows, starts, criteria)
+    at = start_ids.get_indexer(_decoded(index_of(frame).patient, rows, str,
+                                        frame["patient_id"]))
+    rows, at = rows[at >= 0], at[at >= 0]
+    start = pd.to_datetime(starts["start_date"]).to_numpy(dtype="datetime64[ns]")[at]
+    scan = index_of(frame).date_ns[rows]
+    known = (scan != _NAT) & ~np.isnat(start)
+    gap = np.where(known, (start.view(np.int64) - scan) // (86_400 * 10**9), 0)  # whole days
+    max_days_before_start = criteria.baseline_max_days_before_start
+    flagged = np.flatnonzero(known & ((gap > max_days_before_start) | (gap < 0)))
+    codes, texts = _window_texts(gap[flagged].tolist(), _iso_dates(start[flagged]),
+                                 max_days_before_start)
+    return findings_at_rows(frame, rows[flagged], codes, "MEAS-11", Severity.WARNING, texts,
+                            lesion=False)
+
+
+def _baseline_window_joined(frame: pd.DataFrame, rows: np.ndarray, starts: pd.DataFrame,
+                            criteria: Criteria) -> list[Finding]:
+    """``check_baseline_window`` for a patients table naming a patient more than once."""
+    first = frame[["patient_id", "date", "visit"]].iloc[rows]
+    starts = starts.copy()
     starts["patient_id"] = starts["patient_id"].astype(str)
     starts["start_date"] = pd.to_datetime(starts["start_date"])
     joined = first.assign(patient_id=first["patient_id"].astype(str)).merge(
@@ -74,8 +100,17 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     max_days_before_start = criteria.baseline_max_days_before_start
     flagged = ((gap > max_days_before_start) | (gap < 0)).to_numpy()  # records of these only
     joined, gap = joined[flagged], gap[flagged]
+    codes, texts = _window_texts(gap.tolist(), _iso_dates(joined["start_date"]),
+                                 max_days_before_start)
+    return _findings_at(joined, codes, "MEAS-11", Severity.WARNING, texts, lesion=False)
+
+
+def _window_texts(gaps: list[int], starts: list[str | None],
+                  max_days_before_start: int) -> tuple[list[str], list[str]]:
+    """The codes and texts of ``check_baseline_window``'s findings: baseline scans
+    ``gaps`` days before the start dates ``starts`` (negative: after)."""
     texts, codes = [], []
-    for days, start in zip(gap.tolist(), _iso_dates(joined["start_date"])):
+    for days, start in zip(gaps, starts):
         if days > max_days_before_start:
             codes.append("baseline-too-early")
             texts.append(f"baseline scan {days} days before the start of treatment "
@@ -85,7 +120,7 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
             codes.append("baseline-after-start")
             texts.append(f"baseline scan {-days} days after the start of treatment "
                          f"({start}); the baseline precedes treatment (MEAS-11)")
-    return _findings_at(joined, codes, "MEAS-11", Severity.WARNING, texts, lesion=False)
+    return codes, texts
 
 
 def _earliest_baseline_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -164,30 +199,35 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
     findings: list[Finding] = []
     upper = pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize()
     lower = pd.Timestamp(earliest)
-    bad = frame[(frame["date"] > upper) | (frame["date"] < lower)]
-    for r in _records(bad):
-        problem = "in the future" if r["date"] > upper else f"before {_iso(lower)}"
-        findings.append(_finding(
-            r, "impossible-date", "DEC-20", Severity.ERROR,
-            f"scan date {_iso(r['date'])} is {problem}; correct the date (ISO YYYY-MM-DD)"))
+    when = index_of(frame).date_ns  # NaT: the int64 minimum, never out of range
+    late = when > upper.value
+    bad = np.flatnonzero(late | ((when < lower.value) & (when != _NAT)))
+    if len(bad):
+        problems = ["in the future" if future else f"before {_iso(lower)}"
+                    for future in late[bad].tolist()]
+        findings += findings_at_rows(
+            frame, bad, "impossible-date", "DEC-20", Severity.ERROR,
+            [f"scan date {day} is {problem}; correct the date (ISO YYYY-MM-DD)"
+             for day, problem in zip(_iso_dates(when[bad].view("datetime64[ns]")), problems)])
     spans = _visit_spans(frame)
     if spans is None:
         return findings
-    # spans are sorted by patient and order: the previous time point is the row before
-    patient = spans["patient_code"].to_numpy()
-    same_patient = np.r_[False, patient[1:] == patient[:-1]] if len(spans) else patient > 0
-    before = np.maximum(np.arange(len(spans)) - 1, 0)
-    start, end = spans["start"].to_numpy(), spans["end"].to_numpy()
+    # spans are sorted by patient and order: the previous time point is the one before
+    patient = spans.patient_rank
+    same_patient = np.r_[False, patient[1:] == patient[:-1]] if len(patient) else patient > 0
+    before = np.maximum(np.arange(len(patient)) - 1, 0)
+    start, end = spans.start, spans.end
     overlap = np.flatnonzero(same_patient & (start <= end[before]))  # NaT: never
-    visits = spans["visit"].to_numpy()
-    for r, i in zip(_records(spans.iloc[overlap]), overlap.tolist()):
-        findings.append(_finding(
-            {**r, "date": r["start"]}, "visits-overlap", "DEC-20", Severity.WARNING,
-            f"visit {r['visit']} starts on {_iso(r['start'])}, on or before the last scan of "
-            f"visit {visits[i - 1]} ({_iso(end[i - 1])}); check the dates or visit labels",
-            lesion=False))
+    visits = spans.label
+    starts = _iso_dates(start)
+    ends = _iso_dates(end)
+    findings += spans.findings(
+        overlap, "visits-overlap", "DEC-20", Severity.WARNING,
+        [f"visit {visits[i]} starts on {starts[i]}, on or before the last scan of visit "
+         f"{visits[i - 1]} ({ends[i - 1]}); check the dates or visit labels"
+         for i in overlap.tolist()])
     # Labels compared only within one pattern ("C#D#", "week #"), by their numbers.
-    label_code, labels = pd.factorize(spans["visit"].astype(str).to_numpy(dtype=object))
+    label_code, labels = pd.factorize(visits)
     parsed = [(re.sub(r"\d+", "#", label.strip().lower()),
                tuple(int(n) for n in re.findall(r"\d+", label))) for label in labels]
     ranks = {}
@@ -211,46 +251,65 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
     previous = np.full(len(rows), -1, dtype=np.int64)
     previous[by_group[~first]] = (running[:-1] - group[by_group][:-1] * step)[~first[1:]]
     backwards = rows[number < previous]
-    for r in _records(spans.iloc[backwards]):
-        findings.append(_finding(
-            {**r, "date": r["start"]}, "visit-order", "DEC-20", Severity.WARNING,
-            f"visit {r['visit']} is dated after a visit with a higher number; the time points "
-            "are ordered by date, check the dates or visit labels", lesion=False))
+    findings += spans.findings(
+        backwards, "visit-order", "DEC-20", Severity.WARNING,
+        [f"visit {visits[i]} is dated after a visit with a higher number; the time points "
+         "are ordered by date, check the dates or visit labels" for i in backwards.tolist()])
     return findings
 
 
-def _visit_spans(frame: pd.DataFrame) -> pd.DataFrame | None:
-    """One row per time point with a visit label: patient, visit (label of its first row),
-    order, first and last scan date; sorted by patient and order. None without labels."""
-    rows = np.flatnonzero(frame["has_visit"].to_numpy(dtype=bool))
-    if len(rows) == 0:
+_NAT = np.iinfo(np.int64).min
+"""``NaT`` as int64 nanoseconds."""
+
+
+@dataclass(frozen=True, eq=False)
+class _VisitSpans:
+    """The time points with a visit label, sorted by patient (in order of their first row)
+    and order: each one's ``patient_rank`` (that order), ``label`` (the cleaned visit
+    label), ``start`` and ``end`` (first and last scan date, datetime64; NaT without one),
+    ``patient`` (patient id as text)."""
+
+    patient_rank: np.ndarray
+    label: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    patient: list[str]
+
+    def findings(self, at: np.ndarray, code: str, rule: str, severity: Severity,
+                 texts: list[str]) -> list[Finding]:
+        """Findings at the spans ``at`` (dated at their start, no lesion)."""
+        return made_findings(code, rule, severity, texts, [self.patient[i] for i in at],
+                             _iso_dates(self.start[at]), self.label[at].tolist(),
+                             [None] * len(at))
+
+
+def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
+    """The time points with a visit label (``_VisitSpans``), from the table's encoding
+    (``recist.cohort_index``: a time point with a label holds labelled rows only). None
+    without labels."""
+    encoding = index_of(frame)
+    tps = encoding.timepoints
+    if not tps.has_visit.any():
         return None
-    tp = frame["timepoint_code"].to_numpy(dtype=np.int64)[rows]
-    when = frame["date"].to_numpy(dtype="datetime64[ns]")[rows].view(np.int64)
-    nat = np.iinfo(np.int64).min
-    valid = when != nat  # missing dates are skipped, as by a groupby min/max
-    n_tp = int(tp.max()) + 1
-    start = np.full(n_tp, np.iinfo(np.int64).max, dtype=np.int64)
-    end = np.full(n_tp, nat, dtype=np.int64)
-    np.minimum.at(start, tp[valid], when[valid])
-    np.maximum.at(end, tp[valid], when[valid])
-    first = first_row_of_each(tp, n_tp, rows=rows)  # first labelled row of each time point
-    codes = np.flatnonzero(first >= 0)
-    first = first[codes]
-    start = np.where(start[codes] == np.iinfo(np.int64).max, nat, start[codes])
-    patient_code = frame["patient_code"].to_numpy(dtype=np.int64)[first]
-    order = frame["timepoint_order"].to_numpy(dtype=np.int64)[first]
-    ranked = np.lexsort((order, patient_code))
-    first = first[ranked]
-    return pd.DataFrame({
-        "timepoint_code": codes[ranked],
-        "patient_id": np.asarray(frame["patient_id"].array, dtype=object)[first],
-        "patient_code": patient_code[ranked],
-        "order": order[ranked],
-        "visit": np.asarray(frame["visit"].array, dtype=object)[first],
-        "start": start[ranked].view("datetime64[ns]"),
-        "end": end[codes][ranked].view("datetime64[ns]"),
-    })
+    labelled = np.zeros(len(tps.patient), dtype=bool)
+    labelled[tps.row_tp[tps.has_visit]] = True
+    at = np.flatnonzero(labelled)
+    # patients ranked by their first row (the table's patient_code), a missing id too
+    patient = tps.patient[at] + 1
+    rank = np.zeros(len(encoding.patient.uniques) + 1, dtype=np.int64)
+    rank[encoding.patient.codes + 1] = frame["patient_code"].to_numpy()
+    ranked = np.lexsort((tps.order[at], rank[patient]))
+    at, patient = at[ranked], patient[ranked]
+    ids = [str(value) for value in encoding.patient.uniques.tolist()]
+    if (patient == 0).any():  # a missing patient id: as its cell reads
+        ids.append(str(frame["patient_id"].array[np.flatnonzero(encoding.patient.codes < 0)[0]]))
+    else:
+        ids.append("")
+    return _VisitSpans(
+        patient_rank=rank[patient], label=tps.label[at],
+        start=tps.first_ns[at].view("datetime64[ns]"),
+        end=tps.last_ns[at].view("datetime64[ns]"),
+        patient=[ids[p - 1] for p in patient.tolist()])
 
 
 def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
