@@ -22,6 +22,7 @@ import pandas as pd
 from pandas.api.typing import NAType
 
 from recist._checks_support import iso as iso_date
+from recist._checks_support import iso_dates
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
@@ -502,46 +503,25 @@ def check_target_selection(lesions: pd.DataFrame,
     """
     if "category" not in lesions.columns:
         lesions = classify_lesions(lesions, criteria)
-    findings: list[Finding] = []
     if lesions.empty:
-        return findings
+        return []
     lesions = lesions.reset_index(drop=True)
-    patient_ids = _objects(lesions["patient_id"])
-    # patient codes in order of first sight; a missing id (-1) is in no group, as in groupby
-    patient, patient_values = pd.factorize(patient_ids)
-    patient_order = {p: i for i, p in enumerate(patient_values.tolist())}
-    n_patients = len(patient_values)
-    grouped = patient >= 0
+    found = _SelectionFindings(lesions)
+    patient, grouped = found.patient, found.patient >= 0
+    n_patients = int(patient.max(initial=-1)) + 1
     is_target = (lesions["kind"] == LesionKind.TARGET).to_numpy()
-    lesion_ids = _objects(lesions["lesion_id"])
-    dates = (lesions["baseline_date"].to_numpy() if "baseline_date" in lesions.columns
-             else np.full(len(lesions), None, dtype=object))
-    iso_of: dict[Any, str | None] = {}
-
-    def problem(i: int, code: str, rule: str, text: str, lesion: bool = True) -> Finding:
-        """The finding at row ``i`` of ``lesions`` (at its patient when not ``lesion``)."""
-        return _selection_problem(
-            {"patient_id": patient_ids[i], "baseline_date": dates[i],
-             "lesion_id": lesion_ids[i] if lesion else None}, code, rule, text,
-            iso_of=iso_of)
-
-    def add(mask: npt.NDArray[np.bool_], code: str, rule: str,
-            text: Callable[[Any, Any], str]) -> None:
-        reasons = _objects(lesions["reason"])
-        findings.extend(problem(i, code, rule, text(lesion_ids[i], reasons[i]))
-                        for i in np.flatnonzero(mask).tolist())
+    lesion_ids = found.lesion_ids
 
     target_patient = np.where(is_target & grouped, patient, n_patients)
     n_targets = np.bincount(target_patient, minlength=n_patients + 1)[:n_patients]
     targets_of_row = np.append(n_targets, 0)[np.where(grouped, patient, n_patients)]
     crowded_rows = np.flatnonzero(is_target & (targets_of_row > criteria.max_targets))
-    for members in _groups_in_order(patient[crowded_rows], crowded_rows):
-        ids = [lesion_ids[i] for i in members]
-        findings.append(problem(
-            members[0], "too-many-targets", "SEL-1",
-            f"{len(ids)} target lesions ({', '.join(ids)}) exceed the maximum of "
-            f"{criteria.max_targets} (SEL-1, R11 4.2); record the others as non-targets",
-            lesion=False))
+    members, starts = _groups_in_order(patient[crowded_rows], crowded_rows)
+    ids = lesion_ids[members].tolist()
+    found.add(members[starts[:-1]], "too-many-targets", "SEL-1", [
+        f"{end - start} target lesions ({', '.join(ids[start:end])}) exceed the maximum of "
+        f"{criteria.max_targets} (SEL-1, R11 4.2); record the others as non-targets"
+        for start, end in zip(starts[:-1].tolist(), starts[1:].tolist())], lesion=False)
 
     organ_keys = _objects(lesions["organ_key"])
     organ_code = pd.factorize(organ_keys)[0]
@@ -550,21 +530,30 @@ def check_target_selection(lesions: pd.DataFrame,
                                            + organ_code, -1))[0]
     per_organ = np.bincount(per_organ_code)[per_organ_code]
     chosen = np.flatnonzero(keyed & (per_organ > criteria.max_targets_per_organ))
-    organs = _objects(lesions["organ"])
-    for members in _groups_in_order(per_organ_code[chosen], chosen):
-        listed = ", ".join(
-            f"{lesion_ids[i]} ({organs[i] if not _is_missing(organs[i]) else 'node'})"
-            for i in members)
-        findings.append(problem(
-            members[0], "too-many-targets-in-organ", "SEL-1",
-            f"{len(members)} targets in organ '{organ_keys[members[0]]}': {listed}; at most "
-            f"{criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all lymph nodes and "
-            "both sides of a paired organ count as one organ, SEL-3, DEC-21)", lesion=False))
+    members, starts = _groups_in_order(per_organ_code[chosen], chosen)
+    organs = _objects(lesions["organ"])[members].tolist()
+    listed = [f"{lesion} ({organ if not _is_missing(organ) else 'node'})"
+              for lesion, organ in zip(lesion_ids[members].tolist(), organs)]
+    firsts = members[starts[:-1]]
+    found.add(firsts, "too-many-targets-in-organ", "SEL-1", [
+        f"{end - start} targets in organ '{key}': {', '.join(listed[start:end])}; at most "
+        f"{criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all lymph nodes and "
+        "both sides of a paired organ count as one organ, SEL-3, DEC-21)"
+        for start, end, key in zip(starts[:-1].tolist(), starts[1:].tolist(),
+                                   organ_keys[firsts].tolist())], lesion=False)
 
+    reasons = _objects(lesions["reason"])
     category = _objects(lesions["category"])
     unmeasurable = is_target & ~lesions["measurable"].astype(bool).to_numpy()
     pathological = category == LesionCategory.PATHOLOGICAL_NODE.value
     normal = category == LesionCategory.NORMAL_NODE.value
+
+    def add(mask: npt.NDArray[np.bool_], code: str, rule: str,
+            text: Callable[[Any, Any], str]) -> None:
+        rows = np.flatnonzero(mask)
+        found.add(rows, code, rule, [text(lesion, reason) for lesion, reason in zip(
+            lesion_ids[rows].tolist(), reasons[rows].tolist())])
+
     add(unmeasurable & pathological, "node-target-not-measurable", "MEAS-5",
         lambda lesion, reason: f"target {lesion}: {reason}; record it as a non-target")
     add(unmeasurable & normal, "normal-node-recorded", "MEAS-6",
@@ -578,33 +567,92 @@ def check_target_selection(lesions: pd.DataFrame,
 
     untargeted = np.flatnonzero(lesions["measurable"].astype(bool).to_numpy() & grouped
                                 & (np.append(n_targets, 0)[patient] == 0))
-    for members in _groups_in_order(patient[untargeted], untargeted):
-        findings.append(problem(
-            members[0], "no-target-selected", "SEL-1",
-            f"no target lesion although {', '.join(lesion_ids[i] for i in members)} is "
-            "measurable; measurable lesions up to the limits are targets (SEL-1, R11 4.2)",
-            lesion=False))
+    members, starts = _groups_in_order(patient[untargeted], untargeted)
+    ids = lesion_ids[members].tolist()
+    found.add(members[starts[:-1]], "no-target-selected", "SEL-1", [
+        f"no target lesion although {', '.join(ids[start:end])} is measurable; measurable "
+        "lesions up to the limits are targets (SEL-1, R11 4.2)"
+        for start, end in zip(starts[:-1].tolist(), starts[1:].tolist())], lesion=False)
     add(is_target & (organ_code < 0) & (targets_of_row > criteria.max_targets_per_organ),
         "organ-missing", "SEL-1",
         lambda lesion, _: f"target {lesion} has no organ: the limit of "
                           f"{criteria.max_targets_per_organ} targets per organ cannot be "
                           "checked; fill the organ column")
-    findings.sort(key=lambda f: patient_order.get(f.patient_id, 0))
-    return findings
+    return found.findings()
 
 
-def _groups_in_order(codes: npt.NDArray[np.int64],
-                     rows: npt.NDArray[np.int64]) -> list[list[int]]:
+class _SelectionFindings:
+    """The findings of ``check_target_selection``, gathered as columns (row of ``lesions``,
+    code, rule, text, whether the lesion is named) and made at the end, each patient's
+    together in the order of the patients' first rows (as a stable sort of the findings
+    by patient gives)."""
+
+    def __init__(self, lesions: pd.DataFrame) -> None:
+        self.lesions = lesions
+        self.patient_ids = _objects(lesions["patient_id"])
+        # patient codes in order of first sight; a missing id (-1) is in no group
+        self.patient, self.patient_values = pd.factorize(self.patient_ids)
+        self.lesion_ids = _objects(lesions["lesion_id"])
+        self.parts: list[tuple[npt.NDArray[np.intp], str, str, list[str], bool]] = []
+
+    def add(self, rows: npt.NDArray[np.intp], code: str, rule: str, texts: list[str],
+            lesion: bool = True) -> None:
+        """Findings at ``rows`` of the lesions (at their patient when not ``lesion``)."""
+        if len(rows):
+            self.parts.append((rows, code, rule, texts, lesion))
+
+    def findings(self) -> list[Finding]:
+        """The findings, ordered by patient (first sight), then as added."""
+        if not self.parts:
+            return []
+        rows = np.concatenate([part[0] for part in self.parts])
+        codes = [part[1] for part in self.parts for _ in range(len(part[0]))]
+        rules = [part[2] for part in self.parts for _ in range(len(part[0]))]
+        texts = [text for part in self.parts for text in part[3]]
+        named = np.concatenate([np.full(len(part[0]), part[4]) for part in self.parts])
+        # a finding's patient is found by its text (str), as the ids were: a missing or
+        # non-text id sorts first unless its text is some patient's id
+        rank = {p: i for i, p in enumerate(self.patient_values.tolist())}
+        ids = [str(p) for p in self.patient_ids[rows].tolist()]
+        order = np.argsort(np.array([rank.get(p, 0) for p in ids], dtype=np.int64),
+                           kind="stable").tolist()
+        dates = (iso_dates(self.lesions["baseline_date"].to_numpy()[rows])
+                 if "baseline_date" in self.lesions.columns else [None] * len(rows))
+        raw_ids = self.patient_ids[rows].tolist()
+        named_ids = self.lesion_ids[rows]  # a new array: None where no lesion is named
+        named_ids[~named] = None
+        lesions = named_ids.tolist()
+        out = []
+        for i in order:
+            made = _new(Finding)  # as make_finding (10⁴ findings on a cohort)
+            _set(made, "__dict__", {
+                "code": codes[i],
+                "message": f"patient {raw_ids[i]}, baseline {dates[i]}: {texts[i]}",
+                "severity": Severity.WARNING, "patient_id": ids[i], "date": dates[i],
+                "visit": None, "lesion_id": lesions[i], "rule": rules[i]})
+            out.append(made)
+        return out
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _groups_in_order(codes: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]
+                     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """``rows`` grouped by their ``codes``, groups in order of first sight, rows in order
-    (as ``groupby(sort=False)``).
+    (as ``groupby(sort=False)``): the rows so ordered and where each group starts (and,
+    last, the number of rows).
 
     >>> _groups_in_order(np.array([5, 3, 5]), np.array([0, 4, 7]))
-    [[0, 7], [4]]
+    (array([0, 7, 4]), array([0, 2, 3]))
     """
-    groups: dict[int, list[int]] = {}
-    for code, row in zip(codes.tolist(), rows.tolist()):
-        groups.setdefault(code, []).append(row)
-    return list(groups.values())
+    first_seen, group = np.unique(codes, return_index=True, return_inverse=True)[1:]
+    rank = np.empty(len(first_seen), dtype=np.int64)
+    rank[np.argsort(first_seen, kind="stable")] = np.arange(len(first_seen))
+    ordered = np.argsort(rank[group.reshape(-1)], kind="stable")
+    sizes = np.bincount(rank[group.reshape(-1)], minlength=len(first_seen))
+    return rows[ordered], np.r_[0, np.cumsum(sizes)]
 
 
 # --- per-patient verdict -----------------------------------------------------------------

@@ -22,7 +22,7 @@ from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
 from recist.arrays import first_row_of_each
-from recist.cohort_index import index_of
+from recist.cohort_index import date_ns, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.vocabulary import (
@@ -75,7 +75,7 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     at = start_ids.get_indexer(_decoded(index_of(frame).patient, rows, str,
                                         frame["patient_id"]))
     rows, at = rows[at >= 0], at[at >= 0]
-    start = pd.to_datetime(starts["start_date"]).to_numpy(dtype="datetime64[ns]")[at]
+    start = date_ns(starts["start_date"])[at].view("datetime64[ns]")
     scan = index_of(frame).date_ns[rows]
     known = (scan != _NAT) & ~np.isnat(start)
     gap = np.where(known, (start.view(np.int64) - scan) // (86_400 * 10**9), 0)  # whole days
@@ -219,13 +219,12 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
     start, end = spans.start, spans.end
     overlap = np.flatnonzero(same_patient & (start <= end[before]))  # NaT: never
     visits = spans.label
-    starts = _iso_dates(start)
-    ends = _iso_dates(end)
     findings += spans.findings(
         overlap, "visits-overlap", "DEC-20", Severity.WARNING,
-        [f"visit {visits[i]} starts on {starts[i]}, on or before the last scan of visit "
-         f"{visits[i - 1]} ({ends[i - 1]}); check the dates or visit labels"
-         for i in overlap.tolist()])
+        [f"visit {visits[i]} starts on {day}, on or before the last scan of visit "
+         f"{visits[i - 1]} ({previous_end}); check the dates or visit labels"
+         for i, day, previous_end in zip(overlap.tolist(), _iso_dates(start[overlap]),
+                                         _iso_dates(end[overlap - 1]))])
     # Labels compared only within one pattern ("C#D#", "week #"), by their numbers.
     label_code, labels = pd.factorize(visits)
     parsed = [(re.sub(r"\d+", "#", label.strip().lower()),
@@ -273,12 +272,14 @@ class _VisitSpans:
     label: np.ndarray
     start: np.ndarray
     end: np.ndarray
-    patient: list[str]
+    patient: np.ndarray
+    patient_ids: list[str]
 
     def findings(self, at: np.ndarray, code: str, rule: str, severity: Severity,
                  texts: list[str]) -> list[Finding]:
         """Findings at the spans ``at`` (dated at their start, no lesion)."""
-        return made_findings(code, rule, severity, texts, [self.patient[i] for i in at],
+        return made_findings(code, rule, severity, texts,
+                             [self.patient_ids[p] for p in self.patient[at].tolist()],
                              _iso_dates(self.start[at]), self.label[at].tolist(),
                              [None] * len(at))
 
@@ -309,7 +310,7 @@ def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
         patient_rank=rank[patient], label=tps.label[at],
         start=tps.first_ns[at].view("datetime64[ns]"),
         end=tps.last_ns[at].view("datetime64[ns]"),
-        patient=[ids[p - 1] for p in patient.tolist()])
+        patient=patient - 1, patient_ids=ids)  # ids[-1]: the missing id
 
 
 def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
