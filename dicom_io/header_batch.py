@@ -206,20 +206,43 @@ def _walk(flat: np.ndarray, available: np.ndarray) -> tuple[np.ndarray, ...]:
     return walked, pixel_offset, pixel_length, files, tags, values, lengths
 
 
-def _texts(data: bytes, files: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+_PAD_BYTES = np.array([0x00, 0x20], dtype=np.uint8)  # stripped from both ends of a text
+_LINE = 0x0A
+
+
+def _texts(flat: np.ndarray, files: np.ndarray, starts: np.ndarray, lengths: np.ndarray
            ) -> tuple[list[Any], np.ndarray]:
-    """Text values at ``starts`` (file offsets) of ``files`` in ``data`` (the first reads),
+    """Text values at ``starts`` (file offsets) of ``files`` in ``flat`` (the first reads),
     unpadded; ``None`` for a value that is not printable ASCII (which decodes alike in
-    every character set the fast reader knows): its file is read on its own."""
+    every character set the fast reader knows): its file is read on its own.
+
+    The values are stripped of spaces and NULs at both ends and laid end to end, a line
+    break after each, in a few array steps; one decoding and one split give them all.
+    """
     begins = files * _WIDTH + starts
-    parts = [data[a:b].strip(b" \x00")
-             for a, b in zip(begins.tolist(), (begins + lengths).tolist())]
-    joined = b"\n".join(parts)  # (a line break is not printable: none in a good value)
-    text = joined.decode("latin-1")
-    if text.isascii() and text.replace("\n", " ").isprintable():  # all good (common)
-        return text.split("\n"), np.ones(len(parts), dtype=bool)
-    values = [text if text.isascii() and text.isprintable() else None
-              for text in (part.decode("latin-1") for part in parts)]
+    ends = begins + lengths
+    while True:  # strip the ends (DICOM pads a value with one byte; more is rare)
+        trailing = (ends > begins) & np.isin(flat[np.maximum(ends - 1, 0)], _PAD_BYTES)
+        leading = (ends > begins) & np.isin(flat[begins], _PAD_BYTES)
+        if not (trailing.any() or leading.any()):
+            break
+        ends -= trailing
+        begins += leading & (ends > begins)
+    sizes = ends - begins
+    total = int(sizes.sum())
+    within = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    laid = np.full(total + len(sizes), _LINE, dtype=np.uint8)
+    laid[np.repeat(np.cumsum(sizes + 1) - sizes - 1, sizes) + within] = \
+        flat[np.repeat(begins, sizes) + within]
+    text = laid.tobytes().decode("latin-1")
+    values: list[Any] = text.split("\n")[:-1]
+    if len(values) == len(sizes) and text.isascii() \
+            and text.replace("\n", " ").isprintable():  # all good (common)
+        return values, np.ones(len(sizes), dtype=bool)
+    # A line break inside a value (not printable) shifts the split: value by value.
+    values = [(flat[a:b].tobytes().decode("latin-1"))
+              for a, b in zip(begins.tolist(), ends.tolist())]
+    values = [value if value.isascii() and value.isprintable() else None for value in values]
     return values, np.array([value is not None for value in values], dtype=bool)
 
 
@@ -237,7 +260,6 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
     # A file with a recorded element twice is read on its own (simplest: no "last wins").
     twice = (files[1:] == files[:-1]) & (tags[1:] == tags[:-1])
     walked[files[1:][twice]] = False
-    data = flat.tobytes()
     texts: dict[int, tuple[np.ndarray, list[Any]]] = {}
     distinct, first = np.unique(tags, return_index=True)
     bounds = [*first.tolist(), len(tags)]
@@ -245,7 +267,7 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
         part = slice(bounds[e], bounds[e + 1])
         f, s, ln = files[part], starts[part], lengths[part]
         if tag in (_SYNTAX_TAG, _CLASS_TAG) or _BY_TAG[tag][1] == "text":
-            strings, good = _texts(data, f, s, ln)
+            strings, good = _texts(flat, f, s, ln)
             walked[f[~good]] = False
             texts[tag] = (f, strings)
         else:  # a binary unsigned short: None when shorter than 2 bytes (as alone)
