@@ -15,6 +15,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
 from recist.criteria import RECIST_1_1, Criteria
 from recist.vocabulary import OverallResponse
 
@@ -35,6 +39,7 @@ __all__ = [
     "counted_time_points",
     "first_response_index",
     "meets_sd_minimum",
+    "response_ranks",
 ]
 
 CR, PR, SD, NON_CR_NON_PD, PD, NE = (response.value for response in OverallResponse)
@@ -340,3 +345,24 @@ def first_response_index(responses: Sequence[str]) -> int | None:
         if responses[position] in (CR, PR):
             return position
     return None
+
+
+def response_ranks(labels: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """The BOR-2 rank (``RESPONSE_RANK``) of each overall response of a column, and which
+    are missing; the array form of the ranking the rule functions above use.
+
+    A missing response (None, NaN, ``pd.NA``) ranks as NE (an empty follow-up response
+    counts as NE, BOR-5); any other text ranks after NE (``len(RESPONSE_RANK)``): it is
+    never a response, a progression nor allowed between a response and its confirmation.
+    Looked up once per distinct label.
+
+    >>> ranks, missing = response_ranks(np.array(["PR", None, "PD", "XX"], dtype=object))
+    >>> ranks.tolist(), missing.tolist()
+    ([1, 5, 4, 6], [False, True, False, False])
+    """
+    codes, uniques = pd.factorize(np.asarray(labels, dtype=object), use_na_sentinel=True)
+    lookup = np.array([RESPONSE_RANK.get(str(label), len(RESPONSE_RANK)) for label in uniques]
+                      + [RESPONSE_RANK[NE]], dtype=np.int64)  # the last: missing (-1)
+    ranks: npt.NDArray[np.int64] = lookup[codes]
+    missing: npt.NDArray[np.bool_] = codes < 0
+    return ranks, missing

@@ -25,6 +25,7 @@ from recist.best_response import (
     SD,
     confirming_time_point,
     counted_time_points,
+    response_ranks,
 )
 from recist.cohort_confirmation import confirming_rows
 from recist.criteria import RECIST_1_1, Criteria
@@ -210,7 +211,7 @@ def _continued_rows(
         assessed &= days_all < limit[group_all]
     rows = np.flatnonzero(assessed)
     group, days = group_all[rows], days_all[rows]
-    rank = _ranks(overall[rows])
+    rank = response_ranks(overall[rows])[0]  # another label: after NE, never a response
     is_pd = rank == _PD
     pd_so_far = np.cumsum(is_pd)
     first_of_group = np.r_[True, group[1:] != group[:-1]]
@@ -235,14 +236,3 @@ def _continued_rows(
 
 
 _CR, _PR, _PD = RESPONSE_RANK[CR], RESPONSE_RANK[PR], RESPONSE_RANK[PD]
-
-
-def _ranks(labels: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
-    """The BOR-2 rank of each overall response; any other label ranks after NE (it is
-    never a response, a progression nor allowed between a response and its
-    confirmation)."""
-    codes, uniques = pd.factorize(labels)
-    lookup = np.array([RESPONSE_RANK.get(str(u), len(RESPONSE_RANK)) for u in uniques]
-                      + [len(RESPONSE_RANK)], dtype=np.int64)
-    ranks: npt.NDArray[np.int64] = lookup[codes]
-    return ranks

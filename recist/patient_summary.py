@@ -30,6 +30,7 @@ from recist.best_response import (
     best_overall_response,
     confirmed_best_overall_response,
     first_response_index,
+    response_ranks,
 )
 from recist.cohort_confirmation import confirmed_of_cohort
 from recist.criteria import RECIST_1_1, Criteria
@@ -120,9 +121,14 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
         raise RecistDataError(
             f"timepoints table row {int(empty[0])}: patient_id is empty; every time point "
             "needs the patient it belongs to")
-    dates = pd.to_datetime(timepoints["date"], errors="coerce")
-    if dates.isna().any():
-        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
+    dates = timepoints["date"]
+    if dates.dtype == np.dtype("datetime64[ns]"):  # dates already: no conversion
+        no_date = np.isnat(dates.to_numpy())
+    else:
+        dates = pd.to_datetime(dates, errors="coerce")
+        no_date = dates.isna().to_numpy()
+    if no_date.any():
+        row = int(np.flatnonzero(no_date)[0])
         raise RecistDataError(
             f"timepoints table, patient_id {ids_of[patient_codes[row]]}: date "
             f"{timepoints['date'].iloc[row]!r} is missing or not a date; every time point "
@@ -145,14 +151,20 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
     else:
         target = np.full(len(timepoints), None, dtype=object)
     days = dates.to_numpy("datetime64[D]")
-    order = np.lexsort((days, patient_codes))
+    day_numbers = days.view(np.int64)
+    step = np.diff(patient_codes)
+    if ((step > 0) | ((step == 0) & (day_numbers[1:] >= day_numbers[:-1]))).all():
+        order: slice | npt.NDArray[np.intp] = slice(None)  # sorted already (as
+        # ``recist.timepoints`` writes them)
+    else:
+        order = np.lexsort((days, patient_codes))
     codes = patient_codes[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
     return {
         "ids": ids_of[codes[starts]].tolist(),
         "starts": starts,
         "ends": np.r_[starts[1:], len(codes)] if len(codes) else starts,
-        "days": days[order].astype(np.int64),
+        "days": day_numbers[order].copy(),
         "overall": overall[order],
         "target": target[order],
     }
@@ -218,19 +230,8 @@ def _summarise_one(
         columns[column].append(cell)
 
 
-_RANK_OF: dict[str | None, int] = {None: RESPONSE_RANK[NE]}  # an empty response is NE
-_RANK_OF.update(RESPONSE_RANK.items())
 _PD_RANK, _NE_RANK = RESPONSE_RANK[PD], RESPONSE_RANK[NE]
 _SD_RANK, _NCNP_RANK = RESPONSE_RANK[SD], RESPONSE_RANK[NON_CR_NON_PD]
-
-
-def _ranks(overall: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.int64],
-                                                    npt.NDArray[np.bool_]]:
-    """BOR-2 rank of every row's overall response (an empty one ranked NE), and which
-    rows are empty; computed on the distinct labels."""
-    codes, uniques = pd.factorize(overall, use_na_sentinel=True)
-    lookup = np.array([_RANK_OF[u] for u in uniques] + [_RANK_OF[None]], dtype=np.int64)
-    return lookup[codes], codes < 0
 
 
 def _vector_bor(
@@ -240,7 +241,7 @@ def _vector_bor(
 ) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """``best_overall_response`` of every patient at once, on all their time points.
 
-    ``rank``/``missing``/``days`` are the sorted time point rows (``_ranks``),
+    ``rank``/``missing``/``days`` are the sorted time point rows (``response_ranks``),
     ``starts``/``ends`` each patient's rows (baseline row included when its response is
     empty), ``start_days`` each patient's reference date (days since 1970). Returns per
     patient the best response, the row reaching it (-1 when none, BOR-7), whether a CR or
@@ -323,6 +324,13 @@ def _dates_of(days: npt.NDArray[np.int64], more: list[date | None]) -> npt.NDArr
         "datetime64[ns]"), _as_dates(more)]
 
 
+def _texts_of(values: npt.NDArray[np.object_], more: list[Any]) -> npt.NDArray[np.object_]:
+    """An object array and more values as one object array."""
+    if not more:
+        return np.asarray(values, dtype=object)
+    return np.array([*values, *more], dtype=object)
+
+
 def _integers_of(values: npt.NDArray[np.int64], more: list[int | None]) -> Any:
     """Whole days (``_NAT`` for none) and more int/None as a nullable Int64 array."""
     tail = np.array([_NAT if v is None else v for v in more], dtype=np.int64)
@@ -344,8 +352,7 @@ def _as_dates(values: Sequence[date | None]) -> npt.NDArray[np.datetime64]:
 
 def _iso(days: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
     """Days since 1970 as ISO date strings (``2024-03-01``), vectorised."""
-    text = pd.DatetimeIndex(days.view("datetime64[D]").astype("datetime64[ns]"))
-    return np.asarray(text.strftime("%Y-%m-%d"), dtype=object)
+    return np.datetime_as_string(days.view("datetime64[D]"), unit="D").astype(object)
 
 
 def _vector_endpoints(
@@ -469,7 +476,7 @@ def summarise_patients_with_findings(
                 f"patient {patient_id}: {why}; the SD minimum and durations run from "
                 f"the baseline scan date {baseline} instead (DEC-7)",
                 Severity.WARNING, patient_id=patient_id, date=baseline, rule="DEC-7"))
-    rank, missing = _ranks(overall)
+    rank, missing = response_ranks(overall)  # labels checked: an empty one ranks NE
     bests, best_rows, responders, counted = _vector_bor(rank, missing, days, starts, ends,
                                                         start_days, criteria)
     group = np.repeat(np.arange(n), ends - starts)
@@ -535,12 +542,11 @@ def summarise_patients_with_findings(
         start, death, therapy = (_day(days[k]) for days in unseen_days)
         _summarise_one(extra, patient_id, [], [], False, start, death, therapy, criteria)
     frame = pd.DataFrame({
-        "patient_id": pd.array([*columns["patient_id"], *extra["patient_id"]],
+        "patient_id": pd.array(_texts_of(columns["patient_id"], extra["patient_id"]),
                                dtype="string"),
-        "bor": pd.Series([*columns["bor"], *extra["bor"]], dtype=object),
+        "bor": _texts_of(columns["bor"], extra["bor"]),
         "bor_date": _dates_of(columns["bor_date"], extra["bor_date"]),
-        "confirmed_bor": pd.Series([*columns["confirmed_bor"], *extra["confirmed_bor"]],
-                                   dtype=object),
+        "confirmed_bor": _texts_of(columns["confirmed_bor"], extra["confirmed_bor"]),
         "pd_date": _dates_of(columns["pd_date"], extra["pd_date"]),
         "pfs_event": np.r_[columns["pfs_event"].astype(bool),
                            np.array(extra["pfs_event"], dtype=bool)],
@@ -548,10 +554,10 @@ def summarise_patients_with_findings(
         "pfs_days": _integers_of(columns["pfs_days"], extra["pfs_days"]),
         "response_date": _dates_of(columns["response_date"], extra["response_date"]),
         "dor_days": _integers_of(columns["dor_days"], extra["dor_days"]),
-        "censor_reason": pd.Series([*columns["censor_reason"], *extra["censor_reason"]],
-                                   dtype=object),
+        "censor_reason": _texts_of(columns["censor_reason"], extra["censor_reason"]),
     })
-    frame = frame.sort_values("patient_id", kind="stable").reset_index(drop=True)
+    if unseen:  # the time points' patients come sorted (``_timepoint_arrays``)
+        frame = frame.sort_values("patient_id", kind="stable").reset_index(drop=True)
     return frame[summary_columns(criteria)], findings
 
 
