@@ -124,13 +124,13 @@ def compose(n: int, pieces: Sequence[tuple[npt.NDArray[np.object_], npt.ArrayLik
         out[:] = ["".join(parts) for parts in zip(*(t[c].tolist()
                                                     for t, c in zip(tables, codes)))]
         return out
+    step = len(tables) + 1  # each row's pieces, then the separator
     for start in range(0, n, _BLOCK):
         end = min(n, start + _BLOCK)
-        block = np.empty((end - start, len(tables) + 1), dtype=object)
+        parts = [_SEPARATOR] * (step * (end - start))
         for j, (table, code) in enumerate(zip(tables, codes)):
-            block[:, j] = table[code[start:end]]
-        block[:, -1] = _SEPARATOR
-        out[start:end] = "".join(block.ravel().tolist()).split(_SEPARATOR)[:-1]
+            parts[j::step] = table.take(code[start:end]).tolist()
+        out[start:end] = "".join(parts).split(_SEPARATOR)[:-1]
     return out
 
 

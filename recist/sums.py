@@ -12,7 +12,7 @@ and a nadir of 0 is never a divisor.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias, overload
 
 import numpy as np
@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from recist.arrays import NO_DATE_NS, round_half_away
-from recist.cohort_index import index_of
+from recist.cohort_index import TextCodes, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
 from recist.vocabulary import LesionKind, NewLesionStatus, NonTargetStatus, TargetStatus
@@ -139,9 +139,24 @@ def index_timepoints(measurements: pd.DataFrame) -> tuple[np.ndarray, pd.DataFra
     })
 
 
-def _check_measured_diameters(frame: pd.DataFrame, diameter: np.ndarray,
-                              measured_target: np.ndarray) -> None:
-    bad = np.flatnonzero(measured_target & np.isnan(diameter))
+def _codes_equal(codes: np.ndarray, coded: TextCodes, value: str) -> np.ndarray:
+    """Whether each of ``codes`` (codes of ``coded``) stands for ``value``: ``rows_equal``
+    on a selection of rows, without indexing a table by every row.
+
+    >>> from recist.cohort_index import text_codes
+    >>> coded = text_codes(pd.Series(["a", "b", None, "a"]))
+    >>> _codes_equal(coded.codes[[0, 1, 2]], coded, "a").tolist()
+    [True, False, False]
+    """
+    hits = [code for code, unique in enumerate(coded.uniques.tolist()) if unique == value]
+    if not hits:
+        return np.zeros(len(codes), dtype=bool)
+    equal: np.ndarray = codes == hits[0] if len(hits) == 1 else np.isin(codes, hits)
+    return equal
+
+
+def _check_measured_diameters(frame: pd.DataFrame, bad: np.ndarray) -> None:
+    """Refuse the first of ``bad``: measured target rows without their diameter."""
     if len(bad):
         row = frame.iloc[bad[0]]
         which = "sa_mm (nodal target)" if bool(row["nodal"]) else "ld_mm"
@@ -306,17 +321,25 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     patient_cutoff_ns = np.append(cutoff_ns_of_timepoints(encoding.patient.uniques, cutoffs),
                                   NO_DATE_NS)
     tp_cutoff_ns = patient_cutoff_ns[tps.patient]
-    status_is = encoding.status.rows_equal
+    status = encoding.status  # each kind's rows compared on their status codes only
+
+    def status_of(rows: np.ndarray) -> Callable[[str], np.ndarray]:
+        codes = status.codes[rows]
+        return lambda value: _codes_equal(codes, status, value)
+
     nodal = frame["nodal"].to_numpy(dtype=bool)
     ld = frame["ld_mm"].to_numpy(dtype=float)
     sa = frame["sa_mm"].to_numpy(dtype=float)
     date_ns = encoding.date_ns
-    is_target = encoding.kind.rows_equal(LesionKind.TARGET)
-    is_nt = encoding.kind.rows_equal(LesionKind.NON_TARGET)
-    is_new = encoding.kind.rows_equal(LesionKind.NEW)
-    diameter = np.where(nodal, sa, ld)
-    _check_measured_diameters(frame, diameter, is_target & status_is(TargetStatus.MEASURED))
-    del diameter  # 8 bytes a row, needed for the check only
+    kind = encoding.kind
+    t_rows = np.flatnonzero(_codes_equal(kind.codes, kind, LesionKind.TARGET))
+    nt_rows = np.flatnonzero(_codes_equal(kind.codes, kind, LesionKind.NON_TARGET))
+    new_rows = np.flatnonzero(_codes_equal(kind.codes, kind, LesionKind.NEW))
+    t_status_is = status_of(t_rows)
+    t_nodal, t_sa, t_ld = nodal[t_rows], sa[t_rows], ld[t_rows]
+    t_measured = t_status_is(TargetStatus.MEASURED)
+    bad = np.flatnonzero(t_measured & np.isnan(np.where(t_nodal, t_sa, t_ld)))
+    _check_measured_diameters(frame, t_rows[bad[:1]])
     decimals = criteria.rounding_decimals
 
     patient_of_tp = tps.patient
@@ -331,15 +354,17 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_orders = int(tp_order.max(initial=-1)) + 1
 
     # ---- targets: lesion level (fragments added, SUM-5, DEC-11) ----
-    t_rows = np.flatnonzero(is_target)
-    t_contribution = np.asarray(target_contribution_mm(
-        encoding.status.decode(encoding.status.codes[t_rows]), nodal[t_rows], ld[t_rows],
-        sa[t_rows], criteria))
+    # ``target_contribution_mm`` on the status codes
+    t_contribution = np.select(
+        [t_measured, t_status_is(TargetStatus.TOO_SMALL)],
+        [np.where(t_nodal, t_sa, t_ld), np.full(len(t_rows), criteria.too_small_mm)],
+        default=0.0).astype(float)
+    t_not_evaluated = t_status_is(TargetStatus.NOT_EVALUATED)
     les_of_row, les_tp = _lesion_groups(row_tp[t_rows], row_lesion[t_rows], row_order[t_rows],
                                         n_lesions, n_orders)
     les_mm = round_half_away(_group_sum(les_of_row, t_contribution), decimals)
-    les_ne = _group_any(les_of_row, status_is(TargetStatus.NOT_EVALUATED)[t_rows])
-    les_nodal = _group_any(les_of_row, nodal[t_rows])
+    les_ne = _group_any(les_of_row, t_not_evaluated)
+    les_nodal = _group_any(les_of_row, t_nodal)
     les_in_base = _group_any(les_of_row, _at_baseline(row_lesion, t_rows, row_is_baseline,
                                                       n_lesions))
     not_cr = np.where(les_nodal, les_mm >= criteria.node_pathological_sa_mm, les_mm > 0)
@@ -367,19 +392,20 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     pct_nadir = round_half_away(pct_nadir, decimals)
     # DEC-20: a sum-based PD is dated by the earliest scan of the targets that documented
     # it, so rows of targets not evaluated at that time point do not count.
-    evaluated_t_rows = t_rows[~status_is(TargetStatus.NOT_EVALUATED)[t_rows]]
+    evaluated_t_rows = t_rows[~t_not_evaluated]
     first_target_ns = _group_min(row_tp[evaluated_t_rows], date_ns[evaluated_t_rows],
                                  n_tp, NO_DATE_NS)
-    del t_rows, t_contribution, les_of_row, evaluated_t_rows  # row-sized, done with
+    del t_rows, t_contribution, les_of_row, evaluated_t_rows, t_nodal, t_sa, t_ld
 
     # ---- non-targets (NT-*, DEC-5) ----
-    nt_rows = np.flatnonzero(is_nt)
-    gone = status_is(NonTargetStatus.ABSENT)[nt_rows] & ~(nodal[nt_rows]
+    nt_status_is = status_of(nt_rows)
+    gone = nt_status_is(NonTargetStatus.ABSENT) & ~(nodal[nt_rows]
                                        & (sa[nt_rows] >= criteria.node_pathological_sa_mm))
     nt_of_row, nt_tp = _lesion_groups(row_tp[nt_rows], row_lesion[nt_rows],
                                       row_order[nt_rows], n_lesions, n_orders)
-    nt_prog = _group_any(nt_of_row, status_is(NonTargetStatus.PROGRESSION)[nt_rows])
-    nt_ne = _group_any(nt_of_row, status_is(NonTargetStatus.NOT_EVALUATED)[nt_rows])
+    nt_progression = nt_status_is(NonTargetStatus.PROGRESSION)
+    nt_prog = _group_any(nt_of_row, nt_progression)
+    nt_ne = _group_any(nt_of_row, nt_status_is(NonTargetStatus.NOT_EVALUATED))
     nt_gone = ~_group_any(nt_of_row, ~gone)  # every row of the lesion gone
     nt_in_base = _group_any(nt_of_row, _at_baseline(row_lesion, nt_rows, row_is_baseline,
                                                     n_lesions))
@@ -391,12 +417,13 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_nt_prog = np.bincount(nt_tp, weights=nt_prog, minlength=n_tp).astype(np.int64)
     n_nt_present = np.bincount(nt_tp, weights=~nt_gone & ~nt_ne & ~nt_prog,
                                minlength=n_tp).astype(np.int64)
-    prog_rows = nt_rows[status_is(NonTargetStatus.PROGRESSION)[nt_rows]]
+    prog_rows = nt_rows[nt_progression]
     nt_prog_ns = _group_min(row_tp[prog_rows], date_ns[prog_rows], n_tp, NO_DATE_NS)
 
     # ---- new lesions (NEW-1, NEW-3, DEC-13, DEC-14) ----
-    unequivocal_rows = np.flatnonzero(is_new & status_is(NewLesionStatus.UNEQUIVOCAL))
-    equivocal_rows = np.flatnonzero(is_new & status_is(NewLesionStatus.EQUIVOCAL))
+    new_status_is = status_of(new_rows)
+    unequivocal_rows = new_rows[new_status_is(NewLesionStatus.UNEQUIVOCAL)]
+    equivocal_rows = new_rows[new_status_is(NewLesionStatus.EQUIVOCAL)]
     n_unequivocal = np.bincount(row_tp[unequivocal_rows], minlength=n_tp).astype(np.int64)
     n_equivocal = np.bincount(row_tp[equivocal_rows], minlength=n_tp).astype(np.int64)
     unequivocal_ns = _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp, NO_DATE_NS)

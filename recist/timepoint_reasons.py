@@ -135,16 +135,24 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
     slot_tables: list[list[npt.NDArray[np.object_]]] = [[_EMPTY] for _ in range(slots)]
     slot_codes = [np.zeros(n, dtype=np.int32) for _ in range(slots)]  # into slot_tables
     slot_sizes = [1] * slots
+    template_code = (which + 1).astype(np.int32)  # 0: no target part
+
+    def of_templates(chosen: list[int]) -> npt.NDArray[np.bool_]:
+        """Whether each row's template is one of ``chosen``."""
+        wanted = np.zeros(len(templates) + 1, dtype=bool)
+        wanted[np.asarray(chosen, dtype=np.intp) + 1] = True
+        selected: npt.NDArray[np.bool_] = wanted[template_code]
+        return selected
+
     for (column, spec), where in uses.items():
-        rows = np.isin(which, [t for t, _ in where])
+        rows = of_templates([t for t, _ in where])
         texts, codes = distinct_texts(numbers[column][rows], spec)
         for slot in sorted({slot for _, slot in where}):
-            at = rows & np.isin(which, [t for t, s in where if s == slot])
+            at = rows & of_templates([t for t, s in where if s == slot])
             slot_codes[slot][at] = slot_sizes[slot] + codes[at[rows]]
             slot_tables[slot].append(texts)
             slot_sizes[slot] += len(texts)
     pieces: list[tuple[npt.NDArray[np.object_], npt.NDArray[np.integer[Any]]]] = []
-    template_code = (which + 1).astype(np.int32)  # 0: no target part
     for slot in range(slots + 1):
         table = np.array([""] + [
             (literals[slot] + ("; " if slot == len(literals) - 1 else ""))
