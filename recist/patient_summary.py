@@ -69,12 +69,12 @@ def summary_columns(criteria: Criteria = RECIST_1_1) -> list[str]:
     return [c for c in SUMMARY_COLUMNS if c != "confirmed_bor" or criteria.confirmation]
 
 
-def _text_or_none(values: pd.Series[Any],
-                  upper: bool = True) -> tuple[npt.NDArray[np.object_], set[str | None]]:
-    """Strings stripped (and upper-cased), missing → None, as an object array.
+def _text_or_none(values: pd.Series[Any], upper: bool = True
+                  ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp], set[str | None]]:
+    """Strings stripped (and upper-cased), missing → None: the distinct cleaned values
+    (the last: None), each row's code into them (-1: missing) and the set of the values.
 
-    Works on the distinct values only (a cohort has a handful of response labels), and
-    returns the set of distinct cleaned values too.
+    Works on the distinct values only (a cohort has a handful of response labels).
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     cleaned: list[str | None] = []
@@ -83,7 +83,7 @@ def _text_or_none(values: pd.Series[Any],
         text = text.upper() if upper else text
         cleaned.append(text if text else None)
     lookup = np.array(cleaned + [None], dtype=object)
-    return lookup[codes], set(cleaned)
+    return lookup, np.asarray(codes, dtype=np.intp), set(cleaned)
 
 
 class _TimepointArrays(TypedDict):
@@ -94,7 +94,9 @@ class _TimepointArrays(TypedDict):
     ends: npt.NDArray[np.intp]  # each patient's row after the last
     days: npt.NDArray[np.int64]  # the dates as days since 1970
     overall: npt.NDArray[np.object_]  # cleaned labels, None when empty
-    target: npt.NDArray[np.object_]
+    rank: npt.NDArray[np.int64]  # ``response_ranks`` of ``overall``
+    missing: npt.NDArray[np.bool_]  # ``overall`` empty
+    no_target: npt.NDArray[np.bool_]  # no target response (empty or NA)
 
 
 def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
@@ -134,10 +136,11 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
             f"{timepoints['date'].iloc[row]!r} is missing or not a date; every time point "
             "needs its scan date"
         )
-    overall, labels = _text_or_none(timepoints["overall_response"])
+    overall_labels, overall_codes, labels = _text_or_none(timepoints["overall_response"])
     if TargetResponse.NA in labels:  # a baseline row written with the literal label NA
-        overall[overall == TargetResponse.NA] = None
+        overall_labels[overall_labels == TargetResponse.NA] = None
         labels.discard(TargetResponse.NA)
+    overall = overall_labels[overall_codes]
     unknown = labels - set(RESPONSES) - {None}
     if unknown:
         row = next(i for i, label in enumerate(overall) if label in unknown)
@@ -147,9 +150,12 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
             f"{', '.join(RESPONSES)}"
         )
     if "target_response" in timepoints.columns:
-        target = _text_or_none(timepoints["target_response"])[0]
+        target_labels, target_codes, _ = _text_or_none(timepoints["target_response"])
+        no_target_of = np.array([label in _NO_TARGET for label in target_labels.tolist()])
+        no_target = no_target_of[target_codes]
     else:
-        target = np.full(len(timepoints), None, dtype=object)
+        no_target = np.ones(len(timepoints), dtype=bool)
+    rank_of, missing_of = response_ranks(overall_labels)  # labels checked: empty ranks NE
     days = dates.to_numpy("datetime64[D]")
     day_numbers = days.view(np.int64)
     step = np.diff(patient_codes)
@@ -166,7 +172,9 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
         "ends": np.r_[starts[1:], len(codes)] if len(codes) else starts,
         "days": day_numbers[order].copy(),
         "overall": overall[order],
-        "target": target[order],
+        "rank": rank_of[overall_codes][order],
+        "missing": missing_of[overall_codes][order],
+        "no_target": no_target[order],
     }
 
 
@@ -285,13 +293,6 @@ def _first_response_rows(rank: npt.NDArray[np.int64], counted: npt.NDArray[np.bo
     TTE-6, TTE-9)."""
     rows = np.flatnonzero(counted & (rank <= RESPONSE_RANK[PR]))
     return first_row_of_each(group[rows], n, rows=rows)
-
-
-def _target_missing(target: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
-    """Rows without a target response (empty or NA)."""
-    codes, uniques = pd.factorize(target, use_na_sentinel=True)
-    lookup = np.array([u in _NO_TARGET for u in uniques] + [True], dtype=bool)
-    return lookup[codes]
 
 
 def _record_days(table: pd.DataFrame | None, column: str,
@@ -476,13 +477,13 @@ def summarise_patients_with_findings(
                 f"patient {patient_id}: {why}; the SD minimum and durations run from "
                 f"the baseline scan date {baseline} instead (DEC-7)",
                 Severity.WARNING, patient_id=patient_id, date=baseline, rule="DEC-7"))
-    rank, missing = response_ranks(overall)  # labels checked: an empty one ranks NE
+    rank, missing = arrays["rank"], arrays["missing"]
     bests, best_rows, responders, counted = _vector_bor(rank, missing, days, starts, ends,
                                                         start_days, criteria)
     group = np.repeat(np.arange(n), ends - starts)
     firsts = starts + missing[starts]
     post = np.arange(len(rank)) >= firsts[group]
-    has_target = ~_target_missing(arrays["target"]) & post
+    has_target = ~arrays["no_target"] & post
     non_target_only = np.bincount(group[has_target], minlength=n) == 0
     # the confirmed BOR and the response date (CONF-1..7, TTE-6): rule functions for the
     # patients with a CR or PR only
