@@ -5,9 +5,7 @@ Not public API: use the ``check_…`` functions of ``recist.checks``.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Hashable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date
 from typing import Any, TypeAlias
 
@@ -25,8 +23,8 @@ from recist.cohort_index import (
 )
 from recist.findings import Finding, Severity, make_finding
 
-__all__ = ["codes_of", "decoded", "finding", "findings_at", "findings_at_rows", "gc_paused",
-           "indexed", "iso", "iso_dates", "made_findings", "records"]
+__all__ = ["codes_of", "decoded", "finding", "findings_at", "findings_at_rows", "indexed", "iso",
+           "iso_dates", "made_findings", "records"]
 
 Row: TypeAlias = "dict[Hashable, Any]"
 """One table row as a dict (column name → cell), as ``DataFrame.to_dict("records")``."""
@@ -251,25 +249,6 @@ def decoded(coded: TextCodes, rows: npt.NDArray[np.intp],
         for i in np.flatnonzero(at < 0).tolist():
             out[i] = convert(cells[rows[i]])
     return out
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while the block runs (restored after, also
-    on an exception; left as it was if it was already off).
-
-    The checks build 10⁵ findings, each an object the collector would otherwise scan
-    again and again while they accumulate (building them took twice as long); they are
-    results that live on, and the temporaries of the checks are freed by reference
-    counting, so a pause collects nothing less, only later.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _ENCODED = {"patient_id": "patient", "lesion_id": "lesion", "kind": "kind",

@@ -23,7 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import codes_of, findings_at_rows, gc_paused
+from recist._checks_support import codes_of, findings_at_rows
 from recist._checks_support import indexed as _indexed
 from recist.arrays import first_row_of_each
 from recist.baseline_rules import check_target_selection
@@ -434,11 +434,10 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
         check_slice_thickness_changes,
         check_split_or_merged_nodes,
     )
-    with gc_paused():  # findings are built by the 10⁴
-        for check in checks:
-            findings.extend(check(indexed))
-        if include_selection:  # classified from the baseline rows the indexed table marks
-            findings.extend(check_target_selection(indexed, criteria))
+    for check in checks:
+        findings.extend(check(indexed))
+    if include_selection:  # classified from the baseline rows the indexed table marks
+        findings.extend(check_target_selection(indexed, criteria))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(findings, key=lambda f: order[f.severity])
 
@@ -447,6 +446,4 @@ def run_timepoint_checks(timepoints: pd.DataFrame,
                          measurements: pd.DataFrame) -> list[Finding]:
     """The checks on assessed time points: ``check_cr_then_pr``, ``check_cr_then_sd``,
     ``check_present_after_cr``."""
-    with gc_paused():  # findings are built by the 10⁴
-        return [*cr_followed_checks(timepoints),
-                *check_present_after_cr(timepoints, measurements)]
+    return [*cr_followed_checks(timepoints), *check_present_after_cr(timepoints, measurements)]

@@ -8,10 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from recist._checks_support import codes_of, findings_at_rows
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
-from recist.arrays import first_row_of_each
+from recist.cohort_index import index_of
 from recist.findings import Finding, Severity
 from recist.vocabulary import LesionKind, NonTargetStatus
 
@@ -149,37 +150,42 @@ def check_present_after_cr(timepoints: pd.DataFrame,
     cr = timepoints[response == "CR"]
     if cr.empty:
         return []
-    first_cr = cr.groupby("patient_id")["date"].min().rename("first_cr_date")
+    first_cr = cr.groupby("patient_id")["date"].min()
     frame = _indexed(measurements)
-    # Patients with a CR, looked up once per patient code (not per row)
-    patient_code = frame["patient_code"].to_numpy(dtype=np.int64)
-    first_of_patient = first_row_of_each(patient_code)
-    patient_ids = np.asarray(frame["patient_id"].array, dtype=object)
-    with_cr = pd.Series(patient_ids[first_of_patient]).isin(first_cr.index).to_numpy()
-    rows = np.flatnonzero(((frame["kind"] == LesionKind.NON_TARGET)
-                           & (frame["status"] == NonTargetStatus.PRESENT))
-                          .to_numpy(dtype=bool) & with_cr[patient_code])
-    # the time point date of each row, matched on patient and label per time point code
-    tp_code = frame["timepoint_code"].to_numpy(dtype=np.int64)[rows]
-    codes, first = np.unique(tp_code, return_index=True)
-    labels = pd.DataFrame({"timepoint_code": codes, "patient_id": patient_ids[rows[first]],
-                           "timepoint": pd.array(np.asarray(frame["timepoint"].array,
-                                                            dtype=object)[rows[first]],
-                                                 dtype="string")})
-    # the time points of patients with a CR: no other can match a label
+    encoding = index_of(frame)
+    tps = encoding.timepoints
+    # each patient's first CR (by patient code; -1: none, as for a missing id, the last)
+    patient_cr = np.append(first_cr.index.get_indexer(
+        pd.Index(encoding.patient.uniques, dtype=object)), -1)
+    rows = np.flatnonzero(codes_of(frame, "kind").rows_equal(LesionKind.NON_TARGET)
+                          & codes_of(frame, "status").rows_equal(NonTargetStatus.PRESENT))
+    row_cr = patient_cr[encoding.patient.codes[rows]]
+    rows, row_cr = rows[row_cr >= 0], row_cr[row_cr >= 0]
+    # the date of each row's time point in the timepoints table, matched on patient and
+    # label once per time point (a time point matched twice: the row counts twice)
+    at, row_at = np.unique(tps.row_tp[rows], return_inverse=True)
+    row_at = row_at.reshape(-1)
+    labels = pd.DataFrame({
+        "at": np.arange(len(at)),
+        "patient_id": encoding.patient.uniques[tps.patient[at]],
+        "timepoint": pd.array(tps.label[at], dtype="string")})
     tp_dates = timepoints.loc[timepoints["patient_id"].isin(first_cr.index).to_numpy(),
                               ["patient_id", "visit", "date"]].rename(
         columns={"visit": "timepoint", "date": "tp_date"})
     tp_dates["timepoint"] = tp_dates["timepoint"].astype("string")
-    labels = labels.merge(tp_dates, on=["patient_id", "timepoint"], how="inner")
-    present = pd.DataFrame({"row": rows, "timepoint_code": tp_code,
-                            "patient_id": patient_ids[rows]}).merge(
-        labels[["timepoint_code", "tp_date"]], on="timepoint_code", how="inner").join(
-        first_cr, on="patient_id")
-    present = present[(present["tp_date"] > present["first_cr_date"]).to_numpy()]
-    hits = frame.iloc[present["row"].to_numpy()][["patient_id", "date", "visit", "lesion_id"]]
-    hits = hits.assign(first_cr_date=present["first_cr_date"].to_numpy())
-    texts = [f"non-target present after the overall CR of {first_cr}; if it reappeared "
+    matched = labels.merge(tp_dates, on=["patient_id", "timepoint"], how="inner")
+    matched_at = matched["at"].to_numpy()
+    by_at = np.argsort(matched_at, kind="stable")
+    match_date = matched["tp_date"].to_numpy(dtype="datetime64[ns]")[by_at]
+    counts = np.bincount(matched_at, minlength=len(at))
+    starts = np.cumsum(counts) - counts
+    row_counts = counts[row_at]
+    row = np.repeat(np.arange(len(rows)), row_counts)  # each row once per match
+    nth = np.arange(len(row)) - np.repeat(np.cumsum(row_counts) - row_counts, row_counts)
+    cr_dates = first_cr.to_numpy(dtype="datetime64[ns]")[row_cr[row]]
+    later = match_date[starts[row_at[row]] + nth] > cr_dates  # NaT: never
+    texts = [f"non-target present after the overall CR of {first}; if it reappeared "
              "after a definitive CR enter it as progression (PD), otherwise it is "
-             "non-CR/non-PD (DEC-9)" for first_cr in _iso_dates(hits["first_cr_date"])]
-    return _findings_at(hits, "present-after-cr", "DEC-9", Severity.WARNING, texts)
+             "non-CR/non-PD (DEC-9)" for first in _iso_dates(cr_dates[later])]
+    return findings_at_rows(frame, rows[row[later]], "present-after-cr", "DEC-9",
+                            Severity.WARNING, texts)

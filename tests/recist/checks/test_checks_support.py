@@ -1,29 +1,42 @@
-"""``gc_paused``: the collector is off inside the block and as it was after it."""
+"""Findings name a row's visit as its time point does: the cleaned label
+(``recist.cohort_index.visit_label``), whichever way the finding is built."""
 
 from __future__ import annotations
 
-import gc
+import pandas as pd
 
-import pytest
-
-from recist._checks_support import gc_paused
-
-
-def test_gc_paused_restores_the_collector():
-    assert gc.isenabled()
-    with gc_paused():
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    with pytest.raises(ValueError), gc_paused():
-        raise ValueError("a check failed")
-    assert gc.isenabled()
+from recist._checks_support import finding, findings_at, findings_at_rows, indexed
+from recist.checks import check_dates, check_new_at_baseline
+from recist.findings import Severity
 
 
-def test_gc_paused_leaves_a_disabled_collector_disabled():
-    gc.disable()
-    try:
-        with gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
+def _padded() -> pd.DataFrame:
+    return pd.DataFrame({
+        "patient_id": ["P1"] * 4, "lesion_id": ["T1", "N1", "T1", "T1"],
+        "kind": ["target", "new", "target", "target"],
+        "visit": [" C1 ", "C1", "  C3", "C2 "],
+        "date": pd.to_datetime(["2024-01-02", "2024-01-02", "2024-03-01", "2024-05-01"])})
+
+
+def test_a_padded_visit_is_one_time_point_and_findings_name_it_cleaned():
+    table = indexed(_padded())
+    assert table["timepoint"].tolist() == ["C1", "C1", "C3", "C2"]
+    [new] = check_new_at_baseline(_padded())  # row 1 ("C1") shares the time point of " C1 "
+    assert (new.visit, new.lesion_id) == ("C1", "N1")
+    [order] = check_dates(_padded(), today="2025-01-01")  # C3 before C2
+    assert (order.code, order.visit, order.date) == ("visit-order", "C2", "2024-05-01")
+    assert "(visit C2): visit C2 is dated after" in order.message
+
+
+def test_findings_name_the_cleaned_label_however_built():
+    table = indexed(_padded())
+    texts = [f"text {i}" for i in range(4)]
+    by_rows = findings_at_rows(table, [0, 1, 2, 3], "c", "R-1", Severity.WARNING, texts)
+    by_frame = findings_at(_padded(), "c", "R-1", Severity.WARNING, texts)
+    one_by_one = [finding(r, "c", "R-1", Severity.WARNING, t)
+                  for r, t in zip(_padded().to_dict("records"), texts)]
+    assert by_rows == by_frame == one_by_one
+    assert [f.visit for f in by_rows] == ["C1", "C1", "C3", "C2"]
+    assert by_rows[0].message == "patient P1, 2024-01-02 (visit C1), lesion T1: text 0"
+    blank = _padded().assign(visit=["  ", None, "", "<NA>"])
+    assert [f.visit for f in findings_at(blank, "c", "R-1", Severity.WARNING, "t")] == [None] * 4
