@@ -531,9 +531,10 @@ def check_target_selection(lesions: pd.DataFrame,
     per_organ = np.bincount(per_organ_code)[per_organ_code]
     chosen = np.flatnonzero(keyed & (per_organ > criteria.max_targets_per_organ))
     members, starts = _groups_in_order(per_organ_code[chosen], chosen)
-    organs = _objects(lesions["organ"])[members].tolist()
-    listed = [f"{lesion} ({organ if not _is_missing(organ) else 'node'})"
-              for lesion, organ in zip(lesion_ids[members].tolist(), organs)]
+    organs = _objects(lesions["organ"])[members]
+    organs[pd.isna(organs)] = "node"  # a nodal target's organ key is "lymph node"
+    listed = [f"{lesion} ({organ})"
+              for lesion, organ in zip(lesion_ids[members].tolist(), organs.tolist())]
     firsts = members[starts[:-1]]
     found.add(firsts, "too-many-targets-in-organ", "SEL-1", [
         f"{end - start} targets in organ '{key}': {', '.join(listed[start:end])}; at most "
