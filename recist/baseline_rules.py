@@ -24,7 +24,7 @@ from pandas.api.typing import NAType
 from recist._checks_support import iso as iso_date
 from recist._checks_support import iso_dates
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
-from recist.cohort_index import index_of
+from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity, make_finding
 from recist.organs import organ_key
@@ -150,7 +150,11 @@ def _baseline_lesion_codes(measurements: pd.DataFrame) -> tuple[
     """
     if _INDEXED_COLUMNS.issubset(measurements.columns):
         rows = np.flatnonzero(measurements["is_baseline"].to_numpy(dtype=bool))
-        if not pd.isna(_objects(measurements["lesion_id"])[rows]).any():
+        if isinstance(measurements, IndexedMeasurements):  # missing ids from the codes
+            has_ids = not (index_of(measurements).lesion.codes[rows] < 0).any()
+        else:
+            has_ids = not pd.isna(_objects(measurements["lesion_id"])[rows]).any()
+        if has_ids:
             return (rows, measurements["patient_code"].to_numpy(dtype=np.int64)[rows],
                     measurements["lesion_code"].to_numpy(dtype=np.int64)[rows])
     else:

@@ -263,13 +263,13 @@ def _missing_baseline_lesions(frame: pd.DataFrame, first_followed: np.ndarray
     n_patients = int(tp_patient.max(initial=0)) + 1
     per_patient = np.bincount(base_patient, minlength=n_patients)
     patient_start = np.cumsum(per_patient) - per_patient
-    number = np.full(len(first_followed), -1, dtype=np.int64)
-    number[lesion_code[base_rows]] = np.arange(len(base_rows)) - patient_start[base_patient]
     width = max(int(per_patient.max(initial=0)), 1)
-    row_number = number[lesion_code]
-    numbered = row_number >= 0
-    seen = np.zeros((len(tp_patient), width), dtype=bool)
-    seen[tps.row_tp[numbered], row_number[numbered]] = True
+    # numbers 0 .. width - 1; a lesion that is not followed: the spare last column
+    number = np.full(len(first_followed), width, dtype=np.int64)
+    number[lesion_code[base_rows]] = np.arange(len(base_rows)) - patient_start[base_patient]
+    seen = np.zeros((len(tp_patient), width + 1), dtype=bool)
+    seen.reshape(-1)[tps.row_tp * np.int64(width + 1) + number[lesion_code]] = True
+    seen = seen[:, :width]
     expected = np.arange(width) < per_patient[tp_patient][:, None]
     absent = expected & ~seen
     absent[tps.order == 0] = False  # baselines hold the lesions by definition

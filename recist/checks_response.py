@@ -146,8 +146,9 @@ def check_present_after_cr(timepoints: pd.DataFrame,
     >>> [(f.code, f.visit) for f in check_present_after_cr(tp, m)]
     [('present-after-cr', 'V2')]
     """
-    response = timepoints["overall_response"].astype("string")
-    cr = timepoints[response == "CR"]
+    response_code, responses = pd.factorize(
+        np.asarray(timepoints["overall_response"].array, dtype=object))
+    cr = timepoints[np.append(np.asarray(responses, dtype=object) == "CR", False)[response_code]]
     if cr.empty:
         return []
     first_cr = cr.groupby("patient_id")["date"].min()
