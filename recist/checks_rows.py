@@ -611,15 +611,22 @@ def check_slice_thickness_changes(measurements: pd.DataFrame) -> list[Finding]:
     thickness = frame["slice_thickness_mm"].to_numpy(dtype=float)
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     known = ~np.isnan(thickness)
-    lesion_code = frame["lesion_code"].to_numpy(dtype=np.int64)
+    lesion_code = frame["lesion_code"].to_numpy()
     # each lesion's first baseline row with a thickness
     first = first_row_of_each(lesion_code[known & is_baseline],
                               int(lesion_code.max(initial=-1)) + 1,
                               rows=np.flatnonzero(known & is_baseline))
     baseline_thickness = np.where(first >= 0, thickness[np.maximum(first, 0)], np.nan)[
         lesion_code]
-    changed = (known & ~is_baseline & ~np.isnan(baseline_thickness)
-               & ~np.isclose(thickness, np.nan_to_num(baseline_thickness)))
+    # not np.isclose (atol 1e-8, rtol 1e-5): that formula, with fewer passes over the rows
+    # (a missing thickness, here or at baseline, compares unequal: never changed)
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, not changed
+        changed = np.abs(thickness - baseline_thickness) > 1e-8 + 1e-5 * np.abs(
+            baseline_thickness)
+    infinite = np.isinf(baseline_thickness)  # as np.isclose: equal only to itself
+    if infinite.any():
+        changed |= infinite & known & (thickness != baseline_thickness)
+    changed &= ~is_baseline
     findings: list[Finding] = []
     if not changed.any():
         return findings
