@@ -111,12 +111,14 @@ def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     patient = _codes(frame, "patient_code")
     has_lesions = np.zeros(int(patient.max(initial=-1)) + 1, dtype=bool)
-    has_lesions[patient[is_baseline & _kind_is(frame, LesionKind.TARGET, LesionKind.NON_TARGET)]] = True
+    has_lesions[patient[is_baseline
+                        & _kind_is(frame, LesionKind.TARGET, LesionKind.NON_TARGET)]] = True
     rows = _first_rows(np.flatnonzero(is_baseline & ~has_lesions[patient]), patient)
-    return findings_at_rows(frame, rows, "missing-baseline", "SEL-5", Severity.ERROR,
-                        "the first time point has no target or non-target lesion, so there "
-                        "is no baseline (docs/rules.md section 1); add the baseline rows or "
-                        "correct the dates", lesion=False)
+    return findings_at_rows(
+        frame, rows, "missing-baseline", "SEL-5", Severity.ERROR,
+        "the first time point has no target or non-target lesion, so there "
+        "is no baseline (docs/rules.md section 1); add the baseline rows or "
+        "correct the dates", lesion=False)
 
 
 def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
@@ -299,10 +301,11 @@ def check_targets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]
     """
     frame = _indexed(measurements)
     rows = _not_at_baseline(frame, LesionKind.TARGET)
-    return findings_at_rows(frame, rows, "target-not-at-baseline", "DEC-18", Severity.ERROR,
-                        "a target lesion first recorded after baseline; targets are chosen at "
-                        "baseline only (SEL-5, R11 4.2): record a lesion appearing later as "
-                        "new, or fix the lesion_id to match its baseline row")
+    return findings_at_rows(
+        frame, rows, "target-not-at-baseline", "DEC-18", Severity.ERROR,
+        "a target lesion first recorded after baseline; targets are chosen at "
+        "baseline only (SEL-5, R11 4.2): record a lesion appearing later as "
+        "new, or fix the lesion_id to match its baseline row")
 
 
 def _not_at_baseline(frame: pd.DataFrame, kind: str, by_order: bool = False) -> np.ndarray:
@@ -340,13 +343,14 @@ def check_nontargets_exist_at_baseline(measurements: pd.DataFrame) -> list[Findi
     """
     frame = _indexed(measurements)
     rows = _not_at_baseline(frame, LesionKind.NON_TARGET, by_order=True)
-    return findings_at_rows(frame, rows, "non-target-not-at-baseline", "SEL-4",
-                        Severity.WARNING,
-                        "a non-target first recorded after baseline; non-targets are the "
-                        "disease recorded at baseline (SEL-4, R11 4.2) and a lesion appearing "
-                        "later is new (NEW-1: PD if unequivocal). It is assessed here as a "
-                        "non-target, which only blocks CR: record it as new, or add its "
-                        "baseline row")
+    return findings_at_rows(
+        frame, rows, "non-target-not-at-baseline", "SEL-4",
+        Severity.WARNING,
+        "a non-target first recorded after baseline; non-targets are the "
+        "disease recorded at baseline (SEL-4, R11 4.2) and a lesion appearing "
+        "later is new (NEW-1: PD if unequivocal). It is assessed here as a "
+        "non-target, which only blocks CR: record it as new, or add its "
+        "baseline row")
 
 
 def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Finding]:
@@ -376,11 +380,12 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Find
     promoted = ((first_target != never) & (first_other < first_target)  # both exist
                 & (first_target > 0))
     rows = np.flatnonzero(is_target & promoted[lesion] & (order == first_target[lesion]))
-    return findings_at_rows(frame, _first_rows(rows, lesion), "target-added-after-baseline",
-                        "SEL-5", Severity.ERROR,
-                        "recorded as a target here after being a non-target or new lesion "
-                        "earlier; targets are fixed at baseline and new lesions never enter "
-                        "the sum (SEL-5, NEW-6, R11 4.2); keep its earlier kind")
+    return findings_at_rows(
+        frame, _first_rows(rows, lesion), "target-added-after-baseline",
+        "SEL-5", Severity.ERROR,
+        "recorded as a target here after being a non-target or new lesion "
+        "earlier; targets are fixed at baseline and new lesions never enter "
+        "the sum (SEL-5, NEW-6, R11 4.2); keep its earlier kind")
 
 
 def check_new_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
@@ -399,11 +404,13 @@ def check_new_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
     [('new-at-baseline', 'N1')]
     """
     frame = _indexed(measurements)
-    rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool) & _kind_is(frame, LesionKind.NEW))
-    return findings_at_rows(frame, rows, "new-at-baseline", "SEL-4", Severity.WARNING,
-                        "recorded as new at the baseline time point; at baseline every lesion "
-                        "is a target or a non-target (SEL-4, R11 4.2) — record it as a "
-                        "non-target")
+    rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool)
+                          & _kind_is(frame, LesionKind.NEW))
+    return findings_at_rows(
+        frame, rows, "new-at-baseline", "SEL-4", Severity.WARNING,
+        "recorded as new at the baseline time point; at baseline every lesion "
+        "is a target or a non-target (SEL-4, R11 4.2) — record it as a "
+        "non-target")
 
 
 def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1, *,

@@ -429,7 +429,8 @@ def check_status_diameters(measurements: pd.DataFrame,
     has_size = (ld > 0) | (sa > 0)
     # kinds and statuses as codes; a row's (kind, status) is looked up in small tables
     kind, status = codes_of(frame, "kind"), codes_of(frame, "status")
-    kind_code, kinds, status_code, statuses = kind.codes, kind.uniques, status.codes, status.uniques
+    kind_code, kinds = kind.codes, kind.uniques
+    status_code, statuses = status.codes, status.uniques
 
     def kind_is(*wanted: str) -> np.ndarray:
         return np.append(np.isin(kinds, wanted), False)[kind_code]  # code -1: False
@@ -512,10 +513,11 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
     [('node-split', '2024-03-01')]
     """
     frame = _indexed(measurements)
-    nodal_target = codes_of(frame, "kind").rows_equal(LesionKind.TARGET) & frame["nodal"].astype(
-        bool).to_numpy()
+    nodal_target = (codes_of(frame, "kind").rows_equal(LesionKind.TARGET)
+                    & frame["nodal"].astype(bool).to_numpy())
+    status = codes_of(frame, "status")
     findings: list[Finding] = []
-    measured = np.flatnonzero(nodal_target & codes_of(frame, "status").rows_equal(TargetStatus.MEASURED))
+    measured = np.flatnonzero(nodal_target & status.rows_equal(TargetStatus.MEASURED))
     split = measured[_repeated_pairs(
         frame["lesion_code"].to_numpy(dtype=np.int64)[measured],
         frame["timepoint_order"].to_numpy(dtype=np.int64)[measured])]
@@ -527,7 +529,7 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
             "several measured rows of a nodal target at one time point: their short axes "
             "are added as fragments of a split lesion (DEC-11, SUM-5); R11 has no rule for "
             "split nodes — if it is one node, record one row"))
-    for r in _rows_where(frame, nodal_target & codes_of(frame, "status").rows_equal(TargetStatus.MERGED)):
+    for r in _rows_where(frame, nodal_target & status.rows_equal(TargetStatus.MERGED)):
         findings.append(_finding(
             r, "node-merged", "DEC-11", Severity.WARNING,
             "nodal target merged into another target: it counts 0 mm and the surviving "
@@ -555,7 +557,8 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     """
     frame = _indexed(measurements)
     is_new = codes_of(frame, "kind").rows_equal(LesionKind.NEW)
-    equivocal = np.flatnonzero(is_new & codes_of(frame, "status").rows_equal(NewLesionStatus.EQUIVOCAL))
+    status = codes_of(frame, "status")
+    equivocal = np.flatnonzero(is_new & status.rows_equal(NewLesionStatus.EQUIVOCAL))
     if len(equivocal) == 0:
         return []
     lesion = frame["lesion_code"].to_numpy(dtype=np.int64)
@@ -568,8 +571,7 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     first = first_row_of_each(lesion[at_earliest], n_lesions, rows=at_earliest)
     first = first[first >= 0]
     first = first[np.lexsort((first, order[first]))]
-    unequivocal = np.flatnonzero(is_new & codes_of(frame, "status").rows_equal(
-                                                   NewLesionStatus.UNEQUIVOCAL))
+    unequivocal = np.flatnonzero(is_new & status.rows_equal(NewLesionStatus.UNEQUIVOCAL))
     confirmed = np.full(n_lesions, -1, dtype=np.int64)  # latest unequivocal time point
     np.maximum.at(confirmed, lesion[unequivocal], order[unequivocal])
     last_eq = np.full(n_lesions, -1, dtype=np.int64)  # latest equivocal time point
