@@ -718,7 +718,7 @@ def assess_baseline(measurements: pd.DataFrame,
             "n_non_targets": (lesions["kind"] == LesionKind.NON_TARGET).astype(int),
             "measurable_disease": lesions["measurable"].astype(bool),
         })
-        patients = counts.groupby("patient_id", sort=False).agg(
+        patients = counts.groupby("patient_id", sort=False, observed=True).agg(
             baseline_date=("baseline_date", "first"), n_targets=("n_targets", "sum"),
             n_non_targets=("n_non_targets", "sum"),
             measurable_disease=("measurable_disease", "any")).reset_index()

@@ -394,7 +394,7 @@ def screen_patients(measurements: pd.DataFrame | None, clinical: pd.DataFrame | 
     lesions_by_patient: dict[str, pd.DataFrame] = {}
     if measurements is not None and len(measurements):
         lesions = assess_baseline(measurements, protocol.criteria, history).lesions
-        for patient_id, group in lesions.groupby("patient_id", sort=False):
+        for patient_id, group in lesions.groupby("patient_id", sort=False, observed=True):
             lesions_by_patient[str(patient_id)] = group
         for patient_id in pd.unique(measurements["patient_id"]):
             patients.setdefault(str(patient_id), None)

@@ -731,16 +731,17 @@ def plot_lesion_trajectories(measurements: pd.DataFrame, patient_id: str, *, ax=
     frame["date"] = _dates(frame["date"])
     frame["_colour_group"] = frame[color_by].astype(str) if color_by else ""
     split = color_by not in (None, "lesion_id", "kind") and bool(
-        (frame.groupby("lesion_id")["_colour_group"].nunique() > 1).any())
+        (frame.groupby("lesion_id", observed=True)["_colour_group"].nunique() > 1).any())
     keys = ["lesion_id", "kind"] + (["_colour_group"] if split else [])
-    summed = frame.groupby(keys + ["date"], sort=True)["size"].sum(min_count=1).reset_index()
+    summed = frame.groupby(keys + ["date"], sort=True, observed=True)["size"].sum(
+        min_count=1).reset_index()
     if not split:
         summed["_colour_group"] = summed["lesion_id"].map(
             frame.drop_duplicates("lesion_id").set_index("lesion_id")["_colour_group"])
-    drawn = summed.groupby(keys, sort=True)["size"].transform("count") > 0
+    drawn = summed.groupby(keys, sort=True, observed=True)["size"].transform("count") > 0
     colour_of = group_colours(summed.loc[drawn, "_colour_group"]) if color_by else {}
     top = 0.0
-    for key, group in summed.groupby(keys, sort=True):
+    for key, group in summed.groupby(keys, sort=True, observed=True):
         if group["size"].notna().sum() == 0:
             continue
         lesion, kind = key[0], key[1]

@@ -213,11 +213,17 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
 # explanations
 
 
+def _visit_text(visits: pd.Series) -> pd.Series:
+    """Visit labels as text, a missing one as ``<NA>`` whatever the column's dtype (a
+    categorical's missing cell would read ``nan``)."""
+    return visits.astype("string").astype(str)
+
+
 def _lesions_at(measurements: pd.DataFrame | None, key: dict, visit, kinds) -> str:
     if measurements is None or pd.isna(visit):
         return ""
     rows = measurements[(measurements["patient_id"].astype(str) == key["patient_id"])
-                        & (measurements["visit"].astype(str) == str(visit))
+                        & (_visit_text(measurements["visit"]) == str(visit))
                         & measurements["kind"].isin(kinds)]
     if "evaluator" in key and "evaluator" in measurements.columns:
         rows = rows[rows["evaluator"].astype(str) == key["evaluator"]]
@@ -241,7 +247,7 @@ def _alternative_nodal(measurements: pd.DataFrame | None, key: dict, visit,
     status = rows["status"].astype(str).to_numpy()
     mm = np.select([status == "measured", status == "too_small"],
                    [counted.astype(float), criteria.too_small_mm], 0.0)
-    sums = pd.DataFrame({"visit": rows["visit"].astype(str).to_numpy(),
+    sums = pd.DataFrame({"visit": _visit_text(rows["visit"]).to_numpy(),
                          "date": pd.to_datetime(rows["date"]).to_numpy(), "mm": mm}).groupby(
         "visit").agg(date=("date", "min"), mm=("mm", "sum")).sort_values("date")
     if str(visit) not in sums.index or len(sums) < 2:

@@ -118,7 +118,7 @@ def test_report_of_the_central_result_has_the_bicr_section(tmp_path, sdtm, bicr)
     central = central_measurements(sdtm.measurements, bicr)
     assert "evaluator" not in central.columns
     chosen = bicr.final.set_index("patient_id")["source_reader"]
-    for patient, rows in central.groupby("patient_id"):
+    for patient, rows in central.groupby("patient_id", observed=True):
         reader = sdtm.measurements[(sdtm.measurements["patient_id"] == patient)
                                    & (sdtm.measurements["evaluator"] == chosen[patient])]
         assert len(rows) == len(reader)

@@ -61,7 +61,8 @@ def test_rule_functions_and_vectorised_path_agree(cohort):
 def test_vectorised_sums_match_a_row_loop(cohort):
     out = assess_timepoints(cohort)
     expected = {}
-    for (pid, visit), rows in cohort.groupby(["patient_id", "visit"], sort=False):
+    for (pid, visit), rows in cohort.groupby(["patient_id", "visit"], sort=False,
+                                              observed=True):
         total, complete, any_target = 0.0, True, False
         for r in rows.itertuples(index=False):
             if r.kind != "target":
@@ -106,7 +107,8 @@ def test_target_cr_rule_function_matches_the_vectorised_flag(cohort):
     features = timepoint_features(cohort).set_index(["patient_id", "visit"])
     targets = cohort[cohort["kind"] == "target"]
     checked = {True: 0, False: 0}
-    for (pid, visit), rows in targets.groupby(["patient_id", "visit"], sort=False):
+    for (pid, visit), rows in targets.groupby(["patient_id", "visit"], sort=False,
+                                               observed=True):
         f = features.loc[(pid, visit)]
         if not f["targets_complete"]:
             assert not f["target_cr_met"]
