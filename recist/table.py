@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recist.cohort_index import small_codes
 from recist.csv_read import read_text_table
 from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
@@ -92,6 +93,13 @@ def _where(source: str, row: int, frame: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
+def _cell(frame: pd.DataFrame, row: int, column: str) -> object:
+    """A cleaned text cell for a message: its text, or ``<NA>`` when missing (a
+    categorical's missing cell reads as NaN)."""
+    value = frame.at[row, column]
+    return pd.NA if pd.isna(value) else value
+
+
 def _decoded(column: pd.Series) -> pd.Series:
     """A categorical column as the object column of its values (NaN where missing)."""
     return column.astype(object)
@@ -127,6 +135,28 @@ class _Text:
         """The cleaned column (``string`` dtype)."""
         return pd.Series(self.values.array.take(self.codes, allow_fill=True),
                          index=self._column.index, name=self._column.name)
+
+    def categorical(self) -> pd.Categorical:
+        """The cleaned column as a categorical: its categories are the distinct cleaned
+        texts that occur in some row, sorted (Python's string order, as ``sorted`` and
+        ``sort_values`` of the texts), so that sorting or grouping by the column orders
+        its values as sorting the texts would; a missing value is a missing cell (code -1).
+
+        Made from the codes: no row's text is looked at (``" a"`` and ``"a"``, one cleaned
+        text, become one category).
+
+        >>> _cleaned(pd.Series([" b", "a", None, "b", ""]), empty_is_missing=True
+        ...          ).categorical().tolist()
+        ['b', 'a', nan, 'b', nan]
+        """
+        texts = np.array(self.values.array, dtype=object)  # a copy; missing: pd.NA
+        used = np.bincount(self.codes.astype(np.intp) + 1, minlength=len(texts) + 1)[1:] > 0
+        texts[~used | self.values.isna().to_numpy(dtype=bool)] = None
+        rank, categories = pd.factorize(texts, sort=True)  # None -> -1
+        renumber = np.append(rank, -1)  # the last: a missing cell (code -1)
+        codes = small_codes(renumber[self.codes], len(categories))
+        return pd.Categorical.from_codes(
+            codes, categories=pd.Index(categories, dtype=object), validate=False)
 
 
 def _clean_distinct(column: pd.Series, lower: bool = False,
@@ -192,10 +222,19 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     """Return a typed copy of a measurements table, or raise ``RecistDataError``.
 
     Column names are lower-cased; ``kind``, ``status`` and ``organ`` are lower-cased and
-    stripped; ``nodal`` becomes bool (missing -> False); ``date`` becomes a
-    ``datetime64`` date; ``ld_mm``, ``sa_mm`` and ``slice_thickness_mm`` become floats;
-    ``patient_id``, ``visit`` and ``lesion_id`` become strings. Missing optional core
-    columns are added empty; extra columns pass through unchanged.
+    stripped; ``patient_id``, ``visit`` and ``lesion_id`` are stripped; an empty
+    ``visit`` or ``organ`` is missing; ``nodal`` becomes bool (missing -> False); ``date``
+    becomes a ``datetime64`` date; ``ld_mm``, ``sa_mm`` and ``slice_thickness_mm`` become
+    floats. Missing optional core columns are added empty; extra columns pass through
+    unchanged.
+
+    The six text columns (``patient_id``, ``visit``, ``lesion_id``, ``kind``, ``organ``,
+    ``status``) are pandas categoricals (docs/tables.md, "The measurements table"): their
+    categories are the distinct cleaned texts that occur, sorted, so that sorting or
+    grouping by a column orders it as its texts sort, and ``recist.cohort_index`` reads
+    the codes without hashing the rows. A table read by ``recist.csv_read`` arrives with
+    categorical text already (Arrow's dictionaries): it is cleaned per category and
+    recoded, no Python string per row. Group by these columns with ``observed=True``.
 
     Values outside the plausibility bounds (``recist.plausibility``: diameters 0-1000 mm,
     slice thickness > 0 and <= 20 mm) are refused naming the row; ``allow_implausible``
@@ -224,7 +263,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
                 ("lesion_id", False, True), ("kind", True, False), ("status", True, False),
                 ("organ", True, True))}
     for column, cleaned in text.items():
-        frame[column] = cleaned.series().array
+        frame[column] = cleaned.categorical()
 
     for row in np.flatnonzero(text["patient_id"].missing() | text["lesion_id"].missing()).tolist():
         which = "patient_id" if pd.isna(frame.at[row, "patient_id"]) else "lesion_id"
@@ -252,7 +291,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     if len(bad_kind):
         row = bad_kind[0]
         raise RecistDataError(
-            f"{_where(source, row, frame)}: kind {frame.at[row, 'kind']!r} is not one of "
+            f"{_where(source, row, frame)}: kind {_cell(frame, row, 'kind')!r} is not one of "
             f"{', '.join(KINDS)}"
         )
     for kind, allowed in STATUSES.items():
@@ -260,7 +299,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
         if len(rows):
             row = rows[0]
             raise RecistDataError(
-                f"{_where(source, row, frame)}: status {frame.at[row, 'status']!r} is not "
+                f"{_where(source, row, frame)}: status {_cell(frame, row, 'status')!r} is not "
                 f"allowed for a {kind} lesion; use one of {', '.join(allowed)} (DEC-18)"
             )
 

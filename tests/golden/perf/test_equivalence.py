@@ -162,7 +162,7 @@ def test_normalise_never_shares_data_with_its_input():
     assert out["sa_mm"].isna().tolist() == [False, True]
     out.loc[0, ["ld_mm", "volume_mm3", "nodal"]] = [99.0, 99.0, False]
     out.loc[0, "date"] = pd.Timestamp("2000-01-01")
-    out.loc[0, "visit"] = "X"
+    out.loc[0, "visit"] = "V2"  # a category of the column (a new text needs astype first)
     out.iloc[0, out.columns.get_loc("notes")] = "x"
     pd.testing.assert_frame_equal(raw, before)
 

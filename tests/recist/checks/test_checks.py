@@ -205,7 +205,7 @@ def test_present_after_cr():
     found = checks.check_present_after_cr(tp, m)
     assert [(f.code, f.lesion_id, f.date) for f in found] == [
         ("present-after-cr", "NT1", "2024-05-01")]
-    progression = m.copy()
+    progression = m.astype({"status": object})  # a text that is not yet a category
     progression.loc[5, "status"] = "progression"
     assert checks.check_present_after_cr(_timepoints(None, "CR", "PD"), progression) == []
 

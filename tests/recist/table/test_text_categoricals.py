@@ -1,0 +1,94 @@
+"""``normalise_measurements`` returns the text columns as sorted categoricals of the
+cleaned texts (docs/tables.md, "The measurements table"), the same whichever way the
+table arrived (Python strings, pandas ``string``, categoricals, the Arrow reader)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recist.cohort_index import text_codes
+from recist.errors import RecistDataError
+from recist.table import normalise_measurements, read_measurements
+
+TEXT = ("patient_id", "visit", "lesion_id", "kind", "organ", "status")
+RAW = {
+    "patient_id": ["P2", " P10", "P2 ", "P10", "P2"],
+    "date": ["2024-01-02", "2024-01-05", "2024-03-01", "2024-03-04", "2024-03-01"],
+    "visit": ["BL", "", " BL", None, "W8"],
+    "lesion_id": ["T1", "T1", "T1", "T1", "N1"],
+    "kind": ["Target", "target", " TARGET", "target", "non-target"],
+    "organ": ["Lung", "lung ", "", None, "Liver"],
+    "ld_mm": ["20", "31", "18", "30", ""],
+    "status": ["measured", "Measured", "measured", "measured", "present"],
+}
+# what the cleaned cells are (missing: None), and the sorted distinct texts
+CLEANED = {
+    "patient_id": ["P2", "P10", "P2", "P10", "P2"],
+    "visit": ["BL", None, "BL", None, "W8"],
+    "lesion_id": ["T1", "T1", "T1", "T1", "N1"],
+    "kind": ["target", "target", "target", "target", "non-target"],
+    "organ": ["lung", "lung", None, None, "liver"],
+    "status": ["measured", "measured", "measured", "measured", "present"],
+}
+
+
+def _cells(column: pd.Series) -> list:
+    return [None if pd.isna(v) else v for v in column.tolist()]
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "category"])
+def test_text_columns_are_sorted_categoricals_of_the_cleaned_texts(dtype):
+    table = normalise_measurements(pd.DataFrame(RAW).astype({c: dtype for c in TEXT}))
+    for column in TEXT:
+        values = table[column]
+        assert isinstance(values.dtype, pd.CategoricalDtype), column
+        assert _cells(values) == CLEANED[column], column
+        # only texts that occur, once each, in Python's string order ("P10" < "P2")
+        expected = sorted({v for v in CLEANED[column] if v is not None})
+        assert values.cat.categories.tolist() == expected, column
+        assert values.cat.categories.dtype == object
+    # the codes are those text_codes (the engine's encoding) would compute by hashing
+    coded = text_codes(table["patient_id"].astype(object))
+    assert table["patient_id"].cat.codes.tolist() == coded.codes.tolist()
+
+
+def test_unused_and_unsorted_categories_of_the_input_are_dropped():
+    raw = pd.DataFrame(RAW)
+    raw["lesion_id"] = pd.Categorical(raw["lesion_id"], categories=["T1", "ZZ", "N1", " T1"])
+    table = normalise_measurements(raw)
+    assert table["lesion_id"].cat.categories.tolist() == ["N1", "T1"]
+    assert table["lesion_id"].cat.codes.tolist() == [1, 1, 1, 1, 0]
+
+
+def test_the_arrow_reader_gives_the_same_categoricals(tmp_path):
+    path = tmp_path / "m.csv"
+    pd.DataFrame(RAW).to_csv(path, index=False)
+    from_file = read_measurements(path)
+    pd.testing.assert_frame_equal(from_file, normalise_measurements(pd.read_csv(
+        path, dtype=str, keep_default_na=False, na_values=[""])))
+    assert all(isinstance(from_file[c].dtype, pd.CategoricalDtype) for c in TEXT)
+
+
+def test_grouping_and_sorting_order_the_texts_as_strings_do():
+    table = normalise_measurements(pd.DataFrame(RAW))
+    as_text = table.astype({c: object for c in TEXT})
+    for frame in (table, as_text):
+        frame["n"] = np.arange(len(frame))
+    grouped = table.groupby(["patient_id", "visit"], observed=True)["n"].sum()
+    expected = as_text.groupby(["patient_id", "visit"])["n"].sum()
+    assert grouped.index.tolist() == expected.index.tolist()
+    assert grouped.tolist() == expected.tolist()
+    order = table.sort_values(["organ", "patient_id"], kind="stable")["n"].tolist()
+    assert order == as_text.sort_values(["organ", "patient_id"], kind="stable")["n"].tolist()
+
+
+def test_a_missing_kind_is_named_as_missing():
+    raw = pd.DataFrame(RAW)
+    raw.loc[4, "kind"] = " "
+    with pytest.raises(RecistDataError, match=r"row 6, .*kind '' is not one of"):
+        normalise_measurements(raw)
+    raw.loc[4, "kind"], raw.loc[4, "status"] = "non-target", None
+    with pytest.raises(RecistDataError, match=r"row 6, .*status <NA> is not allowed"):
+        normalise_measurements(raw)
