@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -43,6 +45,23 @@ def _header(path: Path) -> list[str] | None:
     return next(csv.reader(io.StringIO(first)), None)
 
 
+def _quoted(path: Path) -> bool:
+    """Whether the file holds a quote character anywhere (one memory-mapped search).
+
+    Only a quoted field can hold a line break; a file without quotes is cut into rows at
+    every line end, which Arrow does faster than tracking quotes across its blocks
+    (``newlines_in_values``).
+    """
+    try:
+        with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return False
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+                return view.find(b'"') >= 0
+    except (OSError, ValueError):
+        return True  # unsure: the reader that follows quotes
+
+
 def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFrame | None:
     """The cells of a CSV file as text, or None when pandas must read it.
 
@@ -59,7 +78,8 @@ def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFram
                                   quoted_strings_can_be_null=True)
     try:
         table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(use_threads=True),
-                              parse_options=pcsv.ParseOptions(newlines_in_values=True),
+                              parse_options=pcsv.ParseOptions(
+                                  newlines_in_values=_quoted(path)),
                               convert_options=options)
     except (pa.ArrowException, OSError):
         return None

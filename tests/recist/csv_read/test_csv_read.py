@@ -89,3 +89,25 @@ def test_each_refusal_is_the_same_on_either_path(tmp_path, bad_row):
         normalise_measurements(read_csv_table(path, "measurements table"), source=str(path))
     assert str(fast.value) == str(reference.value)
     assert f"{path} row 8" in str(fast.value)  # the 7th row (the blank line is skipped)
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"])
+def test_a_file_without_quotes_same_table_as_the_pandas_reader(tmp_path, line_end):
+    # no quote anywhere: Arrow cuts rows at every line end (no quote tracking)
+    rows = [row for row in ROWS if '"' not in row]
+    path, fast, reference = _both(tmp_path, line_end.join([HEADER, *rows]) + line_end)
+    assert read_text_table(path, CORE_COLUMNS) is not None  # the Arrow path was taken
+    pd.testing.assert_frame_equal(fast, reference)
+    assert len(fast) == len([row for row in rows if row])
+
+
+def test_quoted_line_breaks_across_arrow_blocks(tmp_path):
+    # every row's organ holds a line break, over several of Arrow's 1 MiB blocks: a block
+    # boundary cut at a line end inside quotes would break rows
+    rows = [f'P{i},2024-01-02,V0,T1,target,"liver\nsegment {i}",false,20.5,,measured,L'
+            for i in range(40_000)]
+    path, fast, reference = _both(tmp_path, "\n".join([HEADER, *rows]) + "\n")
+    assert path.stat().st_size > 2 * 2**20
+    assert read_text_table(path, CORE_COLUMNS) is not None  # the Arrow path was taken
+    pd.testing.assert_frame_equal(fast, reference)
+    assert fast["organ"].iloc[-1] == "liver\nsegment 39999"
