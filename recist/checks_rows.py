@@ -22,6 +22,7 @@ from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
 from recist.arrays import first_row_of_each
+from recist.checks_duplicates import repeated_row_findings
 from recist.cohort_index import date_ns, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
@@ -316,9 +317,10 @@ def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
 def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
     """Repeated rows of one lesion at one time point (SUM-5, DEC-18).
 
-    1. Rows identical in patient, time point, lesion, kind, status and diameters →
-       warning ``duplicate-row``: target rows would be added as fragments of a split
-       lesion (SUM-5); delete the copy if it is one.
+    1. Rows equal in patient, time point, lesion, kind, status and diameters:
+       ``recist.checks_duplicates.repeated_row_findings`` (target rows equal in every
+       column → error ``duplicate-row``, since added as fragments (SUM-5) they would
+       count the lesion twice).
     2. Rows of one lesion at one time point with different kinds, or non-target / new
        rows with different statuses → error ``conflicting-rows`` (DEC-18).
 
@@ -340,13 +342,7 @@ def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
     lesion_tp = (frame["timepoint_code"].to_numpy(dtype=np.int64)[repeated]
                  * (int(lesion_code.max(initial=0)) + 1) + lesion_code[repeated])
     frame = frame[repeated].assign(_lesion_tp=lesion_tp)
-    keys = ["_lesion_tp", "kind", "status", "ld_mm", "sa_mm"]
-    copies = frame[frame.duplicated(keys, keep="first")].drop_duplicates(keys)
-    for r in _records(copies):
-        findings.append(_finding(
-            r, "duplicate-row", "SUM-5", Severity.WARNING,
-            "two identical rows of this lesion at one time point; target rows are added as "
-            "fragments of a split lesion (SUM-5): delete the copy if it is one"))
+    findings.extend(repeated_row_findings(frame, "_lesion_tp"))
     kinds = frame.groupby("_lesion_tp", sort=False)["kind"].nunique()
     qualitative = frame[frame["kind"].isin([LesionKind.NON_TARGET, LesionKind.NEW])]
     statuses = qualitative.groupby("_lesion_tp", sort=False)["status"].nunique()

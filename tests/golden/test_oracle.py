@@ -76,8 +76,10 @@ def random_patient(rng: np.random.Generator, pid: str) -> list[tuple]:
                 if status == "measured" and mm == 0:
                     status = "absent"
             parts = 2 if (v and status == "measured" and rng.random() < 0.1) else 1
-            for _ in range(parts):
-                value = r2(mm / parts) if status == "measured" else None
+            # a split lesion's fragments: 60 % and 40 % (rows equal in every column would
+            # be refused as a duplicated record, DEC-18)
+            for share in ((0.6, 0.4) if parts == 2 else (1.0,)):
+                value = r2(mm * share) if status == "measured" else None
                 rows.append((pid, when(day, status), visit, lid, "target", "lymph node"
                              if nodal[t] else f"organ{t}", bool(nodal[t]),
                              None if nodal[t] else value, value if nodal[t] else None, status))

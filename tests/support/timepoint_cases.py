@@ -165,7 +165,7 @@ CASES = [
      ["CR NON-CR/NON-PD N PR"], {}, {}),
     ("dec-10-too-small-node-cr", [(B, "LN1 20"), (D1, "LN1 too_small")], ["CR NA N CR"],
      {"sum_mm": [20, 5]}, {}),
-    ("dec-11-split-node-sa-added", [(B, "LN1 20"), (D1, "LN1 6", "LN1 6")], ["PR NA N PR"],
+    ("dec-11-split-node-sa-added", [(B, "LN1 20"), (D1, "LN1 7", "LN1 5")], ["PR NA N PR"],
      {"sum_mm": [20, 12]}, {}),
     ("dec-14-equivocal-never-confirmed", [(B, "T1 50"), (D1, "T1 50", "NEW1 equivocal"),
                                           (D2, "T1 50")],

@@ -66,10 +66,14 @@ def random_cohort(n_patients: int, seed: int) -> pd.DataFrame:
                         status = "measured"
                     if status == "absent":
                         mm = 0.0
-                # occasional split lesion (two fragments)
+                # occasional split lesion (two fragments of unequal size, adding up to mm
+                # exactly: rows equal in every column would be refused as a duplicate)
                 parts = 2 if (v > 0 and status == "measured" and rng.random() < 0.1) else 1
+                if mm < 0.25:
+                    parts = 1
                 for part in range(parts):
-                    value = mm / parts if status == "measured" else None
+                    value = (mm / parts + (0.125 - 0.25 * part if parts > 1 else 0.0)
+                             if status == "measured" else None)
                     records.append((pid, date, visit, f"T{t}", "target", nodal,
                                     None if nodal else value, value if nodal else None,
                                     status))

@@ -265,15 +265,22 @@ CASES = [
          lambda ws: ["baseline", str(ws.measurements(
              "P1,2024-02-30,V0,T1,target,lung,false,20.0,,measured,5.0")),
              "--out", str(ws.out("b"))], ("measurements.csv", "2024-02-30")),
-    # Identical rows are split-lesion fragments (SUM-5): accepted with one warning, counted
-    # in one line (printed whole with -v).
-    Case("baseline-duplicate-rows-warn",
-         lambda ws: ["baseline", str(ws.measurements(*(GOOD_ROW0,) * 2)),
-                     "--out", str(ws.out("b")), "-v"], ("lesion t1", "two identical rows"), 0),
-    Case("baseline-duplicate-rows-counted",
+    # A target row written twice would count the lesion twice as split-lesion fragments
+    # (SUM-5): refused (DEC-18). Equal fragments told apart by another column are accepted
+    # with one warning, counted in one line (printed whole with -v).
+    Case("baseline-duplicate-rows-refused",
          lambda ws: ["baseline", str(ws.measurements(*(GOOD_ROW0,) * 2)),
                      "--out", str(ws.out("b"))],
-         ("findings: 1 warning (duplicate-row 1)", "findings.csv", "-v prints each"), 0),
+         ("lesion t1", "2 rows of this target are identical in every column"), 2),
+    Case("baseline-equal-fragments-warn",
+         lambda ws: ["baseline", str(ws.measurements(GOOD_ROW0 + ",upper", GOOD_ROW0 + ",lower",
+                                                     header=MEASUREMENTS_HEADER + ",note")),
+                     "--out", str(ws.out("b")), "-v"], ("lesion t1", "told apart by note"), 0),
+    Case("baseline-equal-fragments-counted",
+         lambda ws: ["baseline", str(ws.measurements(GOOD_ROW0 + ",upper", GOOD_ROW0 + ",lower",
+                                                     header=MEASUREMENTS_HEADER + ",note")),
+                     "--out", str(ws.out("b"))],
+         ("findings: 1 warning (equal-fragments 1)", "findings.csv", "-v prints each"), 0),
     Case("baseline-protocol-random-toml",
          lambda ws: ["baseline", _m(ws), "--protocol", str(ws.random("p.toml")),
                      "--out", str(ws.out("b"))], ("p.toml",)),

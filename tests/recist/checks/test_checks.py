@@ -101,7 +101,7 @@ def test_visits_overlap_and_order():
 def test_duplicate_and_conflicting_rows():
     dup = table(BASE, BASE)
     assert [(f.code, f.severity) for f in checks.check_duplicate_rows(dup)] == [
-        ("duplicate-row", Severity.WARNING)]
+        ("duplicate-row", Severity.ERROR)]
     conflict = table(BASE, {"lesion_id": "NT1", "kind": "non-target", "status": "present"},
                      {"lesion_id": "NT1", "kind": "non-target", "status": "absent"})
     found = checks.check_duplicate_rows(conflict)

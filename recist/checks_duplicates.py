@@ -1,0 +1,88 @@
+"""Rows of one lesion at one time point that repeat each other (DEC-18, SUM-5).
+
+Several ``measured`` target rows of one lesion at one time point are the fragments of a
+split lesion and their diameters add (SUM-5). Two such rows equal in *every* column of
+the table (patient, date, visit, lesion, kind, status, diameters and every other column)
+are far more likely one record written twice than two fragments of exactly the same size:
+added, they double that lesion's contribution to the sum and may change the response. The
+tool cannot tell which was meant, so such rows are refused (DEC-18, docs/rules.md); true
+fragments of equal size are told apart by any other column (a fragment note, the
+measurement's coordinates, which ``recist measure`` writes). Used by
+``recist.checks_rows.check_duplicate_rows``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from recist._checks_support import finding, records
+from recist.findings import Finding, Severity
+from recist.vocabulary import LesionKind
+
+__all__ = ["REPEATED_ROW_KEYS", "repeated_row_findings"]
+
+REPEATED_ROW_KEYS = ("kind", "status", "ld_mm", "sa_mm")
+"""The columns, besides the lesion and its time point, that make two rows repeat each other."""
+
+_INDEX_COLUMNS = frozenset({"timepoint", "timepoint_start", "timepoint_order", "is_baseline",
+                            "patient_code", "timepoint_code", "has_visit", "lesion_code"})
+"""Columns ``recist._checks_support.indexed`` adds: not part of the table as read."""
+
+
+def repeated_row_findings(frame: pd.DataFrame, lesion_tp: str) -> list[Finding]:
+    """Findings for rows of one lesion at one time point equal in kind, status and diameters.
+
+    ``frame``: the indexed measurement rows whose (lesion, time point) occurs more than
+    once, with the column ``lesion_tp`` numbering each (lesion, time point).
+
+    1. Target rows equal in every column of the table → error ``duplicate-row``
+       (DEC-18): added as fragments (SUM-5) they would count the lesion twice; the
+       message says how many rows and to delete the copy or tell the fragments apart.
+    2. Target rows equal in kind, status and diameters but differing in another column →
+       warning ``equal-fragments`` naming that column: they are added as fragments of
+       equal size (SUM-5).
+    3. Non-target or new rows equal in kind and status → warning ``repeated-row``: they
+       count once, so the response does not change.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"patient_id": ["P"] * 2, "lesion_id": ["T1"] * 2,
+    ...     "kind": ["target"] * 2, "status": ["measured"] * 2, "ld_mm": [12.0] * 2,
+    ...     "sa_mm": [None] * 2, "date": pd.to_datetime(["2024-01-02"] * 2), "tp": [0, 0]})
+    >>> [(f.code, f.severity.value) for f in repeated_row_findings(m, "tp")]
+    [('duplicate-row', 'error')]
+    >>> m["note"] = ["upper piece", "lower piece"]
+    >>> [(f.code, f.severity.value) for f in repeated_row_findings(m, "tp")]
+    [('equal-fragments', 'warning')]
+    """
+    keys = [lesion_tp, *REPEATED_ROW_KEYS]
+    repeats = frame[frame.duplicated(keys, keep=False)]
+    if len(repeats) == 0:
+        return []
+    table_columns = [c for c in repeats.columns
+                     if c != lesion_tp and c not in _INDEX_COLUMNS]
+    findings: list[Finding] = []
+    for _, group in repeats.groupby(keys, sort=False, dropna=False, observed=True):
+        row = records(group.iloc[:1])[0]
+        if row["kind"] != LesionKind.TARGET:
+            findings.append(finding(
+                row, "repeated-row", "DEC-18", Severity.WARNING,
+                f"{len(group)} rows of this {row['kind']} lesion at one time point with the "
+                f"same status ({row['status']}); counted once — delete the copies"))
+            continue
+        copies = group.duplicated(table_columns, keep=False).to_numpy()
+        identical = int(copies.sum())
+        if identical:
+            findings.append(finding(
+                records(group[copies].iloc[:1])[0], "duplicate-row", "DEC-18", Severity.ERROR,
+                f"{identical} rows of this target are identical in every column; added as "
+                "fragments of a split lesion (SUM-5) they would count it twice — delete the "
+                "copy, or tell true fragments of equal size apart in another column (e.g. a "
+                "note)"))
+            continue
+        differing = [c for c in table_columns if group[c].nunique(dropna=False) > 1]
+        findings.append(finding(
+            row, "equal-fragments", "SUM-5", Severity.WARNING,
+            f"{len(group)} rows of this target with the same status and diameters, told "
+            f"apart by {', '.join(differing)}: added as fragments of equal size (SUM-5)"))
+    return findings
