@@ -101,9 +101,14 @@ def run(args: argparse.Namespace) -> int:
                              readers=result.readers,
                              adjudication=accepted_readers(args.tr, result.readers),
                              **options)
+    from dataclasses import replace
+    from pathlib import Path
+
     from recist.cli._terminal import report_findings
 
-    report_findings(args, [*sdtm.findings, *findings_worth_printing(result)])
+    # findings.csv lists what reading the SDTM datasets found too, as the summary counts it
+    result = replace(result, findings=(*sdtm.findings, *result.findings))
+    report_findings(args, findings_worth_printing(result), str(Path(args.out) / "findings.csv"))
     write_bicr(result, args.out)
     discordance = result.discordance
     print(f"recist bicr: {len(discordance)} patient(s), "
