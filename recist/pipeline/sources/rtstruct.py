@@ -13,6 +13,7 @@ the measured slice with LD and SA and the ROI's loops on that slice drawn as its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -90,6 +91,62 @@ def _check_images(plan, series: LoadedSeries, path: str | Path, uid: str) -> Non
             path=path, sop_instance_uid=safe_uid(uid), keyword="ReferencedSOPInstanceUID")
 
 
+_SKIPPED_CONTOUR = re.compile(r": ROI (\d+) contour #\d+ is (.+), not CLOSED_PLANAR; skipped$")
+"""A note of ``dicom_io.rtstruct.read_rtstruct`` on a contour it skipped: ROI number, type."""
+
+
+def _why_no_contour(roi: RTROI, notes: Sequence[str]) -> str:
+    """Why an ROI has no closed contour to measure, from the reader's notes.
+
+    >>> roi = RTROI(number=2, name="GTV", interpreted_type="GTV", frame_of_reference_uid=None,
+    ...             contours=())
+    >>> _why_no_contour(roi, ["rs.dcm: ROI 2 contour #1 is OPEN_PLANAR, not CLOSED_PLANAR; "
+    ...                       "skipped", "rs.dcm: ROI 2 contour #2 is POINT, not "
+    ...                       "CLOSED_PLANAR; skipped"])
+    'only OPEN_PLANAR, POINT contours (2), no closed one'
+    >>> _why_no_contour(roi, [])
+    'no contour'
+    """
+    skipped = [m.group(2) for m in map(_SKIPPED_CONTOUR.search, notes)
+               if m is not None and int(m.group(1)) == roi.number]
+    if not skipped:
+        return "no contour"
+    return (f"only {', '.join(dict.fromkeys(skipped))} contours ({len(skipped)}), "
+            "no closed one")
+
+
+def _unmeasured_reasons(all_rois: Sequence[RTROI], plan, names: Sequence[str] | None,
+                        notes: Sequence[str]) -> str:
+    """Each ROI of the file and why it gives no row, for the error of a file with no
+    measurable lesion (at most 5 named, then a count)."""
+    planned = {roi.number for roi, *_ in plan}
+    reasons = []
+    for roi in all_rois:
+        what = f"ROI {roi.number} ({safe_text(roi.name, 40)})"
+        if roi.number in planned:
+            reasons.append(f"{what}: {_why_no_contour(roi, notes)}")
+        elif names is not None:
+            reasons.append(f"{what}: not among the ROI names asked for")
+        else:
+            reasons.append(f"{what}: type {safe_text(roi.interpreted_type, 20)}, not a lesion")
+    if not reasons:
+        return "it has no ROI"
+    more = f"; and {len(reasons) - 5} more ROI(s)" if len(reasons) > 5 else ""
+    return "; ".join(reasons[:5]) + more
+
+
+def _refuse_listed_without_contour(plan, notes: Sequence[str], name: str,
+                                   path: str | Path) -> None:
+    """A lesions CSV asks for every ROI it lists: one without a closed contour is refused."""
+    for roi, lesion_id, *_ in plan:
+        if not roi.contours:
+            raise DicomInputError(
+                f"{name}: ROI {roi.number} ({safe_text(roi.name, 40)}), lesion "
+                f"{safe_text(lesion_id, 40)} of the lesions CSV, has "
+                f"{_why_no_contour(roi, notes)}, so it cannot be measured (RECIST measures "
+                "a lesion drawn as closed contours); nothing written", path=path)
+
+
 def _measure_roi(roi: RTROI, series: LoadedSeries, nodal: bool, where: str):
     by_slice: dict[int, list[np.ndarray]] = {}
     for contour in roi.contours:
@@ -165,12 +222,20 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
                     "in a lesions CSV to measure it)", Severity.INFO))
                 continue
             plan.append((roi, roi.name, default_kind, None, False))
+    if lesions is not None:
+        _refuse_listed_without_contour(plan, structure.notes, name, rtstruct_path)
+    elif not any(roi.contours for roi, *_ in plan):
+        raise DicomInputError(
+            f"no measurable lesion in RTSTRUCT {name}: "
+            + _unmeasured_reasons(structure.rois, plan, rois, structure.notes)
+            + "; nothing written (draw each lesion as closed contours, or list its ROI in a "
+            "lesions CSV)", path=rtstruct_path)
     _check_images(plan, series, rtstruct_path, structure.sop_instance_uid)
     geometry = series.geometry
     rows = []
     loops_of_rows = []
     for roi, lesion_id, kind, organ, nodal in plan:
-        if not roi.contours:
+        if not roi.contours:  # named by the reader's note (rtstruct-skipped)
             continue
         where = f"{name} ROI {roi.number} ({safe_text(roi.name, 40)})"
         k, m, loops = _measure_roi(roi, series, nodal, where)

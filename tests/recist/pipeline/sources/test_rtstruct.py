@@ -82,3 +82,50 @@ def test_an_image_is_not_an_rtstruct(ct_series):
     with pytest.raises(DicomInputError) as caught:
         read_rtstruct(ct_series[0])
     assert caught.value.keyword == "SOPClassUID" and caught.value.path == ct_series[0]
+
+
+def _unmeasurable(headers, tmp_path):
+    """ROI 1 without a contour, ROI 2 with one open contour, ROI 3 the body outline."""
+    rois = [(1, "GTV_empty", "GTV", []),
+            (2, "GTV_open", "GTV", [(1, _rectangle(-15, -25, 20, 10, z_of(1)))]),
+            (3, "BODY", "EXTERNAL", [(1, _rectangle(-19, -29, 26, 36, z_of(1)))])]
+    path = write_rtstruct(tmp_path / "rs.dcm", headers, rois)
+    dataset = pydicom.dcmread(path)
+    dataset.ROIContourSequence[1].ContourSequence[0].ContourGeometricType = "OPEN_PLANAR"
+    dataset.save_as(path)
+    return path
+
+
+def test_no_measurable_roi_is_refused_naming_each_roi_and_why(ct_series, tmp_path, structure):
+    headers, _ = structure
+    path = _unmeasurable(headers, tmp_path)
+    with pytest.raises(DicomInputError) as caught:
+        measure_rtstruct(path, ct_series[0].parent)
+    assert str(caught.value).startswith(
+        "no measurable lesion in RTSTRUCT rs.dcm: ROI 1 (GTV_empty): no contour; ROI 2 "
+        "(GTV_open): only OPEN_PLANAR contours (1), no closed one; ROI 3 (BODY): type "
+        "EXTERNAL, not a lesion; nothing written")
+    assert caught.value.path == path
+
+
+def test_a_listed_roi_without_closed_contour_is_refused(ct_series, tmp_path, structure):
+    headers, rois = structure
+    path = _unmeasurable(headers, tmp_path)
+    lesions = tmp_path / "lesions.csv"
+    pd.DataFrame({"label": [3, 2], "lesion_id": ["B", "T2"], "kind": ["non-target", "target"],
+                  "organ": ["body", "lung"], "nodal": [False, False]}).to_csv(lesions,
+                                                                       index=False)
+    with pytest.raises(DicomInputError, match=r"rs.dcm: ROI 2 \(GTV_open\), lesion T2 of the "
+                       r"lesions CSV, has only OPEN_PLANAR contours \(1\), no closed one"):
+        measure_rtstruct(path, ct_series[0].parent, lesions=lesions)
+
+
+def test_a_measurable_roi_beside_unmeasurable_ones_is_measured_with_findings(
+        ct_series, tmp_path, structure):
+    headers, rois = structure
+    rois = [*rois[:1], (4, "GTV_empty", "GTV", [])]
+    result = measure_rtstruct(write_rtstruct(tmp_path / "rs.dcm", headers, rois),
+                              ct_series[0].parent)
+    assert list(result.table["lesion_id"]) == ["GTV_lung"]
+    assert [(f.code, f.message) for f in result.findings] == [
+        ("rtstruct-skipped", "rs.dcm: ROI 4 (GTV_empty) has no closed contour")]
