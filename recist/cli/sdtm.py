@@ -10,7 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from recist.cli._arguments import add_criteria_arguments, resolved_criteria
+from recist.cli._arguments import (
+    add_criteria_arguments,
+    add_oligo_arguments,
+    resolved_criteria,
+)
 
 __all__ = ["add_parser", "run_sdtm_in", "run_sdtm_out"]
 
@@ -56,8 +60,10 @@ def add_parser(subparsers) -> None:
                 "Assess responses (as recist respond does) and write SDTM TU, TR, RS "
                 "(TRGRESP, NTRGRESP, NEWLIND, NEWLPROG, OVRLRESP, BESTRSP) and, with "
                 "--patients, DM as CSV (and XPT v5 with --xpt); --adam adds ADSL, ADRS and "
-                "ADTTE shaped as admiralonco derives them. A table with an evaluator column "
-                "is assessed reader by reader."))
+                "ADTTE shaped as admiralonco derives them; with --lesions or --therapies "
+                "(follow-up after local treatment, as recist respond), ADTTE also holds "
+                "STFS, PFSLT and TTLF. A table with an evaluator column is assessed reader "
+                "by reader."))
         p.add_argument("measurements", help="measurements table (CSV)")
         p.add_argument("--patients", metavar="CSV", help="patients table (CSV)")
         p.add_argument("--out", required=True, metavar="DIR", help="output folder")
@@ -65,6 +71,7 @@ def add_parser(subparsers) -> None:
         p.add_argument("--adam", action="store_true",
                        help="also write ADSL, ADRS and ADTTE")
         p.add_argument("--studyid", default="RECIST", help="STUDYID (default RECIST)")
+        add_oligo_arguments(p)
         add_criteria_arguments(p, confirm=True, confirm_help=(
             "require confirmation of CR/PR (BESTRSP is then confirmed)"))
         p.set_defaults(func=run_sdtm_out)
@@ -173,10 +180,29 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
         from recist.patients import read_patients
 
         patients = read_patients(args.patients)
-    result = respond_by_evaluator(measurements, patients, criteria)
+    oligo = None
+    if args.lesions or args.therapies:
+        from recist.pipeline.oligo import respond_oligo
+        from recist.response import readers_of
+
+        if len(readers_of(measurements)) > 1:
+            raise ValueError("--lesions and --therapies assess one reader: the measurements "
+                             "hold several (evaluator column); keep one reader's rows (e.g. "
+                             "recist sdtm-in --evaluator NAME)")
+        result, oligo = respond_oligo(measurements, patients, criteria, lesions=args.lesions,
+                                      therapies=args.therapies)
+    else:
+        result = respond_by_evaluator(measurements, patients, criteria)
     _print_findings(args, warnings_of(result))
     tables = sdtm_tables(measurements, result, patients, criteria, studyid=args.studyid,
-                         adam=args.adam)
+                         adam=args.adam, oligo=oligo)
     written = write_sdtm_outputs(tables, args.out, xpt=args.xpt)
     print(f"recist sdtm-out: {', '.join(p.name for p in written)} written to {args.out}")
+    if oligo is not None:
+        print("recist sdtm-out: "
+              + ("ADTTE holds the endpoints after local treatment: STFS, PFSLT, TTLF "
+                 "(DEC-27)" if args.adam else
+                 "note: the endpoints after local treatment (STFS, PFSLT, TTLF, DEC-27) are "
+                 "ADTTE parameters, written with --adam"),
+              file=None if args.adam else sys.stderr)
     return 0

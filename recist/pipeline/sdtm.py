@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from recist.cdisc import SdtmInput
     from recist.criteria import Criteria
     from recist.findings import Finding
+    from recist.pipeline.oligo import OligoResult
     from recist.response import RespondResult
 
 __all__ = ["SDTM_DOMAINS", "compare_with_reported", "respond_by_evaluator", "sdtm_tables",
@@ -96,7 +97,8 @@ def compare_with_reported(sdtm: SdtmInput, reported: pd.DataFrame,
 
 def sdtm_tables(measurements: pd.DataFrame, result: RespondResult,
                 patients: pd.DataFrame | None, criteria: Criteria, *, studyid: str,
-                adam: bool = False) -> dict[str, pd.DataFrame]:
+                adam: bool = False, oligo: OligoResult | None = None,
+                ) -> dict[str, pd.DataFrame]:
     """The SDTM (and ADaM) tables of a measurements table and its responses.
 
     Parameters
@@ -111,6 +113,10 @@ def sdtm_tables(measurements: pd.DataFrame, result: RespondResult,
         STUDYID of every record.
     adam
         Add ADSL, ADRS and ADTTE.
+    oligo
+        The follow-up after local treatment (``recist.pipeline.oligo.respond_oligo``):
+        with ``adam``, ADTTE gets its STFS, PFSLT and TTLF parameters
+        (``recist.cdisc.adtte_oligo``, DEC-27).
 
     Returns
     -------
@@ -134,6 +140,11 @@ def sdtm_tables(measurements: pd.DataFrame, result: RespondResult,
 
         tables.update(adam_tables(result.timepoints, result.patient_summary, patients,
                                   studyid=studyid, criteria=criteria))
+        if oligo is not None:
+            from recist.cdisc.adtte_oligo import append_oligo_parameters
+
+            tables["ADTTE"] = append_oligo_parameters(tables["ADTTE"], oligo.patients,
+                                                      oligo.lesions)
     return tables
 
 

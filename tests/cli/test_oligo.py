@@ -97,3 +97,33 @@ def test_follow_up_tables_refused_on_the_partitioned_path(tmp_path, capsys, monk
     error = capsys.readouterr().err.strip()
     assert "--lesions and --therapies need the whole table at once" in error
     assert error.count("\n") == 0 and not (tmp_path / "out").exists()
+
+
+def test_sdtm_out_adtte_holds_the_endpoints_after_local_treatment(tmp_path):
+    _write(tmp_path)
+    done = _recist(tmp_path, "sdtm-out", "m.csv", "--patients", "p.csv", "--therapies",
+                   "t.csv", "--adam", "--studyid", "OLIGO", "--out", "out")
+    assert done.returncode == 0, done.stderr
+    assert "ADTTE holds the endpoints after local treatment: STFS, PFSLT, TTLF" in done.stdout
+    adtte = pd.read_csv(tmp_path / "out" / "adtte.csv", dtype=str, keep_default_na=False)
+    assert {"STFS", "PFSLT", "TTLF"} <= set(adtte["PARAMCD"])
+    # hand-checked in tests/recist/oligo/test_endpoints.py: A starts 2024-01-10 and gets
+    # FOLFOX on 2025-05-01 (478 days, TTE-10); A's T1 fails locally 261 days after SBRT.
+    a = adtte[adtte["USUBJID"] == "A"].set_index("PARAMCD")
+    assert tuple(a.loc["STFS", ["PARAM", "STARTDT", "ADT", "AVAL", "CNSR", "EVNTDESC"]]) == (
+        "Systemic Therapy Free Survival", "2024-01-10", "2025-05-01", "478", "0",
+        "SYSTEMIC THERAPY")
+    assert tuple(a.loc["PFSLT", ["AVAL", "CNSR"]]) == ("266", "0")
+    ttlf = adtte[adtte["PARAMCD"] == "TTLF"].set_index(["USUBJID", "TRLNKID"])
+    assert tuple(ttlf.loc[("A", "T1"), ["AVAL", "CNSR"]]) == ("261", "0")
+    assert a["ASEQ"].astype(int).tolist() == list(range(1, len(a) + 1))
+
+
+def test_sdtm_out_without_adam_says_where_the_endpoints_go(tmp_path):
+    _write(tmp_path)
+    done = _recist(tmp_path, "sdtm-out", "m.csv", "--patients", "p.csv", "--therapies",
+                   "t.csv", "--out", "out")
+    assert done.returncode == 0, done.stderr
+    assert ("note: the endpoints after local treatment (STFS, PFSLT, TTLF, DEC-27) are ADTTE "
+            "parameters, written with --adam") in done.stderr
+    assert not (tmp_path / "out" / "adtte.csv").exists()
