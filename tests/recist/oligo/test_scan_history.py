@@ -51,6 +51,9 @@ def test_dec_28_ned_interval_from_the_scans():
     assert result.loc["E", "result"] == "met"
     assert result.loc["E", "reason"].startswith(
         "NED scan 2022-04-11 to first metastasis scan 2023-04-03: ≥ 6 months")
+    # the reason names the reading (DEC-28: NED reached at the run's first scan)
+    assert result.loc["E", "reason"].endswith(
+        "first NED scan of the run before it on 2022-04-11 (DEC-28))")
     assert result.loc["S", "result"] == "not met"
     assert "NED scan 2023-05-08 to first metastasis scan 2023-09-04: < 6 months" in \
         result.loc["S", "reason"]
@@ -68,6 +71,7 @@ def test_dec_28_clinical_dates_win_and_the_alternative_reading():
     last = screen(ned_from="last")
     assert last.loc["E", "result"] == "met"
     assert "NED scan 2022-10-03" in last.loc["E", "reason"]
+    assert "last NED scan of the run before it on 2022-10-03 (DEC-28)" in last.loc["E", "reason"]
 
 
 def test_dec_28_dates_found():
