@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from recist._checks_support import _TIMEPOINT_COLUMNS as TIMEPOINT_COLUMNS
 from recist._checks_support import finding, records
 from recist.findings import Finding, Severity
 from recist.vocabulary import LesionKind
@@ -24,8 +25,7 @@ __all__ = ["REPEATED_ROW_KEYS", "repeated_row_findings"]
 REPEATED_ROW_KEYS = ("kind", "status", "ld_mm", "sa_mm")
 """The columns, besides the lesion and its time point, that make two rows repeat each other."""
 
-_INDEX_COLUMNS = frozenset({"timepoint", "timepoint_start", "timepoint_order", "is_baseline",
-                            "patient_code", "timepoint_code", "has_visit", "lesion_code"})
+_INDEX_COLUMNS = frozenset(TIMEPOINT_COLUMNS)
 """Columns ``recist._checks_support.indexed`` adds: not part of the table as read."""
 
 
