@@ -428,11 +428,28 @@ def check_status_diameters(measurements: pd.DataFrame,
     kind_code, kinds = kind.codes, kind.uniques
     status_code, statuses = status.codes, status.uniques
 
+    # each row's (kind, status) pair as one code (code -1 of either: the last), so that a
+    # condition on both is one lookup in a small table
+    n_statuses = len(statuses) + 1
+    pair = (kind_code.astype(np.intp) % (len(kinds) + 1)) * n_statuses + (
+        status_code.astype(np.intp) % n_statuses)
+
+    def pairs_where(kinds_wanted: tuple[str, ...] | None,
+                    statuses_wanted: tuple[str, ...] | None) -> np.ndarray:
+        """Rows whose kind is one of ``kinds_wanted`` and status one of
+        ``statuses_wanted`` (None: any, a missing one too)."""
+        kind_ok = (np.ones(len(kinds) + 1, dtype=bool) if kinds_wanted is None
+                   else np.append(np.isin(kinds, kinds_wanted), False))
+        status_ok = (np.ones(n_statuses, dtype=bool) if statuses_wanted is None
+                     else np.append(np.isin(statuses, statuses_wanted), False))
+        selected: np.ndarray = np.outer(kind_ok, status_ok).reshape(-1)[pair]
+        return selected
+
     def kind_is(*wanted: str) -> np.ndarray:
-        return np.append(np.isin(kinds, wanted), False)[kind_code]  # code -1: False
+        return pairs_where(wanted, None)
 
     def status_is(*wanted: str) -> np.ndarray:
-        return np.append(np.isin(statuses, wanted), False)[status_code]
+        return pairs_where(None, wanted)
 
     is_target = kind_is(LesionKind.TARGET)
     absent = status_is(NonTargetStatus.ABSENT) & has_size
@@ -450,14 +467,14 @@ def check_status_diameters(measurements: pd.DataFrame,
             f"{criteria.node_pathological_sa_mm:g} mm, normal size): it counts 0 mm in the "
             "sum (SUM-4), not its SA; to count the SA, use status measured (R11 4.3.2)"))
     own = np.where(nodal, sa, ld)
-    unmeasured = is_target & status_is(TargetStatus.MEASURED) & np.isnan(own)
+    unmeasured = pairs_where((LesionKind.TARGET,), (TargetStatus.MEASURED,)) & np.isnan(own)
     for r in _rows_where(frame, unmeasured):
         axis = "SA (nodal)" if r["nodal"] else "LD (non-nodal)"
         findings.append(_finding(
             r, "measured-without-diameter", "DEC-18", Severity.ERROR,
             f"target with status measured has no {axis}; fill it in, or use too_small, absent "
             "or not_evaluated (SUM-1, SUM-4)"))
-    normal = (kind_is(LesionKind.NON_TARGET) & status_is(NonTargetStatus.PRESENT) & nodal
+    normal = (pairs_where((LesionKind.NON_TARGET,), (NonTargetStatus.PRESENT,)) & nodal
               & ~frame["is_baseline"].to_numpy(dtype=bool) & small_sa)
     for r in _rows_where(frame, normal):
         findings.append(_finding(
@@ -469,8 +486,8 @@ def check_status_diameters(measurements: pd.DataFrame,
     for lesion_kind, kind_statuses in LESION_STATUSES.items():
         allowed[np.ix_(np.append(kinds == lesion_kind, False),
                        np.append(np.isin(statuses, kind_statuses), False))] = True
-    for r in _rows_where(frame, ~allowed[kind_code, status_code]
-                         & kind_is(*LESION_STATUSES)):
+    not_allowed = ~allowed & np.append(np.isin(kinds, list(LESION_STATUSES)), False)[:, None]
+    for r in _rows_where(frame, not_allowed.reshape(-1)[pair]):
         findings.append(_finding(
             r, "status-not-allowed", "DEC-18", Severity.ERROR,
             f"status {r['status']!r} is not allowed for a {r['kind']} lesion; use one of "
