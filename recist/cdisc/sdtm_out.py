@@ -172,11 +172,12 @@ def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
     node = first["nodal"].astype(bool)
     needs_node = node & ~organ.str.contains("LYMPH NODE", na=False)
     organ = organ.where(~needs_node, (organ + " LYMPH NODE").str.strip())
+    kind_result = first["kind"].astype(object).map(_KIND_RESULT)  # text, not categorical
     tu = pd.DataFrame({
         "STUDYID": first["STUDYID"], "DOMAIN": "TU", "USUBJID": first["patient_id"],
         "TULNKID": first["lesion_id"].astype(str), "TUTESTCD": "TUMIDENT",
         "TUTEST": "Tumor Identification",
-        "TUORRES": first["kind"].map(_KIND_RESULT), "TUSTRESC": first["kind"].map(_KIND_RESULT),
+        "TUORRES": kind_result, "TUSTRESC": kind_result,
         "TULOC": organ,
         "TULAT": first["laterality"].astype("string").fillna("")
         if "laterality" in first.columns else "",
@@ -207,7 +208,7 @@ def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
         parts.append(pd.DataFrame({
             "STUDYID": rows["STUDYID"] if isinstance(frame["STUDYID"], pd.Series)
             else studyid, "DOMAIN": "TR", "USUBJID": rows["patient_id"],
-            "TRGRPID": rows["kind"].map(_KIND_RESULT), "TRLNKID": rows["LNK"],
+            "TRGRPID": rows["kind"].astype(object).map(_KIND_RESULT), "TRLNKID": rows["LNK"],
             "TRTESTCD": test, "TRTEST": _TEST_NAMES[test], "TRORRES": result,
             "TRORRESU": np.where(standard is None, units, ""), "TRSTRESC": standard_text,
             "TRSTRESN": numeric, "TRSTRESU": units,
