@@ -159,3 +159,17 @@ def test_overall_response_rsseq_is_the_rsseq_rs_writes(cohort_responses):
     keys = zip(two.loc[has, "evaluator"], two.loc[has, "patient_id"].astype(str),
                two.loc[has, "date"].astype(str).str[:10], strict=True)
     assert [expected[k] for k in keys] == list(computed[has].astype(int))
+
+
+def test_sdtm_columns_are_text_whatever_the_measurements_dtype(cohort):
+    """The normalised table's text is categorical; TU and TR hold text (object) cells."""
+    measurements = cohort[0]
+    assert isinstance(measurements["kind"].dtype, pd.CategoricalDtype)
+    tables = measurements_to_sdtm(measurements)
+    as_text = measurements_to_sdtm(measurements.astype({"kind": object, "organ": object}))
+    for name in ("TU", "TR"):
+        categorical = [c for c, dtype in tables[name].dtypes.items()
+                       if isinstance(dtype, pd.CategoricalDtype)]
+        assert categorical == [], name
+        pd.testing.assert_frame_equal(tables[name], as_text[name])
+    assert set(tables["TU"]["TUORRES"]) <= {"TARGET", "NON-TARGET", "NEW"}
