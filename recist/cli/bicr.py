@@ -108,8 +108,8 @@ def run(args: argparse.Namespace) -> int:
 
     # findings.csv lists what reading the SDTM datasets found too, as the summary counts it
     result = replace(result, findings=(*sdtm.findings, *result.findings))
-    report_findings(args, findings_worth_printing(result), str(Path(args.out) / "findings.csv"))
     write_bicr(result, args.out)
+    report_findings(args, findings_worth_printing(result), str(Path(args.out) / "findings.csv"))
     discordance = result.discordance
     print(f"recist bicr: {len(discordance)} patient(s), "
           f"{int(discordance['adjudication_needed'].sum())} sent to adjudication "

@@ -31,3 +31,19 @@ def test_findings_line_names_the_file_that_lists_them_all(tmp_path):
     assert {"sdtm-partial-date", "sdtm-test-ignored", "sdtm-sum-differs",
             "equivocal-new-unresolved"} <= set(warnings["code"])
     assert re.search(r"findings: 5 warnings", line[0])
+
+
+def test_findings_line_only_once_findings_csv_is_written(tmp_path):
+    # a folder where the first table goes: writing fails before findings.csv exists, so
+    # the line that says "written to …/findings.csv" must not be printed
+    (tmp_path / "timepoints.csv").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "recist", "bicr", str(SPONSOR / "tu.csv"),
+         str(SPONSOR / "tr.csv"), "--dm", str(SPONSOR / "dm.csv"), "--out", str(tmp_path)],
+        check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert not (tmp_path / "findings.csv").exists()
+    assert "written to" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"recist bicr: error: cannot write {tmp_path / 'timepoints.csv'}: it is a folder; "
+        "give a file name for the output"]
