@@ -41,6 +41,7 @@ from dicom_io.fast_header import (
     read_raw_header,
     special_file_kind,
 )
+from dicom_io.header_batch import BATCH
 
 __all__ = [
     "ENHANCED_STORAGE_CLASSES",
@@ -605,7 +606,6 @@ def _collect(root: Path, prefix: str) -> _Collected:
     return found
 
 
-_BATCH = 1024  # headers read together (their first 4 KiB held at once)
 _MIN_BATCH = 64  # fewer: one by one is faster (a batch's walk has a fixed cost per step)
 
 
@@ -619,7 +619,7 @@ def _read_all(found: _Collected, entries: Iterator[tuple[Path, str, bool]]) -> N
     for entry in [*entries, None]:
         if entry is not None:
             chunk.append(entry)
-            if len(chunk) < _BATCH:
+            if len(chunk) < BATCH:
                 continue
         batched = [k for k, (path, _, regular) in enumerate(chunk)
                    if regular and path.name.upper() != "DICOMDIR"]
