@@ -11,7 +11,8 @@ Explicit VR Little Endian (or an encapsulated syntax, whose dataset is the same)
 VRs, defined lengths, every element up to PixelData in the first read, and a character
 set the fast reader knows. A file that leaves that layout anywhere -- implicit VR, an
 undefined-length sequence, a header longer than the first read, no PixelData, an
-unusual VR or character set, a truncated file, anything that cannot be opened -- gets
+unusual VR or character set, a binary unsigned short shorter than 2 bytes (alone: its
+keyword with ``None``), a truncated file, anything that cannot be opened -- gets
 ``None``, and the caller reads it with ``read_raw_header`` (and pydicom after it), which
 gives its header or its error exactly as it would have alone. A file read here gives
 the same :class:`~dicom_io.fast_header.RawHeader` as ``read_raw_header``
@@ -270,11 +271,12 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
             strings, good = _texts(flat, f, s, ln)
             walked[f[~good]] = False
             texts[tag] = (f, strings)
-        else:  # a binary unsigned short: None when shorter than 2 bytes (as alone)
+        else:  # a binary unsigned short; shorter than 2 bytes: read on its own, which
+            # keeps the keyword with None (a column's None here means "absent")
+            walked[f[ln < 2]] = False
             low = flat[f * _WIDTH + np.minimum(s, _WIDTH - 2)].astype(np.int64)
             high = flat[f * _WIDTH + np.minimum(s + 1, _WIDTH - 1)].astype(np.int64)
-            number = np.where(ln >= 2, low | high << 8, -1)
-            texts[tag] = (f, [None if v < 0 else v for v in number.tolist()])
+            texts[tag] = (f, (low | high << 8).tolist())
     keep = walked.copy()
     table: dict[int, list[Any]] = {}
     for tag, (f, strings) in texts.items():

@@ -135,3 +135,22 @@ def test_scan_in_batches_is_the_scan_one_by_one(corpus, monkeypatch, folder):
     alone = discover_series(root)
     assert _inventory(batched) == _inventory(alone)
     assert batched.n_files >= 70
+
+
+def test_an_unsigned_short_shorter_than_2_bytes_is_read_as_alone(tmp_path):
+    # read_raw_header keeps such an element's keyword with None; the batch leaves the file
+    # to it (its columns hold None for "absent"), so both give the same RawHeader
+    def empty_bits_stored(k, ds):
+        if k == 1:
+            ds.BitsStored = None  # written as US with length 0
+
+    paths = write_ct_series(tmp_path, (3, 6, 6), seed="us", slice_hook=empty_bits_stored).paths
+    alone = [read_raw_header(path) for path in paths]
+    assert alone[1] is not None and "BitsStored" in alone[1].values
+    assert alone[1].values["BitsStored"] is None
+    batched = read_raw_headers(paths)
+    assert batched[1] is None  # to be read on its own
+    assert batched[0] == alone[0] and batched[2] == alone[2]
+    headers = read_slice_headers(paths, [path.name for path in paths])
+    assert headers[1] is None
+    assert _fields(headers[0]) == _fields(read_slice_header(paths[0], paths[0].name))
