@@ -14,9 +14,11 @@ The bytes are those ``pandas.DataFrame.to_csv(index=False, lineterminator="\\n")
 writes after the same formatting (the tests compare them on hostile values): fields
 are quoted exactly when Python's ``csv`` module quotes them (``QUOTE_MINIMAL``: the
 delimiter, the quote character or a line-terminator character in the field; a quote is
-doubled); a missing value is an empty field. A column of a type this module does not
-format (a category, a time zone, an object column holding non-strings ...) sends the
-whole table through pandas, so the bytes never depend on the path taken.
+doubled); a missing value is an empty field. A categorical column whose categories are
+all text goes through Arrow too (each category quoted once, :func:`_categories`). A
+column of a type this module does not format (a categorical with a non-text category, a
+time zone, an object column holding non-strings ...) sends the whole table through
+pandas, so the bytes never depend on the path taken.
 
 Each column's pieces carry the delimiter before the field (and the last column's the line
 end) where that costs nothing: in the bytes laid out for a number, in the text of each

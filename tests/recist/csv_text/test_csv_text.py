@@ -78,13 +78,42 @@ def test_dates_repeated_with_times_of_day_before_1970_and_missing(unit):
 @pytest.mark.parametrize("column", [
     pd.Series(["a", 1.5, None], dtype=object),  # an object column with a number
     pd.Series(pd.to_datetime(["2024-01-01", None, "2024-02-02"]).tz_localize("UTC")),
-    pd.Series(["a", "b", "a"], dtype="category"),
+    pd.Series([1, 2, 1], dtype="category"),  # categories not all text
+    pd.Series(["a", 2, "a"], dtype="category"),
     pd.Series([1.5, None, 2.25], dtype="Float64"),
     pd.Series(np.array([1.5, 2.5, 3.5], dtype=np.float32)),
 ])
 def test_types_it_does_not_format_go_through_pandas(column):
     frame = pd.DataFrame({"patient_id": ["P1", "P2", "P3"], "x_mm": column})
     assert bytes(table_csv_bytes(frame)) == _pandas(frame)
+
+
+ODD_CATEGORIES = ["a,b", 'say "x"', "line\nbreak", "cr\ronly", "", "sep\u2028arated", "é", " pad ",
+           '"', ",", "\r\n", "plain"]
+
+
+@pytest.mark.parametrize("string_dtype", [False, True])
+def test_text_categories_go_through_arrow_as_pandas_writes_them(string_dtype, monkeypatch):
+    import recist.csv_text as csv_text
+
+    rng = np.random.default_rng(5)
+    many = ODD_CATEGORIES + [f"c{k}" for k in range(150)]  # > 127 categories: int16 codes
+    unused = ["never, used", 'nor "this"']
+    values = np.array(many, dtype=object)[rng.integers(0, len(many), 2_000)]
+    values[rng.random(len(values)) < 0.1] = None  # missing codes (-1)
+    categories = pd.Index(many + unused, dtype="string" if string_dtype else object)
+    column = pd.Categorical(values, categories=categories)
+    assert len(column.categories) > 127 and (column.codes < 0).any()
+    small = pd.Categorical(np.array(ODD_CATEGORIES, dtype=object)[rng.integers(0, 12, 2_000)],
+                           categories=ODD_CATEGORIES + unused)
+    frame = pd.DataFrame({"first": column, "n_mm": rng.random(2_000).round(3),
+                          "middle": small, "last": column[::-1]})
+    expected = _pandas(frame)
+    # the categorical columns are formatted here, not by the whole table through pandas
+    monkeypatch.setattr(csv_text, "_pandas_bytes", lambda frame: pytest.fail("pandas path"))
+    assert bytes(table_csv_bytes(frame)) == expected
+    assert b'"a,b"' in expected and b'"say ""x"""' in expected and b'"line\nbreak"' in expected
+    assert b"never, used" not in expected
 
 
 def test_empty_and_single_column_tables():
