@@ -263,19 +263,12 @@ def _categories(series: pd.Series, prefix: str = "") -> pa.Array | None:
     return _taken(text, series.cat.codes.to_numpy(), prefix)
 
 
-def column_text(series: pd.Series, fixed: bool) -> pa.Array | None:
-    """The CSV text of one column (null for an empty field), or None when this module
-    does not format its type. ``fixed``: floats with 2 decimals (else as pandas writes
-    them, their shortest repr). A categorical column's text is already quoted."""
-    pieces = _field_pieces(series, fixed, quote=False)
-    return None if pieces is None else pieces[0]
-
-
-def _field_pieces(series: pd.Series, fixed: bool, prefix: str = "", suffix: str = "",
-                  quote: bool = True) -> list[Piece] | None:
-    """The pieces of one column's fields, ``prefix`` before and ``suffix`` after each
-    (:func:`column_text`; a text column quoted, :func:`_quote_pieces`, unless not
-    ``quote``), or None when this module does not format its type."""
+def _field_pieces(series: pd.Series, fixed: bool, prefix: str = "", suffix: str = ""
+                  ) -> list[Piece] | None:
+    """The pieces of one column's fields, ``prefix`` before and ``suffix`` after each (a
+    text column quoted, :func:`_quote_pieces`; a categorical's categories already quoted,
+    :func:`_categories`), or None when this module does not format its type. ``fixed``:
+    floats with 2 decimals (else as pandas writes them, their shortest repr)."""
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         # "true" / "false"; null stays null
@@ -301,7 +294,7 @@ def _field_pieces(series: pd.Series, fixed: bool, prefix: str = "", suffix: str 
             text = _array(_strings(series))
         except (pa.ArrowException, TypeError, ValueError):
             return None
-        return _quote_pieces(text, prefix, suffix) if quote else _around(text, prefix, suffix)
+        return _quote_pieces(text, prefix, suffix)
     return None
 
 
@@ -310,13 +303,6 @@ def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     return values if values.type == pa.large_string() else values.cast(pa.large_string())
-
-
-def _is_text(dtype: object) -> bool:
-    """Whether a column of this type holds free text to quote here (the others are
-    formatted as digits, signs, ``.``, ``-``, ``e``, ``inf``/``nan`` or
-    ``true``/``false``; a categorical's categories are quoted once, by ``_categories``)."""
-    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
 
 
 def _fixed(name: object) -> bool:
