@@ -1,24 +1,34 @@
 """Rows of one lesion at one time point that repeat each other (DEC-18, SUM-5).
 
 Several ``measured`` target rows of one lesion at one time point are the fragments of a
-split lesion and their diameters add (SUM-5). Two such rows equal in *every* column of
+split lesion and their diameters add (SUM-5). Two target rows equal in *every* column of
 the table (patient, date, visit, lesion, kind, status, diameters and every other column)
-are far more likely one record written twice than two fragments of exactly the same size:
-added, they double that lesion's contribution to the sum and may change the response. The
-tool cannot tell which was meant, so such rows are refused (DEC-18, docs/rules.md); true
-fragments of equal size are told apart by any other column (a fragment note, the
-measurement's coordinates, which ``recist measure`` writes). Used by
-``recist.checks_rows.check_duplicate_rows``.
+are far more likely one record written twice than two fragments of exactly the same size.
+Where the row's status adds to the sum (``measured`` with a diameter above 0, or
+``too_small``: 5 mm each, SUM-4), added they double that lesion's contribution and may
+change the response; the tool cannot tell which was meant, so such rows are refused
+(``duplicate-row``, DEC-18, docs/rules.md). True fragments of equal size are told apart
+by any other column (a fragment note, the measurement's coordinates, which ``recist
+measure`` writes). Repeated target rows whose status adds 0 mm (``not_evaluated``,
+``absent``, ``merged``, or ``measured`` 0 mm) cannot double the sum: the lesion counts
+once (``recist.sums``: its rows are one lesion, 0 mm, and ``not_evaluated`` still leaves
+the time point without an evaluable sum, SUM-7), with the warning ``repeated-row``. Used
+by ``recist.checks_rows.check_duplicate_rows``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from recist._checks_support import _TIMEPOINT_COLUMNS as TIMEPOINT_COLUMNS
 from recist._checks_support import finding, records
+from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
-from recist.vocabulary import LesionKind
+from recist.sums import target_contribution_mm
+from recist.vocabulary import LesionKind, TargetStatus
 
 __all__ = ["REPEATED_ROW_KEYS", "repeated_row_findings"]
 
@@ -29,19 +39,35 @@ _INDEX_COLUMNS = frozenset(TIMEPOINT_COLUMNS)
 """Columns ``recist._checks_support.indexed`` adds: not part of the table as read."""
 
 
-def repeated_row_findings(frame: pd.DataFrame, lesion_tp: str) -> list[Finding]:
+def _adds_to_sum(row: Mapping[Hashable, Any], criteria: Criteria) -> bool:
+    """Whether a target row adds more than 0 mm to the sum (SUM-1, SUM-4)."""
+    mm = target_contribution_mm(str(row["status"]), bool(row.get("nodal", False)),
+                                _mm(row["ld_mm"]), _mm(row["sa_mm"]), criteria)
+    return bool(mm > 0)
+
+
+def _mm(value: Any) -> float:
+    return float("nan") if value is None or pd.isna(value) else float(value)
+
+
+def repeated_row_findings(frame: pd.DataFrame, lesion_tp: str,
+                          criteria: Criteria = RECIST_1_1) -> list[Finding]:
     """Findings for rows of one lesion at one time point equal in kind, status and diameters.
 
     ``frame``: the indexed measurement rows whose (lesion, time point) occurs more than
     once, with the column ``lesion_tp`` numbering each (lesion, time point).
 
-    1. Target rows equal in every column of the table → error ``duplicate-row``
+    1. Target rows whose status adds to the sum (``measured`` above 0 mm, ``too_small``)
+       and that are equal in every column of the table → error ``duplicate-row``
        (DEC-18): added as fragments (SUM-5) they would count the lesion twice; the
        message says how many rows and to delete the copy or tell the fragments apart.
-    2. Target rows equal in kind, status and diameters but differing in another column →
-       warning ``equal-fragments`` naming that column: they are added as fragments of
-       equal size (SUM-5).
-    3. Non-target or new rows equal in kind and status → warning ``repeated-row``: they
+    2. Such target rows equal in kind, status and diameters but differing in another
+       column → warning ``equal-fragments`` naming that column: they are added as
+       fragments of equal size (SUM-5).
+    3. Target rows adding 0 mm (``not_evaluated``, ``absent``, ``merged``, ``measured``
+       0 mm) equal in status and diameters → warning ``repeated-row``: the lesion counts
+       once, 0 mm (``not_evaluated`` still makes the sum not evaluable, SUM-7).
+    4. Non-target or new rows equal in kind and status → warning ``repeated-row``: they
        count once, so the response does not change.
 
     Examples
@@ -54,6 +80,9 @@ def repeated_row_findings(frame: pd.DataFrame, lesion_tp: str) -> list[Finding]:
     >>> m["note"] = ["upper piece", "lower piece"]
     >>> [(f.code, f.severity.value) for f in repeated_row_findings(m, "tp")]
     [('equal-fragments', 'warning')]
+    >>> m["status"] = "absent"
+    >>> [(f.code, f.severity.value) for f in repeated_row_findings(m, "tp")]
+    [('repeated-row', 'warning')]
     """
     keys = [lesion_tp, *REPEATED_ROW_KEYS]
     repeats = frame[frame.duplicated(keys, keep=False)]
@@ -69,6 +98,15 @@ def repeated_row_findings(frame: pd.DataFrame, lesion_tp: str) -> list[Finding]:
                 row, "repeated-row", "DEC-18", Severity.WARNING,
                 f"{len(group)} rows of this {row['kind']} lesion at one time point with the "
                 f"same status ({row['status']}); counted once — delete the copies"))
+            continue
+        if not _adds_to_sum(row, criteria):
+            still = (" and the time point still has no evaluable sum (SUM-7)"
+                     if row["status"] == TargetStatus.NOT_EVALUATED else "")
+            findings.append(finding(
+                row, "repeated-row", "DEC-18", Severity.WARNING,
+                f"{len(group)} rows of this target at one time point with the same status "
+                f"({row['status']}) and diameters; it adds 0 mm to the sum, so the lesion "
+                f"counts once{still} — delete the copies"))
             continue
         copies = group.duplicated(table_columns, keep=False).to_numpy()
         identical = int(copies.sum())
@@ -86,3 +124,4 @@ def repeated_row_findings(frame: pd.DataFrame, lesion_tp: str) -> list[Finding]:
             f"{len(group)} rows of this target with the same status and diameters, told "
             f"apart by {', '.join(differing)}: added as fragments of equal size (SUM-5)"))
     return findings
+

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 from recist.checks import run_input_checks
 from recist.errors import RecistDataError
 from recist.findings import Severity, raise_for_errors
+from recist.response import respond
 
 from support.baseline_tables import table
 
@@ -61,3 +64,37 @@ def test_a_non_target_row_written_twice_counts_once_with_a_warning():
     rows = (BASE, {**nt, "date": "2024-01-10"}, FU, {**nt, "date": "2024-03-10"},
             {**nt, "date": "2024-03-10"})
     assert _found(*rows) == [("repeated-row", Severity.WARNING, "NT1", "2024-03-10")]
+
+
+# Target rows whose status adds 0 mm cannot double the sum (SUM-4, SUM-6, SUM-7): repeated,
+# they are accepted with a warning, and the response is that of one row.
+T2_BASE = {"lesion_id": "T2", "ld_mm": 30.0, "date": "2024-01-10"}
+T2_FU = {"lesion_id": "T2", "ld_mm": 20.0, "date": "2024-03-10"}
+
+
+@pytest.mark.parametrize(("status", "target_response", "sum_mm"), [
+    ("absent", "PR", 20.0),       # T1 0 mm once: 20 of 50 mm, -60 %
+    ("merged", "PR", 20.0),
+    ("not_evaluated", "NE", None),  # one not-evaluated target: no evaluable sum (SUM-7)
+])
+def test_repeated_zero_mm_target_rows_warn_and_count_once(status, target_response, sum_mm):
+    fu = {"lesion_id": "T1", "status": status, "ld_mm": None, "date": "2024-03-10"}
+    once = (BASE, T2_BASE, fu, T2_FU)
+    twice = (*once, fu)
+    assert _found(*twice) == [("repeated-row", Severity.WARNING, "T1", "2024-03-10")]
+    message = [f.message for f in run_input_checks(table(*twice), include_selection=False)
+               if f.code == "repeated-row"][0]
+    assert f"2 rows of this target at one time point with the same status ({status})" in message
+    assert "adds 0 mm to the sum, so the lesion counts once" in message
+    assert ("no evaluable sum" in message) == (status == "not_evaluated")
+    result_once, result_twice = respond(table(*once)), respond(table(*twice))
+    follow_up = result_twice.timepoints.iloc[1]
+    assert follow_up["target_response"] == target_response
+    assert (pd.isna(follow_up["sum_mm"]) if sum_mm is None else follow_up["sum_mm"] == sum_mm)
+    assert_frame_equal(result_twice.timepoints, result_once.timepoints)
+
+
+def test_two_identical_too_small_rows_are_refused():
+    # too_small counts 5 mm each (SUM-4): two copies would add 10 mm
+    fu = {"lesion_id": "T1", "status": "too_small", "ld_mm": None, "date": "2024-03-10"}
+    assert _found(BASE, fu, fu) == [("duplicate-row", Severity.ERROR, "T1", "2024-03-10")]
