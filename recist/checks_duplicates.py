@@ -2,8 +2,9 @@
 
 Several ``measured`` target rows of one lesion at one time point are the fragments of a
 split lesion and their diameters add (SUM-5). Two target rows equal in *every* column of
-the table (patient, date, visit, lesion, kind, status, diameters and every other column)
-are far more likely one record written twice than two fragments of exactly the same size.
+the table but the scan date (patient, visit, lesion, kind, status, diameters and every
+other column) are far more likely one record written twice (or copied with a mistyped
+date) than two fragments of exactly the same size: fragments are measured on one scan.
 Where the row's status adds to the sum (``measured`` with a diameter above 0, or
 ``too_small``: 5 mm each, SUM-4), added they double that lesion's contribution and may
 change the response; the tool cannot tell which was meant, so such rows are refused
@@ -30,10 +31,14 @@ from recist.findings import Finding, Severity
 from recist.sums import target_contribution_mm
 from recist.vocabulary import LesionKind, TargetStatus
 
-__all__ = ["REPEATED_ROW_KEYS", "repeated_row_findings"]
+__all__ = ["NON_IDENTIFYING_COLUMNS", "REPEATED_ROW_KEYS", "repeated_row_findings"]
 
 REPEATED_ROW_KEYS = ("kind", "status", "ld_mm", "sa_mm")
 """The columns, besides the lesion and its time point, that make two rows repeat each other."""
+
+NON_IDENTIFYING_COLUMNS = ("date",)
+"""Columns that alone do not tell two fragments apart: fragments are measured on one scan,
+so rows differing only in their date are one record copied (with a mistyped date)."""
 
 _INDEX_COLUMNS = frozenset(TIMEPOINT_COLUMNS)
 """Columns ``recist._checks_support.indexed`` adds: not part of the table as read."""
@@ -58,9 +63,10 @@ def repeated_row_findings(frame: pd.DataFrame, lesion_tp: str,
     once, with the column ``lesion_tp`` numbering each (lesion, time point).
 
     1. Target rows whose status adds to the sum (``measured`` above 0 mm, ``too_small``)
-       and that are equal in every column of the table → error ``duplicate-row``
-       (DEC-18): added as fragments (SUM-5) they would count the lesion twice; the
-       message says how many rows and to delete the copy or tell the fragments apart.
+       and that are equal in every column of the table but ``NON_IDENTIFYING_COLUMNS``
+       (the date) → error ``duplicate-row`` (DEC-18): added as fragments (SUM-5) they
+       would count the lesion twice; the message says how many sets of identical rows
+       and rows, and to delete the copy or tell the fragments apart.
     2. Such target rows equal in kind, status and diameters but differing in another
        column → warning ``equal-fragments`` naming that column: they are added as
        fragments of equal size (SUM-5).
@@ -90,6 +96,7 @@ def repeated_row_findings(frame: pd.DataFrame, lesion_tp: str,
         return []
     table_columns = [c for c in repeats.columns
                      if c != lesion_tp and c not in _INDEX_COLUMNS]
+    identifying = [c for c in table_columns if c not in NON_IDENTIFYING_COLUMNS]
     findings: list[Finding] = []
     for _, group in repeats.groupby(keys, sort=False, dropna=False, observed=True):
         row = records(group.iloc[:1])[0]
@@ -108,15 +115,9 @@ def repeated_row_findings(frame: pd.DataFrame, lesion_tp: str,
                 f"({row['status']}) and diameters; it adds 0 mm to the sum, so the lesion "
                 f"counts once{still} — delete the copies"))
             continue
-        copies = group.duplicated(table_columns, keep=False).to_numpy()
-        identical = int(copies.sum())
-        if identical:
-            findings.append(finding(
-                records(group[copies].iloc[:1])[0], "duplicate-row", "DEC-18", Severity.ERROR,
-                f"{identical} rows of this target are identical in every column; added as "
-                "fragments of a split lesion (SUM-5) they would count it twice — delete the "
-                "copy, or tell true fragments of equal size apart in another column (e.g. a "
-                "note)"))
+        copies = group.duplicated(identifying, keep=False).to_numpy()
+        if copies.any():
+            findings.append(_duplicate_finding(group[copies], identifying))
             continue
         differing = [c for c in table_columns if group[c].nunique(dropna=False) > 1]
         findings.append(finding(
@@ -125,3 +126,26 @@ def repeated_row_findings(frame: pd.DataFrame, lesion_tp: str,
             f"apart by {', '.join(differing)}: added as fragments of equal size (SUM-5)"))
     return findings
 
+
+def _duplicate_finding(copies: pd.DataFrame, identifying: list[str]) -> Finding:
+    """The error for target rows identical in every identifying column (DEC-18)."""
+    sets = copies.groupby(identifying, sort=False, dropna=False, observed=True)
+    what = (f"{len(copies)} rows of this target are identical" if sets.ngroups == 1 else
+            f"{sets.ngroups} sets of rows of this target ({len(copies)} rows) are, set by "
+            "set, identical")
+    first = records(copies.iloc[:1])[0]
+    if "date" in copies.columns and sets["date"].nunique(dropna=False).gt(1).any():
+        dates = ", ".join(pd.to_datetime(copies["date"]).drop_duplicates().sort_values()
+                          .dt.strftime("%Y-%m-%d").fillna("no date"))
+        return finding(
+            first, "duplicate-row", "DEC-18", Severity.ERROR,
+            f"{what} in every column but the date ({dates}); fragments of a split lesion "
+            "are measured on one scan, so this is likelier one record copied with a "
+            "mistyped date: added as fragments (SUM-5) they would count it twice — delete "
+            "the copy or correct its date, or tell true fragments of equal size apart in "
+            "another column (e.g. a note)")
+    return finding(
+        first, "duplicate-row", "DEC-18", Severity.ERROR,
+        f"{what} in every column; added as fragments of a split lesion (SUM-5) they would "
+        "count it twice — delete the copy, or tell true fragments of equal size apart in "
+        "another column (e.g. a note)")

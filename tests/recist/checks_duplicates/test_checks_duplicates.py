@@ -98,3 +98,31 @@ def test_two_identical_too_small_rows_are_refused():
     # too_small counts 5 mm each (SUM-4): two copies would add 10 mm
     fu = {"lesion_id": "T1", "status": "too_small", "ld_mm": None, "date": "2024-03-10"}
     assert _found(BASE, fu, fu) == [("duplicate-row", Severity.ERROR, "T1", "2024-03-10")]
+
+
+def _messages(*rows):
+    return [f.message for f in run_input_checks(table(*rows), include_selection=False)
+            if f.code == "duplicate-row"]
+
+
+def test_two_sets_of_copies_are_counted_as_sets():
+    # a, a, b, b: equal diameters, told apart by a note between the sets only
+    a, b = {**FU, "visit": "V2", "note": "a"}, {**FU, "visit": "V2", "note": "b"}
+    base = {**BASE, "visit": "V1"}
+    assert _messages(base, a, a, b, b) == [
+        "patient P1, 2024-03-10 (visit V2), lesion T1: 2 sets of rows of this target (4 rows) "
+        "are, set by set, identical in every column; added as fragments of a split lesion "
+        "(SUM-5) they would count it twice — delete the copy, or tell true fragments of "
+        "equal size apart in another column (e.g. a note)"]
+
+
+def test_rows_differing_only_in_date_are_refused_as_a_copy():
+    # one visit, the copy with a mistyped date: not two fragments (one scan), refused
+    base, fu = {**BASE, "visit": "V1"}, {**FU, "visit": "V2"}
+    rows = (base, fu, {**fu, "date": "2024-03-11"})
+    assert _found(*rows) == [("duplicate-row", Severity.ERROR, "T1", "2024-03-10")]
+    assert "identical in every column but the date (2024-03-10, 2024-03-11)" in (
+        _messages(*rows)[0])
+    # told apart by a note as well, they are fragments (with the warning)
+    rows = (base, {**fu, "note": "upper"}, {**fu, "date": "2024-03-11", "note": "lower"})
+    assert _found(*rows) == [("equal-fragments", Severity.WARNING, "T1", "2024-03-10")]
