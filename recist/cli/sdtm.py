@@ -169,7 +169,12 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
     from recist.outputs import check_output_path
 
     check_output_path(args.out, folder=True)
-    from recist.pipeline.sdtm import respond_by_evaluator, sdtm_tables, write_sdtm_outputs
+    from recist.pipeline.sdtm import (
+        respond_by_evaluator,
+        respond_oligo_by_evaluator,
+        sdtm_tables,
+        write_sdtm_outputs,
+    )
     from recist.response import warnings_of
     from recist.table import read_measurements
 
@@ -182,15 +187,10 @@ def run_sdtm_out(args: argparse.Namespace) -> int:
         patients = read_patients(args.patients)
     oligo = None
     if args.lesions or args.therapies:
-        from recist.pipeline.oligo import respond_oligo
-        from recist.response import readers_of
-
-        if len(readers_of(measurements)) > 1:
-            raise ValueError("--lesions and --therapies assess one reader: the measurements "
-                             "hold several (evaluator column); keep one reader's rows (e.g. "
-                             "recist sdtm-in --evaluator NAME)")
-        result, oligo = respond_oligo(measurements, patients, criteria, lesions=args.lesions,
-                                      therapies=args.therapies)
+        # one reader at most, carried into RS/ADRS/ADTTE as without them
+        result, oligo = respond_oligo_by_evaluator(measurements, patients, criteria,
+                                                   lesions=args.lesions,
+                                                   therapies=args.therapies)
     else:
         result = respond_by_evaluator(measurements, patients, criteria)
     _print_findings(args, warnings_of(result))

@@ -20,12 +20,11 @@ if TYPE_CHECKING:
 
     from recist.cdisc import SdtmInput
     from recist.criteria import Criteria
-    from recist.findings import Finding
     from recist.pipeline.oligo import OligoResult
     from recist.response import RespondResult
 
-__all__ = ["SDTM_DOMAINS", "compare_with_reported", "respond_by_evaluator", "sdtm_tables",
-           "write_sdtm_outputs"]
+__all__ = ["SDTM_DOMAINS", "compare_with_reported", "respond_by_evaluator",
+           "respond_oligo_by_evaluator", "sdtm_tables", "write_sdtm_outputs"]
 
 SDTM_DOMAINS = ("TU", "TR", "RS", "DM", "ADSL", "ADRS", "ADTTE")
 """The tables ``sdtm-out`` may write; their files in ``--out`` are a previous run's."""
@@ -48,22 +47,63 @@ def respond_by_evaluator(measurements: pd.DataFrame, patients: pd.DataFrame | No
     if "evaluator" not in measurements.columns:
         return respond(measurements, patients, criteria)
     readers = measurements["evaluator"].astype("string").fillna("")
-    timepoints: list[pd.DataFrame] = []
-    summaries: list[pd.DataFrame] = []
-    findings: list[Finding] = []
-    for reader in sorted(set(readers)):
-        rows = measurements[(readers == reader).to_numpy()].drop(columns="evaluator")
-        result = respond(rows.reset_index(drop=True), patients, criteria)
-        timepoints.append(result.timepoints.assign(evaluator=reader))
-        summaries.append(result.patient_summary.assign(evaluator=reader))
-        findings.extend(replace(f, message=f"reader {reader}: {f.message}")
-                        for f in result.findings)
+    parts = [_as_reader(respond(measurements[(readers == reader).to_numpy()]
+                                .drop(columns="evaluator").reset_index(drop=True),
+                                patients, criteria), reader)
+             for reader in sorted(set(readers))]
+    return RespondResult(pd.concat([p.timepoints for p in parts], ignore_index=True),
+                         pd.concat([p.patient_summary for p in parts], ignore_index=True),
+                         tuple(f for p in parts for f in p.findings), criteria)
 
-    def stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
-        table = pd.concat(parts, ignore_index=True)
+
+def respond_oligo_by_evaluator(measurements: pd.DataFrame, patients: pd.DataFrame | None,
+                               criteria: Criteria, *,
+                               lesions: pd.DataFrame | str | Path | None = None,
+                               therapies: pd.DataFrame | str | Path | None = None,
+                               ) -> tuple[RespondResult, OligoResult | None]:
+    """``recist.pipeline.oligo.respond_oligo`` of one reader's table, the reader kept as
+    :func:`respond_by_evaluator` keeps it.
+
+    Without an ``evaluator`` column this is ``respond_oligo``. With one naming one reader,
+    that reader's rows are assessed without the column and the result gets the reader as
+    :func:`respond_by_evaluator` gives it (``evaluator`` first column, findings prefixed),
+    so RS, ADRS and ADTTE name the reader TU and TR name.
+
+    Raises
+    ------
+    ValueError
+        The ``evaluator`` column names several readers (the lesion history and therapy
+        timeline are one patient's, not one per reader).
+    """
+    from recist.pipeline.oligo import respond_oligo
+
+    if "evaluator" not in measurements.columns:
+        return respond_oligo(measurements, patients, criteria, lesions=lesions,
+                             therapies=therapies)
+    readers = sorted(set(measurements["evaluator"].astype("string").fillna("")))
+    if len(readers) > 1:
+        raise ValueError("--lesions and --therapies assess one reader: the measurements "
+                         f"hold {len(readers)} in the evaluator column; keep one reader's "
+                         "rows (e.g. recist sdtm-in --evaluator NAME)")
+    rows = measurements.drop(columns="evaluator")
+    result, oligo = respond_oligo(rows, patients, criteria, lesions=lesions,
+                                  therapies=therapies)
+    return _as_reader(result, readers[0] if readers else ""), oligo
+
+
+def _as_reader(result: RespondResult, reader: str) -> RespondResult:
+    """One reader's result as :func:`respond_by_evaluator` stacks it: ``evaluator`` the
+    first column of ``timepoints`` and ``patient_summary``, each finding's message after
+    ``reader <name>:``."""
+
+    def tagged(table: pd.DataFrame) -> pd.DataFrame:
+        table = table.assign(evaluator=reader)
         return table[["evaluator", *[c for c in table.columns if c != "evaluator"]]]
 
-    return RespondResult(stacked(timepoints), stacked(summaries), tuple(findings), criteria)
+    return replace(result, timepoints=tagged(result.timepoints),
+                   patient_summary=tagged(result.patient_summary),
+                   findings=tuple(replace(f, message=f"reader {reader}: {f.message}")
+                                  for f in result.findings))
 
 
 def compare_with_reported(sdtm: SdtmInput, reported: pd.DataFrame,

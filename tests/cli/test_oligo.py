@@ -127,3 +127,64 @@ def test_sdtm_out_without_adam_says_where_the_endpoints_go(tmp_path):
     assert ("note: the endpoints after local treatment (STFS, PFSLT, TTLF, DEC-27) are ADTTE "
             "parameters, written with --adam") in done.stderr
     assert not (tmp_path / "out" / "adtte.csv").exists()
+
+
+def _one_reader(tmp_path, name="R1", other=None):
+    table = pd.read_csv(tmp_path / "m.csv", dtype=str, keep_default_na=False)
+    table["evaluator"] = name
+    if other is not None:
+        table.loc[:2, "evaluator"] = other
+    table.to_csv(tmp_path / "m.csv", index=False)
+
+
+def _readers(out, domain, columns):
+    table = pd.read_csv(out / f"{domain}.csv", dtype=str, keep_default_na=False)
+    return set(map(tuple, table[columns].to_numpy().tolist()))
+
+
+def test_sdtm_out_with_therapies_carries_the_one_reader_into_rs_adrs_adtte(tmp_path):
+    # the reader of the evaluator column is in TU/TR; RS, ADRS and ADTTE (the endpoints
+    # after local treatment too) name the same reader, as sdtm-out without --therapies does
+    _write(tmp_path)
+    _one_reader(tmp_path)
+    for name, extra in (("with", ["--therapies", "t.csv"]), ("without", [])):
+        done = _recist(tmp_path, "sdtm-out", "m.csv", "--patients", "p.csv", *extra,
+                       "--adam", "--out", name)
+        assert done.returncode == 0, done.stderr
+        out = tmp_path / name
+        reader = {("INDEPENDENT ASSESSOR", "R1")}
+        assert _readers(out, "tu", ["TUEVAL", "TUEVALID"]) == reader
+        assert _readers(out, "tr", ["TREVAL", "TREVALID"]) == reader
+        assert _readers(out, "rs", ["RSEVAL", "RSEVALID"]) == reader
+        assert _readers(out, "adrs", ["EVALUATR", "RSEVAL", "RSEVALID"]) == {
+            ("R1", "INDEPENDENT ASSESSOR", "R1")}
+        assert _readers(out, "adtte", ["EVALUATR", "RSEVAL", "RSEVALID"]) == {
+            ("R1", "INDEPENDENT ASSESSOR", "R1")}
+    adtte = pd.read_csv(tmp_path / "with" / "adtte.csv", dtype=str, keep_default_na=False)
+    assert {"STFS", "PFSLT", "TTLF"} <= set(adtte["PARAMCD"])
+    # the reader changes who assessed, not what: RS's results as without the column
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "m.csv").write_text(MEASUREMENTS_CSV)
+    for name in ("p.csv", "t.csv"):
+        (plain / name).write_text((tmp_path / name).read_text())
+    done = _recist(plain, "sdtm-out", "m.csv", "--patients", "p.csv", "--therapies", "t.csv",
+                   "--out", "out")
+    assert done.returncode == 0, done.stderr
+    keys = ["USUBJID", "RSTESTCD", "RSDTC", "RSSTRESC"]
+    rs = pd.read_csv(tmp_path / "with" / "rs.csv", dtype=str, keep_default_na=False)
+    rs_plain = pd.read_csv(plain / "out" / "rs.csv", dtype=str, keep_default_na=False)
+    assert rs[keys].equals(rs_plain[keys])
+
+
+def test_sdtm_out_with_therapies_refuses_two_readers_in_one_line(tmp_path):
+    _write(tmp_path)
+    _one_reader(tmp_path, "R1", other="R2")
+    done = _recist(tmp_path, "sdtm-out", "m.csv", "--patients", "p.csv", "--therapies",
+                   "t.csv", "--out", "out")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "recist sdtm-out: error: --lesions and --therapies assess one reader: the "
+        "measurements hold 2 in the evaluator column; keep one reader's rows (e.g. recist "
+        "sdtm-in --evaluator NAME)"]
+    assert not (tmp_path / "out").exists()
