@@ -40,13 +40,16 @@ class RTContour:
 
 @dataclass(frozen=True)
 class RTROI:
-    """One region of interest of a structure set."""
+    """One region of interest of a structure set: its closed planar ``contours`` and, in
+    ``skipped_types``, the ContourGeometricType of each contour skipped (POINT,
+    OPEN_PLANAR, OPEN_NONPLANAR; None for a type missing or not one of these)."""
 
     number: int
     name: str
     interpreted_type: str | None
     frame_of_reference_uid: str | None
     contours: tuple[RTContour, ...]
+    skipped_types: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,12 +96,15 @@ def _structure_set(path: Path, dataset: pydicom.Dataset) -> RTStructureSet:
              for o in dataset.get("RTROIObservationsSequence", [])
              if "ReferencedROINumber" in o}
     contours_by_roi: dict[int, list[RTContour]] = {}
+    skipped_by_roi: dict[int, list[str | None]] = {}
     for roi_contour in dataset.get("ROIContourSequence", []):
         number = int(roi_contour.ReferencedROINumber)
         loops = contours_by_roi.setdefault(number, [])
+        skipped = skipped_by_roi.setdefault(number, [])
         for index, contour in enumerate(roi_contour.get("ContourSequence", [])):
             kind = str(contour.get("ContourGeometricType", ""))
             if kind != "CLOSED_PLANAR":
+                skipped.append(kind if kind in _GEOMETRIC_TYPES else None)
                 shown = kind if kind in _GEOMETRIC_TYPES else "of no known type"
                 notes.append(f"{safe_text(path.name)}: ROI {number} contour #{index + 1} is "
                              f"{shown}, not CLOSED_PLANAR; skipped")
@@ -123,7 +129,8 @@ def _structure_set(path: Path, dataset: pydicom.Dataset) -> RTStructureSet:
             number=number, name=str(item.get("ROIName", "")).strip() or f"ROI-{number}",
             interpreted_type=types.get(number),
             frame_of_reference_uid=str(item.get("ReferencedFrameOfReferenceUID", "")) or None,
-            contours=tuple(contours_by_roi.get(number, ()))))
+            contours=tuple(contours_by_roi.get(number, ())),
+            skipped_types=tuple(skipped_by_roi.get(number, ()))))
     for roi in rois:
         if not roi.contours:
             notes.append(f"{safe_text(path.name)}: ROI {roi.number} ({safe_text(roi.name, 40)}) "

@@ -13,7 +13,6 @@ the measured slice with LD and SA and the ROI's loops on that slice drawn as its
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -91,32 +90,36 @@ def _check_images(plan, series: LoadedSeries, path: str | Path, uid: str) -> Non
             path=path, sop_instance_uid=safe_uid(uid), keyword="ReferencedSOPInstanceUID")
 
 
-_SKIPPED_CONTOUR = re.compile(r": ROI (\d+) contour #\d+ is (.+), not CLOSED_PLANAR; skipped$")
-"""A note of ``dicom_io.rtstruct.read_rtstruct`` on a contour it skipped: ROI number, type."""
+def _why_no_contour(roi: RTROI) -> str:
+    """Why an ROI has no closed contour to measure, from the geometric types of the
+    contours the reader skipped (``RTROI.skipped_types``).
 
-
-def _why_no_contour(roi: RTROI, notes: Sequence[str]) -> str:
-    """Why an ROI has no closed contour to measure, from the reader's notes.
-
+    >>> from dataclasses import replace
     >>> roi = RTROI(number=2, name="GTV", interpreted_type="GTV", frame_of_reference_uid=None,
-    ...             contours=())
-    >>> _why_no_contour(roi, ["rs.dcm: ROI 2 contour #1 is OPEN_PLANAR, not CLOSED_PLANAR; "
-    ...                       "skipped", "rs.dcm: ROI 2 contour #2 is POINT, not "
-    ...                       "CLOSED_PLANAR; skipped"])
-    'only OPEN_PLANAR, POINT contours (2), no closed one'
-    >>> _why_no_contour(roi, [])
+    ...             contours=(), skipped_types=("OPEN_PLANAR", "POINT", "OPEN_PLANAR"))
+    >>> _why_no_contour(roi)
+    'only OPEN_PLANAR, POINT contours (3), no closed one'
+    >>> _why_no_contour(replace(roi, skipped_types=(None,)))
+    'only a contour of no known type (1), no closed one'
+    >>> _why_no_contour(replace(roi, skipped_types=("POINT", None, None)))
+    'only POINT contours and contours of no known type (3), no closed one'
+    >>> _why_no_contour(replace(roi, skipped_types=()))
     'no contour'
     """
-    skipped = [m.group(2) for m in map(_SKIPPED_CONTOUR.search, notes)
-               if m is not None and int(m.group(1)) == roi.number]
+    skipped = roi.skipped_types
     if not skipped:
         return "no contour"
-    return (f"only {', '.join(dict.fromkeys(skipped))} contours ({len(skipped)}), "
-            "no closed one")
+    known = list(dict.fromkeys(t for t in skipped if t is not None))
+    unknown = len(skipped) - sum(t is not None for t in skipped)
+    parts = [f"{', '.join(known)} contours"] if known else []
+    if unknown:
+        parts.append("a contour of no known type" if unknown == 1 and not known
+                     else "contours of no known type")
+    return f"only {' and '.join(parts)} ({len(skipped)}), no closed one"
 
 
-def _unmeasured_reasons(all_rois: Sequence[RTROI], plan, names: Sequence[str] | None,
-                        notes: Sequence[str]) -> str:
+def _unmeasured_reasons(all_rois: Sequence[RTROI], plan, names: Sequence[str] | None
+                        ) -> str:
     """Each ROI of the file and why it gives no row, for the error of a file with no
     measurable lesion (at most 5 named, then a count)."""
     planned = {roi.number for roi, *_ in plan}
@@ -124,7 +127,7 @@ def _unmeasured_reasons(all_rois: Sequence[RTROI], plan, names: Sequence[str] | 
     for roi in all_rois:
         what = f"ROI {roi.number} ({safe_text(roi.name, 40)})"
         if roi.number in planned:
-            reasons.append(f"{what}: {_why_no_contour(roi, notes)}")
+            reasons.append(f"{what}: {_why_no_contour(roi)}")
         elif names is not None:
             reasons.append(f"{what}: not among the ROI names asked for")
         else:
@@ -135,15 +138,14 @@ def _unmeasured_reasons(all_rois: Sequence[RTROI], plan, names: Sequence[str] | 
     return "; ".join(reasons[:5]) + more
 
 
-def _refuse_listed_without_contour(plan, notes: Sequence[str], name: str,
-                                   path: str | Path) -> None:
+def _refuse_listed_without_contour(plan, name: str, path: str | Path) -> None:
     """A lesions CSV asks for every ROI it lists: one without a closed contour is refused."""
     for roi, lesion_id, *_ in plan:
         if not roi.contours:
             raise DicomInputError(
                 f"{name}: ROI {roi.number} ({safe_text(roi.name, 40)}), lesion "
                 f"{safe_text(lesion_id, 40)} of the lesions CSV, has "
-                f"{_why_no_contour(roi, notes)}, so it cannot be measured (RECIST measures "
+                f"{_why_no_contour(roi)}, so it cannot be measured (RECIST measures "
                 "a lesion drawn as closed contours); nothing written", path=path)
 
 
@@ -192,6 +194,16 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
     MeasureResult
         One row per ROI, ``method = contour``, endpoints in patient mm; findings for
         skipped ROIs.
+
+    Raises
+    ------
+    DicomInputError
+        The RTSTRUCT or the series cannot be read; a lesions CSV names an ROI number the
+        file lacks, or an ROI with no closed planar contour (the error says why: no
+        contour, or only contours of the types named); without a lesions CSV, no ROI
+        gives a row (each ROI named with its reason, at most 5); a contour lies on no
+        slice of the series or on images not in it; a kind is not target, non-target
+        or new.
     """
     series = load_series(series_dir, series_uid)
     structure = read_rtstruct(rtstruct_path)
@@ -223,11 +235,11 @@ def measure_rtstruct(rtstruct_path: str | Path, series_dir: str | Path, *,
                 continue
             plan.append((roi, roi.name, default_kind, None, False))
     if lesions is not None:
-        _refuse_listed_without_contour(plan, structure.notes, name, rtstruct_path)
+        _refuse_listed_without_contour(plan, name, rtstruct_path)
     elif not any(roi.contours for roi, *_ in plan):
         raise DicomInputError(
             f"no measurable lesion in RTSTRUCT {name}: "
-            + _unmeasured_reasons(structure.rois, plan, rois, structure.notes)
+            + _unmeasured_reasons(structure.rois, plan, rois)
             + "; nothing written (draw each lesion as closed contours, or list its ROI in a "
             "lesions CSV)", path=rtstruct_path)
     _check_images(plan, series, rtstruct_path, structure.sop_instance_uid)

@@ -129,3 +129,27 @@ def test_a_measurable_roi_beside_unmeasurable_ones_is_measured_with_findings(
     assert list(result.table["lesion_id"]) == ["GTV_lung"]
     assert [(f.code, f.message) for f in result.findings] == [
         ("rtstruct-skipped", "rs.dcm: ROI 4 (GTV_empty) has no closed contour")]
+
+
+def test_the_reader_keeps_the_types_of_the_contours_it_skipped(ct_series, tmp_path,
+                                                                structure):
+    headers, _ = structure
+    path = _unmeasurable(headers, tmp_path)
+    read = read_rtstruct(path)
+    assert [(r.number, len(r.contours), r.skipped_types) for r in read.rois] == [
+        (1, 0, ()), (2, 0, ("OPEN_PLANAR",)), (3, 1, ())]
+
+
+def test_a_contour_of_no_known_type_is_named_so(ct_series, tmp_path, structure):
+    # the reason is built from the skipped types, not from the wording of the notes
+    headers, _ = structure
+    path = _unmeasurable(headers, tmp_path)
+    dataset = pydicom.dcmread(path)
+    sequence = dataset.ROIContourSequence[1].ContourSequence
+    sequence[0].ContourGeometricType = "SPLINE"  # not a defined term
+    dataset.save_as(path)
+    assert read_rtstruct(path).rois[1].skipped_types == (None,)
+    with pytest.raises(DicomInputError) as caught:
+        measure_rtstruct(path, ct_series[0].parent)
+    assert "ROI 2 (GTV_open): only a contour of no known type (1), no closed one; ROI 3" in \
+        str(caught.value)
