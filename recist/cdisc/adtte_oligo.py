@@ -103,6 +103,9 @@ def append_oligo_parameters(adtte: pd.DataFrame, endpoints: pd.DataFrame,
     for column in adtte.columns:
         if column not in extra.columns and column not in ("ASEQ", "SRCSEQ"):
             extra[column] = extra["USUBJID"].map(first[column]) if len(first) else pd.NA
+    for column in ("STARTDT", "ADT"):  # as the records they join (a SAS date in .xpt)
+        if column in adtte.columns and pd.api.types.is_datetime64_any_dtype(adtte[column]):
+            extra[column] = pd.to_datetime(extra[column]).astype(adtte[column].dtype)
     extra["SRCSEQ"] = pd.array([pd.NA] * len(extra), dtype="Int64")
     extra["ASEQ"] = 0
     base = adtte.assign(TRLNKID="", _o=0)

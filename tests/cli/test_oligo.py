@@ -117,6 +117,10 @@ def test_sdtm_out_adtte_holds_the_endpoints_after_local_treatment(tmp_path):
     ttlf = adtte[adtte["PARAMCD"] == "TTLF"].set_index(["USUBJID", "TRLNKID"])
     assert tuple(ttlf.loc[("A", "T1"), ["AVAL", "CNSR"]]) == ("261", "0")
     assert a["ASEQ"].astype(int).tolist() == list(range(1, len(a) + 1))
+    # every record's dates are ISO dates, those of OS and PFS too (not "... 00:00:00")
+    assert tuple(a.loc["OS", ["STARTDT", "ADT"]]) == ("2024-01-10", "2025-12-01")
+    for column in ("STARTDT", "ADT"):
+        assert adtte[column].str.fullmatch(r"(\d{4}-\d{2}-\d{2})?").all(), column
 
 
 def test_sdtm_out_without_adam_says_where_the_endpoints_go(tmp_path):

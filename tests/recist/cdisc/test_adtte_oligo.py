@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from recist.cdisc.adam import adtte_from_responses
 from recist.cdisc.adtte_oligo import append_oligo_parameters
 from recist.criteria import RECIST_1_1
@@ -24,7 +26,11 @@ def test_stfs_pfslt_ttlf_records():
     assert a["ASEQ"].tolist() == list(range(1, len(a) + 1))
     stfs = a[a["PARAMCD"] == "STFS"].iloc[0]
     assert (stfs["STARTDT"], stfs["ADT"], stfs["AVAL"], stfs["CNSR"], stfs["EVNTDESC"]) == (
-        "2024-01-10", "2025-05-01", 478, 0, "SYSTEMIC THERAPY")
+        pd.Timestamp("2024-01-10"), pd.Timestamp("2025-05-01"), 478, 0, "SYSTEMIC THERAPY")
+    # the dates of every record one type, as adtte_from_responses gives them (a mixture
+    # of Timestamps and text wrote "2024-01-10 00:00:00" for OS and PFS in adtte.csv)
+    for column in ("STARTDT", "ADT"):
+        assert merged[column].dtype == adtte[column].dtype, column
     pfs = a[a["PARAMCD"] == "PFSLT"].iloc[0]
     assert (pfs["AVAL"], pfs["CNSR"], pfs["EVNTDESC"]) == (266, 0,
                                                           "RECURRENCE: LOCAL+INTRAPULMONARY")
