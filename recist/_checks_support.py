@@ -21,7 +21,7 @@ from recist.cohort_index import (
     text_codes,
     visit_label,
 )
-from recist.findings import Finding, Severity, collection_paused, make_finding
+from recist.findings import Finding, Severity, make_finding
 
 __all__ = ["codes_of", "decoded", "finding", "findings_at", "findings_at_rows", "indexed", "iso",
            "iso_dates", "made_findings", "records"]
@@ -208,18 +208,17 @@ def made_findings(codes: str | list[str], rule: str | list[str],
     rules = [rule] * n if isinstance(rule, str) else rule
     severities = [severity] * n if isinstance(severity, Severity) else severity
     out = []
-    with collection_paused():
-        for patient, day, visit, lesion_id, code, text, level, why in zip(
-                patients, dates, visits, lesions, codes, texts, severities, rules):
-            made = _new(Finding)  # as make_finding, inlined: 10⁴ findings per cohort
-            _set(made, "__dict__", {
-                "code": code,
-                "message": f"patient {patient}, {day}"
-                           f"{'' if visit is None else f' (visit {visit})'}"
-                           f"{'' if lesion_id is None else f', lesion {lesion_id}'}: {text}",
-                "severity": level, "patient_id": patient, "date": day, "visit": visit,
-                "lesion_id": lesion_id, "rule": why})
-            out.append(made)
+    for patient, day, visit, lesion_id, code, text, level, why in zip(
+            patients, dates, visits, lesions, codes, texts, severities, rules):
+        made = _new(Finding)  # as make_finding, inlined: 10⁴ findings per cohort
+        _set(made, "__dict__", {
+            "code": code,
+            "message": f"patient {patient}, {day}"
+                       f"{'' if visit is None else f' (visit {visit})'}"
+                       f"{'' if lesion_id is None else f', lesion {lesion_id}'}: {text}",
+            "severity": level, "patient_id": patient, "date": day, "visit": visit,
+            "lesion_id": lesion_id, "rule": why})
+        out.append(made)
     return out
 
 

@@ -26,7 +26,7 @@ from recist._checks_support import iso_dates
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
-from recist.findings import Finding, Severity, collection_paused, make_finding
+from recist.findings import Finding, Severity, make_finding
 from recist.organs import organ_key
 from recist.vocabulary import LesionKind, TargetStatus
 
@@ -628,15 +628,14 @@ class _SelectionFindings:
         named_ids[~named] = None
         lesions = named_ids.tolist()
         out = []
-        with collection_paused():
-            for i in order:
-                made = _new(Finding)  # as make_finding (10⁴ findings on a cohort)
-                _set(made, "__dict__", {
-                    "code": codes[i],
-                    "message": f"patient {raw_ids[i]}, baseline {dates[i]}: {texts[i]}",
-                    "severity": Severity.WARNING, "patient_id": ids[i], "date": dates[i],
-                    "visit": None, "lesion_id": lesions[i], "rule": rules[i]})
-                out.append(made)
+        for i in order:
+            made = _new(Finding)  # as make_finding (10⁴ findings on a cohort)
+            _set(made, "__dict__", {
+                "code": codes[i],
+                "message": f"patient {raw_ids[i]}, baseline {dates[i]}: {texts[i]}",
+                "severity": Severity.WARNING, "patient_id": ids[i], "date": dates[i],
+                "visit": None, "lesion_id": lesions[i], "rule": rules[i]})
+            out.append(made)
         return out
 
 

@@ -3,19 +3,11 @@
 
 from __future__ import annotations
 
-import gc
-
 import pandas as pd
 
-from recist._checks_support import (
-    finding,
-    findings_at,
-    findings_at_rows,
-    indexed,
-    made_findings,
-)
+from recist._checks_support import finding, findings_at, findings_at_rows, indexed
 from recist.checks import check_dates, check_new_at_baseline
-from recist.findings import Finding, Severity
+from recist.findings import Severity
 
 
 def _padded() -> pd.DataFrame:
@@ -48,20 +40,3 @@ def test_findings_name_the_cleaned_label_however_built():
     assert by_rows[0].message == "patient P1, 2024-01-02 (visit C1), lesion T1: text 0"
     blank = _padded().assign(visit=["  ", None, "", "<NA>"])
     assert [f.visit for f in findings_at(blank, "c", "R-1", Severity.WARNING, "t")] == [None] * 4
-
-
-def test_made_findings_leaves_the_garbage_collector_as_it_found_it():
-    """made_findings pauses collecting while it builds: enabled or disabled before, the same
-    after, and its findings are those Finding(...) gives."""
-    columns = (["P1", "P2"], ["2024-01-02", None], ["C1", None], ["T1", None])
-    expected = [Finding("x", "patient P1, 2024-01-02 (visit C1), lesion T1: t",
-                        Severity.ERROR, "P1", "2024-01-02", "C1", "T1", "R"),
-                Finding("x", "patient P2, None: t", Severity.ERROR, "P2", rule="R")]
-    was = gc.isenabled()
-    try:
-        for enabled in (True, False):
-            (gc.enable if enabled else gc.disable)()
-            assert made_findings("x", "R", Severity.ERROR, "t", *columns) == expected
-            assert gc.isenabled() is enabled
-    finally:
-        (gc.enable if was else gc.disable)()

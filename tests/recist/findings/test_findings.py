@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 
 import pytest
 
-from recist.findings import (
-    Finding,
-    Severity,
-    collection_paused,
-    findings_frame,
-    make_finding,
-)
+from recist.findings import Finding, Severity, findings_frame, make_finding
 
 FIELDS = {"code": "cr-then-pr", "message": "patient P1, 2024-01-02: text",
           "severity": Severity.ERROR, "rule": "DEC-2", "patient_id": "P1",
@@ -37,18 +30,3 @@ def test_make_finding_equals_constructor(lesion_id):
     assert findings_frame([fast]).equals(findings_frame([slow]))
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.code = "other"  # type: ignore[misc]
-
-
-@pytest.mark.parametrize("enabled", [True, False])
-def test_collection_paused_restores_the_collector_even_after_an_error(enabled):
-    was = gc.isenabled()
-    try:
-        (gc.enable if enabled else gc.disable)()
-        with collection_paused():
-            assert not gc.isenabled()
-        assert gc.isenabled() is enabled
-        with pytest.raises(ValueError), collection_paused():
-            raise ValueError("inside")
-        assert gc.isenabled() is enabled
-    finally:
-        (gc.enable if was else gc.disable)()
