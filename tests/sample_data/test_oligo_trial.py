@@ -41,9 +41,9 @@ def trial():
 def test_the_cohort_is_shaped_like_the_trial(trial):
     measurements, result, oligo = trial
     assert len(result.patient_summary) == 40
-    baseline = measurements.groupby("patient_id")["date"].transform("min") == \
+    baseline = measurements.groupby("patient_id", observed=True)["date"].transform("min") == \
         measurements["date"]
-    lung = measurements[baseline].groupby("patient_id")["lesion_id"].nunique()
+    lung = measurements[baseline].groupby("patient_id", observed=True)["lesion_id"].nunique()
     assert lung.between(1, 5).all()
     events = oligo.pattern.recurrences["pattern"].value_counts()
     assert {"local", "intrapulmonary", "extrapulmonary"} <= set(events.index)
