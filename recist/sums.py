@@ -72,16 +72,31 @@ def target_contribution_mm(status: npt.ArrayLike, nodal: npt.ArrayLike,
     array([5., 0.])
     """
     statuses = np.asarray(status)
-    nodes = np.asarray(nodal, dtype=bool)
-    measured = np.where(nodes, np.asarray(sa_mm, dtype=float), np.asarray(ld_mm, dtype=float))
-    result = np.select(
-        [statuses == TargetStatus.MEASURED, statuses == TargetStatus.TOO_SMALL],
-        [measured, np.full(np.shape(measured), criteria.too_small_mm)],
-        default=0.0,
-    ).astype(float)
+    result = _contribution_of_masks(statuses == TargetStatus.MEASURED,
+                                    statuses == TargetStatus.TOO_SMALL, nodal, ld_mm, sa_mm,
+                                    criteria)
     if result.ndim == 0:
         return float(result)
     return result
+
+
+def _contribution_of_masks(measured: npt.ArrayLike, too_small: npt.ArrayLike,
+                           nodal: npt.ArrayLike, ld_mm: npt.ArrayLike | None,
+                           sa_mm: npt.ArrayLike | None,
+                           criteria: Criteria = RECIST_1_1) -> npt.NDArray[np.float64]:
+    """``target_contribution_mm`` on status masks: the one place its SUM rule is written.
+
+    ``measured`` and ``too_small`` say which rows have those statuses (the engine computes
+    them from status codes); every other row adds 0 mm. Always gives an array (0-d for
+    scalars).
+    """
+    nodes = np.asarray(nodal, dtype=bool)
+    diameter = np.where(nodes, np.asarray(sa_mm, dtype=float), np.asarray(ld_mm, dtype=float))
+    return np.select(
+        [np.asarray(measured, dtype=bool), np.asarray(too_small, dtype=bool)],
+        [diameter, np.full(np.shape(diameter), criteria.too_small_mm)],
+        default=0.0,
+    ).astype(float)
 
 
 def nadir_before(sums_mm: npt.ArrayLike, evaluable: npt.ArrayLike,
@@ -354,11 +369,8 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_orders = int(tp_order.max(initial=-1)) + 1
 
     # ---- targets: lesion level (fragments added, SUM-5, DEC-11) ----
-    # ``target_contribution_mm`` on the status codes
-    t_contribution = np.select(
-        [t_measured, t_status_is(TargetStatus.TOO_SMALL)],
-        [np.where(t_nodal, t_sa, t_ld), np.full(len(t_rows), criteria.too_small_mm)],
-        default=0.0).astype(float)
+    t_contribution = _contribution_of_masks(t_measured, t_status_is(TargetStatus.TOO_SMALL),
+                                            t_nodal, t_ld, t_sa, criteria)
     t_not_evaluated = t_status_is(TargetStatus.NOT_EVALUATED)
     les_of_row, les_tp = _lesion_groups(row_tp[t_rows], row_lesion[t_rows], row_order[t_rows],
                                         n_lesions, n_orders)
