@@ -54,7 +54,14 @@ class RespondResult:
     indexed
         The measurements as ``respond`` read them, carrying their encoding
         (``recist.cohort_index``), or None: what ``recist.uncertainty`` reads after it,
-        so the table is not encoded twice. Read it, never write to it.
+        so the table is not encoded twice. Read it, never write to it. It shares the
+        column arrays of the table given to ``respond`` (no copy): editing that table in
+        place after ``respond`` (e.g. ``m.loc[i, "ld_mm"] = ...`` under pandas 2's default,
+        copy-on-write off, or a write into the array of ``m["ld_mm"].to_numpy()``)
+        changes the values this reads while its encoding (time points, codes) stays the
+        old one, so a later ``recist.uncertainty`` run on this result would read the new
+        values against the old encoding. Edit a copy, or call ``respond`` again after
+        editing.
     """
 
     timepoints: pd.DataFrame
@@ -125,7 +132,9 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     ----------
     measurements
         A table normalised by ``recist.table.normalise_measurements`` (it is not
-        modified), holding one reader's assessments (``check_one_reader``).
+        modified), holding one reader's assessments (``check_one_reader``). The
+        result's ``indexed`` shares its column arrays (no copy): do not edit this
+        table in place while the result is still used (see ``RespondResult.indexed``).
     patients
         The patients table (``start_date``, optional ``death_date`` …) or None; without
         it durations run from each patient's baseline scan (DEC-7).
