@@ -432,7 +432,7 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
         check_no_new_targets_after_baseline,
         check_lesion_ids_stable,
         lambda m: check_dates(m, today=today),
-        check_duplicate_rows,
+        lambda m: check_duplicate_rows(m, criteria),
         check_new_at_baseline,
         lambda m: check_baseline_window(m, patients, criteria),
         lambda m: check_scans_after_death(m, patients),

@@ -314,13 +314,17 @@ def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
         patient=patient - 1, patient_ids=ids)  # ids[-1]: the missing id
 
 
-def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
+def check_duplicate_rows(measurements: pd.DataFrame,
+                         criteria: Criteria = RECIST_1_1) -> list[Finding]:
     """Repeated rows of one lesion at one time point (SUM-5, DEC-18).
 
     1. Rows equal in patient, time point, lesion, kind, status and diameters:
-       ``recist.checks_duplicates.repeated_row_findings`` (target rows equal in every
-       column → error ``duplicate-row``, since added as fragments (SUM-5) they would
-       count the lesion twice).
+       ``recist.checks_duplicates.repeated_row_findings`` (target rows that add to the
+       sum under ``criteria`` and are equal in every column but the date → error
+       ``duplicate-row``, since added as fragments (SUM-5) they would count the lesion
+       twice; copies that add 0 mm, and non-target or new copies → warning
+       ``repeated-row``; equal diameters told apart by another column → warning
+       ``equal-fragments``).
     2. Rows of one lesion at one time point with different kinds, or non-target / new
        rows with different statuses → error ``conflicting-rows`` (DEC-18).
 
@@ -342,7 +346,7 @@ def check_duplicate_rows(measurements: pd.DataFrame) -> list[Finding]:
     lesion_tp = (frame["timepoint_code"].to_numpy(dtype=np.int64)[repeated]
                  * (int(lesion_code.max(initial=0)) + 1) + lesion_code[repeated])
     frame = frame[repeated].assign(_lesion_tp=lesion_tp)
-    findings.extend(repeated_row_findings(frame, "_lesion_tp"))
+    findings.extend(repeated_row_findings(frame, "_lesion_tp", criteria))
     kinds = frame.groupby("_lesion_tp", sort=False)["kind"].nunique()
     qualitative = frame[frame["kind"].isin([LesionKind.NON_TARGET, LesionKind.NEW])]
     statuses = qualitative.groupby("_lesion_tp", sort=False)["status"].nunique()

@@ -126,3 +126,19 @@ def test_rows_differing_only_in_date_are_refused_as_a_copy():
     # told apart by a note as well, they are fragments (with the warning)
     rows = (base, {**fu, "note": "upper"}, {**fu, "date": "2024-03-11", "note": "lower"})
     assert _found(*rows) == [("equal-fragments", Severity.WARNING, "T1", "2024-03-10")]
+
+
+def test_the_criteria_decide_whether_too_small_copies_add_to_the_sum():
+    # Two identical too_small rows count 5 mm each under RECIST 1.1 (SUM-4): refused. A
+    # criteria set counting too_small as 0 mm makes the copies add nothing: a warning.
+    from dataclasses import replace
+
+    from recist.criteria import RECIST_1_1
+
+    rows = (BASE, {**FU, "status": "too_small", "ld_mm": None},
+            {**FU, "status": "too_small", "ld_mm": None})
+    codes = [f.code for f in run_input_checks(table(*rows), include_selection=False)]
+    assert "duplicate-row" in codes
+    zero = replace(RECIST_1_1, too_small_mm=0.0)
+    codes = [f.code for f in run_input_checks(table(*rows), zero, include_selection=False)]
+    assert "duplicate-row" not in codes and "repeated-row" in codes
