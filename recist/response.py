@@ -32,7 +32,7 @@ from recist.timepoints import assess_timepoints, assess_timepoints_with_findings
 # ``assess_timepoints`` stays importable from here (the benchmark and its smoke test use it).
 
 __all__ = ["RESPOND_FILES", "RespondResult", "check_one_reader", "new_therapy_cutoffs",
-           "readers_of", "respond", "warnings_of", "write_respond_outputs"]
+           "reader_labels", "readers_of", "respond", "warnings_of", "write_respond_outputs"]
 
 RESPOND_FILES = ("timepoints.csv", "patient_summary.csv", "findings.csv", "provenance.json")
 
@@ -85,8 +85,19 @@ def readers_of(measurements: pd.DataFrame) -> list[str]:
     """
     if "evaluator" not in measurements.columns:
         return []
-    names = measurements["evaluator"].astype("string").fillna("").str.strip()
-    return sorted(set(names.tolist()))
+    return sorted(set(reader_labels(measurements).tolist()))
+
+
+def reader_labels(measurements: pd.DataFrame) -> pd.Series:
+    """Each row's reader: the ``evaluator`` text without surrounding spaces, "" if missing.
+
+    One reader is one name however it is padded: " R1" and "R1" are the same reader here,
+    in :func:`readers_of` and wherever a table is split by reader.
+
+    >>> reader_labels(pd.DataFrame({"evaluator": [" R1", "R1 ", None]})).tolist()
+    ['R1', 'R1', '']
+    """
+    return measurements["evaluator"].astype("string").fillna("").str.strip()
 
 
 def check_one_reader(measurements: pd.DataFrame) -> None:

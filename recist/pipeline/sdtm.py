@@ -41,12 +41,12 @@ def respond_by_evaluator(measurements: pd.DataFrame, patients: pd.DataFrame | No
     import pandas as pd
 
     from recist.criteria import RECIST_1_1
-    from recist.response import RespondResult, respond
+    from recist.response import RespondResult, reader_labels, respond
 
     criteria = criteria or RECIST_1_1
     if "evaluator" not in measurements.columns:
         return respond(measurements, patients, criteria)
-    readers = measurements["evaluator"].astype("string").fillna("")
+    readers = reader_labels(measurements)
     parts = [_as_reader(respond(measurements[(readers == reader).to_numpy()]
                                 .drop(columns="evaluator").reset_index(drop=True),
                                 patients, criteria), reader)
@@ -80,7 +80,9 @@ def respond_oligo_by_evaluator(measurements: pd.DataFrame, patients: pd.DataFram
     if "evaluator" not in measurements.columns:
         return respond_oligo(measurements, patients, criteria, lesions=lesions,
                              therapies=therapies)
-    readers = sorted(set(measurements["evaluator"].astype("string").fillna("")))
+    from recist.response import readers_of
+
+    readers = readers_of(measurements)
     if len(readers) > 1:
         raise ValueError("--lesions and --therapies assess one reader: the measurements "
                          f"hold {len(readers)} in the evaluator column; keep one reader's "

@@ -52,3 +52,18 @@ def test_the_library_refuses_a_mixture_naming_the_readers():
         run_baseline(table)
     one = table[table["evaluator"] == "A"].reset_index(drop=True)
     assert respond(one).patient_summary["bor"].tolist() == ["PR"]
+
+
+def test_a_padded_reader_name_is_the_same_reader(tmp_path):
+    # " A" on reader A's follow-up row: one reader A (PR at W8), not two readers "A" (a
+    # baseline alone) and " A" (a follow-up without a baseline)
+    table = _table()
+    table.loc[1, "evaluator"] = " A "
+    path = tmp_path / "m.csv"
+    table.to_csv(path, index=False)
+    assert main(["respond", str(path), "--out", str(tmp_path / "out")]) == 0
+    summary = pd.read_csv(tmp_path / "out" / "patient_summary.csv")
+    assert summary[["evaluator", "patient_id", "bor"]].values.tolist() == [
+        ["A", "P1", "PR"], ["B", "P1", "PD"]]
+    timepoints = pd.read_csv(tmp_path / "out" / "timepoints.csv")
+    assert timepoints["sum_mm"].tolist() == [40.0, 20.0, 40.0, 50.0]
