@@ -73,6 +73,14 @@ PATIENT_COLUMNS = ("p_bor_same", "p_confirmed_bor_same", "p_pd_date_same", "bor_
                    "bor_fragility")
 
 _CR, _PR, _SD, _PD = (OVERALL_ORDER.index(v) for v in ("CR", "PR", "SD", "PD"))
+_DIGIT_BASE = 8
+"""A draw's sequence key packs each time point's overall code (-1 baseline, then the
+indices of OVERALL_ORDER) shifted by 2 as one base-8 digit: every code must be < 8."""
+_DIGITS_PER_WORD = 20
+"""Digits per int64 key word: 8**20 = 2**60 < 2**63, so a word never overflows."""
+if len(OVERALL_ORDER) + 1 >= _DIGIT_BASE:  # a new overall response would collide keys
+    raise ImportError("recist.uncertainty: the overall response codes no longer fit a "
+                      "sequence key digit; raise _DIGIT_BASE (and lower _DIGITS_PER_WORD)")
 
 
 def lesion_error_sd_mm(diameter_mm: npt.ArrayLike,
@@ -761,9 +769,9 @@ def _alternative_sequences(
     seen = np.zeros((n_patients, draws), dtype=bool)
     seen_reference = np.zeros(n_patients, dtype=bool)
     changed = np.zeros((n_patients, draws), dtype=bool)
-    # One exact integer key per (patient, draw) sequence: 20 time points per int64 word.
+    # One exact integer key per (patient, draw) sequence (_DIGIT_BASE, _DIGITS_PER_WORD).
     words = [np.zeros((n_patients, draws), dtype=np.int64)
-             for _ in range(-(-len(plan.sizes) // 20))]
+             for _ in range(-(-len(plan.sizes) // _DIGITS_PER_WORD))]
     for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
         block = overall_draws[start:start + size]
         block_reference = reference[start:start + size]
@@ -775,9 +783,9 @@ def _alternative_sequences(
             block_reference = np.where(seen_reference, np.int8(_PD), block_reference)
         changed[:size] |= block != block_reference[:, None]
         digit = block.astype(np.int64)
-        digit += 2  # -1 (baseline) .. 5 -> 1 .. 7
-        digit *= 8 ** (j % 20)
-        words[j // 20][:size] += digit
+        digit += 2  # -1 (baseline) .. len(OVERALL_ORDER) - 1 -> 1 .. < _DIGIT_BASE
+        digit *= _DIGIT_BASE ** (j % _DIGITS_PER_WORD)
+        words[j // _DIGITS_PER_WORD][:size] += digit
     rank, drawn = np.nonzero(changed)
     if not len(rank):
         return None
