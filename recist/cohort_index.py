@@ -21,7 +21,7 @@ so an encoding is never applied to rows it was not computed from.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeAlias
 
@@ -73,17 +73,39 @@ class TextCodes:
 
     codes: Codes
     uniques: npt.NDArray[np.object_]
+    _masks: dict[object, npt.NDArray[np.bool_]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def rows_equal(self, *values: object) -> npt.NDArray[np.bool_]:
-        """Whether each row holds one of ``values`` (a missing value never does).
+        """Whether each row holds one of ``values`` (a missing value never does); a new
+        array the caller may change.
 
-        >>> text_codes(pd.Series(["a", None, "b", "a"])).rows_equal("a").tolist()
-        [True, False, False, True]
+        >>> text_codes(pd.Series(["a", None, "b", "a"])).rows_equal("a", "b").tolist()
+        [True, False, True, True]
         """
-        wanted = np.zeros(len(self.uniques) + 1, dtype=bool)  # the last: missing (-1)
-        wanted[:-1] = [unique in values for unique in self.uniques.tolist()]
-        selected: npt.NDArray[np.bool_] = wanted[self.codes]
+        selected = np.zeros(len(self.codes), dtype=bool)
+        for code in self._codes_of(values):
+            selected |= self.codes == code
         return selected
+
+    def rows_of(self, value: object) -> npt.NDArray[np.bool_]:
+        """``rows_equal(value)``, computed once per value and shared by every caller:
+        read-only (``&``, ``|`` and ``~`` of it give new arrays; ``&=`` on it raises).
+
+        >>> coded = text_codes(pd.Series(["a", None, "b", "a"]))
+        >>> coded.rows_of("a").tolist(), coded.rows_of("a") is coded.rows_of("a")
+        ([True, False, False, True], True)
+        """
+        mask = self._masks.get(value)
+        if mask is None:
+            mask = self.rows_equal(value)
+            mask.flags.writeable = False
+            self._masks[value] = mask
+        return mask
+
+    def _codes_of(self, values: tuple[object, ...]) -> list[int]:
+        """The codes whose unique is one of ``values``."""
+        return [code for code, unique in enumerate(self.uniques.tolist()) if unique in values]
 
     def decode(self, codes: Codes) -> npt.NDArray[np.object_]:
         """The values of ``codes`` (None for -1), as an object array.

@@ -163,3 +163,25 @@ def test_a_row_without_visit_or_date_is_a_time_point_without_label():
                           "date": pd.to_datetime(["2024-01-02", "2024-02-01", None])})
     row_tp, tps = index_timepoints(frame)
     assert tps["visit"].to_numpy()[row_tp].tolist() == ["2024-01-02", "C2", None]
+
+
+@pytest.mark.parametrize("dtype", TEXT_DTYPES)
+def test_rows_equal_and_rows_of_select_the_rows_holding_the_values(dtype):
+    texts = pd.Series(["b", "a", None, "B", "a", "", " a", None], dtype=object)
+    coded = text_codes(_as(texts, dtype))
+    for wanted in [("a",), ("a", "b"), ("",), ("absent",), ()]:
+        expected = [text is not None and text in wanted for text in texts]
+        assert coded.rows_equal(*wanted).tolist() == expected
+    assert coded.rows_of("a").tolist() == [False, True, False, False, True, False, False, False]
+    assert coded.rows_of("absent").tolist() == [False] * len(texts)
+
+
+def test_rows_of_is_computed_once_and_cannot_be_changed_in_place():
+    coded = text_codes(pd.Series(["a", "b", "a"]))
+    mask = coded.rows_of("a")
+    assert coded.rows_of("a") is mask
+    with pytest.raises(ValueError, match="read-only"):
+        mask &= coded.rows_of("b")
+    fresh = coded.rows_equal("a")
+    fresh &= coded.rows_of("b")  # rows_equal gives a new array each call
+    assert fresh.tolist() == [False, False, False] and mask.tolist() == [True, False, True]
