@@ -41,6 +41,7 @@ import pandas as pd
 from recist.cdisc.xpt import write_cdisc_table
 from recist.criteria import RECIST_1_1
 from recist.errors import RecistDataError
+from recist.response import reader_labels
 from recist.vocabulary import LesionKind
 
 __all__ = ["LABELS", "dm_from_patients", "measurements_to_sdtm", "overall_response_rsseq",
@@ -87,10 +88,12 @@ _RS_TESTS = {"TRGRESP": ("target_response", "Target Response"),
 
 def _evaluator_columns(frame: pd.DataFrame, domain: str,
                        default: str | None = None) -> dict[str, object]:
-    """``--EVAL``/``--EVALID`` of each row from an ``evaluator`` column (or ``default``)."""
+    """``--EVAL``/``--EVALID`` of each row from an ``evaluator`` column (or ``default``); a
+    reader's name is read as ``recist.response.reader_labels`` reads it (without surrounding
+    spaces), so one reader has one ``--EVALID`` in TU, TR and RS."""
     if "evaluator" not in frame.columns:
         return {f"{domain}EVAL": default} if default is not None else {}
-    label = frame["evaluator"].astype("string").fillna("").str.upper()
+    label = reader_labels(frame).str.upper()
     investigator = label.isin(["INVESTIGATOR", ""])
     return {f"{domain}EVAL": np.where(investigator, "INVESTIGATOR", "INDEPENDENT ASSESSOR"),
             f"{domain}EVALID": np.where(investigator, "", label)}
@@ -156,7 +159,7 @@ def measurements_to_sdtm(measurements: pd.DataFrame, *, studyid: str = "RECIST",
     status = frame["status"].astype(str)
 
     # split lesions: several target rows of one lesion at one time point -> T04.1, T04.2
-    reader = frame["evaluator"].astype(str) if "evaluator" in frame.columns else pd.Series(
+    reader = reader_labels(frame) if "evaluator" in frame.columns else pd.Series(
         "", index=frame.index)
     frame["_reader"] = reader
     group = [reader, frame["patient_id"], frame["VISIT"], frame["lesion_id"].astype(str)]
