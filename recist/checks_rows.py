@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import Row, codes_of, findings_at_rows, made_findings
+from recist._checks_support import Row, codes_of, findings_at_rows, made_findings, rows_in
 from recist._checks_support import decoded as _decoded
 from recist._checks_support import finding as _finding
 from recist._checks_support import findings_at as _findings_at
@@ -423,41 +423,15 @@ def check_status_diameters(measurements: pd.DataFrame,
     """
     frame = _indexed(measurements)
     findings: list[Finding] = []
-    ld = frame["ld_mm"].astype(float).to_numpy()
-    sa = frame["sa_mm"].astype(float).to_numpy()
-    nodal = frame["nodal"].astype(bool).to_numpy()
+    ld = _as(frame["ld_mm"], float)
+    sa = _as(frame["sa_mm"], float)
+    nodal = _as(frame["nodal"], bool)
     has_size = (ld > 0) | (sa > 0)
-    # kinds and statuses as codes; a row's (kind, status) is looked up in small tables
     kind, status = codes_of(frame, "kind"), codes_of(frame, "status")
-    kind_code, kinds = kind.codes, kind.uniques
-    status_code, statuses = status.codes, status.uniques
-
-    # each row's (kind, status) pair as one code (code -1 of either: the last), so that a
-    # condition on both is one lookup in a small table
-    n_statuses = len(statuses) + 1
-    pair = (kind_code.astype(np.intp) % (len(kinds) + 1)) * n_statuses + (
-        status_code.astype(np.intp) % n_statuses)
-
-    def pairs_where(kinds_wanted: tuple[str, ...] | None,
-                    statuses_wanted: tuple[str, ...] | None) -> np.ndarray:
-        """Rows whose kind is one of ``kinds_wanted`` and status one of
-        ``statuses_wanted`` (None: any, a missing one too)."""
-        kind_ok = (np.ones(len(kinds) + 1, dtype=bool) if kinds_wanted is None
-                   else np.append(np.isin(kinds, kinds_wanted), False))
-        status_ok = (np.ones(n_statuses, dtype=bool) if statuses_wanted is None
-                     else np.append(np.isin(statuses, statuses_wanted), False))
-        selected: np.ndarray = np.outer(kind_ok, status_ok).reshape(-1)[pair]
-        return selected
-
-    def kind_is(*wanted: str) -> np.ndarray:
-        return pairs_where(wanted, None)
-
-    def status_is(*wanted: str) -> np.ndarray:
-        return pairs_where(None, wanted)
-
-    is_target = kind_is(LesionKind.TARGET)
-    absent = status_is(NonTargetStatus.ABSENT) & has_size
-    small_sa = np.round(sa, criteria.rounding_decimals) < criteria.node_pathological_sa_mm
+    is_target = rows_in(kind, LesionKind.TARGET)
+    absent = rows_in(status, NonTargetStatus.ABSENT) & has_size
+    small_sa = _rounded_below(sa, nodal, criteria.rounding_decimals,
+                              criteria.node_pathological_sa_mm)
     normal_node = nodal & small_sa
     for r in _rows_where(frame, absent & ~normal_node):
         findings.append(_finding(
@@ -471,14 +445,15 @@ def check_status_diameters(measurements: pd.DataFrame,
             f"{criteria.node_pathological_sa_mm:g} mm, normal size): it counts 0 mm in the "
             "sum (SUM-4), not its SA; to count the SA, use status measured (R11 4.3.2)"))
     own = np.where(nodal, sa, ld)
-    unmeasured = pairs_where((LesionKind.TARGET,), (TargetStatus.MEASURED,)) & np.isnan(own)
+    unmeasured = is_target & rows_in(status, TargetStatus.MEASURED) & np.isnan(own)
     for r in _rows_where(frame, unmeasured):
         axis = "SA (nodal)" if r["nodal"] else "LD (non-nodal)"
         findings.append(_finding(
             r, "measured-without-diameter", "DEC-18", Severity.ERROR,
             f"target with status measured has no {axis}; fill it in, or use too_small, absent "
             "or not_evaluated (SUM-1, SUM-4)"))
-    normal = (pairs_where((LesionKind.NON_TARGET,), (NonTargetStatus.PRESENT,)) & nodal
+    normal = (rows_in(kind, LesionKind.NON_TARGET) & rows_in(status, NonTargetStatus.PRESENT)
+              & nodal
               & ~frame["is_baseline"].to_numpy(dtype=bool) & small_sa)
     for r in _rows_where(frame, normal):
         findings.append(_finding(
@@ -486,24 +461,41 @@ def check_status_diameters(measurements: pd.DataFrame,
             f"nodal non-target present with SA {r['sa_mm']} mm < "
             f"{criteria.node_pathological_sa_mm} mm: a node that small is normal (NT-CR, "
             "R11 4.3.3); record it as absent, or correct the SA"))
-    allowed = np.zeros((len(kinds) + 1, len(statuses) + 1), dtype=bool)  # code -1: last
+    not_allowed = np.zeros(len(frame), dtype=bool)  # a missing status is never allowed
     for lesion_kind, kind_statuses in LESION_STATUSES.items():
-        allowed[np.ix_(np.append(kinds == lesion_kind, False),
-                       np.append(np.isin(statuses, kind_statuses), False))] = True
-    not_allowed = ~allowed & np.append(np.isin(kinds, list(LESION_STATUSES)), False)[:, None]
-    for r in _rows_where(frame, not_allowed.reshape(-1)[pair]):
+        not_allowed |= rows_in(kind, lesion_kind) & ~rows_in(status, *kind_statuses)
+    for r in _rows_where(frame, not_allowed):
         findings.append(_finding(
             r, "status-not-allowed", "DEC-18", Severity.ERROR,
             f"status {r['status']!r} is not allowed for a {r['kind']} lesion; use one of "
             f"{', '.join(LESION_STATUSES[r['kind']])}"))
-    ignored = status_is(TargetStatus.MERGED, TargetStatus.TOO_SMALL,
-                        TargetStatus.NOT_EVALUATED) & has_size
+    ignored = rows_in(status, TargetStatus.MERGED, TargetStatus.TOO_SMALL,
+                      TargetStatus.NOT_EVALUATED) & has_size
     for r in _rows_where(frame, ignored):
         findings.append(_finding(
             r, "status-with-diameter", "SUM-4", Severity.WARNING,
             f"status {r['status']} with a diameter (LD {r['ld_mm']}, SA {r['sa_mm']} mm): the "
             "diameter is not used; if the lesion was measured, use status measured"))
     return findings
+
+
+def _as(column: pd.Series, dtype: type) -> np.ndarray:
+    """A column as a numpy array of ``dtype`` (``column.astype(dtype)``), not copied when it
+    holds that type already."""
+    if column.dtype == np.dtype(dtype):
+        return column.to_numpy()
+    return column.astype(dtype).to_numpy()
+
+
+def _rounded_below(values: np.ndarray, among: np.ndarray, decimals: int,
+                   limit: float) -> np.ndarray:
+    """``among & (np.round(values, decimals) < limit)``, rounding only the rows that can
+    pass: rounding moves a value by at most half a unit of ``decimals``, so a value at or
+    above ``limit`` plus a whole unit stays at or above ``limit``."""
+    out = np.zeros(len(values), dtype=bool)
+    rows = np.flatnonzero(among & (values < limit + 10.0 ** -decimals))
+    out[rows] = np.round(values[rows], decimals) < limit
+    return out
 
 
 def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
@@ -530,11 +522,11 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
     [('node-split', '2024-03-01')]
     """
     frame = _indexed(measurements)
-    nodal_target = (codes_of(frame, "kind").rows_equal(LesionKind.TARGET)
-                    & frame["nodal"].astype(bool).to_numpy())
+    nodal_target = (rows_in(codes_of(frame, "kind"), LesionKind.TARGET)
+                    & _as(frame["nodal"], bool))
     status = codes_of(frame, "status")
     findings: list[Finding] = []
-    measured = np.flatnonzero(nodal_target & status.rows_equal(TargetStatus.MEASURED))
+    measured = np.flatnonzero(nodal_target & rows_in(status, TargetStatus.MEASURED))
     split = measured[_repeated_pairs(
         frame["lesion_code"].to_numpy(dtype=np.int64)[measured],
         frame["timepoint_order"].to_numpy(dtype=np.int64)[measured])]
@@ -546,7 +538,7 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
             "several measured rows of a nodal target at one time point: their short axes "
             "are added as fragments of a split lesion (DEC-11, SUM-5); R11 has no rule for "
             "split nodes — if it is one node, record one row"))
-    for r in _rows_where(frame, nodal_target & status.rows_equal(TargetStatus.MERGED)):
+    for r in _rows_where(frame, nodal_target & rows_in(status, TargetStatus.MERGED)):
         findings.append(_finding(
             r, "node-merged", "DEC-11", Severity.WARNING,
             "nodal target merged into another target: it counts 0 mm and the surviving "
@@ -573,9 +565,9 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     [('equivocal-new-unresolved', 'N1')]
     """
     frame = _indexed(measurements)
-    is_new = codes_of(frame, "kind").rows_equal(LesionKind.NEW)
+    is_new = rows_in(codes_of(frame, "kind"), LesionKind.NEW)
     status = codes_of(frame, "status")
-    equivocal = np.flatnonzero(is_new & status.rows_equal(NewLesionStatus.EQUIVOCAL))
+    equivocal = np.flatnonzero(is_new & rows_in(status, NewLesionStatus.EQUIVOCAL))
     if len(equivocal) == 0:
         return []
     lesion = frame["lesion_code"].to_numpy(dtype=np.int64)
@@ -588,7 +580,7 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     first = first_row_of_each(lesion[at_earliest], n_lesions, rows=at_earliest)
     first = first[first >= 0]
     first = first[np.lexsort((first, order[first]))]
-    unequivocal = np.flatnonzero(is_new & status.rows_equal(NewLesionStatus.UNEQUIVOCAL))
+    unequivocal = np.flatnonzero(is_new & rows_in(status, NewLesionStatus.UNEQUIVOCAL))
     confirmed = np.full(n_lesions, -1, dtype=np.int64)  # latest unequivocal time point
     np.maximum.at(confirmed, lesion[unequivocal], order[unequivocal])
     last_eq = np.full(n_lesions, -1, dtype=np.int64)  # latest equivocal time point
