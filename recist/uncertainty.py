@@ -287,6 +287,11 @@ class _DrawPlan:
     ``j`` are the first ``sizes[j]`` rows of every earlier block, in the same order: a
     time point's predecessor and its baseline are the same row of the block before and of
     block 0 (slices instead of gathers).
+
+    The draws' diameters live in one buffer (:func:`_draw_buffer`): the measured kept
+    rows first (the standard-normal draws are written there directly), then the fixed
+    ones. ``tp_indicator`` adds each time point's rows in their original order, so every
+    sum is the same float32 sum as over the rows in table order.
     """
 
     n_tp: int
@@ -295,12 +300,11 @@ class _DrawPlan:
     sizes: tuple[int, ...]
     starts: tuple[int, ...]
     kept_tp: npt.NDArray[np.int64]  # plan time point of each kept target row
-    kept_measured: npt.NDArray[np.intp]  # positions of the measured rows among the kept
-    kept_fixed: npt.NDArray[np.intp]  # positions of the other kept rows
+    tp_indicator: Any  # sparse (plan time points x buffer rows): the sums, in row order
     fixed_value: npt.NDArray[np.float32]
     measured_value: npt.NDArray[np.float32]
     measured_sd: npt.NDArray[np.float32]
-    node_kept: npt.NDArray[np.intp]  # kept nodal rows at the CR candidates
+    node_kept: npt.NDArray[np.intp]  # buffer rows of the kept nodal rows at CR candidates
     node_lesion: npt.NDArray[np.int64]  # their lesion, 0 .. n_node_lesions - 1
     node_lesion_candidate: npt.NDArray[np.int64]  # the CR candidate of each such lesion
     cr_candidate: npt.NDArray[np.intp]  # complete, every non-nodal target gone
@@ -339,6 +343,11 @@ def _draw_plan(layout: _Layout, complete: npt.NDArray[np.bool_],
     plan_complete = complete[perm]
     candidate = plan_complete & ~layout.fixed_not_cr[perm]
     kept_tp = new_of_old[layout.row_tp[kept]]
+    # Buffer row of each kept row: the measured ones first, then the fixed ones.
+    n_measured = int(measured_kept.sum())
+    buffer_row = np.empty(len(kept), dtype=np.intp)
+    buffer_row[measured_kept] = np.arange(n_measured)
+    buffer_row[~measured_kept] = n_measured + np.arange(len(kept) - n_measured)
     node_kept = np.flatnonzero(nodal_row[kept] & candidate[kept_tp])
     lesions, node_lesion = np.unique(layout.lesion[kept[node_kept]], return_inverse=True)
     cr_candidate = np.flatnonzero(candidate)
@@ -348,40 +357,64 @@ def _draw_plan(layout: _Layout, complete: npt.NDArray[np.bool_],
     return _DrawPlan(
         n_tp=n_tp, perm=perm, new_of_old=new_of_old, sizes=tuple(sizes.tolist()),
         starts=tuple(starts.tolist()), kept_tp=kept_tp.astype(np.int64),
-        kept_measured=np.flatnonzero(measured_kept), kept_fixed=np.flatnonzero(~measured_kept),
+        tp_indicator=_ordered_indicator(kept_tp, n_tp, buffer_row),
         fixed_value=value[~measured_kept].astype(np.float32),
         measured_value=value[measured_kept].astype(np.float32),
         measured_sd=lesion_error_sd_mm(value[measured_kept], criteria).astype(np.float32),
-        node_kept=node_kept, node_lesion=node_lesion.reshape(-1).astype(np.int64),
+        node_kept=buffer_row[node_kept], node_lesion=node_lesion.reshape(-1).astype(np.int64),
         node_lesion_candidate=candidate_of[new_of_old[layout.lesion_tp[lesions]]].astype(
             np.int64),
         cr_candidate=cr_candidate, complete=plan_complete,
         ne=~plan_complete | ~baseline_complete, no_targets=~has_targets[perm])
 
 
-def _draw_target_codes(plan: _DrawPlan, z: npt.NDArray[np.float32], criteria: Criteria,
+def _ordered_indicator(segment: npt.NDArray[np.intp], n_segments: int,
+                       column: npt.NDArray[np.intp]) -> Any:
+    """Sparse float32 indicator (segments x columns) with a one at ``(segment[i],
+    column[i])``, each segment's ones stored in the order of ``i``: the product with a
+    dense block adds each segment's rows in that order (scipy's CSR product walks the
+    stored entries as they are; a COO conversion would sort them by column)."""
+    from scipy import sparse
+
+    order = np.argsort(segment, kind="stable")
+    indptr = np.r_[0, np.cumsum(np.bincount(segment, minlength=n_segments))]
+    return sparse.csr_matrix((np.ones(len(segment), dtype=np.float32),
+                              np.asarray(column, dtype=np.int64)[order], indptr),
+                             shape=(n_segments, len(segment)))
+
+
+def _draw_buffer(plan: _DrawPlan, rng: np.random.Generator, k: int) -> npt.NDArray[np.float32]:
+    """The buffer of ``k`` draws of :func:`_draw_target_codes`: its first rows (one per
+    measured kept row) are ``rng.standard_normal((n_measured, k), dtype=np.float32)``, the
+    same values in the same order as drawn into their own array; the rest is left to it."""
+    buffer = np.empty((plan.tp_indicator.shape[1], k), dtype=np.float32)
+    rng.standard_normal(dtype=np.float32, out=buffer[:len(plan.measured_value)])
+    return buffer
+
+
+def _draw_target_codes(plan: _DrawPlan, values: npt.NDArray[np.float32], criteria: Criteria,
                        cache: dict[Any, Any] | None = None,
                        table: npt.NDArray[np.int8] | None = None) -> npt.NDArray[np.int8]:
-    """Target response codes (plan time points × draws) of one chunk of standard-normal
-    draws ``z`` (one row per measured target row; overwritten), or with ``table`` (plan
-    time points × target codes, :func:`_overall_table`) each code's cell of its time
-    point's row: the overall responses. ``cache`` keeps what is the same for every chunk
-    of one plan (the segment indicators)."""
+    """Target response codes (plan time points × draws) of one chunk of draws ``values``
+    (:func:`_draw_buffer`: standard-normal draws in the rows of the measured kept rows;
+    overwritten), or with ``table`` (plan time points × target codes,
+    :func:`_overall_table`) each code's cell of its time point's row: the overall
+    responses. ``cache`` keeps what is the same for every chunk of one plan (the segment
+    indicators)."""
     d = criteria.rounding_decimals
-    k = z.shape[1]
+    k = values.shape[1]
+    n_measured = len(plan.measured_value)
     # Single precision for the draws (1000 mm to about 0.0001 mm): the sums are rounded
     # to 0.01 mm in double precision; continuous errors put no value exactly halfway.
     # value + sd × z clipped at 0, in place (the same float32 operations).
+    z = values[:n_measured]
     np.multiply(z, plan.measured_sd[:, None], out=z)
     np.add(z, plan.measured_value[:, None], out=z)
     np.maximum(z, np.float32(0.0), out=z)
-    values = np.empty((len(plan.kept_tp), k), dtype=np.float32)
-    values[plan.kept_measured] = z
-    values[plan.kept_fixed] = plan.fixed_value[:, None]
+    values[n_measured:] = plan.fixed_value[:, None]
     # np.round(x, d) is rint(x × 10^d) / 10^d: written out, without the float64 copy.
     scale = 10.0 ** d
-    sums = np.multiply(_segment_sum(plan.kept_tp, plan.n_tp, values, cache, "tp"), scale,
-                       dtype=np.float64)
+    sums = np.multiply(np.asarray(plan.tp_indicator @ values), scale, dtype=np.float64)
     np.rint(sums, out=sums)
     np.divide(sums, scale, out=sums)
     cr_met = np.zeros((plan.n_tp, k), dtype=bool)
@@ -395,7 +428,6 @@ def _draw_target_codes(plan: _DrawPlan, z: npt.NDArray[np.float32], criteria: Cr
             pathological = _segment_sum(plan.node_lesion_candidate, len(plan.cr_candidate),
                                         bad, cache, "lesion") > 0
         cr_met[plan.cr_candidate] = ~pathological
-    del values
     return _classify_blocks(plan, sums, cr_met, criteria, table)
 
 
@@ -546,7 +578,6 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     plan = None
     if len(sim_tp):
         sub_layout = _restrict(layout, simulate)
-        n_measured = int(sub_layout.measured.sum())
         # about 12 million values per block of draws (~100 MB per float array)
         chunk = max(1, min(draws, 12_000_000 // max(len(sub_layout.value), 1)))
         plan = _draw_plan(sub_layout, complete[simulate], has_targets[simulate], criteria)
@@ -556,9 +587,8 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
         cache: dict[Any, Any] = {}
         for start in range(0, draws, chunk):
             k = min(chunk, draws - start)
-            z = rng.standard_normal((n_measured, k), dtype=np.float32)
-            overall_draws[:, start:start + k] = _draw_target_codes(plan, z, criteria, cache,
-                                                                   table)
+            overall_draws[:, start:start + k] = _draw_target_codes(
+                plan, _draw_buffer(plan, rng, k), criteria, cache, table)
         for code in range(len(OVERALL_ORDER)):
             counts[rows, code] = np.count_nonzero(overall_draws == code, axis=1)
     fixed = follow & ~simulate

@@ -239,7 +239,13 @@ def test_unc_3_draws_by_order_blocks_equal_the_direct_computation(seed):
                                                     dtype=np.float32)
     expected = _reference_codes(layout, complete, has_targets, z, CRITERIA)
     plan = _draw_plan(layout, complete, has_targets, CRITERIA)
-    got = _draw_target_codes(plan, z.copy(), CRITERIA)[plan.new_of_old]
+
+    def buffer():  # the draws z in the measured rows of the plan's buffer
+        values = np.full((plan.tp_indicator.shape[1], z.shape[1]), np.nan, dtype=np.float32)
+        values[:len(z)] = z
+        return values
+
+    got = _draw_target_codes(plan, buffer(), CRITERIA)[plan.new_of_old]
     follow = tp["overall_response"].notna().to_numpy()
     codes = set(np.unique(expected[follow]).tolist())
     assert {TARGET_ORDER.index(c) for c in ("CR", "PR", "SD", "PD", "NE")} <= codes
@@ -247,7 +253,7 @@ def test_unc_3_draws_by_order_blocks_equal_the_direct_computation(seed):
     # With a table of cells (overall responses), each draw reads its code's cell.
     table = np.random.default_rng(seed).integers(-1, 6, (plan.n_tp, len(TARGET_ORDER)),
                                                  dtype=np.int8)
-    cells = _draw_target_codes(plan, z.copy(), CRITERIA, table=table)
+    cells = _draw_target_codes(plan, buffer(), CRITERIA, table=table)
     plan_codes = expected[plan.perm]
     np.testing.assert_array_equal(cells, np.take_along_axis(table, plan_codes.astype(np.intp),
                                                             axis=1))
@@ -267,3 +273,20 @@ def test_the_table_respond_read_gives_the_same_uncertainty():
     assert (plain.timepoints["p_same"] < 1).any()
     pd.testing.assert_frame_equal(plain.timepoints, shared.timepoints, check_exact=True)
     pd.testing.assert_frame_equal(plain.patients, shared.patients, check_exact=True)
+
+
+def test_draw_buffer_holds_the_seeded_draws_of_the_measured_rows():
+    # The draws are written straight into the buffer; they must be the values (and the
+    # order) of drawing the (measured rows x draws) array on its own: the seeded outputs.
+    from recist.uncertainty import _draw_buffer, _draw_plan, _layout
+
+    measurements = normalise_measurements(random_cohort(30, seed=2))
+    tp = respond(measurements, None, CRITERIA).timepoints
+    layout = _layout(measurements, tp, CRITERIA)
+    plan = _draw_plan(layout, tp["sum_mm"].notna().to_numpy(),
+                      tp["baseline_sum_mm"].notna().to_numpy(), CRITERIA)
+    n_measured = int(layout.measured.sum())
+    assert plan.tp_indicator.shape[1] > n_measured  # fixed rows too
+    buffer = _draw_buffer(plan, np.random.default_rng(9), 7)
+    expected = np.random.default_rng(9).standard_normal((n_measured, 7), dtype=np.float32)
+    np.testing.assert_array_equal(buffer[:n_measured], expected)
