@@ -440,8 +440,16 @@ def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
     missing nadir) are slices of earlier blocks. The comparisons are those of
     :func:`classify_draws`, on the same float64 values, in the same priority, so the codes
     are the same. Each code is written as its cell of ``table`` (default: the code
-    itself), so the overall responses need no second pass."""
+    itself), so the overall responses need no second pass.
+
+    Two tests of :func:`classify_draws` are implied here and not computed: a nadir of 0
+    under a positive increase gives a percentage of +inf, which meets the PD percentage;
+    a baseline of 0 gives a change of +inf or NaN, which never meets the PR one. The
+    increase > 0 test is implied by the 5 mm one unless that minimum is 0."""
     half = 0.5 * 10.0 ** -criteria.rounding_decimals
+    pd_min = criteria.pd_min_increase_mm - half
+    pd_pct = criteria.pd_increase_pct - half
+    pr_pct = -criteria.pr_decrease_pct + half
     code = TARGET_ORDER.index
     cr, pr, sd, pd_, ne, na = (code(TargetResponse.CR), code(TargetResponse.PR),
                                code(TargetResponse.SD), code(TargetResponse.PD),
@@ -449,12 +457,16 @@ def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
     if table is None:
         table = np.tile(np.arange(len(TARGET_ORDER), dtype=np.int8), (plan.n_tp, 1))
     codes = np.empty(sums.shape, dtype=np.int8)
+    # Scratch arrays, the size of the largest block after the first.
+    most = max(plan.sizes[1:], default=0)
+    scratch = np.empty((most, sums.shape[1]))
+    met = np.empty((most, sums.shape[1]), dtype=bool)
+    is_pd = np.empty((most, sums.shape[1]), dtype=bool)
     running: npt.NDArray[np.float64] | None = None
     for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
         block = slice(start, start + size)
         out, cells = codes[block], table[block]
         out[...] = cells[:, sd:sd + 1]
-        is_pd = None
         if j:
             before = slice(plan.starts[j - 1], plan.starts[j - 1] + size)
             usable = sums[before]
@@ -464,23 +476,27 @@ def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
                 usable[incomplete] = np.inf
             running = usable if running is None else np.minimum(running[:size], usable)
             current, baseline = sums[block], sums[:size]
+            work, test, pd_j = scratch[:size], met[:size], is_pd[:size]
             with np.errstate(divide="ignore", invalid="ignore"):
-                increase = current - running
-                is_pd = increase >= criteria.pd_min_increase_mm - half
-                is_pd &= increase > 0
-                pct = np.divide(increase, running, out=increase)
-                pct *= 100.0
-                is_pd &= (running == 0) | (pct >= criteria.pd_increase_pct - half)
-                change = current - baseline
-                change /= baseline
-                change *= 100.0
-            np.copyto(out, cells[:, pr:pr + 1],
-                      where=(baseline > 0) & (change <= -criteria.pr_decrease_pct + half))
+                np.subtract(current, baseline, out=work)
+                np.divide(work, baseline, out=work)
+                np.multiply(work, 100.0, out=work)
+                np.less_equal(work, pr_pct, out=test)
+                np.copyto(out, cells[:, pr:pr + 1], where=test)
+                np.subtract(current, running, out=work)
+                np.greater_equal(work, pd_min, out=pd_j)
+                if pd_min <= 0:
+                    np.greater(work, 0.0, out=test)
+                    pd_j &= test
+                np.divide(work, running, out=work)
+                np.multiply(work, 100.0, out=work)
+                np.greater_equal(work, pd_pct, out=test)
+                pd_j &= test
         np.copyto(out, cells[:, cr:cr + 1], where=cr_met[block])
         rows = np.flatnonzero(plan.ne[block])
         out[rows] = cells[rows, ne:ne + 1]
-        if is_pd is not None:
-            np.copyto(out, cells[:, pd_:pd_ + 1], where=is_pd)
+        if j:
+            np.copyto(out, cells[:, pd_:pd_ + 1], where=pd_j)
         rows = np.flatnonzero(plan.no_targets[block])
         out[rows] = cells[rows, na:na + 1]
     return codes

@@ -223,29 +223,32 @@ def _reference_codes(layout, complete, has_targets, z, criteria):
                           has_targets[:, None], criteria)
 
 
-@pytest.mark.parametrize("seed", [5, 6])
-def test_unc_3_draws_by_order_blocks_equal_the_direct_computation(seed):
+@pytest.mark.parametrize(("seed", "criteria"), [
+    (5, CRITERIA), (6, CRITERIA),
+    # no minimum growth: an unchanged sum meets both, only increase > 0 refuses PD
+    (5, CRITERIA.replace(pd_min_increase_mm=0.0, pd_increase_pct=0.0))])
+def test_unc_3_draws_by_order_blocks_equal_the_direct_computation(seed, criteria):
     # The plan renumbers time points by order and drops rows that add 0: the codes of
     # every time point and draw must be those of the direct computation, exactly.
     from recist.uncertainty import _draw_plan, _draw_target_codes, _layout
 
     measurements = normalise_measurements(random_cohort(200, seed=seed))
-    tp = respond(measurements, None, CRITERIA).timepoints
-    layout = _layout(measurements, tp, CRITERIA)
+    tp = respond(measurements, None, criteria).timepoints
+    layout = _layout(measurements, tp, criteria)
     complete = tp["sum_mm"].notna().to_numpy()
     has_targets = tp["baseline_sum_mm"].notna().to_numpy()
     assert len(set(np.bincount(layout.tp_patient).tolist())) > 2  # uneven follow-up
     z = np.random.default_rng(seed).standard_normal((int(layout.measured.sum()), 60),
                                                     dtype=np.float32)
-    expected = _reference_codes(layout, complete, has_targets, z, CRITERIA)
-    plan = _draw_plan(layout, complete, has_targets, CRITERIA)
+    expected = _reference_codes(layout, complete, has_targets, z, criteria)
+    plan = _draw_plan(layout, complete, has_targets, criteria)
 
     def buffer():  # the draws z in the measured rows of the plan's buffer
         values = np.full((plan.tp_indicator.shape[1], z.shape[1]), np.nan, dtype=np.float32)
         values[:len(z)] = z
         return values
 
-    got = _draw_target_codes(plan, buffer(), CRITERIA)[plan.new_of_old]
+    got = _draw_target_codes(plan, buffer(), criteria)[plan.new_of_old]
     follow = tp["overall_response"].notna().to_numpy()
     codes = set(np.unique(expected[follow]).tolist())
     assert {TARGET_ORDER.index(c) for c in ("CR", "PR", "SD", "PD", "NE")} <= codes
@@ -253,7 +256,7 @@ def test_unc_3_draws_by_order_blocks_equal_the_direct_computation(seed):
     # With a table of cells (overall responses), each draw reads its code's cell.
     table = np.random.default_rng(seed).integers(-1, 6, (plan.n_tp, len(TARGET_ORDER)),
                                                  dtype=np.int8)
-    cells = _draw_target_codes(plan, buffer(), CRITERIA, table=table)
+    cells = _draw_target_codes(plan, buffer(), criteria, table=table)
     plan_codes = expected[plan.perm]
     np.testing.assert_array_equal(cells, np.take_along_axis(table, plan_codes.astype(np.intp),
                                                             axis=1))
