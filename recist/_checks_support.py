@@ -24,7 +24,7 @@ from recist.cohort_index import (
 from recist.findings import Finding, Severity, make_finding
 
 __all__ = ["codes_of", "decoded", "finding", "findings_at", "findings_at_rows", "indexed", "iso",
-           "iso_dates", "made_findings", "records", "rows_in"]
+           "iso_dates", "made_findings", "records"]
 
 Row: TypeAlias = "dict[Hashable, Any]"
 """One table row as a dict (column name → cell), as ``DataFrame.to_dict("records")``."""
@@ -269,24 +269,6 @@ def codes_of(frame: pd.DataFrame, column: str) -> TextCodes:
         coded: TextCodes = getattr(encoding, _ENCODED[column])
         return coded
     return text_codes(frame[column])
-
-
-def rows_in(coded: TextCodes, *values: object) -> npt.NDArray[np.bool_]:
-    """``coded.rows_equal(*values)``: whether each row holds one of ``values`` (a missing
-    value never does), found by comparing the codes with each wanted code (one cheap pass
-    per value) instead of looking every row's code up in a table (an index array per call).
-
-    >>> rows_in(codes_of(pd.DataFrame({"kind": ["new", None, "target"]}), "kind"),
-    ...         "target", "new").tolist()
-    [True, False, True]
-    """
-    wanted = [code for code, unique in enumerate(coded.uniques.tolist()) if unique in values]
-    if not wanted:
-        return np.zeros(len(coded.codes), dtype=bool)
-    selected: npt.NDArray[np.bool_] = coded.codes == wanted[0]
-    for code in wanted[1:]:
-        selected |= coded.codes == code
-    return selected
 
 
 def records(frame: pd.DataFrame) -> list[Row]:

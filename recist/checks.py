@@ -23,7 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import codes_of, findings_at_rows, rows_in
+from recist._checks_support import codes_of, findings_at_rows
 from recist._checks_support import indexed as _indexed
 from recist.arrays import first_row_of_each
 from recist.baseline_rules import check_target_selection
@@ -73,8 +73,10 @@ __all__ = [
 
 
 def _kind_is(frame: pd.DataFrame, *kinds: str) -> np.ndarray:
-    """Whether each row's kind is one of ``kinds``."""
-    return rows_in(codes_of(frame, "kind"), *kinds)
+    """Whether each row's kind is one of ``kinds`` (read-only for one kind: the encoding's
+    shared mask)."""
+    coded = codes_of(frame, "kind")
+    return coded.rows_of(kinds[0]) if len(kinds) == 1 else coded.rows_equal(*kinds)
 
 
 def _first_rows(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -149,7 +151,7 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     kind = codes_of(frame, "kind")  # -1: missing
     lesion_code = frame["lesion_code"].to_numpy()
     n_lesions = int(lesion_code.max(initial=-1)) + 1
-    followed = is_baseline & rows_in(kind, LesionKind.TARGET, LesionKind.NON_TARGET)
+    followed = is_baseline & kind.rows_equal(LesionKind.TARGET, LesionKind.NON_TARGET)
     # the first followed baseline row of each lesion (-1: not a followed baseline lesion)
     first_followed = first_row_of_each(lesion_code[followed], n_lesions,
                                        rows=np.flatnonzero(followed))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import codes_of, findings_at_rows, rows_in
+from recist._checks_support import codes_of, findings_at_rows
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
@@ -158,8 +158,8 @@ def check_present_after_cr(timepoints: pd.DataFrame,
     # each patient's first CR (by patient code; -1: none, as for a missing id, the last)
     patient_cr = np.append(first_cr.index.get_indexer(
         pd.Index(encoding.patient.uniques, dtype=object)), -1)
-    rows = np.flatnonzero(rows_in(codes_of(frame, "kind"), LesionKind.NON_TARGET)
-                          & rows_in(codes_of(frame, "status"), NonTargetStatus.PRESENT))
+    rows = np.flatnonzero(codes_of(frame, "kind").rows_of(LesionKind.NON_TARGET)
+                          & codes_of(frame, "status").rows_of(NonTargetStatus.PRESENT))
     row_cr = patient_cr[encoding.patient.codes[rows]]
     rows, row_cr = rows[row_cr >= 0], row_cr[row_cr >= 0]
     # the date of each row's time point in the timepoints table, matched on patient and

@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import Row, codes_of, findings_at_rows, made_findings, rows_in
+from recist._checks_support import Row, codes_of, findings_at_rows, made_findings
 from recist._checks_support import decoded as _decoded
 from recist._checks_support import finding as _finding
 from recist._checks_support import findings_at as _findings_at
@@ -428,8 +428,8 @@ def check_status_diameters(measurements: pd.DataFrame,
     nodal = _as(frame["nodal"], bool)
     has_size = (ld > 0) | (sa > 0)
     kind, status = codes_of(frame, "kind"), codes_of(frame, "status")
-    is_target = rows_in(kind, LesionKind.TARGET)
-    absent = rows_in(status, NonTargetStatus.ABSENT) & has_size
+    is_target = kind.rows_of(LesionKind.TARGET)
+    absent = status.rows_of(NonTargetStatus.ABSENT) & has_size
     small_sa = _rounded_below(sa, nodal, criteria.rounding_decimals,
                               criteria.node_pathological_sa_mm)
     normal_node = nodal & small_sa
@@ -445,14 +445,14 @@ def check_status_diameters(measurements: pd.DataFrame,
             f"{criteria.node_pathological_sa_mm:g} mm, normal size): it counts 0 mm in the "
             "sum (SUM-4), not its SA; to count the SA, use status measured (R11 4.3.2)"))
     own = np.where(nodal, sa, ld)
-    unmeasured = is_target & rows_in(status, TargetStatus.MEASURED) & np.isnan(own)
+    unmeasured = is_target & status.rows_of(TargetStatus.MEASURED) & np.isnan(own)
     for r in _rows_where(frame, unmeasured):
         axis = "SA (nodal)" if r["nodal"] else "LD (non-nodal)"
         findings.append(_finding(
             r, "measured-without-diameter", "DEC-18", Severity.ERROR,
             f"target with status measured has no {axis}; fill it in, or use too_small, absent "
             "or not_evaluated (SUM-1, SUM-4)"))
-    normal = (rows_in(kind, LesionKind.NON_TARGET) & rows_in(status, NonTargetStatus.PRESENT)
+    normal = (kind.rows_of(LesionKind.NON_TARGET) & status.rows_of(NonTargetStatus.PRESENT)
               & nodal
               & ~frame["is_baseline"].to_numpy(dtype=bool) & small_sa)
     for r in _rows_where(frame, normal):
@@ -463,13 +463,13 @@ def check_status_diameters(measurements: pd.DataFrame,
             "R11 4.3.3); record it as absent, or correct the SA"))
     not_allowed = np.zeros(len(frame), dtype=bool)  # a missing status is never allowed
     for lesion_kind, kind_statuses in LESION_STATUSES.items():
-        not_allowed |= rows_in(kind, lesion_kind) & ~rows_in(status, *kind_statuses)
+        not_allowed |= kind.rows_of(lesion_kind) & ~status.rows_equal(*kind_statuses)
     for r in _rows_where(frame, not_allowed):
         findings.append(_finding(
             r, "status-not-allowed", "DEC-18", Severity.ERROR,
             f"status {r['status']!r} is not allowed for a {r['kind']} lesion; use one of "
             f"{', '.join(LESION_STATUSES[r['kind']])}"))
-    ignored = rows_in(status, TargetStatus.MERGED, TargetStatus.TOO_SMALL,
+    ignored = status.rows_equal(TargetStatus.MERGED, TargetStatus.TOO_SMALL,
                       TargetStatus.NOT_EVALUATED) & has_size
     for r in _rows_where(frame, ignored):
         findings.append(_finding(
@@ -522,11 +522,11 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
     [('node-split', '2024-03-01')]
     """
     frame = _indexed(measurements)
-    nodal_target = (rows_in(codes_of(frame, "kind"), LesionKind.TARGET)
+    nodal_target = (codes_of(frame, "kind").rows_of(LesionKind.TARGET)
                     & _as(frame["nodal"], bool))
     status = codes_of(frame, "status")
     findings: list[Finding] = []
-    measured = np.flatnonzero(nodal_target & rows_in(status, TargetStatus.MEASURED))
+    measured = np.flatnonzero(nodal_target & status.rows_of(TargetStatus.MEASURED))
     split = measured[_repeated_pairs(
         frame["lesion_code"].to_numpy(dtype=np.int64)[measured],
         frame["timepoint_order"].to_numpy(dtype=np.int64)[measured])]
@@ -538,7 +538,7 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
             "several measured rows of a nodal target at one time point: their short axes "
             "are added as fragments of a split lesion (DEC-11, SUM-5); R11 has no rule for "
             "split nodes — if it is one node, record one row"))
-    for r in _rows_where(frame, nodal_target & rows_in(status, TargetStatus.MERGED)):
+    for r in _rows_where(frame, nodal_target & status.rows_of(TargetStatus.MERGED)):
         findings.append(_finding(
             r, "node-merged", "DEC-11", Severity.WARNING,
             "nodal target merged into another target: it counts 0 mm and the surviving "
@@ -565,9 +565,9 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     [('equivocal-new-unresolved', 'N1')]
     """
     frame = _indexed(measurements)
-    is_new = rows_in(codes_of(frame, "kind"), LesionKind.NEW)
+    is_new = codes_of(frame, "kind").rows_of(LesionKind.NEW)
     status = codes_of(frame, "status")
-    equivocal = np.flatnonzero(is_new & rows_in(status, NewLesionStatus.EQUIVOCAL))
+    equivocal = np.flatnonzero(is_new & status.rows_of(NewLesionStatus.EQUIVOCAL))
     if len(equivocal) == 0:
         return []
     lesion = frame["lesion_code"].to_numpy(dtype=np.int64)
@@ -580,7 +580,7 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     first = first_row_of_each(lesion[at_earliest], n_lesions, rows=at_earliest)
     first = first[first >= 0]
     first = first[np.lexsort((first, order[first]))]
-    unequivocal = np.flatnonzero(is_new & rows_in(status, NewLesionStatus.UNEQUIVOCAL))
+    unequivocal = np.flatnonzero(is_new & status.rows_of(NewLesionStatus.UNEQUIVOCAL))
     confirmed = np.full(n_lesions, -1, dtype=np.int64)  # latest unequivocal time point
     np.maximum.at(confirmed, lesion[unequivocal], order[unequivocal])
     last_eq = np.full(n_lesions, -1, dtype=np.int64)  # latest equivocal time point
