@@ -64,7 +64,10 @@ _VR_KIND = np.zeros(1 << 16, dtype=np.int8)  # VR as a little-endian 16-bit code
 _VR_KIND[_codes(_SHORT_VRS)] = 1
 _VR_KIND[_codes(_LONG_VRS)] = 2
 _RECORDED = np.array(sorted([*_BY_TAG, _SYNTAX_TAG, _CLASS_TAG]), dtype=np.int64)
-_FIXED = np.arange(12)
+#: Header size of an element by its VR's code: 8 (short), 12 (long), or beyond any first
+#: read for an unknown VR (so that its file stops there).
+_HEAD_SIZE = np.where(_VR_KIND == 2, 12, np.where(_VR_KIND == 1, 8, 1 << 40)).astype(np.int64)
+_FIXED = 12  # bytes of an element's fixed part: group, element, VR, length (2 or 4 + 2)
 _WIDTH = _FIRST_READ + _PAD
 
 
@@ -154,60 +157,75 @@ def _walk(flat: np.ndarray, available: np.ndarray) -> tuple[np.ndarray, ...]:
     ``flat``: the first reads, file ``j`` at ``j * _WIDTH``. Returns ``(walked, pixel
     offset, pixel length, file, tag, value position, value length)`` -- ``walked[j]`` is
     False where file ``j`` left the common layout -- with one entry per recorded element
-    (the wanted ones, and the meta group's transfer syntax and SOP class) in the order
-    of the walk.
+    (the wanted ones, and the meta group's transfer syntax and SOP class) of the files
+    walked, in the order of the walk.
+
+    A file leaves the common layout at an element with an unknown VR or whose value
+    starts beyond its first read, at an item, a delimiter or anything else after
+    PixelData, at an undefined length other than PixelData's, at a meta element after
+    the dataset began, or at a recorded element whose value ends beyond its first read.
+    The loop tests only what ends a walk -- an element whose value starts beyond the
+    first read (an unknown VR counts as a header longer than any read; an undefined
+    length, or a value ending beyond the read, puts the next element there) or PixelData's
+    group -- so that a step is a few array operations; a meta element after the dataset
+    began is found afterwards among the elements walked, and only the files walked to
+    their PixelData keep their elements.
     """
     n = len(available)
     walked = np.ones(n, dtype=bool)
     pixel_offset = np.full(n, -1, dtype=np.int64)
     pixel_length = np.zeros(n, dtype=np.int64)
-    records: list[tuple[np.ndarray, ...]] = []
-    last = len(_RECORDED) - 1
-    # The files still walking, and for each: where it is, how many bytes it has, where
-    # its bytes start in ``flat``, and whether its meta group is over.
+    steps: list[tuple[np.ndarray, ...]] = []
+    # The files still walking, and for each: where it is in ``flat``, where its first
+    # read ends, the last place a fixed part can be read, and where its bytes start.
     active = np.arange(n)
-    at = np.full(n, 132, dtype=np.int64)
-    room = available.astype(np.int64)
     base = active * _WIDTH
-    meta_over = np.zeros(n, dtype=bool)
+    pos = base + 132
+    end = base + available.astype(np.int64)
+    limit = base + (_WIDTH - _FIXED)
+    # Row ``p`` of ``window``: the 12 bytes from ``flat[p]`` (a view, no copy).
+    window = np.lib.stride_tricks.as_strided(flat, (len(flat) - _FIXED + 1, _FIXED), (1, 1),
+                                             writeable=False)
     while active.size:
-        fixed = flat[(base + np.minimum(at, _WIDTH - len(_FIXED)))[:, None] + _FIXED]
-        words = fixed.view("<u2")  # group, element, VR, short length, long length (2)
-        group = words[:, 0]
-        tag = group.astype(np.int64) << 16 | words[:, 1]
-        kind = _VR_KIND[words[:, 2]]
-        long_vr = kind == 2
-        length = np.where(long_vr, fixed.view("<u4")[:, 2], words[:, 3]).astype(np.int64)
-        value = at + np.where(long_vr, 12, 8)
-        pixel = tag == PIXEL_DATA_TAG
-        in_meta = group == 0x0002
-        recorded = _RECORDED[np.minimum(np.searchsorted(_RECORDED, tag), last)] == tag
-        leaves = ((value > room) | (kind == 0)
-                  | (in_meta & meta_over)  # a meta element after the dataset began
-                  | ((tag > PIXEL_DATA_TAG) & ~in_meta)  # items, delimiters, trailers
-                  | ((length == _UNDEFINED) & ~pixel)
-                  | (recorded & (value + length > room)))
-        going = ~leaves
-        keep = going & recorded
-        if keep.any():
-            records.append((active[keep], tag[keep], value[keep], length[keep]))
-        done = going & pixel
-        if done.any():
-            pixel_offset[active[done]] = value[done]
+        fixed = window[np.minimum(pos, limit)]
+        quads, words = fixed.view("<u4"), fixed.view("<u2")
+        head = _HEAD_SIZE[words[:, 2]]
+        length = np.where(head == 12, quads[:, 2], words[:, 3])
+        value = pos + head
+        # PixelData's group or beyond (rare; a few elements of group 7FE0 come before it)
+        maybe = (value > end) | (words[:, 0] >= PIXEL_DATA_TAG >> 16)
+        if maybe.any():
+            tag = words[:, 0].astype(np.int64) << 16 | words[:, 1]
+            stop = (value > end) | (tag >= PIXEL_DATA_TAG)
+            done = stop & (tag == PIXEL_DATA_TAG) & (value <= end)
+            pixel_offset[active[done]] = (value - base)[done]
             pixel_length[active[done]] = length[done]
-        if leaves.any():
-            walked[active[leaves]] = False
-        going &= ~pixel
-        active, at, room, base = active[going], (value + length)[going], room[going], base[going]
-        meta_over = (meta_over | ~in_meta)[going]
-    if records:
-        files, tags, values, lengths = (np.concatenate(part) for part in zip(*records))
-    else:
-        files = tags = values = lengths = np.zeros(0, dtype=np.int64)
-    return walked, pixel_offset, pixel_length, files, tags, values, lengths
+            walked[active[stop & ~done]] = False
+            going = ~stop
+            steps.append((active[going], quads[going, 0], value[going], length[going]))
+            active, base, end, limit = active[going], base[going], end[going], limit[going]
+            pos = (value + length)[going]
+        else:
+            steps.append((active, quads[:, 0], value, length))
+            pos = value + length
+    files, swapped, values, lengths = (np.concatenate(part) for part in zip(*steps))
+    # a fixed part's first 4 bytes read as group | element << 16: the tag swapped
+    tags = (swapped & 0xFFFF).astype(np.int64) << 16 | swapped >> 16
+    # A meta element after the dataset began: a file's meta element after a non-meta one
+    # (the elements of each file in the order walked: a stable sort by file).
+    by_file = np.argsort(files, kind="stable")
+    meta = (tags[by_file] >> 16) == 0x0002
+    late = meta[1:] & ~meta[:-1] & (files[by_file][1:] == files[by_file][:-1])
+    walked[files[by_file][1:][late]] = False
+    recorded = _RECORDED[np.minimum(np.searchsorted(_RECORDED, tags), len(_RECORDED) - 1)] \
+        == tags
+    keep = recorded & walked[files]
+    files, tags, values, lengths = files[keep], tags[keep], values[keep], lengths[keep]
+    return (walked, pixel_offset, pixel_length, files, tags, values - files * _WIDTH,
+            lengths.astype(np.int64))
 
 
-_PAD_BYTES = np.array([0x00, 0x20], dtype=np.uint8)  # stripped from both ends of a text
+_NUL, _SPACE = 0x00, 0x20  # stripped from both ends of a text
 _LINE = 0x0A
 
 
@@ -223,8 +241,9 @@ def _texts(flat: np.ndarray, files: np.ndarray, starts: np.ndarray, lengths: np.
     begins = files * _WIDTH + starts
     ends = begins + lengths
     while True:  # strip the ends (DICOM pads a value with one byte; more is rare)
-        trailing = (ends > begins) & np.isin(flat[np.maximum(ends - 1, 0)], _PAD_BYTES)
-        leading = (ends > begins) & np.isin(flat[begins], _PAD_BYTES)
+        last, head = flat[np.maximum(ends - 1, 0)], flat[begins]
+        trailing = (ends > begins) & ((last == _NUL) | (last == _SPACE))
+        leading = (ends > begins) & ((head == _NUL) | (head == _SPACE))
         if not (trailing.any() or leading.any()):
             break
         ends -= trailing
@@ -264,13 +283,20 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
     texts: dict[int, tuple[np.ndarray, list[Any]]] = {}
     distinct, first = np.unique(tags, return_index=True)
     bounds = [*first.tolist(), len(tags)]
+    # Every text value of every tag stripped, checked and decoded in one ``_texts`` call
+    # (a call per tag cost its fixed numpy steps some 20 times over).
+    is_text = [tag in (_SYNTAX_TAG, _CLASS_TAG) or _BY_TAG[tag][1] == "text"
+               for tag in distinct.tolist()]
+    text_rows = np.repeat(np.array(is_text, dtype=bool), np.diff(bounds))
+    strings, good = _texts(flat, files[text_rows], starts[text_rows], lengths[text_rows])
+    walked[files[text_rows][~good]] = False
+    at = 0  # where the next text tag's values start in ``strings``
     for e, tag in enumerate(distinct.tolist()):
         part = slice(bounds[e], bounds[e + 1])
         f, s, ln = files[part], starts[part], lengths[part]
-        if tag in (_SYNTAX_TAG, _CLASS_TAG) or _BY_TAG[tag][1] == "text":
-            strings, good = _texts(flat, f, s, ln)
-            walked[f[~good]] = False
-            texts[tag] = (f, strings)
+        if is_text[e]:
+            texts[tag] = (f, strings[at:at + len(f)])
+            at += len(f)
         else:  # a binary unsigned short; shorter than 2 bytes: read on its own, which
             # keeps the keyword with None (a column's None here means "absent")
             walked[f[ln < 2]] = False

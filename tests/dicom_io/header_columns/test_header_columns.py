@@ -154,3 +154,33 @@ def test_an_unsigned_short_shorter_than_2_bytes_is_read_as_alone(tmp_path):
     headers = read_slice_headers(paths, [path.name for path in paths])
     assert headers[1] is None
     assert _fields(headers[0]) == _fields(read_slice_header(paths[0], paths[0].name))
+
+
+def test_batch_walk_stops_and_leaves_as_alone(tmp_path):
+    # The batch walk tests only its stop (value beyond the first read, PixelData's group)
+    # while walking and finds the other ways of leaving afterwards: group 7FE0 elements
+    # before PixelData are walked on; a meta element inside the dataset, a sequence of
+    # undefined length and an unknown VR leave the batch, as alone
+    def odd(k, ds):
+        if k == 1:
+            ds.ExtendedOffsetTable = bytes(8)  # (7FE0,0001), before PixelData
+            ds.ExtendedOffsetTableLengths = bytes(8)  # (7FE0,0002)
+
+    paths = write_ct_series(tmp_path, (6, 6, 6), seed="walk", transfer_syntax=RLELossless,
+                            slice_hook=odd).paths
+    data = [bytearray(path.read_bytes()) for path in paths]
+    meta_tag = bytes.fromhex("02001600")  # (0002,0016) as little-endian group, element
+    at = data[2].index(b"\x08\x00\x60\x00CS")  # Modality -> a meta tag
+    data[2][at:at + 4] = meta_tag
+    at = data[3].index(b"\x08\x00\x60\x00CS")  # Modality -> an unknown VR
+    data[3][at + 4:at + 6] = b"ZZ"
+    at = data[4].index(b"\x08\x00\x3e\x10LO")  # SeriesDescription -> UN, undefined length
+    data[4][at + 4:at + 12] = b"UN\x00\x00\xff\xff\xff\xff"
+    for path, raw in zip(paths[2:5], data[2:5]):
+        path.write_bytes(bytes(raw))
+    batched = read_raw_headers(paths)
+    assert [raw is not None for raw in batched] == [True, True, False, False, False, True]
+    for path, raw in zip(paths, batched):
+        if raw is not None:
+            assert raw == read_raw_header(path)
+    assert batched[1].pixel_data_offset > batched[0].pixel_data_offset + 24
