@@ -191,6 +191,26 @@ def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return first_row_of_each(key), key
 
 
+def _distinct_lesions(node: npt.NDArray[np.bool_], *floats: npt.NDArray[np.float64]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """``_distinct_rows`` of ``node`` and the bits of ``floats``: one hash of each float
+    column and one of their combined codes (``_distinct_rows`` when they could overflow).
+
+    >>> _distinct_lesions(np.array([True, True, False]), np.array([1.0, 1.0, 1.0]),
+    ...                   np.array([np.nan, np.nan, -0.0]))
+    (array([0, 2]), array([0, 0, 1]))
+    """
+    bits = [np.ascontiguousarray(a, dtype=float).view(np.int64) for a in floats]
+    coded = [pd.factorize(b)[0] for b in bits]  # bits are never missing: codes >= 0
+    if np.prod([float(c.max(initial=0)) + 1 for c in coded]) * 2 >= 2.0 ** 62:
+        return _distinct_rows([node, *bits])
+    key = np.asarray(node, dtype=np.int64)
+    for codes in coded:
+        key = key * (int(codes.max(initial=0)) + 1) + codes
+    key = pd.factorize(key)[0]
+    return first_row_of_each(key), key
+
+
 _CATEGORY_VALUES = np.array([category.value for category in LesionCategory], dtype=object)
 _CATEGORY_CODE = {category: code for code, category in enumerate(LesionCategory)}
 
@@ -221,11 +241,10 @@ def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.Arra
          _CATEGORY_CODE[C.NOT_ASSESSABLE], _CATEGORY_CODE[C.MEASURABLE]],
         default=_CATEGORY_CODE[C.NON_MEASURABLE])
     categories = _CATEGORY_VALUES[category_code]
-    # The texts are built once per distinct (category, node, slices, LD, SA, threshold,
-    # thickness): a cohort repeats them. Floats are keyed by their bits (-0.0 != 0.0).
-    distinct, inverse = _distinct_rows([category_code, node, thick] + [
-        np.ascontiguousarray(a, dtype=float).view(np.int64)
-        for a in (ld, sa, threshold, thickness)])
+    # The texts are built once per distinct (node, LD, SA, thickness): a cohort repeats
+    # them, and the category, slices and threshold follow from those. Floats are keyed by
+    # their bits (-0.0 != 0.0).
+    distinct, inverse = _distinct_lesions(node, ld, sa, thickness)
     reasons, notes = [], []
     for i in distinct.tolist():
         cat = categories[i]
@@ -400,10 +419,12 @@ def classify_lesions(measurements: pd.DataFrame,
                 "slice_thickness_mm": np.nan}
 
     def column(name: str, at: npt.NDArray[np.int64]) -> pd.Series[Any]:
-        """The cells of ``name`` at the rows ``at`` (its default if the column is absent)."""
+        """The cells of ``name`` at the rows ``at`` (its default if the column is absent),
+        as ``iloc[at].reset_index(drop=True)`` gives them, without the copies."""
         if name not in measurements.columns and name in defaults:
             return pd.Series(defaults[name], index=pd.RangeIndex(len(at)))
-        return measurements[name].iloc[at].reset_index(drop=True)
+        return pd.Series(measurements[name].array.take(at), index=pd.RangeIndex(len(at)),
+                         name=name, copy=False)
 
     # the first baseline row of each lesion, in table order (as drop_duplicates keeps)
     first = first_row_of_each(code)
@@ -447,7 +468,7 @@ def classify_lesions(measurements: pd.DataFrame,
     lesions["category"] = categories
     lesions["reason"] = reasons
     lesions["notes"] = notes
-    lesions["measurable"] = lesions["category"] == LesionCategory.MEASURABLE.value
+    lesions["measurable"] = categories == LesionCategory.MEASURABLE.value
     return lesions[columns]
 
 
@@ -509,7 +530,8 @@ def check_target_selection(lesions: pd.DataFrame,
         lesions = classify_lesions(lesions, criteria)
     if lesions.empty:
         return []
-    lesions = lesions.reset_index(drop=True)
+    if not lesions.index.equals(pd.RangeIndex(len(lesions))):  # classify_lesions' is
+        lesions = lesions.reset_index(drop=True)
     found = _SelectionFindings(lesions)
     patient, grouped = found.patient, found.patient >= 0
     n_patients = int(patient.max(initial=-1)) + 1
