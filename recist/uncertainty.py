@@ -34,7 +34,7 @@ from recist._checks_support import indexed
 from recist.arrays import combined_codes, first_row_of_each, order_codes, round_half_away
 from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
-from recist.patient_summary import summarise_patients
+from recist.patient_summary import summarise_patients_with_findings
 from recist.patients import normalise_patients
 from recist.response_table import (
     CELLS,
@@ -605,8 +605,11 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
             k = min(chunk, draws - start)
             overall_draws[:, start:start + k] = _draw_target_codes(
                 plan, _draw_buffer(plan, rng, k), criteria, cache, table)
+        # One comparison per code into one mask, counted as bytes (not bool reductions).
+        mask = np.empty(overall_draws.shape, dtype=bool)
         for code in range(len(OVERALL_ORDER)):
-            counts[rows, code] = np.count_nonzero(overall_draws == code, axis=1)
+            np.equal(overall_draws, code, out=mask)
+            counts[rows, code] = mask.view(np.uint8).sum(axis=1, dtype=np.int64)
     fixed = follow & ~simulate
     counts[np.flatnonzero(fixed), engine[fixed]] = draws
     probabilities = counts / draws
@@ -752,7 +755,9 @@ def _patient_level(timepoints: pd.DataFrame, summary: pd.DataFrame,
         timepoints, sim_tp, plan, overall_draws, engine)
     if alternatives is not None:
         frame, names, owners, pair_alternative, pair_draw = alternatives
-        again = summarise_patients(frame, _patients_for(patients, names, owners), criteria)
+        # The owners' rows of the patients table are normalised already (_patients_for).
+        again = summarise_patients_with_findings(
+            frame, _patients_for(patients, names, owners), criteria, normalised=True)[0]
         again = again.set_index("patient_id").loc[names]
         bor = again["bor"].to_numpy(dtype=object)
         cbor = again[bor_column].to_numpy(dtype=object)
