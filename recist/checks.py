@@ -31,7 +31,7 @@ from recist.checks_response import (
     check_cr_then_pr,
     check_cr_then_sd,
     check_present_after_cr,
-    cr_followed_checks,
+    timepoint_checks,
 )
 from recist.checks_rows import (
     check_baseline_window,
@@ -455,4 +455,4 @@ def run_timepoint_checks(timepoints: pd.DataFrame,
                          measurements: pd.DataFrame) -> list[Finding]:
     """The checks on assessed time points: ``check_cr_then_pr``, ``check_cr_then_sd``,
     ``check_present_after_cr``."""
-    return [*cr_followed_checks(timepoints), *check_present_after_cr(timepoints, measurements)]
+    return timepoint_checks(timepoints, measurements)

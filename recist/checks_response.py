@@ -17,7 +17,7 @@ from recist.findings import Finding, Severity
 from recist.vocabulary import LesionKind, NonTargetStatus
 
 __all__ = ["check_cr_then_pr", "check_cr_then_sd", "check_present_after_cr",
-           "cr_followed_checks"]
+           "cr_followed_checks", "timepoint_checks"]
 
 
 def check_cr_then_pr(timepoints: pd.DataFrame) -> list[Finding]:
@@ -68,32 +68,78 @@ def check_cr_then_sd(timepoints: pd.DataFrame) -> list[Finding]:
 
 def cr_followed_checks(timepoints: pd.DataFrame) -> list[Finding]:
     """``check_cr_then_pr`` then ``check_cr_then_sd``, sharing one pass over the table."""
-    hits = _first_after_cr(timepoints)
+    return _cr_followed_findings(_first_after_cr(timepoints))
+
+
+def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame) -> list[Finding]:
+    """``cr_followed_checks`` then ``check_present_after_cr``, reading the overall
+    responses once."""
+    responses = _Responses(timepoints)
+    return [*_cr_followed_findings(_first_after_cr(timepoints, responses)),
+            *_present_after_cr(timepoints, measurements, responses)]
+
+
+def _cr_followed_findings(hits: dict[str, pd.DataFrame]) -> list[Finding]:
     return [*_findings_at(hits["PR"], "cr-then-pr", "DEC-2", Severity.WARNING, _CR_THEN_PR,
                           lesion=False),
             *_findings_at(hits["SD"], "cr-then-sd", "DEC-3", Severity.WARNING, _CR_THEN_SD,
                           lesion=False)]
 
 
-def _first_after_cr(timepoints: pd.DataFrame) -> dict[str, pd.DataFrame]:
+class _Responses:
+    """The ``overall_response`` column of a timepoints table as codes (one hash of it)."""
+
+    def __init__(self, timepoints: pd.DataFrame) -> None:
+        self.codes, uniques = pd.factorize(
+            np.asarray(timepoints["overall_response"].array, dtype=object))
+        self.uniques = np.asarray(uniques, dtype=object)
+
+    def rows_of(self, label: str) -> np.ndarray:
+        """Whether each row's overall response is ``label`` (a missing one never is)."""
+        return np.append(self.uniques == label, False)[self.codes]  # code -1: missing
+
+
+def _sorted_codes(values: np.ndarray) -> np.ndarray:
+    """``pd.factorize(values, sort=True)[0]``: codes numbered in the sorted order of the
+    distinct values (-1: missing), sorting only when the values are not first seen in
+    ascending order already (a table sorted by patient)."""
+    codes, uniques = pd.factorize(values)
+    uniques = np.asarray(uniques, dtype=object)
+    try:
+        ascending = bool((uniques[1:] > uniques[:-1]).all())
+    except TypeError:  # values that do not compare (mixed types, pd.NA): sort as pandas does
+        ascending = False
+    if ascending:
+        return codes
+    rank = pd.factorize(uniques, sort=True)[0]
+    return np.append(rank, -1)[codes]  # a missing id (-1) sorts first
+
+
+def _patient_date_order(patient: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """``np.lexsort((when, patient))``, without sorting rows that are in that order already
+    (a stable sort leaves them as they are)."""
+    later = (patient[1:] > patient[:-1]) | ((patient[1:] == patient[:-1])
+                                            & (when[1:] >= when[:-1]))
+    if later.all():
+        return np.arange(len(patient))
+    return np.lexsort((when, patient))
+
+
+def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = None
+                    ) -> dict[str, pd.DataFrame]:
     """Per overall response PR and SD: each patient's first time point with it after a CR
     and with no PD before (time points by patient_id, then date; stable), in that order.
     """
     # patients numbered in sorted order: the distinct ids sorted, not every row's
-    patient_code, patient_ids = pd.factorize(np.asarray(timepoints["patient_id"].array,
-                                                        dtype=object))
-    rank = pd.factorize(np.asarray(patient_ids, dtype=object), sort=True)[0]
-    patient_code = np.append(rank, -1)[patient_code]  # a missing id (-1) sorts first
+    patient_code = _sorted_codes(np.asarray(timepoints["patient_id"].array, dtype=object))
     when = timepoints["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     when = np.where(when == np.iinfo(np.int64).min, np.iinfo(np.int64).max, when)  # NaT last
-    order = np.lexsort((when, patient_code))
-    response_code, responses = pd.factorize(
-        np.asarray(timepoints["overall_response"].array, dtype=object))
-    response_code = response_code[order]
-    responses = np.asarray(responses, dtype=object)
+    order = _patient_date_order(patient_code, when)
+    if responses is None:
+        responses = _Responses(timepoints)
 
     def response_is(label: str) -> np.ndarray:
-        return np.append(responses == label, False)[response_code]  # code -1: missing
+        return responses.rows_of(label)[order]
 
     patient = patient_code[order]
     head = np.r_[True, patient[1:] != patient[:-1]] if len(patient) else patient.astype(bool)
@@ -146,15 +192,22 @@ def check_present_after_cr(timepoints: pd.DataFrame,
     >>> [(f.code, f.visit) for f in check_present_after_cr(tp, m)]
     [('present-after-cr', 'V2')]
     """
-    response_code, responses = pd.factorize(
-        np.asarray(timepoints["overall_response"].array, dtype=object))
-    cr = timepoints[np.append(np.asarray(responses, dtype=object) == "CR", False)[response_code]]
-    if cr.empty:
+    return _present_after_cr(timepoints, measurements, _Responses(timepoints))
+
+
+def _present_after_cr(timepoints: pd.DataFrame, measurements: pd.DataFrame,
+                      responses: _Responses) -> list[Finding]:
+    """``check_present_after_cr`` with the table's overall responses read."""
+    is_cr = responses.rows_of("CR")
+    if not is_cr.any():
         return []
-    first_cr = cr.groupby("patient_id")["date"].min()
     frame = _indexed(measurements)
     encoding = index_of(frame)
     tps = encoding.timepoints
+    if _one_row_per_timepoint(timepoints, frame):
+        return _present_after_cr_aligned(timepoints, frame, is_cr)
+    cr = timepoints[is_cr]
+    first_cr = cr.groupby("patient_id")["date"].min()
     # each patient's first CR (by patient code; -1: none, as for a missing id, the last)
     patient_cr = np.append(first_cr.index.get_indexer(
         pd.Index(encoding.patient.uniques, dtype=object)), -1)
@@ -189,4 +242,52 @@ def check_present_after_cr(timepoints: pd.DataFrame,
              "after a definitive CR enter it as progression (PD), otherwise it is "
              "non-CR/non-PD (DEC-9)" for first in _iso_dates(cr_dates[later])]
     return findings_at_rows(frame, rows[row[later]], "present-after-cr", "DEC-9",
+                            Severity.WARNING, texts)
+
+
+def _one_row_per_timepoint(timepoints: pd.DataFrame, frame: pd.DataFrame) -> bool:
+    """Whether row ``i`` of ``timepoints`` is time point ``i`` of the indexed
+    measurements' encoding (``recist.cohort_index.Timepoints``: sorted by patient, then
+    order), with its patient_id and its label as visit -- the table ``respond`` assesses
+    from them -- and datetime64[ns] dates. Then matching a time point on patient and visit
+    finds that row and no other (each time point is one patient's one label)."""
+    tps = index_of(frame).timepoints
+    if (len(timepoints) != len(tps.patient) or (tps.patient < 0).any()
+            or timepoints["date"].dtype != np.dtype("datetime64[ns]")):
+        return False
+    patient_ids = index_of(frame).patient.uniques[tps.patient]
+    try:  # a label is text (None: the one undated time point without a visit of a
+        # patient), so a visit equal to it is that text, as the merge's string keys compare
+        return bool((np.asarray(timepoints["patient_id"].array, dtype=object)
+                     == patient_ids).all()
+                    and (np.asarray(timepoints["visit"].array, dtype=object)
+                         == tps.label).all())
+    except TypeError:  # cells that do not compare (pd.NA): match by merging
+        return False
+
+
+def _present_after_cr_aligned(timepoints: pd.DataFrame, frame: pd.DataFrame,
+                              is_cr: np.ndarray) -> list[Finding]:
+    """``check_present_after_cr`` on a timepoints table of one row per time point of the
+    measurements' encoding (``_one_row_per_timepoint``): each row's time point is its
+    timepoints row, and the first CR of a patient is the earliest date of its CR rows
+    (``NaT`` skipped; a patient whose CR rows have no date: never later)."""
+    encoding = index_of(frame)
+    tps = encoding.timepoints
+    nat = np.iinfo(np.int64).min
+    date_ns = timepoints["date"].to_numpy().view(np.int64)
+    cr_at = np.flatnonzero(is_cr & (date_ns != nat))
+    first_cr = np.full(len(encoding.patient.uniques), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_cr, tps.patient[cr_at], date_ns[cr_at])
+    rows = np.flatnonzero(codes_of(frame, "kind").rows_of(LesionKind.NON_TARGET)
+                          & codes_of(frame, "status").rows_of(NonTargetStatus.PRESENT))
+    patient = encoding.patient.codes[rows]
+    row_cr = np.append(first_cr, np.iinfo(np.int64).max)[patient]  # a missing id: none
+    tp_ns = date_ns[tps.row_tp[rows]]
+    later = (tp_ns > row_cr) & (tp_ns != nat)
+    cr_dates = row_cr[later].view("datetime64[ns]")
+    texts = [f"non-target present after the overall CR of {first}; if it reappeared "
+             "after a definitive CR enter it as progression (PD), otherwise it is "
+             "non-CR/non-PD (DEC-9)" for first in _iso_dates(cr_dates)]
+    return findings_at_rows(frame, rows[later], "present-after-cr", "DEC-9",
                             Severity.WARNING, texts)

@@ -210,6 +210,33 @@ def test_present_after_cr():
     assert checks.check_present_after_cr(_timepoints(None, "CR", "PD"), progression) == []
 
 
+def test_present_after_cr_reads_the_respond_table_row_for_row():
+    """On the timepoints table respond writes (row i: time point i of the measurements,
+    read without matching) the findings are those of the same rows in another order, which
+    are matched on patient and visit; a CR without a date is no CR to be after."""
+    from recist.response import respond
+
+    nt = {"lesion_id": "NT1", "kind": "non-target", "organ": "pleura"}
+    rows = []
+    for patient in ("P1", "P2", "P3"):
+        for date, status, ld in (("2024-01-10", "present", 20.0), ("2024-03-06", "absent", 0.0),
+                                 ("2024-05-01", "present", 0.0), ("2024-07-01", "present", 0.0)):
+            target_status = "measured" if ld else "absent"
+            rows += [{**BASE, "patient_id": patient, "date": date, "ld_mm": ld,
+                      "status": target_status},
+                     {**nt, "patient_id": patient, "date": date, "status": status}]
+    m = table(*rows)
+    tp = respond(m).timepoints
+    assert list(tp["overall_response"][:2]) == [None, "CR"]
+    tp.loc[tp.index[5], "date"] = pd.NaT  # P2's CR: no date
+    aligned = checks.check_present_after_cr(tp, m)
+    matched = checks.check_present_after_cr(tp.iloc[::-1], m)
+    assert [(f.patient_id, f.date) for f in aligned] == [
+        ("P1", "2024-05-01"), ("P1", "2024-07-01"), ("P3", "2024-05-01"),
+        ("P3", "2024-07-01")]
+    assert [f.__dict__ for f in aligned] == [f.__dict__ for f in matched]
+
+
 def test_run_input_checks_raises_with_patient_date_lesion():
     m = table(BASE, {**FU, "status": "absent", "ld_mm": 4.0})
     findings = checks.run_input_checks(m, today="2026-01-01")
