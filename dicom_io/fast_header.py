@@ -16,6 +16,7 @@ import errno
 import os
 import stat
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -352,11 +353,19 @@ def _read(data: bytes, file_size: int, progress: list[int], found: dict[int, byt
 
 def _check_fragments(descriptor: int, offset: int, file_size: int) -> None:
     """Walk the encapsulated fragments' item headers; EOFError if the file is cut short."""
+    walk_fragments(offset, file_size, lambda pos: _read_at(descriptor, pos, 8))
+
+
+def walk_fragments(offset: int, file_size: int, read: Callable[[int], bytes]) -> None:
+    """Walk the item headers of encapsulated PixelData whose value starts at ``offset``
+    (PS3.5 A.4: items, then the sequence delimiter), ``read(pos)`` giving the 8 bytes at
+    ``pos``; raise :class:`TruncatedFile` where the file ends first or another tag or an
+    undefined item length comes."""
     pos = offset
     while True:
         if pos + 8 > file_size:
             raise TruncatedFile("the file ends inside its encapsulated PixelData")
-        group, element, length = struct.unpack("<HHI", _read_at(descriptor, pos, 8))
+        group, element, length = struct.unpack("<HHI", read(pos))
         tag = (group << 16) | element
         pos += 8
         if tag == _SEQUENCE_END:

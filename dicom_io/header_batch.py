@@ -44,6 +44,7 @@ from dicom_io.fast_header import (
     RawHeader,
     TruncatedFile,
     _check_fragments,
+    walk_fragments,
 )
 
 __all__ = ["BATCH", "RawColumns", "read_raw_columns", "read_raw_headers"]
@@ -120,13 +121,19 @@ def read_raw_headers(paths: Sequence[str | Path]) -> list[RawHeader | None]:
 
 
 def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
-                 ) -> tuple[list[int], list[int], list[int]]:
+                 ) -> tuple[list[int], list[int], list[int], list[bytes | None]]:
     """Read the first bytes of each regular file that starts as DICOM into the next row of
-    ``buffer``; return ``(indices, bytes read, file sizes)`` of those rows."""
+    ``buffer``; return ``(indices, bytes read, file sizes, last bytes)`` of those rows.
+
+    A file whose transfer syntax looks encapsulated (:func:`_encapsulated`) and that is
+    longer than its first read has its last :data:`_TAIL` bytes read too, while it is
+    open: where its PixelData's sequence delimiter usually lies (``_fragments_complete``).
+    """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)  # a FIFO never blocks (as alone)
     indices: list[int] = []
     counts: list[int] = []
     sizes: list[int] = []
+    tails: list[bytes | None] = []
     flat = memoryview(buffer.reshape(-1))  # type: ignore[arg-type]
     for k, path in enumerate(paths):
         try:
@@ -139,16 +146,39 @@ def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
             if not stat.S_ISREG(status.st_mode):
                 continue
             count = os.readv(descriptor, [row[:_FIRST_READ]])
+            if count < 132 or row[128:132] != b"DICM":
+                continue
+            tail = None
+            if status.st_size - _TAIL >= count and _encapsulated(row[:min(count, _META_READ)]):
+                tail = os.pread(descriptor, _TAIL, status.st_size - _TAIL)
         except OSError:
             continue
         finally:
             os.close(descriptor)
-        if count >= 132 and row[128:132] == b"DICM":
-            row[count:] = bytes(_WIDTH - count)  # what an earlier file left there
-            indices.append(k)
-            counts.append(count)
-            sizes.append(status.st_size)
-    return indices, counts, sizes
+        row[count:] = bytes(_WIDTH - count)  # what an earlier file left there
+        indices.append(k)
+        counts.append(count)
+        sizes.append(status.st_size)
+        tails.append(tail)
+    return indices, counts, sizes, tails
+
+
+_TAIL = 8  # the last bytes of a file read ahead: an encapsulated PixelData's delimiter
+_META_READ = 1024  # where a first read's transfer syntax is looked for
+_SYNTAX_HEAD = b"\x02\x00\x10\x00UI"  # (0002,0010) UI, little endian
+_NATIVE_UIDS = (b"1.2.840.10008.1.2", b"1.2.840.10008.1.2.1")
+
+
+def _encapsulated(first: memoryview) -> bool:
+    """Whether the transfer syntax in a file's first bytes is not a native little-endian
+    one. A guess from the first (0002,0010) UI seen: it only decides whether a file's
+    last bytes are read ahead (a wrong guess costs a read or an opening, not a value)."""
+    data = first.tobytes()
+    at = data.find(_SYNTAX_HEAD, 132)
+    if at < 0 or at + 8 > len(data):
+        return False
+    size = data[at + 6] | data[at + 7] << 8
+    return data[at + 8:at + 8 + size].strip(b" \x00") not in _NATIVE_UIDS
 
 
 def _walk(flat: np.ndarray, available: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -268,7 +298,7 @@ def _texts(flat: np.ndarray, files: np.ndarray, starts: np.ndarray, lengths: np.
 
 def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColumns) -> None:
     buffer = np.empty((len(paths), _WIDTH), dtype=np.uint8)
-    indices, counts, sizes = _first_reads(paths, buffer)
+    indices, counts, sizes, tails = _first_reads(paths, buffer)
     n = len(indices)
     if n == 0:
         return
@@ -325,7 +355,8 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
             continue
         offset, length = int(pixel_offset[j]), int(pixel_length[j])
         if length == _UNDEFINED:
-            if not _fragments_complete(paths[indices[j]], offset, sizes[j]):
+            read = flat[j * _WIDTH:j * _WIDTH + counts[j]]
+            if not _fragments_complete(paths[indices[j]], offset, sizes[j], read, tails[j]):
                 keep[j] = False
         elif offset + length > sizes[j]:
             keep[j] = False
@@ -345,8 +376,31 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
     columns.file_size.extend(sizes[j] for j in chosen)
 
 
-def _fragments_complete(path: str | Path, offset: int, file_size: int) -> bool:
-    """Whether the encapsulated PixelData's fragments are all in the file (as alone)."""
+class _NotRead(Exception):
+    """Bytes neither in a file's first read nor in its last bytes read ahead."""
+
+
+def _fragments_complete(path: str | Path, offset: int, file_size: int, first: np.ndarray,
+                        tail: bytes | None) -> bool:
+    """Whether the encapsulated PixelData's fragments are all in the file (as alone:
+    :func:`dicom_io.fast_header.walk_fragments`). Its item headers are read from the
+    file's first read (``first``) and its last bytes read ahead (``tail``) while they lie
+    there -- a frame or two of a file whose delimiter ends it -- else from the file."""
+    def read(pos: int) -> bytes:
+        if pos + 8 <= len(first):
+            return first[pos:pos + 8].tobytes()
+        if tail is not None and len(tail) == _TAIL and pos == file_size - _TAIL:
+            return tail
+        raise _NotRead
+
+    try:
+        walk_fragments(offset, file_size, read)
+    except TruncatedFile:
+        return False
+    except _NotRead:
+        pass
+    else:
+        return True
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:

@@ -184,3 +184,31 @@ def test_batch_walk_stops_and_leaves_as_alone(tmp_path):
         if raw is not None:
             assert raw == read_raw_header(path)
     assert batched[1].pixel_data_offset > batched[0].pixel_data_offset + 24
+
+
+def test_encapsulated_pixel_data_checked_from_the_reads_as_alone(tmp_path, monkeypatch):
+    # The batch checks an encapsulated PixelData's items from the first read and the
+    # file's last 8 bytes (read ahead); where they do not suffice it opens the file, as
+    # alone. Truncated or damaged items leave the file to read_raw_header's error.
+    from dicom_io import header_batch
+
+    paths = write_ct_series(tmp_path, (5, 128, 128), seed="frag", transfer_syntax=RLELossless).paths
+    data = [path.read_bytes() for path in paths]
+    assert min(len(raw) for raw in data) > 3 * 4096  # items beyond the first read
+    assert data[0].endswith(b"\xfe\xff\xdd\xe0\x00\x00\x00\x00")  # the sequence delimiter
+    paths[1].write_bytes(data[1][:-40])  # cut inside the fragment
+    paths[2].write_bytes(data[2][:-8] + b"\xfe\xff\x00\xe0\x00\x00\x00\x00")  # an item
+    paths[3].write_bytes(data[3] + bytes(6))  # padding after the delimiter: not at the end
+    opened = []
+    check = header_batch._check_fragments
+    monkeypatch.setattr(header_batch, "_check_fragments",
+                        lambda descriptor, *rest: opened.append(rest) or check(descriptor, *rest))
+    batched = read_raw_headers(paths)
+    assert [raw is not None for raw in batched] == [True, False, False, True, True]
+    assert len(opened) == 1  # only the padded file, whose delimiter is not its last bytes
+    for path, raw in zip(paths, batched):
+        if raw is not None:
+            assert raw == read_raw_header(path)
+    for path in paths[1:3]:
+        with pytest.raises(EOFError):
+            read_raw_header(path)
