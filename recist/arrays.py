@@ -7,7 +7,7 @@ tables round the same way and pick "the first row of each group" the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,7 @@ __all__ = [
     "NO_DATE_NS",
     "combined_codes",
     "first_row_of_each",
+    "first_seen_codes",
     "order_codes",
     "round_half_away",
 ]
@@ -86,19 +87,94 @@ def first_row_of_each(codes: npt.ArrayLike, n_groups: int | None = None,
 
 
 def combined_codes(columns: Sequence[npt.ArrayLike]) -> npt.NDArray[np.int64]:
-    """One integer code per distinct combination of ``columns``, numbered by first sight.
+    """One integer code per distinct combination of ``columns``, numbered by first sight
+    (as ``pandas.factorize`` numbers them).
 
-    Missing values (None, NaN, ``pd.NA``) are a value of their own.
+    Missing values (None, NaN, ``pd.NA``) are a value of their own. Integer and boolean
+    columns of a small value range are used as they are (no hashing); the combination of
+    columns is kept below a few codes per row (``first_seen_codes``), so only columns of
+    text, floats or widely spread integers are hashed.
 
     >>> combined_codes([np.array([1, 2, 1, 1]), np.array(["a", "b", "a", None], dtype=object)])
     array([0, 1, 0, 2])
     """
     arrays = [np.asarray(column) for column in columns]
-    key = np.zeros(len(arrays[0]) if arrays else 0, dtype=np.int64)
+    n = len(arrays[0]) if arrays else 0
+    key, n_keys = np.zeros(n, dtype=np.int64), 1
     for array in arrays:
-        codes, uniques = pd.factorize(array)  # missing -> -1
-        key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
-    return key
+        codes, n_codes = _value_codes(array)  # may be ``array`` itself: read only
+        if n_codes <= 1:
+            continue  # one value: splits nothing
+        if n_keys == 1:
+            key, n_keys = codes.copy(), n_codes
+            continue
+        if n_keys * n_codes > _dense_limit(n):
+            key, n_keys = _sorted_codes(key, n_keys)
+        key *= n_codes
+        key += codes
+        n_keys *= n_codes
+    codes, _ = first_seen_codes(key, n_keys)
+    return codes
+
+
+def first_seen_codes(key: npt.NDArray[np.integer[Any]],
+                     n_values: int) -> tuple[npt.NDArray[np.int64], int]:
+    """``pandas.factorize(key)[0]`` of integer keys 0 .. n_values - 1 and the number of
+    distinct keys: codes numbered by first sight.
+
+    When the key range is at most a few times the number of rows, the distinct keys are
+    flagged in a table of ``n_values`` flags instead of hashed, then renumbered by their
+    first row.
+
+    >>> first_seen_codes(np.array([7, 3, 7, 0]), 8)
+    (array([0, 1, 0, 2]), 3)
+    """
+    key = np.asarray(key)
+    if n_values > _dense_limit(len(key)):
+        codes, uniques = pd.factorize(key)
+        return np.asarray(codes, dtype=np.int64), len(uniques)
+    group, n_groups = _sorted_codes(key, n_values)
+    first = np.full(n_groups, len(key), dtype=np.int64)
+    np.minimum.at(first, group, np.arange(len(key), dtype=np.int64))
+    if (first[1:] > first[:-1]).all():  # sorted order is the order of first sight
+        return group, n_groups
+    renumber = np.empty(n_groups, dtype=np.int64)
+    renumber[np.argsort(first)] = np.arange(n_groups, dtype=np.int64)
+    return renumber[group], n_groups
+
+
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def _dense_limit(n_rows: int) -> int:
+    """The largest key range flagged in a table (``first_seen_codes``): a few bytes a row."""
+    return 4 * n_rows + 4096
+
+
+def _sorted_codes(key: npt.NDArray[np.integer[Any]],
+                  n_values: int) -> tuple[npt.NDArray[np.int64], int]:
+    """Integer keys 0 .. n_values - 1 renumbered 0 .. k - 1 in sorted order of the key
+    (flags when the range is small, else ``pandas.factorize(sort=True)``), and k."""
+    if n_values > _dense_limit(len(key)):
+        codes, uniques = pd.factorize(key, sort=True)
+        return np.asarray(codes, dtype=np.int64), len(uniques)
+    present = np.zeros(n_values, dtype=bool)
+    present[key] = True
+    rank = np.cumsum(present, dtype=np.int64) - 1
+    return rank[key], int(rank[-1]) + 1 if n_values else 0
+
+
+def _value_codes(array: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], int]:
+    """Codes 0 .. m - 1 of the distinct values of one column (missing values: one code of
+    their own), and m: an integer or boolean column of small range minus its minimum,
+    anything else by ``pandas.factorize``."""
+    if array.dtype.kind in "iub" and len(array):
+        low, high = int(array.min()), int(array.max())
+        if high - low < _dense_limit(len(array)) and high <= _INT64_MAX:
+            codes = array.astype(np.int64, copy=False)
+            return (codes - low if low else codes), high - low + 1
+    codes, uniques = pd.factorize(array)  # missing -> -1
+    return np.asarray(codes, dtype=np.int64) + 1, len(uniques) + 1
 
 
 def order_codes(values: pd.Series, order: Sequence[str]) -> npt.NDArray[np.int64]:

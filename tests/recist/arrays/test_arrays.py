@@ -1,0 +1,83 @@
+"""``recist.arrays`` group helpers against ``pandas.factorize`` and plain loops.
+
+``combined_codes`` and ``first_seen_codes`` must give exactly ``pandas.factorize``'s codes
+(numbered by first sight) whichever route they take: flags for small integer ranges,
+hashing for text, floats and wide integers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recist.arrays import combined_codes, first_row_of_each, first_seen_codes
+
+
+def _by_loop(columns: list[np.ndarray]) -> list[int]:
+    """Codes numbered by first sight, by a dictionary of row tuples (missing: one value)."""
+    def cell(value):
+        missing = value is None or value is pd.NA or (
+            isinstance(value, float) and np.isnan(value))
+        return ("missing",) if missing else ("value", value)
+
+    seen: dict[tuple, int] = {}
+    return [seen.setdefault(tuple(cell(column[i]) for column in columns), len(seen))
+            for i in range(len(columns[0]))]
+
+
+def _column(rng: np.random.Generator, kind: str, n: int) -> np.ndarray:
+    if kind == "small_int":
+        return rng.integers(-3, 4, n)
+    if kind == "int8":
+        return rng.integers(0, 5, n).astype(np.int8)
+    if kind == "uint64_high":
+        return np.uint64(2**63) + rng.integers(0, 3, n).astype(np.uint64)
+    if kind == "wide_int":
+        return rng.choice(np.array([-2**62, 0, 7, 2**62]), n)
+    if kind == "bool":
+        return rng.random(n) < 0.5
+    if kind == "float":
+        return rng.choice(np.array([0.5, np.nan, 2.0, -1.25]), n)
+    if kind == "text":
+        return rng.choice(np.array(["a", None, "b", np.nan, "c"], dtype=object), n)
+    return np.full(n, 3)  # constant
+
+
+KINDS = ["small_int", "int8", "uint64_high", "wide_int", "bool", "float", "text", "constant"]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_combined_codes_equal_a_loop_over_row_tuples(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    columns = [_column(rng, str(kind), n) for kind in rng.choice(KINDS, rng.integers(1, 7))]
+    codes = combined_codes(columns)
+    assert codes.dtype == np.int64
+    assert codes.tolist() == _by_loop(columns)
+
+
+def test_many_small_columns_are_compressed_on_the_way_and_stay_exact():
+    rng = np.random.default_rng(7)
+    columns = [rng.integers(0, 50, 300) for _ in range(8)]  # 50**8 combinations
+    assert combined_codes(columns).tolist() == _by_loop(columns)
+
+
+def test_combined_codes_of_no_rows_and_no_columns():
+    assert combined_codes([np.array([], dtype=np.int64)]).tolist() == []
+    assert combined_codes([]).tolist() == []
+
+
+@pytest.mark.parametrize("n_values", [5, 10**9])  # flagged in a table, hashed
+def test_first_seen_codes_are_factorize_codes(n_values):
+    rng = np.random.default_rng(n_values)
+    key = rng.integers(0, min(n_values, 6), 50) * (n_values // 6 + 1) % n_values
+    codes, n_groups = first_seen_codes(key, n_values)
+    expected, uniques = pd.factorize(key)
+    assert codes.tolist() == expected.tolist() and n_groups == len(uniques)
+
+
+def test_first_row_of_each_is_the_smallest_row_of_each_code():
+    codes = np.array([2, 0, 2, -1, 1, 0])
+    assert first_row_of_each(codes).tolist() == [1, 4, 0]
+    assert first_row_of_each(codes[[5, 4, 2]], rows=[5, 4, 2]).tolist() == [5, 4, 2]
