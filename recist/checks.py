@@ -150,12 +150,13 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     kind = codes_of(frame, "kind")  # -1: missing
     lesion_code = frame["lesion_code"].to_numpy()
+    lesion_at = lesion_code.astype(np.intp)  # indexes per-lesion arrays (no cast per use)
     n_lesions = int(lesion_code.max(initial=-1)) + 1
     followed = is_baseline & kind.rows_equal(LesionKind.TARGET, LesionKind.NON_TARGET)
     # the first followed baseline row of each lesion (-1: not a followed baseline lesion)
     first_followed = first_row_of_each(lesion_code[followed], n_lesions,
                                        rows=np.flatnonzero(followed))
-    lesion_rows, tp_rows = _missing_baseline_lesions(frame, first_followed)
+    lesion_rows, tp_rows = _missing_baseline_lesions(frame, first_followed, lesion_at)
     if len(lesion_rows):
         patient = index_of(frame).patient.codes[tp_rows].astype(np.int64)
         patient[patient < 0] = np.iinfo(np.int64).max  # a missing id sorts last
@@ -172,8 +173,9 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
             lesion_rows=lesion_rows)
 
     # kind at baseline of every row's lesion (code -2: not a followed baseline lesion)
-    base_kind = np.where(first_followed >= 0, kind.codes[np.maximum(first_followed, 0)], -2)
-    later_base = base_kind[lesion_code]
+    base_kind = np.where(first_followed >= 0, kind.codes[np.maximum(first_followed, 0)],
+                         -2).astype(np.int8 if len(kind.uniques) < 127 else np.int64)
+    later_base = base_kind[lesion_at]
     changed = ~is_baseline & (later_base != -2) & (later_base != kind.codes)
     if changed.any():
         rows = _first_rows(np.flatnonzero(changed), lesion_code)
@@ -193,8 +195,8 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
              for i, t in zip(kept, target)])
 
     nodal = frame["nodal"].to_numpy(dtype=bool)
-    first_row = first_row_of_each(lesion_code, n_lesions)[lesion_code]  # of each row's lesion
-    flipped = nodal != nodal[first_row]
+    firsts = _first_row_of_each_code(lesion_code, n_lesions)  # of each lesion
+    flipped = nodal != nodal[firsts][lesion_at]
     if flipped.any():
         rows = _first_rows(_by_order(frame, np.flatnonzero(flipped)), lesion_code)
         findings += findings_at_rows(
@@ -204,8 +206,27 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
              "otherwise (SUM-1), so keep the flag constant" for flag in nodal[rows].tolist()])
 
     if "organ" in frame.columns:
-        findings.extend(_organ_changes(frame, lesion_code, nodal, first_row))
+        findings.extend(_organ_changes(frame, lesion_at, nodal, firsts))
     return findings
+
+
+def _first_row_of_each_code(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """``first_row_of_each(codes, n_codes)`` in one pass when the codes are numbered by
+    their first row (as the encoding's lesion codes are): each code first appears where the
+    running maximum of the codes rises, by one, to it.
+
+    >>> _first_row_of_each_code(np.array([0, 1, 0, 2, 1]), 3).tolist()
+    [0, 1, 3]
+    >>> _first_row_of_each_code(np.array([1, 0, 1]), 2).tolist()  # not by first row
+    [1, 0]
+    """
+    if len(codes) == 0:
+        return first_row_of_each(codes, n_codes)
+    running = np.maximum.accumulate(codes)
+    rises = np.flatnonzero(np.r_[True, running[1:] > running[:-1]])
+    if len(rises) == n_codes and np.array_equal(codes[rises], np.arange(n_codes)):
+        return rises
+    return first_row_of_each(codes, n_codes)
 
 
 def _by_order(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
@@ -214,16 +235,19 @@ def _by_order(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
 
 
 def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray, nodal: np.ndarray,
-                   first_row: np.ndarray) -> list[Finding]:
+                   firsts: np.ndarray) -> list[Finding]:
     """Step 4 of ``check_lesion_ids_stable``: non-nodal lesions whose organ key changes
-    (``first_row``: the first row of each row's lesion)."""
+    (``lesion_code``: each row's lesion, as intp; ``firsts``: each lesion's first row)."""
     organ = codes_of(frame, "organ")
     keys = [organ_key(value) for value in organ.uniques.tolist()]  # once per distinct organ
     # organ code -1 (no organ) indexes the appended -1
     key_of_value = np.append(pd.factorize(np.array(keys, dtype=object))[0], -1)
-    key_code = key_of_value[organ.codes]
-    if ((key_code < 0) | (key_code == key_code[first_row])).all():
+    first_organ = organ.codes[firsts][lesion_code]  # the organ of each row's lesion's first row
+    other = np.flatnonzero(organ.codes != first_organ)  # another organ: maybe another key
+    named = key_of_value[organ.codes[other]]
+    if ((named < 0) | (named == key_of_value[first_organ[other]])).all():
         return []  # every organ named is its lesion's first row's: no lesion moves
+    key_code = key_of_value[organ.codes]
     # first row (in time point order, then table order) of each lesion that names an
     # organ: the first of its known rows at the earliest time point of those
     order = frame["timepoint_order"].to_numpy()
@@ -247,18 +271,18 @@ def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray, nodal: np.ndarr
          "organ" for now, then in zip(here, first)])
 
 
-def _missing_baseline_lesions(frame: pd.DataFrame, first_followed: np.ndarray
-                              ) -> tuple[np.ndarray, np.ndarray]:
+def _missing_baseline_lesions(frame: pd.DataFrame, first_followed: np.ndarray,
+                              lesion_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(lesion row, time point row) of every followed baseline lesion without a row at a
     follow-up time point of its patient: the lesion's first followed baseline row
-    (``first_followed``, per lesion code; -1: not followed) and the time point's first row.
+    (``first_followed``, per lesion code; -1: not followed) and the time point's first row
+    (``lesion_code``: each row's lesion code, as intp).
 
     Each patient's baseline lesions are numbered 0, 1, …; the pairs (time point, number)
     seen are marked in a table of time points x numbers, and each follow-up time point's
     row of that table is compared with its patient's count of baseline lesions.
     """
     tps = index_of(frame).timepoints
-    lesion_code = frame["lesion_code"].to_numpy()
     base_rows = first_followed[first_followed >= 0]  # one row per baseline lesion
     tp_patient = tps.patient.astype(np.int64) + 1  # a missing id (-1) is patient 0
     base_patient = tp_patient[tps.row_tp[base_rows]]
@@ -269,17 +293,19 @@ def _missing_baseline_lesions(frame: pd.DataFrame, first_followed: np.ndarray
     patient_start = np.cumsum(per_patient) - per_patient
     width = max(int(per_patient.max(initial=0)), 1)
     # numbers 0 .. width - 1; a lesion that is not followed: the spare last column
-    number = np.full(len(first_followed), width, dtype=np.int64)
+    number = np.full(len(first_followed), width, dtype=np.intp)
     number[lesion_code[base_rows]] = np.arange(len(base_rows)) - patient_start[base_patient]
     seen = np.zeros((len(tp_patient), width + 1), dtype=bool)
-    seen.reshape(-1)[tps.row_tp * np.int64(width + 1) + number[lesion_code]] = True
+    cell = tps.row_tp.astype(np.intp) * (width + 1)
+    cell += number[lesion_code]
+    seen.reshape(-1)[cell] = True
     seen = seen[:, :width]
-    expected = np.arange(width) < per_patient[tp_patient][:, None]
-    absent = expected & ~seen
+    absent = np.arange(width) < per_patient[tp_patient][:, None]  # expected …
+    absent &= ~seen  # … and not seen
     absent[tps.order == 0] = False  # baselines hold the lesions by definition
+    if not absent.any():
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     tp_at, offset = np.nonzero(absent)
-    if len(tp_at) == 0:
-        return tp_at, tp_at
     in_missing = np.zeros(len(tp_patient), dtype=bool)
     in_missing[tp_at] = True
     rows = np.flatnonzero(in_missing[tps.row_tp])
