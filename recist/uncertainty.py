@@ -8,14 +8,15 @@ Two parts:
   against the baseline, the PD threshold against the nadir (the larger of +20 % and
   +5 mm, each also given alone) — and the change in mm and percentage points that
   reaches each (UNC-2), with DEC-22 rounding;
-* a seeded, vectorised Monte Carlo (:func:`simulate_calls`) of the per-lesion
+* a seeded, vectorised Monte Carlo (:func:`assess_uncertainty`) of the per-lesion
   measurement error of UNC-1 (independent normal errors whose SD grows with the
-  diameter): the sums, baselines and nadirs of every draw, the target and overall
-  responses (the engine's non-target and new-lesion calls kept), and per patient the
-  probability that BOR, confirmed BOR and PD date stay as computed (UNC-3, UNC-5), and
-  per cohort the spread of ORR and DCR (UNC-6). Patients whose every call lies more than
-  ``SAFE_Z`` standard deviations from every threshold are not simulated: their
-  probabilities are 1 (UNC-3).
+  diameter; the diameters of a time point that the clip at 0 cannot reach drawn as one
+  normal error of their sum, ``NO_CLIP_Z``): the sums, baselines and nadirs of every
+  draw, the target and overall responses (the engine's non-target and new-lesion calls
+  kept), and per patient the probability that BOR, confirmed BOR and PD date stay as
+  computed (UNC-3, UNC-5), and per cohort the spread of ORR and DCR (UNC-6). Patients
+  whose every call lies more than ``SAFE_Z`` standard deviations from every threshold
+  are not simulated: their probabilities are 1 (UNC-3).
 
 The module is pure (numpy/pandas): it reads the measurements table and the engine's
 time points and summary, and returns its own frames; ``recist.pipeline`` joins them.
@@ -53,6 +54,7 @@ from recist.vocabulary import LesionKind, TargetResponse, TargetStatus
 __all__ = [
     "DISTANCE_COLUMNS",
     "PATIENT_COLUMNS",
+    "NO_CLIP_Z",
     "PROBABILITY_COLUMNS",
     "SAFE_Z",
     "UncertaintyResult",
@@ -64,6 +66,9 @@ __all__ = [
 
 SAFE_Z = 5.0
 """UNC-3: a call further than this many SDs from every threshold is not simulated."""
+NO_CLIP_Z = 6.0
+"""UNC-3: a diameter at least this many SDs above 0 is never clipped at 0 in practice
+(P < 1e-9 per draw): its error is pooled with the time point's others into one draw."""
 
 DISTANCE_COLUMNS = ("sum_sd_mm", "pr_threshold_mm", "to_pr_mm", "to_pr_pct",
                     "pd_threshold_mm", "to_pd_mm", "to_pd_pct", "to_pd_5mm_mm", "flip_mm",
@@ -288,10 +293,11 @@ class _DrawPlan:
     time point's predecessor and its baseline are the same row of the block before and of
     block 0 (slices instead of gathers).
 
-    The draws' diameters live in one buffer (:func:`_draw_buffer`): the measured kept
-    rows first (the standard-normal draws are written there directly), then the fixed
-    ones. ``tp_indicator`` adds each time point's rows in their original order, so every
-    sum is the same float32 sum as over the rows in table order.
+    The draws live in one buffer (:func:`_draw_buffer`): first one row per time point
+    with pooled diameters (its pool), then the measured rows drawn alone, in table order
+    (the standard-normal draws are written into these rows directly), then the fixed
+    rows. ``tp_indicator`` adds each time point's pool first, then its other rows in
+    table order.
     """
 
     n_tp: int
@@ -299,11 +305,11 @@ class _DrawPlan:
     new_of_old: npt.NDArray[np.intp]
     sizes: tuple[int, ...]
     starts: tuple[int, ...]
-    kept_tp: npt.NDArray[np.int64]  # plan time point of each kept target row
-    tp_indicator: Any  # sparse (plan time points x buffer rows): the sums, in row order
+    tp_indicator: Any  # sparse (plan time points x buffer rows): the sums (pool first)
     fixed_value: npt.NDArray[np.float32]
-    measured_value: npt.NDArray[np.float32]
-    measured_sd: npt.NDArray[np.float32]
+    drawn_value: npt.NDArray[np.float32]  # the pools, then the rows drawn alone
+    drawn_sd: npt.NDArray[np.float32]
+    pool_tp: npt.NDArray[np.intp]  # plan time point of each pool
     node_kept: npt.NDArray[np.intp]  # buffer rows of the kept nodal rows at CR candidates
     node_lesion: npt.NDArray[np.int64]  # their lesion, 0 .. n_node_lesions - 1
     node_lesion_candidate: npt.NDArray[np.int64]  # the CR candidate of each such lesion
@@ -320,8 +326,13 @@ def _draw_plan(layout: _Layout, complete: npt.NDArray[np.bool_],
 
     Only the target rows that can change a sum are kept: measured rows, rows whose fixed
     value is not 0 (``too_small``) and nodal rows (the CR test sums each node). An
-    ``absent`` or ``merged`` row adds exactly 0.0 to its sum, and the kept rows are added
-    in the same order as all of them were, so every sum is the same bit for bit.
+    ``absent`` or ``merged`` row adds exactly 0.0 to its sum.
+
+    UNC-3, one draw per pool: the measured diameters of a time point that the clip at 0
+    cannot reach (at least ``NO_CLIP_Z`` SDs above 0) and that no CR test reads (nodes
+    at a CR candidate are read one by one) add up to one normal error with the summed
+    variance, so they are drawn as one value: their sum plus ``sqrt(Σ sd²)`` × z. Every
+    other measured diameter is drawn alone and clipped at 0.
     """
     n_tp = layout.n_tp
     patient = layout.tp_patient
@@ -343,12 +354,18 @@ def _draw_plan(layout: _Layout, complete: npt.NDArray[np.bool_],
     plan_complete = complete[perm]
     candidate = plan_complete & ~layout.fixed_not_cr[perm]
     kept_tp = new_of_old[layout.row_tp[kept]]
-    # Buffer row of each kept row: the measured ones first, then the fixed ones.
-    n_measured = int(measured_kept.sum())
-    buffer_row = np.empty(len(kept), dtype=np.intp)
-    buffer_row[measured_kept] = np.arange(n_measured)
-    buffer_row[~measured_kept] = n_measured + np.arange(len(kept) - n_measured)
-    node_kept = np.flatnonzero(nodal_row[kept] & candidate[kept_tp])
+    sd = np.where(measured_kept, lesion_error_sd_mm(value, criteria), 0.0)
+    node_at_candidate = nodal_row[kept] & candidate[kept_tp]
+    pooled = measured_kept & ~node_at_candidate & (value >= NO_CLIP_Z * sd)
+    alone = measured_kept & ~pooled
+    pool_tp, pool_of = np.unique(kept_tp[pooled], return_inverse=True)
+    n_pools, n_alone = len(pool_tp), int(alone.sum())
+    pool_of = pool_of.reshape(-1)
+    # Buffer row of each row not pooled: the alone ones after the pools, then the fixed.
+    buffer_row = np.full(len(kept), -1, dtype=np.intp)
+    buffer_row[alone] = n_pools + np.arange(n_alone)
+    buffer_row[~measured_kept] = n_pools + n_alone + np.arange(int((~measured_kept).sum()))
+    node_kept = np.flatnonzero(node_at_candidate)
     lesions, node_lesion = np.unique(layout.lesion[kept[node_kept]], return_inverse=True)
     cr_candidate = np.flatnonzero(candidate)
     candidate_of = np.cumsum(candidate) - 1
@@ -356,12 +373,19 @@ def _draw_plan(layout: _Layout, complete: npt.NDArray[np.bool_],
         [plan_complete[:size] for size in sizes.tolist()]) if n_tp else plan_complete
     return _DrawPlan(
         n_tp=n_tp, perm=perm, new_of_old=new_of_old, sizes=tuple(sizes.tolist()),
-        starts=tuple(starts.tolist()), kept_tp=kept_tp.astype(np.int64),
-        tp_indicator=_ordered_indicator(kept_tp, n_tp, buffer_row),
+        starts=tuple(starts.tolist()),
+        tp_indicator=_ordered_indicator(
+            np.concatenate([pool_tp, kept_tp[~pooled]]), n_tp,
+            np.concatenate([np.arange(n_pools), buffer_row[~pooled]])),
         fixed_value=value[~measured_kept].astype(np.float32),
-        measured_value=value[measured_kept].astype(np.float32),
-        measured_sd=lesion_error_sd_mm(value[measured_kept], criteria).astype(np.float32),
-        node_kept=buffer_row[node_kept], node_lesion=node_lesion.reshape(-1).astype(np.int64),
+        drawn_value=np.concatenate([
+            np.bincount(pool_of, weights=value[pooled], minlength=n_pools),
+            value[alone]]).astype(np.float32),
+        drawn_sd=np.concatenate([
+            np.sqrt(np.bincount(pool_of, weights=sd[pooled] ** 2, minlength=n_pools)),
+            sd[alone]]).astype(np.float32),
+        pool_tp=pool_tp.astype(np.intp), node_kept=buffer_row[node_kept],
+        node_lesion=node_lesion.reshape(-1).astype(np.int64),
         node_lesion_candidate=candidate_of[new_of_old[layout.lesion_tp[lesions]]].astype(
             np.int64),
         cr_candidate=cr_candidate, complete=plan_complete,
@@ -384,11 +408,11 @@ def _ordered_indicator(segment: npt.NDArray[np.intp], n_segments: int,
 
 
 def _draw_buffer(plan: _DrawPlan, rng: np.random.Generator, k: int) -> npt.NDArray[np.float32]:
-    """The buffer of ``k`` draws of :func:`_draw_target_codes`: its first rows (one per
-    measured kept row) are ``rng.standard_normal((n_measured, k), dtype=np.float32)``, the
-    same values in the same order as drawn into their own array; the rest is left to it."""
+    """The buffer of ``k`` draws of :func:`_draw_target_codes`: its first rows (the pools,
+    then the rows drawn alone) are ``rng.standard_normal((n, k), dtype=np.float32)``;
+    the rest is left to it."""
     buffer = np.empty((plan.tp_indicator.shape[1], k), dtype=np.float32)
-    rng.standard_normal(dtype=np.float32, out=buffer[:len(plan.measured_value)])
+    rng.standard_normal(dtype=np.float32, out=buffer[:len(plan.drawn_value)])
     return buffer
 
 
@@ -396,22 +420,22 @@ def _draw_target_codes(plan: _DrawPlan, values: npt.NDArray[np.float32], criteri
                        cache: dict[Any, Any] | None = None,
                        table: npt.NDArray[np.int8] | None = None) -> npt.NDArray[np.int8]:
     """Target response codes (plan time points × draws) of one chunk of draws ``values``
-    (:func:`_draw_buffer`: standard-normal draws in the rows of the measured kept rows;
-    overwritten), or with ``table`` (plan time points × target codes,
+    (:func:`_draw_buffer`: standard-normal draws in the rows of the pools and of the rows
+    drawn alone; overwritten), or with ``table`` (plan time points × target codes,
     :func:`_overall_table`) each code's cell of its time point's row: the overall
     responses. ``cache`` keeps what is the same for every chunk of one plan (the segment
     indicators)."""
     d = criteria.rounding_decimals
     k = values.shape[1]
-    n_measured = len(plan.measured_value)
+    n_drawn = len(plan.drawn_value)
     # Single precision for the draws (1000 mm to about 0.0001 mm): the sums are rounded
     # to 0.01 mm in double precision; continuous errors put no value exactly halfway.
-    # value + sd × z clipped at 0, in place (the same float32 operations).
-    z = values[:n_measured]
-    np.multiply(z, plan.measured_sd[:, None], out=z)
-    np.add(z, plan.measured_value[:, None], out=z)
+    # value + sd × z clipped at 0, in place (a pool is never clipped in practice).
+    z = values[:n_drawn]
+    np.multiply(z, plan.drawn_sd[:, None], out=z)
+    np.add(z, plan.drawn_value[:, None], out=z)
     np.maximum(z, np.float32(0.0), out=z)
-    values[n_measured:] = plan.fixed_value[:, None]
+    values[n_drawn:] = plan.fixed_value[:, None]
     # np.round(x, d) is rint(x × 10^d) / 10^d: written out, without the float64 copy.
     scale = 10.0 ** d
     sums = np.multiply(np.asarray(plan.tp_indicator @ values), scale, dtype=np.float64)
@@ -552,14 +576,16 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
 
     Steps (UNC-3): the engine's non-target and new-lesion calls are kept; each draw adds
     an independent error (UNC-1) to every ``measured`` target diameter (clipped at 0;
-    ``too_small``, ``absent`` and ``merged`` are categories, without error), rounds the
-    sums, takes the baseline and running nadir of the draw, calls the target response
-    with the RECIST thresholds and the overall response from Tables 1-2. A time point
-    whose overall response the engine changed after Tables 1-2 (DEC-13 back-dating, DEC-1
-    continuing response) keeps the engine's label while the draw's target response is
-    the engine's. The draws of a patient whose sequence of overall responses changed are
-    summarised again with ``recist.patient_summary.summarise_patients`` (once per
-    distinct sequence); time point dates stay those of the engine (DEC-20).
+    ``too_small``, ``absent`` and ``merged`` are categories, without error; the
+    diameters of a time point the clip cannot reach drawn as one error of their sum,
+    :func:`_draw_plan`), rounds the sums, takes the baseline and running nadir of the
+    draw, calls the target response with the RECIST thresholds and the overall response
+    from Tables 1-2. A time point whose overall response the engine changed after
+    Tables 1-2 (DEC-13 back-dating, DEC-1 continuing response) keeps the engine's label
+    while the draw's target response is the engine's. The draws of a patient whose
+    sequence of overall responses changed are summarised again with
+    ``recist.patient_summary.summarise_patients`` (once per distinct sequence); time
+    point dates stay those of the engine (DEC-20).
     """
     n_tp = len(timepoints)
     layout = _layout(measurements, timepoints, criteria)
@@ -594,9 +620,9 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     plan = None
     if len(sim_tp):
         sub_layout = _restrict(layout, simulate)
-        # about 12 million values per block of draws (~100 MB per float array)
-        chunk = max(1, min(draws, 12_000_000 // max(len(sub_layout.value), 1)))
         plan = _draw_plan(sub_layout, complete[simulate], has_targets[simulate], criteria)
+        # about 12 million values per block of draws (~100 MB per float64 array)
+        chunk = max(1, min(draws, 12_000_000 // max(plan.tp_indicator.shape[1], plan.n_tp)))
         rows = sim_tp[plan.perm]
         table = _overall_table(nontarget[rows], new[rows], engine[rows], target[rows],
                                kept_label[rows])

@@ -194,23 +194,45 @@ def test_unc_3_draw_classifier_is_the_rule_on_continuous_values():
     assert (got == expected).mean() > 0.999
 
 
-def _reference_codes(layout, complete, has_targets, z, criteria):
+def _reference_codes(layout, complete, has_targets, z, criteria, new_of_old):
     """The target codes of draws ``z`` computed directly on every row and time point (the
-    rule as written: sums in row order, the baseline and running nadir of
-    ``recist.size_response``, ``classify_draws``)."""
+    rule as written: a time point's pooled diameters (UNC-3: measured, at least
+    NO_CLIP_Z SDs above 0, not a node read by a CR test) drawn as one normal with their
+    summed variance, every other measured diameter alone and clipped at 0; sums with the
+    pool first, then the rows in row order; the baseline and running nadir of
+    ``recist.size_response``, ``classify_draws``). ``z``: one row per pool, in the order
+    of the time points renumbered by ``new_of_old``, then one per diameter drawn alone,
+    in row order."""
     from recist.size_response import running_nadir
-    from recist.uncertainty import classify_draws
+    from recist.uncertainty import NO_CLIP_Z, classify_draws
 
-    values = np.repeat(layout.value.astype(np.float32)[:, None], z.shape[1], axis=1)
-    measured = np.flatnonzero(layout.measured)
-    sd = lesion_error_sd_mm(layout.value[measured], criteria).astype(np.float32)
-    values[measured] = np.maximum(layout.value[measured].astype(np.float32)[:, None]
-                                  + sd[:, None] * z, np.float32(0))
-    sums = np.zeros((layout.n_tp, z.shape[1]), dtype=np.float32)
-    np.add.at(sums, layout.row_tp, values)  # in row order, as the engine adds
+    k = z.shape[1]
+    sd = lesion_error_sd_mm(layout.value, criteria)
+    read_by_cr = (layout.lesion_nodal[layout.lesion]
+                  & (complete & ~layout.fixed_not_cr)[layout.row_tp])
+    pooled = layout.measured & ~read_by_cr & (layout.value >= NO_CLIP_Z * sd)
+    alone = np.flatnonzero(layout.measured & ~pooled)
+    pool_tps = np.unique(layout.row_tp[pooled])
+    pool_tps = pool_tps[np.argsort(new_of_old[pool_tps])]
+    assert len(pool_tps) + len(alone) == len(z)
+    pool_value = np.zeros(layout.n_tp)
+    np.add.at(pool_value, layout.row_tp[pooled], layout.value[pooled])
+    pool_var = np.zeros(layout.n_tp)
+    np.add.at(pool_var, layout.row_tp[pooled], sd[pooled] ** 2)
+    sums = np.zeros((layout.n_tp, k), dtype=np.float32)
+    sums[pool_tps] = np.maximum(
+        pool_value[pool_tps].astype(np.float32)[:, None]
+        + np.sqrt(pool_var[pool_tps]).astype(np.float32)[:, None] * z[:len(pool_tps)],
+        np.float32(0))
+    values = np.repeat(layout.value.astype(np.float32)[:, None], k, axis=1)
+    values[alone] = np.maximum(layout.value[alone].astype(np.float32)[:, None]
+                               + sd[alone].astype(np.float32)[:, None] * z[len(pool_tps):],
+                               np.float32(0))
+    values[pooled] = 0.0  # in their pool
+    np.add.at(sums, layout.row_tp, values)  # after the pool, in row order
     sums = np.round(sums.astype(float), 2)
-    lesion_sum = np.zeros((len(layout.lesion_tp), z.shape[1]), dtype=np.float32)
-    np.add.at(lesion_sum, layout.lesion, values)
+    lesion_sum = np.zeros((len(layout.lesion_tp), k), dtype=np.float32)
+    np.add.at(lesion_sum, layout.lesion, values)  # nodes read by a CR test: never pooled
     bad = layout.lesion_nodal[:, None] & (np.round(lesion_sum.astype(float), 2) >= 10.0)
     pathological = np.zeros(sums.shape, dtype=bool)
     np.logical_or.at(pathological, layout.lesion_tp, bad)
@@ -238,10 +260,12 @@ def test_unc_3_draws_by_order_blocks_equal_the_direct_computation(seed, criteria
     complete = tp["sum_mm"].notna().to_numpy()
     has_targets = tp["baseline_sum_mm"].notna().to_numpy()
     assert len(set(np.bincount(layout.tp_patient).tolist())) > 2  # uneven follow-up
-    z = np.random.default_rng(seed).standard_normal((int(layout.measured.sum()), 60),
-                                                    dtype=np.float32)
-    expected = _reference_codes(layout, complete, has_targets, z, criteria)
     plan = _draw_plan(layout, complete, has_targets, criteria)
+    # Pools and diameters drawn alone both present.
+    assert 0 < len(plan.pool_tp) < len(plan.drawn_value) < int(layout.measured.sum())
+    z = np.random.default_rng(seed).standard_normal((len(plan.drawn_value), 60),
+                                                    dtype=np.float32)
+    expected = _reference_codes(layout, complete, has_targets, z, criteria, plan.new_of_old)
 
     def buffer():  # the draws z in the measured rows of the plan's buffer
         values = np.full((plan.tp_indicator.shape[1], z.shape[1]), np.nan, dtype=np.float32)
@@ -278,9 +302,9 @@ def test_the_table_respond_read_gives_the_same_uncertainty():
     pd.testing.assert_frame_equal(plain.patients, shared.patients, check_exact=True)
 
 
-def test_draw_buffer_holds_the_seeded_draws_of_the_measured_rows():
-    # The draws are written straight into the buffer; they must be the values (and the
-    # order) of drawing the (measured rows x draws) array on its own: the seeded outputs.
+def test_draw_buffer_holds_the_seeded_draws():
+    # The draws are written straight into the buffer: they must be the values (and the
+    # order) of drawing the (pools and diameters drawn alone x draws) array on its own.
     from recist.uncertainty import _draw_buffer, _draw_plan, _layout
 
     measurements = normalise_measurements(random_cohort(30, seed=2))
@@ -288,8 +312,25 @@ def test_draw_buffer_holds_the_seeded_draws_of_the_measured_rows():
     layout = _layout(measurements, tp, CRITERIA)
     plan = _draw_plan(layout, tp["sum_mm"].notna().to_numpy(),
                       tp["baseline_sum_mm"].notna().to_numpy(), CRITERIA)
-    n_measured = int(layout.measured.sum())
-    assert plan.tp_indicator.shape[1] > n_measured  # fixed rows too
+    n_drawn = len(plan.drawn_value)
+    assert plan.tp_indicator.shape[1] > n_drawn  # fixed rows too
     buffer = _draw_buffer(plan, np.random.default_rng(9), 7)
-    expected = np.random.default_rng(9).standard_normal((n_measured, 7), dtype=np.float32)
-    np.testing.assert_array_equal(buffer[:n_measured], expected)
+    expected = np.random.default_rng(9).standard_normal((n_drawn, 7), dtype=np.float32)
+    np.testing.assert_array_equal(buffer[:n_drawn], expected)
+
+
+def test_unc_3_pooled_diameters_give_the_normal_probability():
+    # Three lesions pooled into one draw and a 6 mm one drawn alone (within NO_CLIP_Z
+    # SDs of 0): the PR probability is still that of the sum of independent normals.
+    criteria = CRITERIA.replace(uncertainty_draws=20000)
+    base = (("T1", 40.0), ("T2", 30.0), ("T3", 20.0), ("T4", 10.0))
+    follow = (("T1", 28.0), ("T2", 21.0), ("T3", 15.5), ("T4", 6.0))
+    result, unc = _assess([*targets("2024-01-01", "BL", *base),
+                           *targets("2024-03-01", "W8", *follow)], criteria)
+    s0 = lesion_error_sd_mm([d for _, d in base])
+    s1 = lesion_error_sd_mm([d for _, d in follow])
+    threshold, total = 0.7 * sum(d for _, d in base), sum(d for _, d in follow)
+    expected = _normal_cdf((threshold - total)
+                           / math.sqrt((s1 ** 2).sum() + 0.49 * (s0 ** 2).sum()))
+    assert result.timepoints["target_response"].iloc[1] == "SD"  # 70.5 mm > 70 % of 100
+    assert unc.timepoints["p_pr"].iloc[1] == pytest.approx(expected, abs=0.01)  # SE 0.0035
