@@ -3,8 +3,8 @@
 Time point reasons repeat the same sentences and numbers across a cohort, so nothing is
 formatted per row: each number column is formatted once per distinct value
 (``distinct_texts``), each row's text is a list of codes into small tables of texts, and
-the rows are joined by ``compose`` in blocks with C-level ``str.join`` and ``str.split``
-(no Python bytecode per row).
+the rows are put together by ``compose`` with one Arrow ``take`` (no Python bytecode per
+row).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["compose", "distinct_texts", "format_rows", "split_template"]
 
 _CONVERSION = re.compile(r"%%|%[-+ #0]*\d*(?:\.\d+)?[diouxXeEfFgGs]")
-_SEPARATOR = "\x1f"  # between rows while joining (checked absent from every text)
-_BLOCK = 8192  # rows joined at once (bounds the temporary memory)
+_BLOCK = 1 << 16  # rows put together at once (bounds the temporary memory)
+_MAX_OFFSET = 2**31 - 1  # the largest offset of an Arrow ``string`` array
 
 
 def split_template(template: str) -> tuple[list[str], list[str]]:
@@ -110,8 +112,12 @@ def compose(n: int, pieces: Sequence[tuple[npt.NDArray[np.object_], npt.ArrayLik
             ) -> npt.NDArray[np.object_]:
     """Row ``i``'s text is ``"".join(table[codes[i]] for table, codes in pieces)``.
 
-    The rows are joined ``_BLOCK`` at a time into one string and split again, so the
-    per-row work runs in C.
+    Every table goes into one Arrow string table and each row's codes are laid side by
+    side (shifted to their table), so a single Arrow ``take`` writes each row's pieces one
+    after the other into one buffer; every ``len(pieces)``-th offset of it is a row's end,
+    and Arrow makes the Python strings. Rows go ``_BLOCK`` at a time, few enough that a
+    block's text fits Arrow's 32-bit offsets. Texts UTF-8 cannot hold (lone surrogates) are
+    joined row by row instead.
 
     >>> compose(3, [(np.array(["a", "b"], dtype=object), [0, 1, 0]),
     ...             (np.array(["-x", ""], dtype=object), [1, 0, 0])]).tolist()
@@ -119,18 +125,40 @@ def compose(n: int, pieces: Sequence[tuple[npt.NDArray[np.object_], npt.ArrayLik
     """
     tables = [np.asarray(table, dtype=object) for table, _ in pieces]
     codes = [np.asarray(code) for _, code in pieces]  # integer codes, any width
+    for table, code in zip(tables, codes):
+        if len(code) != n:
+            raise ValueError(f"compose: {len(code)} codes for {n} rows")
+        if n and (int(code.min()) < 0 or int(code.max()) >= len(table)):
+            raise IndexError(f"compose: a code outside a table of {len(table)} texts")
     out = np.empty(n, dtype=object)
-    if any(_SEPARATOR in "".join(table.tolist()) for table in tables):
+    out[:] = ""
+    if not n or not tables:
+        return out
+    try:
+        table = pa.array(np.concatenate(tables), type=pa.string(), from_pandas=False)
+    except UnicodeEncodeError:
         out[:] = ["".join(parts) for parts in zip(*(t[c].tolist()
                                                     for t, c in zip(tables, codes)))]
         return out
-    step = len(tables) + 1  # each row's pieces, then the separator
-    for start in range(0, n, _BLOCK):
-        end = min(n, start + _BLOCK)
-        parts = [_SEPARATOR] * (step * (end - start))
-        for j, (table, code) in enumerate(zip(tables, codes)):
-            parts[j::step] = table.take(code[start:end]).tolist()
-        out[start:end] = "".join(parts).split(_SEPARATOR)[:-1]
+    if table.null_count:
+        raise TypeError("compose: a text is None")
+    starts = np.cumsum([0] + [len(t) for t in tables])
+    lengths = pc.binary_length(table).to_numpy(zero_copy_only=False)
+    widest_row = sum(int(lengths[a:b].max(initial=0)) for a, b in zip(starts, starts[1:]))
+    block = max(1, min(_BLOCK, _MAX_OFFSET // max(1, widest_row)))
+    width = len(tables)
+    index_type = np.int32 if starts[-1] <= _MAX_OFFSET else np.int64
+    for start in range(0, n, block):
+        end = min(n, start + block)
+        index = np.empty((end - start, width), dtype=index_type)
+        for j, code in enumerate(codes):
+            np.add(code[start:end], starts[j], out=index[:, j], casting="unsafe")
+        taken = pc.take(table, pa.array(index.reshape(-1)), boundscheck=False)  # checked
+        offsets = np.frombuffer(taken.buffers()[1], dtype=np.int32, count=len(taken) + 1,
+                                offset=4 * taken.offset)
+        rows = pa.Array.from_buffers(pa.string(), end - start, [
+            None, pa.py_buffer(np.ascontiguousarray(offsets[::width])), taken.buffers()[2]])
+        out[start:end] = rows.to_numpy(zero_copy_only=False)
     return out
 
 

@@ -1,7 +1,8 @@
-"""``recist.reason_text`` (texts formatted once per distinct value, rows joined in C)
-against plain ``template % row`` on random seeded columns: two-decimal sums, any floats,
-negative zeros, values just off a rounding boundary, NaN, infinities, huge values,
-integers and texts."""
+"""``recist.reason_text`` (texts formatted once per distinct value, rows put together by
+one Arrow take) against plain ``template % row`` on random seeded columns: two-decimal
+sums, any floats, negative zeros, values just off a rounding boundary, NaN, infinities,
+huge values, integers and texts; ``compose`` on Unicode, empty texts, blocks and bad
+codes."""
 
 from __future__ import annotations
 
@@ -54,9 +55,48 @@ def test_compose_joins_the_pieces_of_each_row():
     codes = [rng.integers(0, len(t), n) for t in tables]
     got = compose(n, list(zip(tables, codes))).tolist()
     assert got == ["".join(t[c[i]] for t, c in zip(tables, codes)) for i in range(n)]
-    # a text holding the block separator is joined row by row, unchanged
-    odd = [(np.array(["a\x1fb", "c"], dtype=object), np.array([0, 1, 0]))]
+    odd = [(np.array(["a\x1fb", "c"], dtype=object), np.array([0, 1, 0]))]  # any character
     assert compose(3, odd).tolist() == ["a\x1fb", "c", "a\x1fb"]
+
+
+def test_compose_blocks_fit_arrow_offsets(monkeypatch):
+    """Rows are cut into blocks whose text fits the offsets (here 45 bytes: 2 rows)."""
+    monkeypatch.setattr("recist.reason_text._MAX_OFFSET", 45)
+    tables = [np.array(["≥ 12.50 mm", "−", ""], dtype=object),
+              np.array(["", "é", "x" * 9], dtype=object)]
+    codes = [np.array([0, 1, 2, 0, 0]), np.array([2, 1, 0, 0, 2])]
+    assert compose(5, list(zip(tables, codes))).tolist() == [
+        "≥ 12.50 mmxxxxxxxxx", "−é", "", "≥ 12.50 mm", "≥ 12.50 mmxxxxxxxxx"]
+
+
+def test_compose_unicode_empty_and_no_rows():
+    texts = np.array(["≥ ", "−0.50", "", "日本", "\U0001f600"], dtype=object)
+    codes = np.array([0, 1, 2, 3, 4, 2])
+    got = compose(6, [(texts, codes), (texts, codes[::-1])])
+    assert got.dtype == object
+    assert got.tolist() == [texts[a] + texts[b] for a, b in zip(codes, codes[::-1])]
+    assert all(type(text) is str for text in got)
+    assert compose(0, [(texts, np.zeros(0, dtype=int))]).tolist() == []
+    assert compose(2, []).tolist() == ["", ""]
+    assert compose(2, [(np.array([""], dtype=object), [0, 0])]).tolist() == ["", ""]
+
+
+def test_compose_texts_utf8_cannot_hold_are_joined_unchanged():
+    lone = np.array(["a\udcff", "b"], dtype=object)  # a lone surrogate (surrogateescape)
+    assert compose(3, [(lone, [0, 1, 0]), (lone, [1, 1, 0])]).tolist() == [
+        "a\udcffb", "bb", "a\udcffa\udcff"]
+
+
+def test_compose_refuses_bad_codes_and_texts():
+    table = np.array(["a", "b"], dtype=object)
+    with pytest.raises(IndexError):
+        compose(2, [(table, [0, 2])])
+    with pytest.raises(IndexError):
+        compose(2, [(table, [-1, 0])])
+    with pytest.raises(ValueError):
+        compose(3, [(table, [0, 1])])
+    with pytest.raises(TypeError):
+        compose(1, [(np.array([None], dtype=object), [0])])
 
 
 def test_split_template():
