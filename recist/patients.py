@@ -16,8 +16,10 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from recist.errors import RecistDataError
@@ -55,23 +57,39 @@ def _clean_text(value: object) -> object:
 
 def _text_column(values: pd.Series) -> pd.Series:
     """A column as stripped strings (``string`` dtype), an empty text missing: what
-    :func:`_clean_text` gives for each cell, on arrays when the column holds text
-    (a table read from CSV, or one normalised before) and cell by cell otherwise."""
+    :func:`_clean_text` gives for each cell (``_text_array`` as a Series)."""
+    return pd.Series(_text_array(values), index=values.index, name=values.name)
+
+
+def _text_array(values: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """The cells of :func:`_text_column`: one pass of ``str.strip`` over the cells when the
+    column holds text (a table read from CSV, or one normalised before), the cell-by-cell
+    :func:`_clean_text` otherwise."""
     if isinstance(values.dtype, pd.StringDtype) or (
             pd.api.types.is_object_dtype(values.dtype)
             and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
-        text = values.astype("string").str.strip()
-        return text.mask(text == "")
-    return values.map(_clean_text).astype("string")
+        # every cell is text or missing: a missing cell (None, NaN, NA) is no str
+        cells = np.asarray(values.array, dtype=object).tolist()
+        texts = np.empty(len(cells), dtype=object)
+        texts[:] = [(cell.strip() or pd.NA) if isinstance(cell, str) else pd.NA
+                    for cell in cells]
+        dtype = pd.StringDtype()  # what astype("string") gives (pandas' storage option)
+        if dtype.storage == "python":
+            return pd.arrays.StringArray(texts)  # checks the cells, without converting
+        return pd.array(texts, dtype=dtype)
+    return values.map(_clean_text).astype("string").array
 
 
-def _parse_dates(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
-    """Parse one ISO date column; empty cells become NaT, anything else unreadable raises."""
-    values = frame[column]
-    if values.dtype == np.dtype("datetime64[ns]"):  # dates already: no conversion
-        return values.dt.normalize()
+def _parse_dates(values: pd.Series, ids: npt.NDArray[np.object_], column: str,
+                 source: str) -> npt.NDArray[np.datetime64]:
+    """Parse one ISO date column as ``datetime64[ns]`` days; empty cells become NaT,
+    anything else unreadable raises (``ids``: each row's patient, for the message)."""
+    if values.dtype == np.dtype("datetime64[ns]"):  # dates already: midnight of each day
+        days: npt.NDArray[np.datetime64] = (values.to_numpy().astype("datetime64[D]")
+                                            .astype("datetime64[ns]"))
+        return days
     if pd.api.types.is_datetime64_any_dtype(values):
-        return pd.to_datetime(values).dt.normalize().astype("datetime64[ns]")
+        return pd.to_datetime(values).dt.normalize().astype("datetime64[ns]").to_numpy()
     parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     retry = parsed.isna() & values.notna()
     if retry.any():  # blanks and padded text: clean only those cells
@@ -81,11 +99,22 @@ def _parse_dates(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
         if len(bad):
             row = bad[0]
             raise RecistDataError(
-                f"{_where(source, row, frame.at[row, 'patient_id'])}: {column} "
+                f"{_where(source, row, ids[row])}: {column} "
                 f"{values[row]!r} {unreadable_date(values[row])}; write it like 2024-03-01 "
                 "or leave the cell empty"
             )
-    return parsed.astype("datetime64[ns]")
+    return parsed.to_numpy(dtype="datetime64[ns]")
+
+
+def _first_repeated(ids: npt.NDArray[np.object_]) -> int | None:
+    """The first row whose id an earlier row holds (None when every id is distinct)."""
+    codes, uniques = pd.factorize(ids)
+    if len(uniques) == len(ids):
+        return None
+    rows = np.arange(len(ids))
+    first = np.full(len(uniques), len(ids), dtype=np.intp)
+    np.minimum.at(first, codes, rows)
+    return int(np.flatnonzero(first[codes] != rows)[0])
 
 
 def normalise_patients(frame: pd.DataFrame, source: str = "patients", *,
@@ -99,13 +128,17 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients", *,
     Refused, with the file, CSV row, patient and column named:
 
     1. no ``patient_id`` column, or an empty ``patient_id``;
-    2. a patient listed twice;
-    3. a date that is not ISO ``YYYY-MM-DD``;
-    4. ``death_date``, ``last_contact_date`` or ``new_therapy_date`` before
+    2. a column of the patients table named twice (e.g. ``Arm`` and ``arm``);
+    3. a patient listed twice;
+    4. a date that is not ISO ``YYYY-MM-DD``;
+    5. ``death_date``, ``last_contact_date`` or ``new_therapy_date`` before
        ``start_date`` (none can precede the start of treatment);
-    5. a date outside the plausibility bounds (``recist.plausibility``: 1900-01-01 to a
+    6. a date outside the plausibility bounds (``recist.plausibility``: 1900-01-01 to a
        year from today) unless ``allow_implausible`` (default: the
        ``RECIST_ALLOW_IMPLAUSIBLE`` environment variable).
+
+    The columns are converted as arrays and the table built once from them
+    (``recist.response.respond`` normalises its patients table on every call).
 
     Examples
     --------
@@ -114,51 +147,68 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients", *,
     >>> out.loc[0, "patient_id"], str(out.loc[0, "start_date"].date()), out.loc[0, "death_date"]
     ('7', '2024-01-02', NaT)
     """
-    frame = frame.copy()
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    frame = frame.reset_index(drop=True)
-    if "patient_id" not in frame.columns:
+    names = [str(c).strip().lower() for c in frame.columns]
+    if "patient_id" not in names:
         raise RecistDataError(
             f"{source}: missing required column patient_id; a patients table has the "
             f"columns {', '.join(PATIENT_COLUMNS)} (only patient_id is required)"
         )
     for column in PATIENT_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = pd.NA
-    frame["patient_id"] = _text_column(frame["patient_id"])
-    frame["arm"] = _text_column(frame["arm"])
-    empty = frame.index[frame["patient_id"].isna()]
-    if len(empty):
+        if names.count(column) > 1:
+            named = ", ".join(str(c) for c, name in zip(frame.columns, names) if name == column)
+            raise RecistDataError(
+                f"{source}: the column {column} is named {names.count(column)} times "
+                f"({named}); a patients table names each column once")
+    index = pd.RangeIndex(len(frame))
+    # the input's columns in order (an extra column may be named twice), row i at label i
+    given_columns = [values for _, values in frame.items()]
+    if not frame.index.equals(index):
+        given_columns = [values.set_axis(index) for values in given_columns]
+    given = dict(zip(names, given_columns))
+
+    def column_of(name: str) -> pd.Series:
+        """The input's column ``name``, or an empty one (the column is optional)."""
+        return given[name] if name in given else pd.Series(pd.NA, index=index, dtype=object)
+
+    ids = _text_array(column_of("patient_id"))
+    missing = np.flatnonzero(np.asarray(ids.isna()))
+    if len(missing):
         raise RecistDataError(
-            f"{_where(source, empty[0], None)}: patient_id is empty; every row of the "
+            f"{_where(source, missing[0], None)}: patient_id is empty; every row of the "
             "patients table needs the patient_id used in the measurements table"
         )
-    duplicated = frame.index[frame["patient_id"].duplicated()]
-    if len(duplicated):
-        row = duplicated[0]
-        patient = frame.at[row, "patient_id"]
-        first = int(frame.index[frame["patient_id"] == patient][0]) + 2
+    id_cells = np.asarray(ids, dtype=object)
+    repeated = _first_repeated(id_cells)
+    if repeated is not None:
+        patient = id_cells[repeated]
+        first = int(np.flatnonzero(id_cells == patient)[0]) + 2
         raise RecistDataError(
-            f"{_where(source, row, patient)}: patient_id is listed twice (also on row "
+            f"{_where(source, repeated, patient)}: patient_id is listed twice (also on row "
             f"{first}); give each patient one row"
         )
-    for column in DATE_COLUMNS:
-        frame[column] = _parse_dates(frame, column, source)
-    check_dates(frame, DATE_COLUMNS,
-                lambda row: _where(source, row, frame.at[row, "patient_id"]),
+    converted: dict[str, Any] = {"patient_id": ids, "arm": _text_array(column_of("arm"))}
+    for name in DATE_COLUMNS:
+        converted[name] = _parse_dates(column_of(name), id_cells, name, source)
+    columns = [*names, *(name for name in PATIENT_COLUMNS if name not in given)]
+    out = pd.DataFrame({position: converted[name] if name in converted
+                        else given_columns[position]
+                        for position, name in enumerate(columns)}, index=index)  # copies
+    out.columns = columns
+    check_dates(out, DATE_COLUMNS, lambda row: _where(source, row, id_cells[row]),
                 allow=allow_implausible)
-    for column, event in (("death_date", "a death"), ("last_contact_date", "a last contact"),
-                          ("new_therapy_date", "a new anticancer therapy")):
-        early = frame.index[frame[column] < frame["start_date"]]
+    start = converted["start_date"]
+    for name, event in (("death_date", "a death"), ("last_contact_date", "a last contact"),
+                        ("new_therapy_date", "a new anticancer therapy")):
+        early = np.flatnonzero(converted[name] < start)  # NaT compares False
         if len(early):
-            row = early[0]
+            row = int(early[0])
             raise RecistDataError(
-                f"{_where(source, row, frame.at[row, 'patient_id'])}: {column} "
-                f"{frame.at[row, column].date()} is before start_date "
-                f"{frame.at[row, 'start_date'].date()}; {event} cannot precede the start of "
+                f"{_where(source, row, id_cells[row])}: {name} "
+                f"{pd.Timestamp(converted[name][row]).date()} is before start_date "
+                f"{pd.Timestamp(start[row]).date()}; {event} cannot precede the start of "
                 "treatment — correct one of the two dates"
             )
-    return frame
+    return out
 
 
 def _check_size(path: Path) -> None:

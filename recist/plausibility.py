@@ -209,9 +209,13 @@ def check_dates(frame: pd.DataFrame, columns: tuple[str, ...], where, *,
         if column not in frame.columns:
             continue
         values = frame[column]
-        bad = values.notna() & ((values < low) | (values > high))
+        stamps = values.to_numpy()
+        if stamps.dtype == np.dtype("datetime64[ns]"):  # NaT compares False
+            bad = (stamps < low.to_datetime64()) | (stamps > high.to_datetime64())
+        else:
+            bad = (values.notna() & ((values < low) | (values > high))).to_numpy(dtype=bool)
         if bad.any():
-            row = values.index[bad.to_numpy(dtype=bool)][0]
+            row = values.index[bad][0]
             raise RecistDataError(
                 f"{where(row)}: {column} {values[row].strftime('%Y-%m-%d')} is outside "
                 f"{low.strftime('%Y-%m-%d')} … {high.strftime('%Y-%m-%d')}; "

@@ -60,6 +60,41 @@ def test_missing_patient_id_column_or_value():
         normalise_patients(pd.DataFrame({"patient_id": [" "], "start_date": ["2024-01-01"]}))
 
 
+def test_a_column_named_twice_is_refused_naming_both():
+    frame = pd.DataFrame({"patient_id": ["p1"], "Arm": ["A"], "arm ": ["B"]})
+    with pytest.raises(RecistDataError, match=r"patients: the column arm is named 2 times "
+                                              r"\(Arm, arm \); a patients table names each "
+                                              r"column once"):
+        normalise_patients(frame)
+    # an extra column named twice passes through, both copies in their places
+    out = normalise_patients(pd.DataFrame([["p1", 1, 2]], columns=["patient_id", "x", "X"]))
+    assert list(out.columns[:3]) == ["patient_id", "x", "x"]
+    assert out.iloc[0, 1:3].tolist() == [1, 2]
+
+
+def test_rows_of_a_normalised_table_normalise_to_the_same_table_renumbered():
+    table = normalise_patients(pd.DataFrame({
+        "patient_id": [" p1", "p2", "p3", "p4"], "arm": ["A", None, "", " B "],
+        "start_date": ["2024-01-02", "2024-02-03", None, "2024-04-05"],
+        "death_date": [None, "2024-06-01", None, None], "site": [1.5, None, 3.0, 4.0]}))
+    rows = table.iloc[[3, 1]]  # a selection: index 3, 1
+    out = normalise_patients(rows)
+    expected = rows.reset_index(drop=True)
+    pd.testing.assert_frame_equal(out, expected, check_exact=True)
+    assert out["patient_id"].tolist() == ["p4", "p2"] and out["arm"].tolist()[0] == "B"
+    out.loc[0, "site"] = -1.0  # a copy: the input keeps its values
+    assert table.loc[3, "site"] == 4.0
+
+
+def test_dates_with_a_time_of_day_become_their_day_before_and_after_1970():
+    frame = pd.DataFrame({"patient_id": ["a", "b", "c"], "start_date": pd.to_datetime(
+        ["2024-01-01 13:00", "1969-12-31 23:59", None])})
+    out = normalise_patients(frame)
+    assert out["start_date"].tolist()[:2] == [pd.Timestamp("2024-01-01"),
+                                              pd.Timestamp("1969-12-31")]
+    assert pd.isna(out.loc[2, "start_date"])
+
+
 def test_missing_file():
     with pytest.raises(FileNotFoundError, match="patients table .* does not exist"):
         read_patients("/nonexistent/patients.csv")
