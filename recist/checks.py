@@ -343,7 +343,8 @@ def _not_at_baseline(frame: pd.DataFrame, kind: str, by_order: bool = False) -> 
     lesion = _codes(frame, "lesion_code")
     at_baseline = np.zeros(int(lesion.max(initial=-1)) + 1, dtype=bool)
     at_baseline[lesion[is_baseline]] = True
-    rows = np.flatnonzero(~is_baseline & _kind_is(frame, kind) & ~at_baseline[lesion])
+    rows = np.flatnonzero(~is_baseline & _kind_is(frame, kind))
+    rows = rows[~at_baseline[lesion[rows]]]
     if by_order:
         rows = rows[np.argsort(_codes(frame, "timepoint_order")[rows], kind="stable")]
     return _first_rows(rows, lesion)
@@ -407,6 +408,8 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Find
     np.minimum.at(first_other, lesion[~is_target], order[~is_target])
     promoted = ((first_target != never) & (first_other < first_target)  # both exist
                 & (first_target > 0))
+    if not promoted.any():
+        return []
     rows = np.flatnonzero(is_target & promoted[lesion] & (order == first_target[lesion]))
     return findings_at_rows(
         frame, _first_rows(rows, lesion), "target-added-after-baseline",

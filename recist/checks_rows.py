@@ -293,15 +293,22 @@ def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
     tps = encoding.timepoints
     if not tps.has_visit.any():
         return None
-    labelled = np.zeros(len(tps.patient), dtype=bool)
-    labelled[tps.row_tp[tps.has_visit]] = True
-    at = np.flatnonzero(labelled)
+    if tps.has_visit.all():  # every time point is labelled
+        at = np.arange(len(tps.patient))
+    else:
+        labelled = np.zeros(len(tps.patient), dtype=bool)
+        labelled[tps.row_tp[tps.has_visit]] = True
+        at = np.flatnonzero(labelled)
     # patients ranked by their first row (the table's patient_code), a missing id too
     patient = tps.patient[at] + 1
     rank = np.zeros(len(encoding.patient.uniques) + 1, dtype=np.int64)
     rank[encoding.patient.codes + 1] = frame["patient_code"].to_numpy()
-    ranked = np.lexsort((tps.order[at], rank[patient]))
-    at, patient = at[ranked], patient[ranked]
+    order = tps.order[at]
+    ranks = rank[patient]
+    if not ((ranks[1:] > ranks[:-1])
+            | ((ranks[1:] == ranks[:-1]) & (order[1:] >= order[:-1]))).all():
+        ranked = np.lexsort((order, ranks))  # stable: time points in order already stay
+        at, patient = at[ranked], patient[ranked]
     ids = [str(value) for value in encoding.patient.uniques.tolist()]
     if (patient == 0).any():  # a missing patient id: as its cell reads
         ids.append(str(frame["patient_id"].array[np.flatnonzero(encoding.patient.codes < 0)[0]]))
@@ -570,7 +577,7 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     equivocal = np.flatnonzero(is_new & status.rows_of(NewLesionStatus.EQUIVOCAL))
     if len(equivocal) == 0:
         return []
-    lesion = frame["lesion_code"].to_numpy(dtype=np.int64)
+    lesion = frame["lesion_code"].to_numpy()
     order = frame["timepoint_order"].to_numpy(dtype=np.int64)
     n_lesions = int(lesion.max(initial=-1)) + 1
     # each lesion's first equivocal row (earliest time point, then table order), in that order
@@ -585,20 +592,22 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     np.maximum.at(confirmed, lesion[unequivocal], order[unequivocal])
     last_eq = np.full(n_lesions, -1, dtype=np.int64)  # latest equivocal time point
     np.maximum.at(last_eq, lesion[equivocal], order[equivocal])
-    patient = frame["patient_code"].to_numpy(dtype=np.int64) + 1  # a missing id: 0
+    first = first[confirmed[lesion[first]] <= order[first]]  # not confirmed later
+    if len(first) == 0:
+        return []
+    patient = frame["patient_code"].to_numpy().astype(np.intp) + 1  # a missing id: 0
     last_tp = np.full(int(patient.max(initial=0)) + 1, -1, dtype=np.int64)
     np.maximum.at(last_tp, patient, order)
-    first = first[confirmed[lesion[first]] <= order[first]]  # not confirmed later
     still_open = last_eq[lesion[first]] == last_tp[patient[first]]
-    findings = []
-    for r, open_ in zip(_records(frame.iloc[first]), still_open.tolist()):
-        state = ("it is still equivocal at the last time point" if open_ else
-                 "it was not confirmed later")
-        findings.append(_finding(
-            r, "equivocal-new-unresolved", "DEC-14", Severity.WARNING,
-            f"equivocal new lesion first seen here; {state}, so it counts as no new lesion "
-            "(DEC-14, R11 4.3.5); confirm (unequivocal) or rule it out at the next scan"))
-    return findings
+    texts = [f"equivocal new lesion first seen here; {_EQUIVOCAL_STATE[open_]}, so it counts "
+             "as no new lesion (DEC-14, R11 4.3.5); confirm (unequivocal) or rule it out at "
+             "the next scan" for open_ in still_open.tolist()]
+    return findings_at_rows(frame, first, "equivocal-new-unresolved", "DEC-14",
+                            Severity.WARNING, texts)
+
+
+_EQUIVOCAL_STATE = {True: "it is still equivocal at the last time point",
+                    False: "it was not confirmed later"}
 
 
 def check_slice_thickness_changes(measurements: pd.DataFrame) -> list[Finding]:
@@ -631,12 +640,15 @@ def check_slice_thickness_changes(measurements: pd.DataFrame) -> list[Finding]:
         lesion_code]
     # not np.isclose (atol 1e-8, rtol 1e-5): that formula, with fewer passes over the rows
     # (a missing thickness, here or at baseline, compares unequal: never changed)
+    # computed only where the thicknesses differ (equal ones never changed)
+    changed = np.zeros(len(thickness), dtype=bool)
+    differ = np.flatnonzero(thickness != baseline_thickness)
+    here, there = thickness[differ], baseline_thickness[differ]
     with np.errstate(invalid="ignore"):  # inf - inf: NaN, not changed
-        changed = np.abs(thickness - baseline_thickness) > 1e-8 + 1e-5 * np.abs(
-            baseline_thickness)
-    infinite = np.isinf(baseline_thickness)  # as np.isclose: equal only to itself
+        changed[differ] = np.abs(here - there) > 1e-8 + 1e-5 * np.abs(there)
+    infinite = np.isinf(there)  # as np.isclose: equal only to itself
     if infinite.any():
-        changed |= infinite & known & (thickness != baseline_thickness)
+        changed[differ[infinite]] |= ~np.isnan(here[infinite])  # and differ
     changed &= ~is_baseline
     findings: list[Finding] = []
     if not changed.any():
