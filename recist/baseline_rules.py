@@ -444,11 +444,9 @@ def classify_lesions(measurements: pd.DataFrame,
         lesions.loc[split, "ld_mm"] = lesions.loc[split, "_code"].map(sums["ld_mm"])
         lesions.loc[split, "sa_mm"] = lesions.loc[split, "_code"].map(sums["sa_mm"])
         lesions.loc[split, "slice_thickness_mm"] = lesions.loc[split, "_code"].map(thickest)
-    latest = column("date", rows).groupby(patient).max()  # by patient code, sorted
-    lesions["baseline_date"] = latest.to_numpy()[np.searchsorted(latest.index.to_numpy(),
-                                                                 patient[first])]
+    lesions["baseline_date"] = _latest_dates(measurements["date"], rows, patient)[first]
     lesions["nodal"] = lesions["nodal"].astype(bool)
-    organ_code, organ_values = pd.factorize(_objects(lesions["organ"]))
+    organ_code, organ_values = _codes_and_values(lesions["organ"])
     keys = np.array([organ_key(o) for o in organ_values] + [None], dtype=object)
     lesions["organ_key"] = np.where(lesions["nodal"].to_numpy(), "lymph node",
                                     keys[organ_code])  # code -1 (missing) -> None
@@ -470,6 +468,27 @@ def classify_lesions(measurements: pd.DataFrame,
     lesions["notes"] = notes
     lesions["measurable"] = categories == LesionCategory.MEASURABLE.value
     return lesions[columns]
+
+
+def _latest_dates(dates: pd.Series[Any], rows: npt.NDArray[np.int64],
+                  patient: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+    """At each of ``rows``, the latest date among ``rows`` of its ``patient`` (``NaT``
+    skipped; none: ``NaT``), as ``groupby(patient).max()`` gives it."""
+    if dates.dtype != np.dtype("datetime64[ns]"):
+        latest = dates.iloc[rows].reset_index(drop=True).groupby(patient).max()
+        return latest.to_numpy()[np.searchsorted(latest.index.to_numpy(), patient)]
+    lowest = int(patient.min(initial=0))  # codes may start at -1 (a missing id)
+    by_patient = np.full(int(patient.max(initial=0)) - lowest + 1, np.iinfo(np.int64).min)
+    np.maximum.at(by_patient, patient - lowest, dates.to_numpy().view(np.int64)[rows])
+    return by_patient[patient - lowest].view("datetime64[ns]")  # NaT: the int64 minimum
+
+
+def _codes_and_values(column: pd.Series[Any]) -> tuple[npt.NDArray[np.intp], Any]:
+    """Codes (-1: missing) and the values they stand for: a categorical's own codes and
+    categories, else ``pd.factorize`` of the cells as objects."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories
+    return pd.factorize(_objects(column))
 
 
 # --- target selection --------------------------------------------------------------------
@@ -559,8 +578,7 @@ def check_target_selection(lesions: pd.DataFrame,
     members, starts = _groups_in_order(per_organ_code[chosen], chosen)
     organs = _objects(lesions["organ"])[members]
     organs[pd.isna(organs)] = "node"  # a nodal target's organ key is "lymph node"
-    listed = [f"{lesion} ({organ})"
-              for lesion, organ in zip(lesion_ids[members].tolist(), organs.tolist())]
+    listed = _lesions_in_organs(lesions, members, lesion_ids[members], organs)
     firsts = members[starts[:-1]]
     found.add(firsts, "too-many-targets-in-organ", "SEL-1", [
         f"{end - start} targets in organ '{key}': {', '.join(listed[start:end])}; at most "
@@ -606,6 +624,24 @@ def check_target_selection(lesions: pd.DataFrame,
                           f"{criteria.max_targets_per_organ} targets per organ cannot be "
                           "checked; fill the organ column")
     return found.findings()
+
+
+def _lesions_in_organs(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
+                       ids: npt.NDArray[np.object_], organs: npt.NDArray[np.object_]
+                       ) -> list[str]:
+    """``f"{lesion} ({organ})"`` of the lesions ``members`` (their ids and organs given),
+    written once per distinct pair when both columns are categorical (a code is one value;
+    a cohort repeats its ids and organs)."""
+    if not (isinstance(lesions["lesion_id"].dtype, pd.CategoricalDtype)
+            and isinstance(lesions["organ"].dtype, pd.CategoricalDtype)) or len(members) == 0:
+        return [f"{lesion} ({organ})" for lesion, organ in zip(ids.tolist(), organs.tolist())]
+    n_organs = len(lesions["organ"].cat.categories) + 1
+    pair = ((lesions["lesion_id"].cat.codes.to_numpy()[members].astype(np.int64) + 1) * n_organs
+            + lesions["organ"].cat.codes.to_numpy()[members] + 1)
+    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    texts = np.array([f"{ids[i]} ({organs[i]})" for i in first.tolist()], dtype=object)
+    listed: list[str] = texts[inverse.reshape(-1)].tolist()
+    return listed
 
 
 class _SelectionFindings:
