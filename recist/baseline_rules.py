@@ -476,7 +476,9 @@ def _latest_dates(dates: pd.Series[Any], rows: npt.NDArray[np.int64],
     skipped; none: ``NaT``), as ``groupby(patient).max()`` gives it."""
     if dates.dtype != np.dtype("datetime64[ns]"):
         latest = dates.iloc[rows].reset_index(drop=True).groupby(patient).max()
-        return latest.to_numpy()[np.searchsorted(latest.index.to_numpy(), patient)]
+        at_rows: npt.NDArray[Any] = latest.to_numpy()[np.searchsorted(latest.index.to_numpy(),
+                                                                      patient)]
+        return at_rows
     lowest = int(patient.min(initial=0))  # codes may start at -1 (a missing id)
     by_patient = np.full(int(patient.max(initial=0)) - lowest + 1, np.iinfo(np.int64).min)
     np.maximum.at(by_patient, patient - lowest, dates.to_numpy().view(np.int64)[rows])
@@ -488,7 +490,8 @@ def _codes_and_values(column: pd.Series[Any]) -> tuple[npt.NDArray[np.intp], Any
     categories, else ``pd.factorize`` of the cells as objects."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         return column.cat.codes.to_numpy(), column.cat.categories
-    return pd.factorize(_objects(column))
+    codes, values = pd.factorize(_objects(column))
+    return codes, values
 
 
 # --- target selection --------------------------------------------------------------------
