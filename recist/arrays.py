@@ -25,6 +25,8 @@ __all__ = [
 NO_DATE_NS = np.iinfo(np.int64).max
 """"No date" sentinel of int64 nanosecond columns (a time point without such a date)."""
 
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
 
 @overload
 def round_half_away(values: float, decimals: int = 2) -> float: ...
@@ -113,37 +115,39 @@ def combined_codes(columns: Sequence[npt.ArrayLike]) -> npt.NDArray[np.int64]:
         key *= n_codes
         key += codes
         n_keys *= n_codes
-    codes, _ = first_seen_codes(key, n_keys)
+    codes, _ = first_seen_codes(key)
     return codes
 
 
-def first_seen_codes(key: npt.NDArray[np.integer[Any]],
-                     n_values: int) -> tuple[npt.NDArray[np.int64], int]:
-    """``pandas.factorize(key)[0]`` of integer keys 0 .. n_values - 1 and the number of
-    distinct keys: codes numbered by first sight.
+def first_seen_codes(key: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
+    """``pandas.factorize(key)`` of integer keys: codes numbered by first sight, and the
+    distinct keys in that order.
 
     When the key range is at most a few times the number of rows, the distinct keys are
-    flagged in a table of ``n_values`` flags instead of hashed, then renumbered by their
-    first row.
+    flagged in a table of one flag per possible key instead of hashed, then renumbered
+    by their first row.
 
-    >>> first_seen_codes(np.array([7, 3, 7, 0]), 8)
-    (array([0, 1, 0, 2]), 3)
+    >>> first_seen_codes(np.array([7, 3, 7, -2]))
+    (array([0, 1, 0, 2]), array([ 7,  3, -2]))
     """
     key = np.asarray(key)
-    if n_values > _dense_limit(len(key)):
+    if not len(key) or key.dtype.kind not in "iu":
         codes, uniques = pd.factorize(key)
-        return np.asarray(codes, dtype=np.int64), len(uniques)
-    group, n_groups = _sorted_codes(key, n_values)
+        return np.asarray(codes, dtype=np.int64), np.asarray(uniques)
+    low, high = int(key.min()), int(key.max())
+    if high - low >= _dense_limit(len(key)) or high > _INT64_MAX:
+        codes, uniques = pd.factorize(key)
+        return np.asarray(codes, dtype=np.int64), np.asarray(uniques)
+    offset = key.astype(np.int64, copy=False)
+    group, n_groups = _sorted_codes(offset - low if low else offset, high - low + 1)
     first = np.full(n_groups, len(key), dtype=np.int64)
     np.minimum.at(first, group, np.arange(len(key), dtype=np.int64))
-    if (first[1:] > first[:-1]).all():  # sorted order is the order of first sight
-        return group, n_groups
-    renumber = np.empty(n_groups, dtype=np.int64)
-    renumber[np.argsort(first)] = np.arange(n_groups, dtype=np.int64)
-    return renumber[group], n_groups
-
-
-_INT64_MAX = int(np.iinfo(np.int64).max)
+    if not (first[1:] > first[:-1]).all():  # sorted order is not the order of first sight
+        by_first = np.argsort(first)
+        renumber = np.empty(n_groups, dtype=np.int64)
+        renumber[by_first] = np.arange(n_groups, dtype=np.int64)
+        group, first = renumber[group], first[by_first]
+    return group, key[first]
 
 
 def _dense_limit(n_rows: int) -> int:

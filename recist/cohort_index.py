@@ -29,6 +29,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from recist.arrays import first_seen_codes
+
 __all__ = [
     "Codes",
     "CohortIndex",
@@ -56,10 +58,15 @@ def small_codes(codes: npt.ArrayLike, n_values: int) -> Codes:
     >>> small_codes(np.array([0, -1, 2]), 3).dtype, small_codes(np.array([0]), 40_000).dtype
     (dtype('int8'), dtype('int32'))
     """
+    return np.asarray(codes).astype(_code_type(n_values), copy=False)
+
+
+def _code_type(n_values: int) -> type[np.signedinteger[Any]]:
+    """The smallest signed integer type of codes -1 .. n_values - 1 (``small_codes``)."""
     for dtype in (np.int8, np.int16, np.int32):
         if n_values < np.iinfo(dtype).max:
-            return np.asarray(codes).astype(dtype, copy=False)
-    return np.asarray(codes).astype(np.int64, copy=False)
+            return dtype
+    return np.int64
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,10 +157,11 @@ def text_codes(column: pd.Series[Any]) -> TextCodes:
 def _categorical_codes(values: Any) -> TextCodes:
     """A categorical's codes renumbered by the sorted order of its categories: no hashing
     of the rows (a categorical's unused categories stay among the uniques)."""
-    rank, uniques = pd.factorize(np.asarray(values.categories, dtype=object), sort=True)
+    categories = np.asarray(values.categories, dtype=object)
     codes = np.asarray(values.codes)  # already the smallest type (pandas)
-    if np.array_equal(rank, np.arange(len(rank))):  # categories sorted already
-        return TextCodes(codes, np.asarray(uniques, dtype=object))
+    if values.categories.is_monotonic_increasing:  # sorted already (False if not comparable)
+        return TextCodes(codes, categories)
+    rank, uniques = pd.factorize(categories, sort=True)
     renumber = small_codes(np.append(rank, -1), len(rank))  # the last: missing (-1)
     return TextCodes(renumber[codes], np.asarray(uniques, dtype=object))
 
@@ -228,10 +236,11 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         iso[np.asarray(days) == _NAT] = None  # no date, no label
         labels = np.concatenate([labels, iso])
     n_labels = len(labels) + 1
-    key = patient.astype(np.int64) * n_labels + label_code
-    group, keys = pd.factorize(key)  # numbered by first row
-    group = np.asarray(group, dtype=np.intp)
-    group_patient, group_label = np.divmod(np.asarray(keys, dtype=np.int64), n_labels)
+    key = patient.astype(np.int64)
+    key *= n_labels
+    key += label_code
+    group, keys = first_seen_codes(key)  # numbered by first row
+    group_patient, group_label = np.divmod(keys, n_labels)
     n_groups = len(keys)
     dated = dates_ns != _NAT
     grouped, when = (group, dates_ns) if dated.all() else (group[dated], dates_ns[dated])
@@ -241,7 +250,7 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
     np.maximum.at(last, grouped, when)
     first[last == _NAT] = _NAT  # no dated row
     ordered = _lexicographic_order((group_label, last, first, group_patient))
-    position = np.empty(n_groups, dtype=np.intp)
+    position = np.empty(n_groups, dtype=_code_type(n_groups))
     position[ordered] = np.arange(n_groups)
     sorted_patient = np.asarray(group_patient[ordered], dtype=np.intp)
     starts = np.r_[True, sorted_patient[1:] != sorted_patient[:-1]] if n_groups else \
@@ -249,7 +258,7 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
     start_of = np.maximum.accumulate(np.where(starts, np.arange(n_groups), 0)) if n_groups \
         else np.zeros(0, dtype=np.int64)
     return Timepoints(
-        row_tp=small_codes(position[group], n_groups),
+        row_tp=position[group],
         timepoint_code=small_codes(group, n_groups), has_visit=has_visit,
         patient=sorted_patient, label=labels[group_label[ordered]],
         order=(np.arange(n_groups) - start_of).astype(np.int64),

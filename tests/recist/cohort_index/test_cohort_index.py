@@ -49,6 +49,16 @@ def test_categorical_with_unsorted_and_unused_categories():
     assert coded.decode(coded.codes).tolist() == ["c", None, "a", "c"]
 
 
+@pytest.mark.parametrize("categories", [["b", 2, "a", 1], [3, 1, 2], ["a", "b", "c"]])
+def test_categorical_codes_follow_the_sorted_categories_whether_or_not_they_compare(categories):
+    cells = [categories[2], None, categories[0], categories[-1]]
+    coded = text_codes(pd.Series(pd.Categorical(cells, categories=categories)))
+    uniques = pd.factorize(np.asarray(categories, dtype=object), sort=True)[1].tolist()
+    assert coded.uniques.tolist() == uniques  # all categories, numbers before text
+    assert coded.codes.tolist() == [-1 if cell is None else uniques.index(cell)
+                                    for cell in cells]
+
+
 def _clean(value):
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
