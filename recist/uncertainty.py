@@ -32,7 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from recist._checks_support import indexed
-from recist.arrays import combined_codes, first_row_of_each, order_codes, round_half_away
+from recist.arrays import combined_codes, order_codes, round_half_away
 from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.patient_summary import summarise_patients_with_findings
@@ -80,9 +80,11 @@ PATIENT_COLUMNS = ("p_bor_same", "p_confirmed_bor_same", "p_pd_date_same", "bor_
 _CR, _PR, _SD, _PD = (OVERALL_ORDER.index(v) for v in ("CR", "PR", "SD", "PD"))
 _DIGIT_BASE = 8
 """A draw's sequence key packs each time point's overall code (-1 baseline, then the
-indices of OVERALL_ORDER) shifted by 2 as one base-8 digit: every code must be < 8."""
+indices of OVERALL_ORDER) as one base-8 digit (key × 8 + code, time point by time point):
+the codes are fewer than 8 consecutive integers, so two sequences of one patient (of one
+length) have one key only when they are equal."""
 _DIGITS_PER_WORD = 20
-"""Digits per int64 key word: 8**20 = 2**60 < 2**63, so a word never overflows."""
+"""Digits per int64 key word: |key| < 8**20 = 2**60 < 2**63, so a word never overflows."""
 if len(OVERALL_ORDER) + 1 >= _DIGIT_BASE:  # a new overall response would collide keys
     raise ImportError("recist.uncertainty: the overall response codes no longer fit a "
                       "sequence key digit; raise _DIGIT_BASE (and lower _DIGITS_PER_WORD)")
@@ -844,31 +846,40 @@ def _alternative_sequences(
     # BOR, confirmed BOR and the PD date read nothing after the first PD (BOR-1, TTE-1):
     # every later time point is written PD, so sequences differing only there are one.
     seen = np.zeros((n_patients, draws), dtype=bool)
+    at_pd = np.empty((n_patients, draws), dtype=bool)
     seen_reference = np.zeros(n_patients, dtype=bool)
-    changed = np.zeros((n_patients, draws), dtype=bool)
-    # One exact integer key per (patient, draw) sequence (_DIGIT_BASE, _DIGITS_PER_WORD).
-    words = [np.zeros((n_patients, draws), dtype=np.int64)
-             for _ in range(-(-len(plan.sizes) // _DIGITS_PER_WORD))]
+    # One exact integer key per (patient, draw) sequence and one for the engine's
+    # (_DIGIT_BASE, _DIGITS_PER_WORD), digit by digit: key = key × base + code.
+    n_words = -(-len(plan.sizes) // _DIGITS_PER_WORD)
+    words = [np.zeros((n_patients, draws), dtype=np.int64) for _ in range(n_words)]
+    reference_words = [np.zeros(n_patients, dtype=np.int64) for _ in range(n_words)]
     for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
         block = overall_draws[start:start + size]
         block_reference = reference[start:start + size]
         if j:
             before = slice(plan.starts[j - 1], plan.starts[j - 1] + size)
-            seen = seen[:size] | (overall_draws[before] == _PD)
+            seen = seen[:size]
+            seen |= np.equal(overall_draws[before], _PD, out=at_pd[:size])
             seen_reference = seen_reference[:size] | (reference[before] == _PD)
             np.copyto(block, np.int8(_PD), where=seen)
             block_reference = np.where(seen_reference, np.int8(_PD), block_reference)
-        changed[:size] |= block != block_reference[:, None]
-        digit = block.astype(np.int64)
-        digit += 2  # -1 (baseline) .. len(OVERALL_ORDER) - 1 -> 1 .. < _DIGIT_BASE
-        digit *= _DIGIT_BASE ** (j % _DIGITS_PER_WORD)
-        words[j // _DIGITS_PER_WORD][:size] += digit
+        word = words[j // _DIGITS_PER_WORD][:size]
+        word *= _DIGIT_BASE
+        word += block
+        reference_word = reference_words[j // _DIGITS_PER_WORD][:size]
+        reference_word *= _DIGIT_BASE
+        reference_word += block_reference
+    changed = words[0] != reference_words[0][:, None]
+    for word, reference_word in zip(words[1:], reference_words[1:]):
+        changed |= word != reference_word[:, None]
     rank, drawn = np.nonzero(changed)
     if not len(rank):
         return None
     alternative = combined_codes([rank, *(word[rank, drawn] for word in words)])
-    n_alt = int(alternative.max()) + 1
-    first = first_row_of_each(alternative, n_alt)
+    # Codes numbered by first sight: sequence g first appears where the code exceeds
+    # every earlier one, for the g-th time.
+    first = np.flatnonzero(np.r_[True, alternative[1:]
+                                 > np.maximum.accumulate(alternative)[:-1]])
     alt_rank, alt_draw = rank[first], drawn[first]
     # The plan rows of each sequence's time points, chronologically.
     count = np.bincount(np.concatenate([np.arange(size) for size in plan.sizes]),
