@@ -72,7 +72,7 @@ def percent_change(current: npt.ArrayLike, reference: npt.ArrayLike,
 def classify_size_sums(
     current: npt.ArrayLike, baseline: npt.ArrayLike, nadir: npt.ArrayLike, *,
     complete: npt.ArrayLike, cr_met: npt.ArrayLike, has_targets: npt.ArrayLike,
-    thresholds: SizeThresholds, half_away: bool = True,
+    thresholds: SizeThresholds, half_away: bool = True, rounded: bool = False,
 ) -> npt.NDArray[np.int64]:
     """Target response codes (positions in ``recist.response_table.TARGET_ORDER``).
 
@@ -91,6 +91,9 @@ def classify_size_sums(
     ``half_away=False`` rounds with ``numpy.round`` (half to even) instead, which is
     faster and differs only for values exactly halfway between two steps: the Monte
     Carlo of ``recist.uncertainty`` uses it, where such values have probability 0.
+    ``rounded=True``: ``current``, ``baseline`` and ``nadir`` are rounded to ``decimals``
+    already, and are not rounded again (the rounding leaves a rounded value as it is,
+    so the codes are the same).
 
     >>> t = recist_thresholds()
     >>> codes = classify_size_sums([30.0, 35.0, 35.01], [50.0, 50.0, 50.0],
@@ -101,9 +104,8 @@ def classify_size_sums(
     """
     d = thresholds.decimals
     rnd = round_half_away if half_away else np.round
-    now = rnd(np.asarray(current, dtype=float), d)
-    ref = rnd(np.asarray(nadir, dtype=float), d)
-    base = rnd(np.asarray(baseline, dtype=float), d)
+    now, ref, base = (array if rounded else rnd(array, d) for array in (
+        np.asarray(values, dtype=float) for values in (current, nadir, baseline)))
     increase = rnd(now - ref, d)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct_nadir = rnd((now - ref) / ref * 100.0, d)

@@ -209,20 +209,29 @@ def threshold_distances(timepoints: pd.DataFrame, sum_sd_mm: npt.ArrayLike | Non
                       rows: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
         return classify_size_sums(values, base[rows], nadir[rows], complete=follow_up[rows],
                                   cr_met=np.zeros(len(rows), dtype=bool),
-                                  has_targets=follow_up[rows], thresholds=thresholds)
+                                  has_targets=follow_up[rows], thresholds=thresholds,
+                                  rounded=True)
 
     now = classify_rows(total, np.arange(len(total)))
     flip = np.full(len(total), np.inf)
     flip_to = np.full(len(total), -1, dtype=np.int64)
+    # Rounded values as whole steps: a candidate (threshold + offset steps, rounded) is
+    # its step count over the scale, and its rounded distance to the sum the difference
+    # of the counts over the scale (each the nearest double of a ratio of integers, as
+    # round_half_away gives it).
+    scale = 10.0 ** d
+    total_steps = np.rint(total * scale)
     # The rounded percentage moves a boundary by up to half a percentage step of the
     # reference (0.05 mm over 1000 mm): each row searches that many steps around it.
     for threshold, reference in ((pr_thr, base), (pd_thr, nadir)):
         reach = 2 + np.ceil(np.nan_to_num(reference) * 0.5 * step / 100.0 / step)
+        threshold_steps = np.rint(threshold * scale)
         for offset in range(-int(reach.max(initial=2)), int(reach.max(initial=2)) + 1):
             rows = np.flatnonzero(follow_up & (reach >= abs(offset)))
-            candidate = round_half_away(threshold[rows] + offset * step, d)
+            candidate_steps = threshold_steps[rows] + offset
+            candidate = candidate_steps / scale
             then = classify_rows(candidate, rows)
-            distance = np.abs(round_half_away(candidate - total[rows], d))
+            distance = np.abs(candidate_steps - total_steps[rows]) / scale
             better = (then != now[rows]) & (distance < flip[rows])
             flip[rows] = np.where(better, distance, flip[rows])
             flip_to[rows] = np.where(better, then, flip_to[rows])
