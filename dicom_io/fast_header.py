@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["PIXEL_DATA_TAG", "WANTED_TAGS", "NotRegularFile", "RawHeader", "TruncatedFile",
-           "read_raw_header", "special_file_kind"]
+           "has_dicom_prefix", "read_raw_header", "special_file_kind"]
 
 PIXEL_DATA_TAG = 0x7FE00010
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
@@ -309,6 +309,21 @@ def read_raw_header(path: str | Path) -> RawHeader | None:
                 raise TruncatedFile(f"PixelData needs {length} bytes from offset {offset}, "
                                f"the file has {file_size}")
             return RawHeader(values, syntax, sop_class, offset, length, file_size)
+    finally:
+        os.close(descriptor)
+
+
+def has_dicom_prefix(path: str | Path) -> bool:
+    """Whether bytes 128-131 of the file are ``DICM`` (PS3.10 7.1: the preamble, then the
+    prefix); True when the file cannot be read (its reader says what is wrong)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return True
+    try:
+        return os.pread(descriptor, 4, 128) == b"DICM"
+    except OSError:
+        return True
     finally:
         os.close(descriptor)
 

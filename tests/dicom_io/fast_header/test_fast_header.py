@@ -127,3 +127,21 @@ def test_file_without_preamble_falls_back_and_loads(tmp_path):
     path = written.paths[0]
     path.write_bytes(b"\x00" * 128 + b"XXXX" + path.read_bytes()[132:])
     assert read_raw_header(path) is None
+
+
+@pytest.mark.parametrize("content", [b"", b"100 512", b"\x00" * 128 + b"DIC",
+                                     b"\x00" * 128 + b"XXXX" + bytes(300)])
+def test_file_without_dicm_prefix_is_not_dicom_without_pydicom(tmp_path, monkeypatch,
+                                                                 content):
+    # pydicom (force=False) refuses a file without the DICM prefix; read_slice_header says
+    # so without it (0.4 ms a stray file), and pydicom agrees on each of these files
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    with pytest.raises(InvalidDicomError):
+        pydicom.dcmread(path, defer_size=256)
+    monkeypatch.setattr(discover.pydicom, "dcmread", lambda *a, **k: pytest.fail("read"))
+    with pytest.raises(InvalidDicomError):
+        read_slice_header(path)
