@@ -111,8 +111,15 @@ def _by_distinct(column: pd.Series, convert: Callable[[pd.Series], pd.Series]) -
     if not isinstance(column.dtype, pd.CategoricalDtype):
         return convert(column)
     distinct = convert(pd.Series(column.cat.categories.to_numpy(dtype=object), dtype=object))
-    return pd.Series(distinct.array.take(column.cat.codes.to_numpy(), allow_fill=True),
-                     index=column.index, name=column.name)
+    codes = column.cat.codes.to_numpy()
+    values = distinct.to_numpy()
+    if isinstance(distinct.dtype, np.dtype) and distinct.dtype.kind in "fM":
+        # numbers or dates: a numpy lookup, its last entry (code -1) NaN or NaT
+        missing = np.array("NaT" if distinct.dtype.kind == "M" else np.nan, dtype=values.dtype)
+        return pd.Series(np.take(np.append(values, missing), codes), index=column.index,
+                         name=column.name)
+    return pd.Series(distinct.array.take(codes, allow_fill=True), index=column.index,
+                     name=column.name)
 
 
 class _Text:
@@ -124,12 +131,20 @@ class _Text:
 
     def where(self, test: np.ndarray | list[bool]) -> np.ndarray:
         """Per row: ``test`` (one bool per distinct value, missing ones included) of the
-        row's value; a missing cell (code -1) is False."""
-        return np.append(np.asarray(test, dtype=bool), False)[self.codes]
+        row's value; a missing cell (code -1) is False.
+
+        A test true (or false) for every distinct value needs no lookup per row: the
+        codes alone say which cells are missing."""
+        test = np.asarray(test, dtype=bool)
+        if test.all():
+            return self.codes >= 0
+        if not test.any():
+            return np.zeros(len(self.codes), dtype=bool)
+        return np.take(np.append(test, False), self.codes)  # code -1: the appended False
 
     def missing(self) -> np.ndarray:
         """Per row: the cleaned value is missing."""
-        return np.append(self.values.isna().to_numpy(dtype=bool), True)[self.codes]
+        return ~self.where(self.values.notna().to_numpy(dtype=bool))
 
     def series(self) -> pd.Series:
         """The cleaned column (``string`` dtype)."""
@@ -150,11 +165,17 @@ class _Text:
         ['b', 'a', nan, 'b', nan]
         """
         texts = np.array(self.values.array, dtype=object)  # a copy; missing: pd.NA
-        used = np.bincount(self.codes.astype(np.intp) + 1, minlength=len(texts) + 1)[1:] > 0
-        texts[~used | self.values.isna().to_numpy(dtype=bool)] = None
+        used = np.zeros(len(texts) + 1, dtype=bool)
+        used[self.codes] = True  # a missing cell (code -1) marks the extra last slot
+        texts[~used[:-1] | self.values.isna().to_numpy(dtype=bool)] = None
         rank, categories = pd.factorize(texts, sort=True)  # None -> -1
-        renumber = np.append(rank, -1)  # the last: a missing cell (code -1)
-        codes = small_codes(renumber[self.codes], len(categories))
+        # the last: a missing cell (code -1); in the codes' type, so the lookup per row
+        # writes the final codes at once
+        renumber = small_codes(np.append(rank, -1), len(categories))
+        if np.array_equal(rank, np.arange(len(rank))):  # sorted, used, none missing:
+            codes = self.codes.astype(renumber.dtype)  # the same codes (a copy)
+        else:
+            codes = np.take(renumber, self.codes)
         return pd.Categorical.from_codes(
             codes, categories=pd.Index(categories, dtype=object), validate=False)
 
@@ -294,14 +315,24 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
             f"{_where(source, row, frame)}: kind {_cell(frame, row, 'kind')!r} is not one of "
             f"{', '.join(KINDS)}"
         )
-    for kind, allowed in STATUSES.items():
-        rows = np.flatnonzero(where_in(kinds, (kind,)) & ~where_in(statuses, allowed))
-        if len(rows):
-            row = rows[0]
-            raise RecistDataError(
-                f"{_where(source, row, frame)}: status {_cell(frame, row, 'status')!r} is not "
-                f"allowed for a {kind} lesion; use one of {', '.join(allowed)} (DEC-18)"
-            )
+    # Which (kind, status) pairs are refused, on the distinct values; the rows are looked
+    # at once, and again (kind by kind, for the first bad row) only when one is.
+    refused = np.zeros((len(kinds.values) + 1, len(statuses.values) + 1), dtype=bool)
+    for code, kind_text in enumerate(kinds.values.array):
+        if kind_text in STATUSES:
+            refused[code] = ~np.append(
+                [value in STATUSES[kind_text] for value in statuses.values.array], False)
+    # code -1 (missing) picks the last row or column: a missing kind was refused above
+    if refused[kinds.codes, statuses.codes].any():
+        for kind, allowed in STATUSES.items():
+            rows = np.flatnonzero(where_in(kinds, (kind,)) & ~where_in(statuses, allowed))
+            if len(rows):
+                row = rows[0]
+                raise RecistDataError(
+                    f"{_where(source, row, frame)}: status {_cell(frame, row, 'status')!r} "
+                    f"is not allowed for a {kind} lesion; use one of {', '.join(allowed)} "
+                    "(DEC-18)"
+                )
 
     if frame["nodal"].dtype != bool:
         words = _cleaned(frame["nodal"], lower=True)

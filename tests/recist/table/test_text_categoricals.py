@@ -92,3 +92,31 @@ def test_a_missing_kind_is_named_as_missing():
     raw.loc[4, "kind"], raw.loc[4, "status"] = "non-target", None
     with pytest.raises(RecistDataError, match=r"row 6, .*status <NA> is not allowed"):
         normalise_measurements(raw)
+
+
+def test_sorted_used_categories_keep_their_codes_and_missing_cells():
+    # categories already sorted, each used, a missing cell: the codes are kept as they are
+    # (no lookup per row), and still equal those of the same texts as Python strings
+    raw = pd.DataFrame(RAW)
+    raw["visit"] = pd.Categorical(["BL", None, "BL", None, "W8"], categories=["BL", "W8"])
+    codes = raw["visit"].cat.codes.to_numpy()
+    table = normalise_measurements(raw)
+    assert table["visit"].cat.codes.tolist() == [0, -1, 0, -1, 1]
+    assert table["visit"].cat.codes.to_numpy() is not codes
+    raw["visit"] = raw["visit"].astype(object)
+    assert normalise_measurements(raw)["visit"].cat.codes.tolist() == [0, -1, 0, -1, 1]
+
+
+@pytest.mark.parametrize("kind,status,accepted", [
+    ("target", "present", False), ("non-target", "measured", False),
+    ("new", "measured", False), ("new", "equivocal", True), ("non-target", "absent", True)])
+def test_a_status_is_checked_against_its_rows_kind(kind, status, accepted):
+    # each status is one the vocabulary allows for another kind: refused for this one
+    raw = pd.DataFrame(RAW)
+    raw.loc[4, ["kind", "status", "ld_mm"]] = [kind, status, ""]
+    if accepted:
+        assert normalise_measurements(raw).loc[4, "status"] == status
+    else:
+        with pytest.raises(RecistDataError,
+                           match=rf"row 6, .*status '{status}' is not allowed for a {kind} "):
+            normalise_measurements(raw)
