@@ -265,8 +265,10 @@ def _texts(flat: np.ndarray, files: np.ndarray, starts: np.ndarray, lengths: np.
     unpadded; ``None`` for a value that is not printable ASCII (which decodes alike in
     every character set the fast reader knows): its file is read on its own.
 
-    The values are stripped of spaces and NULs at both ends and laid end to end, a line
-    break after each, in a few array steps; one decoding and one split give them all.
+    The values are stripped of spaces and NULs at both ends and gathered end to end, each
+    with the byte after it set to a line break for the gathering (that byte is a pad or
+    the next element's first byte, in no value; ``flat`` is as it was on return), in a
+    few array steps; one decoding and one split give them all.
     """
     begins = files * _WIDTH + starts
     ends = begins + lengths
@@ -279,15 +281,19 @@ def _texts(flat: np.ndarray, files: np.ndarray, starts: np.ndarray, lengths: np.
         ends -= trailing
         begins += leading & (ends > begins)
     sizes = ends - begins
-    total = int(sizes.sum())
-    within = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    laid = np.full(total + len(sizes), _LINE, dtype=np.uint8)
-    laid[np.repeat(np.cumsum(sizes + 1) - sizes - 1, sizes) + within] = \
-        flat[np.repeat(begins, sizes) + within]
+    runs = sizes + 1  # a value and its line break
+    saved = flat[ends]
+    flat[ends] = _LINE
+    try:
+        laid = flat[np.repeat(begins - (np.cumsum(runs) - runs), runs)
+                    + np.arange(int(runs.sum()))]
+    finally:
+        flat[ends] = saved
     text = laid.tobytes().decode("latin-1")
     values: list[Any] = text.split("\n")[:-1]
-    if len(values) == len(sizes) and text.isascii() \
-            and text.replace("\n", " ").isprintable():  # all good (common)
+    # printable ASCII (0x20-0x7E) or a line break: as text.isascii() and the text with
+    # spaces for line breaks .isprintable(), on the bytes
+    if len(values) == len(sizes) and bool((((laid - _SPACE) < 0x5F) | (laid == _LINE)).all()):
         return values, np.ones(len(sizes), dtype=bool)
     # A line break inside a value (not printable) shifts the split: value by value.
     values = [(flat[a:b].tobytes().decode("latin-1"))

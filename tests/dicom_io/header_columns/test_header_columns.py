@@ -212,3 +212,20 @@ def test_encapsulated_pixel_data_checked_from_the_reads_as_alone(tmp_path, monke
     for path in paths[1:3]:
         with pytest.raises(EOFError):
             read_raw_header(path)
+
+
+def test_batch_texts_leave_the_first_reads_as_they_were():
+    from dicom_io.header_batch import _WIDTH, _texts
+
+    flat = np.zeros(2 * _WIDTH, dtype=np.uint8)
+    flat[140:146] = np.frombuffer(b" AB C\x00", dtype=np.uint8)
+    flat[_WIDTH + 200:_WIDTH + 203] = np.frombuffer(b"1.2", dtype=np.uint8)
+    flat[_WIDTH + 203] = 0x7F  # the next element's first byte
+    before = flat.copy()
+    files, starts, lengths = np.array([0, 1, 1]), np.array([140, 200, 203]), np.array([6, 3, 0])
+    values, good = _texts(flat, files, starts, lengths)
+    assert values == ["AB C", "1.2", ""] and good.all()
+    np.testing.assert_array_equal(flat, before)
+    flat[141] = 0x0A  # a line break inside a value: not printable, read alone
+    values, good = _texts(flat, files, starts, lengths)
+    assert values == [None, "1.2", ""] and good.tolist() == [False, True, True]
