@@ -223,7 +223,9 @@ def _first_row_of_each_code(codes: np.ndarray, n_codes: int) -> np.ndarray:
     if len(codes) == 0:
         return first_row_of_each(codes, n_codes)
     running = np.maximum.accumulate(codes)
-    rises = np.flatnonzero(np.r_[True, running[1:] > running[:-1]])
+    rises = np.flatnonzero(running[1:] > running[:-1])
+    rises += 1
+    rises = np.r_[0, rises]  # the first row starts the first code
     if len(rises) == n_codes and np.array_equal(codes[rises], np.arange(n_codes)):
         return rises
     return first_row_of_each(codes, n_codes)

@@ -379,7 +379,10 @@ def _repeated_pairs(lesion_code: np.ndarray, order: np.ndarray) -> np.ndarray:
     n_orders = int(order.max(initial=-1)) + 1
     key = lesion_code * n_orders + order
     if (int(lesion_code.max(initial=-1)) + 1) * n_orders <= 4 * len(key) + 1024:
-        return np.bincount(key)[key] > 1
+        counts = np.bincount(key)
+        if counts.max(initial=0) < 2:  # no pair repeats (a table without copies)
+            return np.zeros(len(key), dtype=bool)
+        return counts[key] > 1
     return pd.Series(key).duplicated(keep=False).to_numpy()
 
 
