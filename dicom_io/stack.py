@@ -384,11 +384,15 @@ def _off_plane_all_at_once(rest: list[SliceHeader]) -> list[int] | None:
     orientation = np.array([h.orientation for h in rest], dtype=float)
     if orientation.shape != (len(rest), 6) or not np.isfinite(orientation).all():
         return None
-    keys, first_index, counts = np.unique(np.round(orientation, 3), axis=0,
-                                          return_index=True, return_counts=True)
-    best = counts.max()
-    main_key = keys[np.flatnonzero(counts == best)[
-        np.argmin(first_index[counts == best])]]  # the most common; ties: first seen
+    rounded = np.round(orientation, 3)
+    if (rounded == rounded[0]).all():  # one orientation (common): np.unique's one key but
+        main_key = rounded[0]  # for signed zeros, which give the same |normal . normal|
+    else:
+        keys, first_index, counts = np.unique(rounded, axis=0, return_index=True,
+                                              return_counts=True)
+        best = counts.max()
+        main_key = keys[np.flatnonzero(counts == best)[
+            np.argmin(first_index[counts == best])]]  # the most common; ties: first seen
     main_normal = np.cross(main_key[:3], main_key[3:])
     normals = np.cross(orientation[:, :3], orientation[:, 3:])
     return np.flatnonzero(np.abs(normals @ main_normal) < _SCOUT_MIN_ANGLE_COS).tolist()
