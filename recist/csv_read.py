@@ -73,14 +73,19 @@ def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFram
     names = _header(path)
     if not names or len(set(names)) != len(names) or any(not n.strip() for n in names):
         return None
+    # UTF-8 is checked on the dictionaries (each distinct text of a block once), not on
+    # every cell as the reader would: every column is a dictionary, so they hold all text.
     options = pcsv.ConvertOptions(column_types={name: _TEXT for name in names},
                                   null_values=[""], strings_can_be_null=True,
-                                  quoted_strings_can_be_null=True)
+                                  quoted_strings_can_be_null=True, check_utf8=False)
     try:
         table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(use_threads=True),
                               parse_options=pcsv.ParseOptions(
                                   newlines_in_values=_quoted(path)),
                               convert_options=options)
+        for column in table.columns:
+            for chunk in column.chunks:
+                chunk.dictionary.validate(full=True)  # raises on text that is not UTF-8
     except (pa.ArrowException, OSError):
         return None
     if table.column_names != names:

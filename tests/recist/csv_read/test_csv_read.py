@@ -111,3 +111,18 @@ def test_quoted_line_breaks_across_arrow_blocks(tmp_path):
     assert read_text_table(path, CORE_COLUMNS) is not None  # the Arrow path was taken
     pd.testing.assert_frame_equal(fast, reference)
     assert fast["organ"].iloc[-1] == "liver\nsegment 39999"
+
+
+@pytest.mark.parametrize("bad", [b"\xe9", b"\xc3", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80"])
+def test_text_not_utf8_deep_in_a_large_file_goes_to_pandas(tmp_path, bad):
+    # UTF-8 is checked on each block's dictionaries, not per cell: a Latin-1 letter, a cut
+    # sequence, a surrogate or a 5-byte form in one cell of a late block is still found
+    rows = [f"P{i},2024-01-02,V0,T1,target,lung,false,20.5,,measured,L".encode()
+            for i in range(60_000)]
+    rows[-7] = rows[-7].replace(b",lung,", b",lu" + bad + b"ng,")
+    path = tmp_path / "m.csv"
+    path.write_bytes(b"\n".join([HEADER.encode(), *rows]) + b"\n")
+    assert path.stat().st_size > 3 * 2**20
+    assert read_text_table(path, CORE_COLUMNS) is None
+    with pytest.raises(RecistDataError, match="not UTF-8"):
+        read_measurements(path)
