@@ -155,8 +155,8 @@ def _baseline_lesion_codes(measurements: pd.DataFrame) -> tuple[
         else:
             has_ids = not pd.isna(_objects(measurements["lesion_id"])[rows]).any()
         if has_ids:
-            return (rows, measurements["patient_code"].to_numpy(dtype=np.int64)[rows],
-                    measurements["lesion_code"].to_numpy(dtype=np.int64)[rows])
+            return (rows, measurements["patient_code"].to_numpy()[rows].astype(np.int64),
+                    measurements["lesion_code"].to_numpy()[rows].astype(np.int64))
     else:
         rows = np.flatnonzero(timepoint_index(measurements)["is_baseline"].to_numpy(
             dtype=bool))
@@ -225,6 +225,11 @@ def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.Arra
     sa = round_half_away(np.asarray(sa_mm, dtype=float), criteria.rounding_decimals)
     node = np.asarray(nodal, dtype=bool)
     thickness = np.asarray(slice_thickness_mm, dtype=float)
+    # Each distinct (node, LD, SA, thickness) is classified once: a cohort repeats them,
+    # and the category, slices, threshold and texts follow from those. Floats are keyed
+    # by their bits (-0.0 != 0.0).
+    distinct, inverse = _distinct_lesions(node, ld, sa, thickness)
+    ld, sa, node, thickness = ld[distinct], sa[distinct], node[distinct], thickness[distinct]
     thick = ~np.isnan(thickness) & (thickness > criteria.fixed_threshold_max_slice_mm)
     threshold = round_half_away(np.where(thick, np.maximum(
         criteria.measurable_ld_mm, criteria.slice_thickness_factor * np.nan_to_num(thickness)),
@@ -241,12 +246,8 @@ def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.Arra
          _CATEGORY_CODE[C.NOT_ASSESSABLE], _CATEGORY_CODE[C.MEASURABLE]],
         default=_CATEGORY_CODE[C.NON_MEASURABLE])
     categories = _CATEGORY_VALUES[category_code]
-    # The texts are built once per distinct (node, LD, SA, thickness): a cohort repeats
-    # them, and the category, slices and threshold follow from those. Floats are keyed by
-    # their bits (-0.0 != 0.0).
-    distinct, inverse = _distinct_lesions(node, ld, sa, thickness)
     reasons, notes = [], []
-    for i in distinct.tolist():
+    for i in range(len(distinct)):
         cat = categories[i]
         note = ""
         if node[i]:
@@ -277,7 +278,7 @@ def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.Arra
             reason = f"non-nodal LD {_mm(ld[i])} mm {sign} {where}"
         reasons.append(reason)
         notes.append(note)
-    return (categories, np.array(reasons, dtype=object)[inverse],
+    return (categories[inverse], np.array(reasons, dtype=object)[inverse],
             np.array(notes, dtype=object)[inverse])
 
 
