@@ -480,11 +480,12 @@ def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
     Two tests of :func:`classify_draws` are implied here and not computed: a nadir of 0
     under a positive increase gives a percentage of +inf, which meets the PD percentage;
     a baseline of 0 gives a change of +inf or NaN, which never meets the PR one. The
-    increase > 0 test is implied by the 5 mm one unless that minimum is 0."""
+    increase > 0 test is implied by the 5 mm one unless that minimum is 0. The ratios are
+    compared with :func:`_percent_bound` instead of being multiplied by 100 first."""
     half = 0.5 * 10.0 ** -criteria.rounding_decimals
     pd_min = criteria.pd_min_increase_mm - half
-    pd_pct = criteria.pd_increase_pct - half
-    pr_pct = -criteria.pr_decrease_pct + half
+    pd_ratio = _percent_bound(criteria.pd_increase_pct - half, below=False)
+    pr_ratio = _percent_bound(-criteria.pr_decrease_pct + half, below=True)
     code = TARGET_ORDER.index
     cr, pr, sd, pd_, ne, na = (code(TargetResponse.CR), code(TargetResponse.PR),
                                code(TargetResponse.SD), code(TargetResponse.PD),
@@ -492,31 +493,28 @@ def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
     if table is None:
         table = np.tile(np.arange(len(TARGET_ORDER), dtype=np.int8), (plan.n_tp, 1))
     codes = np.empty(sums.shape, dtype=np.int8)
-    # Scratch arrays, the size of the largest block after the first.
+    # Scratch arrays, the size of the largest block after the first; the running nadir
+    # (inf until a complete sum).
     most = max(plan.sizes[1:], default=0)
     scratch = np.empty((most, sums.shape[1]))
     met = np.empty((most, sums.shape[1]), dtype=bool)
     is_pd = np.empty((most, sums.shape[1]), dtype=bool)
-    running: npt.NDArray[np.float64] | None = None
+    nadir = np.full((most, sums.shape[1]), np.inf)
     for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
         block = slice(start, start + size)
         out, cells = codes[block], table[block]
         out[...] = cells[:, sd:sd + 1]
         if j:
             before = slice(plan.starts[j - 1], plan.starts[j - 1] + size)
-            usable = sums[before]
-            incomplete = ~plan.complete[before]
-            if incomplete.any():
-                usable = usable.copy()
-                usable[incomplete] = np.inf
-            running = usable if running is None else np.minimum(running[:size], usable)
+            running = nadir[:size]
+            np.minimum(running, sums[before], out=running,
+                       where=plan.complete[before][:, None])
             current, baseline = sums[block], sums[:size]
             work, test, pd_j = scratch[:size], met[:size], is_pd[:size]
             with np.errstate(divide="ignore", invalid="ignore"):
                 np.subtract(current, baseline, out=work)
                 np.divide(work, baseline, out=work)
-                np.multiply(work, 100.0, out=work)
-                np.less_equal(work, pr_pct, out=test)
+                np.less_equal(work, pr_ratio, out=test)
                 np.copyto(out, cells[:, pr:pr + 1], where=test)
                 np.subtract(current, running, out=work)
                 np.greater_equal(work, pd_min, out=pd_j)
@@ -524,8 +522,7 @@ def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
                     np.greater(work, 0.0, out=test)
                     pd_j &= test
                 np.divide(work, running, out=work)
-                np.multiply(work, 100.0, out=work)
-                np.greater_equal(work, pd_pct, out=test)
+                np.greater_equal(work, pd_ratio, out=test)
                 pd_j &= test
         np.copyto(out, cells[:, cr:cr + 1], where=cr_met[block])
         rows = np.flatnonzero(plan.ne[block])
@@ -535,6 +532,29 @@ def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
         rows = np.flatnonzero(plan.no_targets[block])
         out[rows] = cells[rows, na:na + 1]
     return codes
+
+
+def _percent_bound(threshold: float, *, below: bool) -> float:
+    """The bound ``b`` for which a ratio ``q`` (a double) meets ``q × 100 <= threshold``
+    (``below``) exactly when ``q <= b``, or ``q × 100 >= threshold`` exactly when
+    ``q >= b``. The product rounded to a double never decreases as ``q`` grows, so the
+    ratios meeting the test are all the doubles up to (from) ``b``: comparing ``q`` with
+    ``b`` gives the answer of the rounded percentage without multiplying.
+
+    >>> b = _percent_bound(-29.995, below=True)
+    >>> b * 100 <= -29.995, float(np.nextafter(b, np.inf)) * 100 <= -29.995
+    (True, False)
+    """
+    def meets(q: float) -> bool:
+        return q * 100.0 <= threshold if below else q * 100.0 >= threshold
+
+    towards, away = (-np.inf, np.inf) if below else (np.inf, -np.inf)
+    q = threshold / 100.0
+    while not meets(q):
+        q = float(np.nextafter(q, towards))
+    while meets(float(np.nextafter(q, away))):
+        q = float(np.nextafter(q, away))
+    return q
 
 
 def classify_draws(sums: npt.NDArray[np.float64], baseline: npt.NDArray[np.float64],

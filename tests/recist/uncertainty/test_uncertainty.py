@@ -334,3 +334,29 @@ def test_unc_3_pooled_diameters_give_the_normal_probability():
                            / math.sqrt((s1 ** 2).sum() + 0.49 * (s0 ** 2).sum()))
     assert result.timepoints["target_response"].iloc[1] == "SD"  # 70.5 mm > 70 % of 100
     assert unc.timepoints["p_pr"].iloc[1] == pytest.approx(expected, abs=0.01)  # SE 0.0035
+
+
+@pytest.mark.parametrize(("threshold", "below"), [(-29.995, True), (19.995, False),
+                                                  (-30.0, True), (20.0, False),
+                                                  (-49.5, True), (0.005, False)])
+def test_percent_bound_answers_as_the_rounded_percentage(threshold, below):
+    # For every double ratio q: q <= bound (q >= bound) exactly when q * 100 <= threshold
+    # (>= threshold), the product rounded to a double as numpy rounds it.
+    from recist.uncertainty import _percent_bound
+
+    bound = _percent_bound(threshold, below=below)
+    around = [bound]
+    for direction in (np.inf, -np.inf):
+        q = bound
+        for _ in range(2000):  # the 2000 doubles on each side of the bound
+            q = np.nextafter(q, direction)
+            around.append(q)
+    rng = np.random.default_rng(3)
+    q = np.concatenate([np.array(around), threshold / 100 + rng.normal(0, 1e-6, 100_000),
+                        [np.inf, -np.inf, np.nan, 0.0]])
+    with np.errstate(invalid="ignore"):
+        product = np.multiply(q, 100.0)
+        expected = product <= threshold if below else product >= threshold
+        got = q <= bound if below else q >= bound
+    np.testing.assert_array_equal(got, expected)
+    assert expected.any() and not expected.all()
