@@ -164,8 +164,10 @@ def _sorted_codes(key: npt.NDArray[np.integer[Any]],
         return np.asarray(codes, dtype=np.int64), len(uniques)
     present = np.zeros(n_values, dtype=bool)
     present[key] = True
-    rank = np.cumsum(present, dtype=np.int64) - 1
-    return rank[key], int(rank[-1]) + 1 if n_values else 0
+    values = np.flatnonzero(present)
+    rank = np.empty(n_values, dtype=np.int64)  # read at the values present only
+    rank[values] = np.arange(len(values))
+    return rank[key], len(values)
 
 
 def _value_codes(array: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], int]:

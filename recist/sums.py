@@ -115,10 +115,37 @@ def nadir_before(sums_mm: npt.ArrayLike, evaluable: npt.ArrayLike,
     """
     sums = np.where(np.asarray(evaluable, dtype=bool), np.asarray(sums_mm, dtype=float), np.inf)
     sums = np.where(np.isnan(sums), np.inf, sums)
+    by_row = _running_min_before(sums, np.asarray(patient_codes))
+    if by_row is not None:
+        return by_row
     codes = pd.Series(np.asarray(patient_codes))
     running = pd.Series(sums).groupby(codes.to_numpy(), sort=False).cummin()
     previous: npt.NDArray[np.float64] = running.groupby(
         codes.to_numpy(), sort=False).shift(1).to_numpy(dtype=float)
+    previous[np.isinf(previous)] = np.nan
+    return previous
+
+
+def _running_min_before(sums: npt.NDArray[np.float64], codes: npt.NDArray[Any]
+                        ) -> npt.NDArray[np.float64] | None:
+    """``nadir_before`` of sums without NaN (inf: no sum) when each patient's time points
+    are consecutive in ascending patient codes: the time points laid out one patient a row
+    of a grid, after a first column of inf, and each row's running minimum read one column
+    to the left. None when the codes are not ascending or the grid would take more than a
+    few cells per time point (one patient with very many time points)."""
+    n = len(sums)
+    if not n or not (codes[1:] >= codes[:-1]).all():
+        return None
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    width = int(lengths.max()) + 1
+    if len(starts) * width > 4 * n + 4096:
+        return None
+    grid = np.full(len(starts) * width, np.inf)
+    cell = np.arange(n) + np.repeat(np.arange(len(starts)) * width - starts, lengths)
+    grid[cell + 1] = sums  # a patient's first time point in its row's second column
+    grid = np.minimum.accumulate(grid.reshape(len(starts), width), axis=1).reshape(-1)
+    previous: npt.NDArray[np.float64] = grid[cell]
     previous[np.isinf(previous)] = np.nan
     return previous
 
@@ -190,6 +217,8 @@ def _group_min(keys: np.ndarray, values: np.ndarray, n: int, fill: int) -> np.nd
     """
     out = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(out, keys, values)
+    if fill == np.iinfo(np.int64).max:
+        return out  # a key without a value keeps the start value, which is ``fill``
     seen = np.zeros(n, dtype=bool)
     seen[keys] = True
     out[~seen] = fill
@@ -273,8 +302,9 @@ def timepoint_features(measurements: pd.DataFrame, criteria: Criteria = RECIST_1
 
 
 def _lesion_groups(row_tp: np.ndarray, row_lesion: np.ndarray, row_order: np.ndarray,
-                   n_lesions: int, n_orders: int) -> tuple[np.ndarray, np.ndarray]:
-    """Group rows by (lesion, time point): each row's group and each group's time point.
+                   n_lesions: int, n_orders: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group rows by (lesion, time point): each row's group, and each group's time point
+    and lesion.
 
     ``row_lesion`` numbers the (patient, lesion_id) pairs 0..n_lesions-1 and ``row_order``
     is the order of the row's time point within its patient (0..n_orders-1), so that
@@ -285,44 +315,49 @@ def _lesion_groups(row_tp: np.ndarray, row_lesion: np.ndarray, row_order: np.nda
 
     >>> _lesion_groups(np.array([0, 0, 1, 0]), np.array([2, 2, 2, 1]), np.array([0, 0, 1, 0]),
     ...                3, 2)
-    (array([1, 1, 2, 0]), array([0, 0, 1]))
+    (array([1, 1, 2, 0]), array([0, 0, 1]), array([1, 2, 2]))
     """
-    key = row_lesion.astype(np.int64) * n_orders + row_order
+    key = row_lesion.astype(np.int64)
+    key *= n_orders
+    key += row_order
     space = n_lesions * n_orders
     if space <= 8 * len(key) + 4096:
         present = np.zeros(space, dtype=bool)
         present[key] = True
-        rank = np.cumsum(present, dtype=np.intp) - 1
+        pairs = np.flatnonzero(present)
+        rank = np.empty(space, dtype=np.intp)  # read at the pairs present only
+        rank[pairs] = np.arange(len(pairs))
         group = rank[key]
-        n_groups = int(rank[-1]) + 1 if space else 0
     else:
         codes, uniques = pd.factorize(key)
-        group, n_groups = np.asarray(codes, dtype=np.intp), len(uniques)
-    group_tp = np.empty(n_groups, dtype=np.intp)
+        group, pairs = np.asarray(codes, dtype=np.intp), np.asarray(uniques)
+    group_tp = np.empty(len(pairs), dtype=np.intp)
     group_tp[group] = row_tp
-    return group, group_tp
+    return group, group_tp, pairs // max(n_orders, 1)
 
 
-def _at_baseline(row_lesion: np.ndarray, rows: np.ndarray, row_is_baseline: np.ndarray,
-                 n_lesions: int) -> np.ndarray:
-    """Whether the lesion of each of ``rows`` has one of ``rows`` at its patient's baseline.
+def _lesions_at_baseline(row_lesion: np.ndarray, row_order: np.ndarray,
+                         n_lesions: int) -> np.ndarray:
+    """Per lesion 0..n_lesions-1, whether one of the rows is at its patient's baseline
+    (time point order 0).
 
-    >>> _at_baseline(np.array([0, 1, 0, 1]), np.array([0, 2, 3]),
-    ...              np.array([True, True, False, False]), 2).tolist()
-    [True, True, False]
+    >>> _lesions_at_baseline(np.array([0, 1, 0, 1]), np.array([1, 0, 2, 1]), 3).tolist()
+    [False, True, False]
     """
     seen = np.zeros(n_lesions, dtype=bool)
-    seen[row_lesion[rows[row_is_baseline[rows]]]] = True
-    at_baseline: np.ndarray = seen[row_lesion[rows]]
-    return at_baseline
+    seen[row_lesion[row_order == 0]] = True
+    return seen
 
 
-def _group_sum(group: np.ndarray, values: np.ndarray) -> np.ndarray:
-    return np.bincount(group, weights=values, minlength=int(group.max(initial=-1)) + 1)
+def _group_sum(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    return np.bincount(group, weights=values, minlength=n_groups)
 
 
-def _group_any(group: np.ndarray, flags: np.ndarray) -> np.ndarray:
-    return _group_sum(group, np.asarray(flags, dtype=bool)) > 0
+def _group_any(group: np.ndarray, flags: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group 0..n_groups-1, whether one of its rows is flagged."""
+    out = np.zeros(n_groups, dtype=bool)
+    out[group[np.asarray(flags, dtype=bool)]] = True
+    return out
 
 
 def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
@@ -359,10 +394,8 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
 
     patient_of_tp = tps.patient
     tp_order = tps.order
-    baseline_tp = np.flatnonzero(tp_order == 0)
-    baseline_of_tp = baseline_tp[np.searchsorted(baseline_tp, np.arange(n_tp), side="right") - 1]
-    row_order = tp_order[row_tp]
-    row_is_baseline = row_order == 0
+    # a patient's time points are consecutive, its baseline (order 0) first
+    baseline_of_tp = np.arange(n_tp) - tp_order
 
     row_lesion = encoding.lesion_code  # (patient, lesion_id) pairs numbered 0, 1, ...
     n_lesions = int(row_lesion.max(initial=-1)) + 1
@@ -372,20 +405,21 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     t_contribution = _contribution_of_masks(t_measured, t_status_is(TargetStatus.TOO_SMALL),
                                             t_nodal, t_ld, t_sa, criteria)
     t_not_evaluated = t_status_is(TargetStatus.NOT_EVALUATED)
-    les_of_row, les_tp = _lesion_groups(row_tp[t_rows], row_lesion[t_rows], row_order[t_rows],
-                                        n_lesions, n_orders)
-    les_mm = round_half_away(_group_sum(les_of_row, t_contribution), decimals)
-    les_ne = _group_any(les_of_row, t_not_evaluated)
-    les_nodal = _group_any(les_of_row, t_nodal)
-    les_in_base = _group_any(les_of_row, _at_baseline(row_lesion, t_rows, row_is_baseline,
-                                                      n_lesions))
+    t_tp, t_lesion = row_tp[t_rows], row_lesion[t_rows]
+    t_order = tp_order[t_tp]
+    les_of_row, les_tp, les_lesion = _lesion_groups(t_tp, t_lesion, t_order, n_lesions, n_orders)
+    n_les = len(les_tp)
+    les_mm = round_half_away(_group_sum(les_of_row, t_contribution, n_les), decimals)
+    les_ne = _group_any(les_of_row, t_not_evaluated, n_les)
+    les_nodal = _group_any(les_of_row, t_nodal, n_les)
+    les_in_base = _lesions_at_baseline(t_lesion, t_order, n_lesions)[les_lesion]
     not_cr = np.where(les_nodal, les_mm >= criteria.node_pathological_sa_mm, les_mm > 0)
     n_target_lesions = np.bincount(les_tp, minlength=n_tp)
     n_evaluated_base = np.bincount(les_tp, weights=(~les_ne & les_in_base), minlength=n_tp)
     any_ne = np.bincount(les_tp, weights=les_ne, minlength=n_tp) > 0
     any_not_cr = np.bincount(les_tp, weights=not_cr, minlength=n_tp) > 0
     partial = round_half_away(
-        np.bincount(row_tp[t_rows], weights=t_contribution, minlength=n_tp), decimals)
+        np.bincount(t_tp, weights=t_contribution, minlength=n_tp), decimals)
 
     n_base_targets = n_target_lesions[baseline_of_tp]
     has_targets = n_base_targets > 0
@@ -404,23 +438,25 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     pct_nadir = round_half_away(pct_nadir, decimals)
     # DEC-20: a sum-based PD is dated by the earliest scan of the targets that documented
     # it, so rows of targets not evaluated at that time point do not count.
-    evaluated_t_rows = t_rows[~t_not_evaluated]
-    first_target_ns = _group_min(row_tp[evaluated_t_rows], date_ns[evaluated_t_rows],
-                                 n_tp, NO_DATE_NS)
-    del t_rows, t_contribution, les_of_row, evaluated_t_rows, t_nodal, t_sa, t_ld
+    evaluated = ~t_not_evaluated
+    first_target_ns = _group_min(t_tp[evaluated], date_ns[t_rows[evaluated]], n_tp, NO_DATE_NS)
+    del t_rows, t_tp, t_lesion, t_order, t_contribution, les_of_row, evaluated, t_nodal, t_sa
+    del t_ld
 
     # ---- non-targets (NT-*, DEC-5) ----
     nt_status_is = status_of(nt_rows)
     gone = nt_status_is(NonTargetStatus.ABSENT) & ~(nodal[nt_rows]
                                        & (sa[nt_rows] >= criteria.node_pathological_sa_mm))
-    nt_of_row, nt_tp = _lesion_groups(row_tp[nt_rows], row_lesion[nt_rows],
-                                      row_order[nt_rows], n_lesions, n_orders)
+    nt_row_tp, nt_lesion = row_tp[nt_rows], row_lesion[nt_rows]
+    nt_order = tp_order[nt_row_tp]
+    nt_of_row, nt_tp, nt_group_lesion = _lesion_groups(nt_row_tp, nt_lesion, nt_order,
+                                                       n_lesions, n_orders)
+    n_nt = len(nt_tp)
     nt_progression = nt_status_is(NonTargetStatus.PROGRESSION)
-    nt_prog = _group_any(nt_of_row, nt_progression)
-    nt_ne = _group_any(nt_of_row, nt_status_is(NonTargetStatus.NOT_EVALUATED))
-    nt_gone = ~_group_any(nt_of_row, ~gone)  # every row of the lesion gone
-    nt_in_base = _group_any(nt_of_row, _at_baseline(row_lesion, nt_rows, row_is_baseline,
-                                                    n_lesions))
+    nt_prog = _group_any(nt_of_row, nt_progression, n_nt)
+    nt_ne = _group_any(nt_of_row, nt_status_is(NonTargetStatus.NOT_EVALUATED), n_nt)
+    nt_gone = ~_group_any(nt_of_row, ~gone, n_nt)  # every row of the lesion gone
+    nt_in_base = _lesions_at_baseline(nt_lesion, nt_order, n_lesions)[nt_group_lesion]
     n_nt_lesions = np.bincount(nt_tp, minlength=n_tp)
     n_nt_base = n_nt_lesions[baseline_of_tp]
     n_nt_seen_base = np.bincount(nt_tp, weights=nt_in_base, minlength=n_tp)
@@ -429,8 +465,8 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_nt_prog = np.bincount(nt_tp, weights=nt_prog, minlength=n_tp).astype(np.int64)
     n_nt_present = np.bincount(nt_tp, weights=~nt_gone & ~nt_ne & ~nt_prog,
                                minlength=n_tp).astype(np.int64)
-    prog_rows = nt_rows[nt_progression]
-    nt_prog_ns = _group_min(row_tp[prog_rows], date_ns[prog_rows], n_tp, NO_DATE_NS)
+    nt_prog_ns = _group_min(nt_row_tp[nt_progression], date_ns[nt_rows[nt_progression]], n_tp,
+                            NO_DATE_NS)
 
     # ---- new lesions (NEW-1, NEW-3, DEC-13, DEC-14) ----
     new_status_is = status_of(new_rows)

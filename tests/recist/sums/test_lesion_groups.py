@@ -16,14 +16,16 @@ def test_groups_are_the_lesion_time_point_pairs(n_lesions):
     lesion = rng.integers(0, n_lesions, n_rows)
     order = rng.integers(0, n_orders, n_rows)
     row_tp = lesion * 100 + order  # any time point numbering, one per (patient, order)
-    group, group_tp = _lesion_groups(row_tp, lesion, order, n_lesions, n_orders)
+    group, group_tp, group_lesion = _lesion_groups(row_tp, lesion, order, n_lesions, n_orders)
     pairs = list(zip(lesion.tolist(), order.tolist()))
     assert sorted(set(group.tolist())) == list(range(len(set(pairs))))  # 0..n-1, no gap
     assert len(set(zip(group.tolist(), pairs))) == len(set(pairs))  # one group per pair
     assert (group_tp[group] == row_tp).all()
+    assert (group_lesion[group] == lesion).all()
 
 
 def test_no_rows():
-    group, group_tp = _lesion_groups(np.array([], dtype=np.intp), np.array([], dtype=np.intp),
-                                     np.array([], dtype=np.int64), 0, 0)
-    assert len(group) == 0 and len(group_tp) == 0
+    group, group_tp, group_lesion = _lesion_groups(
+        np.array([], dtype=np.intp), np.array([], dtype=np.intp), np.array([], dtype=np.int64),
+        0, 0)
+    assert len(group) == 0 and len(group_tp) == 0 and len(group_lesion) == 0
