@@ -41,7 +41,7 @@ _REFER = object()  # this value needs read_slice_header's general path
 def _numbers(column: list[Any], size: int) -> list[Any]:
     """``discover._numbers`` of each value: None when absent or empty, the list of
     floats, or ``_REFER`` where it would raise."""
-    if column and all(type(text) is str and text for text in column):
+    if column and set(map(type, column)) == {str} and "" not in column:
         # Every value present (the common column): split and parsed in one go when each
         # holds ``size`` numbers (its texts are printable: no line break inside).
         joined = "\n".join(column)  # type: ignore[arg-type]
@@ -76,10 +76,18 @@ def _lines_of(size: int) -> re.Pattern[str]:
 
 
 _COUNTS = {size: _lines_of(size) for size in (1, 2, 3, 6)}
+_DIGIT_LINES = re.compile(r"[0-9]{1,9}(?:\n[0-9]{1,9})*")
 
 
 def _integers(column: list[Any], keyword: str) -> list[Any]:
     """``discover._integer`` of each value, or ``_REFER`` where it would raise."""
+    kinds = set(map(type, column))
+    if kinds <= {int, type(None)}:  # binary unsigned shorts (or absent): themselves
+        return list(column)
+    if kinds == {str}:  # every value 1 to 9 ASCII digits (common): int() of each
+        joined = "\n".join(column)
+        if joined.count("\n") == len(column) - 1 and _DIGIT_LINES.fullmatch(joined):
+            return list(map(int, column))
     out: list[Any] = []
     for value in column:
         if value is None or value == "" or type(value) is int:
@@ -97,6 +105,9 @@ def _integers(column: list[Any], keyword: str) -> list[Any]:
 def _texts(column: list[Any]) -> list[Any]:
     """``discover._clean`` of each value: "" when absent; the fast reader's texts are
     unpadded already, so a printable one is itself; ``_REFER`` for any other."""
+    values = ["" if value is None else value for value in column]
+    if set(map(type, values)) == {str} and "".join(values).isprintable():  # (common)
+        return values
     return ["" if value is None else value if type(value) is str and value.isprintable()
             else _REFER for value in column]
 
@@ -117,19 +128,25 @@ def read_slice_headers(paths: Sequence[Path], names: Sequence[str]
     integers = {keyword: _integers(values[keyword], keyword) for keyword in (
         "SeriesNumber", "InstanceNumber", "Rows", "Columns", "BitsAllocated", "BitsStored",
         "PixelRepresentation", "SamplesPerPixel", "NumberOfFrames")}
-    refer = {i for column in (*text.values(), *numbers.values(), *integers.values())
-             for i, value in enumerate(column) if value is _REFER}
+    checked = (*text.values(), *numbers.values(), *integers.values())
+    refer = {i for column in checked for i, value in enumerate(column) if value is _REFER} \
+        if any(_REFER in column for column in checked) else set()
     kept = [i for i, (sop_uid, sop_class, media_class) in enumerate(zip(
         text["SOPInstanceUID"], text["SOPClassUID"], columns.media_storage_sop_class_uid))
         if sop_uid and i not in refer and _DICOMDIR_CLASS not in (sop_class, media_class)]
 
+    every = len(kept) == len(columns.indices)
+
     def column(values: Sequence[Any]) -> list[Any]:
-        return [values[i] for i in kept]
+        return list(values) if every else [values[i] for i in kept]
 
     image_types: dict[str, tuple[str, ...]] = {}  # the same few values in every file
     for value in set(column(text["ImageType"])):
         image_types[value] = tuple(t.strip().upper() for t in value.split("\\") if t.strip())
-    dates = zip(*(column(text[keyword]) for keyword in _OTHER_DATES))
+    dates = [column(text[keyword]) for keyword in _OTHER_DATES]
+    other_dates: list[tuple[tuple[str, str], ...]] = [
+        tuple((keyword, date) for keyword, date in zip(_OTHER_DATES, row) if date)
+        for row in zip(*dates)] if any(map(any, dates)) else [()] * len(kept)  # (often none)
     fields = {
         "path": [paths[k] for k in column(columns.indices)],
         "name": [names[k] for k in column(columns.indices)],
@@ -155,8 +172,7 @@ def read_slice_headers(paths: Sequence[Path], names: Sequence[str]
         "number_of_frames": [n or 1 for n in column(integers["NumberOfFrames"])],
         "has_pixel_data": [True] * len(kept),
         "pixel_data_offset": column(columns.pixel_data_offset),
-        "other_dates": [tuple((keyword, date) for keyword, date in zip(_OTHER_DATES, row)
-                              if date) for row in dates],
+        "other_dates": other_dates,
         "notes": [()] * len(kept),
         "pixel_data_length": column(columns.pixel_data_length),
         "frame_index": [None] * len(kept),

@@ -229,3 +229,27 @@ def test_batch_texts_leave_the_first_reads_as_they_were():
     flat[141] = 0x0A  # a line break inside a value: not printable, read alone
     values, good = _texts(flat, files, starts, lengths)
     assert values == [None, "1.2", ""] and good.tolist() == [False, True, True]
+
+
+def test_batch_integers_and_dates_as_alone(tmp_path):
+    # the columns' shortcuts (no other date in any file, every IS value plain digits)
+    # and their general paths give read_slice_header's fields
+    def hook(k, ds):
+        if k == 1:
+            ds.SeriesDate, ds.ContentDate = "20240101", "20240102"
+        elif k == 2:
+            ds.AcquisitionDate = "20240103"
+            ds.InstanceNumber = "+7"
+        elif k == 3:
+            ds.SeriesNumber = "0012"
+
+    paths = write_ct_series(tmp_path, (5, 6, 6), seed="dates", slice_hook=hook).paths
+    for chosen in (paths, paths[3:], [paths[0], paths[4]]):
+        headers = read_slice_headers(chosen, [path.name for path in chosen])
+        assert all(header is not None for header in headers)
+        for path, header in zip(chosen, headers):
+            assert _fields(header) == _fields(read_slice_header(path, path.name)), path.name
+    headers = read_slice_headers(paths, [path.name for path in paths])
+    assert headers[1].other_dates == (("SeriesDate", "20240101"), ("ContentDate", "20240102"))
+    assert headers[2].instance_number == 7 and headers[3].series_number == 12
+    assert headers[0].other_dates == ()
