@@ -267,20 +267,24 @@ class _VisitSpans:
     """The time points with a visit label, sorted by patient (in order of their first row)
     and order: each one's ``patient_rank`` (that order), ``label`` (the cleaned visit
     label), ``start`` and ``end`` (first and last scan date, datetime64; NaT without one),
-    ``patient`` (patient id as text)."""
+    ``patient`` (patient code: its id in ``patient_ids``, or ``missing_id`` for -1)."""
 
     patient_rank: np.ndarray
     label: np.ndarray
     start: np.ndarray
     end: np.ndarray
     patient: np.ndarray
-    patient_ids: list[str]
+    patient_ids: np.ndarray
+    missing_id: str
 
     def findings(self, at: np.ndarray, code: str, rule: str, severity: Severity,
                  texts: list[str]) -> list[Finding]:
-        """Findings at the spans ``at`` (dated at their start, no lesion)."""
+        """Findings at the spans ``at`` (dated at their start, no lesion), the patient ids
+        as text."""
+        ids = self.patient_ids
         return made_findings(code, rule, severity, texts,
-                             [self.patient_ids[p] for p in self.patient[at].tolist()],
+                             [str(ids[p]) if p >= 0 else self.missing_id
+                              for p in self.patient[at].tolist()],
                              _iso_dates(self.start[at]), self.label[at].tolist(),
                              [None] * len(at))
 
@@ -309,16 +313,14 @@ def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
             | ((ranks[1:] == ranks[:-1]) & (order[1:] >= order[:-1]))).all():
         ranked = np.lexsort((order, ranks))  # stable: time points in order already stay
         at, patient = at[ranked], patient[ranked]
-    ids = [str(value) for value in encoding.patient.uniques.tolist()]
+    missing = ""
     if (patient == 0).any():  # a missing patient id: as its cell reads
-        ids.append(str(frame["patient_id"].array[np.flatnonzero(encoding.patient.codes < 0)[0]]))
-    else:
-        ids.append("")
+        missing = str(frame["patient_id"].array[np.flatnonzero(encoding.patient.codes < 0)[0]])
     return _VisitSpans(
         patient_rank=rank[patient], label=tps.label[at],
         start=tps.first_ns[at].view("datetime64[ns]"),
         end=tps.last_ns[at].view("datetime64[ns]"),
-        patient=patient - 1, patient_ids=ids)  # ids[-1]: the missing id
+        patient=patient - 1, patient_ids=encoding.patient.uniques, missing_id=missing)
 
 
 def check_duplicate_rows(measurements: pd.DataFrame,
