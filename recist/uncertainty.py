@@ -662,11 +662,7 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
             k = min(chunk, draws - start)
             overall_draws[:, start:start + k] = _draw_target_codes(
                 plan, _draw_buffer(plan, rng, k), criteria, cache, table)
-        # One comparison per code into one mask, counted as bytes (not bool reductions).
-        mask = np.empty(overall_draws.shape, dtype=bool)
-        for code in range(len(OVERALL_ORDER)):
-            np.equal(overall_draws, code, out=mask)
-            counts[rows, code] = mask.view(np.uint8).sum(axis=1, dtype=np.int64)
+        counts[rows] = _code_counts(overall_draws, len(OVERALL_ORDER))
     fixed = follow & ~simulate
     counts[np.flatnonzero(fixed), engine[fixed]] = draws
     probabilities = counts / draws
@@ -684,6 +680,37 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     patients_out, cohort = _patient_level(timepoints, summary, patients, criteria, sim_tp,
                                           plan, overall_draws, engine, draws)
     return UncertaintyResult(tp_out, patients_out, cohort, draws)
+
+
+_COUNT_BLOCK = 248
+"""Draws counted at once by :func:`_code_counts`: a multiple of 8 below 256, so no byte of
+a counted word overflows."""
+
+
+def _code_counts(codes: npt.NDArray[np.int8], n_codes: int) -> npt.NDArray[np.int64]:
+    """How many draws of each row (``codes``: rows × draws) give each code 0 ..
+    ``n_codes`` - 1. Each code's equality mask is read as 64-bit words of 8 bytes of 0 or
+    1 and summed per row: each byte of the sum counts its own draws (at most
+    ``_COUNT_BLOCK`` / 8 per block of draws), and one multiplication adds the 8 bytes
+    (a total below 256).
+
+    >>> _code_counts(np.array([[0, 2, 2, -1], [1, 1, 1, 1]], dtype=np.int8), 3).tolist()
+    [[1, 0, 2], [0, 4, 0]]
+    """
+    n, n_draws = codes.shape
+    out = np.zeros((n, n_codes), dtype=np.int64)
+    mask = np.zeros((n, _COUNT_BLOCK), dtype=bool)
+    for start in range(0, n_draws, _COUNT_BLOCK):
+        part = codes[:, start:start + _COUNT_BLOCK]
+        width = -(-part.shape[1] // 8) * 8
+        if width < _COUNT_BLOCK:  # the last block: a narrower mask, its padding 0
+            mask = np.zeros((n, width), dtype=bool)
+        for code in range(n_codes):
+            np.equal(part, code, out=mask[:, :part.shape[1]])
+            lanes = mask.view(np.uint64).sum(axis=1, dtype=np.uint64)
+            out[:, code] += ((lanes * np.uint64(0x0101010101010101))
+                             >> np.uint64(56)).astype(np.int64)
+    return out
 
 
 def _restrict(layout: _Layout, keep: npt.NDArray[np.bool_]) -> _Layout:

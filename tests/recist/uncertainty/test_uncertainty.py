@@ -360,3 +360,16 @@ def test_percent_bound_answers_as_the_rounded_percentage(threshold, below):
         got = q <= bound if below else q >= bound
     np.testing.assert_array_equal(got, expected)
     assert expected.any() and not expected.all()
+
+
+@pytest.mark.parametrize("n_draws", [1, 7, 200, 248, 249, 601])
+def test_code_counts_are_the_counts_of_each_code(n_draws):
+    # Counted 8 draws to a word: every row alike (one code in every draw included) and
+    # blocks of draws of any width.
+    from recist.uncertainty import _code_counts
+
+    codes = np.random.default_rng(n_draws).integers(-1, 6, (300, n_draws)).astype(np.int8)
+    codes[0] = 5
+    expected = np.stack([(codes == c).sum(axis=1) for c in range(6)], axis=1)
+    np.testing.assert_array_equal(_code_counts(codes, 6), expected)
+    assert _code_counts(codes, 6)[0, 5] == n_draws
