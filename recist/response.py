@@ -130,7 +130,8 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
             criteria: Criteria = RECIST_1_1) -> RespondResult:
     """Assess RECIST 1.1 responses for every patient of a measurements table.
 
-    Steps: ``recist.checks.run_input_checks`` (findings with severity error raise
+    Steps: ``recist.patients.normalise_patients`` (the patients table as every later
+    step reads it); ``recist.checks.run_input_checks`` (findings with severity error raise
     ``RecistDataError`` naming patient, date and lesion); ``assess_timepoints`` with each
     patient's new-therapy cut-off (``new_therapy_cutoffs``, DEC-17: scans on or after it
     confirm no equivocal new lesion, DEC-13);
@@ -153,13 +154,16 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
         Thresholds and options; RECIST 1.1 defaults.
     """
     check_one_reader(measurements)
+    # The patients as every step reads them (once, not per step): the input checks too,
+    # so they match stripped ids, read lower-cased column names and never meet an
+    # unreadable date (normalise_patients refuses it naming the row).
+    table = None if patients is None else normalise_patients(patients)
     # The checks and the assessment share one indexed view of the table: its encoding
     # (recist.cohort_index: codes, time points) is computed once, each text column hashed
     # once.
     indexed = _indexed(measurements)
-    findings: list[Finding] = list(run_input_checks(indexed, criteria, patients=patients))
+    findings: list[Finding] = list(run_input_checks(indexed, criteria, patients=table))
     raise_for_errors(findings)
-    table = None if patients is None else normalise_patients(patients)  # once, not per step
     cutoffs = _cutoff_series(table, criteria)
     timepoints, timepoint_findings = assess_timepoints_with_findings(indexed, criteria,
                                                                      cutoffs)

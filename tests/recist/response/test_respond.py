@@ -96,3 +96,20 @@ def test_write_respond_outputs(tmp_path):
     findings = pd.read_csv(tmp_path / "out" / "findings.csv")
     assert "code" in findings.columns
     assert not list((tmp_path / "out").glob(".*"))  # no temporary files left behind
+
+
+def test_the_input_checks_read_the_patients_table_normalised():
+    # baseline 2024-01-01, start 2024-03-01: 60 days before the start (MEAS-11 warning),
+    # whether the ids are padded or the column names capitalised
+    clean = pd.DataFrame({"patient_id": ["P1", "P2"], "start_date": ["2024-03-01"] * 2})
+    raw = pd.DataFrame({"Patient_ID": [" P1 ", "P2 "], "Start_Date": ["2024-03-01"] * 2})
+    codes = [[(f.code, f.patient_id) for f in respond(_cohort(), patients).findings
+              if f.rule == "MEAS-11"] for patients in (clean, raw)]
+    assert codes[0] == codes[1] == [("baseline-too-early", "P1"), ("baseline-too-early", "P2")]
+
+
+def test_an_unreadable_patients_date_is_refused_naming_the_row_not_a_traceback():
+    patients = pd.DataFrame({"patient_id": ["P1", "P2"], "start_date": ["2023-12-28", "abc"]})
+    with pytest.raises(RecistDataError, match=r"patients row 3, patient_id P2: start_date "
+                                              r"'abc' is not an ISO date"):
+        respond(_cohort(), patients)
