@@ -238,11 +238,14 @@ def check_durations(summary: pd.DataFrame) -> None:
     for column in BOUNDS["follow_up_days"].columns:
         if column not in summary.columns:
             continue
-        days = pd.to_numeric(summary[column], errors="coerce")
-        negative = summary.index[(days < 0).fillna(False).to_numpy(dtype=bool)]
+        values = summary[column]
+        if not pd.api.types.is_numeric_dtype(values.dtype):
+            values = pd.to_numeric(values, errors="coerce")
+        days = values.to_numpy(dtype=np.float64, na_value=np.nan)  # NaN is never < 0
+        negative = np.flatnonzero(days < 0)
         if len(negative):
-            row = negative[0]
-            record = summary.loc[row]
+            position = int(negative[0])
+            record = summary.iloc[position]
             when = ""
             if column == "pfs_days" and "pfs_date" in summary.columns \
                     and not pd.isna(record["pfs_date"]):
@@ -250,6 +253,6 @@ def check_durations(summary: pd.DataFrame) -> None:
             start = ("the start of follow-up" if column == "pfs_days"
                      else "the response date")
             raise RecistDataError(
-                f"patient {record['patient_id']}: {column} is {int(days[row])}{when}: a "
+                f"patient {record['patient_id']}: {column} is {int(days[position])}{when}: a "
                 f"duration cannot be negative; the {'PFS' if column == 'pfs_days' else 'end'}"
                 f" date lies before {start} — check the scan dates and start_date")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 from recist import __version__
@@ -206,9 +207,11 @@ def _cutoff_series(table: pd.DataFrame | None, criteria: Criteria) -> pd.Series[
     as a datetime64 Series indexed by patient_id (read without converting dates again)."""
     if table is None or not criteria.censor_at_new_therapy:
         return pd.Series([], dtype="datetime64[ns]")
-    dated = table["new_therapy_date"].notna().to_numpy()
-    return pd.Series(table["new_therapy_date"].to_numpy()[dated],
-                     index=table["patient_id"].astype(str).to_numpy()[dated])
+    dates = table["new_therapy_date"].to_numpy(dtype="datetime64[ns]")
+    dated = np.flatnonzero(~np.isnat(dates))
+    # a normalised patient_id is text, never missing: str() of each is the id itself
+    ids = np.asarray(table["patient_id"].array, dtype=object)[dated]
+    return pd.Series(dates[dated], index=pd.Index(ids, dtype=object))
 
 
 def write_respond_outputs(result: RespondResult, out_dir: str | Path,
