@@ -115,7 +115,8 @@ def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
     has_lesions = np.zeros(int(patient.max(initial=-1)) + 1, dtype=bool)
     has_lesions[patient[is_baseline
                         & _kind_is(frame, LesionKind.TARGET, LesionKind.NON_TARGET)]] = True
-    rows = _first_rows(np.flatnonzero(is_baseline & ~has_lesions[patient]), patient)
+    rows = np.flatnonzero(is_baseline)
+    rows = _first_rows(rows[~has_lesions[patient[rows]]], patient)
     return findings_at_rows(
         frame, rows, "missing-baseline", "SEL-5", Severity.ERROR,
         "the first time point has no target or non-target lesion, so there "

@@ -130,15 +130,20 @@ def _earliest_baseline_rows(frame: pd.DataFrame) -> np.ndarray:
     last), then table order -- what sorting the baseline rows by date (stable) and
     keeping each patient's first row gives."""
     rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool))
-    patient = frame["patient_code"].to_numpy(dtype=np.int64)[rows]
-    patient = pd.factorize(patient)[0]  # a missing patient id (-1) is a patient too
-    when = frame["date"].to_numpy(dtype="datetime64[ns]")[rows].view(np.int64).copy()
+    patient = frame["patient_code"].to_numpy()[rows].astype(np.int64)
+    lowest = int(patient.min(initial=0))
+    if int(patient.max(initial=0)) - lowest <= 4 * len(patient) + 1024:
+        patient -= lowest  # codes from 0 (a missing patient id, -1, is a patient too)
+    else:
+        patient = pd.factorize(patient)[0]
+    when = frame["date"].to_numpy(dtype="datetime64[ns]")[rows].view(np.int64)  # a copy
     undated = np.iinfo(np.int64).max
     when[when == np.iinfo(np.int64).min] = undated  # NaT sorts last
     earliest = np.full(int(patient.max(initial=-1)) + 1, undated, dtype=np.int64)
     np.minimum.at(earliest, patient, when)
     at_earliest = np.flatnonzero(when == earliest[patient])
     first = first_row_of_each(patient[at_earliest], len(earliest), rows=at_earliest)
+    first = first[first >= 0]  # codes without a row
     return rows[first[np.lexsort((first, when[first]))]]
 
 
