@@ -3,10 +3,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from recist._checks_support import finding, findings_at, findings_at_rows, indexed
+from recist._checks_support import (
+    decoded,
+    finding,
+    findings_at,
+    findings_at_rows,
+    indexed,
+    iso,
+    iso_dates,
+)
 from recist.checks import check_dates, check_new_at_baseline
+from recist.cohort_index import text_codes
 from recist.findings import Severity
 
 
@@ -40,3 +51,28 @@ def test_findings_name_the_cleaned_label_however_built():
     assert by_rows[0].message == "patient P1, 2024-01-02 (visit C1), lesion T1: text 0"
     blank = _padded().assign(visit=["  ", None, "", "<NA>"])
     assert [f.visit for f in findings_at(blank, "c", "R-1", Severity.WARNING, "t")] == [None] * 4
+
+
+@pytest.mark.parametrize("unit", ["ns", "s", "D"])
+def test_iso_dates_writes_each_distinct_day_as_iso_does(unit):
+    days = np.array(["2024-03-01T10:00", "NaT", "2024-03-01T23:59", "1969-12-31T23:59",
+                     "NaT", "2024-02-29", "1970-01-01"], dtype=f"datetime64[{unit}]")
+    assert iso_dates(days) == [iso(day) for day in pd.Series(days)]
+    assert iso_dates(days)[:3] == ["2024-03-01", None, "2024-03-01"]
+    assert iso_dates(days[:0]) == []
+
+
+def test_decoded_converts_each_distinct_value_at_rows():
+    coded = text_codes(pd.Series(["b", None, "a", "b", None]))  # uniques a, b; None: -1
+    cells = pd.Series(["b", "x", "a", "b", None])  # the cells a missing code is read from
+    calls = []
+
+    def convert(value):
+        calls.append(value)
+        return None if value is None else f"<{value}>"
+
+    rows = np.array([3, 1, 0, 2, 4, 1])
+    assert decoded(coded, rows, convert) == ["<b>", None, "<b>", "<a>", None, None]
+    assert sorted(calls, key=str) == [None, "a", "b"]  # once per distinct value
+    assert decoded(coded, rows, convert, cells) == ["<b>", "<x>", "<b>", "<a>", None, "<x>"]
+    assert decoded(coded, rows[:0], convert) == []
