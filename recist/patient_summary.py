@@ -112,7 +112,9 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
     # texts are cleaned once per distinct value
     raw_codes, raw_uniques = pd.factorize(timepoints["patient_id"], use_na_sentinel=True)
     cleaned = [str(value).strip() or None for value in raw_uniques]
-    distinct = sorted({text for text in cleaned if text is not None})
+    distinct = [text for text in cleaned if text is not None]
+    if not all(a < b for a, b in zip(distinct, distinct[1:])):  # first seen in order: sorted
+        distinct = sorted(set(distinct))
     position = {text: i for i, text in enumerate(distinct)}
     lookup = np.array([-1 if text is None else position[text] for text in cleaned] + [-1],
                       dtype=np.intp)
@@ -460,6 +462,8 @@ def summarise_patients_with_findings(
         position = np.full(n, -1, dtype=np.intp)
     else:
         position = pd.Index(table["patient_id"].astype(str)).get_indexer(ids)
+        seen = np.zeros(len(table), dtype=bool)  # the table's rows with a time point
+        seen[position[position >= 0]] = True
     start_days, death_days, therapy_days = (_record_days(table, column, position)
                                             for column in ("start_date", "death_date",
                                                            "new_therapy_date"))
@@ -527,8 +531,7 @@ def summarise_patients_with_findings(
             columns[column][slow_at] = values
     # patients of the patients table without any time point (DEC-16)
     extra: dict[str, list[Any]] = {c: [] for c in SUMMARY_COLUMNS}
-    unseen = [] if table is None else np.flatnonzero(
-        ~pd.Index(table["patient_id"].astype(str)).isin(ids)).tolist()
+    unseen = [] if table is None else np.flatnonzero(~seen).tolist()
     unseen_days = [] if table is None or not unseen else [  # each column once, not per row
         _record_days(table, c, np.array(unseen, dtype=np.intp))
         for c in ("start_date", "death_date", "new_therapy_date")]
