@@ -199,7 +199,8 @@ class Timepoints:
     Per time point, sorted by patient (``TextCodes`` order), then chronologically:
     ``patient`` (patient code), ``label`` (visit label or ISO scan date), ``order``
     (0 = baseline), ``first_ns`` and ``last_ns`` (earliest and latest scan date of its
-    rows, int64 ns; ``NaT`` dates are skipped).
+    rows, int64 ns; ``NaT`` dates are skipped). ``code_patient``: the patient code of
+    each time point by ``timepoint_code``.
     """
 
     row_tp: Codes
@@ -210,6 +211,7 @@ class Timepoints:
     order: npt.NDArray[np.int64]
     first_ns: npt.NDArray[np.int64]
     last_ns: npt.NDArray[np.int64]
+    code_patient: npt.NDArray[np.int64]
 
 
 def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
@@ -262,7 +264,7 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         timepoint_code=small_codes(group, n_groups), has_visit=has_visit,
         patient=sorted_patient, label=labels[group_label[ordered]],
         order=(np.arange(n_groups) - start_of).astype(np.int64),
-        first_ns=first[ordered], last_ns=last[ordered])
+        first_ns=first[ordered], last_ns=last[ordered], code_patient=group_patient)
 
 
 def _lexicographic_order(keys: tuple[npt.NDArray[np.int64], ...]) -> npt.NDArray[np.intp]:
@@ -371,12 +373,10 @@ class CohortIndex:
     def patient_code(self) -> Codes:
         """Patients numbered by their first row (``TextCodes`` numbers them sorted)."""
         tps = self.timepoints
-        n_groups = len(tps.patient)
         # Time point codes are numbered by their first row, so the first time point of a
         # patient holds the patient's first row.
-        group_patient = np.empty(n_groups, dtype=np.intp)
-        group_patient[tps.timepoint_code] = self.patient.codes
-        by_first_row = small_codes(pd.factorize(group_patient)[0], len(self.patient.uniques) + 1)
+        by_first_row = small_codes(pd.factorize(tps.code_patient)[0],
+                                   len(self.patient.uniques) + 1)
         return by_first_row[tps.timepoint_code]
 
     def timepoint_rows(self) -> dict[str, npt.NDArray[Any]]:
