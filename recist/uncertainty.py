@@ -842,23 +842,28 @@ def _patient_level(timepoints: pd.DataFrame, summary: pd.DataFrame,
         # The owners' rows of the patients table are normalised already (_patients_for).
         again = summarise_patients_with_findings(
             frame, _patients_for(patients, names, owners), criteria, normalised=True)[0]
-        again = again.set_index("patient_id").loc[names]
+        if not np.array_equal(again["patient_id"].to_numpy(dtype=object), names):
+            again = again.set_index("patient_id").loc[names]  # (sorted by name already)
         bor = again["bor"].to_numpy(dtype=object)
         cbor = again[bor_column].to_numpy(dtype=object)
         pd_date = again["pd_date"].to_numpy(dtype="datetime64[ns]")
         owner_index = pd.Index(ids).get_indexer(owners)
         weight = np.bincount(pair_alternative, minlength=len(names))
-        np.subtract.at(same_bor, owner_index, weight * (bor != engine_bor[owner_index]))
-        np.subtract.at(same_cbor, owner_index,
-                       weight * (cbor != engine_cbor[owner_index]))
+
+        def per(index: npt.NDArray[np.intp], values: npt.NDArray[Any],
+                n: int) -> npt.NDArray[np.int64]:  # sums of integers by index, exact
+            return np.bincount(index, weights=values, minlength=n).astype(np.int64)
+
+        same_bor -= per(owner_index, weight * (bor != engine_bor[owner_index]), len(ids))
+        same_cbor -= per(owner_index, weight * (cbor != engine_cbor[owner_index]), len(ids))
         reference = engine_pd[owner_index]
         same_date = (np.isnat(pd_date) & np.isnat(reference)) | (pd_date == reference)
-        np.subtract.at(same_pd, owner_index, weight * ~same_date)
+        same_pd -= per(owner_index, weight * ~same_date, len(ids))
         orr_delta = np.isin(cbor, ["CR", "PR"]).astype(np.int64) - responder[owner_index]
         dcr_delta = (np.isin(cbor, ["CR", "PR", "SD", "NON-CR/NON-PD"]).astype(np.int64)
                      - controlled[owner_index])
-        np.add.at(orr_draws, pair_draw, orr_delta[pair_alternative])
-        np.add.at(dcr_draws, pair_draw, dcr_delta[pair_alternative])
+        orr_draws += per(pair_draw, orr_delta[pair_alternative], draws)
+        dcr_draws += per(pair_draw, dcr_delta[pair_alternative], draws)
     p_bor = same_bor / draws
     p_cbor = same_cbor / draws
     fragile = (p_cbor if confirmed else p_bor) < criteria.fragile_below_pct / 100.0
@@ -891,7 +896,8 @@ def _alternative_sequences(
 
     ``overall_draws`` (the plan's time points × draws) is rewritten in place (every time
     point after the first PD becomes PD). Returns the sequences as a time point frame
-    (patient ids ``<id>\\x1f<n>``, n the sequence), the sequences' names and owners, and
+    (patient ids: the sequence numbers as zero-padded texts, which sort as the numbers
+    do), the sequences' names and owners, and
     for each (patient, draw) whose sequence changed its sequence and draw. Patients are
     the rows of the plan's block 0 (its rank), their time point ``j`` the same row of
     block ``j``.
@@ -947,7 +953,8 @@ def _alternative_sequences(
     rows_all = sim_tp[plan.perm[plan_row]]
     owners = timepoints["patient_id"].to_numpy(dtype=object)[
         sim_tp[plan.perm[alt_rank]]].astype(str)
-    names = np.asarray([f"{o}\x1f{n}" for n, o in enumerate(owners.tolist())], dtype=object)
+    width = len(str(len(owners) - 1))
+    names = np.asarray([f"{n:0{width}d}" for n in range(len(owners))], dtype=object)
     # Text columns as categoricals made from codes (a missing value: code -1): the same
     # values, without hashing a text per row.
     target_codes, target_labels = pd.factorize(timepoints["target_response"])
