@@ -316,7 +316,6 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
     # A file with a recorded element twice is read on its own (simplest: no "last wins").
     twice = (files[1:] == files[:-1]) & (tags[1:] == tags[:-1])
     walked[files[1:][twice]] = False
-    texts: dict[int, tuple[np.ndarray, list[Any]]] = {}
     distinct, first = np.unique(tags, return_index=True)
     bounds = [*first.tolist(), len(tags)]
     # Every text value of every tag stripped, checked and decoded in one ``_texts`` call
@@ -326,45 +325,55 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
     text_rows = np.repeat(np.array(is_text, dtype=bool), np.diff(bounds))
     strings, good = _texts(flat, files[text_rows], starts[text_rows], lengths[text_rows])
     walked[files[text_rows][~good]] = False
-    at = 0  # where the next text tag's values start in ``strings``
-    for e, tag in enumerate(distinct.tolist()):
-        part = slice(bounds[e], bounds[e + 1])
-        f, s, ln = files[part], starts[part], lengths[part]
-        if is_text[e]:
-            texts[tag] = (f, strings[at:at + len(f)])
-            at += len(f)
-        else:  # a binary unsigned short; shorter than 2 bytes: read on its own, which
-            # keeps the keyword with None (a column's None here means "absent")
-            walked[f[ln < 2]] = False
-            low = flat[f * _WIDTH + np.minimum(s, _WIDTH - 2)].astype(np.int64)
-            high = flat[f * _WIDTH + np.minimum(s + 1, _WIDTH - 1)].astype(np.int64)
-            texts[tag] = (f, (low | high << 8).tolist())
-    keep = walked.copy()
+    # Every binary unsigned short at once; shorter than 2 bytes: read on its own, which
+    # keeps the keyword with None (a column's None here means "absent")
+    us_rows = ~text_rows
+    f, s = files[us_rows], starts[us_rows]
+    walked[f[lengths[us_rows] < 2]] = False
+    low = flat[f * _WIDTH + np.minimum(s, _WIDTH - 2)].astype(np.int64)
+    high = flat[f * _WIDTH + np.minimum(s + 1, _WIDTH - 1)].astype(np.int64)
+    shorts = (low | high << 8).tolist()
+    # Whether a tag's files are 0, 1, ..., n - 1 (every file has it, once): n of them,
+    # each file after the one before (files are sorted within a tag)
+    steps_back = np.concatenate([[0], np.cumsum(files[1:] <= files[:-1])])
     table: dict[int, list[Any]] = {}
-    for tag, (f, strings) in texts.items():
-        if len(f) == n and np.array_equal(f, np.arange(n)):  # every file has it, once
-            table[tag] = strings
+    at_text = at_short = 0  # where the next tag's values start in ``strings``, ``shorts``
+    for e, tag in enumerate(distinct.tolist()):
+        low_end, high_end = bounds[e], bounds[e + 1]
+        size = high_end - low_end
+        if is_text[e]:
+            values, at_text = strings[at_text:at_text + size], at_text + size
+        else:
+            values, at_short = shorts[at_short:at_short + size], at_short + size
+        if size == n and steps_back[high_end - 1] == steps_back[low_end]:
+            table[tag] = values
             continue
         column: list[Any] = [None] * n
-        for j, value in zip(f.tolist(), strings):
+        for j, value in zip(files[low_end:high_end].tolist(), values):
             column[j] = value
         table[tag] = column
+    keep = walked.copy()
     absent: list[Any] = [None] * n
     syntax = table.get(_SYNTAX_TAG, absent)
     sop_class = table.get(_CLASS_TAG, absent)
     charset = table.get(_CHARSET_TAG, absent)
+    readable: dict[tuple[Any, Any], bool] = {}  # by (syntax, character set): a few
     for j in np.flatnonzero(keep).tolist():
-        uid = syntax[j] or ""
-        if not uid or uid in _UNSUPPORTED or uid == _IMPLICIT_LE \
-                or _CHARSETS.get(str(charset[j] or "").split("\\")[-1].strip()) is None:
+        pair = (syntax[j], charset[j])
+        if pair not in readable:
+            uid = pair[0] or ""
+            readable[pair] = not (not uid or uid in _UNSUPPORTED or uid == _IMPLICIT_LE or
+                                  _CHARSETS.get(str(pair[1] or "").split("\\")[-1].strip())
+                                  is None)
+        if not readable[pair]:
             keep[j] = False
-            continue
-        offset, length = int(pixel_offset[j]), int(pixel_length[j])
-        if length == _UNDEFINED:
-            read = flat[j * _WIDTH:j * _WIDTH + counts[j]]
-            if not _fragments_complete(paths[indices[j]], offset, sizes[j], read, tails[j]):
-                keep[j] = False
-        elif offset + length > sizes[j]:
+    file_sizes = np.array(sizes, dtype=np.int64)
+    encapsulated = pixel_length == _UNDEFINED
+    keep &= encapsulated | (pixel_offset + pixel_length <= file_sizes)
+    for j in np.flatnonzero(keep & encapsulated).tolist():
+        read = flat[j * _WIDTH:j * _WIDTH + counts[j]]
+        if not _fragments_complete(paths[indices[j]], int(pixel_offset[j]), sizes[j], read,
+                                   tails[j]):
             keep[j] = False
     chosen = np.flatnonzero(keep).tolist()
     every = len(chosen) == n
@@ -379,7 +388,7 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
     columns.media_storage_sop_class_uid.extend(value or "" for value in pick(sop_class))
     columns.pixel_data_offset.extend(pixel_offset[chosen].tolist())
     columns.pixel_data_length.extend(pixel_length[chosen].tolist())
-    columns.file_size.extend(sizes[j] for j in chosen)
+    columns.file_size.extend(pick(sizes))
 
 
 class _NotRead(Exception):
