@@ -53,7 +53,8 @@ PROVENANCE_COLUMNS = (
 
 _REBUILT_COLUMNS = frozenset({"patient_id", "visit", "lesion_id", "kind", "status", "organ",
                               "ld_mm", "sa_mm", "slice_thickness_mm"})
-"""Core columns ``normalise_measurements`` always replaces by new arrays."""
+"""Core columns ``normalise_measurements`` always replaces by new arrays (``date`` and
+``nodal`` too when read as text)."""
 
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
@@ -291,6 +292,11 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
         raise RecistDataError(f"{_where(source, row, frame)}: {which} is empty; every row "
                               f"needs a patient_id and a lesion_id")
 
+    # Columns given new arrays below (no copy needed at the end): a categorical's values
+    # are spread by a lookup into a new array, the nodal flags are computed.
+    rebuilt = set(_REBUILT_COLUMNS)
+    if isinstance(frame["date"].dtype, pd.CategoricalDtype):
+        rebuilt.add("date")
     dates = _by_distinct(frame["date"], lambda text: pd.to_datetime(
         text, format="%Y-%m-%d", errors="coerce"))
     bad_dates = frame.index[dates.isna()]
@@ -345,6 +351,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
                 f"found {frame.at[row, 'nodal']!r}"
             )
         frame["nodal"] = words.where(spelled.isin(_TRUE))
+        rebuilt.add("nodal")
 
     for column in ("ld_mm", "sa_mm", "slice_thickness_mm"):
         numbers = _by_distinct(frame[column],
@@ -358,7 +365,8 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
                 f"{_where(source, row, frame)}: {column} {frame.at[row, column]!r} is not a "
                 "number of millimetres"
             )
-        frame[column] = numbers.astype(float, copy=True)
+        frame[column] = numbers.astype(
+            float, copy=not isinstance(frame[column].dtype, pd.CategoricalDtype))
     # Plausibility bounds (recist.plausibility, docs/tables.md): impossible values always
     # refused, implausible ones unless allowed.
     def where(row: int) -> str:
@@ -368,7 +376,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     check_numbers(frame, BOUNDS["slice_thickness"], where, allow=allow_implausible)
     # Scan dates: the input checks refuse one before 1900 or after today
     # (recist.checks_rows.check_dates, impossible-date, DEC-20).
-    kept = [i for i, column in enumerate(frame.columns) if column not in _REBUILT_COLUMNS]
+    kept = [i for i, column in enumerate(frame.columns) if column not in rebuilt]
     if kept:
         frame.isetitem(kept, frame.iloc[:, kept].copy(deep=True))
     return frame

@@ -120,3 +120,20 @@ def test_a_status_is_checked_against_its_rows_kind(kind, status, accepted):
         with pytest.raises(RecistDataError,
                            match=rf"row 6, .*status '{status}' is not allowed for a {kind} "):
             normalise_measurements(raw)
+
+
+def test_columns_read_as_text_are_new_arrays():
+    # as the Arrow reader gives them (categoricals): dates, flags and numbers are spread
+    # into new arrays, not copied again, and still share nothing with the input
+    raw = pd.DataFrame({**RAW, "nodal": ["yes", "no", None, "true", "0"]}).astype("category")
+    before = raw.copy(deep=True)
+    out = normalise_measurements(raw)
+    inputs = [a for c in raw.columns for a in (raw[c].cat.codes.to_numpy(),
+                                               raw[c].cat.categories.to_numpy())]
+    for column in ("date", "nodal", "ld_mm", "sa_mm", "slice_thickness_mm"):
+        values = out[column].to_numpy()
+        assert not any(np.shares_memory(values, a) for a in inputs), column
+    assert out["nodal"].tolist() == [True, False, False, True, False]
+    assert out["ld_mm"].tolist()[:4] == [20.0, 31.0, 18.0, 30.0]
+    out.loc[0, ["ld_mm", "nodal", "date"]] = [99.0, False, pd.Timestamp("2000-01-01")]
+    pd.testing.assert_frame_equal(raw, before)
