@@ -447,29 +447,35 @@ def _draw_target_codes(plan: _DrawPlan, values: npt.NDArray[np.float32], criteri
     np.add(z, plan.drawn_value[:, None], out=z)
     np.maximum(z, np.float32(0.0), out=z)
     values[n_drawn:] = plan.fixed_value[:, None]
-    # np.round(x, d) is rint(x × 10^d) / 10^d: written out, without the float64 copy.
+    # np.round(x, d) is rint(x × 10^d) / 10^d: written out, in double precision, a block
+    # of rows at a time (the three steps on data in cache).
     scale = 10.0 ** d
-    sums = np.multiply(np.asarray(plan.tp_indicator @ values), scale, dtype=np.float64)
-    np.rint(sums, out=sums)
-    np.divide(sums, scale, out=sums)
-    cr_met = np.zeros((plan.n_tp, k), dtype=bool)
-    if len(plan.cr_candidate):
+    sums32 = np.asarray(plan.tp_indicator @ values)
+    sums = np.empty(sums32.shape)
+    rows = max(1, 262_144 // max(k, 1))
+    for start in range(0, plan.n_tp, rows):
+        part = sums[start:start + rows]
+        np.multiply(sums32[start:start + rows], scale, out=part, dtype=np.float64)
+        np.rint(part, out=part)
+        np.divide(part, scale, out=part)
+    del sums32
+    # CR met at each CR candidate (plan.cr_candidate), for each draw: no node pathological.
+    cr_met = np.ones((len(plan.cr_candidate), k), dtype=bool)
+    if len(plan.cr_candidate) and len(plan.node_kept):
         # Fragments of one node add up (SUM-5): summed per lesion, in row order.
-        pathological = np.zeros((len(plan.cr_candidate), k), dtype=bool)
-        if len(plan.node_kept):
-            lesion_sum = _segment_sum(plan.node_lesion, int(plan.node_lesion.max()) + 1,
-                                      values[plan.node_kept], cache, "node").astype(float)
-            bad = (np.round(lesion_sum, d) >= criteria.node_pathological_sa_mm).astype(np.int32)
-            pathological = _segment_sum(plan.node_lesion_candidate, len(plan.cr_candidate),
-                                        bad, cache, "lesion") > 0
-        cr_met[plan.cr_candidate] = ~pathological
+        lesion_sum = _segment_sum(plan.node_lesion, int(plan.node_lesion.max()) + 1,
+                                  values[plan.node_kept], cache, "node").astype(float)
+        bad = (np.round(lesion_sum, d) >= criteria.node_pathological_sa_mm).astype(np.int32)
+        cr_met = _segment_sum(plan.node_lesion_candidate, len(plan.cr_candidate), bad,
+                              cache, "lesion") == 0
     return _classify_blocks(plan, sums, cr_met, criteria, table)
 
 
 def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
                      cr_met: npt.NDArray[np.bool_], criteria: Criteria,
                      table: npt.NDArray[np.int8] | None = None) -> npt.NDArray[np.int8]:
-    """:func:`classify_draws` of the plan's rounded sums, block by block (one block per
+    """:func:`classify_draws` of the plan's rounded sums (``cr_met``: one row per CR
+    candidate, ``plan.cr_candidate``), block by block (one block per
     order): the baseline (``sums`` of block 0) and the running nadir (the smallest
     complete sum of the earlier blocks, ``inf`` while there is none: never PD, as a
     missing nadir) are slices of earlier blocks. The comparisons are those of
@@ -524,7 +530,12 @@ def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
                 np.divide(work, running, out=work)
                 np.greater_equal(work, pd_ratio, out=test)
                 pd_j &= test
-        np.copyto(out, cells[:, cr:cr + 1], where=cr_met[block])
+        low, high = np.searchsorted(plan.cr_candidate, (start, start + size))
+        if high > low:
+            rows = plan.cr_candidate[low:high] - start
+            candidates = out[rows]
+            np.copyto(candidates, cells[rows, cr:cr + 1], where=cr_met[low:high])
+            out[rows] = candidates
         rows = np.flatnonzero(plan.ne[block])
         out[rows] = cells[rows, ne:ne + 1]
         if j:
