@@ -119,6 +119,9 @@ for (_t, _nt, _new), (_overall, _rule) in CELLS.items():
     _cell = (TARGET_ORDER.index(_t), NONTARGET_ORDER.index(_nt), NEW_LESION_ORDER.index(_new))
     _OVERALL_CODE[_cell] = OVERALL_ORDER.index(_overall)
     _RULE_CODE[_cell] = _RULES.index(_rule)
+_OVERALL_TEXT = np.array(OVERALL_ORDER, dtype=object)[_OVERALL_CODE].ravel()
+_RULE_TEXT = np.array(_RULES, dtype=object)[_RULE_CODE].ravel()
+"""Each cell's overall response and rule id, cells in C order (``lookup`` takes one each)."""
 
 
 def code_of(values: npt.ArrayLike, order: tuple[str, ...]) -> npt.NDArray[np.int64]:
@@ -146,10 +149,17 @@ def lookup(target_code: npt.ArrayLike, nontarget_code: npt.ArrayLike,
     >>> overall[0], rule[0]
     ('PR', 'OVR-T1-3')
     """
-    cell = (np.asarray(target_code, dtype=np.int64), np.asarray(nontarget_code, dtype=np.int64),
-            np.asarray(new_code, dtype=np.int64))
-    overall = np.array(OVERALL_ORDER, dtype=object)[_OVERALL_CODE[cell]]
-    rule = np.array(_RULES, dtype=object)[_RULE_CODE[cell]]
+    flat = np.zeros(np.shape(target_code), dtype=np.intp)
+    for codes, order in ((target_code, TARGET_ORDER), (nontarget_code, NONTARGET_ORDER),
+                         (new_code, NEW_LESION_ORDER)):
+        array = np.asarray(codes, dtype=np.intp)
+        if array.size and (array.min() < 0 or array.max() >= len(order)):
+            bad = array[(array < 0) | (array >= len(order))][0]
+            raise ValueError(f"response code {bad} is outside {', '.join(order)} (0 .. "
+                             f"{len(order) - 1})")
+        flat = flat * len(order) + array  # the cell's position in the C-ordered cube
+    overall: npt.NDArray[np.object_] = _OVERALL_TEXT.take(flat)
+    rule: npt.NDArray[np.object_] = _RULE_TEXT.take(flat)
     return overall, rule
 
 

@@ -132,3 +132,16 @@ def test_target_patients_never_get_non_cr_non_pd():
 def test_unknown_category_is_a_clear_error():
     with pytest.raises(ValueError, match="expected target in"):
         overall_response("XX", "CR", "N")
+
+
+def test_lookup_of_whole_columns_equals_the_cells_and_refuses_codes_outside_the_orders():
+    keys = list(CELLS)
+    codes = [code_of(np.array(column, dtype=object), order) for column, order in
+             zip(zip(*keys), (TARGET_RESPONSES, NONTARGET_RESPONSES, NEW_LESION_VALUES))]
+    overall, rule = lookup(*codes)
+    assert list(zip(overall.tolist(), rule.tolist())) == [CELLS[key] for key in keys]
+    # a code one past an order would otherwise read the next row of the cube
+    with pytest.raises(ValueError, match="response code 5 is outside CR, NON-CR/NON-PD"):
+        lookup([0], [len(NONTARGET_RESPONSES)], [0])
+    with pytest.raises(ValueError, match="response code -1 is outside Y, N, EQUIVOCAL"):
+        lookup([0], [0], [-1])
