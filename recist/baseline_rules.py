@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from recist._checks_support import iso_dates
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
-from recist.findings import Finding, Severity, make_finding
+from recist.findings import Finding, Severity, make_finding, make_findings
 from recist.organs import organ_key
 from recist.vocabulary import LesionKind, TargetStatus
 
@@ -673,36 +674,32 @@ class _SelectionFindings:
         if not self.parts:
             return []
         rows = np.concatenate([part[0] for part in self.parts])
-        codes = [part[1] for part in self.parts for _ in range(len(part[0]))]
-        rules = [part[2] for part in self.parts for _ in range(len(part[0]))]
+        codes: list[str] = []
+        rules: list[str] = []
+        for part in self.parts:
+            codes += [part[1]] * len(part[0])
+            rules += [part[2]] * len(part[0])
         texts = [text for part in self.parts for text in part[3]]
         named = np.concatenate([np.full(len(part[0]), part[4]) for part in self.parts])
         # a finding's patient is found by its text (str), as the ids were: a missing or
         # non-text id sorts first unless its text is some patient's id
-        rank = {p: i for i, p in enumerate(self.patient_values.tolist())}
-        ids = [str(p) for p in self.patient_ids[rows].tolist()]
-        order = np.argsort(np.array([rank.get(p, 0) for p in ids], dtype=np.int64),
-                           kind="stable").tolist()
-        dates = (iso_dates(self.lesions["baseline_date"].to_numpy()[rows])
-                 if "baseline_date" in self.lesions.columns else [None] * len(rows))
-        raw_ids = self.patient_ids[rows].tolist()
+        raw_ids = self.patient_ids[rows]
+        ids = np.array(list(map(str, raw_ids.tolist())), dtype=object)
+        rank = pd.Index(self.patient_values, dtype=object).get_indexer(ids)
+        order = np.argsort(np.maximum(rank, 0), kind="stable")
+        dates = np.array(iso_dates(self.lesions["baseline_date"].to_numpy()[rows])
+                         if "baseline_date" in self.lesions.columns else [None] * len(rows),
+                         dtype=object)[order].tolist()
         named_ids = self.lesion_ids[rows]  # a new array: None where no lesion is named
         named_ids[~named] = None
-        lesions = named_ids.tolist()
-        out = []
-        for i in order:
-            made = _new(Finding)  # as make_finding (10⁴ findings on a cohort)
-            _set(made, "__dict__", {
-                "code": codes[i],
-                "message": f"patient {raw_ids[i]}, baseline {dates[i]}: {texts[i]}",
-                "severity": Severity.WARNING, "patient_id": ids[i], "date": dates[i],
-                "visit": None, "lesion_id": lesions[i], "rule": rules[i]})
-            out.append(made)
-        return out
-
-
-_new = object.__new__
-_set = object.__setattr__
+        texts = [texts[i] for i in order.tolist()]
+        messages = [f"patient {raw}, baseline {day}: {text}"
+                    for raw, day, text in zip(raw_ids[order].tolist(), dates, texts)]
+        return make_findings(np.array(codes, dtype=object)[order].tolist(), messages,
+                             repeat(Severity.WARNING, len(rows)),
+                             np.array(rules, dtype=object)[order].tolist(),
+                             ids[order].tolist(), dates, repeat(None, len(rows)),
+                             named_ids[order].tolist())
 
 
 def _groups_in_order(codes: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]

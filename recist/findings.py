@@ -16,7 +16,8 @@ import pandas as pd
 
 from recist.errors import RecistDataError
 
-__all__ = ["Finding", "Severity", "findings_frame", "make_finding", "raise_for_errors"]
+__all__ = ["Finding", "Severity", "findings_frame", "make_finding", "make_findings",
+           "raise_for_errors"]
 
 
 class Severity(StrEnum):
@@ -87,6 +88,34 @@ def make_finding(code: str, message: str, severity: Severity, rule: str | None,
     return made
 
 
+def make_findings(codes: Iterable[str], messages: Iterable[str],
+                  severities: Iterable[Severity], rules: Iterable[str | None],
+                  patient_ids: Iterable[str | None], dates: Iterable[str | None],
+                  visits: Iterable[str | None], lesion_ids: Iterable[str | None]
+                  ) -> list[Finding]:
+    """``make_finding`` of each finding's values, given as columns of equal length (a value
+    shared by all: ``itertools.repeat(value, n)``); a cohort's checks give 10⁴ findings.
+
+    >>> make_findings(["x", "y"], ["m", "n"], [Severity.WARNING] * 2, [None] * 2,
+    ...               ["P", "Q"], [None] * 2, [None] * 2, [None] * 2) == [
+    ...     Finding("x", "m", patient_id="P"), Finding("y", "n", patient_id="Q")]
+    True
+    """
+    out = []
+    for code, message, severity, rule, patient_id, date, visit, lesion_id in zip(
+            codes, messages, severities, rules, patient_ids, dates, visits, lesion_ids,
+            strict=True):
+        made = _new(Finding)  # as make_finding, its dict given whole
+        _set(made, "__dict__", {
+            "code": code, "message": message, "severity": severity, "patient_id": patient_id,
+            "date": date, "visit": visit, "lesion_id": lesion_id, "rule": rule})
+        out.append(made)
+    return out
+
+
+_set = object.__setattr__
+
+
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
     """Findings as a table (one row each, an object column per field), for CSV output.
 
@@ -109,7 +138,8 @@ def raise_for_errors(findings: Iterable[Finding]) -> None:
 
     The message is the first error's message, followed by a count of further errors.
     """
-    errors = [f for f in findings if f.severity == Severity.ERROR]
+    error = Severity.ERROR  # looked up once: an enum member lookup costs more than the test
+    errors = [f for f in findings if f.severity == error]
     if errors:
         more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
         raise RecistDataError(errors[0].message + more, findings=errors)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from recist.baseline_rules import (
     LESION_COLUMNS,
     PATIENT_COLUMNS,
+    _SelectionFindings,
     assess_baseline,
     check_target_selection,
     organ_key,
@@ -191,3 +193,22 @@ def test_empty_table():
     result = assess_baseline(empty)
     assert result.lesions.empty and result.patients.empty and result.findings == []
     assert list(result.patients.columns) == list(PATIENT_COLUMNS)
+
+
+def test_selection_findings_ordered_by_the_text_of_each_patient_id():
+    # patients in order of first sight, found by the id's text: the int 7 is not patient
+    # "7" (its findings go with the "7" it reads as), a missing id sorts first
+    lesions = pd.DataFrame({
+        "patient_id": pd.array(["B", 7, "A", "7", None], dtype=object),
+        "lesion_id": ["L0", "L1", "L2", "L3", "L4"],
+        "baseline_date": pd.to_datetime(["2024-01-02"] * 4 + [None])})
+    found = _SelectionFindings(lesions)
+    found.add(np.array([3, 2, 1, 0]), "c", "R-1", ["t3", "t2", "t1", "t0"])
+    found.add(np.array([4, 1]), "d", "R-2", ["t4", "t1 again"], lesion=False)
+    made = found.findings()
+    assert [(f.code, f.patient_id, f.lesion_id) for f in made] == [
+        ("c", "B", "L0"), ("d", "None", None), ("c", "A", "L2"), ("c", "7", "L3"),
+        ("c", "7", "L1"), ("d", "7", None)]
+    assert made[1].message == "patient None, baseline None: t4"
+    assert made[4].message == "patient 7, baseline 2024-01-02: t1"
+    assert {f.severity for f in made} == {Severity.WARNING}
