@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from recist.pipeline.partitioned import patient_ordered
-    from recist.response import respond, warnings_of, write_respond_outputs
+    from recist.response import respond, write_respond_outputs
 
     extension = wants_extension(args)
     patients = None
@@ -138,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
                               extra_inputs=extra_inputs)
     from recist.cli._terminal import report_findings
 
-    report_findings(args, warnings_of(result), str(Path(args.out) / "findings.csv"))
+    # report_findings leaves out the notes itself (as warnings_of would, a second pass)
+    report_findings(args, result.findings, str(Path(args.out) / "findings.csv"))
 
     summary = result.patient_summary
     if getattr(args, "verbose", False):

@@ -88,3 +88,32 @@ def test_out_must_be_a_folder_and_help_works(tmp_path):
     assert (tmp_path / "taken").read_text() == "not a folder"
     done = _run("--help", cwd=tmp_path)
     assert done.returncode == 0 and "--confirm-min-days" in done.stdout
+
+
+def test_notes_are_written_but_never_printed(tmp_path, monkeypatch, capsys):
+    # respond's findings go to report_findings whole: it leaves out the notes (severity
+    # info) itself, in the one-line count and with -v; findings.csv lists them all
+    import dataclasses
+
+    import recist.response
+    from recist.cli import main
+    from recist.findings import Finding, Severity
+
+    assess = recist.response.respond
+
+    def with_a_note(*args, **kwargs):
+        result = assess(*args, **kwargs)
+        note = Finding("a-note", "P1: a note", Severity.INFO, patient_id="P1")
+        warning = Finding("a-warning", "P1: a warning", patient_id="P1")
+        return dataclasses.replace(result, findings=(*result.findings, note, warning))
+
+    monkeypatch.setattr(recist.response, "respond", with_a_note)
+    (tmp_path / "m.csv").write_text(MEASUREMENTS)
+    for verbose in ([], ["-v"]):
+        out = tmp_path / f"out{len(verbose)}"
+        assert main(["respond", str(tmp_path / "m.csv"), "--out", str(out), *verbose]) == 0
+        err = capsys.readouterr().err
+        assert "a-warning" in err or "P1: a warning" in err
+        assert "a-note" not in err and "a note" not in err
+        codes = pd.read_csv(out / "findings.csv")["code"].tolist()
+        assert "a-note" in codes and "a-warning" in codes
