@@ -52,11 +52,21 @@ def round_half_away(values: npt.ArrayLike, decimals: int = 2) -> float | npt.NDA
     """
     scale = 10.0 ** decimals
     array = np.asarray(values, dtype=float)
-    scaled = np.round(np.abs(array) * scale, 6)
-    result: npt.NDArray[np.float64] = np.sign(array) * np.floor(scaled + 0.5) / scale
-    result = result + 0.0  # no negative zero
-    if np.ndim(result) == 0:
-        return float(result)
+    if array.ndim == 0:
+        return float(_round_half_away(array.reshape(1), scale)[0])
+    return _round_half_away(array, scale)
+
+
+def _round_half_away(array: npt.NDArray[np.float64], scale: float) -> npt.NDArray[np.float64]:
+    """``round_half_away`` of a float array: the steps on one new array, in place."""
+    result = np.abs(array)
+    result *= scale
+    np.round(result, 6, out=result)
+    result += 0.5
+    np.floor(result, out=result)
+    np.multiply(np.sign(array), result, out=result)  # in this order: the same NaN
+    result /= scale
+    result += 0.0  # no negative zero
     return result
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recist.arrays import combined_codes, first_row_of_each, first_seen_codes
+from recist.arrays import combined_codes, first_row_of_each, first_seen_codes, round_half_away
 
 
 def _by_loop(columns: list[np.ndarray]) -> list[int]:
@@ -91,3 +91,23 @@ def test_first_row_of_each_is_the_smallest_row_of_each_code():
     codes = np.array([2, 0, 2, -1, 1, 0])
     assert first_row_of_each(codes).tolist() == [1, 4, 0]
     assert first_row_of_each(codes[[5, 4, 2]], rows=[5, 4, 2]).tolist() == [5, 4, 2]
+
+
+def _dec22_steps(values: np.ndarray, decimals: int) -> np.ndarray:
+    """DEC-22 as its docstring states it, one whole-array step at a time."""
+    scale = 10.0 ** decimals
+    scaled = np.round(np.abs(values) * scale, 6)
+    return np.sign(values) * np.floor(scaled + 0.5) / scale + 0.0
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 2, 3])
+def test_round_half_away_is_dec22_bit_for_bit(decimals):
+    rng = np.random.default_rng(decimals)
+    special = [np.nan, -np.nan, 0.0 * -np.inf, np.inf, -np.inf, 0.0, -0.0, 2.675, -2.675,
+               1.005, -1e-300, 5e-324]
+    values = np.r_[rng.normal(0, 50, 2000), rng.integers(-9999, 9999, 2000) / 1000, special]
+    with np.errstate(invalid="ignore"):
+        expected = _dec22_steps(values, decimals)
+    assert round_half_away(values, decimals).tobytes() == expected.tobytes()
+    assert round_half_away(2.675) == 2.68 and round_half_away(-0.001) == 0.0
+    assert not np.signbit(round_half_away(-0.001))
