@@ -92,11 +92,19 @@ def _contribution_of_masks(measured: npt.ArrayLike, too_small: npt.ArrayLike,
     """
     nodes = np.asarray(nodal, dtype=bool)
     diameter = np.where(nodes, np.asarray(sa_mm, dtype=float), np.asarray(ld_mm, dtype=float))
-    return np.select(
-        [np.asarray(measured, dtype=bool), np.asarray(too_small, dtype=bool)],
-        [diameter, np.full(np.shape(diameter), criteria.too_small_mm)],
-        default=0.0,
-    ).astype(float)
+    return _contribution_of_diameters(measured, too_small, diameter, criteria)
+
+
+def _contribution_of_diameters(measured: npt.ArrayLike, too_small: npt.ArrayLike,
+                               diameter: npt.NDArray[np.float64],
+                               criteria: Criteria) -> npt.NDArray[np.float64]:
+    """``_contribution_of_masks`` with each row's diameter (SA of a node, else LD) given."""
+    measured, too_small = np.asarray(measured, dtype=bool), np.asarray(too_small, dtype=bool)
+    shape = np.broadcast_shapes(measured.shape, too_small.shape, np.shape(diameter))
+    contribution = np.where(np.broadcast_to(too_small, shape),
+                            float(criteria.too_small_mm), 0.0)
+    np.copyto(contribution, diameter, where=measured)  # measured first, as SUM-1 says
+    return contribution
 
 
 def nadir_before(sums_mm: npt.ArrayLike, evaluable: npt.ArrayLike,
@@ -388,7 +396,8 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     t_status_is = status_of(t_rows)
     t_nodal, t_sa, t_ld = nodal[t_rows], sa[t_rows], ld[t_rows]
     t_measured = t_status_is(TargetStatus.MEASURED)
-    bad = np.flatnonzero(t_measured & np.isnan(np.where(t_nodal, t_sa, t_ld)))
+    t_diameter = np.where(t_nodal, t_sa, t_ld)
+    bad = np.flatnonzero(t_measured & np.isnan(t_diameter))
     _check_measured_diameters(frame, t_rows[bad[:1]])
     decimals = criteria.rounding_decimals
 
@@ -402,8 +411,8 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_orders = int(tp_order.max(initial=-1)) + 1
 
     # ---- targets: lesion level (fragments added, SUM-5, DEC-11) ----
-    t_contribution = _contribution_of_masks(t_measured, t_status_is(TargetStatus.TOO_SMALL),
-                                            t_nodal, t_ld, t_sa, criteria)
+    t_contribution = _contribution_of_diameters(t_measured, t_status_is(TargetStatus.TOO_SMALL),
+                                                t_diameter, criteria)
     t_not_evaluated = t_status_is(TargetStatus.NOT_EVALUATED)
     t_tp, t_lesion = row_tp[t_rows], row_lesion[t_rows]
     t_order = tp_order[t_tp]
@@ -441,7 +450,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     evaluated = ~t_not_evaluated
     first_target_ns = _group_min(t_tp[evaluated], date_ns[t_rows[evaluated]], n_tp, NO_DATE_NS)
     del t_rows, t_tp, t_lesion, t_order, t_contribution, les_of_row, evaluated, t_nodal, t_sa
-    del t_ld
+    del t_ld, t_diameter
 
     # ---- non-targets (NT-*, DEC-5) ----
     nt_status_is = status_of(nt_rows)
