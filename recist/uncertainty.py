@@ -813,7 +813,7 @@ def _timepoint_sentences(timepoints: pd.DataFrame, out: pd.DataFrame,
     sentences = []
     for call, t, s_d, prob, f, to in zip(overall.tolist(), target.tolist(), sd.tolist(),
                                          p.tolist(), flip.tolist(), flip_to.tolist()):
-        if np.isnan(f):
+        if f != f:  # NaN: no flip within reach
             margin = f"{call} (target {t})"
         elif t == TargetResponse.PD:
             margin = f"PD by {f:.2f} mm"
