@@ -23,7 +23,7 @@ from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
 from recist.arrays import first_row_of_each
 from recist.checks_duplicates import repeated_row_findings
-from recist.cohort_index import date_ns, index_of
+from recist.cohort_index import IndexedMeasurements, date_ns, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.vocabulary import (
@@ -172,13 +172,44 @@ def check_scans_after_death(measurements: pd.DataFrame,
         return []
     death_of = dict(zip(deaths["patient_id"].astype(str),
                         pd.to_datetime(deaths["death_date"])))
-    death = measurements["patient_id"].astype(str).map(death_of)
-    after = (pd.to_datetime(measurements["date"]) > death).fillna(False).to_numpy(bool)
-    rows = measurements.loc[after]
+    rows = measurements.loc[_after_death(measurements, death_of)]
     texts = [f"scan dated after the death date {_iso(death_of[str(p)])} in the patients "
              "table; correct the scan date or the death date"
              for p in rows["patient_id"].tolist()]
     return _findings_at(rows, "scan-after-death", "DEC-18", Severity.ERROR, texts)
+
+
+def _after_death(measurements: pd.DataFrame, death_of: dict[str, pd.Timestamp]
+                 ) -> np.ndarray:
+    """Whether each row is dated after the death date of its patient (``death_of``: the
+    patient id as text -> death date): ``(pd.to_datetime(date) > death).fillna(False)``
+    with ``death = patient_id.astype(str).map(death_of)``, looked up once per patient of
+    an indexed table (its encoding; a missing id per row, as its cell reads), else per
+    row."""
+    encoding = getattr(measurements, "cohort_index", None)
+    if not (isinstance(measurements, IndexedMeasurements) and encoding is not None
+            and measurements["date"].dtype == np.dtype("datetime64[ns]")
+            and all(isinstance(when, pd.Timestamp) and when.tzinfo is None
+                    and when.unit == "ns" for when in death_of.values())):
+        death = measurements["patient_id"].astype(str).map(death_of)
+        after: np.ndarray = (pd.to_datetime(measurements["date"]) > death).fillna(
+            False).to_numpy(bool)
+        return after
+
+    def death_ns(patient_id: object) -> int:
+        when = death_of.get(str(patient_id))
+        return _NAT if when is None else int(when.value)
+
+    coded = encoding.patient
+    by_code = np.array([death_ns(value) for value in coded.uniques.tolist()] + [_NAT],
+                       dtype=np.int64)  # the last: a missing id (code -1), set per row
+    death = by_code[coded.codes]
+    missing = np.flatnonzero(coded.codes < 0)
+    if len(missing):
+        cells = measurements["patient_id"].array
+        death[missing] = [death_ns(cells[i]) for i in missing.tolist()]
+    scan = measurements["date"].to_numpy().view(np.int64)  # NaT: the minimum, never after
+    return (scan > death) & (death != _NAT)
 
 
 def check_dates(measurements: pd.DataFrame, today: str | date | None = None,

@@ -54,3 +54,19 @@ def test_cli_exits_2_with_one_line(tmp_path):
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "after the death date 2024-04-01" in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_indexed_table_finds_the_rows_a_plain_table_finds():
+    """On an indexed table the death date is looked up once per patient (its encoding),
+    a missing patient id as its cell reads ("nan"), as on a plain table row by row."""
+    from recist._checks_support import indexed
+    from recist.checks import check_scans_after_death
+
+    measurements = normalise_measurements(MEASUREMENTS).astype({"patient_id": object})
+    measurements.loc[3, "patient_id"] = float("nan")
+    patients = normalise_patients(PATIENTS).astype({"patient_id": object})
+    patients.loc[1, ["patient_id", "death_date"]] = ["nan", pd.Timestamp("2024-02-01")]
+    found = [(f.patient_id, f.date) for f in check_scans_after_death(
+        indexed(measurements), patients)]
+    assert found == [("P1", "2024-05-06"), ("nan", "2024-03-04")] == [
+        (f.patient_id, f.date) for f in check_scans_after_death(measurements, patients)]
