@@ -353,9 +353,14 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
         frame["nodal"] = words.where(spelled.isin(_TRUE))
         rebuilt.add("nodal")
 
+    converted: dict[str, pd.Series] = {}  # each column's distinct numbers (or its rows)
+
+    def to_numbers(text: pd.Series) -> pd.Series:
+        converted[column] = pd.to_numeric(text, errors="coerce").astype(float)
+        return converted[column]
+
     for column in ("ld_mm", "sa_mm", "slice_thickness_mm"):
-        numbers = _by_distinct(frame[column],
-                               lambda text: pd.to_numeric(text, errors="coerce").astype(float))
+        numbers = _by_distinct(frame[column], to_numbers)
         unread = frame.index[numbers.isna() & frame[column].notna()]
         bad = unread[(frame.loc[unread, column].astype("string").str.strip() != "")
                      .to_numpy(dtype=bool)]
@@ -372,8 +377,15 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     def where(row: int) -> str:
         return _where(source, row, frame)
 
-    check_numbers(frame, BOUNDS["diameter"], where, allow=allow_implausible)
-    check_numbers(frame, BOUNDS["slice_thickness"], where, allow=allow_implausible)
+    # Checked on the distinct numbers first (a row holds one of them): only when one is
+    # out of bounds are the rows checked, for the first such row and its message.
+    distinct = pd.DataFrame({c: pd.Series(v.to_numpy()) for c, v in converted.items()})
+    try:
+        for bound in (BOUNDS["diameter"], BOUNDS["slice_thickness"]):
+            check_numbers(distinct, bound, str, allow=allow_implausible)
+    except RecistDataError:
+        check_numbers(frame, BOUNDS["diameter"], where, allow=allow_implausible)
+        check_numbers(frame, BOUNDS["slice_thickness"], where, allow=allow_implausible)
     # Scan dates: the input checks refuse one before 1900 or after today
     # (recist.checks_rows.check_dates, impossible-date, DEC-20).
     kept = [i for i, column in enumerate(frame.columns) if column not in rebuilt]

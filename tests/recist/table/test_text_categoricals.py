@@ -137,3 +137,18 @@ def test_columns_read_as_text_are_new_arrays():
     assert out["ld_mm"].tolist()[:4] == [20.0, 31.0, 18.0, 30.0]
     out.loc[0, ["ld_mm", "nodal", "date"]] = [99.0, False, pd.Timestamp("2000-01-01")]
     pd.testing.assert_frame_equal(raw, before)
+
+
+def test_bounds_are_checked_on_the_distinct_numbers_then_named_by_row():
+    raw = pd.DataFrame(RAW).astype("category")
+    raw["ld_mm"] = pd.Categorical(["20", "31", "18", "1500", ""],
+                                  categories=["20", "31", "18", "1500", "-3", ""])
+    with pytest.raises(RecistDataError, match=r"row 5, .*ld_mm 1500 is outside"):
+        normalise_measurements(raw)
+    assert normalise_measurements(raw, allow_implausible=True)["ld_mm"].tolist()[3] == 1500
+    raw["ld_mm"] = raw["ld_mm"].cat.set_categories(["20", "31", "18", "2000", "-3", ""])
+    raw.loc[3, "ld_mm"] = "18"  # out-of-bounds categories no row holds: accepted
+    assert normalise_measurements(raw)["ld_mm"].tolist()[:4] == [20.0, 31.0, 18.0, 18.0]
+    raw.loc[4, "ld_mm"] = "-3"  # impossible: refused even when allowed
+    with pytest.raises(RecistDataError, match=r"row 6, .*ld_mm -3 is outside"):
+        normalise_measurements(raw, allow_implausible=True)
