@@ -2,27 +2,36 @@
 
 Time point reasons repeat the same sentences and numbers across a cohort, so nothing is
 formatted per row: each number column is formatted once per distinct value
-(``distinct_texts``), each row's text is a list of codes into small tables of texts, and
-the rows are put together by ``compose`` with one Arrow ``take`` (no Python bytecode per
-row).
+(``text_table``; two-decimal numbers and integers by Arrow, without Python per value),
+each row's text is a list of codes into small tables of texts, and the rows are put
+together by ``compose`` with one Arrow ``take`` (no Python bytecode per row).
+
+A table of texts (``Texts``) is an Arrow string array, or an object array of ``str`` when
+UTF-8 cannot hold a text (a lone surrogate); ``distinct_texts`` gives object arrays.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["compose", "distinct_texts", "format_rows", "split_template"]
+__all__ = ["Texts", "affix", "compose", "concat", "distinct_texts", "format_rows", "pick",
+           "split_template", "text_table"]
+
+Texts: TypeAlias = "pa.Array | npt.NDArray[np.object_]"
+"""A table of texts: an Arrow string array, or an object array of ``str``."""
 
 _CONVERSION = re.compile(r"%%|%[-+ #0]*\d*(?:\.\d+)?[diouxXeEfFgGs]")
 _BLOCK = 1 << 16  # rows put together at once (bounds the temporary memory)
 _MAX_OFFSET = 2**31 - 1  # the largest offset of an Arrow ``string`` array
+_SIGNS = {"%.2f": ["", "-"], "%+.2f": ["+", "-"]}  # by whether the number is negative
+_TWO_DIGITS = [f"{i:02d}" for i in range(100)]
 
 
 def split_template(template: str) -> tuple[list[str], list[str]]:
@@ -47,8 +56,10 @@ def split_template(template: str) -> tuple[list[str], list[str]]:
     return literals, conversions
 
 
-def _keys(values: npt.NDArray[Any], spec: str) -> npt.NDArray[np.int64] | None:
-    """Integer keys with equal keys formatting equally under ``spec``, or None.
+def _keys(values: npt.NDArray[Any], spec: str
+          ) -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_] | None]:
+    """Integer keys with equal keys formatting equally under ``spec`` (or None), and for
+    floats which keys are the value in whole hundredths (else None).
 
     Integers are their own key. A float with two decimals (``%.2f``, ``%+.2f``) is keyed
     by ``round(value * 100)`` when that is what the conversion prints (the value within a
@@ -56,9 +67,9 @@ def _keys(values: npt.NDArray[Any], spec: str) -> npt.NDArray[np.int64] | None:
     which prints ``-0.00``); any other float gets a key above those from its bits.
     """
     if values.dtype.kind in "iub":
-        return values.astype(np.int64, copy=False)
+        return values.astype(np.int64, copy=False), None
     if values.dtype.kind != "f" or not spec.endswith(".2f"):
-        return None
+        return None, None
     with np.errstate(invalid="ignore", over="ignore"):
         scaled = values * 100.0
         hundredths = np.rint(scaled)
@@ -69,46 +80,146 @@ def _keys(values: npt.NDArray[Any], spec: str) -> npt.NDArray[np.int64] | None:
         slow = ~fast
         _, inverse = np.unique(values[slow].view(np.int64), return_inverse=True)
         keys[slow] = int(keys[fast].max(initial=0)) + 1 + inverse.reshape(-1)
-    return keys
+    return keys, fast
 
 
-def distinct_texts(values: npt.ArrayLike,
-                   spec: str) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
+def _table(texts: list[str]) -> Texts:
+    """``texts`` as an Arrow string array, or an object array if UTF-8 cannot hold one."""
+    try:
+        return pa.array(texts, type=pa.string())
+    except UnicodeEncodeError:
+        return np.array(texts, dtype=object)
+
+
+def _utf8(text: str) -> bool:
+    """Whether UTF-8 holds ``text`` (no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _objects(table: Texts) -> npt.NDArray[np.object_]:
+    """The texts of ``table`` as an object array of ``str``."""
+    if isinstance(table, pa.Array):
+        texts: npt.NDArray[np.object_] = table.to_numpy(zero_copy_only=False)
+        return texts
+    return np.asarray(table, dtype=object)
+
+
+def _from_hundredths(hundredths: npt.NDArray[np.int64], spec: str) -> pa.Array:
+    """``spec % (h / 100)`` for ``spec`` ``%.2f`` or ``%+.2f``, from whole hundredths
+    (not a negative zero): the sign, the whole part, ``.`` and two digits, by Arrow."""
+    magnitude = np.abs(hundredths)
+    sign = pa.array(_SIGNS[spec], type=pa.string()).take(
+        pa.array((hundredths < 0).astype(np.int8)))
+    whole = pc.cast(pa.array(magnitude // 100), pa.string())
+    cents = pa.array(_TWO_DIGITS, type=pa.string()).take(pa.array(magnitude % 100))
+    return pc.binary_join_element_wise(sign, whole, ".", cents, "")
+
+
+def _formatted(values: npt.NDArray[Any], keys: npt.NDArray[np.int64],
+               exact: npt.NDArray[np.bool_] | None, spec: str) -> Texts:
+    """``spec % value`` of each value (``keys``/``exact`` as ``_keys`` gives them): a
+    ``%d`` of integers and a ``%.2f``/``%+.2f`` of a whole number of hundredths by
+    Arrow, anything else by Python."""
+    if spec == "%d" and exact is None and (values.dtype.kind in "ib" or (
+            values.dtype.kind == "u" and values.dtype.itemsize < 8)):
+        return pc.cast(pa.array(keys), pa.string())
+    by_arrow = (exact if spec in _SIGNS and exact is not None
+                else np.zeros(len(values), dtype=bool))
+    if by_arrow.all():
+        return _from_hundredths(keys, spec)
+    slow = _table([spec % value for value in values[~by_arrow].tolist()])
+    if not by_arrow.any():
+        return slow
+    fast = _from_hundredths(keys[by_arrow], spec)  # numbers: UTF-8 holds them
+    order = np.empty(len(values), dtype=np.int64)
+    order[by_arrow] = np.arange(len(fast))
+    order[~by_arrow] = len(fast) + np.arange(len(slow))
+    return pa.concat_arrays([fast, slow]).take(pa.array(order))
+
+
+def text_table(values: npt.ArrayLike, spec: str) -> tuple[Texts, npt.NDArray[np.intp]]:
     """``spec % value`` of every value, formatted once per distinct value: ``(texts,
-    codes)`` with ``texts[codes[i]] == spec % values[i]``.
+    codes)`` with ``texts[codes[i]] == spec % values[i]`` (``texts`` a ``Texts``).
 
-    >>> texts, codes = distinct_texts(np.array([30.0, -0.0, 30.0, 2.5]), "%+.2f")
-    >>> texts[codes].tolist()
+    >>> texts, codes = text_table(np.array([30.0, -0.0, 30.0, 2.5]), "%+.2f")
+    >>> texts.take(codes).to_pylist()
     ['+30.00', '-0.00', '+30.00', '+2.50']
     """
     values = np.asarray(values)
     n = len(values)
-    keys = _keys(values, spec)
+    keys, exact = _keys(values, spec)
     if keys is None:  # texts and other conversions: by value
         # objects by their text; other numbers by their bits (-0.0 and 0.0 stay apart)
         keyed = (values.astype(str) if values.dtype.kind == "O" else
                  values.view(np.int64) if values.dtype == np.float64 else values)
         _, first, inverse = np.unique(keyed, return_index=True, return_inverse=True)
-        texts = np.array([spec % v for v in values[first].tolist()] or [""], dtype=object)
+        texts = _table([spec % v for v in values[first].tolist()] or [""])
         return texts, inverse.reshape(-1).astype(np.intp)
     if not n:
-        return np.array([""], dtype=object), np.zeros(0, dtype=np.intp)
+        return pa.array([""], type=pa.string()), np.zeros(0, dtype=np.intp)
     low, high = int(keys.min()), int(keys.max())
     if high - low <= 4 * n + 1024:  # a dense range: index by key, no sort
         offsets = (keys - low).astype(np.intp)
         some_row = np.full(high - low + 1, -1, dtype=np.intp)
         some_row[offsets] = np.arange(n, dtype=np.intp)  # any row holding each key
         present = np.flatnonzero(some_row >= 0)
-        texts = np.array([spec % v for v in values[some_row[present]].tolist()], dtype=object)
+        first = some_row[present]
         code_of_key = np.zeros(high - low + 1, dtype=np.intp)
         code_of_key[present] = np.arange(len(present), dtype=np.intp)
-        return texts, code_of_key[offsets]
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    texts = np.array([spec % v for v in values[first].tolist()], dtype=object)
-    return texts, inverse.reshape(-1).astype(np.intp)
+        codes = code_of_key[offsets]
+    else:
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        codes = inverse.reshape(-1).astype(np.intp)
+    return _formatted(values[first], keys[first], None if exact is None else exact[first],
+                      spec), codes
 
 
-def compose(n: int, pieces: Sequence[tuple[npt.NDArray[np.object_], npt.ArrayLike]]
+def distinct_texts(values: npt.ArrayLike,
+                   spec: str) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
+    """``text_table`` with the texts as an object array of ``str``.
+
+    >>> texts, codes = distinct_texts(np.array([30.0, -0.0, 30.0, 2.5]), "%+.2f")
+    >>> texts[codes].tolist()
+    ['+30.00', '-0.00', '+30.00', '+2.50']
+    """
+    texts, codes = text_table(values, spec)
+    return _objects(texts), codes
+
+
+def affix(prefix: str, texts: Texts, suffix: str) -> Texts:
+    """``prefix + text + suffix`` of every text of the table.
+
+    >>> affix("(", pa.array(["a", "b"]), " mm)").to_pylist()
+    ['(a mm)', '(b mm)']
+    """
+    if isinstance(texts, pa.Array) and _utf8(prefix) and _utf8(suffix):
+        return pc.binary_join_element_wise(prefix, texts, suffix, "")
+    joined = np.empty(len(texts), dtype=object)
+    joined[:] = [prefix + text + suffix for text in _objects(texts).tolist()]
+    return joined
+
+
+def pick(texts: Texts, index: npt.ArrayLike) -> Texts:
+    """The texts at ``index`` (integer positions) of the table, as a table."""
+    if isinstance(texts, pa.Array):
+        return texts.take(pa.array(np.asarray(index)))
+    picked: npt.NDArray[np.object_] = np.asarray(texts, dtype=object)[np.asarray(index)]
+    return picked
+
+
+def concat(tables: Sequence[Texts]) -> Texts:
+    """The tables one after the other, as one table (Arrow if every one is)."""
+    arrow = [table.cast(pa.string()) for table in tables if isinstance(table, pa.Array)]
+    if len(arrow) == len(tables):
+        return pa.concat_arrays(arrow)
+    return np.concatenate([_objects(table) for table in tables])
+
+
+def compose(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
             ) -> npt.NDArray[np.object_]:
     """Row ``i``'s text is ``"".join(table[codes[i]] for table, codes in pieces)``.
 
@@ -120,33 +231,37 @@ def compose(n: int, pieces: Sequence[tuple[npt.NDArray[np.object_], npt.ArrayLik
     joined row by row instead.
 
     >>> compose(3, [(np.array(["a", "b"], dtype=object), [0, 1, 0]),
-    ...             (np.array(["-x", ""], dtype=object), [1, 0, 0])]).tolist()
+    ...             (pa.array(["-x", ""]), [1, 0, 0])]).tolist()
     ['a', 'b-x', 'a-x']
     """
-    tables = [np.asarray(table, dtype=object) for table, _ in pieces]
     codes = [np.asarray(code) for _, code in pieces]  # integer codes, any width
-    for table, code in zip(tables, codes):
+    sizes = [len(table) for table, _ in pieces]
+    for size, code in zip(sizes, codes):
         if len(code) != n:
             raise ValueError(f"compose: {len(code)} codes for {n} rows")
-        if n and (int(code.min()) < 0 or int(code.max()) >= len(table)):
-            raise IndexError(f"compose: a code outside a table of {len(table)} texts")
+        if n and (int(code.min()) < 0 or int(code.max()) >= size):
+            raise IndexError(f"compose: a code outside a table of {size} texts")
     out = np.empty(n, dtype=object)
     out[:] = ""
-    if not n or not tables:
+    if not n or not pieces:
         return out
     try:
-        table = pa.array(np.concatenate(tables), type=pa.string(), from_pandas=False)
+        table = pa.concat_arrays([
+            t.cast(pa.string()) if isinstance(t, pa.Array)
+            else pa.array(np.asarray(t, dtype=object), type=pa.string(), from_pandas=False)
+            for t, _ in pieces])
     except UnicodeEncodeError:
+        tables = [_objects(t) for t, _ in pieces]
         out[:] = ["".join(parts) for parts in zip(*(t[c].tolist()
                                                     for t, c in zip(tables, codes)))]
         return out
     if table.null_count:
         raise TypeError("compose: a text is None")
-    starts = np.cumsum([0] + [len(t) for t in tables])
+    starts = np.cumsum([0] + sizes)
     lengths = pc.binary_length(table).to_numpy(zero_copy_only=False)
     widest_row = sum(int(lengths[a:b].max(initial=0)) for a, b in zip(starts, starts[1:]))
     block = max(1, min(_BLOCK, _MAX_OFFSET // max(1, widest_row)))
-    width = len(tables)
+    width = len(pieces)
     index_type = np.int32 if starts[-1] <= _MAX_OFFSET else np.int64
     for start in range(0, n, block):
         end = min(n, start + block)
@@ -166,7 +281,9 @@ def format_rows(mask: npt.NDArray[np.bool_], template: str, *columns: npt.ArrayL
     """``template % row`` for the rows of ``mask`` (numbers as ``%.2f``, as in the CSVs).
 
     Each column is formatted with its conversion of ``template`` once per distinct value
-    (``distinct_texts``) and the rows are put together by ``compose``.
+    (``text_table``), the literal after it appended to its table (the first column's
+    table also takes the literal before it), and the rows are put together by
+    ``compose``.
 
     >>> format_rows(np.array([True, False, True]), "sum %.2f mm, %+d%%",
     ...        np.array([30.0, 1.0, 30.0]), np.array([5, 6, -7]))
@@ -177,11 +294,11 @@ def format_rows(mask: npt.NDArray[np.bool_], template: str, *columns: npt.ArrayL
         raise ValueError(f"template {template!r} has {len(specs)} conversions for "
                          f"{len(columns)} columns")
     n = int(np.count_nonzero(mask))
-    pieces: list[tuple[npt.NDArray[np.object_], npt.ArrayLike]] = []
-    constant = np.zeros(n, dtype=np.intp)
-    for literal, column, spec in zip(literals, columns, specs):
-        pieces.append((np.array([literal], dtype=object), constant))
-        pieces.append(distinct_texts(np.asarray(column)[mask], spec))
-    pieces.append((np.array([literals[-1]], dtype=object), constant))
+    if not specs:
+        return [literals[0]] * n
+    pieces: list[tuple[Texts, npt.ArrayLike]] = []
+    for k, (column, spec) in enumerate(zip(columns, specs)):
+        texts, codes = text_table(np.asarray(column)[mask], spec)
+        pieces.append((affix(literals[0] if k == 0 else "", texts, literals[k + 1]), codes))
     result: list[str] = compose(n, pieces).tolist()
     return result

@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.criteria import Criteria
-from recist.reason_text import compose, distinct_texts, split_template
+from recist.reason_text import Texts, affix, compose, concat, pick, split_template, text_table
 from recist.response_table import NEW_LESION_ORDER, NONTARGET_ORDER, TARGET_ORDER
 from recist.vocabulary import NewLesions, NonTargetResponse, TargetResponse
 
@@ -36,7 +37,7 @@ REASON_INPUTS = (
 )
 """The time point features (``recist.sums.timepoint_columns``) the reasons read."""
 
-_EMPTY = np.array([""], dtype=object)
+_EMPTY = pa.array([""], type=pa.string())
 
 _NONTARGET_PARTS = {  # (sentence, the count it names)
     NonTargetResponse.PD: ("non-target PD (NT-PD, R11 4.3.3): %d non-target(s) with "
@@ -107,60 +108,82 @@ def _target_numbers(f: Mapping[str, npt.NDArray[Any]],
             "missing": np.asarray(f["n_targets_missing"])}
 
 
+def _template_of_rows(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArray[Any]],
+                      templates: list[tuple[TargetResponse, bool | None, bool | None, str,
+                                            tuple[str, ...]]],
+                      skip: npt.NDArray[np.bool_]) -> npt.NDArray[np.int8]:
+    """Each row's target template (-1: none), looked up by target response, nadir > 0
+    and completeness (a later template wins, as listed)."""
+    lookup = np.full((len(TARGET_ORDER), 2, 2), -1, dtype=np.int8)
+    for t, (response, nadir_positive, all_evaluated, _, _) in enumerate(templates):
+        positive = slice(None) if nadir_positive is None else int(nadir_positive)
+        complete = slice(None) if all_evaluated is None else int(all_evaluated)
+        lookup[TARGET_ORDER.index(response), positive, complete] = t
+    known = (target_code >= 0) & (target_code < len(TARGET_ORDER)) & ~skip
+    which: npt.NDArray[np.int8] = np.where(known, lookup[
+        np.where(known, target_code, 0),
+        (np.asarray(f["nadir_mm"], dtype=float) > 0).view(np.int8),
+        np.asarray(f["targets_complete"], dtype=bool).view(np.int8)], np.int8(-1))
+    return which
+
+
 def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArray[Any]],
                    criteria: Criteria, skip: npt.NDArray[np.bool_],
-                   ) -> list[tuple[npt.NDArray[np.object_], npt.NDArray[np.integer[Any]]]]:
-    """The target part of every row (followed by ``"; "``) as ``compose`` pieces; empty
-    for a target NA and for the ``skip`` rows."""
+                   ) -> list[tuple[Texts, npt.NDArray[np.integer[Any]]]]:
+    """The target part of every row (followed by ``"; "``) as ``compose`` pieces, one
+    per number slot; empty for a target NA and for the ``skip`` rows.
+
+    Slot ``s``'s table holds, for each template naming an ``s``-th number, the texts of
+    those numbers on its rows with the template's literal after the number appended (the
+    first slot's also the sentence's beginning before it). Each (column, conversion) is
+    formatted once (``text_table``) on the rows of all templates naming it.
+    """
     n = len(target_code)
     templates = _target_templates(criteria)
-    positive = np.asarray(f["nadir_mm"], dtype=float) > 0
-    complete = np.asarray(f["targets_complete"], dtype=bool)
-    which = np.full(n, -1, dtype=np.intp)  # each row's template (-1: none)
-    for t, (response, nadir_positive, all_evaluated, _, _) in enumerate(templates):
-        mask = target_code == TARGET_ORDER.index(response)
-        if nadir_positive is not None:
-            mask &= positive if nadir_positive else ~positive
-        if all_evaluated is not None:
-            mask &= complete if all_evaluated else ~complete
-        which[mask & ~skip] = t
+    which = _template_of_rows(target_code, f, templates, skip)
+    order = np.argsort(which, kind="stable")  # rows by template, ascending within each
+    bounds = np.cumsum(np.bincount(which.astype(np.intp) + 1, minlength=len(templates) + 1))
+    rows_of = [order[bounds[t]:bounds[t + 1]] for t in range(len(templates))]
     split = [split_template(template) for _, _, _, template, _ in templates]
-    slots = max(len(specs) for _, specs in split)
-    numbers = _target_numbers(f, criteria)
-    # each (column, conversion) formatted once, on the rows of the templates naming it
-    uses: dict[tuple[str, str], list[tuple[int, int]]] = {}  # -> (template, slot)
-    for t, (_, specs) in enumerate(split):
-        for slot, (column, spec) in enumerate(zip(templates[t][4], specs)):
-            uses.setdefault((column, spec), []).append((t, slot))
-    slot_tables: list[list[npt.NDArray[np.object_]]] = [[_EMPTY] for _ in range(slots)]
+    slots = max(1, max(len(specs) for _, specs in split))
+    slot_tables: list[list[Texts]] = [[_EMPTY] for _ in range(slots)]
     slot_codes = [np.zeros(n, dtype=np.int32) for _ in range(slots)]  # into slot_tables
     slot_sizes = [1] * slots
-    template_code = (which + 1).astype(np.int32)  # 0: no target part
 
-    def of_templates(chosen: list[int]) -> npt.NDArray[np.bool_]:
-        """Whether each row's template is one of ``chosen``."""
-        wanted = np.zeros(len(templates) + 1, dtype=bool)
-        wanted[np.asarray(chosen, dtype=np.intp) + 1] = True
-        selected: npt.NDArray[np.bool_] = wanted[template_code]
-        return selected
+    def add(slot: int, rows: npt.NDArray[np.intp], table: Texts,
+            codes: npt.NDArray[np.intp]) -> None:
+        """Append ``table`` to the slot's table, ``rows`` pointing at it by ``codes``."""
+        slot_codes[slot][rows] = slot_sizes[slot] + codes
+        slot_tables[slot].append(table)
+        slot_sizes[slot] += len(table)
 
+    def after(t: int, slot: int) -> str:
+        """The literal after template ``t``'s ``slot``-th number (then ``"; "``)."""
+        literals = split[t][0]
+        return literals[slot + 1] + ("; " if slot + 2 == len(literals) else "")
+
+    uses: dict[tuple[str, str], list[tuple[int, int]]] = {}  # -> (template, slot)
+    for t, (literals, specs) in enumerate(split):
+        if not specs:  # a sentence without numbers
+            add(0, rows_of[t], pa.array([literals[0] + "; "], type=pa.string()),
+                np.zeros(len(rows_of[t]), dtype=np.intp))
+        for slot, (column, spec) in enumerate(zip(templates[t][4], specs)):
+            uses.setdefault((column, spec), []).append((t, slot))
+    numbers = _target_numbers(f, criteria)
     for (column, spec), where in uses.items():
-        rows = of_templates([t for t, _ in where])
-        texts, codes = distinct_texts(numbers[column][rows], spec)
-        for slot in sorted({slot for _, slot in where}):
-            at = rows & of_templates([t for t, s in where if s == slot])
-            slot_codes[slot][at] = slot_sizes[slot] + codes[at[rows]]
-            slot_tables[slot].append(texts)
-            slot_sizes[slot] += len(texts)
-    pieces: list[tuple[npt.NDArray[np.object_], npt.NDArray[np.integer[Any]]]] = []
-    for slot in range(slots + 1):
-        table = np.array([""] + [
-            (literals[slot] + ("; " if slot == len(literals) - 1 else ""))
-            if slot < len(literals) else "" for literals, _ in split], dtype=object)
-        pieces.append((table, template_code))
-        if slot < slots:
-            pieces.append((np.concatenate(slot_tables[slot]), slot_codes[slot]))
-    return pieces
+        naming = sorted({t for t, _ in where})
+        texts, codes = text_table(
+            numbers[column][np.concatenate([rows_of[t] for t in naming])], spec)
+        starts = dict(zip(naming, np.cumsum([0] + [len(rows_of[t]) for t in naming])))
+        for t, slot in where:
+            own = codes[starts[t]:starts[t] + len(rows_of[t])]
+            used = np.zeros(len(texts), dtype=bool)
+            used[own] = True
+            renumber = np.cumsum(used) - 1  # into the texts this template uses
+            add(slot, rows_of[t], affix(split[t][0][0] if slot == 0 else "",
+                                        pick(texts, np.flatnonzero(used)), after(t, slot)),
+                renumber[own])
+    return [(concat(tables), codes) for tables, codes in zip(slot_tables, slot_codes)]
 
 
 def _suffix(i: int, f: Mapping[str, npt.NDArray[Any]], nontarget: str, new: str,

@@ -7,9 +7,19 @@ codes."""
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
-from recist.reason_text import compose, distinct_texts, format_rows, split_template
+from recist.reason_text import (
+    affix,
+    compose,
+    concat,
+    distinct_texts,
+    format_rows,
+    pick,
+    split_template,
+    text_table,
+)
 
 
 def _floats(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -45,6 +55,50 @@ def test_distinct_texts_formats_each_distinct_value_once():
     texts, codes = distinct_texts(values, "%.2f")
     assert texts[codes].tolist() == ["1.50", "2.25", "1.50", "1.50", "-0.00", "0.00"]
     assert len(texts) == 4
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("spec", ["%.2f", "%+.2f"])
+def test_text_table_two_decimals_by_arrow_equal_python(seed, spec):
+    """Whole hundredths are written by Arrow, the rest (NaN, inf, -0.00, huge, off a
+    hundredth) by Python, each text in its place."""
+    values = _floats(np.random.default_rng(seed), 3000)
+    values[:6] = [0.0, -0.0, 0.004, -0.004, 99.995, -1e12 - 0.01]
+    texts, codes = text_table(values, spec)
+    assert isinstance(texts, pa.Array)
+    assert texts.take(pa.array(codes)).to_pylist() == [spec % v for v in values.tolist()]
+
+
+@pytest.mark.parametrize("values", [
+    np.array([3, -12, 0, 3, np.iinfo(np.int64).min, np.iinfo(np.int64).max]),
+    np.array([0, 255, 7, 255], dtype=np.uint8), np.array([True, False, True]),
+    np.array([2**64 - 1, 5], dtype=np.uint64), np.array([], dtype=np.int64)])
+def test_text_table_integers_equal_python(values):
+    spec = "%d"
+    texts, codes = text_table(values, spec)
+    got = pick(texts, codes)
+    assert (got.to_pylist() if isinstance(got, pa.Array) else got.tolist()) == [
+        spec % v for v in values.tolist()]
+
+
+def test_text_table_keeps_texts_utf8_cannot_hold():
+    texts, codes = text_table(np.array(["L\udcff1", "L2", "L\udcff1"], dtype=object), "%s")
+    assert texts[codes].tolist() == ["L\udcff1", "L2", "L\udcff1"]
+    assert affix("<", texts, ">").tolist() == ["<L2>", "<L\udcff1>"]
+    both = concat([pa.array(["≥"]), texts])
+    assert both.tolist() == ["≥", "L2", "L\udcff1"]
+    assert compose(2, [(both, [0, 2]), (pick(both, [1, 0]), [0, 1])]).tolist() == [
+        "≥L2", "L\udcff1≥"]
+
+
+def test_affix_pick_concat_on_arrow_tables():
+    table = pa.array(["1.50", "−2.00", ""])
+    assert affix("sum ", table, " mm; ").to_pylist() == [
+        "sum 1.50 mm; ", "sum −2.00 mm; ", "sum  mm; "]
+    assert affix("\udcff", table, "").tolist() == ["\udcff1.50", "\udcff−2.00", "\udcff"]
+    assert pick(table, [2, 0]).to_pylist() == ["", "1.50"]
+    assert concat([table, pa.array(["x"], type=pa.large_string())]).to_pylist() == [
+        "1.50", "−2.00", "", "x"]
 
 
 def test_compose_joins_the_pieces_of_each_row():
