@@ -91,21 +91,28 @@ def _target_templates(criteria: Criteria) -> list[tuple[TargetResponse, bool | N
     ]
 
 
-def _target_numbers(f: Mapping[str, npt.NDArray[Any]],
-                    criteria: Criteria) -> dict[str, npt.NDArray[Any]]:
-    """The numbers the target sentences name (increase and % over the nadir rounded as
-    in TGT-PD, DEC-22)."""
-    partial = np.asarray(f["partial_sum_mm"], dtype=float)
-    nadir = np.asarray(f["nadir_mm"], dtype=float)
+_FEATURE_OF_NUMBER = {"partial": "partial_sum_mm", "nadir": "nadir_mm",
+                      "base": "baseline_sum_mm", "pct_base": "pct_from_baseline"}
+
+
+def _target_number(column: str, f: Mapping[str, npt.NDArray[Any]], criteria: Criteria,
+                   rows: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
+    """A number the target sentences name, on ``rows`` only (increase and % over the
+    nadir rounded as in TGT-PD, DEC-22)."""
+    if column in _FEATURE_OF_NUMBER:
+        return np.asarray(f[_FEATURE_OF_NUMBER[column]], dtype=float)[rows]
+    if column == "missing":
+        return np.asarray(f["n_targets_missing"])[rows]
+    partial = np.asarray(f["partial_sum_mm"], dtype=float)[rows]
+    nadir = np.asarray(f["nadir_mm"], dtype=float)[rows]
     decimals = criteria.rounding_decimals
-    with np.errstate(divide="ignore", invalid="ignore"):
-        increase = round_half_away(partial - nadir, decimals)
-        pct_nadir = round_half_away(np.where(nadir > 0, (partial - nadir) / nadir * 100.0,
-                                             np.nan), decimals)
-    return {"partial": partial, "nadir": nadir, "increase": increase, "pct_nadir": pct_nadir,
-            "base": np.asarray(f["baseline_sum_mm"], dtype=float),
-            "pct_base": np.asarray(f["pct_from_baseline"], dtype=float),
-            "missing": np.asarray(f["n_targets_missing"])}
+    if column == "increase":
+        return round_half_away(partial - nadir, decimals)
+    if column != "pct_nadir":
+        raise KeyError(f"no target number {column!r}")
+    with np.errstate(divide="ignore", invalid="ignore"):  # pct_nadir
+        return round_half_away(np.where(nadir > 0, (partial - nadir) / nadir * 100.0,
+                                        np.nan), decimals)
 
 
 def _template_of_rows(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArray[Any]],
@@ -169,11 +176,10 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
                 np.zeros(len(rows_of[t]), dtype=np.intp))
         for slot, (column, spec) in enumerate(zip(templates[t][4], specs)):
             uses.setdefault((column, spec), []).append((t, slot))
-    numbers = _target_numbers(f, criteria)
     for (column, spec), where in uses.items():
         naming = sorted({t for t, _ in where})
-        texts, codes = text_table(
-            numbers[column][np.concatenate([rows_of[t] for t in naming])], spec)
+        rows = np.concatenate([rows_of[t] for t in naming])
+        texts, codes = text_table(_target_number(column, f, criteria, rows), spec)
         starts = dict(zip(naming, np.cumsum([0] + [len(rows_of[t]) for t in naming])))
         for t, slot in where:
             own = codes[starts[t]:starts[t] + len(rows_of[t])]
@@ -184,6 +190,30 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
                                         pick(texts, np.flatnonzero(used)), after(t, slot)),
                 renumber[own])
     return [(concat(tables), codes) for tables, codes in zip(slot_tables, slot_codes)]
+
+
+def _combination_codes(columns: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64]:
+    """One code per distinct combination of ``columns`` (0, 1, ... with none unused).
+
+    Integer columns whose value ranges multiply to a few per row make one mixed-radix
+    number per row, renumbered by a table as long as that product; anything else is
+    hashed (``combined_codes``).
+    """
+    n = len(columns[0])
+    key = np.zeros(n, dtype=np.int64)
+    size = 1
+    for column in columns:
+        if column.dtype.kind not in "iub" or not n:
+            return combined_codes(columns)
+        low, high = int(column.min()), int(column.max())
+        if size * (high - low + 1) > 4 * n + 1024:
+            return combined_codes(columns)
+        key = key * (high - low + 1) + (column.astype(np.int64) - low)
+        size *= high - low + 1
+    present = np.zeros(size, dtype=bool)
+    present[key] = True
+    codes: npt.NDArray[np.int64] = (np.cumsum(present) - 1)[key]
+    return codes
 
 
 def _suffix(i: int, f: Mapping[str, npt.NDArray[Any]], nontarget: str, new: str,
@@ -230,10 +260,11 @@ def timepoint_reasons(
             named[rows] = np.asarray(f[count])[rows]
     unequivocal = np.where(new_code == NEW_LESION_ORDER.index(NewLesions.Y),
                            np.asarray(f["n_new_unequivocal"]), 0)
-    columns = [codes["target"], nontarget_code, new_code, named, unequivocal]
+    columns = [np.asarray(codes["target"]), np.asarray(nontarget_code), np.asarray(new_code),
+               named, unequivocal]
     if any(therapy_text.tolist()):
         columns.append(pd.factorize(therapy_text)[0])
-    key = combined_codes(columns)  # overall and rule follow from the three responses
+    key = _combination_codes(columns)  # overall and rule follow from the three responses
     special = baseline | backdated  # written row by row: "baseline", DEC-13 lesions
     n_keys = int(key.max(initial=-1)) + 1
     regular = np.flatnonzero(~special)
