@@ -120,3 +120,14 @@ def test_combination_codes_group_rows_as_their_values(kind):
         assert code_of.setdefault(row, code) == code
     assert len(set(code_of.values())) == len(code_of)
     assert sorted(code_of.values()) == list(range(len(code_of)))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5])
+def test_reasons_of_few_or_no_time_points(n):
+    for seed in range(10):
+        f, codes, overall, rule, backdated, therapy, baseline = _time_points(seed, n)
+        got = timepoint_reasons(f, codes, overall, rule, backdated, therapy, baseline,
+                                RECIST_1_1)
+        assert got.dtype == object
+        assert got.tolist() == [_plain(i, f, codes, overall, rule, backdated, therapy,
+                                       baseline, RECIST_1_1) for i in range(n)]
