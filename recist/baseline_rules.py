@@ -465,11 +465,11 @@ def classify_lesions(measurements: pd.DataFrame,
             categories[k], reasons[k] = category_10.value, text
         else:
             notes[k] = "; ".join(n for n in (notes[k], text) if n)
-    lesions["category"] = categories
-    lesions["reason"] = reasons
-    lesions["notes"] = notes
-    lesions["measurable"] = categories == LesionCategory.MEASURABLE.value
-    return lesions[columns]
+    made = {"category": categories, "reason": reasons, "notes": notes,
+            "measurable": categories == LesionCategory.MEASURABLE.value}
+    # one table of the columns in order, sharing the arrays (selecting them would copy)
+    return pd.DataFrame({name: made[name] if name in made else lesions[name]
+                         for name in columns}, index=lesions.index, copy=False)
 
 
 def _latest_dates(dates: pd.Series[Any], rows: npt.NDArray[np.int64],
