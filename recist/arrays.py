@@ -133,9 +133,9 @@ def first_seen_codes(key: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDA
     """``pandas.factorize(key)`` of integer keys: codes numbered by first sight, and the
     distinct keys in that order.
 
-    When the key range is at most a few times the number of rows, the distinct keys are
-    flagged in a table of one flag per possible key instead of hashed, then renumbered
-    by their first row.
+    Keys in ascending order are numbered by their runs; otherwise, when the key range is
+    at most a few times the number of rows, the distinct keys are flagged in a table of
+    one flag per possible key instead of hashed, then renumbered by their first row.
 
     >>> first_seen_codes(np.array([7, 3, 7, -2]))
     (array([0, 1, 0, 2]), array([ 7,  3, -2]))
@@ -144,6 +144,9 @@ def first_seen_codes(key: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDA
     if not len(key) or key.dtype.kind not in "iu":
         codes, uniques = pd.factorize(key)
         return np.asarray(codes, dtype=np.int64), np.asarray(uniques)
+    if (key[1:] >= key[:-1]).all():  # in ascending order (a sorted table): runs of keys
+        head = np.r_[True, key[1:] != key[:-1]]
+        return np.cumsum(head, dtype=np.int64) - 1, key[head]
     low, high = int(key.min()), int(key.max())
     if high - low >= _dense_limit(len(key)) or high > _INT64_MAX:
         codes, uniques = pd.factorize(key)

@@ -82,6 +82,14 @@ def test_first_seen_codes_are_factorize_codes(spread, dtype):
     assert uniques.tolist() == expected_uniques.tolist() and uniques.dtype == key.dtype
 
 
+@pytest.mark.parametrize("spread", [1, 10**15])
+def test_first_seen_codes_of_ascending_keys_are_factorize_codes(spread):
+    key = np.sort(np.random.default_rng(spread).integers(-5, 6, 80)) * spread
+    codes, uniques = first_seen_codes(key)
+    expected, expected_uniques = pd.factorize(key)
+    assert codes.tolist() == expected.tolist() and uniques.tolist() == expected_uniques.tolist()
+
+
 def test_first_seen_codes_of_no_rows():
     codes, uniques = first_seen_codes(np.array([], dtype=np.int64))
     assert codes.tolist() == [] and uniques.tolist() == []
