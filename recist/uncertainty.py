@@ -906,12 +906,12 @@ def _alternative_sequences(
     """The distinct changed sequences of overall responses of each simulated patient.
 
     ``overall_draws`` (the plan's time points × draws) is rewritten in place (every time
-    point after the first PD becomes PD). Returns the sequences as a time point frame
-    (patient ids: the sequence numbers as zero-padded texts, which sort as the numbers
-    do), the sequences' names and owners, and
-    for each (patient, draw) whose sequence changed its sequence and draw. Patients are
-    the rows of the plan's block 0 (its rank), their time point ``j`` the same row of
-    block ``j``.
+    point after the first PD becomes PD). Returns the sequences as a time point frame,
+    each up to its first PD (BOR, confirmed BOR and the PD date read nothing after it),
+    its patient ids the sequence numbers as zero-padded texts (which sort as the numbers
+    do); the sequences' names and owners; and for each (patient, draw) whose sequence
+    changed its sequence and draw. Patients are the rows of the plan's block 0 (its
+    rank), their time point ``j`` the same row of block ``j``.
     """
     n_patients = plan.sizes[0]
     draws = overall_draws.shape[1]
@@ -961,6 +961,13 @@ def _alternative_sequences(
     order = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
     plan_row = np.asarray(plan.starts)[order] + np.repeat(alt_rank, length)
     codes = overall_draws[plan_row, np.repeat(alt_draw, length)]
+    # Each sequence up to its first PD only: nothing after it is read (BOR-1, TTE-1).
+    pd_so_far = np.cumsum(codes == _PD)
+    pd_before = pd_so_far - (codes == _PD)
+    starts = np.cumsum(length) - length
+    keep = pd_before == np.repeat(pd_before[starts], length)
+    sequence = np.repeat(np.arange(len(length)), length)[keep]
+    codes, plan_row = codes[keep], plan_row[keep]
     rows_all = sim_tp[plan.perm[plan_row]]
     owners = timepoints["patient_id"].to_numpy(dtype=object)[
         sim_tp[plan.perm[alt_rank]]].astype(str)
@@ -970,7 +977,7 @@ def _alternative_sequences(
     # values, without hashing a text per row.
     target_codes, target_labels = pd.factorize(timepoints["target_response"])
     frame = pd.DataFrame({
-        "patient_id": pd.Categorical.from_codes(np.repeat(np.arange(len(names)), length),
+        "patient_id": pd.Categorical.from_codes(sequence,
                                                 categories=pd.Index(names, dtype=object)),
         "date": timepoints["date"].to_numpy()[rows_all],
         "target_response": pd.Categorical.from_codes(target_codes[rows_all],
