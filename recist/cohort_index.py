@@ -90,8 +90,11 @@ class TextCodes:
         >>> text_codes(pd.Series(["a", None, "b", "a"])).rows_equal("a", "b").tolist()
         [True, False, True, True]
         """
+        codes = self._codes_of(values)
+        if len(codes) == 1:  # the usual case: one comparison, no OR
+            return np.equal(self.codes, codes[0])
         selected = np.zeros(len(self.codes), dtype=bool)
-        for code in self._codes_of(values):
+        for code in codes:
             selected |= self.codes == code
         return selected
 
