@@ -82,10 +82,17 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     gap = np.where(known, (start.view(np.int64) - scan) // (86_400 * 10**9), 0)  # whole days
     max_days_before_start = criteria.baseline_max_days_before_start
     flagged = np.flatnonzero(known & ((gap > max_days_before_start) | (gap < 0)))
-    codes, texts = _window_texts(gap[flagged].tolist(), _iso_dates(start[flagged]),
+    # written once per distinct (gap, start date): a cohort repeats them
+    gap, start = gap[flagged], start[flagged]
+    gap_code, gaps = pd.factorize(gap)
+    start_code, starts = pd.factorize(start.view(np.int64))
+    pair = pd.factorize(gap_code.astype(np.int64) * len(starts) + start_code)[0]
+    first = first_row_of_each(pair)
+    codes, texts = _window_texts(gap[first].tolist(), _iso_dates(start[first]),
                                  max_days_before_start)
-    return findings_at_rows(frame, rows[flagged], codes, "MEAS-11", Severity.WARNING, texts,
-                            lesion=False)
+    return findings_at_rows(frame, rows[flagged], np.array(codes, dtype=object)[pair].tolist(),
+                            "MEAS-11", Severity.WARNING,
+                            np.array(texts, dtype=object)[pair].tolist(), lesion=False)
 
 
 def _baseline_window_joined(frame: pd.DataFrame, rows: np.ndarray, starts: pd.DataFrame,
