@@ -34,8 +34,6 @@ DateValue: TypeAlias = "date | str | float | np.datetime64 | NaTType | NAType | 
 
 _TIMEPOINT_COLUMNS = ("timepoint", "timepoint_start", "timepoint_order", "is_baseline",
                       "patient_code", "timepoint_code", "has_visit", "lesion_code")
-_INDEX_COLUMNS = frozenset({"visit", "nodal", "status", "ld_mm", "sa_mm", "slice_thickness_mm",
-                            *_TIMEPOINT_COLUMNS})
 
 
 def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
@@ -48,13 +46,13 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
     (``recist.sums.timepoint_columns``) all read, so each text column is hashed once.
     The result shares the input's column arrays (no copy): read it, never write to it
     (the checks only read; ``tests/golden/perf`` checks that the input stays unchanged).
+    A copy or subset of an indexed table (a plain frame holding time point columns) is
+    indexed anew from its own rows: the time point columns it carries are dropped and
+    computed again, never trusted.
     """
     if (isinstance(measurements, IndexedMeasurements)
             and getattr(measurements, "cohort_index", None) is not None):
         return measurements  # already indexed (run_input_checks indexes once)
-    if _INDEX_COLUMNS.issubset(measurements.columns):  # indexed, then copied: encoded anew
-        columns = {name: measurements[name] for name in measurements.columns}
-        return IndexedMeasurements.of(columns, measurements.index, CohortIndex(columns))
     # Built as one frame from its columns (no copy, no re-consolidation of a 1.4 M-row
     # cohort as columns are added).
     index = measurements.index

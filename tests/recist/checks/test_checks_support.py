@@ -16,7 +16,7 @@ from recist._checks_support import (
     iso,
     iso_dates,
 )
-from recist.checks import check_dates, check_new_at_baseline
+from recist.checks import check_dates, check_new_at_baseline, run_input_checks
 from recist.cohort_index import text_codes
 from recist.findings import Severity
 
@@ -76,3 +76,31 @@ def test_decoded_converts_each_distinct_value_at_rows():
     assert sorted(calls, key=str) == [None, "a", "b"]  # once per distinct value
     assert decoded(coded, rows, convert, cells) == ["<b>", "<x>", "<b>", "<a>", None, "<x>"]
     assert decoded(coded, rows[:0], convert) == []
+
+
+def _two_patients() -> pd.DataFrame:
+    """Two patients, one target each, at baseline and week 8."""
+    return pd.DataFrame({
+        "patient_id": ["P1", "P1", "P2", "P2"],
+        "date": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-01-08", "2024-03-04"]),
+        "visit": ["BASELINE", "WEEK 8", "BASELINE", "WEEK 8"],
+        "lesion_id": ["T1"] * 4, "kind": ["target"] * 4, "organ": ["lung"] * 4,
+        "nodal": [False] * 4, "ld_mm": [20.0, 15.0, 30.0, 31.0], "sa_mm": [np.nan] * 4,
+        "status": ["measured"] * 4, "slice_thickness_mm": [1.25] * 4})
+
+
+def test_a_copy_of_an_indexed_table_is_indexed_from_its_own_rows():
+    # a subset of an indexed table without P1's baseline: its week 8 is now P1's first
+    # time point, as in the same rows never indexed. Before, the copy's time point columns
+    # were kept (week 8 still "not baseline") while the rest was encoded anew, so the two
+    # tables gave different findings (a target "first recorded after baseline").
+    whole = indexed(_two_patients())
+    subset = pd.DataFrame(whole).iloc[1:].copy()
+    fresh = indexed(_two_patients().iloc[1:].copy())
+    again = indexed(subset)
+    for column in ("timepoint_order", "is_baseline", "timepoint_code", "patient_code",
+                   "lesion_code"):
+        assert again[column].tolist() == fresh[column].tolist(), column
+    assert again["is_baseline"].tolist() == [True, True, False]
+    assert ([str(f) for f in run_input_checks(subset)]
+            == [str(f) for f in run_input_checks(_two_patients().iloc[1:].copy())])
