@@ -113,6 +113,16 @@ class TextCodes:
             self._masks[value] = mask
         return mask
 
+    def forget_masks(self) -> None:
+        """Drop the masks ``rows_of`` keeps (one byte a row each); the next call computes
+        its mask again.
+
+        >>> coded = text_codes(pd.Series(["a", "b"]))
+        >>> first = coded.rows_of("a"); coded.forget_masks(); coded.rows_of("a") is first
+        False
+        """
+        self._masks.clear()
+
     def _codes_of(self, values: tuple[object, ...]) -> list[int]:
         """The codes whose unique is one of ``values``."""
         return [code for code, unique in enumerate(self.uniques.tolist()) if unique in values]
@@ -357,6 +367,13 @@ class CohortIndex:
         """The time points (docs/rules.md section 1; see ``Timepoints``)."""
         visit = text_codes(self._columns["visit"]) if "visit" in self._columns else None
         return _index_timepoints(self.patient.codes, self.date_ns, visit)
+
+    def forget_row_masks(self) -> None:
+        """``TextCodes.forget_masks`` of each text column encoded so far."""
+        for name in ("patient", "lesion", "kind", "status"):
+            coded = self.__dict__.get(name)  # a cached_property's value, if computed
+            if coded is not None:
+                coded.forget_masks()
 
     def patient_lesion(self) -> npt.NDArray[np.int64]:
         """One integer per (patient, lesion_id) pair, in the order of the patient codes
