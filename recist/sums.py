@@ -476,11 +476,13 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
                                minlength=n_tp).astype(np.int64)
     nt_prog_ns = _group_min(nt_row_tp[nt_progression], date_ns[nt_rows[nt_progression]], n_tp,
                             NO_DATE_NS)
+    del nt_rows, nt_status_is, gone, nt_row_tp, nt_lesion, nt_order, nt_of_row, nt_progression
 
     # ---- new lesions (NEW-1, NEW-3, DEC-13, DEC-14) ----
     new_status_is = status_of(new_rows)
     unequivocal_rows = new_rows[new_status_is(NewLesionStatus.UNEQUIVOCAL)]
     equivocal_rows = new_rows[new_status_is(NewLesionStatus.EQUIVOCAL)]
+    del new_rows, new_status_is
     n_unequivocal = np.bincount(row_tp[unequivocal_rows], minlength=n_tp).astype(np.int64)
     n_equivocal = np.bincount(row_tp[equivocal_rows], minlength=n_tp).astype(np.int64)
     unequivocal_ns = _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp, NO_DATE_NS)
