@@ -70,6 +70,9 @@ def _keys(values: npt.NDArray[Any], spec: str
         return values.astype(np.int64, copy=False), None
     if values.dtype.kind != "f" or not spec.endswith(".2f"):
         return None, None
+    # in double precision: a float32 product ``value * 100`` is itself rounded, so it could
+    # look like whole hundredths when the value is not (1000000.0625 → 100000008.0)
+    values = values.astype(np.float64, copy=False)
     with np.errstate(invalid="ignore", over="ignore"):
         scaled = values * 100.0
         hundredths = np.rint(scaled)

@@ -155,3 +155,12 @@ def test_compose_refuses_bad_codes_and_texts():
 
 def test_split_template():
     assert split_template("%d%% of %s") == (["", "% of ", ""], ["%d", "%s"])
+
+
+def test_format_rows_of_float32_values_prints_them_as_python_does():
+    # float32 values: the key's product value * 100 is taken in double precision; in
+    # float32 it rounded 1000000.0625 * 100 to a whole number and printed 1000000.08
+    values = np.array([1000000.0625, 1000000.125, 2.5, -0.0], dtype=np.float32)
+    mask = np.ones(len(values), dtype=bool)
+    assert format_rows(mask, "x %.2f", values) == [
+        "x 1000000.06", "x 1000000.12", "x 2.50", "x -0.00"]
