@@ -113,12 +113,17 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
     raw_codes, raw_uniques = pd.factorize(timepoints["patient_id"], use_na_sentinel=True)
     cleaned = [str(value).strip() or None for value in raw_uniques]
     distinct = [text for text in cleaned if text is not None]
-    if not all(a < b for a, b in zip(distinct, distinct[1:])):  # first seen in order: sorted
-        distinct = sorted(set(distinct))
-    position = {text: i for i, text in enumerate(distinct)}
-    lookup = np.array([-1 if text is None else position[text] for text in cleaned] + [-1],
-                      dtype=np.intp)
-    patient_codes = lookup[raw_codes]
+    ordered = all(a < b for a, b in zip(distinct, distinct[1:]))  # first seen in order: sorted
+    if ordered and len(distinct) == len(cleaned):  # none empty either (as
+        # ``recist.timepoints`` writes them): each id's code is its position already
+        patient_codes = np.asarray(raw_codes, dtype=np.intp)
+    else:
+        if not ordered:
+            distinct = sorted(set(distinct))
+        position = {text: i for i, text in enumerate(distinct)}
+        lookup = np.array([-1 if text is None else position[text] for text in cleaned] + [-1],
+                          dtype=np.intp)
+        patient_codes = lookup[raw_codes]
     ids_of = np.array([*distinct, None], dtype=object)  # code -1: the last, None
     empty = np.flatnonzero(patient_codes < 0)
     if len(empty):
