@@ -114,7 +114,7 @@ def nadir_before(sums_mm: npt.ArrayLike, evaluable: npt.ArrayLike,
     SUM-8 (R11 4.3.1): minimum of all evaluable sums from baseline up to, excluding, the
     current time point, baseline included; an incomplete time point is never a nadir
     (SUM-7, NE-4). Rows must be sorted by patient, then chronologically. The first time
-    point of a patient (baseline) has no nadir (NaN).
+    point of a patient (baseline) has no nadir (NaN), nor has a row without a patient code.
 
     >>> nadir_before([50, 40, 60, 45], [True, False, True, True], [0, 0, 0, 0])
     array([nan, 50., 50., 50.])
@@ -140,10 +140,11 @@ def _running_min_before(sums: npt.NDArray[np.float64], codes: npt.NDArray[Any]
     are consecutive in ascending patient codes: the time points laid out one patient a row
     of a grid, after a first column of inf, and each row's running minimum read one column
     to the left. None when the codes are not ascending or the grid would take more than a
-    few cells per time point (one patient with very many time points)."""
+    few cells per time point (one patient with very many time points), or the codes are not
+    integers."""
     n = len(sums)
-    if not n or not (codes[1:] >= codes[:-1]).all():
-        return None
+    if not n or codes.dtype.kind not in "iub" or not (codes[1:] >= codes[:-1]).all():
+        return None  # integer codes only: texts with a missing one do not compare
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     lengths = np.diff(np.r_[starts, n])
     width = int(lengths.max()) + 1

@@ -35,3 +35,12 @@ def test_nadir_is_the_smallest_earlier_evaluable_sum(layout):
         evaluable = rng.random(n) < 0.8
         expected = _by_loop(sums, evaluable, codes)
         assert np.array_equal(nadir_before(sums, evaluable, codes), expected, equal_nan=True)
+
+
+def test_text_patient_ids_with_a_missing_one():
+    # object codes holding None do not compare; the grid shortcut (ascending integer codes)
+    # is not taken for them (a TypeError before): the patients are grouped as given and a
+    # row without a patient has no nadir, as before the shortcut
+    codes = np.array(["P1", "P1", None, None, "P2"], dtype=object)
+    got = nadir_before([30.0, 20.0, 40.0, 35.0, 10.0], [True] * 5, codes)
+    assert np.array_equal(got, [np.nan, 30.0, np.nan, np.nan, np.nan], equal_nan=True)
