@@ -23,6 +23,7 @@ from recist.cohort_index import (
     visit_label,
 )
 from recist.findings import Finding, Severity, make_finding, make_findings
+from recist.plausibility import refuse_timezone_dates
 
 __all__ = ["codes_of", "decoded", "finding", "findings_at", "findings_at_rows", "indexed", "iso",
            "iso_dates", "made_findings", "records"]
@@ -65,6 +66,7 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
         if column not in columns:
             columns[column] = pd.Series(default, index=index,
                                         dtype=object if default is pd.NA else None)
+    refuse_timezone_dates(columns["date"], "date", "measurements")
     if not pd.api.types.is_datetime64_any_dtype(columns["date"]):
         columns["date"] = pd.to_datetime(columns["date"])
     encoding = CohortIndex(columns)

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from recist.errors import RecistDataError
-from recist.plausibility import check_dates, unreadable_date
+from recist.plausibility import check_dates, refuse_timezone_dates, unreadable_date
 from recist.table import read_csv_table
 
 __all__ = ["DATE_COLUMNS", "MAX_SIZE_VARIABLE", "PATIENT_COLUMNS", "normalise_patients",
@@ -84,6 +84,7 @@ def _parse_dates(values: pd.Series, ids: npt.NDArray[np.object_], column: str,
                  source: str) -> npt.NDArray[np.datetime64]:
     """Parse one ISO date column as ``datetime64[ns]`` days; empty cells become NaT,
     anything else unreadable raises (``ids``: each row's patient, for the message)."""
+    refuse_timezone_dates(values, column, source)
     if values.dtype == np.dtype("datetime64[ns]"):  # dates already: midnight of each day
         days: npt.NDArray[np.datetime64] = (values.to_numpy().astype("datetime64[D]")
                                             .astype("datetime64[ns]"))

@@ -123,6 +123,25 @@ def date_bounds(today: date | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
             pd.Timestamp(today + timedelta(days=LATEST_DATE_MARGIN_DAYS)))
 
 
+def refuse_timezone_dates(values: pd.Series, column: str, source: str) -> None:
+    """Refuse a date column holding timezone-aware times.
+
+    RECIST dates are calendar days (MEAS-11, DEC-20): which day a time with a timezone
+    falls on depends on where it is read, so it is never converted silently (a scan at
+    00:30 in Paris is the day before in UTC).
+
+    >>> utc = pd.Series(pd.to_datetime(["2024-03-01"]).tz_localize("UTC"))
+    >>> refuse_timezone_dates(utc, "date", "measurements")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    recist.errors.RecistDataError: measurements: column date holds times with a timezone (UTC); ...
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        raise RecistDataError(
+            f"{source}: column {column} holds times with a timezone ({values.dtype.tz}); give "
+            "calendar dates, the local day of each (in pandas: "
+            ".dt.tz_localize(None).dt.normalize())")
+
+
 def unreadable_date(text: object) -> str:
     """Why a date cell could not be read, in words (for a cell pandas could not parse).
 

@@ -17,7 +17,7 @@ from recist.cohort_index import small_codes
 from recist.csv_read import read_text_table
 from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
-from recist.plausibility import BOUNDS, check_numbers, unreadable_date
+from recist.plausibility import BOUNDS, check_numbers, refuse_timezone_dates, unreadable_date
 from recist.vocabulary import LESION_STATUSES, LesionKind
 
 __all__ = [
@@ -297,6 +297,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     rebuilt = set(_REBUILT_COLUMNS)
     if isinstance(frame["date"].dtype, pd.CategoricalDtype):
         rebuilt.add("date")
+    refuse_timezone_dates(frame["date"], "date", source)
     dates = _by_distinct(frame["date"], lambda text: pd.to_datetime(
         text, format="%Y-%m-%d", errors="coerce"))
     bad_dates = frame.index[dates.isna()]
