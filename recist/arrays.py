@@ -120,7 +120,7 @@ def combined_codes(columns: Sequence[npt.ArrayLike]) -> npt.NDArray[np.int64]:
         if n_keys == 1:
             key, n_keys = codes.copy(), n_codes
             continue
-        if n_keys * n_codes > _dense_limit(n):
+        if n_keys * n_codes > dense_limit(n):
             key, n_keys = _sorted_codes(key, n_keys)
         key *= n_codes
         key += codes
@@ -148,7 +148,7 @@ def first_seen_codes(key: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDA
         head = np.r_[True, key[1:] != key[:-1]]
         return np.cumsum(head, dtype=np.int64) - 1, key[head]
     low, high = int(key.min()), int(key.max())
-    if high - low >= _dense_limit(len(key)) or high > _INT64_MAX:
+    if high - low >= dense_limit(len(key)) or high > _INT64_MAX:
         codes, uniques = pd.factorize(key)
         return np.asarray(codes, dtype=np.int64), np.asarray(uniques)
     offset = key.astype(np.int64, copy=False)
@@ -163,8 +163,10 @@ def first_seen_codes(key: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDA
     return group, key[first]
 
 
-def _dense_limit(n_rows: int) -> int:
-    """The largest key range flagged in a table (``first_seen_codes``): a few bytes a row."""
+def dense_limit(n_rows: int) -> int:
+    """The largest key range indexed directly for ``n_rows`` rows (flags, counts or a
+    lookup table of that size instead of hashing or sorting): a few bytes a row. Every
+    dense-range shortcut reads it, so they all trade memory for speed alike."""
     return 4 * n_rows + 4096
 
 
@@ -172,7 +174,7 @@ def _sorted_codes(key: npt.NDArray[np.integer[Any]],
                   n_values: int) -> tuple[npt.NDArray[np.int64], int]:
     """Integer keys 0 .. n_values - 1 renumbered 0 .. k - 1 in sorted order of the key
     (flags when the range is small, else ``pandas.factorize(sort=True)``), and k."""
-    if n_values > _dense_limit(len(key)):
+    if n_values > dense_limit(len(key)):
         codes, uniques = pd.factorize(key, sort=True)
         return np.asarray(codes, dtype=np.int64), len(uniques)
     present = np.zeros(n_values, dtype=bool)
@@ -189,7 +191,7 @@ def _value_codes(array: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], int]:
     anything else by ``pandas.factorize``."""
     if array.dtype.kind in "iub" and len(array):
         low, high = int(array.min()), int(array.max())
-        if high - low < _dense_limit(len(array)) and high <= _INT64_MAX:
+        if high - low < dense_limit(len(array)) and high <= _INT64_MAX:
             codes = array.astype(np.int64, copy=False)
             return (codes - low if low else codes), high - low + 1
     codes, uniques = pd.factorize(array)  # missing -> -1

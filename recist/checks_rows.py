@@ -21,7 +21,7 @@ from recist._checks_support import iso as _iso
 from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
-from recist.arrays import first_row_of_each
+from recist.arrays import dense_limit, first_row_of_each
 from recist.checks_duplicates import repeated_row_findings
 from recist.cohort_index import IndexedMeasurements, date_ns, index_of
 from recist.criteria import RECIST_1_1, Criteria
@@ -139,7 +139,7 @@ def _earliest_baseline_rows(frame: pd.DataFrame) -> np.ndarray:
     rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool))
     patient = frame["patient_code"].to_numpy()[rows].astype(np.int64)
     lowest = int(patient.min(initial=0))
-    if int(patient.max(initial=0)) - lowest <= 4 * len(patient) + 1024:
+    if int(patient.max(initial=0)) - lowest <= dense_limit(len(patient)):
         patient -= lowest  # codes from 0 (a missing patient id, -1, is a patient too)
     else:
         patient = pd.factorize(patient)[0]
@@ -423,7 +423,7 @@ def _repeated_pairs(lesion_code: np.ndarray, order: np.ndarray) -> np.ndarray:
     """
     n_orders = int(order.max(initial=-1)) + 1
     key = lesion_code * n_orders + order
-    if (int(lesion_code.max(initial=-1)) + 1) * n_orders <= 4 * len(key) + 1024:
+    if (int(lesion_code.max(initial=-1)) + 1) * n_orders <= dense_limit(len(key)):
         counts = np.bincount(key)
         if counts.max(initial=0) < 2:  # no pair repeats (a table without copies)
             return np.zeros(len(key), dtype=bool)

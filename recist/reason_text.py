@@ -21,6 +21,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from recist.arrays import dense_limit
+
 __all__ = ["Texts", "affix", "compose", "concat", "distinct_texts", "format_rows", "pick",
            "split_template", "text_table"]
 
@@ -165,7 +167,7 @@ def text_table(values: npt.ArrayLike, spec: str) -> tuple[Texts, npt.NDArray[np.
     if not n:
         return pa.array([""], type=pa.string()), np.zeros(0, dtype=np.intp)
     low, high = int(keys.min()), int(keys.max())
-    if high - low <= 4 * n + 1024:  # a dense range: index by key, no sort
+    if high - low <= dense_limit(n):  # a dense range: index by key, no sort
         offsets = (keys - low).astype(np.intp)
         some_row = np.full(high - low + 1, -1, dtype=np.intp)
         some_row[offsets] = np.arange(n, dtype=np.intp)  # any row holding each key

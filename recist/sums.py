@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import NO_DATE_NS, round_half_away
+from recist.arrays import NO_DATE_NS, dense_limit, round_half_away
 from recist.cohort_index import TextCodes, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
@@ -148,7 +148,7 @@ def _running_min_before(sums: npt.NDArray[np.float64], codes: npt.NDArray[Any]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     lengths = np.diff(np.r_[starts, n])
     width = int(lengths.max()) + 1
-    if len(starts) * width > 4 * n + 4096:
+    if len(starts) * width > dense_limit(n):
         return None
     grid = np.full(len(starts) * width, np.inf)
     cell = np.arange(n) + np.repeat(np.arange(len(starts)) * width - starts, lengths)
@@ -330,7 +330,7 @@ def _lesion_groups(row_tp: np.ndarray, row_lesion: np.ndarray, row_order: np.nda
     key *= n_orders
     key += row_order
     space = n_lesions * n_orders
-    if space <= 8 * len(key) + 4096:
+    if space <= dense_limit(len(key)):
         present = np.zeros(space, dtype=bool)
         present[key] = True
         pairs = np.flatnonzero(present)

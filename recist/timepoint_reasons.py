@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from recist.arrays import combined_codes, first_row_of_each, round_half_away
+from recist.arrays import combined_codes, dense_limit, first_row_of_each, round_half_away
 from recist.criteria import Criteria
 from recist.reason_text import Texts, affix, compose, concat, pick, split_template, text_table
 from recist.response_table import NEW_LESION_ORDER, NONTARGET_ORDER, TARGET_ORDER
@@ -206,7 +206,7 @@ def _combination_codes(columns: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64]
         if column.dtype.kind not in "iub" or not n:
             return combined_codes(columns)
         low, high = int(column.min()), int(column.max())
-        if size * (high - low + 1) > 4 * n + 1024:
+        if size * (high - low + 1) > dense_limit(n):
             return combined_codes(columns)
         key = key * (high - low + 1) + (column.astype(np.int64) - low)
         size *= high - low + 1
