@@ -36,6 +36,12 @@ _SIGNS = {"%.2f": ["", "-"], "%+.2f": ["+", "-"]}  # by whether the number is ne
 _TWO_DIGITS = [f"{i:02d}" for i in range(100)]
 
 
+_EXACT_HUNDREDTHS_BELOW = 1e13
+"""Values keyed by their hundredths only below this: ``value × 100`` then stays below 2⁵³,
+where a double still holds every integer and its distance to one (larger values are keyed
+by their bits)."""
+
+
 def split_template(template: str) -> tuple[list[str], list[str]]:
     """The literal texts and the conversions of a ``%`` template (``%%`` read as ``%``):
     ``len(literals) == len(conversions) + 1``.
@@ -78,7 +84,8 @@ def _keys(values: npt.NDArray[Any], spec: str
     with np.errstate(invalid="ignore", over="ignore"):
         scaled = values * 100.0
         hundredths = np.rint(scaled)
-        fast = ((np.abs(values) < 1e13) & (np.abs(scaled - hundredths) <= 0.25)
+        fast = ((np.abs(values) < _EXACT_HUNDREDTHS_BELOW)
+                & (np.abs(scaled - hundredths) <= 0.25)
                 & ~((hundredths == 0) & np.signbit(values)))
     keys = np.where(fast, hundredths, 0).astype(np.int64)
     if not fast.all():
