@@ -20,14 +20,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PIXEL_DATA_TAG", "WANTED_TAGS", "NotRegularFile", "RawHeader", "TruncatedFile",
-           "has_dicom_prefix", "read_raw_header", "special_file_kind"]
+__all__ = ["NATIVE_SYNTAXES", "PIXEL_DATA_TAG", "WANTED_TAGS", "NotDicomFile",
+           "NotRegularFile", "RawHeader", "TruncatedFile", "read_raw_header",
+           "special_file_kind"]
 
 PIXEL_DATA_TAG = 0x7FE00010
 _ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR",
              b"UT", b"UV"}
 _IMPLICIT_LE = "1.2.840.10008.1.2"
+#: The uncompressed little-endian transfer syntaxes (PS3.5 A.1, A.2): Implicit and Explicit
+#: VR Little Endian, whose native pixel data is read straight from its file offset.
+NATIVE_SYNTAXES = frozenset({_IMPLICIT_LE, "1.2.840.10008.1.2.1"})
 _UNSUPPORTED = {"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}  # big endian, deflate
 _UNDEFINED = 0xFFFFFFFF
 _CHARSETS = {"": "ascii", "ISO_IR 6": "ascii", "ISO_IR 100": "latin-1", "ISO_IR 192": "utf-8"}
@@ -73,6 +77,12 @@ _BY_TAG = {tag: (keyword, kind) for keyword, (tag, kind) in WANTED_TAGS.items()}
 class TruncatedFile(EOFError):
     """The file ends before its header or its PixelData does (the message is ours and
     quotes nothing from the file)."""
+
+
+class NotDicomFile(ValueError):
+    """The file has no ``DICM`` prefix at byte 128: no DICOM Part 10 file (PS3.10 7.1, the
+    128-byte preamble then the prefix), which pydicom's reader (``force=False``) refuses
+    too."""
 
 
 class NotRegularFile(OSError):
@@ -260,13 +270,19 @@ def _text(raw: bytes, encoding: str) -> str:
     return raw.decode(encoding, errors="replace").strip(" \x00")
 
 
-def read_raw_header(path: str | Path) -> RawHeader | None:
+def read_raw_header(path: str | Path, *, refuse_non_dicom: bool = False) -> RawHeader | None:
     """Return the wanted header values of ``path``, or None to ask for pydicom's reader.
+
+    A file without the ``DICM`` prefix gives None too, or with ``refuse_non_dicom``
+    raises :class:`NotDicomFile` (said from the bytes already read: the file is opened
+    once).
 
     Raises
     ------
     EOFError
         When the file ends before its PixelData (truncated).
+    NotDicomFile
+        With ``refuse_non_dicom``, when the file has no ``DICM`` prefix.
     """
     # Opened without blocking and checked to be a regular file before any read: a FIFO or
     # a device put in a series folder never hangs the reader.
@@ -288,6 +304,8 @@ def read_raw_header(path: str | Path) -> RawHeader | None:
         found: dict[int, bytes] = {}
         while True:
             if len(data) < 132 or data[128:132] != b"DICM":
+                if refuse_non_dicom:
+                    raise NotDicomFile("no DICM prefix at byte 128")
                 return None
             try:
                 result = _read(data, file_size, progress, found)
@@ -309,21 +327,6 @@ def read_raw_header(path: str | Path) -> RawHeader | None:
                 raise TruncatedFile(f"PixelData needs {length} bytes from offset {offset}, "
                                f"the file has {file_size}")
             return RawHeader(values, syntax, sop_class, offset, length, file_size)
-    finally:
-        os.close(descriptor)
-
-
-def has_dicom_prefix(path: str | Path) -> bool:
-    """Whether bytes 128-131 of the file are ``DICM`` (PS3.10 7.1: the preamble, then the
-    prefix); True when the file cannot be read (its reader says what is wrong)."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return True
-    try:
-        return os.pread(descriptor, 4, 128) == b"DICM"
-    except OSError:
-        return True
     finally:
         os.close(descriptor)
 

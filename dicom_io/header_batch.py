@@ -39,6 +39,7 @@ from dicom_io.fast_header import (
     _SHORT_VRS,
     _UNDEFINED,
     _UNSUPPORTED,
+    NATIVE_SYNTAXES,
     PIXEL_DATA_TAG,
     WANTED_TAGS,
     RawHeader,
@@ -166,7 +167,7 @@ def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
 _TAIL = 8  # the last bytes of a file read ahead: an encapsulated PixelData's delimiter
 _META_READ = 1024  # where a first read's transfer syntax is looked for
 _SYNTAX_HEAD = b"\x02\x00\x10\x00UI"  # (0002,0010) UI, little endian
-_NATIVE_UIDS = (b"1.2.840.10008.1.2", b"1.2.840.10008.1.2.1")
+_NATIVE_UIDS = frozenset(uid.encode("ascii") for uid in NATIVE_SYNTAXES)  # as bytes
 
 
 def _encapsulated(first: memoryview) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 import pytest
@@ -98,7 +99,7 @@ def test_fast_reader_agrees_with_pydicom(tmp_path, monkeypatch, kwargs):
     if "long" in str(kwargs.get("slice_hook")):
         assert (raw.pixel_data_offset or 0) > 16_000  # read on past the first read
     fast = read_slice_header(path)
-    monkeypatch.setattr(discover, "read_raw_header", lambda p: None)
+    monkeypatch.setattr(discover, "read_raw_header", lambda p, **_: None)
     slow = read_slice_header(path)
     fast_fields, slow_fields = _fields(fast), _fields(slow)
     if not fast.is_native:  # only the fast reader knows where compressed pixel data starts
@@ -143,5 +144,13 @@ def test_file_without_dicm_prefix_is_not_dicom_without_pydicom(tmp_path, monkeyp
     with pytest.raises(InvalidDicomError):
         pydicom.dcmread(path, defer_size=256)
     monkeypatch.setattr(discover.pydicom, "dcmread", lambda *a, **k: pytest.fail("read"))
-    with pytest.raises(InvalidDicomError):
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
+    with pytest.raises(InvalidDicomError) as refused:
         read_slice_header(path)
+    assert opened == [path]  # opened once: the fast reader's first read says it
+    assert str(refused.value) == (
+        "notes.txt is not a DICOM file (no 'DICM' prefix after its 128-byte preamble, "
+        "PS3.10 7.1): move it out of the series folder, or export the image again as a "
+        "DICOM Part 10 file")
