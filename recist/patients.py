@@ -68,11 +68,12 @@ def _text_array(values: pd.Series) -> pd.api.extensions.ExtensionArray:
     if isinstance(values.dtype, pd.StringDtype) or (
             pd.api.types.is_object_dtype(values.dtype)
             and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
-        # every cell is text or missing: a missing cell (None, NaN, NA) is no str
-        cells = np.asarray(values.array, dtype=object).tolist()
-        texts = np.empty(len(cells), dtype=object)
-        texts[:] = [(cell.strip() or pd.NA) if isinstance(cell, str) else pd.NA
-                    for cell in cells]
+        texts = np.empty(len(values), dtype=object)
+        if values.isna().all():  # an absent optional column (arm): no cell to look at
+            texts[:] = pd.NA
+        else:  # every cell is text or missing: a missing cell (None, NaN, NA) is no str
+            texts[:] = [(cell.strip() or pd.NA) if isinstance(cell, str) else pd.NA
+                        for cell in np.asarray(values.array, dtype=object).tolist()]
         dtype = pd.StringDtype()  # what astype("string") gives (pandas' storage option)
         if dtype.storage == "python":
             return pd.arrays.StringArray(texts)  # checks the cells, without converting
@@ -91,6 +92,8 @@ def _parse_dates(values: pd.Series, ids: npt.NDArray[np.object_], column: str,
         return days
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values).dt.normalize().astype("datetime64[ns]").to_numpy()
+    if values.isna().all():  # an absent optional column: NaT, as parsing would give
+        return np.full(len(values), np.datetime64("NaT", "ns"))
     parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     retry = parsed.isna() & values.notna()
     if retry.any():  # blanks and padded text: clean only those cells
