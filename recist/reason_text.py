@@ -235,23 +235,29 @@ def compose(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
             ) -> npt.NDArray[np.object_]:
     """Row ``i``'s text is ``"".join(table[codes[i]] for table, codes in pieces)``.
 
+    A piece's codes may also be a matrix of ``n`` rows: its columns are that many pieces
+    one after the other, all reading the same table (given, and copied, once).
+
     Every table goes into one Arrow string table and each row's codes are laid side by
     side (shifted to their table), so a single Arrow ``take`` writes each row's pieces one
-    after the other into one buffer; every ``len(pieces)``-th offset of it is a row's end,
-    and Arrow makes the Python strings. Rows go ``_BLOCK`` at a time, few enough that a
-    block's text fits Arrow's 32-bit offsets. Texts UTF-8 cannot hold (lone surrogates) are
-    joined row by row instead.
+    after the other into one buffer; every ``width``-th offset of it is a row's end (the
+    width: the number of codes of a row), and Arrow makes the Python strings. Rows go
+    ``_BLOCK`` at a time, few enough that a block's text fits Arrow's 32-bit offsets.
+    Texts UTF-8 cannot hold (lone surrogates) are joined row by row instead.
 
     >>> compose(3, [(np.array(["a", "b"], dtype=object), [0, 1, 0]),
     ...             (pa.array(["-x", ""]), [1, 0, 0])]).tolist()
     ['a', 'b-x', 'a-x']
+    >>> compose(2, [(pa.array(["", "a", "b"]), np.array([[1, 2], [2, 0]]))]).tolist()
+    ['ab', 'b']
     """
     codes = [np.asarray(code) for _, code in pieces]  # integer codes, any width
+    codes = [code if code.ndim == 2 else code.reshape(len(code), 1) for code in codes]
     sizes = [len(table) for table, _ in pieces]
     for size, code in zip(sizes, codes):
         if len(code) != n:
             raise ValueError(f"compose: {len(code)} codes for {n} rows")
-        if n and (int(code.min()) < 0 or int(code.max()) >= size):
+        if code.size and (int(code.min()) < 0 or int(code.max()) >= size):
             raise IndexError(f"compose: a code outside a table of {size} texts")
     out = np.empty(n, dtype=object)
     out[:] = ""
@@ -264,22 +270,29 @@ def compose(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
             for t, _ in pieces])
     except UnicodeEncodeError:
         tables = [_objects(t) for t, _ in pieces]
-        out[:] = ["".join(parts) for parts in zip(*(t[c].tolist()
-                                                    for t, c in zip(tables, codes)))]
+        out[:] = ["".join(parts) for parts in zip(*(t[c[:, j]].tolist()
+                                                    for t, c in zip(tables, codes)
+                                                    for j in range(c.shape[1])))]
         return out
     if table.null_count:
         raise TypeError("compose: a text is None")
     starts = np.cumsum([0] + sizes)
     lengths = pc.binary_length(table).to_numpy(zero_copy_only=False)
-    widest_row = sum(int(lengths[a:b].max(initial=0)) for a, b in zip(starts, starts[1:]))
+    widest_row = sum(int(lengths[a:b].max(initial=0)) * code.shape[1]
+                     for a, b, code in zip(starts, starts[1:], codes))
     block = max(1, min(_BLOCK, _MAX_OFFSET // max(1, widest_row)))
-    width = len(pieces)
+    width = sum(code.shape[1] for code in codes)
+    if not width:
+        return out
     index_type = np.int32 if starts[-1] <= _MAX_OFFSET else np.int64
     for start in range(0, n, block):
         end = min(n, start + block)
         index = np.empty((end - start, width), dtype=index_type)
+        column = 0
         for j, code in enumerate(codes):
-            np.add(code[start:end], starts[j], out=index[:, j], casting="unsafe")
+            np.add(code[start:end], starts[j], out=index[:, column:column + code.shape[1]],
+                   casting="unsafe")
+            column += code.shape[1]
         taken = pc.take(table, pa.array(index.reshape(-1)), boundscheck=False)  # checked
         offsets = np.frombuffer(taken.buffers()[1], dtype=np.int32, count=len(taken) + 1,
                                 offset=4 * taken.offset)

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from recist.arrays import combined_codes, dense_limit, first_row_of_each, round_half_away
 from recist.criteria import Criteria
-from recist.reason_text import Texts, affix, compose, concat, pick, split_template, text_table
+from recist.reason_text import Texts, compose, concat, split_template, text_table
 from recist.response_table import NEW_LESION_ORDER, NONTARGET_ORDER, TARGET_ORDER
 from recist.vocabulary import NewLesions, NonTargetResponse, TargetResponse
 
@@ -36,8 +36,6 @@ REASON_INPUTS = (
     "n_nt_present", "n_new_unequivocal", "backdated_lesions", "backdated_confirmed",
 )
 """The time point features (``recist.sums.timepoint_columns``) the reasons read."""
-
-_EMPTY = pa.array([""], type=pa.string())
 
 _NONTARGET_PARTS = {  # (sentence, the count it names)
     NonTargetResponse.PD: ("non-target PD (NT-PD, R11 4.3.3): %d non-target(s) with "
@@ -136,14 +134,16 @@ def _template_of_rows(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.ND
 
 def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArray[Any]],
                    criteria: Criteria, skip: npt.NDArray[np.bool_],
-                   ) -> list[tuple[Texts, npt.NDArray[np.integer[Any]]]]:
-    """The target part of every row (followed by ``"; "``) as ``compose`` pieces, one
-    per number slot; empty for a target NA and for the ``skip`` rows.
+                   ) -> tuple[Texts, npt.NDArray[np.int32]]:
+    """The target part of every row (followed by ``"; "``) as one ``compose`` piece: a
+    table of texts and, per row, the codes of its sentence's pieces into it (the literal
+    before the first number, the first number, the literal after it, ...; code 0, the
+    empty text, for the slots a shorter sentence does not fill); every code 0 for a
+    target NA and for the ``skip`` rows.
 
-    Slot ``s``'s table holds, for each template naming an ``s``-th number, the texts of
-    those numbers on its rows with the template's literal after the number appended (the
-    first slot's also the sentence's beginning before it). Each (column, conversion) is
-    formatted once (``text_table``) on the rows of all templates naming it.
+    Each conversion formats the numbers it prints on the rows of every template naming
+    them in one ``text_table`` (a value met in several columns, such as a nadir that is
+    an earlier sum, is formatted once).
     """
     n = len(target_code)
     templates = _target_templates(criteria)
@@ -152,44 +152,37 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
     bounds = np.cumsum(np.bincount(which.astype(np.intp) + 1, minlength=len(templates) + 1))
     rows_of = [order[bounds[t]:bounds[t + 1]] for t in range(len(templates))]
     split = [split_template(template) for _, _, _, template, _ in templates]
-    slots = max(1, max(len(specs) for _, specs in split))
-    slot_tables: list[list[Texts]] = [[_EMPTY] for _ in range(slots)]
-    slot_codes = [np.zeros(n, dtype=np.int32) for _ in range(slots)]  # into slot_tables
-    slot_sizes = [1] * slots
-
-    def add(slot: int, rows: npt.NDArray[np.intp], table: Texts,
-            codes: npt.NDArray[np.intp]) -> None:
-        """Append ``table`` to the slot's table, ``rows`` pointing at it by ``codes``."""
-        slot_codes[slot][rows] = slot_sizes[slot] + codes
-        slot_tables[slot].append(table)
-        slot_sizes[slot] += len(table)
-
-    def after(t: int, slot: int) -> str:
-        """The literal after template ``t``'s ``slot``-th number (then ``"; "``)."""
-        literals = split[t][0]
-        return literals[slot + 1] + ("; " if slot + 2 == len(literals) else "")
-
+    width = 2 * max(1, max(len(specs) for _, specs in split)) + 1
+    texts: list[str] = [""]  # code 0: the empty text
+    index = np.zeros((n, width), dtype=np.int32)
     uses: dict[tuple[str, str], list[tuple[int, int]]] = {}  # -> (template, slot)
     for t, (literals, specs) in enumerate(split):
-        if not specs:  # a sentence without numbers
-            add(0, rows_of[t], pa.array([literals[0] + "; "], type=pa.string()),
-                np.zeros(len(rows_of[t]), dtype=np.intp))
+        if not len(rows_of[t]):
+            continue
+        for k, literal in enumerate(literals):  # column 2k: the literal after number k
+            texts.append(literal + ("; " if k + 1 == len(literals) else ""))
+            index[rows_of[t], 2 * k] = len(texts) - 1
         for slot, (column, spec) in enumerate(zip(templates[t][4], specs)):
             uses.setdefault((column, spec), []).append((t, slot))
+    tables: list[Texts] = [pa.array(texts, type=pa.string())]
+    size = len(texts)
+    by_conversion: dict[tuple[str, str], list[tuple[str, list[tuple[int, int]],
+                                                    npt.NDArray[Any]]]] = {}
     for (column, spec), where in uses.items():
-        naming = sorted({t for t, _ in where})
-        rows = np.concatenate([rows_of[t] for t in naming])
-        texts, codes = text_table(_target_number(column, f, criteria, rows), spec)
-        starts = dict(zip(naming, np.cumsum([0] + [len(rows_of[t]) for t in naming])))
-        for t, slot in where:
-            own = codes[starts[t]:starts[t] + len(rows_of[t])]
-            used = np.zeros(len(texts), dtype=bool)
-            used[own] = True
-            renumber = np.cumsum(used) - 1  # into the texts this template uses
-            add(slot, rows_of[t], affix(split[t][0][0] if slot == 0 else "",
-                                        pick(texts, np.flatnonzero(used)), after(t, slot)),
-                renumber[own])
-    return [(concat(tables), codes) for tables, codes in zip(slot_tables, slot_codes)]
+        rows = np.concatenate([rows_of[t] for t, _ in where])
+        values = _target_number(column, f, criteria, rows)
+        by_conversion.setdefault((spec, values.dtype.str), []).append((column, where, values))
+    for (spec, _), numbers in by_conversion.items():
+        table, codes = text_table(np.concatenate([values for _, _, values in numbers]), spec)
+        codes = codes + size
+        at = 0
+        for _, where, _ in numbers:
+            for t, slot in where:
+                index[rows_of[t], 2 * slot + 1] = codes[at:at + len(rows_of[t])]
+                at += len(rows_of[t])
+        tables.append(table)
+        size += len(table)
+    return concat(tables), index
 
 
 def _combination_codes(columns: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64]:
@@ -283,6 +276,5 @@ def timepoint_reasons(
     for i in np.flatnonzero(backdated & ~baseline).tolist():
         table.append(suffix(i))
         suffix_code[i] = len(table) - 1
-    pieces = _target_pieces(np.asarray(codes["target"]), f, criteria, baseline)
-    pieces.append((np.array(table, dtype=object), suffix_code))
-    return compose(n, pieces)
+    target = _target_pieces(np.asarray(codes["target"]), f, criteria, baseline)
+    return compose(n, [target, (np.array(table, dtype=object), suffix_code)])
