@@ -113,10 +113,10 @@ def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     patient = _codes(frame, "patient_code")
     has_lesions = np.zeros(int(patient.max(initial=-1)) + 1, dtype=bool)
-    has_lesions[patient[is_baseline
-                        & _kind_is(frame, LesionKind.TARGET, LesionKind.NON_TARGET)]] = True
+    has_lesions[patient[is_baseline & _kind_is(frame, LesionKind.TARGET,
+                                               LesionKind.NON_TARGET)].astype(np.intp)] = True
     rows = np.flatnonzero(is_baseline)
-    rows = _first_rows(rows[~has_lesions[patient[rows]]], patient)
+    rows = _first_rows(rows[~has_lesions[patient[rows].astype(np.intp)]], patient)
     return findings_at_rows(
         frame, rows, "missing-baseline", "SEL-5", Severity.ERROR,
         "the first time point has no target or non-target lesion, so there "
@@ -345,9 +345,10 @@ def _not_at_baseline(frame: pd.DataFrame, kind: str, by_order: bool = False) -> 
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     lesion = _codes(frame, "lesion_code")
     at_baseline = np.zeros(int(lesion.max(initial=-1)) + 1, dtype=bool)
-    at_baseline[lesion[is_baseline]] = True
+    # an intp index: numpy casts an int32 index anew at every gather (2-3x slower)
+    at_baseline[lesion[is_baseline].astype(np.intp)] = True
     rows = np.flatnonzero(~is_baseline & _kind_is(frame, kind))
-    rows = rows[~at_baseline[lesion[rows]]]
+    rows = rows[~at_baseline[lesion[rows].astype(np.intp)]]
     if by_order:
         rows = rows[np.argsort(_codes(frame, "timepoint_order")[rows], kind="stable")]
     return _first_rows(rows, lesion)
@@ -404,6 +405,8 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Find
     frame = _indexed(measurements)
     lesion, order = _codes(frame, "lesion_code"), _codes(frame, "timepoint_order")
     is_target = _kind_is(frame, LesionKind.TARGET)
+    if not _targets_first_after_baseline(frame, lesion, is_target).any():
+        return []  # every lesion with a target row is a target at baseline: none promoted
     never = np.iinfo(np.int64).max
     first_target = np.full(int(lesion.max(initial=-1)) + 1, never, dtype=np.int64)
     first_other = first_target.copy()
@@ -420,6 +423,19 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Find
         "recorded as a target here after being a non-target or new lesion "
         "earlier; targets are fixed at baseline and new lesions never enter "
         "the sum (SEL-5, NEW-6, R11 4.2); keep its earlier kind")
+
+
+def _targets_first_after_baseline(frame: pd.DataFrame, lesion: np.ndarray,
+                                  is_target: np.ndarray) -> np.ndarray:
+    """The follow-up target rows of lesions without a target row at baseline: the rows of
+    the lesions whose first target time point is after baseline, the only ones that
+    ``check_no_new_targets_after_baseline`` can find promoted (a pass over the target rows
+    instead of two minima per lesion over every row)."""
+    is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
+    target_at_baseline = np.zeros(int(lesion.max(initial=-1)) + 1, dtype=bool)
+    target_at_baseline[lesion[is_target & is_baseline].astype(np.intp)] = True
+    later = np.flatnonzero(is_target & ~is_baseline)
+    return later[~target_at_baseline[lesion[later].astype(np.intp)]]
 
 
 def check_new_at_baseline(measurements: pd.DataFrame) -> list[Finding]:

@@ -348,8 +348,7 @@ def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
         at = np.flatnonzero(labelled)
     # patients ranked by their first row (the table's patient_code), a missing id too
     patient = tps.patient[at] + 1
-    rank = np.zeros(len(encoding.patient.uniques) + 1, dtype=np.int64)
-    rank[encoding.patient.codes + 1] = frame["patient_code"].to_numpy()
+    rank = encoding.patient_rank
     order = tps.order[at]
     ranks = rank[patient]
     if not ((ranks[1:] > ranks[:-1])
@@ -582,11 +581,10 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
     status = codes_of(frame, "status")
     findings: list[Finding] = []
     measured = np.flatnonzero(nodal_target & status.rows_of(TargetStatus.MEASURED))
-    split = measured[_repeated_pairs(
-        frame["lesion_code"].to_numpy(dtype=np.int64)[measured],
-        frame["timepoint_order"].to_numpy(dtype=np.int64)[measured])]
-    pair = (frame["lesion_code"].to_numpy(dtype=np.int64)[split] * (len(frame) + 1)
-            + frame["timepoint_order"].to_numpy(dtype=np.int64)[split])
+    lesion_code = frame["lesion_code"].to_numpy()  # as it is: the rows taken, then cast
+    order = frame["timepoint_order"].to_numpy(dtype=np.int64)
+    split = measured[_repeated_pairs(lesion_code[measured].astype(np.int64), order[measured])]
+    pair = lesion_code[split].astype(np.int64) * (len(frame) + 1) + order[split]
     for r in _records(frame.iloc[split[np.sort(np.unique(pair, return_index=True)[1])]]):
         findings.append(_finding(
             r, "node-split", "DEC-11", Severity.WARNING,
@@ -643,15 +641,22 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
     first = first[confirmed[lesion[first]] <= order[first]]  # not confirmed later
     if len(first) == 0:
         return []
-    patient = frame["patient_code"].to_numpy().astype(np.intp) + 1  # a missing id: 0
-    last_tp = np.full(int(patient.max(initial=0)) + 1, -1, dtype=np.int64)
-    np.maximum.at(last_tp, patient, order)
-    still_open = last_eq[lesion[first]] == last_tp[patient[first]]
+    still_open = last_eq[lesion[first]] == _last_order_of_patient(frame, first)
     texts = [f"equivocal new lesion first seen here; {_EQUIVOCAL_STATE[open_]}, so it counts "
              "as no new lesion (DEC-14, R11 4.3.5); confirm (unequivocal) or rule it out at "
              "the next scan" for open_ in still_open.tolist()]
     return findings_at_rows(frame, first, "equivocal-new-unresolved", "DEC-14",
                             Severity.WARNING, texts)
+
+
+def _last_order_of_patient(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """At each of ``rows``, the order of its patient's last time point: read from the
+    encoding's time points (sorted by patient, then order: the end of the patient's run),
+    not from every row."""
+    tps = index_of(frame).timepoints
+    patient = tps.patient[tps.row_tp[rows]]
+    last: np.ndarray = tps.order[np.searchsorted(tps.patient, patient, side="right") - 1]
+    return last
 
 
 _EQUIVOCAL_STATE = {True: "it is still equivocal at the last time point",
@@ -679,7 +684,7 @@ def check_slice_thickness_changes(measurements: pd.DataFrame) -> list[Finding]:
     thickness = frame["slice_thickness_mm"].to_numpy(dtype=float)
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     known = ~np.isnan(thickness)
-    lesion_code = frame["lesion_code"].to_numpy()
+    lesion_code = frame["lesion_code"].to_numpy().astype(np.intp)  # indexes (no cast per use)
     # each lesion's first baseline row with a thickness
     first = first_row_of_each(lesion_code[known & is_baseline],
                               int(lesion_code.max(initial=-1)) + 1,

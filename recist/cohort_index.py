@@ -390,14 +390,24 @@ class CohortIndex:
         return small_codes(codes, len(pairs))
 
     @cached_property
+    def patient_rank(self) -> npt.NDArray[np.int64]:
+        """Each patient's number by first row (its ``patient_code``), at its ``TextCodes``
+        code + 1: a missing id (code -1) at 0; an unused category of a categorical column
+        0 too."""
+        tps = self.timepoints
+        rank = np.zeros(len(self.patient.uniques) + 1, dtype=np.int64)
+        # Time point codes are numbered by their first row, so the first time point of a
+        # patient holds the patient's first row.
+        rank[tps.code_patient + 1] = pd.factorize(tps.code_patient)[0]
+        return rank
+
+    @cached_property
     def patient_code(self) -> Codes:
         """Patients numbered by their first row (``TextCodes`` numbers them sorted)."""
         tps = self.timepoints
-        # Time point codes are numbered by their first row, so the first time point of a
-        # patient holds the patient's first row.
-        by_first_row = small_codes(pd.factorize(tps.code_patient)[0],
+        by_first_row = small_codes(self.patient_rank[tps.code_patient + 1],
                                    len(self.patient.uniques) + 1)
-        return by_first_row[tps.timepoint_code]
+        return by_first_row[tps.timepoint_code.astype(np.intp)]  # see timepoint_rows
 
     def timepoint_rows(self) -> dict[str, npt.NDArray[Any]]:
         """The columns of ``recist.baseline_rules.timepoint_index``, one value per row:
@@ -405,10 +415,13 @@ class CohortIndex:
         ``is_baseline``, ``patient_code`` and ``timepoint_code`` (numbered by first row),
         ``has_visit``. New arrays, except the codes and ``has_visit``, which are shared."""
         tps = self.timepoints
-        order = tps.order[tps.row_tp]
+        # numpy gathers by an intp index 2-3x faster than by the int32 codes (which it
+        # casts per gather): one cast for the three gathers
+        row_tp = tps.row_tp.astype(np.intp)
+        order = tps.order[row_tp]
         return {
-            "timepoint": tps.label[tps.row_tp],
-            "timepoint_start": tps.first_ns[tps.row_tp].view("datetime64[ns]"),
+            "timepoint": tps.label[row_tp],
+            "timepoint_start": tps.first_ns[row_tp].view("datetime64[ns]"),
             "timepoint_order": order, "is_baseline": order == 0,
             "patient_code": self.patient_code, "timepoint_code": tps.timepoint_code,
             "has_visit": tps.has_visit,
