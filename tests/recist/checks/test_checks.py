@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -329,3 +330,70 @@ def test_absent_target_node_with_small_sa_is_accepted_with_a_warning():
 def test_absent_non_nodal_with_small_diameter_is_still_refused():
     m = table(BASE, {**FU, "status": "absent", "ld_mm": 4.0})
     assert codes(checks.check_status_diameters(m)) == ["absent-with-diameter"]
+
+
+def _random_lesion_rows(seed: int) -> pd.DataFrame:
+    """Shuffled rows of 6 patients (one without an id), 2-5 time points each, lesions
+    of every kind and status, some changing kind between time points."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for p, patient in enumerate(["P1", "P2", "P3", "P10", "Q", None]):
+        start = pd.Timestamp("2024-01-01") + pd.Timedelta(days=p)
+        for order in range(int(rng.integers(2, 6))):
+            for lesion in ("T1", "T2", "NT1", "N1", "N2"):
+                if rng.random() < 0.3:
+                    continue
+                kind = rng.choice(["target", "non-target", "new"])
+                status = {"target": "measured", "non-target": "present",
+                          "new": rng.choice(["equivocal", "unequivocal"])}[kind]
+                rows.append({"patient_id": patient, "lesion_id": lesion, "kind": kind,
+                             "status": status, "ld_mm": 12.0, "nodal": False,
+                             "date": start + pd.Timedelta(days=60 * order)})
+    frame = pd.DataFrame(rows)
+    return frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+
+
+def _lesion_reference(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per row: patient key, lesion key, time point order and the patient's last order."""
+    index = checks._indexed(frame)
+    patient = frame["patient_id"].astype(object).fillna("~none")
+    order = index["timepoint_order"].to_numpy()
+    return pd.DataFrame({"patient": patient, "lesion": patient + "/" + frame["lesion_id"],
+                         "order": order, "kind": frame["kind"], "status": frame["status"],
+                         "last": pd.Series(order).groupby(patient.to_numpy()).transform("max")})
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_equivocal_lesions_against_the_rows_of_each_patient(seed):
+    frame = _random_lesion_rows(seed)
+    ref = _lesion_reference(frame)
+    new = ref[ref["kind"] == "new"]
+    expected = {}
+    for lesion, rows in new.groupby("lesion"):
+        equivocal = rows[rows["status"] == "equivocal"]
+        if equivocal.empty:
+            continue
+        first = equivocal["order"].min()
+        if (rows.loc[rows["status"] == "unequivocal", "order"] > first).any():
+            continue  # confirmed later
+        expected[lesion] = bool(equivocal["order"].max() == rows["last"].iloc[0])
+    found = checks.check_equivocal_new_lesions(frame)
+    got = {f"{f.patient_id if f.patient_id != 'None' else '~none'}/{f.lesion_id}":
+           "still equivocal at the last time point" in f.message for f in found}
+    assert got == expected
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_targets_added_after_baseline_against_the_rows_of_each_lesion(seed):
+    frame = _random_lesion_rows(seed)
+    ref = _lesion_reference(frame)
+    expected = set()
+    for lesion, rows in ref.groupby("lesion"):
+        target = rows.loc[rows["kind"] == "target", "order"]
+        other = rows.loc[rows["kind"] != "target", "order"]
+        if len(target) and len(other) and other.min() < target.min() and target.min() > 0:
+            expected.add(lesion)
+    found = checks.check_no_new_targets_after_baseline(frame)
+    assert {f"{f.patient_id if f.patient_id != 'None' else '~none'}/{f.lesion_id}"
+            for f in found} == expected
+    assert len(found) == len(expected)

@@ -159,6 +159,23 @@ def test_checks_codes_are_numbered_by_first_row():
         frame["patient_id"].astype(str) + "\x00" + frame["lesion_id"].astype(str))
 
 
+@pytest.mark.parametrize("dtype", TEXT_DTYPES)
+def test_patient_rank_is_each_patients_number_by_first_row(dtype):
+    frame = _random_table(6, dtype)
+    frame["patient_id"] = frame["patient_id"].astype(object).where(
+        np.arange(len(frame)) % 7 != 3, None).astype(frame["patient_id"].dtype)
+    if dtype == "category":  # an unused category ranks 0
+        frame["patient_id"] = frame["patient_id"].cat.add_categories(["unused"])
+    encoding = CohortIndex(frame)
+    rank = encoding.patient_rank
+    assert rank[encoding.patient.codes.astype(int) + 1].tolist() == _first_seen_codes(
+        frame["patient_id"].astype(object).fillna("\x00missing"))
+    assert encoding.patient_code.tolist() == rank[encoding.patient.codes.astype(int) + 1].tolist()
+    used = np.zeros(len(rank), dtype=bool)
+    used[encoding.patient.codes.astype(int) + 1] = True
+    assert (rank[~used] == 0).all()
+
+
 def test_the_indexed_table_carries_its_encoding_and_selections_do_not():
     frame = _random_table(7, "string[python]").assign(kind="target", status="measured")
     table = indexed(frame)
