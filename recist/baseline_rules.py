@@ -192,26 +192,6 @@ def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return first_row_of_each(key), key
 
 
-def _distinct_lesions(node: npt.NDArray[np.bool_], *floats: npt.NDArray[np.float64]
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """``_distinct_rows`` of ``node`` and the bits of ``floats``: one hash of each float
-    column and one of their combined codes (``_distinct_rows`` when they could overflow).
-
-    >>> _distinct_lesions(np.array([True, True, False]), np.array([1.0, 1.0, 1.0]),
-    ...                   np.array([np.nan, np.nan, -0.0]))
-    (array([0, 2]), array([0, 0, 1]))
-    """
-    bits = [np.ascontiguousarray(a, dtype=float).view(np.int64) for a in floats]
-    coded = [pd.factorize(b)[0] for b in bits]  # bits are never missing: codes >= 0
-    if np.prod([float(c.max(initial=0)) + 1 for c in coded]) * 2 >= 2.0 ** 62:
-        return _distinct_rows([node, *bits])
-    key = np.asarray(node, dtype=np.int64)
-    for codes in coded:
-        key = key * (int(codes.max(initial=0)) + 1) + codes
-    key = pd.factorize(key)[0]
-    return first_row_of_each(key), key
-
-
 _CATEGORY_VALUES = np.array([category.value for category in LesionCategory], dtype=object)
 _CATEGORY_CODE = {category: code for code, category in enumerate(LesionCategory)}
 
@@ -228,8 +208,9 @@ def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.Arra
     thickness = np.asarray(slice_thickness_mm, dtype=float)
     # Each distinct (node, LD, SA, thickness) is classified once: a cohort repeats them,
     # and the category, slices, threshold and texts follow from those. Floats are keyed
-    # by their bits (-0.0 != 0.0).
-    distinct, inverse = _distinct_lesions(node, ld, sa, thickness)
+    # by their bits (-0.0 != 0.0; every NaN of one bit pattern is one value).
+    distinct, inverse = _distinct_rows([node, *(np.ascontiguousarray(a, dtype=float).view(
+        np.int64) for a in (ld, sa, thickness))])
     ld, sa, node, thickness = ld[distinct], sa[distinct], node[distinct], thickness[distinct]
     thick = ~np.isnan(thickness) & (thickness > criteria.fixed_threshold_max_slice_mm)
     threshold = round_half_away(np.where(thick, np.maximum(
@@ -595,12 +576,19 @@ def check_target_selection(lesions: pd.DataFrame,
     organs[pd.isna(organs)] = "node"  # a nodal target's organ key is "lymph node"
     listed = _lesions_in_organs(lesions, members, lesion_ids[members], organs)
     firsts = members[starts[:-1]]
-    found.add(firsts, "too-many-targets-in-organ", "SEL-1", [
-        f"{end - start} targets in organ '{key}': {', '.join(listed[start:end])}; at most "
-        f"{criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all lymph nodes and "
-        "both sides of a paired organ count as one organ, SEL-3, DEC-21)"
-        for start, end, key in zip(starts[:-1].tolist(), starts[1:].tolist(),
-                                   organ_keys[firsts].tolist())], lesion=False)
+    crowded: list[str] = []
+    texts: dict[tuple[Any, ...], str] = {}  # one per distinct organ and lesion list
+    for start, end, key in zip(starts[:-1].tolist(), starts[1:].tolist(),
+                               organ_keys[firsts].tolist()):
+        group = (key, *listed[start:end])
+        if group not in texts:
+            texts[group] = (
+                f"{end - start} targets in organ '{key}': {', '.join(listed[start:end])}; "
+                f"at most {criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all "
+                "lymph nodes and both sides of a paired organ count as one organ, SEL-3, "
+                "DEC-21)")
+        crowded.append(texts[group])
+    found.add(firsts, "too-many-targets-in-organ", "SEL-1", crowded, lesion=False)
 
     reasons = _objects(lesions["reason"])
     category = _objects(lesions["category"])
@@ -695,7 +683,11 @@ class _SelectionFindings:
         # non-text id sorts first unless its text is some patient's id
         raw_ids = self.patient_ids[rows]
         ids = np.array(list(map(str, raw_ids.tolist())), dtype=object)
-        rank = pd.Index(self.patient_values, dtype=object).get_indexer(ids)
+        rank = self.patient[rows]
+        if (rank < 0).any() or not all(type(value) is str for value in
+                                       self.patient_values.tolist()):
+            # an id that is not text: found by its text (that of a patient too, maybe)
+            rank = pd.Index(self.patient_values, dtype=object).get_indexer(ids)
         order = np.argsort(np.maximum(rank, 0), kind="stable")
         dates = np.array(iso_dates(self.lesions["baseline_date"].to_numpy()[rows])
                          if "baseline_date" in self.lesions.columns else [None] * len(rows),

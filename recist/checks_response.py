@@ -75,8 +75,14 @@ def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame) -> li
     """``cr_followed_checks`` then ``check_present_after_cr``, reading the overall
     responses once."""
     responses = _Responses(timepoints)
-    return [*_cr_followed_findings(_first_after_cr(timepoints, responses)),
-            *_present_after_cr(timepoints, measurements, responses)]
+    if not responses.rows_of("CR").any():  # no CR: none of the three finds anything
+        return []
+    frame = _indexed(measurements)
+    aligned = _one_row_per_timepoint(timepoints, frame)
+    # aligned: the encoding's patient codes number the time points' ids in sorted order
+    patient_code = index_of(frame).timepoints.patient if aligned else None
+    return [*_cr_followed_findings(_first_after_cr(timepoints, responses, patient_code)),
+            *_present_after_cr(timepoints, frame, responses, aligned)]
 
 
 def _cr_followed_findings(hits: dict[str, pd.DataFrame]) -> list[Finding]:
@@ -125,13 +131,14 @@ def _patient_date_order(patient: np.ndarray, when: np.ndarray) -> np.ndarray:
     return np.lexsort((when, patient))
 
 
-def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = None
-                    ) -> dict[str, pd.DataFrame]:
+def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = None,
+                    patient_code: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
     """Per overall response PR and SD: each patient's first time point with it after a CR
     and with no PD before (time points by patient_id, then date; stable), in that order.
+    ``patient_code``: each row's patient numbered in sorted order of the ids, if known.
     """
-    # patients numbered in sorted order: the distinct ids sorted, not every row's
-    patient_code = _sorted_codes(np.asarray(timepoints["patient_id"].array, dtype=object))
+    if patient_code is None:  # patients numbered in sorted order: the distinct ids sorted
+        patient_code = _sorted_codes(np.asarray(timepoints["patient_id"].array, dtype=object))
     when = timepoints["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     when = np.where(when == np.iinfo(np.int64).min, np.iinfo(np.int64).max, when)  # NaT last
     order = _patient_date_order(patient_code, when)
@@ -192,19 +199,22 @@ def check_present_after_cr(timepoints: pd.DataFrame,
     >>> [(f.code, f.visit) for f in check_present_after_cr(tp, m)]
     [('present-after-cr', 'V2')]
     """
-    return _present_after_cr(timepoints, measurements, _Responses(timepoints))
-
-
-def _present_after_cr(timepoints: pd.DataFrame, measurements: pd.DataFrame,
-                      responses: _Responses) -> list[Finding]:
-    """``check_present_after_cr`` with the table's overall responses read."""
-    is_cr = responses.rows_of("CR")
-    if not is_cr.any():
+    responses = _Responses(timepoints)
+    if not responses.rows_of("CR").any():
         return []
     frame = _indexed(measurements)
+    return _present_after_cr(timepoints, frame, responses,
+                             _one_row_per_timepoint(timepoints, frame))
+
+
+def _present_after_cr(timepoints: pd.DataFrame, frame: pd.DataFrame,
+                      responses: _Responses, aligned: bool) -> list[Finding]:
+    """``check_present_after_cr`` with the table's overall responses read, of the indexed
+    measurements ``frame`` (``aligned``: ``_one_row_per_timepoint``)."""
+    is_cr = responses.rows_of("CR")
     encoding = index_of(frame)
     tps = encoding.timepoints
-    if _one_row_per_timepoint(timepoints, frame):
+    if aligned:
         return _present_after_cr_aligned(timepoints, frame, is_cr)
     cr = timepoints[is_cr]
     first_cr = cr.groupby("patient_id")["date"].min()
