@@ -238,6 +238,31 @@ def test_present_after_cr_reads_the_respond_table_row_for_row():
     assert [f.__dict__ for f in aligned] == [f.__dict__ for f in matched]
 
 
+def test_timepoint_checks_read_the_respond_table_as_any_other_order():
+    """On respond's timepoints table (row i: time point i of the measurements, the
+    patients in sorted order, not in order of first row) the time point checks find what
+    they find on the same rows reversed, matched on patient and visit."""
+    from recist.response import respond
+
+    nt = {"lesion_id": "NT1", "kind": "non-target", "organ": "pleura"}
+    rows = []
+    for patient in ("P2", "P10", "P1"):
+        for date, status, ld in (("2024-01-10", "present", 20.0), ("2024-03-06", "absent", 0.0),
+                                 ("2024-05-01", "present", 0.0), ("2024-07-01", "absent", 0.0)):
+            rows += [{**BASE, "patient_id": patient, "date": date, "ld_mm": ld,
+                      "status": "measured" if ld else "absent"},
+                     {**nt, "patient_id": patient, "date": date, "status": status}]
+    m = table(*rows)
+    tp = respond(m).timepoints
+    assert tp["patient_id"].tolist()[::4] == ["P1", "P10", "P2"]
+    found = checks.run_timepoint_checks(tp, m)
+    assert [(f.code, f.patient_id, f.date) for f in found] == [
+        ("cr-then-pr", patient, "2024-05-01") for patient in ("P1", "P10", "P2")] + [
+        ("present-after-cr", patient, "2024-05-01") for patient in ("P2", "P10", "P1")]
+    assert [f.__dict__ for f in found] == [
+        f.__dict__ for f in checks.run_timepoint_checks(tp.iloc[::-1], m)]
+
+
 def test_run_input_checks_raises_with_patient_date_lesion():
     m = table(BASE, {**FU, "status": "absent", "ld_mm": 4.0})
     findings = checks.run_input_checks(m, today="2026-01-01")
