@@ -270,7 +270,8 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
          for i, day, previous_end in zip(overlap.tolist(), _iso_dates(start[overlap]),
                                          _iso_dates(end[overlap - 1]))])
     # Labels compared only within one pattern ("C#D#", "week #"), by their numbers.
-    label_code, labels = pd.factorize(visits)
+    label_code = spans.label_code  # visit labels only: the first codes
+    labels = spans.labels[:int(label_code.max(initial=-1)) + 1]
     parsed = [(re.sub(r"\d+", "#", label.strip().lower()),
                tuple(int(n) for n in re.findall(r"\d+", label))) for label in labels]
     ranks = {}
@@ -310,10 +311,14 @@ class _VisitSpans:
     """The time points with a visit label, sorted by patient (in order of their first row)
     and order: each one's ``patient_rank`` (that order), ``label`` (the cleaned visit
     label), ``start`` and ``end`` (first and last scan date, datetime64; NaT without one),
-    ``patient`` (patient code: its id in ``patient_ids``, or ``missing_id`` for -1)."""
+    ``patient`` (patient code: its id in ``patient_ids``, or ``missing_id`` for -1),
+    ``label_code`` (the label's position in ``labels``, the table's distinct visit labels
+    sorted, before any other label)."""
 
     patient_rank: np.ndarray
     label: np.ndarray
+    label_code: np.ndarray
+    labels: np.ndarray
     start: np.ndarray
     end: np.ndarray
     patient: np.ndarray
@@ -359,7 +364,8 @@ def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
     if (patient == 0).any():  # a missing patient id: as its cell reads
         missing = str(frame["patient_id"].array[np.flatnonzero(encoding.patient.codes < 0)[0]])
     return _VisitSpans(
-        patient_rank=rank[patient], label=tps.label[at],
+        patient_rank=rank[patient], label=tps.label[at], label_code=tps.label_code[at],
+        labels=tps.labels,
         start=tps.first_ns[at].view("datetime64[ns]"),
         end=tps.last_ns[at].view("datetime64[ns]"),
         patient=patient - 1, patient_ids=encoding.patient.uniques, missing_id=missing)

@@ -212,8 +212,10 @@ class Timepoints:
     Per time point, sorted by patient (``TextCodes`` order), then chronologically:
     ``patient`` (patient code), ``label`` (visit label or ISO scan date), ``order``
     (0 = baseline), ``first_ns`` and ``last_ns`` (earliest and latest scan date of its
-    rows, int64 ns; ``NaT`` dates are skipped). ``code_patient``: the patient code of
-    each time point by ``timepoint_code``.
+    rows, int64 ns; ``NaT`` dates are skipped), ``label_code`` (its label's position in
+    ``labels``: the table's distinct visit labels sorted, then its ISO dates of rows
+    without a label). ``code_patient``: the patient code of each time point by
+    ``timepoint_code``.
     """
 
     row_tp: Codes
@@ -225,6 +227,8 @@ class Timepoints:
     first_ns: npt.NDArray[np.int64]
     last_ns: npt.NDArray[np.int64]
     code_patient: npt.NDArray[np.int64]
+    label_code: npt.NDArray[np.int64]
+    labels: npt.NDArray[np.object_]
 
 
 def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
@@ -272,12 +276,14 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         np.zeros(0, dtype=bool)
     start_of = np.maximum.accumulate(np.where(starts, np.arange(n_groups), 0)) if n_groups \
         else np.zeros(0, dtype=np.int64)
+    label_code = group_label[ordered]
     return Timepoints(
         row_tp=position[group],
         timepoint_code=small_codes(group, n_groups), has_visit=has_visit,
-        patient=sorted_patient, label=labels[group_label[ordered]],
+        patient=sorted_patient, label=labels[label_code],
         order=(np.arange(n_groups) - start_of).astype(np.int64),
-        first_ns=first[ordered], last_ns=last[ordered], code_patient=group_patient)
+        first_ns=first[ordered], last_ns=last[ordered], code_patient=group_patient,
+        label_code=label_code, labels=labels)
 
 
 def _lexicographic_order(keys: tuple[npt.NDArray[np.int64], ...]) -> npt.NDArray[np.intp]:

@@ -104,3 +104,29 @@ def test_a_copy_of_an_indexed_table_is_indexed_from_its_own_rows():
     assert again["is_baseline"].tolist() == [True, True, False]
     assert ([str(f) for f in run_input_checks(subset)]
             == [str(f) for f in run_input_checks(_two_patients().iloc[1:].copy())])
+
+
+def _visit_table(visit_dtype: str) -> pd.DataFrame:
+    """Two patients whose visits of two patterns go backwards, a patient without labels on
+    some rows, and (categorical) visit labels no row uses."""
+    frame = pd.DataFrame({
+        "patient_id": ["P2", "P2", "P2", "P1", "P1", "P1", "P1", "P3", "P3"],
+        "lesion_id": ["T1"] * 9, "kind": ["target"] * 9,
+        "visit": ["Week 8", "Week 12", "Week 10", "C1D1", "C2D1", "C1D15", "Unscheduled 1",
+                  None, "C3"],
+        "date": pd.to_datetime(["2024-01-02", "2024-02-01", "2024-03-01", "2024-01-05",
+                                "2024-02-05", "2024-03-05", "2024-04-05", "2024-01-09",
+                                "2024-02-09"])})
+    if visit_dtype == "category":
+        frame["visit"] = pd.Categorical(frame["visit"], categories=[
+            "C9", "Week 9", "Week 8", "Week 12", "Week 10", "C1D1", "C2D1", "C1D15",
+            "Unscheduled 1", "C3", "Week 1"])
+    return frame.iloc[[4, 0, 8, 1, 5, 2, 7, 3, 6]].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("visit_dtype", ["object", "category"])
+def test_visit_order_compares_numbers_within_one_pattern(visit_dtype):
+    found = check_dates(_visit_table(visit_dtype), today="2025-01-01")
+    assert [(f.code, f.patient_id, f.visit, f.date) for f in found] == [
+        ("visit-order", "P1", "C1D15", "2024-03-05"),
+        ("visit-order", "P2", "Week 10", "2024-03-01")]
