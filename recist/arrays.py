@@ -86,6 +86,10 @@ def first_row_of_each(codes: npt.ArrayLike, n_groups: int | None = None,
     >>> first_row_of_each([0, 0], rows=[7, 4])
     array([4])
     """
+    if rows is None:  # codes numbered by their first row (pandas.factorize's): one pass
+        numbered = _first_rows_if_numbered_by_first_row(np.asarray(codes), n_groups)
+        if numbered is not None:
+            return numbered
     codes = np.asarray(codes, dtype=np.int64)
     n = int(codes.max(initial=-1)) + 1 if n_groups is None else int(n_groups)
     index = (np.arange(len(codes), dtype=np.int64) if rows is None
@@ -96,6 +100,29 @@ def first_row_of_each(codes: npt.ArrayLike, n_groups: int | None = None,
     np.minimum.at(first, codes[member], index[member])
     first[first == none] = -1
     return first
+
+
+def _first_rows_if_numbered_by_first_row(codes: npt.NDArray[Any], n_groups: int | None
+                                         ) -> npt.NDArray[np.int64] | None:
+    """``first_row_of_each(codes, n_groups)`` when the codes 0 .. n - 1 are numbered by
+    their first row (each code first appears where the running maximum of the codes rises,
+    by one, to it), else None.
+
+    >>> _first_rows_if_numbered_by_first_row(np.array([0, 1, 0, 2, 1]), None).tolist()
+    [0, 1, 3]
+    >>> _first_rows_if_numbered_by_first_row(np.array([1, 0, 1]), None) is None
+    True
+    """
+    if not len(codes) or codes.dtype.kind not in "iu" or codes[0] != 0:
+        return None
+    running = np.maximum.accumulate(codes)
+    n = int(running[-1]) + 1 if n_groups is None else int(n_groups)
+    rises = np.flatnonzero(running[1:] > running[:-1])
+    rises += 1
+    first: npt.NDArray[np.int64] = np.r_[0, rises].astype(np.int64, copy=False)  # code 0
+    if len(first) == n and np.array_equal(codes[first], np.arange(n)):
+        return first
+    return None
 
 
 def combined_codes(columns: Sequence[npt.ArrayLike]) -> npt.NDArray[np.int64]:

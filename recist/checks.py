@@ -196,7 +196,7 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
              for i, t in zip(kept, target)])
 
     nodal = frame["nodal"].to_numpy(dtype=bool)
-    firsts = _first_row_of_each_code(lesion_code, n_lesions)  # of each lesion
+    firsts = first_row_of_each(lesion_code, n_lesions)  # of each lesion (numbered by it)
     flipped = nodal != nodal[firsts][lesion_at]
     if flipped.any():
         rows = _first_rows(_by_order(frame, np.flatnonzero(flipped)), lesion_code)
@@ -209,27 +209,6 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     if "organ" in frame.columns:
         findings.extend(_organ_changes(frame, lesion_at, nodal, firsts))
     return findings
-
-
-def _first_row_of_each_code(codes: np.ndarray, n_codes: int) -> np.ndarray:
-    """``first_row_of_each(codes, n_codes)`` in one pass when the codes are numbered by
-    their first row (as the encoding's lesion codes are): each code first appears where the
-    running maximum of the codes rises, by one, to it.
-
-    >>> _first_row_of_each_code(np.array([0, 1, 0, 2, 1]), 3).tolist()
-    [0, 1, 3]
-    >>> _first_row_of_each_code(np.array([1, 0, 1]), 2).tolist()  # not by first row
-    [1, 0]
-    """
-    if len(codes) == 0:
-        return first_row_of_each(codes, n_codes)
-    running = np.maximum.accumulate(codes)
-    rises = np.flatnonzero(running[1:] > running[:-1])
-    rises += 1
-    rises = np.r_[0, rises]  # the first row starts the first code
-    if len(rises) == n_codes and np.array_equal(codes[rises], np.arange(n_codes)):
-        return rises
-    return first_row_of_each(codes, n_codes)
 
 
 def _by_order(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from recist._checks_support import iso as _iso
 from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
-from recist.arrays import dense_limit, first_row_of_each
+from recist.arrays import combined_codes, dense_limit, first_row_of_each
 from recist.checks_duplicates import repeated_row_findings
 from recist.cohort_index import IndexedMeasurements, date_ns, index_of
 from recist.criteria import RECIST_1_1, Criteria
@@ -84,9 +84,7 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     flagged = np.flatnonzero(known & ((gap > max_days_before_start) | (gap < 0)))
     # written once per distinct (gap, start date): a cohort repeats them
     gap, start = gap[flagged], start[flagged]
-    gap_code, gaps = pd.factorize(gap)
-    start_code, starts = pd.factorize(start.view(np.int64))
-    pair = pd.factorize(gap_code.astype(np.int64) * len(starts) + start_code)[0]
+    pair = combined_codes([gap, start.view(np.int64)])
     first = first_row_of_each(pair)
     codes, texts = _window_texts(gap[first].tolist(), _iso_dates(start[first]),
                                  max_days_before_start)

@@ -101,6 +101,32 @@ def test_first_row_of_each_is_the_smallest_row_of_each_code():
     assert first_row_of_each(codes[[5, 4, 2]], rows=[5, 4, 2]).tolist() == [5, 4, 2]
 
 
+def _smallest_rows(codes: np.ndarray, n_groups: int) -> list[int]:
+    return [int(np.flatnonzero(codes == g)[0]) if (codes == g).any() else -1
+            for g in range(n_groups)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint16])
+def test_first_row_of_each_of_codes_numbered_by_first_row_or_not(seed, dtype):
+    """The one-pass route (codes numbered by their first row, as factorize numbers them)
+    and the general one give the smallest row of each code: factorize codes, the same
+    with missing (-1) rows, codes numbered otherwise, and more groups than codes."""
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 40, 500)
+    numbered = pd.factorize(values)[0]
+    cases = [(numbered, None), (numbered, int(numbered.max()) + 3),
+             (np.where(rng.random(500) < 0.1, -1, numbered), None),
+             ((numbered + 1) % (int(numbered.max()) + 1), None), (values, None)]
+    for codes, n_groups in cases:
+        if np.dtype(dtype).kind == "u" and (codes < 0).any():
+            continue
+        codes = codes.astype(dtype)
+        n = int(codes.max()) + 1 if n_groups is None else n_groups
+        got = first_row_of_each(codes, n_groups)
+        assert got.dtype == np.int64 and got.tolist() == _smallest_rows(codes, n)
+
+
 def _dec22_steps(values: np.ndarray, decimals: int) -> np.ndarray:
     """DEC-22 as its docstring states it, one whole-array step at a time."""
     scale = 10.0 ** decimals
