@@ -4,33 +4,39 @@ The response tables are written with ISO dates, ``true``/``false`` and millimetr
 percentages with 2 decimals (``recist.response.write_respond_outputs``). Formatting that
 with ``Series.map`` and a lambda, then ``DataFrame.to_csv``, costs a Python call for every
 cell (seconds for a million rows). Here every column becomes an Arrow string array in a
-few vectorised steps (numbers with fixed decimals digit by digit in numpy, once per
-distinct value when they repeat, dates once per distinct day, categories once per
-category), and one Arrow kernel joins the columns, the
-delimiters, the quotes of the fields that need them and the line ends into the text of the
-whole table, one contiguous buffer: each byte of a long text column is copied once.
+few vectorised steps, and one Arrow kernel joins the columns, the delimiters, the quotes
+of the fields that need them and the line ends into the text of the whole table, one
+contiguous buffer: each byte of a long text column is copied once.
+
+A column that repeats its fields -- true/false, dates, text categories, a text column
+holding few distinct objects (response labels), 2-decimal numbers that repeat -- is coded
+(:func:`_coded`): each distinct field is formatted and quoted once and the rows take it by
+code. Neighbouring coded columns with few distinct pairs are joined into one coded column
+(:func:`_merged`, the four responses of a time point), so the final join copies one piece
+for them. Other numbers are laid out digit by digit in numpy, other text is converted
+once and quoted where needed.
 
 The bytes are those ``pandas.DataFrame.to_csv(index=False, lineterminator="\\n")``
 writes after the same formatting (the tests compare them on hostile values): fields
 are quoted exactly when Python's ``csv`` module quotes them (``QUOTE_MINIMAL``: the
 delimiter, the quote character or a line-terminator character in the field; a quote is
-doubled); a missing value is an empty field. A categorical column whose categories are
-all text goes through Arrow too (each category quoted once, :func:`_categories`). A
-column of a type this module does not format (a categorical with a non-text category, a
-time zone, an object column holding non-strings ...) sends the whole table through
-pandas, so the bytes never depend on the path taken.
+doubled); a missing value is an empty field. A column of a type this module does not
+format (a categorical with a non-text category, a time zone, an object column holding
+non-strings ...) sends the whole table through pandas, so the bytes never depend on the
+path taken.
 
 Each column's pieces carry the delimiter before the field (and the last column's the line
 end) where that costs nothing: in the bytes laid out for a number, in the text of each
-distinct date or category, in the opening and closing quote pieces of a text column; so
-the join copies few pieces per row.
+distinct coded field, in the opening and closing quote pieces of a text column; so the
+join copies few pieces per row.
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
 import io
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -210,17 +216,6 @@ def _digits(units: np.ndarray, decimals: int, negative: np.ndarray, empty: np.nd
                                             pa.py_buffer(matrix[used]), validity, nulls)
 
 
-def _fixed_column(values: np.ndarray, prefix: str) -> pa.Array:
-    """:func:`fixed_decimals` of a column, each distinct value formatted once when the
-    column repeats its values (sums and baselines do); distinct by bit pattern, so
-    ``-0.0`` and ``0.0`` stay apart."""
-    values = np.ascontiguousarray(values, dtype=np.float64)
-    codes, distinct = pd.factorize(values.view(np.int64))
-    if 2 * len(distinct) > len(values):
-        return fixed_decimals(values, 2, prefix)
-    return fixed_decimals(distinct.view(np.float64), 2, prefix).take(pa.array(codes))
-
-
 def _strings(series: pd.Series) -> pa.Array:
     """An object or string column as Arrow strings (raises ``pa.ArrowException`` or
     ``TypeError`` if a cell is not a string or missing)."""
@@ -230,65 +225,141 @@ def _strings(series: pd.Series) -> pa.Array:
     return pa.array(series.to_numpy(), type=pa.large_string(), from_pandas=True)
 
 
-def _taken(distinct: pa.Array, codes: np.ndarray, prefix: str) -> pa.Array:
-    """Each row's text of ``distinct`` by its code (``-1``: missing), after ``prefix``:
-    a missing row is null without a prefix and the prefix alone with one."""
-    distinct = _array(distinct)
-    if not prefix:
-        return distinct.take(pa.array(codes, mask=codes < 0))
-    distinct = pa.concat_arrays([
-        _array(pc.binary_join_element_wise(_s(prefix), distinct, _s(""))),
-        pa.array([prefix], type=pa.large_string())])
-    return distinct.take(pa.array(np.where(codes < 0, len(distinct) - 1, codes)))
+class _Coded(NamedTuple):
+    """A column as the text of each distinct field and one code per row: ``codes`` index
+    ``texts`` (quoted where the ``csv`` module quotes; a null text is an empty field),
+    ``-1`` is a missing value (an empty field)."""
+
+    texts: pa.Array
+    codes: np.ndarray
 
 
-def _dates(series: pd.Series, prefix: str = "") -> pa.Array:
-    """ISO dates of a ``datetime64`` column (null for NaT), each distinct time stamp
-    formatted once (a cohort has far fewer scan dates than rows); ``prefix`` before each
-    (:func:`_taken`)."""
-    codes, uniques = pd.factorize(series.to_numpy())  # NaT -> code -1
-    stamps = pa.array(uniques, type=pa.timestamp(np.datetime_data(series.dtype)[0]))
-    return _taken(pc.strftime(stamps, format="%Y-%m-%d"), codes, prefix)
+def _object_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pandas.factorize`` of an object array (codes, and the distinct values as objects;
+    None, NaN and pd.NA: code ``-1``), the rows first grouped by the object they point to;
+    None when the rows hold more than one distinct object in 8 (hardly repeated).
 
-
-def _categories(series: pd.Series, prefix: str = "") -> pa.Array | None:
-    """A categorical column of text as Arrow strings: each category converted (and its
-    quotes decided, :func:`_quote_where_needed`) once, then taken by the codes
-    (:func:`_taken`); None when a category is not a string."""
-    categories = series.cat.categories
-    if pd.api.types.infer_dtype(categories, skipna=False) not in ("string", "empty"):
+    A response table repeats a few label objects over its rows: grouping the rows by the
+    objects' addresses (integers, read from the array's buffer of pointers) hashes no
+    string; the few distinct objects are then factorised by value, so equal texts held by
+    different objects still share one code.
+    """
+    cells = np.ascontiguousarray(cells)
+    address = np.frombuffer(memoryview((ctypes.c_char * cells.nbytes).from_address(
+        cells.ctypes.data)).cast("B"), dtype=np.uintp)
+    same, objects = pd.factorize(address)
+    if 8 * len(objects) > len(cells):
         return None
-    text = _quote_where_needed(_array(pa.array(categories.to_numpy(dtype=object),
-                                               type=pa.large_string())))
-    return _taken(text, series.cat.codes.to_numpy(), prefix)
+    first = np.empty(len(objects), dtype=np.intp)
+    first[same[::-1]] = np.arange(len(cells) - 1, -1, -1)  # the first row of each object
+    try:
+        codes, uniques = pd.factorize(cells[first])
+    except TypeError:  # an unhashable cell (a list): not text, pandas decides
+        return None
+    return np.take(codes, same), np.asarray(uniques, dtype=object)
+
+
+def _coded(series: pd.Series, fixed: bool) -> _Coded | None:
+    """The column as :class:`_Coded` when its fields repeat (true/false, dates, text
+    categories, text columns and 2-decimal numbers that repeat their values), each
+    distinct field formatted once; None for any other column (:func:`_field_pieces`)."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype == np.bool_:
+        return _Coded(pa.array(["false", "true"], type=pa.large_string()),
+                      series.to_numpy().view(np.int8))
+    if isinstance(dtype, pd.BooleanDtype):
+        return _Coded(pa.array(["false", "true"], type=pa.large_string()),
+                      series.to_numpy(dtype=np.int8, na_value=-1))
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        codes, uniques = pd.factorize(series.to_numpy())  # NaT -> code -1
+        stamps = pa.array(uniques, type=pa.timestamp(np.datetime_data(dtype)[0]))
+        return _Coded(_array(pc.strftime(stamps, format="%Y-%m-%d")), codes)
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = series.cat.categories
+        if pd.api.types.infer_dtype(categories, skipna=False) not in ("string", "empty"):
+            return None
+        return _Coded(_quote_where_needed(_array(pa.array(categories.to_numpy(dtype=object),
+                                                          type=pa.large_string()))),
+                      series.cat.codes.to_numpy())
+    if fixed and isinstance(dtype, np.dtype) and dtype == np.float64:
+        values = np.ascontiguousarray(series.to_numpy(), dtype=np.float64)
+        # distinct by bit pattern, so -0.0 and 0.0 stay apart
+        codes, distinct = pd.factorize(values.view(np.int64))
+        if 2 * len(distinct) > len(values):
+            return None
+        return _Coded(fixed_decimals(distinct.view(np.float64), 2), codes)
+    if pd.api.types.is_object_dtype(dtype) and len(series):
+        found = _object_codes(series.to_numpy())
+        if found is None:
+            return None
+        codes, uniques = found
+        if pd.api.types.infer_dtype(uniques, skipna=False) not in ("string", "empty"):
+            return None  # not text: pandas decides (_field_pieces)
+        return _Coded(_quote_where_needed(pa.array(uniques, type=pa.large_string())),
+                      np.asarray(codes))
+    return None
+
+
+def _extended(coded: _Coded) -> tuple[pa.Array, np.ndarray]:
+    """The texts with an empty one appended for missing values (a null text empty too),
+    and the codes pointing a missing value (``-1``) at it."""
+    texts = pa.concat_arrays([_array(pc.fill_null(coded.texts, "")),
+                              pa.array([""], type=pa.large_string())])
+    codes = coded.codes
+    return texts, np.where(codes < 0, len(texts) - 1, codes)
+
+
+def _merged(first: _Coded, second: _Coded) -> _Coded | None:
+    """Two neighbouring columns as one of their joined fields (``first,second``), each
+    pair that occurs joined once, when their pairs are few for certain (at most one in 8
+    rows, counting every pair of their distinct texts); else None."""
+    rows = len(first.codes)
+    if 8 * (len(first.texts) + 1) * (len(second.texts) + 1) > rows:
+        return None
+    texts_a, codes_a = _extended(first)
+    texts_b, codes_b = _extended(second)
+    width = len(texts_b)
+    span = len(texts_a) * width
+    key = codes_a.astype(np.int64) * width + codes_b
+    present = np.zeros(span, dtype=bool)
+    present[key] = True
+    pairs = np.flatnonzero(present)
+    rank = np.empty(span, dtype=np.int64)  # read at the pairs present only
+    rank[pairs] = np.arange(len(pairs))
+    joined = pc.binary_join_element_wise(texts_a.take(pa.array(pairs // width)), _s(_DELIMITER),
+                                         texts_b.take(pa.array(pairs % width)), _s(""))
+    return _Coded(_array(joined), rank[key])
+
+
+def _coded_piece(coded: _Coded, prefix: str, suffix: str) -> pa.Array:
+    """Every row's field(s) of a coded column, ``prefix`` before and ``suffix`` after:
+    each distinct text framed once, then taken by the codes."""
+    texts, codes = _extended(coded)
+    framed = _array(pc.binary_join_element_wise(_s(prefix), texts, _s(suffix), _s("")))
+    return framed.take(pa.array(codes))
 
 
 def _field_pieces(series: pd.Series, fixed: bool, prefix: str = "", suffix: str = ""
                   ) -> list[Piece] | None:
-    """The pieces of one column's fields, ``prefix`` before and ``suffix`` after each (a
-    text column quoted, :func:`_quote_pieces`; a categorical's categories already quoted,
-    :func:`_categories`), or None when this module does not format its type. ``fixed``:
-    floats with 2 decimals (else as pandas writes them, their shortest repr)."""
+    """The pieces of one column's fields that :func:`_coded` does not take, ``prefix``
+    before and ``suffix`` after each (a text column quoted, :func:`_quote_pieces`), or None
+    when this module does not format its type. ``fixed``: floats with 2 decimals (else as
+    pandas writes them, their shortest repr)."""
     dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
+    if pd.api.types.is_bool_dtype(dtype):  # a bool type other than numpy's and pandas'
         # "true" / "false"; null stays null
         return _around(pa.array(series, from_pandas=True).cast(pa.large_string()),
                        prefix, suffix)
-    if isinstance(dtype, np.dtype) and dtype.kind == "M":
-        return _around(_dates(series, prefix), "", suffix)
     if isinstance(dtype, np.dtype) and dtype == np.float64:
         values = series.to_numpy()
         if fixed:
-            return _around(_fixed_column(values, prefix), "", suffix)
+            return _around(fixed_decimals(values, 2, prefix), "", suffix)
         text = pa.array(values.astype(str), type=pa.large_string())
         return _around(pc.if_else(pa.array(np.isnan(values)), _s(None), text), prefix, suffix)
     if pd.api.types.is_integer_dtype(dtype) and not (
             isinstance(dtype, np.dtype) and dtype.kind == "u" and dtype.itemsize == 8):
         return _around(pa.array(series, from_pandas=True).cast(pa.large_string()),
                        prefix, suffix)
-    if isinstance(dtype, pd.CategoricalDtype):
-        text = _categories(series, prefix)
-        return None if text is None else _around(text, "", suffix)
     if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
         try:
             text = _array(_strings(series))
@@ -336,13 +407,30 @@ def table_csv_parts(frame: pd.DataFrame) -> tuple[bytes | memoryview, ...]:
     if len(names) < 2 or len(frame) == 0 or not frame.columns.is_unique:
         return (_pandas_bytes(frame),)  # one column, no row: the csv module's special cases
     pieces: list[Piece] = []
+    group: _Coded | None = None  # the coded columns since group_start, joined
+    group_start = 0
     for index, name in enumerate(names):
         series = frame.iloc[:, index]
+        coded = _coded(series, _fixed(name))
+        if coded is not None:
+            joined = None if group is None else _merged(group, coded)
+            if joined is not None:
+                group = joined
+                continue
+            if group is not None:
+                pieces.append(_coded_piece(group, _DELIMITER if group_start else "", ""))
+            group, group_start = coded, index
+            continue
+        if group is not None:
+            pieces.append(_coded_piece(group, _DELIMITER if group_start else "", ""))
+            group = None
         got = _field_pieces(series, _fixed(name), _DELIMITER if index else "",
                             _LINE if index == len(names) - 1 else "")
         if got is None:
             return (_pandas_bytes(frame),)
         pieces.extend(got)
+    if group is not None:
+        pieces.append(_coded_piece(group, _DELIMITER if group_start else "", _LINE))
     # every row's fields, delimiters, quotes and line end in one pass (a null field: empty)
     lines = _array(pc.binary_join_element_wise(*pieces, _s(""), null_handling="replace",
                                                null_replacement=""))
