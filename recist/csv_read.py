@@ -2,10 +2,11 @@
 
 pandas' ``read_csv(dtype=str)`` makes a Python string object for every cell of a
 million-row table. Arrow's multithreaded reader is asked here for the same text cells,
-with every column's type fixed up front (no inference: an id ``007`` stays ``007``) as a
-dictionary of its distinct strings; the result is a pandas table whose columns are
-categoricals (the distinct texts and one integer code per row), so that the normaliser
-cleans, parses and checks each distinct text once (``recist.table``).
+with every column's type fixed up front as text (no inference: an id ``007`` stays
+``007``); each column is then coded by its distinct strings (:func:`_categorical`), and
+the result is a pandas table whose columns are categoricals (the distinct texts and one
+integer code per row), so that the normaliser cleans, parses and checks each distinct
+text once (``recist.table``).
 
 The cells are those of ``recist.table.read_csv_table`` (empty cell -> missing, every other
 text as written, quoted fields unquoted, blank lines skipped, a UTF-8 byte-order mark
@@ -24,14 +25,13 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 __all__ = ["read_text_table"]
-
-_TEXT = pa.dictionary(pa.int32(), pa.string())
-
 
 def _header(path: Path) -> list[str] | None:
     """The header's column names as the ``csv`` module reads them (None if unreadable)."""
@@ -62,6 +62,32 @@ def _quoted(path: Path) -> bool:
         return True  # unsure: the reader that follows quotes
 
 
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """A text column as a categorical of its distinct texts (a missing cell: code -1);
+    raises ``pa.ArrowInvalid`` when a text is not UTF-8 (checked once per distinct text).
+
+    A measurements table is sorted or grouped by patient and scan, so that most columns
+    repeat a value over consecutive rows (the patient, the kind, the organ, the slice
+    thickness): when the first of Arrow's blocks holds at most one run of equal cells in
+    4, the runs are found (comparing neighbours, cheaper than hashing each cell) and only
+    each run's text is looked up among the distinct ones; otherwise every cell is.
+    """
+    chunks = [chunk for chunk in column.chunks if len(chunk)]
+    probe = pc.run_end_encode(chunks[0]) if chunks else None
+    if probe is not None and 4 * len(probe.values) <= len(chunks[0]):
+        runs = [probe, *(pc.run_end_encode(chunk) for chunk in chunks[1:])]
+        encoded = pc.dictionary_encode(pa.concat_arrays([run.values for run in runs]))
+        lengths = np.concatenate([np.diff(run.run_ends.to_numpy(), prepend=0)
+                                  for run in runs])
+        codes = np.repeat(encoded.indices.fill_null(-1).to_numpy(), lengths)
+    else:
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        codes = encoded.indices.fill_null(-1).to_numpy()
+    encoded.dictionary.validate(full=True)  # every distinct text: UTF-8
+    categories = pd.Index(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
+
+
 def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFrame | None:
     """The cells of a CSV file as text, or None when pandas must read it.
 
@@ -73,9 +99,9 @@ def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFram
     names = _header(path)
     if not names or len(set(names)) != len(names) or any(not n.strip() for n in names):
         return None
-    # UTF-8 is checked on the dictionaries (each distinct text of a block once), not on
-    # every cell as the reader would: every column is a dictionary, so they hold all text.
-    options = pcsv.ConvertOptions(column_types={name: _TEXT for name in names},
+    # UTF-8 is checked on each column's distinct texts (:func:`_categorical`), not on
+    # every cell as the reader would.
+    options = pcsv.ConvertOptions(column_types={name: pa.string() for name in names},
                                   null_values=[""], strings_can_be_null=True,
                                   quoted_strings_can_be_null=True, check_utf8=False)
     try:
@@ -83,18 +109,16 @@ def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFram
                               parse_options=pcsv.ParseOptions(
                                   newlines_in_values=_quoted(path)),
                               convert_options=options)
-        for column in table.columns:
-            for chunk in column.chunks:
-                chunk.dictionary.validate(full=True)  # raises on text that is not UTF-8
+        if table.column_names != names:
+            return None
+        coded = [_categorical(column) for column in table.columns]
     except (pa.ArrowException, OSError):
-        return None
-    if table.column_names != names:
         return None
     wanted = {str(name).strip().lower() for name in categorical}
     columns = {}
-    for name, column in zip(names, table.columns):
-        values = pd.Series(column.to_pandas(), name=name)
+    for name, values in zip(names, coded):
+        column = pd.Series(values, name=name)
         if name.strip().lower() not in wanted:
-            values = values.astype(object)
-        columns[name] = values
+            column = column.astype(object)
+        columns[name] = column
     return pd.DataFrame(columns, columns=names)

@@ -126,3 +126,24 @@ def test_text_not_utf8_deep_in_a_large_file_goes_to_pandas(tmp_path, bad):
     assert read_text_table(path, CORE_COLUMNS) is None
     with pytest.raises(RecistDataError, match="not UTF-8"):
         read_measurements(path)
+
+
+def test_runs_of_equal_cells_across_arrow_blocks_same_table_as_pandas(tmp_path):
+    # sorted like a cohort: a patient's rows together, a scan's rows together, an organ
+    # and a slice thickness repeated, missing cells in runs and alone, over several of
+    # Arrow's 1 MiB blocks (runs cut by a block boundary, the first block's probe taken)
+    rows = []
+    for i in range(45_000):
+        patient, scan = i // 37, (i // 7) % 5
+        organ = "" if (i // 11) % 4 == 0 else ("lung" if (i // 11) % 4 == 1 else "liver")
+        nodal = "" if i % 97 == 0 else "false"
+        rows.append(f"P{patient:05d},2024-0{scan + 1}-02,V{scan},T{i % 7},target,{organ},"
+                    f"{nodal},{10 + i % 13}.5,,measured,{'L' if i % 3 else ''}")
+    path, fast, reference = _both(tmp_path, "\n".join([HEADER, *rows]) + "\n")
+    assert path.stat().st_size > 2 * 2**20
+    raw = read_text_table(path, CORE_COLUMNS)
+    assert raw is not None  # the Arrow path was taken
+    text = read_csv_table(path, "measurements table")
+    for name in text.columns:  # the same cells, missing where pandas has them missing
+        assert raw[name].astype(object).equals(text[name]), name
+    pd.testing.assert_frame_equal(fast, reference)
