@@ -431,9 +431,13 @@ def table_csv_parts(frame: pd.DataFrame) -> tuple[bytes | memoryview, ...]:
         pieces.extend(got)
     if group is not None:
         pieces.append(_coded_piece(group, _DELIMITER if group_start else "", _LINE))
-    # every row's fields, delimiters, quotes and line end in one pass (a null field: empty)
+    # every row's fields, delimiters, quotes and line end in one pass (a null field: empty;
+    # without a null piece the kernel's faster default, which would null the row)
+    nulls = any(piece.null_count if isinstance(piece, pa.Array) else not piece.is_valid
+                for piece in pieces)
     lines = _array(pc.binary_join_element_wise(*pieces, _s(""), null_handling="replace",
-                                               null_replacement=""))
+                                               null_replacement="") if nulls
+                   else pc.binary_join_element_wise(*pieces, _s("")))
     header = _DELIMITER.join(_quote_text(str(name)) for name in names) + _LINE
     return header.encode("utf-8"), _data(lines).data
 
