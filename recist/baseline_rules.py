@@ -684,8 +684,8 @@ class _SelectionFindings:
         raw_ids = self.patient_ids[rows]
         ids = np.array(list(map(str, raw_ids.tolist())), dtype=object)
         rank = self.patient[rows]
-        if (rank < 0).any() or not all(type(value) is str for value in
-                                       self.patient_values.tolist()):
+        if (rank < 0).any() or pd.api.types.infer_dtype(self.patient_values,
+                                                        skipna=False) != "string":
             # an id that is not text: found by its text (that of a patient too, maybe)
             rank = pd.Index(self.patient_values, dtype=object).get_indexer(ids)
         order = np.argsort(np.maximum(rank, 0), kind="stable")

@@ -278,7 +278,8 @@ def _missing_baseline_lesions(frame: pd.DataFrame, first_followed: np.ndarray,
     number = np.full(len(first_followed), width, dtype=np.intp)
     number[lesion_code[base_rows]] = np.arange(len(base_rows)) - patient_start[base_patient]
     seen = np.zeros((len(tp_patient), width + 1), dtype=bool)
-    cell = tps.row_tp.astype(np.intp) * (width + 1)
+    cell = tps.row_tp.astype(np.intp)
+    cell *= width + 1
     cell += number[lesion_code]
     seen.reshape(-1)[cell] = True
     seen = seen[:, :width]

@@ -291,9 +291,9 @@ def _present_after_cr_aligned(timepoints: pd.DataFrame, frame: pd.DataFrame,
     np.minimum.at(first_cr, tps.patient[cr_at], date_ns[cr_at])
     rows = np.flatnonzero(codes_of(frame, "kind").rows_of(LesionKind.NON_TARGET)
                           & codes_of(frame, "status").rows_of(NonTargetStatus.PRESENT))
-    patient = encoding.patient.codes[rows]
+    patient = encoding.patient.codes[rows].astype(np.intp)  # an index: cast once
     row_cr = np.append(first_cr, np.iinfo(np.int64).max)[patient]  # a missing id: none
-    tp_ns = date_ns[tps.row_tp[rows]]
+    tp_ns = date_ns[tps.row_tp[rows].astype(np.intp)]
     later = (tp_ns > row_cr) & (tp_ns != nat)
     cr_dates = row_cr[later].view("datetime64[ns]")
     texts = [f"non-target present after the overall CR of {first}; if it reappeared "

@@ -316,7 +316,7 @@ def _visit_codes(visit: TextCodes | None,
                                          dtype=object), sort=True)
     renumber = np.full(len(cleaned) + 1, -1, dtype=np.intp)  # the last: missing (-1)
     renumber[:-1][known] = rank
-    return renumber[visit.codes], np.asarray(labels, dtype=object)
+    return renumber[visit.codes.astype(np.intp)], np.asarray(labels, dtype=object)  # intp: fast
 
 
 _COLUMNS = ("patient_id", "date", "visit", "lesion_id", "kind", "status")
