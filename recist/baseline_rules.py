@@ -576,19 +576,12 @@ def check_target_selection(lesions: pd.DataFrame,
     organs[pd.isna(organs)] = "node"  # a nodal target's organ key is "lymph node"
     listed = _lesions_in_organs(lesions, members, lesion_ids[members], organs)
     firsts = members[starts[:-1]]
-    crowded: list[str] = []
-    texts: dict[tuple[Any, ...], str] = {}  # one per distinct organ and lesion list
-    for start, end, key in zip(starts[:-1].tolist(), starts[1:].tolist(),
-                               organ_keys[firsts].tolist()):
-        group = (key, *listed[start:end])
-        if group not in texts:
-            texts[group] = (
-                f"{end - start} targets in organ '{key}': {', '.join(listed[start:end])}; "
-                f"at most {criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all "
-                "lymph nodes and both sides of a paired organ count as one organ, SEL-3, "
-                "DEC-21)")
-        crowded.append(texts[group])
-    found.add(firsts, "too-many-targets-in-organ", "SEL-1", crowded, lesion=False)
+    found.add(firsts, "too-many-targets-in-organ", "SEL-1", [
+        f"{end - start} targets in organ '{key}': {', '.join(listed[start:end])}; at most "
+        f"{criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all lymph nodes and "
+        "both sides of a paired organ count as one organ, SEL-3, DEC-21)"
+        for start, end, key in zip(starts[:-1].tolist(), starts[1:].tolist(),
+                                   organ_keys[firsts].tolist())], lesion=False)
 
     reasons = _objects(lesions["reason"])
     category = _objects(lesions["category"])
