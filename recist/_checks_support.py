@@ -22,7 +22,7 @@ from recist.cohort_index import (
     text_codes,
     visit_label,
 )
-from recist.findings import Finding, Severity, make_finding, make_findings
+from recist.findings import Finding, Findings, Severity, make_finding
 from recist.plausibility import refuse_timezone_dates
 
 __all__ = ["codes_of", "decoded", "finding", "findings_at", "findings_at_rows", "indexed", "iso",
@@ -153,14 +153,14 @@ def iso_dates(values: pd.Series[Any] | npt.NDArray[Any]) -> list[str | None]:
 
 def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str | list[str],
                 severity: Severity | list[Severity], texts: str | list[str],
-                lesion: bool = True) -> list[Finding]:
+                lesion: bool = True) -> Findings:
     """``finding`` for every row of ``frame`` (the same findings, built column-wise).
 
     ``codes``, ``texts``: one for all rows, or one per row.
     """
     n_rows = len(frame)
     if n_rows == 0:
-        return []
+        return Findings()
     nothing: list[str | None] = [None] * n_rows
     patients = [str(p) for p in frame["patient_id"].tolist()]
     dates = iso_dates(frame["date"]) if "date" in frame.columns else nothing
@@ -174,7 +174,7 @@ def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str | list[st
 def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike, codes: str | list[str],
                      rule: str | list[str], severity: Severity | list[Severity],
                      texts: str | list[str], lesion: bool = True,
-                     lesion_rows: npt.ArrayLike | None = None) -> list[Finding]:
+                     lesion_rows: npt.ArrayLike | None = None) -> Findings:
     """``findings_at(frame.iloc[rows], …)`` without selecting the rows' other columns: the
     patient, visit and lesion of a row of an ``indexed`` table come from its encoding.
 
@@ -185,7 +185,7 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike, codes: str | list
     at = rows if lesion_rows is None else np.asarray(lesion_rows, dtype=np.intp)
     encoding = getattr(frame, "cohort_index", None)
     if len(rows) == 0:
-        return []
+        return Findings()
     if not isinstance(frame, IndexedMeasurements) or encoding is None:
         located = frame.iloc[rows]
         if lesion_rows is not None:
@@ -205,7 +205,7 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike, codes: str | list
 def made_findings(codes: str | list[str], rule: str | list[str],
                   severity: Severity | list[Severity], texts: str | list[str],
                   patients: list[str], dates: list[str | None], visits: list[str | None],
-                  lesions: list[str | None]) -> list[Finding]:
+                  lesions: list[str | None]) -> Findings:
     """The findings of columns (one value per finding; ``codes``, ``rule``, ``severity``,
     ``texts``: one for all or one each), their messages starting with ``_where``."""
     n = len(patients)
@@ -215,10 +215,9 @@ def made_findings(codes: str | list[str], rule: str | list[str],
                 for patient, day, visit, lesion_id, text in zip(
                     patients, dates, visits, lesions,
                     repeat(texts, n) if isinstance(texts, str) else texts)]
-    return make_findings(repeat(codes, n) if isinstance(codes, str) else codes, messages,
-                         repeat(severity, n) if isinstance(severity, Severity) else severity,
-                         repeat(rule, n) if isinstance(rule, str) else rule,
-                         patients, dates, visits, lesions)
+    return Findings.from_columns(n, code=codes, message=messages, severity=severity,
+                                 rule=rule, patient_id=patients, date=dates, visit=visits,
+                                 lesion_id=lesions)
 
 
 def _per_distinct(convert: Callable[[Any], str | None], column: pd.Series[Any]

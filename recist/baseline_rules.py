@@ -11,10 +11,9 @@ Organ keys for the 2-per-organ limit (SEL-1, SEL-3, DEC-21) come from
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,7 @@ from recist._checks_support import iso_dates
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
-from recist.findings import Finding, Severity, make_finding, make_findings
+from recist.findings import Finding, Findings, Severity, make_finding
 from recist.organs import organ_key
 from recist.vocabulary import LesionKind, TargetStatus
 
@@ -508,7 +507,7 @@ def _selection_problem(lesion: Mapping[Hashable, Any], code: str, rule: str, tex
 
 
 def check_target_selection(lesions: pd.DataFrame,
-                           criteria: Criteria = RECIST_1_1) -> list[Finding]:
+                           criteria: Criteria = RECIST_1_1) -> Sequence[Finding]:
     """Check the reader's baseline target selection against SEL-1..5 (R11 4.2).
 
     The reader's choice is validated, never replaced (SEL-2). ``lesions`` is the table of
@@ -660,10 +659,10 @@ class _SelectionFindings:
         if len(rows):
             self.parts.append((rows, code, rule, texts, lesion))
 
-    def findings(self) -> list[Finding]:
+    def findings(self) -> Sequence[Finding]:
         """The findings, ordered by patient (first sight), then as added."""
         if not self.parts:
-            return []
+            return Findings()
         rows = np.concatenate([part[0] for part in self.parts])
         codes: list[str] = []
         rules: list[str] = []
@@ -690,11 +689,10 @@ class _SelectionFindings:
         texts = [texts[i] for i in order.tolist()]
         messages = [f"patient {raw}, baseline {day}: {text}"
                     for raw, day, text in zip(raw_ids[order].tolist(), dates, texts)]
-        return make_findings(np.array(codes, dtype=object)[order].tolist(), messages,
-                             repeat(Severity.WARNING, len(rows)),
-                             np.array(rules, dtype=object)[order].tolist(),
-                             ids[order].tolist(), dates, repeat(None, len(rows)),
-                             named_ids[order].tolist())
+        return Findings.from_columns(
+            len(rows), code=np.array(codes, dtype=object)[order], message=messages,
+            severity=Severity.WARNING, rule=np.array(rules, dtype=object)[order],
+            patient_id=ids[order], date=dates, visit=None, lesion_id=named_ids[order])
 
 
 def _groups_in_order(codes: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]
@@ -745,7 +743,7 @@ def assess_baseline(measurements: pd.DataFrame,
     [[False, False]]
     """
     lesions = classify_lesions(measurements, criteria, history)
-    findings = check_target_selection(lesions, criteria)
+    findings = list(check_target_selection(lesions, criteria))
     for record in lesions.loc[lesions["notes"] != ""].to_dict("records"):
         code, rule = (("treated-lesion", "MEAS-10") if "MEAS-10" in record["notes"]
                       else ("node-thick-slices", "DEC-12"))

@@ -17,7 +17,7 @@ All are re-exported from this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 import numpy as np
@@ -45,7 +45,7 @@ from recist.checks_rows import (
 )
 from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
-from recist.findings import Finding, Severity
+from recist.findings import Finding, Findings, Severity, by_severity
 from recist.organs import organ_key
 from recist.vocabulary import LesionKind
 
@@ -92,7 +92,7 @@ def _codes(frame: pd.DataFrame, column: str) -> np.ndarray:
     return frame[column].to_numpy()
 
 
-def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
+def check_missing_baseline(measurements: pd.DataFrame) -> Sequence[Finding]:
     """A patient's first time point must record their baseline lesions (R11 4.2, SEL-5).
 
     1. For each patient take the earliest time point (the baseline, section 1).
@@ -124,7 +124,7 @@ def check_missing_baseline(measurements: pd.DataFrame) -> list[Finding]:
         "correct the dates", lesion=False)
 
 
-def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
+def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
     """Baseline lesions keep their id, kind and nodal flag at every follow-up (SEL-5).
 
     R11 4.2-4.3: the same lesions are followed at every time point.
@@ -147,7 +147,7 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
     [('lesion-missing-at-timepoint', 'T2', '2024-03-01')]
     """
     frame = _indexed(measurements)
-    findings: list[Finding] = []
+    findings = Findings()
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     kind = codes_of(frame, "kind")  # -1: missing
     lesion_code = frame["lesion_code"].to_numpy()
@@ -207,7 +207,7 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> list[Finding]:
              "otherwise (SUM-1), so keep the flag constant" for flag in nodal[rows].tolist()])
 
     if "organ" in frame.columns:
-        findings.extend(_organ_changes(frame, lesion_at, nodal, firsts))
+        findings += _organ_changes(frame, lesion_at, nodal, firsts)
     return findings
 
 
@@ -217,7 +217,7 @@ def _by_order(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
 
 
 def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray, nodal: np.ndarray,
-                   firsts: np.ndarray) -> list[Finding]:
+                   firsts: np.ndarray) -> Sequence[Finding]:
     """Step 4 of ``check_lesion_ids_stable``: non-nodal lesions whose organ key changes
     (``lesion_code``: each row's lesion, as intp; ``firsts``: each lesion's first row)."""
     organ = codes_of(frame, "organ")
@@ -297,7 +297,7 @@ def _missing_baseline_lesions(frame: pd.DataFrame, first_followed: np.ndarray,
     return lesion_rows, tp_first[tp_at]
 
 
-def check_targets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
+def check_targets_exist_at_baseline(measurements: pd.DataFrame) -> Sequence[Finding]:
     """Every follow-up target was recorded at baseline (DEC-18, SEL-5; R11 4.2).
 
     1. A target row at a follow-up time point whose ``lesion_id`` has no row at all at
@@ -334,7 +334,7 @@ def _not_at_baseline(frame: pd.DataFrame, kind: str, by_order: bool = False) -> 
     return _first_rows(rows, lesion)
 
 
-def check_nontargets_exist_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
+def check_nontargets_exist_at_baseline(measurements: pd.DataFrame) -> Sequence[Finding]:
     """Every follow-up non-target was recorded at baseline (SEL-4, SEL-5, NEW-1; R11 4.2).
 
     Non-targets are the sites of disease recorded at baseline (SEL-4); a lesion that
@@ -366,7 +366,7 @@ def check_nontargets_exist_at_baseline(measurements: pd.DataFrame) -> list[Findi
         "baseline row")
 
 
-def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> list[Finding]:
+def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> Sequence[Finding]:
     """No lesion becomes a target after baseline (SEL-5; R11 4.2, FAQ on new lesions).
 
     1. A target row at a follow-up whose ``lesion_id`` was a non-target or a new lesion at
@@ -418,7 +418,7 @@ def _targets_first_after_baseline(frame: pd.DataFrame, lesion: np.ndarray,
     return later[~target_at_baseline[lesion[later].astype(np.intp)]]
 
 
-def check_new_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
+def check_new_at_baseline(measurements: pd.DataFrame) -> Sequence[Finding]:
     """A lesion recorded as ``new`` at the baseline time point (SEL-4; R11 4.2, 4.3.5).
 
     1. Every ``new`` row of a patient's baseline → warning ``new-at-baseline``: at
@@ -445,7 +445,7 @@ def check_new_at_baseline(measurements: pd.DataFrame) -> list[Finding]:
 
 def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1, *,
                      include_selection: bool = True, patients: pd.DataFrame | None = None,
-                     today: str | date | None = None) -> list[Finding]:
+                     today: str | date | None = None) -> Findings:
     """Every check of a measurements table before response assessment.
 
     Errors (DEC-18 contradictions, missing baseline, impossible dates) first, then
@@ -453,9 +453,9 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
     a ``patients`` table adds ``check_baseline_window`` and ``check_scans_after_death``. Pass the result to
     ``recist.findings.raise_for_errors`` to stop on errors.
     """
-    findings: list[Finding] = []
+    findings = Findings()
     indexed = _indexed(measurements)
-    checks: Iterable[Callable[[pd.DataFrame], list[Finding]]] = (
+    checks: Iterable[Callable[[pd.DataFrame], Sequence[Finding]]] = (
         check_missing_baseline,
         check_targets_exist_at_baseline,
         check_nontargets_exist_at_baseline,
@@ -472,15 +472,14 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
         check_split_or_merged_nodes,
     )
     for check in checks:
-        findings.extend(check(indexed))
+        findings += check(indexed)
     if include_selection:  # classified from the baseline rows the indexed table marks
-        findings.extend(check_target_selection(indexed, criteria))
-    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    return sorted(findings, key=lambda f: order[f.severity])
+        findings += check_target_selection(indexed, criteria)
+    return by_severity(findings)
 
 
 def run_timepoint_checks(timepoints: pd.DataFrame,
-                         measurements: pd.DataFrame) -> list[Finding]:
+                         measurements: pd.DataFrame) -> Sequence[Finding]:
     """The checks on assessed time points: ``check_cr_then_pr``, ``check_cr_then_sd``,
     ``check_present_after_cr``."""
     return timepoint_checks(timepoints, measurements)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -13,14 +15,14 @@ from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
 from recist.cohort_index import index_of
-from recist.findings import Finding, Severity
+from recist.findings import Finding, Findings, Severity
 from recist.vocabulary import LesionKind, NonTargetStatus
 
 __all__ = ["check_cr_then_pr", "check_cr_then_sd", "check_present_after_cr",
            "cr_followed_checks", "timepoint_checks"]
 
 
-def check_cr_then_pr(timepoints: pd.DataFrame) -> list[Finding]:
+def check_cr_then_pr(timepoints: pd.DataFrame) -> Sequence[Finding]:
     """An overall CR followed later by a PR (DEC-2; R11 Table 3 CONF-T3-2).
 
     Works on the ``timepoints`` table (``patient_id, visit, date, overall_response``).
@@ -42,7 +44,7 @@ def check_cr_then_pr(timepoints: pd.DataFrame) -> list[Finding]:
                         Severity.WARNING, _CR_THEN_PR, lesion=False)
 
 
-def check_cr_then_sd(timepoints: pd.DataFrame) -> list[Finding]:
+def check_cr_then_sd(timepoints: pd.DataFrame) -> Sequence[Finding]:
     """An overall CR followed later by an SD (DEC-3; R11 Table 3 CONF-T3-3).
 
     Works on the ``timepoints`` table (``patient_id, visit, date, overall_response``).
@@ -66,12 +68,12 @@ def check_cr_then_sd(timepoints: pd.DataFrame) -> list[Finding]:
                         Severity.WARNING, _CR_THEN_SD, lesion=False)
 
 
-def cr_followed_checks(timepoints: pd.DataFrame) -> list[Finding]:
+def cr_followed_checks(timepoints: pd.DataFrame) -> Sequence[Finding]:
     """``check_cr_then_pr`` then ``check_cr_then_sd``, sharing one pass over the table."""
     return _cr_followed_findings(_first_after_cr(timepoints))
 
 
-def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame) -> list[Finding]:
+def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame) -> Sequence[Finding]:
     """``cr_followed_checks`` then ``check_present_after_cr``, reading the overall
     responses once."""
     responses = _Responses(timepoints)
@@ -81,15 +83,15 @@ def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame) -> li
     aligned = _one_row_per_timepoint(timepoints, frame)
     # aligned: the encoding's patient codes number the time points' ids in sorted order
     patient_code = index_of(frame).timepoints.patient if aligned else None
-    return [*_cr_followed_findings(_first_after_cr(timepoints, responses, patient_code)),
-            *_present_after_cr(timepoints, frame, responses, aligned)]
+    return (_cr_followed_findings(_first_after_cr(timepoints, responses, patient_code))
+            + _present_after_cr(timepoints, frame, responses, aligned))
 
 
-def _cr_followed_findings(hits: dict[str, pd.DataFrame]) -> list[Finding]:
-    return [*_findings_at(hits["PR"], "cr-then-pr", "DEC-2", Severity.WARNING, _CR_THEN_PR,
-                          lesion=False),
-            *_findings_at(hits["SD"], "cr-then-sd", "DEC-3", Severity.WARNING, _CR_THEN_SD,
-                          lesion=False)]
+def _cr_followed_findings(hits: dict[str, pd.DataFrame]) -> Findings:
+    return (_findings_at(hits["PR"], "cr-then-pr", "DEC-2", Severity.WARNING, _CR_THEN_PR,
+                         lesion=False)
+            + _findings_at(hits["SD"], "cr-then-sd", "DEC-3", Severity.WARNING, _CR_THEN_SD,
+                           lesion=False))
 
 
 class _Responses:
@@ -176,7 +178,7 @@ _CR_THEN_SD = ("overall SD after an earlier CR (typically nodal targets regrowin
 
 
 def check_present_after_cr(timepoints: pd.DataFrame,
-                           measurements: pd.DataFrame) -> list[Finding]:
+                           measurements: pd.DataFrame) -> Sequence[Finding]:
     """A non-target ``present`` after an overall CR (DEC-9; NT-reappearance).
 
     1. Find each patient's first time point with overall response CR.
@@ -208,7 +210,7 @@ def check_present_after_cr(timepoints: pd.DataFrame,
 
 
 def _present_after_cr(timepoints: pd.DataFrame, frame: pd.DataFrame,
-                      responses: _Responses, aligned: bool) -> list[Finding]:
+                      responses: _Responses, aligned: bool) -> Sequence[Finding]:
     """``check_present_after_cr`` with the table's overall responses read, of the indexed
     measurements ``frame`` (``aligned``: ``_one_row_per_timepoint``)."""
     is_cr = responses.rows_of("CR")
@@ -277,7 +279,7 @@ def _one_row_per_timepoint(timepoints: pd.DataFrame, frame: pd.DataFrame) -> boo
 
 
 def _present_after_cr_aligned(timepoints: pd.DataFrame, frame: pd.DataFrame,
-                              is_cr: np.ndarray) -> list[Finding]:
+                              is_cr: np.ndarray) -> Sequence[Finding]:
     """``check_present_after_cr`` on a timepoints table of one row per time point of the
     measurements' encoding (``_one_row_per_timepoint``): each row's time point is its
     timepoints row, and the first CR of a patient is the earliest date of its CR rows

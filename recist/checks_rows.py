@@ -6,6 +6,7 @@ baseline window (MEAS-11). Re-exported by ``recist.checks``; see its docstring.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,7 +26,7 @@ from recist.arrays import combined_codes, dense_limit, first_row_of_each
 from recist.checks_duplicates import repeated_row_findings
 from recist.cohort_index import IndexedMeasurements, date_ns, index_of
 from recist.criteria import RECIST_1_1, Criteria
-from recist.findings import Finding, Severity
+from recist.findings import Finding, Findings, Severity
 from recist.vocabulary import (
     LESION_STATUSES,
     LesionKind,
@@ -46,7 +47,7 @@ __all__ = [
 
 
 def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | None,
-                          criteria: Criteria = RECIST_1_1) -> list[Finding]:
+                          criteria: Criteria = RECIST_1_1) -> Sequence[Finding]:
     """Baseline scans are close to the start of treatment (MEAS-11, R11 3.2.1).
 
     ``patients`` is the patients table (``patient_id``, ``start_date``).
@@ -94,7 +95,7 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
 
 
 def _baseline_window_joined(frame: pd.DataFrame, rows: np.ndarray, starts: pd.DataFrame,
-                            criteria: Criteria) -> list[Finding]:
+                            criteria: Criteria) -> Sequence[Finding]:
     """``check_baseline_window`` for a patients table naming a patient more than once."""
     first = frame[["patient_id", "date", "visit"]].iloc[rows]
     starts = starts.copy()
@@ -153,7 +154,7 @@ def _earliest_baseline_rows(frame: pd.DataFrame) -> np.ndarray:
 
 
 def check_scans_after_death(measurements: pd.DataFrame,
-                            patients: pd.DataFrame | None) -> list[Finding]:
+                            patients: pd.DataFrame | None) -> Sequence[Finding]:
     """No scan is dated after the patient's death (impossible dates, DEC-18; TTE-3).
 
     1. For each patient with a ``death_date`` in the patients table, every measurement
@@ -218,7 +219,7 @@ def _after_death(measurements: pd.DataFrame, death_of: dict[str, pd.Timestamp]
 
 
 def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
-                earliest: str = "1900-01-01") -> list[Finding]:
+                earliest: str = "1900-01-01") -> Sequence[Finding]:
     """Scan dates are possible and visits follow each other in time (section 1, DEC-20).
 
     1. A date after ``today`` (default: the current date) or before ``earliest`` → error
@@ -238,7 +239,7 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
     ['visit-order']
     """
     frame = _indexed(measurements)
-    findings: list[Finding] = []
+    findings = Findings()
     upper = pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize()
     lower = pd.Timestamp(earliest)
     when = index_of(frame).date_ns  # NaT: the int64 minimum, never out of range
@@ -324,7 +325,7 @@ class _VisitSpans:
     missing_id: str
 
     def findings(self, at: np.ndarray, code: str, rule: str, severity: Severity,
-                 texts: list[str]) -> list[Finding]:
+                 texts: list[str]) -> Sequence[Finding]:
         """Findings at the spans ``at`` (dated at their start, no lesion), the patient ids
         as text."""
         ids = self.patient_ids
@@ -370,7 +371,7 @@ def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
 
 
 def check_duplicate_rows(measurements: pd.DataFrame,
-                         criteria: Criteria = RECIST_1_1) -> list[Finding]:
+                         criteria: Criteria = RECIST_1_1) -> Sequence[Finding]:
     """Repeated rows of one lesion at one time point (SUM-5, DEC-18).
 
     1. Rows equal in patient, time point, lesion, kind, status and diameters:
@@ -454,7 +455,7 @@ def _absent_fix(row: Row, criteria: Criteria) -> str:
 
 
 def check_status_diameters(measurements: pd.DataFrame,
-                           criteria: Criteria = RECIST_1_1) -> list[Finding]:
+                           criteria: Criteria = RECIST_1_1) -> Sequence[Finding]:
     """Status and diameters agree (DEC-18; SUM-1, SUM-4, NT-CR).
 
     1. ``absent`` with an LD or SA > 0 → error ``absent-with-diameter``, except a node
@@ -556,7 +557,7 @@ def _rounded_below(values: np.ndarray, among: np.ndarray, decimals: int,
     return out
 
 
-def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
+def check_split_or_merged_nodes(measurements: pd.DataFrame) -> Sequence[Finding]:
     """Nodal targets that split or merge (DEC-11; SUM-5, SUM-6).
 
     R11 gives no rule for nodes that fragment or coalesce. Interpretation (DEC-11): the
@@ -604,7 +605,7 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> list[Finding]:
     return findings
 
 
-def check_equivocal_new_lesions(measurements: pd.DataFrame) -> list[Finding]:
+def check_equivocal_new_lesions(measurements: pd.DataFrame) -> Sequence[Finding]:
     """Equivocal new lesions that were never confirmed (DEC-14; NEW-3, R11 4.3.5).
 
     1. For each new lesion with an ``equivocal`` row, look for a later ``unequivocal`` row
@@ -667,7 +668,7 @@ _EQUIVOCAL_STATE = {True: "it is still equivocal at the last time point",
                     False: "it was not confirmed later"}
 
 
-def check_slice_thickness_changes(measurements: pd.DataFrame) -> list[Finding]:
+def check_slice_thickness_changes(measurements: pd.DataFrame) -> Sequence[Finding]:
     """A lesion is imaged with the same slice thickness as at baseline (R11 3.2, App. II).
 
     1. For each follow-up row whose lesion has a baseline ``slice_thickness_mm``, a

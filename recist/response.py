@@ -8,7 +8,7 @@ optional continuing-response rule, best response and time-to-event, time point c
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -49,7 +49,9 @@ class RespondResult:
     patient_summary
         One row per patient: BOR, PD date, PFS, DoR (``recist.patient_summary``).
     findings
-        Warnings and notes from the data-quality checks (errors are raised instead).
+        Warnings and notes from the data-quality checks (errors are raised instead):
+        ``recist.findings.Findings`` from ``respond`` (a ``Finding`` is made when read),
+        a tuple of ``Finding`` is accepted alike.
     criteria
         The criteria the assessment used.
     indexed
@@ -67,7 +69,7 @@ class RespondResult:
 
     timepoints: pd.DataFrame
     patient_summary: pd.DataFrame
-    findings: tuple[Finding, ...] = ()
+    findings: Sequence[Finding] = ()
     criteria: Criteria = field(default=RECIST_1_1)
     indexed: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
@@ -163,7 +165,7 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     # (recist.cohort_index: codes, time points) is computed once, each text column hashed
     # once.
     indexed = _indexed(measurements)
-    findings: list[Finding] = list(run_input_checks(indexed, criteria, patients=table))
+    findings = run_input_checks(indexed, criteria, patients=table)
     # The input checks' row masks (TextCodes.rows_of, 1.4 MB each on 1.4 M rows) are not
     # read by the assessment: dropped, so that they do not add to its peak memory.
     encoding = getattr(indexed, "cohort_index", None)
@@ -173,17 +175,17 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     cutoffs = _cutoff_series(table, criteria)
     timepoints, timepoint_findings = assess_timepoints_with_findings(indexed, criteria,
                                                                      cutoffs)
-    findings.extend(timepoint_findings)
+    findings += timepoint_findings
     if criteria.continuing_response:
         timepoints = apply_continuing_response(timepoints, criteria, cutoffs)
     summary, summary_findings = summarise_patients_with_findings(timepoints, table, criteria,
                                                                  normalised=True)
-    findings.extend(summary_findings)
-    findings.extend(run_timepoint_checks(timepoints, indexed))
+    findings += summary_findings
+    findings += run_timepoint_checks(timepoints, indexed)
     raise_for_errors(findings)
     check_durations(summary)  # follow-up days >= 0 (recist.plausibility)
     return RespondResult(timepoints=timepoints, patient_summary=summary,
-                         findings=tuple(findings), criteria=criteria, indexed=indexed)
+                         findings=findings, criteria=criteria, indexed=indexed)
 
 
 def new_therapy_cutoffs(patients: pd.DataFrame | None,

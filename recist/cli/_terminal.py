@@ -20,11 +20,10 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from recist.findings import Finding
+    from recist.findings import Finding, Findings
 
 __all__ = ["Discard", "add_verbosity_arguments", "detail", "findings_line", "progress_bar",
            "report_findings", "shows_progress"]
@@ -95,16 +94,24 @@ def findings_line(findings: Iterable[Finding], written_to: str | None = None) ->
     True
     """
     # a severity is a StrEnum (or its text): equal to, and hashed as, its text
-    listed = [f for f in findings if f.severity != "info"]
+    listed = _not_notes(findings)
     if not listed:
         return None
-    severities = Counter(map(attrgetter("severity"), listed))
+    severities = Counter(listed.column("severity").tolist())
     counts = ", ".join(_plural(severities[s], s) for s in ("error", "warning") if severities[s])
-    codes = Counter(map(attrgetter("code"), listed)).most_common()
+    codes = Counter(listed.column("code").tolist()).most_common()
     named = ", ".join(f"{code} {count:,}" for code, count in codes[:SHOWN_CODES])
     more = ", …" if len(codes) > SHOWN_CODES else ""
     where = f" written to {written_to}" if written_to else ""
     return f"findings: {counts} ({named}{more}){where}; -v prints each"
+
+
+def _not_notes(findings: Iterable[Finding]) -> Findings:
+    """The findings that are not notes (severity info), read from their columns."""
+    from recist.findings import Findings
+
+    found = Findings(findings)
+    return found.take(found.column("severity") != "info")
 
 
 def report_findings(args: argparse.Namespace, findings: Iterable[Finding],
@@ -115,7 +122,7 @@ def report_findings(args: argparse.Namespace, findings: Iterable[Finding],
     summary line, ``recist COMMAND: findings: …`` (:func:`findings_line`), naming the
     file ``written_to`` that lists them all, if any. Nothing when there are none.
     """
-    listed = [f for f in findings if f.severity != "info"]
+    listed = _not_notes(findings)
     if getattr(args, "verbose", False):
         for finding in listed:
             print(f"{prefix}{finding}", file=sys.stderr)

@@ -1,0 +1,125 @@
+"""``Findings``: findings held as columns behave as the tuple of the ``Finding`` objects
+they stand for (equality, hash, order, indexing, joining, pickling), and what reads them
+whole (``findings_frame``, ``raise_for_errors``, ``by_severity``) gives what it gives
+for the objects."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from recist.errors import RecistDataError
+from recist.findings import (
+    Finding,
+    Findings,
+    Severity,
+    by_severity,
+    field_values,
+    findings_frame,
+    raise_for_errors,
+)
+
+OBJECTS = (
+    Finding("a", "patient P1: one", Severity.WARNING, "P1", "2024-01-02", "V1", "T1", "SEL-5"),
+    Finding("b", "patient P2: two", Severity.ERROR, "P2", None, None, None, "DEC-18"),
+    Finding("a", "three", Severity.INFO, None, None, "V0", None, None),
+)
+
+
+def _columns(findings=OBJECTS):
+    return {name: [getattr(f, name) for f in findings]
+            for name in ("code", "message", "severity", "patient_id", "date", "visit",
+                         "lesion_id", "rule")}
+
+
+def test_from_columns_gives_the_very_findings():
+    made = Findings.from_columns(3, **_columns())
+    assert made == OBJECTS and OBJECTS == made and list(OBJECTS) == made
+    assert hash(made) == hash(OBJECTS)
+    assert tuple(made) == OBJECTS
+    assert [list(vars(f).items()) for f in made] == [list(vars(f).items()) for f in OBJECTS]
+    assert made[1] == OBJECTS[1] and made[-1] == OBJECTS[-1]
+    assert made[0].severity is Severity.WARNING  # the member itself, not its text
+
+
+def test_one_value_is_shared_by_all():
+    made = Findings.from_columns(2, code="x", message=["m1", "m2"], rule="DEC-2",
+                                 severity=Severity.ERROR)
+    assert made == (Finding("x", "m1", Severity.ERROR, rule="DEC-2"),
+                    Finding("x", "m2", Severity.ERROR, rule="DEC-2"))
+    assert all(f.severity is Severity.ERROR for f in made)
+
+
+def test_a_column_of_another_length_is_refused():
+    # it would drop or invent findings without a word
+    with pytest.raises(ValueError, match="message holds 1 values for 2 findings"):
+        Findings.from_columns(2, code="x", message=["m1"])
+
+
+def test_an_unequal_sequence_is_not_equal():
+    made = Findings(OBJECTS)
+    assert made != OBJECTS[:2] and made != (*OBJECTS[:2], OBJECTS[0])
+    assert made != Findings(OBJECTS[::-1])
+    assert (made == "abc") is False
+
+
+def test_indexing_slicing_and_bounds_as_a_tuple():
+    made = Findings.from_columns(3, **_columns())
+    assert made[1:] == OBJECTS[1:] and made[::-1] == OBJECTS[::-1]
+    assert len(made[5:]) == 0 and not made[5:]
+    with pytest.raises(IndexError):
+        made[3]
+    with pytest.raises(IndexError):
+        made[-4]
+
+
+def test_joining_keeps_order_whatever_the_operands():
+    first = Findings.from_columns(2, **_columns(OBJECTS[:2]))
+    last = [OBJECTS[2]]
+    assert first + last == OBJECTS
+    assert list(OBJECTS[:1]) + Findings(OBJECTS[1:]) == OBJECTS
+    assert tuple(OBJECTS[:2]) + Findings(last) == OBJECTS
+    joined = Findings()
+    for part in (first, Findings(), last):
+        joined += part
+    assert joined == OBJECTS and len(joined) == 3
+    assert Findings() == () and not Findings()
+
+
+def test_take_and_column():
+    made = Findings(OBJECTS)
+    assert made.take(np.array([2, 0])) == (OBJECTS[2], OBJECTS[0])
+    assert made.take(np.array([False, True, False])) == (OBJECTS[1],)
+    assert made.column("patient_id").tolist() == ["P1", "P2", None]
+    with pytest.raises(ValueError):
+        made.column("code")[0] = "changed"  # read-only: the findings cannot change
+    assert field_values(made, "code") == field_values(list(OBJECTS), "code") == ["a", "b", "a"]
+
+
+def test_frame_is_the_frame_of_the_objects():
+    made = Findings.from_columns(3, **_columns())
+    assert findings_frame(made).equals(findings_frame(list(OBJECTS)))
+    assert list(findings_frame(made).columns) == list(findings_frame(list(OBJECTS)).columns)
+
+
+def test_pickled_and_back():
+    made = Findings.from_columns(3, **_columns()) + [OBJECTS[0]]
+    assert pickle.loads(pickle.dumps(made)) == (*OBJECTS, OBJECTS[0])
+
+
+def test_by_severity_is_a_stable_sort():
+    mixed = [OBJECTS[2], OBJECTS[0], OBJECTS[1], Finding("c", "m"), Finding("d", "m", "error")]
+    ordered = by_severity(Findings(mixed))
+    assert [f.code for f in ordered] == ["b", "d", "a", "c", "a"]
+    assert by_severity(mixed) == ordered
+
+
+def test_raise_for_errors_reads_the_columns():
+    made = Findings(OBJECTS) + [Finding("e", "second error", "error")]
+    with pytest.raises(RecistDataError) as raised:
+        raise_for_errors(made)
+    assert str(raised.value) == "patient P2: two (and 1 more error(s))"
+    assert raised.value.findings == (OBJECTS[1], Finding("e", "second error", "error"))
+    raise_for_errors(Findings([OBJECTS[0], OBJECTS[2]]))  # no error: nothing raised
