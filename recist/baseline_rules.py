@@ -639,6 +639,21 @@ def _lesions_in_organs(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
     return listed
 
 
+def _first_seen_values(column: pd.Series[Any], cells: npt.NDArray[np.object_]
+                       ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """``pandas.factorize(cells)`` of a column's cells (codes by first sight, missing -1,
+    and the distinct values): a categorical column without missing cells by its integer
+    codes, each category being one distinct value."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        category = column.cat.codes.to_numpy()
+        if len(category) and category.min() >= 0:
+            codes, seen = pd.factorize(category)
+            values = np.asarray(column.cat.categories, dtype=object)[seen]
+            return np.asarray(codes, dtype=np.intp), values
+    codes, values = pd.factorize(cells)
+    return np.asarray(codes, dtype=np.intp), np.asarray(values, dtype=object)
+
+
 class _SelectionFindings:
     """The findings of ``check_target_selection``, gathered as columns (row of ``lesions``,
     code, rule, text, whether the lesion is named) and made at the end, each patient's
@@ -649,7 +664,8 @@ class _SelectionFindings:
         self.lesions = lesions
         self.patient_ids = _objects(lesions["patient_id"])
         # patient codes in order of first sight; a missing id (-1) is in no group
-        self.patient, self.patient_values = pd.factorize(self.patient_ids)
+        self.patient, self.patient_values = _first_seen_values(lesions["patient_id"],
+                                                               self.patient_ids)
         self.lesion_ids = _objects(lesions["lesion_id"])
         self.parts: list[tuple[npt.NDArray[np.intp], str, str, list[str], bool]] = []
 

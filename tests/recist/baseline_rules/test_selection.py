@@ -212,3 +212,19 @@ def test_selection_findings_ordered_by_the_text_of_each_patient_id():
     assert made[1].message == "patient None, baseline None: t4"
     assert made[4].message == "patient 7, baseline 2024-01-02: t1"
     assert {f.severity for f in made} == {Severity.WARNING}
+
+
+@pytest.mark.parametrize("categories", [None, ["P3", "P1", "P2", "unused"]])
+@pytest.mark.parametrize("missing", [False, True])
+def test_first_seen_values_are_factorize_of_the_cells(categories, missing):
+    from recist.baseline_rules import _first_seen_values
+
+    cells = ["P2", "P1", "P2", "P3", None if missing else "P1", "P3"]
+    column = pd.Series(pd.Categorical(cells, categories=categories))
+    objects = np.asarray(column.array, dtype=object)
+    codes, values = _first_seen_values(column, objects)
+    expected_codes, expected_values = pd.factorize(objects)
+    assert codes.tolist() == expected_codes.tolist()
+    assert values.tolist() == list(expected_values) == ["P2", "P1", "P3"]
+    plain_codes, plain_values = _first_seen_values(column.astype(object), objects)
+    assert plain_codes.tolist() == codes.tolist() and plain_values.tolist() == values.tolist()
