@@ -234,10 +234,15 @@ class _Coded(NamedTuple):
     codes: np.ndarray
 
 
+_BLOCK = 256
+
+
 def _object_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``pandas.factorize`` of an object array (codes, and the distinct values as objects;
     None, NaN and pd.NA: code ``-1``), the rows first grouped by the object they point to;
-    None when the rows hold more than one distinct object in 8 (hardly repeated).
+    None when the rows hold more than one distinct object in 8 (hardly repeated), looked
+    at first in 8 blocks of ``_BLOCK`` rows (a long text column of distinct sentences is
+    left at once).
 
     A response table repeats a few label objects over its rows: grouping the rows by the
     objects' addresses (integers, read from the array's buffer of pointers) hashes no
@@ -247,6 +252,11 @@ def _object_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     cells = np.ascontiguousarray(cells)
     address = np.frombuffer(memoryview((ctypes.c_char * cells.nbytes).from_address(
         cells.ctypes.data)).cast("B"), dtype=np.uintp)
+    if len(cells) > 8 * _BLOCK:  # a first look at 8 blocks of rows spread over the column
+        starts = np.linspace(0, len(cells) - _BLOCK, 8).astype(np.intp)
+        sample = address[(starts[:, None] + np.arange(_BLOCK)).ravel()]
+        if 8 * len(np.unique(sample)) > len(sample):
+            return None
     same, objects = pd.factorize(address)
     if 8 * len(objects) > len(cells):
         return None
