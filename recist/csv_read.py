@@ -31,6 +31,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from recist.cohort_index import small_codes
+
 __all__ = ["read_text_table"]
 
 def _header(path: Path) -> list[str] | None:
@@ -79,10 +81,12 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
         encoded = pc.dictionary_encode(pa.concat_arrays([run.values for run in runs]))
         lengths = np.concatenate([np.diff(run.run_ends.to_numpy(), prepend=0)
                                   for run in runs])
-        codes = np.repeat(encoded.indices.fill_null(-1).to_numpy(), lengths)
+        # in the codes' final type (pandas': the smallest holding them) before the repeat
+        codes = np.repeat(small_codes(encoded.indices.fill_null(-1).to_numpy(),
+                                      len(encoded.dictionary)), lengths)
     else:
         encoded = pc.dictionary_encode(column.combine_chunks())
-        codes = encoded.indices.fill_null(-1).to_numpy()
+        codes = small_codes(encoded.indices.fill_null(-1).to_numpy(), len(encoded.dictionary))
     encoded.dictionary.validate(full=True)  # every distinct text: UTF-8
     categories = pd.Index(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
     return pd.Categorical.from_codes(codes, categories=categories, validate=False)
