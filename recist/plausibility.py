@@ -42,7 +42,10 @@ __all__ = [
     "check_durations",
     "check_numbers",
     "date_bounds",
+    "first_time_of_day",
     "implausible_allowed",
+    "refuse_timezone_dates",
+    "time_of_day_message",
     "unreadable_date",
 ]
 
@@ -140,6 +143,39 @@ def refuse_timezone_dates(values: pd.Series, column: str, source: str) -> None:
             f"{source}: column {column} holds times with a timezone ({values.dtype.tz}); give "
             "calendar dates, the local day of each (in pandas: "
             ".dt.tz_localize(None).dt.normalize())")
+
+
+_DAY_NS = 86_400 * 10**9
+"""One day in nanoseconds: a naive datetime at midnight is a multiple of it."""
+
+
+def first_time_of_day(values: pd.Series) -> int | None:
+    """The position of the first value of a (naive) datetime column that holds a time of
+    day, or None when every value is a day (midnight) or missing.
+
+    RECIST dates are scan days (MEAS-11, DEC-20): the rows of one scan day form one
+    time point, so a time of day is refused where a table enters (a CSV cell
+    ``2024-01-02 09:00`` is refused alike), never read silently as a time point of its own.
+
+    >>> first_time_of_day(pd.Series(pd.to_datetime(["2024-03-01", None, "2024-03-02 09:30"])))
+    2
+    >>> first_time_of_day(pd.Series(pd.to_datetime(["2024-03-01", None]))) is None
+    True
+    """
+    if not pd.api.types.is_datetime64_dtype(values.dtype):
+        return None
+    ns = values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if not (ns % _DAY_NS).any():  # the usual case: one pass
+        return None
+    timed = np.flatnonzero((ns % _DAY_NS != 0) & (ns != np.iinfo(np.int64).min))  # not NaT
+    return int(timed[0]) if len(timed) else None
+
+
+def time_of_day_message(where: str, column: str, value: object) -> str:
+    """The message refusing a date that holds a time of day (``first_time_of_day``)."""
+    return (f"{where}: {column} {value} holds a time of day; RECIST dates are scan days "
+            "and the rows of one scan day form one time point: give the day of each "
+            "(in pandas: .dt.normalize())")
 
 
 def unreadable_date(text: object) -> str:

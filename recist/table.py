@@ -17,7 +17,14 @@ from recist.cohort_index import small_codes
 from recist.csv_read import read_text_table
 from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
-from recist.plausibility import BOUNDS, check_numbers, refuse_timezone_dates, unreadable_date
+from recist.plausibility import (
+    BOUNDS,
+    check_numbers,
+    first_time_of_day,
+    refuse_timezone_dates,
+    time_of_day_message,
+    unreadable_date,
+)
 from recist.vocabulary import LESION_STATUSES, LesionKind
 
 __all__ = [
@@ -307,6 +314,11 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
             f"{_where(source, row, frame)}: date {frame.at[row, 'date']!r} "
             f"{unreadable_date(frame.at[row, 'date'])}; write it like 2024-03-01"
         )
+    timed = first_time_of_day(dates)
+    if timed is not None:
+        row = frame.index[timed]
+        raise RecistDataError(time_of_day_message(_where(source, row, frame), "date",
+                                                  dates.iloc[timed]))
     frame["date"] = dates
 
     # Vocabularies checked on the distinct values (a missing value is never allowed).

@@ -1,0 +1,62 @@
+"""A measurement date holding a time of day is refused wherever a table enters
+(``normalise_measurements``, a plain frame given to ``respond``), as a CSV cell
+``2024-01-02 09:00`` is: the rows of one scan day are one time point, never split by
+their times."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recist.errors import RecistDataError
+from recist.plausibility import first_time_of_day
+from recist.response import respond
+from recist.table import normalise_measurements
+
+
+def _timed_scans() -> pd.DataFrame:
+    """Two scan days without visit labels; the non-target's rows were stamped 30 minutes
+    after the target's."""
+    return pd.DataFrame({
+        "patient_id": ["P1"] * 4,
+        "date": pd.to_datetime(["2024-01-05 09:00", "2024-01-05 09:30",
+                                "2024-03-01 09:00", "2024-03-01 09:30"]),
+        "lesion_id": ["T1", "N1", "T1", "N1"], "kind": ["target", "non-target"] * 2,
+        "organ": ["lung", "liver"] * 2, "nodal": [False] * 4,
+        "ld_mm": [20.0, None, 13.0, None], "sa_mm": [None] * 4,
+        "status": ["measured", "present", "measured", "present"]})
+
+
+def test_a_plain_frame_with_times_of_day_is_refused_naming_the_row():
+    # before: four time points (baseline, NE, PR, NE), the non-target's rows read as scans
+    # of their own, with warnings only
+    with pytest.raises(RecistDataError, match=r"^measurements row at index 0 \(patient_id "
+                                              r"P1\): date 2024-01-05 09:00:00 holds a "
+                                              r"time of day; .*\.dt\.normalize\(\)"):
+        respond(_timed_scans())
+
+
+def test_normalise_measurements_refuses_it_naming_the_file_row():
+    with pytest.raises(RecistDataError, match=r"^measurements row 2, patient_id P1, date "
+                                              r"2024-01-05, lesion_id T1: date 2024-01-05 "
+                                              r"09:00:00 holds a time of day"):
+        normalise_measurements(_timed_scans())
+
+
+def test_the_days_are_assessed_as_two_time_points():
+    scans = _timed_scans()
+    scans["date"] = scans["date"].dt.normalize()
+    timepoints = respond(normalise_measurements(scans)).timepoints
+    assert timepoints["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05", "2024-03-01"]
+    assert timepoints["overall_response"].tolist()[1] == "PR"  # 20 -> 13 mm: -35 %
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_first_time_of_day_in_any_unit_and_not_missing(unit):
+    days = pd.Series(pd.to_datetime(["2024-03-01", None, "2024-03-02"]).as_unit(unit))
+    assert first_time_of_day(days) is None
+    timed = days.copy()
+    timed.iloc[2] = pd.Timestamp("2024-03-02 00:00:01")
+    assert first_time_of_day(timed) == 2
+    assert first_time_of_day(pd.Series([pd.NaT, pd.NaT], dtype=f"datetime64[{unit}]")) is None
+    assert first_time_of_day(pd.Series(["2024-03-01 10:00"])) is None  # text: read elsewhere
+    assert first_time_of_day(pd.Series(np.array([], dtype="datetime64[ns]"))) is None
