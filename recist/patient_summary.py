@@ -302,6 +302,22 @@ def _first_response_rows(rank: npt.NDArray[np.int64], counted: npt.NDArray[np.bo
     return first_row_of_each(group[rows], n, rows=rows)
 
 
+def _positions(keys: npt.NDArray[np.object_], ids: list[str]) -> npt.NDArray[np.intp]:
+    """Each id's row among ``keys`` (the patients table's ids, unique), -1 when absent:
+    ``pandas.Index(keys).get_indexer(ids)``, without hashing when the table lists
+    exactly these patients in this order (as a table sorted by id does).
+
+    >>> _positions(np.array(["P1", "P2"], dtype=object), ["P1", "P2"]).tolist()
+    [0, 1]
+    >>> _positions(np.array(["P2", "P1"], dtype=object), ["P1", "P3"]).tolist()
+    [1, -1]
+    """
+    if len(keys) == len(ids) and (keys == np.array(ids, dtype=object)).all():
+        return np.arange(len(ids), dtype=np.intp)
+    positions: npt.NDArray[np.intp] = pd.Index(keys).get_indexer(ids)
+    return positions
+
+
 def _record_days(table: pd.DataFrame | None, column: str,
                  position: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
     """A date column of the patients table at ``position`` (-1: none) as days since 1970,
@@ -466,7 +482,7 @@ def summarise_patients_with_findings(
     if table is None:
         position = np.full(n, -1, dtype=np.intp)
     else:
-        position = pd.Index(table["patient_id"].astype(str)).get_indexer(ids)
+        position = _positions(table["patient_id"].astype(str).to_numpy(dtype=object), ids)
         seen = np.zeros(len(table), dtype=bool)  # the table's rows with a time point
         seen[position[position >= 0]] = True
     start_days, death_days, therapy_days = (_record_days(table, column, position)
@@ -550,7 +566,7 @@ def summarise_patients_with_findings(
             rule="DEC-16"))
         start, death, therapy = (_day(days[k]) for days in unseen_days)
         _summarise_one(extra, patient_id, [], [], False, start, death, therapy, criteria)
-    frame = pd.DataFrame({
+    data = {
         "patient_id": pd.array(_texts_of(columns["patient_id"], extra["patient_id"]),
                                dtype="string"),
         "bor": _texts_of(columns["bor"], extra["bor"]),
@@ -564,10 +580,12 @@ def summarise_patients_with_findings(
         "response_date": _dates_of(columns["response_date"], extra["response_date"]),
         "dor_days": _integers_of(columns["dor_days"], extra["dor_days"]),
         "censor_reason": _texts_of(columns["censor_reason"], extra["censor_reason"]),
-    })
+    }
+    # the output's columns only, in their order (no second frame selecting them)
+    frame = pd.DataFrame({column: data[column] for column in summary_columns(criteria)})
     if unseen:  # the time points' patients come sorted (``_timepoint_arrays``)
         frame = frame.sort_values("patient_id", kind="stable").reset_index(drop=True)
-    return frame[summary_columns(criteria)], findings
+    return frame, findings
 
 
 def summarise_patients(

@@ -83,3 +83,34 @@ def test_cost_per_patient_is_small_and_constant():
     per_patient = (large - small) / 1_500
     assert per_patient < 60, f"{per_patient:.0f} Python calls per patient"
     assert large < 4 * small, "the cost grows faster than the number of patients"
+
+
+@pytest.mark.parametrize("order", ["same", "reversed", "one more", "one fewer"])
+def test_patients_table_in_any_order_gives_the_same_summary(order):
+    """Each patient's start date is found wherever its row is: the table listing exactly
+    the time points' patients in their order (read row by row) or not (looked up)."""
+    tp = _cohort(6, 3, seed=4)
+    ids = [f"P{i:05d}" for i in range(6)]
+    starts = [f"2023-12-{10 + i:02d}" for i in range(6)]
+    table = pd.DataFrame({"patient_id": ids, "start_date": starts})
+    expected = summarise_patients(tp, table, Criteria(confirmation=True))
+    if order == "reversed":
+        table = table.iloc[::-1].reset_index(drop=True)
+    elif order == "one more":
+        table = pd.concat([table, pd.DataFrame({"patient_id": ["P99999"],
+                                                "start_date": ["2024-01-01"]})])
+    elif order == "one fewer":
+        table = table.iloc[1:]
+    got = summarise_patients(tp, table, Criteria(confirmation=True))
+    if order == "one more":  # DEC-16: a patient without time points gets a row of its own
+        assert got["patient_id"].tolist() == [*ids, "P99999"]
+        got = got.iloc[:-1]
+    if order == "one fewer":  # DEC-7: no start date, the baseline scan date instead
+        # P00000: baseline scan 2023-12-25, 15 days after its start date 2023-12-10
+        assert got["pfs_days"].iloc[0] == expected["pfs_days"].iloc[0] - 15
+        got, expected = got.iloc[1:], expected.iloc[1:]
+    pd.testing.assert_frame_equal(got.reset_index(drop=True),
+                                  expected.reset_index(drop=True))
+    # the start dates were read: pfs_days counts from each patient's own start date
+    assert (expected["pfs_date"] - pd.to_datetime(starts[len(starts) - len(expected):])
+            ).dt.days.add(1).tolist() == expected["pfs_days"].tolist()
