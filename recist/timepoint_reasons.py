@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from recist.arrays import combined_codes, dense_limit, first_row_of_each, round_half_away
+from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.criteria import Criteria
 from recist.reason_text import Texts, compose, concat, split_template, text_table
 from recist.response_table import NEW_LESION_ORDER, NONTARGET_ORDER, TARGET_ORDER
@@ -185,30 +185,6 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
     return concat(tables), index
 
 
-def _combination_codes(columns: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64]:
-    """One code per distinct combination of ``columns`` (0, 1, ... with none unused).
-
-    Integer columns whose value ranges multiply to a few per row make one mixed-radix
-    number per row, renumbered by a table as long as that product; anything else is
-    hashed (``combined_codes``).
-    """
-    n = len(columns[0])
-    key = np.zeros(n, dtype=np.int64)
-    size = 1
-    for column in columns:
-        if column.dtype.kind not in "iub" or not n:
-            return combined_codes(columns)
-        low, high = int(column.min()), int(column.max())
-        if size * (high - low + 1) > dense_limit(n):
-            return combined_codes(columns)
-        key = key * (high - low + 1) + (column.astype(np.int64) - low)
-        size *= high - low + 1
-    present = np.zeros(size, dtype=bool)
-    present[key] = True
-    codes: npt.NDArray[np.int64] = (np.cumsum(present) - 1)[key]
-    return codes
-
-
 def _suffix(i: int, f: Mapping[str, npt.NDArray[Any]], nontarget: str, new: str,
             backdated: bool, therapy: str, overall: str, rule: str) -> str:
     """Everything after the target part of row ``i``: the non-target, new-lesion,
@@ -257,7 +233,7 @@ def timepoint_reasons(
                named, unequivocal]
     if any(therapy_text.tolist()):
         columns.append(pd.factorize(therapy_text)[0])
-    key = _combination_codes(columns)  # overall and rule follow from the three responses
+    key = combined_codes(columns)  # overall and rule follow from the three responses
     special = baseline | backdated  # written row by row: "baseline", DEC-13 lesions
     n_keys = int(key.max(initial=-1)) + 1
     regular = np.flatnonzero(~special)

@@ -13,7 +13,7 @@ import pytest
 from recist.arrays import round_half_away
 from recist.criteria import RECIST_1_1
 from recist.response_table import NEW_LESION_ORDER, NONTARGET_ORDER, TARGET_ORDER, lookup
-from recist.timepoint_reasons import _combination_codes, _target_templates, timepoint_reasons
+from recist.timepoint_reasons import _target_templates, timepoint_reasons
 
 
 def _time_points(seed: int, n: int = 3000):
@@ -98,28 +98,6 @@ def test_reasons_equal_the_sentences_written_row_by_row(seed, options):
                 for i in range(len(baseline))]
     assert got.tolist() == expected
     assert len({text.split(" (")[0] for text in got.tolist()}) >= 12  # sentences exercised
-
-
-@pytest.mark.parametrize("kind", ["dense", "sparse", "float", "negative"])
-def test_combination_codes_group_rows_as_their_values(kind):
-    """Rows get one code iff all their values are equal, codes 0..k-1 all used, whether
-    by the mixed-radix table or by hashing (sparse or non-integer columns)."""
-    rng = np.random.default_rng(5)
-    n = 2000
-    columns = [rng.integers(0, 5, n), rng.integers(0, 3, n), rng.integers(0, 4, n)]
-    if kind == "sparse":
-        columns.append(rng.integers(0, 3, n) * 10**9)
-    elif kind == "float":
-        columns.append(rng.integers(0, 3, n).astype(float))
-    elif kind == "negative":
-        columns.append(rng.integers(-3, 1, n))
-    codes = _combination_codes(columns)
-    rows = list(zip(*(c.tolist() for c in columns)))
-    code_of = {}
-    for row, code in zip(rows, codes.tolist()):
-        assert code_of.setdefault(row, code) == code
-    assert len(set(code_of.values())) == len(code_of)
-    assert sorted(code_of.values()) == list(range(len(code_of)))
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 5])
