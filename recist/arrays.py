@@ -20,6 +20,7 @@ __all__ = [
     "first_seen_codes",
     "order_codes",
     "round_half_away",
+    "sorted_codes",
 ]
 
 NO_DATE_NS = np.iinfo(np.int64).max
@@ -148,7 +149,7 @@ def combined_codes(columns: Sequence[npt.ArrayLike]) -> npt.NDArray[np.int64]:
             key, n_keys = codes.copy(), n_codes
             continue
         if n_keys * n_codes > dense_limit(n):
-            key, n_keys = _sorted_codes(key, n_keys)
+            key, n_keys = sorted_codes(key, n_keys)
         key *= n_codes
         key += codes
         n_keys *= n_codes
@@ -179,7 +180,7 @@ def first_seen_codes(key: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDA
         codes, uniques = pd.factorize(key)
         return np.asarray(codes, dtype=np.int64), np.asarray(uniques)
     offset = key.astype(np.int64, copy=False)
-    group, n_groups = _sorted_codes(offset - low if low else offset, high - low + 1)
+    group, n_groups = sorted_codes(offset - low if low else offset, high - low + 1)
     first = np.full(n_groups, len(key), dtype=np.int64)
     np.minimum.at(first, group, np.arange(len(key), dtype=np.int64))
     if not (first[1:] > first[:-1]).all():  # sorted order is not the order of first sight
@@ -197,10 +198,14 @@ def dense_limit(n_rows: int) -> int:
     return 4 * n_rows + 4096
 
 
-def _sorted_codes(key: npt.NDArray[np.integer[Any]],
-                  n_values: int) -> tuple[npt.NDArray[np.int64], int]:
+def sorted_codes(key: npt.NDArray[np.integer[Any]],
+                 n_values: int) -> tuple[npt.NDArray[np.int64], int]:
     """Integer keys 0 .. n_values - 1 renumbered 0 .. k - 1 in sorted order of the key
-    (flags when the range is small, else ``pandas.factorize(sort=True)``), and k."""
+    (flags when the range is small, else ``pandas.factorize(sort=True)``), and k.
+
+    >>> sorted_codes(np.array([7, 3, 7, 0]), 8)
+    (array([2, 1, 2, 0]), 3)
+    """
     if n_values > dense_limit(len(key)):
         codes, uniques = pd.factorize(key, sort=True)
         return np.asarray(codes, dtype=np.int64), len(uniques)

@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from recist.arrays import dense_limit
+from recist.arrays import dense_limit, sorted_codes
 
 __all__ = ["Texts", "affix", "compose", "concat", "distinct_texts", "format_rows", "pick",
            "split_template", "text_table"]
@@ -174,15 +174,11 @@ def text_table(values: npt.ArrayLike, spec: str) -> tuple[Texts, npt.NDArray[np.
     if not n:
         return pa.array([""], type=pa.string()), np.zeros(0, dtype=np.intp)
     low, high = int(keys.min()), int(keys.max())
-    if high - low <= dense_limit(n):  # a dense range: index by key, no sort
-        offsets = (keys - low).astype(np.intp)
-        some_row = np.full(high - low + 1, -1, dtype=np.intp)
-        some_row[offsets] = np.arange(n, dtype=np.intp)  # any row holding each key
-        present = np.flatnonzero(some_row >= 0)
-        first = some_row[present]
-        code_of_key = np.zeros(high - low + 1, dtype=np.intp)
-        code_of_key[present] = np.arange(len(present), dtype=np.intp)
-        codes = code_of_key[offsets]
+    if high - low <= dense_limit(n):  # a dense range: flags by key, no sort
+        sorted_keys, n_distinct = sorted_codes(keys - low, high - low + 1)
+        codes = sorted_keys.astype(np.intp, copy=False)
+        first = np.empty(n_distinct, dtype=np.intp)
+        first[codes] = np.arange(n, dtype=np.intp)  # any row holding each key
     else:
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         codes = inverse.reshape(-1).astype(np.intp)
