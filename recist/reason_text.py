@@ -34,6 +34,7 @@ _BLOCK = 1 << 16  # rows put together at once (bounds the temporary memory)
 _MAX_OFFSET = 2**31 - 1  # the largest offset of an Arrow ``string`` array
 _SIGNS = {"%.2f": ["", "-"], "%+.2f": ["+", "-"]}  # by whether the number is negative
 _TWO_DIGITS = [f"{i:02d}" for i in range(100)]
+_DOT_CENTS = ["." + digits for digits in _TWO_DIGITS]
 
 
 _EXACT_HUNDREDTHS_BELOW = 1e13
@@ -122,13 +123,44 @@ def _objects(table: Texts) -> npt.NDArray[np.object_]:
 
 def _from_hundredths(hundredths: npt.NDArray[np.int64], spec: str) -> pa.Array:
     """``spec % (h / 100)`` for ``spec`` ``%.2f`` or ``%+.2f``, from whole hundredths
-    (not a negative zero): the sign, the whole part, ``.`` and two digits, by Arrow."""
+    (not a negative zero): the sign, the whole part, ``.`` and two digits, by Arrow.
+
+    When the whole parts are few (at most ``dense_limit`` apart from 0), each is written
+    once in a table with the signs and the ``.`` and cents, and every number is put
+    together by ``_joined_rows`` from its three codes; otherwise the whole parts are cast
+    one by one and joined.
+
+    >>> _from_hundredths(np.array([-5, 12345, 0]), "%+.2f").to_pylist()
+    ['-0.05', '+123.45', '+0.00']
+    """
     magnitude = np.abs(hundredths)
+    whole = magnitude // 100
+    top = int(whole.max(initial=0))
+    if top <= dense_limit(len(hundredths)):
+        signs = _SIGNS[spec]
+        table = pa.array([*signs, *_DOT_CENTS, *map(str, range(top + 1))], type=pa.string())
+        index = np.empty((len(hundredths), 3), dtype=np.int32)
+        index[:, 0] = hundredths < 0  # the sign: its position among the signs
+        np.add(whole, len(signs) + len(_DOT_CENTS), out=index[:, 1], casting="unsafe")
+        np.add(magnitude % 100, len(signs), out=index[:, 2], casting="unsafe")
+        return _joined_rows(table, index)
     sign = pa.array(_SIGNS[spec], type=pa.string()).take(
         pa.array((hundredths < 0).astype(np.int8)))
-    whole = pc.cast(pa.array(magnitude // 100), pa.string())
+    text = pc.cast(pa.array(whole), pa.string())
     cents = pa.array(_TWO_DIGITS, type=pa.string()).take(pa.array(magnitude % 100))
-    return pc.binary_join_element_wise(sign, whole, ".", cents, "")
+    return pc.binary_join_element_wise(sign, text, ".", cents, "")
+
+
+def _joined_rows(table: pa.Array, index: npt.NDArray[np.integer[Any]]) -> pa.Array:
+    """Row ``i``: the texts of ``table`` at ``index[i]`` (a matrix) one after the other,
+    by one Arrow ``take`` whose every ``width``-th offset is a row's end. The caller
+    keeps the codes inside the table and the text within Arrow's 32-bit offsets."""
+    rows, width = index.shape
+    taken = pc.take(table, pa.array(index.reshape(-1)), boundscheck=False)
+    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int32, count=len(taken) + 1,
+                            offset=4 * taken.offset)
+    return pa.Array.from_buffers(pa.string(), rows, [
+        None, pa.py_buffer(np.ascontiguousarray(offsets[::width])), taken.buffers()[2]])
 
 
 def _formatted(values: npt.NDArray[Any], keys: npt.NDArray[np.int64],
@@ -289,12 +321,7 @@ def compose(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
             np.add(code[start:end], starts[j], out=index[:, column:column + code.shape[1]],
                    casting="unsafe")
             column += code.shape[1]
-        taken = pc.take(table, pa.array(index.reshape(-1)), boundscheck=False)  # checked
-        offsets = np.frombuffer(taken.buffers()[1], dtype=np.int32, count=len(taken) + 1,
-                                offset=4 * taken.offset)
-        rows = pa.Array.from_buffers(pa.string(), end - start, [
-            None, pa.py_buffer(np.ascontiguousarray(offsets[::width])), taken.buffers()[2]])
-        out[start:end] = rows.to_numpy(zero_copy_only=False)
+        out[start:end] = _joined_rows(table, index).to_numpy(zero_copy_only=False)  # checked
     return out
 
 

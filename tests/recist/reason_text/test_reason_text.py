@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from recist.reason_text import (
+    _from_hundredths,
     affix,
     compose,
     concat,
@@ -67,6 +68,18 @@ def test_text_table_two_decimals_by_arrow_equal_python(seed, spec):
     texts, codes = text_table(values, spec)
     assert isinstance(texts, pa.Array)
     assert texts.take(pa.array(codes)).to_pylist() == [spec % v for v in values.tolist()]
+
+
+@pytest.mark.parametrize("spec", ["%.2f", "%+.2f"])
+@pytest.mark.parametrize("largest", [99, 20_000, 10**11])
+def test_two_decimals_from_hundredths_equal_python(spec, largest):
+    """Whole hundredths written from a table of whole parts (few of them) or cast one by
+    one (a whole part far beyond the number of values) give Python's text."""
+    rng = np.random.default_rng(largest)
+    hundredths = rng.integers(-largest * 100, largest * 100 + 1, 5000)
+    hundredths[:6] = [0, 1, -1, 99, -100, largest * 100]
+    got = _from_hundredths(hundredths, spec).to_pylist()
+    assert got == [spec % (h / 100) for h in hundredths.tolist()]
 
 
 @pytest.mark.parametrize("values", [
