@@ -487,17 +487,19 @@ def _walk(root: Path) -> Iterator[Path]:
     """Every entry under ``root`` that is not a folder (links to folders are not followed;
     links that loop or dangle, FIFOs, devices and sockets are yielded and skipped by
     ``_Collected.read`` without being opened)."""
-    for path, _, _ in _walk_named(root, root, ""):
+    for path, _, _, _ in _walk_named(root, root, ""):
         yield path
 
 
-def _walk_named(root: Path, base: Path, prefix: str) -> Iterator[tuple[Path, str, bool]]:
+def _walk_named(root: Path, base: Path, prefix: str
+                ) -> Iterator[tuple[Path, str, bool, str]]:
     """``_walk`` with each entry's display name (``prefix`` + its path relative to
-    ``base``, with ``/``) and whether the directory listing already says it is a regular
-    file (not a link), so that it needs no ``stat`` of its own. Same order: a folder's
-    files by name, then its subfolders by name."""
+    ``base``, with ``/``), whether the directory listing already says it is a regular
+    file (not a link), so that it needs no ``stat`` of its own, and its path as text (the
+    listing's: opening a ``Path`` formats it first). Same order: a folder's files by name,
+    then its subfolders by name."""
     if not root.is_dir():
-        yield root, prefix + root.relative_to(base).as_posix(), False
+        yield root, prefix + root.relative_to(base).as_posix(), False, str(root)
         return
     stack = [(str(root), prefix + (root.relative_to(base).as_posix() + "/"
                                    if root != base else ""))]
@@ -523,7 +525,7 @@ def _walk_named(root: Path, base: Path, prefix: str) -> Iterator[tuple[Path, str
                 regular = entry.is_file(follow_symlinks=False)
             except OSError:
                 regular = False
-            yield parent / entry.name, shown + entry.name, regular
+            yield parent / entry.name, shown + entry.name, regular, entry.path
         stack.extend(reversed(folders))
 
 
@@ -622,25 +624,26 @@ def _collect(root: Path, prefix: str) -> _Collected:
 _MIN_BATCH = 64  # fewer: one by one is faster (a batch's walk has a fixed cost per step)
 
 
-def _read_all(found: _Collected, entries: Iterator[tuple[Path, str, bool]]) -> None:
+def _read_all(found: _Collected, entries: Iterator[tuple[Path, str, bool, str]]) -> None:
     """``found.read`` of every entry, in order; the headers of regular files read in
     batches (:func:`dicom_io.header_columns.read_slice_headers`), those it leaves one by
     one."""
     from dicom_io.header_columns import read_slice_headers
 
-    chunk: list[tuple[Path, str, bool]] = []
+    chunk: list[tuple[Path, str, bool, str]] = []
     for entry in [*entries, None]:
         if entry is not None:
             chunk.append(entry)
             if len(chunk) < BATCH:
                 continue
-        batched = [k for k, (path, _, regular) in enumerate(chunk)
+        batched = [k for k, (path, _, regular, _) in enumerate(chunk)
                    if regular and path.name.upper() != "DICOMDIR"]
         ready: dict[int, SliceHeader | None] = {}
         if len(batched) >= _MIN_BATCH:
             ready = dict(zip(batched, read_slice_headers([chunk[k][0] for k in batched],
-                                                         [chunk[k][1] for k in batched])))
-        for k, (path, name, regular) in enumerate(chunk):
+                                                         [chunk[k][1] for k in batched],
+                                                         [chunk[k][3] for k in batched])))
+        for k, (path, name, regular, _) in enumerate(chunk):
             found.read(path, name, regular, ready.get(k))
         chunk = []
 

@@ -17,7 +17,8 @@ plain case gives the same ``SliceHeader``
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -38,21 +39,20 @@ __all__ = ["read_slice_headers"]
 _REFER = object()  # this value needs read_slice_header's general path
 
 
-def _numbers(column: list[Any], size: int) -> list[Any]:
+def _numbers(column: list[Any], size: int) -> np.ndarray | list[Any]:
     """``discover._numbers`` of each value: None when absent or empty, the list of
-    floats, or ``_REFER`` where it would raise."""
-    if column and set(map(type, column)) == {str} and "" not in column:
-        # Every value present (the common column): split and parsed in one go when each
-        # holds ``size`` numbers (its texts are printable: no line break inside).
-        joined = "\n".join(column)  # type: ignore[arg-type]
-        if _COUNTS[size].fullmatch(joined):
-            try:
-                floats = list(map(float, joined.replace("\n", "\\").split("\\")))
-            except ValueError:
-                pass
-            else:
-                if len(floats) == size * len(column):  # (no line break inside a value)
-                    return [floats[j:j + size] for j in range(0, len(floats), size)]
+    floats, or ``_REFER`` where it would raise. The common column -- every value present,
+    each of ``size`` numbers -- comes as one ``(n, size)`` float array instead (row
+    ``i``: value ``i``'s numbers), parsed in one go."""
+    if column and set(map(type, column)) == {str} and "" not in column \
+            and set(map(str.count, column, repeat("\\"))) == {size - 1}:
+        # each value ``size`` parts: joined, they split into ``size`` parts per value
+        try:
+            floats = list(map(float, "\\".join(column).split("\\")))
+        except ValueError:
+            pass
+        else:
+            return np.array(floats, dtype=np.float64).reshape(len(column), size)
     out: list[Any] = []
     for text in column:
         if text is None or text == "":
@@ -69,13 +69,33 @@ def _numbers(column: list[Any], size: int) -> list[Any]:
     return out
 
 
-def _lines_of(size: int) -> re.Pattern[str]:
-    """Lines (values) of exactly ``size`` backslash-separated parts each."""
-    line = r"[^\\\n]*(?:\\[^\\\n]*){" + str(size - 1) + "}"
-    return re.compile(f"{line}(?:\n{line})*")
+_Pick = Callable[[Sequence[Any]], list[Any]]
 
 
-_COUNTS = {size: _lines_of(size) for size in (1, 2, 3, 6)}
+def _vectors(numbers: np.ndarray | list[Any], pick: _Pick) -> list[np.ndarray | None]:
+    """The values ``pick`` keeps of a ``_numbers`` column, as float arrays (``None`` where
+    absent)."""
+    if isinstance(numbers, np.ndarray):
+        return pick(list(numbers))  # its rows
+    return [None if value is None else np.array(value) for value in pick(numbers)]
+
+
+def _pairs(numbers: np.ndarray | list[Any], pick: _Pick) -> list[tuple[float, float] | None]:
+    """The values ``pick`` keeps of a ``_numbers`` column of two, as pairs of floats."""
+    if isinstance(numbers, np.ndarray):
+        return pick(list(map(tuple, numbers.tolist())))
+    return [None if value is None else (value[0], value[1]) for value in pick(numbers)]
+
+
+def _firsts(numbers: np.ndarray | list[Any], pick: _Pick, absent: float | None
+            ) -> list[float | None]:
+    """The first number of the values ``pick`` keeps of a ``_numbers`` column, ``absent``
+    where absent."""
+    if isinstance(numbers, np.ndarray):
+        return pick(numbers[:, 0].tolist())
+    return [absent if value is None else value[0] for value in pick(numbers)]
+
+
 _DIGIT_LINES = re.compile(r"[0-9]{1,9}(?:\n[0-9]{1,9})*")
 
 
@@ -112,11 +132,12 @@ def _texts(column: list[Any]) -> list[Any]:
             else _REFER for value in column]
 
 
-def read_slice_headers(paths: Sequence[Path], names: Sequence[str]
-                       ) -> list[SliceHeader | None]:
+def read_slice_headers(paths: Sequence[Path], names: Sequence[str],
+                       files: Sequence[str] | None = None) -> list[SliceHeader | None]:
     """``read_slice_header(paths[k], names[k])`` of each file it can read in a batch;
-    ``None`` for the others (to be read one by one)."""
-    columns = read_raw_columns(paths)
+    ``None`` for the others (to be read one by one). ``files``: the paths as text, when
+    known (opened as they are; a ``Path`` is formatted first)."""
+    columns = read_raw_columns(paths if files is None else files)
     values = columns.values
     text = {keyword: _texts(values[keyword]) for keyword in (
         "SOPInstanceUID", "SOPClassUID", "StudyInstanceUID", "SeriesInstanceUID",
@@ -128,7 +149,8 @@ def read_slice_headers(paths: Sequence[Path], names: Sequence[str]
     integers = {keyword: _integers(values[keyword], keyword) for keyword in (
         "SeriesNumber", "InstanceNumber", "Rows", "Columns", "BitsAllocated", "BitsStored",
         "PixelRepresentation", "SamplesPerPixel", "NumberOfFrames")}
-    checked = (*text.values(), *numbers.values(), *integers.values())
+    checked = (*text.values(), *integers.values(),
+               *(column for column in numbers.values() if type(column) is list))
     refer = {i for column in checked for i, value in enumerate(column) if value is _REFER} \
         if any(_REFER in column for column in checked) else set()
     kept = [i for i, (sop_uid, sop_class, media_class) in enumerate(zip(
@@ -156,18 +178,12 @@ def read_slice_headers(paths: Sequence[Path], names: Sequence[str]
         **{field: column(text[keyword]) for field, keyword in _TEXT_FIELDS},
         **{field: column(integers[keyword]) for field, keyword in _INTEGER_FIELDS},
         "image_type": [image_types[value] for value in column(text["ImageType"])],
-        "position_mm": [None if position is None else np.array(position)
-                        for position in column(numbers["ImagePositionPatient"])],
-        "orientation": [None if orientation is None else np.array(orientation)
-                        for orientation in column(numbers["ImageOrientationPatient"])],
-        "pixel_spacing_mm": [None if spacing is None else (spacing[0], spacing[1])
-                             for spacing in column(numbers["PixelSpacing"])],
-        "slice_thickness_mm": [None if thickness is None else thickness[0]
-                               for thickness in column(numbers["SliceThickness"])],
-        "rescale_slope": [1.0 if slope is None else slope[0]
-                          for slope in column(numbers["RescaleSlope"])],
-        "rescale_intercept": [0.0 if intercept is None else intercept[0]
-                              for intercept in column(numbers["RescaleIntercept"])],
+        "position_mm": _vectors(numbers["ImagePositionPatient"], column),
+        "orientation": _vectors(numbers["ImageOrientationPatient"], column),
+        "pixel_spacing_mm": _pairs(numbers["PixelSpacing"], column),
+        "slice_thickness_mm": _firsts(numbers["SliceThickness"], column, None),
+        "rescale_slope": _firsts(numbers["RescaleSlope"], column, 1.0),
+        "rescale_intercept": _firsts(numbers["RescaleIntercept"], column, 0.0),
         "samples_per_pixel": [n or 1 for n in column(integers["SamplesPerPixel"])],
         "number_of_frames": [n or 1 for n in column(integers["NumberOfFrames"])],
         "has_pixel_data": [True] * len(kept),

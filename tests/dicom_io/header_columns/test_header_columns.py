@@ -112,7 +112,7 @@ def test_batch_slice_headers_are_read_slice_headers(corpus):
 
 
 def _one_by_one(found, entries):
-    for path, name, regular in entries:
+    for path, name, regular, _ in entries:
         found.read(path, name, regular)
 
 
