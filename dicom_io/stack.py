@@ -29,13 +29,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, is_
 
 import numpy as np
 
 from dicom_io.discover import (
     ENHANCED_STORAGE_CLASSES,
     IMAGE_STORAGE_CLASSES,
+    NATIVE_SYNTAXES,
     SeriesRecord,
     SliceHeader,
 )
@@ -126,6 +128,12 @@ def _check_class(record: SeriesRecord) -> None:
                          f"{safe_uid(record.sop_class_uid)}", header, "SOPClassUID",
                          "Remove the foreign file from the series")
 
+
+#: The fields ``_all_pass_required`` tests once per distinct combination.
+_REQUIRED_FIELDS = attrgetter(
+    "rows", "columns", "bits_allocated", "pixel_representation", "has_pixel_data",
+    "samples_per_pixel", "number_of_frames", "frame_index", "bits_stored",
+    "transfer_syntax_uid", "pixel_data_length")
 
 #: Elements every file of a series must agree on: (attribute, keyword).
 _AGREEING = (("patient_id", "PatientID"), ("study_instance_uid", "StudyInstanceUID"),
@@ -289,8 +297,12 @@ def _check_required(uid: str, header: SliceHeader) -> None:
 
 
 def _split_scouts(headers: list[SliceHeader]) -> tuple[list[SliceHeader], list[SliceHeader]]:
-    tagged = [h for h in headers if h.is_localizer]
-    rest = [h for h in headers if not h.is_localizer]
+    localizer = list(map(attrgetter("is_localizer"), headers))
+    if any(localizer):
+        tagged = [h for h, is_localizer in zip(headers, localizer) if is_localizer]
+        rest = [h for h, is_localizer in zip(headers, localizer) if not is_localizer]
+    else:  # (common)
+        tagged, rest = [], list(headers)
     if not rest:
         return headers, []
     fast = _off_plane_all_at_once(rest)
@@ -321,19 +333,45 @@ def _split_scouts(headers: list[SliceHeader]) -> tuple[list[SliceHeader], list[S
     return rest, tagged
 
 
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.cross(a, b)`` of float 3-vectors (one each, or rows), bit for bit: each
+    component one difference of two rounded products, as numpy computes it (without its
+    ~40 us of argument handling a call)."""
+    if a.ndim == 1 and b.ndim == 1:  # Python floats: the same IEEE double operations
+        a0, a1, a2 = a.tolist()
+        b0, b1, b2 = b.tolist()
+        return np.array([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0])
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape), dtype=np.result_type(a, b))
+    np.subtract(a[..., 1] * b[..., 2], a[..., 2] * b[..., 1], out=out[..., 0])
+    np.subtract(a[..., 2] * b[..., 0], a[..., 0] * b[..., 2], out=out[..., 1])
+    np.subtract(a[..., 0] * b[..., 1], a[..., 1] * b[..., 0], out=out[..., 2])
+    return out
+
+
 def _all_pass_required(slices: list[SliceHeader]) -> bool:
     """True when no slice can fail ``_check_required`` (vectorised; False sends the caller
-    to the slice-by-slice checks, which name the first problem)."""
-    for h in slices:
-        if (h.position_mm is None or h.orientation is None or h.pixel_spacing_mm is None
-                or not h.rows or not h.columns or h.rows <= 0 or h.columns <= 0
-                or h.bits_allocated not in (8, 16, 32) or h.pixel_representation not in (0, 1)
-                or not h.has_pixel_data or h.samples_per_pixel != 1
-                or (h.number_of_frames != 1 and h.frame_index is None)
-                or (h.bits_stored is not None and not 1 <= h.bits_stored <= h.bits_allocated)
-                or (h.is_native and h.pixel_data_length is not None
-                    and h.pixel_data_length < h.rows * h.columns * h.number_of_frames
-                    * h.bits_allocated // 8)):
+    to the slice-by-slice checks, which name the first problem). The integer and pixel
+    data fields are tested once per distinct combination (a series has one or a few)."""
+    for field in ("position_mm", "orientation", "pixel_spacing_mm"):
+        if any(map(is_, map(attrgetter(field), slices), repeat(None))):
+            return False
+    try:
+        distinct = set(map(_REQUIRED_FIELDS, slices))
+    except TypeError:  # a value that is no number (the loop names it)
+        return False
+    for (rows, columns, bits_allocated, pixel_representation, has_pixel_data,
+         samples_per_pixel, number_of_frames, frame_index, bits_stored, syntax,
+         pixel_data_length) in distinct:
+        # is_native is the syntax and a known offset: here the syntax alone, which fails
+        # more files (they go to the loop, which passes them), never fewer
+        if (not rows or not columns or rows <= 0 or columns <= 0
+                or bits_allocated not in (8, 16, 32) or pixel_representation not in (0, 1)
+                or not has_pixel_data or samples_per_pixel != 1
+                or (number_of_frames != 1 and frame_index is None)
+                or (bits_stored is not None and not 1 <= bits_stored <= bits_allocated)
+                or (syntax in NATIVE_SYNTAXES and pixel_data_length is not None
+                    and pixel_data_length < rows * columns * number_of_frames
+                    * bits_allocated // 8)):
             return False
     n = len(slices)
     try:
@@ -362,15 +400,14 @@ def _first_disagreeing(slices: list[SliceHeader]) -> list[SliceHeader]:
     caller's slice-by-slice checks then name it. Empty when all agree."""
     if len(slices) < 2:
         return []
-    first = slices[0]
     orientation = np.array([h.orientation for h in slices], dtype=float)
     spacing = np.array([h.pixel_spacing_mm for h in slices], dtype=float)
     differs = (np.max(np.abs(orientation - orientation[0]), axis=1) > ORIENTATION_TOLERANCE)
     differs |= np.max(np.abs(spacing - spacing[0]) / spacing[0], axis=1) \
         > PIXEL_SPACING_RELATIVE_TOLERANCE
-    differs |= np.array([(h.rows, h.columns, h.bits_allocated)
-                         != (first.rows, first.columns, first.bits_allocated)
-                         for h in slices])
+    shapes = list(map(attrgetter("rows", "columns", "bits_allocated"), slices))
+    if len(set(shapes)) > 1:
+        differs |= np.array([shape != shapes[0] for shape in shapes])
     where = np.flatnonzero(differs[1:])
     return slices[1 + int(where[0]):] if len(where) else []
 
@@ -393,8 +430,8 @@ def _off_plane_all_at_once(rest: list[SliceHeader]) -> list[int] | None:
         best = counts.max()
         main_key = keys[np.flatnonzero(counts == best)[
             np.argmin(first_index[counts == best])]]  # the most common; ties: first seen
-    main_normal = np.cross(main_key[:3], main_key[3:])
-    normals = np.cross(orientation[:, :3], orientation[:, 3:])
+    main_normal = _cross(main_key[:3], main_key[3:])
+    normals = _cross(orientation[:, :3], orientation[:, 3:])
     return np.flatnonzero(np.abs(normals @ main_normal) < _SCOUT_MIN_ANGLE_COS).tolist()
 
 
@@ -460,7 +497,7 @@ def plan_stack(record: SeriesRecord) -> StackPlan:
                      ", which is not two orthogonal unit vectors", first,
                      "ImageOrientationPatient", "Correct the header")
     row, col = row / row_norm, col / col_norm
-    normal = np.cross(row, col)
+    normal = _cross(row, col)
     normal /= np.linalg.norm(normal)
     positions = np.array([h.position_mm for h in slices])
     along = positions @ normal
