@@ -17,7 +17,7 @@ import os
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -491,6 +491,16 @@ def _walk(root: Path) -> Iterator[Path]:
         yield path
 
 
+def _child_of(folder: Path) -> Callable[[str], Path]:
+    """``folder / name`` for a name from ``folder``'s listing (one part: no separator,
+    never ``.`` or ``..``). pathlib's own shortcut for its folder walks,
+    ``_make_child_relpath`` (Python 3.11, 3.12), gives the same path without parsing the
+    name again (0.5 of a 100-file scan's 6 ms, ~4x less); where Python has none, the
+    ``/`` operator (``tests/dicom_io/discover`` compares both)."""
+    shortcut = getattr(folder, "_make_child_relpath", None)
+    return shortcut if callable(shortcut) else folder.__truediv__
+
+
 def _walk_named(root: Path, base: Path, prefix: str
                 ) -> Iterator[tuple[Path, str, bool, str]]:
     """``_walk`` with each entry's display name (``prefix`` + its path relative to
@@ -511,7 +521,7 @@ def _walk_named(root: Path, base: Path, prefix: str
         except OSError:
             continue  # as os.walk: a folder that cannot be listed is passed over
         folders = []
-        parent = Path(folder)  # its children made by joining a name (cheaper than parsing)
+        child = _child_of(Path(folder))
         for entry in entries:
             try:
                 is_folder = entry.is_dir()  # follows links, as os.walk's listing does
@@ -525,7 +535,7 @@ def _walk_named(root: Path, base: Path, prefix: str
                 regular = entry.is_file(follow_symlinks=False)
             except OSError:
                 regular = False
-            yield parent / entry.name, shown + entry.name, regular, entry.path
+            yield child(entry.name), shown + entry.name, regular, entry.path
         stack.extend(reversed(folders))
 
 

@@ -33,3 +33,19 @@ def test_new_header_is_the_dataclass_with_the_same_fields(tmp_path):
         _new_header(**{k: v for k, v in fields.items() if k != "frame_index"})
     with pytest.raises(TypeError, match="colour"):
         _new_header(**fields, colour="red")
+
+
+@pytest.mark.parametrize("folder", ["/data/ct", "relative/ct", ".", "/"])
+@pytest.mark.parametrize("name", ["IM0001.dcm", "DICOMDIR", "a b.dcm", ".hidden", "é.dcm"])
+def test_a_listed_child_is_the_joined_path(folder, name):
+    """The walk's child paths (pathlib's shortcut where it has one) are ``folder / name``:
+    equal, the same text, parts and name."""
+    from pathlib import Path
+
+    from dicom_io.discover import _child_of
+
+    joined, child = Path(folder) / name, _child_of(Path(folder))(name)
+    assert type(child) is type(joined)
+    assert (child, str(child), child.parts, child.name, child.parent) == \
+        (joined, str(joined), joined.parts, joined.name, joined.parent)
+    assert hash(child) == hash(joined)
