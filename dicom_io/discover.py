@@ -554,13 +554,9 @@ class _Collected:
     notes: list[str] = field(default_factory=list)
     special: list[tuple[str, str]] = field(default_factory=list)
 
-    def read(self, path: Path, name: str, regular: bool = False,
-             header: SliceHeader | None = None) -> None:
-        """Read one entry's header (``header``: already read, by ``_read_all``)."""
+    def read(self, path: Path, name: str, regular: bool = False) -> None:
+        """Read one entry's header."""
         self.n_files += 1
-        if header is not None:
-            self.headers.append(header)
-            return
         kind = None if regular else special_file_kind(path)
         if kind is not None:  # FIFO, device, socket, dangling or looping link: not opened
             self.special.append((name, kind))
@@ -654,7 +650,12 @@ def _read_all(found: _Collected, entries: Iterator[tuple[Path, str, bool, str]])
                                                          [chunk[k][1] for k in batched],
                                                          [chunk[k][3] for k in batched])))
         for k, (path, name, regular, _) in enumerate(chunk):
-            found.read(path, name, regular, ready.get(k))
+            header = ready.get(k)
+            if header is not None:  # read in the batch: counted and kept, as found.read
+                found.n_files += 1
+                found.headers.append(header)
+            else:
+                found.read(path, name, regular)
         chunk = []
 
 

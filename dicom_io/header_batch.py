@@ -126,7 +126,7 @@ def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
     """Read the first bytes of each regular file that starts as DICOM into the next row of
     ``buffer``; return ``(indices, bytes read, file sizes, last bytes)`` of those rows.
 
-    A file whose transfer syntax looks encapsulated (:func:`_encapsulated`) and that is
+    A file whose transfer syntax looks encapsulated (:class:`_SyntaxGuess`) and that is
     longer than its first read has its last :data:`_TAIL` bytes read too, while it is
     open: where its PixelData's sequence delimiter usually lies (``_fragments_complete``).
     """
@@ -136,6 +136,7 @@ def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
     sizes: list[int] = []
     tails: list[bytes | None] = []
     flat = memoryview(buffer.reshape(-1))  # type: ignore[arg-type]
+    guess = _SyntaxGuess()
     for k, path in enumerate(paths):
         try:
             descriptor = os.open(path, flags)
@@ -150,7 +151,7 @@ def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
             if count < 132 or row[128:132] != b"DICM":
                 continue
             tail = None
-            if status.st_size - _TAIL >= count and _encapsulated(row[:min(count, _META_READ)]):
+            if status.st_size - _TAIL >= count and guess.encapsulated(row[:min(count, _META_READ)]):
                 tail = os.pread(descriptor, _TAIL, status.st_size - _TAIL)
         except OSError:
             continue
@@ -170,16 +171,29 @@ _SYNTAX_HEAD = b"\x02\x00\x10\x00UI"  # (0002,0010) UI, little endian
 _NATIVE_UIDS = frozenset(uid.encode("ascii") for uid in NATIVE_SYNTAXES)  # as bytes
 
 
-def _encapsulated(first: memoryview) -> bool:
+class _SyntaxGuess:
     """Whether the transfer syntax in a file's first bytes is not a native little-endian
     one. A guess from the first (0002,0010) UI seen: it only decides whether a file's
-    last bytes are read ahead (a wrong guess costs a read or an opening, not a value)."""
-    data = first.tobytes()
-    at = data.find(_SYNTAX_HEAD, 132)
-    if at < 0 or at + 8 > len(data):
-        return False
-    size = data[at + 6] | data[at + 7] << 8
-    return data[at + 8:at + 8 + size].strip(b" \x00") not in _NATIVE_UIDS
+    last bytes are read ahead (a wrong guess costs a read or an opening, not a value).
+    The element last found is remembered: a file with the same bytes at the same place
+    (the files of a series, mostly) gets its verdict without a search."""
+
+    def __init__(self) -> None:
+        self.at, self.element, self.verdict = 0, b"", False
+
+    def encapsulated(self, first: memoryview) -> bool:
+        at, element = self.at, self.element
+        if element and at + len(element) <= len(first) \
+                and first[at:at + len(element)] == element:
+            return self.verdict
+        data = first.tobytes()
+        at = data.find(_SYNTAX_HEAD, 132)
+        if at < 0 or at + 8 > len(data):
+            return False
+        end = at + 8 + (data[at + 6] | data[at + 7] << 8)
+        verdict = data[at + 8:end].strip(b" \x00") not in _NATIVE_UIDS
+        self.at, self.element, self.verdict = at, data[at:end], verdict
+        return verdict
 
 
 def _walk(flat: np.ndarray, available: np.ndarray) -> tuple[np.ndarray, ...]:

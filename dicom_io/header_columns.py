@@ -195,11 +195,13 @@ def read_slice_headers(paths: Sequence[Path], names: Sequence[str],
     }
     if fields.keys() != _HEADER_FIELDS:
         raise TypeError(f"SliceHeader fields differ: {sorted(fields.keys() ^ _HEADER_FIELDS)}")
-    names_in_order = tuple(fields)
+    # each file's fields as its __dict__, every loop but the last one in C
+    dicts = map(dict, map(zip, repeat(tuple(fields)), zip(*fields.values())))
     headers: list[SliceHeader | None] = [None] * len(paths)
-    for k, row in zip(column(columns.indices), zip(*fields.values())):
-        header = object.__new__(SliceHeader)  # as discover._new_header
-        object.__setattr__(header, "__dict__", dict(zip(names_in_order, row)))
+    new, put = object.__new__, object.__setattr__
+    for k, values in zip(column(columns.indices), dicts):
+        header = new(SliceHeader)  # as discover._new_header
+        put(header, "__dict__", values)
         headers[k] = header
     return headers
 

@@ -147,6 +147,7 @@ _UIDS = (("sop_instance_uid", "SOPInstanceUID"), ("series_instance_uid", "Series
          ("study_instance_uid", "StudyInstanceUID"),
          ("frame_of_reference_uid", "FrameOfReferenceUID"))
 _UID_CHARACTERS = re.compile(r"[0-9.]{1,64}")
+_UID_LINES = re.compile(r"[0-9.]{1,64}(?:\n[0-9.]{1,64})*")
 
 
 def check_consistency(record: SeriesRecord) -> None:
@@ -193,7 +194,12 @@ def _consistent_at_a_glance(headers: tuple[SliceHeader, ...]) -> bool:
     name the first problem."""
     for attribute, _ in _UIDS:
         values = set(map(attrgetter(attribute), headers)) - {"", None}  # not checked
-        if not all(map(_UID_CHARACTERS.fullmatch, values)):
+        if not values:
+            continue
+        # each a UID: one match over the values one a line (a value holding a line break
+        # is none, and would split into lines)
+        joined = "\n".join(values)
+        if joined.count("\n") != len(values) - 1 or not _UID_LINES.fullmatch(joined):
             return False
     for attribute, _ in _AGREEING:
         if len(set(map(attrgetter(attribute), headers))) > 1:

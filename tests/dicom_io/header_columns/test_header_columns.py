@@ -253,3 +253,17 @@ def test_batch_integers_and_dates_as_alone(tmp_path):
     assert headers[1].other_dates == (("SeriesDate", "20240101"), ("ContentDate", "20240102"))
     assert headers[2].instance_number == 7 and headers[3].series_number == 12
     assert headers[0].other_dates == ()
+
+
+def test_the_syntax_guess_reads_ahead_for_encapsulated_files_only(tmp_path):
+    # _first_reads reads an encapsulated file's last bytes ahead; the guess remembers the
+    # last syntax element, and a file with other bytes there is searched again
+    from dicom_io.header_batch import _SyntaxGuess
+
+    native = write_ct_series(tmp_path / "native", (2, 4, 4), seed="guess").paths
+    rle = write_ct_series(tmp_path / "rle", (2, 4, 4), seed="guess",
+                          transfer_syntax=RLELossless).paths
+    guess = _SyntaxGuess()
+    firsts = [memoryview(path.read_bytes()[:1024]) for path in (*native, *rle, native[0])]
+    assert [guess.encapsulated(first) for first in firsts] == [False, False, True, True, False]
+    assert not guess.encapsulated(memoryview(bytes(1024)))  # no syntax element: native

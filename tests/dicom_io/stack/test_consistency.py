@@ -193,6 +193,8 @@ def test_the_at_a_glance_test_agrees_with_the_file_by_file_loops(tmp_path, monke
                ("study_instance_uid", lambda h, i, rng: ""),
                ("study_instance_uid", lambda h, i, rng: "1.2.3"),
                ("frame_of_reference_uid", lambda h, i, rng: "1.2.\u0663"),
+               ("sop_instance_uid", lambda h, i, rng: "1.2\n3.4"),  # a line break inside
+               ("frame_of_reference_uid", lambda h, i, rng: h.frame_of_reference_uid + "\n"),
                ("patient_id", lambda h, i, rng: "ANOTHER"),
                ("modality", lambda h, i, rng: "MR"),
                ("study_date", lambda h, i, rng: "")]
