@@ -331,7 +331,8 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
     # A file with a recorded element twice is read on its own (simplest: no "last wins").
     twice = (files[1:] == files[:-1]) & (tags[1:] == tags[:-1])
     walked[files[1:][twice]] = False
-    distinct, first = np.unique(tags, return_index=True)
+    first = np.flatnonzero(np.diff(tags, prepend=-1))  # each tag's first row (sorted)
+    distinct = tags[first]
     bounds = [*first.tolist(), len(tags)]
     # Every text value of every tag stripped, checked and decoded in one ``_texts`` call
     # (a call per tag cost its fixed numpy steps some 20 times over).
@@ -372,20 +373,18 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
     syntax = table.get(_SYNTAX_TAG, absent)
     sop_class = table.get(_CLASS_TAG, absent)
     charset = table.get(_CHARSET_TAG, absent)
-    readable: dict[tuple[Any, Any], bool] = {}  # by (syntax, character set): a few
-    for j in np.flatnonzero(keep).tolist():
-        pair = (syntax[j], charset[j])
-        if pair not in readable:
-            uid = pair[0] or ""
-            readable[pair] = not (not uid or uid in _UNSUPPORTED or uid == _IMPLICIT_LE or
-                                  _CHARSETS.get(str(pair[1] or "").split("\\")[-1].strip())
-                                  is None)
-        if not readable[pair]:
-            keep[j] = False
+    readable = {(uid, chars): not (  # by (syntax, character set): a few
+        not uid or uid in _UNSUPPORTED or uid == _IMPLICIT_LE
+        or _CHARSETS.get(str(chars or "").split("\\")[-1].strip()) is None)
+        for uid, chars in set(zip(syntax, charset))}
+    if not all(readable.values()):
+        keep &= np.array([readable[pair] for pair in zip(syntax, charset)], dtype=bool)
     file_sizes = np.array(sizes, dtype=np.int64)
     encapsulated = pixel_length == _UNDEFINED
     keep &= encapsulated | (pixel_offset + pixel_length <= file_sizes)
-    for j in np.flatnonzero(keep & encapsulated).tolist():
+    framed = np.flatnonzero(keep & encapsulated)
+    for j in framed[~_one_fragment_complete(flat, framed, pixel_offset[framed], available[
+            framed], file_sizes[framed], [tails[j] for j in framed.tolist()])].tolist():
         read = flat[j * _WIDTH:j * _WIDTH + counts[j]]
         if not _fragments_complete(paths[indices[j]], int(pixel_offset[j]), sizes[j], read,
                                    tails[j]):
@@ -404,6 +403,32 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
     columns.pixel_data_offset.extend(pixel_offset[chosen].tolist())
     columns.pixel_data_length.extend(pixel_length[chosen].tolist())
     columns.file_size.extend(pick(sizes))
+
+
+_ITEM_HEAD = (0xE000 << 16) | 0xFFFE  # (FFFE,E000) as a little-endian 32-bit word
+_DELIMITER = b"\xfe\xff\xdd\xe0"  # (FFFE,E0DD), little endian
+
+
+def _one_fragment_complete(flat: np.ndarray, files: np.ndarray, offsets: np.ndarray,
+                           counts: np.ndarray, sizes: np.ndarray, tails: list[bytes | None]
+                           ) -> np.ndarray:
+    """Which of ``files`` (rows of ``flat``) have the common encapsulated PixelData,
+    complete: from ``offsets``, an item (the basic offset table) and another (the frame's
+    one fragment), both of defined length and with their headers in the first read, then
+    the sequence delimiter in the last 8 bytes read ahead (``tails``), where the second
+    item ends. Each is what ``walk_fragments`` finds of such a file (``True``); any other
+    file (``False``) is walked by ``_fragments_complete``, whatever it holds."""
+    base = files.astype(np.int64) * _WIDTH
+    pos = offsets.astype(np.int64)
+    complete = np.ones(len(files), dtype=bool)
+    for _item in range(2):  # the offset table, the fragment
+        complete &= pos + 8 <= counts
+        head = flat[(base + np.where(complete, pos, 0))[:, None] + np.arange(8)].view("<u4")
+        complete &= (head[:, 0] == _ITEM_HEAD) & (head[:, 1] != _UNDEFINED)  # tag, length
+        pos = pos + 8 + head[:, 1].astype(np.int64)
+    delimited = np.array([tail is not None and len(tail) == _TAIL and tail[:4] == _DELIMITER
+                          for tail in tails], dtype=bool)
+    return complete & delimited & (pos == sizes - _TAIL)
 
 
 class _NotRead(Exception):

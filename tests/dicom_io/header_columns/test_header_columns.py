@@ -267,3 +267,41 @@ def test_the_syntax_guess_reads_ahead_for_encapsulated_files_only(tmp_path):
     firsts = [memoryview(path.read_bytes()[:1024]) for path in (*native, *rle, native[0])]
     assert [guess.encapsulated(first) for first in firsts] == [False, False, True, True, False]
     assert not guess.encapsulated(memoryview(bytes(1024)))  # no syntax element: native
+
+
+def test_one_fragment_files_decided_from_the_reads_as_walk_fragments(tmp_path, monkeypatch):
+    # The common encapsulated layout (offset table, one fragment, the delimiter last) is
+    # decided in one array step; other layouts and damaged items are walked file by file,
+    # and every batched header is the one read alone
+    from dicom_io import header_batch
+
+    paths = write_ct_series(tmp_path, (6, 64, 64), seed="one", transfer_syntax=RLELossless).paths
+    data = [path.read_bytes() for path in paths]
+    at = [read_raw_header(path).pixel_data_offset for path in paths]
+    item, table = b"\xfe\xff\x00\xe0", b"\x04\x00\x00\x00" + bytes(4)  # one frame at 0
+    assert all(raw[a:a + 12] == item + table for raw, a in zip(data, at))
+    # 1: an empty offset table (still the common layout)
+    paths[1].write_bytes(data[1][:at[1] + 4] + bytes(4) + data[1][at[1] + 12:])
+    # 2: the fragment's length undefined; 3: the offset table's length beyond the file
+    paths[2].write_bytes(data[2][:at[2] + 16] + b"\xff\xff\xff\xff" + data[2][at[2] + 20:])
+    paths[3].write_bytes(data[3][:at[3] + 4] + b"\x00\x00\x00\x7f" + data[3][at[3] + 8:])
+    # 4: two fragments (walked file by file, complete)
+    fragment = data[4][at[4] + 20:-8]
+    half = len(fragment) // 2
+    paths[4].write_bytes(data[4][:at[4] + 12] + item + half.to_bytes(4, "little")
+                         + fragment[:half] + item
+                         + (len(fragment) - half).to_bytes(4, "little") + fragment[half:]
+                         + data[4][-8:])
+    walked = []
+    complete = header_batch._fragments_complete
+    monkeypatch.setattr(header_batch, "_fragments_complete",
+                        lambda path, *rest: walked.append(path) or complete(path, *rest))
+    batched = read_raw_headers(paths)
+    assert [raw is not None for raw in batched] == [True, True, False, False, True, True]
+    assert sorted(walked) == sorted(paths[2:5])  # the others decided from the reads
+    for path, raw in zip(paths, batched):
+        if raw is not None:
+            assert raw == read_raw_header(path)
+    for path in paths[2:4]:
+        with pytest.raises(EOFError):
+            read_raw_header(path)
