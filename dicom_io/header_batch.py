@@ -256,12 +256,12 @@ def _walk(flat: np.ndarray, available: np.ndarray) -> tuple[np.ndarray, ...]:
     files, swapped, values, lengths = (np.concatenate(part) for part in zip(*steps))
     # a fixed part's first 4 bytes read as group | element << 16: the tag swapped
     tags = (swapped & 0xFFFF).astype(np.int64) << 16 | swapped >> 16
-    # A meta element after the dataset began: a file's meta element after a non-meta one
-    # (the elements of each file in the order walked: a stable sort by file).
-    by_file = np.argsort(files, kind="stable")
-    meta = (tags[by_file] >> 16) == 0x0002
-    late = meta[1:] & ~meta[:-1] & (files[by_file][1:] == files[by_file][:-1])
-    walked[files[by_file][1:][late]] = False
+    # A meta element after the dataset began: a file's meta element after a non-meta one.
+    # A file walked has an element at every step until it stops, so an element's step is
+    # its place in its file: its meta elements must be its first ones.
+    place = np.repeat(np.arange(len(steps)), [len(step[0]) for step in steps])
+    meta = (tags >> 16) == 0x0002
+    walked[files[meta & (place >= np.bincount(files[meta], minlength=n)[files])]] = False
     recorded = _RECORDED[np.minimum(np.searchsorted(_RECORDED, tags), len(_RECORDED) - 1)] \
         == tags
     keep = recorded & walked[files]
@@ -326,7 +326,7 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
     flat = buffer[:n].reshape(-1)
     available = np.array(counts, dtype=np.int64)
     walked, pixel_offset, pixel_length, files, tags, starts, lengths = _walk(flat, available)
-    order = np.lexsort((files, tags))  # by tag, then file
+    order = np.argsort(tags * n + files)  # by tag, then file (one key: one sort)
     files, tags, starts, lengths = files[order], tags[order], starts[order], lengths[order]
     # A file with a recorded element twice is read on its own (simplest: no "last wins").
     twice = (files[1:] == files[:-1]) & (tags[1:] == tags[:-1])
