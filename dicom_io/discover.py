@@ -645,15 +645,21 @@ def _read_all(found: _Collected, entries: Iterator[tuple[Path, str, bool, str]])
         batched = [k for k, (path, _, regular, _) in enumerate(chunk)
                    if regular and path.name.upper() != "DICOMDIR"]
         ready: dict[int, SliceHeader | None] = {}
+        not_dicom: list[int] = []
         if len(batched) >= _MIN_BATCH:
             ready = dict(zip(batched, read_slice_headers([chunk[k][0] for k in batched],
                                                          [chunk[k][1] for k in batched],
-                                                         [chunk[k][3] for k in batched])))
+                                                         [chunk[k][3] for k in batched],
+                                                         not_dicom)))
+        strays = {batched[j] for j in not_dicom}  # read: no DICM prefix, not opened again
         for k, (path, name, regular, _) in enumerate(chunk):
             header = ready.get(k)
             if header is not None:  # read in the batch: counted and kept, as found.read
                 found.n_files += 1
                 found.headers.append(header)
+            elif k in strays:  # as found.read, whose read_slice_header refuses it
+                found.n_files += 1
+                found.skipped.append(name)
             else:
                 found.read(path, name, regular)
         chunk = []

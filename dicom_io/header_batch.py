@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,9 @@ class RawColumns:
     pixel_data_offset: list[int]
     pixel_data_length: list[int]
     file_size: list[int]
+    #: The regular files read whose bytes 128-131 are not ``DICM`` (or that are shorter):
+    #: no DICOM Part 10 file, as ``read_raw_header`` finds (``NotDicomFile``).
+    not_dicom: list[int] = field(default_factory=list)
 
 
 def read_raw_columns(paths: Sequence[str | Path]) -> RawColumns:
@@ -122,9 +125,10 @@ def read_raw_headers(paths: Sequence[str | Path]) -> list[RawHeader | None]:
 
 
 def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
-                 ) -> tuple[list[int], list[int], list[int], list[bytes | None]]:
+                 ) -> tuple[list[int], list[int], list[int], list[bytes | None], list[int]]:
     """Read the first bytes of each regular file that starts as DICOM into the next row of
-    ``buffer``; return ``(indices, bytes read, file sizes, last bytes)`` of those rows.
+    ``buffer``; return ``(indices, bytes read, file sizes, last bytes)`` of those rows, and
+    the indices of the regular files read that do not start as DICOM.
 
     A file whose transfer syntax looks encapsulated (:class:`_SyntaxGuess`) and that is
     longer than its first read has its last :data:`_TAIL` bytes read too, while it is
@@ -135,6 +139,7 @@ def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
     counts: list[int] = []
     sizes: list[int] = []
     tails: list[bytes | None] = []
+    not_dicom: list[int] = []
     flat = memoryview(buffer.reshape(-1))  # type: ignore[arg-type]
     guess = _SyntaxGuess()
     for k, path in enumerate(paths):
@@ -149,6 +154,7 @@ def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
                 continue
             count = os.readv(descriptor, [row[:_FIRST_READ]])
             if count < 132 or row[128:132] != b"DICM":
+                not_dicom.append(k)
                 continue
             tail = None
             if status.st_size - _TAIL >= count and guess.encapsulated(row[:min(count, _META_READ)]):
@@ -162,7 +168,7 @@ def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
         counts.append(count)
         sizes.append(status.st_size)
         tails.append(tail)
-    return indices, counts, sizes, tails
+    return indices, counts, sizes, tails, not_dicom
 
 
 _TAIL = 8  # the last bytes of a file read ahead: an encapsulated PixelData's delimiter
@@ -319,7 +325,8 @@ def _texts(flat: np.ndarray, files: np.ndarray, starts: np.ndarray, lengths: np.
 
 def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColumns) -> None:
     buffer = np.empty((len(paths), _WIDTH), dtype=np.uint8)
-    indices, counts, sizes, tails = _first_reads(paths, buffer)
+    indices, counts, sizes, tails, not_dicom = _first_reads(paths, buffer)
+    columns.not_dicom.extend(first_index + k for k in not_dicom)
     n = len(indices)
     if n == 0:
         return

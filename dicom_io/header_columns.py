@@ -134,11 +134,17 @@ def _texts(column: list[Any]) -> list[Any]:
 
 
 def read_slice_headers(paths: Sequence[Path], names: Sequence[str],
-                       files: Sequence[str] | None = None) -> list[SliceHeader | None]:
+                       files: Sequence[str] | None = None,
+                       not_dicom: list[int] | None = None) -> list[SliceHeader | None]:
     """``read_slice_header(paths[k], names[k])`` of each file it can read in a batch;
     ``None`` for the others (to be read one by one). ``files``: the paths as text, when
-    known (opened as they are; a ``Path`` is formatted first)."""
+    known (opened as they are; a ``Path`` is formatted first). ``not_dicom``, if given,
+    gets the indices of the regular files without the ``DICM`` prefix, which
+    ``read_slice_header`` refuses as not DICOM (``InvalidDicomError``): the caller need
+    not open them again."""
     columns = read_raw_columns(paths if files is None else files)
+    if not_dicom is not None:
+        not_dicom.extend(columns.not_dicom)
     values = columns.values
     text = {keyword: _texts(values[keyword]) for keyword in (
         "SOPInstanceUID", "SOPClassUID", "StudyInstanceUID", "SeriesInstanceUID",

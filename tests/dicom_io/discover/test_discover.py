@@ -49,3 +49,24 @@ def test_a_listed_child_is_the_joined_path(folder, name):
     assert (child, str(child), child.parts, child.name, child.parent) == \
         (joined, str(joined), joined.parts, joined.name, joined.parent)
     assert hash(child) == hash(joined)
+
+
+def test_a_stray_file_in_a_batched_scan_is_opened_once(tmp_path, monkeypatch):
+    """The batch reader's first read of a file without the DICM prefix settles it: the
+    scan counts it as not DICOM without opening it again, as read_slice_header would."""
+    import os
+
+    from dicom_io import discover_series
+
+    write_ct_series(tmp_path, (70, 4, 4), seed="stray")
+    stray = tmp_path / "notes.txt"
+    stray.write_text("not an image\n" * 20)
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda path, *a, **k: opened.append(str(path))
+                        or real_open(path, *a, **k))
+    inventory = discover_series(tmp_path)
+    assert opened.count(str(stray)) == 1
+    assert (inventory.n_files, inventory.n_skipped_non_dicom) == (71, 1)
+    assert inventory.skipped_examples == ("notes.txt",)
+    assert inventory.series[0].n_files == 70 and inventory.series[0].verdict == "ok"
