@@ -29,15 +29,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import repeat
-from operator import attrgetter, is_
+from operator import attrgetter
 
 import numpy as np
 
 from dicom_io.discover import (
     ENHANCED_STORAGE_CLASSES,
     IMAGE_STORAGE_CLASSES,
-    NATIVE_SYNTAXES,
     SeriesRecord,
     SliceHeader,
 )
@@ -129,12 +127,6 @@ def _check_class(record: SeriesRecord) -> None:
                          "Remove the foreign file from the series")
 
 
-#: The fields ``_all_pass_required`` tests once per distinct combination.
-_REQUIRED_FIELDS = attrgetter(
-    "rows", "columns", "bits_allocated", "pixel_representation", "has_pixel_data",
-    "samples_per_pixel", "number_of_frames", "frame_index", "bits_stored",
-    "transfer_syntax_uid", "pixel_data_length")
-
 #: Elements every file of a series must agree on: (attribute, keyword).
 _AGREEING = (("patient_id", "PatientID"), ("study_instance_uid", "StudyInstanceUID"),
              ("frame_of_reference_uid", "FrameOfReferenceUID"), ("modality", "Modality"),
@@ -147,7 +139,6 @@ _UIDS = (("sop_instance_uid", "SOPInstanceUID"), ("series_instance_uid", "Series
          ("study_instance_uid", "StudyInstanceUID"),
          ("frame_of_reference_uid", "FrameOfReferenceUID"))
 _UID_CHARACTERS = re.compile(r"[0-9.]{1,64}")
-_UID_LINES = re.compile(r"[0-9.]{1,64}(?:\n[0-9.]{1,64})*")
 
 
 def check_consistency(record: SeriesRecord) -> None:
@@ -194,12 +185,7 @@ def _consistent_at_a_glance(headers: tuple[SliceHeader, ...]) -> bool:
     name the first problem."""
     for attribute, _ in _UIDS:
         values = set(map(attrgetter(attribute), headers)) - {"", None}  # not checked
-        if not values:
-            continue
-        # each a UID: one match over the values one a line (a value holding a line break
-        # is none, and would split into lines)
-        joined = "\n".join(values)
-        if joined.count("\n") != len(values) - 1 or not _UID_LINES.fullmatch(joined):
+        if not all(map(_UID_CHARACTERS.fullmatch, values)):
             return False
     for attribute, _ in _AGREEING:
         if len(set(map(attrgetter(attribute), headers))) > 1:
@@ -356,28 +342,17 @@ def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _all_pass_required(slices: list[SliceHeader]) -> bool:
     """True when no slice can fail ``_check_required`` (vectorised; False sends the caller
-    to the slice-by-slice checks, which name the first problem). The integer and pixel
-    data fields are tested once per distinct combination (a series has one or a few)."""
-    for field in ("position_mm", "orientation", "pixel_spacing_mm"):
-        if any(map(is_, map(attrgetter(field), slices), repeat(None))):
-            return False
-    try:
-        distinct = set(map(_REQUIRED_FIELDS, slices))
-    except TypeError:  # a value that is no number (the loop names it)
-        return False
-    for (rows, columns, bits_allocated, pixel_representation, has_pixel_data,
-         samples_per_pixel, number_of_frames, frame_index, bits_stored, syntax,
-         pixel_data_length) in distinct:
-        # is_native is the syntax and a known offset: here the syntax alone, which fails
-        # more files (they go to the loop, which passes them), never fewer
-        if (not rows or not columns or rows <= 0 or columns <= 0
-                or bits_allocated not in (8, 16, 32) or pixel_representation not in (0, 1)
-                or not has_pixel_data or samples_per_pixel != 1
-                or (number_of_frames != 1 and frame_index is None)
-                or (bits_stored is not None and not 1 <= bits_stored <= bits_allocated)
-                or (syntax in NATIVE_SYNTAXES and pixel_data_length is not None
-                    and pixel_data_length < rows * columns * number_of_frames
-                    * bits_allocated // 8)):
+    to the slice-by-slice checks, which name the first problem)."""
+    for h in slices:
+        if (h.position_mm is None or h.orientation is None or h.pixel_spacing_mm is None
+                or not h.rows or not h.columns or h.rows <= 0 or h.columns <= 0
+                or h.bits_allocated not in (8, 16, 32) or h.pixel_representation not in (0, 1)
+                or not h.has_pixel_data or h.samples_per_pixel != 1
+                or (h.number_of_frames != 1 and h.frame_index is None)
+                or (h.bits_stored is not None and not 1 <= h.bits_stored <= h.bits_allocated)
+                or (h.is_native and h.pixel_data_length is not None
+                    and h.pixel_data_length < h.rows * h.columns * h.number_of_frames
+                    * h.bits_allocated // 8)):
             return False
     n = len(slices)
     try:
@@ -406,14 +381,15 @@ def _first_disagreeing(slices: list[SliceHeader]) -> list[SliceHeader]:
     caller's slice-by-slice checks then name it. Empty when all agree."""
     if len(slices) < 2:
         return []
+    first = slices[0]
     orientation = np.array([h.orientation for h in slices], dtype=float)
     spacing = np.array([h.pixel_spacing_mm for h in slices], dtype=float)
     differs = (np.max(np.abs(orientation - orientation[0]), axis=1) > ORIENTATION_TOLERANCE)
     differs |= np.max(np.abs(spacing - spacing[0]) / spacing[0], axis=1) \
         > PIXEL_SPACING_RELATIVE_TOLERANCE
-    shapes = list(map(attrgetter("rows", "columns", "bits_allocated"), slices))
-    if len(set(shapes)) > 1:
-        differs |= np.array([shape != shapes[0] for shape in shapes])
+    differs |= np.array([(h.rows, h.columns, h.bits_allocated)
+                         != (first.rows, first.columns, first.bits_allocated)
+                         for h in slices])
     where = np.flatnonzero(differs[1:])
     return slices[1 + int(where[0]):] if len(where) else []
 
