@@ -266,15 +266,26 @@ def _merged(results: Sequence[_PartitionResult], patients: pd.DataFrame | None,
         alone = respond(empty, orphans, criteria)
         assessed.append(_PartitionResult(alone.timepoints, alone.patient_summary,
                                          alone.findings))
-    findings: list[Finding] = []
-    about_no_patient: list[Finding] = []  # raised by every partition (no patients table …)
+    findings = Findings()
     for r in assessed:
-        for finding in r.findings:
-            if finding.patient_id is None:
-                if finding in about_no_patient:
-                    continue
-                about_no_patient.append(finding)
-            findings.append(finding)
+        findings += r.findings
     return RespondResult(timepoints=_concat([r.timepoints for r in assessed]),
                          patient_summary=_concat([r.summary for r in assessed]),
-                         findings=patient_ordered(findings), criteria=criteria)
+                         findings=patient_ordered(_once_about_no_patient(findings)),
+                         criteria=criteria)
+
+
+def _once_about_no_patient(findings: Findings) -> Findings:
+    """The findings with each finding about no patient kept once: every partition raises
+    it (no patients table …); findings about a patient are all kept (each patient is in
+    one partition). Only the few findings without a patient are made as objects."""
+    keep = np.ones(len(findings), dtype=bool)
+    seen: list[Finding] = []
+    patient = findings.column("patient_id").tolist()
+    for position in [i for i, patient_id in enumerate(patient) if patient_id is None]:
+        finding = findings[position]
+        if finding in seen:
+            keep[position] = False
+        else:
+            seen.append(finding)
+    return findings.take(keep)
