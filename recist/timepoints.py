@@ -335,10 +335,11 @@ def assess_timepoints_with_findings(
     overall, rule = result["overall"], result["rule"]  # this call's own arrays
 
     backdated = (np.asarray(features["backdated_lesions"], dtype=object) != "") & ~baseline
-    newly_pd = backdated & (overall != OverallResponse.PD)
+    is_pd = overall == OverallResponse.PD.value  # Tables 1-2, then DEC-13 below
+    newly_pd = backdated & ~is_pd
     overall[newly_pd] = OverallResponse.PD.value
     rule[newly_pd] = "NEW-3, DEC-13"
-    is_pd = overall == OverallResponse.PD
+    is_pd |= newly_pd
 
     # DEC-20 dates: the earliest scan documenting the progression.
     pd_ns = np.full(len(baseline), NO_DATE_NS, dtype=np.int64)
