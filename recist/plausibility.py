@@ -157,7 +157,8 @@ def first_time_of_day(values: pd.Series) -> int | None:
     time point, so a time of day is refused where a table enters (a CSV cell
     ``2024-01-02 09:00`` is refused alike), never read silently as a time point of its own.
 
-    >>> first_time_of_day(pd.Series(pd.to_datetime(["2024-03-01", None, "2024-03-02 09:30"])))
+    >>> first_time_of_day(pd.Series(pd.to_datetime(["2024-03-01", None, "2024-03-02T09:30"],
+    ...                                             format="ISO8601")))
     2
     >>> first_time_of_day(pd.Series(pd.to_datetime(["2024-03-01", None]))) is None
     True
