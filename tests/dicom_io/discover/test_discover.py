@@ -35,15 +35,21 @@ def test_new_header_is_the_dataclass_with_the_same_fields(tmp_path):
         _new_header(**fields, colour="red")
 
 
+@pytest.mark.parametrize("shortcut", [True, False], ids=["shortcut", "operator"])
 @pytest.mark.parametrize("folder", ["/data/ct", "relative/ct", ".", "/"])
 @pytest.mark.parametrize("name", ["IM0001.dcm", "DICOMDIR", "a b.dcm", ".hidden", "é.dcm"])
-def test_a_listed_child_is_the_joined_path(folder, name):
-    """The walk's child paths (pathlib's shortcut where it has one) are ``folder / name``:
-    equal, the same text, parts and name."""
+def test_a_listed_child_is_the_joined_path(monkeypatch, shortcut, folder, name):
+    """The walk's child paths (pathlib's shortcut where this Python has one that joins as
+    ``/`` does, else the operator) are ``folder / name``: equal, the same text, parts and
+    name."""
     from pathlib import Path
 
+    from dicom_io import discover
     from dicom_io.discover import _child_of
 
+    if shortcut and not discover._child_shortcut_works():
+        pytest.skip("this Python's pathlib has no child shortcut that joins as / does")
+    monkeypatch.setattr(discover, "_CHILD_SHORTCUT", shortcut)
     joined, child = Path(folder) / name, _child_of(Path(folder))(name)
     assert type(child) is type(joined)
     assert (child, str(child), child.parts, child.name, child.parent) == \
