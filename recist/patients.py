@@ -23,7 +23,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from recist.errors import RecistDataError
-from recist.plausibility import check_dates, refuse_timezone_dates, unreadable_date
+from recist.plausibility import (
+    check_dates,
+    first_nul_text,
+    nul_message,
+    refuse_timezone_dates,
+    unreadable_date,
+)
 from recist.table import read_csv_table
 
 __all__ = ["DATE_COLUMNS", "MAX_SIZE_VARIABLE", "PATIENT_COLUMNS", "normalise_patients",
@@ -174,6 +180,10 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients", *,
         """The input's column ``name``, or an empty one (the column is optional)."""
         return given[name] if name in given else pd.Series(pd.NA, index=index, dtype=object)
 
+    for column in ("patient_id", "arm"):  # before any hashing: pandas would merge such ids
+        row = first_nul_text(column_of(column))
+        if row is not None:
+            raise RecistDataError(nul_message(f"{source} row {row + 2}", column))
     ids = _text_array(column_of("patient_id"))
     missing = np.flatnonzero(np.asarray(ids.isna()))
     if len(missing):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from recist.errors import RecistDataError
@@ -42,8 +43,10 @@ __all__ = [
     "check_durations",
     "check_numbers",
     "date_bounds",
+    "first_nul_text",
     "first_time_of_day",
     "implausible_allowed",
+    "nul_message",
     "refuse_timezone_dates",
     "time_of_day_message",
     "unreadable_date",
@@ -177,6 +180,57 @@ def time_of_day_message(where: str, column: str, value: object) -> str:
     return (f"{where}: {column} {value} holds a time of day; RECIST dates are scan days "
             "and the rows of one scan day form one time point: give the day of each "
             "(in pandas: .dt.normalize())")
+
+
+def first_nul_text(column: pd.Series) -> int | None:
+    """The position of the first cell holding text with a NUL character (U+0000), or
+    None when there is none.
+
+    pandas hashes a column of text alone by each text's C string, which ends at its first
+    NUL: ``"P\\x00a"``, ``"P\\x00b"`` and ``"P"`` would be grouped as one value (pandas
+    2.3), so two patients, lesions or visits would be merged without a word. Such a cell
+    is refused where a table enters (``nul_message``). A categorical column's categories
+    are looked at (then the rows of the first such category); a column of text alone is
+    looked at in one pass over its joined text.
+
+    >>> first_nul_text(pd.Series(["P1", "P\\x00b", None])), first_nul_text(pd.Series(["P1"]))
+    (1, None)
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories
+        if not len(categories):
+            return None
+        holding = np.flatnonzero(first_nul_flags(np.asarray(categories, dtype=object)))
+        if not len(holding):
+            return None
+        rows = np.flatnonzero(np.isin(column.cat.codes.to_numpy(), holding))
+        return int(rows[0]) if len(rows) else None
+    flags = first_nul_flags(np.asarray(column.array, dtype=object))
+    rows = np.flatnonzero(flags)
+    return int(rows[0]) if len(rows) else None
+
+
+def first_nul_flags(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """Whether each value is text holding a NUL character; text with no NUL (the usual
+    case) is settled by one C pass over its joined cells (missing cells left out)."""
+    try:
+        if "\x00" not in "".join(values):
+            return np.zeros(len(values), dtype=bool)
+    except TypeError:  # a cell that is not text: the missing ones left out
+        try:
+            if "\x00" not in "".join(values[pd.notna(values)]):
+                return np.zeros(len(values), dtype=bool)
+        except TypeError:  # a number or other object: looked at one by one
+            pass
+    return np.fromiter((isinstance(value, str) and "\x00" in value
+                        for value in values.tolist()), dtype=bool, count=len(values))
+
+
+def nul_message(where: str, column: str) -> str:
+    """The message refusing a text cell holding a NUL character (``first_nul_text``)."""
+    return (f"{where}: {column} holds a NUL character (\\x00), which no text cell may hold "
+            "(it would make different ids one); remove it (a file saved as UTF-16 has a "
+            "NUL beside each letter: save it as UTF-8)")
 
 
 def unreadable_date(text: object) -> str:

@@ -20,7 +20,9 @@ from recist.outputs import write_csv_atomic
 from recist.plausibility import (
     BOUNDS,
     check_numbers,
+    first_nul_text,
     first_time_of_day,
+    nul_message,
     refuse_timezone_dates,
     time_of_day_message,
     unreadable_date,
@@ -246,6 +248,10 @@ def _cleaned(column: pd.Series, lower: bool = False, empty_is_missing: bool = Fa
     return _Text(np.asarray(codes), pd.Series(uniques, dtype="string"), column)
 
 
+_TEXT_COLUMNS = ("patient_id", "visit", "lesion_id", "kind", "status", "organ")
+"""The text columns every measurements table has (after ``CORE_COLUMNS`` are added)."""
+
+
 def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
                            allow_implausible: bool | None = None) -> pd.DataFrame:
     """Return a typed copy of a measurements table, or raise ``RecistDataError``.
@@ -284,6 +290,10 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     for column in CORE_COLUMNS:
         if column not in frame.columns:
             frame[column] = pd.NA
+    for column in _TEXT_COLUMNS:  # before any hashing: pandas would merge such texts
+        row = first_nul_text(frame[column])
+        if row is not None:
+            raise RecistDataError(nul_message(f"{source} row {row + 2}", column))
     # Text columns cleaned once per distinct value; their checks look at the distinct
     # values and index the rows by code.
     text = {column: _cleaned(frame[column], lower=lower, empty_is_missing=empty)

@@ -1,0 +1,90 @@
+"""A text cell holding a NUL character is refused where a table enters (a measurements
+CSV, ``normalise_measurements``, a plain frame given to ``respond``, the patients table):
+pandas groups ``"P\\x00a"`` and ``"P\\x00b"`` as one value, so two patients were merged
+without a word."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recist.errors import RecistDataError
+from recist.patients import normalise_patients
+from recist.plausibility import first_nul_flags, first_nul_text
+from recist.response import respond
+from recist.table import normalise_measurements, read_measurements
+
+
+def _two_patients() -> pd.DataFrame:
+    """Two patients whose ids differ after a NUL: one progresses, one responds."""
+    return pd.DataFrame({
+        "patient_id": ["P\x00a", "P\x00a", "P\x00b", "P\x00b"],
+        "date": ["2024-01-05", "2024-03-01"] * 2, "lesion_id": ["T1", "T1", "T2", "T2"],
+        "kind": ["target"] * 4, "organ": ["lung"] * 4, "nodal": [False] * 4,
+        "ld_mm": [20.0, 30.0, 40.0, 10.0], "sa_mm": [None] * 4, "status": ["measured"] * 4})
+
+
+def test_the_premise_pandas_merges_such_texts():
+    # why the refusal: grouping by these ids gives one patient (pandas 2.3)
+    codes, _ = pd.factorize(np.array(["P\x00a", "P\x00b"], dtype=object))
+    assert codes.tolist() in ([0, 0], [0, 1])  # [0, 0] today; the refusal holds either way
+
+
+def test_a_csv_cell_with_a_nul_is_refused_naming_the_file_row(tmp_path):
+    # before: the two patients were read as one ('P\x00a' four times)
+    path = tmp_path / "m.csv"
+    _two_patients().to_csv(path, index=False)
+    with pytest.raises(RecistDataError, match=r"m\.csv row 2: patient_id holds a NUL "
+                                              r"character .* save it as UTF-8"):
+        read_measurements(path)
+
+
+@pytest.mark.parametrize("dtype", [object, "category", "string"])
+def test_normalise_and_respond_refuse_it(dtype):
+    table = _two_patients()
+    table["patient_id"] = table["patient_id"].astype(dtype)
+    with pytest.raises(RecistDataError, match=r"^measurements row 2: patient_id holds a NUL"):
+        normalise_measurements(table)
+    with pytest.raises(RecistDataError, match=r"row at index 0: patient_id holds a NUL"):
+        respond(table)  # a plain frame, never normalised
+
+
+def test_a_lesion_or_visit_with_a_nul_is_refused_too():
+    table = _two_patients().assign(patient_id="P1", lesion_id=["T1", "T1", "T\x00", "T\x00"])
+    with pytest.raises(RecistDataError, match=r"row 4: lesion_id holds a NUL"):
+        normalise_measurements(table)
+    table = _two_patients().assign(patient_id="P1", visit=[None, "V\x001", None, "V\x002"])
+    with pytest.raises(RecistDataError, match=r"row 3: visit holds a NUL"):
+        normalise_measurements(table)
+
+
+def test_the_patients_table_refuses_it():
+    with pytest.raises(RecistDataError, match=r"^patients row 3: patient_id holds a NUL"):
+        normalise_patients(pd.DataFrame({"patient_id": ["P1", "P\x002"],
+                                         "start_date": ["2024-01-01", None]}))
+
+
+def test_the_same_patients_without_nul_are_two():
+    table = _two_patients()
+    table["patient_id"] = table["patient_id"].str.replace("\x00", "-")
+    summary = respond(normalise_measurements(table)).patient_summary
+    assert summary["patient_id"].tolist() == ["P-a", "P-b"]
+    assert summary["bor"].tolist() == ["PD", "PR"]
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["a", "b"], [False, False]),
+    (["a", "b\x00"], [False, True]),
+    ([None, "b\x00", np.nan, pd.NA], [False, True, False, False]),
+    ([1, "x\x00", 2.5], [False, True, False]),
+    ([], []),
+])
+def test_first_nul_flags(values, expected):
+    assert first_nul_flags(np.array(values, dtype=object)).tolist() == expected
+
+
+def test_a_category_no_row_uses_is_no_cell():
+    column = pd.Series(pd.Categorical(["a", "b"], categories=["a", "b", "c\x00"]))
+    assert first_nul_text(column) is None
+    assert first_nul_text(column.iloc[::-1].reset_index(drop=True).astype(
+        pd.CategoricalDtype(["a", "b\x00"]))) is None  # "b" is not "b\x00": missing, no text
+    assert first_nul_text(pd.Series(pd.Categorical(["a", "b\x00", "b\x00"]))) == 1
