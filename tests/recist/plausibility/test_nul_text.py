@@ -88,3 +88,15 @@ def test_a_category_no_row_uses_is_no_cell():
     assert first_nul_text(column.iloc[::-1].reset_index(drop=True).astype(
         pd.CategoricalDtype(["a", "b\x00"]))) is None  # "b" is not "b\x00": missing, no text
     assert first_nul_text(pd.Series(pd.Categorical(["a", "b\x00", "b\x00"]))) == 1
+
+
+@pytest.mark.parametrize("via_csv", [True, False])
+def test_an_id_that_is_another_before_its_nul_is_refused(tmp_path, via_csv):
+    # "P" and "P\x00b" hash alike too, and the first has no NUL to see in the groups
+    table = _two_patients().assign(patient_id=["P", "P", "P\x00b", "P\x00b"])
+    if via_csv:
+        table.to_csv(tmp_path / "m.csv", index=False)
+        with pytest.raises(RecistDataError, match=r"row 4: patient_id holds a NUL"):
+            read_measurements(tmp_path / "m.csv")
+    with pytest.raises(RecistDataError, match=r"row at index 2: patient_id holds a NUL"):
+        respond(table)
