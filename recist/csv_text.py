@@ -43,6 +43,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from recist.plausibility import first_nul_flags
+
 __all__ = ["fixed_decimals", "table_csv_bytes", "table_csv_parts"]
 
 _DELIMITER, _QUOTE, _LINE = ",", '"', "\n"
@@ -247,7 +249,8 @@ def _object_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     A response table repeats a few label objects over its rows: grouping the rows by the
     objects' addresses (integers, read from the array's buffer of pointers) hashes no
     string; the few distinct objects are then factorised by value, so equal texts held by
-    different objects still share one code.
+    different objects still share one code. Text holding a NUL character is left to the
+    plain path: pandas compares text only up to its first NUL.
     """
     cells = np.ascontiguousarray(cells)
     address = np.frombuffer(memoryview((ctypes.c_char * cells.nbytes).from_address(
@@ -262,6 +265,8 @@ def _object_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     first = np.empty(len(objects), dtype=np.intp)
     first[same[::-1]] = np.arange(len(cells) - 1, -1, -1)  # the first row of each object
+    if first_nul_flags(cells[first]).any():  # pandas would make "a\x00b" and "a\x00c" one
+        return None
     try:
         codes, uniques = pd.factorize(cells[first])
     except TypeError:  # an unhashable cell (a list): not text, pandas decides

@@ -202,3 +202,11 @@ def test_repeated_non_text_object_cells_go_through_pandas(cell):
     values[500] = cell
     frame = pd.DataFrame({"patient_id": values, "visit": values})
     assert bytes(table_csv_bytes(frame)) == _pandas(frame)
+
+
+def test_repeated_texts_holding_a_nul_stay_apart():
+    # before: the repeated-objects shortcut wrote L\x00b on every row (pandas compares text
+    # only up to its first NUL); a table of extra outputs or a hand-made result can hold them
+    frame = pd.DataFrame({"p": ["P1"] * 40, "l": ["L\x00a", "L\x00b"] * 20, "x": range(40)})
+    assert table_csv_bytes(frame) == _pandas(frame)
+    assert table_csv_bytes(frame).count(b"L\x00a") == 20
