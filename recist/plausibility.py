@@ -26,6 +26,7 @@ import math
 import os
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,10 +40,12 @@ __all__ = [
     "EARLIEST_DATE",
     "LATEST_DATE_MARGIN_DAYS",
     "Bound",
+    "beyond_ns_message",
     "check_dates",
     "check_durations",
     "check_numbers",
     "date_bounds",
+    "first_date_beyond_ns",
     "first_nul_text",
     "first_time_of_day",
     "implausible_allowed",
@@ -168,11 +171,41 @@ def first_time_of_day(values: pd.Series) -> int | None:
     """
     if not pd.api.types.is_datetime64_dtype(values.dtype):
         return None
-    ns = values.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    if not (ns % _DAY_NS).any():  # the usual case: one pass
+    raw = values.to_numpy()  # in its own unit: no conversion that could overflow
+    unit: Any = np.datetime_data(raw.dtype)[0]
+    per_day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))
+    ticks = raw.view(np.int64)
+    if not (ticks % per_day).any():  # the usual case: one pass
         return None
-    timed = np.flatnonzero((ns % _DAY_NS != 0) & (ns != np.iinfo(np.int64).min))  # not NaT
+    timed = np.flatnonzero((ticks % per_day != 0) & (ticks != np.iinfo(np.int64).min))  # NaT
     return int(timed[0]) if len(timed) else None
+
+
+_NS_FIRST_DAY = np.datetime64("1677-09-22")
+_NS_LAST_DAY = np.datetime64("2262-04-11")
+"""The first and last whole days a nanosecond datetime (pandas' and recist's) holds."""
+
+
+def first_date_beyond_ns(values: pd.Series) -> int | None:
+    """The position of the first date of a datetime column in a coarser unit (seconds,
+    days …) that a nanosecond datetime cannot hold (before 1677-09-22, after 2262-04-11),
+    or None: converting it would wrap around without a word (2500-01-01 became 1915-06-14).
+
+    >>> first_date_beyond_ns(pd.Series(np.array(["2024-01-01", "2500-01-01"], "datetime64[s]")))
+    1
+    """
+    if not pd.api.types.is_datetime64_dtype(values.dtype) or values.dtype == np.dtype(
+            "datetime64[ns]"):
+        return None
+    raw = values.to_numpy()
+    beyond = np.flatnonzero((raw < _NS_FIRST_DAY) | (raw > _NS_LAST_DAY))  # NaT: neither
+    return int(beyond[0]) if len(beyond) else None
+
+
+def beyond_ns_message(where: str, column: str, value: object) -> str:
+    """The message refusing a date ``first_date_beyond_ns`` found."""
+    return (f"{where}: {column} {value} is outside the dates recist can hold (1677-09-22 to "
+            "2262-04-11); correct the date")
 
 
 def time_of_day_message(where: str, column: str, value: object) -> str:

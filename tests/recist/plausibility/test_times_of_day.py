@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from recist.errors import RecistDataError
+from recist.patients import normalise_patients
 from recist.plausibility import first_time_of_day
 from recist.response import respond
 from recist.table import normalise_measurements
@@ -60,3 +61,22 @@ def test_first_time_of_day_in_any_unit_and_not_missing(unit):
     assert first_time_of_day(pd.Series([pd.NaT, pd.NaT], dtype=f"datetime64[{unit}]")) is None
     assert first_time_of_day(pd.Series(["2024-03-01 10:00"])) is None  # text: read elsewhere
     assert first_time_of_day(pd.Series(np.array([], dtype="datetime64[ns]"))) is None
+
+
+def test_a_date_beyond_what_nanoseconds_hold_is_refused_not_wrapped():
+    # review of ff3c6e3: a datetime64[s] 2500-01-01 was called "a time of day"; before it,
+    # respond() read it as 1915-06-14 00:25:26 (the nanoseconds wrapped) and assessed it
+    scans = _timed_scans().iloc[[0, 2]].reset_index(drop=True)
+    scans["date"] = np.array(["2024-01-05", "2500-01-01"], dtype="datetime64[s]")
+    expected = r"date 2500-01-01 00:00:00 is outside the dates recist can hold"
+    with pytest.raises(RecistDataError, match=r"^measurements row at index 1 .*" + expected):
+        respond(scans)
+    with pytest.raises(RecistDataError, match=r"^measurements row 3, .*" + expected):
+        normalise_measurements(scans)
+    with pytest.raises(RecistDataError, match=r"^patients row 2, patient_id P1: start_date "
+                                              r"1600-01-01 00:00:00 is outside"):
+        normalise_patients(pd.DataFrame({"patient_id": ["P1"], "start_date": np.array(
+            ["1600-01-01"], dtype="datetime64[s]")}))
+    scans["date"] = np.array(["2024-01-05", "2262-04-11"], dtype="datetime64[s]")
+    with pytest.raises(RecistDataError, match=r"scan date 2262-04-11 is in the future"):
+        respond(normalise_measurements(scans))  # the last day fits: refused for its reason
