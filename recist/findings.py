@@ -139,6 +139,8 @@ class Findings(Sequence[Finding]):
     True
     >>> [g.message for g in f + [Finding("y", "m3")]]
     ['m1', 'm2', 'm3']
+    >>> type(() + f).__name__, type(f + ()).__name__
+    ('tuple', 'Findings')
     """
 
     __slots__ = ("_parts", "_length", "_columns", "_items")
@@ -169,19 +171,21 @@ class Findings(Sequence[Finding]):
                      severity: Any = Severity.WARNING, patient_id: Any = None,
                      date: Any = None, visit: Any = None, lesion_id: Any = None,
                      rule: Any = None) -> Findings:
-        """``n`` findings, each field given as a list or array of ``n`` values or as one
-        value (a ``str``, ``Severity`` or None) shared by all; a column of another length
-        is refused (it would drop or invent findings)."""
+        """``n`` findings, each field given as ``n`` values (a list, tuple, array or
+        Series; numpy's text scalars become ``str``) or as one value (a ``str``, a
+        ``Severity`` or None) shared by all; a column of another length is refused (it
+        would drop or invent findings)."""
         values = {"code": code, "message": message, "severity": severity,
                   "patient_id": patient_id, "date": date, "visit": visit,
                   "lesion_id": lesion_id, "rule": rule}
         columns: dict[str, Any] = {}
         for name, value in values.items():
-            if isinstance(value, (list, tuple, np.ndarray)):
-                if len(value) != n:
-                    raise ValueError(f"findings column {name} holds {len(value)} values for "
+            if value is not None and not isinstance(value, str):  # a column of n values
+                listed = value.tolist() if hasattr(value, "tolist") else list(value)
+                if len(listed) != n:
+                    raise ValueError(f"findings column {name} holds {len(listed)} values for "
                                      f"{n} findings")
-                value = np.fromiter(value, dtype=object, count=n)
+                value = np.fromiter(listed, dtype=object, count=n)
             columns[name] = value
         return cls._of_parts(((_COLUMNS, n, columns),) if n else ())
 
@@ -260,8 +264,12 @@ class Findings(Sequence[Finding]):
     def __add__(self, other: Iterable[Finding]) -> Findings:
         return Findings._of_parts(self._parts + Findings(other)._parts)
 
-    def __radd__(self, other: Iterable[Finding]) -> Findings:
-        return Findings._of_parts(Findings(other)._parts + self._parts)
+    def __radd__(self, other: object) -> tuple[Finding, ...]:
+        """``a_tuple + findings``: a tuple, as the tuple of findings gave; a list on the
+        left is left to the list (``+=`` extends it, ``+`` is refused, as with a tuple)."""
+        if isinstance(other, tuple):
+            return other + tuple(self)
+        return NotImplemented
 
     def __repr__(self) -> str:
         shown = ", ".join(repr(f) for f in self[:3])

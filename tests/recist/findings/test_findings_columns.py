@@ -79,8 +79,8 @@ def test_joining_keeps_order_whatever_the_operands():
     first = Findings.from_columns(2, **_columns(OBJECTS[:2]))
     last = [OBJECTS[2]]
     assert first + last == OBJECTS
-    assert list(OBJECTS[:1]) + Findings(OBJECTS[1:]) == OBJECTS
     assert tuple(OBJECTS[:2]) + Findings(last) == OBJECTS
+    assert isinstance(tuple(OBJECTS[:2]) + Findings(last), tuple)  # as the tuple gave
     joined = Findings()
     for part in (first, Findings(), last):
         joined += part
@@ -123,3 +123,25 @@ def test_raise_for_errors_reads_the_columns():
     assert str(raised.value) == "patient P2: two (and 1 more error(s))"
     assert raised.value.findings == (OBJECTS[1], Finding("e", "second error", "error"))
     raise_for_errors(Findings([OBJECTS[0], OBJECTS[2]]))  # no error: nothing raised
+
+
+def test_a_list_on_the_left_stays_a_list_as_with_the_tuple():
+    # review of 9ddaddd: `out += findings` made `out` a Findings, and its next append failed
+    out = [OBJECTS[0]]
+    out += Findings(OBJECTS[1:])
+    assert isinstance(out, list) and out == list(OBJECTS)
+    out.append(OBJECTS[0])
+    with pytest.raises(TypeError):
+        [OBJECTS[0]] + Findings(OBJECTS[1:])  # refused, as list + tuple is
+
+
+def test_columns_from_a_series_or_text_array():
+    # review: a Series was taken for one value shared by all; numpy text gave np.str_
+    import pandas as pd
+
+    made = Findings.from_columns(2, code=np.array(["a", "b"]), message=pd.Series(["m", "n"]),
+                                 patient_id=("P1", "P2"))
+    assert made == (Finding("a", "m", patient_id="P1"), Finding("b", "n", patient_id="P2"))
+    assert type(made[0].code) is str and type(made[1].message) is str
+    with pytest.raises(ValueError, match="patient_id holds 3 values for 2 findings"):
+        Findings.from_columns(2, code="x", message=["m", "n"], patient_id=pd.Series([1, 2, 3]))
