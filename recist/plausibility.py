@@ -151,10 +151,6 @@ def refuse_timezone_dates(values: pd.Series, column: str, source: str) -> None:
             ".dt.tz_localize(None).dt.normalize())")
 
 
-_DAY_NS = 86_400 * 10**9
-"""One day in nanoseconds: a naive datetime at midnight is a multiple of it."""
-
-
 def first_time_of_day(values: pd.Series) -> int | None:
     """The position of the first value of a (naive) datetime column that holds a time of
     day, or None when every value is a day (midnight) or missing.
