@@ -22,15 +22,8 @@ from recist.cohort_index import (
     text_codes,
     visit_label,
 )
-from recist.errors import RecistDataError
 from recist.findings import Finding, Findings, Severity, make_finding
-from recist.plausibility import (
-    beyond_ns_message,
-    first_date_beyond_ns,
-    first_time_of_day,
-    refuse_timezone_dates,
-    time_of_day_message,
-)
+from recist.plausibility import refuse_timezone_dates, refuse_unusable_dates
 
 __all__ = ["codes_of", "decoded", "finding", "findings_at", "findings_at_rows", "indexed", "iso",
            "iso_dates", "made_findings", "records"]
@@ -76,16 +69,9 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
     refuse_timezone_dates(columns["date"], "date", "measurements")
     if not pd.api.types.is_datetime64_any_dtype(columns["date"]):
         columns["date"] = pd.to_datetime(columns["date"])
-    beyond = first_date_beyond_ns(columns["date"])
-    if beyond is not None:
-        raise RecistDataError(beyond_ns_message(
-            f"measurements row at index {index[beyond]!r} (patient_id "
-            f"{columns['patient_id'].iloc[beyond]})", "date", columns["date"].iloc[beyond]))
-    timed = first_time_of_day(columns["date"])
-    if timed is not None:
-        raise RecistDataError(time_of_day_message(
-            f"measurements row at index {index[timed]!r} (patient_id "
-            f"{columns['patient_id'].iloc[timed]})", "date", columns["date"].iloc[timed]))
+    ids = columns["patient_id"]
+    refuse_unusable_dates(columns["date"], "date", lambda row: (
+        f"measurements row at index {index[row]!r} (patient_id {ids.iloc[row]})"))
     encoding = CohortIndex(columns)
     for column, coded in (("kind", encoding.kind), ("status", encoding.status)):
         # categorical (fast comparisons on a cohort), from the codes: no hashing

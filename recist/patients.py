@@ -24,12 +24,11 @@ import pandas as pd
 
 from recist.errors import RecistDataError
 from recist.plausibility import (
-    beyond_ns_message,
     check_dates,
-    first_date_beyond_ns,
     first_nul_text,
     nul_message,
     refuse_timezone_dates,
+    refuse_unusable_dates,
     unreadable_date,
 )
 from recist.table import read_csv_table
@@ -98,10 +97,9 @@ def _parse_dates(values: pd.Series, ids: npt.NDArray[np.object_], column: str,
         days: npt.NDArray[np.datetime64] = (values.to_numpy().astype("datetime64[D]")
                                             .astype("datetime64[ns]"))
         return days
-    beyond = first_date_beyond_ns(values)
-    if beyond is not None:
-        raise RecistDataError(beyond_ns_message(_where(source, beyond, ids[beyond]), column,
-                                                values.iloc[beyond]))
+    # a time of day is read as its day here (the day is what the durations count)
+    refuse_unusable_dates(values, column, lambda row: _where(source, row, ids[row]),
+                          days_only=False)
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values).dt.normalize().astype("datetime64[ns]").to_numpy()
     if values.isna().all():  # an absent optional column: NaT, as parsing would give

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -40,7 +41,6 @@ __all__ = [
     "EARLIEST_DATE",
     "LATEST_DATE_MARGIN_DAYS",
     "Bound",
-    "beyond_ns_message",
     "check_dates",
     "check_durations",
     "check_numbers",
@@ -51,7 +51,7 @@ __all__ = [
     "implausible_allowed",
     "nul_message",
     "refuse_timezone_dates",
-    "time_of_day_message",
+    "refuse_unusable_dates",
     "unreadable_date",
 ]
 
@@ -198,17 +198,29 @@ def first_date_beyond_ns(values: pd.Series) -> int | None:
     return int(beyond[0]) if len(beyond) else None
 
 
-def beyond_ns_message(where: str, column: str, value: object) -> str:
-    """The message refusing a date ``first_date_beyond_ns`` found."""
-    return (f"{where}: {column} {value} is outside the dates recist can hold (1677-09-22 to "
-            "2262-04-11); correct the date")
+def refuse_unusable_dates(values: pd.Series, column: str, where: Callable[[int], str],
+                          days_only: bool = True) -> None:
+    """Refuse a parsed date column naming the first row it cannot hold as RECIST dates:
+    a date a nanosecond datetime cannot hold (``first_date_beyond_ns``) and, when
+    ``days_only``, a time of day (``first_time_of_day``: the rows of one scan day are one
+    time point, MEAS-11, DEC-20). ``where(position)`` describes a row for the message.
 
-
-def time_of_day_message(where: str, column: str, value: object) -> str:
-    """The message refusing a date that holds a time of day (``first_time_of_day``)."""
-    return (f"{where}: {column} {value} holds a time of day; RECIST dates are scan days "
-            "and the rows of one scan day form one time point: give the day of each "
-            "(in pandas: .dt.normalize())")
+    >>> refuse_unusable_dates(pd.Series(pd.to_datetime(["2024-03-01T09:30"])), "date",
+    ...                       lambda row: f"row {row}")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    recist.errors.RecistDataError: row 0: date 2024-03-01 09:30:00 holds a time of day; ...
+    """
+    beyond = first_date_beyond_ns(values)
+    if beyond is not None:
+        raise RecistDataError(
+            f"{where(beyond)}: {column} {values.iloc[beyond]} is outside the dates recist can "
+            "hold (1677-09-22 to 2262-04-11); correct the date")
+    timed = first_time_of_day(values) if days_only else None
+    if timed is not None:
+        raise RecistDataError(
+            f"{where(timed)}: {column} {values.iloc[timed]} holds a time of day; RECIST dates "
+            "are scan days and the rows of one scan day form one time point: give the day of "
+            "each (in pandas: .dt.normalize())")
 
 
 def first_nul_text(column: pd.Series) -> int | None:

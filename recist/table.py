@@ -19,14 +19,11 @@ from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
 from recist.plausibility import (
     BOUNDS,
-    beyond_ns_message,
     check_numbers,
-    first_date_beyond_ns,
     first_nul_text,
-    first_time_of_day,
     nul_message,
     refuse_timezone_dates,
-    time_of_day_message,
+    refuse_unusable_dates,
     unreadable_date,
 )
 from recist.vocabulary import LESION_STATUSES, LesionKind
@@ -326,15 +323,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
             f"{_where(source, row, frame)}: date {frame.at[row, 'date']!r} "
             f"{unreadable_date(frame.at[row, 'date'])}; write it like 2024-03-01"
         )
-    beyond = first_date_beyond_ns(dates)
-    if beyond is not None:
-        raise RecistDataError(beyond_ns_message(_where(source, frame.index[beyond], frame),
-                                                "date", dates.iloc[beyond]))
-    timed = first_time_of_day(dates)
-    if timed is not None:
-        row = frame.index[timed]
-        raise RecistDataError(time_of_day_message(_where(source, row, frame), "date",
-                                                  dates.iloc[timed]))
+    refuse_unusable_dates(dates, "date", lambda row: _where(source, frame.index[row], frame))
     frame["date"] = dates
 
     # Vocabularies checked on the distinct values (a missing value is never allowed).
