@@ -30,8 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from recist.arrays import first_seen_codes
-from recist.errors import RecistDataError
-from recist.plausibility import first_nul_text, nul_message
+from recist.plausibility import refuse_nul_text
 
 __all__ = [
     "Codes",
@@ -156,10 +155,8 @@ def text_codes(column: pd.Series[Any]) -> TextCodes:
     >>> coded.codes.tolist(), coded.uniques.tolist()
     ([1, 0, -1, 1], ['a', 'b'])
     """
-    nul = first_nul_text(column)  # before any hashing: pandas would merge such texts
-    if nul is not None:
-        raise RecistDataError(nul_message(f"row at index {column.index[nul]!r}",
-                                          str(column.name)))
+    refuse_nul_text(column, str(column.name),  # before any hashing: pandas merges them
+                    lambda row: f"row at index {column.index[row]!r}")
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return _categorical_codes(column.array)

@@ -25,8 +25,7 @@ import pandas as pd
 from recist.errors import RecistDataError
 from recist.plausibility import (
     check_dates,
-    first_nul_text,
-    nul_message,
+    refuse_nul_text,
     refuse_timezone_dates,
     refuse_unusable_dates,
     unreadable_date,
@@ -185,9 +184,7 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients", *,
         return given[name] if name in given else pd.Series(pd.NA, index=index, dtype=object)
 
     for column in ("patient_id", "arm"):  # before any hashing: pandas would merge such ids
-        row = first_nul_text(column_of(column))
-        if row is not None:
-            raise RecistDataError(nul_message(f"{source} row {row + 2}", column))
+        refuse_nul_text(column_of(column), column, lambda row: f"{source} row {row + 2}")
     ids = _text_array(column_of("patient_id"))
     missing = np.flatnonzero(np.asarray(ids.isna()))
     if len(missing):

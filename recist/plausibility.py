@@ -49,7 +49,7 @@ __all__ = [
     "first_nul_text",
     "first_time_of_day",
     "implausible_allowed",
-    "nul_message",
+    "refuse_nul_text",
     "refuse_timezone_dates",
     "refuse_unusable_dates",
     "unreadable_date",
@@ -230,7 +230,7 @@ def first_nul_text(column: pd.Series) -> int | None:
     pandas hashes a column of text alone by each text's C string, which ends at its first
     NUL: ``"P\\x00a"``, ``"P\\x00b"`` and ``"P"`` would be grouped as one value (pandas
     2.3), so two patients, lesions or visits would be merged without a word. Such a cell
-    is refused where a table enters (``nul_message``). A categorical column's categories
+    is refused where a table enters (``refuse_nul_text``). A categorical column's categories
     are looked at (then the rows of the first such category); a column of text alone is
     looked at in one pass over its joined text.
 
@@ -267,9 +267,13 @@ def first_nul_flags(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
                         for value in values.tolist()), dtype=bool, count=len(values))
 
 
-def nul_message(where: str, column: str) -> str:
-    """The message refusing a text cell holding a NUL character (``first_nul_text``)."""
-    return (f"{where}: {column} holds a NUL character (\\x00), which no text cell may hold "
+def refuse_nul_text(column: pd.Series, name: str, where: Callable[[int], str]) -> None:
+    """Refuse a text column holding a NUL character (``first_nul_text``), naming the first
+    such row (``where(position)`` describes it) and how to fix it."""
+    row = first_nul_text(column)
+    if row is not None:
+        raise RecistDataError(
+            f"{where(row)}: {name} holds a NUL character (\\x00), which no text cell may hold "
             "(it would make different ids one); remove it (a file saved as UTF-16 has a "
             "NUL beside each letter: save it as UTF-8)")
 

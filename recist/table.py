@@ -20,8 +20,7 @@ from recist.outputs import write_csv_atomic
 from recist.plausibility import (
     BOUNDS,
     check_numbers,
-    first_nul_text,
-    nul_message,
+    refuse_nul_text,
     refuse_timezone_dates,
     refuse_unusable_dates,
     unreadable_date,
@@ -290,9 +289,7 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
         if column not in frame.columns:
             frame[column] = pd.NA
     for column in _TEXT_COLUMNS:  # before any hashing: pandas would merge such texts
-        row = first_nul_text(frame[column])
-        if row is not None:
-            raise RecistDataError(nul_message(f"{source} row {row + 2}", column))
+        refuse_nul_text(frame[column], column, lambda row: f"{source} row {row + 2}")
     # Text columns cleaned once per distinct value; their checks look at the distinct
     # values and index the rows by code.
     text = {column: _cleaned(frame[column], lower=lower, empty_is_missing=empty)
