@@ -17,8 +17,8 @@ import pandas as pd
 
 from recist.errors import RecistDataError
 
-__all__ = ["FIELDS", "Finding", "Findings", "Severity", "by_severity", "field_values",
-           "findings_frame", "make_finding", "make_findings", "raise_for_errors"]
+__all__ = ["FIELDS", "Finding", "Findings", "Severity", "by_severity", "findings_frame",
+           "make_finding", "make_findings", "raise_for_errors"]
 
 
 class Severity(StrEnum):
@@ -331,35 +331,17 @@ def by_severity(findings: Iterable[Finding]) -> Findings:
     return found.take(np.argsort(rank[codes], kind="stable"))
 
 
-def field_values(findings: Iterable[Finding], name: str) -> list[Any]:
-    """One field of every finding, in order (read from the columns of ``Findings``).
-
-    >>> field_values([Finding("x", "m", patient_id="P1")], "patient_id")
-    ['P1']
-    """
-    if isinstance(findings, Findings):
-        values: list[Any] = findings.column(name).tolist()
-        return values
-    return list(map(attrgetter(name), findings))
-
-
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
     """Findings as a table (one row each, an object column per field), for CSV output.
 
     Column by column: what ``dataclasses.asdict`` per finding gave (the fields are plain
-    values); ``Findings`` gives its columns as they are, other findings have each
-    column's values fetched by a C attribute getter straight into an object array.
+    values), read as the columns of ``Findings`` (other findings have each field fetched
+    by a C attribute getter straight into an object array).
 
     >>> findings_frame([Finding("x", "m", patient_id="P1")]).loc[0, ["code", "patient_id"]].tolist()
     ['x', 'P1']
     """
-    if isinstance(findings, Findings):
-        return findings.frame()
-    columns = list(Finding.__dataclass_fields__)
-    listed = list(findings)
-    return pd.DataFrame({name: np.fromiter(map(attrgetter(name), listed), dtype=object,
-                                           count=len(listed))
-                         for name in columns}, columns=columns, copy=False)
+    return Findings(findings).frame()
 
 
 def raise_for_errors(findings: Iterable[Finding]) -> None:
