@@ -237,14 +237,19 @@ class _Coded(NamedTuple):
 
 
 _BLOCK = 256
+"""Rows per sampled block of ``_object_codes``' first look at a column."""
+
+_REPEATS = 8
+"""A column is coded (each distinct field formatted once) when it holds at most one
+distinct value (or pair of values) in this many rows: fewer pays for no hashing."""
 
 
 def _object_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``pandas.factorize`` of an object array (codes, and the distinct values as objects;
     None, NaN and pd.NA: code ``-1``), the rows first grouped by the object they point to;
-    None when the rows hold more than one distinct object in 8 (hardly repeated), looked
-    at first in 8 blocks of ``_BLOCK`` rows (a long text column of distinct sentences is
-    left at once).
+    None when the rows hold more than one distinct object in ``_REPEATS`` (hardly
+    repeated), looked at first in ``_REPEATS`` blocks of ``_BLOCK`` rows (a long text
+    column of distinct sentences is left at once).
 
     A response table repeats a few label objects over its rows: grouping the rows by the
     objects' addresses (integers, read from the array's buffer of pointers) hashes no
@@ -255,13 +260,13 @@ def _object_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     cells = np.ascontiguousarray(cells)
     address = np.frombuffer(memoryview((ctypes.c_char * cells.nbytes).from_address(
         cells.ctypes.data)).cast("B"), dtype=np.uintp)
-    if len(cells) > 8 * _BLOCK:  # a first look at 8 blocks of rows spread over the column
-        starts = np.linspace(0, len(cells) - _BLOCK, 8).astype(np.intp)
+    if len(cells) > _REPEATS * _BLOCK:  # a first look at blocks spread over the column
+        starts = np.linspace(0, len(cells) - _BLOCK, _REPEATS).astype(np.intp)
         sample = address[(starts[:, None] + np.arange(_BLOCK)).ravel()]
-        if 8 * len(np.unique(sample)) > len(sample):
+        if _REPEATS * len(np.unique(sample)) > len(sample):
             return None
     same, objects = pd.factorize(address)
-    if 8 * len(objects) > len(cells):
+    if _REPEATS * len(objects) > len(cells):
         return None
     first = np.empty(len(objects), dtype=np.intp)
     first[same[::-1]] = np.arange(len(cells) - 1, -1, -1)  # the first row of each object
@@ -326,10 +331,10 @@ def _extended(coded: _Coded) -> tuple[pa.Array, np.ndarray]:
 
 def _merged(first: _Coded, second: _Coded) -> _Coded | None:
     """Two neighbouring columns as one of their joined fields (``first,second``), each
-    pair that occurs joined once, when their pairs are few for certain (at most one in 8
+    pair that occurs joined once, when their pairs are few for certain (at most one in ``_REPEATS``
     rows, counting every pair of their distinct texts); else None."""
     rows = len(first.codes)
-    if 8 * (len(first.texts) + 1) * (len(second.texts) + 1) > rows:
+    if _REPEATS * (len(first.texts) + 1) * (len(second.texts) + 1) > rows:
         return None
     texts_a, codes_a = _extended(first)
     texts_b, codes_b = _extended(second)
