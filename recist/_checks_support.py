@@ -38,7 +38,12 @@ _TIMEPOINT_COLUMNS = ("timepoint", "timepoint_start", "timepoint_order", "is_bas
 
 
 def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
-    """The measurements with their time point columns (``recist.baseline_rules.timepoint_index``).
+    """The measurements with their time point codes and ``lesion_code``.
+
+    The codes are ``recist.cohort_index.CohortIndex.timepoint_codes`` (``timepoint_order``,
+    ``is_baseline``, ``patient_code``, ``timepoint_code``, ``has_visit``); the time points'
+    labels and start dates, which no check reads, are only in
+    ``recist.baseline_rules.timepoint_index``.
 
     Optional columns that are absent are added empty, so hand-made tables work too;
     ``kind`` and ``status`` become categorical. The result is an ``IndexedMeasurements``
@@ -78,7 +83,7 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
         columns[column] = pd.Series(pd.Categorical.from_codes(
             coded.codes, categories=pd.Index(coded.uniques, dtype=object), validate=False),
             index=index, name=column)
-    for name, values in encoding.timepoint_rows().items():
+    for name, values in encoding.timepoint_codes().items():
         columns[name] = pd.Series(values, index=index, name=name)
     columns["lesion_code"] = pd.Series(encoding.lesion_code, index=index, name="lesion_code")
     return IndexedMeasurements.of(columns, index, encoding)

@@ -420,17 +420,26 @@ class CohortIndex:
 
     def timepoint_rows(self) -> dict[str, npt.NDArray[Any]]:
         """The columns of ``recist.baseline_rules.timepoint_index``, one value per row:
-        ``timepoint`` (label), ``timepoint_start`` (datetime64), ``timepoint_order``,
-        ``is_baseline``, ``patient_code`` and ``timepoint_code`` (numbered by first row),
-        ``has_visit``. New arrays, except the codes and ``has_visit``, which are shared."""
+        ``timepoint`` (label), ``timepoint_start`` (datetime64), then those of
+        ``timepoint_codes``. New arrays, except the codes and ``has_visit``, which are
+        shared."""
+        tps = self.timepoints
+        row_tp = tps.row_tp.astype(np.intp)  # intp: see timepoint_codes
+        return {"timepoint": tps.label[row_tp],
+                "timepoint_start": tps.first_ns[row_tp].view("datetime64[ns]"),
+                **self.timepoint_codes()}
+
+    def timepoint_codes(self) -> dict[str, npt.NDArray[Any]]:
+        """The integer columns of ``timepoint_rows``, one value per row (what the checks
+        read; the labels and start dates are made only by ``timepoint_rows``):
+        ``timepoint_order``, ``is_baseline``, ``patient_code`` and ``timepoint_code``
+        (numbered by first row), ``has_visit``. New arrays, except the codes and
+        ``has_visit``, which are shared."""
         tps = self.timepoints
         # numpy gathers by an intp index 2-3x faster than by the int32 codes (which it
-        # casts per gather): one cast for the three gathers
-        row_tp = tps.row_tp.astype(np.intp)
-        order = tps.order[row_tp]
+        # casts per gather)
+        order = tps.order[tps.row_tp.astype(np.intp)]
         return {
-            "timepoint": tps.label[row_tp],
-            "timepoint_start": tps.first_ns[row_tp].view("datetime64[ns]"),
             "timepoint_order": order, "is_baseline": order == 0,
             "patient_code": self.patient_code, "timepoint_code": tps.timepoint_code,
             "has_visit": tps.has_visit,

@@ -16,6 +16,7 @@ from recist._checks_support import (
     iso,
     iso_dates,
 )
+from recist.baseline_rules import timepoint_index
 from recist.checks import check_dates, check_new_at_baseline, run_input_checks
 from recist.cohort_index import text_codes
 from recist.findings import Severity
@@ -31,7 +32,7 @@ def _padded() -> pd.DataFrame:
 
 def test_a_padded_visit_is_one_time_point_and_findings_name_it_cleaned():
     table = indexed(_padded())
-    assert table["timepoint"].tolist() == ["C1", "C1", "C3", "C2"]
+    assert timepoint_index(table)["timepoint"].tolist() == ["C1", "C1", "C3", "C2"]
     [new] = check_new_at_baseline(_padded())  # row 1 ("C1") shares the time point of " C1 "
     assert (new.visit, new.lesion_id) == ("C1", "N1")
     [order] = check_dates(_padded(), today="2025-01-01")  # C3 before C2
