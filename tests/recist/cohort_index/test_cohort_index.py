@@ -159,6 +159,19 @@ def test_checks_codes_are_numbered_by_first_row():
         frame["patient_id"].astype(str) + "\x00" + frame["lesion_id"].astype(str))
 
 
+
+def test_lesion_codes_are_numbered_by_first_row_when_the_pairs_exceed_int32():
+    # 50,001 ids and 50,001 lesion ids: (patients + 1) x (lesion ids + 1) > 2**31, so the
+    # pairs are keyed as int64 (int32 below that)
+    rng = np.random.default_rng(7)
+    n = 50_001
+    patient = np.array([f"P{i}" for i in rng.permutation(n)] + ["P0", "P1"], dtype=object)
+    lesion = np.array([f"L{i}" for i in rng.permutation(n)] + ["L9", "L9"], dtype=object)
+    encoding = CohortIndex({"patient_id": pd.Series(patient), "lesion_id": pd.Series(lesion)})
+    assert encoding.patient_lesion().dtype == np.int64
+    assert encoding.lesion_code.tolist() == _first_seen_codes(
+        pd.Series(patient) + "\x00" + pd.Series(lesion))
+
 @pytest.mark.parametrize("dtype", TEXT_DTYPES)
 def test_patient_rank_is_each_patients_number_by_first_row(dtype):
     frame = _random_table(6, dtype)
