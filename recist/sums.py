@@ -318,14 +318,22 @@ def _lesion_groups(row_tp: np.ndarray, row_lesion: np.ndarray, row_order: np.nda
     ``row_lesion`` numbers the (patient, lesion_id) pairs 0..n_lesions-1 and ``row_order``
     is the order of the row's time point within its patient (0..n_orders-1), so that
     (lesion, order) names one time point of the lesion. Several rows of one lesion at one
-    time point are its fragments (SUM-5, DEC-11). Groups are numbered by lesion, then
-    order: without hashing (one flag per possible pair) unless that would take more than
-    about 8 bytes a row.
+    time point are its fragments (SUM-5, DEC-11). Rows sorted by time point, then lesion
+    (a table sorted by patient, date and lesion_id) are grouped by their runs, numbered in
+    that order (``_runs_of_pairs``); any others by lesion, then order: without hashing
+    (one flag per possible pair) unless that would take more than about 8 bytes a row.
+    The callers read the groups in any order.
 
     >>> _lesion_groups(np.array([0, 0, 1, 0]), np.array([2, 2, 2, 1]), np.array([0, 0, 1, 0]),
     ...                3, 2)
     (array([1, 1, 2, 0]), array([0, 0, 1]), array([1, 2, 2]))
+    >>> _lesion_groups(np.array([0, 0, 0, 1]), np.array([1, 2, 2, 2]), np.array([0, 0, 0, 1]),
+    ...                3, 2)
+    (array([0, 1, 1, 2]), array([0, 0, 1]), array([1, 2, 2]))
     """
+    runs = _runs_of_pairs(row_tp, row_lesion)
+    if runs is not None:
+        return runs
     key = row_lesion.astype(np.int64)
     key *= n_orders
     key += row_order
@@ -343,6 +351,27 @@ def _lesion_groups(row_tp: np.ndarray, row_lesion: np.ndarray, row_order: np.nda
     group_tp = np.empty(len(pairs), dtype=np.intp)
     group_tp[group] = row_tp
     return group, group_tp, pairs // max(n_orders, 1)
+
+
+def _runs_of_pairs(row_tp: np.ndarray, row_lesion: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``_lesion_groups`` of rows in (time point, lesion) order: each run of one pair is
+    a group (the pairs of the runs rise, so no pair has two runs); None for rows in any
+    other order."""
+    if len(row_tp) < 2:
+        return None
+    tp_step = row_tp[1:] != row_tp[:-1]
+    if not (row_tp[1:] >= row_tp[:-1]).all() or not (
+            tp_step | (row_lesion[1:] >= row_lesion[:-1])).all():
+        return None
+    head = np.empty(len(row_tp), dtype=bool)
+    head[0] = True
+    np.not_equal(row_lesion[1:], row_lesion[:-1], out=head[1:])
+    head[1:] |= tp_step
+    group = np.cumsum(head, dtype=np.intp)
+    group -= 1
+    heads = np.flatnonzero(head)
+    return group, row_tp[heads].astype(np.intp, copy=False), row_lesion[heads]
 
 
 def _lesions_at_baseline(row_lesion: np.ndarray, row_order: np.ndarray,

@@ -1,5 +1,6 @@
 """``recist.sums._lesion_groups`` puts two rows in one group exactly when they hold the same
-lesion at the same time point, by flags or, for a sparse key space, by hashing."""
+lesion at the same time point: by the runs of rows sorted by time point and lesion, else by
+flags or, for a sparse key space, by hashing."""
 
 from __future__ import annotations
 
@@ -22,6 +23,26 @@ def test_groups_are_the_lesion_time_point_pairs(n_lesions):
     assert len(set(zip(group.tolist(), pairs))) == len(set(pairs))  # one group per pair
     assert (group_tp[group] == row_tp).all()
     assert (group_lesion[group] == lesion).all()
+
+
+@pytest.mark.parametrize("disorder", [False, True])  # runs; rows reversed: flags
+def test_rows_sorted_by_time_point_and_lesion_group_by_runs(disorder):
+    rng = np.random.default_rng(3)
+    n_rows, n_lesions, n_orders = 2_000, 40, 6
+    lesion = rng.integers(0, n_lesions, n_rows)
+    order = rng.integers(0, n_orders, n_rows)
+    row_tp = (lesion // 4) * 100 + order  # 4 lesions a patient
+    by = np.lexsort((lesion, row_tp))
+    lesion, order, row_tp = lesion[by], order[by], row_tp[by]
+    if disorder:
+        lesion, order, row_tp = lesion[::-1], order[::-1], row_tp[::-1]
+    group, group_tp, group_lesion = _lesion_groups(row_tp, lesion, order, n_lesions, n_orders)
+    pairs = list(zip(lesion.tolist(), order.tolist()))
+    assert sorted(set(group.tolist())) == list(range(len(set(pairs))))
+    assert len(set(zip(group.tolist(), pairs))) == len(set(pairs))
+    assert (group_tp[group] == row_tp).all()
+    assert (group_lesion[group] == lesion).all()
+    assert (np.diff(group) >= 0).all() != disorder  # the runs are numbered in row order
 
 
 def test_no_rows():
