@@ -54,15 +54,19 @@ class _OneLineErrorParser(argparse.ArgumentParser):
                                     f"'{self.prog} --help'\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with every registered sub-command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Return the top-level parser with every registered sub-command, or only those of
+    ``command``'s module when it names one (what a command line that starts with that
+    sub-command needs: its parsing, help and errors are the same either way)."""
     parser = _OneLineErrorParser(
         prog="recist",
         description="RECIST 1.1 tumour measurement and response tracking.",
     )
     parser.add_argument("--version", action="version", version=f"recist {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in _COMMAND_MODULES.values():
+    modules = ([_COMMAND_MODULES[command]] if command in _COMMAND_MODULES
+               else dict.fromkeys(_COMMAND_MODULES.values()))
+    for module_name in modules:
         importlib.import_module(module_name).add_parser(subparsers)
     from recist.cli._terminal import add_verbosity_arguments
 
@@ -87,7 +91,9 @@ def _input_error_types() -> tuple[type[BaseException], ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``recist`` command line and return its exit status."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # a sub-command named first needs its own parser only (an option first: all of them)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
