@@ -93,12 +93,18 @@ def findings_line(findings: Iterable[Finding], written_to: str | None = None) ->
     >>> findings_line([Finding("a", "m", severity="info")]) is None
     True
     """
-    # a severity is a StrEnum (or its text): equal to, and hashed as, its text
-    listed = _not_notes(findings)
+    return _line(_not_notes(findings), written_to)
+
+
+def _line(listed: Findings, written_to: str | None) -> str | None:
+    """:func:`findings_line` of findings that hold no note."""
     if not listed:
         return None
-    severities = Counter(listed.column("severity").tolist())
-    counts = ", ".join(_plural(severities[s], s) for s in ("error", "warning") if severities[s])
+    # a severity is a StrEnum (or its text): equal to its text, compared in C (its hash is
+    # a Python call per finding)
+    severity = listed.column("severity")
+    counts = ", ".join(_plural(count, s) for s in ("error", "warning")
+                       if (count := int((severity == s).sum())))
     codes = Counter(listed.column("code").tolist()).most_common()
     named = ", ".join(f"{code} {count:,}" for code, count in codes[:SHOWN_CODES])
     more = ", …" if len(codes) > SHOWN_CODES else ""
@@ -111,7 +117,8 @@ def _not_notes(findings: Iterable[Finding]) -> Findings:
     from recist.findings import Findings
 
     found = Findings(findings)
-    return found.take(found.column("severity") != "info")
+    keep = found.column("severity") != "info"
+    return found if keep.all() else found.take(keep)
 
 
 def report_findings(args: argparse.Namespace, findings: Iterable[Finding],
@@ -127,6 +134,6 @@ def report_findings(args: argparse.Namespace, findings: Iterable[Finding],
         for finding in listed:
             print(f"{prefix}{finding}", file=sys.stderr)
         return
-    line = findings_line(listed, written_to)
+    line = _line(listed, written_to)
     if line is not None:
         print(f"recist {args.command}: {line}", file=sys.stderr)
