@@ -7,6 +7,7 @@ interpret with a message naming the file, row, patient, date and lesion.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +38,7 @@ __all__ = [
     "normalise_measurements",
     "parse_bool",
     "read_csv_table",
+    "refuse_nul_bytes",
     "read_measurements",
     "write_measurements",
 ]
@@ -431,8 +433,8 @@ def read_csv_table(path: str | Path, what: str, *,
     if not path.is_file():
         raise FileNotFoundError(f"{what} {path} does not exist")
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False,
-                           na_values=[""] if empty_as_missing else None, encoding="utf-8")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False,
+                            na_values=[""] if empty_as_missing else None, encoding="utf-8")
     except UnicodeDecodeError:
         raise RecistDataError(f"{path}: not UTF-8 text; save the {what} as UTF-8 CSV") from None
     except pd.errors.EmptyDataError:
@@ -440,6 +442,41 @@ def read_csv_table(path: str | Path, what: str, *,
     except pd.errors.ParserError as error:
         raise RecistDataError(f"{path}: not a readable CSV table ({_csv_problem(error)})"
                               ) from None
+    refuse_nul_bytes(path, what)
+    return frame
+
+
+def refuse_nul_bytes(path: Path, what: str) -> None:
+    """Refuse a CSV file holding a NUL byte, naming its line (and column when the line
+    splits like the header).
+
+    pandas' CSV parser ends a cell at a NUL character without a word: ``FOL\\x00FOX`` and
+    ``FOL\\x00IRI`` would both be read as ``FOL``. A UTF-8 text never holds a NUL byte
+    other than U+0000, which no cell may hold (``plausibility.refuse_nul_text``).
+    """
+    import csv
+    import mmap
+
+    with path.open("rb") as handle:
+        if not os.fstat(handle.fileno()).st_size:
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            at = view.find(b"\x00")
+            if at < 0:
+                return
+            start = view.rfind(b"\n", 0, at) + 1
+            end = view.find(b"\n", at)
+            line = view[:start].count(b"\n") + 1
+            header = view[:max(view.find(b"\n"), 0)].decode("utf-8-sig", "replace")
+            text = view[start:end if end >= 0 else len(view)].decode("utf-8", "replace")
+    names = next(csv.reader([header.rstrip("\r")]), [])
+    cells = next(csv.reader([text.rstrip("\r")]), [])
+    holding = [name for name, cell in zip(names, cells) if "\x00" in cell]
+    column = f", column {holding[0]}," if len(cells) == len(names) and holding else ""
+    raise RecistDataError(
+        f"{path} line {line}{column} holds a NUL character (\\x00), which no cell of the "
+        f"{what} may hold (it would be cut there); remove it (a file saved as UTF-16 has a "
+        "NUL beside each letter: save it as UTF-8)")
 
 
 def _csv_problem(error: Exception) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
+from recist.table import refuse_nul_bytes
 
 __all__ = ["apply_to_unique", "as_cdisc_frame", "codes_and_uniques", "read_cdisc_table",
            "write_cdisc_table"]
@@ -186,6 +187,7 @@ def _read_csv_coded(path: Path, columns: tuple[str, ...] | None = None) -> pd.Da
     written (no type guessing: "001" stays "001") and each distinct text is stored once,
     so a 1.5-million-record TR fits in a few hundred MB.
     """
+    refuse_nul_bytes(path, "SDTM table")  # pandas would cut a cell at it
     with open(path, encoding="utf-8") as handle:
         header = [str(c) for c in pd.read_csv(handle, nrows=0).columns]
     keep = [c for c in header if columns is None or c.strip().upper() in set(columns)]

@@ -36,6 +36,7 @@ from recist.oligo._cells import (
     lower_columns,
     parse_date_column,
     parse_vocabulary,
+    refuse_nul_columns,
     require_columns,
     require_filled,
     where,
@@ -85,6 +86,7 @@ def normalise_therapies(frame: pd.DataFrame, source: str = "therapies table", *,
     """
     table = lower_columns(frame)
     require_columns(table, _REQUIRED, source, "therapies table")
+    refuse_nul_columns(table, THERAPY_COLUMNS, source)
     for column in THERAPY_COLUMNS:
         if column not in table.columns:
             table[column] = None

@@ -48,7 +48,7 @@ from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
 from recist.findings import Finding, Findings
 from recist.response import RespondResult, respond
-from recist.table import normalise_measurements
+from recist.table import normalise_measurements, refuse_nul_bytes
 
 __all__ = ["default_partitions", "patient_ordered", "respond_partitioned"]
 
@@ -215,6 +215,7 @@ def respond_partitioned(
         raise FileNotFoundError(f"measurements table {path} does not exist")
     partitions = partitions or default_partitions(path)
     source = str(path)
+    refuse_nul_bytes(path, "measurements table")  # dask's blocks: pandas' parser
     with dask.config.set({"dataframe.convert-string": False}):
         try:
             blocks = dd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],

@@ -128,6 +128,8 @@ def test_local_therapy_of_the_therapies_table_counts_for_meas_10():
     ({"local_therapy_date": "02/05/2023"}, "local_therapy_date '02/05/2023'"),
     ({"progressed_since_therapy": "maybe"}, "progressed_since_therapy 'maybe' is not true/false"),
     ({"lesion_id": ""}, "lesion_id is empty"),
+    ({"lesion_id": "T\x00a"}, "line 2, column lesion_id, holds a NUL character"),
+    ({"organ": "lu\x00ng"}, "line 2, column organ, holds a NUL character"),
 ])
 def test_lesions_table_errors_name_row_and_column(tmp_path, cells, message):
     row = {"patient_id": "P1", "lesion_id": "T1", "organ": "lung", "local_therapy": "sbrt",
@@ -139,6 +141,15 @@ def test_lesions_table_errors_name_row_and_column(tmp_path, cells, message):
         read_lesion_history(path)
     assert message in str(error.value)
     assert str(path) in str(error.value)
+
+
+def test_lesions_in_a_frame_refuse_a_nul_character():
+    """Two lesions T\\x00a and T\\x00b are not "listed twice" (pandas compares text up to
+    the NUL): the NUL itself is refused."""
+    frame = pd.DataFrame({"patient_id": ["P1", "P1"], "lesion_id": ["T\x00a", "T\x00b"],
+                          "local_therapy": ["none", "none"]})
+    with pytest.raises(RecistDataError, match="^lesions table row 2: lesion_id holds a NUL"):
+        normalise_lesion_history(frame)
 
 
 def test_lesions_table_refuses_a_lesion_twice_and_disagreeing_sources():

@@ -92,6 +92,12 @@ def test_scan_history_errors(row, message):
     assert message in str(error.value) and "row 2, patient_id P" in str(error.value)
 
 
+def test_scan_history_refuses_a_nul_character():
+    frame = pd.DataFrame([("P", "2023-01-02", "disease", "lu\x00ng")], columns=list(SCANS.columns))
+    with pytest.raises(RecistDataError, match="^scan history row 2: organ holds a NUL"):
+        normalise_scan_history(frame)
+
+
 def test_protocol_refuses_an_unknown_ned_from():
     with pytest.raises(CriteriaError, match="ned_from must be first or last"):
         parse_protocol({"eligibility": [{**CRITERION, "ned_from": "middle"}]})

@@ -133,3 +133,26 @@ def test_normalising_twice_changes_nothing():
     twice = normalise_therapies(once)
     assert twice[["kind", "lesion_ids", "regimen"]].values.tolist() == once[
         ["kind", "lesion_ids", "regimen"]].values.tolist()
+
+
+
+@pytest.mark.parametrize("column, cell", [("regimen", "FOL\x00IRI"), ("patient_id", "A\x00b"),
+                                          ("lesion_ids", "T1\x00")])
+def test_a_nul_character_is_refused_naming_row_and_column(tmp_path, column, cell):
+    """pandas' CSV parser cuts a cell at a NUL (FOL\\x00FOX and FOL\\x00IRI would both be
+    FOL) and its grouping compares text up to the NUL: refused in a file and in a frame."""
+    rows = pd.DataFrame([("A", "2024-02-01", "local", "T1", "sbrt"),
+                         ("A", "2024-09-01", "systemic", "", "FOL\x00FOX")],
+                        columns=["patient_id", "date", "kind", "lesion_ids", "regimen"])
+    if column != "regimen":
+        rows["regimen"] = ["sbrt", "FOLFOX"]
+    rows.loc[0 if column != "regimen" else 1, column] = cell
+    bad_row = 2 if column != "regimen" else 3
+    with pytest.raises(RecistDataError, match=rf"^therapies table row {bad_row}: {column} "
+                                              "holds a NUL character"):
+        normalise_therapies(rows)
+    path = tmp_path / "therapies.csv"
+    rows.to_csv(path, index=False)
+    with pytest.raises(RecistDataError, match=rf"^{path} line {bad_row}, column {column}, "
+                                              "holds a NUL character"):
+        read_therapies(path)

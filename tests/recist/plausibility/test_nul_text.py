@@ -1,17 +1,19 @@
 """A text cell holding a NUL character is refused where a table enters (a measurements
-CSV, ``normalise_measurements``, a plain frame given to ``respond``, the patients table):
-pandas groups ``"P\\x00a"`` and ``"P\\x00b"`` as one value, so two patients were merged
-without a word."""
+CSV, ``normalise_measurements``, a plain frame given to ``respond``, the patients table,
+every CSV read by pandas' parser, an SDTM CSV): pandas groups ``"P\\x00a"`` and
+``"P\\x00b"`` as one value, so two patients were merged without a word, and its CSV
+parser cuts a cell at the NUL."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from recist.cdisc.xpt import read_cdisc_table
 from recist.errors import RecistDataError
-from recist.patients import normalise_patients
+from recist.patients import normalise_patients, read_patients
 from recist.plausibility import first_nul_flags, first_nul_text
 from recist.response import respond
-from recist.table import normalise_measurements, read_measurements
+from recist.table import normalise_measurements, read_csv_table, read_measurements
 
 
 def _two_patients() -> pd.DataFrame:
@@ -100,3 +102,52 @@ def test_an_id_that_is_another_before_its_nul_is_refused(tmp_path, via_csv):
             read_measurements(tmp_path / "m.csv")
     with pytest.raises(RecistDataError, match=r"row at index 2: patient_id holds a NUL"):
         respond(table)
+
+
+def test_the_premise_pandas_csv_parser_cuts_a_cell_at_a_nul(tmp_path):
+    # why every table read with pandas' parser is looked at for a NUL byte first
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"regimen\nFOL\x00FOX\nFOL\x00IRI\n")
+    assert pd.read_csv(path, dtype=str)["regimen"].tolist() == ["FOL", "FOL"]
+
+
+def test_a_patients_csv_with_a_nul_is_refused_naming_line_and_column(tmp_path):
+    # before: P\x002 was read as P without a word
+    path = tmp_path / "patients.csv"
+    path.write_bytes(b"patient_id,start_date\nP1,2024-01-01\nP\x002,2024-01-01\n")
+    with pytest.raises(RecistDataError, match=rf"^{path} line 3, column patient_id, holds a "
+                                              "NUL character .* save it as UTF-8"):
+        read_patients(path)
+
+
+def test_a_measurements_csv_pandas_reads_is_refused_too(tmp_path):
+    # a quoted header goes to pandas' parser (csv_read leaves it to pandas)
+    path = tmp_path / "m.csv"
+    _two_patients().to_csv(path, index=False, quoting=1)
+    with pytest.raises(RecistDataError, match=rf"^{path} line 2, column patient_id, holds"):
+        read_measurements(path)
+
+
+def test_an_sdtm_csv_with_a_nul_is_refused(tmp_path):
+    path = tmp_path / "tr.csv"
+    path.write_bytes(b"STUDYID,USUBJID,TRLNKID\nS,S-1,T\x001\n")
+    with pytest.raises(RecistDataError, match=rf"^{path} line 2, column TRLNKID, holds a NUL "
+                                              "character .* of the SDTM table"):
+        read_cdisc_table(path, "TR")
+
+
+def test_the_partitioned_reader_refuses_it(tmp_path):
+    pytest.importorskip("dask.dataframe")
+    from recist.pipeline.partitioned import respond_partitioned
+
+    path = tmp_path / "m.csv"
+    _two_patients().to_csv(path, index=False)
+    with pytest.raises(RecistDataError, match=rf"^{path} line 2, column patient_id, holds"):
+        respond_partitioned(path, None, partitions=2)
+
+
+def test_a_nul_on_a_line_unlike_the_header_names_the_line_alone(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n1,2\n\"x\ny\x00,z\",3\n")  # line 4: y\\x00,z",3
+    with pytest.raises(RecistDataError, match=rf"^{path} line 4 holds a NUL character"):
+        read_csv_table(path, "table")
