@@ -64,31 +64,54 @@ def _quoted(path: Path) -> bool:
         return True  # unsure: the reader that follows quotes
 
 
+def _sorted_codes(encoded: pa.DictionaryArray) -> tuple[pa.Array, np.ndarray]:
+    """The dictionary of ``encoded`` sorted (Python's string order: UTF-8 bytes sort as
+    their code points) and the codes renumbered to it, in the smallest integer type
+    holding them (``small_codes``), a missing cell -1; raises ``pa.ArrowInvalid`` when a
+    text is not UTF-8 (checked once per distinct text).
+
+    Sorted here, the normaliser finds its categories already in order and keeps the codes
+    (``recist.table``) instead of renumbering every row.
+    """
+    dictionary = encoded.dictionary
+    dictionary.validate(full=True)  # every distinct text: UTF-8
+    indices = encoded.indices.fill_null(-1).to_numpy()
+    order = pc.sort_indices(dictionary).to_numpy()
+    if np.array_equal(order, np.arange(len(order))):
+        return dictionary, small_codes(indices, len(dictionary))
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # code -1 (missing) reads the last entry
+    return dictionary.take(pa.array(order)), np.take(small_codes(rank, len(order)), indices)
+
+
 def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
-    """A text column as a categorical of its distinct texts (a missing cell: code -1);
-    raises ``pa.ArrowInvalid`` when a text is not UTF-8 (checked once per distinct text).
+    """A text column as a categorical of its distinct texts, sorted (a missing cell: code
+    -1); raises ``pa.ArrowInvalid`` when a text is not UTF-8 (:func:`_sorted_codes`).
 
     A measurements table is sorted or grouped by patient and scan, so that most columns
     repeat a value over consecutive rows (the patient, the kind, the organ, the slice
-    thickness): when the first of Arrow's blocks holds at most one run of equal cells in
-    4, the runs are found (comparing neighbours, cheaper than hashing each cell) and only
-    each run's text is looked up among the distinct ones; otherwise every cell is.
+    thickness, the date and visit of a scan): when the first of Arrow's blocks holds at
+    most one run of equal cells in 2, the runs are found (comparing neighbours, cheaper
+    than hashing each cell) and only each run's text is looked up among the distinct ones;
+    otherwise every cell is.
     """
     chunks = [chunk for chunk in column.chunks if len(chunk)]
     probe = pc.run_end_encode(chunks[0]) if chunks else None
-    if probe is not None and 4 * len(probe.values) <= len(chunks[0]):
+    if probe is not None and 2 * len(probe.values) <= len(chunks[0]):
         runs = [probe, *(pc.run_end_encode(chunk) for chunk in chunks[1:])]
-        encoded = pc.dictionary_encode(pa.concat_arrays([run.values for run in runs]))
-        lengths = np.concatenate([np.diff(run.run_ends.to_numpy(), prepend=0)
-                                  for run in runs])
-        # in the codes' final type (pandas': the smallest holding them) before the repeat
-        codes = np.repeat(small_codes(encoded.indices.fill_null(-1).to_numpy(),
-                                      len(encoded.dictionary)), lengths)
+        dictionary, codes = _sorted_codes(
+            pc.dictionary_encode(pa.concat_arrays([run.values for run in runs])))
+        # each chunk's run ends count from its own start: a chunk's first run is as long
+        # as its end
+        ends = pa.concat_arrays([run.run_ends for run in runs]).to_numpy()
+        lengths = np.diff(ends, prepend=0)
+        firsts = np.cumsum([len(run.values) for run in runs[:-1]], dtype=np.intp)
+        lengths[firsts] = ends[firsts]
+        codes = np.repeat(codes, lengths)  # in the codes' final type before the repeat
     else:
-        encoded = pc.dictionary_encode(column.combine_chunks())
-        codes = small_codes(encoded.indices.fill_null(-1).to_numpy(), len(encoded.dictionary))
-    encoded.dictionary.validate(full=True)  # every distinct text: UTF-8
-    categories = pd.Index(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        dictionary, codes = _sorted_codes(pc.dictionary_encode(column.combine_chunks()))
+    categories = pd.Index(dictionary.to_numpy(zero_copy_only=False), dtype=object)
     return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
@@ -96,7 +119,7 @@ def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFram
     """The cells of a CSV file as text, or None when pandas must read it.
 
     Columns whose stripped, lower-cased name is in ``categorical`` are categoricals of
-    their texts (missing cells are missing); the others are object columns of ``str``
+    their texts (sorted; missing cells are missing); the others are object columns of ``str``
     with NaN for a missing cell, as ``pandas.read_csv(dtype=str)`` gives them.
     """
     path = Path(path)

@@ -4,6 +4,7 @@ pandas reader gives, and hands to pandas every file it is unsure of."""
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from recist.csv_read import read_text_table
@@ -147,3 +148,22 @@ def test_runs_of_equal_cells_across_arrow_blocks_same_table_as_pandas(tmp_path):
     for name in text.columns:  # the same cells, missing where pandas has them missing
         assert raw[name].astype(object).equals(text[name]), name
     pd.testing.assert_frame_equal(fast, reference)
+    for name in CORE_COLUMNS:  # sorted: the normaliser keeps the codes as they are
+        if name in raw.columns:
+            categories = raw[name].cat.categories.tolist()
+            assert categories == sorted(categories), name
+
+
+@pytest.mark.parametrize("chunks", [
+    [["b", "b", "b", "a"], ["a", "a", None], [], ["c", "b", "b", "b"]],  # runs across blocks
+    [["z"] * 5, ["z"] * 3, ["y"]],  # one run per block
+    [["d", "c", "b", "a"], ["a", None, None, "é"]],  # hardly a run: every cell looked up
+])
+def test_categorical_of_arrow_blocks(chunks):
+    from recist.csv_read import _categorical
+
+    column = pa.chunked_array([pa.array(chunk, type=pa.string()) for chunk in chunks])
+    values = _categorical(column)
+    expected = [cell for chunk in chunks for cell in chunk]
+    assert [None if pd.isna(v) else v for v in values] == expected
+    assert values.categories.tolist() == sorted({c for c in expected if c is not None})
