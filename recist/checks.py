@@ -43,7 +43,7 @@ from recist.checks_rows import (
     check_split_or_merged_nodes,
     check_status_diameters,
 )
-from recist.cohort_index import index_of
+from recist.cohort_index import TextCodes, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity, by_severity
 from recist.organs import organ_key
@@ -196,6 +196,10 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
              for i, t in zip(kept, target)])
 
     nodal = frame["nodal"].to_numpy(dtype=bool)
+    organ = codes_of(frame, "organ") if "organ" in frame.columns else None
+    if _same_within(lesion_at, n_lesions, nodal) and (
+            organ is None or _same_within(lesion_at, n_lesions, organ.codes)):
+        return findings  # no flag and no organ changes within a lesion (steps 3, 4)
     firsts = first_row_of_each(lesion_code, n_lesions)  # of each lesion (numbered by it)
     flipped = nodal != nodal[firsts][lesion_at]
     if flipped.any():
@@ -206,9 +210,23 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
              "row of the same lesion; a lesion is measured by its SA if nodal, its LD "
              "otherwise (SUM-1), so keep the flag constant" for flag in nodal[rows].tolist()])
 
-    if "organ" in frame.columns:
-        findings += _organ_changes(frame, lesion_at, nodal, firsts)
+    if organ is not None:
+        findings += _organ_changes(frame, organ, lesion_at, nodal, firsts)
     return findings
+
+
+def _same_within(group: np.ndarray, n_groups: int, values: np.ndarray) -> bool:
+    """Whether the rows of each group hold one value (``group``: each row's group as
+    intp, 0 .. n_groups - 1). Each group's value is taken from any one of its rows (a
+    scatter): the rows all agree with that one exactly when they all agree.
+
+    >>> _same_within(np.array([0, 1, 0]), 2, np.array([5, 7, 5])), _same_within(
+    ...     np.array([0, 1, 0]), 2, np.array([5, 7, 6]))
+    (True, False)
+    """
+    held = np.empty(n_groups, dtype=values.dtype)
+    held[group] = values
+    return bool((held[group] == values).all())
 
 
 def _by_order(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
@@ -216,11 +234,11 @@ def _by_order(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     return rows[np.argsort(frame["timepoint_order"].to_numpy()[rows], kind="stable")]
 
 
-def _organ_changes(frame: pd.DataFrame, lesion_code: np.ndarray, nodal: np.ndarray,
-                   firsts: np.ndarray) -> Sequence[Finding]:
+def _organ_changes(frame: pd.DataFrame, organ: TextCodes, lesion_code: np.ndarray,
+                   nodal: np.ndarray, firsts: np.ndarray) -> Sequence[Finding]:
     """Step 4 of ``check_lesion_ids_stable``: non-nodal lesions whose organ key changes
-    (``lesion_code``: each row's lesion, as intp; ``firsts``: each lesion's first row)."""
-    organ = codes_of(frame, "organ")
+    (``organ``: the organ column's codes; ``lesion_code``: each row's lesion, as intp;
+    ``firsts``: each lesion's first row)."""
     keys = [organ_key(value) for value in organ.uniques.tolist()]  # once per distinct organ
     # organ code -1 (no organ) indexes the appended -1
     key_of_value = np.append(pd.factorize(np.array(keys, dtype=object))[0], -1)
