@@ -43,6 +43,8 @@ from recist.endpoints import (
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
 from recist.patients import normalise_patients
+from recist.response_table import OVERALL_ORDER, TARGET_ORDER
+from recist.timepoints import TimepointCodes
 from recist.vocabulary import TargetResponse
 
 __all__ = [
@@ -58,6 +60,8 @@ SUMMARY_COLUMNS = (
 )
 _REQUIRED_TIMEPOINT_COLUMNS = ("patient_id", "date", "overall_response")
 _NO_TARGET = {None, TargetResponse.NA.value}
+_OVERALL_LABELS = np.array([*OVERALL_ORDER, None], dtype=object)  # code -1: the last, None
+_NO_TARGET_OF_CODE = np.array([label in _NO_TARGET for label in [*TARGET_ORDER, None]])
 
 
 def summary_columns(criteria: Criteria = RECIST_1_1) -> list[str]:
@@ -99,18 +103,12 @@ class _TimepointArrays(TypedDict):
     no_target: npt.NDArray[np.bool_]  # no target response (empty or NA)
 
 
-def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
-    """Validate the time point table and return its columns sorted by patient and date."""
-    missing = [c for c in _REQUIRED_TIMEPOINT_COLUMNS if c not in timepoints.columns]
-    if missing:
-        raise RecistDataError(
-            f"timepoints table: missing column(s) {', '.join(missing)}; it needs at least "
-            f"{', '.join(_REQUIRED_TIMEPOINT_COLUMNS)} (recist.timepoints.assess_timepoints "
-            "writes them)"
-        )
-    # patient codes in the order of the sorted (stripped) ids, -1 for an empty id; the
-    # texts are cleaned once per distinct value
-    raw_codes, raw_uniques = pd.factorize(timepoints["patient_id"], use_na_sentinel=True)
+def _patient_codes(column: pd.Series[Any]
+                   ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """Each row's patient as a code into the sorted, stripped ids (-1 for an empty id),
+    and those ids with None last (code -1)."""
+    # the texts are cleaned once per distinct value
+    raw_codes, raw_uniques = pd.factorize(column, use_na_sentinel=True)
     cleaned = [str(value).strip() or None for value in raw_uniques]
     distinct = [text for text in cleaned if text is not None]
     ordered = all(a < b for a, b in zip(distinct, distinct[1:]))  # first seen in order: sorted
@@ -124,7 +122,37 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
         lookup = np.array([-1 if text is None else position[text] for text in cleaned] + [-1],
                           dtype=np.intp)
         patient_codes = lookup[raw_codes]
-    ids_of = np.array([*distinct, None], dtype=object)  # code -1: the last, None
+    return patient_codes, np.array([*distinct, None], dtype=object)
+
+
+def _coded_patients(codes: TimepointCodes
+                    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]] | None:
+    """``_patient_codes`` of a table given with its ``codes``, read from them when its
+    ids are clean already (text, stripped, not empty) and ascending, so that cleaning
+    and sorting them would change nothing; else None."""
+    ids = codes.patient_ids.tolist()
+    if (all(type(text) is str and text and text == text.strip() for text in ids)
+            and all(a < b for a, b in zip(ids, ids[1:]))):
+        return np.asarray(codes.patient, dtype=np.intp), np.array([*ids, None], dtype=object)
+    return None
+
+
+def _timepoint_arrays(timepoints: pd.DataFrame,
+                      codes: TimepointCodes | None = None) -> _TimepointArrays:
+    """Validate the time point table and return its columns sorted by patient and date.
+
+    ``codes``: the table's ``TimepointCodes`` (``summarise_patients_with_findings``),
+    read instead of its patient and response texts."""
+    missing = [c for c in _REQUIRED_TIMEPOINT_COLUMNS if c not in timepoints.columns]
+    if missing:
+        raise RecistDataError(
+            f"timepoints table: missing column(s) {', '.join(missing)}; it needs at least "
+            f"{', '.join(_REQUIRED_TIMEPOINT_COLUMNS)} (recist.timepoints.assess_timepoints "
+            "writes them)"
+        )
+    coded = None if codes is None else _coded_patients(codes)
+    patient_codes, ids_of = (_patient_codes(timepoints["patient_id"]) if coded is None
+                             else coded)
     empty = np.flatnonzero(patient_codes < 0)
     if len(empty):
         raise RecistDataError(
@@ -143,7 +171,11 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
             f"{timepoints['date'].iloc[row]!r} is missing or not a date; every time point "
             "needs its scan date"
         )
-    overall_labels, overall_codes, labels = _text_or_none(timepoints["overall_response"])
+    labels: set[str | None] = set()  # the labels of OVERALL_ORDER: none to clean nor check
+    if codes is not None:
+        overall_labels, overall_codes = _OVERALL_LABELS, codes.overall
+    else:
+        overall_labels, overall_codes, labels = _text_or_none(timepoints["overall_response"])
     if TargetResponse.NA in labels:  # a baseline row written with the literal label NA
         overall_labels[overall_labels == TargetResponse.NA] = None
         labels.discard(TargetResponse.NA)
@@ -156,7 +188,9 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
             f"{dates.iloc[row].date()}: overall_response {overall[row]!r} is not one of "
             f"{', '.join(RESPONSES)}"
         )
-    if "target_response" in timepoints.columns:
+    if codes is not None:
+        no_target = _NO_TARGET_OF_CODE[codes.target]
+    elif "target_response" in timepoints.columns:
         target_labels, target_codes, _ = _text_or_none(timepoints["target_response"])
         no_target_of = np.array([label in _NO_TARGET for label in target_labels.tolist()])
         no_target = no_target_of[target_codes]
@@ -171,12 +205,12 @@ def _timepoint_arrays(timepoints: pd.DataFrame) -> _TimepointArrays:
         # ``recist.timepoints`` writes them)
     else:
         order = np.lexsort((days, patient_codes))
-    codes = patient_codes[order]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
+    by_row = patient_codes[order]
+    starts = np.flatnonzero(np.r_[True, by_row[1:] != by_row[:-1]]) if len(by_row) else by_row
     return {
-        "ids": ids_of[codes[starts]].tolist(),
+        "ids": ids_of[by_row[starts]].tolist(),
         "starts": starts,
-        "ends": np.r_[starts[1:], len(codes)] if len(codes) else starts,
+        "ends": np.r_[starts[1:], len(by_row)] if len(by_row) else starts,
         "days": day_numbers[order].copy(),
         "overall": overall[order],
         "rank": rank_of[overall_codes][order],
@@ -449,12 +483,16 @@ def summarise_patients_with_findings(
     timepoints: pd.DataFrame,
     patients: pd.DataFrame | None = None,
     criteria: Criteria = RECIST_1_1,
-    *, normalised: bool = False,
+    *, normalised: bool = False, codes: TimepointCodes | None = None,
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """``summarise_patients`` plus the findings it raised (DEC-7 fallbacks, …).
 
     ``normalised``: ``patients`` is already the result of
     ``recist.patients.normalise_patients`` (``recist.response.respond`` normalises it once).
+    ``codes``: the ``recist.timepoints.TimepointCodes`` that
+    ``assess_timepoints_with_findings`` gave with ``timepoints`` (the table unchanged
+    since), read instead of hashing its patient and response texts (``recist.response``
+    passes them).
 
     Findings (severity warning unless stated):
 
@@ -466,7 +504,7 @@ def summarise_patients_with_findings(
     * ``no-assessment`` (info, DEC-16): a patient of the patients table has no time point.
     """
     findings: list[Finding] = []
-    arrays = _timepoint_arrays(timepoints)
+    arrays = _timepoint_arrays(timepoints, codes)
     if patients is None:
         findings.append(Finding(
             "no-patients-table",

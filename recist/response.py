@@ -28,7 +28,11 @@ from recist.outputs import output_transaction, write_atomic
 from recist.patient_summary import summarise_patients_with_findings
 from recist.patients import normalise_patients
 from recist.plausibility import check_durations
-from recist.timepoints import assess_timepoints, assess_timepoints_with_findings  # noqa: F401
+from recist.timepoints import (  # noqa: F401
+    TimepointCodes,
+    assess_timepoints,
+    assess_timepoints_with_findings,
+)
 
 # ``assess_timepoints`` stays importable from here (the benchmark and its smoke test use it).
 
@@ -173,13 +177,16 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
         encoding.forget_row_masks()
     raise_for_errors(findings)
     cutoffs = _cutoff_series(table, criteria)
+    # the time point table's codes, read by the summary instead of its texts
+    coded: list[TimepointCodes] = []
     timepoints, timepoint_findings = assess_timepoints_with_findings(indexed, criteria,
-                                                                     cutoffs)
+                                                                     cutoffs, coded=coded)
     findings += timepoint_findings
-    if criteria.continuing_response:
+    if criteria.continuing_response:  # changes responses: the codes are those of before
         timepoints = apply_continuing_response(timepoints, criteria, cutoffs)
-    summary, summary_findings = summarise_patients_with_findings(timepoints, table, criteria,
-                                                                 normalised=True)
+        coded.clear()
+    summary, summary_findings = summarise_patients_with_findings(
+        timepoints, table, criteria, normalised=True, codes=coded[0] if coded else None)
     findings += summary_findings
     findings += run_timepoint_checks(timepoints, indexed)
     raise_for_errors(findings)

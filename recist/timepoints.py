@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,7 @@ from recist.response_table import (
     NONTARGET_ORDER,
     OVERALL_ORDER,
     TARGET_ORDER,
+    code_of,
     lookup,
     overall_response,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "OVERALL_RESPONSES",
     "TARGET_RESPONSES",
     "TIMEPOINT_COLUMNS",
+    "TimepointCodes",
     "assess_timepoints",
     "assess_timepoints_with_findings",
     "classify_new_lesions",
@@ -60,6 +62,25 @@ TARGET_RESPONSES = TARGET_ORDER
 NONTARGET_RESPONSES = NONTARGET_ORDER
 NEW_LESION_VALUES = NEW_LESION_ORDER
 OVERALL_RESPONSES = OVERALL_ORDER
+
+
+class TimepointCodes(NamedTuple):
+    """A time point table of ``assess_timepoints_with_findings`` in codes, as made with
+    it: what ``recist.patient_summary`` reads of the table, without hashing its text
+    columns back to codes (``recist.response`` passes them on; a table changed since is
+    not described by them).
+
+    ``patient``: each row's patient, its position in ``patient_ids`` (the ids in the
+    table's order: rows come grouped by patient, in the order of the patient codes of
+    ``recist.cohort_index``); ``overall`` and ``target``:
+    each row's overall and target response as positions in ``OVERALL_ORDER`` and
+    ``TARGET_ORDER``, -1 for none (the baseline).
+    """
+
+    patient: npt.NDArray[np.intp]
+    patient_ids: npt.NDArray[np.object_]
+    overall: npt.NDArray[np.int64]
+    target: npt.NDArray[np.int64]
 
 
 def _missing(value: object) -> bool:
@@ -242,6 +263,14 @@ def classify_new_lesions(n_unequivocal: int, n_equivocal: int) -> str:
 
 # ----------------------------------------------------------------- vectorised path
 
+_OVERALL_CODE = code_of(lookup(*np.indices((len(TARGET_ORDER), len(NONTARGET_ORDER),
+                                             len(NEW_LESION_ORDER))).reshape(3, -1))[0],
+                        OVERALL_ORDER)
+"""Tables 1-2's overall response of each (target, non-target, new) code triple as a code
+of ``OVERALL_ORDER``, triples in C order (``lookup`` gives the texts)."""
+_PD_CODE = OVERALL_ORDER.index(OverallResponse.PD)
+
+
 def _vector_target_pd(partial: npt.NDArray[np.float64], nadir_mm: npt.NDArray[np.float64],
                       criteria: Criteria) -> npt.NDArray[np.bool_]:
     decimals = criteria.rounding_decimals
@@ -288,11 +317,14 @@ def _classify(features: Mapping[str, npt.NDArray[Any]],
          np.asarray(features["n_new_equivocal"]) > 0],
         [w(NewLesions.Y), w(NewLesions.EQUIVOCAL)], default=w(NewLesions.N))
     overall, rule = lookup(target_code, nontarget_code, new_code)
+    cell = (target_code * len(NONTARGET_ORDER) + nontarget_code) * len(NEW_LESION_ORDER)
+    cell += new_code
     return {"target": np.array(TARGET_ORDER, dtype=object)[target_code],
             "nontarget": np.array(NONTARGET_ORDER, dtype=object)[nontarget_code],
             "new": np.array(NEW_LESION_ORDER, dtype=object)[new_code],
             "overall": overall, "rule": rule,
-            "codes": {"target": target_code, "nontarget": nontarget_code, "new": new_code}}
+            "codes": {"target": target_code, "nontarget": nontarget_code, "new": new_code,
+                      "overall": _OVERALL_CODE[cell]}}
 
 
 def assess_timepoints(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
@@ -322,11 +354,13 @@ def assess_timepoints(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
 
 def assess_timepoints_with_findings(
     measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1,
-    cutoffs: NewTherapyCutoffs | None = None,
+    cutoffs: NewTherapyCutoffs | None = None, *, coded: list[TimepointCodes] | None = None,
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """``assess_timepoints`` plus its findings: a warning
     ``equivocal-new-confirmed-after-new-therapy`` (DEC-14, DEC-17) per equivocal new
-    lesion first seen before the patient's cut-off and confirmed only on or after it."""
+    lesion first seen before the patient's cut-off and confirmed only on or after it.
+
+    ``coded``: a list to which the table's ``TimepointCodes`` are appended."""
     features = timepoint_columns(measurements, criteria, cutoffs)
     result = _classify(features, criteria)
     codes = result["codes"]
@@ -335,9 +369,11 @@ def assess_timepoints_with_findings(
     overall, rule = result["overall"], result["rule"]  # this call's own arrays
 
     backdated = (np.asarray(features["backdated_lesions"], dtype=object) != "") & ~baseline
-    is_pd = overall == OverallResponse.PD.value  # Tables 1-2, then DEC-13 below
+    overall_code = codes["overall"]
+    is_pd = overall_code == _PD_CODE  # Tables 1-2, then DEC-13 below
     newly_pd = backdated & ~is_pd
     overall[newly_pd] = OverallResponse.PD.value
+    overall_code[newly_pd] = _PD_CODE
     rule[newly_pd] = "NEW-3, DEC-13"
     is_pd |= newly_pd
 
@@ -365,12 +401,21 @@ def assess_timepoints_with_findings(
         "target_response": target, "nontarget_response": nontarget, "new_lesions": new,
         "overall_response": overall,
     }
+    if coded is not None:  # patients numbered 0, 1, ... (time points come by patient)
+        patient_code = np.asarray(features["patient_code"])
+        head = np.r_[True, patient_code[1:] != patient_code[:-1]][:len(patient_code)]
+        heads = np.flatnonzero(head)
+        patient = np.cumsum(head, dtype=np.intp) - 1
     features = {name: features[name] for name in REASON_INPUTS}  # the rest is done with
     columns["reasons"] = timepoint_reasons(features, codes, overall, rule, backdated,
                                            therapy_text, baseline, criteria)
     for column in (target, nontarget, new, overall):  # the baseline has no response
         column[baseline] = None
     out = pd.DataFrame(columns, copy=False)
+    if coded is not None:
+        coded.append(TimepointCodes(patient, columns["patient_id"][heads],
+                                    np.where(baseline, -1, overall_code),
+                                    np.where(baseline, -1, codes["target"])))
     # ``features`` is already sorted by patient, then chronologically (earliest scan of
     # each time point), so the baseline stays first even if DEC-20 moves a PD date.
     return out, findings
