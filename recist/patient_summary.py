@@ -131,8 +131,9 @@ def _coded_patients(codes: TimepointCodes
     ids are clean already (text, stripped, not empty) and ascending, so that cleaning
     and sorting them would change nothing; else None."""
     ids = codes.patient_ids.tolist()
-    if (all(type(text) is str and text and text == text.strip() for text in ids)
-            and all(a < b for a, b in zip(ids, ids[1:]))):
+    distinct = set(ids)  # each check a loop in C: text, not empty, stripped, ascending
+    if (set(map(type, ids)) <= {str} and "" not in distinct and len(distinct) == len(ids)
+            and list(map(str.strip, ids)) == ids and ids == sorted(ids)):
         return np.asarray(codes.patient, dtype=np.intp), np.array([*ids, None], dtype=object)
     return None
 

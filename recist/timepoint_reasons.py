@@ -37,7 +37,7 @@ REASON_INPUTS = (
 )
 """The time point features (``recist.sums.timepoint_columns``) the reasons read."""
 
-_NONTARGET_PARTS = {  # (sentence, the count it names)
+_NONTARGET_PARTS: dict[str, tuple[str, str | None]] = {  # (sentence, the count it names)
     NonTargetResponse.PD: ("non-target PD (NT-PD, R11 4.3.3): %d non-target(s) with "
                            "unequivocal progression", "n_nt_progression"),
     NonTargetResponse.NE: ("non-target NE (NT-NE, DEC-5): %d non-target(s) not evaluated",
@@ -154,14 +154,16 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
     split = [split_template(template) for _, _, _, template, _ in templates]
     width = 2 * max(1, max(len(specs) for _, specs in split)) + 1
     texts: list[str] = [""]  # code 0: the empty text
-    index = np.zeros((n, width), dtype=np.int32)
+    # the codes written in ``order`` (each template's rows one block), then put in place
+    by_template = np.zeros((n, width), dtype=np.int32)
+    block = [slice(bounds[t], bounds[t + 1]) for t in range(len(templates))]
     uses: dict[tuple[str, str], list[tuple[int, int]]] = {}  # -> (template, slot)
     for t, (literals, specs) in enumerate(split):
         if not len(rows_of[t]):
             continue
         for k, literal in enumerate(literals):  # column 2k: the literal after number k
             texts.append(literal + ("; " if k + 1 == len(literals) else ""))
-            index[rows_of[t], 2 * k] = len(texts) - 1
+            by_template[block[t], 2 * k] = len(texts) - 1
         for slot, (column, spec) in enumerate(zip(templates[t][4], specs)):
             uses.setdefault((column, spec), []).append((t, slot))
     tables: list[Texts] = [pa.array(texts, type=pa.string())]
@@ -178,10 +180,12 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
         at = 0
         for _, where, _ in numbers:
             for t, slot in where:
-                index[rows_of[t], 2 * slot + 1] = codes[at:at + len(rows_of[t])]
+                by_template[block[t], 2 * slot + 1] = codes[at:at + len(rows_of[t])]
                 at += len(rows_of[t])
         tables.append(table)
         size += len(table)
+    index = np.empty_like(by_template)
+    index[order] = by_template
     return concat(tables), index
 
 
@@ -191,7 +195,7 @@ def _suffix(i: int, f: Mapping[str, npt.NDArray[Any]], nontarget: str, new: str,
     DEC-13 and DEC-17 parts and the overall response with its rule."""
     parts = []
     if nontarget in _NONTARGET_PARTS:
-        sentence, count = _NONTARGET_PARTS[NonTargetResponse(nontarget)]
+        sentence, count = _NONTARGET_PARTS[nontarget]
         parts.append(sentence if count is None else sentence % f[count][i])
     if new == NewLesions.Y:
         parts.append(_UNEQUIVOCAL % f["n_new_unequivocal"][i])
