@@ -242,10 +242,14 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
     findings = Findings()
     upper = pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize()
     lower = pd.Timestamp(earliest)
-    when = index_of(frame).date_ns  # NaT: the int64 minimum, never out of range
-    late = when > upper.value
-    bad = np.flatnonzero(late | ((when < lower.value) & (when != _NAT)))
-    if len(bad):
+    tps = index_of(frame).timepoints
+    # a row out of range makes its time point's first or last date so (NaT: never), so
+    # the rows are looked at only when a time point is
+    if (tps.last_ns > upper.value).any() or (
+            (tps.first_ns < lower.value) & (tps.first_ns != _NAT)).any():
+        when = index_of(frame).date_ns  # NaT: the int64 minimum, never out of range
+        late = when > upper.value
+        bad = np.flatnonzero(late | ((when < lower.value) & (when != _NAT)))
         problems = ["in the future" if future else f"before {_iso(lower)}"
                     for future in late[bad].tolist()]
         findings += findings_at_rows(

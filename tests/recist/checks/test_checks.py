@@ -77,6 +77,19 @@ def test_impossible_dates():
     assert codes(old) == ["impossible-date"] and "before 1900-01-01" in old[0].message
 
 
+
+def test_impossible_dates_inside_a_visit_of_other_dates_are_each_found():
+    # one visit's rows span an undated row, a possible and a future date; the other's an
+    # old and a possible date: each out-of-range row is found, and only those
+    m = pd.DataFrame({
+        "patient_id": ["P"] * 5, "lesion_id": ["T1", "T2", "T3", "T1", "T2"],
+        "kind": ["target"] * 5, "visit": ["V1", "V1", "V1", "V2", "V2"],
+        "date": pd.to_datetime([None, "2024-01-10", "2031-05-01", "1850-01-01",
+                                "2024-03-10"])})
+    found = checks.check_dates(m, today="2026-01-01")
+    impossible = [(f.lesion_id, f.date) for f in found if f.code == "impossible-date"]
+    assert impossible == [("T3", "2031-05-01"), ("T1", "1850-01-01")]
+
 def test_visits_overlap_and_order():
     overlap = table({**BASE, "visit": "V1", "date": "2024-01-10"},
                     {**BASE, "visit": "V1", "lesion_id": "T2", "date": "2024-03-20"},
