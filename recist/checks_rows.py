@@ -691,6 +691,12 @@ def check_slice_thickness_changes(measurements: pd.DataFrame) -> Sequence[Findin
         return []
     frame = _indexed(measurements)
     thickness = frame["slice_thickness_mm"].to_numpy(dtype=float)
+    # the smallest and largest thickness, NaN skipped (NaN: none): without two different
+    # thicknesses in the table, no row's differs from its baseline's (a cohort scanned
+    # with one protocol), and the rows need not be matched to their lesions
+    if not (np.fmin.reduce(thickness, initial=np.nan)
+            < np.fmax.reduce(thickness, initial=np.nan)):
+        return []
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     known = ~np.isnan(thickness)
     lesion_code = frame["lesion_code"].to_numpy().astype(np.intp)  # indexes (no cast per use)
