@@ -113,6 +113,28 @@ def _around(array: pa.Array, prefix: str, suffix: str) -> list[Piece]:
     return [*([_s(prefix)] if prefix else []), array, *([_s(suffix)] if suffix else [])]
 
 
+def _needs_quotes(array: pa.Array) -> pa.Array:
+    """Whether the ``csv`` module quotes each field (a missing one: False).
+
+    A regular expression finds any of the characters; a column of sentences has the
+    delimiter in most rows, which a plain search (about twice as fast) settles, so when
+    the first rows mostly hold it, the rows without it alone go to the expression."""
+    def special(texts: pa.Array) -> pa.Array:
+        return pc.fill_null(pc.match_substring_regex(texts, _SPECIAL_PATTERN), False)
+
+    def delimited(texts: pa.Array) -> pa.Array:
+        return pc.fill_null(pc.match_substring(texts, _DELIMITER), False)
+
+    head = array.slice(0, _BLOCK)
+    if 2 * (pc.sum(delimited(head)).as_py() or 0) <= len(head):
+        return special(array)
+    found = delimited(array)
+    rest = pc.invert(found)
+    if not pc.any(rest).as_py():
+        return found
+    return pc.replace_with_mask(found, rest, special(array.filter(rest)))
+
+
 def _quote_pieces(array: pa.Array, prefix: str = "", suffix: str = "") -> list[Piece]:
     """A text column as the pieces of its fields, ``prefix`` before and ``suffix`` after
     each: the field alone when no field needs quotes; else the prefix with an opening
@@ -121,7 +143,7 @@ def _quote_pieces(array: pa.Array, prefix: str = "", suffix: str = "") -> list[P
     data = _data(array)
     if not _holds(data, _SPECIAL_BYTES):
         return _around(array, prefix, suffix)
-    needs = pc.fill_null(pc.match_substring_regex(array, _SPECIAL_PATTERN), False)
+    needs = _needs_quotes(array)
     if _holds(data, (ord(_QUOTE),)):
         array = pc.replace_substring(array, _QUOTE, _QUOTE * 2)
     return [pc.if_else(needs, _s(prefix + _QUOTE), _s(prefix)), array,
@@ -237,7 +259,8 @@ class _Coded(NamedTuple):
 
 
 _BLOCK = 256
-"""Rows per sampled block of ``_object_codes``' first look at a column."""
+"""Rows per sampled block of a first look at a column (``_object_codes``,
+``_needs_quotes``)."""
 
 _REPEATS = 8
 """A column is coded (each distinct field formatted once) when it holds at most one

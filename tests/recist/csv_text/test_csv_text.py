@@ -210,3 +210,19 @@ def test_repeated_texts_holding_a_nul_stay_apart():
     frame = pd.DataFrame({"p": ["P1"] * 40, "l": ["L\x00a", "L\x00b"] * 20, "x": range(40)})
     assert table_csv_bytes(frame) == _pandas(frame)
     assert table_csv_bytes(frame).count(b"L\x00a") == 20
+
+
+@pytest.mark.parametrize("delimited_share", [0.0, 0.3, 0.9, 1.0])
+def test_sentences_mostly_holding_the_delimiter_quoted_like_pandas(delimited_share):
+    """Rows with a comma are settled by a plain search when the first rows mostly hold
+    one; the others still quoted for a quote, a line feed or a carriage return."""
+    rng = np.random.default_rng(11)
+    plain = ["no delimiter here", 'a "quoted" word', "two\nlines", "cr\ronly", "", None,
+             "é ü", "\u2028"]
+    n = 3_000
+    texts = np.array([f"sentence {k}, with a comma" if rng.random() < delimited_share
+                      else plain[rng.integers(0, len(plain))] for k in range(n)], dtype=object)
+    texts[rng.random(n) < 0.05] = None
+    for label, column in (("object", texts), ("string", pd.array(texts, dtype="string"))):
+        frame = pd.DataFrame({"patient_id": [f"P{k}" for k in range(n)], "reasons": column})
+        assert bytes(table_csv_bytes(frame)) == _pandas(frame), label
