@@ -368,6 +368,8 @@ def _runs_of_pairs(row_tp: np.ndarray, row_lesion: np.ndarray
     head[0] = True
     np.not_equal(row_lesion[1:], row_lesion[:-1], out=head[1:])
     head[1:] |= tp_step
+    if head.all():  # one row a group (no fragments): the rows themselves
+        return np.arange(len(head)), row_tp.astype(np.intp), row_lesion
     group = np.cumsum(head, dtype=np.intp)
     group -= 1
     heads = np.flatnonzero(head)

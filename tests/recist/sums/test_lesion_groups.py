@@ -25,12 +25,16 @@ def test_groups_are_the_lesion_time_point_pairs(n_lesions):
     assert (group_lesion[group] == lesion).all()
 
 
+@pytest.mark.parametrize("fragments", [True, False])  # runs of several rows, or one each
 @pytest.mark.parametrize("disorder", [False, True])  # runs; rows reversed: flags
-def test_rows_sorted_by_time_point_and_lesion_group_by_runs(disorder):
+def test_rows_sorted_by_time_point_and_lesion_group_by_runs(disorder, fragments):
     rng = np.random.default_rng(3)
     n_rows, n_lesions, n_orders = 2_000, 40, 6
     lesion = rng.integers(0, n_lesions, n_rows)
     order = rng.integers(0, n_orders, n_rows)
+    if not fragments:  # each (lesion, order) pair once
+        _, once = np.unique(lesion * n_orders + order, return_index=True)
+        lesion, order = lesion[once], order[once]
     row_tp = (lesion // 4) * 100 + order  # 4 lesions a patient
     by = np.lexsort((lesion, row_tp))
     lesion, order, row_tp = lesion[by], order[by], row_tp[by]
@@ -43,6 +47,7 @@ def test_rows_sorted_by_time_point_and_lesion_group_by_runs(disorder):
     assert (group_tp[group] == row_tp).all()
     assert (group_lesion[group] == lesion).all()
     assert (np.diff(group) >= 0).all() != disorder  # the runs are numbered in row order
+    assert (len(group_tp) < len(group)) == fragments
 
 
 def test_no_rows():
