@@ -322,7 +322,9 @@ def _lesion_groups(row_tp: np.ndarray, row_lesion: np.ndarray, row_order: np.nda
     (a table sorted by patient, date and lesion_id) are grouped by their runs, numbered in
     that order (``_runs_of_pairs``); any others by lesion, then order: without hashing
     (one flag per possible pair) unless that would take more than about 8 bytes a row.
-    The callers read the groups in any order.
+    The callers read the groups in any order. When no two rows share a pair (no
+    fragments), the groups are the rows: group i is row i, which ``_group_sum`` and
+    ``_group_any`` read as they are.
 
     >>> _lesion_groups(np.array([0, 0, 1, 0]), np.array([2, 2, 2, 1]), np.array([0, 0, 1, 0]),
     ...                3, 2)
@@ -348,6 +350,8 @@ def _lesion_groups(row_tp: np.ndarray, row_lesion: np.ndarray, row_order: np.nda
     else:
         codes, uniques = pd.factorize(key)
         group, pairs = np.asarray(codes, dtype=np.intp), np.asarray(uniques)
+    if len(pairs) == len(key):  # one row a group: the rows themselves
+        return np.arange(len(key)), row_tp.astype(np.intp), row_lesion
     group_tp = np.empty(len(pairs), dtype=np.intp)
     group_tp[group] = row_tp
     return group, group_tp, pairs // max(n_orders, 1)
@@ -390,11 +394,17 @@ def _lesions_at_baseline(row_lesion: np.ndarray, row_order: np.ndarray,
 
 
 def _group_sum(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group 0..n_groups-1 (``_lesion_groups``), the sum of its rows' values."""
+    if len(group) == n_groups:  # group i is row i: each sum is its one value (as 0.0 + it)
+        summed: np.ndarray = np.asarray(values, dtype=float) + 0.0
+        return summed
     return np.bincount(group, weights=values, minlength=n_groups)
 
 
 def _group_any(group: np.ndarray, flags: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per group 0..n_groups-1, whether one of its rows is flagged."""
+    """Per group 0..n_groups-1 (``_lesion_groups``), whether one of its rows is flagged."""
+    if len(group) == n_groups:  # group i is row i
+        return np.array(flags, dtype=bool)
     out = np.zeros(n_groups, dtype=bool)
     out[group[np.asarray(flags, dtype=bool)]] = True
     return out
