@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from pathlib import Path
 
@@ -38,23 +37,15 @@ from recist.timepoints import (
     overall_response,
 )
 
-from support.paths import REPO
+from support.benchmark_cohort import make_cohort
 
 GOLDEN = Path(__file__).resolve().parent / "data"
-SCRIPT = REPO / "benchmarks" / "respond_cohort.py"
 CRITERIA = RECIST_1_1.replace(confirmation=True)
-
-
-def _benchmark():
-    spec = importlib.util.spec_from_file_location("respond_cohort_perf", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def cohort():
-    raw, patients = _benchmark().make_cohort(300, seed=4242)
+    raw, patients = make_cohort(300, seed=4242)
     return normalise_measurements(raw), normalise_patients(patients)
 
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,15 +14,11 @@ from recist.response import new_therapy_cutoffs
 from recist.table import normalise_measurements
 from recist.timepoints import TimepointCodes, assess_timepoints_with_findings
 
-from support.paths import REPO
+from support.benchmark_cohort import make_cohort
 
 
 def _cohort():
-    spec = importlib.util.spec_from_file_location(
-        "respond_cohort_codes", REPO / "benchmarks" / "respond_cohort.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    raw, patients = module.make_cohort(120, seed=77)
+    raw, patients = make_cohort(120, seed=77)
     patients = patients.copy()
     # new therapies cut some patients' time points (DEC-17: the per-patient path)
     later = pd.to_datetime(patients["start_date"]) + pd.Timedelta(days=200)

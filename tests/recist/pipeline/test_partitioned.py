@@ -5,7 +5,6 @@ patients that have no measurement; bad input gives the in-memory path's message.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from dataclasses import replace
@@ -20,7 +19,8 @@ from recist.pipeline.partitioned import patient_ordered, respond_partitioned
 from recist.response import RESPOND_FILES, respond, write_respond_outputs
 from recist.table import read_measurements
 
-from support.paths import REPO, SAMPLE_DATA
+from support.benchmark_cohort import make_cohort
+from support.paths import SAMPLE_DATA
 from support.timepoint_rows import random_cohort
 
 pytest.importorskip("dask.dataframe")
@@ -30,11 +30,7 @@ CONFIRM = RECIST_1_1.replace(confirmation=True)
 
 
 def _bench_cohort(n_patients: int):
-    spec = importlib.util.spec_from_file_location(
-        "respond_cohort_for_partitions", REPO / "benchmarks" / "respond_cohort.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make_cohort(n_patients, seed=11)
+    return make_cohort(n_patients, seed=11)
 
 
 def _files(result, folder, measurements, patients) -> dict[str, bytes]:

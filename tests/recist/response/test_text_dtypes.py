@@ -10,8 +10,6 @@ the patient summary and the findings must not change. Cohort: the benchmark gene
 
 from __future__ import annotations
 
-import importlib.util
-
 import pandas as pd
 import pytest
 
@@ -22,7 +20,7 @@ from recist.response import respond
 from recist.table import normalise_measurements
 from recist.timepoints import assess_timepoints
 
-from support.paths import REPO
+from support.benchmark_cohort import make_cohort
 
 CRITERIA = RECIST_1_1.replace(confirmation=True)
 TEXT = ("patient_id", "visit", "lesion_id", "kind", "status", "organ")
@@ -30,11 +28,7 @@ TEXT = ("patient_id", "visit", "lesion_id", "kind", "status", "organ")
 
 @pytest.fixture(scope="module")
 def cohort():
-    spec = importlib.util.spec_from_file_location(
-        "respond_cohort_dtypes", REPO / "benchmarks" / "respond_cohort.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    raw, patients = module.make_cohort(60, seed=77)
+    raw, patients = make_cohort(60, seed=77)
     # missing cells in the two optional text columns: no organ on every 7th row, no visit
     # label for two patients (their time points are their scan dates)
     raw.loc[raw.index % 7 == 0, "organ"] = None
