@@ -24,7 +24,7 @@ from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
 from recist.arrays import combined_codes, dense_limit, first_row_of_each
 from recist.checks_duplicates import repeated_row_findings
-from recist.cohort_index import IndexedMeasurements, date_ns, index_of
+from recist.cohort_index import IndexedMeasurements, date_ns, index_of, repeated_pairs
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity
 from recist.vocabulary import (
@@ -399,10 +399,10 @@ def check_duplicate_rows(measurements: pd.DataFrame,
     """
     frame = _indexed(measurements)
     findings: list[Finding] = []
-    lesion_code = frame["lesion_code"].to_numpy(dtype=np.int64)
-    repeated = _repeated_pairs(lesion_code, frame["timepoint_order"].to_numpy(dtype=np.int64))
-    if not repeated.any():
+    repeated = index_of(frame).repeated_rows
+    if repeated is None:
         return findings
+    lesion_code = frame["lesion_code"].to_numpy(dtype=np.int64)
     lesion_tp = (frame["timepoint_code"].to_numpy(dtype=np.int64)[repeated]
                  * (int(lesion_code.max(initial=0)) + 1) + lesion_code[repeated])
     frame = frame[repeated].assign(_lesion_tp=lesion_tp)
@@ -419,24 +419,6 @@ def check_duplicate_rows(measurements: pd.DataFrame,
             f"several rows of this lesion at one time point contradict each other ({values}); "
             "keep one row per non-target or new lesion per time point"))
     return findings
-
-
-def _repeated_pairs(lesion_code: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """Whether each row's (lesion, time point) occurs in more than one row (a lesion code
-    names its patient, so its time point order names the time point); counted in a table
-    of lesions x orders when that is small, else by hashing.
-
-    >>> _repeated_pairs(np.array([0, 1, 0, 0]), np.array([0, 0, 1, 0])).tolist()
-    [True, False, False, True]
-    """
-    n_orders = int(order.max(initial=-1)) + 1
-    key = lesion_code * n_orders + order
-    if (int(lesion_code.max(initial=-1)) + 1) * n_orders <= dense_limit(len(key)):
-        counts = np.bincount(key)
-        if counts.max(initial=0) < 2:  # no pair repeats (a table without copies)
-            return np.zeros(len(key), dtype=bool)
-        return counts[key] > 1
-    return pd.Series(key).duplicated(keep=False).to_numpy()
 
 
 def _diameters(row: Row) -> str:
@@ -592,7 +574,9 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> Sequence[Finding]
     measured = np.flatnonzero(nodal_target & status.rows_of(TargetStatus.MEASURED))
     lesion_code = frame["lesion_code"].to_numpy()  # as it is: the rows taken, then cast
     order = frame["timepoint_order"].to_numpy(dtype=np.int64)
-    split = measured[_repeated_pairs(lesion_code[measured].astype(np.int64), order[measured])]
+    # no (lesion, time point) with two rows in the table: none among these rows either
+    split = measured[:0] if index_of(frame).repeated_rows is None else measured[
+        repeated_pairs(lesion_code[measured], order[measured])]
     pair = lesion_code[split].astype(np.int64) * (len(frame) + 1) + order[split]
     for r in _records(frame.iloc[split[np.sort(np.unique(pair, return_index=True)[1])]]):
         findings.append(_finding(

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import first_seen_codes
+from recist.arrays import dense_limit, first_seen_codes
 from recist.plausibility import refuse_nul_text
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Timepoints",
     "date_ns",
     "index_of",
+    "repeated_pairs",
     "small_codes",
     "text_codes",
     "visit_label",
@@ -204,6 +205,28 @@ def visit_label(value: object) -> str | None:
         return None
     text = str(value).strip()
     return None if text in ("", "<NA>") else text
+
+
+def repeated_pairs(lesion_code: npt.NDArray[np.integer[Any]],
+                   order: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.bool_]:
+    """Whether each row's (lesion, time point) occurs in more than one row (a lesion code
+    names its patient, so its time point order names the time point); counted in a table
+    of lesions x orders when that is small, else by hashing.
+
+    >>> repeated_pairs(np.array([0, 1, 0, 0]), np.array([0, 0, 1, 0])).tolist()
+    [True, False, False, True]
+    """
+    n_orders = int(order.max(initial=-1)) + 1
+    key = lesion_code.astype(np.int64)
+    key *= n_orders
+    key += order
+    if (int(lesion_code.max(initial=-1)) + 1) * n_orders <= dense_limit(len(key)):
+        counts = np.bincount(key)
+        if counts.max(initial=0) < 2:  # no pair repeats (a table without copies)
+            return np.zeros(len(key), dtype=bool)
+        repeated: npt.NDArray[np.bool_] = counts[key] > 1
+        return repeated
+    return pd.Series(key).duplicated(keep=False).to_numpy()
 
 
 @dataclass(frozen=True, eq=False)
@@ -399,11 +422,30 @@ class CohortIndex:
         return _index_timepoints(self.patient.codes, self.date_ns, visit)
 
     def forget_row_masks(self) -> None:
-        """``TextCodes.forget_masks`` of each text column encoded so far."""
+        """``TextCodes.forget_masks`` of each text column encoded so far, and
+        ``repeated_rows``."""
         for name in ("patient", "lesion", "kind", "status"):
             coded = self.__dict__.get(name)  # a cached_property's value, if computed
             if coded is not None:
                 coded.forget_masks()
+        self.__dict__.pop("repeated_rows", None)
+
+    @cached_property
+    def row_order(self) -> npt.NDArray[np.int64]:
+        """Each row's time point order (0: baseline)."""
+        tps = self.timepoints
+        # numpy gathers by an intp index 2-3x faster than by the int32 codes (which it
+        # casts per gather)
+        order: npt.NDArray[np.int64] = tps.order[tps.row_tp.astype(np.intp)]
+        return order
+
+    @cached_property
+    def repeated_rows(self) -> npt.NDArray[np.bool_] | None:
+        """Whether each row's (patient, lesion_id) pair has another row at its time point
+        (``repeated_pairs``: fragments or copies), or None when no pair has (the usual
+        table, whose every subset then has none either)."""
+        repeated = repeated_pairs(self.lesion_code, self.row_order)
+        return repeated if repeated.any() else None
 
     def patient_lesion(self) -> npt.NDArray[np.signedinteger[Any]]:
         """One integer per (patient, lesion_id) pair, in the order of the patient codes
@@ -459,13 +501,11 @@ class CohortIndex:
     def timepoint_codes(self) -> dict[str, npt.NDArray[Any]]:
         """The integer columns of ``timepoint_rows``, one value per row (what the checks
         read; the labels and start dates are made only by ``timepoint_rows``):
-        ``timepoint_order``, ``is_baseline``, ``patient_code`` and ``timepoint_code``
-        (numbered by first row), ``has_visit``. New arrays, except the codes and
-        ``has_visit``, which are shared."""
+        ``timepoint_order`` (``row_order``), ``is_baseline``, ``patient_code`` and
+        ``timepoint_code`` (numbered by first row), ``has_visit``. ``is_baseline`` is a
+        new array; the others are shared."""
         tps = self.timepoints
-        # numpy gathers by an intp index 2-3x faster than by the int32 codes (which it
-        # casts per gather)
-        order = tps.order[tps.row_tp.astype(np.intp)]
+        order = self.row_order
         return {
             "timepoint_order": order, "is_baseline": order == 0,
             "patient_code": self.patient_code, "timepoint_code": tps.timepoint_code,

@@ -39,6 +39,15 @@ def test_lesion_missing_at_follow_up():
     assert checks.check_lesion_ids_stable(ok) == []
 
 
+def test_a_lesion_missing_beside_a_lesion_in_two_fragments_is_found():
+    # T1 has two rows (fragments) at the follow-up: as many rows as baseline lesions,
+    # yet T2 has none there
+    m = table(BASE, {**BASE, "lesion_id": "T2", "organ": "lung"}, FU, {**FU, "ld_mm": 4.0})
+    found = checks.check_lesion_ids_stable(m)
+    assert [(f.code, f.lesion_id, f.date) for f in found] == [
+        ("lesion-missing-at-timepoint", "T2", "2024-03-10")]
+
+
 def test_target_kind_changed_is_error():
     m = table(BASE, {**FU, "kind": "non-target", "status": "present", "ld_mm": None})
     found = checks.check_lesion_ids_stable(m)
