@@ -401,6 +401,17 @@ def _group_sum(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarr
     return np.bincount(group, weights=values, minlength=n_groups)
 
 
+def _count_flagged(group: np.ndarray, flags: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group 0..n_groups-1, how many of its rows are flagged (int64: the flagged rows'
+    groups counted, no float weights).
+
+    >>> _count_flagged(np.array([0, 2, 2, 0]), np.array([True, True, True, False]), 3)
+    array([1, 0, 2])
+    """
+    counts: np.ndarray = np.bincount(group[flags], minlength=n_groups)
+    return counts
+
+
 def _group_any(group: np.ndarray, flags: np.ndarray, n_groups: int) -> np.ndarray:
     """Per group 0..n_groups-1 (``_lesion_groups``), whether one of its rows is flagged."""
     if len(group) == n_groups:  # group i is row i
@@ -466,9 +477,9 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     les_in_base = _lesions_at_baseline(t_lesion, t_order, n_lesions)[les_lesion]
     not_cr = np.where(les_nodal, les_mm >= criteria.node_pathological_sa_mm, les_mm > 0)
     n_target_lesions = np.bincount(les_tp, minlength=n_tp)
-    n_evaluated_base = np.bincount(les_tp, weights=(~les_ne & les_in_base), minlength=n_tp)
-    any_ne = np.bincount(les_tp, weights=les_ne, minlength=n_tp) > 0
-    any_not_cr = np.bincount(les_tp, weights=not_cr, minlength=n_tp) > 0
+    n_evaluated_base = _count_flagged(les_tp, ~les_ne & les_in_base, n_tp)
+    any_ne = _count_flagged(les_tp, les_ne, n_tp) > 0
+    any_not_cr = _count_flagged(les_tp, not_cr, n_tp) > 0
     partial = round_half_away(
         np.bincount(t_tp, weights=t_contribution, minlength=n_tp), decimals)
 
@@ -510,12 +521,11 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     nt_in_base = _lesions_at_baseline(nt_lesion, nt_order, n_lesions)[nt_group_lesion]
     n_nt_lesions = np.bincount(nt_tp, minlength=n_tp)
     n_nt_base = n_nt_lesions[baseline_of_tp]
-    n_nt_seen_base = np.bincount(nt_tp, weights=nt_in_base, minlength=n_tp)
-    n_nt_ne = np.bincount(nt_tp, weights=nt_ne & ~nt_prog, minlength=n_tp)
+    n_nt_seen_base = _count_flagged(nt_tp, nt_in_base, n_tp)
+    n_nt_ne = _count_flagged(nt_tp, nt_ne & ~nt_prog, n_tp)
     n_nt_missing = (np.maximum(n_nt_base - n_nt_seen_base, 0) + n_nt_ne).astype(np.int64)
-    n_nt_prog = np.bincount(nt_tp, weights=nt_prog, minlength=n_tp).astype(np.int64)
-    n_nt_present = np.bincount(nt_tp, weights=~nt_gone & ~nt_ne & ~nt_prog,
-                               minlength=n_tp).astype(np.int64)
+    n_nt_prog = _count_flagged(nt_tp, nt_prog, n_tp)
+    n_nt_present = _count_flagged(nt_tp, ~nt_gone & ~nt_ne & ~nt_prog, n_tp)
     nt_prog_ns = _group_min(nt_row_tp[nt_progression], date_ns[nt_rows[nt_progression]], n_tp,
                             NO_DATE_NS)
     del nt_rows, nt_status_is, gone, nt_row_tp, nt_lesion, nt_order, nt_of_row, nt_progression
