@@ -136,8 +136,10 @@ class _Text:
     """A cleaned text column as its distinct values and one code per row (``-1``:
     missing), so that checks look at each distinct value once."""
 
-    def __init__(self, codes: np.ndarray, values: pd.Series, column: pd.Series) -> None:
+    def __init__(self, codes: np.ndarray, values: pd.Series, column: pd.Series,
+                 every_value_used: bool = False) -> None:
         self.codes, self.values, self._column = codes, values, column
+        self._every_value_used = every_value_used  # each value is some row's: none to drop
 
     def where(self, test: np.ndarray | list[bool]) -> np.ndarray:
         """Per row: ``test`` (one bool per distinct value, missing ones included) of the
@@ -175,9 +177,12 @@ class _Text:
         ['b', 'a', nan, 'b', nan]
         """
         texts = np.array(self.values.array, dtype=object)  # a copy; missing: pd.NA
-        used = np.zeros(len(texts) + 1, dtype=bool)
-        used[self.codes] = True  # a missing cell (code -1) marks the extra last slot
-        texts[~used[:-1] | self.values.isna().to_numpy(dtype=bool)] = None
+        unused = self.values.isna().to_numpy(dtype=bool)
+        if not self._every_value_used:
+            used = np.zeros(len(texts) + 1, dtype=bool)
+            used[self.codes] = True  # a missing cell (code -1) marks the extra last slot
+            unused |= ~used[:-1]
+        texts[unused] = None
         rank, categories = pd.factorize(texts, sort=True)  # None -> -1
         # the last: a missing cell (code -1); in the codes' type, so the lookup per row
         # writes the final codes at once
@@ -191,11 +196,14 @@ class _Text:
 
 
 def _clean_distinct(column: pd.Series, lower: bool = False,
-                    empty_is_missing: bool = False) -> _Text | None:
+                    empty_is_missing: bool = False, every_category_used: bool = False
+                    ) -> _Text | None:
     """The distinct values of a text column, stripped (and lower-cased; ``""`` ->
     missing when ``empty_is_missing``), with one code per row; None when the column holds
     anything but text and missing values (``1`` and ``1.0`` would share one factorised
-    value but not one text)."""
+    value but not one text). ``every_category_used``: a categorical column's categories
+    each occur in some row (as ``recist.csv_read`` reads them)."""
+    used = every_category_used
     if isinstance(column.dtype, pd.CategoricalDtype):  # as recist.csv_read reads text
         uniques = column.cat.categories.to_numpy(dtype=object)
         codes = column.cat.codes.to_numpy()
@@ -204,14 +212,15 @@ def _clean_distinct(column: pd.Series, lower: bool = False,
         if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
             return None
         codes, uniques = pd.factorize(values)  # missing values -> code -1
+        used = True
     if pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
         return None
-    text = pd.Series(uniques, dtype="string").str.strip()
-    if lower:
-        text = text.str.lower()
+    # pandas' str.strip and str.lower are these str methods, called through a lambda each
+    text = pd.Series([value.strip().lower() for value in uniques] if lower
+                     else [value.strip() for value in uniques], dtype="string")
     if empty_is_missing:
         text = text.mask(text == "")
-    return _Text(codes, text, column)
+    return _Text(codes, text, column, used)
 
 
 def _clean_text(column: pd.Series, lower: bool = False,
@@ -238,9 +247,10 @@ def _clean_text(column: pd.Series, lower: bool = False,
     return text.mask(text == "") if empty_is_missing else text
 
 
-def _cleaned(column: pd.Series, lower: bool = False, empty_is_missing: bool = False) -> _Text:
+def _cleaned(column: pd.Series, lower: bool = False, empty_is_missing: bool = False,
+             every_category_used: bool = False) -> _Text:
     """:func:`_clean_distinct`, or the per-row :func:`_clean_text` factorised."""
-    distinct = _clean_distinct(column, lower, empty_is_missing)
+    distinct = _clean_distinct(column, lower, empty_is_missing, every_category_used)
     if distinct is not None:
         return distinct
     text = _clean_text(column, lower, empty_is_missing)
@@ -276,6 +286,14 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     (default: the ``RECIST_ALLOW_IMPLAUSIBLE`` environment variable) accepts the
     implausible ones, never the impossible ones.
     """
+    return _normalised(frame, source, allow_implausible, every_category_used=False)
+
+
+def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None, *,
+                every_category_used: bool) -> pd.DataFrame:
+    """:func:`normalise_measurements`; ``every_category_used``: each categorical column's
+    categories occur in some row (``recist.csv_read``'s tables), so none is looked for
+    among the rows to be dropped."""
     # A shallow copy: the core columns are rebuilt below and every other column is copied
     # at the end, so the input is never modified and the result shares no data with it.
     frame = frame.copy(deep=False)
@@ -294,7 +312,8 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
         refuse_nul_text(frame[column], column, lambda row: f"{source} row {row + 2}")
     # Text columns cleaned once per distinct value; their checks look at the distinct
     # values and index the rows by code.
-    text = {column: _cleaned(frame[column], lower=lower, empty_is_missing=empty)
+    text = {column: _cleaned(frame[column], lower=lower, empty_is_missing=empty,
+                             every_category_used=every_category_used)
             for column, lower, empty in (
                 ("patient_id", False, True), ("visit", False, True),
                 ("lesion_id", False, True), ("kind", True, False), ("status", True, False),
@@ -313,8 +332,13 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     if isinstance(frame["date"].dtype, pd.CategoricalDtype):
         rebuilt.add("date")
     refuse_timezone_dates(frame["date"], "date", source)
-    dates = _by_distinct(frame["date"], lambda text: pd.to_datetime(
-        text, format="%Y-%m-%d", errors="coerce"))
+    parsed: list[pd.Series] = []  # the distinct dates (or the rows' dates)
+
+    def to_dates(text: pd.Series) -> pd.Series:
+        parsed.append(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))
+        return parsed[-1]
+
+    dates = _by_distinct(frame["date"], to_dates)
     bad_dates = frame.index[dates.isna()]
     if len(bad_dates):
         row = bad_dates[0]
@@ -322,7 +346,11 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
             f"{_where(source, row, frame)}: date {frame.at[row, 'date']!r} "
             f"{unreadable_date(frame.at[row, 'date'])}; write it like 2024-03-01"
         )
-    refuse_unusable_dates(dates, "date", lambda row: _where(source, frame.index[row], frame))
+    try:  # looked at on the distinct dates first; the rows only for the first bad one
+        refuse_unusable_dates(parsed[0], "date", str)
+    except RecistDataError:
+        refuse_unusable_dates(dates, "date",
+                              lambda row: _where(source, frame.index[row], frame))
     frame["date"] = dates
 
     # Vocabularies checked on the distinct values (a missing value is never allowed).
@@ -378,9 +406,13 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
 
     for column in ("ld_mm", "sa_mm", "slice_thickness_mm"):
         numbers = _by_distinct(frame[column], to_numbers)
-        unread = frame.index[numbers.isna() & frame[column].notna()]
-        bad = unread[(frame.loc[unread, column].astype("string").str.strip() != "")
-                     .to_numpy(dtype=bool)]
+        # a categorical's row is unread only when its category is (looked at first)
+        bad = frame.index[:0]
+        if (not isinstance(frame[column].dtype, pd.CategoricalDtype)
+                or converted[column].isna().any()):
+            unread = frame.index[numbers.isna() & frame[column].notna()]
+            bad = unread[(frame.loc[unread, column].astype("string").str.strip() != "")
+                         .to_numpy(dtype=bool)]
         if len(bad):
             row = bad[0]
             raise RecistDataError(
@@ -516,8 +548,8 @@ def read_measurements(path: str | Path, *,
         raise RecistDataError(
             f"{path}: the measurements table has a header but no rows; expected one row per "
             "lesion per scan (docs/tables.md) — check that this is the right file")
-    return normalise_measurements(frame, source=str(path),
-                                  allow_implausible=allow_implausible)
+    # the Arrow reader's categories each occur in some row; pandas' table has none
+    return _normalised(frame, str(path), allow_implausible, every_category_used=True)
 
 
 def check_measurement_bounds(frame: pd.DataFrame, source: str, *,

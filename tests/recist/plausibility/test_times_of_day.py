@@ -80,3 +80,14 @@ def test_a_date_beyond_what_nanoseconds_hold_is_refused_not_wrapped():
     scans["date"] = np.array(["2024-01-05", "2262-04-11"], dtype="datetime64[s]")
     with pytest.raises(RecistDataError, match=r"scan date 2262-04-11 is in the future"):
         respond(normalise_measurements(scans))  # the last day fits: refused for its reason
+
+
+def test_a_categorical_date_column_is_refused_naming_its_first_timed_row():
+    # the distinct dates are looked at first: the message still names the first row
+    # holding a time of day, not the first such category (2024-01-05 09:00, sorted first)
+    scans = _timed_scans().iloc[[2, 1, 0]].reset_index(drop=True)
+    scans["date"] = scans["date"].astype("category")
+    with pytest.raises(RecistDataError, match=r"^measurements row 2, patient_id P1, date "
+                                              r"2024-03-01, lesion_id T1: date 2024-03-01 "
+                                              r"09:00:00 holds a time of day"):
+        normalise_measurements(scans)
