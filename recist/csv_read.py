@@ -82,7 +82,7 @@ def _sorted_codes(encoded: pa.DictionaryArray) -> tuple[pa.Array, np.ndarray]:
     rank = np.empty(len(order) + 1, dtype=np.int64)
     rank[order] = np.arange(len(order))
     rank[-1] = -1  # code -1 (missing) reads the last entry
-    return dictionary.take(pa.array(order)), np.take(small_codes(rank, len(order)), indices)
+    return dictionary.take(pa.array(order)), small_codes(rank, len(order))[indices]
 
 
 def _categorical(column: pa.ChunkedArray) -> pd.Categorical:

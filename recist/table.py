@@ -124,9 +124,10 @@ def _by_distinct(column: pd.Series, convert: Callable[[pd.Series], pd.Series]) -
     codes = column.cat.codes.to_numpy()
     values = distinct.to_numpy()
     if isinstance(distinct.dtype, np.dtype) and distinct.dtype.kind in "fM":
-        # numbers or dates: a numpy lookup, its last entry (code -1) NaN or NaT
+        # numbers or dates: a numpy lookup, its last entry (code -1) NaN or NaT (indexing
+        # by the small codes as they are: np.take would first widen them)
         missing = np.array("NaT" if distinct.dtype.kind == "M" else np.nan, dtype=values.dtype)
-        return pd.Series(np.take(np.append(values, missing), codes), index=column.index,
+        return pd.Series(np.append(values, missing)[codes], index=column.index,
                          name=column.name)
     return pd.Series(distinct.array.take(codes, allow_fill=True), index=column.index,
                      name=column.name)
@@ -152,7 +153,7 @@ class _Text:
             return self.codes >= 0
         if not test.any():
             return np.zeros(len(self.codes), dtype=bool)
-        return np.take(np.append(test, False), self.codes)  # code -1: the appended False
+        return np.append(test, False)[self.codes]  # code -1: the appended False
 
     def missing(self) -> np.ndarray:
         """Per row: the cleaned value is missing."""
@@ -183,14 +184,19 @@ class _Text:
             used[self.codes] = True  # a missing cell (code -1) marks the extra last slot
             unused |= ~used[:-1]
         texts[unused] = None
-        rank, categories = pd.factorize(texts, sort=True)  # None -> -1
+        if not unused.any() and bool((texts[:-1] < texts[1:]).all()):
+            # distinct and in order already (as recist.csv_read sorts them): what
+            # factorize(sort=True) would answer, without hashing them again
+            rank, categories = np.arange(len(texts)), texts
+        else:
+            rank, categories = pd.factorize(texts, sort=True)  # None -> -1
         # the last: a missing cell (code -1); in the codes' type, so the lookup per row
         # writes the final codes at once
         renumber = small_codes(np.append(rank, -1), len(categories))
         if np.array_equal(rank, np.arange(len(rank))):  # sorted, used, none missing:
             codes = self.codes.astype(renumber.dtype)  # the same codes (a copy)
         else:
-            codes = np.take(renumber, self.codes)
+            codes = renumber[self.codes]
         return pd.Categorical.from_codes(
             codes, categories=pd.Index(categories, dtype=object), validate=False)
 
