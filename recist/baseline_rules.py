@@ -197,10 +197,10 @@ _CATEGORY_CODE = {category: code for code, category in enumerate(LesionCategory)
 
 def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.ArrayLike,
                      slice_thickness_mm: npt.ArrayLike, criteria: Criteria,
-                     ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_],
+                     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_],
                                 npt.NDArray[np.object_]]:
-    """Categories, reasons and notes (object arrays of text) for arrays of lesions (see
-    ``classify_measurability``)."""
+    """Categories (as codes into ``_CATEGORY_VALUES``), reasons and notes (object arrays
+    of text) for arrays of lesions (see ``classify_measurability``)."""
     ld = round_half_away(np.asarray(ld_mm, dtype=float), criteria.rounding_decimals)
     sa = round_half_away(np.asarray(sa_mm, dtype=float), criteria.rounding_decimals)
     node = np.asarray(nodal, dtype=bool)
@@ -259,7 +259,7 @@ def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.Arra
             reason = f"non-nodal LD {_mm(ld[i])} mm {sign} {where}"
         reasons.append(reason)
         notes.append(note)
-    return (categories[inverse], np.array(reasons, dtype=object)[inverse],
+    return (category_code[inverse], np.array(reasons, dtype=object)[inverse],
             np.array(notes, dtype=object)[inverse])
 
 
@@ -296,10 +296,10 @@ def classify_measurability(ld_mm: float | None, sa_mm: float | None, nodal: bool
     def number(value: float | None) -> float:
         return np.nan if value is None or _is_missing(value) else float(value)
 
-    categories, reasons, notes = _classify_arrays(
+    category_code, reasons, notes = _classify_arrays(
         [number(ld_mm)], [number(sa_mm)], [bool(nodal)], [number(slice_thickness_mm)],
         criteria)
-    return Measurability(LesionCategory(categories[0]), reasons[0],
+    return Measurability(LesionCategory(_CATEGORY_VALUES[category_code[0]]), reasons[0],
                          (notes[0],) if notes[0] else ())
 
 
@@ -393,10 +393,21 @@ def classify_lesions(measurements: pd.DataFrame,
     ``LESION_COLUMNS`` plus ``baseline_date`` (latest scan date of the baseline time
     point, DEC-20) and ``notes``.
     """
+    return _classified_lesions(measurements, criteria, history)[0]
+
+
+def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
+                        history: pd.DataFrame | None = None,
+                        ) -> tuple[pd.DataFrame, npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """``classify_lesions``, with two of its columns as integer codes, one per lesion:
+    ``category`` (into ``_CATEGORY_VALUES``) and ``organ_key`` (-1: None; equal codes,
+    equal keys), which ``check_target_selection`` compares and groups without hashing
+    or comparing text."""
     columns = [*LESION_COLUMNS, "baseline_date", "notes"]
     rows, patient, code = _baseline_lesion_codes(measurements)
     if len(rows) == 0:
-        return pd.DataFrame(columns=columns)
+        return (pd.DataFrame(columns=columns), np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=np.intp))
     defaults = {"organ": pd.NA, "nodal": False, "ld_mm": np.nan, "sa_mm": np.nan,
                 "slice_thickness_mm": np.nan}
 
@@ -436,30 +447,36 @@ def classify_lesions(measurements: pd.DataFrame,
         _latest_dates(measurements["date"], rows, patient)[first], index=index)
     lesions["nodal"] = lesions["nodal"].astype(bool)
     organ_code, organ_values = _codes_and_values(lesions["organ"])
-    keys = np.array([organ_key(o) for o in organ_values] + [None], dtype=object)
-    lesions["organ_key"] = pd.Series(np.where(lesions["nodal"].to_numpy(), "lymph node",
-                                              keys[organ_code]),  # code -1 (missing) -> None
+    keys = [organ_key(o) for o in organ_values]
+    nodal = lesions["nodal"].to_numpy()
+    lesions["organ_key"] = pd.Series(np.where(nodal, "lymph node", np.array(
+        keys + [None], dtype=object)[organ_code]),  # code -1 (missing) -> None
                                      index=index)
-    categories, reasons, notes = _classify_arrays(
+    # the keys numbered (the last: "lymph node"; None: -1), each organ value's key code
+    key_code = pd.factorize(np.array(keys + ["lymph node"], dtype=object))[0]
+    organ_key_code = np.where(nodal, key_code[-1], np.append(key_code[:-1], -1)[organ_code])
+    category_code, reasons, notes = _classify_arrays(
         lesions["ld_mm"].astype(float), lesions["sa_mm"].astype(float), lesions["nodal"],
         lesions["slice_thickness_mm"].astype(float), criteria)
     by_status = ((lesions["kind"] == LesionKind.TARGET)
                  & lesions["status"].isin(list(_STATUS_REASONS))).to_numpy()
     for i in np.flatnonzero(by_status):
         category, reason = _STATUS_REASONS[str(lesions["status"].iat[i])]
-        categories[i], reasons[i], notes[i] = category.value, reason, ""
+        category_code[i], reasons[i], notes[i] = _CATEGORY_CODE[category], reason, ""
     treated = [] if history is None else meas_10_treated_lesions(
         pd.DataFrame(lesions, copy=False), history, criteria)
+    measurable_code = _CATEGORY_CODE[LesionCategory.MEASURABLE]
     for k, category_10, text in treated:
-        if category_10 is not None and categories[k] == LesionCategory.MEASURABLE.value:
-            categories[k], reasons[k] = category_10.value, text
+        if category_10 is not None and category_code[k] == measurable_code:
+            category_code[k], reasons[k] = _CATEGORY_CODE[category_10], text
         else:
             notes[k] = "; ".join(n for n in (notes[k], text) if n)
-    made = {"category": categories, "reason": reasons, "notes": notes,
-            "measurable": categories == LesionCategory.MEASURABLE.value}
+    made = {"category": _CATEGORY_VALUES[category_code], "reason": reasons, "notes": notes,
+            "measurable": category_code == measurable_code}
     # one table of the columns in order, sharing the arrays (selecting them would copy)
-    return pd.DataFrame({name: made[name] if name in made else lesions[name]
-                         for name in columns}, index=index, copy=False)
+    return (pd.DataFrame({name: made[name] if name in made else lesions[name]
+                          for name in columns}, index=index, copy=False),
+            category_code, organ_key_code)
 
 
 def _latest_dates(dates: pd.Series[Any], rows: npt.NDArray[np.int64],
@@ -540,8 +557,10 @@ def check_target_selection(lesions: pd.DataFrame,
     >>> [f.code for f in check_target_selection(m)]
     ['too-many-targets-in-organ']
     """
+    coded: tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]] | None = None
     if "category" not in lesions.columns:
-        lesions = classify_lesions(lesions, criteria)
+        lesions, *codes = _classified_lesions(lesions, criteria)
+        coded = (codes[0], codes[1])
     if lesions.empty:
         return []
     if not lesions.index.equals(pd.RangeIndex(len(lesions))):  # classify_lesions' is
@@ -564,7 +583,8 @@ def check_target_selection(lesions: pd.DataFrame,
         for start, end in zip(starts[:-1].tolist(), starts[1:].tolist())], lesion=False)
 
     organ_keys = _objects(lesions["organ_key"])
-    organ_code = pd.factorize(organ_keys)[0]
+    # equal codes, equal keys (-1: None): classify_lesions' codes, else by hashing
+    organ_code = coded[1] if coded is not None else pd.factorize(organ_keys)[0]
     keyed = is_target & grouped & (organ_code >= 0)
     per_organ_code = pd.factorize(np.where(keyed, patient * (int(organ_code.max(initial=0)) + 1)
                                            + organ_code, -1))[0]
@@ -583,10 +603,14 @@ def check_target_selection(lesions: pd.DataFrame,
                                    organ_keys[firsts].tolist())], lesion=False)
 
     reasons = _objects(lesions["reason"])
-    category = _objects(lesions["category"])
     unmeasurable = is_target & ~lesions["measurable"].astype(bool).to_numpy()
-    pathological = category == LesionCategory.PATHOLOGICAL_NODE.value
-    normal = category == LesionCategory.NORMAL_NODE.value
+    if coded is not None:  # the codes of the categories: no text compared
+        pathological = coded[0] == _CATEGORY_CODE[LesionCategory.PATHOLOGICAL_NODE]
+        normal = coded[0] == _CATEGORY_CODE[LesionCategory.NORMAL_NODE]
+    else:
+        category = _objects(lesions["category"])
+        pathological = category == LesionCategory.PATHOLOGICAL_NODE.value
+        normal = category == LesionCategory.NORMAL_NODE.value
 
     def add(mask: npt.NDArray[np.bool_], code: str, rule: str,
             text: Callable[[Any, Any], str]) -> None:

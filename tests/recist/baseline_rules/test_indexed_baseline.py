@@ -47,4 +47,7 @@ def test_indexed_table_classifies_as_the_plain_one(seed):
     pd.testing.assert_frame_equal(got.astype({"kind": object}), expected)
     found = check_target_selection(marked)
     assert found == check_target_selection(plain)
+    # a lesions table given (its categories and organ keys read as text) finds the same
+    # as a measurements table (classified inside, its categories and keys compared as codes)
+    assert found == check_target_selection(expected)
     assert len({f.code for f in found}) >= 4
