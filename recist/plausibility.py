@@ -171,7 +171,9 @@ def first_time_of_day(values: pd.Series) -> int | None:
     unit: Any = np.datetime_data(raw.dtype)[0]
     per_day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))
     ticks = raw.view(np.int64)
-    if not (ticks % per_day).any():  # the usual case: one pass
+    days = ticks // per_day  # by a scalar: several times faster than ``ticks % per_day``
+    days *= per_day  # the start of each value's day (NaT wraps: never equal, as it is)
+    if (days == ticks).all():  # the usual case: every value a whole day
         return None
     timed = np.flatnonzero((ticks % per_day != 0) & (ticks != np.iinfo(np.int64).min))  # NaT
     return int(timed[0]) if len(timed) else None
