@@ -182,12 +182,15 @@ def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str | list[st
 def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike, codes: str | list[str],
                      rule: str | list[str], severity: Severity | list[Severity],
                      texts: str | list[str], lesion: bool = True,
-                     lesion_rows: npt.ArrayLike | None = None) -> Findings:
+                     lesion_rows: npt.ArrayLike | None = None,
+                     patients: list[str] | None = None) -> Findings:
     """``findings_at(frame.iloc[rows], …)`` without selecting the rows' other columns: the
     patient, visit and lesion of a row of an ``indexed`` table come from its encoding.
 
     ``lesion_rows``: the lesion of each finding from these rows instead (the date, visit
     and patient from ``rows``). ``rule`` and ``severity`` may also be one per row.
+    ``patients``: the rows' patient ids as ``decoded(encoding.patient, rows, str, …)``
+    gives them, when the caller has them already.
     """
     rows = np.asarray(rows, dtype=np.intp)
     at = rows if lesion_rows is None else np.asarray(lesion_rows, dtype=np.intp)
@@ -199,7 +202,8 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike, codes: str | list
         if lesion_rows is not None:
             located = located.assign(lesion_id=frame["lesion_id"].to_numpy()[at])
         return findings_at(located, codes, rule, severity, texts, lesion)
-    patients = decoded(encoding.patient, rows, str, frame["patient_id"])
+    if patients is None:
+        patients = decoded(encoding.patient, rows, str, frame["patient_id"])
     dates = iso_dates(frame["date"].array[rows])
     tps = encoding.timepoints
     labels = tps.label[tps.row_tp[rows]]  # a new array: rows without a label set to None

@@ -74,9 +74,10 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     start_ids = pd.Index(starts["patient_id"].astype(str))
     if not start_ids.is_unique:  # several start dates of a patient: one finding each
         return _baseline_window_joined(frame, rows, starts, criteria)
-    at = start_ids.get_indexer(_decoded(index_of(frame).patient, rows, str,
-                                        frame["patient_id"]))
-    rows, at = rows[at >= 0], at[at >= 0]
+    ids = np.array(_decoded(index_of(frame).patient, rows, str, frame["patient_id"]),
+                   dtype=object)
+    at = start_ids.get_indexer(ids)
+    rows, at, ids = rows[at >= 0], at[at >= 0], ids[at >= 0]
     start = date_ns(starts["start_date"])[at].view("datetime64[ns]")
     scan = index_of(frame).date_ns[rows]
     known = (scan != _NAT) & ~np.isnat(start)
@@ -91,7 +92,8 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
                                  max_days_before_start)
     return findings_at_rows(frame, rows[flagged], np.array(codes, dtype=object)[pair].tolist(),
                             "MEAS-11", Severity.WARNING,
-                            np.array(texts, dtype=object)[pair].tolist(), lesion=False)
+                            np.array(texts, dtype=object)[pair].tolist(), lesion=False,
+                            patients=ids[flagged].tolist())
 
 
 def _baseline_window_joined(frame: pd.DataFrame, rows: np.ndarray, starts: pd.DataFrame,
