@@ -35,7 +35,9 @@ from dicom_io.fast_header import (
     _CHARSETS,
     _FIRST_READ,
     _IMPLICIT_LE,
+    _ITEM,
     _LONG_VRS,
+    _SEQUENCE_END,
     _SHORT_VRS,
     _UNDEFINED,
     _UNSUPPORTED,
@@ -412,8 +414,17 @@ def _read_chunk(paths: Sequence[str | Path], first_index: int, columns: RawColum
     columns.file_size.extend(pick(sizes))
 
 
-_ITEM_HEAD = (0xE000 << 16) | 0xFFFE  # (FFFE,E000) as a little-endian 32-bit word
-_DELIMITER = b"\xfe\xff\xdd\xe0"  # (FFFE,E0DD), little endian
+def _tag_bytes(tag: int) -> bytes:
+    """A tag as a little-endian file holds it: group, then element.
+
+    >>> _tag_bytes(0xFFFEE0DD)
+    b'\\xfe\\xff\\xdd\\xe0'
+    """
+    return (tag >> 16).to_bytes(2, "little") + (tag & 0xFFFF).to_bytes(2, "little")
+
+
+_ITEM_HEAD = int.from_bytes(_tag_bytes(_ITEM), "little")  # an item's tag as a 32-bit word
+_DELIMITER = _tag_bytes(_SEQUENCE_END)
 
 
 def _one_fragment_complete(flat: np.ndarray, files: np.ndarray, offsets: np.ndarray,
