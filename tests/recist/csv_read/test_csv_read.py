@@ -158,6 +158,7 @@ def test_runs_of_equal_cells_across_arrow_blocks_same_table_as_pandas(tmp_path):
     [["b", "b", "b", "a"], ["a", "a", None], [], ["c", "b", "b", "b"]],  # runs across blocks
     [["z"] * 5, ["z"] * 3, ["y"]],  # one run per block
     [["d", "c", "b", "a"], ["a", None, None, "é"]],  # hardly a run: every cell looked up
+    [[None, None], [None]],  # no text at all: no category
 ])
 def test_categorical_of_arrow_blocks(chunks):
     from recist.csv_read import _categorical
