@@ -70,9 +70,10 @@ import numpy.typing as npt
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 
-from recist.measure.diameter_3d import line_ends, max_3d_diameter_mm
+from recist.measure.diameter_3d import max_3d_diameter_mm
 from recist.measure.outline import smoothed_outline_edges
 from recist.measure.planar import PlanarMeasurement, measure_edges_2d
+from recist.measure.row_runs import row_runs
 from recist.measure.short_axis import longest_perpendicular_chord_edges
 
 __all__ = [
@@ -262,13 +263,10 @@ class _RowRuns:
     """
 
     def __init__(self, mask: np.ndarray) -> None:
-        _, rows, columns = mask.shape
-        first, last = line_ends(mask, 2)
+        rows = mask.shape[1]
+        first, last, count = row_runs(mask)
         self.first, self.last = first, last
         self.any_row: npt.NDArray[np.bool_] = last >= 0
-        # Voxels per row: bytes 0 / 1 added in 16 bits (fast) when a row cannot overflow.
-        count = mask.view(np.uint8).sum(axis=2, dtype=np.uint16 if columns < 65536
-                                        else np.int64).astype(np.int64)
         self.voxels = count.sum(axis=1)
         self.present = self.voxels > 0
         self.top = np.argmax(self.any_row, axis=1)
