@@ -7,9 +7,10 @@ each block of up to 64 rows of each slice (one vectorised pass over the volume, 
 runs); then, on each slice that holds a label, the maximum of each row of its first and
 last block that holds one, the column maxima of the band of rows between, and within
 that box the smallest nonzero value: when it equals the slice's maximum the slice holds
-one label. A run of consecutive slices holding labels is done in whole-array steps over
-its slices (``_one_run``), a short run slice by slice. Only a slice holding several
-labels is read voxel by voxel. Same boxes as ``find_objects`` (tested).
+one label (so does a slice whose maximum is 1, without looking). A run of consecutive
+slices holding labels is done in whole-array steps over its slices (``_one_run``), a
+short run slice by slice. Only a slice holding several labels is read voxel by voxel.
+Same boxes as ``find_objects`` (tested).
 """
 
 from __future__ import annotations
@@ -77,8 +78,10 @@ def _one_slice(unsigned: np.ndarray, labels: np.ndarray, block: int, block_max: 
     band = image[r0:r1 + 1]
     held_columns = np.flatnonzero(band.max(axis=0))
     c0, c1 = int(held_columns[0]), int(held_columns[-1])
-    # The smallest nonzero value: zeros wrap round to the largest value after -1.
-    if int((band[:, c0:c1 + 1] - 1).min()) + 1 == int(slice_max[k]):  # one label
+    # The smallest nonzero value: zeros wrap round to the largest value after -1 (not
+    # needed when the maximum is 1, the smallest nonzero value there is).
+    largest = int(slice_max[k])
+    if largest == 1 or int((band[:, c0:c1 + 1] - 1).min()) + 1 == largest:  # one label
         value = int(slice_max[k:k + 1].view(labels.dtype)[0])  # as the labels read it
         _grow(boxes, value, (k, r0, c0), (k, r1, c1))
         return
@@ -117,9 +120,12 @@ def _one_run(unsigned: np.ndarray, dtype: np.dtype, block: int, block_max: np.nd
     column_held = band.max(axis=1) > 0
     c0 = np.argmax(column_held, axis=1)
     c1 = columns - 1 - np.argmax(column_held[:, ::-1], axis=1)
-    # The smallest nonzero value: zeros wrap round to the largest value after -1.
-    box = band[:, :, int(c0.min()):int(c1.max()) + 1]
-    single = (box - 1).min(axis=(1, 2)) + 1 == slice_max[k0:k1]  # (wrapping back)
+    # The smallest nonzero value: zeros wrap round to the largest value after -1 (not
+    # needed where the maximum is 1, the smallest nonzero value there is).
+    single = slice_max[k0:k1] == 1
+    if not single.all():
+        box = band[:, :, int(c0.min()):int(c1.max()) + 1]
+        single = (box - 1).min(axis=(1, 2)) + 1 == slice_max[k0:k1]  # (wrapping back)
     if single.any():
         number = slice_max[k0:k1][single].view(dtype)  # as the label volume reads it
         slices = np.flatnonzero(single) + k0

@@ -63,3 +63,19 @@ def test_same_boxes_on_ct_sized_slices_with_gaps_between_lesions():
     labels[29, 127, 95] = 4
     labels[20:27] |= np.where(rng.uniform(size=(7, 128, 96)) < 0.01, 5, 0).astype(np.int16)
     assert label_boxes(labels) == _find_objects_boxes(labels)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16])
+def test_slices_whose_largest_value_is_one_beside_slices_holding_other_labels(dtype):
+    """A slice whose maximum is 1 holds label 1 alone (read without its smallest value),
+    in long runs and short ones, next to slices where 1 shares the slice with 2 or -1."""
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        labels = (rng.uniform(size=(16, 64, 40)) < 0.02).astype(dtype)  # 0 / 1 only
+        labels[:, :, :3] = 0
+        k = int(rng.integers(0, 16))
+        labels[k, int(rng.integers(0, 64)), int(rng.integers(0, 3))] = 2
+        if np.dtype(dtype).kind == "i":
+            labels[(k + 5) % 16, 5, 1] = -1
+        labels[int(rng.integers(0, 16)):] *= rng.uniform() < 0.5  # a gap to the end, or not
+        assert label_boxes(labels) == _find_objects_boxes(labels)
