@@ -351,20 +351,29 @@ class _SliceBounds:
         squares are at least D cos(pi/2K) wide.
         """
         ks = np.asarray(slices, dtype=np.int64)
-        top, bottom = int(self.top[ks].min()), int(self.bottom[ks].max()) + 1
-        on = self.any_row[ks, top:bottom, None]
+        bound = np.full(len(ks), np.inf)
+        simple = self.simple[ks]
+        if not simple.any():
+            return bound
+        # The lesion rows of the simple slices, one after another (slice by slice).
+        on = self.any_row[ks[simple]]
+        rows = on.shape[1]
+        at = np.flatnonzero(on)
+        opens = np.flatnonzero(np.diff(at // rows, prepend=-1))  # each slice's first row
         half_r, half_c = self.row_mm / 2, self.col_mm / 2
         # Each row's squares span x from its first column's left edge to its last
         # column's right edge; along (c, s), s >= 0, the row reaches from the smaller to
         # the larger of those edges' projections, plus y s, give or take half a row.
-        right = (self.last[ks, top:bottom, None] * self.col_mm + half_c) * _SQUARE_COS
-        left = (self.first[ks, top:bottom, None] * self.col_mm - half_c) * _SQUARE_COS
-        y = (np.arange(top, bottom) * self.row_mm)[None, :, None] * _SQUARE_SIN
-        high = np.where(on, np.maximum(right, left) + y, -np.inf).max(axis=1)
-        low = np.where(on, np.minimum(right, left) + y, np.inf).min(axis=1)
+        right = ((self.last[ks[simple]].ravel()[at] * self.col_mm + half_c)[:, None]
+                 * _SQUARE_COS)
+        left = ((self.first[ks[simple]].ravel()[at] * self.col_mm - half_c)[:, None]
+                * _SQUARE_COS)
+        y = ((at % rows) * self.row_mm)[:, None] * _SQUARE_SIN
+        high = np.maximum.reduceat(np.maximum(right, left) + y, opens, axis=0)
+        low = np.minimum.reduceat(np.minimum(right, left) + y, opens, axis=0)
         width = high - low + 2 * half_r * _SQUARE_SIN
-        bound = width.max(axis=1) / np.cos(np.pi / (2 * _SQUARE_DIRECTIONS)) + 1e-9
-        return np.where(self.simple[ks], bound, np.inf)
+        bound[simple] = width.max(axis=1) / np.cos(np.pi / (2 * _SQUARE_DIRECTIONS)) + 1e-9
+        return bound
 
     def box(self, k: int) -> tuple[slice, slice] | None:
         """Bounding box of slice ``k`` when it is known to be one piece, else None."""
