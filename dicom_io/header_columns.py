@@ -43,16 +43,23 @@ def _numbers(column: list[Any], size: int) -> np.ndarray | list[Any]:
     """``discover._numbers`` of each value: None when absent or empty, the list of
     floats, or ``_REFER`` where it would raise. The common column -- every value present,
     each of ``size`` numbers -- comes as one ``(n, size)`` float array instead (row
-    ``i``: value ``i``'s numbers), parsed in one go."""
-    if column and set(map(type, column)) == {str} and "" not in column \
-            and set(map(str.count, column, repeat("\\"))) == {size - 1}:
+    ``i``: value ``i``'s numbers), parsed in one go, each distinct text once (a series'
+    files mostly share their orientation, spacing and rescale: 0.1 of a 100-file scan's
+    5 ms)."""
+    distinct = dict.fromkeys(column)
+    if column and set(map(type, distinct)) == {str} and "" not in distinct \
+            and set(map(str.count, distinct, repeat("\\"))) == {size - 1}:
         # each value ``size`` parts: joined, they split into ``size`` parts per value
         try:
-            floats = list(map(float, "\\".join(column).split("\\")))
+            floats = list(map(float, "\\".join(distinct).split("\\")))
         except ValueError:
             pass
         else:
-            return np.array(floats, dtype=np.float64).reshape(len(column), size)
+            parsed = np.array(floats, dtype=np.float64).reshape(len(distinct), size)
+            if len(distinct) == len(column):
+                return parsed
+            row = {value: k for k, value in enumerate(distinct)}
+            return parsed[list(map(row.__getitem__, column))]
     out: list[Any] = []
     for text in column:
         if text is None or text == "":

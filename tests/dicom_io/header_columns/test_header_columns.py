@@ -305,3 +305,24 @@ def test_one_fragment_files_decided_from_the_reads_as_walk_fragments(tmp_path, m
     for path in paths[2:4]:
         with pytest.raises(EOFError):
             read_raw_header(path)
+
+
+def test_batch_numbers_shared_by_files_parsed_once_as_alone(tmp_path):
+    # most files share their orientation, spacing and rescale texts (each distinct text
+    # parsed once); a few differ in text only ("1.0" for "1") or in value
+    def hook(k, ds):
+        if k == 1:
+            ds.ImageOrientationPatient = "1.0\\0\\0\\0\\1\\0"
+            ds.RescaleSlope = "1.00"
+        elif k == 3:
+            ds.PixelSpacing = "0.5\\0.75"
+            ds.RescaleIntercept = "-1000.5"
+
+    paths = write_ct_series(tmp_path, (6, 6, 6), seed="shared", slice_hook=hook).paths
+    headers = read_slice_headers(paths, [path.name for path in paths])
+    assert all(header is not None for header in headers)
+    for path, header in zip(paths, headers):
+        assert _fields(header) == _fields(read_slice_header(path, path.name)), path.name
+    assert headers[3].pixel_spacing_mm == (0.5, 0.75) != headers[2].pixel_spacing_mm
+    assert headers[3].rescale_intercept == -1000.5 != headers[4].rescale_intercept
+    assert [h.position_mm[2] for h in headers] == sorted({h.position_mm[2] for h in headers})
