@@ -118,10 +118,9 @@ def find_dicomdir(path: Path) -> Path | None:
         for child in children:
             if child.name.upper() == "DICOMDIR" and _is(child, "file"):
                 return Path(child.path)
-        dirs = [c for c in children if _is(c, "dir")]
-        if len(children) != 1 or len(dirs) != 1:
+        if len(children) != 1 or not _is(children[0], "dir"):  # (a series folder: at once)
             return None
-        folder = Path(dirs[0].path)
+        folder = Path(children[0].path)
     return None
 
 
