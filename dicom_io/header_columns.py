@@ -132,9 +132,13 @@ def _integers(column: list[Any], keyword: str) -> list[Any]:
 def _texts(column: list[Any]) -> list[Any]:
     """``discover._clean`` of each value: "" when absent; the fast reader's texts are
     unpadded already, so a printable one is itself; ``_REFER`` for any other."""
-    values = column if None not in column else [
-        "" if value is None else value for value in column]
-    if set(map(type, values)) == {str} and "".join(values).isprintable():  # (common)
+    distinct = dict.fromkeys(column)  # (most columns: one value in every file)
+    if None in distinct:
+        del distinct[None]
+        values = ["" if value is None else value for value in column]
+    else:
+        values = column
+    if set(map(type, distinct)) <= {str} and "".join(distinct).isprintable():  # (common)
         return values
     return ["" if value is None else value if type(value) is str and value.isprintable()
             else _REFER for value in column]
