@@ -142,33 +142,38 @@ def _first_reads(paths: Sequence[str | Path], buffer: np.ndarray
     sizes: list[int] = []
     tails: list[bytes | None] = []
     not_dicom: list[int] = []
+    buffer[:, _FIRST_READ:] = 0  # the pad after each row's first read (never read into)
     flat = memoryview(buffer.reshape(-1))  # type: ignore[arg-type]
     guess = _SyntaxGuess()
+    at = 0  # where the next row starts in ``flat``
     for k, path in enumerate(paths):
         try:
             descriptor = os.open(path, flags)
         except OSError:
             continue
-        row = flat[len(indices) * _WIDTH:(len(indices) + 1) * _WIDTH]
+        row = flat[at:at + _FIRST_READ]
         try:
             status = os.fstat(descriptor)
             if not stat.S_ISREG(status.st_mode):
                 continue
-            count = os.readv(descriptor, [row[:_FIRST_READ]])
+            count = os.readv(descriptor, [row])
             if count < 132 or row[128:132] != b"DICM":
                 not_dicom.append(k)
                 continue
             tail = None
-            if status.st_size - _TAIL >= count and guess.encapsulated(row[:min(count, _META_READ)]):
-                tail = os.pread(descriptor, _TAIL, status.st_size - _TAIL)
+            size = status.st_size
+            if size - _TAIL >= count and guess.encapsulated(row[:min(count, _META_READ)]):
+                tail = os.pread(descriptor, _TAIL, size - _TAIL)
         except OSError:
             continue
         finally:
             os.close(descriptor)
-        row[count:] = bytes(_WIDTH - count)  # what an earlier file left there
+        if count < _FIRST_READ:
+            row[count:] = bytes(_FIRST_READ - count)  # what an earlier file left there
+        at += _WIDTH
         indices.append(k)
         counts.append(count)
-        sizes.append(status.st_size)
+        sizes.append(size)
         tails.append(tail)
     return indices, counts, sizes, tails, not_dicom
 
