@@ -47,6 +47,7 @@ from recist.cohort_index import TextCodes, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity, by_severity
 from recist.organs import organ_key
+from recist.timepoints import TimepointCodes
 from recist.vocabulary import LesionKind
 
 __all__ = [
@@ -509,8 +510,10 @@ def run_input_checks(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_1
     return by_severity(findings)
 
 
-def run_timepoint_checks(timepoints: pd.DataFrame,
-                         measurements: pd.DataFrame) -> Sequence[Finding]:
+def run_timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame,
+                         codes: TimepointCodes | None = None) -> Sequence[Finding]:
     """The checks on assessed time points: ``check_cr_then_pr``, ``check_cr_then_sd``,
-    ``check_present_after_cr``."""
-    return timepoint_checks(timepoints, measurements)
+    ``check_present_after_cr``. ``codes``: the table's ``recist.timepoints.TimepointCodes``
+    (made with it by the assessment, the table not changed since), read instead of
+    hashing its overall responses again."""
+    return timepoint_checks(timepoints, measurements, codes)

@@ -16,6 +16,8 @@ from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
 from recist.cohort_index import index_of
 from recist.findings import Finding, Findings, Severity
+from recist.response_table import OVERALL_ORDER
+from recist.timepoints import TimepointCodes
 from recist.vocabulary import LesionKind, NonTargetStatus
 
 __all__ = ["check_cr_then_pr", "check_cr_then_sd", "check_present_after_cr",
@@ -73,10 +75,13 @@ def cr_followed_checks(timepoints: pd.DataFrame) -> Sequence[Finding]:
     return _cr_followed_findings(_first_after_cr(timepoints))
 
 
-def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame) -> Sequence[Finding]:
+def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame,
+                     codes: TimepointCodes | None = None) -> Sequence[Finding]:
     """``cr_followed_checks`` then ``check_present_after_cr``, reading the overall
-    responses once."""
-    responses = _Responses(timepoints)
+    responses once: from ``codes``, the table's ``recist.timepoints.TimepointCodes`` if
+    given (the table as the assessment made it, not changed since), else from its
+    ``overall_response`` texts."""
+    responses = _Responses(timepoints, codes)
     if not responses.rows_of("CR").any():  # no CR: none of the three finds anything
         return []
     frame = _indexed(measurements)
@@ -95,9 +100,15 @@ def _cr_followed_findings(hits: dict[str, pd.DataFrame]) -> Findings:
 
 
 class _Responses:
-    """The ``overall_response`` column of a timepoints table as codes (one hash of it)."""
+    """The ``overall_response`` column of a timepoints table as codes: its
+    ``TimepointCodes.overall`` (positions in ``OVERALL_ORDER``, -1 for none) when given
+    for as many rows, else one hash of its texts."""
 
-    def __init__(self, timepoints: pd.DataFrame) -> None:
+    def __init__(self, timepoints: pd.DataFrame, codes: TimepointCodes | None = None) -> None:
+        if codes is not None and len(codes.overall) == len(timepoints):
+            self.codes = codes.overall
+            self.uniques = _OVERALL_LABELS
+            return
         self.codes, uniques = pd.factorize(
             np.asarray(timepoints["overall_response"].array, dtype=object))
         self.uniques = np.asarray(uniques, dtype=object)
@@ -105,6 +116,9 @@ class _Responses:
     def rows_of(self, label: str) -> np.ndarray:
         """Whether each row's overall response is ``label`` (a missing one never is)."""
         return np.append(self.uniques == label, False)[self.codes]  # code -1: missing
+
+
+_OVERALL_LABELS = np.array(OVERALL_ORDER, dtype=object)
 
 
 def _sorted_codes(values: np.ndarray) -> np.ndarray:

@@ -188,7 +188,7 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
     summary, summary_findings = summarise_patients_with_findings(
         timepoints, table, criteria, normalised=True, codes=coded[0] if coded else None)
     findings += summary_findings
-    findings += run_timepoint_checks(timepoints, indexed)
+    findings += run_timepoint_checks(timepoints, indexed, coded[0] if coded else None)
     raise_for_errors(findings)
     check_durations(summary)  # follow-up days >= 0 (recist.plausibility)
     return RespondResult(timepoints=timepoints, patient_summary=summary,

@@ -285,6 +285,35 @@ def test_timepoint_checks_read_the_respond_table_as_any_other_order():
         f.__dict__ for f in checks.run_timepoint_checks(tp.iloc[::-1], m)]
 
 
+def test_timepoint_checks_read_the_assessments_codes_as_the_texts():
+    """Given the assessment's ``TimepointCodes`` the time point checks find what they
+    find hashing the overall responses (CR then PR, present after CR); codes
+    for another number of rows are not read."""
+    from recist.timepoints import assess_timepoints_with_findings
+
+    nt = {"lesion_id": "NT1", "kind": "non-target", "organ": "pleura"}
+    rows = []
+    for patient, lds in (("P1", (20.0, 0.0, 0.0)), ("P2", (20.0, 0.0, 3.0)),
+                         ("P3", (20.0, 15.0, 0.0))):
+        for date, ld in zip(("2024-01-10", "2024-03-06", "2024-05-01"), lds, strict=True):
+            rows += [{**BASE, "patient_id": patient, "date": date, "ld_mm": ld,
+                      "status": "measured" if ld else "absent"},
+                     {**nt, "patient_id": patient, "date": date,
+                      "status": "absent" if date == "2024-03-06" else "present"}]
+    m = checks._indexed(table(*rows))
+    coded: list = []
+    tp = assess_timepoints_with_findings(m, coded=coded)[0]
+    assert tp["overall_response"].tolist()[1:3] == ["CR", "PR"]
+    found = [f.__dict__ for f in checks.run_timepoint_checks(tp, m, coded[0])]
+    assert [(f["code"], f["patient_id"]) for f in found] == [
+        ("cr-then-pr", "P1"), ("cr-then-pr", "P2"), ("present-after-cr", "P1"),
+        ("present-after-cr", "P2")]
+    assert found == [f.__dict__ for f in checks.run_timepoint_checks(tp, m)]
+    # codes of other rows (the first patient's): the texts are read
+    assert found == [f.__dict__ for f in checks.run_timepoint_checks(
+        tp, m, coded[0]._replace(overall=coded[0].overall[:3]))]
+
+
 def test_run_input_checks_raises_with_patient_date_lesion():
     m = table(BASE, {**FU, "status": "absent", "ld_mm": 4.0})
     findings = checks.run_input_checks(m, today="2026-01-01")
