@@ -112,8 +112,8 @@ def _one_run(unsigned: np.ndarray, dtype: np.dtype, block: int, block_max: np.nd
     last_block = held.shape[1] - 1 - np.argmax(held[:, ::-1], axis=1)
     blocks = unsigned[k0:k1].reshape(len(run), rows // block, block, columns)
     index = np.arange(len(run))
-    top = blocks[index, first_block].max(axis=2) > 0  # (slices, rows of the block)
-    bottom = blocks[index, last_block].max(axis=2) > 0
+    top = _rows_held(blocks[index, first_block])  # (slices, rows of the block)
+    bottom = _rows_held(blocks[index, last_block])
     r0 = first_block * block + np.argmax(top, axis=1)
     r1 = last_block * block + block - 1 - np.argmax(bottom[:, ::-1], axis=1)
     band = unsigned[k0:k1, int(r0.min()):int(r1.max()) + 1]
@@ -145,6 +145,15 @@ def _one_run(unsigned: np.ndarray, dtype: np.dtype, block: int, block_max: np.nd
             rr, cc = r[where], c[where]
             _grow(boxes, int(value), (k, top_row + int(rr.min()), int(cc.min())),
                   (k, top_row + int(rr.max()), int(cc.max())))
+
+
+def _rows_held(rows: np.ndarray) -> np.ndarray:
+    """Which rows of a contiguous ``(slices, rows, columns)`` array hold a nonzero value;
+    eight bytes at a time when a row is a whole number of 64-bit words."""
+    if rows.shape[2] * rows.itemsize % 8 == 0:
+        held: np.ndarray = np.bitwise_or.reduce(rows.view(np.uint64), axis=2) != 0
+        return held
+    return rows.max(axis=2) > 0
 
 
 def _grow(boxes: dict[int, list[int]], label: int, low: tuple[int, int, int],
