@@ -152,8 +152,9 @@ def _rows_held(rows: np.ndarray) -> np.ndarray:
     eight bytes at a time when a row is a whole number of 64-bit words."""
     if rows.shape[2] * rows.itemsize % 8 == 0:
         held: np.ndarray = np.bitwise_or.reduce(rows.view(np.uint64), axis=2) != 0
-        return held
-    return rows.max(axis=2) > 0
+    else:
+        held = rows.max(axis=2) > 0
+    return held
 
 
 def _grow(boxes: dict[int, list[int]], label: int, low: tuple[int, int, int],
