@@ -280,7 +280,8 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
     parsed = [(re.sub(r"\d+", "#", label.strip().lower()),
                tuple(int(n) for n in re.findall(r"\d+", label))) for label in labels]
     ranks = {}
-    for template in {t for t, n in parsed if n}:
+    templates = {t for t, n in parsed if n}
+    for template in templates:
         numbers = sorted({n for t, n in parsed if t == template})
         ranks.update({(template, n): i for i, n in enumerate(numbers)})
     # per distinct label: its pattern's code and its number's rank (-1: no number)
@@ -288,6 +289,8 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
     rank = np.array([ranks.get(p, -1) for p in parsed], dtype=np.int64)
     rows = np.flatnonzero(rank[label_code] >= 0) if len(labels) else label_code
     number = rank[label_code[rows]]
+    if len(templates) == 1 and _rising_per_patient(patient[rows], number):
+        return findings  # one pattern, and its numbers never fall within a patient
     # the highest number before each row among the patient's time points of its pattern
     group = pd.factorize(patient[rows] * (int(template_code.max(initial=0)) + 1)
                          + template_code[label_code[rows]])[0]
@@ -305,6 +308,19 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
         [f"visit {visits[i]} is dated after a visit with a higher number; the time points "
          "are ordered by date, check the dates or visit labels" for i in backwards.tolist()])
     return findings
+
+
+def _rising_per_patient(patient: np.ndarray, number: np.ndarray) -> bool:
+    """Whether ``number`` never falls between neighbours of one patient (``patient``:
+    each item's patient, each patient's items together, in order): then no item is below
+    a number before it of its patient, and ``check_dates`` finds no ``visit-order``.
+
+    >>> _rising_per_patient(np.array([0, 0, 1, 1]), np.array([1, 2, 0, 3]))
+    True
+    >>> _rising_per_patient(np.array([0, 0, 1, 1]), np.array([1, 2, 3, 0]))
+    False
+    """
+    return bool(((number[1:] >= number[:-1]) | (patient[1:] != patient[:-1])).all())
 
 
 _NAT = np.iinfo(np.int64).min

@@ -131,3 +131,22 @@ def test_visit_order_compares_numbers_within_one_pattern(visit_dtype):
     assert [(f.code, f.patient_id, f.visit, f.date) for f in found] == [
         ("visit-order", "P1", "C1D15", "2024-03-05"),
         ("visit-order", "P2", "Week 10", "2024-03-01")]
+
+
+def test_visit_order_of_one_pattern_falls_only_within_a_patient():
+    """Visit numbers of one pattern that fall from one patient to the next are no
+    finding; a fall within a patient is, at its visit, whichever patient comes first."""
+    dates = ["2024-01-02", "2024-03-01", "2024-05-01"]
+    rising = {"P2": ["V1", "V2", "V3"], "P1": ["V0", "V1", "V2"]}  # V3 then V0: patients
+
+    def frame(visits: dict[str, list[str]]) -> pd.DataFrame:
+        return pd.DataFrame({
+            "patient_id": [p for p in visits for _ in dates], "lesion_id": "T1",
+            "kind": "target", "visit": [v for p in visits for v in visits[p]],
+            "date": pd.to_datetime(dates * len(visits))})
+
+    assert check_dates(frame(rising), today="2025-01-01") == []
+    falling = {**rising, "P1": ["V0", "V2", "V1"]}
+    found = check_dates(frame(falling), today="2025-01-01")
+    assert [(f.code, f.patient_id, f.visit, f.date) for f in found] == [
+        ("visit-order", "P1", "V1", "2024-05-01")]
