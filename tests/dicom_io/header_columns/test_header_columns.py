@@ -317,6 +317,8 @@ def test_batch_numbers_shared_by_files_parsed_once_as_alone(tmp_path):
         elif k == 3:
             ds.PixelSpacing = "0.5\\0.75"
             ds.RescaleIntercept = "-1000.5"
+        elif k == 5:  # the last file: its first and last slopes differ
+            ds.RescaleSlope = "2"
 
     paths = write_ct_series(tmp_path, (6, 6, 6), seed="shared", slice_hook=hook).paths
     headers = read_slice_headers(paths, [path.name for path in paths])
@@ -325,4 +327,5 @@ def test_batch_numbers_shared_by_files_parsed_once_as_alone(tmp_path):
         assert _fields(header) == _fields(read_slice_header(path, path.name)), path.name
     assert headers[3].pixel_spacing_mm == (0.5, 0.75) != headers[2].pixel_spacing_mm
     assert headers[3].rescale_intercept == -1000.5 != headers[4].rescale_intercept
+    assert [h.rescale_slope for h in headers] == [1.0] * 5 + [2.0]
     assert [h.position_mm[2] for h in headers] == sorted({h.position_mm[2] for h in headers})
