@@ -328,4 +328,9 @@ def test_batch_numbers_shared_by_files_parsed_once_as_alone(tmp_path):
     assert headers[3].pixel_spacing_mm == (0.5, 0.75) != headers[2].pixel_spacing_mm
     assert headers[3].rescale_intercept == -1000.5 != headers[4].rescale_intercept
     assert [h.rescale_slope for h in headers] == [1.0] * 5 + [2.0]
+    # fields shared by every file are copied from one dict: every field, in one order
+    order = list(vars(headers[0]))
+    assert sorted(order) == sorted(f.name for f in dataclasses.fields(discover.SliceHeader))
+    assert all(list(vars(header)) == order for header in headers)
+    assert len({id(header.position_mm) for header in headers}) == len(headers)
     assert [h.position_mm[2] for h in headers] == sorted({h.position_mm[2] for h in headers})
