@@ -593,14 +593,18 @@ def check_target_selection(lesions: pd.DataFrame,
     members, starts = _groups_in_order(per_organ_code[chosen], chosen)
     organs = _objects(lesions["organ"])[members]
     organs[pd.isna(organs)] = "node"  # a nodal target's organ key is "lymph node"
-    listed = _lesions_in_organs(lesions, members, lesion_ids[members], organs)
+    listed, listed_code = _lesions_in_organs(lesions, members, lesion_ids[members], organs)
     firsts = members[starts[:-1]]
-    found.add(firsts, "too-many-targets-in-organ", "SEL-1", [
-        f"{end - start} targets in organ '{key}': {', '.join(listed[start:end])}; at most "
-        f"{criteria.max_targets_per_organ} per organ (SEL-1, R11 4.2; all lymph nodes and "
-        "both sides of a paired organ count as one organ, SEL-3, DEC-21)"
-        for start, end, key in zip(starts[:-1].tolist(), starts[1:].tolist(),
-                                   organ_keys[firsts].tolist())], lesion=False)
+
+    def crowded_text(first: int, start: int, end: int) -> str:
+        return (f"{end - start} targets in organ '{organ_keys[first]}': "
+                f"{', '.join(listed[start:end])}; at most {criteria.max_targets_per_organ} "
+                "per organ (SEL-1, R11 4.2; all lymph nodes and both sides of a paired "
+                "organ count as one organ, SEL-3, DEC-21)")
+
+    found.add(firsts, "too-many-targets-in-organ", "SEL-1",
+              _group_texts(starts, listed_code, organ_code[firsts], firsts, crowded_text),
+              lesion=False)
 
     reasons = _objects(lesions["reason"])
     unmeasurable = is_target & ~lesions["measurable"].astype(bool).to_numpy()
@@ -645,22 +649,50 @@ def check_target_selection(lesions: pd.DataFrame,
     return found.findings()
 
 
+def _group_texts(starts: npt.NDArray[np.int64], item: npt.NDArray[np.int64],
+                 key: npt.NDArray[np.int64], firsts: npt.NDArray[np.int64],
+                 text: Callable[[int, int, int], str]) -> list[str]:
+    """``text(firsts[g], starts[g], starts[g + 1])`` of each group ``g`` of items (group
+    ``g``: items ``starts[g]`` to ``starts[g + 1]``), called once per distinct group: equal
+    ``key`` (per group) and equal items (``item``: one code per distinct item), as
+    ``text`` reads nothing else (a cohort repeats the same groups from patient to patient).
+
+    >>> _group_texts(np.array([0, 2, 4, 5]), np.array([7, 8, 7, 8, 7]), np.array([1, 1, 1]),
+    ...              np.array([10, 11, 12]), lambda first, start, end: f"{first}:{end - start}")
+    ['10:2', '10:2', '12:1']
+    """
+    texts = np.empty(len(starts) - 1, dtype=object)
+    sizes = np.diff(starts)
+    for size in np.unique(sizes).tolist():
+        groups = np.flatnonzero(sizes == size)
+        at = starts[groups]
+        signature = combined_codes([key[groups], *(item[at + i] for i in range(size))])
+        made = np.array([text(int(firsts[g]), int(starts[g]), int(starts[g + 1]))
+                         for g in groups[first_row_of_each(signature)].tolist()],
+                        dtype=object)
+        texts[groups] = made[signature]
+    out: list[str] = texts.tolist()
+    return out
+
+
 def _lesions_in_organs(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
                        ids: npt.NDArray[np.object_], organs: npt.NDArray[np.object_]
-                       ) -> list[str]:
+                       ) -> tuple[list[str], npt.NDArray[np.int64]]:
     """``f"{lesion} ({organ})"`` of the lesions ``members`` (their ids and organs given),
     written once per distinct pair when both columns are categorical (a code is one value;
-    a cohort repeats its ids and organs)."""
+    a cohort repeats its ids and organs), and a code per text (equal codes, equal texts)."""
     if not (isinstance(lesions["lesion_id"].dtype, pd.CategoricalDtype)
             and isinstance(lesions["organ"].dtype, pd.CategoricalDtype)) or len(members) == 0:
-        return [f"{lesion} ({organ})" for lesion, organ in zip(ids.tolist(), organs.tolist())]
+        listed = [f"{lesion} ({organ})" for lesion, organ in zip(ids.tolist(), organs.tolist())]
+        return listed, np.asarray(pd.factorize(np.array(listed, dtype=object))[0],
+                                  dtype=np.int64)
     n_organs = len(lesions["organ"].cat.categories) + 1
     pair = ((lesions["lesion_id"].cat.codes.to_numpy()[members].astype(np.int64) + 1) * n_organs
             + lesions["organ"].cat.codes.to_numpy()[members] + 1)
     _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
     texts = np.array([f"{ids[i]} ({organs[i]})" for i in first.tolist()], dtype=object)
-    listed: list[str] = texts[inverse.reshape(-1)].tolist()
-    return listed
+    codes = inverse.reshape(-1).astype(np.int64, copy=False)
+    return texts[codes].tolist(), codes
 
 
 def _first_seen_values(column: pd.Series[Any], cells: npt.NDArray[np.object_]

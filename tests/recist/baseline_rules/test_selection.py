@@ -228,3 +228,30 @@ def test_first_seen_values_are_factorize_of_the_cells(categories, missing):
     assert values.tolist() == list(expected_values) == ["P2", "P1", "P3"]
     plain_codes, plain_values = _first_seen_values(column.astype(object), objects)
     assert plain_codes.tolist() == codes.tolist() and plain_values.tolist() == values.tolist()
+
+
+@pytest.mark.parametrize("categorical", [True, False])
+def test_crowded_organs_of_many_patients_each_list_their_own_lesions(categorical):
+    """The too-many-targets-in-organ text of each patient names its own lesions, organs,
+    count and organ key (nodes: "lymph node"), however many patients share the same list
+    (texts made once per distinct list)."""
+    crowded = {"P1": [("T1", "lung"), ("T2", "lung"), ("T3", "lung")],
+               "P2": [("T1", "lung"), ("T2", "lung"), ("T3", "lung")],
+               "P3": [("T1", "liver"), ("T2", "liver"), ("T3", "liver")],
+               "P4": [("T1", "left lung"), ("T2", "lung"), ("T3", "lung")],
+               "P5": [("T1", "lung"), ("T2", "lung"), ("T3", "lung"), ("T4", "lung")],
+               "P6": [("T1", "lung"), ("T2", "lung"), ("T4", "lung")],
+               "P7": [("T1", "lung"), ("T2", "lung"), ("T3", "lung")],
+               "P8": [("T1", "lung"), ("T2", "lung"), ("T3", "lung")]}  # nodes
+    m = table(*[{"patient_id": patient, "lesion_id": lesion, "organ": organ, "ld_mm": 20.0,
+                 **({"nodal": "true", "sa_mm": 18.0} if patient == "P8" else {})}
+                for patient, lesions in crowded.items() for lesion, organ in lesions])
+    if not categorical:
+        m = m.astype({"lesion_id": object, "organ": object})
+    found = check_target_selection(m)
+    key = {"lung": "lung", "left lung": "lung", "liver": "liver"}
+    assert [(f.patient_id, f.message.split(": ", 1)[1].split("; ")[0]) for f in found] == [
+        (patient, f"{len(lesions)} targets in organ "
+                  f"'{'lymph node' if patient == 'P8' else key[lesions[0][1]]}': "
+                  + ", ".join(f"{lesion} ({organ})" for lesion, organ in lesions))
+        for patient, lesions in crowded.items()]
