@@ -340,9 +340,11 @@ def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _all_pass_required(slices: list[SliceHeader]) -> bool:
-    """True when no slice can fail ``_check_required`` (vectorised; False sends the caller
-    to the slice-by-slice checks, which name the first problem)."""
+def _all_pass_required(slices: list[SliceHeader]) -> _Columns | None:
+    """The slices' positions, orientations and pixel spacings as float arrays, one row a
+    slice, when no slice can fail ``_check_required`` (vectorised; None sends the caller
+    to the slice-by-slice checks, which name the first problem). The caller's later
+    steps take them as they are instead of gathering them again."""
     for h in slices:
         if (h.position_mm is None or h.orientation is None or h.pixel_spacing_mm is None
                 or not h.rows or not h.columns or h.rows <= 0 or h.columns <= 0
@@ -353,37 +355,55 @@ def _all_pass_required(slices: list[SliceHeader]) -> bool:
                 or (h.is_native and h.pixel_data_length is not None
                     and h.pixel_data_length < h.rows * h.columns * h.number_of_frames
                     * h.bits_allocated // 8)):
-            return False
+            return None
     n = len(slices)
     try:
+        positions = np.array([h.position_mm for h in slices], dtype=float).reshape(n, -1)
+        orientation = np.array([h.orientation for h in slices], dtype=float).reshape(n, -1)
+        spacing = np.array([h.pixel_spacing_mm for h in slices], dtype=float).reshape(n, -1)
         numbers = np.concatenate([
-            np.array([h.position_mm for h in slices], dtype=float).reshape(n, -1),
-            np.array([h.orientation for h in slices], dtype=float).reshape(n, -1),
+            positions, orientation,
             np.array([(h.rescale_slope, h.rescale_intercept) for h in slices], dtype=float),
         ], axis=1)
         sizes = np.concatenate([
-            np.array([h.pixel_spacing_mm for h in slices], dtype=float).reshape(n, -1),
+            spacing,
             np.array([1.0 if h.slice_thickness_mm is None else h.slice_thickness_mm
                       for h in slices], dtype=float)[:, None],
         ], axis=1)
     except (TypeError, ValueError):
-        return False
+        return None
     if numbers.shape != (n, 11) or sizes.shape != (n, 3):
-        return False
+        return None
     if not (np.isfinite(numbers).all() and np.isfinite(sizes).all() and (sizes > 0).all()):
-        return False
-    return bool(sizes.max() <= MAX_SPACING_MM or implausible_allowed())
+        return None
+    if not (sizes.max() <= MAX_SPACING_MM or implausible_allowed()):
+        return None
+    return _Columns(positions, orientation, spacing)
 
 
-def _first_disagreeing(slices: list[SliceHeader]) -> list[SliceHeader]:
+@dataclass(frozen=True)
+class _Columns:
+    """Per-slice values as arrays, one row a slice (``_all_pass_required``)."""
+
+    positions: np.ndarray
+    orientation: np.ndarray
+    pixel_spacing: np.ndarray
+
+
+def _first_disagreeing(slices: list[SliceHeader], columns: _Columns | None = None
+                       ) -> list[SliceHeader]:
     """The slices from the first one whose orientation, pixel spacing, matrix or
     BitsAllocated differs from the first slice's beyond the tolerances (vectorised); the
-    caller's slice-by-slice checks then name it. Empty when all agree."""
+    caller's slice-by-slice checks then name it. Empty when all agree. ``columns``: the
+    slices' orientations and spacings, when gathered already."""
     if len(slices) < 2:
         return []
     first = slices[0]
-    orientation = np.array([h.orientation for h in slices], dtype=float)
-    spacing = np.array([h.pixel_spacing_mm for h in slices], dtype=float)
+    if columns is None:
+        orientation = np.array([h.orientation for h in slices], dtype=float)
+        spacing = np.array([h.pixel_spacing_mm for h in slices], dtype=float)
+    else:
+        orientation, spacing = columns.orientation, columns.pixel_spacing
     differs = (np.max(np.abs(orientation - orientation[0]), axis=1) > ORIENTATION_TOLERANCE)
     differs |= np.max(np.abs(spacing - spacing[0]) / spacing[0], axis=1) \
         > PIXEL_SPACING_RELATIVE_TOLERANCE
@@ -443,11 +463,12 @@ def plan_stack(record: SeriesRecord) -> StackPlan:
     if not slices:
         raise _error(uid, f"all {len(excluded)} images are localizers", excluded[0],
                      "ImageType", "Choose the axial series with --series-uid")
-    if not _all_pass_required(slices):
+    columns = _all_pass_required(slices)
+    if columns is None:
         for header in slices:  # finds the first problem and names it
             _check_required(uid, header)
     first = slices[0]
-    for header in _first_disagreeing(slices):  # the slow checks, where one fails
+    for header in _first_disagreeing(slices, columns):  # the slow checks, where one fails
         if np.max(np.abs(header.orientation - first.orientation)) > ORIENTATION_TOLERANCE:
             raise _error(
                 uid, f"(0020,0037) ImageOrientationPatient differs — {_where(header)} has "
@@ -481,7 +502,8 @@ def plan_stack(record: SeriesRecord) -> StackPlan:
     row, col = row / row_norm, col / col_norm
     normal = _cross(row, col)
     normal /= np.linalg.norm(normal)
-    positions = np.array([h.position_mm for h in slices])
+    positions = np.array([h.position_mm for h in slices]) if columns is None \
+        else columns.positions
     along = positions @ normal
     order = np.argsort(along, kind="stable")
     slices = [slices[k] for k in order]
