@@ -99,22 +99,24 @@ def _is(entry: os.DirEntry, what: str) -> bool:
         return False
 
 
-def find_dicomdir(path: Path) -> Path | None:
+def find_dicomdir(path: Path, listing: list[os.DirEntry] | None = None) -> Path | None:
     """Return the DICOMDIR to use for ``path``, or None.
 
     ``path`` itself when it is a file named DICOMDIR; else a file named ``DICOMDIR`` (any
     case) at the top of the folder, or at the top of its only sub-folder when the folder
-    holds nothing else (a zip that wraps the media in one folder).
+    holds nothing else (a zip that wraps the media in one folder). ``listing``: the
+    folder's entries when the caller has listed it already (a scan walks it next).
     """
     path = Path(path)
-    if path.is_file():
+    if listing is None and path.is_file():
         return path if path.name.upper() == "DICOMDIR" else None
     folder = path
     for _ in range(8):
         try:
-            children = list(os.scandir(folder))
+            children = list(os.scandir(folder)) if listing is None else listing
         except OSError:
             return None
+        listing = None
         for child in children:
             if child.name.upper() == "DICOMDIR" and _is(child, "file"):
                 return Path(child.path)

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -521,25 +522,29 @@ def _child_shortcut_works() -> bool:
 _CHILD_SHORTCUT = _child_shortcut_works()
 
 
-def _walk_named(root: Path, base: Path, prefix: str
+def _walk_named(root: Path, base: Path, prefix: str, listing: list[os.DirEntry] | None = None
                 ) -> Iterator[tuple[Path, str, bool, str]]:
     """``_walk`` with each entry's display name (``prefix`` + its path relative to
     ``base``, with ``/``), whether the directory listing already says it is a regular
     file (not a link), so that it needs no ``stat`` of its own, and its path as text (the
     listing's: opening a ``Path`` formats it first). Same order: a folder's files by name,
-    then its subfolders by name."""
-    if not root.is_dir():
+    then its subfolders by name. ``listing``: the entries of the folder ``root``, when
+    listed already (:func:`_listing`)."""
+    if listing is None and not root.is_dir():
         yield root, prefix + root.relative_to(base).as_posix(), False, str(root)
         return
     stack = [(str(root), prefix + (root.relative_to(base).as_posix() + "/"
                                    if root != base else ""))]
     while stack:
         folder, shown = stack.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
-        except OSError:
-            continue  # as os.walk: a folder that cannot be listed is passed over
+        if listing is not None:  # the root's
+            entries, listing = sorted(listing, key=_NAME), None
+        else:
+            try:
+                with os.scandir(folder) as found:
+                    entries = sorted(found, key=_NAME)
+            except OSError:
+                continue  # as os.walk: a folder that cannot be listed is passed over
         folders = []
         child = _child_of(Path(folder))
         for entry in entries:
@@ -557,6 +562,19 @@ def _walk_named(root: Path, base: Path, prefix: str
                 regular = False
             yield child(entry.name), shown + entry.name, regular, entry.path
         stack.extend(reversed(folders))
+
+
+_NAME = attrgetter("name")
+
+
+def _listing(root: Path) -> list[os.DirEntry] | None:
+    """The entries of ``root`` when it is a folder that can be listed, else None: listed
+    once for both the DICOMDIR search and the walk."""
+    try:
+        with os.scandir(root) as found:
+            return list(found)
+    except OSError:  # not a folder (one file), or one that cannot be listed
+        return None
 
 
 @dataclass
@@ -604,7 +622,8 @@ def _collect(root: Path, prefix: str) -> _Collected:
 
     base = root.parent if root.is_file() else root
     found = _Collected()
-    dicomdir = find_dicomdir(root)
+    listing = _listing(root)
+    dicomdir = find_dicomdir(root, listing)
     if dicomdir is not None:
         dir_name = prefix + dicomdir.relative_to(base).as_posix()
         try:
@@ -643,7 +662,7 @@ def _collect(root: Path, prefix: str) -> _Collected:
                     f"{', '.join(found.unreferenced[:3])}); scan them on their own to include "
                     "them")
             return found
-    _read_all(found, _walk_named(root, base, prefix))
+    _read_all(found, _walk_named(root, base, prefix, listing))
     return found
 
 

@@ -198,13 +198,18 @@ def test_unreadable_dicomdir_falls_back_to_walking(media):
 def test_find_dicomdir_only_at_the_top_or_in_a_lone_wrapper_folder(media, tmp_path):
     dicomdir, _, _ = media
     assert find_dicomdir(dicomdir.parent) == dicomdir
+    assert find_dicomdir(dicomdir.parent, list(os.scandir(dicomdir.parent))) == dicomdir
     assert find_dicomdir(dicomdir) == dicomdir
     wrapper = tmp_path / "wrap"
     (wrapper / "CD").mkdir(parents=True)
     os.replace(dicomdir.parent, wrapper / "CD" / "media")
     assert find_dicomdir(wrapper) == wrapper / "CD" / "media" / "DICOMDIR"
+    # the folder's listing given (a scan's): the same search, from the next folder down
+    assert find_dicomdir(wrapper, list(os.scandir(wrapper))) == find_dicomdir(wrapper)
+    assert discover_series(wrapper).dicomdir == "CD/media/DICOMDIR"
     write_non_dicom_file(wrapper)
     assert find_dicomdir(wrapper) is None
+    assert find_dicomdir(wrapper, list(os.scandir(wrapper))) is None
     # Not at the top: skipped, and the images are found by walking.
     inventory = discover_series(wrapper)
     assert inventory.dicomdir is None and inventory.dicomdir_found
