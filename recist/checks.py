@@ -282,8 +282,9 @@ def _missing_baseline_lesions(frame: pd.DataFrame, first_followed: np.ndarray,
     Each patient's baseline lesions are numbered 0, 1, …; the pairs (time point, number)
     seen are marked in a table of time points x numbers, and each follow-up time point's
     row of that table is compared with its patient's count of baseline lesions. When no
-    lesion has two rows at one time point (``CohortIndex.repeated_rows``), the rows of
-    followed lesions are counted per time point first: none missing, no table.
+    lesion has two rows at one time point (``CohortIndex.repeated_rows``), each followed
+    lesion's rows are counted first: as many as its patient's time points for every one,
+    none missing, no table.
     """
     encoding = index_of(frame)
     tps = encoding.timepoints
@@ -292,13 +293,12 @@ def _missing_baseline_lesions(frame: pd.DataFrame, first_followed: np.ndarray,
     tp_patient = tps.patient.astype(np.int64) + 1  # a missing id (-1) is patient 0
     base_patient = tp_patient[tps.row_tp[base_rows]]
     if encoding.repeated_rows is None:
-        # No lesion has two rows at a time point: a follow-up time point holding as many
-        # rows of followed baseline lesions as its patient has of them misses none.
-        expected = np.bincount(base_patient, minlength=int(tp_patient.max(initial=0)) + 1)[
-            tp_patient]
-        expected[tps.order == 0] = 0  # baselines hold the lesions by definition
-        held = np.bincount(tps.row_tp[followed[lesion_code]], minlength=len(tp_patient))
-        if not (held < expected).any():
+        # No lesion has two rows at a time point: a followed baseline lesion with as many
+        # rows as its patient has time points has a row at each (its rows are its
+        # patient's); when every one has, no time point misses one.
+        n_timepoints = np.bincount(tp_patient)
+        held = np.bincount(lesion_code, minlength=len(first_followed))[followed]
+        if (held == n_timepoints[base_patient]).all():
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     base_rows = base_rows[np.argsort(base_patient, kind="stable")]
     base_patient = np.sort(base_patient, kind="stable")

@@ -473,3 +473,29 @@ def test_targets_added_after_baseline_against_the_rows_of_each_lesion(seed):
     assert {f"{f.patient_id if f.patient_id != 'None' else '~none'}/{f.lesion_id}"
             for f in found} == expected
     assert len(found) == len(expected)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("complete", [False, True])
+def test_lesions_missing_at_timepoints_against_the_rows_of_each_patient(seed, complete):
+    """lesion-missing-at-timepoint names each baseline target or non-target without a
+    row at a later time point of its patient, found from the rows one by one; a table
+    where every baseline lesion has a row at every time point has none."""
+    frame = _random_lesion_rows(seed)
+    frame = frame[frame["patient_id"].notna()].reset_index(drop=True)
+    if complete:  # every lesion of a patient at each of its dates
+        frame = frame.drop_duplicates(["patient_id", "lesion_id"]).merge(
+            frame[["patient_id", "date"]].drop_duplicates(), on="patient_id",
+            suffixes=("_first", "")).drop(columns="date_first")
+    index = checks._indexed(frame)
+    order = index["timepoint_order"].to_numpy()
+    expected = set()
+    for patient, rows in frame.assign(order=order).groupby("patient_id"):
+        base = rows[(rows["order"] == 0) & rows["kind"].isin(["target", "non-target"])]
+        for _, at in rows[rows["order"] > 0].groupby("order"):
+            for lesion in set(base["lesion_id"]) - set(at["lesion_id"]):
+                expected.add((patient, lesion, str(at["date"].min().date())))
+    found = [(f.patient_id, f.lesion_id, f.date) for f in checks.check_lesion_ids_stable(frame)
+             if f.code == "lesion-missing-at-timepoint"]
+    assert len(found) == len(set(found)) and set(found) == expected
+    assert (expected == set()) == complete
