@@ -416,21 +416,31 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         as ``iloc[at].reset_index(drop=True)`` gives them, without the copies."""
         if name not in measurements.columns and name in defaults:
             return pd.Series(defaults[name], index=pd.RangeIndex(len(at)))
-        return pd.Series(measurements[name].array.take(at), index=pd.RangeIndex(len(at)),
-                         name=name, copy=False)
+        cells = measurements[name]
+        if isinstance(cells.dtype, np.dtype):  # a NumPy column: NumPy's take, no wrapper
+            return pd.Series(cells.to_numpy()[at], index=pd.RangeIndex(len(at)), name=name,
+                             copy=False)
+        return pd.Series(cells.array.take(at), index=pd.RangeIndex(len(at)), name=name,
+                         copy=False)
 
-    # the first baseline row of each lesion, in table order (as drop_duplicates keeps)
-    first = first_row_of_each(code)
-    first = np.sort(first[first >= 0])
+    # the first baseline row of each lesion, in table order (as drop_duplicates keeps);
+    # codes rising row by row (a table in order): each row is a lesion of its own
+    one_row_each = bool((code[1:] > code[:-1]).all())
+    if one_row_each:
+        first = np.arange(len(code))
+    else:
+        first = first_row_of_each(code)
+        first = np.sort(first[first >= 0])
+    at = rows if one_row_each else rows[first]
     # the table's columns as Series sharing one RangeIndex; a DataFrame is built only
     # where one is needed (fragments, a history, the result): each costs ~1 ms
     lesions: dict[str, pd.Series[Any]] = {"_code": pd.Series(code[first]), **{
-        name: column(name, rows[first]) for name in (
+        name: column(name, at) for name in (
             "patient_id", "lesion_id", "kind", "organ", "nodal", "status", "ld_mm", "sa_mm",
             "slice_thickness_mm")}}
     index = pd.RangeIndex(len(first))
-    fragments = np.bincount(code)[code] > 1
-    if fragments.any():
+    fragments = None if one_row_each else np.bincount(code)[code] > 1
+    if fragments is not None and fragments.any():
         table = pd.DataFrame(lesions)
         grouped = pd.DataFrame({"_code": code[fragments], **{
             name: column(name, rows[fragments])

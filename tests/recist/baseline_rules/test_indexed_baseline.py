@@ -51,3 +51,25 @@ def test_indexed_table_classifies_as_the_plain_one(seed):
     # as a measurements table (classified inside, its categories and keys compared as codes)
     assert found == check_target_selection(expected)
     assert len({f.code for f in found}) >= 4
+
+
+@pytest.mark.parametrize("dtype", [float, object])
+def test_lesions_in_order_and_not_classify_alike(dtype):
+    """A table whose baseline rows are each a lesion in order (codes rising row by row)
+    and one with a fragment row and lesions out of first-sight order: known verdicts."""
+    def table(lesion_ids, lds):
+        n = len(lesion_ids)
+        return pd.DataFrame({
+            "patient_id": ["P"] * n, "lesion_id": lesion_ids,
+            "date": pd.to_datetime(["2024-01-02"] * n), "kind": ["target"] * n,
+            "status": ["measured"] * n, "organ": ["liver"] * n, "nodal": [False] * n,
+            "ld_mm": pd.Series(lds, dtype=dtype), "sa_mm": [np.nan] * n,
+            "slice_thickness_mm": [np.nan] * n})
+
+    for frame in (lambda m: m, indexed):
+        plain = classify_lesions(frame(table(["T1", "T2"], [12.0, 8.0])))
+        assert plain[["lesion_id", "ld_mm", "category"]].values.tolist() == [
+            ["T1", 12.0, "measurable"], ["T2", 8.0, "non-measurable"]]
+        split = classify_lesions(frame(table(["T2", "T1", "T2"], [8.0, 12.0, 5.0])))
+        assert split[["lesion_id", "ld_mm", "category"]].values.tolist() == [
+            ["T2", 13.0, "measurable"], ["T1", 12.0, "measurable"]]
