@@ -361,6 +361,8 @@ def _visit_codes(visit: TextCodes | None,
                                          dtype=object), sort=True)
     renumber = np.full(len(cleaned) + 1, -1, dtype=np.int32)  # the last: missing (-1)
     renumber[:-1][known] = rank
+    if np.array_equal(renumber[:-1], np.arange(len(cleaned))):  # labels clean and sorted
+        return visit.codes.astype(np.int32), np.asarray(labels, dtype=object)
     # np.take by the small codes themselves (-1 takes the last): no intp copy of them, and
     # int32 codes for the int32 keys of _index_timepoints (3x faster than an intp gather)
     return np.take(renumber, visit.codes), np.asarray(labels, dtype=object)

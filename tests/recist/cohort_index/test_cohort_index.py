@@ -18,7 +18,13 @@ import pytest
 
 from recist._checks_support import indexed
 from recist.baseline_rules import timepoint_index
-from recist.cohort_index import CohortIndex, IndexedMeasurements, index_of, text_codes
+from recist.cohort_index import (
+    CohortIndex,
+    IndexedMeasurements,
+    _visit_codes,
+    index_of,
+    text_codes,
+)
 from recist.sums import index_timepoints
 
 TEXT_DTYPES = ["object", "string[python]", "string[pyarrow]", "category", "arrow"]
@@ -240,3 +246,18 @@ def test_rows_of_is_computed_once_and_cannot_be_changed_in_place():
     fresh = coded.rows_equal("a")
     fresh &= coded.rows_of("b")  # rows_equal gives a new array each call
     assert fresh.tolist() == [False, False, False] and mask.tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize(("visits", "codes", "labels"), [
+    pytest.param(["C2", None, "C1", "C2"], [1, -1, 0, 1], ["C1", "C2"], id="clean-labels"),
+    pytest.param([" C2", "C2", "", "C1", "<NA>"], [1, 1, -1, 0, -1], ["C1", "C2"],
+                 id="labels-cleaned"),
+    pytest.param(["b", "a", " "], [1, 0, -1], ["a", "b"], id="blank-last"),
+])
+def test_visit_codes_clean_and_not(visits, codes, labels):
+    """Each row's visit label code into the sorted cleaned labels (-1: no label), whether
+    the column's own values are the labels or need cleaning."""
+    got, got_labels = _visit_codes(text_codes(pd.Series(visits, dtype=object)), len(visits))
+    assert got.dtype == np.int32
+    assert got.tolist() == codes
+    assert got_labels.tolist() == labels
