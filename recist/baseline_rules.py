@@ -205,11 +205,14 @@ def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.Arra
     sa = round_half_away(np.asarray(sa_mm, dtype=float), criteria.rounding_decimals)
     node = np.asarray(nodal, dtype=bool)
     thickness = np.asarray(slice_thickness_mm, dtype=float)
-    # Each distinct (node, LD, SA, thickness) is classified once: a cohort repeats them,
-    # and the category, slices, threshold and texts follow from those. Floats are keyed
-    # by their bits (-0.0 != 0.0; every NaN of one bit pattern is one value).
-    distinct, inverse = _distinct_rows([node, *(np.ascontiguousarray(a, dtype=float).view(
-        np.int64) for a in (ld, sa, thickness))])
+    # Each distinct (node, SA of a node or LD of any other, thickness) is classified once:
+    # a cohort repeats them, and the category, slices, threshold and texts follow from
+    # those (a node's verdict reads no LD, any other's no SA). Floats are keyed by their
+    # bits (-0.0 != 0.0; every NaN of one bit pattern is one value).
+    ld_bits, sa_bits, thickness_bits = (np.ascontiguousarray(a, dtype=float).view(np.int64)
+                                        for a in (ld, sa, thickness))
+    distinct, inverse = _distinct_rows([node, np.where(node, sa_bits, ld_bits),
+                                        thickness_bits])
     ld, sa, node, thickness = ld[distinct], sa[distinct], node[distinct], thickness[distinct]
     thick = ~np.isnan(thickness) & (thickness > criteria.fixed_threshold_max_slice_mm)
     threshold = round_half_away(np.where(thick, np.maximum(

@@ -73,3 +73,26 @@ def test_lesions_in_order_and_not_classify_alike(dtype):
         split = classify_lesions(frame(table(["T2", "T1", "T2"], [8.0, 12.0, 5.0])))
         assert split[["lesion_id", "ld_mm", "category"]].values.tolist() == [
             ["T2", 13.0, "measurable"], ["T1", 12.0, "measurable"]]
+
+
+def test_nodes_by_sa_and_others_by_ld_whatever_the_other_axis():
+    """Lesions sharing a node's SA or another lesion's LD, with other axes differing,
+    classified each by its own axis (a node by its SA, any other by its LD)."""
+    m = pd.DataFrame({
+        "patient_id": ["P"] * 6, "lesion_id": [f"L{i}" for i in range(6)],
+        "date": pd.to_datetime(["2024-01-02"] * 6), "kind": ["non-target"] * 6,
+        "status": ["present"] * 6, "organ": ["liver"] * 6,
+        "nodal": [True, True, True, False, False, False],
+        "ld_mm": [30.0, 8.0, 12.0, 12.0, 12.0, 9.0],
+        "sa_mm": [12.0, 12.0, 30.0, 16.0, np.nan, 16.0],
+        "slice_thickness_mm": [np.nan] * 6})
+    got = classify_lesions(m)[["category", "reason"]].values.tolist()
+    assert got == [
+        ["pathological node, non-measurable", "nodal SA 12.0 mm is ≥ 10.0 and < 15.0 mm: "
+         "pathological but not measurable, non-target only (MEAS-5, R11 3.1.2)"],
+        ["pathological node, non-measurable", "nodal SA 12.0 mm is ≥ 10.0 and < 15.0 mm: "
+         "pathological but not measurable, non-target only (MEAS-5, R11 3.1.2)"],
+        ["measurable", "nodal SA 30.0 mm ≥ 15.0 mm (MEAS-4, R11 3.1.1)"],
+        ["measurable", "non-nodal LD 12.0 mm ≥ 10.0 mm (MEAS-1, R11 3.1.1)"],
+        ["measurable", "non-nodal LD 12.0 mm ≥ 10.0 mm (MEAS-1, R11 3.1.1)"],
+        ["non-measurable", "non-nodal LD 9.0 mm < 10.0 mm (MEAS-1, R11 3.1.1)"]]
