@@ -156,8 +156,13 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
     n_lesions = int(lesion_code.max(initial=-1)) + 1
     followed = is_baseline & kind.rows_equal(LesionKind.TARGET, LesionKind.NON_TARGET)
     # the first followed baseline row of each lesion (-1: not a followed baseline lesion)
-    first_followed = first_row_of_each(lesion_code[followed], n_lesions,
-                                       rows=np.flatnonzero(followed))
+    followed_rows = np.flatnonzero(followed)
+    followed_codes = lesion_code[followed_rows]
+    if (followed_codes[1:] > followed_codes[:-1]).all():  # each row a lesion of its own
+        first_followed = np.full(n_lesions, -1, dtype=np.int64)
+        first_followed[followed_codes] = followed_rows
+    else:
+        first_followed = first_row_of_each(followed_codes, n_lesions, rows=followed_rows)
     lesion_rows, tp_rows = _missing_baseline_lesions(frame, first_followed, lesion_at)
     if len(lesion_rows):
         patient = index_of(frame).patient.codes[tp_rows].astype(np.int64)

@@ -48,6 +48,18 @@ def test_a_lesion_missing_beside_a_lesion_in_two_fragments_is_found():
         ("lesion-missing-at-timepoint", "T2", "2024-03-10")]
 
 
+def test_baseline_lesions_in_fragments_and_out_of_order_are_followed():
+    # T2 in two fragments at baseline, T1 between them (lesion codes not rising row by
+    # row): T2 missing at the follow-up, T1 recorded there as a non-target
+    lung = {**BASE, "lesion_id": "T2", "organ": "lung"}
+    m = table(lung, BASE, {**lung, "ld_mm": 5.0},
+              {**FU, "kind": "non-target", "status": "present", "ld_mm": None})
+    found = checks.check_lesion_ids_stable(m)
+    assert [(f.code, f.lesion_id, f.date) for f in found] == [
+        ("lesion-missing-at-timepoint", "T2", "2024-03-10"),
+        ("lesion-kind-changed", "T1", "2024-03-10")]
+
+
 def test_target_kind_changed_is_error():
     m = table(BASE, {**FU, "kind": "non-target", "status": "present", "ld_mm": None})
     found = checks.check_lesion_ids_stable(m)
