@@ -28,6 +28,7 @@ from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity, make_finding
 from recist.organs import organ_key
+from recist.plausibility import refuse_nul_text
 from recist.vocabulary import LesionKind, TargetStatus
 
 __all__ = [
@@ -574,6 +575,11 @@ def check_target_selection(lesions: pd.DataFrame,
     if "category" not in lesions.columns:
         lesions, *codes = _classified_lesions(lesions, criteria)
         coded = (codes[0], codes[1])
+    else:  # a lesions table as given: its texts are grouped here, not by the encoding
+        for column in ("patient_id", "lesion_id", "organ"):
+            if column in lesions.columns:
+                refuse_nul_text(lesions[column], column,
+                                lambda row: f"lesions row at index {lesions.index[row]!r}")
     if lesions.empty:
         return []
     if not lesions.index.equals(pd.RangeIndex(len(lesions))):  # classify_lesions' is
@@ -697,8 +703,9 @@ def _lesions_in_organs(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
     if not (isinstance(lesions["lesion_id"].dtype, pd.CategoricalDtype)
             and isinstance(lesions["organ"].dtype, pd.CategoricalDtype)) or len(members) == 0:
         listed = [f"{lesion} ({organ})" for lesion, organ in zip(ids.tolist(), organs.tolist())]
-        return listed, np.asarray(pd.factorize(np.array(listed, dtype=object))[0],
-                                  dtype=np.int64)
+        numbers: dict[str, int] = {}  # Python's equality (pandas' hashing stops at a NUL)
+        return listed, np.fromiter((numbers.setdefault(text, len(numbers)) for text in listed),
+                                   dtype=np.int64, count=len(listed))
     n_organs = len(lesions["organ"].cat.categories) + 1
     pair = ((lesions["lesion_id"].cat.codes.to_numpy()[members].astype(np.int64) + 1) * n_organs
             + lesions["organ"].cat.codes.to_numpy()[members] + 1)
