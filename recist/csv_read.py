@@ -33,7 +33,7 @@ import pyarrow.csv as pcsv
 
 from recist.cohort_index import small_codes
 
-__all__ = ["read_text_table"]
+__all__ = ["first_byte", "read_text_table"]
 
 def _header(path: Path) -> list[str] | None:
     """The header's column names as the ``csv`` module reads them (None if unreadable)."""
@@ -47,20 +47,37 @@ def _header(path: Path) -> list[str] | None:
     return next(csv.reader(io.StringIO(first)), None)
 
 
+def first_byte(path: Path, byte: bytes) -> int:
+    """The offset of the first ``byte`` in the file, -1 when it holds none (one
+    memory-mapped search, whatever the file's size); ``OSError`` when it cannot be read.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "t.csv"
+    ...     _ = path.write_bytes(b'a,b\\n"x",2\\n')
+    ...     first_byte(path, b'"'), first_byte(path, b"\\x00")
+    (4, -1)
+    """
+    with path.open("rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return -1
+        try:
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+                return view.find(byte)
+        except ValueError as error:  # not a regular file (mmap refuses it)
+            raise OSError(str(error)) from None
+
+
 def _quoted(path: Path) -> bool:
-    """Whether the file holds a quote character anywhere (one memory-mapped search).
+    """Whether the file holds a quote character anywhere (``first_byte``).
 
     Only a quoted field can hold a line break; a file without quotes is cut into rows at
     every line end, which Arrow does faster than tracking quotes across its blocks
     (``newlines_in_values``).
     """
     try:
-        with path.open("rb") as handle:
-            if os.fstat(handle.fileno()).st_size == 0:
-                return False
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                return view.find(b'"') >= 0
-    except (OSError, ValueError):
+        return first_byte(path, b'"') >= 0
+    except OSError:
         return True  # unsure: the reader that follows quotes
 
 

@@ -7,7 +7,6 @@ interpret with a message naming the file, row, patient, date and lesion.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from recist.cohort_index import small_codes
-from recist.csv_read import read_text_table
+from recist.csv_read import first_byte, read_text_table
 from recist.errors import RecistDataError
 from recist.outputs import write_csv_atomic
 from recist.plausibility import (
@@ -485,36 +484,44 @@ def read_csv_table(path: str | Path, what: str, *,
 
 
 def refuse_nul_bytes(path: Path, what: str) -> None:
-    """Refuse a CSV file holding a NUL byte, naming its line (and column when the line
-    splits like the header).
+    """Refuse a CSV file holding a NUL byte, naming the row and column of the first cell
+    holding it (``_nul_cell``).
 
     pandas' CSV parser ends a cell at a NUL character without a word: ``FOL\\x00FOX`` and
     ``FOL\\x00IRI`` would both be read as ``FOL``. A UTF-8 text never holds a NUL byte
     other than U+0000, which no cell may hold (``plausibility.refuse_nul_text``).
     """
-    import csv
-    import mmap
-
-    with path.open("rb") as handle:
-        if not os.fstat(handle.fileno()).st_size:
-            return
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-            at = view.find(b"\x00")
-            if at < 0:
-                return
-            start = view.rfind(b"\n", 0, at) + 1
-            end = view.find(b"\n", at)
-            line = view[:start].count(b"\n") + 1
-            header = view[:max(view.find(b"\n"), 0)].decode("utf-8-sig", "replace")
-            text = view[start:end if end >= 0 else len(view)].decode("utf-8", "replace")
-    names = next(csv.reader([header.rstrip("\r")]), [])
-    cells = next(csv.reader([text.rstrip("\r")]), [])
-    holding = [name for name, cell in zip(names, cells) if "\x00" in cell]
-    column = f", column {holding[0]}," if len(cells) == len(names) and holding else ""
+    if first_byte(path, b"\x00") < 0:
+        return
     raise RecistDataError(
-        f"{path} line {line}{column} holds a NUL character (\\x00), which no cell of the "
+        f"{path}{_nul_cell(path)} holds a NUL character (\\x00), which no cell of the "
         f"{what} may hold (it would be cut there); remove it (a file saved as UTF-16 has a "
         "NUL beside each letter: save it as UTF-8)")
+
+
+def _nul_cell(path: Path) -> str:
+    """Where the first cell holding a NUL is: `` row N, column NAME,`` (the header is row
+    1; blank lines are not rows, as pandas counts them), read by the ``csv`` module so that
+    quoted line breaks and every kind of line end (``\\n``, ``\\r\\n``, a lone ``\\r``) count
+    as pandas reads them. A NUL in the header names the column by its position (a name
+    holding a NUL is not printed); ``""`` for a file the module cannot read."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            records = (cells for cells in csv.reader(handle) if cells)
+            names = next(records, [])
+            for position, name in enumerate(names, start=1):
+                if "\x00" in name:
+                    return f" row 1 (the header), column {position},"
+            for row, cells in enumerate(records, start=2):
+                for position, cell in enumerate(cells):
+                    if "\x00" in cell:
+                        column = names[position] if position < len(names) else position + 1
+                        return f" row {row}, column {column},"
+    except csv.Error:
+        pass
+    return ""
 
 
 def _csv_problem(error: Exception) -> str:

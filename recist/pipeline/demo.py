@@ -38,6 +38,7 @@ import pandas as pd
 from recist.criteria import RECIST_1_1
 from recist.outputs import write_csv_atomic
 from recist.pipeline.progress import progress_bar
+from recist.table import read_csv_table
 
 __all__ = ["DemoResult", "default_sample_data", "format_demo_summary", "run_demo"]
 
@@ -69,7 +70,7 @@ def _check_sample_data(data: Path) -> pd.DataFrame:
         raise FileNotFoundError(
             f"the demo needs the sample data: {manifest} does not exist. Run it from a "
             "source checkout of recist, or pass --data DIR pointing at sample_data/")
-    frame = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+    frame = read_csv_table(manifest, "sample-data manifest", empty_as_missing=False)
     missing = [row.series_dir for row in frame.itertuples()
                if not any((data / row.series_dir).glob("*.dcm"))]
     if missing:

@@ -128,8 +128,8 @@ def test_local_therapy_of_the_therapies_table_counts_for_meas_10():
     ({"local_therapy_date": "02/05/2023"}, "local_therapy_date '02/05/2023'"),
     ({"progressed_since_therapy": "maybe"}, "progressed_since_therapy 'maybe' is not true/false"),
     ({"lesion_id": ""}, "lesion_id is empty"),
-    ({"lesion_id": "T\x00a"}, "line 2, column lesion_id, holds a NUL character"),
-    ({"organ": "lu\x00ng"}, "line 2, column organ, holds a NUL character"),
+    ({"lesion_id": "T\x00a"}, "row 2, column lesion_id, holds a NUL character"),
+    ({"organ": "lu\x00ng"}, "row 2, column organ, holds a NUL character"),
 ])
 def test_lesions_table_errors_name_row_and_column(tmp_path, cells, message):
     row = {"patient_id": "P1", "lesion_id": "T1", "organ": "lung", "local_therapy": "sbrt",

@@ -153,6 +153,6 @@ def test_a_nul_character_is_refused_naming_row_and_column(tmp_path, column, cell
         normalise_therapies(rows)
     path = tmp_path / "therapies.csv"
     rows.to_csv(path, index=False)
-    with pytest.raises(RecistDataError, match=rf"^{path} line {bad_row}, column {column}, "
+    with pytest.raises(RecistDataError, match=rf"^{path} row {bad_row}, column {column}, "
                                               "holds a NUL character"):
         read_therapies(path)

@@ -115,7 +115,7 @@ def test_a_patients_csv_with_a_nul_is_refused_naming_line_and_column(tmp_path):
     # before: P\x002 was read as P without a word
     path = tmp_path / "patients.csv"
     path.write_bytes(b"patient_id,start_date\nP1,2024-01-01\nP\x002,2024-01-01\n")
-    with pytest.raises(RecistDataError, match=rf"^{path} line 3, column patient_id, holds a "
+    with pytest.raises(RecistDataError, match=rf"^{path} row 3, column patient_id, holds a "
                                               "NUL character .* save it as UTF-8"):
         read_patients(path)
 
@@ -124,14 +124,14 @@ def test_a_measurements_csv_pandas_reads_is_refused_too(tmp_path):
     # a quoted header goes to pandas' parser (csv_read leaves it to pandas)
     path = tmp_path / "m.csv"
     _two_patients().to_csv(path, index=False, quoting=1)
-    with pytest.raises(RecistDataError, match=rf"^{path} line 2, column patient_id, holds"):
+    with pytest.raises(RecistDataError, match=rf"^{path} row 2, column patient_id, holds"):
         read_measurements(path)
 
 
 def test_an_sdtm_csv_with_a_nul_is_refused(tmp_path):
     path = tmp_path / "tr.csv"
     path.write_bytes(b"STUDYID,USUBJID,TRLNKID\nS,S-1,T\x001\n")
-    with pytest.raises(RecistDataError, match=rf"^{path} line 2, column TRLNKID, holds a NUL "
+    with pytest.raises(RecistDataError, match=rf"^{path} row 2, column TRLNKID, holds a NUL "
                                               "character .* of the SDTM table"):
         read_cdisc_table(path, "TR")
 
@@ -142,12 +142,32 @@ def test_the_partitioned_reader_refuses_it(tmp_path):
 
     path = tmp_path / "m.csv"
     _two_patients().to_csv(path, index=False)
-    with pytest.raises(RecistDataError, match=rf"^{path} line 2, column patient_id, holds"):
+    with pytest.raises(RecistDataError, match=rf"^{path} row 2, column patient_id, holds"):
         respond_partitioned(path, None, partitions=2)
 
 
-def test_a_nul_on_a_line_unlike_the_header_names_the_line_alone(tmp_path):
+@pytest.mark.parametrize("content, place", [
+    # a quoted line break: the NUL is in the second column of row 2, on line 3
+    (b'patient_id,regimen\nP1,"a\nb\x00c,d"\n', "row 2, column regimen,"),
+    # old Mac line ends (a lone CR), which pandas reads
+    (b"patient_id,start_date\rS1,2023-01-01\rS\x002,2023-01-01\r", "row 3, column patient_id,"),
+    (b"patient_id,start_date\r\nS1,2023-01-01\r\n\r\nS\x002,2023-01-01\r\n",
+     "row 3, column patient_id,"),  # a blank line is not a row (as pandas counts)
+    # a name holding a NUL is not printed: its position is
+    (b"patient_id,reg\x00imen\nP1,x\n", "row 1 (the header), column 2,"),
+    (b"a,b\n1,2,3\x00\n", "row 2, column 3,"),  # a cell beyond the header's names
+])
+def test_the_cell_holding_the_nul_is_named_as_pandas_counts_rows(tmp_path, content, place):
     path = tmp_path / "t.csv"
-    path.write_bytes(b"a,b\n1,2\n\"x\ny\x00,z\",3\n")  # line 4: y\\x00,z",3
-    with pytest.raises(RecistDataError, match=rf"^{path} line 4 holds a NUL character"):
+    path.write_bytes(content)
+    with pytest.raises(RecistDataError) as error:
         read_csv_table(path, "table")
+    assert str(error.value).startswith(f"{path} {place} holds a NUL character")
+    assert "\x00" not in str(error.value)  # the message never holds the NUL itself
+
+
+def test_a_patients_csv_with_lone_carriage_returns_gets_the_refusal_not_a_crash(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"patient_id,start_date\rS00001,2023-01-01\rS0\x0002,2023-01-01\r")
+    with pytest.raises(RecistDataError, match=r"row 3, column patient_id, holds a NUL"):
+        read_patients(path)
