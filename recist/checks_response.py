@@ -16,7 +16,7 @@ from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
 from recist.cohort_index import index_of
 from recist.findings import Finding, Findings, Severity
-from recist.response_table import OVERALL_ORDER
+from recist.response_table import OVERALL_LABELS
 from recist.timepoints import TimepointCodes
 from recist.vocabulary import LesionKind, NonTargetStatus
 
@@ -107,7 +107,7 @@ class _Responses:
     def __init__(self, timepoints: pd.DataFrame, codes: TimepointCodes | None = None) -> None:
         if codes is not None and len(codes.overall) == len(timepoints):
             self.codes = codes.overall
-            self.uniques = _OVERALL_LABELS
+            self.uniques = OVERALL_LABELS[:-1]  # code -1 (none) is no label
             return
         self.codes, uniques = pd.factorize(
             np.asarray(timepoints["overall_response"].array, dtype=object))
@@ -117,8 +117,6 @@ class _Responses:
         """Whether each row's overall response is ``label`` (a missing one never is)."""
         return np.append(self.uniques == label, False)[self.codes]  # code -1: missing
 
-
-_OVERALL_LABELS = np.array(OVERALL_ORDER, dtype=object)
 
 
 def _sorted_codes(values: np.ndarray) -> np.ndarray:

@@ -43,7 +43,7 @@ from recist.endpoints import (
 from recist.errors import RecistDataError
 from recist.findings import Finding, Severity
 from recist.patients import normalise_patients
-from recist.response_table import OVERALL_ORDER, TARGET_ORDER
+from recist.response_table import OVERALL_LABELS, TARGET_ORDER
 from recist.timepoints import TimepointCodes
 from recist.vocabulary import TargetResponse
 
@@ -60,7 +60,6 @@ SUMMARY_COLUMNS = (
 )
 _REQUIRED_TIMEPOINT_COLUMNS = ("patient_id", "date", "overall_response")
 _NO_TARGET = {None, TargetResponse.NA.value}
-_OVERALL_LABELS = np.array([*OVERALL_ORDER, None], dtype=object)  # code -1: the last, None
 _NO_TARGET_OF_CODE = np.array([label in _NO_TARGET for label in [*TARGET_ORDER, None]])
 
 
@@ -174,7 +173,7 @@ def _timepoint_arrays(timepoints: pd.DataFrame,
         )
     labels: set[str | None] = set()  # the labels of OVERALL_ORDER: none to clean nor check
     if codes is not None:
-        overall_labels, overall_codes = _OVERALL_LABELS, codes.overall
+        overall_labels, overall_codes = OVERALL_LABELS.copy(), codes.overall
     else:
         overall_labels, overall_codes, labels = _text_or_none(timepoints["overall_response"])
     if TargetResponse.NA in labels:  # a baseline row written with the literal label NA

@@ -27,6 +27,7 @@ __all__ = [
     "CELLS",
     "NEW_LESION_ORDER",
     "NONTARGET_ORDER",
+    "OVERALL_LABELS",
     "OVERALL_ORDER",
     "RESPONSE_ROWS",
     "TARGET_ORDER",
@@ -43,6 +44,9 @@ TARGET_ORDER: tuple[str, ...] = tuple(str(v) for v in TargetResponse)
 NONTARGET_ORDER: tuple[str, ...] = tuple(str(v) for v in NonTargetResponse)
 NEW_LESION_ORDER: tuple[str, ...] = tuple(str(v) for v in NewLesions)
 OVERALL_ORDER: tuple[str, ...] = tuple(str(v) for v in OverallResponse)
+#: The label of each overall response code (its position in ``OVERALL_ORDER``), then None
+#: for code -1 (no response: the baseline), as ``OVERALL_LABELS[code]`` reads it.
+OVERALL_LABELS: npt.NDArray[np.object_] = np.array([*OVERALL_ORDER, None], dtype=object)
 """The integer code of a value is its position in these tuples (``code_of``)."""
 
 ANY: frozenset[str] = frozenset()
