@@ -86,6 +86,8 @@ def first_row_of_each(codes: npt.ArrayLike, n_groups: int | None = None,
     array([-1,  0, -1])
     >>> first_row_of_each([0, 0], rows=[7, 4])
     array([4])
+    >>> first_row_of_each([0, 2], n_groups=4, rows=[9, 3])  # one row per group
+    array([ 9, -1,  3, -1])
     """
     if rows is None:  # codes numbered by their first row (pandas.factorize's): one pass
         numbered = _first_rows_if_numbered_by_first_row(np.asarray(codes), n_groups)
@@ -95,6 +97,11 @@ def first_row_of_each(codes: npt.ArrayLike, n_groups: int | None = None,
     n = int(codes.max(initial=-1)) + 1 if n_groups is None else int(n_groups)
     index = (np.arange(len(codes), dtype=np.int64) if rows is None
              else np.asarray(rows, dtype=np.int64))
+    if len(codes) and codes[0] >= 0 and (codes[1:] > codes[:-1]).all():
+        # codes rising item by item: each group has one item, its row is the first
+        only = np.full(n, -1, dtype=np.int64)
+        only[codes] = index
+        return only
     none = np.iinfo(np.int64).max
     first = np.full(n, none, dtype=np.int64)
     member = codes >= 0

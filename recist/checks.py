@@ -157,12 +157,8 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
     followed = is_baseline & kind.rows_equal(LesionKind.TARGET, LesionKind.NON_TARGET)
     # the first followed baseline row of each lesion (-1: not a followed baseline lesion)
     followed_rows = np.flatnonzero(followed)
-    followed_codes = lesion_code[followed_rows]
-    if (followed_codes[1:] > followed_codes[:-1]).all():  # each row a lesion of its own
-        first_followed = np.full(n_lesions, -1, dtype=np.int64)
-        first_followed[followed_codes] = followed_rows
-    else:
-        first_followed = first_row_of_each(followed_codes, n_lesions, rows=followed_rows)
+    first_followed = first_row_of_each(lesion_code[followed_rows], n_lesions,
+                                       rows=followed_rows)
     lesion_rows, tp_rows = _missing_baseline_lesions(frame, first_followed, lesion_at)
     if len(lesion_rows):
         patient = index_of(frame).patient.codes[tp_rows].astype(np.int64)
