@@ -28,7 +28,7 @@ from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity, make_finding
 from recist.organs import organ_key
-from recist.plausibility import refuse_nul_text
+from recist.plausibility import refuse_nul_columns
 from recist.vocabulary import LesionKind, TargetStatus
 
 __all__ = [
@@ -576,10 +576,8 @@ def check_target_selection(lesions: pd.DataFrame,
         lesions, *codes = _classified_lesions(lesions, criteria)
         coded = (codes[0], codes[1])
     else:  # a lesions table as given: its texts are grouped here, not by the encoding
-        for column in ("patient_id", "lesion_id", "organ"):
-            if column in lesions.columns:
-                refuse_nul_text(lesions[column], column,
-                                lambda row: f"lesions row at index {lesions.index[row]!r}")
+        refuse_nul_columns(lesions, ("patient_id", "lesion_id", "organ"),
+                           lambda row: f"lesions row at index {lesions.index[row]!r}")
     if lesions.empty:
         return []
     if not lesions.index.equals(pd.RangeIndex(len(lesions))):  # classify_lesions' is

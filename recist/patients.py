@@ -25,7 +25,7 @@ import pandas as pd
 from recist.errors import RecistDataError
 from recist.plausibility import (
     check_dates,
-    refuse_nul_text,
+    refuse_nul_columns,
     refuse_timezone_dates,
     refuse_unusable_dates,
     unreadable_date,
@@ -183,8 +183,8 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients", *,
         """The input's column ``name``, or an empty one (the column is optional)."""
         return given[name] if name in given else pd.Series(pd.NA, index=index, dtype=object)
 
-    for column in ("patient_id", "arm"):  # before any hashing: pandas would merge such ids
-        refuse_nul_text(column_of(column), column, lambda row: f"{source} row {row + 2}")
+    # before any hashing: pandas would merge such ids
+    refuse_nul_columns(given, ("patient_id", "arm"), lambda row: f"{source} row {row + 2}")
     ids = _text_array(column_of("patient_id"))
     missing = np.flatnonzero(np.asarray(ids.isna()))
     if len(missing):

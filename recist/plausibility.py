@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -49,6 +49,7 @@ __all__ = [
     "first_nul_text",
     "first_time_of_day",
     "implausible_allowed",
+    "refuse_nul_columns",
     "refuse_nul_text",
     "refuse_timezone_dates",
     "refuse_unusable_dates",
@@ -278,6 +279,16 @@ def refuse_nul_text(column: pd.Series, name: str, where: Callable[[int], str]) -
             f"{where(row)}: {name} holds a NUL character (\\x00), which no text cell may hold "
             "(it would make different ids one); remove it (a file saved as UTF-16 has a "
             "NUL beside each letter: save it as UTF-8)")
+
+
+def refuse_nul_columns(table: pd.DataFrame | Mapping[str, pd.Series], columns: Iterable[str],
+                       where: Callable[[int], str]) -> None:
+    """``refuse_nul_text`` on each of ``columns`` the table (a frame, or its columns by
+    name) holds, ``where(position)`` describing a row: before any of them is hashed or
+    grouped."""
+    for column in columns:
+        if column in table:
+            refuse_nul_text(table[column], column, where)
 
 
 def unreadable_date(text: object) -> str:

@@ -20,7 +20,7 @@ from recist.outputs import write_csv_atomic
 from recist.plausibility import (
     BOUNDS,
     check_numbers,
-    refuse_nul_text,
+    refuse_nul_columns,
     refuse_timezone_dates,
     refuse_unusable_dates,
     unreadable_date,
@@ -313,8 +313,8 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
     for column in CORE_COLUMNS:
         if column not in frame.columns:
             frame[column] = pd.NA
-    for column in _TEXT_COLUMNS:  # before any hashing: pandas would merge such texts
-        refuse_nul_text(frame[column], column, lambda row: f"{source} row {row + 2}")
+    # before any hashing: pandas would merge such texts
+    refuse_nul_columns(frame, _TEXT_COLUMNS, lambda row: f"{source} row {row + 2}")
     # Text columns cleaned once per distinct value; their checks look at the distinct
     # values and index the rows by code.
     text = {column: _cleaned(frame[column], lower=lower, empty_is_missing=empty,

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 
 from recist.errors import RecistDataError
-from recist.plausibility import check_dates, refuse_nul_text, unreadable_date
+from recist.plausibility import check_dates, refuse_nul_columns, unreadable_date
 from recist.table import parse_bool
 
 __all__ = ["clean_text", "lower_columns", "parse_bool_column", "parse_date_column",
-           "parse_vocabulary", "refuse_nul_columns", "require_columns", "require_filled",
+           "parse_vocabulary", "refuse_nul_cells", "require_columns", "require_filled",
            "where"]
 
 
@@ -49,17 +49,15 @@ def lower_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def refuse_nul_columns(frame: pd.DataFrame, columns: Iterable[str], source: str) -> None:
+def refuse_nul_cells(frame: pd.DataFrame, columns: Iterable[str], source: str) -> None:
     """Refuse a NUL character (``\\x00``) in any present column of ``columns``, naming the
-    file row and column (``plausibility.refuse_nul_text``), before any cell is read.
+    file row and column (``plausibility.refuse_nul_columns``), before any cell is read.
 
     pandas compares and groups text by its C string, which ends at the first NUL: a
     regimen ``FOL\\x00FOX`` would be one with ``FOL\\x00IRI``, and two lesions ``T\\x00a`` and
     ``T\\x00b`` "listed twice". The patient is not named: its id may be the cell at fault.
     """
-    for column in columns:
-        if column in frame.columns:
-            refuse_nul_text(frame[column], column, lambda row: f"{source} row {row + 2}")
+    refuse_nul_columns(frame, columns, lambda row: f"{source} row {row + 2}")
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], source: str,

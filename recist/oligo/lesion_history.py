@@ -33,7 +33,7 @@ from recist.oligo._cells import (
     parse_bool_column,
     parse_date_column,
     parse_vocabulary,
-    refuse_nul_columns,
+    refuse_nul_cells,
     require_columns,
     where,
 )
@@ -67,7 +67,7 @@ def normalise_lesion_history(frame: pd.DataFrame, source: str = "lesions table",
     """
     table = lower_columns(frame)
     require_columns(table, _REQUIRED, source, "lesions table")
-    refuse_nul_columns(table, LESION_HISTORY_COLUMNS, source)
+    refuse_nul_cells(table, LESION_HISTORY_COLUMNS, source)
     for column in LESION_HISTORY_COLUMNS:
         if column not in table.columns:
             table[column] = None

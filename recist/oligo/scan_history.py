@@ -30,7 +30,7 @@ from recist.oligo._cells import (
     lower_columns,
     parse_date_column,
     parse_vocabulary,
-    refuse_nul_columns,
+    refuse_nul_cells,
     require_columns,
     require_filled,
     where,
@@ -69,7 +69,7 @@ def normalise_scan_history(frame: pd.DataFrame, source: str = "scan history", *,
     """
     table = lower_columns(frame)
     require_columns(table, SCAN_HISTORY_COLUMNS[:3], source, "scan history")
-    refuse_nul_columns(table, SCAN_HISTORY_COLUMNS, source)
+    refuse_nul_cells(table, SCAN_HISTORY_COLUMNS, source)
     if "organ" not in table.columns:
         table["organ"] = None
     table["patient_id"] = [clean_text(v) for v in table["patient_id"]]

@@ -36,7 +36,7 @@ from recist.oligo._cells import (
     lower_columns,
     parse_date_column,
     parse_vocabulary,
-    refuse_nul_columns,
+    refuse_nul_cells,
     require_columns,
     require_filled,
     where,
@@ -86,7 +86,7 @@ def normalise_therapies(frame: pd.DataFrame, source: str = "therapies table", *,
     """
     table = lower_columns(frame)
     require_columns(table, _REQUIRED, source, "therapies table")
-    refuse_nul_columns(table, THERAPY_COLUMNS, source)
+    refuse_nul_cells(table, THERAPY_COLUMNS, source)
     for column in THERAPY_COLUMNS:
         if column not in table.columns:
             table[column] = None
