@@ -202,17 +202,22 @@ def first_date_beyond_ns(values: pd.Series) -> int | None:
 
 
 def refuse_unusable_dates(values: pd.Series, column: str, where: Callable[[int], str],
-                          days_only: bool = True) -> None:
+                          days_only: bool = True, distinct: pd.Series | None = None) -> None:
     """Refuse a parsed date column naming the first row it cannot hold as RECIST dates:
     a date a nanosecond datetime cannot hold (``first_date_beyond_ns``) and, when
     ``days_only``, a time of day (``first_time_of_day``: the rows of one scan day are one
     time point, MEAS-11, DEC-20). ``where(position)`` describes a row for the message.
+    ``distinct``: the column's distinct dates, looked at first; the rows only when one of
+    them is refused (to name the first such row).
 
     >>> refuse_unusable_dates(pd.Series(pd.to_datetime(["2024-03-01T09:30"])), "date",
     ...                       lambda row: f"row {row}")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     recist.errors.RecistDataError: row 0: date 2024-03-01 09:30:00 holds a time of day; ...
     """
+    if distinct is not None and first_date_beyond_ns(distinct) is None and not (
+            days_only and first_time_of_day(distinct) is not None):
+        return  # every distinct date is usable: no row to look at
     beyond = first_date_beyond_ns(values)
     if beyond is not None:
         raise RecistDataError(

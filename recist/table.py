@@ -351,11 +351,8 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
             f"{_where(source, row, frame)}: date {frame.at[row, 'date']!r} "
             f"{unreadable_date(frame.at[row, 'date'])}; write it like 2024-03-01"
         )
-    try:  # looked at on the distinct dates first; the rows only for the first bad one
-        refuse_unusable_dates(parsed[0], "date", str)
-    except RecistDataError:
-        refuse_unusable_dates(dates, "date",
-                              lambda row: _where(source, frame.index[row], frame))
+    refuse_unusable_dates(dates, "date", lambda row: _where(source, frame.index[row], frame),
+                          distinct=parsed[0])
     frame["date"] = dates
 
     # Vocabularies checked on the distinct values (a missing value is never allowed).
