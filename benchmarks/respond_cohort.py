@@ -15,8 +15,8 @@ order, min/median of per-round ratios, machine and load stamped) and is saved fo
   buffers to tracemalloc; target <= 150 B/row).
 * **command**: ``recist respond --confirm`` in this process (read the CSV, assess, write
   every output) against pandas' default ``read_csv`` of the same file, interleaved, both by
-  CPU time (target: the command no slower, ratio >= 1), with the share of ``respond()``.
-  Interpreter start-up is in neither.
+  CPU time (target: the command no slower, ratio >= 1), with the share of ``respond()``;
+  a second row gives the same rounds by the wall clock. Interpreter start-up is in neither.
 * **pyrecist**: the PyPI package ``pyrecist`` (installed on first use in its own virtual
   environment ``benchmarks/.work/pyrecist-venv``, never in the project's ``.venv``; run in a
   persistent worker process that times its own calls) on the target rows of the first
@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -397,22 +398,34 @@ def command_rows(raw: pd.DataFrame, patients_raw: pd.DataFrame, rounds: int) -> 
             if status != 0:
                 raise RuntimeError(f"recist respond failed with status {status}")
 
+        walls: dict[str, list[float]] = {"read_csv": [], "command": []}
         respond_module.respond = timed_respond
         try:
-            result = compare({"read_csv": cpu_timed(lambda: pd.read_csv(csv_path)),
-                              "command": cpu_timed(command)}, rounds=rounds, warmup=1)
+            result = compare({
+                "read_csv": cpu_timed(lambda: pd.read_csv(csv_path), walls["read_csv"]),
+                "command": cpu_timed(command, walls["command"])}, rounds=rounds, warmup=1)
         finally:
             respond_module.respond = assess
     low, median = result.ratio("read_csv", "command")
     size = csv_path.stat().st_size / 2**20
-    share = sorted(engine[1:])[len(engine[1:]) // 2] / result.median("command")
-    return [Row("respond_cohort", f"recist respond --confirm, {len(raw):,}-row CSV "
-                f"({size:,.0f} MiB)", result.median("command"), "s CPU",
+    share = statistics.median(engine[1:]) / result.median("command")
+    case = f"recist respond --confirm, {len(raw):,}-row CSV ({size:,.0f} MiB)"
+    # the same rounds by the wall clock (the warm-up call of each dropped)
+    wall = {name: seconds[1:] for name, seconds in walls.items()}
+    wall_ratios = [r / c for r, c in zip(wall["read_csv"], wall["command"])]
+    return [Row("respond_cohort", case, result.median("command"), "s CPU",
                 reference="pandas read_csv", reference_value=result.median("read_csv"),
                 ratio_min=low, ratio_median=median, target=">= 1x (no slower than read_csv)",
                 met=median >= 1, note=f"in-process, every output written, CPU time; "
                 f"respond() {share:.0%} of it", rounds=rounds,
-                load_average=result.load_after)]
+                load_average=result.load_after),
+            Row("respond_cohort", f"{case}, wall clock", statistics.median(wall["command"]),
+                "s", reference="pandas read_csv",
+                reference_value=statistics.median(wall["read_csv"]),
+                ratio_min=min(wall_ratios), ratio_median=statistics.median(wall_ratios),
+                note="the same rounds by the wall clock: what a user waits (Arrow reads on "
+                     "both cores, read_csv on one); the target is judged by CPU time above",
+                rounds=rounds, load_average=result.load_after)]
 
 
 def scaling_rows(sizes: list[int], criteria, rounds: int) -> list[Row]:

@@ -108,3 +108,15 @@ def test_cpu_timed_counts_this_process_cpu_not_the_wall_clock():
     assert sleeping() < 0.05
     spinning = harness.cpu_timed(lambda: sum(i * i for i in range(300_000)))
     assert spinning() > 0.0
+
+
+def test_cpu_timed_logs_the_wall_clock_of_each_call_when_asked():
+    """The same call's wall time goes to ``walls``: a sleep shows there, not in the CPU."""
+    import time
+
+    harness = _load("harness")
+    walls: list[float] = []
+    sleeping = harness.cpu_timed(lambda: time.sleep(0.1), walls)
+    cpu = sleeping()
+    sleeping()
+    assert len(walls) == 2 and min(walls) >= 0.1 and cpu < 0.05

@@ -39,6 +39,8 @@ def test_generator_is_deterministic_and_valid(capsys, tmp_path):
     saved = json.loads((tmp_path / "respond_cohort.json").read_text())
     cases = [row["case"] for row in saved["rows"]]
     assert any(case.startswith("recist respond --confirm") for case in cases)
+    wall = [row for row in saved["rows"] if row["case"].endswith(", wall clock")]
+    assert len(wall) == 1 and wall[0]["ratio_median"] > 0 and wall[0]["target"] == ""
     assert any(case.startswith("respond(), ") for case in cases)
     assert [row["benchmark"] for row in saved["rows"]].count("scaling") == 1
     assert saved["machine"]["cores"] and len(saved["machine"]["load_average"]) == 3
