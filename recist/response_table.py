@@ -27,6 +27,7 @@ __all__ = [
     "CELLS",
     "NEW_LESION_ORDER",
     "NONTARGET_ORDER",
+    "OVERALL_CODES",
     "OVERALL_LABELS",
     "OVERALL_ORDER",
     "RESPONSE_ROWS",
@@ -116,14 +117,17 @@ CELLS: dict[tuple[str, str, str], tuple[str, str]] = {
 """Every (target, non-target, new) combination → (overall response, rule id)."""
 
 _RULES: tuple[str, ...] = tuple(dict.fromkeys(rule for _, rule in CELLS.values()))
-_OVERALL_CODE = np.empty((len(TARGET_ORDER), len(NONTARGET_ORDER), len(NEW_LESION_ORDER)),
-                         dtype=np.int64)
-_RULE_CODE = np.empty_like(_OVERALL_CODE)
+OVERALL_CODES: npt.NDArray[np.int64] = np.empty(
+    (len(TARGET_ORDER), len(NONTARGET_ORDER), len(NEW_LESION_ORDER)), dtype=np.int64)
+"""Tables 1-2 as codes: ``OVERALL_CODES[target, nontarget, new]`` is the overall response's
+position in ``OVERALL_ORDER`` for the three responses' positions in their ``*_ORDER``."""
+_RULE_CODE = np.empty_like(OVERALL_CODES)
 for (_t, _nt, _new), (_overall, _rule) in CELLS.items():
     _cell = (TARGET_ORDER.index(_t), NONTARGET_ORDER.index(_nt), NEW_LESION_ORDER.index(_new))
-    _OVERALL_CODE[_cell] = OVERALL_ORDER.index(_overall)
+    OVERALL_CODES[_cell] = OVERALL_ORDER.index(_overall)
     _RULE_CODE[_cell] = _RULES.index(_rule)
-_OVERALL_TEXT = np.array(OVERALL_ORDER, dtype=object)[_OVERALL_CODE].ravel()
+OVERALL_CODES.flags.writeable = False
+_OVERALL_TEXT = np.array(OVERALL_ORDER, dtype=object)[OVERALL_CODES].ravel()
 _RULE_TEXT = np.array(_RULES, dtype=object)[_RULE_CODE].ravel()
 """Each cell's overall response and rule id, cells in C order (``lookup`` takes one each)."""
 

@@ -28,9 +28,10 @@ from recist.findings import Finding, Severity
 from recist.patient_summary import summarise_patients
 from recist.reason_text import format_rows
 from recist.response_table import (
-    CELLS,
     NEW_LESION_ORDER,
     NONTARGET_ORDER,
+    OVERALL_CODES,
+    OVERALL_LABELS,
     OVERALL_ORDER,
     TARGET_ORDER,
 )
@@ -94,13 +95,6 @@ def size_patient_columns(prefix: str, confirmation: bool) -> tuple[str, ...]:
             else (f"{prefix}_bor", f"{prefix}_pd_date"))
 
 
-_OVERALL = np.zeros((len(TARGET_ORDER), len(NONTARGET_ORDER), len(NEW_LESION_ORDER)),
-                    dtype=np.int64)
-for (_t, _nt, _new), (_overall, _rule) in CELLS.items():
-    _OVERALL[TARGET_ORDER.index(_t), NONTARGET_ORDER.index(_nt),
-             NEW_LESION_ORDER.index(_new)] = OVERALL_ORDER.index(_overall)
-
-
 def assess_size_criterion(measurements: pd.DataFrame, timepoints: pd.DataFrame,
                           size: npt.NDArray[np.float64], criterion: SizeCriterion,
                           patients: pd.DataFrame | None = None,
@@ -147,16 +141,15 @@ def assess_size_criterion(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     engine_target = order_codes(timepoints["target_response"], TARGET_ORDER)
     overall = np.full(n_tp, -1, dtype=np.int64)
     table = np.full(n_tp, -1, dtype=np.int64)
-    overall[follow] = _OVERALL[target[follow], nontarget[follow], new[follow]]
-    table[follow] = _OVERALL[engine_target[follow], nontarget[follow], new[follow]]
+    overall[follow] = OVERALL_CODES[target[follow], nontarget[follow], new[follow]]
+    table[follow] = OVERALL_CODES[engine_target[follow], nontarget[follow], new[follow]]
     # A label the engine set after Tables 1-2 (DEC-13 back-dated PD, DEC-1) stands while
     # the target response agrees with the engine's.
     kept = follow & (table != engine) & (target == engine_target)
     overall[kept] = engine[kept]
     pct_base = np.where(complete, percent_change(sums, baseline, d), np.nan)
     pct_nadir = np.where(complete, percent_change(sums, nadir, d), np.nan)
-    labels = np.array([*OVERALL_ORDER, None], dtype=object)[np.where(overall < 0,
-                                                                     len(OVERALL_ORDER), overall)]
+    labels = OVERALL_LABELS[overall]  # code -1 (no response) reads None
     target_labels = np.array([*TARGET_ORDER, None], dtype=object)[
         np.where(follow, target, len(TARGET_ORDER))]
     p = criterion.prefix

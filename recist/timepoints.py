@@ -25,9 +25,9 @@ from recist.findings import Finding, Severity
 from recist.response_table import (
     NEW_LESION_ORDER,
     NONTARGET_ORDER,
+    OVERALL_CODES,
     OVERALL_ORDER,
     TARGET_ORDER,
-    code_of,
     lookup,
     overall_response,
 )
@@ -263,11 +263,8 @@ def classify_new_lesions(n_unequivocal: int, n_equivocal: int) -> str:
 
 # ----------------------------------------------------------------- vectorised path
 
-_OVERALL_CODE = code_of(lookup(*np.indices((len(TARGET_ORDER), len(NONTARGET_ORDER),
-                                             len(NEW_LESION_ORDER))).reshape(3, -1))[0],
-                        OVERALL_ORDER)
-"""Tables 1-2's overall response of each (target, non-target, new) code triple as a code
-of ``OVERALL_ORDER``, triples in C order (``lookup`` gives the texts)."""
+_OVERALL_CODE = OVERALL_CODES.ravel()
+"""``OVERALL_CODES`` with the (target, non-target, new) code triples in C order."""
 _PD_CODE = OVERALL_ORDER.index(OverallResponse.PD)
 
 

@@ -8,7 +8,16 @@ import pytest
 
 import numpy as np
 
-from recist.response_table import CELLS, code_of, lookup
+from recist.response_table import (
+    CELLS,
+    NEW_LESION_ORDER,
+    NONTARGET_ORDER,
+    OVERALL_CODES,
+    OVERALL_ORDER,
+    TARGET_ORDER,
+    code_of,
+    lookup,
+)
 from recist.timepoints import (
     NEW_LESION_VALUES,
     NONTARGET_RESPONSES,
@@ -145,3 +154,15 @@ def test_lookup_of_whole_columns_equals_the_cells_and_refuses_codes_outside_the_
         lookup([0], [len(NONTARGET_RESPONSES)], [0])
     with pytest.raises(ValueError, match="response code -1 is outside Y, N, EQUIVOCAL"):
         lookup([0], [0], [-1])
+
+
+def test_overall_codes_are_tables_1_and_2_by_position():
+    """``OVERALL_CODES`` holds each cell's overall response as in ``CELLS``, read-only."""
+    for (target, nontarget, new), (overall, _rule) in CELLS.items():
+        code = OVERALL_CODES[TARGET_ORDER.index(target), NONTARGET_ORDER.index(nontarget),
+                             NEW_LESION_ORDER.index(new)]
+        assert OVERALL_ORDER[code] == overall
+    assert OVERALL_CODES.shape == (len(TARGET_ORDER), len(NONTARGET_ORDER),
+                                   len(NEW_LESION_ORDER))
+    with pytest.raises(ValueError):
+        OVERALL_CODES[0, 0, 0] = np.int64(0)
