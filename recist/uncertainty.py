@@ -91,8 +91,11 @@ if len(OVERALL_ORDER) + 1 >= _DIGIT_BASE:  # a new overall response would collid
 
 
 _ROUNDING_BLOCK_VALUES = 262_144
-"""Sums rounded per block (time points × draws): 2 MiB of doubles, so each block's three
+"""Draws transformed per block (rows × draws): 1 MiB of floats, so each block's three
 steps run on data still in the CPU cache."""
+_GROUP_VALUES = 65_536
+"""Time points × draws classified at once (:func:`_classify_blocks`): 512 KiB per array
+of doubles, so a group's sums, baseline, nadir and scratch stay in the CPU cache."""
 
 
 def lesion_error_sd_mm(diameter_mm: npt.ArrayLike,
@@ -423,47 +426,43 @@ def _ordered_indicator(segment: npt.NDArray[np.intp], n_segments: int,
                              shape=(n_segments, len(segment)))
 
 
-def _draw_buffer(plan: _DrawPlan, rng: np.random.Generator, k: int) -> npt.NDArray[np.float32]:
+def _draw_buffer(plan: _DrawPlan, rng: np.random.Generator, k: int,
+                 space: npt.NDArray[np.float32] | None = None) -> npt.NDArray[np.float32]:
     """The buffer of ``k`` draws of :func:`_draw_target_codes`: its first rows (the pools,
     then the rows drawn alone) are ``rng.standard_normal((n, k), dtype=np.float32)``;
-    the rest is left to it."""
-    buffer = np.empty((plan.tp_indicator.shape[1], k), dtype=np.float32)
+    the rest is left to it. ``space``: a flat array of at least (buffer rows × ``k``)
+    values to hold it (one for every chunk of draws, not fresh memory each time)."""
+    shape = (plan.tp_indicator.shape[1], k)
+    buffer = (np.empty(shape, dtype=np.float32) if space is None
+              else space[:shape[0] * k].reshape(shape))
     rng.standard_normal(dtype=np.float32, out=buffer[:len(plan.drawn_value)])
     return buffer
 
 
 def _draw_target_codes(plan: _DrawPlan, values: npt.NDArray[np.float32], criteria: Criteria,
                        cache: dict[Any, Any] | None = None,
-                       table: npt.NDArray[np.int8] | None = None) -> npt.NDArray[np.int8]:
+                       table: npt.NDArray[np.int8] | None = None,
+                       out: npt.NDArray[np.int8] | None = None) -> npt.NDArray[np.int8]:
     """Target response codes (plan time points × draws) of one chunk of draws ``values``
     (:func:`_draw_buffer`: standard-normal draws in the rows of the pools and of the rows
     drawn alone; overwritten), or with ``table`` (plan time points × target codes,
     :func:`_overall_table`) each code's cell of its time point's row: the overall
-    responses. ``cache`` keeps what is the same for every chunk of one plan (the segment
-    indicators)."""
+    responses; written into ``out`` when given. ``cache`` keeps what is the same for
+    every chunk of one plan (the segment indicators)."""
     d = criteria.rounding_decimals
     k = values.shape[1]
     n_drawn = len(plan.drawn_value)
     # Single precision for the draws (1000 mm to about 0.0001 mm): the sums are rounded
     # to 0.01 mm in double precision; continuous errors put no value exactly halfway.
-    # value + sd × z clipped at 0, in place (a pool is never clipped in practice).
-    z = values[:n_drawn]
-    np.multiply(z, plan.drawn_sd[:, None], out=z)
-    np.add(z, plan.drawn_value[:, None], out=z)
-    np.maximum(z, np.float32(0.0), out=z)
-    values[n_drawn:] = plan.fixed_value[:, None]
-    # np.round(x, d) is rint(x × 10^d) / 10^d: written out, in double precision, a block
-    # of rows at a time (the three steps on data in cache).
-    scale = 10.0 ** d
-    sums32 = np.asarray(plan.tp_indicator @ values)
-    sums = np.empty(sums32.shape)
+    # value + sd × z clipped at 0, in place (a pool is never clipped in practice), a
+    # block of rows at a time (the three steps on data in cache).
     rows = max(1, _ROUNDING_BLOCK_VALUES // max(k, 1))
-    for start in range(0, plan.n_tp, rows):
-        part = sums[start:start + rows]
-        np.multiply(sums32[start:start + rows], scale, out=part, dtype=np.float64)
-        np.rint(part, out=part)
-        np.divide(part, scale, out=part)
-    del sums32
+    for start in range(0, n_drawn, rows):
+        z = values[start:min(start + rows, n_drawn)]
+        np.multiply(z, plan.drawn_sd[start:start + rows, None], out=z)
+        np.add(z, plan.drawn_value[start:start + rows, None], out=z)
+        np.maximum(z, np.float32(0.0), out=z)
+    values[n_drawn:] = plan.fixed_value[:, None]
     # CR met at each CR candidate (plan.cr_candidate), for each draw: no node pathological.
     cr_met = np.ones((len(plan.cr_candidate), k), dtype=bool)
     if len(plan.cr_candidate) and len(plan.node_kept):
@@ -473,19 +472,42 @@ def _draw_target_codes(plan: _DrawPlan, values: npt.NDArray[np.float32], criteri
         bad = (np.round(lesion_sum, d) >= criteria.node_pathological_sa_mm).astype(np.int32)
         cr_met = _segment_sum(plan.node_lesion_candidate, len(plan.cr_candidate), bad,
                               cache, "lesion") == 0
-    return _classify_blocks(plan, sums, cr_met, criteria, table)
+    if out is None:
+        out = np.empty((plan.n_tp, k), dtype=np.int8)
+    _classify_blocks(plan, values, cr_met, criteria, table, out, cache)
+    return out
 
 
-def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
+def _group_indicators(plan: _DrawPlan, group: int,
+                      cache: dict[Any, Any] | None) -> dict[tuple[int, int], Any]:
+    """The rows of ``plan.tp_indicator`` of each group of ``group`` patients (ranks
+    ``a : a + group``) at each order ``j``, keyed ``(j, a)``; kept in ``cache``."""
+    if cache is not None and ("groups", group) in cache:
+        return cache["groups", group]  # type: ignore[no-any-return]
+    indicators = {}
+    for a in range(0, plan.sizes[0] if plan.n_tp else 0, group):
+        for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
+            if size <= a:
+                break
+            indicators[j, a] = plan.tp_indicator[start + a:start + min(a + group, size)]
+    if cache is not None:
+        cache["groups", group] = indicators
+    return indicators
+
+
+def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
                      cr_met: npt.NDArray[np.bool_], criteria: Criteria,
-                     table: npt.NDArray[np.int8] | None = None) -> npt.NDArray[np.int8]:
-    """:func:`classify_draws` of the plan's rounded sums (``cr_met``: one row per CR
-    candidate, ``plan.cr_candidate``), block by block (one block per
-    order): the baseline (``sums`` of block 0) and the running nadir (the smallest
+                     table: npt.NDArray[np.int8] | None, out: npt.NDArray[np.int8],
+                     cache: dict[Any, Any] | None = None) -> None:
+    """:func:`classify_draws` of the sums of the plan's buffer ``values`` (each time
+    point's rows added in single precision, rounded in double precision; ``cr_met``: one
+    row per CR candidate, ``plan.cr_candidate``), written into ``out``. Patients are
+    taken a group at a time (``_GROUP_VALUES``) and each group order by order (one block
+    per order): the baseline (the sums of block 0) and the running nadir (the smallest
     complete sum of the earlier blocks, ``inf`` while there is none: never PD, as a
-    missing nadir) are slices of earlier blocks. The comparisons are those of
-    :func:`classify_draws`, on the same float64 values, in the same priority, so the codes
-    are the same. Each code is written as its cell of ``table`` (default: the code
+    missing nadir) are the group's own rows, kept in cache. The comparisons are those of
+    :func:`classify_draws`, on the same float64 values, in the same priority, so the
+    codes are the same. Each code is written as its cell of ``table`` (default: the code
     itself), so the overall responses need no second pass.
 
     Two tests of :func:`classify_draws` are implied here and not computed: a nadir of 0
@@ -497,57 +519,68 @@ def _classify_blocks(plan: _DrawPlan, sums: npt.NDArray[np.float64],
     pd_min = criteria.pd_min_increase_mm - half
     pd_ratio = _percent_bound(criteria.pd_increase_pct - half, below=False)
     pr_ratio = _percent_bound(-criteria.pr_decrease_pct + half, below=True)
+    # np.round(x, d) is rint(x × 10^d) / 10^d: written out, in double precision.
+    scale = 10.0 ** criteria.rounding_decimals
     code = TARGET_ORDER.index
     cr, pr, sd, pd_, ne, na = (code(TargetResponse.CR), code(TargetResponse.PR),
                                code(TargetResponse.SD), code(TargetResponse.PD),
                                code(TargetResponse.NE), code(TargetResponse.NA))
     if table is None:
         table = np.tile(np.arange(len(TARGET_ORDER), dtype=np.int8), (plan.n_tp, 1))
-    codes = np.empty(sums.shape, dtype=np.int8)
-    # Scratch arrays, the size of the largest block after the first; the running nadir
-    # (inf until a complete sum).
-    most = max(plan.sizes[1:], default=0)
-    scratch = np.empty((most, sums.shape[1]))
-    met = np.empty((most, sums.shape[1]), dtype=bool)
-    is_pd = np.empty((most, sums.shape[1]), dtype=bool)
-    nadir = np.full((most, sums.shape[1]), np.inf)
-    for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
-        block = slice(start, start + size)
-        out, cells = codes[block], table[block]
-        out[...] = cells[:, sd:sd + 1]
-        if j:
-            before = slice(plan.starts[j - 1], plan.starts[j - 1] + size)
-            running = nadir[:size]
-            np.minimum(running, sums[before], out=running,
-                       where=plan.complete[before][:, None])
-            current, baseline = sums[block], sums[:size]
-            work, test, pd_j = scratch[:size], met[:size], is_pd[:size]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                np.subtract(current, baseline, out=work)
-                np.divide(work, baseline, out=work)
-                np.less_equal(work, pr_ratio, out=test)
-                np.copyto(out, cells[:, pr:pr + 1], where=test)
-                np.subtract(current, running, out=work)
-                np.greater_equal(work, pd_min, out=pd_j)
-                if pd_min <= 0:
-                    np.greater(work, 0.0, out=test)
+    k = values.shape[1]
+    if cache is not None:
+        group = cache.setdefault("group", max(1, _GROUP_VALUES // max(k, 1)))
+    else:
+        group = max(1, _GROUP_VALUES // max(k, 1))
+    indicators = _group_indicators(plan, group, cache)
+    shape = (min(group, plan.sizes[0] if plan.n_tp else 0), k)
+    baseline, nadir, current, work = (np.empty(shape) for _ in range(4))
+    met, is_pd = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for a in range(0, plan.sizes[0] if plan.n_tp else 0, group):
+            nadir.fill(np.inf)
+            for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
+                if size <= a:
+                    break
+                low, high = start + a, start + min(a + group, size)
+                n = high - low
+                sums = (baseline if j == 0 else current)[:n]
+                np.multiply(indicators[j, a] @ values, scale, out=sums, dtype=np.float64)
+                np.rint(sums, out=sums)
+                np.divide(sums, scale, out=sums)
+                codes, cells = out[low:high], table[low:high]
+                codes[...] = cells[:, sd:sd + 1]
+                running = nadir[:n]
+                if j:
+                    test, pd_j = met[:n], is_pd[:n]
+                    step = work[:n]
+                    np.subtract(sums, baseline[:n], out=step)
+                    np.divide(step, baseline[:n], out=step)
+                    np.less_equal(step, pr_ratio, out=test)
+                    np.copyto(codes, cells[:, pr:pr + 1], where=test)
+                    np.subtract(sums, running, out=step)
+                    np.greater_equal(step, pd_min, out=pd_j)
+                    if pd_min <= 0:
+                        np.greater(step, 0.0, out=test)
+                        pd_j &= test
+                    np.divide(step, running, out=step)
+                    np.greater_equal(step, pd_ratio, out=test)
                     pd_j &= test
-                np.divide(work, running, out=work)
-                np.greater_equal(work, pd_ratio, out=test)
-                pd_j &= test
-        low, high = np.searchsorted(plan.cr_candidate, (start, start + size))
-        if high > low:
-            rows = plan.cr_candidate[low:high] - start
-            candidates = out[rows]
-            np.copyto(candidates, cells[rows, cr:cr + 1], where=cr_met[low:high])
-            out[rows] = candidates
-        rows = np.flatnonzero(plan.ne[block])
-        out[rows] = cells[rows, ne:ne + 1]
-        if j:
-            np.copyto(out, cells[:, pd_:pd_ + 1], where=pd_j)
-        rows = np.flatnonzero(plan.no_targets[block])
-        out[rows] = cells[rows, na:na + 1]
-    return codes
+                first, last = np.searchsorted(plan.cr_candidate, (low, high))
+                if last > first:
+                    rows = plan.cr_candidate[first:last] - low
+                    candidates = codes[rows]
+                    np.copyto(candidates, cells[rows, cr:cr + 1], where=cr_met[first:last])
+                    codes[rows] = candidates
+                rows = np.flatnonzero(plan.ne[low:high])
+                codes[rows] = cells[rows, ne:ne + 1]
+                if j:
+                    np.copyto(codes, cells[:, pd_:pd_ + 1], where=pd_j)
+                rows = np.flatnonzero(plan.no_targets[low:high])
+                codes[rows] = cells[rows, na:na + 1]
+                # The running nadir of the next order: the smallest complete sum so far.
+                np.minimum(running, sums, out=running,
+                           where=plan.complete[low:high][:, None])
 
 
 def _percent_bound(threshold: float, *, below: bool) -> float:
@@ -674,10 +707,11 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
         table = _overall_table(nontarget[rows], new[rows], engine[rows], target[rows],
                                kept_label[rows])
         cache: dict[Any, Any] = {}
+        space = np.empty(plan.tp_indicator.shape[1] * chunk, dtype=np.float32)
         for start in range(0, draws, chunk):
             k = min(chunk, draws - start)
-            overall_draws[:, start:start + k] = _draw_target_codes(
-                plan, _draw_buffer(plan, rng, k), criteria, cache, table)
+            _draw_target_codes(plan, _draw_buffer(plan, rng, k, space), criteria, cache,
+                               table, out=overall_draws[:, start:start + k])
         counts[rows] = _code_counts(overall_draws, len(OVERALL_ORDER))
     fixed = follow & ~simulate
     counts[np.flatnonzero(fixed), engine[fixed]] = draws

@@ -286,6 +286,33 @@ def test_unc_3_draws_by_order_blocks_equal_the_direct_computation(seed, criteria
                                                             axis=1))
 
 
+@pytest.mark.parametrize("group_values", [1, 7 * 60, 33 * 60])
+def test_unc_3_draws_by_patient_groups_equal_the_direct_computation(monkeypatch,
+                                                                    group_values):
+    # Patients classified a group at a time (_GROUP_VALUES / draws patients): groups of
+    # 1, 7 and 33 patients, so groups end inside the orders where fewer patients remain
+    # and later groups stop at earlier orders; codes as computed directly, exactly.
+    import recist.uncertainty as unc
+
+    monkeypatch.setattr(unc, "_GROUP_VALUES", group_values)
+    measurements = normalise_measurements(random_cohort(200, seed=7))
+    tp = respond(measurements, None, CRITERIA).timepoints
+    layout = unc._layout(measurements, tp, CRITERIA)
+    complete = tp["sum_mm"].notna().to_numpy()
+    has_targets = tp["baseline_sum_mm"].notna().to_numpy()
+    plan = unc._draw_plan(layout, complete, has_targets, CRITERIA)
+    assert len(set(plan.sizes)) > 2  # uneven follow-up
+    z = np.random.default_rng(7).standard_normal((len(plan.drawn_value), 60),
+                                                 dtype=np.float32)
+    expected = _reference_codes(layout, complete, has_targets, z, CRITERIA, plan.new_of_old)
+    values = np.zeros((plan.tp_indicator.shape[1], 60), dtype=np.float32)
+    values[:len(z)] = z
+    out = np.full((plan.n_tp, 80), -9, dtype=np.int8)  # written into a slice, in place
+    unc._draw_target_codes(plan, values, CRITERIA, {}, out=out[:, 10:70])
+    np.testing.assert_array_equal(out[:, 10:70][plan.new_of_old], expected)
+    assert (out[:, :10] == -9).all() and (out[:, 70:] == -9).all()
+
+
 def test_the_table_respond_read_gives_the_same_uncertainty():
     # RespondResult.indexed carries respond's encoding of the table; reading it instead of
     # the plain table must change nothing.
