@@ -248,7 +248,11 @@ def decoded(coded: TextCodes, rows: npt.NDArray[np.intp],
     inverse, present = pd.factorize(at)  # each distinct code once (-1 is one of them)
     missing = present < 0
     values = np.empty(len(present), dtype=object)
-    values[~missing] = list(map(convert, coded.uniques[present[~missing]].tolist()))
+    # an object array of the converted values: a list would be made a numpy text array
+    # first (each value converted to fixed-width text and back)
+    known = present[~missing]
+    values[~missing] = np.fromiter(map(convert, coded.uniques[known].tolist()), dtype=object,
+                                   count=len(known))
     values[missing] = convert(None)
     out: list[Any] = values[inverse].tolist()
     if column is not None and missing.any():

@@ -22,7 +22,7 @@ from recist._checks_support import iso as _iso
 from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
-from recist.arrays import combined_codes, dense_limit, first_row_of_each
+from recist.arrays import combined_codes, first_row_of_each
 from recist.checks_duplicates import repeated_row_findings
 from recist.cohort_index import IndexedMeasurements, date_ns, index_of, repeated_pairs
 from recist.criteria import RECIST_1_1, Criteria
@@ -70,15 +70,18 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
         return []
     frame = _indexed(measurements)
     rows = _earliest_baseline_rows(frame)
-    starts = patients[["patient_id", "start_date"]].dropna()
-    start_ids = pd.Index(starts["patient_id"].astype(str))
+    # the patients with an id and a start date (``dropna`` of the two columns, without
+    # building that table)
+    with_start = (patients["patient_id"].notna() & patients["start_date"].notna()).to_numpy()
+    start_ids = pd.Index(patients["patient_id"][with_start].astype(str))
     if not start_ids.is_unique:  # several start dates of a patient: one finding each
-        return _baseline_window_joined(frame, rows, starts, criteria)
+        return _baseline_window_joined(
+            frame, rows, patients.loc[with_start, ["patient_id", "start_date"]], criteria)
     ids = np.array(_decoded(index_of(frame).patient, rows, str, frame["patient_id"]),
                    dtype=object)
     at = start_ids.get_indexer(ids)
     rows, at, ids = rows[at >= 0], at[at >= 0], ids[at >= 0]
-    start = date_ns(starts["start_date"])[at].view("datetime64[ns]")
+    start = date_ns(patients["start_date"][with_start])[at].view("datetime64[ns]")
     scan = index_of(frame).date_ns[rows]
     known = (scan != _NAT) & ~np.isnat(start)
     gap = np.where(known, (start.view(np.int64) - scan) // (86_400 * 10**9), 0)  # whole days
@@ -136,23 +139,22 @@ def _earliest_baseline_rows(frame: pd.DataFrame) -> np.ndarray:
     """The earliest-dated baseline row of each patient (the first in the table among
     equals; a patient whose baseline has no date: its first row), ordered by date (none
     last), then table order -- what sorting the baseline rows by date (stable) and
-    keeping each patient's first row gives."""
+    keeping each patient's first row gives.
+
+    A patient's baseline is one time point of the encoding, whose ``first_ns`` is the
+    earliest date of its rows (``NaT`` when none is dated, as every one of its rows then
+    is): its rows dated so are the candidates, the first of them in the table is the row.
+    """
+    tps = index_of(frame).timepoints
     rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool))
-    patient = frame["patient_code"].to_numpy()[rows].astype(np.int64)
-    lowest = int(patient.min(initial=0))
-    if int(patient.max(initial=0)) - lowest <= dense_limit(len(patient)):
-        patient -= lowest  # codes from 0 (a missing patient id, -1, is a patient too)
-    else:
-        patient = pd.factorize(patient)[0]
-    when = frame["date"].to_numpy(dtype="datetime64[ns]")[rows].view(np.int64)  # a copy
-    undated = np.iinfo(np.int64).max
-    when[when == np.iinfo(np.int64).min] = undated  # NaT sorts last
-    earliest = np.full(int(patient.max(initial=-1)) + 1, undated, dtype=np.int64)
-    np.minimum.at(earliest, patient, when)
-    at_earliest = np.flatnonzero(when == earliest[patient])
-    first = first_row_of_each(patient[at_earliest], len(earliest), rows=at_earliest)
-    first = first[first >= 0]  # codes without a row
-    return rows[first[np.lexsort((first, when[first]))]]
+    tp = tps.row_tp[rows].astype(np.intp)
+    when = index_of(frame).date_ns[rows]
+    at_earliest = np.flatnonzero(when == tps.first_ns[tp])
+    first = first_row_of_each(tp[at_earliest], len(tps.order), rows=at_earliest)
+    first = first[first >= 0]  # time points that are no baseline
+    day = when[first]
+    day[day == _NAT] = np.iinfo(np.int64).max  # NaT sorts last
+    return rows[first[np.lexsort((first, day))]]
 
 
 def check_scans_after_death(measurements: pd.DataFrame,

@@ -1,0 +1,57 @@
+"""The checks' fast paths give what their plain formulations give, special cases included."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recist._checks_support import decoded, indexed
+from recist.checks_rows import _earliest_baseline_rows
+from recist.cohort_index import text_codes
+
+
+def _random_table(seed: int, n_rows: int = 300) -> pd.DataFrame:
+    """Patients (a missing id among them) with visits, some rows undated, dates tied."""
+    rng = np.random.default_rng(seed)
+    days = pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 6, n_rows), "D")
+    dates = pd.Series(days).where(rng.random(n_rows) > 0.15)  # NaT rows
+    patients = np.array(["P1", "P2", "P3", None, "P4"], dtype=object)
+    return pd.DataFrame({
+        "patient_id": patients[rng.integers(0, len(patients), n_rows)],
+        "lesion_id": [f"L{i}" for i in rng.integers(0, 4, n_rows)],
+        "kind": "target",
+        "visit": np.array(["V1", "V2", None], dtype=object)[rng.integers(0, 3, n_rows)],
+        "date": dates})
+
+
+def _earliest_baseline_rows_plainly(frame: pd.DataFrame) -> np.ndarray:
+    """Sort the baseline rows by date (stable, NaT last), keep each patient's first."""
+    rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool))
+    baseline = pd.DataFrame({"row": rows, "patient": frame["patient_code"].to_numpy()[rows],
+                             "date": frame["date"].to_numpy()[rows]})
+    ordered = baseline.sort_values("date", kind="stable", na_position="last")
+    return ordered.drop_duplicates("patient")["row"].to_numpy()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_earliest_baseline_rows_as_sorting_the_baseline_rows_gives(seed):
+    frame = indexed(_random_table(seed))
+    assert _earliest_baseline_rows(frame).tolist() == \
+        _earliest_baseline_rows_plainly(frame).tolist()
+
+
+def test_an_undated_baseline_gives_its_first_row_last():
+    frame = indexed(pd.DataFrame({
+        "patient_id": ["A", "B", "B", "A"], "lesion_id": ["T1", "T1", "T2", "T2"],
+        "kind": "target", "visit": ["V1", "V1", "V1", "V1"],
+        "date": pd.to_datetime([None, "2024-01-05", "2024-01-03", None])}))
+    assert _earliest_baseline_rows(frame).tolist() == [2, 0]
+
+
+def test_decoded_keeps_each_value_as_converted():
+    coded = text_codes(pd.Series(["b\u2264", None, "a", "b\u2264"], dtype=object))
+    cells = pd.Series(["b\u2264", "x", "a", "b\u2264"])
+    assert decoded(coded, np.arange(4), str, cells) == ["b\u2264", "x", "a", "b\u2264"]
+    assert decoded(coded, np.array([2, 1]), lambda v: None if v is None else v + "!") == [
+        "a!", None]
