@@ -457,8 +457,8 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         table.loc[split, "slice_thickness_mm"] = table.loc[split, "_code"].map(thickest)
         lesions = {name: table[name] for name in table.columns}
         index = table.index
-    lesions["baseline_date"] = pd.Series(
-        _latest_dates(measurements["date"], rows, patient)[first], index=index)
+    lesions["baseline_date"] = pd.Series(_baseline_dates(measurements, rows, patient, first),
+                                         index=index)
     lesions["nodal"] = lesions["nodal"].astype(bool)
     organ_code, organ_values = _codes_and_values(lesions["organ"])
     keys = [organ_key(o) for o in organ_values]
@@ -491,6 +491,25 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
     return (pd.DataFrame({name: made[name] if name in made else lesions[name]
                           for name in columns}, index=index, copy=False),
             category_code, organ_key_code)
+
+
+def _baseline_dates(measurements: pd.DataFrame, rows: npt.NDArray[np.int64],
+                    patient: npt.NDArray[np.int64], first: npt.NDArray[Any]
+                    ) -> npt.NDArray[Any]:
+    """``_latest_dates(measurements["date"], rows, patient)[first]``: the latest date of
+    each lesion's patient's baseline rows. On an ``IndexedMeasurements`` table of
+    datetime64[ns] dates, the latest date of the patient's baseline time point, which its
+    encoding holds (``last_ns``: ``NaT`` skipped, ``NaT`` when none is dated), read at the
+    lesions' rows only."""
+    encoding = getattr(measurements, "cohort_index", None)
+    if (isinstance(measurements, IndexedMeasurements) and encoding is not None
+            and measurements["date"].dtype == np.dtype("datetime64[ns]")):
+        tps = encoding.timepoints
+        latest: npt.NDArray[Any] = tps.last_ns[tps.row_tp[rows[first]]].view("datetime64[ns]")
+        return latest
+    latest = _latest_dates(measurements["date"], rows, patient)
+    at_first: npt.NDArray[Any] = latest[first]
+    return at_first
 
 
 def _latest_dates(dates: pd.Series[Any], rows: npt.NDArray[np.int64],

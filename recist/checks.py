@@ -199,8 +199,9 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
 
     nodal = frame["nodal"].to_numpy(dtype=bool)
     organ = codes_of(frame, "organ") if "organ" in frame.columns else None
-    if _same_within(lesion_at, n_lesions, nodal) and (
-            organ is None or _same_within(lesion_at, n_lesions, organ.codes)):
+    # the flag and the organ code as one value (2 x code + flag: one pass over the rows)
+    flag_and_organ = nodal if organ is None else _with_flag(organ.codes, nodal)
+    if _same_within(lesion_at, n_lesions, flag_and_organ):
         return findings  # no flag and no organ changes within a lesion (steps 3, 4)
     firsts = first_row_of_each(lesion_code, n_lesions)  # of each lesion (numbered by it)
     flipped = nodal != nodal[firsts][lesion_at]
@@ -229,6 +230,19 @@ def _same_within(group: np.ndarray, n_groups: int, values: np.ndarray) -> bool:
     held = np.empty(n_groups, dtype=values.dtype)
     held[group] = values
     return bool((held[group] == values).all())
+
+
+def _with_flag(codes: np.ndarray, flag: np.ndarray) -> np.ndarray:
+    """``2 * codes + flag``: one integer per (code, flag) pair, equal exactly when both
+    are (in a type wide enough for twice the codes).
+
+    >>> _with_flag(np.array([3, -1, 3], dtype=np.int8), np.array([True, False, False])).tolist()
+    [7, -2, 6]
+    """
+    combined = codes.astype({1: np.int16, 2: np.int32}.get(codes.dtype.itemsize, np.int64))
+    combined *= 2
+    combined += flag
+    return combined
 
 
 def _by_order(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:

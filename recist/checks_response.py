@@ -85,7 +85,7 @@ def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame,
     if not responses.rows_of("CR").any():  # no CR: none of the three finds anything
         return []
     frame = _indexed(measurements)
-    aligned = _one_row_per_timepoint(timepoints, frame)
+    aligned = _one_row_per_timepoint(timepoints, frame, codes)
     # aligned: the encoding's patient codes number the time points' ids in sorted order
     patient_code = index_of(frame).timepoints.patient if aligned else None
     return (_cr_followed_findings(_first_after_cr(timepoints, responses, patient_code))
@@ -175,8 +175,19 @@ def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = Non
         rows = np.flatnonzero(response_is(label) & cr_before & (pd_count == 0))
         first = rows[np.r_[True, patient[rows][1:] != patient[rows][:-1]]] if len(rows) \
             else rows
-        hits[label] = timepoints.iloc[order[first]]
+        hits[label] = _rows_located(timepoints, order[first])
     return hits
+
+
+_LOCATING = ("patient_id", "date", "visit")
+"""The columns of a timepoints table that ``findings_at`` reads (``lesion=False``)."""
+
+
+def _rows_located(timepoints: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``timepoints.iloc[rows]`` with only the columns a finding is located by (those of
+    ``_LOCATING`` it has): the other columns of a cohort's table are not copied."""
+    return pd.DataFrame({name: timepoints[name].array[rows] for name in _LOCATING
+                         if name in timepoints.columns}, index=timepoints.index[rows])
 
 
 _CR_THEN_PR = ("overall PR after an earlier CR: either the CR was real and this is "
@@ -269,25 +280,54 @@ def _present_after_cr(timepoints: pd.DataFrame, frame: pd.DataFrame,
                             Severity.WARNING, texts)
 
 
-def _one_row_per_timepoint(timepoints: pd.DataFrame, frame: pd.DataFrame) -> bool:
+def _one_row_per_timepoint(timepoints: pd.DataFrame, frame: pd.DataFrame,
+                           codes: TimepointCodes | None = None) -> bool:
     """Whether row ``i`` of ``timepoints`` is time point ``i`` of the indexed
     measurements' encoding (``recist.cohort_index.Timepoints``: sorted by patient, then
     order), with its patient_id and its label as visit -- the table ``respond`` assesses
     from them -- and datetime64[ns] dates. Then matching a time point on patient and visit
-    finds that row and no other (each time point is one patient's one label)."""
+    finds that row and no other (each time point is one patient's one label).
+
+    ``codes``: the table's ``TimepointCodes`` (as ``timepoint_checks`` takes them): each
+    row's patient id is then ``codes.patient_ids[codes.patient]``, compared once per
+    distinct id instead of once per row."""
     tps = index_of(frame).timepoints
     if (len(timepoints) != len(tps.patient) or (tps.patient < 0).any()
             or timepoints["date"].dtype != np.dtype("datetime64[ns]")):
         return False
-    patient_ids = index_of(frame).patient.uniques[tps.patient]
+    uniques = index_of(frame).patient.uniques
     try:  # a label is text (None: the one undated time point without a visit of a
         # patient), so a visit equal to it is that text, as the merge's string keys compare
-        return bool((np.asarray(timepoints["patient_id"].array, dtype=object)
-                     == patient_ids).all()
-                    and (np.asarray(timepoints["visit"].array, dtype=object)
-                         == tps.label).all())
+        if codes is not None and len(codes.patient) == len(timepoints):
+            same_ids = _same_patients(codes, tps.patient, uniques)
+        else:
+            same_ids = bool((np.asarray(timepoints["patient_id"].array, dtype=object)
+                             == uniques[tps.patient]).all())
+        return same_ids and bool((np.asarray(timepoints["visit"].array, dtype=object)
+                                  == tps.label).all())
     except TypeError:  # cells that do not compare (pd.NA): match by merging
         return False
+
+
+def _same_patients(codes: TimepointCodes, patient: np.ndarray, uniques: np.ndarray) -> bool:
+    """Whether each row's patient id (``codes.patient_ids[codes.patient]``) is
+    ``uniques[patient]``: each position of ``codes.patient_ids`` stands for one patient
+    code only, whose id it equals (a position no row has is not compared).
+
+    >>> codes = TimepointCodes(np.array([0, 0, 1]), np.array(["B", "A"], dtype=object),
+    ...                        np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64))
+    >>> uniques = np.array(["A", "B"], dtype=object)
+    >>> _same_patients(codes, np.array([1, 1, 0]), uniques), _same_patients(
+    ...     codes, np.array([1, 0, 0]), uniques)
+    (True, False)
+    """
+    code_of = np.full(len(codes.patient_ids), -1, dtype=np.intp)
+    code_of[codes.patient] = patient  # one of its rows' codes: the same for all, if any
+    if not (code_of[codes.patient] == patient).all():
+        return False
+    present = np.flatnonzero(code_of >= 0)
+    return bool((np.asarray(codes.patient_ids, dtype=object)[present]
+                 == uniques[code_of[present]]).all())
 
 
 def _present_after_cr_aligned(timepoints: pd.DataFrame, frame: pd.DataFrame,

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from recist._checks_support import decoded, indexed
+from recist.baseline_rules import classify_lesions
 from recist.checks_rows import _earliest_baseline_rows
 from recist.cohort_index import text_codes
 
@@ -55,3 +56,13 @@ def test_decoded_keeps_each_value_as_converted():
     assert decoded(coded, np.arange(4), str, cells) == ["b\u2264", "x", "a", "b\u2264"]
     assert decoded(coded, np.array([2, 1]), lambda v: None if v is None else v + "!") == [
         "a!", None]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_baseline_dates_of_an_indexed_table_as_of_the_plain_table(seed):
+    raw = _random_table(seed).assign(
+        ld_mm=np.random.default_rng(seed).uniform(5, 30, 300).round(1), status="measured")
+    plain = classify_lesions(raw)
+    from_index = classify_lesions(indexed(raw))
+    pd.testing.assert_series_equal(from_index["baseline_date"], plain["baseline_date"])
+    assert from_index["baseline_date"].isna().any()  # an undated baseline is NaT
