@@ -49,6 +49,7 @@ from recist.size_response import (
     recist_thresholds,
     timepoint_of_rows,
 )
+from recist.timepoints import TimepointCodes
 from recist.vocabulary import LesionKind, TargetResponse, TargetStatus
 
 __all__ = [
@@ -728,7 +729,7 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     }, index=timepoints.index)], axis=1)
     tp_out["fragility"] = _timepoint_sentences(timepoints, tp_out, criteria)
     patients_out, cohort = _patient_level(timepoints, summary, patients, criteria, sim_tp,
-                                          plan, overall_draws, engine, draws)
+                                          plan, overall_draws, engine, target, draws)
     return UncertaintyResult(tp_out, patients_out, cohort, draws)
 
 
@@ -868,10 +869,12 @@ def _patient_level(timepoints: pd.DataFrame, summary: pd.DataFrame,
                    patients: pd.DataFrame | None, criteria: Criteria,
                    sim_tp: npt.NDArray[np.int64], plan: _DrawPlan | None,
                    overall_draws: npt.NDArray[np.int8], engine: npt.NDArray[np.int64],
+                   target: npt.NDArray[np.int64],
                    draws: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """UNC-5 and UNC-6: per patient the probability that BOR, confirmed BOR and PD date
     stay; per cohort ORR and DCR over the draws. ``overall_draws``: the draws' overall
-    responses of the simulated time points ``sim_tp``, in the order of ``plan``."""
+    responses of the simulated time points ``sim_tp``, in the order of ``plan``;
+    ``engine`` and ``target``: the engine's overall and target codes."""
     ids = summary["patient_id"].astype(str).to_numpy(dtype=object)
     confirmed = criteria.confirmation and "confirmed_bor" in summary.columns
     bor_column = "confirmed_bor" if confirmed else "bor"
@@ -886,12 +889,13 @@ def _patient_level(timepoints: pd.DataFrame, summary: pd.DataFrame,
     orr_draws = np.full(draws, int(responder.sum()), dtype=np.int64)
     dcr_draws = np.full(draws, int(controlled.sum()), dtype=np.int64)
     alternatives = None if plan is None else _alternative_sequences(
-        timepoints, sim_tp, plan, overall_draws, engine)
+        timepoints, sim_tp, plan, overall_draws, engine, target)
     if alternatives is not None:
-        frame, names, owners, pair_alternative, pair_draw = alternatives
+        frame, frame_codes, names, owners, pair_alternative, pair_draw = alternatives
         # The owners' rows of the patients table are normalised already (_patients_for).
         again = summarise_patients_with_findings(
-            frame, _patients_for(patients, names, owners), criteria, normalised=True)[0]
+            frame, _patients_for(patients, names, owners), criteria, normalised=True,
+            codes=frame_codes)[0]
         if not np.array_equal(again["patient_id"].to_numpy(dtype=object), names):
             again = again.set_index("patient_id").loc[names]  # (sorted by name already)
         bor = again["bor"].to_numpy(dtype=object)
@@ -940,15 +944,18 @@ def _patient_level(timepoints: pd.DataFrame, summary: pd.DataFrame,
 def _alternative_sequences(
     timepoints: pd.DataFrame, sim_tp: npt.NDArray[np.int64], plan: _DrawPlan,
     overall_draws: npt.NDArray[np.int8], engine: npt.NDArray[np.int64],
-) -> tuple[pd.DataFrame, npt.NDArray[np.object_], npt.NDArray[np.object_],
-           npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    target: npt.NDArray[np.int64],
+) -> tuple[pd.DataFrame, TimepointCodes | None, npt.NDArray[np.object_],
+           npt.NDArray[np.object_], npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
     """The distinct changed sequences of overall responses of each simulated patient.
 
     ``overall_draws`` (the plan's time points × draws) is rewritten in place (every time
-    point after the first PD becomes PD). Returns the sequences as a time point frame,
-    each up to its first PD (BOR, confirmed BOR and the PD date read nothing after it),
-    its patient ids the sequence numbers as zero-padded texts (which sort as the numbers
-    do); the sequences' names and owners; and for each (patient, draw) whose sequence
+    point after the first PD becomes PD); ``target``: the engine's target codes of every
+    time point. Returns the sequences as a time point frame, each up to its first PD
+    (BOR, confirmed BOR and the PD date read nothing after it), its patient ids the
+    sequence numbers as zero-padded texts (which sort as the numbers do), and its
+    ``TimepointCodes`` (None when the engine's target labels are not its codes'); the
+    sequences' names and owners; and for each (patient, draw) whose sequence
     changed its sequence and draw. Patients are the rows of the plan's block 0 (its
     rank), their time point ``j`` the same row of block ``j``.
     """
@@ -987,7 +994,7 @@ def _alternative_sequences(
     rank, drawn = np.nonzero(changed)
     if not len(rank):
         return None
-    alternative = combined_codes([rank, *(word[rank, drawn] for word in words)])
+    alternative = _pair_codes(rank, [word[rank, drawn] for word in words])
     # Codes numbered by first sight: sequence g first appears where the code exceeds
     # every earlier one, for the g-th time.
     first = np.flatnonzero(np.r_[True, alternative[1:]
@@ -1010,11 +1017,20 @@ def _alternative_sequences(
     rows_all = sim_tp[plan.perm[plan_row]]
     owners = timepoints["patient_id"].to_numpy(dtype=object)[
         sim_tp[plan.perm[alt_rank]]].astype(str)
+    # n zero-padded to the width of the largest: 10**width + n without its leading 1
     width = len(str(len(owners) - 1))
-    names = np.asarray([f"{n:0{width}d}" for n in range(len(owners))], dtype=object)
+    names = np.asarray([str(n)[1:] for n in range(10 ** width, 10 ** width + len(owners))],
+                       dtype=object)
     # Text columns as categoricals made from codes (a missing value: code -1): the same
-    # values, without hashing a text per row.
-    target_codes, target_labels = pd.factorize(timepoints["target_response"])
+    # values, without hashing a text per row. The engine's target codes describe its
+    # labels when only the missing ones have none (canonical labels, as respond writes):
+    # then the summary reads the codes (TimepointCodes) instead of the texts.
+    labels = timepoints["target_response"]
+    canonical = int((target < 0).sum()) == int(labels.isna().sum())
+    if canonical:
+        target_codes, target_labels = target, pd.Index(TARGET_ORDER, dtype=object)
+    else:
+        target_codes, target_labels = pd.factorize(labels)
     frame = pd.DataFrame({
         "patient_id": pd.Categorical.from_codes(sequence,
                                                 categories=pd.Index(names, dtype=object)),
@@ -1024,7 +1040,30 @@ def _alternative_sequences(
         "overall_response": pd.Categorical.from_codes(
             codes, categories=pd.Index(OVERALL_ORDER, dtype=object)),
     })
-    return frame, names, owners.astype(object), alternative, drawn
+    frame_codes = TimepointCodes(patient=sequence.astype(np.intp), patient_ids=names,
+                                 overall=codes.astype(np.int64),
+                                 target=target[rows_all]) if canonical else None
+    return frame, frame_codes, names, owners.astype(object), alternative, drawn
+
+
+def _pair_codes(rank: npt.NDArray[np.intp],
+                keys: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    """``combined_codes([rank, *keys])``: one code per distinct (rank, keys), numbered by
+    first sight. With one key whose range times the ranks stays below 2**62, one
+    ``pandas.factorize`` of the single integer rank × span + (key − lowest key): a
+    combination is one such integer and back, and both number by first sight.
+
+    >>> _pair_codes(np.array([0, 0, 1, 1, 0]), [np.array([-5, 3, -5, -5, -5])]).tolist()
+    [0, 1, 2, 2, 0]
+    """
+    if len(keys) == 1 and len(rank):
+        low, high = int(keys[0].min()), int(keys[0].max())
+        span = high - low + 1
+        if (int(rank.max()) + 1) * span < 2 ** 62:
+            single = keys[0] - low
+            single += rank.astype(np.int64) * span
+            return np.asarray(pd.factorize(single)[0], dtype=np.int64)
+    return combined_codes([rank, *keys])
 
 
 def _patients_for(patients: pd.DataFrame | None, names: npt.NDArray[np.object_],

@@ -400,3 +400,58 @@ def test_code_counts_are_the_counts_of_each_code(n_draws):
     expected = np.stack([(codes == c).sum(axis=1) for c in range(6)], axis=1)
     np.testing.assert_array_equal(_code_counts(codes, 6), expected)
     assert _code_counts(codes, 6)[0, 5] == n_draws
+
+
+@pytest.mark.parametrize("spread", [1, 2 ** 55])
+def test_pair_codes_are_the_combined_codes(spread):
+    # One integer key per (rank, key) while rank x key range fits; beyond, combined_codes.
+    from recist.arrays import combined_codes
+    from recist.uncertainty import _pair_codes
+
+    rng = np.random.default_rng(spread % 97)
+    rank = np.sort(rng.integers(0, 300, 5000))
+    key = rng.integers(-40, 40, 5000) * spread
+    expected = combined_codes([rank, key])
+    assert len(np.unique(expected)) < 5000  # repeats to number
+    np.testing.assert_array_equal(_pair_codes(rank, [key]), expected)
+    second = rng.integers(0, 3, 5000)
+    np.testing.assert_array_equal(_pair_codes(rank, [key, second]),
+                                  combined_codes([rank, key, second]))
+
+
+@pytest.mark.parametrize("relabel", [False, True])
+def test_changed_sequences_codes_describe_their_frame(relabel):
+    # The summary of the draws' sequences reads their TimepointCodes: the same summary
+    # as from the frame's texts; with target labels that are not the engine's own
+    # (here 'sd '), no codes are given (the texts are read, cleaned).
+    import recist.uncertainty as unc
+    from recist.arrays import order_codes
+    from recist.patient_summary import summarise_patients_with_findings
+    from recist.response_table import NEW_LESION_ORDER, NONTARGET_ORDER, OVERALL_ORDER
+
+    criteria = CRITERIA.replace(confirmation=True)
+    measurements = normalise_measurements(random_cohort(150, seed=12))
+    tp = respond(measurements, None, criteria).timepoints
+    if relabel:
+        tp = tp.assign(target_response=tp["target_response"].replace("SD", "sd "))
+    layout = unc._layout(measurements, tp, criteria)
+    complete = tp["sum_mm"].notna().to_numpy()
+    plan = unc._draw_plan(layout, complete, tp["baseline_sum_mm"].notna().to_numpy(),
+                          criteria)
+    engine = order_codes(tp["overall_response"], OVERALL_ORDER)
+    target = order_codes(tp["target_response"], TARGET_ORDER)
+    table = unc._overall_table(order_codes(tp["nontarget_response"], NONTARGET_ORDER),
+                               order_codes(tp["new_lesions"], NEW_LESION_ORDER), engine,
+                               target, np.zeros(len(tp), dtype=bool))[plan.perm]
+    values = unc._draw_buffer(plan, np.random.default_rng(3), 40)
+    draws = unc._draw_target_codes(plan, values, criteria, table=table)
+    found = unc._alternative_sequences(tp, np.arange(len(tp)), plan, draws, engine, target)
+    assert found is not None
+    frame, codes = found[0], found[1]
+    assert (codes is None) == relabel
+    if relabel:
+        return
+    assert frame["target_response"].isna().any() and frame["patient_id"].nunique() > 20
+    with_codes = summarise_patients_with_findings(frame, None, criteria, codes=codes)[0]
+    from_texts = summarise_patients_with_findings(frame, None, criteria)[0]
+    pd.testing.assert_frame_equal(with_codes, from_texts, check_exact=True)
