@@ -134,7 +134,8 @@ def check_one_reader(measurements: pd.DataFrame) -> None:
 
 
 def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
-            criteria: Criteria = RECIST_1_1) -> RespondResult:
+            criteria: Criteria = RECIST_1_1, *,
+            patients_normalised: bool = False) -> RespondResult:
     """Assess RECIST 1.1 responses for every patient of a measurements table.
 
     Steps: ``recist.patients.normalise_patients`` (the patients table as every later
@@ -159,12 +160,18 @@ def respond(measurements: pd.DataFrame, patients: pd.DataFrame | None = None,
         it durations run from each patient's baseline scan (DEC-7).
     criteria
         Thresholds and options; RECIST 1.1 defaults.
+    patients_normalised
+        ``patients`` is a table returned by ``normalise_patients`` (or
+        ``recist.patients.read_patients``), unchanged since: it is read as it is instead of
+        normalised again (normalising it again would give the same table). Leave it False
+        for any other table.
     """
     check_one_reader(measurements)
     # The patients as every step reads them (once, not per step): the input checks too,
     # so they match stripped ids, read lower-cased column names and never meet an
     # unreadable date (normalise_patients refuses it naming the row).
-    table = None if patients is None else normalise_patients(patients)
+    table = patients if patients is None or patients_normalised \
+        else normalise_patients(patients)
     # The checks and the assessment share one indexed view of the table: its encoding
     # (recist.cohort_index: codes, time points) is computed once, each text column hashed
     # once.

@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
 
             result = respond_by_evaluator(measurements, patients, criteria)
         else:
-            result = respond(measurements, patients, criteria)
+            # read_patients normalised the patients table: not normalised again
+            result = respond(measurements, patients, criteria, patients_normalised=True)
     # Findings grouped by patient: the same order whichever path assessed them.
     result = replace(result, findings=patient_ordered(result.findings))
     extra = None if oligo is None else oligo.tables()

@@ -175,3 +175,12 @@ def test_text_columns_cleaned_on_arrays_as_cell_by_cell(values):
     column = pd.Series(values)
     expected = column.map(_clean_text).astype("string")
     pd.testing.assert_series_equal(_text_column(column), expected)
+
+
+def test_a_normalised_table_normalises_to_itself(tmp_path):
+    """What ``respond(..., patients_normalised=True)`` relies on: normalising the table
+    read_patients returned gives the same table (its types, cells and columns)."""
+    path = write(tmp_path, "Patient_ID, Start_Date ,death_date,arm,site,last_contact_date\n"
+                           " 007 ,2024-01-02,,A ,x,2024-03-01\n8,,2024-05-01,,,\n")
+    table = read_patients(path)
+    pd.testing.assert_frame_equal(normalise_patients(table), table, check_exact=True)

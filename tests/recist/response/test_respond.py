@@ -113,3 +113,29 @@ def test_an_unreadable_patients_date_is_refused_naming_the_row_not_a_traceback()
     with pytest.raises(RecistDataError, match=r"patients row 3, patient_id P2: start_date "
                                               r"'abc' is not an ISO date"):
         respond(_cohort(), patients)
+
+
+def test_a_patients_table_told_normalised_is_read_as_it_is():
+    """``patients_normalised``: the table normalise_patients returned is not normalised
+    again, and the result is the one respond gives the raw table (normalised by itself);
+    a raw table told normalised would be read unnormalised, so the flag is the caller's."""
+    raw = pd.DataFrame({"Patient_ID": [" P1 ", "P2"], "Start_Date": ["2023-12-28"] * 2,
+                        "death_date": [None, "2024-05-01"], "arm": [" A", None]})
+    told = respond(_cohort(), normalise_patients(raw), patients_normalised=True)
+    again = respond(_cohort(), raw)
+    for name in ("timepoints", "patient_summary"):
+        pd.testing.assert_frame_equal(getattr(told, name), getattr(again, name))
+    assert told.findings_table().equals(again.findings_table())
+
+
+def test_respond_normalises_a_table_told_normalised_only_once(monkeypatch):
+    from recist import response
+
+    calls = []
+    real = response.normalise_patients
+    monkeypatch.setattr(response, "normalise_patients",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    respond(_cohort(), _patients(), patients_normalised=True)
+    assert calls == []
+    respond(_cohort(), _patients())
+    assert calls == [1]
