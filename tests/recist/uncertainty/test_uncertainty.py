@@ -455,3 +455,28 @@ def test_changed_sequences_codes_describe_their_frame(relabel):
     with_codes = summarise_patients_with_findings(frame, None, criteria, codes=codes)[0]
     from_texts = summarise_patients_with_findings(frame, None, criteria)[0]
     pd.testing.assert_frame_equal(with_codes, from_texts, check_exact=True)
+
+
+@pytest.mark.parametrize("patients_per_group", [1, 7])
+def test_groups_of_patients_change_no_output(monkeypatch, patients_per_group):
+    # Draws classified and sequences keyed a group of patients at a time: groups of 1 and
+    # 7 patients (ending inside the orders where fewer patients remain) give the outputs
+    # of one group holding every patient, exactly.
+    import recist.uncertainty as unc
+
+    criteria = CRITERIA.replace(confirmation=True, uncertainty_draws=50)
+    measurements = normalise_measurements(random_cohort(120, seed=21))
+    result = respond(measurements, None, criteria)
+
+    def assess():
+        return assess_uncertainty(result.indexed, result.timepoints,
+                                  result.patient_summary, None, criteria)
+
+    monkeypatch.setattr(unc, "_GROUP_VALUES", 10 ** 9)
+    whole = assess()
+    monkeypatch.setattr(unc, "_GROUP_VALUES", 50 * patients_per_group)
+    grouped = assess()
+    assert (whole.patients["p_bor_same"] < 1).sum() > 10
+    pd.testing.assert_frame_equal(grouped.timepoints, whole.timepoints, check_exact=True)
+    pd.testing.assert_frame_equal(grouped.patients, whole.patients, check_exact=True)
+    pd.testing.assert_frame_equal(grouped.cohort, whole.cohort, check_exact=True)
