@@ -23,7 +23,7 @@ from pandas.api.typing import NAType
 
 from recist._checks_support import iso as iso_date
 from recist._checks_support import iso_dates
-from recist.arrays import combined_codes, first_row_of_each, round_half_away
+from recist.arrays import combined_codes, dense_limit, first_row_of_each, round_half_away
 from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity, make_finding
@@ -202,69 +202,112 @@ def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.Arra
                                 npt.NDArray[np.object_]]:
     """Categories (as codes into ``_CATEGORY_VALUES``), reasons and notes (object arrays
     of text) for arrays of lesions (see ``classify_measurability``)."""
-    ld = round_half_away(np.asarray(ld_mm, dtype=float), criteria.rounding_decimals)
-    sa = round_half_away(np.asarray(sa_mm, dtype=float), criteria.rounding_decimals)
-    node = np.asarray(nodal, dtype=bool)
-    thickness = np.asarray(slice_thickness_mm, dtype=float)
-    # Each distinct (node, SA of a node or LD of any other, thickness) is classified once:
-    # a cohort repeats them, and the category, slices, threshold and texts follow from
-    # those (a node's verdict reads no LD, any other's no SA). Floats are keyed by their
-    # bits (-0.0 != 0.0; every NaN of one bit pattern is one value).
-    ld_bits, sa_bits, thickness_bits = (np.ascontiguousarray(a, dtype=float).view(np.int64)
-                                        for a in (ld, sa, thickness))
-    distinct, inverse = _distinct_rows([node, np.where(node, sa_bits, ld_bits),
-                                        thickness_bits])
-    ld, sa, node, thickness = ld[distinct], sa[distinct], node[distinct], thickness[distinct]
-    thick = ~np.isnan(thickness) & (thickness > criteria.fixed_threshold_max_slice_mm)
-    threshold = round_half_away(np.where(thick, np.maximum(
-        criteria.measurable_ld_mm, criteria.slice_thickness_factor * np.nan_to_num(thickness)),
-        criteria.measurable_ld_mm), criteria.rounding_decimals)
-    msa, psa = criteria.node_measurable_sa_mm, criteria.node_pathological_sa_mm
-    C = LesionCategory
-    # categories as codes into _CATEGORY_VALUES (an object array of the values: no text
-    # array to convert on a cohort of 10⁵ lesions)
-    category_code = np.select(
-        [node & np.isnan(sa), node & (sa >= msa), node & (sa >= psa), node,
-         np.isnan(ld), ld >= threshold],
-        [_CATEGORY_CODE[C.NOT_ASSESSABLE], _CATEGORY_CODE[C.MEASURABLE],
-         _CATEGORY_CODE[C.PATHOLOGICAL_NODE], _CATEGORY_CODE[C.NORMAL_NODE],
-         _CATEGORY_CODE[C.NOT_ASSESSABLE], _CATEGORY_CODE[C.MEASURABLE]],
-        default=_CATEGORY_CODE[C.NON_MEASURABLE])
-    categories = _CATEGORY_VALUES[category_code]
-    reasons, notes = [], []
-    for i in range(len(distinct)):
-        cat = categories[i]
-        note = ""
-        if node[i]:
-            if cat == C.NOT_ASSESSABLE:
-                reason = ("nodal lesion without a short axis: nodes are judged on their SA "
-                          "(MEAS-4, R11 3.1.1)")
-            elif cat == C.MEASURABLE:
-                reason = f"nodal SA {_mm(sa[i])} mm ≥ {_mm(msa)} mm (MEAS-4, R11 3.1.1)"
-            elif cat == C.PATHOLOGICAL_NODE:
-                reason = (f"nodal SA {_mm(sa[i])} mm is ≥ {_mm(psa)} and < {_mm(msa)} mm: "
-                          "pathological but not measurable, non-target only (MEAS-5, R11 3.1.2)")
-            else:
-                reason = (f"nodal SA {_mm(sa[i])} mm < {_mm(psa)} mm: normal node, not to be "
-                          "recorded (MEAS-6, R11 4.2)")
-            if thick[i]:
-                note = (f"node measured on {_mm(thickness[i])} mm slices (> "
-                        f"{_mm(criteria.fixed_threshold_max_slice_mm)} mm): the fixed "
-                        f"{_mm(msa)} mm SA threshold was applied (DEC-12, MEAS-4)")
-        elif cat == C.NOT_ASSESSABLE:
-            reason = "non-nodal lesion without an LD (MEAS-1, R11 3.1.1)"
-        else:
-            if thick[i] and threshold[i] > criteria.measurable_ld_mm:
-                where = (f"{_mm(threshold[i])} mm = {criteria.slice_thickness_factor:g} × "
-                         f"{_mm(thickness[i])} mm slice thickness (MEAS-2, R11 3.1.1)")
-            else:
-                where = f"{_mm(threshold[i])} mm (MEAS-1, R11 3.1.1)"
-            sign = "≥" if cat == C.MEASURABLE else "<"
-            reason = f"non-nodal LD {_mm(ld[i])} mm {sign} {where}"
-        reasons.append(reason)
-        notes.append(note)
-    return (category_code[inverse], np.array(reasons, dtype=object)[inverse],
+    classes = _DistinctLesions.of(ld_mm, sa_mm, nodal, slice_thickness_mm, criteria)
+    reasons, notes = classes.texts(np.arange(len(classes.category)))
+    inverse = classes.inverse
+    return (classes.category[inverse], np.array(reasons, dtype=object)[inverse],
             np.array(notes, dtype=object)[inverse])
+
+
+@dataclass(frozen=True, eq=False)
+class _DistinctLesions:
+    """Lesions classified once per distinct (node, SA of a node or LD of any other,
+    thickness): a cohort repeats them, and the category, slices, threshold and texts
+    follow from those (a node's verdict reads no LD, any other's no SA).
+
+    Per distinct lesion: ``ld``, ``sa`` (rounded, DEC-22), ``node``, ``thickness``,
+    ``thick`` (slices above the fixed-threshold limit), ``threshold`` (the LD of
+    measurability) and ``category`` (code into ``_CATEGORY_VALUES``); ``inverse``: each
+    lesion's distinct one. ``texts`` writes the reasons and notes of the distinct lesions
+    asked for only.
+    """
+
+    ld: npt.NDArray[np.float64]
+    sa: npt.NDArray[np.float64]
+    node: npt.NDArray[np.bool_]
+    thickness: npt.NDArray[np.float64]
+    thick: npt.NDArray[np.bool_]
+    threshold: npt.NDArray[np.float64]
+    category: npt.NDArray[np.int64]
+    inverse: npt.NDArray[np.int64]
+    criteria: Criteria
+
+    @classmethod
+    def of(cls, ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.ArrayLike,
+           slice_thickness_mm: npt.ArrayLike, criteria: Criteria) -> _DistinctLesions:
+        ld = round_half_away(np.asarray(ld_mm, dtype=float), criteria.rounding_decimals)
+        sa = round_half_away(np.asarray(sa_mm, dtype=float), criteria.rounding_decimals)
+        node = np.asarray(nodal, dtype=bool)
+        thickness = np.asarray(slice_thickness_mm, dtype=float)
+        # Floats are keyed by their bits (-0.0 != 0.0; every NaN of one bit pattern is one
+        # value).
+        ld_bits, sa_bits, thickness_bits = (np.ascontiguousarray(a, dtype=float).view(
+            np.int64) for a in (ld, sa, thickness))
+        distinct, inverse = _distinct_rows([node, np.where(node, sa_bits, ld_bits),
+                                            thickness_bits])
+        ld, sa, node, thickness = (ld[distinct], sa[distinct], node[distinct],
+                                   thickness[distinct])
+        thick = ~np.isnan(thickness) & (thickness > criteria.fixed_threshold_max_slice_mm)
+        threshold = round_half_away(np.where(thick, np.maximum(
+            criteria.measurable_ld_mm,
+            criteria.slice_thickness_factor * np.nan_to_num(thickness)),
+            criteria.measurable_ld_mm), criteria.rounding_decimals)
+        msa, psa = criteria.node_measurable_sa_mm, criteria.node_pathological_sa_mm
+        C = LesionCategory
+        # categories as codes into _CATEGORY_VALUES (an object array of the values: no text
+        # array to convert on a cohort of 10⁵ lesions)
+        category = np.select(
+            [node & np.isnan(sa), node & (sa >= msa), node & (sa >= psa), node,
+             np.isnan(ld), ld >= threshold],
+            [_CATEGORY_CODE[C.NOT_ASSESSABLE], _CATEGORY_CODE[C.MEASURABLE],
+             _CATEGORY_CODE[C.PATHOLOGICAL_NODE], _CATEGORY_CODE[C.NORMAL_NODE],
+             _CATEGORY_CODE[C.NOT_ASSESSABLE], _CATEGORY_CODE[C.MEASURABLE]],
+            default=_CATEGORY_CODE[C.NON_MEASURABLE])
+        return cls(ld, sa, node, thickness, thick, threshold, category, inverse, criteria)
+
+    def texts(self, which: npt.NDArray[np.integer[Any]]) -> tuple[list[str], list[str]]:
+        """The reasons and notes of the distinct lesions ``which``."""
+        criteria = self.criteria
+        ld, sa, node, thickness, thick, threshold = (
+            self.ld, self.sa, self.node, self.thickness, self.thick, self.threshold)
+        msa, psa = criteria.node_measurable_sa_mm, criteria.node_pathological_sa_mm
+        C = LesionCategory
+        categories = _CATEGORY_VALUES[self.category]
+        reasons: list[str] = []
+        notes: list[str] = []
+        for i in which.tolist():
+            cat = categories[i]
+            note = ""
+            if node[i]:
+                if cat == C.NOT_ASSESSABLE:
+                    reason = ("nodal lesion without a short axis: nodes are judged on their SA "
+                              "(MEAS-4, R11 3.1.1)")
+                elif cat == C.MEASURABLE:
+                    reason = f"nodal SA {_mm(sa[i])} mm ≥ {_mm(msa)} mm (MEAS-4, R11 3.1.1)"
+                elif cat == C.PATHOLOGICAL_NODE:
+                    reason = (f"nodal SA {_mm(sa[i])} mm is ≥ {_mm(psa)} and < {_mm(msa)} mm: "
+                              "pathological but not measurable, non-target only (MEAS-5, "
+                              "R11 3.1.2)")
+                else:
+                    reason = (f"nodal SA {_mm(sa[i])} mm < {_mm(psa)} mm: normal node, not to be "
+                              "recorded (MEAS-6, R11 4.2)")
+                if thick[i]:
+                    note = (f"node measured on {_mm(thickness[i])} mm slices (> "
+                            f"{_mm(criteria.fixed_threshold_max_slice_mm)} mm): the fixed "
+                            f"{_mm(msa)} mm SA threshold was applied (DEC-12, MEAS-4)")
+            elif cat == C.NOT_ASSESSABLE:
+                reason = "non-nodal lesion without an LD (MEAS-1, R11 3.1.1)"
+            else:
+                if thick[i] and threshold[i] > criteria.measurable_ld_mm:
+                    where = (f"{_mm(threshold[i])} mm = {criteria.slice_thickness_factor:g} × "
+                             f"{_mm(thickness[i])} mm slice thickness (MEAS-2, R11 3.1.1)")
+                else:
+                    where = f"{_mm(threshold[i])} mm (MEAS-1, R11 3.1.1)"
+                sign = "≥" if cat == C.MEASURABLE else "<"
+                reason = f"non-nodal LD {_mm(ld[i])} mm {sign} {where}"
+            reasons.append(reason)
+            notes.append(note)
+        return reasons, notes
 
 
 def classify_measurability(ld_mm: float | None, sa_mm: float | None, nodal: bool,
@@ -400,18 +443,31 @@ def classify_lesions(measurements: pd.DataFrame,
     return _classified_lesions(measurements, criteria, history)[0]
 
 
+_TEXT_COLUMNS = ("category", "reason", "notes", "organ_key")
+"""The text columns of ``classify_lesions`` that ``_classified_lesions`` leaves out when
+asked for codes only (``_LesionTexts`` writes them for the lesions read)."""
+
+
 def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
-                        history: pd.DataFrame | None = None,
-                        ) -> tuple[pd.DataFrame, npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+                        history: pd.DataFrame | None = None, texts: bool = True,
+                        ) -> tuple[pd.DataFrame, npt.NDArray[np.int64], npt.NDArray[np.intp],
+                                   _LesionTexts | None]:
     """``classify_lesions``, with two of its columns as integer codes, one per lesion:
     ``category`` (into ``_CATEGORY_VALUES``) and ``organ_key`` (-1: None; equal codes,
     equal keys), which ``check_target_selection`` compares and groups without hashing
-    or comparing text."""
+    or comparing text.
+
+    Without ``texts`` (and without a ``history``), the table has no ``_TEXT_COLUMNS``:
+    the fourth item, a ``_LesionTexts``, writes a lesion's reason and organ key when
+    asked (a cohort's checks read a few hundred of 10⁵); else it is None."""
+    texts = texts or history is not None
     columns = [*LESION_COLUMNS, "baseline_date", "notes"]
+    if not texts:
+        columns = [name for name in columns if name not in _TEXT_COLUMNS]
     rows, patient, code = _baseline_lesion_codes(measurements)
     if len(rows) == 0:
         return (pd.DataFrame(columns=columns), np.zeros(0, dtype=np.int64),
-                np.zeros(0, dtype=np.intp))
+                np.zeros(0, dtype=np.intp), None if texts else _LesionTexts.none())
     defaults = {"organ": pd.NA, "nodal": False, "ld_mm": np.nan, "sa_mm": np.nan,
                 "slice_thickness_mm": np.nan}
 
@@ -463,20 +519,30 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
     organ_code, organ_values = _codes_and_values(lesions["organ"])
     keys = [organ_key(o) for o in organ_values]
     nodal = lesions["nodal"].to_numpy()
-    lesions["organ_key"] = pd.Series(np.where(nodal, "lymph node", np.array(
-        keys + [None], dtype=object)[organ_code]),  # code -1 (missing) -> None
-                                     index=index)
+    key_values = np.array(keys + [None], dtype=object)  # code -1 (missing) -> None
+    if texts:
+        lesions["organ_key"] = pd.Series(_organ_keys(nodal, key_values[organ_code]),
+                                         index=index)
     # the keys numbered (the last: "lymph node"; None: -1), each organ value's key code
     key_code = pd.factorize(np.array(keys + ["lymph node"], dtype=object))[0]
     organ_key_code = np.where(nodal, key_code[-1], np.append(key_code[:-1], -1)[organ_code])
-    category_code, reasons, notes = _classify_arrays(
+    classes = _DistinctLesions.of(
         lesions["ld_mm"].astype(float), lesions["sa_mm"].astype(float), lesions["nodal"],
         lesions["slice_thickness_mm"].astype(float), criteria)
+    category_code = classes.category[classes.inverse]
+    if texts:
+        reason_texts, note_texts = classes.texts(np.arange(len(classes.category)))
+        reasons = np.array(reason_texts, dtype=object)[classes.inverse]
+        notes = np.array(note_texts, dtype=object)[classes.inverse]
     by_status = ((lesions["kind"] == LesionKind.TARGET)
                  & lesions["status"].isin(list(_STATUS_REASONS))).to_numpy()
-    for i in np.flatnonzero(by_status):
+    status_reasons = {}
+    for i in np.flatnonzero(by_status).tolist():
         category, reason = _STATUS_REASONS[str(lesions["status"].iat[i])]
-        category_code[i], reasons[i], notes[i] = _CATEGORY_CODE[category], reason, ""
+        category_code[i] = _CATEGORY_CODE[category]
+        if texts:
+            reasons[i], notes[i] = reason, ""
+        status_reasons[i] = reason
     treated = [] if history is None else meas_10_treated_lesions(
         pd.DataFrame(lesions, copy=False), history, criteria)
     measurable_code = _CATEGORY_CODE[LesionCategory.MEASURABLE]
@@ -485,12 +551,58 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
             category_code[k], reasons[k] = _CATEGORY_CODE[category_10], text
         else:
             notes[k] = "; ".join(n for n in (notes[k], text) if n)
-    made = {"category": _CATEGORY_VALUES[category_code], "reason": reasons, "notes": notes,
-            "measurable": category_code == measurable_code}
+    made = {"measurable": category_code == measurable_code}
+    if texts:
+        made.update(category=_CATEGORY_VALUES[category_code], reason=reasons, notes=notes)
     # one table of the columns in order, sharing the arrays (selecting them would copy)
     return (pd.DataFrame({name: made[name] if name in made else lesions[name]
                           for name in columns}, index=index, copy=False),
-            category_code, organ_key_code)
+            category_code, organ_key_code,
+            None if texts else _LesionTexts(classes, status_reasons, nodal, organ_code,
+                                            key_values))
+
+
+def _organ_keys(nodal: npt.NDArray[np.bool_], keys: npt.NDArray[np.object_]
+                ) -> npt.NDArray[np.object_]:
+    """Each lesion's organ key: "lymph node" for a node (DEC-21), else its organ's key."""
+    keyed: npt.NDArray[np.object_] = np.where(nodal, "lymph node", keys)
+    return keyed
+
+
+@dataclass(frozen=True, eq=False)
+class _LesionTexts:
+    """The ``reason`` and ``organ_key`` cells of ``classify_lesions``' table, written for
+    the lesions asked for only (``_classified_lesions`` without its text columns):
+    ``classes`` classified the lesions, ``status_reasons`` the lesions judged by their
+    status instead (position: reason); ``organ_code`` codes each lesion's organ into
+    ``key_values`` (its key; the last, None: code -1)."""
+
+    classes: _DistinctLesions | None
+    status_reasons: dict[int, str]
+    nodal: npt.NDArray[np.bool_]
+    organ_code: npt.NDArray[np.intp]
+    key_values: npt.NDArray[np.object_]
+
+    @classmethod
+    def none(cls) -> _LesionTexts:
+        """The texts of no lesion."""
+        return cls(None, {}, np.zeros(0, dtype=bool), np.zeros(0, dtype=np.intp),
+                   np.array([None], dtype=object))
+
+    def reasons(self, rows: npt.NDArray[np.intp]) -> list[str]:
+        """The ``reason`` of the lesions at ``rows`` (each distinct lesion written once)."""
+        if self.classes is None or len(rows) == 0:
+            return []
+        distinct, at = np.unique(self.classes.inverse[rows], return_inverse=True)
+        written: list[str] = np.array(self.classes.texts(distinct)[0], dtype=object)[
+            at.reshape(-1)].tolist()
+        for k, row in enumerate(rows.tolist()):
+            written[k] = self.status_reasons.get(row, written[k])
+        return written
+
+    def organ_keys(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+        """The ``organ_key`` of the lesions at ``rows``."""
+        return _organ_keys(self.nodal[rows], self.key_values[self.organ_code[rows]])
 
 
 def _baseline_dates(measurements: pd.DataFrame, rows: npt.NDArray[np.int64],
@@ -591,9 +703,11 @@ def check_target_selection(lesions: pd.DataFrame,
     ['too-many-targets-in-organ']
     """
     coded: tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]] | None = None
+    written: _LesionTexts | None = None  # the texts of classified lesions, when read
     if "category" not in lesions.columns:
-        lesions, *codes = _classified_lesions(lesions, criteria)
-        coded = (codes[0], codes[1])
+        lesions, category_code, organ_key_code, written = _classified_lesions(
+            lesions, criteria, texts=False)
+        coded = (category_code, organ_key_code)
     else:  # a lesions table as given: its texts are grouped here, not by the encoding
         refuse_nul_columns(lesions, ("patient_id", "lesion_id", "organ"),
                            lambda row: f"lesions row at index {lesions.index[row]!r}")
@@ -618,12 +732,19 @@ def check_target_selection(lesions: pd.DataFrame,
         f"{criteria.max_targets} (SEL-1, R11 4.2); record the others as non-targets"
         for start, end in zip(starts[:-1].tolist(), starts[1:].tolist())], lesion=False)
 
-    organ_keys = _objects(lesions["organ_key"])
     # equal codes, equal keys (-1: None): classify_lesions' codes, else by hashing
-    organ_code = coded[1] if coded is not None else pd.factorize(organ_keys)[0]
+    if coded is not None:
+        organ_code = coded[1]
+    else:
+        organ_keys = _objects(lesions["organ_key"])
+        organ_code = pd.factorize(organ_keys)[0]
     keyed = is_target & grouped & (organ_code >= 0)
-    per_organ_code = pd.factorize(np.where(keyed, patient * (int(organ_code.max(initial=0)) + 1)
-                                           + organ_code, -1))[0]
+    # one code per (patient, organ key) of the keyed targets, 0 for every other lesion:
+    # counted directly when the codes' range is small, else hashed first
+    per_organ_code = np.where(keyed, patient * (int(organ_code.max(initial=0)) + 1)
+                              + organ_code + 1, 0)
+    if int(per_organ_code.max(initial=0)) > dense_limit(len(per_organ_code)):
+        per_organ_code = pd.factorize(per_organ_code)[0]
     per_organ = np.bincount(per_organ_code)[per_organ_code]
     chosen = np.flatnonzero(keyed & (per_organ > criteria.max_targets_per_organ))
     members, starts = _groups_in_order(per_organ_code[chosen], chosen)
@@ -631,6 +752,9 @@ def check_target_selection(lesions: pd.DataFrame,
     organs[pd.isna(organs)] = "node"  # a nodal target's organ key is "lymph node"
     listed, listed_code = _lesions_in_organs(lesions, members, lesion_ids[members], organs)
     firsts = members[starts[:-1]]
+    if written is not None:  # the keys of the groups' first lesions, the only ones read
+        organ_keys = np.empty(len(lesions), dtype=object)
+        organ_keys[firsts] = written.organ_keys(firsts)
 
     def crowded_text(first: int, start: int, end: int) -> str:
         return (f"{end - start} targets in organ '{organ_keys[first]}': "
@@ -642,7 +766,15 @@ def check_target_selection(lesions: pd.DataFrame,
               _group_texts(starts, listed_code, organ_code[firsts], firsts, crowded_text),
               lesion=False)
 
-    reasons = _objects(lesions["reason"])
+    reasons_at: Callable[[npt.NDArray[np.intp]], list[str]]
+    if written is not None:
+        reasons_at = written.reasons
+    else:
+        reasons = _objects(lesions["reason"])
+
+        def reasons_at(rows: npt.NDArray[np.intp]) -> list[str]:
+            at_rows: list[str] = reasons[rows].tolist()
+            return at_rows
     unmeasurable = is_target & ~lesions["measurable"].astype(bool).to_numpy()
     if coded is not None:  # the codes of the categories: no text compared
         pathological = coded[0] == _CATEGORY_CODE[LesionCategory.PATHOLOGICAL_NODE]
@@ -656,7 +788,7 @@ def check_target_selection(lesions: pd.DataFrame,
             text: Callable[[Any, Any], str]) -> None:
         rows = np.flatnonzero(mask)
         found.add(rows, code, rule, [text(lesion, reason) for lesion, reason in zip(
-            lesion_ids[rows].tolist(), reasons[rows].tolist())])
+            lesion_ids[rows].tolist(), reasons_at(rows))])
 
     add(unmeasurable & pathological, "node-target-not-measurable", "MEAS-5",
         lambda lesion, reason: f"target {lesion}: {reason}; record it as a non-target")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from recist._checks_support import decoded, indexed
-from recist.baseline_rules import classify_lesions
+from recist.baseline_rules import check_target_selection, classify_lesions
 from recist.checks_rows import _earliest_baseline_rows
 from recist.cohort_index import text_codes
 
@@ -66,3 +66,47 @@ def test_baseline_dates_of_an_indexed_table_as_of_the_plain_table(seed):
     from_index = classify_lesions(indexed(raw))
     pd.testing.assert_series_equal(from_index["baseline_date"], plain["baseline_date"])
     assert from_index["baseline_date"].isna().any()  # an undated baseline is NaT
+
+
+@pytest.mark.parametrize("seed", range(5, 17))
+def test_selection_texts_written_on_demand_as_the_lesions_table_holds_them(seed):
+    """check_target_selection of a measurements table writes the reasons and organ keys of
+    the lesions it reports only; the lesions table of classify_lesions holds them all."""
+    plain = _selection_table(seed)
+    found = check_target_selection(indexed(plain))
+    assert found == check_target_selection(classify_lesions(plain))
+    messages = " ".join(f.message for f in found)
+    assert "status too_small at baseline" in messages  # a reason by status
+    assert "non-nodal LD" in messages and "targets in organ 'lung'" in messages
+
+
+def _selection_table(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 400
+    return pd.DataFrame({
+        "patient_id": rng.choice([f"P{i}" for i in range(25)], n),
+        "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 3, n), "D"),
+        "lesion_id": [f"L{i}" for i in rng.integers(0, 12, n)],
+        "kind": rng.choice(["target", "non-target"], n, p=[0.7, 0.3]),
+        "organ": rng.choice(["lung", "left lung", "liver", None], n),
+        "nodal": rng.random(n) < 0.3,
+        "ld_mm": rng.uniform(2, 40, n).round(1),
+        "sa_mm": rng.uniform(2, 25, n).round(1),
+        "status": rng.choice(["measured", "too_small"], n, p=[0.85, 0.15]),
+        "slice_thickness_mm": rng.choice([1.25, 7.0], n)})
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_targets_per_organ_counted_alike_directly_or_hashed(seed, monkeypatch):
+    import recist.baseline_rules as baseline_rules
+
+    # many organs (a code range above the direct count's limit of a small table), lung
+    # crowded
+    table = _selection_table(seed).assign(
+        organ=lambda t: np.where(np.arange(len(t)) % 4 == 0, t["patient_id"] + t["lesion_id"],
+                                 "lung"), nodal=False)
+    directly = check_target_selection(indexed(table))
+    monkeypatch.setattr(baseline_rules, "dense_limit", lambda n_rows: -1)
+    hashed = check_target_selection(indexed(table))
+    assert directly == hashed
+    assert any(f.code == "too-many-targets-in-organ" for f in directly)
