@@ -103,7 +103,8 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
     chunks = [chunk for chunk in column.chunks if len(chunk)]
     probe = pc.run_end_encode(chunks[0]) if chunks else None
     if probe is not None and 2 * len(probe.values) <= len(chunks[0]):
-        runs = [probe, *(pc.run_end_encode(chunk) for chunk in chunks[1:])]
+        # the other blocks in one call (a call per block costs more than its work)
+        runs = [probe, *pc.run_end_encode(pa.chunked_array(chunks[1:], column.type)).chunks]
         dictionary, codes = _sorted_codes(
             pc.dictionary_encode(pa.concat_arrays([run.values for run in runs])))
         # each chunk's run ends count from its own start: a chunk's first run is as long
