@@ -32,7 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from recist._checks_support import indexed
-from recist.arrays import combined_codes, order_codes, round_half_away
+from recist.arrays import combined_codes, first_seen_codes, order_codes, round_half_away
 from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.patient_summary import summarise_patients_with_findings
@@ -84,8 +84,9 @@ _DIGIT_BASE = 8
 indices of OVERALL_ORDER) as one base-8 digit (key × 8 + code, time point by time point):
 the codes are fewer than 8 consecutive integers, so two sequences of one patient (of one
 length) have one key only when they are equal."""
-_DIGITS_PER_WORD = 20
-"""Digits per int64 key word: |key| < 8**20 = 2**60 < 2**63, so a word never overflows."""
+_DIGITS_PER_WORD = 10
+"""Digits per int32 key word: |key| < 8**10 = 2**30 < 2**31, so a word never overflows
+(int32 words: half the memory of int64 ones to multiply and add)."""
 if len(OVERALL_ORDER) + 1 >= _DIGIT_BASE:  # a new overall response would collide keys
     raise ImportError("recist.uncertainty: the overall response codes no longer fit a "
                       "sequence key digit; raise _DIGIT_BASE (and lower _DIGITS_PER_WORD)")
@@ -156,7 +157,9 @@ def _layout(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     # Lesion ids as codes 1.. (0: none): only which rows share a lesion matters.
     lesion_codes = encoding.lesion.codes[t_rows].astype(np.int64) + 1
     n_les = len(encoding.lesion.uniques) + 1
-    lesion, keys = pd.factorize(row_tp[t_rows].astype(np.int64) * n_les + lesion_codes)
+    # (numbered by first sight as pandas.factorize numbers them; keys that rise as the
+    # rows go, as a sorted table gives them, by their runs without hashing)
+    lesion, keys = first_seen_codes(row_tp[t_rows].astype(np.int64) * n_les + lesion_codes)
     lesion = lesion.astype(np.int64)
     lesion_tp = (keys // n_les).astype(np.int64)
     lesion_nodal = np.bincount(lesion, weights=nodal[t_rows], minlength=len(keys)) > 0
@@ -1032,7 +1035,7 @@ def _alternative_sequences(
 def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
                    reference: npt.NDArray[np.int8],
                    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp],
-                              list[npt.NDArray[np.int64]]]:
+                              list[npt.NDArray[np.int32]]]:
     """The (patient, draw) pairs whose sequence of overall responses differs from the
     engine's (``reference``, in the plan's order), rank by rank and draw by draw (as
     ``np.nonzero`` gives them), and each one's sequence key words; ``overall_draws``
@@ -1044,7 +1047,7 @@ def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
     group = max(1, _GROUP_VALUES // max(draws, 1))
     n_words = -(-len(plan.sizes) // _DIGITS_PER_WORD)
     ranks, drawns = [], []
-    keys: list[list[npt.NDArray[np.int64]]] = [[] for _ in range(n_words)]
+    keys: list[list[npt.NDArray[np.int32]]] = [[] for _ in range(n_words)]
     at_pd = np.empty((min(group, n_patients), draws), dtype=bool)
     for a in range(0, n_patients, group):
         # BOR, confirmed BOR and the PD date read nothing after the first PD (BOR-1,
@@ -1054,8 +1057,8 @@ def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
         seen_reference = np.zeros(len(seen), dtype=bool)
         # One exact integer key per (patient, draw) sequence and one for the engine's
         # (_DIGIT_BASE, _DIGITS_PER_WORD), digit by digit: key = key × base + code.
-        words = [np.zeros(seen.shape, dtype=np.int64) for _ in range(n_words)]
-        reference_words = [np.zeros(len(seen), dtype=np.int64) for _ in range(n_words)]
+        words = [np.zeros(seen.shape, dtype=np.int32) for _ in range(n_words)]
+        reference_words = [np.zeros(len(seen), dtype=np.int32) for _ in range(n_words)]
         for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
             if size <= a:
                 break
@@ -1089,7 +1092,7 @@ def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
 
 
 def _pair_codes(rank: npt.NDArray[np.intp],
-                keys: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+                keys: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64]:
     """``combined_codes([rank, *keys])``: one code per distinct (rank, keys), numbered by
     first sight. With one key whose range times the ranks stays below 2**62, one
     ``pandas.factorize`` of the single integer rank × span + (key − lowest key): a
@@ -1102,7 +1105,7 @@ def _pair_codes(rank: npt.NDArray[np.intp],
         low, high = int(keys[0].min()), int(keys[0].max())
         span = high - low + 1
         if (int(rank.max()) + 1) * span < 2 ** 62:
-            single = keys[0] - low
+            single = keys[0].astype(np.int64) - low
             single += rank.astype(np.int64) * span
             return np.asarray(pd.factorize(single)[0], dtype=np.int64)
     return combined_codes([rank, *keys])

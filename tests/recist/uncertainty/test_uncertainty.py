@@ -480,3 +480,34 @@ def test_groups_of_patients_change_no_output(monkeypatch, patients_per_group):
     pd.testing.assert_frame_equal(grouped.timepoints, whole.timepoints, check_exact=True)
     pd.testing.assert_frame_equal(grouped.patients, whole.patients, check_exact=True)
     pd.testing.assert_frame_equal(grouped.cohort, whole.cohort, check_exact=True)
+
+
+@pytest.mark.parametrize("digits", [2, 7])
+def test_sequence_keys_of_several_words_change_no_output(monkeypatch, digits):
+    # Patients followed for up to 14 time points: their sequence keys take two words of
+    # _DIGITS_PER_WORD (10) digits; keys of 2 or 7 digits a word give the same outputs.
+    import recist.uncertainty as unc
+
+    rng = np.random.default_rng(14)
+    rows = []
+    for p in range(12):
+        base = float(rng.integers(30, 80))
+        for v in range(int(rng.integers(6, 15))):
+            date = (pd.Timestamp("2024-01-01") + pd.Timedelta(days=42 * v)).strftime("%Y-%m-%d")
+            size = base if v == 0 else round(base * rng.uniform(0.62, 0.78), 1)
+            rows += [(f"P{p:02d}", *row) for row in targets(date, f"V{v}", ("T1", size))]
+    criteria = CRITERIA.replace(confirmation=True, uncertainty_draws=60)
+    result = respond(table(rows), None, criteria)
+    assert result.timepoints.groupby("patient_id").size().max() > 10
+
+    def assess():
+        return assess_uncertainty(result.indexed, result.timepoints,
+                                  result.patient_summary, None, criteria)
+
+    default = assess()
+    monkeypatch.setattr(unc, "_DIGITS_PER_WORD", digits)
+    other = assess()
+    assert (default.patients["p_bor_same"] < 1).sum() > 3
+    pd.testing.assert_frame_equal(other.timepoints, default.timepoints, check_exact=True)
+    pd.testing.assert_frame_equal(other.patients, default.patients, check_exact=True)
+    pd.testing.assert_frame_equal(other.cohort, default.cohort, check_exact=True)
