@@ -150,7 +150,10 @@ def _baseline_lesion_codes(measurements: pd.DataFrame) -> tuple[
     (a missing lesion_id is coded from the text, as for any other table).
     """
     if _INDEXED_COLUMNS.issubset(measurements.columns):
-        rows = np.flatnonzero(measurements["is_baseline"].to_numpy(dtype=bool))
+        if isinstance(measurements, IndexedMeasurements):
+            rows = index_of(measurements).baseline_rows
+        else:
+            rows = np.flatnonzero(measurements["is_baseline"].to_numpy(dtype=bool))
         if isinstance(measurements, IndexedMeasurements):  # missing ids from the codes
             has_ids = not (index_of(measurements).lesion.codes[rows] < 0).any()
         else:

@@ -111,13 +111,13 @@ def check_missing_baseline(measurements: pd.DataFrame) -> Sequence[Finding]:
     ['missing-baseline']
     """
     frame = _indexed(measurements)
-    is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
-    patient = _codes(frame, "patient_code")
+    rows = index_of(frame).baseline_rows  # every patient has some
+    patient = _codes(frame, "patient_code")[rows].astype(np.intp)
     has_lesions = np.zeros(int(patient.max(initial=-1)) + 1, dtype=bool)
-    has_lesions[patient[is_baseline & _kind_is(frame, LesionKind.TARGET,
-                                               LesionKind.NON_TARGET)].astype(np.intp)] = True
-    rows = np.flatnonzero(is_baseline)
-    rows = _first_rows(rows[~has_lesions[patient[rows].astype(np.intp)]], patient)
+    has_lesions[patient[codes_of(frame, "kind").equal_at(
+        rows, LesionKind.TARGET, LesionKind.NON_TARGET)]] = True
+    lacking = np.flatnonzero(~has_lesions[patient])  # positions in the baseline rows
+    rows = rows[_first_rows(lacking, patient)]
     return findings_at_rows(
         frame, rows, "missing-baseline", "SEL-5", Severity.ERROR,
         "the first time point has no target or non-target lesion, so there "
@@ -153,10 +153,11 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
     kind = codes_of(frame, "kind")  # -1: missing
     lesion_code = frame["lesion_code"].to_numpy()
     lesion_at = lesion_code.astype(np.intp)  # indexes per-lesion arrays (no cast per use)
-    n_lesions = int(lesion_code.max(initial=-1)) + 1
-    followed = is_baseline & kind.rows_equal(LesionKind.TARGET, LesionKind.NON_TARGET)
+    n_lesions = index_of(frame).n_lesions
     # the first followed baseline row of each lesion (-1: not a followed baseline lesion)
-    followed_rows = np.flatnonzero(followed)
+    baseline_rows = index_of(frame).baseline_rows
+    followed_rows = baseline_rows[kind.equal_at(baseline_rows, LesionKind.TARGET,
+                                                LesionKind.NON_TARGET)]
     first_followed = first_row_of_each(lesion_code[followed_rows], n_lesions,
                                        rows=followed_rows)
     lesion_rows, tp_rows = _missing_baseline_lesions(frame, first_followed, lesion_at)
@@ -371,10 +372,9 @@ def _not_at_baseline(frame: pd.DataFrame, kind: str, by_order: bool = False) -> 
     each lesion (in time point order when ``by_order``, a stable sort, else row order)."""
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
     lesion = _codes(frame, "lesion_code")
-    at_baseline = np.zeros(int(lesion.max(initial=-1)) + 1, dtype=bool)
-    # an intp index: numpy casts an int32 index anew at every gather (2-3x slower)
-    at_baseline[lesion[is_baseline].astype(np.intp)] = True
+    at_baseline = index_of(frame).lesion_at_baseline
     rows = np.flatnonzero(~is_baseline & _kind_is(frame, kind))
+    # an intp index: numpy casts an int32 index anew at every gather (2-3x slower)
     rows = rows[~at_baseline[lesion[rows].astype(np.intp)]]
     if by_order:
         rows = rows[np.argsort(_codes(frame, "timepoint_order")[rows], kind="stable")]
@@ -435,7 +435,7 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> Sequence[
     if not _targets_first_after_baseline(frame, lesion, is_target).any():
         return []  # every lesion with a target row is a target at baseline: none promoted
     never = np.iinfo(np.int64).max
-    first_target = np.full(int(lesion.max(initial=-1)) + 1, never, dtype=np.int64)
+    first_target = np.full(index_of(frame).n_lesions, never, dtype=np.int64)
     first_other = first_target.copy()
     np.minimum.at(first_target, lesion[is_target], order[is_target])
     np.minimum.at(first_other, lesion[~is_target], order[~is_target])
@@ -459,8 +459,9 @@ def _targets_first_after_baseline(frame: pd.DataFrame, lesion: np.ndarray,
     ``check_no_new_targets_after_baseline`` can find promoted (a pass over the target rows
     instead of two minima per lesion over every row)."""
     is_baseline = frame["is_baseline"].to_numpy(dtype=bool)
-    target_at_baseline = np.zeros(int(lesion.max(initial=-1)) + 1, dtype=bool)
-    target_at_baseline[lesion[is_target & is_baseline].astype(np.intp)] = True
+    baseline_rows = index_of(frame).baseline_rows
+    target_at_baseline = np.zeros(index_of(frame).n_lesions, dtype=bool)
+    target_at_baseline[lesion[baseline_rows[is_target[baseline_rows]]]] = True
     later = np.flatnonzero(is_target & ~is_baseline)
     return later[~target_at_baseline[lesion[later].astype(np.intp)]]
 
@@ -481,8 +482,8 @@ def check_new_at_baseline(measurements: pd.DataFrame) -> Sequence[Finding]:
     [('new-at-baseline', 'N1')]
     """
     frame = _indexed(measurements)
-    rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool)
-                          & _kind_is(frame, LesionKind.NEW))
+    baseline_rows = index_of(frame).baseline_rows
+    rows = baseline_rows[codes_of(frame, "kind").equal_at(baseline_rows, LesionKind.NEW)]
     return findings_at_rows(
         frame, rows, "new-at-baseline", "SEL-4", Severity.WARNING,
         "recorded as new at the baseline time point; at baseline every lesion "

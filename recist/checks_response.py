@@ -273,11 +273,8 @@ def _present_after_cr(timepoints: pd.DataFrame, frame: pd.DataFrame,
     nth = np.arange(len(row)) - np.repeat(np.cumsum(row_counts) - row_counts, row_counts)
     cr_dates = first_cr.to_numpy(dtype="datetime64[ns]")[row_cr[row]]
     later = match_date[starts[row_at[row]] + nth] > cr_dates  # NaT: never
-    texts = [f"non-target present after the overall CR of {first}; if it reappeared "
-             "after a definitive CR enter it as progression (PD), otherwise it is "
-             "non-CR/non-PD (DEC-9)" for first in _iso_dates(cr_dates[later])]
     return findings_at_rows(frame, rows[row[later]], "present-after-cr", "DEC-9",
-                            Severity.WARNING, texts)
+                            Severity.WARNING, _present_texts(cr_dates[later]))
 
 
 def _one_row_per_timepoint(timepoints: pd.DataFrame, frame: pd.DataFrame,
@@ -343,15 +340,23 @@ def _present_after_cr_aligned(timepoints: pd.DataFrame, frame: pd.DataFrame,
     cr_at = np.flatnonzero(is_cr & (date_ns != nat))
     first_cr = np.full(len(encoding.patient.uniques), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_cr, tps.patient[cr_at], date_ns[cr_at])
+    # per time point (its row of the table): its date after its patient's first CR
+    tp_cr = np.append(first_cr, np.iinfo(np.int64).max)[tps.patient]  # a missing id: none
+    later_tp = (date_ns > tp_cr) & (date_ns != nat)
     rows = np.flatnonzero(codes_of(frame, "kind").rows_of(LesionKind.NON_TARGET)
                           & codes_of(frame, "status").rows_of(NonTargetStatus.PRESENT))
-    patient = encoding.patient.codes[rows].astype(np.intp)  # an index: cast once
-    row_cr = np.append(first_cr, np.iinfo(np.int64).max)[patient]  # a missing id: none
-    tp_ns = date_ns[tps.row_tp[rows].astype(np.intp)]
-    later = (tp_ns > row_cr) & (tp_ns != nat)
-    cr_dates = row_cr[later].view("datetime64[ns]")
-    texts = [f"non-target present after the overall CR of {first}; if it reappeared "
-             "after a definitive CR enter it as progression (PD), otherwise it is "
-             "non-CR/non-PD (DEC-9)" for first in _iso_dates(cr_dates)]
-    return findings_at_rows(frame, rows[later], "present-after-cr", "DEC-9",
-                            Severity.WARNING, texts)
+    rows = rows[later_tp[tps.row_tp[rows]]]
+    return findings_at_rows(frame, rows, "present-after-cr", "DEC-9", Severity.WARNING,
+                            _present_texts(tp_cr[tps.row_tp[rows]].view("datetime64[ns]")))
+
+
+def _present_texts(cr_dates: np.ndarray) -> list[str]:
+    """The texts of ``present-after-cr`` findings after the overall CRs of ``cr_dates``,
+    each written once per distinct date (a cohort's findings share a few hundred)."""
+    days, first = np.unique(cr_dates, return_inverse=True)
+    texts = np.array([
+        f"non-target present after the overall CR of {day}; if it reappeared after a "
+        "definitive CR enter it as progression (PD), otherwise it is non-CR/non-PD (DEC-9)"
+        for day in _iso_dates(days)], dtype=object)
+    written: list[str] = texts[first.reshape(-1)].tolist()
+    return written

@@ -146,7 +146,7 @@ def _earliest_baseline_rows(frame: pd.DataFrame) -> np.ndarray:
     is): its rows dated so are the candidates, the first of them in the table is the row.
     """
     tps = index_of(frame).timepoints
-    rows = np.flatnonzero(frame["is_baseline"].to_numpy(dtype=bool))
+    rows = index_of(frame).baseline_rows
     tp = tps.row_tp[rows].astype(np.intp)
     when = index_of(frame).date_ns[rows]
     at_earliest = np.flatnonzero(when == tps.first_ns[tp])
@@ -638,7 +638,7 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> Sequence[Finding]
         return []
     lesion = frame["lesion_code"].to_numpy()
     order = frame["timepoint_order"].to_numpy(dtype=np.int64)
-    n_lesions = int(lesion.max(initial=-1)) + 1
+    n_lesions = index_of(frame).n_lesions
     # each lesion's first equivocal row (earliest time point, then table order), in that order
     earliest = np.full(n_lesions, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(earliest, lesion[equivocal], order[equivocal])

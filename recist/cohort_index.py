@@ -100,6 +100,20 @@ class TextCodes:
             selected |= self.codes == code
         return selected
 
+    def equal_at(self, rows: npt.NDArray[np.integer[Any]],
+                 *values: object) -> npt.NDArray[np.bool_]:
+        """``rows_equal(*values)[rows]``, comparing those rows only.
+
+        >>> text_codes(pd.Series(["a", None, "b", "a"])).equal_at(np.array([3, 1, 2]),
+        ...                                                       "a", "b").tolist()
+        [True, False, True]
+        """
+        codes = self.codes[rows]
+        selected = np.zeros(len(codes), dtype=bool)
+        for code in self._codes_of(values):
+            selected |= codes == code
+        return selected
+
     def rows_of(self, value: object) -> npt.NDArray[np.bool_]:
         """``rows_equal(value)``, computed once per value and shared by every caller:
         read-only (``&``, ``|`` and ``~`` of it give new arrays; ``&=`` on it raises).
@@ -468,6 +482,28 @@ class CohortIndex:
         """(patient, lesion_id) pairs numbered by their first row."""
         codes, pairs = pd.factorize(self.patient_lesion())
         return small_codes(codes, len(pairs))
+
+    @cached_property
+    def n_lesions(self) -> int:
+        """The number of (patient, lesion_id) pairs: ``lesion_code`` runs 0 .. n - 1."""
+        return int(self.lesion_code.max(initial=-1)) + 1
+
+    @cached_property
+    def baseline_rows(self) -> npt.NDArray[np.intp]:
+        """The rows of the patients' baseline time points (``row_order`` 0, the
+        ``is_baseline`` column of ``timepoint_codes``), in table order; read-only."""
+        rows = np.flatnonzero(self.row_order == 0)
+        rows.flags.writeable = False
+        return rows
+
+    @cached_property
+    def lesion_at_baseline(self) -> npt.NDArray[np.bool_]:
+        """Whether each (patient, lesion_id) pair (by ``lesion_code``) has a row at its
+        patient's baseline; read-only."""
+        at_baseline = np.zeros(self.n_lesions, dtype=bool)
+        at_baseline[self.lesion_code[self.baseline_rows]] = True
+        at_baseline.flags.writeable = False
+        return at_baseline
 
     @cached_property
     def patient_rank(self) -> npt.NDArray[np.int64]:
