@@ -135,8 +135,8 @@ def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFram
     # every cell as the reader would. Read on this thread: Arrow's threads parse blocks
     # at once but cost more CPU time in all (about a tenth of the parse, measured on a
     # 1.4 M-row table), and need a first pass over the file for quotes to cut it into
-    # blocks without following them; read in order, a quoted line break costs nothing
-    # to follow (``newlines_in_values``).
+    # blocks without following them; read in order, following quotes
+    # (``newlines_in_values``) costs about what that pass over the file did.
     options = pcsv.ConvertOptions(column_types={name: pa.string() for name in names},
                                   null_values=[""], strings_can_be_null=True,
                                   quoted_strings_can_be_null=True, check_utf8=False)
