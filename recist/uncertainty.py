@@ -32,7 +32,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from recist._checks_support import indexed
-from recist.arrays import combined_codes, first_seen_codes, order_codes, round_half_away
+from recist.arrays import (
+    combined_codes,
+    copy_bytes_where,
+    first_seen_codes,
+    order_codes,
+    round_half_away,
+)
 from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.patient_summary import summarise_patients_with_findings
@@ -546,6 +552,7 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
     shape = (min(group, plan.sizes[0] if plan.n_tp else 0), k)
     baseline, nadir, current, work = (np.empty(shape) for _ in range(4))
     met, is_pd = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
+    scratch = np.empty((2, *shape), dtype=np.int8)  # (copy_bytes_where: no masked copy)
     with np.errstate(divide="ignore", invalid="ignore"):
         for a in range(0, plan.sizes[0] if plan.n_tp else 0, group):
             nadir.fill(np.inf)
@@ -567,7 +574,7 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
                     np.subtract(sums, baseline[:n], out=step)
                     np.divide(step, baseline[:n], out=step)
                     np.less_equal(step, pr_ratio, out=test)
-                    np.copyto(codes, cells[:, pr:pr + 1], where=test)
+                    copy_bytes_where(codes, cells[:, pr:pr + 1], test, scratch[:, :n])
                     np.subtract(sums, running, out=step)
                     np.greater_equal(step, pd_min, out=pd_j)
                     if pd_min <= 0:
@@ -585,7 +592,7 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
                 rows = np.flatnonzero(plan.ne[low:high])
                 codes[rows] = cells[rows, ne:ne + 1]
                 if j:
-                    np.copyto(codes, cells[:, pd_:pd_ + 1], where=pd_j)
+                    copy_bytes_where(codes, cells[:, pd_:pd_ + 1], pd_j, scratch[:, :n])
                 rows = np.flatnonzero(plan.no_targets[low:high])
                 codes[rows] = cells[rows, na:na + 1]
                 # The running nadir of the next order: the smallest complete sum so far
@@ -1049,6 +1056,7 @@ def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
     ranks, drawns = [], []
     keys: list[list[npt.NDArray[np.int32]]] = [[] for _ in range(n_words)]
     at_pd = np.empty((min(group, n_patients), draws), dtype=bool)
+    scratch = np.empty((2, *at_pd.shape), dtype=np.int8)
     for a in range(0, n_patients, group):
         # BOR, confirmed BOR and the PD date read nothing after the first PD (BOR-1,
         # TTE-1): every later time point is written PD, so sequences differing only
@@ -1070,7 +1078,7 @@ def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
                 seen = seen[:n]
                 seen |= np.equal(overall_draws[before], _PD, out=at_pd[:n])
                 seen_reference = seen_reference[:n] | (reference[before] == _PD)
-                np.copyto(block, np.int8(_PD), where=seen)
+                copy_bytes_where(block, np.int8(_PD), seen, scratch[:, :n])
                 block_reference = np.where(seen_reference, np.int8(_PD), block_reference)
             word = words[j // _DIGITS_PER_WORD][:n]
             word *= _DIGIT_BASE

@@ -145,3 +145,28 @@ def test_round_half_away_is_dec22_bit_for_bit(decimals):
     assert round_half_away(values, decimals).tobytes() == expected.tobytes()
     assert round_half_away(2.675) == 2.68 and round_half_away(-0.001) == 0.0
     assert not np.signbit(round_half_away(-0.001))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8])
+def test_copy_bytes_where_is_a_masked_copy(dtype):
+    # Every byte value, masks with and without runs, a scalar, a column and a full array
+    # as the value, into a slice of a wider array: the bytes of np.copyto(where=).
+    from recist.arrays import copy_bytes_where
+
+    rng = np.random.default_rng(8)
+    base = rng.integers(0, 256, (300, 40)).astype(np.uint8).view(dtype)
+    values = [dtype(rng.integers(0, 128)), rng.integers(0, 256, (300, 1)).astype(np.uint8)
+              .view(dtype), rng.integers(0, 256, (300, 40)).astype(np.uint8).view(dtype)]
+    masks = [rng.random((300, 40)) < 0.5, np.zeros((300, 40), bool), np.ones((300, 40), bool),
+             np.repeat(rng.random((300, 1)) < 0.5, 40, axis=1)]
+    for value in values:
+        for mask in masks:
+            expected = base.copy()
+            np.copyto(expected, value, where=mask)
+            wide = np.zeros((300, 50), dtype=dtype)
+            wide[:, 5:45] = base
+            copy_bytes_where(wide[:, 5:45], value, mask)
+            np.testing.assert_array_equal(wide[:, 5:45], expected)
+            assert (wide[:, :5] == 0).all() and (wide[:, 45:] == 0).all()
+    with pytest.raises(TypeError):
+        copy_bytes_where(np.zeros(3), 1.0, np.ones(3, bool))
