@@ -368,29 +368,34 @@ def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
     tps = encoding.timepoints
     if not tps.has_visit.any():
         return None
-    if tps.has_visit.all():  # every time point is labelled
-        at = np.arange(len(tps.patient))
-    else:
+    at: np.ndarray | None = None  # every time point is labelled: all, in their order
+    if not tps.has_visit.all():
         labelled = np.zeros(len(tps.patient), dtype=bool)
         labelled[tps.row_tp[tps.has_visit]] = True
         at = np.flatnonzero(labelled)
+
+    def picked(values: np.ndarray) -> np.ndarray:
+        """``values`` of the time points taken, in their order (shared when all are)."""
+        return values if at is None else values[at]
+
     # patients ranked by their first row (the table's patient_code), a missing id too
-    patient = tps.patient[at] + 1
+    patient = picked(tps.patient) + 1
     rank = encoding.patient_rank
-    order = tps.order[at]
+    order = picked(tps.order)
     ranks = rank[patient]
     if not ((ranks[1:] > ranks[:-1])
             | ((ranks[1:] == ranks[:-1]) & (order[1:] >= order[:-1]))).all():
         ranked = np.lexsort((order, ranks))  # stable: time points in order already stay
-        at, patient = at[ranked], patient[ranked]
+        at = ranked if at is None else at[ranked]
+        patient, ranks = patient[ranked], ranks[ranked]
     missing = ""
     if (patient == 0).any():  # a missing patient id: as its cell reads
         missing = str(frame["patient_id"].array[np.flatnonzero(encoding.patient.codes < 0)[0]])
     return _VisitSpans(
-        patient_rank=rank[patient], label=tps.label[at], label_code=tps.label_code[at],
+        patient_rank=ranks, label=picked(tps.label), label_code=picked(tps.label_code),
         labels=tps.labels,
-        start=tps.first_ns[at].view("datetime64[ns]"),
-        end=tps.last_ns[at].view("datetime64[ns]"),
+        start=picked(tps.first_ns).view("datetime64[ns]"),
+        end=picked(tps.last_ns).view("datetime64[ns]"),
         patient=patient - 1, patient_ids=encoding.patient.uniques, missing_id=missing)
 
 

@@ -328,7 +328,10 @@ def by_severity(findings: Iterable[Finding]) -> Findings:
     found = Findings(findings)
     codes, severities = pd.factorize(found.column("severity"))
     rank = np.array([_SEVERITY_RANK[severity] for severity in severities], dtype=np.int8)
-    return found.take(np.argsort(rank[codes], kind="stable"))
+    ranks = rank[codes]
+    if (ranks[1:] >= ranks[:-1]).all():  # in order already (the sort would keep it)
+        return found
+    return found.take(np.argsort(ranks, kind="stable"))
 
 
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
