@@ -25,7 +25,7 @@ time points and summary, and returns its own frames; ``recist.pipeline`` joins t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -494,21 +494,41 @@ def _draw_target_codes(plan: _DrawPlan, values: npt.NDArray[np.float32], criteri
     return out
 
 
-def _group_indicators(plan: _DrawPlan, group: int,
-                      cache: dict[Any, Any] | None) -> dict[tuple[int, int], Any]:
-    """The rows of ``plan.tp_indicator`` of each group of ``group`` patients (ranks
-    ``a : a + group``) at each order ``j``, keyed ``(j, a)``; kept in ``cache``."""
+class _GroupBlock(NamedTuple):
+    """The plan time points ``low : high`` of one group of patients at one order."""
+
+    low: int
+    high: int
+    indicator: Any  # their rows of plan.tp_indicator
+    candidates: slice  # their CR candidates, as a slice of plan.cr_candidate
+    candidate_rows: npt.NDArray[np.intp]  # (the same, as rows of the block)
+    ne_rows: npt.NDArray[np.intp]  # rows of the block with plan.ne
+    na_rows: npt.NDArray[np.intp]  # rows of the block with plan.no_targets
+    incomplete_rows: npt.NDArray[np.intp]  # rows of the block without plan.complete
+
+
+def _group_blocks(plan: _DrawPlan, group: int,
+                  cache: dict[Any, Any] | None) -> dict[tuple[int, int], _GroupBlock]:
+    """The block of each group of ``group`` patients (ranks ``a : a + group``) at each
+    order ``j`` where it has any, keyed ``(j, a)``; kept in ``cache`` (the same for
+    every chunk of draws)."""
     if cache is not None and ("groups", group) in cache:
         return cache["groups", group]  # type: ignore[no-any-return]
-    indicators = {}
+    blocks = {}
     for a in range(0, plan.sizes[0] if plan.n_tp else 0, group):
         for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
             if size <= a:
                 break
-            indicators[j, a] = plan.tp_indicator[start + a:start + min(a + group, size)]
+            low, high = start + a, start + min(a + group, size)
+            first, last = np.searchsorted(plan.cr_candidate, (low, high))
+            blocks[j, a] = _GroupBlock(
+                low, high, plan.tp_indicator[low:high], slice(int(first), int(last)),
+                plan.cr_candidate[first:last] - low, np.flatnonzero(plan.ne[low:high]),
+                np.flatnonzero(plan.no_targets[low:high]),
+                np.flatnonzero(~plan.complete[low:high]))
     if cache is not None:
-        cache["groups", group] = indicators
-    return indicators
+        cache["groups", group] = blocks
+    return blocks
 
 
 def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
@@ -548,7 +568,7 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
         group = cache.setdefault("group", max(1, _GROUP_VALUES // max(k, 1)))
     else:
         group = max(1, _GROUP_VALUES // max(k, 1))
-    indicators = _group_indicators(plan, group, cache)
+    blocks = _group_blocks(plan, group, cache)
     shape = (min(group, plan.sizes[0] if plan.n_tp else 0), k)
     baseline, nadir, current, work = (np.empty(shape) for _ in range(4))
     met, is_pd = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
@@ -556,13 +576,14 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
     with np.errstate(divide="ignore", invalid="ignore"):
         for a in range(0, plan.sizes[0] if plan.n_tp else 0, group):
             nadir.fill(np.inf)
-            for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
-                if size <= a:
+            for j in range(len(plan.sizes)):
+                if (j, a) not in blocks:
                     break
-                low, high = start + a, start + min(a + group, size)
+                block = blocks[j, a]
+                low, high = block.low, block.high
                 n = high - low
                 sums = (baseline if j == 0 else current)[:n]
-                np.multiply(indicators[j, a] @ values, scale, out=sums, dtype=np.float64)
+                np.multiply(block.indicator @ values, scale, out=sums, dtype=np.float64)
                 np.rint(sums, out=sums)
                 np.divide(sums, scale, out=sums)
                 codes, cells = out[low:high], table[low:high]
@@ -583,22 +604,24 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
                     np.divide(step, running, out=step)
                     np.greater_equal(step, pd_ratio, out=test)
                     pd_j &= test
-                first, last = np.searchsorted(plan.cr_candidate, (low, high))
-                if last > first:
-                    rows = plan.cr_candidate[first:last] - low
+                rows = block.candidate_rows
+                if len(rows):
                     candidates = codes[rows]
-                    np.copyto(candidates, cells[rows, cr:cr + 1], where=cr_met[first:last])
+                    np.copyto(candidates, cells[rows, cr:cr + 1],
+                              where=cr_met[block.candidates])
                     codes[rows] = candidates
-                rows = np.flatnonzero(plan.ne[low:high])
-                codes[rows] = cells[rows, ne:ne + 1]
+                rows = block.ne_rows
+                if len(rows):
+                    codes[rows] = cells[rows, ne:ne + 1]
                 if j:
                     copy_bytes_where(codes, cells[:, pd_:pd_ + 1], pd_j, scratch[:, :n])
-                rows = np.flatnonzero(plan.no_targets[low:high])
-                codes[rows] = cells[rows, na:na + 1]
+                rows = block.na_rows
+                if len(rows):
+                    codes[rows] = cells[rows, na:na + 1]
                 # The running nadir of the next order: the smallest complete sum so far
                 # (an incomplete sum counted as inf, read no more after this: a plain
                 # minimum, three times faster than one masked by the complete rows).
-                rows = np.flatnonzero(~plan.complete[low:high])
+                rows = block.incomplete_rows
                 if j:
                     sums[rows] = np.inf
                     np.minimum(running, sums, out=running)
@@ -1008,8 +1031,9 @@ def _alternative_sequences(
     sequence = np.repeat(np.arange(len(length)), length)[keep]
     codes, plan_row = codes[keep], plan_row[keep]
     rows_all = sim_tp[plan.perm[plan_row]]
-    owners = timepoints["patient_id"].to_numpy(dtype=object)[
-        sim_tp[plan.perm[alt_rank]]].astype(str)
+    owners = timepoints["patient_id"].to_numpy(dtype=object)[sim_tp[plan.perm[alt_rank]]]
+    if pd.api.types.infer_dtype(owners, skipna=False) != "string":  # ids as texts
+        owners = owners.astype(str).astype(object)
     # n zero-padded to the width of the largest: 10**width + n without its leading 1
     width = len(str(len(owners) - 1))
     names = np.asarray([str(n)[1:] for n in range(10 ** width, 10 ** width + len(owners))],
@@ -1036,7 +1060,7 @@ def _alternative_sequences(
     frame_codes = TimepointCodes(patient=sequence.astype(np.intp), patient_ids=names,
                                  overall=codes.astype(np.int64),
                                  target=target[rows_all]) if canonical else None
-    return frame, frame_codes, names, owners.astype(object), alternative, drawn
+    return frame, frame_codes, names, owners, alternative, drawn
 
 
 def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
