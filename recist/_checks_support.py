@@ -175,7 +175,7 @@ def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str | list[st
     visits = (_per_distinct(visit_label, frame["visit"]) if "visit" in frame.columns
               else nothing)
     lesions = (_per_distinct(_text, frame["lesion_id"])
-               if lesion and "lesion_id" in frame.columns else nothing)
+               if lesion and "lesion_id" in frame.columns else None)
     return made_findings(codes, rule, severity, texts, patients, dates, visits, lesions)
 
 
@@ -209,24 +209,29 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike, codes: str | list
     labels = tps.label[tps.row_tp[rows]]  # a new array: rows without a label set to None
     labels[~tps.has_visit[rows]] = None
     visits = labels.tolist()
-    lesions: list[str | None] = (decoded(encoding.lesion, at, _text, frame["lesion_id"])
-                                 if lesion else [None] * len(rows))
+    lesions = decoded(encoding.lesion, at, _text, frame["lesion_id"]) if lesion else None
     return made_findings(codes, rule, severity, texts, patients, dates, visits, lesions)
 
 
 def made_findings(codes: str | list[str], rule: str | list[str],
                   severity: Severity | list[Severity], texts: str | list[str],
                   patients: list[str], dates: list[str | None], visits: list[str | None],
-                  lesions: list[str | None]) -> Findings:
+                  lesions: list[str | None] | None) -> Findings:
     """The findings of columns (one value per finding; ``codes``, ``rule``, ``severity``,
-    ``texts``: one for all or one each), their messages starting with ``_where``."""
+    ``texts``: one for all or one each), their messages starting with ``_where``;
+    ``lesions`` None: no finding names a lesion."""
     n = len(patients)
-    messages = [f"patient {patient}, {day}"
-                f"{'' if visit is None else f' (visit {visit})'}"
-                f"{'' if lesion_id is None else f', lesion {lesion_id}'}: {text}"
-                for patient, day, visit, lesion_id, text in zip(
-                    patients, dates, visits, lesions,
-                    repeat(texts, n) if isinstance(texts, str) else texts)]
+    each_text = repeat(texts, n) if isinstance(texts, str) else texts
+    if lesions is None:
+        messages = [f"patient {patient}, {day}"
+                    f"{'' if visit is None else f' (visit {visit})'}: {text}"
+                    for patient, day, visit, text in zip(patients, dates, visits, each_text)]
+    else:
+        messages = [f"patient {patient}, {day}"
+                    f"{'' if visit is None else f' (visit {visit})'}"
+                    f"{'' if lesion_id is None else f', lesion {lesion_id}'}: {text}"
+                    for patient, day, visit, lesion_id, text in zip(
+                        patients, dates, visits, lesions, each_text)]
     return Findings.from_columns(n, code=codes, message=messages, severity=severity,
                                  rule=rule, patient_id=patients, date=dates, visit=visits,
                                  lesion_id=lesions)

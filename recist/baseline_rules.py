@@ -131,6 +131,12 @@ def _objects(column: pd.Series[Any]) -> npt.NDArray[np.object_]:
     return np.asarray(column.array, dtype=object)
 
 
+def _objects_at(column: pd.Series[Any], rows: npt.NDArray[np.integer[Any]]
+                ) -> npt.NDArray[np.object_]:
+    """``_objects(column)[rows]``, converting the cells at ``rows`` only."""
+    return np.asarray(column.array.take(rows), dtype=object)
+
+
 def baseline_rows(measurements: pd.DataFrame) -> pd.DataFrame:
     """Rows of each patient's baseline time point (the earliest), in input order."""
     return measurements.loc[timepoint_index(measurements)["is_baseline"].to_numpy()]
@@ -722,14 +728,14 @@ def check_target_selection(lesions: pd.DataFrame,
     patient, grouped = found.patient, found.patient >= 0
     n_patients = int(patient.max(initial=-1)) + 1
     is_target = (lesions["kind"] == LesionKind.TARGET).to_numpy()
-    lesion_ids = found.lesion_ids
+    lesion_ids_at = found.lesion_ids_at
 
     target_patient = np.where(is_target & grouped, patient, n_patients)
     n_targets = np.bincount(target_patient, minlength=n_patients + 1)[:n_patients]
     targets_of_row = np.append(n_targets, 0)[np.where(grouped, patient, n_patients)]
     crowded_rows = np.flatnonzero(is_target & (targets_of_row > criteria.max_targets))
     members, starts = _groups_in_order(patient[crowded_rows], crowded_rows)
-    ids = lesion_ids[members].tolist()
+    ids = lesion_ids_at(members).tolist()
     found.add(members[starts[:-1]], "too-many-targets", "SEL-1", [
         f"{end - start} target lesions ({', '.join(ids[start:end])}) exceed the maximum of "
         f"{criteria.max_targets} (SEL-1, R11 4.2); record the others as non-targets"
@@ -751,9 +757,9 @@ def check_target_selection(lesions: pd.DataFrame,
     per_organ = np.bincount(per_organ_code)[per_organ_code]
     chosen = np.flatnonzero(keyed & (per_organ > criteria.max_targets_per_organ))
     members, starts = _groups_in_order(per_organ_code[chosen], chosen)
-    organs = _objects(lesions["organ"])[members]
+    organs = _objects_at(lesions["organ"], members)
     organs[pd.isna(organs)] = "node"  # a nodal target's organ key is "lymph node"
-    listed, listed_code = _lesions_in_organs(lesions, members, lesion_ids[members], organs)
+    listed, listed_code = _lesions_in_organs(lesions, members, lesion_ids_at(members), organs)
     firsts = members[starts[:-1]]
     if written is not None:  # the keys of the groups' first lesions, the only ones read
         organ_keys = np.empty(len(lesions), dtype=object)
@@ -791,7 +797,7 @@ def check_target_selection(lesions: pd.DataFrame,
             text: Callable[[Any, Any], str]) -> None:
         rows = np.flatnonzero(mask)
         found.add(rows, code, rule, [text(lesion, reason) for lesion, reason in zip(
-            lesion_ids[rows].tolist(), reasons_at(rows))])
+            lesion_ids_at(rows).tolist(), reasons_at(rows))])
 
     add(unmeasurable & pathological, "node-target-not-measurable", "MEAS-5",
         lambda lesion, reason: f"target {lesion}: {reason}; record it as a non-target")
@@ -807,7 +813,7 @@ def check_target_selection(lesions: pd.DataFrame,
     untargeted = np.flatnonzero(lesions["measurable"].astype(bool).to_numpy() & grouped
                                 & (np.append(n_targets, 0)[patient] == 0))
     members, starts = _groups_in_order(patient[untargeted], untargeted)
-    ids = lesion_ids[members].tolist()
+    ids = lesion_ids_at(members).tolist()
     found.add(members[starts[:-1]], "no-target-selected", "SEL-1", [
         f"no target lesion although {', '.join(ids[start:end])} is measurable; measurable "
         "lesions up to the limits are targets (SEL-1, R11 4.2)"
@@ -867,18 +873,19 @@ def _lesions_in_organs(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
     return texts[codes].tolist(), codes
 
 
-def _first_seen_values(column: pd.Series[Any], cells: npt.NDArray[np.object_]
+def _first_seen_values(column: pd.Series[Any], cells: npt.NDArray[np.object_] | None = None
                        ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
-    """``pandas.factorize(cells)`` of a column's cells (codes by first sight, missing -1,
-    and the distinct values): a categorical column without missing cells by its integer
-    codes, each category being one distinct value."""
+    """``pandas.factorize(cells)`` of a column's cells (``_objects(column)``, made only
+    when needed if not given) (codes by first sight, missing -1, and the distinct values):
+    a categorical column without missing cells by its integer codes, each category being
+    one distinct value."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         category = column.cat.codes.to_numpy()
         if len(category) and category.min() >= 0:
             codes, seen = pd.factorize(category)
             values = np.asarray(column.cat.categories, dtype=object)[seen]
             return np.asarray(codes, dtype=np.intp), values
-    codes, values = pd.factorize(cells)
+    codes, values = pd.factorize(_objects(column) if cells is None else cells)
     return np.asarray(codes, dtype=np.intp), np.asarray(values, dtype=object)
 
 
@@ -890,12 +897,13 @@ class _SelectionFindings:
 
     def __init__(self, lesions: pd.DataFrame) -> None:
         self.lesions = lesions
-        self.patient_ids = _objects(lesions["patient_id"])
         # patient codes in order of first sight; a missing id (-1) is in no group
-        self.patient, self.patient_values = _first_seen_values(lesions["patient_id"],
-                                                               self.patient_ids)
-        self.lesion_ids = _objects(lesions["lesion_id"])
+        self.patient, self.patient_values = _first_seen_values(lesions["patient_id"])
         self.parts: list[tuple[npt.NDArray[np.intp], str, str, list[str], bool]] = []
+
+    def lesion_ids_at(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+        """The lesion ids at ``rows`` of the lesions (a new object array)."""
+        return _objects_at(self.lesions["lesion_id"], rows)
 
     def add(self, rows: npt.NDArray[np.intp], code: str, rule: str, texts: list[str],
             lesion: bool = True) -> None:
@@ -917,7 +925,7 @@ class _SelectionFindings:
         named = np.concatenate([np.full(len(part[0]), part[4]) for part in self.parts])
         # a finding's patient is found by its text (str), as the ids were: a missing or
         # non-text id sorts first unless its text is some patient's id
-        raw_ids = self.patient_ids[rows]
+        raw_ids = _objects_at(self.lesions["patient_id"], rows)
         ids = np.array(list(map(str, raw_ids.tolist())), dtype=object)
         rank = self.patient[rows]
         if (rank < 0).any() or pd.api.types.infer_dtype(self.patient_values,
@@ -928,7 +936,7 @@ class _SelectionFindings:
         dates = np.array(iso_dates(self.lesions["baseline_date"].to_numpy()[rows])
                          if "baseline_date" in self.lesions.columns else [None] * len(rows),
                          dtype=object)[order].tolist()
-        named_ids = self.lesion_ids[rows]  # a new array: None where no lesion is named
+        named_ids = self.lesion_ids_at(rows)  # a new array: None where no lesion is named
         named_ids[~named] = None
         texts = [texts[i] for i in order.tolist()]
         messages = [f"patient {raw}, baseline {day}: {text}"

@@ -356,8 +356,7 @@ class _VisitSpans:
         return made_findings(code, rule, severity, texts,
                              [str(ids[p]) if p >= 0 else self.missing_id
                               for p in self.patient[at].tolist()],
-                             _iso_dates(self.start[at]), self.label[at].tolist(),
-                             [None] * len(at))
+                             _iso_dates(self.start[at]), self.label[at].tolist(), None)
 
 
 def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:

@@ -181,11 +181,18 @@ class Findings(Sequence[Finding]):
         columns: dict[str, Any] = {}
         for name, value in values.items():
             if value is not None and not isinstance(value, str):  # a column of n values
-                listed = value.tolist() if hasattr(value, "tolist") else list(value)
+                listed: Any
+                if isinstance(value, np.ndarray) and value.dtype == object and value.ndim == 1:
+                    listed = value  # its values as they are (tolist would give the same)
+                elif isinstance(value, (list, tuple)):
+                    listed = value
+                else:
+                    listed = value.tolist() if hasattr(value, "tolist") else list(value)
                 if len(listed) != n:
                     raise ValueError(f"findings column {name} holds {len(listed)} values for "
                                      f"{n} findings")
-                value = np.fromiter(listed, dtype=object, count=n)
+                value = (listed.copy() if isinstance(listed, np.ndarray)
+                         else np.fromiter(listed, dtype=object, count=n))
             columns[name] = value
         return cls._of_parts(((_COLUMNS, n, columns),) if n else ())
 

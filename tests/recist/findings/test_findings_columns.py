@@ -144,3 +144,22 @@ def test_columns_from_a_series_or_text_array():
     assert type(made[0].code) is str and type(made[1].message) is str
     with pytest.raises(ValueError, match="patient_id holds 3 values for 2 findings"):
         Findings.from_columns(2, code="x", message=["m", "n"], patient_id=pd.Series([1, 2, 3]))
+
+
+def test_from_columns_takes_object_arrays_lists_tuples_and_series_alike():
+    import numpy as np
+    import pandas as pd
+
+    from recist.findings import Findings
+
+    ids = ["P1", None, "P2"]
+    made = [Findings.from_columns(3, code="x", message=["a", "b", "c"], patient_id=column)
+            for column in (np.array(ids, dtype=object), ids, tuple(ids), pd.Series(ids))]
+    assert all(f == made[0] for f in made)
+    source = np.array(ids, dtype=object)
+    kept = Findings.from_columns(3, code="x", message=["a", "b", "c"], patient_id=source)
+    source[0] = "changed"  # the findings hold their own copy
+    assert kept.column("patient_id").tolist() == ids
+    with pytest.raises(ValueError, match="holds 2 values for 3 findings"):
+        Findings.from_columns(3, code="x", message=["a", "b", "c"],
+                              patient_id=np.array(ids[:2], dtype=object))
