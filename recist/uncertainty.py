@@ -759,7 +759,15 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
             k = min(chunk, draws - start)
             _draw_target_codes(plan, _draw_buffer(plan, rng, k, space), criteria, cache,
                                table, out=overall_draws[:, start:start + k])
-        counts[rows] = _code_counts(overall_draws, len(OVERALL_ORDER))
+        # Read: P(CR), P(PR), P(SD), P(PD) and P(the engine's call): the other codes
+        # are counted only where the engine's call is one of them.
+        shown = (_CR, _PR, _SD, _PD)
+        counts[rows] = _code_counts(overall_draws, len(OVERALL_ORDER), shown)
+        other = np.flatnonzero(~np.isin(engine[rows], shown) & (engine[rows] >= 0))
+        if len(other):
+            rest = tuple(sorted(set(range(len(OVERALL_ORDER))) - set(shown)))
+            counts[rows[other]] += _code_counts(overall_draws[other], len(OVERALL_ORDER),
+                                                rest)
     fixed = follow & ~simulate
     counts[np.flatnonzero(fixed), engine[fixed]] = draws
     probabilities = counts / draws
@@ -782,31 +790,40 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
 _COUNT_BLOCK = 248
 """Draws counted at once by :func:`_code_counts`: a multiple of 8 below 256, so no byte of
 a counted word overflows."""
+_COUNT_ROWS = 2048
+"""Rows counted at once by :func:`_code_counts`: a mask of up to 496 KiB, in cache."""
 
 
-def _code_counts(codes: npt.NDArray[np.int8], n_codes: int) -> npt.NDArray[np.int64]:
+def _code_counts(codes: npt.NDArray[np.int8], n_codes: int,
+                 only: tuple[int, ...] | None = None) -> npt.NDArray[np.int64]:
     """How many draws of each row (``codes``: rows × draws) give each code 0 ..
-    ``n_codes`` - 1. Each code's equality mask is read as 64-bit words of 8 bytes of 0 or
-    1 and summed per row: each byte of the sum counts its own draws (at most
-    ``_COUNT_BLOCK`` / 8 per block of draws), and one multiplication adds the 8 bytes
-    (a total below 256).
+    ``n_codes`` - 1 (``only``: these codes counted, the others left 0). Each code's
+    equality mask is read as 64-bit words of 8 bytes of 0 or 1 and summed per row: each
+    byte of the sum counts its own draws (at most ``_COUNT_BLOCK`` / 8 per block of
+    draws), and one multiplication adds the 8 bytes (a total below 256). Rows are taken
+    ``_COUNT_ROWS`` at a time, so each mask is summed while in the CPU cache.
 
     >>> _code_counts(np.array([[0, 2, 2, -1], [1, 1, 1, 1]], dtype=np.int8), 3).tolist()
     [[1, 0, 2], [0, 4, 0]]
+    >>> _code_counts(np.array([[0, 2, 2, -1], [1, 1, 1, 1]], dtype=np.int8), 3, (2,)).tolist()
+    [[0, 0, 2], [0, 0, 0]]
     """
     n, n_draws = codes.shape
     out = np.zeros((n, n_codes), dtype=np.int64)
-    mask = np.zeros((n, _COUNT_BLOCK), dtype=bool)
+    counted = range(n_codes) if only is None else only
     for start in range(0, n_draws, _COUNT_BLOCK):
-        part = codes[:, start:start + _COUNT_BLOCK]
-        width = -(-part.shape[1] // 8) * 8
-        if width < _COUNT_BLOCK:  # the last block: a narrower mask, its padding 0
-            mask = np.zeros((n, width), dtype=bool)
-        for code in range(n_codes):
-            np.equal(part, code, out=mask[:, :part.shape[1]])
-            lanes = mask.view(np.uint64).sum(axis=1, dtype=np.uint64)
-            out[:, code] += ((lanes * np.uint64(0x0101010101010101))
-                             >> np.uint64(56)).astype(np.int64)
+        block = codes[:, start:start + _COUNT_BLOCK]
+        width = block.shape[1]
+        # the mask's padding to whole words stays 0
+        mask = np.zeros((min(n, _COUNT_ROWS), -(-width // 8) * 8), dtype=bool)
+        for low in range(0, n, _COUNT_ROWS):
+            part = block[low:low + _COUNT_ROWS]
+            rows = mask[:len(part)]
+            for code in counted:
+                np.equal(part, code, out=rows[:, :width])
+                lanes = rows.view(np.uint64).sum(axis=1, dtype=np.uint64)
+                out[low:low + len(part), code] += ((lanes * np.uint64(0x0101010101010101))
+                                                   >> np.uint64(56)).astype(np.int64)
     return out
 
 

@@ -511,3 +511,46 @@ def test_sequence_keys_of_several_words_change_no_output(monkeypatch, digits):
     pd.testing.assert_frame_equal(other.timepoints, default.timepoints, check_exact=True)
     pd.testing.assert_frame_equal(other.patients, default.patients, check_exact=True)
     pd.testing.assert_frame_equal(other.cohort, default.cohort, check_exact=True)
+
+
+def test_code_counts_by_blocks_of_rows_and_of_codes(monkeypatch):
+    # Rows counted 7 at a time, and only the codes asked for (the others 0).
+    import recist.uncertainty as unc
+
+    monkeypatch.setattr(unc, "_COUNT_ROWS", 7)
+    codes = np.random.default_rng(5).integers(-1, 6, (50, 300)).astype(np.int8)
+    expected = np.stack([(codes == c).sum(axis=1) for c in range(6)], axis=1)
+    np.testing.assert_array_equal(unc._code_counts(codes, 6), expected)
+    only = unc._code_counts(codes, 6, (1, 4))
+    np.testing.assert_array_equal(only[:, [1, 4]], expected[:, [1, 4]])
+    assert not only[:, [0, 2, 3, 5]].any()
+
+
+def test_probabilities_count_the_engine_calls_beyond_the_four_shown(monkeypatch):
+    # Only CR, PR, SD and PD are counted for every time point, NE and NON-CR/NON-PD only
+    # where they are the engine's call: the outputs of counting every code everywhere.
+    import recist.uncertainty as unc
+
+    criteria = CRITERIA.replace(confirmation=True, uncertainty_draws=80)
+    measurements = normalise_measurements(random_cohort(150, seed=31))
+    result = respond(measurements, None, criteria)
+
+    def assess():
+        return assess_uncertainty(result.indexed, result.timepoints,
+                                  result.patient_summary, None, criteria)
+
+    counted = assess()
+    calls = result.timepoints["overall_response"]
+    tp = counted.timepoints
+    assert ((calls == "NE") & (tp["p_same"] > 0) & (tp["p_same"] < 1)).any()
+    assert ((calls == "NON-CR/NON-PD") & (tp["p_same"] > 0)).any()
+    every_code = unc._code_counts
+
+    def count_every_code_once(codes, n_codes, only=None):
+        # the count of every row (the first call): every code; the second: nothing more
+        if only is None or unc._PD in only:
+            return every_code(codes, n_codes)
+        return np.zeros((len(codes), n_codes), dtype=np.int64)
+
+    monkeypatch.setattr(unc, "_code_counts", count_every_code_once)
+    pd.testing.assert_frame_equal(assess().timepoints, tp, check_exact=True)
