@@ -176,6 +176,14 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
              "assessed (R11 4.3)" for baseline_kind in kind.decode(kind.codes[lesion_rows])],
             lesion_rows=lesion_rows)
 
+    nodal = frame["nodal"].to_numpy(dtype=bool)
+    organ = codes_of(frame, "organ") if "organ" in frame.columns else None
+    # the flag and the organ code as one value (2 x code + flag: one pass over the rows)
+    flag_and_organ = nodal if organ is None else _with_flag(organ.codes, nodal)
+    if _same_within(lesion_at, n_lesions, _with_codes(flag_and_organ, kind)):
+        # every lesion's rows agree in kind, flag and organ: none changes (steps 2-4)
+        return findings
+
     # kind at baseline of every row's lesion (code -2: not a followed baseline lesion)
     base_kind = np.where(first_followed >= 0, kind.codes[np.maximum(first_followed, 0)],
                          -2).astype(np.int8 if len(kind.uniques) < 127 else np.int64)
@@ -198,10 +206,6 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
              else f"a {was[i]} at baseline is recorded here as {now[i]}; check the lesion_id"
              for i, t in zip(kept, target)])
 
-    nodal = frame["nodal"].to_numpy(dtype=bool)
-    organ = codes_of(frame, "organ") if "organ" in frame.columns else None
-    # the flag and the organ code as one value (2 x code + flag: one pass over the rows)
-    flag_and_organ = nodal if organ is None else _with_flag(organ.codes, nodal)
     if _same_within(lesion_at, n_lesions, flag_and_organ):
         return findings  # no flag and no organ changes within a lesion (steps 3, 4)
     firsts = first_row_of_each(lesion_code, n_lesions)  # of each lesion (numbered by it)
@@ -244,6 +248,24 @@ def _with_flag(codes: np.ndarray, flag: np.ndarray) -> np.ndarray:
     combined *= 2
     combined += flag
     return combined
+
+
+def _with_codes(values: np.ndarray, coded: TextCodes) -> np.ndarray:
+    """One integer per (value, code) pair of each row, equal exactly when both are:
+    ``values * (k + 1) + code + 1`` (``coded``: k uniques, codes -1 .. k - 1), in int32
+    when that holds it, else int64.
+
+    >>> from recist.cohort_index import text_codes
+    >>> _with_codes(np.array([3, 3, 0]), text_codes(pd.Series(["a", None, "a"]))).tolist()
+    [7, 6, 1]
+    """
+    width = len(coded.uniques) + 1
+    bound = (int(np.abs(values).max(initial=0)) + 1) * width
+    paired = values.astype(np.int32 if bound < np.iinfo(np.int32).max else np.int64)
+    np.multiply(paired, width, out=paired)
+    np.add(paired, coded.codes, out=paired)
+    np.add(paired, 1, out=paired)
+    return paired
 
 
 def _by_order(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
