@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -916,17 +917,16 @@ class _SelectionFindings:
         if not self.parts:
             return Findings()
         rows = np.concatenate([part[0] for part in self.parts])
-        codes: list[str] = []
-        rules: list[str] = []
-        for part in self.parts:
-            codes += [part[1]] * len(part[0])
-            rules += [part[2]] * len(part[0])
-        texts = [text for part in self.parts for text in part[3]]
+        sizes = [len(part[0]) for part in self.parts]
+        codes = np.repeat(np.array([part[1] for part in self.parts], dtype=object), sizes)
+        rules = np.repeat(np.array([part[2] for part in self.parts], dtype=object), sizes)
+        texts = np.fromiter(chain.from_iterable(part[3] for part in self.parts), dtype=object,
+                            count=len(rows))
         named = np.concatenate([np.full(len(part[0]), part[4]) for part in self.parts])
         # a finding's patient is found by its text (str), as the ids were: a missing or
         # non-text id sorts first unless its text is some patient's id
         raw_ids = _objects_at(self.lesions["patient_id"], rows)
-        ids = np.array(list(map(str, raw_ids.tolist())), dtype=object)
+        ids = np.fromiter(map(str, raw_ids.tolist()), dtype=object, count=len(rows))
         rank = self.patient[rows]
         if (rank < 0).any() or pd.api.types.infer_dtype(self.patient_values,
                                                         skipna=False) != "string":
@@ -938,12 +938,12 @@ class _SelectionFindings:
                          dtype=object)[order].tolist()
         named_ids = self.lesion_ids_at(rows)  # a new array: None where no lesion is named
         named_ids[~named] = None
-        texts = [texts[i] for i in order.tolist()]
         messages = [f"patient {raw}, baseline {day}: {text}"
-                    for raw, day, text in zip(raw_ids[order].tolist(), dates, texts)]
+                    for raw, day, text in zip(raw_ids[order].tolist(), dates,
+                                              texts[order].tolist())]
         return Findings.from_columns(
-            len(rows), code=np.array(codes, dtype=object)[order], message=messages,
-            severity=Severity.WARNING, rule=np.array(rules, dtype=object)[order],
+            len(rows), code=codes[order], message=messages,
+            severity=Severity.WARNING, rule=rules[order],
             patient_id=ids[order], date=dates, visit=None, lesion_id=named_ids[order])
 
 

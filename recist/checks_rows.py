@@ -24,7 +24,13 @@ from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
 from recist.arrays import combined_codes, first_row_of_each
 from recist.checks_duplicates import repeated_row_findings
-from recist.cohort_index import IndexedMeasurements, date_ns, index_of, repeated_pairs
+from recist.cohort_index import (
+    IndexedMeasurements,
+    Timepoints,
+    date_ns,
+    index_of,
+    repeated_pairs,
+)
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity
 from recist.vocabulary import (
@@ -144,17 +150,35 @@ def _earliest_baseline_rows(frame: pd.DataFrame) -> np.ndarray:
     A patient's baseline is one time point of the encoding, whose ``first_ns`` is the
     earliest date of its rows (``NaT`` when none is dated, as every one of its rows then
     is): its rows dated so are the candidates, the first of them in the table is the row.
+    Usually that is the time point's first row: time points are numbered by their first
+    row (``timepoint_code``), so among the baseline rows each first appears where the
+    running maximum of their numbers rises; only when one such row is dated later are
+    the candidates sought.
     """
-    tps = index_of(frame).timepoints
-    rows = index_of(frame).baseline_rows
+    encoding = index_of(frame)
+    tps = encoding.timepoints
+    rows = encoding.baseline_rows
+    if len(rows) == 0:
+        return rows
+    code = tps.timepoint_code[rows]
+    running = np.maximum.accumulate(code)
+    first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]])  # positions in rows
+    when = encoding.date_ns[rows[first]]
+    if not (when == tps.first_ns[tps.row_tp[rows[first]]]).all():
+        first = _earliest_dated(tps, rows, encoding.date_ns[rows])
+        when = encoding.date_ns[rows[first]]
+    day = when.copy()
+    day[day == _NAT] = np.iinfo(np.int64).max  # NaT sorts last
+    return rows[first[np.argsort(day, kind="stable")]]
+
+
+def _earliest_dated(tps: Timepoints, rows: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """Of the baseline ``rows`` (dated ``when``), the position of each time point's first
+    row dated its ``first_ns``, in table order."""
     tp = tps.row_tp[rows].astype(np.intp)
-    when = index_of(frame).date_ns[rows]
     at_earliest = np.flatnonzero(when == tps.first_ns[tp])
     first = first_row_of_each(tp[at_earliest], len(tps.order), rows=at_earliest)
-    first = first[first >= 0]  # time points that are no baseline
-    day = when[first]
-    day[day == _NAT] = np.iinfo(np.int64).max  # NaT sorts last
-    return rows[first[np.lexsort((first, day))]]
+    return np.sort(first[first >= 0])  # time points that are no baseline: none
 
 
 def check_scans_after_death(measurements: pd.DataFrame,

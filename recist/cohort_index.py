@@ -222,19 +222,24 @@ def visit_label(value: object) -> str | None:
 
 
 def repeated_pairs(lesion_code: npt.NDArray[np.integer[Any]],
-                   order: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.bool_]:
+                   order: npt.NDArray[np.integer[Any]], n_lesions: int | None = None,
+                   n_orders: int | None = None) -> npt.NDArray[np.bool_]:
     """Whether each row's (lesion, time point) occurs in more than one row (a lesion code
     names its patient, so its time point order names the time point); counted in a table
-    of lesions x orders when that is small, else by hashing.
+    of lesions x orders when that is small, else by hashing. ``n_lesions``, ``n_orders``:
+    the largest lesion code and order + 1 (or more), if known.
 
     >>> repeated_pairs(np.array([0, 1, 0, 0]), np.array([0, 0, 1, 0])).tolist()
     [True, False, False, True]
     """
-    n_orders = int(order.max(initial=-1)) + 1
+    if n_orders is None:
+        n_orders = int(order.max(initial=-1)) + 1
+    if n_lesions is None:
+        n_lesions = int(lesion_code.max(initial=-1)) + 1
     key = lesion_code.astype(np.int64)
     key *= n_orders
     key += order
-    if (int(lesion_code.max(initial=-1)) + 1) * n_orders <= dense_limit(len(key)):
+    if n_lesions * n_orders <= dense_limit(len(key)):
         counts = np.bincount(key)
         if counts.max(initial=0) < 2:  # no pair repeats (a table without copies)
             return np.zeros(len(key), dtype=bool)
@@ -460,7 +465,8 @@ class CohortIndex:
         """Whether each row's (patient, lesion_id) pair has another row at its time point
         (``repeated_pairs``: fragments or copies), or None when no pair has (the usual
         table, whose every subset then has none either)."""
-        repeated = repeated_pairs(self.lesion_code, self.row_order)
+        repeated = repeated_pairs(self.lesion_code, self.row_order, self.n_lesions,
+                                  int(self.timepoints.order.max(initial=-1)) + 1)
         return repeated if repeated.any() else None
 
     def patient_lesion(self) -> npt.NDArray[np.signedinteger[Any]]:

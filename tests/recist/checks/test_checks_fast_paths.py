@@ -110,3 +110,14 @@ def test_targets_per_organ_counted_alike_directly_or_hashed(seed, monkeypatch):
     hashed = check_target_selection(indexed(table))
     assert directly == hashed
     assert any(f.code == "too-many-targets-in-organ" for f in directly)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_earliest_baseline_rows_when_each_time_point_starts_with_its_earliest_row(seed):
+    """Rows sorted by date (NaT last) within a shuffled table: every baseline time
+    point's first row is dated its earliest date (or none is dated), the fast path."""
+    raw = _random_table(seed)
+    order = np.lexsort((raw["date"].isna().to_numpy(), raw["date"].to_numpy()))
+    frame = indexed(raw.iloc[order].reset_index(drop=True))
+    assert _earliest_baseline_rows(frame).tolist() == \
+        _earliest_baseline_rows_plainly(frame).tolist()
