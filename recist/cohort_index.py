@@ -455,9 +455,9 @@ class CohortIndex:
     def row_order(self) -> npt.NDArray[np.int64]:
         """Each row's time point order (0: baseline)."""
         tps = self.timepoints
-        # numpy gathers by an intp index 2-3x faster than by the int32 codes (which it
-        # casts per gather)
-        order: npt.NDArray[np.int64] = tps.order[tps.row_tp.astype(np.intp)]
+        # np.take by the int32 codes themselves (an intp copy of them, then the gather,
+        # costs more)
+        order: npt.NDArray[np.int64] = np.take(tps.order, tps.row_tp)
         return order
 
     @cached_property
@@ -518,15 +518,35 @@ class CohortIndex:
         0 too."""
         tps = self.timepoints
         rank = np.zeros(len(self.patient.uniques) + 1, dtype=np.int64)
+        if self._patients_first_seen_in_code_order:
+            rank[1:] = np.arange(len(self.patient.uniques))
+            return rank
         # Time point codes are numbered by their first row, so the first time point of a
         # patient holds the patient's first row.
         rank[tps.code_patient + 1] = pd.factorize(tps.code_patient)[0]
         return rank
 
     @cached_property
+    def _patients_first_seen_in_code_order(self) -> bool:
+        """Whether every patient code 0 .. n - 1 (no missing id, no unused category) first
+        appears in that order among the time points numbered by first row (the table's
+        patients in order of their ids, as a table sorted by patient has them): then a
+        patient's number by first row is its code. The running maximum of the codes then
+        starts at 0 and rises by one at a time, to n - 1."""
+        code = self.timepoints.code_patient
+        n = len(self.patient.uniques)
+        if len(code) == 0 or code[0] != 0 or int(code.min()) < 0:
+            return False
+        running = np.maximum.accumulate(code)
+        return int(running[-1]) == n - 1 and bool((running[1:] - running[:-1] <= 1).all())
+
+    @cached_property
     def patient_code(self) -> Codes:
         """Patients numbered by their first row (``TextCodes`` numbers them sorted)."""
         tps = self.timepoints
+        if self._patients_first_seen_in_code_order:  # each row's number is its code
+            return self.patient.codes.astype(_code_type(len(self.patient.uniques) + 1),
+                                             copy=False)
         by_first_row = small_codes(self.patient_rank[tps.code_patient + 1],
                                    len(self.patient.uniques) + 1)
         return by_first_row[tps.timepoint_code.astype(np.intp)]  # see timepoint_rows
