@@ -252,8 +252,8 @@ def _with_flag(codes: np.ndarray, flag: np.ndarray) -> np.ndarray:
 
 def _with_codes(values: np.ndarray, coded: TextCodes) -> np.ndarray:
     """One integer per (value, code) pair of each row, equal exactly when both are:
-    ``values * (k + 1) + code + 1`` (``coded``: k uniques, codes -1 .. k - 1), in int32
-    when that holds it, else int64.
+    ``values * (k + 1) + code + 1`` (``coded``: k uniques, codes -1 .. k - 1), in the
+    smallest integer type that holds it (a smaller array to scatter and gather).
 
     >>> from recist.cohort_index import text_codes
     >>> _with_codes(np.array([3, 3, 0]), text_codes(pd.Series(["a", None, "a"]))).tolist()
@@ -261,7 +261,8 @@ def _with_codes(values: np.ndarray, coded: TextCodes) -> np.ndarray:
     """
     width = len(coded.uniques) + 1
     bound = (int(np.abs(values).max(initial=0)) + 1) * width
-    paired = values.astype(np.int32 if bound < np.iinfo(np.int32).max else np.int64)
+    paired = values.astype(next((dtype for dtype in (np.int8, np.int16, np.int32)
+                                 if bound < np.iinfo(dtype).max), np.int64))
     np.multiply(paired, width, out=paired)
     np.add(paired, coded.codes, out=paired)
     np.add(paired, 1, out=paired)

@@ -199,7 +199,8 @@ def check_scans_after_death(measurements: pd.DataFrame,
     >>> [f.code for f in check_scans_after_death(m, p)]
     ['scan-after-death']
     """
-    if patients is None or "death_date" not in patients.columns:
+    if patients is None or "death_date" not in patients.columns or not patients[
+            "death_date"].notna().any():  # no death date: no table of them to make
         return []
     deaths = patients[["patient_id", "death_date"]].dropna()
     if deaths.empty:
@@ -619,19 +620,19 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> Sequence[Finding]
                     & _as(frame["nodal"], bool))
     status = codes_of(frame, "status")
     findings: list[Finding] = []
-    measured = np.flatnonzero(nodal_target & status.rows_of(TargetStatus.MEASURED))
-    lesion_code = frame["lesion_code"].to_numpy()  # as it is: the rows taken, then cast
-    order = frame["timepoint_order"].to_numpy(dtype=np.int64)
-    # no (lesion, time point) with two rows in the table: none among these rows either
-    split = measured[:0] if index_of(frame).repeated_rows is None else measured[
-        repeated_pairs(lesion_code[measured], order[measured])]
-    pair = lesion_code[split].astype(np.int64) * (len(frame) + 1) + order[split]
-    for r in _records(frame.iloc[split[np.sort(np.unique(pair, return_index=True)[1])]]):
-        findings.append(_finding(
-            r, "node-split", "DEC-11", Severity.WARNING,
-            "several measured rows of a nodal target at one time point: their short axes "
-            "are added as fragments of a split lesion (DEC-11, SUM-5); R11 has no rule for "
-            "split nodes — if it is one node, record one row"))
+    # no (lesion, time point) with two rows in the table: no split node (no rows looked at)
+    if index_of(frame).repeated_rows is not None:
+        measured = np.flatnonzero(nodal_target & status.rows_of(TargetStatus.MEASURED))
+        lesion_code = frame["lesion_code"].to_numpy()  # as it is: the rows taken, then cast
+        order = frame["timepoint_order"].to_numpy(dtype=np.int64)
+        split = measured[repeated_pairs(lesion_code[measured], order[measured])]
+        pair = lesion_code[split].astype(np.int64) * (len(frame) + 1) + order[split]
+        for r in _records(frame.iloc[split[np.sort(np.unique(pair, return_index=True)[1])]]):
+            findings.append(_finding(
+                r, "node-split", "DEC-11", Severity.WARNING,
+                "several measured rows of a nodal target at one time point: their short axes "
+                "are added as fragments of a split lesion (DEC-11, SUM-5); R11 has no rule "
+                "for split nodes — if it is one node, record one row"))
     for r in _rows_where(frame, nodal_target & status.rows_of(TargetStatus.MERGED)):
         findings.append(_finding(
             r, "node-merged", "DEC-11", Severity.WARNING,

@@ -121,3 +121,65 @@ def test_earliest_baseline_rows_when_each_time_point_starts_with_its_earliest_ro
     frame = indexed(raw.iloc[order].reset_index(drop=True))
     assert _earliest_baseline_rows(frame).tolist() == \
         _earliest_baseline_rows_plainly(frame).tolist()
+
+
+def _status_findings_plainly(table: pd.DataFrame) -> list[tuple[str, int]]:
+    """check_status_diameters' (code, row) pairs, row by row (DEC-18, SUM-4)."""
+    from recist.vocabulary import LESION_STATUSES
+
+    found: dict[str, list[int]] = {code: [] for code in (
+        "absent-with-diameter", "absent-node-with-sa", "measured-without-diameter",
+        "present-normal-node", "status-not-allowed", "status-with-diameter")}
+    baseline = indexed(table)["is_baseline"].to_numpy()
+    for i, r in enumerate(table.to_dict("records")):
+        ld, sa, kind, status = r["ld_mm"], r["sa_mm"], r["kind"], r["status"]
+        sized = bool(ld > 0) or bool(sa > 0)
+        normal_node = bool(r["nodal"]) and bool(np.round(sa, 2) < 10)
+        if status == "absent" and sized:
+            found["absent-with-diameter" if not normal_node else
+                  "absent-node-with-sa"].append(i)
+            if normal_node and kind != "target":
+                found["absent-node-with-sa"].pop()
+        if kind == "target" and status == "measured" and np.isnan(sa if r["nodal"] else ld):
+            found["measured-without-diameter"].append(i)
+        if kind == "non-target" and status == "present" and normal_node and not baseline[i]:
+            found["present-normal-node"].append(i)
+        if kind in LESION_STATUSES and status not in LESION_STATUSES[kind]:
+            found["status-not-allowed"].append(i)
+        if status in ("merged", "too_small", "not_evaluated") and sized:
+            found["status-with-diameter"].append(i)
+    return [(code, i) for code, rows in found.items() for i in rows]
+
+
+def _status_table(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 300
+    return pd.DataFrame({
+        "patient_id": [f"P{i}" for i in rng.integers(0, 8, n)],
+        "lesion_id": [f"L{i}" for i in range(n)],  # the row, named by its finding
+        "date": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 3, n), "D"),
+        "kind": rng.choice(np.array(["target", "non-target", "new", "odd", None],
+                                    dtype=object), n),
+        "status": rng.choice(np.array(["measured", "absent", "present", "merged", "too_small",
+                                       "not_evaluated", "progression", "equivocal", "odd",
+                                       None], dtype=object), n),
+        "nodal": rng.random(n) < 0.4,
+        "ld_mm": np.where(rng.random(n) < 0.3, np.nan, rng.uniform(0, 30, n).round(2)),
+        "sa_mm": np.where(rng.random(n) < 0.3, np.nan, rng.uniform(0, 20, n).round(2))})
+
+
+def _status_findings(table: pd.DataFrame) -> list[tuple[str, int]]:
+    from recist.checks_rows import check_status_diameters
+
+    return [(f.code, int(f.lesion_id[1:])) for f in check_status_diameters(table)]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_status_diameters_as_row_by_row(seed):
+    table = _status_table(seed)
+    assert _status_findings(table) == _status_findings_plainly(table)
+
+
+def test_status_diameters_tables_find_every_code():
+    codes = {code for seed in range(8) for code, _ in _status_findings(_status_table(seed))}
+    assert len(codes) == 6
