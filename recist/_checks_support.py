@@ -206,23 +206,40 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike, codes: str | list
         patients = decoded(encoding.patient, rows, str, frame["patient_id"])
     dates = iso_dates(frame["date"].array[rows])
     tps = encoding.timepoints
-    labels = tps.label[tps.row_tp[rows]]  # a new array: rows without a label set to None
-    labels[~tps.has_visit[rows]] = None
+    tp_at = tps.row_tp[rows]
+    labelled = tps.has_visit[rows]
+    labels = tps.label[tp_at]  # a new array: rows without a label set to None
+    labels[~labelled] = None
     visits = labels.tolist()
-    lesions = decoded(encoding.lesion, at, _text, frame["lesion_id"]) if lesion else None
-    return made_findings(codes, rule, severity, texts, patients, dates, visits, lesions)
+    if lesion:
+        lesions = decoded(encoding.lesion, at, _text, frame["lesion_id"])
+        return made_findings(codes, rule, severity, texts, patients, dates, visits, lesions)
+    # the messages' " (visit V)" written once per visit label (a label's code < that of
+    # any date label)
+    label_code = np.where(labelled, tps.label_code[tp_at], -1)
+    n_visits = int(label_code.max(initial=-1)) + 1
+    part_of = np.array([f" (visit {label})" for label in tps.labels[:n_visits].tolist()]
+                       + [""], dtype=object)  # the last: no label (-1)
+    return made_findings(codes, rule, severity, texts, patients, dates, visits, None,
+                         visit_parts=part_of[label_code].tolist())
 
 
 def made_findings(codes: str | list[str], rule: str | list[str],
                   severity: Severity | list[Severity], texts: str | list[str],
                   patients: list[str], dates: list[str | None], visits: list[str | None],
-                  lesions: list[str | None] | None) -> Findings:
+                  lesions: list[str | None] | None,
+                  visit_parts: list[str] | None = None) -> Findings:
     """The findings of columns (one value per finding; ``codes``, ``rule``, ``severity``,
     ``texts``: one for all or one each), their messages starting with ``_where``;
-    ``lesions`` None: no finding names a lesion."""
+    ``lesions`` None: no finding names a lesion. ``visit_parts``: each message's
+    `` (visit V)`` ("" without a visit), when the caller has them (``lesions`` None)."""
     n = len(patients)
     each_text = repeat(texts, n) if isinstance(texts, str) else texts
-    if lesions is None:
+    if lesions is None and visit_parts is not None:
+        messages = [f"patient {patient}, {day}{part}: {text}"
+                    for patient, day, part, text in zip(patients, dates, visit_parts,
+                                                        each_text)]
+    elif lesions is None:
         messages = [f"patient {patient}, {day}"
                     f"{'' if visit is None else f' (visit {visit})'}: {text}"
                     for patient, day, visit, text in zip(patients, dates, visits, each_text)]

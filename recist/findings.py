@@ -333,7 +333,10 @@ def by_severity(findings: Iterable[Finding]) -> Findings:
     ['e', 'w', 'w2', 'i']
     """
     found = Findings(findings)
-    codes, severities = pd.factorize(found.column("severity"))
+    severity = found.column("severity")
+    if (severity == Severity.WARNING).all():  # one severity: in order already
+        return found
+    codes, severities = pd.factorize(severity)
     rank = np.array([_SEVERITY_RANK[severity] for severity in severities], dtype=np.int8)
     ranks = rank[codes]
     if (ranks[1:] >= ranks[:-1]).all():  # in order already (the sort would keep it)

@@ -183,3 +183,23 @@ def test_status_diameters_as_row_by_row(seed):
 def test_status_diameters_tables_find_every_code():
     codes = {code for seed in range(8) for code, _ in _status_findings(_status_table(seed))}
     assert len(codes) == 6
+
+
+def test_findings_at_rows_without_lesions_as_findings_at():
+    """The visit part of the messages written once per label, as row by row."""
+    from recist._checks_support import findings_at, findings_at_rows
+    from recist.findings import Severity
+
+    raw = pd.DataFrame({
+        "patient_id": ["P1", "P1", "P2", "P2", "P1"], "lesion_id": ["T1"] * 5,
+        "kind": "target", "visit": [" C1 ", None, "C2", "", "C1"],
+        "date": pd.to_datetime(["2024-01-02", "2024-02-01", "2024-01-03", None,
+                                "2024-01-02"])})
+    rows = [4, 3, 1, 0, 2]
+    texts = [f"text {i}" for i in rows]
+    by_rows = findings_at_rows(indexed(raw), rows, "c", "R-1", Severity.WARNING, texts,
+                               lesion=False)
+    assert by_rows == findings_at(raw.iloc[rows], "c", "R-1", Severity.WARNING, texts,
+                                  lesion=False)
+    assert [f.message for f in by_rows][:2] == [
+        "patient P1, 2024-01-02 (visit C1): text 4", "patient P2, None: text 3"]
