@@ -405,6 +405,7 @@ class CohortIndex:
         names = set(measurements.columns if isinstance(measurements, pd.DataFrame)
                     else measurements.keys())
         self._columns = {name: measurements[name] for name in _COLUMNS if name in names}
+        self._baseline_states: dict[object, npt.NDArray[np.int8]] = {}
 
     def _column(self, name: str) -> pd.Series[Any]:
         if name not in self._columns:
@@ -443,13 +444,36 @@ class CohortIndex:
         return _index_timepoints(self.patient.codes, self.date_ns, visit)
 
     def forget_row_masks(self) -> None:
-        """``TextCodes.forget_masks`` of each text column encoded so far, and
-        ``repeated_rows``."""
+        """``TextCodes.forget_masks`` of each text column encoded so far, ``repeated_rows``
+        and the rows' ``baseline_state``."""
         for name in ("patient", "lesion", "kind", "status"):
             coded = self.__dict__.get(name)  # a cached_property's value, if computed
             if coded is not None:
                 coded.forget_masks()
         self.__dict__.pop("repeated_rows", None)
+        self._baseline_states.clear()
+
+    def baseline_state(self, kind: object) -> npt.NDArray[np.int8]:
+        """Per row, what its lesion has at its patient's baseline: 0 no row, 1 rows but
+        none of kind ``kind``, 2 a row of kind ``kind``; computed once per kind (one gather
+        over the rows, read by several checks), read-only.
+
+        >>> CohortIndex(pd.DataFrame({"patient_id": ["P"] * 4, "lesion_id": ["T1", "N1",
+        ...     "T1", "X"], "kind": ["target", "non-target", "target", "target"],
+        ...     "date": pd.to_datetime(["2024-01-02"] * 2 + ["2024-03-01"] * 2)})
+        ...     ).baseline_state("target").tolist()
+        [2, 1, 2, 0]
+        """
+        state = self._baseline_states.get(kind)
+        if state is None:
+            per_lesion = np.zeros(self.n_lesions, dtype=np.int8)
+            rows = self.baseline_rows
+            per_lesion[self.lesion_code[rows]] = 1
+            per_lesion[self.lesion_code[rows[self.kind.equal_at(rows, kind)]]] = 2
+            state = np.take(per_lesion, self.lesion_code)
+            state.flags.writeable = False
+            self._baseline_states[kind] = state
+        return state
 
     @cached_property
     def row_order(self) -> npt.NDArray[np.int64]:
@@ -501,15 +525,6 @@ class CohortIndex:
         rows = np.flatnonzero(self.row_order == 0)
         rows.flags.writeable = False
         return rows
-
-    @cached_property
-    def lesion_at_baseline(self) -> npt.NDArray[np.bool_]:
-        """Whether each (patient, lesion_id) pair (by ``lesion_code``) has a row at its
-        patient's baseline; read-only."""
-        at_baseline = np.zeros(self.n_lesions, dtype=bool)
-        at_baseline[self.lesion_code[self.baseline_rows]] = True
-        at_baseline.flags.writeable = False
-        return at_baseline
 
     @cached_property
     def patient_rank(self) -> npt.NDArray[np.int64]:
