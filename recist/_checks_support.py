@@ -264,19 +264,12 @@ def _per_distinct(convert: Callable[[Any], str | None], column: pd.Series[Any]
 def decoded(coded: TextCodes, rows: npt.NDArray[np.intp],
              convert: Callable[[Any], str | None],
              column: pd.Series[Any] | None = None) -> list[Any]:
-    """``convert(value)`` at each of ``rows``, once per distinct value; a missing value
-    (code -1) is converted as its cell in ``column`` when given, else as None."""
+    """``convert(value)`` at each of ``rows``, once per distinct value of the column
+    (``TextCodes.converted``, kept for the next call); a missing value (code -1) is
+    converted as its cell in ``column`` when given, else as None."""
     at = coded.codes[rows]
-    inverse, present = pd.factorize(at)  # each distinct code once (-1 is one of them)
-    missing = present < 0
-    values = np.empty(len(present), dtype=object)
-    # an object array of the converted values: a list would be made a numpy text array
-    # first (each value converted to fixed-width text and back)
-    known = present[~missing]
-    values[~missing] = np.fromiter(map(convert, coded.uniques[known].tolist()), dtype=object,
-                                   count=len(known))
-    values[missing] = convert(None)
-    out: list[Any] = values[inverse].tolist()
+    out: list[Any] = coded.converted(convert)[at].tolist()  # code -1: convert(None)
+    missing = at < 0
     if column is not None and missing.any():
         cells = column.array
         for i in np.flatnonzero(at < 0).tolist():

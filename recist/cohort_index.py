@@ -20,7 +20,7 @@ so an encoding is never applied to rows it was not computed from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeAlias
@@ -84,6 +84,23 @@ class TextCodes:
     uniques: npt.NDArray[np.object_]
     _masks: dict[object, npt.NDArray[np.bool_]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
+    _converted: dict[object, npt.NDArray[np.object_]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def converted(self, convert: Callable[[Any], object]) -> npt.NDArray[np.object_]:
+        """``convert`` of each unique, then of None (the last: code -1 takes it), as an
+        object array; made once per function and shared (read-only).
+
+        >>> text_codes(pd.Series(["b", None, "a"])).converted(str).tolist()
+        ['a', 'b', 'None']
+        """
+        made = self._converted.get(convert)
+        if made is None:
+            made = np.fromiter(map(convert, [*self.uniques.tolist(), None]), dtype=object,
+                               count=len(self.uniques) + 1)
+            made.flags.writeable = False
+            self._converted[convert] = made
+        return made
 
     def rows_equal(self, *values: object) -> npt.NDArray[np.bool_]:
         """Whether each row holds one of ``values`` (a missing value never does); a new
