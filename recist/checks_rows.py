@@ -26,6 +26,7 @@ from recist.arrays import combined_codes, first_row_of_each
 from recist.checks_duplicates import repeated_row_findings
 from recist.cohort_index import (
     IndexedMeasurements,
+    TextCodes,
     Timepoints,
     date_ns,
     index_of,
@@ -79,13 +80,19 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     # the patients with an id and a start date (``dropna`` of the two columns, without
     # building that table)
     with_start = (patients["patient_id"].notna() & patients["start_date"].notna()).to_numpy()
-    start_ids = pd.Index(patients["patient_id"][with_start].astype(str))
-    if not start_ids.is_unique:  # several start dates of a patient: one finding each
-        return _baseline_window_joined(
-            frame, rows, patients.loc[with_start, ["patient_id", "start_date"]], criteria)
-    ids = np.array(_decoded(index_of(frame).patient, rows, str, frame["patient_id"]),
-                   dtype=object)
-    at = start_ids.get_indexer(ids)
+    start_texts = np.asarray(patients["patient_id"][with_start].astype(str), dtype=object)
+    at = _start_rows_by_code(index_of(frame).patient, start_texts)
+    if at is not None:  # the table's patients, once each, in the order of their codes
+        at = at[index_of(frame).patient.codes[rows]]
+        ids = index_of(frame).patient.converted(str)[index_of(frame).patient.codes[rows]]
+    else:
+        start_ids = pd.Index(start_texts)
+        if not start_ids.is_unique:  # several start dates of a patient: one finding each
+            return _baseline_window_joined(
+                frame, rows, patients.loc[with_start, ["patient_id", "start_date"]], criteria)
+        ids = np.array(_decoded(index_of(frame).patient, rows, str, frame["patient_id"]),
+                       dtype=object)
+        at = start_ids.get_indexer(ids)
     rows, at, ids = rows[at >= 0], at[at >= 0], ids[at >= 0]
     start = date_ns(patients["start_date"][with_start])[at].view("datetime64[ns]")
     scan = index_of(frame).date_ns[rows]
@@ -103,6 +110,27 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
                             "MEAS-11", Severity.WARNING,
                             np.array(texts, dtype=object)[pair].tolist(), lesion=False,
                             patients=ids[flagged].tolist())
+
+
+def _start_rows_by_code(patient: TextCodes, start_texts: np.ndarray) -> np.ndarray | None:
+    """When the patients table's ids (as text, ``start_texts``) are the measurements'
+    patient ids in the order of their codes, each once and none missing, the row of the
+    table for each patient code (``arange``); else None (look them up by text).
+
+    >>> from recist.cohort_index import text_codes
+    >>> coded = text_codes(pd.Series(["B", "A", "B"]))
+    >>> _start_rows_by_code(coded, np.array(["A", "B"], dtype=object)).tolist()
+    [0, 1]
+    >>> _start_rows_by_code(coded, np.array(["B", "A"], dtype=object)) is None
+    True
+    """
+    texts = patient.converted(str)[:-1]
+    if (len(texts) != len(start_texts) or (patient.codes < 0).any()
+            or pd.api.types.infer_dtype(patient.uniques, skipna=False) != "string"
+            or not np.array_equal(texts, start_texts)):
+        return None
+    # distinct texts of distinct ids (an id is its text), every row's code one of them
+    return np.arange(len(texts))
 
 
 def _baseline_window_joined(frame: pd.DataFrame, rows: np.ndarray, starts: pd.DataFrame,

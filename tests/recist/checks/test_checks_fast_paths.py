@@ -203,3 +203,20 @@ def test_findings_at_rows_without_lesions_as_findings_at():
                                   lesion=False)
     assert [f.message for f in by_rows][:2] == [
         "patient P1, 2024-01-02 (visit C1): text 4", "patient P2, None: text 3"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_baseline_window_alike_for_a_patients_table_in_id_order_or_not(seed):
+    from recist.checks_rows import check_baseline_window
+
+    table = _random_table(seed).dropna(subset=["patient_id", "date"])
+    rng = np.random.default_rng(seed)
+    ids = sorted(table["patient_id"].unique())
+    patients = pd.DataFrame({
+        "patient_id": ids,
+        "start_date": pd.to_datetime("2024-01-01") + pd.to_timedelta(
+            rng.integers(-40, 60, len(ids)), "D")})
+    in_order = check_baseline_window(table, patients)  # looked up by code
+    shuffled = check_baseline_window(table, patients.iloc[::-1])  # looked up by text
+    assert in_order == shuffled
+    assert len(in_order) >= 1
