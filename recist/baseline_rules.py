@@ -132,6 +132,24 @@ def _objects(column: pd.Series[Any]) -> npt.NDArray[np.object_]:
     return np.asarray(column.array, dtype=object)
 
 
+def _categories_in(column: pd.Series[Any], *values: object) -> npt.NDArray[np.bool_] | None:
+    """Of a categorical column, whether each cell is one of ``values`` (as ``==`` or
+    ``isin`` compare them: by its category, a missing cell never), compared as codes;
+    None for any other column.
+
+    >>> _categories_in(pd.Series(["a", None, "b"], dtype="category"), "b", "c").tolist()
+    [False, False, True]
+    """
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return None
+    codes = column.cat.codes.to_numpy()
+    found = np.zeros(len(codes), dtype=bool)
+    for code, category in enumerate(column.cat.categories.tolist()):
+        if category in values:
+            found |= codes == code
+    return found
+
+
 def _objects_at(column: pd.Series[Any], rows: npt.NDArray[np.integer[Any]]
                 ) -> npt.NDArray[np.object_]:
     """``_objects(column)[rows]``, converting the cells at ``rows`` only."""
@@ -544,8 +562,13 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         reason_texts, note_texts = classes.texts(np.arange(len(classes.category)))
         reasons = np.array(reason_texts, dtype=object)[classes.inverse]
         notes = np.array(note_texts, dtype=object)[classes.inverse]
-    by_status = ((lesions["kind"] == LesionKind.TARGET)
-                 & lesions["status"].isin(list(_STATUS_REASONS))).to_numpy()
+    target = _categories_in(lesions["kind"], LesionKind.TARGET)
+    judged = _categories_in(lesions["status"], *_STATUS_REASONS)
+    if target is not None and judged is not None:  # categorical: compared as codes
+        by_status = target & judged
+    else:
+        by_status = ((lesions["kind"] == LesionKind.TARGET)
+                     & lesions["status"].isin(list(_STATUS_REASONS))).to_numpy()
     status_reasons = {}
     for i in np.flatnonzero(by_status).tolist():
         category, reason = _STATUS_REASONS[str(lesions["status"].iat[i])]
@@ -728,7 +751,9 @@ def check_target_selection(lesions: pd.DataFrame,
     found = _SelectionFindings(lesions)
     patient, grouped = found.patient, found.patient >= 0
     n_patients = int(patient.max(initial=-1)) + 1
-    is_target = (lesions["kind"] == LesionKind.TARGET).to_numpy()
+    is_target = _categories_in(lesions["kind"], LesionKind.TARGET)
+    if is_target is None:
+        is_target = (lesions["kind"] == LesionKind.TARGET).to_numpy()
     lesion_ids_at = found.lesion_ids_at
 
     target_patient = np.where(is_target & grouped, patient, n_patients)
@@ -883,6 +908,11 @@ def _first_seen_values(column: pd.Series[Any], cells: npt.NDArray[np.object_] | 
     if isinstance(column.dtype, pd.CategoricalDtype):
         category = column.cat.codes.to_numpy()
         if len(category) and category.min() >= 0:
+            running = np.maximum.accumulate(category)
+            if category[0] == 0 and (running[1:] - running[:-1] <= 1).all():
+                # categories first seen in their order: each code is its number
+                values = np.asarray(column.cat.categories, dtype=object)[:int(running[-1]) + 1]
+                return category.astype(np.intp), values
             codes, seen = pd.factorize(category)
             values = np.asarray(column.cat.categories, dtype=object)[seen]
             return np.asarray(codes, dtype=np.intp), values

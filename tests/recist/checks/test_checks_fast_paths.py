@@ -220,3 +220,30 @@ def test_baseline_window_alike_for_a_patients_table_in_id_order_or_not(seed):
     shuffled = check_baseline_window(table, patients.iloc[::-1])  # looked up by text
     assert in_order == shuffled
     assert len(in_order) >= 1
+
+
+@pytest.mark.parametrize("cells", [["P1", "P1", "P2", "P3", "P2", "P1"],  # in order
+                                   ["P1", "P3", "P2"],  # P3 before P2
+                                   ["P1", "P3", "P3"],  # P2 unused
+                                   ["P2", "P1"]])
+def test_first_seen_values_of_categories_seen_in_their_order(cells):
+    from recist.baseline_rules import _first_seen_values
+
+    column = pd.Series(pd.Categorical(cells, categories=["P1", "P2", "P3"]))
+    codes, values = _first_seen_values(column)
+    expected_codes, expected_values = pd.factorize(np.asarray(column.array, dtype=object))
+    assert codes.tolist() == expected_codes.tolist()
+    assert values.tolist() == list(expected_values)
+
+
+@pytest.mark.parametrize("dtype", ["category", object])
+def test_categories_in_as_equality_and_isin(dtype):
+    from recist.baseline_rules import _categories_in
+
+    column = pd.Series(["target", None, "new", "target"], dtype=dtype)
+    found = _categories_in(column, "target", "odd")
+    if dtype is object:
+        assert found is None
+    else:
+        assert found.tolist() == column.isin(["target", "odd"]).tolist() == [
+            True, False, False, True]
