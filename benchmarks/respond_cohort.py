@@ -423,8 +423,8 @@ def command_rows(raw: pd.DataFrame, patients_raw: pd.DataFrame, rounds: int) -> 
                 "s", reference="pandas read_csv",
                 reference_value=statistics.median(wall["read_csv"]),
                 ratio_min=min(wall_ratios), ratio_median=statistics.median(wall_ratios),
-                note="the same rounds by the wall clock: what a user waits (Arrow reads on "
-                     "both cores, read_csv on one); the target is judged by CPU time above",
+                note="the same rounds by the wall clock: what a user waits; the target is "
+                     "judged by CPU time above",
                 rounds=rounds, load_average=result.load_after)]
 
 
