@@ -688,9 +688,9 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> Sequence[Finding]
     [('equivocal-new-unresolved', 'N1')]
     """
     frame = _indexed(measurements)
-    is_new = codes_of(frame, "kind").rows_of(LesionKind.NEW)
-    status = codes_of(frame, "status")
-    equivocal = np.flatnonzero(is_new & status.rows_of(NewLesionStatus.EQUIVOCAL))
+    new_rows = np.flatnonzero(codes_of(frame, "kind").rows_of(LesionKind.NEW))
+    status = codes_of(frame, "status")  # compared at the new lesions' rows only
+    equivocal = new_rows[status.equal_at(new_rows, NewLesionStatus.EQUIVOCAL)]
     if len(equivocal) == 0:
         return []
     lesion = frame["lesion_code"].to_numpy()
@@ -703,7 +703,7 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> Sequence[Finding]
     first = first_row_of_each(lesion[at_earliest], n_lesions, rows=at_earliest)
     first = first[first >= 0]
     first = first[np.lexsort((first, order[first]))]
-    unequivocal = np.flatnonzero(is_new & status.rows_of(NewLesionStatus.UNEQUIVOCAL))
+    unequivocal = new_rows[status.equal_at(new_rows, NewLesionStatus.UNEQUIVOCAL)]
     confirmed = np.full(n_lesions, -1, dtype=np.int64)  # latest unequivocal time point
     np.maximum.at(confirmed, lesion[unequivocal], order[unequivocal])
     last_eq = np.full(n_lesions, -1, dtype=np.int64)  # latest equivocal time point
