@@ -326,10 +326,13 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
     n_groups = len(keys)
     dated = dates_ns != _NAT
     grouped, when = (group, dates_ns) if dated.all() else (group[dated], dates_ns[dated])
-    first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(n_groups, _NAT, dtype=np.int64)
-    np.minimum.at(first, grouped, when)
     np.maximum.at(last, grouped, when)
+    if (when == last[grouped]).all():  # each time point's dated rows share one date
+        first = last.copy()
+    else:
+        first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, grouped, when)
     first[last == _NAT] = _NAT  # no dated row
     ordered = _lexicographic_order((group_label, last, first, group_patient))
     position = np.empty(n_groups, dtype=_code_type(n_groups))
