@@ -44,9 +44,9 @@ from recist.criteria import RECIST_1_1, Criteria
 from recist.patient_summary import summarise_patients_with_findings
 from recist.patients import normalise_patients
 from recist.response_table import (
-    CELLS,
     NEW_LESION_ORDER,
     NONTARGET_ORDER,
+    OVERALL_CODES,
     OVERALL_ORDER,
     TARGET_ORDER,
 )
@@ -842,11 +842,8 @@ def _restrict(layout: _Layout, keep: npt.NDArray[np.bool_]) -> _Layout:
         fixed_not_cr=layout.fixed_not_cr[keep])
 
 
-_OVERALL_CELLS = np.zeros((len(TARGET_ORDER), len(NONTARGET_ORDER), len(NEW_LESION_ORDER)),
-                          dtype=np.int8)
-for (_t, _nt, _new), (_overall, _rule) in CELLS.items():
-    _OVERALL_CELLS[TARGET_ORDER.index(_t), NONTARGET_ORDER.index(_nt),
-                   NEW_LESION_ORDER.index(_new)] = OVERALL_ORDER.index(_overall)
+_OVERALL_CELLS = OVERALL_CODES.astype(np.int8)
+"""``recist.response_table.OVERALL_CODES`` in the draws' code type."""
 
 
 def _overall_table(nontarget: npt.NDArray[np.int64], new: npt.NDArray[np.int64],
