@@ -75,9 +75,13 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
     if not pd.api.types.is_datetime64_any_dtype(columns["date"]):
         columns["date"] = pd.to_datetime(columns["date"])
     ids = columns["patient_id"]
-    refuse_unusable_dates(columns["date"], "date", lambda row: (
-        f"measurements row at index {index[row]!r} (patient_id {ids.iloc[row]})"))
+
+    def where(row: int) -> str:
+        return f"measurements row at index {index[row]!r} (patient_id {ids.iloc[row]})"
+
     encoding = CohortIndex(columns)
+    refuse_unusable_dates(columns["date"], "date", where,
+                          distinct=_distinct_dates(encoding, columns["date"], where))
     for column, coded in (("kind", encoding.kind), ("status", encoding.status)):
         # categorical (fast comparisons on a cohort), from the codes: no hashing
         columns[column] = pd.Series(pd.Categorical.from_codes(
@@ -87,6 +91,26 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
         columns[name] = pd.Series(values, index=index, name=name)
     columns["lesion_code"] = pd.Series(encoding.lesion_code, index=index, name="lesion_code")
     return IndexedMeasurements.of(columns, index, encoding)
+
+
+def _distinct_dates(encoding: CohortIndex, dates: pd.Series[Any],
+                    where: Callable[[int], str]) -> pd.Series[Any] | None:
+    """The distinct dates of a datetime64[ns] column, as its time points' first dates
+    when each time point's rows share one date (the time points made before the dates are
+    refused: a nanosecond date is never beyond what they hold, a time of day only splits
+    them), for ``refuse_unusable_dates`` to look at before the rows; None otherwise.
+    A failure while the time points are made (a text column's NUL refused) comes after
+    the dates' refusal, as when the dates were refused first."""
+    if dates.dtype != np.dtype("datetime64[ns]"):
+        return None
+    try:
+        tps = encoding.timepoints
+    except Exception:  # e.g. a visit label refused: the dates are refused first, as before
+        refuse_unusable_dates(dates, "date", where)
+        raise
+    if not tps.one_date_each:
+        return None
+    return pd.Series(tps.first_ns.view("datetime64[ns]"))
 
 
 def iso(value: DateValue) -> str | None:

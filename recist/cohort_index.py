@@ -291,6 +291,9 @@ class Timepoints:
     code_patient: npt.NDArray[np.int64]
     label_code: npt.NDArray[np.int64]
     labels: npt.NDArray[np.object_]
+    one_date_each: bool = False
+    """Whether the dated rows of each time point share one date (``first_ns``): the
+    table's distinct dates are then its time points' ``first_ns``."""
 
 
 def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
@@ -328,7 +331,8 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
     grouped, when = (group, dates_ns) if dated.all() else (group[dated], dates_ns[dated])
     last = np.full(n_groups, _NAT, dtype=np.int64)
     np.maximum.at(last, grouped, when)
-    if (when == last[grouped]).all():  # each time point's dated rows share one date
+    one_date_each = bool((when == last[grouped]).all())
+    if one_date_each:  # each time point's dated rows share one date
         first = last.copy()
     else:
         first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
@@ -349,7 +353,7 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         patient=sorted_patient, label=labels[label_code],
         order=(np.arange(n_groups) - start_of).astype(np.int64),
         first_ns=first[ordered], last_ns=last[ordered], code_patient=group_patient,
-        label_code=label_code, labels=labels)
+        label_code=label_code, labels=labels, one_date_each=one_date_each)
 
 
 def _first_seen(key: npt.NDArray[np.signedinteger[Any]]

@@ -247,3 +247,28 @@ def test_categories_in_as_equality_and_isin(dtype):
     else:
         assert found.tolist() == column.isin(["target", "odd"]).tolist() == [
             True, False, False, True]
+
+
+@pytest.mark.parametrize("visits", [["V1", "V1", "V2"], ["V1", "V1", "V1"]])
+def test_a_time_of_day_is_refused_naming_its_row_whichever_the_dates_per_visit(visits):
+    from recist.errors import RecistDataError
+
+    table = pd.DataFrame({"patient_id": ["P1"] * 3, "lesion_id": ["T1", "T2", "T1"],
+                          "visit": visits, "kind": "target",
+                          "date": pd.to_datetime(["2024-01-02", "2024-01-02",
+                                                  "2024-03-01T09:30"], format="ISO8601")})
+    with pytest.raises(RecistDataError, match="row at index 2 .*holds a time of day"):
+        indexed(table)
+
+
+def test_a_refused_date_comes_before_a_refused_visit_label():
+    from recist.errors import RecistDataError
+
+    table = pd.DataFrame({"patient_id": ["P1"] * 2, "lesion_id": ["T1", "T1"],
+                          "visit": ["V1", "V\x002"], "kind": "target",
+                          "date": pd.to_datetime(["2024-01-02", "2024-03-01T09:30"],
+                                                 format="ISO8601")})
+    with pytest.raises(RecistDataError, match="holds a time of day"):
+        indexed(table)
+    with pytest.raises(RecistDataError, match="NUL|U\\+0000"):
+        indexed(table.assign(date=pd.to_datetime(["2024-01-02", "2024-03-01"])))
