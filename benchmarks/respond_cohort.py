@@ -15,8 +15,9 @@ order, min/median of per-round ratios, machine and load stamped) and is saved fo
   buffers to tracemalloc; target <= 150 B/row).
 * **command**: ``recist respond --confirm`` in this process (read the CSV, assess, write
   every output) against pandas' default ``read_csv`` of the same file, interleaved, both by
-  CPU time (target: the command no slower, ratio >= 1), with the share of ``respond()``;
-  a second row gives the same rounds by the wall clock. Interpreter start-up is in neither.
+  CPU time over at least 5 rounds (target: the command no slower, ratio >= 1), with the
+  share of ``respond()``; a second row gives the same rounds by the wall clock.
+  Interpreter start-up is in neither.
 * **pyrecist**: the PyPI package ``pyrecist`` (installed on first use in its own virtual
   environment ``benchmarks/.work/pyrecist-venv``, never in the project's ``.venv``; run in a
   persistent worker process that times its own calls) on the target rows of the first
@@ -477,7 +478,9 @@ def main(argv: list[str] | None = None) -> int:
           f"(DEC-22 rounding fixes them): {float_threshold_flips(result.timepoints)}")
     del result
     if not args.no_command:
-        rows += command_rows(raw, patients_raw, args.rounds)
+        # at least 5 rounds: one slow round of either (a collection, the machine) moves
+        # a median of 3
+        rows += command_rows(raw, patients_raw, max(args.rounds, 5))
     del raw
     if not args.no_pyrecist:
         rows += against_pyrecist(measurements, patients, criteria, max(args.rounds, 3))
