@@ -457,6 +457,12 @@ def test_changed_sequences_codes_describe_their_frame(relabel):
     pd.testing.assert_frame_equal(with_codes, from_texts, check_exact=True)
 
 
+def _uncertainty_of(result, criteria):
+    """A call of ``assess_uncertainty`` on ``respond``'s result, to repeat under patches."""
+    return lambda: assess_uncertainty(result.indexed, result.timepoints,
+                                      result.patient_summary, None, criteria)
+
+
 @pytest.mark.parametrize("patients_per_group", [1, 7])
 def test_groups_of_patients_change_no_output(monkeypatch, patients_per_group):
     # Draws classified and sequences keyed a group of patients at a time: groups of 1 and
@@ -466,11 +472,7 @@ def test_groups_of_patients_change_no_output(monkeypatch, patients_per_group):
 
     criteria = CRITERIA.replace(confirmation=True, uncertainty_draws=50)
     measurements = normalise_measurements(random_cohort(120, seed=21))
-    result = respond(measurements, None, criteria)
-
-    def assess():
-        return assess_uncertainty(result.indexed, result.timepoints,
-                                  result.patient_summary, None, criteria)
+    assess = _uncertainty_of(respond(measurements, None, criteria), criteria)
 
     monkeypatch.setattr(unc, "_GROUP_VALUES", 10 ** 9)
     whole = assess()
@@ -499,10 +501,7 @@ def test_sequence_keys_of_several_words_change_no_output(monkeypatch, digits):
     criteria = CRITERIA.replace(confirmation=True, uncertainty_draws=60)
     result = respond(table(rows), None, criteria)
     assert result.timepoints.groupby("patient_id").size().max() > 10
-
-    def assess():
-        return assess_uncertainty(result.indexed, result.timepoints,
-                                  result.patient_summary, None, criteria)
+    assess = _uncertainty_of(result, criteria)
 
     default = assess()
     monkeypatch.setattr(unc, "_DIGITS_PER_WORD", digits)
@@ -534,10 +533,7 @@ def test_probabilities_count_the_engine_calls_beyond_the_four_shown(monkeypatch)
     criteria = CRITERIA.replace(confirmation=True, uncertainty_draws=80)
     measurements = normalise_measurements(random_cohort(150, seed=31))
     result = respond(measurements, None, criteria)
-
-    def assess():
-        return assess_uncertainty(result.indexed, result.timepoints,
-                                  result.patient_summary, None, criteria)
+    assess = _uncertainty_of(result, criteria)
 
     counted = assess()
     calls = result.timepoints["overall_response"]
