@@ -373,8 +373,8 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
     refused = np.zeros((len(kinds.values) + 1, len(statuses.values) + 1), dtype=bool)
     for code, kind_text in enumerate(kinds.values.array):
         if kind_text in STATUSES:
-            refused[code] = ~np.append(
-                [value in STATUSES[kind_text] for value in statuses.values.array], False)
+            refused[code] = ~np.array(  # boolean even when no status is given at all
+                [*(value in STATUSES[kind_text] for value in statuses.values.array), False])
     # code -1 (missing) picks the last row or column: a missing kind was refused above
     if refused[kinds.codes, statuses.codes].any():
         for kind, allowed in STATUSES.items():

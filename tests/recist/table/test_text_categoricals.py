@@ -152,3 +152,15 @@ def test_bounds_are_checked_on_the_distinct_numbers_then_named_by_row():
     raw.loc[4, "ld_mm"] = "-3"  # impossible: refused even when allowed
     with pytest.raises(RecistDataError, match=r"row 6, .*ld_mm -3 is outside"):
         normalise_measurements(raw, allow_implausible=True)
+
+
+def test_a_status_column_with_no_status_at_all_is_refused_naming_the_row(tmp_path):
+    # every status missing (an empty column): refused like one missing status, not a crash
+    raw = pd.DataFrame(RAW)
+    raw["status"] = None
+    with pytest.raises(RecistDataError, match=r"row 2, .*status .* is not allowed for a "):
+        normalise_measurements(raw)
+    path = tmp_path / "m.csv"
+    raw.to_csv(path, index=False)
+    with pytest.raises(RecistDataError, match=r"row 2, .*status .* is not allowed for a "):
+        read_measurements(path)
