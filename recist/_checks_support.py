@@ -23,7 +23,7 @@ from recist.cohort_index import (
     visit_label,
 )
 from recist.findings import Finding, Findings, Severity, make_finding
-from recist.plausibility import refuse_timezone_dates, refuse_unusable_dates
+from recist.plausibility import index_label, refuse_timezone_dates, refuse_unusable_dates
 
 __all__ = ["codes_of", "decoded", "finding", "findings_at", "findings_at_rows", "indexed", "iso",
            "iso_dates", "made_findings", "records"]
@@ -77,7 +77,8 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
     ids = columns["patient_id"]
 
     def where(row: int) -> str:
-        return f"measurements row at index {index[row]!r} (patient_id {ids.iloc[row]})"
+        return (f"measurements row at index {index_label(index, row)} "
+                f"(patient_id {ids.iloc[row]})")
 
     encoding = CohortIndex(columns)
     refuse_unusable_dates(columns["date"], "date", where,

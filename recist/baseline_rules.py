@@ -29,7 +29,7 @@ from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity, make_finding
 from recist.organs import organ_key
-from recist.plausibility import refuse_nul_columns
+from recist.plausibility import index_label, refuse_nul_columns
 from recist.vocabulary import LesionKind, TargetStatus
 
 __all__ = [
@@ -743,7 +743,7 @@ def check_target_selection(lesions: pd.DataFrame,
         coded = (category_code, organ_key_code)
     else:  # a lesions table as given: its texts are grouped here, not by the encoding
         refuse_nul_columns(lesions, ("patient_id", "lesion_id", "organ"),
-                           lambda row: f"lesions row at index {lesions.index[row]!r}")
+                           lambda row: f"lesions row at index {index_label(lesions.index, row)}")
     if lesions.empty:
         return []
     if not lesions.index.equals(pd.RangeIndex(len(lesions))):  # classify_lesions' is

@@ -30,7 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from recist.arrays import dense_limit, first_seen_codes
-from recist.plausibility import refuse_nul_text
+from recist.plausibility import index_label, refuse_nul_text
 
 __all__ = [
     "Codes",
@@ -188,7 +188,7 @@ def text_codes(column: pd.Series[Any]) -> TextCodes:
     ([1, 0, -1, 1], ['a', 'b'])
     """
     refuse_nul_text(column, str(column.name),  # before any hashing: pandas merges them
-                    lambda row: f"row at index {column.index[row]!r}")
+                    lambda row: f"row at index {index_label(column.index, row)}")
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return _categorical_codes(column.array)

@@ -49,6 +49,7 @@ __all__ = [
     "first_nul_text",
     "first_time_of_day",
     "implausible_allowed",
+    "index_label",
     "refuse_nul_columns",
     "refuse_nul_text",
     "refuse_timezone_dates",
@@ -273,6 +274,16 @@ def first_nul_flags(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
             pass
     return np.fromiter((isinstance(value, str) and "\x00" in value
                         for value in values.tolist()), dtype=bool, count=len(values))
+
+
+def index_label(index: pd.Index, row: int) -> str:
+    """The label at position ``row`` of ``index`` as a message writes it: ``repr`` of the
+    Python value (``12``, ``'a'``), not of numpy's scalar (``np.int64(12)``).
+
+    >>> index_label(pd.Index([5, 12]), 1), index_label(pd.Index(["a"]), 0)
+    ('12', "'a'")
+    """
+    return repr(index[row:row + 1].tolist()[0])
 
 
 def refuse_nul_text(column: pd.Series, name: str, where: Callable[[int], str]) -> None:

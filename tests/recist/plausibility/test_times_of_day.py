@@ -36,6 +36,14 @@ def test_a_plain_frame_with_times_of_day_is_refused_naming_the_row():
         respond(_timed_scans())
 
 
+def test_the_row_is_named_by_its_index_label_as_python_writes_it():
+    # an integer index that is not a RangeIndex gives numpy scalars: named 12, not
+    # np.int64(12)
+    scans = _timed_scans().set_axis(pd.Index([10, 12, 14, 16]))
+    with pytest.raises(RecistDataError, match=r"^measurements row at index 10 \(patient_id "):
+        respond(scans)
+
+
 def test_normalise_measurements_refuses_it_naming_the_file_row():
     with pytest.raises(RecistDataError, match=r"^measurements row 2, patient_id P1, date "
                                               r"2024-01-05, lesion_id T1: date 2024-01-05 "
