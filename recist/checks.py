@@ -395,6 +395,7 @@ def _not_at_baseline(frame: pd.DataFrame, kind: str, by_order: bool = False) -> 
     each lesion (in time point order when ``by_order``, a stable sort, else row order).
     (A row whose lesion has no baseline row is no baseline row.)"""
     lesion = _codes(frame, "lesion_code")
+    # state 0 (no baseline row at all) is the same whichever kind the state is asked for
     no_baseline = index_of(frame).baseline_state(LesionKind.TARGET) == 0
     rows = np.flatnonzero(_kind_is(frame, kind) & no_baseline)
     if by_order:
@@ -453,7 +454,7 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> Sequence[
     frame = _indexed(measurements)
     lesion, order = _codes(frame, "lesion_code"), _codes(frame, "timepoint_order")
     is_target = _kind_is(frame, LesionKind.TARGET)
-    if not _targets_first_after_baseline(frame, lesion, is_target).any():
+    if not _targets_first_after_baseline(frame, is_target).any():
         return []  # every lesion with a target row is a target at baseline: none promoted
     never = np.iinfo(np.int64).max
     first_target = np.full(index_of(frame).n_lesions, never, dtype=np.int64)
@@ -473,8 +474,7 @@ def check_no_new_targets_after_baseline(measurements: pd.DataFrame) -> Sequence[
         "the sum (SEL-5, NEW-6, R11 4.2); keep its earlier kind")
 
 
-def _targets_first_after_baseline(frame: pd.DataFrame, lesion: np.ndarray,
-                                  is_target: np.ndarray) -> np.ndarray:
+def _targets_first_after_baseline(frame: pd.DataFrame, is_target: np.ndarray) -> np.ndarray:
     """The follow-up target rows of lesions without a target row at baseline: the rows of
     the lesions whose first target time point is after baseline, the only ones that
     ``check_no_new_targets_after_baseline`` can find promoted (a pass over the target rows

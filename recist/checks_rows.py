@@ -412,6 +412,11 @@ class _VisitSpans:
                              _iso_dates(self.start[at]), self.label[at].tolist(), None)
 
 
+def _taken(values: np.ndarray, at: np.ndarray | None) -> np.ndarray:
+    """``values`` of the time points ``at``, in that order (all of them, shared, when None)."""
+    return values if at is None else values[at]
+
+
 def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
     """The time points with a visit label (``_VisitSpans``), from the table's encoding
     (``recist.cohort_index``: a time point with a label holds labelled rows only). None
@@ -426,14 +431,10 @@ def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
         labelled[tps.row_tp[tps.has_visit]] = True
         at = np.flatnonzero(labelled)
 
-    def picked(values: np.ndarray) -> np.ndarray:
-        """``values`` of the time points taken, in their order (shared when all are)."""
-        return values if at is None else values[at]
-
     # patients ranked by their first row (the table's patient_code), a missing id too
-    patient = picked(tps.patient) + 1
+    patient = _taken(tps.patient, at) + 1
     rank = encoding.patient_rank
-    order = picked(tps.order)
+    order = _taken(tps.order, at)
     ranks = rank[patient]
     if not ((ranks[1:] > ranks[:-1])
             | ((ranks[1:] == ranks[:-1]) & (order[1:] >= order[:-1]))).all():
@@ -444,10 +445,10 @@ def _visit_spans(frame: pd.DataFrame) -> _VisitSpans | None:
     if (patient == 0).any():  # a missing patient id: as its cell reads
         missing = str(frame["patient_id"].array[np.flatnonzero(encoding.patient.codes < 0)[0]])
     return _VisitSpans(
-        patient_rank=ranks, label=picked(tps.label), label_code=picked(tps.label_code),
-        labels=tps.labels,
-        start=picked(tps.first_ns).view("datetime64[ns]"),
-        end=picked(tps.last_ns).view("datetime64[ns]"),
+        patient_rank=ranks, label=_taken(tps.label, at),
+        label_code=_taken(tps.label_code, at), labels=tps.labels,
+        start=_taken(tps.first_ns, at).view("datetime64[ns]"),
+        end=_taken(tps.last_ns, at).view("datetime64[ns]"),
         patient=patient - 1, patient_ids=encoding.patient.uniques, missing_id=missing)
 
 

@@ -89,7 +89,9 @@ class TextCodes:
 
     def converted(self, convert: Callable[[Any], object]) -> npt.NDArray[np.object_]:
         """``convert`` of each unique, then of None (the last: code -1 takes it), as an
-        object array; made once per function and shared (read-only).
+        object array; made once per function and shared (read-only). Kept by the function
+        object: pass a module-level function, not a lambda made at each call (each would
+        add an entry).
 
         >>> text_codes(pd.Series(["b", None, "a"])).converted(str).tolist()
         ['a', 'b', 'None']
@@ -581,7 +583,9 @@ class CohortIndex:
 
     @cached_property
     def patient_code(self) -> Codes:
-        """Patients numbered by their first row (``TextCodes`` numbers them sorted)."""
+        """Patients numbered by their first row (``TextCodes`` numbers them sorted). When
+        the patients first appear in the order of their ids this is ``patient.codes``
+        itself (the table's categorical codes when it was read from a CSV), not a copy."""
         tps = self.timepoints
         if self._patients_first_seen_in_code_order:  # each row's number is its code
             return self.patient.codes.astype(_code_type(len(self.patient.uniques) + 1),

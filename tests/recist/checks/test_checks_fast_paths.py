@@ -8,8 +8,8 @@ import pytest
 
 from recist._checks_support import decoded, indexed
 from recist.baseline_rules import check_target_selection, classify_lesions
-from recist.checks_rows import _earliest_baseline_rows
-from recist.cohort_index import text_codes
+from recist.checks_rows import _earliest_baseline_rows, _start_rows_by_code
+from recist.cohort_index import index_of, text_codes
 
 
 def _random_table(seed: int, n_rows: int = 300) -> pd.DataFrame:
@@ -113,14 +113,23 @@ def test_targets_per_organ_counted_alike_directly_or_hashed(seed, monkeypatch):
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_earliest_baseline_rows_when_each_time_point_starts_with_its_earliest_row(seed):
+def test_earliest_baseline_rows_when_each_time_point_starts_with_its_earliest_row(
+        seed, monkeypatch):
     """Rows sorted by date (NaT last) within a shuffled table: every baseline time
-    point's first row is dated its earliest date (or none is dated), the fast path."""
+    point's first row is dated its earliest date (or none is dated), the fast path (the
+    search of the candidates is never called)."""
+    import recist.checks_rows as checks_rows
+
     raw = _random_table(seed)
     order = np.lexsort((raw["date"].isna().to_numpy(), raw["date"].to_numpy()))
     frame = indexed(raw.iloc[order].reset_index(drop=True))
-    assert _earliest_baseline_rows(frame).tolist() == \
-        _earliest_baseline_rows_plainly(frame).tolist()
+    expected = _earliest_baseline_rows_plainly(frame).tolist()
+
+    def not_on_the_fast_path(*args):
+        raise AssertionError("the candidates were sought")
+
+    monkeypatch.setattr(checks_rows, "_earliest_dated", not_on_the_fast_path)
+    assert _earliest_baseline_rows(frame).tolist() == expected
 
 
 def _status_findings_plainly(table: pd.DataFrame) -> list[tuple[str, int]]:
@@ -220,6 +229,10 @@ def test_baseline_window_alike_for_a_patients_table_in_id_order_or_not(seed):
     shuffled = check_baseline_window(table, patients.iloc[::-1])  # looked up by text
     assert in_order == shuffled
     assert len(in_order) >= 1
+    coded = index_of(indexed(table)).patient  # the paths each call took
+    texts = np.asarray(ids, dtype=object)
+    assert _start_rows_by_code(coded, texts) is not None
+    assert _start_rows_by_code(coded, texts[::-1]) is None
 
 
 @pytest.mark.parametrize("cells", [["P1", "P1", "P2", "P3", "P2", "P1"],  # in order
