@@ -77,8 +77,10 @@ def indexed(measurements: pd.DataFrame) -> pd.DataFrame:
     ids = columns["patient_id"]
 
     def where(row: int) -> str:
-        return (f"measurements row at index {index_label(index, row)} "
-                f"(patient_id {ids.iloc[row]})")
+        patient = ids.iloc[row]
+        # an id holding a NUL (refused later, by its column) is not printed
+        named = "" if "\x00" in str(patient) else f" (patient_id {patient})"
+        return f"measurements row at index {index_label(index, row)}{named}"
 
     encoding = CohortIndex(columns)
     refuse_unusable_dates(columns["date"], "date", where,

@@ -44,6 +44,14 @@ def test_the_row_is_named_by_its_index_label_as_python_writes_it():
         respond(scans)
 
 
+def test_a_patient_id_holding_a_nul_is_not_printed_in_the_refusal():
+    scans = _timed_scans()
+    scans["patient_id"] = "P\x001"
+    with pytest.raises(RecistDataError, match=r"^measurements row at index 0: date ") as raised:
+        respond(scans)
+    assert "\x00" not in str(raised.value)
+
+
 def test_normalise_measurements_refuses_it_naming_the_file_row():
     with pytest.raises(RecistDataError, match=r"^measurements row 2, patient_id P1, date "
                                               r"2024-01-05, lesion_id T1: date 2024-01-05 "
