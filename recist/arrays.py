@@ -19,6 +19,7 @@ __all__ = [
     "copy_bytes_where",
     "first_row_of_each",
     "first_seen_codes",
+    "numbered_by_first_sight",
     "order_codes",
     "round_half_away",
     "sorted_codes",
@@ -109,6 +110,22 @@ def first_row_of_each(codes: npt.ArrayLike, n_groups: int | None = None,
     np.minimum.at(first, codes[member], index[member])
     first[first == none] = -1
     return first
+
+
+def numbered_by_first_sight(codes: npt.NDArray[Any]) -> bool:
+    """Whether integer codes are numbered by first sight: the first is 0, none is negative
+    and each first appears after every smaller one (their running maximum rises by one at
+    a time), so that ``pandas.factorize(codes)`` would give the codes themselves and the
+    distinct codes ``0 .. codes.max()``.
+
+    >>> numbered_by_first_sight(np.array([0, 0, 1, 0, 2])), numbered_by_first_sight(
+    ...     np.array([0, 2, 1])), numbered_by_first_sight(np.array([0, -1, 1]))
+    (True, False, False)
+    """
+    if not len(codes) or codes.dtype.kind not in "iu" or codes[0] != 0 or codes.min() < 0:
+        return False
+    running = np.maximum.accumulate(codes)
+    return bool((running[1:] - running[:-1] <= 1).all())
 
 
 def _first_rows_if_numbered_by_first_row(codes: npt.NDArray[Any], n_groups: int | None

@@ -24,7 +24,13 @@ from pandas.api.typing import NAType
 
 from recist._checks_support import iso as iso_date
 from recist._checks_support import iso_dates
-from recist.arrays import combined_codes, dense_limit, first_row_of_each, round_half_away
+from recist.arrays import (
+    combined_codes,
+    dense_limit,
+    first_row_of_each,
+    numbered_by_first_sight,
+    round_half_away,
+)
 from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity, make_finding
@@ -908,10 +914,9 @@ def _first_seen_values(column: pd.Series[Any], cells: npt.NDArray[np.object_] | 
     if isinstance(column.dtype, pd.CategoricalDtype):
         category = column.cat.codes.to_numpy()
         if len(category) and category.min() >= 0:
-            running = np.maximum.accumulate(category)
-            if category[0] == 0 and (running[1:] - running[:-1] <= 1).all():
-                # categories first seen in their order: each code is its number
-                values = np.asarray(column.cat.categories, dtype=object)[:int(running[-1]) + 1]
+            if numbered_by_first_sight(category):  # each code is its number
+                values = np.asarray(column.cat.categories,
+                                    dtype=object)[:int(category.max()) + 1]
                 return category.astype(np.intp), values
             codes, seen = pd.factorize(category)
             values = np.asarray(column.cat.categories, dtype=object)[seen]

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import dense_limit, first_seen_codes
+from recist.arrays import dense_limit, first_seen_codes, numbered_by_first_sight
 from recist.plausibility import index_label, refuse_nul_text
 
 __all__ = [
@@ -572,14 +572,11 @@ class CohortIndex:
         """Whether every patient code 0 .. n - 1 (no missing id, no unused category) first
         appears in that order among the time points numbered by first row (the table's
         patients in order of their ids, as a table sorted by patient has them): then a
-        patient's number by first row is its code. The running maximum of the codes then
-        starts at 0 and rises by one at a time, to n - 1."""
+        patient's number by first row is its code (``numbered_by_first_sight``, every
+        code up to n - 1)."""
         code = self.timepoints.code_patient
-        n = len(self.patient.uniques)
-        if len(code) == 0 or code[0] != 0 or int(code.min()) < 0:
-            return False
-        running = np.maximum.accumulate(code)
-        return int(running[-1]) == n - 1 and bool((running[1:] - running[:-1] <= 1).all())
+        return (numbered_by_first_sight(code)
+                and int(code.max()) == len(self.patient.uniques) - 1)
 
     @cached_property
     def patient_code(self) -> Codes:
