@@ -259,23 +259,21 @@ def made_findings(codes: str | list[str], rule: str | list[str],
     """The findings of columns (one value per finding; ``codes``, ``rule``, ``severity``,
     ``texts``: one for all or one each), their messages starting with ``_where``;
     ``lesions`` None: no finding names a lesion. ``visit_parts``: each message's
-    `` (visit V)`` ("" without a visit), when the caller has them (``lesions`` None)."""
+    `` (visit V)`` ("" without a visit), when the caller has them (else made from
+    ``visits``)."""
     n = len(patients)
     each_text = repeat(texts, n) if isinstance(texts, str) else texts
-    if lesions is None and visit_parts is not None:
+    if visit_parts is None:
+        visit_parts = ["" if visit is None else f" (visit {visit})" for visit in visits]
+    if lesions is None:
         messages = [f"patient {patient}, {day}{part}: {text}"
                     for patient, day, part, text in zip(patients, dates, visit_parts,
                                                         each_text)]
-    elif lesions is None:
-        messages = [f"patient {patient}, {day}"
-                    f"{'' if visit is None else f' (visit {visit})'}: {text}"
-                    for patient, day, visit, text in zip(patients, dates, visits, each_text)]
     else:
-        messages = [f"patient {patient}, {day}"
-                    f"{'' if visit is None else f' (visit {visit})'}"
+        messages = [f"patient {patient}, {day}{part}"
                     f"{'' if lesion_id is None else f', lesion {lesion_id}'}: {text}"
-                    for patient, day, visit, lesion_id, text in zip(
-                        patients, dates, visits, lesions, each_text)]
+                    for patient, day, part, lesion_id, text in zip(
+                        patients, dates, visit_parts, lesions, each_text)]
     return Findings.from_columns(n, code=codes, message=messages, severity=severity,
                                  rule=rule, patient_id=patients, date=dates, visit=visits,
                                  lesion_id=lesions)
