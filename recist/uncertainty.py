@@ -1024,7 +1024,7 @@ def _alternative_sequences(
     rank, drawn, keys = _changed_pairs(plan, overall_draws, reference)
     if not len(rank):
         return None
-    alternative = _pair_codes(rank, keys)
+    alternative = combined_codes([rank, *keys])
     # Codes numbered by first sight: sequence g first appears where the code exceeds
     # every earlier one, for the g-th time.
     first = np.flatnonzero(np.r_[True, alternative[1:]
@@ -1135,26 +1135,6 @@ def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
         drawns.append(drawn)
     return (np.concatenate(ranks), np.concatenate(drawns),
             [np.concatenate(kept) for kept in keys])
-
-
-def _pair_codes(rank: npt.NDArray[np.intp],
-                keys: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64]:
-    """``combined_codes([rank, *keys])``: one code per distinct (rank, keys), numbered by
-    first sight. With one key whose range times the ranks stays below 2**62, one
-    ``pandas.factorize`` of the single integer rank × span + (key − lowest key): a
-    combination is one such integer and back, and both number by first sight.
-
-    >>> _pair_codes(np.array([0, 0, 1, 1, 0]), [np.array([-5, 3, -5, -5, -5])]).tolist()
-    [0, 1, 2, 2, 0]
-    """
-    if len(keys) == 1 and len(rank):
-        low, high = int(keys[0].min()), int(keys[0].max())
-        span = high - low + 1
-        if (int(rank.max()) + 1) * span < 2 ** 62:
-            single = keys[0].astype(np.int64) - low
-            single += rank.astype(np.int64) * span
-            return np.asarray(pd.factorize(single)[0], dtype=np.int64)
-    return combined_codes([rank, *keys])
 
 
 def _patients_for(patients: pd.DataFrame | None, names: npt.NDArray[np.object_],

@@ -170,3 +170,17 @@ def test_copy_bytes_where_is_a_masked_copy(dtype):
             assert (wide[:, :5] == 0).all() and (wide[:, 45:] == 0).all()
     with pytest.raises(TypeError):
         copy_bytes_where(np.zeros(3), 1.0, np.ones(3, bool))
+
+
+@pytest.mark.parametrize("spread", [1, 2 ** 55, 2 ** 61])
+def test_combined_codes_of_integer_columns_number_each_combination_by_first_sight(spread):
+    # packed into one integer while the ranges multiply below 2**62 (spread 1 and 2**55),
+    # else each column coded first (2**61): pandas.factorize's numbering of the tuples
+    rng = np.random.default_rng(spread % 97)
+    rank = np.sort(rng.integers(0, 300, 5000))
+    key = rng.integers(-40, 40, 5000) * spread
+    small = rng.integers(0, 3, 5000).astype(np.int8)
+    for columns in ([rank, key], [rank, key, small], [small, rank]):
+        expected = pd.factorize(pd.Series(list(zip(*(c.tolist() for c in columns)))))[0]
+        assert len(np.unique(expected)) < 5000  # repeats to number
+        np.testing.assert_array_equal(combined_codes(columns), expected)

@@ -402,23 +402,6 @@ def test_code_counts_are_the_counts_of_each_code(n_draws):
     assert _code_counts(codes, 6)[0, 5] == n_draws
 
 
-@pytest.mark.parametrize("spread", [1, 2 ** 55])
-def test_pair_codes_are_the_combined_codes(spread):
-    # One integer key per (rank, key) while rank x key range fits; beyond, combined_codes.
-    from recist.arrays import combined_codes
-    from recist.uncertainty import _pair_codes
-
-    rng = np.random.default_rng(spread % 97)
-    rank = np.sort(rng.integers(0, 300, 5000))
-    key = rng.integers(-40, 40, 5000) * spread
-    expected = combined_codes([rank, key])
-    assert len(np.unique(expected)) < 5000  # repeats to number
-    np.testing.assert_array_equal(_pair_codes(rank, [key]), expected)
-    second = rng.integers(0, 3, 5000)
-    np.testing.assert_array_equal(_pair_codes(rank, [key, second]),
-                                  combined_codes([rank, key, second]))
-
-
 @pytest.mark.parametrize("relabel", [False, True])
 def test_changed_sequences_codes_describe_their_frame(relabel):
     # The summary of the draws' sequences reads their TimepointCodes: the same summary
