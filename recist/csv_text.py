@@ -81,7 +81,9 @@ def _quote_text(text: str) -> str:
 _SPECIAL_BYTES = tuple(ord(char) for char in _SPECIAL)  # ASCII: never inside a UTF-8 letter
 _CHUNK = 1 << 20
 
-Piece: TypeAlias = "pa.Array | pa.Scalar"
+Joinable: TypeAlias = "pa.Array | pa.Scalar"
+Piece: TypeAlias = "pa.Array | pa.Scalar | _Coded"
+"""A row array, a constant or a coded column (:func:`_rows`)."""
 
 
 def _data(array: pa.Array) -> np.ndarray:
@@ -139,23 +141,31 @@ def _quote_pieces(array: pa.Array, prefix: str = "", suffix: str = "") -> list[P
     """A text column as the pieces of its fields, ``prefix`` before and ``suffix`` after
     each: the field alone when no field needs quotes; else the prefix with an opening
     quote (or without), the text with its quotes doubled, and a closing quote (or none)
-    with the suffix: the fields the ``csv`` module quotes (``QUOTE_MINIMAL``)."""
+    with the suffix: the fields the ``csv`` module quotes (``QUOTE_MINIMAL``). The
+    opening and closing pieces are coded (two texts each, :func:`_either`)."""
     data = _data(array)
     if not _holds(data, _SPECIAL_BYTES):
         return _around(array, prefix, suffix)
-    needs = _needs_quotes(array)
+    needs = _needs_quotes(array).to_numpy(zero_copy_only=False).view(np.int8)
     if _holds(data, (ord(_QUOTE),)):
         array = pc.replace_substring(array, _QUOTE, _QUOTE * 2)
-    return [pc.if_else(needs, _s(prefix + _QUOTE), _s(prefix)), array,
-            pc.if_else(needs, _s(_QUOTE + suffix), _s(suffix))]
+    return [_either(prefix, prefix + _QUOTE, needs), array,
+            _either(suffix, _QUOTE + suffix, needs)]
+
+
+def _either(text: str, other: str, which: np.ndarray) -> _Coded:
+    """``other`` on the rows where ``which`` is 1, ``text`` where it is 0, as a coded
+    piece (:func:`_rows`)."""
+    return _Coded(pa.array([text, other], type=pa.large_string()), which)
 
 
 def _quote_where_needed(array: pa.Array) -> pa.Array:
-    """Quote the fields the ``csv`` module would quote, doubling their quotes."""
+    """Quote the fields the ``csv`` module would quote, doubling their quotes (a missing
+    field: empty)."""
     pieces = _quote_pieces(array)
     if len(pieces) == 1:
         return array
-    return pc.binary_join_element_wise(*pieces, _s(""))
+    return _rows(pieces, len(array))
 
 
 def fixed_decimals(values: np.ndarray, decimals: int = 2, prefix: str = "") -> pa.Array:
@@ -374,12 +384,64 @@ def _merged(first: _Coded, second: _Coded) -> _Coded | None:
     return _Coded(_array(joined), rank[key])
 
 
-def _coded_piece(coded: _Coded, prefix: str, suffix: str) -> pa.Array:
-    """Every row's field(s) of a coded column, ``prefix`` before and ``suffix`` after:
-    each distinct text framed once, then taken by the codes."""
+def _coded_piece(coded: _Coded, prefix: str, suffix: str) -> _Coded:
+    """A coded column as a piece of :func:`_rows`: each distinct text framed once by
+    ``prefix`` and ``suffix``, a missing value (and a null text) the frame alone."""
     texts, codes = _extended(coded)
-    framed = _array(pc.binary_join_element_wise(_s(prefix), texts, _s(suffix), _s("")))
-    return framed.take(pa.array(codes))
+    return _Coded(_array(pc.binary_join_element_wise(_s(prefix), texts, _s(suffix), _s(""))),
+                  codes)
+
+
+def _rows(pieces: list[Piece], rows: int) -> pa.Array:
+    """Each row's pieces one after the other (a null field: empty), as one string array.
+
+    A piece is a row array, a constant (a scalar) or coded (:class:`_Coded` without
+    missing codes: its row's text is ``texts[codes[row]]``). Neighbouring coded pieces
+    are written by one Arrow ``take`` from their texts laid one after another, the
+    codes of a row side by side (shifted to their texts): the take writes each row's
+    texts in turn into one buffer, and every ``width``-th of its offsets is a row's end.
+    The row arrays, constants and those runs are then joined row by row by one Arrow
+    kernel, which copies one piece per row for each run (``recist.reason_text.compose``
+    builds its rows the same way).
+    """
+    joined: list[Joinable] = []
+    run: list[_Coded] = []
+    for piece in [*pieces, None]:
+        if isinstance(piece, _Coded):
+            run.append(piece)
+            continue
+        if run:
+            joined.append(_taken(run, rows))
+            run = []
+        if piece is not None:
+            joined.append(piece)
+    if len(joined) == 1 and isinstance(joined[0], pa.Array) and not joined[0].null_count:
+        return _array(joined[0])
+    # without a null piece the kernel's faster default (which would null the row)
+    nulls = any(piece.null_count if isinstance(piece, pa.Array) else not piece.is_valid
+                for piece in joined)
+    return _array(pc.binary_join_element_wise(*joined, _s(""), null_handling="replace",
+                                              null_replacement="") if nulls
+                  else pc.binary_join_element_wise(*joined, _s("")))
+
+
+def _taken(run: list[_Coded], rows: int) -> pa.Array:
+    """Each row's texts of the coded pieces ``run``, one after another (:func:`_rows`)."""
+    if len(run) == 1:
+        return run[0].texts.take(pa.array(run[0].codes))
+    sizes = [len(coded.texts) for coded in run]
+    starts = np.cumsum([0, *sizes[:-1]])
+    width = len(run)
+    index = np.empty((rows, width), dtype=np.int32 if sum(sizes) < 2**31 else np.int64)
+    for column, (coded, start) in enumerate(zip(run, starts)):
+        np.add(coded.codes, start, out=index[:, column], casting="unsafe")
+    table = pa.concat_arrays([coded.texts for coded in run])
+    taken = pc.take(table, pa.array(index.reshape(-1)), boundscheck=False)
+    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64, count=rows * width + 1,
+                            offset=8 * taken.offset)
+    return pa.LargeStringArray.from_buffers(
+        rows, pa.py_buffer(np.ascontiguousarray(offsets[::width])),
+        taken.buffers()[2] or pa.py_buffer(b""))
 
 
 def _field_pieces(series: pd.Series, fixed: bool, prefix: str = "", suffix: str = ""
@@ -474,13 +536,7 @@ def table_csv_parts(frame: pd.DataFrame) -> tuple[bytes | memoryview, ...]:
         pieces.extend(got)
     if group is not None:
         pieces.append(_coded_piece(group, _DELIMITER if group_start else "", _LINE))
-    # every row's fields, delimiters, quotes and line end in one pass (a null field: empty;
-    # without a null piece the kernel's faster default, which would null the row)
-    nulls = any(piece.null_count if isinstance(piece, pa.Array) else not piece.is_valid
-                for piece in pieces)
-    lines = _array(pc.binary_join_element_wise(*pieces, _s(""), null_handling="replace",
-                                               null_replacement="") if nulls
-                   else pc.binary_join_element_wise(*pieces, _s("")))
+    lines = _rows(pieces, len(frame))  # every row's fields, delimiters, quotes, line end
     header = _DELIMITER.join(_quote_text(str(name)) for name in names) + _LINE
     return header.encode("utf-8"), _data(lines).data
 

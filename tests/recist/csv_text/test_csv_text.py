@@ -226,3 +226,33 @@ def test_sentences_mostly_holding_the_delimiter_quoted_like_pandas(delimited_sha
     for label, column in (("object", texts), ("string", pd.array(texts, dtype="string"))):
         frame = pd.DataFrame({"patient_id": [f"P{k}" for k in range(n)], "reasons": column})
         assert bytes(table_csv_bytes(frame)) == _pandas(frame), label
+
+
+def test_rows_take_each_run_of_coded_pieces_at_once_and_join_the_rest():
+    """Neighbouring coded pieces are written by one take (every width-th offset a row's
+    end); a lone coded piece, a run whose texts are all empty, row arrays with missing
+    values and constants between runs all give each row's pieces in order."""
+    import pyarrow as pa
+
+    from recist.csv_text import _Coded, _rows
+
+    rng = np.random.default_rng(21)
+    rows = 1_000
+    words = pa.array(["", "a", "bc", "déf", '"q"'], type=pa.large_string())
+    empty = pa.array(["", ""], type=pa.large_string())
+    runs = {k: _Coded(words, rng.integers(0, len(words), rows)) for k in "xyz"}
+    blank = _Coded(empty, rng.integers(0, 2, rows).astype(np.int8))
+    texts = np.array(["t", None, "uv", "é"], dtype=object)[rng.integers(0, 4, rows)]
+    column = pa.array(texts, type=pa.large_string())
+    comma = pa.scalar(",", pa.large_string())
+
+    def text(piece, row):
+        if isinstance(piece, _Coded):
+            return piece.texts[int(piece.codes[row])].as_py()
+        return (piece[row] if isinstance(piece, pa.Array) else piece).as_py() or ""
+
+    for pieces in ([runs["x"], runs["y"], runs["z"]], [runs["x"]], [blank, blank],
+                   [runs["x"], blank, comma, column, runs["y"], runs["z"], comma],
+                   [column, runs["z"]], [comma, runs["x"], runs["y"], column]):
+        expected = ["".join(text(piece, row) for piece in pieces) for row in range(rows)]
+        assert _rows(pieces, rows).to_pylist() == expected
