@@ -35,6 +35,9 @@ from recist.cohort_index import small_codes
 
 __all__ = ["first_byte", "read_text_table"]
 
+_WIDEST = 32
+"""The widest text (bytes) whose runs numpy finds (:func:`_fixed_width_runs`)."""
+
 def _header(path: Path) -> list[str] | None:
     """The header's column names as the ``csv`` module reads them (None if unreadable)."""
     try:
@@ -89,17 +92,85 @@ def _sorted_codes(encoded: pa.DictionaryArray) -> tuple[pa.Array, np.ndarray]:
     return dictionary.take(pa.array(order)), small_codes(rank, len(order))[indices]
 
 
+def _fixed_width_runs(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | None:
+    """The column as one array and the first row of each run of equal cells (row 0 first),
+    when every cell holds text of one width (in bytes) and none is missing; else None.
+
+    Such a column (ids, dates, visit labels, a constant organ or slice thickness) needs no
+    cell-by-cell comparison of texts: its bytes are rows of one width, read as a few
+    integers per row (overlapping where the width is not a multiple of theirs) and
+    compared with the row before, in numpy.
+    """
+    chunks = [chunk for chunk in column.chunks if len(chunk)]
+    if not chunks or any(chunk.null_count for chunk in chunks):
+        return None
+    widths: set[int] = set()
+    for chunk in chunks:
+        lengths = np.diff(_offsets(chunk))
+        widths.update((int(lengths.min()), int(lengths.max())))
+    n = sum(len(chunk) for chunk in chunks)
+    if len(widths) != 1:
+        return None
+    width = widths.pop()
+    if width * n >= 2**31 or width > _WIDEST:  # 32-bit offsets; wider: Arrow compares
+        return None
+    array = pa.concat_arrays(chunks)
+    data = array.buffers()[2]
+    start = int(_offsets(array)[0])
+    changes = np.zeros(n, dtype=bool)
+    changes[0] = True  # row 0 starts a run
+    for at, size in _word_reads(width):
+        words = np.ndarray((n,), dtype=f"<u{size}", buffer=data, offset=start + at,
+                           strides=(width,))
+        changes[1:] |= words[1:] != words[:-1]
+    return array, np.flatnonzero(changes)
+
+
+def _word_reads(width: int) -> list[tuple[int, int]]:
+    """Where and how wide (1, 2, 4 or 8 bytes) the integers are that, read at each row of
+    ``width`` bytes, cover all of its bytes: the widest fitting, side by side, and one more
+    ending at the row's end, overlapping the others where needed.
+
+    >>> _word_reads(10), _word_reads(6), _word_reads(7), _word_reads(1), _word_reads(0)
+    ([(0, 8), (8, 2)], [(0, 4), (4, 2)], [(0, 4), (3, 4)], [(0, 1)], [])
+    """
+    if width == 0:
+        return []
+    size = next(size for size in (8, 4, 2, 1) if size <= width)
+    reads = [(at, size) for at in range(0, width - size + 1, size)]
+    rest = width - (reads[-1][0] + size)
+    if rest:
+        last = next(last for last in (1, 2, 4, 8) if last >= rest)
+        reads.append((width - last, last))
+    return reads
+
+
+def _offsets(array: pa.Array) -> np.ndarray:
+    """A text array's ``len(array) + 1`` offsets into its bytes (no copy)."""
+    return np.frombuffer(array.buffers()[1], dtype=np.int32)[
+        array.offset:array.offset + len(array) + 1]
+
+
 def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
     """A text column as a categorical of its distinct texts, sorted (a missing cell: code
     -1); raises ``pa.ArrowInvalid`` when a text is not UTF-8 (:func:`_sorted_codes`).
 
     A measurements table is sorted or grouped by patient and scan, so that most columns
     repeat a value over consecutive rows (the patient, the kind, the organ, the slice
-    thickness, the date and visit of a scan): when the first of Arrow's blocks holds at
-    most one run of equal cells in 2, the runs are found (comparing neighbours, cheaper
-    than hashing each cell) and only each run's text is looked up among the distinct ones;
-    otherwise every cell is.
+    thickness, the date and visit of a scan): when at most one row in 2 starts a run of
+    equal cells, only each run's text is looked up among the distinct ones; otherwise
+    every cell is. The runs of a column of one width are found by numpy
+    (:func:`_fixed_width_runs`); the others' by Arrow when the first of its blocks holds
+    at most one run in 2 (comparing neighbours, cheaper than hashing each cell).
     """
+    fixed = _fixed_width_runs(column)
+    if fixed is not None:
+        array, starts = fixed
+        if 2 * len(starts) <= len(array):
+            lengths = np.diff(starts, append=len(array))
+            dictionary, codes = _sorted_codes(pc.dictionary_encode(array.take(starts)))
+            return _from_codes(dictionary, np.repeat(codes, lengths))
+        return _from_codes(*_sorted_codes(pc.dictionary_encode(array)))
     chunks = [chunk for chunk in column.chunks if len(chunk)]
     probe = pc.run_end_encode(chunks[0]) if chunks else None
     if probe is not None and 2 * len(probe.values) <= len(chunks[0]):
@@ -116,6 +187,11 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
         codes = np.repeat(codes, lengths)  # in the codes' final type before the repeat
     else:
         dictionary, codes = _sorted_codes(pc.dictionary_encode(column.combine_chunks()))
+    return _from_codes(dictionary, codes)
+
+
+def _from_codes(dictionary: pa.Array, codes: np.ndarray) -> pd.Categorical:
+    """The categorical of these categories (sorted, distinct) and codes."""
     categories = pd.Index(dictionary.to_numpy(zero_copy_only=False), dtype=object)
     return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 

@@ -168,3 +168,37 @@ def test_categorical_of_arrow_blocks(chunks):
     expected = [cell for chunk in chunks for cell in chunk]
     assert [None if pd.isna(v) else v for v in values] == expected
     assert values.categories.tolist() == sorted({c for c in expected if c is not None})
+
+
+def _check_categorical(chunks):
+    from recist.csv_read import _categorical
+
+    column = pa.chunked_array([pa.array(chunk, type=pa.string()) for chunk in chunks],
+                              type=pa.string())
+    values = _categorical(column)
+    expected = [cell for chunk in chunks for cell in chunk]
+    assert [None if pd.isna(v) else v for v in values] == expected
+    assert values.categories.tolist() == sorted({c for c in expected if c is not None})
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 17, 24, 31, 32])
+def test_runs_of_one_width_differing_at_any_byte(width):
+    """The texts of one width are compared by a few integers per row, overlapping where
+    the width is not a multiple of theirs: two texts differing at any one byte (first,
+    last, or one read by two integers) are told apart, runs across blocks included."""
+    base = "".join(chr(ord("a") + i % 26) for i in range(width))
+    texts = [base] + [base[:at] + "#" + base[at + 1:] for at in range(width)]
+    cells = [text for text in texts for _ in range(3)]  # runs of 3: the run path
+    _check_categorical([cells[:4], cells[4:5], cells[5:]])
+    _check_categorical([texts * 2])  # no runs: every cell looked up
+
+
+@pytest.mark.parametrize("chunks", [
+    [["ab", "ab"], ["abc", "abc"]],  # two widths, each block of one
+    [["ab", "ab", None, "ab"]],  # a missing cell
+    [["é", "é", "e", "e"]],  # one width in bytes, not in letters
+    [["lung"] * 4, ["lung"] * 2],  # one text throughout
+    [["a\x00", "a\x00", "a\x01", "a\x01"]],  # a NUL byte is a byte like any other
+])
+def test_runs_of_texts_near_one_width(chunks):
+    _check_categorical(chunks)
