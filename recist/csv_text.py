@@ -278,21 +278,25 @@ distinct value (or pair of values) in this many rows: fewer pays for no hashing.
 
 
 def _object_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """``pandas.factorize`` of an object array (codes, and the distinct values as objects;
-    None, NaN and pd.NA: code ``-1``), the rows first grouped by the object they point to;
-    None when the rows hold more than one distinct object in ``_REPEATS`` (hardly
-    repeated), looked at first in ``_REPEATS`` blocks of ``_BLOCK`` rows (a long text
-    column of distinct sentences is left at once).
+    """Codes of an object array and the values they point to (objects; None, NaN and pd.NA:
+    code ``-1``, a missing value), or None when the rows hold more than one distinct object
+    in ``_REPEATS`` (hardly repeated), looked at first in ``_REPEATS`` blocks of ``_BLOCK``
+    rows (a long text column of distinct sentences is left at once).
 
-    A response table repeats a few label objects over its rows: grouping the rows by the
-    objects' addresses (integers, read from the array's buffer of pointers) hashes no
-    string; the few distinct objects are then factorised by value, so equal texts held by
-    different objects still share one code. Text holding a NUL character is left to the
-    plain path: pandas compares text only up to its first NUL.
+    The rows are grouped by the object they point to (its address, an integer read from
+    the array's buffer of pointers), which hashes no string. When the rows come in runs of
+    one object (a patient's rows one after another), each run is one code
+    (:func:`_run_codes`), hashing nothing. Else the objects' addresses are factorised and
+    the few distinct objects then by value (``pandas.factorize``), so equal texts held by
+    different objects share one code; text holding a NUL character is then left to the
+    plain path (pandas compares text only up to its first NUL).
     """
     cells = np.ascontiguousarray(cells)
     address = np.frombuffer(memoryview((ctypes.c_char * cells.nbytes).from_address(
         cells.ctypes.data)).cast("B"), dtype=np.uintp)
+    changes = address[1:] != address[:-1]
+    if _REPEATS * (np.count_nonzero(changes) + 1) <= len(cells):
+        return _run_codes(cells, np.concatenate([[0], np.flatnonzero(changes) + 1]))
     if len(cells) > _REPEATS * _BLOCK:  # a first look at blocks spread over the column
         starts = np.linspace(0, len(cells) - _BLOCK, _REPEATS).astype(np.intp)
         sample = address[(starts[:, None] + np.arange(_BLOCK)).ravel()]
@@ -310,6 +314,16 @@ def _object_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     except TypeError:  # an unhashable cell (a list): not text, pandas decides
         return None
     return np.take(codes, same), np.asarray(uniques, dtype=object)
+
+
+def _run_codes(cells: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes numbering the runs of rows that point to one object (``starts``: each run's
+    first row), and the object of each run that is not missing (a missing one: ``-1``).
+    The same text in two runs gets two codes, formatted twice to the same bytes."""
+    objects = cells[starts]
+    missing = pd.isna(objects)
+    numbers = np.where(missing, -1, np.cumsum(~missing) - 1)
+    return np.repeat(numbers, np.diff(starts, append=len(cells))), objects[~missing]
 
 
 def _coded(series: pd.Series, fixed: bool) -> _Coded | None:

@@ -256,3 +256,27 @@ def test_rows_take_each_run_of_coded_pieces_at_once_and_join_the_rest():
                    [column, runs["z"]], [comma, runs["x"], runs["y"], column]):
         expected = ["".join(text(piece, row) for piece in pieces) for row in range(rows)]
         assert _rows(pieces, rows).to_pylist() == expected
+
+
+def test_rows_in_runs_of_one_object_coded_by_run_as_pandas_writes_them(monkeypatch):
+    """A column whose rows come in runs of one object (a patient's rows together) is coded
+    run by run, hashing nothing: the same text in two runs (one object or two), texts
+    holding a NUL, quotes and delimiters, and runs of each kind of missing value."""
+    import recist.csv_text as csv_text
+
+    rng = np.random.default_rng(23)
+    texts = ["P1", "L\x00a", "L\x00b", 'q"x', "a,b", "", "é", None, np.nan, pd.NA,
+             "".join(["P", "1"])]  # the last: "P1" again, another object
+    order = rng.integers(0, len(texts), 300)
+    order[:3] = [0, 1, 0]  # the same object in two runs
+    lengths = rng.integers(8, 20, len(order))
+    column = np.repeat(np.array(texts, dtype=object)[order], lengths)
+    frame = pd.DataFrame({"patient_id": column, "n": np.arange(len(column))})
+    codes, objects = csv_text._object_codes(column)
+    starts = [0] + [k for k in range(1, len(column)) if column[k] is not column[k - 1]]
+    assert len(objects) == len(starts) - int(pd.isna(column[starts]).sum())  # one per run
+    assert (codes[:lengths[0]] == 0).all() and codes[lengths[0] + lengths[1]] == 2
+    expected = _pandas(frame)
+    monkeypatch.setattr(csv_text, "_pandas_bytes", lambda frame: pytest.fail("pandas path"))
+    assert bytes(table_csv_bytes(frame)) == expected
+    assert expected.count(b"L\x00a") == lengths[order == 1].sum()
