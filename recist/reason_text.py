@@ -23,8 +23,8 @@ import pyarrow.compute as pc
 
 from recist.arrays import dense_limit, sorted_codes
 
-__all__ = ["Texts", "affix", "compose", "concat", "distinct_texts", "format_rows", "pick",
-           "split_template", "text_table"]
+__all__ = ["Texts", "affix", "compose", "compose_texts", "concat", "distinct_texts",
+           "format_rows", "objects", "pick", "split_template", "text_table"]
 
 Texts: TypeAlias = "pa.Array | npt.NDArray[np.object_]"
 """A table of texts: an Arrow string array, or an object array of ``str``."""
@@ -113,9 +113,14 @@ def _utf8(text: str) -> bool:
     return True
 
 
-def _objects(table: Texts) -> npt.NDArray[np.object_]:
-    """The texts of ``table`` as an object array of ``str``."""
-    if isinstance(table, pa.Array):
+def objects(table: Texts | pa.ChunkedArray) -> npt.NDArray[np.object_]:
+    """The texts of ``table`` (Arrow, in chunks or not, or objects) as an object array of
+    ``str`` (Arrow makes the Python strings).
+
+    >>> objects(pa.chunked_array([["a"], ["b", "c"]])).tolist()
+    ['a', 'b', 'c']
+    """
+    if isinstance(table, (pa.Array, pa.ChunkedArray)):
         texts: npt.NDArray[np.object_] = table.to_numpy(zero_copy_only=False)
         return texts
     return np.asarray(table, dtype=object)
@@ -227,7 +232,7 @@ def distinct_texts(values: npt.ArrayLike,
     ['+30.00', '-0.00', '+30.00', '+2.50']
     """
     texts, codes = text_table(values, spec)
-    return _objects(texts), codes
+    return objects(texts), codes
 
 
 def affix(prefix: str, texts: Texts, suffix: str) -> Texts:
@@ -239,7 +244,7 @@ def affix(prefix: str, texts: Texts, suffix: str) -> Texts:
     if isinstance(texts, pa.Array) and _utf8(prefix) and _utf8(suffix):
         return pc.binary_join_element_wise(prefix, texts, suffix, "")
     joined = np.empty(len(texts), dtype=object)
-    joined[:] = [prefix + text + suffix for text in _objects(texts).tolist()]
+    joined[:] = [prefix + text + suffix for text in objects(texts).tolist()]
     return joined
 
 
@@ -256,12 +261,28 @@ def concat(tables: Sequence[Texts]) -> Texts:
     arrow = [table.cast(pa.string()) for table in tables if isinstance(table, pa.Array)]
     if len(arrow) == len(tables):
         return pa.concat_arrays(arrow)
-    return np.concatenate([_objects(table) for table in tables])
+    return np.concatenate([objects(table) for table in tables])
 
 
 def compose(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
             ) -> npt.NDArray[np.object_]:
-    """Row ``i``'s text is ``"".join(table[codes[i]] for table, codes in pieces)``.
+    """Row ``i``'s text is ``"".join(table[codes[i]] for table, codes in pieces)``: the
+    rows of ``compose_texts`` as an object array of ``str``.
+
+    >>> compose(3, [(np.array(["a", "b"], dtype=object), [0, 1, 0]),
+    ...             (pa.array(["-x", ""]), [1, 0, 0])]).tolist()
+    ['a', 'b-x', 'a-x']
+    >>> compose(2, [(pa.array(["", "a", "b"]), np.array([[1, 2], [2, 0]]))]).tolist()
+    ['ab', 'b']
+    """
+    return objects(compose_texts(n, pieces))
+
+
+def compose_texts(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
+                  ) -> pa.ChunkedArray | npt.NDArray[np.object_]:
+    """Row ``i``'s text is ``"".join(table[codes[i]] for table, codes in pieces)``, as
+    Arrow strings (no Python string made per row), or as an object array of ``str`` when
+    UTF-8 cannot hold a text (a lone surrogate).
 
     A piece's codes may also be a matrix of ``n`` rows: its columns are that many pieces
     one after the other, all reading the same table (given, and copied, once).
@@ -269,15 +290,12 @@ def compose(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
     Every table goes into one Arrow string table and each row's codes are laid side by
     side (shifted to their table), so a single Arrow ``take`` writes each row's pieces one
     after the other into one buffer; every ``width``-th offset of it is a row's end (the
-    width: the number of codes of a row), and Arrow makes the Python strings. Rows go
-    ``_BLOCK`` at a time, few enough that a block's text fits Arrow's 32-bit offsets.
-    Texts UTF-8 cannot hold (lone surrogates) are joined row by row instead.
+    width: the number of codes of a row). Rows go ``_BLOCK`` at a time (one chunk each),
+    few enough that a block's text fits Arrow's 32-bit offsets. Texts UTF-8 cannot hold
+    are joined row by row instead.
 
-    >>> compose(3, [(np.array(["a", "b"], dtype=object), [0, 1, 0]),
-    ...             (pa.array(["-x", ""]), [1, 0, 0])]).tolist()
-    ['a', 'b-x', 'a-x']
-    >>> compose(2, [(pa.array(["", "a", "b"]), np.array([[1, 2], [2, 0]]))]).tolist()
-    ['ab', 'b']
+    >>> compose_texts(3, [(pa.array(["a", "b"]), [0, 1, 0])]).to_pylist()
+    ['a', 'b', 'a']
     """
     codes = [np.asarray(code) for _, code in pieces]  # integer codes, any width
     codes = [code if code.ndim == 2 else code.reshape(len(code), 1) for code in codes]
@@ -287,17 +305,17 @@ def compose(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
             raise ValueError(f"compose: {len(code)} codes for {n} rows")
         if code.size and (int(code.min()) < 0 or int(code.max()) >= size):
             raise IndexError(f"compose: a code outside a table of {size} texts")
-    out = np.empty(n, dtype=object)
-    out[:] = ""
+    empty = pa.chunked_array([pa.repeat(pa.scalar("", pa.string()), n)])
     if not n or not pieces:
-        return out
+        return empty
     try:
         table = pa.concat_arrays([
             t.cast(pa.string()) if isinstance(t, pa.Array)
             else pa.array(np.asarray(t, dtype=object), type=pa.string(), from_pandas=False)
             for t, _ in pieces])
     except UnicodeEncodeError:
-        tables = [_objects(t) for t, _ in pieces]
+        tables = [objects(t) for t, _ in pieces]
+        out = np.empty(n, dtype=object)
         out[:] = ["".join(parts) for parts in zip(*(t[c[:, j]].tolist()
                                                     for t, c in zip(tables, codes)
                                                     for j in range(c.shape[1])))]
@@ -311,8 +329,9 @@ def compose(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
     block = max(1, min(_BLOCK, _MAX_OFFSET // max(1, widest_row)))
     width = sum(code.shape[1] for code in codes)
     if not width:
-        return out
+        return empty
     index_type = np.int32 if starts[-1] <= _MAX_OFFSET else np.int64
+    chunks = []
     for start in range(0, n, block):
         end = min(n, start + block)
         index = np.empty((end - start, width), dtype=index_type)
@@ -321,8 +340,8 @@ def compose(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
             np.add(code[start:end], starts[j], out=index[:, column:column + code.shape[1]],
                    casting="unsafe")
             column += code.shape[1]
-        out[start:end] = _joined_rows(table, index).to_numpy(zero_copy_only=False)  # checked
-    return out
+        chunks.append(_joined_rows(table, index))  # checked above
+    return pa.chunked_array(chunks, type=pa.string())
 
 
 def format_rows(mask: npt.NDArray[np.bool_], template: str, *columns: npt.ArrayLike) -> list[str]:

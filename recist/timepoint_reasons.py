@@ -24,11 +24,11 @@ import pyarrow as pa
 
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.criteria import Criteria
-from recist.reason_text import Texts, compose, concat, split_template, text_table
+from recist.reason_text import Texts, compose_texts, concat, objects, split_template, text_table
 from recist.response_table import NEW_LESION_ORDER, NONTARGET_ORDER, TARGET_ORDER
 from recist.vocabulary import NewLesions, NonTargetResponse, TargetResponse
 
-__all__ = ["REASON_INPUTS", "timepoint_reasons"]
+__all__ = ["REASON_INPUTS", "timepoint_reason_texts", "timepoint_reasons"]
 
 REASON_INPUTS = (
     "partial_sum_mm", "nadir_mm", "baseline_sum_mm", "pct_from_baseline",
@@ -215,7 +215,21 @@ def timepoint_reasons(
     backdated: npt.NDArray[np.bool_], therapy_text: npt.NDArray[np.object_],
     baseline: npt.NDArray[np.bool_], criteria: Criteria,
 ) -> npt.NDArray[np.object_]:
-    """The ``reasons`` of every time point.
+    """The ``reasons`` of every time point as an object array of ``str``
+    (``timepoint_reason_texts``, whose arguments it takes)."""
+    return objects(timepoint_reason_texts(f, codes, overall, rule, backdated, therapy_text,
+                                          baseline, criteria))
+
+
+def timepoint_reason_texts(
+    f: Mapping[str, npt.NDArray[Any]], codes: Mapping[str, npt.NDArray[np.int64]],
+    overall: npt.NDArray[np.object_], rule: npt.NDArray[np.object_],
+    backdated: npt.NDArray[np.bool_], therapy_text: npt.NDArray[np.object_],
+    baseline: npt.NDArray[np.bool_], criteria: Criteria,
+) -> pa.ChunkedArray | npt.NDArray[np.object_]:
+    """The ``reasons`` of every time point, as Arrow strings
+    (``recist.reason_text.compose_texts``: an object array of ``str`` when UTF-8 cannot
+    hold one, a lesion id with a lone surrogate).
 
     ``f``: the time point features (``recist.sums.timepoint_columns``); ``codes``: the
     target, non-target and new-lesion responses as codes of ``*_ORDER`` (keys
@@ -257,4 +271,4 @@ def timepoint_reasons(
         table.append(suffix(i))
         suffix_code[i] = len(table) - 1
     target = _target_pieces(np.asarray(codes["target"]), f, criteria, baseline)
-    return compose(n, [target, (np.array(table, dtype=object), suffix_code)])
+    return compose_texts(n, [target, (np.array(table, dtype=object), suffix_code)])

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from recist.arrays import NO_DATE_NS, round_half_away
 from recist.criteria import RECIST_1_1, Criteria
@@ -32,7 +33,7 @@ from recist.response_table import (
     overall_response,
 )
 from recist.sums import NewTherapyCutoffs, timepoint_columns
-from recist.timepoint_reasons import REASON_INPUTS, timepoint_reasons
+from recist.timepoint_reasons import REASON_INPUTS, timepoint_reason_texts
 from recist.vocabulary import NewLesions, NonTargetResponse, OverallResponse, TargetResponse
 
 __all__ = [
@@ -332,7 +333,9 @@ def assess_timepoints(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     the ``timepoints`` table of docs/tables.md with exactly ``TIMEPOINT_COLUMNS``, one row per
     patient and time point, sorted by patient then date (time points ordered by their
     earliest scan; the ``date`` shown follows DEC-20); each patient's first row is
-    the baseline (response columns empty, ``reasons`` = ``"baseline"``).
+    the baseline (response columns empty, ``reasons`` = ``"baseline"``). ``reasons`` is
+    a pandas ``string`` column (``_text_column``), kept in Arrow as it was written: no
+    Python string is made per row unless a caller reads one.
 
     Rules: SUM-1..8 (``recist.sums``), TGT-*, NT-*, NEW-*, OVR-T1-*, OVR-T2-*, DEC-13
     (an equivocal new lesion later confirmed makes its first-sighting time point PD),
@@ -389,7 +392,7 @@ def assess_timepoints_with_findings(
     therapy_text, findings = _new_therapy_notes(features, date_ns, baseline)
     # the output's columns, built without a copy (this call's own arrays; the labels are
     # copied, as the encoding of the measurements may hold them)
-    columns: dict[str, npt.NDArray[Any]] = {
+    columns: dict[str, npt.NDArray[Any] | pd.api.extensions.ExtensionArray] = {
         "patient_id": np.array(features["patient_id"], dtype=object),
         "visit": np.array(features["visit"], dtype=object),
         "date": date_ns.view("datetime64[ns]"),
@@ -404,8 +407,8 @@ def assess_timepoints_with_findings(
         heads = np.flatnonzero(head)
         patient = np.cumsum(head, dtype=np.intp) - 1
     features = {name: features[name] for name in REASON_INPUTS}  # the rest is done with
-    columns["reasons"] = timepoint_reasons(features, codes, overall, rule, backdated,
-                                           therapy_text, baseline, criteria)
+    columns["reasons"] = _text_column(timepoint_reason_texts(
+        features, codes, overall, rule, backdated, therapy_text, baseline, criteria))
     for column in (target, nontarget, new, overall):  # the baseline has no response
         column[baseline] = None
     out = pd.DataFrame(columns, copy=False)
@@ -416,6 +419,21 @@ def assess_timepoints_with_findings(
     # ``features`` is already sorted by patient, then chronologically (earliest scan of
     # each time point), so the baseline stays first even if DEC-20 moves a PD date.
     return out, findings
+
+
+def _text_column(texts: pa.ChunkedArray | npt.NDArray[np.object_]
+                 ) -> pd.api.extensions.ExtensionArray:
+    """Texts as a pandas ``string`` column: Arrow strings as they are (no copy, no Python
+    string per row); texts UTF-8 cannot hold (a lone surrogate, which Arrow refuses) in
+    the ``string`` dtype's Python storage.
+
+    >>> _text_column(pa.chunked_array([["a", "b"]])).tolist()
+    ['a', 'b']
+    >>> _text_column(np.array(["a\\udcff"], dtype=object)).dtype.storage
+    'python'
+    """
+    storage = "pyarrow" if isinstance(texts, pa.ChunkedArray) else "python"
+    return pd.array(texts, dtype=pd.StringDtype(storage))
 
 
 def _new_therapy_notes(
