@@ -73,23 +73,27 @@ def first_byte(path: Path, byte: bytes) -> int:
 
 def _sorted_codes(encoded: pa.DictionaryArray) -> tuple[pa.Array, np.ndarray]:
     """The dictionary of ``encoded`` sorted (Python's string order: UTF-8 bytes sort as
-    their code points) and the codes renumbered to it, in the smallest integer type
-    holding them (``small_codes``), a missing cell -1; raises ``pa.ArrowInvalid`` when a
-    text is not UTF-8 (checked once per distinct text).
+    their code points), without the empty text, and the codes renumbered to it, in the
+    smallest integer type holding them (``small_codes``), a missing or empty cell -1;
+    raises ``pa.ArrowInvalid`` when a text is not UTF-8 (checked once per distinct text).
 
     Sorted here, the normaliser finds its categories already in order and keeps the codes
-    (``recist.table``) instead of renumbering every row.
+    (``recist.table``) instead of renumbering every row. An empty cell is a missing one
+    (:func:`read_text_table` reads it as an empty text): sorted, it is the first.
     """
     dictionary = encoded.dictionary
     dictionary.validate(full=True)  # every distinct text: UTF-8
     indices = encoded.indices.fill_null(-1).to_numpy()
     order = pc.sort_indices(dictionary).to_numpy()
+    empty = int(len(order) > 0 and not dictionary[int(order[0])].as_py())
     if np.array_equal(order, np.arange(len(order))):
-        return dictionary, small_codes(indices, len(dictionary))
+        codes = small_codes(indices, len(order) - empty)
+        return dictionary[empty:], codes - 1 if empty else codes
     rank = np.empty(len(order) + 1, dtype=np.int64)
-    rank[order] = np.arange(len(order))
+    rank[order] = np.arange(-empty, len(order) - empty)  # the empty text: -1
     rank[-1] = -1  # code -1 (missing) reads the last entry
-    return dictionary.take(pa.array(order)), small_codes(rank, len(order))[indices]
+    return (dictionary.take(pa.array(order[empty:])),
+            small_codes(rank, len(order) - empty)[indices])
 
 
 def _fixed_width_runs(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | None:
@@ -104,26 +108,27 @@ def _fixed_width_runs(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | 
     chunks = [chunk for chunk in column.chunks if len(chunk)]
     if not chunks or any(chunk.null_count for chunk in chunks):
         return None
-    widths: set[int] = set()
-    for chunk in chunks:
-        lengths = np.diff(_offsets(chunk))
-        widths.update((int(lengths.min()), int(lengths.max())))
-    n = sum(len(chunk) for chunk in chunks)
-    if len(widths) != 1:
+    offsets = [_offsets(chunk) for chunk in chunks]
+    width = int(offsets[0][1] - offsets[0][0])
+    # each block's bytes first (a block of another width is most often found so), then
+    # each row's
+    if any(ends[-1] - ends[0] != width * (len(ends) - 1) for ends in offsets) or any(
+            (np.diff(ends) != width).any() for ends in offsets):
         return None
-    width = widths.pop()
+    n = sum(len(chunk) for chunk in chunks)
     if width * n >= 2**31 or width > _WIDEST:  # 32-bit offsets; wider: Arrow compares
         return None
     array = pa.concat_arrays(chunks)
     data = array.buffers()[2]
     start = int(_offsets(array)[0])
-    changes = np.zeros(n, dtype=bool)
-    changes[0] = True  # row 0 starts a run
+    changes = np.zeros(n - 1, dtype=bool)  # row i + 1 differs from row i
     for at, size in _word_reads(width):
         words = np.ndarray((n,), dtype=f"<u{size}", buffer=data, offset=start + at,
                            strides=(width,))
-        changes[1:] |= words[1:] != words[:-1]
-    return array, np.flatnonzero(changes)
+        changes |= words[1:] != words[:-1]
+    starts = np.flatnonzero(changes)
+    starts += 1
+    return array, np.concatenate([np.zeros(1, dtype=starts.dtype), starts])  # and row 0
 
 
 def _word_reads(width: int) -> list[tuple[int, int]]:
@@ -186,8 +191,22 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
         lengths[firsts] = ends[firsts]
         codes = np.repeat(codes, lengths)  # in the codes' final type before the repeat
     else:
-        dictionary, codes = _sorted_codes(pc.dictionary_encode(column.combine_chunks()))
+        array = column.combine_chunks()
+        if chunks and (np.diff(_offsets(chunks[0])) == 0).any():  # empty cells likely
+            array = _empty_as_missing(array)
+        dictionary, codes = _sorted_codes(pc.dictionary_encode(array))
     return _from_codes(dictionary, codes)
+
+
+def _empty_as_missing(array: pa.Array) -> pa.Array:
+    """The text array with its empty texts missing (a mark per row, no text copied), so
+    that they are not looked up one by one among the distinct texts."""
+    empty = np.diff(_offsets(array)) == 0
+    if array.offset or array.null_count or not empty.any():
+        return array
+    valid = np.packbits(~empty, bitorder="little")
+    return pa.Array.from_buffers(array.type, len(array),
+                                 [pa.py_buffer(valid), *array.buffers()[1:]])
 
 
 def _from_codes(dictionary: pa.Array, codes: np.ndarray) -> pd.Categorical:
@@ -212,10 +231,11 @@ def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFram
     # at once but cost more CPU time in all (about a tenth of the parse, measured on a
     # 1.4 M-row table), and need a first pass over the file for quotes to cut it into
     # blocks without following them; read in order, following quotes
-    # (``newlines_in_values``) costs about what that pass over the file did.
+    # (``newlines_in_values``) costs about what that pass over the file did. An empty
+    # cell, quoted or not, is read as an empty text (no cell is tested against a list of
+    # missing-value spellings), and coded as missing (:func:`_sorted_codes`).
     options = pcsv.ConvertOptions(column_types={name: pa.string() for name in names},
-                                  null_values=[""], strings_can_be_null=True,
-                                  quoted_strings_can_be_null=True, check_utf8=False)
+                                  strings_can_be_null=False, check_utf8=False)
     try:
         table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(use_threads=False),
                               parse_options=pcsv.ParseOptions(newlines_in_values=True),

@@ -179,6 +179,14 @@ def _check_categorical(chunks):
     expected = [cell for chunk in chunks for cell in chunk]
     assert [None if pd.isna(v) else v for v in values] == expected
     assert values.categories.tolist() == sorted({c for c in expected if c is not None})
+    # the reader reads an empty cell as an empty text: coded as a missing one
+    empty = pa.chunked_array([pa.array(["" if cell is None else cell for cell in chunk],
+                                       type=pa.string()) for chunk in chunks],
+                             type=pa.string())
+    as_empty = _categorical(empty)
+    assert as_empty.codes.dtype == values.codes.dtype
+    assert as_empty.codes.tolist() == values.codes.tolist()
+    assert as_empty.categories.tolist() == values.categories.tolist()
 
 
 @pytest.mark.parametrize("width", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 17, 24, 31, 32])
@@ -199,6 +207,36 @@ def test_runs_of_one_width_differing_at_any_byte(width):
     [["é", "é", "e", "e"]],  # one width in bytes, not in letters
     [["lung"] * 4, ["lung"] * 2],  # one text throughout
     [["a\x00", "a\x00", "a\x01", "a\x01"]],  # a NUL byte is a byte like any other
+    [[None] * 3, [None]],  # nothing but empty cells (of width 0)
+    [["1.5", None, "2", None, "1.5", None], [None, "3"]],  # empty every other cell
+    [["a"] * 3 + [None] * 3 + ["b"] * 3],  # runs of empty cells
+    [[chr(0x4E00 + i) for i in range(126)] + [None]],  # sorted: 126 texts, 8-bit codes
+    [[chr(0x4E00 + i) for i in range(127)] + [None]],  # 127: 16-bit codes
+    [[chr(0x4E00 + i) for i in range(126, -1, -1)] + [None]],  # sorted afresh
 ])
 def test_runs_of_texts_near_one_width(chunks):
     _check_categorical(chunks)
+
+
+def test_empty_cells_quoted_or_not_are_missing_as_pandas_reads_them(tmp_path):
+    """The reader reads an empty cell as an empty text, coded as missing: quoted or not,
+    in a column of runs, one without, and an extra column, as pandas reads them."""
+    rows = [f'P{i % 3},2024-01-0{1 + i % 2},{"" if i % 2 else "V1"},T{i},target,'
+            f'{"lung" if i % 3 else chr(34) * 2},,{"" if i % 4 else "12.5"},"",measured,'
+            f'{"" if i % 5 else chr(34) * 2}' for i in range(40)]
+    path, fast, reference = _both(tmp_path, "\n".join([HEADER, *rows]) + "\n")
+    raw = read_text_table(path, CORE_COLUMNS)
+    assert raw is not None  # the Arrow path was taken
+    text = read_csv_table(path, "measurements table")
+    for name in text.columns:
+        assert raw[name].astype(object).equals(text[name]), name
+    pd.testing.assert_frame_equal(fast, reference)
+
+
+def test_empty_texts_of_an_array_not_at_its_start_are_missing():
+    from recist.csv_read import _categorical
+
+    array = pa.array(["x", "", "1", "", "2", "", "1"], type=pa.string()).slice(1)
+    values = _categorical(pa.chunked_array([array]))
+    assert values.codes.tolist() == [-1, 0, -1, 1, -1, 0]
+    assert values.categories.tolist() == ["1", "2"]
