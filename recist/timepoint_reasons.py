@@ -24,7 +24,15 @@ import pyarrow as pa
 
 from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.criteria import Criteria
-from recist.reason_text import Texts, compose_texts, concat, objects, split_template, text_table
+from recist.reason_text import (
+    Texts,
+    affix,
+    compose_texts,
+    concat,
+    objects,
+    split_template,
+    text_table,
+)
 from recist.response_table import NEW_LESION_ORDER, NONTARGET_ORDER, TARGET_ORDER
 from recist.vocabulary import NewLesions, NonTargetResponse, TargetResponse
 
@@ -137,13 +145,13 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
                    ) -> tuple[Texts, npt.NDArray[np.int32]]:
     """The target part of every row (followed by ``"; "``) as one ``compose`` piece: a
     table of texts and, per row, the codes of its sentence's pieces into it (the literal
-    before the first number, the first number, the literal after it, ...; code 0, the
+    before the first number, then each number with the literal after it; code 0, the
     empty text, for the slots a shorter sentence does not fill); every code 0 for a
     target NA and for the ``skip`` rows.
 
-    Each conversion formats the numbers it prints on the rows of every template naming
-    them in one ``text_table`` (a value met in several columns, such as a nadir that is
-    an earlier sum, is formatted once).
+    Each place a number takes in a sentence formats the numbers it shows once per
+    distinct value (``text_table``), each text followed by the literal after it, so that
+    a row is one piece per number, not two.
     """
     n = len(target_code)
     templates = _target_templates(criteria)
@@ -151,39 +159,27 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
     order = np.argsort(which, kind="stable")  # rows by template, ascending within each
     bounds = np.cumsum(np.bincount(which.astype(np.intp) + 1, minlength=len(templates) + 1))
     rows_of = [order[bounds[t]:bounds[t + 1]] for t in range(len(templates))]
+    # each template's literals, the last followed by "; "
     split = [split_template(template) for _, _, _, template, _ in templates]
-    width = 2 * max(1, max(len(specs) for _, specs in split)) + 1
-    texts: list[str] = [""]  # code 0: the empty text
+    literals_of = [literals[:-1] + [literals[-1] + "; "] for literals, _ in split]
+    width = 1 + max(1, max(len(specs) for _, specs in split))
+    tables: list[Texts] = [pa.array([""], type=pa.string())]  # code 0: the empty text
+    size = 1
     # the codes written in ``order`` (each template's rows one block), then put in place
     by_template = np.zeros((n, width), dtype=np.int32)
-    block = [slice(bounds[t], bounds[t + 1]) for t in range(len(templates))]
-    uses: dict[tuple[str, str], list[tuple[int, int]]] = {}  # -> (template, slot)
-    for t, (literals, specs) in enumerate(split):
+    for t, (_, specs) in enumerate(split):
+        block = slice(bounds[t], bounds[t + 1])
         if not len(rows_of[t]):
             continue
-        for k, literal in enumerate(literals):  # column 2k: the literal after number k
-            texts.append(literal + ("; " if k + 1 == len(literals) else ""))
-            by_template[block[t], 2 * k] = len(texts) - 1
+        tables.append(pa.array(literals_of[t][:1], type=pa.string()))
+        by_template[block, 0] = size  # column 0: the literal before the first number
+        size += 1
         for slot, (column, spec) in enumerate(zip(templates[t][4], specs)):
-            uses.setdefault((column, spec), []).append((t, slot))
-    tables: list[Texts] = [pa.array(texts, type=pa.string())]
-    size = len(texts)
-    by_conversion: dict[tuple[str, str], list[tuple[str, list[tuple[int, int]],
-                                                    npt.NDArray[Any]]]] = {}
-    for (column, spec), where in uses.items():
-        rows = np.concatenate([rows_of[t] for t, _ in where])
-        values = _target_number(column, f, criteria, rows)
-        by_conversion.setdefault((spec, values.dtype.str), []).append((column, where, values))
-    for (spec, _), numbers in by_conversion.items():
-        table, codes = text_table(np.concatenate([values for _, _, values in numbers]), spec)
-        codes = codes + size
-        at = 0
-        for _, where, _ in numbers:
-            for t, slot in where:
-                by_template[block[t], 2 * slot + 1] = codes[at:at + len(rows_of[t])]
-                at += len(rows_of[t])
-        tables.append(table)
-        size += len(table)
+            # column slot + 1: number slot, then the literal after it
+            table, codes = text_table(_target_number(column, f, criteria, rows_of[t]), spec)
+            by_template[block, slot + 1] = codes + size
+            tables.append(affix("", table, literals_of[t][slot + 1]))
+            size += len(table)
     index = np.empty_like(by_template)
     index[order] = by_template
     return concat(tables), index
