@@ -185,24 +185,38 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
     return concat(tables), index
 
 
-def _suffix(i: int, f: Mapping[str, npt.NDArray[Any]], nontarget: str, new: str,
-            backdated: bool, therapy: str, overall: str, rule: str) -> str:
-    """Everything after the target part of row ``i``: the non-target, new-lesion,
-    DEC-13 and DEC-17 parts and the overall response with its rule."""
-    parts = []
-    if nontarget in _NONTARGET_PARTS:
-        sentence, count = _NONTARGET_PARTS[nontarget]
-        parts.append(sentence if count is None else sentence % f[count][i])
-    if new == NewLesions.Y:
-        parts.append(_UNEQUIVOCAL % f["n_new_unequivocal"][i])
-    elif new == NewLesions.EQUIVOCAL and not backdated:
-        parts.append(_EQUIVOCAL)
-    if backdated:
-        parts.append(_BACKDATED % (f["backdated_lesions"][i], f["backdated_confirmed"][i]))
-    if therapy:
-        parts.append(therapy)
-    parts.append(f"overall {overall} ({rule})")
-    return "; ".join(parts)
+def _suffixes(rows: npt.NDArray[np.intp], f: Mapping[str, npt.NDArray[Any]],
+              nontarget_code: npt.NDArray[np.int64], new_code: npt.NDArray[np.int64],
+              backdated: npt.NDArray[np.bool_], therapy_text: npt.NDArray[np.object_],
+              overall: npt.NDArray[np.object_], rule: npt.NDArray[np.object_]) -> list[str]:
+    """Everything after the target part of each of ``rows``: the non-target, new-lesion,
+    DEC-13 and DEC-17 parts and the overall response with its rule (each row's values
+    read as Python objects first, not item by item from the arrays)."""
+    counts = {name: np.asarray(f[name])[rows].tolist() for name in (
+        "n_nt_progression", "n_nt_missing", "n_nt_present", "n_new_unequivocal")}
+    lesions = np.asarray(f["backdated_lesions"])[rows].tolist()
+    confirmed = np.asarray(f["backdated_confirmed"])[rows].tolist()
+    nontargets = np.array(NONTARGET_ORDER, dtype=object)[nontarget_code[rows]].tolist()
+    news = np.array(NEW_LESION_ORDER, dtype=object)[new_code[rows]].tolist()
+    out = []
+    for j, (nontarget, new, is_backdated, therapy, response, why) in enumerate(zip(
+            nontargets, news, backdated[rows].tolist(), therapy_text[rows].tolist(),
+            overall[rows].tolist(), rule[rows].tolist())):
+        parts = []
+        if nontarget in _NONTARGET_PARTS:
+            sentence, count = _NONTARGET_PARTS[nontarget]
+            parts.append(sentence if count is None else sentence % counts[count][j])
+        if new == NewLesions.Y:
+            parts.append(_UNEQUIVOCAL % counts["n_new_unequivocal"][j])
+        elif new == NewLesions.EQUIVOCAL and not is_backdated:
+            parts.append(_EQUIVOCAL)
+        if is_backdated:
+            parts.append(_BACKDATED % (lesions[j], confirmed[j]))
+        if therapy:
+            parts.append(therapy)
+        parts.append(f"overall {response} ({why})")
+        out.append("; ".join(parts))
+    return out
 
 
 def timepoint_reasons(
@@ -252,19 +266,17 @@ def timepoint_reason_texts(
     n_keys = int(key.max(initial=-1)) + 1
     regular = np.flatnonzero(~special)
     firsts = first_row_of_each(key[regular], n_keys, rows=regular)
-    nontarget_labels, new_labels = np.array(NONTARGET_ORDER), np.array(NEW_LESION_ORDER)
-
-    def suffix(i: int) -> str:
-        return _suffix(i, f, str(nontarget_labels[nontarget_code[i]]),
-                       str(new_labels[new_code[i]]), bool(backdated[i]), therapy_text[i],
-                       overall[i], rule[i])
-
-    table = [suffix(i) if i >= 0 else "" for i in firsts.tolist()]
+    keyed = np.flatnonzero(firsts >= 0)  # the keys of regular rows (others: never read)
+    table = np.full(n_keys + 1, "", dtype=object)
+    table[keyed] = _suffixes(firsts[keyed], f, nontarget_code, new_code, backdated,
+                             therapy_text, overall, rule)
+    table[n_keys] = "baseline"
     suffix_code = key.astype(np.int32)
-    table.append("baseline")
-    suffix_code[baseline] = len(table) - 1
-    for i in np.flatnonzero(backdated & ~baseline).tolist():
-        table.append(suffix(i))
-        suffix_code[i] = len(table) - 1
+    suffix_code[baseline] = n_keys
+    late = np.flatnonzero(backdated & ~baseline)  # each written by itself
+    suffix_code[late] = n_keys + 1 + np.arange(len(late), dtype=np.int32)
+    table = np.concatenate([table, np.array(_suffixes(late, f, nontarget_code, new_code,
+                                                      backdated, therapy_text, overall, rule),
+                                            dtype=object)])
     target = _target_pieces(np.asarray(codes["target"]), f, criteria, baseline)
-    return compose_texts(n, [target, (np.array(table, dtype=object), suffix_code)])
+    return compose_texts(n, [target, (table, suffix_code)])
