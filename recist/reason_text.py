@@ -12,6 +12,7 @@ UTF-8 cannot hold a text (a lone surrogate); ``distinct_texts`` gives object arr
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any, TypeAlias
@@ -143,7 +144,7 @@ def _from_hundredths(hundredths: npt.NDArray[np.int64], spec: str) -> pa.Array:
     top = int(whole.max(initial=0))
     if top <= dense_limit(len(hundredths)):
         signs = _SIGNS[spec]
-        table = pa.array([*signs, *_DOT_CENTS, *map(str, range(top + 1))], type=pa.string())
+        table = _number_parts(spec, top)
         index = np.empty((len(hundredths), 3), dtype=np.int32)
         index[:, 0] = hundredths < 0  # the sign: its position among the signs
         np.add(whole, len(signs) + len(_DOT_CENTS), out=index[:, 1], casting="unsafe")
@@ -154,6 +155,33 @@ def _from_hundredths(hundredths: npt.NDArray[np.int64], spec: str) -> pa.Array:
     text = pc.cast(pa.array(whole), pa.string())
     cents = pa.array(_TWO_DIGITS, type=pa.string()).take(pa.array(magnitude % 100))
     return pc.binary_join_element_wise(sign, text, ".", cents, "")
+
+
+_KEPT_WHOLE_PARTS = 1 << 16
+"""``_number_parts`` keeps the tables of whole parts up to this (about 1 MB each)."""
+
+
+def _number_parts(spec: str, top: int) -> pa.Array:
+    """The texts ``_from_hundredths`` puts numbers together from: the signs of ``spec``,
+    ``.`` and the cents, then the whole parts 0 .. ``top`` (or more). Tables of whole parts
+    up to a power of two (at least 1024, at most ``_KEPT_WHOLE_PARTS``) are made once and
+    kept, so a call on few numbers does not write them again.
+
+    >>> _number_parts("%+.2f", 3)[:4].to_pylist(), len(_number_parts("%.2f", 3))
+    (['+', '-', '.00', '.01'], 1126)
+    """
+    kept = max(1024, 1 << top.bit_length())
+    if kept > _KEPT_WHOLE_PARTS:
+        return _parts_table(spec, top + 1)
+    return _kept_parts_table(spec, kept)
+
+
+def _parts_table(spec: str, n_whole: int) -> pa.Array:
+    """The signs of ``spec``, ``.`` and the cents, then the whole parts 0 .. n_whole - 1."""
+    return pa.array([*_SIGNS[spec], *_DOT_CENTS, *map(str, range(n_whole))], type=pa.string())
+
+
+_kept_parts_table = functools.lru_cache(maxsize=16)(_parts_table)  # 2 specs x 7 sizes
 
 
 def _joined_rows(table: pa.Array, index: npt.NDArray[np.integer[Any]]) -> pa.Array:

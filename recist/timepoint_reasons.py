@@ -149,9 +149,10 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
     empty text, for the slots a shorter sentence does not fill); every code 0 for a
     target NA and for the ``skip`` rows.
 
-    Each place a number takes in a sentence formats the numbers it shows once per
-    distinct value (``text_table``), each text followed by the literal after it, so that
-    a row is one piece per number, not two.
+    The numbers of one column shown with one conversion and followed by one literal
+    (in one or several sentences) are formatted once per distinct value
+    (``text_table``), each text followed by that literal, so that a row is one piece
+    per number, not two.
     """
     n = len(target_code)
     templates = _target_templates(criteria)
@@ -167,19 +168,27 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
     size = 1
     # the codes written in ``order`` (each template's rows one block), then put in place
     by_template = np.zeros((n, width), dtype=np.int32)
+    block = [slice(bounds[t], bounds[t + 1]) for t in range(len(templates))]
+    places: dict[tuple[str, str, str], list[tuple[int, int]]] = {}  # -> (template, slot)
     for t, (_, specs) in enumerate(split):
-        block = slice(bounds[t], bounds[t + 1])
         if not len(rows_of[t]):
             continue
         tables.append(pa.array(literals_of[t][:1], type=pa.string()))
-        by_template[block, 0] = size  # column 0: the literal before the first number
+        by_template[block[t], 0] = size  # column 0: the literal before the first number
         size += 1
         for slot, (column, spec) in enumerate(zip(templates[t][4], specs)):
-            # column slot + 1: number slot, then the literal after it
-            table, codes = text_table(_target_number(column, f, criteria, rows_of[t]), spec)
-            by_template[block, slot + 1] = codes + size
-            tables.append(affix("", table, literals_of[t][slot + 1]))
-            size += len(table)
+            places.setdefault((column, spec, literals_of[t][slot + 1]), []).append((t, slot))
+    for (column, spec, literal), where in places.items():
+        # column slot + 1: the number in that slot, then the literal after it
+        rows = np.concatenate([rows_of[t] for t, _ in where])
+        table, codes = text_table(_target_number(column, f, criteria, rows), spec)
+        codes = codes + size
+        at = 0
+        for t, slot in where:
+            by_template[block[t], slot + 1] = codes[at:at + len(rows_of[t])]
+            at += len(rows_of[t])
+        tables.append(affix("", table, literal))
+        size += len(table)
     index = np.empty_like(by_template)
     index[order] = by_template
     return concat(tables), index

@@ -177,3 +177,18 @@ def test_format_rows_of_float32_values_prints_them_as_python_does():
     mask = np.ones(len(values), dtype=bool)
     assert format_rows(mask, "x %.2f", values) == [
         "x 1000000.06", "x 1000000.12", "x 2.50", "x -0.00"]
+
+
+@pytest.mark.parametrize("spec", ["%.2f", "%+.2f"])
+def test_from_hundredths_around_the_kept_tables_of_whole_parts(spec):
+    """Whole parts at the edges of the tables kept between calls (powers of two, at least
+    1024, at most ``_KEPT_WHOLE_PARTS``) and above them (a table made for the call)."""
+    rng = np.random.default_rng(3)
+    for top in (0, 1, 1023, 1024, 2047, 2048, 65535, 65536, 70000):
+        n = 4 * top + 10  # enough numbers for the dense path up to ``top``
+        whole = np.r_[top, rng.integers(0, top + 1, n - 1)]
+        hundredths = whole * 100 + rng.integers(0, 100, n)
+        hundredths[rng.random(n) < 0.3] *= -1
+        hundredths[hundredths == 0] = 1  # not a negative zero (the caller's rule)
+        got = _from_hundredths(hundredths, spec).to_pylist()
+        assert got == [spec % (h / 100) for h in hundredths.tolist()], top
