@@ -11,10 +11,9 @@ contiguous buffer: each byte of a long text column is copied once.
 A column that repeats its fields -- true/false, dates, text categories, a text column
 holding few distinct objects (response labels), 2-decimal numbers that repeat -- is coded
 (:func:`_coded`): each distinct field is formatted and quoted once and the rows take it by
-code. Neighbouring coded columns with few distinct pairs are joined into one coded column
-(:func:`_merged`, the four responses of a time point), so the final join copies one piece
-for them. Other numbers are laid out digit by digit in numpy, other text is converted
-once and quoted where needed.
+code; neighbouring coded columns are written together, by one Arrow ``take`` of their
+texts (:func:`_rows`), so the final join copies one piece for them. Other numbers are laid
+out digit by digit in numpy, other text is converted once and quoted where needed.
 
 The bytes are those ``pandas.DataFrame.to_csv(index=False, lineterminator="\\n")``
 writes after the same formatting (the tests compare them on hostile values): fields
@@ -155,8 +154,8 @@ def _quote_pieces(array: pa.Array, prefix: str = "", suffix: str = "") -> list[P
 
 def _either(text: str, other: str, which: np.ndarray) -> _Coded:
     """``other`` on the rows where ``which`` is 1, ``text`` where it is 0, as a coded
-    piece (:func:`_rows`)."""
-    return _Coded(pa.array([text, other], type=pa.large_string()), which)
+    piece (:func:`_rows`: the row's text is ``texts[which + 1]``)."""
+    return _Coded(pa.array(["", text, other], type=pa.large_string()), which)
 
 
 def _quote_where_needed(array: pa.Array) -> pa.Array:
@@ -262,7 +261,8 @@ def _strings(series: pd.Series) -> pa.Array:
 class _Coded(NamedTuple):
     """A column as the text of each distinct field and one code per row: ``codes`` index
     ``texts`` (quoted where the ``csv`` module quotes; a null text is an empty field),
-    ``-1`` is a missing value (an empty field)."""
+    ``-1`` is a missing value (an empty field). As a piece of :func:`_rows` (framed,
+    :func:`_coded_piece`), a row's text is ``texts[code + 1]``."""
 
     texts: pa.Array
     codes: np.ndarray
@@ -367,53 +367,27 @@ def _coded(series: pd.Series, fixed: bool) -> _Coded | None:
     return None
 
 
-def _extended(coded: _Coded) -> tuple[pa.Array, np.ndarray]:
-    """The texts with an empty one appended for missing values (a null text empty too),
-    and the codes pointing a missing value (``-1``) at it."""
-    texts = pa.concat_arrays([_array(pc.fill_null(coded.texts, "")),
-                              pa.array([""], type=pa.large_string())])
-    codes = coded.codes
-    return texts, np.where(codes < 0, len(texts) - 1, codes)
-
-
-def _merged(first: _Coded, second: _Coded) -> _Coded | None:
-    """Two neighbouring columns as one of their joined fields (``first,second``), each
-    pair that occurs joined once, when their pairs are few for certain (at most one in ``_REPEATS``
-    rows, counting every pair of their distinct texts); else None."""
-    rows = len(first.codes)
-    if _REPEATS * (len(first.texts) + 1) * (len(second.texts) + 1) > rows:
-        return None
-    texts_a, codes_a = _extended(first)
-    texts_b, codes_b = _extended(second)
-    width = len(texts_b)
-    span = len(texts_a) * width
-    key = codes_a.astype(np.int64) * width + codes_b
-    present = np.zeros(span, dtype=bool)
-    present[key] = True
-    pairs = np.flatnonzero(present)
-    rank = np.empty(span, dtype=np.int64)  # read at the pairs present only
-    rank[pairs] = np.arange(len(pairs))
-    joined = pc.binary_join_element_wise(texts_a.take(pa.array(pairs // width)), _s(_DELIMITER),
-                                         texts_b.take(pa.array(pairs % width)), _s(""))
-    return _Coded(_array(joined), rank[key])
-
-
 def _coded_piece(coded: _Coded, prefix: str, suffix: str) -> _Coded:
-    """A coded column as a piece of :func:`_rows`: each distinct text framed once by
-    ``prefix`` and ``suffix``, a missing value (and a null text) the frame alone."""
-    texts, codes = _extended(coded)
-    return _Coded(_array(pc.binary_join_element_wise(_s(prefix), texts, _s(suffix), _s(""))),
-                  codes)
+    """A coded column as a piece of :func:`_rows`: its texts each framed once by
+    ``prefix`` and ``suffix`` (a null text: the frame alone), after the frame alone for a
+    missing value (code ``-1``)."""
+    framed = pc.binary_join_element_wise(_s(prefix), pc.fill_null(coded.texts, _s("")),
+                                         _s(suffix), _s(""))
+    return _Coded(pa.concat_arrays([pa.array([prefix + suffix], type=pa.large_string()),
+                                    _array(framed)]), coded.codes)
 
 
 def _rows(pieces: list[Piece], rows: int) -> pa.Array:
     """Each row's pieces one after the other (a null field: empty), as one string array.
 
-    A piece is a row array, a constant (a scalar) or coded (:class:`_Coded` without
-    missing codes: its row's text is ``texts[codes[row]]``). Neighbouring coded pieces
-    are written by one Arrow ``take`` from their texts laid one after another, the
-    codes of a row side by side (shifted to their texts): the take writes each row's
-    texts in turn into one buffer, and every ``width``-th of its offsets is a row's end.
+    A piece is a row array, a constant (a scalar) or coded (:class:`_Coded`: its row's
+    text is ``texts[codes[row] + 1]``, so the code ``-1`` of a column's missing value
+    picks the first text, :func:`_coded_piece`). Neighbouring coded pieces with few pairs
+    of texts are made one (:func:`_paired`: the four responses of a time point); then each
+    run of neighbouring coded pieces is written by one Arrow ``take`` from their texts laid
+    one after another, the codes of a row side by side (shifted to their texts): the take
+    writes each row's texts in turn into one buffer, and every ``width``-th of its offsets
+    is a row's end.
     The row arrays, constants and those runs are then joined row by row by one Arrow
     kernel, which copies one piece per row for each run (``recist.reason_text.compose``
     builds its rows the same way).
@@ -422,7 +396,11 @@ def _rows(pieces: list[Piece], rows: int) -> pa.Array:
     run: list[_Coded] = []
     for piece in [*pieces, None]:
         if isinstance(piece, _Coded):
-            run.append(piece)
+            joined_pair = _paired(run[-1], piece, rows) if run else None
+            if joined_pair is not None:
+                run[-1] = joined_pair
+            else:
+                run.append(piece)
             continue
         if run:
             joined.append(_taken(run, rows))
@@ -439,12 +417,32 @@ def _rows(pieces: list[Piece], rows: int) -> pa.Array:
                   else pc.binary_join_element_wise(*joined, _s("")))
 
 
+def _paired(first: _Coded, second: _Coded, rows: int) -> _Coded | None:
+    """Two neighbouring coded pieces as one, each pair of texts that occurs joined once,
+    when their pairs are few for certain (at most one in ``_REPEATS`` rows); else None."""
+    width = len(second.texts)
+    span = len(first.texts) * width
+    if _REPEATS * span > rows:
+        return None
+    key = first.codes.astype(np.int64) * width
+    key += second.codes
+    key += width + 1  # both codes + 1
+    present = np.zeros(span, dtype=bool)
+    present[key] = True
+    pairs = np.flatnonzero(present)
+    rank = np.empty(span, dtype=np.int64)  # read at the pairs present only
+    rank[pairs] = np.arange(-1, len(pairs) - 1)
+    texts = pc.binary_join_element_wise(first.texts.take(pa.array(pairs // width)),
+                                        second.texts.take(pa.array(pairs % width)), _s(""))
+    return _Coded(_array(texts), rank[key])
+
+
 def _taken(run: list[_Coded], rows: int) -> pa.Array:
     """Each row's texts of the coded pieces ``run``, one after another (:func:`_rows`)."""
     if len(run) == 1:
-        return run[0].texts.take(pa.array(run[0].codes))
+        return run[0].texts.take(pa.array(run[0].codes + 1))
     sizes = [len(coded.texts) for coded in run]
-    starts = np.cumsum([0, *sizes[:-1]])
+    starts = np.cumsum([1, *sizes[:-1]])  # + 1: a piece's code -1 is its first text
     width = len(run)
     index = np.empty((rows, width), dtype=np.int32 if sum(sizes) < 2**31 else np.int64)
     for column, (coded, start) in enumerate(zip(run, starts)):
@@ -526,30 +524,17 @@ def table_csv_parts(frame: pd.DataFrame) -> tuple[bytes | memoryview, ...]:
     if len(names) < 2 or len(frame) == 0 or not frame.columns.is_unique:
         return (_pandas_bytes(frame),)  # one column, no row: the csv module's special cases
     pieces: list[Piece] = []
-    group: _Coded | None = None  # the coded columns since group_start, joined
-    group_start = 0
     for index, name in enumerate(names):
         series = frame.iloc[:, index]
+        prefix, suffix = _DELIMITER if index else "", _LINE if index == len(names) - 1 else ""
         coded = _coded(series, _fixed(name))
         if coded is not None:
-            joined = None if group is None else _merged(group, coded)
-            if joined is not None:
-                group = joined
-                continue
-            if group is not None:
-                pieces.append(_coded_piece(group, _DELIMITER if group_start else "", ""))
-            group, group_start = coded, index
+            pieces.append(_coded_piece(coded, prefix, suffix))
             continue
-        if group is not None:
-            pieces.append(_coded_piece(group, _DELIMITER if group_start else "", ""))
-            group = None
-        got = _field_pieces(series, _fixed(name), _DELIMITER if index else "",
-                            _LINE if index == len(names) - 1 else "")
+        got = _field_pieces(series, _fixed(name), prefix, suffix)
         if got is None:
             return (_pandas_bytes(frame),)
         pieces.extend(got)
-    if group is not None:
-        pieces.append(_coded_piece(group, _DELIMITER if group_start else "", _LINE))
     lines = _rows(pieces, len(frame))  # every row's fields, delimiters, quotes, line end
     header = _DELIMITER.join(_quote_text(str(name)) for name in names) + _LINE
     return header.encode("utf-8"), _data(lines).data

@@ -161,7 +161,7 @@ def test_prefixed_numbers_are_the_delimiter_then_the_field():
 
 def test_repeated_columns_coded_and_joined_side_by_side_as_pandas_writes_them(monkeypatch):
     """Columns that repeat their fields are formatted once per distinct field, and
-    neighbours with few pairs joined once per pair: text held by many objects (equal
+    neighbours written side by side by one take: text held by many objects (equal
     texts in distinct objects too) with missing values of every kind, true/false with and
     without missing, dates with NaT, categories, repeated 2-decimal numbers with NaN and
     -0.0; as the first column, in the middle and as the last."""
@@ -189,7 +189,7 @@ def test_repeated_columns_coded_and_joined_side_by_side_as_pandas_writes_them(mo
     expected = _pandas(frame)
     monkeypatch.setattr(csv_text, "_pandas_bytes", lambda frame: pytest.fail("pandas path"))
     assert bytes(table_csv_bytes(frame)) == expected
-    # joined pairs are decided on the distinct texts: the same bytes column by column
+    # the same bytes column by column
     for start in range(len(frame.columns) - 1):
         part = frame.iloc[:, start:start + 2]
         assert bytes(table_csv_bytes(part)) == _pandas(part)
@@ -229,9 +229,10 @@ def test_sentences_mostly_holding_the_delimiter_quoted_like_pandas(delimited_sha
 
 
 def test_rows_take_each_run_of_coded_pieces_at_once_and_join_the_rest():
-    """Neighbouring coded pieces are written by one take (every width-th offset a row's
-    end); a lone coded piece, a run whose texts are all empty, row arrays with missing
-    values and constants between runs all give each row's pieces in order."""
+    """Neighbouring coded pieces are paired when their pairs are few, and written by one
+    take (every width-th offset a row's end); a lone coded piece, a run whose texts are
+    all empty, row arrays with missing values and constants between runs all give each
+    row's pieces in order."""
     import pyarrow as pa
 
     from recist.csv_text import _Coded, _rows
@@ -240,18 +241,21 @@ def test_rows_take_each_run_of_coded_pieces_at_once_and_join_the_rest():
     rows = 1_000
     words = pa.array(["", "a", "bc", "déf", '"q"'], type=pa.large_string())
     empty = pa.array(["", ""], type=pa.large_string())
-    runs = {k: _Coded(words, rng.integers(0, len(words), rows)) for k in "xyz"}
-    blank = _Coded(empty, rng.integers(0, 2, rows).astype(np.int8))
+    runs = {k: _Coded(words, rng.integers(-1, len(words) - 1, rows)) for k in "xyz"}
+    blank = _Coded(empty, rng.integers(-1, 1, rows).astype(np.int8))
+    many = _Coded(pa.array([f"w{k}" for k in range(300)], type=pa.large_string()),
+                  rng.integers(-1, 299, rows))  # too many pairs with any other: not paired
     texts = np.array(["t", None, "uv", "é"], dtype=object)[rng.integers(0, 4, rows)]
     column = pa.array(texts, type=pa.large_string())
     comma = pa.scalar(",", pa.large_string())
 
     def text(piece, row):
         if isinstance(piece, _Coded):
-            return piece.texts[int(piece.codes[row])].as_py()
+            return piece.texts[int(piece.codes[row]) + 1].as_py()
         return (piece[row] if isinstance(piece, pa.Array) else piece).as_py() or ""
 
     for pieces in ([runs["x"], runs["y"], runs["z"]], [runs["x"]], [blank, blank],
+                   [runs["x"], many, runs["y"], many, many, column, many, blank],
                    [runs["x"], blank, comma, column, runs["y"], runs["z"], comma],
                    [column, runs["z"]], [comma, runs["x"], runs["y"], column]):
         expected = ["".join(text(piece, row) for piece in pieces) for row in range(rows)]
