@@ -276,7 +276,8 @@ def write_respond_outputs(result: RespondResult, out_dir: str | Path,
     names = (*RESPOND_FILES, *(extra or {}))
     with output_transaction(out_dir, names) as staging:  # every file or none
         for name in names:
-            write_atomic(staging / name, _writer(texts[name]))
+            write_atomic(staging / name, _writer(texts[name]),
+                         size=sum(memoryview(part).nbytes for part in texts[name]))
     return [out_dir / name for name in names]
 
 
