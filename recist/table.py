@@ -263,6 +263,22 @@ def _cleaned(column: pd.Series, lower: bool = False, empty_is_missing: bool = Fa
     return _Text(np.asarray(codes), pd.Series(uniques, dtype="string"), column)
 
 
+def _replaced(frame: pd.DataFrame, columns: dict[str, pd.Series | np.ndarray]
+              ) -> pd.DataFrame:
+    """``frame`` with ``columns`` in place of its columns of those names (each new one
+    last), their arrays taken as they are: each is made by the caller for the result
+    (``frame[name] = values`` would copy them). A frame with a name twice gets them by
+    ``frame[name] = values``."""
+    if not frame.columns.is_unique:
+        for name, values in columns.items():
+            frame[name] = values
+        return frame
+    arrays = {name: frame[name] for name in frame.columns}
+    arrays.update(columns)
+    return pd.DataFrame(arrays, index=frame.index, columns=[*arrays], copy=False
+                        ).__finalize__(frame)  # its attrs and flags
+
+
 _TEXT_COLUMNS = ("patient_id", "visit", "lesion_id", "kind", "status", "organ")
 """The text columns every measurements table has (after ``CORE_COLUMNS`` are added)."""
 
@@ -323,8 +339,7 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
                 ("patient_id", False, True), ("visit", False, True),
                 ("lesion_id", False, True), ("kind", True, False), ("status", True, False),
                 ("organ", True, True))}
-    for column, cleaned in text.items():
-        frame[column] = cleaned.categorical()
+    frame = _replaced(frame, {column: cleaned.categorical() for column, cleaned in text.items()})
 
     for row in np.flatnonzero(text["patient_id"].missing() | text["lesion_id"].missing()).tolist():
         which = "patient_id" if pd.isna(frame.at[row, "patient_id"]) else "lesion_id"
@@ -344,7 +359,7 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
         return parsed[-1]
 
     dates = _by_distinct(frame["date"], to_dates)
-    bad_dates = frame.index[dates.isna()]
+    bad_dates = np.flatnonzero(dates.isna().to_numpy())  # the index: 0, 1, 2 ...
     if len(bad_dates):
         row = bad_dates[0]
         raise RecistDataError(
@@ -353,7 +368,7 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
         )
     refuse_unusable_dates(dates, "date", lambda row: _where(source, frame.index[row], frame),
                           distinct=parsed[0])
-    frame["date"] = dates
+    frame = _replaced(frame, {"date": dates})
 
     # Vocabularies checked on the distinct values (a missing value is never allowed).
     kinds, statuses = text["kind"], text["status"]
@@ -375,8 +390,14 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
         if kind_text in STATUSES:
             refused[code] = ~np.array(  # boolean even when no status is given at all
                 [*(value in STATUSES[kind_text] for value in statuses.values.array), False])
-    # code -1 (missing) picks the last row or column: a missing kind was refused above
-    if refused[kinds.codes, statuses.codes].any():
+    # each row's pair of codes as one small number (a missing kind was refused above; a
+    # missing status, code -1, picks the last column, moved first)
+    width = refused.shape[1]
+    pairs = np.multiply(kinds.codes, width, dtype=np.int16 if refused.size < 2**15
+                        else np.int64)
+    pairs += statuses.codes
+    pairs += 1
+    if np.roll(refused, 1, axis=1).ravel()[pairs].any():
         for kind, allowed in STATUSES.items():
             rows = np.flatnonzero(where_in(kinds, (kind,)) & ~where_in(statuses, allowed))
             if len(rows):
@@ -387,6 +408,7 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
                     "(DEC-18)"
                 )
 
+    final: dict[str, pd.Series | np.ndarray] = {}  # set together after their checks
     if frame["nodal"].dtype != bool:
         words = _cleaned(frame["nodal"], lower=True)
         spelled = words.values.fillna("")
@@ -397,7 +419,7 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
                 f"{_where(source, row, frame)}: nodal: expected true/false, yes/no or 1/0, "
                 f"found {frame.at[row, 'nodal']!r}"
             )
-        frame["nodal"] = words.where(spelled.isin(_TRUE))
+        final["nodal"] = words.where(spelled.isin(_TRUE))
         rebuilt.add("nodal")
 
     converted: dict[str, pd.Series] = {}  # each column's distinct numbers (or its rows)
@@ -421,8 +443,9 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
                 f"{_where(source, row, frame)}: {column} {frame.at[row, column]!r} is not a "
                 "number of millimetres"
             )
-        frame[column] = numbers.astype(
+        final[column] = numbers.astype(
             float, copy=not isinstance(frame[column].dtype, pd.CategoricalDtype))
+    frame = _replaced(frame, final)
     # Plausibility bounds (recist.plausibility, docs/tables.md): impossible values always
     # refused, implausible ones unless allowed.
     def where(row: int) -> str:

@@ -164,3 +164,52 @@ def test_a_status_column_with_no_status_at_all_is_refused_naming_the_row(tmp_pat
     raw.to_csv(path, index=False)
     with pytest.raises(RecistDataError, match=r"row 2, .*status .* is not allowed for a "):
         read_measurements(path)
+
+
+def test_typed_columns_are_copied_and_the_frame_keeps_its_attrs():
+    # columns already typed (dates, flags, numbers) are copied: the result shares nothing
+    # with the input, though the rebuilt columns are taken as they are made
+    raw = pd.DataFrame(RAW)
+    raw["date"] = pd.to_datetime(raw["date"])
+    raw["nodal"] = [True, False, False, True, False]
+    raw["ld_mm"] = [20.0, 31.0, 18.0, 30.0, np.nan]
+    raw.attrs["source"] = "a test"
+    before = raw.copy(deep=True)
+    out = normalise_measurements(raw)
+    for column in ("date", "nodal", "ld_mm"):
+        assert not np.shares_memory(out[column].to_numpy(), raw[column].to_numpy()), column
+    out.loc[0, ["ld_mm", "nodal", "date"]] = [99.0, False, pd.Timestamp("2000-01-01")]
+    pd.testing.assert_frame_equal(raw, before)
+    assert out.attrs == {"source": "a test"}
+
+
+def test_extra_columns_of_one_lower_cased_name_are_both_kept():
+    raw = pd.DataFrame(RAW)
+    raw["Note"], raw["note"] = "a", "b"
+    out = normalise_measurements(raw)
+    assert list(out.columns).count("note") == 2
+    assert out["note"].iloc[0].tolist() == ["a", "b"]
+    assert out["kind"].tolist()[0] == "target" and out["ld_mm"].tolist()[0] == 20.0
+
+
+@pytest.mark.parametrize("unused", [0, 16_400])  # pairs of codes in 16 or 64 bits
+def test_the_one_row_of_a_refused_pair_is_found(unused):
+    """Each row's (kind, status) is looked up among the refused pairs by one number: the
+    one refused row is found (its status sorts just after an allowed one, as every other
+    row's does), a missing status too, however many kinds and statuses the categories
+    hold."""
+    raw = pd.DataFrame({"patient_id": "P1", "date": "2024-01-02", "lesion_id": "T1",
+                        "kind": "target", "ld_mm": "12",
+                        "status": ["measured"] * 100 + ["measured0", "measured"]})
+    words = [f"a{i}" for i in range(3 if unused else 0)]  # kinds sorted before target
+    raw["kind"] = pd.Categorical(raw["kind"], categories=[*words, "target"])
+    raw["status"] = pd.Categorical(raw["status"], categories=[
+        "absent", "measured", "measured0", *(f"s{i}" for i in range(unused))])
+    with pytest.raises(RecistDataError, match=r"row 102, .*status 'measured0' is not all"):
+        normalise_measurements(raw)
+    raw.loc[100, "status"] = None
+    with pytest.raises(RecistDataError, match=r"row 102, .*status <NA> is not allowed"):
+        normalise_measurements(raw)
+    raw.loc[100, "status"] = "absent"
+    assert normalise_measurements(raw)["status"].tolist()[99:] == [
+        "measured", "absent", "measured"]
