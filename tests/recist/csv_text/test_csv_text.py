@@ -228,13 +228,15 @@ def test_sentences_mostly_holding_the_delimiter_quoted_like_pandas(delimited_sha
         assert bytes(table_csv_bytes(frame)) == _pandas(frame), label
 
 
-def test_rows_take_each_run_of_coded_pieces_at_once_and_join_the_rest():
+@pytest.mark.parametrize("short_text", [2**31, 1])  # 1: as if 2 GiB were reached
+def test_rows_take_each_run_of_coded_pieces_at_once_and_join_the_rest(short_text, monkeypatch):
     """Neighbouring coded pieces are paired when their pairs are few, and written by one
-    take (every width-th offset a row's end); a lone coded piece, a run whose texts are
-    all empty, row arrays with missing values and constants between runs all give each
-    row's pieces in order."""
+    take (every width-th offset a row's end, 32-bit offsets or, for 2 GiB of text, 64-bit
+    ones); a lone coded piece, a run whose texts are all empty, row arrays with missing
+    values and constants between runs all give each row's pieces in order."""
     import pyarrow as pa
 
+    import recist.csv_text as csv_text
     from recist.csv_text import _Coded, _rows
 
     rng = np.random.default_rng(21)
@@ -254,6 +256,7 @@ def test_rows_take_each_run_of_coded_pieces_at_once_and_join_the_rest():
             return piece.texts[int(piece.codes[row]) + 1].as_py()
         return (piece[row] if isinstance(piece, pa.Array) else piece).as_py() or ""
 
+    monkeypatch.setattr(csv_text, "_SHORT_TEXT", short_text)
     for pieces in ([runs["x"], runs["y"], runs["z"]], [runs["x"]], [blank, blank],
                    [runs["x"], many, runs["y"], many, many, column, many, blank],
                    [runs["x"], blank, comma, column, runs["y"], runs["z"], comma],
