@@ -83,7 +83,8 @@ def _sorted_codes(encoded: pa.DictionaryArray) -> tuple[pa.Array, np.ndarray]:
     """
     dictionary = encoded.dictionary
     dictionary.validate(full=True)  # every distinct text: UTF-8
-    indices = encoded.indices.fill_null(-1).to_numpy()
+    indices = encoded.indices
+    indices = (indices.fill_null(-1) if indices.null_count else indices).to_numpy()
     order = pc.sort_indices(dictionary).to_numpy()
     empty = int(len(order) > 0 and not dictionary[int(order[0])].as_py())
     if np.array_equal(order, np.arange(len(order))):
@@ -96,9 +97,11 @@ def _sorted_codes(encoded: pa.DictionaryArray) -> tuple[pa.Array, np.ndarray]:
             small_codes(rank, len(order) - empty)[indices])
 
 
-def _fixed_width_runs(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | None:
-    """The column as one array and the first row of each run of equal cells (row 0 first),
-    when every cell holds text of one width (in bytes) and none is missing; else None.
+def _fixed_width_runs(column: pa.ChunkedArray
+                      ) -> tuple[pa.Array, np.ndarray, list[np.ndarray]] | None:
+    """The column as one array, the first row of each run of equal cells (row 0 first) and
+    the integers read over each row's bytes (:func:`_word_reads`), when every cell holds
+    text of one width (in bytes) and none is missing; else None.
 
     Such a column (ids, dates, visit labels, a constant organ or slice thickness) needs no
     cell-by-cell comparison of texts: its bytes are rows of one width, read as a few
@@ -112,23 +115,24 @@ def _fixed_width_runs(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | 
     width = int(offsets[0][1] - offsets[0][0])
     # each block's bytes first (a block of another width is most often found so), then
     # each row's
-    if any(ends[-1] - ends[0] != width * (len(ends) - 1) for ends in offsets) or any(
-            (np.diff(ends) != width).any() for ends in offsets):
+    if any(ends[-1] - ends[0] != width * (len(ends) - 1) for ends in offsets):
         return None
     n = sum(len(chunk) for chunk in chunks)
     if width * n >= 2**31 or width > _WIDEST:  # 32-bit offsets; wider: Arrow compares
         return None
     array = pa.concat_arrays(chunks)
+    if (np.diff(_offsets(array)) != width).any():
+        return None
     data = array.buffers()[2]
     start = int(_offsets(array)[0])
     changes = np.zeros(n - 1, dtype=bool)  # row i + 1 differs from row i
-    for at, size in _word_reads(width):
-        words = np.ndarray((n,), dtype=f"<u{size}", buffer=data, offset=start + at,
-                           strides=(width,))
-        changes |= words[1:] != words[:-1]
+    words = [np.ndarray((n,), dtype=f"<u{size}", buffer=data, offset=start + at,
+                        strides=(width,)) for at, size in _word_reads(width)]
+    for word in words:
+        changes |= word[1:] != word[:-1]
     starts = np.flatnonzero(changes)
     starts += 1
-    return array, np.concatenate([np.zeros(1, dtype=starts.dtype), starts])  # and row 0
+    return array, np.concatenate([np.zeros(1, dtype=starts.dtype), starts]), words
 
 
 def _word_reads(width: int) -> list[tuple[int, int]]:
@@ -148,6 +152,18 @@ def _word_reads(width: int) -> list[tuple[int, int]]:
         last = next(last for last in (1, 2, 4, 8) if last >= rest)
         reads.append((width - last, last))
     return reads
+
+
+def _encoded_by_key(array: pa.Array, rows: np.ndarray, keys: np.ndarray
+                    ) -> pa.DictionaryArray:
+    """The texts of ``array`` at ``rows`` dictionary-encoded, given one integer per row
+    that is equal for equal texts and only for them (a text of 1, 2, 4 or 8 bytes read as
+    one integer): the integers are numbered, and each number's text is one row's."""
+    codes, _ = pd.factorize(keys)
+    some_row = np.empty(int(codes.max()) + 1, dtype=rows.dtype)
+    some_row[codes] = rows
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)),
+                                          array.take(some_row))
 
 
 def _offsets(array: pa.Array) -> np.ndarray:
@@ -170,10 +186,12 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
     """
     fixed = _fixed_width_runs(column)
     if fixed is not None:
-        array, starts = fixed
+        array, starts, words = fixed
         if 2 * len(starts) <= len(array):
             lengths = np.diff(starts, append=len(array))
-            dictionary, codes = _sorted_codes(pc.dictionary_encode(array.take(starts)))
+            dictionary, codes = _sorted_codes(
+                _encoded_by_key(array, starts, words[0][starts]) if len(words) == 1
+                else pc.dictionary_encode(array.take(starts)))
             return _from_codes(dictionary, np.repeat(codes, lengths))
         return _from_codes(*_sorted_codes(pc.dictionary_encode(array)))
     chunks = [chunk for chunk in column.chunks if len(chunk)]

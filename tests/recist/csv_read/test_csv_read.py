@@ -203,6 +203,8 @@ def test_runs_of_one_width_differing_at_any_byte(width):
 
 @pytest.mark.parametrize("chunks", [
     [["ab", "ab"], ["abc", "abc"]],  # two widths, each block of one
+    [["ab", "c", "def", "ab"] * 2],  # as many bytes as rows of one width: not one width
+    [["ab", "ab"], ["a", "bcd"], ["cd", "cd"]],  # so in one block
     [["ab", "ab", None, "ab"]],  # a missing cell
     [["é", "é", "e", "e"]],  # one width in bytes, not in letters
     [["lung"] * 4, ["lung"] * 2],  # one text throughout
