@@ -31,7 +31,10 @@ Texts: TypeAlias = "pa.Array | npt.NDArray[np.object_]"
 """A table of texts: an Arrow string array, or an object array of ``str``."""
 
 _CONVERSION = re.compile(r"%%|%[-+ #0]*\d*(?:\.\d+)?[diouxXeEfFgGs]")
-_BLOCK = 1 << 16  # rows put together at once (bounds the temporary memory)
+_BLOCK = 1 << 20
+"""Rows put together at once: bounds the memory of their codes laid side by side; a
+cohort's time points fit one block, so its texts are one chunk (a reader, e.g. the CSV
+writer, takes them as they are instead of joining chunks)."""
 _MAX_OFFSET = 2**31 - 1  # the largest offset of an Arrow ``string`` array
 _SIGNS = {"%.2f": ["", "-"], "%+.2f": ["+", "-"]}  # by whether the number is negative
 _TWO_DIGITS = [f"{i:02d}" for i in range(100)]
