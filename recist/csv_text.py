@@ -80,9 +80,10 @@ def _quote_text(text: str) -> str:
 _SPECIAL_BYTES = tuple(ord(char) for char in _SPECIAL)  # ASCII: never inside a UTF-8 letter
 _CHUNK = 1 << 20
 
-Joinable: TypeAlias = "pa.Array | pa.Scalar"
-Piece: TypeAlias = "pa.Array | pa.Scalar | _Coded"
-"""A row array, a constant or a coded column (:func:`_rows`)."""
+Rows: TypeAlias = "pa.Array | pa.ChunkedArray"
+Joinable: TypeAlias = "pa.Array | pa.ChunkedArray | pa.Scalar"
+Piece: TypeAlias = "pa.Array | pa.ChunkedArray | pa.Scalar | _Coded"
+"""A row array (in chunks or not), a constant or a coded column (:func:`_rows`)."""
 
 
 def _data(array: pa.Array) -> np.ndarray:
@@ -108,23 +109,24 @@ def _holds(data: np.ndarray, codes: tuple[int, ...]) -> bool:
     return False
 
 
-def _around(array: pa.Array, prefix: str, suffix: str) -> list[Piece]:
+def _around(array: Rows, prefix: str, suffix: str) -> list[Piece]:
     """``array`` between the constant pieces ``prefix`` and ``suffix`` (left out when
     empty)."""
     return [*([_s(prefix)] if prefix else []), array, *([_s(suffix)] if suffix else [])]
 
 
-def _needs_quotes(array: pa.Array) -> pa.Array:
+def _needs_quotes(array: Rows) -> pa.Array:
     """Whether the ``csv`` module quotes each field (a missing one: False).
 
     A regular expression finds any of the characters; a column of sentences has the
     delimiter in most rows, which a plain search (about twice as fast) settles, so when
     the first rows mostly hold it, the rows without it alone go to the expression."""
-    def special(texts: pa.Array) -> pa.Array:
-        return pc.fill_null(pc.match_substring_regex(texts, _SPECIAL_PATTERN), False)
+    def special(texts: Rows) -> pa.Array:
+        return _unchunked(pc.fill_null(pc.match_substring_regex(texts, _SPECIAL_PATTERN),
+                                       False))
 
-    def delimited(texts: pa.Array) -> pa.Array:
-        return pc.fill_null(pc.match_substring(texts, _DELIMITER), False)
+    def delimited(texts: Rows) -> pa.Array:
+        return _unchunked(pc.fill_null(pc.match_substring(texts, _DELIMITER), False))
 
     head = array.slice(0, _BLOCK)
     if 2 * (pc.sum(delimited(head)).as_py() or 0) <= len(head):
@@ -136,17 +138,18 @@ def _needs_quotes(array: pa.Array) -> pa.Array:
     return pc.replace_with_mask(found, rest, special(array.filter(rest)))
 
 
-def _quote_pieces(array: pa.Array, prefix: str = "", suffix: str = "") -> list[Piece]:
+def _quote_pieces(array: Rows, prefix: str = "", suffix: str = "") -> list[Piece]:
     """A text column as the pieces of its fields, ``prefix`` before and ``suffix`` after
     each: the field alone when no field needs quotes; else the prefix with an opening
     quote (or without), the text with its quotes doubled, and a closing quote (or none)
     with the suffix: the fields the ``csv`` module quotes (``QUOTE_MINIMAL``). The
-    opening and closing pieces are coded (two texts each, :func:`_either`)."""
-    data = _data(array)
-    if not _holds(data, _SPECIAL_BYTES):
+    opening and closing pieces are coded (two texts each, :func:`_either`). A column in
+    chunks stays in its chunks."""
+    data = [_data(chunk) for chunk in _chunks(array)]
+    if not any(_holds(part, _SPECIAL_BYTES) for part in data):
         return _around(array, prefix, suffix)
     needs = _needs_quotes(array).to_numpy(zero_copy_only=False).view(np.int8)
-    if _holds(data, (ord(_QUOTE),)):
+    if any(_holds(part, (ord(_QUOTE),)) for part in data):
         array = pc.replace_substring(array, _QUOTE, _QUOTE * 2)
     return [_either(prefix, prefix + _QUOTE, needs), array,
             _either(suffix, _QUOTE + suffix, needs)]
@@ -164,7 +167,7 @@ def _quote_where_needed(array: pa.Array) -> pa.Array:
     pieces = _quote_pieces(array)
     if len(pieces) == 1:
         return array
-    return _rows(pieces, len(array))
+    return _array(_rows(pieces, len(array)))
 
 
 def fixed_decimals(values: np.ndarray, decimals: int = 2, prefix: str = "") -> pa.Array:
@@ -249,9 +252,10 @@ def _digits(units: np.ndarray, decimals: int, negative: np.ndarray, empty: np.nd
                                             pa.py_buffer(matrix[used]), validity, nulls)
 
 
-def _strings(series: pd.Series) -> pa.Array:
+def _strings(series: pd.Series) -> Rows:
     """An object or string column as Arrow strings (raises ``pa.ArrowException`` or
-    ``TypeError`` if a cell is not a string or missing)."""
+    ``TypeError`` if a cell is not a string or missing); a column held by Arrow in chunks
+    (``string[pyarrow]``) stays in them, uncopied."""
     if isinstance(series.dtype, pd.StringDtype):
         return pa.array(series.array, type=pa.large_string())
     # None, NaN and pd.NA are null (from_pandas); no copy of the object array
@@ -377,8 +381,9 @@ def _coded_piece(coded: _Coded, prefix: str, suffix: str) -> _Coded:
                                     _array(framed)]), coded.codes)
 
 
-def _rows(pieces: list[Piece], rows: int) -> pa.Array:
-    """Each row's pieces one after the other (a null field: empty), as one string array.
+def _rows(pieces: list[Piece], rows: int) -> Rows:
+    """Each row's pieces one after the other (a null field: empty), as one string array
+    (in the chunks of a row array in chunks).
 
     A piece is a row array, a constant (a scalar) or coded (:class:`_Coded`: its row's
     text is ``texts[codes[row] + 1]``, so the code ``-1`` of a column's missing value
@@ -407,14 +412,15 @@ def _rows(pieces: list[Piece], rows: int) -> pa.Array:
             run = []
         if piece is not None:
             joined.append(piece)
-    if len(joined) == 1 and isinstance(joined[0], pa.Array) and not joined[0].null_count:
-        return _array(joined[0])
+    if (len(joined) == 1 and isinstance(joined[0], pa.Array | pa.ChunkedArray)
+            and not joined[0].null_count):
+        return joined[0]
     # without a null piece the kernel's faster default (which would null the row)
-    nulls = any(piece.null_count if isinstance(piece, pa.Array) else not piece.is_valid
-                for piece in joined)
-    return _array(pc.binary_join_element_wise(*joined, _s(""), null_handling="replace",
-                                              null_replacement="") if nulls
-                  else pc.binary_join_element_wise(*joined, _s("")))
+    nulls = any(piece.null_count if isinstance(piece, pa.Array | pa.ChunkedArray)
+                else not piece.is_valid for piece in joined)
+    return (pc.binary_join_element_wise(*joined, _s(""), null_handling="replace",
+                                        null_replacement="") if nulls
+            else pc.binary_join_element_wise(*joined, _s("")))
 
 
 def _paired(first: _Coded, second: _Coded, rows: int) -> _Coded | None:
@@ -493,14 +499,23 @@ def _field_pieces(series: pd.Series, fixed: bool, prefix: str = "", suffix: str 
                        prefix, suffix)
     if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
         try:
-            text = _array(_strings(series))
+            text = _strings(series)
         except (pa.ArrowException, TypeError, ValueError):
             return None
         return _quote_pieces(text, prefix, suffix)
     return None
 
 
-def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+def _chunks(values: Rows) -> list[pa.Array]:
+    return values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+
+
+def _unchunked(values: Rows) -> pa.Array:
+    """One array of the chunks (a copy: for small columns, such as true/false flags)."""
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _array(values: Rows) -> pa.Array:
     """One large-string array (Arrow may answer with chunks or another string type)."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
@@ -551,7 +566,7 @@ def table_csv_parts(frame: pd.DataFrame) -> tuple[bytes | memoryview, ...]:
         pieces.extend(got)
     lines = _rows(pieces, len(frame))  # every row's fields, delimiters, quotes, line end
     header = _DELIMITER.join(_quote_text(str(name)) for name in names) + _LINE
-    return header.encode("utf-8"), _data(lines).data
+    return header.encode("utf-8"), *(_data(_array(chunk)).data for chunk in _chunks(lines))
 
 
 def table_csv_bytes(frame: pd.DataFrame) -> bytes:

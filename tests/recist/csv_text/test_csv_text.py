@@ -287,3 +287,34 @@ def test_rows_in_runs_of_one_object_coded_by_run_as_pandas_writes_them(monkeypat
     monkeypatch.setattr(csv_text, "_pandas_bytes", lambda frame: pytest.fail("pandas path"))
     assert bytes(table_csv_bytes(frame)) == expected
     assert expected.count(b"L\x00a") == lengths[order == 1].sum()
+
+
+@pytest.mark.parametrize("delimited_share", [0.0, 0.9])
+def test_a_text_column_in_arrow_chunks_is_written_chunk_by_chunk_as_pandas_writes_it(
+        delimited_share):
+    """A ``string[pyarrow]`` column in several chunks (the time points' reasons) is quoted
+    and joined in its chunks, never copied into one: the body comes in one part per chunk;
+    a quote or a line break only in a later chunk, and chunks shorter than the first look
+    at a column's rows, are still found."""
+    import pyarrow as pa
+
+    from recist.csv_text import table_csv_parts
+
+    rng = np.random.default_rng(31)
+    plain = ["no delimiter", "", None, "é ü", "two words"]
+    sizes = [100, 3, 900, 1_500]
+    texts = [f"sentence {k}, with a comma" if rng.random() < delimited_share
+             else plain[rng.integers(0, len(plain))] for k in range(sum(sizes))]
+    texts[-7], texts[-3] = 'a "quoted" word', "two\nlines"  # in the last chunk only
+    bounds = np.cumsum([0, *sizes])
+    chunks = pa.chunked_array([pa.array(texts[a:b], type=pa.string())
+                               for a, b in zip(bounds, bounds[1:])], type=pa.string())
+    column = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    assert column.dtype == "string"
+    frame = pd.DataFrame({"patient_id": [f"P{k % 40}" for k in range(len(texts))],
+                          "reasons": column})
+    expected = _pandas(frame.astype({"reasons": object}))
+    parts = table_csv_parts(frame)
+    assert len(parts) == 1 + len(sizes)  # the header, then one part per chunk
+    assert b"".join(parts) == expected
+    assert b'"a ""quoted"" word"' in expected and b'"two\nlines"' in expected
