@@ -335,7 +335,8 @@ def assess_timepoints(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     earliest scan; the ``date`` shown follows DEC-20); each patient's first row is
     the baseline (response columns empty, ``reasons`` = ``"baseline"``). ``reasons`` is
     a pandas ``string`` column (``_text_column``), kept in Arrow as it was written: no
-    Python string is made per row unless a caller reads one.
+    Python string is made per row unless a caller reads one (an object column when a
+    text holds a lone surrogate).
 
     Rules: SUM-1..8 (``recist.sums``), TGT-*, NT-*, NEW-*, OVR-T1-*, OVR-T2-*, DEC-13
     (an equivocal new lesion later confirmed makes its first-sighting time point PD),
@@ -422,18 +423,20 @@ def assess_timepoints_with_findings(
 
 
 def _text_column(texts: pa.ChunkedArray | npt.NDArray[np.object_]
-                 ) -> pd.api.extensions.ExtensionArray:
-    """Texts as a pandas ``string`` column: Arrow strings as they are (no copy, no Python
-    string per row); texts UTF-8 cannot hold (a lone surrogate, which Arrow refuses) in
-    the ``string`` dtype's Python storage.
+                 ) -> pd.api.extensions.ExtensionArray | npt.NDArray[np.object_]:
+    """Texts as a pandas column: Arrow strings as a ``string`` column, as they are (no
+    copy, no Python string per row); texts UTF-8 cannot hold (a lone surrogate, which
+    Arrow refuses) as the object array they are, so that tables of both kinds still
+    concatenate (pandas would cast them to Arrow strings, which cannot hold them).
 
     >>> _text_column(pa.chunked_array([["a", "b"]])).tolist()
     ['a', 'b']
-    >>> _text_column(np.array(["a\\udcff"], dtype=object)).dtype.storage
-    'python'
+    >>> _text_column(np.array(["a\\udcff"], dtype=object)).dtype
+    dtype('O')
     """
-    storage = "pyarrow" if isinstance(texts, pa.ChunkedArray) else "python"
-    return pd.array(texts, dtype=pd.StringDtype(storage))
+    if isinstance(texts, pa.ChunkedArray):
+        return pd.array(texts, dtype=pd.StringDtype("pyarrow"))
+    return texts
 
 
 def _new_therapy_notes(
