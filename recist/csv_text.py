@@ -330,6 +330,27 @@ def _run_codes(cells: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.nd
     return np.repeat(numbers, np.diff(starts, append=len(cells))), objects[~missing]
 
 
+_FOUR_DIGIT_YEARS = (np.datetime64("1000-01-01"), np.datetime64("10000-01-01"))
+
+
+def _iso_dates(stamps: np.ndarray) -> pa.Array:
+    """``strftime("%Y-%m-%d")`` of each datetime64 value (no NaT), as pandas writes it.
+
+    Arrow's date cast writes a year of four digits as the format does; years before 1000
+    or after 9999 (a datetime64 of seconds reaches them), which pandas writes without
+    padding, go through pandas itself.
+
+    >>> _iso_dates(np.array(["1969-12-31T23:59", "0999-01-02"], "datetime64[s]")).to_pylist()
+    ['1969-12-31', '999-01-02']
+    """
+    if len(stamps) and (stamps.min() < _FOUR_DIGIT_YEARS[0]
+                        or stamps.max() >= _FOUR_DIGIT_YEARS[1]):
+        return pa.array(pd.Series(stamps).dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+                        type=pa.large_string())
+    arrow = pa.array(stamps, type=pa.timestamp(np.datetime_data(stamps.dtype)[0]))
+    return _array(pc.cast(pc.cast(arrow, pa.date32()), pa.large_string()))
+
+
 def _coded(series: pd.Series, fixed: bool) -> _Coded | None:
     """The column as :class:`_Coded` when its fields repeat (true/false, dates, text
     categories, text columns and 2-decimal numbers that repeat their values), each
@@ -343,8 +364,7 @@ def _coded(series: pd.Series, fixed: bool) -> _Coded | None:
                       series.to_numpy(dtype=np.int8, na_value=-1))
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         codes, uniques = pd.factorize(series.to_numpy())  # NaT -> code -1
-        stamps = pa.array(uniques, type=pa.timestamp(np.datetime_data(dtype)[0]))
-        return _Coded(_array(pc.strftime(stamps, format="%Y-%m-%d")), codes)
+        return _Coded(_iso_dates(uniques), codes)
     if isinstance(dtype, pd.CategoricalDtype):
         categories = series.cat.categories
         if pd.api.types.infer_dtype(categories, skipna=False) not in ("string", "empty"):

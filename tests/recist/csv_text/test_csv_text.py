@@ -318,3 +318,16 @@ def test_a_text_column_in_arrow_chunks_is_written_chunk_by_chunk_as_pandas_write
     assert len(parts) == 1 + len(sizes)  # the header, then one part per chunk
     assert b"".join(parts) == expected
     assert b'"a ""quoted"" word"' in expected and b'"two\nlines"' in expected
+
+
+def test_dates_beyond_four_digit_years_written_as_pandas_writes_them():
+    """Dates are written by Arrow's date cast within years 1000 to 9999 and by pandas
+    beyond them (pandas writes year 999 as ``999``, Arrow's strftime as ``0999``)."""
+    stamps = np.array(["0999-12-31T10:00", "1000-01-01", "9999-12-31T23:59:59",
+                       "-0005-03-01", "1969-12-31T23:59:59", "NaT"], dtype="datetime64[s]")
+    rng = np.random.default_rng(9)
+    for values in (stamps, stamps[1:3], stamps[[1, 4, 5]]):
+        column = pd.Series(values[rng.integers(0, len(values), 200)])
+        frame = pd.DataFrame({"patient_id": [f"P{k}" for k in range(200)], "date": column})
+        assert bytes(table_csv_bytes(frame)) == _pandas(frame)
+    assert b",999-12-31\n" in table_csv_bytes(pd.DataFrame({"a": ["x"], "date": stamps[:1]}))
