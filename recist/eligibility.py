@@ -45,6 +45,7 @@ import pandas as pd
 from recist.arrays import round_half_away
 from recist.baseline_rules import assess_baseline
 from recist.errors import RecistDataError
+from recist.plausibility import lowered_column_names
 from recist.protocol import EligibilityCriterion, Protocol
 from recist.table import parse_bool, read_csv_table
 from recist.vocabulary import LesionKind
@@ -88,7 +89,7 @@ def normalise_clinical(frame: pd.DataFrame, source: str = "clinical table") -> p
     become missing. The source name is kept in ``attrs["source"]`` for messages.
     """
     frame = frame.copy()
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame.columns = lowered_column_names(frame.columns, source, "clinical table")
     if "patient_id" not in frame.columns:
         raise RecistDataError(f"{source}: no patient_id column; the clinical table has one "
                               "row per patient with a patient_id column")

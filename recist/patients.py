@@ -25,6 +25,7 @@ import pandas as pd
 from recist.errors import RecistDataError
 from recist.plausibility import (
     check_dates,
+    lowered_column_names,
     refuse_nul_columns,
     refuse_timezone_dates,
     refuse_unusable_dates,
@@ -160,18 +161,12 @@ def normalise_patients(frame: pd.DataFrame, source: str = "patients", *,
     >>> out.loc[0, "patient_id"], str(out.loc[0, "start_date"].date()), out.loc[0, "death_date"]
     ('7', '2024-01-02', NaT)
     """
-    names = [str(c).strip().lower() for c in frame.columns]
+    names = lowered_column_names(frame.columns, source, "patients table", read=PATIENT_COLUMNS)
     if "patient_id" not in names:
         raise RecistDataError(
             f"{source}: missing required column patient_id; a patients table has the "
             f"columns {', '.join(PATIENT_COLUMNS)} (only patient_id is required)"
         )
-    for column in PATIENT_COLUMNS:
-        if names.count(column) > 1:
-            named = ", ".join(str(c) for c, name in zip(frame.columns, names) if name == column)
-            raise RecistDataError(
-                f"{source}: the column {column} is named {names.count(column)} times "
-                f"({named}); a patients table names each column once")
     index = pd.RangeIndex(len(frame))
     # the input's columns in order (an extra column may be named twice), row i at label i
     given_columns = [values for _, values in frame.items()]

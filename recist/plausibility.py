@@ -50,6 +50,7 @@ __all__ = [
     "first_time_of_day",
     "implausible_allowed",
     "index_label",
+    "lowered_column_names",
     "refuse_nul_columns",
     "refuse_nul_text",
     "refuse_timezone_dates",
@@ -295,6 +296,32 @@ def refuse_nul_text(column: pd.Series, name: str, where: Callable[[int], str]) -
             f"{where(row)}: {name} holds a NUL character (\\x00), which no text cell may hold "
             "(it would make different ids one); remove it (a file saved as UTF-16 has a "
             "NUL beside each letter: save it as UTF-8)")
+
+
+def lowered_column_names(columns: Iterable[object], source: str, table: str,
+                         read: Iterable[str] | None = None) -> list[str]:
+    """The column names stripped and lower-cased, as every reader compares them; a
+    ``RecistDataError`` when two columns become one name among ``read`` (every name when
+    None): of ``Organ`` and ``organ`` nobody can say which cells are meant.
+
+    >>> lowered_column_names([" Patient_ID", "Arm", "arm"], "p.csv", "patients table",
+    ...                      read=["patient_id"])
+    ['patient_id', 'arm', 'arm']
+    >>> lowered_column_names(["Organ", "organ"], "m.csv", "measurements table")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    recist.errors.RecistDataError: m.csv: the column organ is named 2 times (Organ, organ); ...
+    """
+    given = list(columns)
+    names = [str(c).strip().lower() for c in given]
+    checked = set(names) if read is None else set(read)
+    for name in dict.fromkeys(names):
+        if name in checked and names.count(name) > 1:
+            named = ", ".join(str(c) for c, n in zip(given, names) if n == name)
+            raise RecistDataError(
+                f"{source}: the column {name} is named {names.count(name)} times ({named}); "
+                f"a {table} names each column once")
+    return names
 
 
 def refuse_nul_columns(table: pd.DataFrame | Mapping[str, pd.Series], columns: Iterable[str],

@@ -20,6 +20,7 @@ from recist.outputs import write_csv_atomic
 from recist.plausibility import (
     BOUNDS,
     check_numbers,
+    lowered_column_names,
     refuse_nul_columns,
     refuse_timezone_dates,
     refuse_unusable_dates,
@@ -292,7 +293,8 @@ def normalise_measurements(frame: pd.DataFrame, source: str = "measurements", *,
     ``visit`` or ``organ`` is missing; ``nodal`` becomes bool (missing -> False); ``date``
     becomes a ``datetime64`` date; ``ld_mm``, ``sa_mm`` and ``slice_thickness_mm`` become
     floats. Missing optional core columns are added empty; extra columns pass through
-    unchanged.
+    unchanged. A column named twice once case and spaces are set aside (``Organ`` and
+    ``organ``) is refused: which one is meant cannot be known.
 
     The six text columns (``patient_id``, ``visit``, ``lesion_id``, ``kind``, ``organ``,
     ``status``) are pandas categoricals (docs/tables.md, "The measurements table"): their
@@ -319,7 +321,7 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
     # at the end, so the input is never modified and the result shares no data with it.
     frame = frame.copy(deep=False)
     frame.index = pd.RangeIndex(len(frame))
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame.columns = lowered_column_names(frame.columns, source, "measurements table")
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise RecistDataError(

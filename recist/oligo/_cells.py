@@ -13,7 +13,12 @@ import numpy as np
 import pandas as pd
 
 from recist.errors import RecistDataError
-from recist.plausibility import check_dates, refuse_nul_columns, unreadable_date
+from recist.plausibility import (
+    check_dates,
+    lowered_column_names,
+    refuse_nul_columns,
+    unreadable_date,
+)
 from recist.table import parse_bool
 
 __all__ = ["clean_text", "lower_columns", "parse_bool_column", "parse_date_column",
@@ -42,10 +47,12 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
-def lower_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with stripped lower-case column names and a 0..n-1 index (rows for messages)."""
+def lower_columns(frame: pd.DataFrame, source: str, table: str) -> pd.DataFrame:
+    """A copy with stripped lower-case column names and a 0..n-1 index (rows for messages);
+    a ``RecistDataError`` naming ``source`` when two columns become one name
+    (``plausibility.lowered_column_names``)."""
     out = frame.copy()
-    out.columns = [str(c).strip().lower() for c in out.columns]
+    out.columns = lowered_column_names(out.columns, source, table)
     return out.reset_index(drop=True)
 
 

@@ -65,7 +65,7 @@ def normalise_lesion_history(frame: pd.DataFrame, source: str = "lesions table",
     >>> t.loc[0, "local_therapy"], str(t.loc[0, "local_therapy_date"].date())
     ('sbrt', '2023-05-02')
     """
-    table = lower_columns(frame)
+    table = lower_columns(frame, source, "lesions table")
     require_columns(table, _REQUIRED, source, "lesions table")
     refuse_nul_cells(table, LESION_HISTORY_COLUMNS, source)
     for column in LESION_HISTORY_COLUMNS:

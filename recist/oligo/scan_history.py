@@ -67,7 +67,7 @@ def normalise_scan_history(frame: pd.DataFrame, source: str = "scan history", *,
     >>> t.loc[0, "result"], str(t.loc[0, "date"].date())
     ('ned', '2023-01-02')
     """
-    table = lower_columns(frame)
+    table = lower_columns(frame, source, "scan history")
     require_columns(table, SCAN_HISTORY_COLUMNS[:3], source, "scan history")
     refuse_nul_cells(table, SCAN_HISTORY_COLUMNS, source)
     if "organ" not in table.columns:

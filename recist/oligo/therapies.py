@@ -84,7 +84,7 @@ def normalise_therapies(frame: pd.DataFrame, source: str = "therapies table", *,
     >>> t[["kind", "lesion_ids", "regimen"]].values.tolist()
     [['local', ('T1', 'T2'), 'sbrt'], ['systemic', (), 'FOLFOX']]
     """
-    table = lower_columns(frame)
+    table = lower_columns(frame, source, "therapies table")
     require_columns(table, _REQUIRED, source, "therapies table")
     refuse_nul_cells(table, THERAPY_COLUMNS, source)
     for column in THERAPY_COLUMNS:

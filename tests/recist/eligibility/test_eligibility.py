@@ -163,3 +163,11 @@ def test_plain_dataframe_clinical_table_is_normalised(protocol):
     raw = pd.DataFrame({"patient_id": ["A"], "ecog": [float("nan")], "crc_confirmed": [True]})
     s = screen_patients(None, raw, protocol).set_index("criterion_id")
     assert s.loc["IC-7", "result"] == "unknown" and s.loc["IC-1", "result"] == "met"
+
+
+def test_a_clinical_column_named_twice_is_refused():
+    """``ECOG`` and ``ecog``: which one a criterion reads cannot be known."""
+    frame = pd.DataFrame([["P1", "0", "2"]], columns=["patient_id", "ECOG", "ecog"])
+    with pytest.raises(RecistDataError, match=r"clinical\.csv: the column ecog is named 2 "
+                                              r"times \(ECOG, ecog\); a clinical table"):
+        normalise_clinical(frame, "clinical.csv")

@@ -183,13 +183,13 @@ def test_typed_columns_are_copied_and_the_frame_keeps_its_attrs():
     assert out.attrs == {"source": "a test"}
 
 
-def test_extra_columns_of_one_lower_cased_name_are_both_kept():
+def test_extra_columns_of_one_lower_cased_name_are_refused():
+    """Two columns ``Note`` and ``note``: refused naming both (the indexed table of the
+    checks holds one column per name; which of the two is meant cannot be known)."""
     raw = pd.DataFrame(RAW)
     raw["Note"], raw["note"] = "a", "b"
-    out = normalise_measurements(raw)
-    assert list(out.columns).count("note") == 2
-    assert out["note"].iloc[0].tolist() == ["a", "b"]
-    assert out["kind"].tolist()[0] == "target" and out["ld_mm"].tolist()[0] == 20.0
+    with pytest.raises(RecistDataError, match=r"the column note is named 2 times \(Note, note\)"):
+        normalise_measurements(raw)
 
 
 @pytest.mark.parametrize("unused", [0, 16_400])  # pairs of codes in 16 or 64 bits
