@@ -43,6 +43,7 @@ from recist.findings import Finding
 from recist.outputs import make_output_folder, write_atomic
 from recist.pipeline.measure import MEASUREMENT_COLUMNS, MeasureResult
 from recist.pipeline.sources import DEFAULT_KIND, SOURCES, AnnotationSource, SourceSpec
+from recist.plausibility import lowered_column_names
 from recist.table import CORE_COLUMNS, check_measurement_bounds, read_csv_table
 
 __all__ = [
@@ -97,7 +98,7 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     columns = manifest_columns()
     frame = read_csv_table(path, "manifest", empty_as_missing=False)
-    frame.columns = [c.strip().lower() for c in frame.columns]
+    frame.columns = lowered_column_names(frame.columns, str(path), "manifest", read=columns)
     if "series_dir" not in frame.columns and "dicomweb" not in frame.columns:
         raise ValueError(f"{path}: missing column series_dir (or dicomweb, study_uid and "
                          f"series_uid for a PACS); a manifest has {', '.join(columns)}")

@@ -106,3 +106,15 @@ def test_sources_cannot_be_combined_with_a_manifest(three_sources, tmp_path, cap
                    str(tmp_path / three_sources["sr"]), "--out", str(tmp_path / "m.csv")])
     assert status == EXIT_INPUT_ERROR
     assert "--sr cannot be combined with --manifest" in capsys.readouterr().err
+
+
+def test_a_manifest_column_named_twice_is_refused(tmp_path):
+    """``Lines`` and ``lines``: which annotation file is meant cannot be known."""
+    from recist.errors import RecistDataError
+    from recist.pipeline.manifest import read_manifest
+
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("patient_id,visit,series_dir,Lines,lines\nP1,V0,ct,a.csv,b.csv\n")
+    with pytest.raises(RecistDataError, match=r"the column lines is named 2 times "
+                                              r"\(Lines, lines\); a manifest names each"):
+        read_manifest(manifest)
