@@ -87,16 +87,21 @@ def _keys(values: npt.NDArray[Any], spec: str
     # look like whole hundredths when the value is not (1000000.0625 → 100000008.0)
     values = values.astype(np.float64, copy=False)
     with np.errstate(invalid="ignore", over="ignore"):
-        scaled = values * 100.0
-        hundredths = np.rint(scaled)
-        fast = ((np.abs(values) < _EXACT_HUNDREDTHS_BELOW)
-                & (np.abs(scaled - hundredths) <= 0.25)
-                & ~((hundredths == 0) & np.signbit(values)))
+        off = values * 100.0
+        hundredths = np.rint(off)
+        off -= hundredths  # the distance to the whole hundredths, in place
+        np.abs(off, out=off)
+        fast = off <= 0.25  # False for NaN and infinities
+        fast &= np.abs(values) < _EXACT_HUNDREDTHS_BELOW
+        zero = hundredths == 0
+        if zero.any():
+            fast &= ~(zero & np.signbit(values))
+    if fast.all():  # no slow value: every key a whole number of hundredths
+        return hundredths.astype(np.int64), fast
     keys = np.where(fast, hundredths, 0).astype(np.int64)
-    if not fast.all():
-        slow = ~fast
-        _, inverse = np.unique(values[slow].view(np.int64), return_inverse=True)
-        keys[slow] = int(keys[fast].max(initial=0)) + 1 + inverse.reshape(-1)
+    slow = ~fast
+    _, inverse = np.unique(values[slow].view(np.int64), return_inverse=True)
+    keys[slow] = int(keys[fast].max(initial=0)) + 1 + inverse.reshape(-1)
     return keys, fast
 
 
