@@ -89,7 +89,10 @@ def _sorted_codes(encoded: pa.DictionaryArray) -> tuple[pa.Array, np.ndarray]:
     empty = int(len(order) > 0 and not dictionary[int(order[0])].as_py())
     if np.array_equal(order, np.arange(len(order))):
         codes = small_codes(indices, len(order) - empty)
-        return dictionary[empty:], codes - 1 if empty else codes
+        if empty:  # the empty text's code 0 and a missing cell's -1 both become -1
+            codes = codes - 1
+            np.maximum(codes, -1, out=codes)
+        return dictionary[empty:], codes
     rank = np.empty(len(order) + 1, dtype=np.int64)
     rank[order] = np.arange(-empty, len(order) - empty)  # the empty text: -1
     rank[-1] = -1  # code -1 (missing) reads the last entry

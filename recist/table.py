@@ -268,12 +268,8 @@ def _replaced(frame: pd.DataFrame, columns: dict[str, pd.Series | np.ndarray]
               ) -> pd.DataFrame:
     """``frame`` with ``columns`` in place of its columns of those names (each new one
     last), their arrays taken as they are: each is made by the caller for the result
-    (``frame[name] = values`` would copy them). A frame with a name twice gets them by
-    ``frame[name] = values``."""
-    if not frame.columns.is_unique:
-        for name, values in columns.items():
-            frame[name] = values
-        return frame
+    (``frame[name] = values`` would copy them). Its column names are unique
+    (``lowered_column_names`` refuses a name given twice)."""
     arrays = {name: frame[name] for name in frame.columns}
     arrays.update(columns)
     return pd.DataFrame(arrays, index=frame.index, columns=[*arrays], copy=False

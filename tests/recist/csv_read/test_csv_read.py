@@ -242,3 +242,18 @@ def test_empty_texts_of_an_array_not_at_its_start_are_missing():
     values = _categorical(pa.chunked_array([array]))
     assert values.codes.tolist() == [-1, 0, -1, 1, -1, 0]
     assert values.categories.tolist() == ["1", "2"]
+
+
+@pytest.mark.parametrize("texts", [["", None, "a"], [None, "", "a", "b"], ["a", None, ""],
+                                   [None, "a"], ["", "a"], ["b", "", None, "a"]])
+def test_sorted_codes_make_empty_and_missing_cells_one_missing_code(texts):
+    """An empty text and a missing cell are both code -1, whether or not the dictionary
+    came sorted (a sorted dictionary with both once gave -2 to the missing cell)."""
+    import pyarrow.compute as pc
+
+    from recist.csv_read import _sorted_codes
+
+    dictionary, codes = _sorted_codes(pc.dictionary_encode(pa.array(texts, pa.string())))
+    decoded = [None if code == -1 else dictionary[int(code)].as_py() for code in codes]
+    assert decoded == [text or None for text in texts]
+    assert codes.min() >= -1 and dictionary.to_pylist() == sorted({t for t in texts if t})
