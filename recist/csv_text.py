@@ -6,7 +6,8 @@ with ``Series.map`` and a lambda, then ``DataFrame.to_csv``, costs a Python call
 cell (seconds for a million rows). Here every column becomes an Arrow string array in a
 few vectorised steps, and one Arrow kernel joins the columns, the delimiters, the quotes
 of the fields that need them and the line ends into the text of the whole table, one
-contiguous buffer: each byte of a long text column is copied once.
+contiguous buffer (one per chunk of a text column Arrow holds in chunks): each byte of a
+long text column is copied once.
 
 A column that repeats its fields -- true/false, dates, text categories, a text column
 holding few distinct objects (response labels), 2-decimal numbers that repeat -- is coded
@@ -412,10 +413,9 @@ def _rows(pieces: list[Piece], rows: int) -> Rows:
     run of neighbouring coded pieces is written by one Arrow ``take`` from their texts laid
     one after another, the codes of a row side by side (shifted to their texts): the take
     writes each row's texts in turn into one buffer, and every ``width``-th of its offsets
-    is a row's end.
-    The row arrays, constants and those runs are then joined row by row by one Arrow
-    kernel, which copies one piece per row for each run (``recist.reason_text.compose``
-    builds its rows the same way).
+    is a row's end (``recist.reason_text.compose`` builds its rows the same way). The row
+    arrays, constants and those runs are then joined row by row by one Arrow kernel, which
+    copies one piece per row for each run.
     """
     joined: list[Joinable] = []
     run: list[_Coded] = []
@@ -527,6 +527,7 @@ def _field_pieces(series: pd.Series, fixed: bool, prefix: str = "", suffix: str 
 
 
 def _chunks(values: Rows) -> list[pa.Array]:
+    """The arrays of ``values``: its chunks, or itself."""
     return values.chunks if isinstance(values, pa.ChunkedArray) else [values]
 
 
