@@ -331,7 +331,8 @@ def _run_codes(cells: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.nd
     return np.repeat(numbers, np.diff(starts, append=len(cells))), objects[~missing]
 
 
-_FOUR_DIGIT_YEARS = (np.datetime64("1000-01-01"), np.datetime64("10000-01-01"))
+_FOUR_DIGIT_YEARS = (np.datetime64("1000", "Y"), np.datetime64("9999", "Y"))
+"""Compared in years: year 1000 in nanoseconds would overflow."""
 
 
 def _iso_dates(stamps: np.ndarray) -> pa.Array:
@@ -344,8 +345,8 @@ def _iso_dates(stamps: np.ndarray) -> pa.Array:
     >>> _iso_dates(np.array(["1969-12-31T23:59", "0999-01-02"], "datetime64[s]")).to_pylist()
     ['1969-12-31', '999-01-02']
     """
-    if len(stamps) and (stamps.min() < _FOUR_DIGIT_YEARS[0]
-                        or stamps.max() >= _FOUR_DIGIT_YEARS[1]):
+    if len(stamps) and (stamps.min().astype("datetime64[Y]") < _FOUR_DIGIT_YEARS[0]
+                        or stamps.max().astype("datetime64[Y]") > _FOUR_DIGIT_YEARS[1]):
         return pa.array(pd.Series(stamps).dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
                         type=pa.large_string())
     arrow = pa.array(stamps, type=pa.timestamp(np.datetime_data(stamps.dtype)[0]))

@@ -331,3 +331,15 @@ def test_dates_beyond_four_digit_years_written_as_pandas_writes_them():
         frame = pd.DataFrame({"patient_id": [f"P{k}" for k in range(200)], "date": column})
         assert bytes(table_csv_bytes(frame)) == _pandas(frame)
     assert b",999-12-31\n" in table_csv_bytes(pd.DataFrame({"a": ["x"], "date": stamps[:1]}))
+
+
+@pytest.mark.parametrize("unit", ["ns", "s"])
+def test_dates_of_four_digit_years_are_cast_by_arrow_not_formatted_by_pandas(unit, monkeypatch):
+    """Years 1000 to 9999 in any unit (in nanoseconds, where year 1000 itself would
+    overflow) take Arrow's date cast, not pandas' formatting one value at a time."""
+    stamps = pd.Series(np.array(["1677-09-22", "2262-04-11T23:00", "1969-12-31T23:59:59",
+                                 "NaT"], dtype=f"datetime64[{unit}]"))
+    frame = pd.DataFrame({"patient_id": ["P1", "P2", "P3", "P4"], "date": stamps})
+    expected = _pandas(frame)
+    monkeypatch.setattr(pd.Series, "dt", property(lambda self: pytest.fail("pandas dates")))
+    assert bytes(table_csv_bytes(frame)) == expected
