@@ -22,7 +22,10 @@ def write_atomic(path: str | Path, write: Callable[[IO[bytes]], None], *,
 
     A failure part-way leaves no partial file behind and any older ``path`` untouched.
     ``size``, the number of bytes ``write`` writes when the caller knows it, reserves the
-    file's space first (:func:`_reserve`).
+    file's space first (:func:`_reserve`); the file is then cut where the writes end, so a
+    wrong size changes nothing. Give it only for a ``write`` that writes its bytes in order
+    from the start and leaves the handle open: one that seeks back would lose what lay
+    beyond its last write (a closed handle fails, and nothing is written).
     """
     path = Path(path)
     if path.is_dir():

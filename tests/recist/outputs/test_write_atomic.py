@@ -27,3 +27,17 @@ def test_a_refused_reservation_is_left_to_the_writes(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "posix_fallocate", refuse, raising=False)
     write_atomic(tmp_path / "a.csv", lambda handle: handle.write(b"x,y\n"), size=4)
     assert (tmp_path / "a.csv").read_bytes() == b"x,y\n"
+
+
+def test_a_failure_part_way_leaves_no_file_and_the_older_one_untouched(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"older")
+
+    def fails(handle):
+        handle.write(b"half a table")
+        raise RuntimeError("disk gone")
+
+    with pytest.raises(RuntimeError, match="disk gone"):
+        write_atomic(target, fails, size=1 << 20)
+    assert target.read_bytes() == b"older"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
