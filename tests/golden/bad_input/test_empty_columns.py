@@ -87,17 +87,24 @@ def _columns_of(name: str) -> list[str]:
     return (OLIGO / name).read_text().splitlines()[0].split(",")
 
 
-@pytest.mark.parametrize("table,column", [
-    *(("lesions.csv", c) for c in _columns_of("lesions.csv")),
-    *(("therapies.csv", c) for c in _columns_of("therapies.csv"))])
+OLIGO_COLUMNS = [*(("lesions.csv", c) for c in _columns_of("lesions.csv")),
+                 *(("therapies.csv", c) for c in _columns_of("therapies.csv"))]
+"""Each column of the oligometastatic trial's lesions and therapies tables."""
+
+
+def _respond_oligo(workspace: Workspace, table: str, text: str) -> tuple[int, str]:
+    """``recist respond`` on the oligometastatic sample with ``table`` given as ``text``."""
+    given = {"lesions.csv": OLIGO / "lesions.csv", "therapies.csv": OLIGO / "therapies.csv"}
+    given[table] = workspace.file(table, text)
+    return _recist("respond", OLIGO / "measurements.csv", "--patients",
+                   OLIGO / "patients.csv", "--lesions", given["lesions.csv"],
+                   "--therapies", given["therapies.csv"], "--out", workspace.out("o"))
+
+
+@pytest.mark.parametrize("table,column", OLIGO_COLUMNS)
 def test_an_empty_column_of_the_oligometastatic_tables(workspace: Workspace, table: str,
                                                        column: str):
     lines = (OLIGO / table).read_text().splitlines()
     position = lines[0].split(",").index(column)
-    emptied = workspace.file(table, _emptied(lines[0], tuple(lines[1:]), position))
-    given = {"lesions.csv": OLIGO / "lesions.csv", "therapies.csv": OLIGO / "therapies.csv"}
-    given[table] = emptied
-    _read_or_refused(*_recist("respond", OLIGO / "measurements.csv", "--patients",
-                              OLIGO / "patients.csv", "--lesions", given["lesions.csv"],
-                              "--therapies", given["therapies.csv"], "--out",
-                              workspace.out("o")))
+    _read_or_refused(*_respond_oligo(
+        workspace, table, _emptied(lines[0], tuple(lines[1:]), position)))

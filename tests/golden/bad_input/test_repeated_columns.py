@@ -14,13 +14,13 @@ from recist.cli import EXIT_INPUT_ERROR
 from .conftest import MEASUREMENTS_HEADER, Workspace
 from .test_empty_columns import (
     OLIGO,
+    OLIGO_COLUMNS,
     PATIENTS_HEADER,
     PATIENTS_ROW,
     ROWS,
-    _columns_of,
     _read_or_refused,
-    _recist,
     _respond,
+    _respond_oligo,
 )
 
 
@@ -59,18 +59,11 @@ def test_a_patients_column_named_twice(workspace: Workspace, column: str):
     _refused_naming(*_respond(workspace, measurements, patients), column)
 
 
-@pytest.mark.parametrize("table,column", [
-    *(("lesions.csv", c) for c in _columns_of("lesions.csv")),
-    *(("therapies.csv", c) for c in _columns_of("therapies.csv"))])
+@pytest.mark.parametrize("table,column", OLIGO_COLUMNS)
 def test_an_oligometastatic_column_named_twice(workspace: Workspace, table: str, column: str):
     lines = (OLIGO / table).read_text().splitlines()
-    repeated = workspace.file(table, _repeated(lines[0], tuple(lines[1:]), column))
-    given = {"lesions.csv": OLIGO / "lesions.csv", "therapies.csv": OLIGO / "therapies.csv"}
-    given[table] = repeated
-    _refused_naming(*_recist("respond", OLIGO / "measurements.csv", "--patients",
-                             OLIGO / "patients.csv", "--lesions", given["lesions.csv"],
-                             "--therapies", given["therapies.csv"], "--out",
-                             workspace.out("o")), column)
+    _refused_naming(*_respond_oligo(
+        workspace, table, _repeated(lines[0], tuple(lines[1:]), column)), column)
 
 
 def test_an_extra_patients_column_named_twice_is_read(workspace: Workspace):
