@@ -22,6 +22,7 @@ __all__ = [
     "numbered_by_first_sight",
     "order_codes",
     "round_half_away",
+    "run_starts",
     "sorted_codes",
 ]
 
@@ -211,6 +212,23 @@ def _packed_integers(arrays: Sequence[npt.NDArray[Any]], n: int
     return key
 
 
+def run_starts(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Whether each element starts a run of equal neighbours: the first always does, then
+    each one that differs from the one before. Empty for an empty array, where
+    ``np.r_[True, a[1:] != a[:-1]]`` would give one flag.
+
+    >>> run_starts(np.array([4, 4, 2, 4]))
+    array([ True, False,  True,  True])
+    >>> run_starts(np.array([], dtype=np.int64))
+    array([], dtype=bool)
+    """
+    starts = np.empty(len(values), dtype=bool)
+    if len(values):
+        starts[0] = True
+        np.not_equal(values[1:], values[:-1], out=starts[1:])
+    return starts
+
+
 def first_seen_codes(key: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
     """``pandas.factorize(key)`` of integer keys: codes numbered by first sight, and the
     distinct keys in that order.
@@ -227,7 +245,7 @@ def first_seen_codes(key: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDA
         codes, uniques = pd.factorize(key)
         return np.asarray(codes, dtype=np.int64), np.asarray(uniques)
     if (key[1:] >= key[:-1]).all():  # in ascending order (a sorted table): runs of keys
-        head = np.r_[True, key[1:] != key[:-1]]
+        head = run_starts(key)
         return np.cumsum(head, dtype=np.int64) - 1, key[head]
     low, high = int(key.min()), int(key.max())
     if high - low >= dense_limit(len(key)) or high > _INT64_MAX:

@@ -14,6 +14,7 @@ from recist._checks_support import codes_of, findings_at_rows
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
+from recist.arrays import run_starts
 from recist.cohort_index import index_of
 from recist.findings import Finding, Findings, Severity
 from recist.response_table import OVERALL_LABELS
@@ -163,7 +164,7 @@ def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = Non
         return responses.rows_of(label)[order]
 
     patient = patient_code[order]
-    head = np.r_[True, patient[1:] != patient[:-1]] if len(patient) else patient.astype(bool)
+    head = run_starts(patient)
     group_start = np.maximum.accumulate(np.where(head, np.arange(len(patient)), 0))
     is_pd, is_cr = response_is("PD"), response_is("CR")
     pd_count = np.cumsum(is_pd)
@@ -173,8 +174,7 @@ def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = Non
     hits = {}
     for label in ("PR", "SD"):
         rows = np.flatnonzero(response_is(label) & cr_before & (pd_count == 0))
-        first = rows[np.r_[True, patient[rows][1:] != patient[rows][:-1]]] if len(rows) \
-            else rows
+        first = rows[run_starts(patient[rows])]
         hits[label] = _rows_located(timepoints, order[first])
     return hits
 

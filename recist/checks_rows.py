@@ -22,7 +22,7 @@ from recist._checks_support import iso as _iso
 from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
-from recist.arrays import combined_codes, first_row_of_each
+from recist.arrays import combined_codes, first_row_of_each, run_starts
 from recist.checks_duplicates import repeated_row_findings
 from recist.cohort_index import (
     IndexedMeasurements,
@@ -353,8 +353,7 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
     step = int(number.max(initial=0)) + 1  # groups offset so the running max restarts
     running = np.maximum.accumulate(group[by_group] * step + number[by_group]) if len(
         rows) else number
-    first = np.r_[True, group[by_group][1:] != group[by_group][:-1]] if len(rows) else \
-        number > 0
+    first = run_starts(group[by_group])
     previous = np.full(len(rows), -1, dtype=np.int64)
     previous[by_group[~first]] = (running[:-1] - group[by_group][:-1] * step)[~first[1:]]
     backwards = rows[number < previous]

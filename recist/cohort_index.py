@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import dense_limit, first_seen_codes, numbered_by_first_sight
+from recist.arrays import dense_limit, first_seen_codes, numbered_by_first_sight, run_starts
 from recist.plausibility import index_label, refuse_nul_text
 
 __all__ = [
@@ -344,8 +344,7 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
     position = np.empty(n_groups, dtype=_code_type(n_groups))
     position[ordered] = np.arange(n_groups)
     sorted_patient = np.asarray(group_patient[ordered], dtype=np.intp)
-    starts = np.r_[True, sorted_patient[1:] != sorted_patient[:-1]] if n_groups else \
-        np.zeros(0, dtype=bool)
+    starts = run_starts(sorted_patient)
     start_of = np.maximum.accumulate(np.where(starts, np.arange(n_groups), 0)) if n_groups \
         else np.zeros(0, dtype=np.int64)
     label_code = group_label[ordered]

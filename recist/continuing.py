@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from recist.arrays import run_starts
 from recist.best_response import (
     CR,
     PD,
@@ -214,7 +215,7 @@ def _continued_rows(
     rank = response_ranks(overall[rows])[0]  # another label: after NE, never a response
     is_pd = rank == _PD
     pd_so_far = np.cumsum(is_pd)
-    first_of_group = np.r_[True, group[1:] != group[:-1]]
+    first_of_group = run_starts(group)
     pd_before_group = (pd_so_far - is_pd)[np.maximum.accumulate(
         np.where(first_of_group, np.arange(len(rows)), 0))]
     before_pd = pd_so_far - pd_before_group == 0  # strictly before the patient's first PD

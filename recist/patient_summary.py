@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import first_row_of_each
+from recist.arrays import first_row_of_each, run_starts
 from recist.best_response import (
     NE,
     NON_CR_NON_PD,
@@ -206,7 +206,7 @@ def _timepoint_arrays(timepoints: pd.DataFrame,
     else:
         order = np.lexsort((days, patient_codes))
     by_row = patient_codes[order]
-    starts = np.flatnonzero(np.r_[True, by_row[1:] != by_row[:-1]]) if len(by_row) else by_row
+    starts = np.flatnonzero(run_starts(by_row))
     return {
         "ids": ids_of[by_row[starts]].tolist(),
         "starts": starts,

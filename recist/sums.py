@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import NO_DATE_NS, dense_limit, round_half_away
+from recist.arrays import NO_DATE_NS, dense_limit, round_half_away, run_starts
 from recist.cohort_index import TextCodes, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
@@ -145,7 +145,7 @@ def _running_min_before(sums: npt.NDArray[np.float64], codes: npt.NDArray[Any]
     n = len(sums)
     if not n or codes.dtype.kind not in "iub" or not (codes[1:] >= codes[:-1]).all():
         return None  # integer codes only: texts with a missing one do not compare
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    starts = np.flatnonzero(run_starts(codes))
     lengths = np.diff(np.r_[starts, n])
     width = int(lengths.max()) + 1
     if len(starts) * width > dense_limit(n):
@@ -623,7 +623,7 @@ def _backdate_confirmed_new(
     if len(first):
         at, lesion_text, confirmed_text, seen_ns = _sightings(first, by, seen, texts, row_tp,
                                                               date_ns)
-        starts = np.r_[True, at[1:] != at[:-1]]
+        starts = run_starts(at)
         lesions[at[starts]] = _joined(lesion_text, starts)
         confirmed[at[starts]] = _joined(confirmed_text, starts)
         dates[at[starts]] = np.minimum.reduceat(seen_ns, np.flatnonzero(starts))
@@ -636,7 +636,7 @@ def _backdate_confirmed_new(
         if len(first):
             at, lesion_text, confirmed_text, _ = _sightings(first, by, seen, texts, row_tp,
                                                             date_ns)
-            bounds = np.flatnonzero(np.r_[True, at[1:] != at[:-1], True]).tolist()
+            bounds = [*np.flatnonzero(run_starts(at)).tolist(), len(at)]
             for start, end in zip(bounds[:-1], bounds[1:]):  # rare: DEC-17 cut-offs only
                 late_lesions[at[start]] = tuple(lesion_text[start:end].tolist())
                 late_confirmed[at[start]] = tuple(confirmed_text[start:end].tolist())
@@ -647,7 +647,7 @@ def _first_of_each_key(rows: npt.NDArray[np.intp],
                        patient_lesion: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.intp]:
     """The first of ``rows`` (sorted by lesion) of each lesion."""
     keys = patient_lesion[rows]
-    return rows[np.r_[True, keys[1:] != keys[:-1]]] if len(rows) else rows
+    return rows[run_starts(keys)]
 
 
 def _first_sightings(

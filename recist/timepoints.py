@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from recist.arrays import NO_DATE_NS, round_half_away
+from recist.arrays import NO_DATE_NS, round_half_away, run_starts
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.response_table import (
@@ -404,7 +404,7 @@ def assess_timepoints_with_findings(
     }
     if coded is not None:  # patients numbered 0, 1, ... (time points come by patient)
         patient_code = np.asarray(features["patient_code"])
-        head = np.r_[True, patient_code[1:] != patient_code[:-1]][:len(patient_code)]
+        head = run_starts(patient_code)
         heads = np.flatnonzero(head)
         patient = np.cumsum(head, dtype=np.intp) - 1
     features = {name: features[name] for name in REASON_INPUTS}  # the rest is done with

@@ -38,6 +38,7 @@ from recist.arrays import (
     first_seen_codes,
     order_codes,
     round_half_away,
+    run_starts,
 )
 from recist.cohort_index import index_of
 from recist.criteria import RECIST_1_1, Criteria
@@ -366,8 +367,7 @@ def _draw_plan(layout: _Layout, complete: npt.NDArray[np.bool_],
     """
     n_tp = layout.n_tp
     patient = layout.tp_patient
-    seg_start = np.flatnonzero(np.r_[True, patient[1:] != patient[:-1]]) if n_tp else \
-        np.zeros(0, dtype=np.intp)
+    seg_start = np.flatnonzero(run_starts(patient))
     count = np.diff(np.r_[seg_start, n_tp])
     rank = np.empty(len(count), dtype=np.intp)
     rank[np.argsort(-count, kind="stable")] = np.arange(len(count))

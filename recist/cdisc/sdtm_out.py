@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recist.arrays import run_starts
 from recist.cdisc.xpt import write_cdisc_table
 from recist.criteria import RECIST_1_1
 from recist.errors import RecistDataError
@@ -323,7 +324,7 @@ def overall_response_rsseq(timepoints: pd.DataFrame) -> np.ndarray:
     counts = per_row[order]
     running = np.cumsum(counts)
     group = patient_codes[order]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    starts = np.flatnonzero(run_starts(group))
     before = np.repeat(running[starts] - counts[starts],
                        np.diff(np.r_[starts, len(group)]))
     sequence = np.full(len(timepoints), np.nan)
