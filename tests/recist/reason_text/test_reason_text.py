@@ -14,6 +14,7 @@ from recist.reason_text import (
     _from_hundredths,
     affix,
     compose,
+    compose_texts,
     concat,
     distinct_texts,
     format_rows,
@@ -114,14 +115,17 @@ def test_affix_pick_concat_on_arrow_tables():
         "1.50", "−2.00", "", "x"]
 
 
-def test_compose_joins_the_pieces_of_each_row():
+@pytest.mark.parametrize("block", [1 << 20, 4_096])  # one block; several (5), the last short
+def test_compose_joins_the_pieces_of_each_row(monkeypatch, block):
+    monkeypatch.setattr("recist.reason_text._BLOCK", block)
     rng = np.random.default_rng(7)
     tables = [np.array([f"<{j}.{k}>" for k in range(j + 2)] + [""], dtype=object)
               for j in range(4)]
-    n = 20_000  # several blocks
+    n = 20_000
     codes = [rng.integers(0, len(t), n) for t in tables]
     got = compose(n, list(zip(tables, codes))).tolist()
     assert got == ["".join(t[c[i]] for t, c in zip(tables, codes)) for i in range(n)]
+    assert compose_texts(n, list(zip(tables, codes))).num_chunks == -(-n // block)
     odd = [(np.array(["a\x1fb", "c"], dtype=object), np.array([0, 1, 0]))]  # any character
     assert compose(3, odd).tolist() == ["a\x1fb", "c", "a\x1fb"]
 
