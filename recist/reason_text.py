@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from recist.arrays import dense_limit, sorted_codes
 
 __all__ = ["Texts", "affix", "compose", "compose_texts", "concat", "distinct_texts",
-           "format_rows", "objects", "pick", "split_template", "text_table"]
+           "format_rows", "joined_rows", "objects", "pick", "split_template", "text_table"]
 
 Texts: TypeAlias = "pa.Array | npt.NDArray[np.object_]"
 """A table of texts: an Arrow string array, or an object array of ``str``."""
@@ -141,7 +141,7 @@ def _from_hundredths(hundredths: npt.NDArray[np.int64], spec: str) -> pa.Array:
 
     When the whole parts are few (at most ``dense_limit`` apart from 0), each is written
     once in a table with the signs and the ``.`` and cents, and every number is put
-    together by ``_joined_rows`` from its three codes; otherwise the whole parts are cast
+    together by ``joined_rows`` from its three codes; otherwise the whole parts are cast
     one by one and joined.
 
     >>> _from_hundredths(np.array([-5, 12345, 0]), "%+.2f").to_pylist()
@@ -157,7 +157,7 @@ def _from_hundredths(hundredths: npt.NDArray[np.int64], spec: str) -> pa.Array:
         index[:, 0] = hundredths < 0  # the sign: its position among the signs
         np.add(whole, len(signs) + len(_DOT_CENTS), out=index[:, 1], casting="unsafe")
         np.add(magnitude % 100, len(signs), out=index[:, 2], casting="unsafe")
-        return _joined_rows(table, index)
+        return joined_rows(table, index)
     sign = pa.array(_SIGNS[spec], type=pa.string()).take(
         pa.array((hundredths < 0).astype(np.int8)))
     text = pc.cast(pa.array(whole), pa.string())
@@ -192,16 +192,23 @@ def _parts_table(spec: str, n_whole: int) -> pa.Array:
 _kept_parts_table = functools.lru_cache(maxsize=16)(_parts_table)  # 2 specs x 7 sizes
 
 
-def _joined_rows(table: pa.Array, index: npt.NDArray[np.integer[Any]]) -> pa.Array:
-    """Row ``i``: the texts of ``table`` at ``index[i]`` (a matrix) one after the other,
-    by one Arrow ``take`` whose every ``width``-th offset is a row's end. The caller
-    keeps the codes inside the table and the text within Arrow's 32-bit offsets."""
+def joined_rows(table: pa.Array, index: npt.NDArray[np.integer[Any]]) -> pa.Array:
+    """Row ``i``: the texts of ``table`` (``string`` or ``large_string``, of its type) at
+    ``index[i]`` (a matrix) one after the other, by one Arrow ``take`` whose every
+    ``width``-th offset is a row's end. The caller keeps the codes inside the table (they
+    are not checked) and, for a ``string`` table, the text within its 32-bit offsets.
+
+    >>> joined_rows(pa.array(["a", "bc", ""]), np.array([[0, 1], [2, 0]])).to_pylist()
+    ['abc', 'a']
+    """
     rows, width = index.shape
     taken = pc.take(table, pa.array(index.reshape(-1)), boundscheck=False)
-    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int32, count=len(taken) + 1,
-                            offset=4 * taken.offset)
-    return pa.Array.from_buffers(pa.string(), rows, [
-        None, pa.py_buffer(np.ascontiguousarray(offsets[::width])), taken.buffers()[2]])
+    offset_type = np.int64 if pa.types.is_large_string(table.type) else np.int32
+    offsets = np.frombuffer(taken.buffers()[1], dtype=offset_type, count=len(taken) + 1,
+                            offset=np.dtype(offset_type).itemsize * taken.offset)
+    return pa.Array.from_buffers(table.type, rows, [
+        None, pa.py_buffer(np.ascontiguousarray(offsets[::width])),
+        taken.buffers()[2] or pa.py_buffer(b"")])
 
 
 def _formatted(values: npt.NDArray[Any], keys: npt.NDArray[np.int64],
@@ -376,7 +383,7 @@ def compose_texts(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
             np.add(code[start:end], starts[j], out=index[:, column:column + code.shape[1]],
                    casting="unsafe")
             column += code.shape[1]
-        chunks.append(_joined_rows(table, index))  # checked above
+        chunks.append(joined_rows(table, index))  # checked above
     return pa.chunked_array(chunks, type=pa.string())
 
 
