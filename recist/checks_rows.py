@@ -351,8 +351,7 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
                          + template_code[label_code[rows]])[0]
     by_group = np.argsort(group, kind="stable")
     step = int(number.max(initial=0)) + 1  # groups offset so the running max restarts
-    running = np.maximum.accumulate(group[by_group] * step + number[by_group]) if len(
-        rows) else number
+    running = np.maximum.accumulate(group[by_group] * step + number[by_group])
     first = run_starts(group[by_group])
     previous = np.full(len(rows), -1, dtype=np.int64)
     previous[by_group[~first]] = (running[:-1] - group[by_group][:-1] * step)[~first[1:]]

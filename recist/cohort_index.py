@@ -345,8 +345,7 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
     position[ordered] = np.arange(n_groups)
     sorted_patient = np.asarray(group_patient[ordered], dtype=np.intp)
     starts = run_starts(sorted_patient)
-    start_of = np.maximum.accumulate(np.where(starts, np.arange(n_groups), 0)) if n_groups \
-        else np.zeros(0, dtype=np.int64)
+    start_of = np.maximum.accumulate(np.where(starts, np.arange(n_groups), 0))
     label_code = group_label[ordered]
     return Timepoints(
         row_tp=position[group],

@@ -245,9 +245,11 @@ def text_table(values: npt.ArrayLike, spec: str) -> tuple[Texts, npt.NDArray[np.
     n = len(values)
     keys, exact = _keys(values, spec)
     if keys is None:  # texts and other conversions: by value
-        # objects by their text; other numbers by their bits (-0.0 and 0.0 stay apart)
+        # objects by their text; floats by the bits of their float64 value (exact for
+        # float16/32/64; -0.0 and 0.0 stay apart)
         keyed = (values.astype(str) if values.dtype.kind == "O" else
-                 values.view(np.int64) if values.dtype == np.float64 else values)
+                 values.astype(np.float64).view(np.int64)
+                 if values.dtype.kind == "f" and values.dtype.itemsize <= 8 else values)
         _, first, inverse = np.unique(keyed, return_index=True, return_inverse=True)
         texts = _table([spec % v for v in values[first].tolist()] or [""])
         return texts, inverse.reshape(-1).astype(np.intp)

@@ -669,8 +669,7 @@ def _first_sightings(
     if allowed is not None:
         earlier &= allowed
     candidates = np.flatnonzero(earlier)
-    first = candidates[np.r_[True, np.diff(keys[candidates]) != 0]] if len(candidates) \
-        else empty
+    first = candidates[run_starts(keys[candidates])]
     return first, confirms[at[first]]
 
 

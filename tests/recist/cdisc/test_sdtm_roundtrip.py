@@ -138,6 +138,16 @@ def test_rs_compare_agrees_with_itself_and_finds_a_change(cohort_responses):
     assert by_date["agree"].all()
 
 
+def test_overall_response_rsseq_of_no_time_points_is_empty():
+    """No time points, no sequence numbers (its run starts once gave one flag for no row,
+    then an IndexError)."""
+    from recist.cdisc.sdtm_out import overall_response_rsseq
+
+    none = pd.DataFrame({"patient_id": pd.Series([], dtype=object),
+                         "overall_response": pd.Series([], dtype=object)})
+    assert len(overall_response_rsseq(none)) == 0
+
+
 def test_overall_response_rsseq_is_the_rsseq_rs_writes(cohort_responses):
     """ADRS points each OVR record to its RS record (SRCSEQ); the sequence numbers are
     computed without building RS and must be those RS holds, with several readers too."""

@@ -59,6 +59,16 @@ def test_distinct_texts_formats_each_distinct_value_once():
     assert len(texts) == 4
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("spec", ["%g", "%.1f", "%e"])
+def test_distinct_texts_of_any_float_keep_negative_zero_apart(dtype, spec):
+    """Formats other than two decimals are keyed by the float64 bits of each value: a
+    float32 -0.0 and 0.0 were one key (compared by value) and shared one text."""
+    values = np.array([0.0, -0.0, 1.5, -0.0, np.nan, 0.0], dtype=dtype)
+    texts, codes = distinct_texts(values, spec)
+    assert texts[codes].tolist() == [spec % v for v in values.tolist()]
+
+
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("spec", ["%.2f", "%+.2f"])
 def test_text_table_two_decimals_by_arrow_equal_python(seed, spec):
