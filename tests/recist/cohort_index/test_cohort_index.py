@@ -21,6 +21,7 @@ from recist.baseline_rules import timepoint_index
 from recist.cohort_index import (
     CohortIndex,
     IndexedMeasurements,
+    _first_seen,
     _visit_codes,
     index_of,
     text_codes,
@@ -261,3 +262,17 @@ def test_visit_codes_clean_and_not(visits, codes, labels):
     assert got.dtype == np.int32
     assert got.tolist() == codes
     assert got_labels.tolist() == labels
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_first_seen_hashes_runs_and_gives_factorize_codes(seed):
+    # keys repeated in runs (rows of a time point together) and out of order, some runs
+    # of a key apart and some of length one: each row's code and the distinct keys are
+    # those of pandas.factorize over every row
+    rng = np.random.default_rng(seed)
+    key = np.repeat(rng.integers(-3, 40, 300), rng.integers(1, 4, 300)).astype(np.int32)
+    codes, uniques = _first_seen(key)
+    expected_codes, expected_uniques = pd.factorize(key)
+    assert codes.tolist() == expected_codes.tolist()
+    assert uniques.tolist() == expected_uniques.tolist()
+    assert codes.dtype == np.int64 and uniques.dtype == np.int64
