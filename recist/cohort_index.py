@@ -259,10 +259,13 @@ def repeated_pairs(lesion_code: npt.NDArray[np.integer[Any]],
     key *= n_orders
     key += order
     if n_lesions * n_orders <= dense_limit(len(key)):
-        counts = np.bincount(key)
-        if counts.max(initial=0) < 2:  # no pair repeats (a table without copies)
+        # the pairs seen flagged first (a byte per pair, not the eight of a count): as
+        # many as the rows when none repeats (a table without copies)
+        seen = np.zeros(n_lesions * n_orders, dtype=bool)
+        seen[key] = True
+        if np.count_nonzero(seen) == len(key):
             return np.zeros(len(key), dtype=bool)
-        repeated: npt.NDArray[np.bool_] = counts[key] > 1
+        repeated: npt.NDArray[np.bool_] = np.bincount(key)[key] > 1
         return repeated
     return pd.Series(key).duplicated(keep=False).to_numpy()
 

@@ -24,6 +24,7 @@ from recist.cohort_index import (
     _first_seen,
     _visit_codes,
     index_of,
+    repeated_pairs,
     text_codes,
 )
 from recist.sums import index_timepoints
@@ -276,3 +277,20 @@ def test_first_seen_hashes_runs_and_gives_factorize_codes(seed):
     assert codes.tolist() == expected_codes.tolist()
     assert uniques.tolist() == expected_uniques.tolist()
     assert codes.dtype == np.int64 and uniques.dtype == np.int64
+
+
+@pytest.mark.parametrize("n_copies", [0, 1, 3])
+@pytest.mark.parametrize("dense", [True, False])
+def test_repeated_pairs_marks_every_row_of_a_pair_seen_twice(n_copies, dense):
+    # distinct (lesion, order) pairs, then a few rows copied: the pairs counted directly
+    # (dense) or hashed; no copy -> no row marked (the distinct pairs' shortcut), else
+    # the rows of each copied pair, as duplicated(keep=False) marks them
+    rng = np.random.default_rng(n_copies)
+    lesion, order = np.divmod(rng.permutation(400)[:150], 8)
+    copied = rng.choice(150, n_copies, replace=False)
+    lesion, order = np.r_[lesion, lesion[copied]], np.r_[order, order[copied]]
+    expected = pd.DataFrame({"l": lesion, "o": order}).duplicated(keep=False).to_numpy()
+    n_lesions = None if dense else 10**9  # a range too large to count directly
+    marked = repeated_pairs(lesion, order, n_lesions)
+    assert marked.tolist() == expected.tolist()
+    assert marked.sum() == 2 * n_copies
