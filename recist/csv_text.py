@@ -84,7 +84,7 @@ _CHUNK = 1 << 20
 
 Rows: TypeAlias = "pa.Array | pa.ChunkedArray"
 Joinable: TypeAlias = "pa.Array | pa.ChunkedArray | pa.Scalar"
-Piece: TypeAlias = "pa.Array | pa.ChunkedArray | pa.Scalar | _Coded"
+Piece: TypeAlias = "pa.Array | pa.ChunkedArray | pa.Scalar | _CodedPiece"
 """A row array (in chunks or not), a constant or a coded column (:func:`_rows`)."""
 
 
@@ -157,10 +157,10 @@ def _quote_pieces(array: Rows, prefix: str = "", suffix: str = "") -> list[Piece
             _either(suffix, _QUOTE + suffix, needs)]
 
 
-def _either(text: str, other: str, which: np.ndarray) -> _Coded:
+def _either(text: str, other: str, which: np.ndarray) -> _CodedPiece:
     """``other`` on the rows where ``which`` is 1, ``text`` where it is 0, as a coded
     piece (:func:`_rows`: the row's text is ``texts[which + 1]``)."""
-    return _Coded(pa.array(["", text, other], type=pa.large_string()), which)
+    return _CodedPiece(pa.array(["", text, other], type=pa.large_string()), which)
 
 
 def _quote_where_needed(array: pa.Array) -> pa.Array:
@@ -267,8 +267,15 @@ def _strings(series: pd.Series) -> Rows:
 class _Coded(NamedTuple):
     """A column as the text of each distinct field and one code per row: ``codes`` index
     ``texts`` (quoted where the ``csv`` module quotes; a null text is an empty field),
-    ``-1`` is a missing value (an empty field). As a piece of :func:`_rows` (framed,
-    :func:`_coded_piece`), a row's text is ``texts[code + 1]``."""
+    ``-1`` is a missing value (an empty field)."""
+
+    texts: pa.Array
+    codes: np.ndarray
+
+
+class _CodedPiece(NamedTuple):
+    """A coded piece of :func:`_rows`: a row's text is ``texts[codes[row] + 1]`` (the code
+    ``-1`` of a column's missing value picks the first text, :func:`_coded_piece`)."""
 
     texts: pa.Array
     codes: np.ndarray
@@ -394,35 +401,34 @@ def _coded(series: pd.Series, fixed: bool) -> _Coded | None:
     return None
 
 
-def _coded_piece(coded: _Coded, prefix: str, suffix: str) -> _Coded:
+def _coded_piece(coded: _Coded, prefix: str, suffix: str) -> _CodedPiece:
     """A coded column as a piece of :func:`_rows`: its texts each framed once by
     ``prefix`` and ``suffix`` (a null text: the frame alone), after the frame alone for a
     missing value (code ``-1``)."""
     framed = pc.binary_join_element_wise(_s(prefix), pc.fill_null(coded.texts, _s("")),
                                          _s(suffix), _s(""))
-    return _Coded(pa.concat_arrays([pa.array([prefix + suffix], type=pa.large_string()),
-                                    _array(framed)]), coded.codes)
+    first = pa.array([prefix + suffix], type=pa.large_string())
+    return _CodedPiece(pa.concat_arrays([first, _array(framed)]), coded.codes)
 
 
 def _rows(pieces: list[Piece], rows: int) -> Rows:
     """Each row's pieces one after the other (a null field: empty), as one string array
     (in the chunks of a row array in chunks).
 
-    A piece is a row array, a constant (a scalar) or coded (:class:`_Coded`: its row's
-    text is ``texts[codes[row] + 1]``, so the code ``-1`` of a column's missing value
-    picks the first text, :func:`_coded_piece`). Neighbouring coded pieces with few pairs
-    of texts are made one (:func:`_paired`: the four responses of a time point); then each
-    run of neighbouring coded pieces is written by one Arrow ``take`` from their texts laid
-    one after another, the codes of a row side by side (shifted to their texts): the take
-    writes each row's texts in turn into one buffer, and every ``width``-th of its offsets
-    is a row's end (``recist.reason_text.compose`` builds its rows the same way). The row
-    arrays, constants and those runs are then joined row by row by one Arrow kernel, which
-    copies one piece per row for each run.
+    A piece is a row array, a constant (a scalar) or coded (:class:`_CodedPiece`).
+    Neighbouring coded pieces with few pairs of texts are made one (:func:`_paired`: the
+    four responses of a time point); then each run of neighbouring coded pieces is written
+    by one Arrow ``take`` from their texts laid one after another, the codes of a row side
+    by side (shifted to their texts): the take writes each row's texts in turn into one
+    buffer, and every ``width``-th of its offsets is a row's end
+    (``recist.reason_text.joined_rows``, as the reasons are built). The row arrays, constants
+    and those runs are then joined row by row by one Arrow kernel, which copies one piece
+    per row for each run.
     """
     joined: list[Joinable] = []
-    run: list[_Coded] = []
+    run: list[_CodedPiece] = []
     for piece in [*pieces, None]:
-        if isinstance(piece, _Coded):
+        if isinstance(piece, _CodedPiece):
             joined_pair = _paired(run[-1], piece, rows) if run else None
             if joined_pair is not None:
                 run[-1] = joined_pair
@@ -445,7 +451,7 @@ def _rows(pieces: list[Piece], rows: int) -> Rows:
             else pc.binary_join_element_wise(*joined, _s("")))
 
 
-def _paired(first: _Coded, second: _Coded, rows: int) -> _Coded | None:
+def _paired(first: _CodedPiece, second: _CodedPiece, rows: int) -> _CodedPiece | None:
     """Two neighbouring coded pieces as one, each pair of texts that occurs joined once,
     when their pairs are few for certain (at most one in ``_REPEATS`` rows); else None."""
     width = len(second.texts)
@@ -462,14 +468,14 @@ def _paired(first: _Coded, second: _Coded, rows: int) -> _Coded | None:
     rank[pairs] = np.arange(-1, len(pairs) - 1)
     texts = pc.binary_join_element_wise(first.texts.take(pa.array(pairs // width)),
                                         second.texts.take(pa.array(pairs % width)), _s(""))
-    return _Coded(_array(texts), rank[key])
+    return _CodedPiece(_array(texts), rank[key])
 
 
 _SHORT_TEXT = 2**31
 """Bytes a string array with 32-bit offsets can hold."""
 
 
-def _taken(run: list[_Coded], rows: int) -> pa.Array:
+def _taken(run: list[_CodedPiece], rows: int) -> pa.Array:
     """Each row's texts of the coded pieces ``run``, one after another (:func:`_rows`).
 
     The take writes 32-bit offsets (a third faster, half the memory of Arrow's large

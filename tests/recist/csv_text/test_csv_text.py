@@ -237,22 +237,22 @@ def test_rows_take_each_run_of_coded_pieces_at_once_and_join_the_rest(short_text
     import pyarrow as pa
 
     import recist.csv_text as csv_text
-    from recist.csv_text import _Coded, _rows
+    from recist.csv_text import _CodedPiece, _rows
 
     rng = np.random.default_rng(21)
     rows = 1_000
     words = pa.array(["", "a", "bc", "déf", '"q"'], type=pa.large_string())
     empty = pa.array(["", ""], type=pa.large_string())
-    runs = {k: _Coded(words, rng.integers(-1, len(words) - 1, rows)) for k in "xyz"}
-    blank = _Coded(empty, rng.integers(-1, 1, rows).astype(np.int8))
-    many = _Coded(pa.array([f"w{k}" for k in range(300)], type=pa.large_string()),
+    runs = {k: _CodedPiece(words, rng.integers(-1, len(words) - 1, rows)) for k in "xyz"}
+    blank = _CodedPiece(empty, rng.integers(-1, 1, rows).astype(np.int8))
+    many = _CodedPiece(pa.array([f"w{k}" for k in range(300)], type=pa.large_string()),
                   rng.integers(-1, 299, rows))  # too many pairs with any other: not paired
     texts = np.array(["t", None, "uv", "é"], dtype=object)[rng.integers(0, 4, rows)]
     column = pa.array(texts, type=pa.large_string())
     comma = pa.scalar(",", pa.large_string())
 
     def text(piece, row):
-        if isinstance(piece, _Coded):
+        if isinstance(piece, _CodedPiece):
             return piece.texts[int(piece.codes[row]) + 1].as_py()
         return (piece[row] if isinstance(piece, pa.Array) else piece).as_py() or ""
 
