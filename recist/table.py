@@ -383,19 +383,20 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
         )
     # Which (kind, status) pairs are refused, on the distinct values; the rows are looked
     # at once, and again (kind by kind, for the first bad row) only when one is.
+    # Row k: kind code k (the last row, of code -1, stays False: a missing kind was
+    # refused above); column 0: a missing status (code -1), column s + 1: status code s.
     refused = np.zeros((len(kinds.values) + 1, len(statuses.values) + 1), dtype=bool)
     for code, kind_text in enumerate(kinds.values.array):
         if kind_text in STATUSES:
-            refused[code] = ~np.array(  # boolean even when no status is given at all
-                [*(value in STATUSES[kind_text] for value in statuses.values.array), False])
-    # each row's pair of codes as one small number (a missing kind was refused above; a
-    # missing status, code -1, picks the last column, moved first)
+            refused[code] = [True, *(value not in STATUSES[kind_text]
+                                     for value in statuses.values.array)]
+    # each row's (kind, status) cell as one small number into the flattened table
     width = refused.shape[1]
     pairs = np.multiply(kinds.codes, width, dtype=np.int16 if refused.size < 2**15
                         else np.int64)
     pairs += statuses.codes
     pairs += 1
-    if np.roll(refused, 1, axis=1).ravel()[pairs].any():
+    if refused.ravel()[pairs].any():
         for kind, allowed in STATUSES.items():
             rows = np.flatnonzero(where_in(kinds, (kind,)) & ~where_in(statuses, allowed))
             if len(rows):
