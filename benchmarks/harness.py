@@ -190,10 +190,10 @@ for line in sys.stdin:
     name = line.strip()
     if not name:
         break
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     result = namespace[name]()
-    elapsed = time.perf_counter() - began
-    print(json.dumps({"seconds": elapsed, "result": result}), flush=True)
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu
+    print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "result": result}), flush=True)
 """
 
 
@@ -201,8 +201,10 @@ class Worker:
     """A persistent child process (any Python, e.g. a reference tool's own venv) whose
     ``setup`` code defines zero-argument functions; ``worker.method("f")`` is a
     :data:`Timed` that asks the child to run ``f`` and returns the seconds the child
-    measured around the call alone (no process start-up, no pipe latency). The function's
-    JSON-serialisable return value is kept in ``last_result``."""
+    measured around the call alone (no process start-up, no pipe latency): by the wall
+    clock, or with ``cpu=True`` the child's CPU time (all its threads), to set against
+    :func:`cpu_timed` methods of this process. The function's JSON-serialisable return
+    value is kept in ``last_result``."""
 
     def __init__(self, python: str | Path, setup: str, args: Iterable[str] = ()) -> None:
         self.process = subprocess.Popen(
@@ -222,16 +224,16 @@ class Worker:
             raise RuntimeError(f"worker exited with status {code}")
         return line.strip()
 
-    def call(self, name: str) -> float:
+    def call(self, name: str, cpu: bool = False) -> float:
         assert self.process.stdin is not None
         self.process.stdin.write(name + "\n")
         self.process.stdin.flush()
         reply = json.loads(self._readline())
         self.last_result = reply["result"]
-        return float(reply["seconds"])
+        return float(reply["cpu_seconds" if cpu else "seconds"])
 
-    def method(self, name: str) -> Timed:
-        return lambda: self.call(name)
+    def method(self, name: str, cpu: bool = False) -> Timed:
+        return lambda: self.call(name, cpu)
 
     def close(self) -> None:
         if self.process.poll() is None:

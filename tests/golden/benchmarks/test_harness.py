@@ -75,6 +75,18 @@ def test_worker_runs_named_functions_in_another_process():
     assert worker.process.poll() == 0
 
 
+def test_worker_reports_its_cpu_time_apart_from_the_wall_clock():
+    # the child sleeps (wall clock, no CPU), then spins (CPU)
+    setup = ("import time\n"
+             "def sleep():\n    time.sleep(0.3)\n"
+             "def spin():\n    end = time.process_time() + 0.2\n"
+             "    while time.process_time() < end:\n        pass\n")
+    with harness.Worker(sys.executable, setup) as worker:
+        assert worker.call("sleep") >= 0.3
+        assert worker.call("sleep", cpu=True) < 0.1
+        assert worker.method("spin", cpu=True)() >= 0.2
+
+
 def test_saved_rows_print_as_one_table(tmp_path, capsys):
     report = _load("report")
     row = harness.Row(benchmark="demo", case="respond 1.4 M rows", value=1_523_004.4,
