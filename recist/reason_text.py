@@ -19,13 +19,15 @@ from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from recist.arrays import dense_limit, sorted_codes
 
 __all__ = ["Texts", "affix", "compose", "compose_texts", "concat", "distinct_texts",
-           "format_rows", "joined_rows", "objects", "pick", "split_template", "text_table"]
+           "format_rows", "joined_rows", "number_texts", "objects", "pick", "split_template",
+           "text_table"]
 
 Texts: TypeAlias = "pa.Array | npt.NDArray[np.object_]"
 """A table of texts: an Arrow string array, or an object array of ``str``."""
@@ -233,6 +235,20 @@ def _formatted(values: npt.NDArray[Any], keys: npt.NDArray[np.int64],
     return pa.concat_arrays([fast, slow]).take(pa.array(order))
 
 
+def _distinct_keys(keys: npt.NDArray[np.int64], low: int, high: int
+                   ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """The distinct keys (in any order) and each row's code into them; ``low`` and
+    ``high``: the smallest and the largest key."""
+    if high - low <= dense_limit(len(keys)):  # a dense range: flags by key, no hashing
+        sorted_keys, n_distinct = sorted_codes(keys - low, high - low + 1)
+        codes = sorted_keys.astype(np.intp, copy=False)
+        first = np.empty(n_distinct, dtype=np.intp)
+        first[codes] = np.arange(len(keys), dtype=np.intp)  # any row holding each key
+        return keys[first], codes
+    codes, distinct = pd.factorize(keys)
+    return np.asarray(distinct, dtype=np.int64), np.asarray(codes, dtype=np.intp)
+
+
 def text_table(values: npt.ArrayLike, spec: str) -> tuple[Texts, npt.NDArray[np.intp]]:
     """``spec % value`` of every value, formatted once per distinct value: ``(texts,
     codes)`` with ``texts[codes[i]] == spec % values[i]`` (``texts`` a ``Texts``).
@@ -266,6 +282,111 @@ def text_table(values: npt.ArrayLike, spec: str) -> tuple[Texts, npt.NDArray[np.
         codes = inverse.reshape(-1).astype(np.intp)
     return _formatted(values[first], keys[first], None if exact is None else exact[first],
                       spec), codes
+
+
+_SIGNED_PARTS_HEAD = ["", "-", "+", "", *_DOT_CENTS]
+"""The parts ``number_texts`` writes a number before its whole part: no sign, ``-``,
+``+``, no cents (``%d``), then ``.`` and the cents ``.00`` .. ``.99`` (codes 0 .. 103)."""
+_NO_CENTS = 3
+_CENTS = 4
+
+
+@functools.lru_cache(maxsize=8)
+def _signed_parts(n_whole: int) -> pa.Array:
+    """``_SIGNED_PARTS_HEAD``, then the whole parts 0 .. n_whole - 1."""
+    return pa.array([*_SIGNED_PARTS_HEAD, *map(str, range(n_whole))], type=pa.string())
+
+
+def _whole_number_keys(values: npt.NDArray[Any], spec: str
+                       ) -> tuple[npt.NDArray[np.int64], int] | None:
+    """The keys of values ``spec`` writes from a sign, a whole part and two digits of
+    cents (``%.2f``/``%+.2f`` of whole numbers of hundredths, as ``_from_hundredths``) or
+    a sign and a whole part (``%d`` of integers, as Arrow casts them): the hundredths, or
+    the integers, and the number of hundredths a whole part holds (100, or 1); None for
+    any other value or conversion (``_formatted`` writes those)."""
+    keys, exact = _keys(values, spec)
+    if keys is None:
+        return None
+    if spec in _SIGNS and exact is not None and exact.all():
+        return keys, 100
+    if spec == "%d" and exact is None and (values.dtype.kind in "ib" or (
+            values.dtype.kind == "u" and values.dtype.itemsize < 8)):
+        return keys, 1
+    return None
+
+
+def number_texts(groups: Sequence[tuple[npt.ArrayLike, str, str]]
+                 ) -> tuple[Texts, list[npt.NDArray[np.intp]]]:
+    """``spec % value + suffix`` of the values of every group ``(values, spec, suffix)``
+    as one table of texts and each group's codes into it: ``texts[codes[g][i]] ==
+    spec % values[i] + suffix`` for the ``values`` of group ``g``.
+
+    The groups of whole numbers of hundredths under ``%.2f``/``%+.2f`` and of integers
+    under ``%d`` (``_whole_number_keys``) whose whole parts are few (at most
+    ``dense_limit`` of all the values) are written together: each distinct key of a
+    group once, from its sign, whole part, cents and the group's suffix, all by one Arrow
+    take (``joined_rows``), so that many small groups cost one formatting, not one each.
+    Any other group is formatted by ``text_table`` and suffixed by ``affix``.
+
+    >>> texts, codes = number_texts([(np.array([1.5, -2.0, 1.5]), "%+.2f", " mm"),
+    ...                              (np.array([3, 3]), "%d", "%")])
+    >>> [texts.take(pa.array(c)).to_pylist() for c in codes]
+    [['+1.50 mm', '-2.00 mm', '+1.50 mm'], ['3%', '3%']]
+    """
+    arrays = [np.asarray(values) for values, _, _ in groups]
+    limit = dense_limit(sum(len(values) for values in arrays))
+    tables: list[Texts] = []
+    codes: list[npt.NDArray[np.intp]] = [np.zeros(0, dtype=np.intp)] * len(groups)
+    parts: list[npt.NDArray[np.int32]] = []  # per group: sign, whole, cents, suffix
+    suffixes: list[str] = []
+    merged: list[int] = []  # the groups written together
+    size, top = 0, 0
+    for g, (values, (_, spec, suffix)) in enumerate(zip(arrays, groups)):
+        if not len(values):
+            continue
+        keyed = _whole_number_keys(values, spec) if _utf8(suffix) else None
+        if keyed is not None:
+            keys, unit = keyed
+            low, high = int(keys.min()), int(keys.max())
+            largest = max(-low, high) // unit
+            if largest <= limit:
+                key, codes[g] = _distinct_keys(keys, low, high)  # shifted below
+                index = np.empty((len(key), 4), dtype=np.int32)
+                index[:, 0] = 2 if spec == "%+.2f" else 0  # "+" or no sign
+                index[key < 0, 0] = 1  # "-"
+                magnitude = np.abs(key)
+                if unit == 1:
+                    index[:, 1] = magnitude
+                    index[:, 2] = _NO_CENTS
+                else:
+                    np.floor_divide(magnitude, 100, out=index[:, 1], casting="unsafe")
+                    np.remainder(magnitude, 100, out=index[:, 2], casting="unsafe")
+                    index[:, 2] += _CENTS
+                index[:, 3] = len(suffixes)
+                parts.append(index)
+                suffixes.append(suffix)
+                merged.append(g)
+                top = max(top, largest)
+                continue
+        texts, group_codes = text_table(values, spec)
+        tables.append(affix("", texts, suffix))
+        codes[g] = group_codes + size
+        size += len(texts)
+    if parts:
+        kept = max(1024, 1 << top.bit_length())
+        table = _signed_parts(kept if kept <= _KEPT_WHOLE_PARTS else top + 1)
+        index = np.concatenate(parts)
+        index[:, 1] += len(_SIGNED_PARTS_HEAD)
+        index[:, 3] += len(table)
+        tables.append(joined_rows(
+            pa.concat_arrays([table, pa.array(suffixes, type=pa.string())]), index))
+        at = size  # the merged texts come after the others
+        for g, index in zip(merged, parts):
+            codes[g] += at
+            at += len(index)
+    if len(tables) <= 1:
+        return (tables[0] if tables else pa.array([], type=pa.string())), codes
+    return concat(tables), codes
 
 
 def distinct_texts(values: npt.ArrayLike,

@@ -26,12 +26,11 @@ from recist.arrays import combined_codes, first_row_of_each, round_half_away
 from recist.criteria import Criteria
 from recist.reason_text import (
     Texts,
-    affix,
     compose_texts,
     concat,
+    number_texts,
     objects,
     split_template,
-    text_table,
 )
 from recist.response_table import NEW_LESION_ORDER, NONTARGET_ORDER, TARGET_ORDER
 from recist.vocabulary import NewLesions, NonTargetResponse, TargetResponse
@@ -150,9 +149,9 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
     target NA and for the ``skip`` rows.
 
     The numbers of one column shown with one conversion and followed by one literal
-    (in one or several sentences) are formatted once per distinct value
-    (``text_table``), each text followed by that literal, so that a row is one piece
-    per number, not two.
+    (in one or several sentences) are formatted once per distinct value, each text
+    followed by that literal, so that a row is one piece per number, not two; all such
+    groups are written at once (``number_texts``).
     """
     n = len(target_code)
     templates = _target_templates(criteria)
@@ -178,17 +177,18 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
         size += 1
         for slot, (column, spec) in enumerate(zip(templates[t][4], specs)):
             places.setdefault((column, spec, literals_of[t][slot + 1]), []).append((t, slot))
-    for (column, spec, literal), where in places.items():
-        # column slot + 1: the number in that slot, then the literal after it
-        rows = np.concatenate([rows_of[t] for t, _ in where])
-        table, codes = text_table(_target_number(column, f, criteria, rows), spec)
+    # column slot + 1: the number in that slot, then the literal after it
+    numbers, codes_of = number_texts([
+        (_target_number(column, f, criteria,
+                        np.concatenate([rows_of[t] for t, _ in where])), spec, literal)
+        for (column, spec, literal), where in places.items()])
+    for codes, where in zip(codes_of, places.values()):
         codes = codes + size
         at = 0
         for t, slot in where:
             by_template[block[t], slot + 1] = codes[at:at + len(rows_of[t])]
             at += len(rows_of[t])
-        tables.append(affix("", table, literal))
-        size += len(table)
+    tables.append(numbers)
     index = np.empty_like(by_template)
     index[order] = by_template
     return concat(tables), index

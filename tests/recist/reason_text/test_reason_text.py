@@ -18,6 +18,7 @@ from recist.reason_text import (
     concat,
     distinct_texts,
     format_rows,
+    number_texts,
     pick,
     split_template,
     text_table,
@@ -206,3 +207,62 @@ def test_from_hundredths_around_the_kept_tables_of_whole_parts(spec):
         hundredths[hundredths == 0] = 1  # not a negative zero (the caller's rule)
         got = _from_hundredths(hundredths, spec).to_pylist()
         assert got == [spec % (h / 100) for h in hundredths.tolist()], top
+
+
+def _number_texts_as_python(groups):
+    texts, codes = number_texts(groups)
+    table = np.asarray(texts.to_pylist() if isinstance(texts, pa.Array) else texts,
+                       dtype=object)
+    return [table[c].tolist() for c in codes], [
+        [spec % v + suffix for v in np.asarray(values).tolist()]
+        for values, spec, suffix in groups]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_number_texts_equal_python(seed):
+    """Groups written together (whole hundredths, integers; dense key ranges and
+    scattered ones, hashed) and groups of ``text_table`` (negative zeros, NaN, values off
+    the hundredths, huge values, unsigned 64-bit integers, integers under ``%.2f``, a
+    suffix UTF-8 cannot hold), with empty groups, in one table."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(50, 3000))
+    cents = np.round(rng.normal(0, 80, n), 2)
+    scattered = np.round(rng.normal(0, 1, n) * 10 ** rng.integers(0, 6, n), 2)
+    groups = [
+        (cents, "%.2f", " mm is "), (cents, "%+.2f", "% over "), (-cents, "%+.2f", ""),
+        (scattered, "%.2f", " mm"), (np.abs(cents), "%+.2f", " (≥ 5)"),
+        (rng.integers(-5, 40, n), "%d", " target(s)"),
+        (rng.integers(-10**6, 10**6, n), "%d", "!"),  # whole parts beyond the limit
+        (rng.random(n) < 0.5, "%d", " b"), (rng.integers(0, 9, n).astype(np.uint8), "%d", ""),
+        (np.zeros(0), "%.2f", " empty"), (np.array([], dtype=np.int64), "%d", " empty"),
+        (np.r_[cents[:n // 2], -0.0], "%.2f", " negative zero"),
+        (np.r_[cents[:n // 2], np.nan], "%+.2f", " NaN"),
+        (cents + 0.004, "%.2f", " off the hundredths"),
+        (np.r_[cents, 1e14], "%.2f", " huge"),
+        (np.array([2**64 - 1, 3], dtype=np.uint64), "%d", " unsigned"),
+        (rng.integers(-5, 5, n), "%.2f", " integers as %.2f"),
+        (cents, "%.2f", " lone \udcff"),
+    ]
+    got, expected = _number_texts_as_python(groups)
+    assert got == expected
+
+
+@pytest.mark.parametrize("spec", ["%.2f", "%+.2f", "%d"])
+def test_number_texts_around_the_kept_tables_of_whole_parts(spec):
+    """Whole parts at the edges of the tables kept between calls and above them; a
+    whole part above ``dense_limit`` of the values is written by ``text_table``."""
+    rng = np.random.default_rng(5)
+    for top in (0, 1023, 1024, 65535, 65536, 70000):
+        n = top // 4 + 10
+        whole = np.r_[top, -top, rng.integers(-top, top + 1, n)]
+        values = whole if spec == "%d" else whole + rng.integers(0, 100, len(whole)) / 100
+        groups = [(values, spec, " a"), (values[:5], spec, " b")]
+        got, expected = _number_texts_as_python(groups)
+        assert got == expected, top
+
+
+def test_number_texts_of_no_group_and_of_empty_groups():
+    texts, codes = number_texts([])
+    assert len(texts) == 0 and codes == []
+    texts, codes = number_texts([(np.zeros(0), "%.2f", " mm")])
+    assert [len(c) for c in codes] == [0]
