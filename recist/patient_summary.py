@@ -619,8 +619,10 @@ def summarise_patients_with_findings(
         "dor_days": _integers_of(columns["dor_days"], extra["dor_days"]),
         "censor_reason": _texts_of(columns["censor_reason"], extra["censor_reason"]),
     }
-    # the output's columns only, in their order (no second frame selecting them)
-    frame = pd.DataFrame({column: data[column] for column in summary_columns(criteria)})
+    # the output's columns only, in their order (no second frame selecting them); the
+    # arrays are this call's own, so the frame takes them without a copy
+    frame = pd.DataFrame({column: data[column] for column in summary_columns(criteria)},
+                         copy=False)
     if unseen:  # the time points' patients come sorted (``_timepoint_arrays``)
         frame = frame.sort_values("patient_id", kind="stable").reset_index(drop=True)
     return frame, findings
