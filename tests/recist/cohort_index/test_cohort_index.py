@@ -294,3 +294,76 @@ def test_repeated_pairs_marks_every_row_of_a_pair_seen_twice(n_copies, dense):
     marked = repeated_pairs(lesion, order, n_lesions)
     assert marked.tolist() == expected.tolist()
     assert marked.sum() == 2 * n_copies
+
+
+def _timepoints_in_runs(seed: int, same_date_in_run: bool, with_nat: bool) -> pd.DataFrame:
+    """A table whose time points' rows come in runs (several runs of some time points,
+    at other dates), each run of one date or not, with or without undated rows."""
+    rng = np.random.default_rng(seed)
+    n_runs = 60
+    patient = rng.choice(np.array(["P1", "P2", "P3"], dtype=object), n_runs)
+    visit = rng.choice(np.array(["BL", "C2", "C3", None], dtype=object), n_runs)
+    day = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 5, n_runs), unit="D")
+    length = rng.integers(1, 4, n_runs)
+    frame = pd.DataFrame({"patient_id": np.repeat(patient, length),
+                          "visit": np.repeat(visit, length),
+                          "date": np.repeat(day.to_numpy(), length),
+                          "lesion_id": "T1"})
+    if not same_date_in_run:  # a later row of a run dated a day later
+        inner = np.flatnonzero(np.r_[False, frame["patient_id"].to_numpy()[1:]
+                                     == frame["patient_id"].to_numpy()[:-1]])
+        frame.loc[inner[::3], "date"] += pd.Timedelta(days=1)
+    if with_nat:
+        frame.loc[rng.choice(len(frame), 4, replace=False), "date"] = pd.NaT
+    return frame
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("same_date_in_run", [True, False])
+@pytest.mark.parametrize("with_nat", [False, True])
+def test_timepoint_dates_by_runs_equal_those_by_rows(seed, same_date_in_run, with_nat,
+                                                     monkeypatch):
+    # the groups' dates taken from their runs (each run of one date, none NaT) equal
+    # those taken from every row, and the reference loop's where no row is undated
+    import recist.cohort_index as cohort_index
+
+    frame = _timepoints_in_runs(seed, same_date_in_run, with_nat)
+    by_runs = CohortIndex(frame).timepoints
+    monkeypatch.setattr(cohort_index, "_constant_in_runs", lambda values, starts: False)
+    by_rows = CohortIndex(frame).timepoints
+    for name in ("row_tp", "timepoint_code", "patient", "order", "first_ns", "last_ns",
+                 "label_code"):
+        assert getattr(by_runs, name).tolist() == getattr(by_rows, name).tolist(), name
+        assert getattr(by_runs, name).dtype == getattr(by_rows, name).dtype, name
+    assert by_runs.one_date_each == by_rows.one_date_each
+    if not with_nat:
+        expected = _reference(frame)
+        row_tp = by_runs.row_tp.astype(np.intp)
+        assert by_runs.order[row_tp].tolist() == expected["order"].tolist()
+        assert (by_runs.first_ns[row_tp] == expected["first"].to_numpy(
+            dtype="datetime64[ns]").view(np.int64)).all()
+        assert (by_runs.last_ns[row_tp] == expected["last"].to_numpy(
+            dtype="datetime64[ns]").view(np.int64)).all()
+        assert by_runs.one_date_each == bool((expected["first"] == expected["last"]).all())
+
+
+@pytest.mark.parametrize("c2_dates", [["2024-01-05", "2024-01-05"], ["2024-01-05", "2024-01-07"]])
+def test_an_undated_run_of_a_dated_time_point_is_skipped(c2_dates, monkeypatch):
+    # a run of one undated row (each run holds one value, NaT here) in a time point whose
+    # other rows are dated: its dates are those of the dated rows, as taken from the rows
+    import recist.cohort_index as cohort_index
+
+    frame = pd.DataFrame({
+        "patient_id": ["P1"] * 5, "visit": ["BL", "BL", "C2", "BL", "C2"],
+        "date": pd.to_datetime(["2024-01-01", "2024-01-01", c2_dates[0], None, c2_dates[1]]),
+        "lesion_id": ["T1", "T2", "T1", "T3", "T2"]})
+    tps = CohortIndex(frame).timepoints
+    assert tps.first_ns.view("datetime64[ns]").astype(str).tolist() == [
+        "2024-01-01T00:00:00.000000000", f"{c2_dates[0]}T00:00:00.000000000"]
+    assert tps.last_ns.view("datetime64[ns]").astype(str).tolist() == [
+        "2024-01-01T00:00:00.000000000", f"{c2_dates[1]}T00:00:00.000000000"]
+    assert tps.one_date_each == (c2_dates[0] == c2_dates[1])
+    monkeypatch.setattr(cohort_index, "_constant_in_runs", lambda values, starts: False)
+    by_rows = CohortIndex(frame).timepoints
+    assert tps.first_ns.tolist() == by_rows.first_ns.tolist()
+    assert tps.one_date_each == by_rows.one_date_each
