@@ -23,6 +23,7 @@ __all__ = [
     "order_codes",
     "round_half_away",
     "run_starts",
+    "same_objects",
     "sorted_codes",
 ]
 
@@ -340,3 +341,23 @@ def copy_bytes_where(out: npt.NDArray[Any], value: Any, where: npt.NDArray[np.bo
     np.bitwise_xor(out, value, out=change, casting="unsafe")
     np.bitwise_and(change, ones, out=change)
     np.bitwise_xor(out, change, out=out, casting="unsafe")
+
+
+def same_objects(left: npt.NDArray[np.object_], right: npt.NDArray[np.object_]
+                 ) -> npt.NDArray[np.bool_]:
+    """Whether each element of two object arrays of one length is the same object
+    (``a is b``), compared as the arrays' pointers, not by calling ``==`` on each pair.
+    The same object is equal to itself unless its ``==`` says otherwise (a float NaN):
+    compare the other elements (``~same_objects``) by ``==``.
+
+    >>> text = "C2"
+    >>> same_objects(np.array([text, None, "x"], dtype=object),
+    ...              np.array([text, None, "y"], dtype=object)).tolist()
+    [True, True, False]
+    """
+    if left.dtype != object or right.dtype != object or left.shape != right.shape:
+        raise TypeError("same_objects: two object arrays of one shape")
+    pointers = [np.frombuffer(np.ascontiguousarray(array), dtype=np.intp).reshape(array.shape)
+                for array in (left, right)]
+    same: npt.NDArray[np.bool_] = pointers[0] == pointers[1]
+    return same

@@ -14,7 +14,7 @@ from recist._checks_support import codes_of, findings_at_rows
 from recist._checks_support import findings_at as _findings_at
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
-from recist.arrays import run_starts
+from recist.arrays import run_starts, same_objects
 from recist.cohort_index import index_of
 from recist.findings import Finding, Findings, Severity
 from recist.response_table import OVERALL_LABELS
@@ -300,8 +300,14 @@ def _one_row_per_timepoint(timepoints: pd.DataFrame, frame: pd.DataFrame,
         else:
             same_ids = bool((np.asarray(timepoints["patient_id"].array, dtype=object)
                              == uniques[tps.patient]).all())
-        return same_ids and bool((np.asarray(timepoints["visit"].array, dtype=object)
-                                  == tps.label).all())
+        if not same_ids:
+            return False
+        visits = np.asarray(timepoints["visit"].array, dtype=object)
+        # a label is text or None (equal to itself): the same object is the same label,
+        # and only the other cells are compared (a table the assessment made holds the
+        # labels themselves)
+        other = np.flatnonzero(~same_objects(visits, tps.label))
+        return bool((visits[other] == tps.label[other]).all())
     except TypeError:  # cells that do not compare (pd.NA): match by merging
         return False
 
@@ -343,9 +349,11 @@ def _present_after_cr_aligned(timepoints: pd.DataFrame, frame: pd.DataFrame,
     # per time point (its row of the table): its date after its patient's first CR
     tp_cr = np.append(first_cr, np.iinfo(np.int64).max)[tps.patient]  # a missing id: none
     later_tp = (date_ns > tp_cr) & (date_ns != nat)
-    rows = np.flatnonzero(codes_of(frame, "kind").rows_of(LesionKind.NON_TARGET)
-                          & codes_of(frame, "status").rows_of(NonTargetStatus.PRESENT))
-    rows = rows[later_tp[tps.row_tp[rows]]]
+    # each row's time point's flag, taken by the small codes (np.take: no intp copy)
+    later = np.take(later_tp, tps.row_tp)
+    later &= codes_of(frame, "kind").rows_of(LesionKind.NON_TARGET)
+    later &= codes_of(frame, "status").rows_of(NonTargetStatus.PRESENT)
+    rows = np.flatnonzero(later)
     return findings_at_rows(frame, rows, "present-after-cr", "DEC-9", Severity.WARNING,
                             _present_texts(tp_cr[tps.row_tp[rows]].view("datetime64[ns]")))
 

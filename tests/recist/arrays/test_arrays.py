@@ -184,3 +184,15 @@ def test_combined_codes_of_integer_columns_number_each_combination_by_first_sigh
         expected = pd.factorize(pd.Series(list(zip(*(c.tolist() for c in columns)))))[0]
         assert len(np.unique(expected)) < 5000  # repeats to number
         np.testing.assert_array_equal(combined_codes(columns), expected)
+
+
+def test_same_objects_compares_identity_not_equality():
+    from recist.arrays import same_objects
+
+    nan, text = float("nan"), "T1"
+    left = np.array([text, "".join(["T", "1"]), nan, None, 1], dtype=object)
+    right = np.array([text, "T1", nan, None, 2], dtype=object)
+    assert left[1] == right[1] and left[1] is not right[1]
+    assert same_objects(left, right).tolist() == [True, False, True, True, False]
+    with pytest.raises(TypeError):
+        same_objects(left, right[:2])

@@ -511,3 +511,28 @@ def test_lesions_missing_at_timepoints_against_the_rows_of_each_patient(seed, co
              if f.code == "lesion-missing-at-timepoint"]
     assert len(found) == len(set(found)) and set(found) == expected
     assert (expected == set()) == complete
+
+
+def test_timepoints_aligned_by_their_labels_whether_the_same_objects_or_not():
+    """respond's timepoints table holds the encoding's label objects (compared as
+    pointers); equal labels that are other objects, and another label, are compared by
+    value."""
+    from recist._checks_support import indexed
+    from recist.checks_response import _one_row_per_timepoint
+    from recist.response import respond
+
+    nt = {"lesion_id": "NT1", "kind": "non-target", "organ": "pleura"}
+    m = table(*[{**row, "patient_id": patient, "date": date, "visit": visit}
+                for patient in ("P1", "P2")
+                for date, visit in (("2024-01-10", "BL"), ("2024-03-06", None))
+                for row in ({**BASE, "status": "measured"}, {**nt, "status": "present"})])
+    frame = indexed(m)
+    tp = respond(frame).timepoints  # assessed from this encoding: its labels themselves
+    labels = frame.cohort_index.timepoints.label
+    assert all(a is b for a, b in zip(tp["visit"], labels))
+    assert _one_row_per_timepoint(tp, frame)
+    copied = tp.assign(visit=["".join(list(v)) for v in tp["visit"]])  # equal, not the same
+    assert not any(a is b for a, b in zip(copied["visit"], tp["visit"]))
+    assert _one_row_per_timepoint(copied, frame)
+    other = tp.assign(visit=tp["visit"].where(tp.index != 1, "C9"))
+    assert not _one_row_per_timepoint(other, frame)
