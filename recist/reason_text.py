@@ -315,71 +315,74 @@ def _whole_number_keys(values: npt.NDArray[Any], spec: str
     return None
 
 
-def number_texts(groups: Sequence[tuple[npt.ArrayLike, str, str]]
+def number_texts(groups: Sequence[tuple[npt.ArrayLike, str, str, str]]
                  ) -> tuple[Texts, list[npt.NDArray[np.intp]]]:
-    """``spec % value + suffix`` of the values of every group ``(values, spec, suffix)``
-    as one table of texts and each group's codes into it: ``texts[codes[g][i]] ==
-    spec % values[i] + suffix`` for the ``values`` of group ``g``.
+    """``prefix + spec % value + suffix`` of the values of every group ``(values, spec,
+    prefix, suffix)`` as one table of texts and each group's codes into it:
+    ``texts[codes[g][i]] == prefix + spec % values[i] + suffix`` for the ``values`` of
+    group ``g``.
 
     The groups of whole numbers of hundredths under ``%.2f``/``%+.2f`` and of integers
     under ``%d`` (``_whole_number_keys``) whose whole parts are few (at most
     ``dense_limit`` of all the values) are written together: each distinct key of a
-    group once, from its sign, whole part, cents and the group's suffix, all by one Arrow
-    take (``joined_rows``), so that many small groups cost one formatting, not one each.
-    Any other group is formatted by ``text_table`` and suffixed by ``affix``.
+    group once, from the group's prefix, its sign, whole part, cents and the group's
+    suffix, all by one Arrow take (``joined_rows``), so that many small groups cost one
+    formatting, not one each. Any other group is formatted by ``text_table`` and affixed
+    by ``affix``.
 
-    >>> texts, codes = number_texts([(np.array([1.5, -2.0, 1.5]), "%+.2f", " mm"),
-    ...                              (np.array([3, 3]), "%d", "%")])
+    >>> texts, codes = number_texts([(np.array([1.5, -2.0, 1.5]), "%+.2f", "", " mm"),
+    ...                              (np.array([3, 3]), "%d", "n ", "%")])
     >>> [texts.take(pa.array(c)).to_pylist() for c in codes]
-    [['+1.50 mm', '-2.00 mm', '+1.50 mm'], ['3%', '3%']]
+    [['+1.50 mm', '-2.00 mm', '+1.50 mm'], ['n 3%', 'n 3%']]
     """
-    arrays = [np.asarray(values) for values, _, _ in groups]
+    arrays = [np.asarray(values) for values, *_ in groups]
     limit = dense_limit(sum(len(values) for values in arrays))
     tables: list[Texts] = []
     codes: list[npt.NDArray[np.intp]] = [np.zeros(0, dtype=np.intp)] * len(groups)
-    parts: list[npt.NDArray[np.int32]] = []  # per group: sign, whole, cents, suffix
-    suffixes: list[str] = []
+    parts: list[npt.NDArray[np.int32]] = []  # per group: prefix, sign, whole, cents, suffix
+    affixes: dict[str, int] = {}  # the prefixes and suffixes, numbered
     merged: list[int] = []  # the groups written together
     size, top = 0, 0
-    for g, (values, (_, spec, suffix)) in enumerate(zip(arrays, groups)):
+    for g, (values, (_, spec, prefix, suffix)) in enumerate(zip(arrays, groups)):
         if not len(values):
             continue
-        keyed = _whole_number_keys(values, spec) if _utf8(suffix) else None
+        keyed = (_whole_number_keys(values, spec) if _utf8(prefix) and _utf8(suffix)
+                 else None)
         if keyed is not None:
             keys, unit = keyed
             low, high = int(keys.min()), int(keys.max())
             largest = max(-low, high) // unit
             if largest <= limit:
                 key, codes[g] = _distinct_keys(keys, low, high)  # shifted below
-                index = np.empty((len(key), 4), dtype=np.int32)
-                index[:, 0] = 2 if spec == "%+.2f" else 0  # "+" or no sign
-                index[key < 0, 0] = 1  # "-"
+                index = np.empty((len(key), 5), dtype=np.int32)
+                index[:, 0] = affixes.setdefault(prefix, len(affixes))
+                index[:, 1] = 2 if spec == "%+.2f" else 0  # "+" or no sign
+                index[key < 0, 1] = 1  # "-"
                 magnitude = np.abs(key)
                 if unit == 1:
-                    index[:, 1] = magnitude
-                    index[:, 2] = _NO_CENTS
+                    index[:, 2] = magnitude
+                    index[:, 3] = _NO_CENTS
                 else:
-                    np.floor_divide(magnitude, 100, out=index[:, 1], casting="unsafe")
-                    np.remainder(magnitude, 100, out=index[:, 2], casting="unsafe")
-                    index[:, 2] += _CENTS
-                index[:, 3] = len(suffixes)
+                    np.floor_divide(magnitude, 100, out=index[:, 2], casting="unsafe")
+                    np.remainder(magnitude, 100, out=index[:, 3], casting="unsafe")
+                    index[:, 3] += _CENTS
+                index[:, 4] = affixes.setdefault(suffix, len(affixes))
                 parts.append(index)
-                suffixes.append(suffix)
                 merged.append(g)
                 top = max(top, largest)
                 continue
         texts, group_codes = text_table(values, spec)
-        tables.append(affix("", texts, suffix))
+        tables.append(affix(prefix, texts, suffix))
         codes[g] = group_codes + size
         size += len(texts)
     if parts:
         kept = max(1024, 1 << top.bit_length())
         table = _signed_parts(kept if kept <= _KEPT_WHOLE_PARTS else top + 1)
         index = np.concatenate(parts)
-        index[:, 1] += len(_SIGNED_PARTS_HEAD)
-        index[:, 3] += len(table)
+        index[:, 2] += len(_SIGNED_PARTS_HEAD)
+        index[:, [0, 4]] += len(table)
         tables.append(joined_rows(
-            pa.concat_arrays([table, pa.array(suffixes, type=pa.string())]), index))
+            pa.concat_arrays([table, pa.array(list(affixes), type=pa.string())]), index))
         at = size  # the merged texts come after the others
         for g, index in zip(merged, parts):
             codes[g] += at

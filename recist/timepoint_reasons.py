@@ -14,6 +14,7 @@ codes, never formatted row by row (``recist.reason_text``):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -139,19 +140,28 @@ def _template_of_rows(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.ND
     return which
 
 
+@functools.lru_cache(maxsize=8)
+def _sentence_parts(templates: tuple[str, ...]
+                    ) -> tuple[tuple[list[str], list[str]], ...]:
+    """Each target template's literals (the last followed by ``"; "``) and conversions
+    (``split_template``), split once per set of templates (per criteria)."""
+    return tuple((literals[:-1] + [literals[-1] + "; "], specs)
+                 for literals, specs in map(split_template, templates))
+
+
 def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArray[Any]],
                    criteria: Criteria, skip: npt.NDArray[np.bool_],
                    ) -> tuple[Texts, npt.NDArray[np.int32]]:
     """The target part of every row (followed by ``"; "``) as one ``compose`` piece: a
-    table of texts and, per row, the codes of its sentence's pieces into it (the literal
-    before the first number, then each number with the literal after it; code 0, the
-    empty text, for the slots a shorter sentence does not fill); every code 0 for a
-    target NA and for the ``skip`` rows.
+    table of texts and, per row, the codes of its sentence's pieces into it (each number
+    with the literal after it, the first also with the literal before it; a sentence
+    without numbers as one text; code 0, the empty text, for the slots a shorter sentence
+    does not fill); every code 0 for a target NA and for the ``skip`` rows.
 
-    The numbers of one column shown with one conversion and followed by one literal
-    (in one or several sentences) are formatted once per distinct value, each text
-    followed by that literal, so that a row is one piece per number, not two; all such
-    groups are written at once (``number_texts``).
+    The numbers of one column shown with one conversion between the same literals (in
+    one or several sentences) are formatted once per distinct value with those literals,
+    so that a row is one piece per number; all such groups are written at once
+    (``number_texts``).
     """
     n = len(target_code)
     templates = _target_templates(criteria)
@@ -159,39 +169,36 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
     order = np.argsort(which, kind="stable")  # rows by template, ascending within each
     bounds = np.cumsum(np.bincount(which.astype(np.intp) + 1, minlength=len(templates) + 1))
     rows_of = [order[bounds[t]:bounds[t + 1]] for t in range(len(templates))]
-    # each template's literals, the last followed by "; "
-    split = [split_template(template) for _, _, _, template, _ in templates]
-    literals_of = [literals[:-1] + [literals[-1] + "; "] for literals, _ in split]
-    width = 1 + max(1, max(len(specs) for _, specs in split))
-    tables: list[Texts] = [pa.array([""], type=pa.string())]  # code 0: the empty text
-    size = 1
+    split = _sentence_parts(tuple(template for _, _, _, template, _ in templates))
+    width = max(1, max(len(specs) for _, specs in split))
     # the codes written in ``order`` (each template's rows one block), then put in place
     by_template = np.zeros((n, width), dtype=np.int32)
     block = [slice(bounds[t], bounds[t + 1]) for t in range(len(templates))]
-    places: dict[tuple[str, str, str], list[tuple[int, int]]] = {}  # -> (template, slot)
-    for t, (_, specs) in enumerate(split):
+    sentences = [""]  # code 0: the empty text; then the sentences without numbers
+    # (column, conversion, literal before, literal after) -> its (template, slot)s
+    places: dict[tuple[str, str, str, str], list[tuple[int, int]]] = {}
+    for t, (literals, specs) in enumerate(split):
         if not len(rows_of[t]):
             continue
-        tables.append(pa.array(literals_of[t][:1], type=pa.string()))
-        by_template[block[t], 0] = size  # column 0: the literal before the first number
-        size += 1
+        if not specs:
+            by_template[block[t], 0] = len(sentences)
+            sentences.append(literals[0])
         for slot, (column, spec) in enumerate(zip(templates[t][4], specs)):
-            places.setdefault((column, spec, literals_of[t][slot + 1]), []).append((t, slot))
-    # column slot + 1: the number in that slot, then the literal after it
+            place = (column, spec, literals[0] if slot == 0 else "", literals[slot + 1])
+            places.setdefault(place, []).append((t, slot))
     numbers, codes_of = number_texts([
         (_target_number(column, f, criteria,
-                        np.concatenate([rows_of[t] for t, _ in where])), spec, literal)
-        for (column, spec, literal), where in places.items()])
+                        np.concatenate([rows_of[t] for t, _ in where])), spec, before, after)
+        for (column, spec, before, after), where in places.items()])
     for codes, where in zip(codes_of, places.values()):
-        codes = codes + size
+        codes = codes + len(sentences)
         at = 0
         for t, slot in where:
-            by_template[block[t], slot + 1] = codes[at:at + len(rows_of[t])]
+            by_template[block[t], slot] = codes[at:at + len(rows_of[t])]
             at += len(rows_of[t])
-    tables.append(numbers)
     index = np.empty_like(by_template)
     index[order] = by_template
-    return concat(tables), index
+    return concat([pa.array(sentences, type=pa.string()), numbers]), index
 
 
 def _suffixes(rows: npt.NDArray[np.intp], f: Mapping[str, npt.NDArray[Any]],

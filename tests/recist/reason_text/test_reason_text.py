@@ -214,8 +214,8 @@ def _number_texts_as_python(groups):
     table = np.asarray(texts.to_pylist() if isinstance(texts, pa.Array) else texts,
                        dtype=object)
     return [table[c].tolist() for c in codes], [
-        [spec % v + suffix for v in np.asarray(values).tolist()]
-        for values, spec, suffix in groups]
+        [prefix + spec % v + suffix for v in np.asarray(values).tolist()]
+        for values, spec, prefix, suffix in groups]
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -229,19 +229,21 @@ def test_number_texts_equal_python(seed):
     cents = np.round(rng.normal(0, 80, n), 2)
     scattered = np.round(rng.normal(0, 1, n) * 10 ** rng.integers(0, 6, n), 2)
     groups = [
-        (cents, "%.2f", " mm is "), (cents, "%+.2f", "% over "), (-cents, "%+.2f", ""),
-        (scattered, "%.2f", " mm"), (np.abs(cents), "%+.2f", " (≥ 5)"),
-        (rng.integers(-5, 40, n), "%d", " target(s)"),
-        (rng.integers(-10**6, 10**6, n), "%d", "!"),  # whole parts beyond the limit
-        (rng.random(n) < 0.5, "%d", " b"), (rng.integers(0, 9, n).astype(np.uint8), "%d", ""),
-        (np.zeros(0), "%.2f", " empty"), (np.array([], dtype=np.int64), "%d", " empty"),
-        (np.r_[cents[:n // 2], -0.0], "%.2f", " negative zero"),
-        (np.r_[cents[:n // 2], np.nan], "%+.2f", " NaN"),
-        (cents + 0.004, "%.2f", " off the hundredths"),
-        (np.r_[cents, 1e14], "%.2f", " huge"),
-        (np.array([2**64 - 1, 3], dtype=np.uint64), "%d", " unsigned"),
-        (rng.integers(-5, 5, n), "%.2f", " integers as %.2f"),
-        (cents, "%.2f", " lone \udcff"),
+        (cents, "%.2f", "sum ", " mm is "), (cents, "%+.2f", "", "% over "),
+        (-cents, "%+.2f", "", ""), (scattered, "%.2f", "sum ", " mm"),
+        (np.abs(cents), "%+.2f", "≤ ", " (≥ 5)"),
+        (rng.integers(-5, 40, n), "%d", "", " target(s)"),
+        (rng.integers(-10**6, 10**6, n), "%d", "", "!"),  # whole parts beyond the limit
+        (rng.random(n) < 0.5, "%d", "b ", ""),
+        (rng.integers(0, 9, n).astype(np.uint8), "%d", "", ""),
+        (np.zeros(0), "%.2f", "", " empty"), (np.array([], dtype=np.int64), "%d", "", " empty"),
+        (np.r_[cents[:n // 2], -0.0], "%.2f", "", " negative zero"),
+        (np.r_[cents[:n // 2], np.nan], "%+.2f", "nan? ", " NaN"),
+        (cents + 0.004, "%.2f", "", " off the hundredths"),
+        (np.r_[cents, 1e14], "%.2f", "", " huge"),
+        (np.array([2**64 - 1, 3], dtype=np.uint64), "%d", "", " unsigned"),
+        (rng.integers(-5, 5, n), "%.2f", "", " integers as %.2f"),
+        (cents, "%.2f", "", " lone \udcff"), (cents, "%.2f", "lone \udcff ", ""),
     ]
     got, expected = _number_texts_as_python(groups)
     assert got == expected
@@ -256,7 +258,7 @@ def test_number_texts_around_the_kept_tables_of_whole_parts(spec):
         n = top // 4 + 10
         whole = np.r_[top, -top, rng.integers(-top, top + 1, n)]
         values = whole if spec == "%d" else whole + rng.integers(0, 100, len(whole)) / 100
-        groups = [(values, spec, " a"), (values[:5], spec, " b")]
+        groups = [(values, spec, "", " a"), (values[:5], spec, "b ", "")]
         got, expected = _number_texts_as_python(groups)
         assert got == expected, top
 
@@ -264,5 +266,5 @@ def test_number_texts_around_the_kept_tables_of_whole_parts(spec):
 def test_number_texts_of_no_group_and_of_empty_groups():
     texts, codes = number_texts([])
     assert len(texts) == 0 and codes == []
-    texts, codes = number_texts([(np.zeros(0), "%.2f", " mm")])
+    texts, codes = number_texts([(np.zeros(0), "%.2f", "", " mm")])
     assert [len(c) for c in codes] == [0]
