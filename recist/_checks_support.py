@@ -25,7 +25,8 @@ from recist.cohort_index import (
 from recist.findings import Finding, Findings, Severity, make_finding
 from recist.plausibility import index_label, refuse_timezone_dates, refuse_unusable_dates
 
-__all__ = ["codes_of", "decoded", "finding", "findings_at", "findings_at_rows", "indexed", "iso",
+__all__ = ["codes_of", "decoded", "finding", "findings_at", "findings_at_rows",
+           "findings_of_columns", "indexed", "iso",
            "iso_dates", "made_findings", "records"]
 
 Row: TypeAlias = "dict[Hashable, Any]"
@@ -193,16 +194,25 @@ def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str | list[st
 
     ``codes``, ``texts``: one for all rows, or one per row.
     """
-    n_rows = len(frame)
+    return findings_of_columns(len(frame), frame, codes, rule, severity, texts, lesion)
+
+
+def findings_of_columns(n_rows: int, columns: pd.DataFrame | Mapping[str, pd.Series[Any]],
+                        codes: str | list[str], rule: str | list[str],
+                        severity: Severity | list[Severity], texts: str | list[str],
+                        lesion: bool = True) -> Findings:
+    """``findings_at`` of a table given as the columns of its ``n_rows`` rows: a
+    DataFrame, or Series of ``n_rows`` cells by column name (no table built of a few
+    columns)."""
     if n_rows == 0:
         return Findings()
     nothing: list[str | None] = [None] * n_rows
-    patients = [str(p) for p in frame["patient_id"].tolist()]
-    dates = iso_dates(frame["date"]) if "date" in frame.columns else nothing
-    visits = (_per_distinct(visit_label, frame["visit"]) if "visit" in frame.columns
+    patients = [str(p) for p in columns["patient_id"].tolist()]
+    dates = iso_dates(columns["date"]) if "date" in columns else nothing
+    visits = (_per_distinct(visit_label, columns["visit"]) if "visit" in columns
               else nothing)
-    lesions = (_per_distinct(_text, frame["lesion_id"])
-               if lesion and "lesion_id" in frame.columns else None)
+    lesions = (_per_distinct(_text, columns["lesion_id"])
+               if lesion and "lesion_id" in columns else None)
     return made_findings(codes, rule, severity, texts, patients, dates, visits, lesions)
 
 

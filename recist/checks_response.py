@@ -10,8 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import codes_of, findings_at_rows
-from recist._checks_support import findings_at as _findings_at
+from recist._checks_support import codes_of, findings_at_rows, findings_of_columns
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
 from recist.arrays import run_starts, same_objects
@@ -43,8 +42,7 @@ def check_cr_then_pr(timepoints: pd.DataFrame) -> Sequence[Finding]:
     >>> [(f.code, f.visit) for f in check_cr_then_pr(tp)]
     [('cr-then-pr', 'V2')]
     """
-    return _findings_at(_first_after_cr(timepoints)["PR"], "cr-then-pr", "DEC-2",
-                        Severity.WARNING, _CR_THEN_PR, lesion=False)
+    return _cr_then(timepoints, _first_after_cr(timepoints)["PR"], "PR")
 
 
 def check_cr_then_sd(timepoints: pd.DataFrame) -> Sequence[Finding]:
@@ -67,13 +65,12 @@ def check_cr_then_sd(timepoints: pd.DataFrame) -> Sequence[Finding]:
     >>> [(f.code, f.visit) for f in check_cr_then_sd(tp)]
     [('cr-then-sd', 'V2')]
     """
-    return _findings_at(_first_after_cr(timepoints)["SD"], "cr-then-sd", "DEC-3",
-                        Severity.WARNING, _CR_THEN_SD, lesion=False)
+    return _cr_then(timepoints, _first_after_cr(timepoints)["SD"], "SD")
 
 
 def cr_followed_checks(timepoints: pd.DataFrame) -> Sequence[Finding]:
     """``check_cr_then_pr`` then ``check_cr_then_sd``, sharing one pass over the table."""
-    return _cr_followed_findings(_first_after_cr(timepoints))
+    return _cr_followed_findings(timepoints, _first_after_cr(timepoints))
 
 
 def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame,
@@ -89,15 +86,22 @@ def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame,
     aligned = _one_row_per_timepoint(timepoints, frame, codes)
     # aligned: the encoding's patient codes number the time points' ids in sorted order
     patient_code = index_of(frame).timepoints.patient if aligned else None
-    return (_cr_followed_findings(_first_after_cr(timepoints, responses, patient_code))
+    return (_cr_followed_findings(timepoints,
+                                  _first_after_cr(timepoints, responses, patient_code))
             + _present_after_cr(timepoints, frame, responses, aligned))
 
 
-def _cr_followed_findings(hits: dict[str, pd.DataFrame]) -> Findings:
-    return (_findings_at(hits["PR"], "cr-then-pr", "DEC-2", Severity.WARNING, _CR_THEN_PR,
-                         lesion=False)
-            + _findings_at(hits["SD"], "cr-then-sd", "DEC-3", Severity.WARNING, _CR_THEN_SD,
-                           lesion=False))
+def _cr_followed_findings(timepoints: pd.DataFrame, hits: dict[str, np.ndarray]) -> Findings:
+    return _cr_then(timepoints, hits["PR"], "PR") + _cr_then(timepoints, hits["SD"], "SD")
+
+
+def _cr_then(timepoints: pd.DataFrame, rows: np.ndarray, label: str) -> Findings:
+    """The findings of ``check_cr_then_pr`` (``label`` PR) or ``check_cr_then_sd`` (SD)
+    at ``rows`` of ``timepoints`` (positions, from ``_first_after_cr``)."""
+    code, rule, text = (("cr-then-pr", "DEC-2", _CR_THEN_PR) if label == "PR"
+                        else ("cr-then-sd", "DEC-3", _CR_THEN_SD))
+    return findings_of_columns(len(rows), _rows_located(timepoints, rows), code, rule,
+                               Severity.WARNING, text, lesion=False)
 
 
 class _Responses:
@@ -147,9 +151,10 @@ def _patient_date_order(patient: np.ndarray, when: np.ndarray) -> np.ndarray:
 
 
 def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = None,
-                    patient_code: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
+                    patient_code: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per overall response PR and SD: each patient's first time point with it after a CR
-    and with no PD before (time points by patient_id, then date; stable), in that order.
+    and with no PD before (time points by patient_id, then date; stable), in that order,
+    as positions of rows of ``timepoints``.
     ``patient_code``: each row's patient numbered in sorted order of the ids, if known.
     """
     if patient_code is None:  # patients numbered in sorted order: the distinct ids sorted
@@ -175,7 +180,7 @@ def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = Non
     for label in ("PR", "SD"):
         rows = np.flatnonzero(response_is(label) & cr_before & (pd_count == 0))
         first = rows[run_starts(patient[rows])]
-        hits[label] = _rows_located(timepoints, order[first])
+        hits[label] = order[first]
     return hits
 
 
@@ -183,11 +188,13 @@ _LOCATING = ("patient_id", "date", "visit")
 """The columns of a timepoints table that ``findings_at`` reads (``lesion=False``)."""
 
 
-def _rows_located(timepoints: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """``timepoints.iloc[rows]`` with only the columns a finding is located by (those of
-    ``_LOCATING`` it has): the other columns of a cohort's table are not copied."""
-    return pd.DataFrame({name: timepoints[name].array[rows] for name in _LOCATING
-                         if name in timepoints.columns}, index=timepoints.index[rows])
+def _rows_located(timepoints: pd.DataFrame, rows: np.ndarray) -> dict[str, pd.Series]:
+    """The columns of ``timepoints.iloc[rows]`` a finding is located by (those of
+    ``_LOCATING`` it has), as Series: the other columns of a cohort's table are not
+    copied, and no table is built of these."""
+    index = timepoints.index[rows]
+    return {name: pd.Series(timepoints[name].array[rows], index=index, name=name, copy=False)
+            for name in _LOCATING if name in timepoints.columns}
 
 
 _CR_THEN_PR = ("overall PR after an earlier CR: either the CR was real and this is "
