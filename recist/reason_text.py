@@ -297,6 +297,11 @@ def _signed_parts(n_whole: int) -> pa.Array:
     return pa.array([*_SIGNED_PARTS_HEAD, *map(str, range(n_whole))], type=pa.string())
 
 
+_WRITTEN_EACH_BELOW = 1024
+"""``number_texts`` writes each value of a group of fewer values (no distinct values
+found first): writing a thousand costs about what finding the distinct ones does."""
+
+
 def _whole_number_keys(values: npt.NDArray[Any], spec: str
                        ) -> tuple[npt.NDArray[np.int64], int] | None:
     """The keys of values ``spec`` writes from a sign, a whole part and two digits of
@@ -327,8 +332,8 @@ def number_texts(groups: Sequence[tuple[npt.ArrayLike, str, str, str]]
     ``dense_limit`` of all the values) are written together: each distinct key of a
     group once, from the group's prefix, its sign, whole part, cents and the group's
     suffix, all by one Arrow take (``joined_rows``), so that many small groups cost one
-    formatting, not one each. Any other group is formatted by ``text_table`` and affixed
-    by ``affix``.
+    formatting, not one each (a group of fewer than ``_WRITTEN_EACH_BELOW`` values: each
+    value). Any other group is formatted by ``text_table`` and affixed by ``affix``.
 
     >>> texts, codes = number_texts([(np.array([1.5, -2.0, 1.5]), "%+.2f", "", " mm"),
     ...                              (np.array([3, 3]), "%d", "n ", "%")])
@@ -353,7 +358,10 @@ def number_texts(groups: Sequence[tuple[npt.ArrayLike, str, str, str]]
             low, high = int(keys.min()), int(keys.max())
             largest = max(-low, high) // unit
             if largest <= limit:
-                key, codes[g] = _distinct_keys(keys, low, high)  # shifted below
+                if len(keys) < _WRITTEN_EACH_BELOW:  # shifted below
+                    key, codes[g] = keys, np.arange(len(keys), dtype=np.intp)
+                else:
+                    key, codes[g] = _distinct_keys(keys, low, high)
                 index = np.empty((len(key), 5), dtype=np.int32)
                 index[:, 0] = affixes.setdefault(prefix, len(affixes))
                 index[:, 1] = 2 if spec == "%+.2f" else 0  # "+" or no sign

@@ -218,12 +218,17 @@ def _number_texts_as_python(groups):
         for values, spec, prefix, suffix in groups]
 
 
+@pytest.mark.parametrize("written_each_below", [0, 1024, 10**9])
 @pytest.mark.parametrize("seed", range(4))
-def test_number_texts_equal_python(seed):
+def test_number_texts_equal_python(seed, written_each_below, monkeypatch):
     """Groups written together (whole hundredths, integers; dense key ranges and
-    scattered ones, hashed) and groups of ``text_table`` (negative zeros, NaN, values off
-    the hundredths, huge values, unsigned 64-bit integers, integers under ``%.2f``, a
-    suffix UTF-8 cannot hold), with empty groups, in one table."""
+    scattered ones, hashed; each distinct value once, or each value) and groups of
+    ``text_table`` (negative zeros, NaN, values off the hundredths, huge values,
+    unsigned 64-bit integers, integers under ``%.2f``, a suffix UTF-8 cannot hold), with
+    empty groups, in one table."""
+    import recist.reason_text
+
+    monkeypatch.setattr(recist.reason_text, "_WRITTEN_EACH_BELOW", written_each_below)
     rng = np.random.default_rng(seed)
     n = int(rng.integers(50, 3000))
     cents = np.round(rng.normal(0, 80, n), 2)
