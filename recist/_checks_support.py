@@ -187,7 +187,8 @@ def iso_dates(values: pd.Series[Any] | npt.NDArray[Any]) -> list[str | None]:
                                      else array.tolist())]
 
 
-def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str | list[str],
+def findings_at(frame: pd.DataFrame, codes: str | list[str] | npt.NDArray[np.object_],
+                rule: str | list[str],
                 severity: Severity | list[Severity], texts: str | list[str],
                 lesion: bool = True) -> Findings:
     """``finding`` for every row of ``frame`` (the same findings, built column-wise).
@@ -198,9 +199,9 @@ def findings_at(frame: pd.DataFrame, codes: str | list[str], rule: str | list[st
 
 
 def findings_of_columns(n_rows: int, columns: pd.DataFrame | Mapping[str, pd.Series[Any]],
-                        codes: str | list[str], rule: str | list[str],
-                        severity: Severity | list[Severity], texts: str | list[str],
-                        lesion: bool = True) -> Findings:
+                        codes: str | list[str] | npt.NDArray[np.object_],
+                        rule: str | list[str], severity: Severity | list[Severity],
+                        texts: str | list[str], lesion: bool = True) -> Findings:
     """``findings_at`` of a table given as the columns of its ``n_rows`` rows: a
     DataFrame, or Series of ``n_rows`` cells by column name (no table built of a few
     columns)."""
@@ -216,18 +217,19 @@ def findings_of_columns(n_rows: int, columns: pd.DataFrame | Mapping[str, pd.Ser
     return made_findings(codes, rule, severity, texts, patients, dates, visits, lesions)
 
 
-def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike, codes: str | list[str],
+def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike,
+                     codes: str | list[str] | npt.NDArray[np.object_],
                      rule: str | list[str], severity: Severity | list[Severity],
                      texts: str | list[str], lesion: bool = True,
                      lesion_rows: npt.ArrayLike | None = None,
-                     patients: list[str] | None = None) -> Findings:
+                     patients: list[str] | npt.NDArray[np.object_] | None = None) -> Findings:
     """``findings_at(frame.iloc[rows], …)`` without selecting the rows' other columns: the
     patient, visit and lesion of a row of an ``indexed`` table come from its encoding.
 
     ``lesion_rows``: the lesion of each finding from these rows instead (the date, visit
     and patient from ``rows``). ``rule`` and ``severity`` may also be one per row.
     ``patients``: the rows' patient ids as ``decoded(encoding.patient, rows, str, …)``
-    gives them, when the caller has them already.
+    gives them (a list or an object array), when the caller has them already.
     """
     rows = np.asarray(rows, dtype=np.intp)
     at = rows if lesion_rows is None else np.asarray(lesion_rows, dtype=np.intp)
@@ -247,43 +249,47 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike, codes: str | list
     labelled = tps.has_visit[rows]
     labels = tps.label[tp_at]  # a new array: rows without a label set to None
     labels[~labelled] = None
-    visits = labels.tolist()
     if lesion:
         lesions = decoded(encoding.lesion, at, _text, frame["lesion_id"])
-        return made_findings(codes, rule, severity, texts, patients, dates, visits, lesions)
+        return made_findings(codes, rule, severity, texts, patients, dates, labels.tolist(),
+                             lesions)
     # the messages' " (visit V)" written once per visit label (a label's code < that of
     # any date label)
     label_code = np.where(labelled, tps.label_code[tp_at], -1)
     n_visits = int(label_code.max(initial=-1)) + 1
     part_of = np.array([f" (visit {label})" for label in tps.labels[:n_visits].tolist()]
                        + [""], dtype=object)  # the last: no label (-1)
-    return made_findings(codes, rule, severity, texts, patients, dates, visits, None,
+    return made_findings(codes, rule, severity, texts, patients, dates, labels, None,
                          visit_parts=part_of[label_code].tolist())
 
 
-def made_findings(codes: str | list[str], rule: str | list[str],
+def made_findings(codes: str | list[str] | npt.NDArray[np.object_], rule: str | list[str],
                   severity: Severity | list[Severity], texts: str | list[str],
-                  patients: list[str], dates: list[str | None], visits: list[str | None],
+                  patients: list[str] | npt.NDArray[np.object_], dates: list[str | None],
+                  visits: list[str | None] | npt.NDArray[np.object_],
                   lesions: list[str | None] | None,
                   visit_parts: list[str] | None = None) -> Findings:
     """The findings of columns (one value per finding; ``codes``, ``rule``, ``severity``,
     ``texts``: one for all or one each), their messages starting with ``_where``;
     ``lesions`` None: no finding names a lesion. ``visit_parts``: each message's
     `` (visit V)`` ("" without a visit), when the caller has them (else made from
-    ``visits``)."""
+    ``visits``). ``codes``, ``patients`` and ``visits`` may be object arrays of Python
+    values: kept as the findings' columns as they are (no list to convert)."""
     n = len(patients)
     each_text = repeat(texts, n) if isinstance(texts, str) else texts
+    # the messages read lists (iterated faster than an object array)
+    listed = patients.tolist() if isinstance(patients, np.ndarray) else patients
     if visit_parts is None:
         visit_parts = ["" if visit is None else f" (visit {visit})" for visit in visits]
     if lesions is None:
         messages = [f"patient {patient}, {day}{part}: {text}"
-                    for patient, day, part, text in zip(patients, dates, visit_parts,
+                    for patient, day, part, text in zip(listed, dates, visit_parts,
                                                         each_text)]
     else:
         messages = [f"patient {patient}, {day}{part}"
                     f"{'' if lesion_id is None else f', lesion {lesion_id}'}: {text}"
                     for patient, day, part, lesion_id, text in zip(
-                        patients, dates, visit_parts, lesions, each_text)]
+                        listed, dates, visit_parts, lesions, each_text)]
     return Findings.from_columns(n, code=codes, message=messages, severity=severity,
                                  rule=rule, patient_id=patients, date=dates, visit=visits,
                                  lesion_id=lesions)

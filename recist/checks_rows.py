@@ -106,10 +106,10 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     first = first_row_of_each(pair)
     codes, texts = _window_texts(gap[first].tolist(), _iso_dates(start[first]),
                                  max_days_before_start)
-    return findings_at_rows(frame, rows[flagged], np.array(codes, dtype=object)[pair].tolist(),
+    return findings_at_rows(frame, rows[flagged], np.array(codes, dtype=object)[pair],
                             "MEAS-11", Severity.WARNING,
                             np.array(texts, dtype=object)[pair].tolist(), lesion=False,
-                            patients=ids[flagged].tolist())
+                            patients=ids[flagged])
 
 
 def _start_rows_by_code(patient: TextCodes, start_texts: np.ndarray) -> np.ndarray | None:
