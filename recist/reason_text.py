@@ -85,9 +85,27 @@ def _keys(values: npt.NDArray[Any], spec: str
         return values.astype(np.int64, copy=False), None
     if values.dtype.kind != "f" or not spec.endswith(".2f"):
         return None, None
+    values = values.astype(np.float64, copy=False)
+    keys, fast = _hundredths(values)
+    if fast.all():  # no slow value: every key a whole number of hundredths
+        return keys, fast
+    slow = ~fast
+    _, inverse = np.unique(values[slow].view(np.int64), return_inverse=True)
+    keys[slow] = int(keys[fast].max(initial=0)) + 1 + inverse.reshape(-1)
+    return keys, fast
+
+
+def _hundredths(values: npt.NDArray[np.float64]
+                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Each value in whole hundredths, ``round(value * 100)``, and whether that is what
+    ``%.2f`` prints of it (the value within a quarter of a hundredth of it, so no
+    rounding boundary is near; not a negative zero, which prints ``-0.00``); 0 where not.
+
+    >>> _hundredths(np.array([1.5, -0.0, 0.125, np.nan]))
+    (array([150,   0,   0,   0]), array([ True, False, False, False]))
+    """
     # in double precision: a float32 product ``value * 100`` is itself rounded, so it could
     # look like whole hundredths when the value is not (1000000.0625 → 100000008.0)
-    values = values.astype(np.float64, copy=False)
     with np.errstate(invalid="ignore", over="ignore"):
         off = values * 100.0
         hundredths = np.rint(off)
@@ -98,13 +116,9 @@ def _keys(values: npt.NDArray[Any], spec: str
         zero = hundredths == 0
         if zero.any():
             fast &= ~(zero & np.signbit(values))
-    if fast.all():  # no slow value: every key a whole number of hundredths
+    if fast.all():
         return hundredths.astype(np.int64), fast
-    keys = np.where(fast, hundredths, 0).astype(np.int64)
-    slow = ~fast
-    _, inverse = np.unique(values[slow].view(np.int64), return_inverse=True)
-    keys[slow] = int(keys[fast].max(initial=0)) + 1 + inverse.reshape(-1)
-    return keys, fast
+    return np.where(fast, hundredths, 0).astype(np.int64), fast
 
 
 def _table(texts: list[str]) -> Texts:
@@ -302,22 +316,42 @@ _WRITTEN_EACH_BELOW = 1024
 found first): writing a thousand costs about what finding the distinct ones does."""
 
 
-def _whole_number_keys(values: npt.NDArray[Any], spec: str
-                       ) -> tuple[npt.NDArray[np.int64], int] | None:
-    """The keys of values ``spec`` writes from a sign, a whole part and two digits of
-    cents (``%.2f``/``%+.2f`` of whole numbers of hundredths, as ``_from_hundredths``) or
-    a sign and a whole part (``%d`` of integers, as Arrow casts them): the hundredths, or
-    the integers, and the number of hundredths a whole part holds (100, or 1); None for
-    any other value or conversion (``_formatted`` writes those)."""
-    keys, exact = _keys(values, spec)
-    if keys is None:
-        return None
-    if spec in _SIGNS and exact is not None and exact.all():
-        return keys, 100
-    if spec == "%d" and exact is None and (values.dtype.kind in "ib" or (
-            values.dtype.kind == "u" and values.dtype.itemsize < 8)):
-        return keys, 1
-    return None
+def _whole_number_keys(arrays: Sequence[npt.NDArray[Any]], specs: Sequence[str],
+                       limit: int) -> dict[int, tuple[npt.NDArray[np.int64], int, int, int]]:
+    """The groups (by position) whose values ``number_texts`` writes from a sign, a
+    whole part of at most ``limit`` and two digits of cents (``%.2f``/``%+.2f`` of
+    floats that are whole numbers of hundredths, ``_hundredths``, as ``_from_hundredths``
+    writes them) or a sign and a whole part (``%d`` of integers, as Arrow casts them):
+    their keys (the hundredths, or the integers), the number of hundredths a whole part
+    holds (100, or 1) and the smallest and largest key; the keys of all such groups are
+    found at once (``_formatted`` writes any other group)."""
+    found = {}
+    for unit, members in (
+            (100, [g for g, (values, spec) in enumerate(zip(arrays, specs))
+                   if spec in _SIGNS and values.dtype.kind == "f" and len(values)]),
+            (1, [g for g, (values, spec) in enumerate(zip(arrays, specs))
+                 if spec == "%d" and len(values) and (values.dtype.kind in "ib" or (
+                     values.dtype.kind == "u" and values.dtype.itemsize < 8))])):
+        # the small groups at once, each larger one by itself (its arrays kept in cache)
+        small = [g for g in members if len(arrays[g]) < _WRITTEN_EACH_BELOW]
+        for batch in ([small] if small else []) + [
+                [g] for g in members if len(arrays[g]) >= _WRITTEN_EACH_BELOW]:
+            sizes = [len(arrays[g]) for g in batch]
+            starts = np.cumsum([0, *sizes[:-1]])
+            typed = [arrays[g] for g in batch]
+            every = typed[0] if len(typed) == 1 else np.concatenate(typed)
+            if unit == 100:
+                keys, fast = _hundredths(every.astype(np.float64, copy=False))
+                whole = np.logical_and.reduceat(fast, starts).tolist()
+            else:
+                keys, whole = every.astype(np.int64, copy=False), [True] * len(batch)
+            lows = np.minimum.reduceat(keys, starts).tolist()
+            highs = np.maximum.reduceat(keys, starts).tolist()
+            for g, start, size, ok, low, high in zip(batch, starts.tolist(), sizes, whole,
+                                                     lows, highs):
+                if ok and max(-low, high) // unit <= limit:
+                    found[g] = (keys[start:start + size], unit, low, high)
+    return found
 
 
 def number_texts(groups: Sequence[tuple[npt.ArrayLike, str, str, str]]
@@ -328,12 +362,12 @@ def number_texts(groups: Sequence[tuple[npt.ArrayLike, str, str, str]]
     group ``g``.
 
     The groups of whole numbers of hundredths under ``%.2f``/``%+.2f`` and of integers
-    under ``%d`` (``_whole_number_keys``) whose whole parts are few (at most
-    ``dense_limit`` of all the values) are written together: each distinct key of a
-    group once, from the group's prefix, its sign, whole part, cents and the group's
-    suffix, all by one Arrow take (``joined_rows``), so that many small groups cost one
-    formatting, not one each (a group of fewer than ``_WRITTEN_EACH_BELOW`` values: each
-    value). Any other group is formatted by ``text_table`` and affixed by ``affix``.
+    under ``%d`` whose whole parts are few (at most ``dense_limit`` of all the values;
+    ``_whole_number_keys``) are written together: each distinct key of a group once
+    (each value of a group of fewer than ``_WRITTEN_EACH_BELOW``), from the group's
+    prefix, its sign, whole part, cents and the group's suffix, all by one Arrow take
+    (``joined_rows``), so that many small groups cost one formatting, not one each. Any
+    other group is formatted by ``text_table`` and affixed by ``affix``.
 
     >>> texts, codes = number_texts([(np.array([1.5, -2.0, 1.5]), "%+.2f", "", " mm"),
     ...                              (np.array([3, 3]), "%d", "n ", "%")])
@@ -341,60 +375,59 @@ def number_texts(groups: Sequence[tuple[npt.ArrayLike, str, str, str]]
     [['+1.50 mm', '-2.00 mm', '+1.50 mm'], ['n 3%', 'n 3%']]
     """
     arrays = [np.asarray(values) for values, *_ in groups]
-    limit = dense_limit(sum(len(values) for values in arrays))
+    utf8 = [_utf8(prefix) and _utf8(suffix) for _, _, prefix, suffix in groups]
+    merged = _whole_number_keys(arrays, [spec if ok else "" for (_, spec, _, _), ok in zip(
+        groups, utf8)], dense_limit(sum(len(values) for values in arrays)))
     tables: list[Texts] = []
     codes: list[npt.NDArray[np.intp]] = [np.zeros(0, dtype=np.intp)] * len(groups)
-    parts: list[npt.NDArray[np.int32]] = []  # per group: prefix, sign, whole, cents, suffix
-    affixes: dict[str, int] = {}  # the prefixes and suffixes, numbered
-    merged: list[int] = []  # the groups written together
-    size, top = 0, 0
+    size = 0
     for g, (values, (_, spec, prefix, suffix)) in enumerate(zip(arrays, groups)):
-        if not len(values):
-            continue
-        keyed = (_whole_number_keys(values, spec) if _utf8(prefix) and _utf8(suffix)
-                 else None)
-        if keyed is not None:
-            keys, unit = keyed
-            low, high = int(keys.min()), int(keys.max())
-            largest = max(-low, high) // unit
-            if largest <= limit:
-                if len(keys) < _WRITTEN_EACH_BELOW:  # shifted below
-                    key, codes[g] = keys, np.arange(len(keys), dtype=np.intp)
-                else:
-                    key, codes[g] = _distinct_keys(keys, low, high)
-                index = np.empty((len(key), 5), dtype=np.int32)
-                index[:, 0] = affixes.setdefault(prefix, len(affixes))
-                index[:, 1] = 2 if spec == "%+.2f" else 0  # "+" or no sign
-                index[key < 0, 1] = 1  # "-"
-                magnitude = np.abs(key)
-                if unit == 1:
-                    index[:, 2] = magnitude
-                    index[:, 3] = _NO_CENTS
-                else:
-                    np.floor_divide(magnitude, 100, out=index[:, 2], casting="unsafe")
-                    np.remainder(magnitude, 100, out=index[:, 3], casting="unsafe")
-                    index[:, 3] += _CENTS
-                index[:, 4] = affixes.setdefault(suffix, len(affixes))
-                parts.append(index)
-                merged.append(g)
-                top = max(top, largest)
-                continue
-        texts, group_codes = text_table(values, spec)
-        tables.append(affix(prefix, texts, suffix))
-        codes[g] = group_codes + size
-        size += len(texts)
-    if parts:
+        if len(values) and g not in merged:
+            texts, group_codes = text_table(values, spec)
+            tables.append(affix(prefix, texts, suffix))
+            codes[g] = group_codes + size
+            size += len(texts)
+    if merged:
+        affixes: dict[str, int] = {}  # the prefixes and suffixes, numbered
+        written, lengths, constants = [], [], []  # per group: keys, their number, parts
+        top = 0
+        # the groups with cents first, so that their keys are the first ``cents`` below
+        for g, (keys, unit, low, high) in sorted(merged.items(), key=lambda item: -item[1][1]):
+            if len(keys) < _WRITTEN_EACH_BELOW:
+                key, codes[g] = keys, np.arange(size, size + len(keys), dtype=np.intp)
+            else:
+                key, group_codes = _distinct_keys(keys, low, high)
+                codes[g] = group_codes + size
+            size += len(key)
+            written.append(key)
+            lengths.append(len(key))
+            _, spec, prefix, suffix = groups[g]
+            constants.append((affixes.setdefault(prefix, len(affixes)),
+                              2 if spec == "%+.2f" else 0, unit,  # "+" or no sign
+                              affixes.setdefault(suffix, len(affixes))))
+            top = max(top, max(-low, high) // unit)
         kept = max(1024, 1 << top.bit_length())
         table = _signed_parts(kept if kept <= _KEPT_WHOLE_PARTS else top + 1)
-        index = np.concatenate(parts)
+        key = np.concatenate(written)
+        index = np.empty((len(key), 5), dtype=np.int32)
+        at, cents = 0, 0
+        for (prefix_code, sign, unit, suffix_code), length in zip(constants, lengths):
+            rows = slice(at, at + length)
+            index[rows, 0] = prefix_code + len(table)
+            index[rows, 1] = sign
+            index[rows, 4] = suffix_code + len(table)
+            at += length
+            cents += length if unit == 100 else 0
+        index[key < 0, 1] = 1  # "-"
+        magnitude = np.abs(key)
+        np.floor_divide(magnitude[:cents], 100, out=index[:cents, 2], casting="unsafe")
+        np.remainder(magnitude[:cents], 100, out=index[:cents, 3], casting="unsafe")
+        index[:cents, 3] += _CENTS
+        index[cents:, 2] = magnitude[cents:]
+        index[cents:, 3] = _NO_CENTS
         index[:, 2] += len(_SIGNED_PARTS_HEAD)
-        index[:, [0, 4]] += len(table)
         tables.append(joined_rows(
             pa.concat_arrays([table, pa.array(list(affixes), type=pa.string())]), index))
-        at = size  # the merged texts come after the others
-        for g, index in zip(merged, parts):
-            codes[g] += at
-            at += len(index)
     if len(tables) <= 1:
         return (tables[0] if tables else pa.array([], type=pa.string())), codes
     return concat(tables), codes

@@ -234,6 +234,7 @@ def test_number_texts_equal_python(seed, written_each_below, monkeypatch):
     cents = np.round(rng.normal(0, 80, n), 2)
     scattered = np.round(rng.normal(0, 1, n) * 10 ** rng.integers(0, 6, n), 2)
     groups = [
+        (rng.integers(-3, 3, n // 7), "%d", "first ", ""),  # an integer group before others
         (cents, "%.2f", "sum ", " mm is "), (cents, "%+.2f", "", "% over "),
         (-cents, "%+.2f", "", ""), (scattered, "%.2f", "sum ", " mm"),
         (np.abs(cents), "%+.2f", "≤ ", " (≥ 5)"),
