@@ -317,6 +317,41 @@ def order_codes(values: pd.Series, order: Sequence[str]) -> npt.NDArray[np.int64
     return out
 
 
+def order_codes_by_value(values: pd.Series, order: Sequence[str]) -> npt.NDArray[np.int64]:
+    """:func:`order_codes`, each distinct value compared with ``order`` once: a value
+    takes the last position in ``order`` it equals (``==``), as the cell-by-cell passes
+    give it; missing or not in ``order`` → -1.
+
+    The cells that are the very objects of ``order`` (or None) are found by comparing
+    their pointers (labels written from the same constants are); the others are numbered
+    by ``pandas.factorize`` (missing ones -1) and each distinct value compared once.
+
+    >>> order_codes_by_value(pd.Series(["PR", None, "CR", "XX"], dtype=object), ("CR", "PR"))
+    array([ 1, -1,  0, -1])
+    """
+    array = np.ascontiguousarray(values.to_numpy(dtype=object))
+
+    def position(item: Any) -> int:  # the last position in order equal to the item
+        return max((code for code, value in enumerate(order) if item == value), default=-1)
+
+    out = np.full(len(array), -1, dtype=np.int64)
+    pointers = np.frombuffer(array, dtype=np.intp) if len(array) else np.zeros(0, np.intp)
+    known = np.zeros(len(array), dtype=bool)
+    for item in (*order, None):
+        if item is not None and not item == item:  # (never equal to itself: compared below)
+            continue
+        same = pointers == id(item)
+        out[same] = position(item)
+        known |= same
+    rest = np.flatnonzero(~known)
+    if len(rest):
+        codes, uniques = pd.factorize(array[rest])
+        lookup = np.array([position(unique) for unique in uniques.tolist()] + [-1],
+                          dtype=np.int64)  # the last: code -1 (missing)
+        out[rest] = lookup[np.asarray(codes, dtype=np.intp)]
+    return out
+
+
 def copy_bytes_where(out: npt.NDArray[Any], value: Any, where: npt.NDArray[np.bool_],
                      scratch: npt.NDArray[np.int8] | None = None) -> None:
     """``np.copyto(out, value, where=where)`` for arrays of 1-byte integers (codes), by

@@ -36,7 +36,7 @@ from recist.arrays import (
     combined_codes,
     copy_bytes_where,
     first_seen_codes,
-    order_codes,
+    order_codes_by_value,
     round_half_away,
     run_starts,
 )
@@ -522,13 +522,25 @@ def _group_blocks(plan: _DrawPlan, group: int,
             low, high = start + a, start + min(a + group, size)
             first, last = np.searchsorted(plan.cr_candidate, (low, high))
             blocks[j, a] = _GroupBlock(
-                low, high, plan.tp_indicator[low:high], slice(int(first), int(last)),
+                low, high, _indicator_rows(plan.tp_indicator, low, high),
+                slice(int(first), int(last)),
                 plan.cr_candidate[first:last] - low, np.flatnonzero(plan.ne[low:high]),
                 np.flatnonzero(plan.no_targets[low:high]),
                 np.flatnonzero(~plan.complete[low:high]))
     if cache is not None:
         cache["groups", group] = blocks
     return blocks
+
+
+def _indicator_rows(indicator: Any, low: int, high: int) -> Any:
+    """Rows ``low : high`` of a CSR matrix, made from slices of its arrays (the same
+    stored entries in the same order; scipy's row slicing checks and copies more)."""
+    from scipy import sparse
+
+    start, stop = int(indicator.indptr[low]), int(indicator.indptr[high])
+    return sparse.csr_matrix((indicator.data[start:stop], indicator.indices[start:stop],
+                              indicator.indptr[low:high + 1] - start),
+                             shape=(high - low, indicator.shape[1]))
 
 
 def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
@@ -721,10 +733,10 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
         timepoints["sum_mm"].to_numpy(dtype=float)), np.nan, sums_sd), criteria)
     complete = ~np.isnan(timepoints["sum_mm"].to_numpy(dtype=float))
     has_targets = ~np.isnan(timepoints["baseline_sum_mm"].to_numpy(dtype=float))
-    target = order_codes(timepoints["target_response"], TARGET_ORDER)
-    nontarget = order_codes(timepoints["nontarget_response"], NONTARGET_ORDER)
-    new = order_codes(timepoints["new_lesions"], NEW_LESION_ORDER)
-    engine = order_codes(timepoints["overall_response"], OVERALL_ORDER)
+    target = order_codes_by_value(timepoints["target_response"], TARGET_ORDER)
+    nontarget = order_codes_by_value(timepoints["nontarget_response"], NONTARGET_ORDER)
+    new = order_codes_by_value(timepoints["new_lesions"], NEW_LESION_ORDER)
+    engine = order_codes_by_value(timepoints["overall_response"], OVERALL_ORDER)
     follow = engine >= 0
     table_overall = np.full(n_tp, -1, dtype=np.int64)
     if follow.any():
@@ -1048,10 +1060,7 @@ def _alternative_sequences(
     owners = timepoints["patient_id"].to_numpy(dtype=object)[sim_tp[plan.perm[alt_rank]]]
     if pd.api.types.infer_dtype(owners, skipna=False) != "string":  # ids as texts
         owners = owners.astype(str).astype(object)
-    # n zero-padded to the width of the largest: 10**width + n without its leading 1
-    width = len(str(len(owners) - 1))
-    names = np.asarray([str(n)[1:] for n in range(10 ** width, 10 ** width + len(owners))],
-                       dtype=object)
+    names = _padded_numbers(len(owners))
     # Text columns as categoricals made from codes (a missing value: code -1): the same
     # values, without hashing a text per row. The engine's target codes describe its
     # labels when only the missing ones have none (canonical labels, as respond writes):
@@ -1075,6 +1084,20 @@ def _alternative_sequences(
                                  overall=codes.astype(np.int64),
                                  target=target[rows_all]) if canonical else None
     return frame, frame_codes, names, owners, alternative, drawn
+
+
+def _padded_numbers(n: int) -> npt.NDArray[np.object_]:
+    """The texts of 0 .. n - 1 zero-padded to the width of the largest (so that they sort
+    as the numbers do), made digit by digit as UCS-4 code points, without formatting a
+    number at a time.
+
+    >>> _padded_numbers(11)[[0, 9, 10]].tolist()
+    ['00', '09', '10']
+    """
+    width = len(str(n - 1)) if n else 1
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.uint32)
+    digits = np.arange(n, dtype=np.uint32)[:, None] // powers % 10 + np.uint32(ord("0"))
+    return np.ascontiguousarray(digits).view(f"U{width}").reshape(n).astype(object)
 
 
 def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
