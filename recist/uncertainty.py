@@ -224,37 +224,55 @@ def threshold_distances(timepoints: pd.DataFrame, sum_sd_mm: npt.ArrayLike | Non
                                              np.nan), d)
 
     thresholds = recist_thresholds(criteria)
+    # Only the follow-up sums have a flip: their values gathered once, every search step
+    # on all of them (or on the few that reach further) without gathering again.
+    rows = np.flatnonzero(follow_up)
+    base_f, nadir_f, total_f = base[rows], nadir[rows], total[rows]
 
-    def classify_rows(values: npt.NDArray[np.float64],
-                      rows: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
-        return classify_size_sums(values, base[rows], nadir[rows], complete=follow_up[rows],
-                                  cr_met=np.zeros(len(rows), dtype=bool),
-                                  has_targets=follow_up[rows], thresholds=thresholds,
+    def classify(values: npt.NDArray[np.float64],
+                 at: npt.NDArray[np.intp] | None) -> npt.NDArray[np.int64]:
+        flags = np.ones(len(values), dtype=bool)  # complete, with targets; CR not met
+        return classify_size_sums(values, base_f if at is None else base_f[at],
+                                  nadir_f if at is None else nadir_f[at], complete=flags,
+                                  cr_met=~flags, has_targets=flags, thresholds=thresholds,
                                   rounded=True)
 
-    now = classify_rows(total, np.arange(len(total)))
-    flip = np.full(len(total), np.inf)
-    flip_to = np.full(len(total), -1, dtype=np.int64)
+    now = classify(total_f, None)
+    flip_f = np.full(len(rows), np.inf)
+    flip_to_f = np.full(len(rows), -1, dtype=np.int64)
     # Rounded values as whole steps: a candidate (threshold + offset steps, rounded) is
     # its step count over the scale, and its rounded distance to the sum the difference
     # of the counts over the scale (each the nearest double of a ratio of integers, as
     # round_half_away gives it).
     scale = 10.0 ** d
-    total_steps = np.rint(total * scale)
+    total_steps = np.rint(total_f * scale)
     # The rounded percentage moves a boundary by up to half a percentage step of the
     # reference (0.05 mm over 1000 mm): each row searches that many steps around it.
     for threshold, reference in ((pr_thr, base), (pd_thr, nadir)):
-        reach = 2 + np.ceil(np.nan_to_num(reference) * 0.5 * step / 100.0 / step)
-        threshold_steps = np.rint(threshold * scale)
+        reach = 2 + np.ceil(np.nan_to_num(reference[rows]) * 0.5 * step / 100.0 / step)
+        threshold_steps = np.rint(threshold[rows] * scale)
         for offset in range(-int(reach.max(initial=2)), int(reach.max(initial=2)) + 1):
-            rows = np.flatnonzero(follow_up & (reach >= abs(offset)))
-            candidate_steps = threshold_steps[rows] + offset
-            candidate = candidate_steps / scale
-            then = classify_rows(candidate, rows)
-            distance = np.abs(candidate_steps - total_steps[rows]) / scale
-            better = (then != now[rows]) & (distance < flip[rows])
-            flip[rows] = np.where(better, distance, flip[rows])
-            flip_to[rows] = np.where(better, then, flip_to[rows])
+            at: npt.NDArray[np.intp] | None = np.flatnonzero(reach >= abs(offset))
+            if at is not None and len(at) == len(rows):
+                at = None  # every row: no gather
+
+            def pick(values: npt.NDArray[Any], at: npt.NDArray[np.intp] | None = at
+                     ) -> npt.NDArray[Any]:
+                return values if at is None else values[at]
+
+            candidate_steps = pick(threshold_steps) + offset
+            then = classify(candidate_steps / scale, at)
+            distance = np.abs(candidate_steps - pick(total_steps)) / scale
+            better = (then != pick(now)) & (distance < pick(flip_f))
+            if at is None:
+                np.copyto(flip_f, distance, where=better)
+                np.copyto(flip_to_f, then, where=better)
+            else:
+                flip_f[at] = np.where(better, distance, flip_f[at])
+                flip_to_f[at] = np.where(better, then, flip_to_f[at])
+    flip = np.full(len(total), np.inf)
+    flip_to = np.full(len(total), -1, dtype=np.int64)
+    flip[rows], flip_to[rows] = flip_f, flip_to_f
     out = pd.DataFrame({
         "sum_sd_mm": (np.full(len(total), np.nan) if sum_sd_mm is None
                       else np.asarray(sum_sd_mm, dtype=float)),
