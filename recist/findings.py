@@ -143,7 +143,7 @@ class Findings(Sequence[Finding]):
     ('tuple', 'Findings')
     """
 
-    __slots__ = ("_parts", "_length", "_columns", "_items")
+    __slots__ = ("_parts", "_length", "_columns", "_joined", "_items")
 
     def __init__(self, findings: Iterable[Finding] = ()) -> None:
         if isinstance(findings, Findings):
@@ -158,6 +158,7 @@ class Findings(Sequence[Finding]):
         self._parts = parts
         self._length = sum(map(_part_length, parts))
         self._columns: dict[str, np.ndarray] | None = None
+        self._joined: dict[str, np.ndarray] = {}  # fields joined before all are (column)
         self._items: tuple[Finding, ...] | None = None
 
     @classmethod
@@ -197,24 +198,36 @@ class Findings(Sequence[Finding]):
         return cls._of_parts(((_COLUMNS, n, columns),) if n else ())
 
     def _columns_of(self) -> dict[str, np.ndarray]:
-        """Every field as one read-only object array (parts joined once)."""
+        """Every field as one read-only object array (parts joined once; a field joined
+        already by ``column`` is not joined again)."""
         if self._columns is None:
-            pieces: dict[str, list[np.ndarray]] = {name: [] for name in FIELDS}
-            for part in self._parts:
-                for name in FIELDS:
-                    pieces[name].append(_part_column(part, name))
-            columns = {name: (np.concatenate(arrays) if len(arrays) > 1 else arrays[0])
-                       if arrays else np.empty(0, dtype=object)
-                       for name, arrays in pieces.items()}
-            for array in columns.values():
-                array.setflags(write=False)
+            columns = {name: self._joined[name] if name in self._joined
+                       else self._join(name) for name in FIELDS}
             self._columns = columns
+            self._joined = {}
             self._parts = ((_COLUMNS, self._length, columns),) if self._length else ()
         return self._columns
 
+    def _join(self, name: str) -> np.ndarray:
+        """One field of every part joined into one read-only object array."""
+        arrays = [_part_column(part, name) for part in self._parts]
+        array = ((np.concatenate(arrays) if len(arrays) > 1 else arrays[0]) if arrays
+                 else np.empty(0, dtype=object))
+        array.setflags(write=False)
+        return array
+
     def column(self, name: str) -> np.ndarray:
-        """One field of every finding, as a read-only object array."""
-        return self._columns_of()[name]
+        """One field of every finding, as a read-only object array: that field's parts
+        joined only (e.g. the severities that ``by_severity`` and ``raise_for_errors``
+        read), the others when first read."""
+        if self._columns is not None:
+            return self._columns[name]
+        if name not in FIELDS:
+            raise KeyError(name)
+        joined = self._joined.get(name)
+        if joined is None:
+            joined = self._joined[name] = self._join(name)
+        return joined
 
     def take(self, positions: Any) -> Findings:
         """The findings at ``positions`` (integer positions or a boolean mask), in that
@@ -363,7 +376,9 @@ def raise_for_errors(findings: Iterable[Finding]) -> None:
     The message is the first error's message, followed by a count of further errors.
     """
     if isinstance(findings, Findings):
-        errors: Sequence[Finding] = findings.take(findings.column("severity") == "error")
+        is_error = findings.column("severity") == "error"
+        # no error (the usual case): nothing taken, the other fields not joined
+        errors: Sequence[Finding] = findings.take(is_error) if is_error.any() else ()
     else:
         error = Severity.ERROR  # looked up once: an enum member lookup costs more than the test
         errors = [f for f in findings if f.severity == error]

@@ -163,3 +163,41 @@ def test_from_columns_takes_object_arrays_lists_tuples_and_series_alike():
     with pytest.raises(ValueError, match="holds 2 values for 3 findings"):
         Findings.from_columns(3, code="x", message=["a", "b", "c"],
                               patient_id=np.array(ids[:2], dtype=object))
+
+
+def _parts_and_findings():
+    """Findings in three parts (columns, a tuple of Finding, columns) and the same as a
+    list of Finding."""
+    from recist.findings import Finding, Findings, Severity
+
+    first = Findings.from_columns(2, code=["a", "b"], message=["m1", "m2"],
+                                  patient_id=["P1", "P2"])
+    middle = Findings([Finding("c", "m3", Severity.ERROR, patient_id="P3")])
+    last = Findings.from_columns(1, code="d", message=["m4"], severity=Severity.INFO,
+                                 rule="R")
+    return first + middle + last, [*first, *middle, *last]
+
+
+def test_a_column_read_alone_then_every_column_is_that_of_the_findings():
+    from recist.findings import FIELDS
+
+    found, listed = _parts_and_findings()
+    assert found.column("severity").tolist() == [f.severity for f in listed]
+    assert found.column("code").tolist() == ["a", "b", "c", "d"]
+    for name in FIELDS:  # every field, those joined first and the others
+        assert found.column(name).tolist() == [getattr(f, name) for f in listed]
+    assert found == listed and found.frame()["message"].tolist() == ["m1", "m2", "m3", "m4"]
+    with pytest.raises(KeyError):
+        found.column("nope")
+
+
+def test_raise_for_errors_reads_the_severities_and_takes_the_errors_only_when_any():
+    from recist.errors import RecistDataError
+    from recist.findings import Findings, raise_for_errors
+
+    found, _ = _parts_and_findings()
+    with pytest.raises(RecistDataError, match="^m3$") as raised:
+        raise_for_errors(found)
+    assert [f.code for f in raised.value.findings] == ["c"]
+    warnings = Findings.from_columns(2, code="w", message=["x", "y"])
+    raise_for_errors(warnings + warnings)  # no error: nothing raised
