@@ -602,7 +602,7 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
     shape = (min(group, plan.sizes[0] if plan.n_tp else 0), k)
     baseline, nadir, current, work = (np.empty(shape) for _ in range(4))
     met, is_pd = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
-    scratch = np.empty((2, *shape), dtype=np.int8)  # (copy_bytes_where: no masked copy)
+    scratch = np.empty(shape, dtype=np.int8)  # the bytes PD changes (no masked copy)
     with np.errstate(divide="ignore", invalid="ignore"):
         for a in range(0, plan.sizes[0] if plan.n_tp else 0, group):
             nadir.fill(np.inf)
@@ -617,7 +617,6 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
                 np.rint(sums, out=sums)
                 np.divide(sums, scale, out=sums)
                 codes, cells = out[low:high], table[low:high]
-                codes[...] = cells[:, sd:sd + 1]
                 running = nadir[:n]
                 if j:
                     test, pd_j = met[:n], is_pd[:n]
@@ -625,7 +624,10 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
                     np.subtract(sums, baseline[:n], out=step)
                     np.divide(step, baseline[:n], out=step)
                     np.less_equal(step, pr_ratio, out=test)
-                    copy_bytes_where(codes, cells[:, pr:pr + 1], test, scratch[:, :n])
+                    # SD, or PR where the test is met: sd ^ (met × (sd ^ pr)), met 0 or 1
+                    sd_cells = cells[:, sd:sd + 1]
+                    np.multiply(test.view(np.int8), sd_cells ^ cells[:, pr:pr + 1], out=codes)
+                    codes ^= sd_cells
                     np.subtract(sums, running, out=step)
                     np.greater_equal(step, pd_min, out=pd_j)
                     if pd_min <= 0:
@@ -634,17 +636,22 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
                     np.divide(step, running, out=step)
                     np.greater_equal(step, pd_ratio, out=test)
                     pd_j &= test
+                else:  # the baseline
+                    codes[...] = cells[:, sd:sd + 1]
                 rows = block.candidate_rows
                 if len(rows):
                     candidates = codes[rows]
-                    np.copyto(candidates, cells[rows, cr:cr + 1],
-                              where=cr_met[block.candidates])
+                    copy_bytes_where(candidates, cells[rows, cr:cr + 1],
+                                     cr_met[block.candidates])
                     codes[rows] = candidates
                 rows = block.ne_rows
                 if len(rows):
                     codes[rows] = cells[rows, ne:ne + 1]
-                if j:
-                    copy_bytes_where(codes, cells[:, pd_:pd_ + 1], pd_j, scratch[:, :n])
+                if j:  # PD where met: codes ^= met × (codes ^ pd), met 0 or 1
+                    change = scratch[:n]
+                    np.bitwise_xor(codes, cells[:, pd_:pd_ + 1], out=change)
+                    np.multiply(change, pd_j.view(np.int8), out=change)
+                    codes ^= change
                 rows = block.na_rows
                 if len(rows):
                     codes[rows] = cells[rows, na:na + 1]
