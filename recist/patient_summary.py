@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import first_row_of_each, run_starts
+from recist.arrays import first_row_of_each, first_seen_codes, run_starts
 from recist.best_response import (
     NE,
     NON_CR_NON_PD,
@@ -413,6 +413,18 @@ def _iso(days: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
     return np.datetime_as_string(days.view("datetime64[D]"), unit="D").astype(object)
 
 
+def _dated_texts(prefix: str, days: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+    """``prefix`` followed by each day as an ISO date (``_iso``), each distinct day's
+    text written once (patients share their scan dates).
+
+    >>> _dated_texts("on ", np.array([19783, 19723, 19783])).tolist()
+    ['on 2024-03-01', 'on 2024-01-01', 'on 2024-03-01']
+    """
+    codes, distinct = first_seen_codes(days)
+    texts: npt.NDArray[np.object_] = (prefix + _iso(distinct))[codes]
+    return texts
+
+
 def _vector_endpoints(
     responses: npt.NDArray[np.int64], days: npt.NDArray[np.int64],
     group: npt.NDArray[np.intp], post: npt.NDArray[np.bool_], n_patients: int,
@@ -455,15 +467,15 @@ def _vector_endpoints(
     pfs_date = np.where(pfs_event, event_date, np.where(has_last, last, start_days))
     reason = np.full(n_patients, None, dtype=object)
     never = ~pfs_event & ~has_last
-    reason[never] = "no adequate post-baseline assessment: censored at start date " + \
-        _iso(start_days[never])
+    reason[never] = _dated_texts("no adequate post-baseline assessment: censored at start "
+                                 "date ", start_days[never])
     uncounted = ~pfs_event & has_last & has_death & (not criteria.death_is_pfs_event)
     reason[uncounted] = ("death on " + _iso(death_days[uncounted])
                          + " not counted as an event: censored at last adequate "
                          "assessment " + _iso(last[uncounted]))
     plain = ~pfs_event & has_last & ~uncounted
-    reason[plain] = "no progression or death: censored at last adequate assessment " + \
-        _iso(last[plain])
+    reason[plain] = _dated_texts("no progression or death: censored at last adequate "
+                                 "assessment ", last[plain])
     responder = response_days != _NAT
     dor_event, dor_event_date = end_of(criteria.death_is_dor_event)
     dor_end = np.where(dor_event, dor_event_date, last)

@@ -114,3 +114,18 @@ def test_patients_table_in_any_order_gives_the_same_summary(order):
     # the start dates were read: pfs_days counts from each patient's own start date
     assert (expected["pfs_date"] - pd.to_datetime(starts[len(starts) - len(expected):])
             ).dt.days.add(1).tolist() == expected["pfs_days"].tolist()
+
+
+@pytest.mark.parametrize("days", [
+    np.array([19783, 19723, 19783, 19783, 19724]),  # repeated days, a dense range
+    np.array([19783, -10**6, 10**6, 19783]),  # a wide range (hashed)
+    np.array([19783, np.iinfo(np.int64).min, 19783]),  # no date (NaT)
+    np.array([], dtype=np.int64),
+])
+def test_dated_texts_equal_each_day_written(days):
+    """Censoring reasons written once per distinct day read as each day written."""
+    from recist.patient_summary import _dated_texts, _iso
+
+    got = _dated_texts("censored at ", days.astype(np.int64))
+    assert got.dtype == object
+    assert got.tolist() == ("censored at " + _iso(days.astype(np.int64))).tolist()
