@@ -25,6 +25,7 @@ time points and summary, and returns its own frames; ``recist.pipeline`` joins t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -501,15 +502,58 @@ def _draw_target_codes(plan: _DrawPlan, values: npt.NDArray[np.float32], criteri
     cr_met = np.ones((len(plan.cr_candidate), k), dtype=bool)
     if len(plan.cr_candidate) and len(plan.node_kept):
         # Fragments of one node add up (SUM-5): summed per lesion, in row order.
+        # Pathological when the rounded sum reaches the threshold: the single-precision
+        # sum compared with the smallest one whose rounding does (_rounded_bound32).
         lesion_sum = _segment_sum(plan.node_lesion, int(plan.node_lesion.max()) + 1,
-                                  values[plan.node_kept], cache, "node").astype(float)
-        bad = (np.round(lesion_sum, d) >= criteria.node_pathological_sa_mm).astype(np.int32)
+                                  values[plan.node_kept], cache, "node")
+        bad = (lesion_sum >= _rounded_bound32(criteria.node_pathological_sa_mm, d)).astype(
+            np.int32)
         cr_met = _segment_sum(plan.node_lesion_candidate, len(plan.cr_candidate), bad,
                               cache, "lesion") == 0
     if out is None:
         out = np.empty((plan.n_tp, k), dtype=np.int8)
     _classify_blocks(plan, values, cr_met, criteria, table, out, cache)
     return out
+
+
+_FLOAT32_SIGN = 0x80000000
+
+
+def _float32_of_key(key: int) -> float:
+    """The float32 of an ordered key (:func:`_rounded_bound32`), as a double."""
+    bits = key ^ _FLOAT32_SIGN if key >= _FLOAT32_SIGN else ~key & 0xFFFFFFFF
+    return float(np.array([bits], dtype=np.uint32).view(np.float32)[0])
+
+
+@cache
+def _rounded_bound32(threshold: float, decimals: int) -> np.float32:
+    """The smallest float32 ``x`` with ``np.round(float64(x), decimals) >= threshold``
+    (NaN when none does), so that ``x >= bound`` compared in single precision answers
+    the rounded test exactly: ``np.round`` (``rint(x × 10^d) / 10^d``) never decreases
+    as ``x`` grows. Found by bisection over the float32 values in order (each one's bits
+    as an ordered integer key: the sign bit flipped if positive, every bit if negative).
+
+    >>> b = _rounded_bound32(10.0, 2)
+    >>> b, float(np.round(float(b), 2)), float(np.round(float(np.nextafter(b, -1)), 2))
+    (np.float32(9.995001), 10.0, 9.99)
+    """
+    def meets(key: int) -> bool:
+        value = np.array([_float32_of_key(key)], dtype=np.float64)
+        return bool(np.round(value, decimals)[0] >= threshold)
+
+    low = ~0xFF800000 & 0xFFFFFFFF  # -inf
+    high = 0x7F800000 | _FLOAT32_SIGN  # +inf
+    if not meets(high):
+        return np.float32(np.nan)
+    if meets(low):
+        return np.float32(-np.inf)
+    while high - low > 1:  # meets(high), not meets(low)
+        middle = (low + high) // 2
+        if meets(middle):
+            high = middle
+        else:
+            low = middle
+    return np.float32(_float32_of_key(high))
 
 
 class _GroupBlock(NamedTuple):
