@@ -34,10 +34,15 @@ _OUTCOMES = np.array([CR, PR, SD, NON_CR_NON_PD, PD, NE], dtype=object)
 
 def _next_true(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
     """For each position k (and ``len(flags)``), the first position >= k where ``flags``
-    holds, ``len(flags)`` for none."""
-    n = len(flags)
-    index = np.where(flags, np.arange(n), n)
-    return np.r_[np.minimum.accumulate(index[::-1])[::-1], n]
+    holds, ``len(flags)`` for none: the flagged positions, each read at the number of
+    flags before k.
+
+    >>> _next_true(np.array([False, True, False, True, False])).tolist()
+    [1, 1, 3, 3, 5, 5]
+    """
+    where = np.append(np.flatnonzero(flags), len(flags))
+    found: npt.NDArray[np.intp] = where[_counts(flags)]
+    return found
 
 
 def _counts(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
