@@ -196,9 +196,9 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
         for t, slot in where:
             by_template[block[t], slot] = codes[at:at + len(rows_of[t])]
             at += len(rows_of[t])
-    place = np.empty(n, dtype=np.intp)  # each row's position in ``order``
-    place[order] = np.arange(n, dtype=np.intp)
-    index = np.take(by_template, place, axis=0)  # a gather of rows: faster than a scatter
+    position = np.empty(n, dtype=np.intp)  # each row's position in ``order``
+    position[order] = np.arange(n, dtype=np.intp)
+    index = np.take(by_template, position, axis=0)  # a gather of rows: faster than a scatter
     return concat([pa.array(sentences, type=pa.string()), numbers]), index
 
 
