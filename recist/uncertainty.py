@@ -140,6 +140,7 @@ class _Layout:
     lesion_nodal: npt.NDArray[np.bool_]
     value: npt.NDArray[np.float64]  # contribution (mm) of each target row
     measured: npt.NDArray[np.bool_]  # rows whose value carries measurement error
+    sd: npt.NDArray[np.float64]  # SD of each row's value (UNC-1), 0 where not measured
     sum_var: npt.NDArray[np.float64]  # variance of each time point's sum (mm²)
     fixed_not_cr: npt.NDArray[np.bool_]  # a non-nodal target not gone
 
@@ -179,7 +180,7 @@ def _layout(measurements: pd.DataFrame, timepoints: pd.DataFrame,
         n_tp=n_tp, tp_patient=tps["patient_code"].to_numpy(dtype=np.int64),
         tp_order=tps["tp_order"].to_numpy(dtype=np.int64),
         row_tp=row_tp[t_rows].astype(np.int64), lesion=lesion, lesion_tp=lesion_tp,
-        lesion_nodal=lesion_nodal, value=value, measured=measured,
+        lesion_nodal=lesion_nodal, value=value, measured=measured, sd=sd,
         sum_var=np.bincount(row_tp[t_rows], weights=sd ** 2, minlength=n_tp).astype(float),
         fixed_not_cr=np.bincount(lesion_tp, weights=not_gone, minlength=n_tp) > 0)
 
@@ -370,7 +371,7 @@ class _DrawPlan:
 
 
 def _draw_plan(layout: _Layout, complete: npt.NDArray[np.bool_],
-               has_targets: npt.NDArray[np.bool_], criteria: Criteria) -> _DrawPlan:
+               has_targets: npt.NDArray[np.bool_]) -> _DrawPlan:
     """The plan of the draws of ``layout`` (whole patients; time points sorted by patient,
     ``tp_order`` 0, 1, … within each, as ``recist.sums.index_timepoints`` numbers them).
 
@@ -403,7 +404,7 @@ def _draw_plan(layout: _Layout, complete: npt.NDArray[np.bool_],
     plan_complete = complete[perm]
     candidate = plan_complete & ~layout.fixed_not_cr[perm]
     kept_tp = new_of_old[layout.row_tp[kept]]
-    sd = np.where(measured_kept, lesion_error_sd_mm(value, criteria), 0.0)
+    sd = layout.sd[kept]
     node_at_candidate = nodal_row[kept] & candidate[kept_tp]
     pooled = measured_kept & ~node_at_candidate & (value >= NO_CLIP_Z * sd)
     alone = measured_kept & ~pooled
@@ -691,11 +692,8 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
                 rows = block.ne_rows
                 if len(rows):
                     codes[rows] = cells[rows, ne:ne + 1]
-                if j:  # PD where met: codes ^= met × (codes ^ pd), met 0 or 1
-                    change = scratch[:n]
-                    np.bitwise_xor(codes, cells[:, pd_:pd_ + 1], out=change)
-                    np.multiply(change, pd_j.view(np.int8), out=change)
-                    codes ^= change
+                if j:
+                    _set_where(codes, cells[:, pd_:pd_ + 1], pd_j, scratch[:n])
                 rows = block.na_rows
                 if len(rows):
                     codes[rows] = cells[rows, na:na + 1]
@@ -709,6 +707,25 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
                 else:  # the baseline, read again by every order: the nadir starts there
                     np.copyto(running, sums)
                     running[rows] = np.inf
+
+
+def _set_where(codes: npt.NDArray[np.int8], value: Any, where: npt.NDArray[np.bool_],
+               scratch: npt.NDArray[np.int8]) -> None:
+    """``codes`` takes ``value`` (1-byte codes, broadcast) where ``where`` is true:
+    ``codes ^= where × (codes ^ value)``, the mask's bytes (0 or 1) as the factor; three
+    passes without a branch per element (``recist.arrays.copy_bytes_where`` takes four).
+    ``scratch``: an int8 array of ``codes``' shape to work in.
+
+    >>> codes = np.array([[0, 1, 2], [3, 4, 5]], dtype=np.int8)
+    >>> _set_where(codes, np.array([[7], [-1]], dtype=np.int8),
+    ...            np.array([[True, False, True], [False, False, True]]),
+    ...            np.empty((2, 3), dtype=np.int8))
+    >>> codes.tolist()
+    [[7, 1, 7], [3, 4, -1]]
+    """
+    np.bitwise_xor(codes, value, out=scratch, casting="unsafe")
+    np.multiply(scratch, where.view(np.int8), out=scratch)
+    codes ^= scratch
 
 
 def _percent_bound(threshold: float, *, below: bool) -> float:
@@ -828,7 +845,7 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
     plan = None
     if len(sim_tp):
         sub_layout = _restrict(layout, simulate)
-        plan = _draw_plan(sub_layout, complete[simulate], has_targets[simulate], criteria)
+        plan = _draw_plan(sub_layout, complete[simulate], has_targets[simulate])
         # about 12 million values per block of draws (~100 MB per float64 array)
         chunk = max(1, min(draws, 12_000_000 // max(plan.tp_indicator.shape[1], plan.n_tp)))
         rows = sim_tp[plan.perm]
@@ -919,7 +936,7 @@ def _restrict(layout: _Layout, keep: npt.NDArray[np.bool_]) -> _Layout:
         row_tp=new_index[layout.row_tp[rows]], lesion=lesion_index[layout.lesion[rows]],
         lesion_tp=new_index[layout.lesion_tp[lesions]],
         lesion_nodal=layout.lesion_nodal[lesions], value=layout.value[rows],
-        measured=layout.measured[rows], sum_var=layout.sum_var[keep],
+        measured=layout.measured[rows], sd=layout.sd[rows], sum_var=layout.sum_var[keep],
         fixed_not_cr=layout.fixed_not_cr[keep])
 
 
@@ -972,7 +989,7 @@ def _z_scores(distances: pd.DataFrame, layout: _Layout, timepoints: pd.DataFrame
     node_rows = layout.lesion_nodal[layout.lesion] & layout.measured
     if node_rows.any():
         gap = np.abs(layout.value[node_rows] - criteria.node_pathological_sa_mm)
-        z_node = gap / lesion_error_sd_mm(layout.value[node_rows], criteria)
+        z_node = gap / layout.sd[node_rows]
         per_tp = np.full(layout.n_tp, np.inf)
         np.minimum.at(per_tp, layout.row_tp[node_rows], z_node)
         z = np.minimum(z, per_tp)
@@ -1186,7 +1203,7 @@ def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
     ranks, drawns = [], []
     keys: list[list[npt.NDArray[np.int32]]] = [[] for _ in range(n_words)]
     at_pd = np.empty((min(group, n_patients), draws), dtype=bool)
-    scratch = np.empty((2, *at_pd.shape), dtype=np.int8)
+    scratch = np.empty(at_pd.shape, dtype=np.int8)
     for a in range(0, n_patients, group):
         # BOR, confirmed BOR and the PD date read nothing after the first PD (BOR-1,
         # TTE-1): every later time point is written PD, so sequences differing only
@@ -1208,7 +1225,7 @@ def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
                 seen = seen[:n]
                 seen |= np.equal(overall_draws[before], _PD, out=at_pd[:n])
                 seen_reference = seen_reference[:n] | (reference[before] == _PD)
-                copy_bytes_where(block, np.int8(_PD), seen, scratch[:, :n])
+                _set_where(block, np.int8(_PD), seen, scratch[:n])
                 block_reference = np.where(seen_reference, np.int8(_PD), block_reference)
             word = words[j // _DIGITS_PER_WORD][:n]
             word *= _DIGIT_BASE

@@ -260,7 +260,7 @@ def test_unc_3_draws_by_order_blocks_equal_the_direct_computation(seed, criteria
     complete = tp["sum_mm"].notna().to_numpy()
     has_targets = tp["baseline_sum_mm"].notna().to_numpy()
     assert len(set(np.bincount(layout.tp_patient).tolist())) > 2  # uneven follow-up
-    plan = _draw_plan(layout, complete, has_targets, criteria)
+    plan = _draw_plan(layout, complete, has_targets)
     # Pools and diameters drawn alone both present.
     assert 0 < len(plan.pool_tp) < len(plan.drawn_value) < int(layout.measured.sum())
     z = np.random.default_rng(seed).standard_normal((len(plan.drawn_value), 60),
@@ -300,7 +300,7 @@ def test_unc_3_draws_by_patient_groups_equal_the_direct_computation(monkeypatch,
     layout = unc._layout(measurements, tp, CRITERIA)
     complete = tp["sum_mm"].notna().to_numpy()
     has_targets = tp["baseline_sum_mm"].notna().to_numpy()
-    plan = unc._draw_plan(layout, complete, has_targets, CRITERIA)
+    plan = unc._draw_plan(layout, complete, has_targets)
     assert len(set(plan.sizes)) > 2  # uneven follow-up
     z = np.random.default_rng(7).standard_normal((len(plan.drawn_value), 60),
                                                  dtype=np.float32)
@@ -338,7 +338,7 @@ def test_draw_buffer_holds_the_seeded_draws():
     tp = respond(measurements, None, CRITERIA).timepoints
     layout = _layout(measurements, tp, CRITERIA)
     plan = _draw_plan(layout, tp["sum_mm"].notna().to_numpy(),
-                      tp["baseline_sum_mm"].notna().to_numpy(), CRITERIA)
+                      tp["baseline_sum_mm"].notna().to_numpy())
     n_drawn = len(plan.drawn_value)
     assert plan.tp_indicator.shape[1] > n_drawn  # fixed rows too
     buffer = _draw_buffer(plan, np.random.default_rng(9), 7)
@@ -419,8 +419,7 @@ def test_changed_sequences_codes_describe_their_frame(relabel):
         tp = tp.assign(target_response=tp["target_response"].replace("SD", "sd "))
     layout = unc._layout(measurements, tp, criteria)
     complete = tp["sum_mm"].notna().to_numpy()
-    plan = unc._draw_plan(layout, complete, tp["baseline_sum_mm"].notna().to_numpy(),
-                          criteria)
+    plan = unc._draw_plan(layout, complete, tp["baseline_sum_mm"].notna().to_numpy())
     engine = order_codes(tp["overall_response"], OVERALL_ORDER)
     target = order_codes(tp["target_response"], TARGET_ORDER)
     table = unc._overall_table(order_codes(tp["nontarget_response"], NONTARGET_ORDER),
