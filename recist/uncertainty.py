@@ -254,7 +254,11 @@ def threshold_distances(timepoints: pd.DataFrame, sum_sd_mm: npt.ArrayLike | Non
         reach = 2 + np.ceil(np.nan_to_num(reference[rows]) * 0.5 * step / 100.0 / step)
         threshold_steps = np.rint(threshold[rows] * scale)
         for offset in range(-int(reach.max(initial=2)), int(reach.max(initial=2)) + 1):
-            at: npt.NDArray[np.intp] | None = np.flatnonzero(reach >= abs(offset))
+            # Only the rows this step reaches and where it lies nearer than the flip found
+            # so far are classified: a candidate no nearer cannot replace it.
+            distances = np.abs(threshold_steps + offset - total_steps) / scale
+            at: npt.NDArray[np.intp] | None = np.flatnonzero(
+                (reach >= abs(offset)) & (distances < flip_f))
             if at is not None and len(at) == len(rows):
                 at = None  # every row: no gather
 
@@ -264,7 +268,7 @@ def threshold_distances(timepoints: pd.DataFrame, sum_sd_mm: npt.ArrayLike | Non
 
             candidate_steps = pick(threshold_steps) + offset
             then = classify(candidate_steps / scale, at)
-            distance = np.abs(candidate_steps - pick(total_steps)) / scale
+            distance = pick(distances)
             better = (then != pick(now)) & (distance < pick(flip_f))
             if at is None:
                 np.copyto(flip_f, distance, where=better)
