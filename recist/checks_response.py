@@ -110,6 +110,7 @@ class _Responses:
     for as many rows, else one hash of its texts."""
 
     def __init__(self, timepoints: pd.DataFrame, codes: TimepointCodes | None = None) -> None:
+        self._rows: dict[str, np.ndarray] = {}
         if codes is not None and len(codes.overall) == len(timepoints):
             self.codes = codes.overall
             self.uniques = OVERALL_LABELS[:-1]  # code -1 (none) is no label
@@ -119,8 +120,14 @@ class _Responses:
         self.uniques = np.asarray(uniques, dtype=object)
 
     def rows_of(self, label: str) -> np.ndarray:
-        """Whether each row's overall response is ``label`` (a missing one never is)."""
-        return np.append(self.uniques == label, False)[self.codes]  # code -1: missing
+        """Whether each row's overall response is ``label`` (a missing one never is);
+        computed once per label, read-only."""
+        rows = self._rows.get(label)
+        if rows is None:
+            rows = np.append(self.uniques == label, False)[self.codes]  # code -1: missing
+            rows.flags.writeable = False
+            self._rows[label] = rows
+        return rows
 
 
 
@@ -140,13 +147,13 @@ def _sorted_codes(values: np.ndarray) -> np.ndarray:
     return np.append(rank, -1)[codes]  # a missing id (-1) sorts first
 
 
-def _patient_date_order(patient: np.ndarray, when: np.ndarray) -> np.ndarray:
-    """``np.lexsort((when, patient))``, without sorting rows that are in that order already
-    (a stable sort leaves them as they are)."""
+def _patient_date_order(patient: np.ndarray, when: np.ndarray) -> np.ndarray | None:
+    """``np.lexsort((when, patient))``, or None when the rows are in that order already
+    (a stable sort leaves them as they are: the order is the rows' own)."""
     later = (patient[1:] > patient[:-1]) | ((patient[1:] == patient[:-1])
                                             & (when[1:] >= when[:-1]))
     if later.all():
-        return np.arange(len(patient))
+        return None
     return np.lexsort((when, patient))
 
 
@@ -161,14 +168,15 @@ def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = Non
         patient_code = _sorted_codes(np.asarray(timepoints["patient_id"].array, dtype=object))
     when = timepoints["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     when = np.where(when == np.iinfo(np.int64).min, np.iinfo(np.int64).max, when)  # NaT last
-    order = _patient_date_order(patient_code, when)
+    order = _patient_date_order(patient_code, when)  # None: the rows' own order
     if responses is None:
         responses = _Responses(timepoints)
 
     def response_is(label: str) -> np.ndarray:
-        return responses.rows_of(label)[order]
+        rows = responses.rows_of(label)
+        return rows if order is None else rows[order]
 
-    patient = patient_code[order]
+    patient = patient_code if order is None else patient_code[order]
     head = run_starts(patient)
     group_start = np.maximum.accumulate(np.where(head, np.arange(len(patient)), 0))
     is_pd, is_cr = response_is("PD"), response_is("CR")
@@ -180,7 +188,7 @@ def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = Non
     for label in ("PR", "SD"):
         rows = np.flatnonzero(response_is(label) & cr_before & (pd_count == 0))
         first = rows[run_starts(patient[rows])]
-        hits[label] = order[first]
+        hits[label] = first if order is None else order[first]
     return hits
 
 
