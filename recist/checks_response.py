@@ -92,7 +92,14 @@ def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame,
 
 
 def _cr_followed_findings(timepoints: pd.DataFrame, hits: dict[str, np.ndarray]) -> Findings:
-    return _cr_then(timepoints, hits["PR"], "PR") + _cr_then(timepoints, hits["SD"], "SD")
+    """``_cr_then`` of the PR rows, then of the SD rows, located together (one pass)."""
+    pr, sd = hits["PR"], hits["SD"]
+    rows = np.concatenate([pr, sd])
+    return findings_of_columns(
+        len(rows), _rows_located(timepoints, rows),
+        ["cr-then-pr"] * len(pr) + ["cr-then-sd"] * len(sd),
+        ["DEC-2"] * len(pr) + ["DEC-3"] * len(sd), Severity.WARNING,
+        [_CR_THEN_PR] * len(pr) + [_CR_THEN_SD] * len(sd), lesion=False)
 
 
 def _cr_then(timepoints: pd.DataFrame, rows: np.ndarray, label: str) -> Findings:
