@@ -249,17 +249,14 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike,
     labelled = tps.has_visit[rows]
     labels = tps.label[tp_at]  # a new array: rows without a label set to None
     labels[~labelled] = None
-    if lesion:
-        lesions = decoded(encoding.lesion, at, _text, frame["lesion_id"])
-        return made_findings(codes, rule, severity, texts, patients, dates, labels.tolist(),
-                             lesions)
     # the messages' " (visit V)" written once per visit label (a label's code < that of
     # any date label)
     label_code = np.where(labelled, tps.label_code[tp_at], -1)
     n_visits = int(label_code.max(initial=-1)) + 1
     part_of = np.array([f" (visit {label})" for label in tps.labels[:n_visits].tolist()]
                        + [""], dtype=object)  # the last: no label (-1)
-    return made_findings(codes, rule, severity, texts, patients, dates, labels, None,
+    lesions = decoded(encoding.lesion, at, _text, frame["lesion_id"]) if lesion else None
+    return made_findings(codes, rule, severity, texts, patients, dates, labels, lesions,
                          visit_parts=part_of[label_code].tolist())
 
 

@@ -212,6 +212,12 @@ def test_findings_at_rows_without_lesions_as_findings_at():
                                   lesion=False)
     assert [f.message for f in by_rows][:2] == [
         "patient P1, 2024-01-02 (visit C1): text 4", "patient P2, None: text 3"]
+    # with the lesions named: the visit parts written once per label too
+    with_lesions = findings_at_rows(indexed(raw), rows, "c", "R-1", Severity.WARNING, texts)
+    assert with_lesions == findings_at(raw.iloc[rows], "c", "R-1", Severity.WARNING, texts)
+    assert [f.message for f in with_lesions][:2] == [
+        "patient P1, 2024-01-02 (visit C1), lesion T1: text 4",
+        "patient P2, None, lesion T1: text 3"]
 
 
 @pytest.mark.parametrize("seed", range(6))
