@@ -595,7 +595,12 @@ class CohortIndex:
     def baseline_rows(self) -> npt.NDArray[np.intp]:
         """The rows of the patients' baseline time points (``row_order`` 0, the
         ``is_baseline`` column of ``timepoint_codes``), in table order; read-only."""
-        rows = np.flatnonzero(self.row_order == 0)
+        return self._rows_of_mask(self.row_order == 0)
+
+    @staticmethod
+    def _rows_of_mask(at_baseline: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
+        """``baseline_rows`` of the rows' ``row_order == 0``."""
+        rows = np.flatnonzero(at_baseline)
         rows.flags.writeable = False
         return rows
 
@@ -657,8 +662,11 @@ class CohortIndex:
         new array; the others are shared."""
         tps = self.timepoints
         order = self.row_order
+        is_baseline = order == 0
+        if "baseline_rows" not in self.__dict__:  # the cached property, from this mask
+            self.__dict__["baseline_rows"] = self._rows_of_mask(is_baseline)
         return {
-            "timepoint_order": order, "is_baseline": order == 0,
+            "timepoint_order": order, "is_baseline": is_baseline,
             "patient_code": self.patient_code, "timepoint_code": tps.timepoint_code,
             "has_visit": tps.has_visit,
         }

@@ -367,3 +367,19 @@ def test_an_undated_run_of_a_dated_time_point_is_skipped(c2_dates, monkeypatch):
     by_rows = CohortIndex(frame).timepoints
     assert tps.first_ns.tolist() == by_rows.first_ns.tolist()
     assert tps.one_date_each == by_rows.one_date_each
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_baseline_rows_alike_from_the_time_point_codes_or_not(seed):
+    # timepoint_codes keeps the baseline rows of the is_baseline mask it makes: the rows
+    # of row_order 0, as baseline_rows finds them itself, read-only either way
+    frame = _random_table(seed, "object")
+    from_codes = CohortIndex(frame)
+    is_baseline = from_codes.timepoint_codes()["is_baseline"]
+    alone = CohortIndex(frame).baseline_rows
+    assert from_codes.baseline_rows.tolist() == alone.tolist()
+    assert alone.tolist() == np.flatnonzero(is_baseline).tolist()
+    assert alone.tolist() == np.flatnonzero(_reference(frame)["order"] == 0).tolist()
+    assert not from_codes.baseline_rows.flags.writeable and not alone.flags.writeable
+    is_baseline[:] = False  # the mask given is the caller's own
+    assert from_codes.baseline_rows.tolist() == alone.tolist()
