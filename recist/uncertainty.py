@@ -1213,12 +1213,12 @@ def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
         # BOR, confirmed BOR and the PD date read nothing after the first PD (BOR-1,
         # TTE-1): every later time point is written PD, so sequences differing only
         # there are one.
-        seen = np.zeros((min(group, n_patients - a), draws), dtype=bool)
-        seen_reference = np.zeros(len(seen), dtype=bool)
+        m = min(group, n_patients - a)
+        seen_reference = np.zeros(m, dtype=bool)
         # One exact integer key per (patient, draw) sequence and one for the engine's
         # (_DIGIT_BASE, _DIGITS_PER_WORD), digit by digit: key = key × base + code.
-        words = [np.zeros(seen.shape, dtype=np.int32) for _ in range(n_words)]
-        reference_words = [np.zeros(len(seen), dtype=np.int32) for _ in range(n_words)]
+        words = [np.zeros((m, draws), dtype=np.int32) for _ in range(n_words)]
+        reference_words = [np.zeros(m, dtype=np.int32) for _ in range(n_words)]
         for j, (start, size) in enumerate(zip(plan.starts, plan.sizes)):
             if size <= a:
                 break
@@ -1227,8 +1227,9 @@ def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
             block_reference = reference[start + a:start + a + n]
             if j:
                 before = slice(plan.starts[j - 1] + a, plan.starts[j - 1] + a + n)
-                seen = seen[:n]
-                seen |= np.equal(overall_draws[before], _PD, out=at_pd[:n])
+                # The draws at or after their first PD: the PD cells of the block before,
+                # rewritten already (PD from the first PD on).
+                seen = np.equal(overall_draws[before], _PD, out=at_pd[:n])
                 seen_reference = seen_reference[:n] | (reference[before] == _PD)
                 _set_where(block, np.int8(_PD), seen, scratch[:n])
                 block_reference = np.where(seen_reference, np.int8(_PD), block_reference)
