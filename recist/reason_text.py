@@ -305,10 +305,14 @@ _NO_CENTS = 3
 _CENTS = 4
 
 
-@functools.lru_cache(maxsize=8)
 def _signed_parts(n_whole: int) -> pa.Array:
     """``_SIGNED_PARTS_HEAD``, then the whole parts 0 .. n_whole - 1."""
     return pa.array([*_SIGNED_PARTS_HEAD, *map(str, range(n_whole))], type=pa.string())
+
+
+# the tables of 1024 .. _KEPT_WHOLE_PARTS whole parts (7 sizes) are kept; a larger one is
+# made for its call only, as _number_parts does
+_kept_signed_parts = functools.lru_cache(maxsize=8)(_signed_parts)
 
 
 _WRITTEN_EACH_BELOW = 1024
@@ -407,7 +411,8 @@ def number_texts(groups: Sequence[tuple[npt.ArrayLike, str, str, str]]
                               affixes.setdefault(suffix, len(affixes))))
             top = max(top, max(-low, high) // unit)
         kept = max(1024, 1 << top.bit_length())
-        table = _signed_parts(kept if kept <= _KEPT_WHOLE_PARTS else top + 1)
+        table = (_kept_signed_parts(kept) if kept <= _KEPT_WHOLE_PARTS
+                 else _signed_parts(top + 1))
         key = np.concatenate(written)
         index = np.empty((len(key), 5), dtype=np.int32)
         at, cents = 0, 0

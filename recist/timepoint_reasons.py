@@ -142,10 +142,11 @@ def _template_of_rows(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.ND
 
 @functools.lru_cache(maxsize=8)
 def _sentence_parts(templates: tuple[str, ...]
-                    ) -> tuple[tuple[list[str], list[str]], ...]:
+                    ) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     """Each target template's literals (the last followed by ``"; "``) and conversions
-    (``split_template``), split once per set of templates (per criteria)."""
-    return tuple((literals[:-1] + [literals[-1] + "; "], specs)
+    (``split_template``), split once per set of templates (per criteria); tuples, as
+    every call shares them."""
+    return tuple((tuple(literals[:-1]) + (literals[-1] + "; ",), tuple(specs))
                  for literals, specs in map(split_template, templates))
 
 

@@ -501,7 +501,9 @@ def _draw_target_codes(plan: _DrawPlan, values: npt.NDArray[np.float32], criteri
         z = values[start:min(start + rows, n_drawn)]
         np.multiply(z, plan.drawn_sd[start:start + rows, None], out=z)
         np.add(z, plan.drawn_value[start:start + rows, None], out=z)
-        if z.min() < 0:  # (a block of pools seldom has a value below 0: no pass to write)
+        # a block of pools seldom has a value below 0: no pass to write. ``not >= 0``,
+        # not ``< 0``: a NaN minimum (never drawn today) still clips the block as before
+        if not z.min() >= 0:
             np.maximum(z, np.float32(0.0), out=z)
     values[n_drawn:] = plan.fixed_value[:, None]
     # CR met at each CR candidate (plan.cr_candidate), for each draw: no node pathological.

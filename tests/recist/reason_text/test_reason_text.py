@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from recist import reason_text
 from recist.reason_text import (
     _from_hundredths,
     affix,
@@ -267,6 +268,17 @@ def test_number_texts_around_the_kept_tables_of_whole_parts(spec):
         groups = [(values, spec, "", " a"), (values[:5], spec, "b ", "")]
         got, expected = _number_texts_as_python(groups)
         assert got == expected, top
+
+
+def test_number_texts_keeps_no_table_above_the_kept_whole_parts():
+    """A table of more whole parts than ``_KEPT_WHOLE_PARTS`` (megabytes) is made for
+    its call only; the smaller ones are kept between calls."""
+    reason_text._kept_signed_parts.cache_clear()
+    large = np.arange(300_000) * 4 + 0.25
+    number_texts([(large, "%.2f", "", " mm")])
+    assert reason_text._kept_signed_parts.cache_info().currsize == 0
+    number_texts([(large[:2_000], "%.2f", "", " mm")])
+    assert reason_text._kept_signed_parts.cache_info().currsize == 1
 
 
 def test_number_texts_of_no_group_and_of_empty_groups():
