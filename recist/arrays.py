@@ -355,11 +355,11 @@ def order_codes_by_value(values: pd.Series, order: Sequence[str]) -> npt.NDArray
 def copy_bytes_where(out: npt.NDArray[Any], value: Any, where: npt.NDArray[np.bool_],
                      scratch: npt.NDArray[np.int8] | None = None) -> None:
     """``np.copyto(out, value, where=where)`` for arrays of 1-byte integers (codes), by
-    bit operations: ``out ^= (out ^ value) & -where``, -where being 0 or every bit set in
-    each byte. The same bytes, without the masked copy's branch per element: 3 to 6 ns
-    an element where the mask has no long runs, against about 0.15 ns for these four
+    arithmetic: ``out ^= where × (out ^ value)``, the mask's bytes (0 or 1) as the
+    factor. The same bytes, without the masked copy's branch per element: 3 to 6 ns an
+    element where the mask has no long runs, against about 0.1 ns for these three
     passes. ``value`` (a scalar or array) broadcasts to ``out``; ``where`` has ``out``'s
-    shape; ``scratch``: two int8 arrays of that shape, stacked, to work in.
+    shape; ``scratch``: an int8 array of that shape to work in.
 
     >>> codes = np.array([[0, 1, 2], [3, 4, 5]], dtype=np.int8)
     >>> copy_bytes_where(codes, np.array([[7], [-1]], dtype=np.int8),
@@ -369,12 +369,9 @@ def copy_bytes_where(out: npt.NDArray[Any], value: Any, where: npt.NDArray[np.bo
     """
     if out.dtype.itemsize != 1 or out.dtype.kind not in "iu" or where.dtype != np.bool_:
         raise TypeError("copy_bytes_where: 1-byte integer codes and a boolean mask only")
-    if scratch is None:
-        scratch = np.empty((2, *out.shape), dtype=np.int8)
-    ones, change = scratch[0], scratch[1]
-    np.negative(where.view(np.int8), out=ones)
+    change = np.empty(out.shape, dtype=np.int8) if scratch is None else scratch
     np.bitwise_xor(out, value, out=change, casting="unsafe")
-    np.bitwise_and(change, ones, out=change)
+    np.multiply(change, where.view(np.int8), out=change)
     np.bitwise_xor(out, change, out=out, casting="unsafe")
 
 

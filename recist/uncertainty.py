@@ -700,7 +700,7 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
                 if len(rows):
                     codes[rows] = cells[rows, ne:ne + 1]
                 if j:
-                    _set_where(codes, cells[:, pd_:pd_ + 1], pd_j, scratch[:n])
+                    copy_bytes_where(codes, cells[:, pd_:pd_ + 1], pd_j, scratch[:n])
                 rows = block.na_rows
                 if len(rows):
                     codes[rows] = cells[rows, na:na + 1]
@@ -714,25 +714,6 @@ def _classify_blocks(plan: _DrawPlan, values: npt.NDArray[np.float32],
                 else:  # the baseline, read again by every order: the nadir starts there
                     np.copyto(running, sums)
                     running[rows] = np.inf
-
-
-def _set_where(codes: npt.NDArray[np.int8], value: Any, where: npt.NDArray[np.bool_],
-               scratch: npt.NDArray[np.int8]) -> None:
-    """``codes`` takes ``value`` (1-byte codes, broadcast) where ``where`` is true:
-    ``codes ^= where × (codes ^ value)``, the mask's bytes (0 or 1) as the factor; three
-    passes without a branch per element (``recist.arrays.copy_bytes_where`` takes four).
-    ``scratch``: an int8 array of ``codes``' shape to work in.
-
-    >>> codes = np.array([[0, 1, 2], [3, 4, 5]], dtype=np.int8)
-    >>> _set_where(codes, np.array([[7], [-1]], dtype=np.int8),
-    ...            np.array([[True, False, True], [False, False, True]]),
-    ...            np.empty((2, 3), dtype=np.int8))
-    >>> codes.tolist()
-    [[7, 1, 7], [3, 4, -1]]
-    """
-    np.bitwise_xor(codes, value, out=scratch, casting="unsafe")
-    np.multiply(scratch, where.view(np.int8), out=scratch)
-    codes ^= scratch
 
 
 def _percent_bound(threshold: float, *, below: bool) -> float:
@@ -1233,7 +1214,7 @@ def _changed_pairs(plan: _DrawPlan, overall_draws: npt.NDArray[np.int8],
                 # rewritten already (PD from the first PD on).
                 seen = np.equal(overall_draws[before], _PD, out=at_pd[:n])
                 seen_reference = seen_reference[:n] | (reference[before] == _PD)
-                _set_where(block, np.int8(_PD), seen, scratch[:n])
+                copy_bytes_where(block, np.int8(_PD), seen, scratch[:n])
                 block_reference = np.where(seen_reference, np.int8(_PD), block_reference)
             word = words[j // _DIGITS_PER_WORD][:n]
             word *= _DIGIT_BASE
