@@ -93,20 +93,17 @@ def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame,
 
 def _cr_followed_findings(timepoints: pd.DataFrame, hits: dict[str, np.ndarray]) -> Findings:
     """``_cr_then`` of the PR rows, then of the SD rows, located together (one pass)."""
-    pr, sd = hits["PR"], hits["SD"]
-    rows = np.concatenate([pr, sd])
-    return findings_of_columns(
-        len(rows), _rows_located(timepoints, rows),
-        ["cr-then-pr"] * len(pr) + ["cr-then-sd"] * len(sd),
-        ["DEC-2"] * len(pr) + ["DEC-3"] * len(sd), Severity.WARNING,
-        [_CR_THEN_PR] * len(pr) + [_CR_THEN_SD] * len(sd), lesion=False)
+    rows = np.concatenate([hits[label] for label in _CR_THEN])
+    each = [(parts, len(hits[label])) for label, parts in _CR_THEN.items()]
+    code, rule, text = (sum(([parts[i]] * n for parts, n in each), []) for i in range(3))
+    return findings_of_columns(len(rows), _rows_located(timepoints, rows), code, rule,
+                               Severity.WARNING, text, lesion=False)
 
 
 def _cr_then(timepoints: pd.DataFrame, rows: np.ndarray, label: str) -> Findings:
     """The findings of ``check_cr_then_pr`` (``label`` PR) or ``check_cr_then_sd`` (SD)
     at ``rows`` of ``timepoints`` (positions, from ``_first_after_cr``)."""
-    code, rule, text = (("cr-then-pr", "DEC-2", _CR_THEN_PR) if label == "PR"
-                        else ("cr-then-sd", "DEC-3", _CR_THEN_SD))
+    code, rule, text = _CR_THEN[label]
     return findings_of_columns(len(rows), _rows_located(timepoints, rows), code, rule,
                                Severity.WARNING, text, lesion=False)
 
@@ -220,6 +217,10 @@ _CR_THEN_SD = ("overall SD after an earlier CR (typically nodal targets regrowin
                "computed and the confirmed BOR follows CONF-5 (DEC-3); if the CR was "
                "definitive this may be recurrence (PD), otherwise the CR was a PR — please "
                "review")
+_CR_THEN = {"PR": ("cr-then-pr", "DEC-2", _CR_THEN_PR),
+            "SD": ("cr-then-sd", "DEC-3", _CR_THEN_SD)}
+"""The finding of an overall PR or SD after an earlier CR: its code, rule and text (the PR
+ones first, as ``run_timepoint_checks`` lists them)."""
 
 
 def check_present_after_cr(timepoints: pd.DataFrame,
