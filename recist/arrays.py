@@ -304,29 +304,16 @@ def _value_codes(array: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], int]:
 
 
 def order_codes(values: pd.Series, order: Sequence[str]) -> npt.NDArray[np.int64]:
-    """The position of each value in ``order`` (a response category's rank); missing or
-    not in ``order`` (the baseline's empty response) → -1.
-
-    >>> order_codes(pd.Series(["PR", None, "CR"], dtype=object), ("CR", "PR"))
-    array([ 1, -1,  0])
-    """
-    array = values.to_numpy(dtype=object)
-    out = np.full(len(array), -1, dtype=np.int64)
-    for code, value in enumerate(order):
-        out[array == value] = code
-    return out
-
-
-def order_codes_by_value(values: pd.Series, order: Sequence[str]) -> npt.NDArray[np.int64]:
-    """:func:`order_codes`, each distinct value compared with ``order`` once: a value
-    takes the last position in ``order`` it equals (``==``), as the cell-by-cell passes
-    give it; missing or not in ``order`` → -1.
+    """The position of each value in ``order`` (a response category's rank), each
+    distinct value compared with ``order`` once: a value takes the last position in
+    ``order`` it equals (``==``); missing or not in ``order`` (the baseline's empty
+    response) → -1.
 
     The cells that are the very objects of ``order`` (or None) are found by comparing
     their pointers (labels written from the same constants are); the others are numbered
     by ``pandas.factorize`` (missing ones -1) and each distinct value compared once.
 
-    >>> order_codes_by_value(pd.Series(["PR", None, "CR", "XX"], dtype=object), ("CR", "PR"))
+    >>> order_codes(pd.Series(["PR", None, "CR", "XX"], dtype=object), ("CR", "PR"))
     array([ 1, -1,  0, -1])
     """
     array = np.ascontiguousarray(values.to_numpy(dtype=object))

@@ -37,7 +37,7 @@ from recist.arrays import (
     combined_codes,
     copy_bytes_where,
     first_seen_codes,
-    order_codes_by_value,
+    order_codes,
     round_half_away,
     run_starts,
 )
@@ -807,10 +807,10 @@ def assess_uncertainty(measurements: pd.DataFrame, timepoints: pd.DataFrame,
         timepoints["sum_mm"].to_numpy(dtype=float)), np.nan, sums_sd), criteria)
     complete = ~np.isnan(timepoints["sum_mm"].to_numpy(dtype=float))
     has_targets = ~np.isnan(timepoints["baseline_sum_mm"].to_numpy(dtype=float))
-    target = order_codes_by_value(timepoints["target_response"], TARGET_ORDER)
-    nontarget = order_codes_by_value(timepoints["nontarget_response"], NONTARGET_ORDER)
-    new = order_codes_by_value(timepoints["new_lesions"], NEW_LESION_ORDER)
-    engine = order_codes_by_value(timepoints["overall_response"], OVERALL_ORDER)
+    target = order_codes(timepoints["target_response"], TARGET_ORDER)
+    nontarget = order_codes(timepoints["nontarget_response"], NONTARGET_ORDER)
+    new = order_codes(timepoints["new_lesions"], NEW_LESION_ORDER)
+    engine = order_codes(timepoints["overall_response"], OVERALL_ORDER)
     follow = engine >= 0
     table_overall = np.full(n_tp, -1, dtype=np.int64)
     if follow.any():
