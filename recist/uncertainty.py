@@ -232,14 +232,14 @@ def threshold_distances(timepoints: pd.DataFrame, sum_sd_mm: npt.ArrayLike | Non
     base_f, nadir_f, total_f = base[rows], nadir[rows], total[rows]
 
     def classify(values: npt.NDArray[np.float64],
-                 at: npt.NDArray[np.intp] | None) -> npt.NDArray[np.int64]:
+                 at: npt.NDArray[np.intp] | slice) -> npt.NDArray[np.int64]:
         flags = np.ones(len(values), dtype=bool)  # complete, with targets; CR not met
-        return classify_size_sums(values, base_f if at is None else base_f[at],
-                                  nadir_f if at is None else nadir_f[at], complete=flags,
+        return classify_size_sums(values, base_f[at], nadir_f[at], complete=flags,
                                   cr_met=~flags, has_targets=flags, thresholds=thresholds,
                                   rounded=True)
 
-    now = classify(total_f, None)
+    every: slice = slice(None)  # every follow-up row, as a view (no gather)
+    now = classify(total_f, every)
     flip_f = np.full(len(rows), np.inf)
     flip_to_f = np.full(len(rows), -1, dtype=np.int64)
     # Rounded values as whole steps: a candidate (threshold + offset steps, rounded) is
@@ -257,25 +257,12 @@ def threshold_distances(timepoints: pd.DataFrame, sum_sd_mm: npt.ArrayLike | Non
             # Only the rows this step reaches and where it lies nearer than the flip found
             # so far are classified: a candidate no nearer cannot replace it.
             distances = np.abs(threshold_steps + offset - total_steps) / scale
-            at: npt.NDArray[np.intp] | None = np.flatnonzero(
-                (reach >= abs(offset)) & (distances < flip_f))
-            if at is not None and len(at) == len(rows):
-                at = None  # every row: no gather
-
-            def pick(values: npt.NDArray[Any], at: npt.NDArray[np.intp] | None = at
-                     ) -> npt.NDArray[Any]:
-                return values if at is None else values[at]
-
-            candidate_steps = pick(threshold_steps) + offset
-            then = classify(candidate_steps / scale, at)
-            distance = pick(distances)
-            better = (then != pick(now)) & (distance < pick(flip_f))
-            if at is None:
-                np.copyto(flip_f, distance, where=better)
-                np.copyto(flip_to_f, then, where=better)
-            else:
-                flip_f[at] = np.where(better, distance, flip_f[at])
-                flip_to_f[at] = np.where(better, then, flip_to_f[at])
+            found = np.flatnonzero((reach >= abs(offset)) & (distances < flip_f))
+            at = every if len(found) == len(rows) else found
+            then = classify((threshold_steps[at] + offset) / scale, at)
+            better = then != now[at]  # (each row of ``at`` lies nearer: it replaces)
+            flip_f[at] = np.where(better, distances[at], flip_f[at])
+            flip_to_f[at] = np.where(better, then, flip_to_f[at])
     flip = np.full(len(total), np.inf)
     flip_to = np.full(len(total), -1, dtype=np.int64)
     flip[rows], flip_to[rows] = flip_f, flip_to_f
