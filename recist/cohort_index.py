@@ -372,19 +372,6 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         label_code=label_code, labels=labels, one_date_each=one_date_each)
 
 
-def _first_seen(key: npt.NDArray[np.signedinteger[Any]]
-                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """``recist.arrays.first_seen_codes(key)`` (codes by first sight, the distinct keys
-    as int64), by the runs of equal neighbours (``_first_seen_runs``).
-
-    >>> [a.tolist() for a in _first_seen(np.array([7, 7, 3, 7, -2], dtype=np.int32))]
-    [[0, 0, 1, 0, 2], [7, 3, -2]]
-    """
-    heads = np.flatnonzero(run_starts(key))
-    codes, uniques = _first_seen_runs(key, heads)
-    return np.repeat(codes, np.diff(heads, append=len(key))), uniques
-
-
 def _first_seen_runs(key: npt.NDArray[np.signedinteger[Any]], heads: npt.NDArray[np.intp]
                      ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The code by first sight (``first_seen_codes``) of each run of equal neighbours

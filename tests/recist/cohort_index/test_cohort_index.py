@@ -17,11 +17,12 @@ import pandas as pd
 import pytest
 
 from recist._checks_support import indexed
+from recist.arrays import run_starts
 from recist.baseline_rules import timepoint_index
 from recist.cohort_index import (
     CohortIndex,
     IndexedMeasurements,
-    _first_seen,
+    _first_seen_runs,
     _visit_codes,
     index_of,
     repeated_pairs,
@@ -266,13 +267,15 @@ def test_visit_codes_clean_and_not(visits, codes, labels):
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_first_seen_hashes_runs_and_gives_factorize_codes(seed):
+def test_first_seen_runs_hash_runs_and_give_factorize_codes(seed):
     # keys repeated in runs (rows of a time point together) and out of order, some runs
     # of a key apart and some of length one: each row's code and the distinct keys are
     # those of pandas.factorize over every row
     rng = np.random.default_rng(seed)
     key = np.repeat(rng.integers(-3, 40, 300), rng.integers(1, 4, 300)).astype(np.int32)
-    codes, uniques = _first_seen(key)
+    heads = np.flatnonzero(run_starts(key))
+    run_codes, uniques = _first_seen_runs(key, heads)
+    codes = np.repeat(run_codes, np.diff(heads, append=len(key)))
     expected_codes, expected_uniques = pd.factorize(key)
     assert codes.tolist() == expected_codes.tolist()
     assert uniques.tolist() == expected_uniques.tolist()
