@@ -158,6 +158,27 @@ def cpu_timed(function: Callable[[], object], walls: list[float] | None = None) 
     return run
 
 
+def process_timed(argv: list[str], usage: list[tuple[float, float, float]] | None = None,
+                  env: Mapping[str, str] | None = None) -> Timed:
+    """A whole program run as a user runs it from the shell: a new process per call
+    (interpreter start-up, imports and the work), timed by that process's CPU time (user +
+    system, all its threads, from ``os.wait4``), so that the other programs of a shared
+    machine do not count. ``usage``, when given, receives (user, system, wall) seconds of
+    every call (warm-up included). A non-zero exit raises ``RuntimeError``."""
+    def run() -> float:
+        began = time.perf_counter()
+        child = subprocess.Popen(argv, env=None if env is None else dict(env),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, rusage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            raise RuntimeError(f"{argv[:3]} exited with status {child.returncode}")
+        if usage is not None:
+            usage.append((rusage.ru_utime, rusage.ru_stime, time.perf_counter() - began))
+        return rusage.ru_utime + rusage.ru_stime
+    return run
+
+
 def compare(methods: Mapping[str, Timed], rounds: int = 5, warmup: int = 1) -> Comparison:
     """Time ``methods`` interleaved: ``warmup`` untimed calls of each, then ``rounds`` rounds
     in which every method runs once, the order rotating by one each round."""

@@ -132,3 +132,21 @@ def test_cpu_timed_logs_the_wall_clock_of_each_call_when_asked():
     cpu = sleeping()
     sleeping()
     assert len(walls) == 2 and min(walls) >= 0.1 and cpu < 0.05
+
+
+def test_process_timed_counts_the_child_process_cpu_not_its_wall_clock():
+    """A child that sleeps costs little CPU (its start-up), one that spins costs its spin;
+    the wall clock of each goes to ``usage``; a failing child is an error."""
+    harness = _load("harness")
+    usage: list[tuple[float, float, float]] = []
+    sleeping = harness.process_timed([sys.executable, "-c", "import time; time.sleep(0.4)"],
+                                     usage)
+    spin = ("import time\nend = time.process_time() + 0.5\n"
+            "while time.process_time() < end:\n    pass\n")
+    spinning = harness.process_timed([sys.executable, "-c", spin], usage)
+    assert sleeping() < 0.3
+    assert spinning() >= 0.5
+    assert len(usage) == 2 and usage[0][2] >= 0.4 and usage[1][0] + usage[1][1] >= 0.5
+    failing = harness.process_timed([sys.executable, "-c", "raise SystemExit(3)"])
+    with pytest.raises(RuntimeError, match="status 3"):
+        failing()
