@@ -282,7 +282,10 @@ class Timepoints:
     rows, int64 ns; ``NaT`` dates are skipped), ``label_code`` (its label's position in
     ``labels``: the table's distinct visit labels sorted, then its ISO dates of rows
     without a label). ``code_patient``: the patient code of each time point by
-    ``timepoint_code``.
+    ``timepoint_code``. When the time points numbered by their first row are in that
+    sorted order already (a table sorted by patient and date), positions and codes are
+    equal and ``row_tp`` is ``timepoint_code`` (one array; ``code_patient`` is
+    ``patient``). Read them, never write to them.
     """
 
     row_tp: Codes
@@ -355,20 +358,26 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         np.minimum.at(first, grouped, when)
     first[last == _NAT] = _NAT  # no dated row
     ordered = _lexicographic_order((group_label, last, first, group_patient))
-    position = np.empty(n_groups, dtype=_code_type(n_groups))
-    position[ordered] = np.arange(n_groups)
-    sorted_patient = np.asarray(group_patient[ordered], dtype=np.intp)
-    patient_starts = run_starts(sorted_patient)
-    start_of = np.maximum.accumulate(np.where(patient_starts, np.arange(n_groups), 0))
-    label_code = group_label[ordered]
+    # each run's codes repeated over its rows, in the codes' small type
+    timepoint_code = np.repeat(small_codes(run_group, n_groups), lengths)
+    if ordered is None:  # numbered by first row in sorted order (a sorted table): the
+        # position of each time point is its code, the rows' two codes one array
+        row_tp, sorted_patient, label_code = timepoint_code, group_patient, group_label
+    else:
+        position = np.empty(n_groups, dtype=_code_type(n_groups))
+        position[ordered] = np.arange(n_groups)
+        row_tp = np.repeat(position[run_group], lengths)
+        sorted_patient, label_code = group_patient[ordered], group_label[ordered]
+        first, last = first[ordered], last[ordered]
+    sorted_patient = np.asarray(sorted_patient, dtype=np.intp)
+    # each time point's number in its patient's run (0: the baseline); the index of the
+    # run's first time point carried forward (a product, not np.where: no branch a row)
+    start_of = np.maximum.accumulate(np.arange(n_groups) * run_starts(sorted_patient))
     return Timepoints(
-        # each run's codes repeated over its rows, in the codes' small type
-        row_tp=np.repeat(position[run_group], lengths),
-        timepoint_code=np.repeat(small_codes(run_group, n_groups), lengths),
-        has_visit=has_visit,
+        row_tp=row_tp, timepoint_code=timepoint_code, has_visit=has_visit,
         patient=sorted_patient, label=labels[label_code],
-        order=(np.arange(n_groups) - start_of).astype(np.int64),
-        first_ns=first[ordered], last_ns=last[ordered], code_patient=group_patient,
+        order=np.arange(n_groups) - start_of,
+        first_ns=first, last_ns=last, code_patient=group_patient,
         label_code=label_code, labels=labels, one_date_each=one_date_each)
 
 
@@ -409,12 +418,16 @@ def _constant_in_runs(values: npt.NDArray[Any], starts: npt.NDArray[np.bool_]) -
     return bool(same.all())
 
 
-def _lexicographic_order(keys: tuple[npt.NDArray[np.int64], ...]) -> npt.NDArray[np.intp]:
-    """``np.lexsort(keys)`` (the last key primary), without sorting when the items are
-    in that order already (time points of a table sorted by patient and date).
+def _lexicographic_order(keys: tuple[npt.NDArray[np.int64], ...]
+                         ) -> npt.NDArray[np.intp] | None:
+    """``np.lexsort(keys)`` (the last key primary), or None when the items are in that
+    order already (time points of a table sorted by patient and date): no sort, and no
+    order to apply.
 
     >>> _lexicographic_order((np.array([1, 0, 0]), np.array([0, 0, 1]))).tolist()
     [1, 0, 2]
+    >>> _lexicographic_order((np.array([0, 1, 0]), np.array([0, 0, 1]))) is None
+    True
     """
     n = len(keys[0])
     later_greater = np.zeros(max(n - 1, 0), dtype=bool)  # item i+1 after item i
@@ -423,7 +436,7 @@ def _lexicographic_order(keys: tuple[npt.NDArray[np.int64], ...]) -> npt.NDArray
         later_greater |= tied & (key[1:] > key[:-1])
         tied &= key[1:] == key[:-1]
     if (later_greater | tied).all():
-        return np.arange(n, dtype=np.intp)
+        return None
     return np.asarray(np.lexsort(keys), dtype=np.intp)
 
 

@@ -386,3 +386,25 @@ def test_baseline_rows_alike_from_the_time_point_codes_or_not(seed):
     assert not from_codes.baseline_rows.flags.writeable and not alone.flags.writeable
     is_baseline[:] = False  # the mask given is the caller's own
     assert from_codes.baseline_rows.tolist() == alone.tolist()
+
+
+@pytest.mark.parametrize("in_order", [True, False])
+def test_time_points_in_sorted_order_share_their_codes(in_order):
+    # numbered by first row in their sorted order (patient, then date), the rows' positions
+    # are their codes: one array; out of that order, positions differ from codes
+    frame = pd.DataFrame({
+        "patient_id": ["P1", "P1", "P1", "P2", "P2", "P1"],
+        "visit": ["BL", "BL", "W8", "BL", "W8", "W4"],
+        "date": pd.to_datetime(["2024-01-02", "2024-01-02", "2024-03-01", "2024-01-05",
+                                "2024-03-04", "2024-02-01"])})
+    if in_order:  # P1's W4 before its W8
+        frame = frame.iloc[[0, 1, 5, 2, 3, 4]].reset_index(drop=True)
+    tps = CohortIndex(frame).timepoints
+    assert (tps.row_tp is tps.timepoint_code) is in_order
+    expected = _reference(frame)
+    assert tps.order[tps.row_tp].tolist() == expected["order"].tolist()
+    assert tps.label[tps.row_tp].tolist() == expected["label"].tolist()
+    assert tps.timepoint_code.tolist() == _first_seen_codes(
+        frame["patient_id"] + "/" + frame["visit"])
+    assert tps.patient.tolist() == [0, 0, 0, 1, 1]
+    assert tps.order.tolist() == [0, 1, 2, 0, 1]
