@@ -565,8 +565,13 @@ def check_status_diameters(measurements: pd.DataFrame,
             f"target node recorded absent with SA {r['sa_mm']} mm (< "
             f"{criteria.node_pathological_sa_mm:g} mm, normal size): it counts 0 mm in the "
             "sum (SUM-4), not its SA; to count the SA, use status measured (R11 4.3.2)"))
-    own = np.where(nodal, sa, ld)
-    unmeasured = is_target & status.rows_of(TargetStatus.MEASURED) & np.isnan(own)
+    # the row's own diameter (SA if nodal, LD otherwise) missing, from the two NaN masks
+    # (bit operations: np.where picking floats row by row costs ten times more)
+    unmeasured = np.isnan(sa)
+    unmeasured &= nodal
+    unmeasured |= np.isnan(ld) & ~nodal
+    unmeasured &= is_target
+    unmeasured &= status.rows_of(TargetStatus.MEASURED)
     for r in _rows_where(frame, unmeasured):
         axis = "SA (nodal)" if r["nodal"] else "LD (non-nodal)"
         findings.append(_finding(
