@@ -246,8 +246,9 @@ def _classify_arrays(ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.Arra
 @dataclass(frozen=True, eq=False)
 class _DistinctLesions:
     """Lesions classified once per distinct (node, SA of a node or LD of any other,
-    thickness): a cohort repeats them, and the category, slices, threshold and texts
-    follow from those (a node's verdict reads no LD, any other's no SA).
+    thickness) as recorded: a cohort repeats them, and the category, slices, threshold
+    and texts follow from those rounded (a node's verdict reads no LD, any other's no
+    SA).
 
     Per distinct lesion: ``ld``, ``sa`` (rounded, DEC-22), ``node``, ``thickness``,
     ``thick`` (slices above the fixed-threshold limit), ``threshold`` (the LD of
@@ -269,18 +270,19 @@ class _DistinctLesions:
     @classmethod
     def of(cls, ld_mm: npt.ArrayLike, sa_mm: npt.ArrayLike, nodal: npt.ArrayLike,
            slice_thickness_mm: npt.ArrayLike, criteria: Criteria) -> _DistinctLesions:
-        ld = round_half_away(np.asarray(ld_mm, dtype=float), criteria.rounding_decimals)
-        sa = round_half_away(np.asarray(sa_mm, dtype=float), criteria.rounding_decimals)
+        ld, sa, thickness = (np.ascontiguousarray(a, dtype=float)
+                             for a in (ld_mm, sa_mm, slice_thickness_mm))
         node = np.asarray(nodal, dtype=bool)
-        thickness = np.asarray(slice_thickness_mm, dtype=float)
         # Floats are keyed by their bits (-0.0 != 0.0; every NaN of one bit pattern is one
-        # value).
-        ld_bits, sa_bits, thickness_bits = (np.ascontiguousarray(a, dtype=float).view(
-            np.int64) for a in (ld, sa, thickness))
+        # value) as recorded: equal diameters round alike, so each distinct lesion is
+        # rounded (DEC-22) once, not each lesion.
+        ld_bits, sa_bits, thickness_bits = (a.view(np.int64) for a in (ld, sa, thickness))
         distinct, inverse = _distinct_rows([node, np.where(node, sa_bits, ld_bits),
                                             thickness_bits])
         ld, sa, node, thickness = (ld[distinct], sa[distinct], node[distinct],
                                    thickness[distinct])
+        ld = round_half_away(ld, criteria.rounding_decimals)
+        sa = round_half_away(sa, criteria.rounding_decimals)
         thick = ~np.isnan(thickness) & (thickness > criteria.fixed_threshold_max_slice_mm)
         threshold = round_half_away(np.where(thick, np.maximum(
             criteria.measurable_ld_mm,

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from recist.baseline_rules import LesionCategory, classify_measurability
-from recist.criteria import Criteria
+from recist.baseline_rules import (
+    _CATEGORY_VALUES,
+    LesionCategory,
+    _classify_arrays,
+    classify_measurability,
+)
+from recist.criteria import RECIST_1_1, Criteria
 
 M = LesionCategory.MEASURABLE
 NM = LesionCategory.NON_MEASURABLE
@@ -69,3 +75,18 @@ def test_thresholds_come_from_criteria():
     assert classify_measurability(19.9, None, False, criteria=strict).category == NM
     assert classify_measurability(None, 19.9, True, criteria=strict).category == PN
     assert classify_measurability(None, 20.0, True, criteria=strict).category == M
+
+
+def test_lesions_classified_together_as_each_alone():
+    # the lesions are grouped by their recorded values and rounded per group (DEC-22):
+    # values that differ as recorded but round alike (9.995 and 9.9950001, -0.0 and 0.0,
+    # NaNs) get the verdict and reason each gets alone
+    ld = [9.995, 9.9950001, 9.994, -0.0, 0.0, np.nan, float("nan"), 12.0, 11.996, 20.0]
+    sa = [np.nan, 14.995, 14.9949, 9.995, 10.0, -0.0, 0.0, np.nan, 15.0, 9.99]
+    nodal = [False, True, True, True, True, False, True, False, False, True]
+    thickness = [np.nan, 6.0, 6.0, np.nan, 5.0, 6.0, 6.0, 6.0, 5.999, np.nan]
+    codes, reasons, notes = _classify_arrays(ld, sa, nodal, thickness, RECIST_1_1)
+    for i in range(len(ld)):
+        alone = classify_measurability(ld[i], sa[i], nodal[i], thickness[i])
+        assert (_CATEGORY_VALUES[codes[i]], reasons[i], notes[i]) == (
+            alone.category.value, alone.reason, "; ".join(alone.notes)), i
