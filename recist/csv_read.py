@@ -18,6 +18,7 @@ the reference.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import mmap
@@ -177,7 +178,13 @@ def _offsets(array: pa.Array) -> np.ndarray:
 
 def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
     """A text column as a categorical of its distinct texts, sorted (a missing cell: code
-    -1); raises ``pa.ArrowInvalid`` when a text is not UTF-8 (:func:`_sorted_codes`).
+    -1); raises ``pa.ArrowInvalid`` when a text is not UTF-8 (:func:`_sorted_codes`)."""
+    return _from_codes(*_coded(column))
+
+
+def _coded(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """The distinct texts of a text column, sorted, and one code per row (a missing cell:
+    -1), as :func:`_categorical` makes them into a categorical.
 
     A measurements table is sorted or grouped by patient and scan, so that most columns
     repeat a value over consecutive rows (the patient, the kind, the organ, the slice
@@ -195,8 +202,8 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
             dictionary, codes = _sorted_codes(
                 _encoded_by_key(array, starts, words[0][starts]) if len(words) == 1
                 else pc.dictionary_encode(array.take(starts)))
-            return _from_codes(dictionary, np.repeat(codes, lengths))
-        return _from_codes(*_sorted_codes(pc.dictionary_encode(array)))
+            return dictionary, np.repeat(codes, lengths)
+        return _sorted_codes(pc.dictionary_encode(array))
     chunks = [chunk for chunk in column.chunks if len(chunk)]
     probe = pc.run_end_encode(chunks[0]) if chunks else None
     if probe is not None and 2 * len(probe.values) <= len(chunks[0]):
@@ -216,7 +223,7 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
         if chunks and (np.diff(_offsets(chunks[0])) == 0).any():  # empty cells likely
             array = _empty_as_missing(array)
         dictionary, codes = _sorted_codes(pc.dictionary_encode(array))
-    return _from_codes(dictionary, codes)
+    return dictionary, codes
 
 
 def _empty_as_missing(array: pa.Array) -> pa.Array:
@@ -236,6 +243,48 @@ def _from_codes(dictionary: pa.Array, codes: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
+_PROBE = 1 << 20
+"""The bytes at a file's start looked at for a quote (:func:`_quotes_early`)."""
+
+
+def _quotes_early(path: Path) -> bool:
+    """Whether the file's first MiB holds a quote (``OSError`` when it cannot be read): a
+    file that quotes its fields mostly does so from its first rows on."""
+    with path.open("rb") as handle:
+        return b'"' in handle.read(_PROBE)
+
+
+def _read_coded(path: Path, names: list[str], *, quoted: bool
+                ) -> list[tuple[pa.Array, np.ndarray]] | None:
+    """Each column's distinct texts and codes (:func:`_coded`), read by Arrow; None when
+    its columns are not the header's names, or, read without following quotes
+    (``quoted`` False: a quote is then a character like any other), when some text holds
+    a quote (the file quotes: the caller reads it again following them).
+
+    UTF-8 is checked on each column's distinct texts (:func:`_sorted_codes`), not on every
+    cell as the reader would. Read on this thread: Arrow's threads parse blocks at once
+    but cost more CPU time in all (about a tenth of the parse, measured on a 1.4 M-row
+    table), and need a first pass over the file for quotes to cut it into blocks without
+    following them; read in order, following quotes (``newlines_in_values``) costs about
+    what that pass over the file did. An empty cell, quoted or not, is read as an empty
+    text (no cell is tested against a list of missing-value spellings), and coded as
+    missing (:func:`_sorted_codes`).
+    """
+    options = pcsv.ConvertOptions(column_types={name: pa.string() for name in names},
+                                  strings_can_be_null=False, check_utf8=False)
+    table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(use_threads=False),
+                          parse_options=(pcsv.ParseOptions(newlines_in_values=True) if quoted
+                                         else pcsv.ParseOptions(quote_char=False)),
+                          convert_options=options)
+    if table.column_names != names:
+        return None
+    coded = [_coded(column) for column in table.columns]
+    if not quoted and any(pc.any(pc.match_substring(dictionary, '"')).as_py()
+                          for dictionary, _ in coded):
+        return None
+    return coded
+
+
 def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFrame | None:
     """The cells of a CSV file as text, or None when pandas must read it.
 
@@ -247,29 +296,24 @@ def read_text_table(path: str | Path, categorical: Iterable[str]) -> pd.DataFram
     names = _header(path)
     if not names or len(set(names)) != len(names) or any(not n.strip() for n in names):
         return None
-    # UTF-8 is checked on each column's distinct texts (:func:`_categorical`), not on
-    # every cell as the reader would. Read on this thread: Arrow's threads parse blocks
-    # at once but cost more CPU time in all (about a tenth of the parse, measured on a
-    # 1.4 M-row table), and need a first pass over the file for quotes to cut it into
-    # blocks without following them; read in order, following quotes
-    # (``newlines_in_values``) costs about what that pass over the file did. An empty
-    # cell, quoted or not, is read as an empty text (no cell is tested against a list of
-    # missing-value spellings), and coded as missing (:func:`_sorted_codes`).
-    options = pcsv.ConvertOptions(column_types={name: pa.string() for name in names},
-                                  strings_can_be_null=False, check_utf8=False)
     try:
-        table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(use_threads=False),
-                              parse_options=pcsv.ParseOptions(newlines_in_values=True),
-                              convert_options=options)
-        if table.column_names != names:
+        coded = None
+        if not _quotes_early(path):
+            # Read with the quote an ordinary character (no quote state to follow: about
+            # 5 % of the parse less); a text holding one, or a file Arrow then refuses, is
+            # read again following quotes, as every file is read otherwise.
+            with contextlib.suppress(pa.ArrowException):
+                coded = _read_coded(path, names, quoted=False)
+        if coded is None:
+            coded = _read_coded(path, names, quoted=True)
+        if coded is None:
             return None
-        coded = [_categorical(column) for column in table.columns]
     except (pa.ArrowException, OSError):
         return None
     wanted = {str(name).strip().lower() for name in categorical}
     columns = {}
-    for name, values in zip(names, coded):
-        column = pd.Series(values, name=name)
+    for name, (dictionary, codes) in zip(names, coded):
+        column = pd.Series(_from_codes(dictionary, codes), name=name)
         if name.strip().lower() not in wanted:
             column = column.astype(object)
         columns[name] = column

@@ -114,6 +114,28 @@ def test_quoted_line_breaks_across_arrow_blocks(tmp_path):
     assert fast["organ"].iloc[-1] == "liver\nsegment 39999"
 
 
+
+@pytest.mark.parametrize(("late", "column", "cell"), [
+    ('007,2024-03-01,V9,T1,target,"lung",false,14.0,,measured,"a ""b"""',  # quotes alone
+     "laterality", 'a "b"'),
+    ('007,2024-03-01,"WEEK, 8",T1,target,lung,false,14.0,,measured,L',  # a quoted comma
+     "visit", "WEEK, 8"),
+    ('"007",2024-03-01,V9,T1,target,"liver\nsegment 4",false,14.0,,measured,""',
+     "organ", "liver\nsegment 4"),
+])
+def test_quotes_first_met_after_the_first_mib_same_table_as_pandas(tmp_path, late, column,
+                                                                   cell):
+    """A file without a quote in its first MiB is read with the quote an ordinary
+    character; a quote met further on (in a cell's text, or breaking the rows) has the
+    file read again following quotes: the same table as pandas reads."""
+    rows = [f"P{i},2024-01-02,V0,T1,target,lung,false,20.5,,measured,L" for i in range(30_000)]
+    path, fast, reference = _both(tmp_path, "\n".join([HEADER, *rows, late, rows[0]]) + "\n")
+    assert path.read_bytes().index(b'"') > 2**20
+    assert read_text_table(path, CORE_COLUMNS) is not None  # the Arrow path was taken
+    pd.testing.assert_frame_equal(fast, reference)
+    assert len(fast) == len(rows) + 2
+    assert fast[column].iloc[-2] == cell and fast["organ"].iloc[-1] == "lung"
+
 @pytest.mark.parametrize("bad", [b"\xe9", b"\xc3", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80"])
 def test_text_not_utf8_deep_in_a_large_file_goes_to_pandas(tmp_path, bad):
     # UTF-8 is checked on each block's dictionaries, not per cell: a Latin-1 letter, a cut
