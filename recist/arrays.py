@@ -6,6 +6,7 @@ tables round the same way and pick "the first row of each group" the same way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, overload
 
@@ -16,6 +17,7 @@ import pandas as pd
 __all__ = [
     "NO_DATE_NS",
     "combined_codes",
+    "compare_rounded",
     "copy_bytes_where",
     "first_row_of_each",
     "first_seen_codes",
@@ -73,6 +75,46 @@ def _round_half_away(array: npt.NDArray[np.float64], scale: float) -> npt.NDArra
     result /= scale
     result += 0.0  # no negative zero
     return result
+
+
+_ROUNDING_WINDOW_LIMIT = 1e8
+"""``compare_rounded`` rounds only near the threshold while the threshold, in units of the
+last decimal, is below this: there the rounding moves a value by less than one unit."""
+
+
+def compare_rounded(values: npt.NDArray[np.float64], threshold: float, decimals: int,
+                    *, inclusive: bool) -> npt.NDArray[np.bool_]:
+    """``round_half_away(values, decimals) >= threshold`` (``inclusive``) or ``>``, with
+    only the values within one unit of the last decimal (10**-decimals) of the threshold
+    rounded (DEC-22 comparisons without rounding every value).
+
+    Exact: while the threshold is below ``_ROUNDING_WINDOW_LIMIT`` units, rounding moves
+    a value by half a unit plus far less than another half (step 1's noise removal and
+    float error), so a value more than a unit from the threshold lies on the side of it
+    its rounding does (farther values move less than their distance); NaN compares
+    False either way; infinities round to themselves. Other decimals or thresholds (far
+    larger: there float spacing exceeds a unit): every value rounded.
+
+    >>> values = np.array([9.994, 9.995, 10.2, np.nan, -0.001])
+    >>> compare_rounded(values, 10.0, 2, inclusive=True).tolist()
+    [False, True, True, False, False]
+    >>> compare_rounded(np.array([0.004, 0.005, -0.0]), 0.0, 2, inclusive=False).tolist()
+    [False, True, False]
+    """
+    compare = np.greater_equal if inclusive else np.greater
+    scale = 10.0 ** decimals
+    if not (decimals >= 0 and math.isfinite(threshold)
+            and abs(threshold) * scale < _ROUNDING_WINDOW_LIMIT):
+        exact: npt.NDArray[np.bool_] = compare(round_half_away(values, decimals), threshold)
+        return exact
+    out: npt.NDArray[np.bool_] = compare(values, threshold)
+    unit = 1.0 / scale
+    near = values >= threshold - unit
+    near &= values <= threshold + unit
+    rows = np.flatnonzero(near)
+    if len(rows):
+        out[rows] = compare(_round_half_away(values[rows], scale), threshold)
+    return out
 
 
 def first_row_of_each(codes: npt.ArrayLike, n_groups: int | None = None,

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import NO_DATE_NS, dense_limit, round_half_away, run_starts
+from recist.arrays import NO_DATE_NS, compare_rounded, dense_limit, round_half_away, run_starts
 from recist.cohort_index import TextCodes, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
@@ -154,6 +154,37 @@ def _running_min_before(sums: npt.NDArray[np.float64], codes: npt.NDArray[Any]
     cell = np.arange(n) + np.repeat(np.arange(len(starts)) * width - starts, lengths)
     grid[cell + 1] = sums  # a patient's first time point in its row's second column
     grid = np.minimum.accumulate(grid.reshape(len(starts), width), axis=1).reshape(-1)
+    previous: npt.NDArray[np.float64] = grid[cell]
+    previous[np.isinf(previous)] = np.nan
+    return previous
+
+
+def _nadir_by_order(sum_mm: npt.NDArray[np.float64], tp_order: npt.NDArray[np.int64],
+                    n_orders: int) -> npt.NDArray[np.floating[Any]]:
+    """``nadir_before(sum_mm, ~np.isnan(sum_mm), patients)`` of time points sorted by
+    patient and numbered within each by ``tp_order`` (0 the baseline, then 1, 2, ...):
+    the sums laid out in a grid by order, then patient (its baseline starts one), after a
+    first row of inf, and each row's running minimum read one row up. The rows are taken
+    one by one (a vectorised minimum of two rows each) when they are no more than the
+    patients, else by ``np.minimum.accumulate`` (an element at a time); ``nadir_before``
+    when the grid would take more than a few cells per time point."""
+    n = len(sum_mm)
+    heads = tp_order == 0
+    n_patients = int(np.count_nonzero(heads))
+    width = n_orders + 1  # the first row: nothing before the baseline
+    if not n or n_patients * width > dense_limit(n):
+        return nadir_before(sum_mm, ~np.isnan(sum_mm), np.cumsum(heads, dtype=np.intp))
+    cell = tp_order * n_patients
+    cell += np.cumsum(heads, dtype=np.intp)
+    cell -= 1
+    grid = np.full(n_patients * width, np.inf)
+    grid[cell + n_patients] = np.where(np.isnan(sum_mm), np.inf, sum_mm)
+    rows = grid.reshape(width, n_patients)
+    if width <= n_patients:
+        for k in range(1, width):
+            np.minimum(rows[k], rows[k - 1], out=rows[k])
+    else:
+        np.minimum.accumulate(rows, axis=0, out=rows)
     previous: npt.NDArray[np.float64] = grid[cell]
     previous[np.isinf(previous)] = np.nan
     return previous
@@ -380,19 +411,6 @@ def _runs_of_pairs(row_tp: np.ndarray, row_lesion: np.ndarray
     return group, row_tp[heads].astype(np.intp, copy=False), row_lesion[heads]
 
 
-def _lesions_at_baseline(row_lesion: np.ndarray, row_order: np.ndarray,
-                         n_lesions: int) -> np.ndarray:
-    """Per lesion 0..n_lesions-1, whether one of the rows is at its patient's baseline
-    (time point order 0).
-
-    >>> _lesions_at_baseline(np.array([0, 1, 0, 1]), np.array([1, 0, 2, 1]), 3).tolist()
-    [False, True, False]
-    """
-    seen = np.zeros(n_lesions, dtype=bool)
-    seen[row_lesion[row_order == 0]] = True
-    return seen
-
-
 def _group_sum(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     """Per group 0..n_groups-1 (``_lesion_groups``), the sum of its rows' values."""
     if len(group) == n_groups:  # group i is row i: each sum is its one value (as 0.0 + it)
@@ -410,6 +428,58 @@ def _count_flagged(group: np.ndarray, flags: np.ndarray, n_groups: int) -> np.nd
     """
     counts: np.ndarray = np.bincount(group[flags], minlength=n_groups)
     return counts
+
+
+def _flag_counter(group_tp: np.ndarray, sizes: np.ndarray, ordered: bool
+                  ) -> Callable[[np.ndarray], np.ndarray]:
+    """``_count_flagged`` by time point of items whose time points are ``group_tp``:
+    ``sizes`` holds the items of each time point (``np.bincount(group_tp)``). Items in
+    ascending time point order (``ordered``) are counted by the prefix sums of the flags
+    read at each time point's bounds (one pass, no gather of the flagged items).
+
+    >>> count = _flag_counter(np.array([0, 0, 2]), np.array([2, 0, 1]), ordered=True)
+    >>> count(np.array([True, True, True])), count(np.array([False, True, False]))
+    (array([2, 0, 1]), array([1, 0, 0]))
+    """
+    n_tp = len(sizes)
+    if not ordered:
+        return lambda flags: _count_flagged(group_tp, flags, n_tp)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    prefix = np.empty(len(group_tp) + 1, dtype=np.int32 if len(group_tp) < 2**31 else np.int64)
+    prefix[0] = 0
+
+    def count(flags: np.ndarray) -> np.ndarray:
+        np.cumsum(flags, dtype=prefix.dtype, out=prefix[1:])
+        counts: np.ndarray = prefix[ends].astype(np.int64)
+        counts -= prefix[starts]
+        return counts
+    return count
+
+
+def _ordered_lesion_groups(row_tp: np.ndarray, row_lesion: np.ndarray, tp_order: np.ndarray,
+                           n_lesions: int, n_orders: int
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """``_lesion_groups`` (each row's order read from ``tp_order`` only when the rows are
+    not grouped by their runs) and whether the groups come in ascending time point order
+    (grouped by the runs of rows sorted by time point)."""
+    runs = _runs_of_pairs(row_tp, row_lesion)
+    if runs is not None:
+        return (*runs, True)
+    return (*_lesion_groups(row_tp, row_lesion, tp_order[row_tp], n_lesions, n_orders), False)
+
+
+def _lesions_flagged(row_lesion: np.ndarray, flags: np.ndarray, n_lesions: int) -> np.ndarray:
+    """Per lesion 0..n_lesions-1, whether one of its rows is flagged (at its patient's
+    baseline, say).
+
+    >>> _lesions_flagged(np.array([0, 1, 0, 1]), np.array([False, True, False, False]),
+    ...                  3).tolist()
+    [False, True, False]
+    """
+    seen = np.zeros(n_lesions, dtype=bool)
+    seen[row_lesion[flags]] = True
+    return seen
 
 
 def _group_any(group: np.ndarray, flags: np.ndarray, n_groups: int) -> np.ndarray:
@@ -468,18 +538,26 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
                                                 t_diameter, criteria)
     t_not_evaluated = t_status_is(TargetStatus.NOT_EVALUATED)
     t_tp, t_lesion = row_tp[t_rows], row_lesion[t_rows]
-    t_order = tp_order[t_tp]
-    les_of_row, les_tp, les_lesion = _lesion_groups(t_tp, t_lesion, t_order, n_lesions, n_orders)
+    at_baseline = tp_order == 0  # per time point
+    les_of_row, les_tp, les_lesion, ordered = _ordered_lesion_groups(
+        t_tp, t_lesion, tp_order, n_lesions, n_orders)
     n_les = len(les_tp)
-    les_mm = round_half_away(_group_sum(les_of_row, t_contribution, n_les), decimals)
+    # each lesion's size, rounded where it meets a TGT-CR threshold (DEC-22)
+    les_sum = (t_contribution if n_les == len(t_contribution)  # one row a lesion
+               else _group_sum(les_of_row, t_contribution, n_les))
     les_ne = _group_any(les_of_row, t_not_evaluated, n_les)
     les_nodal = _group_any(les_of_row, t_nodal, n_les)
-    les_in_base = _lesions_at_baseline(t_lesion, t_order, n_lesions)[les_lesion]
-    not_cr = np.where(les_nodal, les_mm >= criteria.node_pathological_sa_mm, les_mm > 0)
+    les_in_base = _lesions_flagged(t_lesion, at_baseline[t_tp], n_lesions)[les_lesion]
+    not_cr = np.where(les_nodal, compare_rounded(les_sum, float(criteria.node_pathological_sa_mm),
+                                                 decimals, inclusive=True),
+                      compare_rounded(les_sum, 0.0, decimals, inclusive=False))
+    del les_sum
     n_target_lesions = np.bincount(les_tp, minlength=n_tp)
-    n_evaluated_base = _count_flagged(les_tp, ~les_ne & les_in_base, n_tp)
-    any_ne = _count_flagged(les_tp, les_ne, n_tp) > 0
-    any_not_cr = _count_flagged(les_tp, not_cr, n_tp) > 0
+    count_lesions = _flag_counter(les_tp, n_target_lesions, ordered)
+    n_evaluated_base = count_lesions(~les_ne & les_in_base)
+    any_ne = count_lesions(les_ne) > 0
+    any_not_cr = count_lesions(not_cr) > 0
+    del count_lesions
     partial = round_half_away(
         np.bincount(t_tp, weights=t_contribution, minlength=n_tp), decimals)
 
@@ -491,7 +569,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     sum_mm = np.where(complete, partial, np.nan)
     partial = np.where(has_targets, partial, np.nan)
     baseline_sum = sum_mm[baseline_of_tp]
-    nadir = nadir_before(sum_mm, complete, patient_of_tp)
+    nadir = _nadir_by_order(sum_mm, tp_order, n_orders)  # sum_mm: NaN unless complete
     with np.errstate(divide="ignore", invalid="ignore"):
         pct_base = np.where(baseline_sum > 0,
                             (sum_mm - baseline_sum) / baseline_sum * 100.0, np.nan)
@@ -500,9 +578,10 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     pct_nadir = round_half_away(pct_nadir, decimals)
     # DEC-20: a sum-based PD is dated by the earliest scan of the targets that documented
     # it, so rows of targets not evaluated at that time point do not count.
-    evaluated = ~t_not_evaluated
-    first_target_ns = _group_min(t_tp[evaluated], date_ns[t_rows[evaluated]], n_tp, NO_DATE_NS)
-    del t_rows, t_tp, t_lesion, t_order, t_contribution, les_of_row, evaluated, t_nodal, t_sa
+    target_ns = date_ns[t_rows]
+    target_ns[t_not_evaluated] = NO_DATE_NS  # the "no date" of a time point without one
+    first_target_ns = _group_min(t_tp, target_ns, n_tp, NO_DATE_NS)
+    del t_rows, t_tp, t_lesion, t_contribution, les_of_row, target_ns, t_nodal, t_sa
     del t_ld, t_diameter
 
     # ---- non-targets (NT-*, DEC-5) ----
@@ -510,25 +589,26 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     gone = nt_status_is(NonTargetStatus.ABSENT) & ~(nodal[nt_rows]
                                        & (sa[nt_rows] >= criteria.node_pathological_sa_mm))
     nt_row_tp, nt_lesion = row_tp[nt_rows], row_lesion[nt_rows]
-    nt_order = tp_order[nt_row_tp]
-    nt_of_row, nt_tp, nt_group_lesion = _lesion_groups(nt_row_tp, nt_lesion, nt_order,
-                                                       n_lesions, n_orders)
+    nt_of_row, nt_tp, nt_group_lesion, nt_ordered = _ordered_lesion_groups(
+        nt_row_tp, nt_lesion, tp_order, n_lesions, n_orders)
     n_nt = len(nt_tp)
     nt_progression = nt_status_is(NonTargetStatus.PROGRESSION)
     nt_prog = _group_any(nt_of_row, nt_progression, n_nt)
     nt_ne = _group_any(nt_of_row, nt_status_is(NonTargetStatus.NOT_EVALUATED), n_nt)
     nt_gone = ~_group_any(nt_of_row, ~gone, n_nt)  # every row of the lesion gone
-    nt_in_base = _lesions_at_baseline(nt_lesion, nt_order, n_lesions)[nt_group_lesion]
+    nt_in_base = _lesions_flagged(nt_lesion, at_baseline[nt_row_tp], n_lesions)[nt_group_lesion]
     n_nt_lesions = np.bincount(nt_tp, minlength=n_tp)
+    count_nt = _flag_counter(nt_tp, n_nt_lesions, nt_ordered)
     n_nt_base = n_nt_lesions[baseline_of_tp]
-    n_nt_seen_base = _count_flagged(nt_tp, nt_in_base, n_tp)
-    n_nt_ne = _count_flagged(nt_tp, nt_ne & ~nt_prog, n_tp)
+    n_nt_seen_base = count_nt(nt_in_base)
+    n_nt_ne = count_nt(nt_ne & ~nt_prog)
     n_nt_missing = (np.maximum(n_nt_base - n_nt_seen_base, 0) + n_nt_ne).astype(np.int64)
-    n_nt_prog = _count_flagged(nt_tp, nt_prog, n_tp)
-    n_nt_present = _count_flagged(nt_tp, ~nt_gone & ~nt_ne & ~nt_prog, n_tp)
+    n_nt_prog = count_nt(nt_prog)
+    n_nt_present = count_nt(~nt_gone & ~nt_ne & ~nt_prog)
+    del count_nt
     nt_prog_ns = _group_min(nt_row_tp[nt_progression], date_ns[nt_rows[nt_progression]], n_tp,
                             NO_DATE_NS)
-    del nt_rows, nt_status_is, gone, nt_row_tp, nt_lesion, nt_order, nt_of_row, nt_progression
+    del nt_rows, nt_status_is, gone, nt_row_tp, nt_lesion, nt_of_row, nt_progression
 
     # ---- new lesions (NEW-1, NEW-3, DEC-13, DEC-14) ----
     new_status_is = status_of(new_rows)

@@ -1,0 +1,54 @@
+"""The shortcuts ``recist.sums.timepoint_columns`` takes for a table sorted by time point:
+counts of flagged lesions by prefix sums (``_flag_counter``) and the nadir laid out by each
+time point's order (``_nadir_by_order``) must equal the general readings (``np.bincount``
+of the flagged lesions, ``nadir_before`` by patient) on every layout: many patients, few
+patients with many time points, and a grid too large (``nadir_before`` itself)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recist.sums import _flag_counter, _nadir_by_order, nadir_before
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_flag_counts_equal_the_bincount_of_the_flagged_items(ordered):
+    rng = np.random.default_rng(5)
+    for n_items in (0, 1, 7, 3_000):
+        n_tp = 50
+        group_tp = rng.integers(0, n_tp, n_items)
+        if ordered:
+            group_tp = np.sort(group_tp)
+        sizes = np.bincount(group_tp, minlength=n_tp)
+        count = _flag_counter(group_tp, sizes, ordered)
+        for share in (0.0, 0.3, 1.0):  # the counter is used again: its buffer reused
+            flags = rng.random(n_items) < share
+            got = count(flags)
+            assert got.dtype == np.int64
+            assert got.tolist() == np.bincount(group_tp[flags], minlength=n_tp).tolist()
+
+
+def _orders(lengths: list[int]) -> np.ndarray:
+    return np.concatenate([np.arange(n) for n in lengths]).astype(np.int64)
+
+
+@pytest.mark.parametrize("lengths", [
+    [3, 1, 4, 1, 5, 9, 2, 6] * 20,  # more patients than time points each: row by row
+    [1, 1],  # baselines only
+    [40, 2],  # fewer patients than orders: np.minimum.accumulate
+    [3000, 2],  # one long patient: the grid too large, nadir_before
+])
+def test_nadir_by_order_equals_nadir_before(lengths):
+    rng = np.random.default_rng(len(lengths))
+    order = _orders(lengths)
+    patients = np.repeat(np.arange(len(lengths)), lengths)
+    sums = rng.choice([0.0, 1.5, 10.0, 12.25, np.nan, 30.0, 7.0], len(order))
+    expected = nadir_before(sums, ~np.isnan(sums), patients)
+    got = _nadir_by_order(sums, order, int(order.max()) + 1)
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+
+
+def test_nadir_by_order_of_no_time_points():
+    assert len(_nadir_by_order(np.zeros(0), np.zeros(0, dtype=np.int64), 0)) == 0
