@@ -182,7 +182,9 @@ def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = Non
 
     patient = patient_code if order is None else patient_code[order]
     head = run_starts(patient)
-    group_start = np.maximum.accumulate(np.where(head, np.arange(len(patient)), 0))
+    # each row's patient's first row: the heads' positions carried forward (a product,
+    # not np.where: no branch a row)
+    group_start = np.maximum.accumulate(np.arange(len(patient)) * head)
     is_pd, is_cr = response_is("PD"), response_is("CR")
     pd_count = np.cumsum(is_pd)
     pd_count -= np.r_[0, pd_count][group_start]  # PD so far within the patient, row included

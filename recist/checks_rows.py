@@ -656,7 +656,7 @@ def check_split_or_merged_nodes(measurements: pd.DataFrame) -> Sequence[Finding]
     if index_of(frame).repeated_rows is not None:
         measured = np.flatnonzero(nodal_target & status.rows_of(TargetStatus.MEASURED))
         lesion_code = frame["lesion_code"].to_numpy()  # as it is: the rows taken, then cast
-        order = frame["timepoint_order"].to_numpy(dtype=np.int64)
+        order = frame["timepoint_order"].to_numpy()  # as it is (small integers)
         split = measured[repeated_pairs(lesion_code[measured], order[measured])]
         pair = lesion_code[split].astype(np.int64) * (len(frame) + 1) + order[split]
         for r in _records(frame.iloc[split[np.sort(np.unique(pair, return_index=True)[1])]]):
@@ -698,7 +698,7 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> Sequence[Finding]
     if len(equivocal) == 0:
         return []
     lesion = frame["lesion_code"].to_numpy()
-    order = frame["timepoint_order"].to_numpy(dtype=np.int64)
+    order = frame["timepoint_order"].to_numpy()  # as it is (small integers), never cast
     n_lesions = index_of(frame).n_lesions
     # each lesion's first equivocal row (earliest time point, then table order), in that order
     earliest = np.full(n_lesions, np.iinfo(np.int64).max, dtype=np.int64)

@@ -549,13 +549,15 @@ class CohortIndex:
         return state
 
     @cached_property
-    def row_order(self) -> npt.NDArray[np.int64]:
-        """Each row's time point order (0: baseline)."""
+    def row_order(self) -> Codes:
+        """Each row's time point order (0: baseline), in the smallest integer type that
+        holds the orders (``small_codes``: int8 for fewer than 127 time points a
+        patient), not int64: an eighth of the bytes to write and to read."""
         tps = self.timepoints
+        order = small_codes(tps.order, int(tps.order.max(initial=-1)) + 1)
         # np.take by the int32 codes themselves (an intp copy of them, then the gather,
         # costs more)
-        order: npt.NDArray[np.int64] = np.take(tps.order, tps.row_tp)
-        return order
+        return np.take(order, tps.row_tp)
 
     @cached_property
     def repeated_rows(self) -> npt.NDArray[np.bool_] | None:
@@ -646,13 +648,14 @@ class CohortIndex:
     def timepoint_rows(self) -> dict[str, npt.NDArray[Any]]:
         """The columns of ``recist.baseline_rules.timepoint_index``, one value per row:
         ``timepoint`` (label), ``timepoint_start`` (datetime64), then those of
-        ``timepoint_codes``. New arrays, except the codes and ``has_visit``, which are
-        shared."""
+        ``timepoint_codes`` (``timepoint_order`` as int64). New arrays, except the codes
+        and ``has_visit``, which are shared."""
         tps = self.timepoints
         row_tp = tps.row_tp.astype(np.intp)  # intp: see timepoint_codes
+        codes = self.timepoint_codes()
+        codes["timepoint_order"] = codes["timepoint_order"].astype(np.int64)
         return {"timepoint": tps.label[row_tp],
-                "timepoint_start": tps.first_ns[row_tp].view("datetime64[ns]"),
-                **self.timepoint_codes()}
+                "timepoint_start": tps.first_ns[row_tp].view("datetime64[ns]"), **codes}
 
     def timepoint_codes(self) -> dict[str, npt.NDArray[Any]]:
         """The integer columns of ``timepoint_rows``, one value per row (what the checks

@@ -408,3 +408,14 @@ def test_time_points_in_sorted_order_share_their_codes(in_order):
         frame["patient_id"] + "/" + frame["visit"])
     assert tps.patient.tolist() == [0, 0, 0, 1, 1]
     assert tps.order.tolist() == [0, 1, 2, 0, 1]
+
+
+def test_row_orders_are_small_integers_and_timepoint_index_keeps_int64():
+    frame = _random_table(7, "object")
+    encoding = CohortIndex(frame)
+    expected = _reference(frame)["order"].tolist()
+    assert encoding.row_order.dtype == np.int8
+    assert encoding.row_order.tolist() == expected
+    assert indexed(frame)["timepoint_order"].tolist() == expected
+    index = timepoint_index(frame)["timepoint_order"]
+    assert index.dtype == np.int64 and index.tolist() == expected
