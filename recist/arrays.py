@@ -27,6 +27,7 @@ __all__ = [
     "run_starts",
     "same_objects",
     "sorted_codes",
+    "take_by_codes",
 ]
 
 NO_DATE_NS = np.iinfo(np.int64).max
@@ -422,3 +423,31 @@ def same_objects(left: npt.NDArray[np.object_], right: npt.NDArray[np.object_]
                 for array in (left, right)]
     same: npt.NDArray[np.bool_] = pointers[0] == pointers[1]
     return same
+
+
+_TAKE_BLOCK = 1 << 16
+"""Codes read per block by :func:`take_by_codes`."""
+
+
+def take_by_codes(table: npt.NDArray[Any], codes: npt.NDArray[np.integer[Any]]
+                  ) -> npt.NDArray[Any]:
+    """``table[codes]`` for a 1-d ``table`` and 1-d integer ``codes`` that all index it
+    (``-len(table) <= code < len(table)``: code ``-1`` is its last entry), looked up block
+    by block.
+
+    numpy indexes by small integers (``int8``, ``int16``: the codes of a categorical) through
+    its general indexing machinery, about twice the time of ``np.take``; ``np.take`` first
+    copies all the codes into pointer-sized integers (a temporary eight times the size of
+    ``int8`` codes). Taken a block of codes at a time into the result, the copy is one
+    block's. ``mode="wrap"`` reads a code as Python indexing does within those bounds (and
+    lets ``np.take`` write into the result without a buffer); a code outside them would
+    wrap instead of raising: callers pass codes made for ``table``.
+
+    >>> take_by_codes(np.array([10.0, 20.0, np.nan]), np.array([1, -1, 0, 1], dtype=np.int8))
+    array([20., nan, 10., 20.])
+    """
+    out = np.empty(len(codes), dtype=table.dtype)
+    for start in range(0, len(codes), _TAKE_BLOCK):
+        stop = start + _TAKE_BLOCK
+        np.take(table, codes[start:stop], out=out[start:stop], mode="wrap")
+    return out

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from recist.arrays import take_by_codes
 from recist.cohort_index import small_codes
 
 __all__ = ["first_byte", "read_text_table"]
@@ -98,7 +99,7 @@ def _sorted_codes(encoded: pa.DictionaryArray) -> tuple[pa.Array, np.ndarray]:
     rank[order] = np.arange(-empty, len(order) - empty)  # the empty text: -1
     rank[-1] = -1  # code -1 (missing) reads the last entry
     return (dictionary.take(pa.array(order[empty:])),
-            small_codes(rank, len(order) - empty)[indices])
+            take_by_codes(small_codes(rank, len(order) - empty), indices))
 
 
 def _fixed_width_runs(column: pa.ChunkedArray

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recist.arrays import take_by_codes
 from recist.cohort_index import small_codes
 from recist.csv_read import first_byte, read_text_table
 from recist.errors import RecistDataError
@@ -124,10 +125,9 @@ def _by_distinct(column: pd.Series, convert: Callable[[pd.Series], pd.Series]) -
     codes = column.cat.codes.to_numpy()
     values = distinct.to_numpy()
     if isinstance(distinct.dtype, np.dtype) and distinct.dtype.kind in "fM":
-        # numbers or dates: a numpy lookup, its last entry (code -1) NaN or NaT (indexing
-        # by the small codes as they are: np.take would first widen them)
+        # numbers or dates: a numpy lookup, its last entry (code -1) NaN or NaT
         missing = np.array("NaT" if distinct.dtype.kind == "M" else np.nan, dtype=values.dtype)
-        return pd.Series(np.append(values, missing)[codes], index=column.index,
+        return pd.Series(take_by_codes(np.append(values, missing), codes), index=column.index,
                          name=column.name)
     return pd.Series(distinct.array.take(codes, allow_fill=True), index=column.index,
                      name=column.name)
@@ -153,7 +153,7 @@ class _Text:
             return self.codes >= 0
         if not test.any():
             return np.zeros(len(self.codes), dtype=bool)
-        return np.append(test, False)[self.codes]  # code -1: the appended False
+        return take_by_codes(np.append(test, False), self.codes)  # -1: the appended False
 
     def missing(self) -> np.ndarray:
         """Per row: the cleaned value is missing."""
@@ -196,7 +196,7 @@ class _Text:
         if np.array_equal(rank, np.arange(len(rank))):  # sorted, used, none missing:
             codes = self.codes.astype(renumber.dtype)  # the same codes (a copy)
         else:
-            codes = renumber[self.codes]
+            codes = take_by_codes(renumber, self.codes)
         return pd.Categorical.from_codes(
             codes, categories=pd.Index(categories, dtype=object), validate=False)
 
