@@ -393,6 +393,17 @@ def _runs_of_pairs(row_tp: np.ndarray, row_lesion: np.ndarray
     """``_lesion_groups`` of rows in (time point, lesion) order: each run of one pair is
     a group (the pairs of the runs rise, so no pair has two runs); None for rows in any
     other order."""
+    head = _run_heads(row_tp, row_lesion)
+    if head is None:
+        return None
+    if head.all():  # one row a group (no fragments): the rows themselves
+        return np.arange(len(head)), row_tp.astype(np.intp), row_lesion
+    return _groups_of_runs(head, row_tp, row_lesion)
+
+
+def _run_heads(row_tp: np.ndarray, row_lesion: np.ndarray) -> np.ndarray | None:
+    """Whether each row starts a run of one (time point, lesion) pair, for rows in that
+    order (at least two); None for rows in any other order."""
     if len(row_tp) < 2:
         return None
     tp_step = row_tp[1:] != row_tp[:-1]
@@ -403,8 +414,12 @@ def _runs_of_pairs(row_tp: np.ndarray, row_lesion: np.ndarray
     head[0] = True
     np.not_equal(row_lesion[1:], row_lesion[:-1], out=head[1:])
     head[1:] |= tp_step
-    if head.all():  # one row a group (no fragments): the rows themselves
-        return np.arange(len(head)), row_tp.astype(np.intp), row_lesion
+    return head
+
+
+def _groups_of_runs(head: np.ndarray, row_tp: np.ndarray, row_lesion: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_runs_of_pairs`` of the runs ``head`` marks, each run a group."""
     group = np.cumsum(head, dtype=np.intp)
     group -= 1
     heads = np.flatnonzero(head)
@@ -459,14 +474,25 @@ def _flag_counter(group_tp: np.ndarray, sizes: np.ndarray, ordered: bool
 
 def _ordered_lesion_groups(row_tp: np.ndarray, row_lesion: np.ndarray, tp_order: np.ndarray,
                            n_lesions: int, n_orders: int
-                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+                           ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, bool]:
     """``_lesion_groups`` (each row's order read from ``tp_order`` only when the rows are
-    not grouped by their runs) and whether the groups come in ascending time point order
+    not grouped by their runs), with None for the rows' groups when each row is a group
+    of its own in the rows' order (runs of one row: the rows themselves, as given, no
+    group numbers made), and whether the groups come in ascending time point order
     (grouped by the runs of rows sorted by time point)."""
-    runs = _runs_of_pairs(row_tp, row_lesion)
-    if runs is not None:
-        return (*runs, True)
-    return (*_lesion_groups(row_tp, row_lesion, tp_order[row_tp], n_lesions, n_orders), False)
+    head = _run_heads(row_tp, row_lesion)
+    if head is None:
+        return (*_lesion_groups(row_tp, row_lesion, tp_order[row_tp], n_lesions, n_orders),
+                False)
+    if head.all():
+        return None, row_tp, row_lesion, True
+    return (*_groups_of_runs(head, row_tp, row_lesion), True)
+
+
+def _any_of_groups(group: np.ndarray | None, flags: np.ndarray, n_groups: int) -> np.ndarray:
+    """``_group_any``, or the flags themselves (not copied) for ``group`` None (each row a
+    group, ``_ordered_lesion_groups``)."""
+    return flags if group is None else _group_any(group, flags, n_groups)
 
 
 def _lesions_flagged(row_lesion: np.ndarray, flags: np.ndarray, n_lesions: int) -> np.ndarray:
@@ -543,10 +569,10 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
         t_tp, t_lesion, tp_order, n_lesions, n_orders)
     n_les = len(les_tp)
     # each lesion's size, rounded where it meets a TGT-CR threshold (DEC-22)
-    les_sum = (t_contribution if n_les == len(t_contribution)  # one row a lesion
-               else _group_sum(les_of_row, t_contribution, n_les))
-    les_ne = _group_any(les_of_row, t_not_evaluated, n_les)
-    les_nodal = _group_any(les_of_row, t_nodal, n_les)
+    les_sum = (t_contribution if les_of_row is None or n_les == len(t_contribution)
+               else _group_sum(les_of_row, t_contribution, n_les))  # else one row a lesion
+    les_ne = _any_of_groups(les_of_row, t_not_evaluated, n_les)
+    les_nodal = _any_of_groups(les_of_row, t_nodal, n_les)
     les_in_base = _lesions_flagged(t_lesion, at_baseline[t_tp], n_lesions)[les_lesion]
     not_cr = np.where(les_nodal, compare_rounded(les_sum, float(criteria.node_pathological_sa_mm),
                                                  decimals, inclusive=True),
@@ -593,9 +619,9 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
         nt_row_tp, nt_lesion, tp_order, n_lesions, n_orders)
     n_nt = len(nt_tp)
     nt_progression = nt_status_is(NonTargetStatus.PROGRESSION)
-    nt_prog = _group_any(nt_of_row, nt_progression, n_nt)
-    nt_ne = _group_any(nt_of_row, nt_status_is(NonTargetStatus.NOT_EVALUATED), n_nt)
-    nt_gone = ~_group_any(nt_of_row, ~gone, n_nt)  # every row of the lesion gone
+    nt_prog = _any_of_groups(nt_of_row, nt_progression, n_nt)
+    nt_ne = _any_of_groups(nt_of_row, nt_status_is(NonTargetStatus.NOT_EVALUATED), n_nt)
+    nt_gone = ~_any_of_groups(nt_of_row, ~gone, n_nt)  # every row of the lesion gone
     nt_in_base = _lesions_flagged(nt_lesion, at_baseline[nt_row_tp], n_lesions)[nt_group_lesion]
     n_nt_lesions = np.bincount(nt_tp, minlength=n_tp)
     count_nt = _flag_counter(nt_tp, n_nt_lesions, nt_ordered)

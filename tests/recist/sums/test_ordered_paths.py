@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recist.sums import _flag_counter, _nadir_by_order, nadir_before
+from recist.sums import (
+    _any_of_groups,
+    _flag_counter,
+    _lesion_groups,
+    _nadir_by_order,
+    _ordered_lesion_groups,
+    nadir_before,
+)
 
 
 @pytest.mark.parametrize("ordered", [True, False])
@@ -27,6 +34,38 @@ def test_flag_counts_equal_the_bincount_of_the_flagged_items(ordered):
             got = count(flags)
             assert got.dtype == np.int64
             assert got.tolist() == np.bincount(group_tp[flags], minlength=n_tp).tolist()
+
+
+@pytest.mark.parametrize("fragments", [True, False])
+@pytest.mark.parametrize("disorder", [False, True])
+def test_ordered_lesion_groups_are_the_lesion_groups(fragments, disorder):
+    # None for the rows' groups only when each row is its own group in time point order;
+    # the flags of each group are then the rows' own
+    rng = np.random.default_rng(7)
+    n_lesions, n_orders = 40, 6
+    lesion = rng.integers(0, n_lesions, 2_000)
+    order = rng.integers(0, n_orders, 2_000)
+    if not fragments:
+        _, once = np.unique(lesion * n_orders + order, return_index=True)
+        lesion, order = lesion[once], order[once]
+    row_tp = (lesion // 4) * n_orders + order  # 4 lesions a patient
+    by = np.lexsort((lesion, row_tp))
+    lesion, order, row_tp = lesion[by], order[by], row_tp[by]
+    if disorder:
+        lesion, order, row_tp = lesion[::-1], order[::-1], row_tp[::-1]
+    tp_order = np.tile(np.arange(n_orders), n_lesions // 4)
+    group, group_tp, group_lesion, ordered = _ordered_lesion_groups(
+        row_tp, lesion, tp_order, n_lesions, n_orders)
+    expected = _lesion_groups(row_tp, lesion, order, n_lesions, n_orders)
+    assert ordered != disorder
+    assert (group is None) == (not fragments and not disorder)
+    assert (np.arange(len(row_tp)) if group is None else group).tolist() == (
+        expected[0].tolist())
+    assert group_tp.tolist() == expected[1].tolist()
+    assert group_lesion.tolist() == expected[2].tolist()
+    flags = rng.random(len(row_tp)) < 0.5
+    assert _any_of_groups(group, flags, len(group_tp)).tolist() == (
+        np.bincount(expected[0][flags], minlength=len(group_tp)) > 0).tolist()
 
 
 def _orders(lengths: list[int]) -> np.ndarray:
