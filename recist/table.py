@@ -133,6 +133,16 @@ def _by_distinct(column: pd.Series, convert: Callable[[pd.Series], pd.Series]) -
                      name=column.name)
 
 
+def _every_row_read(column: pd.Series, distinct: pd.Series) -> bool:
+    """Whether :func:`_by_distinct` gave every row of ``column`` a value: true of a
+    categorical column without a missing cell whose categories (``distinct``, as
+    converted) each have one; False for any other column (its rows are looked at)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype) or distinct.isna().any():
+        return False
+    codes = column.cat.codes.to_numpy()
+    return len(codes) == 0 or int(codes.min()) >= 0
+
+
 class _Text:
     """A cleaned text column as its distinct values and one code per row (``-1``:
     missing), so that checks look at each distinct value once."""
@@ -158,6 +168,13 @@ class _Text:
     def missing(self) -> np.ndarray:
         """Per row: the cleaned value is missing."""
         return ~self.where(self.values.notna().to_numpy(dtype=bool))
+
+    def any_missing(self) -> bool:
+        """Whether some row's cleaned value is missing: when no distinct value is, only a
+        missing cell (code -1) is, found by the smallest code."""
+        if self.values.notna().all():
+            return len(self.codes) > 0 and int(self.codes.min()) < 0
+        return bool(self.missing().any())
 
     def series(self) -> pd.Series:
         """The cleaned column (``string`` dtype)."""
@@ -339,7 +356,9 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
                 ("organ", True, True))}
     frame = _replaced(frame, {column: cleaned.categorical() for column, cleaned in text.items()})
 
-    for row in np.flatnonzero(text["patient_id"].missing() | text["lesion_id"].missing()).tolist():
+    ids = (text["patient_id"], text["lesion_id"])
+    for row in (np.flatnonzero(ids[0].missing() | ids[1].missing()).tolist()
+                if any(column.any_missing() for column in ids) else ()):
         which = "patient_id" if pd.isna(frame.at[row, "patient_id"]) else "lesion_id"
         raise RecistDataError(f"{_where(source, row, frame)}: {which} is empty; every row "
                               f"needs a patient_id and a lesion_id")
@@ -357,7 +376,8 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
         return parsed[-1]
 
     dates = _by_distinct(frame["date"], to_dates)
-    bad_dates = np.flatnonzero(dates.isna().to_numpy())  # the index: 0, 1, 2 ...
+    bad_dates = (np.flatnonzero(dates.isna().to_numpy())  # the index: 0, 1, 2 ...
+                 if not _every_row_read(frame["date"], parsed[0]) else np.zeros(0, np.intp))
     if len(bad_dates):
         row = bad_dates[0]
         raise RecistDataError(
@@ -396,7 +416,7 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
                         else np.int64)
     pairs += statuses.codes
     pairs += 1
-    if refused.ravel()[pairs].any():
+    if take_by_codes(refused.ravel(), pairs).any():
         for kind, allowed in STATUSES.items():
             rows = np.flatnonzero(where_in(kinds, (kind,)) & ~where_in(statuses, allowed))
             if len(rows):

@@ -78,6 +78,8 @@ def test_errors_name_the_row_on_either_path(tmp_path):
     "P3,2024-01-02,V0,T9,TARGET,lung,false,20,,progression,",  # a non-target's status
     "P3,2024-01-02,V0,T9,new,lung,false,,,,",  # missing status
     "P3,2024-01-02,V0,T9,target,lung,maybe,20,,measured,",  # nodal not a yes/no
+    "P3,,V0,T9,target,lung,false,20,,measured,",  # empty date
+    "P3,2024-02-30,V0,T9,target,lung,false,20,,measured,",  # no such day
 ])
 def test_each_refusal_is_the_same_on_either_path(tmp_path, bad_row):
     text = "\n".join([HEADER, *ROWS, bad_row, ROWS[0]]) + "\n"
