@@ -19,6 +19,7 @@ __all__ = [
     "combined_codes",
     "compare_rounded",
     "copy_bytes_where",
+    "filled_objects",
     "first_row_of_each",
     "first_seen_codes",
     "numbered_by_first_sight",
@@ -379,6 +380,18 @@ def order_codes(values: pd.Series, order: Sequence[str]) -> npt.NDArray[np.int64
         lookup = np.array([position(unique) for unique in uniques.tolist()] + [-1],
                           dtype=np.int64)  # the last: code -1 (missing)
         out[rest] = lookup[np.asarray(codes, dtype=np.intp)]
+    return out
+
+
+def filled_objects(n: int, value: Any) -> npt.NDArray[np.object_]:
+    """``np.full(n, value, dtype=object)`` by ``ndarray.fill``: the same array, about 4
+    times faster (``np.full`` copies the value in by a casting loop).
+
+    >>> filled_objects(3, "").tolist()
+    ['', '', '']
+    """
+    out = np.empty(n, dtype=object)
+    out.fill(value)
     return out
 
 

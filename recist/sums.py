@@ -19,7 +19,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import NO_DATE_NS, compare_rounded, dense_limit, round_half_away, run_starts
+from recist.arrays import (
+    NO_DATE_NS,
+    compare_rounded,
+    dense_limit,
+    filled_objects,
+    round_half_away,
+    run_starts,
+)
 from recist.cohort_index import TextCodes, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
@@ -706,11 +713,11 @@ def _backdate_confirmed_new(
     late ones (tuples; None where there is none). Array operations on the new-lesion rows
     only (``tests/recist/sums/test_backdate.py`` compares them with a plain reading).
     """
-    lesions = np.full(n_tp, "", dtype=object)
-    confirmed = np.full(n_tp, "", dtype=object)
+    lesions = filled_objects(n_tp, "")
+    confirmed = filled_objects(n_tp, "")
     dates = np.full(n_tp, NO_DATE_NS, dtype=np.int64)
-    late_lesions = np.full(n_tp, None, dtype=object)
-    late_confirmed = np.full(n_tp, None, dtype=object)
+    late_lesions = np.empty(n_tp, dtype=object)  # None
+    late_confirmed = np.empty(n_tp, dtype=object)
     backdated, late = (lesions, confirmed, dates), (late_lesions, late_confirmed)
     if not len(unequivocal_rows) or not len(equivocal_rows):
         return backdated, late

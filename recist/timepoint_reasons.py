@@ -205,7 +205,7 @@ def _target_pieces(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.NDArr
 
 def _suffixes(rows: npt.NDArray[np.intp], f: Mapping[str, npt.NDArray[Any]],
               nontarget_code: npt.NDArray[np.int64], new_code: npt.NDArray[np.int64],
-              backdated: npt.NDArray[np.bool_], therapy_text: npt.NDArray[np.object_],
+              backdated: npt.NDArray[np.bool_], therapy_text: npt.NDArray[np.object_] | None,
               overall: npt.NDArray[np.object_], rule: npt.NDArray[np.object_]) -> list[str]:
     """Everything after the target part of each of ``rows``: the non-target, new-lesion,
     DEC-13 and DEC-17 parts and the overall response with its rule (each row's values
@@ -218,7 +218,8 @@ def _suffixes(rows: npt.NDArray[np.intp], f: Mapping[str, npt.NDArray[Any]],
     news = np.array(NEW_LESION_ORDER, dtype=object)[new_code[rows]].tolist()
     out = []
     for j, (nontarget, new, is_backdated, therapy, response, why) in enumerate(zip(
-            nontargets, news, backdated[rows].tolist(), therapy_text[rows].tolist(),
+            nontargets, news, backdated[rows].tolist(),
+            [""] * len(rows) if therapy_text is None else therapy_text[rows].tolist(),
             overall[rows].tolist(), rule[rows].tolist())):
         parts = []
         if nontarget in _NONTARGET_PARTS:
@@ -240,7 +241,7 @@ def _suffixes(rows: npt.NDArray[np.intp], f: Mapping[str, npt.NDArray[Any]],
 def timepoint_reasons(
     f: Mapping[str, npt.NDArray[Any]], codes: Mapping[str, npt.NDArray[np.int64]],
     overall: npt.NDArray[np.object_], rule: npt.NDArray[np.object_],
-    backdated: npt.NDArray[np.bool_], therapy_text: npt.NDArray[np.object_],
+    backdated: npt.NDArray[np.bool_], therapy_text: npt.NDArray[np.object_] | None,
     baseline: npt.NDArray[np.bool_], criteria: Criteria,
 ) -> npt.NDArray[np.object_]:
     """The ``reasons`` of every time point as an object array of ``str``
@@ -252,7 +253,7 @@ def timepoint_reasons(
 def timepoint_reason_texts(
     f: Mapping[str, npt.NDArray[Any]], codes: Mapping[str, npt.NDArray[np.int64]],
     overall: npt.NDArray[np.object_], rule: npt.NDArray[np.object_],
-    backdated: npt.NDArray[np.bool_], therapy_text: npt.NDArray[np.object_],
+    backdated: npt.NDArray[np.bool_], therapy_text: npt.NDArray[np.object_] | None,
     baseline: npt.NDArray[np.bool_], criteria: Criteria,
 ) -> pa.ChunkedArray | npt.NDArray[np.object_]:
     """The ``reasons`` of every time point, as Arrow strings
@@ -263,7 +264,8 @@ def timepoint_reason_texts(
     target, non-target and new-lesion responses as codes of ``*_ORDER`` (keys
     ``target``, ``nontarget``, ``new``); ``overall``/``rule``: the overall response and
     its rule after DEC-13; ``backdated``: DEC-13 time points; ``therapy_text``: the
-    DEC-17 part of each row ("" for none); ``baseline``: the baseline rows.
+    DEC-17 part of each row ("" for none; None when no row has one); ``baseline``: the
+    baseline rows.
     """
     n = len(baseline)
     nontarget_code, new_code = codes["nontarget"], codes["new"]
@@ -277,7 +279,7 @@ def timepoint_reason_texts(
                            np.asarray(f["n_new_unequivocal"]), 0)
     columns = [np.asarray(codes["target"]), np.asarray(nontarget_code), np.asarray(new_code),
                named, unequivocal]
-    if any(therapy_text.tolist()):
+    if therapy_text is not None and any(therapy_text.tolist()):
         columns.append(pd.factorize(therapy_text)[0])
     key = combined_codes(columns)  # overall and rule follow from the three responses
     special = baseline | backdated  # written row by row: "baseline", DEC-13 lesions

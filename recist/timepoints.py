@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from recist.arrays import NO_DATE_NS, round_half_away, run_starts
+from recist.arrays import NO_DATE_NS, filled_objects, round_half_away, run_starts
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.response_table import (
@@ -386,7 +386,7 @@ def assess_timepoints_with_findings(
              "nt_progression_ns"),
             (codes["new"] == NEW_LESION_ORDER.index(NewLesions.Y), "new_unequivocal_ns"),
             (backdated, "backdated_ns")):
-        np.minimum(pd_ns, np.where(rows, np.asarray(features[column]), NO_DATE_NS), out=pd_ns)
+        np.minimum(pd_ns, np.asarray(features[column]), out=pd_ns, where=rows)
     date_ns = np.where(is_pd & (pd_ns != NO_DATE_NS), pd_ns, np.asarray(features["last_ns"]))
     del pd_ns
 
@@ -442,13 +442,14 @@ def _text_column(texts: pa.ChunkedArray | npt.NDArray[np.object_]
 def _new_therapy_notes(
     features: Mapping[str, npt.NDArray[Any]], date_ns: npt.NDArray[np.int64],
     baseline: npt.NDArray[np.bool_],
-) -> tuple[npt.NDArray[np.object_], list[Finding]]:
-    """DEC-17 reason parts (late confirmations, time points after new therapy) and the
-    findings of the late confirmations."""
-    text = np.full(len(baseline), "", dtype=object)
+) -> tuple[npt.NDArray[np.object_] | None, list[Finding]]:
+    """DEC-17 reason parts (late confirmations, time points after new therapy; None when
+    no patient has a cut-off, so no row has one) and the findings of the late
+    confirmations."""
     cutoff_ns = np.asarray(features["new_therapy_ns"])
     if not (cutoff_ns != NO_DATE_NS).any():
-        return text, []
+        return None, []
+    text = filled_objects(len(baseline), "")
     cutoff_iso = {}  # formatted once per distinct cut-off
     for ns in np.unique(cutoff_ns[cutoff_ns != NO_DATE_NS]).tolist():
         cutoff_iso[ns] = pd.Timestamp(ns).strftime("%Y-%m-%d")

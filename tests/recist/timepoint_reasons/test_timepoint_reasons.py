@@ -109,3 +109,14 @@ def test_reasons_of_few_or_no_time_points(n):
         assert got.dtype == object
         assert got.tolist() == [_plain(i, f, codes, overall, rule, backdated, therapy,
                                        baseline, RECIST_1_1) for i in range(n)]
+
+
+def test_no_therapy_texts_read_as_none_on_every_row():
+    # ``None`` (no patient has a cut-off, ``assess_timepoints``' call) reads as "" on
+    # every row, the DEC-13 rows written one by one included
+    f, codes, overall, rule, backdated, _, baseline = _time_points(4)
+    empty = np.full(len(baseline), "", dtype=object)
+    got = timepoint_reasons(f, codes, overall, rule, backdated, None, baseline, RECIST_1_1)
+    assert backdated.any()
+    assert got.tolist() == [_plain(i, f, codes, overall, rule, backdated, empty, baseline,
+                                   RECIST_1_1) for i in range(len(baseline))]
