@@ -243,7 +243,9 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike,
         return findings_at(located, codes, rule, severity, texts, lesion)
     if patients is None:
         patients = decoded(encoding.patient, rows, str, frame["patient_id"])
-    dates = iso_dates(frame["date"].array[rows])
+    dates = iso_dates(encoding.date_ns[rows].view("datetime64[ns]")  # the column's values
+                      if frame["date"].dtype == np.dtype("datetime64[ns]")
+                      else frame["date"].array[rows])
     tps = encoding.timepoints
     tp_at = tps.row_tp[rows]
     labelled = tps.has_visit[rows]

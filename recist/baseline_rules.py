@@ -28,6 +28,7 @@ from recist.arrays import (
     combined_codes,
     dense_limit,
     first_row_of_each,
+    first_seen_codes,
     numbered_by_first_sight,
     round_half_away,
 )
@@ -160,6 +161,21 @@ def _objects_at(column: pd.Series[Any], rows: npt.NDArray[np.integer[Any]]
                 ) -> npt.NDArray[np.object_]:
     """``_objects(column)[rows]``, converting the cells at ``rows`` only."""
     return np.asarray(column.array.take(rows), dtype=object)
+
+
+def _missing_at(column: pd.Series[Any], rows: npt.NDArray[np.integer[Any]],
+                cells: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """``pd.isna(cells)`` of the ``cells`` of ``column`` at ``rows``: a categorical's code
+    -1 (no category is missing), else each cell tested.
+
+    >>> column = pd.Series(["a", None, "b"], dtype="category")
+    >>> _missing_at(column, np.array([1, 2]), _objects_at(column, np.array([1, 2]))).tolist()
+    [True, False]
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        missing: npt.NDArray[np.bool_] = column.cat.codes.to_numpy()[rows] < 0
+        return missing
+    return np.asarray(pd.isna(cells), dtype=bool)
 
 
 def baseline_rows(measurements: pd.DataFrame) -> pd.DataFrame:
@@ -792,7 +808,7 @@ def check_target_selection(lesions: pd.DataFrame,
     chosen = np.flatnonzero(keyed & (per_organ > criteria.max_targets_per_organ))
     members, starts = _groups_in_order(per_organ_code[chosen], chosen)
     organs = _objects_at(lesions["organ"], members)
-    organs[pd.isna(organs)] = "node"  # a nodal target's organ key is "lymph node"
+    organs[_missing_at(lesions["organ"], members, organs)] = "node"  # key "lymph node"
     listed, listed_code = _lesions_in_organs(lesions, members, lesion_ids_at(members), organs)
     firsts = members[starts[:-1]]
     if written is not None:  # the keys of the groups' first lesions, the only ones read
@@ -901,9 +917,9 @@ def _lesions_in_organs(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
     n_organs = len(lesions["organ"].cat.categories) + 1
     pair = ((lesions["lesion_id"].cat.codes.to_numpy()[members].astype(np.int64) + 1) * n_organs
             + lesions["organ"].cat.codes.to_numpy()[members] + 1)
-    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
-    texts = np.array([f"{ids[i]} ({organs[i]})" for i in first.tolist()], dtype=object)
-    codes = inverse.reshape(-1).astype(np.int64, copy=False)
+    codes = first_seen_codes(pair)[0]  # a small range of pairs: flagged, not sorted
+    texts = np.array([f"{ids[i]} ({organs[i]})" for i in first_row_of_each(codes).tolist()],
+                     dtype=object)
     return texts[codes].tolist(), codes
 
 

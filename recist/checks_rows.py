@@ -80,7 +80,9 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     # the patients with an id and a start date (``dropna`` of the two columns, without
     # building that table)
     with_start = (patients["patient_id"].notna() & patients["start_date"].notna()).to_numpy()
-    start_texts = np.asarray(patients["patient_id"][with_start].astype(str), dtype=object)
+    id_column = patients["patient_id"]
+    start_texts = np.asarray((id_column if with_start.all() else id_column[with_start])
+                             .astype(str), dtype=object)
     at = _start_rows_by_code(index_of(frame).patient, start_texts)
     if at is not None:  # the table's patients, once each, in the order of their codes
         at = at[index_of(frame).patient.codes[rows]]

@@ -255,3 +255,18 @@ def test_crowded_organs_of_many_patients_each_list_their_own_lesions(categorical
                   f"'{'lymph node' if patient == 'P8' else key[lesions[0][1]]}': "
                   + ", ".join(f"{lesion} ({organ})" for lesion, organ in lesions))
         for patient, lesions in crowded.items()]
+
+
+@pytest.mark.parametrize("categorical", [True, False])
+def test_crowded_nodes_without_an_organ_are_listed_as_node(categorical):
+    # a missing organ (code -1 of a categorical column, else a missing cell) reads "node";
+    # the others keep their organ
+    m = table(*[{"lesion_id": f"N{i}", "organ": organ, "nodal": "true", "sa_mm": 18.0}
+                for i, organ in enumerate([None, "cervical", None, "inguinal"], 1)])
+    assert isinstance(m["organ"].dtype, pd.CategoricalDtype)
+    if not categorical:
+        m = m.astype({"organ": object})
+    found = check_target_selection(m)
+    assert [f.code for f in found] == ["too-many-targets-in-organ"]
+    assert ("4 targets in organ 'lymph node': N1 (node), N2 (cervical), N3 (node), "
+            "N4 (inguinal); at most 2") in found[0].message
