@@ -103,14 +103,19 @@ def _contribution_of_masks(measured: npt.ArrayLike, too_small: npt.ArrayLike,
 
 
 def _contribution_of_diameters(measured: npt.ArrayLike, too_small: npt.ArrayLike,
-                               diameter: npt.NDArray[np.float64],
-                               criteria: Criteria) -> npt.NDArray[np.float64]:
-    """``_contribution_of_masks`` with each row's diameter (SA of a node, else LD) given."""
+                               diameter: npt.NDArray[np.float64], criteria: Criteria,
+                               *, in_place: bool = False) -> npt.NDArray[np.float64]:
+    """``_contribution_of_masks`` with each row's diameter (SA of a node, else LD) given;
+    ``in_place``: written over ``diameter`` (the caller's own float64 array of the rows'
+    shape, not read again), no new array."""
     measured, too_small = np.asarray(measured, dtype=bool), np.asarray(too_small, dtype=bool)
     shape = np.broadcast_shapes(measured.shape, too_small.shape, np.shape(diameter))
-    contribution = np.where(np.broadcast_to(too_small, shape),
-                            float(criteria.too_small_mm), 0.0)
-    np.copyto(contribution, diameter, where=measured)  # measured first, as SUM-1 says
+    contribution = diameter if in_place else np.array(np.broadcast_to(diameter, shape),
+                                                      dtype=float)
+    others = ~np.broadcast_to(measured, shape)  # measured: the diameter, as SUM-1 says
+    np.copyto(contribution, 0.0, where=others)
+    np.copyto(contribution, float(criteria.too_small_mm),
+              where=np.broadcast_to(too_small, shape) & others)
     return contribution
 
 
@@ -550,9 +555,10 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     nt_rows = np.flatnonzero(_codes_equal(kind.codes, kind, LesionKind.NON_TARGET))
     new_rows = np.flatnonzero(_codes_equal(kind.codes, kind, LesionKind.NEW))
     t_status_is = status_of(t_rows)
-    t_nodal, t_sa, t_ld = nodal[t_rows], sa[t_rows], ld[t_rows]
+    t_nodal = nodal[t_rows]
     t_measured = t_status_is(TargetStatus.MEASURED)
-    t_diameter = np.where(t_nodal, t_sa, t_ld)
+    t_diameter = ld[t_rows]
+    np.copyto(t_diameter, sa[t_rows], where=t_nodal)  # SA of a node, else LD
     bad = np.flatnonzero(t_measured & np.isnan(t_diameter))
     _check_measured_diameters(frame, t_rows[bad[:1]])
     decimals = criteria.rounding_decimals
@@ -568,7 +574,8 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
 
     # ---- targets: lesion level (fragments added, SUM-5, DEC-11) ----
     t_contribution = _contribution_of_diameters(t_measured, t_status_is(TargetStatus.TOO_SMALL),
-                                                t_diameter, criteria)
+                                                t_diameter, criteria, in_place=True)
+    del t_diameter
     t_not_evaluated = t_status_is(TargetStatus.NOT_EVALUATED)
     t_tp, t_lesion = row_tp[t_rows], row_lesion[t_rows]
     at_baseline = tp_order == 0  # per time point
@@ -614,13 +621,16 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     target_ns = date_ns[t_rows]
     target_ns[t_not_evaluated] = NO_DATE_NS  # the "no date" of a time point without one
     first_target_ns = _group_min(t_tp, target_ns, n_tp, NO_DATE_NS)
-    del t_rows, t_tp, t_lesion, t_contribution, les_of_row, target_ns, t_nodal, t_sa
-    del t_ld, t_diameter
+    del t_rows, t_tp, t_lesion, t_contribution, les_of_row, target_ns, t_nodal
 
     # ---- non-targets (NT-*, DEC-5) ----
     nt_status_is = status_of(nt_rows)
-    gone = nt_status_is(NonTargetStatus.ABSENT) & ~(nodal[nt_rows]
-                                       & (sa[nt_rows] >= criteria.node_pathological_sa_mm))
+    # absent, and not a node with a pathological SA (read at the absent rows only)
+    gone = nt_status_is(NonTargetStatus.ABSENT)
+    absent = np.flatnonzero(gone)
+    absent_rows = nt_rows[absent]
+    gone[absent] = ~(nodal[absent_rows] & (sa[absent_rows] >= criteria.node_pathological_sa_mm))
+    del absent, absent_rows
     nt_row_tp, nt_lesion = row_tp[nt_rows], row_lesion[nt_rows]
     nt_of_row, nt_tp, nt_group_lesion, nt_ordered = _ordered_lesion_groups(
         nt_row_tp, nt_lesion, tp_order, n_lesions, n_orders)
