@@ -10,11 +10,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from recist._checks_support import codes_of, findings_at_rows, findings_of_columns
+from recist._checks_support import (
+    codes_of,
+    findings_at_rows,
+    findings_of_columns,
+    made_findings,
+)
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
 from recist.arrays import run_starts, same_objects
-from recist.cohort_index import index_of
+from recist.cohort_index import Timepoints, index_of
 from recist.findings import Finding, Findings, Severity
 from recist.response_table import OVERALL_LABELS
 from recist.timepoints import TimepointCodes
@@ -87,15 +92,25 @@ def timepoint_checks(timepoints: pd.DataFrame, measurements: pd.DataFrame,
     # aligned: the encoding's patient codes number the time points' ids in sorted order
     patient_code = index_of(frame).timepoints.patient if aligned else None
     return (_cr_followed_findings(timepoints,
-                                  _first_after_cr(timepoints, responses, patient_code))
+                                  _first_after_cr(timepoints, responses, patient_code),
+                                  index_of(frame).timepoints if aligned else None)
             + _present_after_cr(timepoints, frame, responses, aligned))
 
 
-def _cr_followed_findings(timepoints: pd.DataFrame, hits: dict[str, np.ndarray]) -> Findings:
-    """``_cr_then`` of the PR rows, then of the SD rows, located together (one pass)."""
+def _cr_followed_findings(timepoints: pd.DataFrame, hits: dict[str, np.ndarray],
+                          aligned: Timepoints | None = None) -> Findings:
+    """``_cr_then`` of the PR rows, then of the SD rows, located together (one pass).
+    ``aligned``: the measurements' time points when row ``i`` of the table is time point
+    ``i`` (``_one_row_per_timepoint``): a row's visit is then its time point's label
+    (cleaned as ``visit_label`` cleans it), read without hashing the visit cells."""
     rows = np.concatenate([hits[label] for label in _CR_THEN])
     each = [(parts, len(hits[label])) for label, parts in _CR_THEN.items()]
     code, rule, text = (sum(([parts[i]] * n for parts, n in each), []) for i in range(3))
+    if aligned is not None and len(rows):
+        return made_findings(
+            code, rule, Severity.WARNING, text,
+            [str(p) for p in np.asarray(timepoints["patient_id"].array, dtype=object)[rows]],
+            _iso_dates(timepoints["date"].to_numpy()[rows]), aligned.label[rows], None)
     return findings_of_columns(len(rows), _rows_located(timepoints, rows), code, rule,
                                Severity.WARNING, text, lesion=False)
 

@@ -536,3 +536,29 @@ def test_timepoints_aligned_by_their_labels_whether_the_same_objects_or_not():
     assert _one_row_per_timepoint(copied, frame)
     other = tp.assign(visit=tp["visit"].where(tp.index != 1, "C9"))
     assert not _one_row_per_timepoint(other, frame)
+
+
+@pytest.mark.parametrize("visits", [(" BL", "C2 ", " C3 "), ("BL", None, None), (None,) * 3])
+def test_cr_then_pr_on_the_respond_table_names_its_visits_as_any_other_order(visits):
+    """On respond's timepoints table (row i: time point i of the measurements) the
+    cr-then-pr findings name each row's visit as its time point's label (stripped; the
+    ISO date of a time point without one), as the visits of the table reversed are read."""
+    from recist._checks_support import indexed
+    from recist.checks_response import _one_row_per_timepoint
+    from recist.response import respond
+
+    rows = []
+    for patient in ("P2", "P1"):
+        for (date, ld), visit in zip((("2024-01-10", 20.0), ("2024-03-06", 0.0),
+                                      ("2024-05-01", 3.0)), visits, strict=True):
+            rows.append({**BASE, "patient_id": patient, "date": date, "ld_mm": ld,
+                         "visit": visit, "status": "measured" if ld else "absent"})
+    m = table(*rows)
+    tp = respond(m).timepoints
+    assert _one_row_per_timepoint(tp, indexed(m))
+    found = checks.run_timepoint_checks(tp, m)
+    assert [(f.code, f.patient_id, f.visit) for f in found] == [
+        ("cr-then-pr", patient, "2024-05-01" if visits[2] is None else "C3")
+        for patient in ("P1", "P2")]
+    assert [f.__dict__ for f in found] == [
+        f.__dict__ for f in checks.run_timepoint_checks(tp.iloc[::-1], m)]
