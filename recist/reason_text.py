@@ -520,9 +520,8 @@ def compose_texts(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
             raise ValueError(f"compose: {len(code)} codes for {n} rows")
         if code.size and (int(code.min()) < 0 or int(code.max()) >= size):
             raise IndexError(f"compose: a code outside a table of {size} texts")
-    empty = pa.chunked_array([pa.repeat(pa.scalar("", pa.string()), n)])
     if not n or not pieces:
-        return empty
+        return _empty_texts(n)
     try:
         table = pa.concat_arrays([
             t.cast(pa.string()) if isinstance(t, pa.Array)
@@ -544,7 +543,7 @@ def compose_texts(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
     block = max(1, min(_BLOCK, _MAX_OFFSET // max(1, widest_row)))
     width = sum(code.shape[1] for code in codes)
     if not width:
-        return empty
+        return _empty_texts(n)
     index_type = np.int32 if starts[-1] <= _MAX_OFFSET else np.int64
     chunks = []
     for start in range(0, n, block):
@@ -557,6 +556,11 @@ def compose_texts(n: int, pieces: Sequence[tuple[Texts, npt.ArrayLike]]
             column += code.shape[1]
         chunks.append(joined_rows(table, index))  # checked above
     return pa.chunked_array(chunks, type=pa.string())
+
+
+def _empty_texts(n: int) -> pa.ChunkedArray:
+    """``n`` empty texts, as ``compose_texts`` gives them."""
+    return pa.chunked_array([pa.repeat(pa.scalar("", pa.string()), n)])
 
 
 def format_rows(mask: npt.NDArray[np.bool_], template: str, *columns: npt.ArrayLike) -> list[str]:

@@ -27,7 +27,7 @@ from recist.arrays import (
     round_half_away,
     run_starts,
 )
-from recist.cohort_index import TextCodes, index_of
+from recist.cohort_index import TextCodes, Timepoints, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.errors import RecistDataError
 from recist.vocabulary import LesionKind, NewLesionStatus, NonTargetStatus, TargetStatus
@@ -173,13 +173,15 @@ def _running_min_before(sums: npt.NDArray[np.float64], codes: npt.NDArray[Any]
 
 def _nadir_by_order(sum_mm: npt.NDArray[np.float64], tp_order: npt.NDArray[np.int64],
                     n_orders: int) -> npt.NDArray[np.floating[Any]]:
-    """``nadir_before(sum_mm, ~np.isnan(sum_mm), patients)`` of time points sorted by
-    patient and numbered within each by ``tp_order`` (0 the baseline, then 1, 2, ...):
+    """``nadir_before(sum_mm, ~np.isnan(sum_mm), patients)`` of sums without a negative
+    zero (rounded, DEC-22: a tie of 0.0 and -0.0 could keep either) of time points sorted
+    by patient and numbered within each by ``tp_order`` (0 the baseline, then 1, 2, ...):
     the sums laid out in a grid by order, then patient (its baseline starts one), after a
-    first row of inf, and each row's running minimum read one row up. The rows are taken
-    one by one (a vectorised minimum of two rows each) when they are no more than the
-    patients, else by ``np.minimum.accumulate`` (an element at a time); ``nadir_before``
-    when the grid would take more than a few cells per time point."""
+    first row of inf, and each row's running minimum (``np.fmin``: a NaN, no sum, passed
+    over) read one row up. The rows are taken one by one (a vectorised minimum of two rows
+    each) when they are no more than the patients, else by ``np.fmin.accumulate`` (an
+    element at a time); ``nadir_before`` when the grid would take more than a few cells
+    per time point."""
     n = len(sum_mm)
     heads = tp_order == 0
     n_patients = int(np.count_nonzero(heads))
@@ -190,13 +192,13 @@ def _nadir_by_order(sum_mm: npt.NDArray[np.float64], tp_order: npt.NDArray[np.in
     cell += np.cumsum(heads, dtype=np.intp)
     cell -= 1
     grid = np.full(n_patients * width, np.inf)
-    grid[cell + n_patients] = np.where(np.isnan(sum_mm), np.inf, sum_mm)
+    grid[n_patients:][cell] = sum_mm
     rows = grid.reshape(width, n_patients)
-    if width <= n_patients:
+    if width <= n_patients:  # row 0 (inf) holds no NaN, so neither does any minimum
         for k in range(1, width):
-            np.minimum(rows[k], rows[k - 1], out=rows[k])
+            np.fmin(rows[k], rows[k - 1], out=rows[k])
     else:
-        np.minimum.accumulate(rows, axis=0, out=rows)
+        np.fmin.accumulate(rows, axis=0, out=rows)
     previous: npt.NDArray[np.float64] = grid[cell]
     previous[np.isinf(previous)] = np.nan
     return previous
@@ -259,6 +261,20 @@ def _check_measured_diameters(frame: pd.DataFrame, bad: np.ndarray) -> None:
             f"{row['lesion_id']}: target is 'measured' but {which} is empty; enter the "
             "diameter, or use status too_small / absent / not_evaluated (DEC-18)"
         )
+
+
+_NAT = np.iinfo(np.int64).min
+"""A missing scan date (NaT) as int64 ns."""
+
+
+def _shared_dates(timepoints: Timepoints, date_ns: np.ndarray) -> np.ndarray | None:
+    """Each time point's scan date when every row has a date (a normalised table: an
+    undated row is refused) and the rows of each time point share it
+    (``Timepoints.one_date_each``), else None: the earliest scan of any of a time point's
+    rows is then that date (DEC-20), without reading the rows' own dates."""
+    if timepoints.one_date_each and (not len(date_ns) or int(date_ns.min()) != _NAT):
+        return timepoints.first_ns
+    return None
 
 
 def _group_min(keys: np.ndarray, values: np.ndarray, n: int, fill: int) -> np.ndarray:
@@ -597,7 +613,6 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_evaluated_base = count_lesions(~les_ne & les_in_base)
     any_ne = count_lesions(les_ne) > 0
     any_not_cr = count_lesions(not_cr) > 0
-    del count_lesions
     partial = round_half_away(
         np.bincount(t_tp, weights=t_contribution, minlength=n_tp), decimals)
 
@@ -618,10 +633,17 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     pct_nadir = round_half_away(pct_nadir, decimals)
     # DEC-20: a sum-based PD is dated by the earliest scan of the targets that documented
     # it, so rows of targets not evaluated at that time point do not count.
-    target_ns = date_ns[t_rows]
-    target_ns[t_not_evaluated] = NO_DATE_NS  # the "no date" of a time point without one
-    first_target_ns = _group_min(t_tp, target_ns, n_tp, NO_DATE_NS)
-    del t_rows, t_tp, t_lesion, t_contribution, les_of_row, target_ns, t_nodal
+    shared_ns = _shared_dates(tps, date_ns)
+    if shared_ns is not None:  # a time point with an evaluated target: its date
+        evaluated = count_lesions(_any_of_groups(les_of_row, ~t_not_evaluated, n_les)) > 0
+        first_target_ns = np.where(evaluated, shared_ns, NO_DATE_NS)
+        del evaluated
+    else:
+        target_ns = date_ns[t_rows]
+        target_ns[t_not_evaluated] = NO_DATE_NS  # the "no date" of a time point without one
+        first_target_ns = _group_min(t_tp, target_ns, n_tp, NO_DATE_NS)
+        del target_ns
+    del t_rows, t_tp, t_lesion, t_contribution, les_of_row, t_nodal, count_lesions
 
     # ---- non-targets (NT-*, DEC-5) ----
     nt_status_is = status_of(nt_rows)
@@ -649,8 +671,9 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_nt_prog = count_nt(nt_prog)
     n_nt_present = count_nt(~nt_gone & ~nt_ne & ~nt_prog)
     del count_nt
-    nt_prog_ns = _group_min(nt_row_tp[nt_progression], date_ns[nt_rows[nt_progression]], n_tp,
-                            NO_DATE_NS)
+    nt_prog_ns = (np.where(n_nt_prog > 0, shared_ns, NO_DATE_NS) if shared_ns is not None
+                  else _group_min(nt_row_tp[nt_progression], date_ns[nt_rows[nt_progression]],
+                                  n_tp, NO_DATE_NS))
     del nt_rows, nt_status_is, gone, nt_row_tp, nt_lesion, nt_of_row, nt_progression
 
     # ---- new lesions (NEW-1, NEW-3, DEC-13, DEC-14) ----
@@ -660,7 +683,10 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     del new_rows, new_status_is
     n_unequivocal = np.bincount(row_tp[unequivocal_rows], minlength=n_tp).astype(np.int64)
     n_equivocal = np.bincount(row_tp[equivocal_rows], minlength=n_tp).astype(np.int64)
-    unequivocal_ns = _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp, NO_DATE_NS)
+    unequivocal_ns = (np.where(n_unequivocal > 0, shared_ns, NO_DATE_NS)
+                      if shared_ns is not None else
+                      _group_min(row_tp[unequivocal_rows], date_ns[unequivocal_rows], n_tp,
+                                 NO_DATE_NS))
     backdated, late = _backdate_confirmed_new(
         frame, row_tp, tp_order, row_lesion, unequivocal_rows, equivocal_rows, date_ns,
         tp_cutoff_ns, n_tp)

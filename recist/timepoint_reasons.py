@@ -273,8 +273,8 @@ def timepoint_reason_texts(
     named = np.zeros(n, dtype=np.int64)
     for value, (_, count) in _NONTARGET_PARTS.items():
         if count is not None:
-            rows = nontarget_code == NONTARGET_ORDER.index(value)
-            named[rows] = np.asarray(f[count])[rows]
+            np.copyto(named, np.asarray(f[count]), casting="unsafe",
+                      where=nontarget_code == NONTARGET_ORDER.index(value))
     unequivocal = np.where(new_code == NEW_LESION_ORDER.index(NewLesions.Y),
                            np.asarray(f["n_new_unequivocal"]), 0)
     columns = [np.asarray(codes["target"]), np.asarray(nontarget_code), np.asarray(new_code),

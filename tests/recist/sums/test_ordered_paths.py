@@ -7,6 +7,7 @@ patients with many time points, and a grid too large (``nadir_before`` itself)."
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from recist.sums import (
@@ -91,3 +92,34 @@ def test_nadir_by_order_equals_nadir_before(lengths):
 
 def test_nadir_by_order_of_no_time_points():
     assert len(_nadir_by_order(np.zeros(0), np.zeros(0, dtype=np.int64), 0)) == 0
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_dates_of_time_points_sharing_one_date_equal_the_rows_earliest(seed, monkeypatch):
+    # DEC-20 dates (targets evaluated, non-target progression, unequivocal new lesions)
+    # read from the time point's one date (``_shared_dates``) equal the rows' earliest
+    # scans, time points without such rows keeping the no-date sentinel; a table whose
+    # time points hold several dates takes the rows' own dates either way
+    from recist import sums
+    from recist.table import normalise_measurements
+
+    from support.timepoint_rows import random_cohort
+
+    columns = ("target_first_ns", "nt_progression_ns", "new_unequivocal_ns")
+    one_date = normalise_measurements(random_cohort(120, seed=seed))
+    several = one_date.copy()
+    later = several.index[several["visit"].astype(str) != several["visit"].iloc[0]][::7]
+    several.loc[later, "date"] += pd.Timedelta(days=1)
+    for measurements, shared in ((one_date, True), (several, False)):
+        got = sums.timepoint_columns(measurements)
+        assert (sums._shared_dates(sums.index_of(measurements).timepoints,
+                                   sums.index_of(measurements).date_ns) is not None) == shared
+        with monkeypatch.context() as patch:
+            patch.setattr(sums, "_shared_dates", lambda timepoints, date_ns: None)
+            expected = sums.timepoint_columns(measurements.copy())
+        for column in columns:
+            assert got[column].dtype == expected[column].dtype
+            assert got[column].tolist() == expected[column].tolist(), column
+        evaluated_nowhere = got["has_targets"] & (got["target_first_ns"] == sums.NO_DATE_NS)
+        if shared:
+            assert evaluated_nowhere.any()  # the sentinel case is exercised
