@@ -500,6 +500,45 @@ def _flag_counter(group_tp: np.ndarray, sizes: np.ndarray, ordered: bool
     return count
 
 
+def _items_at(sizes: np.ndarray, flagged_tp: np.ndarray) -> np.ndarray:
+    """The positions of the items (lesions, in ascending time point order) of the flagged
+    time points: ``sizes`` holds the items of each time point, so each time point's items
+    are the range after those of the time points before it.
+
+    >>> _items_at(np.array([2, 0, 3, 1]), np.array([True, True, False, True])).tolist()
+    [0, 1, 5]
+    """
+    ends = np.cumsum(sizes)
+    tps = np.flatnonzero(flagged_tp)
+    lengths = sizes[tps]
+    before = np.cumsum(lengths) - lengths  # each range's start among the items picked
+    items: np.ndarray = np.arange(int(lengths.sum()), dtype=np.intp)
+    items += np.repeat(ends[tps] - lengths - before, lengths)
+    return items
+
+
+def _lesions_at_baseline(lesion_tp: np.ndarray, lesion: np.ndarray, sizes: np.ndarray,
+                         ordered: bool, at_baseline: np.ndarray, n_lesions: int) -> np.ndarray:
+    """Per (lesion, time point) group (``_ordered_lesion_groups``: its time point
+    ``lesion_tp``, its lesion), whether the lesion has a group at its patient's baseline
+    (``at_baseline``, per time point); ``sizes``: the groups of each time point. Groups in
+    time point order: the baseline's groups read as ranges, else picked by their time
+    points.
+
+    >>> tp, lesion = np.array([0, 0, 1, 2]), np.array([0, 1, 0, 2])
+    >>> _lesions_at_baseline(tp, lesion, np.array([2, 1, 1]), True,
+    ...                      np.array([True, False, False]), 3).tolist()
+    [True, True, True, False]
+    """
+    seen = np.zeros(n_lesions, dtype=bool)
+    if ordered:
+        seen[lesion[_items_at(sizes, at_baseline)]] = True
+    else:
+        seen[lesion[np.take(at_baseline, lesion_tp)]] = True
+    flags: np.ndarray = np.take(seen, lesion)  # np.take: no intp copy of int32 codes
+    return flags
+
+
 def _ordered_lesion_groups(row_tp: np.ndarray, row_lesion: np.ndarray, tp_order: np.ndarray,
                            n_lesions: int, n_orders: int
                            ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, bool]:
@@ -521,19 +560,6 @@ def _any_of_groups(group: np.ndarray | None, flags: np.ndarray, n_groups: int) -
     """``_group_any``, or the flags themselves (not copied) for ``group`` None (each row a
     group, ``_ordered_lesion_groups``)."""
     return flags if group is None else _group_any(group, flags, n_groups)
-
-
-def _lesions_flagged(row_lesion: np.ndarray, flags: np.ndarray, n_lesions: int) -> np.ndarray:
-    """Per lesion 0..n_lesions-1, whether one of its rows is flagged (at its patient's
-    baseline, say).
-
-    >>> _lesions_flagged(np.array([0, 1, 0, 1]), np.array([False, True, False, False]),
-    ...                  3).tolist()
-    [False, True, False]
-    """
-    seen = np.zeros(n_lesions, dtype=bool)
-    seen[row_lesion[flags]] = True
-    return seen
 
 
 def _group_any(group: np.ndarray, flags: np.ndarray, n_groups: int) -> np.ndarray:
@@ -574,7 +600,9 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     t_nodal = nodal[t_rows]
     t_measured = t_status_is(TargetStatus.MEASURED)
     t_diameter = ld[t_rows]
-    np.copyto(t_diameter, sa[t_rows], where=t_nodal)  # SA of a node, else LD
+    nodes = np.flatnonzero(t_nodal)
+    t_diameter[nodes] = sa[t_rows[nodes]]  # SA of a node, else LD
+    del nodes
     bad = np.flatnonzero(t_measured & np.isnan(t_diameter))
     _check_measured_diameters(frame, t_rows[bad[:1]])
     decimals = criteria.rounding_decimals
@@ -603,12 +631,13 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
                else _group_sum(les_of_row, t_contribution, n_les))  # else one row a lesion
     les_ne = _any_of_groups(les_of_row, t_not_evaluated, n_les)
     les_nodal = _any_of_groups(les_of_row, t_nodal, n_les)
-    les_in_base = _lesions_flagged(t_lesion, at_baseline[t_tp], n_lesions)[les_lesion]
     not_cr = np.where(les_nodal, compare_rounded(les_sum, float(criteria.node_pathological_sa_mm),
                                                  decimals, inclusive=True),
                       compare_rounded(les_sum, 0.0, decimals, inclusive=False))
     del les_sum
     n_target_lesions = np.bincount(les_tp, minlength=n_tp)
+    les_in_base = _lesions_at_baseline(les_tp, les_lesion, n_target_lesions, ordered,
+                                       at_baseline, n_lesions)
     count_lesions = _flag_counter(les_tp, n_target_lesions, ordered)
     n_evaluated_base = count_lesions(~les_ne & les_in_base)
     any_ne = count_lesions(les_ne) > 0
@@ -661,8 +690,9 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     nt_prog = _any_of_groups(nt_of_row, nt_progression, n_nt)
     nt_ne = _any_of_groups(nt_of_row, nt_status_is(NonTargetStatus.NOT_EVALUATED), n_nt)
     nt_gone = ~_any_of_groups(nt_of_row, ~gone, n_nt)  # every row of the lesion gone
-    nt_in_base = _lesions_flagged(nt_lesion, at_baseline[nt_row_tp], n_lesions)[nt_group_lesion]
     n_nt_lesions = np.bincount(nt_tp, minlength=n_tp)
+    nt_in_base = _lesions_at_baseline(nt_tp, nt_group_lesion, n_nt_lesions, nt_ordered,
+                                      at_baseline, n_lesions)
     count_nt = _flag_counter(nt_tp, n_nt_lesions, nt_ordered)
     n_nt_base = n_nt_lesions[baseline_of_tp]
     n_nt_seen_base = count_nt(nt_in_base)

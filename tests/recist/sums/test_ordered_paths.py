@@ -14,6 +14,7 @@ from recist.sums import (
     _any_of_groups,
     _flag_counter,
     _lesion_groups,
+    _lesions_at_baseline,
     _nadir_by_order,
     _ordered_lesion_groups,
     nadir_before,
@@ -67,6 +68,24 @@ def test_ordered_lesion_groups_are_the_lesion_groups(fragments, disorder):
     flags = rng.random(len(row_tp)) < 0.5
     assert _any_of_groups(group, flags, len(group_tp)).tolist() == (
         np.bincount(expected[0][flags], minlength=len(group_tp)) > 0).tolist()
+
+
+def test_lesions_at_baseline_read_as_ranges_equal_the_groups_picked():
+    # lesions in ascending time point order: the baseline's as ranges; else picked one by
+    # one; both equal a plain reading (time points 0, 3, 6 are baselines)
+    rng = np.random.default_rng(9)
+    n_tp, n_lesions = 12, 30
+    for n_groups in (0, 1, 5, 400):
+        tp = np.sort(rng.integers(0, n_tp, n_groups))
+        lesion = rng.integers(0, n_lesions, n_groups)
+        at_baseline = np.arange(n_tp) % 3 == 0
+        sizes = np.bincount(tp, minlength=n_tp)
+        based = {int(one) for one, at in zip(lesion, tp) if at_baseline[at]}
+        expected = [int(one) in based for one in lesion]
+        for ordered, order in ((True, np.arange(n_groups)), (False, rng.permutation(n_groups))):
+            got = _lesions_at_baseline(tp[order], lesion[order], sizes, ordered, at_baseline,
+                                       n_lesions)
+            assert got.tolist() == [expected[i] for i in order]
 
 
 def _orders(lengths: list[int]) -> np.ndarray:
