@@ -19,6 +19,7 @@ __all__ = [
     "combined_codes",
     "compare_rounded",
     "copy_bytes_where",
+    "elements_are",
     "filled_objects",
     "first_row_of_each",
     "first_seen_codes",
@@ -416,6 +417,21 @@ def copy_bytes_where(out: npt.NDArray[Any], value: Any, where: npt.NDArray[np.bo
     np.bitwise_xor(out, value, out=change, casting="unsafe")
     np.multiply(change, where.view(np.int8), out=change)
     np.bitwise_xor(out, change, out=out, casting="unsafe")
+
+
+def elements_are(array: npt.NDArray[np.object_], item: Any) -> npt.NDArray[np.bool_]:
+    """Whether each element of an object array is ``item`` itself (``a is item``),
+    compared as the array's pointers, not by calling ``==`` on each element (``item`` is
+    then equal to each unless its ``==`` says otherwise; compare the others by ``==``).
+
+    >>> elements_are(np.array(["", "a", ""], dtype=object), "").tolist()
+    [True, False, True]
+    """
+    if array.dtype != object:
+        raise TypeError("elements_are: an object array")
+    pointers = np.frombuffer(np.ascontiguousarray(array), dtype=np.intp).reshape(array.shape)
+    found: npt.NDArray[np.bool_] = pointers == id(item)
+    return found
 
 
 def same_objects(left: npt.NDArray[np.object_], right: npt.NDArray[np.object_]

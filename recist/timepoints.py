@@ -20,7 +20,14 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from recist.arrays import NO_DATE_NS, filled_objects, round_half_away, run_starts
+from recist.arrays import (
+    NO_DATE_NS,
+    compare_rounded,
+    elements_are,
+    filled_objects,
+    round_half_away,
+    run_starts,
+)
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Severity
 from recist.response_table import (
@@ -274,13 +281,14 @@ def _vector_target_pd(partial: npt.NDArray[np.float64], nadir_mm: npt.NDArray[np
     decimals = criteria.rounding_decimals
     total = round_half_away(partial, decimals)
     nadir = round_half_away(nadir_mm, decimals)
-    increase = round_half_away(total - nadir, decimals)
+    increase = total - nadir  # compared rounded (DEC-22), as the % below
     with np.errstate(divide="ignore", invalid="ignore"):
-        pct = round_half_away(np.where(nadir > 0, (total - nadir) / nadir * 100.0, np.nan),
-                              decimals)
+        pct = np.where(nadir > 0, increase / nadir * 100.0, np.nan)
     valid = ~np.isnan(total) & ~np.isnan(nadir)
-    is_pd: npt.NDArray[np.bool_] = valid & (increase >= criteria.pd_min_increase_mm) & (
-        (nadir == 0) | (pct >= criteria.pd_increase_pct))
+    is_pd: npt.NDArray[np.bool_] = valid & compare_rounded(
+        increase, float(criteria.pd_min_increase_mm), decimals, inclusive=True) & (
+        (nadir == 0) | compare_rounded(pct, float(criteria.pd_increase_pct), decimals,
+                                       inclusive=True))
     return is_pd
 
 
@@ -369,7 +377,7 @@ def assess_timepoints_with_findings(
     target, nontarget, new = result["target"], result["nontarget"], result["new"]
     overall, rule = result["overall"], result["rule"]  # this call's own arrays
 
-    backdated = (np.asarray(features["backdated_lesions"], dtype=object) != "") & ~baseline
+    backdated = _non_empty(np.asarray(features["backdated_lesions"], dtype=object)) & ~baseline
     overall_code = codes["overall"]
     is_pd = overall_code == _PD_CODE  # Tables 1-2, then DEC-13 below
     newly_pd = backdated & ~is_pd
@@ -394,7 +402,7 @@ def assess_timepoints_with_findings(
     # the output's columns, built without a copy (this call's own arrays; the labels are
     # copied, as the encoding of the measurements may hold them)
     columns: dict[str, npt.NDArray[Any] | pd.api.extensions.ExtensionArray] = {
-        "patient_id": np.array(features["patient_id"], dtype=object),
+        "patient_id": np.asarray(features["patient_id"], dtype=object),  # decoded anew
         "visit": np.array(features["visit"], dtype=object),
         "date": date_ns.view("datetime64[ns]"),
         **{name: np.asarray(features[name], dtype=float) for name in (
@@ -410,8 +418,9 @@ def assess_timepoints_with_findings(
     features = {name: features[name] for name in REASON_INPUTS}  # the rest is done with
     columns["reasons"] = _text_column(timepoint_reason_texts(
         features, codes, overall, rule, backdated, therapy_text, baseline, criteria))
+    baseline_rows = np.flatnonzero(baseline)
     for column in (target, nontarget, new, overall):  # the baseline has no response
-        column[baseline] = None
+        column[baseline_rows] = None
     out = pd.DataFrame(columns, copy=False)
     if coded is not None:
         coded.append(TimepointCodes(patient, columns["patient_id"][heads],
@@ -420,6 +429,15 @@ def assess_timepoints_with_findings(
     # ``features`` is already sorted by patient, then chronologically (earliest scan of
     # each time point), so the baseline stays first even if DEC-20 moves a PD date.
     return out, findings
+
+
+def _non_empty(texts: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """``texts != ""``: the elements that are the one empty text object (as
+    ``filled_objects`` writes it) found by pointer, the others compared by value."""
+    maybe = np.flatnonzero(~elements_are(texts, ""))
+    out = np.zeros(len(texts), dtype=bool)
+    out[maybe] = texts[maybe] != ""
+    return out
 
 
 def _text_column(texts: pa.ChunkedArray | npt.NDArray[np.object_]
