@@ -431,7 +431,10 @@ def _normalised(frame: pd.DataFrame, source: str, allow_implausible: bool | None
     if frame["nodal"].dtype != bool:
         words = _cleaned(frame["nodal"], lower=True)
         spelled = words.values.fillna("")
-        known = words.where(spelled.isin(_TRUE | _FALSE | {""})) | (words.codes == -1)
+        spellings = spelled.isin(_TRUE | _FALSE | {""}).to_numpy(dtype=bool)
+        # the rows are looked at only when some distinct value is not a known spelling
+        known = (words.where(spellings) | (words.codes == -1) if not spellings.all()
+                 else np.ones(1, dtype=bool))
         if not known.all():
             row = np.flatnonzero(~known)[0]
             raise RecistDataError(
