@@ -12,7 +12,7 @@ and a nadir of 0 is never a divisor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias, overload
 
 import numpy as np
@@ -473,30 +473,55 @@ def _count_flagged(group: np.ndarray, flags: np.ndarray, n_groups: int) -> np.nd
     return counts
 
 
+_PACKED_FLAGS = 4
+"""Flags counted at once by ``_flag_counter``: a byte each of one uint32 per item."""
+
+
 def _flag_counter(group_tp: np.ndarray, sizes: np.ndarray, ordered: bool
-                  ) -> Callable[[np.ndarray], np.ndarray]:
-    """``_count_flagged`` by time point of items whose time points are ``group_tp``:
-    ``sizes`` holds the items of each time point (``np.bincount(group_tp)``). Items in
-    ascending time point order (``ordered``) are counted by the prefix sums of the flags
-    read at each time point's bounds (one pass, no gather of the flagged items).
+                  ) -> Callable[..., list[np.ndarray]]:
+    """``_count_flagged`` by time point, of each of several flag arrays, of items whose
+    time points are ``group_tp``: ``sizes`` holds the items of each time point
+    (``np.bincount(group_tp)``). Items in ascending time point order (``ordered``) are
+    counted by the prefix sums of the flags read at each time point's bounds (no gather
+    of the flagged items); up to four flags at once, a byte each of one uint32 per item,
+    when no time point has 256 items (no byte then carries into the next: the sums wrap
+    modulo 2**32, their differences over a time point are exact).
 
     >>> count = _flag_counter(np.array([0, 0, 2]), np.array([2, 0, 1]), ordered=True)
-    >>> count(np.array([True, True, True])), count(np.array([False, True, False]))
-    (array([2, 0, 1]), array([1, 0, 0]))
+    >>> count(np.array([True, True, True]), np.array([False, True, False]))
+    [array([2, 0, 1]), array([1, 0, 0])]
     """
     n_tp = len(sizes)
     if not ordered:
-        return lambda flags: _count_flagged(group_tp, flags, n_tp)
+        return lambda *flags: [_count_flagged(group_tp, one, n_tp) for one in flags]
     ends = np.cumsum(sizes)
     starts = ends - sizes
-    prefix = np.empty(len(group_tp) + 1, dtype=np.int32 if len(group_tp) < 2**31 else np.int64)
+    packs = n_tp and int(sizes.max()) < 256
+    prefix = np.empty(len(group_tp) + 1, dtype=np.uint32 if packs or len(group_tp) < 2**31
+                      else np.int64)
     prefix[0] = 0
 
-    def count(flags: np.ndarray) -> np.ndarray:
+    def packed(flags: Sequence[np.ndarray]) -> list[np.ndarray]:
+        items = np.zeros(len(group_tp), dtype=np.uint32)
+        for k, one in enumerate(flags):
+            byte = np.asarray(one, dtype=bool).astype(np.uint32)
+            byte <<= np.uint32(8 * k)
+            items |= byte
+        np.cumsum(items, dtype=np.uint32, out=prefix[1:])
+        sums = prefix[ends] - prefix[starts]  # uint32: wraps like the prefix sums
+        return [((sums >> np.uint32(8 * k)) & np.uint32(255)).astype(np.int64)
+                for k in range(len(flags))]
+
+    def single(flags: np.ndarray) -> np.ndarray:
         np.cumsum(flags, dtype=prefix.dtype, out=prefix[1:])
-        counts: np.ndarray = prefix[ends].astype(np.int64)
-        counts -= prefix[starts]
-        return counts
+        counts: np.ndarray = (prefix[ends] - prefix[starts]).astype(np.int64)  # exact, as
+        return counts  # in ``packed``, if a uint32 prefix wraps
+
+    def count(*flags: np.ndarray) -> list[np.ndarray]:
+        if not packs or len(flags) == 1:
+            return [single(one) for one in flags]
+        return [counts for at in range(0, len(flags), _PACKED_FLAGS)
+                for counts in packed(flags[at:at + _PACKED_FLAGS])]
     return count
 
 
@@ -638,10 +663,14 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_target_lesions = np.bincount(les_tp, minlength=n_tp)
     les_in_base = _lesions_at_baseline(les_tp, les_lesion, n_target_lesions, ordered,
                                        at_baseline, n_lesions)
-    count_lesions = _flag_counter(les_tp, n_target_lesions, ordered)
-    n_evaluated_base = count_lesions(~les_ne & les_in_base)
-    any_ne = count_lesions(les_ne) > 0
-    any_not_cr = count_lesions(not_cr) > 0
+    # DEC-20: a sum-based PD is dated by the earliest scan of the targets that documented
+    # it, so rows of targets not evaluated at that time point do not count.
+    shared_ns = _shared_dates(tps, date_ns)  # if so: a time point with one, its date
+    counts = _flag_counter(les_tp, n_target_lesions, ordered)(
+        ~les_ne & les_in_base, les_ne, not_cr,
+        *(() if shared_ns is None else (_any_of_groups(les_of_row, ~t_not_evaluated, n_les),)))
+    n_evaluated_base = counts[0]
+    any_ne, any_not_cr = counts[1] > 0, counts[2] > 0
     partial = round_half_away(
         np.bincount(t_tp, weights=t_contribution, minlength=n_tp), decimals)
 
@@ -660,19 +689,14 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
         pct_nadir = np.where(nadir > 0, (sum_mm - nadir) / nadir * 100.0, np.nan)
     pct_base = round_half_away(pct_base, decimals)
     pct_nadir = round_half_away(pct_nadir, decimals)
-    # DEC-20: a sum-based PD is dated by the earliest scan of the targets that documented
-    # it, so rows of targets not evaluated at that time point do not count.
-    shared_ns = _shared_dates(tps, date_ns)
-    if shared_ns is not None:  # a time point with an evaluated target: its date
-        evaluated = count_lesions(_any_of_groups(les_of_row, ~t_not_evaluated, n_les)) > 0
-        first_target_ns = np.where(evaluated, shared_ns, NO_DATE_NS)
-        del evaluated
+    if shared_ns is not None:
+        first_target_ns = np.where(counts[3] > 0, shared_ns, NO_DATE_NS)
     else:
         target_ns = date_ns[t_rows]
         target_ns[t_not_evaluated] = NO_DATE_NS  # the "no date" of a time point without one
         first_target_ns = _group_min(t_tp, target_ns, n_tp, NO_DATE_NS)
         del target_ns
-    del t_rows, t_tp, t_lesion, t_contribution, les_of_row, t_nodal, count_lesions
+    del t_rows, t_tp, t_lesion, t_contribution, les_of_row, t_nodal, counts
 
     # ---- non-targets (NT-*, DEC-5) ----
     nt_status_is = status_of(nt_rows)
@@ -693,14 +717,11 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     n_nt_lesions = np.bincount(nt_tp, minlength=n_tp)
     nt_in_base = _lesions_at_baseline(nt_tp, nt_group_lesion, n_nt_lesions, nt_ordered,
                                       at_baseline, n_lesions)
-    count_nt = _flag_counter(nt_tp, n_nt_lesions, nt_ordered)
     n_nt_base = n_nt_lesions[baseline_of_tp]
-    n_nt_seen_base = count_nt(nt_in_base)
-    n_nt_ne = count_nt(nt_ne & ~nt_prog)
+    n_nt_seen_base, n_nt_ne, n_nt_prog, n_nt_present = _flag_counter(
+        nt_tp, n_nt_lesions, nt_ordered)(nt_in_base, nt_ne & ~nt_prog, nt_prog,
+                                         ~nt_gone & ~nt_ne & ~nt_prog)
     n_nt_missing = (np.maximum(n_nt_base - n_nt_seen_base, 0) + n_nt_ne).astype(np.int64)
-    n_nt_prog = count_nt(nt_prog)
-    n_nt_present = count_nt(~nt_gone & ~nt_ne & ~nt_prog)
-    del count_nt
     nt_prog_ns = (np.where(n_nt_prog > 0, shared_ns, NO_DATE_NS) if shared_ns is not None
                   else _group_min(nt_row_tp[nt_progression], date_ns[nt_rows[nt_progression]],
                                   n_tp, NO_DATE_NS))

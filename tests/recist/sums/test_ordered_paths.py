@@ -22,20 +22,24 @@ from recist.sums import (
 
 
 @pytest.mark.parametrize("ordered", [True, False])
-def test_flag_counts_equal_the_bincount_of_the_flagged_items(ordered):
+@pytest.mark.parametrize("most", [3, 255, 256])  # items of a time point: packed below 256
+def test_flag_counts_equal_the_bincount_of_the_flagged_items(ordered, most):
     rng = np.random.default_rng(5)
     for n_items in (0, 1, 7, 3_000):
         n_tp = 50
-        group_tp = rng.integers(0, n_tp, n_items)
+        group_tp = rng.integers(8, n_tp, n_items)  # ~60 items a time point
+        group_tp[:min(most, n_items)] = 7  # the largest with ``most`` (all flagged: a carry)
         if ordered:
             group_tp = np.sort(group_tp)
         sizes = np.bincount(group_tp, minlength=n_tp)
         count = _flag_counter(group_tp, sizes, ordered)
-        for share in (0.0, 0.3, 1.0):  # the counter is used again: its buffer reused
-            flags = rng.random(n_items) < share
-            got = count(flags)
-            assert got.dtype == np.int64
-            assert got.tolist() == np.bincount(group_tp[flags], minlength=n_tp).tolist()
+        for n_flags in (1, 2, 4, 5):  # the counter used again: its buffer reused
+            flags = [rng.random(n_items) < share for share in (0.0, 1.0, 0.3, 0.9, 0.5)]
+            got = count(*flags[:n_flags])
+            assert len(got) == n_flags
+            for one, counts in zip(flags, got):
+                assert counts.dtype == np.int64
+                assert counts.tolist() == np.bincount(group_tp[one], minlength=n_tp).tolist()
 
 
 @pytest.mark.parametrize("fragments", [True, False])
