@@ -247,19 +247,17 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike,
                       if frame["date"].dtype == np.dtype("datetime64[ns]")
                       else frame["date"].array[rows])
     tps = encoding.timepoints
-    tp_at = tps.row_tp[rows]
-    labelled = tps.has_visit[rows]
-    labels = tps.label[tp_at]  # a new array: rows without a label set to None
-    labels[~labelled] = None
-    # the messages' " (visit V)" written once per visit label (a label's code < that of
-    # any date label)
-    label_code = np.where(labelled, tps.label_code[tp_at], -1)
+    # each row's visit label as its code (a visit label's code < that of any date label;
+    # -1: the row has none), the labels and the messages' " (visit V)" taken from the
+    # few visit labels by it (each written once)
+    label_code = np.where(tps.has_visit[rows], tps.label_code[tps.row_tp[rows]], -1)
     n_visits = int(label_code.max(initial=-1)) + 1
-    part_of = np.array([f" (visit {label})" for label in tps.labels[:n_visits].tolist()]
-                       + [""], dtype=object)  # the last: no label (-1)
+    visit_labels = tps.labels[:n_visits].tolist()
+    label_of = np.array([*visit_labels, None], dtype=object)  # the last: no label (-1)
+    part_of = np.array([f" (visit {label})" for label in visit_labels] + [""], dtype=object)
     lesions = decoded(encoding.lesion, at, _text, frame["lesion_id"]) if lesion else None
-    return made_findings(codes, rule, severity, texts, patients, dates, labels, lesions,
-                         visit_parts=part_of[label_code].tolist())
+    return made_findings(codes, rule, severity, texts, patients, dates, label_of[label_code],
+                         lesions, visit_parts=part_of[label_code].tolist())
 
 
 def made_findings(codes: str | list[str] | npt.NDArray[np.object_], rule: str | list[str],

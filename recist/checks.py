@@ -336,7 +336,7 @@ def _missing_baseline_lesions(frame: pd.DataFrame, first_followed: np.ndarray,
         # rows as its patient has time points has a row at each (its rows are its
         # patient's); when every one has, no time point misses one.
         n_timepoints = np.bincount(tp_patient)
-        held = np.bincount(lesion_code, minlength=len(first_followed))[followed]
+        held = encoding.rows_per_lesion()[followed]
         if (held == n_timepoints[base_patient]).all():
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     base_rows = base_rows[np.argsort(base_patient, kind="stable")]

@@ -251,23 +251,43 @@ def repeated_pairs(lesion_code: npt.NDArray[np.integer[Any]],
     >>> repeated_pairs(np.array([0, 1, 0, 0]), np.array([0, 0, 1, 0])).tolist()
     [True, False, False, True]
     """
+    return _flagged_pairs(lesion_code, order, n_lesions, n_orders)[0]
+
+
+def _flagged_pairs(lesion_code: npt.NDArray[np.integer[Any]],
+                   order: npt.NDArray[np.integer[Any]], n_lesions: int | None = None,
+                   n_orders: int | None = None
+                   ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.integer[Any]] | None]:
+    """``repeated_pairs``, and the number of rows of each lesion (``np.bincount`` of the
+    codes) when the pairs were flagged in a table and none repeats: each lesion's flags
+    counted, eight at a time (None otherwise).
+
+    >>> [a.tolist() for a in _flagged_pairs(np.array([1, 0, 1]), np.array([0, 0, 2]))]
+    [[False, False, False], [1, 2]]
+    """
     if n_orders is None:
         n_orders = int(order.max(initial=-1)) + 1
     if n_lesions is None:
         n_lesions = int(lesion_code.max(initial=-1)) + 1
+    width = -(-max(n_orders, 1) // 8) * 8  # whole 8-byte words of flags a lesion
     key = lesion_code.astype(np.int64)
-    key *= n_orders
+    key *= width
     key += order
-    if n_lesions * n_orders <= dense_limit(len(key)):
+    if n_lesions * width <= dense_limit(len(key)):
         # the pairs seen flagged first (a byte per pair, not the eight of a count): as
         # many as the rows when none repeats (a table without copies)
-        seen = np.zeros(n_lesions * n_orders, dtype=bool)
+        seen = np.zeros(n_lesions * width, dtype=bool)
         seen[key] = True
         if np.count_nonzero(seen) == len(key):
-            return np.zeros(len(key), dtype=bool)
+            # a lesion's rows: its flags (bytes 0 or 1), a word's popcount counting eight
+            words = np.bitwise_count(seen.view(np.uint64)).reshape(n_lesions, width // 8)
+            counts = words[:, 0].astype(np.int64)
+            for column in range(1, width // 8):
+                counts += words[:, column]
+            return np.zeros(len(key), dtype=bool), counts
         repeated: npt.NDArray[np.bool_] = np.bincount(key)[key] > 1
-        return repeated
-    return pd.Series(key).duplicated(keep=False).to_numpy()
+        return repeated, None
+    return pd.Series(key).duplicated(keep=False).to_numpy(), None
 
 
 @dataclass(frozen=True, eq=False)
@@ -370,13 +390,16 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         sorted_patient, label_code = group_patient[ordered], group_label[ordered]
         first, last = first[ordered], last[ordered]
     sorted_patient = np.asarray(sorted_patient, dtype=np.intp)
-    # each time point's number in its patient's run (0: the baseline); the index of the
-    # run's first time point carried forward (a product, not np.where: no branch a row)
-    start_of = np.maximum.accumulate(np.arange(n_groups) * run_starts(sorted_patient))
+    # each time point's number in its patient's run (0: the baseline): its index less
+    # that of the run's first time point, carried forward (a product, not np.where: no
+    # branch a row; in place, no further arrays)
+    order = np.arange(n_groups)
+    start_of = order * run_starts(sorted_patient)
+    np.maximum.accumulate(start_of, out=start_of)
+    order -= start_of
     return Timepoints(
         row_tp=row_tp, timepoint_code=timepoint_code, has_visit=has_visit,
-        patient=sorted_patient, label=labels[label_code],
-        order=np.arange(n_groups) - start_of,
+        patient=sorted_patient, label=labels[label_code], order=order,
         first_ns=first, last_ns=last, code_patient=group_patient,
         label_code=label_code, labels=labels, one_date_each=one_date_each)
 
@@ -524,6 +547,7 @@ class CohortIndex:
             if coded is not None:
                 coded.forget_masks()
         self.__dict__.pop("repeated_rows", None)
+        self.__dict__.pop("_rows_per_lesion", None)
         self._baseline_states.clear()
 
     def baseline_state(self, kind: object) -> npt.NDArray[np.int8]:
@@ -564,9 +588,19 @@ class CohortIndex:
         """Whether each row's (patient, lesion_id) pair has another row at its time point
         (``repeated_pairs``: fragments or copies), or None when no pair has (the usual
         table, whose every subset then has none either)."""
-        repeated = repeated_pairs(self.lesion_code, self.row_order, self.n_lesions,
-                                  int(self.timepoints.order.max(initial=-1)) + 1)
+        repeated, counted = _flagged_pairs(self.lesion_code, self.row_order, self.n_lesions,
+                                           int(self.timepoints.order.max(initial=-1)) + 1)
+        self._rows_per_lesion = counted  # flags counted: no pass over the rows again
         return repeated if repeated.any() else None
+
+    def rows_per_lesion(self) -> npt.NDArray[np.integer[Any]]:
+        """The number of rows of each lesion code (``np.bincount`` of ``lesion_code``):
+        counted by ``repeated_rows`` from its table of flags when it made one and found
+        no pair repeated, else counted over the rows."""
+        counted = self.__dict__.get("_rows_per_lesion")
+        if counted is not None and "repeated_rows" in self.__dict__:
+            return counted
+        return np.bincount(self.lesion_code.astype(np.intp), minlength=self.n_lesions)
 
     def patient_lesion(self) -> npt.NDArray[np.signedinteger[Any]]:
         """One integer per (patient, lesion_id) pair, in the order of the patient codes

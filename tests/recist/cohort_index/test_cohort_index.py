@@ -419,3 +419,29 @@ def test_row_orders_are_small_integers_and_timepoint_index_keeps_int64():
     assert indexed(frame)["timepoint_order"].tolist() == expected
     index = timepoint_index(frame)["timepoint_order"]
     assert index.dtype == np.int64 and index.tolist() == expected
+
+
+@pytest.mark.parametrize("n_orders", [3, 8, 9, 17])
+@pytest.mark.parametrize("copied", [False, True])
+def test_rows_per_lesion_counted_from_the_flags_as_bincount(n_orders, copied):
+    # distinct (lesion, order) pairs: each lesion's rows counted from its flags (one or
+    # more words of eight); a pair copied: counted over the rows; always np.bincount
+    from recist.cohort_index import _flagged_pairs
+
+    rng = np.random.default_rng(n_orders)
+    lesion, order = np.divmod(rng.permutation(40 * n_orders)[:200], n_orders)
+    if copied:
+        lesion, order = np.r_[lesion, lesion[:1]], np.r_[order, order[:1]]
+    repeated, counted = _flagged_pairs(lesion, order)
+    assert bool(repeated.any()) is copied
+    assert (counted is None) is copied
+    if not copied:
+        assert counted.tolist() == np.bincount(lesion).tolist()
+    frame = pd.DataFrame({"patient_id": "P", "lesion_id": [f"L{i}" for i in lesion],
+                          "visit": [f"V{o:02d}" for o in order],
+                          "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(order, "D")})
+    encoding = CohortIndex(frame)
+    assert (encoding.repeated_rows is not None) is copied
+    assert encoding.rows_per_lesion().tolist() == np.bincount(encoding.lesion_code).tolist()
+    encoding.forget_row_masks()  # counted again over the rows
+    assert encoding.rows_per_lesion().tolist() == np.bincount(encoding.lesion_code).tolist()
