@@ -12,7 +12,7 @@ Organ keys for the 2-per-organ limit (SEL-1, SEL-3, DEC-21) come from
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import chain
 from typing import Any
@@ -495,6 +495,9 @@ def classify_lesions(measurements: pd.DataFrame,
     return _classified_lesions(measurements, criteria, history)[0]
 
 
+_DIAMETER_COLUMNS = ("ld_mm", "sa_mm", "slice_thickness_mm")
+"""The columns a lesion is classified by (with ``nodal``)."""
+
 _TEXT_COLUMNS = ("category", "reason", "notes", "organ_key")
 """The text columns of ``classify_lesions`` that ``_classified_lesions`` leaves out when
 asked for codes only (``_LesionTexts`` writes them for the lesions read)."""
@@ -544,12 +547,18 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         first = first_row_of_each(code)
         first = np.sort(first[first >= 0])
     at = rows if one_row_each else rows[first]
+    # Without texts (check_target_selection, lesions one row each), only the lesions whose
+    # category that check reads are classified, their diameters read at those rows only
+    # (``_judged_lesions``); the table has no diameter columns then.
+    judged_only = not texts and one_row_each
+    if judged_only:
+        columns = [name for name in columns if name not in _DIAMETER_COLUMNS]
     # the table's columns as Series sharing one RangeIndex; a DataFrame is built only
     # where one is needed (fragments, a history, the result): each costs ~1 ms
     lesions: dict[str, pd.Series[Any]] = {"_code": pd.Series(code[first]), **{
         name: column(name, at) for name in (
-            "patient_id", "lesion_id", "kind", "organ", "nodal", "status", "ld_mm", "sa_mm",
-            "slice_thickness_mm")}}
+            "patient_id", "lesion_id", "kind", "organ", "nodal", "status",
+            *(() if judged_only else _DIAMETER_COLUMNS))}}
     index = pd.RangeIndex(len(first))
     fragments = None if one_row_each else np.bincount(code)[code] > 1
     if fragments is not None and fragments.any():
@@ -578,10 +587,24 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
     # the keys numbered (the last: "lymph node"; None: -1), each organ value's key code
     key_code = pd.factorize(np.array(keys + ["lymph node"], dtype=object))[0]
     organ_key_code = np.where(nodal, key_code[-1], np.append(key_code[:-1], -1)[organ_code])
-    classes = _DistinctLesions.of(
-        lesions["ld_mm"].astype(float), lesions["sa_mm"].astype(float), lesions["nodal"],
-        lesions["slice_thickness_mm"].astype(float), criteria)
-    category_code = classes.category[classes.inverse]
+    if judged_only:
+        classified = _judged_lesions(lesions["kind"], nodal, patient[first])
+        diameters = [column(name, at[classified]).astype(float)
+                     for name in _DIAMETER_COLUMNS]
+        classes = _DistinctLesions.of(diameters[0], diameters[1], nodal[classified],
+                                      diameters[2], criteria)
+        # the others: not measurable, no node (never read)
+        category_code = np.full(len(first), _CATEGORY_CODE[LesionCategory.NOT_ASSESSABLE],
+                                dtype=classes.category.dtype)
+        category_code[classified] = classes.category[classes.inverse]
+        inverse = np.full(len(first), -1, dtype=classes.inverse.dtype)
+        inverse[classified] = classes.inverse
+        classes = replace(classes, inverse=inverse)  # by lesion (-1: not classified)
+    else:
+        classes = _DistinctLesions.of(
+            lesions["ld_mm"].astype(float), lesions["sa_mm"].astype(float), lesions["nodal"],
+            lesions["slice_thickness_mm"].astype(float), criteria)
+        category_code = classes.category[classes.inverse]
     if texts:
         reason_texts, note_texts = classes.texts(np.arange(len(classes.category)))
         reasons = np.array(reason_texts, dtype=object)[classes.inverse]
@@ -619,6 +642,26 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
                                             key_values))
 
 
+def _judged_lesions(kind: pd.Series[Any], nodal: npt.NDArray[np.bool_],
+                    patient: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.intp]:
+    """The positions of the lesions whose category ``check_target_selection`` reads:
+    every target (not measurable?), every node (a normal node recorded?) and every lesion
+    of a patient without a target (measurable, but no target?); ``patient``: each
+    lesion's patient code (a missing id one code of its own, or -1).
+
+    >>> _judged_lesions(pd.Series(["target", "non-target", "non-target", "non-target"]),
+    ...                 np.array([False, True, False, False]), np.array([0, 0, 0, 1])).tolist()
+    [0, 1, 3]
+    """
+    is_target = _categories_in(kind, LesionKind.TARGET)
+    if is_target is None:
+        is_target = (kind == LesionKind.TARGET).to_numpy()
+    code = patient - int(patient.min(initial=0))
+    has_target = np.zeros(int(code.max(initial=-1)) + 1, dtype=bool)
+    has_target[code[is_target]] = True
+    return np.flatnonzero(is_target | nodal | ~has_target[code])
+
+
 def _organ_keys(nodal: npt.NDArray[np.bool_], keys: npt.NDArray[np.object_]
                 ) -> npt.NDArray[np.object_]:
     """Each lesion's organ key: "lymph node" for a node (DEC-21), else its organ's key."""
@@ -650,6 +693,8 @@ class _LesionTexts:
         """The ``reason`` of the lesions at ``rows`` (each distinct lesion written once)."""
         if self.classes is None or len(rows) == 0:
             return []
+        if (self.classes.inverse[rows] < 0).any():  # a lesion left unclassified
+            raise ValueError("reason asked for a lesion not classified")
         distinct, at = np.unique(self.classes.inverse[rows], return_inverse=True)
         written: list[str] = np.array(self.classes.texts(distinct)[0], dtype=object)[
             at.reshape(-1)].tolist()

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from recist._checks_support import decoded, indexed
-from recist.baseline_rules import check_target_selection, classify_lesions
+from recist.baseline_rules import _classified_lesions, check_target_selection, classify_lesions
 from recist.checks_rows import _earliest_baseline_rows, _start_rows_by_code
 from recist.cohort_index import index_of, text_codes
+from recist.criteria import RECIST_1_1
 
 
 def _random_table(seed: int, n_rows: int = 300) -> pd.DataFrame:
@@ -291,3 +292,30 @@ def test_a_refused_date_comes_before_a_refused_visit_label():
         indexed(table)
     with pytest.raises(RecistDataError, match="NUL|U\\+0000"):
         indexed(table.assign(date=pd.to_datetime(["2024-01-02", "2024-03-01"])))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_selection_classifies_the_lesions_it_reads_as_classifying_them_all(seed):
+    """check_target_selection of a measurements table classifies only the targets, the
+    nodes and the lesions of patients without a target (the categories it reads): the
+    findings of classifying every lesion (classify_lesions' table), patients without a
+    target (no-target-selected), normal nodes recorded as non-targets and missing ids or
+    kinds included."""
+    rng = np.random.default_rng(seed)
+    table = _selection_table(seed)
+    n = len(table)
+    no_target = table["patient_id"].isin([f"P{i}" for i in range(0, 25, 3)])
+    table["kind"] = np.where(no_target, "non-target", table["kind"])
+    table.loc[rng.random(n) < 0.03, "kind"] = None
+    table.loc[rng.random(n) < 0.03, "patient_id"] = None
+    table["sa_mm"] = np.where(rng.random(n) < 0.5, rng.uniform(2, 12, n).round(1),
+                              table["sa_mm"])
+    # one row a lesion and date, sorted by patient and date: each baseline row a lesion of
+    # its own (the path that classifies some lesions only)
+    table = table.drop_duplicates(["patient_id", "lesion_id", "date"]).sort_values(
+        ["patient_id", "date", "lesion_id"], kind="stable").reset_index(drop=True)
+    assert "ld_mm" not in _classified_lesions(indexed(table), RECIST_1_1, texts=False)[0]
+    found = check_target_selection(indexed(table))
+    assert found == check_target_selection(classify_lesions(table))
+    found_codes = {f.code for f in found}
+    assert {"no-target-selected", "normal-node-recorded"} <= found_codes
