@@ -434,8 +434,9 @@ def _vector_endpoints(
     """PD date, PFS and DoR of every patient at once (TTE-1, TTE-3, TTE-4, TTE-6, TTE-10,
     DEC-16), for patients without a new therapy and without the missed-assessment rule.
 
-    ``responses`` are the ranks of the sorted time point rows (an empty response ranked
-    NE), ``post`` marks the post-baseline rows, ``group`` each row's patient; dates are
+    ``responses`` are the ranks of the time point rows sorted by patient and date (an
+    empty response ranked NE), ``post`` marks the post-baseline rows, ``group`` each
+    row's patient (ascending); dates are
     days since 1970 with ``_NAT`` for none. Equal, patient by patient, to
     ``progression_free_survival`` and ``duration_of_response`` (the perf tests compare
     them on random cohorts):
@@ -448,12 +449,17 @@ def _vector_endpoints(
       at the latest).
     """
     big = np.iinfo(np.int64).max
-    pd_rows = post & (responses == _PD_RANK)
+    # rows by patient, then date: a patient's first PD row has its earliest PD date, its
+    # last adequate row its latest adequate date
+    pd_rows = np.flatnonzero(post & (responses == _PD_RANK))
+    pd_rows = pd_rows[run_starts(group[pd_rows])]
     first_pd = np.full(n_patients, big, dtype=np.int64)
-    np.minimum.at(first_pd, group[pd_rows], days[pd_rows])
-    adequate = post & (responses != _NE_RANK)
+    first_pd[group[pd_rows]] = days[pd_rows]
+    adequate = np.flatnonzero(post & (responses != _NE_RANK))
+    adequate = adequate[np.r_[run_starts(group[adequate])[1:], True]] if len(adequate) else (
+        adequate)
     last = np.full(n_patients, _NAT, dtype=np.int64)
-    np.maximum.at(last, group[adequate], days[adequate])
+    last[group[adequate]] = days[adequate]
     has_pd, has_last = first_pd != big, last != _NAT
     has_death = death_days != _NAT
 

@@ -127,16 +127,19 @@ def _template_of_rows(target_code: npt.NDArray[np.int64], f: Mapping[str, npt.ND
                       skip: npt.NDArray[np.bool_]) -> npt.NDArray[np.int8]:
     """Each row's target template (-1: none), looked up by target response, nadir > 0
     and completeness (a later template wins, as listed)."""
-    lookup = np.full((len(TARGET_ORDER), 2, 2), -1, dtype=np.int8)
+    # one more response row, all -1, for the rows without a known response (or skipped)
+    lookup = np.full((len(TARGET_ORDER) + 1, 2, 2), -1, dtype=np.int8)
     for t, (response, nadir_positive, all_evaluated, _, _) in enumerate(templates):
         positive = slice(None) if nadir_positive is None else int(nadir_positive)
         complete = slice(None) if all_evaluated is None else int(all_evaluated)
         lookup[TARGET_ORDER.index(response), positive, complete] = t
     known = (target_code >= 0) & (target_code < len(TARGET_ORDER)) & ~skip
-    which: npt.NDArray[np.int8] = np.where(known, lookup[
-        np.where(known, target_code, 0),
-        (np.asarray(f["nadir_mm"], dtype=float) > 0).view(np.int8),
-        np.asarray(f["targets_complete"], dtype=bool).view(np.int8)], np.int8(-1))
+    cell = np.where(known, target_code, len(TARGET_ORDER)).astype(np.intp, copy=False)
+    cell *= 2
+    cell += np.asarray(f["nadir_mm"], dtype=float) > 0
+    cell *= 2
+    cell += np.asarray(f["targets_complete"], dtype=bool)
+    which: npt.NDArray[np.int8] = np.take(lookup.reshape(-1), cell)
     return which
 
 
