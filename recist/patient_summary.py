@@ -96,9 +96,10 @@ class _TimepointArrays(TypedDict):
     starts: npt.NDArray[np.intp]  # each patient's first row
     ends: npt.NDArray[np.intp]  # each patient's row after the last
     days: npt.NDArray[np.int64]  # the dates as days since 1970
-    overall: npt.NDArray[np.object_]  # cleaned labels, None when empty
-    rank: npt.NDArray[np.int64]  # ``response_ranks`` of ``overall``
-    missing: npt.NDArray[np.bool_]  # ``overall`` empty
+    overall_labels: npt.NDArray[np.object_]  # cleaned labels, None when empty
+    overall: npt.NDArray[np.intp]  # each row's label, its code into ``overall_labels``
+    rank: npt.NDArray[np.int64]  # ``response_ranks`` of the labels
+    missing: npt.NDArray[np.bool_]  # the label empty
     no_target: npt.NDArray[np.bool_]  # no target response (empty or NA)
 
 
@@ -179,9 +180,9 @@ def _timepoint_arrays(timepoints: pd.DataFrame,
     if TargetResponse.NA in labels:  # a baseline row written with the literal label NA
         overall_labels[overall_labels == TargetResponse.NA] = None
         labels.discard(TargetResponse.NA)
-    overall = overall_labels[overall_codes]
     unknown = labels - set(RESPONSES) - {None}
     if unknown:
+        overall = overall_labels[overall_codes]
         row = next(i for i, label in enumerate(overall) if label in unknown)
         raise RecistDataError(
             f"timepoints table, patient_id {ids_of[patient_codes[row]]}, date "
@@ -212,7 +213,8 @@ def _timepoint_arrays(timepoints: pd.DataFrame,
         "starts": starts,
         "ends": np.r_[starts[1:], len(by_row)] if len(by_row) else starts,
         "days": day_numbers[order].copy(),
-        "overall": overall[order],
+        "overall_labels": overall_labels,
+        "overall": overall_codes[order],
         "rank": rank_of[overall_codes][order],
         "missing": missing_of[overall_codes][order],
         "no_target": no_target[order],
@@ -367,11 +369,11 @@ def _day(value: int) -> date | None:
     return None if value == _NAT else date.fromordinal(int(value) + _EPOCH_ORDINAL)
 
 
-def _rows_of(overall: npt.NDArray[np.object_], days: npt.NDArray[np.int64], first: int,
-             end: int) -> tuple[list[str], list[date]]:
-    """One patient's post-baseline responses (empty → NE) and dates, for the rule
-    functions."""
-    responses = [NE if r is None else r for r in overall[first:end].tolist()]
+def _rows_of(labels: npt.NDArray[np.object_], overall: npt.NDArray[np.intp],
+             days: npt.NDArray[np.int64], first: int, end: int) -> tuple[list[str], list[date]]:
+    """One patient's post-baseline responses (``labels`` at its codes ``overall``; empty
+    → NE) and dates, for the rule functions."""
+    responses = [NE if r is None else r for r in labels[overall[first:end]].tolist()]
     dates = days[first:end].view("datetime64[D]").tolist()
     return responses, dates
 
@@ -593,7 +595,8 @@ def summarise_patients_with_findings(
     rows: dict[str, list[Any]] = {c: [] for c in SUMMARY_COLUMNS}
     slow_at = np.flatnonzero(slow).tolist()
     for i in slow_at:
-        responses, dates = _rows_of(overall, days, firsts[i], ends[i])
+        responses, dates = _rows_of(arrays["overall_labels"], overall, days, firsts[i],
+                                    ends[i])
         _summarise_one(rows, ids[i], responses, dates, bool(non_target_only[i]),
                        _day(start_days[i]), _day(death_days[i]), _day(therapy_days[i]),
                        criteria)
