@@ -79,7 +79,8 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     rows = _earliest_baseline_rows(frame)
     # the patients with an id and a start date (``dropna`` of the two columns, without
     # building that table)
-    with_start = (patients["patient_id"].notna() & patients["start_date"].notna()).to_numpy()
+    with_start = ~(np.asarray(patients["patient_id"].array.isna(), dtype=bool)
+                   | np.asarray(patients["start_date"].array.isna(), dtype=bool))
     id_column = patients["patient_id"]
     start_texts = np.asarray((id_column if with_start.all() else id_column[with_start])
                              .astype(str), dtype=object)
@@ -197,9 +198,33 @@ def _earliest_baseline_rows(frame: pd.DataFrame) -> np.ndarray:
     if not (when == tps.first_ns[tps.row_tp[rows[first]]]).all():
         first = _earliest_dated(tps, rows, encoding.date_ns[rows])
         when = encoding.date_ns[rows[first]]
+    return rows[first[_date_order(when)]]
+
+
+_DAY_NS = 86_400 * 10**9
+
+
+def _date_order(when: np.ndarray) -> np.ndarray:
+    """``np.argsort(when, kind="stable")`` of int64 ns dates with NaT last. Whole days
+    fewer than 65,535 days apart (a cohort's scan dates) are sorted as 16-bit day numbers
+    (NaT: the largest), which NumPy's stable sort orders by radix sort: the same order,
+    a tenth of the time.
+
+    >>> nat = np.iinfo(np.int64).min
+    >>> _date_order(np.array([2 * _DAY_NS, nat, _DAY_NS, 2 * _DAY_NS])).tolist(), _date_order(
+    ...     np.array([2 * _DAY_NS, nat, 1, 2 * _DAY_NS])).tolist()  # a time of day: int64
+    ([2, 0, 3, 1], [2, 0, 3, 1])
+    """
+    dated = when != _NAT
+    low = int(when.min(initial=0, where=dated))
+    if (int(when.max(initial=low, where=dated)) - low) // _DAY_NS < 65_535 and not (
+            when % _DAY_NS)[dated].any():
+        days = np.full(len(when), 65_535, dtype=np.uint16)  # NaT: after every day
+        days[dated] = (when[dated] - low) // _DAY_NS
+        return np.argsort(days, kind="stable")
     day = when.copy()
-    day[day == _NAT] = np.iinfo(np.int64).max  # NaT sorts last
-    return rows[first[np.argsort(day, kind="stable")]]
+    day[~dated] = np.iinfo(np.int64).max  # NaT sorts last
+    return np.argsort(day, kind="stable")
 
 
 def _earliest_dated(tps: Timepoints, rows: np.ndarray, when: np.ndarray) -> np.ndarray:

@@ -319,3 +319,27 @@ def test_selection_classifies_the_lesions_it_reads_as_classifying_them_all(seed)
     assert found == check_target_selection(classify_lesions(table))
     found_codes = {f.code for f in found}
     assert {"no-target-selected", "normal-node-recorded"} <= found_codes
+
+
+@pytest.mark.parametrize("case", ["days", "time of day", "wide", "all NaT", "none", "before 1970"])
+def test_date_order_as_a_stable_sort_with_nat_last(case):
+    """_date_order sorts whole days of a short span as 16-bit day numbers; any other
+    dates as int64: the order of np.argsort(stable) with NaT the largest, either way."""
+    from recist.checks_rows import _DAY_NS, _date_order
+
+    rng = np.random.default_rng(len(case))
+    nat = np.iinfo(np.int64).min
+    when = rng.integers(0, 40, 500) * _DAY_NS + 19_000 * _DAY_NS
+    when[rng.random(500) < 0.1] = nat
+    if case == "time of day":
+        when[3] += 1
+    elif case == "wide":
+        when[4] = 19_000 * _DAY_NS + 70_000 * _DAY_NS
+    elif case == "all NaT":
+        when[:] = nat
+    elif case == "none":
+        when = when[:0]
+    elif case == "before 1970":
+        when[when != nat] -= 30_000 * _DAY_NS
+    expected = np.argsort(np.where(when == nat, np.iinfo(np.int64).max, when), kind="stable")
+    assert _date_order(when).tolist() == expected.tolist()
