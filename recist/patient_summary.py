@@ -130,10 +130,12 @@ def _coded_patients(codes: TimepointCodes
     """``_patient_codes`` of a table given with its ``codes``, read from them when its
     ids are clean already (text, stripped, not empty) and ascending, so that cleaning
     and sorting them would change nothing; else None."""
-    ids = codes.patient_ids.tolist()
-    distinct = set(ids)  # each check a loop in C: text, not empty, stripped, ascending
-    if (set(map(type, ids)) <= {str} and "" not in distinct and len(distinct) == len(ids)
-            and list(map(str.strip, ids)) == ids and ids == sorted(ids)):
+    texts = codes.patient_ids
+    ids = texts.tolist()
+    # each check a loop in C: text; strictly ascending (sorted and distinct, compared
+    # as texts once they are), so "" (the smallest text) could only be the first; stripped
+    if (set(map(type, ids)) <= {str} and bool(np.all(texts[1:] > texts[:-1]))
+            and (not ids or ids[0] != "") and list(map(str.strip, ids)) == ids):
         return np.asarray(codes.patient, dtype=np.intp), np.array([*ids, None], dtype=object)
     return None
 
