@@ -323,7 +323,9 @@ def _vector_bor(
     best = np.full(n_patients, _NE_RANK + 1, dtype=np.int64)
     np.minimum.at(best, group, contribution)
     reaching = np.flatnonzero(counted & (contribution == best[group]))
-    first_reaching = first_row_of_each(group[reaching], n_patients, rows=reaching)
+    reaching = reaching[run_starts(group[reaching])]  # rows by patient: each one's first
+    first_reaching = np.full(n_patients, -1, dtype=np.int64)
+    first_reaching[group[reaching]] = reaching
     has_response = np.zeros(n_patients, dtype=bool)
     has_response[group[counted & (rank <= RESPONSE_RANK[PR])]] = True
     labels = np.array([*RESPONSES, NE], dtype=object)  # rank _NE_RANK + 1: no time point

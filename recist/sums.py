@@ -474,55 +474,86 @@ def _count_flagged(group: np.ndarray, flags: np.ndarray, n_groups: int) -> np.nd
 
 
 _PACKED_FLAGS = 4
-"""Flags counted at once by ``_flag_counter``: a byte each of one uint32 per item."""
+"""Flags counted at once by ``_FlagCounter``: a byte each of one uint32 per item."""
 
 
-def _flag_counter(group_tp: np.ndarray, sizes: np.ndarray, ordered: bool
-                  ) -> Callable[..., list[np.ndarray]]:
+class _FlagCounter:
     """``_count_flagged`` by time point, of each of several flag arrays, of items whose
     time points are ``group_tp``: ``sizes`` holds the items of each time point
     (``np.bincount(group_tp)``). Items in ascending time point order (``ordered``) are
     counted by the prefix sums of the flags read at each time point's bounds (no gather
-    of the flagged items); up to four flags at once, a byte each of one uint32 per item,
-    when no time point has 256 items (no byte then carries into the next: the sums wrap
-    modulo 2**32, their differences over a time point are exact).
+    of the flagged items); up to four flags at once (``packs``), a byte each of one uint32
+    per item, when no time point has 256 items (no byte then carries into the next: the
+    sums wrap modulo 2**32, their differences over a time point are exact).
 
-    >>> count = _flag_counter(np.array([0, 0, 2]), np.array([2, 0, 1]), ordered=True)
+    >>> count = _FlagCounter(np.array([0, 0, 2]), np.array([2, 0, 1]), ordered=True)
     >>> count(np.array([True, True, True]), np.array([False, True, False]))
     [array([2, 0, 1]), array([1, 0, 0])]
     """
-    n_tp = len(sizes)
-    if not ordered:
-        return lambda *flags: [_count_flagged(group_tp, one, n_tp) for one in flags]
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
-    packs = n_tp and int(sizes.max()) < 256
-    prefix = np.empty(len(group_tp) + 1, dtype=np.uint32 if packs or len(group_tp) < 2**31
-                      else np.int64)
-    prefix[0] = 0
 
-    def packed(flags: Sequence[np.ndarray]) -> list[np.ndarray]:
-        items = np.zeros(len(group_tp), dtype=np.uint32)
+    def __init__(self, group_tp: np.ndarray, sizes: np.ndarray, ordered: bool) -> None:
+        self.group_tp, self.n_tp, self.ordered = group_tp, len(sizes), ordered
+        self.packs = bool(ordered and len(sizes) and int(sizes.max()) < 256)
+        if ordered:
+            self.ends = np.cumsum(sizes)
+            self.starts = self.ends - sizes
+            self.prefix = np.empty(len(group_tp) + 1, dtype=np.uint32 if (
+                self.packs or len(group_tp) < 2**31) else np.int64)
+            self.prefix[0] = 0
+
+    def __call__(self, *flags: np.ndarray) -> list[np.ndarray]:
+        if not self.ordered:
+            return [_count_flagged(self.group_tp, one, self.n_tp) for one in flags]
+        if not self.packs or len(flags) == 1:
+            return [self._single(one) for one in flags]
+        return [counts for at in range(0, len(flags), _PACKED_FLAGS)
+                for counts in self._packed(flags[at:at + _PACKED_FLAGS])]
+
+    def _packed(self, flags: Sequence[np.ndarray]) -> list[np.ndarray]:
+        items = np.zeros(len(self.group_tp), dtype=np.uint32)
         for k, one in enumerate(flags):
             byte = np.asarray(one, dtype=bool).astype(np.uint32)
             byte <<= np.uint32(8 * k)
             items |= byte
-        np.cumsum(items, dtype=np.uint32, out=prefix[1:])
-        sums = prefix[ends] - prefix[starts]  # uint32: wraps like the prefix sums
+        return self.byte_sums(items, len(flags))
+
+    def byte_sums(self, items: np.ndarray, n_flags: int) -> list[np.ndarray]:
+        """The counts of ``n_flags`` flags packed by the caller a byte each (flag k in
+        bits 8k .. 8k+7, 0 or 1) into ``items`` (uint32; ``packs`` only)."""
+        np.cumsum(items, dtype=np.uint32, out=self.prefix[1:])
+        sums = self.prefix[self.ends] - self.prefix[self.starts]  # wraps like the prefix
         return [((sums >> np.uint32(8 * k)) & np.uint32(255)).astype(np.int64)
-                for k in range(len(flags))]
+                for k in range(n_flags)]
 
-    def single(flags: np.ndarray) -> np.ndarray:
-        np.cumsum(flags, dtype=prefix.dtype, out=prefix[1:])
-        counts: np.ndarray = (prefix[ends] - prefix[starts]).astype(np.int64)  # exact, as
-        return counts  # in ``packed``, if a uint32 prefix wraps
+    def _single(self, flags: np.ndarray) -> np.ndarray:
+        np.cumsum(flags, dtype=self.prefix.dtype, out=self.prefix[1:])
+        counts: np.ndarray = (self.prefix[self.ends] - self.prefix[self.starts]).astype(
+            np.int64)  # exact, as in ``byte_sums``, if a uint32 prefix wraps
+        return counts
 
-    def count(*flags: np.ndarray) -> list[np.ndarray]:
-        if not packs or len(flags) == 1:
-            return [single(one) for one in flags]
-        return [counts for at in range(0, len(flags), _PACKED_FLAGS)
-                for counts in packed(flags[at:at + _PACKED_FLAGS])]
-    return count
+
+def _nontarget_bytes(codes: np.ndarray, status: TextCodes, pathological: np.ndarray,
+                     in_base: np.ndarray) -> np.ndarray:
+    """The four non-target flags ``timepoint_columns`` counts, a byte each of a uint32
+    (``_FlagCounter.byte_sums``), of non-targets of one row each, from their status codes
+    (``status``; -1 none): seen at baseline (``in_base``), not evaluated, progression,
+    present (not absent, not evaluated nor progression; an absent node with a
+    pathological SA, at the positions ``pathological``, is present: NT-CR, DEC-5).
+
+    >>> from recist.cohort_index import text_codes
+    >>> status = text_codes(pd.Series(["absent", "not_evaluated", "present", "progression"]))
+    >>> _nontarget_bytes(np.array([0, 1, 2, 3, -1, 0]), status, np.array([5]),
+    ...                  np.array([True, False, False, False, False, False])).tolist()
+    [1, 256, 16777216, 65536, 16777216, 16777216]
+    """
+    named = {NonTargetStatus.NOT_EVALUATED: 1 << 8, NonTargetStatus.PROGRESSION: 1 << 16,
+             NonTargetStatus.ABSENT: 0}
+    lookup = np.array([named.get(value, 1 << 24) for value in status.uniques.tolist()]
+                      + [1 << 24], dtype=np.uint32)  # the last: no status (code -1)
+    items: np.ndarray = np.take(lookup, codes)
+    items[pathological] = 1 << 24
+    items |= in_base
+    return items
 
 
 def _items_at(sizes: np.ndarray, flagged_tp: np.ndarray) -> np.ndarray:
@@ -666,7 +697,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     # DEC-20: a sum-based PD is dated by the earliest scan of the targets that documented
     # it, so rows of targets not evaluated at that time point do not count.
     shared_ns = _shared_dates(tps, date_ns)  # if so: a time point with one, its date
-    counts = _flag_counter(les_tp, n_target_lesions, ordered)(
+    counts = _FlagCounter(les_tp, n_target_lesions, ordered)(
         ~les_ne & les_in_base, les_ne, not_cr,
         *(() if shared_ns is None else (_any_of_groups(les_of_row, ~t_not_evaluated, n_les),)))
     n_evaluated_base = counts[0]
@@ -699,33 +730,42 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     del t_rows, t_tp, t_lesion, t_contribution, les_of_row, t_nodal, counts
 
     # ---- non-targets (NT-*, DEC-5) ----
-    nt_status_is = status_of(nt_rows)
+    nt_codes = status.codes[nt_rows]
     # absent, and not a node with a pathological SA (read at the absent rows only)
-    gone = nt_status_is(NonTargetStatus.ABSENT)
-    absent = np.flatnonzero(gone)
+    absent = np.flatnonzero(_codes_equal(nt_codes, status, NonTargetStatus.ABSENT))
     absent_rows = nt_rows[absent]
-    gone[absent] = ~(nodal[absent_rows] & (sa[absent_rows] >= criteria.node_pathological_sa_mm))
-    del absent, absent_rows
+    pathological = absent[nodal[absent_rows]
+                          & (sa[absent_rows] >= criteria.node_pathological_sa_mm)]
+    del absent_rows
     nt_row_tp, nt_lesion = row_tp[nt_rows], row_lesion[nt_rows]
     nt_of_row, nt_tp, nt_group_lesion, nt_ordered = _ordered_lesion_groups(
         nt_row_tp, nt_lesion, tp_order, n_lesions, n_orders)
     n_nt = len(nt_tp)
-    nt_progression = nt_status_is(NonTargetStatus.PROGRESSION)
-    nt_prog = _any_of_groups(nt_of_row, nt_progression, n_nt)
-    nt_ne = _any_of_groups(nt_of_row, nt_status_is(NonTargetStatus.NOT_EVALUATED), n_nt)
-    nt_gone = ~_any_of_groups(nt_of_row, ~gone, n_nt)  # every row of the lesion gone
+    nt_progression = _codes_equal(nt_codes, status, NonTargetStatus.PROGRESSION)
     n_nt_lesions = np.bincount(nt_tp, minlength=n_tp)
     nt_in_base = _lesions_at_baseline(nt_tp, nt_group_lesion, n_nt_lesions, nt_ordered,
                                       at_baseline, n_lesions)
     n_nt_base = n_nt_lesions[baseline_of_tp]
-    n_nt_seen_base, n_nt_ne, n_nt_prog, n_nt_present = _flag_counter(
-        nt_tp, n_nt_lesions, nt_ordered)(nt_in_base, nt_ne & ~nt_prog, nt_prog,
-                                         ~nt_gone & ~nt_ne & ~nt_prog)
+    count_nt = _FlagCounter(nt_tp, n_nt_lesions, nt_ordered)
+    if nt_of_row is None and count_nt.packs:  # a row a lesion: its flags by its status
+        n_nt_seen_base, n_nt_ne, n_nt_prog, n_nt_present = count_nt.byte_sums(
+            _nontarget_bytes(nt_codes, status, pathological, nt_in_base), 4)
+    else:
+        gone = _codes_equal(nt_codes, status, NonTargetStatus.ABSENT)
+        gone[pathological] = False
+        nt_prog = _any_of_groups(nt_of_row, nt_progression, n_nt)
+        nt_ne = _any_of_groups(nt_of_row, _codes_equal(nt_codes, status,
+                                                       NonTargetStatus.NOT_EVALUATED), n_nt)
+        nt_gone = ~_any_of_groups(nt_of_row, ~gone, n_nt)  # every row of the lesion gone
+        n_nt_seen_base, n_nt_ne, n_nt_prog, n_nt_present = count_nt(
+            nt_in_base, nt_ne & ~nt_prog, nt_prog, ~nt_gone & ~nt_ne & ~nt_prog)
+        del gone, nt_prog, nt_ne, nt_gone
     n_nt_missing = (np.maximum(n_nt_base - n_nt_seen_base, 0) + n_nt_ne).astype(np.int64)
     nt_prog_ns = (np.where(n_nt_prog > 0, shared_ns, NO_DATE_NS) if shared_ns is not None
                   else _group_min(nt_row_tp[nt_progression], date_ns[nt_rows[nt_progression]],
                                   n_tp, NO_DATE_NS))
-    del nt_rows, nt_status_is, gone, nt_row_tp, nt_lesion, nt_of_row, nt_progression
+    del nt_rows, nt_codes, absent, pathological, nt_row_tp, nt_lesion, nt_of_row
+    del nt_progression, count_nt
 
     # ---- new lesions (NEW-1, NEW-3, DEC-13, DEC-14) ----
     new_status_is = status_of(new_rows)

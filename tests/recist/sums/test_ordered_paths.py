@@ -1,5 +1,5 @@
 """The shortcuts ``recist.sums.timepoint_columns`` takes for a table sorted by time point:
-counts of flagged lesions by prefix sums (``_flag_counter``) and the nadir laid out by each
+counts of flagged lesions by prefix sums (``_FlagCounter``) and the nadir laid out by each
 time point's order (``_nadir_by_order``) must equal the general readings (``np.bincount``
 of the flagged lesions, ``nadir_before`` by patient) on every layout: many patients, few
 patients with many time points, and a grid too large (``nadir_before`` itself)."""
@@ -12,7 +12,7 @@ import pytest
 
 from recist.sums import (
     _any_of_groups,
-    _flag_counter,
+    _FlagCounter,
     _lesion_groups,
     _lesions_at_baseline,
     _nadir_by_order,
@@ -32,7 +32,7 @@ def test_flag_counts_equal_the_bincount_of_the_flagged_items(ordered, most):
         if ordered:
             group_tp = np.sort(group_tp)
         sizes = np.bincount(group_tp, minlength=n_tp)
-        count = _flag_counter(group_tp, sizes, ordered)
+        count = _FlagCounter(group_tp, sizes, ordered)
         for n_flags in (1, 2, 4, 5):  # the counter used again: its buffer reused
             flags = [rng.random(n_items) < share for share in (0.0, 1.0, 0.3, 0.9, 0.5)]
             got = count(*flags[:n_flags])
@@ -146,3 +146,54 @@ def test_dates_of_time_points_sharing_one_date_equal_the_rows_earliest(seed, mon
         evaluated_nowhere = got["has_targets"] & (got["target_first_ns"] == sums.NO_DATE_NS)
         if shared:
             assert evaluated_nowhere.any()  # the sentinel case is exercised
+
+
+def test_non_target_counts_from_status_codes_equal_the_flags(monkeypatch):
+    # non-targets of one row each counted from their status codes (``_nontarget_bytes``)
+    # equal the counts of the lesion flags (the path of lesions with fragments), absent
+    # nodes with a pathological SA (present: NT-CR) included
+    from recist import sums
+    from recist.table import normalise_measurements
+
+    from support.timepoint_rows import random_cohort
+
+    raw = random_cohort(150, seed=11)
+    nontarget = np.flatnonzero((raw["kind"] == "non-target").to_numpy())
+    rng = np.random.default_rng(11)
+    picked = rng.choice(nontarget, len(nontarget) // 4, replace=False)
+    raw.loc[raw.index[picked], "status"] = rng.choice(
+        ["absent", "present", "not_evaluated", "progression"], len(picked))
+    nodes = picked[: len(picked) // 2]
+    raw.loc[raw.index[nodes], "nodal"] = True
+    raw.loc[raw.index[nodes], "sa_mm"] = rng.choice([5.0, 9.99, 10.0, 14.0], len(nodes))
+    measurements = normalise_measurements(raw)
+    calls = []
+
+    def spied(*args):
+        calls.append(1)
+        return from_codes(*args)
+
+    from_codes = sums._nontarget_bytes
+    with monkeypatch.context() as patch:
+        patch.setattr(sums, "_nontarget_bytes", spied)
+        got = sums.timepoint_columns(measurements)
+    assert calls  # the table is sorted: the status-code path was taken
+
+    def with_group_numbers(*args):
+        group, *rest = sums_groups(*args)
+        return (np.arange(len(args[0])) if group is None else group, *rest)
+
+    sums_groups = sums._ordered_lesion_groups
+    with monkeypatch.context() as patch:
+        patch.setattr(sums, "_ordered_lesion_groups", with_group_numbers)
+        patch.setattr(sums, "_nontarget_bytes", None)  # never called on this path
+        expected = sums.timepoint_columns(measurements.copy())
+    absent_nodes = ((measurements["kind"] == "non-target") & (measurements["status"] == "absent")
+                    & measurements["nodal"] & (measurements["sa_mm"] >= 10.0))
+    assert absent_nodes.any()
+    for column in ("n_nt_progression", "n_nt_missing", "n_nt_present", "nt_all_gone",
+                   "has_nontargets", "nt_progression_ns"):
+        assert got[column].dtype == expected[column].dtype
+        assert got[column].tolist() == expected[column].tolist(), column
+    assert (got["n_nt_present"] > 0).any() and (got["n_nt_missing"] > 0).any()
+    assert (got["n_nt_progression"] > 0).any() and got["nt_all_gone"].any()
