@@ -288,27 +288,24 @@ _SD_RANK, _NCNP_RANK = RESPONSE_RANK[SD], RESPONSE_RANK[NON_CR_NON_PD]
 
 
 def _vector_bor(
-    rank: npt.NDArray[np.int64], missing: npt.NDArray[np.bool_], days: npt.NDArray[np.int64],
-    starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp],
+    rank: npt.NDArray[np.int64], days: npt.NDArray[np.int64], starts: npt.NDArray[np.intp],
+    first: npt.NDArray[np.intp], group: npt.NDArray[np.intp], post: npt.NDArray[np.bool_],
     start_days: npt.NDArray[np.int64], criteria: Criteria,
 ) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """``best_overall_response`` of every patient at once, on all their time points.
 
-    ``rank``/``missing``/``days`` are the sorted time point rows (``response_ranks``),
-    ``starts``/``ends`` each patient's rows (baseline row included when its response is
-    empty), ``start_days`` each patient's reference date (days since 1970). Returns per
-    patient the best response, the row reaching it (-1 when none, BOR-7), whether a CR or
-    PR is among the counted time points, and per row whether it counts (BOR-1..8, as the
-    rule function; the perf tests compare both on random cohorts).
+    ``rank``/``days`` are the sorted time point rows (``response_ranks``), ``starts``
+    each patient's first row (the baseline row included when its response is empty),
+    ``first`` its first post-baseline row, ``group`` each row's patient, ``post``
+    whether a row is post-baseline, ``start_days`` each patient's reference date (days
+    since 1970). Returns per patient the best response, the row reaching it (-1 when none,
+    BOR-7), whether a CR or PR is among the counted time points, and per row whether it
+    counts (BOR-1..8, as the rule function; the perf tests compare both on random
+    cohorts).
     """
-    n_rows, n_patients = len(rank), len(starts)
+    n_patients = len(starts)
     if n_patients == 0:
         return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), np.zeros(0, bool)
-    # every patient has a row; the first is the baseline when its response is empty
-    first = starts + missing[starts]
-    group = np.repeat(np.arange(n_patients), ends - starts)
-    position = np.arange(n_rows) - first[group]  # position among post-baseline rows
-    post = position >= 0
     # BOR-1: rows up to and including the first PD
     is_pd = post & (rank == _PD_RANK)
     pd_before = np.cumsum(is_pd) - is_pd
@@ -565,11 +562,12 @@ def summarise_patients_with_findings(
                 f"the baseline scan date {baseline} instead (DEC-7)",
                 Severity.WARNING, patient_id=patient_id, date=baseline, rule="DEC-7"))
     rank, missing = arrays["rank"], arrays["missing"]
-    bests, best_rows, responders, counted = _vector_bor(rank, missing, days, starts, ends,
-                                                        start_days, criteria)
+    # every patient has a row; the first is the baseline when its response is empty
     group = np.repeat(np.arange(n), ends - starts)
     firsts = starts + missing[starts]
     post = np.arange(len(rank)) >= firsts[group]
+    bests, best_rows, responders, counted = _vector_bor(rank, days, starts, firsts, group, post,
+                                                        start_days, criteria)
     has_target = ~arrays["no_target"] & post
     non_target_only = np.bincount(group[has_target], minlength=n) == 0
     # the confirmed BOR and the response date (CONF-1..7, TTE-6): rule functions for the
