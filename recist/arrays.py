@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 __all__ = [
+    "NAT_NS",
     "NO_DATE_NS",
     "combined_codes",
     "compare_rounded",
@@ -34,6 +35,9 @@ __all__ = [
 
 NO_DATE_NS = np.iinfo(np.int64).max
 """"No date" sentinel of int64 nanosecond columns (a time point without such a date)."""
+
+NAT_NS = np.iinfo(np.int64).min
+"""``NaT`` (a missing date) as numpy and pandas store it in int64 nanoseconds."""
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
 

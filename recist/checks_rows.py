@@ -22,7 +22,7 @@ from recist._checks_support import iso as _iso
 from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
-from recist.arrays import combined_codes, first_row_of_each, run_starts
+from recist.arrays import NAT_NS, NO_DATE_NS, combined_codes, first_row_of_each, run_starts
 from recist.checks_duplicates import repeated_row_findings
 from recist.cohort_index import (
     IndexedMeasurements,
@@ -99,7 +99,7 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     rows, at, ids = rows[at >= 0], at[at >= 0], ids[at >= 0]
     start = date_ns(patients["start_date"][with_start])[at].view("datetime64[ns]")
     scan = index_of(frame).date_ns[rows]
-    known = (scan != _NAT) & ~np.isnat(start)
+    known = (scan != NAT_NS) & ~np.isnat(start)
     gap = np.where(known, (start.view(np.int64) - scan) // (86_400 * 10**9), 0)  # whole days
     max_days_before_start = criteria.baseline_max_days_before_start
     flagged = np.flatnonzero(known & ((gap > max_days_before_start) | (gap < 0)))
@@ -215,8 +215,8 @@ def _date_order(when: np.ndarray) -> np.ndarray:
     ...     np.array([2 * _DAY_NS, nat, 1, 2 * _DAY_NS])).tolist()  # a time of day: int64
     ([2, 0, 3, 1], [2, 0, 3, 1])
     """
-    dated = when != _NAT
-    low = int(when.min(initial=0, where=dated))
+    dated = when != NAT_NS
+    low = int(when.min(initial=NO_DATE_NS, where=dated))  # the earliest date
     if (int(when.max(initial=low, where=dated)) - low) // _DAY_NS < 65_535 and not (
             when % _DAY_NS)[dated].any():
         days = np.full(len(when), 65_535, dtype=np.uint16)  # NaT: after every day
@@ -288,10 +288,10 @@ def _after_death(measurements: pd.DataFrame, death_of: dict[str, pd.Timestamp]
 
     def death_ns(patient_id: object) -> int:
         when = death_of.get(str(patient_id))
-        return _NAT if when is None else int(when.value)
+        return NAT_NS if when is None else int(when.value)
 
     coded = encoding.patient
-    by_code = np.array([death_ns(value) for value in coded.uniques.tolist()] + [_NAT],
+    by_code = np.array([death_ns(value) for value in coded.uniques.tolist()] + [NAT_NS],
                        dtype=np.int64)  # the last: a missing id (code -1), set per row
     death = by_code[coded.codes]
     missing = np.flatnonzero(coded.codes < 0)
@@ -299,7 +299,7 @@ def _after_death(measurements: pd.DataFrame, death_of: dict[str, pd.Timestamp]
         cells = measurements["patient_id"].array
         death[missing] = [death_ns(cells[i]) for i in missing.tolist()]
     scan = measurements["date"].to_numpy().view(np.int64)  # NaT: the minimum, never after
-    return (scan > death) & (death != _NAT)
+    return (scan > death) & (death != NAT_NS)
 
 
 def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
@@ -330,10 +330,10 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
     # a row out of range makes its time point's first or last date so (NaT: never), so
     # the rows are looked at only when a time point is
     if (tps.last_ns > upper.value).any() or (
-            (tps.first_ns < lower.value) & (tps.first_ns != _NAT)).any():
+            (tps.first_ns < lower.value) & (tps.first_ns != NAT_NS)).any():
         when = index_of(frame).date_ns  # NaT: the int64 minimum, never out of range
         late = when > upper.value
-        bad = np.flatnonzero(late | ((when < lower.value) & (when != _NAT)))
+        bad = np.flatnonzero(late | ((when < lower.value) & (when != NAT_NS)))
         problems = ["in the future" if future else f"before {_iso(lower)}"
                     for future in late[bad].tolist()]
         findings += findings_at_rows(
@@ -402,9 +402,6 @@ def _rising_per_patient(patient: np.ndarray, number: np.ndarray) -> bool:
     """
     return bool(((number[1:] >= number[:-1]) | (patient[1:] != patient[:-1])).all())
 
-
-_NAT = np.iinfo(np.int64).min
-"""``NaT`` as int64 nanoseconds."""
 
 
 @dataclass(frozen=True, eq=False)

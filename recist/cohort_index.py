@@ -29,7 +29,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import dense_limit, first_seen_codes, numbered_by_first_sight, run_starts
+from recist.arrays import (
+    NAT_NS,
+    dense_limit,
+    first_seen_codes,
+    numbered_by_first_sight,
+    run_starts,
+)
 from recist.plausibility import index_label, refuse_nul_text
 
 __all__ = [
@@ -45,9 +51,6 @@ __all__ = [
     "text_codes",
     "visit_label",
 ]
-
-_NAT = np.iinfo(np.int64).min
-"""``NaT`` as int64 nanoseconds."""
 
 Codes: TypeAlias = "npt.NDArray[np.signedinteger[Any]]"
 """Integer codes per row, in the smallest signed type that holds them (``small_codes``):
@@ -345,7 +348,7 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         label_code[undated] = len(labels) + day_code
         iso = np.asarray(pd.DatetimeIndex(np.asarray(days).view("datetime64[ns]"))
                          .strftime("%Y-%m-%d"), dtype=object)
-        iso[np.asarray(days) == _NAT] = None  # no date, no label
+        iso[np.asarray(days) == NAT_NS] = None  # no date, no label
         labels = np.concatenate([labels, iso])
     n_labels = len(labels) + 1
     fits = (int(patient.max(initial=0)) + 2) * n_labels < np.iinfo(np.int32).max
@@ -361,14 +364,14 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
     # Each group's dates from its runs' when every run holds one date, none NaT (a table
     # sorted by patient and date: 2 x 10^5 runs of 1.4 x 10^6 rows), else from the rows.
     run_dates = dates_ns[heads]
-    by_runs = bool((run_dates != _NAT).all() and _constant_in_runs(dates_ns, starts))
+    by_runs = bool((run_dates != NAT_NS).all() and _constant_in_runs(dates_ns, starts))
     if by_runs:
         grouped, when = run_group, run_dates
     else:
         group = np.repeat(run_group, lengths)
-        dated = dates_ns != _NAT
+        dated = dates_ns != NAT_NS
         grouped, when = (group, dates_ns) if dated.all() else (group[dated], dates_ns[dated])
-    last = np.full(n_groups, _NAT, dtype=np.int64)
+    last = np.full(n_groups, NAT_NS, dtype=np.int64)
     np.maximum.at(last, grouped, when)
     one_date_each = bool((when == last[grouped]).all())
     if one_date_each:  # each time point's dated rows share one date
@@ -376,7 +379,7 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
     else:
         first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(first, grouped, when)
-    first[last == _NAT] = _NAT  # no dated row
+    first[last == NAT_NS] = NAT_NS  # no dated row
     ordered = _lexicographic_order((group_label, last, first, group_patient))
     # each run's codes repeated over its rows, in the codes' small type
     timepoint_code = np.repeat(small_codes(run_group, n_groups), lengths)

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recist.arrays import first_row_of_each, first_seen_codes, run_starts
+from recist.arrays import NAT_NS, first_row_of_each, first_seen_codes, run_starts
 from recist.best_response import (
     NE,
     NON_CR_NON_PD,
@@ -358,16 +358,16 @@ def _positions(keys: npt.NDArray[np.object_], ids: list[str]) -> npt.NDArray[np.
 def _record_days(table: pd.DataFrame | None, column: str,
                  position: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
     """A date column of the patients table at ``position`` (-1: none) as days since 1970,
-    ``_NAT`` where missing."""
+    ``NAT_NS`` where missing."""
     if table is None or table.empty:  # no table, or a header without rows: nobody's
-        return np.full(len(position), _NAT, dtype=np.int64)
+        return np.full(len(position), NAT_NS, dtype=np.int64)
     values = table[column].to_numpy("datetime64[D]").view(np.int64)
-    return np.where(position >= 0, values[np.maximum(position, 0)], _NAT)
+    return np.where(position >= 0, values[np.maximum(position, 0)], NAT_NS)
 
 
 def _day(value: int) -> date | None:
-    """Days since 1970 as a ``date`` (None for ``_NAT``)."""
-    return None if value == _NAT else date.fromordinal(int(value) + _EPOCH_ORDINAL)
+    """Days since 1970 as a ``date`` (None for ``NAT_NS``)."""
+    return None if value == NAT_NS else date.fromordinal(int(value) + _EPOCH_ORDINAL)
 
 
 def _rows_of(labels: npt.NDArray[np.object_], overall: npt.NDArray[np.intp],
@@ -380,7 +380,7 @@ def _rows_of(labels: npt.NDArray[np.object_], overall: npt.NDArray[np.intp],
 
 
 def _dates_of(days: npt.NDArray[np.int64], more: list[date | None]) -> npt.NDArray[Any]:
-    """Days since 1970 (``_NAT`` for none) and more ``date``/None as datetime64[ns]."""
+    """Days since 1970 (``NAT_NS`` for none) and more ``date``/None as datetime64[ns]."""
     return np.r_[np.asarray(days, dtype=np.int64).view("datetime64[D]").astype(
         "datetime64[ns]"), _as_dates(more)]
 
@@ -393,20 +393,18 @@ def _texts_of(values: npt.NDArray[np.object_], more: list[Any]) -> npt.NDArray[n
 
 
 def _integers_of(values: npt.NDArray[np.int64], more: list[int | None]) -> Any:
-    """Whole days (``_NAT`` for none) and more int/None as a nullable Int64 array."""
-    tail = np.array([_NAT if v is None else v for v in more], dtype=np.int64)
+    """Whole days (``NAT_NS`` for none) and more int/None as a nullable Int64 array."""
+    tail = np.array([NAT_NS if v is None else v for v in more], dtype=np.int64)
     every = np.r_[np.asarray(values, dtype=np.int64), tail]
-    absent = every == _NAT
+    absent = every == NAT_NS
     return pd.arrays.IntegerArray(np.where(absent, 0, every), absent)
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_NAT = np.iinfo(np.int64).min
-
 
 def _as_dates(values: Sequence[date | None]) -> npt.NDArray[np.datetime64]:
     """``date``/None list → datetime64[ns] array (NaT for None), without per-item numpy."""
-    days = np.array([_NAT if d is None else d.toordinal() - _EPOCH_ORDINAL for d in values],
+    days = np.array([NAT_NS if d is None else d.toordinal() - _EPOCH_ORDINAL for d in values],
                     dtype=np.int64)
     return days.view("datetime64[D]").astype("datetime64[ns]")
 
@@ -440,7 +438,7 @@ def _vector_endpoints(
     ``responses`` are the ranks of the time point rows sorted by patient and date (an
     empty response ranked NE), ``post`` marks the post-baseline rows, ``group`` each
     row's patient (ascending); dates are
-    days since 1970 with ``_NAT`` for none. Equal, patient by patient, to
+    days since 1970 with ``NAT_NS`` for none. Equal, patient by patient, to
     ``progression_free_survival`` and ``duration_of_response`` (the perf tests compare
     them on random cohorts):
 
@@ -461,10 +459,10 @@ def _vector_endpoints(
     adequate = np.flatnonzero(post & (responses != _NE_RANK))
     adequate = adequate[np.r_[run_starts(group[adequate])[1:], True]] if len(adequate) else (
         adequate)
-    last = np.full(n_patients, _NAT, dtype=np.int64)
+    last = np.full(n_patients, NAT_NS, dtype=np.int64)
     last[group[adequate]] = days[adequate]
-    has_pd, has_last = first_pd != big, last != _NAT
-    has_death = death_days != _NAT
+    has_pd, has_last = first_pd != big, last != NAT_NS
+    has_death = death_days != NAT_NS
 
     def end_of(death_counts: bool) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
         death = np.where(has_death, death_days, big) if death_counts else np.full_like(
@@ -485,17 +483,17 @@ def _vector_endpoints(
     plain = ~pfs_event & has_last & ~uncounted
     reason[plain] = _dated_texts("no progression or death: censored at last adequate "
                                  "assessment ", last[plain])
-    responder = response_days != _NAT
+    responder = response_days != NAT_NS
     dor_event, dor_event_date = end_of(criteria.death_is_dor_event)
     dor_end = np.where(dor_event, dor_event_date, last)
     extra = 1 if criteria.add_one_day else 0
     return {
-        "pd_date": np.where(has_pd, first_pd, _NAT),
+        "pd_date": np.where(has_pd, first_pd, NAT_NS),
         "pfs_event": pfs_event,
         "pfs_date": pfs_date,
         "pfs_days": pfs_date - start_days + extra,
         "censor_reason": reason,
-        "dor_days": np.where(responder, dor_end - response_days + extra, _NAT),
+        "dor_days": np.where(responder, dor_end - response_days + extra, NAT_NS),
     }
 
 
@@ -548,7 +546,7 @@ def summarise_patients_with_findings(
                                             for column in ("start_date", "death_date",
                                                            "new_therapy_date"))
     baseline_days = days[starts]
-    fallback = start_days == _NAT
+    fallback = start_days == NAT_NS
     start_days = np.where(fallback, baseline_days, start_days)
     if table is not None:
         for i in np.flatnonzero(fallback).tolist():  # DEC-7 findings, one per such patient
@@ -573,27 +571,27 @@ def summarise_patients_with_findings(
     # the confirmed BOR and the response date (CONF-1..7, TTE-6): rule functions for the
     # patients with a CR or PR only
     confirmed = np.array(bests, dtype=object)
-    response_days = np.full(n, _NAT, dtype=np.int64)
+    response_days = np.full(n, NAT_NS, dtype=np.int64)
     if criteria.confirmation:  # the rule function for every patient at once
         labels, response_rows = confirmed_of_cohort(rank, days, group, counted, start_days,
                                                     non_target_only, criteria)
         confirmed = np.where(responders, labels, confirmed)
         response_days = np.where(responders & (response_rows >= 0),
-                                 days[np.maximum(response_rows, 0)], _NAT)
+                                 days[np.maximum(response_rows, 0)], NAT_NS)
     else:
         first_response = _first_response_rows(rank, counted, group, n)
-        response_days = np.where(first_response >= 0, days[first_response], _NAT)
+        response_days = np.where(first_response >= 0, days[first_response], NAT_NS)
     ends_of = _vector_endpoints(rank, days, group, post, n, start_days, death_days,
                                 response_days, criteria)
     columns: dict[str, Any] = {
         "patient_id": np.asarray(ids, dtype=object), "bor": np.array(bests, dtype=object),
-        "bor_date": np.where(best_rows >= 0, days[np.maximum(best_rows, 0)], _NAT),
+        "bor_date": np.where(best_rows >= 0, days[np.maximum(best_rows, 0)], NAT_NS),
         "confirmed_bor": confirmed if criteria.confirmation else np.full(n, None, object),
         "response_date": response_days, **ends_of,
     }
     # patients whose time points a new therapy cuts (DEC-17), or with the missed-assessment
     # rule on (TTE-5): the rule functions, patient by patient
-    slow = (therapy_days != _NAT) | criteria.censor_after_missed_assessments
+    slow = (therapy_days != NAT_NS) | criteria.censor_after_missed_assessments
     rows: dict[str, list[Any]] = {c: [] for c in SUMMARY_COLUMNS}
     slow_at = np.flatnonzero(slow).tolist()
     for i in slow_at:
@@ -606,10 +604,10 @@ def summarise_patients_with_findings(
         if slow_at and column != "patient_id":
             values = rows[column]
             if column.endswith("_date"):
-                values = [_NAT if v is None else v.toordinal() - _EPOCH_ORDINAL
+                values = [NAT_NS if v is None else v.toordinal() - _EPOCH_ORDINAL
                           for v in values]
             elif column.endswith("_days"):
-                values = [_NAT if v is None else v for v in values]
+                values = [NAT_NS if v is None else v for v in values]
             columns[column][slow_at] = values
     # patients of the patients table without any time point (DEC-16)
     extra: dict[str, list[Any]] = {c: [] for c in SUMMARY_COLUMNS}

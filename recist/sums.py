@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from recist.arrays import (
+    NAT_NS,
     NO_DATE_NS,
     compare_rounded,
     dense_limit,
@@ -263,16 +264,13 @@ def _check_measured_diameters(frame: pd.DataFrame, bad: np.ndarray) -> None:
         )
 
 
-_NAT = np.iinfo(np.int64).min
-"""A missing scan date (NaT) as int64 ns."""
-
 
 def _shared_dates(timepoints: Timepoints, date_ns: np.ndarray) -> np.ndarray | None:
     """Each time point's scan date when every row has a date (a normalised table: an
     undated row is refused) and the rows of each time point share it
     (``Timepoints.one_date_each``), else None: the earliest scan of any of a time point's
     rows is then that date (DEC-20), without reading the rows' own dates."""
-    if timepoints.one_date_each and (not len(date_ns) or int(date_ns.min()) != _NAT):
+    if timepoints.one_date_each and (not len(date_ns) or int(date_ns.min()) != NAT_NS):
         return timepoints.first_ns
     return None
 
@@ -697,9 +695,11 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     # DEC-20: a sum-based PD is dated by the earliest scan of the targets that documented
     # it, so rows of targets not evaluated at that time point do not count.
     shared_ns = _shared_dates(tps, date_ns)  # if so: a time point with one, its date
-    counts = _FlagCounter(les_tp, n_target_lesions, ordered)(
-        ~les_ne & les_in_base, les_ne, not_cr,
-        *(() if shared_ns is None else (_any_of_groups(les_of_row, ~t_not_evaluated, n_les),)))
+    flags = [~les_ne & les_in_base, les_ne, not_cr]  # counted per time point in one pass
+    if shared_ns is not None:  # the fourth: the lesion has a row that was evaluated
+        flags.append(_any_of_groups(les_of_row, ~t_not_evaluated, n_les))
+    counts = _FlagCounter(les_tp, n_target_lesions, ordered)(*flags)
+    del flags
     n_evaluated_base = counts[0]
     any_ne, any_not_cr = counts[1] > 0, counts[2] > 0
     partial = round_half_away(
@@ -720,7 +720,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
         pct_nadir = np.where(nadir > 0, (sum_mm - nadir) / nadir * 100.0, np.nan)
     pct_base = round_half_away(pct_base, decimals)
     pct_nadir = round_half_away(pct_nadir, decimals)
-    if shared_ns is not None:
+    if shared_ns is not None:  # a time point with an evaluated target: its one date
         first_target_ns = np.where(counts[3] > 0, shared_ns, NO_DATE_NS)
     else:
         target_ns = date_ns[t_rows]

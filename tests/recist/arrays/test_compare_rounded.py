@@ -22,7 +22,7 @@ def _values(rng: np.random.Generator, threshold: float, decimals: int) -> np.nda
 
 
 @pytest.mark.parametrize("inclusive", [True, False])
-@pytest.mark.parametrize("decimals", [0, 1, 2, 3])
+@pytest.mark.parametrize("decimals", [0, 1, 2, 3, 4, 6])
 @pytest.mark.parametrize("threshold", [0.0, 10.0, 5.0, -30.0, 0.005, 9.995, 1e7, 1e12])
 def test_same_as_rounding_every_value(threshold, decimals, inclusive):
     rng = np.random.default_rng(int(threshold) % 1000 + decimals)
