@@ -433,9 +433,14 @@ def elements_are(array: npt.NDArray[np.object_], item: Any) -> npt.NDArray[np.bo
     """
     if array.dtype != object:
         raise TypeError("elements_are: an object array")
-    pointers = np.frombuffer(np.ascontiguousarray(array), dtype=np.intp).reshape(array.shape)
-    found: npt.NDArray[np.bool_] = pointers == id(item)
+    found: npt.NDArray[np.bool_] = _pointers(array) == id(item)
     return found
+
+
+def _pointers(array: npt.NDArray[np.object_]) -> npt.NDArray[np.intp]:
+    """The addresses of the objects an object array holds (its elements as stored: a
+    pointer each), as integers of the array's shape; ``id`` of an object is its address."""
+    return np.frombuffer(np.ascontiguousarray(array), dtype=np.intp).reshape(array.shape)
 
 
 def same_objects(left: npt.NDArray[np.object_], right: npt.NDArray[np.object_]
@@ -452,9 +457,7 @@ def same_objects(left: npt.NDArray[np.object_], right: npt.NDArray[np.object_]
     """
     if left.dtype != object or right.dtype != object or left.shape != right.shape:
         raise TypeError("same_objects: two object arrays of one shape")
-    pointers = [np.frombuffer(np.ascontiguousarray(array), dtype=np.intp).reshape(array.shape)
-                for array in (left, right)]
-    same: npt.NDArray[np.bool_] = pointers[0] == pointers[1]
+    same: npt.NDArray[np.bool_] = _pointers(left) == _pointers(right)
     return same
 
 
