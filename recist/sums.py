@@ -134,8 +134,8 @@ def nadir_before(sums_mm: npt.ArrayLike, evaluable: npt.ArrayLike,
     >>> nadir_before([10, 8, 20], [True, True, True], [0, 0, 1])
     array([nan, 10., nan])
     """
-    sums = np.where(np.asarray(evaluable, dtype=bool), np.asarray(sums_mm, dtype=float), np.inf)
-    sums = np.where(np.isnan(sums), np.inf, sums)
+    sums = np.array(sums_mm, dtype=float)  # a copy: inf where no sum counts
+    sums[~np.asarray(evaluable, dtype=bool) | np.isnan(sums)] = np.inf
     by_row = _running_min_before(sums, np.asarray(patient_codes))
     if by_row is not None:
         return by_row
@@ -150,56 +150,33 @@ def nadir_before(sums_mm: npt.ArrayLike, evaluable: npt.ArrayLike,
 def _running_min_before(sums: npt.NDArray[np.float64], codes: npt.NDArray[Any]
                         ) -> npt.NDArray[np.float64] | None:
     """``nadir_before`` of sums without NaN (inf: no sum) when each patient's time points
-    are consecutive in ascending patient codes: the time points laid out one patient a row
-    of a grid, after a first column of inf, and each row's running minimum read one column
-    to the left. None when the codes are not ascending or the grid would take more than a
-    few cells per time point (one patient with very many time points), or the codes are not
-    integers."""
+    are consecutive in ascending patient codes: the time points laid out in a grid, one
+    row per position in the patient's run (a patient a column), after a first row of inf,
+    and each row's running minimum read one row up. The rows are taken one by one (a
+    vectorised minimum of two rows each) when they are no more than the patients, else by
+    ``np.minimum.accumulate`` down the columns; both take the minimum of the earlier value
+    and the new one in that order, so a tie of 0.0 and -0.0 keeps the same one. None when
+    the codes are not ascending or not integers, or the grid would take more than a few
+    cells per time point (one patient with very many time points)."""
     n = len(sums)
     if not n or codes.dtype.kind not in "iub" or not (codes[1:] >= codes[:-1]).all():
         return None  # integer codes only: texts with a missing one do not compare
     starts = np.flatnonzero(run_starts(codes))
     lengths = np.diff(np.r_[starts, n])
-    width = int(lengths.max()) + 1
-    if len(starts) * width > dense_limit(n):
+    n_patients, width = len(starts), int(lengths.max()) + 1
+    if n_patients * width > dense_limit(n):
         return None
-    grid = np.full(len(starts) * width, np.inf)
-    cell = np.arange(n) + np.repeat(np.arange(len(starts)) * width - starts, lengths)
-    grid[cell + 1] = sums  # a patient's first time point in its row's second column
-    grid = np.minimum.accumulate(grid.reshape(len(starts), width), axis=1).reshape(-1)
-    previous: npt.NDArray[np.float64] = grid[cell]
-    previous[np.isinf(previous)] = np.nan
-    return previous
-
-
-def _nadir_by_order(sum_mm: npt.NDArray[np.float64], tp_order: npt.NDArray[np.int64],
-                    n_orders: int) -> npt.NDArray[np.floating[Any]]:
-    """``nadir_before(sum_mm, ~np.isnan(sum_mm), patients)`` of sums without a negative
-    zero (rounded, DEC-22: a tie of 0.0 and -0.0 could keep either) of time points sorted
-    by patient and numbered within each by ``tp_order`` (0 the baseline, then 1, 2, ...):
-    the sums laid out in a grid by order, then patient (its baseline starts one), after a
-    first row of inf, and each row's running minimum (``np.fmin``: a NaN, no sum, passed
-    over) read one row up. The rows are taken one by one (a vectorised minimum of two rows
-    each) when they are no more than the patients, else by ``np.fmin.accumulate`` (an
-    element at a time); ``nadir_before`` when the grid would take more than a few cells
-    per time point."""
-    n = len(sum_mm)
-    heads = tp_order == 0
-    n_patients = int(np.count_nonzero(heads))
-    width = n_orders + 1  # the first row: nothing before the baseline
-    if not n or n_patients * width > dense_limit(n):
-        return nadir_before(sum_mm, ~np.isnan(sum_mm), np.cumsum(heads, dtype=np.intp))
-    cell = tp_order * n_patients
-    cell += np.cumsum(heads, dtype=np.intp)
-    cell -= 1
+    cell = np.arange(n) - np.repeat(starts, lengths)  # the position in the patient's run
+    cell *= n_patients
+    cell += np.repeat(np.arange(n_patients), lengths)
     grid = np.full(n_patients * width, np.inf)
-    grid[n_patients:][cell] = sum_mm
+    grid[n_patients:][cell] = sums  # a patient's first time point in the second row
     rows = grid.reshape(width, n_patients)
-    if width <= n_patients:  # row 0 (inf) holds no NaN, so neither does any minimum
+    if width <= n_patients:
         for k in range(1, width):
-            np.fmin(rows[k], rows[k - 1], out=rows[k])
+            np.minimum(rows[k - 1], rows[k], out=rows[k])
     else:
-        np.fmin.accumulate(rows, axis=0, out=rows)
+        np.minimum.accumulate(rows, axis=0, out=rows)
     previous: npt.NDArray[np.float64] = grid[cell]
     previous[np.isinf(previous)] = np.nan
     return previous
@@ -713,7 +690,7 @@ def timepoint_columns(measurements: pd.DataFrame, criteria: Criteria = RECIST_1_
     sum_mm = np.where(complete, partial, np.nan)
     partial = np.where(has_targets, partial, np.nan)
     baseline_sum = sum_mm[baseline_of_tp]
-    nadir = _nadir_by_order(sum_mm, tp_order, n_orders)  # sum_mm: NaN unless complete
+    nadir = nadir_before(sum_mm, complete, patient_of_tp)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct_base = np.where(baseline_sum > 0,
                             (sum_mm - baseline_sum) / baseline_sum * 100.0, np.nan)
