@@ -143,7 +143,10 @@ class _Responses:
         computed once per label, read-only."""
         rows = self._rows.get(label)
         if rows is None:
-            rows = np.append(self.uniques == label, False)[self.codes]  # code -1: missing
+            is_label = np.append(self.uniques == label, False)  # code -1: missing
+            code = np.flatnonzero(is_label)
+            # one code (distinct uniques): compared, not gathered by the codes
+            rows = self.codes == code[0] if len(code) == 1 else is_label[self.codes]
             rows.flags.writeable = False
             self._rows[label] = rows
         return rows
@@ -191,24 +194,33 @@ def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = Non
     if responses is None:
         responses = _Responses(timepoints)
 
-    def response_is(label: str) -> np.ndarray:
-        rows = responses.rows_of(label)
-        return rows if order is None else rows[order]
+    patient = patient_code if order is None else patient_code[order]  # ascending
 
-    patient = patient_code if order is None else patient_code[order]
-    head = run_starts(patient)
-    # each row's patient's first row: the heads' positions carried forward (a product,
-    # not np.where: no branch a row)
-    group_start = np.maximum.accumulate(np.arange(len(patient)) * head)
-    is_pd, is_cr = response_is("PD"), response_is("CR")
-    pd_count = np.cumsum(is_pd)
-    pd_count -= np.r_[0, pd_count][group_start]  # PD so far within the patient, row included
-    cr_count = np.cumsum(is_cr) - is_cr
-    cr_before = cr_count - np.r_[0, np.cumsum(is_cr)][group_start] > 0
+    def positions(label: str) -> np.ndarray:
+        """The rows whose response is ``label``, as positions in that order (ascending)."""
+        rows = responses.rows_of(label)
+        return np.flatnonzero(rows if order is None else rows[order])
+
+    # Only the patients with a CR are looked at: each one's rows after its first CR, before
+    # the first PD after it (none when a PD came before the CR), and in them the first PR
+    # and the first SD of the patient; found by searching the sorted positions of each
+    # response, not by passes over all the rows.
+    cr = positions("CR")
+    first_cr = cr[run_starts(patient[cr])]
+    patients = patient[first_cr]
+    pd_rows = np.append(positions("PD"), len(patient))  # the last: after every row
+    pd_after = np.searchsorted(pd_rows, first_cr)  # the first PD after the CR
+    has_pd = pd_after > 0  # a PD before the CR: the patient's own, if the last is
+    pd_before = np.zeros(len(first_cr), dtype=bool)
+    pd_before[has_pd] = patient[pd_rows[pd_after[has_pd] - 1]] == patients[has_pd]
+    stop = np.where(pd_before, first_cr, pd_rows[pd_after])  # no row after it counts
     hits = {}
     for label in ("PR", "SD"):
-        rows = np.flatnonzero(response_is(label) & cr_before & (pd_count == 0))
-        first = rows[run_starts(patient[rows])]
+        rows = positions(label)
+        at = np.searchsorted(rows, first_cr)  # the first after the CR, if any
+        found = np.flatnonzero(at < len(rows))
+        following = rows[at[found]]
+        first = following[(following < stop[found]) & (patient[following] == patients[found])]
         hits[label] = first if order is None else order[first]
     return hits
 
