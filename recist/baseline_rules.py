@@ -31,6 +31,7 @@ from recist.arrays import (
     first_seen_codes,
     numbered_by_first_sight,
     round_half_away,
+    run_starts,
 )
 from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
@@ -538,6 +539,16 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         return pd.Series(cells.array.take(at), index=pd.RangeIndex(len(at)), name=name,
                          copy=False)
 
+    def numbers(name: str, at: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """``column(name, at).astype(float)`` as an array: a float column's cells taken
+        by NumPy, no Series made and copied."""
+        cells = measurements[name] if name in measurements.columns else None
+        if cells is not None and cells.dtype == np.float64:
+            taken: npt.NDArray[np.float64] = cells.to_numpy()[at]
+            return taken
+        converted: npt.NDArray[np.float64] = column(name, at).astype(float).to_numpy()
+        return converted
+
     # the first baseline row of each lesion, in table order (as drop_duplicates keeps);
     # codes rising row by row (a table in order): each row is a lesion of its own
     one_row_each = bool((code[1:] > code[:-1]).all())
@@ -589,8 +600,8 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
     organ_key_code = np.where(nodal, key_code[-1], np.append(key_code[:-1], -1)[organ_code])
     if judged_only:
         classified = _judged_lesions(lesions["kind"], nodal, patient[first])
-        diameters = [column(name, at[classified]).astype(float)
-                     for name in _DIAMETER_COLUMNS]
+        at_classified = at[classified]
+        diameters = [numbers(name, at_classified) for name in _DIAMETER_COLUMNS]
         classes = _DistinctLesions.of(diameters[0], diameters[1], nodal[classified],
                                       diameters[2], criteria)
         # the others: not measurable, no node (never read)
@@ -852,17 +863,26 @@ def check_target_selection(lesions: pd.DataFrame,
     per_organ = np.bincount(per_organ_code)[per_organ_code]
     chosen = np.flatnonzero(keyed & (per_organ > criteria.max_targets_per_organ))
     members, starts = _groups_in_order(per_organ_code[chosen], chosen)
-    organs = _objects_at(lesions["organ"], members)
-    organs[_missing_at(lesions["organ"], members, organs)] = "node"  # key "lymph node"
-    listed, listed_code = _lesions_in_organs(lesions, members, lesion_ids_at(members), organs)
+
+    def in_organs(at: npt.NDArray[np.intp]) -> list[str]:
+        """``f"{lesion} ({organ})"`` of the lesions ``members[at]``."""
+        rows = members[at]
+        organs = _objects_at(lesions["organ"], rows)
+        organs[_missing_at(lesions["organ"], rows, organs)] = "node"  # key "lymph node"
+        return _in_organs(lesion_ids_at(rows), organs)
+
+    listed, listed_code = _organ_texts(lesions, members, in_organs)
     firsts = members[starts[:-1]]
+    organ_key_at: Callable[[int], Any]
     if written is not None:  # the keys of the groups' first lesions, the only ones read
-        organ_keys = np.empty(len(lesions), dtype=object)
-        organ_keys[firsts] = written.organ_keys(firsts)
+        organ_key_at = dict(zip(firsts.tolist(), written.organ_keys(firsts).tolist())).__getitem__
+    else:
+        organ_key_at = organ_keys.__getitem__
 
     def crowded_text(first: int, start: int, end: int) -> str:
-        return (f"{end - start} targets in organ '{organ_keys[first]}': "
-                f"{', '.join(listed[start:end])}; at most {criteria.max_targets_per_organ} "
+        return (f"{end - start} targets in organ '{organ_key_at(first)}': "
+                f"{', '.join(listed[listed_code[start:end]].tolist())}; at most "
+                f"{criteria.max_targets_per_organ} "
                 "per organ (SEL-1, R11 4.2; all lymph nodes and both sides of a paired "
                 "organ count as one organ, SEL-3, DEC-21)")
 
@@ -947,25 +967,54 @@ def _group_texts(starts: npt.NDArray[np.int64], item: npt.NDArray[np.int64],
     return out
 
 
+def _in_organs(ids: npt.NDArray[np.object_], organs: npt.NDArray[np.object_]) -> list[str]:
+    """``f"{lesion} ({organ})"`` of lesion ids and their organs."""
+    return [f"{lesion} ({organ})" for lesion, organ in zip(ids.tolist(), organs.tolist())]
+
+
 def _lesions_in_organs(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
                        ids: npt.NDArray[np.object_], organs: npt.NDArray[np.object_]
                        ) -> tuple[list[str], npt.NDArray[np.int64]]:
     """``f"{lesion} ({organ})"`` of the lesions ``members`` (their ids and organs given),
-    written once per distinct pair when both columns are categorical (a code is one value;
-    a cohort repeats its ids and organs), and a code per text (equal codes, equal texts)."""
+    and a code per text (equal codes, equal texts): ``_organ_texts`` of every member."""
+    texts, codes = _organ_texts(lesions, members, lambda at: _in_organs(ids[at], organs[at]))
+    return texts[codes].tolist(), codes
+
+
+def _organ_texts(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
+                 in_organs: Callable[[npt.NDArray[np.intp]], list[str]]
+                 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.int64]]:
+    """The distinct texts ``f"{lesion} ({organ})"`` of the lesions ``members`` and each
+    member's text as a code into them (equal codes, equal texts); ``in_organs(at)``
+    writes the texts of ``members[at]``. Written once per distinct pair when both columns
+    are categorical (a code is one value; a cohort repeats its ids and organs), else for
+    every member and numbered by Python's equality.
+
+    >>> lesions = pd.DataFrame({"lesion_id": ["T1", "T2", "T1"], "organ": ["a", "b", "a"]})
+    >>> members, asked = np.array([2, 1, 0]), []
+    >>> def in_organs(at):
+    ...     asked.extend(members[at].tolist())
+    ...     return [f"{lesions['lesion_id'][i]} ({lesions['organ'][i]})" for i in members[at]]
+    >>> texts, codes = _organ_texts(lesions, members, in_organs)
+    >>> texts[codes].tolist(), asked
+    (['T1 (a)', 'T2 (b)', 'T1 (a)'], [2, 1, 0])
+    >>> asked.clear()
+    >>> texts, codes = _organ_texts(lesions.astype("category"), members, in_organs)
+    >>> texts.tolist(), codes.tolist(), asked
+    (['T1 (a)', 'T2 (b)'], [0, 1, 0], [2, 1])
+    """
     if not (isinstance(lesions["lesion_id"].dtype, pd.CategoricalDtype)
             and isinstance(lesions["organ"].dtype, pd.CategoricalDtype)) or len(members) == 0:
-        listed = [f"{lesion} ({organ})" for lesion, organ in zip(ids.tolist(), organs.tolist())]
+        listed = in_organs(np.arange(len(members)))
         numbers: dict[str, int] = {}  # Python's equality (pandas' hashing stops at a NUL)
-        return listed, np.fromiter((numbers.setdefault(text, len(numbers)) for text in listed),
-                                   dtype=np.int64, count=len(listed))
+        codes = np.fromiter((numbers.setdefault(text, len(numbers)) for text in listed),
+                            dtype=np.int64, count=len(listed))
+        return np.fromiter(numbers, dtype=object, count=len(numbers)), codes
     n_organs = len(lesions["organ"].cat.categories) + 1
     pair = ((lesions["lesion_id"].cat.codes.to_numpy()[members].astype(np.int64) + 1) * n_organs
             + lesions["organ"].cat.codes.to_numpy()[members] + 1)
     codes = first_seen_codes(pair)[0]  # a small range of pairs: flagged, not sorted
-    texts = np.array([f"{ids[i]} ({organs[i]})" for i in first_row_of_each(codes).tolist()],
-                     dtype=object)
-    return texts[codes].tolist(), codes
+    return np.fromiter(in_organs(first_row_of_each(codes)), dtype=object), codes
 
 
 def _first_seen_values(column: pd.Series[Any], cells: npt.NDArray[np.object_] | None = None
@@ -1051,9 +1100,16 @@ def _groups_in_order(codes: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]
     (as ``groupby(sort=False)``): the rows so ordered and where each group starts (and,
     last, the number of rows).
 
+    Codes in ascending order (a table's lesions in patient order) are their groups' runs
+    already: the rows as they are, a group starting at each run.
+
     >>> _groups_in_order(np.array([5, 3, 5]), np.array([0, 4, 7]))
     (array([0, 7, 4]), array([0, 2, 3]))
+    >>> _groups_in_order(np.array([3, 3, 5]), np.array([0, 4, 7]))
+    (array([0, 4, 7]), array([0, 2, 3]))
     """
+    if (codes[1:] >= codes[:-1]).all():
+        return rows, np.r_[np.flatnonzero(run_starts(codes)), len(codes)].astype(np.int64)
     first_seen, group = np.unique(codes, return_index=True, return_inverse=True)[1:]
     rank = np.empty(len(first_seen), dtype=np.int64)
     rank[np.argsort(first_seen, kind="stable")] = np.arange(len(first_seen))
