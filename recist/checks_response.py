@@ -366,8 +366,9 @@ def _one_row_per_timepoint(timepoints: pd.DataFrame, frame: pd.DataFrame,
 
 def _same_patients(codes: TimepointCodes, patient: np.ndarray, uniques: np.ndarray) -> bool:
     """Whether each row's patient id (``codes.patient_ids[codes.patient]``) is
-    ``uniques[patient]``: each position of ``codes.patient_ids`` stands for one patient
-    code only, whose id it equals (a position no row has is not compared).
+    ``uniques[patient]`` (``patient``: codes of ``uniques``, none -1): each position of
+    ``codes.patient_ids`` stands for one patient code only, whose id it equals (a position
+    no row has is not compared).
 
     >>> codes = TimepointCodes(np.array([0, 0, 1]), np.array(["B", "A"], dtype=object),
     ...                        np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64))
@@ -376,13 +377,18 @@ def _same_patients(codes: TimepointCodes, patient: np.ndarray, uniques: np.ndarr
     ...     codes, np.array([1, 0, 0]), uniques)
     (True, False)
     """
-    code_of = np.full(len(codes.patient_ids), -1, dtype=np.intp)
+    ids = np.asarray(codes.patient_ids, dtype=object)
+    if (np.array_equal(codes.patient, patient) and len(ids) == len(uniques)
+            and same_objects(ids, uniques).all()):
+        # numbered alike, each position's id the unique itself (the assessment's table):
+        # the same object is the same id, as the encoding's factorize counted it
+        return True
+    code_of = np.full(len(ids), -1, dtype=np.intp)
     code_of[codes.patient] = patient  # one of its rows' codes: the same for all, if any
     if not (code_of[codes.patient] == patient).all():
         return False
     present = np.flatnonzero(code_of >= 0)
-    return bool((np.asarray(codes.patient_ids, dtype=object)[present]
-                 == uniques[code_of[present]]).all())
+    return bool((ids[present] == uniques[code_of[present]]).all())
 
 
 def _present_after_cr_aligned(timepoints: pd.DataFrame, frame: pd.DataFrame,
@@ -401,10 +407,11 @@ def _present_after_cr_aligned(timepoints: pd.DataFrame, frame: pd.DataFrame,
     # per time point (its row of the table): its date after its patient's first CR
     tp_cr = np.append(first_cr, np.iinfo(np.int64).max)[tps.patient]  # a missing id: none
     later_tp = (date_ns > tp_cr) & (date_ns != nat)
-    # each row's time point's flag, taken by the small codes (np.take: no intp copy)
+    # each row's time point's flag, taken by the small codes (np.take: no intp copy); the
+    # rows' kind and status compared, not kept (no other check of the table reads them)
     later = np.take(later_tp, tps.row_tp)
-    later &= codes_of(frame, "kind").rows_of(LesionKind.NON_TARGET)
-    later &= codes_of(frame, "status").rows_of(NonTargetStatus.PRESENT)
+    later &= codes_of(frame, "kind").rows_equal(LesionKind.NON_TARGET)
+    later &= codes_of(frame, "status").rows_equal(NonTargetStatus.PRESENT)
     rows = np.flatnonzero(later)
     return findings_at_rows(frame, rows, "present-after-cr", "DEC-9", Severity.WARNING,
                             _present_texts(tp_cr[tps.row_tp[rows]].view("datetime64[ns]")))
@@ -413,10 +420,10 @@ def _present_after_cr_aligned(timepoints: pd.DataFrame, frame: pd.DataFrame,
 def _present_texts(cr_dates: np.ndarray) -> list[str]:
     """The texts of ``present-after-cr`` findings after the overall CRs of ``cr_dates``,
     each written once per distinct date (a cohort's findings share a few hundred)."""
-    days, first = np.unique(cr_dates, return_inverse=True)
+    first, days = pd.factorize(np.asarray(cr_dates, dtype="datetime64[ns]").view(np.int64))
     texts = np.array([
         f"non-target present after the overall CR of {day}; if it reappeared after a "
         "definitive CR enter it as progression (PD), otherwise it is non-CR/non-PD (DEC-9)"
-        for day in _iso_dates(days)], dtype=object)
-    written: list[str] = texts[first.reshape(-1)].tolist()
+        for day in _iso_dates(days.view("datetime64[ns]"))], dtype=object)
+    written: list[str] = texts[first].tolist()
     return written

@@ -30,3 +30,25 @@ def test_cr_then_pr_looks_within_each_patient_only():
     # the same table in another row order: the same findings
     shuffled = tp.iloc[::-1]
     assert [(f.patient_id, f.visit) for f in check_cr_then_pr(shuffled)] == [("E", "V2")]
+
+
+def test_same_patients_numbered_alike_still_compares_the_ids():
+    # the codes number the rows' patients as the encoding does and hold its ids
+    # themselves (the fast path, no comparison), or equal texts, or another id
+    import numpy as np
+
+    from recist.checks_response import _same_patients
+    from recist.timepoints import TimepointCodes
+
+    def codes(*ids: str) -> TimepointCodes:
+        return TimepointCodes(np.array([0, 0, 1, 2]), np.array(ids, dtype=object),
+                              np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64))
+
+    uniques = np.array(["P-1", "P-2", "P-3"], dtype=object)
+    patient = np.array([0, 0, 1, 2])
+    assert _same_patients(codes(*uniques), patient, uniques)
+    copies = [f"P-{i}" for i in (1, 2, 3)]  # equal texts, other objects
+    assert copies[1] is not uniques[1]
+    assert _same_patients(codes(*copies), patient, uniques)
+    assert not _same_patients(codes("P-1", "P-2", "P-4"), patient, uniques)
+    assert not _same_patients(codes(*uniques), np.array([0, 1, 1, 2]), uniques)
