@@ -351,24 +351,26 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         iso[np.asarray(days) == NAT_NS] = None  # no date, no label
         labels = np.concatenate([labels, iso])
     n_labels = len(labels) + 1
-    fits = (int(patient.max(initial=0)) + 2) * n_labels < np.iinfo(np.int32).max
+    top_patient = int(patient.max(initial=0))
+    fits = (top_patient + 2) * n_labels < np.iinfo(np.int32).max
     key: npt.NDArray[np.signedinteger[Any]] = patient.astype(np.int32 if fits else np.int64)
     key *= n_labels
     key += label_code
     starts = run_starts(key)
     heads = np.flatnonzero(starts)
-    lengths = np.diff(heads, append=n_rows)
-    run_group, keys = _first_seen_runs(key, heads)  # numbered by first row
+    # numbered by first row: each run's code, the distinct keys, each row's code
+    run_group, keys, timepoint_code = _numbered_runs(key, heads, -n_labels,
+                                                     (top_patient + 1) * n_labels - 1)
     group_patient, group_label = np.divmod(keys, n_labels)
     n_groups = len(keys)
     # Each group's dates from its runs' when every run holds one date, none NaT (a table
     # sorted by patient and date: 2 x 10^5 runs of 1.4 x 10^6 rows), else from the rows.
-    run_dates = dates_ns[heads]
+    run_dates = np.take(dates_ns, heads)
     by_runs = bool((run_dates != NAT_NS).all() and _constant_in_runs(dates_ns, starts))
     if by_runs:
         grouped, when = run_group, run_dates
     else:
-        group = np.repeat(run_group, lengths)
+        group = timepoint_code
         dated = dates_ns != NAT_NS
         grouped, when = (group, dates_ns) if dated.all() else (group[dated], dates_ns[dated])
     last = np.full(n_groups, NAT_NS, dtype=np.int64)
@@ -381,15 +383,13 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         np.minimum.at(first, grouped, when)
     first[last == NAT_NS] = NAT_NS  # no dated row
     ordered = _lexicographic_order((group_label, last, first, group_patient))
-    # each run's codes repeated over its rows, in the codes' small type
-    timepoint_code = np.repeat(small_codes(run_group, n_groups), lengths)
     if ordered is None:  # numbered by first row in sorted order (a sorted table): the
         # position of each time point is its code, the rows' two codes one array
         row_tp, sorted_patient, label_code = timepoint_code, group_patient, group_label
     else:
         position = np.empty(n_groups, dtype=_code_type(n_groups))
         position[ordered] = np.arange(n_groups)
-        row_tp = np.repeat(position[run_group], lengths)
+        row_tp = np.take(position, timepoint_code)
         sorted_patient, label_code = group_patient[ordered], group_label[ordered]
         first, last = first[ordered], last[ordered]
     sorted_patient = np.asarray(sorted_patient, dtype=np.intp)
@@ -407,6 +407,63 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         label_code=label_code, labels=labels, one_date_each=one_date_each)
 
 
+def _numbered_runs(key: npt.NDArray[np.signedinteger[Any]], heads: npt.NDArray[np.intp],
+                   low: int, high: int
+                   ) -> tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.int64], Codes]:
+    """The code by first sight (``pandas.factorize``'s) of each run of equal neighbours
+    of ``key`` (``heads``: where each starts; every key in ``low .. high``, ``low <= 0``),
+    the distinct keys as int64 in that order, and each row's code (``small_codes``).
+
+    A key's first row starts a run, so only the runs' keys are numbered. A range of at
+    most ``dense_limit`` keys is numbered in a table of one entry per key
+    (``_first_seen_lookup``), which then gives each row its code (one gather, not a
+    repeat of the runs' codes); a wider one is hashed (``_first_seen_runs``).
+
+    >>> key = np.array([7, 7, 3, 7, -2], dtype=np.int32)
+    >>> [a.tolist() for a in _numbered_runs(key, np.array([0, 2, 3, 4]), -2, 7)]
+    [[0, 1, 0, 2], [7, 3, -2], [0, 0, 1, 0, 2]]
+    """
+    run_keys = np.take(key, heads)
+    if key.dtype == np.int32 and high + 1 - low <= dense_limit(len(key)):
+        ascending = bool((run_keys[1:] > run_keys[:-1]).all())  # a sorted table
+        lookup, keys = _first_seen_lookup(run_keys, low, high, distinct=ascending)
+        return np.take(lookup, run_keys), keys.astype(np.int64), np.take(lookup, key)
+    run_group, keys = _first_seen_runs(key, heads)
+    lengths = np.diff(heads, append=len(key))
+    return run_group, keys, np.repeat(small_codes(run_group, len(keys)), lengths)
+
+
+def _first_seen_lookup(key: npt.NDArray[np.signedinteger[Any]], low: int, high: int,
+                       distinct: bool = False
+                       ) -> tuple[Codes, npt.NDArray[np.signedinteger[Any]]]:
+    """A table of the integer keys ``low .. high`` (``low <= 0 <= high``; a negative key
+    at the table's end, as Python indexes it) giving each key of ``key`` its code by
+    first sight (``pandas.factorize(key)``'s, in ``small_codes``' type), and the distinct
+    keys in that order; no hashing. Each key's first position is found by
+    ``np.minimum.at``, the first positions are put in order by flags. ``distinct``: the
+    keys are known to differ from each other, so each is its own first sight. Entries of
+    keys that do not occur are left unset: read only those of keys of ``key``.
+
+    >>> lookup, keys = _first_seen_lookup(np.array([7, 3, 7, -2]), -2, 7)
+    >>> np.take(lookup, [7, 3, 7, -2]).tolist(), keys.tolist()
+    ([0, 1, 0, 2], [7, 3, -2])
+    """
+    n = len(key)
+    size = high + 1 - min(low, 0)
+    if distinct:
+        keys = key
+    else:
+        position_type = np.int32 if n < np.iinfo(np.int32).max else np.int64
+        first: npt.NDArray[np.signedinteger[Any]] = np.full(size, n, dtype=position_type)
+        np.minimum.at(first, key, np.arange(n, dtype=position_type))
+        seen = np.zeros(n, dtype=bool)
+        seen[first[first < n]] = True
+        keys = np.take(key, np.flatnonzero(seen))
+    lookup = np.empty(size, dtype=_code_type(len(keys)))
+    lookup[keys] = np.arange(len(keys))
+    return lookup, keys
+
+
 def _first_seen_runs(key: npt.NDArray[np.signedinteger[Any]], heads: npt.NDArray[np.intp]
                      ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The code by first sight (``first_seen_codes``) of each run of equal neighbours
@@ -414,10 +471,11 @@ def _first_seen_runs(key: npt.NDArray[np.signedinteger[Any]], heads: npt.NDArray
 
     Only the first key of each run is looked at (a time point's rows are usually
     adjacent: 2 x 10⁵ runs of 1.4 x 10⁶ rows): a key's first row starts a run, so the
-    runs' keys are first seen in the order the rows' are. int32 keys out of ascending
-    order are hashed by ``pandas.factorize``, ~1.6x faster on a cohort's 10⁵ time points
-    than the flags and ``np.minimum.at`` of ``first_seen_codes``; ascending keys are
-    numbered there by their runs.
+    runs' keys are first seen in the order the rows' are. ``_numbered_runs``' way for
+    keys beyond its table: int32 keys out of ascending order are hashed by
+    ``pandas.factorize``, ~1.6x faster on a cohort's 10⁵ time points than the flags and
+    ``np.minimum.at`` of ``first_seen_codes``; ascending keys are numbered there by their
+    runs.
 
     >>> key = np.array([7, 7, 3, 7, -2], dtype=np.int32)
     >>> [a.tolist() for a in _first_seen_runs(key, np.array([0, 2, 3, 4]))]
@@ -621,8 +679,18 @@ class CohortIndex:
 
     @cached_property
     def lesion_code(self) -> Codes:
-        """(patient, lesion_id) pairs numbered by their first row."""
-        codes, pairs = pd.factorize(self.patient_lesion())
+        """(patient, lesion_id) pairs numbered by their first row: in a table of one entry
+        per possible pair when there are at most ``dense_limit`` of them (as on any usual
+        cohort: (patients + 1) x (lesion ids + 1)), else hashed."""
+        key = self.patient_lesion()
+        width = len(self.lesion.uniques) + 1
+        # patient codes -1 .. n - 1, lesion codes -1 .. width - 2: keys -width - 1 ..
+        # n x width - 2, a table of (n + 1) x width entries
+        high = len(self.patient.uniques) * width - 2
+        if key.dtype == np.int32 and high + width + 2 <= dense_limit(len(key)):
+            lookup, _ = _first_seen_lookup(key, -width - 1, high)
+            return np.take(lookup, key)
+        codes, pairs = pd.factorize(key)
         return small_codes(codes, len(pairs))
 
     @cached_property

@@ -23,9 +23,11 @@ from recist.cohort_index import (
     CohortIndex,
     IndexedMeasurements,
     _first_seen_runs,
+    _numbered_runs,
     _visit_codes,
     index_of,
     repeated_pairs,
+    small_codes,
     text_codes,
 )
 from recist.sums import index_timepoints
@@ -280,6 +282,46 @@ def test_first_seen_runs_hash_runs_and_give_factorize_codes(seed):
     assert codes.tolist() == expected_codes.tolist()
     assert uniques.tolist() == expected_uniques.tolist()
     assert codes.dtype == np.int64 and uniques.dtype == np.int64
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("keys", ["narrow", "wide", "ascending"])
+def test_numbered_runs_give_factorize_codes_in_a_table_or_hashed(seed, keys):
+    # runs of keys out of order, some apart, negative ones among them: numbered in a
+    # table of one entry per key (narrow range), hashed (a range beyond dense_limit), or
+    # each run its own key (ascending: a sorted table); always pandas.factorize's codes
+    rng = np.random.default_rng(seed)
+    high = 10 ** 6 if keys == "wide" else 40
+    run_keys = rng.integers(-3, high, 300)
+    if keys == "ascending":
+        run_keys = np.unique(run_keys)
+    key = np.repeat(run_keys, rng.integers(1, 4, len(run_keys))).astype(np.int32)
+    heads = np.flatnonzero(run_starts(key))
+    run_codes, uniques, codes = _numbered_runs(key, heads, -3, high)
+    expected_codes, expected_uniques = pd.factorize(key)
+    assert codes.tolist() == expected_codes.tolist()
+    assert run_codes.tolist() == expected_codes[heads].tolist()
+    assert uniques.tolist() == expected_uniques.tolist()
+    assert codes.dtype == small_codes(expected_codes, len(expected_uniques)).dtype
+    assert uniques.dtype == np.int64
+
+
+@pytest.mark.parametrize("n_patients", [5, 300])
+def test_lesion_codes_with_missing_ids_are_numbered_by_first_row(n_patients):
+    # missing patient and lesion ids among the pairs (the lowest keys: the table's end);
+    # 5 patients x 4 lesion ids: pairs numbered in a table; 300 patients x 200 lesion ids
+    # on 400 rows: beyond dense_limit, hashed
+    rng = np.random.default_rng(n_patients)
+    n_lesions = 200 if n_patients > 5 else 4
+    patient = rng.choice(np.array([f"P{i}" for i in range(n_patients)] + [None], object), 400)
+    lesion = rng.choice(np.array([f"L{i}" for i in range(n_lesions)] + [None], object), 400)
+    patient[:n_patients], lesion[:n_lesions] = [f"P{i}" for i in range(n_patients)], [
+        f"L{i}" for i in range(n_lesions)]  # every id used: the widest key range
+    patient[-1], lesion[-1] = None, None
+    encoding = CohortIndex({"patient_id": pd.Series(patient), "lesion_id": pd.Series(lesion)})
+    missing = "(missing)"  # no id here (pandas hashes text up to a NUL: not that)
+    assert encoding.lesion_code.tolist() == _first_seen_codes(
+        pd.Series(patient).fillna(missing) + "/" + pd.Series(lesion).fillna(missing))
 
 
 @pytest.mark.parametrize("n_copies", [0, 1, 3])
