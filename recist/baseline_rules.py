@@ -140,17 +140,24 @@ def _objects(column: pd.Series[Any]) -> npt.NDArray[np.object_]:
     return np.asarray(column.array, dtype=object)
 
 
-def _categories_in(column: pd.Series[Any], *values: object) -> npt.NDArray[np.bool_] | None:
+def _categories_in(column: pd.Series[Any], *values: object,
+                   rows: npt.NDArray[np.integer[Any]] | None = None
+                   ) -> npt.NDArray[np.bool_] | None:
     """Of a categorical column, whether each cell is one of ``values`` (as ``==`` or
     ``isin`` compare them: by its category, a missing cell never), compared as codes;
-    None for any other column.
+    None for any other column. ``rows``: of the cells at those positions only.
 
     >>> _categories_in(pd.Series(["a", None, "b"], dtype="category"), "b", "c").tolist()
     [False, False, True]
+    >>> _categories_in(pd.Series(["a", None, "b"], dtype="category"), "a", "b",
+    ...                rows=np.array([2, 1])).tolist()
+    [True, False]
     """
     if not isinstance(column.dtype, pd.CategoricalDtype):
         return None
     codes = column.cat.codes.to_numpy()
+    if rows is not None:
+        codes = codes[rows]
     found = np.zeros(len(codes), dtype=bool)
     for code, category in enumerate(column.cat.categories.tolist()):
         if category in values:
@@ -566,14 +573,14 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         columns = [name for name in columns if name not in _DIAMETER_COLUMNS]
     # the table's columns as Series sharing one RangeIndex; a DataFrame is built only
     # where one is needed (fragments, a history, the result): each costs ~1 ms
-    lesions: dict[str, pd.Series[Any]] = {"_code": pd.Series(code[first]), **{
-        name: column(name, at) for name in (
-            "patient_id", "lesion_id", "kind", "organ", "nodal", "status",
-            *(() if judged_only else _DIAMETER_COLUMNS))}}
+    lesions: dict[str, pd.Series[Any]] = {name: column(name, at) for name in (
+        "patient_id", "lesion_id", "kind", "organ", "nodal",
+        *(() if judged_only else _DIAMETER_COLUMNS))}
+    status = measurements["status"]  # read at the targets only (judged by their status?)
     index = pd.RangeIndex(len(first))
     fragments = None if one_row_each else np.bincount(code)[code] > 1
     if fragments is not None and fragments.any():
-        table = pd.DataFrame(lesions)
+        table = pd.DataFrame({"_code": pd.Series(code[first]), **lesions})
         grouped = pd.DataFrame({"_code": code[fragments], **{
             name: column(name, rows[fragments])
             for name in ("ld_mm", "sa_mm", "slice_thickness_mm")}}).groupby("_code")
@@ -585,7 +592,7 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         table.loc[split, "slice_thickness_mm"] = table.loc[split, "_code"].map(thickest)
         lesions = {name: table[name] for name in table.columns}
         index = table.index
-    lesions["baseline_date"] = pd.Series(_baseline_dates(measurements, rows, patient, first),
+    lesions["baseline_date"] = pd.Series(_baseline_dates(measurements, rows, patient, first, at),
                                          index=index)
     lesions["nodal"] = lesions["nodal"].astype(bool)
     organ_code, organ_values = _codes_and_values(lesions["organ"])
@@ -621,15 +628,15 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         reasons = np.array(reason_texts, dtype=object)[classes.inverse]
         notes = np.array(note_texts, dtype=object)[classes.inverse]
     target = _categories_in(lesions["kind"], LesionKind.TARGET)
-    judged = _categories_in(lesions["status"], *_STATUS_REASONS)
-    if target is not None and judged is not None:  # categorical: compared as codes
-        by_status = target & judged
-    else:
-        by_status = ((lesions["kind"] == LesionKind.TARGET)
-                     & lesions["status"].isin(list(_STATUS_REASONS))).to_numpy()
+    if target is None:
+        target = (lesions["kind"] == LesionKind.TARGET).to_numpy()
+    targets = np.flatnonzero(target)
+    judged = _categories_in(status, *_STATUS_REASONS, rows=at[targets])
+    if judged is None:
+        judged = column("status", at[targets]).isin(list(_STATUS_REASONS)).to_numpy()
     status_reasons = {}
-    for i in np.flatnonzero(by_status).tolist():
-        category, reason = _STATUS_REASONS[str(lesions["status"].iat[i])]
+    for i in targets[judged].tolist():
+        category, reason = _STATUS_REASONS[str(status.iat[at[i]])]
         category_code[i] = _CATEGORY_CODE[category]
         if texts:
             reasons[i], notes[i] = reason, ""
@@ -719,18 +726,18 @@ class _LesionTexts:
 
 
 def _baseline_dates(measurements: pd.DataFrame, rows: npt.NDArray[np.int64],
-                    patient: npt.NDArray[np.int64], first: npt.NDArray[Any]
-                    ) -> npt.NDArray[Any]:
+                    patient: npt.NDArray[np.int64], first: npt.NDArray[Any],
+                    at: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
     """``_latest_dates(measurements["date"], rows, patient)[first]``: the latest date of
-    each lesion's patient's baseline rows. On an ``IndexedMeasurements`` table of
-    datetime64[ns] dates, the latest date of the patient's baseline time point, which its
-    encoding holds (``last_ns``: ``NaT`` skipped, ``NaT`` when none is dated), read at the
-    lesions' rows only."""
+    each lesion's patient's baseline rows (``at``: ``rows[first]``, the lesions' rows). On
+    an ``IndexedMeasurements`` table of datetime64[ns] dates, the latest date of the
+    patient's baseline time point, which its encoding holds (``last_ns``: ``NaT`` skipped,
+    ``NaT`` when none is dated), read at the lesions' rows only."""
     encoding = getattr(measurements, "cohort_index", None)
     if (isinstance(measurements, IndexedMeasurements) and encoding is not None
             and measurements["date"].dtype == np.dtype("datetime64[ns]")):
         tps = encoding.timepoints
-        latest: npt.NDArray[Any] = tps.last_ns[tps.row_tp[rows[first]]].view("datetime64[ns]")
+        latest: npt.NDArray[Any] = tps.last_ns[tps.row_tp[at]].view("datetime64[ns]")
         return latest
     latest = _latest_dates(measurements["date"], rows, patient)
     at_first: npt.NDArray[Any] = latest[first]
