@@ -881,8 +881,9 @@ def check_target_selection(lesions: pd.DataFrame,
     listed, listed_code = _organ_texts(lesions, members, in_organs)
     firsts = members[starts[:-1]]
     organ_key_at: Callable[[int], Any]
-    if written is not None:  # the keys of the groups' first lesions, the only ones read
-        organ_key_at = dict(zip(firsts.tolist(), written.organ_keys(firsts).tolist())).__getitem__
+    if written is not None:  # the key of a group's first lesion, written when a text is
+        def organ_key_at(first: int) -> Any:
+            return written.organ_keys(np.array([first]))[0]
     else:
         organ_key_at = organ_keys.__getitem__
 
