@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.typing import NaTType, NAType
 
+from recist.arrays import combined_codes, first_row_of_each
 from recist.cohort_index import (
     CohortIndex,
     IndexedMeasurements,
@@ -174,17 +175,30 @@ def iso_dates(values: pd.Series[Any] | npt.NDArray[Any]) -> list[str | None]:
     ['2024-03-01', None, '2024-03-01']
     """
     array = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
-    if array.dtype.kind == "M":
-        days = array.astype("datetime64[D]")
-        # NaT is an int64 like any other here: one distinct day, written "NaT"
-        at, distinct = pd.factorize(days.view(np.int64))
-        distinct = distinct.view("datetime64[D]")
-        years = distinct.astype("datetime64[Y]").astype(np.int64) + 1970
-        if not ((years < 1000) | (years > 9999))[~np.isnat(distinct)].any():
-            texts = [None if text == "NaT" else text for text in distinct.astype(str).tolist()]
-            return np.array(texts, dtype=object)[at].tolist()
+    days = _iso_days(array)
+    if days is not None:
+        at, texts = days
+        return texts[at].tolist()
     return [iso(value) for value in (values.tolist() if isinstance(values, pd.Series)
                                      else array.tolist())]
+
+
+def _iso_days(array: npt.NDArray[Any]
+              ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]] | None:
+    """``iso_dates`` of a datetime64 array as each value's position among the distinct
+    days and their texts (an object array; None for NaT), or None when the array is
+    not datetime64 or holds a year outside 1000-9999 (``iso`` writes those)."""
+    if array.dtype.kind != "M":
+        return None
+    days = array.astype("datetime64[D]")
+    # NaT is an int64 like any other here: one distinct day, written "NaT"
+    at, distinct = pd.factorize(days.view(np.int64))
+    distinct = distinct.view("datetime64[D]")
+    years = distinct.astype("datetime64[Y]").astype(np.int64) + 1970
+    if ((years < 1000) | (years > 9999))[~np.isnat(distinct)].any():
+        return None
+    texts = [None if text == "NaT" else text for text in distinct.astype(str).tolist()]
+    return at, np.array(texts, dtype=object)
 
 
 def findings_at(frame: pd.DataFrame, codes: str | list[str] | npt.NDArray[np.object_],
@@ -222,7 +236,8 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike,
                      rule: str | list[str], severity: Severity | list[Severity],
                      texts: str | list[str], lesion: bool = True,
                      lesion_rows: npt.ArrayLike | None = None,
-                     patients: list[str] | npt.NDArray[np.object_] | None = None) -> Findings:
+                     patients: list[str] | npt.NDArray[np.object_] | None = None,
+                     text_codes: npt.NDArray[np.integer[Any]] | None = None) -> Findings:
     """``findings_at(frame.iloc[rows], …)`` without selecting the rows' other columns: the
     patient, visit and lesion of a row of an ``indexed`` table come from its encoding.
 
@@ -230,6 +245,9 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike,
     and patient from ``rows``). ``rule`` and ``severity`` may also be one per row.
     ``patients``: the rows' patient ids as ``decoded(encoding.patient, rows, str, …)``
     gives them (a list or an object array), when the caller has them already.
+    ``text_codes``: ``texts`` are the distinct texts and each finding's is
+    ``texts[text_codes[i]]`` (its message then written from the part after the patient's
+    id, made once per distinct date, visit and text, when it names no lesion).
     """
     rows = np.asarray(rows, dtype=np.intp)
     at = rows if lesion_rows is None else np.asarray(lesion_rows, dtype=np.intp)
@@ -240,12 +258,14 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike,
         located = frame.iloc[rows]
         if lesion_rows is not None:
             located = located.assign(lesion_id=frame["lesion_id"].to_numpy()[at])
-        return findings_at(located, codes, rule, severity, texts, lesion)
+        return findings_at(located, codes, rule, severity, _each(texts, text_codes), lesion)
     if patients is None:
         patients = decoded(encoding.patient, rows, str, frame["patient_id"])
-    dates = iso_dates(encoding.date_ns[rows].view("datetime64[ns]")  # the column's values
-                      if frame["date"].dtype == np.dtype("datetime64[ns]")
-                      else frame["date"].array[rows])
+    days = _iso_days(encoding.date_ns[rows].view("datetime64[ns]")  # the column's values
+                     if frame["date"].dtype == np.dtype("datetime64[ns]")
+                     else frame["date"].array[rows])
+    dates = (days[1][days[0]].tolist() if days is not None
+             else iso_dates(frame["date"].array[rows]))
     tps = encoding.timepoints
     # each row's visit label as its code (a visit label's code < that of any date label;
     # -1: the row has none), the labels and the messages' " (visit V)" taken from the
@@ -256,8 +276,37 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike,
     label_of = np.array([*visit_labels, None], dtype=object)  # the last: no label (-1)
     part_of = np.array([f" (visit {label})" for label in visit_labels] + [""], dtype=object)
     lesions = decoded(encoding.lesion, at, _text, frame["lesion_id"]) if lesion else None
-    return made_findings(codes, rule, severity, texts, patients, dates, label_of[label_code],
-                         lesions, visit_parts=part_of[label_code].tolist())
+    if text_codes is not None and days is not None and not lesion and not isinstance(texts, str):
+        return made_findings(codes, rule, severity, texts, patients, dates,
+                             label_of[label_code], None,
+                             tails=_tails(days, label_code, part_of, text_codes, texts))
+    return made_findings(codes, rule, severity, _each(texts, text_codes), patients, dates,
+                         label_of[label_code], lesions,
+                         visit_parts=part_of[label_code].tolist())
+
+
+def _each(texts: str | list[str], text_codes: npt.NDArray[np.integer[Any]] | None
+          ) -> str | list[str]:
+    """Each finding's text: ``texts`` as given, or picked from them by ``text_codes``."""
+    if text_codes is None or isinstance(texts, str):
+        return texts
+    picked: list[str] = np.array(texts, dtype=object)[text_codes].tolist()
+    return picked
+
+
+def _tails(days: tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]],
+           label_code: npt.NDArray[np.integer[Any]], part_of: npt.NDArray[np.object_],
+           text_codes: npt.NDArray[np.integer[Any]], texts: list[str]) -> list[str]:
+    """Each message's part after ``patient P, `` when it names no lesion:
+    ``{day}{ (visit V)}: {text}``, written once per distinct (day, visit, text)."""
+    day_at, day_texts = days
+    tail = combined_codes([day_at, label_code, text_codes])
+    first = first_row_of_each(tail)
+    made = np.array([f"{day}{part}: {texts[text]}" for day, part, text in zip(
+        day_texts[day_at[first]].tolist(), part_of[label_code[first]].tolist(),
+        np.asarray(text_codes)[first].tolist())], dtype=object)
+    tails: list[str] = made[tail].tolist()
+    return tails
 
 
 def made_findings(codes: str | list[str] | npt.NDArray[np.object_], rule: str | list[str],
@@ -265,17 +314,25 @@ def made_findings(codes: str | list[str] | npt.NDArray[np.object_], rule: str | 
                   patients: list[str] | npt.NDArray[np.object_], dates: list[str | None],
                   visits: list[str | None] | npt.NDArray[np.object_],
                   lesions: list[str | None] | None,
-                  visit_parts: list[str] | None = None) -> Findings:
+                  visit_parts: list[str] | None = None,
+                  tails: list[str] | None = None) -> Findings:
     """The findings of columns (one value per finding; ``codes``, ``rule``, ``severity``,
     ``texts``: one for all or one each), their messages starting with ``_where``;
     ``lesions`` None: no finding names a lesion. ``visit_parts``: each message's
     `` (visit V)`` ("" without a visit), when the caller has them (else made from
-    ``visits``). ``codes``, ``patients`` and ``visits`` may be object arrays of Python
-    values: kept as the findings' columns as they are (no list to convert)."""
+    ``visits``). ``tails``: each message's part after ``patient P, `` (``lesions``
+    None), when the caller has them (then ``texts`` and ``visit_parts`` are not read).
+    ``codes``, ``patients`` and ``visits`` may be object arrays of Python values: kept as
+    the findings' columns as they are (no list to convert)."""
     n = len(patients)
-    each_text = repeat(texts, n) if isinstance(texts, str) else texts
     # the messages read lists (iterated faster than an object array)
     listed = patients.tolist() if isinstance(patients, np.ndarray) else patients
+    if tails is not None:
+        messages = [f"patient {patient}, {tail}" for patient, tail in zip(listed, tails)]
+        return Findings.from_columns(n, code=codes, message=messages, severity=severity,
+                                     rule=rule, patient_id=patients, date=dates,
+                                     visit=visits, lesion_id=lesions)
+    each_text = repeat(texts, n) if isinstance(texts, str) else texts
     if visit_parts is None:
         visit_parts = ["" if visit is None else f" (visit {visit})" for visit in visits]
     if lesions is None:

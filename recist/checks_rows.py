@@ -81,13 +81,16 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     # building that table)
     with_start = ~(np.asarray(patients["patient_id"].array.isna(), dtype=bool)
                    | np.asarray(patients["start_date"].array.isna(), dtype=bool))
-    id_column = patients["patient_id"]
-    start_texts = np.asarray((id_column if with_start.all() else id_column[with_start])
-                             .astype(str), dtype=object)
-    at = _start_rows_by_code(index_of(frame).patient, start_texts)
+    id_column, start_column = patients["patient_id"], patients["start_date"]
+    if not with_start.all():
+        id_column, start_column = id_column[with_start], start_column[with_start]
+    start_texts = np.asarray(id_column.astype(str), dtype=object)
+    patient = index_of(frame).patient
+    at = _start_rows_by_code(patient, start_texts)
     if at is not None:  # the table's patients, once each, in the order of their codes
-        at = at[index_of(frame).patient.codes[rows]]
-        ids = index_of(frame).patient.converted(str)[index_of(frame).patient.codes[rows]]
+        patient_at = patient.codes[rows]
+        at = at[patient_at]
+        ids = patient.converted(str)[patient_at]
     else:
         start_ids = pd.Index(start_texts)
         if not start_ids.is_unique:  # several start dates of a patient: one finding each
@@ -97,7 +100,7 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
                        dtype=object)
         at = start_ids.get_indexer(ids)
     rows, at, ids = rows[at >= 0], at[at >= 0], ids[at >= 0]
-    start = date_ns(patients["start_date"][with_start])[at].view("datetime64[ns]")
+    start = date_ns(start_column)[at].view("datetime64[ns]")
     scan = index_of(frame).date_ns[rows]
     known = (scan != NAT_NS) & ~np.isnat(start)
     gap = np.where(known, (start.view(np.int64) - scan) // (86_400 * 10**9), 0)  # whole days
@@ -110,9 +113,8 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     codes, texts = _window_texts(gap[first].tolist(), _iso_dates(start[first]),
                                  max_days_before_start)
     return findings_at_rows(frame, rows[flagged], np.array(codes, dtype=object)[pair],
-                            "MEAS-11", Severity.WARNING,
-                            np.array(texts, dtype=object)[pair].tolist(), lesion=False,
-                            patients=ids[flagged])
+                            "MEAS-11", Severity.WARNING, texts, lesion=False,
+                            patients=ids[flagged], text_codes=pair)
 
 
 def _start_rows_by_code(patient: TextCodes, start_texts: np.ndarray) -> np.ndarray | None:
@@ -192,7 +194,8 @@ def _earliest_baseline_rows(frame: pd.DataFrame) -> np.ndarray:
     if len(rows) == 0:
         return rows
     code = tps.timepoint_code[rows]
-    running = np.maximum.accumulate(code)
+    # (the running maximum is the codes themselves when they never fall: no accumulate)
+    running = code if (code[1:] >= code[:-1]).all() else np.maximum.accumulate(code)
     first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]])  # positions in rows
     when = encoding.date_ns[rows[first]]
     if not (when == tps.first_ns[tps.row_tp[rows[first]]]).all():

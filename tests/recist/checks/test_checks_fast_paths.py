@@ -222,6 +222,54 @@ def test_findings_at_rows_without_lesions_as_findings_at():
 
 
 @pytest.mark.parametrize("seed", range(6))
+def test_findings_at_rows_by_text_codes_as_by_each_text(seed):
+    """Messages written from their part after the patient (made once per distinct date,
+    visit and text) as when each finding's text is given: tails shared by several
+    patients, an undated row, rows without a visit or with a blank one."""
+    from recist._checks_support import findings_at, findings_at_rows
+    from recist.findings import Severity
+
+    raw = _random_table(seed, n_rows=120)
+    raw["visit"] = raw["visit"].where(raw.index % 7 != 3, "")
+    rng = np.random.default_rng(seed)
+    rows = rng.permutation(len(raw))[:60]
+    distinct = ["text a", "text b", "text a"]  # equal texts at two codes: one tail each
+    text_codes = rng.integers(0, len(distinct), len(rows))
+    each = [distinct[code] for code in text_codes]
+    codes = np.array([f"c{code}" for code in text_codes], dtype=object)
+    by_codes = findings_at_rows(indexed(raw), rows, codes, "R-1", Severity.WARNING,
+                                distinct, lesion=False, text_codes=text_codes)
+    assert by_codes == findings_at(raw.iloc[rows], codes, "R-1", Severity.WARNING, each,
+                                   lesion=False)
+    assert by_codes == findings_at_rows(indexed(raw), rows, codes, "R-1", Severity.WARNING,
+                                        each, lesion=False)
+    tails = {f.message.split(", ", 1)[1] for f in by_codes}
+    assert len(tails) < len(by_codes)  # some written once for several findings
+    assert any(f.date is None for f in by_codes) and any(f.visit is None for f in by_codes)
+    # with the lesions named, or a plain table: the texts picked by their codes
+    assert findings_at_rows(indexed(raw), rows, codes, "R-1", Severity.WARNING, distinct,
+                            text_codes=text_codes) == findings_at(
+        raw.iloc[rows], codes, "R-1", Severity.WARNING, each)
+    assert findings_at_rows(raw, rows, codes, "R-1", Severity.WARNING, distinct,
+                            lesion=False, text_codes=text_codes) == by_codes
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_earliest_baseline_rows_of_a_table_sorted_by_patient_and_date(seed):
+    """Time points numbered in table order (their codes never fall among the baseline
+    rows: no running maximum taken), several rows each, undated ones among them."""
+    raw = _random_table(seed).dropna(subset=["patient_id"])
+    order = np.lexsort((raw["date"].isna().to_numpy(), raw["date"].to_numpy(),
+                        raw["patient_id"].to_numpy()))
+    sorted_raw = raw.iloc[order].reset_index(drop=True)
+    frame = indexed(sorted_raw)
+    codes = frame["timepoint_code"].to_numpy()[frame["is_baseline"].to_numpy(dtype=bool)]
+    assert (codes[1:] >= codes[:-1]).all()
+    assert _earliest_baseline_rows(frame).tolist() == \
+        _earliest_baseline_rows_plainly(frame).tolist()
+
+
+@pytest.mark.parametrize("seed", range(6))
 def test_baseline_window_alike_for_a_patients_table_in_id_order_or_not(seed):
     from recist.checks_rows import check_baseline_window
 
