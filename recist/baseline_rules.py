@@ -32,6 +32,7 @@ from recist.arrays import (
     numbered_by_first_sight,
     round_half_away,
     run_starts,
+    sorted_codes,
 )
 from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
@@ -1008,8 +1009,8 @@ def _organ_texts(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
     (['T1 (a)', 'T2 (b)', 'T1 (a)'], [2, 1, 0])
     >>> asked.clear()
     >>> texts, codes = _organ_texts(lesions.astype("category"), members, in_organs)
-    >>> texts.tolist(), codes.tolist(), asked
-    (['T1 (a)', 'T2 (b)'], [0, 1, 0], [2, 1])
+    >>> texts[codes].tolist(), len(texts), sorted(asked)
+    (['T1 (a)', 'T2 (b)', 'T1 (a)'], 2, [0, 1])
     """
     if not (isinstance(lesions["lesion_id"].dtype, pd.CategoricalDtype)
             and isinstance(lesions["organ"].dtype, pd.CategoricalDtype)) or len(members) == 0:
@@ -1021,8 +1022,15 @@ def _organ_texts(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
     n_organs = len(lesions["organ"].cat.categories) + 1
     pair = ((lesions["lesion_id"].cat.codes.to_numpy()[members].astype(np.int64) + 1) * n_organs
             + lesions["organ"].cat.codes.to_numpy()[members] + 1)
-    codes = first_seen_codes(pair)[0]  # a small range of pairs: flagged, not sorted
-    return np.fromiter(in_organs(first_row_of_each(codes)), dtype=object), codes
+    n_pairs = (len(lesions["lesion_id"].cat.categories) + 1) * n_organs
+    if n_pairs > dense_limit(len(pair)):
+        codes = first_seen_codes(pair)[0]
+        written_at = first_row_of_each(codes)
+    else:  # a small range of pairs: flagged, not hashed; any member of a pair writes its text
+        codes, n_codes = sorted_codes(pair, n_pairs)
+        written_at = np.empty(n_codes, dtype=np.intp)
+        written_at[codes] = np.arange(len(codes))
+    return np.fromiter(in_organs(written_at), dtype=object), codes
 
 
 def _first_seen_values(column: pd.Series[Any], cells: npt.NDArray[np.object_] | None = None

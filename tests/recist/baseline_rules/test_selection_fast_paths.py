@@ -2,8 +2,10 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from recist.baseline_rules import _groups_in_order
+from recist._checks_support import indexed
+from recist.baseline_rules import _groups_in_order, check_target_selection
 
 
 def _groups_by_pandas(codes: np.ndarray, rows: np.ndarray) -> list[list[int]]:
@@ -31,3 +33,37 @@ def test_equal_neighbours_apart_are_one_group():
     # ascending but for the last: not runs (a run-based grouping would give 3 groups)
     codes, rows = np.array([1, 1, 2, 1]), np.array([3, 5, 8, 9])
     assert _groups(codes, rows) == [[3, 5, 9], [8]]
+
+
+def _crowded_table(seed: int) -> pd.DataFrame:
+    """Patients with several targets per organ (nodes too, some without an organ), the
+    lesion ids and organs repeated from patient to patient, as categorical columns."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for patient in range(40):
+        for lesion in rng.choice(12, size=int(rng.integers(1, 9)), replace=False):
+            nodal = bool(rng.random() < 0.3)
+            organ = rng.choice(["liver", "left lung", "right lung", "neck", "x"])
+            rows.append({"patient_id": f"P{patient:02d}", "lesion_id": f"L{lesion}",
+                         "date": pd.Timestamp("2024-01-02"), "visit": "V0",
+                         "kind": "target" if rng.random() < 0.8 else "non-target",
+                         "status": "measured",
+                         "organ": None if nodal and rng.random() < 0.5 else organ,
+                         "nodal": nodal, "ld_mm": 30.0, "sa_mm": 18.0,
+                         "slice_thickness_mm": np.nan})
+    frame = pd.DataFrame(rows)
+    return frame.astype({name: "category" for name in ("patient_id", "lesion_id", "organ")})
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_crowded_organs_listed_alike_by_pairs_flagged_hashed_or_each(seed, monkeypatch):
+    import recist.baseline_rules as baseline_rules
+
+    table = _crowded_table(seed)
+    flagged = check_target_selection(indexed(table))
+    assert sum(f.code == "too-many-targets-in-organ" for f in flagged) > 5
+    each = check_target_selection(indexed(table.astype({"lesion_id": object,
+                                                        "organ": object})))
+    monkeypatch.setattr(baseline_rules, "dense_limit", lambda n_rows: -1)
+    hashed = check_target_selection(indexed(table))
+    assert flagged == each == hashed
