@@ -35,6 +35,7 @@ from recist.arrays import (
     first_seen_codes,
     numbered_by_first_sight,
     run_starts,
+    take_by_codes,
 )
 from recist.plausibility import index_label, refuse_nul_text
 
@@ -375,7 +376,7 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         grouped, when = (group, dates_ns) if dated.all() else (group[dated], dates_ns[dated])
     last = np.full(n_groups, NAT_NS, dtype=np.int64)
     np.maximum.at(last, grouped, when)
-    one_date_each = bool((when == last[grouped]).all())
+    one_date_each = bool((when == np.take(last, grouped)).all())
     if one_date_each:  # each time point's dated rows share one date
         first = last.copy()
     else:
@@ -427,7 +428,7 @@ def _numbered_runs(key: npt.NDArray[np.signedinteger[Any]], heads: npt.NDArray[n
     if key.dtype == np.int32 and high + 1 - low <= dense_limit(len(key)):
         ascending = bool((run_keys[1:] > run_keys[:-1]).all())  # a sorted table
         lookup, keys = _first_seen_lookup(run_keys, low, high, distinct=ascending)
-        return np.take(lookup, run_keys), keys.astype(np.int64), np.take(lookup, key)
+        return np.take(lookup, run_keys), keys, take_by_codes(lookup, key)
     run_group, keys = _first_seen_runs(key, heads)
     lengths = np.diff(heads, append=len(key))
     return run_group, keys, np.repeat(small_codes(run_group, len(keys)), lengths)
@@ -435,11 +436,11 @@ def _numbered_runs(key: npt.NDArray[np.signedinteger[Any]], heads: npt.NDArray[n
 
 def _first_seen_lookup(key: npt.NDArray[np.signedinteger[Any]], low: int, high: int,
                        distinct: bool = False
-                       ) -> tuple[Codes, npt.NDArray[np.signedinteger[Any]]]:
+                       ) -> tuple[Codes, npt.NDArray[np.int64]]:
     """A table of the integer keys ``low .. high`` (``low <= 0 <= high``; a negative key
     at the table's end, as Python indexes it) giving each key of ``key`` its code by
     first sight (``pandas.factorize(key)``'s, in ``small_codes``' type), and the distinct
-    keys in that order; no hashing. Each key's first position is found by
+    keys in that order (int64); no hashing. Each key's first position is found by
     ``np.minimum.at``, the first positions are put in order by flags. ``distinct``: the
     keys are known to differ from each other, so each is its own first sight. Entries of
     keys that do not occur are left unset: read only those of keys of ``key``.
@@ -457,10 +458,12 @@ def _first_seen_lookup(key: npt.NDArray[np.signedinteger[Any]], low: int, high: 
         first: npt.NDArray[np.signedinteger[Any]] = np.full(size, n, dtype=position_type)
         np.minimum.at(first, key, np.arange(n, dtype=position_type))
         seen = np.zeros(n, dtype=bool)
-        seen[first[first < n]] = True
+        seen[first[first < n].astype(np.intp)] = True  # intp: scattered twice as fast
         keys = np.take(key, np.flatnonzero(seen))
-    lookup = np.empty(size, dtype=_code_type(len(keys)))
-    lookup[keys] = np.arange(len(keys))
+    keys = keys.astype(np.int64)  # (intp) the distinct keys as pandas.factorize gives them
+    code_type = _code_type(len(keys))
+    lookup = np.empty(size, dtype=code_type)
+    lookup[keys] = np.arange(len(keys), dtype=code_type)
     return lookup, keys
 
 
@@ -689,7 +692,7 @@ class CohortIndex:
         high = len(self.patient.uniques) * width - 2
         if key.dtype == np.int32 and high + width + 2 <= dense_limit(len(key)):
             lookup, _ = _first_seen_lookup(key, -width - 1, high)
-            return np.take(lookup, key)
+            return take_by_codes(lookup, key)  # a negative key: the table's end
         codes, pairs = pd.factorize(key)
         return small_codes(codes, len(pairs))
 
