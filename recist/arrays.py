@@ -13,6 +13,8 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "NAT_NS",
@@ -31,6 +33,7 @@ __all__ = [
     "same_objects",
     "sorted_codes",
     "take_by_codes",
+    "take_bytes",
 ]
 
 NO_DATE_NS = np.iinfo(np.int64).max
@@ -486,4 +489,35 @@ def take_by_codes(table: npt.NDArray[Any], codes: npt.NDArray[np.integer[Any]]
     for start in range(0, len(codes), _TAKE_BLOCK):
         stop = start + _TAKE_BLOCK
         np.take(table, codes[start:stop], out=out[start:stop], mode="wrap")
+    return out
+
+
+_ARROW_TAKE_MIN = 1 << 15
+"""Codes from which :func:`take_bytes` gathers by pyarrow (below, its call costs more)."""
+
+
+def take_bytes(table: npt.NDArray[Any], codes: npt.NDArray[np.signedinteger[Any]]
+               ) -> npt.NDArray[Any]:
+    """``table[codes]`` for a 1-d ``table`` of one-byte values (bool, int8, uint8) and 1-d
+    signed integer ``codes`` that all index it from the start (``0 <= code <
+    len(table)``; any other raises ``IndexError``), as a read-only array.
+
+    Many codes are gathered by pyarrow's take, about twice as fast as ``np.take`` on 10⁶
+    codes (which first copies small codes into pointer-sized integers); the codes' bounds
+    are checked here (two passes), not by pyarrow's slower checking take.
+
+    >>> take_bytes(np.array([True, False, True]), np.array([2, 1, 1, 0], dtype=np.int32))
+    array([ True, False, False,  True])
+    """
+    if (table.ndim != 1 or table.dtype.itemsize != 1 or codes.ndim != 1
+            or codes.dtype.kind != "i"):
+        raise TypeError("take_bytes: a 1-d table of one-byte values and signed integer codes")
+    if len(codes) and (int(codes.min()) < 0 or int(codes.max()) >= len(table)):
+        raise IndexError("take_bytes: a code outside the table")
+    if len(codes) < _ARROW_TAKE_MIN:
+        out: npt.NDArray[Any] = np.take(table, codes)
+        out.flags.writeable = False
+        return out
+    taken = pc.take(pa.array(table.view(np.uint8)), pa.array(codes), boundscheck=False)
+    out = np.asarray(taken).view(table.dtype)
     return out

@@ -18,7 +18,7 @@ from recist._checks_support import (
 )
 from recist._checks_support import indexed as _indexed
 from recist._checks_support import iso_dates as _iso_dates
-from recist.arrays import run_starts, same_objects
+from recist.arrays import NAT_NS, NO_DATE_NS, run_starts, same_objects, take_bytes
 from recist.cohort_index import Timepoints, index_of
 from recist.findings import Finding, Findings, Severity
 from recist.response_table import OVERALL_LABELS
@@ -189,7 +189,9 @@ def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = Non
     if patient_code is None:  # patients numbered in sorted order: the distinct ids sorted
         patient_code = _sorted_codes(np.asarray(timepoints["patient_id"].array, dtype=object))
     when = timepoints["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    when = np.where(when == np.iinfo(np.int64).min, np.iinfo(np.int64).max, when)  # NaT last
+    nat = when == np.iinfo(np.int64).min
+    if nat.any():  # NaT last (a new array: the table's dates are not changed)
+        when = np.where(nat, np.iinfo(np.int64).max, when)
     order = _patient_date_order(patient_code, when)  # None: the rows' own order
     if responses is None:
         responses = _Responses(timepoints)
@@ -399,19 +401,20 @@ def _present_after_cr_aligned(timepoints: pd.DataFrame, frame: pd.DataFrame,
     (``NaT`` skipped; a patient whose CR rows have no date: never later)."""
     encoding = index_of(frame)
     tps = encoding.timepoints
-    nat = np.iinfo(np.int64).min
     date_ns = timepoints["date"].to_numpy().view(np.int64)
-    cr_at = np.flatnonzero(is_cr & (date_ns != nat))
-    first_cr = np.full(len(encoding.patient.uniques), np.iinfo(np.int64).max, dtype=np.int64)
+    cr_at = np.flatnonzero(is_cr)
+    cr_at = cr_at[date_ns[cr_at] != NAT_NS]
+    first_cr = np.full(len(encoding.patient.uniques), NO_DATE_NS, dtype=np.int64)
     np.minimum.at(first_cr, tps.patient[cr_at], date_ns[cr_at])
-    # per time point (its row of the table): its date after its patient's first CR
-    tp_cr = np.append(first_cr, np.iinfo(np.int64).max)[tps.patient]  # a missing id: none
-    later_tp = (date_ns > tp_cr) & (date_ns != nat)
-    # each row's time point's flag, taken by the small codes (np.take: no intp copy); the
-    # rows' kind and status compared, not kept (no other check of the table reads them)
-    later = np.take(later_tp, tps.row_tp)
-    later &= codes_of(frame, "kind").rows_equal(LesionKind.NON_TARGET)
+    # per time point (its row of the table): its date after its patient's first CR (a NaT
+    # date, the int64 minimum, never is)
+    tp_cr = np.append(first_cr, NO_DATE_NS)[tps.patient]  # a missing id: none
+    later_tp = date_ns > tp_cr
+    # each row's time point's flag, taken by the small codes; the rows' kind and status
+    # compared, not kept (no other check of the table reads them)
+    later = codes_of(frame, "kind").rows_equal(LesionKind.NON_TARGET)
     later &= codes_of(frame, "status").rows_equal(NonTargetStatus.PRESENT)
+    later &= take_bytes(later_tp, tps.row_tp)
     rows = np.flatnonzero(later)
     return findings_at_rows(frame, rows, "present-after-cr", "DEC-9", Severity.WARNING,
                             _present_texts(tp_cr[tps.row_tp[rows]].view("datetime64[ns]")))
