@@ -9,8 +9,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from recist._checks_support import Row, codes_of, findings_at_rows, made_findings
@@ -22,7 +24,14 @@ from recist._checks_support import iso as _iso
 from recist._checks_support import iso_dates as _iso_dates
 from recist._checks_support import records as _records
 from recist._checks_support import rows_where as _rows_where
-from recist.arrays import NAT_NS, NO_DATE_NS, combined_codes, first_row_of_each, run_starts
+from recist.arrays import (
+    NAT_NS,
+    NO_DATE_NS,
+    combined_codes,
+    first_row_of_each,
+    run_starts,
+    take_by_codes,
+)
 from recist.checks_duplicates import repeated_row_findings
 from recist.cohort_index import (
     IndexedMeasurements,
@@ -574,19 +583,20 @@ def check_status_diameters(measurements: pd.DataFrame,
     ld = _as(frame["ld_mm"], float)
     sa = _as(frame["sa_mm"], float)
     nodal = _as(frame["nodal"], bool)
-    has_size = (ld > 0) | (sa > 0)
-    kind, status = codes_of(frame, "kind"), codes_of(frame, "status")
-    is_target = kind.rows_of(LesionKind.TARGET)
-    absent = status.rows_of(NonTargetStatus.ABSENT) & has_size
-    small_sa = _rounded_below(sa, nodal, criteria.rounding_decimals,
-                              criteria.node_pathological_sa_mm)
-    normal_node = nodal & small_sa
-    for r in _rows_where(frame, absent & ~normal_node):
+    flags = _status_flags(codes_of(frame, "kind"), codes_of(frame, "status"))
+    sized = ld > 0  # a diameter > 0, of a status of step 1 or 5
+    sized |= sa > 0
+    sized &= _has(flags, _ABSENT | _IGNORED)
+    # the few rows of steps 1 and 3 rounded, not every nodal row
+    absent = np.flatnonzero(sized & _has(flags, _ABSENT))
+    normal_node = _rounded_below(sa[absent], nodal[absent], criteria.rounding_decimals,
+                                 criteria.node_pathological_sa_mm)
+    for r in _records_at(frame, absent[~normal_node]):
         findings.append(_finding(
             r, "absent-with-diameter", "DEC-18", Severity.ERROR,
             f"status absent but a diameter is recorded ({_diameters(r)}); "
             f"{_absent_fix(r, criteria)}"))
-    for r in _rows_where(frame, absent & normal_node & is_target):
+    for r in _records_at(frame, absent[normal_node & _has(flags[absent], _TARGET)]):
         findings.append(_finding(
             r, "absent-node-with-sa", "DEC-18", Severity.WARNING,
             f"target node recorded absent with SA {r['sa_mm']} mm (< "
@@ -597,34 +607,31 @@ def check_status_diameters(measurements: pd.DataFrame,
     unmeasured = np.isnan(sa)
     unmeasured &= nodal
     unmeasured |= np.isnan(ld) & ~nodal
-    unmeasured &= is_target
-    unmeasured &= status.rows_of(TargetStatus.MEASURED)
+    unmeasured &= _has(flags, _TARGET_MEASURED)
     for r in _rows_where(frame, unmeasured):
         axis = "SA (nodal)" if r["nodal"] else "LD (non-nodal)"
         findings.append(_finding(
             r, "measured-without-diameter", "DEC-18", Severity.ERROR,
             f"target with status measured has no {axis}; fill it in, or use too_small, absent "
             "or not_evaluated (SUM-1, SUM-4)"))
-    normal = (kind.rows_of(LesionKind.NON_TARGET) & status.rows_of(NonTargetStatus.PRESENT)
-              & nodal
-              & ~frame["is_baseline"].to_numpy(dtype=bool) & small_sa)
-    for r in _rows_where(frame, normal):
+    present = _has(flags, _NT_PRESENT)
+    present &= nodal
+    present &= ~frame["is_baseline"].to_numpy(dtype=bool)
+    present = np.flatnonzero(present)
+    normal = present[_rounded_below(sa[present], None, criteria.rounding_decimals,
+                                    criteria.node_pathological_sa_mm)]
+    for r in _records_at(frame, normal):
         findings.append(_finding(
             r, "present-normal-node", "DEC-18", Severity.ERROR,
             f"nodal non-target present with SA {r['sa_mm']} mm < "
             f"{criteria.node_pathological_sa_mm} mm: a node that small is normal (NT-CR, "
             "R11 4.3.3); record it as absent, or correct the SA"))
-    not_allowed = np.zeros(len(frame), dtype=bool)  # a missing status is never allowed
-    for lesion_kind, kind_statuses in LESION_STATUSES.items():
-        not_allowed |= kind.rows_of(lesion_kind) & ~status.rows_equal(*kind_statuses)
-    for r in _rows_where(frame, not_allowed):
+    for r in _rows_where(frame, _has(flags, _NOT_ALLOWED)):
         findings.append(_finding(
             r, "status-not-allowed", "DEC-18", Severity.ERROR,
             f"status {r['status']!r} is not allowed for a {r['kind']} lesion; use one of "
             f"{', '.join(LESION_STATUSES[r['kind']])}"))
-    ignored = status.rows_equal(TargetStatus.MERGED, TargetStatus.TOO_SMALL,
-                      TargetStatus.NOT_EVALUATED) & has_size
-    for r in _rows_where(frame, ignored):
+    for r in _rows_where(frame, sized & _has(flags, _IGNORED)):
         findings.append(_finding(
             r, "status-with-diameter", "SUM-4", Severity.WARNING,
             f"status {r['status']} with a diameter (LD {r['ld_mm']}, SA {r['sa_mm']} mm): the "
@@ -640,15 +647,86 @@ def _as(column: pd.Series, dtype: type) -> np.ndarray:
     return column.astype(dtype).to_numpy()
 
 
-def _rounded_below(values: np.ndarray, among: np.ndarray, decimals: int,
+def _rounded_below(values: np.ndarray, among: np.ndarray | None, decimals: int,
                    limit: float) -> np.ndarray:
-    """``among & (np.round(values, decimals) < limit)``, rounding only the rows that can
-    pass: rounding moves a value by at most half a unit of ``decimals``, so a value at or
-    above ``limit`` plus a whole unit stays at or above ``limit``."""
+    """``among & (np.round(values, decimals) < limit)`` (``among`` None: every value),
+    rounding only the rows that can pass: rounding moves a value by at most half a unit
+    of ``decimals``, so a value at or above ``limit`` plus a whole unit stays at or above
+    ``limit``."""
     out = np.zeros(len(values), dtype=bool)
-    rows = np.flatnonzero(among & (values < limit + 10.0 ** -decimals))
+    below = values < limit + 10.0 ** -decimals
+    rows = np.flatnonzero(below if among is None else among & below)
     out[rows] = np.round(values[rows], decimals) < limit
     return out
+
+
+_ABSENT, _IGNORED, _TARGET_MEASURED, _NT_PRESENT, _NOT_ALLOWED, _TARGET = (
+    1 << bit for bit in range(6))
+"""The bits of ``_status_flags``: what ``check_status_diameters`` asks of a row's kind and
+status (status absent; merged, too_small or not_evaluated; a measured target; a present
+non-target; a status not allowed for the kind; a target)."""
+
+
+def _status_flags(kind: TextCodes, status: TextCodes) -> np.ndarray:
+    """Each row's ``_pair_flags`` (uint8), looked up by its (kind, status) pair of codes:
+    one pass over the rows' small codes and one gather from the few pairs' flags, where
+    comparing the codes with each kind and status took some thirty passes.
+
+    >>> from recist.cohort_index import text_codes
+    >>> flags = _status_flags(text_codes(pd.Series(["target", "new", None])),
+    ...                       text_codes(pd.Series(["measured", "absent", "absent"])))
+    >>> flags.tolist() == [_TARGET | _TARGET_MEASURED, _ABSENT | _NOT_ALLOWED, _ABSENT]
+    True
+    """
+    kinds = [None, *kind.uniques.tolist()]  # at code + 1: a missing value (-1) first
+    statuses = [None, *status.uniques.tolist()]
+    table = np.array([_pair_flags(k, s) for k in kinds for s in statuses], dtype=np.uint8)
+    wide_enough: type[np.signedinteger[Any]] = next(
+        dtype for dtype in (np.int8, np.int16, np.int32, np.int64)
+        if len(table) <= np.iinfo(dtype).max)
+    pair: npt.NDArray[np.signedinteger[Any]] = kind.codes.astype(wide_enough)
+    pair += 1
+    pair *= len(statuses)
+    pair += status.codes
+    pair += 1
+    return take_by_codes(table, pair)
+
+
+def _pair_flags(kind: object, status: object) -> int:
+    """The ``_status_flags`` bits of a kind and a status (None: missing), each test as
+    ``TextCodes.rows_equal`` makes it (a unique ``in`` the values; a missing value is
+    none of them, so a missing status is allowed for no kind)."""
+    def kind_is(*values: object) -> bool:
+        return kind is not None and kind in values
+
+    def status_is(*values: object) -> bool:
+        return status is not None and status in values
+
+    flags = 0
+    if status_is(NonTargetStatus.ABSENT):
+        flags |= _ABSENT
+    if status_is(TargetStatus.MERGED, TargetStatus.TOO_SMALL, TargetStatus.NOT_EVALUATED):
+        flags |= _IGNORED
+    if kind_is(LesionKind.TARGET):
+        flags |= _TARGET
+        if status_is(TargetStatus.MEASURED):
+            flags |= _TARGET_MEASURED
+    if kind_is(LesionKind.NON_TARGET) and status_is(NonTargetStatus.PRESENT):
+        flags |= _NT_PRESENT
+    if any(kind_is(lesion_kind) and not status_is(*statuses)
+           for lesion_kind, statuses in LESION_STATUSES.items()):
+        flags |= _NOT_ALLOWED
+    return flags
+
+
+def _has(flags: np.ndarray, bits: int) -> np.ndarray:
+    """Whether each of ``flags`` holds one of ``bits``."""
+    return (flags & bits).astype(bool)
+
+
+def _records_at(frame: pd.DataFrame, rows: np.ndarray) -> list[Row]:
+    """``records(frame.iloc[rows])``, nothing selected when ``rows`` is empty."""
+    return _records(frame.iloc[rows]) if len(rows) else []
 
 
 def check_split_or_merged_nodes(measurements: pd.DataFrame) -> Sequence[Finding]:

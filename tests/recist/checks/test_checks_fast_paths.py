@@ -190,6 +190,17 @@ def test_status_diameters_as_row_by_row(seed):
     assert _status_findings(table) == _status_findings_plainly(table)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_status_diameters_of_categories_as_row_by_row(seed):
+    """Kinds and statuses as categories, unused ones among them: looked up by the pair of
+    codes (``_status_flags``) as the text columns are."""
+    table = _status_table(seed)
+    for column, unused in (("kind", "never"), ("status", "unseen")):
+        values = table[column].dropna().unique().tolist()
+        table[column] = pd.Categorical(table[column], categories=[unused, *values])
+    assert _status_findings(table) == _status_findings_plainly(table)
+
+
 def test_status_diameters_tables_find_every_code():
     codes = {code for seed in range(8) for code, _ in _status_findings(_status_table(seed))}
     assert len(codes) == 6
