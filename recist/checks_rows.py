@@ -357,10 +357,9 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
         return findings
     # spans are sorted by patient and order: the previous time point is the one before
     patient = spans.patient_rank
-    same_patient = np.r_[False, patient[1:] == patient[:-1]] if len(patient) else patient > 0
-    before = np.maximum(np.arange(len(patient)) - 1, 0)
     start, end = spans.start, spans.end
-    overlap = np.flatnonzero(same_patient & (start <= end[before]))  # NaT: never
+    # each span against the one before it, of the same patient (NaT: never)
+    overlap = np.flatnonzero((patient[1:] == patient[:-1]) & (start[1:] <= end[:-1])) + 1
     visits = spans.label
     findings += spans.findings(
         overlap, "visits-overlap", "DEC-20", Severity.WARNING,
@@ -381,12 +380,16 @@ def check_dates(measurements: pd.DataFrame, today: str | date | None = None,
     # per distinct label: its pattern's code and its number's rank (-1: no number)
     template_code = pd.factorize(np.array([t for t, _ in parsed], dtype=object))[0]
     rank = np.array([ranks.get(p, -1) for p in parsed], dtype=np.int64)
-    rows = np.flatnonzero(rank[label_code] >= 0) if len(labels) else label_code
-    number = rank[label_code[rows]]
-    if len(templates) == 1 and _rising_per_patient(patient[rows], number):
+    numbered = rank[label_code] if len(labels) else label_code
+    if (numbered >= 0).all():  # every label has a number: all rows, none gathered
+        rows, number, patient_of = np.arange(len(numbered)), numbered, patient
+    else:
+        rows = np.flatnonzero(numbered >= 0)
+        number, patient_of = numbered[rows], patient[rows]
+    if len(templates) == 1 and _rising_per_patient(patient_of, number):
         return findings  # one pattern, and its numbers never fall within a patient
     # the highest number before each row among the patient's time points of its pattern
-    group = pd.factorize(patient[rows] * (int(template_code.max(initial=0)) + 1)
+    group = pd.factorize(patient_of * (int(template_code.max(initial=0)) + 1)
                          + template_code[label_code[rows]])[0]
     by_group = np.argsort(group, kind="stable")
     step = int(number.max(initial=0)) + 1  # groups offset so the running max restarts

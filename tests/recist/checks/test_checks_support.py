@@ -150,3 +150,32 @@ def test_visit_order_of_one_pattern_falls_only_within_a_patient():
     found = check_dates(frame(falling), today="2025-01-01")
     assert [(f.code, f.patient_id, f.visit, f.date) for f in found] == [
         ("visit-order", "P1", "V1", "2024-05-01")]
+
+
+def test_visit_order_of_patients_of_unequal_runs():
+    """Every label numbered (all time points compared, none picked out) and patients of
+    two and three visits: the fall is found at its own visit and patient."""
+    visits = {"P1": ["V1", "V2"], "P2": ["V0", "V2", "V1"], "P3": ["V1"]}
+    dates = ["2024-01-02", "2024-03-01", "2024-05-01"]
+    table = pd.DataFrame({
+        "patient_id": [p for p in visits for _ in visits[p]], "lesion_id": "T1",
+        "kind": "target", "visit": [v for p in visits for v in visits[p]],
+        "date": pd.to_datetime([d for p in visits for d in dates[:len(visits[p])]])})
+    found = check_dates(table, today="2025-01-01")
+    assert [(f.code, f.patient_id, f.visit, f.date) for f in found] == [
+        ("visit-order", "P2", "V1", "2024-05-01")]
+
+
+def test_visits_overlap_names_the_later_visit_against_the_one_before():
+    """A visit starting before the previous one's last scan, of the same patient only
+    (the next patient's first visit starts earlier and is no finding)."""
+    table = pd.DataFrame({
+        "patient_id": ["P1", "P1", "P1", "P1", "P2", "P2"], "lesion_id": ["T1", "T2"] * 3,
+        "kind": "target", "visit": ["V1", "V1", "V2", "V3", "V1", "V2"],
+        "date": pd.to_datetime(["2024-01-02", "2024-02-10", "2024-02-01", "2024-04-01",
+                                "2024-01-01", "2024-03-01"])})
+    found = check_dates(table, today="2025-01-01")
+    assert [(f.code, f.patient_id, f.visit, f.message) for f in found] == [
+        ("visits-overlap", "P1", "V2", "patient P1, 2024-02-01 (visit V2): visit V2 starts "
+         "on 2024-02-01, on or before the last scan of visit V1 (2024-02-10); check the "
+         "dates or visit labels")]
