@@ -297,10 +297,14 @@ def test_numbered_runs_give_factorize_codes_in_a_table_or_hashed(seed, keys):
         run_keys = np.unique(run_keys)
     key = np.repeat(run_keys, rng.integers(1, 4, len(run_keys))).astype(np.int32)
     heads = np.flatnonzero(run_starts(key))
-    run_codes, uniques, codes = _numbered_runs(key, heads, -3, high)
+    run_codes, uniques, codes, first_runs = _numbered_runs(key, heads, -3, high)
     expected_codes, expected_uniques = pd.factorize(key)
     assert codes.tolist() == expected_codes.tolist()
     assert run_codes.tolist() == expected_codes[heads].tolist()
+    assert (first_runs is None) is (keys == "wide")  # the first runs: of the table only
+    if first_runs is not None:
+        assert first_runs.tolist() == [int(np.flatnonzero(run_codes == code)[0])
+                                       for code in range(len(uniques))]
     assert uniques.tolist() == expected_uniques.tolist()
     assert codes.dtype == small_codes(expected_codes, len(expected_uniques)).dtype
     assert uniques.dtype == np.int64
