@@ -264,8 +264,9 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike,
     days = _iso_days(encoding.date_ns[rows].view("datetime64[ns]")  # the column's values
                      if frame["date"].dtype == np.dtype("datetime64[ns]")
                      else frame["date"].array[rows])
-    dates = (days[1][days[0]].tolist() if days is not None
-             else iso_dates(frame["date"].array[rows]))
+    # (an object array: a column of the findings as it is, no list to convert)
+    dates: list[str | None] | npt.NDArray[np.object_] = (
+        days[1][days[0]] if days is not None else iso_dates(frame["date"].array[rows]))
     tps = encoding.timepoints
     # each row's visit label as its code (a visit label's code < that of any date label;
     # -1: the row has none), the labels and the messages' " (visit V)" taken from the
@@ -280,7 +281,8 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike,
         return made_findings(codes, rule, severity, texts, patients, dates,
                              label_of[label_code], None,
                              tails=_tails(days, label_code, part_of, text_codes, texts))
-    return made_findings(codes, rule, severity, _each(texts, text_codes), patients, dates,
+    return made_findings(codes, rule, severity, _each(texts, text_codes), patients,
+                         dates.tolist() if isinstance(dates, np.ndarray) else dates,
                          label_of[label_code], lesions,
                          visit_parts=part_of[label_code].tolist())
 
@@ -311,7 +313,8 @@ def _tails(days: tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]],
 
 def made_findings(codes: str | list[str] | npt.NDArray[np.object_], rule: str | list[str],
                   severity: Severity | list[Severity], texts: str | list[str],
-                  patients: list[str] | npt.NDArray[np.object_], dates: list[str | None],
+                  patients: list[str] | npt.NDArray[np.object_],
+                  dates: list[str | None] | npt.NDArray[np.object_],
                   visits: list[str | None] | npt.NDArray[np.object_],
                   lesions: list[str | None] | None,
                   visit_parts: list[str] | None = None,
@@ -322,8 +325,9 @@ def made_findings(codes: str | list[str] | npt.NDArray[np.object_], rule: str | 
     `` (visit V)`` ("" without a visit), when the caller has them (else made from
     ``visits``). ``tails``: each message's part after ``patient P, `` (``lesions``
     None), when the caller has them (then ``texts`` and ``visit_parts`` are not read).
-    ``codes``, ``patients`` and ``visits`` may be object arrays of Python values: kept as
-    the findings' columns as they are (no list to convert)."""
+    ``codes``, ``patients`` and ``visits`` (and ``dates`` with ``tails``) may be object
+    arrays of Python values: kept as the findings' columns as they are (no list to
+    convert)."""
     n = len(patients)
     # the messages read lists (iterated faster than an object array)
     listed = patients.tolist() if isinstance(patients, np.ndarray) else patients

@@ -28,6 +28,7 @@ from recist.arrays import (
     NAT_NS,
     NO_DATE_NS,
     combined_codes,
+    elements_are,
     first_row_of_each,
     run_starts,
     take_by_codes,
@@ -88,7 +89,7 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     rows = _earliest_baseline_rows(frame)
     # the patients with an id and a start date (``dropna`` of the two columns, without
     # building that table)
-    with_start = ~(np.asarray(patients["patient_id"].array.isna(), dtype=bool)
+    with_start = ~(_missing_texts(patients["patient_id"])
                    | np.asarray(patients["start_date"].array.isna(), dtype=bool))
     id_column, start_column = patients["patient_id"], patients["start_date"]
     if not with_start.all():
@@ -124,6 +125,21 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     return findings_at_rows(frame, rows[flagged], np.array(codes, dtype=object)[pair],
                             "MEAS-11", Severity.WARNING, texts, lesion=False,
                             patients=ids[flagged], text_codes=pair)
+
+
+def _missing_texts(column: pd.Series) -> np.ndarray:
+    """``column.isna()`` as a boolean array. A column of pandas' python-backed ``string``
+    dtype (a ``StringArray``, which holds ``str`` or the ``pd.NA`` singleton only) is
+    looked at as its cells' pointers (``elements_are``): pandas' isna asks each cell
+    several questions (~20 ns; 0.4 ms on a cohort's patients table).
+
+    >>> _missing_texts(pd.Series(["P1", None], dtype="string")).tolist()
+    [False, True]
+    """
+    array = column.array
+    if type(array) is pd.arrays.StringArray:
+        return elements_are(np.asarray(array, dtype=object), pd.NA)
+    return np.asarray(array.isna(), dtype=bool)
 
 
 def _start_rows_by_code(patient: TextCodes, start_texts: np.ndarray) -> np.ndarray | None:

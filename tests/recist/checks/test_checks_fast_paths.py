@@ -402,3 +402,16 @@ def test_date_order_as_a_stable_sort_with_nat_last(case):
         when[when != nat] -= 30_000 * _DAY_NS
     expected = np.argsort(np.where(when == nat, np.iinfo(np.int64).max, when), kind="stable")
     assert _date_order(when).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("dtype", ["string", pd.StringDtype("python", na_value=np.nan),
+                                   "object", "category"])
+def test_missing_texts_as_isna(dtype):
+    """The python-backed string column's missing cells by their pointers (pandas keeps
+    one ``pd.NA`` for None, NaN or NA put in it), other columns by pandas."""
+    from recist.checks_rows import _missing_texts
+
+    column = pd.Series(["P1", None, "P2", np.nan, pd.NA, "", "nan"], dtype=dtype)
+    column[5] = None  # set after construction too
+    assert _missing_texts(column).tolist() == column.isna().tolist()
+    assert _missing_texts(column).sum() >= 3
