@@ -25,6 +25,7 @@ from pandas.api.typing import NAType
 from recist._checks_support import iso as iso_date
 from recist._checks_support import iso_dates
 from recist.arrays import (
+    NAT_NS,
     combined_codes,
     dense_limit,
     first_row_of_each,
@@ -33,6 +34,7 @@ from recist.arrays import (
     round_half_away,
     run_starts,
     sorted_codes,
+    take_by_codes,
 )
 from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
@@ -198,25 +200,30 @@ _INDEXED_COLUMNS = frozenset({"is_baseline", "patient_code", "lesion_code", "tim
 
 
 def _baseline_lesion_codes(measurements: pd.DataFrame) -> tuple[
-        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64],
+        dict[str, npt.NDArray[np.signedinteger[Any]]]]:
     """The positions of the baseline rows (``baseline_rows``), and at each a patient code
-    and a code per (patient, lesion_id).
+    and a code per (patient, lesion_id); and the encoding's codes of ``patient_id`` and
+    ``lesion_id`` (``TextCodes``) at those rows, by column name, when it has them.
 
     A table indexed by ``recist._checks_support.indexed`` brings its time points and codes
     (a missing lesion_id is coded from the text, as for any other table).
     """
     if _INDEXED_COLUMNS.issubset(measurements.columns):
-        if isinstance(measurements, IndexedMeasurements):
-            rows = index_of(measurements).baseline_rows
+        if isinstance(measurements, IndexedMeasurements):  # missing ids from the codes
+            encoding = index_of(measurements)
+            rows = encoding.baseline_rows
+            lesion = encoding.lesion.codes[rows]
+            if not (lesion < 0).any():
+                patient = encoding.patient.codes[rows]
+                return (rows, patient.astype(np.int64),
+                        encoding.lesion_code[rows].astype(np.int64),
+                        {"patient_id": patient, "lesion_id": lesion})
         else:
             rows = np.flatnonzero(measurements["is_baseline"].to_numpy(dtype=bool))
-        if isinstance(measurements, IndexedMeasurements):  # missing ids from the codes
-            has_ids = not (index_of(measurements).lesion.codes[rows] < 0).any()
-        else:
-            has_ids = not pd.isna(_objects(measurements["lesion_id"])[rows]).any()
-        if has_ids:
-            return (rows, measurements["patient_code"].to_numpy()[rows].astype(np.int64),
-                    measurements["lesion_code"].to_numpy()[rows].astype(np.int64))
+            if not pd.isna(_objects(measurements["lesion_id"])[rows]).any():
+                return (rows, measurements["patient_code"].to_numpy()[rows].astype(np.int64),
+                        measurements["lesion_code"].to_numpy()[rows].astype(np.int64), {})
     else:
         rows = np.flatnonzero(timepoint_index(measurements)["is_baseline"].to_numpy(
             dtype=bool))
@@ -226,7 +233,24 @@ def _baseline_lesion_codes(measurements: pd.DataFrame) -> tuple[
         np.int64)
     # a missing id (code -1) is a value of its own, as drop_duplicates and groupby take it
     return rows, patient, pd.factorize(patient * (int(lesion.max(initial=0)) + 1) + lesion)[
-        0].astype(np.int64)
+        0].astype(np.int64), {}
+
+
+def _codes_are(column: pd.Series[Any], codes: npt.NDArray[Any]) -> bool:
+    """Whether ``column`` is categorical and its codes are the array ``codes`` itself (one
+    array in memory, as an encoding keeps a categorical's codes whose categories are
+    sorted): its cells are then ``codes``' values, to be taken from codes taken already.
+
+    >>> column = pd.Series(["b", "a", "b"], dtype="category")
+    >>> _codes_are(column, column.cat.codes.to_numpy()), _codes_are(column, np.array([1, 0, 1]))
+    (True, False)
+    """
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return False
+    own = column.array.codes
+    return bool(own.dtype == codes.dtype and own.shape == codes.shape
+                and own.strides == codes.strides
+                and own.__array_interface__["data"][0] == codes.__array_interface__["data"][0])
 
 
 # --- measurability -----------------------------------------------------------------------
@@ -528,7 +552,7 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
     columns = [*LESION_COLUMNS, "baseline_date", "notes"]
     if not texts:
         columns = [name for name in columns if name not in _TEXT_COLUMNS]
-    rows, patient, code = _baseline_lesion_codes(measurements)
+    rows, patient, code, coded = _baseline_lesion_codes(measurements)
     if len(rows) == 0:
         return (pd.DataFrame(columns=columns), np.zeros(0, dtype=np.int64),
                 np.zeros(0, dtype=np.intp), None if texts else _LesionTexts.none())
@@ -566,6 +590,20 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         first = first_row_of_each(code)
         first = np.sort(first[first >= 0])
     at = rows if one_row_each else rows[first]
+    # the encoding's codes at the lesions' rows; a categorical column whose codes they are
+    # is made of them (no second take)
+    coded_at = {name: codes if one_row_each else codes[first] for name, codes in coded.items()}
+    encoding = index_of(measurements) if coded else None
+
+    def lesion_column(name: str) -> pd.Series[Any]:
+        """``column(name, at)``: the cells of ``name`` at the lesions' rows."""
+        codes = coded_at.get(name)
+        if encoding is None or codes is None or not _codes_are(measurements[name], getattr(
+                encoding, "patient" if name == "patient_id" else "lesion").codes):
+            return column(name, at)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=measurements[name].dtype,
+                                                   validate=False),
+                         index=pd.RangeIndex(len(at)), name=name, copy=False)
     # Without texts (check_target_selection, lesions one row each), only the lesions whose
     # category that check reads are classified, their diameters read at those rows only
     # (``_judged_lesions``); the table has no diameter columns then.
@@ -574,7 +612,7 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         columns = [name for name in columns if name not in _DIAMETER_COLUMNS]
     # the table's columns as Series sharing one RangeIndex; a DataFrame is built only
     # where one is needed (fragments, a history, the result): each costs ~1 ms
-    lesions: dict[str, pd.Series[Any]] = {name: column(name, at) for name in (
+    lesions: dict[str, pd.Series[Any]] = {name: lesion_column(name) for name in (
         "patient_id", "lesion_id", "kind", "organ", "nodal",
         *(() if judged_only else _DIAMETER_COLUMNS))}
     status = measurements["status"]  # read at the targets only (judged by their status?)
@@ -593,7 +631,8 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         table.loc[split, "slice_thickness_mm"] = table.loc[split, "_code"].map(thickest)
         lesions = {name: table[name] for name in table.columns}
         index = table.index
-    lesions["baseline_date"] = pd.Series(_baseline_dates(measurements, rows, patient, first, at),
+    lesions["baseline_date"] = pd.Series(_baseline_dates(measurements, rows, patient, first, at,
+                                                         coded_at.get("patient_id")),
                                          index=index)
     lesions["nodal"] = lesions["nodal"].astype(bool)
     organ_code, organ_values = _codes_and_values(lesions["organ"])
@@ -728,17 +767,30 @@ class _LesionTexts:
 
 def _baseline_dates(measurements: pd.DataFrame, rows: npt.NDArray[np.int64],
                     patient: npt.NDArray[np.int64], first: npt.NDArray[Any],
-                    at: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+                    at: npt.NDArray[np.int64],
+                    patient_codes: npt.NDArray[np.signedinteger[Any]] | None = None
+                    ) -> npt.NDArray[Any]:
     """``_latest_dates(measurements["date"], rows, patient)[first]``: the latest date of
     each lesion's patient's baseline rows (``at``: ``rows[first]``, the lesions' rows). On
     an ``IndexedMeasurements`` table of datetime64[ns] dates, the latest date of the
     patient's baseline time point, which its encoding holds (``last_ns``: ``NaT`` skipped,
-    ``NaT`` when none is dated), read at the lesions' rows only."""
+    ``NaT`` when none is dated): with ``patient_codes``, the encoding's patient codes
+    (``TextCodes``) at the lesions' rows, looked up by patient (each patient has one
+    baseline time point), else read at the lesions' rows."""
     encoding = getattr(measurements, "cohort_index", None)
     if (isinstance(measurements, IndexedMeasurements) and encoding is not None
             and measurements["date"].dtype == np.dtype("datetime64[ns]")):
         tps = encoding.timepoints
-        latest: npt.NDArray[Any] = tps.last_ns[tps.row_tp[at]].view("datetime64[ns]")
+        latest_ns: npt.NDArray[np.int64]
+        if patient_codes is None:
+            latest_ns = tps.last_ns[tps.row_tp[at]]
+        else:
+            baseline = np.flatnonzero(tps.order == 0)
+            # by patient code; the last entry: a missing id's (code -1)
+            by_patient = np.full(len(encoding.patient.uniques) + 1, NAT_NS, dtype=np.int64)
+            by_patient[tps.patient[baseline]] = tps.last_ns[baseline]
+            latest_ns = take_by_codes(by_patient, patient_codes)
+        latest: npt.NDArray[Any] = latest_ns.view("datetime64[ns]")
         return latest
     latest = _latest_dates(measurements["date"], rows, patient)
     at_first: npt.NDArray[Any] = latest[first]
@@ -1096,18 +1148,17 @@ class _SelectionFindings:
             # an id that is not text: found by its text (that of a patient too, maybe)
             rank = pd.Index(self.patient_values, dtype=object).get_indexer(ids)
         order = np.argsort(np.maximum(rank, 0), kind="stable")
-        dates = np.array(iso_dates(self.lesions["baseline_date"].to_numpy()[rows])
-                         if "baseline_date" in self.lesions.columns else [None] * len(rows),
-                         dtype=object)[order].tolist()
+        rows, raw_ids, ids, texts = rows[order], raw_ids[order], ids[order], texts[order]
+        dates = (iso_dates(self.lesions["baseline_date"].to_numpy()[rows])
+                 if "baseline_date" in self.lesions.columns else [None] * len(rows))
         named_ids = self.lesion_ids_at(rows)  # a new array: None where no lesion is named
-        named_ids[~named] = None
+        named_ids[~named[order]] = None
         messages = [f"patient {raw}, baseline {day}: {text}"
-                    for raw, day, text in zip(raw_ids[order].tolist(), dates,
-                                              texts[order].tolist())]
+                    for raw, day, text in zip(raw_ids.tolist(), dates, texts.tolist())]
         return Findings.from_columns(
             len(rows), code=codes[order], message=messages,
             severity=Severity.WARNING, rule=rules[order],
-            patient_id=ids[order], date=dates, visit=None, lesion_id=named_ids[order])
+            patient_id=ids, date=dates, visit=None, lesion_id=named_ids)
 
 
 def _groups_in_order(codes: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from recist._checks_support import indexed
-from recist.baseline_rules import _groups_in_order, check_target_selection
+from recist.baseline_rules import _groups_in_order, check_target_selection, classify_lesions
 
 
 def _groups_by_pandas(codes: np.ndarray, rows: np.ndarray) -> list[list[int]]:
@@ -67,3 +67,45 @@ def test_crowded_organs_listed_alike_by_pairs_flagged_hashed_or_each(seed, monke
     monkeypatch.setattr(baseline_rules, "dense_limit", lambda n_rows: -1)
     hashed = check_target_selection(indexed(table))
     assert flagged == each == hashed
+
+
+def _dated_table(seed: int, n_rows: int = 300) -> pd.DataFrame:
+    """Patients (a missing id among them) with visits, their baselines dated apart (one
+    undated), dates tied."""
+    rng = np.random.default_rng(seed)
+    patients = np.array(["P3", "P1", None, "P2", "P4", "P5"], dtype=object)
+    patient = rng.integers(0, len(patients), n_rows)
+    days = pd.to_datetime("2024-01-01") + pd.to_timedelta(
+        patient * 9 + rng.integers(0, 6, n_rows), "D")
+    return pd.DataFrame({
+        "patient_id": patients[patient],
+        "lesion_id": [f"L{i}" for i in rng.integers(0, 4, n_rows)],
+        "kind": rng.choice(["target", "non-target"], n_rows),
+        "status": "measured", "organ": "liver", "nodal": rng.random(n_rows) < 0.3,
+        "ld_mm": rng.uniform(5, 30, n_rows).round(1),
+        "sa_mm": rng.uniform(5, 20, n_rows).round(1),
+        "visit": np.array(["V1", "V2", None], dtype=object)[rng.integers(0, 3, n_rows)],
+        "date": pd.Series(days).where(patient != 5)})
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("categories", ["sorted", "unsorted"])
+def test_lesions_of_categorical_ids_as_of_plain_ids(seed, categories):
+    """Categorical ids whose codes the encoding keeps (sorted categories: the lesions'
+    ids made from the codes taken once; the baseline dates looked up by patient code) or
+    renumbers (unsorted) give the lesions and findings of the table not indexed."""
+    plain = _dated_table(seed)
+    table = plain.copy()
+    for name in ("patient_id", "lesion_id"):
+        values = sorted(plain[name].dropna().unique())
+        table[name] = pd.Categorical(plain[name], categories=values if categories == "sorted"
+                                     else values[::-1])
+    expected = classify_lesions(table)
+    got = classify_lesions(indexed(table))
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False,  # kind: categorical
+                                  check_categorical=False)
+    for name in ("patient_id", "lesion_id"):
+        assert got[name].dtype == table[name].dtype
+    assert got["baseline_date"].isna().any() and got["patient_id"].isna().any()
+    assert got["baseline_date"].nunique() >= 4
+    assert check_target_selection(indexed(table)) == check_target_selection(expected)
