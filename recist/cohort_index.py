@@ -764,10 +764,17 @@ class CohortIndex:
         appears in that order among the time points numbered by first row (the table's
         patients in order of their ids, as a table sorted by patient has them): then a
         patient's number by first row is its code (``numbered_by_first_sight``, every
-        code up to n - 1)."""
-        code = self.timepoints.code_patient
-        return (numbered_by_first_sight(code)
-                and int(code.max()) == len(self.patient.uniques) - 1)
+        code up to n - 1). Time points in their sorted order (``Timepoints``: ``row_tp`` is
+        ``timepoint_code``) have their patients' codes ascending: then they are so numbered
+        when they start at 0 and rise by at most one at a time (one pass, not the running
+        maximum's)."""
+        tps = self.timepoints
+        code = tps.code_patient
+        n = len(self.patient.uniques)
+        if tps.row_tp is tps.timepoint_code and len(code):  # ascending codes
+            return (int(code[0]) == 0 and int(code[-1]) == n - 1
+                    and bool((np.subtract(code[1:], code[:-1]) <= 1).all()))
+        return numbered_by_first_sight(code) and int(code.max()) == n - 1
 
     @cached_property
     def patient_code(self) -> Codes:

@@ -183,6 +183,29 @@ def test_lesion_codes_are_numbered_by_first_row_when_the_pairs_exceed_int32():
     assert encoding.lesion_code.tolist() == _first_seen_codes(
         pd.Series(patient) + "\x00" + pd.Series(lesion))
 
+@pytest.mark.parametrize("change", ["none", "missing-id", "unused-category", "gap"])
+def test_patient_codes_of_time_points_in_sorted_order(change):
+    # time points in their sorted order (ascending patient codes: one pass decides): the
+    # patients' codes are their numbers by first row only with every code 0 .. n - 1 (no
+    # missing id first, no unused category last, no patient missing between)
+    patients = ["P0", "P1", "P2", "P3"]
+    frame = pd.DataFrame({  # each patient's visits in date order, two rows each
+        "patient_id": np.repeat(patients, 6),
+        "visit": np.tile(np.repeat(["V0", "V1", "V2"], 2), 4),
+        "date": np.tile(np.repeat(pd.to_datetime(["2024-01-02", "2024-02-01", "2024-03-04"]),
+                                  2), 4)})
+    categories = {"unused-category": [*patients, "Q9"], "gap": ["P0", "P1", "P2", "P2a", "P3"]}
+    if change == "missing-id":  # the first patient's rows: code -1, the first time points
+        frame.loc[frame["patient_id"] == "P0", "patient_id"] = None
+    frame["patient_id"] = pd.Categorical(frame["patient_id"],
+                                         categories=categories.get(change, patients))
+    encoding = CohortIndex(frame)
+    assert encoding.timepoints.row_tp is encoding.timepoints.timepoint_code
+    assert encoding._patients_first_seen_in_code_order is (change == "none")
+    assert encoding.patient_code.tolist() == _first_seen_codes(
+        frame["patient_id"].astype(object).fillna("(missing)"))
+
+
 @pytest.mark.parametrize("dtype", TEXT_DTYPES)
 def test_patient_rank_is_each_patients_number_by_first_row(dtype):
     frame = _random_table(6, dtype)
