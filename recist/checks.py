@@ -330,7 +330,10 @@ def _missing_baseline_lesions(frame: pd.DataFrame, first_followed: np.ndarray,
     followed = first_followed >= 0
     base_rows = first_followed[followed]  # one row per baseline lesion
     tp_patient = tps.patient.astype(np.int64) + 1  # a missing id (-1) is patient 0
-    base_patient = tp_patient[tps.row_tp[base_rows]]
+    # (a row's time point's patient is the row's: read at the rows, not through the
+    # time points)
+    base_patient = encoding.patient.codes[base_rows].astype(np.int64)
+    base_patient += 1
     if encoding.repeated_rows is None:
         # No lesion has two rows at a time point: a followed baseline lesion with as many
         # rows as its patient has time points has a row at each (its rows are its

@@ -415,3 +415,40 @@ def test_missing_texts_as_isna(dtype):
     column[5] = None  # set after construction too
     assert _missing_texts(column).tolist() == column.isna().tolist()
     assert _missing_texts(column).sum() >= 3
+
+
+def _missing_lesions_plainly(frame: pd.DataFrame) -> set[tuple[object, str, str]]:
+    """(patient, lesion, date) of each followed baseline lesion without a row at a
+    follow-up time point of its patient, time point by time point."""
+    kinds = frame["kind"].astype(object).to_numpy()
+    baseline = frame[frame["is_baseline"].to_numpy(dtype=bool)
+                     & np.isin(kinds, ["target", "non-target"])]
+    followed: dict[int, set[str]] = {}
+    for patient, lesion in zip(baseline["patient_code"].tolist(), baseline["lesion_id"]):
+        followed.setdefault(patient, set()).add(lesion)
+    found = set()
+    for _, rows in frame[~frame["is_baseline"].to_numpy(dtype=bool)].groupby(
+            "timepoint_code"):
+        first = rows.iloc[0]
+        for lesion in followed.get(first["patient_code"], set()) - set(rows["lesion_id"]):
+            found.add((first["patient_id"], lesion, first["date"].strftime("%Y-%m-%d")))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_lesions_missing_at_a_time_point_as_time_point_by_time_point(seed):
+    """Patients (a missing id among them) whose lesions are dropped at some follow-ups,
+    with and without a lesion recorded twice at one time point."""
+    from recist.checks import check_lesion_ids_stable
+
+    rng = np.random.default_rng(seed)
+    raw = _random_table(seed, n_rows=200).dropna(subset=["date"])
+    raw = raw.assign(kind=rng.choice(["target", "non-target", "new"], len(raw)))
+    if seed % 2:  # no (lesion, time point) twice: the counting fast path
+        raw = raw.drop_duplicates(["patient_id", "lesion_id", "date", "visit"])
+    frame = indexed(raw.reset_index(drop=True))
+    found = {(f.patient_id, f.lesion_id, f.date) for f in check_lesion_ids_stable(frame)
+             if f.code == "lesion-missing-at-timepoint"}
+    expected = {(str(p), lesion, day) for p, lesion, day in _missing_lesions_plainly(frame)}
+    assert found == expected
+    assert found
