@@ -180,7 +180,8 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
     organ = codes_of(frame, "organ") if "organ" in frame.columns else None
     # the flag and the organ code as one value (2 x code + flag: one pass over the rows)
     flag_and_organ = nodal if organ is None else _with_flag(organ.codes, nodal)
-    if _same_within(lesion_at, n_lesions, _with_codes(flag_and_organ, kind)):
+    # (each followed lesion's value read at its first followed baseline row)
+    if _same_within(lesion_at, n_lesions, _with_codes(flag_and_organ, kind), first_followed):
         # every lesion's rows agree in kind, flag and organ: none changes (steps 2-4)
         return findings
 
@@ -223,15 +224,34 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
     return findings
 
 
-def _same_within(group: np.ndarray, n_groups: int, values: np.ndarray) -> bool:
+def _same_within(group: np.ndarray, n_groups: int, values: np.ndarray,
+                 rows_of: np.ndarray | None = None) -> bool:
     """Whether the rows of each group hold one value (``group``: each row's group as
     intp, 0 .. n_groups - 1). Each group's value is taken from any one of its rows (a
     scatter): the rows all agree with that one exactly when they all agree.
 
+    ``rows_of``: a row of each of some groups (-1: none; integer ``values``), whose value
+    is read there instead: the other groups are given a value below all ``values``, so
+    that only their rows (and rows that disagree) are left to scatter, not every row.
+
     >>> _same_within(np.array([0, 1, 0]), 2, np.array([5, 7, 5])), _same_within(
     ...     np.array([0, 1, 0]), 2, np.array([5, 7, 6]))
     (True, False)
+    >>> _same_within(np.array([0, 1, 1, 0]), 2, np.array([5, 7, 7, 5]), np.array([3, -1]))
+    True
     """
+    if rows_of is not None and len(values):
+        low = int(values.min())
+        if low > np.iinfo(values.dtype).min:
+            known = rows_of >= 0
+            held = np.full(n_groups, low - 1, dtype=values.dtype)
+            held[known] = values[rows_of[known]]
+            left = np.flatnonzero(held[group] != values)
+            if len(left) == 0:
+                return True
+            if known[group[left]].any():
+                return False  # a row disagrees with the row read of its group
+            return _same_within(group[left], n_groups, values[left])
     held = np.empty(n_groups, dtype=values.dtype)
     held[group] = values
     return bool((held[group] == values).all())

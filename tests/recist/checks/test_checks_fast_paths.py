@@ -452,3 +452,28 @@ def test_lesions_missing_at_a_time_point_as_time_point_by_time_point(seed):
     expected = {(str(p), lesion, day) for p, lesion, day in _missing_lesions_plainly(frame)}
     assert found == expected
     assert found
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_same_within_given_rows_of_some_groups_as_scattering_every_row(seed):
+    """Groups read at a given row of theirs or scattered (unread groups among them),
+    agreeing or not, in either kind of group; int8 values reaching the type's minimum
+    (no value below them: every row scattered)."""
+    from recist.checks import _same_within
+
+    rng = np.random.default_rng(seed)
+    n_groups, n = 12, 80
+    group = rng.integers(0, n_groups, n).astype(np.intp)
+    values = rng.integers(-3, 3, n_groups).astype(np.int8)[group]
+    if seed % 3:  # one row changed: a disagreement in a read or an unread group
+        values[rng.integers(0, n)] += 1
+    if seed % 5 == 0:
+        values[values == values.min()] = np.iinfo(np.int8).min
+    rows_of = np.full(n_groups, -1, dtype=np.int64)
+    for g in np.flatnonzero(rng.random(n_groups) < 0.6):
+        members = np.flatnonzero(group == g)
+        if len(members):
+            rows_of[g] = rng.choice(members)
+    plain = all(len(set(values[group == g].tolist())) <= 1 for g in range(n_groups))
+    assert _same_within(group, n_groups, values, rows_of) is plain
+    assert _same_within(group, n_groups, values) is plain
