@@ -275,6 +275,28 @@ def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return first_row_of_each(key), key
 
 
+def _distinct_by_node(node: npt.NDArray[np.bool_], sa_bits: npt.NDArray[np.int64],
+                      ld_bits: npt.NDArray[np.int64]
+                      ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``_distinct_rows([node, np.where(node, sa_bits, ld_bits)])`` up to the numbering of
+    the combinations (the others' first, then the nodes'): a row of each distinct node SA
+    and of each distinct LD of any other lesion, and each row's combination, the nodes'
+    and the others' values hashed apart (no combined key hashed again).
+
+    >>> _distinct_by_node(np.array([True, False, True, False]), np.array([5, 5, 5, 6]),
+    ...                   np.array([5, 7, 8, 7]))
+    (array([1, 0]), array([1, 0, 1, 0]))
+    """
+    nodes, others = np.flatnonzero(node), np.flatnonzero(~node)
+    other_code, other_values = pd.factorize(ld_bits[others])
+    node_code = pd.factorize(sa_bits[nodes])[0]
+    inverse = np.empty(len(node), dtype=np.int64)
+    inverse[others] = other_code
+    inverse[nodes] = node_code + len(other_values)
+    return (np.concatenate([others[first_row_of_each(other_code)],
+                            nodes[first_row_of_each(node_code)]]), inverse)
+
+
 _CATEGORY_VALUES = np.array([category.value for category in LesionCategory], dtype=object)
 _CATEGORY_CODE = {category: code for code, category in enumerate(LesionCategory)}
 
@@ -326,8 +348,11 @@ class _DistinctLesions:
         # value) as recorded: equal diameters round alike, so each distinct lesion is
         # rounded (DEC-22) once, not each lesion.
         ld_bits, sa_bits, thickness_bits = (a.view(np.int64) for a in (ld, sa, thickness))
-        distinct, inverse = _distinct_rows([node, np.where(node, sa_bits, ld_bits),
-                                            thickness_bits])
+        if len(node) and (thickness_bits == thickness_bits[0]).all():  # one slice thickness
+            distinct, inverse = _distinct_by_node(node, sa_bits, ld_bits)
+        else:
+            distinct, inverse = _distinct_rows([node, np.where(node, sa_bits, ld_bits),
+                                                thickness_bits])
         ld, sa, node, thickness = (ld[distinct], sa[distinct], node[distinct],
                                    thickness[distinct])
         ld = round_half_away(ld, criteria.rounding_decimals)

@@ -5,7 +5,15 @@ import pandas as pd
 import pytest
 
 from recist._checks_support import indexed
-from recist.baseline_rules import _groups_in_order, check_target_selection, classify_lesions
+from recist.baseline_rules import (
+    _CATEGORY_VALUES,
+    _DistinctLesions,
+    _groups_in_order,
+    check_target_selection,
+    classify_lesions,
+    classify_measurability,
+)
+from recist.criteria import RECIST_1_1
 
 
 def _groups_by_pandas(codes: np.ndarray, rows: np.ndarray) -> list[list[int]]:
@@ -109,3 +117,24 @@ def test_lesions_of_categorical_ids_as_of_plain_ids(seed, categories):
     assert got["baseline_date"].isna().any() and got["patient_id"].isna().any()
     assert got["baseline_date"].nunique() >= 4
     assert check_target_selection(indexed(table)) == check_target_selection(expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("thickness", [1.25, 7.0, np.nan, "varied"])
+def test_distinct_lesions_classified_as_each_lesion_is(seed, thickness):
+    """Lesions of one slice thickness (nodes and the others hashed apart) or of several
+    are classified as ``classify_measurability`` classifies each: -0.0, NaN, equal SAs of
+    nodes whose LDs differ and equal LDs of lesions whose SAs differ included."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    values = np.array([np.nan, -0.0, 0.0, 9.995, 10.0, 12.3, 15.0, 19.999, 25.0])
+    ld, sa = values[rng.integers(0, len(values), n)], values[rng.integers(0, len(values), n)]
+    node = rng.random(n) < 0.4
+    slices = (rng.choice([1.25, 7.0, np.nan], n) if thickness == "varied"
+              else np.full(n, thickness))
+    classes = _DistinctLesions.of(ld, sa, node, slices, RECIST_1_1)
+    reasons, notes = classes.texts(classes.inverse)
+    for i in range(n):
+        expected = classify_measurability(ld[i], sa[i], bool(node[i]), slices[i])
+        assert _CATEGORY_VALUES[classes.category[classes.inverse[i]]] == expected.category
+        assert (reasons[i], notes[i]) == (expected.reason, "".join(expected.notes))
