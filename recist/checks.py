@@ -178,12 +178,12 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
 
     nodal = frame["nodal"].to_numpy(dtype=bool)
     organ = codes_of(frame, "organ") if "organ" in frame.columns else None
-    # the flag and the organ code as one value (2 x code + flag: one pass over the rows)
-    flag_and_organ = nodal if organ is None else _with_flag(organ.codes, nodal)
     # (each followed lesion's value read at its first followed baseline row)
-    if _same_within(lesion_at, n_lesions, _with_codes(flag_and_organ, kind), first_followed):
+    if _same_within(lesion_at, n_lesions, _traits(kind, nodal, organ), first_followed):
         # every lesion's rows agree in kind, flag and organ: none changes (steps 2-4)
         return findings
+    # the flag and the organ code as one value (2 x code + flag: one pass over the rows)
+    flag_and_organ = nodal if organ is None else _with_flag(organ.codes, nodal)
 
     # kind at baseline of every row's lesion (code -2: not a followed baseline lesion)
     base_kind = np.where(first_followed >= 0, kind.codes[np.maximum(first_followed, 0)],
@@ -270,23 +270,32 @@ def _with_flag(codes: np.ndarray, flag: np.ndarray) -> np.ndarray:
     return combined
 
 
-def _with_codes(values: np.ndarray, coded: TextCodes) -> np.ndarray:
-    """One integer per (value, code) pair of each row, equal exactly when both are:
-    ``values * (k + 1) + code + 1`` (``coded``: k uniques, codes -1 .. k - 1), in the
-    smallest integer type that holds it (a smaller array to scatter and gather).
+def _traits(kind: TextCodes, flag: np.ndarray, organ: TextCodes | None) -> np.ndarray:
+    """One integer per (kind, flag, organ) of each row, equal exactly when all three are:
+    ``(2 x organ + flag) x (k + 1) + kind + 1`` (``kind``: k uniques, codes -1 .. k - 1;
+    ``flag`` alone without ``organ``), made in place in the smallest integer type that
+    holds it, its range known from the numbers of organs and kinds (no pass over the
+    rows to find it; a smaller array to scatter and gather).
 
     >>> from recist.cohort_index import text_codes
-    >>> _with_codes(np.array([3, 3, 0]), text_codes(pd.Series(["a", None, "a"]))).tolist()
-    [7, 6, 1]
+    >>> _traits(text_codes(pd.Series(["a", None, "a"])), np.array([True, True, False]),
+    ...         text_codes(pd.Series(["x", "x", None]))).tolist()
+    [3, 2, -3]
     """
-    width = len(coded.uniques) + 1
-    bound = (int(np.abs(values).max(initial=0)) + 1) * width
-    paired = values.astype(next((dtype for dtype in (np.int8, np.int16, np.int32)
-                                 if bound < np.iinfo(dtype).max), np.int64))
-    np.multiply(paired, width, out=paired)
-    np.add(paired, coded.codes, out=paired)
-    np.add(paired, 1, out=paired)
-    return paired
+    width = len(kind.uniques) + 1
+    n_organs = 0 if organ is None else len(organ.uniques)
+    # 2 x organ + flag: -2 .. 2 x n_organs - 1 (organ codes -1 .. n_organs - 1)
+    bound = (2 * n_organs + 3) * width
+    traits: np.ndarray = (flag if organ is None else organ.codes).astype(next(
+        (dtype for dtype in (np.int8, np.int16, np.int32) if bound < np.iinfo(dtype).max),
+        np.int64))
+    if organ is not None:
+        traits *= 2
+        traits += flag
+    traits *= width
+    traits += kind.codes
+    traits += 1
+    return traits
 
 
 def _by_order(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:

@@ -477,3 +477,26 @@ def test_same_within_given_rows_of_some_groups_as_scattering_every_row(seed):
     plain = all(len(set(values[group == g].tolist())) <= 1 for g in range(n_groups))
     assert _same_within(group, n_groups, values, rows_of) is plain
     assert _same_within(group, n_groups, values) is plain
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_traits_equal_exactly_when_kind_flag_and_organ_are(seed):
+    """Missing kinds and organs, a single organ, and enough organs for a wider type."""
+    from recist.checks import _traits
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    organs = [f"organ {i}" for i in range([1, 3, 40][seed % 3])] + [None]
+    kinds = np.array(["target", "non-target", "new", None], dtype=object)[
+        rng.integers(0, 4, n)]
+    organ = np.array(organs, dtype=object)[rng.integers(0, len(organs), n)]
+    flag = rng.random(n) < 0.5
+    coded = {"kind": text_codes(pd.Series(kinds)), "organ": text_codes(pd.Series(organ))}
+    full = _traits(coded["kind"], flag, coded["organ"]).tolist()
+    alone = _traits(coded["kind"], flag, None).tolist()
+    triple = list(zip(kinds.tolist(), flag.tolist(), organ.tolist()))
+    pair = list(zip(kinds.tolist(), flag.tolist()))
+    for i in range(0, n, 7):
+        for j in range(n):
+            assert (full[i] == full[j]) == (triple[i] == triple[j])
+            assert (alone[i] == alone[j]) == (pair[i] == pair[j])
