@@ -985,7 +985,10 @@ def check_target_selection(lesions: pd.DataFrame,
         def reasons_at(rows: npt.NDArray[np.intp]) -> list[str]:
             at_rows: list[str] = reasons[rows].tolist()
             return at_rows
-    unmeasurable = is_target & ~lesions["measurable"].astype(bool).to_numpy()
+    measurable = lesions["measurable"]
+    measurable_flags = (measurable.to_numpy() if measurable.dtype == np.bool_
+                        else measurable.astype(bool).to_numpy())
+    unmeasurable = is_target & ~measurable_flags
     if coded is not None:  # the codes of the categories: no text compared
         pathological = coded[0] == _CATEGORY_CODE[LesionCategory.PATHOLOGICAL_NODE]
         normal = coded[0] == _CATEGORY_CODE[LesionCategory.NORMAL_NODE]
@@ -1007,11 +1010,14 @@ def check_target_selection(lesions: pd.DataFrame,
     add(unmeasurable & ~pathological & ~normal, "non-measurable-target", "SEL-1",
         lambda lesion, reason: f"target {lesion} is not measurable: {reason}; targets must "
                                "be measurable (SEL-1, R11 4.2)")
-    add((lesions["kind"] == LesionKind.NON_TARGET).to_numpy() & normal,
+    is_non_target = _categories_in(lesions["kind"], LesionKind.NON_TARGET)
+    if is_non_target is None:
+        is_non_target = (lesions["kind"] == LesionKind.NON_TARGET).to_numpy()
+    add(is_non_target & normal,
         "normal-node-recorded", "MEAS-6",
         lambda lesion, reason: f"non-target {lesion}: {reason}")
 
-    untargeted = np.flatnonzero(lesions["measurable"].astype(bool).to_numpy() & grouped
+    untargeted = np.flatnonzero(measurable_flags & grouped
                                 & (np.append(n_targets, 0)[patient] == 0))
     members, starts = _groups_in_order(patient[untargeted], untargeted)
     ids = lesion_ids_at(members).tolist()
@@ -1039,6 +1045,13 @@ def _group_texts(starts: npt.NDArray[np.int64], item: npt.NDArray[np.int64],
     ...              np.array([10, 11, 12]), lambda first, start, end: f"{first}:{end - start}")
     ['10:2', '10:2', '12:1']
     """
+    packed = _packed_groups(starts, item, key)
+    if packed is not None:  # one integer per group: its groups numbered in one pass
+        signature = first_seen_codes(packed)[0]
+        made = np.array([text(int(firsts[g]), int(starts[g]), int(starts[g + 1]))
+                         for g in first_row_of_each(signature).tolist()], dtype=object)
+        listed: list[str] = made[signature].tolist()
+        return listed
     texts = np.empty(len(starts) - 1, dtype=object)
     sizes = np.diff(starts)
     for size in np.unique(sizes).tolist():
@@ -1051,6 +1064,32 @@ def _group_texts(starts: npt.NDArray[np.int64], item: npt.NDArray[np.int64],
         texts[groups] = made[signature]
     out: list[str] = texts.tolist()
     return out
+
+
+def _packed_groups(starts: npt.NDArray[np.int64], item: npt.NDArray[np.int64],
+                   key: npt.NDArray[np.int64]) -> npt.NDArray[np.int64] | None:
+    """One integer per group of ``_group_texts`` (its items, in order, as the digits of a
+    number in base ``item.max() + 1``, with the group's size and ``key``): equal integers,
+    equal groups; None when the groups are too long for 62 bits, an item is negative or
+    a group empty.
+
+    >>> _packed_groups(np.array([0, 2, 4, 5]), np.array([7, 8, 7, 8, 7]),
+    ...                np.array([1, 1, 1])).tolist()
+    [239, 239, 22]
+    """
+    sizes = np.diff(starts)
+    if not len(sizes) or not len(item) or int(sizes.min()) < 1 or int(item.min()) < 0:
+        return None
+    base, longest = int(item.max()) + 1, int(sizes.max())
+    low, high = int(key.min()), int(key.max())
+    if base ** longest * (longest + 1) * (high - low + 1) >= 2 ** 62:
+        return None
+    position = np.arange(len(item)) - np.repeat(starts[:-1], sizes)
+    digits = item.astype(np.int64) * (base ** np.arange(longest, dtype=np.int64))[position]
+    number = np.add.reduceat(digits, starts[:-1])
+    packed: npt.NDArray[np.int64] = ((number * (longest + 1) + sizes) * (high - low + 1)
+                                     + (key.astype(np.int64) - low))
+    return packed
 
 
 def _in_organs(ids: npt.NDArray[np.object_], organs: npt.NDArray[np.object_]) -> list[str]:

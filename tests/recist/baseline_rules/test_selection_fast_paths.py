@@ -8,7 +8,9 @@ from recist._checks_support import indexed
 from recist.baseline_rules import (
     _CATEGORY_VALUES,
     _DistinctLesions,
+    _group_texts,
     _groups_in_order,
+    _packed_groups,
     check_target_selection,
     classify_lesions,
     classify_measurability,
@@ -138,3 +140,38 @@ def test_distinct_lesions_classified_as_each_lesion_is(seed, thickness):
         expected = classify_measurability(ld[i], sa[i], bool(node[i]), slices[i])
         assert _CATEGORY_VALUES[classes.category[classes.inverse[i]]] == expected.category
         assert (reasons[i], notes[i]) == (expected.reason, "".join(expected.notes))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_groups_packed_get_the_texts_of_groups_compared_size_by_size(seed, monkeypatch):
+    """Groups told apart by one packed integer each are written and repeated as when
+    compared size by size: each distinct (key, items) once, every group its text."""
+    import recist.baseline_rules as baseline_rules
+
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 5, 300)
+    starts = np.r_[0, np.cumsum(sizes)]
+    item = rng.integers(0, 3, int(starts[-1]))
+    key = rng.integers(-1, 2, 300)
+    firsts = np.arange(300)
+
+    def written(calls):
+        def text(first, start, end):
+            calls.append(first)
+            return f"{key[first]}:{item[start:end].tolist()}"
+        return text
+
+    packed_calls, compared_calls = [], []
+    packed = _group_texts(starts, item, key, firsts, written(packed_calls))
+    monkeypatch.setattr(baseline_rules, "_packed_groups", lambda *args: None)
+    compared = _group_texts(starts, item, key, firsts, written(compared_calls))
+    assert packed == compared == [f"{key[g]}:{item[starts[g]:starts[g + 1]].tolist()}"
+                                  for g in range(300)]
+    assert len(packed_calls) == len(compared_calls) == len(set(packed))
+
+
+def test_groups_too_long_to_pack_are_compared_size_by_size():
+    starts, item = np.array([0, 40, 80]), np.r_[np.arange(40), np.arange(40)]
+    assert _packed_groups(starts, item, np.array([0, 0])) is None
+    assert _group_texts(starts, item, np.array([0, 0]), np.array([0, 1]),
+                        lambda first, start, end: str(first)) == ["0", "0"]
