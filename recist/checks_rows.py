@@ -824,17 +824,21 @@ def check_equivocal_new_lesions(measurements: pd.DataFrame) -> Sequence[Finding]
     lesion = frame["lesion_code"].to_numpy()
     order = frame["timepoint_order"].to_numpy()  # as it is (small integers), never cast
     n_lesions = index_of(frame).n_lesions
+    # per lesion in the orders' own small type (a fraction of the int64 tables' pages):
+    # "never" is its largest value, above every order (``small_codes``)
+    per_lesion = order.dtype if order.dtype.kind == "i" else np.dtype(np.int64)
+    never = np.iinfo(per_lesion).max
     # each lesion's first equivocal row (earliest time point, then table order), in that order
-    earliest = np.full(n_lesions, np.iinfo(np.int64).max, dtype=np.int64)
+    earliest = np.full(n_lesions, never, dtype=per_lesion)
     np.minimum.at(earliest, lesion[equivocal], order[equivocal])
     at_earliest = equivocal[order[equivocal] == earliest[lesion[equivocal]]]
     first = first_row_of_each(lesion[at_earliest], n_lesions, rows=at_earliest)
     first = first[first >= 0]
     first = first[np.lexsort((first, order[first]))]
     unequivocal = new_rows[status.equal_at(new_rows, NewLesionStatus.UNEQUIVOCAL)]
-    confirmed = np.full(n_lesions, -1, dtype=np.int64)  # latest unequivocal time point
+    confirmed = np.full(n_lesions, -1, dtype=per_lesion)  # latest unequivocal time point
     np.maximum.at(confirmed, lesion[unequivocal], order[unequivocal])
-    last_eq = np.full(n_lesions, -1, dtype=np.int64)  # latest equivocal time point
+    last_eq = np.full(n_lesions, -1, dtype=per_lesion)  # latest equivocal time point
     np.maximum.at(last_eq, lesion[equivocal], order[equivocal])
     first = first[confirmed[lesion[first]] <= order[first]]  # not confirmed later
     if len(first) == 0:

@@ -500,3 +500,48 @@ def test_traits_equal_exactly_when_kind_flag_and_organ_are(seed):
         for j in range(n):
             assert (full[i] == full[j]) == (triple[i] == triple[j])
             assert (alone[i] == alone[j]) == (pair[i] == pair[j])
+
+
+def _unresolved_equivocal_plainly(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(patient, lesion, date) of each new lesion's first equivocal row (earliest time
+    point, then table order) without an unequivocal row at a later time point, lesion by
+    lesion, ordered by time point order then row."""
+    table = frame.assign(_row=np.arange(len(frame)),
+                         _order=frame["timepoint_order"].to_numpy().astype(int))
+    new = table[table["kind"].astype(object) == "new"]
+    found = []
+    for _, rows in new.groupby("lesion_code"):
+        equivocal = rows[rows["status"].astype(object) == "equivocal"]
+        if equivocal.empty:
+            continue
+        first = equivocal.sort_values(["_order", "_row"]).iloc[0]
+        later = rows[(rows["status"].astype(object) == "unequivocal")
+                     & (rows["_order"] > first["_order"])]
+        if later.empty:
+            found.append((first["_order"], first["_row"], str(first["patient_id"]),
+                          first["lesion_id"], first["date"].strftime("%Y-%m-%d")))
+    return [item[2:] for item in sorted(found)]
+
+
+@pytest.mark.parametrize("n_visits", [4, 140])
+@pytest.mark.parametrize("seed", range(4))
+def test_unresolved_equivocal_new_lesions_lesion_by_lesion(seed, n_visits):
+    """New lesions equivocal, then confirmed or not, over few time points or more than
+    127 (orders then wider than int8: the per-lesion "never" is the orders' type's)."""
+    from recist.checks_rows import check_equivocal_new_lesions
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    raw = pd.DataFrame({
+        "patient_id": rng.choice(["P1", "P2"], n),
+        "lesion_id": rng.choice([f"N{i}" for i in range(60)] + ["T1"], n),
+        "status": rng.choice(["equivocal", "unequivocal", "present"], n, p=[0.5, 0.1, 0.4]),
+        "date": pd.to_datetime("2024-01-01") + pd.to_timedelta(
+            rng.integers(0, n_visits, n) if n_visits < 100 else np.arange(n) // 2, "D")})
+    raw["kind"] = np.where(raw["lesion_id"] == "T1", "target", "new")
+    frame = indexed(raw)
+    assert frame["timepoint_order"].to_numpy().dtype == (np.int8 if n_visits < 100
+                                                         else np.int16)
+    found = [(f.patient_id, f.lesion_id, f.date) for f in check_equivocal_new_lesions(frame)]
+    assert found == _unresolved_equivocal_plainly(frame)
+    assert found
