@@ -116,6 +116,8 @@ def check_missing_baseline(measurements: pd.DataFrame) -> Sequence[Finding]:
     has_lesions = np.zeros(int(patient.max(initial=-1)) + 1, dtype=bool)
     has_lesions[patient[codes_of(frame, "kind").equal_at(
         rows, LesionKind.TARGET, LesionKind.NON_TARGET)]] = True
+    if has_lesions.all():  # every patient of the baseline rows has some: none lacks them
+        return Findings()
     lacking = np.flatnonzero(~has_lesions[patient])  # positions in the baseline rows
     rows = rows[_first_rows(lacking, patient)]
     return findings_at_rows(

@@ -31,6 +31,7 @@ from recist.arrays import (
     elements_are,
     first_row_of_each,
     run_starts,
+    same_objects,
     take_by_codes,
 )
 from recist.checks_duplicates import repeated_row_findings
@@ -155,8 +156,9 @@ def _start_rows_by_code(patient: TextCodes, start_texts: np.ndarray) -> np.ndarr
     True
     """
     texts = patient.converted(str)[:-1]
+    # every unique a str (its str() is itself: same objects), as the texts are compared
     if (len(texts) != len(start_texts) or (patient.codes < 0).any()
-            or pd.api.types.infer_dtype(patient.uniques, skipna=False) != "string"
+            or not same_objects(texts, patient.uniques).all()
             or not np.array_equal(texts, start_texts)):
         return None
     # distinct texts of distinct ids (an id is its text), every row's code one of them

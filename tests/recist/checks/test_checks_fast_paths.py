@@ -545,3 +545,29 @@ def test_unresolved_equivocal_new_lesions_lesion_by_lesion(seed, n_visits):
     found = [(f.patient_id, f.lesion_id, f.date) for f in check_equivocal_new_lesions(frame)]
     assert found == _unresolved_equivocal_plainly(frame)
     assert found
+
+
+def test_missing_baseline_of_one_patient_among_others():
+    """Patients with baseline lesions and one without: only it is found (the shortcut
+    for every patient having some is not taken)."""
+    from recist.checks import check_missing_baseline
+
+    table = pd.DataFrame({
+        "patient_id": ["P1", "P1", "P2", "P2", "P3"], "lesion_id": ["T1", "T1", "N1", "T1", "T1"],
+        "kind": ["target", "target", "new", "target", "non-target"],
+        "date": pd.to_datetime(["2024-01-02", "2024-03-01", "2024-01-05", "2024-03-05",
+                                "2024-01-07"])})
+    found = check_missing_baseline(table)
+    assert [(f.code, f.patient_id, f.date) for f in found] == [
+        ("missing-baseline", "P2", "2024-01-05")]
+    assert check_missing_baseline(table[table["patient_id"] != "P2"]) == []
+
+
+@pytest.mark.parametrize("ids", [[3, 1, 2], ["P1", np.str_("P2")]])
+def test_start_rows_by_code_only_for_ids_that_are_their_text(ids):
+    """Numbers (whose text is another object) and str subclasses are looked up by text."""
+    coded = text_codes(pd.Series(ids, dtype=object))
+    texts = np.array(sorted(str(i) for i in ids), dtype=object)
+    assert _start_rows_by_code(coded, texts) is None
+    plain = text_codes(pd.Series([str(i) for i in ids], dtype=object))
+    assert _start_rows_by_code(plain, texts) is not None
