@@ -342,8 +342,8 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
     visit_code, labels = _visit_codes(visit, n_rows)
     has_visit = visit_code >= 0
     label_code = visit_code
-    undated = np.flatnonzero(~has_visit)
-    if len(undated):  # rows without a label: their scan date is the label
+    if not has_visit.all():  # rows without a label: their scan date is the label
+        undated = np.flatnonzero(~has_visit)
         day_code, days = pd.factorize(dates_ns[undated], sort=True)
         label_code = visit_code.copy()
         label_code[undated] = len(labels) + day_code
@@ -384,7 +384,9 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(first, grouped, when)
     first[last == NAT_NS] = NAT_NS  # no dated row
-    ordered = _lexicographic_order((group_label, last, first, group_patient))
+    # (the earliest dates are the latest when each time point has one: no key of its own)
+    ordered = _lexicographic_order((group_label, last, group_patient) if one_date_each
+                                   else (group_label, last, first, group_patient))
     if ordered is None:  # numbered by first row in sorted order (a sorted table): the
         # position of each time point is its code, the rows' two codes one array
         row_tp, sorted_patient, label_code = timepoint_code, group_patient, group_label
