@@ -189,9 +189,9 @@ def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = Non
     if patient_code is None:  # patients numbered in sorted order: the distinct ids sorted
         patient_code = _sorted_codes(np.asarray(timepoints["patient_id"].array, dtype=object))
     when = timepoints["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    nat = when == np.iinfo(np.int64).min
+    nat = when == NAT_NS
     if nat.any():  # NaT last (a new array: the table's dates are not changed)
-        when = np.where(nat, np.iinfo(np.int64).max, when)
+        when = np.where(nat, NO_DATE_NS, when)
     order = _patient_date_order(patient_code, when)  # None: the rows' own order
     if responses is None:
         responses = _Responses(timepoints)
