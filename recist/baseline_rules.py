@@ -947,17 +947,17 @@ def check_target_selection(lesions: pd.DataFrame,
         per_organ_code = pd.factorize(per_organ_code)[0]
     per_organ = np.bincount(per_organ_code)[per_organ_code]
     chosen = np.flatnonzero(keyed & (per_organ > criteria.max_targets_per_organ))
-    members, starts = _groups_in_order(per_organ_code[chosen], chosen)
+    crowded, starts = _groups_in_order(per_organ_code[chosen], chosen)
 
     def in_organs(at: npt.NDArray[np.intp]) -> list[str]:
-        """``f"{lesion} ({organ})"`` of the lesions ``members[at]``."""
-        rows = members[at]
+        """``f"{lesion} ({organ})"`` of the lesions ``crowded[at]``."""
+        rows = crowded[at]
         organs = _objects_at(lesions["organ"], rows)
         organs[_missing_at(lesions["organ"], rows, organs)] = "node"  # key "lymph node"
         return _in_organs(lesion_ids_at(rows), organs)
 
-    listed, listed_code = _organ_texts(lesions, members, in_organs)
-    firsts = members[starts[:-1]]
+    listed, listed_code = _organ_texts(lesions, crowded, in_organs)
+    firsts = crowded[starts[:-1]]
     organ_key_at: Callable[[int], Any]
     if written is not None:  # the key of a group's first lesion, written when a text is
         def organ_key_at(first: int) -> Any:
