@@ -36,7 +36,7 @@ from recist.arrays import (
     sorted_codes,
     take_by_codes,
 )
-from recist.cohort_index import IndexedMeasurements, index_of
+from recist.cohort_index import CohortIndex, IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity, make_finding
 from recist.organs import organ_key
@@ -656,9 +656,16 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         table.loc[split, "slice_thickness_mm"] = table.loc[split, "_code"].map(thickest)
         lesions = {name: table[name] for name in table.columns}
         index = table.index
-    lesions["baseline_date"] = pd.Series(_baseline_dates(measurements, rows, patient, first, at,
-                                                         coded_at.get("patient_id")),
-                                         index=index)
+    patient_codes = coded_at.get("patient_id")
+    dates: tuple[npt.NDArray[np.int64], npt.NDArray[np.signedinteger[Any]]] | None = None
+    if (judged_only and encoding is not None and patient_codes is not None
+            and measurements["date"].dtype == np.dtype("datetime64[ns]")):
+        # each patient's date, looked up at the findings' lesions only
+        dates = (_baseline_ns_by_patient(encoding), patient_codes)
+        columns.remove("baseline_date")
+    else:
+        lesions["baseline_date"] = pd.Series(_baseline_dates(
+            measurements, rows, patient, first, at, patient_codes), index=index)
     lesions["nodal"] = lesions["nodal"].astype(bool)
     organ_code, organ_values = _codes_and_values(lesions["organ"])
     keys = [organ_key(o) for o in organ_values]
@@ -721,8 +728,8 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
     return (pd.DataFrame({name: made[name] if name in made else lesions[name]
                           for name in columns}, index=index, copy=False),
             category_code, organ_key_code,
-            None if texts else _LesionTexts(classes, status_reasons, nodal, organ_code,
-                                            key_values))
+            None if texts else _LesionTexts(
+                classes, status_reasons, nodal, organ_code, key_values, dates))
 
 
 def _judged_lesions(kind: pd.Series[Any], nodal: npt.NDArray[np.bool_],
@@ -758,13 +765,16 @@ class _LesionTexts:
     the lesions asked for only (``_classified_lesions`` without its text columns):
     ``classes`` classified the lesions, ``status_reasons`` the lesions judged by their
     status instead (position: reason); ``organ_code`` codes each lesion's organ into
-    ``key_values`` (its key; the last, None: code -1)."""
+    ``key_values`` (its key; the last, None: code -1). ``dates``: when the table has no
+    ``baseline_date`` column, each patient's baseline date (``_baseline_ns_by_patient``)
+    and each lesion's patient code into them."""
 
     classes: _DistinctLesions | None
     status_reasons: dict[int, str]
     nodal: npt.NDArray[np.bool_]
     organ_code: npt.NDArray[np.intp]
     key_values: npt.NDArray[np.object_]
+    dates: tuple[npt.NDArray[np.int64], npt.NDArray[np.signedinteger[Any]]] | None = None
 
     @classmethod
     def none(cls) -> _LesionTexts:
@@ -784,6 +794,16 @@ class _LesionTexts:
         for k, row in enumerate(rows.tolist()):
             written[k] = self.status_reasons.get(row, written[k])
         return written
+
+    def baseline_dates(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[Any] | None:
+        """The ``baseline_date`` of the lesions at ``rows`` (datetime64[ns]), None when
+        the table holds them."""
+        if self.dates is None:
+            return None
+        by_patient, patient_codes = self.dates
+        dates: npt.NDArray[Any] = take_by_codes(by_patient, patient_codes[rows]).view(
+            "datetime64[ns]")
+        return dates
 
     def organ_keys(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
         """The ``organ_key`` of the lesions at ``rows``."""
@@ -810,16 +830,23 @@ def _baseline_dates(measurements: pd.DataFrame, rows: npt.NDArray[np.int64],
         if patient_codes is None:
             latest_ns = tps.last_ns[tps.row_tp[at]]
         else:
-            baseline = np.flatnonzero(tps.order == 0)
-            # by patient code; the last entry: a missing id's (code -1)
-            by_patient = np.full(len(encoding.patient.uniques) + 1, NAT_NS, dtype=np.int64)
-            by_patient[tps.patient[baseline]] = tps.last_ns[baseline]
-            latest_ns = take_by_codes(by_patient, patient_codes)
+            latest_ns = take_by_codes(_baseline_ns_by_patient(encoding), patient_codes)
         latest: npt.NDArray[Any] = latest_ns.view("datetime64[ns]")
         return latest
     latest = _latest_dates(measurements["date"], rows, patient)
     at_first: npt.NDArray[Any] = latest[first]
     return at_first
+
+
+def _baseline_ns_by_patient(encoding: CohortIndex) -> npt.NDArray[np.int64]:
+    """Each patient's baseline date, the latest date of its baseline time point (``NaT``
+    skipped, ``NaT`` when none is dated) as int64 ns, by the encoding's patient code
+    (``TextCodes``; the last entry: a missing id's, code -1)."""
+    tps = encoding.timepoints
+    baseline = np.flatnonzero(tps.order == 0)  # each patient has one
+    by_patient = np.full(len(encoding.patient.uniques) + 1, NAT_NS, dtype=np.int64)
+    by_patient[tps.patient[baseline]] = tps.last_ns[baseline]
+    return by_patient
 
 
 def _latest_dates(dates: pd.Series[Any], rows: npt.NDArray[np.int64],
@@ -913,7 +940,7 @@ def check_target_selection(lesions: pd.DataFrame,
         return []
     if not lesions.index.equals(pd.RangeIndex(len(lesions))):  # classify_lesions' is
         lesions = lesions.reset_index(drop=True)
-    found = _SelectionFindings(lesions)
+    found = _SelectionFindings(lesions, written)
     patient, grouped = found.patient, found.patient >= 0
     n_patients = int(patient.max(initial=-1)) + 1
     is_target = _categories_in(lesions["kind"], LesionKind.TARGET)
@@ -1175,8 +1202,9 @@ class _SelectionFindings:
     together in the order of the patients' first rows (as a stable sort of the findings
     by patient gives)."""
 
-    def __init__(self, lesions: pd.DataFrame) -> None:
+    def __init__(self, lesions: pd.DataFrame, written: _LesionTexts | None = None) -> None:
         self.lesions = lesions
+        self.written = written  # the baseline dates, when the table has none
         # patient codes in order of first sight; a missing id (-1) is in no group
         self.patient, self.patient_values = _first_seen_values(lesions["patient_id"])
         self.parts: list[tuple[npt.NDArray[np.intp], str, str, list[str], bool]] = []
@@ -1213,8 +1241,11 @@ class _SelectionFindings:
             rank = pd.Index(self.patient_values, dtype=object).get_indexer(ids)
         order = np.argsort(np.maximum(rank, 0), kind="stable")
         rows, raw_ids, ids, texts = rows[order], raw_ids[order], ids[order], texts[order]
-        dates = (iso_dates(self.lesions["baseline_date"].to_numpy()[rows])
-                 if "baseline_date" in self.lesions.columns else [None] * len(rows))
+        baseline_dates = (self.lesions["baseline_date"].to_numpy()[rows]
+                          if "baseline_date" in self.lesions.columns
+                          else None if self.written is None
+                          else self.written.baseline_dates(rows))
+        dates = [None] * len(rows) if baseline_dates is None else iso_dates(baseline_dates)
         named_ids = self.lesion_ids_at(rows)  # a new array: None where no lesion is named
         named_ids[~named[order]] = None
         messages = [f"patient {raw}, baseline {day}: {text}"
