@@ -188,6 +188,7 @@ def _iso_days(array: npt.NDArray[Any]
     """``iso_dates`` of a datetime64 array as each value's position among the distinct
     days and their texts (an object array; None for NaT), or None when the array is
     not datetime64 or holds a year outside 1000-9999 (``iso`` writes those)."""
+    array = np.asarray(array)  # a pandas DatetimeArray (a non-ns date column) too
     if array.dtype.kind != "M":
         return None
     days = array.astype("datetime64[D]")
