@@ -158,7 +158,7 @@ def _categories_in(column: pd.Series[Any], *values: object,
     """
     if not isinstance(column.dtype, pd.CategoricalDtype):
         return None
-    codes = column.cat.codes.to_numpy()
+    codes = column.array.codes
     if rows is not None:
         codes = codes[rows]
     found = np.zeros(len(codes), dtype=bool)
@@ -184,7 +184,7 @@ def _missing_at(column: pd.Series[Any], rows: npt.NDArray[np.integer[Any]],
     [True, False]
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
-        missing: npt.NDArray[np.bool_] = column.cat.codes.to_numpy()[rows] < 0
+        missing: npt.NDArray[np.bool_] = column.array.codes[rows] < 0
         return missing
     return np.asarray(pd.isna(cells), dtype=bool)
 
@@ -871,7 +871,7 @@ def _codes_and_values(column: pd.Series[Any]) -> tuple[npt.NDArray[np.intp], Any
     """Codes (-1: missing) and the values they stand for: a categorical's own codes and
     categories, else ``pd.factorize`` of the cells as objects."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), column.cat.categories
+        return column.array.codes, column.cat.categories
     codes, values = pd.factorize(_objects(column))
     return codes, values
 
@@ -1166,8 +1166,8 @@ def _organ_texts(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
                             dtype=np.int64, count=len(listed))
         return np.fromiter(numbers, dtype=object, count=len(numbers)), codes
     n_organs = len(lesions["organ"].cat.categories) + 1
-    pair = ((lesions["lesion_id"].cat.codes.to_numpy()[members].astype(np.int64) + 1) * n_organs
-            + lesions["organ"].cat.codes.to_numpy()[members] + 1)
+    pair = ((lesions["lesion_id"].array.codes[members].astype(np.int64) + 1) * n_organs
+            + lesions["organ"].array.codes[members] + 1)
     n_pairs = (len(lesions["lesion_id"].cat.categories) + 1) * n_organs
     if n_pairs > dense_limit(len(pair)):
         codes = first_seen_codes(pair)[0]
@@ -1186,7 +1186,7 @@ def _first_seen_values(column: pd.Series[Any], cells: npt.NDArray[np.object_] | 
     a categorical column without missing cells by its integer codes, each category being
     one distinct value."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        category = column.cat.codes.to_numpy()
+        category = column.array.codes
         if len(category) and category.min() >= 0:
             if numbered_by_first_sight(category):  # each code is its number
                 values = np.asarray(column.cat.categories,
