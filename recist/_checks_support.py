@@ -264,7 +264,7 @@ def findings_at_rows(frame: pd.DataFrame, rows: npt.ArrayLike,
         patients = decoded(encoding.patient, rows, str, frame["patient_id"])
     days = _iso_days(encoding.date_ns[rows].view("datetime64[ns]")  # the column's values
                      if frame["date"].dtype == np.dtype("datetime64[ns]")
-                     else np.asarray(frame["date"].array[rows]))  # as iso_dates reads them
+                     else frame["date"].array[rows])
     # (an object array: a column of the findings as it is, no list to convert)
     dates: list[str | None] | npt.NDArray[np.object_] = (
         days[1][days[0]] if days is not None else iso_dates(frame["date"].array[rows]))
