@@ -95,7 +95,9 @@ def check_baseline_window(measurements: pd.DataFrame, patients: pd.DataFrame | N
     id_column, start_column = patients["patient_id"], patients["start_date"]
     if not with_start.all():
         id_column, start_column = id_column[with_start], start_column[with_start]
-    start_texts = np.asarray(id_column.astype(str), dtype=object)
+    start_texts = (np.asarray(id_column.array, dtype=object)  # str each (no NA left)
+                   if type(id_column.array) is pd.arrays.StringArray
+                   else np.asarray(id_column.astype(str), dtype=object))
     patient = index_of(frame).patient
     at = _start_rows_by_code(patient, start_texts)
     if at is not None:  # the table's patients, once each, in the order of their codes

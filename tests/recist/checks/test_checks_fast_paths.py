@@ -301,6 +301,29 @@ def test_baseline_window_alike_for_a_patients_table_in_id_order_or_not(seed):
     assert _start_rows_by_code(coded, texts[::-1]) is None
 
 
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("reverse", [False, True])  # looked up by code, or by text
+def test_baseline_window_alike_for_patient_ids_of_string_dtype_or_objects(seed, reverse):
+    """A ``string`` id column's cells are read as they are (no ``astype(str)``), its
+    missing ids left out first: the findings of an object column of the same ids."""
+    from recist.checks_rows import check_baseline_window
+
+    table = _random_table(seed).dropna(subset=["patient_id", "date"])
+    rng = np.random.default_rng(seed)
+    ids = [*sorted(table["patient_id"].unique()), None]  # a patient without an id
+    patients = pd.DataFrame({
+        "patient_id": pd.Series(ids, dtype=object),
+        "start_date": pd.to_datetime("2024-01-01") + pd.to_timedelta(
+            rng.integers(-40, 60, len(ids)), "D")})
+    if reverse:
+        patients = patients.iloc[::-1]
+    as_objects = check_baseline_window(table, patients)
+    as_strings = check_baseline_window(
+        table, patients.assign(patient_id=patients["patient_id"].astype("string")))
+    assert as_strings == as_objects
+    assert len(as_objects) >= 1
+
+
 @pytest.mark.parametrize("cells", [["P1", "P1", "P2", "P3", "P2", "P1"],  # in order
                                    ["P1", "P3", "P2"],  # P3 before P2
                                    ["P1", "P3", "P3"],  # P2 unused
