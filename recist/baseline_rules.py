@@ -550,11 +550,35 @@ def classify_lesions(measurements: pd.DataFrame,
     ``LESION_COLUMNS`` plus ``baseline_date`` (latest scan date of the baseline time
     point, DEC-20) and ``notes``.
     """
-    return _classified_lesions(measurements, criteria, history)[0]
+    return _classified_lesions(measurements, criteria, history)[0].frame()
 
 
 _DIAMETER_COLUMNS = ("ld_mm", "sa_mm", "slice_thickness_mm")
 """The columns a lesion is classified by (with ``nodal``)."""
+
+@dataclass(frozen=True, eq=False)
+class _LesionColumns:
+    """The columns of ``classify_lesions``' table by name, in order (Series sharing one
+    RangeIndex, or arrays), before a DataFrame is made of them (~0.5 ms on a cohort,
+    and its columns' reads ~10 us each): ``check_target_selection`` reads them as they
+    are. ``names``: the table's columns when it has no rows (``columns`` is then empty)."""
+
+    columns: dict[str, Any]
+    names: list[str]
+
+    def __len__(self) -> int:
+        return 0 if not self.columns else len(next(iter(self.columns.values())))
+
+    def __contains__(self, name: object) -> bool:
+        """Whether the table has the column ``name`` (as ``in`` a DataFrame)."""
+        return name in self.names
+
+    def frame(self) -> pd.DataFrame:
+        """The table (an empty one of ``names`` when there are no rows)."""
+        if not self.columns:
+            return pd.DataFrame(columns=self.names)
+        return pd.DataFrame(self.columns, index=pd.RangeIndex(len(self)), copy=False)
+
 
 _TEXT_COLUMNS = ("category", "reason", "notes", "organ_key")
 """The text columns of ``classify_lesions`` that ``_classified_lesions`` leaves out when
@@ -563,7 +587,7 @@ asked for codes only (``_LesionTexts`` writes them for the lesions read)."""
 
 def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
                         history: pd.DataFrame | None = None, texts: bool = True,
-                        ) -> tuple[pd.DataFrame, npt.NDArray[np.int64], npt.NDArray[np.intp],
+                        ) -> tuple[_LesionColumns, npt.NDArray[np.int64], npt.NDArray[np.intp],
                                    _LesionTexts | None]:
     """``classify_lesions``, with two of its columns as integer codes, one per lesion:
     ``category`` (into ``_CATEGORY_VALUES``) and ``organ_key`` (-1: None; equal codes,
@@ -579,7 +603,7 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         columns = [name for name in columns if name not in _TEXT_COLUMNS]
     rows, patient, code, coded = _baseline_lesion_codes(measurements)
     if len(rows) == 0:
-        return (pd.DataFrame(columns=columns), np.zeros(0, dtype=np.int64),
+        return (_LesionColumns({}, columns), np.zeros(0, dtype=np.int64),
                 np.zeros(0, dtype=np.intp), None if texts else _LesionTexts.none())
     defaults = {"organ": pd.NA, "nodal": False, "ld_mm": np.nan, "sa_mm": np.nan,
                 "slice_thickness_mm": np.nan}
@@ -727,9 +751,9 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
     made = {"measurable": category_code == measurable_code}
     if texts:
         made.update(category=_CATEGORY_VALUES[category_code], reason=reasons, notes=notes)
-    # one table of the columns in order, sharing the arrays (selecting them would copy)
-    return (pd.DataFrame({name: made[name] if name in made else lesions[name]
-                          for name in columns}, index=index, copy=False),
+    # the columns in order, sharing the arrays (selecting them would copy)
+    return (_LesionColumns({name: made[name] if name in made else lesions[name]
+                            for name in columns}, columns),
             category_code, organ_key_code,
             None if texts else _LesionTexts(
                 classes, status_reasons, nodal, organ_code, key_values, dates))
@@ -932,29 +956,36 @@ def check_target_selection(lesions: pd.DataFrame,
     """
     coded: tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]] | None = None
     written: _LesionTexts | None = None  # the texts of classified lesions, when read
+    table: pd.DataFrame | dict[str, Any]  # the lesions' columns by name
     if "category" not in lesions.columns:
-        lesions, category_code, organ_key_code, written = _classified_lesions(
+        classified, category_code, organ_key_code, written = _classified_lesions(
             lesions, criteria, texts=False)
         coded = (category_code, organ_key_code)
+        if not len(classified):
+            return []
+        table = classified.columns
     else:  # a lesions table as given: its texts are grouped here, not by the encoding
         refuse_nul_columns(lesions, ("patient_id", "lesion_id", "organ"),
                            lambda row: f"lesions row at index {index_label(lesions.index, row)}")
-    if lesions.empty:
-        return []
-    if not lesions.index.equals(pd.RangeIndex(len(lesions))):  # classify_lesions' is
-        lesions = lesions.reset_index(drop=True)
-    found = _SelectionFindings(lesions, written)
+        if lesions.empty:
+            return []
+        table = (lesions if lesions.index.equals(pd.RangeIndex(len(lesions)))
+                 else lesions.reset_index(drop=True))  # classify_lesions' index
+    found = _SelectionFindings(table, written)
     patient, grouped = found.patient, found.patient >= 0
     n_patients = int(patient.max(initial=-1)) + 1
-    is_target = _categories_in(lesions["kind"], LesionKind.TARGET)
+    is_target = _categories_in(table["kind"], LesionKind.TARGET)
     if is_target is None:
-        is_target = (lesions["kind"] == LesionKind.TARGET).to_numpy()
+        is_target = (table["kind"] == LesionKind.TARGET).to_numpy()
     lesion_ids_at = found.lesion_ids_at
 
-    target_patient = np.where(is_target & grouped, patient, n_patients)
-    n_targets = np.bincount(target_patient, minlength=n_patients + 1)[:n_patients]
-    targets_of_row = np.append(n_targets, 0)[np.where(grouped, patient, n_patients)]
-    crowded_rows = np.flatnonzero(is_target & (targets_of_row > criteria.max_targets))
+    # the selection's counts read the targets of known patients only (the others are in
+    # no group): their positions, patients and their patients' numbers of targets
+    targets = np.flatnonzero(is_target & grouped)
+    target_patient = patient[targets]
+    n_targets = np.bincount(target_patient, minlength=n_patients)
+    targets_of_target = n_targets[target_patient]
+    crowded_rows = targets[targets_of_target > criteria.max_targets]
     members, starts = _groups_in_order(patient[crowded_rows], crowded_rows)
     ids = lesion_ids_at(members).tolist()
     found.add(members[starts[:-1]], "too-many-targets", "SEL-1", [
@@ -966,27 +997,27 @@ def check_target_selection(lesions: pd.DataFrame,
     if coded is not None:
         organ_code = coded[1]
     else:
-        organ_keys = _objects(lesions["organ_key"])
+        organ_keys = _objects(table["organ_key"])
         organ_code = pd.factorize(organ_keys)[0]
-    keyed = is_target & grouped & (organ_code >= 0)
-    # one code per (patient, organ key) of the keyed targets, 0 for every other lesion:
-    # counted directly when the codes' range is small, else hashed first
-    per_organ_code = np.where(keyed, patient * (int(organ_code.max(initial=0)) + 1)
-                              + organ_code + 1, 0)
+    target_organ = organ_code[targets]
+    keyed = target_organ >= 0
+    # one code per (patient, organ key) of the keyed targets: counted directly when the
+    # codes' range is small, else hashed first
+    per_organ_code = (target_patient[keyed].astype(np.int64)
+                      * (int(organ_code.max(initial=0)) + 1) + target_organ[keyed])
     if int(per_organ_code.max(initial=0)) > dense_limit(len(per_organ_code)):
         per_organ_code = pd.factorize(per_organ_code)[0]
-    per_organ = np.bincount(per_organ_code)[per_organ_code]
-    chosen = np.flatnonzero(keyed & (per_organ > criteria.max_targets_per_organ))
-    crowded, starts = _groups_in_order(per_organ_code[chosen], chosen)
+    over = np.bincount(per_organ_code)[per_organ_code] > criteria.max_targets_per_organ
+    crowded, starts = _groups_in_order(per_organ_code[over], targets[keyed][over])
 
     def in_organs(at: npt.NDArray[np.intp]) -> list[str]:
         """``f"{lesion} ({organ})"`` of the lesions ``crowded[at]``."""
         rows = crowded[at]
-        organs = _objects_at(lesions["organ"], rows)
-        organs[_missing_at(lesions["organ"], rows, organs)] = "node"  # key "lymph node"
+        organs = _objects_at(table["organ"], rows)
+        organs[_missing_at(table["organ"], rows, organs)] = "node"  # key "lymph node"
         return _in_organs(lesion_ids_at(rows), organs)
 
-    listed, listed_code = _organ_texts(lesions, crowded, in_organs)
+    listed, listed_code = _organ_texts(table, crowded, in_organs)
     firsts = crowded[starts[:-1]]
     organ_key_at: Callable[[int], Any]
     if written is not None:  # the key of a group's first lesion, written when a text is
@@ -1010,20 +1041,20 @@ def check_target_selection(lesions: pd.DataFrame,
     if written is not None:
         reasons_at = written.reasons
     else:
-        reasons = _objects(lesions["reason"])
+        reasons = _objects(table["reason"])
 
         def reasons_at(rows: npt.NDArray[np.intp]) -> list[str]:
             at_rows: list[str] = reasons[rows].tolist()
             return at_rows
-    measurable = lesions["measurable"]
-    measurable_flags = (measurable.to_numpy() if measurable.dtype == np.bool_
+    measurable = table["measurable"]
+    measurable_flags = (np.asarray(measurable) if measurable.dtype == np.bool_
                         else measurable.astype(bool).to_numpy())
     unmeasurable = is_target & ~measurable_flags
     if coded is not None:  # the codes of the categories: no text compared
         pathological = coded[0] == _CATEGORY_CODE[LesionCategory.PATHOLOGICAL_NODE]
         normal = coded[0] == _CATEGORY_CODE[LesionCategory.NORMAL_NODE]
     else:
-        category = _objects(lesions["category"])
+        category = _objects(table["category"])
         pathological = category == LesionCategory.PATHOLOGICAL_NODE.value
         normal = category == LesionCategory.NORMAL_NODE.value
 
@@ -1040,9 +1071,9 @@ def check_target_selection(lesions: pd.DataFrame,
     add(unmeasurable & ~pathological & ~normal, "non-measurable-target", "SEL-1",
         lambda lesion, reason: f"target {lesion} is not measurable: {reason}; targets must "
                                "be measurable (SEL-1, R11 4.2)")
-    is_non_target = _categories_in(lesions["kind"], LesionKind.NON_TARGET)
+    is_non_target = _categories_in(table["kind"], LesionKind.NON_TARGET)
     if is_non_target is None:
-        is_non_target = (lesions["kind"] == LesionKind.NON_TARGET).to_numpy()
+        is_non_target = (table["kind"] == LesionKind.NON_TARGET).to_numpy()
     add(is_non_target & normal,
         "normal-node-recorded", "MEAS-6",
         lambda lesion, reason: f"non-target {lesion}: {reason}")
@@ -1055,8 +1086,9 @@ def check_target_selection(lesions: pd.DataFrame,
         f"no target lesion although {', '.join(ids[start:end])} is measurable; measurable "
         "lesions up to the limits are targets (SEL-1, R11 4.2)"
         for start, end in zip(starts[:-1].tolist(), starts[1:].tolist())], lesion=False)
-    add(is_target & (organ_code < 0) & (targets_of_row > criteria.max_targets_per_organ),
-        "organ-missing", "SEL-1",
+    unkeyed = np.zeros(len(is_target), dtype=bool)
+    unkeyed[targets[~keyed & (targets_of_target > criteria.max_targets_per_organ)]] = True
+    add(unkeyed, "organ-missing", "SEL-1",
         lambda lesion, _: f"target {lesion} has no organ: the limit of "
                           f"{criteria.max_targets_per_organ} targets per organ cannot be "
                           "checked; fill the organ column")
@@ -1136,7 +1168,7 @@ def _lesions_in_organs(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
     return texts[codes].tolist(), codes
 
 
-def _organ_texts(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
+def _organ_texts(lesions: pd.DataFrame | Mapping[str, Any], members: npt.NDArray[np.int64],
                  in_organs: Callable[[npt.NDArray[np.intp]], list[str]]
                  ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.int64]]:
     """The distinct texts ``f"{lesion} ({organ})"`` of the lesions ``members`` and each
@@ -1205,7 +1237,8 @@ class _SelectionFindings:
     together in the order of the patients' first rows (as a stable sort of the findings
     by patient gives)."""
 
-    def __init__(self, lesions: pd.DataFrame, written: _LesionTexts | None = None) -> None:
+    def __init__(self, lesions: pd.DataFrame | Mapping[str, Any],
+                 written: _LesionTexts | None = None) -> None:
         self.lesions = lesions
         self.written = written  # the baseline dates, when the table has none
         # patient codes in order of first sight; a missing id (-1) is in no group
@@ -1245,7 +1278,7 @@ class _SelectionFindings:
         order = np.argsort(np.maximum(rank, 0), kind="stable")
         rows, raw_ids, ids, texts = rows[order], raw_ids[order], ids[order], texts[order]
         baseline_dates = (self.lesions["baseline_date"].to_numpy()[rows]
-                          if "baseline_date" in self.lesions.columns
+                          if "baseline_date" in self.lesions
                           else None if self.written is None
                           else self.written.baseline_dates(rows))
         dates = [None] * len(rows) if baseline_dates is None else iso_dates(baseline_dates)
