@@ -31,6 +31,7 @@ from recist.arrays import (
     first_row_of_each,
     first_seen_codes,
     numbered_by_first_sight,
+    rising_by_steps_of_one,
     round_half_away,
     run_starts,
     sorted_codes,
@@ -681,11 +682,12 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         lesions = {name: table[name] for name in table.columns}
         index = table.index
     patient_codes = coded_at.get("patient_id")
-    dates: tuple[npt.NDArray[np.int64], npt.NDArray[np.signedinteger[Any]]] | None = None
+    dates: _RowDates | None = None
     if (judged_only and encoding is not None and patient_codes is not None
             and measurements["date"].dtype == np.dtype("datetime64[ns]")):
-        # each patient's date, looked up at the findings' lesions only
-        dates = (_baseline_ns_by_patient(encoding), patient_codes)
+        # each lesion's date, looked up at the findings' lesions only
+        tps = encoding.timepoints
+        dates = (tps.last_ns, tps.row_tp, at)
         columns.remove("baseline_date")
     else:
         lesions["baseline_date"] = pd.Series(_baseline_dates(
@@ -705,7 +707,7 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
     organ_key_code = np.where(nodal, key_code[-1], np.append(key_code[:-1], -1)[
         organ_code.astype(np.intp)])
     if judged_only:
-        classified = _judged_lesions(lesions["kind"], nodal, patient[first])
+        classified = _judged_lesions(lesions["kind"], nodal, patient)  # first: every row
         at_classified = at[classified]
         diameters = [numbers(name, at_classified) for name in _DIAMETER_COLUMNS]
         classes = _DistinctLesions.of(diameters[0], diameters[1], nodal[classified],
@@ -786,6 +788,11 @@ def _organ_keys(nodal: npt.NDArray[np.bool_], keys: npt.NDArray[np.object_]
     return keyed
 
 
+_RowDates = tuple[npt.NDArray[np.int64], npt.NDArray[np.signedinteger[Any]],
+                  npt.NDArray[np.intp]]
+"""``_LesionTexts.dates``: ``(last_ns, row_tp, at)``."""
+
+
 @dataclass(frozen=True, eq=False)
 class _LesionTexts:
     """The ``reason`` and ``organ_key`` cells of ``classify_lesions``' table, written for
@@ -793,15 +800,17 @@ class _LesionTexts:
     ``classes`` classified the lesions, ``status_reasons`` the lesions judged by their
     status instead (position: reason); ``organ_code`` codes each lesion's organ into
     ``key_values`` (its key; the last, None: code -1). ``dates``: when the table has no
-    ``baseline_date`` column, each patient's baseline date (``_baseline_ns_by_patient``)
-    and each lesion's patient code into them."""
+    ``baseline_date`` column, the latest date of each time point of the encoding
+    (``last_ns``), each row's time point (``row_tp``) and each lesion's row: a lesion's
+    row is one of its patient's baseline time point, whose latest date (``NaT`` skipped)
+    is the lesion's ``baseline_date`` (as ``_baseline_dates`` reads it)."""
 
     classes: _DistinctLesions | None
     status_reasons: dict[int, str]
     nodal: npt.NDArray[np.bool_]
     organ_code: npt.NDArray[np.intp]
     key_values: npt.NDArray[np.object_]
-    dates: tuple[npt.NDArray[np.int64], npt.NDArray[np.signedinteger[Any]]] | None = None
+    dates: _RowDates | None = None
 
     @classmethod
     def none(cls) -> _LesionTexts:
@@ -827,9 +836,8 @@ class _LesionTexts:
         the table holds them."""
         if self.dates is None:
             return None
-        by_patient, patient_codes = self.dates
-        dates: npt.NDArray[Any] = take_by_codes(by_patient, patient_codes[rows]).view(
-            "datetime64[ns]")
+        last_ns, row_tp, at = self.dates
+        dates: npt.NDArray[Any] = last_ns[row_tp[at[rows]]].view("datetime64[ns]")
         return dates
 
     def organ_keys(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
@@ -1220,7 +1228,8 @@ def _first_seen_values(column: pd.Series[Any], cells: npt.NDArray[np.object_] | 
     if isinstance(column.dtype, pd.CategoricalDtype):
         category = column.array.codes
         if len(category) and category.min() >= 0:
-            if numbered_by_first_sight(category):  # each code is its number
+            # each code is its number (codes rising by one at most: a sorted table's)
+            if rising_by_steps_of_one(category) or numbered_by_first_sight(category):
                 values = np.asarray(column.cat.categories,
                                     dtype=object)[:int(category.max()) + 1]
                 return category.astype(np.intp), values
