@@ -543,3 +543,56 @@ def take_bytes(table: npt.NDArray[Any], codes: npt.NDArray[np.signedinteger[Any]
     taken = pc.take(pa.array(table.view(np.uint8)), pa.array(codes), boundscheck=False)
     out = np.asarray(taken).view(table.dtype)
     return out
+
+
+def equal_to_taken(values: npt.NDArray[Any], table: npt.NDArray[Any],
+                   codes: npt.NDArray[np.integer[Any]]) -> bool:
+    """Whether ``values == table[codes]`` everywhere (1-d ``values`` and ``codes`` of one
+    length, every code indexing ``table`` as in :func:`take_by_codes`), compared block by
+    block: no temporary the size of ``values`` (nor a pointer-sized copy of the codes),
+    and no block read after the first that differs.
+
+    >>> table = np.array([5, 6])
+    >>> [equal_to_taken(np.array(v), table, np.array([0, 1, 0], dtype=np.int32))
+    ...  for v in ([5, 6, 5], [5, 6, 6])]
+    [True, False]
+    """
+    if len(values) != len(codes):
+        raise ValueError("equal_to_taken: values and codes of one length")
+    block = np.empty(min(len(codes), _TAKE_BLOCK), dtype=table.dtype)
+    for start in range(0, len(codes), _TAKE_BLOCK):
+        stop = start + _TAKE_BLOCK
+        taken = np.take(table, codes[start:stop], out=block[:len(codes[start:stop])],
+                        mode="wrap")
+        if not np.array_equal(values[start:stop], taken):
+            return False
+    return True
+
+
+def take_numbers(table: npt.NDArray[Any], codes: npt.NDArray[np.signedinteger[Any]]
+                 ) -> npt.NDArray[Any]:
+    """``take_by_codes(table, codes)`` (``table[codes]``, code ``-1`` its last entry) for a
+    1-d ``table`` of fixed-width numbers (bool, integers, floats, datetimes) and 1-d signed
+    integer ``codes``, as a read-only array.
+
+    Many codes all within ``0 .. len(table) - 1`` (two passes to know it) are gathered by
+    pyarrow's take, about twice as fast as numpy's on 10⁶ int32 codes of an int32 table
+    (``take_bytes``' way, for values of 2, 4 or 8 bytes too); others by ``take_by_codes``.
+
+    >>> take_numbers(np.array([10, 20, 30], dtype=np.int32), np.array([2, -1, 0]))
+    array([30, 30, 10], dtype=int32)
+    """
+    if (table.ndim != 1 or table.dtype.kind not in "biufmM"
+            or table.dtype.itemsize not in (1, 2, 4, 8) or codes.ndim != 1
+            or codes.dtype.kind != "i"):
+        raise TypeError("take_numbers: a 1-d table of fixed-width numbers and signed "
+                        "integer codes")
+    if (len(codes) >= _ARROW_TAKE_MIN and int(codes.min()) >= 0
+            and int(codes.max()) < len(table)):
+        values = pa.array(table.view(f"u{table.dtype.itemsize}"))
+        taken = pc.take(values, pa.array(codes), boundscheck=False)
+        out: npt.NDArray[Any] = np.asarray(taken).view(table.dtype)
+        return out
+    out = take_by_codes(table, codes)
+    out.flags.writeable = False
+    return out

@@ -349,6 +349,12 @@ def test_lesion_codes_with_missing_ids_are_numbered_by_first_row(n_patients):
     missing = "(missing)"  # no id here (pandas hashes text up to a NUL: not that)
     assert encoding.lesion_code.tolist() == _first_seen_codes(
         pd.Series(patient).fillna(missing) + "/" + pd.Series(lesion).fillna(missing))
+    # each lesion's first row: kept from the table's numbering, or found over the rows
+    first_rows = encoding.lesion_first_rows
+    assert ("_lesion_first_rows" in encoding.__dict__) is (n_patients == 5)
+    assert first_rows.dtype == np.int64 and not first_rows.flags.writeable
+    assert first_rows.tolist() == [encoding.lesion_code.tolist().index(code)
+                                   for code in range(encoding.n_lesions)]
 
 
 @pytest.mark.parametrize("n_copies", [0, 1, 3])
