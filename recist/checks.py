@@ -180,8 +180,9 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
 
     nodal = frame["nodal"].to_numpy(dtype=bool)
     organ = codes_of(frame, "organ") if "organ" in frame.columns else None
-    # (each followed lesion's value read at its first followed baseline row)
-    if _same_within(lesion_at, n_lesions, _traits(kind, nodal, organ), first_followed):
+    firsts = index_of(frame).lesion_first_rows  # of each lesion (numbered by it)
+    # (each lesion's value read at its first row)
+    if _same_within(lesion_at, n_lesions, _traits(kind, nodal, organ), firsts):
         # every lesion's rows agree in kind, flag and organ: none changes (steps 2-4)
         return findings
     # the flag and the organ code as one value (2 x code + flag: one pass over the rows)
@@ -209,9 +210,8 @@ def check_lesion_ids_stable(measurements: pd.DataFrame) -> Sequence[Finding]:
              else f"a {was[i]} at baseline is recorded here as {now[i]}; check the lesion_id"
              for i, t in zip(kept, target)])
 
-    if _same_within(lesion_at, n_lesions, flag_and_organ):
+    if _same_within(lesion_at, n_lesions, flag_and_organ, firsts):
         return findings  # no flag and no organ changes within a lesion (steps 3, 4)
-    firsts = first_row_of_each(lesion_code, n_lesions)  # of each lesion (numbered by it)
     flipped = nodal != nodal[firsts][lesion_at]
     if flipped.any():
         rows = _first_rows(_by_order(frame, np.flatnonzero(flipped)), lesion_code)
@@ -232,8 +232,9 @@ def _same_within(group: np.ndarray, n_groups: int, values: np.ndarray,
     intp, 0 .. n_groups - 1). Each group's value is taken from any one of its rows (a
     scatter): the rows all agree with that one exactly when they all agree.
 
-    ``rows_of``: a row of each of some groups (-1: none; integer ``values``), whose value
-    is read there instead: the other groups are given a value below all ``values``, so
+    ``rows_of``: a row of each of some groups (-1: none; integer ``values`` unless every
+    group has one), whose value is read there instead: when every group has one, no
+    scatter at all; else the other groups are given a value below all ``values``, so
     that only their rows (and rows that disagree) are left to scatter, not every row.
 
     >>> _same_within(np.array([0, 1, 0]), 2, np.array([5, 7, 5])), _same_within(
@@ -241,7 +242,11 @@ def _same_within(group: np.ndarray, n_groups: int, values: np.ndarray,
     (True, False)
     >>> _same_within(np.array([0, 1, 1, 0]), 2, np.array([5, 7, 7, 5]), np.array([3, -1]))
     True
+    >>> _same_within(np.array([0, 1, 0]), 2, np.array([5, 7, 6]), np.array([0, 1]))
+    False
     """
+    if rows_of is not None and len(rows_of) == n_groups and (rows_of >= 0).all():
+        return bool((np.take(values[rows_of], group) == values).all())
     if rows_of is not None and len(values):
         low = int(values.min())
         if low > np.iinfo(values.dtype).min:
