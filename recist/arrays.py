@@ -182,28 +182,6 @@ def numbered_by_first_sight(codes: npt.NDArray[Any]) -> bool:
     return bool((running[1:] - running[:-1] <= 1).all())
 
 
-def rising_by_steps_of_one(codes: npt.NDArray[Any]) -> bool:
-    """Whether integer codes start at 0 and each equals the one before or exceeds it by
-    one (the codes of a sorted table's groups numbered in order): then they are numbered
-    by first sight (``numbered_by_first_sight``), found here from the differences of
-    neighbours, without the running maximum (a sequential pass, ~5x slower). The last
-    code must be the number of rises (a difference wrapped around the integer type is
-    no rise).
-
-    >>> rising_by_steps_of_one(np.array([0, 0, 1, 2, 2])), rising_by_steps_of_one(
-    ...     np.array([0, 2, 1])), rising_by_steps_of_one(np.array([0, 1, 0]))
-    (True, False, False)
-    >>> rising_by_steps_of_one(np.arange(129).astype(np.int8))  # 127 then -128: wrapped
-    False
-    """
-    if not len(codes) or codes.dtype.kind not in "iu" or codes[0] != 0:
-        return False
-    steps = np.subtract(codes[1:], codes[:-1])
-    if not ((steps == 0) | (steps == 1)).all():
-        return False
-    return int(codes[-1]) == int(np.count_nonzero(steps))
-
-
 def _first_rows_if_numbered_by_first_row(codes: npt.NDArray[Any], n_groups: int | None
                                          ) -> npt.NDArray[np.int64] | None:
     """``first_row_of_each(codes, n_groups)`` when the codes 0 .. n - 1 are numbered by

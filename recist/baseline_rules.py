@@ -31,7 +31,6 @@ from recist.arrays import (
     first_row_of_each,
     first_seen_codes,
     numbered_by_first_sight,
-    rising_by_steps_of_one,
     round_half_away,
     run_starts,
     sorted_codes,
@@ -1057,46 +1056,48 @@ def check_target_selection(lesions: pd.DataFrame,
     measurable = table["measurable"]
     measurable_flags = (np.asarray(measurable) if measurable.dtype == np.bool_
                         else measurable.astype(bool).to_numpy())
-    unmeasurable = is_target & ~measurable_flags
+    unmeasurable = np.flatnonzero(is_target & ~measurable_flags)  # the targets' rows
     if coded is not None:  # the codes of the categories: no text compared
-        pathological = coded[0] == _CATEGORY_CODE[LesionCategory.PATHOLOGICAL_NODE]
-        normal = coded[0] == _CATEGORY_CODE[LesionCategory.NORMAL_NODE]
-    else:
+        normal_node = coded[0] == _CATEGORY_CODE[LesionCategory.NORMAL_NODE]
+        unmeasurable_code = coded[0][unmeasurable]  # read at those targets only
+        pathological = (unmeasurable_code
+                        == _CATEGORY_CODE[LesionCategory.PATHOLOGICAL_NODE])
+        normal = unmeasurable_code == _CATEGORY_CODE[LesionCategory.NORMAL_NODE]
+    else:  # each text compared, as given
         category = _objects(table["category"])
-        pathological = category == LesionCategory.PATHOLOGICAL_NODE.value
-        normal = category == LesionCategory.NORMAL_NODE.value
+        pathological = (category == LesionCategory.PATHOLOGICAL_NODE.value)[unmeasurable]
+        normal_node = category == LesionCategory.NORMAL_NODE.value
+        normal = normal_node[unmeasurable]
 
-    def add(mask: npt.NDArray[np.bool_], code: str, rule: str,
+    def add(rows: npt.NDArray[np.intp], code: str, rule: str,
             text: Callable[[Any, Any], str]) -> None:
-        rows = np.flatnonzero(mask)
         found.add(rows, code, rule, [text(lesion, reason) for lesion, reason in zip(
             lesion_ids_at(rows).tolist(), reasons_at(rows))])
 
-    add(unmeasurable & pathological, "node-target-not-measurable", "MEAS-5",
+    add(unmeasurable[pathological], "node-target-not-measurable", "MEAS-5",
         lambda lesion, reason: f"target {lesion}: {reason}; record it as a non-target")
-    add(unmeasurable & normal, "normal-node-recorded", "MEAS-6",
+    add(unmeasurable[normal], "normal-node-recorded", "MEAS-6",
         lambda lesion, reason: f"target {lesion}: {reason}")
-    add(unmeasurable & ~pathological & ~normal, "non-measurable-target", "SEL-1",
+    add(unmeasurable[~pathological & ~normal], "non-measurable-target", "SEL-1",
         lambda lesion, reason: f"target {lesion} is not measurable: {reason}; targets must "
                                "be measurable (SEL-1, R11 4.2)")
     is_non_target = _categories_in(table["kind"], LesionKind.NON_TARGET)
     if is_non_target is None:
         is_non_target = (table["kind"] == LesionKind.NON_TARGET).to_numpy()
-    add(is_non_target & normal,
+    add(np.flatnonzero(is_non_target & normal_node),
         "normal-node-recorded", "MEAS-6",
         lambda lesion, reason: f"non-target {lesion}: {reason}")
 
-    untargeted = np.flatnonzero(measurable_flags & grouped
-                                & (np.append(n_targets, 0)[patient] == 0))
+    measurable_rows = np.flatnonzero(measurable_flags & grouped)
+    untargeted = measurable_rows[n_targets[patient[measurable_rows]] == 0]
     members, starts = _groups_in_order(patient[untargeted], untargeted)
     ids = lesion_ids_at(members).tolist()
     found.add(members[starts[:-1]], "no-target-selected", "SEL-1", [
         f"no target lesion although {', '.join(ids[start:end])} is measurable; measurable "
         "lesions up to the limits are targets (SEL-1, R11 4.2)"
         for start, end in zip(starts[:-1].tolist(), starts[1:].tolist())], lesion=False)
-    unkeyed = np.zeros(len(is_target), dtype=bool)
-    unkeyed[targets[~keyed & (targets_of_target > criteria.max_targets_per_organ)]] = True
-    add(unkeyed, "organ-missing", "SEL-1",
+    add(targets[~keyed & (targets_of_target > criteria.max_targets_per_organ)],
+        "organ-missing", "SEL-1",
         lambda lesion, _: f"target {lesion} has no organ: the limit of "
                           f"{criteria.max_targets_per_organ} targets per organ cannot be "
                           "checked; fill the organ column")
@@ -1228,8 +1229,7 @@ def _first_seen_values(column: pd.Series[Any], cells: npt.NDArray[np.object_] | 
     if isinstance(column.dtype, pd.CategoricalDtype):
         category = column.array.codes
         if len(category) and category.min() >= 0:
-            # each code is its number (codes rising by one at most: a sorted table's)
-            if rising_by_steps_of_one(category) or numbered_by_first_sight(category):
+            if numbered_by_first_sight(category):  # each code is its number
                 values = np.asarray(column.cat.categories,
                                     dtype=object)[:int(category.max()) + 1]
                 return category.astype(np.intp), values
