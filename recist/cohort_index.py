@@ -402,12 +402,11 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         first, last = first[ordered], last[ordered]
     sorted_patient = np.asarray(sorted_patient, dtype=np.intp)
     # each time point's number in its patient's run (0: the baseline): its index less
-    # that of the run's first time point, carried forward (a product, not np.where: no
-    # branch a row; in place, no further arrays)
+    # that of the run's first time point, repeated over the run (a third of the time of
+    # carrying it forward by np.maximum.accumulate)
+    patient_heads = np.flatnonzero(run_starts(sorted_patient))
     order = np.arange(n_groups)
-    start_of = order * run_starts(sorted_patient)
-    np.maximum.accumulate(start_of, out=start_of)
-    order -= start_of
+    order -= np.repeat(patient_heads, np.diff(patient_heads, append=n_groups))
     return Timepoints(
         row_tp=row_tp, timepoint_code=timepoint_code, has_visit=has_visit,
         patient=sorted_patient, label=labels[label_code], order=order,
