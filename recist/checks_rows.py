@@ -692,8 +692,14 @@ non-target; a status not allowed for the kind; a target)."""
 
 def _status_flags(kind: TextCodes, status: TextCodes) -> np.ndarray:
     """Each row's ``_pair_flags`` (uint8), looked up by its (kind, status) pair of codes:
-    one pass over the rows' small codes and one gather from the few pairs' flags, where
-    comparing the codes with each kind and status took some thirty passes.
+    one pass over the rows' small codes and one gather from a table of the pairs' flags,
+    where comparing the codes with each kind and status took some thirty passes.
+
+    ``_pair_flags`` is asked once per pair of classes (``_classes``: the values it cannot
+    tell apart), not per pair of distinct values: a table that is not normalised may
+    hold thousands of distinct kinds and statuses. Above ``_PAIR_TABLE_LIMIT`` pairs
+    the rows' codes are turned into their classes first (two more gathers, no table of
+    every pair).
 
     >>> from recist.cohort_index import text_codes
     >>> flags = _status_flags(text_codes(pd.Series(["target", "new", None])),
@@ -701,18 +707,60 @@ def _status_flags(kind: TextCodes, status: TextCodes) -> np.ndarray:
     >>> flags.tolist() == [_TARGET | _TARGET_MEASURED, _ABSENT | _NOT_ALLOWED, _ABSENT]
     True
     """
-    kinds = [None, *kind.uniques.tolist()]  # at code + 1: a missing value (-1) first
-    statuses = [None, *status.uniques.tolist()]
-    table = np.array([_pair_flags(k, s) for k in kinds for s in statuses], dtype=np.uint8)
+    kind_class, kinds = _classes(kind, _NAMED_KINDS)
+    status_class, statuses = _classes(status, _NAMED_STATUSES)
+    by_class = np.array([_pair_flags(k, s) for k in kinds for s in statuses], dtype=np.uint8)
+    if len(kind_class) * len(status_class) > _PAIR_TABLE_LIMIT:
+        pair_class = kind_class[kind.codes.astype(np.intp) + 1] * len(statuses)
+        pair_class += status_class[status.codes.astype(np.intp) + 1]
+        return by_class[pair_class]
+    table = by_class[(kind_class[:, None] * len(statuses) + status_class).ravel()]
     wide_enough: type[np.signedinteger[Any]] = next(
         dtype for dtype in (np.int8, np.int16, np.int32, np.int64)
         if len(table) <= np.iinfo(dtype).max)
     pair: npt.NDArray[np.signedinteger[Any]] = kind.codes.astype(wide_enough)
     pair += 1
-    pair *= len(statuses)
+    pair *= len(status_class)
     pair += status.codes
     pair += 1
     return take_by_codes(table, pair)
+
+
+_PAIR_TABLE_LIMIT = 1 << 16
+"""The most (kind, status) pairs ``_status_flags`` tabulates."""
+
+_NAMED_KINDS = (LesionKind.TARGET, LesionKind.NON_TARGET, *LESION_STATUSES)
+"""Every kind ``_pair_flags`` asks about."""
+
+_NAMED_STATUSES = (NonTargetStatus.ABSENT, NonTargetStatus.PRESENT, TargetStatus.MERGED,
+                   TargetStatus.TOO_SMALL, TargetStatus.NOT_EVALUATED,
+                   TargetStatus.MEASURED,
+                   *(status for statuses in LESION_STATUSES.values() for status in statuses))
+"""Every status ``_pair_flags`` asks about."""
+
+
+def _classes(coded: TextCodes, named: tuple[object, ...]
+             ) -> tuple[npt.NDArray[np.intp], list[object]]:
+    """The class of a missing value (first) and of each of ``coded``'s distinct values,
+    and one member of each class: values in one class are those ``_pair_flags`` cannot
+    tell apart, being ``in`` (equal to) the same ones of ``named``; a missing value is
+    equal to none.
+
+    >>> from recist.cohort_index import text_codes
+    >>> classes, members = _classes(text_codes(pd.Series(["b", "x", "a", "y"])), ("a", "b"))
+    >>> classes.tolist(), members
+    ([0, 1, 2, 0, 0], [None, 'a', 'b'])
+    """
+    class_of: dict[tuple[bool, ...], int] = {}
+    members: list[object] = []
+    classes = np.empty(len(coded.uniques) + 1, dtype=np.intp)
+    for at, value in enumerate([None, *coded.uniques.tolist()]):
+        equal_to = tuple(value is not None and value in (one,) for one in named)
+        if equal_to not in class_of:
+            class_of[equal_to] = len(members)
+            members.append(value)
+        classes[at] = class_of[equal_to]
+    return classes, members
 
 
 def _pair_flags(kind: object, status: object) -> int:

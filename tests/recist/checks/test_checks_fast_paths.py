@@ -201,6 +201,32 @@ def test_status_diameters_of_categories_as_row_by_row(seed):
     assert _status_findings(table) == _status_findings_plainly(table)
 
 
+@pytest.mark.parametrize("limit", [1 << 20, 4])
+def test_status_flags_of_many_distinct_values_as_pair_by_pair(monkeypatch, limit):
+    """Hundreds of distinct kinds and statuses (a table that is not normalised): one
+    ``_pair_flags`` per pair of classes, the same flags as asked pair by pair, through
+    the table of ~10^5 pairs and (a limit of 4) through the rows' classes."""
+    from recist import checks_rows
+
+    monkeypatch.setattr(checks_rows, "_PAIR_TABLE_LIMIT", limit)
+    named = ["target", "non_target", "new", "measured", "absent", "present", "merged",
+             "too_small", "not_evaluated", "unequivocal", None]
+    rng = np.random.default_rng(5)
+    kinds = [*named, *(f"kind {i}" for i in range(300))]
+    statuses = [*named, *(f"status {i}" for i in range(300))]
+    kind = pd.Series(rng.choice(np.array(kinds, dtype=object), 6000))
+    status = pd.Series(rng.choice(np.array(statuses, dtype=object), 6000))
+    calls = []
+    pair_flags = checks_rows._pair_flags
+    monkeypatch.setattr(checks_rows, "_pair_flags",
+                        lambda k, s: calls.append(1) or pair_flags(k, s))
+    flags = checks_rows._status_flags(text_codes(kind), text_codes(status))
+    assert len(calls) < 200  # per class, not per distinct pair (~10^5)
+    expected = [pair_flags(None if pd.isna(k) else k, None if pd.isna(s) else s)
+                for k, s in zip(kind, status)]
+    assert flags.tolist() == expected
+
+
 def test_status_diameters_tables_find_every_code():
     codes = {code for seed in range(8) for code, _ in _status_findings(_status_table(seed))}
     assert len(codes) == 6
