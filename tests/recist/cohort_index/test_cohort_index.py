@@ -194,7 +194,10 @@ def test_patient_codes_of_time_points_in_sorted_order(change):
         "visit": np.tile(np.repeat(["V0", "V1", "V2"], 2), 4),
         "date": np.tile(np.repeat(pd.to_datetime(["2024-01-02", "2024-02-01", "2024-03-04"]),
                                   2), 4)})
-    categories = {"unused-category": [*patients, "Q9"], "gap": ["P0", "P1", "P2", "P2a", "P3"]}
+    # the missing id's case without P0 among the categories: the codes then rise by one
+    # from -1 (-1, 0, 1, 2), so only the first code's test tells it apart
+    categories = {"unused-category": [*patients, "Q9"], "gap": ["P0", "P1", "P2", "P2a", "P3"],
+                  "missing-id": patients[1:]}
     if change == "missing-id":  # the first patient's rows: code -1, the first time points
         frame.loc[frame["patient_id"] == "P0", "patient_id"] = None
     frame["patient_id"] = pd.Categorical(frame["patient_id"],
