@@ -1000,12 +1000,19 @@ def check_target_selection(lesions: pd.DataFrame,
         f"{criteria.max_targets} (SEL-1, R11 4.2); record the others as non-targets"
         for start, end in zip(starts[:-1].tolist(), starts[1:].tolist())], lesion=False)
 
-    # equal codes, equal keys (-1: None): classify_lesions' codes, else by hashing
-    if coded is not None:
+    # equal codes, equal keys (-1: None): classify_lesions' codes (a group's key written
+    # when its text is), else by hashing the keys of the table as given
+    organ_key_at: Callable[[int], Any]
+    if coded is not None and written is not None:  # classified here
         organ_code = coded[1]
+        texts = written
+
+        def organ_key_at(first: int) -> Any:
+            return texts.organ_keys(np.array([first]))[0]
     else:
         organ_keys = _objects(table["organ_key"])
         organ_code = pd.factorize(organ_keys)[0]
+        organ_key_at = organ_keys.__getitem__
     target_organ = organ_code[targets]
     keyed = target_organ >= 0
     # one code per (patient, organ key) of the keyed targets: counted directly when the
@@ -1026,12 +1033,6 @@ def check_target_selection(lesions: pd.DataFrame,
 
     listed, listed_code = _organ_texts(table, crowded, in_organs)
     firsts = crowded[starts[:-1]]
-    organ_key_at: Callable[[int], Any]
-    if written is not None:  # the key of a group's first lesion, written when a text is
-        def organ_key_at(first: int) -> Any:
-            return written.organ_keys(np.array([first]))[0]
-    else:
-        organ_key_at = organ_keys.__getitem__
 
     def crowded_text(first: int, start: int, end: int) -> str:
         return (f"{end - start} targets in organ '{organ_key_at(first)}': "
@@ -1166,15 +1167,6 @@ def _packed_groups(starts: npt.NDArray[np.int64], item: npt.NDArray[np.int64],
 def _in_organs(ids: npt.NDArray[np.object_], organs: npt.NDArray[np.object_]) -> list[str]:
     """``f"{lesion} ({organ})"`` of lesion ids and their organs."""
     return [f"{lesion} ({organ})" for lesion, organ in zip(ids.tolist(), organs.tolist())]
-
-
-def _lesions_in_organs(lesions: pd.DataFrame, members: npt.NDArray[np.int64],
-                       ids: npt.NDArray[np.object_], organs: npt.NDArray[np.object_]
-                       ) -> tuple[list[str], npt.NDArray[np.int64]]:
-    """``f"{lesion} ({organ})"`` of the lesions ``members`` (their ids and organs given),
-    and a code per text (equal codes, equal texts): ``_organ_texts`` of every member."""
-    texts, codes = _organ_texts(lesions, members, lambda at: _in_organs(ids[at], organs[at]))
-    return texts[codes].tolist(), codes
 
 
 def _organ_texts(lesions: pd.DataFrame | Mapping[str, Any], members: npt.NDArray[np.int64],

@@ -264,14 +264,16 @@ def _same_within(group: np.ndarray, n_groups: int, values: np.ndarray,
     return bool((held[group] == values).all())
 
 
-def _with_flag(codes: np.ndarray, flag: np.ndarray) -> np.ndarray:
+def _with_flag(codes: np.ndarray, flag: np.ndarray,
+               dtype: type[np.signedinteger] | None = None) -> np.ndarray:
     """``2 * codes + flag``: one integer per (code, flag) pair, equal exactly when both
-    are (in a type wide enough for twice the codes).
+    are, in ``dtype`` (by default a type wide enough for twice the codes).
 
     >>> _with_flag(np.array([3, -1, 3], dtype=np.int8), np.array([True, False, False])).tolist()
     [7, -2, 6]
     """
-    combined = codes.astype({1: np.int16, 2: np.int32}.get(codes.dtype.itemsize, np.int64))
+    combined = codes.astype(dtype or {1: np.int16, 2: np.int32}.get(codes.dtype.itemsize,
+                                                                     np.int64))
     combined *= 2
     combined += flag
     return combined
@@ -293,12 +295,10 @@ def _traits(kind: TextCodes, flag: np.ndarray, organ: TextCodes | None) -> np.nd
     n_organs = 0 if organ is None else len(organ.uniques)
     # 2 x organ + flag: -2 .. 2 x n_organs - 1 (organ codes -1 .. n_organs - 1)
     bound = (2 * n_organs + 3) * width
-    traits: np.ndarray = (flag if organ is None else organ.codes).astype(next(
-        (dtype for dtype in (np.int8, np.int16, np.int32) if bound < np.iinfo(dtype).max),
-        np.int64))
-    if organ is not None:
-        traits *= 2
-        traits += flag
+    wide_enough = next((dtype for dtype in (np.int8, np.int16, np.int32)
+                        if bound < np.iinfo(dtype).max), np.int64)
+    traits: np.ndarray = (flag.astype(wide_enough) if organ is None
+                          else _with_flag(organ.codes, flag, wide_enough))
     traits *= width
     traits += kind.codes
     traits += 1

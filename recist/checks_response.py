@@ -212,7 +212,9 @@ def _first_after_cr(timepoints: pd.DataFrame, responses: _Responses | None = Non
     patients = patient[first_cr]
     pd_rows = np.append(positions("PD"), len(patient))  # the last: after every row
     pd_after = np.searchsorted(pd_rows, first_cr)  # the first PD after the CR
-    has_pd = pd_after > 0  # a PD before the CR: the patient's own, if the last is
+    # a PD of the patient before its first CR: the last PD before the CR is the patient's
+    # own (rows are ordered by patient, so an earlier patient's PD never is)
+    has_pd = pd_after > 0
     pd_before = np.zeros(len(first_cr), dtype=bool)
     pd_before[has_pd] = patient[pd_rows[pd_after[has_pd] - 1]] == patients[has_pd]
     stop = np.where(pd_before, first_cr, pd_rows[pd_after])  # no row after it counts

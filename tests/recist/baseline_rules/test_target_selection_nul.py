@@ -7,7 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recist.baseline_rules import _lesions_in_organs, check_target_selection, classify_lesions
+from recist.baseline_rules import (
+    _in_organs,
+    _organ_texts,
+    check_target_selection,
+    classify_lesions,
+)
 from recist.errors import RecistDataError
 
 
@@ -36,7 +41,10 @@ def test_a_lesions_table_with_a_nul_is_refused():
 
 def test_texts_differing_after_a_nul_are_numbered_apart():
     lesions = pd.DataFrame({"lesion_id": ["T\x00a", "T\x00b"], "organ": ["liver", "liver"]})
-    listed, codes = _lesions_in_organs(lesions, np.array([0, 1]),
-                                       np.array(["T\x00a", "T\x00b"], dtype=object),
-                                       np.array(["liver", "liver"], dtype=object))
-    assert listed == ["T\x00a (liver)", "T\x00b (liver)"] and codes.tolist() == [0, 1]
+    ids = np.array(["T\x00a", "T\x00b"], dtype=object)
+    organs = np.array(["liver", "liver"], dtype=object)
+    members = np.array([0, 1])
+    texts, codes = _organ_texts(lesions, members,
+                                lambda at: _in_organs(ids[members[at]], organs[members[at]]))
+    assert texts[codes].tolist() == ["T\x00a (liver)", "T\x00b (liver)"]
+    assert codes.tolist() == [0, 1]
