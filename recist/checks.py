@@ -43,7 +43,7 @@ from recist.checks_rows import (
     check_split_or_merged_nodes,
     check_status_diameters,
 )
-from recist.cohort_index import TextCodes, index_of
+from recist.cohort_index import TextCodes, code_type, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity, by_severity
 from recist.organs import organ_key
@@ -295,8 +295,7 @@ def _traits(kind: TextCodes, flag: np.ndarray, organ: TextCodes | None) -> np.nd
     n_organs = 0 if organ is None else len(organ.uniques)
     # 2 x organ + flag: -2 .. 2 x n_organs - 1 (organ codes -1 .. n_organs - 1)
     bound = (2 * n_organs + 3) * width
-    wide_enough = next((dtype for dtype in (np.int8, np.int16, np.int32)
-                        if bound < np.iinfo(dtype).max), np.int64)
+    wide_enough = code_type(bound)
     traits: np.ndarray = (flag.astype(wide_enough) if organ is None
                           else _with_flag(organ.codes, flag, wide_enough))
     traits *= width

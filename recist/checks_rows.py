@@ -39,6 +39,7 @@ from recist.cohort_index import (
     IndexedMeasurements,
     TextCodes,
     Timepoints,
+    code_type,
     date_ns,
     index_of,
     repeated_pairs,
@@ -715,10 +716,7 @@ def _status_flags(kind: TextCodes, status: TextCodes) -> np.ndarray:
         pair_class += status_class[status.codes.astype(np.intp) + 1]
         return by_class[pair_class]
     table = by_class[(kind_class[:, None] * len(statuses) + status_class).ravel()]
-    wide_enough: type[np.signedinteger[Any]] = next(
-        dtype for dtype in (np.int8, np.int16, np.int32, np.int64)
-        if len(table) <= np.iinfo(dtype).max)
-    pair: npt.NDArray[np.signedinteger[Any]] = kind.codes.astype(wide_enough)
+    pair: npt.NDArray[np.signedinteger[Any]] = kind.codes.astype(code_type(len(table)))
     pair += 1
     pair *= len(status_class)
     pair += status.codes

@@ -48,6 +48,7 @@ __all__ = [
     "IndexedMeasurements",
     "TextCodes",
     "Timepoints",
+    "code_type",
     "date_ns",
     "index_of",
     "repeated_pairs",
@@ -67,11 +68,16 @@ def small_codes(codes: npt.ArrayLike, n_values: int) -> Codes:
     >>> small_codes(np.array([0, -1, 2]), 3).dtype, small_codes(np.array([0]), 40_000).dtype
     (dtype('int8'), dtype('int32'))
     """
-    return np.asarray(codes).astype(_code_type(n_values), copy=False)
+    return np.asarray(codes).astype(code_type(n_values), copy=False)
 
 
-def _code_type(n_values: int) -> type[np.signedinteger[Any]]:
-    """The smallest signed integer type of codes -1 .. n_values - 1 (``small_codes``)."""
+def code_type(n_values: int) -> type[np.signedinteger[Any]]:
+    """The smallest signed integer type holding every integer from -n_values to n_values
+    (so codes -1 .. n_values - 1: ``small_codes``).
+
+    >>> code_type(126), code_type(127), code_type(40_000)
+    (<class 'numpy.int8'>, <class 'numpy.int16'>, <class 'numpy.int32'>)
+    """
     for dtype in (np.int8, np.int16, np.int32):
         if n_values < np.iinfo(dtype).max:
             return dtype
@@ -395,7 +401,7 @@ def _index_timepoints(patient: Codes, dates_ns: npt.NDArray[np.int64],
         # position of each time point is its code, the rows' two codes one array
         row_tp, sorted_patient, label_code = timepoint_code, group_patient, group_label
     else:
-        position = np.empty(n_groups, dtype=_code_type(n_groups))
+        position = np.empty(n_groups, dtype=code_type(n_groups))
         position[ordered] = np.arange(n_groups)
         row_tp = np.take(position, timepoint_code)
         sorted_patient, label_code = group_patient[ordered], group_label[ordered]
@@ -471,9 +477,9 @@ def _first_seen_lookup(key: npt.NDArray[np.signedinteger[Any]], low: int, high: 
         firsts = np.flatnonzero(seen)
         keys = np.take(key, firsts)
     keys = keys.astype(np.int64)  # (intp) the distinct keys as pandas.factorize gives them
-    code_type = _code_type(len(keys))
-    lookup = np.empty(size, dtype=code_type)
-    lookup[keys] = np.arange(len(keys), dtype=code_type)
+    codes_type = code_type(len(keys))
+    lookup = np.empty(size, dtype=codes_type)
+    lookup[keys] = np.arange(len(keys), dtype=codes_type)
     return lookup, keys, firsts
 
 
@@ -804,7 +810,7 @@ class CohortIndex:
         itself (the table's categorical codes when it was read from a CSV), not a copy."""
         tps = self.timepoints
         if self._patients_first_seen_in_code_order:  # each row's number is its code
-            return self.patient.codes.astype(_code_type(len(self.patient.uniques) + 1),
+            return self.patient.codes.astype(code_type(len(self.patient.uniques) + 1),
                                              copy=False)
         by_first_row = small_codes(self.patient_rank[tps.code_patient + 1],
                                    len(self.patient.uniques) + 1)
