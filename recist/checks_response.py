@@ -143,10 +143,9 @@ class _Responses:
         computed once per label, read-only."""
         rows = self._rows.get(label)
         if rows is None:
-            is_label = np.append(self.uniques == label, False)  # code -1: missing
-            code = np.flatnonzero(is_label)
-            # one code (distinct uniques): compared, not gathered by the codes
-            rows = self.codes == code[0] if len(code) == 1 else is_label[self.codes]
+            code = np.flatnonzero(self.uniques == label)  # none or one: distinct uniques
+            rows = (self.codes == code[0] if len(code)
+                    else np.zeros(len(self.codes), dtype=bool))
             rows.flags.writeable = False
             self._rows[label] = rows
         return rows
