@@ -25,7 +25,6 @@ from pandas.api.typing import NAType
 from recist._checks_support import iso as iso_date
 from recist._checks_support import iso_dates
 from recist.arrays import (
-    NAT_NS,
     combined_codes,
     dense_limit,
     first_row_of_each,
@@ -34,9 +33,8 @@ from recist.arrays import (
     round_half_away,
     run_starts,
     sorted_codes,
-    take_by_codes,
 )
-from recist.cohort_index import CohortIndex, IndexedMeasurements, index_of
+from recist.cohort_index import IndexedMeasurements, index_of
 from recist.criteria import RECIST_1_1, Criteria
 from recist.findings import Finding, Findings, Severity, make_finding
 from recist.organs import organ_key
@@ -690,7 +688,7 @@ def _classified_lesions(measurements: pd.DataFrame, criteria: Criteria,
         columns.remove("baseline_date")
     else:
         lesions["baseline_date"] = pd.Series(_baseline_dates(
-            measurements, rows, patient, first, at, patient_codes), index=index)
+            measurements, rows, patient, first, at), index=index)
     lesions["nodal"] = lesions["nodal"].astype(bool)
     organ_code, organ_values = _codes_and_values(lesions["organ"])
     keys = [organ_key(o) for o in organ_values]
@@ -846,41 +844,22 @@ class _LesionTexts:
 
 def _baseline_dates(measurements: pd.DataFrame, rows: npt.NDArray[np.int64],
                     patient: npt.NDArray[np.int64], first: npt.NDArray[Any],
-                    at: npt.NDArray[np.int64],
-                    patient_codes: npt.NDArray[np.signedinteger[Any]] | None = None
-                    ) -> npt.NDArray[Any]:
+                    at: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
     """``_latest_dates(measurements["date"], rows, patient)[first]``: the latest date of
     each lesion's patient's baseline rows (``at``: ``rows[first]``, the lesions' rows). On
     an ``IndexedMeasurements`` table of datetime64[ns] dates, the latest date of the
     patient's baseline time point, which its encoding holds (``last_ns``: ``NaT`` skipped,
-    ``NaT`` when none is dated): with ``patient_codes``, the encoding's patient codes
-    (``TextCodes``) at the lesions' rows, looked up by patient (each patient has one
-    baseline time point), else read at the lesions' rows."""
+    ``NaT`` when none is dated), read at the lesions' rows (``_LesionTexts.baseline_dates``
+    reads it alike)."""
     encoding = getattr(measurements, "cohort_index", None)
     if (isinstance(measurements, IndexedMeasurements) and encoding is not None
             and measurements["date"].dtype == np.dtype("datetime64[ns]")):
         tps = encoding.timepoints
-        latest_ns: npt.NDArray[np.int64]
-        if patient_codes is None:
-            latest_ns = tps.last_ns[tps.row_tp[at]]
-        else:
-            latest_ns = take_by_codes(_baseline_ns_by_patient(encoding), patient_codes)
-        latest: npt.NDArray[Any] = latest_ns.view("datetime64[ns]")
+        latest: npt.NDArray[Any] = tps.last_ns[tps.row_tp[at]].view("datetime64[ns]")
         return latest
     latest = _latest_dates(measurements["date"], rows, patient)
     at_first: npt.NDArray[Any] = latest[first]
     return at_first
-
-
-def _baseline_ns_by_patient(encoding: CohortIndex) -> npt.NDArray[np.int64]:
-    """Each patient's baseline date, the latest date of its baseline time point (``NaT``
-    skipped, ``NaT`` when none is dated) as int64 ns, by the encoding's patient code
-    (``TextCodes``; the last entry: a missing id's, code -1)."""
-    tps = encoding.timepoints
-    baseline = np.flatnonzero(tps.order == 0)  # each patient has one
-    by_patient = np.full(len(encoding.patient.uniques) + 1, NAT_NS, dtype=np.int64)
-    by_patient[tps.patient[baseline]] = tps.last_ns[baseline]
-    return by_patient
 
 
 def _latest_dates(dates: pd.Series[Any], rows: npt.NDArray[np.int64],
