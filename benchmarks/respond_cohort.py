@@ -352,14 +352,18 @@ def engine_rows(measurements: pd.DataFrame, patients: pd.DataFrame, criteria,
             respond_module.respond(measurements, patients, criteria)
         runs.append(stages)
     stages = {label: float(np.median([run[label] for run in runs])) for label in runs[0]}
-    ratios = [sum(t for label, t in run.items() if "(C3)" in label)
-              / run["assess_timepoints (C1)"] for run in runs]
-    checks = sum(t for label, t in stages.items() if "(C3)" in label)
+
+    def checks_of(run: dict[str, float], indexing: bool = True) -> float:
+        """The checks' time of a run: its (C3) stages, the indexing among them or not."""
+        return sum(t for label, t in run.items()
+                   if "(C3)" in label and (indexing or not label.startswith("index")))
+
+    ratios = [checks_of(run) / run["assess_timepoints (C1)"] for run in runs]
+    checks = checks_of(stages)
     assessment = stages["assess_timepoints (C1)"]
     # the encoding (recist.cohort_index) is made for the checks and read by the assessment
     # too (it would make it itself without them): the ratio without it, for the record
-    without_index = [sum(t for label, t in run.items() if "(C3)" in label and
-                         not label.startswith("index")) / run["assess_timepoints (C1)"]
+    without_index = [checks_of(run, indexing=False) / run["assess_timepoints (C1)"]
                      for run in runs]
     # extra memory: the peak of traced allocations (Python objects and numpy buffers)
     # during the call, above what was allocated before it, per input row
