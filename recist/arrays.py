@@ -42,7 +42,8 @@ NO_DATE_NS = np.iinfo(np.int64).max
 """"No date" sentinel of int64 nanosecond columns (a time point without such a date)."""
 
 NAT_NS = np.iinfo(np.int64).min
-"""``NaT`` (a missing date) as numpy and pandas store it in int64 nanoseconds."""
+"""``NaT`` (a missing date) as numpy and pandas store it in int64, whatever the unit:
+nanoseconds in the date columns, days in ``recist.patient_summary``'s day numbers."""
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
 
